@@ -1,0 +1,55 @@
+# Two commands do everything: `make run` (a whole simulated center) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages the project needs: Chromium for the web page tests, zbar for the decoder peer
+# in the benchmark. Fonts are shipped in assets/fonts, so none are needed from the system.
+APT_PACKAGES := chromium libzbar0
+export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/var/escpos-cache
+
+.PHONY: run test lint typecheck unit sysdeps install bench screenshots clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Installs the Debian packages that are missing (needs root, as on the kiosk image and CI).
+sysdeps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi; \
+	fi
+
+run: $(STAMP)
+	$(PY) run_kiosk.py $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: sysdeps $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)
+
+screenshots: $(STAMP)
+	$(PY) -m kiosk.screenshots --out docs/screens
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (all) or `make bench ARGS=lockboard` (those whose name matches)."""

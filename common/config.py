@@ -1,0 +1,88 @@
+"""Load the TOML configuration: `config/default.toml`, then an optional site file over it.
+
+Each process validates only the sections it owns with its own pydantic model, so a typo in
+the printer section does not stop the locker daemon, but does stop the kiosk at start with
+the key named.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config" / "default.toml"
+ENV_CONFIG = "KIOSK_CONFIG"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and key."""
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse one TOML file, turning syntax errors into a ConfigError naming the file."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as err:
+        raise ConfigError(f"config file not found: {path}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err}); fix the line named and start again") from err
+
+
+def load_raw(path: str | Path | None = None) -> dict[str, Any]:
+    """The default config with the site file (argument, or $KIOSK_CONFIG) merged over it."""
+    data = read_toml(DEFAULT_CONFIG)
+    site = path or os.environ.get(ENV_CONFIG)
+    if site:
+        site_path = Path(site)
+        if site_path.resolve() != DEFAULT_CONFIG.resolve():
+            data = _merge(data, read_toml(site_path))
+    return data
+
+
+def section(data: dict[str, Any], dotted: str) -> dict[str, Any]:
+    """Return `data["a"]["b"]` for "a.b", or {} when absent."""
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict):
+            raise ConfigError(f"[{dotted}] must be a table")
+        node = node.get(part, {})
+    if not isinstance(node, dict):
+        raise ConfigError(f"[{dotted}] must be a table")
+    return node
+
+
+def validate(model: type[M], data: dict[str, Any], where: str) -> M:
+    """Validate `data` with `model`; errors name each bad key as `where.key`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            loc = ".".join(str(p) for p in e["loc"])
+            key = f"{where}.{loc}" if loc else where
+            lines.append(f"  {key}: {e['msg']}")
+        raise ConfigError(f"invalid configuration in [{where}]:\n" + "\n".join(lines)) from err
+
+
+def resolve_path(value: str | Path, base: Path = REPO_ROOT) -> Path:
+    """Config paths are relative to the repository root unless absolute."""
+    p = Path(value)
+    return p if p.is_absolute() else base / p

@@ -1,0 +1,1 @@
+"""Outside systems over HTTP: SMS gateway and one-stop back office (real adapters and simulators)."""

@@ -1,0 +1,1 @@
+"""Kivy touchscreen app: screens, widgets, clients of the locker and queueing services."""

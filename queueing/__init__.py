@@ -1,0 +1,1 @@
+"""Queueing service: ticket numbering, counters, display board, reports."""
