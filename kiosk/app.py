@@ -1,0 +1,270 @@
+"""The Kivy App: thin, with services injected. Screens come from the registry.
+
+The app owns navigation, the language, the idle timeout (back home, every screen `reset()`),
+the out-of-service screen (shown when a needed service stops answering, left by itself when it
+answers again), the header clock, and the periodic snapshot of the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kivy.app import App
+from kivy.clock import Clock as KivyClock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from common.clock import Clock, SystemClock
+from kiosk import theme
+from kiosk.clients.base import ServiceUnavailable
+from kiosk.config import AppConfig
+from kiosk.context import KioskContext
+from kiosk.fonts import register_fonts
+from kiosk.health import HealthMonitor
+from kiosk.i18n import Translator
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.registry import KV_DIR, discover
+from kiosk.services import Services
+from kiosk.snapshot import save_window_png
+from kiosk.voice import VoicePlayer
+from kiosk.widgets import BigButton, Header, NumericKeypad, WrapLabel  # noqa: F401 - registers kv classes
+from kiosk.widgets.longpress import LongPressArea  # noqa: F401
+from kiosk.work import Worker
+
+log = logging.getLogger(__name__)
+
+HOME = "home"
+OUT_OF_SERVICE = "out_of_service"
+
+
+class KioskApp(App):
+    """The touchscreen app. Construct with config and services; `run()` or drive it from tests."""
+
+    lang = StringProperty("vi")
+    clock_text = StringProperty("")
+    center_name = StringProperty("")
+    hotline = StringProperty("")
+
+    def __init__(
+        self,
+        config: AppConfig,
+        services: Services,
+        clock: Clock | None = None,
+        worker: Worker | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.cfg = config
+        self.services = services
+        self.clock = clock or SystemClock()
+        self.worker = worker or Worker()
+        self.translator = Translator(config.kiosk.default_language)
+        self.lang = self.translator.lang
+        self.hotline = config.center.hotline
+        self.center_name = config.center.name(self.lang)
+        self.title = config.center.name(self.lang)
+        self.voice = VoicePlayer(
+            config.kiosk.path(config.kiosk.voice_dir), enabled=config.kiosk.voice_enabled
+        )
+        self.ctx = KioskContext(
+            config=config,
+            services=services,
+            worker=self.worker,
+            clock=self.clock,
+            translator=self.translator,
+            nav=self,
+        )
+        self.health = HealthMonitor(services.health_targets(), self.worker, self._health_changed)
+        self.sm: ScreenManager | None = None
+        self._last_activity = self.clock.monotonic()
+        self._return_to: str | None = None
+        self._events: list[Any] = []
+        try:
+            self._tz: ZoneInfo | None = ZoneInfo(config.center.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("unknown timezone %r in [center] timezone; showing UTC", config.center.timezone)
+            self._tz = None
+
+    # ----- building -----
+    def build(self) -> ScreenManager:
+        """Load fonts and kv files, create every registered screen, start the timers."""
+        register_fonts()
+        Window.clearcolor = theme.BG
+        if self.cfg.kiosk.fullscreen:
+            Window.fullscreen = "auto"
+        else:
+            Window.size = (self.cfg.kiosk.window_width_px, self.cfg.kiosk.window_height_px)
+        Builder.load_file(str(KV_DIR / "widgets.kv"))
+        self.sm = ScreenManager(transition=NoTransition())
+        for spec in discover():
+            if spec.kv is not None and str(spec.kv) not in Builder.files:
+                Builder.load_file(str(spec.kv))
+            self.sm.add_widget(spec.cls(self.ctx))
+        self.sm.current = HOME
+        Window.bind(on_touch_down=self._on_input, on_key_down=self._on_input)
+        self._tick(0)
+        self._events = [
+            KivyClock.schedule_interval(self._tick, 1.0),
+            KivyClock.schedule_interval(lambda _dt: self.health.poll(), self.cfg.kiosk.health_poll_s),
+        ]
+        self.health.poll()
+        shot_every = self.cfg.kiosk.screenshot_every_s
+        if self.cfg.kiosk.screenshot_path and shot_every > 0:
+            self._events.append(KivyClock.schedule_interval(lambda _dt: self.snapshot(), shot_every))
+        return self.sm
+
+    def on_stop(self) -> None:
+        """Stop timers and the worker, release devices."""
+        for ev in self._events:
+            ev.cancel()
+        self._events = []
+        Window.unbind(on_touch_down=self._on_input, on_key_down=self._on_input)
+        self.worker.close()
+        self.services.close()
+
+    # ----- translation for kv: `text: app.t("key", app.lang)` re-evaluates on language change -----
+    def t(self, key: str, _lang: str | None = None, **fmt: object) -> str:
+        """Translate `key`; kv passes `app.lang` so the binding updates on a language switch."""
+        return self.translator.tr(key, **fmt)
+
+    def toggle_language(self) -> None:
+        """Switch between Vietnamese and English."""
+        self.set_language("en" if self.lang == "vi" else "vi")
+
+    def set_language(self, lang: str) -> None:
+        """Switch language everywhere (kv bindings and screens' `on_language`)."""
+        self.translator.set_language(lang)
+        self.lang = lang
+        self.center_name = self.cfg.center.name(lang)
+        self.title = self.center_name
+        self.touch_activity()
+        if self.sm is not None:
+            for screen in self.sm.screens:
+                if isinstance(screen, KioskScreen):
+                    screen.on_language(lang)
+
+    # ----- navigation -----
+    def screen(self, name: str) -> KioskScreen:
+        """The screen instance called `name`."""
+        assert self.sm is not None, "app not built"
+        scr = self.sm.get_screen(name)
+        assert isinstance(scr, KioskScreen)
+        return scr
+
+    @property
+    def current(self) -> str:
+        """Name of the screen on show."""
+        return self.sm.current if self.sm is not None else ""
+
+    def go(self, name: str, **params: Any) -> None:
+        """Show `name` after `prepare(**params)`; out-of-service first if a required service is down."""
+        if self.sm is None or not self.sm.has_screen(name):
+            log.error("no screen called %r is registered; staying on %s", name, self.current)
+            return
+        scr = self.screen(name)
+        down = [s for s in scr.requires if not self.health.is_up(s)]
+        if down:
+            self._show_out_of_service(down, return_to=None)
+            return
+        self.touch_activity()
+        scr.prepare(**params)
+        assert self.sm is not None
+        log.info("screen %s -> %s", self.sm.current, name)
+        self.sm.current = name
+
+    def go_home(self) -> None:
+        """Reset every screen (forget entered data) and show home."""
+        if self.sm is None:
+            return
+        for scr in self.sm.screens:
+            if isinstance(scr, KioskScreen):
+                try:
+                    scr.reset()
+                except Exception:  # noqa: BLE001 - a broken reset must not strand the citizen
+                    log.exception("reset of screen %s failed", scr.name)
+        self._return_to = None
+        if self.sm.current != HOME:
+            log.info("screen %s -> home", self.sm.current)
+        self.sm.current = HOME
+        self.touch_activity()
+        self.screen(HOME).prepare()
+
+    def touch_activity(self) -> None:
+        """Restart the idle timer."""
+        self._last_activity = self.clock.monotonic()
+
+    def play_voice(self, key: str) -> None:
+        """Play a voice prompt (no-op when voice is off or the clip is missing)."""
+        self.voice.play(key, self.lang)
+
+    # ----- out of service -----
+    def service_failed(self, service: str, err: BaseException) -> None:
+        """A screen's call failed: an unavailable service puts up out-of-service."""
+        if isinstance(err, ServiceUnavailable):
+            log.warning("%s unavailable: %s", service, err)
+            self.health.report(service, False)
+            if self.current != OUT_OF_SERVICE:
+                self._show_out_of_service([service], return_to=None)
+
+    def _health_changed(self, service: str, up: bool) -> None:
+        if not up:
+            scr = self.screen(self.current) if self.current else None
+            if scr is not None and service in scr.requires:
+                self._show_out_of_service([service], return_to=None)
+            elif self.current == HOME:
+                self.screen(HOME).prepare()
+            return
+        if self.current == OUT_OF_SERVICE:
+            still_down = [s for s, ok in self.health.up.items() if not ok]
+            oos = self.screen(OUT_OF_SERVICE)
+            oos.prepare(services=still_down)
+            if not any(s in still_down for s in getattr(oos, "waiting_for", [])):
+                log.info("services back (%s): leaving out-of-service", service)
+                self.go_home()
+        elif self.current == HOME:
+            self.screen(HOME).prepare()
+
+    def _show_out_of_service(self, services: list[str], return_to: str | None) -> None:
+        self._return_to = return_to
+        for scr in self.sm.screens if self.sm else []:
+            if isinstance(scr, KioskScreen) and scr.name != OUT_OF_SERVICE:
+                scr.reset()
+        oos = self.screen(OUT_OF_SERVICE)
+        oos.prepare(services=services)
+        assert self.sm is not None
+        log.info("screen %s -> out_of_service (%s)", self.sm.current, ", ".join(services))
+        self.sm.current = OUT_OF_SERVICE
+        self.health.poll()
+
+    # ----- timers -----
+    def _on_input(self, *_args: Any) -> bool:
+        self.touch_activity()
+        return False
+
+    def _tick(self, _dt: float) -> None:
+        now = datetime.now(self._tz) if self._tz else self.clock.now()
+        if not isinstance(self.clock, SystemClock):
+            now = self.clock.now().astimezone(self._tz) if self._tz else self.clock.now()
+        self.clock_text = now.strftime("%H:%M")
+        self.check_idle()
+
+    def check_idle(self) -> None:
+        """Go home when nothing was touched for `idle_timeout_s` (screens may opt out)."""
+        if self.sm is None or self.current in (HOME, OUT_OF_SERVICE):
+            return
+        scr = self.screen(self.current)
+        idle = self.clock.monotonic() - self._last_activity
+        if scr.idle_home and idle >= self.cfg.kiosk.idle_timeout_s:
+            log.info("idle for %.0f s on %s: back to home, entered data cleared", idle, self.current)
+            self.go_home()
+
+    def snapshot(self, path: Path | None = None) -> Path | None:
+        """Save the current screen as PNG (default: [kiosk] screenshot_path)."""
+        target = path or self.cfg.kiosk.path(self.cfg.kiosk.screenshot_path)
+        return save_window_png(target)

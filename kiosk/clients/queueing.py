@@ -1,0 +1,163 @@
+"""Client of the queueing service (tickets, services, priorities) for the kiosk."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from kiosk.clients.base import ApiError, ServiceClient, ServiceError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ApiError",
+    "QueueingClient",
+    "ServiceError",
+    "ServiceInfo",
+    "ServiceUnavailable",
+    "Ticket",
+    "PriorityInfo",
+]
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """One service a citizen can take a number for."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    prefix: str
+    open: bool
+    opens_at: str | None
+    waiting: int
+    reason_closed: str | None
+
+    def name(self, lang: str) -> str:
+        """The service name in `lang`."""
+        return self.name_en if lang == "en" else self.name_vi
+
+
+@dataclass(frozen=True)
+class PriorityInfo:
+    """A priority class (elderly, disabled, pregnant, …)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        """The class name in `lang`."""
+        return self.name_en if lang == "en" else self.name_vi
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An issued ticket as the kiosk shows and prints it."""
+
+    ticket_id: str
+    number: str
+    service: str
+    service_name_vi: str
+    service_name_en: str
+    priority: str | None
+    ahead: int
+    wait_min: int | None
+    wait_max: int | None
+    status_url: str
+    issued_at: str
+    state: str
+
+    def service_name(self, lang: str) -> str:
+        """The service name in `lang`."""
+        return self.service_name_en if lang == "en" else self.service_name_vi
+
+
+def _bad(what: str, err: Exception) -> ServiceUnavailable:
+    return ServiceUnavailable("queueing", "bad_response", f"{what}: unexpected answer ({err})")
+
+
+class QueueingClient(ServiceClient):
+    """Blocking calls: run them with `run_in_worker`."""
+
+    service = "queueing"
+
+    def services(self) -> list[ServiceInfo]:
+        """GET /api/v1/services."""
+        body = self._request("GET", "/api/v1/services")
+        try:
+            return [
+                ServiceInfo(
+                    code=str(s["code"]),
+                    name_vi=str(s["name_vi"]),
+                    name_en=str(s["name_en"]),
+                    prefix=str(s.get("prefix", "")),
+                    open=bool(s.get("open", True)),
+                    opens_at=s.get("opens_at"),
+                    waiting=int(s.get("waiting") or 0),
+                    reason_closed=s.get("reason_closed"),
+                )
+                for s in body
+            ]
+        except (KeyError, TypeError, ValueError) as err:
+            raise _bad("services", err) from err
+
+    def priorities(self) -> list[PriorityInfo]:
+        """GET /api/v1/priorities."""
+        body = self._request("GET", "/api/v1/priorities")
+        try:
+            return [
+                PriorityInfo(code=str(p["code"]), name_vi=str(p["name_vi"]), name_en=str(p["name_en"]))
+                for p in body
+            ]
+        except (KeyError, TypeError, ValueError) as err:
+            raise _bad("priorities", err) from err
+
+    def take_ticket(
+        self,
+        service: str,
+        *,
+        priority: str | None = None,
+        id_hash: str | None = None,
+        birth_date: date | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        """POST /api/v1/tickets (channel kiosk). The ticket is `pending` until `confirm()`."""
+        payload: dict[str, Any] = {"service": service, "channel": "kiosk"}
+        if priority:
+            payload["priority"] = priority
+        if id_hash:
+            payload["id_hash"] = id_hash
+        if birth_date:
+            payload["birth_date"] = birth_date.isoformat()
+        key = idempotency_key or uuid.uuid4().hex
+        body = self._request("POST", "/api/v1/tickets", json=payload, headers={"Idempotency-Key": key})
+        try:
+            return Ticket(
+                ticket_id=str(body["ticket_id"]),
+                number=str(body["number"]),
+                service=str(body.get("service", service)),
+                service_name_vi=str(body.get("service_name_vi", "")),
+                service_name_en=str(body.get("service_name_en", "")),
+                priority=body.get("priority"),
+                ahead=int(body.get("ahead") or 0),
+                wait_min=body.get("wait_min"),
+                wait_max=body.get("wait_max"),
+                status_url=str(body.get("status_url", "")),
+                issued_at=str(body.get("issued_at", "")),
+                state=str(body.get("state", "pending")),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise _bad("tickets", err) from err
+
+    def confirm(self, ticket_id: str, delivery: str) -> str:
+        """POST /api/v1/tickets/{id}/confirm with delivery "printed" or "screen"; returns the new state."""
+        body = self._request("POST", f"/api/v1/tickets/{ticket_id}/confirm", json={"delivery": delivery})
+        return str(body.get("state", "")) if isinstance(body, dict) else ""
+
+    def void(self, ticket_id: str) -> None:
+        """POST /api/v1/tickets/{id}/void: the citizen never saw the ticket."""
+        self._request("POST", f"/api/v1/tickets/{ticket_id}/void", json={})

@@ -1,0 +1,92 @@
+"""Typed configuration of the kiosk app: the `[kiosk]` and `[center]` sections.
+
+Every key has a default (mirrored and commented in config/default.toml); units are in the names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.config import load_raw, resolve_path, section, validate
+
+Language = Literal["vi", "en"]
+
+
+class CenterConfig(BaseModel):
+    """The `[center]` section: what is shown and printed about the center."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name_vi: str = "Trung tâm Phục vụ hành chính công"
+    name_en: str = "Public Administrative Service Center"
+    hotline: str = "1900 0000"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    data_dir: str = "var"
+
+    def name(self, lang: str) -> str:
+        """The center's name in `lang`."""
+        return self.name_en if lang == "en" else self.name_vi
+
+
+class KioskConfig(BaseModel):
+    """The `[kiosk]` section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kiosk_id: str = Field("kiosk-1", min_length=1, description="sent to the services as the channel source")
+    queueing_url: str = "http://127.0.0.1:8720"
+    locker_url: str = "http://127.0.0.1:8710"
+    request_timeout_s: float = Field(5.0, gt=0, le=60)
+    health_poll_s: float = Field(5.0, gt=0, le=300)
+    idle_timeout_s: float = Field(60.0, ge=10, le=3600)
+    ticket_home_after_s: float = Field(15.0, ge=3, le=300)
+    message_home_after_s: float = Field(20.0, ge=3, le=300)
+    default_language: Language = "vi"
+    fullscreen: bool = False
+    window_width_px: int = Field(1280, ge=480, le=7680)
+    window_height_px: int = Field(800, ge=480, le=4320)
+    screenshot_path: str = "var/kiosk-screen.png"
+    screenshot_every_s: float = Field(2.0, ge=0, le=600)
+    search_min_services: int = Field(9, ge=1, le=1000)
+    scan_id_enabled: bool = True
+    scan_id_timeout_s: float = Field(30.0, ge=5, le=300)
+    elderly_age_years: int = Field(60, ge=40, le=120)
+    voice_enabled: bool = False
+    voice_dir: str = "assets/sounds/kiosk"
+    printer_enabled: bool = True
+    camera_enabled: bool = True
+    staff_longpress_s: float = Field(3.0, ge=1, le=30)
+    start_services: bool = True
+    service_restart_delay_s: float = Field(2.0, ge=0.1, le=300)
+    service_start_timeout_s: float = Field(20.0, ge=1, le=300)
+
+    def path(self, value: str) -> Path:
+        """A config path resolved against the repository root."""
+        return resolve_path(value)
+
+
+class AppConfig(BaseModel):
+    """Everything the kiosk reads, plus the raw file for the device drivers' own sections."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    center: CenterConfig
+    kiosk: KioskConfig
+    raw: dict[str, Any]
+    source: str | None = None
+
+
+def load_app_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> AppConfig:
+    """Load default.toml (+ site file), apply `overrides` to `[kiosk]`, validate. Raises ConfigError."""
+    raw = load_raw(path)
+    kiosk_raw = dict(section(raw, "kiosk"))
+    kiosk_raw.update(overrides or {})
+    return AppConfig(
+        center=validate(CenterConfig, section(raw, "center"), "center"),
+        kiosk=validate(KioskConfig, kiosk_raw, "kiosk"),
+        raw=raw,
+        source=str(path) if path else None,
+    )

@@ -1,0 +1,1 @@
+"""Screens: one module + one kiosk/kv file each, found through `kiosk.screens.registry`."""

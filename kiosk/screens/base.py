@@ -1,0 +1,51 @@
+"""Base class of every kiosk screen: injected context, reset hook, idle policy, screenshots."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from kivy.uix.screenmanager import Screen
+
+from kiosk.context import KioskContext
+
+log = logging.getLogger(__name__)
+
+
+class KioskScreen(Screen):
+    """A screen of the kiosk.
+
+    Subclasses set `requires` (services that must answer), override `prepare(**params)` to
+    receive what the previous screen passes, `reset()` to forget anything entered, and
+    `demo_states()` / `stage_demo(state)` so `make screenshots` can show them without services.
+    """
+
+    screen_name: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+    idle_home: ClassVar[bool] = True  # the idle timeout brings this screen back home
+
+    def __init__(self, ctx: KioskContext, **kwargs: Any) -> None:
+        kwargs.setdefault("name", self.screen_name)
+        super().__init__(**kwargs)
+        self.ctx = ctx
+
+    def tr(self, key: str, **fmt: object) -> str:
+        """Translate `key` in the current language."""
+        return self.ctx.tr(key, **fmt)
+
+    def prepare(self, **params: Any) -> None:
+        """Called before the screen is shown, with the parameters of `nav.go()`."""
+
+    def reset(self) -> None:
+        """Forget everything entered (idle timeout, back to home). Must not raise."""
+
+    def on_language(self, lang: str) -> None:
+        """Re-render texts built in Python (kv texts bound to app.lang update themselves)."""
+
+    @classmethod
+    def demo_states(cls) -> list[str]:
+        """Named states `make screenshots` renders (default: one, "default")."""
+        return ["default"]
+
+    def stage_demo(self, state: str) -> None:
+        """Fill the screen with invented data for `state` (no service calls)."""

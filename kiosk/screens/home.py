@@ -1,0 +1,128 @@
+"""Home: "Take a number" and "Collect your result", the center's name, clock, out-of-hours state."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.clients.base import ServiceError
+from kiosk.clients.queueing import ServiceInfo
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.registry import register
+
+log = logging.getLogger(__name__)
+
+PICKUP_SCREEN = "pickup"
+STAFF_SCREEN = "staff_login"
+
+
+def opening_note(services: list[ServiceInfo]) -> tuple[bool, str | None]:
+    """(any service open, earliest "HH:MM" a closed one opens again or None)."""
+    if any(s.open for s in services):
+        return True, None
+    times = sorted(s.opens_at for s in services if s.opens_at)
+    return False, (times[0] if times else None)
+
+
+@register("home", kv="home.kv", order=0)
+class HomeScreen(KioskScreen):
+    """The start screen; it asks the queueing service whether numbers can be taken now."""
+
+    idle_home: ClassVar[bool] = False
+
+    queue_state = StringProperty("unknown")  # unknown | open | closed | unavailable
+    opens_at = StringProperty("")
+    pickup_available = BooleanProperty(False)
+    status_text = StringProperty("")
+
+    def __init__(self, ctx: Any, **kwargs: Any) -> None:
+        super().__init__(ctx, **kwargs)
+        self._refreshing = False
+
+    def on_enter(self, *_args: Any) -> None:
+        self.prepare()
+
+    def prepare(self, **_params: Any) -> None:
+        """Refresh the out-of-hours state and whether pickup is offered."""
+        self.pickup_available = (
+            self._has_screen(PICKUP_SCREEN)
+            and self.ctx.services.locker is not None
+            and (self._health_up("locker"))
+        )
+        client = self.ctx.services.queueing
+        if client is None or not self._health_up("queueing"):
+            self._set_queue("unavailable")
+            return
+        if self._refreshing:
+            return
+        self._refreshing = True
+        self.ctx.worker.submit(client.services, self._got_services, self._services_failed)
+
+    def _health_up(self, name: str) -> bool:
+        app = self.ctx.nav
+        health = getattr(app, "health", None)
+        return True if health is None else bool(health.is_up(name))
+
+    def _has_screen(self, name: str) -> bool:
+        return self.manager is not None and self.manager.has_screen(name)
+
+    def _got_services(self, services: list[ServiceInfo]) -> None:
+        self._refreshing = False
+        is_open, opens_at = opening_note(services)
+        self.opens_at = opens_at or ""
+        self._set_queue("open" if is_open else "closed")
+
+    def _services_failed(self, err: BaseException) -> None:
+        self._refreshing = False
+        log.warning("home: services list failed: %s", err)
+        self._set_queue("unavailable" if isinstance(err, ServiceError) else "unknown")
+
+    def _set_queue(self, state: str) -> None:
+        self.queue_state = state
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self.queue_state == "closed":
+            text = (
+                self.tr("home.closed_now", opens_at=self.opens_at)
+                if self.opens_at
+                else self.tr("home.closed_today")
+            )
+            self.status_text = text + "  " + self.tr("home.always_open") if self.pickup_available else text
+        elif self.queue_state == "unavailable":
+            self.status_text = self.tr("home.queue_unavailable")
+        else:
+            self.status_text = (
+                ""
+                if self.pickup_available or not self._has_screen(PICKUP_SCREEN)
+                else self.tr("home.pickup_unavailable")
+            )
+
+    def on_language(self, lang: str) -> None:
+        self._update_status()
+
+    # ----- actions (bound in home.kv) -----
+    def take_number(self) -> None:
+        """Start the ticket flow."""
+        self.ctx.nav.go("services")
+
+    def collect(self) -> None:
+        """Start the pickup flow (part B's screen)."""
+        if self._has_screen(PICKUP_SCREEN):
+            self.ctx.nav.go(PICKUP_SCREEN)
+
+    def staff(self) -> None:
+        """Long press in the corner: staff sign-in (part B's screen)."""
+        if self._has_screen(STAFF_SCREEN):
+            self.ctx.nav.go(STAFF_SCREEN)
+
+    @classmethod
+    def demo_states(cls) -> list[str]:
+        return ["open", "closed"]
+
+    def stage_demo(self, state: str) -> None:
+        self.pickup_available = True
+        self.opens_at = "07:30" if state == "closed" else ""
+        self._set_queue("closed" if state == "closed" else "open")

@@ -1,0 +1,126 @@
+"""What the app is given: service clients and devices, each possibly missing with a reason.
+
+`open_services(config)` builds the real ones from the configuration. A device or service that
+cannot be opened is left as None with a reason, and the screens show their explicit
+"printer unavailable" / "camera unavailable" / out-of-service states: never a silent fake.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.camera.model import QrScanner
+from drivers.printer.model import ReceiptPrinter
+from kiosk.clients.queueing import QueueingClient
+from kiosk.config import AppConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the screens talk to. Tests build one with test doubles from tests/."""
+
+    queueing: QueueingClient | None = None
+    locker: Any | None = None  # kiosk.clients.locker.LockerClient (part B)
+    printer: ReceiptPrinter | None = None
+    printer_error: str = "printer not configured"
+    scanner: QrScanner | None = None
+    camera_error: str = "camera not configured"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def health_targets(self) -> dict[str, Any]:
+        """Clients with a `health()` method, by service name, for the health monitor."""
+        out: dict[str, Any] = {}
+        if self.queueing is not None:
+            out["queueing"] = self.queueing
+        if self.locker is not None and hasattr(self.locker, "health"):
+            out["locker"] = self.locker
+        return out
+
+    def close(self) -> None:
+        """Release devices and connections; errors are logged, never raised."""
+        for name, obj, method in (
+            ("scanner", self.scanner, "stop"),
+            ("printer", self.printer, "close"),
+            ("queueing", self.queueing, "close"),
+            ("locker", self.locker, "close"),
+        ):
+            if obj is None or not hasattr(obj, method):
+                continue
+            try:
+                getattr(obj, method)()
+            except Exception as err:  # noqa: BLE001 - shutting down: log and carry on
+                log.warning("closing %s failed: %s", name, err)
+
+
+def _open_printer(config: AppConfig) -> tuple[Any, str]:
+    if not config.kiosk.printer_enabled:
+        return None, "printer disabled in [kiosk] printer_enabled"
+    section = config.raw.get("printer", {})
+    url = section.get("url")
+    if not url:
+        return None, "no [printer] url configured"
+    try:
+        mod = importlib.import_module("drivers.printer")
+        open_printer = getattr(mod, "open_printer", None)
+        if open_printer is None:
+            open_printer = importlib.import_module("drivers.printer.printer").open_printer
+        kwargs = {}
+        if "paper_width_mm" in section:
+            kwargs["paper_width_mm"] = section["paper_width_mm"]
+        return open_printer(url, **kwargs), ""
+    except Exception as err:  # noqa: BLE001 - any driver failure means "printer unavailable"
+        log.error("printer %s unavailable: %s", url, err)
+        return None, f"printer {url}: {err}"
+
+
+def _open_scanner(config: AppConfig) -> tuple[Any, str]:
+    if not config.kiosk.camera_enabled:
+        return None, "camera disabled in [kiosk] camera_enabled"
+    try:
+        scanner_mod = importlib.import_module("drivers.camera.scanner")
+        cfg_cls = getattr(scanner_mod, "CameraConfig", None)
+        if cfg_cls is None:
+            cfg_cls = importlib.import_module("drivers.camera.config").CameraConfig
+        from common.config import validate
+
+        cam_cfg = validate(cfg_cls, config.raw.get("camera", {}), "camera")
+        return scanner_mod.open_scanner(cam_cfg), ""
+    except Exception as err:  # noqa: BLE001 - any driver failure means "camera unavailable"
+        log.error("camera unavailable: %s", err)
+        return None, f"camera: {err}"
+
+
+def _open_locker(config: AppConfig) -> Any | None:
+    try:
+        mod = importlib.import_module("kiosk.clients.locker")
+    except ImportError:
+        log.info("locker client not installed yet (kiosk.clients.locker)")
+        return None
+    factory = getattr(mod, "from_config", None)
+    if factory is None:
+        return None
+    try:
+        return factory(config)
+    except Exception as err:  # noqa: BLE001 - the pickup flow shows out-of-service instead
+        log.error("locker client could not be created: %s", err)
+        return None
+
+
+def open_services(config: AppConfig) -> Services:
+    """Real clients and devices from the configuration (missing ones carry a reason)."""
+    k = config.kiosk
+    printer, printer_error = _open_printer(config)
+    scanner, camera_error = _open_scanner(config)
+    return Services(
+        queueing=QueueingClient(k.queueing_url, timeout_s=k.request_timeout_s),
+        locker=_open_locker(config),
+        printer=printer,
+        printer_error=printer_error,
+        scanner=scanner,
+        camera_error=camera_error,
+    )
