@@ -1,0 +1,52 @@
+"""`python -m queueing [--config FILE] [--host H] [--port P] [--data-dir DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from common.config import ConfigError, resolve_path
+from common.logsetup import setup_logging
+
+log = logging.getLogger("queueing")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line flags; each overrides the same key of [queueing]."""
+    p = argparse.ArgumentParser(prog="python -m queueing", description="Queueing service of the center")
+    p.add_argument("--config", help="site TOML merged over config/default.toml (or $KIOSK_CONFIG)")
+    p.add_argument("--host", help="address to listen on (default from [queueing] host: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="TCP port (default from [queueing] port: 8720)")
+    p.add_argument("--data-dir", help="directory of the SQLite database (default var/queueing)")
+    p.add_argument("--log-level", default="INFO")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load config, then serve until interrupted."""
+    args = parse_args(argv)
+    setup_logging(args.log_level)
+    import uvicorn
+
+    from queueing.app import create_app
+    from queueing.config import center_names, load_config
+
+    try:
+        cfg = load_config(args.config, {"host": args.host, "port": args.port, "data_dir": args.data_dir})
+        name_vi, name_en = center_names(args.config)
+    except ConfigError as err:
+        print(f"queueing: {err}", file=sys.stderr)
+        return 2
+    data_dir = resolve_path(cfg.data_dir)
+    app = create_app(cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en)
+    log.info("queueing service on http://%s:%d (data in %s)", cfg.host, cfg.port, data_dir)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=cfg.host, port=cfg.port, log_level="warning", timeout_graceful_shutdown=2)
+    )
+    server.run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

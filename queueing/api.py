@@ -1,0 +1,338 @@
+"""JSON HTTP API (/api/v1/...): request models, auth, rate limits; the use cases do the work."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from queueing import reports
+from queueing.counters import CounterDesk, Session
+from queueing.errors import QueueError
+from queueing.events import EventHub, stream
+from queueing.service import QueueService
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "qsession"
+DEVICE_COOKIE = "qdevice"
+
+
+class TicketRequest(BaseModel):
+    """POST /api/v1/tickets."""
+
+    model_config = ConfigDict(extra="ignore")
+    service: str = Field(min_length=1, max_length=32)
+    priority: str | None = Field(default=None, max_length=32)
+    id_hash: str | None = Field(default=None, max_length=128)
+    birth_date: date | None = None
+    channel: Literal["kiosk", "remote"] = "kiosk"
+
+
+class ConfirmRequest(BaseModel):
+    """POST /api/v1/tickets/{id}/confirm."""
+
+    model_config = ConfigDict(extra="ignore")
+    delivery: Literal["printed", "screen"]
+
+
+class VoidRequest(BaseModel):
+    """POST /api/v1/tickets/{id}/void (body optional)."""
+
+    model_config = ConfigDict(extra="ignore")
+    reason: str = Field(default="kiosk", max_length=64)
+
+
+class RatingRequest(BaseModel):
+    """POST /api/v1/tickets/{id}/rating."""
+
+    model_config = ConfigDict(extra="ignore")
+    score: int = Field(ge=1, le=5)
+
+
+class SignInRequest(BaseModel):
+    """POST /api/v1/counter/sessions."""
+
+    model_config = ConfigDict(extra="ignore")
+    staff_id: str = Field(min_length=1, max_length=32)
+    pin: str = Field(min_length=1, max_length=32)
+    counter: int | None = Field(default=None, ge=1, le=99)
+
+
+class TransferRequest(BaseModel):
+    """POST /api/v1/counter/transfer."""
+
+    model_config = ConfigDict(extra="ignore")
+    service: str = Field(min_length=1, max_length=32)
+
+
+class CallNumberRequest(BaseModel):
+    """POST /api/v1/counter/call."""
+
+    model_config = ConfigDict(extra="ignore")
+    number: str = Field(min_length=2, max_length=8)
+
+
+class PauseRequest(BaseModel):
+    """POST /api/v1/counter/pause."""
+
+    model_config = ConfigDict(extra="ignore")
+    paused: bool
+
+
+class RateLimiter:
+    """At most `limit` hits per `window_s` per key (sliding window, in memory)."""
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float | None:
+        """Record a hit; returns seconds to wait when over the limit (hit not recorded)."""
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits.setdefault(key, deque())
+            while q and now - q[0] > self.window_s:
+                q.popleft()
+            if len(q) >= self.limit:
+                return self.window_s - (now - q[0])
+            q.append(now)
+            return None
+
+
+def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRouter:
+    """All /api/v1 routes."""
+    api = APIRouter(prefix="/api/v1")
+    cfg = queue.config
+    remote_limiter = RateLimiter(cfg.remote_max_per_window, cfg.remote_rate_window_s)
+
+    def session_of(request: Request) -> Session:
+        token = request.cookies.get(SESSION_COOKIE)
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            token = auth[7:].strip()
+        return desk.session(token)
+
+    @api.get("/health")
+    def health() -> dict[str, Any]:
+        with queue.store.read() as tx:
+            waiting = queue.waiting_counts(tx)
+            pending = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
+        return {
+            "status": "ok",
+            "waiting": sum(waiting.values()),
+            "pending": pending,
+            "event_seq": queue.store.last_event_seq(),
+            "displays_connected": hub.listeners,
+        }
+
+    @api.get("/services")
+    def services() -> list[dict[str, Any]]:
+        return queue.services_overview()
+
+    @api.get("/priorities")
+    def priorities() -> list[dict[str, Any]]:
+        return queue.priorities()
+
+    @api.post("/tickets", status_code=201)
+    def issue(
+        body: TicketRequest,
+        request: Request,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    ) -> dict[str, Any]:
+        device: str | None = None
+        if body.channel == "remote":
+            if not cfg.remote_enabled:
+                raise QueueError(
+                    403, "remote_disabled", "Remote tickets are off here. Take a ticket at the kiosk."
+                )
+            device = request.cookies.get(DEVICE_COOKIE) or request.headers.get("x-device-id")
+            client = request.client.host if request.client else "?"
+            device = device or f"ip:{client}"
+            wait = remote_limiter.hit(device) or remote_limiter.hit(f"ip:{client}")
+            if wait is not None:
+                raise QueueError(
+                    429,
+                    "throttled",
+                    "Too many requests from this phone. Wait a minute and try again.",
+                    retry_after_s=int(wait) + 1,
+                )
+        if not idempotency_key:
+            if body.channel == "kiosk":
+                raise QueueError(
+                    400,
+                    "idempotency_key_required",
+                    "Send an Idempotency-Key header (a new unique string per ticket, the same on retries).",
+                )
+            idempotency_key = f"auto:{time.time_ns()}:{id(body)}"
+        ticket = queue.issue(
+            body.service,
+            channel=body.channel,
+            idempotency_key=idempotency_key,
+            priority=body.priority,
+            id_hash=body.id_hash,
+            birth_date=body.birth_date,
+            device=device,
+        )
+        if ticket["status_url"].startswith("/"):
+            ticket["status_url"] = str(request.base_url).rstrip("/") + ticket["status_url"]
+        if ticket.pop("replayed", False):
+            response.status_code = 200
+        return ticket
+
+    @api.get("/tickets/{ticket_id}")
+    def ticket(ticket_id: str) -> dict[str, Any]:
+        return queue.status(ticket_id)
+
+    @api.post("/tickets/{ticket_id}/confirm")
+    def confirm(ticket_id: str, body: ConfirmRequest) -> dict[str, Any]:
+        return queue.confirm(ticket_id, body.delivery)
+
+    @api.post("/tickets/{ticket_id}/void")
+    def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:
+        return queue.void(ticket_id, body.reason if body else "kiosk")
+
+    @api.post("/tickets/{ticket_id}/rating")
+    def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
+        return queue.rate(ticket_id, body.score)
+
+    # ---------------------------------------------------------------- counters
+
+    @api.post("/counter/sessions")
+    def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
+        token, info = desk.sign_in(body.staff_id, body.pin, body.counter)
+        response.set_cookie(
+            SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=int(cfg.session_hours * 3600)
+        )
+        return {"token": token, **info}
+
+    @api.delete("/counter/sessions/current")
+    def sign_out(request: Request, response: Response) -> dict[str, Any]:
+        desk.sign_out(session_of(request))
+        response.delete_cookie(SESSION_COOKIE)
+        return {"signed_out": True}
+
+    @api.get("/counter")
+    def counter_view(request: Request) -> dict[str, Any]:
+        return desk.view(session_of(request))
+
+    @api.post("/counter/call-next")
+    def call_next(request: Request) -> dict[str, Any]:
+        return desk.call_next(session_of(request))
+
+    @api.post("/counter/call")
+    def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
+        return desk.call_number(session_of(request), body.number)
+
+    @api.post("/counter/recall")
+    def recall(request: Request) -> dict[str, Any]:
+        return desk.recall(session_of(request))
+
+    @api.post("/counter/start")
+    def start(request: Request) -> dict[str, Any]:
+        return desk.start(session_of(request))
+
+    @api.post("/counter/finish")
+    def finish(request: Request) -> dict[str, Any]:
+        return desk.finish(session_of(request))
+
+    @api.post("/counter/no-show")
+    def no_show(request: Request) -> dict[str, Any]:
+        return desk.no_show(session_of(request))
+
+    @api.post("/counter/transfer")
+    def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
+        return desk.transfer(session_of(request), body.service)
+
+    @api.post("/counter/pause")
+    def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
+        return desk.pause(session_of(request), body.paused)
+
+    @api.get("/counters")
+    def counters() -> list[dict[str, Any]]:
+        with queue.store.read() as tx:
+            rows = {int(r["number"]): r for r in tx.all("SELECT * FROM counters")}
+        return [
+            {
+                "number": c.number,
+                "name": c.name or f"Quầy {c.number}",
+                "services": c.services,
+                "status": rows[c.number]["status"] if c.number in rows else "closed",
+            }
+            for c in cfg.counters
+        ]
+
+    # ---------------------------------------------------------------- display, reports
+
+    @api.get("/display/state")
+    def display_state() -> dict[str, Any]:
+        return queue.display_state()
+
+    @api.get("/events")
+    async def events(
+        request: Request,
+        since: Annotated[int | None, Query(ge=0)] = None,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> StreamingResponse:
+        start_at = since if since is not None else queue.store.last_event_seq()
+        if last_event_id and last_event_id.isdigit():
+            start_at = max(start_at, int(last_event_id))
+        return StreamingResponse(
+            stream(queue.store, hub, start_at, request.is_disconnected),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    @api.get("/reports", response_model=None)
+    def report(
+        request: Request,
+        day: Annotated[date | None, Query()] = None,
+        group: Annotated[reports.GroupBy, Query()] = reports.GroupBy.SERVICE,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
+    ) -> Any:
+        session_of(request)
+        the_day = (day or queue.local_now().date()).isoformat()
+        rows = reports.day_report(queue.store, the_day, group, cfg.wait_target_min)
+        if format == "csv":
+            return PlainTextResponse(
+                reports.to_csv(rows),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="queue-{the_day}-{group.value}.csv"'},
+            )
+        return {"day": the_day, "group": group.value, "wait_target_min": cfg.wait_target_min, "rows": rows}
+
+    @api.get("/voice/announcement")
+    def voice(
+        number: Annotated[str, Query(min_length=2, max_length=8)], counter: Annotated[int, Query(ge=1, le=99)]
+    ) -> dict[str, Any]:
+        from queueing import speech
+
+        try:
+            clips = speech.announcement(number, counter)
+        except ValueError as err:
+            raise QueueError(422, "invalid_request", str(err), field="number") from err
+        return {
+            "clips": clips,
+            "text_vi": speech.announcement_text(number, counter),
+            "text_en": speech.announcement_text_en(number, counter),
+        }
+
+    return api
+
+
+def error_response(err: QueueError) -> JSONResponse:
+    """A QueueError as its JSON body (with Retry-After when it says how long)."""
+    headers = {}
+    if "retry_after_s" in err.extra:
+        headers["Retry-After"] = str(err.extra["retry_after_s"])
+    return JSONResponse(err.body(), status_code=err.status, headers=headers)

@@ -1,0 +1,184 @@
+"""The FastAPI application: wiring, error translation, web pages, the pending-ticket sweeper."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from common.clock import Clock, SystemClock
+from common.config import REPO_ROOT
+from queueing.api import build_router, error_response
+from queueing.config import QueueingConfig
+from queueing.counters import CounterDesk
+from queueing.errors import QueueError
+from queueing.events import EventHub
+from queueing.service import QueueService
+from queueing.store import Store
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+SWEEP_EVERY_S = 5.0
+
+
+class Sweeper:
+    """A background thread voiding unconfirmed kiosk tickets (the ghost-ticket rule)."""
+
+    def __init__(self, queue: QueueService, every_s: float = SWEEP_EVERY_S) -> None:
+        self.queue = queue
+        self.every_s = every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread."""
+        self._thread = threading.Thread(target=self._run, name="queue-sweeper", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop and join the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                self.queue.sweep()
+            except Exception:
+                log.exception("sweeping pending tickets failed; will retry")
+
+
+def _validation_message(err: RequestValidationError) -> tuple[str, str]:
+    first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field = ".".join(loc) or "body"
+    if first.get("type") == "json_invalid":
+        return "body", "The request body is not valid JSON. Send a JSON object."
+    if first.get("type") == "model_attributes_type" or (first.get("type") == "dict_type"):
+        return "body", "The request body must be a JSON object."
+    return field, f"{field}: {first.get('msg', 'invalid value')}. Fix this field and send again."
+
+
+def create_app(
+    config: QueueingConfig,
+    data_dir: Path,
+    clock: Clock | None = None,
+    center_name_vi: str = "",
+    center_name_en: str = "",
+    run_sweeper: bool = True,
+) -> FastAPI:
+    """Build the app; the database opens at start-up and closes at shut-down."""
+    clock = clock or SystemClock()
+    store = Store(data_dir / "queue.sqlite3", synchronous=config.sqlite_synchronous)
+    queue = QueueService(config, store, clock)
+    desk = CounterDesk(queue)
+    hub = EventHub()
+    store.on_commit_events.append(hub.notify)
+    sweeper = Sweeper(queue)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store.open()
+        queue.load()
+        queue.sweep()
+        if run_sweeper:
+            sweeper.start()
+        log.info(
+            "queueing service ready (%d services, %d counters)", len(config.services), len(config.counters)
+        )
+        try:
+            yield
+        finally:
+            hub.close()
+            sweeper.stop()
+            store.close()
+
+    app = FastAPI(title="Queueing service", version="1", lifespan=lifespan, docs_url="/api/docs")
+    app.state.queue = queue
+    app.state.desk = desk
+    app.state.hub = hub
+
+    @app.exception_handler(QueueError)
+    async def _queue_error(request: Request, err: QueueError) -> JSONResponse:
+        return error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        field, message = _validation_message(err)
+        return JSONResponse({"error": "invalid_request", "message": message, "field": field}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
+        msg = {
+            404: "No such page or API path. See /api/docs for the API.",
+            405: "This path does not accept that method. See /api/docs.",
+        }.get(err.status_code, str(err.detail))
+        return JSONResponse({"error": code, "message": msg}, status_code=err.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, err: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=err)
+        return JSONResponse(
+            {
+                "error": "internal_error",
+                "message": "Something went wrong on the queue server; try again, "
+                "and tell the center's IT staff if it keeps happening.",
+            },
+            status_code=500,
+        )
+
+    app.include_router(build_router(queue, desk, hub))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/fonts", StaticFiles(directory=str(REPO_ROOT / "assets" / "fonts")), name="fonts")
+
+    def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+        base = {"center_vi": center_name_vi, "center_en": center_name_en, "config": config}
+        return templates.TemplateResponse(request, name, {**base, **ctx})
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request) -> HTMLResponse:
+        return page(request, "index.html")
+
+    @app.get("/counter", response_class=HTMLResponse)
+    def counter_page(request: Request) -> HTMLResponse:
+        return page(request, "counter.html")
+
+    @app.get("/display", response_class=HTMLResponse)
+    def display_page(request: Request) -> HTMLResponse:
+        return page(request, "display.html")
+
+    @app.get("/remote", response_class=HTMLResponse)
+    def remote_page(request: Request) -> Response:
+        response = page(request, "remote.html")
+        if "qdevice" not in request.cookies:
+            import secrets
+
+            response.set_cookie("qdevice", secrets.token_urlsafe(12), max_age=400 * 86400, samesite="lax")
+        return response
+
+    @app.get("/t/{ticket_id}", response_class=HTMLResponse)
+    def ticket_page(request: Request, ticket_id: str) -> Response:
+        live = queue.follow(ticket_id)
+        if live != ticket_id:
+            return RedirectResponse(f"/t/{live}", status_code=303)
+        return page(request, "ticket.html", ticket_id=ticket_id)
+
+    @app.get("/reports", response_class=HTMLResponse)
+    def reports_page(request: Request) -> HTMLResponse:
+        return page(request, "reports.html")
+
+    return app

@@ -1,0 +1,538 @@
+"""Counter desk: staff sign-in and the console's operations (call next, recall, start, finish,
+no-show, transfer, call a given number, pause). Each is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+from typing import Any
+
+from queueing import domain, speech
+from queueing.config import CounterConfig, OrderingPolicy, StaffConfig
+from queueing.domain import CounterStatus, TicketState
+from queueing.errors import QueueError
+from queueing.service import QueueService
+from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+MAX_PIN_FAILURES = 5
+PIN_LOCK_S = 300.0
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Session:
+    """A signed-in staff member, optionally at a counter."""
+
+    def __init__(self, staff: StaffConfig, counter: int | None, token_hash: str) -> None:
+        self.staff = staff
+        self.counter = counter
+        self.token_hash = token_hash
+
+
+class CounterDesk:
+    """Everything a counter console does."""
+
+    def __init__(self, queue: QueueService) -> None:
+        self.q = queue
+        self.config = queue.config
+        self._fail_lock = threading.Lock()
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    # ------------------------------------------------------------------ sessions
+
+    def sign_in(self, staff_id: str, pin: str, counter: int | None) -> tuple[str, dict[str, Any]]:
+        """Check the PIN; open the counter when one is given. Returns (token, body)."""
+        mono = self.q.clock.monotonic()
+        with self._fail_lock:
+            fails, until = self._failures.get(staff_id, (0, 0.0))
+            if fails >= MAX_PIN_FAILURES and mono < until:
+                raise QueueError(
+                    429,
+                    "too_many_attempts",
+                    "Too many wrong PINs. Wait 5 minutes or ask a supervisor.",
+                    retry_after_s=int(until - mono) + 1,
+                )
+        staff = next((s for s in self.config.staff if s.staff_id == staff_id), None)
+        ok = staff is not None and hmac.compare_digest(staff.pin.encode(), pin.encode())
+        if not ok or staff is None:
+            with self._fail_lock:
+                fails, _ = self._failures.get(staff_id, (0, 0.0))
+                self._failures[staff_id] = (fails + 1, mono + PIN_LOCK_S)
+            log.warning("counter sign-in refused for staff %r", staff_id)
+            raise QueueError(401, "bad_credentials", "Wrong staff ID or PIN. Check both and try again.")
+        with self._fail_lock:
+            self._failures.pop(staff_id, None)
+        if counter is not None:
+            self._counter_cfg(counter)
+        token = secrets.token_urlsafe(24)
+        now = self.q.now_ts()
+        expires = now + self.config.session_hours * 3600
+        with self.q.store.tx() as tx:
+            tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
+            if counter is not None:
+                # One person per counter: whoever signs in takes the counter over.
+                tx.run("DELETE FROM sessions WHERE counter = ?", counter)
+                tx.run("DELETE FROM sessions WHERE staff_id = ? AND counter IS NOT NULL", staff_id)
+                tx.run(
+                    "UPDATE counters SET status = 'closed', staff_id = NULL "
+                    "WHERE staff_id = ? AND number <> ?",
+                    staff_id,
+                    counter,
+                )
+                tx.run(
+                    "INSERT INTO counters(number, status, staff_id, since) VALUES (?, 'open', ?, ?) "
+                    "ON CONFLICT(number) DO UPDATE SET status = 'open', staff_id = excluded.staff_id, "
+                    "since = excluded.since",
+                    counter,
+                    staff_id,
+                    now,
+                )
+                tx.event(now, "counter", {"counter": counter, "status": CounterStatus.OPEN.value})
+            tx.run(
+                "INSERT INTO sessions(token_hash, staff_id, counter, created_at, expires_at) "
+                "VALUES (?,?,?,?,?)",
+                _hash_token(token),
+                staff_id,
+                counter,
+                now,
+                expires,
+            )
+        self._refresh_open()
+        log.info("staff %s signed in%s", staff_id, f" at counter {counter}" if counter else "")
+        return token, {
+            "staff_id": staff_id,
+            "name": staff.name,
+            "counter": counter,
+            "expires_at": domain_iso(expires),
+            "supervisor": staff.supervisor,
+        }
+
+    def session(self, token: str | None) -> Session:
+        """The session of a token, or 401."""
+        if not token:
+            raise QueueError(401, "not_signed_in", "Sign in with your staff ID and PIN first.")
+        th = _hash_token(token)
+        with self.q.store.read() as tx:
+            row = tx.one("SELECT * FROM sessions WHERE token_hash = ?", th)
+        if row is None or row["expires_at"] < self.q.now_ts():
+            raise QueueError(
+                401, "not_signed_in", "Your session ended. Sign in again with your staff ID and PIN."
+            )
+        staff = next((s for s in self.config.staff if s.staff_id == row["staff_id"]), None)
+        if staff is None:
+            raise QueueError(401, "not_signed_in", "This staff account no longer exists. Ask a supervisor.")
+        return Session(staff, row["counter"], th)
+
+    def sign_out(self, session: Session) -> None:
+        """End the session and close its counter (nothing may be left at the counter)."""
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            if session.counter is not None:
+                cur = self._current(tx, session.counter)
+                if cur is not None:
+                    raise QueueError(
+                        409,
+                        "ticket_in_progress",
+                        f"Ticket {cur['number']} is still at this counter. Finish it, transfer it or mark it "
+                        "no-show before signing out.",
+                        number=cur["number"],
+                    )
+                tx.run(
+                    "UPDATE counters SET status = 'closed', staff_id = NULL, current_ticket = NULL "
+                    "WHERE number = ?",
+                    session.counter,
+                )
+                tx.event(now, "counter", {"counter": session.counter, "status": CounterStatus.CLOSED.value})
+            tx.run("DELETE FROM sessions WHERE token_hash = ?", session.token_hash)
+        self._refresh_open()
+
+    def _refresh_open(self) -> None:
+        with self.q.store.read() as tx:
+            rows = tx.all("SELECT number, status FROM counters")
+        for r in rows:
+            self.q.set_counter_open(int(r["number"]), r["status"] == CounterStatus.OPEN.value)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _counter_cfg(self, number: int) -> CounterConfig:
+        cfg = self.config.counter(number)
+        if cfg is None:
+            known = ", ".join(str(c.number) for c in self.config.counters)
+            raise QueueError(404, "unknown_counter", f"No counter {number}. Counters here: {known}.")
+        return cfg
+
+    def _at_counter(self, session: Session) -> CounterConfig:
+        if session.counter is None:
+            raise QueueError(
+                409, "no_counter", "You are signed in without a counter. Sign in again choosing one."
+            )
+        return self._counter_cfg(session.counter)
+
+    @staticmethod
+    def _current(tx: Tx, counter: int) -> Any:
+        return tx.one(
+            "SELECT * FROM tickets WHERE counter = ? AND state IN ('called', 'serving') "
+            "ORDER BY called_at DESC "
+            "LIMIT 1",
+            counter,
+        )
+
+    def _head(self, tx: Tx, service: str) -> Any:
+        svc = self.config.service(service)
+        if svc is None:
+            return None
+        if svc.policy is OrderingPolicy.ONE_PER_N:
+            streak = self.q._streak(tx, service)
+            prio_sql = (
+                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0 "
+                "ORDER BY weight DESC, waiting_since, seq LIMIT 1"
+            )
+            normal_sql = (
+                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0 "
+                "ORDER BY waiting_since, seq LIMIT 1"
+            )
+            first, second = (
+                (prio_sql, normal_sql) if streak >= svc.one_per_n_normal else (normal_sql, prio_sql)
+            )
+            return tx.one(first, service) or tx.one(second, service)
+        return tx.one(
+            "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' "
+            "ORDER BY rank_key DESC, seq LIMIT 1",
+            service,
+        )
+
+    def _mark_called(
+        self, tx: Tx, row: Any, session: Session, counter: int, recall: bool = False
+    ) -> dict[str, Any]:
+        now = self.q.now_ts()
+        if not recall:
+            self.q.set_state(
+                tx,
+                row,
+                TicketState.CALLED,
+                counter=counter,
+                staff_id=session.staff.staff_id,
+                called_at=now,
+                call_count=row["call_count"] + 1,
+            )
+            tx.run("UPDATE counters SET current_ticket = ? WHERE number = ?", row["ticket_id"], counter)
+            svc = self.config.service(row["service"])
+            if svc is not None and svc.policy is OrderingPolicy.ONE_PER_N:
+                day = self.q.today()
+                streak = 0 if row["weight"] > 0 else self.q._streak(tx, svc.code) + 1
+                tx.run(
+                    "INSERT INTO service_state(day, service, normal_streak) VALUES (?, ?, ?) "
+                    "ON CONFLICT(day, service) DO UPDATE SET normal_streak = excluded.normal_streak",
+                    day,
+                    svc.code,
+                    streak,
+                )
+        else:
+            tx.run("UPDATE tickets SET call_count = call_count + 1 WHERE ticket_id = ?", row["ticket_id"])
+            tx.run("UPDATE counters SET last_recall = ? WHERE number = ?", now, counter)
+        number = row["number"]
+        data = {
+            "number": number,
+            "counter": counter,
+            "service": row["service"],
+            "recall": recall,
+            "voice": speech.announcement(number, counter),
+            "text_vi": speech.announcement_text(number, counter),
+            "text_en": speech.announcement_text_en(number, counter),
+            "waiting": self.q.waiting_counts(tx),
+        }
+        tx.event(now, "called", data)
+        return self._ticket_view(tx, row["ticket_id"])
+
+    def _ticket_view(self, tx: Tx, ticket_id: str) -> dict[str, Any]:
+        r = tx.one("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
+        assert r is not None
+        svc = self.config.service(r["service"])
+        return {
+            "ticket_id": r["ticket_id"],
+            "number": r["number"],
+            "state": r["state"],
+            "service": r["service"],
+            "service_name_vi": svc.name_vi if svc else r["service"],
+            "priority": r["priority"],
+            "counter": r["counter"],
+            "called_at": r["called_at"],
+            "started_at": r["started_at"],
+            "issued_at": r["issued_at"],
+            "call_count": r["call_count"],
+            "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
+        }
+
+    def _require_open(self, tx: Tx, counter: int) -> None:
+        status = tx.scalar("SELECT status FROM counters WHERE number = ?", counter)
+        if status == CounterStatus.PAUSED.value:
+            raise QueueError(409, "counter_paused", "This counter is paused. Resume it before calling.")
+
+    def _finish_serving(self, tx: Tx, cur: Any, counter: int) -> str | None:
+        """Before a new call: finish a ticket being served; refuse one only called."""
+        if cur is None:
+            return None
+        if cur["state"] == TicketState.CALLED.value:
+            raise QueueError(
+                409,
+                "current_not_started",
+                f"Ticket {cur['number']} was called but not started. "
+                "Start it, recall it or mark it no-show first.",
+                number=cur["number"],
+            )
+        self._done(tx, cur, counter)
+        return str(cur["number"])
+
+    def _done(self, tx: Tx, cur: Any, counter: int) -> None:
+        now = self.q.now_ts()
+        self.q.set_state(tx, cur, TicketState.DONE, finished_at=now)
+        tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", counter)
+        started = cur["started_at"] or cur["called_at"] or now
+        self.q.record_service_time(cur["service"], now - started)
+        tx.event(now, "state", {"number": cur["number"], "state": "done", "counter": counter})
+
+    # ------------------------------------------------------------------ operations
+
+    def call_next(self, session: Session) -> dict[str, Any]:
+        """Call the next waiting ticket of this counter's services: one atomic step."""
+        cfg = self._at_counter(session)
+        with self.q.store.tx() as tx:
+            self._require_open(tx, cfg.number)
+            self._finish_serving(tx, self._current(tx, cfg.number), cfg.number)
+            heads = [h for h in (self._head(tx, s) for s in cfg.services) if h is not None]
+            if not heads:
+                raise QueueError(
+                    404, "queue_empty", "Nobody is waiting for this counter's services right now."
+                )
+            # Across services, the ticket waiting longest goes first (priority breaks ties).
+            row = min(heads, key=lambda h: (h["waiting_since"] - 60.0 * h["weight"], h["seq"]))
+            return self._mark_called(tx, row, session, cfg.number)
+
+    def call_number(self, session: Session, number: str) -> dict[str, Any]:
+        """Call a given waiting ticket (e.g. a citizen who stepped out and came back)."""
+        cfg = self._at_counter(session)
+        parsed = domain.parse_number(number)
+        if parsed is None:
+            raise QueueError(
+                422, "invalid_request", f"{number!r} is not a ticket number like B012.", field="number"
+            )
+        with self.q.store.tx() as tx:
+            self._require_open(tx, cfg.number)
+            rows = [
+                r
+                for r in tx.all(
+                    "SELECT * FROM tickets WHERE day = ? AND prefix = ? ORDER BY seq DESC",
+                    self.q.today(),
+                    parsed[0],
+                )
+                if domain.parse_number(r["number"]) == parsed
+            ]
+            row = next(
+                (r for r in rows if r["state"] == TicketState.WAITING.value), rows[0] if rows else None
+            )
+            if row is None:
+                raise QueueError(404, "unknown_ticket", f"No ticket {number.upper()} was issued today.")
+            if row["state"] != TicketState.WAITING.value:
+                raise QueueError(
+                    409,
+                    "not_waiting",
+                    f"Ticket {row['number']} is {row['state']}, not waiting.",
+                    state=row["state"],
+                )
+            if row["service"] not in cfg.services:
+                raise QueueError(
+                    409,
+                    "not_served_here",
+                    f"Ticket {row['number']} is for another service; transfer it or call it there.",
+                )
+            self._finish_serving(tx, self._current(tx, cfg.number), cfg.number)
+            return self._mark_called(tx, row, session, cfg.number)
+
+    def recall(self, session: Session) -> dict[str, Any]:
+        """Announce the current ticket again (not more often than recall_cooldown_s)."""
+        cfg = self._at_counter(session)
+        with self.q.store.tx() as tx:
+            cur = self._current(tx, cfg.number)
+            if cur is None or cur["state"] != TicketState.CALLED.value:
+                raise QueueError(
+                    409, "nothing_to_recall", "No called ticket is waiting to come to this counter."
+                )
+            last = tx.scalar("SELECT last_recall FROM counters WHERE number = ?", cfg.number)
+            now = self.q.now_ts()
+            gap = self.config.recall_cooldown_s
+            if last is not None and now - float(last) < gap:
+                raise QueueError(
+                    429,
+                    "recall_too_soon",
+                    f"Wait {gap:.0f} s between recalls.",
+                    retry_after_s=int(gap - (now - float(last))) + 1,
+                )
+            return self._mark_called(tx, cur, session, cfg.number, recall=True)
+
+    def start(self, session: Session) -> dict[str, Any]:
+        """The citizen arrived: service starts."""
+        cfg = self._at_counter(session)
+        with self.q.store.tx() as tx:
+            cur = self._current(tx, cfg.number)
+            if cur is None or cur["state"] != TicketState.CALLED.value:
+                raise QueueError(409, "nothing_to_start", "Call a ticket first.")
+            now = self.q.now_ts()
+            self.q.set_state(tx, cur, TicketState.SERVING, started_at=now)
+            tx.event(now, "state", {"number": cur["number"], "state": "serving", "counter": cfg.number})
+            return self._ticket_view(tx, cur["ticket_id"])
+
+    def finish(self, session: Session) -> dict[str, Any]:
+        """Service done."""
+        cfg = self._at_counter(session)
+        with self.q.store.tx() as tx:
+            cur = self._current(tx, cfg.number)
+            if cur is None:
+                raise QueueError(409, "nothing_to_finish", "No ticket is at this counter.")
+            self._done(tx, cur, cfg.number)
+            return self._ticket_view(tx, cur["ticket_id"])
+
+    def no_show(self, session: Session) -> dict[str, Any]:
+        """The called citizen did not come."""
+        cfg = self._at_counter(session)
+        with self.q.store.tx() as tx:
+            cur = self._current(tx, cfg.number)
+            if cur is None or cur["state"] != TicketState.CALLED.value:
+                raise QueueError(
+                    409, "nothing_called", "Only a called ticket that has not started can be a no-show."
+                )
+            now = self.q.now_ts()
+            self.q.set_state(tx, cur, TicketState.NO_SHOW, finished_at=now)
+            tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", cfg.number)
+            tx.event(now, "state", {"number": cur["number"], "state": "no_show", "counter": cfg.number})
+            return self._ticket_view(tx, cur["ticket_id"])
+
+    def transfer(self, session: Session, service: str) -> dict[str, Any]:
+        """Send the current ticket to another service's queue; it keeps its number and place in time."""
+        cfg = self._at_counter(session)
+        target = self.q.service_or_404(service)
+        with self.q.store.tx() as tx:
+            cur = self._current(tx, cfg.number)
+            if cur is None:
+                raise QueueError(409, "nothing_to_transfer", "No ticket is at this counter.")
+            if cur["service"] == target.code:
+                raise QueueError(
+                    409, "same_service", "The ticket is already in that service. Choose another."
+                )
+            now = self.q.now_ts()
+            new_id = secrets.token_urlsafe(9)
+            key = domain.rank_key(
+                target.policy, cur["weight"], cur["waiting_since"], target.aging_weight_per_min
+            )
+            tx.run(
+                "INSERT INTO tickets(ticket_id, day, service, prefix, serial, number, priority, weight, "
+                "channel, "
+                "delivery, id_hash, device, state, issued_at, waiting_since, rank_key, transferred_from) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)",
+                new_id,
+                cur["day"],
+                target.code,
+                cur["prefix"],
+                cur["serial"],
+                cur["number"],
+                cur["priority"],
+                cur["weight"],
+                cur["channel"],
+                cur["delivery"],
+                cur["id_hash"],
+                cur["device"],
+                now,
+                cur["waiting_since"],
+                key,
+                cur["ticket_id"],
+            )
+            self.q.set_state(tx, cur, TicketState.TRANSFERRED, finished_at=now, transferred_to=new_id)
+            tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", cfg.number)
+            tx.event(
+                now,
+                "state",
+                {
+                    "number": cur["number"],
+                    "state": "transferred",
+                    "counter": cfg.number,
+                    "service": target.code,
+                    "waiting": self.q.waiting_counts(tx),
+                },
+            )
+            return {
+                **self._ticket_view(tx, cur["ticket_id"]),
+                "transferred_to": new_id,
+                "to_service": target.code,
+            }
+
+    def pause(self, session: Session, paused: bool) -> dict[str, Any]:
+        """Pause (no calls, not counted for wait estimates) or resume the counter."""
+        cfg = self._at_counter(session)
+        status = CounterStatus.PAUSED if paused else CounterStatus.OPEN
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            tx.run("UPDATE counters SET status = ? WHERE number = ?", status.value, cfg.number)
+            tx.event(now, "counter", {"counter": cfg.number, "status": status.value})
+        self.q.set_counter_open(cfg.number, not paused)
+        return {"counter": cfg.number, "status": status.value}
+
+    def view(self, session: Session) -> dict[str, Any]:
+        """What the console shows: counter, current ticket, waiting lines of its services."""
+        cfg = self._at_counter(session)
+        with self.q.store.read() as tx:
+            status = tx.scalar("SELECT status FROM counters WHERE number = ?", cfg.number) or "closed"
+            cur = self._current(tx, cfg.number)
+            waiting = []
+            for code in cfg.services:
+                rows = tx.all(
+                    "SELECT number, priority, waiting_since FROM tickets WHERE service = ? AND "
+                    "state = 'waiting' ORDER BY rank_key DESC, seq LIMIT 30",
+                    code,
+                )
+                svc = self.config.service(code)
+                waiting.append(
+                    {
+                        "service": code,
+                        "name_vi": svc.name_vi if svc else code,
+                        "name_en": svc.name_en if svc else code,
+                        "count": int(
+                            tx.scalar(
+                                "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting'", code
+                            )
+                        ),
+                        "next": [
+                            {
+                                "number": r["number"],
+                                "priority": r["priority"],
+                                "waited_min": int(max(0.0, self.q.now_ts() - r["waiting_since"]) // 60),
+                            }
+                            for r in rows
+                        ],
+                    }
+                )
+            current = self._ticket_view(tx, cur["ticket_id"]) if cur is not None else None
+        return {
+            "counter": cfg.number,
+            "counter_name": cfg.name or f"Quầy {cfg.number}",
+            "status": status,
+            "staff_id": session.staff.staff_id,
+            "staff_name": session.staff.name,
+            "current": current,
+            "waiting": waiting,
+            "services": [
+                {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en} for s in self.config.services
+            ],
+        }
+
+
+def domain_iso(ts: float) -> str:
+    """Epoch seconds -> ISO 8601 UTC."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")

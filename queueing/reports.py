@@ -1,0 +1,118 @@
+"""Daily reports: issued/served/no-show, wait and service times, target share, estimate error,
+satisfaction; grouped by service, counter or staff; JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from queueing.store import Store
+
+
+class GroupBy(StrEnum):
+    """Report rows are per service, per counter or per staff member."""
+
+    SERVICE = "service"
+    COUNTER = "counter"
+    STAFF = "staff"
+
+
+def _p90(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(0, math.ceil(0.9 * len(ordered)) - 1)
+    return ordered[rank]
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _r(v: float | None, nd: int = 1) -> float | None:
+    return None if v is None else round(v, nd)
+
+
+def day_report(store: Store, day: str, group: GroupBy, wait_target_min: float) -> list[dict[str, Any]]:
+    """One row per group for the local day `day` (YYYY-MM-DD), plus a final 'all' row."""
+    with store.read() as tx:
+        rows = tx.all(
+            "SELECT service, counter, staff_id, state, issued_at, waiting_since, called_at, started_at, "
+            "finished_at, est_wait_s, rating, transferred_from FROM tickets "
+            "WHERE day = ? AND state <> 'pending'",
+            day,
+        )
+    groups: dict[str, list[Any]] = {}
+    for r in rows:
+        key = r[group.value] if group is not GroupBy.STAFF else r["staff_id"]
+        groups.setdefault("-" if key is None else str(key), []).append(r)
+    out = [_summary(name, items, wait_target_min) for name, items in sorted(groups.items())]
+    out.append(_summary("all", list(rows), wait_target_min))
+    return out
+
+
+def _summary(name: str, items: Sequence[Any], target_min: float) -> dict[str, Any]:
+    issued = [r for r in items if r["transferred_from"] is None and r["state"] != "void"]
+    waits = [(r["called_at"] - r["waiting_since"]) / 60 for r in items if r["called_at"] is not None]
+    services = [
+        (r["finished_at"] - (r["started_at"] or r["called_at"])) / 60
+        for r in items
+        if r["state"] == "done" and r["finished_at"] is not None and (r["started_at"] or r["called_at"])
+    ]
+    errors = [
+        abs((r["called_at"] - r["issued_at"]) - r["est_wait_s"]) / 60
+        for r in items
+        if r["called_at"] is not None and r["est_wait_s"] is not None and r["transferred_from"] is None
+    ]
+    ratings = [int(r["rating"]) for r in items if r["rating"] is not None]
+    over = sum(1 for w in waits if w > target_min)
+    return {
+        "group": name,
+        "issued": len(issued),
+        "served": sum(1 for r in items if r["state"] == "done"),
+        "no_show": sum(1 for r in items if r["state"] == "no_show"),
+        "transferred": sum(1 for r in items if r["state"] == "transferred"),
+        "voided": sum(1 for r in items if r["state"] == "void"),
+        "waiting_now": sum(1 for r in items if r["state"] == "waiting"),
+        "wait_mean_min": _r(_mean(waits)),
+        "wait_p90_min": _r(_p90(waits)),
+        "service_mean_min": _r(_mean(services)),
+        "service_p90_min": _r(_p90(services)),
+        "over_target_pct": _r(100 * over / len(waits)) if waits else None,
+        "estimate_mae_min": _r(_mean(errors)),
+        "rating_mean": _r(_mean(ratings), 2),
+        "ratings": len(ratings),
+    }
+
+
+COLUMNS = [
+    "group",
+    "issued",
+    "served",
+    "no_show",
+    "transferred",
+    "voided",
+    "waiting_now",
+    "wait_mean_min",
+    "wait_p90_min",
+    "service_mean_min",
+    "service_p90_min",
+    "over_target_pct",
+    "estimate_mae_min",
+    "rating_mean",
+    "ratings",
+]
+
+
+def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """The report as CSV text (header row first; empty cells for unknown values)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in COLUMNS})
+    return buf.getvalue()

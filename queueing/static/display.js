@@ -1,0 +1,77 @@
+// Display board: snapshot + server-sent events with sequence numbers; voice through one queue.
+"use strict";
+const cfg = window.BOARD_CONFIG;
+const voice = new VoiceQueue("/static/voice");
+const board = window.board = { connected: false, lastSeq: 0, calls: [], waiting: {}, services: [], events: 0 };
+let source = null, reconnectTimer = null;
+
+function tick() {
+  const d = new Date();
+  $("#clock").textContent = d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+}
+setInterval(tick, 1000); tick();
+
+function renderCalls() {
+  const calls = board.calls.slice(0, cfg.recent);
+  $("#calls").innerHTML = calls.map(c =>
+    `<tr><td>${esc(c.number)}</td><td class="ctr">${esc(c.counter)}</td></tr>`).join("");
+  const top = calls[0];
+  $("#latest-num").textContent = top ? top.number : "—";
+  $("#latest-ctr").innerHTML = top ? `đến quầy · counter <b>${esc(top.counter)}</b>` : "&nbsp;";
+}
+function renderWaiting() {
+  $("#waiting").innerHTML = board.services.map(s =>
+    `<tr><td>${esc(s.prefix)} · ${esc(s.name_vi)}</td><td class="n" data-service="${esc(s.code)}">${board.waiting[s.code] || 0}</td></tr>`).join("");
+}
+function setConnected(on) { board.connected = on; $("#conn").classList.toggle("off", !on); }
+
+function onCalled(data) {
+  board.calls = [{ number: data.number, counter: data.counter, service: data.service },
+                 ...board.calls.filter(c => c.number !== data.number)].slice(0, 30);
+  if (data.waiting) board.waiting = data.waiting;
+  renderCalls(); renderWaiting();
+  const fresh = Date.now() / 1000 - data.at < 60;       // catch-up after a reconnect is shown, not spoken
+  if (!fresh) return;
+  const el = $("#latest"); el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash");
+  $("#ticker").textContent = data.text_vi + (cfg.english ? " · " + data.text_en : "");
+  if (cfg.voice && data.voice) {
+    voice.say({ number: data.number, counter: data.counter, clips: data.voice,
+                onstart: () => { $("#ticker").textContent = data.text_vi; } });
+    $("#sound").classList.toggle("hidden", !voice.blocked);
+  }
+}
+function handle(kind, ev) {
+  const data = JSON.parse(ev.data);
+  board.lastSeq = Math.max(board.lastSeq, data.seq); board.events += 1;
+  if (kind === "called") onCalled(data);
+  else if (data.waiting) { board.waiting = data.waiting; renderWaiting(); }
+  if (kind === "state" && (data.state === "transferred" || data.state === "no_show")) {
+    board.calls = board.calls.filter(c => c.number !== data.number || c.counter !== data.counter); renderCalls();
+  }
+}
+
+async function connect() {
+  clearTimeout(reconnectTimer);
+  if (source) { source.close(); source = null; }
+  try {
+    const st = await api("GET", "/api/v1/display/state");
+    board.calls = st.calls; board.waiting = st.waiting; board.services = st.services;
+    board.lastSeq = st.seq; renderCalls(); renderWaiting();
+  } catch (e) { setConnected(false); reconnectTimer = setTimeout(connect, 2000); return; }
+  source = new EventSource(`/api/v1/events?since=${board.lastSeq}`);
+  source.onopen = () => setConnected(true);
+  source.onerror = () => {
+    setConnected(false);
+    // The browser retries by itself (with Last-Event-ID); if it gave up, start over with a fresh snapshot.
+    if (source && source.readyState === EventSource.CLOSED) reconnectTimer = setTimeout(connect, 2000);
+  };
+  for (const kind of ["called", "issued", "state", "waiting", "counter"]) {
+    source.addEventListener(kind, ev => handle(kind, ev));
+  }
+}
+$("#sound").onclick = async () => { await voice.unlock(); $("#sound").classList.toggle("hidden", !voice.blocked); };
+window.addEventListener("load", () => {
+  try { voice.ensureContext(); } catch (e) { /* no audio device */ }
+  setTimeout(() => $("#sound").classList.toggle("hidden", !cfg.voice || !voice.blocked), 500);
+});
+connect();

@@ -1,0 +1,31 @@
+// Reports page: a day's figures per service/counter/staff, a bar chart of mean waits, CSV export.
+"use strict";
+const COLS = [["group", "Nhóm · Group"], ["issued", "Phát · Issued"], ["served", "Xong · Served"],
+  ["no_show", "Vắng · No-show"], ["transferred", "Chuyển · Transf."], ["wait_mean_min", "Chờ TB · Wait mean"],
+  ["wait_p90_min", "Chờ p90"], ["service_mean_min", "Phục vụ TB · Service mean"], ["service_p90_min", "Phục vụ p90"],
+  ["over_target_pct", "% chờ quá hạn"], ["estimate_mae_min", "Sai số ước tính"], ["rating_mean", "Hài lòng · Rating"]];
+function params() { return `day=${$("#day").value}&group=${$("#group").value}`; }
+async function load() {
+  try {
+    const r = await api("GET", `/api/v1/reports?${params()}`);
+    $("#signin").classList.add("hidden"); $("#report").classList.remove("hidden"); $("#err").classList.add("hidden");
+    $("#csv").href = `/api/v1/reports?${params()}&format=csv`;
+    $("#table").innerHTML = "<tr>" + COLS.map(c => `<th>${c[1]}</th>`).join("") + "</tr>" +
+      r.rows.map(row => "<tr>" + COLS.map(c => `<td>${row[c[0]] == null ? "–" : esc(row[c[0]])}</td>`).join("") + "</tr>").join("");
+    const rows = r.rows.filter(x => x.group !== "all");
+    const max = Math.max(1, ...rows.map(x => x.wait_mean_min || 0));
+    $("#bars").innerHTML = rows.map(x => `<div class="bar"><span class="name">${esc(x.group)}</span>` +
+      `<div class="fill" style="width:${Math.round(300 * (x.wait_mean_min || 0) / max)}px"></div><span>${x.wait_mean_min ?? "–"}</span></div>`).join("");
+  } catch (e) {
+    if (e.status === 401) { $("#report").classList.add("hidden"); $("#signin").classList.remove("hidden"); }
+    else { $("#err").textContent = e.message; $("#err").classList.remove("hidden"); }
+  }
+}
+$("#signin-form").addEventListener("submit", async ev => {
+  ev.preventDefault();
+  try { await api("POST", "/api/v1/counter/sessions", { staff_id: $("#staff_id").value.trim(), pin: $("#pin").value }); load(); }
+  catch (e) { const b = $("#signin-error"); b.textContent = e.message; b.classList.remove("hidden"); }
+});
+$("#day").value = new Date().toISOString().slice(0, 10);
+$("#day").onchange = load; $("#group").onchange = load;
+load();

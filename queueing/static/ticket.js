@@ -1,0 +1,39 @@
+// Phone status page of one ticket: polls its state; offers a rating when service is done.
+"use strict";
+const TEXT = {
+  pending: ["Đang in vé…", "Printing your ticket…"],
+  waiting: ["Đang chờ", "Waiting"],
+  called: ["Mời bạn đến quầy", "Please go to counter"],
+  serving: ["Đang được phục vụ", "Being served"],
+  done: ["Đã phục vụ xong", "Done"],
+  no_show: ["Đã qua lượt (vắng mặt)", "Missed (no-show) – ask at the information desk"],
+  void: ["Vé đã huỷ", "Ticket cancelled – take a new one"],
+  transferred: ["Đã chuyển sang dịch vụ khác", "Transferred to another service"],
+};
+let timer = null;
+async function load() {
+  try {
+    const t = await api("GET", `/api/v1/tickets/${encodeURIComponent(window.TICKET_ID)}`);
+    if (t.state === "transferred" && t.transferred_to) { location.replace(`/t/${t.transferred_to}`); return; }
+    $("#err").classList.add("hidden");
+    $("#num").textContent = t.number;
+    $("#svc").textContent = `${t.service_name_vi} · ${t.service_name_en}`;
+    const [vi, en] = TEXT[t.state] || [t.state, ""];
+    $("#state").innerHTML = `${esc(vi)}${t.counter && (t.state === "called" || t.state === "serving") ? " " + esc(t.counter) : ""} <div class="en">${esc(en)}</div>`;
+    $("#detail").innerHTML = t.state === "waiting"
+      ? `Trước bạn còn <b>${t.ahead}</b> người <span class="en">${t.ahead} ahead of you</span><br>Dự kiến chờ: ${waitText(t.wait_min, t.wait_max)}`
+      : "";
+    $("#rate").classList.toggle("hidden", !t.can_rate);
+    if (["done", "no_show", "void"].includes(t.state) && !t.can_rate) { clearInterval(timer); }
+    document.title = `${t.number} – ${vi}`;
+  } catch (e) {
+    $("#err").textContent = e.message; $("#err").classList.remove("hidden");
+    if (e.status === 404) clearInterval(timer);
+  }
+}
+document.querySelectorAll("#rate button").forEach(b => b.onclick = async () => {
+  try { await api("POST", `/api/v1/tickets/${encodeURIComponent(window.TICKET_ID)}/rating`, { score: Number(b.dataset.score) });
+        $("#rate").innerHTML = "<p>Cảm ơn bạn! <span class=\"en\">Thank you!</span></p>"; }
+  catch (e) { $("#err").textContent = e.message; $("#err").classList.remove("hidden"); }
+});
+load(); timer = setInterval(load, 5000);

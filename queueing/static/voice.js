@@ -1,0 +1,54 @@
+// One sequential voice queue: announcements never overlap; clips of one announcement play back to back.
+"use strict";
+class VoiceQueue {
+  constructor(base) {
+    this.base = base; this.ctx = null; this.cache = new Map(); this.queue = []; this.playing = false;
+    this.log = [];               // {number, counter, start, end} per finished announcement (for tests)
+    this.maxAgeMs = 60000;       // an announcement older than this when its turn comes is skipped
+  }
+  ensureContext() {
+    if (!this.ctx) { const C = window.AudioContext || window.webkitAudioContext; this.ctx = new C(); }
+    return this.ctx;
+  }
+  get blocked() { return !this.ctx || this.ctx.state !== "running"; }
+  async unlock() { await this.ensureContext().resume(); this.pump(); }
+  async clip(name) {
+    if (!this.cache.has(name)) {
+      this.cache.set(name, (async () => {
+        const res = await fetch(`${this.base}/${name}.wav`);
+        if (!res.ok) throw new Error(`clip ${name}: HTTP ${res.status}`);
+        return await this.ensureContext().decodeAudioData(await res.arrayBuffer());
+      })());
+    }
+    return this.cache.get(name);
+  }
+  say(item) { item.queuedAt = Date.now(); this.queue.push(item); this.pump(); }
+  playBuffer(buf) {
+    return new Promise(resolve => {
+      const src = this.ctx.createBufferSource(); src.buffer = buf; src.connect(this.ctx.destination);
+      src.onended = resolve; src.start();
+    });
+  }
+  async pump() {
+    if (this.playing) return;
+    this.playing = true;
+    try {
+      while (this.queue.length) {
+        this.ensureContext();
+        if (this.ctx.state !== "running") { try { await this.ctx.resume(); } catch (e) { /* needs a click */ } }
+        if (this.ctx.state !== "running") break;       // kept in the queue until sound is enabled
+        const item = this.queue.shift();
+        if (Date.now() - item.queuedAt > this.maxAgeMs) continue;
+        const start = performance.now();
+        if (item.onstart) item.onstart(item);
+        for (const name of item.clips) {
+          try { await this.playBuffer(await this.clip(name)); }
+          catch (e) { console.warn("voice:", e.message); }
+        }
+        await new Promise(r => setTimeout(r, 400));     // a breath between announcements
+        this.log.push({ number: item.number, counter: item.counter, start, end: performance.now() });
+      }
+    } finally { this.playing = false; }
+  }
+}
+window.VoiceQueue = VoiceQueue;

@@ -1,0 +1,219 @@
+"""SQLite storage of the queue (WAL): tickets, numbering, events, counters, sessions.
+
+One connection guarded by a lock, and every change inside `BEGIN IMMEDIATE ... COMMIT`, so
+"take the next number" and "call the next ticket" are single atomic steps, and an event is
+written in the same transaction as the change it reports (nothing is announced that did not
+happen, nothing happens unannounced).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id TEXT NOT NULL UNIQUE,
+    day TEXT NOT NULL,
+    service TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    serial INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    priority TEXT,
+    weight REAL NOT NULL DEFAULT 0,
+    channel TEXT NOT NULL,
+    delivery TEXT,
+    id_hash TEXT,
+    device TEXT,
+    state TEXT NOT NULL,
+    issued_at REAL NOT NULL,
+    waiting_since REAL NOT NULL,
+    rank_key REAL NOT NULL,
+    called_at REAL,
+    started_at REAL,
+    finished_at REAL,
+    counter INTEGER,
+    staff_id TEXT,
+    call_count INTEGER NOT NULL DEFAULT 0,
+    est_wait_s REAL,
+    transferred_from TEXT,
+    transferred_to TEXT,
+    rating INTEGER,
+    void_reason TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS tickets_number ON tickets(day, prefix, serial)
+    WHERE transferred_from IS NULL;
+CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(service, state, rank_key);
+CREATE INDEX IF NOT EXISTS tickets_day ON tickets(day, service);
+CREATE INDEX IF NOT EXISTS tickets_state ON tickets(state, issued_at);
+CREATE TABLE IF NOT EXISTS numbering (
+    day TEXT NOT NULL, prefix TEXT NOT NULL, last_serial INTEGER NOT NULL,
+    PRIMARY KEY (day, prefix)
+);
+CREATE TABLE IF NOT EXISTS service_state (
+    day TEXT NOT NULL, service TEXT NOT NULL, normal_streak INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, service)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY, ticket_id TEXT NOT NULL, service TEXT NOT NULL, created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    number INTEGER PRIMARY KEY,
+    status TEXT NOT NULL DEFAULT 'closed',
+    staff_id TEXT,
+    current_ticket TEXT,
+    since REAL,
+    last_recall REAL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL,
+    counter INTEGER,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+"""
+
+
+class StoreError(Exception):
+    """The queue database cannot be used; the message names the file."""
+
+
+class Tx:
+    """One open transaction: small helpers over the connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.last_seq = 0
+
+    def one(self, sql: str, *args: Any) -> sqlite3.Row | None:
+        """First row or None."""
+        row: sqlite3.Row | None = self.conn.execute(sql, args).fetchone()
+        return row
+
+    def all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        """All rows."""
+        return list(self.conn.execute(sql, args).fetchall())
+
+    def scalar(self, sql: str, *args: Any) -> Any:
+        """First column of the first row, or None."""
+        row = self.conn.execute(sql, args).fetchone()
+        return None if row is None else row[0]
+
+    def run(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        """Execute one statement."""
+        return self.conn.execute(sql, args)
+
+    def event(self, at: float, kind: str, data: dict[str, Any]) -> int:
+        """Append an event (same transaction as the change it reports); returns its seq."""
+        cur = self.conn.execute(
+            "INSERT INTO events(at, kind, data) VALUES (?, ?, ?)",
+            (at, kind, json.dumps(data, ensure_ascii=False)),
+        )
+        self.last_seq = int(cur.lastrowid or 0)
+        return self.last_seq
+
+
+class Store:
+    """The queue database file, opened once per process."""
+
+    def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
+        self.path = path
+        self._synchronous = synchronous
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self.on_commit_events: list[Any] = []  # callbacks(seq) run after a commit that added events
+
+    def open(self) -> None:
+        """Open (creating if needed) the database in WAL mode."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as err:
+            raise StoreError(f"cannot open queue database {self.path}: {err}") from err
+        self._conn = conn
+        log.info("queue database %s open (WAL, synchronous=%s)", self.path, self._synchronous)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        """A write transaction (BEGIN IMMEDIATE): all or nothing, one at a time."""
+        with self._lock:
+            conn = self._require()
+            conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(conn)
+            try:
+                yield tx
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        if tx.last_seq:
+            for callback in list(self.on_commit_events):
+                callback(tx.last_seq)
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A consistent read (the same lock, no write lock on the file)."""
+        with self._lock:
+            conn = self._require()
+            conn.execute("BEGIN")
+            try:
+                yield Tx(conn)
+            finally:
+                conn.execute("COMMIT")
+
+    def events_since(self, seq: int, limit: int = 500) -> list[dict[str, Any]]:
+        """Events after `seq`, oldest first."""
+        with self.read() as tx:
+            rows = tx.all(
+                "SELECT seq, at, kind, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit
+            )
+        return [
+            {"seq": r["seq"], "at": r["at"], "kind": r["kind"], "data": json.loads(r["data"])} for r in rows
+        ]
+
+    def last_event_seq(self) -> int:
+        """The newest event's seq (0 when none)."""
+        with self._lock:
+            return self._last_event(self._require())
+
+    @staticmethod
+    def _last_event(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT MAX(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def _require(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"queue database {self.path} is not open")
+        return self._conn
