@@ -1,0 +1,86 @@
+"""Installer's tool: `python -m drivers.printer samples|status [--printer URL] [--width 58|80]`.
+
+`samples` prints one of each layout (ticket, pickup receipt, loading slip) with invented data,
+in Vietnamese and English, after asking the printer for its status. `status` only asks.
+Without --printer the [printer] section of the configuration is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from common.config import ConfigError, load_raw, validate
+from common.logsetup import WIRE_LOGGER, setup_logging
+from drivers.printer.config import PrinterConfig, load_printer_config
+from drivers.printer.model import PrintError
+from drivers.printer.printer import EscposReceiptPrinter, open_from_config
+from drivers.printer.samples import sample_loading_slip, sample_pickup_receipt, sample_ticket
+
+
+def _config(args: argparse.Namespace) -> PrinterConfig:
+    cfg = load_printer_config(load_raw(args.config))
+    changes: dict[str, object] = {}
+    if args.printer:
+        changes["url"] = args.printer
+    if args.width:
+        changes["paper_width_mm"] = args.width
+    return validate(PrinterConfig, {**cfg.model_dump(), **changes}, "printer")
+
+
+def _samples(printer: EscposReceiptPrinter, languages: list[str]) -> int:
+    failed = 0
+    for lang in languages:
+        jobs = [
+            ("ticket", lambda lang=lang: printer.print_ticket(sample_ticket(lang))),
+            ("pickup receipt", lambda lang=lang: printer.print_pickup_receipt(sample_pickup_receipt(lang))),
+            ("loading slip", lambda lang=lang: printer.print_loading_slip(sample_loading_slip(lang))),
+        ]
+        for name, job in jobs:
+            try:
+                job()
+            except PrintError as err:
+                failed += 1
+                print(f"FAILED {name} ({lang}): {err}")
+            else:
+                print(f"printed {name} ({lang})")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    ap = argparse.ArgumentParser(prog="python -m drivers.printer", description=__doc__.splitlines()[0])
+    ap.add_argument("command", choices=["samples", "status"])
+    ap.add_argument("--printer", help="printer URL, e.g. png://var/printer, tcp://192.0.2.50:9100")
+    ap.add_argument("--width", type=int, choices=[58, 80], help="paper width in mm (default: from config)")
+    ap.add_argument("--language", choices=["vi", "en", "both"], default="both")
+    ap.add_argument("--config", help="site config file merged over config/default.toml")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log the DLE EOT traffic too")
+    args = ap.parse_args(argv)
+    setup_logging("INFO")
+    if args.verbose:
+        wire = logging.getLogger(WIRE_LOGGER)
+        wire.addHandler(logging.StreamHandler())
+        wire.setLevel(logging.DEBUG)
+    try:
+        cfg = _config(args)
+    except ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
+    try:
+        printer = open_from_config(cfg)
+    except PrintError as err:
+        print(f"cannot open the printer: {err}", file=sys.stderr)
+        return 2
+    with printer:
+        report = printer.status_report()
+        print(f"printer {cfg.url} ({cfg.paper_width_mm} mm): {report}")
+        if args.command == "status":
+            return 0 if report.state.can_print else 1
+        languages = ["vi", "en"] if args.language == "both" else [args.language]
+        return _samples(printer, languages)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

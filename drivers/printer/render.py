@@ -1,0 +1,314 @@
+"""Draw a `Document` at a paper width with Pillow: text as raster, QR native or raster.
+
+The output is a list of blocks. A `RasterBlock` is a 1-bit image as wide as the printable
+area; a `QrBlock` is a QR code the printer draws itself (GS ( k), carrying a preview image of
+the same size so the PNG a person looks at matches the paper.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import qrcode
+import qrcode.constants
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from drivers.printer.elements import (
+    Align,
+    BigNumber,
+    Document,
+    Element,
+    Field,
+    Logo,
+    QrCode,
+    Rule,
+    Space,
+    Text,
+    TextSize,
+    nfc,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+REGULAR_FONT = "NotoSans-Regular.ttf"
+BOLD_FONT = "NotoSans-Bold.ttf"
+
+# Printable dots per line at 203 dpi: 80 mm paper prints 72 mm, 58 mm paper prints 48 mm.
+WIDTH_DOTS = {80: 576, 58: 384}
+
+# Pixel sizes (em height in dots, 8 dots = 1 mm) per paper width.
+_SIZES = {
+    576: {TextSize.SMALL: 22, TextSize.NORMAL: 26, TextSize.LARGE: 34, TextSize.TITLE: 42},
+    384: {TextSize.SMALL: 19, TextSize.NORMAL: 22, TextSize.LARGE: 28, TextSize.TITLE: 34},
+}
+_BIG_NUMBER_DOTS = {576: 168, 384: 128}  # target glyph height of the queue number
+_QR_MODULE_DOTS = {576: 6, 384: 5}
+MARGIN_DOTS = 8
+PARAGRAPH_GAP_DOTS = 6
+QR_BORDER_MODULES = 2
+
+
+class RenderError(Exception):
+    """The document cannot be drawn (missing font or logo, QR data too long for the paper)."""
+
+
+@dataclass(frozen=True)
+class RasterBlock:
+    """A 1-bit image, `width` dots wide, printed with GS v 0."""
+
+    image: Image.Image
+
+
+@dataclass(frozen=True)
+class QrBlock:
+    """A QR code printed natively; `image` is what it should look like on paper."""
+
+    data: str
+    module_dots: int
+    image: Image.Image
+
+
+Block = RasterBlock | QrBlock
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document drawn for one paper width."""
+
+    kind: str
+    width_dots: int
+    blocks: tuple[Block, ...]
+
+    def to_image(self) -> Image.Image:
+        """The whole ticket as one black-on-white image, as it comes out of the printer."""
+        height = sum(b.image.height for b in self.blocks)
+        page = Image.new("1", (self.width_dots, max(1, height)), 1)
+        y = 0
+        for block in self.blocks:
+            page.paste(block.image, (0, y))
+            y += block.image.height
+        return page
+
+
+class FontSet:
+    """The bundled regular and bold fonts, loaded once per size. Thread-safe."""
+
+    def __init__(self, font_dir: Path = DEFAULT_FONT_DIR) -> None:
+        self.font_dir = Path(font_dir)
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[bool, int], ImageFont.FreeTypeFont] = {}
+        for name in (REGULAR_FONT, BOLD_FONT):
+            if not (self.font_dir / name).is_file():
+                raise RenderError(
+                    f"font {name} not found in {self.font_dir}; set [printer] font_dir to the folder "
+                    "holding NotoSans-Regular.ttf and NotoSans-Bold.ttf (assets/fonts in the repository)"
+                )
+
+    def get(self, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+        """The font at `size` dots."""
+        key = (bold, size)
+        with self._lock:
+            font = self._cache.get(key)
+            if font is None:
+                path = self.font_dir / (BOLD_FONT if bold else REGULAR_FONT)
+                font = ImageFont.truetype(str(path), size)
+                self._cache[key] = font
+            return font
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """Greedy word wrap by measured width; a word wider than the line is broken by letters."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split():
+            candidate = f"{current} {word}" if current else word
+            if font.getlength(candidate) <= max_width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            current = ""
+            for ch in word:  # only overlong words (URLs, codes) get here
+                if current and font.getlength(current + ch) > max_width:
+                    lines.append(current)
+                    current = ""
+                current += ch
+        lines.append(current)
+    return lines
+
+
+class Renderer:
+    """Draws documents for one paper width."""
+
+    def __init__(self, fonts: FontSet, width_dots: int = 576, *, qr_native: bool = True) -> None:
+        if width_dots not in _SIZES:
+            raise RenderError(f"unsupported paper width {width_dots} dots; use 384 (58 mm) or 576 (80 mm)")
+        self.fonts = fonts
+        self.width = width_dots
+        self.qr_native = qr_native
+        self._sizes = _SIZES[width_dots]
+        self._inner = width_dots - 2 * MARGIN_DOTS
+
+    def render(self, doc: Document) -> Rendered:
+        """Draw every element; consecutive raster elements become one image."""
+        blocks: list[Block] = []
+        pending: list[Image.Image] = []
+
+        def flush() -> None:
+            if pending:
+                blocks.append(RasterBlock(_to_1bit(_stack(pending, self.width))))
+                pending.clear()
+
+        for el in doc.elements:
+            if isinstance(el, QrCode) and self.qr_native:
+                flush()
+                module, image = self._qr(el.data)
+                blocks.append(QrBlock(el.data, module, image))
+            else:
+                pending.append(self._draw(el))
+        flush()
+        return Rendered(doc.kind, self.width, tuple(blocks))
+
+    # -- one element -> a greyscale strip as wide as the paper (white = 255)
+
+    def _draw(self, el: Element) -> Image.Image:
+        if isinstance(el, Text):
+            return self._text(el)
+        if isinstance(el, Field):
+            return self._field(el)
+        if isinstance(el, BigNumber):
+            return self._big_number(el.text)
+        if isinstance(el, Rule):
+            return self._rule(el.dashed)
+        if isinstance(el, Space):
+            return Image.new("L", (self.width, max(0, el.dots)), 255)
+        if isinstance(el, QrCode):
+            return self._qr(el.data)[1].convert("L")
+        if isinstance(el, Logo):
+            return self._logo(el.path)
+        raise RenderError(f"unknown print element {el!r}")
+
+    def _lines_image(
+        self, lines: list[tuple[str, bool, Align]], size: int, *, inverted: bool = False, indent: int = 0
+    ) -> Image.Image:
+        ascent, descent = self.fonts.get(size).getmetrics()
+        line_h = ascent + descent + 2
+        pad = 4 if inverted else 0
+        img = Image.new("L", (self.width, line_h * len(lines) + 2 * pad + PARAGRAPH_GAP_DOTS), 255)
+        draw = ImageDraw.Draw(img)
+        if inverted:
+            draw.rectangle((MARGIN_DOTS, 0, self.width - MARGIN_DOTS - 1, img.height - PARAGRAPH_GAP_DOTS), 0)
+        ink = 255 if inverted else 0
+        for i, (line, bold, align) in enumerate(lines):
+            font = self.fonts.get(size, bold)
+            w = font.getlength(line)
+            left = MARGIN_DOTS + indent
+            if align is Align.CENTER:
+                x = (self.width - w) / 2
+            elif align is Align.RIGHT:
+                x = self.width - MARGIN_DOTS - w
+            else:
+                x = left
+            draw.text((x, pad + i * line_h + ascent + 1), line, font=font, fill=ink, anchor="ls")
+        return img
+
+    def _text(self, el: Text) -> Image.Image:
+        size = self._sizes[el.size]
+        font = self.fonts.get(size, el.bold)
+        inner = self._inner - (16 if el.inverted else 0)
+        lines = wrap(nfc(el.text), font, inner)
+        return self._lines_image([(ln, el.bold, el.align) for ln in lines], size, inverted=el.inverted)
+
+    def _field(self, el: Field) -> Image.Image:
+        size = self._sizes[TextSize.NORMAL]
+        regular, bold = self.fonts.get(size), self.fonts.get(size, True)
+        label, value = nfc(el.label) + ":", nfc(el.value)
+        if regular.getlength(label) + 12 + bold.getlength(value) <= self._inner:
+            img = self._lines_image([(label, False, Align.LEFT)], size)
+            right = self._lines_image([(value, True, Align.RIGHT)], size)
+            # both strips share geometry: overlay the value's ink on the label's
+            return ImageChops.darker(img, right)
+        label_lines = [(ln, False, Align.LEFT) for ln in wrap(label, regular, self._inner)]
+        value_lines = [(ln, True, Align.RIGHT) for ln in wrap(value, bold, self._inner - 24)]
+        return _stack(
+            [self._lines_image(label_lines, size), self._lines_image(value_lines, size)], self.width
+        )
+
+    def _big_number(self, text: str) -> Image.Image:
+        size = _BIG_NUMBER_DOTS[self.width]
+        font = self.fonts.get(size, True)
+        while size > 24 and font.getlength(text) > self._inner:
+            size -= 4
+            font = self.fonts.get(size, True)
+        left, top, right, bottom = (int(v) for v in font.getbbox(text, anchor="ls"))
+        img = Image.new("L", (self.width, bottom - top + 16), 255)
+        x = (self.width - (right - left)) / 2 - left
+        ImageDraw.Draw(img).text((x, 8 - top), text, font=font, fill=0, anchor="ls")
+        return img
+
+    def _rule(self, dashed: bool) -> Image.Image:
+        img = Image.new("L", (self.width, 18), 255)
+        draw = ImageDraw.Draw(img)
+        if dashed:
+            for x in range(MARGIN_DOTS, self.width - MARGIN_DOTS, 12):
+                draw.rectangle((x, 8, min(x + 6, self.width - MARGIN_DOTS - 1), 9), 0)
+        else:
+            draw.rectangle((MARGIN_DOTS, 8, self.width - MARGIN_DOTS - 1, 10), 0)
+        return img
+
+    def _qr(self, data: str) -> tuple[int, Image.Image]:
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER_MODULES)
+        qr.add_data(data)
+        try:
+            qr.make(fit=True)
+        except qrcode.exceptions.DataOverflowError as err:
+            raise RenderError(f"QR data too long ({len(data)} characters)") from err
+        count = qr.modules_count + 2 * QR_BORDER_MODULES
+        module = _QR_MODULE_DOTS[self.width]
+        while module > 2 and module * count > self._inner:
+            module -= 1
+        if module * count > self._inner:
+            raise RenderError(f"QR code for {len(data)} characters does not fit {self.width} dots")
+        matrix = qr.get_matrix()  # includes the border
+        code = Image.new("1", (count, count), 1)
+        for y, row in enumerate(matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    code.putpixel((x, y), 0)
+        code = code.resize((count * module, count * module), Image.Resampling.NEAREST)
+        strip = Image.new("1", (self.width, code.height), 1)
+        strip.paste(code, ((self.width - code.width) // 2, 0))
+        return module, strip
+
+    def _logo(self, path: Path) -> Image.Image:
+        try:
+            with Image.open(path) as src:
+                logo = src.convert("L")
+        except OSError as err:
+            raise RenderError(
+                f"logo {path} cannot be read ({err}); fix [printer] logo_path or leave it empty"
+            ) from err
+        logo.thumbnail((int(self._inner * 0.6), 160))
+        dithered = logo.convert("1").convert("L")  # Floyd-Steinberg: greys become dot patterns
+        strip = Image.new("L", (self.width, dithered.height), 255)
+        strip.paste(dithered, ((self.width - dithered.width) // 2, 0))
+        return strip
+
+
+def _stack(images: list[Image.Image], width: int) -> Image.Image:
+    out = Image.new("L", (width, sum(i.height for i in images)), 255)
+    y = 0
+    for img in images:
+        out.paste(img.convert("L"), (0, y))
+        y += img.height
+    return out
+
+
+def _to_1bit(img: Image.Image) -> Image.Image:
+    # A plain threshold keeps text edges crisp; dithering anti-aliased text makes it fuzzy.
+    return img.point(lambda v: 255 if v >= 140 else 0).convert("1", dither=Image.Dither.NONE)

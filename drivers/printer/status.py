@@ -1,0 +1,86 @@
+"""DLE EOT real-time status: the requests and a pure decoder of the replies.
+
+ESC/POS (Epson TM series and compatibles) answers `DLE EOT n` with one status byte at once,
+even while the printer is offline. Every valid reply has bit 1 and bit 4 set and bits 0 and 7
+clear (0b0xx1xx10); anything else is not an answer. Unlike python-escpos's `paper_status()`,
+no answer here is never "plenty of paper": it is OFFLINE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drivers.printer.model import PrinterState
+
+DLE_EOT = b"\x10\x04"
+REQ_PRINTER = DLE_EOT + b"\x01"  # n=1: printer status (bit 3: offline)
+REQ_OFFLINE_CAUSE = DLE_EOT + b"\x02"  # n=2: bit 2 cover open, bit 5 stopped by paper end, bit 6 error
+REQ_ERROR_CAUSE = DLE_EOT + b"\x03"  # n=3: bit 3 cutter error, bit 5 unrecoverable, bit 6 auto-recoverable
+REQ_PAPER = DLE_EOT + b"\x04"  # n=4: bits 2-3 paper near end, bits 5-6 paper end
+
+_FIXED_MASK = 0b1001_0011
+_FIXED_VALUE = 0b0001_0010
+
+
+def is_status_byte(value: int) -> bool:
+    """True when `value` has the fixed bits every DLE EOT reply carries."""
+    return value & _FIXED_MASK == _FIXED_VALUE
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What the printer said, decoded; `state` is the one answer the kiosk needs."""
+
+    state: PrinterState
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.state.value} ({self.detail})"
+
+
+def decode_printer(reply: bytes) -> bool | None:
+    """n=1 reply: True when online, False when offline, None when the reply is not a status byte."""
+    if len(reply) < 1 or not is_status_byte(reply[-1]):
+        return None
+    return not reply[-1] & 0x08
+
+
+def decode_offline_cause(reply: bytes) -> PrinterState | None:
+    """n=2 reply: why the printer is offline; None when the reply is not a status byte."""
+    if len(reply) < 1 or not is_status_byte(reply[-1]):
+        return None
+    b = reply[-1]
+    if b & 0x04:
+        return PrinterState.COVER_OPEN
+    if b & 0x20:
+        return PrinterState.PAPER_OUT
+    return PrinterState.OFFLINE  # error, feed button held, or a cause we do not know
+
+
+def decode_paper(reply: bytes) -> PrinterState | None:
+    """n=4 reply: READY, PAPER_NEAR_END or PAPER_OUT; None when the reply is not a status byte."""
+    if len(reply) < 1 or not is_status_byte(reply[-1]):
+        return None
+    b = reply[-1]
+    if b & 0x60:
+        return PrinterState.PAPER_OUT
+    if b & 0x0C:
+        return PrinterState.PAPER_NEAR_END
+    return PrinterState.READY
+
+
+def status_reply(state: PrinterState, request: bytes) -> bytes:
+    """The byte a real printer in `state` sends for `request` (the simulators and tests use this)."""
+    online = 0x12
+    offline = 0x12 | 0x08
+    if request == REQ_PRINTER:
+        return bytes([online if state.can_print else offline])
+    if request == REQ_OFFLINE_CAUSE:
+        cause = {PrinterState.COVER_OPEN: 0x04, PrinterState.PAPER_OUT: 0x20, PrinterState.OFFLINE: 0x40}
+        return bytes([0x12 | cause.get(state, 0)])
+    if request == REQ_ERROR_CAUSE:
+        return bytes([0x12 | (0x40 if state is PrinterState.OFFLINE else 0)])
+    if request == REQ_PAPER:
+        paper = {PrinterState.PAPER_NEAR_END: 0x0C, PrinterState.PAPER_OUT: 0x6C}
+        return bytes([0x12 | paper.get(state, 0)])
+    return b""
