@@ -44,13 +44,25 @@ class ServerThread:
     """uvicorn serving the queueing app in a thread of the test process (real HTTP on loopback)."""
 
     def __init__(self, config: QueueingConfig, data_dir: Path, port: int, clock: Clock | None = None) -> None:
-        self.app = create_app(config, data_dir, clock=clock or ManualClock(MONDAY_9AM), run_sweeper=False,
-                              center_name_vi="Trung tâm thử nghiệm", center_name_en="Test center")
+        self.app = create_app(
+            config,
+            data_dir,
+            clock=clock or ManualClock(MONDAY_9AM),
+            run_sweeper=False,
+            center_name_vi="Trung tâm thử nghiệm",
+            center_name_en="Test center",
+        )
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.server = uvicorn.Server(
-            uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning",
-                           timeout_graceful_shutdown=1, limit_concurrency=200)
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                timeout_graceful_shutdown=1,
+                limit_concurrency=200,
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
