@@ -100,7 +100,8 @@ class KioskApp(App):
             Window.fullscreen = "auto"
         else:
             Window.size = (self.cfg.kiosk.window_width_px, self.cfg.kiosk.window_height_px)
-        Builder.load_file(str(KV_DIR / "widgets.kv"))
+        if str(KV_DIR / "widgets.kv") not in Builder.files:
+            Builder.load_file(str(KV_DIR / "widgets.kv"))
         self.sm = ScreenManager(transition=NoTransition())
         for spec in discover():
             if spec.kv is not None and str(spec.kv) not in Builder.files:

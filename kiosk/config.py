@@ -53,7 +53,7 @@ class KioskConfig(BaseModel):
     search_min_services: int = Field(9, ge=1, le=1000)
     scan_id_enabled: bool = True
     scan_id_timeout_s: float = Field(30.0, ge=5, le=300)
-    elderly_age_years: int = Field(60, ge=40, le=120)
+    elderly_age_years: int | None = Field(None, ge=40, le=120)
     voice_enabled: bool = False
     voice_dir: str = "assets/sounds/kiosk"
     printer_enabled: bool = True
@@ -62,6 +62,13 @@ class KioskConfig(BaseModel):
     start_services: bool = True
     service_restart_delay_s: float = Field(2.0, ge=0.1, le=300)
     service_start_timeout_s: float = Field(20.0, ge=1, le=300)
+
+    def elderly_age(self, raw: dict[str, Any]) -> int:
+        """The age that gets the elderly priority: this key, else [queueing] elderly_age_years, else 75."""
+        if self.elderly_age_years is not None:
+            return self.elderly_age_years
+        value = raw.get("queueing", {}).get("elderly_age_years", 75)
+        return int(value) if isinstance(value, int) else 75
 
     def path(self, value: str) -> Path:
         """A config path resolved against the repository root."""

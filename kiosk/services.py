@@ -61,18 +61,16 @@ def _open_printer(config: AppConfig) -> tuple[Any, str]:
     if not config.kiosk.printer_enabled:
         return None, "printer disabled in [kiosk] printer_enabled"
     section = config.raw.get("printer", {})
-    url = section.get("url")
+    url = section.get("url", "")
     if not url:
         return None, "no [printer] url configured"
     try:
-        mod = importlib.import_module("drivers.printer")
-        open_printer = getattr(mod, "open_printer", None)
-        if open_printer is None:
-            open_printer = importlib.import_module("drivers.printer.printer").open_printer
-        kwargs = {}
-        if "paper_width_mm" in section:
-            kwargs["paper_width_mm"] = section["paper_width_mm"]
-        return open_printer(url, **kwargs), ""
+        from common.config import validate
+
+        cfg_mod = importlib.import_module("drivers.printer.config")
+        printer_mod = importlib.import_module("drivers.printer.printer")
+        cfg = validate(cfg_mod.PrinterConfig, section, "printer")
+        return printer_mod.open_from_config(cfg), ""
     except Exception as err:  # noqa: BLE001 - any driver failure means "printer unavailable"
         log.error("printer %s unavailable: %s", url, err)
         return None, f"printer {url}: {err}"

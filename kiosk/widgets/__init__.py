@@ -2,5 +2,7 @@
 
 from kiosk.widgets.common import BigButton, Header, WrapLabel
 from kiosk.widgets.keypad import NumericKeypad
+from kiosk.widgets.longpress import LongPressArea
+from kiosk.widgets.preview import CameraPreview
 
-__all__ = ["BigButton", "Header", "NumericKeypad", "WrapLabel"]
+__all__ = ["BigButton", "CameraPreview", "Header", "LongPressArea", "NumericKeypad", "WrapLabel"]

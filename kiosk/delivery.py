@@ -1,0 +1,67 @@
+"""Issue-print-confirm, run in a worker: the ghost-ticket rule from the kiosk's side.
+
+A kiosk ticket is `pending` until we tell the queueing service how the citizen got it: "printed"
+when the printer took it, "screen" when it failed and the number + QR stay on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+from drivers.printer.model import PrintError, ReceiptPrinter, TicketData
+from kiosk.clients.base import ServiceError
+from kiosk.clients.queueing import QueueingClient, Ticket
+
+log = logging.getLogger(__name__)
+
+
+def absolute_status_url(ticket: Ticket, base_url: str) -> str:
+    """The ticket's status page as an absolute URL (the service may answer with a path)."""
+    return urljoin(base_url.rstrip("/") + "/", ticket.status_url or f"/t/{ticket.ticket_id}")
+
+
+def parse_issued_at(value: str, fallback: datetime) -> datetime:
+    """The service's ISO timestamp, or `fallback` when absent or unreadable."""
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return fallback
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def print_ticket(printer: ReceiptPrinter | None, data: TicketData, unavailable_reason: str) -> str | None:
+    """Print; None on success, else a reason (for the log and the staff)."""
+    if printer is None:
+        return unavailable_reason or "no printer"
+    try:
+        printer.print_ticket(data)
+        return None
+    except PrintError as err:
+        log.error("ticket %s not printed (%s): %s", data.number, err.state, err)
+        return f"{err.state}: {err}"
+    except Exception as err:  # noqa: BLE001 - driver bug: the number still goes on screen
+        log.exception("ticket %s: printer driver failed", data.number)
+        return f"driver error: {err}"
+
+
+def confirm_with_retries(
+    client: QueueingClient,
+    ticket_id: str,
+    delivery: str,
+    tries: int = 3,
+    wait: Callable[[float], object] | None = None,
+) -> bool:
+    """Confirm delivery, retrying a few times: an unconfirmed ticket would be voided later."""
+    for attempt in range(1, tries + 1):
+        try:
+            client.confirm(ticket_id, delivery)
+            return True
+        except ServiceError as err:
+            log.warning("confirm %s (%s) attempt %d/%d failed: %s", ticket_id, delivery, attempt, tries, err)
+            if attempt < tries and wait is not None:
+                wait(0.5 * attempt)
+    log.error("ticket %s could not be confirmed as %s: it will be voided by the service", ticket_id, delivery)
+    return False
