@@ -207,7 +207,7 @@ class QueueService:
         cols = ", ".join(f"{k} = ?" for k in fields)
         sql = f"UPDATE tickets SET state = ?{', ' + cols if cols else ''} WHERE ticket_id = ?"  # noqa: S608
         tx.run(sql, new.value, *fields.values(), row["ticket_id"])
-        log.info("ticket %s (%s): %s -> %s", row["number"], row["ticket_id"][:4], old.value, new.value)
+        log.debug("ticket %s (%s): %s -> %s", row["number"], row["ticket_id"][:4], old.value, new.value)
 
     def ticket_row(self, tx: Tx, ticket_id: str) -> Any:
         """The ticket row, or a 404."""
@@ -421,7 +421,7 @@ class QueueService:
             )
             if remote:
                 tx.event(now, "waiting", {"waiting": self.waiting_counts(tx)})
-            log.info("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
+            log.debug("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
             return self._ticket_body(tx, row, ahead=ahead, est=est)
 
     def _ticket_body(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -74,3 +76,96 @@ class ServerThread:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def site_toml(config: QueueingConfig) -> str:
+    """A site file holding the whole [queueing] section of `config` (what --config reads)."""
+    data = config.model_dump(mode="json")
+    lines = ["[queueing]"]
+    tables: list[str] = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            tables.append(f"\n[queueing.{key}]")
+            tables += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for item in value:
+                tables.append(f"\n[[queueing.{key}]]")
+                sub = []
+                for k, v in item.items():
+                    if isinstance(v, dict):
+                        sub.append(f"\n[queueing.{key}.{k}]")
+                        sub += [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+                    elif v is not None:
+                        tables.append(f"{k} = {_toml_value(v)}")
+                tables += sub
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines + tables) + "\n"
+
+
+class ServerProcess:
+    """`python -m queueing` in a child process (real clock), configured by a site file."""
+
+    def __init__(self, config: QueueingConfig, tmp: Path, port: int) -> None:
+        self.site = tmp / "site.toml"
+        self.site.write_text(site_toml(config), encoding="utf-8")
+        self.data_dir = tmp / "data"
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = tmp / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start and wait for /api/v1/health."""
+        import requests
+
+        repo = Path(__file__).resolve().parents[2]
+        with self.log_path.open("ab") as log_file:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "queueing", "--config", str(self.site), "--port", str(self.port),
+                 "--data-dir", str(self.data_dir), "--log-level", "WARNING"],
+                cwd=repo, stdout=log_file, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+        def up() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                return requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(up, 30, "queueing server process")
+
+    def stop(self) -> None:
+        """Terminate (SIGTERM) and wait."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.proc = None
+
+    def __enter__(self) -> ServerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
