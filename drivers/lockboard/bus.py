@@ -1,0 +1,570 @@
+"""`SerialLockBus`: one thread owns one serial line; the `LockBus` implementation.
+
+How it behaves (what the locker daemon can rely on):
+- The port is opened with `serial.serial_for_url` (`/dev/ttyUSB0`, `/dev/serial/by-id/...`,
+  `socket://host:port`, a pty path), 8N1 at `config.baud`, exclusively locked.
+- One transaction at a time, on the bus thread. Callers block on their own request. Unlocks
+  (priority 0) jump ahead of `read_board` calls (priority 1); background polls run only when
+  nothing is queued, one board at a time, so an unlock waits for at most one transaction.
+- Every reply is parsed for the board (and lock) that was asked; after a timeout or garbage
+  the bus waits until the line is quiet (`quiet_ms`, at most `quiet_max_ms`) and flushes input.
+- **An unlock frame is written at most once.** A lost or garbled answer gives
+  `UnlockAck.NO_REPLY` (or `NO_ACK_EXPECTED` when the bank's boards may stay silent); the door
+  sensor decides. A request still queued when the caller gives up is withdrawn, never sent late.
+- Polling: each configured board is read every `poll_interval_ms`; reads feed a `DoorTracker`
+  (debounce, forced-open detection, unreachable after `unreachable_after_misses`), whose events
+  go to subscribers on the bus thread.
+- If the port fails (adapter unplugged, bridge gone) the bus emits BUS_DOWN, fails queued
+  requests with `BusUnavailable`, and reopens on a doubling delay (`reconnect_initial_delay_ms`
+  .. `reconnect_max_delay_ms`) for `reconnect_fast_attempts` tries, then once per
+  `reconnect_slow_interval_ms`: never a tight loop. BUS_UP when it is back.
+- Permission denied on the port is fatal: `open()` raises `BusPermissionError` (message says
+  how to fix it); if it happens on a reopen, the bus stops in state `failed` and every call
+  raises that error.
+The injected clock stamps events and statuses and times the commanded-open grace; serial
+timeouts use the real monotonic clock.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import serial
+
+from common.clock import Clock, SystemClock
+from drivers.lockboard.codec import RawStatus, codec_for
+from drivers.lockboard.config import BusConfig, UnlockReply
+from drivers.lockboard.link import PORT_ERRORS, FrameWritten, SerialLink
+from drivers.lockboard.tracker import DoorTracker
+from drivers.lockboard.types import (
+    BoardStatus,
+    BoardTimeout,
+    BusPermissionError,
+    BusUnavailable,
+    DoorEvent,
+    DoorOutcome,
+    DoorState,
+    EventCallback,
+    EventKind,
+    FrameError,
+    LockBoardError,
+    OpenResult,
+    UnlockAck,
+)
+
+log = logging.getLogger(__name__)
+_PRIO_STOP, _PRIO_UNLOCK, _PRIO_READ = -1, 0, 1
+
+
+class BusState(enum.StrEnum):
+    """Life cycle of the port, changed only by the bus (logged `old -> new`)."""
+
+    CLOSED = "closed"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    FAILED = "failed"  # permission denied: needs an installer
+
+
+class _JobState(enum.Enum):
+    QUEUED = 1
+    RUNNING = 2
+    CANCELLED = 3
+    DONE = 4
+
+
+@dataclass
+class _Job:
+    unlock: bool
+    board: int
+    lock: int = 0
+    state: _JobState = _JobState.QUEUED
+    result: Any = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    guard: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SerialLockBus:
+    """A `LockBus` over one serial line (see the module docstring).
+
+    `on_frame_written(frame, perf_counter)` is called on the bus thread right after each frame
+    has been written and flushed (the benchmark uses it); `serial_factory` replaces
+    `serial.serial_for_url` in tests that need to.
+    """
+
+    def __init__(
+        self,
+        config: BusConfig,
+        clock: Clock | None = None,
+        *,
+        on_frame_written: FrameWritten | None = None,
+        serial_factory: Callable[..., serial.SerialBase] | None = None,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self._clock = clock or SystemClock()
+        self._codec = codec_for(config.protocol)
+        self._on_written = on_frame_written
+        self._factory = serial_factory or serial.serial_for_url
+        self._tracker = DoorTracker(
+            config.name,
+            config.boards,
+            config.locks_per_board,
+            debounce_reads=config.door_debounce_reads,
+            unreachable_after=config.unreachable_after_misses,
+            grace_s=config.commanded_open_grace_ms / 1000,
+        )
+        self._ser: SerialLink | None = None
+        self._state = BusState.CLOSED
+        self._error: LockBoardError | None = None
+        self._queue: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()
+        self._seq = itertools.count()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._subscribers: list[EventCallback] = []
+        self._next_poll: dict[int, float] = {}
+        self._attempt = 0
+        self._state_lock = threading.Lock()
+
+    # ----- life cycle -----
+    def open(self, require_connected: bool = True) -> None:
+        """Open the port and start the bus thread.
+
+        Raises BusPermissionError (always fatal) or, when `require_connected`, BusUnavailable
+        if the port cannot be opened now. With `require_connected=False` a missing adapter is
+        not an error: the bus starts in `reconnecting` and keeps trying (the daemon's choice).
+        """
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        try:
+            self._connect()
+        except BusPermissionError:
+            raise
+        except BusUnavailable as err:
+            if require_connected:
+                raise
+            log.warning("%s; will keep trying", err)
+            self._set_state(BusState.RECONNECTING)
+        self._thread = threading.Thread(target=self._run, name=f"lockbus-{self.name}", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the thread, fail queued requests and close the port (idempotent)."""
+        self._stop.set()
+        self._queue.put((_PRIO_STOP, -1, None))
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._fail_queued(BusUnavailable(f"bus {self.name}: closed"))
+        self._close_port()
+        self._set_state(BusState.CLOSED)
+
+    def __enter__(self) -> SerialLockBus:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----- LockBus API -----
+    def unlock(self, board: int, lock: int) -> UnlockAck:
+        """Send exactly one unlock pulse and report what the board said (never re-sent)."""
+        ack, _sent_at = self.pulse(board, lock)
+        return ack
+
+    def pulse(self, board: int, lock: int) -> tuple[UnlockAck, datetime]:
+        """Like `unlock`, also returning when the frame was written (clock time).
+
+        Raises BusUnavailable if the frame did not leave (bus down, or withdrawn while queued).
+        """
+        self._check_lock(board, lock)
+        result: tuple[UnlockAck, datetime] = self._submit(_Job(True, board, lock), self._unlock_wait_s())
+        return result
+
+    def open_door(self, board: int, lock: int, watch_s: float = 3.0) -> OpenResult:
+        """Read the door, pulse once, watch the sensor up to `watch_s`; the door decides.
+
+        Outcomes: ALREADY_OPEN (door open before the pulse, which is still sent), OPENED (seen
+        open within the window), JAMMED (the sensor answered but never showed open; see `ack`
+        for whether the board confirmed the pulse), UNKNOWN (no sensor reading after the pulse).
+        If the bus is down the frame never leaves: ack NO_REPLY, outcome UNKNOWN,
+        pulse_sent_at None.
+        """
+        self._check_lock(board, lock)
+        before = DoorState.UNKNOWN
+        try:
+            before = self.read_board(board).doors.get(lock, DoorState.UNKNOWN)
+        except BusUnavailable:
+            return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)
+        except LockBoardError as err:
+            log.warning("%s; pulsing anyway, the sensor decides afterwards", err)
+        try:
+            ack, sent_at = self.pulse(board, lock)
+        except BusUnavailable as err:
+            log.error("%s: unlock of board %d lock %d not sent", err, board, lock)
+            return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)
+        if before is DoorState.OPEN:
+            return OpenResult(board, lock, ack, DoorOutcome.ALREADY_OPEN, sent_at)
+        deadline = time.monotonic() + watch_s
+        seen_sensor = False
+        while True:
+            try:
+                state = self.read_board(board).doors.get(lock, DoorState.UNKNOWN)
+                seen_sensor = seen_sensor or state is not DoorState.UNKNOWN
+                if state is DoorState.OPEN:
+                    return OpenResult(board, lock, ack, DoorOutcome.OPENED, sent_at)
+            except BusUnavailable:
+                break
+            except LockBoardError as err:
+                log.debug("watch read failed: %s", err)
+            if time.monotonic() >= deadline or self._stop.wait(self.config.watch_interval_ms / 1000):
+                break
+        outcome = DoorOutcome.JAMMED if seen_sensor else DoorOutcome.UNKNOWN
+        log.warning("bus %s board %d lock %d: pulse %s, door %s", self.name, board, lock, ack, outcome)
+        return OpenResult(board, lock, ack, outcome, sent_at)
+
+    def read_board(self, board: int) -> BoardStatus:
+        """One batched read now (any address in the protocol's range, configured or not).
+
+        Raises BoardTimeout (no answer), FrameError (garbage twice), BusUnavailable.
+        """
+        low, high = self._codec.board_range
+        if not low <= board <= high:
+            raise ValueError(f"bus {self.name}: board {board} out of range {low}..{high}")
+        result: BoardStatus = self._submit(_Job(False, board), self._read_wait_s())
+        return result
+
+    def last_status(self, board: int) -> BoardStatus | None:
+        """Latest debounced status from polling (doors `unknown` if unreachable or bus down)."""
+        return self._tracker.status(board, bus_up=self._state is BusState.CONNECTED)
+
+    def subscribe(self, callback: EventCallback) -> None:
+        """Call `callback(DoorEvent)` on the bus thread for every event; keep it quick."""
+        self._subscribers.append(callback)
+
+    def health(self) -> dict[str, object]:
+        """{"bus", "connected", "state", "error", "url", "protocol", "boards": {n: ok|unreachable|unknown}}.
+
+        "unknown" means the board has not answered yet since the bus opened.
+        """
+        return {
+            "bus": self.name,
+            "connected": self._state is BusState.CONNECTED,
+            "state": self._state.value,
+            "error": str(self._error) if self._error else None,
+            "url": self.config.url,
+            "protocol": self.config.protocol.value,
+            "boards": self._tracker.board_health(),
+        }
+
+    def board_health(self) -> dict[int, str]:
+        """Per board: "ok", "unreachable", or "unknown" (not answered yet since the bus opened)."""
+        return self._tracker.board_health()
+
+    @property
+    def state(self) -> BusState:
+        """Current port state."""
+        return self._state
+
+    # ----- caller side -----
+    def _check_lock(self, board: int, lock: int) -> None:
+        low, high = self._codec.board_range
+        if not low <= board <= high:
+            raise ValueError(f"bus {self.name}: board {board} out of range {low}..{high}")
+        if not 1 <= lock <= self.config.locks_per_board:
+            raise ValueError(f"bus {self.name}: lock {lock} out of range 1..{self.config.locks_per_board}")
+
+    def _usable(self) -> None:
+        if self._state is BusState.FAILED and self._error is not None:
+            raise self._error
+        if self._state is not BusState.CONNECTED:
+            raise BusUnavailable(f"bus {self.name}: port {self.config.url} is {self._state.value}")
+
+    def _unlock_wait_s(self) -> float:
+        c = self.config
+        return (c.unlock_reply_timeout_ms + c.reply_timeout_ms * 2 + c.quiet_max_ms * 3) / 1000 + 5
+
+    def _read_wait_s(self) -> float:
+        c = self.config
+        return (c.unlock_reply_timeout_ms + c.reply_timeout_ms * 3 + c.quiet_max_ms * 4) / 1000 + 5
+
+    def _submit(self, job: _Job, wait_s: float) -> Any:
+        self._usable()
+        self._queue.put((_PRIO_UNLOCK if job.unlock else _PRIO_READ, next(self._seq), job))
+        if not job.done.wait(wait_s):
+            with job.guard:
+                if job.state is _JobState.QUEUED:
+                    job.state = _JobState.CANCELLED
+                    raise BusUnavailable(f"bus {self.name}: busy; request withdrawn before it was sent")
+            job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    # ----- bus thread -----
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if self._state is BusState.FAILED:
+                self._fail_queued(self._error or BusUnavailable(f"bus {self.name}: failed"))
+                break
+            if self._ser is None:
+                self._reconnect_step()
+                continue
+            delay = self._poll_delay()
+            try:
+                item = self._queue.get(timeout=delay) if delay > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                self._poll_one()
+                continue
+            job = item[2]
+            if job is not None:
+                self._execute(job)
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception:  # the bus thread must not die silently: say so, fail callers
+            log.exception("bus %s: bus thread crashed", self.name)
+            self._error = BusUnavailable(f"bus {self.name}: internal error, see the log; restart the service")
+            self._close_port()
+            self._set_state(BusState.FAILED)
+            self._fail_queued(self._error)
+
+    def _execute(self, job: _Job) -> None:
+        with job.guard:
+            if job.state is _JobState.CANCELLED:
+                return
+            job.state = _JobState.RUNNING
+        try:
+            if self._ser is None:
+                raise BusUnavailable(f"bus {self.name}: port {self.config.url} is {self._state.value}")
+            job.result = self._do_unlock(job.board, job.lock) if job.unlock else self._do_read(job.board)
+        except PORT_ERRORS as err:
+            job.error = BusUnavailable(f"bus {self.name}: port {self.config.url} failed: {err}")
+            self._lost(err)
+        except (LockBoardError, ValueError) as err:
+            job.error = err
+        finally:
+            job.state = _JobState.DONE
+            job.done.set()
+
+    def _do_unlock(self, board: int, lock: int) -> tuple[UnlockAck, datetime]:
+        assert self._ser is not None
+        frame = self._codec.unlock_frame(board, lock, self.config.pulse_ms)
+        try:
+            self._ser.write(frame)
+        except PORT_ERRORS as err:
+            self._lost(err)
+            raise BusUnavailable(
+                f"bus {self.name}: writing unlock of board {board} lock {lock} failed ({err}); not re-sent"
+            ) from err
+        sent_at = self._clock.now()
+        self._tracker.commanded(board, lock, self._clock.monotonic())
+        log.info("bus %s board %d lock %d: unlock pulse sent", self.name, board, lock)
+        mode = self.config.unlock_reply
+        if mode is UnlockReply.NONE:
+            return UnlockAck.NO_ACK_EXPECTED, sent_at
+        silent = UnlockAck.NO_ACK_EXPECTED if mode is UnlockReply.OPTIONAL else UnlockAck.NO_REPLY
+        try:
+            self._ser.read_reply(
+                lambda buf: self._codec.parse_unlock_reply(buf, board, lock, self.name),
+                self.config.unlock_reply_timeout_ms,
+                board,
+            )
+            return UnlockAck.ACKED, sent_at
+        except BoardTimeout:
+            self._settle()
+            if silent is UnlockAck.NO_REPLY:
+                log.warning(
+                    "bus %s board %d lock %d: no answer to unlock; not re-sent", self.name, board, lock
+                )
+            return silent, sent_at
+        except FrameError as err:
+            log.warning("%s; unlock not re-sent, the door sensor decides", err)
+            self._settle()
+            return UnlockAck.NO_REPLY, sent_at
+        except PORT_ERRORS as err:
+            self._lost(err)
+            return UnlockAck.NO_REPLY, sent_at
+
+    def _do_read(self, board: int) -> BoardStatus:
+        assert self._ser is not None
+        locks = self.config.locks_per_board
+        last: LockBoardError | None = None
+        for _attempt in range(2):  # a read is harmless to repeat once after garbage
+            self._ser.write(self._codec.status_frame(board, locks))
+            try:
+                raw = self._ser.read_reply(
+                    lambda buf: self._codec.parse_status_reply(buf, board, locks, self.name),
+                    self.config.reply_timeout_ms,
+                    board,
+                )
+            except BoardTimeout as err:
+                self._settle()
+                last = err
+                break
+            except FrameError as err:
+                log.warning("%s", err)
+                self._settle()
+                last = err
+                continue
+            status = self._to_status(raw)
+            self._emit(
+                self._tracker.observe(status, self._clock.monotonic(), status.read_at or self._clock.now())
+            )
+            return status
+        self._emit(self._tracker.miss(board, self._clock.now()))
+        assert last is not None
+        raise last
+
+    def _to_status(self, raw: RawStatus) -> BoardStatus:
+        closed = bool(self.config.closed_bit)
+        doors = {
+            i + 1: DoorState.CLOSED if bit == closed else DoorState.OPEN
+            for i, bit in enumerate(raw.lock_bits)
+        }
+        items = {i + 1: bit for i, bit in enumerate(raw.item_bits)} if raw.item_bits is not None else {}
+        return BoardStatus(raw.board, doors, items, self._clock.now())
+
+    def _poll_delay(self) -> float:
+        if not self._next_poll:
+            return 0.5
+        return max(0.0, min(self._next_poll.values()) - time.monotonic())
+
+    def _poll_one(self) -> None:
+        if not self._next_poll:
+            return
+        board = min(self._next_poll, key=self._next_poll.__getitem__)
+        if self._next_poll[board] > time.monotonic():
+            return
+        self._next_poll[board] = time.monotonic() + self.config.poll_interval_ms / 1000
+        try:
+            self._do_read(board)
+        except LockBoardError as err:
+            log.debug("poll: %s", err)
+        except PORT_ERRORS as err:
+            self._lost(err)
+
+    def _emit(self, events: list[DoorEvent]) -> None:
+        for event in events:
+            log.info("bus %s event %s board %s lock %s", self.name, event.kind, event.board, event.lock)
+            for callback in list(self._subscribers):
+                try:
+                    callback(event)
+                except Exception:  # a subscriber's bug must not stop the bus
+                    log.exception("bus %s: event subscriber failed", self.name)
+
+    # ----- port -----
+    def _connect(self) -> None:
+        c = self.config
+        link = SerialLink(self.name, c.url, c.baud, on_frame_written=self._on_written, factory=self._factory)
+        link.open()
+        self._ser = link
+        self._attempt = 0
+        self._error = None
+        self._set_state(BusState.CONNECTED)
+        now = time.monotonic()
+        self._next_poll = {b: now for b in self.config.boards}
+        self._start_boards()
+
+    def _start_boards(self) -> None:
+        for board in self.config.boards:
+            for frame in self._codec.start_frames(board):
+                try:
+                    assert self._ser is not None
+                    self._ser.write(frame)
+                    self._ser.read_reply(
+                        functools.partial(self._codec.parse_start_reply, board=board, bus=self.name),
+                        self.config.reply_timeout_ms,
+                        board,
+                    )
+                except LockBoardError as err:
+                    log.warning("bus %s board %d: start command not confirmed: %s", self.name, board, err)
+                    self._settle()
+                except PORT_ERRORS as err:
+                    self._lost(err)
+                    return
+
+    def _close_port(self) -> None:
+        link, self._ser = self._ser, None
+        if link is not None:
+            link.close()
+
+    def _settle(self) -> None:
+        assert self._ser is not None
+        self._ser.settle(self.config.quiet_ms, self.config.quiet_max_ms)
+
+    def _lost(self, err: BaseException) -> None:
+        if self._ser is None:
+            return
+        log.error("bus %s: port %s lost: %s", self.name, self.config.url, err)
+        self._close_port()
+        self._attempt = 0
+        self._set_state(BusState.RECONNECTING)
+        self._fail_queued(BusUnavailable(f"bus {self.name}: port {self.config.url} lost: {err}"))
+        self._emit([DoorEvent(EventKind.BUS_DOWN, self.name, None, None, self._clock.now())])
+
+    def _reconnect_step(self) -> None:
+        c = self.config
+        if self._attempt < c.reconnect_fast_attempts:
+            delay_ms = min(c.reconnect_initial_delay_ms * 2**self._attempt, c.reconnect_max_delay_ms)
+        else:
+            delay_ms = c.reconnect_slow_interval_ms
+        self._fail_queued(BusUnavailable(f"bus {self.name}: port {c.url} is reconnecting"))
+        if self._stop.wait(delay_ms / 1000):
+            return
+        self._attempt += 1
+        try:
+            self._connect()
+        except BusPermissionError as err:
+            log.critical("%s", err)
+            self._error = err
+            self._set_state(BusState.FAILED)
+            return
+        except BusUnavailable as err:
+            if self._attempt in (1, c.reconnect_fast_attempts):
+                log.warning("%s (attempt %d; retrying)", err, self._attempt)
+            return
+        self._emit([DoorEvent(EventKind.BUS_UP, self.name, None, None, self._clock.now())])
+
+    def _fail_queued(self, error: BaseException) -> None:
+        while True:
+            try:
+                _prio, _seq, job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is None:
+                self._stop.set()
+                continue
+            with job.guard:
+                if job.state is not _JobState.QUEUED:
+                    continue
+                job.state = _JobState.DONE
+            job.error = error
+            job.done.set()
+
+    def _set_state(self, new: BusState) -> None:
+        with self._state_lock:
+            old, self._state = self._state, new
+        if old is not new:
+            log.info("bus %s: %s -> %s", self.name, old.value, new.value)
+
+
+def open_bus(
+    config: BusConfig, clock: Clock | None = None, *, require_connected: bool = True
+) -> SerialLockBus:
+    """Build and open a `SerialLockBus` (see `SerialLockBus.open` for the errors)."""
+    bus = SerialLockBus(config, clock)
+    bus.open(require_connected=require_connected)
+    return bus

@@ -1,0 +1,85 @@
+"""Fixtures for the lock-board tests: a simulator plus a bus talking to it over a real pty."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from drivers.lockboard.bus import SerialLockBus
+from drivers.lockboard.config import BusConfig
+from drivers.lockboard.sim import SimulatorHandle, start_simulator
+from drivers.lockboard.types import DoorEvent, Protocol_
+
+FAST = {
+    "poll_interval_ms": 30,
+    "reply_timeout_ms": 100,
+    "unlock_reply_timeout_ms": 150,
+    "quiet_ms": 10,
+    "quiet_max_ms": 200,
+    "watch_interval_ms": 20,
+    "reconnect_initial_delay_ms": 20,
+    "reconnect_max_delay_ms": 100,
+}
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float = 5.0) -> bool:
+    """Poll `predicate` until true or the deadline passes (no fixed sleeps in tests)."""
+    deadline = time.monotonic() + timeout_s
+    pause = threading.Event()
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        pause.wait(0.005)
+    return predicate()
+
+
+class Rig:
+    """A simulator, a bus on its pty, and the events the bus emitted."""
+
+    def __init__(self, sim: SimulatorHandle, bus: SerialLockBus) -> None:
+        self.sim = sim
+        self.cab = sim.cabinet
+        self.bus = bus
+        self.events: list[DoorEvent] = []
+        bus.subscribe(self.events.append)
+
+    def kinds(self) -> list[tuple[str, int | None, int | None]]:
+        return [(e.kind.value, e.board, e.lock) for e in list(self.events)]
+
+
+@contextmanager
+def rig(
+    protocol: str,
+    boards: int = 1,
+    locks: int = 8,
+    *,
+    tcp_port: int | None = None,
+    sim_kw: dict[str, Any] | None = None,
+    **cfg: Any,
+) -> Iterator[Rig]:
+    """Start a simulator and an opened bus; close both afterwards."""
+    sim = start_simulator(protocol, boards, locks, tcp_port=tcp_port, **(sim_kw or {}))
+    config = BusConfig(
+        url=sim.url, protocol=Protocol_(protocol), boards=sim.boards, locks_per_board=locks, **{**FAST, **cfg}
+    )
+    bus = SerialLockBus(config)
+    try:
+        bus.open()
+        r = Rig(sim, bus)
+        # let the start-up polls finish, so faults injected by a test hit the test's own requests
+        assert wait_until(lambda: set(bus.board_health().values()) == {"ok"})
+        yield r
+    finally:
+        bus.close()
+        sim.close()
+
+
+@pytest.fixture
+def make_rig() -> Callable[..., Any]:
+    """The `rig` context manager, as a fixture."""
+    return rig
