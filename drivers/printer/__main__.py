@@ -3,6 +3,7 @@
 `samples` prints one of each layout (ticket, pickup receipt, loading slip) with invented data,
 in Vietnamese and English, after asking the printer for its status. `status` only asks.
 Without --printer the [printer] section of the configuration is used.
+`view JOB.bin [--out JOB.png]` redraws a saved ESC/POS job (e.g. from png://) as an image.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from common.config import ConfigError, load_raw, validate
 from common.logsetup import WIRE_LOGGER, setup_logging
 from drivers.printer.config import PrinterConfig, load_printer_config
+from drivers.printer.decode import DecodeError, to_image
 from drivers.printer.model import PrintError
 from drivers.printer.printer import EscposReceiptPrinter, open_from_config
+from drivers.printer.render import WIDTH_DOTS
 from drivers.printer.samples import sample_loading_slip, sample_pickup_receipt, sample_ticket
 
 
@@ -48,16 +52,36 @@ def _samples(printer: EscposReceiptPrinter, languages: list[str]) -> int:
     return 1 if failed else 0
 
 
+def _view(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if not args.job:
+        ap.error("view needs the .bin file of a job")
+    src = Path(args.job)
+    out = Path(args.out) if args.out else src.with_suffix(".view.png")
+    try:
+        data = src.read_bytes()
+        image = to_image(data, WIDTH_DOTS[args.width] if args.width else None)
+    except (OSError, DecodeError) as err:
+        print(f"cannot redraw {src}: {err}", file=sys.stderr)
+        return 2
+    image.save(out)
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     ap = argparse.ArgumentParser(prog="python -m drivers.printer", description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["samples", "status"])
+    ap.add_argument("command", choices=["samples", "status", "view"])
+    ap.add_argument("job", nargs="?", help="for view: a .bin file with ESC/POS bytes")
+    ap.add_argument("--out", help="for view: the PNG to write (default: next to the .bin)")
     ap.add_argument("--printer", help="printer URL, e.g. png://var/printer, tcp://192.0.2.50:9100")
     ap.add_argument("--width", type=int, choices=[58, 80], help="paper width in mm (default: from config)")
     ap.add_argument("--language", choices=["vi", "en", "both"], default="both")
     ap.add_argument("--config", help="site config file merged over config/default.toml")
     ap.add_argument("-v", "--verbose", action="store_true", help="log the DLE EOT traffic too")
     args = ap.parse_args(argv)
+    if args.command == "view":
+        return _view(ap, args)
     setup_logging("INFO")
     if args.verbose:
         wire = logging.getLogger(WIRE_LOGGER)

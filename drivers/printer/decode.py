@@ -125,11 +125,18 @@ def raster_image(cmd: Command) -> Image.Image:
     return Image.frombytes("1", (wb * 8, h), bytes(b ^ 0xFF for b in raw))
 
 
-def to_image(data: bytes, width_dots: int) -> Image.Image:
-    """Redraw a stream as paper: rasters as sent, native QR codes drawn at their module size."""
+def to_image(data: bytes, width_dots: int | None = None) -> Image.Image:
+    """Redraw a stream as paper: rasters as sent, native QR codes drawn at their module size.
+
+    Without `width_dots` the paper is as wide as the widest raster (576 when there is none).
+    """
+    cmds = parse(data)
+    if width_dots is None:
+        widths = [int(c.args["width_bytes"]) * 8 for c in cmds if c.name == "raster"]  # type: ignore[call-overload]
+        width_dots = max(widths, default=576)
     strips: list[Image.Image] = []
     module, qr_data, align = 3, "", 0
-    for cmd in parse(data):
+    for cmd in cmds:
         if cmd.name == "raster":
             strips.append(raster_image(cmd))
         elif cmd.name == "qr_module_size":

@@ -10,10 +10,15 @@ from __future__ import annotations
 import copy
 import enum
 import logging
+import os
 from typing import Any
 
 from drivers.printer.render import QrBlock, RasterBlock, Rendered
 
+# python-escpos caches its printer profiles in $ESCPOS_CAPABILITIES_PICKLE_DIR and fails to import
+# when that folder does not exist yet (a fresh clone: the Makefile points it into var/).
+if os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
+    os.makedirs(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], exist_ok=True)
 # python-escpos calls logging.basicConfig() when imported, which would leave a bare root handler
 # and make common.logsetup skip its formatted one. Undo exactly what the import added.
 _root_handlers = list(logging.getLogger().handlers)
