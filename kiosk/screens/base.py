@@ -26,8 +26,8 @@ class KioskScreen(Screen):
 
     def __init__(self, ctx: KioskContext, **kwargs: Any) -> None:
         kwargs.setdefault("name", self.screen_name)
+        self.ctx = ctx  # before super(): kv rules applied there may already call self.tr()
         super().__init__(**kwargs)
-        self.ctx = ctx
 
     def tr(self, key: str, **fmt: object) -> str:
         """Translate `key` in the current language."""

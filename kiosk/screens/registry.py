@@ -51,11 +51,19 @@ def register(name: str, kv: str | None = None, order: int = 100) -> Callable[[S]
 
 
 def discover() -> list[ScreenSpec]:
-    """Import every module in kiosk.screens and return the registered screens in order."""
+    """Import every module in kiosk.screens and return the registered screens in order.
+
+    A module that fails to import is logged and left out (the kiosk keeps its other flows).
+    """
     import kiosk.screens as pkg
 
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name in ("registry", "base"):
             continue
-        importlib.import_module(f"kiosk.screens.{info.name}")
+        try:
+            importlib.import_module(f"kiosk.screens.{info.name}")
+        except Exception:  # noqa: BLE001 - one broken screen must not take the whole kiosk down
+            log.exception(
+                "screen module kiosk.screens.%s failed to load; its screens are left out", info.name
+            )
     return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))

@@ -1,0 +1,107 @@
+"""What run_kiosk.py does before the app runs: display detection, child services, the banner."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from common.config import REPO_ROOT, resolve_path
+from kiosk.config import AppConfig
+from kiosk.supervisor import ChildSpec
+
+
+def needs_offscreen(env: Mapping[str, str], force: bool = False) -> bool:
+    """True when there is no display to open a window on (or offscreen was asked for)."""
+    if force:
+        return True
+    if env.get("SDL_VIDEODRIVER"):
+        return env["SDL_VIDEODRIVER"] in ("offscreen", "dummy")
+    return not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+def _host_port(url: str, default_port: int) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or default_port
+
+
+def service_specs(config: AppConfig, config_path: str | None) -> list[ChildSpec]:
+    """The locker daemon and queueing service, on the host/port the kiosk's URLs name."""
+    log_dir = resolve_path(config.center.data_dir) / "log"
+    specs = []
+    for name, module, url, port in (
+        ("locker", "locker", config.kiosk.locker_url, 8710),
+        ("queueing", "queueing", config.kiosk.queueing_url, 8720),
+    ):
+        host, p = _host_port(url, port)
+        argv = [sys.executable, "-m", module, "--host", host, "--port", str(p)]
+        if config_path:
+            argv += ["--config", str(Path(config_path).resolve())]
+        specs.append(
+            ChildSpec(
+                name=name,
+                argv=argv,
+                health_url=f"{url.rstrip('/')}/api/v1/health",
+                log_path=log_dir / f"{name}.log",
+                cwd=REPO_ROOT,
+            )
+        )
+    return specs
+
+
+def banner(config: AppConfig, offscreen: bool, started_services: bool) -> str:
+    """What a person starting `make run` needs to know: URLs, where things land."""
+    q = config.kiosk.queueing_url.rstrip("/")
+    data = resolve_path(config.center.data_dir)
+    printer_url = str(config.raw.get("printer", {}).get("url", ""))
+    lines = [
+        "=" * 72,
+        f"  {config.center.name_en}",
+        f"  Counter console : {q}/counter",
+        f"  Display board   : {q}/display",
+        f"  Phone ticket    : {q}/remote",
+        f"  Reports         : {q}/reports",
+        f"  Locker API      : {config.kiosk.locker_url.rstrip('/')}/api/v1/health",
+        f"  Printer         : {printer_url}"
+        + ("  (tickets and receipts as PNG files)" if printer_url.startswith("png://") else ""),
+        f"  SMS (simulated) : {data / 'sms'}  (pickup codes land here)",
+        f"  Logs            : {data / 'log'}",
+    ]
+    if not started_services:
+        lines.append("  Services        : not started here; the kiosk expects them at the URLs above")
+    if offscreen:
+        lines.append("  No display found: running OFFSCREEN. The current kiosk screen is kept in")
+        lines.append(f"                    {resolve_path(config.kiosk.screenshot_path)}")
+    lines += ["  Ctrl-C stops everything.", "=" * 72]
+    return "\n".join(lines)
+
+
+def prepare_kivy_env(offscreen: bool, env: dict[str, str] | None = None) -> None:
+    """Environment Kivy reads at import: no argv parsing, Python logging, offscreen when needed."""
+    target = os.environ if env is None else env
+    target.setdefault("KIVY_NO_ARGS", "1")
+    target.setdefault("KIVY_NO_FILELOG", "1")
+    target.setdefault("KIVY_LOG_MODE", "PYTHON")
+    target.setdefault("KIVY_CLIPBOARD", "sdl2")  # xsel/xclip probes print tracebacks on a bare kiosk
+    if offscreen:
+        target["SDL_VIDEODRIVER"] = "offscreen"
+
+
+class _KivyNoise(logging.Filter):
+    """Drops Kivy's start-up probes that are harmless on a kiosk (no mtdev, no X cut buffer)."""
+
+    NOISE = ("MTDev is not supported", "Unable to find any valuable Cutbuffer provider")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not any(n in msg for n in self.NOISE)
+
+
+def quiet_kivy(level: str = "WARNING") -> None:
+    """Kivy logs through Python logging at `level`, without the harmless probe tracebacks."""
+    kivy_log = logging.getLogger("kivy")
+    kivy_log.setLevel(level)
+    kivy_log.addFilter(_KivyNoise())
