@@ -85,10 +85,9 @@ def _skip_to(buf: bytes, headers: tuple[int, ...]) -> int:
 
 
 def decode_query_all(frame: bytes, locks: int) -> tuple[bool, ...]:
-    """Channel bits of a whole query-all reply frame (channels beyond the reply are False)."""
+    """Channel bits of a whole query-all reply frame; at most `locks`, fewer if the board is smaller."""
     groups = frame[2:-2][::-1]
-    n = min(locks, len(groups) * 8)
-    return bits_lsb_first(groups, n) + (False,) * (locks - n)
+    return bits_lsb_first(groups, min(locks, len(groups) * 8))
 
 
 class Bu8aCodec:

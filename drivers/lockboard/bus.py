@@ -430,10 +430,9 @@ class SerialLockBus:
 
     def _to_status(self, raw: RawStatus) -> BoardStatus:
         closed = bool(self.config.closed_bit)
-        doors = {
-            i + 1: DoorState.CLOSED if bit == closed else DoorState.OPEN
-            for i, bit in enumerate(raw.lock_bits)
-        }
+        doors = dict.fromkeys(range(1, self.config.locks_per_board + 1), DoorState.UNKNOWN)
+        for i, bit in enumerate(raw.lock_bits[: self.config.locks_per_board]):
+            doors[i + 1] = DoorState.CLOSED if bit == closed else DoorState.OPEN
         items = {i + 1: bit for i, bit in enumerate(raw.item_bits)} if raw.item_bits is not None else {}
         return BoardStatus(raw.board, doors, items, self._clock.now())
 

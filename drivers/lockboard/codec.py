@@ -25,8 +25,9 @@ from drivers.lockboard.types import FrameError, Protocol_
 class RawStatus:
     """Raw sensor bits of one board, before the bank's polarity is applied.
 
-    `lock_bits[i]` is the bit of lock i+1; `item_bits` is None when the board has no IR
-    (item-present) sensors.
+    `lock_bits[i]` is the bit of lock i+1 (a board smaller than the bank's `locks_per_board`
+    returns fewer bits; the bus reports the missing locks as `unknown`); `item_bits` is None
+    when the board has no IR (item-present) sensors.
     """
 
     board: int

@@ -105,6 +105,9 @@ def test_bu_reply_length_taken_from_frame() -> None:
     frame = bu8a.query_all_reply_frame(4, (True,) + (False,) * 22 + (True,), 3)
     raw, used = full(bu8a.Bu8aCodec().parse_status_reply(frame, 4, 16, "b1"))
     assert used == len(frame) == 7 and raw.lock_bits[0] and len(raw.lock_bits) == 16
+    # a 16-channel board in a bank configured for 24 locks: only 16 bits come back
+    small = bu8a.query_all_reply_frame(4, (True,) * 16, 2)
+    assert len(full(bu8a.Bu8aCodec().parse_status_reply(small, 4, 24, "b1"))[0].lock_bits) == 16
 
 
 def test_bu_unlock_reply_both_headers() -> None:

@@ -1,0 +1,263 @@
+"""Commissioning commands of `lockerctl`: open, status, probe, watch (talk to the boards directly).
+
+    lockerctl --port URL --protocol kerong-cu16|bu-8a|modbus-relay [--baud N] [--closed-bit 0|1]
+              [--locks N] [-v] COMMAND ...
+      open BOARD LOCK [--watch-s S]   pulse one lock once; exit 0 if acknowledged or seen open
+      status BOARD [--json]           door (and item) state of one board
+      probe [--first A] [--last B]    find the boards that answer on this line
+      watch [--boards A,B] [--duration-s S]   live door events until Ctrl-C
+
+BOARD is the address set on the board's DIP switch, LOCK the number labelled on the door
+(1-based). Exit codes: 0 done, 1 the board did not confirm (no reply, jammed, none found),
+2 wrong usage, 3 the port cannot be used (missing device, permission, in use). Errors are one
+line on stderr, never a traceback. Stop the locker daemon first: the port is opened exclusively.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from drivers.lockboard.bus import SerialLockBus
+from drivers.lockboard.codec import codec_for
+from drivers.lockboard.config import BusConfig
+from drivers.lockboard.types import (
+    BoardStatus,
+    BusUnavailable,
+    DoorEvent,
+    DoorOutcome,
+    DoorState,
+    LockBoardError,
+    Protocol_,
+    UnlockAck,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PORT = 0, 1, 2, 3
+_NO_POLL_MS = 3_600_000  # one-shot commands read on demand only
+PROBE_LAST = {Protocol_.KERONG_CU16: 15, Protocol_.BU_8A: 64, Protocol_.MODBUS_RELAY: 32}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"lockerctl: {message} (see lockerctl --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line described in the module docstring."""
+    p = _Parser(prog="lockerctl", description="Commission lock boards: open, status, probe, watch.")
+    p.add_argument(
+        "--port", required=True, metavar="URL", help="/dev/ttyUSB0, /dev/serial/by-id/..., socket://h:p"
+    )
+    p.add_argument("--protocol", required=True, choices=[x.value for x in Protocol_])
+    p.add_argument("--baud", type=int, default=0, help="line speed (default: the protocol's)")
+    p.add_argument("--closed-bit", type=int, choices=[0, 1], default=1, help="sensor bit meaning 'closed'")
+    p.add_argument("--locks", type=int, default=0, help="locks per board (default: the protocol's)")
+    p.add_argument("--timeout-ms", type=int, default=0, help="reply timeout (default: the protocol's)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="-v log, -vv also wire bytes")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    o = sub.add_parser("open", help="pulse one lock once")
+    o.add_argument("board", type=int)
+    o.add_argument("lock", type=int)
+    o.add_argument("--watch-s", type=float, default=3.0, help="how long to watch the door sensor")
+    s = sub.add_parser("status", help="door state of one board")
+    s.add_argument("board", type=int)
+    s.add_argument("--json", action="store_true", help='one JSON object: {"board": B, "doors": {...}}')
+    pr = sub.add_parser("probe", help="find the boards on the line")
+    pr.add_argument("--first", type=int, default=None)
+    pr.add_argument("--last", type=int, default=None)
+    w = sub.add_parser("watch", help="live door events until Ctrl-C")
+    w.add_argument("--boards", default="", help="comma-separated addresses (default: the protocol's first)")
+    w.add_argument("--duration-s", type=float, default=None, help="stop after S seconds (for scripts)")
+    return p
+
+
+def _config(args: argparse.Namespace, boards: list[int], poll_ms: int) -> BusConfig:
+    return BusConfig(
+        name="rs485",
+        url=args.port,
+        protocol=Protocol_(args.protocol),
+        baud=args.baud,
+        closed_bit=args.closed_bit,
+        boards=boards,
+        locks_per_board=args.locks,
+        reply_timeout_ms=args.timeout_ms,
+        poll_interval_ms=poll_ms,
+    )
+
+
+def _doors_text(status: BoardStatus) -> str:
+    parts = []
+    for lock, state in sorted(status.doors.items()):
+        item = " +item" if status.items.get(lock) else ""
+        parts.append(f"{lock}:{state.value}{item}")
+    return " ".join(parts)
+
+
+def cmd_open(bus: SerialLockBus, args: argparse.Namespace) -> int:
+    """Pulse once and report ack and door outcome."""
+    r = bus.open_door(args.board, args.lock, watch_s=args.watch_s)
+    where = f"board {args.board} lock {args.lock}"
+    if r.pulse_sent_at is None:
+        print(f"lockerctl: {where}: unlock not sent, the port is down", file=sys.stderr)
+        return EXIT_PORT
+    acks = {
+        UnlockAck.ACKED: "board acknowledged",
+        UnlockAck.NO_ACK_EXPECTED: "board does not acknowledge unlocks",
+        UnlockAck.NO_REPLY: "no reply from the board (not re-sent)",
+    }
+    doors = {
+        DoorOutcome.OPENED: "door opened",
+        DoorOutcome.ALREADY_OPEN: "door was already open",
+        DoorOutcome.JAMMED: "door still shut (jammed, or wrong lock/board?)",
+        DoorOutcome.UNKNOWN: "door state unknown (no sensor reply)",
+    }
+    ok = r.ack is UnlockAck.ACKED or r.outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
+    line = f"{where}: {doors[r.outcome]}; {acks[r.ack]}"
+    print(line if ok else f"lockerctl: {line}", file=sys.stdout if ok else sys.stderr)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def cmd_status(bus: SerialLockBus, args: argparse.Namespace) -> int:
+    """Read one board; JSON or one text line."""
+    try:
+        status = bus.read_board(args.board)
+    except LockBoardError as err:
+        if isinstance(err, BusUnavailable):
+            raise
+        if args.json:
+            unknown = {str(n): DoorState.UNKNOWN.value for n in range(1, bus.config.locks_per_board + 1)}
+            print(json.dumps({"board": args.board, "doors": unknown}))
+        print(f"lockerctl: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        out: dict[str, object] = {
+            "board": status.board,
+            "doors": {str(n): s.value for n, s in sorted(status.doors.items())},
+        }
+        if status.items:
+            out["items"] = {str(n): present for n, present in sorted(status.items.items())}
+        print(json.dumps(out))
+    else:
+        print(f"board {status.board}: {_doors_text(status)}")
+    return EXIT_OK
+
+
+def cmd_probe(bus: SerialLockBus, args: argparse.Namespace) -> int:
+    """Ask every address in range for its status; list those that answer."""
+    low, high = codec_for(bus.config.protocol).board_range
+    first = low if args.first is None else args.first
+    last = min(high, PROBE_LAST[bus.config.protocol]) if args.last is None else args.last
+    if not low <= first <= last <= high:
+        print(f"lockerctl: probe range must be within {low}..{high}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"probing addresses {first}..{last} on {bus.config.url} ...", file=sys.stderr)
+    found = []
+    for board in range(first, last + 1):
+        try:
+            status = bus.read_board(board)
+        except BusUnavailable:
+            raise
+        except LockBoardError:
+            continue
+        found.append(board)
+        states = list(status.doors.values())
+        print(
+            f"board {board}: answers ({states.count(DoorState.CLOSED)} closed, "
+            f"{states.count(DoorState.OPEN)} open of {len(states)})"
+        )
+    if not found:
+        print(
+            f"lockerctl: no board answered on {bus.config.url} at {bus.config.baud} baud "
+            "(check wiring A/B, power, protocol and --baud)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_watch(bus: SerialLockBus, args: argparse.Namespace, stop: threading.Event) -> int:
+    """Print the boards' state, then every event, until Ctrl-C or --duration-s."""
+
+    def show(event: DoorEvent) -> None:
+        where = f"board {event.board}" if event.board is not None else "bus"
+        if event.lock is not None:
+            where += f" lock {event.lock}"
+        print(f"{event.at.isoformat(timespec='seconds')} {where}: {event.kind.value}", flush=True)
+
+    bus.subscribe(show)
+    for board in bus.config.boards:
+        try:
+            print(f"board {board}: {_doors_text(bus.read_board(board))}", flush=True)
+        except LockBoardError as err:
+            if isinstance(err, BusUnavailable):
+                raise
+            print(f"board {board}: no answer ({err})", flush=True)
+    print("watching; Ctrl-C to stop", file=sys.stderr, flush=True)
+    stop.wait(args.duration_s)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = None) -> int:
+    """Run one commissioning command; returns the exit code (see the module docstring)."""
+    try:
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as done:  # --help, or a usage error already printed as one line
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    level = {0: logging.CRITICAL + 1, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.verbose >= 2:
+        wire = logging.getLogger("wire")
+        wire.setLevel(logging.DEBUG)
+        wire.addHandler(logging.StreamHandler(sys.stderr))
+    try:
+        if args.command == "watch":
+            boards = [int(b) for b in args.boards.split(",") if b.strip()] if args.boards else []
+            config = _config(args, boards, 500)
+        else:
+            board = getattr(args, "board", None)
+            low, high = codec_for(args.protocol).board_range
+            config = _config(args, [board] if board is not None and low <= board <= high else [], _NO_POLL_MS)
+    except ValueError as err:  # includes pydantic's ValidationError
+        detail = err.errors()[0]["msg"] if isinstance(err, ValidationError) else str(err)
+        print(f"lockerctl: invalid option: {detail}", file=sys.stderr)
+        return EXIT_USAGE
+    bus = SerialLockBus(config)
+    try:
+        bus.open()
+    except LockBoardError as err:
+        print(f"lockerctl: {err}", file=sys.stderr)
+        return EXIT_PORT
+    try:
+        if args.command == "open":
+            return cmd_open(bus, args)
+        if args.command == "status":
+            return cmd_status(bus, args)
+        if args.command == "probe":
+            return cmd_probe(bus, args)
+        return cmd_watch(bus, args, stop or threading.Event())
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except ValueError as err:
+        print(f"lockerctl: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except BusUnavailable as err:
+        print(f"lockerctl: {err}", file=sys.stderr)
+        return EXIT_PORT
+    except LockBoardError as err:
+        print(f"lockerctl: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        bus.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

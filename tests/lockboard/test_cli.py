@@ -1,0 +1,132 @@
+"""`lockerctl` commissioning commands against the simulator (pty and TCP), in-process."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from drivers.lockboard.cli import main
+from drivers.lockboard.codec import RequestKind
+from drivers.lockboard.sim import Fault, SimulatorHandle, start_simulator
+
+from .conftest import wait_until
+
+
+@pytest.fixture
+def kerong() -> Iterator[SimulatorHandle]:
+    sim = start_simulator("kerong-cu16", 2, 16, auto_close_s=None)
+    yield sim
+    sim.close()
+
+
+def base(sim: SimulatorHandle) -> list[str]:
+    return ["--port", sim.url, "--protocol", sim.protocol.value, "--timeout-ms", "100"]
+
+
+def test_open_acknowledged(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base(kerong), "open", "1", "5"]) == 0
+    assert capsys.readouterr().out.strip() == "board 1 lock 5: door opened; board acknowledged"
+    assert kerong.cabinet.pulses(1, 5) == 1
+
+
+def test_open_jammed_fails_with_one_line(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    kerong.cabinet.inject(Fault.JAMMED, board=0, lock=2)
+    kerong.cabinet.inject(Fault.NO_REPLY, board=0, on=[RequestKind.UNLOCK])
+    assert main([*base(kerong), "open", "0", "2", "--watch-s", "0.2"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "door still shut" in err[0]
+    assert kerong.cabinet.pulses(0, 2) == 1
+
+
+def test_status_json(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    kerong.cabinet.set_door(1, 2, True)
+    kerong.cabinet.set_item(1, 3, True)
+    assert main([*base(kerong), "status", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["board"] == 1
+    assert out["doors"]["2"] == "open" and out["doors"]["1"] == "closed" and len(out["doors"]) == 16
+    assert out["items"]["3"] is True
+
+
+def test_status_no_reply_json_unknown(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base(kerong), "status", "7", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert set(json.loads(captured.out)["doors"].values()) == {"unknown"}
+    assert captured.err.count("\n") == 1 and "board 7 did not answer" in captured.err
+
+
+def test_status_text_with_closed_bit(capsys: pytest.CaptureFixture[str], port: int) -> None:
+    with start_simulator("modbus-relay", 1, 8, tcp_port=port, closed_bit=0) as sim:
+        sim.cabinet.set_door(1, 8, True)
+        assert main([*base(sim), "--closed-bit", "0", "--locks", "8", "status", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "8:open" in out and "1:closed" in out
+
+
+def test_probe_finds_the_boards(capsys: pytest.CaptureFixture[str]) -> None:
+    with start_simulator("bu-8a", [2, 5], 8) as sim:
+        assert main([*base(sim), "--locks", "8", "probe", "--last", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["board 2", "board 5"]
+
+
+def test_probe_nothing_found(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    kerong.cabinet.inject(Fault.NO_REPLY)
+    assert main([*base(kerong), "probe", "--last", "2"]) == 1
+    assert "no board answered" in capsys.readouterr().err
+
+
+def test_watch_prints_events(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    stop = threading.Event()
+    codes: list[int] = []
+    t = threading.Thread(
+        target=lambda: codes.append(main([*base(kerong), "watch", "--boards", "0,1"], stop=stop))
+    )
+    t.start()
+    out = ""
+
+    def seen(text: str) -> bool:
+        nonlocal out
+        out += capsys.readouterr().out
+        return text in out
+
+    assert wait_until(lambda: seen("board 1: 1:closed"))
+    kerong.cabinet.set_door(0, 4, True)
+    assert wait_until(lambda: seen("board 0 lock 4: door_opened_without_command"))
+    stop.set()
+    t.join(10)
+    assert codes == [0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["--port", "/nonexistent/ttyUSB0", "--protocol", "bu-8a", "status", "1"], 3, "no device at"),
+        (["--port", "nope://x", "--protocol", "bu-8a", "status", "1"], 3, "cannot open nope://x"),
+        (["--port", "/dev/null", "--protocol", "abc", "status", "1"], 2, "invalid choice"),
+        (["--protocol", "bu-8a", "status", "1"], 2, "--port"),
+        (["--port", "x", "--protocol", "bu-8a", "--locks", "99", "status", "1"], 2, "locks_per_board"),
+    ],
+)
+def test_errors_are_one_readable_line(
+    argv: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_refused_bridge(port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--port", f"socket://127.0.0.1:{port}", "--protocol", "kerong-cu16", "open", "0", "1"]) == 3
+    assert "refused" in capsys.readouterr().err
+
+
+def test_lock_out_of_range(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base(kerong), "open", "0", "17"]) == 2
+    assert "lock 17 out of range 1..16" in capsys.readouterr().err
+    assert kerong.cabinet.requests == [(RequestKind.STATUS, 0, None)] or all(
+        k is not RequestKind.UNLOCK for k, _b, _n in kerong.cabinet.requests
+    )
