@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,7 @@ _QR_MODULE_DOTS = {576: 6, 384: 5}
 MARGIN_DOTS = 8
 PARAGRAPH_GAP_DOTS = 6
 QR_BORDER_MODULES = 2
+_CACHE_ENTRIES = 256  # drawn text strips kept per renderer (a few MB at most)
 
 
 class RenderError(Exception):
@@ -65,11 +67,16 @@ class RasterBlock:
 
 @dataclass(frozen=True)
 class QrBlock:
-    """A QR code printed natively; `image` is what it should look like on paper."""
+    """A QR code printed natively; `image` is what it should look like on paper (drawn on demand)."""
 
     data: str
     module_dots: int
-    image: Image.Image
+    width_dots: int
+
+    @property
+    def image(self) -> Image.Image:
+        """The QR drawn as the printer will (only the simulators and previews need it)."""
+        return qr_strip(self.data, self.module_dots, self.width_dots)
 
 
 Block = RasterBlock | QrBlock
@@ -85,12 +92,12 @@ class Rendered:
 
     def to_image(self) -> Image.Image:
         """The whole ticket as one black-on-white image, as it comes out of the printer."""
-        height = sum(b.image.height for b in self.blocks)
-        page = Image.new("1", (self.width_dots, max(1, height)), 1)
+        images = [b.image for b in self.blocks]
+        page = Image.new("1", (self.width_dots, max(1, sum(i.height for i in images))), 1)
         y = 0
-        for block in self.blocks:
-            page.paste(block.image, (0, y))
-            y += block.image.height
+        for image in images:
+            page.paste(image, (0, y))
+            y += image.height
         return page
 
 
@@ -153,6 +160,9 @@ class Renderer:
         self.qr_native = qr_native
         self._sizes = _SIZES[width_dots]
         self._inner = width_dots - 2 * MARGIN_DOTS
+        # strips are only ever read (pasted, compared), so sharing them between jobs is safe
+        self._cache: OrderedDict[Element, Image.Image] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def render(self, doc: Document) -> Rendered:
         """Draw every element; consecutive raster elements become one image."""
@@ -167,8 +177,7 @@ class Renderer:
         for el in doc.elements:
             if isinstance(el, QrCode) and self.qr_native:
                 flush()
-                module, image = self._qr(el.data)
-                blocks.append(QrBlock(el.data, module, image))
+                blocks.append(QrBlock(el.data, self._qr_module(el.data), self.width))
             else:
                 pending.append(self._draw(el))
         flush()
@@ -177,6 +186,22 @@ class Renderer:
     # -- one element -> a greyscale strip as wide as the paper (white = 255)
 
     def _draw(self, el: Element) -> Image.Image:
+        """Draw one element; text strips are cached, since labels and the center name repeat all day."""
+        if not isinstance(el, Text | Field | Rule | Space):
+            return self._draw_uncached(el)
+        with self._cache_lock:
+            hit = self._cache.get(el)
+            if hit is not None:
+                self._cache.move_to_end(el)
+                return hit
+        img = self._draw_uncached(el)
+        with self._cache_lock:
+            self._cache[el] = img
+            while len(self._cache) > _CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return img
+
+    def _draw_uncached(self, el: Element) -> Image.Image:
         if isinstance(el, Text):
             return self._text(el)
         if isinstance(el, Field):
@@ -261,29 +286,25 @@ class Renderer:
             draw.rectangle((MARGIN_DOTS, 8, self.width - MARGIN_DOTS - 1, 10), 0)
         return img
 
-    def _qr(self, data: str) -> tuple[int, Image.Image]:
+    def _qr_module(self, data: str) -> int:
+        """Dots per QR module: as large as fits (cheap: sizes the code without drawing it)."""
         qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER_MODULES)
         qr.add_data(data)
         try:
-            qr.make(fit=True)
+            version = qr.best_fit()
         except qrcode.exceptions.DataOverflowError as err:
             raise RenderError(f"QR data too long ({len(data)} characters)") from err
-        count = qr.modules_count + 2 * QR_BORDER_MODULES
+        count = 17 + 4 * version + 2 * QR_BORDER_MODULES
         module = _QR_MODULE_DOTS[self.width]
         while module > 2 and module * count > self._inner:
             module -= 1
         if module * count > self._inner:
             raise RenderError(f"QR code for {len(data)} characters does not fit {self.width} dots")
-        matrix = qr.get_matrix()  # includes the border
-        code = Image.new("1", (count, count), 1)
-        for y, row in enumerate(matrix):
-            for x, dark in enumerate(row):
-                if dark:
-                    code.putpixel((x, y), 0)
-        code = code.resize((count * module, count * module), Image.Resampling.NEAREST)
-        strip = Image.new("1", (self.width, code.height), 1)
-        strip.paste(code, ((self.width - code.width) // 2, 0))
-        return module, strip
+        return module
+
+    def _qr(self, data: str) -> tuple[int, Image.Image]:
+        module = self._qr_module(data)
+        return module, qr_strip(data, module, self.width)
 
     def _logo(self, path: Path) -> Image.Image:
         try:
@@ -298,6 +319,21 @@ class Renderer:
         strip = Image.new("L", (self.width, dithered.height), 255)
         strip.paste(dithered, ((self.width - dithered.width) // 2, 0))
         return strip
+
+
+def qr_strip(data: str, module: int, width: int) -> Image.Image:
+    """A QR code (error correction M, 2-module quiet zone) centred on a paper-wide 1-bit strip."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER_MODULES)
+    qr.add_data(data)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()  # includes the quiet zone
+    count = len(matrix)
+    code = Image.new("1", (count, count), 1)
+    code.putdata([0 if dark else 255 for row in matrix for dark in row])
+    code = code.resize((count * module, count * module), Image.Resampling.NEAREST)
+    strip = Image.new("1", (width, code.height), 1)
+    strip.paste(code, ((width - code.width) // 2, 0))
+    return strip
 
 
 def _stack(images: list[Image.Image], width: int) -> Image.Image:
