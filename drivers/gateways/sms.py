@@ -1,0 +1,93 @@
+"""SMS gateways: a generic HTTP JSON gateway and a simulated phone writing files a person can read."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import requests
+
+from drivers.gateways.errors import GatewayError
+
+log = logging.getLogger(__name__)
+
+
+class SmsGateway(Protocol):
+    """Sends one text message; raises GatewayError on failure."""
+
+    name: str
+
+    def send(self, to: str, text: str, idempotency_key: str) -> None:
+        """Deliver `text` to `to` (E.164); the same key must never deliver twice where supported."""
+        ...
+
+
+class HttpSmsGateway:
+    """POST {"to", "text"} as JSON to `url` with a bearer token and an Idempotency-Key header."""
+
+    name = "http-sms"
+
+    def __init__(
+        self, url: str, token: str = "", timeout_s: float = 10.0, session: requests.Session | None = None
+    ) -> None:
+        self.url = url
+        self._token = token
+        self._timeout_s = timeout_s
+        self._session = session or requests.Session()
+
+    def send(self, to: str, text: str, idempotency_key: str) -> None:
+        """Send one message; 4xx (except 408/429) is permanent, everything else is retried."""
+        headers = {"Idempotency-Key": idempotency_key}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            resp = self._session.post(
+                self.url, json={"to": to, "text": text}, headers=headers, timeout=self._timeout_s
+            )
+        except requests.RequestException as err:
+            raise GatewayError(f"SMS gateway {self.url}: {type(err).__name__}") from err
+        if resp.status_code >= 400:
+            permanent = 400 <= resp.status_code < 500 and resp.status_code not in (408, 429)
+            raise GatewayError(
+                f"SMS gateway {self.url} answered HTTP {resp.status_code}", permanent=permanent
+            )
+
+
+class FileSmsGateway:
+    """The simulated phone: one UTF-8 file per message in `directory` (the demo's 'inbox')."""
+
+    name = "simulated-sms"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, to: str, text: str, idempotency_key: str) -> None:
+        """Write `<time>_<to>_<key>.txt`; a resend with the same key overwrites, never duplicates."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        safe_key = re.sub(r"[^A-Za-z0-9_-]", "_", idempotency_key)[:60]
+        existing = list(self.directory.glob(f"*_{safe_key}.txt"))
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = existing[0] if existing else self.directory / f"{stamp}_{to.lstrip('+')}_{safe_key}.txt"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(f"To: {to}\n\n{text}\n", encoding="utf-8")
+        os.replace(tmp, path)
+        log.info("simulated SMS to %s written to %s", to[:-4] + "****", path.name)
+
+
+def read_messages(directory: Path) -> list[dict[str, str]]:
+    """The simulated inbox, oldest first: [{"to", "text", "file"}] (for tests and the demo)."""
+    out = []
+    for path in sorted(directory.glob("*.txt")):
+        head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+        out.append({"to": head.removeprefix("To: ").strip(), "text": body.strip(), "file": path.name})
+    return out
+
+
+def dumps_payload(to: str, text: str) -> str:
+    """Serialise an SMS for the outbox."""
+    return json.dumps({"to": to, "text": text}, ensure_ascii=False)

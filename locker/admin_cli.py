@@ -1,0 +1,150 @@
+"""`lockerctl staff ...` and `lockerctl audit ...`: administration on the locker data directory.
+
+Works on the database directly (no daemon needed); SQLite's locking makes it safe while the
+daemon runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from common.config import ConfigError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lockerctl", description="Locker administration (staff accounts, audit log)"
+    )
+    p.add_argument("--config", help="site TOML merged over config/default.toml")
+    p.add_argument("--data-dir", help="locker data directory (default [locker] data_dir)")
+    sub = p.add_subparsers(dest="group", required=True)
+
+    staff = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="cmd", required=True)
+    add = staff.add_parser(
+        "add", help="create an account; prints the otpauth:// URI for an authenticator app"
+    )
+    add.add_argument("staff_id")
+    add.add_argument("--role", choices=["loader", "supervisor"], required=True)
+    add.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
+    add.add_argument("--qr", action="store_true", help="also print the URI as a terminal QR code")
+    leaves = [add, staff.add_parser("list", help="list accounts")]
+    for name in ("disable", "enable"):
+        sp = staff.add_parser(name, help=f"{name} an account")
+        sp.add_argument("staff_id")
+        leaves.append(sp)
+
+    aud = sub.add_parser("audit", help="audit log").add_subparsers(dest="cmd", required=True)
+    leaves.append(aud.add_parser("verify", help="check the hash chain"))
+    exp = aud.add_parser("export", help="CSV of one deposit's history or one day's handover record")
+    exp.add_argument("--deposit-id")
+    exp.add_argument("--day", help="YYYY-MM-DD (local day)")
+    exp.add_argument("--out", help="file to write (default stdout)")
+    # Tolerate global options given after the command words too.
+    for sp in (*leaves, exp):
+        sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
+        sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
+    return p
+
+
+def _open_store(args: argparse.Namespace) -> tuple[object, object]:
+    from locker.config import LockerConfig, load_locker_config
+    from locker.daemon import data_paths
+    from locker.store import Store
+
+    config = getattr(args, "config_late", None) or args.config
+    try:
+        cfg = load_locker_config(config)
+    except ConfigError:
+        cfg = LockerConfig()
+    data_dir = getattr(args, "data_dir_late", None) or args.data_dir
+    paths = data_paths(cfg, data_dir)
+    store = Store(paths.db)
+    store.open()
+    return cfg, store
+
+
+def main(argv: list[str]) -> int:
+    """Run one administration command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from common.clock import SystemClock
+
+    cfg, store = _open_store(args)
+    from locker import audit
+    from locker.errors import LockerError
+    from locker.staff import Role, StaffDirectory
+    from locker.store import Store
+
+    assert isinstance(store, Store)
+    try:
+        if args.group == "staff":
+            directory = StaffDirectory(store, SystemClock(), cfg.staff)  # type: ignore[attr-defined]
+            if args.cmd == "add":
+                if not args.pin_stdin:
+                    print(
+                        "lockerctl: give the PIN on stdin with --pin-stdin (never on the command line)",
+                        file=sys.stderr,
+                    )
+                    return 2
+                pin = sys.stdin.readline().strip()
+                uri = directory.add(args.staff_id, Role(args.role), pin)
+                print(uri)
+                if args.qr:
+                    import qrcode
+
+                    qr = qrcode.QRCode(border=1)
+                    qr.add_data(uri)
+                    qr.print_ascii(invert=True)
+                return 0
+            if args.cmd == "list":
+                for row in directory.list():
+                    state = "active" if row["active"] else "disabled"
+                    print(f"{row['staff_id']:<20} {row['role']:<11} {state:<9} since {row['created_at']}")
+                return 0
+            directory.set_active(args.staff_id, args.cmd == "enable")
+            print(f"{args.staff_id}: {args.cmd}d")
+            return 0
+        if args.cmd == "verify":
+            with store.read() as conn:
+                result = audit.verify(conn)
+            if result.ok:
+                print(f"audit chain OK: {result.records} records")
+                return 0
+            print(f"audit chain BROKEN at record {result.first_bad_seq}: {result.problem}", file=sys.stderr)
+            return 1
+        return _export(args, cfg, store)
+    except LockerError as err:
+        print(f"lockerctl: {err.message}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+
+
+def _export(args: argparse.Namespace, cfg: object, store: object) -> int:
+    from datetime import date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from locker import audit
+    from locker.store import Store
+
+    assert isinstance(store, Store)
+    if not args.deposit_id and not args.day:
+        print("lockerctl: give --deposit-id or --day YYYY-MM-DD", file=sys.stderr)
+        return 2
+    start = end = None
+    if args.day:
+        try:
+            d = date.fromisoformat(args.day)
+        except ValueError:
+            print("lockerctl: --day must be YYYY-MM-DD", file=sys.stderr)
+            return 2
+        start_dt = datetime.combine(d, time(0), ZoneInfo(cfg.timezone)).astimezone(ZoneInfo("UTC"))  # type: ignore[attr-defined]
+        start, end = start_dt.isoformat(), (start_dt + timedelta(days=1)).isoformat()
+    with store.read() as conn:
+        text = audit.to_csv(audit.query(conn, args.deposit_id, start, end))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,274 @@
+"""HTTP API of the locker daemon (FastAPI). Paths and bodies are documented in the README.
+
+Errors are always `{"error": code, "message": what to do, ...}`; validation errors become 422
+`invalid_request` naming the field. Kiosk calls need the kiosk token, staff calls a session token.
+"""
+
+
+import hmac
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from locker import audit
+from locker.config import Size
+from locker.domain import TransitionError
+from locker.errors import AuthError, Forbidden, InvalidInput, LockerError
+from locker.service import LockerService
+from locker.staff import StaffSession, require_supervisor
+
+log = logging.getLogger(__name__)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class PickupBody(_Body):
+    """POST /api/v1/pickups."""
+
+    code: str = Field(min_length=1, max_length=32)
+    id_number: str | None = Field(None, max_length=20)
+    phone_last4: str | None = Field(None, pattern=r"^\d{4}$")
+
+
+class SessionBody(_Body):
+    """POST /api/v1/staff/sessions."""
+
+    staff_id: str = Field(min_length=1, max_length=32)
+    pin: str = Field(min_length=1, max_length=12)
+    totp: str = Field(pattern=r"^\d{6}$")
+
+
+class DepositBody(_Body):
+    """POST /api/v1/deposits."""
+
+    dossier_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")
+    phone: str | None = Field(None, max_length=20)
+    size: Size | None = None
+    id_number: str | None = Field(None, max_length=20)
+
+
+class ForceBody(_Body):
+    """POST /api/v1/compartments/{label}/open."""
+
+    reason: str = Field(min_length=3, max_length=200)
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise AuthError("not_signed_in", "send 'Authorization: Bearer <token>'")
+    return authorization[7:].strip()
+
+
+def create_app(svc: LockerService) -> FastAPI:
+    """Build the FastAPI app around a started LockerService."""
+    app = FastAPI(title="Locker daemon", version="1", docs_url="/docs", redoc_url=None)
+
+    @app.exception_handler(LockerError)
+    async def _locker_error(_: Request, err: LockerError) -> JSONResponse:
+        headers = {}
+        if "retry_after_s" in err.extra:
+            headers["Retry-After"] = str(err.extra["retry_after_s"])
+        return JSONResponse(err.body(), status_code=err.status, headers=headers)
+
+    @app.exception_handler(TransitionError)
+    async def _transition(_: Request, err: TransitionError) -> JSONResponse:
+        return JSONResponse(
+            {"error": "wrong_state", "message": f"{err}; reload and try again"}, status_code=409
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
+        errors = err.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field = ".".join(loc) or "body"
+        return JSONResponse(
+            {
+                "error": "invalid_request",
+                "field": field,
+                "message": f"{field}: {first.get('msg', 'invalid')}; fix it and send again",
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
+        return JSONResponse({"error": code, "message": str(err.detail)}, status_code=err.status_code)
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, err: Exception) -> JSONResponse:
+        log.error("unhandled error in the locker API", exc_info=err)
+        return JSONResponse(
+            {"error": "internal", "message": f"internal error; call the hotline {svc.cfg.hotline}"},
+            status_code=500,
+        )
+
+    def kiosk(
+        authorization: Annotated[str | None, Header()] = None,
+        x_kiosk_id: Annotated[str | None, Header()] = None,
+    ) -> str:
+        token = _bearer(authorization)
+        if not hmac.compare_digest(token.encode(), svc.kiosk_token.encode()):
+            raise AuthError("not_kiosk", "only the kiosk may do this (kiosk token missing or wrong)")
+        kid = (x_kiosk_id or "kiosk")[:32]
+        return "".join(ch for ch in kid if ch.isalnum() or ch in "-_") or "kiosk"
+
+    def staff(authorization: Annotated[str | None, Header()] = None) -> StaffSession:
+        return svc.staff.session(_bearer(authorization))
+
+    def kiosk_or_staff(authorization: Annotated[str | None, Header()] = None) -> str:
+        token = _bearer(authorization)
+        if hmac.compare_digest(token.encode(), svc.kiosk_token.encode()):
+            return "kiosk"
+        return svc.staff.session(token).staff_id
+
+    def supervisor(sess: Annotated[StaffSession, Depends(staff)]) -> StaffSession:
+        require_supervisor(sess)
+        return sess
+
+    Kiosk = Annotated[str, Depends(kiosk)]
+    Staff = Annotated[StaffSession, Depends(staff)]
+    Super = Annotated[StaffSession, Depends(supervisor)]
+
+    @app.get("/api/v1/health")
+    def health() -> dict[str, Any]:
+        return svc.health()
+
+    @app.get("/api/v1/kiosk/config")
+    def kiosk_config(_: Kiosk) -> dict[str, Any]:
+        return {
+            "second_factor": svc.cfg.codes.second_factor.value,
+            "code_length": svc.cfg.codes.length_digits,
+            "hotline": svc.cfg.hotline,
+            "center_name": svc.cfg.center_name,
+        }
+
+    @app.get("/api/v1/cabinet")
+    def cabinet(_: Annotated[str, Depends(kiosk_or_staff)]) -> dict[str, Any]:
+        return svc.cabinet_view()
+
+    @app.post("/api/v1/pickups")
+    def pickup(body: PickupBody, kid: Kiosk) -> dict[str, Any]:
+        return svc.pickups.pickup(kid, body.code, body.id_number, body.phone_last4)
+
+    @app.post("/api/v1/pickups/{pickup_id}/retry")
+    def pickup_retry(pickup_id: str, kid: Kiosk) -> dict[str, Any]:
+        return svc.pickups.retry(kid, pickup_id)
+
+    @app.post("/api/v1/staff/sessions")
+    def sign_in(body: SessionBody) -> dict[str, Any]:
+        token, sess = svc.staff.sign_in(body.staff_id, body.pin, body.totp)
+        return {
+            "token": token,
+            "expires_at": sess.expires_at.isoformat(),
+            "staff_id": sess.staff_id,
+            "role": sess.role.value,
+        }
+
+    @app.delete("/api/v1/staff/sessions/current")
+    def sign_out(sess: Staff) -> dict[str, Any]:
+        svc.staff.sign_out(sess)
+        return {"signed_out": True}
+
+    @app.post("/api/v1/deposits")
+    def create_deposit(body: DepositBody, sess: Staff) -> dict[str, Any]:
+        return svc.deposits.create(sess, body.dossier_code, body.phone, body.size, body.id_number)
+
+    @app.get("/api/v1/deposits")
+    def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:
+        return svc.deposits.list(state)
+
+    @app.post("/api/v1/deposits/{deposit_id}/confirm")
+    def confirm(deposit_id: str, sess: Staff) -> dict[str, Any]:
+        return svc.deposits.confirm(sess.staff_id, deposit_id)
+
+    @app.post("/api/v1/deposits/{deposit_id}/reopen")
+    def reopen(deposit_id: str, sess: Staff) -> dict[str, Any]:
+        return svc.deposits.reopen(sess, deposit_id)
+
+    @app.post("/api/v1/deposits/{deposit_id}/bigger")
+    def bigger(deposit_id: str, sess: Staff) -> dict[str, Any]:
+        return svc.deposits.bigger(sess, deposit_id)
+
+    @app.post("/api/v1/deposits/{deposit_id}/cancel")
+    def cancel(deposit_id: str, sess: Staff) -> dict[str, Any]:
+        return svc.deposits.cancel(sess, deposit_id)
+
+    @app.post("/api/v1/deposits/{deposit_id}/withdraw")
+    def withdraw(deposit_id: str, sess: Staff) -> dict[str, Any]:
+        return svc.deposits.withdraw(sess, deposit_id)
+
+    @app.post("/api/v1/deposits/{deposit_id}/reissue")
+    def reissue(deposit_id: str, sess: Super) -> dict[str, Any]:
+        return svc.deposits.reissue(sess, deposit_id)
+
+    @app.post("/api/v1/deposits/{deposit_id}/unblock")
+    def unblock(deposit_id: str, sess: Super) -> dict[str, Any]:
+        return svc.deposits.unblock(sess, deposit_id)
+
+    @app.post("/api/v1/compartments/{label}/open")
+    def force_open(label: str, body: ForceBody, sess: Super) -> dict[str, Any]:
+        return svc.deposits.force_open(sess, label, body.reason)
+
+    @app.get("/api/v1/compartments")
+    def compartments(_: Staff) -> list[dict[str, Any]]:
+        return svc.compartments()
+
+    @app.post("/api/v1/reconcile")
+    def reconcile(sess: Super) -> dict[str, Any]:
+        return {"mismatches": svc.monitor.reconcile(sess.staff_id)}
+
+    @app.get("/api/v1/alarms")
+    def alarms(_: Staff, open_only: bool = False) -> list[dict[str, Any]]:
+        return svc.alarms.list(include_acked=not open_only)
+
+    @app.post("/api/v1/alarms/{alarm_id}/ack")
+    def ack(alarm_id: int, sess: Staff) -> dict[str, Any]:
+        svc.alarms.ack(alarm_id, sess.staff_id)
+        return {"alarm_id": alarm_id, "acked": True}
+
+    @app.get("/api/v1/audit", response_model=None)
+    def audit_log(
+        _: Staff, deposit_id: str | None = None, day: str | None = None, format: str = "json"
+    ) -> Response | dict[str, Any]:  # noqa: A002 - the API's name
+        if format not in ("json", "csv"):
+            raise InvalidInput("format", "format must be 'json' or 'csv'")
+        start = end = None
+        if day:
+            try:
+                d = date.fromisoformat(day)
+            except ValueError as err:
+                raise InvalidInput("day", "day must be YYYY-MM-DD") from err
+            tz = ZoneInfo(svc.cfg.timezone)
+            start_dt = datetime.combine(d, time(0), tz).astimezone(svc.clock.now().tzinfo)
+            start, end = start_dt.isoformat(), (start_dt + timedelta(days=1)).isoformat()
+        if not deposit_id and not day:
+            raise InvalidInput("day", "give deposit_id or day (YYYY-MM-DD)")
+        with svc.store.read() as conn:
+            records = audit.query(conn, deposit_id, start, end)
+            chain = audit.verify(conn)
+        if format == "csv":
+            name = f"audit-{deposit_id or day}.csv"
+            return PlainTextResponse(
+                audit.to_csv(records),
+                media_type="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
+        return {"records": records, "chain_ok": chain.ok, "chain_records": chain.records}
+
+    @app.get("/api/v1/staff/whoami")
+    def whoami(sess: Staff) -> dict[str, Any]:
+        return {"staff_id": sess.staff_id, "role": sess.role.value, "expires_at": sess.expires_at.isoformat()}
+
+    _ = Forbidden  # re-exported error types are mapped by the LockerError handler
+    return app

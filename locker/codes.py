@@ -1,0 +1,49 @@
+"""One-time pickup codes: made with a CSPRNG, stored only as an HMAC, compared in constant time.
+
+The HMAC key lives in a file outside the database, so a copy of the database alone does not let
+anyone test codes offline. Codes never go to logs, URLs or error messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pyotp
+
+
+class CodeBook:
+    """Makes codes and turns codes and ID numbers into keyed digests."""
+
+    def __init__(self, key_hex: str, length_digits: int = 6) -> None:
+        if not 6 <= length_digits <= 10:
+            raise ValueError("code length must be 6..10 digits")
+        self._key = bytes.fromhex(key_hex)
+        self.length = length_digits
+
+    def new_code(self) -> str:
+        """A fresh code of `length` digits from pyotp's CSPRNG-seeded HOTP (uniform enough, never reused)."""
+        # pyotp.random_base32 draws from `secrets`. HOTP truncation yields 31 bits, so chunks of at
+        # most 6 digits keep the modulo bias negligible even for 10-digit codes.
+        out = ""
+        while len(out) < self.length:
+            n = min(6, self.length - len(out))
+            out += pyotp.HOTP(pyotp.random_base32(), digits=n).at(0)
+        return out
+
+    def digest(self, code: str) -> str:
+        """HMAC-SHA256 of a code (what the database stores and looks up)."""
+        return hmac.new(self._key, b"code:" + code.encode(), hashlib.sha256).hexdigest()
+
+    def id_digest(self, id_number: str) -> str:
+        """Keyed digest of a citizen ID number (digits only) for matching without storing it."""
+        digits = "".join(ch for ch in id_number if ch.isdigit())
+        return hmac.new(self._key, b"id:" + digits.encode(), hashlib.sha256).hexdigest()
+
+    def matches(self, code: str, stored_digest: str) -> bool:
+        """Constant-time comparison of a typed code with a stored digest."""
+        return hmac.compare_digest(self.digest(code), stored_digest)
+
+    def well_formed(self, code: str) -> bool:
+        """True when `code` has the configured number of digits."""
+        return len(code) == self.length and code.isdigit()

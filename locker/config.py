@@ -1,0 +1,237 @@
+"""Typed configuration of the locker daemon: the `[locker]` section of the TOML config.
+
+Every key has a default and a unit in its name. The cabinet map (`[[locker.compartments]]`) is
+checked at start: duplicate labels, unknown buses, boards not on the bus, locks past the board's
+size and two compartments on one channel all fail with the key named.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from common.config import REPO_ROOT, ConfigError, load_raw, resolve_path, section, validate
+
+
+class Size(enum.StrEnum):
+    """Compartment sizes, smallest first (the order matters: 'smallest that fits')."""
+
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+    @property
+    def rank(self) -> int:
+        """0 for small, 1 for medium, 2 for large."""
+        return list(Size).index(self)
+
+
+class SecondFactor(enum.StrEnum):
+    """What the citizen shows besides the code (config `locker.codes.second_factor`)."""
+
+    NONE = "none"
+    ID_NUMBER = "id_number"
+    PHONE_LAST4 = "phone_last4"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CodesConfig(_Strict):
+    """One-time pickup codes and the limits on guessing them."""
+
+    length_digits: int = Field(default=6, ge=6, le=10)
+    valid_days: int = Field(default=7, ge=1, le=90)
+    working_days: bool = False
+    holidays: list[date] = Field(default_factory=list)
+    second_factor: SecondFactor = SecondFactor.NONE
+    max_wrong_per_deposit: int = Field(default=5, ge=1, le=50)
+    kiosk_free_failures: int = Field(default=3, ge=0)
+    kiosk_first_delay_s: float = Field(default=2.0, ge=0)
+    kiosk_max_delay_s: float = Field(default=300.0, ge=0)
+    burst_failures: int = Field(default=20, ge=1)
+    burst_window_min: float = Field(default=10.0, gt=0)
+    reminder_before_expiry_h: float = Field(default=24.0, ge=0)
+
+
+class StaffConfig(_Strict):
+    """Staff sign-in and sessions."""
+
+    session_idle_min: float = Field(default=10.0, gt=0)
+    session_max_h: float = Field(default=10.0, gt=0)
+    max_failed_signins: int = Field(default=5, ge=1)
+    signin_lockout_min: float = Field(default=15.0, ge=0)
+    pin_min_digits: int = Field(default=6, ge=4, le=12)
+
+
+class DoorsConfig(_Strict):
+    """How long to watch doors and when to raise door alarms."""
+
+    watch_s: float = Field(default=3.0, gt=0, le=30)
+    left_open_alarm_min: float = Field(default=2.0, gt=0)
+    loading_open_alarm_min: float = Field(default=10.0, gt=0)
+    auto_confirm_on_close: bool = True
+
+
+class OutboxConfig(_Strict):
+    """Retries of the durable outbox (SMS and back-office calls)."""
+
+    first_retry_s: float = Field(default=5.0, gt=0)
+    max_retry_s: float = Field(default=900.0, gt=0)
+    max_attempts: int = Field(default=50, ge=1)
+    poll_interval_s: float = Field(default=1.0, gt=0)
+
+
+class SmsConfig(_Strict):
+    """SMS gateway: `simulated` writes files under `outbox_dir`; `http` posts JSON."""
+
+    type: Literal["simulated", "http"] = "simulated"
+    url: str = ""
+    token_file: str = ""
+    timeout_s: float = Field(default=10.0, gt=0)
+    outbox_dir: str = "var/sms"
+    template: str = (
+        "{center}: ho so {dossier} da san sang tai tu so {compartment}. Ma nhan: {code}. "
+        "Han nhan: {expires}. Hotline {hotline}"
+    )
+    reminder_template: str = (
+        "{center}: ho so {dossier} o tu so {compartment} se het han nhan luc {expires}. Hotline {hotline}"
+    )
+    expired_template: str = (
+        "{center}: ho so {dossier} da het han nhan tai tu. Vui long den quay tra ket qua. Hotline {hotline}"
+    )
+
+
+class BackOfficeConfig(_Strict):
+    """One-stop back office: `simulated` reads a JSON file; `http` calls a REST service."""
+
+    type: Literal["simulated", "http", "none"] = "simulated"
+    url: str = ""
+    token_file: str = ""
+    timeout_s: float = Field(default=10.0, gt=0)
+    dossiers_file: str = "var/backoffice/dossiers.json"
+    returned_file: str = "var/backoffice/returned.jsonl"
+
+
+class BusEntry(BaseModel):
+    """One `[[locker.buses]]` table: the lock-board bus keys plus how to start it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = "bank1"
+    simulate: bool = False
+    sim_auto_close_s: float = Field(default=0.0, ge=0)
+    sim_items: bool = True
+
+    def bus_keys(self) -> dict[str, Any]:
+        """The keys handed to drivers.lockboard.config.BusConfig."""
+        data = self.model_dump()
+        for key in ("simulate", "sim_auto_close_s", "sim_items"):
+            data.pop(key, None)
+        return data
+
+
+class CompartmentConfig(_Strict):
+    """One door of the cabinet: where its lock is wired and where it sits in the picture."""
+
+    label: str = Field(min_length=1, max_length=8)
+    bus: str = "bank1"
+    board: int = Field(default=0, ge=0)
+    lock: int = Field(default=1, ge=1)
+    size: Size = Size.MEDIUM
+    column: int = Field(default=0, ge=0)
+    row: int = Field(default=0, ge=0)
+    height_units: int = Field(default=1, ge=1, le=8)
+    disabled: bool = False
+    has_item_sensor: bool = False
+
+
+class LockerConfig(_Strict):
+    """The whole `[locker]` section."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8710, ge=1, le=65535)
+    data_dir: str = "var/locker"
+    kiosk_token_file: str = "var/locker/kiosk.token"
+    code_key_file: str = "var/locker/code.key"
+    center_name: str = "Trung tâm Phục vụ hành chính công (mô phỏng)"
+    hotline: str = "1900 0000"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    verify_base_url: str = "http://127.0.0.1:8710/verify"
+    log_level: str = "INFO"
+    codes: CodesConfig = CodesConfig()
+    staff: StaffConfig = StaffConfig()
+    doors: DoorsConfig = DoorsConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    sms: SmsConfig = SmsConfig()
+    backoffice: BackOfficeConfig = BackOfficeConfig()
+    buses: list[BusEntry] = Field(default_factory=list)
+    compartments: list[CompartmentConfig] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception as err:  # noqa: BLE001 - any lookup failure means a bad name
+            raise ValueError(f"unknown time zone {value!r} (use e.g. 'Asia/Ho_Chi_Minh')") from err
+        return value
+
+    @model_validator(mode="after")
+    def _cabinet(self) -> LockerConfig:
+        buses = {b.name: b for b in self.buses}
+        if len(buses) != len(self.buses):
+            raise ValueError("buses: two buses have the same name")
+        seen_labels: set[str] = set()
+        seen_channels: dict[tuple[str, int, int], str] = {}
+        for i, comp in enumerate(self.compartments):
+            where = f"compartments[{i}] (label {comp.label!r})"
+            if comp.label in seen_labels:
+                raise ValueError(f"{where}: label {comp.label!r} is used twice")
+            seen_labels.add(comp.label)
+            bus = buses.get(comp.bus)
+            if bus is None:
+                raise ValueError(f"{where}: bus {comp.bus!r} is not one of {sorted(buses)}")
+            extra = bus.model_extra or {}
+            boards = extra.get("boards")
+            if boards and comp.board not in boards:
+                raise ValueError(f"{where}: board {comp.board} is not in bus {comp.bus!r} boards {boards}")
+            per_board = int(extra.get("locks_per_board") or 0)
+            if per_board and comp.lock > per_board:
+                raise ValueError(f"{where}: lock {comp.lock} is past locks_per_board = {per_board}")
+            key = (comp.bus, comp.board, comp.lock)
+            if key in seen_channels:
+                raise ValueError(
+                    f"{where}: bus {comp.bus} board {comp.board} lock {comp.lock} is already "
+                    f"compartment {seen_channels[key]!r}"
+                )
+            seen_channels[key] = comp.label
+        return self
+
+    def path(self, value: str, base: Path = REPO_ROOT) -> Path:
+        """Resolve a configured path (relative to the repository root)."""
+        return resolve_path(value, base)
+
+
+def load_locker_config(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None
+) -> LockerConfig:
+    """Read `[locker]` from the default config (with the site file merged over it) and validate it."""
+    raw = dict(section(load_raw(path), "locker"))
+    raw.update(overrides or {})
+    cfg = validate(LockerConfig, raw, "locker")
+    # Validate each bus's keys with the lock-board driver's own model, naming the bus.
+    from drivers.lockboard.config import BusConfig
+
+    for i, bus in enumerate(cfg.buses):
+        validate(BusConfig, bus.bus_keys(), f"locker.buses[{i}]")
+    if not cfg.compartments:
+        raise ConfigError("invalid configuration in [locker]: no [[locker.compartments]] are defined")
+    return cfg

@@ -1,0 +1,170 @@
+"""`python -m locker`: the locker daemon (args -> config -> buses -> service -> HTTP).
+
+Heavy imports (FastAPI, uvicorn, pyserial) happen inside `main` so a restart after a crash is
+quick. A bus with `simulate = true` starts the lock-board simulator in-process on a pty and opens
+the real serial bus on it: the simulator is an adapter chosen in config, never a fallback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from common.config import ConfigError, resolve_path
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line flags (they override the config file)."""
+    p = argparse.ArgumentParser(prog="python -m locker", description="Locker daemon (24-hour result locker)")
+    p.add_argument("--config", help="site TOML merged over config/default.toml (or $KIOSK_CONFIG)")
+    p.add_argument("--host", help="listen address (default [locker] host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="listen port (default [locker] port, 8710)")
+    p.add_argument("--data-dir", help="database, keys and tokens directory (default [locker] data_dir)")
+    p.add_argument("--log-level", help="DEBUG, INFO, WARNING")
+    return p.parse_args(argv)
+
+
+def data_paths(cfg: Any, data_dir_flag: str | None) -> Any:
+    """Where the database and secret files go; with --data-dir, every locker file goes under it."""
+    from locker.service import Paths
+
+    if data_dir_flag:
+        base = Path(data_dir_flag).resolve()
+        return Paths(base, base / "locker.db", base / "code.key", base / "kiosk.token")
+    base = resolve_path(cfg.data_dir)
+    return Paths(
+        base, base / "locker.db", resolve_path(cfg.code_key_file), resolve_path(cfg.kiosk_token_file)
+    )
+
+
+def open_buses(cfg: Any) -> tuple[dict[str, Any], list[Any]]:
+    """Open every configured bus (starting simulators where `simulate = true`)."""
+    from drivers.lockboard.bus import open_bus
+    from drivers.lockboard.config import BusConfig
+
+    buses: dict[str, Any] = {}
+    sims: list[Any] = []
+    for entry in cfg.buses:
+        keys = entry.bus_keys()
+        if entry.simulate:
+            from drivers.lockboard.sim import start_simulator
+
+            bc = BusConfig.model_validate(keys)
+            sim = start_simulator(
+                bc.protocol,
+                list(bc.boards),
+                bc.locks_per_board,
+                auto_close_s=entry.sim_auto_close_s or None,
+                closed_bit=bc.closed_bit,
+            )
+            sims.append(sim)
+            keys["url"] = sim.url
+            log.info("bus %s: simulated %s cabinet on %s", entry.name, bc.protocol.value, sim.url)
+        bus = open_bus(BusConfig.model_validate(keys), require_connected=False)
+        buses[entry.name] = bus
+    return buses, sims
+
+
+def build_gateways(cfg: Any, data_dir: Path) -> tuple[Any, Any]:
+    """SMS gateway and back office from config."""
+    from drivers.gateways.backoffice import FileBackOffice, HttpBackOffice, NoBackOffice
+    from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway
+
+    def token(path: str) -> str:
+        if not path:
+            return ""
+        try:
+            return resolve_path(path).read_text().strip()
+        except OSError as err:
+            raise ConfigError(f"locker: cannot read token file {path}: {err}") from err
+
+    sms: Any
+    if cfg.sms.type == "http":
+        if not cfg.sms.url:
+            raise ConfigError("invalid configuration in [locker.sms]: type = 'http' needs url")
+        sms = HttpSmsGateway(cfg.sms.url, token(cfg.sms.token_file), cfg.sms.timeout_s)
+    else:
+        sms = FileSmsGateway(resolve_path(cfg.sms.outbox_dir))
+    bo: Any
+    if cfg.backoffice.type == "http":
+        if not cfg.backoffice.url:
+            raise ConfigError("invalid configuration in [locker.backoffice]: type = 'http' needs url")
+        bo = HttpBackOffice(cfg.backoffice.url, token(cfg.backoffice.token_file), cfg.backoffice.timeout_s)
+    elif cfg.backoffice.type == "simulated":
+        _sample_dossiers(resolve_path(cfg.backoffice.dossiers_file))
+        bo = FileBackOffice(
+            resolve_path(cfg.backoffice.dossiers_file), resolve_path(cfg.backoffice.returned_file)
+        )
+    else:
+        bo = NoBackOffice()
+    return sms, bo
+
+
+SAMPLE_DOSSIERS = {
+    "HS-2026-000123": {"citizen_name": "Nguyễn Văn An", "phone": "+84900000001"},
+    "HS-2026-000124": {"citizen_name": "Trần Thị Bình", "phone": "+84900000002"},
+    "HS-2026-000125": {"citizen_name": "Lê Minh Châu", "phone": "+84900000003"},
+}
+
+
+def _sample_dossiers(path: Path) -> None:
+    """The simulated back office starts with a few invented dossiers a demo can load."""
+    if path.exists():
+        return
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(SAMPLE_DOSSIERS, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the daemon until SIGTERM/SIGINT."""
+    args = parse_args(argv)
+    from common.logsetup import setup_logging
+    from locker.config import load_locker_config
+
+    try:
+        cfg = load_locker_config(args.config)
+    except ConfigError as err:
+        print(f"locker: {err}", file=sys.stderr)
+        return 2
+    setup_logging(args.log_level or cfg.log_level)
+    paths = data_paths(cfg, args.data_dir)
+    import uvicorn
+
+    from common.clock import SystemClock
+    from locker.api import create_app
+    from locker.service import LockerService
+
+    try:
+        buses, sims = open_buses(cfg)
+        sms, bo = build_gateways(cfg, paths.data_dir)
+    except ConfigError as err:
+        print(f"locker: {err}", file=sys.stderr)
+        return 2
+    svc = LockerService(cfg, paths, SystemClock(), buses, sms, bo)
+    svc.start()
+    host = args.host or cfg.host
+    port = args.port or cfg.port
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(svc), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+    log.info("locker daemon listening on http://%s:%d (data in %s)", host, port, paths.data_dir)
+    try:
+        server.run()
+    finally:
+        svc.stop()
+        for bus in buses.values():
+            bus.close()
+        for sim in sims:
+            sim.close()
+    return 0

@@ -1,0 +1,541 @@
+"""Staff use cases: load a compartment, confirm, reopen/bigger/cancel, withdraw, re-issue, unblock.
+
+Every state change is written (with its audit record and outbox messages) before the door is
+pulsed; `_set_state` is the one place a deposit's state changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from common.clock import Clock
+from drivers.gateways.backoffice import BackOffice
+from drivers.gateways.errors import GatewayError
+from drivers.lockboard.types import DoorOutcome, DoorState
+from locker import audit, outbox
+from locker.codes import CodeBook
+from locker.config import LockerConfig, Size
+from locker.domain import (
+    ACTIVE,
+    BEFORE_CODE,
+    DepositState,
+    UnlockPurpose,
+    check_transition,
+    expiry_of,
+    mask_phone,
+    normalize_phone,
+)
+from locker.doors import Alarms, Cabinet
+from locker.errors import Conflict, InvalidInput, NotFound, Unavailable
+from locker.staff import StaffSession, require_supervisor
+from locker.store import ACTIVE_IN, Store
+
+log = logging.getLogger(__name__)
+
+_OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
+
+
+def set_state(
+    conn: sqlite3.Connection, deposit_id: str, new: DepositState, now: datetime, actor: str, **fields: Any
+) -> DepositState:
+    """Change a deposit's state (checked against the life cycle), with extra columns; audited."""
+    row = conn.execute("SELECT state, compartment FROM deposits WHERE deposit_id=?", (deposit_id,)).fetchone()
+    if row is None:
+        raise NotFound("unknown_deposit", f"there is no deposit {deposit_id}")
+    old = DepositState(row["state"])
+    check_transition(old, new)
+    cols = {"state": new.value, "updated_at": now.isoformat(), **fields}
+    conn.execute(
+        f"UPDATE deposits SET {', '.join(f'{k}=?' for k in cols)} WHERE deposit_id=?",  # noqa: S608 - fixed names
+        (*cols.values(), deposit_id),
+    )
+    audit.append(
+        conn,
+        now,
+        actor,
+        "deposit_state",
+        deposit_id=deposit_id,
+        compartment=row["compartment"],
+        old=old.value,
+        new=new.value,
+    )
+    if old is not new:
+        log.info("deposit %s: %s -> %s (%s)", deposit_id, old.value, new.value, actor)
+    return old
+
+
+def deposit_row(conn: sqlite3.Connection, deposit_id: str) -> sqlite3.Row:
+    """The deposit row or NotFound."""
+    row = conn.execute("SELECT * FROM deposits WHERE deposit_id=?", (deposit_id,)).fetchone()
+    if row is None:
+        raise NotFound("unknown_deposit", f"there is no deposit {deposit_id}")
+    return row
+
+
+class Deposits:
+    """What staff do with deposits."""
+
+    def __init__(
+        self,
+        cfg: LockerConfig,
+        store: Store,
+        clock: Clock,
+        codes: CodeBook,
+        cabinet: Cabinet,
+        alarms: Alarms,
+        backoffice: BackOffice,
+        kick_outbox: Any = None,
+    ) -> None:
+        self._cfg = cfg
+        self._store = store
+        self._clock = clock
+        self._codes = codes
+        self._cabinet = cabinet
+        self._alarms = alarms
+        self._backoffice = backoffice
+        self._kick = kick_outbox or (lambda: None)
+        self._tz = ZoneInfo(cfg.timezone)
+
+    # ----- choosing a compartment -----
+    def _free_compartments(self, conn: sqlite3.Connection, min_size: Size, above: bool = False) -> list[str]:
+        busy = {
+            r[0]
+            for r in conn.execute(
+                "SELECT compartment FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
+            )
+        }
+        choices = []
+        for comp in self._cabinet.compartments.values():
+            if comp.disabled or comp.label in busy:
+                continue
+            if comp.size.rank < min_size.rank or (above and comp.size.rank == min_size.rank):
+                continue
+            if self._cabinet.door(comp.label) is DoorState.OPEN or self._cabinet.item(comp.label):
+                continue  # an open door or something inside: not really free, reconcile first
+            choices.append((comp.size.rank, _label_key(comp.label), comp.label))
+        return [c[2] for c in sorted(choices)]
+
+    # ----- load -----
+    def create(
+        self,
+        sess: StaffSession,
+        dossier_code: str,
+        phone: str | None,
+        size: Size | None,
+        id_number: str | None,
+    ) -> dict[str, Any]:
+        """Reserve the smallest free compartment that fits, open it for loading."""
+        name = ""
+        if not phone:
+            try:
+                dossier = self._backoffice.lookup(dossier_code)
+            except GatewayError as err:
+                raise InvalidInput(
+                    "phone", f"the back office cannot be reached ({err}); type the phone number"
+                ) from err
+            if dossier is None or not dossier.phone:
+                raise InvalidInput("phone", "the back office does not know this dossier's phone; type it")
+            phone, name = dossier.phone, dossier.citizen_name
+        else:
+            try:
+                dossier = self._backoffice.lookup(dossier_code)
+                name = dossier.citizen_name if dossier else ""
+            except GatewayError:
+                name = ""
+        try:
+            phone = normalize_phone(phone)
+        except ValueError as err:
+            raise InvalidInput("phone", str(err)) from err
+        id_digest = None
+        if id_number:
+            digits = "".join(ch for ch in id_number if ch.isdigit())
+            if len(digits) not in (9, 12):
+                raise InvalidInput(
+                    "id_number", "id_number must be the 12-digit CCCD (or 9-digit old ID) number"
+                )
+            id_digest = self._codes.id_digest(digits)
+        want = size or Size.SMALL
+        now = self._clock.now()
+        deposit_id = "d" + uuid.uuid4().hex[:12]
+        with self._store.tx() as conn:
+            if conn.execute(
+                "SELECT 1 FROM deposits WHERE dossier_code=? AND " + ACTIVE_IN,  # noqa: S608
+                (dossier_code,),
+            ).fetchone():
+                raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
+            free = self._free_compartments(conn, want)
+            if not free:
+                raise Conflict(
+                    "no_free_compartment",
+                    f"no free compartment of size {want.value} or bigger; use the counter instead",
+                )
+            label = free[0]
+            comp = self._cabinet.get(label)
+            conn.execute(
+                "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, id_digest, compartment,"
+                " size, state, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    deposit_id,
+                    dossier_code,
+                    phone,
+                    name,
+                    id_digest,
+                    label,
+                    comp.size.value,
+                    DepositState.RESERVED.value,
+                    sess.staff_id,
+                    now.isoformat(),
+                    now.isoformat(),
+                ),
+            )
+            audit.append(
+                conn,
+                now,
+                sess.staff_id,
+                "deposit_reserved",
+                deposit_id=deposit_id,
+                compartment=label,
+                dossier_code=dossier_code,
+                size_requested=want.value,
+                size=comp.size.value,
+            )
+        door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
+        state = self._state(deposit_id)
+        return {
+            "deposit_id": deposit_id,
+            "compartment": label,
+            "door": door,
+            "state": state.value,
+            "size": comp.size.value,
+        }
+
+    def _open_for_loading(self, deposit_id: str, label: str, actor: str, purpose: UnlockPurpose) -> str:
+        result = self._cabinet.pulse(label, purpose, actor, deposit_id=deposit_id)
+        if result.outcome is None:
+            raise Unavailable(
+                "locker_unavailable",
+                f"compartment {label} cannot be opened now ({result.error}); try again or call a technician",
+                deposit_id=deposit_id,
+                compartment=label,
+            )
+        if result.outcome is not DoorOutcome.JAMMED:
+            with self._store.tx() as conn:
+                if deposit_row(conn, deposit_id)["state"] in (DepositState.RESERVED, DepositState.LOADING):
+                    set_state(conn, deposit_id, DepositState.LOADING, self._clock.now(), actor)
+        return result.door
+
+    def _state(self, deposit_id: str) -> DepositState:
+        with self._store.read() as conn:
+            return DepositState(deposit_row(conn, deposit_id)["state"])
+
+    def _before_code(self, deposit_id: str) -> sqlite3.Row:
+        with self._store.read() as conn:
+            row = deposit_row(conn, deposit_id)
+        if DepositState(row["state"]) not in BEFORE_CODE:
+            raise Conflict(
+                "code_already_sent", "the code was already sent; this is only possible before that"
+            )
+        return row
+
+    def confirm(self, actor: str, deposit_id: str) -> dict[str, Any]:
+        """The door is shut with the documents inside: issue the code and queue the SMS."""
+        row = self._before_code(deposit_id)
+        if DepositState(row["state"]) is not DepositState.LOADING:
+            raise Conflict("door_not_opened", "the door was never opened for loading; use reopen")
+        door, item = self._cabinet.read_live(row["compartment"])
+        if door is DoorState.OPEN:
+            raise Conflict(
+                "door_open", f"close the door of compartment {row['compartment']} first, then confirm"
+            )
+        if door is DoorState.UNKNOWN:
+            raise Conflict(
+                "door_unknown",
+                f"the door sensor of compartment {row['compartment']} does not answer; "
+                "check the door is shut and try again, or call a technician",
+            )
+        return self._issue_code(actor, deposit_id, reissue=False, item=item)
+
+    def _issue_code(
+        self, actor: str, deposit_id: str, reissue: bool, item: bool | None = None
+    ) -> dict[str, Any]:
+        now = self._clock.now()
+        codes_cfg = self._cfg.codes
+        expires = expiry_of(
+            now, codes_cfg.valid_days, self._tz, codes_cfg.working_days, set(codes_cfg.holidays)
+        )
+        for _ in range(20):
+            code = self._codes.new_code()
+            digest = self._codes.digest(code)
+            with self._store.tx() as conn:
+                if conn.execute("SELECT 1 FROM deposits WHERE code_digest=?", (digest,)).fetchone():
+                    continue  # collision with a live code: draw again
+                row = deposit_row(conn, deposit_id)
+                if not reissue and DepositState(row["state"]) is not DepositState.LOADING:
+                    raise Conflict("code_already_sent", "the code was already sent")
+                set_state(
+                    conn,
+                    deposit_id,
+                    DepositState.CODE_SENT,
+                    now,
+                    actor,
+                    code_digest=digest,
+                    expires_at=expires.isoformat(),
+                    wrong_tries=0,
+                    locked=0,
+                    reminder_sent=0,
+                )
+                n = conn.execute(
+                    "SELECT COUNT(*) FROM audit WHERE deposit_id=? AND action='code_issued'", (deposit_id,)
+                ).fetchone()[0]
+                text = self._cfg.sms.template.format(
+                    center=self._cfg.center_name,
+                    dossier=row["dossier_code"],
+                    compartment=row["compartment"],
+                    code=code,
+                    expires=expires.astimezone(self._tz).strftime("%d/%m/%Y %H:%M"),
+                    hotline=self._cfg.hotline,
+                )
+                outbox.enqueue(
+                    conn,
+                    now,
+                    outbox.SMS,
+                    f"{deposit_id}:code:{n + 1}",
+                    {"to": row["phone"], "text": text, "deposit_id": deposit_id},
+                )
+                audit.append(
+                    conn,
+                    now,
+                    actor,
+                    "code_issued",
+                    deposit_id=deposit_id,
+                    compartment=row["compartment"],
+                    reissue=reissue,
+                    expires_at=expires.isoformat(),
+                    item_seen=item,
+                    number=n + 1,
+                )
+            self._kick()
+            return {
+                "deposit_id": deposit_id,
+                "state": DepositState.CODE_SENT.value,
+                "expires_at": expires.isoformat(),
+                "compartment": row["compartment"],
+            }
+        raise Conflict("code_space_full", "could not draw a unique code; raise locker.codes.length_digits")
+
+    def reopen(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Open the door again while loading."""
+        row = self._before_code(deposit_id)
+        door = self._open_for_loading(deposit_id, row["compartment"], sess.staff_id, UnlockPurpose.REOPEN)
+        return {
+            "deposit_id": deposit_id,
+            "compartment": row["compartment"],
+            "door": door,
+            "state": self._state(deposit_id).value,
+        }
+
+    def bigger(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Move the deposit to a free compartment of a bigger size and open that one."""
+        row = self._before_code(deposit_id)
+        now = self._clock.now()
+        with self._store.tx() as conn:
+            free = self._free_compartments(conn, Size(row["size"]), above=True)
+            if not free:
+                raise Conflict(
+                    "no_bigger_compartment", "no bigger compartment is free; use the counter instead"
+                )
+            label = free[0]
+            size = self._cabinet.get(label).size
+            set_state(
+                conn,
+                deposit_id,
+                DepositState.RESERVED,
+                now,
+                sess.staff_id,
+                compartment=label,
+                size=size.value,
+            )
+            audit.append(
+                conn,
+                now,
+                sess.staff_id,
+                "deposit_moved",
+                deposit_id=deposit_id,
+                compartment=label,
+                old_compartment=row["compartment"],
+                size=size.value,
+            )
+        door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
+        return {
+            "deposit_id": deposit_id,
+            "compartment": label,
+            "door": door,
+            "state": self._state(deposit_id).value,
+            "old_compartment": row["compartment"],
+        }
+
+    def cancel(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Give up loading: the compartment is free again (take the documents back first)."""
+        row = self._before_code(deposit_id)
+        with self._store.tx() as conn:
+            set_state(conn, deposit_id, DepositState.CANCELLED, self._clock.now(), sess.staff_id)
+        return {
+            "deposit_id": deposit_id,
+            "compartment": row["compartment"],
+            "state": DepositState.CANCELLED.value,
+        }
+
+    # ----- after the code -----
+    def withdraw(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Staff take an expired item back (supervisors: any item still in the cabinet)."""
+        with self._store.read() as conn:
+            row = deposit_row(conn, deposit_id)
+        state = DepositState(row["state"])
+        allowed = {DepositState.EXPIRED}
+        if sess.role.value == "supervisor":
+            allowed |= {DepositState.CODE_SENT, DepositState.PICKUP_JAMMED, DepositState.PICKUP_UNKNOWN}
+        if state not in allowed:
+            raise Conflict(
+                "not_withdrawable",
+                f"a deposit in state {state.value} cannot be withdrawn"
+                + ("" if state in ACTIVE else "")
+                + "; only expired ones (supervisors: any loaded one)",
+            )
+        result = self._cabinet.pulse(
+            row["compartment"], UnlockPurpose.WITHDRAW, sess.staff_id, deposit_id=deposit_id
+        )
+        if result.outcome is None:
+            raise Unavailable(
+                "locker_unavailable",
+                f"compartment {row['compartment']} cannot be opened now "
+                f"({result.error}); try again or call a technician",
+            )
+        if result.outcome in _OPENED:
+            now = self._clock.now()
+            with self._store.tx() as conn:
+                set_state(conn, deposit_id, DepositState.WITHDRAWN, now, sess.staff_id, code_digest=None)
+                outbox.enqueue(
+                    conn,
+                    now,
+                    outbox.RETURNED,
+                    f"{deposit_id}:withdrawn",
+                    {
+                        "dossier_code": row["dossier_code"],
+                        "deposit_id": deposit_id,
+                        "event": {
+                            "status": "withdrawn_by_staff",
+                            "at": now.isoformat(),
+                            "staff_id": sess.staff_id,
+                            "compartment": row["compartment"],
+                        },
+                    },
+                )
+            self._kick()
+        return {"deposit_id": deposit_id, "door": result.door, "state": self._state(deposit_id).value}
+
+    def reissue(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Supervisor: a new code (the old one dies), a new window, tries reset."""
+        require_supervisor(sess)
+        state = self._state(deposit_id)
+        if state not in (
+            DepositState.CODE_SENT,
+            DepositState.EXPIRED,
+            DepositState.PICKUP_JAMMED,
+            DepositState.PICKUP_UNKNOWN,
+        ):
+            raise Conflict("not_reissuable", f"a deposit in state {state.value} has no code to re-issue")
+        return self._issue_code(sess.staff_id, deposit_id, reissue=True)
+
+    def unblock(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Supervisor: a deposit locked after wrong codes can be tried again."""
+        require_supervisor(sess)
+        now = self._clock.now()
+        with self._store.tx() as conn:
+            row = deposit_row(conn, deposit_id)
+            conn.execute(
+                "UPDATE deposits SET locked=0, wrong_tries=0, updated_at=? WHERE deposit_id=?",
+                (now.isoformat(), deposit_id),
+            )
+            audit.append(
+                conn,
+                now,
+                sess.staff_id,
+                "deposit_unblocked",
+                deposit_id=deposit_id,
+                compartment=row["compartment"],
+            )
+        return {"deposit_id": deposit_id, "state": row["state"], "locked": False}
+
+    def force_open(self, sess: StaffSession, label: str, reason: str) -> dict[str, Any]:
+        """Supervisor: open any compartment, with a reason, audited."""
+        require_supervisor(sess)
+        if not reason.strip():
+            raise InvalidInput(
+                "reason", "give a reason for opening the compartment (it goes in the audit log)"
+            )
+        self._cabinet.get(label)
+        with self._store.read() as conn:
+            dep = conn.execute(
+                "SELECT deposit_id FROM deposits WHERE compartment=? AND " + ACTIVE_IN,  # noqa: S608
+                (label,),
+            ).fetchone()
+        result = self._cabinet.pulse(
+            label,
+            UnlockPurpose.FORCE,
+            sess.staff_id,
+            deposit_id=dep["deposit_id"] if dep else None,
+            reason=reason.strip()[:200],
+        )
+        return {
+            "compartment": label,
+            "door": result.door if result.outcome else "not_sent",
+            "deposit_id": dep["deposit_id"] if dep else None,
+        }
+
+    # ----- listing -----
+    def list(self, state: str | None) -> list[dict[str, Any]]:
+        """Deposits, newest first, optionally of one state ('active' = still in the cabinet)."""
+        with self._store.read() as conn:
+            if state == "active":
+                rows = conn.execute(
+                    "SELECT * FROM deposits WHERE " + ACTIVE_IN + " "  # noqa: S608
+                    "ORDER BY created_at DESC",
+                ).fetchall()
+            elif state:
+                try:
+                    DepositState(state)
+                except ValueError as err:
+                    raise InvalidInput(
+                        "state",
+                        f"state must be 'active' or one of {', '.join(s.value for s in DepositState)}",
+                    ) from err
+                rows = conn.execute(
+                    "SELECT * FROM deposits WHERE state=? ORDER BY created_at DESC LIMIT 1000", (state,)
+                ).fetchall()
+            else:
+                rows = conn.execute("SELECT * FROM deposits ORDER BY created_at DESC LIMIT 1000").fetchall()
+        return [
+            {
+                "deposit_id": r["deposit_id"],
+                "dossier_code": r["dossier_code"],
+                "compartment": r["compartment"],
+                "state": r["state"],
+                "expires_at": r["expires_at"],
+                "phone_masked": mask_phone(r["phone"]),
+                "locked": bool(r["locked"]),
+                "wrong_tries": r["wrong_tries"],
+                "created_by": r["created_by"],
+                "created_at": r["created_at"],
+                "collected_at": r["collected_at"],
+            }
+            for r in rows
+        ]
+
+
+def _label_key(label: str) -> tuple[int, str]:
+    return (int(label), label) if label.isdigit() else (10**9, label)

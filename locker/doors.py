@@ -1,0 +1,250 @@
+"""Doors and alarms: the cabinet map over the buses, at-most-once pulses, alarm raising.
+
+Every pulse is preceded by an `unlocks` row in state `intent`, committed before the frame
+leaves; the row then records what the door did. Nothing here ever re-sends a pulse.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from common.clock import Clock
+from drivers.lockboard.types import BusUnavailable, DoorOutcome, DoorState, LockBoardError, LockBus
+from locker import audit
+from locker.config import CompartmentConfig
+from locker.domain import UnlockPurpose, UnlockState
+from locker.errors import NotFound
+from locker.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PulseResult:
+    """What one pulse did: `outcome` None means the frame never left (bus down)."""
+
+    unlock_id: int
+    outcome: DoorOutcome | None
+    error: str = ""
+
+    @property
+    def door(self) -> str:
+        """The API's door word."""
+        return self.outcome.value if self.outcome is not None else "unknown"
+
+
+class Alarms:
+    """Raise (deduplicated while unacknowledged), list and acknowledge alarms."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def raise_in(
+        self, conn: sqlite3.Connection, kind: str, compartment: str | None, message: str
+    ) -> int | None:
+        """Raise inside the caller's transaction; None if the same alarm is already open."""
+        dup = conn.execute(
+            "SELECT alarm_id FROM alarms WHERE kind=? AND compartment IS ? AND acked=0", (kind, compartment)
+        ).fetchone()
+        if dup is not None:
+            return None
+        now = self._clock.now()
+        cur = conn.execute(
+            "INSERT INTO alarms(kind, compartment, raised_at, message) VALUES (?,?,?,?)",
+            (kind, compartment, now.isoformat(), message),
+        )
+        audit.append(conn, now, "system", "alarm_raised", compartment=compartment, kind=kind, message=message)
+        log.warning("ALARM %s%s: %s", kind, f" (compartment {compartment})" if compartment else "", message)
+        return int(cur.lastrowid or 0)
+
+    def raise_(self, kind: str, compartment: str | None, message: str) -> int | None:
+        """Raise in a transaction of its own."""
+        with self._store.tx() as conn:
+            return self.raise_in(conn, kind, compartment, message)
+
+    def list(self, include_acked: bool = True) -> list[dict[str, object]]:
+        """Newest first."""
+        with self._store.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM alarms WHERE acked=0 OR ? ORDER BY alarm_id DESC", (int(include_acked),)
+            ).fetchall()
+        return [
+            {
+                "alarm_id": r["alarm_id"],
+                "kind": r["kind"],
+                "compartment": r["compartment"],
+                "raised_at": r["raised_at"],
+                "message": r["message"],
+                "acked": bool(r["acked"]),
+                "acked_by": r["acked_by"],
+                "acked_at": r["acked_at"],
+            }
+            for r in rows
+        ]
+
+    def open_count(self) -> int:
+        """Unacknowledged alarms."""
+        with self._store.read() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM alarms WHERE acked=0").fetchone()[0])
+
+    def ack(self, alarm_id: int, staff_id: str) -> None:
+        """Acknowledge one alarm (attributed)."""
+        now = self._clock.now()
+        with self._store.tx() as conn:
+            row = conn.execute("SELECT * FROM alarms WHERE alarm_id=?", (alarm_id,)).fetchone()
+            if row is None:
+                raise NotFound("unknown_alarm", f"there is no alarm {alarm_id}")
+            if row["acked"]:
+                return
+            conn.execute(
+                "UPDATE alarms SET acked=1, acked_by=?, acked_at=? WHERE alarm_id=?",
+                (staff_id, now.isoformat(), alarm_id),
+            )
+            audit.append(
+                conn,
+                now,
+                staff_id,
+                "alarm_acked",
+                compartment=row["compartment"],
+                alarm_id=alarm_id,
+                kind=row["kind"],
+            )
+
+
+class Cabinet:
+    """Compartment labels mapped onto bus/board/lock, with pulses and sensor reads."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        compartments: list[CompartmentConfig],
+        buses: dict[str, LockBus],
+        watch_s: float,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self.compartments = {c.label: c for c in compartments}
+        self.buses = buses
+        self._watch_s = watch_s
+        self._by_channel = {(c.bus, c.board, c.lock): c.label for c in compartments}
+
+    def get(self, label: str) -> CompartmentConfig:
+        """The compartment, or NotFound naming the label."""
+        comp = self.compartments.get(label)
+        if comp is None:
+            raise NotFound("unknown_compartment", f"there is no compartment {label!r}")
+        return comp
+
+    def label_at(self, bus: str, board: int | None, lock: int | None) -> str | None:
+        """Which compartment is on this channel (None if none)."""
+        if board is None or lock is None:
+            return None
+        return self._by_channel.get((bus, board, lock))
+
+    def door(self, label: str) -> DoorState:
+        """The latest polled door state (no wire traffic)."""
+        comp = self.get(label)
+        status = self.buses[comp.bus].last_status(comp.board)
+        if status is None:
+            return DoorState.UNKNOWN
+        return status.doors.get(comp.lock, DoorState.UNKNOWN)
+
+    def item(self, label: str) -> bool | None:
+        """Item-present sensor from the latest poll (None when unknown or no sensor)."""
+        comp = self.get(label)
+        if not comp.has_item_sensor:
+            return None
+        status = self.buses[comp.bus].last_status(comp.board)
+        if status is None or comp.lock not in status.items:
+            return None
+        return status.items[comp.lock]
+
+    def read_live(self, label: str) -> tuple[DoorState, bool | None]:
+        """Read the board now (falls back to the last poll if it does not answer)."""
+        comp = self.get(label)
+        try:
+            status = self.buses[comp.bus].read_board(comp.board)
+        except LockBoardError:
+            return self.door(label), self.item(label)
+        item = status.items.get(comp.lock) if comp.has_item_sensor else None
+        return status.doors.get(comp.lock, DoorState.UNKNOWN), item
+
+    def pulse(
+        self,
+        label: str,
+        purpose: UnlockPurpose,
+        actor: str,
+        *,
+        deposit_id: str | None = None,
+        pickup_id: str | None = None,
+        before: Callable[[sqlite3.Connection], None] | None = None,
+        **detail: object,
+    ) -> PulseResult:
+        """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome."""
+        comp = self.get(label)
+        now = self._clock.now()
+        with self._store.tx() as conn:
+            if before is not None:
+                before(conn)
+            cur = conn.execute(
+                "INSERT INTO unlocks(compartment, deposit_id, pickup_id, purpose, state, actor, created_at)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (
+                    label,
+                    deposit_id,
+                    pickup_id,
+                    purpose.value,
+                    UnlockState.INTENT.value,
+                    actor,
+                    now.isoformat(),
+                ),
+            )
+            unlock_id = int(cur.lastrowid or 0)
+            audit.append(
+                conn,
+                now,
+                actor,
+                "unlock_intent",
+                deposit_id=deposit_id,
+                compartment=label,
+                unlock_id=unlock_id,
+                purpose=purpose.value,
+                **detail,
+            )
+        outcome: DoorOutcome | None
+        error = ""
+        try:
+            result = self.buses[comp.bus].open_door(comp.board, comp.lock, self._watch_s)
+            outcome = result.outcome if result.pulse_sent_at is not None else None
+        except BusUnavailable as err:
+            outcome, error = None, str(err)
+        except LockBoardError as err:
+            outcome, error = DoorOutcome.UNKNOWN, str(err)
+        state = UnlockState.NOT_SENT if outcome is None else UnlockState(outcome.value)
+        done = self._clock.now()
+        with self._store.tx() as conn:
+            conn.execute(
+                "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
+                (state.value, done.isoformat(), unlock_id),
+            )
+            audit.append(
+                conn,
+                done,
+                actor,
+                "unlock_result",
+                deposit_id=deposit_id,
+                compartment=label,
+                unlock_id=unlock_id,
+                door=state.value,
+                error=error,
+            )
+        if error:
+            log.warning(
+                "compartment %s (bus %s board %d lock %d): %s", label, comp.bus, comp.board, comp.lock, error
+            )
+        return PulseResult(unlock_id, outcome, error)

@@ -1,0 +1,328 @@
+"""Background duties: door events, boot reconciliation, doors left open, expiry and reminders.
+
+Reconciliation never pulses a door: it compares the sensors with the database, settles what the
+sensors prove, and raises an alarm for everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from common.clock import Clock
+from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
+from locker import audit, outbox
+from locker.config import LockerConfig
+from locker.deposits import Deposits, set_state
+from locker.domain import DepositState, UnlockState
+from locker.doors import Alarms, Cabinet
+from locker.store import ACTIVE_IN, Store
+
+log = logging.getLogger(__name__)
+
+
+class Monitor:
+    """Owns the event thread and the periodic sweep."""
+
+    def __init__(
+        self,
+        cfg: LockerConfig,
+        store: Store,
+        clock: Clock,
+        cabinet: Cabinet,
+        alarms: Alarms,
+        deposits: Deposits,
+        kick_outbox: Any = None,
+    ) -> None:
+        self._cfg = cfg
+        self._store = store
+        self._clock = clock
+        self._cabinet = cabinet
+        self._alarms = alarms
+        self._deposits = deposits
+        self._kick = kick_outbox or (lambda: None)
+        self._tz = ZoneInfo(cfg.timezone)
+        self._events: queue.Queue[DoorEvent | None] = queue.Queue()
+        self._open_since: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # ----- wiring -----
+    def on_event(self, event: DoorEvent) -> None:
+        """Bus callback (bus thread): just queue it."""
+        self._events.put(event)
+
+    def start(self, sweep_interval_s: float = 5.0) -> None:
+        """Start the event and sweep threads."""
+        for bus in self._cabinet.buses.values():
+            bus.subscribe(self.on_event)
+        self._threads = [
+            threading.Thread(target=self._event_loop, name="locker-events", daemon=True),
+            threading.Thread(
+                target=self._sweep_loop, args=(sweep_interval_s,), name="locker-sweep", daemon=True
+            ),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def stop(self) -> None:
+        """Stop both threads."""
+        self._stop.set()
+        self._events.put(None)
+        for t in self._threads:
+            t.join(timeout=10)
+
+    def _event_loop(self) -> None:
+        while not self._stop.is_set():
+            event = self._events.get()
+            if event is None:
+                return
+            try:
+                self.handle(event)
+            except Exception:  # noqa: BLE001 - one bad event must not stop door monitoring
+                log.exception("while handling %s", event)
+
+    def _sweep_loop(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            try:
+                self.sweep()
+            except Exception:  # noqa: BLE001 - keep sweeping
+                log.exception("sweep failed")
+
+    # ----- events -----
+    def handle(self, event: DoorEvent) -> None:
+        """React to one door/board event."""
+        label = self._cabinet.label_at(event.bus, event.board, event.lock)
+        if event.kind is EventKind.BOARD_UNREACHABLE:
+            self._alarms.raise_(
+                "board_unreachable",
+                None,
+                f"bus {event.bus} board {event.board} does not answer; check its power and RS485 cable",
+            )
+            return
+        if event.kind is EventKind.BUS_DOWN:
+            self._alarms.raise_(
+                "bus_down", None, f"bus {event.bus}: the serial adapter is gone; check the USB cable"
+            )
+            return
+        if label is None:
+            return
+        now_mono = self._clock.monotonic()
+        if event.kind in (EventKind.DOOR_OPENED, EventKind.DOOR_FORCED):
+            self._open_since.setdefault(label, now_mono)
+            with self._store.tx() as conn:
+                audit.append(conn, self._clock.now(), "sensor", event.kind.value, compartment=label)
+                if event.kind is EventKind.DOOR_FORCED:
+                    self._alarms.raise_in(
+                        conn, "door_forced", label, f"compartment {label} opened without a command"
+                    )
+        elif event.kind is EventKind.DOOR_CLOSED:
+            self._open_since.pop(label, None)
+            with self._store.tx() as conn:
+                audit.append(conn, self._clock.now(), "sensor", "door_closed", compartment=label)
+                row = conn.execute(
+                    "SELECT deposit_id FROM deposits WHERE compartment=? AND state=?",
+                    (label, DepositState.LOADING.value),
+                ).fetchone()
+            if row is not None and self._cfg.doors.auto_confirm_on_close:
+                try:
+                    self._deposits.confirm("door-sensor", row["deposit_id"])
+                except Exception as err:  # noqa: BLE001 - staff can still confirm by hand
+                    log.info("automatic confirm of %s not done: %s", row["deposit_id"], err)
+
+    # ----- periodic -----
+    def sweep(self) -> None:
+        """Doors left open, reminders, expiry."""
+        self._doors_left_open()
+        self._expiry()
+
+    def _doors_left_open(self) -> None:
+        now_mono = self._clock.monotonic()
+        for label in list(self._cabinet.compartments):
+            if self._cabinet.door(label) is DoorState.OPEN:
+                since = self._open_since.setdefault(label, now_mono)
+                with self._store.read() as conn:
+                    loading = conn.execute(
+                        "SELECT 1 FROM deposits WHERE compartment=? AND state IN (?,?)",
+                        (label, DepositState.RESERVED.value, DepositState.LOADING.value),
+                    ).fetchone()
+                limit_min = (
+                    self._cfg.doors.loading_open_alarm_min if loading else self._cfg.doors.left_open_alarm_min
+                )
+                if now_mono - since >= limit_min * 60:
+                    self._alarms.raise_(
+                        "door_left_open",
+                        label,
+                        f"compartment {label} has been open for over {limit_min:g} minutes",
+                    )
+            else:
+                self._open_since.pop(label, None)
+
+    def _expiry(self) -> None:
+        now = self._clock.now()
+        remind_before = timedelta(hours=self._cfg.codes.reminder_before_expiry_h)
+        sms = self._cfg.sms
+        with self._store.tx() as conn:
+            rows = conn.execute(
+                "SELECT * FROM deposits WHERE state=?", (DepositState.CODE_SENT.value,)
+            ).fetchall()
+            for row in rows:
+                expires = datetime.fromisoformat(row["expires_at"])
+                fields = {
+                    "center": self._cfg.center_name,
+                    "dossier": row["dossier_code"],
+                    "compartment": row["compartment"],
+                    "hotline": self._cfg.hotline,
+                    "expires": expires.astimezone(self._tz).strftime("%d/%m/%Y %H:%M"),
+                }
+                if expires <= now:
+                    set_state(conn, row["deposit_id"], DepositState.EXPIRED, now, "system")
+                    outbox.enqueue(
+                        conn,
+                        now,
+                        outbox.SMS,
+                        f"{row['deposit_id']}:expired",
+                        {
+                            "to": row["phone"],
+                            "text": sms.expired_template.format(**fields),
+                            "deposit_id": row["deposit_id"],
+                        },
+                    )
+                elif remind_before and not row["reminder_sent"] and expires - remind_before <= now:
+                    conn.execute(
+                        "UPDATE deposits SET reminder_sent=1 WHERE deposit_id=?", (row["deposit_id"],)
+                    )
+                    outbox.enqueue(
+                        conn,
+                        now,
+                        outbox.SMS,
+                        f"{row['deposit_id']}:reminder",
+                        {
+                            "to": row["phone"],
+                            "text": sms.reminder_template.format(**fields),
+                            "deposit_id": row["deposit_id"],
+                        },
+                    )
+                    audit.append(
+                        conn,
+                        now,
+                        "system",
+                        "reminder_queued",
+                        deposit_id=row["deposit_id"],
+                        compartment=row["compartment"],
+                    )
+        self._kick()
+
+    # ----- reconciliation -----
+    def reconcile(self, actor: str = "boot") -> list[dict[str, Any]]:
+        """Settle in-flight unlocks and compare every door and item sensor with the database."""
+        now = self._clock.now()
+        statuses: dict[tuple[str, int], dict[str, Any] | None] = {}
+        for comp in self._cabinet.compartments.values():
+            key = (comp.bus, comp.board)
+            if key in statuses:
+                continue
+            try:
+                board_status = self._cabinet.buses[comp.bus].read_board(comp.board)
+                statuses[key] = {"doors": board_status.doors, "items": board_status.items}
+            except LockBoardError as err:
+                statuses[key] = None
+                self._alarms.raise_(
+                    "board_unreachable",
+                    None,
+                    f"reconciliation: bus {comp.bus} board {comp.board} does not answer ({err})",
+                )
+        findings: list[dict[str, Any]] = []
+        with self._store.tx() as conn:
+            stale = conn.execute(
+                "SELECT * FROM unlocks WHERE state=?", (UnlockState.INTENT.value,)
+            ).fetchall()
+            for u in stale:
+                conn.execute(
+                    "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
+                    (UnlockState.UNKNOWN.value, now.isoformat(), u["unlock_id"]),
+                )
+                audit.append(
+                    conn,
+                    now,
+                    actor,
+                    "unlock_unknown_after_restart",
+                    deposit_id=u["deposit_id"],
+                    compartment=u["compartment"],
+                    unlock_id=u["unlock_id"],
+                    purpose=u["purpose"],
+                )
+            active = {
+                r["compartment"]: r
+                for r in conn.execute(
+                    "SELECT * FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
+                )
+            }
+            for label, comp in self._cabinet.compartments.items():
+                st = statuses[(comp.bus, comp.board)]
+                door = st["doors"].get(comp.lock, DoorState.UNKNOWN) if st else DoorState.UNKNOWN
+                item = st["items"].get(comp.lock) if st and comp.has_item_sensor else None
+                dep: Any = active.get(label)
+                state = DepositState(dep["state"]) if dep else None
+                problem = None
+                if state is DepositState.PICKUP_OPENING and dep is not None:
+                    if door is DoorState.OPEN or item is False:
+                        set_state(
+                            conn,
+                            dep["deposit_id"],
+                            DepositState.COLLECTED,
+                            now,
+                            actor,
+                            collected_at=now.isoformat(),
+                            code_digest=None,
+                        )
+                        outbox.enqueue(
+                            conn,
+                            now,
+                            outbox.RETURNED,
+                            f"{dep['deposit_id']}:collected",
+                            {
+                                "dossier_code": dep["dossier_code"],
+                                "deposit_id": dep["deposit_id"],
+                                "event": {
+                                    "status": "returned_to_citizen",
+                                    "at": now.isoformat(),
+                                    "channel": "locker",
+                                    "compartment": label,
+                                    "note": "seen open at reconciliation",
+                                },
+                            },
+                        )
+                    else:
+                        set_state(conn, dep["deposit_id"], DepositState.PICKUP_UNKNOWN, now, actor)
+                        problem = "pickup interrupted: the door was not seen open; check the compartment"
+                elif door is DoorState.UNKNOWN:
+                    problem = None  # board alarm already raised
+                elif state is None and door is DoorState.OPEN:
+                    problem = "door open but the compartment is free"
+                elif state is None and item is True:
+                    problem = "something is inside a free compartment"
+                elif state in (DepositState.CODE_SENT, DepositState.EXPIRED) and door is DoorState.OPEN:
+                    problem = "door open while documents wait for pickup"
+                elif state in (DepositState.CODE_SENT, DepositState.EXPIRED) and item is False:
+                    problem = "the item sensor sees nothing in a loaded compartment"
+                if problem:
+                    findings.append(
+                        {
+                            "compartment": label,
+                            "deposit_id": dep["deposit_id"] if dep else None,
+                            "door": door.value,
+                            "item_present": item,
+                            "problem": problem,
+                        }
+                    )
+                    self._alarms.raise_in(
+                        conn, "reconcile_mismatch", label, f"compartment {label}: {problem}"
+                    )
+            audit.append(conn, now, actor, "reconciled", unknown_unlocks=len(stale), mismatches=len(findings))
+        self._kick()
+        return findings

@@ -1,0 +1,174 @@
+"""Durable outbox: SMS and back-office calls written with the state change, sent by a worker.
+
+A message is enqueued inside the caller's transaction, so it exists if and only if the state
+change committed. The worker sends with the row's idempotency key, retries with doubling delays
+and gives up (status `failed`, alarm) after `max_attempts` or a permanent error. The text of an
+SMS carrying a pickup code is redacted from the database once sent, so the code is left only in
+the message itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.clock import Clock
+from drivers.gateways.backoffice import BackOffice
+from drivers.gateways.errors import GatewayError
+from drivers.gateways.sms import SmsGateway
+from locker import audit
+from locker.config import OutboxConfig
+from locker.store import Store
+
+log = logging.getLogger(__name__)
+
+SMS = "sms"
+RETURNED = "backoffice_returned"
+
+
+def enqueue(
+    conn: sqlite3.Connection, now: datetime, kind: str, idem_key: str, payload: dict[str, Any]
+) -> None:
+    """Add a message in the caller's transaction (a repeated key is ignored: at most one send)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO outbox(kind, idem_key, payload, next_attempt_at, created_at)"
+        " VALUES (?,?,?,?,?)",
+        (kind, idem_key, json.dumps(payload, ensure_ascii=False), now.isoformat(), now.isoformat()),
+    )
+
+
+def backlog(store: Store) -> int:
+    """Messages not yet sent (pending, including those waiting for a retry)."""
+    with store.read() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE state='pending'").fetchone()[0])
+
+
+class OutboxWorker:
+    """Sends due messages on its own thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        cfg: OutboxConfig,
+        sms: SmsGateway,
+        backoffice: BackOffice,
+        raise_alarm: Any = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._cfg = cfg
+        self._sms = sms
+        self._backoffice = backoffice
+        self._raise_alarm = raise_alarm
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the sending thread."""
+        self._thread = threading.Thread(target=self._run, name="locker-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread (a message being sent finishes first)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+    def kick(self) -> None:
+        """Something was enqueued: look now rather than at the next poll."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.run_once()
+            except Exception:  # noqa: BLE001 - the worker must survive any one bad message
+                log.exception("outbox worker error")
+                sent = 0
+            if not sent:
+                self._wake.wait(self._cfg.poll_interval_s)
+                self._wake.clear()
+
+    def run_once(self) -> int:
+        """Send every due message once; returns how many were attempted."""
+        now = self._clock.now()
+        with self._store.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM outbox WHERE state='pending' AND next_attempt_at <= ?"
+                " ORDER BY msg_id LIMIT 20",
+                (now.isoformat(),),
+            ).fetchall()
+        for row in rows:
+            self._send(dict(row))
+        return len(rows)
+
+    def _send(self, row: dict[str, Any]) -> None:
+        payload = json.loads(row["payload"])
+        error: GatewayError | None = None
+        try:
+            if row["kind"] == SMS:
+                self._sms.send(payload["to"], payload["text"], row["idem_key"])
+            elif row["kind"] == RETURNED:
+                self._backoffice.returned(payload["dossier_code"], payload["event"], row["idem_key"])
+            else:
+                error = GatewayError(f"unknown outbox kind {row['kind']!r}", permanent=True)
+        except GatewayError as err:
+            error = err
+        now = self._clock.now()
+        attempts = int(row["attempts"]) + 1
+        with self._store.tx() as conn:
+            if error is None:
+                if row["kind"] == SMS:
+                    payload["text"] = "[sent; text removed because it may hold a pickup code]"
+                conn.execute(
+                    "UPDATE outbox SET state='sent', attempts=?, sent_at=?, payload=?, last_error=NULL"
+                    " WHERE msg_id=?",
+                    (attempts, now.isoformat(), json.dumps(payload, ensure_ascii=False), row["msg_id"]),
+                )
+                audit.append(
+                    conn,
+                    now,
+                    "outbox",
+                    f"{row['kind']}_sent",
+                    deposit_id=payload.get("deposit_id"),
+                    msg_id=row["msg_id"],
+                    attempts=attempts,
+                )
+                return
+            give_up = error.permanent or attempts >= self._cfg.max_attempts
+            delay = min(self._cfg.max_retry_s, self._cfg.first_retry_s * 2 ** min(attempts - 1, 20))
+            conn.execute(
+                "UPDATE outbox SET state=?, attempts=?, next_attempt_at=?, last_error=? WHERE msg_id=?",
+                (
+                    "failed" if give_up else "pending",
+                    attempts,
+                    (now + timedelta(seconds=delay)).isoformat(),
+                    str(error),
+                    row["msg_id"],
+                ),
+            )
+            audit.append(
+                conn,
+                now,
+                "outbox",
+                f"{row['kind']}_failed",
+                deposit_id=payload.get("deposit_id"),
+                msg_id=row["msg_id"],
+                attempts=attempts,
+                error=str(error),
+                gave_up=give_up,
+            )
+        log.warning(
+            "outbox message %s (%s) failed (attempt %d): %s", row["msg_id"], row["kind"], attempts, error
+        )
+        if give_up and self._raise_alarm is not None:
+            self._raise_alarm(
+                "outbox_failed", None, f"{row['kind']} message {row['msg_id']} could not be sent: {error}"
+            )

@@ -1,0 +1,412 @@
+"""Citizen pickup: code (+ second factor) -> the right door opens once -> collected.
+
+Guessing is limited three ways: wrong tries per deposit (then the deposit is locked until a
+supervisor unblocks it), growing delays per kiosk, and an alarm on a burst across the cabinet.
+Every failed attempt is audited (never with the typed code).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.clock import Clock
+from locker import audit, outbox
+from locker.codes import CodeBook
+from locker.config import LockerConfig, SecondFactor
+from locker.deposits import deposit_row, set_state
+from locker.domain import DepositState, UnlockPurpose, kiosk_delay_s, mask_name
+from locker.doors import Alarms, Cabinet
+from locker.errors import AuthError, Conflict, Gone, Locked, NotFound, Throttled, Unavailable
+from locker.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Pickups:
+    """The kiosk's side of the locker."""
+
+    def __init__(
+        self,
+        cfg: LockerConfig,
+        store: Store,
+        clock: Clock,
+        codes: CodeBook,
+        cabinet: Cabinet,
+        alarms: Alarms,
+        kick_outbox: Any = None,
+    ) -> None:
+        self._cfg = cfg
+        self._store = store
+        self._clock = clock
+        self._codes = codes
+        self._cabinet = cabinet
+        self._alarms = alarms
+        self._kick = kick_outbox or (lambda: None)
+
+    # ----- throttling -----
+    def _check_throttle(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
+        row = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (kiosk,)).fetchone()
+        if row is None:
+            return
+        c = self._cfg.codes
+        delay = kiosk_delay_s(
+            int(row["consecutive"]), c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s
+        )
+        wait = (
+            datetime.fromisoformat(row["last_failure_at"]) + timedelta(seconds=delay) - now
+        ).total_seconds()
+        if wait > 0:
+            secs = max(1, math.ceil(wait))
+            raise Throttled(
+                "throttled",
+                f"too many wrong codes at this kiosk; wait {secs} s and try again",
+                retry_after_s=secs,
+            )
+
+    def _fail(
+        self,
+        kiosk: str,
+        reason: str,
+        deposit_id: str | None = None,
+        compartment: str | None = None,
+        count_on_deposit: bool = False,
+    ) -> int | None:
+        """Record one failed attempt; returns tries left on the deposit when counted there."""
+        now = self._clock.now()
+        c = self._cfg.codes
+        tries_left = None
+        with self._store.tx() as conn:
+            conn.execute(
+                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
+                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive=consecutive+1,"
+                " last_failure_at=excluded.last_failure_at",
+                (kiosk, now.isoformat()),
+            )
+            conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
+            if deposit_id and count_on_deposit:
+                row = deposit_row(conn, deposit_id)
+                wrong = int(row["wrong_tries"]) + 1
+                locked = wrong >= c.max_wrong_per_deposit
+                conn.execute(
+                    "UPDATE deposits SET wrong_tries=?, locked=? WHERE deposit_id=?",
+                    (wrong, int(locked or row["locked"]), deposit_id),
+                )
+                tries_left = max(0, c.max_wrong_per_deposit - wrong)
+                if locked and not row["locked"]:
+                    audit.append(
+                        conn,
+                        now,
+                        "system",
+                        "deposit_locked",
+                        deposit_id=deposit_id,
+                        compartment=compartment,
+                        wrong_tries=wrong,
+                    )
+                    self._alarms.raise_in(
+                        conn,
+                        "deposit_locked",
+                        compartment,
+                        f"deposit {deposit_id} locked after {wrong} wrong tries",
+                    )
+            audit.append(
+                conn,
+                now,
+                f"kiosk:{kiosk}",
+                "pickup_failed",
+                deposit_id=deposit_id,
+                compartment=compartment,
+                reason=reason,
+            )
+            since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
+            n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since,)).fetchone()[0]
+            conn.execute("DELETE FROM failures WHERE at <= ?", (since,))
+            if n >= c.burst_failures:
+                self._alarms.raise_in(
+                    conn,
+                    "code_guessing",
+                    None,
+                    f"{n} failed pickup attempts in {c.burst_window_min:g} minutes",
+                )
+        return tries_left
+
+    # ----- pickup -----
+    def pickup(self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None) -> dict[str, Any]:
+        """Check the code and factor, open the door once, return receipt data."""
+        now = self._clock.now()
+        with self._store.read() as conn:
+            self._check_throttle(conn, kiosk, now)
+        code = code.strip()
+        row = None
+        if self._codes.well_formed(code):
+            digest = self._codes.digest(code)
+            with self._store.read() as conn:
+                row = conn.execute("SELECT * FROM deposits WHERE code_digest=?", (digest,)).fetchone()
+            if row is not None and not self._codes.matches(code, row["code_digest"]):
+                row = None
+        if row is None:
+            dep_id, comp = self._identify_by_factor(id_number, phone_last4)
+            left = self._fail(kiosk, "wrong_code", dep_id, comp, count_on_deposit=dep_id is not None)
+            raise AuthError(
+                "wrong_code", "this code is not right; check the SMS and type it again", tries_left=left
+            )
+        deposit_id, label = row["deposit_id"], row["compartment"]
+        state = DepositState(row["state"])
+        if row["locked"]:
+            self._fail(kiosk, "deposit_locked", deposit_id, label)
+            raise Locked(
+                "deposit_locked",
+                "this deposit is locked after too many wrong tries; "
+                f"call the hotline {self._cfg.hotline} or come to the counter",
+            )
+        if state is DepositState.EXPIRED or (
+            state is DepositState.CODE_SENT
+            and row["expires_at"]
+            and datetime.fromisoformat(row["expires_at"]) <= now
+        ):
+            self._audit(kiosk, "pickup_refused", deposit_id, label, reason="code_expired")
+            raise Gone(
+                "code_expired",
+                "this code has expired; the documents wait for you at the counter "
+                f"(hotline {self._cfg.hotline})",
+            )
+        if state in (DepositState.PICKUP_JAMMED, DepositState.PICKUP_UNKNOWN, DepositState.PICKUP_OPENING):
+            self._audit(kiosk, "pickup_refused", deposit_id, label, reason="already_used")
+            raise Conflict(
+                "staff_alerted",
+                f"this code was already used; if the door did not open, call the hotline {self._cfg.hotline}",
+            )
+        if state is not DepositState.CODE_SENT:
+            self._fail(kiosk, "wrong_code", None, None)
+            raise AuthError(
+                "wrong_code", "this code is not right; check the SMS and type it again", tries_left=None
+            )
+        self._check_factor(kiosk, row, id_number, phone_last4)
+        pickup_id = "p" + uuid.uuid4().hex[:12]
+
+        def before(conn: sqlite3.Connection) -> None:
+            fresh = deposit_row(conn, deposit_id)
+            if fresh["state"] != DepositState.CODE_SENT.value:
+                raise Conflict("staff_alerted", "this code was just used at another kiosk")
+            set_state(conn, deposit_id, DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}", wrong_tries=0)
+            conn.execute(
+                "INSERT INTO pickups(pickup_id, deposit_id, kiosk, created_at) VALUES (?,?,?,?)",
+                (pickup_id, deposit_id, kiosk, now.isoformat()),
+            )
+            conn.execute("DELETE FROM kiosk_failures WHERE kiosk=?", (kiosk,))
+            audit.append(
+                conn,
+                now,
+                f"kiosk:{kiosk}",
+                "pickup_accepted",
+                deposit_id=deposit_id,
+                compartment=label,
+                pickup_id=pickup_id,
+            )
+
+        result = self._cabinet.pulse(
+            label,
+            UnlockPurpose.PICKUP,
+            f"kiosk:{kiosk}",
+            deposit_id=deposit_id,
+            pickup_id=pickup_id,
+            before=before,
+        )
+        door = self._settle(kiosk, pickup_id, deposit_id, result.outcome, retry=False)
+        if result.outcome is None:
+            raise Unavailable(
+                "locker_unavailable",
+                "the locker cannot open doors right now; try again in a "
+                f"few minutes or call the hotline {self._cfg.hotline}",
+            )
+        return {
+            "pickup_id": pickup_id,
+            "compartment": label,
+            "door": door,
+            "dossier_code": row["dossier_code"],
+            "receipt": self._receipt(deposit_id),
+        }
+
+    def _identify_by_factor(
+        self, id_number: str | None, phone_last4: str | None
+    ) -> tuple[str | None, str | None]:
+        """With a second factor, a wrong code can be pinned on one deposit (so its tries count)."""
+        factor = self._cfg.codes.second_factor
+        with self._store.read() as conn:
+            rows: list[sqlite3.Row] = []
+            if factor is SecondFactor.ID_NUMBER and id_number:
+                rows = conn.execute(
+                    "SELECT deposit_id, compartment FROM deposits WHERE id_digest=? AND state=?",
+                    (self._codes.id_digest(id_number), DepositState.CODE_SENT.value),
+                ).fetchall()
+            elif factor is SecondFactor.PHONE_LAST4 and phone_last4 and len(phone_last4) == 4:
+                rows = conn.execute(
+                    "SELECT deposit_id, compartment FROM deposits WHERE phone LIKE ? AND state=?",
+                    ("%" + phone_last4, DepositState.CODE_SENT.value),
+                ).fetchall()
+        if len(rows) == 1:
+            return rows[0]["deposit_id"], rows[0]["compartment"]
+        return None, None
+
+    def _check_factor(
+        self, kiosk: str, row: sqlite3.Row, id_number: str | None, phone_last4: str | None
+    ) -> None:
+        factor = self._cfg.codes.second_factor
+        if factor is SecondFactor.NONE:
+            return
+        if factor is SecondFactor.ID_NUMBER and row["id_digest"] is None:
+            factor = SecondFactor.PHONE_LAST4  # staff had no ID number for this deposit
+        given = id_number if factor is SecondFactor.ID_NUMBER else phone_last4
+        if not given:
+            raise AuthError(
+                "second_factor_required",
+                "show your ID card's QR code"
+                if factor is SecondFactor.ID_NUMBER
+                else "type the last 4 digits of your phone number",
+                factor=factor.value,
+            )
+        if factor is SecondFactor.ID_NUMBER:
+            ok = self._codes.id_digest(given) == row["id_digest"]
+        else:
+            ok = len(given) == 4 and row["phone"].endswith(given)
+        if not ok:
+            left = self._fail(
+                kiosk, "second_factor_wrong", row["deposit_id"], row["compartment"], count_on_deposit=True
+            )
+            raise AuthError(
+                "second_factor_wrong",
+                "this does not match the person the documents are for",
+                factor=factor.value,
+                tries_left=left,
+            )
+
+    def _settle(self, kiosk: str, pickup_id: str, deposit_id: str, outcome: Any, retry: bool) -> str:
+        """Record what the door did: seen open -> collected; else jammed/unknown (staff on the 2nd)."""
+        from drivers.lockboard.types import DoorOutcome
+
+        now = self._clock.now()
+        actor = f"kiosk:{kiosk}"
+        with self._store.tx() as conn:
+            row = deposit_row(conn, deposit_id)
+            door = "unknown" if outcome is None else outcome.value
+            conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
+            if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
+                set_state(
+                    conn,
+                    deposit_id,
+                    DepositState.COLLECTED,
+                    now,
+                    actor,
+                    collected_at=now.isoformat(),
+                    code_digest=None,
+                )
+                outbox.enqueue(
+                    conn,
+                    now,
+                    outbox.RETURNED,
+                    f"{deposit_id}:collected",
+                    {
+                        "dossier_code": row["dossier_code"],
+                        "deposit_id": deposit_id,
+                        "event": {
+                            "status": "returned_to_citizen",
+                            "at": now.isoformat(),
+                            "channel": "locker",
+                            "compartment": row["compartment"],
+                            "pickup_id": pickup_id,
+                        },
+                    },
+                )
+            elif outcome is None and not retry:
+                set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)
+                conn.execute("DELETE FROM pickups WHERE pickup_id=?", (pickup_id,))
+            else:
+                new = (
+                    DepositState.PICKUP_JAMMED
+                    if outcome is DoorOutcome.JAMMED
+                    else DepositState.PICKUP_UNKNOWN
+                )
+                set_state(conn, deposit_id, new, now, actor)
+                if retry:
+                    self._alarms.raise_in(
+                        conn,
+                        "door_jammed",
+                        row["compartment"],
+                        f"compartment {row['compartment']} did not open after a second pulse "
+                        f"(pickup {pickup_id}); the citizen needs help",
+                    )
+        if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
+            self._kick()
+        return door
+
+    def retry(self, kiosk: str, pickup_id: str) -> dict[str, Any]:
+        """A second pulse for a jammed door, allowed once; then staff are alerted."""
+        with self._store.read() as conn:
+            p = conn.execute("SELECT * FROM pickups WHERE pickup_id=?", (pickup_id,)).fetchone()
+            if p is None:
+                raise NotFound("unknown_pickup", "this pickup is not known; start again with the code")
+            row = deposit_row(conn, p["deposit_id"])
+        state = DepositState(row["state"])
+        if state is DepositState.COLLECTED:
+            raise Conflict("already_collected", "the door was already seen open; the documents are collected")
+        if state not in (DepositState.PICKUP_JAMMED, DepositState.PICKUP_UNKNOWN) or p["retries_used"] >= 1:
+            with self._store.tx() as conn:
+                self._alarms.raise_in(
+                    conn,
+                    "door_jammed",
+                    row["compartment"],
+                    f"compartment {row['compartment']} did not open for pickup {pickup_id}",
+                )
+            raise Conflict(
+                "staff_alerted", f"staff have been alerted and will help you; hotline {self._cfg.hotline}"
+            )
+        now = self._clock.now()
+
+        def before(conn: sqlite3.Connection) -> None:
+            cur = conn.execute(
+                "UPDATE pickups SET retries_used=retries_used+1 WHERE pickup_id=? AND retries_used=0",
+                (pickup_id,),
+            )
+            if cur.rowcount != 1:
+                raise Conflict("staff_alerted", "staff have been alerted and will help you")
+            set_state(conn, p["deposit_id"], DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}")
+
+        result = self._cabinet.pulse(
+            row["compartment"],
+            UnlockPurpose.PICKUP_RETRY,
+            f"kiosk:{kiosk}",
+            deposit_id=p["deposit_id"],
+            pickup_id=pickup_id,
+            before=before,
+        )
+        door = self._settle(kiosk, pickup_id, p["deposit_id"], result.outcome, retry=True)
+        return {"pickup_id": pickup_id, "compartment": row["compartment"], "door": door}
+
+    def _receipt(self, deposit_id: str) -> dict[str, Any]:
+        with self._store.read() as conn:
+            row = deposit_row(conn, deposit_id)
+        collected = row["collected_at"] or self._clock.now().isoformat()
+        return {
+            "center_name": self._cfg.center_name,
+            "dossier_code": row["dossier_code"],
+            "compartment": row["compartment"],
+            "collected_at": collected,
+            "citizen_name_masked": mask_name(row["citizen_name"]),
+            "verify_url": f"{self._cfg.verify_base_url}/{row['dossier_code']}",
+        }
+
+    def _audit(self, kiosk: str, action: str, deposit_id: str, label: str, **detail: Any) -> None:
+        with self._store.tx() as conn:
+            audit.append(
+                conn,
+                self._clock.now(),
+                f"kiosk:{kiosk}",
+                action,
+                deposit_id=deposit_id,
+                compartment=label,
+                **detail,
+            )

@@ -1,0 +1,179 @@
+"""The locker service: wires store, codes, staff, cabinet, deposits, pickups, outbox and monitor.
+
+Built with constructor injection (buses, gateways and clock come from the caller), so tests run
+the same object over a simulator on a pty and a controlled clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common.clock import Clock
+from drivers.gateways.backoffice import BackOffice
+from drivers.gateways.sms import SmsGateway
+from drivers.lockboard.types import DoorState, LockBus
+from locker import outbox
+from locker.codes import CodeBook
+from locker.config import LockerConfig
+from locker.deposits import Deposits
+from locker.domain import DepositState, view_of
+from locker.doors import Alarms, Cabinet
+from locker.monitor import Monitor
+from locker.pickup import Pickups
+from locker.secrets_files import read_or_create_secret
+from locker.staff import StaffDirectory
+from locker.store import ACTIVE_IN, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Files of one data directory."""
+
+    data_dir: Path
+    db: Path
+    code_key: Path
+    kiosk_token: Path
+
+
+class LockerService:
+    """Everything the API needs, with explicit start/stop."""
+
+    def __init__(
+        self,
+        cfg: LockerConfig,
+        paths: Paths,
+        clock: Clock,
+        buses: dict[str, LockBus],
+        sms: SmsGateway,
+        backoffice: BackOffice,
+    ) -> None:
+        self.cfg = cfg
+        self.paths = paths
+        self.clock = clock
+        self.buses = buses
+        self.store = Store(paths.db)
+        self.store.open()
+        self.codes = CodeBook(read_or_create_secret(paths.code_key), cfg.codes.length_digits)
+        self.kiosk_token = read_or_create_secret(paths.kiosk_token)
+        self.alarms = Alarms(self.store, clock)
+        self.staff = StaffDirectory(self.store, clock, cfg.staff)
+        self.cabinet = Cabinet(self.store, clock, cfg.compartments, buses, cfg.doors.watch_s)
+        self.outbox = OutboxWorkerRef(self)
+        self.deposits = Deposits(
+            cfg, self.store, clock, self.codes, self.cabinet, self.alarms, backoffice, self.outbox.kick
+        )
+        self.pickups = Pickups(
+            cfg, self.store, clock, self.codes, self.cabinet, self.alarms, self.outbox.kick
+        )
+        self.monitor = Monitor(
+            cfg, self.store, clock, self.cabinet, self.alarms, self.deposits, self.outbox.kick
+        )
+        self.worker = outbox.OutboxWorker(self.store, clock, cfg.outbox, sms, backoffice, self.alarms.raise_)
+
+    def start(self, sweep_interval_s: float = 5.0, reconcile: bool = True) -> None:
+        """Reconcile with the sensors, then start the outbox worker and the monitor."""
+        if reconcile:
+            found = self.monitor.reconcile("boot")
+            if found:
+                log.warning("boot reconciliation: %d mismatch(es), alarms raised", len(found))
+        self.worker.start()
+        self.monitor.start(sweep_interval_s)
+
+    def stop(self) -> None:
+        """Stop the threads and close the database (buses are closed by their owner)."""
+        self.monitor.stop()
+        self.worker.stop()
+        self.store.close()
+
+    # ----- views -----
+    def _active_by_compartment(self) -> dict[str, Any]:
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT deposit_id, compartment, state FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
+            ).fetchall()
+        return {r["compartment"]: r for r in rows}
+
+    def compartments(self) -> list[dict[str, Any]]:
+        """Staff view: every compartment with its door, item sensor and deposit."""
+        active = self._active_by_compartment()
+        out = []
+        for label, comp in self.cabinet.compartments.items():
+            dep = active.get(label)
+            door = self.cabinet.door(label)
+            state = view_of(
+                DepositState(dep["state"]) if dep else None, door is DoorState.OPEN, comp.disabled
+            )
+            out.append(
+                {
+                    "label": label,
+                    "size": comp.size.value,
+                    "state": state.value,
+                    "door": door.value,
+                    "item_present": self.cabinet.item(label),
+                    "deposit_id": dep["deposit_id"] if dep else None,
+                    "deposit_state": dep["state"] if dep else None,
+                    "bus": comp.bus,
+                    "board": comp.board,
+                    "lock": comp.lock,
+                }
+            )
+        return out
+
+    def cabinet_view(self) -> dict[str, Any]:
+        """Kiosk view: the layout for the cabinet picture, without deposit ids."""
+        comps = self.compartments()
+        layout = self.cabinet.compartments
+        columns = 1 + max((c.column for c in layout.values()), default=0)
+        return {
+            "columns": columns,
+            "compartments": [
+                {
+                    "label": c["label"],
+                    "size": c["size"],
+                    "column": layout[c["label"]].column,
+                    "row": layout[c["label"]].row,
+                    "height_units": layout[c["label"]].height_units,
+                    "state": c["state"],
+                }
+                for c in comps
+            ],
+        }
+
+    def health(self) -> dict[str, Any]:
+        """Buses, boards, open alarms and the outbox backlog."""
+        buses = []
+        ok = True
+        for bus in self.buses.values():
+            try:
+                h = dict(bus.health())
+            except Exception as err:  # noqa: BLE001 - health must always answer
+                h = {"bus": getattr(bus, "name", "?"), "connected": False, "error": str(err)}
+            boards = h.get("boards") or {}
+            if not h.get("connected") or any(v != "ok" for v in dict(boards).values()):  # type: ignore[call-overload]
+                ok = False
+            buses.append(h)
+        alarms_open = self.alarms.open_count()
+        return {
+            "status": "ok" if ok else "degraded",
+            "buses": buses,
+            "alarms_open": alarms_open,
+            "outbox_backlog": outbox.backlog(self.store),
+        }
+
+
+class OutboxWorkerRef:
+    """Lets components created before the worker wake it (avoids a construction cycle)."""
+
+    def __init__(self, service: LockerService) -> None:
+        self._service = service
+
+    def kick(self) -> None:
+        """Wake the outbox worker if it exists yet."""
+        worker = getattr(self._service, "worker", None)
+        if worker is not None:
+            worker.kick()

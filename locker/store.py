@@ -1,0 +1,208 @@
+"""The locker database: SQLite in WAL mode with synchronous=FULL, one connection behind a lock.
+
+Schema rules that make the locker's promises hold even against bugs and crashes:
+- a partial unique index allows at most one active deposit per compartment;
+- deposit ids and dossier codes of active deposits are unique;
+- the audit table refuses UPDATE and DELETE (triggers), and each row carries the hash of the
+  previous one (see locker.audit);
+- the outbox row is written in the same transaction as the state change it announces.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from locker.domain import ACTIVE
+
+log = logging.getLogger(__name__)
+
+ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in sorted(ACTIVE))
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS deposits (
+    deposit_id TEXT PRIMARY KEY,
+    dossier_code TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    citizen_name TEXT NOT NULL DEFAULT '',
+    id_digest TEXT,
+    compartment TEXT NOT NULL,
+    size TEXT NOT NULL,
+    state TEXT NOT NULL,
+    code_digest TEXT UNIQUE,
+    expires_at TEXT,
+    wrong_tries INTEGER NOT NULL DEFAULT 0,
+    locked INTEGER NOT NULL DEFAULT 0,
+    reminder_sent INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    collected_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_active_per_compartment
+    ON deposits(compartment) WHERE state IN ({ACTIVE_SQL});
+CREATE UNIQUE INDEX IF NOT EXISTS one_active_per_dossier
+    ON deposits(dossier_code) WHERE state IN ({ACTIVE_SQL});
+CREATE INDEX IF NOT EXISTS deposits_state ON deposits(state);
+
+CREATE TABLE IF NOT EXISTS unlocks (
+    unlock_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    compartment TEXT NOT NULL,
+    deposit_id TEXT,
+    pickup_id TEXT,
+    purpose TEXT NOT NULL,
+    state TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS unlocks_state ON unlocks(state);
+
+CREATE TABLE IF NOT EXISTS pickups (
+    pickup_id TEXT PRIMARY KEY,
+    deposit_id TEXT NOT NULL UNIQUE,
+    kiosk TEXT NOT NULL,
+    retries_used INTEGER NOT NULL DEFAULT 0,
+    door TEXT NOT NULL DEFAULT 'unknown',
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staff (
+    staff_id TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,
+    totp_secret TEXT NOT NULL,
+    last_totp_step INTEGER NOT NULL DEFAULT 0,
+    failed_signins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    token_digest TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS alarms (
+    alarm_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    compartment TEXT,
+    raised_at TEXT NOT NULL,
+    message TEXT NOT NULL,
+    acked INTEGER NOT NULL DEFAULT 0,
+    acked_by TEXT,
+    acked_at TEXT
+);
+
+CREATE TABLE IF NOT EXISTS kiosk_failures (
+    kiosk TEXT PRIMARY KEY,
+    consecutive INTEGER NOT NULL,
+    last_failure_mono REAL NOT NULL,
+    last_failure_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS failures (
+    at TEXT NOT NULL,
+    kiosk TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failures_at ON failures(at);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    msg_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    idem_key TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(state, next_attempt_at);
+
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    deposit_id TEXT,
+    compartment TEXT,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_deposit ON audit(deposit_id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+ACTIVE_IN = f"state IN ({ACTIVE_SQL})"
+"""SQL condition: the deposit occupies its compartment (constant text, no user input)."""
+
+
+class Store:
+    """Owns the SQLite connection; `tx()` gives one serialized write transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+
+    def open(self) -> None:
+        """Open (creating) the database and apply the schema."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.executescript(SCHEMA)
+        self._conn = conn
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The raw connection (use inside `tx()` or `read()`)."""
+        if self._conn is None:
+            raise RuntimeError(f"locker database {self.path} is not open")
+        return self._conn
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Serialized read access."""
+        with self._lock:
+            yield self.conn
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock serializing every use of the connection."""
+        return self._lock
