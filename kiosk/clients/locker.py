@@ -361,9 +361,13 @@ class LockerClient(ServiceClient):
         log.info("staff %s signed in (%s)", session.staff_id, session.role)
         return session
 
-    def sign_out(self) -> None:
-        """DELETE /api/v1/staff/sessions/current; the local session is forgotten even on failure."""
+    def forget_staff(self) -> StaffSession | None:
+        """Drop the local staff session at once (UI thread); hand it to `revoke()` in a worker."""
         session, self.staff = self.staff, None
+        return session
+
+    def revoke(self, session: StaffSession | None) -> None:
+        """DELETE /api/v1/staff/sessions/current for `session`; failures are logged, never raised."""
         if session is None:
             return
         try:
@@ -375,6 +379,10 @@ class LockerClient(ServiceClient):
         except ServiceError as err:
             log.warning("sign-out of %s not confirmed by the locker: %s", session.staff_id, err)
         log.info("staff %s signed out", session.staff_id)
+
+    def sign_out(self) -> None:
+        """Forget and revoke the current staff session (blocking)."""
+        self.revoke(self.forget_staff())
 
     def _deposit(self, body: Any, what: str, deposit_id: str = "") -> Deposit:
         b = _obj(body, what)
@@ -398,7 +406,7 @@ class LockerClient(ServiceClient):
         return self._deposit(self._staff("POST", "/api/v1/deposits", json=payload), "deposit")
 
     def deposit_action(self, deposit_id: str, action: str) -> Deposit:
-        """POST /api/v1/deposits/{id}/{action} (confirm, reopen, bigger, cancel, withdraw, reissue, unblock)."""
+        """POST /api/v1/deposits/{id}/{action}: confirm/reopen/bigger/cancel/withdraw/reissue/unblock."""
         if action not in ("confirm", "reopen", "bigger", "cancel", "withdraw", "reissue", "unblock"):
             raise ValueError(f"unknown deposit action {action!r}")
         body = self._staff("POST", f"/api/v1/deposits/{deposit_id}/{action}")

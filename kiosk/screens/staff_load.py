@@ -1,0 +1,284 @@
+"""Staff: load a compartment. Dossier code (scanned or typed), phone, size → the door opens →
+"Door closed" confirms (the locker checks the sensor and sends the code) → the loading slip prints.
+
+While the door is open the staff member can ask for it to open again, for a bigger compartment,
+or cancel; all three are the daemon's calls, allowed until the code is sent.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+
+from drivers.camera.model import CameraState, ScanResult
+from drivers.printer.model import LoadingSlipData, PrintError
+from kiosk.clients.base import ApiError
+from kiosk.clients.locker import Cabinet, CabinetSlot, Deposit, DoorOutcome
+from kiosk.screens.registry import register
+from kiosk.screens.staff_base import StaffScreen
+from kiosk.widgets.cabinet import CabinetView  # noqa: F401 - registers the kv class
+
+log = logging.getLogger(__name__)
+
+PHONE_RE = re.compile(r"^0\d{9}$")
+SIZES = ("", "small", "medium", "large")  # "" = let the locker choose
+
+
+class LoadStep(enum.StrEnum):
+    """Where the loading is."""
+
+    FORM = "form"
+    OPEN = "open"  # door opened (or jammed): put the item in, then confirm
+    DONE = "done"  # code sent
+
+
+@register("staff_load", kv="staff_load.kv", order=32)
+class StaffLoadScreen(StaffScreen):
+    """The loading flow."""
+
+    step = StringProperty(LoadStep.FORM.value)
+    phone = StringProperty("")
+    box_size = StringProperty("")  # compartment size asked for; "" = automatic
+    busy = BooleanProperty(False)
+    scanning = BooleanProperty(False)
+    label = StringProperty("")
+    door = StringProperty("")
+    slip = StringProperty("")  # slip printing feedback
+    cabinet = ObjectProperty(None, allownone=True)
+
+    def __init__(self, ctx: Any, **kwargs: Any) -> None:
+        super().__init__(ctx, **kwargs)
+        self.deposit: Deposit | None = None
+        self.dossier_code = ""
+
+    def prepare(self, **_params: Any) -> None:
+        """A fresh form."""
+        self._clear()
+        self.say("staff.need_dossier")
+
+    def reset(self) -> None:
+        self._clear()
+        super().reset()
+
+    def _clear(self) -> None:
+        self._stop_scan()
+        self.step = LoadStep.FORM.value
+        self.deposit = None
+        self.dossier_code = ""
+        self.phone = ""
+        self.box_size = ""
+        self.busy = False
+        self.label = self.door = self.slip = ""
+        self.cabinet = None
+        if "dossier_input" in self.ids:
+            self.ids.dossier_input.text = ""
+
+    def on_leave(self, *_args: Any) -> None:
+        self._stop_scan()
+
+    # ----- form -----
+    def on_keypad(self, value: str) -> None:
+        """Phone digits from the keypad."""
+        self.phone = value
+        self.ctx.nav.touch_activity()
+
+    def choose_size(self, size: str) -> None:
+        """Size button ("" = automatic)."""
+        self.box_size = size if size in SIZES else ""
+
+    def size_text(self, size: str, _lang: str) -> str:
+        """Label of a size button."""
+        return self.tr(f"staff.size_{size or 'auto'}")
+
+    def open_compartment(self) -> None:
+        """Validate and ask the locker for a compartment."""
+        if self.busy:
+            return
+        code = self.ids.dossier_input.text.strip().upper()
+        if not code:
+            self.say("staff.need_dossier", "error")
+            return
+        if not PHONE_RE.match(self.phone):
+            self.say("staff.need_phone", "error")
+            return
+        self._stop_scan()
+        self.dossier_code = code
+        self.busy = True
+        self.say("staff.opening")
+        client, phone, size = self.client, self.phone, self.box_size or None
+        self.run(lambda: client.create_deposit(code, phone, size), self._opened, self._refused)
+
+    def _refused(self, err: BaseException) -> bool:
+        self.busy = False
+        if not isinstance(err, ApiError):
+            return False
+        if err.code in ("no_free_compartment", "no_compartment", "cabinet_full"):
+            self.say("staff.no_free", "error")
+        elif err.code in ("unknown_dossier", "dossier_not_found"):
+            self.say("staff.unknown_dossier", "error")
+        elif err.code == "door_open":
+            self.say("staff.door_open", "error")
+        else:
+            return False
+        return True
+
+    # ----- door open -----
+    def _opened(self, deposit: Deposit) -> None:
+        self.busy = False
+        self.deposit = deposit
+        self.step = LoadStep.OPEN.value
+        self.label = deposit.compartment
+        self.door = deposit.door.value
+        self._door_message()
+        self.run(self.client.cabinet, self._got_cabinet, lambda _e: True)
+
+    def _door_message(self) -> None:
+        if DoorOutcome.parse(self.door).is_open:
+            self.say("staff.put_in", "info", label=self.label)
+        else:
+            self.say("staff.door_jammed", "error", label=self.label)
+
+    def _got_cabinet(self, cabinet: Cabinet) -> None:
+        self.cabinet = cabinet
+
+    def action(self, name: str) -> None:
+        """Reopen / bigger / cancel while the door is open."""
+        if self.deposit is None or self.busy:
+            return
+        self.busy = True
+        client, dep_id = self.client, self.deposit.deposit_id
+        done = self._cancelled if name == "cancel" else self._opened
+        self.run(lambda: client.deposit_action(dep_id, name), done, self._refused)
+
+    def _cancelled(self, _dep: Deposit) -> None:
+        self._clear()
+        self.say("staff.cancelled", "ok")
+
+    def confirm_closed(self) -> None:
+        """The staff member closed the door: the locker checks and sends the code."""
+        if self.deposit is None or self.busy:
+            return
+        self.busy = True
+        client, dep_id = self.client, self.deposit.deposit_id
+        self.run(lambda: client.deposit_action(dep_id, "confirm"), self._confirmed, self._refused)
+
+    def _confirmed(self, dep: Deposit) -> None:
+        self.busy = False
+        self.step = LoadStep.DONE.value
+        expires = dep.expires_at.astimezone().strftime("%d/%m/%Y %H:%M") if dep.expires_at else "—"
+        self.say("staff.code_sent", "ok", expires=expires)
+        self._print_slip(dep)
+
+    # ----- slip -----
+    def _print_slip(self, dep: Deposit) -> None:
+        printer = self.ctx.services.printer
+        session = self.session
+        if printer is None:
+            self.slip = self.tr("staff.slip_failed", why=self.tr("device.printer_unavailable"))
+            return
+        data = LoadingSlipData(
+            center_name=self.ctx.config.center.name(self.ctx.lang),
+            dossier_code=self.dossier_code,
+            compartment=self.label,
+            staff_id=session.staff_id if session else "?",
+            loaded_at=self.ctx.clock.now(),
+            expires_at=dep.expires_at,
+            language=self.ctx.lang,
+        )
+        self.slip = self.tr("staff.slip_printing")
+        self.ctx.worker.submit(lambda: printer.print_loading_slip(data), self._slip_ok, self._slip_failed)
+
+    def _slip_ok(self, _res: object) -> None:
+        self.slip = self.tr("staff.slip_printed")
+
+    def _slip_failed(self, err: BaseException) -> None:
+        why = getattr(err, "state", None) or type(err).__name__
+        if not isinstance(err, PrintError):
+            log.error("loading slip: printer driver failed: %s", err, exc_info=err)
+        self.slip = self.tr("staff.slip_failed", why=str(why))
+
+    def load_another(self) -> None:
+        """Back to an empty form."""
+        self._clear()
+        self.say("staff.need_dossier")
+
+    # ----- scanning the dossier receipt -----
+    def toggle_scan(self) -> None:
+        """Start or stop the camera for the dossier QR."""
+        if self.scanning:
+            self._stop_scan()
+            return
+        scanner = self.ctx.services.scanner
+        if scanner is None:
+            self.say("scan.camera_unavailable", "error")
+            return
+        try:
+            scanner.start(
+                lambda r: Clock.schedule_once(lambda _dt: self.on_scan(r)),
+                self.ids.preview.offer_frame,
+                lambda s: Clock.schedule_once(lambda _dt: self._camera_state(s)),
+            )
+        except Exception as err:  # noqa: BLE001 - no camera: type the code instead
+            log.error("camera start failed on loading: %s", err)
+            self.say("scan.camera_unavailable", "error")
+            return
+        self.scanning = True
+        self.say("staff.scan_hint")
+
+    def _camera_state(self, state: CameraState) -> None:
+        if state == CameraState.UNAVAILABLE and self.scanning:
+            self.say("scan.camera_unavailable", "error")
+
+    def _stop_scan(self) -> None:
+        if self.scanning and self.ctx.services.scanner is not None:
+            try:
+                self.ctx.services.scanner.stop()
+            except Exception as err:  # noqa: BLE001 - never strand the screen
+                log.warning("camera stop failed: %s", err)
+        self.scanning = False
+        if "preview" in self.ids:
+            self.ids.preview.clear()
+
+    def on_scan(self, result: ScanResult) -> None:
+        """A QR was read (UI thread): a dossier receipt fills the code."""
+        if not self.scanning:
+            return
+        self.ctx.nav.touch_activity()
+        if result.kind == "dossier" and result.dossier is not None:
+            self.ids.dossier_input.text = result.dossier.dossier_code
+            self.ctx.nav.play_voice("beep")
+            self._stop_scan()
+            self.say("staff.dossier_read", "ok", code=result.dossier.dossier_code)
+        else:
+            self.say("staff.not_dossier", "error")
+
+    # ----- screenshots -----
+    @classmethod
+    def demo_states(cls) -> list[str]:
+        return ["form", "open", "done"]
+
+    def stage_demo(self, state: str) -> None:
+        self._clear()
+        self.ids.dossier_input.text = "H26.1-241123-0001"
+        self.phone = "0900000001"
+        self.box_size = "medium"
+        if state == "form":
+            self.say("staff.need_dossier")
+            return
+        slots = tuple(
+            CabinetSlot(str(c * 6 + r + 1), "small", c, r, 1, "free") for c in range(3) for r in range(6)
+        )
+        self.cabinet = Cabinet(3, slots)
+        self.label = "7"
+        self.door = "opened"
+        self.step = LoadStep.OPEN.value
+        self.say("staff.put_in", label="7")
+        if state == "done":
+            self.step = LoadStep.DONE.value
+            self.say("staff.code_sent", "ok", expires="30/11/2026 17:00")
+            self.slip = self.tr("staff.slip_printed")
