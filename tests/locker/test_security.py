@@ -1,0 +1,184 @@
+"""Auth, attempt limits, second factors, and what never leaks (through the real HTTP API)."""
+
+from __future__ import annotations
+
+import logging
+
+import pyotp
+import pytest
+
+from locker.staff import Role
+from tests.locker.conftest import PIN, Harness
+
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**len(code):0{len(code)}d}"
+
+
+def test_tokens_required(h: Harness) -> None:
+    r = h.req("POST", "/api/v1/pickups", json={"code": "123456"})
+    assert r.status_code == 401 and r.json()["error"] == "not_signed_in"
+    r = h.req("POST", "/api/v1/pickups", "not-the-kiosk-token", json={"code": "123456"})
+    assert r.status_code == 401 and r.json()["error"] == "not_kiosk"
+    # the kiosk token is not a staff token
+    r = h.kiosk("POST", "/api/v1/deposits", json={"dossier_code": "X", "phone": "0900000001"})
+    assert r.status_code == 401
+    assert h.req("GET", "/api/v1/compartments").status_code == 401
+    assert h.req("GET", "/api/v1/health").status_code == 200
+    assert (h.paths.kiosk_token.stat().st_mode & 0o777) == 0o600
+    assert (h.paths.code_key.stat().st_mode & 0o777) == 0o600
+
+
+def test_staff_sign_in_rules(h: Harness) -> None:
+    secret = h.add_staff("loader1", Role.LOADER)
+    h.clock.advance(30)
+
+    def attempt(pin: str, totp: str) -> int:
+        r = h.req("POST", "/api/v1/staff/sessions", json={"staff_id": "loader1", "pin": pin, "totp": totp})
+        if r.status_code != 200:
+            assert r.json()["error"] == "bad_credentials"
+        return r.status_code
+
+    good = pyotp.TOTP(secret).at(h.clock.now())
+    assert attempt("000000", good) == 401
+    assert attempt(PIN, "000000" if good != "000000" else "111111") == 401
+    assert attempt(PIN, good) == 200
+    assert attempt(PIN, good) == 401  # the same TOTP cannot be replayed
+    r = h.req("POST", "/api/v1/staff/sessions", json={"staff_id": "nobody", "pin": PIN, "totp": good})
+    assert r.status_code == 401 and r.json()["error"] == "bad_credentials"
+    r = h.req("POST", "/api/v1/staff/sessions", json={"staff_id": "loader1", "pin": PIN, "totp": "12"})
+    assert r.status_code == 422 and r.json()["field"] == "totp"
+    # lockout after repeated failures, even with the right credentials afterwards
+    for _ in range(5):
+        attempt("999999", "000000")
+    h.clock.advance(30)
+    assert attempt(PIN, pyotp.TOTP(secret).at(h.clock.now())) == 401
+    h.clock.advance(16 * 60)
+    assert attempt(PIN, pyotp.TOTP(secret).at(h.clock.now())) == 200
+
+
+def test_session_idle_expiry_and_sign_out(h: Harness) -> None:
+    token = h.sign_in("loader1")
+    assert h.req("GET", "/api/v1/compartments", token).status_code == 200
+    h.clock.advance(9 * 60)
+    assert h.req("GET", "/api/v1/compartments", token).status_code == 200  # activity slides the expiry
+    h.clock.advance(11 * 60)
+    r = h.req("GET", "/api/v1/compartments", token)
+    assert r.status_code == 401 and r.json()["error"] == "session_expired"
+    token = h.sign_in("loader1")
+    assert h.req("DELETE", "/api/v1/staff/sessions/current", token).status_code == 200
+    assert h.req("GET", "/api/v1/compartments", token).status_code == 401
+
+
+def test_kiosk_throttle_grows_and_resets(h: Harness) -> None:
+    token = h.sign_in("loader1")
+    _, code = h.load(token, "HS-1")
+    bad = _wrong(code)
+    for _ in range(3):
+        r = h.pickup(bad)
+        assert r.status_code == 401 and r.json()["tries_left"] is None
+    r = h.pickup(bad)  # 4th failure is recorded; now a 2 s wait applies
+    assert r.status_code == 401
+    r = h.pickup(code)
+    assert r.status_code == 429 and r.json()["error"] == "throttled"
+    assert r.json()["retry_after_s"] == 2 and r.headers["Retry-After"] == "2"
+    h.clock.advance(2)
+    assert h.pickup(bad).status_code == 401
+    r = h.pickup(code)
+    assert r.status_code == 429 and r.json()["retry_after_s"] == 4
+    # another kiosk is not slowed down by this one
+    r = h.req("POST", "/api/v1/pickups", headers={**h.kiosk_headers, "X-Kiosk-Id": "kiosk-2"},
+              json={"code": code})
+    assert r.status_code == 200 and r.json()["door"] == "opened"
+
+
+def test_burst_alarm(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = make_harness(codes={"burst_failures": 6, "kiosk_free_failures": 100})
+    for i in range(6):
+        assert h.pickup(f"{i:06d}").status_code == 401
+    token = h.sign_in("loader1")
+    alarms = h.req("GET", "/api/v1/alarms", token).json()
+    assert [a["kind"] for a in alarms] == ["code_guessing"]
+    r = h.req("POST", f"/api/v1/alarms/{alarms[0]['alarm_id']}/ack", token)
+    assert r.status_code == 200
+    assert h.req("GET", "/api/v1/alarms", token).json()[0]["acked"] is True
+    assert h.req("POST", "/api/v1/alarms/999/ack", token).status_code == 404
+    # every failure is in the audit log, without the typed code
+    records = h.req("GET", f"/api/v1/audit?day={h.clock.now().date()}", token).json()["records"]
+    fails = [r for r in records if r["action"] == "pickup_failed"]
+    assert len(fails) == 6 and all("000001" not in str(r) for r in fails)
+
+
+def test_phone_last4_factor_and_deposit_lock(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = make_harness(codes={"second_factor": "phone_last4", "kiosk_free_failures": 100})
+    assert h.kiosk("GET", "/api/v1/kiosk/config").json()["second_factor"] == "phone_last4"
+    token = h.sign_in("loader1")
+    sup = h.sign_in("sup1", Role.SUPERVISOR)
+    dep, code = h.load(token, "HS-1", phone="0900001234")
+    r = h.pickup(code)
+    assert r.status_code == 401 and r.json() | {"message": ""} == {
+        "error": "second_factor_required", "factor": "phone_last4", "message": ""}
+    r = h.pickup(code, phone_last4="9999")
+    assert r.status_code == 401 and r.json()["error"] == "second_factor_wrong" and r.json()["tries_left"] == 4
+    # wrong codes with the right phone digits count on that deposit
+    for left in (3, 2, 1, 0):
+        r = h.pickup(_wrong(code), phone_last4="1234")
+        assert r.status_code == 401 and r.json()["tries_left"] == left
+    r = h.pickup(code, phone_last4="1234")
+    assert r.status_code == 423 and r.json()["error"] == "deposit_locked"
+    assert h.pulses(dep["compartment"]) == 1
+    r = h.req("POST", f"/api/v1/deposits/{dep['deposit_id']}/unblock", token)
+    assert r.status_code == 403
+    r = h.req("POST", f"/api/v1/deposits/{dep['deposit_id']}/unblock", sup)
+    assert r.status_code == 200
+    assert h.pickup(code, phone_last4="1234").json()["door"] == "opened"
+
+
+def test_id_number_factor(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = make_harness(codes={"second_factor": "id_number"})
+    token = h.sign_in("loader1")
+    _, code = h.load(token, "HS-1", id_number="001099012345")
+    _, code2 = h.load(token, "HS-2", phone="0900005678")  # staff had no ID number: phone digits instead
+    r = h.pickup(code)
+    assert r.json()["error"] == "second_factor_required" and r.json()["factor"] == "id_number"
+    r = h.pickup(code, id_number="001099099999")
+    assert r.json()["error"] == "second_factor_wrong"
+    assert h.pickup(code, id_number="001099012345").json()["door"] == "opened"
+    r = h.pickup(code2, id_number="001099012345")
+    assert r.json()["error"] == "second_factor_required" and r.json()["factor"] == "phone_last4"
+    assert h.pickup(code2, phone_last4="5678").json()["door"] == "opened"
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"code": ""}, {"code": 123456}, {"code": None}, {"code": "1" * 100}, {"code": "12ab56"},
+    {"code": "123456", "phone_last4": "12"}, [], "x",
+])
+def test_nonsense_pickup_bodies_are_4xx(h: Harness, body: object) -> None:
+    r = h.kiosk("POST", "/api/v1/pickups", json=body)
+    assert 400 <= r.status_code < 500, r.text
+    assert set(r.json()) >= {"error", "message"}
+
+
+@pytest.mark.parametrize("body", [
+    {"dossier_code": "X1"}, {"dossier_code": "X1", "phone": "12"}, {"dossier_code": "X1 ; drop", "phone": "0900000001"},
+    {"dossier_code": "X1", "phone": "0900000001", "size": "huge"},
+    {"dossier_code": "X1", "phone": "0900000001", "id_number": "12"},
+])
+def test_nonsense_deposit_bodies_are_422(h: Harness, body: dict[str, object]) -> None:
+    token = h.sign_in("loader1")
+    r = h.req("POST", "/api/v1/deposits", token, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_request" and r.json()["field"]
+
+
+def test_codes_never_logged(h: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = h.sign_in("loader1")
+    _, code = h.load(token, "HS-1")
+    h.pickup(_wrong(code))
+    h.pickup(code)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert code not in text and token not in text and h.svc.kiosk_token not in text
+    with h.svc.store.read() as conn:
+        dump = "\n".join(conn.iterdump())
+    assert code not in dump
