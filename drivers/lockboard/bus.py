@@ -29,13 +29,11 @@ from __future__ import annotations
 
 import enum
 import functools
-import itertools
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +42,8 @@ import serial
 from common.clock import Clock, SystemClock
 from drivers.lockboard.codec import RawStatus, codec_for
 from drivers.lockboard.config import BusConfig, UnlockReply
+from drivers.lockboard.doorwatch import watch_open
+from drivers.lockboard.jobs import Job, JobQueue
 from drivers.lockboard.link import PORT_ERRORS, FrameWritten, SerialLink
 from drivers.lockboard.tracker import DoorTracker
 from drivers.lockboard.types import (
@@ -52,7 +52,6 @@ from drivers.lockboard.types import (
     BusPermissionError,
     BusUnavailable,
     DoorEvent,
-    DoorOutcome,
     DoorState,
     EventCallback,
     EventKind,
@@ -63,7 +62,6 @@ from drivers.lockboard.types import (
 )
 
 log = logging.getLogger(__name__)
-_PRIO_STOP, _PRIO_UNLOCK, _PRIO_READ = -1, 0, 1
 
 
 class BusState(enum.StrEnum):
@@ -73,25 +71,6 @@ class BusState(enum.StrEnum):
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"
     FAILED = "failed"  # permission denied: needs an installer
-
-
-class _JobState(enum.Enum):
-    QUEUED = 1
-    RUNNING = 2
-    CANCELLED = 3
-    DONE = 4
-
-
-@dataclass
-class _Job:
-    unlock: bool
-    board: int
-    lock: int = 0
-    state: _JobState = _JobState.QUEUED
-    result: Any = None
-    error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    guard: threading.Lock = field(default_factory=threading.Lock)
 
 
 class SerialLockBus:
@@ -127,8 +106,7 @@ class SerialLockBus:
         self._ser: SerialLink | None = None
         self._state = BusState.CLOSED
         self._error: LockBoardError | None = None
-        self._queue: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()
-        self._seq = itertools.count()
+        self._queue = JobQueue(config.name)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscribers: list[EventCallback] = []
@@ -162,7 +140,7 @@ class SerialLockBus:
     def close(self) -> None:
         """Stop the thread, fail queued requests and close the port (idempotent)."""
         self._stop.set()
-        self._queue.put((_PRIO_STOP, -1, None))
+        self._queue.wake()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -189,7 +167,7 @@ class SerialLockBus:
         Raises BusUnavailable if the frame did not leave (bus down, or withdrawn while queued).
         """
         self._check_lock(board, lock)
-        result: tuple[UnlockAck, datetime] = self._submit(_Job(True, board, lock), self._unlock_wait_s())
+        result: tuple[UnlockAck, datetime] = self._submit(Job(True, board, lock), self._unlock_wait_s())
         return result
 
     def open_door(self, board: int, lock: int, watch_s: float = 3.0) -> OpenResult:
@@ -202,37 +180,8 @@ class SerialLockBus:
         pulse_sent_at None.
         """
         self._check_lock(board, lock)
-        before = DoorState.UNKNOWN
-        try:
-            before = self.read_board(board).doors.get(lock, DoorState.UNKNOWN)
-        except BusUnavailable:
-            return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)
-        except LockBoardError as err:
-            log.warning("%s; pulsing anyway, the sensor decides afterwards", err)
-        try:
-            ack, sent_at = self.pulse(board, lock)
-        except BusUnavailable as err:
-            log.error("%s: unlock of board %d lock %d not sent", err, board, lock)
-            return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)
-        if before is DoorState.OPEN:
-            return OpenResult(board, lock, ack, DoorOutcome.ALREADY_OPEN, sent_at)
-        deadline = time.monotonic() + watch_s
-        seen_sensor = False
-        while True:
-            try:
-                state = self.read_board(board).doors.get(lock, DoorState.UNKNOWN)
-                seen_sensor = seen_sensor or state is not DoorState.UNKNOWN
-                if state is DoorState.OPEN:
-                    return OpenResult(board, lock, ack, DoorOutcome.OPENED, sent_at)
-            except BusUnavailable:
-                break
-            except LockBoardError as err:
-                log.debug("watch read failed: %s", err)
-            if time.monotonic() >= deadline or self._stop.wait(self.config.watch_interval_ms / 1000):
-                break
-        outcome = DoorOutcome.JAMMED if seen_sensor else DoorOutcome.UNKNOWN
-        log.warning("bus %s board %d lock %d: pulse %s, door %s", self.name, board, lock, ack, outcome)
-        return OpenResult(board, lock, ack, outcome, sent_at)
+        interval_s = self.config.watch_interval_ms / 1000
+        return watch_open(self, board, lock, watch_s, interval_s, self._stop)
 
     def read_board(self, board: int) -> BoardStatus:
         """One batched read now (any address in the protocol's range, configured or not).
@@ -242,7 +191,7 @@ class SerialLockBus:
         low, high = self._codec.board_range
         if not low <= board <= high:
             raise ValueError(f"bus {self.name}: board {board} out of range {low}..{high}")
-        result: BoardStatus = self._submit(_Job(False, board), self._read_wait_s())
+        result: BoardStatus = self._submit(Job(False, board), self._read_wait_s())
         return result
 
     def last_status(self, board: int) -> BoardStatus | None:
@@ -299,18 +248,9 @@ class SerialLockBus:
         c = self.config
         return (c.unlock_reply_timeout_ms + c.reply_timeout_ms * 3 + c.quiet_max_ms * 4) / 1000 + 5
 
-    def _submit(self, job: _Job, wait_s: float) -> Any:
+    def _submit(self, job: Job, wait_s: float) -> Any:
         self._usable()
-        self._queue.put((_PRIO_UNLOCK if job.unlock else _PRIO_READ, next(self._seq), job))
-        if not job.done.wait(wait_s):
-            with job.guard:
-                if job.state is _JobState.QUEUED:
-                    job.state = _JobState.CANCELLED
-                    raise BusUnavailable(f"bus {self.name}: busy; request withdrawn before it was sent")
-            job.done.wait()
-        if job.error is not None:
-            raise job.error
-        return job.result
+        return self._queue.submit(job, wait_s)
 
     # ----- bus thread -----
     def _loop(self) -> None:
@@ -321,13 +261,11 @@ class SerialLockBus:
             if self._ser is None:
                 self._reconnect_step()
                 continue
-            delay = self._poll_delay()
             try:
-                item = self._queue.get(timeout=delay) if delay > 0 else self._queue.get_nowait()
+                job = self._queue.get(self._poll_delay())
             except queue.Empty:
                 self._poll_one()
                 continue
-            job = item[2]
             if job is not None:
                 self._execute(job)
 
@@ -341,11 +279,9 @@ class SerialLockBus:
             self._set_state(BusState.FAILED)
             self._fail_queued(self._error)
 
-    def _execute(self, job: _Job) -> None:
-        with job.guard:
-            if job.state is _JobState.CANCELLED:
-                return
-            job.state = _JobState.RUNNING
+    def _execute(self, job: Job) -> None:
+        if not self._queue.claim(job):
+            return
         try:
             if self._ser is None:
                 raise BusUnavailable(f"bus {self.name}: port {self.config.url} is {self._state.value}")
@@ -356,8 +292,7 @@ class SerialLockBus:
         except (LockBoardError, ValueError) as err:
             job.error = err
         finally:
-            job.state = _JobState.DONE
-            job.done.set()
+            self._queue.finish(job)
 
     def _do_unlock(self, board: int, lock: int) -> tuple[UnlockAck, datetime]:
         assert self._ser is not None
@@ -538,20 +473,8 @@ class SerialLockBus:
         self._emit([DoorEvent(EventKind.BUS_UP, self.name, None, None, self._clock.now())])
 
     def _fail_queued(self, error: BaseException) -> None:
-        while True:
-            try:
-                _prio, _seq, job = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if job is None:
-                self._stop.set()
-                continue
-            with job.guard:
-                if job.state is not _JobState.QUEUED:
-                    continue
-                job.state = _JobState.DONE
-            job.error = error
-            job.done.set()
+        if self._queue.fail_all(error):
+            self._stop.set()
 
     def _set_state(self, new: BusState) -> None:
         with self._state_lock:

@@ -27,6 +27,7 @@ import logging
 import os
 import select
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -298,6 +299,10 @@ def _command(handle: SimulatorHandle, line: str) -> str:
     return "ok"
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: run a simulator until Ctrl-C (or `quit` on stdin)."""
     parser = argparse.ArgumentParser(
@@ -328,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulator: cannot start: {err}", file=sys.stderr)
         return 2
     print(handle.url, flush=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # clean up the pty link on `kill` too
     try:
         for line in sys.stdin:
             if line.strip() == "quit":

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from drivers.lockboard.bus import SerialLockBus
 from drivers.lockboard.config import BusConfig
 from drivers.lockboard.sim import SimulatorHandle, start_simulator
 from drivers.lockboard.types import DoorEvent, Protocol_
+
+REPO_ROOT_DIR = Path(__file__).resolve().parents[2]
 
 FAST = {
     "poll_interval_ms": 30,

@@ -257,3 +257,19 @@ def test_bad_lock_numbers_are_rejected_before_the_wire() -> None:
             r.bus.unlock(0, 9)
         with pytest.raises(ValueError, match="board 16"):
             r.bus.read_board(16)
+
+
+def test_withdrawn_unlock_is_never_sent_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    with rig("kerong-cu16", poll_interval_ms=600_000, reply_timeout_ms=400) as r:
+        start = len(r.cab.requests)
+        r.cab.inject(Fault.NO_REPLY, board=0, count=1, on=[RequestKind.STATUS])
+        reader = threading.Thread(target=lambda: pytest.raises(BoardTimeout, r.bus.read_board, 0))
+        reader.start()  # holds the line for 400 ms
+        assert wait_until(lambda: len(r.cab.requests) > start)
+        monkeypatch.setattr(r.bus, "_unlock_wait_s", lambda: 0.05)
+        with pytest.raises(BusUnavailable, match="withdrawn before it was sent"):
+            r.bus.unlock(0, 3)
+        reader.join(5)
+        r.bus.read_board(0)  # the line is free again; the withdrawn unlock must not have gone
+        assert r.cab.pulses(0, 3) == 0
+        assert all(k is not RequestKind.UNLOCK for k, _b, _n in r.cab.requests)

@@ -1,0 +1,83 @@
+"""The simulator as a separate process: prints its URL and answers a real bus; stdin commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from drivers.lockboard.bus import SerialLockBus
+from drivers.lockboard.config import BusConfig
+from drivers.lockboard.types import DoorState, Protocol_
+
+from .conftest import REPO_ROOT_DIR, wait_until
+
+
+def test_simulator_process_on_tcp(port: int) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drivers.lockboard.sim",
+            "--protocol",
+            "bu-8a",
+            "--boards",
+            "2",
+            "--tcp",
+            str(port),
+        ],
+        cwd=REPO_ROOT_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        url = proc.stdout.readline().strip()
+        assert url == f"socket://127.0.0.1:{port}"
+        proc.stdin.write("open 2 5\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "ok"
+        bus = SerialLockBus(BusConfig(url=url, protocol=Protocol_.BU_8A, boards=[1, 2], locks_per_board=8))
+        bus.open()
+        try:
+            assert bus.read_board(2).doors[5] is DoorState.OPEN
+            assert wait_until(lambda: bus.board_health() == {1: "ok", 2: "ok"})
+        finally:
+            bus.close()
+        proc.stdin.write("bogus\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().startswith("commands:")
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+        proc.wait(5)
+
+
+def test_simulator_pty_mode_prints_a_path() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drivers.lockboard.sim", "--protocol", "kerong-cu16", "--pty"],
+        cwd=REPO_ROOT_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        path = proc.stdout.readline().strip()
+        assert path.startswith("/") and "locksim-" in path
+        bus = SerialLockBus(BusConfig(url=path, protocol=Protocol_.KERONG_CU16, boards=[0]))
+        bus.open()
+        try:
+            assert bus.unlock(0, 1).value == "acked"
+        finally:
+            bus.close()
+        proc.stdin.close()
+        proc.terminate()
+        proc.wait(10)
+    finally:
+        proc.kill()
+        proc.wait(5)
