@@ -10,6 +10,18 @@ validated object always holds concrete values:
 | kerong-cu16   | 19200 | [0]    | 16              | 200              | 300 (no reply = normal) |
 | bu-8a         | 9600  | [1]    | 24              | 300              | 1500 (board answers late)|
 | modbus-relay  | 9600  | [1]    | 8               | 200              | 300                     |
+
+Example (TOML; the table name is the locker daemon's choice)::
+
+    name = "bank-A"
+    url = "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A1B2C3-if00-port0"
+    protocol = "kerong-cu16"
+    closed_bit = 1            # sensor bit 1 = door closed on this bank
+    boards = [0, 1]           # DIP addresses
+    poll_interval_ms = 500
+
+Build it with `common.config.validate(BusConfig, table, "locker.buses.0")` so an invalid key
+fails at start with its name; construct in code with keyword arguments.
 """
 
 from __future__ import annotations

@@ -273,3 +273,18 @@ def test_withdrawn_unlock_is_never_sent_late(monkeypatch: pytest.MonkeyPatch) ->
         r.bus.read_board(0)  # the line is free again; the withdrawn unlock must not have gone
         assert r.cab.pulses(0, 3) == 0
         assert all(k is not RequestKind.UNLOCK for k, _b, _n in r.cab.requests)
+
+
+def test_bu_board_answering_unlock_late_is_still_acked() -> None:
+    # 8A/BU firmware answers an unlock 0.5-1 s later: the protocol default timeout covers it
+    with rig("bu-8a", unlock_reply_timeout_ms=0) as r:
+        assert r.bus.config.unlock_reply_timeout_ms == 1500
+        r.cab.inject(Fault.LATE_REPLY, board=1, count=1, delay_s=0.6, on=[RequestKind.UNLOCK])
+        assert r.bus.unlock(1, 1) is UnlockAck.ACKED
+
+
+def test_second_program_on_the_same_port_is_refused() -> None:
+    with rig("kerong-cu16") as r:
+        other = SerialLockBus(BusConfig(url=r.sim.url))
+        with pytest.raises(BusUnavailable, match="in use by another program"):
+            other.open()
