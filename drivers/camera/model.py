@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -25,15 +25,33 @@ class CameraState(enum.StrEnum):
     UNAVAILABLE = "unavailable"  # device missing; being reopened with backoff
 
 
+class RejectReason(enum.StrEnum):
+    """Why a decoded QR is not an ID card / dossier receipt (stable codes for the UI to translate)."""
+
+    NOT_UTF8 = "not_utf8"  # the QR holds bytes that are not UTF-8 text
+    TOO_LONG = "too_long"  # far longer than any ID card or receipt payload
+    NOT_CCCD = "not_cccd"  # not the ID card layout (too few `|` fields, control characters)
+    BAD_ID_NUMBER = "bad_id_number"  # not 12 digits
+    BAD_PROVINCE_CODE = "bad_province_code"  # first three digits are no province code
+    BAD_OLD_ID = "bad_old_id"  # old ID neither empty nor 9 (or 12) digits
+    BAD_NAME = "bad_name"
+    BAD_BIRTH_DATE = "bad_birth_date"
+    BAD_GENDER = "bad_gender"
+    BAD_ISSUE_DATE = "bad_issue_date"
+    BAD_APPOINTMENT = "bad_appointment"  # dossier code found, appointment date invalid
+    UNKNOWN = "unknown"  # neither an ID card nor a dossier receipt
+
+
 @dataclass(frozen=True)
 class CccdInfo:
     """Parsed citizen ID card QR. The raw payload is never kept."""
 
     id_masked: str  # "0010******45"
     id_hash: str  # keyed hash (hex) for matching; not reversible without the key
-    id_number: str  # 12 digits: needed as a second factor; never logged
-    full_name: str
-    birth_date: date
+    # Personal fields are left out of repr() so that logging a result cannot leak them.
+    id_number: str = field(repr=False)  # 12 digits: needed as a second factor; never logged
+    full_name: str = field(repr=False)
+    birth_date: date = field(repr=False)
     gender: str
     issue_date: date
     old_id_present: bool

@@ -1,0 +1,85 @@
+"""Classify a decoded QR: citizen ID card, dossier receipt, or something else (with a reason).
+
+Pure functions: the scanner and the `decode` command call `PayloadClassifier.classify()` on each
+decoded text and hand the kiosk a `ScanResult`; the raw text goes no further.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from drivers.camera.cccd import IdHasher, NotCccd, decode_payload, parse_cccd
+from drivers.camera.model import DossierInfo, RejectReason, ScanResult
+
+# A one-stop (một cửa) dossier code as printed on receipts, e.g. `000.00.12.H26-241122-0001`
+# (agency code . date yymmdd - sequence), bare, followed by `|appointment`, or inside a lookup URL
+# (`...?maHoSo=...`). Sites with another format set `[camera] dossier_pattern`.
+DEFAULT_DOSSIER_PATTERN = (
+    r"(?:^|[?&;](?i:ma_?ho_?so|code)=)"
+    r"(?P<code>[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4})"
+    r"(?:\|(?P<appointment>[0-9]{2}/?[0-9]{2}/?[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}))?"
+)
+APPOINTMENT_FORMATS = ("%d/%m/%Y", "%d%m%Y", "%Y-%m-%d")
+MAX_DOSSIER_CODE_CHARS = 64
+
+
+def compile_dossier_pattern(pattern: str) -> re.Pattern[str]:
+    """Compile a dossier pattern; it must have a named group `code` (`appointment` optional)."""
+    compiled = re.compile(pattern)
+    if "code" not in compiled.groupindex:
+        raise ValueError("dossier pattern needs a named group (?P<code>...)")
+    return compiled
+
+
+def parse_appointment(text: str) -> date | None:
+    """An appointment date in one of the receipt formats, or None."""
+    for fmt in APPOINTMENT_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no zone
+        except ValueError:
+            continue
+    return None
+
+
+def parse_dossier(text: str, pattern: re.Pattern[str]) -> DossierInfo | NotCccd | None:
+    """A dossier receipt, a rejection (code found, date bad), or None when the pattern misses."""
+    match = pattern.search(text)
+    if match is None:
+        return None
+    code = match.group("code")
+    if not code or len(code) > MAX_DOSSIER_CODE_CHARS:
+        return None
+    appointment = None
+    raw_date = match.groupdict().get("appointment")
+    if raw_date:
+        appointment = parse_appointment(raw_date)
+        if appointment is None:
+            return NotCccd(RejectReason.BAD_APPOINTMENT, "appointment date not understood")
+    return DossierInfo(dossier_code=code, appointment=appointment)
+
+
+class PayloadClassifier:
+    """Turns decoded QR payloads into `ScanResult`s (ID card first, then dossier receipt)."""
+
+    def __init__(self, hasher: IdHasher, dossier_pattern: str = DEFAULT_DOSSIER_PATTERN) -> None:
+        self._hasher = hasher
+        self._dossier = compile_dossier_pattern(dossier_pattern)
+
+    def classify(self, payload: str | bytes, *, today: date | None = None) -> ScanResult:
+        """What this payload is; never raises on any input."""
+        card = parse_cccd(payload, self._hasher, today=today)
+        if not isinstance(card, NotCccd):
+            return ScanResult(kind="cccd", cccd=card)
+        if card.reason in (RejectReason.NOT_UTF8, RejectReason.TOO_LONG):
+            return ScanResult(kind="other", reason=card.reason)
+        text = decode_payload(payload)
+        assert isinstance(text, str)  # bytes that are not UTF-8 were rejected above
+        dossier = parse_dossier(text, self._dossier)
+        if isinstance(dossier, DossierInfo):
+            return ScanResult(kind="dossier", dossier=dossier)
+        if isinstance(dossier, NotCccd):
+            return ScanResult(kind="other", reason=dossier.reason)
+        # A payload shaped like a card (7+ fields) but with a bad field keeps the precise reason.
+        reason = RejectReason.UNKNOWN if card.reason == RejectReason.NOT_CCCD else card.reason
+        return ScanResult(kind="other", reason=reason)

@@ -1,0 +1,170 @@
+"""The kiosk's QR scanner: capture, health watch and decoding on one worker thread.
+
+`open_scanner(config)` builds it; the kiosk calls `start(on_result, on_frame, on_state)` when a
+scan screen shows and `stop()` when it leaves. Callbacks run on the worker thread. The camera's
+health is a `CameraState`: a missing device is UNAVAILABLE and reopened with a growing delay;
+black or frozen frames are NO_SIGNAL. Either way the kiosk offers typing instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from common.clock import Clock, SystemClock
+from drivers.camera.cccd import IdHasher
+from drivers.camera.config import CameraConfig
+from drivers.camera.health import SignalWatch
+from drivers.camera.keyfile import load_or_create_key
+from drivers.camera.model import CameraState, FrameCallback, ResultCallback, ScanResult, StateCallback
+from drivers.camera.payload import PayloadClassifier
+from drivers.camera.pipeline import QrDecoder
+from drivers.camera.sources import CameraError, FrameSource, make_source
+
+log = logging.getLogger(__name__)
+
+SourceFactory = Callable[[threading.Event], FrameSource]
+
+
+class CameraScanner:
+    """Implements `QrScanner`: one worker thread owns the source, the decoder and the callbacks."""
+
+    def __init__(self, config: CameraConfig, classifier: PayloadClassifier, *,
+                 source_factory: SourceFactory | None = None, decoder: QrDecoder | None = None,
+                 clock: Clock | None = None) -> None:
+        self._config = config
+        self._classifier = classifier
+        self._source_factory = source_factory or (lambda stop: make_source(config, stop))
+        self._decoder = decoder or QrDecoder(budget_ms=config.decode_budget_ms, roi_tiles=config.roi_tiles,
+                                             use_zbar=config.use_zbar)
+        self._clock = clock or SystemClock()
+        self._state = CameraState.STOPPED
+        self._state_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._on_state: StateCallback | None = None
+
+    @property
+    def state(self) -> CameraState:
+        """Current health of the capture."""
+        with self._state_lock:
+            return self._state
+
+    def start(self, on_result: ResultCallback, on_frame: FrameCallback | None = None,
+              on_state: StateCallback | None = None) -> None:
+        """Begin capturing on a worker thread (a second call while running is ignored)."""
+        if self._thread is not None and self._thread.is_alive():
+            log.warning("camera scanner already running; start() ignored")
+            return
+        self._stop = threading.Event()
+        self._on_state = on_state
+        self._thread = threading.Thread(target=self._run, args=(on_result, on_frame, self._stop),
+                                        name="camera-scanner", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop capturing and release the device; returns when the worker has ended."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+            if thread.is_alive():
+                log.error("camera worker did not stop within %.1f s (device read hung)", timeout_s)
+        self._thread = None
+        self._set_state(CameraState.STOPPED)
+
+    def _set_state(self, new: CameraState, why: str = "") -> None:
+        with self._state_lock:
+            old, self._state = self._state, new
+        if old == new:
+            return
+        log.info("camera %s -> %s%s", old, new, f" ({why})" if why else "")
+        callback = self._on_state
+        if callback is not None:
+            try:
+                callback(new)
+            except Exception:
+                log.exception("camera state callback failed")
+
+    def _run(self, on_result: ResultCallback, on_frame: FrameCallback | None, stop: threading.Event) -> None:
+        cfg = self._config
+        backoff_s = cfg.reopen_min_s
+        source: FrameSource | None = None
+        watch: SignalWatch | None = None
+        last_preview = float("-inf")
+        recent: dict[str, float] = {}
+        try:
+            while not stop.is_set():
+                if source is None:
+                    candidate = self._source_factory(stop)
+                    try:
+                        candidate.open()
+                    except CameraError as err:
+                        self._set_state(CameraState.UNAVAILABLE, str(err))
+                        stop.wait(backoff_s)
+                        backoff_s = min(cfg.reopen_max_s, backoff_s * 2)
+                        continue
+                    source, backoff_s = candidate, cfg.reopen_min_s
+                    watch = SignalWatch(self._clock, no_signal_after_s=cfg.no_signal_after_s,
+                                        black_level=cfg.black_level, repeats_ok=source.repeats_frames)
+                    self._set_state(CameraState.RUNNING, source.name)
+                try:
+                    frame = source.read()
+                except CameraError as err:
+                    source.close()
+                    source = None
+                    self._set_state(CameraState.UNAVAILABLE, str(err))
+                    continue
+                if stop.is_set():
+                    break
+                assert watch is not None
+                healthy = watch.update(frame)
+                self._set_state(CameraState.RUNNING if healthy else CameraState.NO_SIGNAL,
+                                "" if healthy else watch.reason)
+                now = self._clock.monotonic()
+                if on_frame is not None and now - last_preview >= 1.0 / cfg.preview_max_fps:
+                    last_preview = now
+                    self._call(on_frame, frame)
+                if not watch.black:
+                    self._decode(frame, now, recent, on_result)
+        except Exception:
+            log.exception("camera worker crashed")
+            self._set_state(CameraState.UNAVAILABLE, "worker error")
+        finally:
+            if source is not None:
+                source.close()
+
+    def _decode(self, frame: np.ndarray, now: float, recent: dict[str, float],
+                on_result: ResultCallback) -> None:
+        for found in self._decoder.decode(frame):
+            # Remember payloads by digest only: the raw text is never kept.
+            digest = hashlib.sha256(found.raw).hexdigest()
+            for key in [k for k, t in recent.items() if now - t >= self._config.repeat_result_after_s]:
+                del recent[key]
+            if digest in recent:
+                recent[digest] = now
+                continue
+            recent[digest] = now
+            result = self._classifier.classify(found.raw, today=self._clock.now().date())
+            log.info("QR read (%s, stage %s)%s", result.kind, found.stage,
+                     f": {result.reason}" if result.reason else "")
+            self._call(on_result, result)
+
+    @staticmethod
+    def _call(callback: Callable[[ScanResult], None] | Callable[[np.ndarray], None], arg: object) -> None:
+        try:
+            callback(arg)  # type: ignore[arg-type]
+        except Exception:
+            log.exception("camera callback failed")
+
+
+def open_scanner(config: CameraConfig, *, clock: Clock | None = None, hash_key: bytes | None = None,
+                 source_factory: SourceFactory | None = None) -> CameraScanner:
+    """The scanner for the kiosk. The ID hash key is `hash_key`, or read/created at `hash_key_file`."""
+    key = hash_key if hash_key is not None else load_or_create_key(config.key_path())
+    classifier = PayloadClassifier(IdHasher(key), config.dossier_pattern)
+    return CameraScanner(config, classifier, source_factory=source_factory, clock=clock)

@@ -1,0 +1,220 @@
+"""The capture worker with simulated sources: results, preview, a camera that vanishes, no signal."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from common.clock import ManualClock
+from drivers.camera.config import CameraConfig
+from drivers.camera.model import CameraState, ScanResult
+from drivers.camera.scanner import open_scanner
+from drivers.camera.sources import CameraError, FolderSource, make_source
+from tests.camera.helpers import CARD, CARD_2024, RECEIPT, qr_frame, wait_for
+
+KEY = b"scanner-test-key-0123456789"
+
+
+def fast_config(folder: Path, **over: Any) -> CameraConfig:
+    values: dict[str, Any] = {
+        "source": f"folder:{folder}", "fps": 60.0, "sim_image_hold_s": 0.05, "reopen_min_s": 0.02,
+        "reopen_max_s": 0.1, "repeat_result_after_s": 0.0, "preview_max_fps": 60.0,
+    }
+    values.update(over)
+    return CameraConfig(**values)
+
+
+class Recorder:
+    """Collects callbacks from the worker thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.results: list[ScanResult] = []
+        self.states: list[CameraState] = []
+        self.frames = 0
+
+    def on_result(self, result: ScanResult) -> None:
+        with self.lock:
+            self.results.append(result)
+
+    def on_frame(self, frame: np.ndarray) -> None:
+        assert frame.ndim == 3
+        with self.lock:
+            self.frames += 1
+
+    def on_state(self, state: CameraState) -> None:
+        with self.lock:
+            self.states.append(state)
+
+    def kinds(self) -> set[str]:
+        with self.lock:
+            return {r.kind for r in self.results}
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    folder = tmp_path / "cam"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "1.png"), qr_frame(CARD))
+    cv2.imwrite(str(folder / "2.png"), qr_frame(RECEIPT))
+    cv2.imwrite(str(folder / "3.png"), qr_frame(CARD_2024, at=(300, 100)))
+    return folder
+
+
+def test_reads_cards_and_receipts_from_the_simulated_camera(samples: Path) -> None:
+    scanner = open_scanner(fast_config(samples), hash_key=KEY)
+    rec = Recorder()
+    scanner.start(rec.on_result, rec.on_frame, rec.on_state)
+    try:
+        assert wait_for(lambda: {"cccd", "dossier"} <= rec.kinds())
+        assert scanner.state == CameraState.RUNNING
+        assert rec.frames > 0
+    finally:
+        scanner.stop()
+    assert scanner.state == CameraState.STOPPED
+    assert rec.states[0] == CameraState.RUNNING and rec.states[-1] == CameraState.STOPPED
+    card = next(r.cccd for r in rec.results if r.cccd is not None)
+    assert card.id_masked in ("0010******45", "0793******34")
+
+
+def test_camera_that_vanishes_and_returns(samples: Path) -> None:
+    scanner = open_scanner(fast_config(samples), hash_key=KEY)
+    rec = Recorder()
+    scanner.start(rec.on_result, None, rec.on_state)
+    try:
+        assert wait_for(lambda: scanner.state == CameraState.RUNNING)
+        gone = samples.with_name("unplugged")
+        samples.rename(gone)
+        assert wait_for(lambda: scanner.state == CameraState.UNAVAILABLE)
+        with rec.lock:
+            rec.results.clear()
+        gone.rename(samples)
+        assert wait_for(lambda: scanner.state == CameraState.RUNNING)
+        assert wait_for(lambda: "cccd" in rec.kinds())  # reading again after the reopen
+    finally:
+        scanner.stop()
+    assert CameraState.UNAVAILABLE in rec.states
+
+
+def test_missing_camera_at_start_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    scanner = open_scanner(fast_config(tmp_path / "nothing-here"), hash_key=KEY)
+    rec = Recorder()
+    scanner.start(rec.on_result, None, rec.on_state)
+    try:
+        assert wait_for(lambda: scanner.state == CameraState.UNAVAILABLE)
+    finally:
+        scanner.stop()
+    assert rec.results == []
+
+
+class StaticSource:
+    """A camera that keeps delivering the same frame (frozen driver, or a lens cap)."""
+
+    name = "static test camera"
+
+    def __init__(self, frame: np.ndarray, repeats_frames: bool = False) -> None:
+        self.frame = frame
+        self.repeats_frames = repeats_frames
+        self.reads = 0
+        self.closed = threading.Event()
+        self.read_event = threading.Event()
+
+    def open(self) -> None:
+        self.closed.clear()
+
+    def read(self) -> np.ndarray:
+        self.reads += 1
+        self.read_event.set()
+        threading.Event().wait(0.002)
+        return self.frame
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+@pytest.mark.parametrize(
+    ("frame", "label"),
+    [(np.zeros((480, 640, 3), np.uint8), "black"), (qr_frame(RECEIPT), "frozen")],
+)
+def test_black_or_frozen_frames_become_no_signal(frame: np.ndarray, label: str) -> None:
+    clock = ManualClock()
+    source = StaticSource(frame)
+    config = CameraConfig(no_signal_after_s=3.0, repeat_result_after_s=60.0)
+    scanner = open_scanner(config, hash_key=KEY, clock=clock, source_factory=lambda stop: source)
+    rec = Recorder()
+    scanner.start(rec.on_result, None, rec.on_state)
+    try:
+        assert wait_for(lambda: source.reads > 3)
+        assert scanner.state == CameraState.RUNNING  # not yet: the clock has not moved
+        clock.advance(3.5)
+        assert wait_for(lambda: scanner.state == CameraState.NO_SIGNAL), label
+    finally:
+        scanner.stop()
+    assert source.closed.is_set()
+    # The frozen frame held a receipt: reported once, not once per frame.
+    assert len(rec.results) == (0 if label == "black" else 1)
+
+
+def test_callback_errors_do_not_stop_the_worker() -> None:
+    source = StaticSource(qr_frame(RECEIPT), repeats_frames=True)
+    config = CameraConfig(repeat_result_after_s=0.0)
+    scanner = open_scanner(config, hash_key=KEY, source_factory=lambda stop: source)
+    calls = []
+
+    def broken(result: ScanResult) -> None:
+        calls.append(result)
+        raise RuntimeError("kiosk bug")
+
+    scanner.start(broken)
+    try:
+        assert wait_for(lambda: len(calls) >= 3)
+        assert scanner.state == CameraState.RUNNING
+    finally:
+        scanner.stop()
+
+
+def test_open_scanner_creates_the_key_file(tmp_path: Path, samples: Path) -> None:
+    key_file = tmp_path / "keys" / "id-hash.key"
+    open_scanner(fast_config(samples, hash_key_file=str(key_file)))
+    assert key_file.exists() and (key_file.stat().st_mode & 0o077) == 0
+
+
+def test_folder_source_errors_name_the_folder(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CameraError, match="no images"):
+        FolderSource(empty, fps=10, hold_s=1).open()
+    (empty / "broken.png").write_bytes(b"not a png")
+    source = FolderSource(empty, fps=1000, hold_s=1)
+    source.open()
+    with pytest.raises(CameraError, match="broken.png"):
+        source.read()
+
+
+def test_make_source_kinds(tmp_path: Path) -> None:
+    assert "image folder" in make_source(CameraConfig(source="folder:x")).name
+    assert "video file" in make_source(CameraConfig(source="video:clip.mp4")).name
+    assert make_source(CameraConfig(source="device:0")).name == "camera 0"
+    assert make_source(CameraConfig(source="rtsp://127.0.0.1:1/x")).name == "camera rtsp://127.0.0.1:1/x"
+    with pytest.raises(CameraError, match="not found"):
+        make_source(CameraConfig(source=f"video:{tmp_path}/none.mp4")).open()
+
+
+def test_video_file_source_loops(tmp_path: Path) -> None:
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (640, 480))
+    for _ in range(3):
+        writer.write(qr_frame(RECEIPT))
+    writer.release()
+    source = make_source(CameraConfig(source=f"video:{path}", fps=60))
+    source.open()
+    try:
+        frames = [source.read() for _ in range(7)]  # past the end: rewinds
+    finally:
+        source.close()
+    assert all(f.shape == (480, 640, 3) for f in frames)
