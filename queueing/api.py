@@ -144,7 +144,7 @@ def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRo
         return queue.priorities()
 
     @api.post("/tickets", status_code=201)
-    def issue(
+    async def issue(
         body: TicketRequest,
         request: Request,
         response: Response,
@@ -195,7 +195,7 @@ def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRo
         return queue.status(ticket_id)
 
     @api.post("/tickets/{ticket_id}/confirm")
-    def confirm(ticket_id: str, body: ConfirmRequest) -> dict[str, Any]:
+    async def confirm(ticket_id: str, body: ConfirmRequest) -> dict[str, Any]:
         return queue.confirm(ticket_id, body.delivery)
 
     @api.post("/tickets/{ticket_id}/void")

@@ -246,7 +246,7 @@ class CounterDesk:
             "voice": speech.announcement(number, counter),
             "text_vi": speech.announcement_text(number, counter),
             "text_en": speech.announcement_text_en(number, counter),
-            "waiting": self.q.waiting_counts(tx),
+            "waiting": self.q.waiting_of(tx, row["service"]),
         }
         tx.event(now, "called", data)
         return self._ticket_view(tx, row["ticket_id"])
@@ -262,6 +262,7 @@ class CounterDesk:
             "service": r["service"],
             "service_name_vi": svc.name_vi if svc else r["service"],
             "priority": r["priority"],
+            "priority_name_vi": self._prio_name(r["priority"]),
             "counter": r["counter"],
             "called_at": r["called_at"],
             "started_at": r["started_at"],
@@ -269,6 +270,10 @@ class CounterDesk:
             "call_count": r["call_count"],
             "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
         }
+
+    def _prio_name(self, code: str | None) -> str | None:
+        pc = self.config.priority(code) if code else None
+        return pc.name_vi if pc else code
 
     def _require_open(self, tx: Tx, counter: int) -> None:
         status = tx.scalar("SELECT status FROM counters WHERE number = ?", counter)
@@ -462,7 +467,7 @@ class CounterDesk:
                     "state": "transferred",
                     "counter": cfg.number,
                     "service": target.code,
-                    "waiting": self.q.waiting_counts(tx),
+                    "waiting": self.q.waiting_of(tx, cur["service"], target.code),
                 },
             )
             return {

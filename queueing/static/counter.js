@@ -11,12 +11,12 @@ function render(v) {
   $("#signin").classList.add("hidden"); $("#console").classList.remove("hidden");
   const paused = v.status === "paused";
   $("#who").innerHTML = `${esc(v.counter_name)} · ${esc(v.staff_name)} · ` +
-    `<span class="status-${esc(v.status)}">${paused ? "Tạm dừng / Paused" : "Đang mở / Open"}</span>`;
+    `<span class="pill status-${esc(v.status)}">${paused ? "Tạm dừng · Paused" : "Đang mở · Open"}</span>`;
   const c = v.current;
   $("#cur-num").textContent = c ? c.number : "—";
   $("#cur-info").innerHTML = c
     ? `${esc(c.service_name_vi)} · ${esc(STATE_VI[c.state] || c.state)} <span class="en">${esc(STATE_EN[c.state] || "")}</span>` +
-      (c.priority ? ` <span class="pill prio">${esc(c.priority)}</span>` : "") +
+      (c.priority ? ` <span class="pill prio">${esc(c.priority_name_vi || c.priority)}</span>` : "") +
       (c.call_count > 1 ? ` <span class="pill">gọi ${c.call_count} lần</span>` : "")
     : `Chưa gọi ai <span class="en">Nobody called</span>`;
   const called = c && c.state === "called", serving = c && c.state === "serving";

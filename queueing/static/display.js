@@ -28,7 +28,7 @@ function setConnected(on) { board.connected = on; $("#conn").classList.toggle("o
 function onCalled(data) {
   board.calls = [{ number: data.number, counter: data.counter, service: data.service },
                  ...board.calls.filter(c => c.number !== data.number)].slice(0, 30);
-  if (data.waiting) board.waiting = data.waiting;
+  if (data.waiting) Object.assign(board.waiting, data.waiting);
   renderCalls(); renderWaiting();
   const fresh = Date.now() / 1000 - data.at < 60;       // catch-up after a reconnect is shown, not spoken
   if (!fresh) return;
@@ -44,7 +44,7 @@ function handle(kind, ev) {
   const data = JSON.parse(ev.data);
   board.lastSeq = Math.max(board.lastSeq, data.seq); board.events += 1;
   if (kind === "called") onCalled(data);
-  else if (data.waiting) { board.waiting = data.waiting; renderWaiting(); }
+  else if (data.waiting) { Object.assign(board.waiting, data.waiting); renderWaiting(); }
   if (kind === "state" && (data.state === "transferred" || data.state === "no_show")) {
     board.calls = board.calls.filter(c => c.number !== data.number || c.counter !== data.counter); renderCalls();
   }

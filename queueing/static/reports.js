@@ -4,10 +4,11 @@ const COLS = [["group", "Nhóm · Group"], ["issued", "Phát · Issued"], ["serv
   ["no_show", "Vắng · No-show"], ["transferred", "Chuyển · Transf."], ["wait_mean_min", "Chờ TB · Wait mean"],
   ["wait_p90_min", "Chờ p90"], ["service_mean_min", "Phục vụ TB · Service mean"], ["service_p90_min", "Phục vụ p90"],
   ["over_target_pct", "% chờ quá hạn"], ["estimate_mae_min", "Sai số ước tính"], ["rating_mean", "Hài lòng · Rating"]];
-function params() { return `day=${$("#day").value}&group=${$("#group").value}`; }
+function params() { const d = $("#day").value; return (d ? `day=${d}&` : "") + `group=${$("#group").value}`; }
 async function load() {
   try {
     const r = await api("GET", `/api/v1/reports?${params()}`);
+    if (!$("#day").value) $("#day").value = r.day;   // the center's local day, not the browser's
     $("#signin").classList.add("hidden"); $("#report").classList.remove("hidden"); $("#err").classList.add("hidden");
     $("#csv").href = `/api/v1/reports?${params()}&format=csv`;
     $("#table").innerHTML = "<tr>" + COLS.map(c => `<th>${c[1]}</th>`).join("") + "</tr>" +
@@ -26,6 +27,5 @@ $("#signin-form").addEventListener("submit", async ev => {
   try { await api("POST", "/api/v1/counter/sessions", { staff_id: $("#staff_id").value.trim(), pin: $("#pin").value }); load(); }
   catch (e) { const b = $("#signin-error"); b.textContent = e.message; b.classList.remove("hidden"); }
 });
-$("#day").value = new Date().toISOString().slice(0, 10);
 $("#day").onchange = load; $("#group").onchange = load;
 load();

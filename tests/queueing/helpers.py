@@ -136,10 +136,23 @@ class ServerProcess:
         repo = Path(__file__).resolve().parents[2]
         with self.log_path.open("ab") as log_file:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "queueing", "--config", str(self.site), "--port", str(self.port),
-                 "--data-dir", str(self.data_dir), "--log-level", "WARNING"],
-                cwd=repo, stdout=log_file, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "queueing",
+                    "--config",
+                    str(self.site),
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--log-level",
+                    "WARNING",
+                ],
+                cwd=repo,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
 
         def up() -> bool:
             assert self.proc is not None

@@ -80,8 +80,10 @@ def test_many_kiosks_and_counters_at_once(tmp_path: Path) -> None:
         def desk(n: int) -> None:
             with requests.Session() as http:
                 s = staff[n - 1]
-                r = http.post(f"{url}/api/v1/counter/sessions",
-                              json={"staff_id": s["staff_id"], "pin": s["pin"], "counter": n})  # fmt: skip
+                r = http.post(
+                    f"{url}/api/v1/counter/sessions",
+                    json={"staff_id": s["staff_id"], "pin": s["pin"], "counter": n},
+                )
                 assert r.status_code == 200, r.text
                 idle = threading.Event()
                 while True:

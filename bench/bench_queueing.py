@@ -1,0 +1,268 @@
+"""Queueing service benchmark.
+
+1. Ticket issue over HTTP: latency p50/p99 and throughput with 8 concurrent kiosk clients against
+   `python -m queueing` in its own process (goal: p99 < 20 ms, > 500 tickets/s).
+2. Wait estimate on a simulated morning (controlled clock, real SQLite): error of the shown
+   range against the wait each citizen really had.
+
+`python -m bench queueing` (env BENCH_QUEUE_TICKETS=N to change the HTTP load, default 2400).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.common import percentile, print_table, write_results
+from common.clock import ManualClock
+from common.config import load_raw, section
+from queueing.config import QueueingConfig
+from queueing.counters import CounterDesk
+from queueing.service import QueueService
+from queueing.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+CLIENTS = 8
+
+
+def _config(**over: Any) -> QueueingConfig:
+    data = dict(section(load_raw(), "queueing"))
+    data["hours"] = {d: ["00:00-23:59"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    data["services"] = [
+        {**s, "last_ticket_before_close_min": 0, "daily_cap_tickets": 0} for s in data["services"]
+    ]
+    data.update(over)
+    return QueueingConfig.model_validate(data)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_issue(total: int) -> dict[str, Any]:
+    """8 clients issue (and confirm) `total` tickets; latency of the issue call is measured."""
+    from tests.queueing.helpers import site_toml
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-queue-"))
+    site = tmp / "site.toml"
+    site.write_text(site_toml(_config()), encoding="utf-8")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "queueing",
+            "--config",
+            str(site),
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp / "data"),
+            "--log-level",
+            "WARNING",
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/api/v1/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("queueing server did not start")
+            time.sleep(0.1)
+        services = [s["code"] for s in requests.get(f"{url}/api/v1/services").json()]
+        latencies: list[float] = []
+        lock = threading.Lock()
+        per_client = total // CLIENTS
+
+        def client(k: int) -> None:
+            rnd = random.Random(k)
+            mine: list[float] = []
+            with requests.Session() as http:
+                for i in range(per_client):
+                    t0 = time.perf_counter()
+                    r = http.post(
+                        f"{url}/api/v1/tickets",
+                        json={"service": rnd.choice(services)},
+                        headers={"Idempotency-Key": f"b{k}-{i}"},
+                        timeout=30,
+                    )
+                    mine.append((time.perf_counter() - t0) * 1000)
+                    r.raise_for_status()
+                    http.post(
+                        f"{url}/api/v1/tickets/{r.json()['ticket_id']}/confirm",
+                        json={"delivery": "printed"},
+                        timeout=30,
+                    )
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+        t_start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t_start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+    n = len(latencies)
+    return {
+        "clients": CLIENTS,
+        "tickets": n,
+        "issue_p50_ms": percentile(latencies, 50),
+        "issue_p99_ms": percentile(latencies, 99),
+        "issue_max_ms": max(latencies),
+        "tickets_per_s": n / elapsed,  # each ticket is two requests: issue and confirm
+        "requests_per_s": 2 * n / elapsed,
+    }
+
+
+def simulate_day(seed: int = 7) -> dict[str, Any]:
+    """A morning at a 3-counter civil-status service; every shown estimate checked against reality."""
+    rnd = random.Random(seed)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-queue-sim-"))
+    staff = [{"staff_id": f"s{i}", "name": f"Cán bộ {i}", "pin": "1234"} for i in range(1, 4)]
+    counters = [{"number": i, "services": ["ho_tich"]} for i in range(1, 4)]
+    cfg = _config(staff=staff, counters=counters)
+    start = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)  # 07:30 local
+    clock = ManualClock(start)
+    store = Store(tmp / "q.sqlite3")
+    store.open()
+    queue = QueueService(cfg, store, clock)
+    queue.load()
+    desk = CounterDesk(queue)
+    sessions = []
+    for i in range(1, 4):
+        token, _ = desk.sign_in(f"s{i}", "1234", i)
+        sessions.append(desk.session(token))
+    busy_until: list[float | None] = [None, None, None]
+    shown: dict[str, tuple[float, int | None, int | None]] = {}  # ticket -> (issued, min, max)
+    actual: dict[str, float] = {}
+    current: list[str | None] = [None, None, None]
+    step_s = 10.0
+    minutes = 240
+    for step in range(int(minutes * 60 / step_s)):
+        t_min = step * step_s / 60
+        # arrivals: a peak around 08:30 (about 1.1 per minute), quieter later (0.4 per minute)
+        rate_per_min = 0.4 + 0.7 * math.exp(-(((t_min - 60) / 40) ** 2))
+        arrivals = sum(1 for _ in range(20) if rnd.random() < rate_per_min * step_s / 60 / 20)
+        now_ts = clock.now().timestamp()
+        for a in range(arrivals):
+            t = queue.issue(
+                "ho_tich",
+                channel="remote",
+                idempotency_key=f"sim{step}-{a}",
+                priority="elderly" if rnd.random() < 0.08 else None,
+            )
+            shown[t["ticket_id"]] = (now_ts, t["wait_min"], t["wait_max"])
+        for c in range(3):
+            if busy_until[c] is not None and now_ts >= busy_until[c]:  # type: ignore[operator]
+                desk.finish(sessions[c])
+                busy_until[c] = None
+                current[c] = None
+            if busy_until[c] is None:
+                try:
+                    called = desk.call_next(sessions[c])
+                except Exception:  # noqa: BLE001 - queue empty: the counter stays idle
+                    continue
+                actual[called["ticket_id"]] = now_ts - shown[called["ticket_id"]][0]
+                desk.start(sessions[c])
+                service_s = max(60.0, rnd.lognormvariate(math.log(300), 0.5))  # median 5 min
+                busy_until[c] = now_ts + service_s
+                current[c] = called["ticket_id"]
+        clock.advance(step_s)
+    store.close()
+    errors, inside, hidden, waits = [], 0, 0, []
+    for tid, (_, lo, hi) in shown.items():
+        if tid not in actual:
+            continue
+        w = actual[tid] / 60
+        waits.append(w)
+        if lo is None or hi is None:
+            hidden += 1
+            continue
+        errors.append(abs(w - (lo + hi) / 2))
+        inside += lo - 0.5 <= w <= hi + 0.5
+    shown_n = len(errors)
+    return {
+        "tickets": len(shown),
+        "called": len(actual),
+        "estimate_hidden": hidden,
+        "wait_mean_min": sum(waits) / len(waits),
+        "wait_p90_min": percentile(waits, 90),
+        "estimate_mae_min": sum(errors) / shown_n if shown_n else float("nan"),
+        "estimate_p90_err_min": percentile(errors, 90),
+        "within_range_pct": 100 * inside / shown_n if shown_n else float("nan"),
+    }
+
+
+def main() -> None:
+    """Run both parts, print tables, write bench/results/queueing.json."""
+    sys.path.insert(0, str(REPO))
+    total = int(os.environ.get("BENCH_QUEUE_TICKETS", "2400"))
+    issue = bench_issue(total)
+    print_table(
+        "Ticket issue over HTTP (8 concurrent kiosk clients; goal p99 < 20 ms, > 500 tickets/s)",
+        ["clients", "tickets", "p50 ms", "p99 ms", "max ms", "tickets/s", "requests/s"],
+        [
+            [
+                issue["clients"],
+                issue["tickets"],
+                issue["issue_p50_ms"],
+                issue["issue_p99_ms"],
+                issue["issue_max_ms"],
+                issue["tickets_per_s"],
+                issue["requests_per_s"],
+            ]
+        ],
+    )
+    sim = simulate_day()
+    print_table(
+        "Wait estimate on a simulated morning (3 counters, 07:30-11:30, median service 5 min)",
+        ["tickets", "called", "hidden", "wait mean", "wait p90", "MAE min", "p90 err", "in range %"],
+        [
+            [
+                sim["tickets"],
+                sim["called"],
+                sim["estimate_hidden"],
+                sim["wait_mean_min"],
+                sim["wait_p90_min"],
+                sim["estimate_mae_min"],
+                sim["estimate_p90_err_min"],
+                sim["within_range_pct"],
+            ]
+        ],
+    )
+    load = os.getloadavg()
+    print(f"machine load average while measuring: {load[0]:.2f} (2 cores shared with other work)")
+    write_results("queueing", {"issue": issue, "wait_estimate": sim, "load_average_1min": load[0]})
+
+
+if __name__ == "__main__":
+    main()
