@@ -27,8 +27,8 @@ class CodeBook:
         # most 6 digits keep the modulo bias negligible even for 10-digit codes.
         out = ""
         while len(out) < self.length:
-            n = min(6, self.length - len(out))
-            out += pyotp.HOTP(pyotp.random_base32(), digits=n).at(0)
+            chunk = pyotp.HOTP(pyotp.random_base32(), digits=6).at(0)  # pyotp allows 6..10 digits
+            out += chunk[: self.length - len(out)]
         return out
 
     def digest(self, code: str) -> str:

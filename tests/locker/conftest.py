@@ -143,6 +143,14 @@ class Harness:
         self.thread.start()
         wait_until(lambda: self.server.started, 10, "uvicorn to start")
 
+    def restart(self) -> None:
+        """Stop the service and HTTP server and start them again on the same data (a restart)."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.svc.stop()
+        self.svc = self._service()
+        self._serve()
+
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)

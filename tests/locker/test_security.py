@@ -12,7 +12,7 @@ from tests.locker.conftest import PIN, Harness
 
 
 def _wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10**len(code):0{len(code)}d}"
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
 
 
 def test_tokens_required(h: Harness) -> None:
@@ -87,8 +87,9 @@ def test_kiosk_throttle_grows_and_resets(h: Harness) -> None:
     r = h.pickup(code)
     assert r.status_code == 429 and r.json()["retry_after_s"] == 4
     # another kiosk is not slowed down by this one
-    r = h.req("POST", "/api/v1/pickups", headers={**h.kiosk_headers, "X-Kiosk-Id": "kiosk-2"},
-              json={"code": code})
+    r = h.req(
+        "POST", "/api/v1/pickups", headers={**h.kiosk_headers, "X-Kiosk-Id": "kiosk-2"}, json={"code": code}
+    )
     assert r.status_code == 200 and r.json()["door"] == "opened"
 
 
@@ -117,7 +118,10 @@ def test_phone_last4_factor_and_deposit_lock(make_harness) -> None:  # type: ign
     dep, code = h.load(token, "HS-1", phone="0900001234")
     r = h.pickup(code)
     assert r.status_code == 401 and r.json() | {"message": ""} == {
-        "error": "second_factor_required", "factor": "phone_last4", "message": ""}
+        "error": "second_factor_required",
+        "factor": "phone_last4",
+        "message": "",
+    }
     r = h.pickup(code, phone_last4="9999")
     assert r.status_code == 401 and r.json()["error"] == "second_factor_wrong" and r.json()["tries_left"] == 4
     # wrong codes with the right phone digits count on that deposit
@@ -149,21 +153,36 @@ def test_id_number_factor(make_harness) -> None:  # type: ignore[no-untyped-def]
     assert h.pickup(code2, phone_last4="5678").json()["door"] == "opened"
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"code": ""}, {"code": 123456}, {"code": None}, {"code": "1" * 100}, {"code": "12ab56"},
-    {"code": "123456", "phone_last4": "12"}, [], "x",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"code": ""},
+        {"code": 123456},
+        {"code": None},
+        {"code": "1" * 100},
+        {"code": "12ab56"},
+        {"code": "123456", "phone_last4": "12"},
+        [],
+        "x",
+    ],
+)
 def test_nonsense_pickup_bodies_are_4xx(h: Harness, body: object) -> None:
     r = h.kiosk("POST", "/api/v1/pickups", json=body)
     assert 400 <= r.status_code < 500, r.text
     assert set(r.json()) >= {"error", "message"}
 
 
-@pytest.mark.parametrize("body", [
-    {"dossier_code": "X1"}, {"dossier_code": "X1", "phone": "12"}, {"dossier_code": "X1 ; drop", "phone": "0900000001"},
-    {"dossier_code": "X1", "phone": "0900000001", "size": "huge"},
-    {"dossier_code": "X1", "phone": "0900000001", "id_number": "12"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"dossier_code": "X1"},
+        {"dossier_code": "X1", "phone": "12"},
+        {"dossier_code": "X1 ; drop", "phone": "0900000001"},
+        {"dossier_code": "X1", "phone": "0900000001", "size": "huge"},
+        {"dossier_code": "X1", "phone": "0900000001", "id_number": "12"},
+    ],
+)
 def test_nonsense_deposit_bodies_are_422(h: Harness, body: dict[str, object]) -> None:
     token = h.sign_in("loader1")
     r = h.req("POST", "/api/v1/deposits", token, json=body)
