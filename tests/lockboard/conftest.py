@@ -20,8 +20,8 @@ REPO_ROOT_DIR = Path(__file__).resolve().parents[2]
 
 FAST = {
     "poll_interval_ms": 30,
-    "reply_timeout_ms": 100,
-    "unlock_reply_timeout_ms": 150,
+    "reply_timeout_ms": 250,
+    "unlock_reply_timeout_ms": 300,
     "quiet_ms": 10,
     "quiet_max_ms": 200,
     "watch_interval_ms": 20,

@@ -86,7 +86,7 @@ def test_late_reply_is_flushed_not_matched_to_the_next_request(proto: str) -> No
     with rig(proto, 2, poll_interval_ms=60_000, quiet_ms=30, quiet_max_ms=400) as r:
         a, b = r.sim.boards
         r.cab.set_door(b, 1, True)
-        r.cab.inject(Fault.LATE_REPLY, board=a, count=1, delay_s=0.15, on=[RequestKind.STATUS])
+        r.cab.inject(Fault.LATE_REPLY, board=a, count=1, delay_s=0.4, on=[RequestKind.STATUS])
         with pytest.raises(BoardTimeout, match=f"board {a} did not answer"):
             r.bus.read_board(a)
         status = r.bus.read_board(b)
@@ -288,3 +288,35 @@ def test_second_program_on_the_same_port_is_refused() -> None:
         other = SerialLockBus(BusConfig(url=r.sim.url))
         with pytest.raises(BusUnavailable, match="in use by another program"):
             other.open()
+
+
+def test_permission_lost_on_reconnect_stops_the_bus_with_the_fix_in_the_message() -> None:
+    from drivers.lockboard.sim import start_simulator
+
+    calls: list[str] = []
+
+    def factory(url: str, **kw: Any) -> serial.SerialBase:
+        calls.append(url)
+        if len(calls) > 1:
+            raise serial.SerialException(
+                errno.EACCES, f"could not open port {url}: [Errno 13] Permission denied"
+            )
+        return serial.serial_for_url(url, **kw)
+
+    with start_simulator("kerong-cu16", 1, 8) as sim:
+        cfg = BusConfig(url=sim.url, locks_per_board=8, reconnect_initial_delay_ms=10, poll_interval_ms=20)
+        bus = SerialLockBus(cfg, serial_factory=factory)
+        events: list[str] = []
+        bus.subscribe(lambda e: events.append(e.kind.value))
+        bus.open()
+        try:
+            sim.unplug()
+            assert wait_until(lambda: bus.state is BusState.FAILED)
+            assert "bus_down" in events
+            health = bus.health()
+            assert health["state"] == "failed" and "dialout" in str(health["error"])
+            with pytest.raises(BusPermissionError, match="dialout"):
+                bus.unlock(0, 1)
+            assert len(calls) == 2  # fatal: no further attempts
+        finally:
+            bus.close()

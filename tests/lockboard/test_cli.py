@@ -23,7 +23,7 @@ def kerong() -> Iterator[SimulatorHandle]:
 
 
 def base(sim: SimulatorHandle) -> list[str]:
-    return ["--port", sim.url, "--protocol", sim.protocol.value, "--timeout-ms", "100"]
+    return ["--port", sim.url, "--protocol", sim.protocol.value, "--timeout-ms", "300"]
 
 
 def test_open_acknowledged(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
