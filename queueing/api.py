@@ -302,7 +302,12 @@ def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRo
     ) -> Any:
         session_of(request)
         the_day = (day or queue.local_now().date()).isoformat()
-        rows = reports.day_report(queue.store, the_day, group, cfg.wait_target_min)
+        labels = {
+            reports.GroupBy.SERVICE: {s.code: s.name_vi for s in cfg.services},
+            reports.GroupBy.COUNTER: {str(c.number): c.name or f"Quầy {c.number}" for c in cfg.counters},
+            reports.GroupBy.STAFF: {s.staff_id: s.name for s in cfg.staff},
+        }[group]
+        rows = reports.day_report(queue.store, the_day, group, cfg.wait_target_min, labels)
         if format == "csv":
             return PlainTextResponse(
                 reports.to_csv(rows),

@@ -37,8 +37,13 @@ def _r(v: float | None, nd: int = 1) -> float | None:
     return None if v is None else round(v, nd)
 
 
-def day_report(store: Store, day: str, group: GroupBy, wait_target_min: float) -> list[dict[str, Any]]:
-    """One row per group for the local day `day` (YYYY-MM-DD), plus a final 'all' row."""
+def day_report(
+    store: Store, day: str, group: GroupBy, wait_target_min: float, labels: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per group for the local day `day` (YYYY-MM-DD), plus a final 'all' row.
+
+    `labels` maps a group key (service code, counter number, staff ID) to a readable name.
+    """
     with store.read() as tx:
         rows = tx.all(
             "SELECT service, counter, staff_id, state, issued_at, waiting_since, called_at, started_at, "
@@ -50,8 +55,12 @@ def day_report(store: Store, day: str, group: GroupBy, wait_target_min: float) -
     for r in rows:
         key = r[group.value] if group is not GroupBy.STAFF else r["staff_id"]
         groups.setdefault("-" if key is None else str(key), []).append(r)
-    out = [_summary(name, items, wait_target_min) for name, items in sorted(groups.items())]
-    out.append(_summary("all", list(rows), wait_target_min))
+    names = labels or {}
+    out = [
+        {"label": names.get(name, name), **_summary(name, items, wait_target_min)}
+        for name, items in sorted(groups.items())
+    ]
+    out.append({"label": "Tổng · All", **_summary("all", list(rows), wait_target_min)})
     return out
 
 
@@ -91,6 +100,7 @@ def _summary(name: str, items: Sequence[Any], target_min: float) -> dict[str, An
 
 COLUMNS = [
     "group",
+    "label",
     "issued",
     "served",
     "no_show",

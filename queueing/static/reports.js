@@ -1,6 +1,6 @@
 // Reports page: a day's figures per service/counter/staff, a bar chart of mean waits, CSV export.
 "use strict";
-const COLS = [["group", "Nhóm · Group"], ["issued", "Phát · Issued"], ["served", "Xong · Served"],
+const COLS = [["label", "Nhóm · Group"], ["issued", "Phát · Issued"], ["served", "Xong · Served"],
   ["no_show", "Vắng · No-show"], ["transferred", "Chuyển · Transf."], ["wait_mean_min", "Chờ TB · Wait mean"],
   ["wait_p90_min", "Chờ p90"], ["service_mean_min", "Phục vụ TB · Service mean"], ["service_p90_min", "Phục vụ p90"],
   ["over_target_pct", "% chờ quá hạn"], ["estimate_mae_min", "Sai số ước tính"], ["rating_mean", "Hài lòng · Rating"]];
@@ -15,7 +15,7 @@ async function load() {
       r.rows.map(row => "<tr>" + COLS.map(c => `<td>${row[c[0]] == null ? "–" : esc(row[c[0]])}</td>`).join("") + "</tr>").join("");
     const rows = r.rows.filter(x => x.group !== "all");
     const max = Math.max(1, ...rows.map(x => x.wait_mean_min || 0));
-    $("#bars").innerHTML = rows.map(x => `<div class="bar"><span class="name">${esc(x.group)}</span>` +
+    $("#bars").innerHTML = rows.map(x => `<div class="bar"><span class="name">${esc(x.label)}</span>` +
       `<div class="fill" style="width:${Math.round(300 * (x.wait_mean_min || 0) / max)}px"></div><span>${x.wait_mean_min ?? "–"}</span></div>`).join("");
   } catch (e) {
     if (e.status === 401) { $("#report").classList.add("hidden"); $("#signin").classList.remove("hidden"); }
