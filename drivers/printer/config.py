@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +27,19 @@ class PrinterConfig(BaseModel):
     cut: CutMode = CutMode.PARTIAL
     logo_path: str = ""
     font_dir: str = "assets/fonts"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz_ok(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as err:
+                raise ValueError(
+                    f"unknown time zone {value!r}; use an IANA name such as Asia/Ho_Chi_Minh"
+                ) from err
+        return value
 
     @field_validator("url")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from drivers.printer.elements import (
@@ -33,8 +33,13 @@ log = logging.getLogger(__name__)
 TIME_FORMAT = "%H:%M %d/%m/%Y"  # the Vietnamese order; also clear to English readers
 
 
-def format_time(when: datetime) -> str:
-    """Hour first, then the day: what a citizen checks first on a ticket."""
+def format_time(when: datetime, tz: tzinfo | None = None) -> str:
+    """Hour first, then the day, in the center's time zone (`tz`; None: the machine's own).
+
+    Aware datetimes (e.g. UTC from a service) are converted; naive ones are taken as local already.
+    """
+    if when.tzinfo is not None:
+        when = when.astimezone(tz)
     return when.strftime(TIME_FORMAT)
 
 
@@ -67,7 +72,7 @@ def _header(center_name: str, logo: Path | None) -> list[Element]:
     return out
 
 
-def ticket_document(data: TicketData, *, logo: Path | None = None) -> Document:
+def ticket_document(data: TicketData, *, logo: Path | None = None, tz: tzinfo | None = None) -> Document:
     """Queue ticket: number first and largest, then what the citizen needs to wait well."""
     s = _strings(data.language, "ticket")
     els = _header(data.center_name, logo)
@@ -87,7 +92,7 @@ def ticket_document(data: TicketData, *, logo: Path | None = None) -> Document:
         Space(10),
         Field(s["ahead"], str(max(0, data.ahead))),
         Field(s["wait"], format_wait(data.wait_min, data.wait_max, s)),
-        Field(s["issued_at"], format_time(data.issued_at)),
+        Field(s["issued_at"], format_time(data.issued_at, tz)),
         Space(12),
         QrCode(data.status_url),
         Text(s["ticket_qr"], TextSize.SMALL, align=Align.CENTER),
@@ -101,7 +106,9 @@ def ticket_document(data: TicketData, *, logo: Path | None = None) -> Document:
     return Document("ticket", tuple(els))
 
 
-def pickup_receipt_document(data: PickupReceiptData, *, logo: Path | None = None) -> Document:
+def pickup_receipt_document(
+    data: PickupReceiptData, *, logo: Path | None = None, tz: tzinfo | None = None
+) -> Document:
     """Receipt after a pickup: what was collected, from where, when, and a QR to verify it."""
     s = _strings(data.language, "pickup receipt")
     els = _header(data.center_name, logo)
@@ -110,7 +117,7 @@ def pickup_receipt_document(data: PickupReceiptData, *, logo: Path | None = None
         Space(10),
         Field(s["dossier"], nfc(data.dossier_code)),
         Field(s["compartment"], nfc(data.compartment)),
-        Field(s["collected_at"], format_time(data.collected_at)),
+        Field(s["collected_at"], format_time(data.collected_at, tz)),
     ]
     if data.citizen_name_masked:
         els.append(Field(s["recipient"], nfc(data.citizen_name_masked)))
@@ -124,7 +131,9 @@ def pickup_receipt_document(data: PickupReceiptData, *, logo: Path | None = None
     return Document("pickup_receipt", tuple(els))
 
 
-def loading_slip_document(data: LoadingSlipData, *, logo: Path | None = None) -> Document:
+def loading_slip_document(
+    data: LoadingSlipData, *, logo: Path | None = None, tz: tzinfo | None = None
+) -> Document:
     """Staff handover slip: the record of who put which dossier in which compartment, when."""
     s = _strings(data.language, "loading slip")
     els = _header(data.center_name, logo)
@@ -134,10 +143,10 @@ def loading_slip_document(data: LoadingSlipData, *, logo: Path | None = None) ->
         Field(s["dossier"], nfc(data.dossier_code)),
         Field(s["compartment"], nfc(data.compartment)),
         Field(s["staff"], nfc(data.staff_id)),
-        Field(s["loaded_at"], format_time(data.loaded_at)),
+        Field(s["loaded_at"], format_time(data.loaded_at, tz)),
     ]
     if data.expires_at is not None:
-        els.append(Field(s["expires_at"], format_time(data.expires_at)))
+        els.append(Field(s["expires_at"], format_time(data.expires_at, tz)))
     els += [
         Space(40),
         Text(s["slip_signature"], align=Align.LEFT),

@@ -18,8 +18,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drivers.printer.config import PrinterConfig
 from drivers.printer.elements import Document
@@ -93,6 +95,7 @@ class EscposReceiptPrinter:
         status_timeout_s: float = 1.0,
         require_status: bool = True,
         logo: Path | None = None,
+        tz: tzinfo | None = None,
         on_status_change: StatusListener | None = None,
     ) -> None:
         self.url = url
@@ -103,6 +106,7 @@ class EscposReceiptPrinter:
         self.status_timeout_s = status_timeout_s
         self.require_status = require_status
         self.logo = logo
+        self.tz = tz
         self.on_status_change = on_status_change
         self.last_status: StatusReport | None = None
         self._job_lock = threading.Lock()  # one job (or status query) at a time
@@ -139,15 +143,15 @@ class EscposReceiptPrinter:
 
     def print_ticket(self, data: TicketData) -> None:
         """Check status, print, cut, read back. Raises PrintError; nothing is sent if the check fails."""
-        self.print_document(ticket_document(data, logo=self.logo))
+        self.print_document(ticket_document(data, logo=self.logo, tz=self.tz))
 
     def print_pickup_receipt(self, data: PickupReceiptData) -> None:
         """Same for a pickup receipt."""
-        self.print_document(pickup_receipt_document(data, logo=self.logo))
+        self.print_document(pickup_receipt_document(data, logo=self.logo, tz=self.tz))
 
     def print_loading_slip(self, data: LoadingSlipData) -> None:
         """Same for a loading slip."""
-        self.print_document(loading_slip_document(data, logo=self.logo))
+        self.print_document(loading_slip_document(data, logo=self.logo, tz=self.tz))
 
     def close(self) -> None:
         """Stop the worker and release the device."""
@@ -286,11 +290,23 @@ def open_printer(
     cut: CutMode = CutMode.PARTIAL,
     require_status: bool = True,
     logo: Path | None = None,
+    timezone: str = "Asia/Ho_Chi_Minh",
     on_status_change: StatusListener | None = None,
 ) -> EscposReceiptPrinter:
-    """Open the printer a URL names; bad URL, width or fonts raise PrintError. Connects on first use."""
+    """Open the printer a URL names; bad URL, width, time zone or fonts raise PrintError.
+
+    The device is connected on first use. `timezone` is the zone printed times are shown in
+    (an IANA name; "" for the machine's own); `on_status_change(old, new)` is called from the
+    printer's worker thread whenever the state changes (hop to the UI thread before drawing).
+    """
     if paper_width_mm not in WIDTH_DOTS:
         raise PrintError(f"printer {url}: paper_width_mm must be 58 or 80, not {paper_width_mm}")
+    try:
+        tz = ZoneInfo(timezone) if timezone else None
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise PrintError(
+            f"printer {url}: unknown time zone {timezone!r} (use e.g. Asia/Ho_Chi_Minh)"
+        ) from err
     try:
         transport = open_transport(url, timeout_s=timeout_s)
         renderer = Renderer(FontSet(Path(font_dir)), WIDTH_DOTS[paper_width_mm], qr_native=qr_native)
@@ -305,14 +321,18 @@ def open_printer(
         status_timeout_s=status_timeout_s,
         require_status=require_status,
         logo=logo,
+        tz=tz,
         on_status_change=on_status_change,
     )
 
 
 def open_from_config(
-    cfg: PrinterConfig, *, on_status_change: StatusListener | None = None
+    cfg: PrinterConfig, *, timezone: str | None = None, on_status_change: StatusListener | None = None
 ) -> EscposReceiptPrinter:
-    """Open the printer described by a validated [printer] section."""
+    """Open the printer described by a validated [printer] section.
+
+    `timezone` overrides [printer] timezone (the kiosk passes [center] timezone).
+    """
     return open_printer(
         cfg.url,
         paper_width_mm=cfg.paper_width_mm,
@@ -323,5 +343,6 @@ def open_from_config(
         cut=cfg.cut,
         require_status=cfg.require_status,
         logo=cfg.logo(),
+        timezone=cfg.timezone if timezone is None else timezone,
         on_status_change=on_status_change,
     )

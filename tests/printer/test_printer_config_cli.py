@@ -30,6 +30,7 @@ def test_default_config_is_the_png_simulator() -> None:
         ({"print_timeout_s": -1}, "printer.print_timeout_s"),
         ({"papr_width_mm": 58}, "printer.papr_width_mm"),
         ({"cut": "half"}, "printer.cut"),
+        ({"timezone": "Mars/Olympus"}, "printer.timezone"),
     ],
 )
 def test_bad_config_names_the_key(raw: dict[str, object], key: str) -> None:

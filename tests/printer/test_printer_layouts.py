@@ -5,12 +5,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PIL import ImageOps
 
 from drivers.printer.elements import BigNumber, Field, QrCode, Text
 from drivers.printer.layouts import (
+    format_time,
     format_wait,
     loading_slip_document,
     pickup_receipt_document,
@@ -160,3 +162,25 @@ def test_text_elements_are_plain_data() -> None:
     assert any(isinstance(e, Text) and e.inverted for e in doc.elements)
     assert sum(isinstance(e, QrCode) for e in doc.elements) == 1
     assert isinstance(sample_ticket().issued_at, datetime)
+
+
+def test_times_are_printed_in_the_center_time_zone() -> None:
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    utc = datetime(2026, 11, 23, 2, 41, tzinfo=UTC)
+    hcm = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert format_time(utc, hcm) == "09:41 23/11/2026"
+    assert format_time(datetime(2026, 11, 23, 9, 41), hcm) == "09:41 23/11/2026"  # naive: already local
+    doc = ticket_document(replace(sample_ticket(), issued_at=utc), tz=hcm)
+    assert "09:41 23/11/2026" in doc.texts()
+
+
+def test_printer_converts_times(tmp_path: Path) -> None:
+    from datetime import UTC
+
+    from drivers.printer.printer import open_printer
+
+    with open_printer("dummy://", timezone="Asia/Ho_Chi_Minh") as p:
+        assert p.tz is not None
+        assert format_time(datetime(2026, 1, 1, 17, 0, tzinfo=UTC), p.tz) == "00:00 02/01/2026"
