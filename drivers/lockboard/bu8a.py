@@ -3,6 +3,7 @@
 Board 1-64 (DIP), channels 1-based on the wire.
 - Unlock: `8A B L 11 BCC`; the board answers `8A B L ST BCC` 0.5-1 s later (some firmware
   uses header 0x80; ST is 0x00 or 0x11, both accepted as an acknowledgement).
+- Unlock all: `8A B 00 11 BCC`.
 - Query one: `80 B L 33 BCC` -> `80 B L ST BCC` (ST 0 = bit 0, anything else = bit 1).
 - Query all: `80 B 00 33 BCC` -> `80 B S.. 33 BCC`, one status byte per 8 channels, highest
   group first; the length comes from the frame (0x33 marker at len-2, BCC at len-1).
@@ -51,6 +52,12 @@ def unlock_frame(board: int, lock: int) -> bytes:
     _check_board(board)
     check_lock("-", board, lock, MAX_LOCKS)
     return _with_bcc(bytes([HDR_UNLOCK, board, lock, CMD_UNLOCK]))
+
+
+def unlock_all_frame(board: int) -> bytes:
+    """`8A B 00 11 BCC`: pulse every lock of a board (staff emergencies only)."""
+    _check_board(board)
+    return _with_bcc(bytes([HDR_UNLOCK, board, 0x00, CMD_UNLOCK]))
 
 
 def query_one_frame(board: int, lock: int) -> bytes:
@@ -166,7 +173,9 @@ class Bu8aCodec:
         if bcc(frame[:4]) != frame[4]:
             return None, 1
         hdr, board, lock, cmd = frame[0], frame[1], frame[2], frame[3]
-        if hdr == HDR_UNLOCK and cmd == CMD_UNLOCK and lock > 0:
+        if hdr == HDR_UNLOCK and cmd == CMD_UNLOCK:
+            if lock == 0:
+                return Request(RequestKind.UNLOCK_ALL, board, raw=frame), 5
             return Request(RequestKind.UNLOCK, board, lock, raw=frame), 5
         if hdr == HDR_QUERY and cmd == CMD_QUERY:
             if lock == 0:

@@ -15,10 +15,13 @@ one definition of the wire format.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from drivers.lockboard.types import FrameError, Protocol_
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,14 @@ class Codec(Protocol):
 def frame_error(bus: str, board: int, what: str, data: bytes) -> FrameError:
     """A FrameError whose message names the bus, the board and the bytes."""
     return FrameError(f"bus {bus}, board {board}: {what} (bytes: {data.hex(' ')})")
+
+
+def decode_complete(parse: Callable[[bytes], tuple[T, int] | None], frame: bytes, bus: str, board: int) -> T:
+    """Decode one whole frame with a reply parser; a short frame is a FrameError, not 'wait'."""
+    parsed = parse(frame)
+    if parsed is None:
+        raise frame_error(bus, board, f"short frame ({len(frame)} bytes)", frame)
+    return parsed[0]
 
 
 def bits_lsb_first(data: bytes, count: int) -> tuple[bool, ...]:

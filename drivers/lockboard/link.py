@@ -18,7 +18,13 @@ from typing import Any
 
 import serial
 
-from drivers.lockboard.types import BoardTimeout, BusPermissionError, BusUnavailable, LockBoardError
+from drivers.lockboard.types import (
+    BoardTimeout,
+    BusPermissionError,
+    BusUnavailable,
+    FrameError,
+    LockBoardError,
+)
 
 wire = logging.getLogger("wire.lockboard")
 
@@ -109,7 +115,11 @@ class SerialLink:
         wire.debug("%s -> %s", self.name, frame.hex(" "))
 
     def read_reply(self, parse: Parser, timeout_ms: int, board: int) -> Any:
-        """Read until `parse` returns a frame; BoardTimeout after `timeout_ms`; FrameError passes."""
+        """Read until `parse` returns a frame.
+
+        Raises BoardTimeout if nothing came within `timeout_ms`, FrameError if bytes came but
+        never a whole valid frame (short frame, wrong baud) or if `parse` rejects them.
+        """
         ser = self._port()
         buf = bytearray()
         deadline = time.monotonic() + timeout_ms / 1000
@@ -121,10 +131,14 @@ class SerialLink:
                         wire.debug("%s extra after reply: %s", self.name, bytes(buf[parsed[1] :]).hex(" "))
                     return parsed[0]
             remaining = deadline - time.monotonic()
+            if remaining <= 0 and buf:
+                raise FrameError(
+                    f"bus {self.name}, board {board}: short or unrecognised reply, {len(buf)} bytes "
+                    f"in {timeout_ms} ms (bytes: {bytes(buf).hex(' ')}; check the protocol and baud)"
+                )
             if remaining <= 0:
-                got = f"; got {bytes(buf).hex(' ')}" if buf else ""
                 raise BoardTimeout(
-                    f"bus {self.name}: board {board} did not answer within {timeout_ms} ms{got} "
+                    f"bus {self.name}: board {board} did not answer within {timeout_ms} ms "
                     f"(check the DIP address, A/B wiring, power, baud {self.baud})"
                 )
             ser.timeout = remaining

@@ -224,6 +224,8 @@ class SimulatorHandle:
             return
         if plan.fault is Fault.GARBLED_REPLY:
             reply = reply[:-1] + bytes([reply[-1] ^ 0x5A])
+        if plan.fault is Fault.SHORT_REPLY:
+            reply = reply[:-2]
         if plan.fault is Fault.LATE_REPLY:
             self._pending.append((time.monotonic() + plan.delay_s, reply))
             return

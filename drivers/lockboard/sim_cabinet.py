@@ -31,6 +31,7 @@ class Fault(enum.StrEnum):
     NO_REPLY = "no_reply"  # the board stays silent (request still acted on)
     GARBLED_REPLY = "garbled_reply"  # reply with a corrupted checksum byte
     LATE_REPLY = "late_reply"  # reply sent `delay_s` later (after the bus gave up)
+    SHORT_REPLY = "short_reply"  # reply cut short by two bytes (noise, wrong baud)
     JAMMED = "jammed"  # pulses do not open this lock's door
     DOOR_FORCED = "door_forced"  # the door opens now with no command
     INVERTED_SENSOR = "inverted_sensor"  # this board's sensors report the opposite polarity
@@ -38,7 +39,7 @@ class Fault(enum.StrEnum):
     REPLUG = "replug"  # the adapter comes back at the same path/port
 
 
-REPLY_FAULTS = {Fault.NO_REPLY, Fault.GARBLED_REPLY, Fault.LATE_REPLY}
+REPLY_FAULTS = {Fault.NO_REPLY, Fault.GARBLED_REPLY, Fault.LATE_REPLY, Fault.SHORT_REPLY}
 
 
 @dataclass
@@ -131,7 +132,7 @@ class SimCabinet:
     ) -> None:
         """Inject a fault.
 
-        Reply faults (NO_REPLY, GARBLED_REPLY, LATE_REPLY) hit the next `count` replies (None:
+        Reply faults (NO_REPLY, GARBLED_REPLY, LATE_REPLY, SHORT_REPLY) hit the next `count` replies (None:
         until `clear`) of `board` (None: any board), optionally only for request kinds `on`
         (e.g. [RequestKind.UNLOCK]); LATE_REPLY sends the reply `delay_s` late. JAMMED needs
         board and lock; DOOR_FORCED opens board/lock now; INVERTED_SENSOR flips a board's

@@ -320,3 +320,14 @@ def test_permission_lost_on_reconnect_stops_the_bus_with_the_fix_in_the_message(
             assert len(calls) == 2  # fatal: no further attempts
         finally:
             bus.close()
+
+
+@pytest.mark.parametrize("proto", PROTOS)
+def test_short_reply(proto: str) -> None:
+    with rig(proto, poll_interval_ms=60_000, sim_kw={"auto_close_s": None}) as r:
+        board = r.sim.boards[0]
+        r.cab.inject(Fault.SHORT_REPLY, board=board, count=1, on=[RequestKind.UNLOCK])
+        assert r.bus.unlock(board, 2) is UnlockAck.NO_REPLY
+        assert r.cab.pulses(board, 2) == 1
+        r.cab.inject(Fault.SHORT_REPLY, board=board, count=1, on=[RequestKind.STATUS])
+        assert r.bus.read_board(board).doors[2] is DoorState.OPEN  # read again once, then fine

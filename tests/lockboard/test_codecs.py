@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drivers.lockboard import bu8a, kerong, modbus
-from drivers.lockboard.codec import RawStatus, Request, RequestKind, codec_for
+from drivers.lockboard.codec import RawStatus, Request, RequestKind, codec_for, decode_complete
 from drivers.lockboard.types import FrameError, Protocol_
 
 H = bytes.fromhex
@@ -230,3 +230,34 @@ def test_request_parser_always_makes_progress(proto: Protocol_, blob: bytes) -> 
             break
         assert parsed[1] > 0
         buf = buf[parsed[1] :]
+
+
+# ----- more vectors from vendor and integrator documents -----
+def test_bu_more_vectors() -> None:
+    assert bu8a.query_all_frame(1) == H("80 01 00 33 B2")
+    assert bu8a.unlock_all_frame(1) == H("8A 01 00 11 9A")
+    # a board answering an unlock with ST 0x00 (lock now open)
+    assert bu8a.Bu8aCodec().parse_unlock_reply(H("8A 01 01 00 8A"), 1, 1, "b1") == (True, 5)
+    req = full(bu8a.Bu8aCodec().parse_request(H("8A 01 00 11 9A")))[0]
+    assert req is not None and req.kind is RequestKind.UNLOCK_ALL
+
+
+def test_modbus_more_vectors() -> None:
+    assert modbus.with_crc(H("01 05 00 00 FF 00")) == H("01 05 00 00 FF 00 8C 3A")  # coil 0 on
+    assert modbus.with_crc(H("01 01 00 00 00 08")) == H("01 01 00 00 00 08 3D CC")  # read coils
+
+
+@pytest.mark.parametrize(
+    ("proto", "frame", "board"),
+    [
+        (Protocol_.KERONG_CU16, "02 00 35 01 00 02 00 03", 0),
+        (Protocol_.BU_8A, "80 02 05", 2),
+        (Protocol_.MODBUS_RELAY, "01 02 01 05 61", 1),
+    ],
+)
+def test_short_frames_are_errors_naming_bus_and_board(proto: Protocol_, frame: str, board: int) -> None:
+    codec = codec_for(proto)
+    with pytest.raises(FrameError, match=f"bus bankB, board {board}: short frame"):
+        decode_complete(
+            lambda buf: codec.parse_status_reply(buf, board, 8, "bankB"), H(frame), "bankB", board
+        )
