@@ -11,7 +11,8 @@ How it behaves (what the locker daemon can rely on):
 - **An unlock frame is written at most once.** A lost or garbled answer gives
   `UnlockAck.NO_REPLY` (or `NO_ACK_EXPECTED` when the bank's boards may stay silent); the door
   sensor decides. A request still queued when the caller gives up is withdrawn, never sent late.
-- Polling: each configured board is read every `poll_interval_ms`; reads feed a `DoorTracker`
+- Polling: each configured board is read every `poll_interval_ms` (an unreachable one every
+  `unreachable_poll_interval_ms`, so dead boards do not eat the line); reads feed a `DoorTracker`
   (debounce, forced-open detection, unreachable after `unreachable_after_misses`), whose events
   go to subscribers on the bus thread.
 - If the port fails (adapter unplugged, bridge gone) the bus emits BUS_DOWN, fails queued
@@ -382,7 +383,10 @@ class SerialLockBus:
         board = min(self._next_poll, key=self._next_poll.__getitem__)
         if self._next_poll[board] > time.monotonic():
             return
-        self._next_poll[board] = time.monotonic() + self.config.poll_interval_ms / 1000
+        interval_ms = self.config.poll_interval_ms
+        if self._tracker.board_health().get(board) == "unreachable":
+            interval_ms = max(interval_ms, self.config.unreachable_poll_interval_ms)
+        self._next_poll[board] = time.monotonic() + interval_ms / 1000
         try:
             self._do_read(board)
         except LockBoardError as err:

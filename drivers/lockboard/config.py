@@ -102,6 +102,9 @@ class BusConfig(BaseModel):
     poll_interval_ms: int = Field(
         default=500, ge=10, description="Time between two batched reads of the same board."
     )
+    unreachable_poll_interval_ms: int = Field(
+        default=2000, ge=10, description="Poll interval of a board that is unreachable (keeps the line free)."
+    )
     reply_timeout_ms: int = Field(
         default=0, ge=0, description="Wait for a status reply; 0 = protocol default."
     )

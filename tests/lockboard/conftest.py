@@ -20,6 +20,7 @@ REPO_ROOT_DIR = Path(__file__).resolve().parents[2]
 
 FAST = {
     "poll_interval_ms": 30,
+    "unreachable_poll_interval_ms": 100,
     "reply_timeout_ms": 250,
     "unlock_reply_timeout_ms": 300,
     "quiet_ms": 10,
