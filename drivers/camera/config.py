@@ -40,6 +40,9 @@ class CameraConfig(BaseModel):
     # NO_SIGNAL after this many seconds of black (mean level below black_level) or frozen frames.
     no_signal_after_s: float = Field(default=3.0, gt=0, le=600)
     black_level: int = Field(default=12, ge=0, le=255)
+    # Still no signal after this many seconds: close and reopen the device (a stuck USB camera
+    # often recovers). 0 = never.
+    reopen_after_no_signal_s: float = Field(default=10.0, ge=0, le=3600)
     # Reopen a lost camera with a growing delay between these bounds.
     reopen_min_s: float = Field(default=1.0, gt=0, le=600)
     reopen_max_s: float = Field(default=30.0, gt=0, le=3600)

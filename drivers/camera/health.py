@@ -20,18 +20,24 @@ class SignalWatch:
         self._clock = clock
         self._after_s = no_signal_after_s
         self._black_level = black_level
-        self._repeats_ok = repeats_ok
+        self.repeats_ok = repeats_ok
         self._last: np.ndarray | None = None
         self._bad_since: float | None = None
         self.black = False
         self.reason = ""
+
+    def bad_for_s(self) -> float:
+        """How long the current run of black/frozen frames has lasted (0 when healthy)."""
+        if self._bad_since is None:
+            return 0.0
+        return self._clock.monotonic() - self._bad_since
 
     def update(self, frame: np.ndarray) -> bool:
         """Account for one frame; True while the signal is healthy."""
         gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         thumb = cv2.resize(gray, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
         self.black = float(thumb.mean()) < self._black_level
-        frozen = (not self._repeats_ok and self._last is not None
+        frozen = (not self.repeats_ok and self._last is not None
                   and float(np.abs(thumb - self._last).mean()) < _FROZEN_DIFF)
         self._last = thumb
         now = self._clock.monotonic()

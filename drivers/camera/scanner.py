@@ -94,7 +94,10 @@ class CameraScanner:
         cfg = self._config
         backoff_s = cfg.reopen_min_s
         source: FrameSource | None = None
-        watch: SignalWatch | None = None
+        # One watch for the whole run: a reopen for lack of signal must not reset the bad streak.
+        watch = SignalWatch(self._clock, no_signal_after_s=cfg.no_signal_after_s,
+                            black_level=cfg.black_level, repeats_ok=False)
+        last_reopen = float("-inf")
         last_preview = float("-inf")
         recent: dict[str, float] = {}
         try:
@@ -109,9 +112,9 @@ class CameraScanner:
                         backoff_s = min(cfg.reopen_max_s, backoff_s * 2)
                         continue
                     source, backoff_s = candidate, cfg.reopen_min_s
-                    watch = SignalWatch(self._clock, no_signal_after_s=cfg.no_signal_after_s,
-                                        black_level=cfg.black_level, repeats_ok=source.repeats_frames)
-                    self._set_state(CameraState.RUNNING, source.name)
+                    watch.repeats_ok = source.repeats_frames
+                    if self.state != CameraState.NO_SIGNAL:  # stays so until a good frame arrives
+                        self._set_state(CameraState.RUNNING, source.name)
                 try:
                     frame = source.read()
                 except CameraError as err:
@@ -121,11 +124,18 @@ class CameraScanner:
                     continue
                 if stop.is_set():
                     break
-                assert watch is not None
                 healthy = watch.update(frame)
                 self._set_state(CameraState.RUNNING if healthy else CameraState.NO_SIGNAL,
                                 "" if healthy else watch.reason)
                 now = self._clock.monotonic()
+                reopen_s = cfg.reopen_after_no_signal_s
+                if (reopen_s and watch.bad_for_s() >= cfg.no_signal_after_s + reopen_s
+                        and now - last_reopen >= reopen_s):
+                    log.warning("%s: %s for too long; reopening it", source.name, watch.reason)
+                    last_reopen = now
+                    source.close()
+                    source = None
+                    continue
                 if on_frame is not None and now - last_preview >= 1.0 / cfg.preview_max_fps:
                     last_preview = now
                     self._call(on_frame, frame)

@@ -151,7 +151,7 @@ class FolderSource:
             self._cache[path] = frame
         self._count += 1
         self._stop.wait(self._period_s)  # pace like a camera; returns at once when stopping
-        return frame
+        return frame.copy()  # callers may draw on it (preview guide frame); the cache stays clean
 
     def close(self) -> None:
         self._files = []

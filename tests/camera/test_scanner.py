@@ -121,10 +121,12 @@ class StaticSource:
         self.frame = frame
         self.repeats_frames = repeats_frames
         self.reads = 0
+        self.opens = 0
         self.closed = threading.Event()
         self.read_event = threading.Event()
 
     def open(self) -> None:
+        self.opens += 1
         self.closed.clear()
 
     def read(self) -> np.ndarray:
@@ -158,6 +160,32 @@ def test_black_or_frozen_frames_become_no_signal(frame: np.ndarray, label: str) 
     assert source.closed.is_set()
     # The frozen frame held a receipt: reported once, not once per frame.
     assert len(rec.results) == (0 if label == "black" else 1)
+
+
+def test_a_camera_stuck_on_black_is_reopened_without_flapping_to_running() -> None:
+    clock = ManualClock()
+    source = StaticSource(np.zeros((480, 640, 3), np.uint8))
+    config = CameraConfig(no_signal_after_s=3.0, reopen_after_no_signal_s=10.0)
+    scanner = open_scanner(config, hash_key=KEY, clock=clock, source_factory=lambda stop: source)
+    rec = Recorder()
+    scanner.start(rec.on_result, None, rec.on_state)
+    try:
+        assert wait_for(lambda: source.reads > 1)
+        clock.advance(3.5)
+        assert wait_for(lambda: scanner.state == CameraState.NO_SIGNAL)
+        assert source.opens == 1
+        clock.advance(10.0)
+        assert wait_for(lambda: source.opens == 2)
+        reads = source.reads
+        assert wait_for(lambda: source.reads > reads + 3)
+        assert source.opens == 2  # not reopened again until another reopen_after_no_signal_s
+        assert scanner.state == CameraState.NO_SIGNAL
+        source.frame = qr_frame(RECEIPT)  # the picture comes back
+        assert wait_for(lambda: scanner.state == CameraState.RUNNING)
+    finally:
+        scanner.stop()
+    assert rec.states == [CameraState.RUNNING, CameraState.NO_SIGNAL, CameraState.RUNNING,
+                          CameraState.STOPPED]
 
 
 def test_callback_errors_do_not_stop_the_worker() -> None:
