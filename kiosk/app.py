@@ -104,10 +104,16 @@ class KioskApp(App):
             Builder.load_file(str(KV_DIR / "widgets.kv"))
         self.sm = ScreenManager(transition=NoTransition())
         for spec in discover():
-            if spec.kv is not None and str(spec.kv) not in Builder.files:
-                Builder.load_file(str(spec.kv))
-            self.sm.add_widget(spec.cls(self.ctx))
+            try:
+                if spec.kv is not None and str(spec.kv) not in Builder.files:
+                    Builder.load_file(str(spec.kv))
+                self.sm.add_widget(spec.cls(self.ctx))
+            except Exception:  # noqa: BLE001 - a broken screen is left out; home and the rest still work
+                if spec.name in (HOME, OUT_OF_SERVICE):
+                    raise
+                log.exception("screen %s could not be built; it is left out", spec.name)
         self.sm.current = HOME
+        self.screen(HOME).prepare()  # again now that every screen exists (pickup/staff registered)
         Window.bind(on_touch_down=self._on_input, on_key_down=self._on_input)
         self._tick(0)
         self._events = [

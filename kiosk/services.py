@@ -80,13 +80,9 @@ def _open_scanner(config: AppConfig) -> tuple[Any, str]:
     if not config.kiosk.camera_enabled:
         return None, "camera disabled in [kiosk] camera_enabled"
     try:
+        cam_config = importlib.import_module("drivers.camera.config")
         scanner_mod = importlib.import_module("drivers.camera.scanner")
-        cfg_cls = getattr(scanner_mod, "CameraConfig", None)
-        if cfg_cls is None:
-            cfg_cls = importlib.import_module("drivers.camera.config").CameraConfig
-        from common.config import validate
-
-        cam_cfg = validate(cfg_cls, config.raw.get("camera", {}), "camera")
+        cam_cfg = cam_config.load_camera_config(config.raw)
         return scanner_mod.open_scanner(cam_cfg), ""
     except Exception as err:  # noqa: BLE001 - any driver failure means "camera unavailable"
         log.error("camera unavailable: %s", err)

@@ -62,11 +62,11 @@ services = ["ho_tich", "dat_dai", "kinh_doanh"]
 class LiveQueueing:
     """A `python -m queueing` child process with its own data directory."""
 
-    def __init__(self, tmp: Path, port: int) -> None:
+    def __init__(self, tmp: Path, port: int, site_toml: str = SITE_TOML) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.site = tmp / "site.toml"
-        self.site.write_text(SITE_TOML, encoding="utf-8")
+        self.site.write_text(site_toml, encoding="utf-8")
         self.data_dir = tmp / "queueing"
         self.log_path = tmp / "queueing.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -111,3 +111,15 @@ class LiveQueueing:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+
+CLOSED_TOML = """
+[queueing.hours]
+mon = []
+tue = []
+wed = []
+thu = []
+fri = []
+sat = []
+sun = []
+"""
