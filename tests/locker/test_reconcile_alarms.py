@@ -115,6 +115,7 @@ def test_audit_chain_export_and_tamper_detection(h: Harness) -> None:
     token = h.sign_in("loader1")
     dep, code = h.load(token, "HS-1")
     h.pickup(code)
+    wait_until(lambda: h.svc.health()["outbox_backlog"] == 0, 5, "outbox drained")
     r = h.req("GET", f"/api/v1/audit?deposit_id={dep['deposit_id']}&format=csv", token)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
