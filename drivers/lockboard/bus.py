@@ -33,7 +33,6 @@ import functools
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -46,6 +45,7 @@ from drivers.lockboard.config import BusConfig, UnlockReply
 from drivers.lockboard.doorwatch import watch_open
 from drivers.lockboard.jobs import Job, JobQueue
 from drivers.lockboard.link import PORT_ERRORS, FrameWritten, SerialLink
+from drivers.lockboard.poller import PollSchedule
 from drivers.lockboard.tracker import DoorTracker
 from drivers.lockboard.types import (
     BoardStatus,
@@ -111,7 +111,7 @@ class SerialLockBus:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscribers: list[EventCallback] = []
-        self._next_poll: dict[int, float] = {}
+        self._polls = PollSchedule(self._poll_interval_ms)
         self._attempt = 0
         self._state_lock = threading.Lock()
 
@@ -263,7 +263,7 @@ class SerialLockBus:
                 self._reconnect_step()
                 continue
             try:
-                job = self._queue.get(self._poll_delay())
+                job = self._queue.get(self._polls.delay_s())
             except queue.Empty:
                 self._poll_one()
                 continue
@@ -372,21 +372,16 @@ class SerialLockBus:
         items = {i + 1: bit for i, bit in enumerate(raw.item_bits)} if raw.item_bits is not None else {}
         return BoardStatus(raw.board, doors, items, self._clock.now())
 
-    def _poll_delay(self) -> float:
-        if not self._next_poll:
-            return 0.5
-        return max(0.0, min(self._next_poll.values()) - time.monotonic())
-
-    def _poll_one(self) -> None:
-        if not self._next_poll:
-            return
-        board = min(self._next_poll, key=self._next_poll.__getitem__)
-        if self._next_poll[board] > time.monotonic():
-            return
+    def _poll_interval_ms(self, board: int) -> int:
         interval_ms = self.config.poll_interval_ms
         if self._tracker.board_health().get(board) == "unreachable":
             interval_ms = max(interval_ms, self.config.unreachable_poll_interval_ms)
-        self._next_poll[board] = time.monotonic() + interval_ms / 1000
+        return interval_ms
+
+    def _poll_one(self) -> None:
+        board = self._polls.take_due()
+        if board is None:
+            return
         try:
             self._do_read(board)
         except LockBoardError as err:
@@ -412,8 +407,7 @@ class SerialLockBus:
         self._attempt = 0
         self._error = None
         self._set_state(BusState.CONNECTED)
-        now = time.monotonic()
-        self._next_poll = {b: now for b in self.config.boards}
+        self._polls.reset(self.config.boards)
         self._start_boards()
 
     def _start_boards(self) -> None:
@@ -455,10 +449,7 @@ class SerialLockBus:
 
     def _reconnect_step(self) -> None:
         c = self.config
-        if self._attempt < c.reconnect_fast_attempts:
-            delay_ms = min(c.reconnect_initial_delay_ms * 2**self._attempt, c.reconnect_max_delay_ms)
-        else:
-            delay_ms = c.reconnect_slow_interval_ms
+        delay_ms = c.reconnect_delay_ms(self._attempt)
         self._fail_queued(BusUnavailable(f"bus {self.name}: port {c.url} is reconnecting"))
         if self._stop.wait(delay_ms / 1000):
             return

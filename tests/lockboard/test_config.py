@@ -43,3 +43,11 @@ def test_explicit_values_win() -> None:
 def test_invalid_config_names_the_problem(data: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         validate(BusConfig, data, "locker.buses.0")
+
+
+def test_reconnect_schedule_is_bounded_and_never_tight() -> None:
+    c = BusConfig(reconnect_initial_delay_ms=250, reconnect_max_delay_ms=5000, reconnect_fast_attempts=20)
+    delays = [c.reconnect_delay_ms(n) for n in range(25)]
+    assert delays[:6] == [250, 500, 1000, 2000, 4000, 5000]
+    assert delays[19] == 5000 and delays[20:] == [60_000] * 5
+    assert min(delays) >= 250
