@@ -143,6 +143,31 @@ def bench_issue(total: int) -> dict[str, Any]:
     }
 
 
+def bench_core(total: int) -> dict[str, Any]:
+    """The same issue + confirm without HTTP (use cases on a real SQLite file), one thread."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-queue-core-"))
+    store = Store(tmp / "q.sqlite3")
+    store.open()
+    queue = QueueService(_config(), store, ManualClock(datetime(2026, 1, 5, 2, 0, tzinfo=UTC)))
+    queue.load()
+    codes = [s.code for s in queue.config.services]
+    lat: list[float] = []
+    t_start = time.perf_counter()
+    for i in range(total):
+        t0 = time.perf_counter()
+        t = queue.issue(codes[i % len(codes)], channel="kiosk", idempotency_key=f"c{i}")
+        lat.append((time.perf_counter() - t0) * 1000)
+        queue.confirm(t["ticket_id"], "printed")
+    elapsed = time.perf_counter() - t_start
+    store.close()
+    return {
+        "tickets": total,
+        "issue_p50_ms": percentile(lat, 50),
+        "issue_p99_ms": percentile(lat, 99),
+        "tickets_per_s": total / elapsed,
+    }
+
+
 def simulate_day(seed: int = 7) -> dict[str, Any]:
     """A morning at a 3-counter civil-status service; every shown estimate checked against reality."""
     rnd = random.Random(seed)
@@ -242,6 +267,12 @@ def main() -> None:
             ]
         ],
     )
+    core = bench_core(total)
+    print_table(
+        "Same issue + confirm without HTTP (store and use cases only, one thread)",
+        ["tickets", "p50 ms", "p99 ms", "tickets/s"],
+        [[core["tickets"], core["issue_p50_ms"], core["issue_p99_ms"], core["tickets_per_s"]]],
+    )
     sim = simulate_day()
     print_table(
         "Wait estimate on a simulated morning (3 counters, 07:30-11:30, median service 5 min)",
@@ -261,7 +292,9 @@ def main() -> None:
     )
     load = os.getloadavg()
     print(f"machine load average while measuring: {load[0]:.2f} (2 cores shared with other work)")
-    write_results("queueing", {"issue": issue, "wait_estimate": sim, "load_average_1min": load[0]})
+    write_results(
+        "queueing", {"issue": issue, "core": core, "wait_estimate": sim, "load_average_1min": load[0]}
+    )
 
 
 if __name__ == "__main__":

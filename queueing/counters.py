@@ -189,7 +189,7 @@ class CounterDesk:
         if svc is None:
             return None
         if svc.policy is OrderingPolicy.ONE_PER_N:
-            streak = self.q._streak(tx, service)
+            streak = self.q.normal_streak(tx, service)
             prio_sql = (
                 "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0 "
                 "ORDER BY weight DESC, waiting_since, seq LIMIT 1"
@@ -226,7 +226,7 @@ class CounterDesk:
             svc = self.config.service(row["service"])
             if svc is not None and svc.policy is OrderingPolicy.ONE_PER_N:
                 day = self.q.today()
-                streak = 0 if row["weight"] > 0 else self.q._streak(tx, svc.code) + 1
+                streak = 0 if row["weight"] > 0 else self.q.normal_streak(tx, svc.code) + 1
                 tx.run(
                     "INSERT INTO service_state(day, service, normal_streak) VALUES (?, ?, ?) "
                     "ON CONFLICT(day, service) DO UPDATE SET normal_streak = excluded.normal_streak",

@@ -142,7 +142,7 @@ class QueueService:
         if svc is None:
             return 0
         if svc.policy is OrderingPolicy.ONE_PER_N:
-            streak = self._streak(tx, svc.code)
+            streak = self.normal_streak(tx, svc.code)
             normal_ahead = int(
                 tx.scalar(
                     "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0 "
@@ -198,10 +198,10 @@ class QueueService:
         )
         return int(higher) + int(tied)
 
-    @staticmethod
-    def _streak(tx: Tx, service: str) -> int:
+    def normal_streak(self, tx: Tx, service: str) -> int:
+        """Normal tickets called since the last priority one today (ONE_PER_N)."""
         value = tx.scalar(
-            "SELECT normal_streak FROM service_state WHERE service = ? ORDER BY day DESC LIMIT 1", service
+            "SELECT normal_streak FROM service_state WHERE day = ? AND service = ?", self.today(), service
         )
         return int(value or 0)
 

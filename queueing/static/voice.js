@@ -5,6 +5,8 @@ class VoiceQueue {
     this.base = base; this.ctx = null; this.cache = new Map(); this.queue = []; this.playing = false;
     this.log = [];               // {number, counter, start, end} per finished announcement (for tests)
     this.maxAgeMs = 60000;       // an announcement older than this when its turn comes is skipped
+    this.rate = 1;               // playback speed (tests speed it up)
+    this.gapMs = 400;            // a breath between announcements
   }
   ensureContext() {
     if (!this.ctx) { const C = window.AudioContext || window.webkitAudioContext; this.ctx = new C(); }
@@ -25,7 +27,8 @@ class VoiceQueue {
   say(item) { item.queuedAt = Date.now(); this.queue.push(item); this.pump(); }
   playBuffer(buf) {
     return new Promise(resolve => {
-      const src = this.ctx.createBufferSource(); src.buffer = buf; src.connect(this.ctx.destination);
+      const src = this.ctx.createBufferSource(); src.buffer = buf; src.playbackRate.value = this.rate;
+      src.connect(this.ctx.destination);
       src.onended = resolve; src.start();
     });
   }
@@ -45,7 +48,7 @@ class VoiceQueue {
           try { await this.playBuffer(await this.clip(name)); }
           catch (e) { console.warn("voice:", e.message); }
         }
-        await new Promise(r => setTimeout(r, 400));     // a breath between announcements
+        await new Promise(r => setTimeout(r, this.gapMs / this.rate));
         this.log.push({ number: item.number, counter: item.counter, start, end: performance.now() });
       }
     } finally { this.playing = false; }

@@ -343,3 +343,23 @@ def test_events_replay_from_a_sequence_number(server: ServerThread) -> None:
             if line.startswith("data:"):
                 break
     assert f"id: {called[0]['seq']}" in got and "event: called" in got
+
+
+def test_one_priority_after_n_normal_over_http(server: ServerThread) -> None:
+    """Land services use "one_per_n" (N = 3): the priority ticket waits for three normal ones."""
+    url = server.url
+    normal = [issue(url, "dat_dai") for _ in range(4)]
+    prio = issue(url, "dat_dai", priority="pregnant")
+    assert prio["ahead"] == 3
+    desk = counter(url, 3)
+    order = []
+    for _ in range(5):
+        order.append(desk.post(f"{url}/api/v1/counter/call-next").json()["number"])
+        desk.post(f"{url}/api/v1/counter/finish")
+    assert order == [
+        normal[0]["number"],
+        normal[1]["number"],
+        normal[2]["number"],
+        prio["number"],
+        normal[3]["number"],
+    ]
