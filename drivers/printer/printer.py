@@ -244,13 +244,15 @@ class EscposReceiptPrinter:
                     detail = f"offline, error bits {err.hex() or 'not reported'}"
                     report = StatusReport(PrinterState.OFFLINE, detail)
                 else:
-                    report = StatusReport(cause, "printer reports it")
+                    report = StatusReport(cause, "reported by the printer")
             else:
                 paper = decode_paper(self.transport.request(REQ_PAPER, t))
                 if paper is None:
                     report = StatusReport(PrinterState.OFFLINE, "paper sensor did not answer")
                 else:
-                    report = StatusReport(paper, "online")
+                    report = StatusReport(
+                        paper, "online" if paper is PrinterState.READY else "reported by the printer"
+                    )
         except OSError as err:
             self.transport.close()
             report = StatusReport(PrinterState.OFFLINE, f"not reachable: {err}")

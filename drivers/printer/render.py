@@ -267,9 +267,11 @@ class Renderer:
     def _big_number(self, text: str) -> Image.Image:
         size = _BIG_NUMBER_DOTS[self.width]
         font = self.fonts.get(size, True)
-        while size > 24 and font.getlength(text) > self._inner:
+        while size > 40 and font.getlength(text) > self._inner:
             size -= 4
             font = self.fonts.get(size, True)
+        if font.getlength(text) > self._inner:  # a very long "number": wrap it like a title instead
+            return self._text(Text(text, TextSize.TITLE, bold=True, align=Align.CENTER))
         left, top, right, bottom = (int(v) for v in font.getbbox(text, anchor="ls"))
         img = Image.new("L", (self.width, bottom - top + 16), 255)
         x = (self.width - (right - left)) / 2 - left

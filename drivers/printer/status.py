@@ -37,6 +37,21 @@ class StatusReport:
     def __str__(self) -> str:
         return f"{self.state.value} ({self.detail})"
 
+    @property
+    def advice(self) -> str:
+        """What staff should do, in English (the kiosk translates states with its own table)."""
+        return ADVICE[self.state]
+
+
+ADVICE = {
+    PrinterState.READY: "nothing to do",
+    PrinterState.PAPER_NEAR_END: "the paper roll is nearly used up: load a new roll soon",
+    PrinterState.PAPER_OUT: "the printer is out of paper: load a new roll and close the cover",
+    PrinterState.COVER_OPEN: "the printer cover is open: close it firmly",
+    PrinterState.OFFLINE: "the printer does not answer: check power, cable and the [printer] url, "
+    "then run `python -m drivers.printer status`",
+}
+
 
 def decode_printer(reply: bytes) -> bool | None:
     """n=1 reply: True when online, False when offline, None when the reply is not a status byte."""

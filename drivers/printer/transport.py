@@ -208,6 +208,11 @@ class FileTransport:
     def request(self, data: bytes, timeout_s: float) -> bytes:
         self.open()
         assert self._fd is not None
+        try:  # drop bytes that arrived unasked (a status byte triggered by raster data, say)
+            while os.read(self._fd, 64):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
         os.write(self._fd, data)
         deadline = time.monotonic() + timeout_s
         while (left := deadline - time.monotonic()) > 0:

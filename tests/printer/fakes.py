@@ -6,6 +6,7 @@ import os
 import select
 import socket
 import threading
+import tty
 from collections.abc import Callable
 
 from drivers.printer.model import PrinterState
@@ -57,6 +58,7 @@ class PtyPrinter(FakePrinter):
         self.master, slave = os.openpty()
         self.port = os.ttyname(slave)
         self._slave = slave  # kept open so the pty does not hang up between opens
+        tty.setraw(slave)  # like a printer port: no echo, no line editing (file:// does not set it)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 

@@ -184,3 +184,21 @@ def test_printer_converts_times(tmp_path: Path) -> None:
     with open_printer("dummy://", timezone="Asia/Ho_Chi_Minh") as p:
         assert p.tz is not None
         assert format_time(datetime(2026, 1, 1, 17, 0, tzinfo=UTC), p.tz) == "00:00 02/01/2026"
+
+
+@pytest.mark.parametrize("width_mm", [58, 80])
+def test_a_very_long_number_wraps_instead_of_overflowing(width_mm: int) -> None:
+    width = WIDTH_DOTS[width_mm]
+    doc = ticket_document(replace(sample_ticket(), number="QUẦY-CHỨNG-THỰC-000000012345"))
+    img = Renderer(FontSet(), width).render(doc).to_image()
+    for box in ((0, 0, MARGIN_DOTS, img.height), (width - MARGIN_DOTS, 0, width, img.height)):
+        assert ImageOps.invert(img.crop(box).convert("L")).getbbox() is None
+
+
+def test_status_reports_carry_advice_for_staff() -> None:
+    from drivers.printer.model import PrinterState
+    from drivers.printer.status import StatusReport
+
+    for state in PrinterState:
+        assert StatusReport(state, "x").advice
+    assert "paper" in StatusReport(PrinterState.PAPER_OUT, "x").advice

@@ -69,15 +69,18 @@ def test_simulated_replies_decode_back(state: PrinterState) -> None:
 # -- the printer against fakes on a real pty and a real TCP socket
 
 
-@pytest.fixture(params=["pty", "tcp"])
+@pytest.fixture(params=["pty", "tcp", "file"])
 def fake(request: pytest.FixtureRequest) -> Iterator[FakePrinter]:
-    printer: FakePrinter = PtyPrinter() if request.param == "pty" else TcpPrinter()
+    printer: FakePrinter = TcpPrinter() if request.param == "tcp" else PtyPrinter()
+    printer.as_file = request.param == "file"  # type: ignore[attr-defined]
     yield printer
     printer.stop()
 
 
 def _url(fake: FakePrinter) -> str:
     if isinstance(fake, PtyPrinter):
+        if getattr(fake, "as_file", False):
+            return f"file://{fake.port}"  # the device-file transport (as for /dev/usb/lp0)
         return f"serial://{fake.port}?baudrate=115200"
     assert isinstance(fake, TcpPrinter)
     return f"tcp://127.0.0.1:{fake.port}"
