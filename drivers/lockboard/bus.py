@@ -401,7 +401,14 @@ class SerialLockBus:
     # ----- port -----
     def _connect(self) -> None:
         c = self.config
-        link = SerialLink(self.name, c.url, c.baud, on_frame_written=self._on_written, factory=self._factory)
+        link = SerialLink(
+            self.name,
+            c.url,
+            c.baud,
+            on_frame_written=self._on_written,
+            factory=self._factory,
+            adapter_echo=c.adapter_echo,
+        )
         link.open()
         self._ser = link
         self._attempt = 0

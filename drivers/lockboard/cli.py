@@ -1,7 +1,7 @@
 """Commissioning commands of `lockerctl`: open, status, probe, watch (talk to the boards directly).
 
     lockerctl --port URL --protocol kerong-cu16|bu-8a|modbus-relay [--baud N] [--closed-bit 0|1]
-              [--locks N] [-v] COMMAND ...
+              [--locks N] [--timeout-ms N] [--adapter-echo] [-v] COMMAND ...
       open BOARD LOCK [--watch-s S]   pulse one lock once; exit 0 if acknowledged or seen open
       status BOARD [--json]           door (and item) state of one board
       probe [--first A] [--last B]    find the boards that answer on this line
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--closed-bit", type=int, choices=[0, 1], default=1, help="sensor bit meaning 'closed'")
     p.add_argument("--locks", type=int, default=0, help="locks per board (default: the protocol's)")
     p.add_argument("--timeout-ms", type=int, default=0, help="reply timeout (default: the protocol's)")
+    p.add_argument("--adapter-echo", action="store_true", help="the RS485 adapter echoes what is sent")
     p.add_argument("-v", "--verbose", action="count", default=0, help="-v log, -vv also wire bytes")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     o = sub.add_parser("open", help="pulse one lock once")
@@ -91,6 +92,7 @@ def _config(args: argparse.Namespace, boards: list[int], poll_ms: int) -> BusCon
         locks_per_board=args.locks,
         reply_timeout_ms=args.timeout_ms,
         poll_interval_ms=poll_ms,
+        adapter_echo=args.adapter_echo,
     )
 
 

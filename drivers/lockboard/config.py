@@ -93,6 +93,10 @@ class BusConfig(BaseModel):
     locks_per_board: int = Field(
         default=0, ge=0, description="Locks per board (1-based labels); 0 = protocol default."
     )
+    adapter_echo: bool = Field(
+        default=False,
+        description="The RS485 adapter echoes what we send (no echo suppression): drop our own frame.",
+    )
     pulse_ms: int = Field(
         default=500,
         ge=100,

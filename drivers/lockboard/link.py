@@ -65,6 +65,7 @@ class SerialLink:
         *,
         on_frame_written: FrameWritten | None = None,
         factory: Callable[..., serial.SerialBase] | None = None,
+        adapter_echo: bool = False,
     ) -> None:
         self.name = name
         self.url = url
@@ -72,6 +73,8 @@ class SerialLink:
         self._on_written = on_frame_written
         self._factory = factory or serial.serial_for_url
         self._ser: serial.SerialBase | None = None
+        self._adapter_echo = adapter_echo
+        self._last_frame = b""
 
     def open(self) -> None:
         """Open the port 8N1, exclusively; raises BusPermissionError or BusUnavailable."""
@@ -110,6 +113,7 @@ class SerialLink:
         ser.reset_input_buffer()
         ser.write(frame)
         ser.flush()
+        self._last_frame = frame
         if self._on_written is not None:
             self._on_written(frame, time.perf_counter())
         wire.debug("%s -> %s", self.name, frame.hex(" "))
@@ -118,13 +122,19 @@ class SerialLink:
         """Read until `parse` returns a frame.
 
         Raises BoardTimeout if nothing came within `timeout_ms`, FrameError if bytes came but
-        never a whole valid frame (short frame, wrong baud) or if `parse` rejects them.
+        never a whole valid frame (short frame, wrong baud) or if `parse` rejects them. With
+        `adapter_echo`, a copy of the frame just written at the start of the input is dropped.
         """
         ser = self._port()
         buf = bytearray()
+        echo = self._last_frame if self._adapter_echo else b""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
-            if buf:
+            if echo and (len(buf) >= len(echo) or not echo.startswith(bytes(buf))):
+                if buf.startswith(echo):  # our own frame, echoed by an adapter without suppression
+                    del buf[: len(echo)]
+                echo = b""
+            if buf and not echo:
                 parsed = parse(bytes(buf))
                 if parsed is not None:
                     if parsed[1] < len(buf):

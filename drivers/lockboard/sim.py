@@ -54,12 +54,15 @@ def first_board(protocol: Protocol_ | str) -> int:
 class SimulatorHandle:
     """A running simulator: `.url`, `.cabinet`, `.boards`, `unplug()`, `replug()`, `close()`."""
 
-    def __init__(self, protocol: Protocol_, cabinet: SimCabinet, *, tcp_port: int | None = None) -> None:
+    def __init__(
+        self, protocol: Protocol_, cabinet: SimCabinet, *, tcp_port: int | None = None, echo: bool = False
+    ) -> None:
         self.protocol = protocol
         self.cabinet = cabinet
         self.boards = list(cabinet.boards)
         self._codec = codec_for(protocol)
         self._tcp_port = tcp_port
+        self._echo = echo  # behave like an RS485 adapter that echoes what the host sends
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._plugged = False
@@ -195,6 +198,8 @@ class SimulatorHandle:
                 data = os.read(fd, 4096)
         except OSError:
             return  # EIO when the bus side closed its end, or unplugged
+        if self._echo:
+            self._send(data)
         self._rx += data
         while True:
             parsed = self._codec.parse_request(bytes(self._rx))
@@ -258,11 +263,13 @@ def start_simulator(
     auto_close_s: float | None = 5.0,
     closed_bit: int = 1,
     clock: Clock | None = None,
+    echo: bool = False,
 ) -> SimulatorHandle:
     """Start a simulator on a pty (default) or on 127.0.0.1:`tcp_port`.
 
     `boards` is a count (addresses from the protocol's first address) or an explicit list.
-    Kerong boards have item (IR) sensors; 8A/BU and Modbus boards do not.
+    Kerong boards have item (IR) sensors; 8A/BU and Modbus boards do not. `echo` makes the
+    line echo every byte the host sends, like an RS485 adapter without echo suppression.
     """
     proto = Protocol_(protocol)
     addresses = boards if isinstance(boards, list) else [first_board(proto) + i for i in range(boards)]
@@ -274,7 +281,7 @@ def start_simulator(
         has_items=proto is Protocol_.KERONG_CU16,
         clock=clock,
     )
-    return SimulatorHandle(proto, cabinet, tcp_port=tcp_port)
+    return SimulatorHandle(proto, cabinet, tcp_port=tcp_port, echo=echo)
 
 
 def _command(handle: SimulatorHandle, line: str) -> str:

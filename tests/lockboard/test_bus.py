@@ -331,3 +331,12 @@ def test_short_reply(proto: str) -> None:
         assert r.cab.pulses(board, 2) == 1
         r.cab.inject(Fault.SHORT_REPLY, board=board, count=1, on=[RequestKind.STATUS])
         assert r.bus.read_board(board).doors[2] is DoorState.OPEN  # read again once, then fine
+
+
+@pytest.mark.parametrize("proto", PROTOS)
+def test_adapter_that_echoes_what_we_send(proto: str) -> None:
+    with rig(proto, adapter_echo=True, sim_kw={"echo": True}) as r:
+        board = r.sim.boards[0]
+        result = r.bus.open_door(board, 1)
+        assert (result.ack, result.outcome) == (UnlockAck.ACKED, DoorOutcome.OPENED)
+        assert r.bus.read_board(board).doors[1] is DoorState.OPEN
