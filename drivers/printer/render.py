@@ -149,6 +149,18 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     return lines
 
 
+def balanced_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int, count: int) -> list[str]:
+    """Wrap into `count` lines of even length, so a centred title does not leave one word alone."""
+    lo, hi = max_width // count, max_width
+    while hi - lo > 4:  # the narrowest width that still needs no more than `count` lines
+        mid = (lo + hi) // 2
+        if len(wrap(text, font, mid)) <= count:
+            hi = mid
+        else:
+            lo = mid
+    return wrap(text, font, hi)
+
+
 class Renderer:
     """Draws documents for one paper width."""
 
@@ -247,6 +259,8 @@ class Renderer:
         font = self.fonts.get(size, el.bold)
         inner = self._inner - (16 if el.inverted else 0)
         lines = wrap(nfc(el.text), font, inner)
+        if el.align is Align.CENTER and len(lines) > 1:
+            lines = balanced_wrap(nfc(el.text), font, inner, len(lines))
         return self._lines_image([(ln, el.bold, el.align) for ln in lines], size, inverted=el.inverted)
 
     def _field(self, el: Field) -> Image.Image:
