@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -109,7 +110,9 @@ class RateLimiter:
             return None
 
 
-def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRouter:
+def build_router(
+    queue: QueueService, desk: CounterDesk, hub: EventHub, sweeper_alive: Callable[[], bool] = lambda: True
+) -> APIRouter:
     """All /api/v1 routes."""
     api = APIRouter(prefix="/api/v1")
     cfg = queue.config
@@ -124,15 +127,21 @@ def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRo
 
     @api.get("/health")
     def health() -> dict[str, Any]:
-        with queue.store.read() as tx:
-            waiting = queue.waiting_counts(tx)
-            pending = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
+        try:
+            with queue.store.read() as tx:
+                waiting = queue.waiting_counts(tx)
+                pending = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
+            seq = queue.store.last_event_seq()
+        except Exception as err:  # noqa: BLE001 - health must answer whatever broke
+            log.error("health check: queue database unusable: %s", err)
+            return {"status": "degraded", "problem": f"queue database: {err}"}
         return {
-            "status": "ok",
+            "status": "ok" if sweeper_alive() else "degraded",
             "waiting": sum(waiting.values()),
             "pending": pending,
-            "event_seq": queue.store.last_event_seq(),
+            "event_seq": seq,
             "displays_connected": hub.listeners,
+            **({} if sweeper_alive() else {"problem": "pending-ticket sweeper stopped"}),
         }
 
     @api.get("/services")
@@ -144,7 +153,7 @@ def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRo
         return queue.priorities()
 
     @api.post("/tickets", status_code=201)
-    async def issue(
+    def issue(
         body: TicketRequest,
         request: Request,
         response: Response,
@@ -195,7 +204,7 @@ def build_router(queue: QueueService, desk: CounterDesk, hub: EventHub) -> APIRo
         return queue.status(ticket_id)
 
     @api.post("/tickets/{ticket_id}/confirm")
-    async def confirm(ticket_id: str, body: ConfirmRequest) -> dict[str, Any]:
+    def confirm(ticket_id: str, body: ConfirmRequest) -> dict[str, Any]:
         return queue.confirm(ticket_id, body.delivery)
 
     @api.post("/tickets/{ticket_id}/void")

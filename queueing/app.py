@@ -46,6 +46,11 @@ class Sweeper:
         self._thread = threading.Thread(target=self._run, name="queue-sweeper", daemon=True)
         self._thread.start()
 
+    @property
+    def alive(self) -> bool:
+        """True while the thread runs (false before start and after a crash)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         """Stop and join the thread."""
         self._stop.set()
@@ -141,7 +146,7 @@ def create_app(
             status_code=500,
         )
 
-    app.include_router(build_router(queue, desk, hub))
+    app.include_router(build_router(queue, desk, hub, lambda: not run_sweeper or sweeper.alive))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/fonts", StaticFiles(directory=str(REPO_ROOT / "assets" / "fonts")), name="fonts")
 

@@ -23,6 +23,9 @@ from queueing.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
+KEEP_DAYS = 2  # idempotency keys and board events older than this are deleted
+PRUNE_EVERY_S = 3600.0
+
 
 def _iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
@@ -39,6 +42,7 @@ class QueueService:
         self._times_lock = threading.Lock()
         self._service_times: dict[str, deque[float]] = {}
         self._open_counters: set[int] = set()
+        self._last_prune = float("-inf")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -130,11 +134,12 @@ class QueueService:
             for s in services
         }
 
-    @staticmethod
-    def waiting_counts(tx: Tx) -> dict[str, int]:
-        """Waiting tickets per service."""
+    def waiting_counts(self, tx: Tx) -> dict[str, int]:
+        """Waiting tickets per service (every configured service, zeros included)."""
         rows = tx.all("SELECT service, COUNT(*) AS n FROM tickets WHERE state = 'waiting' GROUP BY service")
-        return {r["service"]: int(r["n"]) for r in rows}
+        counts = {s.code: 0 for s in self.config.services}
+        counts.update({r["service"]: int(r["n"]) for r in rows})
+        return counts
 
     def ahead_of(self, tx: Tx, row: Any) -> int:
         """Waiting tickets that will be called before this one (its own service)."""
@@ -530,7 +535,21 @@ class QueueService:
                 tx.event(now, "waiting", {"waiting": self.waiting_counts(tx)})
         if stale:
             log.info("swept %d stale tickets", len(stale))
+        mono = self.clock.monotonic()
+        if mono - self._last_prune >= PRUNE_EVERY_S:
+            self._last_prune = mono
+            self.prune(now)
         return len(stale)
+
+    def prune(self, now: float) -> None:
+        """Forget idempotency keys and events older than KEEP_DAYS (tickets stay for reports)."""
+        cutoff = now - KEEP_DAYS * 86400
+        with self.store.tx() as tx:
+            keys = tx.run("DELETE FROM idempotency WHERE created_at < ?", cutoff).rowcount
+            events = tx.run("DELETE FROM events WHERE at < ?", cutoff).rowcount
+            tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
+        if keys or events:
+            log.info("pruned %d idempotency keys and %d events older than %d days", keys, events, KEEP_DAYS)
 
     # ------------------------------------------------------------------ status and rating
 

@@ -363,3 +363,20 @@ def test_one_priority_after_n_normal_over_http(server: ServerThread) -> None:
         prio["number"],
         normal[3]["number"],
     ]
+
+
+def test_old_keys_and_events_are_pruned(server: ServerThread, clock: ManualClock) -> None:
+    url = server.url
+    issue(url)
+    store = server.app.state.queue.store
+    assert store.events_since(0)
+    clock.advance(3 * 86400)
+    server.app.state.queue.sweep()
+    left = store.events_since(0)
+    assert all(e["at"] >= clock.now().timestamp() - 2 * 86400 for e in left)
+    assert left[-1]["kind"] == "waiting" and left[-1]["data"]["waiting"]["ho_tich"] == 0  # leftovers voided
+    assert requests.get(f"{url}/api/v1/health").json()["status"] == "ok"
+    # event numbers keep growing after a prune, so a board's "since" stays meaningful
+    before = store.last_event_seq()
+    issue(url)
+    assert store.last_event_seq() > before >= 0
