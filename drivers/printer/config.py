@@ -22,6 +22,7 @@ class PrinterConfig(BaseModel):
     paper_width_mm: Literal[58, 80] = 80
     print_timeout_s: float = Field(default=20.0, gt=0, le=300)
     status_timeout_s: float = Field(default=1.0, gt=0, le=30)
+    status_poll_s: float = Field(default=30.0, gt=0, le=3600)
     require_status: bool = True
     qr_native: bool = True
     cut: CutMode = CutMode.PARTIAL
