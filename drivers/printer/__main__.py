@@ -17,7 +17,7 @@ from common.config import ConfigError, load_raw, validate
 from common.logsetup import WIRE_LOGGER, setup_logging
 from drivers.printer.config import PrinterConfig, load_printer_config
 from drivers.printer.decode import DecodeError, to_image
-from drivers.printer.model import PrintError
+from drivers.printer.model import PrintError, PrinterState
 from drivers.printer.printer import EscposReceiptPrinter, open_from_config
 from drivers.printer.render import WIDTH_DOTS
 from drivers.printer.samples import sample_loading_slip, sample_pickup_receipt, sample_ticket
@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     with printer:
         report = printer.status_report()
         print(f"printer {cfg.url} ({cfg.paper_width_mm} mm): {report}")
+        if report.state is not PrinterState.READY:
+            print(f"  what to do: {report.advice}")
         if args.command == "status":
             return 0 if report.state.can_print else 1
         languages = ["vi", "en"] if args.language == "both" else [args.language]
