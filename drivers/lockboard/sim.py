@@ -264,11 +264,13 @@ def start_simulator(
     closed_bit: int = 1,
     clock: Clock | None = None,
     echo: bool = False,
+    has_items: bool | None = None,
 ) -> SimulatorHandle:
     """Start a simulator on a pty (default) or on 127.0.0.1:`tcp_port`.
 
     `boards` is a count (addresses from the protocol's first address) or an explicit list.
-    Kerong boards have item (IR) sensors; 8A/BU and Modbus boards do not. `echo` makes the
+    Kerong boards have item (IR) sensors; 8A/BU and Modbus boards do not (`has_items` None);
+    `has_items=False` simulates Kerong boards without IR sensors. `echo` makes the
     line echo every byte the host sends, like an RS485 adapter without echo suppression.
     """
     proto = Protocol_(protocol)
@@ -278,7 +280,7 @@ def start_simulator(
         locks_per_board,
         closed_bit=closed_bit,
         auto_close_s=auto_close_s,
-        has_items=proto is Protocol_.KERONG_CU16,
+        has_items=proto is Protocol_.KERONG_CU16 and has_items is not False,
         clock=clock,
     )
     return SimulatorHandle(proto, cabinet, tcp_port=tcp_port, echo=echo)
