@@ -212,8 +212,10 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "pickup.throttled_over": ("Bây giờ quý khách có thể thử lại.", "You can try again now."),
     "pickup.expired": (
-        "Mã này đã hết hạn. Hồ sơ đã được chuyển về quầy trả kết quả. Vui lòng gọi {hotline} hoặc đến quầy trong giờ làm việc.",
-        "This code has expired. Your documents went back to the results counter. Please call {hotline} or come to the counter in office hours.",
+        "Mã này đã hết hạn. Hồ sơ đã được chuyển về quầy trả kết quả. "
+        "Vui lòng gọi {hotline} hoặc đến quầy trong giờ làm việc.",
+        "This code has expired. Your documents went back to the results counter. "
+        "Please call {hotline} or come to the counter in office hours.",
     ),
     "pickup.bad_input": ("Chỉ nhập chữ số, rồi thử lại.", "Please enter digits only, then try again."),
     "pickup.error": (
@@ -225,7 +227,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "pickup.is_open": ("Ngăn số {label} đã mở", "Compartment {label} is open"),
     "pickup.guidance": (
         "Lấy hồ sơ ở ngăn được tô vàng, rồi đóng chặt cửa lại.",
-        "Take your documents from the yellow compartment, then push the door firmly shut.",
+        "Take your documents from the yellow compartment, then close the door firmly.",
     ),
     "pickup.jammed": (
         'Cửa ngăn số {label} chưa mở. Hãy đẩy nhẹ cửa rồi bấm "Thử lại lần nữa".',
@@ -387,6 +389,9 @@ TABLE: dict[str, tuple[str, str]] = {
     "state.expired": ("quá hạn", "expired"),
     "state.locked": ("bị khoá", "locked"),
     "state.code_sent": ("đã gửi mã", "code sent"),
+    "state.loading": ("đang nạp", "loading"),
+    "state.pickup_jammed": ("kẹt khi nhận", "jammed at pickup"),
+    "state.pickup_unknown": ("chưa rõ khi nhận", "pickup unclear"),
     "alarm.door_left_open": ("Cửa bị để mở", "Door left open"),
     "alarm.door_forced": ("Cửa mở không có lệnh", "Door opened without a command"),
     "alarm.board_unreachable": ("Mất kết nối bo mạch khoá", "Lock board unreachable"),
@@ -395,6 +400,19 @@ TABLE: dict[str, tuple[str, str]] = {
     "alarm.jammed": ("Cửa bị kẹt", "Door jammed"),
     "alarm.burst": ("Nhiều lần nhập sai mã", "Burst of wrong codes"),
     "door.open": ("cửa đang mở", "door open"),
+    "pickup.already_collected": (
+        "Mã này đã được dùng, hồ sơ đã được nhận. Nếu không phải quý khách nhận, gọi {hotline}.",
+        "This code was already used and the documents collected. If that was not you, call {hotline}.",
+    ),
+    "staff.dossier_in_locker": ("Hồ sơ này đã có trong tủ.", "That dossier is already in the locker."),
+    "staff.door_unknown": (
+        "Không đọc được cảm biến cửa ngăn {label}. Kiểm tra cửa đã đóng rồi bấm lại.",
+        "The door sensor of compartment {label} does not answer. Check the door is shut and press again.",
+    ),
+    "staff.phone_optional": (
+        "Số điện thoại (để trống nếu hệ thống một cửa đã có)",
+        "Citizen's phone (leave empty if the back office has it)",
+    ),
     "door.unknown": ("không rõ trạng thái cửa", "door state unknown"),
     "staff.door_note": ("Ngăn {label}: {door}", "Compartment {label}: {door}"),
     # ===== end part B =====

@@ -58,6 +58,8 @@ class Worker:
         on_error: Callable[[BaseException], Any] | None,
     ) -> None:
         try:
+            if future.cancelled():  # the worker was closed (app stopping): nobody to call back
+                return
             exc = future.exception()
             if exc is not None:
                 if on_error is not None:

@@ -170,6 +170,7 @@ class DepositSummary:
     state: str
     expires_at: datetime | None
     phone_masked: str
+    locked: bool = False  # blocked after too many wrong codes (supervisor may unblock)
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,12 @@ class LockerClient(ServiceClient):
                 self.staff = None
                 raise NotSignedIn(err.message or "staff session ended: sign in again") from err
             raise
+
+    def health(self) -> dict[str, Any]:
+        """GET /api/v1/health, and the kiosk token must be readable: without it no citizen can be
+        served, so the locker counts as down for this kiosk (out-of-service, not a dead button)."""
+        self._read_token()
+        return super().health()
 
     # ----- citizen (kiosk token) -----
     def kiosk_settings(self) -> KioskSettings:
@@ -425,6 +432,7 @@ class LockerClient(ServiceClient):
                 state=str(r.get("state", "")),
                 expires_at=parse_time(r.get("expires_at")),
                 phone_masked=str(r.get("phone_masked") or ""),
+                locked=bool(r.get("locked")) or r.get("state") == "locked",
             )
             for r in rows
         ]

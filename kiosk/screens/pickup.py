@@ -206,6 +206,10 @@ class PickupScreen(KioskScreen):
 
     def _refused(self, err: BaseException) -> None:
         self.busy = False
+        if isinstance(err, ServiceUnavailable) and err.code == "locker_unavailable":
+            # the daemon answers but this door cannot be driven now: say so, do not blank the screen
+            self._say("pickup.error", "error", hotline=self.hotline)
+            return
         if isinstance(err, ServiceUnavailable):
             self.ctx.nav.service_failed("locker", err)
             return
@@ -247,6 +251,12 @@ class PickupScreen(KioskScreen):
         elif code == "code_expired":
             self._back_to_code()
             self._say("pickup.expired", "error", hotline=self.hotline)
+        elif code == "already_collected":
+            self._back_to_code()
+            self._say("pickup.already_collected", "error", hotline=self.hotline)
+        elif code == "staff_alerted":
+            self._back_to_code()
+            self._say("pickup.staff_alerted", "error", hotline=self.hotline)
         elif code == "invalid_request":
             self._say("pickup.bad_input", "error")
         else:

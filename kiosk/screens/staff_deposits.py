@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from kivy.properties import StringProperty
@@ -13,8 +14,10 @@ from kiosk.screens.staff_base import StaffScreen, find_button, make_row
 
 log = logging.getLogger(__name__)
 
-# States that still have an item in a compartment, waiting for the citizen.
-WAITING_STATES = ("code_sent", "loaded", "locked", "reminded")
+# Deposits with a code a supervisor may re-issue (the daemon's rule).
+REISSUABLE = ("code_sent", "expired", "pickup_jammed", "pickup_unknown")
+# What a supervisor may take back besides expired items (a loader: expired only).
+SUPERVISOR_WITHDRAW = ("expired", "code_sent", "pickup_jammed", "pickup_unknown")
 
 
 @register("staff_deposits", kv="staff_deposits.kv", order=33)
@@ -36,24 +39,24 @@ class StaffDepositsScreen(StaffScreen):
         self.refresh()
 
     def refresh(self) -> None:
-        """Ask the locker for the list again."""
+        """Ask the locker for the list again (all deposits, filtered here by role and mode)."""
         self.say("staff.loading")
         client = self.client
-        if self.mode == "withdraw":
-            self.run(lambda: client.deposits("expired"), self._loaded)
-        else:
-            self.run(lambda: client.deposits(None), self._loaded)
+        loader_withdraw = self.mode == "withdraw" and not (self.session and self.session.is_supervisor)
+        self.run(lambda: client.deposits("expired" if loader_withdraw else None), self._loaded)
 
     def _loaded(self, rows: list[DepositSummary]) -> None:
+        supervisor = bool(self.session and self.session.is_supervisor)
         if self.mode == "withdraw":
-            self.rows = [r for r in rows if r.state == "expired"]
+            keep = SUPERVISOR_WITHDRAW if supervisor else ("expired",)
         else:
-            self.rows = [r for r in rows if r.state in WAITING_STATES]
-        self.say(
-            None
-            if self.rows
-            else ("staff.none_expired" if self.mode == "withdraw" else "staff.none_deposits")
+            keep = REISSUABLE
+        # expired first: they are what a withdrawal round is for
+        self.rows = sorted(
+            (r for r in rows if r.state in keep), key=lambda r: (r.state != "expired", r.compartment)
         )
+        empty = "staff.none_expired" if self.mode == "withdraw" else "staff.none_deposits"
+        self.say(None if self.rows else empty)
         self.render()
 
     def render(self) -> None:
@@ -80,7 +83,7 @@ class StaffDepositsScreen(StaffScreen):
                     )
                 )
             else:
-                if r.state == "locked":
+                if r.locked:
                     buttons.append(
                         (
                             self.tr("staff.unblock_btn"),
@@ -123,14 +126,7 @@ class StaffDepositsScreen(StaffScreen):
             self.say("staff.reissued", "ok", code=row.dossier_code)
         else:
             self.say("staff.unblocked", "ok", code=row.dossier_code)
-            self.rows = [
-                DepositSummary(
-                    r.deposit_id, r.dossier_code, r.compartment, "code_sent", r.expires_at, r.phone_masked
-                )
-                if r.deposit_id == row.deposit_id
-                else r
-                for r in self.rows
-            ]
+            self.rows = [replace(r, locked=False) if r.deposit_id == row.deposit_id else r for r in self.rows]
         self.render()
 
     def on_language(self, lang: str) -> None:
@@ -151,7 +147,7 @@ class StaffDepositsScreen(StaffScreen):
         else:
             self.rows = [
                 DepositSummary("d3", "H26.1-241120-0031", "5", "code_sent", None, "090****003"),
-                DepositSummary("d4", "H26.1-241121-0044", "9", "locked", None, "090****004"),
+                DepositSummary("d4", "H26.1-241121-0044", "9", "code_sent", None, "090****004", locked=True),
             ]
         self.say(None)
         self.render()

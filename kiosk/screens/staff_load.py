@@ -103,7 +103,7 @@ class StaffLoadScreen(StaffScreen):
         if not code:
             self.say("staff.need_dossier", "error")
             return
-        if not PHONE_RE.match(self.phone):
+        if self.phone and not PHONE_RE.match(self.phone):
             self.say("staff.need_phone", "error")
             return
         self._stop_scan()
@@ -117,10 +117,19 @@ class StaffLoadScreen(StaffScreen):
         self.busy = False
         if not isinstance(err, ApiError):
             return False
-        if err.code in ("no_free_compartment", "no_compartment", "cabinet_full"):
+        if err.code == "code_already_sent" and self.step == LoadStep.OPEN.value and self.deposit is not None:
+            # the door sensor confirmed the load by itself (auto-confirm on close): that is success
+            self._confirmed(self.deposit)
+        elif err.code in ("no_free_compartment", "no_bigger_compartment"):
             self.say("staff.no_free", "error")
-        elif err.code in ("unknown_dossier", "dossier_not_found"):
-            self.say("staff.unknown_dossier", "error")
+        elif err.code == "dossier_in_locker":
+            self.say("staff.dossier_in_locker", "error")
+        elif err.code == "door_not_opened":
+            self.say("staff.door_jammed", "error", label=self.label)
+        elif err.code == "door_unknown":
+            self.say("staff.door_unknown", "error", label=self.label)
+        elif err.code == "invalid_request" and err.extra.get("field") == "phone":
+            self.say("staff.need_phone", "error")
         elif err.code == "door_open":
             self.say("staff.door_open", "error")
         else:

@@ -1,0 +1,75 @@
+"""Fixtures and helpers shared by the pickup and staff tests (part B). Import them explicitly."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drivers.printer.printer import open_printer
+from kiosk.clients.locker import LockerClient
+from kiosk.services import Services
+from tests.conftest import REPO_ROOT
+from tests.kiosk.harness import Harness
+from tests.kiosk.locker_rig_b import LockerRig
+
+SAMPLES = REPO_ROOT / "assets" / "camera-samples"
+SAMPLE_CARD_ID = "046305209926"  # the invented ID number in 1-cccd-2021-format.jpg
+SAMPLE_DOSSIER = "000.00.12.H26-261120-0042"  # in 3-dossier-receipt.jpg
+
+
+@pytest.fixture(scope="module", name="rig")
+def rig_fixture(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LockerRig]:
+    """One real locker daemon (+ simulator) per test module; module-level RIG_CODES tunes [locker.codes]."""
+    codes = getattr(request.module, "RIG_CODES", {})
+    r = LockerRig(tmp_path_factory.mktemp("locker"), **codes)
+    r.add_staff("nv-an", "supervisor")
+    r.add_staff("nv-binh", "loader")
+    yield r
+    r.close()
+
+
+def services_for(rig: LockerRig, tmp: Path, printer_url: str | None = "png", scanner: Any = None) -> Services:
+    """Real clients/devices: the locker client on the rig, a PNG printer simulator (or none)."""
+    printer = None
+    if printer_url == "png":
+        printer = open_printer(f"png://{tmp / 'printer'}")
+    elif printer_url:
+        printer = open_printer(printer_url)
+    return Services(
+        locker=LockerClient(rig.url, token_file=rig.token_file, timeout_s=15),
+        printer=printer,
+        printer_error="no printer in this test",
+        scanner=scanner,
+        camera_error="no camera in this test",
+    )
+
+
+def folder_scanner(tmp: Path, sample: str) -> Any:
+    """The real camera driver reading one sample image from a folder."""
+    from drivers.camera.config import load_camera_config
+    from drivers.camera.scanner import open_scanner
+
+    folder = tmp / "cam"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(SAMPLES / sample, folder / sample)
+    cfg = load_camera_config(
+        {"camera": {"source": f"folder:{folder}", "sim_image_hold_s": 0.5, "hash_key_file": str(tmp / "key")}}
+    )
+    return open_scanner(cfg, hash_key=b"k" * 32)
+
+
+def type_digits(h: Harness, keypad: Any, digits: str) -> None:
+    """Tap each digit on a NumericKeypad."""
+    for d in digits:
+        h.tap(keypad.key_button(d))
+
+
+def printed_pngs(tmp: Path) -> list[Path]:
+    """What the PNG printer simulator wrote."""
+    return sorted((tmp / "printer").glob("*.png"))

@@ -1,0 +1,323 @@
+"""A real locker daemon for the kiosk's pickup/staff tests (part B).
+
+`LockerRig` starts, as separate processes:
+- the lock-board simulator (`python -m drivers.lockboard.sim --tcp PORT`), driven through its
+  stdin commands (`close B L`, `fault jammed B L`, ...), so tests act like a person at the door;
+- the locker daemon (`python -m locker --config SITE --data-dir TMP --port FREE`) talking to that
+  simulator over socket://, with SMS files, back office files and the kiosk token under TMP.
+Staff accounts come from `lockerctl staff add ... --pin-stdin`; TOTP codes from pyotp; pickup
+codes from the simulated SMS files. Nothing here is a fake of the daemon.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+import requests
+
+from tests.conftest import REPO_ROOT, free_port
+
+KERONG_BOARD = 0
+# the installed console script when present (CI installs the project), else the same entry point
+_SCRIPT = Path(sys.executable).parent / "lockerctl"
+LOCKERCTL = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "locker.cli"]
+PIN = "482916"
+
+# label, lock, size, column, row, height_units: two columns, smallest at the top
+LAYOUT = [
+    ("1", 1, "small", 0, 0, 1),
+    ("2", 2, "small", 0, 1, 1),
+    ("3", 3, "medium", 0, 2, 2),
+    ("4", 4, "small", 1, 0, 1),
+    ("5", 5, "medium", 1, 1, 2),
+    ("6", 6, "large", 1, 3, 1),
+]
+
+
+def wait_for(pred: Callable[[], Any], timeout_s: float = 15.0, what: str = "condition") -> Any:
+    """Poll `pred` until it returns something truthy (a deadline, not a fixed sleep)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class LockerRig:
+    """Simulator + daemon processes in `tmp`; `close()` stops both."""
+
+    def __init__(self, tmp: Path, **codes: Any) -> None:
+        self.tmp = tmp
+        self.data_dir = tmp / "locker"
+        self.sms_dir = tmp / "sms"
+        self.port = free_port()
+        self.sim_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "KIOSK_CONFIG": ""}
+        self.env.pop("KIOSK_CONFIG")
+        self.sim = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "drivers.lockboard.sim",
+                "--protocol",
+                "kerong-cu16",
+                "--boards",
+                "1",
+                "--tcp",
+                str(self.sim_port),
+                "--auto-close-s",
+                "-1",
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.sim.stdout is not None
+        first = self.sim.stdout.readline().strip()
+        assert first.startswith("socket://"), f"simulator did not start: {first!r}"
+        self.site = tmp / "site.toml"
+        self.site.write_text(self._site_toml(codes), encoding="utf-8")
+        self.log = (tmp / "locker.log").open("w")
+        self.daemon = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "locker",
+                "--config",
+                str(self.site),
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                "--host",
+                "127.0.0.1",
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._healthy, 30, "the locker daemon to answer /api/v1/health")
+        self.token_file = self.data_dir / "kiosk.token"
+        wait_for(self.token_file.exists, 10, "the kiosk token file")
+        self.totp: dict[str, pyotp.TOTP] = {}
+        self._staff_tokens: dict[str, str] = {}
+
+    # ----- processes -----
+    def _site_toml(self, codes: dict[str, Any]) -> str:
+        tmp = self.tmp
+        lines = [
+            "[locker]",
+            'hotline = "1900 1234"',
+            f"verify_base_url = {_toml_str(self.url + '/verify')}",
+            "[locker.codes]",
+        ]
+        base_codes: dict[str, Any] = {
+            "second_factor": "none",
+            "max_wrong_per_deposit": 3,
+            "kiosk_free_failures": 50,
+            "kiosk_first_delay_s": 2.0,
+            "burst_failures": 100,
+        }
+        base_codes.update(codes)
+        for k, v in base_codes.items():
+            lines.append(f"{k} = {_toml_str(v) if isinstance(v, str) else json.dumps(v)}")
+        lines += [
+            "[locker.doors]",
+            "watch_s = 1.5",
+            "auto_confirm_on_close = false",
+            "[locker.outbox]",
+            "poll_interval_s = 0.1",
+            "first_retry_s = 0.2",
+            "[locker.sms]",
+            f"outbox_dir = {_toml_str(str(self.sms_dir))}",
+            "[locker.backoffice]",
+            f"dossiers_file = {_toml_str(str(tmp / 'bo' / 'dossiers.json'))}",
+            f"returned_file = {_toml_str(str(tmp / 'bo' / 'returned.jsonl'))}",
+            "[[locker.buses]]",
+            'name = "bank1"',
+            "simulate = false",
+            'protocol = "kerong-cu16"',
+            f'url = "socket://127.0.0.1:{self.sim_port}"',
+            f"boards = [{KERONG_BOARD}]",
+            "locks_per_board = 16",
+        ]
+        for label, lock, size, col, row, h in LAYOUT:
+            lines += [
+                "[[locker.compartments]]",
+                f'label = "{label}"',
+                'bus = "bank1"',
+                f"board = {KERONG_BOARD}",
+                f"lock = {lock}",
+                f'size = "{size}"',
+                f"column = {col}",
+                f"row = {row}",
+                f"height_units = {h}",
+            ]
+        return "\n".join(lines) + "\n"
+
+    def _healthy(self) -> bool:
+        if self.daemon.poll() is not None:
+            raise AssertionError(f"locker daemon exited: {(self.tmp / 'locker.log').read_text()[-3000:]}")
+        try:
+            return requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def sim_cmd(self, line: str) -> None:
+        """A command on the simulator's stdin (`close 0 3`, `fault jammed 0 3`, `clear`)."""
+        assert self.sim.stdin is not None and self.sim.stdout is not None
+        self.sim.stdin.write(line + "\n")
+        self.sim.stdin.flush()
+        reply = self.sim.stdout.readline().strip()
+        assert reply == "ok", f"simulator refused {line!r}: {reply}"
+
+    def lock_of(self, label: str) -> int:
+        """The lock number wired to compartment `label`."""
+        return next(lock for lab, lock, *_ in LAYOUT if lab == label)
+
+    def close_door(self, label: str) -> None:
+        """A person shuts the door of `label`."""
+        self.sim_cmd(f"close {KERONG_BOARD} {self.lock_of(label)}")
+
+    def jam(self, label: str) -> None:
+        """The door of `label` stops opening on a pulse."""
+        self.sim_cmd(f"fault jammed {KERONG_BOARD} {self.lock_of(label)}")
+
+    def close(self) -> None:
+        """Stop both processes (the daemon first, so it does not log the bus vanishing)."""
+        for proc in (self.daemon, self.sim):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=5)
+        if self.sim.stdin:
+            self.sim.stdin.close()
+        if self.sim.stdout:
+            self.sim.stdout.close()
+        self.log.close()
+
+    # ----- staff accounts and direct API calls (test set-up only) -----
+    def add_staff(self, staff_id: str, role: str = "loader", pin: str = PIN) -> pyotp.TOTP:
+        """`lockerctl staff add` with the PIN on stdin; the TOTP from the printed otpauth URI."""
+        out = subprocess.run(
+            [
+                *LOCKERCTL,
+                "staff",
+                "add",
+                staff_id,
+                "--role",
+                role,
+                "--pin-stdin",
+                "--data-dir",
+                str(self.data_dir),
+                "--config",
+                str(self.site),
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            input=pin + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, f"lockerctl staff add failed: {out.stderr}"
+        uri = re.search(r"otpauth://\S+", out.stdout)
+        assert uri, f"no otpauth URI in {out.stdout!r}"
+        secret = parse_qs(urlparse(uri.group(0)).query)["secret"][0]
+        self.totp[staff_id] = pyotp.TOTP(secret)
+        return self.totp[staff_id]
+
+    def staff_token(self, staff_id: str) -> str:
+        """A session for set-up calls (a separate session from the kiosk's)."""
+        if staff_id not in self._staff_tokens:
+            r = requests.post(
+                f"{self.url}/api/v1/staff/sessions",
+                timeout=10,
+                json={"staff_id": staff_id, "pin": PIN, "totp": self.totp[staff_id].now()},
+            )
+            assert r.status_code == 200, r.text
+            self._staff_tokens[staff_id] = r.json()["token"]
+        return self._staff_tokens[staff_id]
+
+    def api(self, method: str, path: str, staff_id: str, **kw: Any) -> Any:
+        """A staff API call; asserts 2xx and returns the JSON."""
+        r = requests.request(
+            method,
+            f"{self.url}{path}",
+            timeout=15,
+            headers={"Authorization": f"Bearer {self.staff_token(staff_id)}"},
+            **kw,
+        )
+        assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json()
+
+    def sms_codes(self, dossier: str) -> list[str]:
+        """Pickup codes sent for `dossier`, oldest first."""
+        from drivers.gateways.sms import read_messages
+
+        msgs = read_messages(self.sms_dir) if self.sms_dir.exists() else []
+        return [
+            m.group(1)
+            for t in msgs
+            if dossier in t["text"]
+            for m in [re.search(r"Ma nhan: (\d+)", t["text"])]
+            if m
+        ]
+
+    def wait_code(self, dossier: str, nth: int = 1) -> str:
+        """The `nth` code texted for `dossier` (waits for the outbox)."""
+        codes = wait_for(
+            lambda: (c := self.sms_codes(dossier)) and len(c) >= nth and c, 15, f"SMS for {dossier}"
+        )
+        return str(codes[nth - 1])
+
+    def load(
+        self,
+        staff_id: str,
+        dossier: str,
+        phone: str = "0900000001",
+        size: str | None = None,
+        id_number: str | None = None,
+    ) -> dict[str, Any]:
+        """Load a deposit through the API (set-up for pickup tests): open, close the door, confirm."""
+        body: dict[str, Any] = {"dossier_code": dossier, "phone": phone}
+        if size:
+            body["size"] = size
+        if id_number:
+            body["id_number"] = id_number
+        dep = self.api("POST", "/api/v1/deposits", staff_id, json=body)
+        self.close_door(dep["compartment"])
+        wait_for(lambda: self._confirm(staff_id, dep["deposit_id"]), 15, "the loading confirm")
+        return dict(dep)
+
+    def _confirm(self, staff_id: str, deposit_id: str) -> bool:
+        r = requests.post(
+            f"{self.url}/api/v1/deposits/{deposit_id}/confirm",
+            timeout=15,
+            headers={"Authorization": f"Bearer {self.staff_token(staff_id)}"},
+        )
+        return r.status_code == 200
