@@ -209,7 +209,7 @@ class EscposReceiptPrinter:
         try:
             self.transport.open()
             self.transport.write_job(job)
-        except OSError as err:  # TimeoutError included
+        except Exception as err:  # noqa: BLE001 - OSError/TimeoutError, or a backend's own error type
             self.transport.close()
             self._set_status(StatusReport(PrinterState.OFFLINE, f"write failed: {err}"))
             raise PrintError(
@@ -256,6 +256,10 @@ class EscposReceiptPrinter:
         except OSError as err:
             self.transport.close()
             report = StatusReport(PrinterState.OFFLINE, f"not reachable: {err}")
+        except Exception as err:  # noqa: BLE001 - status() never raises: a driver bug is "offline" too
+            log.exception("printer %s: status query failed", self.url)
+            self.transport.close()
+            report = StatusReport(PrinterState.OFFLINE, f"driver error: {err!r}")
         return self._set_status(report)
 
     def _set_status(self, report: StatusReport) -> StatusReport:

@@ -270,8 +270,12 @@ class UsbTransport:
         )
         try:
             usb.open()
-        except (DeviceNotFoundError, RuntimeError) as err:
-            raise OSError(f"USB printer {self.vendor_id:04x}:{self.product_id:04x} not found: {err}") from err
+        except (DeviceNotFoundError, RuntimeError, ValueError) as err:  # ValueError: pyusb NoBackendError
+            why = " ".join(str(err).split())
+            raise OSError(
+                f"USB printer {self.vendor_id:04x}:{self.product_id:04x} not usable: {why} "
+                "(is it plugged in, may this user open it, is libusb-1.0-0 installed?)"
+            ) from err
         self._usb = usb
 
     def write_job(self, job: Job) -> None:

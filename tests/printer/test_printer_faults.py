@@ -159,3 +159,29 @@ def test_bad_width_and_missing_fonts(tmp_path: Path) -> None:
         open_printer("dummy://", paper_width_mm=76)
     with pytest.raises(PrintError, match="font_dir"):
         open_printer("dummy://", font_dir=tmp_path)
+
+
+class _BuggyTransport(DummyTransport):
+    def request(self, data: bytes, timeout_s: float) -> bytes:
+        raise ValueError("backend bug")
+
+
+def test_a_driver_bug_is_offline_not_a_crash() -> None:
+    from drivers.printer.printer import EscposReceiptPrinter
+    from drivers.printer.render import FontSet, Renderer
+
+    p = EscposReceiptPrinter("buggy://", _BuggyTransport(), Renderer(FontSet(), 384))
+    try:
+        report = p.status_report()
+        assert report.state is PrinterState.OFFLINE and "backend bug" in report.detail
+        with pytest.raises(PrintError):
+            p.print_ticket(sample_ticket())
+    finally:
+        p.close()
+
+
+def test_usb_without_a_device_is_offline() -> None:
+    with open_printer("usb://04b8:0e28", status_timeout_s=0.2) as p:
+        report = p.status_report()
+        assert report.state is PrinterState.OFFLINE
+        assert "04b8:0e28" in report.detail
