@@ -369,7 +369,9 @@ class SerialLockBus:
         doors = dict.fromkeys(range(1, self.config.locks_per_board + 1), DoorState.UNKNOWN)
         for i, bit in enumerate(raw.lock_bits[: self.config.locks_per_board]):
             doors[i + 1] = DoorState.CLOSED if bit == closed else DoorState.OPEN
-        items = {i + 1: bit for i, bit in enumerate(raw.item_bits)} if raw.item_bits is not None else {}
+        items: dict[int, bool] = {}
+        if raw.item_bits is not None and self.config.item_sensors:
+            items = {i + 1: bit for i, bit in enumerate(raw.item_bits[: self.config.locks_per_board])}
         return BoardStatus(raw.board, doors, items, self._clock.now())
 
     def _poll_interval_ms(self, board: int) -> int:

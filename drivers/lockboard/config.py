@@ -93,6 +93,9 @@ class BusConfig(BaseModel):
     locks_per_board: int = Field(
         default=0, ge=0, description="Locks per board (1-based labels); 0 = protocol default."
     )
+    item_sensors: bool = Field(
+        default=True, description="Kerong: the boards have IR item-present sensors (false: report none)."
+    )
     adapter_echo: bool = Field(
         default=False,
         description="The RS485 adapter echoes what we send (no echo suppression): drop our own frame.",

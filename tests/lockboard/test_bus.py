@@ -340,3 +340,8 @@ def test_adapter_that_echoes_what_we_send(proto: str) -> None:
         result = r.bus.open_door(board, 1)
         assert (result.ack, result.outcome) == (UnlockAck.ACKED, DoorOutcome.OPENED)
         assert r.bus.read_board(board).doors[1] is DoorState.OPEN
+
+
+def test_kerong_without_item_sensors_reports_no_items() -> None:
+    with rig("kerong-cu16", poll_interval_ms=60_000, item_sensors=False, sim_kw={"has_items": False}) as r:
+        assert r.bus.read_board(0).items == {}
