@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from common.config import ConfigError, resolve_path
 from common.logsetup import setup_logging
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"queueing: {err}", file=sys.stderr)
         return 2
-    data_dir = resolve_path(cfg.data_dir)
+    # A --data-dir typed on the command line is relative to where it was typed; one from the
+    # config file is relative to the repository, like every other path there.
+    data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
     app = create_app(cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en)
     log.info("queueing service on http://%s:%d (data in %s)", cfg.host, cfg.port, data_dir)
     server = uvicorn.Server(

@@ -7,7 +7,8 @@ let source = null, reconnectTimer = null;
 
 function tick() {
   const d = new Date();
-  $("#clock").textContent = d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  // the center's time zone, whatever the board computer is set to
+  $("#clock").textContent = d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: cfg.tz });
 }
 setInterval(tick, 1000); tick();
 
@@ -18,6 +19,8 @@ function renderCalls() {
   const top = calls[0];
   $("#latest-num").textContent = top ? top.number : "—";
   $("#latest-ctr").innerHTML = top ? `đến quầy · counter <b>${esc(top.counter)}</b>` : "&nbsp;";
+  const svc = top && board.services.find(s => s.code === top.service);
+  $("#latest-svc").textContent = svc ? `${svc.name_vi} · ${svc.name_en}` : "";
 }
 function renderWaiting() {
   $("#waiting").innerHTML = board.services.map(s =>

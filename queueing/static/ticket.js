@@ -10,7 +10,7 @@ const TEXT = {
   void: ["Vé đã huỷ", "Ticket cancelled – take a new one"],
   transferred: ["Đã chuyển sang dịch vụ khác", "Transferred to another service"],
 };
-let timer = null;
+let timer = null, lastState = null;
 async function load() {
   try {
     const t = await api("GET", `/api/v1/tickets/${encodeURIComponent(window.TICKET_ID)}`);
@@ -24,6 +24,8 @@ async function load() {
       ? `Trước bạn còn <b>${t.ahead}</b> người <span class="en">${t.ahead} ahead of you</span><br>Dự kiến chờ: ${waitText(t.wait_min, t.wait_max)}`
       : "";
     $("#rate").classList.toggle("hidden", !t.can_rate);
+    if (t.state === "called" && lastState && lastState !== "called" && navigator.vibrate) navigator.vibrate([300, 150, 300]);
+    lastState = t.state;
     if (["done", "no_show", "void"].includes(t.state) && !t.can_rate) { clearInterval(timer); }
     document.title = `${t.number} – ${vi}`;
   } catch (e) {

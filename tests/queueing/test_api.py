@@ -380,3 +380,22 @@ def test_old_keys_and_events_are_pruned(server: ServerThread, clock: ManualClock
     before = store.last_event_seq()
     issue(url)
     assert store.last_event_seq() > before >= 0
+
+
+def test_cli_refuses_a_bad_config_naming_the_key(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    site = tmp_path / "site.toml"
+    site.write_text("[queueing]\npending_timeout_s = -5\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "queueing", "--config", str(site), "--data-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "queueing.pending_timeout_s" in done.stderr

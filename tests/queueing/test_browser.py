@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -71,6 +73,9 @@ def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tm
         board.goto(f"{url}/display")
         board.wait_for_function("window.board && window.board.connected")
         board.evaluate("() => { voice.rate = 3; }")  # same order and gaps, less waiting
+        local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+        shown = board.inner_text("#clock")
+        assert shown in {f"{t:%H:%M}" for t in (local, local - timedelta(minutes=1))}, shown
         console = browser.new_page(viewport={"width": 1280, "height": 800})
         sign_in(console, url, "cb01", "1111", 1)
         console.wait_for_selector("#queues h3")
