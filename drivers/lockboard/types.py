@@ -154,5 +154,10 @@ class LockBus(Protocol):
         ...
 
     def health(self) -> dict[str, object]:
-        """{"bus": name, "connected": bool, "boards": {board: "ok"|"unreachable"}}."""
+        """{"bus": name, "connected": bool, "boards": {board: "ok"|"unreachable"}}.
+
+        SerialLockBus adds "state" (connected|reconnecting|failed|closed), "error" (the fatal
+        error's message or None), "url", "protocol", and reports a board as "unknown" until it
+        has answered once since the bus opened.
+        """
         ...
