@@ -56,6 +56,7 @@ class KioskConfig(BaseModel):
     elderly_age_years: int | None = Field(None, ge=40, le=120)
     voice_enabled: bool = False
     voice_dir: str = "assets/sounds/kiosk"
+    beep_enabled: bool = True
     printer_enabled: bool = True
     camera_enabled: bool = True
     staff_longpress_s: float = Field(3.0, ge=1, le=30)

@@ -1,4 +1,5 @@
-"""Optional voice prompts: assets/sounds/kiosk/<lang>/<key>.wav, played if present and enabled."""
+"""Voice prompts (assets/sounds/kiosk/<lang>/<key>.wav, only when enabled) and feedback sounds
+(assets/sounds/kiosk/<key>.wav such as "beep", played unless `beep_enabled` is off)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,24 @@ log = logging.getLogger(__name__)
 class VoicePlayer:
     """Plays short prompts with Kivy's SoundLoader; missing clips are logged once and skipped."""
 
-    def __init__(self, directory: Path, enabled: bool = False) -> None:
+    def __init__(self, directory: Path, enabled: bool = False, beep_enabled: bool = True) -> None:
         self.directory = directory
         self.enabled = enabled
+        self.beep_enabled = beep_enabled
         self._cache: dict[Path, Any] = {}
         self._missing: set[Path] = set()
 
     def play(self, key: str, lang: str) -> bool:
         """Play `key` in `lang`; False when off or unavailable. Never raises."""
-        if not self.enabled:
+        feedback = self.directory / f"{key}.wav"
+        if feedback.is_file():
+            if not self.beep_enabled:
+                return False
+            path = feedback
+        elif not self.enabled:
             return False
-        path = self.directory / lang / f"{key}.wav"
+        else:
+            path = self.directory / lang / f"{key}.wav"
         if path in self._missing:
             return False
         try:

@@ -52,6 +52,7 @@ class ScanIdScreen(KioskScreen):
 
     # ----- lifecycle -----
     def on_enter(self, *_args: Any) -> None:
+        self.ctx.nav.play_voice("scan")
         scanner = self.ctx.services.scanner
         if scanner is None:
             log.info("scan screen without camera: %s", self.ctx.services.camera_error)

@@ -83,6 +83,9 @@ class ServicesScreen(KioskScreen):
         self.message = self.tr("services.loading")
         self.ctx.worker.submit(client.services, self._loaded, self._failed)
 
+    def on_enter(self, *_args: Any) -> None:
+        self.ctx.nav.play_voice("choose_service")
+
     def reset(self) -> None:
         self.query = ""
         self.page = 0
