@@ -7,8 +7,9 @@ a write error, a hung printer and paper running out in the middle of a job:
 - `?status=ready|paper_near_end|paper_out|cover_open|offline` (initial state);
 - `?fail=none|mute|io|hang|runout` (mute: no reply to DLE EOT; io: the write fails;
   hang: the write never returns; runout: the job goes out but the paper ends halfway);
-- for png://DIR, a file DIR/STATUS holding one of the status or fail words above overrides
-  both while it exists (`echo paper_out > var/printer/STATUS`; delete it to refill).
+- for png://DIR, `?keep=N` keeps the newest N jobs (default 1000; 0 keeps all), and a file
+  DIR/STATUS holding one of the status or fail words above overrides both while it exists
+  (`echo paper_out > var/printer/STATUS`; delete it to refill).
 """
 
 from __future__ import annotations
@@ -116,10 +117,16 @@ class PngTransport(SimulatedPrinter):
     """png://DIR: each job saved as DIR/<time>-<kind>-<n>.png (what the paper shows) and .bin (the bytes)."""
 
     def __init__(
-        self, directory: Path, state: PrinterState = PrinterState.READY, fault: SimFault = SimFault.NONE
+        self,
+        directory: Path,
+        state: PrinterState = PrinterState.READY,
+        fault: SimFault = SimFault.NONE,
+        *,
+        keep_jobs: int = 1000,
     ) -> None:
         super().__init__(state, fault)
         self.directory = Path(directory)
+        self.keep_jobs = keep_jobs  # older jobs are deleted, so a kiosk left running does not fill the disk
         self._seq = 0
 
     @property
@@ -148,14 +155,27 @@ class PngTransport(SimulatedPrinter):
 
     def _deliver(self, job: Job, partial: bool) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._seq += 1
-        stem = f"{datetime.now():%Y%m%d-%H%M%S}-{job.kind}-{self._seq:04d}{'-PARTIAL' if partial else ''}"
+        now = datetime.now()
+        while True:  # never overwrite a job (another run may have used the same second and number)
+            self._seq += 1
+            stem = f"{now:%Y%m%d-%H%M%S}-{job.kind}-{self._seq:04d}{'-PARTIAL' if partial else ''}"
+            if not (self.directory / f"{stem}.bin").exists():
+                break
         _atomic_write(self.directory / f"{stem}.bin", job.data)
         if job.preview is not None:
             tmp = self.directory / f".{stem}.png.tmp"
             job.preview.save(tmp, format="PNG")
             os.replace(tmp, self.directory / f"{stem}.png")
         log.info("simulated printer saved %s", self.directory / f"{stem}.png")
+        self._prune()
+
+    def _prune(self) -> None:
+        if self.keep_jobs <= 0:
+            return
+        jobs = sorted(self.directory.glob("*.bin"), key=lambda f: (f.stat().st_mtime, f.name))  # oldest first
+        for old in jobs[: max(0, len(jobs) - self.keep_jobs)]:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".png").unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -65,6 +65,10 @@ def _check(u: PrinterUrl, url: str) -> None:
         _host_port(u, url)
     if u.is_simulated:
         _sim_params(u, url)
+    if u.scheme == "png" and not u.params.get("keep", "0").isdigit():
+        raise PrinterUrlError(
+            f"printer URL {url!r}: keep= takes a number of jobs, e.g. png://var/printer?keep=500"
+        )
     if u.scheme == "serial" and "baudrate" in u.params and not u.params["baudrate"].isdigit():
         raise PrinterUrlError(f"printer URL {url!r}: baudrate must be a number such as 9600 or 38400")
 
@@ -124,4 +128,4 @@ def open_transport(url: str, *, timeout_s: float) -> Transport:
     state, fault = _sim_params(u, url)
     if u.scheme == "dummy":
         return DummyTransport(state, fault)
-    return PngTransport(resolve_path(Path(u.target)), state, fault)
+    return PngTransport(resolve_path(Path(u.target)), state, fault, keep_jobs=int(p.get("keep", "1000")))

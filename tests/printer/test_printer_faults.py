@@ -185,3 +185,14 @@ def test_usb_without_a_device_is_offline() -> None:
         report = p.status_report()
         assert report.state is PrinterState.OFFLINE
         assert "04b8:0e28" in report.detail
+
+
+def test_png_printer_keeps_only_the_newest_jobs(tmp_path: Path) -> None:
+    with open_printer(f"png://{tmp_path}?keep=2", paper_width_mm=58) as p:
+        for _ in range(4):
+            p.print_loading_slip(sample_loading_slip())
+    bins = sorted(f.name for f in tmp_path.glob("*.bin"))
+    assert len(bins) == 2 and len(list(tmp_path.glob("*.png"))) == 2
+    assert bins[-1].endswith("-0004.bin")  # the newest survived
+    with pytest.raises(PrintError, match="keep="):
+        open_printer(f"png://{tmp_path}?keep=lots")
