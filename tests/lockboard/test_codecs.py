@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drivers.lockboard import bu8a, kerong, modbus
@@ -167,6 +167,7 @@ def _board(proto: Protocol_) -> st.SearchStrategy[int]:
     return st.integers(low, high)
 
 
+@settings(deadline=None)  # no timing in unit tests: the machine is shared
 @given(data=st.data(), proto=st.sampled_from(PROTOS))
 def test_unlock_request_round_trip(data: st.DataObject, proto: Protocol_) -> None:
     codec = codec_for(proto)
@@ -184,6 +185,7 @@ def test_unlock_request_round_trip(data: st.DataObject, proto: Protocol_) -> Non
     assert codec.parse_unlock_reply(reply, board, lock, "p") == (True, len(reply))
 
 
+@settings(deadline=None)  # no timing in unit tests: the machine is shared
 @given(data=st.data(), proto=st.sampled_from(PROTOS))
 def test_status_round_trip(data: st.DataObject, proto: Protocol_) -> None:
     codec = codec_for(proto)
@@ -204,6 +206,7 @@ def test_status_round_trip(data: st.DataObject, proto: Protocol_) -> None:
         assert raw.item_bits == items
 
 
+@settings(deadline=None)  # no timing in unit tests: the machine is shared
 @given(proto=st.sampled_from(PROTOS), blob=st.binary(max_size=64), board=st.integers(0, 20))
 def test_random_bytes_never_crash_the_decoders(proto: Protocol_, blob: bytes, board: int) -> None:
     codec = codec_for(proto)
@@ -220,6 +223,7 @@ def test_random_bytes_never_crash_the_decoders(proto: Protocol_, blob: bytes, bo
             assert 0 < result[1] <= len(blob) or (result[1] == 0 and result[0] is True)
 
 
+@settings(deadline=None)  # no timing in unit tests: the machine is shared
 @given(proto=st.sampled_from(PROTOS), blob=st.binary(max_size=200))
 def test_request_parser_always_makes_progress(proto: Protocol_, blob: bytes) -> None:
     codec = codec_for(proto)
