@@ -2,10 +2,10 @@
 
     lockerctl --port URL --protocol kerong-cu16|bu-8a|modbus-relay [--baud N] [--closed-bit 0|1]
               [--locks N] [--timeout-ms N] [--adapter-echo] [-v] COMMAND ...
-      open BOARD LOCK [--watch-s S]   pulse one lock once; exit 0 if acknowledged or seen open
+      open BOARD LOCK [--watch-s S] [--json]   pulse one lock once; exit 0 if acknowledged or seen open
       status BOARD [--json]           door (and item) state of one board
       probe [--first A] [--last B]    find the boards that answer on this line
-      watch [--boards A,B] [--duration-s S]   live door events until Ctrl-C
+      watch [--boards A,B] [--duration-s S] [--json]   live door events until Ctrl-C
 
 BOARD is the address set on the board's DIP switch, LOCK the number labelled on the door
 (1-based). Exit codes: 0 done, 1 the board did not confirm (no reply, jammed, none found),
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("board", type=int)
     o.add_argument("lock", type=int)
     o.add_argument("--watch-s", type=float, default=3.0, help="how long to watch the door sensor")
+    o.add_argument("--json", action="store_true", help="one JSON object: board, lock, ack, outcome, ok")
     s = sub.add_parser("status", help="door state of one board")
     s.add_argument("board", type=int)
     s.add_argument("--json", action="store_true", help='one JSON object: {"board": B, "doors": {...}}')
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("watch", help="live door events until Ctrl-C")
     w.add_argument("--boards", default="", help="comma-separated addresses (default: the protocol's first)")
     w.add_argument("--duration-s", type=float, default=None, help="stop after S seconds (for scripts)")
+    w.add_argument("--json", action="store_true", help="events as JSON lines (no initial state)")
     return p
 
 
@@ -124,7 +126,11 @@ def cmd_open(bus: SerialLockBus, args: argparse.Namespace) -> int:
     }
     ok = r.ack is UnlockAck.ACKED or r.outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
     line = f"{where}: {doors[r.outcome]}; {acks[r.ack]}"
-    print(line if ok else f"lockerctl: {line}", file=sys.stdout if ok else sys.stderr)
+    if args.json:
+        out = {"board": r.board, "lock": r.lock, "ack": r.ack.value, "outcome": r.outcome.value, "ok": ok}
+        print(json.dumps(out))
+    if not args.json or not ok:
+        print(line if ok else f"lockerctl: {line}", file=sys.stdout if ok else sys.stderr)
     return EXIT_OK if ok else EXIT_FAILED
 
 
@@ -190,13 +196,18 @@ def cmd_watch(bus: SerialLockBus, args: argparse.Namespace, stop: threading.Even
     """Print the boards' state, then every event, until Ctrl-C or --duration-s."""
 
     def show(event: DoorEvent) -> None:
+        if args.json:
+            at = event.at.isoformat(timespec="seconds")
+            record = {"at": at, "event": event.kind.value, "board": event.board, "lock": event.lock}
+            print(json.dumps(record), flush=True)
+            return
         where = f"board {event.board}" if event.board is not None else "bus"
         if event.lock is not None:
             where += f" lock {event.lock}"
         print(f"{event.at.isoformat(timespec='seconds')} {where}: {event.kind.value}", flush=True)
 
     bus.subscribe(show)
-    for board in bus.config.boards:
+    for board in [] if args.json else bus.config.boards:
         try:
             print(f"board {board}: {_doors_text(bus.read_board(board))}", flush=True)
         except LockBoardError as err:

@@ -130,3 +130,30 @@ def test_lock_out_of_range(kerong: SimulatorHandle, capsys: pytest.CaptureFixtur
     assert kerong.cabinet.requests == [(RequestKind.STATUS, 0, None)] or all(
         k is not RequestKind.UNLOCK for k, _b, _n in kerong.cabinet.requests
     )
+
+
+def test_open_json(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base(kerong), "open", "0", "9", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"board": 0, "lock": 9, "ack": "acked", "outcome": "opened", "ok": True}
+
+
+def test_watch_json_lines(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    stop = threading.Event()
+    t = threading.Thread(target=lambda: main([*base(kerong), "watch", "--boards", "1", "--json"], stop=stop))
+    t.start()
+    try:
+        assert wait_until(lambda: kerong.cabinet.requests.count((RequestKind.STATUS, 1, None)) >= 2)
+        kerong.cabinet.set_door(1, 1, True)
+        lines: list[str] = []
+
+        def forced() -> bool:
+            lines.extend(capsys.readouterr().out.splitlines())
+            return any('"door_opened_without_command"' in line for line in lines)
+
+        assert wait_until(forced)
+        record = json.loads(next(line for line in lines if "door_opened_without_command" in line))
+        assert (record["board"], record["lock"]) == (1, 1)
+    finally:
+        stop.set()
+        t.join(10)
