@@ -56,28 +56,39 @@ class CameraScanner:
 
     def start(self, on_result: ResultCallback, on_frame: FrameCallback | None = None,
               on_state: StateCallback | None = None) -> None:
-        """Begin capturing on a worker thread (a second call while running is ignored)."""
-        if self._thread is not None and self._thread.is_alive():
+        """Begin capturing on a worker thread (a second call while running is ignored).
+
+        A worker still finishing after `stop()` (a slow device read) is waited for on the new
+        worker thread, never on the caller's, so the camera is only ever opened once at a time.
+        """
+        if self._thread is not None and self._thread.is_alive() and not self._stop.is_set():
             log.warning("camera scanner already running; start() ignored")
             return
+        previous = self._thread
         self._stop = threading.Event()
         self._on_state = on_state
-        self._thread = threading.Thread(target=self._run, args=(on_result, on_frame, self._stop),
+        self._thread = threading.Thread(target=self._run, args=(on_result, on_frame, self._stop, previous),
                                         name="camera-scanner", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Stop capturing and release the device; returns when the worker has ended."""
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """Stop capturing; the device is released as soon as the worker's current read returns.
+
+        Waits at most `timeout_s` (the kiosk calls this from its UI thread); a worker stuck in a
+        device read finishes on its own and reports nothing more.
+        """
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
             if thread.is_alive():
-                log.error("camera worker did not stop within %.1f s (device read hung)", timeout_s)
-        self._thread = None
+                log.warning("camera worker still in a device read after %.1f s; it will exit on return",
+                            timeout_s)
         self._set_state(CameraState.STOPPED)
 
-    def _set_state(self, new: CameraState, why: str = "") -> None:
+    def _set_state(self, new: CameraState, why: str = "", stop: threading.Event | None = None) -> None:
+        if stop is not None and stop.is_set():
+            return  # a worker that was told to stop reports nothing more
         with self._state_lock:
             old, self._state = self._state, new
         if old == new:
@@ -90,7 +101,10 @@ class CameraScanner:
             except Exception:
                 log.exception("camera state callback failed")
 
-    def _run(self, on_result: ResultCallback, on_frame: FrameCallback | None, stop: threading.Event) -> None:
+    def _run(self, on_result: ResultCallback, on_frame: FrameCallback | None, stop: threading.Event,
+             previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()  # the last session's worker still holds the device
         cfg = self._config
         backoff_s = cfg.reopen_min_s
         source: FrameSource | None = None
@@ -107,26 +121,26 @@ class CameraScanner:
                     try:
                         candidate.open()
                     except CameraError as err:
-                        self._set_state(CameraState.UNAVAILABLE, str(err))
+                        self._set_state(CameraState.UNAVAILABLE, str(err), stop)
                         stop.wait(backoff_s)
                         backoff_s = min(cfg.reopen_max_s, backoff_s * 2)
                         continue
                     source, backoff_s = candidate, cfg.reopen_min_s
                     watch.repeats_ok = source.repeats_frames
                     if self.state != CameraState.NO_SIGNAL:  # stays so until a good frame arrives
-                        self._set_state(CameraState.RUNNING, source.name)
+                        self._set_state(CameraState.RUNNING, source.name, stop)
                 try:
                     frame = source.read()
                 except CameraError as err:
                     source.close()
                     source = None
-                    self._set_state(CameraState.UNAVAILABLE, str(err))
+                    self._set_state(CameraState.UNAVAILABLE, str(err), stop)
                     continue
                 if stop.is_set():
                     break
                 healthy = watch.update(frame)
                 self._set_state(CameraState.RUNNING if healthy else CameraState.NO_SIGNAL,
-                                "" if healthy else watch.reason)
+                                "" if healthy else watch.reason, stop)
                 now = self._clock.monotonic()
                 reopen_s = cfg.reopen_after_no_signal_s
                 if (reopen_s and watch.bad_for_s() >= cfg.no_signal_after_s + reopen_s
@@ -140,16 +154,16 @@ class CameraScanner:
                     last_preview = now
                     self._call(on_frame, frame)
                 if not watch.black:
-                    self._decode(frame, now, recent, on_result)
+                    self._decode(frame, now, recent, on_result, stop)
         except Exception:
             log.exception("camera worker crashed")
-            self._set_state(CameraState.UNAVAILABLE, "worker error")
+            self._set_state(CameraState.UNAVAILABLE, "worker error", stop)
         finally:
             if source is not None:
                 source.close()
 
     def _decode(self, frame: np.ndarray, now: float, recent: dict[str, float],
-                on_result: ResultCallback) -> None:
+                on_result: ResultCallback, stop: threading.Event) -> None:
         for found in self._decoder.decode(frame):
             # Remember payloads by digest only: the raw text is never kept.
             digest = hashlib.sha256(found.raw).hexdigest()
@@ -162,7 +176,8 @@ class CameraScanner:
             result = self._classifier.classify(found.raw, today=self._clock.now().date())
             log.info("QR read (%s, stage %s)%s", result.kind, found.stage,
                      f": {result.reason}" if result.reason else "")
-            self._call(on_result, result)
+            if not stop.is_set():
+                self._call(on_result, result)
 
     @staticmethod
     def _call(callback: Callable[[ScanResult], None] | Callable[[np.ndarray], None], arg: object) -> None:

@@ -246,3 +246,38 @@ def test_video_file_source_loops(tmp_path: Path) -> None:
     finally:
         source.close()
     assert all(f.shape == (480, 640, 3) for f in frames)
+
+
+class HangingSource(StaticSource):
+    """A device whose read blocks until the test releases it (a stuck driver or stream)."""
+
+    def __init__(self) -> None:
+        super().__init__(qr_frame(RECEIPT), repeats_frames=True)
+        self.release = threading.Event()
+
+    def read(self) -> np.ndarray:
+        self.reads += 1
+        self.read_event.set()
+        self.release.wait(10)
+        return self.frame
+
+
+def test_stop_does_not_block_on_a_hung_read_and_restart_waits_for_the_old_worker() -> None:
+    source = HangingSource()
+    scanner = open_scanner(CameraConfig(repeat_result_after_s=60.0), hash_key=KEY,
+                           source_factory=lambda stop: source)
+    first, second = Recorder(), Recorder()
+    scanner.start(first.on_result, None, first.on_state)
+    assert source.read_event.wait(10)
+    scanner.stop(timeout_s=0.05)  # returns although the read is still blocked
+    assert scanner.state == CameraState.STOPPED
+    scanner.start(second.on_result, None, second.on_state)
+    assert source.opens == 1  # the new worker waits: the old one still holds the device
+    source.release.set()
+    try:
+        assert wait_for(lambda: source.opens == 2 and "dossier" in second.kinds())
+        assert scanner.state == CameraState.RUNNING
+    finally:
+        scanner.stop()
+    assert first.states == [CameraState.RUNNING, CameraState.STOPPED]
+    assert first.results == []  # the stopped session got nothing after stop()
