@@ -13,6 +13,9 @@ import logging
 import os
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
 from drivers.printer.render import QrBlock, RasterBlock, Rendered
 
 # python-escpos caches its printer profiles in $ESCPOS_CAPABILITIES_PICKLE_DIR and fails to import
@@ -51,13 +54,38 @@ class _Builder(Dummy):
         self.profile.profile_data = data  # instance attribute: the shared profile class is untouched
 
 
+# Real-time commands (DLE EOT n, DLE ENQ n, DLE DC4 ...) are acted on by many printers the
+# moment the bytes arrive, even inside bit-image data. A raster that happens to contain
+# 10 04 n makes the printer send an unasked status byte; 10 05 02 may even clear its buffer
+# (a truncated ticket). Removing the one dot that makes the 0x10 byte avoids both invisibly.
+_DLE = 0x10
+_REALTIME_SECOND = np.array([0x04, 0x05, 0x14], dtype=np.uint8)
+
+
+def scrub_realtime(image: Image.Image) -> tuple[Image.Image, int]:
+    """The 1-bit image with every DLE-EOT/ENQ/DC4 byte pair in its raster broken; and how many."""
+    black = ~np.asarray(image.convert("1"), dtype=bool)
+    packed = np.packbits(black, axis=1)  # exactly the GS v 0 payload, row by row
+    flat = packed.ravel()
+    hits = np.nonzero((flat[:-1] == _DLE) & np.isin(flat[1:], _REALTIME_SECOND))[0]
+    if hits.size == 0:
+        return image, 0
+    fixed = image.convert("1").copy()
+    width_bytes = packed.shape[1]
+    for i in hits.tolist():
+        y, xb = divmod(i, width_bytes)
+        fixed.putpixel((xb * 8 + 3, y), 1)  # 0x10 is the single dot at bit 4: make it white
+    return fixed, int(hits.size)
+
+
 def encode(rendered: Rendered, *, cut: CutMode = CutMode.PARTIAL) -> bytes:
     """The complete job: init, every block in order, feed and cut."""
     b = _Builder(rendered.width_dots)
     b._raw(INIT)
     for block in rendered.blocks:
         if isinstance(block, RasterBlock):
-            b.image(block.image, impl="bitImageRaster", center=False, fragment_height=960)
+            image, _ = scrub_realtime(block.image)
+            b.image(image, impl="bitImageRaster", center=False, fragment_height=960)
         elif isinstance(block, QrBlock):
             b._raw(TXT_STYLE["align"]["center"])
             b.qr(block.data, ec=QR_ECLEVEL_M, size=block.module_dots, native=True)

@@ -106,3 +106,27 @@ def test_english_differs_from_vietnamese() -> None:
         vi, en = (j.data for j in p.transport.jobs)
         assert vi != en
         assert p.status() is PrinterState.READY
+
+
+@pytest.mark.parametrize("width_mm", [58, 80])
+@pytest.mark.parametrize("kind", list(LAYOUTS))
+def test_no_realtime_command_hides_in_the_raster(kind: str, width_mm: int) -> None:
+    """DLE EOT/ENQ/DC4 are acted on even inside image data: none may appear in a job."""
+    data = _print(kind, width_mm)
+    for seq in (b"\x10\x04", b"\x10\x05", b"\x10\x14"):
+        assert seq not in data
+
+
+def test_scrub_removes_exactly_the_offending_dot() -> None:
+    from PIL import Image
+
+    from drivers.printer.encode import scrub_realtime
+
+    img = Image.new("1", (32, 2), 1)
+    img.putpixel((3, 0), 0)  # byte 0 = 0x10
+    img.putpixel((13, 0), 0)  # byte 1 = 0x04  -> "10 04" = DLE EOT
+    img.putpixel((19, 1), 0)  # a lone 0x10 elsewhere stays
+    fixed, count = scrub_realtime(img)
+    assert count == 1
+    assert fixed.getpixel((3, 0)) != 0 and fixed.getpixel((13, 0)) == 0 and fixed.getpixel((19, 1)) == 0
+    assert scrub_realtime(fixed)[1] == 0
