@@ -379,16 +379,15 @@ class QueueService:
                         "Use a ticket you already have, or take one at the kiosk.",
                         retry_after_s=3600,
                     )
-            last = tx.scalar(
-                "SELECT last_serial FROM numbering WHERE day = ? AND prefix = ?", today, svc.prefix
-            )
-            serial = int(last or 0) + 1
-            tx.run(
-                "INSERT INTO numbering(day, prefix, last_serial) VALUES (?, ?, ?) "
-                "ON CONFLICT(day, prefix) DO UPDATE SET last_serial = excluded.last_serial",
-                today,
-                svc.prefix,
-                serial,
+            # one statement takes the next serial of the day for this prefix
+            serial = int(
+                tx.all(
+                    "INSERT INTO numbering(day, prefix, last_serial) VALUES (?, ?, 1) "
+                    "ON CONFLICT(day, prefix) DO UPDATE SET last_serial = last_serial + 1 "
+                    "RETURNING last_serial",
+                    today,
+                    svc.prefix,
+                )[0][0]
             )
             number = domain.format_number(
                 svc.prefix,
