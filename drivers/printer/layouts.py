@@ -64,6 +64,13 @@ def _strings(language: str, kind: str) -> Mapping[str, str]:
     return strings_for(language)
 
 
+def _qr(url: str, caption: str) -> list[Element]:
+    """A QR code with its caption; nothing at all when there is no URL (no caption under a blank)."""
+    if not url.strip():
+        return [Space(8)]
+    return [Space(12), QrCode(url.strip()), Text(caption, TextSize.SMALL, align=Align.CENTER)]
+
+
 def _header(center_name: str, logo: Path | None) -> list[Element]:
     out: list[Element] = []
     if logo is not None:
@@ -93,9 +100,7 @@ def ticket_document(data: TicketData, *, logo: Path | None = None, tz: tzinfo | 
         Field(s["ahead"], str(max(0, data.ahead))),
         Field(s["wait"], format_wait(data.wait_min, data.wait_max, s)),
         Field(s["issued_at"], format_time(data.issued_at, tz)),
-        Space(12),
-        QrCode(data.status_url),
-        Text(s["ticket_qr"], TextSize.SMALL, align=Align.CENTER),
+        *_qr(data.status_url, s["ticket_qr"]),
         Rule(dashed=True),
         Text(
             nfc(data.guidance) if data.guidance.strip() else s["ticket_guidance"],
@@ -122,9 +127,7 @@ def pickup_receipt_document(
     if data.citizen_name_masked:
         els.append(Field(s["recipient"], nfc(data.citizen_name_masked)))
     els += [
-        Space(12),
-        QrCode(data.verify_url),
-        Text(s["receipt_qr"], TextSize.SMALL, align=Align.CENTER),
+        *_qr(data.verify_url, s["receipt_qr"]),
         Rule(dashed=True),
         Text(s["receipt_footer"], TextSize.SMALL, align=Align.CENTER),
     ]

@@ -202,3 +202,10 @@ def test_status_reports_carry_advice_for_staff() -> None:
     for state in PrinterState:
         assert StatusReport(state, "x").advice
     assert "paper" in StatusReport(PrinterState.PAPER_OUT, "x").advice
+
+
+def test_no_url_means_no_qr_and_no_caption() -> None:
+    doc = ticket_document(replace(sample_ticket(), status_url="  "))
+    assert doc.qr_payloads() == [] and STRINGS["vi"]["ticket_qr"] not in doc.texts()
+    doc = pickup_receipt_document(replace(sample_pickup_receipt(), verify_url=""))
+    assert doc.qr_payloads() == [] and STRINGS["vi"]["receipt_qr"] not in doc.texts()
