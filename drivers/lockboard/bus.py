@@ -40,23 +40,21 @@ from typing import Any
 import serial
 
 from common.clock import Clock, SystemClock
-from drivers.lockboard.codec import RawStatus, codec_for
-from drivers.lockboard.config import BusConfig, UnlockReply
+from drivers.lockboard.codec import codec_for
+from drivers.lockboard.config import BusConfig
 from drivers.lockboard.doorwatch import watch_open
 from drivers.lockboard.jobs import Job, JobQueue
 from drivers.lockboard.link import PORT_ERRORS, FrameWritten, SerialLink
 from drivers.lockboard.poller import PollSchedule
 from drivers.lockboard.tracker import DoorTracker
+from drivers.lockboard.transactions import read_status, to_status, unlock_once
 from drivers.lockboard.types import (
     BoardStatus,
-    BoardTimeout,
     BusPermissionError,
     BusUnavailable,
     DoorEvent,
-    DoorState,
     EventCallback,
     EventKind,
-    FrameError,
     LockBoardError,
     OpenResult,
     UnlockAck,
@@ -297,82 +295,36 @@ class SerialLockBus:
 
     def _do_unlock(self, board: int, lock: int) -> tuple[UnlockAck, datetime]:
         assert self._ser is not None
-        frame = self._codec.unlock_frame(board, lock, self.config.pulse_ms)
+        sent: list[datetime] = []
+
+        def mark_sent() -> None:
+            sent.append(self._clock.now())
+            self._tracker.commanded(board, lock, self._clock.monotonic())
+            log.info("bus %s board %d lock %d: unlock pulse sent", self.name, board, lock)
+
         try:
-            self._ser.write(frame)
+            ack = unlock_once(self._ser, self._codec, self.config, board, lock, mark_sent)
         except PORT_ERRORS as err:
             self._lost(err)
-            raise BusUnavailable(
-                f"bus {self.name}: writing unlock of board {board} lock {lock} failed ({err}); not re-sent"
-            ) from err
-        sent_at = self._clock.now()
-        self._tracker.commanded(board, lock, self._clock.monotonic())
-        log.info("bus %s board %d lock %d: unlock pulse sent", self.name, board, lock)
-        mode = self.config.unlock_reply
-        if mode is UnlockReply.NONE:
-            return UnlockAck.NO_ACK_EXPECTED, sent_at
-        silent = UnlockAck.NO_ACK_EXPECTED if mode is UnlockReply.OPTIONAL else UnlockAck.NO_REPLY
-        try:
-            self._ser.read_reply(
-                lambda buf: self._codec.parse_unlock_reply(buf, board, lock, self.name),
-                self.config.unlock_reply_timeout_ms,
-                board,
-            )
-            return UnlockAck.ACKED, sent_at
-        except BoardTimeout:
-            self._settle()
-            if silent is UnlockAck.NO_REPLY:
-                log.warning(
-                    "bus %s board %d lock %d: no answer to unlock; not re-sent", self.name, board, lock
-                )
-            return silent, sent_at
-        except FrameError as err:
-            log.warning("%s; unlock not re-sent, the door sensor decides", err)
-            self._settle()
-            return UnlockAck.NO_REPLY, sent_at
-        except PORT_ERRORS as err:
-            self._lost(err)
-            return UnlockAck.NO_REPLY, sent_at
+            if not sent:
+                raise BusUnavailable(
+                    f"bus {self.name}: unlock of board {board} lock {lock} not written ({err}); not re-sent"
+                ) from err
+            return UnlockAck.NO_REPLY, sent[0]
+        return ack, sent[0]
 
     def _do_read(self, board: int) -> BoardStatus:
         assert self._ser is not None
-        locks = self.config.locks_per_board
-        last: LockBoardError | None = None
-        for _attempt in range(2):  # a read is harmless to repeat once after garbage
-            self._ser.write(self._codec.status_frame(board, locks))
-            try:
-                raw = self._ser.read_reply(
-                    lambda buf: self._codec.parse_status_reply(buf, board, locks, self.name),
-                    self.config.reply_timeout_ms,
-                    board,
-                )
-            except BoardTimeout as err:
-                self._settle()
-                last = err
-                break
-            except FrameError as err:
-                log.warning("%s", err)
-                self._settle()
-                last = err
-                continue
-            status = self._to_status(raw)
-            self._emit(
-                self._tracker.observe(status, self._clock.monotonic(), status.read_at or self._clock.now())
-            )
-            return status
-        self._emit(self._tracker.miss(board, self._clock.now()))
-        assert last is not None
-        raise last
-
-    def _to_status(self, raw: RawStatus) -> BoardStatus:
-        closed = bool(self.config.closed_bit)
-        doors = dict.fromkeys(range(1, self.config.locks_per_board + 1), DoorState.UNKNOWN)
-        for i, bit in enumerate(raw.lock_bits[: self.config.locks_per_board]):
-            doors[i + 1] = DoorState.CLOSED if bit == closed else DoorState.OPEN
-        items: dict[int, bool] = {}
-        if raw.item_bits is not None and self.config.item_sensors:
-            items = {i + 1: bit for i, bit in enumerate(raw.item_bits[: self.config.locks_per_board])}
-        return BoardStatus(raw.board, doors, items, self._clock.now())
+        try:
+            raw = read_status(self._ser, self._codec, self.config, board)
+        except LockBoardError:
+            self._emit(self._tracker.miss(board, self._clock.now()))
+            raise
+        status = to_status(raw, self.config, self._clock.now())
+        self._emit(
+            self._tracker.observe(status, self._clock.monotonic(), status.read_at or self._clock.now())
+        )
+        return status
 
     def _poll_interval_ms(self, board: int) -> int:
         interval_ms = self.config.poll_interval_ms
