@@ -27,6 +27,9 @@ class CameraConfig(BaseModel):
     focus_value: float | None = None
     auto_exposure: bool | None = True
     exposure_value: float | None = None
+    # Network streams (rtsp://, http://): give up opening / reading after this long, so a camera
+    # that drops off the LAN is reported instead of hanging the worker.
+    stream_timeout_ms: int = Field(default=5000, ge=100, le=120_000)
     # Simulated folder source: how long each image stays "in front of the camera".
     sim_image_hold_s: float = Field(default=2.0, gt=0, le=60)
     # Decoding: time budget per frame and the optional second decoder (zbar).

@@ -60,7 +60,12 @@ class OpenCvSource:
         self.name = f"camera {target}"
 
     def open(self) -> None:
-        cap = cv2.VideoCapture(self._target)
+        if isinstance(self._target, str) and "://" in self._target:
+            timeout = self._config.stream_timeout_ms
+            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout, cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout]
+            cap = cv2.VideoCapture(self._target, cv2.CAP_FFMPEG, params)
+        else:
+            cap = cv2.VideoCapture(self._target)
         if not cap.isOpened():
             cap.release()
             raise CameraError(f"{self.name}: cannot open (unplugged, in use, or wrong source in [camera])")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +283,82 @@ def test_stop_does_not_block_on_a_hung_read_and_restart_waits_for_the_old_worker
         scanner.stop()
     assert first.states == [CameraState.RUNNING, CameraState.STOPPED]
     assert first.results == []  # the stopped session got nothing after stop()
+
+
+class MjpegCamera:
+    """A network camera on 127.0.0.1: an HTTP MJPEG stream that can be unplugged and replugged."""
+
+    def __init__(self, port: int, frame: np.ndarray) -> None:
+        self.port = port
+        self.jpeg = cv2.imencode(".jpg", frame)[1].tobytes()
+        self.server: ThreadingHTTPServer | None = None
+        self.unplugged = threading.Event()
+
+    def plug(self) -> None:
+        camera = self
+        self.unplugged.clear()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+                self.end_headers()
+                part = (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
+                        % len(camera.jpeg) + camera.jpeg + b"\r\n")
+                try:
+                    while not camera.unplugged.wait(0.03):
+                        self.wfile.write(part)
+                except OSError:
+                    pass
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def unplug(self) -> None:
+        self.unplugged.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+def test_network_camera_unplugged_and_replugged(port: int) -> None:
+    camera = MjpegCamera(port, qr_frame(RECEIPT))
+    camera.plug()
+    config = CameraConfig(source=f"http://127.0.0.1:{port}/stream.mjpg", stream_timeout_ms=1000,
+                          reopen_min_s=0.05, reopen_max_s=0.2, repeat_result_after_s=0.0)
+    scanner = open_scanner(config, hash_key=KEY)
+    rec = Recorder()
+    scanner.start(rec.on_result, rec.on_frame, rec.on_state)
+    try:
+        assert wait_for(lambda: "dossier" in rec.kinds())
+        camera.unplug()
+        assert wait_for(lambda: scanner.state == CameraState.UNAVAILABLE)
+        with rec.lock:
+            rec.results.clear()
+        camera.plug()
+        assert wait_for(lambda: scanner.state == CameraState.RUNNING and "dossier" in rec.kinds())
+    finally:
+        scanner.stop()
+        camera.unplug()
+    assert rec.states[:3] == [CameraState.RUNNING, CameraState.UNAVAILABLE, CameraState.RUNNING]
+
+
+def test_no_personal_data_in_logs(samples: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    scanner = open_scanner(fast_config(samples), hash_key=KEY)
+    rec = Recorder()
+    scanner.start(rec.on_result, None, rec.on_state)
+    try:
+        assert wait_for(lambda: "cccd" in rec.kinds())
+        logging.getLogger("test").info("results: %s", rec.results)  # even a careless caller's log
+    finally:
+        scanner.stop()
+    text = caplog.text
+    assert "QR read (cccd" in text
+    for secret in ("001099012345", "Nguyễn Văn An", "01021999", "Đường Mẫu", "079305001234", "Trần Thị Bình"):
+        assert secret not in text
