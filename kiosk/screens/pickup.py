@@ -276,9 +276,9 @@ class PickupScreen(KioskScreen):
             seconds = max(1, int(float(str(retry_after))))
         except (TypeError, ValueError):
             seconds = 30
+        self._stop_countdown()
         self.wait_s = seconds
         self._say("pickup.throttled", "error", s=seconds, hotline=self.hotline)
-        self._stop_countdown()
         self._countdown = Clock.schedule_interval(self._tick, 1.0)
 
     def _tick(self, _dt: float) -> None:
