@@ -12,12 +12,18 @@ import sys
 COMMISSIONING = {"open", "status", "probe", "watch"}
 
 
+def _is_commissioning(args: list[str]) -> bool:
+    """Commissioning talks to a port: `--port` anywhere, or a first bare word naming its command."""
+    if any(a == "--port" or a.startswith("--port=") for a in args):
+        return True
+    words = [a for a in args if not a.startswith("-")]
+    return bool(words) and words[0] in COMMISSIONING
+
+
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to the commissioning or the administration command set."""
     args = list(sys.argv[1:] if argv is None else argv)
-    words = [a for a in args if not a.startswith("-")]
-    # The first bare word that is a known command decides; flag values never match these names.
-    if any(w in COMMISSIONING for w in words[:4]) and not (words and words[0] in {"staff", "audit"}):
+    if _is_commissioning(args):
         from drivers.lockboard.cli import main as commissioning_main
 
         return commissioning_main(args)
