@@ -30,7 +30,7 @@ def test_scanning_the_id_card_opens_the_door(make_harness, rig, tmp_path):
     code = rig.wait_code("HS-ID-0001")
     scanner = folder_scanner(tmp_path, "1-cccd-2021-format.jpg")
     h = make_harness(services_for(rig, tmp_path, scanner=scanner), default_language="en")
-    scr = _to_id_step(h, code)
+    _to_id_step(h, code)
     h.wait(lambda: h.app.current == "pickup_open", timeout_s=30, what="card read and door opened")
     assert h.screen("pickup_open").door_view == "open"
     assert scanner.state.value == "stopped"
