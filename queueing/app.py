@@ -65,6 +65,18 @@ class Sweeper:
                 log.exception("sweeping pending tickets failed; will retry")
 
 
+def qr_png_data_uri(data: str) -> str:
+    """A QR code as a PNG data URI (for the printable door poster)."""
+    import base64
+    import io
+
+    import qrcode
+
+    buf = io.BytesIO()
+    qrcode.make(data, box_size=12, border=3).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def _validation_message(err: RequestValidationError) -> tuple[str, str]:
     first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
@@ -174,6 +186,12 @@ def create_app(
 
             response.set_cookie("qdevice", secrets.token_urlsafe(12), max_age=400 * 86400, samesite="lax")
         return response
+
+    @app.get("/remote/poster", response_class=HTMLResponse)
+    def remote_poster(request: Request) -> HTMLResponse:
+        base = config.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+        target = f"{base}/remote"
+        return page(request, "poster.html", qr_src=qr_png_data_uri(target), target=target)
 
     @app.get("/t/{ticket_id}", response_class=HTMLResponse)
     def ticket_page(request: Request, ticket_id: str) -> Response:

@@ -399,3 +399,20 @@ def test_cli_refuses_a_bad_config_naming_the_key(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "queueing.pending_timeout_s" in done.stderr
+
+
+def test_door_poster_holds_a_qr_code_of_the_remote_page(server: ServerThread) -> None:
+    import base64
+    import io
+    import re
+
+    import zxingcpp
+    from PIL import Image
+
+    page = requests.get(f"{server.url}/remote/poster")
+    assert page.status_code == 200
+    src = re.search(r'src="data:image/png;base64,([^"]+)"', page.text)
+    assert src is not None
+    img = Image.open(io.BytesIO(base64.b64decode(src.group(1))))
+    found = zxingcpp.read_barcodes(img)
+    assert found and found[0].text == f"{server.url}/remote"
