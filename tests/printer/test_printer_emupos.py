@@ -83,6 +83,7 @@ class Emulator:
     printer_port: int
     api: str
     log: Path
+    serial_link: Path  # the emulated printer's serial port (a pty)
 
     def receipts(self) -> list[dict[str, object]]:
         reply = requests.get(f"{self.api}/devices/kiosk/receipts", timeout=5)
@@ -117,13 +118,17 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         "  - id: kiosk\n"
         "    type: printer\n"
         "    profile: epson-tm-t20iii\n"
-        f"    connections: [ {{ tcp: {{ port: {printer_port} }} }} ]\n"
+        f"    connections: [ {{ tcp: {{ port: {printer_port} }} }}, {{ serial: {{ pty: true }} }} ]\n"
         "    receipts_dir: ./receipts\n"
     )
     log = work / "run.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(exe), "run", "--config", "emupos.yaml"], cwd=work, stdout=out, stderr=subprocess.STDOUT
+            [str(exe), "run", "--config", "emupos.yaml"],
+            cwd=work,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TMPDIR": str(work)},  # its serial port appears as WORK/emupos/kiosk
         )
     api = f"http://127.0.0.1:{api_port}/api/v1"
     deadline = time.monotonic() + 30
@@ -136,7 +141,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.skip(f"emupos did not start: {log.read_text()[-500:]}")
                 time.sleep(0.1)
-        yield Emulator(printer_port, api, log)
+        yield Emulator(printer_port, api, log, work / "emupos" / "kiosk")
     finally:
         proc.terminate()
         try:
@@ -192,3 +197,20 @@ def test_status_matches_the_emulated_fault(
     finally:
         if fault:
             emulator.fault(fault, False)
+
+
+@pytest.mark.slow
+def test_serial_port_prints_and_reports_paper_out(emulator: Emulator) -> None:
+    """The same printer on its emulated serial port (9600 8N1, as its profile sets)."""
+    url = f"serial://{emulator.serial_link}?baudrate=9600"
+    before = len(emulator.receipts())
+    with open_printer(url, paper_width_mm=58, status_timeout_s=1.0) as p:
+        p.print_pickup_receipt(sample_pickup_receipt())
+        assert len(emulator.wait_for_receipts(before + 1)) == before + 1
+        emulator.fault("paper-out", True)
+        try:
+            assert p.status() is PrinterState.PAPER_OUT
+        finally:
+            emulator.fault("paper-out", False)
+        assert p.status() is PrinterState.READY
+    assert "framing-mismatch" not in emulator.log.read_text()
