@@ -73,8 +73,12 @@ def decode_files(paths: list[Path], *, cccd: bool, decoder: QrDecoder, classifie
     return status
 
 
-def live(config: CameraConfig, seconds: float | None) -> int:
-    """Run the scanner on the configured source and print states and results until stopped."""
+def live(config: CameraConfig, seconds: float | None, stats_every_s: float = 2.0) -> int:
+    """Run the scanner on the configured source; print states, results and stats until stopped.
+
+    Every `stats_every_s` a line with the frame rate, the decode time, the brightness and a
+    sharpness figure (variance of the Laplacian) helps a technician aim, light and focus.
+    """
     scanner = open_scanner(config, hash_key=_DISPLAY_KEY)
     frames = 0
     lock = threading.Lock()
@@ -91,9 +95,23 @@ def live(config: CameraConfig, seconds: float | None) -> int:
         print(json.dumps(describe(result), ensure_ascii=False), flush=True)
 
     scanner.start(on_result, on_frame, on_state)
-    done = threading.Event()
+    pause = threading.Event()  # never set: waits are interrupted by Ctrl-C only
+    deadline = None if seconds is None else time.monotonic() + seconds
+    last_frames = 0
     try:
-        done.wait(seconds)
+        while deadline is None or time.monotonic() < deadline:
+            wait_s = stats_every_s if deadline is None else min(stats_every_s, deadline - time.monotonic())
+            pause.wait(max(0.0, wait_s))
+            if wait_s < stats_every_s:
+                break
+            s = scanner.stats()
+            print(json.dumps({
+                "fps": round((s.frames - last_frames) / stats_every_s, 1),
+                "decode_ms_last": round(s.decode_ms_last, 2), "decode_ms_max": round(s.decode_ms_max, 2),
+                "brightness": round(s.brightness), "sharpness": round(s.sharpness),
+                "results": s.results, "source": s.source,
+            }), flush=True)
+            last_frames = s.frames
     except KeyboardInterrupt:
         pass
     finally:

@@ -24,6 +24,7 @@ class SignalWatch:
         self._last: np.ndarray | None = None
         self._bad_since: float | None = None
         self.black = False
+        self.brightness = 0.0
         self.reason = ""
 
     def bad_for_s(self) -> float:
@@ -36,7 +37,8 @@ class SignalWatch:
         """Account for one frame; True while the signal is healthy."""
         gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         thumb = cv2.resize(gray, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
-        self.black = float(thumb.mean()) < self._black_level
+        self.brightness = float(thumb.mean())
+        self.black = self.brightness < self._black_level
         frozen = (not self.repeats_ok and self._last is not None
                   and float(np.abs(thumb - self._last).mean()) < _FROZEN_DIFF)
         self._last = thumb

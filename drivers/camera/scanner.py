@@ -8,11 +8,15 @@ black or frozen frames are NO_SIGNAL. Either way the kiosk offers typing instead
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from common.clock import Clock, SystemClock
@@ -28,6 +32,28 @@ from drivers.camera.sources import CameraError, FrameSource, make_source
 log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[threading.Event], FrameSource]
+SHARPNESS_EVERY_FRAMES = 10
+
+
+@dataclass(frozen=True)
+class ScannerStats:
+    """Diagnostics for a technician (`decode --live`) and the kiosk's health page."""
+
+    frames: int = 0
+    results: int = 0
+    decode_ms_last: float = 0.0
+    decode_ms_max: float = 0.0
+    brightness: float = 0.0  # mean level 0-255 of the last frame
+    sharpness: float = 0.0  # variance of the Laplacian at 320 px wide: higher is sharper
+    source: str = ""
+
+
+def sharpness_of(frame: np.ndarray) -> float:
+    """Focus measure: variance of the Laplacian on a 320-px-wide gray copy."""
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    scale = 320 / gray.shape[1]
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    return float(cv2.Laplacian(small, cv2.CV_64F).var())
 
 
 class CameraScanner:
@@ -47,6 +73,17 @@ class CameraScanner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._on_state: StateCallback | None = None
+        self._stats = ScannerStats()
+        self._stats_lock = threading.Lock()
+
+    def stats(self) -> ScannerStats:
+        """A snapshot of the capture and decode figures of the current session."""
+        with self._stats_lock:
+            return self._stats
+
+    def _update_stats(self, **changes: object) -> None:
+        with self._stats_lock:
+            self._stats = dataclasses.replace(self._stats, **changes)  # type: ignore[arg-type]
 
     @property
     def state(self) -> CameraState:
@@ -65,6 +102,8 @@ class CameraScanner:
             log.warning("camera scanner already running; start() ignored")
             return
         previous = self._thread
+        with self._stats_lock:
+            self._stats = ScannerStats()
         self._stop = threading.Event()
         self._on_state = on_state
         self._thread = threading.Thread(target=self._run, args=(on_result, on_frame, self._stop, previous),
@@ -139,6 +178,12 @@ class CameraScanner:
                 if stop.is_set():
                     break
                 healthy = watch.update(frame)
+                stats = self.stats()
+                changes: dict[str, object] = {"frames": stats.frames + 1, "brightness": watch.brightness,
+                                              "source": source.name}
+                if stats.frames % SHARPNESS_EVERY_FRAMES == 0:
+                    changes["sharpness"] = sharpness_of(frame)
+                self._update_stats(**changes)
                 self._set_state(CameraState.RUNNING if healthy else CameraState.NO_SIGNAL,
                                 "" if healthy else watch.reason, stop)
                 now = self._clock.monotonic()
@@ -164,7 +209,12 @@ class CameraScanner:
 
     def _decode(self, frame: np.ndarray, now: float, recent: dict[str, float],
                 on_result: ResultCallback, stop: threading.Event) -> None:
-        for found in self._decoder.decode(frame):
+        started = time.perf_counter()  # diagnostics only: no decision depends on it
+        decoded = self._decoder.decode(frame)
+        ms = (time.perf_counter() - started) * 1000
+        stats = self.stats()
+        self._update_stats(decode_ms_last=ms, decode_ms_max=max(ms, stats.decode_ms_max))
+        for found in decoded:
             # Remember payloads by digest only: the raw text is never kept.
             digest = hashlib.sha256(found.raw).hexdigest()
             for key in [k for k, t in recent.items() if now - t >= self._config.repeat_result_after_s]:
@@ -177,6 +227,7 @@ class CameraScanner:
             log.info("QR read (%s, stage %s)%s", result.kind, found.stage,
                      f": {result.reason}" if result.reason else "")
             if not stop.is_set():
+                self._update_stats(results=self.stats().results + 1)
                 self._call(on_result, result)
 
     @staticmethod

@@ -41,9 +41,10 @@ def test_live_on_a_folder_as_a_subprocess(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "r.png"), qr_frame(RECEIPT))
     out = subprocess.run(
         [sys.executable, "-m", "drivers.camera.decode", "--live", "--device", f"folder:{tmp_path}",
-         "--seconds", "1.5"],
+         "--seconds", "2.5"],
         cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
     ).stdout
     lines = [json.loads(line) for line in out.splitlines()]
     assert {"state": "running"} in lines
+    assert any("fps" in line and line["results"] >= 1 for line in lines)
     assert any(line.get("dossier", {}).get("dossier_code") == "000.00.12.H26-261120-0042" for line in lines)

@@ -76,6 +76,9 @@ def test_reads_cards_and_receipts_from_the_simulated_camera(samples: Path) -> No
         assert wait_for(lambda: {"cccd", "dossier"} <= rec.kinds())
         assert scanner.state == CameraState.RUNNING
         assert rec.frames > 0
+        stats = scanner.stats()
+        assert stats.frames > 0 and stats.results >= 2 and stats.brightness > 100
+        assert stats.sharpness > 0 and stats.decode_ms_max > 0 and "image folder" in stats.source
     finally:
         scanner.stop()
     assert scanner.state == CameraState.STOPPED
