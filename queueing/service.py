@@ -520,8 +520,8 @@ class QueueService:
         cutoff = now - self.config.pending_timeout_s
         with self.store.tx() as tx:
             stale = tx.all(
-                "SELECT * FROM tickets WHERE (state = 'pending' AND issued_at < ?) "
-                "OR (day < ? AND state IN ('pending', 'waiting'))",
+                "SELECT * FROM tickets WHERE state IN ('pending', 'waiting') "
+                "AND ((state = 'pending' AND issued_at < ?) OR day < ?)",
                 cutoff,
                 today,
             )
@@ -532,6 +532,18 @@ class QueueService:
                 self.set_state(tx, row, TicketState.VOID, void_reason=reason, finished_at=now)
             if any(r["state"] == "waiting" for r in stale):
                 tx.event(now, "waiting", {"waiting": self.waiting_counts(tx)})
+            # a counter whose staff session ran out is closed: it no longer counts for estimates
+            orphans = tx.all(
+                "SELECT number FROM counters WHERE status <> 'closed' AND number NOT IN "
+                "(SELECT counter FROM sessions WHERE counter IS NOT NULL AND expires_at >= ?)",
+                now,
+            )
+            for r in orphans:
+                tx.run("UPDATE counters SET status = 'closed', staff_id = NULL WHERE number = ?", r["number"])
+                tx.event(now, "counter", {"counter": r["number"], "status": "closed"})
+                log.info("counter %s closed: its staff session expired", r["number"])
+        for r in orphans:
+            self.set_counter_open(int(r["number"]), False)
         if stale:
             log.info("swept %d stale tickets", len(stale))
         mono = self.clock.monotonic()

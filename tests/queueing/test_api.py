@@ -250,6 +250,7 @@ def test_counter_flow_rating_and_reports(server: ServerThread, clock: ManualCloc
     followed = requests.get(f"{url}/t/{t2['ticket_id']}", allow_redirects=False)
     assert followed.status_code == 303 and followed.headers["location"] == f"/t/{moved['transferred_to']}"
     land = counter(url, 3, "cb02", "2222")
+    assert {c["number"]: c["status"] for c in requests.get(f"{url}/api/v1/counters").json()}[3] == "open"
     assert land.post(f"{url}/api/v1/counter/call-next").json()["number"] == t2["number"]
     # pause blocks calls
     assert desk.post(f"{url}/api/v1/counter/pause", json={"paused": True}).json()["status"] == "paused"
@@ -416,3 +417,14 @@ def test_door_poster_holds_a_qr_code_of_the_remote_page(server: ServerThread) ->
     img = Image.open(io.BytesIO(base64.b64decode(src.group(1))))
     found = zxingcpp.read_barcodes(img)
     assert found and found[0].text == f"{server.url}/remote"
+
+
+def test_counter_closes_when_its_session_expires(server: ServerThread, clock: ManualClock) -> None:
+    url = server.url
+    desk = counter(url, 4)
+    assert requests.get(f"{url}/api/v1/services").json()[2]["counters_open"] == 1
+    clock.advance(11 * 3600)  # session_hours = 10
+    server.app.state.queue.sweep()
+    assert requests.get(f"{url}/api/v1/services").json()[2]["counters_open"] == 0
+    assert {c["number"]: c["status"] for c in requests.get(f"{url}/api/v1/counters").json()}[4] == "closed"
+    assert desk.get(f"{url}/api/v1/counter").json()["error"] == "not_signed_in"
