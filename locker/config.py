@@ -54,6 +54,7 @@ class CodesConfig(_Strict):
     kiosk_free_failures: int = Field(default=3, ge=0)
     kiosk_first_delay_s: float = Field(default=2.0, ge=0)
     kiosk_max_delay_s: float = Field(default=300.0, ge=0)
+    kiosk_alarm_failures: int = Field(default=10, ge=1)
     burst_failures: int = Field(default=20, ge=1)
     burst_window_min: float = Field(default=10.0, gt=0)
     reminder_before_expiry_h: float = Field(default=24.0, ge=0)

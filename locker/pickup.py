@@ -122,6 +122,14 @@ class Pickups:
                 compartment=compartment,
                 reason=reason,
             )
+            consecutive = conn.execute(
+                "SELECT consecutive FROM kiosk_failures WHERE kiosk=?", (kiosk,)
+            ).fetchone()[0]
+            if consecutive >= c.kiosk_alarm_failures:
+                # a slow, patient guesser never makes a burst: alarm on the run of failures too
+                self._alarms.raise_in(
+                    conn, "code_guessing", None, f"{consecutive} wrong codes in a row at kiosk {kiosk}"
+                )
             since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
             n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since,)).fetchone()[0]
             conn.execute("DELETE FROM failures WHERE at <= ?", (since,))

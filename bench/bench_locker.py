@@ -1,0 +1,219 @@
+"""Pickup latency: HTTP request sent -> unlock frame written to the serial line.
+
+The whole locker runs in this process as in production: FastAPI/uvicorn on 127.0.0.1, the
+LockerService with its SQLite database (WAL, synchronous=FULL), and the real SerialLockBus on
+the lock-board simulator's pty. Each sample is one citizen pickup: the clock starts just before
+the client sends `POST /api/v1/pickups` and stops when the bus reports the unlock frame for that
+compartment written and flushed (`on_frame_written`). That covers HTTP parsing, the kiosk
+token, throttle check, code HMAC lookup, the intent transaction (fsync), and the bus's read of
+the door before the pulse. Measured with 1 and 8 concurrent clients. Goal: p99 < 20 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+import uvicorn
+
+from bench.common import percentile, print_table, write_results
+from common.clock import SystemClock
+from drivers.gateways.backoffice import NoBackOffice
+from drivers.gateways.sms import FileSmsGateway
+from drivers.lockboard.bus import SerialLockBus
+from drivers.lockboard.codec import codec_for
+from drivers.lockboard.config import BusConfig
+from drivers.lockboard.sim import start_simulator
+from locker.api import create_app
+from locker.config import LockerConfig
+from locker.domain import DepositState
+from locker.service import LockerService, Paths
+
+ROUNDS = int(os.environ.get("BENCH_LOCKER_ROUNDS", "6"))
+GOAL_P99_MS = 20.0
+LOCKS = 16
+BOARDS = [0, 1]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _config() -> LockerConfig:
+    comps = [
+        {"label": str(b * LOCKS + lk), "bus": "bank1", "board": b, "lock": lk, "size": "small"}
+        for b in BOARDS
+        for lk in range(1, LOCKS + 1)
+    ]
+    return LockerConfig.model_validate(
+        {
+            "buses": [
+                {
+                    "name": "bank1",
+                    "protocol": "kerong-cu16",
+                    "boards": BOARDS,
+                    "locks_per_board": LOCKS,
+                    "poll_interval_ms": 500,
+                    "watch_interval_ms": 10,
+                }
+            ],
+            "compartments": comps,
+            "doors": {"watch_s": 0.5, "auto_confirm_on_close": False},
+            "codes": {"kiosk_free_failures": 1000},
+        }
+    )
+
+
+def _stock(svc: LockerService, round_no: int) -> dict[str, str]:
+    """Put a loaded deposit with a known code in every compartment (bench fixture, no doors)."""
+    codes: dict[str, str] = {}
+    now = svc.clock.now()
+    with svc.store.tx() as conn:
+        for label in svc.cabinet.compartments:
+            code = svc.codes.new_code()
+            while code in codes.values():
+                code = svc.codes.new_code()
+            conn.execute(
+                "INSERT INTO deposits(deposit_id, dossier_code, phone, compartment, size, state, code_digest,"
+                " expires_at, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    f"b{round_no}-{label}",
+                    f"BENCH-{round_no}-{label}",
+                    "+84900000001",
+                    label,
+                    "small",
+                    DepositState.CODE_SENT.value,
+                    svc.codes.digest(code),
+                    "2999-01-01T00:00:00+00:00",
+                    "bench",
+                    now.isoformat(),
+                    now.isoformat(),
+                ),
+            )
+            codes[label] = code
+    return codes
+
+
+def run_bench(rounds: int = ROUNDS) -> dict[str, object]:
+    """Measure both concurrency levels; returns the figures."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-locker-"))
+    sim = start_simulator("kerong-cu16", BOARDS, LOCKS, auto_close_s=0.05)
+    codec = codec_for("kerong-cu16")
+    frame_to_label = {
+        codec.unlock_frame(b, lk, 500): str(b * LOCKS + lk) for b in BOARDS for lk in range(1, LOCKS + 1)
+    }
+    written: dict[str, float] = {}
+    events: dict[str, threading.Event] = {label: threading.Event() for label in frame_to_label.values()}
+
+    def on_written(frame: bytes, t: float) -> None:
+        label = frame_to_label.get(frame)
+        if label is not None:
+            written[label] = t
+            events[label].set()
+
+    cfg = _config()
+    keys = cfg.buses[0].bus_keys()
+    keys["url"] = sim.url
+    bus = SerialLockBus(BusConfig.model_validate(keys), on_frame_written=on_written)
+    bus.open()
+    data = tmp / "data"
+    svc = LockerService(
+        cfg,
+        Paths(data, data / "locker.db", data / "code.key", data / "kiosk.token"),
+        SystemClock(),
+        {"bank1": bus},
+        FileSmsGateway(tmp / "sms"),
+        NoBackOffice(),
+    )
+    svc.start(sweep_interval_s=3600)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(svc),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    url = f"http://127.0.0.1:{port}/api/v1/pickups"
+    headers = {"Authorization": f"Bearer {svc.kiosk_token}"}
+    local = threading.local()
+    results: dict[str, object] = {}
+    rows = []
+    try:
+        round_no = 0
+        for clients in (1, 8):
+            samples: list[float] = []
+
+            def one(item: tuple[str, str]) -> float | None:
+                label, code = item
+                session = getattr(local, "s", None)
+                if session is None:
+                    session = local.s = requests.Session()
+                events[label].clear()
+                t0 = time.perf_counter()
+                r = session.post(url, json={"code": code}, headers=headers, timeout=10)
+                if r.status_code != 200 or not events[label].wait(5):
+                    return None
+                return (written[label] - t0) * 1000
+
+            for _ in range(rounds):
+                round_no += 1
+                codes = _stock(svc, round_no)
+                time.sleep(0.2)  # doors from the previous round close (auto_close 50 ms)
+                with ThreadPoolExecutor(clients) as pool:
+                    samples += [s for s in pool.map(one, codes.items()) if s is not None]
+            p50, p99 = percentile(samples, 50), percentile(samples, 99)
+            rows.append(
+                [
+                    clients,
+                    len(samples),
+                    p50,
+                    percentile(samples, 90),
+                    p99,
+                    max(samples),
+                    "yes" if p99 < GOAL_P99_MS else "NO",
+                ]
+            )
+            results[f"clients_{clients}"] = {
+                "n": len(samples),
+                "p50_ms": p50,
+                "p99_ms": p99,
+                "max_ms": max(samples),
+            }
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        svc.stop()
+        bus.close()
+        sim.close()
+    print_table(
+        "pickup: HTTP request sent -> unlock frame written (ms)",
+        ["clients", "n", "p50", "p90", "p99", "max", f"p99<{GOAL_P99_MS:g}"],
+        rows,
+    )
+    return results
+
+
+def main() -> None:
+    """Run and write bench/results/locker.json."""
+    write_results("locker", {"goal_p99_ms": GOAL_P99_MS, **run_bench()})
+
+
+if __name__ == "__main__":
+    main()
