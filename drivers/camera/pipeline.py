@@ -7,9 +7,10 @@ What it misses falls in two groups, and each retry targets one:
 1. Small codes (1-2 px per module, a card held far away): the frame is cut into overlapping
    half-size tiles, the tiles with the densest edges in *both* directions (QR modules; text lines
    are mostly one direction) are upscaled 3x (then 2x with an unsharp mask) and decoded again.
-2. Textured or noisy codes (printed on food, halftone, sensor noise) and inverted codes: a light
-   Gaussian blur with zxing's global-histogram binarizer, inverted pass on.
-3. Defocused codes: an unsharp mask on the whole frame, then on the upscaled tiles.
+2. Inverted (light-on-dark) codes: the primary pass on the inverted frame.
+3. Textured or noisy codes (printed on food, halftone, sensor noise): a light Gaussian blur with
+   zxing's global-histogram binarizer.
+4. Defocused codes: an unsharp mask on the whole frame, then on the upscaled tiles.
 
 zbar as a last, second-decoder stage is available (`use_zbar`) but off by default: on both bench
 sets it read nothing the stages above had missed, and it costs ~10 ms on every frame without a QR.
@@ -138,8 +139,8 @@ class QrDecoder:
             return []
         start = self._timer()
         gray = to_gray(frame)
-        # Inverted (light-on-dark) codes are left to a later stage: ID cards and receipts are
-        # dark on light, and skipping the inverted pass halves the cost of a frame with no QR.
+        # Inverted (light-on-dark) codes wait until after the ROI stage: ID cards and receipts
+        # are dark on light, so far-away cards are the likelier miss.
         found = zxing_read(gray, "primary", try_invert=False, try_downscale=max(gray.shape) > 1000)
         if found:
             return found
@@ -160,6 +161,12 @@ class QrDecoder:
             found = zxing_read(up, "roi_upscale", try_downscale=False, try_invert=False)
             if found or spent():
                 return found
+
+        # Light-on-dark codes (a phone screen in dark mode): the primary pass, inverted.
+        found = zxing_read(cv2.bitwise_not(gray), "inverted", try_invert=False,
+                           try_downscale=max(gray.shape) > 1000)
+        if found or spent():
+            return found
 
         blurred = cv2.GaussianBlur(gray, (0, 0), 1.0)
         found = zxing_read(blurred, "blur_global", binarizer=zxingcpp.Binarizer.GlobalHistogram)
