@@ -24,6 +24,7 @@ class PrinterConfig(BaseModel):
     status_timeout_s: float = Field(default=1.0, gt=0, le=30)
     status_poll_s: float = Field(default=30.0, gt=0, le=3600)
     require_status: bool = True
+    confirm_printed: bool = False
     qr_native: bool = True
     cut: CutMode = CutMode.PARTIAL
     logo_path: str = ""

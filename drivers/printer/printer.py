@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -39,10 +40,12 @@ from drivers.printer.status import (
     REQ_ERROR_CAUSE,
     REQ_OFFLINE_CAUSE,
     REQ_PAPER,
+    REQ_PRINTED,
     REQ_PRINTER,
     StatusReport,
     decode_offline_cause,
     decode_paper,
+    decode_printed,
     decode_printer,
 )
 from drivers.printer.transport import Job, Transport
@@ -94,6 +97,7 @@ class EscposReceiptPrinter:
         print_timeout_s: float = 20.0,
         status_timeout_s: float = 1.0,
         require_status: bool = True,
+        confirm_printed: bool = False,
         logo: Path | None = None,
         tz: tzinfo | None = None,
         on_status_change: StatusListener | None = None,
@@ -105,6 +109,7 @@ class EscposReceiptPrinter:
         self.print_timeout_s = print_timeout_s
         self.status_timeout_s = status_timeout_s
         self.require_status = require_status
+        self.confirm_printed = confirm_printed
         self.logo = logo
         self.tz = tz
         self.on_status_change = on_status_change
@@ -189,7 +194,7 @@ class EscposReceiptPrinter:
                 )
             fut = self._worker.submit(lambda: self._run_job(job))
             try:
-                fut.result(timeout=self.print_timeout_s + 2 * self.status_timeout_s)
+                fut.result(timeout=self.print_timeout_s + 6 * self.status_timeout_s + 1.0)
             except FutureTimeout as err:
                 self._give_up(fut)
                 self._set_status(StatusReport(PrinterState.OFFLINE, f"{job.kind} timed out"))
@@ -202,6 +207,7 @@ class EscposReceiptPrinter:
 
     def _run_job(self, job: Job) -> None:
         """Runs on the worker: status, write, read back."""
+        started = time.monotonic()
         if self.require_status:
             before = self._query()
             if not before.state.can_print:
@@ -215,6 +221,8 @@ class EscposReceiptPrinter:
             raise PrintError(
                 f"printer {self.url}: sending the {job.kind} failed ({err}); it may be partly printed"
             ) from err
+        if self.confirm_printed:
+            self._await_printed(job, started)
         if self.require_status:
             after = self._query()
             if not after.state.can_print:
@@ -224,6 +232,22 @@ class EscposReceiptPrinter:
                     after.state,
                 )
         log.info("printer %s: printed %s (%d bytes)", self.url, job.kind, len(job.data))
+
+    def _await_printed(self, job: Job, started: float) -> None:
+        """GS r 1 after the job: its reply comes only once everything before it has printed."""
+        left = max(self.status_timeout_s, self.print_timeout_s - (time.monotonic() - started))
+        try:
+            reply = self.transport.request(REQ_PRINTED, left)
+        except OSError as err:
+            self.transport.close()
+            raise PrintError(f"printer {self.url}: lost while printing the {job.kind} ({err})") from err
+        if decode_printed(reply) is None:
+            report = self._query()
+            raise PrintError(
+                f"printer {self.url}: the {job.kind} was not confirmed as printed within {left:.0f} s "
+                f"(printer: {report}); it is probably incomplete",
+                report.state if not report.state.can_print else PrinterState.OFFLINE,
+            )
 
     # -- status
 
@@ -295,6 +319,7 @@ def open_printer(
     qr_native: bool = True,
     cut: CutMode = CutMode.PARTIAL,
     require_status: bool = True,
+    confirm_printed: bool = False,
     logo: Path | None = None,
     timezone: str = "Asia/Ho_Chi_Minh",
     on_status_change: StatusListener | None = None,
@@ -326,6 +351,7 @@ def open_printer(
         print_timeout_s=timeout_s,
         status_timeout_s=status_timeout_s,
         require_status=require_status,
+        confirm_printed=confirm_printed,
         logo=logo,
         tz=tz,
         on_status_change=on_status_change,
@@ -348,6 +374,7 @@ def open_from_config(
         qr_native=cfg.qr_native,
         cut=cfg.cut,
         require_status=cfg.require_status,
+        confirm_printed=cfg.confirm_printed,
         logo=cfg.logo(),
         timezone=cfg.timezone if timezone is None else timezone,
         on_status_change=on_status_change,

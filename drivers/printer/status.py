@@ -18,6 +18,10 @@ REQ_OFFLINE_CAUSE = DLE_EOT + b"\x02"  # n=2: bit 2 cover open, bit 5 stopped by
 REQ_ERROR_CAUSE = DLE_EOT + b"\x03"  # n=3: bit 3 cutter error, bit 5 unrecoverable, bit 6 auto-recoverable
 REQ_PAPER = DLE_EOT + b"\x04"  # n=4: bits 2-3 paper near end, bits 5-6 paper end
 
+# GS r 1 is NOT real-time: the printer answers it only after printing everything sent before
+# it, so its reply confirms the job came out (a printer that ran out of paper mid-job holds it).
+REQ_PRINTED = b"\x1dr\x01"
+
 _FIXED_MASK = 0b1001_0011
 _FIXED_VALUE = 0b0001_0010
 
@@ -84,6 +88,18 @@ def decode_paper(reply: bytes) -> PrinterState | None:
     return PrinterState.READY
 
 
+def decode_printed(reply: bytes) -> PrinterState | None:
+    """GS r 1 reply (paper sensor, sent after the job printed); None when it is not such a byte."""
+    if len(reply) < 1 or reply[-1] & 0x90:  # bits 4 and 7 are always 0
+        return None
+    b = reply[-1]
+    if b & 0x0C:
+        return PrinterState.PAPER_OUT
+    if b & 0x03:
+        return PrinterState.PAPER_NEAR_END
+    return PrinterState.READY
+
+
 def status_reply(state: PrinterState, request: bytes) -> bytes:
     """The byte a real printer in `state` sends for `request` (the simulators and tests use this)."""
     online = 0x12
@@ -95,6 +111,8 @@ def status_reply(state: PrinterState, request: bytes) -> bytes:
         return bytes([0x12 | cause.get(state, 0)])
     if request == REQ_ERROR_CAUSE:
         return bytes([0x12 | (0x40 if state is PrinterState.OFFLINE else 0)])
+    if request == REQ_PRINTED:  # only answered once the job printed, i.e. when it can print
+        return bytes([0x03 if state is PrinterState.PAPER_NEAR_END else 0x00]) if state.can_print else b""
     if request == REQ_PAPER:
         paper = {PrinterState.PAPER_NEAR_END: 0x0C, PrinterState.PAPER_OUT: 0x6C}
         return bytes([0x12 | paper.get(state, 0)])

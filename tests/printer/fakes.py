@@ -10,7 +10,7 @@ import tty
 from collections.abc import Callable
 
 from drivers.printer.model import PrinterState
-from drivers.printer.status import DLE_EOT, status_reply
+from drivers.printer.status import DLE_EOT, REQ_PRINTED, status_reply
 
 
 class FakePrinter:
@@ -31,7 +31,7 @@ class FakePrinter:
     def _handle(self, chunk: bytes, reply: Callable[[bytes], object]) -> None:
         buf = bytes(chunk)
         # A status request is the last thing the driver writes before waiting for the reply.
-        if len(buf) >= 3 and buf[-3:-1] == DLE_EOT:
+        if len(buf) >= 3 and (buf[-3:-1] == DLE_EOT or buf[-3:] == REQ_PRINTED):
             body, req = buf[:-3], buf[-3:]
         else:
             body, req = buf, b""
@@ -41,8 +41,8 @@ class FakePrinter:
                 self.state = self.after_job_state
         if req:
             self.requests.append(req)
-            if self.state is not None:
-                reply(status_reply(self.state, req))
+            if self.state is not None and (answer := status_reply(self.state, req)):
+                reply(answer)
 
     def stop(self) -> None:
         self._stop.set()

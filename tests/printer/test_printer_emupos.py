@@ -154,7 +154,9 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 @pytest.mark.parametrize("width_mm", [58, 80])
 def test_every_layout_prints_with_no_unknown_command(emulator: Emulator, width_mm: int) -> None:
     before = len(emulator.receipts())
-    with open_printer(f"tcp://127.0.0.1:{emulator.printer_port}", paper_width_mm=width_mm) as p:
+    with open_printer(
+        f"tcp://127.0.0.1:{emulator.printer_port}", paper_width_mm=width_mm, confirm_printed=True
+    ) as p:
         for lang in ("vi", "en"):
             p.print_ticket(sample_ticket(lang))
             p.print_pickup_receipt(sample_pickup_receipt(lang))
@@ -214,3 +216,17 @@ def test_serial_port_prints_and_reports_paper_out(emulator: Emulator) -> None:
             emulator.fault("paper-out", False)
         assert p.status() is PrinterState.READY
     assert "framing-mismatch" not in emulator.log.read_text()
+
+
+@pytest.mark.slow
+def test_unconfirmed_job_is_reported(emulator: Emulator) -> None:
+    """Paper out with the pre-check off: the emulator holds the job, so GS r 1 is never answered."""
+    emulator.fault("paper-out", True)
+    try:
+        url = f"tcp://127.0.0.1:{emulator.printer_port}"
+        with open_printer(url, timeout_s=1.5, require_status=False, confirm_printed=True) as p:
+            with pytest.raises(PrintError, match="not confirmed") as info:
+                p.print_loading_slip(sample_loading_slip())
+            assert info.value.state is PrinterState.PAPER_OUT
+    finally:
+        emulator.fault("paper-out", False)

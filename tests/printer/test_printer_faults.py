@@ -196,3 +196,10 @@ def test_png_printer_keeps_only_the_newest_jobs(tmp_path: Path) -> None:
     assert bins[-1].endswith("-0004.bin")  # the newest survived
     with pytest.raises(PrintError, match="keep="):
         open_printer(f"png://{tmp_path}?keep=lots")
+
+
+def test_runout_is_caught_by_the_print_confirmation(tmp_path: Path) -> None:
+    with open_printer(f"png://{tmp_path}?fail=runout", timeout_s=1.0, confirm_printed=True) as p:
+        with pytest.raises(PrintError, match="not confirmed") as info:
+            p.print_ticket(sample_ticket())
+        assert info.value.state is PrinterState.PAPER_OUT

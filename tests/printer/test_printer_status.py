@@ -9,13 +9,15 @@ import pytest
 from drivers.printer.layouts import ticket_document
 from drivers.printer.model import PrintError, PrinterState
 from drivers.printer.printer import EscposReceiptPrinter, open_printer
-from drivers.printer.samples import sample_ticket
+from drivers.printer.samples import sample_pickup_receipt, sample_ticket
 from drivers.printer.status import (
     REQ_OFFLINE_CAUSE,
     REQ_PAPER,
+    REQ_PRINTED,
     REQ_PRINTER,
     decode_offline_cause,
     decode_paper,
+    decode_printed,
     decode_printer,
     is_status_byte,
     status_reply,
@@ -175,3 +177,26 @@ def test_missing_serial_port_is_offline() -> None:
         report = p.status_report()
         assert report.state is PrinterState.OFFLINE
         assert "does-not-exist" in report.detail
+
+
+def test_confirmed_printing(fake: FakePrinter) -> None:
+    with open_printer(_url(fake), paper_width_mm=58, status_timeout_s=0.3, confirm_printed=True) as p:
+        p.print_pickup_receipt(sample_pickup_receipt())
+    assert REQ_PRINTED in fake.requests
+
+
+def test_confirmation_missing_when_paper_ends_mid_job(fake: FakePrinter) -> None:
+    fake.after_job_state = PrinterState.PAPER_OUT
+    with open_printer(
+        _url(fake), paper_width_mm=58, status_timeout_s=0.3, timeout_s=1.0, confirm_printed=True
+    ) as p:
+        with pytest.raises(PrintError, match="not confirmed") as info:
+            p.print_pickup_receipt(sample_pickup_receipt())
+    assert info.value.state is PrinterState.PAPER_OUT
+
+
+def test_decode_printed() -> None:
+    assert decode_printed(b"\x00") is PrinterState.READY
+    assert decode_printed(b"\x03") is PrinterState.PAPER_NEAR_END
+    assert decode_printed(b"\x0f") is PrinterState.PAPER_OUT
+    assert decode_printed(b"") is None and decode_printed(b"\x12") is None
