@@ -1,7 +1,8 @@
 """QR decoding: our pipeline against single decoders, measured in the same run on the same frames.
 
 Sets: the real photo set in ../shared/qr-samples (zxing blackbox photos, Apache-2.0; skipped if
-absent) and generated ID-card frames of invented people (bench/make_cccd_frames.py; made on first
+absent), the same photos degraded four ways (half size, defocus, dark and noisy, inverted), and
+generated ID-card frames of invented people (bench/make_cccd_frames.py; made on first
 use in var/bench/cccd-frames). Per decoder: frames read / frames with a QR, and CPU milliseconds
 per frame (thread CPU time on one core, OpenCV limited to one thread, so the other engineers'
 load on this shared machine does not inflate the figures), on frames with a QR and on frames
@@ -54,6 +55,24 @@ def load_real() -> list[Frame]:
             expected = (REAL_SET / row["expected_file"]).read_bytes().decode("utf-8")
             frames.append((row["image"], image, expected))
     return frames
+
+
+def degrade_real(frames: list[Frame]) -> list[Frame]:
+    """The real photos made harder four ways: half size, 1.2 px defocus, dark + noisy, inverted."""
+    rng = np.random.default_rng(11)
+
+    def dark(image: np.ndarray) -> np.ndarray:
+        noisy = image.astype(np.float32) * 0.3 + rng.normal(0, 6, image.shape)
+        return np.clip(noisy, 0, 255).astype(np.uint8)
+
+    kinds: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "half": lambda im: cv2.resize(im, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+        "blur1.2": lambda im: cv2.GaussianBlur(im, (0, 0), 1.2),
+        "dark+noise": dark,
+        "inverted": lambda im: cv2.bitwise_not(im),
+    }
+    return [(f"{name}:{kind}", change(image), text) for kind, change in kinds.items()
+            for name, image, text in frames]
 
 
 def load_generated(seed: int, count: int) -> list[Frame]:
@@ -163,7 +182,9 @@ def main() -> None:
     """Run every decoder over both sets and print/write the comparison."""
     cv2.setNumThreads(1)
     limit = int(os.environ.get("BENCH_CAMERA_LIMIT", "0")) or None
-    sets = {"real photos (zxing blackbox)": load_real()[:limit]}
+    real = load_real()[:limit]
+    sets = {"real photos (zxing blackbox)": real,
+            "real photos degraded (half size, 1.2 px blur, dark+noise, inverted)": degrade_real(real)}
     for label, (seed, count) in GEN_SETS.items():
         sets[f"generated ID-card frames, VGA, seed {seed} ({label})"] = load_generated(seed, count)[:limit]
     decoder = QrDecoder(timer=time.thread_time)
