@@ -63,6 +63,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "services.closed": ("Đã đóng", "Closed"),
     "services.cap_reached": ("Hết số hôm nay", "No more numbers today"),
     "services.loading": ("Đang tải danh sách dịch vụ…", "Loading services…"),
+    "services.empty": ("Hiện chưa có dịch vụ nào. Vui lòng hỏi nhân viên.",
+                       "No services are offered right now. Please ask a member of staff."),
     "services.page": ("Trang {page}/{pages}", "Page {page}/{pages}"),
     "services.prev": ("‹ Trước", "‹ Previous"),
     "services.more": ("Tiếp ›", "Next ›"),
@@ -93,6 +95,7 @@ TABLE: dict[str, tuple[str, str]] = {
     # ----- priority -----
     "priority.title": ("Quý khách có thuộc diện ưu tiên không?", "Do you qualify for priority service?"),
     "priority.none": ("Không, tôi xếp hàng bình thường", "No, normal queue"),
+    "priority.elderly": ("Người cao tuổi", "Elderly person"),
     "priority.auto_elderly": (
         "Quý khách từ {age} tuổi trở lên: được ưu tiên tự động.",
         "You are {age} or older: priority is given automatically.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.clients.base import ServiceError
@@ -15,6 +16,7 @@ from kiosk.screens.registry import register
 log = logging.getLogger(__name__)
 
 PICKUP_SCREEN = "pickup"
+REFRESH_S = 30.0
 STAFF_SCREEN = "staff_login"
 
 
@@ -40,9 +42,18 @@ class HomeScreen(KioskScreen):
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
         self._refreshing = False
+        self._refresh_ev: Any = None
 
     def on_enter(self, *_args: Any) -> None:
         self.prepare()
+        # opening hours change while home is shown (07:30 opening, lunch break, cap reached)
+        if self._refresh_ev is None:
+            self._refresh_ev = Clock.schedule_interval(lambda _dt: self.prepare(), REFRESH_S)
+
+    def on_leave(self, *_args: Any) -> None:
+        if self._refresh_ev is not None:
+            self._refresh_ev.cancel()
+            self._refresh_ev = None
 
     def prepare(self, **_params: Any) -> None:
         """Refresh the out-of-hours state and whether pickup is offered."""

@@ -132,6 +132,8 @@ class ServicesScreen(KioskScreen):
         self.page = min(self.page, self.pages - 1)
         if self.services and not shown:
             self.message = self.tr("services.none_found", q=self.query)
+        elif not self.services and not self.loading:
+            self.message = self.tr("services.empty")
         elif not self.loading:
             self.message = ""
         for s in shown[self.page * PER_PAGE : (self.page + 1) * PER_PAGE]:

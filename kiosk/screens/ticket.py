@@ -224,7 +224,7 @@ class TicketScreen(KioskScreen):
             if p.code == code:
                 return str(p.name(self.ctx.lang))
         if code == "elderly":
-            return "Người cao tuổi" if self.ctx.lang == "vi" else "Elderly"
+            return self.tr("priority.elderly")
         return code
 
     def _ticket_data(self, t: Ticket) -> TicketData:
