@@ -1,39 +1,22 @@
 """Counter desk: staff sign-in and the console's operations (call next, recall, start, finish,
-no-show, transfer, call a given number, pause). Each is one transaction."""
+no-show, transfer, call a given number, pause). Each is one transaction.
+Sign-in itself lives in `queueing.staff`."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
-import threading
 from typing import Any
 
 from queueing import domain, speech
-from queueing.config import CounterConfig, OrderingPolicy, StaffConfig
+from queueing.config import CounterConfig, OrderingPolicy
 from queueing.domain import CounterStatus, TicketState
 from queueing.errors import QueueError
 from queueing.service import QueueService
+from queueing.staff import Session, StaffSessions
 from queueing.store import Tx
 
 log = logging.getLogger(__name__)
-
-MAX_PIN_FAILURES = 5
-PIN_LOCK_S = 300.0
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class Session:
-    """A signed-in staff member, optionally at a counter."""
-
-    def __init__(self, staff: StaffConfig, counter: int | None, token_hash: str) -> None:
-        self.staff = staff
-        self.counter = counter
-        self.token_hash = token_hash
 
 
 class CounterDesk:
@@ -42,131 +25,24 @@ class CounterDesk:
     def __init__(self, queue: QueueService) -> None:
         self.q = queue
         self.config = queue.config
-        self._fail_lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    # ------------------------------------------------------------------ sessions
+        self.staff = StaffSessions(queue)
 
     def sign_in(self, staff_id: str, pin: str, counter: int | None) -> tuple[str, dict[str, Any]]:
         """Check the PIN; open the counter when one is given. Returns (token, body)."""
-        mono = self.q.clock.monotonic()
-        with self._fail_lock:
-            fails, until = self._failures.get(staff_id, (0, 0.0))
-            if fails >= MAX_PIN_FAILURES and mono < until:
-                raise QueueError(
-                    429,
-                    "too_many_attempts",
-                    "Too many wrong PINs. Wait 5 minutes or ask a supervisor.",
-                    retry_after_s=int(until - mono) + 1,
-                )
-        staff = next((s for s in self.config.staff if s.staff_id == staff_id), None)
-        ok = staff is not None and hmac.compare_digest(staff.pin.encode(), pin.encode())
-        if not ok or staff is None:
-            with self._fail_lock:
-                fails, _ = self._failures.get(staff_id, (0, 0.0))
-                self._failures[staff_id] = (fails + 1, mono + PIN_LOCK_S)
-            log.warning("counter sign-in refused for staff %r", staff_id)
-            raise QueueError(401, "bad_credentials", "Wrong staff ID or PIN. Check both and try again.")
-        with self._fail_lock:
-            self._failures.pop(staff_id, None)
-        if counter is not None:
-            self._counter_cfg(counter)
-        token = secrets.token_urlsafe(24)
-        now = self.q.now_ts()
-        expires = now + self.config.session_hours * 3600
-        with self.q.store.tx() as tx:
-            tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
-            if counter is not None:
-                # One person per counter: whoever signs in takes the counter over.
-                tx.run("DELETE FROM sessions WHERE counter = ?", counter)
-                tx.run("DELETE FROM sessions WHERE staff_id = ? AND counter IS NOT NULL", staff_id)
-                tx.run(
-                    "UPDATE counters SET status = 'closed', staff_id = NULL "
-                    "WHERE staff_id = ? AND number <> ?",
-                    staff_id,
-                    counter,
-                )
-                tx.run(
-                    "INSERT INTO counters(number, status, staff_id, since) VALUES (?, 'open', ?, ?) "
-                    "ON CONFLICT(number) DO UPDATE SET status = 'open', staff_id = excluded.staff_id, "
-                    "since = excluded.since",
-                    counter,
-                    staff_id,
-                    now,
-                )
-                tx.event(now, "counter", {"counter": counter, "status": CounterStatus.OPEN.value})
-            tx.run(
-                "INSERT INTO sessions(token_hash, staff_id, counter, created_at, expires_at) "
-                "VALUES (?,?,?,?,?)",
-                _hash_token(token),
-                staff_id,
-                counter,
-                now,
-                expires,
-            )
-        self._refresh_open()
-        log.info("staff %s signed in%s", staff_id, f" at counter {counter}" if counter else "")
-        return token, {
-            "staff_id": staff_id,
-            "name": staff.name,
-            "counter": counter,
-            "expires_at": domain_iso(expires),
-            "supervisor": staff.supervisor,
-        }
+        return self.staff.sign_in(staff_id, pin, counter)
 
     def session(self, token: str | None) -> Session:
         """The session of a token, or 401."""
-        if not token:
-            raise QueueError(401, "not_signed_in", "Sign in with your staff ID and PIN first.")
-        th = _hash_token(token)
-        with self.q.store.read() as tx:
-            row = tx.one("SELECT * FROM sessions WHERE token_hash = ?", th)
-        if row is None or row["expires_at"] < self.q.now_ts():
-            raise QueueError(
-                401, "not_signed_in", "Your session ended. Sign in again with your staff ID and PIN."
-            )
-        staff = next((s for s in self.config.staff if s.staff_id == row["staff_id"]), None)
-        if staff is None:
-            raise QueueError(401, "not_signed_in", "This staff account no longer exists. Ask a supervisor.")
-        return Session(staff, row["counter"], th)
+        return self.staff.session(token)
 
     def sign_out(self, session: Session) -> None:
-        """End the session and close its counter (nothing may be left at the counter)."""
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
-            if session.counter is not None:
-                cur = self._current(tx, session.counter)
-                if cur is not None:
-                    raise QueueError(
-                        409,
-                        "ticket_in_progress",
-                        f"Ticket {cur['number']} is still at this counter. Finish it, transfer it or mark it "
-                        "no-show before signing out.",
-                        number=cur["number"],
-                    )
-                tx.run(
-                    "UPDATE counters SET status = 'closed', staff_id = NULL, current_ticket = NULL "
-                    "WHERE number = ?",
-                    session.counter,
-                )
-                tx.event(now, "counter", {"counter": session.counter, "status": CounterStatus.CLOSED.value})
-            tx.run("DELETE FROM sessions WHERE token_hash = ?", session.token_hash)
-        self._refresh_open()
-
-    def _refresh_open(self) -> None:
-        with self.q.store.read() as tx:
-            rows = tx.all("SELECT number, status FROM counters")
-        for r in rows:
-            self.q.set_counter_open(int(r["number"]), r["status"] == CounterStatus.OPEN.value)
+        """End the session and close its counter."""
+        self.staff.sign_out(session)
 
     # ------------------------------------------------------------------ helpers
 
     def _counter_cfg(self, number: int) -> CounterConfig:
-        cfg = self.config.counter(number)
-        if cfg is None:
-            known = ", ".join(str(c.number) for c in self.config.counters)
-            raise QueueError(404, "unknown_counter", f"No counter {number}. Counters here: {known}.")
-        return cfg
+        return self.staff.counter_cfg(number)
 
     def _at_counter(self, session: Session) -> CounterConfig:
         if session.counter is None:
@@ -174,15 +50,6 @@ class CounterDesk:
                 409, "no_counter", "You are signed in without a counter. Sign in again choosing one."
             )
         return self._counter_cfg(session.counter)
-
-    @staticmethod
-    def _current(tx: Tx, counter: int) -> Any:
-        return tx.one(
-            "SELECT * FROM tickets WHERE counter = ? AND state IN ('called', 'serving') "
-            "ORDER BY called_at DESC "
-            "LIMIT 1",
-            counter,
-        )
 
     def _head(self, tx: Tx, service: str) -> Any:
         svc = self.config.service(service)
@@ -310,7 +177,7 @@ class CounterDesk:
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
             self._require_open(tx, cfg.number)
-            self._finish_serving(tx, self._current(tx, cfg.number), cfg.number)
+            self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
             heads = [h for h in (self._head(tx, s) for s in cfg.services) if h is not None]
             if not heads:
                 raise QueueError(
@@ -357,14 +224,14 @@ class CounterDesk:
                     "not_served_here",
                     f"Ticket {row['number']} is for another service; transfer it or call it there.",
                 )
-            self._finish_serving(tx, self._current(tx, cfg.number), cfg.number)
+            self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
             return self._mark_called(tx, row, session, cfg.number)
 
     def recall(self, session: Session) -> dict[str, Any]:
         """Announce the current ticket again (not more often than recall_cooldown_s)."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number)
+            cur = self.q.ticket_at_counter(tx, cfg.number)
             if cur is None or cur["state"] != TicketState.CALLED.value:
                 raise QueueError(
                     409, "nothing_to_recall", "No called ticket is waiting to come to this counter."
@@ -385,7 +252,7 @@ class CounterDesk:
         """The citizen arrived: service starts."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number)
+            cur = self.q.ticket_at_counter(tx, cfg.number)
             if cur is None or cur["state"] != TicketState.CALLED.value:
                 raise QueueError(409, "nothing_to_start", "Call a ticket first.")
             now = self.q.now_ts()
@@ -397,7 +264,7 @@ class CounterDesk:
         """Service done."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number)
+            cur = self.q.ticket_at_counter(tx, cfg.number)
             if cur is None:
                 raise QueueError(409, "nothing_to_finish", "No ticket is at this counter.")
             self._done(tx, cur, cfg.number)
@@ -407,7 +274,7 @@ class CounterDesk:
         """The called citizen did not come."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number)
+            cur = self.q.ticket_at_counter(tx, cfg.number)
             if cur is None or cur["state"] != TicketState.CALLED.value:
                 raise QueueError(
                     409, "nothing_called", "Only a called ticket that has not started can be a no-show."
@@ -423,7 +290,7 @@ class CounterDesk:
         cfg = self._at_counter(session)
         target = self.q.service_or_404(service)
         with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number)
+            cur = self.q.ticket_at_counter(tx, cfg.number)
             if cur is None:
                 raise QueueError(409, "nothing_to_transfer", "No ticket is at this counter.")
             if cur["service"] == target.code:
@@ -492,7 +359,7 @@ class CounterDesk:
         cfg = self._at_counter(session)
         with self.q.store.read() as tx:
             status = tx.scalar("SELECT status FROM counters WHERE number = ?", cfg.number) or "closed"
-            cur = self._current(tx, cfg.number)
+            cur = self.q.ticket_at_counter(tx, cfg.number)
             waiting = []
             for code in cfg.services:
                 rows = tx.all(
@@ -534,10 +401,3 @@ class CounterDesk:
                 {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en} for s in self.config.services
             ],
         }
-
-
-def domain_iso(ts: float) -> str:
-    """Epoch seconds -> ISO 8601 UTC."""
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")

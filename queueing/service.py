@@ -1,4 +1,5 @@
-"""Queue use cases for citizens and displays: issue, confirm, void, status, rating, sweep.
+"""Queue use cases for citizens, kiosks and displays: services, issue, confirm, void, status,
+rating, display snapshot.
 
 Counter operations live in `queueing.counters`; both act on the same `Store` through
 transactions so every step is atomic and writes its event in the same transaction.
@@ -8,233 +9,20 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
-from collections import deque
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from common.clock import Clock
 from queueing import domain
-from queueing.config import OrderingPolicy, QueueingConfig, ServiceConfig
+from queueing.core import QueueCore, iso_utc
 from queueing.domain import TicketState
 from queueing.errors import QueueError
-from queueing.store import Store, Tx
+from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
-KEEP_DAYS = 2  # idempotency keys and board events older than this are deleted
-PRUNE_EVERY_S = 3600.0
 
-
-def _iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
-
-
-class QueueService:
-    """Tickets and queues of one center."""
-
-    def __init__(self, config: QueueingConfig, store: Store, clock: Clock) -> None:
-        self.config = config
-        self.store = store
-        self.clock = clock
-        self.tz = ZoneInfo(config.timezone)
-        self._times_lock = threading.Lock()
-        self._service_times: dict[str, deque[float]] = {}
-        self._open_counters: set[int] = set()
-        self._last_prune = float("-inf")
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def load(self) -> None:
-        """Warm the in-memory caches (service times, open counters) from the database."""
-        window = self.config.service_time_window
-        with self.store.read() as tx:
-            for svc in self.config.services:
-                rows = tx.all(
-                    "SELECT finished_at - COALESCE(started_at, called_at) AS s FROM tickets "
-                    "WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL "
-                    "ORDER BY finished_at DESC LIMIT ?",
-                    svc.code,
-                    window,
-                )
-                self._service_times[svc.code] = deque(
-                    reversed([float(r["s"]) for r in rows if r["s"] is not None]), maxlen=window
-                )
-            opened = tx.all("SELECT number FROM counters WHERE status = 'open'")
-        self._open_counters = {int(r["number"]) for r in opened}
-
-    # ------------------------------------------------------------------ helpers
-
-    def now_ts(self) -> float:
-        """Wall time as epoch seconds."""
-        return self.clock.now().timestamp()
-
-    def local_now(self) -> datetime:
-        """Wall time in the center's time zone."""
-        return self.clock.now().astimezone(self.tz)
-
-    def today(self) -> str:
-        """The local day (numbers restart every day)."""
-        return self.local_now().date().isoformat()
-
-    def service_or_404(self, code: str) -> ServiceConfig:
-        """The configured service, or a 404 naming the known ones."""
-        svc = self.config.service(code)
-        if svc is None:
-            known = ", ".join(s.code for s in self.config.services)
-            raise QueueError(
-                404, "unknown_service", f"No service {code!r}. Use one of: {known}.", service=code
-            )
-        return svc
-
-    def set_counter_open(self, number: int, is_open: bool) -> None:
-        """Called by the counter desk when a counter opens, pauses or closes."""
-        with self._times_lock:
-            if is_open:
-                self._open_counters.add(number)
-            else:
-                self._open_counters.discard(number)
-
-    def record_service_time(self, service: str, seconds: float) -> None:
-        """Feed one finished service's duration into the moving average."""
-        with self._times_lock:
-            self._service_times.setdefault(service, deque(maxlen=self.config.service_time_window)).append(
-                max(0.0, seconds)
-            )
-
-    def open_counters_for(self, service: str) -> int:
-        """How many counters serving `service` are open and not paused."""
-        with self._times_lock:
-            opened = set(self._open_counters)
-        return sum(1 for c in self.config.counters if c.number in opened and service in c.services)
-
-    def estimate(self, service: str, ahead: int) -> domain.WaitEstimate | None:
-        """Wait range for a ticket with `ahead` tickets before it, or None when unknown."""
-        with self._times_lock:
-            times = list(self._service_times.get(service, ()))
-        return domain.estimate_wait(
-            ahead,
-            times,
-            self.open_counters_for(service),
-            min_samples=self.config.wait_min_samples,
-            spread_pct=self.config.wait_spread_pct,
-        )
-
-    def opening(self, svc: ServiceConfig) -> domain.Opening:
-        """Open now?"""
-        hours = svc.hours or self.config.hours
-        return domain.opening_at(hours, self.local_now(), svc.last_ticket_before_close_min)
-
-    @staticmethod
-    def waiting_of(tx: Tx, *services: str) -> dict[str, int]:
-        """Waiting tickets of some services (an index range count each: cheap for events)."""
-        return {
-            s: int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting'", s))
-            for s in services
-        }
-
-    def waiting_counts(self, tx: Tx) -> dict[str, int]:
-        """Waiting tickets per service (every configured service, zeros included)."""
-        rows = tx.all("SELECT service, COUNT(*) AS n FROM tickets WHERE state = 'waiting' GROUP BY service")
-        counts = {s.code: 0 for s in self.config.services}
-        counts.update({r["service"]: int(r["n"]) for r in rows})
-        return counts
-
-    def ahead_of(self, tx: Tx, row: Any) -> int:
-        """Waiting tickets that will be called before this one (its own service)."""
-        svc = self.config.service(row["service"])
-        if svc is None:
-            return 0
-        if svc.policy is OrderingPolicy.ONE_PER_N:
-            streak = self.normal_streak(tx, svc.code)
-            normal_ahead = int(
-                tx.scalar(
-                    "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0 "
-                    "AND (waiting_since < ? OR (waiting_since = ? AND seq < ?))",
-                    svc.code,
-                    row["waiting_since"],
-                    row["waiting_since"],
-                    row["seq"],
-                )
-                if row["weight"] <= 0
-                else tx.scalar(
-                    "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0",
-                    svc.code,
-                )
-            )
-            if row["weight"] > 0:
-                prio_ahead = int(
-                    tx.scalar(
-                        "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0 "
-                        "AND seq <> ? AND (weight > ? OR (weight = ? AND (waiting_since < ? "
-                        "OR (waiting_since = ? AND seq < ?))))",
-                        svc.code,
-                        row["seq"],
-                        row["weight"],
-                        row["weight"],
-                        row["waiting_since"],
-                        row["waiting_since"],
-                        row["seq"],
-                    )
-                )
-            else:
-                prio_ahead = int(
-                    tx.scalar(
-                        "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0",
-                        svc.code,
-                    )
-                )
-            return domain.ahead_one_per_n(
-                normal_ahead, prio_ahead, row["weight"] > 0, svc.one_per_n_normal, streak
-            )
-        # Two range counts on the (service, state, rank_key) index: an OR would scan the queue.
-        higher = tx.scalar(
-            "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND rank_key > ?",
-            svc.code,
-            row["rank_key"],
-        )
-        tied = tx.scalar(
-            "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' "
-            "AND rank_key = ? AND seq < ?",
-            svc.code,
-            row["rank_key"],
-            row["seq"],
-        )
-        return int(higher) + int(tied)
-
-    def normal_streak(self, tx: Tx, service: str) -> int:
-        """Normal tickets called since the last priority one today (ONE_PER_N)."""
-        value = tx.scalar(
-            "SELECT normal_streak FROM service_state WHERE day = ? AND service = ?", self.today(), service
-        )
-        return int(value or 0)
-
-    def set_state(self, tx: Tx, row: Any, new: TicketState, **fields: Any) -> None:
-        """Change a ticket's state along an allowed edge (logged `old -> new`)."""
-        old = TicketState(row["state"])
-        if not domain.can_move(old, new):
-            raise QueueError(
-                409,
-                "wrong_state",
-                f"Ticket {row['number']} is {old.value}; it cannot become {new.value}.",
-                state=old.value,
-            )
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        sql = f"UPDATE tickets SET state = ?{', ' + cols if cols else ''} WHERE ticket_id = ?"  # noqa: S608
-        tx.run(sql, new.value, *fields.values(), row["ticket_id"])
-        log.debug("ticket %s (%s): %s -> %s", row["number"], row["ticket_id"][:4], old.value, new.value)
-
-    def ticket_row(self, tx: Tx, ticket_id: str) -> Any:
-        """The ticket row, or a 404."""
-        row = tx.one("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
-        if row is None:
-            raise QueueError(
-                404,
-                "unknown_ticket",
-                "No such ticket. Check the ticket's QR code or take a new ticket.",
-            )
-        return row
+class QueueService(QueueCore):
+    """Use cases of citizens, kiosks and display boards."""
 
     # ------------------------------------------------------------------ services
 
@@ -463,7 +251,7 @@ class QueueService:
             "wait_min": est.min_minutes if est else None,
             "wait_max": est.max_minutes if est else None,
             "status_url": self.status_url(row["ticket_id"]),
-            "issued_at": _iso(row["issued_at"]),
+            "issued_at": iso_utc(row["issued_at"]),
             "state": row["state"],
             "channel": row["channel"],
             "replayed": replay,
@@ -513,55 +301,6 @@ class QueueService:
                 tx.event(now, "waiting", {"waiting": self.waiting_of(tx, row["service"])})
         return {"state": TicketState.VOID.value, "ticket_id": ticket_id}
 
-    def sweep(self) -> int:
-        """Void pending tickets past `pending_timeout_s` and yesterday's leftovers; returns how many."""
-        now = self.now_ts()
-        today = self.today()
-        cutoff = now - self.config.pending_timeout_s
-        with self.store.tx() as tx:
-            stale = tx.all(
-                "SELECT * FROM tickets WHERE state IN ('pending', 'waiting') "
-                "AND ((state = 'pending' AND issued_at < ?) OR day < ?)",
-                cutoff,
-                today,
-            )
-            for row in stale:
-                reason = (
-                    "not_confirmed" if row["state"] == "pending" and row["day"] == today else "day_closed"
-                )
-                self.set_state(tx, row, TicketState.VOID, void_reason=reason, finished_at=now)
-            if any(r["state"] == "waiting" for r in stale):
-                tx.event(now, "waiting", {"waiting": self.waiting_counts(tx)})
-            # a counter whose staff session ran out is closed: it no longer counts for estimates
-            orphans = tx.all(
-                "SELECT number FROM counters WHERE status <> 'closed' AND number NOT IN "
-                "(SELECT counter FROM sessions WHERE counter IS NOT NULL AND expires_at >= ?)",
-                now,
-            )
-            for r in orphans:
-                tx.run("UPDATE counters SET status = 'closed', staff_id = NULL WHERE number = ?", r["number"])
-                tx.event(now, "counter", {"counter": r["number"], "status": "closed"})
-                log.info("counter %s closed: its staff session expired", r["number"])
-        for r in orphans:
-            self.set_counter_open(int(r["number"]), False)
-        if stale:
-            log.info("swept %d stale tickets", len(stale))
-        mono = self.clock.monotonic()
-        if mono - self._last_prune >= PRUNE_EVERY_S:
-            self._last_prune = mono
-            self.prune(now)
-        return len(stale)
-
-    def prune(self, now: float) -> None:
-        """Forget idempotency keys and events older than KEEP_DAYS (tickets stay for reports)."""
-        cutoff = now - KEEP_DAYS * 86400
-        with self.store.tx() as tx:
-            keys = tx.run("DELETE FROM idempotency WHERE created_at < ?", cutoff).rowcount
-            events = tx.run("DELETE FROM events WHERE at < ?", cutoff).rowcount
-            tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
-        if keys or events:
-            log.info("pruned %d idempotency keys and %d events older than %d days", keys, events, KEEP_DAYS)
-
     # ------------------------------------------------------------------ status and rating
 
     def status(self, ticket_id: str) -> dict[str, Any]:
@@ -589,8 +328,8 @@ class QueueService:
                 "wait_min": est.min_minutes if est else None,
                 "wait_max": est.max_minutes if est else None,
                 "counter": row["counter"],
-                "issued_at": _iso(row["issued_at"]),
-                "called_at": _iso(row["called_at"]),
+                "issued_at": iso_utc(row["issued_at"]),
+                "called_at": iso_utc(row["called_at"]),
                 "transferred_to": row["transferred_to"],
                 "rating": row["rating"],
                 "can_rate": state is TicketState.DONE and row["rating"] is None,
@@ -645,7 +384,7 @@ class QueueService:
                     "number": r["number"],
                     "counter": r["counter"],
                     "service": r["service"],
-                    "called_at": _iso(r["called_at"]),
+                    "called_at": iso_utc(r["called_at"]),
                     "state": r["state"],
                 }
                 for r in rows
