@@ -215,7 +215,14 @@ class Deposits:
         }
 
     def _open_for_loading(self, deposit_id: str, label: str, actor: str, purpose: UnlockPurpose) -> str:
-        result = self._cabinet.pulse(label, purpose, actor, deposit_id=deposit_id)
+        def after(conn: sqlite3.Connection, outcome: DoorOutcome | None) -> None:
+            # a jammed or unsent pulse leaves the deposit reserved: staff reopen, take bigger or cancel
+            if outcome is None or outcome is DoorOutcome.JAMMED:
+                return
+            if deposit_row(conn, deposit_id)["state"] in (DepositState.RESERVED, DepositState.LOADING):
+                set_state(conn, deposit_id, DepositState.LOADING, self._clock.now(), actor)
+
+        result = self._cabinet.pulse(label, purpose, actor, deposit_id=deposit_id, after=after)
         if result.outcome is None:
             raise Unavailable(
                 "locker_unavailable",
@@ -223,10 +230,6 @@ class Deposits:
                 deposit_id=deposit_id,
                 compartment=label,
             )
-        if result.outcome is not DoorOutcome.JAMMED:
-            with self._store.tx() as conn:
-                if deposit_row(conn, deposit_id)["state"] in (DepositState.RESERVED, DepositState.LOADING):
-                    set_state(conn, deposit_id, DepositState.LOADING, self._clock.now(), actor)
         return result.door
 
     def _state(self, deposit_id: str) -> DepositState:

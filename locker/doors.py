@@ -183,6 +183,7 @@ class Cabinet:
         deposit_id: str | None = None,
         pickup_id: str | None = None,
         before: Callable[[sqlite3.Connection], None] | None = None,
+        after: Callable[[sqlite3.Connection, DoorOutcome | None], None] | None = None,
         **detail: object,
     ) -> PulseResult:
         """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome."""
@@ -243,6 +244,8 @@ class Cabinet:
                 door=state.value,
                 error=error,
             )
+            if after is not None:
+                after(conn, outcome)  # the outcome's consequences commit with the result (one fsync)
         if error:
             log.warning(
                 "compartment %s (bus %s board %d lock %d): %s", label, comp.bus, comp.board, comp.lock, error

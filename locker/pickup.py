@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.clock import Clock
+from drivers.lockboard.types import DoorOutcome
 from locker import audit, outbox
 from locker.codes import CodeBook
 from locker.config import LockerConfig, SecondFactor
@@ -25,6 +26,8 @@ from locker.errors import AuthError, Conflict, Gone, Locked, NotFound, Throttled
 from locker.store import Store
 
 log = logging.getLogger(__name__)
+
+_OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
 
 
 class Pickups:
@@ -223,8 +226,13 @@ class Pickups:
             deposit_id=deposit_id,
             pickup_id=pickup_id,
             before=before,
+            after=lambda conn, outcome: self._settle(
+                conn, kiosk, pickup_id, deposit_id, outcome, retry=False
+            ),
         )
-        door = self._settle(kiosk, pickup_id, deposit_id, result.outcome, retry=False)
+        door = result.door
+        if result.outcome in _OPENED:
+            self._kick()
         if result.outcome is None:
             raise Unavailable(
                 "locker_unavailable",
@@ -292,64 +300,57 @@ class Pickups:
                 tries_left=left,
             )
 
-    def _settle(self, kiosk: str, pickup_id: str, deposit_id: str, outcome: Any, retry: bool) -> str:
-        """Record what the door did: seen open -> collected; else jammed/unknown (staff on the 2nd)."""
-        from drivers.lockboard.types import DoorOutcome
-
+    def _settle(
+        self, conn: sqlite3.Connection, kiosk: str, pickup_id: str, deposit_id: str, outcome: Any, retry: bool
+    ) -> None:
+        """Record what the door did (inside the pulse's result transaction): seen open -> collected;
+        else jammed/unknown (staff are alerted after the second pulse)."""
         now = self._clock.now()
         actor = f"kiosk:{kiosk}"
-        with self._store.tx() as conn:
-            row = deposit_row(conn, deposit_id)
-            door = "unknown" if outcome is None else outcome.value
-            conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
-            if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
-                set_state(
-                    conn,
-                    deposit_id,
-                    DepositState.COLLECTED,
-                    now,
-                    actor,
-                    collected_at=now.isoformat(),
-                    code_digest=None,
-                )
-                outbox.enqueue(
-                    conn,
-                    now,
-                    outbox.RETURNED,
-                    f"{deposit_id}:collected",
-                    {
-                        "dossier_code": row["dossier_code"],
-                        "deposit_id": deposit_id,
-                        "event": {
-                            "status": "returned_to_citizen",
-                            "at": now.isoformat(),
-                            "channel": "locker",
-                            "compartment": row["compartment"],
-                            "pickup_id": pickup_id,
-                        },
-                    },
-                )
-            elif outcome is None and not retry:
-                set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)
-                conn.execute("DELETE FROM pickups WHERE pickup_id=?", (pickup_id,))
-            else:
-                new = (
-                    DepositState.PICKUP_JAMMED
-                    if outcome is DoorOutcome.JAMMED
-                    else DepositState.PICKUP_UNKNOWN
-                )
-                set_state(conn, deposit_id, new, now, actor)
-                if retry:
-                    self._alarms.raise_in(
-                        conn,
-                        "door_jammed",
-                        row["compartment"],
-                        f"compartment {row['compartment']} did not open after a second pulse "
-                        f"(pickup {pickup_id}); the citizen needs help",
-                    )
+        row = deposit_row(conn, deposit_id)
+        door = "unknown" if outcome is None else outcome.value
+        conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
         if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
-            self._kick()
-        return door
+            set_state(
+                conn,
+                deposit_id,
+                DepositState.COLLECTED,
+                now,
+                actor,
+                collected_at=now.isoformat(),
+                code_digest=None,
+            )
+            outbox.enqueue(
+                conn,
+                now,
+                outbox.RETURNED,
+                f"{deposit_id}:collected",
+                {
+                    "dossier_code": row["dossier_code"],
+                    "deposit_id": deposit_id,
+                    "event": {
+                        "status": "returned_to_citizen",
+                        "at": now.isoformat(),
+                        "channel": "locker",
+                        "compartment": row["compartment"],
+                        "pickup_id": pickup_id,
+                    },
+                },
+            )
+        elif outcome is None and not retry:
+            set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)
+            conn.execute("DELETE FROM pickups WHERE pickup_id=?", (pickup_id,))
+        else:
+            new = DepositState.PICKUP_JAMMED if outcome is DoorOutcome.JAMMED else DepositState.PICKUP_UNKNOWN
+            set_state(conn, deposit_id, new, now, actor)
+            if retry:
+                self._alarms.raise_in(
+                    conn,
+                    "door_jammed",
+                    row["compartment"],
+                    f"compartment {row['compartment']} did not open after a second pulse "
+                    f"(pickup {pickup_id}); the citizen needs help",
+                )
 
     def retry(self, kiosk: str, pickup_id: str) -> dict[str, Any]:
         """A second pulse for a jammed door, allowed once; then staff are alerted."""
@@ -390,9 +391,13 @@ class Pickups:
             deposit_id=p["deposit_id"],
             pickup_id=pickup_id,
             before=before,
+            after=lambda conn, outcome: self._settle(
+                conn, kiosk, pickup_id, p["deposit_id"], outcome, retry=True
+            ),
         )
-        door = self._settle(kiosk, pickup_id, p["deposit_id"], result.outcome, retry=True)
-        return {"pickup_id": pickup_id, "compartment": row["compartment"], "door": door}
+        if result.outcome in _OPENED:
+            self._kick()
+        return {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}
 
     def _receipt(self, deposit_id: str) -> dict[str, Any]:
         with self._store.read() as conn:

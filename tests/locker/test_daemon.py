@@ -1,0 +1,65 @@
+"""`python -m locker` as a real process: the embedded default (simulated cabinet) and bad config."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.conftest import REPO_ROOT, free_port
+from tests.locker.conftest import wait_until
+
+
+def _health(url: str) -> dict | None:
+    try:
+        r = requests.get(url, timeout=1)
+    except requests.RequestException:
+        return None
+    return r.json() if r.status_code == 200 else None
+
+
+def test_default_config_runs_a_simulated_cabinet(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "locker", "--data-dir", str(tmp_path), "--port", str(port)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = wait_until(lambda: _health(f"http://127.0.0.1:{port}/api/v1/health"), 60, "daemon health")
+        assert health["status"] == "ok" and health["buses"][0]["boards"] == {"0": "ok", "1": "ok"}
+        token = (tmp_path / "kiosk.token").read_text().strip()
+        assert (tmp_path / "kiosk.token").stat().st_mode & 0o777 == 0o600
+        cab = requests.get(
+            f"http://127.0.0.1:{port}/api/v1/cabinet", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        ).json()
+        assert cab["columns"] == 4 and len(cab["compartments"]) == 24
+        assert {c["state"] for c in cab["compartments"]} == {"free"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "simulated kerong-cu16 cabinet" in out and token not in out
+
+
+def test_bad_cabinet_map_fails_at_start_naming_the_key(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(
+        '[[locker.buses]]\nname = "bank1"\nsimulate = true\nboards = [0]\n'
+        '[[locker.compartments]]\nlabel = "1"\nlock = 1\n'
+        '[[locker.compartments]]\nlabel = "2"\nlock = 1\n'
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "locker", "--config", str(site), "--data-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert "[locker]" in r.stderr and "lock 1 is already compartment '1'" in r.stderr
