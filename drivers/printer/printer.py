@@ -252,31 +252,24 @@ class EscposReceiptPrinter:
     # -- status
 
     def _query(self) -> StatusReport:
-        """Runs on the worker: DLE EOT 1, then 2 (why offline) or 4 (paper)."""
-        t = self.status_timeout_s
+        """Runs on the worker: DLE EOT 1, then 2 (why offline) or 4 (paper).
+
+        A connection that dies between uses (network printers drop idle TCP sessions, a USB
+        printer is power-cycled) gets one fresh reconnect before the printer counts as offline.
+        """
         try:
-            self.transport.open()
-            r1 = self.transport.request(REQ_PRINTER, t)
-            online = decode_printer(r1)
-            if online is None:
-                what = f"unexpected reply {r1.hex()}" if r1 else f"no answer to DLE EOT within {t:g} s"
-                report = StatusReport(PrinterState.OFFLINE, what)
-            elif not online:
-                cause = decode_offline_cause(self.transport.request(REQ_OFFLINE_CAUSE, t))
-                if cause is None or cause is PrinterState.OFFLINE:
-                    err = self.transport.request(REQ_ERROR_CAUSE, t)
-                    detail = f"offline, error bits {err.hex() or 'not reported'}"
-                    report = StatusReport(PrinterState.OFFLINE, detail)
-                else:
-                    report = StatusReport(cause, "reported by the printer")
-            else:
-                paper = decode_paper(self.transport.request(REQ_PAPER, t))
-                if paper is None:
-                    report = StatusReport(PrinterState.OFFLINE, "paper sensor did not answer")
-                else:
-                    report = StatusReport(
-                        paper, "online" if paper is PrinterState.READY else "reported by the printer"
-                    )
+            try:
+                self.transport.open()
+            except OSError as err:
+                self.transport.close()
+                return self._set_status(StatusReport(PrinterState.OFFLINE, f"not reachable: {err}"))
+            try:
+                report = self._ask()
+            except OSError as err:
+                log.info("printer %s: connection lost (%s); reconnecting once", self.url, err)
+                self.transport.close()
+                self.transport.open()
+                report = self._ask()
         except OSError as err:
             self.transport.close()
             report = StatusReport(PrinterState.OFFLINE, f"not reachable: {err}")
@@ -285,6 +278,26 @@ class EscposReceiptPrinter:
             self.transport.close()
             report = StatusReport(PrinterState.OFFLINE, f"driver error: {err!r}")
         return self._set_status(report)
+
+    def _ask(self) -> StatusReport:
+        t = self.status_timeout_s
+        r1 = self.transport.request(REQ_PRINTER, t)
+        online = decode_printer(r1)
+        if online is None:
+            what = f"unexpected reply {r1.hex()}" if r1 else f"no answer to DLE EOT within {t:g} s"
+            return StatusReport(PrinterState.OFFLINE, what)
+        if not online:
+            cause = decode_offline_cause(self.transport.request(REQ_OFFLINE_CAUSE, t))
+            if cause is None or cause is PrinterState.OFFLINE:
+                err = self.transport.request(REQ_ERROR_CAUSE, t)
+                return StatusReport(
+                    PrinterState.OFFLINE, f"offline, error bits {err.hex() or 'not reported'}"
+                )
+            return StatusReport(cause, "reported by the printer")
+        paper = decode_paper(self.transport.request(REQ_PAPER, t))
+        if paper is None:
+            return StatusReport(PrinterState.OFFLINE, "paper sensor did not answer")
+        return StatusReport(paper, "online" if paper is PrinterState.READY else "reported by the printer")
 
     def _set_status(self, report: StatusReport) -> StatusReport:
         old = self.last_status.state if self.last_status else None

@@ -84,6 +84,8 @@ class TcpPrinter(FakePrinter):
 
     def __init__(self, state: PrinterState | None = PrinterState.READY) -> None:
         super().__init__(state)
+        self.hang_up = threading.Event()  # set: close the current connection at the next idle moment
+        self.hung_up = threading.Event()
         self._server = socket.create_server(("127.0.0.1", 0))
         self._server.settimeout(0.05)
         self.port = self._server.getsockname()[1]
@@ -99,6 +101,10 @@ class TcpPrinter(FakePrinter):
             with conn:
                 conn.settimeout(0.05)
                 while not self._stop.is_set():
+                    if self.hang_up.is_set():  # like a network printer closing an idle session
+                        self.hang_up.clear()
+                        self.hung_up.set()
+                        break
                     try:
                         chunk = conn.recv(65536)
                     except TimeoutError:

@@ -200,3 +200,21 @@ def test_decode_printed() -> None:
     assert decode_printed(b"\x03") is PrinterState.PAPER_NEAR_END
     assert decode_printed(b"\x0f") is PrinterState.PAPER_OUT
     assert decode_printed(b"") is None and decode_printed(b"\x12") is None
+
+
+def test_a_dropped_tcp_session_is_reconnected(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="drivers.printer.printer")
+    fake = TcpPrinter()
+    try:
+        with open_printer(f"tcp://127.0.0.1:{fake.port}", status_timeout_s=0.3) as p:
+            for _ in range(2):
+                assert p.status() is PrinterState.READY
+                fake.hang_up.set()  # the printer closes the idle session...
+                assert fake.hung_up.wait(timeout=10)
+                fake.hung_up.clear()
+            assert p.status() is PrinterState.READY  # ...and we reconnect instead of reporting offline
+            p.print_ticket(sample_ticket())
+            assert bytes(fake.received).startswith(b"\x1b@")
+        assert "reconnecting once" in caplog.text
+    finally:
+        fake.stop()
