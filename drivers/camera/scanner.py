@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import cv2
 import numpy as np
@@ -223,7 +224,10 @@ class CameraScanner:
                 recent[digest] = now
                 continue
             recent[digest] = now
-            result = self._classifier.classify(found.raw, today=self._clock.now().date())
+            # Dates on the card are local; UTC+14 is the latest "today" anywhere, so a card issued
+            # today is never taken for one from the future.
+            latest_today = (self._clock.now() + timedelta(hours=14)).date()
+            result = self._classifier.classify(found.raw, today=latest_today)
             log.info("QR read (%s, stage %s)%s", result.kind, found.stage,
                      f": {result.reason}" if result.reason else "")
             if not stop.is_set():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drivers.camera.cccd import IdHasher
 from drivers.camera.model import DossierInfo, RejectReason
@@ -70,3 +72,12 @@ def test_other(payload: str | bytes, reason: RejectReason) -> None:
     result = CLASSIFY.classify(payload)
     assert result.kind == "other" and result.reason == reason
     assert result.cccd is None and result.dossier is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=3000), st.binary(max_size=3000),
+                 st.builds(lambda a, b: f"{a}?maHoSo={b}", st.text(max_size=50), st.text(max_size=50))))
+def test_classify_never_raises(payload: str | bytes) -> None:
+    result = CLASSIFY.classify(payload, today=date(2026, 11, 23))
+    assert result.kind in ("cccd", "dossier", "other")
+    assert (result.kind == "other") == bool(result.reason)
