@@ -365,3 +365,17 @@ def test_no_personal_data_in_logs(samples: Path, caplog: pytest.LogCaptureFixtur
     assert "QR read (cccd" in text
     for secret in ("001099012345", "Nguyễn Văn An", "01021999", "Đường Mẫu", "079305001234", "Trần Thị Bình"):
         assert secret not in text
+
+
+def test_embedded_default_reads_an_invented_card_from_the_shipped_samples() -> None:
+    from drivers.camera.config import load_camera_config
+
+    config = load_camera_config().model_copy(update={"sim_image_hold_s": 0.2, "fps": 30.0})
+    scanner = open_scanner(config, hash_key=KEY)
+    rec = Recorder()
+    scanner.start(rec.on_result, None, rec.on_state)
+    try:
+        assert wait_for(lambda: {"cccd", "dossier"} <= rec.kinds(), timeout_s=20)
+    finally:
+        scanner.stop()
+    assert all(r.kind != "other" for r in rec.results)
