@@ -13,7 +13,6 @@ job means the ticket is probably incomplete, and the caller is told).
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -50,38 +49,12 @@ from drivers.printer.status import (
 )
 from drivers.printer.transport import Job, Transport
 from drivers.printer.url import PrinterUrlError, open_transport
+from drivers.printer.worker import DeviceWorker
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 StatusListener = Callable[[PrinterState, PrinterState], None]
-
-
-class _Worker:
-    """One daemon thread that runs the printer's device calls in order."""
-
-    def __init__(self, name: str) -> None:
-        self._q: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, fn: Callable[[], T]) -> Future[T]:
-        fut: Future[T] = Future()
-        self._q.put((fn, fut))
-        return fut
-
-    def _run(self) -> None:
-        while (item := self._q.get()) is not None:
-            fn, fut = item
-            if not fut.set_running_or_notify_cancel():
-                continue
-            try:
-                fut.set_result(fn())
-            except BaseException as err:  # noqa: BLE001 - handed to the waiting caller
-                fut.set_exception(err)
-
-    def stop(self) -> None:
-        self._q.put(None)
 
 
 class EscposReceiptPrinter:
@@ -116,7 +89,7 @@ class EscposReceiptPrinter:
         self.last_status: StatusReport | None = None
         self._job_lock = threading.Lock()  # one job (or status query) at a time
         self._stuck: Future[Any] | None = None  # a job that outlived its timeout
-        self._worker = _Worker(f"printer {url}")
+        self._worker = DeviceWorker(f"printer {url}")
         self._wants_preview = bool(getattr(transport, "wants_preview", False))
 
     # -- ReceiptPrinter
