@@ -111,6 +111,7 @@ class CounterDesk:
             "service": row["service"],
             "recall": recall,
             "voice": speech.announcement(number, counter),
+            "voice_en": speech.announcement_en(number, counter),
             "text_vi": speech.announcement_text(number, counter),
             "text_en": speech.announcement_text_en(number, counter),
             "waiting": self.q.waiting_of(tx, row["service"]),

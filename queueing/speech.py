@@ -68,7 +68,31 @@ PHRASE_CLIPS: dict[str, str] = {
     "den_quay_so": "đến quầy số",
 }
 
-#: every clip the board may need, with its text; "chime" is a generated tone, not speech.
+_EN_SMALL = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]  # fmt: skip
+_EN_TENS = {
+    2: "twenty",
+    3: "thirty",
+    4: "forty",
+    5: "fifty",
+    6: "sixty",
+    7: "seventy",
+    8: "eighty",
+    9: "ninety",
+}
+
+#: English clips (optional line after the Vietnamese one): clip name -> text, spoken in English.
+ENGLISH_CLIPS: dict[str, str] = {
+    "en_ticket": "ticket",
+    "en_please_go_to_counter": "please go to counter",
+    **{f"en_{w}": w for w in _EN_SMALL},
+    **{f"en_{w}": w for w in _EN_TENS.values()},
+    **{f"en_letter_{k.lower()}": k for k in LETTER_NAMES},
+}
+
+#: every Vietnamese clip the board may need, with its text; "chime" is a generated tone, not speech.
 ALL_CLIPS: dict[str, str] = {
     **WORD_CLIPS,
     **PHRASE_CLIPS,
@@ -140,6 +164,31 @@ def announcement(ticket_number: str, counter: int) -> list[str]:
         + number_words(number)
         + ["den_quay_so"]
         + number_words(counter)
+    )
+
+
+def english_number(n: int) -> list[str]:
+    """Clip names reading 0..99 in English ("twenty one")."""
+    if not 0 <= n <= 99:
+        raise ValueError(f"{n} is outside 0..99")
+    if n < 20:
+        return [f"en_{_EN_SMALL[n]}"]
+    tens, units = divmod(n, 10)
+    return [f"en_{_EN_TENS[tens]}"] + ([f"en_{_EN_SMALL[units]}"] if units else [])
+
+
+def announcement_en(ticket_number: str, counter: int) -> list[str]:
+    """English clips: "ticket B zero one two, please go to counter three" (digits one by one,
+    as English speakers read ticket numbers)."""
+    parsed = parse_number(ticket_number)
+    if parsed is None:
+        raise ValueError(f"{ticket_number!r} is not a ticket number like 'B012'")
+    digits = ticket_number.strip()[1:]
+    return (
+        ["en_ticket", f"en_letter_{parsed[0].lower()}"]
+        + [f"en_{_EN_SMALL[int(d)]}" for d in digits]
+        + ["en_please_go_to_counter"]
+        + english_number(counter)
     )
 
 

@@ -2,8 +2,9 @@
 
     python -m queueing.voice_clips [--out queueing/static/voice] [--espeak espeak-ng]
 
-Each clip of `queueing.speech.ALL_CLIPS` is spoken by espeak-ng's Vietnamese voice, trimmed of
-silence, resampled to 16 kHz mono 16-bit WAV and written as `<name>.wav`; "chime.wav" is a
+Each clip of `queueing.speech.ALL_CLIPS` is spoken by espeak-ng's Vietnamese voice (and each of
+`ENGLISH_CLIPS` by its English voice, for the optional English line), trimmed of
+silence, resampled to 12 kHz mono 16-bit WAV and written as `<name>.wav`; "chime.wav" is a
 two-tone attention signal made here. espeak-ng (Debian package `espeak-ng`) is needed only to
 regenerate; the service and its tests use the committed files. A center that records a human
 voice drops WAV files with the same names into the folder instead.
@@ -22,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from queueing.speech import ALL_CLIPS
+from queueing.speech import ALL_CLIPS, ENGLISH_CLIPS
 
 log = logging.getLogger(__name__)
 
 OUT_DIR = Path(__file__).resolve().parent / "static" / "voice"
-RATE_HZ = 16000
+RATE_HZ = 12000  # speech keeps its intelligibility; the clips stay small
 SILENCE_LEVEL = 0.02  # of full scale: below this counts as silence when trimming
 EDGE_MS = 30  # silence kept at each end of a clip
 
@@ -65,9 +66,14 @@ def trim(samples: np.ndarray, rate: int) -> np.ndarray:
 
 
 def resample(samples: np.ndarray, rate: int, target: int = RATE_HZ) -> np.ndarray:
-    """Linear resampling (enough for speech at 16 kHz)."""
+    """Low-pass (windowed sinc below the new Nyquist) then linear resampling: enough for speech."""
     if rate == target or samples.size == 0:
         return samples
+    if target < rate:
+        cutoff = 0.45 * target / rate  # cycles per input sample
+        taps = np.arange(-32, 33)
+        kernel = 2 * cutoff * np.sinc(2 * cutoff * taps) * np.hamming(taps.size)
+        samples = np.convolve(samples, kernel / kernel.sum(), mode="same").astype(np.float32)
     n = int(round(samples.size * target / rate))
     return np.interp(np.linspace(0, samples.size - 1, n), np.arange(samples.size), samples).astype(np.float32)
 
@@ -82,9 +88,9 @@ def chime(rate: int = RATE_HZ) -> np.ndarray:
     return (np.concatenate(out) * 0.6).astype(np.float32)
 
 
-def speak(espeak: str, text: str, dest: Path, speed_wpm: int) -> None:
-    """Say `text` with espeak-ng's Vietnamese voice into a WAV file."""
-    subprocess.run([espeak, "-v", "vi", "-s", str(speed_wpm), "-w", str(dest), text], check=True)
+def speak(espeak: str, text: str, dest: Path, speed_wpm: int, voice: str = "vi") -> None:
+    """Say `text` with an espeak-ng voice (Vietnamese by default) into a WAV file."""
+    subprocess.run([espeak, "-v", voice, "-s", str(speed_wpm), "-w", str(dest), text], check=True)
 
 
 def generate(out_dir: Path, espeak: str, speed_wpm: int = 140) -> list[Path]:
@@ -92,9 +98,12 @@ def generate(out_dir: Path, espeak: str, speed_wpm: int = 140) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text in ALL_CLIPS.items():
+        clips = [(n, t, "vi") for n, t in ALL_CLIPS.items()] + [
+            (n, t, "en-us") for n, t in ENGLISH_CLIPS.items()
+        ]
+        for name, text, voice in clips:
             raw = Path(tmp) / f"{name}.wav"
-            speak(espeak, text, raw, speed_wpm)
+            speak(espeak, text, raw, speed_wpm, voice)
             samples, rate = read_wav(raw)
             samples = resample(trim(samples, rate), rate)
             peak = float(np.max(np.abs(samples))) or 1.0

@@ -38,7 +38,8 @@ function onCalled(data) {
   const el = $("#latest"); el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash");
   $("#ticker").textContent = data.text_vi + (cfg.english ? " · " + data.text_en : "");
   if (cfg.voice && data.voice) {
-    voice.say({ number: data.number, counter: data.counter, clips: data.voice,
+    const clips = cfg.english && data.voice_en ? data.voice.concat(data.voice_en) : data.voice;
+    voice.say({ number: data.number, counter: data.counter, clips,
                 onstart: () => { $("#ticker").textContent = data.text_vi; } });
     $("#sound").classList.toggle("hidden", !voice.blocked);
   }

@@ -132,8 +132,27 @@ def test_announcement_rejects_non_numbers(bad: str) -> None:
         announcement(bad, 1)
 
 
+def test_english_line() -> None:
+    assert speech.announcement_en("B012", 3) == [
+        "en_ticket",
+        "en_letter_b",
+        "en_zero",
+        "en_one",
+        "en_two",
+        "en_please_go_to_counter",
+        "en_three",
+    ]
+    assert speech.english_number(21) == ["en_twenty", "en_one"]
+    assert speech.english_number(40) == ["en_forty"]
+    assert speech.english_number(13) == ["en_thirteen"]
+    for n in range(100):
+        assert set(speech.english_number(n)) <= set(speech.ENGLISH_CLIPS)
+    with pytest.raises(ValueError):
+        speech.english_number(100)
+
+
 def test_every_clip_is_shipped() -> None:
-    names = set(speech.ALL_CLIPS) | {"chime"}
+    names = set(speech.ALL_CLIPS) | set(speech.ENGLISH_CLIPS) | {"chime"}
     shipped = {p.stem for p in VOICE_DIR.glob("*.wav")}
     assert names <= shipped, sorted(names - shipped)
     for n in range(10000):
