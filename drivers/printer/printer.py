@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drivers.printer.config import PrinterConfig
@@ -53,7 +53,6 @@ from drivers.printer.worker import DeviceWorker
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 StatusListener = Callable[[PrinterState, PrinterState], None]
 
 
