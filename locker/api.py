@@ -186,7 +186,7 @@ def create_app(svc: LockerService) -> FastAPI:
 
     @app.get("/api/v1/deposits")
     def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:
-        return svc.deposits.list(state)
+        return svc.custody.list(state)
 
     @app.post("/api/v1/deposits/{deposit_id}/confirm")
     def confirm(deposit_id: str, sess: Staff) -> dict[str, Any]:
@@ -206,19 +206,19 @@ def create_app(svc: LockerService) -> FastAPI:
 
     @app.post("/api/v1/deposits/{deposit_id}/withdraw")
     def withdraw(deposit_id: str, sess: Staff) -> dict[str, Any]:
-        return svc.deposits.withdraw(sess, deposit_id)
+        return svc.custody.withdraw(sess, deposit_id)
 
     @app.post("/api/v1/deposits/{deposit_id}/reissue")
     def reissue(deposit_id: str, sess: Super) -> dict[str, Any]:
-        return svc.deposits.reissue(sess, deposit_id)
+        return svc.custody.reissue(sess, deposit_id)
 
     @app.post("/api/v1/deposits/{deposit_id}/unblock")
     def unblock(deposit_id: str, sess: Super) -> dict[str, Any]:
-        return svc.deposits.unblock(sess, deposit_id)
+        return svc.custody.unblock(sess, deposit_id)
 
     @app.post("/api/v1/compartments/{label}/open")
     def force_open(label: str, body: ForceBody, sess: Super) -> dict[str, Any]:
-        return svc.deposits.force_open(sess, label, body.reason)
+        return svc.custody.force_open(sess, label, body.reason)
 
     @app.get("/api/v1/compartments")
     def compartments(_: Staff) -> list[dict[str, Any]]:

@@ -21,18 +21,16 @@ from locker import audit, outbox
 from locker.codes import CodeBook
 from locker.config import LockerConfig, Size
 from locker.domain import (
-    ACTIVE,
     BEFORE_CODE,
     DepositState,
     UnlockPurpose,
     check_transition,
     expiry_of,
-    mask_phone,
     normalize_phone,
 )
 from locker.doors import Alarms, Cabinet
 from locker.errors import Conflict, InvalidInput, NotFound, Unavailable
-from locker.staff import StaffSession, require_supervisor
+from locker.staff import StaffSession
 from locker.store import ACTIVE_IN, Store
 
 log = logging.getLogger(__name__)
@@ -205,7 +203,7 @@ class Deposits:
                 size=comp.size.value,
             )
         door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
-        state = self._state(deposit_id)
+        state = self.state_of(deposit_id)
         return {
             "deposit_id": deposit_id,
             "compartment": label,
@@ -232,7 +230,7 @@ class Deposits:
             )
         return result.door
 
-    def _state(self, deposit_id: str) -> DepositState:
+    def state_of(self, deposit_id: str) -> DepositState:
         with self._store.read() as conn:
             return DepositState(deposit_row(conn, deposit_id)["state"])
 
@@ -261,9 +259,9 @@ class Deposits:
                 f"the door sensor of compartment {row['compartment']} does not answer; "
                 "check the door is shut and try again, or call a technician",
             )
-        return self._issue_code(actor, deposit_id, reissue=False, item=item)
+        return self.issue_code(actor, deposit_id, reissue=False, item=item)
 
-    def _issue_code(
+    def issue_code(
         self, actor: str, deposit_id: str, reissue: bool, item: bool | None = None
     ) -> dict[str, Any]:
         now = self._clock.now()
@@ -339,7 +337,7 @@ class Deposits:
             "deposit_id": deposit_id,
             "compartment": row["compartment"],
             "door": door,
-            "state": self._state(deposit_id).value,
+            "state": self.state_of(deposit_id).value,
         }
 
     def bigger(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
@@ -378,7 +376,7 @@ class Deposits:
             "deposit_id": deposit_id,
             "compartment": label,
             "door": door,
-            "state": self._state(deposit_id).value,
+            "state": self.state_of(deposit_id).value,
             "old_compartment": row["compartment"],
         }
 
@@ -392,152 +390,6 @@ class Deposits:
             "compartment": row["compartment"],
             "state": DepositState.CANCELLED.value,
         }
-
-    # ----- after the code -----
-    def withdraw(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
-        """Staff take an expired item back (supervisors: any item still in the cabinet)."""
-        with self._store.read() as conn:
-            row = deposit_row(conn, deposit_id)
-        state = DepositState(row["state"])
-        allowed = {DepositState.EXPIRED}
-        if sess.role.value == "supervisor":
-            allowed |= {DepositState.CODE_SENT, DepositState.PICKUP_JAMMED, DepositState.PICKUP_UNKNOWN}
-        if state not in allowed:
-            raise Conflict(
-                "not_withdrawable",
-                f"a deposit in state {state.value} cannot be withdrawn"
-                + ("" if state in ACTIVE else "")
-                + "; only expired ones (supervisors: any loaded one)",
-            )
-        result = self._cabinet.pulse(
-            row["compartment"], UnlockPurpose.WITHDRAW, sess.staff_id, deposit_id=deposit_id
-        )
-        if result.outcome is None:
-            raise Unavailable(
-                "locker_unavailable",
-                f"compartment {row['compartment']} cannot be opened now "
-                f"({result.error}); try again or call a technician",
-            )
-        if result.outcome in _OPENED:
-            now = self._clock.now()
-            with self._store.tx() as conn:
-                set_state(conn, deposit_id, DepositState.WITHDRAWN, now, sess.staff_id, code_digest=None)
-                outbox.enqueue(
-                    conn,
-                    now,
-                    outbox.RETURNED,
-                    f"{deposit_id}:withdrawn",
-                    {
-                        "dossier_code": row["dossier_code"],
-                        "deposit_id": deposit_id,
-                        "event": {
-                            "status": "withdrawn_by_staff",
-                            "at": now.isoformat(),
-                            "staff_id": sess.staff_id,
-                            "compartment": row["compartment"],
-                        },
-                    },
-                )
-            self._kick()
-        return {"deposit_id": deposit_id, "door": result.door, "state": self._state(deposit_id).value}
-
-    def reissue(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
-        """Supervisor: a new code (the old one dies), a new window, tries reset."""
-        require_supervisor(sess)
-        state = self._state(deposit_id)
-        if state not in (
-            DepositState.CODE_SENT,
-            DepositState.EXPIRED,
-            DepositState.PICKUP_JAMMED,
-            DepositState.PICKUP_UNKNOWN,
-        ):
-            raise Conflict("not_reissuable", f"a deposit in state {state.value} has no code to re-issue")
-        return self._issue_code(sess.staff_id, deposit_id, reissue=True)
-
-    def unblock(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
-        """Supervisor: a deposit locked after wrong codes can be tried again."""
-        require_supervisor(sess)
-        now = self._clock.now()
-        with self._store.tx() as conn:
-            row = deposit_row(conn, deposit_id)
-            conn.execute(
-                "UPDATE deposits SET locked=0, wrong_tries=0, updated_at=? WHERE deposit_id=?",
-                (now.isoformat(), deposit_id),
-            )
-            audit.append(
-                conn,
-                now,
-                sess.staff_id,
-                "deposit_unblocked",
-                deposit_id=deposit_id,
-                compartment=row["compartment"],
-            )
-        return {"deposit_id": deposit_id, "state": row["state"], "locked": False}
-
-    def force_open(self, sess: StaffSession, label: str, reason: str) -> dict[str, Any]:
-        """Supervisor: open any compartment, with a reason, audited."""
-        require_supervisor(sess)
-        if not reason.strip():
-            raise InvalidInput(
-                "reason", "give a reason for opening the compartment (it goes in the audit log)"
-            )
-        self._cabinet.get(label)
-        with self._store.read() as conn:
-            dep = conn.execute(
-                "SELECT deposit_id FROM deposits WHERE compartment=? AND " + ACTIVE_IN,  # noqa: S608
-                (label,),
-            ).fetchone()
-        result = self._cabinet.pulse(
-            label,
-            UnlockPurpose.FORCE,
-            sess.staff_id,
-            deposit_id=dep["deposit_id"] if dep else None,
-            reason=reason.strip()[:200],
-        )
-        return {
-            "compartment": label,
-            "door": result.door if result.outcome else "not_sent",
-            "deposit_id": dep["deposit_id"] if dep else None,
-        }
-
-    # ----- listing -----
-    def list(self, state: str | None) -> list[dict[str, Any]]:
-        """Deposits, newest first, optionally of one state ('active' = still in the cabinet)."""
-        with self._store.read() as conn:
-            if state == "active":
-                rows = conn.execute(
-                    "SELECT * FROM deposits WHERE " + ACTIVE_IN + " "  # noqa: S608
-                    "ORDER BY created_at DESC",
-                ).fetchall()
-            elif state:
-                try:
-                    DepositState(state)
-                except ValueError as err:
-                    raise InvalidInput(
-                        "state",
-                        f"state must be 'active' or one of {', '.join(s.value for s in DepositState)}",
-                    ) from err
-                rows = conn.execute(
-                    "SELECT * FROM deposits WHERE state=? ORDER BY created_at DESC LIMIT 1000", (state,)
-                ).fetchall()
-            else:
-                rows = conn.execute("SELECT * FROM deposits ORDER BY created_at DESC LIMIT 1000").fetchall()
-        return [
-            {
-                "deposit_id": r["deposit_id"],
-                "dossier_code": r["dossier_code"],
-                "compartment": r["compartment"],
-                "state": r["state"],
-                "expires_at": r["expires_at"],
-                "phone_masked": mask_phone(r["phone"]),
-                "locked": bool(r["locked"]),
-                "wrong_tries": r["wrong_tries"],
-                "created_by": r["created_by"],
-                "created_at": r["created_at"],
-                "collected_at": r["collected_at"],
-            }
-            for r in rows
-        ]
 
 
 def _label_key(label: str) -> tuple[int, str]:

@@ -18,6 +18,7 @@ from drivers.lockboard.types import DoorState, LockBus
 from locker import outbox
 from locker.codes import CodeBook
 from locker.config import LockerConfig
+from locker.custody import Custody
 from locker.deposits import Deposits
 from locker.domain import DepositState, view_of
 from locker.doors import Alarms, Cabinet
@@ -67,6 +68,7 @@ class LockerService:
         self.deposits = Deposits(
             cfg, self.store, clock, self.codes, self.cabinet, self.alarms, backoffice, self.outbox.kick
         )
+        self.custody = Custody(self.store, clock, self.cabinet, self.deposits, self.outbox.kick)
         self.pickups = Pickups(
             cfg, self.store, clock, self.codes, self.cabinet, self.alarms, self.outbox.kick
         )

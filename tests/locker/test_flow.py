@@ -197,3 +197,20 @@ def test_force_open_audited_with_reason(h: Harness) -> None:
     ), day
     comps = {c["label"]: c for c in h.req("GET", "/api/v1/compartments", token).json()}
     assert comps["5"]["door"] == "open" and comps["5"]["board"] == 0 and comps["5"]["lock"] == 5
+
+
+def test_bus_down_pickup_never_sent_code_still_good(h: Harness) -> None:
+    token = h.sign_in("loader1")
+    dep, code = h.load(token, "HS-1")
+    pulses = h.pulses(dep["compartment"])
+    h.sim.unplug()
+    wait_until(lambda: h.req("GET", "/api/v1/health").json()["status"] == "degraded", 10, "bus seen down")
+    r = h.pickup(code)
+    assert r.status_code == 503 and r.json()["error"] == "locker_unavailable"
+    assert h.pulses(dep["compartment"]) == pulses
+    alarms = h.req("GET", "/api/v1/alarms", token).json()
+    assert any(a["kind"] == "bus_down" for a in alarms)
+    h.sim.replug()
+    wait_until(lambda: h.req("GET", "/api/v1/health").json()["status"] == "ok", 20, "bus back")
+    r = h.pickup(code)  # the frame never left, so the code was not used up
+    assert r.status_code == 200 and r.json()["door"] == "opened"

@@ -1,0 +1,182 @@
+"""Staff actions once the code is sent: withdraw, re-issue, unblock, force open, and listing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from common.clock import Clock
+from drivers.lockboard.types import DoorOutcome
+from locker import audit, outbox
+from locker.deposits import Deposits, deposit_row, set_state
+from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
+from locker.doors import Cabinet
+from locker.errors import Conflict, InvalidInput, Unavailable
+from locker.staff import StaffSession, require_supervisor
+from locker.store import ACTIVE_IN, Store
+
+log = logging.getLogger(__name__)
+
+_OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
+
+
+class Custody:
+    """What staff do with deposits already in the cabinet."""
+
+    def __init__(
+        self, store: Store, clock: Clock, cabinet: Cabinet, deposits: Deposits, kick_outbox: Any = None
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._cabinet = cabinet
+        self._deposits = deposits
+        self._kick = kick_outbox or (lambda: None)
+
+    def withdraw(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Staff take an expired item back (supervisors: any item still in the cabinet)."""
+        with self._store.read() as conn:
+            row = deposit_row(conn, deposit_id)
+        state = DepositState(row["state"])
+        allowed = {DepositState.EXPIRED}
+        if sess.role.value == "supervisor":
+            allowed |= {DepositState.CODE_SENT, DepositState.PICKUP_JAMMED, DepositState.PICKUP_UNKNOWN}
+        if state not in allowed:
+            raise Conflict(
+                "not_withdrawable",
+                f"a deposit in state {state.value} cannot be withdrawn"
+                + ("" if state in ACTIVE else "")
+                + "; only expired ones (supervisors: any loaded one)",
+            )
+        result = self._cabinet.pulse(
+            row["compartment"], UnlockPurpose.WITHDRAW, sess.staff_id, deposit_id=deposit_id
+        )
+        if result.outcome is None:
+            raise Unavailable(
+                "locker_unavailable",
+                f"compartment {row['compartment']} cannot be opened now "
+                f"({result.error}); try again or call a technician",
+            )
+        if result.outcome in _OPENED:
+            now = self._clock.now()
+            with self._store.tx() as conn:
+                set_state(conn, deposit_id, DepositState.WITHDRAWN, now, sess.staff_id, code_digest=None)
+                outbox.enqueue(
+                    conn,
+                    now,
+                    outbox.RETURNED,
+                    f"{deposit_id}:withdrawn",
+                    {
+                        "dossier_code": row["dossier_code"],
+                        "deposit_id": deposit_id,
+                        "event": {
+                            "status": "withdrawn_by_staff",
+                            "at": now.isoformat(),
+                            "staff_id": sess.staff_id,
+                            "compartment": row["compartment"],
+                        },
+                    },
+                )
+            self._kick()
+        return {
+            "deposit_id": deposit_id,
+            "door": result.door,
+            "state": self._deposits.state_of(deposit_id).value,
+        }
+
+    def reissue(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Supervisor: a new code (the old one dies), a new window, tries reset."""
+        require_supervisor(sess)
+        state = self._deposits.state_of(deposit_id)
+        if state not in (
+            DepositState.CODE_SENT,
+            DepositState.EXPIRED,
+            DepositState.PICKUP_JAMMED,
+            DepositState.PICKUP_UNKNOWN,
+        ):
+            raise Conflict("not_reissuable", f"a deposit in state {state.value} has no code to re-issue")
+        return self._deposits.issue_code(sess.staff_id, deposit_id, reissue=True)
+
+    def unblock(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+        """Supervisor: a deposit locked after wrong codes can be tried again."""
+        require_supervisor(sess)
+        now = self._clock.now()
+        with self._store.tx() as conn:
+            row = deposit_row(conn, deposit_id)
+            conn.execute(
+                "UPDATE deposits SET locked=0, wrong_tries=0, updated_at=? WHERE deposit_id=?",
+                (now.isoformat(), deposit_id),
+            )
+            audit.append(
+                conn,
+                now,
+                sess.staff_id,
+                "deposit_unblocked",
+                deposit_id=deposit_id,
+                compartment=row["compartment"],
+            )
+        return {"deposit_id": deposit_id, "state": row["state"], "locked": False}
+
+    def force_open(self, sess: StaffSession, label: str, reason: str) -> dict[str, Any]:
+        """Supervisor: open any compartment, with a reason, audited."""
+        require_supervisor(sess)
+        if not reason.strip():
+            raise InvalidInput(
+                "reason", "give a reason for opening the compartment (it goes in the audit log)"
+            )
+        self._cabinet.get(label)
+        with self._store.read() as conn:
+            dep = conn.execute(
+                "SELECT deposit_id FROM deposits WHERE compartment=? AND " + ACTIVE_IN,  # noqa: S608
+                (label,),
+            ).fetchone()
+        result = self._cabinet.pulse(
+            label,
+            UnlockPurpose.FORCE,
+            sess.staff_id,
+            deposit_id=dep["deposit_id"] if dep else None,
+            reason=reason.strip()[:200],
+        )
+        return {
+            "compartment": label,
+            "door": result.door if result.outcome else "not_sent",
+            "deposit_id": dep["deposit_id"] if dep else None,
+        }
+
+    # ----- listing -----
+    def list(self, state: str | None) -> list[dict[str, Any]]:
+        """Deposits, newest first, optionally of one state ('active' = still in the cabinet)."""
+        with self._store.read() as conn:
+            if state == "active":
+                rows = conn.execute(
+                    "SELECT * FROM deposits WHERE " + ACTIVE_IN + " "  # noqa: S608
+                    "ORDER BY created_at DESC",
+                ).fetchall()
+            elif state:
+                try:
+                    DepositState(state)
+                except ValueError as err:
+                    raise InvalidInput(
+                        "state",
+                        f"state must be 'active' or one of {', '.join(s.value for s in DepositState)}",
+                    ) from err
+                rows = conn.execute(
+                    "SELECT * FROM deposits WHERE state=? ORDER BY created_at DESC LIMIT 1000", (state,)
+                ).fetchall()
+            else:
+                rows = conn.execute("SELECT * FROM deposits ORDER BY created_at DESC LIMIT 1000").fetchall()
+        return [
+            {
+                "deposit_id": r["deposit_id"],
+                "dossier_code": r["dossier_code"],
+                "compartment": r["compartment"],
+                "state": r["state"],
+                "expires_at": r["expires_at"],
+                "phone_masked": mask_phone(r["phone"]),
+                "locked": bool(r["locked"]),
+                "wrong_tries": r["wrong_tries"],
+                "created_by": r["created_by"],
+                "created_at": r["created_at"],
+                "collected_at": r["collected_at"],
+            }
+            for r in rows
+        ]
