@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from queueing import reports
+from queueing import reports, speech
 from queueing.counters import CounterDesk, Session
 from queueing.errors import QueueError
 from queueing.events import EventHub, stream
@@ -329,8 +329,6 @@ def build_router(
     def voice(
         number: Annotated[str, Query(min_length=2, max_length=8)], counter: Annotated[int, Query(ge=1, le=99)]
     ) -> dict[str, Any]:
-        from queueing import speech
-
         try:
             clips = speech.announcement(number, counter)
         except ValueError as err:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
+import secrets
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import qrcode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -24,7 +28,7 @@ from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.events import EventHub
 from queueing.service import QueueService
-from queueing.store import Store
+from queueing.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +71,6 @@ class Sweeper:
 
 def qr_png_data_uri(data: str) -> str:
     """A QR code as a PNG data URI (for the printable door poster)."""
-    import base64
-    import io
-
-    import qrcode
-
     buf = io.BytesIO()
     qrcode.make(data, box_size=12, border=3).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
@@ -132,6 +131,18 @@ def create_app(
     async def _queue_error(request: Request, err: QueueError) -> JSONResponse:
         return error_response(err)
 
+    @app.exception_handler(StoreError)
+    async def _storage(request: Request, err: StoreError) -> JSONResponse:
+        log.error("storage problem on %s %s: %s", request.method, request.url.path, err)
+        return JSONResponse(
+            {
+                "error": "storage_unavailable",
+                "message": "The queue database cannot be used right now; "
+                "try again in a moment and tell the center's IT staff if it keeps happening.",
+            },
+            status_code=503,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
         field, message = _validation_message(err)
@@ -182,8 +193,6 @@ def create_app(
     def remote_page(request: Request) -> Response:
         response = page(request, "remote.html")
         if "qdevice" not in request.cookies:
-            import secrets
-
             response.set_cookie("qdevice", secrets.token_urlsafe(12), max_age=400 * 86400, samesite="lax")
         return response
 

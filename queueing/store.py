@@ -170,14 +170,20 @@ class Store:
         """A write transaction (BEGIN IMMEDIATE): all or nothing, one at a time."""
         with self._lock:
             conn = self._require()
-            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as err:
+                raise StoreError(f"queue database {self.path}: cannot start a write ({err})") from err
             tx = Tx(conn)
             try:
                 yield tx
+                conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                self._rollback(conn)
+                raise StoreError(f"queue database {self.path}: {err}") from err
             except BaseException:
-                conn.execute("ROLLBACK")
+                self._rollback(conn)
                 raise
-            conn.execute("COMMIT")
         if tx.last_seq:
             for callback in list(self.on_commit_events):
                 callback(tx.last_seq)
@@ -187,11 +193,17 @@ class Store:
         """A consistent read (the same lock, no write lock on the file)."""
         with self._lock:
             conn = self._require()
-            conn.execute("BEGIN")
+            try:
+                conn.execute("BEGIN")
+            except sqlite3.Error as err:
+                raise StoreError(f"queue database {self.path}: cannot read ({err})") from err
             try:
                 yield Tx(conn)
+            except sqlite3.Error as err:
+                raise StoreError(f"queue database {self.path}: {err}") from err
             finally:
-                conn.execute("COMMIT")
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     def events_since(self, seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Events after `seq`, oldest first."""
@@ -207,6 +219,11 @@ class Store:
         """The newest event's seq (0 when none)."""
         with self._lock:
             return self._last_event(self._require())
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
     @staticmethod
     def _last_event(conn: sqlite3.Connection) -> int:

@@ -428,3 +428,13 @@ def test_counter_closes_when_its_session_expires(server: ServerThread, clock: Ma
     assert requests.get(f"{url}/api/v1/services").json()[2]["counters_open"] == 0
     assert {c["number"]: c["status"] for c in requests.get(f"{url}/api/v1/counters").json()}[4] == "closed"
     assert desk.get(f"{url}/api/v1/counter").json()["error"] == "not_signed_in"
+
+
+def test_storage_failure_is_a_clear_503_and_health_degrades(server: ServerThread) -> None:
+    server.app.state.queue.store.close()  # as if the disk went away
+    r = requests.post(
+        f"{server.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "z"}
+    )
+    assert r.status_code == 503 and r.json()["error"] == "storage_unavailable"
+    health = requests.get(f"{server.url}/api/v1/health")
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
