@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import cv2
@@ -55,6 +55,30 @@ def sharpness_of(frame: np.ndarray) -> float:
     scale = 320 / gray.shape[1]
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     return float(cv2.Laplacian(small, cv2.CV_64F).var())
+
+
+@dataclass
+class _Session:
+    """What one start() .. stop() run of the worker holds."""
+
+    stop: threading.Event
+    on_result: ResultCallback
+    on_frame: FrameCallback | None
+    watch: SignalWatch
+    backoff_s: float
+    source: FrameSource | None = None
+    last_reopen: float = float("-inf")
+    last_preview: float = float("-inf")
+    recent: dict[str, float] = field(default_factory=dict)  # payload digest -> last seen
+
+    def release(self) -> None:
+        """Close the source, whatever state it is in."""
+        source, self.source = self.source, None
+        if source is not None:
+            try:
+                source.close()
+            except Exception:  # closing a broken device must not kill the worker
+                log.exception("closing %s failed", source.name)
 
 
 class CameraScanner:
@@ -146,67 +170,79 @@ class CameraScanner:
         if previous is not None:
             previous.join()  # the last session's worker still holds the device
         cfg = self._config
-        backoff_s = cfg.reopen_min_s
-        source: FrameSource | None = None
         # One watch for the whole run: a reopen for lack of signal must not reset the bad streak.
         watch = SignalWatch(self._clock, no_signal_after_s=cfg.no_signal_after_s,
                             black_level=cfg.black_level, repeats_ok=False)
-        last_reopen = float("-inf")
-        last_preview = float("-inf")
-        recent: dict[str, float] = {}
+        session = _Session(stop, on_result, on_frame, watch, backoff_s=cfg.reopen_min_s)
         try:
             while not stop.is_set():
-                if source is None:
-                    candidate = self._source_factory(stop)
-                    try:
-                        candidate.open()
-                    except CameraError as err:
-                        self._set_state(CameraState.UNAVAILABLE, str(err), stop)
-                        stop.wait(backoff_s)
-                        backoff_s = min(cfg.reopen_max_s, backoff_s * 2)
-                        continue
-                    source, backoff_s = candidate, cfg.reopen_min_s
-                    watch.repeats_ok = source.repeats_frames
-                    if self.state != CameraState.NO_SIGNAL:  # stays so until a good frame arrives
-                        self._set_state(CameraState.RUNNING, source.name, stop)
                 try:
-                    frame = source.read()
-                except CameraError as err:
-                    source.close()
-                    source = None
-                    self._set_state(CameraState.UNAVAILABLE, str(err), stop)
-                    continue
-                if stop.is_set():
-                    break
-                healthy = watch.update(frame)
-                stats = self.stats()
-                changes: dict[str, object] = {"frames": stats.frames + 1, "brightness": watch.brightness,
-                                              "source": source.name}
-                if stats.frames % SHARPNESS_EVERY_FRAMES == 0:
-                    changes["sharpness"] = sharpness_of(frame)
-                self._update_stats(**changes)
-                self._set_state(CameraState.RUNNING if healthy else CameraState.NO_SIGNAL,
-                                "" if healthy else watch.reason, stop)
-                now = self._clock.monotonic()
-                reopen_s = cfg.reopen_after_no_signal_s
-                if (reopen_s and watch.bad_for_s() >= cfg.no_signal_after_s + reopen_s
-                        and now - last_reopen >= reopen_s):
-                    log.warning("%s: %s for too long; reopening it", source.name, watch.reason)
-                    last_reopen = now
-                    source.close()
-                    source = None
-                    continue
-                if on_frame is not None and now - last_preview >= 1.0 / cfg.preview_max_fps:
-                    last_preview = now
-                    self._call(on_frame, frame)
-                if not watch.black:
-                    self._decode(frame, now, recent, on_result, stop)
-        except Exception:
-            log.exception("camera worker crashed")
-            self._set_state(CameraState.UNAVAILABLE, "worker error", stop)
+                    self._step(session)
+                except Exception:  # a bug or driver surprise: report, release, start over
+                    log.exception("camera worker error; reopening the camera")
+                    session.release()
+                    self._set_state(CameraState.UNAVAILABLE, "worker error", stop)
+                    self._back_off(session)
         finally:
-            if source is not None:
-                source.close()
+            session.release()
+
+    def _back_off(self, session: _Session) -> None:
+        session.stop.wait(session.backoff_s)
+        session.backoff_s = min(self._config.reopen_max_s, session.backoff_s * 2)
+
+    def _step(self, session: _Session) -> None:
+        """Open if needed, read one frame, watch its health, preview it, decode it."""
+        cfg, stop = self._config, session.stop
+        if session.source is None:
+            candidate = self._source_factory(stop)
+            try:
+                candidate.open()
+            except CameraError as err:
+                self._set_state(CameraState.UNAVAILABLE, str(err), stop)
+                self._back_off(session)
+                return
+            session.source, session.backoff_s = candidate, cfg.reopen_min_s
+            session.watch.repeats_ok = candidate.repeats_frames
+            if self.state != CameraState.NO_SIGNAL:  # stays so until a good frame arrives
+                self._set_state(CameraState.RUNNING, candidate.name, stop)
+        source = session.source
+        try:
+            frame = source.read()
+        except (CameraError, cv2.error, OSError) as err:
+            session.release()
+            self._set_state(CameraState.UNAVAILABLE, str(err), stop)
+            return
+        if stop.is_set():
+            return
+        watch = session.watch
+        healthy = watch.update(frame)
+        self._count_frame(frame, watch.brightness, source.name)
+        self._set_state(CameraState.RUNNING if healthy else CameraState.NO_SIGNAL,
+                        "" if healthy else watch.reason, stop)
+        now = self._clock.monotonic()
+        reopen_s = cfg.reopen_after_no_signal_s
+        if (reopen_s and watch.bad_for_s() >= cfg.no_signal_after_s + reopen_s
+                and now - session.last_reopen >= reopen_s):
+            log.warning("%s: %s for too long; reopening it", source.name, watch.reason)
+            session.last_reopen = now
+            session.release()
+            return
+        if session.on_frame is not None and now - session.last_preview >= 1.0 / cfg.preview_max_fps:
+            session.last_preview = now
+            self._call(session.on_frame, frame)
+        if not watch.black:
+            try:
+                self._decode(frame, now, session.recent, session.on_result, stop)
+            except Exception:  # one odd frame must not end the capture
+                log.exception("QR decoding failed on one frame; continuing")
+
+    def _count_frame(self, frame: np.ndarray, brightness: float, source_name: str) -> None:
+        stats = self.stats()
+        changes: dict[str, object] = {"frames": stats.frames + 1, "brightness": brightness,
+                                      "source": source_name}
+        if stats.frames % SHARPNESS_EVERY_FRAMES == 0:
+            changes["sharpness"] = sharpness_of(frame)
+        self._update_stats(**changes)
 
     def _decode(self, frame: np.ndarray, now: float, recent: dict[str, float],
                 on_result: ResultCallback, stop: threading.Event) -> None:

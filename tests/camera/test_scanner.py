@@ -379,3 +379,39 @@ def test_embedded_default_reads_an_invented_card_from_the_shipped_samples() -> N
     finally:
         scanner.stop()
     assert all(r.kind != "other" for r in rec.results)
+
+
+def test_worker_survives_driver_and_decoder_surprises() -> None:
+    from drivers.camera.cccd import IdHasher
+    from drivers.camera.payload import PayloadClassifier
+    from drivers.camera.pipeline import QrDecoder
+    from drivers.camera.scanner import CameraScanner
+
+    class FlakySource(StaticSource):
+        def read(self) -> np.ndarray:
+            if self.reads == 0:
+                self.reads += 1
+                raise RuntimeError("driver bug")
+            return super().read()
+
+    class FlakyDecoder(QrDecoder):
+        calls = 0
+
+        def decode(self, frame: np.ndarray) -> list:  # type: ignore[type-arg]
+            FlakyDecoder.calls += 1
+            if FlakyDecoder.calls == 1:
+                raise ValueError("odd frame")
+            return super().decode(frame)
+
+    source = FlakySource(qr_frame(RECEIPT), repeats_frames=True)
+    config = CameraConfig(reopen_min_s=0.02, reopen_max_s=0.05, repeat_result_after_s=60.0)
+    scanner = CameraScanner(config, PayloadClassifier(IdHasher(KEY)), source_factory=lambda stop: source,
+                            decoder=FlakyDecoder())
+    rec = Recorder()
+    scanner.start(rec.on_result, None, rec.on_state)
+    try:
+        assert wait_for(lambda: "dossier" in rec.kinds())
+    finally:
+        scanner.stop()
+    assert source.opens == 2 and FlakyDecoder.calls >= 2
+    assert rec.states[:3] == [CameraState.RUNNING, CameraState.UNAVAILABLE, CameraState.RUNNING]
