@@ -130,3 +130,21 @@ def test_scrub_removes_exactly_the_offending_dot() -> None:
     assert count == 1
     assert fixed.getpixel((3, 0)) != 0 and fixed.getpixel((13, 0)) == 0 and fixed.getpixel((19, 1)) == 0
     assert scrub_realtime(fixed)[1] == 0
+
+
+@pytest.mark.parametrize("height", [1, 959, 960, 961, 2500])
+def test_raster_encoder_matches_python_escpos(height: int) -> None:
+    """Our direct GS v 0 encoder gives python-escpos's bytes exactly, bands included."""
+    import random
+
+    from escpos.printer import Dummy
+    from PIL import Image
+
+    from drivers.printer.encode import raster_commands
+
+    rnd = random.Random(height)
+    img = Image.new("1", (384, height), 1)
+    img.putdata([255 if rnd.random() < 0.7 else 0 for _ in range(384 * height)])
+    ref = Dummy()
+    ref.image(img, impl="bitImageRaster", center=False, fragment_height=960)
+    assert raster_commands(img) == ref.output
