@@ -297,7 +297,7 @@ def build_router(
         if last_event_id and last_event_id.isdigit():
             start_at = max(start_at, int(last_event_id))
         return StreamingResponse(
-            stream(queue.store, hub, start_at, request.is_disconnected),
+            stream(queue.store, hub, start_at, request.is_disconnected, queue.now_ts),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )

@@ -65,14 +65,24 @@ class EventHub:
             return len(self._subs)
 
 
-def format_sse(event: dict[str, Any]) -> str:
-    """One SSE frame: id (the sequence number), event (its kind) and JSON data."""
+def format_sse(event: dict[str, Any], now: float | None = None) -> str:
+    """One SSE frame: id (the sequence number), event (its kind) and JSON data.
+
+    `age_s` (by the server's clock) lets a board tell a live call from a replayed one without
+    trusting its own clock.
+    """
     payload = {"seq": event["seq"], "at": event["at"], **event["data"]}
+    if now is not None:
+        payload["age_s"] = round(max(0.0, now - event["at"]), 1)
     return f"id: {event['seq']}\nevent: {event['kind']}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
 async def stream(
-    store: Store, hub: EventHub, since: int, is_disconnected: Callable[[], Any]
+    store: Store,
+    hub: EventHub,
+    since: int,
+    is_disconnected: Callable[[], Any],
+    now: Callable[[], float] | None = None,
 ) -> AsyncIterator[str]:
     """Events after `since`, then new ones as they come; a comment every 15 s keeps proxies open."""
     sub = hub.subscribe()
@@ -85,7 +95,7 @@ async def stream(
             batch = await anyio.to_thread.run_sync(store.events_since, last)
             for event in batch:
                 last = event["seq"]
-                yield format_sse(event)
+                yield format_sse(event, now() if now else None)
             if batch:
                 continue
             try:

@@ -33,7 +33,8 @@ function onCalled(data) {
                  ...board.calls.filter(c => c.number !== data.number)].slice(0, 30);
   if (data.waiting) Object.assign(board.waiting, data.waiting);
   renderCalls(); renderWaiting();
-  const fresh = Date.now() / 1000 - data.at < 60;       // catch-up after a reconnect is shown, not spoken
+  // catch-up after a reconnect is shown, not spoken (age by the server's clock when given)
+  const fresh = (data.age_s != null ? data.age_s : Date.now() / 1000 - data.at) < 60;
   if (!fresh) return;
   const el = $("#latest"); el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash");
   $("#ticker").textContent = data.text_vi + (cfg.english ? " · " + data.text_en : "");

@@ -344,6 +344,8 @@ def test_events_replay_from_a_sequence_number(server: ServerThread) -> None:
             if line.startswith("data:"):
                 break
     assert f"id: {called[0]['seq']}" in got and "event: called" in got
+    data = next(line for line in got if line.startswith("data:"))
+    assert '"age_s": 0.0' in data  # the server's clock did not move: a live call
 
 
 def test_one_priority_after_n_normal_over_http(server: ServerThread) -> None:
