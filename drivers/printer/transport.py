@@ -187,8 +187,9 @@ def _drain(sock: socket.socket) -> None:
 class FileTransport:
     """A printer device file such as /dev/usb/lp0 (the usblp driver also passes replies back)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, write_timeout_s: float = 30.0) -> None:
         self.path = path
+        self.write_timeout_s = write_timeout_s
         self._fd: int | None = None
 
     def open(self) -> None:
@@ -200,9 +201,9 @@ class FileTransport:
         assert self._fd is not None
         view = memoryview(job.data)
         while view:
-            _, ready, _ = select.select([], [self._fd], [], 30.0)
+            _, ready, _ = select.select([], [self._fd], [], self.write_timeout_s)
             if not ready:
-                raise TimeoutError(f"{self.path} accepted no data for 30 s")
+                raise TimeoutError(f"{self.path} accepted no data for {self.write_timeout_s:g} s")
             view = view[os.write(self._fd, view) :]
 
     def request(self, data: bytes, timeout_s: float) -> bytes:

@@ -124,7 +124,7 @@ def open_transport(url: str, *, timeout_s: float) -> Transport:
         host, port = _host_port(u, url)
         return TcpTransport(host, port, connect_timeout_s=min(timeout_s, 5.0), write_timeout_s=timeout_s)
     if u.scheme == "file":
-        return FileTransport(u.target)
+        return FileTransport(u.target, write_timeout_s=timeout_s)
     state, fault = _sim_params(u, url)
     if u.scheme == "dummy":
         return DummyTransport(state, fault)
