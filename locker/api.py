@@ -188,6 +188,10 @@ def create_app(svc: LockerService) -> FastAPI:
     def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:
         return svc.custody.list(state)
 
+    @app.get("/api/v1/deposits/{deposit_id}")
+    def get_deposit(deposit_id: str, _: Staff) -> dict[str, Any]:
+        return svc.custody.get(deposit_id)
+
     @app.post("/api/v1/deposits/{deposit_id}/confirm")
     def confirm(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.confirm(sess.staff_id, deposit_id)

@@ -164,19 +164,27 @@ class Custody:
                 ).fetchall()
             else:
                 rows = conn.execute("SELECT * FROM deposits ORDER BY created_at DESC LIMIT 1000").fetchall()
-        return [
-            {
-                "deposit_id": r["deposit_id"],
-                "dossier_code": r["dossier_code"],
-                "compartment": r["compartment"],
-                "state": r["state"],
-                "expires_at": r["expires_at"],
-                "phone_masked": mask_phone(r["phone"]),
-                "locked": bool(r["locked"]),
-                "wrong_tries": r["wrong_tries"],
-                "created_by": r["created_by"],
-                "created_at": r["created_at"],
-                "collected_at": r["collected_at"],
-            }
-            for r in rows
-        ]
+        return [_public(r) for r in rows]
+
+    def get(self, deposit_id: str) -> dict[str, Any]:
+        """One deposit (no phone number, no code), or NotFound."""
+        with self._store.read() as conn:
+            return _public(deposit_row(conn, deposit_id))
+
+
+def _public(r: Any) -> dict[str, Any]:
+    """The staff view of a deposit row."""
+    return {
+        "deposit_id": r["deposit_id"],
+        "dossier_code": r["dossier_code"],
+        "compartment": r["compartment"],
+        "state": r["state"],
+        "expires_at": r["expires_at"],
+        "phone_masked": mask_phone(r["phone"]),
+        "locked": bool(r["locked"]),
+        "wrong_tries": r["wrong_tries"],
+        "created_by": r["created_by"],
+        "created_at": r["created_at"],
+        "collected_at": r["collected_at"],
+        "size": r["size"],
+    }

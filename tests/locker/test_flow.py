@@ -32,6 +32,10 @@ def test_load_confirm_pickup_collected(h: Harness) -> None:
     listed = h.req("GET", "/api/v1/deposits?state=collected", token).json()
     assert [d["deposit_id"] for d in listed] == [dep["deposit_id"]]
     assert listed[0]["phone_masked"] == "+84*****0001"
+    one = h.req("GET", f"/api/v1/deposits/{dep['deposit_id']}", token).json()
+    assert one["state"] == "collected" and one["collected_at"] and "phone" not in one
+    r = h.req("GET", "/api/v1/deposits/nope", token)
+    assert r.status_code == 404 and r.json()["error"] == "unknown_deposit"
 
 
 def test_confirm_refused_while_door_open(h: Harness) -> None:
