@@ -12,12 +12,13 @@ from datetime import date, datetime
 from drivers.camera.cccd import IdHasher, NotCccd, decode_payload, parse_cccd
 from drivers.camera.model import DossierInfo, RejectReason, ScanResult
 
-# A one-stop (một cửa) dossier code as printed on receipts, e.g. `000.00.12.H26-241122-0001`
-# (agency code . date yymmdd - sequence), bare, followed by `|appointment`, or inside a lookup URL
+# A one-stop (một cửa) dossier code as printed on receipts: agency code (dot-separated groups,
+# e.g. `000.00.12.H26` or `H26.22`) - receipt date yymmdd - sequence, e.g.
+# `000.00.12.H26-241122-0001`; bare, followed by `|appointment`, or inside a lookup URL
 # (`...?maHoSo=...`). Sites with another format set `[camera] dossier_pattern`.
 DEFAULT_DOSSIER_PATTERN = (
     r"(?:^|[?&;](?i:ma_?ho_?so|code)=)"
-    r"(?P<code>[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4})"
+    r"(?P<code>[0-9A-Z]{2,3}(?:\.[0-9A-Z]{2,3}){1,4}-[0-9]{6}-[0-9]{4,6})"
     r"(?:\|(?P<appointment>[0-9]{2}/?[0-9]{2}/?[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}))?"
 )
 APPOINTMENT_FORMATS = ("%d/%m/%Y", "%d%m%Y", "%Y-%m-%d")

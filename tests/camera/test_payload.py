@@ -32,6 +32,7 @@ def test_card() -> None:
          "000.00.12.H26-241122-0001", None),
         ("https://dvc.example.vn/x?a=1&ma_ho_so=000.00.12.H26-241122-0001",
          "000.00.12.H26-241122-0001", None),
+        ("H26.22-240115-00012|15/02/2024", "H26.22-240115-00012", date(2024, 2, 15)),
     ],
 )
 def test_dossier_default_pattern(payload: str, code: str, appointment: date | None) -> None:
@@ -63,6 +64,8 @@ def test_pattern_without_code_group_refused() -> None:
     [
         ("https://example.vn/", RejectReason.UNKNOWN),
         ("hello", RejectReason.UNKNOWN),
+        ("H26-240115-0001", RejectReason.UNKNOWN),  # no agency code groups
+        ("see 000.00.12.H26-241122-0001", RejectReason.UNKNOWN),  # not at the start nor a URL value
         (b"\xff\xfe\x00", RejectReason.NOT_UTF8),
         ("x" * 10_000, RejectReason.TOO_LONG),
         (CARD.replace("01021999", "32131999"), RejectReason.BAD_BIRTH_DATE),
