@@ -400,8 +400,15 @@ TABLE: dict[str, tuple[str, str]] = {
     "alarm.board_unreachable": ("Mất kết nối bo mạch khoá", "Lock board unreachable"),
     "alarm.sensor_fault": ("Lỗi cảm biến cửa", "Door sensor fault"),
     "alarm.printer_paper": ("Máy in hết giấy", "Printer out of paper"),
-    "alarm.jammed": ("Cửa bị kẹt", "Door jammed"),
-    "alarm.burst": ("Nhiều lần nhập sai mã", "Burst of wrong codes"),
+    "alarm.door_jammed": ("Cửa bị kẹt, người dân cần hỗ trợ", "Door jammed, a citizen needs help"),
+    "alarm.code_guessing": ("Nhiều lần nhập sai mã (nghi dò mã)", "Burst of wrong codes (possible guessing)"),
+    "alarm.deposit_locked": ("Hồ sơ bị khoá do nhập sai mã", "Deposit locked after wrong codes"),
+    "alarm.bus_down": ("Mất kết nối đường truyền tủ", "Lock bus down"),
+    "alarm.reconcile_mismatch": (
+        "Trạng thái tủ không khớp khi khởi động",
+        "Cabinet state mismatch at start-up",
+    ),
+    "alarm.outbox_failed": ("Không gửi được SMS / báo một cửa", "SMS or back-office message failed"),
     "door.open": ("cửa đang mở", "door open"),
     "pickup.already_collected": (
         "Mã này đã được dùng, hồ sơ đã được nhận. Nếu không phải quý khách nhận, gọi {hotline}.",

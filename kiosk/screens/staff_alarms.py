@@ -86,6 +86,6 @@ class StaffAlarmsScreen(StaffScreen):
             [
                 Alarm("a1", "door_left_open", "12", now, "door 12 open for 2 min", False),
                 Alarm("a2", "board_unreachable", None, now, "board 1 on bus main does not answer", False),
-                Alarm("a3", "jammed", "4", now, "door 4 did not open", True),
+                Alarm("a3", "door_jammed", "4", now, "door 4 did not open", True),
             ]
         )

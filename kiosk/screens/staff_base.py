@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kivy.metrics import dp, sp
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
@@ -115,6 +115,22 @@ class StaffScreen(KioskScreen):
     def to_menu(self) -> None:
         """Back to the staff menu (or sign-in if the session is gone)."""
         self.ctx.nav.go(MENU if self.session is not None else LOGIN)
+
+
+class Panel(BoxLayout):
+    """A box that can be hidden in kv (`shown: ...`): when hidden it takes no touches, so its
+    (disabled, zero-height) children never swallow taps meant for the visible panel they overlap."""
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(super().on_touch_down(touch)) if self.shown else False
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(super().on_touch_move(touch)) if self.shown else False
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(super().on_touch_up(touch)) if self.shown else False
 
 
 def make_row(text: str, buttons: list[tuple[str, str, Callable[[], None], str]]) -> BoxLayout:

@@ -28,8 +28,7 @@ def rig_fixture(
     """One real locker daemon (+ simulator) per test module; module-level RIG_CODES tunes [locker.codes]."""
     codes = getattr(request.module, "RIG_CODES", {})
     r = LockerRig(tmp_path_factory.mktemp("locker"), **codes)
-    r.add_staff("nv-an", "supervisor")
-    r.add_staff("nv-binh", "loader")
+    r.add_staff("setup", "supervisor")  # for set-up calls through the API only
     yield r
     r.close()
 

@@ -144,7 +144,7 @@ class LockerRig:
             lines.append(f"{k} = {_toml_str(v) if isinstance(v, str) else json.dumps(v)}")
         lines += [
             "[locker.doors]",
-            "watch_s = 1.5",
+            "watch_s = 0.8",
             "auto_confirm_on_close = false",
             "[locker.outbox]",
             "poll_interval_s = 0.1",
@@ -251,6 +251,13 @@ class LockerRig:
         self.totp[staff_id] = pyotp.TOTP(secret)
         return self.totp[staff_id]
 
+    def new_staff(self, role: str = "supervisor") -> str:
+        """A fresh account (each sign-in through the screen needs its own: a TOTP code is single use)."""
+        self._n = getattr(self, "_n", 0) + 1
+        staff_id = f"nv-{role[:3]}-{self._n}"
+        self.add_staff(staff_id, role)
+        return staff_id
+
     def staff_token(self, staff_id: str) -> str:
         """A session for set-up calls (a separate session from the kiosk's)."""
         if staff_id not in self._staff_tokens:
@@ -297,11 +304,11 @@ class LockerRig:
 
     def load(
         self,
-        staff_id: str,
         dossier: str,
         phone: str = "0900000001",
         size: str | None = None,
         id_number: str | None = None,
+        staff_id: str = "setup",
     ) -> dict[str, Any]:
         """Load a deposit through the API (set-up for pickup tests): open, close the door, confirm."""
         body: dict[str, Any] = {"dossier_code": dossier, "phone": phone}

@@ -18,7 +18,7 @@ def _enter_code(h, code):  # type: ignore[no-untyped-def]
 
 
 def test_phone_digits_asked_wrong_then_right(make_harness, rig, tmp_path):
-    rig.load("nv-an", "HS-F-0001", phone="0900000011")
+    rig.load("HS-F-0001", phone="0900000011")
     code = rig.wait_code("HS-F-0001")
     h = make_harness(services_for(rig, tmp_path), default_language="en")
     scr = _enter_code(h, code)
@@ -45,7 +45,7 @@ def test_phone_digits_asked_wrong_then_right(make_harness, rig, tmp_path):
 
 
 def test_locked_deposit_gives_the_hotline_and_a_supervisor_unblocks_it(make_harness, rig, tmp_path):
-    rig.load("nv-an", "HS-F-0002", phone="0900000022")
+    rig.load("HS-F-0002", phone="0900000022")
     code = rig.wait_code("HS-F-0002")
     h = make_harness(services_for(rig, tmp_path), default_language="en")
     scr = _enter_code(h, "000000")  # a wrong code, the right phone digits: counted on this deposit
@@ -76,10 +76,11 @@ def test_locked_deposit_gives_the_hotline_and_a_supervisor_unblocks_it(make_harn
     h.app.go_home()
     h.app.go("staff_login")
     login = h.screen("staff_login")
-    login.ids.staff_id_input.text = "nv-an"
+    sup = rig.new_staff("supervisor")
+    login.ids.staff_id_input.text = sup
     type_digits(h, login.ids.keypad, "482916")
     h.tap(login.ids.totp_field)
-    type_digits(h, login.ids.keypad, rig.totp["nv-an"].now())
+    type_digits(h, login.ids.keypad, rig.totp[sup].now())
     h.tap(login.ids.sign_in_btn)
     h.wait(lambda: h.app.current == "staff_menu", timeout_s=20, what="signed in")
     h.tap(h.screen("staff_menu").ids.reissue_btn)

@@ -19,7 +19,7 @@ def _start_pickup(h):  # type: ignore[no-untyped-def]
 
 
 def test_code_opens_the_door_shows_the_cabinet_and_prints_the_receipt(make_harness, rig, tmp_path):
-    dep = rig.load("nv-an", "HS-2026-000123")
+    dep = rig.load("HS-2026-000123")
     code = rig.wait_code("HS-2026-000123")
     h = make_harness(services_for(rig, tmp_path))
     scr = _start_pickup(h)
@@ -69,7 +69,7 @@ def test_short_and_wrong_codes_say_what_to_do_and_clear(make_harness, rig, tmp_p
 
 
 def test_jammed_door_try_once_more_then_it_opens(make_harness, rig, tmp_path):
-    dep = rig.load("nv-an", "HS-2026-000124")
+    dep = rig.load("HS-2026-000124")
     code = rig.wait_code("HS-2026-000124")
     rig.jam(dep["compartment"])
     h = make_harness(services_for(rig, tmp_path), default_language="en")
@@ -89,7 +89,7 @@ def test_jammed_door_try_once_more_then_it_opens(make_harness, rig, tmp_path):
 
 
 def test_jammed_twice_staff_are_alerted(make_harness, rig, tmp_path):
-    dep = rig.load("nv-an", "HS-2026-000125")
+    dep = rig.load("HS-2026-000125")
     code = rig.wait_code("HS-2026-000125")
     rig.jam(dep["compartment"])
     h = make_harness(services_for(rig, tmp_path), default_language="en")
@@ -102,13 +102,13 @@ def test_jammed_twice_staff_are_alerted(make_harness, rig, tmp_path):
     h.wait(lambda: opened.door_view == "staff_alerted", timeout_s=20, what="staff alerted")
     assert "Staff have been alerted" in opened.ids.detail.text and "1900 1234" in opened.ids.detail.text
     assert opened.ids.retry_btn.disabled
-    alarms = rig.api("GET", "/api/v1/alarms", "nv-an")
+    alarms = rig.api("GET", "/api/v1/alarms", "setup")
     assert any(a["kind"] == "door_jammed" and a["compartment"] == dep["compartment"] for a in alarms)
     rig.sim_cmd("clear")
 
 
 def test_printer_out_of_paper_the_door_still_opens_and_the_citizen_is_told(make_harness, rig, tmp_path):
-    rig.load("nv-an", "HS-2026-000200", phone="0900000002")
+    rig.load("HS-2026-000200", phone="0900000002")
     code = rig.wait_code("HS-2026-000200")
     services = services_for(rig, tmp_path, printer_url=f"png://{tmp_path / 'printer'}?status=paper_out")
     h = make_harness(services, default_language="en")

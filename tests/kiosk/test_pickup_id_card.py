@@ -26,7 +26,7 @@ def _to_id_step(h, code):  # type: ignore[no-untyped-def]
 
 
 def test_scanning_the_id_card_opens_the_door(make_harness, rig, tmp_path):
-    rig.load("nv-an", "HS-ID-0001", phone="0900000031", id_number=SAMPLE_CARD_ID)
+    rig.load("HS-ID-0001", phone="0900000031", id_number=SAMPLE_CARD_ID)
     code = rig.wait_code("HS-ID-0001")
     scanner = folder_scanner(tmp_path, "1-cccd-2021-format.jpg")
     h = make_harness(services_for(rig, tmp_path, scanner=scanner), default_language="en")
@@ -37,7 +37,7 @@ def test_scanning_the_id_card_opens_the_door(make_harness, rig, tmp_path):
 
 
 def test_typed_id_number_that_does_not_match_is_explained(make_harness, rig, tmp_path):
-    rig.load("nv-an", "HS-ID-0002", phone="0900000032", id_number=SAMPLE_CARD_ID)
+    rig.load("HS-ID-0002", phone="0900000032", id_number=SAMPLE_CARD_ID)
     code = rig.wait_code("HS-ID-0002")
     h = make_harness(services_for(rig, tmp_path), default_language="en")  # no camera: type it
     scr = _to_id_step(h, code)
