@@ -24,7 +24,7 @@ function renderCalls() {
 }
 function renderWaiting() {
   $("#waiting").innerHTML = board.services.map(s =>
-    `<tr><td>${esc(s.prefix)} · ${esc(s.name_vi)}</td><td class="n" data-service="${esc(s.code)}">${board.waiting[s.code] || 0}</td></tr>`).join("");
+    `<span class="chip">${esc(s.prefix)} · ${esc(s.name_vi)} <b class="n" data-service="${esc(s.code)}">${board.waiting[s.code] || 0}</b></span>`).join("");
 }
 function setConnected(on) { board.connected = on; $("#conn").classList.toggle("off", !on); }
 
