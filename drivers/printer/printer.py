@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from drivers.printer.config import PrinterConfig
 from drivers.printer.elements import Document
 from drivers.printer.encode import CutMode, encode
+from drivers.printer.fonts import DEFAULT_FONT_DIR, FontError, FontSet
 from drivers.printer.layouts import loading_slip_document, pickup_receipt_document, ticket_document
 from drivers.printer.model import (
     LoadingSlipData,
@@ -34,7 +35,7 @@ from drivers.printer.model import (
     PrinterState,
     TicketData,
 )
-from drivers.printer.render import DEFAULT_FONT_DIR, WIDTH_DOTS, FontSet, Renderer, RenderError
+from drivers.printer.render import WIDTH_DOTS, Renderer, RenderError
 from drivers.printer.status import (
     REQ_ERROR_CAUSE,
     REQ_OFFLINE_CAUSE,
@@ -326,7 +327,7 @@ def open_printer(
     try:
         transport = open_transport(url, timeout_s=timeout_s)
         renderer = Renderer(FontSet(Path(font_dir)), WIDTH_DOTS[paper_width_mm], qr_native=qr_native)
-    except (PrinterUrlError, RenderError) as err:
+    except (PrinterUrlError, RenderError, FontError) as err:
         raise PrintError(str(err)) from err
     return EscposReceiptPrinter(
         url,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qrcode
@@ -31,12 +31,10 @@ from drivers.printer.elements import (
     TextSize,
     nfc,
 )
+from drivers.printer.fonts import FontSet
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
-REGULAR_FONT = "NotoSans-Regular.ttf"
-BOLD_FONT = "NotoSans-Bold.ttf"
 
 # Printable dots per line at 203 dpi: 80 mm paper prints 72 mm, 58 mm paper prints 48 mm.
 WIDTH_DOTS = {80: 576, 58: 384}
@@ -99,32 +97,6 @@ class Rendered:
             page.paste(image, (0, y))
             y += image.height
         return page
-
-
-class FontSet:
-    """The bundled regular and bold fonts, loaded once per size. Thread-safe."""
-
-    def __init__(self, font_dir: Path = DEFAULT_FONT_DIR) -> None:
-        self.font_dir = Path(font_dir)
-        self._lock = threading.Lock()
-        self._cache: dict[tuple[bool, int], ImageFont.FreeTypeFont] = {}
-        for name in (REGULAR_FONT, BOLD_FONT):
-            if not (self.font_dir / name).is_file():
-                raise RenderError(
-                    f"font {name} not found in {self.font_dir}; set [printer] font_dir to the folder "
-                    "holding NotoSans-Regular.ttf and NotoSans-Bold.ttf (assets/fonts in the repository)"
-                )
-
-    def get(self, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-        """The font at `size` dots."""
-        key = (bold, size)
-        with self._lock:
-            font = self._cache.get(key)
-            if font is None:
-                path = self.font_dir / (BOLD_FONT if bold else REGULAR_FONT)
-                font = ImageFont.truetype(str(path), size)
-                self._cache[key] = font
-            return font
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
@@ -215,11 +187,12 @@ class Renderer:
 
     def _draw_uncached(self, el: Element) -> Image.Image:
         if isinstance(el, Text):
-            return self._text(el)
+            return self._text(replace(el, text=self.fonts.printable(el.text, "text line")))
         if isinstance(el, Field):
-            return self._field(el)
+            label = self.fonts.printable(el.label, "field label")
+            return self._field(Field(label, self.fonts.printable(el.value, f"value of {label!r}")))
         if isinstance(el, BigNumber):
-            return self._big_number(el.text)
+            return self._big_number(self.fonts.printable(el.text, "queue number"))
         if isinstance(el, Rule):
             return self._rule(el.dashed)
         if isinstance(el, Space):

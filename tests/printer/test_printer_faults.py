@@ -157,7 +157,7 @@ def test_bad_urls_are_explained(url: str, match: str) -> None:
 def test_bad_width_and_missing_fonts(tmp_path: Path) -> None:
     with pytest.raises(PrintError, match="58 or 80"):
         open_printer("dummy://", paper_width_mm=76)
-    with pytest.raises(PrintError, match="font_dir"):
+    with pytest.raises(PrintError, match="font_dir"):  # a FontError, turned into PrintError
         open_printer("dummy://", font_dir=tmp_path)
 
 

@@ -209,3 +209,20 @@ def test_no_url_means_no_qr_and_no_caption() -> None:
     assert doc.qr_payloads() == [] and STRINGS["vi"]["ticket_qr"] not in doc.texts()
     doc = pickup_receipt_document(replace(sample_pickup_receipt(), verify_url=""))
     assert doc.qr_payloads() == [] and STRINGS["vi"]["receipt_qr"] not in doc.texts()
+
+
+def test_characters_the_font_lacks_become_question_marks(caplog: pytest.LogCaptureFixture) -> None:
+    fonts = FontSet()
+    assert fonts.can_draw("ệ") and fonts.can_draw("Ự") and fonts.can_draw("–") and fonts.can_draw(" ")
+    assert not fonts.can_draw("😀") and not fonts.can_draw("中") and not fonts.can_draw("\x07")
+    assert fonts.printable("Cấp đổi 😀 căn cước", "test") == "Cấp đổi ? căn cước"
+    assert "U+1F600" in caplog.text and "căn cước" not in caplog.text  # code points, never the text
+
+
+def test_a_ticket_with_unprintable_characters_still_prints(caplog: pytest.LogCaptureFixture) -> None:
+    from drivers.printer.printer import open_printer
+
+    with open_printer("dummy://", paper_width_mm=58) as p:
+        p.print_ticket(replace(sample_ticket(), service_name="Hộ tịch ★ 戸籍", priority_label="≥ 80 tuổi"))
+        assert len(p.transport.jobs) == 1  # type: ignore[attr-defined]
+    assert "U+2605" in caplog.text and "U+2265" in caplog.text
