@@ -86,6 +86,7 @@ $("#btn-finish").onclick = () => act("/api/v1/counter/finish");
 $("#btn-noshow").onclick = () => act("/api/v1/counter/no-show");
 $("#btn-pause").onclick = () => act("/api/v1/counter/pause", { paused: view && view.status !== "paused" });
 $("#btn-call").onclick = () => { const n = $("#call-number").value.trim(); if (n) act("/api/v1/counter/call", { number: n }); };
+$("#call-number").addEventListener("keydown", ev => { if (ev.key === "Enter") $("#btn-call").click(); });
 $("#btn-transfer").onclick = () => act("/api/v1/counter/transfer", { service: $("#transfer-to").value });
 $("#btn-signout").onclick = async () => {
   try { await api("DELETE", "/api/v1/counter/sessions/current"); showSignIn(); }
