@@ -29,7 +29,7 @@ from kiosk.fonts import register_fonts
 from kiosk.health import HealthMonitor
 from kiosk.i18n import Translator
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.registry import KV_DIR, discover
+from kiosk.screens.registry import KV_DIR, ScreenSpec, discover
 from kiosk.services import Services
 from kiosk.snapshot import save_window_png
 from kiosk.voice import VoicePlayer
@@ -82,6 +82,7 @@ class KioskApp(App):
         )
         self.health = HealthMonitor(services.health_targets(), self.worker, self._health_changed)
         self.sm: ScreenManager | None = None
+        self._specs: dict[str, ScreenSpec] = {}
         self._last_activity = self.clock.monotonic()
         self._return_to: str | None = None
         self._events: list[Any] = []
@@ -103,15 +104,10 @@ class KioskApp(App):
         if str(KV_DIR / "widgets.kv") not in Builder.files:
             Builder.load_file(str(KV_DIR / "widgets.kv"))
         self.sm = ScreenManager(transition=NoTransition())
-        for spec in discover():
-            try:
-                if spec.kv is not None and str(spec.kv) not in Builder.files:
-                    Builder.load_file(str(spec.kv))
-                self.sm.add_widget(spec.cls(self.ctx))
-            except Exception:  # noqa: BLE001 - a broken screen is left out; home and the rest still work
-                if spec.name in (HOME, OUT_OF_SERVICE):
-                    raise
-                log.exception("screen %s could not be built; it is left out", spec.name)
+        # Screens are built on first use (faster start); home and out-of-service at once.
+        self._specs = {spec.name: spec for spec in discover()}
+        for name in (HOME, OUT_OF_SERVICE):
+            self._build_screen(name)
         self.sm.current = HOME
         self.screen(HOME).prepare()  # again now that every screen exists (pickup/staff registered)
         Window.bind(on_touch_down=self._on_input, on_key_down=self._on_input)
@@ -157,12 +153,45 @@ class KioskApp(App):
                     screen.on_language(lang)
 
     # ----- navigation -----
+    def has_screen(self, name: str) -> bool:
+        """Whether a screen called `name` is registered (built or not yet)."""
+        return name in self._specs or (self.sm is not None and self.sm.has_screen(name))
+
     def screen(self, name: str) -> KioskScreen:
-        """The screen instance called `name`."""
+        """The screen instance called `name` (built now if it was not yet). KeyError if unknown."""
         assert self.sm is not None, "app not built"
+        if not self.sm.has_screen(name):
+            self._build_screen(name)
         scr = self.sm.get_screen(name)
         assert isinstance(scr, KioskScreen)
         return scr
+
+    def all_screens(self) -> list[KioskScreen]:
+        """Every registered screen, building those not built yet (screenshots, checks)."""
+        out = []
+        for name in list(self._specs):
+            try:
+                out.append(self.screen(name))
+            except KeyError:
+                continue
+        return out
+
+    def _build_screen(self, name: str) -> None:
+        assert self.sm is not None
+        spec = self._specs.get(name)
+        if spec is None:
+            raise KeyError(name)
+        try:
+            if spec.kv is not None and str(spec.kv) not in Builder.files:
+                Builder.load_file(str(spec.kv))
+            self.sm.add_widget(spec.cls(self.ctx))
+        except Exception as err:
+            if name in (HOME, OUT_OF_SERVICE):
+                raise
+            # a broken screen is left out; home and the other flows keep working
+            log.exception("screen %s could not be built; it is left out", name)
+            self._specs.pop(name, None)
+            raise KeyError(name) from err
 
     @property
     def current(self) -> str:
@@ -171,10 +200,11 @@ class KioskApp(App):
 
     def go(self, name: str, **params: Any) -> None:
         """Show `name` after `prepare(**params)`; out-of-service first if a required service is down."""
-        if self.sm is None or not self.sm.has_screen(name):
-            log.error("no screen called %r is registered; staying on %s", name, self.current)
+        try:
+            scr = self.screen(name)
+        except KeyError:
+            log.error("no screen called %r is available; staying on %s", name, self.current)
             return
-        scr = self.screen(name)
         down = [s for s in scr.requires if not self.health.is_up(s)]
         if down:
             self._show_out_of_service(down, return_to=None)

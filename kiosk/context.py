@@ -19,6 +19,10 @@ class Navigator(Protocol):
         """Show screen `name` after calling its `prepare(**params)`."""
         ...
 
+    def has_screen(self, name: str) -> bool:
+        """Whether a screen called `name` is registered."""
+        ...
+
     def go_home(self) -> None:
         """Reset every screen and show home."""
         ...

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     pump()
     written = 0
     assert app.sm is not None
-    for scr in list(app.sm.screens):
+    for scr in app.all_screens():
         if not isinstance(scr, KioskScreen) or args.only not in scr.name:
             continue
         for state in scr.demo_states():

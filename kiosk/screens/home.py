@@ -77,7 +77,7 @@ class HomeScreen(KioskScreen):
         return True if health is None else bool(health.is_up(name))
 
     def _has_screen(self, name: str) -> bool:
-        return self.manager is not None and self.manager.has_screen(name)
+        return bool(self.ctx.nav.has_screen(name))
 
     def _got_services(self, services: list[ServiceInfo]) -> None:
         self._refreshing = False

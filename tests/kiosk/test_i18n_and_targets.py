@@ -43,7 +43,7 @@ def test_big_buttons_on_part_a_screens_are_at_least_15_mm(make_harness):
     h = make_harness(Services())
     minimum = theme.touch_min() - 1
     for name in MINE:
-        scr = h.screen(name)
+        scr = h.screen(name)  # built on first use
         for state in scr.demo_states():
             h.app.sm.current = name
             h.pump(2)
