@@ -136,6 +136,23 @@ def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tm
         reports.wait_for_selector("#report:not(.hidden) #table tr:nth-child(2)")
         reports.screenshot(path=str(SCREENS / "web-reports.png"))
 
+        # the console's other buttons: call a typed number, transfer it, pause and resume
+        console.fill("#call-number", mine["number"].lower())
+        console.press("#call-number", "Enter")
+        console.wait_for_function(
+            "n => document.querySelector('#cur-num').textContent === n", arg=mine["number"]
+        )
+        console.select_option("#transfer-to", "dat_dai")
+        console.click("#btn-transfer")
+        console.wait_for_function("() => document.querySelector('#cur-num').textContent === '—'")
+        moved = requests.get(f"{url}/t/{mine['ticket_id']}", allow_redirects=False)
+        assert moved.status_code == 303
+        console.click("#btn-pause")
+        console.wait_for_function("() => document.querySelector('#btn-next').disabled")
+        assert "Tiếp tục" in console.inner_text("#btn-pause")
+        console.click("#btn-pause")
+        console.wait_for_function("() => !document.querySelector('#btn-next').disabled")
+
 
 def test_board_recovers_after_server_restart(browser: Any, tmp_path: Path) -> None:
     srv = ServerProcess(make_config(), tmp_path, free_port())
