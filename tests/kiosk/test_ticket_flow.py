@@ -169,3 +169,29 @@ def test_idle_timeout_goes_home_and_clears_search(make_harness, queueing_service
     h.clock.advance(h.app.cfg.kiosk.idle_timeout_s + 1)
     h.wait(lambda: h.app.current == "home", what="idle timeout")
     assert h.screen("services").ids.search.text == ""
+
+
+class _RecordingClient(QueueingClient):
+    """The real client, remembering the tickets it was given (to check them on the server)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.issued = []
+
+    def take_ticket(self, *a, **kw):
+        t = super().take_ticket(*a, **kw)
+        self.issued.append(t)
+        return t
+
+
+def test_citizen_gone_before_the_number_arrives_leaves_no_ghost_ticket(make_harness, queueing_service):
+    client = _RecordingClient(queueing_service.url, timeout_s=5)
+    h = make_harness(Services(queueing=client, printer=None, printer_error="none"), scan_id_enabled=False)
+    _to_services(h)
+    service = next(s for s in h.screen().services if s.code == "ho_tich")
+    h.app.go("ticket", service=service, priority=None)
+    h.app.go_home()  # idle timeout / reset while the request is in flight
+    h.wait(lambda: client.issued, what="ticket issued")
+    h.idle_workers()
+    assert _state_of(queueing_service, client.issued[0].ticket_id) == "void"
+    assert h.screen("ticket").number == ""
