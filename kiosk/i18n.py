@@ -393,6 +393,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "state.locked": ("bị khoá", "locked"),
     "state.code_sent": ("đã gửi mã", "code sent"),
     "state.loading": ("đang nạp", "loading"),
+    "state.attention": ("cần nhân viên", "needs staff"),
     "state.pickup_jammed": ("kẹt khi nhận", "jammed at pickup"),
     "state.pickup_unknown": ("chưa rõ khi nhận", "pickup unclear"),
     "alarm.door_left_open": ("Cửa bị để mở", "Door left open"),

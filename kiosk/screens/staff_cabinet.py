@@ -21,7 +21,7 @@ from kiosk.widgets.cabinet import STATE_COLOURS, CabinetView  # noqa: F401 - reg
 
 log = logging.getLogger(__name__)
 
-LEGEND_STATES = ("free", "reserved", "loaded", "open", "expired", "locked", "disabled")
+LEGEND_STATES = ("free", "reserved", "loaded", "open", "attention", "disabled")
 
 
 def load_view(client: LockerClient) -> tuple[Cabinet, list[CompartmentStatus]]:
@@ -109,7 +109,7 @@ class StaffCabinetScreen(StaffScreen):
         return ["cabinet"]
 
     def stage_demo(self, state: str) -> None:
-        states = ["free", "loaded", "loaded", "expired", "free", "disabled"]
+        states = ["free", "loaded", "loaded", "attention", "free", "disabled"]
         slots = tuple(
             CabinetSlot(str(c * 6 + r + 1), "small", c, r, 1, states[(c + r) % len(states)])
             for c in range(3)

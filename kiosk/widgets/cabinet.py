@@ -32,6 +32,7 @@ STATE_COLOURS: dict[str, tuple[Rgba, Rgba]] = {
     "locked": (theme.DANGER, theme.TEXT),
     "disabled": (theme.DISABLED, theme.DISABLED_TEXT),
     "fault": (theme.DANGER, theme.TEXT),
+    "attention": (theme.DANGER, theme.TEXT),  # jammed/unknown pickup or expired: staff needed
 }
 CITIZEN_DOOR: tuple[Rgba, Rgba] = ((0.30, 0.38, 0.50, 1), theme.TEXT_DIM)
 HIGHLIGHT: tuple[Rgba, Rgba] = (theme.PRIMARY, theme.PRIMARY_TEXT)
