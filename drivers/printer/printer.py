@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as futures_wait
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,12 @@ class EscposReceiptPrinter:
         return report
 
     def _is_stuck(self) -> bool:
-        if self._stuck is not None and self._stuck.done():
-            self._stuck = None
+        """True while a timed-out job still holds the worker (after a short grace for it to end)."""
+        stuck = self._stuck
+        if stuck is not None:
+            futures_wait([stuck], timeout=self.status_timeout_s)  # closing the device usually frees it
+            if stuck.done():
+                self._stuck = None
         return self._stuck is not None
 
     def _give_up(self, fut: Future[Any]) -> None:

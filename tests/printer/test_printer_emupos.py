@@ -189,7 +189,7 @@ def test_status_matches_the_emulated_fault(
     if fault:
         emulator.fault(fault, True)
     try:
-        with open_printer(f"tcp://127.0.0.1:{emulator.printer_port}", status_timeout_s=1.0) as p:
+        with open_printer(f"tcp://127.0.0.1:{emulator.printer_port}", status_timeout_s=2.0) as p:
             assert p.status() is state
             if not state.can_print:
                 before = len(emulator.receipts())
@@ -206,7 +206,7 @@ def test_serial_port_prints_and_reports_paper_out(emulator: Emulator) -> None:
     """The same printer on its emulated serial port (9600 8N1, as its profile sets)."""
     url = f"serial://{emulator.serial_link}?baudrate=9600"
     before = len(emulator.receipts())
-    with open_printer(url, paper_width_mm=58, status_timeout_s=1.0) as p:
+    with open_printer(url, paper_width_mm=58, status_timeout_s=2.0) as p:
         p.print_pickup_receipt(sample_pickup_receipt())
         assert len(emulator.wait_for_receipts(before + 1)) == before + 1
         emulator.fault("paper-out", True)
