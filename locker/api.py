@@ -22,7 +22,7 @@ from locker.config import Size
 from locker.domain import TransitionError
 from locker.errors import AuthError, Forbidden, InvalidInput, LockerError
 from locker.service import LockerService
-from locker.staff import StaffSession, require_supervisor
+from locker.staff import Role, StaffSession, require_supervisor
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,21 @@ class DepositBody(_Body):
     phone: str | None = Field(None, max_length=20)
     size: Size | None = None
     id_number: str | None = Field(None, max_length=20)
+
+
+class StaffBody(_Body):
+    """POST /api/v1/staff (supervisor enrols an account)."""
+
+    staff_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    role: Role
+    pin: str = Field(pattern=r"^\d{4,12}$")
+
+
+class KioskAlarmBody(_Body):
+    """POST /api/v1/alarms (the kiosk reports a device problem to staff)."""
+
+    kind: str = Field(pattern=r"^(printer|camera|kiosk)_[a-z_]{2,40}$")
+    message: str = Field(min_length=1, max_length=300)
 
 
 class ForceBody(_Body):
@@ -269,6 +284,16 @@ def create_app(svc: LockerService) -> FastAPI:
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
         return {"records": records, "chain_ok": chain.ok, "chain_records": chain.records}
+
+    @app.post("/api/v1/staff")
+    def enrol(body: StaffBody, sess: Super) -> dict[str, Any]:
+        uri = svc.staff.add(body.staff_id, body.role, body.pin, actor=sess.staff_id)
+        return {"staff_id": body.staff_id, "role": body.role.value, "otpauth_uri": uri}
+
+    @app.post("/api/v1/alarms")
+    def kiosk_alarm(body: KioskAlarmBody, kid: Kiosk) -> dict[str, Any]:
+        alarm_id = svc.alarms.raise_(body.kind, None, f"kiosk {kid}: {body.message}")
+        return {"alarm_id": alarm_id, "raised": alarm_id is not None}
 
     @app.get("/api/v1/staff/whoami")
     def whoami(sess: Staff) -> dict[str, Any]:

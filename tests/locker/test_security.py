@@ -201,3 +201,33 @@ def test_codes_never_logged(h: Harness, caplog: pytest.LogCaptureFixture) -> Non
     with h.svc.store.read() as conn:
         dump = "\n".join(conn.iterdump())
     assert code not in dump
+
+
+def test_supervisor_enrols_staff_over_the_api(h: Harness) -> None:
+    sup = h.sign_in("sup1", Role.SUPERVISOR)
+    loader = h.sign_in("loader1")
+    body = {"staff_id": "loader2", "role": "loader", "pin": "135790"}
+    assert h.req("POST", "/api/v1/staff", loader, json=body).status_code == 403
+    r = h.req("POST", "/api/v1/staff", sup, json=body)
+    assert r.status_code == 200 and r.json()["otpauth_uri"].startswith("otpauth://totp/")
+    assert h.req("POST", "/api/v1/staff", sup, json=body).json()["error"] == "staff_exists"
+    assert h.req("POST", "/api/v1/staff", sup, json={**body, "role": "boss"}).json()["field"] == "role"
+    secret = r.json()["otpauth_uri"].split("secret=")[1].split("&")[0]
+    h.clock.advance(30)
+    r = h.req(
+        "POST",
+        "/api/v1/staff/sessions",
+        json={"staff_id": "loader2", "pin": "135790", "totp": pyotp.TOTP(secret).at(h.clock.now())},
+    )
+    assert r.status_code == 200 and r.json()["role"] == "loader"
+
+
+def test_kiosk_reports_device_alarms(h: Harness) -> None:
+    r = h.kiosk("POST", "/api/v1/alarms", json={"kind": "printer_paper_out", "message": "paper roll empty"})
+    assert r.status_code == 200 and r.json()["raised"] is True
+    r = h.kiosk("POST", "/api/v1/alarms", json={"kind": "printer_paper_out", "message": "still empty"})
+    assert r.json()["raised"] is False  # one open alarm per kind until acknowledged
+    assert h.kiosk("POST", "/api/v1/alarms", json={"kind": "door_forced", "message": "x"}).status_code == 422
+    token = h.sign_in("loader1")
+    alarms = h.req("GET", "/api/v1/alarms?open_only=true", token).json()
+    assert [a["kind"] for a in alarms] == ["printer_paper_out"] and "paper roll empty" in alarms[0]["message"]
