@@ -134,6 +134,7 @@ class QueueingConfig(_Strict):
     public_base_url: str = ""  # e.g. "http://192.168.1.10:8720"; empty: the request's own URL
     timezone: str = "Asia/Ho_Chi_Minh"
     pending_timeout_s: float = Field(default=120, gt=0)
+    open_all_hours: bool = False  # demos and tests only: every service issues at any hour
     sqlite_synchronous: str = Field(default="NORMAL", pattern=r"^(OFF|NORMAL|FULL|EXTRA)$")
     elderly_priority: str = "elderly"
     elderly_age_years: int = Field(default=75, ge=1, le=120)

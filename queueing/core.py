@@ -123,9 +123,16 @@ class QueueCore:
         )
 
     def opening(self, svc: ServiceConfig) -> domain.Opening:
-        """Open now?"""
+        """Open now? (always, with `open_all_hours`, for demos and tests)"""
+        if self.config.open_all_hours:
+            return domain.Opening(True, None)
         hours = svc.hours or self.config.hours
         return domain.opening_at(hours, self.local_now(), svc.last_ticket_before_close_min)
+
+    def next_opening(self, svc: ServiceConfig) -> str | None:
+        """When the service next opens, as local 'YYYY-MM-DDTHH:MM', or None."""
+        nxt = domain.next_opening(svc.hours or self.config.hours, self.local_now())
+        return nxt.strftime("%Y-%m-%dT%H:%M") if nxt else None
 
     @staticmethod
     def waiting_of(tx: Tx, *services: str) -> dict[str, int]:

@@ -114,6 +114,17 @@ def opening_at(hours: OpeningHours, local: datetime, last_ticket_before_close_mi
     return Opening(False, next_start)
 
 
+def next_opening(hours: OpeningHours, local: datetime) -> datetime | None:
+    """The next period start after `local` within a week (naive local time), or None."""
+    for days in range(8):
+        day = local.date() + timedelta(days=days)
+        for start, _ in hours.periods(day.weekday()):
+            candidate = datetime.combine(day, start)
+            if candidate > local.replace(tzinfo=None):
+                return candidate
+    return None
+
+
 def age_on(birth: date, today: date) -> int:
     """Age in whole years on `today` (a 29 February birthday counts on 1 March)."""
     years = today.year - birth.year

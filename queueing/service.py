@@ -54,6 +54,7 @@ class QueueService(QueueCore):
                     "prefix": svc.prefix,
                     "open": reason is None,
                     "opens_at": opening.opens_at.strftime("%H:%M") if opening.opens_at else None,
+                    "opens_next": None if opening.open else self.next_opening(svc),
                     "waiting": n,
                     "reason_closed": reason,
                     "wait_min": est.min_minutes if est else None,
@@ -125,12 +126,19 @@ class QueueService(QueueCore):
             opening = self.opening(svc)
             if not opening.open:
                 opens = opening.opens_at.strftime("%H:%M") if opening.opens_at else None
-                hint = f"It opens at {opens} today." if opens else "It does not open again today."
+                later = self.next_opening(svc)
+                if opens:
+                    hint = f"It opens at {opens} today."
+                elif later:
+                    hint = f"It opens again on {later.replace('T', ' at ')}."
+                else:
+                    hint = "It has no opening hours set; ask the staff."
                 raise QueueError(
                     409,
                     "service_closed",
                     f"{svc.name_en} is not taking tickets now. {hint}",
                     opens_at=opens,
+                    opens_next=later,
                     service=svc.code,
                 )
             if svc.daily_cap_tickets:

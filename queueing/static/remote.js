@@ -7,7 +7,9 @@ async function load() {
     $("#services").innerHTML = list.map(s => {
       const why = s.open ? `${s.waiting} người đang chờ · ${s.waiting} waiting`
         : s.reason_closed === "cap_reached" ? "Hết số hôm nay · No tickets left today"
-        : (s.opens_at ? `Mở lúc ${s.opens_at} · Opens at ${s.opens_at}` : "Đã đóng · Closed");
+        : (s.opens_at ? `Mở lúc ${s.opens_at} · Opens at ${s.opens_at}`
+           : s.opens_next ? `Đã đóng, mở lại ${s.opens_next.replace("T", " ")} · Closed until ${s.opens_next.replace("T", " ")}`
+           : "Đã đóng · Closed");
       return `<button class="${s.open ? "primary" : ""}" data-code="${esc(s.code)}" ${s.open ? "" : "disabled"}>` +
              `${esc(s.prefix)} · ${esc(s.name_vi)}<span class="en">${esc(s.name_en)} — ${why}</span></button>`;
     }).join("");

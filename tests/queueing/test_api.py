@@ -120,6 +120,8 @@ def test_closed_service_and_cap(tmp_path: Path) -> None:
     cfg = make_config()
     data = cfg.model_dump(mode="json")
     data["hours"]["mon"] = ["07:30-11:30", "13:00-17:00"]
+    data["hours"]["sat"] = ["07:30-11:30"]
+    data["hours"]["sun"] = []
     data["services"][0]["daily_cap_tickets"] = 2
     from queueing.config import QueueingConfig
 
@@ -131,6 +133,14 @@ def test_closed_service_and_cap(tmp_path: Path) -> None:
         assert r.status_code == 409
         assert r.json() == {**r.json(), "error": "service_closed", "opens_at": "13:00"}
         assert "13:00" in r.json()["message"]
+        late = ManualClock(datetime(2026, 1, 10, 10, 0, tzinfo=UTC))  # Saturday 17:00 local
+        srv.app.state.queue.clock = late
+        r = requests.post(
+            f"{srv.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "s"}
+        )
+        assert r.json()["opens_at"] is None and r.json()["opens_next"] == "2026-01-12T07:30"
+        assert "2026-01-12 at 07:30" in r.json()["message"]
+        srv.app.state.queue.clock = evening
         listed = requests.get(f"{srv.url}/api/v1/services").json()[0]
         assert (
             listed["open"] is False and listed["reason_closed"] == "closed" and listed["opens_at"] == "13:00"

@@ -43,6 +43,19 @@ def test_opening_hours() -> None:
     assert not domain.opening_at(hours, datetime(2026, 1, 11, 9, 0)).open  # Sunday
 
 
+def test_next_opening() -> None:
+    hours = OpeningHours()
+    saturday_noon = datetime(2026, 1, 10, 12, 0)
+    assert domain.next_opening(hours, saturday_noon) == datetime(2026, 1, 12, 7, 30)  # Monday
+    assert domain.next_opening(hours, datetime(2026, 1, 5, 12, 0)) == datetime(2026, 1, 5, 13, 0)
+    assert (
+        domain.next_opening(
+            OpeningHours(**{d: [] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}), saturday_noon
+        )
+        is None
+    )
+
+
 def test_bad_hours_are_refused_with_a_hint() -> None:
     with pytest.raises(ValueError, match="HH:MM"):
         OpeningHours(mon=["7:30-11:30"])
