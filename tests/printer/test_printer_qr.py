@@ -72,5 +72,5 @@ def test_the_png_shows_what_the_bytes_print(tmp_path: Path, width_mm: int) -> No
         preview = saved.convert("1")
     redrawn = to_image(data).crop((0, 0, preview.width, preview.height))  # minus the feed before the cut
     diff = ImageChops.difference(preview.convert("L"), redrawn.convert("L"))
-    changed = sum(1 for v in diff.getdata() if v)
+    changed = int(diff.point(lambda v: 1 if v else 0).histogram()[1])
     assert changed <= 4  # at most the odd dot removed to break a DLE byte pair
