@@ -34,8 +34,6 @@ import zxingcpp
 
 log = logging.getLogger(__name__)
 
-_FORMATS = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-_PLAIN = zxingcpp.TextMode.Plain
 # Below this mean edge response (per pixel, normalised by brightness) a frame is treated as blank.
 _MIN_EDGE_SCORE = 0.02
 TILE_FRACTION = 0.5  # half-frame tiles: hold a far card's QR wherever it sits
@@ -65,7 +63,10 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 
 def zxing_read(gray: np.ndarray, stage: str, **options: Any) -> list[Decoded]:
     """zxing-cpp, QR only, plain text mode."""
-    found = zxingcpp.read_barcodes(gray, formats=_FORMATS, text_mode=_PLAIN, **options)
+    # Built per call (microseconds): module-level nanobind objects are reported as leaks when a
+    # daemon worker thread still runs at interpreter exit.
+    formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(gray, formats=formats, text_mode=zxingcpp.TextMode.Plain, **options)
     return [Decoded(r.text, bytes(r.bytes), stage) for r in found if r.valid]
 
 
