@@ -80,3 +80,10 @@ def test_view_command_redraws_a_saved_job(tmp_path: Path) -> None:
     out = tmp_path / "redrawn.png"
     assert main(["view", str(job), "--out", str(out)]) == 0
     assert out.stat().st_size > 0
+
+
+def test_site_example_printer_section_is_valid() -> None:
+    from common.config import REPO_ROOT
+
+    cfg = load_printer_config(load_raw(REPO_ROOT / "config" / "site.example.toml"))
+    assert cfg.url.startswith("usb://") and cfg.confirm_printed
