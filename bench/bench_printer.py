@@ -69,6 +69,10 @@ def _time(fn: Callable[[int], object], n: int, cpu: list[float] | None = None) -
     return out
 
 
+def _job(renderer: Renderer, make: Callable[[int], Document]) -> Callable[[int], bytes]:
+    return lambda i: encode(renderer.render(make(i)))
+
+
 def main() -> None:
     n = int(os.environ.get("BENCH_PRINTER_N", "30"))
     fonts = FontSet()
@@ -82,7 +86,7 @@ def main() -> None:
                     continue  # no QR on the slip: same as the native case
                 size = len(encode(renderer.render(make(0))))
                 cpu: list[float] = []
-                ms = _time(lambda i, make=make, renderer=renderer: encode(renderer.render(make(i))), n, cpu)
+                ms = _time(_job(renderer, make), n, cpu)
                 name = f"{kind} {width_mm}mm qr={'native' if qr_native else 'raster'}"
                 p50, p95 = percentile(ms, 50), percentile(ms, 95)
                 cpu50 = percentile(cpu, 50)
