@@ -119,6 +119,7 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "ticket.qr_hint": ("Quét để theo dõi lượt trên điện thoại", "Scan to follow your turn on a phone"),
     "ticket.done": ("Xong", "Done"),
+    "ticket.other_service": ("Chọn dịch vụ khác", "Choose another service"),
     "ticket.home_in": ("Tự động về trang chủ sau {s} giây", "Back to the start in {s} s"),
     "ticket.priority": ("Ưu tiên: {name}", "Priority: {name}"),
     "ticket.err_closed": (
@@ -394,6 +395,14 @@ TABLE: dict[str, tuple[str, str]] = {
     "state.code_sent": ("đã gửi mã", "code sent"),
     "state.loading": ("đang nạp", "loading"),
     "state.attention": ("cần nhân viên", "needs staff"),
+    "door.closed": ("cửa đóng", "door closed"),
+    "staff.compartment_detail": (
+        "Ngăn {label} ({size}): {state}, {door}, có đồ: {item}",
+        "Compartment {label} ({size}): {state}, {door}, item inside: {item}",
+    ),
+    "staff.force_open": ("Mở cửa ngăn này", "Open this door"),
+    "staff.tap_compartment": ("Chạm vào một ngăn để xem chi tiết.", "Tap a compartment for details."),
+    "staff.forced": ("Ngăn {label} đã được mở (đã ghi nhật ký).", "Compartment {label} was opened (logged)."),
     "state.pickup_jammed": ("kẹt khi nhận", "jammed at pickup"),
     "state.pickup_unknown": ("chưa rõ khi nhận", "pickup unclear"),
     "alarm.door_left_open": ("Cửa bị để mở", "Door left open"),

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
 from drivers.printer.model import TicketData
 from kiosk.clients.base import ApiError, ServiceUnavailable
@@ -45,6 +45,8 @@ class TicketScreen(KioskScreen):
     countdown_text = StringProperty("")
     qr = ObjectProperty(None, allownone=True)
     seconds_left = NumericProperty(0)
+    error_code = StringProperty("")  # service's code (cap_reached, …) or the message key
+    retryable = BooleanProperty(False)  # "try again" (same idempotency key) vs "choose another service"
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
@@ -167,9 +169,10 @@ class TicketScreen(KioskScreen):
         self._error("ticket.err_generic")
 
     def _error(self, key: str, code: str = "") -> None:
-        self.state = ERROR
         self.error_code = code or key
+        self.retryable = key == "ticket.err_generic"
         self._error_key = key
+        self.state = ERROR
         self.message = self.tr(key, opens_at=self.error_extra.get("opens_at") or "")
         self._start_countdown(self.ctx.config.kiosk.message_home_after_s)
 
@@ -271,6 +274,7 @@ class TicketScreen(KioskScreen):
         self.ticket = None
         self.request = {}
         self.error_code = ""
+        self.retryable = False
         self.error_extra = {}
         self.print_failure = None
         self.state = ISSUING

@@ -134,8 +134,10 @@ def test_cap_reached_while_choosing_says_so(make_harness, queueing_service):
     h.wait(lambda: ticket.state == "error", what="cap error")
     assert ticket.error_code == "cap_reached"
     assert "hết số" in ticket.ids.message.text
-    h.tap(ticket.ids.done_btn)
-    assert h.app.current == "home"
+    assert ticket.ids.retry_btn.opacity == 0 and ticket.ids.other_btn.opacity == 1
+    h.tap(ticket.ids.other_btn)
+    h.wait(lambda: h.app.current == "services" and h.screen().services, what="back to the service list")
+    assert h.screen().tile("dat_dai").disabled  # the list now says the cap is reached
 
 
 def test_closed_service_tile_is_disabled_and_says_why(make_harness, queueing_service):
