@@ -147,9 +147,15 @@ class Renderer:
         # strips are only ever read (pasted, compared), so sharing them between jobs is safe
         self._cache: OrderedDict[Element, Image.Image] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._render_lock = threading.Lock()
 
     def render(self, doc: Document) -> Rendered:
-        """Draw every element; consecutive raster elements become one image."""
+        """Draw every element; consecutive raster elements become one image. Thread-safe."""
+        # FreeType faces are shared between jobs and are not safe to use from two threads at once
+        with self._render_lock:
+            return self._render(doc)
+
+    def _render(self, doc: Document) -> Rendered:
         blocks: list[Block] = []
         pending: list[Image.Image] = []
 
