@@ -119,6 +119,7 @@ def build_router(
     remote_limiter = RateLimiter(cfg.remote_max_per_window, cfg.remote_rate_window_s)
 
     def session_of(request: Request) -> Session:
+        """The staff session of a request (cookie or bearer token), or 401."""
         token = request.cookies.get(SESSION_COOKIE)
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
@@ -127,6 +128,7 @@ def build_router(
 
     @api.get("/health")
     def health() -> dict[str, Any]:
+        """Liveness and a few numbers; 'degraded' when the database or the sweeper is not working."""
         try:
             with queue.store.read() as tx:
                 waiting = queue.waiting_counts(tx)
@@ -146,10 +148,12 @@ def build_router(
 
     @api.get("/services")
     def services() -> list[dict[str, Any]]:
+        """Services with open/closed state, waiting count and wait range."""
         return queue.services_overview()
 
     @api.get("/priorities")
     def priorities() -> list[dict[str, Any]]:
+        """Priority classes the kiosk offers."""
         return queue.priorities()
 
     @api.post("/tickets", status_code=201)
@@ -159,6 +163,7 @@ def build_router(
         response: Response,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> dict[str, Any]:
+        """Take a number (kiosk tickets stay pending until confirmed)."""
         device: str | None = None
         if body.channel == "remote":
             if not cfg.remote_enabled:
@@ -201,24 +206,29 @@ def build_router(
 
     @api.get("/tickets/{ticket_id}")
     def ticket(ticket_id: str) -> dict[str, Any]:
+        """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
     @api.post("/tickets/{ticket_id}/confirm")
     def confirm(ticket_id: str, body: ConfirmRequest) -> dict[str, Any]:
+        """The kiosk printed or showed the ticket: it joins the queue."""
         return queue.confirm(ticket_id, body.delivery)
 
     @api.post("/tickets/{ticket_id}/void")
     def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:
+        """Cancel a ticket that was never delivered."""
         return queue.void(ticket_id, body.reason if body else "kiosk")
 
     @api.post("/tickets/{ticket_id}/rating")
     def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
+        """Satisfaction score 1..5 after service."""
         return queue.rate(ticket_id, body.score)
 
     # ---------------------------------------------------------------- counters
 
     @api.post("/counter/sessions")
     def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
+        """Counter staff sign-in with staff ID and PIN (sets the session cookie)."""
         token, info = desk.sign_in(body.staff_id, body.pin, body.counter)
         response.set_cookie(
             SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=int(cfg.session_hours * 3600)
@@ -227,48 +237,59 @@ def build_router(
 
     @api.delete("/counter/sessions/current")
     def sign_out(request: Request, response: Response) -> dict[str, Any]:
+        """Sign out and close the counter."""
         desk.sign_out(session_of(request))
         response.delete_cookie(SESSION_COOKIE)
         return {"signed_out": True}
 
     @api.get("/counter")
     def counter_view(request: Request) -> dict[str, Any]:
+        """What the counter console shows."""
         return desk.view(session_of(request))
 
     @api.post("/counter/call-next")
     def call_next(request: Request) -> dict[str, Any]:
+        """Call the next ticket for this counter (atomic)."""
         return desk.call_next(session_of(request))
 
     @api.post("/counter/call")
     def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
+        """Call a given waiting ticket."""
         return desk.call_number(session_of(request), body.number)
 
     @api.post("/counter/recall")
     def recall(request: Request) -> dict[str, Any]:
+        """Announce the current ticket again."""
         return desk.recall(session_of(request))
 
     @api.post("/counter/start")
     def start(request: Request) -> dict[str, Any]:
+        """Service of the called ticket starts."""
         return desk.start(session_of(request))
 
     @api.post("/counter/finish")
     def finish(request: Request) -> dict[str, Any]:
+        """Service done."""
         return desk.finish(session_of(request))
 
     @api.post("/counter/no-show")
     def no_show(request: Request) -> dict[str, Any]:
+        """The called citizen did not come."""
         return desk.no_show(session_of(request))
 
     @api.post("/counter/transfer")
     def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
+        """Move the current ticket to another service's queue."""
         return desk.transfer(session_of(request), body.service)
 
     @api.post("/counter/pause")
     def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
+        """Pause or resume the counter."""
         return desk.pause(session_of(request), body.paused)
 
     @api.get("/counters")
     def counters() -> list[dict[str, Any]]:
+        """Every counter and whether it is open."""
         with queue.store.read() as tx:
             rows = {int(r["number"]): r for r in tx.all("SELECT * FROM counters")}
         return [
@@ -285,6 +306,7 @@ def build_router(
 
     @api.get("/display/state")
     def display_state() -> dict[str, Any]:
+        """Snapshot for a display board (recent calls, waiting counts, last event number)."""
         return queue.display_state()
 
     @api.get("/events")
@@ -293,6 +315,7 @@ def build_router(
         since: Annotated[int | None, Query(ge=0)] = None,
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
+        """Server-sent events from a sequence number on (Last-Event-ID honoured)."""
         start_at = since if since is not None else queue.store.last_event_seq()
         if last_event_id and last_event_id.isdigit():
             start_at = max(start_at, int(last_event_id))
@@ -309,6 +332,7 @@ def build_router(
         group: Annotated[reports.GroupBy, Query()] = reports.GroupBy.SERVICE,
         format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
     ) -> Any:
+        """A day's figures per service, counter or staff member (JSON or CSV); staff only."""
         session_of(request)
         the_day = (day or queue.local_now().date()).isoformat()
         labels = {
@@ -329,6 +353,7 @@ def build_router(
     def voice(
         number: Annotated[str, Query(min_length=2, max_length=8)], counter: Annotated[int, Query(ge=1, le=99)]
     ) -> dict[str, Any]:
+        """The clip list and text of an announcement."""
         try:
             clips = speech.announcement(number, counter)
         except ValueError as err:

@@ -107,6 +107,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Open the database and start the sweeper; undo both at shutdown."""
         store.open()
         queue.load()
         queue.sweep()
@@ -174,23 +175,28 @@ def create_app(
     app.mount("/fonts", StaticFiles(directory=str(REPO_ROOT / "assets" / "fonts")), name="fonts")
 
     def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+        """Render a template with the center's names and the config."""
         base = {"center_vi": center_name_vi, "center_en": center_name_en, "config": config}
         return templates.TemplateResponse(request, name, {**base, **ctx})
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
+        """Links to the pages."""
         return page(request, "index.html")
 
     @app.get("/counter", response_class=HTMLResponse)
     def counter_page(request: Request) -> HTMLResponse:
+        """The counter console."""
         return page(request, "counter.html")
 
     @app.get("/display", response_class=HTMLResponse)
     def display_page(request: Request) -> HTMLResponse:
+        """The display board."""
         return page(request, "display.html")
 
     @app.get("/remote", response_class=HTMLResponse)
     def remote_page(request: Request) -> Response:
+        """Take a ticket from a phone (sets a device cookie for rate limits)."""
         response = page(request, "remote.html")
         if "qdevice" not in request.cookies:
             response.set_cookie("qdevice", secrets.token_urlsafe(12), max_age=400 * 86400, samesite="lax")
@@ -198,12 +204,14 @@ def create_app(
 
     @app.get("/remote/poster", response_class=HTMLResponse)
     def remote_poster(request: Request) -> HTMLResponse:
+        """A printable poster with the QR code of the remote-ticket page."""
         base = config.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
         target = f"{base}/remote"
         return page(request, "poster.html", qr_src=qr_png_data_uri(target), target=target)
 
     @app.get("/t/{ticket_id}", response_class=HTMLResponse)
     def ticket_page(request: Request, ticket_id: str) -> Response:
+        """A ticket's phone status page (follows transfers)."""
         live = queue.follow(ticket_id)
         if live != ticket_id:
             return RedirectResponse(f"/t/{live}", status_code=303)
@@ -211,6 +219,7 @@ def create_app(
 
     @app.get("/reports", response_class=HTMLResponse)
     def reports_page(request: Request) -> HTMLResponse:
+        """The reports page."""
         return page(request, "reports.html")
 
     return app
