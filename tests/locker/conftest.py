@@ -69,6 +69,7 @@ def make_config(**over: Any) -> LockerConfig:
                 "boards": [0, 1],
                 "locks_per_board": 16,
                 "poll_interval_ms": 40,
+                "reply_timeout_ms": 500,  # generous: the shared test machine can be very loaded
                 "door_debounce_reads": 1,
                 "watch_interval_ms": 20,
             }
@@ -86,7 +87,7 @@ def make_config(**over: Any) -> LockerConfig:
             }
             for lab, b, lk, size in LAYOUT
         ],
-        "doors": {"watch_s": 0.4, "auto_confirm_on_close": False},
+        "doors": {"watch_s": 1.0, "auto_confirm_on_close": False},
         "outbox": {"poll_interval_s": 0.05, "first_retry_s": 1.0},
     }
     for key, value in over.items():

@@ -51,7 +51,7 @@ def test_confirm_refused_while_door_open(h: Harness) -> None:
 
 
 def test_auto_confirm_when_sensor_sees_door_shut(make_harness) -> None:  # type: ignore[no-untyped-def]
-    h = make_harness(doors={"watch_s": 0.4, "auto_confirm_on_close": True})
+    h = make_harness(doors={"watch_s": 1.0, "auto_confirm_on_close": True})
     token = h.sign_in("loader1")
     dep = h.req(
         "POST", "/api/v1/deposits", token, json={"dossier_code": "HS-2", "phone": "0900000002"}
