@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections import deque
@@ -188,7 +189,7 @@ def build_router(
                     "idempotency_key_required",
                     "Send an Idempotency-Key header (a new unique string per ticket, the same on retries).",
                 )
-            idempotency_key = f"auto:{time.time_ns()}:{id(body)}"
+            idempotency_key = f"auto:{secrets.token_hex(12)}"
         ticket = queue.issue(
             body.service,
             channel=body.channel,
