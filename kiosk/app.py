@@ -258,10 +258,13 @@ class KioskApp(App):
                 self.screen(HOME).prepare()
             return
         if self.current == OUT_OF_SERVICE:
-            still_down = [s for s, ok in self.health.up.items() if not ok]
+            # leave when the services this screen waits for are back (others may stay down:
+            # home then offers only what works)
             oos = self.screen(OUT_OF_SERVICE)
-            oos.prepare(services=still_down)
-            if not any(s in still_down for s in getattr(oos, "waiting_for", [])):
+            still_down = [s for s in getattr(oos, "waiting_for", []) if not self.health.is_up(s)]
+            if still_down:
+                oos.prepare(services=still_down)
+            else:
                 log.info("services back (%s): leaving out-of-service", service)
                 self.go_home()
         elif self.current == HOME:

@@ -77,3 +77,29 @@ def test_real_camera_driver_reads_a_sample_card(make_harness, queueing_service, 
     assert scan.ids.preview.frames_drawn >= 1
     h.wait(lambda: h.app.current in ("priority", "ticket"), what="auto-continue")
     assert scanner.state.value == "stopped"
+
+
+class _Down:
+    """A client whose health never answers (a locker daemon that is not installed here)."""
+
+    def health(self):
+        from kiosk.clients.base import ServiceUnavailable
+
+        raise ServiceUnavailable("locker", "unreachable", "no locker in this test")
+
+
+def test_recovery_does_not_wait_for_an_unrelated_service(make_harness, tmp_path):
+    q = LiveQueueing(tmp_path, free_port())
+    q.start()
+    try:
+        h = make_harness(Services(queueing=QueueingClient(q.url, timeout_s=2), locker=_Down()))
+        h.idle_workers()
+        assert not h.app.health.is_up("locker")
+        q.stop()
+        h.tap(h.screen("home").ids.take_btn)
+        h.wait(lambda: h.app.current == "out_of_service", what="out-of-service")
+        q.start()
+        h.app.health.poll()
+        h.wait(lambda: h.app.current == "home", what="home although the locker is still down")
+    finally:
+        q.stop()
