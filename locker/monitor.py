@@ -323,6 +323,21 @@ class Monitor:
                     self._alarms.raise_in(
                         conn, "reconcile_mismatch", label, f"compartment {label}: {problem}"
                     )
+            for label, dep in active.items():
+                if label not in self._cabinet.compartments:
+                    problem = "a deposit is in a compartment that is no longer in the cabinet map"
+                    findings.append(
+                        {
+                            "compartment": label,
+                            "deposit_id": dep["deposit_id"],
+                            "door": "unknown",
+                            "item_present": None,
+                            "problem": problem,
+                        }
+                    )
+                    self._alarms.raise_in(
+                        conn, "reconcile_mismatch", label, f"compartment {label}: {problem}"
+                    )
             audit.append(conn, now, actor, "reconciled", unknown_unlocks=len(stale), mismatches=len(findings))
         self._kick()
         return findings

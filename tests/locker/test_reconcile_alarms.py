@@ -197,3 +197,12 @@ def test_lockerctl_staff_add_from_stdin(tmp_path) -> None:  # type: ignore[no-un
         timeout=60,
     )
     assert "sup1" in listed.stdout and "supervisor" in listed.stdout
+
+
+def test_deposit_in_a_compartment_removed_from_the_map(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = make_harness()
+    token = h.sign_in("loader1")
+    h.load(token, "HS-1", size="large")  # compartment 6
+    h.svc.cabinet.compartments.pop("6")  # as if a new config dropped it
+    found = h.svc.monitor.reconcile("test")
+    assert [f["compartment"] for f in found] == ["6"] and "no longer" in found[0]["problem"]
