@@ -17,7 +17,7 @@ from tests.conftest import free_port
 from tests.queueing.helpers import ServerProcess, make_config
 
 KIOSKS = 8
-TICKETS_PER_KIOSK = 200
+TICKETS_PER_KIOSK = 150  # about 4,700 HTTP operations in all
 COUNTERS = 6
 
 
