@@ -138,6 +138,7 @@ def _run_app(config: Any, args: argparse.Namespace, offscreen: bool) -> int:
     Config.set("graphics", "height", str(config.kiosk.window_height_px))
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "keyboard_mode", "systemanddock")  # on-screen keyboard for the service search
+    Config.set("input", "mouse", "mouse,disable_multitouch")  # no red multitouch dots on right click
     from kivy.clock import Clock
     from kivy.core.window import Window
 

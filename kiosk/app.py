@@ -99,6 +99,7 @@ class KioskApp(App):
         Window.clearcolor = theme.BG
         if self.cfg.kiosk.fullscreen:
             Window.fullscreen = "auto"
+            Window.show_cursor = False  # a touchscreen kiosk: no mouse pointer over the buttons
         else:
             Window.size = (self.cfg.kiosk.window_width_px, self.cfg.kiosk.window_height_px)
         if str(KV_DIR / "widgets.kv") not in Builder.files:
