@@ -6,6 +6,8 @@ import logging
 
 import pyotp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from locker.staff import Role
 from tests.locker.conftest import PIN, Harness
@@ -236,3 +238,28 @@ def test_kiosk_reports_device_alarms(h: Harness) -> None:
         a for a in h.req("GET", "/api/v1/alarms?open_only=true", token).json() if a["kind"].startswith("p")
     ]
     assert [a["kind"] for a in alarms] == ["printer_paper_out"] and "paper roll empty" in alarms[0]["message"]
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=12), kids, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        _json, st.fixed_dictionaries({"code": _json}, optional={"phone_last4": _json, "id_number": _json})
+    )
+)
+def test_fuzzed_bodies_never_500(h: Harness, body: object) -> None:
+    for path in ("/api/v1/pickups", "/api/v1/alarms"):
+        r = h.kiosk("POST", path, json=body)
+        assert r.status_code < 500, (path, body, r.text)
+        if r.status_code >= 400:
+            assert "error" in r.json() and "message" in r.json()
