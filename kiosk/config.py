@@ -36,7 +36,7 @@ class KioskConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kiosk_id: str = Field("kiosk-1", min_length=1, description="sent to the services as the channel source")
+    kiosk_id: str = Field("kiosk-1", min_length=1, description="sent as the X-Kiosk-Id header; in logs")
     queueing_url: str = "http://127.0.0.1:8720"
     locker_url: str = "http://127.0.0.1:8710"
     request_timeout_s: float = Field(5.0, gt=0, le=60)

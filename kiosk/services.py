@@ -111,7 +111,7 @@ def open_services(config: AppConfig) -> Services:
     printer, printer_error = _open_printer(config)
     scanner, camera_error = _open_scanner(config)
     return Services(
-        queueing=QueueingClient(k.queueing_url, timeout_s=k.request_timeout_s),
+        queueing=QueueingClient(k.queueing_url, timeout_s=k.request_timeout_s, client_id=k.kiosk_id),
         locker=_open_locker(config),
         printer=printer,
         printer_error=printer_error,

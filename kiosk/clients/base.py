@@ -52,11 +52,15 @@ class ServiceClient:
         timeout_s: float = 5.0,
         session: requests.Session | None = None,
         token: str | None = None,
+        client_id: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self._session = session or requests.Session()
         self._token = token
+        if client_id:
+            # which kiosk is calling, for the services' logs (not a credential)
+            self._session.headers["X-Kiosk-Id"] = client_id
 
     def close(self) -> None:
         """Release pooled connections."""
