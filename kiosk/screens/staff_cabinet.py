@@ -8,13 +8,13 @@ from typing import Any
 
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp, sp
-from kivy.properties import ObjectProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk import theme
-from kiosk.clients.locker import Cabinet, CabinetSlot, CompartmentStatus, LockerClient
+from kiosk.clients.locker import Cabinet, CabinetSlot, CompartmentStatus, DoorOutcome, LockerClient
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen
 from kiosk.widgets.cabinet import STATE_COLOURS, CabinetView  # noqa: F401 - registers the kv class
@@ -47,6 +47,9 @@ class StaffCabinetScreen(StaffScreen):
     """Loads the cabinet and the compartments' states; Refresh reloads."""
 
     cabinet = ObjectProperty(None, allownone=True)
+    selected = StringProperty("")  # compartment tapped in the picture
+    detail = StringProperty("")
+    supervisor = BooleanProperty(False)
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
@@ -56,6 +59,8 @@ class StaffCabinetScreen(StaffScreen):
         """Load in the background."""
         self.cabinet = None
         self.status = []
+        self.selected = self.detail = ""
+        self.supervisor = bool(self.session and self.session.is_supervisor)
         self.refresh()
 
     def refresh(self) -> None:
@@ -68,6 +73,7 @@ class StaffCabinetScreen(StaffScreen):
         self.cabinet, self.status = view
         self.say(None)
         self.render()
+        self._describe()
 
     def render(self) -> None:
         """Legend and notes on open/unknown doors."""
@@ -100,9 +106,55 @@ class StaffCabinetScreen(StaffScreen):
         ]
         self.ids.notes.text = "  ".join(notes)
 
+    def select(self, label: str) -> None:
+        """A compartment was tapped: show what the locker knows about it."""
+        self.selected = label
+        self.ctx.nav.touch_activity()
+        self._describe()
+
+    def _describe(self) -> None:
+        c = next((c for c in self.status if c.label == self.selected), None)
+        if c is None:
+            self.detail = ""
+            return
+        state = self.tr("state." + c.state) if f"state.{c.state}" in _state_keys() else c.state
+        item = "?" if c.item_present is None else (self.tr("common.ok") if c.item_present else "—")
+        self.detail = self.tr(
+            "staff.compartment_detail",
+            label=c.label,
+            size=self.tr(f"staff.size_{c.size}"),
+            state=state,
+            door=self.tr(f"door.{c.door}") if f"door.{c.door}" in _state_keys("door.") else c.door,
+            item=item,
+        )
+
+    def force_open(self) -> None:
+        """Supervisor: open the selected door (audited with a fixed reason naming the kiosk)."""
+        label = self.selected
+        if not label or not self.supervisor:
+            return
+        client = self.client
+        reason = f"opened by a supervisor from the cabinet view of {self.ctx.config.kiosk.kiosk_id}"
+        self.say("common.please_wait")
+        self.run(lambda: client.force_open(label, reason), lambda door: self._forced(label, door))
+
+    def _forced(self, label: str, door: DoorOutcome) -> None:
+        if door.is_open:
+            self.say("staff.forced", "ok", label=label)
+        else:
+            self.say("staff.door_jammed", "error", label=label)
+        client = self.client
+        self.run(lambda: load_view(client), self._reloaded)
+
+    def _reloaded(self, view: tuple[Cabinet, list[CompartmentStatus]]) -> None:
+        self.cabinet, self.status = view
+        self.render()
+        self._describe()
+
     def on_language(self, lang: str) -> None:
         super().on_language(lang)
         self.render()
+        self._describe()
 
     @classmethod
     def demo_states(cls) -> list[str]:
@@ -116,5 +168,16 @@ class StaffCabinetScreen(StaffScreen):
             for r in range(6)
         )
         self.cabinet = Cabinet(3, slots)
+        self.status = [
+            CompartmentStatus(s.label, s.size, s.state, "closed", s.state == "loaded", None) for s in slots
+        ]
+        self.supervisor = True
         self.say(None)
         self.render()
+        self.select("4")
+
+
+def _state_keys(prefix: str = "state.") -> set[str]:
+    from kiosk.i18n import TABLE
+
+    return {k for k in TABLE if k.startswith(prefix)}

@@ -60,10 +60,14 @@ class CabinetView(Widget):
     cabinet = ObjectProperty(None, allownone=True)
     highlight = StringProperty("")
     show_states = BooleanProperty(False)
+    selectable = BooleanProperty(False)  # staff: tapping a compartment dispatches on_select(label)
+
+    __events__ = ("on_select",)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._labels: dict[str, Label] = {}
+        self._rects: dict[str, tuple[float, ...]] = {}
         self.bind(
             pos=self._redraw,
             size=self._redraw,
@@ -75,6 +79,24 @@ class CabinetView(Widget):
     def label_widget(self, label: str) -> Label:
         """The text widget of compartment `label` (tests inspect it)."""
         return self._labels[label]
+
+    def slot_at(self, x: float, y: float) -> str | None:
+        """The label of the compartment drawn at (x, y) in parent coordinates, if any."""
+        for label, (rx, ry, rw, rh) in self._rects.items():
+            if rx <= x <= rx + rw and ry <= y <= ry + rh:
+                return label
+        return None
+
+    def on_touch_up(self, touch: Any) -> bool:
+        if self.selectable and self.collide_point(*touch.pos):
+            label = self.slot_at(*touch.pos)
+            if label is not None:
+                self.dispatch("on_select", label)
+                return True
+        return bool(super().on_touch_up(touch))
+
+    def on_select(self, label: str) -> None:
+        """Default handler (bind to react)."""
 
     def colours(self, slot: CabinetSlot) -> tuple[Rgba, Rgba]:
         """Fill and text colour of `slot` in the current mode."""
@@ -98,6 +120,7 @@ class CabinetView(Widget):
 
     def _redraw(self, *_args: Any) -> None:
         self.canvas.before.clear()
+        self._rects = {}
         cab: Cabinet | None = self.cabinet
         if cab is None or not cab.slots:
             return
@@ -106,6 +129,7 @@ class CabinetView(Widget):
         w = min(self.width, self.height * 0.45 * cab.columns)
         x = self.x + (self.width - w) / 2
         rects = slot_rects(cab, x, self.y, w, self.height, gap)
+        self._rects = rects
         with self.canvas.before:
             Color(0.02, 0.06, 0.12, 1)
             Rectangle(pos=(x - gap, self.y - gap), size=(w + 2 * gap, self.height + 2 * gap))

@@ -192,6 +192,22 @@ def test_withdraw_reissue_alarms_and_cabinet(make_harness, rig, tmp_path):
     assert cab.cabinet.slot(other["compartment"]).state not in ("free", "")
     assert cab.ids.cabinet_view.show_states
     assert cab.ids.legend.children
+    # tap a free compartment in the picture: details, then a supervisor opens it (audited)
+    h.tap(cab.ids.cabinet_view.label_widget("6"))
+    assert cab.selected == "6" and "Compartment 6" in cab.ids.detail.text and "free" in cab.ids.detail.text
+    h.tap(cab.ids.force_btn)
+    h.wait(lambda: cab.message_kind == "ok", timeout_s=20, what="forced open")
+    assert "Compartment 6 was opened" in cab.ids.message.text
+
+    def door_shown_open() -> bool:
+        if "door open" in cab.ids.detail.text:
+            return True
+        if h.app.worker.pending == 0:
+            h.tap(cab.ids.refresh_btn)  # the daemon's door poll may lag the pulse by a moment
+        return False
+
+    h.wait(door_shown_open, timeout_s=20, what="detail shows the open door")
+    rig.close_door("6")
 
 
 def test_sign_out_idle_timeout_and_revoked_session(make_harness, rig, tmp_path):
