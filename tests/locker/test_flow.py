@@ -218,3 +218,20 @@ def test_bus_down_pickup_never_sent_code_still_good(h: Harness) -> None:
     wait_until(lambda: h.req("GET", "/api/v1/health").json()["status"] == "ok", 20, "bus back")
     r = h.pickup(code)  # the frame never left, so the code was not used up
     assert r.status_code == 200 and r.json()["door"] == "opened"
+
+
+def test_no_sensor_reply_is_unknown_and_one_retry_allowed(h: Harness) -> None:
+    from drivers.lockboard.codec import RequestKind
+
+    token = h.sign_in("loader1")
+    dep, code = h.load(token, "HS-1")
+    board, _ = h.where(dep["compartment"])
+    h.sim.cabinet.inject("jammed", *h.where(dep["compartment"]))
+    h.sim.cabinet.inject("no_reply", board=board, on=[RequestKind.STATUS])
+    r = h.pickup(code)
+    assert r.status_code == 200 and r.json()["door"] == "unknown"
+    h.sim.cabinet.clear()
+    wait_until(lambda: h.svc.cabinet.door(dep["compartment"]).value == "closed", 10, "sensor back")
+    r = h.kiosk("POST", f"/api/v1/pickups/{r.json()['pickup_id']}/retry")
+    assert r.status_code == 200 and r.json()["door"] == "opened"
+    assert h.req("GET", f"/api/v1/deposits/{dep['deposit_id']}", token).json()["state"] == "collected"
