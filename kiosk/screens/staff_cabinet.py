@@ -118,7 +118,11 @@ class StaffCabinetScreen(StaffScreen):
             self.detail = ""
             return
         state = self.tr("state." + c.state) if f"state.{c.state}" in _state_keys() else c.state
-        item = "?" if c.item_present is None else (self.tr("common.ok") if c.item_present else "—")
+        item = self.tr(
+            "staff.item_unknown"
+            if c.item_present is None
+            else ("staff.item_yes" if c.item_present else "staff.item_no")
+        )
         self.detail = self.tr(
             "staff.compartment_detail",
             label=c.label,
