@@ -23,7 +23,7 @@ from locker.store import Store
 ATTEMPTS = 300
 
 
-def attack(cfg: LockerConfig, attempts: int = ATTEMPTS) -> dict[str, float]:
+def attack(cfg: LockerConfig, attempts: int = ATTEMPTS, rotate_kiosk_ids: bool = False) -> dict[str, float]:
     """Run `attempts` wrong codes honouring Retry-After; returns timing and how many were refused."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-brute-"))
     store = Store(tmp / "l.db")
@@ -38,7 +38,8 @@ def attack(cfg: LockerConfig, attempts: int = ATTEMPTS) -> dict[str, float]:
     t_prev = start
     while tried < attempts:
         try:
-            pickups.pickup("attacker", f"{tried:0{cfg.codes.length_digits}d}", None, None)
+            kiosk = f"forged-{tried}" if rotate_kiosk_ids else "attacker"
+            pickups.pickup(kiosk, f"{tried:0{cfg.codes.length_digits}d}", None, None)
         except Throttled as err:
             throttled += 1
             clock.advance(float(err.extra["retry_after_s"]))
@@ -62,30 +63,33 @@ def attack(cfg: LockerConfig, attempts: int = ATTEMPTS) -> dict[str, float]:
 def main() -> None:
     """Print the table and write bench/results/bruteforce.json."""
     cfg = LockerConfig()
-    r = attack(cfg)
     space = 10**cfg.codes.length_digits
     rows = []
-    out: dict[str, object] = {"measured": r}
-    for live in (1, 24, 100):
-        guesses = space / (2 * live)
-        seconds = guesses * r["steady_gap_s"]
-        rows.append(
-            [
-                live,
-                f"{guesses:,.0f}",
-                f"{r['steady_gap_s']:.0f}",
-                f"{seconds / 86400:,.0f}",
-                f"{seconds / 86400 / 365:,.1f}",
-            ]
+    out: dict[str, object] = {}
+    for who, rotate in (("one kiosk", False), ("forged kiosk ids", True)):
+        r = attack(cfg, rotate_kiosk_ids=rotate)
+        out[who] = dict(r)
+        print(
+            f"{who}: {r['attempts']:.0f} wrong codes took {r['elapsed_s'] / 3600:.1f} h of enforced waiting "
+            f"({r['throttled']:.0f} refusals with Retry-After); code_guessing alarm: {bool(r['burst_alarm'])}"
         )
-        out[f"live_{live}"] = {"expected_guesses": guesses, "expected_days": seconds / 86400}
-    print(
-        f"\n{r['attempts']:.0f} wrong codes took {r['elapsed_s'] / 3600:.1f} h of enforced waiting "
-        f"({r['throttled']:.0f} refusals with Retry-After); burst alarm raised: {bool(r['burst_alarm'])}"
-    )
+        for live in (1, 24, 100):
+            guesses = space / (2 * live)
+            seconds = guesses * r["steady_gap_s"]
+            rows.append(
+                [
+                    who,
+                    live,
+                    f"{guesses:,.0f}",
+                    f"{r['steady_gap_s']:.0f}",
+                    f"{seconds / 86400:,.0f}",
+                    f"{seconds / 86400 / 365:,.1f}",
+                ]
+            )
+            out[f"{who}, live {live}"] = {"expected_guesses": guesses, "expected_days": seconds / 86400}
     print_table(
-        f"guessing a {cfg.codes.length_digits}-digit code at one kiosk (enforced rate)",
-        ["live codes", "expected guesses", "s/guess", "days", "years"],
+        f"guessing a {cfg.codes.length_digits}-digit code at the enforced rate",
+        ["attacker", "live codes", "expected guesses", "s/guess", "days", "years"],
         rows,
     )
     write_results("bruteforce", out)

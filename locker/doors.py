@@ -104,6 +104,9 @@ class Alarms:
                 "UPDATE alarms SET acked=1, acked_by=?, acked_at=? WHERE alarm_id=?",
                 (staff_id, now.isoformat(), alarm_id),
             )
+            if row["kind"] == "code_guessing":
+                # staff have looked: the cabinet-wide slow-down (locker.pickup) starts over
+                conn.execute("DELETE FROM kiosk_failures WHERE kiosk='*cabinet*'")
             audit.append(
                 conn,
                 now,

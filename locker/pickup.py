@@ -28,6 +28,7 @@ from locker.store import Store
 log = logging.getLogger(__name__)
 
 _OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
+CABINET = "*cabinet*"  # kiosk_failures row of the whole cabinet (kiosk ids cannot contain '*')
 
 
 class Pickups:
@@ -53,10 +54,25 @@ class Pickups:
 
     # ----- throttling -----
     def _check_throttle(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
+        c = self._cfg.codes
+        # Cabinet-wide: after burst_failures failures in a row (no quiet window between them), one
+        # attempt per cabinet_delay_after_burst_s from any kiosk, so several kiosks or forged
+        # kiosk ids cannot multiply the guessing rate. Staff acknowledging the alarm lifts it.
+        cab = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (CABINET,)).fetchone()
+        if cab is not None and int(cab["consecutive"]) >= c.burst_failures:
+            last = datetime.fromisoformat(cab["last_failure_at"])
+            pause = last + timedelta(seconds=c.cabinet_delay_after_burst_s) - now
+            quiet = now - last > timedelta(minutes=c.burst_window_min)
+            if pause.total_seconds() > 0 and not quiet:
+                secs = max(1, math.ceil(pause.total_seconds()))
+                raise Throttled(
+                    "throttled",
+                    f"too many wrong codes at this locker; wait {secs} s and try again",
+                    retry_after_s=secs,
+                )
         row = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (kiosk,)).fetchone()
         if row is None:
             return
-        c = self._cfg.codes
         delay = kiosk_delay_s(
             int(row["consecutive"]), c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s
         )
@@ -91,6 +107,16 @@ class Pickups:
                 (kiosk, now.isoformat()),
             )
             conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
+            # The cabinet-wide run of failures: restarts after a quiet window, or when staff
+            # acknowledge the code_guessing alarm (locker.doors.Alarms.ack).
+            quiet_since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
+            conn.execute(
+                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
+                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive="
+                " CASE WHEN last_failure_at < ? THEN 1 ELSE consecutive+1 END,"
+                " last_failure_at=excluded.last_failure_at",
+                (CABINET, now.isoformat(), quiet_since),
+            )
             if deposit_id and count_on_deposit:
                 row = deposit_row(conn, deposit_id)
                 wrong = int(row["wrong_tries"]) + 1

@@ -20,3 +20,9 @@ def test_default_rate_makes_guessing_take_years() -> None:
     r = attack(LockerConfig(), attempts=20)
     assert r["steady_gap_s"] == 300
     assert 10**6 / 2 * r["steady_gap_s"] / 86400 / 365 > 4
+
+
+def test_forged_kiosk_ids_do_not_multiply_the_rate() -> None:
+    r = attack(LockerConfig(), attempts=40, rotate_kiosk_ids=True)
+    assert r["steady_gap_s"] == 60  # cabinet-wide: one attempt per minute after 20 failures
+    assert r["burst_alarm"] == 1.0

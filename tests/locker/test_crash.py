@@ -55,6 +55,7 @@ auto_confirm_on_close = true
 poll_interval_s = 0.1
 [locker.codes]
 kiosk_free_failures = 100000
+burst_failures = 100000
 [locker.sms]
 outbox_dir = "{tmp / "sms"}"
 [locker.backoffice]

@@ -99,6 +99,10 @@ def test_burst_alarm(make_harness) -> None:  # type: ignore[no-untyped-def]
     h = make_harness(codes={"burst_failures": 6, "kiosk_free_failures": 100})
     for i in range(6):
         assert h.pickup(f"{i:06d}").status_code == 401
+    # the whole cabinet slows down: another kiosk id does not get a fresh allowance
+    other = {**h.kiosk_headers, "X-Kiosk-Id": "kiosk-2"}
+    r = h.req("POST", "/api/v1/pickups", headers=other, json={"code": "999999"})
+    assert r.status_code == 429 and r.json()["retry_after_s"] == 60
     token = h.sign_in("loader1")
     # (filtered by kind: on a very loaded machine a slow simulator may also cost a board alarm)
     alarms = [a for a in h.req("GET", "/api/v1/alarms", token).json() if a["kind"] == "code_guessing"]
@@ -109,10 +113,12 @@ def test_burst_alarm(make_harness) -> None:  # type: ignore[no-untyped-def]
         a["acked"] for a in h.req("GET", "/api/v1/alarms", token).json() if a["kind"] == "code_guessing"
     )
     assert h.req("POST", "/api/v1/alarms/999/ack", token).status_code == 404
+    # staff have looked at the alarm: the slow-down is lifted
+    assert h.req("POST", "/api/v1/pickups", headers=other, json={"code": "999999"}).status_code == 401
     # every failure is in the audit log, without the typed code
     records = h.req("GET", f"/api/v1/audit?day={h.clock.now().date()}", token).json()["records"]
     fails = [r for r in records if r["action"] == "pickup_failed"]
-    assert len(fails) == 6 and all("000001" not in str(r) for r in fails)
+    assert len(fails) == 7 and all("000001" not in str(r) for r in fails)
 
 
 def test_phone_last4_factor_and_deposit_lock(make_harness) -> None:  # type: ignore[no-untyped-def]
