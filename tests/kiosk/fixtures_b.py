@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,16 +22,27 @@ SAMPLE_CARD_ID = "046305209926"  # the invented ID number in 1-cccd-2021-format.
 SAMPLE_DOSSIER = "000.00.12.H26-261120-0042"  # in 3-dossier-receipt.jpg
 
 
+@pytest.fixture(scope="session")
+def rig_pool() -> Iterator[dict[str, LockerRig]]:
+    """Locker daemons by [locker.codes] settings, shared by the modules that ask for the same ones."""
+    pool: dict[str, LockerRig] = {}
+    yield pool
+    for r in pool.values():
+        r.close()
+
+
 @pytest.fixture(scope="module", name="rig")
 def rig_fixture(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[LockerRig]:
-    """One real locker daemon (+ simulator) per test module; module-level RIG_CODES tunes [locker.codes]."""
+    rig_pool: dict[str, LockerRig], tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> LockerRig:
+    """A real locker daemon (+ simulator); module-level RIG_CODES tunes [locker.codes]."""
     codes = getattr(request.module, "RIG_CODES", {})
-    r = LockerRig(tmp_path_factory.mktemp("locker"), **codes)
-    r.add_staff("setup", "supervisor")  # for set-up calls through the API only
-    yield r
-    r.close()
+    key = json.dumps(codes, sort_keys=True)
+    if key not in rig_pool:
+        r = LockerRig(tmp_path_factory.mktemp("locker"), **codes)
+        r.add_staff("setup", "supervisor")  # for set-up calls through the API only
+        rig_pool[key] = r
+    return rig_pool[key]
 
 
 def services_for(rig: LockerRig, tmp: Path, printer_url: str | None = "png", scanner: Any = None) -> Services:

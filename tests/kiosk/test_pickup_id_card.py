@@ -6,6 +6,7 @@ from tests.kiosk.fixtures_b import (  # noqa: F401
     SAMPLE_CARD_ID,
     folder_scanner,
     rig_fixture,
+    rig_pool,
     services_for,
     type_digits,
 )

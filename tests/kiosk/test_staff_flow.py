@@ -10,6 +10,7 @@ from tests.kiosk.fixtures_b import (  # noqa: F401
     folder_scanner,
     printed_pngs,
     rig_fixture,
+    rig_pool,
     services_for,
     type_digits,
 )
@@ -173,8 +174,13 @@ def test_withdraw_reissue_alarms_and_cabinet(make_harness, rig, tmp_path):
     rig.sim_cmd("clear")
     h.tap(menu.ids.alarms_btn)
     alarms = h.screen("staff_alarms")
-    h.wait(lambda: any(not a.acked for a in alarms.alarms), timeout_s=20, what="alarm listed")
-    alarm = next(a for a in alarms.alarms if not a.acked and a.kind == "door_jammed")
+    h.wait(
+        lambda: any(not a.acked and a.kind == "door_jammed" for a in alarms.alarms),
+        timeout_s=20,
+        what="alarm listed",
+    )
+    mine = [a for a in alarms.alarms if not a.acked and a.kind == "door_jammed"]
+    alarm = max(mine, key=lambda a: a.raised_at or 0)  # the one just raised (others may share the daemon)
     assert "Door jammed" in alarms.describe(alarm) and other["compartment"] in alarms.describe(alarm)
     h.tap(alarms.button(f"ack-{alarm.alarm_id}"))
     h.wait(
