@@ -20,6 +20,8 @@ from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
+NEW_SEQ = 2**62  # stands for "issued after every ticket in the table" before a row exists
+
 
 class QueueService(QueueCore):
     """Use cases of citizens, kiosks and display boards."""
@@ -194,11 +196,29 @@ class QueueService(QueueCore):
             remote = channel == "remote"
             state = TicketState.WAITING if remote else TicketState.PENDING
             key = domain.rank_key(svc.policy, weight, now, svc.aging_weight_per_min)
-            cur = tx.run(
+            # Place in the queue before the insert: every existing ticket was issued earlier, so
+            # the new one sorts last among equals (seq above any real one).
+            row: dict[str, Any] = {
+                "ticket_id": ticket_id,
+                "number": number,
+                "service": svc.code,
+                "priority": prio,
+                "weight": weight,
+                "waiting_since": now,
+                "rank_key": key,
+                "seq": NEW_SEQ,
+                "issued_at": now,
+                "state": state.value,
+                "channel": channel,
+            }
+            ahead = self.ahead_of(tx, row)
+            est = self.estimate(svc.code, ahead)
+            est_mid_s = (est.min_minutes + est.max_minutes) / 2 * 60 if est is not None else None
+            tx.run(
                 "INSERT INTO tickets(ticket_id, day, service, prefix, serial, number, priority, weight, "
                 "channel, "
-                "delivery, id_hash, device, state, issued_at, waiting_since, rank_key) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "delivery, id_hash, device, state, issued_at, waiting_since, rank_key, est_wait_s) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ticket_id,
                 today,
                 svc.code,
@@ -215,14 +235,8 @@ class QueueService(QueueCore):
                 now,
                 now,
                 key,
+                est_mid_s,
             )
-            row = tx.one("SELECT * FROM tickets WHERE seq = ?", cur.lastrowid)
-            assert row is not None
-            ahead = self.ahead_of(tx, row)
-            est = self.estimate(svc.code, ahead)
-            if est is not None:
-                mid = (est.min_minutes + est.max_minutes) / 2 * 60
-                tx.run("UPDATE tickets SET est_wait_s = ? WHERE seq = ?", mid, row["seq"])
             tx.run(
                 "INSERT INTO idempotency(key, ticket_id, service, created_at) VALUES (?, ?, ?, ?)",
                 idempotency_key,
