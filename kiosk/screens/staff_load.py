@@ -55,6 +55,7 @@ class StaffLoadScreen(StaffScreen):
         super().__init__(ctx, **kwargs)
         self.deposit: Deposit | None = None
         self.dossier_code = ""
+        self._slip: tuple[str, dict[str, Any]] | None = None
 
     def prepare(self, **_params: Any) -> None:
         """A fresh form."""
@@ -73,7 +74,8 @@ class StaffLoadScreen(StaffScreen):
         self.phone = ""
         self.box_size = ""
         self.busy = False
-        self.label = self.door = self.slip = ""
+        self.label = self.door = ""
+        self._set_slip(None)
         self.cabinet = None
         if "dossier_input" in self.ids:
             self.ids.dossier_input.text = ""
@@ -188,7 +190,7 @@ class StaffLoadScreen(StaffScreen):
         printer = self.ctx.services.printer
         session = self.session
         if printer is None:
-            self.slip = self.tr("staff.slip_failed", why=self.tr("device.printer_unavailable"))
+            self._set_slip("staff.slip_failed", why=self.tr("device.printer_unavailable"))
             return
         data = LoadingSlipData(
             center_name=self.ctx.config.center.name(self.ctx.lang),
@@ -199,17 +201,26 @@ class StaffLoadScreen(StaffScreen):
             expires_at=dep.expires_at,
             language=self.ctx.lang,
         )
-        self.slip = self.tr("staff.slip_printing")
+        self._set_slip("staff.slip_printing")
         self.ctx.worker.submit(lambda: printer.print_loading_slip(data), self._slip_ok, self._slip_failed)
 
     def _slip_ok(self, _res: object) -> None:
-        self.slip = self.tr("staff.slip_printed")
+        self._set_slip("staff.slip_printed")
+
+    def _set_slip(self, key: str | None, **fmt: Any) -> None:
+        self._slip = (key, fmt) if key else None
+        self.slip = self.tr(key, **fmt) if key else ""
+
+    def on_language(self, lang: str) -> None:
+        super().on_language(lang)
+        if self._slip is not None:
+            self._set_slip(self._slip[0], **self._slip[1])
 
     def _slip_failed(self, err: BaseException) -> None:
         why = getattr(err, "state", None) or type(err).__name__
         if not isinstance(err, PrintError):
             log.error("loading slip: printer driver failed: %s", err, exc_info=err)
-        self.slip = self.tr("staff.slip_failed", why=str(why))
+        self._set_slip("staff.slip_failed", why=str(why))
 
     def load_another(self) -> None:
         """Back to an empty form."""
@@ -290,4 +301,4 @@ class StaffLoadScreen(StaffScreen):
         if state == "done":
             self.step = LoadStep.DONE.value
             self.say("staff.code_sent", "ok", expires="30/11/2026 17:00")
-            self.slip = self.tr("staff.slip_printed")
+            self._set_slip("staff.slip_printed")

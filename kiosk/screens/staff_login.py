@@ -15,7 +15,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.clients.base import ApiError
 from kiosk.clients.locker import StaffSession
 from kiosk.screens.registry import register
-from kiosk.screens.staff_base import MENU, StaffScreen
+from kiosk.screens.staff_base import MENU, StaffScreen, end_staff_session
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class StaffLoginScreen(StaffScreen):
 
     def prepare(self, **params: Any) -> None:
         """`message`: a translation key to show (e.g. session ended); `staff_id`: prefill."""
+        end_staff_session(self.ctx)  # whoever was signed in on this kiosk is signed out first
         self.clear_fields()
         if params.get("staff_id"):
             self.ids.staff_id_input.text = str(params["staff_id"])
