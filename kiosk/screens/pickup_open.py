@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import ObjectProperty, StringProperty
 
 from drivers.printer.model import PickupReceiptData, PrintError
@@ -78,6 +79,7 @@ class PickupOpenScreen(KioskScreen):
         self._retried = False
         self._printed = False
         self._door: DoorOutcome = DoorOutcome.UNKNOWN
+        self._home_ev: Any = None
 
     def prepare(self, **params: Any) -> None:
         """`result`: the PickupResult; `hotline`: from the locker's kiosk config."""
@@ -94,6 +96,7 @@ class PickupOpenScreen(KioskScreen):
             self.ctx.worker.submit(client.cabinet, self._got_cabinet, self._cabinet_failed)
 
     def reset(self) -> None:
+        self._cancel_home()
         self.result = None
         self._retried = False
         self._printed = False
@@ -110,6 +113,11 @@ class PickupOpenScreen(KioskScreen):
             self.door_view = DoorView.OPEN.value
             self.ctx.nav.play_voice("pickup_open")
             self._print_receipt()
+            # the next citizen must not find this one's compartment on screen
+            self._cancel_home()
+            self._home_ev = Clock.schedule_once(
+                lambda _dt: self._auto_home(), self.ctx.config.kiosk.message_home_after_s
+            )
         elif self._retried:
             self.door_view = DoorView.STAFF_ALERTED.value
         else:
@@ -201,6 +209,19 @@ class PickupOpenScreen(KioskScreen):
             log.error("pickup receipt: printer driver failed: %s", err, exc_info=err)
         self.print_view = PrintView.FAILED.value
         self._render()
+
+    def _cancel_home(self) -> None:
+        if self._home_ev is not None:
+            self._home_ev.cancel()
+            self._home_ev = None
+
+    def _auto_home(self) -> None:
+        self._home_ev = None
+        if self.manager is not None and self.manager.current == self.name:
+            self.ctx.nav.go_home()
+
+    def on_leave(self, *_args: Any) -> None:
+        self._cancel_home()
 
     def done(self) -> None:
         """Finished: back to the start (everything entered is forgotten)."""
