@@ -166,6 +166,7 @@ class LockerConfig(_Strict):
     timezone: str = "Asia/Ho_Chi_Minh"
     verify_base_url: str = "http://127.0.0.1:8710/verify"
     log_level: str = "INFO"
+    personal_data_retention_days: int = Field(default=90, ge=1)
     codes: CodesConfig = CodesConfig()
     staff: StaffConfig = StaffConfig()
     doors: DoorsConfig = DoorsConfig()

@@ -136,9 +136,35 @@ class Monitor:
 
     # ----- periodic -----
     def sweep(self) -> None:
-        """Doors left open, reminders, expiry."""
+        """Doors left open, reminders, expiry, personal-data retention."""
         self._doors_left_open()
         self._expiry()
+        self._forget_personal_data()
+
+    def _forget_personal_data(self) -> None:
+        """Blank phone, name and ID digest of deposits finished more than the retention period ago."""
+        now = self._clock.now()
+        cutoff = (now - timedelta(days=self._cfg.personal_data_retention_days)).isoformat()
+        with self._store.tx() as conn:
+            cur = conn.execute(
+                "UPDATE deposits SET phone='', citizen_name='', id_digest=NULL"
+                " WHERE state IN ('collected', 'withdrawn', 'cancelled') AND updated_at < ? AND phone != ''",
+                (cutoff,),
+            )
+            conn.execute(
+                "UPDATE outbox SET payload='{}' WHERE state IN ('sent', 'failed') AND created_at < ?"
+                " AND payload != '{}'",
+                (cutoff,),
+            )
+            if cur.rowcount:
+                audit.append(
+                    conn,
+                    now,
+                    "system",
+                    "personal_data_erased",
+                    deposits=cur.rowcount,
+                    older_than_days=self._cfg.personal_data_retention_days,
+                )
 
     def _doors_left_open(self) -> None:
         now_mono = self._clock.monotonic()

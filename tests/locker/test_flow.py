@@ -235,3 +235,18 @@ def test_no_sensor_reply_is_unknown_and_one_retry_allowed(h: Harness) -> None:
     r = h.kiosk("POST", f"/api/v1/pickups/{r.json()['pickup_id']}/retry")
     assert r.status_code == 200 and r.json()["door"] == "opened"
     assert h.req("GET", f"/api/v1/deposits/{dep['deposit_id']}", token).json()["state"] == "collected"
+
+
+def test_personal_data_erased_after_retention(h: Harness) -> None:
+    token = h.sign_in("loader1")
+    dep, code = h.load(token, "HS-1")
+    h.pickup(code)
+    h.clock.advance(89 * 86400)
+    h.svc.monitor.sweep()
+    with h.svc.store.read() as conn:
+        assert conn.execute("SELECT phone FROM deposits").fetchone()[0] == "+84900000001"
+    h.clock.advance(2 * 86400)
+    h.svc.monitor.sweep()
+    with h.svc.store.read() as conn:
+        row = conn.execute("SELECT phone, citizen_name, dossier_code, state FROM deposits").fetchone()
+    assert tuple(row) == ("", "", "HS-1", "collected")
