@@ -193,6 +193,13 @@ def bench_preview(seconds: float = 5.0, camera_fps: float = 30.0) -> dict[str, A
 
     for _ in range(5):
         EventLoop.idle()
+    # baseline: the same screen without camera frames (what the renderer costs by itself)
+    base_ms: list[float] = []
+    t_base = time.monotonic() + min(3.0, seconds)
+    while time.monotonic() < t_base:
+        t = time.monotonic()
+        EventLoop.idle()
+        base_ms.append((time.monotonic() - t) * 1000)
     start_drawn = preview.frames_drawn
     th = threading.Thread(target=camera, daemon=True)
     th.start()
@@ -215,6 +222,8 @@ def bench_preview(seconds: float = 5.0, camera_fps: float = 30.0) -> dict[str, A
         "frame_ms_p50": percentile(frame_ms, 50),
         "frame_ms_p95": percentile(frame_ms, 95),
         "frame_ms_max": max(frame_ms),
+        "idle_frame_ms_p50": percentile(base_ms, 50),
+        "idle_frame_ms_p95": percentile(base_ms, 95),
     }
 
 
@@ -250,6 +259,11 @@ def main() -> None:
             ["camera preview drawn, fps (camera 30 fps)", prev["preview_fps"], ">= 15"],
             ["UI frame time p50 / p95, ms", f"{prev['frame_ms_p50']:.1f} / {prev['frame_ms_p95']:.1f}", ""],
             ["UI frame time max, ms", prev["frame_ms_max"], ""],
+            [
+                "UI frame time, same screen without camera, p50 / p95, ms",
+                f"{prev['idle_frame_ms_p50']:.1f} / {prev['idle_frame_ms_p95']:.1f}",
+                "",
+            ],
         ],
     )
     print("RSS samples (flows, MB):", ", ".join(f"{n}:{m:.1f}" for n, m in rss["rss_mb"]))
