@@ -238,6 +238,11 @@ TABLE: dict[str, tuple[str, str]] = {
         'The door of compartment {label} did not open. Push the door gently, then press "Try once more".',
     ),
     "pickup.try_again": ("Thử lại lần nữa", "Try once more"),
+    "pickup.unknown": (
+        'Không xác nhận được cửa ngăn số {label} đã mở. Nếu cửa vẫn đóng, bấm "Thử lại lần nữa".',
+        "We could not confirm that compartment {label} opened. "
+        'If its door is still shut, press "Try once more".',
+    ),
     "pickup.compartment": ("Ngăn số {label}", "Compartment {label}"),
     "pickup.retrying": ("Đang mở lại…", "Opening again…"),
     "pickup.staff_alerted": (

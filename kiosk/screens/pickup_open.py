@@ -133,7 +133,8 @@ class PickupOpenScreen(KioskScreen):
             self.detail = self.tr("pickup.guidance")
         elif view == DoorView.JAMMED.value:
             self.headline = self.tr("pickup.compartment", label=label)
-            self.detail = self.tr("pickup.jammed", label=label)
+            key = "pickup.unknown" if self._door == DoorOutcome.UNKNOWN else "pickup.jammed"
+            self.detail = self.tr(key, label=label)
         elif view == DoorView.RETRYING.value:
             self.headline = self.tr("pickup.opening", label=label)
             self.detail = self.tr("pickup.retrying")
