@@ -77,6 +77,11 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run the kiosk until Ctrl-C or the window closes."""
     args = parse_args(argv)
+    # paths the user typed are relative to where they typed them, not to the repository
+    if args.config:
+        args.config = str(Path(args.config).resolve())
+    if args.screenshot:
+        args.screenshot = str(Path(args.screenshot).resolve())
     os.chdir(ROOT)  # relative paths in config (var/, png://var/printer) are relative to the repo
 
     from common.config import ConfigError, resolve_path

@@ -49,3 +49,17 @@ def test_headless_start_says_so_and_saves_the_screen(tmp_path):
     assert "/counter" in res.stdout and "/display" in res.stdout
     assert "KIOSK_READY" in res.stdout
     assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+def test_relative_config_path_is_taken_from_the_callers_directory(tmp_path):
+    (tmp_path / "site.toml").write_text("[kiosk]\nidle_timeout_s = 1\n")
+    res = subprocess.run(
+        [*RUN, "--config", "site.toml", "--no-services"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert res.returncode == 2
+    assert "kiosk.idle_timeout_s" in res.stderr  # the file was found and read

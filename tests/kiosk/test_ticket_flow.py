@@ -53,6 +53,9 @@ def test_full_flow_prints_and_confirms_then_goes_home(make_harness, queueing_ser
     assert ticket.qr is None
     assert _state_of(queueing_service, ticket.ticket.ticket_id) == "waiting"
     assert list((tmp_path / "printer").glob("*.png")), "the printer simulator wrote no PNG"
+    h.app.set_language("en")  # a switch on the ticket screen re-renders its texts
+    assert "ahead" in ticket.ahead_text or "Nobody" in ticket.ahead_text
+    assert "take your ticket" in ticket.ids.message.text
     h.clock.advance(h.app.cfg.kiosk.ticket_home_after_s + 1)
     h.wait(lambda: h.app.current == "home", what="back home after the ticket")
     assert ticket.number == ""
