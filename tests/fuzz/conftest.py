@@ -1,0 +1,166 @@
+"""Fuzz harness: both HTTP services as real child processes on loopback, with valid credentials.
+
+Each service runs once per test module (`python -m locker` / `python -m queueing` on a free port
+with a temporary data directory), so the property-based runs and the hand-written nasty cases
+hit the same process a center would run.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+import requests
+
+from tests.conftest import REPO_ROOT, free_port
+from tests.queueing.helpers import ServerProcess, make_config
+
+#: Invented accounts for the fuzz runs.
+LOCKER_SUPERVISOR = "fuzzsup"
+LOCKER_SPARE = "fuzzspare"
+LOCKER_PIN = "246810"
+QUEUE_STAFF = "cb01"
+
+
+def wait_until(pred: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    """Poll `pred` until truthy or fail naming `what` (waits on an Event, not sleep)."""
+    deadline = time.monotonic() + timeout_s
+    ev = threading.Event()
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        ev.wait(0.05)
+
+
+def _add_staff(data_dir: Path, staff_id: str, role: str) -> str:
+    """`lockerctl staff add … --pin-stdin --data-dir DIR`; returns the TOTP secret from the URI."""
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locker.cli",
+            "staff",
+            "add",
+            staff_id,
+            "--role",
+            role,
+            "--pin-stdin",
+            "--data-dir",
+            str(data_dir),
+        ],
+        input=f"{LOCKER_PIN}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
+    assert r.returncode == 0, r.stderr
+    uri = r.stdout.strip().splitlines()[0]
+    return str(pyotp.parse_uri(uri).secret)
+
+
+@dataclass
+class Service:
+    """A running service: its base URL and the headers of each kind of caller."""
+
+    url: str
+    auth: dict[str, dict[str, str]] = field(default_factory=dict)
+    spare: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+
+
+def _health(url: str) -> bool:
+    try:
+        return requests.get(url + "/api/v1/health", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture(scope="module")
+def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """`python -m locker` (embedded simulated cabinet) with a supervisor signed in and the kiosk token."""
+    tmp = tmp_path_factory.mktemp("locker-fuzz")
+    data = tmp / "data"
+    data.mkdir()
+    secret = _add_staff(data, LOCKER_SUPERVISOR, "supervisor")
+    spare_secret = _add_staff(data, LOCKER_SPARE, "loader")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp / "locker.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "locker",
+                "--data-dir",
+                str(data),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=tmp,  # relative var/ paths (sms, back office) land in the temporary directory
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def up() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"locker exited: {log_path.read_text()[-2000:]}")
+            return _health(url)
+
+        wait_until(up, 60, "locker daemon health")
+        kiosk_token = (data / "kiosk.token").read_text().strip()
+
+        def sign_in(staff_id: str, totp_secret: str) -> str:
+            r = requests.post(
+                url + "/api/v1/staff/sessions",
+                json={"staff_id": staff_id, "pin": LOCKER_PIN, "totp": pyotp.TOTP(totp_secret).now()},
+                timeout=15,
+            )
+            assert r.status_code == 200, r.text
+            return str(r.json()["token"])
+
+        svc = Service(url, log_path=log_path)
+        svc.auth["staff"] = {"Authorization": f"Bearer {sign_in(LOCKER_SUPERVISOR, secret)}"}
+        svc.auth["kiosk"] = {"Authorization": f"Bearer {kiosk_token}", "X-Kiosk-Id": "fuzz-kiosk"}
+        svc.spare = {"Authorization": f"Bearer {sign_in(LOCKER_SPARE, spare_secret)}"}
+        yield svc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def queueing_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """`python -m queueing` (shipped services, open all day) with a counter session signed in."""
+    tmp = tmp_path_factory.mktemp("queueing-fuzz")
+    with ServerProcess(make_config(), tmp, free_port()) as srv:
+        pin = next(s.pin for s in make_config().staff if s.staff_id == QUEUE_STAFF)
+        r = requests.post(
+            srv.url + "/api/v1/counter/sessions",
+            json={"staff_id": QUEUE_STAFF, "pin": pin, "counter": 1},
+            timeout=15,
+        )
+        assert r.status_code == 200, r.text
+        svc = Service(srv.url, log_path=srv.log_path)
+        svc.auth["staff"] = {"Authorization": f"Bearer {r.json()['token']}"}
+        yield svc
