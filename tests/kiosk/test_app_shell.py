@@ -41,3 +41,27 @@ def _lang_button(screen):
                 if isinstance(c, BigButton):
                     return c
     raise AssertionError("no language button")
+
+
+def test_header_clock_shows_the_centers_local_time(make_harness):
+    h = make_harness(Services())  # ManualClock starts 2026-01-05 08:00 UTC
+    assert h.app.clock_text == "15:00"  # Asia/Ho_Chi_Minh is UTC+7
+
+
+def test_many_services_are_paged_with_big_next_and_previous(make_harness):
+    from kiosk.clients.queueing import ServiceInfo
+
+    h = make_harness(Services())
+    scr = h.screen("services")
+    h.app.sm.current = "services"
+    many = [ServiceInfo(f"s{i}", f"Dịch vụ {i}", f"Service {i}", "A", True, None, i, None) for i in range(12)]
+    scr._loaded(many)
+    h.pump(3)
+    assert scr.pages == 2 and scr.searchable
+    assert scr.ids.prev_btn.disabled
+    h.tap(scr.ids.next_btn)
+    assert scr.page == 1
+    assert [getattr(c, "service_code", None) for c in scr.ids.grid.children if hasattr(c, "service_code")]
+    assert scr.tile("s11")
+    h.tap(scr.ids.prev_btn)
+    assert scr.page == 0 and scr.tile("s0")
