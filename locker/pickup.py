@@ -1,34 +1,33 @@
 """Citizen pickup: code (+ second factor) -> the right door opens once -> collected.
 
-Guessing is limited three ways: wrong tries per deposit (then the deposit is locked until a
-supervisor unblocks it), growing delays per kiosk, and an alarm on a burst across the cabinet.
+Guessing is limited by locker.attempts: wrong tries per deposit (then the deposit is locked until a
+supervisor unblocks it), growing delays per kiosk, a cabinet-wide slow-down and alarms.
 Every failed attempt is audited (never with the typed code).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import sqlite3
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from common.clock import Clock
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, outbox
+from locker.attempts import Attempts
 from locker.codes import CodeBook
 from locker.config import LockerConfig, SecondFactor
 from locker.deposits import deposit_row, set_state
-from locker.domain import DepositState, UnlockPurpose, kiosk_delay_s, mask_name
+from locker.domain import DepositState, UnlockPurpose, mask_name
 from locker.doors import Alarms, Cabinet
-from locker.errors import AuthError, Conflict, Gone, Locked, NotFound, Throttled, Unavailable
+from locker.errors import AuthError, Conflict, Gone, Locked, NotFound, Unavailable
 from locker.store import Store
 
 log = logging.getLogger(__name__)
 
 _OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
-CABINET = "*cabinet*"  # kiosk_failures row of the whole cabinet (kiosk ids cannot contain '*')
 
 
 class Pickups:
@@ -51,132 +50,14 @@ class Pickups:
         self._cabinet = cabinet
         self._alarms = alarms
         self._kick = kick_outbox or (lambda: None)
-
-    # ----- throttling -----
-    def _check_throttle(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
-        c = self._cfg.codes
-        # Cabinet-wide: after burst_failures failures in a row (no quiet window between them), one
-        # attempt per cabinet_delay_after_burst_s from any kiosk, so several kiosks or forged
-        # kiosk ids cannot multiply the guessing rate. Staff acknowledging the alarm lifts it.
-        cab = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (CABINET,)).fetchone()
-        if cab is not None and int(cab["consecutive"]) >= c.burst_failures:
-            last = datetime.fromisoformat(cab["last_failure_at"])
-            pause = last + timedelta(seconds=c.cabinet_delay_after_burst_s) - now
-            quiet = now - last > timedelta(minutes=c.burst_window_min)
-            if pause.total_seconds() > 0 and not quiet:
-                secs = max(1, math.ceil(pause.total_seconds()))
-                raise Throttled(
-                    "throttled",
-                    f"too many wrong codes at this locker; wait {secs} s and try again",
-                    retry_after_s=secs,
-                )
-        row = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (kiosk,)).fetchone()
-        if row is None:
-            return
-        delay = kiosk_delay_s(
-            int(row["consecutive"]), c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s
-        )
-        wait = (
-            datetime.fromisoformat(row["last_failure_at"]) + timedelta(seconds=delay) - now
-        ).total_seconds()
-        if wait > 0:
-            secs = max(1, math.ceil(wait))
-            raise Throttled(
-                "throttled",
-                f"too many wrong codes at this kiosk; wait {secs} s and try again",
-                retry_after_s=secs,
-            )
-
-    def _fail(
-        self,
-        kiosk: str,
-        reason: str,
-        deposit_id: str | None = None,
-        compartment: str | None = None,
-        count_on_deposit: bool = False,
-    ) -> int | None:
-        """Record one failed attempt; returns tries left on the deposit when counted there."""
-        now = self._clock.now()
-        c = self._cfg.codes
-        tries_left = None
-        with self._store.tx() as conn:
-            conn.execute(
-                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
-                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive=consecutive+1,"
-                " last_failure_at=excluded.last_failure_at",
-                (kiosk, now.isoformat()),
-            )
-            conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
-            # The cabinet-wide run of failures: restarts after a quiet window, or when staff
-            # acknowledge the code_guessing alarm (locker.doors.Alarms.ack).
-            quiet_since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
-            conn.execute(
-                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
-                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive="
-                " CASE WHEN last_failure_at < ? THEN 1 ELSE consecutive+1 END,"
-                " last_failure_at=excluded.last_failure_at",
-                (CABINET, now.isoformat(), quiet_since),
-            )
-            if deposit_id and count_on_deposit:
-                row = deposit_row(conn, deposit_id)
-                wrong = int(row["wrong_tries"]) + 1
-                locked = wrong >= c.max_wrong_per_deposit
-                conn.execute(
-                    "UPDATE deposits SET wrong_tries=?, locked=? WHERE deposit_id=?",
-                    (wrong, int(locked or row["locked"]), deposit_id),
-                )
-                tries_left = max(0, c.max_wrong_per_deposit - wrong)
-                if locked and not row["locked"]:
-                    audit.append(
-                        conn,
-                        now,
-                        "system",
-                        "deposit_locked",
-                        deposit_id=deposit_id,
-                        compartment=compartment,
-                        wrong_tries=wrong,
-                    )
-                    self._alarms.raise_in(
-                        conn,
-                        "deposit_locked",
-                        compartment,
-                        f"deposit {deposit_id} locked after {wrong} wrong tries",
-                    )
-            audit.append(
-                conn,
-                now,
-                f"kiosk:{kiosk}",
-                "pickup_failed",
-                deposit_id=deposit_id,
-                compartment=compartment,
-                reason=reason,
-            )
-            consecutive = conn.execute(
-                "SELECT consecutive FROM kiosk_failures WHERE kiosk=?", (kiosk,)
-            ).fetchone()[0]
-            if consecutive >= c.kiosk_alarm_failures:
-                # a slow, patient guesser never makes a burst: alarm on the run of failures too
-                self._alarms.raise_in(
-                    conn, "code_guessing", None, f"{consecutive} wrong codes in a row at kiosk {kiosk}"
-                )
-            since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
-            n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since,)).fetchone()[0]
-            conn.execute("DELETE FROM failures WHERE at <= ?", (since,))
-            if n >= c.burst_failures:
-                self._alarms.raise_in(
-                    conn,
-                    "code_guessing",
-                    None,
-                    f"{n} failed pickup attempts in {c.burst_window_min:g} minutes",
-                )
-        return tries_left
+        self._attempts = Attempts(cfg, store, clock, alarms)
 
     # ----- pickup -----
     def pickup(self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None) -> dict[str, Any]:
         """Check the code and factor, open the door once, return receipt data."""
         now = self._clock.now()
         with self._store.read() as conn:
-            self._check_throttle(conn, kiosk, now)
+            self._attempts.check(conn, kiosk, now)
         code = code.strip()
         row = None
         if self._codes.well_formed(code):
@@ -187,14 +68,14 @@ class Pickups:
                 row = None
         if row is None:
             dep_id, comp = self._identify_by_factor(id_number, phone_last4)
-            left = self._fail(kiosk, "wrong_code", dep_id, comp, count_on_deposit=dep_id is not None)
+            left = self._attempts.fail(kiosk, "wrong_code", dep_id, comp, count_on_deposit=dep_id is not None)
             raise AuthError(
                 "wrong_code", "this code is not right; check the SMS and type it again", tries_left=left
             )
         deposit_id, label = row["deposit_id"], row["compartment"]
         state = DepositState(row["state"])
         if row["locked"]:
-            self._fail(kiosk, "deposit_locked", deposit_id, label)
+            self._attempts.fail(kiosk, "deposit_locked", deposit_id, label)
             raise Locked(
                 "deposit_locked",
                 "this deposit is locked after too many wrong tries; "
@@ -218,7 +99,7 @@ class Pickups:
                 f"this code was already used; if the door did not open, call the hotline {self._cfg.hotline}",
             )
         if state is not DepositState.CODE_SENT:
-            self._fail(kiosk, "wrong_code", None, None)
+            self._attempts.fail(kiosk, "wrong_code", None, None)
             raise AuthError(
                 "wrong_code", "this code is not right; check the SMS and type it again", tries_left=None
             )
@@ -316,7 +197,7 @@ class Pickups:
         else:
             ok = len(given) == 4 and row["phone"].endswith(given)
         if not ok:
-            left = self._fail(
+            left = self._attempts.fail(
                 kiosk, "second_factor_wrong", row["deposit_id"], row["compartment"], count_on_deposit=True
             )
             raise AuthError(

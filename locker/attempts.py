@@ -1,0 +1,154 @@
+"""Attempt limits on pickup codes: per deposit, per kiosk (growing delays) and cabinet-wide.
+
+Failures are counted in the database (they survive restarts); every one is audited, never with
+the typed code.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+from datetime import datetime, timedelta
+
+from common.clock import Clock
+from locker import audit
+from locker.config import LockerConfig
+from locker.deposits import deposit_row
+from locker.domain import kiosk_delay_s
+from locker.doors import Alarms
+from locker.errors import Throttled
+from locker.store import Store
+
+log = logging.getLogger(__name__)
+
+CABINET = "*cabinet*"  # kiosk_failures row of the whole cabinet (kiosk ids cannot contain '*')
+
+
+class Attempts:
+    """Counts failed attempts and decides when a kiosk must wait."""
+
+    def __init__(self, cfg: LockerConfig, store: Store, clock: Clock, alarms: Alarms) -> None:
+        self._cfg = cfg
+        self._store = store
+        self._clock = clock
+        self._alarms = alarms
+
+    def check(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
+        """Raise Throttled while this kiosk (or the whole cabinet) must wait."""
+        c = self._cfg.codes
+        # Cabinet-wide: after burst_failures failures in a row (no quiet window between them), one
+        # attempt per cabinet_delay_after_burst_s from any kiosk, so several kiosks or forged
+        # kiosk ids cannot multiply the guessing rate. Staff acknowledging the alarm lifts it.
+        cab = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (CABINET,)).fetchone()
+        if cab is not None and int(cab["consecutive"]) >= c.burst_failures:
+            last = datetime.fromisoformat(cab["last_failure_at"])
+            pause = last + timedelta(seconds=c.cabinet_delay_after_burst_s) - now
+            quiet = now - last > timedelta(minutes=c.burst_window_min)
+            if pause.total_seconds() > 0 and not quiet:
+                secs = max(1, math.ceil(pause.total_seconds()))
+                raise Throttled(
+                    "throttled",
+                    f"too many wrong codes at this locker; wait {secs} s and try again",
+                    retry_after_s=secs,
+                )
+        row = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (kiosk,)).fetchone()
+        if row is None:
+            return
+        delay = kiosk_delay_s(
+            int(row["consecutive"]), c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s
+        )
+        wait = (
+            datetime.fromisoformat(row["last_failure_at"]) + timedelta(seconds=delay) - now
+        ).total_seconds()
+        if wait > 0:
+            secs = max(1, math.ceil(wait))
+            raise Throttled(
+                "throttled",
+                f"too many wrong codes at this kiosk; wait {secs} s and try again",
+                retry_after_s=secs,
+            )
+
+    def fail(
+        self,
+        kiosk: str,
+        reason: str,
+        deposit_id: str | None = None,
+        compartment: str | None = None,
+        count_on_deposit: bool = False,
+    ) -> int | None:
+        """Record one failed attempt; returns tries left on the deposit when counted there."""
+        now = self._clock.now()
+        c = self._cfg.codes
+        tries_left = None
+        with self._store.tx() as conn:
+            conn.execute(
+                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
+                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive=consecutive+1,"
+                " last_failure_at=excluded.last_failure_at",
+                (kiosk, now.isoformat()),
+            )
+            conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
+            # The cabinet-wide run of failures: restarts after a quiet window, or when staff
+            # acknowledge the code_guessing alarm (locker.doors.Alarms.ack).
+            quiet_since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
+            conn.execute(
+                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
+                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive="
+                " CASE WHEN last_failure_at < ? THEN 1 ELSE consecutive+1 END,"
+                " last_failure_at=excluded.last_failure_at",
+                (CABINET, now.isoformat(), quiet_since),
+            )
+            if deposit_id and count_on_deposit:
+                row = deposit_row(conn, deposit_id)
+                wrong = int(row["wrong_tries"]) + 1
+                locked = wrong >= c.max_wrong_per_deposit
+                conn.execute(
+                    "UPDATE deposits SET wrong_tries=?, locked=? WHERE deposit_id=?",
+                    (wrong, int(locked or row["locked"]), deposit_id),
+                )
+                tries_left = max(0, c.max_wrong_per_deposit - wrong)
+                if locked and not row["locked"]:
+                    audit.append(
+                        conn,
+                        now,
+                        "system",
+                        "deposit_locked",
+                        deposit_id=deposit_id,
+                        compartment=compartment,
+                        wrong_tries=wrong,
+                    )
+                    self._alarms.raise_in(
+                        conn,
+                        "deposit_locked",
+                        compartment,
+                        f"deposit {deposit_id} locked after {wrong} wrong tries",
+                    )
+            audit.append(
+                conn,
+                now,
+                f"kiosk:{kiosk}",
+                "pickup_failed",
+                deposit_id=deposit_id,
+                compartment=compartment,
+                reason=reason,
+            )
+            consecutive = conn.execute(
+                "SELECT consecutive FROM kiosk_failures WHERE kiosk=?", (kiosk,)
+            ).fetchone()[0]
+            if consecutive >= c.kiosk_alarm_failures:
+                # a slow, patient guesser never makes a burst: alarm on the run of failures too
+                self._alarms.raise_in(
+                    conn, "code_guessing", None, f"{consecutive} wrong codes in a row at kiosk {kiosk}"
+                )
+            since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
+            n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since,)).fetchone()[0]
+            conn.execute("DELETE FROM failures WHERE at <= ?", (since,))
+            if n >= c.burst_failures:
+                self._alarms.raise_in(
+                    conn,
+                    "code_guessing",
+                    None,
+                    f"{n} failed pickup attempts in {c.burst_window_min:g} minutes",
+                )
+        return tries_left
