@@ -117,7 +117,7 @@ class StaffScreen(KioskScreen):
         self.ctx.nav.go(MENU if self.session is not None else LOGIN)
 
 
-class Panel(BoxLayout):
+class StaffPanel(BoxLayout):
     """A box that can be hidden in kv (`shown: ...`): when hidden it takes no touches, so its
     (disabled, zero-height) children never swallow taps meant for the visible panel they overlap."""
 
