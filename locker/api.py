@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -252,7 +252,7 @@ def create_app(svc: LockerService) -> FastAPI:
         return svc.alarms.list(include_acked=not open_only)
 
     @app.post("/api/v1/alarms/{alarm_id}/ack")
-    def ack(alarm_id: int, sess: Staff) -> dict[str, Any]:
+    def ack(alarm_id: Annotated[int, Path(le=2**63 - 1)], sess: Staff) -> dict[str, Any]:  # SQLite int64
         svc.alarms.ack(alarm_id, sess.staff_id)
         return {"alarm_id": alarm_id, "acked": True}
 

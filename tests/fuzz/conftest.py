@@ -79,6 +79,7 @@ class Service:
     auth: dict[str, dict[str, str]] = field(default_factory=dict)
     spare: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
+    data_dir: Path | None = None
 
 
 def _health(url: str) -> bool:
@@ -135,7 +136,7 @@ def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service
             assert r.status_code == 200, r.text
             return str(r.json()["token"])
 
-        svc = Service(url, log_path=log_path)
+        svc = Service(url, log_path=log_path, data_dir=data)
         svc.auth["staff"] = {"Authorization": f"Bearer {sign_in(LOCKER_SUPERVISOR, secret)}"}
         svc.auth["kiosk"] = {"Authorization": f"Bearer {kiosk_token}", "X-Kiosk-Id": "fuzz-kiosk"}
         svc.spare = {"Authorization": f"Bearer {sign_in(LOCKER_SPARE, spare_secret)}"}
@@ -161,6 +162,6 @@ def queueing_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servi
             timeout=15,
         )
         assert r.status_code == 200, r.text
-        svc = Service(srv.url, log_path=srv.log_path)
+        svc = Service(srv.url, log_path=srv.log_path, data_dir=srv.data_dir)
         svc.auth["staff"] = {"Authorization": f"Bearer {r.json()['token']}"}
         yield svc

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 
+import pytest
+import requests
+
+from tests.conftest import REPO_ROOT
 from tests.fuzz.conftest import Service
-from tests.fuzz.runner import Caller, fuzz
+from tests.fuzz.nasty import BAD_IDS, Nasty, body_cases, run_all
+from tests.fuzz.runner import Caller, error_shape_problem, fuzz
 
 KIOSK_PATHS = ("/api/v1/kiosk/", "/api/v1/pickups", "/api/v1/cabinet")
 
@@ -28,3 +36,149 @@ def test_schemathesis_every_operation(locker_service: Service) -> None:
     failures, sent = fuzz(locker_service.url, _callers(locker_service), max_examples=6)
     assert sent > 100
     assert not failures, "\n".join(failures)
+
+
+def _locker_cases() -> list[Nasty]:
+    cases: list[Nasty] = []
+    cases += body_cases(
+        "/api/v1/pickups", {"code": "123456", "id_number": "001099012345", "phone_last4": "0001"}
+    )
+    cases += body_cases("/api/v1/staff/sessions", {"staff_id": "nobody", "pin": "0000", "totp": "000000"})
+    cases += body_cases(
+        "/api/v1/deposits", {"dossier_code": "HS-X", "phone": "+84900000001", "size": "small"}
+    )
+    cases += body_cases("/api/v1/staff", {"staff_id": "fz", "role": "loader", "pin": "12"})
+    cases += body_cases("/api/v1/alarms", {"kind": "printer_paper_out", "message": "x"})
+    cases += body_cases("/api/v1/compartments/999/open", {"reason": "fuzz test reason"})
+    for bad in BAD_IDS:
+        cases += [
+            Nasty(f"retry {bad[:20]}", "POST", f"/api/v1/pickups/{bad}/retry"),
+            Nasty(f"deposit {bad[:20]}", "GET", f"/api/v1/deposits/{bad}"),
+            Nasty(f"withdraw {bad[:20]}", "POST", f"/api/v1/deposits/{bad}/withdraw"),
+            Nasty(f"reissue {bad[:20]}", "POST", f"/api/v1/deposits/{bad}/reissue"),
+            Nasty(f"ack {bad[:20]}", "POST", f"/api/v1/alarms/{bad}/ack"),
+            Nasty(
+                f"open {bad[:20]}",
+                "POST",
+                f"/api/v1/compartments/{bad}/open",
+                b'{"reason": "fuzz test reason"}',
+                {"Content-Type": "application/json"},
+            ),
+            Nasty(f"audit deposit {bad[:20]}", "GET", f"/api/v1/audit?deposit_id={bad}"),
+            Nasty(f"audit day {bad[:20]}", "GET", f"/api/v1/audit?day={bad}"),
+            Nasty(f"deposits state {bad[:20]}", "GET", f"/api/v1/deposits?state={bad}"),
+        ]
+    for q in (
+        "day=2026-02-30",
+        "day=0000-01-01",
+        "day=9999-12-31",
+        "format=xml",
+        "format=csv&day=2026-01-01",
+    ):
+        cases.append(Nasty(f"audit {q}", "GET", f"/api/v1/audit?{q}"))
+    cases.append(Nasty("alarms open_only=maybe", "GET", "/api/v1/alarms?open_only=maybe"))
+    cases.append(Nasty("unknown path", "GET", "/api/v1/nope"))
+    cases.append(Nasty("wrong method", "PUT", "/api/v1/pickups"))
+    return cases
+
+
+def test_nasty_requests_get_clear_4xx(locker_service: Service) -> None:
+    svc = locker_service
+    auths: dict[str, dict[str, str] | None] = {
+        "anonymous": None,
+        "kiosk": svc.auth["kiosk"],
+        "supervisor": svc.auth["staff"],
+    }
+    with requests.Session() as http:
+        broken = run_all(http, svc.url, _locker_cases(), auths)
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic Zm9vOmJhcg=="},
+        {"Authorization": "Bearer " + "A" * 6000},
+        {"Authorization": "Bearer \x00\x01"},
+        {"Authorization": "bearer ../../kiosk.token"},
+        {"X-Kiosk-Id": "k" * 6000},
+    ],
+    ids=[
+        "bearer-no-token",
+        "bearer-space",
+        "basic",
+        "huge-token",
+        "control-chars",
+        "traversal",
+        "huge-kiosk-id",
+    ],
+)
+def test_bad_auth_headers_are_401_json(locker_service: Service, headers: dict[str, str]) -> None:
+    with requests.Session() as http:
+        for method, path in (
+            ("GET", "/api/v1/cabinet"),
+            ("GET", "/api/v1/compartments"),
+            ("POST", "/api/v1/pickups"),
+        ):
+            r = http.request(
+                method, locker_service.url + path, headers=headers, json={"code": "123456"}, timeout=30
+            )
+            assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+            if r.text == "Invalid HTTP request received.":
+                continue  # control characters: uvicorn's HTTP parser refuses them before the app runs
+            assert error_shape_problem(path, r.status_code, r.headers["content-type"], r.text) is None, r.text
+
+
+def test_non_latin1_header_bytes_are_rejected_cleanly(locker_service: Service) -> None:
+    """Raw UTF-8 bytes in the Authorization header (an HTTP client that does not encode)."""
+    host, port = locker_service.url.removeprefix("http://").split(":")
+    raw = (
+        b"GET /api/v1/cabinet HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Authorization: Bearer \xe1\xbb\x93\xed\xa0\x80\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(raw)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    assert 400 <= status < 500, answer[:300]
+
+
+def test_regression_huge_alarm_id_is_422_not_500(locker_service: Service) -> None:
+    """Found by this fuzz: an alarm id past SQLite's int64 crashed the ack with OverflowError."""
+    url = locker_service.url + "/api/v1/alarms/" + "9" * 20 + "/ack"
+    r = requests.post(url, headers=locker_service.auth["staff"], timeout=30)
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request", r.text
+    assert r.json()["field"] == "alarm_id"
+
+
+def test_sign_out_twice_then_the_token_is_dead(locker_service: Service) -> None:
+    url = locker_service.url + "/api/v1/staff/sessions/current"
+    with requests.Session() as http:
+        assert http.delete(url, headers=locker_service.spare, timeout=30).status_code == 200
+        r = http.delete(url, headers=locker_service.spare, timeout=30)
+        assert (
+            r.status_code == 401
+            and error_shape_problem("/api/", 401, r.headers["content-type"], r.text) is None
+        )
+
+
+def test_nothing_is_lost_after_the_fuzz(locker_service: Service) -> None:
+    """Runs last in this module: the daemon is healthy, the audit chain intact, the cabinet whole."""
+    r = requests.get(locker_service.url + "/api/v1/health", timeout=30)
+    assert r.status_code == 200 and r.json()["status"] in ("ok", "degraded"), r.text
+    cab = requests.get(
+        locker_service.url + "/api/v1/cabinet", headers=locker_service.auth["kiosk"], timeout=30
+    )
+    assert cab.status_code == 200 and len(cab.json()["compartments"]) == 24
+    verify = subprocess.run(
+        [sys.executable, "-m", "locker.cli", "audit", "verify", "--data-dir", str(locker_service.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
+    assert verify.returncode == 0 and "audit chain OK" in verify.stdout, verify.stdout + verify.stderr
