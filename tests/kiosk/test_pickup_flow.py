@@ -62,6 +62,12 @@ def test_short_and_wrong_codes_say_what_to_do_and_clear(make_harness, rig, tmp_p
     h.wait(lambda: scr.message_kind == "error" and not scr.busy, timeout_s=20, what="wrong code answer")
     assert "not right" in scr.ids.message.text and "SMS" in scr.ids.message.text
     assert scr.entry == ""
+    h.tap(h.screen("pickup").ids.keypad.key_button("1"))  # typing again clears the old message
+    assert scr.ids.message.text == ""
+    scr._say("pickup.wrong_code", "error", n=2)
+    h.app.set_language("vi")  # a message on show follows a language switch
+    assert scr.ids.message.text.startswith("Mã chưa đúng. Còn 2 lần thử")
+    assert scr.ids.prompt.text == "Nhập mã 6 chữ số trong tin nhắn SMS"
     assert h.app.current == "pickup"
     h.tap(scr.ids.keypad._clear_btn)
     h.tap(scr.ids.back_btn)
@@ -138,3 +144,14 @@ def test_missing_token_file_is_out_of_service_not_a_crash(make_harness, rig, tmp
     assert h.screen("home").ids.collect_btn.disabled
     h.app.go("pickup")
     assert h.app.current == "out_of_service"
+
+
+def test_idle_timeout_forgets_the_code(make_harness, rig, tmp_path):
+    h = make_harness(services_for(rig, tmp_path), default_language="en")
+    scr = _start_pickup(h)
+    type_digits(h, scr.ids.keypad, "4821")
+    h.tap(scr.ids.mask_btn)
+    h.clock.advance(h.app.cfg.kiosk.idle_timeout_s + 1)
+    h.app.check_idle()
+    assert h.app.current == "home"
+    assert scr.entry == "" and scr.masked and scr.message == ""
