@@ -14,6 +14,7 @@ import requests
 
 from common.clock import ManualClock
 from tests.conftest import free_port
+from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
 from tests.queueing.helpers import ServerThread, make_config
 
 _keys = itertools.count()
