@@ -62,6 +62,11 @@ def test_corner_long_press_then_wrong_and_right_credentials(make_harness, rig, t
     menu = sign_in(h, rig, loader)
     assert loader in menu.ids.who.text and "loader" in menu.ids.who.text
     assert menu.ids.reissue_btn.disabled  # supervisors only
+    rig.load("HS-S-0010", phone="0900000050")  # waiting for its citizen: not a loader's to withdraw
+    h.tap(menu.ids.withdraw_btn)
+    deps = h.screen("staff_deposits")
+    h.wait(lambda: deps.message == "No expired items.", timeout_s=20, what="loader sees expired items only")
+    assert deps.rows == []
 
 
 def test_load_a_compartment_confirm_closed_and_slip(make_harness, rig, tmp_path):
