@@ -12,7 +12,7 @@ import requests
 
 from tests.conftest import REPO_ROOT
 from tests.fuzz.conftest import Service
-from tests.fuzz.nasty import BAD_IDS, Nasty, body_cases, run_all
+from tests.fuzz.nasty import BAD_IDS, LONE_SURROGATE, LOW_SURROGATE, Nasty, body_cases, json_body, run_all
 from tests.fuzz.runner import Caller, error_shape_problem, fuzz
 
 KIOSK_PATHS = ("/api/v1/kiosk/", "/api/v1/pickups", "/api/v1/cabinet")
@@ -164,6 +164,46 @@ def test_sign_out_twice_then_the_token_is_dead(locker_service: Service) -> None:
             r.status_code == 401
             and error_shape_problem("/api/", 401, r.headers["content-type"], r.text) is None
         )
+
+
+def test_real_ids_in_the_wrong_state_get_409_not_500(locker_service: Service) -> None:
+    """A real deposit and a real compartment hit with every action in the wrong order and odd bodies."""
+    svc = locker_service
+    staff = svc.auth["staff"]
+    ct = {"Content-Type": "application/json"}
+    with requests.Session() as http:
+        r = http.post(
+            svc.url + "/api/v1/deposits",
+            json={"dossier_code": "HS-FUZZ-1", "phone": "+84900000001", "size": "large"},
+            headers=staff,
+            timeout=30,
+        )
+        assert r.status_code in (200, 409), r.text  # 409: the cabinet may be full after the fuzz run
+        cases: list[Nasty] = []
+        if r.status_code == 200:
+            dep = r.json()["deposit_id"]
+            for action in (
+                "withdraw",
+                "reissue",
+                "unblock",
+                "confirm",
+                "reopen",
+                "bigger",
+                "cancel",
+                "cancel",
+            ):
+                cases.append(Nasty(f"{action} real deposit", "POST", f"/api/v1/deposits/{dep}/{action}"))
+            cases.append(
+                Nasty("real deposit with a body", "POST", f"/api/v1/deposits/{dep}/confirm", b"[", ct)
+            )
+            cases.append(Nasty("real pickup id retry", "POST", f"/api/v1/pickups/{dep}/retry"))
+        for raw in (LONE_SURROGATE, LOW_SURROGATE, '"ab\\u0000cd"', '"' + "x" * 199 + '"'):
+            body = json_body('{"reason": ' + raw + "}")
+            cases.append(
+                Nasty(f"force-open 1 reason {raw[:12]}", "POST", "/api/v1/compartments/1/open", body, ct)
+            )
+        broken = run_all(http, svc.url, cases, {"supervisor": staff, "kiosk": svc.auth["kiosk"]})
+    assert not broken, "\n".join(broken)
 
 
 def test_nothing_is_lost_after_the_fuzz(locker_service: Service) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import pytest
+import requests
+
 from tests.fuzz.conftest import Service
-from tests.fuzz.runner import Caller, fuzz
+from tests.fuzz.nasty import BAD_IDS, Nasty, body_cases, run_all
+from tests.fuzz.runner import Caller, error_shape_problem, fuzz
 
 
 def _callers(svc: Service) -> Callable[[str, str], Iterable[Caller]]:
@@ -29,3 +33,104 @@ def test_schemathesis_every_operation(queueing_service: Service) -> None:
     failures, sent = fuzz(queueing_service.url, _callers(queueing_service), max_examples=6, skip=_skip)
     assert sent > 100
     assert not failures, "\n".join(failures)
+
+
+def _queueing_cases() -> list[Nasty]:
+    cases: list[Nasty] = []
+    ticket = {"service": "ho_tich", "channel": "kiosk", "birth_date": "1950-01-01", "id_hash": "ab" * 8}
+    cases += body_cases("/api/v1/tickets", ticket)
+    cases += body_cases("/api/v1/tickets/nope/confirm", {"delivery": "printed"})
+    cases += body_cases("/api/v1/tickets/nope/void", {"reason": "fuzz"})
+    cases += body_cases("/api/v1/tickets/nope/rating", {"score": 5})
+    cases += body_cases("/api/v1/counter/sessions", {"staff_id": "nobody", "pin": "0000", "counter": 1})
+    cases += body_cases("/api/v1/counter/call", {"number": "Z999"})
+    cases += body_cases("/api/v1/counter/transfer", {"service": "nope"})
+    cases += body_cases("/api/v1/counter/pause", {"paused": False})
+    for bad in BAD_IDS:
+        cases += [
+            Nasty(f"ticket {bad[:20]}", "GET", f"/api/v1/tickets/{bad}"),
+            Nasty(
+                f"confirm {bad[:20]}",
+                "POST",
+                f"/api/v1/tickets/{bad}/confirm",
+                b'{"delivery": "screen"}',
+                {"Content-Type": "application/json"},
+            ),
+            Nasty(f"void {bad[:20]}", "POST", f"/api/v1/tickets/{bad}/void"),
+            Nasty(f"status page {bad[:20]}", "GET", f"/t/{bad}"),
+            Nasty(f"reports day {bad[:20]}", "GET", f"/api/v1/reports?day={bad}"),
+            Nasty(f"voice number {bad[:20]}", "GET", f"/api/v1/voice/announcement?number={bad}&counter=1"),
+            Nasty(
+                f"voice counter {bad[:20]}", "GET", f"/api/v1/voice/announcement?number=A001&counter={bad}"
+            ),
+        ]
+    for key in ("k" * 6000, "../../etc/passwd", "", "a b", "ồ", "%00"):
+        cases.append(
+            Nasty(
+                f"idempotency key {key[:12]!r}",
+                "POST",
+                "/api/v1/tickets",
+                b'{"service": "nope", "channel": "kiosk"}',
+                {"Content-Type": "application/json", "Idempotency-Key": key.encode().decode("latin-1")},
+            )
+        )
+    for q in ("day=2026-02-30", "day=0000-01-01", "group=nope", "format=xml"):
+        cases.append(Nasty(f"reports {q}", "GET", f"/api/v1/reports?{q}"))
+    cases.append(Nasty("unknown path", "GET", "/api/v1/nope"))
+    cases.append(Nasty("wrong method", "PUT", "/api/v1/tickets"))
+    return cases
+
+
+def test_nasty_requests_get_clear_4xx(queueing_service: Service) -> None:
+    svc = queueing_service
+    auths: dict[str, dict[str, str] | None] = {"anonymous": None, "counter staff": svc.auth["staff"]}
+    with requests.Session() as http:
+        broken = run_all(http, svc.url, _queueing_cases(), auths)
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    ("query", "last_event_id"),
+    [
+        ("since=" + "9" * 30, None),
+        ("since=-1", None),
+        ("since=abc", None),
+        ("", "²"),
+        ("", "9" * 30),
+        ("", "-5"),
+    ],
+    ids=["huge-since", "negative-since", "text-since", "superscript-id", "huge-id", "negative-id"],
+)
+def test_event_stream_odd_positions(queueing_service: Service, query: str, last_event_id: str | None) -> None:
+    """The board's SSE endpoint: a bad position is a 4xx JSON error or a working stream, never a 500."""
+    headers = {"Last-Event-ID": last_event_id.encode().decode("latin-1")} if last_event_id else {}
+    with requests.get(
+        f"{queueing_service.url}/api/v1/events?{query}", headers=headers, stream=True, timeout=30
+    ) as r:
+        assert r.status_code < 500, r.text if r.status_code >= 500 else r.status_code
+        if r.status_code >= 400:
+            assert error_shape_problem("/api/", r.status_code, r.headers["content-type"], r.text) is None, (
+                r.text
+            )
+        else:
+            assert r.headers["content-type"].startswith("text/event-stream")
+
+
+def test_nothing_is_lost_after_the_fuzz(queueing_service: Service) -> None:
+    """Runs last in this module: healthy, and a ticket can still be taken, confirmed and read back."""
+    url = queueing_service.url
+    assert requests.get(url + "/api/v1/health", timeout=30).json()["status"] == "ok"
+    r = requests.post(
+        url + "/api/v1/tickets",
+        json={"service": "ho_tich", "channel": "kiosk"},
+        headers={"Idempotency-Key": "fuzz-after-1"},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    ticket = r.json()
+    c = requests.post(
+        url + f"/api/v1/tickets/{ticket['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=30
+    )
+    assert c.status_code == 200 and c.json()["state"] == "waiting", c.text
+    again = requests.get(url + f"/api/v1/tickets/{ticket['ticket_id']}", timeout=30).json()
+    assert again["number"] == ticket["number"] and again["state"] == "waiting"
