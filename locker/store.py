@@ -11,6 +11,7 @@ Schema rules that make the locker's promises hold even against bugs and crashes:
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -160,7 +161,11 @@ class Store:
 
     def open(self) -> None:
         """Open (creating) the database and apply the schema."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            # staff TOTP secrets and phone numbers live here: owner-only; SQLite gives the -wal
+            # and -shm files the database file's permissions
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")

@@ -29,6 +29,9 @@ def test_tokens_required(h: Harness) -> None:
     assert h.req("GET", "/api/v1/health").status_code == 200
     assert (h.paths.kiosk_token.stat().st_mode & 0o777) == 0o600
     assert (h.paths.code_key.stat().st_mode & 0o777) == 0o600
+    for suffix in ("", "-wal", "-shm"):
+        db = h.paths.db.with_name(h.paths.db.name + suffix)
+        assert (db.stat().st_mode & 0o077) == 0, db
 
 
 def test_staff_sign_in_rules(h: Harness) -> None:
