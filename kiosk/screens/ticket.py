@@ -145,7 +145,9 @@ class TicketScreen(KioskScreen):
             self.message = self.tr("ticket.print_failed")
         if not confirmed:
             log.error("ticket %s shown but not confirmed", self.ticket.number)
-        self._start_countdown()
+        # photographing a QR takes longer than taking a printed ticket
+        home_after = self.ctx.config.kiosk.ticket_home_after_s
+        self._start_countdown(home_after * 2 if failure is not None else home_after)
 
     def _issue_failed(self, gen: int, err: BaseException) -> None:
         if gen != self._generation:
