@@ -10,15 +10,16 @@ Seeded and derandomized so CI sees the same cases on every run.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis import Case, CheckFunction, GenerationMode
+from schemathesis import APIOperation, Case, CheckFunction, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -68,76 +69,130 @@ def load_schema(url: str) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_url(url + "/openapi.json")
 
 
+@dataclass
+class FuzzReport:
+    """What a fuzz run found and how much it sent."""
+
+    failures: list[str] = field(default_factory=list)
+    sent: int = 0
+    operations: int = 0
+    coverage_cases: int = 0
+    seconds_per_operation: dict[str, float] = field(default_factory=dict)
+
+
+class _Sender:
+    """Sends one case as one caller and records the first failure per operation/mode/caller."""
+
+    def __init__(self, url: str, http: requests.Session, report: FuzzReport) -> None:
+        self.url = url
+        self.http = http
+        self.report = report
+        self.seen: set[str] = set()
+
+    def send(self, case: Case, caller: Caller, key: str) -> None:
+        if key in self.seen:
+            return
+        headers = dict(case.headers or {})
+        if caller.headers:  # a real identity replaces whatever auth the generator made up
+            for name in list(headers):
+                if name.lower() in {"authorization", "x-kiosk-id"}:
+                    del headers[name]
+        headers.update(caller.headers)
+        try:
+            response = case.call(base_url=self.url, session=self.http, headers=headers, timeout=30)
+        except requests.RequestException as err:
+            self._fail(key, f"transport error {err!r}", case, headers)
+            return
+        self.report.sent += 1
+        problem = error_shape_problem(
+            case.operation.path, response.status_code, _content_type(response.headers), response.text
+        )
+        if problem is None:
+            checks: list[CheckFunction] = [not_a_server_error]
+            if 200 <= response.status_code < 300:
+                checks.append(response_schema_conformance)
+            try:
+                case.validate_response(response, checks=checks)
+            except AssertionError as err:
+                problem = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
+                if response.status_code >= 500:
+                    problem = f"{response.status_code}: {response.text[:300]}"
+        if problem is not None:
+            self._fail(key, problem, case, headers)
+
+    def _fail(self, key: str, problem: str, case: Case, headers: dict[str, Any]) -> None:
+        self.seen.add(key)
+        self.report.failures.append(f"{key}: {problem}\n    {case.as_curl_command(headers=headers)}")
+
+
 def fuzz(
     url: str,
     callers_for: CallersFor,
     *,
     max_examples: int,
+    max_coverage_cases: int = 60,
     skip: Callable[[str, str], bool] = lambda method, path: False,
-) -> tuple[list[str], int]:
-    """Fuzz every operation; return (one failure line per broken operation/mode/caller, requests sent)."""
+) -> FuzzReport:
+    """Fuzz every operation; one failure line per broken operation/mode/caller.
+
+    First schemathesis' deterministic coverage cases (boundary values, missing and wrong-typed
+    fields, unexpected methods) as the most privileged caller, then `max_examples` generated
+    cases per mode, each sent as every caller.
+    """
     schema = load_schema(url)
-    failures: list[str] = []
-    sent = 0
+    report = FuzzReport()
+    generation = schema.config.generation_for()
+    modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
     with requests.Session() as http:
+        sender = _Sender(url, http, report)
         for result in schema.get_all_operations():
             if isinstance(result, Err):
-                failures.append(f"schema: {result.err()}")
+                report.failures.append(f"schema: {result.err()}")
                 continue
             op = result.ok()
+            name = f"{op.method.upper()} {op.path}"
             if skip(op.method.upper(), op.path):
                 continue
+            report.operations += 1
+            started = time.monotonic()
             callers = list(callers_for(op.method.upper(), op.path))
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                seen: set[str] = set()
+            main = callers[-1]
+            coverage = schema.iter_coverage_cases(op, generation_modes=modes, generation_config=generation)
+            for n, case in enumerate(coverage):
+                if n >= max_coverage_cases:
+                    break
+                report.coverage_cases += 1
+                sender.send(case, main, f"{name} [coverage, {main.name}]")
+            for mode in modes:
+                _generated(op, mode, callers, sender, max_examples, name)
+            report.seconds_per_operation[name] = round(time.monotonic() - started, 2)
+    return report
 
-                @settings(
-                    max_examples=max_examples,
-                    derandomize=True,
-                    database=None,
-                    deadline=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=list(HealthCheck),
-                )
-                @given(case=op.as_strategy(generation_mode=mode))
-                def run(case: Case) -> None:
-                    nonlocal sent
-                    for caller in callers:
-                        key = f"{op.method.upper()} {op.path} [{mode.value}, {caller.name}]"
-                        if key in seen:
-                            continue
-                        headers = dict(case.headers or {})
-                        # Generated auth headers stay in negative mode for the anonymous caller only.
-                        for name in list(headers):
-                            if name.lower() in {"authorization", "x-kiosk-id"} and caller.headers:
-                                del headers[name]
-                        headers.update(caller.headers)
-                        try:
-                            response = case.call(base_url=url, session=http, headers=headers, timeout=30)
-                        except requests.RequestException as err:
-                            seen.add(key)
-                            failures.append(f"{key}: transport error {err!r}\n    {case.as_curl_command()}")
-                            continue
-                        sent += 1
-                        problem = error_shape_problem(
-                            op.path, response.status_code, _content_type(response.headers), response.text
-                        )
-                        if problem is None:
-                            checks: list[CheckFunction] = [not_a_server_error]
-                            if 200 <= response.status_code < 300:
-                                checks.append(response_schema_conformance)
-                            try:
-                                case.validate_response(response, checks=checks)
-                            except AssertionError as err:
-                                problem = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
-                                if response.status_code >= 500:
-                                    problem = f"{response.status_code}: {response.text[:300]}"
-                        if problem is not None:
-                            seen.add(key)
-                            failures.append(f"{key}: {problem}\n    {case.as_curl_command(headers=headers)}")
 
-                try:
-                    run()
-                except Unsatisfiable:
-                    pass  # nothing invalid to send (e.g. no parameters and no body)
-    return failures, sent
+def _generated(
+    op: APIOperation,
+    mode: GenerationMode,
+    callers: list[Caller],
+    sender: _Sender,
+    max_examples: int,
+    name: str,
+) -> None:
+    """`max_examples` hypothesis-generated cases of one operation in one mode, each sent as every caller."""
+
+    @settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=op.as_strategy(generation_mode=mode))
+    def run(case: Case) -> None:
+        for caller in callers:
+            sender.send(case, caller, f"{name} [{mode.value}, {caller.name}]")
+
+    try:
+        run()
+    except Unsatisfiable:
+        pass  # nothing invalid to send (e.g. no parameters and no body)

@@ -20,22 +20,23 @@ KIOSK_PATHS = ("/api/v1/kiosk/", "/api/v1/pickups", "/api/v1/cabinet")
 
 def _callers(svc: Service) -> Callable[[str, str], Iterable[Caller]]:
     def callers(method: str, path: str) -> Iterable[Caller]:
+        # Wrong and malformed tokens: test_bad_auth_headers_are_401_json (keeps this run under a minute).
         yield Caller("anonymous", {})
-        yield Caller("wrong token", {"Authorization": "Bearer not-a-real-token"})
         if method == "DELETE" and path.endswith("/sessions/current"):
             return  # signing the fuzz session out would turn every later staff case into a 401
-        if path.startswith(KIOSK_PATHS) or (method == "POST" and path == "/api/v1/alarms"):
-            yield Caller("kiosk", svc.auth["kiosk"])
+        # The last caller is the one the operation is meant for: coverage cases are sent as it.
         if not path.startswith(("/api/v1/kiosk/", "/api/v1/pickups")) and path != "/api/v1/health":
             yield Caller("supervisor", svc.auth["staff"])
+        if path.startswith(KIOSK_PATHS) or (method == "POST" and path == "/api/v1/alarms"):
+            yield Caller("kiosk", svc.auth["kiosk"])
 
     return callers
 
 
 def test_schemathesis_every_operation(locker_service: Service) -> None:
-    failures, sent = fuzz(locker_service.url, _callers(locker_service), max_examples=6)
-    assert sent > 100
-    assert not failures, "\n".join(failures)
+    report = fuzz(locker_service.url, _callers(locker_service), max_examples=5)
+    assert report.sent > 300 and report.coverage_cases > 100, report
+    assert not report.failures, "\n".join(report.failures)
 
 
 def _locker_cases() -> list[Nasty]:
