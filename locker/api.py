@@ -36,7 +36,7 @@ class PickupBody(_Body):
 
     code: str = Field(min_length=1, max_length=32)
     id_number: str | None = Field(None, max_length=20)
-    phone_last4: str | None = Field(None, pattern=r"^\d{4}$")
+    phone_last4: str | None = Field(None, pattern=r"^[0-9]{4}$")
 
 
 class SessionBody(_Body):
@@ -44,7 +44,7 @@ class SessionBody(_Body):
 
     staff_id: str = Field(min_length=1, max_length=32)
     pin: str = Field(min_length=1, max_length=12)
-    totp: str = Field(pattern=r"^\d{6}$")
+    totp: str = Field(pattern=r"^[0-9]{6}$")  # ASCII only: \d also accepts Arabic-Indic digits
 
 
 class DepositBody(_Body):
@@ -61,7 +61,7 @@ class StaffBody(_Body):
 
     staff_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     role: Role
-    pin: str = Field(pattern=r"^\d{4,12}$")
+    pin: str = Field(pattern=r"^[0-9]{4,12}$")
 
 
 class KioskAlarmBody(_Body):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.conftest import REPO_ROOT
-from tests.fuzz.conftest import Service
+from tests.fuzz.conftest import LOCKER_PIN, LOCKER_SPARE, Service
 from tests.fuzz.nasty import BAD_IDS, LONE_SURROGATE, LOW_SURROGATE, Nasty, body_cases, json_body, run_all
 from tests.fuzz.runner import Caller, error_shape_problem, fuzz
 
@@ -154,6 +154,35 @@ def test_regression_huge_alarm_id_is_422_not_500(locker_service: Service) -> Non
     r = requests.post(url, headers=locker_service.auth["staff"], timeout=30)
     assert r.status_code == 422 and r.json()["error"] == "invalid_request", r.text
     assert r.json()["field"] == "alarm_id"
+
+
+@pytest.mark.parametrize("totp", ["١٢٣٤٥٦", "１２３４５６", "১২৩৪৫৬"], ids=["arabic", "fullwidth", "bengali"])
+def test_regression_non_ascii_digits_in_totp_are_422_not_500(locker_service: Service, totp: str) -> None:
+    """Found by this fuzz: `\\d` let Unicode digits through to hmac.compare_digest, which raised TypeError."""
+    r = requests.post(
+        locker_service.url + "/api/v1/staff/sessions",
+        json={"staff_id": LOCKER_SPARE, "pin": LOCKER_PIN, "totp": totp},
+        timeout=30,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "totp", r.text
+
+
+def test_regression_non_ascii_digits_elsewhere_are_422(locker_service: Service) -> None:
+    """The same pattern fix on the enrolment PIN and the phone's last 4 digits."""
+    r = requests.post(
+        locker_service.url + "/api/v1/staff",
+        json={"staff_id": "fz2", "role": "loader", "pin": "١٢٣٤"},
+        headers=locker_service.auth["staff"],
+        timeout=30,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "pin", r.text
+    r = requests.post(
+        locker_service.url + "/api/v1/pickups",
+        json={"code": "123456", "phone_last4": "١٢٣٤"},
+        headers=locker_service.auth["kiosk"],
+        timeout=30,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "phone_last4", r.text
 
 
 def test_sign_out_twice_then_the_token_is_dead(locker_service: Service) -> None:
