@@ -263,6 +263,7 @@ class Monitor:
                     f"reconciliation: bus {comp.bus} board {comp.board} does not answer ({err})",
                 )
         findings: list[dict[str, Any]] = []
+        shut_while_down: list[str] = []
         with self._store.tx() as conn:
             stale = conn.execute(
                 "SELECT * FROM unlocks WHERE state=?", (UnlockState.INTENT.value,)
@@ -328,6 +329,8 @@ class Monitor:
                         problem = "pickup interrupted: the door was not seen open; check the compartment"
                 elif door is DoorState.UNKNOWN:
                     problem = None  # board alarm already raised
+                elif state is DepositState.LOADING and door is DoorState.CLOSED and dep is not None:
+                    shut_while_down.append(dep["deposit_id"])  # loaded and shut while we were down
                 elif state is None and door is DoorState.OPEN:
                     problem = "door open but the compartment is free"
                 elif state is None and item is True:
@@ -365,5 +368,11 @@ class Monitor:
                         conn, "reconcile_mismatch", label, f"compartment {label}: {problem}"
                     )
             audit.append(conn, now, actor, "reconciled", unknown_unlocks=len(stale), mismatches=len(findings))
+        if self._cfg.doors.auto_confirm_on_close:
+            for deposit_id in shut_while_down:
+                try:
+                    self._deposits.confirm("door-sensor", deposit_id)
+                except Exception as err:  # noqa: BLE001 - staff can still confirm by hand
+                    log.info("confirm of %s at reconciliation not done: %s", deposit_id, err)
         self._kick()
         return findings

@@ -206,3 +206,17 @@ def test_deposit_in_a_compartment_removed_from_the_map(make_harness) -> None:  #
     h.svc.cabinet.compartments.pop("6")  # as if a new config dropped it
     found = h.svc.monitor.reconcile("test")
     assert [f["compartment"] for f in found] == ["6"] and "no longer" in found[0]["problem"]
+
+
+def test_door_shut_while_daemon_down_confirms_at_boot(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = make_harness(doors={"watch_s": 1.0, "auto_confirm_on_close": True})
+    token = h.sign_in("loader1")
+    dep = h.req(
+        "POST", "/api/v1/deposits", token, json={"dossier_code": "HS-3", "phone": "0900000003"}
+    ).json()
+    h.svc.monitor.stop()  # the daemon is going down: no more door events handled
+    h.set_door(dep["compartment"], False)
+    assert h.sms() == []
+    h.restart()
+    code = h.code_for("HS-3")
+    assert h.pickup(code).json()["door"] == "opened"
