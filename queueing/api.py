@@ -318,12 +318,12 @@ def build_router(
     @api.get("/events")
     async def events(
         request: Request,
-        since: Annotated[int | None, Query(ge=0)] = None,
+        since: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,  # SQLite int64
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
         """Server-sent events from a sequence number on (Last-Event-ID honoured)."""
         start_at = since if since is not None else queue.store.last_event_seq()
-        if last_event_id and last_event_id.isdigit():
+        if last_event_id and last_event_id.isascii() and last_event_id.isdigit() and len(last_event_id) < 19:
             start_at = max(start_at, int(last_event_id))
         return StreamingResponse(
             stream(queue.store, hub, start_at, request.is_disconnected, queue.now_ts),

@@ -83,7 +83,7 @@ def format_number(prefix: str, number: int, digits: int) -> str:
 def parse_number(text: str) -> tuple[str, int] | None:
     """'b12' / 'B012' -> ('B', 12); None when it is not a letter followed by digits."""
     t = text.strip().upper()
-    if len(t) < 2 or not t[0].isascii() or not t[0].isalpha() or not t[1:].isdigit():
+    if len(t) < 2 or not t.isascii() or not t[0].isalpha() or not t[1:].isdigit():  # ASCII: "²".isdigit()
         return None
     return t[0], int(t[1:])
 

@@ -98,12 +98,25 @@ def test_nasty_requests_get_clear_4xx(queueing_service: Service) -> None:
         ("", "²"),
         ("", "9" * 30),
         ("", "-5"),
+        ("", "5¹²"),
+        ("", "١٢"),
     ],
-    ids=["huge-since", "negative-since", "text-since", "superscript-id", "huge-id", "negative-id"],
+    ids=[
+        "huge-since",
+        "negative-since",
+        "text-since",
+        "superscript-id",
+        "huge-id",
+        "negative-id",
+        "sup2",
+        "arabic",
+    ],
 )
 def test_event_stream_odd_positions(queueing_service: Service, query: str, last_event_id: str | None) -> None:
     """The board's SSE endpoint: a bad position is a 4xx JSON error or a working stream, never a 500."""
-    headers = {"Last-Event-ID": last_event_id.encode().decode("latin-1")} if last_event_id else {}
+    if last_event_id and any(ord(c) > 255 for c in last_event_id):
+        last_event_id = last_event_id.encode().decode("latin-1")  # UTF-8 bytes, as a client would send them
+    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}  # latin-1 on the wire: "²" is 0xB2
     with requests.get(
         f"{queueing_service.url}/api/v1/events?{query}", headers=headers, stream=True, timeout=30
     ) as r:
@@ -114,6 +127,36 @@ def test_event_stream_odd_positions(queueing_service: Service, query: str, last_
             )
         else:
             assert r.headers["content-type"].startswith("text/event-stream")
+
+
+def test_regression_huge_since_is_422(queueing_service: Service) -> None:
+    """Found by this fuzz: a position past SQLite's int64 broke the event stream after its 200."""
+    r = requests.get(f"{queueing_service.url}/api/v1/events?since={'9' * 30}", timeout=30)
+    assert r.status_code == 422 and r.json()["field"] == "since", r.text
+
+
+def test_regression_superscript_last_event_id_is_not_a_500(queueing_service: Service) -> None:
+    """Found by this fuzz: Last-Event-ID "²" passed str.isdigit() and int() raised: a 500 for the board."""
+    with requests.get(
+        f"{queueing_service.url}/api/v1/events", headers={"Last-Event-ID": "²"}, stream=True, timeout=30
+    ) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+
+
+@pytest.mark.parametrize("number", ["A²²", "A١٢", "Ａ01", "B³"])
+def test_regression_non_ascii_digits_in_ticket_numbers(queueing_service: Service, number: str) -> None:
+    """Found by this fuzz: "A²²" made a counter's "call this number" a 500 (int() of a superscript)."""
+    url = queueing_service.url
+    r = requests.post(
+        url + "/api/v1/counter/call",
+        json={"number": number},
+        headers=queueing_service.auth["staff"],
+        timeout=30,
+    )
+    assert 400 <= r.status_code < 500 and r.json()["error"] in ("invalid_request", "unknown_ticket"), r.text
+    voice = url + "/api/v1/voice/announcement"
+    r = requests.get(voice, params={"number": number, "counter": "1"}, timeout=30)
+    assert r.status_code == 422 and "is not a ticket number" in r.json()["message"], r.text
 
 
 def test_nothing_is_lost_after_the_fuzz(queueing_service: Service) -> None:
