@@ -181,7 +181,7 @@ def mask_name(name: str) -> str:
 
 def normalize_phone(phone: str) -> str:
     """Accept '0900000001', '84900000001', '+84 900 000 001'; return '+84900000001'."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    digits = "".join(ch for ch in phone if "0" <= ch <= "9")  # not isdigit(): "²" and "١" are digits too
     if phone.strip().startswith("+"):
         out = "+" + digits
     elif digits.startswith("84") and len(digits) >= 11:

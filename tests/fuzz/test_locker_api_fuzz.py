@@ -185,6 +185,18 @@ def test_regression_non_ascii_digits_elsewhere_are_422(locker_service: Service) 
     assert r.status_code == 422 and r.json()["field"] == "phone_last4", r.text
 
 
+@pytest.mark.parametrize("phone", ["١٢٣٤٥٦٧٨٩٠", "+８４９０００００００１", "²³⁴⁵⁶⁷⁸⁹¹²"])
+def test_regression_phone_in_non_ascii_digits_is_refused(locker_service: Service, phone: str) -> None:
+    """Found by this fuzz: str.isdigit() took these as a phone, so the code's SMS would go nowhere."""
+    r = requests.post(
+        locker_service.url + "/api/v1/deposits",
+        json={"dossier_code": "HS-FUZZ-PHONE", "phone": phone, "size": "small"},
+        headers=locker_service.auth["staff"],
+        timeout=30,
+    )
+    assert 400 <= r.status_code < 500 and "phone" in r.json()["message"], r.text
+
+
 def test_sign_out_twice_then_the_token_is_dead(locker_service: Service) -> None:
     url = locker_service.url + "/api/v1/staff/sessions/current"
     with requests.Session() as http:
