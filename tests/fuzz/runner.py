@@ -79,6 +79,15 @@ class FuzzReport:
     coverage_cases: int = 0
     seconds_per_operation: dict[str, float] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """One line: operations, requests, coverage cases, seconds, slowest operation."""
+        total = sum(self.seconds_per_operation.values())
+        slowest = max(self.seconds_per_operation.items(), key=lambda kv: kv[1], default=("-", 0.0))
+        return (
+            f"{self.operations} operations, {self.sent} requests ({self.coverage_cases} coverage cases), "
+            f"{total:.1f} s, slowest {slowest[0]} {slowest[1]:.1f} s, {len(self.failures)} failures"
+        )
+
 
 class _Sender:
     """Sends one case as one caller and records the first failure per operation/mode/caller."""

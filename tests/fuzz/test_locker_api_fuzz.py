@@ -35,6 +35,7 @@ def _callers(svc: Service) -> Callable[[str, str], Iterable[Caller]]:
 
 def test_schemathesis_every_operation(locker_service: Service) -> None:
     report = fuzz(locker_service.url, _callers(locker_service), max_examples=5)
+    print(f"locker fuzz: {report.summary()}")  # shown with pytest -s
     assert report.sent > 300 and report.coverage_cases > 100, report
     assert not report.failures, "\n".join(report.failures)
 
