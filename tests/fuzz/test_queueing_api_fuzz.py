@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.fuzz.conftest import Service
-from tests.fuzz.nasty import BAD_IDS, Nasty, body_cases, run_all
+from tests.fuzz.nasty import BAD_IDS, Nasty, body_cases, json_body, run_all
 from tests.fuzz.runner import Caller, error_shape_problem, fuzz
 
 
@@ -158,6 +158,66 @@ def test_regression_non_ascii_digits_in_ticket_numbers(queueing_service: Service
     voice = url + "/api/v1/voice/announcement"
     r = requests.get(voice, params={"number": number, "counter": "1"}, timeout=30)
     assert r.status_code == 422 and "is not a ticket number" in r.json()["message"], r.text
+
+
+def test_a_real_ticket_through_a_counter_with_nonsense_at_every_step(queueing_service: Service) -> None:
+    """Counter 4 (kinh_doanh only) serves one real ticket; nasty bodies at each step change nothing."""
+    url = queueing_service.url
+    ct = {"Content-Type": "application/json"}
+    with requests.Session() as http:
+        r = http.post(
+            url + "/api/v1/counter/sessions",
+            json={"staff_id": "cb02", "pin": "2222", "counter": 4},
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        staff = {"Authorization": f"Bearer {r.json()['token']}"}
+        r = http.post(
+            url + "/api/v1/tickets",
+            json={"service": "kinh_doanh", "channel": "kiosk"},
+            headers={"Idempotency-Key": "fuzz-counter-flow"},
+            timeout=30,
+        )
+        assert r.status_code in (200, 201), r.text
+        tid, number = r.json()["ticket_id"], r.json()["number"]
+        assert http.post(url + f"/api/v1/tickets/{tid}/confirm", json={"delivery": "printed"}, timeout=30).ok
+
+        broken = run_all(http, url, body_cases("/api/v1/counter/call", {"number": number}), {"staff": staff})
+        # The nonsense above may not call the ticket; a well-formed call-next does.
+        called = http.post(url + "/api/v1/counter/call-next", headers=staff, timeout=30)
+        if called.status_code == 409:  # an earlier valid "call" body already called it
+            called = http.get(url + "/api/v1/counter", headers=staff, timeout=30)
+        assert called.status_code == 200, called.text
+        assert number in called.text
+        broken += run_all(
+            http, url, body_cases("/api/v1/counter/transfer", {"service": "kinh_doanh"}), {"staff": staff}
+        )
+        broken += run_all(
+            http, url, body_cases(f"/api/v1/tickets/{tid}/rating", {"score": 5}), {"phone": None}
+        )
+        assert http.post(url + "/api/v1/counter/start", headers=staff, timeout=30).status_code in (200, 409)
+        assert http.post(url + "/api/v1/counter/finish", headers=staff, timeout=30).status_code == 200
+        # Not '"5"' or 'true': pydantic's lax mode takes them as 5 and 1, which would rate the ticket.
+        for score in ("0", "6", "5.5", "-1", "1e400", "9" * 30, "null", '"five"', "[5]"):
+            bad = Nasty(
+                f"rating {score}",
+                "POST",
+                f"/api/v1/tickets/{tid}/rating",
+                json_body(f'{{"score": {score}}}'),
+                ct,
+            )
+            broken += run_all(http, url, [bad], {"phone": None})
+        state = http.get(url + f"/api/v1/tickets/{tid}", timeout=30).json()
+        assert state["number"] == number and state["state"] == "done", state
+        assert (
+            http.post(url + f"/api/v1/tickets/{tid}/rating", json={"score": 4}, timeout=30).status_code == 200
+        )
+        again = http.post(url + f"/api/v1/tickets/{tid}/rating", json={"score": 1}, timeout=30)
+        assert again.status_code == 409 and again.json()["error"] == "already_rated", again.text
+        late = http.post(url + f"/api/v1/tickets/{tid}/void", timeout=30)
+        assert 400 <= late.status_code < 500 or late.json().get("state") == "done", late.text
+        http.delete(url + "/api/v1/counter/sessions/current", headers=staff, timeout=30)
+    assert not broken, "\n".join(broken)
 
 
 def test_nothing_is_lost_after_the_fuzz(queueing_service: Service) -> None:
