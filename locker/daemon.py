@@ -71,8 +71,18 @@ def open_buses(cfg: Any) -> tuple[dict[str, Any], list[Any]]:
     return buses, sims
 
 
-def build_gateways(cfg: Any, data_dir: Path) -> tuple[Any, Any]:
-    """SMS gateway and back office from config."""
+def simulated_files_dir(data_dir_flag: str | None) -> Path | None:
+    """With `--data-dir DIR`, the simulated phone and back office live under DIR too (so tests and
+    several daemons never share `var/sms`); without it, the configured paths are used as written."""
+    return Path(data_dir_flag).resolve() if data_dir_flag else None
+
+
+def build_gateways(cfg: Any, under: Path | None = None) -> tuple[Any, Any]:
+    """SMS gateway and back office from config.
+
+    `under` (from `--data-dir`) relocates the simulated gateways' files: SMS to `under/sms/`,
+    the back office's dossiers and callbacks to `under/backoffice/`.
+    """
     from drivers.gateways.backoffice import FileBackOffice, HttpBackOffice, NoBackOffice
     from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway
 
@@ -90,17 +100,19 @@ def build_gateways(cfg: Any, data_dir: Path) -> tuple[Any, Any]:
             raise ConfigError("invalid configuration in [locker.sms]: type = 'http' needs url")
         sms = HttpSmsGateway(cfg.sms.url, token(cfg.sms.token_file), cfg.sms.timeout_s)
     else:
-        sms = FileSmsGateway(resolve_path(cfg.sms.outbox_dir))
+        sms = FileSmsGateway(under / "sms" if under else resolve_path(cfg.sms.outbox_dir))
     bo: Any
     if cfg.backoffice.type == "http":
         if not cfg.backoffice.url:
             raise ConfigError("invalid configuration in [locker.backoffice]: type = 'http' needs url")
         bo = HttpBackOffice(cfg.backoffice.url, token(cfg.backoffice.token_file), cfg.backoffice.timeout_s)
     elif cfg.backoffice.type == "simulated":
-        _sample_dossiers(resolve_path(cfg.backoffice.dossiers_file))
-        bo = FileBackOffice(
-            resolve_path(cfg.backoffice.dossiers_file), resolve_path(cfg.backoffice.returned_file)
-        )
+        dossiers = resolve_path(cfg.backoffice.dossiers_file)
+        returned = resolve_path(cfg.backoffice.returned_file)
+        if under:
+            dossiers, returned = under / "backoffice" / dossiers.name, under / "backoffice" / returned.name
+        _sample_dossiers(dossiers)
+        bo = FileBackOffice(dossiers, returned)
     else:
         bo = NoBackOffice()
     return sms, bo
@@ -139,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from common.clock import SystemClock
+    from drivers.gateways.sms import FileSmsGateway
     from locker.api import create_app
     from locker.service import LockerService
 
     try:
         buses, sims = open_buses(cfg)
-        sms, bo = build_gateways(cfg, paths.data_dir)
+        sms, bo = build_gateways(cfg, simulated_files_dir(args.data_dir))
     except ConfigError as err:
         print(f"locker: {err}", file=sys.stderr)
         return 2
@@ -159,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     log.info("locker daemon listening on http://%s:%d (data in %s)", host, port, paths.data_dir)
+    if isinstance(sms, FileSmsGateway):
+        log.info("simulated SMS (pickup codes) are written to %s", sms.directory)
     try:
         server.run()
     finally:

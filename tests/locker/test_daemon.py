@@ -45,6 +45,7 @@ def test_default_config_runs_a_simulated_cabinet(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "simulated kerong-cu16 cabinet" in out and token not in out
+    assert f"simulated SMS (pickup codes) are written to {tmp_path / 'sms'}" in out
 
 
 def test_bad_cabinet_map_fails_at_start_naming_the_key(tmp_path: Path) -> None:
@@ -63,3 +64,21 @@ def test_bad_cabinet_map_fails_at_start_naming_the_key(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "[locker]" in r.stderr and "lock 1 is already compartment '1'" in r.stderr
+
+
+def test_data_dir_flag_moves_simulated_sms_and_back_office_files(tmp_path: Path) -> None:
+    from drivers.gateways.sms import read_messages
+    from locker.config import LockerConfig
+    from locker.daemon import build_gateways, simulated_files_dir
+
+    cfg = LockerConfig()
+    sms, bo = build_gateways(cfg, simulated_files_dir(str(tmp_path)))
+    sms.send("+84900000001", "Ma nhan: 123456", "deposit-1-code")
+    assert [m["to"] for m in read_messages(tmp_path / "sms")] == ["+84900000001"]
+    assert (tmp_path / "backoffice" / "dossiers.json").exists()
+    assert bo.lookup("HS-2026-000123").phone == "+84900000001"
+    # Without the flag, the configured paths stand (var/sms for `make run`).
+    default_sms, _ = build_gateways(
+        cfg.model_copy(update={"backoffice": cfg.backoffice.model_copy(update={"type": "none"})})
+    )
+    assert default_sms.directory == REPO_ROOT / "var" / "sms"
