@@ -161,4 +161,3 @@ def test_config_errors_name_the_key() -> None:
     data["pending_timeout_s"] = -1
     with pytest.raises(ConfigError, match="queueing.pending_timeout_s"):
         validate(QueueingConfig, data, "queueing")
-

@@ -1,0 +1,156 @@
+"""Regenerate the web screenshots: `python -m queueing.screenshots --out docs/screens`.
+
+Starts a queueing service on a free loopback port (shipped config, open all hours, a throw-away
+database), drives Debian's headless Chromium through a short demo (tickets issued, a counter
+calls and serves, a phone follows its ticket, the reports page) and writes `web-counter.png`,
+`web-display.png`, `web-ticket.png`, `web-remote.png`, `web-poster.png`, `web-reports.png`.
+Tests never write into the repository; this explicit command does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ("web-counter", "web-display", "web-ticket", "web-remote", "web-poster", "web-reports")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def _issue(url: str, service: str, priority: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"service": service, **({"priority": priority} if priority else {})}
+    h = {"Idempotency-Key": f"shot-{time.monotonic_ns()}"}
+    resp = requests.post(f"{url}/api/v1/tickets", json=body, headers=h, timeout=10)
+    resp.raise_for_status()
+    t: dict[str, Any] = resp.json()
+    requests.post(f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=10)
+    return t
+
+
+def capture(browser: Any, url: str, out: Path) -> list[Path]:
+    """Run the demo against the service at `url` and write the screenshots into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    for i, svc in enumerate(["ho_tich", "ho_tich", "ho_tich", "tu_phap", "dat_dai"]):
+        _issue(url, svc, priority="elderly" if i == 2 else None)
+    board = browser.new_page(viewport={"width": 1280, "height": 720})
+    board.goto(f"{url}/display")
+    board.wait_for_function("window.board && window.board.connected")
+    console = browser.new_page(viewport={"width": 1280, "height": 800})
+    console.goto(f"{url}/counter")
+    console.fill("#staff_id", "cb01")
+    console.fill("#pin", "1111")
+    console.select_option("#counter", "1")
+    console.click("#signin-form button[type=submit]")
+    console.wait_for_selector("#console:not(.hidden)")
+    console.wait_for_selector("#queues h3")
+    with console.expect_response("**/api/v1/counter/call-next") as resp:
+        console.click("#btn-next")
+    called = resp.value.json()
+    board.wait_for_function(
+        "n => document.querySelector('#latest-num').textContent === n", arg=called["number"], timeout=5000
+    )
+    console.click("#btn-start")
+    console.wait_for_function(
+        "() => document.querySelector('#cur-info').textContent.includes('Đang phục vụ')"
+    )
+    shots = [out / f"{name}.png" for name in SHOTS]
+    console.screenshot(path=str(shots[0]))
+    board.screenshot(path=str(shots[1]))
+    phone = browser.new_page(viewport={"width": 390, "height": 760})
+    mine = _issue(url, "ho_tich")
+    phone.goto(mine["status_url"])
+    phone.wait_for_function("() => document.querySelector('#num').textContent.startsWith('A')")
+    phone.screenshot(path=str(shots[2]))
+    phone.goto(f"{url}/remote")
+    phone.wait_for_selector("#services button")
+    phone.screenshot(path=str(shots[3]))
+    poster = browser.new_page(viewport={"width": 800, "height": 1000})
+    poster.goto(f"{url}/remote/poster")
+    poster.wait_for_selector("#qr")
+    poster.screenshot(path=str(shots[4]))
+    console.click("#btn-finish")
+    reports = browser.new_page(viewport={"width": 1280, "height": 720})
+    reports.context.clear_cookies()
+    reports.goto(f"{url}/reports")
+    reports.wait_for_selector("#signin:not(.hidden)")
+    reports.fill("#staff_id", "cb03")
+    reports.fill("#pin", "3333")
+    reports.click("#signin-form button[type=submit]")
+    reports.wait_for_selector("#report:not(.hidden) #table tr:nth-child(2)")
+    reports.screenshot(path=str(shots[5]))
+    for page in (board, console, phone, poster, reports):
+        page.close()
+    return shots
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start a throw-away service and Chromium; write the screenshots into --out."""
+    p = argparse.ArgumentParser(prog="python -m queueing.screenshots", description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="docs/screens", help="folder for web-*.png (default docs/screens)")
+    p.add_argument("--chromium", default=str(CHROMIUM), help="Chromium executable (default Debian's)")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if not Path(args.chromium).exists():
+        print(f"queueing.screenshots: no Chromium at {args.chromium} (make sysdeps)", file=sys.stderr)
+        return 2
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from queueing.app import create_app
+    from queueing.config import load_config
+
+    cfg = load_config(None, {"open_all_hours": True})
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="queue-shots-") as tmp:
+        app = create_app(cfg, Path(tmp), center_name_vi="Trung tâm thử nghiệm", center_name_en="Test center")
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                print("queueing.screenshots: the service did not start", file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+                try:
+                    shots = capture(browser, url, Path(args.out))
+                finally:
+                    browser.close()
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+    for shot in shots:
+        print(shot)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
