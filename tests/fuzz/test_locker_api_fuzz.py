@@ -6,14 +6,25 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import REPO_ROOT
 from tests.fuzz.conftest import LOCKER_PIN, LOCKER_SPARE, Service
-from tests.fuzz.nasty import BAD_IDS, LONE_SURROGATE, LOW_SURROGATE, Nasty, body_cases, json_body, run_all
+from tests.fuzz.nasty import (
+    BAD_IDS,
+    LONE_SURROGATE,
+    LOW_SURROGATE,
+    ONE_MB,
+    Nasty,
+    body_cases,
+    json_body,
+    run_all,
+)
 from tests.fuzz.runner import Caller, error_shape_problem, fuzz
+from tests.locker.conftest import Harness, make_config
 
 KIOSK_PATHS = ("/api/v1/kiosk/", "/api/v1/pickups", "/api/v1/cabinet")
 
@@ -265,3 +276,37 @@ def test_nothing_is_lost_after_the_fuzz(locker_service: Service) -> None:
         cwd=REPO_ROOT,
     )
     assert verify.returncode == 0 and "audit chain OK" in verify.stdout, verify.stdout + verify.stderr
+
+
+def test_real_code_with_nonsense_second_factors_then_the_right_one(tmp_path: Path) -> None:
+    """In-process locker (tests/locker harness, real HTTP): odd ID numbers with a real code never
+    open the door or crash; the right ID number afterwards still opens the right compartment."""
+    h = Harness(tmp_path, make_config(codes={"second_factor": "id_number"}))
+    try:
+        token = h.sign_in("fz-loader")
+        dep, code = h.load(token, "HS-1", id_number="001099012345")
+        ct = {"Content-Type": "application/json"}
+        schema_invalid = [
+            '"' + "0" * ONE_MB + '"',
+            LONE_SURROGATE,
+            "12345",
+            '["001099012345"]',
+            '{"$ne": ""}',
+        ]
+        for raw in schema_invalid:
+            body = json_body(f'{{"code": "{code}", "id_number": {raw}}}')
+            r = h.http.post(
+                h.base + "/api/v1/pickups", data=body, headers={**h.kiosk_headers, **ct}, timeout=30
+            )
+            assert r.status_code == 422 and r.json()["field"] == "id_number", r.text[:300]
+        # Non-digits are dropped ("001 099 012 345" works), so "001099012345\x00" would be the right ID.
+        for wrong in ("٠٠١٠٩٩٠١٢٣٤٥", "00109901234５", "0010990123"):
+            r = h.pickup(code, id_number=wrong)
+            assert r.status_code in (401, 429), r.text
+            assert r.json()["error"] in ("second_factor_wrong", "throttled"), r.text
+            h.clock.advance(600)  # past the kiosk's growing delay
+        assert h.pulses(dep["compartment"]) == 1  # only the loading pulse
+        r = h.pickup(code, id_number="001099012345")
+        assert r.status_code == 200 and r.json()["compartment"] == dep["compartment"], r.text
+    finally:
+        h.close()
