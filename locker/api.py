@@ -118,7 +118,12 @@ def create_app(svc: LockerService) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
-        return JSONResponse({"error": code, "message": str(err.detail)}, status_code=err.status_code)
+        hint = {
+            404: "; check the path (the API is listed at /docs)",
+            405: "; this path takes another method (see /docs)",
+        }
+        message = f"{err.detail}{hint.get(err.status_code, '')}"
+        return JSONResponse({"error": code, "message": message}, status_code=err.status_code)
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, err: Exception) -> JSONResponse:

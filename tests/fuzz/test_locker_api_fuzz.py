@@ -209,6 +209,16 @@ def test_regression_phone_in_non_ascii_digits_is_refused(locker_service: Service
     assert 400 <= r.status_code < 500 and "phone" in r.json()["message"], r.text
 
 
+def test_unknown_path_and_wrong_method_say_where_the_api_is(locker_service: Service) -> None:
+    """Was a bare "Not Found" / "Method Not Allowed": the message now says what to check."""
+    for method, path, code in (
+        ("GET", "/api/v1/nope", "not_found"),
+        ("PUT", "/api/v1/health", "method_not_allowed"),
+    ):
+        r = requests.request(method, locker_service.url + path, timeout=30)
+        assert r.json()["error"] == code and "/docs" in r.json()["message"], r.text
+
+
 def test_sign_out_twice_then_the_token_is_dead(locker_service: Service) -> None:
     url = locker_service.url + "/api/v1/staff/sessions/current"
     with requests.Session() as http:

@@ -220,6 +220,15 @@ def test_a_real_ticket_through_a_counter_with_nonsense_at_every_step(queueing_se
     assert not broken, "\n".join(broken)
 
 
+def test_unknown_path_and_wrong_method_say_where_the_api_is(queueing_service: Service) -> None:
+    for method, path, code in (
+        ("GET", "/api/v1/nope", "not_found"),
+        ("PUT", "/api/v1/health", "method_not_allowed"),
+    ):
+        r = requests.request(method, queueing_service.url + path, timeout=30)
+        assert r.json()["error"] == code and "/api/docs" in r.json()["message"], r.text
+
+
 def test_nothing_is_lost_after_the_fuzz(queueing_service: Service) -> None:
     """Runs last in this module: healthy, and a ticket can still be taken, confirmed and read back."""
     url = queueing_service.url
