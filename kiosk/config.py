@@ -60,6 +60,8 @@ class KioskConfig(BaseModel):
     printer_enabled: bool = True
     camera_enabled: bool = True
     staff_longpress_s: float = Field(3.0, ge=1, le=30)
+    # Watch for a staff QR card while home is shown (the camera then runs on home, no preview).
+    staff_card_on_home: bool = True
     start_services: bool = True
     service_restart_delay_s: float = Field(2.0, ge=0.1, le=300)
     service_start_timeout_s: float = Field(20.0, ge=1, le=300)

@@ -281,6 +281,18 @@ TABLE: dict[str, tuple[str, str]] = {
         "Your session ended. Please sign in again.",
     ),
     "staff.tap_field": ("Chạm vào ô để nhập bằng bàn phím số", "Tap a field, then use the keypad"),
+    "staff.tap_field_card": (
+        "Đưa thẻ nhân viên vào camera, hoặc chạm vào ô để nhập bằng bàn phím số",
+        "Show your staff card to the camera, or tap a field and use the keypad",
+    ),
+    "staff.card_read": (
+        "Đã đọc thẻ nhân viên {staff_id}. Nhập mã PIN và mã xác thực.",
+        "Staff card read: {staff_id}. Enter your PIN and authenticator code.",
+    ),
+    "staff.not_staff_card": (
+        "Đây không phải thẻ nhân viên. Đưa thẻ nhân viên hoặc nhập mã nhân viên.",
+        "That is not a staff card. Show your staff card or type your staff ID.",
+    ),
     # staff: menu
     "staff.menu_title": ("Nhân viên: {staff_id} ({role})", "Staff: {staff_id} ({role})"),
     "staff.role_loader": ("nạp tủ", "loader"),

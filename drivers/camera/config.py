@@ -8,7 +8,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.config import load_raw, resolve_path, section, validate
-from drivers.camera.payload import DEFAULT_DOSSIER_PATTERN, compile_dossier_pattern
+from drivers.camera.payload import (
+    DEFAULT_DOSSIER_PATTERN,
+    DEFAULT_STAFF_CARD_PATTERN,
+    compile_dossier_pattern,
+    compile_staff_card_pattern,
+)
 
 
 class CameraConfig(BaseModel):
@@ -53,6 +58,8 @@ class CameraConfig(BaseModel):
     hash_key_file: str = "var/camera/id-hash.key"
     # Dossier receipt QR: a regex with a named group `code` and optionally `appointment`.
     dossier_pattern: str = DEFAULT_DOSSIER_PATTERN
+    # Staff sign-in card QR: a regex the whole payload must match, with a named group `staff_id`.
+    staff_card_pattern: str = DEFAULT_STAFF_CARD_PATTERN
 
     @field_validator("source")
     @classmethod
@@ -66,6 +73,15 @@ class CameraConfig(BaseModel):
     def _pattern_compiles(cls, value: str) -> str:
         try:
             compile_dossier_pattern(value)
+        except Exception as err:  # noqa: BLE001 - re.error or our ValueError, both reported with the key
+            raise ValueError(f"not a usable regex: {err}") from err
+        return value
+
+    @field_validator("staff_card_pattern")
+    @classmethod
+    def _staff_pattern_compiles(cls, value: str) -> str:
+        try:
+            compile_staff_card_pattern(value)
         except Exception as err:  # noqa: BLE001 - re.error or our ValueError, both reported with the key
             raise ValueError(f"not a usable regex: {err}") from err
         return value

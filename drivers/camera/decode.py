@@ -40,6 +40,8 @@ def describe(result: ScanResult) -> dict[str, Any]:
                        "birth_date": c.birth_date.isoformat(), "gender": c.gender,
                        "issue_date": c.issue_date.isoformat(),
                        "old_id_present": c.old_id_present}
+    if result.staff is not None:
+        out["staff"] = {"staff_id": result.staff.staff_id}
     if result.dossier is not None:
         d = result.dossier
         out["dossier"] = {"dossier_code": d.dossier_code,
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give image files, or --live")
     decoder = QrDecoder(budget_ms=config.decode_budget_ms, roi_tiles=config.roi_tiles,
                         use_zbar=config.use_zbar)
-    classifier = PayloadClassifier(IdHasher(_DISPLAY_KEY), config.dossier_pattern)
+    classifier = PayloadClassifier(IdHasher(_DISPLAY_KEY), config.dossier_pattern, config.staff_card_pattern)
     return decode_files(args.images, cccd=args.cccd, decoder=decoder, classifier=classifier)
 
 

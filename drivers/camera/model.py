@@ -66,12 +66,20 @@ class DossierInfo:
 
 
 @dataclass(frozen=True)
+class StaffCardInfo:
+    """A staff sign-in card: the staff ID only (never a PIN or authenticator secret)."""
+
+    staff_id: str
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """One decoded QR: what it is and the parsed content (only one of the fields set)."""
 
-    kind: str  # "cccd" | "dossier" | "other"
+    kind: str  # "cccd" | "dossier" | "staff" | "other"
     cccd: CccdInfo | None = None
     dossier: DossierInfo | None = None
+    staff: StaffCardInfo | None = None
     reason: str = ""  # why it is not an ID card / dossier QR, for the UI
 
 

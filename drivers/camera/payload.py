@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 
 from drivers.camera.cccd import IdHasher, NotCccd, decode_payload, parse_cccd
-from drivers.camera.model import DossierInfo, RejectReason, ScanResult
+from drivers.camera.model import DossierInfo, RejectReason, ScanResult, StaffCardInfo
 
 # A one-stop (một cửa) dossier code as printed on receipts: agency code (dot-separated groups,
 # e.g. `000.00.12.H26` or `H26.22`) - receipt date yymmdd - sequence, e.g.
@@ -21,6 +21,12 @@ DEFAULT_DOSSIER_PATTERN = (
     r"(?P<code>[0-9A-Z]{2,3}(?:\.[0-9A-Z]{2,3}){1,4}-[0-9]{6}-[0-9]{4,6})"
     r"(?:\|(?P<appointment>[0-9]{2}/?[0-9]{2}/?[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}))?"
 )
+# A staff sign-in card: `STAFF:<staff_id>` (the ID the locker daemon knows, 1-32 of A-Z a-z 0-9 _ -).
+# The card names the person only; the PIN and authenticator code are still typed on the kiosk.
+# The whole payload must match (fullmatch). Sites with another card format set
+# `[camera] staff_card_pattern` (a regex with a named group `staff_id`).
+DEFAULT_STAFF_CARD_PATTERN = r"STAFF:(?P<staff_id>[A-Za-z0-9_-]{1,32})"
+MAX_STAFF_CARD_CHARS = 200
 APPOINTMENT_FORMATS = ("%d/%m/%Y", "%d%m%Y", "%Y-%m-%d")
 MAX_DOSSIER_CODE_CHARS = 64
 
@@ -31,6 +37,24 @@ def compile_dossier_pattern(pattern: str) -> re.Pattern[str]:
     if "code" not in compiled.groupindex:
         raise ValueError("dossier pattern needs a named group (?P<code>...)")
     return compiled
+
+
+def compile_staff_card_pattern(pattern: str) -> re.Pattern[str]:
+    """Compile a staff card pattern; it must have a named group `staff_id`."""
+    compiled = re.compile(pattern)
+    if "staff_id" not in compiled.groupindex:
+        raise ValueError("staff card pattern needs a named group (?P<staff_id>...)")
+    return compiled
+
+
+def parse_staff_card(text: str, pattern: re.Pattern[str]) -> StaffCardInfo | None:
+    """A staff card when the whole (stripped) text matches the pattern, else None."""
+    if len(text) > MAX_STAFF_CARD_CHARS:
+        return None
+    match = pattern.fullmatch(text.strip())
+    if match is None or not match.group("staff_id"):
+        return None
+    return StaffCardInfo(staff_id=match.group("staff_id"))
 
 
 def parse_appointment(text: str) -> date | None:
@@ -61,11 +85,13 @@ def parse_dossier(text: str, pattern: re.Pattern[str]) -> DossierInfo | NotCccd 
 
 
 class PayloadClassifier:
-    """Turns decoded QR payloads into `ScanResult`s (ID card first, then dossier receipt)."""
+    """Turns decoded QR payloads into `ScanResult`s (ID card, then dossier receipt, then staff card)."""
 
-    def __init__(self, hasher: IdHasher, dossier_pattern: str = DEFAULT_DOSSIER_PATTERN) -> None:
+    def __init__(self, hasher: IdHasher, dossier_pattern: str = DEFAULT_DOSSIER_PATTERN,
+                 staff_card_pattern: str = DEFAULT_STAFF_CARD_PATTERN) -> None:
         self._hasher = hasher
         self._dossier = compile_dossier_pattern(dossier_pattern)
+        self._staff = compile_staff_card_pattern(staff_card_pattern)
 
     def classify(self, payload: str | bytes, *, today: date | None = None) -> ScanResult:
         """What this payload is; never raises on any input."""
@@ -81,6 +107,9 @@ class PayloadClassifier:
             return ScanResult(kind="dossier", dossier=dossier)
         if isinstance(dossier, NotCccd):
             return ScanResult(kind="other", reason=dossier.reason)
+        staff = parse_staff_card(text, self._staff)
+        if staff is not None:
+            return ScanResult(kind="staff", staff=staff)
         # A payload shaped like a card (7+ fields) but with a bad field keeps the precise reason.
         reason = RejectReason.UNKNOWN if card.reason == RejectReason.NOT_CCCD else card.reason
         return ScanResult(kind="other", reason=reason)

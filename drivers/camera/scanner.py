@@ -282,5 +282,5 @@ def open_scanner(config: CameraConfig, *, clock: Clock | None = None, hash_key: 
                  source_factory: SourceFactory | None = None) -> CameraScanner:
     """The scanner for the kiosk. The ID hash key is `hash_key`, or read/created at `hash_key_file`."""
     key = hash_key if hash_key is not None else load_or_create_key(config.key_path())
-    classifier = PayloadClassifier(IdHasher(key), config.dossier_pattern)
+    classifier = PayloadClassifier(IdHasher(key), config.dossier_pattern, config.staff_card_pattern)
     return CameraScanner(config, classifier, source_factory=source_factory, clock=clock)

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
+from drivers.camera.model import ScanResult
+from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ServiceError
 from kiosk.clients.queueing import ServiceInfo
 from kiosk.screens.base import KioskScreen
@@ -43,17 +45,54 @@ class HomeScreen(KioskScreen):
         super().__init__(ctx, **kwargs)
         self._refreshing = False
         self._refresh_ev: Any = None
+        self._camera_ev: Any = None
+        self.camera = ScanSession(ctx, self.on_scan, where="home")
 
     def on_enter(self, *_args: Any) -> None:
         self.prepare()
         # opening hours change while home is shown (07:30 opening, lunch break, cap reached)
         if self._refresh_ev is None:
             self._refresh_ev = Clock.schedule_interval(lambda _dt: self.prepare(), REFRESH_S)
+        watch = self.ctx.config.kiosk.staff_card_on_home and self._has_screen(STAFF_SCREEN)
+        if watch and self.camera.available:
+            # Next frame: Kivy dispatches the old screen's on_leave (which may stop the shared
+            # scanner) after this on_enter, so starting now could be undone at once.
+            self._camera_ev = Clock.schedule_once(lambda _dt: self._start_camera(), 0)
+
+    def _start_camera(self) -> None:
+        self._camera_ev = None
+        if self.manager is not None and self.manager.current == self.name:
+            self.camera.start()
+
+    def on_pre_leave(self, *_args: Any) -> None:
+        # before the next screen's on_enter, so it finds the scanner free
+        self._stop_camera()
 
     def on_leave(self, *_args: Any) -> None:
         if self._refresh_ev is not None:
             self._refresh_ev.cancel()
             self._refresh_ev = None
+        self._stop_camera()
+
+    def _stop_camera(self) -> None:
+        if self._camera_ev is not None:
+            self._camera_ev.cancel()
+            self._camera_ev = None
+        self.camera.stop()
+
+    def on_scan(self, result: ScanResult) -> None:
+        """A QR read on home (UI thread): a staff card opens staff sign-in with the ID filled in.
+
+        Anything else (a citizen's ID card, a receipt) is ignored on purpose: home has no
+        question a card answers, and jumping somewhere unasked would only confuse. Nothing read
+        is kept.
+        """
+        if result.kind == "staff" and result.staff is not None:
+            log.info("staff card on home: sign-in for %s", result.staff.staff_id)
+            self.ctx.nav.play_voice("beep")
+            self.ctx.nav.go(STAFF_SCREEN, staff_id=result.staff.staff_id, from_card=True)
+        else:
+            log.debug("home: ignored a %s QR", result.kind)
 
     def prepare(self, **_params: Any) -> None:
         """Refresh the out-of-hours state and whether pickup is offered."""

@@ -1,8 +1,10 @@
 """Staff sign-in: staff ID, PIN and the authenticator (TOTP) code.
 
-Reached by the long press in home's corner. The staff ID is typed (letters allowed); PIN and
-code go through the big keypad into whichever field is selected. Wrong credentials clear the PIN
-and code, never the ID; a lockout is explained.
+Reached by the long press in home's corner or by showing a staff QR card (`STAFF:<staff_id>`,
+on home or here): the card fills the staff ID only; PIN and authenticator code are always typed.
+The staff ID can also be typed (letters allowed); PIN and code go through the big keypad into
+whichever field is selected. A citizen's ID card shown here is refused with a plain message.
+Wrong credentials clear the PIN and code, never the ID; a lockout is explained.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from drivers.camera.model import ScanResult
+from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError
 from kiosk.clients.locker import StaffSession
 from kiosk.screens.registry import register
@@ -32,18 +36,56 @@ class StaffLoginScreen(StaffScreen):
     field = StringProperty("pin")  # which field the keypad types into: pin | totp
     busy = BooleanProperty(False)
 
+    def __init__(self, ctx: Any, **kwargs: Any) -> None:
+        super().__init__(ctx, **kwargs)
+        self.camera = ScanSession(ctx, self.on_scan, where="staff sign-in")
+
     def prepare(self, **params: Any) -> None:
-        """`message`: a translation key to show (e.g. session ended); `staff_id`: prefill."""
+        """`message`: a translation key to show (e.g. session ended); `staff_id`: prefill
+        (`from_card`: it came from a staff card)."""
         end_staff_session(self.ctx)  # whoever was signed in on this kiosk is signed out first
         self.clear_fields()
         if params.get("staff_id"):
             self.ids.staff_id_input.text = str(params["staff_id"])
         if params.get("message"):
             self.say(str(params["message"]), "error")
+        elif params.get("from_card") and params.get("staff_id"):
+            self.say("staff.card_read", "ok", staff_id=str(params["staff_id"]))
         else:
-            self.say("staff.tap_field")
+            self.say(self._hint())
+
+    def _hint(self) -> str:
+        return "staff.tap_field_card" if self.camera.available else "staff.tap_field"
+
+    def on_enter(self, *_args: Any) -> None:
+        self.camera.start()  # staff cards only; no preview (a card is held up, not aimed)
+
+    def on_pre_leave(self, *_args: Any) -> None:
+        self.camera.stop()
+
+    def on_leave(self, *_args: Any) -> None:
+        self.camera.stop()
+
+    def on_scan(self, result: ScanResult) -> None:
+        """A QR was read here (UI thread): a staff card fills the ID and moves to the PIN."""
+        if self.busy or self.manager is None or self.manager.current != self.name:
+            return
+        self.ctx.nav.touch_activity()
+        if result.kind == "staff" and result.staff is not None:
+            if result.staff.staff_id == self.ids.staff_id_input.text.strip():
+                return  # the same card still in view: keep what is being typed
+            self.ctx.nav.play_voice("beep")
+            self.pin = ""
+            self.totp = ""
+            self.field = "pin"
+            self.ids.staff_id_input.text = result.staff.staff_id
+            self.say("staff.card_read", "ok", staff_id=result.staff.staff_id)
+        else:
+            # a citizen's ID card or a receipt: say so; nothing from it is kept or filled in
+            self.say("staff.not_staff_card", "error")
 
     def reset(self) -> None:
+        self.camera.stop()
         super().reset()
         self.clear_fields()
         if "staff_id_input" in self.ids:
@@ -132,4 +174,4 @@ class StaffLoginScreen(StaffScreen):
         else:
             self.field = "totp"
             self.totp = "42"
-            self.say("staff.tap_field")
+            self.say("staff.tap_field_card")
