@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import requests
@@ -41,7 +42,13 @@ def error_shape_problem(path: str, status: int, content_type: str, text: str) ->
         return f"{status} body has no 'error' code: {text[:200]!r}"
     if not isinstance(body.get("message"), str) or not body["message"]:
         return f"{status} body has no 'message': {text[:200]!r}"
+    if body["message"].strip().rstrip(".").lower() in _BARE_PHRASES:
+        return f"{status} message is a bare HTTP phrase that does not say what to do: {body['message']!r}"
     return None
+
+
+#: "Not Found", "Unauthorized", ...: true, but they tell nobody what to do next.
+_BARE_PHRASES = {s.phrase.lower() for s in HTTPStatus}
 
 
 def _content_type(headers: Mapping[str, Any]) -> str:
