@@ -23,19 +23,19 @@ How it behaves (what the locker daemon can rely on):
   how to fix it); if it happens on a reopen, the bus stops in state `failed` and every call
   raises that error.
 The injected clock stamps events and statuses and times the commanded-open grace; serial
-timeouts use the real monotonic clock.
+timeouts use the real monotonic clock. The port's life cycle (states, reconnect schedule) is
+`drivers.lockboard.port.PortKeeper`; the byte moving is `drivers.lockboard.link.SerialLink`.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import serial
 
@@ -46,6 +46,7 @@ from drivers.lockboard.doorwatch import watch_open
 from drivers.lockboard.jobs import Job, JobQueue
 from drivers.lockboard.link import PORT_ERRORS, FrameWritten, SerialLink
 from drivers.lockboard.poller import PollSchedule
+from drivers.lockboard.port import BusState, PortKeeper, Reopen
 from drivers.lockboard.tracker import DoorTracker
 from drivers.lockboard.transactions import read_status, to_status, unlock_once
 from drivers.lockboard.types import (
@@ -61,15 +62,9 @@ from drivers.lockboard.types import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-
-class BusState(enum.StrEnum):
-    """Life cycle of the port, changed only by the bus (logged `old -> new`)."""
-
-    CLOSED = "closed"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    FAILED = "failed"  # permission denied: needs an installer
+__all__ = ["BusState", "SerialLockBus", "open_bus"]
 
 
 class SerialLockBus:
@@ -92,8 +87,7 @@ class SerialLockBus:
         self.name = config.name
         self._clock = clock or SystemClock()
         self._codec = codec_for(config.protocol)
-        self._on_written = on_frame_written
-        self._factory = serial_factory or serial.serial_for_url
+        self._port = PortKeeper(config, on_frame_written=on_frame_written, serial_factory=serial_factory)
         self._tracker = DoorTracker(
             config.name,
             config.boards,
@@ -102,16 +96,19 @@ class SerialLockBus:
             unreachable_after=config.unreachable_after_misses,
             grace_s=config.commanded_open_grace_ms / 1000,
         )
-        self._ser: SerialLink | None = None
-        self._state = BusState.CLOSED
-        self._error: LockBoardError | None = None
         self._queue = JobQueue(config.name)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscribers: list[EventCallback] = []
         self._polls = PollSchedule(self._poll_interval_ms)
-        self._attempt = 0
-        self._state_lock = threading.Lock()
+
+    @property
+    def _ser(self) -> SerialLink | None:
+        return self._port.link
+
+    @property
+    def _state(self) -> BusState:
+        return self._port.state
 
     # ----- life cycle -----
     def open(self, require_connected: bool = True) -> None:
@@ -132,7 +129,7 @@ class SerialLockBus:
             if require_connected:
                 raise
             log.warning("%s; will keep trying", err)
-            self._set_state(BusState.RECONNECTING)
+            self._port.set_state(BusState.RECONNECTING)
         self._thread = threading.Thread(target=self._run, name=f"lockbus-{self.name}", daemon=True)
         self._thread.start()
 
@@ -144,8 +141,8 @@ class SerialLockBus:
             self._thread.join(timeout=10)
             self._thread = None
         self._fail_queued(BusUnavailable(f"bus {self.name}: closed"))
-        self._close_port()
-        self._set_state(BusState.CLOSED)
+        self._port.close()
+        self._port.set_state(BusState.CLOSED)
 
     def __enter__(self) -> SerialLockBus:
         self.open()
@@ -193,6 +190,16 @@ class SerialLockBus:
         result: BoardStatus = self._submit(Job(False, board), self._read_wait_s())
         return result
 
+    def transact(self, run: Callable[[SerialLink], T], board: int = 0) -> T:
+        """Run `run(link)` as one transaction on the bus thread, with a read's priority.
+
+        For commissioning commands outside the polling model (`kerong_admin`); `run` must write
+        at most one frame and settle the line after a timeout or garbage. Its errors are raised
+        here; a port error becomes BusUnavailable.
+        """
+        result: T = self._submit(Job(False, board, run=run), self._read_wait_s())
+        return result
+
     def last_status(self, board: int) -> BoardStatus | None:
         """Latest debounced status from polling (doors `unknown` if unreachable or bus down)."""
         return self._tracker.status(board, bus_up=self._state is BusState.CONNECTED)
@@ -210,7 +217,7 @@ class SerialLockBus:
             "bus": self.name,
             "connected": self._state is BusState.CONNECTED,
             "state": self._state.value,
-            "error": str(self._error) if self._error else None,
+            "error": str(self._port.error) if self._port.error else None,
             "url": self.config.url,
             "protocol": self.config.protocol.value,
             "boards": self._tracker.board_health(),
@@ -233,12 +240,6 @@ class SerialLockBus:
         if not 1 <= lock <= self.config.locks_per_board:
             raise ValueError(f"bus {self.name}: lock {lock} out of range 1..{self.config.locks_per_board}")
 
-    def _usable(self) -> None:
-        if self._state is BusState.FAILED and self._error is not None:
-            raise self._error
-        if self._state is not BusState.CONNECTED:
-            raise BusUnavailable(f"bus {self.name}: port {self.config.url} is {self._state.value}")
-
     def _unlock_wait_s(self) -> float:
         c = self.config
         return (c.unlock_reply_timeout_ms + c.reply_timeout_ms * 2 + c.quiet_max_ms * 3) / 1000 + 5
@@ -248,14 +249,14 @@ class SerialLockBus:
         return (c.unlock_reply_timeout_ms + c.reply_timeout_ms * 3 + c.quiet_max_ms * 4) / 1000 + 5
 
     def _submit(self, job: Job, wait_s: float) -> Any:
-        self._usable()
+        self._port.usable()
         return self._queue.submit(job, wait_s)
 
     # ----- bus thread -----
     def _loop(self) -> None:
         while not self._stop.is_set():
             if self._state is BusState.FAILED:
-                self._fail_queued(self._error or BusUnavailable(f"bus {self.name}: failed"))
+                self._fail_queued(self._port.error or BusUnavailable(f"bus {self.name}: failed"))
                 break
             if self._ser is None:
                 self._reconnect_step()
@@ -273,10 +274,9 @@ class SerialLockBus:
             self._loop()
         except Exception:  # the bus thread must not die silently: say so, fail callers
             log.exception("bus %s: bus thread crashed", self.name)
-            self._error = BusUnavailable(f"bus {self.name}: internal error, see the log; restart the service")
-            self._close_port()
-            self._set_state(BusState.FAILED)
-            self._fail_queued(self._error)
+            error = BusUnavailable(f"bus {self.name}: internal error, see the log; restart the service")
+            self._port.fail(error)
+            self._fail_queued(error)
 
     def _execute(self, job: Job) -> None:
         if not self._queue.claim(job):
@@ -284,7 +284,12 @@ class SerialLockBus:
         try:
             if self._ser is None:
                 raise BusUnavailable(f"bus {self.name}: port {self.config.url} is {self._state.value}")
-            job.result = self._do_unlock(job.board, job.lock) if job.unlock else self._do_read(job.board)
+            if job.run is not None:
+                job.result = job.run(self._ser)
+            elif job.unlock:
+                job.result = self._do_unlock(job.board, job.lock)
+            else:
+                job.result = self._do_read(job.board)
         except PORT_ERRORS as err:
             job.error = BusUnavailable(f"bus {self.name}: port {self.config.url} failed: {err}")
             self._lost(err)
@@ -354,20 +359,7 @@ class SerialLockBus:
 
     # ----- port -----
     def _connect(self) -> None:
-        c = self.config
-        link = SerialLink(
-            self.name,
-            c.url,
-            c.baud,
-            on_frame_written=self._on_written,
-            factory=self._factory,
-            adapter_echo=c.adapter_echo,
-        )
-        link.open()
-        self._ser = link
-        self._attempt = 0
-        self._error = None
-        self._set_state(BusState.CONNECTED)
+        self._port.connect()
         self._polls.reset(self.config.boards)
         self._start_boards()
 
@@ -389,54 +381,27 @@ class SerialLockBus:
                     self._lost(err)
                     return
 
-    def _close_port(self) -> None:
-        link, self._ser = self._ser, None
-        if link is not None:
-            link.close()
-
     def _settle(self) -> None:
         assert self._ser is not None
         self._ser.settle(self.config.quiet_ms, self.config.quiet_max_ms)
 
     def _lost(self, err: BaseException) -> None:
-        if self._ser is None:
+        if not self._port.lost(err):
             return
-        log.error("bus %s: port %s lost: %s", self.name, self.config.url, err)
-        self._close_port()
-        self._attempt = 0
-        self._set_state(BusState.RECONNECTING)
         self._fail_queued(BusUnavailable(f"bus {self.name}: port {self.config.url} lost: {err}"))
         self._emit([DoorEvent(EventKind.BUS_DOWN, self.name, None, None, self._clock.now())])
 
     def _reconnect_step(self) -> None:
-        c = self.config
-        delay_ms = c.reconnect_delay_ms(self._attempt)
-        self._fail_queued(BusUnavailable(f"bus {self.name}: port {c.url} is reconnecting"))
-        if self._stop.wait(delay_ms / 1000):
+        self._fail_queued(BusUnavailable(f"bus {self.name}: port {self.config.url} is reconnecting"))
+        if self._port.reopen_step(self._stop) is not Reopen.BACK:
             return
-        self._attempt += 1
-        try:
-            self._connect()
-        except BusPermissionError as err:
-            log.critical("%s", err)
-            self._error = err
-            self._set_state(BusState.FAILED)
-            return
-        except BusUnavailable as err:
-            if self._attempt in (1, c.reconnect_fast_attempts):
-                log.warning("%s (attempt %d; retrying)", err, self._attempt)
-            return
+        self._polls.reset(self.config.boards)
+        self._start_boards()
         self._emit([DoorEvent(EventKind.BUS_UP, self.name, None, None, self._clock.now())])
 
     def _fail_queued(self, error: BaseException) -> None:
         if self._queue.fail_all(error):
             self._stop.set()
-
-    def _set_state(self, new: BusState) -> None:
-        with self._state_lock:
-            old, self._state = self._state, new
-        if old is not new:
-            log.info("bus %s: %s -> %s", self.name, old.value, new.value)
 
 
 def open_bus(

@@ -1,14 +1,18 @@
-"""Commissioning commands of `lockerctl`: open, status, probe, watch (talk to the boards directly).
+"""Commissioning commands of `lockerctl`: open, status, probe, watch, set-pulse (boards directly).
 
     lockerctl --port URL --protocol kerong-cu16|bu-8a|modbus-relay [--baud N] [--closed-bit 0|1]
               [--locks N] [--timeout-ms N] [--adapter-echo] [-v] COMMAND ...
       open BOARD LOCK [--watch-s S] [--json]   pulse one lock once; exit 0 if acknowledged or seen open
       status BOARD [--json]           door (and item) state of one board
-      probe [--first A] [--last B]    find the boards that answer on this line
+      probe [--first A] [--last B] [--broadcast]   find the boards that answer on this line
       watch [--boards A,B] [--duration-s S] [--json]   live door events until Ctrl-C
+      set-pulse BOARD MS              Kerong only: set the board's unlock pulse (10..60000 ms, 10 ms steps)
 
 BOARD is the address set on the board's DIP switch, LOCK the number labelled on the door
-(1-based). Exit codes: 0 done, 1 the board did not confirm (no reply, jammed, none found),
+(1-based). `probe --broadcast` (Kerong) asks every board at once with one 0x32 instead of
+one address after another. `set-pulse` sends one 0x37; its answer's format is not confirmed
+by a vendor document (see drivers.lockboard.kerong_admin), so exit 1 means "not confirmed",
+not "not applied". Exit codes: 0 done, 1 the board did not confirm (no reply, jammed, none found),
 2 wrong usage, 3 the port cannot be used (missing device, permission, in use). Errors are one
 line on stderr, never a traceback. Stop the locker daemon first: the port is opened exclusively.
 """
@@ -21,14 +25,18 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from drivers.lockboard.bus import SerialLockBus
 from drivers.lockboard.codec import codec_for
 from drivers.lockboard.config import BusConfig
+from drivers.lockboard.kerong_admin import check_pulse_ms, read_all_boards, set_pulse
+from drivers.lockboard.transactions import to_status
 from drivers.lockboard.types import (
     BoardStatus,
+    BoardTimeout,
     BusUnavailable,
     DoorEvent,
     DoorOutcome,
@@ -76,10 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("probe", help="find the boards on the line")
     pr.add_argument("--first", type=int, default=None)
     pr.add_argument("--last", type=int, default=None)
+    pr.add_argument("--broadcast", action="store_true", help="Kerong: one 0x32 to every board at once")
     w = sub.add_parser("watch", help="live door events until Ctrl-C")
     w.add_argument("--boards", default="", help="comma-separated addresses (default: the protocol's first)")
     w.add_argument("--duration-s", type=float, default=None, help="stop after S seconds (for scripts)")
     w.add_argument("--json", action="store_true", help="events as JSON lines (no initial state)")
+    sp = sub.add_parser("set-pulse", help="Kerong: set a board's unlock pulse time")
+    sp.add_argument("board", type=int)
+    sp.add_argument("ms", type=int, help="pulse length in ms, 10..60000 in steps of 10")
     return p
 
 
@@ -159,8 +171,64 @@ def cmd_status(bus: SerialLockBus, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def raw_time() -> datetime:
+    """Wall-clock time for a one-shot reading."""
+    return datetime.now(UTC)
+
+
+def _kerong_only(bus: SerialLockBus, what: str) -> bool:
+    if bus.config.protocol is Protocol_.KERONG_CU16:
+        return True
+    print(
+        f"lockerctl: {what} is a Kerong KR-CU16 command; {bus.config.protocol.value} boards have none "
+        "(8A/BU: the pulse is set on the board; Modbus: pulse_ms in the bus config)",
+        file=sys.stderr,
+    )
+    return False
+
+
+def cmd_probe_broadcast(bus: SerialLockBus) -> int:
+    """Kerong 0x32: every board answers at once; list them."""
+    if not _kerong_only(bus, "probe --broadcast"):
+        return EXIT_USAGE
+    raws = bus.transact(lambda link: read_all_boards(link, bus.config))
+    for raw in raws:
+        states = list(to_status(raw, bus.config, raw_time()).doors.values())
+        print(
+            f"board {raw.board}: answers ({states.count(DoorState.CLOSED)} closed, "
+            f"{states.count(DoorState.OPEN)} open of {len(states)})"
+        )
+    if not raws:
+        c = bus.config
+        print(f"lockerctl: no board answered 0x32 on {c.url} at {c.baud} baud", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_set_pulse(bus: SerialLockBus, args: argparse.Namespace) -> int:
+    """Kerong 0x37 once; exit 0 only when the board answered with 0x38."""
+    if not _kerong_only(bus, "set-pulse"):
+        return EXIT_USAGE
+    check_pulse_ms(args.ms)
+    where = f"board {args.board}"
+    try:
+        echoed = bus.transact(lambda link: set_pulse(link, bus.config, args.board, args.ms), args.board)
+    except BoardTimeout:
+        print(
+            f"lockerctl: {where}: no answer to set-pulse {args.ms} ms; not confirmed (it may still "
+            "have been applied: open a door to check)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    extra = f" (board reports {echoed} ms)" if echoed is not None else ""
+    print(f"{where}: pulse time set to {args.ms} ms; board acknowledged{extra}")
+    return EXIT_OK
+
+
 def cmd_probe(bus: SerialLockBus, args: argparse.Namespace) -> int:
     """Ask every address in range for its status; list those that answer."""
+    if args.broadcast:
+        return cmd_probe_broadcast(bus)
     low, high = codec_for(bus.config.protocol).board_range
     first = low if args.first is None else args.first
     last = min(high, PROBE_LAST[bus.config.protocol]) if args.last is None else args.last
@@ -256,6 +324,8 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
             return cmd_status(bus, args)
         if args.command == "probe":
             return cmd_probe(bus, args)
+        if args.command == "set-pulse":
+            return cmd_set_pulse(bus, args)
         return cmd_watch(bus, args, stop or threading.Event())
     except KeyboardInterrupt:
         return EXIT_OK

@@ -47,6 +47,7 @@ class RequestKind(enum.StrEnum):
     STATUS_ALL_BOARDS = "status_all_boards"  # Kerong 0x32
     UNLOCK_ALL = "unlock_all"
     ALL_OFF = "all_off"  # Modbus: every relay off
+    SET_PULSE = "set_pulse"  # Kerong 0x37: value = pulse time in ms
     OTHER = "other"  # well-formed but not something the simulator models
 
 
@@ -57,7 +58,7 @@ class Request:
     kind: RequestKind
     board: int
     lock: int | None = None
-    value: int | None = None  # Modbus: flash time in 100 ms units, or input count
+    value: int | None = None  # Modbus: flash time in 100 ms units, or input count; Kerong 0x37: ms
     raw: bytes = b""
 
 

@@ -13,6 +13,7 @@ import enum
 import itertools
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +33,16 @@ class JobState(enum.Enum):
 
 @dataclass
 class Job:
-    """One request: an unlock (board, lock) or a status read (board)."""
+    """One request: an unlock (board, lock), a status read (board), or a raw transaction.
+
+    `run(link)`, when set, is run on the bus thread instead of the read (same priority as a
+    read); it is how commissioning commands (Kerong 0x32, 0x37) use the bus's one thread.
+    """
 
     unlock: bool
     board: int
     lock: int = 0
+    run: Callable[[Any], Any] | None = None
     state: JobState = JobState.QUEUED
     result: Any = None
     error: BaseException | None = None

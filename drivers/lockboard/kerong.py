@@ -2,10 +2,12 @@
 
 ADDR = board << 4 | wire lock, board 0-15 (DIP switch; 0-9 on most cabinets), wire lock
 0-15 for cabinet locks 1-16. Commands: 0x31 unlock one, 0x30 status of one board, 0x32
-status of all boards, 0x33 unlock all locks of a board. The status reply is
-`02 ADDR 35 L1-8 L9-16 IR1-8 IR9-16 03 SUM` (bit i = channel i+1, LSB first; IR bit 1 = item
-present). Some firmware answers an unlock with that status frame, some with an echo of the
-unlock frame, some not at all: all three are accepted.
+status of all boards, 0x33 unlock all locks of a board, 0x37 set the unlock pulse time. The
+status reply is `02 ADDR 35 L1-8 L9-16 IR1-8 IR9-16 03 SUM` (bit i = channel i+1, LSB first;
+IR bit 1 = item present). Some firmware answers an unlock with that status frame, some with an
+echo of the unlock frame, some not at all: all three are accepted.
+
+0x32 and 0x37 (commissioning only) are in `drivers.lockboard.kerong_admin`, with their sources.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ CMD_UNLOCK = 0x31
 CMD_STATUS_ALL = 0x32
 CMD_UNLOCK_ALL = 0x33
 CMD_STATUS_REPLY = 0x35
+CMD_STATUS_ALL_REPLY = 0x36  # one per board, in answer to 0x32 (see kerong_admin)
+CMD_SET_PULSE = 0x37
+BROADCAST_ADDR = 0xF0  # address byte of 0x32 "every board on the line"
+SET_PULSE_LEN = 7
 SHORT_LEN = 5
 STATUS_LEN = 9
 MAX_LOCKS = 16
@@ -62,8 +68,8 @@ def status_frame(board: int) -> bytes:
 
 
 def status_all_frame() -> bytes:
-    """Status of all boards on the line (0x32)."""
-    return _frame(0x00, CMD_STATUS_ALL)
+    """Status of all boards on the line (0x32 to address 0xF0): `02 F0 32 03 27`."""
+    return _frame(BROADCAST_ADDR, CMD_STATUS_ALL)
 
 
 def unlock_all_frame(board: int) -> bytes:
@@ -72,23 +78,26 @@ def unlock_all_frame(board: int) -> bytes:
     return _frame(board << 4, CMD_UNLOCK_ALL)
 
 
-def status_reply_frame(board: int, lock_bits: tuple[bool, ...], ir_bits: tuple[bool, ...]) -> bytes:
-    """The board's status reply (used by the simulator and the tests)."""
-    body = bytes([STX, board << 4, CMD_STATUS_REPLY]) + pack_lsb_first(lock_bits, 2)
+def status_reply_frame(
+    board: int, lock_bits: tuple[bool, ...], ir_bits: tuple[bool, ...], cmd: int = CMD_STATUS_REPLY
+) -> bytes:
+    """The board's status reply, 0x35 (or 0x36 in answer to 0x32); simulator and tests."""
+    body = bytes([STX, board << 4, cmd]) + pack_lsb_first(lock_bits, 2)
     body += pack_lsb_first(ir_bits, 2) + bytes([ETX])
     return body + bytes([checksum(body)])
 
 
-def _next_frame(buf: bytes, bus: str, board: int) -> tuple[bytes, int] | None:
-    """Find the next complete frame after skipping noise before STX."""
+def next_frame(buf: bytes, bus: str, board: int) -> tuple[bytes, int] | None:
+    """The next complete, checked frame after any noise before STX, and the bytes used."""
     start = buf.find(STX)
     if start < 0:
         return None
     if len(buf) < start + 3:
         return None
     cmd = buf[start + 2]
-    length = STATUS_LEN if cmd == CMD_STATUS_REPLY else SHORT_LEN
-    if cmd not in (CMD_STATUS_REPLY, CMD_UNLOCK, CMD_STATUS, CMD_STATUS_ALL, CMD_UNLOCK_ALL):
+    length = STATUS_LEN if cmd in (CMD_STATUS_REPLY, CMD_STATUS_ALL_REPLY) else SHORT_LEN
+    known = (CMD_STATUS_REPLY, CMD_STATUS_ALL_REPLY, CMD_UNLOCK, CMD_STATUS, CMD_STATUS_ALL, CMD_UNLOCK_ALL)
+    if cmd not in known:
         raise frame_error(bus, board, f"unknown Kerong command byte 0x{cmd:02X}", buf[start:])
     if len(buf) < start + length:
         return None
@@ -102,7 +111,8 @@ def _next_frame(buf: bytes, bus: str, board: int) -> tuple[bytes, int] | None:
     return frame, start + length
 
 
-def _decode_status(frame: bytes, locks: int) -> RawStatus:
+def decode_status(frame: bytes, locks: int) -> RawStatus:
+    """Lock and IR bits of a whole 0x35/0x36 status frame."""
     n = min(locks, MAX_LOCKS)
     return RawStatus(
         board=frame[1] >> 4,
@@ -128,7 +138,7 @@ class KerongCodec:
 
     def parse_unlock_reply(self, buf: bytes, board: int, lock: int, bus: str) -> tuple[bool, int] | None:
         """Accept an echo of the unlock or a status frame from the same board."""
-        found = _next_frame(buf, bus, board)
+        found = next_frame(buf, bus, board)
         if found is None:
             return None
         frame, used = found
@@ -146,7 +156,7 @@ class KerongCodec:
         self, buf: bytes, board: int, locks: int, bus: str
     ) -> tuple[RawStatus, int] | None:
         """Decode `02 ADDR 35 L L IR IR 03 SUM` from the expected board."""
-        found = _next_frame(buf, bus, board)
+        found = next_frame(buf, bus, board)
         if found is None:
             return None
         frame, used = found
@@ -154,7 +164,7 @@ class KerongCodec:
             raise frame_error(bus, board, f"expected a status frame (0x35), got 0x{frame[2]:02X}", frame)
         if frame[1] >> 4 != board:
             raise frame_error(bus, board, f"status reply from board {frame[1] >> 4}, expected {board}", frame)
-        return _decode_status(frame, locks), used
+        return decode_status(frame, locks), used
 
     def start_frames(self, board: int) -> list[bytes]:
         """Nothing to do at start: Kerong locks are pulsed by the board itself."""
@@ -174,6 +184,10 @@ class KerongCodec:
             return None, start
         if len(buf) < SHORT_LEN:
             return None
+        if buf[2] == CMD_SET_PULSE:
+            parsed = self._parse_set_pulse(bytes(buf))
+            if parsed is None or parsed[0] is not None:
+                return parsed
         frame = bytes(buf[:SHORT_LEN])
         if frame[3] != ETX or checksum(frame[:4]) != frame[4]:
             return None, 1
@@ -188,6 +202,18 @@ class KerongCodec:
         lock = wire_lock + 1 if kind is RequestKind.UNLOCK else None
         return Request(kind, board, lock, raw=frame), SHORT_LEN
 
+    @staticmethod
+    def _parse_set_pulse(buf: bytes) -> tuple[Request | None, int] | None:
+        """A 7-byte 0x37 (the time's high byte may be 0x03): None = wait, (None, 0) = not one."""
+        short_ok = buf[3] == ETX and checksum(buf[:4]) == buf[4]
+        if len(buf) < SET_PULSE_LEN:
+            return (None, 0) if short_ok else None
+        frame = buf[:SET_PULSE_LEN]
+        if frame[5] != ETX or checksum(frame[:6]) != frame[6]:
+            return None, 0
+        value_ms = int.from_bytes(frame[3:5], "big") * 10
+        return Request(RequestKind.SET_PULSE, frame[1] >> 4, value=value_ms, raw=frame), SET_PULSE_LEN
+
     def unlock_reply(self, req: Request, raw: RawStatus) -> bytes | None:
         """The simulated board answers an unlock with its status frame."""
         return self.status_reply(req, raw)
@@ -197,5 +223,13 @@ class KerongCodec:
         return status_reply_frame(req.board, raw.lock_bits, raw.item_bits or ())
 
     def other_reply(self, req: Request) -> bytes | None:
-        """Other commands are not answered."""
+        """0x37 is answered with a 0x38 frame echoing the time; others are not answered.
+
+        The 0x38 layout (`02 ADDR 38 HI LO 03 SUM`) is the simulator's assumption, not a
+        confirmed vendor format (see kerong_admin): the driver also accepts a 5-byte 0x38.
+        """
+        if req.kind is RequestKind.SET_PULSE and req.value is not None:
+            from drivers.lockboard.kerong_admin import set_pulse_reply_frame
+
+            return set_pulse_reply_frame(req.board, req.value)
         return None

@@ -157,6 +157,27 @@ class SerialLink:
                 wire.debug("%s <- %s", self.name, chunk.hex(" "))
                 buf += chunk
 
+    def collect(self, first_ms: int, quiet_ms: int, max_ms: int) -> bytes:
+        """Everything that arrives: up to `first_ms` for the first byte, then until `quiet_ms`
+        of silence, at most `max_ms` in all (for answers from several boards, e.g. Kerong 0x32).
+        """
+        ser = self._port()
+        start = time.monotonic()
+        buf = bytearray()
+        while True:
+            now = time.monotonic()
+            limit = start + (first_ms if not buf else max_ms) / 1000
+            if now >= limit:
+                break
+            ser.timeout = min(limit - now, quiet_ms / 1000) if buf else limit - now
+            chunk = ser.read(max(1, ser.in_waiting))
+            if not chunk and buf:
+                break
+            if chunk:
+                wire.debug("%s <- %s", self.name, chunk.hex(" "))
+                buf += chunk
+        return bytes(buf)
+
     def settle(self, quiet_ms: int, quiet_max_ms: int) -> None:
         """Wait until the line is silent for `quiet_ms` (at most `quiet_max_ms`), then flush input."""
         ser = self._port()

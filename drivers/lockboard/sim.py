@@ -38,6 +38,7 @@ from pathlib import Path
 
 from common.clock import Clock
 from drivers.lockboard.codec import Request, RequestKind, codec_for
+from drivers.lockboard.kerong import CMD_STATUS_ALL_REPLY, status_reply_frame
 from drivers.lockboard.sim_cabinet import Fault, SimCabinet
 from drivers.lockboard.types import Protocol_
 
@@ -211,7 +212,10 @@ class SimulatorHandle:
                 self._respond(req)
 
     def _respond(self, req: Request) -> None:
-        raw = self.cabinet.handle(req.kind, req.board, req.lock)
+        if req.kind is RequestKind.STATUS_ALL_BOARDS:
+            self._respond_all()
+            return
+        raw = self.cabinet.handle(req.kind, req.board, req.lock, req.value)
         if raw is None:
             return  # no board at that address: silence, like the real bus
         if req.kind is RequestKind.UNLOCK:
@@ -235,6 +239,17 @@ class SimulatorHandle:
             self._pending.append((time.monotonic() + plan.delay_s, reply))
             return
         self._send(reply)
+
+    def _respond_all(self) -> None:
+        """Kerong 0x32: every board answers with its own 0x36 frame, in address order."""
+        for raw in self.cabinet.status_all():
+            plan = self.cabinet.reply_plan(raw.board, RequestKind.STATUS_ALL_BOARDS)
+            if plan.fault is Fault.NO_REPLY:
+                continue
+            frame = status_reply_frame(raw.board, raw.lock_bits, raw.item_bits or (), CMD_STATUS_ALL_REPLY)
+            if plan.fault is Fault.GARBLED_REPLY:
+                frame = frame[:-1] + bytes([frame[-1] ^ 0x5A])
+            self._send(frame)
 
     def _send_due(self) -> None:
         now = time.monotonic()

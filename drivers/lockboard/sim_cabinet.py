@@ -87,6 +87,7 @@ class SimCabinet:
         self._reply_faults: list[_ReplyFault] = []
         self._pulses: Counter[tuple[int, int]] = Counter()
         self.requests: list[tuple[RequestKind, int, int | None]] = []  # wire order, for tests
+        self.pulse_ms: dict[int, int] = {}  # Kerong 0x37 settings received, per board
         self.on_transport_fault: Callable[[Fault], None] | None = None  # set by SimulatorHandle
 
     # ----- driving the cabinet (tests, daemon's simulated cabinet, CLI) -----
@@ -170,13 +171,17 @@ class SimCabinet:
             return self._cv.wait_for(predicate, timeout=timeout_s)
 
     # ----- used by the wire responder -----
-    def handle(self, kind: RequestKind, board: int, lock: int | None) -> RawStatus | None:
+    def handle(
+        self, kind: RequestKind, board: int, lock: int | None, value: int | None = None
+    ) -> RawStatus | None:
         """Apply a request from the wire; returns the board's raw status (None: no such board)."""
         with self._cv:
             self.requests.append((kind, board, lock))
             if board not in self.boards:
                 self._cv.notify_all()
                 return None
+            if kind is RequestKind.SET_PULSE and value is not None:
+                self.pulse_ms[board] = value
             if kind is RequestKind.UNLOCK and lock is not None and 1 <= lock <= self.locks_per_board:
                 self._pulse(board, lock)
             elif kind is RequestKind.UNLOCK_ALL:
@@ -184,6 +189,13 @@ class SimCabinet:
                     self._pulse(board, n)
             self._cv.notify_all()
             return self._raw(board)
+
+    def status_all(self) -> list[RawStatus]:
+        """Record a Kerong 0x32 and return every board's raw status, in address order."""
+        with self._cv:
+            self.requests.append((RequestKind.STATUS_ALL_BOARDS, -1, None))
+            self._cv.notify_all()
+            return [self._raw(board) for board in sorted(self.boards)]
 
     def reply_plan(self, board: int, kind: RequestKind) -> ReplyPlan:
         """Consume one matching reply fault, if any."""

@@ -200,10 +200,10 @@ def test_adapter_unplugged_and_back(transport: str, port: int) -> None:
 def test_reconnect_budget_is_bounded() -> None:
     with rig("kerong-cu16", reconnect_fast_attempts=3, reconnect_slow_interval_ms=60_000) as r:
         r.sim.unplug()
-        assert wait_until(lambda: r.bus._attempt >= 3)
+        assert wait_until(lambda: r.bus._port.attempt >= 3)
         # after the fast budget the next attempt is a minute away: no tight loop
-        attempts = r.bus._attempt
-        assert not wait_until(lambda: r.bus._attempt > attempts, timeout_s=0.3)
+        attempts = r.bus._port.attempt
+        assert not wait_until(lambda: r.bus._port.attempt > attempts, timeout_s=0.3)
         assert r.bus.state is BusState.RECONNECTING
 
 
