@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import reduce
 
 from drivers.lockboard.codec import (
+    NoStartFrames,
     RawStatus,
     Request,
     RequestKind,
@@ -97,7 +98,7 @@ def decode_query_all(frame: bytes, locks: int) -> tuple[bool, ...]:
     return bits_lsb_first(groups, min(locks, len(groups) * 8))
 
 
-class Bu8aCodec:
+class Bu8aCodec(NoStartFrames):
     """Codec for 8A/BU boards (see the module docstring)."""
 
     protocol = Protocol_.BU_8A
@@ -152,14 +153,6 @@ class Bu8aCodec:
         if len(data) >= 4 + MAX_GROUPS or len(data) >= expected and data[expected - 2] == CMD_QUERY:
             raise frame_error(bus, board, "8A/BU status reply with a bad BCC or no 0x33 marker", data)
         return None
-
-    def start_frames(self, board: int) -> list[bytes]:
-        """Nothing to do at start."""
-        return []
-
-    def parse_start_reply(self, buf: bytes, board: int, bus: str) -> tuple[bool, int] | None:
-        """Unused (no start frames)."""
-        return True, 0
 
     # --- simulator side ---
     def parse_request(self, buf: bytes) -> tuple[Request | None, int] | None:

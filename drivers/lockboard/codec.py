@@ -116,6 +116,18 @@ class Codec(Protocol):
         ...
 
 
+class NoStartFrames:
+    """`Codec` start-up half for families that need no command at (re)connect (Kerong, 8A/BU)."""
+
+    def start_frames(self, board: int) -> list[bytes]:
+        """Nothing to send: these boards time their pulses themselves and hold no output on."""
+        return []
+
+    def parse_start_reply(self, buf: bytes, board: int, bus: str) -> tuple[bool, int] | None:
+        """Unused (no start frames)."""
+        return True, 0
+
+
 def frame_error(bus: str, board: int, what: str, data: bytes) -> FrameError:
     """A FrameError whose message names the bus, the board and the bytes."""
     return FrameError(f"bus {bus}, board {board}: {what} (bytes: {data.hex(' ')})")

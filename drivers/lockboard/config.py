@@ -27,7 +27,7 @@ fails at start with its name; construct in code with keyword arguments.
 from __future__ import annotations
 
 import enum
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -171,16 +171,11 @@ class BusConfig(BaseModel):
     @model_validator(mode="after")
     def _protocol_defaults(self) -> BusConfig:
         defaults = _DEFAULTS[self.protocol]
-        if self.baud == 0:
-            self.baud = int(defaults["baud"])  # type: ignore[call-overload]
+        for key in ("baud", "locks_per_board", "reply_timeout_ms", "unlock_reply_timeout_ms"):
+            if getattr(self, key) == 0:
+                setattr(self, key, cast(int, defaults[key]))
         if not self.boards:
-            self.boards = list(defaults["boards"])  # type: ignore[call-overload]
-        if self.locks_per_board == 0:
-            self.locks_per_board = int(defaults["locks_per_board"])  # type: ignore[call-overload]
-        if self.reply_timeout_ms == 0:
-            self.reply_timeout_ms = int(defaults["reply_timeout_ms"])  # type: ignore[call-overload]
-        if self.unlock_reply_timeout_ms == 0:
-            self.unlock_reply_timeout_ms = int(defaults["unlock_reply_timeout_ms"])  # type: ignore[call-overload]
+            self.boards = list(cast(list[int], defaults["boards"]))
         if self.unlock_reply is UnlockReply.AUTO:
             self.unlock_reply = UnlockReply(str(defaults["unlock_reply"]))
         from drivers.lockboard.codec import codec_for

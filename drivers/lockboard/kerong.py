@@ -13,6 +13,7 @@ echo of the unlock frame, some not at all: all three are accepted.
 from __future__ import annotations
 
 from drivers.lockboard.codec import (
+    NoStartFrames,
     RawStatus,
     Request,
     RequestKind,
@@ -121,7 +122,7 @@ def decode_status(frame: bytes, locks: int) -> RawStatus:
     )
 
 
-class KerongCodec:
+class KerongCodec(NoStartFrames):
     """Codec for Kerong KR-CU16 boards (see the module docstring)."""
 
     protocol = Protocol_.KERONG_CU16
@@ -165,14 +166,6 @@ class KerongCodec:
         if frame[1] >> 4 != board:
             raise frame_error(bus, board, f"status reply from board {frame[1] >> 4}, expected {board}", frame)
         return decode_status(frame, locks), used
-
-    def start_frames(self, board: int) -> list[bytes]:
-        """Nothing to do at start: Kerong locks are pulsed by the board itself."""
-        return []
-
-    def parse_start_reply(self, buf: bytes, board: int, bus: str) -> tuple[bool, int] | None:
-        """Unused (no start frames)."""
-        return True, 0
 
     # --- simulator side ---
     def parse_request(self, buf: bytes) -> tuple[Request | None, int] | None:

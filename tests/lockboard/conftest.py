@@ -87,3 +87,16 @@ def rig(
 def make_rig() -> Callable[..., Any]:
     """The `rig` context manager, as a fixture."""
     return rig
+
+
+@pytest.fixture
+def kerong() -> Iterator[SimulatorHandle]:
+    """Two simulated Kerong boards (0 and 1) of 16 locks whose doors stay open until closed."""
+    sim = start_simulator("kerong-cu16", 2, 16, auto_close_s=None)
+    yield sim
+    sim.close()
+
+
+def cli_base(sim: SimulatorHandle) -> list[str]:
+    """`lockerctl` options that reach `sim`."""
+    return ["--port", sim.url, "--protocol", sim.protocol.value, "--timeout-ms", "300"]

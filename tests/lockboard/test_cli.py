@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,18 +11,8 @@ from drivers.lockboard.cli import main
 from drivers.lockboard.codec import RequestKind
 from drivers.lockboard.sim import Fault, SimulatorHandle, start_simulator
 
+from .conftest import cli_base as base
 from .conftest import wait_until
-
-
-@pytest.fixture
-def kerong() -> Iterator[SimulatorHandle]:
-    sim = start_simulator("kerong-cu16", 2, 16, auto_close_s=None)
-    yield sim
-    sim.close()
-
-
-def base(sim: SimulatorHandle) -> list[str]:
-    return ["--port", sim.url, "--protocol", sim.protocol.value, "--timeout-ms", "300"]
 
 
 def test_open_acknowledged(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,6 @@ Vectors and their sources are listed in `drivers.lockboard.kerong_admin`'s docst
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,6 +24,7 @@ from drivers.lockboard.kerong_admin import (
 from drivers.lockboard.sim import Fault, SimulatorHandle, start_simulator
 from drivers.lockboard.types import BoardTimeout, FrameError
 
+from .conftest import cli_base as base
 from .conftest import rig
 
 H = bytes.fromhex
@@ -149,33 +148,22 @@ def test_set_pulse_over_the_bus_and_silence() -> None:
 
 
 # ----- lockerctl -----
-@pytest.fixture
-def kerong2() -> Iterator[SimulatorHandle]:
-    sim = start_simulator("kerong-cu16", 2, 16, auto_close_s=None)
-    yield sim
-    sim.close()
-
-
-def base(sim: SimulatorHandle) -> list[str]:
-    return ["--port", sim.url, "--protocol", sim.protocol.value, "--timeout-ms", "300"]
-
-
-def test_cli_set_pulse(kerong2: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([*base(kerong2), "set-pulse", "1", "800"]) == 0
+def test_cli_set_pulse(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base(kerong), "set-pulse", "1", "800"]) == 0
     assert "board 1: pulse time set to 800 ms; board acknowledged" in capsys.readouterr().out
-    assert kerong2.cabinet.pulse_ms == {1: 800}
+    assert kerong.cabinet.pulse_ms == {1: 800}
 
 
 def test_cli_set_pulse_unconfirmed_and_bad_values(
-    kerong2: SimulatorHandle, capsys: pytest.CaptureFixture[str]
+    kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    kerong2.cabinet.inject(Fault.NO_REPLY, board=0, on=[RequestKind.SET_PULSE])
-    assert main([*base(kerong2), "set-pulse", "0", "800"]) == 1
+    kerong.cabinet.inject(Fault.NO_REPLY, board=0, on=[RequestKind.SET_PULSE])
+    assert main([*base(kerong), "set-pulse", "0", "800"]) == 1
     err = capsys.readouterr().err
     assert "not confirmed" in err and "Traceback" not in err and err.count("\n") == 1
-    assert main([*base(kerong2), "set-pulse", "0", "805"]) == 2
+    assert main([*base(kerong), "set-pulse", "0", "805"]) == 2
     assert "steps of 10 ms" in capsys.readouterr().err
-    assert main([*base(kerong2), "set-pulse", "16", "800"]) == 2
+    assert main([*base(kerong), "set-pulse", "16", "800"]) == 2
 
 
 def test_cli_set_pulse_refused_for_other_protocols(capsys: pytest.CaptureFixture[str]) -> None:
@@ -184,9 +172,9 @@ def test_cli_set_pulse_refused_for_other_protocols(capsys: pytest.CaptureFixture
     assert "Kerong KR-CU16 command" in capsys.readouterr().err
 
 
-def test_cli_probe_broadcast(kerong2: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([*base(kerong2), "probe", "--broadcast"]) == 0
+def test_cli_probe_broadcast(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base(kerong), "probe", "--broadcast"]) == 0
     out = capsys.readouterr().out
     assert "board 0: answers" in out and "board 1: answers" in out
-    kinds = [k for k, _b, _l in kerong2.cabinet.requests]
+    kinds = [k for k, _b, _l in kerong.cabinet.requests]
     assert kinds.count(RequestKind.STATUS_ALL_BOARDS) == 1
