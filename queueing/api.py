@@ -162,13 +162,14 @@ def build_router(
         """Priority classes the kiosk offers."""
         return queue.priorities()
 
-    @api.post("/tickets", status_code=201)
+    # The two routes every kiosk ticket takes answer with a ready JSONResponse: FastAPI then skips
+    # its response-model pass (the documented schema stays `response_model`).
+    @api.post("/tickets", status_code=201, response_model=dict[str, Any])
     async def issue(
         body: TicketRequest,
         request: Request,
-        response: Response,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Take a number (kiosk tickets stay pending until confirmed)."""
         device: str | None = None
         if body.channel == "remote":
@@ -206,19 +207,17 @@ def build_router(
         )
         if ticket["status_url"].startswith("/"):
             ticket["status_url"] = str(request.base_url).rstrip("/") + ticket["status_url"]
-        if ticket.pop("replayed", False):
-            response.status_code = 200
-        return ticket
+        return JSONResponse(ticket, status_code=200 if ticket.pop("replayed", False) else 201)
 
     @api.get("/tickets/{ticket_id}")
     async def ticket(ticket_id: str) -> dict[str, Any]:
         """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
-    @api.post("/tickets/{ticket_id}/confirm")
-    async def confirm(ticket_id: str, body: ConfirmRequest) -> dict[str, Any]:
+    @api.post("/tickets/{ticket_id}/confirm", response_model=dict[str, Any])
+    async def confirm(ticket_id: str, body: ConfirmRequest) -> Response:
         """The kiosk printed or showed the ticket: it joins the queue."""
-        return queue.confirm(ticket_id, body.delivery)
+        return JSONResponse(queue.confirm(ticket_id, body.delivery))
 
     @api.post("/tickets/{ticket_id}/void")
     async def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:

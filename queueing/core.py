@@ -23,6 +23,7 @@ from queueing.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
+NEW_SEQ = 2**62  # stands for "issued after every ticket in the table" before a row exists
 KEEP_DAYS = 2  # idempotency keys and board events older than this are deleted
 PRUNE_EVERY_S = 3600.0
 
@@ -195,6 +196,15 @@ class QueueCore:
                 )
             return domain.ahead_one_per_n(
                 normal_ahead, prio_ahead, row["weight"] > 0, svc.one_per_n_normal, streak
+            )
+        if row["seq"] >= NEW_SEQ:
+            # a ticket being issued sorts after every equal one: one range count on the index
+            return int(
+                tx.scalar(
+                    "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND rank_key >= ?",
+                    svc.code,
+                    row["rank_key"],
+                )
             )
         # Two range counts on the (service, state, rank_key) index: an OR would scan the queue.
         higher = tx.scalar(

@@ -13,14 +13,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from queueing import domain
-from queueing.core import QueueCore, iso_utc
+from queueing.core import NEW_SEQ, QueueCore, iso_utc
 from queueing.domain import TicketState
 from queueing.errors import QueueError
 from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
-NEW_SEQ = 2**62  # stands for "issued after every ticket in the table" before a row exists
+__all__ = ["NEW_SEQ", "QueueService"]
 
 
 class QueueService(QueueCore):
@@ -287,8 +287,15 @@ class QueueService(QueueCore):
         """The kiosk printed (or showed) the ticket: it joins the queue now."""
         now = self.now_ts()
         with self.store.tx() as tx:
-            row = self.ticket_row(tx, ticket_id)
-            state = TicketState(row["state"])
+            # the usual case in one statement: pending -> waiting (the edge `set_state` allows)
+            moved = tx.all(
+                "UPDATE tickets SET state = 'waiting', delivery = ? "
+                "WHERE ticket_id = ? AND state = 'pending' RETURNING number, service",
+                delivery,
+                ticket_id,
+            )
+            row = moved[0] if moved else self.ticket_row(tx, ticket_id)
+            state = TicketState.PENDING if moved else TicketState(row["state"])
             if state is not TicketState.PENDING:
                 if state is TicketState.VOID:
                     raise QueueError(
@@ -298,7 +305,7 @@ class QueueService(QueueCore):
                         state=state.value,
                     )
                 return {"state": state.value, "ticket_id": ticket_id, "number": row["number"]}
-            self.set_state(tx, row, TicketState.WAITING, delivery=delivery)
+            log.debug("ticket %s (%s): pending -> waiting", row["number"], ticket_id[:4])
             tx.event(
                 now,
                 "issued",
