@@ -48,8 +48,10 @@ test: sysdeps $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
 
-screenshots: $(STAMP)
+# Every kiosk screen in both languages, and the web pages (counter, display board, phone pages).
+screenshots: sysdeps $(STAMP)
 	$(PY) -m kiosk.screenshots --out docs/screens
+	$(PY) -m queueing.screenshots --out docs/screens
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
