@@ -61,7 +61,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line described in the module docstring."""
-    p = _Parser(prog="lockerctl", description="Commission lock boards: open, status, probe, watch.")
+    p = _Parser(
+        prog="lockerctl", description="Commission lock boards: open, status, probe, watch, set-pulse."
+    )
     p.add_argument(
         "--port", required=True, metavar="URL", help="/dev/ttyUSB0, /dev/serial/by-id/..., socket://h:p"
     )

@@ -128,9 +128,13 @@ class NoStartFrames:
         return True, 0
 
 
+ALL_BOARDS = -1  # `board` of a reply to a request addressed to every board (Kerong 0x32)
+
+
 def frame_error(bus: str, board: int, what: str, data: bytes) -> FrameError:
-    """A FrameError whose message names the bus, the board and the bytes."""
-    return FrameError(f"bus {bus}, board {board}: {what} (bytes: {data.hex(' ')})")
+    """A FrameError whose message names the bus, the board (or "all boards") and the bytes."""
+    who = "all boards" if board == ALL_BOARDS else f"board {board}"
+    return FrameError(f"bus {bus}, {who}: {what} (bytes: {data.hex(' ')})")
 
 
 def decode_complete(parse: Callable[[bytes], tuple[T, int] | None], frame: bytes, bus: str, board: int) -> T:

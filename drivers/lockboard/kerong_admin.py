@@ -26,7 +26,7 @@ No vendor document was available; what is implemented here is what public source
 
 from __future__ import annotations
 
-from drivers.lockboard.codec import RawStatus, frame_error
+from drivers.lockboard.codec import ALL_BOARDS, RawStatus, frame_error
 from drivers.lockboard.config import BusConfig
 from drivers.lockboard.kerong import (
     CMD_SET_PULSE,
@@ -121,7 +121,7 @@ def parse_status_all(buf: bytes, locks: int, bus: str) -> tuple[list[RawStatus],
     found: list[RawStatus] = []
     used = 0
     while True:
-        nxt = next_frame(buf[used:], bus, -1)
+        nxt = next_frame(buf[used:], bus, ALL_BOARDS)
         if nxt is None:
             return found, used
         frame, n = nxt
@@ -147,7 +147,7 @@ def read_all_boards(link: SerialLink, cfg: BusConfig, listen_ms: int = 0) -> lis
         link.settle(cfg.quiet_ms, cfg.quiet_max_ms)
         raise
     if used < len(data) and not boards:
-        raise frame_error(cfg.name, -1, "no whole 0x36 frame in the answer to 0x32", data)
+        raise frame_error(cfg.name, ALL_BOARDS, "no whole 0x36 frame in the answer to 0x32", data)
     return sorted(boards, key=lambda raw: raw.board)
 
 

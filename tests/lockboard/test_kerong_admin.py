@@ -53,7 +53,7 @@ def test_status_all_reply_bits_noise_and_partial_tail() -> None:
 
 
 def test_status_all_rejects_bad_checksum_and_other_frames() -> None:
-    with pytest.raises(FrameError, match="checksum"):
+    with pytest.raises(FrameError, match="bus b1, all boards: Kerong checksum"):
         parse_status_all(H("02 00 36 00 00 00 00 03 3C"), 16, "b1")
     with pytest.raises(FrameError, match="0x36"):
         parse_status_all(H("02 00 35 01 00 02 00 03 3D"), 16, "b1")
