@@ -24,6 +24,8 @@ from queueing.store import Store, Tx
 log = logging.getLogger(__name__)
 
 NEW_SEQ = 2**62  # stands for "issued after every ticket in the table" before a row exists
+#: tickets.void_reason of a ticket closed by the sweep because its counter was left (see sweep)
+LEFT_AT_CLOSED_COUNTER = "counter_closed"
 KEEP_DAYS = 2  # idempotency keys and board events older than this are deleted
 PRUNE_EVERY_S = 3600.0
 
@@ -56,6 +58,7 @@ class QueueCore:
                 rows = tx.all(
                     "SELECT finished_at - COALESCE(started_at, called_at) AS s FROM tickets "
                     "WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL "
+                    "AND void_reason IS NULL "
                     "ORDER BY finished_at DESC LIMIT ?",
                     svc.code,
                     window,
@@ -283,6 +286,7 @@ class QueueCore:
                 tx.run("UPDATE counters SET status = 'closed', staff_id = NULL WHERE number = ?", r["number"])
                 tx.event(now, "counter", {"counter": r["number"], "status": "closed"})
                 log.info("counter %s closed: its staff session expired", r["number"])
+            self._release_left_tickets(tx, now, today)
         for r in orphans:
             self.set_counter_open(int(r["number"]), False)
         if stale:
@@ -292,6 +296,53 @@ class QueueCore:
             self._last_prune = mono
             self.prune(now)
         return len(stale)
+
+    def _release_left_tickets(self, tx: Tx, now: float, today: str) -> None:
+        """Tickets left at a counter nobody is signed in to any more (staff session expired, staff
+        moved to another counter) or from an earlier day.
+
+        A called citizen who never reached the counter today goes back to the place they had in
+        the queue (same waiting_since and rank; the next counter calls them first). One called on
+        an earlier day is a no-show. One being served is closed as done; its length is unknown, so
+        it is kept out of the service-time average and the reports' service times. Every change is
+        an event (`"reason": "counter_closed"`) and a warning in the log.
+        """
+        rows = tx.all(
+            "SELECT * FROM tickets WHERE state IN ('called', 'serving') AND (day < ? OR counter IS NULL "
+            "OR counter NOT IN (SELECT counter FROM sessions WHERE counter IS NOT NULL AND expires_at >= ?))",
+            today,
+            now,
+        )
+        for row in rows:
+            if row["state"] == TicketState.CALLED.value and row["day"] == today:
+                new = TicketState.WAITING
+                self.set_state(tx, row, new, counter=None, staff_id=None, called_at=None)
+            elif row["state"] == TicketState.CALLED.value:
+                new = TicketState.NO_SHOW
+                self.set_state(tx, row, new, finished_at=now, void_reason=LEFT_AT_CLOSED_COUNTER)
+            else:
+                new = TicketState.DONE
+                self.set_state(tx, row, new, finished_at=now, void_reason=LEFT_AT_CLOSED_COUNTER)
+            tx.run("UPDATE counters SET current_ticket = NULL WHERE current_ticket = ?", row["ticket_id"])
+            tx.event(
+                now,
+                "state",
+                {
+                    "number": row["number"],
+                    "state": new.value,
+                    "counter": row["counter"],
+                    "service": row["service"],
+                    "reason": LEFT_AT_CLOSED_COUNTER,
+                    "waiting": self.waiting_of(tx, row["service"]),
+                },
+            )
+            log.warning(
+                "ticket %s was %s at counter %s with nobody signed in: now %s",
+                row["number"],
+                row["state"],
+                row["counter"],
+                new.value,
+            )
 
     def prune(self, now: float) -> None:
         """Forget idempotency keys and events older than KEEP_DAYS (tickets stay for reports)."""

@@ -47,7 +47,7 @@ def day_report(
     with store.read() as tx:
         rows = tx.all(
             "SELECT service, counter, staff_id, state, issued_at, waiting_since, called_at, started_at, "
-            "finished_at, est_wait_s, rating, transferred_from FROM tickets "
+            "finished_at, est_wait_s, rating, transferred_from, void_reason FROM tickets "
             "WHERE day = ? AND state <> 'pending'",
             day,
         )
@@ -70,7 +70,10 @@ def _summary(name: str, items: Sequence[Any], target_min: float) -> dict[str, An
     services = [
         (r["finished_at"] - (r["started_at"] or r["called_at"])) / 60
         for r in items
-        if r["state"] == "done" and r["finished_at"] is not None and (r["started_at"] or r["called_at"])
+        if r["state"] == "done"
+        and r["void_reason"] is None  # closed by the sweep at a left counter: length unknown
+        and r["finished_at"] is not None
+        and (r["started_at"] or r["called_at"])
     ]
     errors = [
         abs((r["called_at"] - r["issued_at"]) - r["est_wait_s"]) / 60

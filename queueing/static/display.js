@@ -50,7 +50,7 @@ function handle(kind, ev) {
   board.lastSeq = Math.max(board.lastSeq, data.seq); board.events += 1;
   if (kind === "called") onCalled(data);
   else if (data.waiting) { Object.assign(board.waiting, data.waiting); renderWaiting(); }
-  if (kind === "state" && (data.state === "transferred" || data.state === "no_show")) {
+  if (kind === "state" && (data.state === "transferred" || data.state === "no_show" || data.state === "waiting")) {
     board.calls = board.calls.filter(c => c.number !== data.number || c.counter !== data.counter); renderCalls();
   }
 }
