@@ -134,13 +134,14 @@ def parse_status_all(buf: bytes, locks: int, bus: str) -> tuple[list[RawStatus],
 def read_all_boards(link: SerialLink, cfg: BusConfig, listen_ms: int = 0) -> list[RawStatus]:
     """Send 0x32 once and collect every board's 0x36 answer (sorted by board; may be empty).
 
-    Listens until the line has been quiet for `cfg.quiet_ms` after the last byte, at most
-    `listen_ms` (default: reply timeout plus 50 ms per possible board). Garbage raises
-    FrameError, after settling the line.
+    How the boards space their answers is not documented, so this listens until the line has
+    been quiet for a whole reply timeout (`cfg.reply_timeout_ms`) after the last byte, at most
+    `listen_ms` (default: that timeout plus 50 ms for each of the 16 possible boards). Garbage
+    raises FrameError, after settling the line.
     """
     listen_ms = listen_ms or cfg.reply_timeout_ms + 16 * 50
     link.write(status_all_frame())
-    data = link.collect(cfg.reply_timeout_ms, max(cfg.quiet_ms, 60), listen_ms)
+    data = link.collect(cfg.reply_timeout_ms, max(cfg.quiet_ms, cfg.reply_timeout_ms), listen_ms)
     try:
         boards, used = parse_status_all(data, cfg.locks_per_board, cfg.name)
     except FrameError:

@@ -249,6 +249,9 @@ class SimulatorHandle:
             frame = status_reply_frame(raw.board, raw.lock_bits, raw.item_bits or (), CMD_STATUS_ALL_REPLY)
             if plan.fault is Fault.GARBLED_REPLY:
                 frame = frame[:-1] + bytes([frame[-1] ^ 0x5A])
+            if plan.fault is Fault.LATE_REPLY:
+                self._pending.append((time.monotonic() + plan.delay_s, frame))
+                continue
             self._send(frame)
 
     def _send_due(self) -> None:

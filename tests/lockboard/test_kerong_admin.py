@@ -138,6 +138,17 @@ def test_read_all_boards_over_the_bus() -> None:
         assert [raw.board for raw in raws] == [0, 1]
 
 
+def test_read_all_boards_waits_for_a_slow_board_and_reports_garbage() -> None:
+    with rig("kerong-cu16", 3, 16, poll_interval_ms=600_000) as r:
+        r.cab.inject(Fault.LATE_REPLY, board=2, count=1, delay_s=0.12)  # within one reply timeout
+        raws = r.bus.transact(lambda link: read_all_boards(link, r.bus.config))
+        assert [raw.board for raw in raws] == [0, 1, 2]
+        r.cab.inject(Fault.GARBLED_REPLY, board=1, count=1)
+        with pytest.raises(FrameError, match="all boards"):
+            r.bus.transact(lambda link: read_all_boards(link, r.bus.config))
+        assert r.bus.read_board(1).board == 1  # the line was settled
+
+
 def test_set_pulse_over_the_bus_and_silence() -> None:
     with rig("kerong-cu16", 2, 16, poll_interval_ms=600_000) as r:
         assert r.bus.transact(lambda link: set_pulse(link, r.bus.config, 1, 700)) == 700
