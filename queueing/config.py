@@ -137,7 +137,7 @@ class QueueingConfig(_Strict):
     open_all_hours: bool = False  # demos and tests only: every service issues at any hour
     sqlite_synchronous: str = Field(default="NORMAL", pattern=r"^(OFF|NORMAL|FULL|EXTRA)$")
     elderly_priority: str = "elderly"
-    elderly_age_years: int = Field(default=75, ge=1, le=120)
+    elderly_age_years: int = Field(default=60, ge=1, le=120)  # Law on the Elderly 2009: 60+
     wait_min_samples: int = Field(default=5, ge=1)
     service_time_window: int = Field(default=20, ge=1)
     wait_spread_pct: float = Field(default=30, ge=0, le=100)

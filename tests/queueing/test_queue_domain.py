@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.config import ConfigError, validate
+from common.clock import ManualClock
+from common.config import ConfigError, load_raw, section, validate
 from queueing import domain
 from queueing.config import OpeningHours, OrderingPolicy, QueueingConfig
 from queueing.domain import QueuedTicket, TicketState
-from tests.queueing.helpers import make_config
+from queueing.service import QueueService
+from queueing.store import Store
+from tests.queueing.helpers import MONDAY_9AM, make_config
 
 
 def test_numbers_wrap_within_the_range() -> None:
@@ -161,3 +165,20 @@ def test_config_errors_name_the_key() -> None:
     data["pending_timeout_s"] = -1
     with pytest.raises(ConfigError, match="queueing.pending_timeout_s"):
         validate(QueueingConfig, data, "queueing")
+
+
+def test_elderly_from_birth_date_starts_at_60(tmp_path: Path) -> None:
+    """Vietnam's Law on the Elderly (2009): citizens aged 60 and over; shipped config and default agree."""
+    assert QueueingConfig.model_fields["elderly_age_years"].default == 60
+    assert section(load_raw(), "queueing")["elderly_age_years"] == 60
+    store = Store(tmp_path / "q.sqlite3")
+    store.open()
+    try:
+        queue = QueueService(make_config(), store, ManualClock(MONDAY_9AM))  # Monday 5 January 2026
+        elderly = queue.config.priority("elderly")
+        assert elderly is not None
+        assert queue.resolve_priority(None, date(1966, 1, 5)) == ("elderly", elderly.weight)
+        assert queue.resolve_priority(None, date(1966, 1, 6)) == (None, 0.0)  # 60 tomorrow
+        assert queue.resolve_priority("disabled", date(1940, 1, 1))[0] == "disabled"  # asked for wins
+    finally:
+        store.close()
