@@ -1,6 +1,6 @@
 """`lockerctl`: one tool for technicians and administrators.
 
-Commissioning commands (open, status, probe, watch) talk to the boards directly and live in
+Commissioning commands (open, status, probe, watch, set-pulse) talk to the boards directly and live in
 drivers.lockboard.cli; administration commands (staff, audit, ...) work on the locker data
 directory and live in locker.admin_cli.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-COMMISSIONING = {"open", "status", "probe", "watch"}
+COMMISSIONING = {"open", "status", "probe", "watch", "set-pulse"}
 
 
 def _is_commissioning(args: list[str]) -> bool:
