@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -252,35 +252,28 @@ def build_router(
         """What the counter console shows."""
         return desk.view(session_of(request))
 
-    @api.post("/counter/call-next")
-    async def call_next(request: Request) -> dict[str, Any]:
-        """Call the next ticket for this counter (atomic)."""
-        return desk.call_next(session_of(request))
-
     @api.post("/counter/call")
     async def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
         """Call a given waiting ticket."""
         return desk.call_number(session_of(request), body.number)
 
-    @api.post("/counter/recall")
-    async def recall(request: Request) -> dict[str, Any]:
-        """Announce the current ticket again."""
-        return desk.recall(session_of(request))
-
-    @api.post("/counter/start")
-    async def start(request: Request) -> dict[str, Any]:
-        """Service of the called ticket starts."""
-        return desk.start(session_of(request))
-
-    @api.post("/counter/finish")
-    async def finish(request: Request) -> dict[str, Any]:
-        """Service done."""
-        return desk.finish(session_of(request))
-
-    @api.post("/counter/no-show")
-    async def no_show(request: Request) -> dict[str, Any]:
-        """The called citizen did not come."""
-        return desk.no_show(session_of(request))
+    # The console's one-button actions: the signed-in counter does it, no body.
+    actions: list[tuple[str, str, Callable[[Session], dict[str, Any]], str]] = [
+        (
+            "/counter/call-next",
+            "call_next",
+            desk.call_next,
+            "Call the next ticket for this counter (atomic).",
+        ),
+        ("/counter/recall", "recall", desk.recall, "Announce the current ticket again."),
+        ("/counter/start", "start", desk.start, "Service of the called ticket starts."),
+        ("/counter/finish", "finish", desk.finish, "Service done."),
+        ("/counter/no-show", "no_show", desk.no_show, "The called citizen did not come."),
+    ]
+    for path, name, action, doc in actions:
+        api.add_api_route(
+            path, _counter_action(action, session_of), methods=["POST"], name=name, description=doc
+        )
 
     @api.post("/counter/transfer")
     async def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
@@ -370,6 +363,17 @@ def build_router(
         }
 
     return api
+
+
+def _counter_action(
+    action: Callable[[Session], dict[str, Any]], session_of: Callable[[Request], Session]
+) -> Callable[[Request], Awaitable[dict[str, Any]]]:
+    """The route of a one-button counter action: the caller's session, then the action."""
+
+    async def endpoint(request: Request) -> dict[str, Any]:
+        return action(session_of(request))
+
+    return endpoint
 
 
 def error_response(err: QueueError) -> JSONResponse:

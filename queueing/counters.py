@@ -164,12 +164,24 @@ class CounterDesk:
         return str(cur["number"])
 
     def _done(self, tx: Tx, cur: Any, counter: int) -> None:
-        now = self.q.now_ts()
-        self.q.set_state(tx, cur, TicketState.DONE, finished_at=now)
-        tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", counter)
+        now = self._leave(tx, cur, counter, TicketState.DONE)
         started = cur["started_at"] or cur["called_at"] or now
         self.q.record_service_time(cur["service"], now - started)
-        tx.event(now, "state", {"number": cur["number"], "state": "done", "counter": counter})
+
+    def _leave(self, tx: Tx, cur: Any, counter: int, state: TicketState) -> float:
+        """The ticket leaves the counter in a final state (done, no-show); returns the time."""
+        now = self.q.now_ts()
+        self.q.set_state(tx, cur, state, finished_at=now)
+        tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", counter)
+        tx.event(now, "state", {"number": cur["number"], "state": state.value, "counter": counter})
+        return now
+
+    def _current(self, tx: Tx, counter: int, error: str, message: str, called_only: bool = False) -> Any:
+        """The ticket at the counter (only a called, not started one with `called_only`), or 409."""
+        cur = self.q.ticket_at_counter(tx, counter)
+        if cur is None or (called_only and cur["state"] != TicketState.CALLED.value):
+            raise QueueError(409, error, message)
+        return cur
 
     # ------------------------------------------------------------------ operations
 
@@ -232,11 +244,13 @@ class CounterDesk:
         """Announce the current ticket again (not more often than recall_cooldown_s)."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self.q.ticket_at_counter(tx, cfg.number)
-            if cur is None or cur["state"] != TicketState.CALLED.value:
-                raise QueueError(
-                    409, "nothing_to_recall", "No called ticket is waiting to come to this counter."
-                )
+            cur = self._current(
+                tx,
+                cfg.number,
+                "nothing_to_recall",
+                "No called ticket is waiting to come to this counter.",
+                True,
+            )
             last = tx.scalar("SELECT last_recall FROM counters WHERE number = ?", cfg.number)
             now = self.q.now_ts()
             gap = self.config.recall_cooldown_s
@@ -253,9 +267,7 @@ class CounterDesk:
         """The citizen arrived: service starts."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self.q.ticket_at_counter(tx, cfg.number)
-            if cur is None or cur["state"] != TicketState.CALLED.value:
-                raise QueueError(409, "nothing_to_start", "Call a ticket first.")
+            cur = self._current(tx, cfg.number, "nothing_to_start", "Call a ticket first.", True)
             now = self.q.now_ts()
             self.q.set_state(tx, cur, TicketState.SERVING, started_at=now)
             tx.event(now, "state", {"number": cur["number"], "state": "serving", "counter": cfg.number})
@@ -265,9 +277,7 @@ class CounterDesk:
         """Service done."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self.q.ticket_at_counter(tx, cfg.number)
-            if cur is None:
-                raise QueueError(409, "nothing_to_finish", "No ticket is at this counter.")
+            cur = self._current(tx, cfg.number, "nothing_to_finish", "No ticket is at this counter.")
             self._done(tx, cur, cfg.number)
             return self._ticket_view(tx, cur["ticket_id"])
 
@@ -275,15 +285,14 @@ class CounterDesk:
         """The called citizen did not come."""
         cfg = self._at_counter(session)
         with self.q.store.tx() as tx:
-            cur = self.q.ticket_at_counter(tx, cfg.number)
-            if cur is None or cur["state"] != TicketState.CALLED.value:
-                raise QueueError(
-                    409, "nothing_called", "Only a called ticket that has not started can be a no-show."
-                )
-            now = self.q.now_ts()
-            self.q.set_state(tx, cur, TicketState.NO_SHOW, finished_at=now)
-            tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", cfg.number)
-            tx.event(now, "state", {"number": cur["number"], "state": "no_show", "counter": cfg.number})
+            cur = self._current(
+                tx,
+                cfg.number,
+                "nothing_called",
+                "Only a called ticket that has not started can be a no-show.",
+                True,
+            )
+            self._leave(tx, cur, cfg.number, TicketState.NO_SHOW)
             return self._ticket_view(tx, cur["ticket_id"])
 
     def transfer(self, session: Session, service: str) -> dict[str, Any]:
@@ -291,9 +300,7 @@ class CounterDesk:
         cfg = self._at_counter(session)
         target = self.q.service_or_404(service)
         with self.q.store.tx() as tx:
-            cur = self.q.ticket_at_counter(tx, cfg.number)
-            if cur is None:
-                raise QueueError(409, "nothing_to_transfer", "No ticket is at this counter.")
+            cur = self._current(tx, cfg.number, "nothing_to_transfer", "No ticket is at this counter.")
             if cur["service"] == target.code:
                 raise QueueError(
                     409, "same_service", "The ticket is already in that service. Choose another."

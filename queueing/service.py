@@ -249,6 +249,23 @@ class QueueService(QueueCore):
             log.debug("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
             return self._ticket_body(tx, row, ahead=ahead, est=est)
 
+    def _ticket_fields(self, row: Any, ahead: int | None, est: domain.WaitEstimate | None) -> dict[str, Any]:
+        """What the issue answer and the status answer both say about a ticket."""
+        svc = self.config.service(row["service"])
+        return {
+            "ticket_id": row["ticket_id"],
+            "number": row["number"],
+            "state": row["state"],
+            "service": row["service"],
+            "service_name_vi": svc.name_vi if svc else row["service"],
+            "service_name_en": svc.name_en if svc else row["service"],
+            "priority": row["priority"],
+            "ahead": ahead,
+            "wait_min": est.min_minutes if est else None,
+            "wait_max": est.max_minutes if est else None,
+            "issued_at": iso_utc(row["issued_at"]),
+        }
+
     def _ticket_body(
         self,
         tx: Tx,
@@ -258,23 +275,12 @@ class QueueService(QueueCore):
         est: domain.WaitEstimate | None = None,
         replay: bool = False,
     ) -> dict[str, Any]:
-        svc = self.config.service(row["service"])
         if ahead is None:
             ahead = self.ahead_of(tx, row)
             est = self.estimate(row["service"], ahead)
         return {
-            "ticket_id": row["ticket_id"],
-            "number": row["number"],
-            "service": row["service"],
-            "service_name_vi": svc.name_vi if svc else row["service"],
-            "service_name_en": svc.name_en if svc else row["service"],
-            "priority": row["priority"],
-            "ahead": ahead,
-            "wait_min": est.min_minutes if est else None,
-            "wait_max": est.max_minutes if est else None,
+            **self._ticket_fields(row, ahead, est),
             "status_url": self.status_url(row["ticket_id"]),
-            "issued_at": iso_utc(row["issued_at"]),
-            "state": row["state"],
             "channel": row["channel"],
             "replayed": replay,
         }
@@ -344,20 +350,9 @@ class QueueService(QueueCore):
                 est = self.estimate(row["service"], ahead)
             elif state is TicketState.PENDING:
                 ahead = self.ahead_of(tx, row)
-            svc = self.config.service(row["service"])
             return {
-                "ticket_id": row["ticket_id"],
-                "number": row["number"],
-                "state": state.value,
-                "service": row["service"],
-                "service_name_vi": svc.name_vi if svc else row["service"],
-                "service_name_en": svc.name_en if svc else row["service"],
-                "priority": row["priority"],
-                "ahead": ahead,
-                "wait_min": est.min_minutes if est else None,
-                "wait_max": est.max_minutes if est else None,
+                **self._ticket_fields(row, ahead, est),
                 "counter": row["counter"],
-                "issued_at": iso_utc(row["issued_at"]),
                 "called_at": iso_utc(row["called_at"]),
                 "transferred_to": row["transferred_to"],
                 "rating": row["rating"],
