@@ -23,6 +23,11 @@ __all__ = [
 ]
 
 
+def in_language(lang: str, vi: str, en: str) -> str:
+    """The English text for "en", else the Vietnamese one (the services send both)."""
+    return en if lang == "en" else vi
+
+
 @dataclass(frozen=True)
 class ServiceInfo:
     """One service a citizen can take a number for."""
@@ -38,7 +43,7 @@ class ServiceInfo:
 
     def name(self, lang: str) -> str:
         """The service name in `lang`."""
-        return self.name_en if lang == "en" else self.name_vi
+        return in_language(lang, self.name_vi, self.name_en)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class PriorityInfo:
 
     def name(self, lang: str) -> str:
         """The class name in `lang`."""
-        return self.name_en if lang == "en" else self.name_vi
+        return in_language(lang, self.name_vi, self.name_en)
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class Ticket:
 
     def service_name(self, lang: str) -> str:
         """The service name in `lang`."""
-        return self.service_name_en if lang == "en" else self.service_name_vi
+        return in_language(lang, self.service_name_vi, self.service_name_en)
 
 
 def _bad(what: str, err: Exception) -> ServiceUnavailable:

@@ -49,3 +49,43 @@ class KioskScreen(Screen):
 
     def stage_demo(self, state: str) -> None:
         """Fill the screen with invented data for `state` (no service calls)."""
+
+
+class ButtonListScreen(KioskScreen):
+    """A screen showing one big button per entry of a list loaded from a service.
+
+    Subclasses fill `entries()` (what was loaded), `render()` (build the buttons into
+    `ids.grid`, tagging each with `entry_code`) and `demo_entries`; a language switch re-renders
+    and `make screenshots` shows the demo list under `demo_state`.
+    """
+
+    demo_state: ClassVar[str] = "list"
+    demo_entries: ClassVar[list[Any]] = []
+
+    def entries(self) -> list[Any]:
+        """What is shown (empty before loading)."""
+        return []
+
+    def render(self) -> None:
+        """Rebuild the buttons."""
+
+    def _loaded(self, entries: list[Any]) -> None:
+        """The list arrived (UI thread)."""
+
+    def entry_button(self, code: str) -> Any:
+        """The button of entry `code` currently shown (tests tap it)."""
+        for child in self.ids.grid.children:
+            if getattr(child, "entry_code", None) == code:
+                return child
+        raise KeyError(code)
+
+    def on_language(self, lang: str) -> None:
+        if self.entries():
+            self.render()
+
+    @classmethod
+    def demo_states(cls) -> list[str]:
+        return [cls.demo_state]
+
+    def stage_demo(self, state: str) -> None:
+        self._loaded(list(self.demo_entries))

@@ -16,6 +16,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from drivers.camera.model import CameraState, ScanResult
+from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceError, ServiceUnavailable
 from kiosk.clients.locker import KioskSettings, PickupResult
 from kiosk.screens.base import KioskScreen
@@ -57,7 +58,9 @@ class PickupScreen(KioskScreen):
         self.settings = KioskSettings(second_factor="none", code_length=6, hotline=ctx.config.center.hotline)
         self.code = ""
         self._countdown: Any = None
-        self._scanning = False
+        self.camera = ScanSession(
+            ctx, self.on_scan, lambda state: setattr(self, "camera_state", state.value), where="pickup"
+        )
         self._msg_key: tuple[str, dict[str, Any]] | None = None
 
     # ----- lifecycle -----
@@ -297,28 +300,11 @@ class PickupScreen(KioskScreen):
 
     # ----- camera (ID card as second factor) -----
     def _start_camera(self) -> None:
-        scanner = self.ctx.services.scanner
-        if scanner is None:
-            self.camera_state = CameraState.UNAVAILABLE.value
-            return
-        try:
-            scanner.start(
-                lambda r: Clock.schedule_once(lambda _dt: self.on_scan(r)),
-                self.ids.preview.offer_frame,
-                lambda s: Clock.schedule_once(lambda _dt: setattr(self, "camera_state", s.value)),
-            )
-            self._scanning = True
-        except Exception as err:  # noqa: BLE001 - no camera means "type the number instead"
-            log.error("camera start failed on pickup: %s", err)
+        if not self.camera.start(self.ids.preview.offer_frame):
             self.camera_state = CameraState.UNAVAILABLE.value
 
     def _stop_camera(self) -> None:
-        if self._scanning and self.ctx.services.scanner is not None:
-            self._scanning = False
-            try:
-                self.ctx.services.scanner.stop()
-            except Exception as err:  # noqa: BLE001 - stopping must never strand the screen
-                log.warning("camera stop failed: %s", err)
+        self.camera.stop()
         if "preview" in self.ids:
             self.ids.preview.clear()
         self.camera_state = CameraState.STOPPED.value

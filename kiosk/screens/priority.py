@@ -12,7 +12,7 @@ from drivers.camera.model import CccdInfo
 from kiosk.ages import age_on
 from kiosk.clients.base import ServiceUnavailable
 from kiosk.clients.queueing import PriorityInfo, ServiceInfo
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import ButtonListScreen
 from kiosk.screens.registry import register
 from kiosk.widgets.common import BigButton
 
@@ -29,10 +29,12 @@ DEMO_PRIORITIES = [
 
 
 @register("priority", kv="priority.kv", order=12)
-class PriorityScreen(KioskScreen):
+class PriorityScreen(ButtonListScreen):
     """Asks for a priority class; skipped when the card already shows the citizen is elderly."""
 
     requires = ("queueing",)
+    demo_state = "question"
+    demo_entries = DEMO_PRIORITIES
     loading = BooleanProperty(False)
     message = StringProperty("")
 
@@ -98,16 +100,16 @@ class PriorityScreen(KioskScreen):
         grid.clear_widgets()
         for p in self.priorities:
             btn = BigButton(text=p.name(self.ctx.lang), kind="secondary", font_size="28sp")
-            btn.priority_code = p.code  # type: ignore[attr-defined]
+            btn.entry_code = p.code  # type: ignore[attr-defined]
             btn.bind(on_release=lambda _b, code=p.code: self.choose(code))
             grid.add_widget(btn)
 
+    def entries(self) -> list[PriorityInfo]:
+        return self.priorities
+
     def button(self, code: str) -> BigButton:
         """The button of priority `code` (tests tap it)."""
-        for child in self.ids.grid.children:
-            if getattr(child, "priority_code", None) == code:
-                return child  # type: ignore[no-any-return]
-        raise KeyError(code)
+        return self.entry_button(code)  # type: ignore[no-any-return]
 
     def choose(self, code: str | None, auto: bool = False) -> None:
         """Issue the ticket with priority `code` (None = normal queue)."""
@@ -122,14 +124,3 @@ class PriorityScreen(KioskScreen):
             id_hash=card.id_hash if card else None,
             birth_date=card.birth_date if card else None,
         )
-
-    def on_language(self, lang: str) -> None:
-        if self.priorities:
-            self.render()
-
-    @classmethod
-    def demo_states(cls) -> list[str]:
-        return ["question"]
-
-    def stage_demo(self, state: str) -> None:
-        self._loaded(list(DEMO_PRIORITIES))

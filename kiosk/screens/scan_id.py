@@ -13,6 +13,7 @@ from kivy.clock import Clock
 from kivy.properties import StringProperty
 
 from drivers.camera.model import CameraState, CccdInfo, ScanResult
+from kiosk.camera_use import ScanSession
 from kiosk.clients.queueing import ServiceInfo
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
@@ -36,7 +37,7 @@ class ScanIdScreen(KioskScreen):
         self.card: CccdInfo | None = None
         self._timeout_ev: Any = None
         self._continue_ev: Any = None
-        self._running = False
+        self.camera = ScanSession(ctx, self.on_scan, self.handle_camera_state, where="scan ID card")
 
     def prepare(self, **params: Any) -> None:
         """`service`: the chosen service."""
@@ -53,20 +54,11 @@ class ScanIdScreen(KioskScreen):
     # ----- lifecycle -----
     def on_enter(self, *_args: Any) -> None:
         self.ctx.nav.play_voice("scan")
-        scanner = self.ctx.services.scanner
-        if scanner is None:
-            log.info("scan screen without camera: %s", self.ctx.services.camera_error)
+        if self.camera.start(self.ids.preview.offer_frame):
+            self._set_status(self.tr("scan.starting"), "info")
+        else:
             self.camera_state = CameraState.UNAVAILABLE.value
             self._set_status(self.tr("scan.camera_unavailable"), "error")
-        else:
-            self._set_status(self.tr("scan.starting"), "info")
-            try:
-                scanner.start(self._on_result_thread, self.ids.preview.offer_frame, self._on_state_thread)
-                self._running = True
-            except Exception as err:  # noqa: BLE001 - a broken camera means "type instead", not a crash
-                log.error("camera start failed: %s", err)
-                self.camera_state = CameraState.UNAVAILABLE.value
-                self._set_status(self.tr("scan.camera_unavailable"), "error")
         self._timeout_ev = Clock.schedule_once(
             lambda _dt: self.skip(), self.ctx.config.kiosk.scan_id_timeout_s
         )
@@ -79,21 +71,9 @@ class ScanIdScreen(KioskScreen):
             if ev is not None:
                 ev.cancel()
         self._timeout_ev = self._continue_ev = None
-        if self._running and self.ctx.services.scanner is not None:
-            self._running = False
-            try:
-                self.ctx.services.scanner.stop()
-            except Exception as err:  # noqa: BLE001 - stopping must never strand the screen
-                log.warning("camera stop failed: %s", err)
+        self.camera.stop()
         if "preview" in self.ids:
             self.ids.preview.clear()
-
-    # ----- camera thread -> UI thread -----
-    def _on_result_thread(self, result: ScanResult) -> None:
-        Clock.schedule_once(lambda _dt: self.on_scan(result))
-
-    def _on_state_thread(self, state: CameraState) -> None:
-        Clock.schedule_once(lambda _dt: self.handle_camera_state(state))
 
     def handle_camera_state(self, state: CameraState) -> None:
         """Camera health changed (UI thread)."""

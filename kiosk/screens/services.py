@@ -11,7 +11,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.clients.base import ApiError, ServiceError, ServiceUnavailable
 from kiosk.clients.queueing import ServiceInfo
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import ButtonListScreen
 from kiosk.screens.registry import register
 from kiosk.textmatch import matches
 from kiosk.widgets.common import BigButton
@@ -57,10 +57,11 @@ def tile_text(s: ServiceInfo, tr: Any, lang: str) -> str:
 
 
 @register("services", kv="services.kv", order=10)
-class ServicesScreen(KioskScreen):
+class ServicesScreen(ButtonListScreen):
     """Lists services from the queueing service; tapping an open one continues the flow."""
 
     requires = ("queueing",)
+    demo_entries = DEMO_SERVICES
 
     loading = BooleanProperty(False)
     searchable = BooleanProperty(False)
@@ -144,19 +145,19 @@ class ServicesScreen(KioskScreen):
                 kind="primary" if s.open else "neutral",
                 disabled=not s.open,
             )
-            btn.service_code = s.code  # type: ignore[attr-defined]
+            btn.entry_code = s.code  # type: ignore[attr-defined]
             btn.bind(on_release=lambda _b, svc=s: self.choose(svc))
             grid.add_widget(btn)
         # keep the grid shape stable on a short last page
         for _ in range(PER_PAGE - len(grid.children)):
             grid.add_widget(Widget())
 
+    def entries(self) -> list[ServiceInfo]:
+        return self.services
+
     def tile(self, code: str) -> BigButton:
         """The tile of service `code` on the current page (tests tap it)."""
-        for child in self.ids.grid.children:
-            if getattr(child, "service_code", None) == code:
-                return child  # type: ignore[no-any-return]
-        raise KeyError(code)
+        return self.entry_button(code)  # type: ignore[no-any-return]
 
     def choose(self, service: ServiceInfo) -> None:
         """Continue with `service`: ID scan (if enabled) or the priority question."""
@@ -166,17 +167,6 @@ class ServicesScreen(KioskScreen):
             self.ctx.nav.go("scan_id", service=service)
         else:
             self.ctx.nav.go("priority", service=service, card=None)
-
-    def on_language(self, lang: str) -> None:
-        if self.services:
-            self.render()
-
-    @classmethod
-    def demo_states(cls) -> list[str]:
-        return ["list"]
-
-    def stage_demo(self, state: str) -> None:
-        self._loaded(list(DEMO_SERVICES))
 
 
 __all__ = ["ServiceError", "ServicesScreen"]

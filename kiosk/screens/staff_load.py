@@ -12,11 +12,11 @@ import logging
 import re
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from drivers.camera.model import CameraState, ScanResult
 from drivers.printer.model import LoadingSlipData, PrintError
+from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError
 from kiosk.clients.locker import Cabinet, CabinetSlot, Deposit, DoorOutcome
 from kiosk.screens.registry import register
@@ -56,6 +56,7 @@ class StaffLoadScreen(StaffScreen):
         self.deposit: Deposit | None = None
         self.dossier_code = ""
         self._slip: tuple[str, dict[str, Any]] | None = None
+        self.camera = ScanSession(ctx, self.on_scan, self._camera_state, where="loading")
 
     def prepare(self, **_params: Any) -> None:
         """A fresh form."""
@@ -233,19 +234,8 @@ class StaffLoadScreen(StaffScreen):
         if self.scanning:
             self._stop_scan()
             return
-        scanner = self.ctx.services.scanner
-        if scanner is None:
-            self.say("scan.camera_unavailable", "error")
-            return
-        try:
-            scanner.start(
-                lambda r: Clock.schedule_once(lambda _dt: self.on_scan(r)),
-                self.ids.preview.offer_frame,
-                lambda s: Clock.schedule_once(lambda _dt: self._camera_state(s)),
-            )
-        except Exception as err:  # noqa: BLE001 - no camera: type the code instead
-            log.error("camera start failed on loading: %s", err)
-            self.say("scan.camera_unavailable", "error")
+        if not self.camera.start(self.ids.preview.offer_frame):
+            self.say("scan.camera_unavailable", "error")  # type the code instead
             return
         self.scanning = True
         self.say("staff.scan_hint")
@@ -255,11 +245,7 @@ class StaffLoadScreen(StaffScreen):
             self.say("scan.camera_unavailable", "error")
 
     def _stop_scan(self) -> None:
-        if self.scanning and self.ctx.services.scanner is not None:
-            try:
-                self.ctx.services.scanner.stop()
-            except Exception as err:  # noqa: BLE001 - never strand the screen
-                log.warning("camera stop failed: %s", err)
+        self.camera.stop()
         self.scanning = False
         if "preview" in self.ids:
             self.ids.preview.clear()

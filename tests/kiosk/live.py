@@ -12,16 +12,16 @@ import requests
 from common.config import REPO_ROOT
 
 ALL_DAY = '["00:00-23:59"]'
+
+
+def week(hours: str) -> str:
+    """The seven `day = hours` lines of a [..hours] table."""
+    return "".join(f"{day} = {hours}\n" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+
+
 SITE_TOML = f"""
 [queueing.hours]
-mon = {ALL_DAY}
-tue = {ALL_DAY}
-wed = {ALL_DAY}
-thu = {ALL_DAY}
-fri = {ALL_DAY}
-sat = {ALL_DAY}
-sun = {ALL_DAY}
-
+{week(ALL_DAY)}
 [[queueing.services]]
 code = "ho_tich"
 name_vi = "Hộ tịch"
@@ -44,14 +44,7 @@ name_en = "Business registration"
 prefix = "C"
 last_ticket_before_close_min = 0
 [queueing.services.hours]
-mon = []
-tue = []
-wed = []
-thu = []
-fri = []
-sat = []
-sun = []
-
+{week("[]")}
 [[queueing.counters]]
 number = 1
 name = "Quầy 1"
@@ -113,13 +106,6 @@ class LiveQueueing:
                 self.proc.wait(5)
 
 
-CLOSED_TOML = """
+CLOSED_TOML = f"""
 [queueing.hours]
-mon = []
-tue = []
-wed = []
-thu = []
-fri = []
-sat = []
-sun = []
-"""
+{week("[]")}"""

@@ -61,7 +61,7 @@ def test_many_services_are_paged_with_big_next_and_previous(make_harness):
     assert scr.ids.prev_btn.disabled
     h.tap(scr.ids.next_btn)
     assert scr.page == 1
-    assert [getattr(c, "service_code", None) for c in scr.ids.grid.children if hasattr(c, "service_code")]
+    assert [getattr(c, "entry_code", None) for c in scr.ids.grid.children if hasattr(c, "entry_code")]
     assert scr.tile("s11")
     h.tap(scr.ids.prev_btn)
     assert scr.page == 0 and scr.tile("s0")

@@ -160,7 +160,7 @@ def test_search_filters_without_accents(make_harness, queueing_service):
     assert scr.searchable
     scr.ids.search.text = "ho tich"
     h.pump(2)
-    codes = [getattr(c, "service_code", None) for c in scr.ids.grid.children]
+    codes = [getattr(c, "entry_code", None) for c in scr.ids.grid.children]
     assert [c for c in codes if c] == ["ho_tich"]
     scr.ids.search.text = "zzz"
     h.pump(2)
