@@ -65,7 +65,7 @@ class LockerRig:
     def __init__(self, tmp: Path, **codes: Any) -> None:
         self.tmp = tmp
         self.data_dir = tmp / "locker"
-        self.sms_dir = tmp / "sms"
+        self.sms_dir = self.data_dir / "sms"  # --data-dir relocates the simulated SMS inbox
         self.port = free_port()
         self.sim_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -255,6 +255,18 @@ class LockerRig:
         """A fresh account (each sign-in through the screen needs its own: a TOTP code is single use)."""
         self._n = getattr(self, "_n", 0) + 1
         staff_id = f"nv-{role[:3]}-{self._n}"
+        if "setup" in self.totp:
+            # enrolled through the API by the set-up supervisor: no lockerctl process per account
+            r = requests.post(
+                f"{self.url}/api/v1/staff",
+                timeout=15,
+                headers={"Authorization": f"Bearer {self.staff_token('setup')}"},
+                json={"staff_id": staff_id, "role": role, "pin": PIN},
+            )
+            if r.status_code == 200:
+                secret = parse_qs(urlparse(r.json()["otpauth_uri"]).query)["secret"][0]
+                self.totp[staff_id] = pyotp.TOTP(secret)
+                return staff_id
         self.add_staff(staff_id, role)
         return staff_id
 
