@@ -35,7 +35,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _issue(url: str, service: str, priority: str | None = None) -> dict[str, Any]:
+def issue(url: str, service: str, priority: str | None = None) -> dict[str, Any]:
+    """Take a kiosk ticket over the API and confirm it as printed."""
     body: dict[str, Any] = {"service": service, **({"priority": priority} if priority else {})}
     h = {"Idempotency-Key": f"shot-{time.monotonic_ns()}"}
     resp = requests.post(f"{url}/api/v1/tickets", json=body, headers=h, timeout=10)
@@ -45,21 +46,26 @@ def _issue(url: str, service: str, priority: str | None = None) -> dict[str, Any
     return t
 
 
+def sign_in(page: Any, url: str, staff: str, pin: str, counter: int) -> None:
+    """Sign in on the counter console page and wait for the console."""
+    page.goto(f"{url}/counter")
+    page.fill("#staff_id", staff)
+    page.fill("#pin", pin)
+    page.select_option("#counter", str(counter))
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#console:not(.hidden)")
+
+
 def capture(browser: Any, url: str, out: Path) -> list[Path]:
     """Run the demo against the service at `url` and write the screenshots into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     for i, svc in enumerate(["ho_tich", "ho_tich", "ho_tich", "tu_phap", "dat_dai"]):
-        _issue(url, svc, priority="elderly" if i == 2 else None)
+        issue(url, svc, priority="elderly" if i == 2 else None)
     board = browser.new_page(viewport={"width": 1280, "height": 720})
     board.goto(f"{url}/display")
     board.wait_for_function("window.board && window.board.connected")
     console = browser.new_page(viewport={"width": 1280, "height": 800})
-    console.goto(f"{url}/counter")
-    console.fill("#staff_id", "cb01")
-    console.fill("#pin", "1111")
-    console.select_option("#counter", "1")
-    console.click("#signin-form button[type=submit]")
-    console.wait_for_selector("#console:not(.hidden)")
+    sign_in(console, url, "cb01", "1111", 1)
     console.wait_for_selector("#queues h3")
     with console.expect_response("**/api/v1/counter/call-next") as resp:
         console.click("#btn-next")
@@ -75,7 +81,7 @@ def capture(browser: Any, url: str, out: Path) -> list[Path]:
     console.screenshot(path=str(shots[0]))
     board.screenshot(path=str(shots[1]))
     phone = browser.new_page(viewport={"width": 390, "height": 760})
-    mine = _issue(url, "ho_tich")
+    mine = issue(url, "ho_tich")
     phone.goto(mine["status_url"])
     phone.wait_for_function("() => document.querySelector('#num').textContent.startsWith('A')")
     phone.screenshot(path=str(shots[2]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,11 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from queueing.screenshots import SHOTS
+from queueing.screenshots import CHROMIUM, CHROMIUM_ARGS, SHOTS, issue, sign_in
 from tests.conftest import REPO_ROOT, free_port
 from tests.queueing.helpers import ServerProcess, make_config, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
@@ -36,35 +34,10 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
+            args=CHROMIUM_ARGS,
         )
         yield b
         b.close()
-
-
-def issue(url: str, service: str = "ho_tich", key: str | None = None, **extra: Any) -> dict[str, Any]:
-    h = {"Idempotency-Key": key or f"b{time.monotonic_ns()}"}
-    t = requests.post(
-        f"{url}/api/v1/tickets", json={"service": service, **extra}, headers=h, timeout=10
-    ).json()
-    requests.post(f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=10)
-    return dict(t)
-
-
-def sign_in(page: Any, url: str, staff: str, pin: str, counter: int) -> None:
-    page.goto(f"{url}/counter")
-    page.fill("#staff_id", staff)
-    page.fill("#pin", pin)
-    page.select_option("#counter", str(counter))
-    page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#console:not(.hidden)")
 
 
 def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tmp_path: Path) -> None:
