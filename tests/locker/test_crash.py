@@ -56,8 +56,6 @@ poll_interval_s = 0.1
 [locker.codes]
 kiosk_free_failures = 100000
 burst_failures = 100000
-[locker.sms]
-outbox_dir = "{tmp / "sms"}"
 [locker.backoffice]
 type = "none"
 [[locker.buses]]
@@ -209,7 +207,7 @@ def test_kill_9_while_loading_and_collecting(tmp_path: Path) -> None:
     pid = spawn()
     wait_until(lambda: _health(base), 30, "first daemon start")
     kiosk_token = (data / "kiosk.token").read_text().strip()
-    load = Load(base, token, sup, kiosk_token, tmp_path / "sms")
+    load = Load(base, token, sup, kiosk_token, data / "sms")  # --data-dir holds the simulated inbox
     threads = [threading.Thread(target=f, daemon=True) for f in (load.loader, load.picker, load.janitor)]
     for t in threads:
         t.start()
