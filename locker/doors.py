@@ -186,7 +186,7 @@ class Cabinet:
         deposit_id: str | None = None,
         pickup_id: str | None = None,
         before: Callable[[sqlite3.Connection], None] | None = None,
-        after: Callable[[sqlite3.Connection, DoorOutcome | None], None] | None = None,
+        after: Callable[[sqlite3.Connection, DoorOutcome | None], object] | None = None,
         **detail: object,
     ) -> PulseResult:
         """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome."""

@@ -24,6 +24,10 @@ from locker.store import ACTIVE_IN, Store
 
 log = logging.getLogger(__name__)
 
+_BATCH_MAX = 64
+"""At most this many queued door events share one transaction."""
+_DOOR_KINDS = (EventKind.DOOR_OPENED, EventKind.DOOR_FORCED, EventKind.DOOR_CLOSED)
+
 
 class Monitor:
     """Owns the event thread and the periodic sweep."""
@@ -81,10 +85,20 @@ class Monitor:
             event = self._events.get()
             if event is None:
                 return
+            batch = [event]
+            while len(batch) < _BATCH_MAX:  # under load, events waiting share one commit (fsync)
+                try:
+                    more = self._events.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._events.put(None)  # stop after this batch
+                    break
+                batch.append(more)
             try:
-                self.handle(event)
+                self.handle_batch(batch)
             except Exception:  # noqa: BLE001 - one bad event must not stop door monitoring
-                log.exception("while handling %s", event)
+                log.exception("while handling %s", batch)
 
     def _sweep_loop(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):
@@ -96,43 +110,54 @@ class Monitor:
     # ----- events -----
     def handle(self, event: DoorEvent) -> None:
         """React to one door/board event."""
-        label = self._cabinet.label_at(event.bus, event.board, event.lock)
-        if event.kind is EventKind.BOARD_UNREACHABLE:
-            self._alarms.raise_(
-                "board_unreachable",
-                None,
-                f"bus {event.bus} board {event.board} does not answer; check its power and RS485 cable",
-            )
-            return
-        if event.kind is EventKind.BUS_DOWN:
-            self._alarms.raise_(
-                "bus_down", None, f"bus {event.bus}: the serial adapter is gone; check the USB cable"
-            )
-            return
-        if label is None:
+        self.handle_batch([event])
+
+    def handle_batch(self, events: list[DoorEvent]) -> None:
+        """React to door/board events in order; the door events' audit records and alarms are
+        written in one transaction (one fsync however many doors moved)."""
+        doors: list[tuple[DoorEvent, str]] = []
+        for event in events:
+            if event.kind is EventKind.BOARD_UNREACHABLE:
+                self._alarms.raise_(
+                    "board_unreachable",
+                    None,
+                    f"bus {event.bus} board {event.board} does not answer; check its power and RS485 cable",
+                )
+            elif event.kind is EventKind.BUS_DOWN:
+                self._alarms.raise_(
+                    "bus_down", None, f"bus {event.bus}: the serial adapter is gone; check the USB cable"
+                )
+            else:
+                label = self._cabinet.label_at(event.bus, event.board, event.lock)
+                if label is not None and event.kind in _DOOR_KINDS:
+                    doors.append((event, label))
+        if not doors:
             return
         now_mono = self._clock.monotonic()
-        if event.kind in (EventKind.DOOR_OPENED, EventKind.DOOR_FORCED):
-            self._open_since.setdefault(label, now_mono)
-            with self._store.tx() as conn:
+        to_confirm: list[str] = []
+        with self._store.tx() as conn:
+            for event, label in doors:
+                if event.kind is EventKind.DOOR_CLOSED:
+                    self._open_since.pop(label, None)
+                    audit.append(conn, self._clock.now(), "sensor", "door_closed", compartment=label)
+                    row = conn.execute(
+                        "SELECT deposit_id FROM deposits WHERE compartment=? AND state=?",
+                        (label, DepositState.LOADING.value),
+                    ).fetchone()
+                    if row is not None and self._cfg.doors.auto_confirm_on_close:
+                        to_confirm.append(row["deposit_id"])
+                    continue
+                self._open_since.setdefault(label, now_mono)
                 audit.append(conn, self._clock.now(), "sensor", event.kind.value, compartment=label)
                 if event.kind is EventKind.DOOR_FORCED:
                     self._alarms.raise_in(
                         conn, "door_forced", label, f"compartment {label} opened without a command"
                     )
-        elif event.kind is EventKind.DOOR_CLOSED:
-            self._open_since.pop(label, None)
-            with self._store.tx() as conn:
-                audit.append(conn, self._clock.now(), "sensor", "door_closed", compartment=label)
-                row = conn.execute(
-                    "SELECT deposit_id FROM deposits WHERE compartment=? AND state=?",
-                    (label, DepositState.LOADING.value),
-                ).fetchone()
-            if row is not None and self._cfg.doors.auto_confirm_on_close:
-                try:
-                    self._deposits.confirm("door-sensor", row["deposit_id"])
-                except Exception as err:  # noqa: BLE001 - staff can still confirm by hand
-                    log.info("automatic confirm of %s not done: %s", row["deposit_id"], err)
+        for deposit_id in to_confirm:
+            try:
+                self._deposits.confirm("door-sensor", deposit_id)
+            except Exception as err:  # noqa: BLE001 - staff can still confirm by hand
+                log.info("automatic confirm of %s not done: %s", deposit_id, err)
 
     # ----- periodic -----
     def sweep(self) -> None:

@@ -97,7 +97,12 @@ class OutboxWorker:
                 self._wake.clear()
 
     def run_once(self) -> int:
-        """Send every due message once; returns how many were attempted."""
+        """Send every due message once; returns how many were attempted.
+
+        The outcomes of one round are recorded in one transaction (one fsync for the round). A
+        crash before that commit resends the round's messages with the same idempotency keys,
+        which the gateways deduplicate.
+        """
         now = self._clock.now()
         with self._store.read() as conn:
             rows = conn.execute(
@@ -105,43 +110,64 @@ class OutboxWorker:
                 " ORDER BY msg_id LIMIT 20",
                 (now.isoformat(),),
             ).fetchall()
-        for row in rows:
-            self._send(dict(row))
+        if not rows:
+            return 0
+        outcomes = [(dict(row), self._deliver(dict(row))) for row in rows]
+        given_up: list[tuple[dict[str, Any], GatewayError]] = []
+        now = self._clock.now()
+        with self._store.tx() as conn:
+            for row, error in outcomes:
+                if self._record(conn, now, row, error):
+                    assert error is not None
+                    given_up.append((row, error))
+        for row, error in outcomes:
+            if error is not None:
+                log.warning(
+                    "outbox message %s (%s) failed (attempt %d): %s",
+                    row["msg_id"],
+                    row["kind"],
+                    int(row["attempts"]) + 1,
+                    error,
+                )
+        if self._raise_alarm is not None:
+            for row, error in given_up:
+                self._raise_alarm(
+                    "outbox_failed", None, f"{row['kind']} message {row['msg_id']} could not be sent: {error}"
+                )
         return len(rows)
 
-    def _send(self, row: dict[str, Any]) -> None:
+    def _deliver(self, row: dict[str, Any]) -> GatewayError | None:
+        """Hand one message to its gateway; the error, or None when it was accepted."""
         payload = json.loads(row["payload"])
-        error: GatewayError | None = None
         try:
             if row["kind"] == SMS:
                 self._sms.send(payload["to"], payload["text"], row["idem_key"])
             elif row["kind"] == RETURNED:
                 self._backoffice.returned(payload["dossier_code"], payload["event"], row["idem_key"])
             else:
-                error = GatewayError(f"unknown outbox kind {row['kind']!r}", permanent=True)
+                return GatewayError(f"unknown outbox kind {row['kind']!r}", permanent=True)
         except GatewayError as err:
-            error = err
-        now = self._clock.now()
+            return err
+        return None
+
+    def _record(
+        self, conn: sqlite3.Connection, now: datetime, row: dict[str, Any], error: GatewayError | None
+    ) -> bool:
+        """Record one delivery attempt (sent, or retry later with backoff, or given up) with its
+        audit record; True when the message was given up (staff need an alarm)."""
+        payload = json.loads(row["payload"])
         attempts = int(row["attempts"]) + 1
-        with self._store.tx() as conn:
-            if error is None:
-                if row["kind"] == SMS:
-                    payload["text"] = "[sent; text removed because it may hold a pickup code]"
-                conn.execute(
-                    "UPDATE outbox SET state='sent', attempts=?, sent_at=?, payload=?, last_error=NULL"
-                    " WHERE msg_id=?",
-                    (attempts, now.isoformat(), json.dumps(payload, ensure_ascii=False), row["msg_id"]),
-                )
-                audit.append(
-                    conn,
-                    now,
-                    "outbox",
-                    f"{row['kind']}_sent",
-                    deposit_id=payload.get("deposit_id"),
-                    msg_id=row["msg_id"],
-                    attempts=attempts,
-                )
-                return
+        give_up = False
+        if error is None:
+            if row["kind"] == SMS:
+                payload["text"] = "[sent; text removed because it may hold a pickup code]"
+            conn.execute(
+                "UPDATE outbox SET state='sent', attempts=?, sent_at=?, payload=?, last_error=NULL"
+                " WHERE msg_id=?",
+                (attempts, now.isoformat(), json.dumps(payload, ensure_ascii=False), row["msg_id"]),
+            )
+            extra: dict[str, Any] = {}
+        else:
             give_up = error.permanent or attempts >= self._cfg.max_attempts
             delay = min(self._cfg.max_retry_s, self._cfg.first_retry_s * 2 ** min(attempts - 1, 20))
             conn.execute(
@@ -154,21 +180,15 @@ class OutboxWorker:
                     row["msg_id"],
                 ),
             )
-            audit.append(
-                conn,
-                now,
-                "outbox",
-                f"{row['kind']}_failed",
-                deposit_id=payload.get("deposit_id"),
-                msg_id=row["msg_id"],
-                attempts=attempts,
-                error=str(error),
-                gave_up=give_up,
-            )
-        log.warning(
-            "outbox message %s (%s) failed (attempt %d): %s", row["msg_id"], row["kind"], attempts, error
+            extra = {"error": str(error), "gave_up": give_up}
+        audit.append(
+            conn,
+            now,
+            "outbox",
+            f"{row['kind']}_{'sent' if error is None else 'failed'}",
+            deposit_id=payload.get("deposit_id"),
+            msg_id=row["msg_id"],
+            attempts=attempts,
+            **extra,
         )
-        if give_up and self._raise_alarm is not None:
-            self._raise_alarm(
-                "outbox_failed", None, f"{row['kind']} message {row['msg_id']} could not be sent: {error}"
-            )
+        return give_up

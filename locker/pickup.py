@@ -56,16 +56,16 @@ class Pickups:
     def pickup(self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None) -> dict[str, Any]:
         """Check the code and factor, open the door once, return receipt data."""
         now = self._clock.now()
-        with self._store.read() as conn:
-            self._attempts.check(conn, kiosk, now)
         code = code.strip()
         row = None
-        if self._codes.well_formed(code):
-            digest = self._codes.digest(code)
-            with self._store.read() as conn:
+        with self._store.read() as conn:  # one snapshot: throttle state and the code's deposit
+            self._attempts.check(conn, kiosk, now)
+            if self._codes.well_formed(code):
+                # one indexed lookup by the code's HMAC (never a scan over live codes)
+                digest = self._codes.digest(code)
                 row = conn.execute("SELECT * FROM deposits WHERE code_digest=?", (digest,)).fetchone()
-            if row is not None and not self._codes.matches(code, row["code_digest"]):
-                row = None
+        if row is not None and not self._codes.matches(code, row["code_digest"]):
+            row = None
         if row is None:
             dep_id, comp = self._identify_by_factor(id_number, phone_last4)
             left = self._attempts.fail(kiosk, "wrong_code", dep_id, comp, count_on_deposit=dep_id is not None)
@@ -126,6 +126,13 @@ class Pickups:
                 pickup_id=pickup_id,
             )
 
+        collected: dict[str, str] = {}
+
+        def after(conn: sqlite3.Connection, outcome: DoorOutcome | None) -> None:
+            collected_at = self._settle(conn, kiosk, pickup_id, deposit_id, outcome, retry=False)
+            if collected_at:
+                collected["at"] = collected_at
+
         result = self._cabinet.pulse(
             label,
             UnlockPurpose.PICKUP,
@@ -133,9 +140,7 @@ class Pickups:
             deposit_id=deposit_id,
             pickup_id=pickup_id,
             before=before,
-            after=lambda conn, outcome: self._settle(
-                conn, kiosk, pickup_id, deposit_id, outcome, retry=False
-            ),
+            after=after,
         )
         door = result.door
         if result.outcome in _OPENED:
@@ -151,7 +156,7 @@ class Pickups:
             "compartment": label,
             "door": door,
             "dossier_code": row["dossier_code"],
-            "receipt": self._receipt(deposit_id),
+            "receipt": self._receipt(row, collected.get("at")),
         }
 
     def _identify_by_factor(
@@ -209,9 +214,10 @@ class Pickups:
 
     def _settle(
         self, conn: sqlite3.Connection, kiosk: str, pickup_id: str, deposit_id: str, outcome: Any, retry: bool
-    ) -> None:
-        """Record what the door did (inside the pulse's result transaction): seen open -> collected;
-        else jammed/unknown (staff are alerted after the second pulse)."""
+    ) -> str | None:
+        """Record what the door did (inside the pulse's result transaction): seen open -> collected
+        (returns the collection time); else jammed/unknown (staff are alerted after the second
+        pulse) and returns None."""
         now = self._clock.now()
         actor = f"kiosk:{kiosk}"
         row = deposit_row(conn, deposit_id)
@@ -244,7 +250,8 @@ class Pickups:
                     },
                 },
             )
-        elif outcome is None and not retry:
+            return now.isoformat()
+        if outcome is None and not retry:
             set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)
             conn.execute("DELETE FROM pickups WHERE pickup_id=?", (pickup_id,))
         else:
@@ -258,6 +265,7 @@ class Pickups:
                     f"compartment {row['compartment']} did not open after a second pulse "
                     f"(pickup {pickup_id}); the citizen needs help",
                 )
+        return None
 
     def retry(self, kiosk: str, pickup_id: str) -> dict[str, Any]:
         """A second pulse for a jammed door, allowed once; then staff are alerted."""
@@ -306,10 +314,10 @@ class Pickups:
             self._kick()
         return {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}
 
-    def _receipt(self, deposit_id: str) -> dict[str, Any]:
-        with self._store.read() as conn:
-            row = deposit_row(conn, deposit_id)
-        collected = row["collected_at"] or self._clock.now().isoformat()
+    def _receipt(self, row: sqlite3.Row, collected_at: str | None) -> dict[str, Any]:
+        """Receipt data from the deposit as read before the pulse (dossier, compartment and name
+        do not change during a pickup) and the collection time recorded with the door's outcome."""
+        collected = collected_at or self._clock.now().isoformat()
         return {
             "center_name": self._cfg.center_name,
             "dossier_code": row["dossier_code"],

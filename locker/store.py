@@ -1,4 +1,5 @@
-"""The locker database: SQLite in WAL mode with synchronous=FULL, one connection behind a lock.
+"""The locker database: SQLite in WAL mode with synchronous=FULL, one writer connection behind a
+lock, and per-thread read-only connections (WAL readers never wait for a writer's fsync).
 
 Schema rules that make the locker's promises hold even against bugs and crashes:
 - a partial unique index allows at most one active deposit per compartment;
@@ -152,12 +153,16 @@ ACTIVE_IN = f"state IN ({ACTIVE_SQL})"
 
 
 class Store:
-    """Owns the SQLite connection; `tx()` gives one serialized write transaction."""
+    """Owns the SQLite connections; `tx()` gives one serialized write transaction, `read()` a
+    consistent committed view that does not wait for a write in progress."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._local = threading.local()  # .reader (this thread's read connection), .in_tx
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
     def open(self) -> None:
         """Open (creating) the database and apply the schema."""
@@ -175,8 +180,13 @@ class Store:
         self._conn = conn
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the writer and every read connection."""
         with self._lock:
+            with self._readers_lock:
+                for reader in self._readers:
+                    reader.close()
+                self._readers.clear()
+            self._local = threading.local()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -194,18 +204,42 @@ class Store:
         with self._lock:
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
+            self._local.in_tx = True
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._local.in_tx = False
             conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """Serialized read access."""
-        with self._lock:
+        """Read access: inside this thread's `tx()` the writer (it sees its own changes); otherwise
+        this thread's read-only connection, in one read transaction (a consistent snapshot of
+        what was committed) that never waits for a writer's fsync."""
+        if getattr(self._local, "in_tx", False):
             yield self.conn
+            return
+        reader = self._reader()
+        reader.execute("BEGIN")
+        try:
+            yield reader
+        finally:
+            reader.execute("COMMIT")
+
+    def _reader(self) -> sqlite3.Connection:
+        reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if reader is None:
+            self.conn  # noqa: B018 - raises if the store is not open
+            reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+            reader.row_factory = sqlite3.Row
+            reader.execute("PRAGMA query_only=ON")
+            with self._readers_lock:
+                self._readers.append(reader)
+            self._local.reader = reader
+        return reader
 
     @property
     def lock(self) -> threading.RLock:

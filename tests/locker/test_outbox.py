@@ -92,3 +92,37 @@ def test_rolled_back_change_leaves_no_message(tmp_path: Path) -> None:
     except RuntimeError:
         pass
     assert outbox.backlog(store) == 0
+
+
+def test_one_round_is_recorded_in_one_transaction(tmp_path: Path) -> None:
+    # three due messages, the second refused for good: all three outcomes land in one commit
+    sms = FlakySms([])
+    store, clock, worker, alarms = _setup(tmp_path, sms)
+    with store.tx() as conn:
+        for n in range(3):
+            outbox.enqueue(
+                conn, clock.now(), outbox.SMS, f"d{n}:code:1", {"to": "+8490000000" + str(n), "text": "x"}
+            )
+    real_send = sms.send
+
+    def send(to: str, text: str, key: str) -> None:
+        if key == "d1:code:1":
+            raise GatewayError("number refused", permanent=True)
+        real_send(to, text, key)
+
+    sms.send = send  # type: ignore[method-assign]
+    commits = []
+    real_tx = store.tx
+
+    def counting_tx():  # type: ignore[no-untyped-def]
+        commits.append(1)
+        return real_tx()
+
+    store.tx = counting_tx  # type: ignore[method-assign]
+    assert worker.run_once() == 3
+    assert len(commits) == 1
+    with store.read() as conn:
+        states = dict(conn.execute("SELECT idem_key, state FROM outbox").fetchall())
+        assert audit.verify(conn).ok
+    assert states == {"d0:code:1": "sent", "d1:code:1": "failed", "d2:code:1": "sent"}
+    assert len(alarms) == 1 and "number refused" in alarms[0][2]

@@ -220,3 +220,39 @@ def test_door_shut_while_daemon_down_confirms_at_boot(make_harness) -> None:  # 
     h.restart()
     code = h.code_for("HS-3")
     assert h.pickup(code).json()["door"] == "opened"
+
+
+def test_door_events_waiting_together_share_one_commit_in_order(h: Harness) -> None:
+    from drivers.lockboard.types import DoorEvent, EventKind
+
+    at = h.clock.now()
+    events = [
+        DoorEvent(EventKind.DOOR_OPENED, "bank1", 0, 1, at),
+        DoorEvent(EventKind.DOOR_FORCED, "bank1", 0, 2, at),
+        DoorEvent(EventKind.DOOR_CLOSED, "bank1", 0, 1, at),
+        DoorEvent(EventKind.DOOR_OPENED, "bank1", 9, 9, at),  # no compartment there: ignored
+    ]
+    commits = []
+    real_tx = h.svc.store.tx
+
+    def counting_tx():  # type: ignore[no-untyped-def]
+        commits.append(1)
+        return real_tx()
+
+    h.svc.store.tx = counting_tx  # type: ignore[method-assign]
+    try:
+        h.svc.monitor.handle_batch(events)
+    finally:
+        h.svc.store.tx = real_tx  # type: ignore[method-assign]
+    assert len(commits) == 1
+    with h.svc.store.read() as conn:
+        rows = conn.execute(
+            "SELECT action, compartment FROM audit WHERE actor='sensor' ORDER BY seq"
+        ).fetchall()
+        assert audit.verify(conn).ok
+    assert [tuple(r) for r in rows][-3:] == [
+        ("door_opened", "1"),
+        ("door_opened_without_command", "2"),
+        ("door_closed", "1"),
+    ]
+    assert [a["kind"] for a in h.svc.alarms.list() if a["compartment"] == "2"] == ["door_forced"]
