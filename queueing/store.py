@@ -126,15 +126,30 @@ class Tx:
         return self.last_seq
 
 
+#: WAL checkpoints run on their own connection and thread every this many seconds, so the fsync
+#: of a checkpoint never lands inside a request's COMMIT (measured: 100 of 4000 commits took
+#: 2-30 ms, 90 % of all commit time, when SQLite checkpointed inside them).
+CHECKPOINT_EVERY_S = 1.0
+#: Safety net if the checkpoint thread falls behind: the writer checkpoints itself past this
+#: many WAL pages (4 KiB each), as SQLite does by default at 1000.
+WAL_AUTOCHECKPOINT_PAGES = 10000
+
+
 class Store:
     """The queue database file, opened once per process."""
 
-    def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: Path, synchronous: str = "NORMAL", checkpoint_every_s: float = CHECKPOINT_EVERY_S
+    ) -> None:
         self.path = path
         self._synchronous = synchronous
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self.on_commit_events: list[Any] = []  # callbacks(seq) run after a commit that added events
+        self._checkpoint_every_s = checkpoint_every_s
+        self._checkpoint_stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        self.checkpoints = 0  # background checkpoints done (health and tests)
 
     def open(self) -> None:
         """Open (creating if needed) the database in WAL mode."""
@@ -146,13 +161,25 @@ class Store:
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(SCHEMA)
+            if self._checkpoint_every_s > 0:
+                conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         except (sqlite3.Error, OSError) as err:
             raise StoreError(f"cannot open queue database {self.path}: {err}") from err
         self._conn = conn
+        if self._checkpoint_every_s > 0:
+            self._checkpoint_stop.clear()
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="queue-wal-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
         log.info("queue database %s open (WAL, synchronous=%s)", self.path, self._synchronous)
 
     def close(self) -> None:
-        """Close the database."""
+        """Stop the checkpoint thread and close the database."""
+        self._checkpoint_stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout=10)
+            self._checkpointer = None
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
@@ -219,6 +246,25 @@ class Store:
         """The newest event's seq (0 when none)."""
         with self._lock:
             return self._last_event(self._require())
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL into the database (PASSIVE: never waits for, nor blocks, the writer)."""
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=1)
+        except sqlite3.Error as err:
+            log.error(
+                "queue database %s: no checkpoint connection (%s); SQLite checkpoints itself", self.path, err
+            )
+            return
+        try:
+            while not self._checkpoint_stop.wait(self._checkpoint_every_s):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
+                except sqlite3.Error as err:  # busy or disk trouble: the next round tries again
+                    log.warning("queue database %s: checkpoint failed: %s", self.path, err)
+        finally:
+            conn.close()
 
     @staticmethod
     def _rollback(conn: sqlite3.Connection) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from common.clock import ManualClock
 from queueing.service import QueueService
-from queueing.store import Store
-from tests.queueing.helpers import MONDAY_9AM, make_config
+from queueing.store import WAL_AUTOCHECKPOINT_PAGES, Store
+from tests.queueing.helpers import MONDAY_9AM, make_config, wait_for
 
 
 def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
@@ -50,5 +50,43 @@ def test_ahead_of_a_new_ticket_matches_its_status(tmp_path: Path) -> None:
             # told at issue (one count, new ticket) == the status page's count (two counts)
             assert queue.status(t["ticket_id"])["ahead"] == t["ahead"], (i, prio)
             clock.advance(30)
+    finally:
+        store.close()
+
+
+def test_wal_checkpoints_run_off_the_request_path(tmp_path: Path) -> None:
+    """The writer's own auto-checkpoint is only a safety net; a background thread checkpoints."""
+    store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0.05)
+    store.open()
+    try:
+        assert store._conn is not None
+        assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT_PAGES
+        queue = QueueService(make_config(), store, ManualClock(MONDAY_9AM))
+        queue.load()
+        for i in range(30):
+            queue.confirm(
+                queue.issue("ho_tich", channel="kiosk", idempotency_key=f"w{i}")["ticket_id"], "printed"
+            )
+        done = store.checkpoints
+        wait_for(lambda: store.checkpoints >= done + 2, 10, "background checkpoints")
+        with store.read() as tx:
+            row = tx.one("PRAGMA wal_checkpoint(PASSIVE)")  # nothing left to copy
+        assert row is not None
+        busy, frames, copied = tuple(row)
+        assert busy == 0 and copied == frames
+        thread = store._checkpointer
+        assert thread is not None and thread.is_alive()
+    finally:
+        store.close()
+    assert not thread.is_alive()
+
+
+def test_checkpoint_thread_can_be_turned_off(tmp_path: Path) -> None:
+    store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
+    store.open()
+    try:
+        assert store._checkpointer is None
+        assert store._conn is not None
+        assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # SQLite's own
     finally:
         store.close()
