@@ -132,38 +132,9 @@ def build_router(
             token = auth[7:].strip()
         return desk.session(token)
 
-    @api.get("/health")
-    async def health() -> dict[str, Any]:
-        """Liveness and a few numbers; 'degraded' when the database or the sweeper is not working."""
-        try:
-            with queue.store.read() as tx:
-                waiting = queue.waiting_counts(tx)
-                pending = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
-            seq = queue.store.last_event_seq()
-        except Exception as err:  # noqa: BLE001 - health must answer whatever broke
-            log.error("health check: queue database unusable: %s", err)
-            return {"status": "degraded", "problem": f"queue database: {err}"}
-        return {
-            "status": "ok" if sweeper_alive() else "degraded",
-            "waiting": sum(waiting.values()),
-            "pending": pending,
-            "event_seq": seq,
-            "displays_connected": hub.listeners,
-            **({} if sweeper_alive() else {"problem": "pending-ticket sweeper stopped"}),
-        }
-
-    @api.get("/services")
-    async def services() -> list[dict[str, Any]]:
-        """Services with open/closed state, waiting count and wait range."""
-        return queue.services_overview()
-
-    @api.get("/priorities")
-    async def priorities() -> list[dict[str, Any]]:
-        """Priority classes the kiosk offers."""
-        return queue.priorities()
-
-    # The two routes every kiosk ticket takes answer with a ready JSONResponse: FastAPI then skips
-    # its response-model pass (the documented schema stays `response_model`).
+    # The two routes every kiosk ticket takes come first (routes are matched in order) and answer
+    # with a ready JSONResponse: FastAPI then skips its response-model pass (the documented schema
+    # stays `response_model`).
     @api.post("/tickets", status_code=201, response_model=dict[str, Any])
     async def issue(
         body: TicketRequest,
@@ -209,15 +180,45 @@ def build_router(
             ticket["status_url"] = str(request.base_url).rstrip("/") + ticket["status_url"]
         return JSONResponse(ticket, status_code=200 if ticket.pop("replayed", False) else 201)
 
-    @api.get("/tickets/{ticket_id}")
-    async def ticket(ticket_id: str) -> dict[str, Any]:
-        """A ticket's state, place in the queue and wait range."""
-        return queue.status(ticket_id)
-
     @api.post("/tickets/{ticket_id}/confirm", response_model=dict[str, Any])
     async def confirm(ticket_id: str, body: ConfirmRequest) -> Response:
         """The kiosk printed or showed the ticket: it joins the queue."""
         return JSONResponse(queue.confirm(ticket_id, body.delivery))
+
+    @api.get("/health")
+    async def health() -> dict[str, Any]:
+        """Liveness and a few numbers; 'degraded' when the database or the sweeper is not working."""
+        try:
+            with queue.store.read() as tx:
+                waiting = queue.waiting_counts(tx)
+                pending = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
+            seq = queue.store.last_event_seq()
+        except Exception as err:  # noqa: BLE001 - health must answer whatever broke
+            log.error("health check: queue database unusable: %s", err)
+            return {"status": "degraded", "problem": f"queue database: {err}"}
+        return {
+            "status": "ok" if sweeper_alive() else "degraded",
+            "waiting": sum(waiting.values()),
+            "pending": pending,
+            "event_seq": seq,
+            "displays_connected": hub.listeners,
+            **({} if sweeper_alive() else {"problem": "pending-ticket sweeper stopped"}),
+        }
+
+    @api.get("/services")
+    async def services() -> list[dict[str, Any]]:
+        """Services with open/closed state, waiting count and wait range."""
+        return queue.services_overview()
+
+    @api.get("/priorities")
+    async def priorities() -> list[dict[str, Any]]:
+        """Priority classes the kiosk offers."""
+        return queue.priorities()
+
+    @api.get("/tickets/{ticket_id}")
+    async def ticket(ticket_id: str) -> dict[str, Any]:
+        """A ticket's state, place in the queue and wait range."""
+        return queue.status(ticket_id)
 
     @api.post("/tickets/{ticket_id}/void")
     async def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:
