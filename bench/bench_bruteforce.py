@@ -19,6 +19,7 @@ from locker.doors import Alarms
 from locker.errors import AuthError, Throttled
 from locker.pickup import Pickups
 from locker.store import Store
+from locker.wiring import Wiring
 
 ATTEMPTS = 300
 
@@ -31,7 +32,8 @@ def attack(cfg: LockerConfig, attempts: int = ATTEMPTS, rotate_kiosk_ids: bool =
     clock = ManualClock()
     codes = CodeBook("22" * 32, cfg.codes.length_digits)
     alarms = Alarms(store, clock)
-    pickups = Pickups(cfg, store, clock, codes, None, alarms)  # type: ignore[arg-type]  # no door is ever reached
+    # no door is ever reached: no cabinet
+    pickups = Pickups(Wiring(cfg, store, clock, codes, None, alarms))  # type: ignore[arg-type]
     start = clock.monotonic()
     tried = throttled = 0
     last_gap = 0.0

@@ -4,7 +4,6 @@ Errors are always `{"error": code, "message": what to do, ...}`; validation erro
 `invalid_request` naming the field. Kiosk calls need the kiosk token, staff calls a session token.
 """
 
-
 import hmac
 import logging
 from datetime import date, datetime, time, timedelta

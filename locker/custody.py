@@ -5,32 +5,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from common.clock import Clock
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, outbox
 from locker.deposits import Deposits, deposit_row, set_state
 from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
-from locker.doors import Cabinet
 from locker.errors import Conflict, InvalidInput, Unavailable
 from locker.staff import StaffSession, require_supervisor
-from locker.store import ACTIVE_IN, Store
+from locker.store import ACTIVE_IN
+from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
 _OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
 
 
-class Custody:
+class Custody(Part):
     """What staff do with deposits already in the cabinet."""
 
-    def __init__(
-        self, store: Store, clock: Clock, cabinet: Cabinet, deposits: Deposits, kick_outbox: Any = None
-    ) -> None:
-        self._store = store
-        self._clock = clock
-        self._cabinet = cabinet
+    def __init__(self, wiring: Wiring, deposits: Deposits) -> None:
+        super().__init__(wiring)
         self._deposits = deposits
-        self._kick = kick_outbox or (lambda: None)
 
     def withdraw(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
         """Staff take an expired item back (supervisors: any item still in the cabinet)."""

@@ -11,15 +11,12 @@ import sqlite3
 import uuid
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from common.clock import Clock
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.lockboard.types import DoorOutcome, DoorState
 from locker import audit, outbox
-from locker.codes import CodeBook
-from locker.config import LockerConfig, Size
+from locker.config import Size
 from locker.domain import (
     BEFORE_CODE,
     DepositState,
@@ -28,10 +25,10 @@ from locker.domain import (
     expiry_of,
     normalize_phone,
 )
-from locker.doors import Alarms, Cabinet
 from locker.errors import Conflict, InvalidInput, NotFound, Unavailable
 from locker.staff import StaffSession
-from locker.store import ACTIVE_IN, Store
+from locker.store import ACTIVE_IN
+from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +64,35 @@ def set_state(
     return old
 
 
+def mark_collected(
+    conn: sqlite3.Connection, now: datetime, actor: str, row: sqlite3.Row, **event: str
+) -> None:
+    """The door was seen open for a pickup: collected (the code dies) and the back office is told
+    "returned to citizen" through the outbox, in the caller's transaction. `event` adds detail
+    to the callback (pickup_id, or a note)."""
+    deposit_id = row["deposit_id"]
+    set_state(
+        conn, deposit_id, DepositState.COLLECTED, now, actor, collected_at=now.isoformat(), code_digest=None
+    )
+    outbox.enqueue(
+        conn,
+        now,
+        outbox.RETURNED,
+        f"{deposit_id}:collected",
+        {
+            "dossier_code": row["dossier_code"],
+            "deposit_id": deposit_id,
+            "event": {
+                "status": "returned_to_citizen",
+                "at": now.isoformat(),
+                "channel": "locker",
+                "compartment": row["compartment"],
+                **event,
+            },
+        },
+    )
+
+
 def deposit_row(conn: sqlite3.Connection, deposit_id: str) -> sqlite3.Row:
     """The deposit row or NotFound."""
     row = conn.execute("SELECT * FROM deposits WHERE deposit_id=?", (deposit_id,)).fetchone()
@@ -75,29 +101,12 @@ def deposit_row(conn: sqlite3.Connection, deposit_id: str) -> sqlite3.Row:
     return row
 
 
-class Deposits:
+class Deposits(Part):
     """What staff do with deposits."""
 
-    def __init__(
-        self,
-        cfg: LockerConfig,
-        store: Store,
-        clock: Clock,
-        codes: CodeBook,
-        cabinet: Cabinet,
-        alarms: Alarms,
-        backoffice: BackOffice,
-        kick_outbox: Any = None,
-    ) -> None:
-        self._cfg = cfg
-        self._store = store
-        self._clock = clock
-        self._codes = codes
-        self._cabinet = cabinet
-        self._alarms = alarms
+    def __init__(self, wiring: Wiring, backoffice: BackOffice) -> None:
+        super().__init__(wiring)
         self._backoffice = backoffice
-        self._kick = kick_outbox or (lambda: None)
-        self._tz = ZoneInfo(cfg.timezone)
 
     # ----- choosing a compartment -----
     def _free_compartments(self, conn: sqlite3.Connection, min_size: Size, above: bool = False) -> list[str]:

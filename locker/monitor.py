@@ -11,16 +11,13 @@ import queue
 import threading
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from common.clock import Clock
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
 from locker import audit, outbox
-from locker.config import LockerConfig
-from locker.deposits import Deposits, set_state
+from locker.deposits import Deposits, mark_collected, set_state
 from locker.domain import DepositState, UnlockState
-from locker.doors import Alarms, Cabinet
-from locker.store import ACTIVE_IN, Store
+from locker.store import ACTIVE_IN
+from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -29,27 +26,12 @@ _BATCH_MAX = 64
 _DOOR_KINDS = (EventKind.DOOR_OPENED, EventKind.DOOR_FORCED, EventKind.DOOR_CLOSED)
 
 
-class Monitor:
+class Monitor(Part):
     """Owns the event thread and the periodic sweep."""
 
-    def __init__(
-        self,
-        cfg: LockerConfig,
-        store: Store,
-        clock: Clock,
-        cabinet: Cabinet,
-        alarms: Alarms,
-        deposits: Deposits,
-        kick_outbox: Any = None,
-    ) -> None:
-        self._cfg = cfg
-        self._store = store
-        self._clock = clock
-        self._cabinet = cabinet
-        self._alarms = alarms
+    def __init__(self, wiring: Wiring, deposits: Deposits) -> None:
+        super().__init__(wiring)
         self._deposits = deposits
-        self._kick = kick_outbox or (lambda: None)
-        self._tz = ZoneInfo(cfg.timezone)
         self._events: queue.Queue[DoorEvent | None] = queue.Queue()
         self._open_since: dict[str, float] = {}
         self._stop = threading.Event()
@@ -323,32 +305,7 @@ class Monitor:
                 problem = None
                 if state is DepositState.PICKUP_OPENING and dep is not None:
                     if door is DoorState.OPEN or item is False:
-                        set_state(
-                            conn,
-                            dep["deposit_id"],
-                            DepositState.COLLECTED,
-                            now,
-                            actor,
-                            collected_at=now.isoformat(),
-                            code_digest=None,
-                        )
-                        outbox.enqueue(
-                            conn,
-                            now,
-                            outbox.RETURNED,
-                            f"{dep['deposit_id']}:collected",
-                            {
-                                "dossier_code": dep["dossier_code"],
-                                "deposit_id": dep["deposit_id"],
-                                "event": {
-                                    "status": "returned_to_citizen",
-                                    "at": now.isoformat(),
-                                    "channel": "locker",
-                                    "compartment": label,
-                                    "note": "seen open at reconciliation",
-                                },
-                            },
-                        )
+                        mark_collected(conn, now, actor, dep, note="seen open at reconciliation")
                     else:
                         set_state(conn, dep["deposit_id"], DepositState.PICKUP_UNKNOWN, now, actor)
                         problem = "pickup interrupted: the door was not seen open; check the compartment"

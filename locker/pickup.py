@@ -13,44 +13,26 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from common.clock import Clock
 from drivers.lockboard.types import DoorOutcome
-from locker import audit, outbox
+from locker import audit
 from locker.attempts import Attempts
-from locker.codes import CodeBook
-from locker.config import LockerConfig, SecondFactor
-from locker.deposits import deposit_row, set_state
+from locker.config import SecondFactor
+from locker.deposits import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
-from locker.doors import Alarms, Cabinet
 from locker.errors import AuthError, Conflict, Gone, Locked, NotFound, Unavailable
-from locker.store import Store
+from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
 _OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
 
 
-class Pickups:
+class Pickups(Part):
     """The kiosk's side of the locker."""
 
-    def __init__(
-        self,
-        cfg: LockerConfig,
-        store: Store,
-        clock: Clock,
-        codes: CodeBook,
-        cabinet: Cabinet,
-        alarms: Alarms,
-        kick_outbox: Any = None,
-    ) -> None:
-        self._cfg = cfg
-        self._store = store
-        self._clock = clock
-        self._codes = codes
-        self._cabinet = cabinet
-        self._alarms = alarms
-        self._kick = kick_outbox or (lambda: None)
-        self._attempts = Attempts(cfg, store, clock, alarms)
+    def __init__(self, wiring: Wiring) -> None:
+        super().__init__(wiring)
+        self._attempts = Attempts(wiring.cfg, wiring.store, wiring.clock, wiring.alarms)
 
     # ----- pickup -----
     def pickup(self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None) -> dict[str, Any]:
@@ -224,32 +206,7 @@ class Pickups:
         door = "unknown" if outcome is None else outcome.value
         conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
         if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
-            set_state(
-                conn,
-                deposit_id,
-                DepositState.COLLECTED,
-                now,
-                actor,
-                collected_at=now.isoformat(),
-                code_digest=None,
-            )
-            outbox.enqueue(
-                conn,
-                now,
-                outbox.RETURNED,
-                f"{deposit_id}:collected",
-                {
-                    "dossier_code": row["dossier_code"],
-                    "deposit_id": deposit_id,
-                    "event": {
-                        "status": "returned_to_citizen",
-                        "at": now.isoformat(),
-                        "channel": "locker",
-                        "compartment": row["compartment"],
-                        "pickup_id": pickup_id,
-                    },
-                },
-            )
+            mark_collected(conn, now, actor, row, pickup_id=pickup_id)
             return now.isoformat()
         if outcome is None and not retry:
             set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)

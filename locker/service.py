@@ -27,6 +27,7 @@ from locker.pickup import Pickups
 from locker.secrets_files import read_or_create_secret
 from locker.staff import StaffDirectory
 from locker.store import ACTIVE_IN, Store
+from locker.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +66,11 @@ class LockerService:
         self.staff = StaffDirectory(self.store, clock, cfg.staff)
         self.cabinet = Cabinet(self.store, clock, cfg.compartments, buses, cfg.doors.watch_s)
         self.outbox = OutboxWorkerRef(self)
-        self.deposits = Deposits(
-            cfg, self.store, clock, self.codes, self.cabinet, self.alarms, backoffice, self.outbox.kick
-        )
-        self.custody = Custody(self.store, clock, self.cabinet, self.deposits, self.outbox.kick)
-        self.pickups = Pickups(
-            cfg, self.store, clock, self.codes, self.cabinet, self.alarms, self.outbox.kick
-        )
-        self.monitor = Monitor(
-            cfg, self.store, clock, self.cabinet, self.alarms, self.deposits, self.outbox.kick
-        )
+        wiring = Wiring(cfg, self.store, clock, self.codes, self.cabinet, self.alarms, self.outbox.kick)
+        self.deposits = Deposits(wiring, backoffice)
+        self.custody = Custody(wiring, self.deposits)
+        self.pickups = Pickups(wiring)
+        self.monitor = Monitor(wiring, self.deposits)
         self.worker = outbox.OutboxWorker(self.store, clock, cfg.outbox, sms, backoffice, self.alarms.raise_)
 
     def start(self, sweep_interval_s: float = 5.0, reconcile: bool = True) -> None:
