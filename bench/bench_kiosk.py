@@ -106,8 +106,9 @@ def bench_rss(flows: int) -> dict[str, Any]:
             None, overrides={"screenshot_every_s": 0, "health_poll_s": 300, "scan_id_enabled": False}
         )
         clock = ManualClock()
+        # png:// as in `make run`: every ticket drawn, encoded and saved (pruned on disk)
         services = Services(
-            queueing=QueueingClient(q.url), printer=open_printer("dummy://"), printer_error=""
+            queueing=QueueingClient(q.url), printer=open_printer(f"png://{tmp / 'printer'}"), printer_error=""
         )
         app = KioskApp(cfg, services, clock=clock)
         EventLoop.ensure_window()
@@ -120,6 +121,12 @@ def bench_rss(flows: int) -> dict[str, Any]:
                     raise TimeoutError(f"stuck on {app.current}")
                 EventLoop.idle()
 
+        trace = os.environ.get("KIOSK_BENCH_TRACEMALLOC") == "1"  # where memory goes, between flows
+        if trace:
+            import tracemalloc
+
+            tracemalloc.start(4)
+            snap0 = None
         samples: list[tuple[int, float]] = [(0, _rss_mb())]
         marks = {1, 10, 100, 250, 500, 750, flows}
         t0 = time.monotonic()
@@ -135,12 +142,16 @@ def bench_rss(flows: int) -> dict[str, Any]:
             pump_until(lambda: ticket.state == "printed")
             ticket.done()
             pump_until(lambda: app.current == "home")
-            # the dummy:// simulator keeps every job for tests to inspect: not the kiosk's memory
-            sim_jobs = getattr(getattr(services.printer, "transport", None), "jobs", None)
-            if isinstance(sim_jobs, list):
-                sim_jobs.clear()
             if i in marks:
                 samples.append((i, _rss_mb()))
+            if trace and i == min(20, flows):
+                snap0 = tracemalloc.take_snapshot()
+        if trace and snap0 is not None:
+            stats = tracemalloc.take_snapshot().compare_to(snap0, "traceback")
+            for stat in stats[:8]:
+                print(f"{stat.size_diff / 1e3:+.0f} kB in {stat.count_diff:+d} blocks", file=sys.__stderr__)
+                for line in stat.traceback.format()[-6:]:
+                    print("   ", line, file=sys.__stderr__)
         elapsed = time.monotonic() - t0
         app.stop()
     finally:
@@ -255,7 +266,7 @@ def main() -> None:
             ["  of which inside the process, s", start["in_process_s_median"], ""],
             [f"RSS after {rss['flows']} ticket flows, MB", rss["rss_final_mb"], "< 250"],
             ["RSS growth after the first 100 flows, MB", rss["growth_after_warmup_mb"], "~0 (flat)"],
-            ["ticket flows per second (real queueing + dummy printer)", rss["flows_per_s"], ""],
+            ["ticket flows per second (real queueing + png:// printer)", rss["flows_per_s"], ""],
             ["camera preview drawn, fps (camera 30 fps)", prev["preview_fps"], ">= 15"],
             ["UI frame time p50 / p95, ms", f"{prev['frame_ms_p50']:.1f} / {prev['frame_ms_p95']:.1f}", ""],
             ["UI frame time max, ms", prev["frame_ms_max"], ""],

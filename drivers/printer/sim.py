@@ -44,6 +44,10 @@ class SimulatedPrinter:
     """State shared by the simulators: what the "hardware" would answer, and the jobs it got."""
 
     wants_preview = True  # the printer attaches the rendered image to each job
+    # In-memory history: None keeps every job (dummy:// in tests); png:// keeps its jobs on disk
+    # and only the newest few in memory, so a kiosk left running does not grow.
+    memory_jobs: int | None = None
+    memory_requests = 1000  # status requests remembered (the watch asks every few seconds, forever)
 
     def __init__(self, state: PrinterState = PrinterState.READY, fault: SimFault = SimFault.NONE) -> None:
         self.state = state
@@ -71,6 +75,7 @@ class SimulatedPrinter:
         state, fault = self._current()
         with self._lock:
             self.requests.append(data)
+            del self.requests[: -self.memory_requests]
         if fault is SimFault.MUTE:
             return b""
         return status_reply(state, data)
@@ -92,6 +97,8 @@ class SimulatedPrinter:
             job = Job(job.kind, job.data, _half(job))
         with self._lock:
             self.jobs.append(job)
+            if self.memory_jobs is not None:
+                del self.jobs[: -self.memory_jobs or len(self.jobs)]
         self._deliver(job, partial=fault is SimFault.RUNOUT)
 
     def _deliver(self, job: Job, partial: bool) -> None:
@@ -115,6 +122,8 @@ class DummyTransport(SimulatedPrinter):
 
 class PngTransport(SimulatedPrinter):
     """png://DIR: each job saved as DIR/<time>-<kind>-<n>.png (what the paper shows) and .bin (the bytes)."""
+
+    memory_jobs = 8  # every job is on disk; `jobs` holds the newest few only
 
     def __init__(
         self,
