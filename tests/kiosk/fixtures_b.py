@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,12 @@ def rig_pool() -> Iterator[dict[str, LockerRig]]:
     """Locker daemons by [locker.codes] settings, shared by the modules that ask for the same ones."""
     pool: dict[str, LockerRig] = {}
     yield pool
-    for r in pool.values():
-        r.close()
+    # daemons shut down together, not one after another (each takes a few seconds to stop)
+    threads = [threading.Thread(target=r.close) for r in pool.values()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
 
 
 @pytest.fixture(scope="module", name="rig")
