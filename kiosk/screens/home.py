@@ -12,6 +12,7 @@ from drivers.camera.model import ScanResult
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ServiceError
 from kiosk.clients.queueing import ServiceInfo
+from kiosk.memory import MemoryReleaser
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 PICKUP_SCREEN = "pickup"
 REFRESH_S = 30.0
+RELEASE_MEMORY_AFTER_S = 1.0  # once home has been drawn
+RELEASE_MEMORY_EVERY_S = 20.0
 STAFF_SCREEN = "staff_login"
 
 
@@ -47,6 +50,8 @@ class HomeScreen(KioskScreen):
         self._refresh_ev: Any = None
         self._camera_ev: Any = None
         self.camera = ScanSession(ctx, self.on_scan, where="home")
+        self.memory = MemoryReleaser(RELEASE_MEMORY_EVERY_S, clock=ctx.clock.monotonic)
+        self._memory_ev: Any = None
 
     def on_enter(self, *_args: Any) -> None:
         self.prepare()
@@ -58,6 +63,14 @@ class HomeScreen(KioskScreen):
             # Next frame: Kivy dispatches the old screen's on_leave (which may stop the shared
             # scanner) after this on_enter, so starting now could be undone at once.
             self._camera_ev = Clock.schedule_once(lambda _dt: self._start_camera(), 0)
+        # a flow just ended: hand its garbage back (nobody is mid-flow on home)
+        if self._memory_ev is None:
+            self._memory_ev = Clock.schedule_once(lambda _dt: self._release_memory(), RELEASE_MEMORY_AFTER_S)
+
+    def _release_memory(self) -> None:
+        self._memory_ev = None
+        if self.manager is not None and self.manager.current == self.name:
+            self.memory.release()
 
     def _start_camera(self) -> None:
         self._camera_ev = None
