@@ -36,16 +36,29 @@ class Monitor(Part):
         self._open_since: dict[str, float] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._subscribed = False
 
     # ----- wiring -----
     def on_event(self, event: DoorEvent) -> None:
-        """Bus callback (bus thread): just queue it."""
-        self._events.put(event)
+        """Bus callback (bus thread): just queue it (dropped once stopped: the bus has no
+        unsubscribe, and a stopped monitor's queue is never read again)."""
+        if not self._stop.is_set():
+            self._events.put(event)
 
-    def start(self, sweep_interval_s: float = 5.0) -> None:
-        """Start the event and sweep threads."""
+    def subscribe(self) -> None:
+        """Start queueing the buses' door events (handled once `start` runs). Called before boot
+        reconciliation, so a door that moves while the database is compared with the sensors is
+        still audited and alarmed afterwards, never lost in between."""
+        if self._subscribed:
+            return
+        self._subscribed = True
         for bus in self._cabinet.buses.values():
             bus.subscribe(self.on_event)
+
+    def start(self, sweep_interval_s: float = 5.0) -> None:
+        """Subscribe (if not yet), then start the event and sweep threads; events queued since
+        `subscribe` are handled first."""
+        self.subscribe()
         self._threads = [
             threading.Thread(target=self._event_loop, name="locker-events", daemon=True),
             threading.Thread(

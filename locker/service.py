@@ -74,7 +74,9 @@ class LockerService:
         self.worker = outbox.OutboxWorker(self.store, clock, cfg.outbox, sms, backoffice, self.alarms.raise_)
 
     def start(self, sweep_interval_s: float = 5.0, reconcile: bool = True) -> None:
-        """Reconcile with the sensors, then start the outbox worker and the monitor."""
+        """Listen for door events, reconcile with the sensors, then start the outbox worker and
+        the monitor (which first handles the events that came during reconciliation)."""
+        self.monitor.subscribe()
         if reconcile:
             found = self.monitor.reconcile("boot")
             if found:

@@ -256,3 +256,37 @@ def test_door_events_waiting_together_share_one_commit_in_order(h: Harness) -> N
         ("door_closed", "1"),
     ]
     assert [a["kind"] for a in h.svc.alarms.list() if a["compartment"] == "2"] == ["door_forced"]
+
+
+def test_door_moving_during_boot_reconciliation_is_not_lost(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a door forced open while the restarted daemon compares the database with the sensors: the
+    # event is queued (monitor subscribed first) and audited/alarmed once the monitor runs
+    from locker.monitor import Monitor
+
+    real = Monitor.reconcile
+    moved: list[str] = []
+
+    def reconcile_while_a_door_moves(self: Monitor, actor: str) -> list:  # type: ignore[type-arg]
+        found = real(self, actor)
+        if not moved:
+            moved.append("5")
+            h.set_door("5", True)  # returns once the bus has seen it (and emitted its event)
+        return found
+
+    monkeypatch.setattr(Monitor, "reconcile", reconcile_while_a_door_moves)
+    h.restart()
+    assert moved == ["5"]
+    wait_until(
+        lambda: any(a["kind"] == "door_forced" and a["compartment"] == "5" for a in h.svc.alarms.list()),
+        10,
+        "door_forced alarm for compartment 5",
+    )
+    with h.svc.store.read() as conn:
+        assert (
+            conn.execute(
+                "SELECT COUNT(*) FROM audit WHERE action='door_opened_without_command' AND compartment='5'"
+            ).fetchone()[0]
+            == 1
+        )
