@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from kivy.uix.screenmanager import Screen
 
+from kiosk.clients.base import ServiceUnavailable
 from kiosk.context import KioskContext
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,17 @@ class ButtonListScreen(KioskScreen):
 
     def _loaded(self, entries: list[Any]) -> None:
         """The list arrived (UI thread)."""
+
+    def _failed(self, err: BaseException) -> None:
+        """Loading failed (UI thread): a service that does not answer means out-of-service."""
+        self.loading = False
+        if isinstance(err, ServiceUnavailable):
+            self.ctx.nav.service_failed(err.service, err)
+            return
+        self.load_failed(err)
+
+    def load_failed(self, err: BaseException) -> None:
+        """Any other failure: the screen explains it or carries on."""
 
     def entry_button(self, code: str) -> Any:
         """The button of entry `code` currently shown (tests tap it)."""

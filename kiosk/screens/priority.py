@@ -10,7 +10,6 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from drivers.camera.model import CccdInfo
 from kiosk.ages import age_on
-from kiosk.clients.base import ServiceUnavailable
 from kiosk.clients.queueing import PriorityInfo, ServiceInfo
 from kiosk.screens.base import ButtonListScreen
 from kiosk.screens.registry import register
@@ -86,11 +85,7 @@ class PriorityScreen(ButtonListScreen):
             return
         self.render()
 
-    def _failed(self, err: BaseException) -> None:
-        self.loading = False
-        if isinstance(err, ServiceUnavailable):
-            self.ctx.nav.service_failed("queueing", err)
-            return
+    def load_failed(self, err: BaseException) -> None:
         log.warning("priorities unavailable (%s): continuing in the normal queue", err)
         self.choose(None)
 

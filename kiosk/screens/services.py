@@ -9,7 +9,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
-from kiosk.clients.base import ApiError, ServiceError, ServiceUnavailable
+from kiosk.clients.base import ApiError, ServiceError
 from kiosk.clients.queueing import ServiceInfo
 from kiosk.screens.base import ButtonListScreen
 from kiosk.screens.registry import register
@@ -100,11 +100,7 @@ class ServicesScreen(ButtonListScreen):
         self.searchable = len(services) >= self.ctx.config.kiosk.search_min_services
         self.render()
 
-    def _failed(self, err: BaseException) -> None:
-        self.loading = False
-        if isinstance(err, ServiceUnavailable):
-            self.ctx.nav.service_failed("queueing", err)
-            return
+    def load_failed(self, err: BaseException) -> None:
         log.error("service list failed: %s", err)
         self.message = self.tr("common.unexpected") if not isinstance(err, ApiError) else err.message
 
