@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 _TMP_HOME = Path(tempfile.mkdtemp(prefix="kiosk-test-home-"))
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
@@ -20,6 +21,12 @@ os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
 os.environ["KIVY_HOME"] = str(_TMP_HOME / "kivy")
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(_TMP_HOME / "escpos"))
+
+# CI runs the same examples every time (a red build must be reproducible); developers' runs
+# keep exploring new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"

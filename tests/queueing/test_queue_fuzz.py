@@ -52,7 +52,7 @@ def test_random_bodies_never_cause_a_500(tmp_path: Path) -> None:
         def check(path: str, body: Any, raw: bool, key: str) -> None:
             data = json.dumps(body).encode() if not raw else json.dumps(body).encode()[:-1] or b"{"
             headers = {"Content-Type": "application/json"}
-            if key.isascii() and key.isprintable():
+            if key.isascii() and key.isprintable() and key == key.strip():  # else the client refuses it
                 headers["Idempotency-Key"] = key
             r = http.post(srv.url + path, data=data, headers=headers, timeout=10)
             assert r.status_code < 500, (path, body, r.text)
