@@ -67,11 +67,14 @@ class KioskConfig(BaseModel):
     service_start_timeout_s: float = Field(20.0, ge=1, le=300)
 
     def elderly_age(self, raw: dict[str, Any]) -> int:
-        """The age that gets the elderly priority: this key, else [queueing] elderly_age_years, else 75."""
+        """The age that gets the elderly priority: this key, else [queueing] elderly_age_years, else 60.
+
+        60 is the Law on the Elderly's threshold, the queueing service's default too.
+        """
         if self.elderly_age_years is not None:
             return self.elderly_age_years
-        value = raw.get("queueing", {}).get("elderly_age_years", 75)
-        return int(value) if isinstance(value, int) else 75
+        value = raw.get("queueing", {}).get("elderly_age_years", 60)
+        return int(value) if isinstance(value, int) else 60
 
     def path(self, value: str) -> Path:
         """A config path resolved against the repository root."""

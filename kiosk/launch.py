@@ -57,6 +57,8 @@ def banner(config: AppConfig, offscreen: bool, started_services: bool) -> str:
     q = config.kiosk.queueing_url.rstrip("/")
     data = resolve_path(config.center.data_dir)
     printer_url = str(config.raw.get("printer", {}).get("url", ""))
+    # The locker daemon writes simulated SMS where its own config says ([locker.sms] outbox_dir).
+    sms_dir = resolve_path(str(config.raw.get("locker", {}).get("sms", {}).get("outbox_dir", "var/sms")))
     lines = [
         "=" * 72,
         f"  {config.center.name_en}",
@@ -67,7 +69,7 @@ def banner(config: AppConfig, offscreen: bool, started_services: bool) -> str:
         f"  Locker API      : {config.kiosk.locker_url.rstrip('/')}/api/v1/health",
         f"  Printer         : {printer_url}"
         + ("  (tickets and receipts as PNG files)" if printer_url.startswith("png://") else ""),
-        f"  SMS (simulated) : {data / 'sms'}  (pickup codes land here)",
+        f"  SMS (simulated) : {sms_dir}  (pickup codes land here)",
         f"  Logs            : {data / 'log'}",
     ]
     if not started_services:

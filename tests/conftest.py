@@ -6,8 +6,10 @@ capabilities cache) is set here, before any test module imports them.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sys
 import tempfile
 from pathlib import Path
 
@@ -44,3 +46,24 @@ def free_port() -> int:
 def port() -> int:
     """A free loopback port."""
     return free_port()
+
+
+# Native libraries loaded by the suite (OpenCV's capture backends, SDL) can abort the interpreter
+# while it tears down, after every test has finished and the summary is printed ("terminate
+# called without an active exception"). The results are final by then, so end the process with
+# pytest's own exit status instead of running that teardown. KIOSK_TEST_SOFT_EXIT=1 turns this off
+# (to hunt for the teardown crash itself).
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EXIT_STATUS and not os.environ.get("KIOSK_TEST_SOFT_EXIT"):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
