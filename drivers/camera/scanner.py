@@ -260,11 +260,11 @@ class CameraScanner:
                 recent[digest] = now
                 continue
             recent[digest] = now
-            # Debug only: the home screen watches for staff cards, so reads repeat every few seconds.
             # Dates on the card are local; UTC+14 is the latest "today" anywhere, so a card issued
             # today is never taken for one from the future.
             latest_today = (self._clock.now() + timedelta(hours=14)).date()
             result = self._classifier.classify(found.raw, today=latest_today)
+            # Debug only: the home screen watches for staff cards, so reads repeat every few seconds.
             log.debug("QR read (%s, stage %s)%s", result.kind, found.stage,
                      f": {result.reason}" if result.reason else "")
             if not stop.is_set():
