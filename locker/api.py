@@ -11,11 +11,10 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Header, Path, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.api_errors import document_errors, install_error_handlers
 from locker import audit
 from locker.config import Size
 from locker.domain import TransitionError
@@ -99,38 +98,13 @@ def create_app(svc: LockerService) -> FastAPI:
             {"error": "wrong_state", "message": f"{err}; reload and try again"}, status_code=409
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
-        errors = err.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        field = ".".join(loc) or "body"
-        return JSONResponse(
-            {
-                "error": "invalid_request",
-                "field": field,
-                "message": f"{field}: {first.get('msg', 'invalid')}; fix it and send again",
-            },
-            status_code=422,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
-        hint = {
-            404: "; check the path (the API is listed at /docs)",
-            405: "; this path takes another method (see /docs)",
-        }
-        message = f"{err.detail}{hint.get(err.status_code, '')}"
-        return JSONResponse({"error": code, "message": message}, status_code=err.status_code)
-
-    @app.exception_handler(Exception)
-    async def _crash(_: Request, err: Exception) -> JSONResponse:
-        log.error("unhandled error in the locker API", exc_info=err)
-        return JSONResponse(
-            {"error": "internal", "message": f"internal error; call the hotline {svc.cfg.hotline}"},
-            status_code=500,
-        )
+    install_error_handlers(
+        app,
+        log=log,
+        docs_path="/docs",
+        unexpected_message=lambda: f"Internal error; call the hotline {svc.cfg.hotline}.",
+    )
+    document_errors(app)
 
     async def kiosk(
         authorization: Annotated[str | None, Header()] = None,

@@ -14,12 +14,11 @@ from typing import Any
 
 import qrcode
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.api_errors import document_errors, install_error_handlers
 from common.clock import Clock, SystemClock
 from common.config import REPO_ROOT
 from queueing.api import build_router, error_response
@@ -74,17 +73,6 @@ def qr_png_data_uri(data: str) -> str:
     buf = io.BytesIO()
     qrcode.make(data, box_size=12, border=3).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def _validation_message(err: RequestValidationError) -> tuple[str, str]:
-    first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
-    field = ".".join(loc) or "body"
-    if first.get("type") == "json_invalid":
-        return "body", "The request body is not valid JSON. Send a JSON object."
-    if first.get("type") == "model_attributes_type" or (first.get("type") == "dict_type"):
-        return "body", "The request body must be a JSON object."
-    return field, f"{field}: {first.get('msg', 'invalid value')}. Fix this field and send again."
 
 
 def create_app(
@@ -144,31 +132,16 @@ def create_app(
             status_code=503,
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
-        field, message = _validation_message(err)
-        return JSONResponse({"error": "invalid_request", "message": message, "field": field}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
-        msg = {
-            404: "No such page or API path. See /api/docs for the API.",
-            405: "This path does not accept that method. See /api/docs.",
-        }.get(err.status_code, str(err.detail))
-        return JSONResponse({"error": code, "message": msg}, status_code=err.status_code)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, err: Exception) -> JSONResponse:
-        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=err)
-        return JSONResponse(
-            {
-                "error": "internal_error",
-                "message": "Something went wrong on the queue server; try again, "
-                "and tell the center's IT staff if it keeps happening.",
-            },
-            status_code=500,
-        )
+    install_error_handlers(
+        app,
+        log=log,
+        docs_path="/api/docs",
+        unexpected_message=lambda: (
+            "Something went wrong on the queue server; try again, "
+            "and tell the center's IT staff if it keeps happening."
+        ),
+    )
+    document_errors(app)
 
     app.include_router(build_router(queue, desk, hub, lambda: not run_sweeper or sweeper.alive))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
