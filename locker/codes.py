@@ -11,6 +11,18 @@ import hmac
 
 import pyotp
 
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True for a non-empty string of 0-9 only (str.isdigit() also accepts "²" and "١٢٣")."""
+    return bool(text) and all(ch in _ASCII_DIGITS for ch in text)
+
+
+def ascii_digits(text: str) -> str:
+    """The ASCII digits 0-9 of `text`, in order (separators and other scripts' digits dropped)."""
+    return "".join(ch for ch in text if ch in _ASCII_DIGITS)
+
 
 class CodeBook:
     """Makes codes and turns codes and ID numbers into keyed digests."""
@@ -37,7 +49,7 @@ class CodeBook:
 
     def id_digest(self, id_number: str) -> str:
         """Keyed digest of a citizen ID number (digits only) for matching without storing it."""
-        digits = "".join(ch for ch in id_number if ch.isdigit())
+        digits = ascii_digits(id_number)
         return hmac.new(self._key, b"id:" + digits.encode(), hashlib.sha256).hexdigest()
 
     def matches(self, code: str, stored_digest: str) -> bool:
@@ -46,4 +58,4 @@ class CodeBook:
 
     def well_formed(self, code: str) -> bool:
         """True when `code` has the configured number of digits."""
-        return len(code) == self.length and code.isdigit()
+        return len(code) == self.length and is_ascii_digits(code)

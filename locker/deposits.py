@@ -16,6 +16,7 @@ from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.lockboard.types import DoorOutcome, DoorState
 from locker import audit, outbox
+from locker.codes import ascii_digits, is_ascii_digits
 from locker.config import Size
 from locker.domain import (
     BEFORE_CODE,
@@ -160,10 +161,11 @@ class Deposits(Part):
             raise InvalidInput("phone", str(err)) from err
         id_digest = None
         if id_number:
-            digits = "".join(ch for ch in id_number if ch.isdigit())
-            if len(digits) not in (9, 12):
+            digits = ascii_digits(id_number)
+            if len(digits) not in (9, 12) or any(ch.isdigit() for ch in id_number if not ch.isascii()):
                 raise InvalidInput(
-                    "id_number", "id_number must be the 12-digit CCCD (or 9-digit old ID) number"
+                    "id_number",
+                    "id_number must be the 12-digit CCCD (or 9-digit old ID) number, in digits 0-9",
                 )
             id_digest = self._codes.id_digest(digits)
         want = size or Size.SMALL
@@ -402,4 +404,4 @@ class Deposits(Part):
 
 
 def _label_key(label: str) -> tuple[int, str]:
-    return (int(label), label) if label.isdigit() else (10**9, label)
+    return (int(label), label) if is_ascii_digits(label) else (10**9, label)

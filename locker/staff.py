@@ -6,6 +6,7 @@ import enum
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ import pyotp
 
 from common.clock import Clock
 from locker import audit
+from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
 from locker.errors import AuthError, Conflict, Forbidden, InvalidInput
 from locker.store import Store
@@ -21,6 +23,7 @@ from locker.store import Store
 log = logging.getLogger(__name__)
 
 ISSUER = "Locker 24h"
+_STAFF_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # ASCII only, like the API's StaffBody
 
 
 class Role(enum.StrEnum):
@@ -71,9 +74,9 @@ class StaffDirectory:
 
     def add(self, staff_id: str, role: Role, pin: str, actor: str = "lockerctl") -> str:
         """Create an account; returns the otpauth:// provisioning URI for an authenticator app."""
-        if not staff_id or len(staff_id) > 32 or not staff_id.replace("-", "").replace("_", "").isalnum():
+        if not _STAFF_ID.fullmatch(staff_id):
             raise InvalidInput("staff_id", "staff_id must be 1-32 letters, digits, '-' or '_'")
-        if not (pin.isdigit() and self._cfg.pin_min_digits <= len(pin) <= 12):
+        if not (is_ascii_digits(pin) and self._cfg.pin_min_digits <= len(pin) <= 12):
             raise InvalidInput("pin", f"the PIN must be {self._cfg.pin_min_digits}-12 digits")
         secret = pyotp.random_base32()
         now = self._clock.now()

@@ -272,3 +272,46 @@ def test_fuzzed_bodies_never_500(h: Harness, body: object) -> None:
         assert r.status_code < 500, (path, body, r.text)
         if r.status_code >= 400:
             assert "error" in r.json() and "message" in r.json()
+
+
+# ----- digits are ASCII 0-9 only ("²", Arabic-Indic and full-width digits pass str.isdigit()) -----
+_NOT_ASCII_DIGITS = ["١٢٣٤٥٦", "１２３４５６", "12345²", "۱۲۳۴۵۶"]
+
+
+@pytest.mark.parametrize("text", _NOT_ASCII_DIGITS)
+def test_codebook_accepts_only_ascii_digits(text: str) -> None:
+    from locker.codes import CodeBook, ascii_digits, is_ascii_digits
+
+    book = CodeBook("00" * 32, 6)
+    assert not book.well_formed(text) and not is_ascii_digits(text)
+    assert book.well_formed("123456") and is_ascii_digits("0123456789") and not is_ascii_digits("")
+    # an ID number typed with other scripts' digits never matches the ASCII one
+    assert ascii_digits("001-099 012345") == "001099012345"
+    assert book.id_digest("٠٠١٠٩٩٠١٢٣٤٥") != book.id_digest("001099012345")
+
+
+@pytest.mark.parametrize("text", _NOT_ASCII_DIGITS)
+def test_unicode_digits_are_refused_over_http(h: Harness, text: str) -> None:
+    token = h.sign_in("loader1")
+    r = h.req(
+        "POST",
+        "/api/v1/deposits",
+        token,
+        json={"dossier_code": "X1", "phone": "0900000001", "id_number": "001099" + text},
+    )
+    assert r.status_code == 422 and r.json()["field"] == "id_number", r.text
+    r = h.pickup(text)
+    assert r.status_code == 401 and r.json()["error"] == "wrong_code", r.text
+
+
+def test_staff_pin_and_id_must_be_ascii(h: Harness) -> None:
+    from locker.errors import InvalidInput
+
+    for pin in ("１２３４５６", "٢٤٦٨١٠"):
+        with pytest.raises(InvalidInput) as err:
+            h.svc.staff.add("loader9", Role.LOADER, pin)
+        assert err.value.extra["field"] == "pin"
+    for staff_id in ("Đức", "abc²", "a b", "x" * 33, ""):
+        with pytest.raises(InvalidInput) as err:
+            h.svc.staff.add(staff_id, Role.LOADER, "246810")
+        assert err.value.extra["field"] == "staff_id"
