@@ -37,9 +37,13 @@ class CameraConfig(BaseModel):
     stream_timeout_ms: int = Field(default=5000, ge=100, le=120_000)
     # Simulated folder source: how long each image stays "in front of the camera".
     sim_image_hold_s: float = Field(default=2.0, gt=0, le=60)
-    # Decoding: time budget per frame and the optional second decoder (zbar).
+    # Decoding: frames decoded per second at most (the others are only previewed: a 30 fps
+    # camera must not keep a core of a 2-core kiosk busy), time budget per frame, small-code
+    # windows retried upscaled, the whole-frame retries, and the optional second decoder (zbar).
+    decode_max_fps: float = Field(default=15.0, gt=0, le=60)
     decode_budget_ms: float = Field(default=35.0, ge=1, le=500)
-    roi_tiles: int = Field(default=2, ge=0, le=6)
+    roi_tiles: int = Field(default=1, ge=0, le=6)
+    full_frame_retries: bool = False
     use_zbar: bool = False
     # Preview frames handed to the UI at most this often.
     preview_max_fps: float = Field(default=15.0, gt=0, le=60)

@@ -26,8 +26,9 @@ from drivers.camera.config import CameraConfig
 from drivers.camera.health import SignalWatch
 from drivers.camera.keyfile import load_or_create_key
 from drivers.camera.model import CameraState, FrameCallback, ResultCallback, ScanResult, StateCallback
+from drivers.camera.pacing import FramePacer
 from drivers.camera.payload import PayloadClassifier
-from drivers.camera.pipeline import QrDecoder
+from drivers.camera.pipeline import QrDecoder, decoder_for
 from drivers.camera.sources import CameraError, FrameSource, make_source
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class ScannerStats:
     """Diagnostics for a technician (`decode --live`) and the kiosk's health page."""
 
     frames: int = 0
+    decoded: int = 0  # frames that went through the decoder (at most decode_max_fps per second)
     results: int = 0
     decode_ms_last: float = 0.0
     decode_ms_max: float = 0.0
@@ -66,9 +68,10 @@ class _Session:
     on_frame: FrameCallback | None
     watch: SignalWatch
     backoff_s: float
+    preview: FramePacer  # at most preview_max_fps frames handed to the UI
+    decoding: FramePacer  # at most decode_max_fps frames decoded: the rest are only previewed
     source: FrameSource | None = None
     last_reopen: float = float("-inf")
-    last_preview: float = float("-inf")
     recent: dict[str, float] = field(default_factory=dict)  # payload digest -> last seen
 
     def release(self) -> None:
@@ -90,8 +93,7 @@ class CameraScanner:
         self._config = config
         self._classifier = classifier
         self._source_factory = source_factory or (lambda stop: make_source(config, stop))
-        self._decoder = decoder or QrDecoder(budget_ms=config.decode_budget_ms, roi_tiles=config.roi_tiles,
-                                             use_zbar=config.use_zbar)
+        self._decoder = decoder or decoder_for(config)
         self._clock = clock or SystemClock()
         self._state = CameraState.STOPPED
         self._state_lock = threading.Lock()
@@ -173,7 +175,8 @@ class CameraScanner:
         # One watch for the whole run: a reopen for lack of signal must not reset the bad streak.
         watch = SignalWatch(self._clock, no_signal_after_s=cfg.no_signal_after_s,
                             black_level=cfg.black_level, repeats_ok=False)
-        session = _Session(stop, on_result, on_frame, watch, backoff_s=cfg.reopen_min_s)
+        session = _Session(stop, on_result, on_frame, watch, backoff_s=cfg.reopen_min_s,
+                           preview=FramePacer(cfg.preview_max_fps), decoding=FramePacer(cfg.decode_max_fps))
         try:
             while not stop.is_set():
                 try:
@@ -227,10 +230,11 @@ class CameraScanner:
             session.last_reopen = now
             session.release()
             return
-        if session.on_frame is not None and now - session.last_preview >= 1.0 / cfg.preview_max_fps:
-            session.last_preview = now
+        if session.on_frame is not None and session.preview.due(now):
             self._call(session.on_frame, frame)
-        if not watch.black:
+        # A 30 fps camera on a 2-core kiosk: decoding every frame would keep a core busy while
+        # the next frame, 33 ms later, usually shows the card as well.
+        if not watch.black and session.decoding.due(now):
             try:
                 self._decode(frame, now, session.recent, session.on_result, stop)
             except Exception:  # one odd frame must not end the capture
@@ -250,7 +254,8 @@ class CameraScanner:
         decoded = self._decoder.decode(frame)
         ms = (time.perf_counter() - started) * 1000
         stats = self.stats()
-        self._update_stats(decode_ms_last=ms, decode_ms_max=max(ms, stats.decode_ms_max))
+        self._update_stats(decoded=stats.decoded + 1, decode_ms_last=ms,
+                           decode_ms_max=max(ms, stats.decode_ms_max))
         for found in decoded:
             # Remember payloads by digest only: the raw text is never kept.
             digest = hashlib.sha256(found.raw).hexdigest()

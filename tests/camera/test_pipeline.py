@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import random
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 
+import drivers.camera.pipeline as pipeline
 from bench.make_cccd_frames import make_frame
-from drivers.camera.pipeline import QrDecoder, edge_tiles, to_gray, zxing_read
+from drivers.camera.config import CameraConfig
+from drivers.camera.pipeline import QrDecoder, code_windows, decoder_for, to_gray, zxing_locate, zxing_read
 from tests.camera.helpers import CARD, RECEIPT, qr_frame
 from tests.conftest import QR_SAMPLES
 
@@ -30,9 +33,10 @@ def test_gray_and_bgra_frames() -> None:
     assert DECODER.decode(cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA))[0].text == RECEIPT
 
 
-def test_inverted_code_read_by_the_inverted_stage() -> None:
+def test_inverted_code_read_by_the_primary_pass() -> None:
+    # zxing's own try_invert reuses its binarized frame: cheaper than a separate inverted stage.
     found = DECODER.decode(qr_frame(RECEIPT, invert=True))
-    assert found and found[0].text == RECEIPT and found[0].stage == "inverted"
+    assert found and found[0].text == RECEIPT and found[0].stage == "primary"
 
 
 @pytest.mark.parametrize("seed", [9, 13, 17])
@@ -60,11 +64,76 @@ def test_frames_without_code(frame: np.ndarray) -> None:
     assert DECODER.decode(frame) == []
 
 
-def test_edge_tiles_find_the_code() -> None:
+def test_code_windows_find_a_small_code() -> None:
     frame = to_gray(qr_frame(CARD, module_px=2, at=(450, 300)))
-    tiles, score = edge_tiles(frame, 1)
-    x0, y0, x1, y1 = tiles[0]
-    assert x0 <= 470 and x1 >= 520 and y0 <= 320 and y1 >= 370 and score > 0
+    side = 2 * 41  # version 5 (37 modules) + 2-module border each side, 2 px per module
+    windows, score = code_windows(frame, 1)
+    x0, y0, x1, y1 = windows[0]
+    assert x0 <= 450 and x1 >= 450 + side and y0 <= 300 and y1 >= 300 + side and score > 0
+
+
+def test_code_windows_on_a_blank_frame_score_nothing() -> None:
+    windows, score = code_windows(np.full((480, 640), 128, np.uint8), 2)
+    assert score == 0 and len(windows) <= 2
+
+
+@pytest.mark.parametrize("seed", [7, 8, 41])
+def test_located_but_unreadable_codes_read_from_their_crop(seed: int) -> None:
+    # zxing finds the finder patterns but the checksum fails: only the code's crop is retried.
+    frame = make_frame(random.Random(seed), with_qr=True)
+    found, located = zxing_locate(to_gray(frame.image), "zxing alone", try_invert=False)
+    assert found == [] and located
+    decoded = DECODER.decode(frame.image)
+    assert decoded and decoded[0].text == frame.text and decoded[0].stage.startswith("located")
+
+
+def test_small_code_found_in_the_window_is_sharpened() -> None:
+    frame = make_frame(random.Random(62), with_qr=True)
+    found = DECODER.decode(frame.image)
+    assert found and found[0].text == frame.text and found[0].stage == "roi_sharpen"
+
+
+def test_full_frame_retries_are_opt_in() -> None:
+    # A defocused frame whose code zxing does not even locate: by default the decoder gives up
+    # after the cheap stages (the next camera frame is the better bet); `full_frame_retries`
+    # (decode --thorough) sharpens the whole frame as well.
+    frame = make_frame(random.Random(287), with_qr=True)
+    assert DECODER.decode(frame.image) == []
+    found = QrDecoder(full_frame_retries=True).decode(frame.image)
+    assert found and found[0].text == frame.text and found[0].stage == "sharpen"
+
+
+def test_frame_without_code_costs_a_few_cheap_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Most frames hold no QR: the primary pass, one small-code window upscaled, one smoothed pass.
+    passes: list[tuple[str, int]] = []
+    real_read, real_locate = pipeline.zxing_read, pipeline.zxing_locate
+
+    def read(gray: np.ndarray, stage: str, **options: Any) -> list[pipeline.Decoded]:
+        passes.append((stage, gray.size))
+        return real_read(gray, stage, **options)
+
+    def locate(gray: np.ndarray, stage: str,
+               **options: Any) -> tuple[list[pipeline.Decoded], list[pipeline.Box]]:
+        passes.append((stage, gray.size))
+        return real_locate(gray, stage, **options)
+
+    monkeypatch.setattr(pipeline, "zxing_read", read)
+    monkeypatch.setattr(pipeline, "zxing_locate", locate)
+    for seed in (3, 5, 12):
+        frame = make_frame(random.Random(seed), with_qr=False)
+        passes.clear()
+        assert DECODER.decode(frame.image) == []
+        stages = [stage for stage, _ in passes]
+        assert stages[0] == "primary" and "sharpen" not in stages and len(stages) <= 4, stages
+        # Pixels handed to zxing: about three and a half VGA frames' worth.
+        assert sum(size for _, size in passes) <= 3.5 * 640 * 480, passes
+
+
+def test_decoder_follows_the_config() -> None:
+    decoder = decoder_for(CameraConfig(full_frame_retries=True, roi_tiles=0, decode_budget_ms=5))
+    frame = make_frame(random.Random(287), with_qr=True)
+    assert decoder.decode(frame.image)[0].stage == "sharpen"
+    assert not decoder.has_zbar
 
 
 def test_tiny_budget_still_returns() -> None:
