@@ -138,7 +138,7 @@ class Pickups(Part):
             "compartment": label,
             "door": door,
             "dossier_code": row["dossier_code"],
-            "receipt": self._receipt(row, collected.get("at")),
+            "receipt": self._receipt(row, collected.get("at"), pickup_id),
         }
 
     def _identify_by_factor(
@@ -271,7 +271,7 @@ class Pickups(Part):
             self._kick()
         return {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}
 
-    def _receipt(self, row: sqlite3.Row, collected_at: str | None) -> dict[str, Any]:
+    def _receipt(self, row: sqlite3.Row, collected_at: str | None, pickup_id: str) -> dict[str, Any]:
         """Receipt data from the deposit as read before the pulse (dossier, compartment and name
         do not change during a pickup) and the collection time recorded with the door's outcome."""
         collected = collected_at or self._clock.now().isoformat()
@@ -281,7 +281,8 @@ class Pickups(Part):
             "compartment": row["compartment"],
             "collected_at": collected,
             "citizen_name_masked": mask_name(row["citizen_name"]),
-            "verify_url": f"{self._cfg.verify_base_url}/{row['dossier_code']}",
+            # an unguessable token (pickup id + MAC), never the dossier code: see locker.receipts
+            "verify_url": f"{self._cfg.verify_base_url}/{self._codes.receipt_token(pickup_id)}",
         }
 
     def _audit(self, kiosk: str, action: str, deposit_id: str, label: str, **detail: Any) -> None:
