@@ -11,14 +11,15 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Header, Path, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.api_errors import document_errors, install_error_handlers
 from locker import audit
 from locker.config import Size
 from locker.domain import TransitionError
-from locker.errors import AuthError, Forbidden, InvalidInput, LockerError
+from locker.errors import AuthError, Forbidden, InvalidInput, LockerError, NotFound, Throttled
+from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
 from locker.service import LockerService
 from locker.staff import Role, StaffSession, require_supervisor
 
@@ -278,5 +279,52 @@ def create_app(svc: LockerService) -> FastAPI:
     def whoami(sess: Staff) -> dict[str, Any]:
         return {"staff_id": sess.staff_id, "role": sess.role.value, "expires_at": sess.expires_at.isoformat()}
 
+    _receipt_routes(app, svc)
     _ = Forbidden  # re-exported error types are mapped by the LockerError handler
     return app
+
+
+def _receipt_routes(app: FastAPI, svc: LockerService) -> None:
+    """Receipt verification: the page the receipt's QR opens, and its JSON variant."""
+    receipts = Receipts(svc.cfg, svc.store, svc.codes)
+    page = VerifyPage(svc.cfg)
+    limit = RateLimit(svc.cfg.verify_requests_per_min, 60.0, svc.clock)
+
+    def throttle(request: Request) -> int | None:
+        return limit.check(request.client.host if request.client else "?")
+
+    def receipt_json(token: str, request: Request) -> dict[str, Any]:
+        wait = throttle(request)
+        if wait:
+            raise Throttled("too_many_checks", f"too many receipt checks; wait {wait} s", retry_after_s=wait)
+        view = receipts.verify(token)
+        if view is None:
+            raise NotFound(
+                "unknown_receipt",
+                "this receipt is not genuine or not known to this locker; scan its QR code again "
+                f"or call the hotline {svc.cfg.hotline}",
+                genuine=False,
+            )
+        return view.as_json()
+
+    @app.get("/api/v1/receipts/{token}")
+    def receipt(token: str, request: Request) -> dict[str, Any]:
+        return receipt_json(token, request)
+
+    @app.get("/verify/{token}", response_class=HTMLResponse, response_model=None)
+    def verify_page(
+        token: str,
+        request: Request,
+        accept: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        if accept and "application/json" in accept and "text/html" not in accept:
+            return JSONResponse(receipt_json(token, request))
+        wait = throttle(request)
+        if wait:
+            html = page.render("throttled", retry_after_s=wait)
+            return HTMLResponse(html, 429, headers={**PAGE_HEADERS, "Retry-After": str(wait)})
+        view = receipts.verify(token)
+        if view is None:
+            return HTMLResponse(page.render("unknown"), 404, headers=PAGE_HEADERS)
+        outcome = "genuine" if view.collected else "not_collected"
+        return HTMLResponse(page.render(outcome, view), headers=PAGE_HEADERS)

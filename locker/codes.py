@@ -6,12 +6,16 @@ anyone test codes offline. Codes never go to logs, URLs or error messages.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import re
 
 import pyotp
 
 _ASCII_DIGITS = frozenset("0123456789")
+_RECEIPT_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+_RECEIPT_MAC_BYTES = 12  # 96 bits: never guessable, and the verify URL stays short for a small QR
 
 
 def is_ascii_digits(text: str) -> bool:
@@ -59,3 +63,23 @@ class CodeBook:
     def well_formed(self, code: str) -> bool:
         """True when `code` has the configured number of digits."""
         return len(code) == self.length and is_ascii_digits(code)
+
+    def receipt_token(self, pickup_id: str) -> str:
+        """The unguessable token printed in a receipt's verify URL: `<pickup_id>.<MAC>`.
+
+        The MAC (HMAC-SHA256 under the code key, truncated to 96 bits, base64url) is what makes
+        it unguessable; nothing needs storing, and a forged token is refused before any lookup.
+        """
+        mac = hmac.new(self._key, b"receipt:" + pickup_id.encode(), hashlib.sha256).digest()
+        return f"{pickup_id}.{base64.urlsafe_b64encode(mac[:_RECEIPT_MAC_BYTES]).decode().rstrip('=')}"
+
+    def receipt_pickup_id(self, token: str) -> str | None:
+        """The pickup a receipt token names, or None when the token is malformed or forged."""
+        if len(token) > 80 or not token.isascii():
+            return None
+        pickup_id, _, _ = token.rpartition(".")
+        if not _RECEIPT_ID.fullmatch(pickup_id):
+            return None
+        if not hmac.compare_digest(self.receipt_token(pickup_id).encode(), token.encode()):
+            return None
+        return pickup_id

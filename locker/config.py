@@ -165,6 +165,7 @@ class LockerConfig(_Strict):
     hotline: str = "1900 0000"
     timezone: str = "Asia/Ho_Chi_Minh"
     verify_base_url: str = "http://127.0.0.1:8710/verify"
+    verify_requests_per_min: int = Field(default=30, ge=1, le=10_000)
     log_level: str = "INFO"
     personal_data_retention_days: int = Field(default=90, ge=1)
     codes: CodesConfig = CodesConfig()
