@@ -153,16 +153,38 @@ ACTIVE_IN = f"state IN ({ACTIVE_SQL})"
 
 
 class Store:
-    """Owns the SQLite connections; `tx()` gives one serialized write transaction, `read()` a
-    consistent committed view that does not wait for a write in progress."""
+    """Owns the SQLite connections; `tx()` gives one write transaction, `read()` a consistent
+    committed view that does not wait for a write in progress.
 
-    def __init__(self, path: Path) -> None:
+    Group commit: `tx()` bodies run one at a time on the single writer connection, each inside a
+    SAVEPOINT of a shared transaction. The thread that finishes a body while no other thread
+    waits for the writer (or once `max_batch` bodies are in) commits the shared transaction:
+    one fsync for every body that ran since the previous commit. Each `tx()` returns only after
+    the COMMIT that contains its changes is done (synchronous=FULL: on disk), so a caller never
+    acts on a change that a crash could still undo. A body that raises rolls back its savepoint
+    only; a COMMIT that fails is raised in every transaction of that batch.
+    """
+
+    def __init__(self, path: Path, *, max_batch: int = 32) -> None:
         self.path = path
+        self.max_batch = max_batch
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._local = threading.local()  # .reader (this thread's read connection), .in_tx
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._waiting = 0  # threads between "I want the writer" and "I have it" (under _count_lock)
+        self._batch_open = False  # the shared transaction (under _lock)
+        self._batch_no = 0
+        self._batch_size = 0
+        self._done = threading.Condition()  # guards _committed_no and _failed
+        self._committed_no = 0
+        self._failed: dict[int, BaseException] = {}
+        self.commits = 0
+        """COMMITs (fsyncs of the WAL) since open; with `transactions`, shows the batching."""
+        self.transactions = 0
+        """`tx()` bodies that completed since open."""
 
     def open(self) -> None:
         """Open (creating) the database and apply the schema."""
@@ -180,8 +202,10 @@ class Store:
         self._conn = conn
 
     def close(self) -> None:
-        """Close the writer and every read connection."""
+        """Commit a batch still open, then close the writer and every read connection."""
         with self._lock:
+            if self._batch_open:
+                self._commit_batch()
             with self._readers_lock:
                 for reader in self._readers:
                     reader.close()
@@ -200,19 +224,103 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        with self._lock:
+        """One write transaction, rolled back on any exception; returns once it is committed
+        (possibly in one COMMIT with other threads' transactions, see the class docstring).
+        Nested in this thread's own `tx()`, it is a savepoint of the outer one."""
+        if getattr(self._local, "in_tx", False):
+            with self._savepoint(self.conn, "nested") as conn:
+                yield conn
+            return
+        with self._count_lock:
+            self._waiting += 1
+        self._lock.acquire()
+        with self._count_lock:
+            self._waiting -= 1
+        try:
             conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
+            if not self._batch_open:
+                conn.execute("BEGIN IMMEDIATE")
+                self._batch_open = True
+                self._batch_no += 1
+                self._batch_size = 0
+            batch = self._batch_no
             self._local.in_tx = True
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                with self._savepoint(conn, "tx"):
+                    yield conn
+            except BaseException as err:
+                if self._batch_open and not conn.in_transaction:
+                    # SQLite gave up the whole transaction (e.g. disk full): the earlier bodies
+                    # of this batch are lost too, and their callers must hear it
+                    self._end_batch(err)
                 raise
             finally:
                 self._local.in_tx = False
-            conn.execute("COMMIT")
+            self._batch_size += 1
+            self.transactions += 1
+        finally:
+            # whoever leaves the writer with nobody else waiting for it commits the batch
+            if self._batch_open and (self._nobody_waiting() or self._batch_size >= self.max_batch):
+                self._commit_batch()
+            self._lock.release()
+        self._wait_committed(batch)
+
+    @contextmanager
+    def _savepoint(self, conn: sqlite3.Connection, name: str) -> Iterator[sqlite3.Connection]:
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+
+    def _nobody_waiting(self) -> bool:
+        with self._count_lock:
+            return self._waiting == 0
+
+    def _commit_batch(self) -> None:
+        """COMMIT the shared transaction (caller holds `_lock`) and wake its members."""
+        error: BaseException | None = None
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException as err:  # noqa: BLE001 - handed to every member of the batch
+            error = err
+            log.error("locker database %s: commit failed: %s", self.path, err)
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        self.commits += 1
+        self._end_batch(error)
+
+    def _end_batch(self, error: BaseException | None) -> None:
+        self._batch_open = False
+        with self._done:
+            if error is not None:
+                self._failed[self._batch_no] = error
+                for old in [n for n in self._failed if n < self._batch_no - 64]:
+                    del self._failed[old]
+            self._committed_no = self._batch_no
+            self._done.notify_all()
+
+    def _wait_committed(self, batch: int) -> None:
+        """Block until `batch` is committed; raise its commit error, if any."""
+        with self._done:
+            while self._committed_no < batch:
+                if not self._done.wait(timeout=1.0) and self._committed_no < batch:
+                    break
+            else:
+                error = self._failed.get(batch)
+                if error is not None:
+                    raise sqlite3.OperationalError(f"locker database {self.path}: commit failed: {error}")
+                return
+        # safety net (a member always commits; this only guards against a bug leaving it open)
+        log.warning("locker database %s: batch %d not committed after 1 s; committing it", self.path, batch)
+        with self._lock:
+            if self._batch_open and self._batch_no == batch:
+                self._commit_batch()
+        self._wait_committed(batch)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

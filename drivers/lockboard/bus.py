@@ -166,6 +166,19 @@ class SerialLockBus:
         result: tuple[UnlockAck, datetime] = self._submit(Job(True, board, lock), self._unlock_wait_s())
         return result
 
+    def read_then_pulse(self, board: int, lock: int) -> tuple[BoardStatus | None, UnlockAck, datetime]:
+        """Read the board, then pulse once, as one job with an unlock's priority: the read cannot
+        queue behind other callers' reads, and the pulse follows it on the bus thread directly.
+
+        The status is None if the board did not answer the read (the pulse is still sent; the
+        sensor decides afterwards). Raises BusUnavailable if the frame did not leave.
+        """
+        self._check_lock(board, lock)
+        result: tuple[BoardStatus | None, UnlockAck, datetime] = self._submit(
+            Job(True, board, lock, read_first=True), self._read_wait_s() + self._unlock_wait_s()
+        )
+        return result
+
     def open_door(self, board: int, lock: int, watch_s: float = 3.0) -> OpenResult:
         """Read the door, pulse once, watch the sensor up to `watch_s`; the door decides.
 
@@ -286,6 +299,8 @@ class SerialLockBus:
                 raise BusUnavailable(f"bus {self.name}: port {self.config.url} is {self._state.value}")
             if job.run is not None:
                 job.result = job.run(self._ser)
+            elif job.unlock and job.read_first:
+                job.result = (self._read_before_pulse(job.board), *self._do_unlock(job.board, job.lock))
             elif job.unlock:
                 job.result = self._do_unlock(job.board, job.lock)
             else:
@@ -317,6 +332,13 @@ class SerialLockBus:
                 ) from err
             return UnlockAck.NO_REPLY, sent[0]
         return ack, sent[0]
+
+    def _read_before_pulse(self, board: int) -> BoardStatus | None:
+        try:
+            return self._do_read(board)
+        except LockBoardError as err:
+            log.warning("%s; pulsing anyway, the sensor decides afterwards", err)
+            return None
 
     def _do_read(self, board: int) -> BoardStatus:
         assert self._ser is not None

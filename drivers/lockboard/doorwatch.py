@@ -1,7 +1,7 @@
 """`watch_open`: pulse once, then let the door sensor decide the outcome (used by open_door).
 
-Kept apart from the bus thread: it only calls the bus's public, blocking `read_board` and
-`pulse`, so it runs on the caller's thread and never holds up other requests between reads.
+Kept apart from the bus thread: it only calls the bus's public, blocking `read_then_pulse` and
+`read_board`, so it runs on the caller's thread and never holds up other requests between reads.
 """
 
 from __future__ import annotations
@@ -30,25 +30,20 @@ class _Bus(Protocol):
 
     def read_board(self, board: int) -> BoardStatus: ...
 
-    def pulse(self, board: int, lock: int) -> tuple[UnlockAck, datetime]: ...
+    def read_then_pulse(self, board: int, lock: int) -> tuple[BoardStatus | None, UnlockAck, datetime]: ...
 
 
 def watch_open(
     bus: _Bus, board: int, lock: int, watch_s: float, interval_s: float, stop: threading.Event
 ) -> OpenResult:
     """Read the door, pulse exactly once, watch the sensor up to `watch_s` (see LockBus.open_door)."""
-    before = DoorState.UNKNOWN
     try:
-        before = bus.read_board(board).doors.get(lock, DoorState.UNKNOWN)
-    except BusUnavailable:
-        return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)
-    except LockBoardError as err:
-        log.warning("%s; pulsing anyway, the sensor decides afterwards", err)
-    try:
-        ack, sent_at = bus.pulse(board, lock)
+        # one bus job: the read cannot queue behind other callers' reads, the pulse follows it
+        status, ack, sent_at = bus.read_then_pulse(board, lock)
     except BusUnavailable as err:
         log.error("%s: unlock of board %d lock %d not sent", err, board, lock)
         return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)
+    before = DoorState.UNKNOWN if status is None else status.doors.get(lock, DoorState.UNKNOWN)
     if before is DoorState.OPEN:
         return OpenResult(board, lock, ack, DoorOutcome.ALREADY_OPEN, sent_at)
     deadline = time.monotonic() + watch_s

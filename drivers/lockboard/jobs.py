@@ -37,12 +37,15 @@ class Job:
 
     `run(link)`, when set, is run on the bus thread instead of the read (same priority as a
     read); it is how commissioning commands (Kerong 0x32, 0x37) use the bus's one thread.
+    `read_first` (unlocks only): read the board's status just before the pulse, in the same
+    turn of the bus thread (no other transaction in between, no hand-back to the caller).
     """
 
     unlock: bool
     board: int
     lock: int = 0
     run: Callable[[Any], Any] | None = None
+    read_first: bool = False
     state: JobState = JobState.QUEUED
     result: Any = None
     error: BaseException | None = None

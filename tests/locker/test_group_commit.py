@@ -1,0 +1,191 @@
+"""Group commit in the store: concurrent transactions share one COMMIT (one fsync), each caller
+returns only once its own changes are committed, and one caller's error stays its own."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from locker.store import Store
+from tests.locker.conftest import wait_until
+
+
+def _add_alarm(conn: sqlite3.Connection, kind: str) -> None:
+    conn.execute(
+        "INSERT INTO alarms(kind, compartment, raised_at, message) VALUES (?,?,?,?)",
+        (kind, None, "2026-01-01T00:00:00+00:00", "test"),
+    )
+
+
+def _committed_kinds(path: Path) -> list[str]:
+    """What another connection (another process, after a crash) would find on disk."""
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT kind FROM alarms ORDER BY alarm_id")]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    s = Store(tmp_path / "l.db")
+    s.open()
+    yield s
+    s.close()
+
+
+def _hold_writer(store: Store, kind: str) -> tuple[threading.Thread, threading.Event, threading.Event]:
+    """A thread inside a transaction body until `release` is set."""
+    inside, release = threading.Event(), threading.Event()
+
+    def body() -> None:
+        with store.tx() as conn:
+            _add_alarm(conn, kind)
+            inside.set()
+            assert release.wait(10)
+
+    t = threading.Thread(target=body)
+    t.start()
+    assert inside.wait(10)
+    return t, inside, release
+
+
+def test_transactions_waiting_for_the_writer_share_one_commit(store: Store) -> None:
+    holder, _inside, release = _hold_writer(store, "first")
+    seen_after_return: dict[str, list[str]] = {}
+
+    def writer(n: int) -> None:
+        with store.tx() as conn:
+            _add_alarm(conn, f"w{n}")
+        # back from tx(): the change must already be on disk for everyone
+        seen_after_return[f"w{n}"] = _committed_kinds(store.path)
+
+    commits0 = store.commits
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(5)]
+    for t in threads:
+        t.start()
+    wait_until(lambda: store._waiting == 5, 10, "five writers queued for the writer")
+    release.set()
+    for t in [holder, *threads]:
+        t.join(10)
+    assert store.commits - commits0 == 1  # six transactions, one COMMIT (one fsync)
+    assert sorted(_committed_kinds(store.path)) == sorted(["first", *(f"w{n}" for n in range(5))])
+    for kind, seen in seen_after_return.items():
+        assert kind in seen
+
+
+def test_a_transaction_does_not_return_before_its_batch_is_committed(store: Store) -> None:
+    a_body_done, a_returned = threading.Event(), threading.Event()
+    b_inside, b_release = threading.Event(), threading.Event()
+
+    def a() -> None:
+        with store.tx() as conn:
+            _add_alarm(conn, "a")
+            a_body_done.set()
+            # B queues for the writer while A is still inside: A's batch stays open for B
+            wait_until(lambda: store._waiting == 1, 10, "B queued")
+        a_returned.set()
+
+    def b() -> None:
+        assert a_body_done.wait(10)
+        with store.tx() as conn:
+            _add_alarm(conn, "b")
+            b_inside.set()
+            assert b_release.wait(10)
+
+    ta, tb = threading.Thread(target=a), threading.Thread(target=b)
+    ta.start()
+    tb.start()
+    assert b_inside.wait(10)
+    # A's body finished long ago, but its change is not committed yet: A must still be waiting
+    assert not a_returned.wait(0.2)
+    assert _committed_kinds(store.path) == []
+    b_release.set()
+    assert a_returned.wait(10)
+    assert _committed_kinds(store.path) == ["a", "b"]
+    ta.join(10)
+    tb.join(10)
+
+
+def test_an_error_in_one_transaction_rolls_back_only_that_one(store: Store) -> None:
+    holder, _inside, release = _hold_writer(store, "ok1")
+    errors: list[BaseException] = []
+
+    def failing() -> None:
+        try:
+            with store.tx() as conn:
+                _add_alarm(conn, "doomed")
+                raise ValueError("the use case refused")
+        except ValueError as err:
+            errors.append(err)
+
+    def fine() -> None:
+        with store.tx() as conn:
+            _add_alarm(conn, "ok2")
+
+    threads = [threading.Thread(target=failing), threading.Thread(target=fine)]
+    for t in threads:
+        t.start()
+    wait_until(lambda: store._waiting == 2, 10, "two writers queued")
+    release.set()
+    for t in [holder, *threads]:
+        t.join(10)
+    assert len(errors) == 1
+    assert sorted(_committed_kinds(store.path)) == ["ok1", "ok2"]
+
+
+def test_a_failed_commit_is_reported_to_every_transaction_of_the_batch(store: Store) -> None:
+    with store.tx() as conn:  # a deferred constraint is checked only at COMMIT
+        conn.execute("CREATE TABLE parent(id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TABLE child(pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+    holder_err: list[BaseException] = []
+    inside, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        try:
+            with store.tx() as conn:
+                _add_alarm(conn, "innocent")
+                inside.set()
+                assert release.wait(10)
+        except sqlite3.Error as err:
+            holder_err.append(err)
+
+    other_err: list[BaseException] = []
+
+    def breaker() -> None:
+        try:
+            with store.tx() as conn:
+                conn.execute("INSERT INTO child(pid) VALUES (999)")  # no such parent
+        except sqlite3.Error as err:
+            other_err.append(err)
+
+    th = threading.Thread(target=holder)
+    th.start()
+    assert inside.wait(10)
+    tb = threading.Thread(target=breaker)
+    tb.start()
+    wait_until(lambda: store._waiting == 1, 10, "breaker queued")
+    release.set()
+    th.join(10)
+    tb.join(10)
+    assert holder_err and other_err  # neither caller is told "done" for a change not on disk
+    assert _committed_kinds(store.path) == []
+    with store.tx() as conn:  # the store still works afterwards
+        _add_alarm(conn, "after")
+    assert _committed_kinds(store.path) == ["after"]
+
+
+def test_nested_transaction_is_a_savepoint_of_the_outer_one(store: Store) -> None:
+    with store.tx() as conn:
+        _add_alarm(conn, "outer")
+        with pytest.raises(RuntimeError), store.tx() as inner:
+            assert inner is conn
+            _add_alarm(conn, "inner")
+            raise RuntimeError("inner step failed")
+        with store.tx():
+            _add_alarm(conn, "inner2")
+    assert _committed_kinds(store.path) == ["outer", "inner2"]
+    assert store.transactions == 1
