@@ -29,7 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=["loader", "supervisor"], required=True)
     add.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
     add.add_argument("--qr", action="store_true", help="also print the URI as a terminal QR code")
-    leaves = [add, staff.add_parser("list", help="list accounts")]
+    re_ = staff.add_parser(
+        "reenrol", help="new authenticator secret for an account (lost phone, or after reset-key)"
+    )
+    re_.add_argument("staff_id")
+    re_.add_argument("--qr", action="store_true", help="also print the URI as a terminal QR code")
+    reset = staff.add_parser(
+        "reset-key",
+        help="the staff key file is lost: make a new one; every account must then be re-enrolled",
+    )
+    reset.add_argument("--yes", action="store_true", help="confirm: every authenticator must be re-enrolled")
+    leaves = [add, re_, reset, staff.add_parser("list", help="list accounts")]
     for name in ("disable", "enable"):
         sp = staff.add_parser(name, help=f"{name} an account")
         sp.add_argument("staff_id")
@@ -48,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open_store(args: argparse.Namespace) -> tuple[object, object]:
+def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
     from locker.config import LockerConfig, load_locker_config
     from locker.daemon import data_paths
     from locker.store import Store
@@ -62,7 +72,7 @@ def _open_store(args: argparse.Namespace) -> tuple[object, object]:
     paths = data_paths(cfg, data_dir)
     store = Store(paths.db)
     store.open()
-    return cfg, store
+    return cfg, store, paths
 
 
 def main(argv: list[str]) -> int:
@@ -70,16 +80,31 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     from common.clock import SystemClock
 
-    cfg, store = _open_store(args)
+    cfg, store, paths = _open_store(args)
     from locker import audit
     from locker.errors import LockerError
-    from locker.staff import Role, StaffDirectory
+    from locker.staff import Role, StaffDirectory, default_key_file, reset_key
     from locker.store import Store
 
     assert isinstance(store, Store)
+    key_file = getattr(paths, "staff_key", None) or default_key_file(store)
     try:
         if args.group == "staff":
-            directory = StaffDirectory(store, SystemClock(), cfg.staff)  # type: ignore[attr-defined]
+            if args.cmd == "reset-key":
+                if not args.yes:
+                    print(
+                        f"lockerctl: this replaces {key_file} and every account's authenticator secret; "
+                        "run again with --yes, then `lockerctl staff reenrol STAFF_ID` for each account",
+                        file=sys.stderr,
+                    )
+                    return 2
+                n = reset_key(store, SystemClock(), key_file)
+                print(f"new staff key {key_file}; re-enrol {n} account(s): lockerctl staff reenrol STAFF_ID")
+                return 0
+            directory = StaffDirectory(store, SystemClock(), cfg.staff, key_file)  # type: ignore[attr-defined]
+            if args.cmd == "reenrol":
+                _print_uri(directory.reenrol(args.staff_id), args.qr)
+                return 0
             if args.cmd == "add":
                 if not args.pin_stdin:
                     print(
@@ -88,14 +113,7 @@ def main(argv: list[str]) -> int:
                     )
                     return 2
                 pin = sys.stdin.readline().strip()
-                uri = directory.add(args.staff_id, Role(args.role), pin)
-                print(uri)
-                if args.qr:
-                    import qrcode
-
-                    qr = qrcode.QRCode(border=1)
-                    qr.add_data(uri)
-                    qr.print_ascii(invert=True)
+                _print_uri(directory.add(args.staff_id, Role(args.role), pin), args.qr)
                 return 0
             if args.cmd == "list":
                 for row in directory.list():
@@ -117,8 +135,22 @@ def main(argv: list[str]) -> int:
     except LockerError as err:
         print(f"lockerctl: {err.message}", file=sys.stderr)
         return 1
+    except ConfigError as err:  # e.g. the staff key file is missing or wrong
+        print(f"lockerctl: {err}", file=sys.stderr)
+        return 2
     finally:
         store.close()
+
+
+def _print_uri(uri: str, qr: bool) -> None:
+    """The otpauth:// URI, once, and with `qr` also as a terminal QR code."""
+    print(uri)
+    if qr:
+        import qrcode
+
+        code = qrcode.QRCode(border=1)
+        code.add_data(uri)
+        code.print_ascii(invert=True)
 
 
 def _export(args: argparse.Namespace, cfg: object, store: object) -> int:

@@ -161,6 +161,7 @@ class LockerConfig(_Strict):
     data_dir: str = "var/locker"
     kiosk_token_file: str = "var/locker/kiosk.token"
     code_key_file: str = "var/locker/code.key"
+    staff_key_file: str = "var/locker/staff.key"
     center_name: str = "Trung tâm Phục vụ hành chính công (mô phỏng)"
     hotline: str = "1900 0000"
     timezone: str = "Asia/Ho_Chi_Minh"

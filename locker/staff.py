@@ -1,4 +1,9 @@
-"""Staff accounts: PIN (scrypt) + TOTP (pyotp), roles, short idle-expiring sessions."""
+"""Staff accounts: PIN (scrypt) + TOTP (pyotp), roles, short idle-expiring sessions.
+
+TOTP secrets are stored sealed (AES-256-GCM, `locker.secrets_files.SecretBox`) under a key file
+kept outside the database (`staff_key_file`, created 0600 on first start), bound to their staff
+id so rows cannot be swapped. Clear secrets written by older versions are sealed at start.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ import hmac
 import logging
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pyotp
 
@@ -18,6 +25,7 @@ from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
 from locker.errors import AuthError, Conflict, Forbidden, InvalidInput
+from locker.secrets_files import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from locker.store import Store
 
 log = logging.getLogger(__name__)
@@ -64,13 +72,113 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _aad(staff_id: str) -> str:
+    return f"staff:{staff_id}"
+
+
+def default_key_file(store: Store) -> Path:
+    """Where the staff key lives when not configured: next to the database."""
+    return store.path.with_name("staff.key")
+
+
+def _recovery(key_file: Path) -> str:
+    return (
+        f"Restore {key_file} from your backup. If it is lost, run `lockerctl staff reset-key --yes` "
+        "(with the same --data-dir/--config), then `lockerctl staff reenrol STAFF_ID` for every "
+        "account: each person scans the new QR code in their authenticator app."
+    )
+
+
+def open_staff_box(store: Store, clock: Clock, key_file: Path) -> SecretBox:
+    """The box for TOTP secrets; creates the key on a fresh install and seals clear legacy rows.
+
+    Raises KeyFileError (a start-up error with what to do) when the key file is missing or does
+    not open the sealed secrets in the database.
+    """
+    with store.read() as conn:
+        rows = conn.execute("SELECT staff_id, totp_secret FROM staff").fetchall()
+    sealed = [r for r in rows if SecretBox.is_sealed(r["totp_secret"])]
+    key_hex = read_secret(key_file)
+    if key_hex is None:
+        if sealed:
+            raise KeyFileError(
+                f"the staff key file {key_file} is missing, but {len(sealed)} staff account(s) "
+                f"have authenticator secrets encrypted with it. {_recovery(key_file)}"
+            )
+        key_hex = read_or_create_secret(key_file)
+    box = SecretBox(key_hex, key_file)
+    if sealed and not any(_opens(box, r["staff_id"], r["totp_secret"]) for r in sealed):
+        raise KeyFileError(
+            f"the staff key file {key_file} does not open the staff authenticator secrets in the "
+            f"database (a different key?). {_recovery(key_file)}"
+        )
+    clear = [r for r in rows if not SecretBox.is_sealed(r["totp_secret"]) and r["totp_secret"]]
+    if clear:
+        _seal_clear_rows(store.path, box, clear, clock.now())
+    return box
+
+
+def _seal_clear_rows(db: Path, box: SecretBox, clear: list[sqlite3.Row], now: datetime) -> None:
+    """Seal legacy clear secrets and scrub the old bytes from the database file.
+
+    Its own connection with secure_delete (SQLite zeroes overwritten and freed content) and a
+    truncating WAL checkpoint afterwards, so the clear secrets do not linger in free pages.
+    """
+    conn = sqlite3.connect(db, isolation_level=None, timeout=10)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute("BEGIN IMMEDIATE")
+        for r in clear:
+            conn.execute(
+                "UPDATE staff SET totp_secret=? WHERE staff_id=? AND totp_secret=?",
+                (box.seal(r["totp_secret"], _aad(r["staff_id"])), r["staff_id"], r["totp_secret"]),
+            )
+        audit.append(conn, now, "locker", "staff_secrets_encrypted", accounts=len(clear))
+        conn.execute("COMMIT")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:
+            log.warning("WAL checkpoint busy: old clear secrets leave %s at the next checkpoint", db)
+    finally:
+        conn.close()
+    log.info("sealed the TOTP secrets of %d staff account(s) stored in clear", len(clear))
+
+
+def _opens(box: SecretBox, staff_id: str, sealed: str) -> bool:
+    try:
+        box.open(sealed, _aad(staff_id))
+    except SealError:
+        return False
+    return True
+
+
+def reset_key(store: Store, clock: Clock, key_file: Path, actor: str = "lockerctl") -> int:
+    """After a lost key: a new key file, and every account gets a new TOTP secret nobody knows
+    yet (so it must be re-enrolled with `reenrol`). Returns the number of accounts reset."""
+    key_file.unlink(missing_ok=True)
+    box = SecretBox(read_or_create_secret(key_file), key_file)
+    now = clock.now()
+    with store.tx() as conn:
+        ids = [r[0] for r in conn.execute("SELECT staff_id FROM staff")]
+        for staff_id in ids:
+            conn.execute(
+                "UPDATE staff SET totp_secret=?, last_totp_step=0 WHERE staff_id=?",
+                (box.seal(pyotp.random_base32(), _aad(staff_id)), staff_id),
+            )
+        conn.execute("DELETE FROM sessions")
+        audit.append(conn, now, actor, "staff_key_reset", accounts=len(ids))
+    log.warning("staff key reset: %d account(s) must be re-enrolled", len(ids))
+    return len(ids)
+
+
 class StaffDirectory:
     """Enrolment, sign-in and session checks."""
 
-    def __init__(self, store: Store, clock: Clock, cfg: StaffConfig) -> None:
+    def __init__(self, store: Store, clock: Clock, cfg: StaffConfig, key_file: Path | None = None) -> None:
         self._store = store
         self._clock = clock
         self._cfg = cfg
+        self._box = open_staff_box(store, clock, key_file or default_key_file(store))
 
     def add(self, staff_id: str, role: Role, pin: str, actor: str = "lockerctl") -> str:
         """Create an account; returns the otpauth:// provisioning URI for an authenticator app."""
@@ -85,18 +193,47 @@ class StaffDirectory:
                 raise Conflict("staff_exists", f"staff account {staff_id!r} already exists")
             conn.execute(
                 "INSERT INTO staff(staff_id, role, pin_hash, totp_secret, created_at) VALUES (?,?,?,?,?)",
-                (staff_id, role.value, hash_pin(pin), secret, now.isoformat()),
+                (
+                    staff_id,
+                    role.value,
+                    hash_pin(pin),
+                    self._box.seal(secret, _aad(staff_id)),
+                    now.isoformat(),
+                ),
             )
             audit.append(conn, now, actor, "staff_added", staff_id=staff_id, role=role.value)
         return pyotp.TOTP(secret).provisioning_uri(name=staff_id, issuer_name=ISSUER)
 
+    def reenrol(self, staff_id: str, actor: str = "lockerctl") -> str:
+        """A new TOTP secret for an account (lost phone, or after `reset_key`); returns its URI."""
+        secret = pyotp.random_base32()
+        now = self._clock.now()
+        with self._store.tx() as conn:
+            cur = conn.execute(
+                "UPDATE staff SET totp_secret=?, last_totp_step=0 WHERE staff_id=?",
+                (self._box.seal(secret, _aad(staff_id)), staff_id),
+            )
+            if cur.rowcount == 0:
+                raise InvalidInput("staff_id", f"no staff account {staff_id!r}")
+            conn.execute("DELETE FROM sessions WHERE staff_id=?", (staff_id,))
+            audit.append(conn, now, actor, "staff_totp_reenrolled", staff_id=staff_id)
+        return pyotp.TOTP(secret).provisioning_uri(name=staff_id, issuer_name=ISSUER)
+
     def totp_secret(self, staff_id: str) -> str:
-        """The TOTP secret (for enrolment tools and tests only)."""
+        """The TOTP secret in clear (for enrolment tools and tests only)."""
         with self._store.read() as conn:
             row = conn.execute("SELECT totp_secret FROM staff WHERE staff_id=?", (staff_id,)).fetchone()
         if row is None:
             raise AuthError("bad_credentials", "unknown staff account")
-        return str(row["totp_secret"])
+        return self._open_secret(staff_id, row["totp_secret"]) or ""
+
+    def _open_secret(self, staff_id: str, stored: str) -> str | None:
+        """The clear TOTP secret of a row, or None (logged) when it does not open for this row."""
+        try:
+            return self._box.open(stored, _aad(staff_id))
+        except SealError:
+            log.error("staff %s: TOTP secret does not open (moved from another row?); re-enrol it", staff_id)
+            return None
 
     def list(self) -> list[dict[str, object]]:
         """Accounts without secrets."""
@@ -132,12 +269,14 @@ class StaffDirectory:
             raise AuthError(
                 "bad_credentials", "too many failed sign-ins; wait and try again, or ask a supervisor"
             )
-        totp_obj = pyotp.TOTP(row["totp_secret"])
+        secret = self._open_secret(staff_id, row["totp_secret"])
         step = None
-        for offset in (-1, 0, 1):
-            when = now + timedelta(seconds=offset * totp_obj.interval)
-            if hmac.compare_digest(totp_obj.at(when), totp.strip()):
-                step = totp_obj.timecode(when)
+        if secret is not None:
+            totp_obj = pyotp.TOTP(secret)
+            for offset in (-1, 0, 1):
+                when = now + timedelta(seconds=offset * totp_obj.interval)
+                if hmac.compare_digest(totp_obj.at(when), totp.strip()):
+                    step = totp_obj.timecode(when)
         pin_ok = check_pin(pin, row["pin_hash"])
         if not pin_ok or step is None or step <= int(row["last_totp_step"]):
             self._failed(staff_id, int(row["failed_signins"]) + 1)
