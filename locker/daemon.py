@@ -36,10 +36,14 @@ def data_paths(cfg: Any, data_dir_flag: str | None) -> Any:
 
     if data_dir_flag:
         base = Path(data_dir_flag).resolve()
-        return Paths(base, base / "locker.db", base / "code.key", base / "kiosk.token")
+        return Paths(base, base / "locker.db", base / "code.key", base / "kiosk.token", base / "staff.key")
     base = resolve_path(cfg.data_dir)
     return Paths(
-        base, base / "locker.db", resolve_path(cfg.code_key_file), resolve_path(cfg.kiosk_token_file)
+        base,
+        base / "locker.db",
+        resolve_path(cfg.code_key_file),
+        resolve_path(cfg.kiosk_token_file),
+        resolve_path(cfg.staff_key_file),
     )
 
 
@@ -161,7 +165,15 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"locker: {err}", file=sys.stderr)
         return 2
-    svc = LockerService(cfg, paths, SystemClock(), buses, sms, bo)
+    try:
+        svc = LockerService(cfg, paths, SystemClock(), buses, sms, bo)
+    except ConfigError as err:  # e.g. the staff key file is missing: say what to do, no traceback
+        print(f"locker: {err}", file=sys.stderr)
+        for bus in buses.values():
+            bus.close()
+        for sim in sims:
+            sim.close()
+        return 2
     svc.start()
     host = args.host or cfg.host
     port = args.port or cfg.port

@@ -40,6 +40,7 @@ class Paths:
     db: Path
     code_key: Path
     kiosk_token: Path
+    staff_key: Path | None = None  # AES-GCM key of staff TOTP secrets; None: next to the database
 
 
 class LockerService:
@@ -63,7 +64,11 @@ class LockerService:
         self.codes = CodeBook(read_or_create_secret(paths.code_key), cfg.codes.length_digits)
         self.kiosk_token = read_or_create_secret(paths.kiosk_token)
         self.alarms = Alarms(self.store, clock)
-        self.staff = StaffDirectory(self.store, clock, cfg.staff)
+        try:
+            self.staff = StaffDirectory(self.store, clock, cfg.staff, paths.staff_key)
+        except Exception:
+            self.store.close()  # a start-up error (e.g. the staff key file is missing): leave no handle
+            raise
         self.cabinet = Cabinet(self.store, clock, cfg.compartments, buses, cfg.doors.watch_s)
         self.outbox = OutboxWorkerRef(self)
         wiring = Wiring(cfg, self.store, clock, self.codes, self.cabinet, self.alarms, self.outbox.kick)
