@@ -56,6 +56,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process used so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_issue(total: int) -> dict[str, Any]:
     """8 clients issue (and confirm) `total` tickets; latency of the issue call is measured."""
     from tests.queueing.helpers import site_toml
@@ -101,8 +110,9 @@ def bench_issue(total: int) -> dict[str, Any]:
         per_client = total // CLIENTS
 
         def client(k: int) -> None:
-            # http.client with one keep-alive connection per kiosk: the figures are the server's,
-            # not the overhead of a heavier Python HTTP client
+            # Like a kiosk: one persistent (keep-alive) connection per kiosk, JSON body, a new
+            # Idempotency-Key per ticket, issue then confirm. http.client rather than requests so
+            # the client's own CPU (same 2 cores as the server) disturbs the figures less.
             rnd = random.Random(k)
             mine: list[float] = []
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -133,17 +143,22 @@ def bench_issue(total: int) -> dict[str, Any]:
                 latencies.extend(mine)
 
         threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+        cpu_start = _cpu_s(proc.pid)
+        client_cpu_start = time.process_time()  # this process runs only the 8 client threads now
         t_start = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t_start
+        cpu_end = _cpu_s(proc.pid)
+        client_cpu = time.process_time() - client_cpu_start
     finally:
         proc.terminate()
         proc.wait(timeout=15)
         log.close()
     n = len(latencies)
+    server_cpu = None if cpu_start is None or cpu_end is None else cpu_end - cpu_start
     return {
         "clients": CLIENTS,
         "tickets": n,
@@ -152,6 +167,9 @@ def bench_issue(total: int) -> dict[str, Any]:
         "issue_max_ms": max(latencies),
         "tickets_per_s": n / elapsed,  # each ticket is two requests: issue and confirm
         "requests_per_s": 2 * n / elapsed,
+        # server process CPU (all its threads) per ticket = issue + confirm request
+        "server_cpu_ms_per_ticket": None if server_cpu is None else 1000 * server_cpu / n,
+        "client_cpu_ms_per_ticket": 1000 * client_cpu / n,
     }
 
 
@@ -266,7 +284,17 @@ def main() -> None:
     issue = bench_issue(total)
     print_table(
         "Ticket issue over HTTP (8 concurrent kiosk clients; goal p99 < 20 ms, > 500 tickets/s)",
-        ["clients", "tickets", "p50 ms", "p99 ms", "max ms", "tickets/s", "requests/s"],
+        [
+            "clients",
+            "tickets",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "tickets/s",
+            "requests/s",
+            "srv CPU ms/t",
+            "client CPU ms/t",
+        ],
         [
             [
                 issue["clients"],
@@ -276,6 +304,8 @@ def main() -> None:
                 issue["issue_max_ms"],
                 issue["tickets_per_s"],
                 issue["requests_per_s"],
+                issue["server_cpu_ms_per_ticket"],
+                issue["client_cpu_ms_per_ticket"],
             ]
         ],
     )

@@ -45,7 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en)
     log.info("queueing service on http://%s:%d (data in %s)", cfg.host, cfg.port, data_dir)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=cfg.host, port=cfg.port, log_level="warning", timeout_graceful_shutdown=2)
+        uvicorn.Config(
+            app,
+            host=cfg.host,
+            port=cfg.port,
+            log_level="warning",
+            access_log=False,  # one line per kiosk request is noise; errors are logged by the app
+            timeout_graceful_shutdown=2,
+        )
     )
     server.run()
     return 0

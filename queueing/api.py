@@ -377,6 +377,18 @@ def _counter_action(
     return endpoint
 
 
+def storage_error_response() -> JSONResponse:
+    """The 503 answer when the queue database cannot be used (the cause goes to the log)."""
+    return JSONResponse(
+        {
+            "error": "storage_unavailable",
+            "message": "The queue database cannot be used right now; "
+            "try again in a moment and tell the center's IT staff if it keeps happening.",
+        },
+        status_code=503,
+    )
+
+
 def error_response(err: QueueError) -> JSONResponse:
     """A QueueError as its JSON body (with Retry-After when it says how long)."""
     headers = {}

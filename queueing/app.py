@@ -21,11 +21,12 @@ from fastapi.templating import Jinja2Templates
 from common.api_errors import document_errors, install_error_handlers
 from common.clock import Clock, SystemClock
 from common.config import REPO_ROOT
-from queueing.api import build_router, error_response
+from queueing.api import build_router, error_response, storage_error_response
 from queueing.config import QueueingConfig
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.events import EventHub
+from queueing.fastpath import FastPathStats, KioskFastPath
 from queueing.service import QueueService
 from queueing.store import Store, StoreError
 
@@ -123,14 +124,7 @@ def create_app(
     @app.exception_handler(StoreError)
     async def _storage(request: Request, err: StoreError) -> JSONResponse:
         log.error("storage problem on %s %s: %s", request.method, request.url.path, err)
-        return JSONResponse(
-            {
-                "error": "storage_unavailable",
-                "message": "The queue database cannot be used right now; "
-                "try again in a moment and tell the center's IT staff if it keeps happening.",
-            },
-            status_code=503,
-        )
+        return storage_error_response()
 
     install_error_handlers(
         app,
@@ -142,6 +136,9 @@ def create_app(
         ),
     )
     document_errors(app)
+    # Kiosk issue/confirm skip FastAPI's per-request machinery (see queueing.fastpath).
+    app.state.fast_path = FastPathStats()
+    app.add_middleware(KioskFastPath, queue=queue, stats=app.state.fast_path)
 
     app.include_router(build_router(queue, desk, hub, lambda: not run_sweeper or sweeper.alive))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

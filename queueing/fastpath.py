@@ -1,0 +1,200 @@
+"""The kiosk's two hot requests answered without FastAPI's per-request machinery.
+
+Every kiosk ticket is `POST /api/v1/tickets` then `POST /api/v1/tickets/{id}/confirm`. Profiled
+under 8 concurrent kiosks, FastAPI's routing and dependency solving (route matching over every
+route, parameter introspection, ~160 `isinstance` calls per request) cost more CPU than the
+SQLite transaction itself. This pure-ASGI layer answers exactly those two requests when they are
+well formed (JSON body that validates, a usable Idempotency-Key, kiosk channel): the same use
+case, the same body, the same status codes.
+
+Anything else (invalid JSON or fields, a missing key, remote tickets with their rate limits,
+other content types) is handed on untouched, with the body replayed, to the FastAPI routes,
+which stay the documented API and give the one canonical error answer. Domain errors
+(`QueueError`, `StoreError`) are answered here with the same bodies the app's handlers send.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from queueing.api import ConfirmRequest, TicketRequest, error_response, storage_error_response
+from queueing.errors import QueueError
+from queueing.service import QueueService
+from queueing.store import StoreError
+
+log = logging.getLogger(__name__)
+
+ISSUE_PATH = "/api/v1/tickets"
+_TICKET_PREFIX = ISSUE_PATH + "/"
+_CONFIRM_SUFFIX = "/confirm"
+#: Longest Idempotency-Key the documented route accepts (Header(max_length=128)).
+MAX_KEY_CHARS = 128
+#: A bigger kiosk body is surely wrong: left to the full route (which reports it properly).
+MAX_FAST_BODY_BYTES = 4096
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+@dataclass
+class FastPathStats:
+    """How many requests the fast path answered and how many it handed on (health, tests)."""
+
+    answered: int = 0
+    handed_on: int = 0
+
+
+class KioskFastPath:
+    """ASGI middleware: issue and confirm of kiosk tickets straight to the use cases."""
+
+    def __init__(self, app: ASGIApp, queue: QueueService, stats: FastPathStats | None = None) -> None:
+        self.app = app
+        self.queue = queue
+        self.stats = stats or FastPathStats()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        ticket_id: str | None = None
+        if path == ISSUE_PATH:
+            pass
+        elif path.startswith(_TICKET_PREFIX) and path.endswith(_CONFIRM_SUFFIX):
+            ticket_id = path[len(_TICKET_PREFIX) : -len(_CONFIRM_SUFFIX)]
+            if not ticket_id or "/" in ticket_id:
+                await self.app(scope, receive, send)
+                return
+        else:
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        if _media_type(headers.get(b"content-type")) != "application/json":
+            await self.app(scope, receive, send)
+            return
+        body, ended = await _read_body(receive)
+        answer: tuple[int, bytes, list[tuple[bytes, bytes]]] | None = None
+        if ended and len(body) <= MAX_FAST_BODY_BYTES:
+            try:
+                if ticket_id is None:
+                    answer = self._issue(scope, headers, body)
+                else:
+                    answer = self._confirm(ticket_id, body)
+            except QueueError as err:
+                answer = _rendered(error_response(err))
+            except StoreError as err:
+                log.error("storage problem on POST %s: %s", path, err)
+                answer = _rendered(storage_error_response())
+        if answer is None:
+            self.stats.handed_on += 1
+            await self.app(scope, _replay(body, ended, receive), send)
+            return
+        status, payload, extra = answer
+        self.stats.answered += 1
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode()), *extra],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+    def _issue(
+        self, scope: Scope, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
+        """Take a kiosk ticket, or None to leave the request to the full route."""
+        raw_key = headers.get(b"idempotency-key")
+        if not raw_key:
+            return None
+        key = raw_key.decode("latin-1")
+        if len(key) > MAX_KEY_CHARS:
+            return None
+        try:
+            req = TicketRequest.model_validate_json(body)
+        except ValidationError:
+            return None
+        if req.channel != "kiosk":
+            return None  # remote tickets: rate limits and device cookies live in the route
+        ticket = self.queue.issue(
+            req.service,
+            channel=req.channel,
+            idempotency_key=key,
+            priority=req.priority,
+            id_hash=req.id_hash,
+            birth_date=req.birth_date,
+        )
+        if ticket["status_url"].startswith("/"):
+            ticket["status_url"] = str(Request(scope).base_url).rstrip("/") + ticket["status_url"]
+        status = 200 if ticket.pop("replayed", False) else 201
+        return status, _dumps(ticket), []
+
+    def _confirm(self, ticket_id: str, body: bytes) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
+        """Confirm a printed or shown ticket, or None to leave the request to the full route."""
+        try:
+            req = ConfirmRequest.model_validate_json(body)
+        except ValidationError:
+            return None
+        return 200, _dumps(self.queue.confirm(ticket_id, req.delivery)), []
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    """Request headers by lower-case name (the first of repeated ones, as Starlette does)."""
+    out: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        out.setdefault(name, value)
+    return out
+
+
+def _media_type(value: bytes | None) -> str:
+    return "" if value is None else value.split(b";", 1)[0].strip().lower().decode("latin-1")
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request body read so far, and whether it ended.
+
+    Reading stops early past MAX_FAST_BODY_BYTES (ended=False): the full route reads the rest.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # client gone: the full route sees the disconnect
+            return b"".join(parts), False
+        chunk = message.get("body", b"")
+        parts.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts), True
+        if size > MAX_FAST_BODY_BYTES:
+            return b"".join(parts), False
+
+
+def _replay(body: bytes, ended: bool, receive: Receive) -> Receive:
+    """A receive() that first gives back what was read, then continues with the real one."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": not ended}
+        return await receive()
+
+    return again
+
+
+def _dumps(data: dict[str, Any]) -> bytes:
+    """The same bytes Starlette's JSONResponse renders."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+
+
+def _rendered(response: Any) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """A ready JSONResponse as (status, body, extra headers other than type and length)."""
+    extra = [(k, v) for k, v in response.raw_headers if k not in (b"content-type", b"content-length")]
+    return int(response.status_code), bytes(response.body), extra
