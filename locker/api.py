@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.api_errors import document_errors, install_error_handlers
+from common.api_errors import document_errors, error_responses, install_error_handlers
 from locker import audit
 from locker.config import Size
 from locker.domain import TransitionError
@@ -139,7 +139,7 @@ def create_app(svc: LockerService) -> FastAPI:
     def health() -> dict[str, Any]:
         return svc.health()
 
-    @app.get("/api/v1/kiosk/config")
+    @app.get("/api/v1/kiosk/config", responses=error_responses(401))
     def kiosk_config(_: Kiosk) -> dict[str, Any]:
         return {
             "second_factor": svc.cfg.codes.second_factor.value,
@@ -148,19 +148,19 @@ def create_app(svc: LockerService) -> FastAPI:
             "center_name": svc.cfg.center_name,
         }
 
-    @app.get("/api/v1/cabinet")
+    @app.get("/api/v1/cabinet", responses=error_responses(401))
     def cabinet(_: Annotated[str, Depends(kiosk_or_staff)]) -> dict[str, Any]:
         return svc.cabinet_view()
 
-    @app.post("/api/v1/pickups")
+    @app.post("/api/v1/pickups", responses=error_responses(401, 409, 410, 422, 423, 429, 503))
     def pickup(body: PickupBody, kid: Kiosk) -> dict[str, Any]:
         return svc.pickups.pickup(kid, body.code, body.id_number, body.phone_last4)
 
-    @app.post("/api/v1/pickups/{pickup_id}/retry")
+    @app.post("/api/v1/pickups/{pickup_id}/retry", responses=error_responses(401, 404, 409))
     def pickup_retry(pickup_id: str, kid: Kiosk) -> dict[str, Any]:
         return svc.pickups.retry(kid, pickup_id)
 
-    @app.post("/api/v1/staff/sessions")
+    @app.post("/api/v1/staff/sessions", responses=error_responses(401, 422))
     def sign_in(body: SessionBody) -> dict[str, Any]:
         token, sess = svc.staff.sign_in(body.staff_id, body.pin, body.totp)
         return {
@@ -170,73 +170,73 @@ def create_app(svc: LockerService) -> FastAPI:
             "role": sess.role.value,
         }
 
-    @app.delete("/api/v1/staff/sessions/current")
+    @app.delete("/api/v1/staff/sessions/current", responses=error_responses(401))
     def sign_out(sess: Staff) -> dict[str, Any]:
         svc.staff.sign_out(sess)
         return {"signed_out": True}
 
-    @app.post("/api/v1/deposits")
+    @app.post("/api/v1/deposits", responses=error_responses(401, 409, 422, 503))
     def create_deposit(body: DepositBody, sess: Staff) -> dict[str, Any]:
         return svc.deposits.create(sess, body.dossier_code, body.phone, body.size, body.id_number)
 
-    @app.get("/api/v1/deposits")
+    @app.get("/api/v1/deposits", responses=error_responses(401, 422))
     def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:
         return svc.custody.list(state)
 
-    @app.get("/api/v1/deposits/{deposit_id}")
+    @app.get("/api/v1/deposits/{deposit_id}", responses=error_responses(401, 404))
     def get_deposit(deposit_id: str, _: Staff) -> dict[str, Any]:
         return svc.custody.get(deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/confirm")
+    @app.post("/api/v1/deposits/{deposit_id}/confirm", responses=error_responses(401, 404, 409))
     def confirm(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.confirm(sess.staff_id, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/reopen")
+    @app.post("/api/v1/deposits/{deposit_id}/reopen", responses=error_responses(401, 404, 409, 503))
     def reopen(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.reopen(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/bigger")
+    @app.post("/api/v1/deposits/{deposit_id}/bigger", responses=error_responses(401, 404, 409, 503))
     def bigger(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.bigger(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/cancel")
+    @app.post("/api/v1/deposits/{deposit_id}/cancel", responses=error_responses(401, 404, 409))
     def cancel(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.cancel(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/withdraw")
+    @app.post("/api/v1/deposits/{deposit_id}/withdraw", responses=error_responses(401, 404, 409, 503))
     def withdraw(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.custody.withdraw(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/reissue")
+    @app.post("/api/v1/deposits/{deposit_id}/reissue", responses=error_responses(401, 403, 404, 409))
     def reissue(deposit_id: str, sess: Super) -> dict[str, Any]:
         return svc.custody.reissue(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/unblock")
+    @app.post("/api/v1/deposits/{deposit_id}/unblock", responses=error_responses(401, 403, 404))
     def unblock(deposit_id: str, sess: Super) -> dict[str, Any]:
         return svc.custody.unblock(sess, deposit_id)
 
-    @app.post("/api/v1/compartments/{label}/open")
+    @app.post("/api/v1/compartments/{label}/open", responses=error_responses(401, 403, 404, 409, 422))
     def force_open(label: str, body: ForceBody, sess: Super) -> dict[str, Any]:
         return svc.custody.force_open(sess, label, body.reason)
 
-    @app.get("/api/v1/compartments")
+    @app.get("/api/v1/compartments", responses=error_responses(401))
     def compartments(_: Staff) -> list[dict[str, Any]]:
         return svc.compartments()
 
-    @app.post("/api/v1/reconcile")
+    @app.post("/api/v1/reconcile", responses=error_responses(401, 403))
     def reconcile(sess: Super) -> dict[str, Any]:
         return {"mismatches": svc.monitor.reconcile(sess.staff_id)}
 
-    @app.get("/api/v1/alarms")
+    @app.get("/api/v1/alarms", responses=error_responses(401, 422))
     def alarms(_: Staff, open_only: bool = False) -> list[dict[str, Any]]:
         return svc.alarms.list(include_acked=not open_only)
 
-    @app.post("/api/v1/alarms/{alarm_id}/ack")
+    @app.post("/api/v1/alarms/{alarm_id}/ack", responses=error_responses(401, 404, 422))
     def ack(alarm_id: Annotated[int, Path(le=2**63 - 1)], sess: Staff) -> dict[str, Any]:  # SQLite int64
         svc.alarms.ack(alarm_id, sess.staff_id)
         return {"alarm_id": alarm_id, "acked": True}
 
-    @app.get("/api/v1/audit", response_model=None)
+    @app.get("/api/v1/audit", response_model=None, responses=error_responses(401, 422))
     def audit_log(
         _: Staff, deposit_id: str | None = None, day: str | None = None, format: str = "json"
     ) -> Response | dict[str, Any]:  # noqa: A002 - the API's name
@@ -265,17 +265,17 @@ def create_app(svc: LockerService) -> FastAPI:
             )
         return {"records": records, "chain_ok": chain.ok, "chain_records": chain.records}
 
-    @app.post("/api/v1/staff")
+    @app.post("/api/v1/staff", responses=error_responses(401, 403, 409, 422))
     def enrol(body: StaffBody, sess: Super) -> dict[str, Any]:
         uri = svc.staff.add(body.staff_id, body.role, body.pin, actor=sess.staff_id)
         return {"staff_id": body.staff_id, "role": body.role.value, "otpauth_uri": uri}
 
-    @app.post("/api/v1/alarms")
+    @app.post("/api/v1/alarms", responses=error_responses(401, 422))
     def kiosk_alarm(body: KioskAlarmBody, kid: Kiosk) -> dict[str, Any]:
         alarm_id = svc.alarms.raise_(body.kind, None, f"kiosk {kid}: {body.message}")
         return {"alarm_id": alarm_id, "raised": alarm_id is not None}
 
-    @app.get("/api/v1/staff/whoami")
+    @app.get("/api/v1/staff/whoami", responses=error_responses(401))
     def whoami(sess: Staff) -> dict[str, Any]:
         return {"staff_id": sess.staff_id, "role": sess.role.value, "expires_at": sess.expires_at.isoformat()}
 
@@ -307,11 +307,16 @@ def _receipt_routes(app: FastAPI, svc: LockerService) -> None:
             )
         return view.as_json()
 
-    @app.get("/api/v1/receipts/{token}")
+    @app.get("/api/v1/receipts/{token}", responses=error_responses(404, 429))
     def receipt(token: str, request: Request) -> dict[str, Any]:
         return receipt_json(token, request)
 
-    @app.get("/verify/{token}", response_class=HTMLResponse, response_model=None)
+    @app.get(
+        "/verify/{token}",
+        response_class=HTMLResponse,
+        response_model=None,
+        include_in_schema=False,  # a web page (HTML errors too); /api/v1/receipts/{token} is the API
+    )
     def verify_page(
         token: str,
         request: Request,
