@@ -39,11 +39,12 @@ class CameraConfig(BaseModel):
     sim_image_hold_s: float = Field(default=2.0, gt=0, le=60)
     # Decoding: frames decoded per second at most (the others are only previewed: a 30 fps
     # camera must not keep a core of a 2-core kiosk busy), time budget per frame, small-code
-    # windows retried upscaled, the whole-frame retries, and the optional second decoder (zbar).
+    # windows retried upscaled, how often a frame also gets the costly retries for defocused
+    # codes (every Nth decoded frame; 0 = never, 1 = every frame), and the second decoder (zbar).
     decode_max_fps: float = Field(default=15.0, gt=0, le=60)
     decode_budget_ms: float = Field(default=35.0, ge=1, le=500)
     roi_tiles: int = Field(default=1, ge=0, le=6)
-    full_frame_retries: bool = False
+    thorough_every_frames: int = Field(default=4, ge=0, le=1000)
     use_zbar: bool = False
     # Preview frames handed to the UI at most this often.
     preview_max_fps: float = Field(default=15.0, gt=0, le=60)

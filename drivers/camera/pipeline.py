@@ -12,15 +12,19 @@ retries are worth:
 2. Nothing located, but the frame has two-direction edge structure (QR modules; text lines are
    mostly one direction): the likeliest small-code window (a card held far away, 1-2 px per
    module, too small for zxing's finder search) is cut out, upscaled 3x and decoded.
-3. Light-on-dark codes (a phone screen in dark mode): the primary pass on the inverted frame.
-4. Only while the frame's budget lasts: whole-frame retries for what the cheap stages cannot
-   place (a defocused or textured code whose finder patterns zxing did not see).
+3. Sensor noise and print texture: the frame smoothed, with zxing's global-histogram binarizer.
+
+Light-on-dark codes (a phone screen in dark mode) are read by the primary pass itself: zxing's
+`try_invert` reuses its binarized frame, cheaper than a separate pass on the inverted frame.
 
 A frame is not worth more than the next one: at 15-30 fps the next frame arrives within 33-66 ms
 and usually shows the card a little better, so a frame with no located code stops after the cheap
-stages (`full_frame_retries=False`, the default) instead of running every retry. A blank or black
-frame skips the retries altogether. zbar as a last, second-decoder stage is available (`use_zbar`)
-but off by default: on the bench sets it read nothing the stages above had missed.
+stages instead of running every retry. The costly retries for defocus that hides even the finder
+patterns (`thorough`) run when asked: the scanner asks on every few frames, so a card held still
+but out of focus gets them soon, while most frames stay cheap. A blank or black frame skips the
+retries altogether, and every retry stops once `budget_ms` is spent. zbar as a last,
+second-decoder stage is available (`use_zbar`) but off by default: on the bench sets it read
+nothing the stages above had missed.
 """
 
 from __future__ import annotations
@@ -186,12 +190,12 @@ class QrDecoder:
     """Decode QR codes in one frame with the staged pipeline; one instance per worker thread."""
 
     def __init__(self, *, budget_ms: float = 35.0, roi_tiles: int = 1, use_zbar: bool = False,
-                 max_upscaled_px: int = 1100, full_frame_retries: bool = False,
+                 max_upscaled_px: int = 1100, thorough: bool = False,
                  timer: Callable[[], float] = time.perf_counter) -> None:
         self._budget_s = budget_ms / 1000.0
         self._roi_tiles = roi_tiles
         self._max_upscaled_px = max_upscaled_px
-        self._full_frame_retries = full_frame_retries
+        self._thorough = thorough
         self._timer = timer
         self._zbar = _load_zbar() if use_zbar else None
 
@@ -200,8 +204,12 @@ class QrDecoder:
         """Whether the second decoder is available."""
         return self._zbar is not None
 
-    def decode(self, frame: np.ndarray) -> list[Decoded]:
-        """Every QR found in the frame (usually zero or one); never raises on odd frames."""
+    def decode(self, frame: np.ndarray, *, thorough: bool | None = None) -> list[Decoded]:
+        """Every QR found in the frame (usually zero or one); never raises on odd frames.
+
+        `thorough` (default: as constructed) adds the costly retries for defocused codes that
+        zxing does not even locate; the scanner asks for them on every few frames only.
+        """
         if frame is None or frame.size == 0 or min(frame.shape[:2]) < 16:
             return []
         start = self._timer()
@@ -226,8 +234,9 @@ class QrDecoder:
             return []  # blank, black or defocused to nothing: retries cannot help
         # Even when zxing located something, it may be a false finder triple in the card's text
         # while the real, far-away code went unseen: the windows are tried either way.
-        for x0, y0, x1, y1 in windows:
-            found = self._read_small(gray[y0:y1, x0:x1], spent)
+        crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in windows]
+        for crop in crops:
+            found = self._read_small(crop, spent)
             if found or spent():
                 return found
 
@@ -237,11 +246,24 @@ class QrDecoder:
                            try_invert=False, try_downscale=big, try_rotate=False)
         if found or spent():
             return found
-        if self._full_frame_retries:
-            found = zxing_read(_unsharp(gray, 1.5), "sharpen", try_invert=False, try_downscale=big)
+        if self._thorough if thorough is None else thorough:
+            found = self._read_defocused(gray, crops, big, spent)
             if found or spent():
                 return found
         return self._zbar(blurred) if self._zbar is not None else []
+
+    def _read_defocused(self, gray: np.ndarray, crops: list[np.ndarray], big: bool,
+                        spent: Callable[[], bool]) -> list[Decoded]:
+        """Defocus that hides even the finder patterns: a strong unsharp mask on the small-code
+        window (upscaled 2x), then a milder one on the whole frame. Each pass costs 1-3 ms,
+        because zxing's finder search slows down on the noise a strong mask brings out."""
+        options: dict[str, Any] = {"try_invert": False, "try_downscale": False, "try_rotate": False}
+        for crop in crops:
+            up = cv2.resize(crop, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
+            found = zxing_read(_unsharp(up, 3.0, 2.0), "roi_deblur", **options)
+            if found or spent():
+                return found
+        return zxing_read(_unsharp(gray, 1.5), "sharpen", try_invert=False, try_downscale=big)
 
     def _read_located(self, gray: np.ndarray, box: Box, spent: Callable[[], bool]) -> list[Decoded]:
         """A code zxing found but could not decode: its crop, upscaled, sharpened, smoothed."""
@@ -282,4 +304,4 @@ class QrDecoder:
 def decoder_for(config: CameraConfig) -> QrDecoder:
     """The decoder `[camera]` asks for."""
     return QrDecoder(budget_ms=config.decode_budget_ms, roi_tiles=config.roi_tiles,
-                     full_frame_retries=config.full_frame_retries, use_zbar=config.use_zbar)
+                     thorough=config.thorough_every_frames == 1, use_zbar=config.use_zbar)

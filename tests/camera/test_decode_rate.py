@@ -60,13 +60,17 @@ class CountingDecoder(QrDecoder):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.calls = 0
+        self.thorough: list[int] = []  # which calls asked for the defocus retries
 
-    def decode(self, frame: np.ndarray) -> list[Decoded]:
+    def decode(self, frame: np.ndarray, *, thorough: bool | None = None) -> list[Decoded]:
         self.calls += 1
-        return super().decode(frame)
+        if thorough:
+            self.thorough.append(self.calls)
+        return super().decode(frame, thorough=thorough)
 
 
-def run(config: CameraConfig, periods: list[float]) -> tuple[int, int, int]:
+def run(config: CameraConfig, periods: list[float],
+        decoder: CountingDecoder | None = None) -> tuple[int, int, int]:
     """Frames previewed, frames decoded, and results, for a camera delivering at `periods`."""
     clock = ManualClock()
     cameras: list[ClockedCamera] = []
@@ -75,7 +79,7 @@ def run(config: CameraConfig, periods: list[float]) -> tuple[int, int, int]:
         cameras.append(ClockedCamera(clock, stop, fps=0, frames=0, periods=periods))
         return cameras[-1]
 
-    decoder = CountingDecoder()
+    decoder = decoder or CountingDecoder()
     scanner = CameraScanner(config, PayloadClassifier(IdHasher(KEY)), source_factory=factory,
                             decoder=decoder, clock=clock)
     previews: list[int] = []
@@ -115,6 +119,14 @@ def test_after_a_pause_no_burst() -> None:
     periods = [1 / 30] * 30 + [2.0] + [1 / 30] * 30
     _, calls, _ = run(CameraConfig(decode_max_fps=15.0, preview_max_fps=60.0), periods)
     assert calls == 15 + 1 + 15
+
+
+@pytest.mark.parametrize(("every", "expected"), [(4, [4, 8, 12]), (1, list(range(1, 13))), (0, [])])
+def test_every_nth_decoded_frame_is_thorough(every: int, expected: list[int]) -> None:
+    decoder = CountingDecoder()
+    config = CameraConfig(decode_max_fps=30.0, thorough_every_frames=every)
+    run(config, [1 / 30] * 12, decoder)
+    assert decoder.calls == 12 and decoder.thorough == expected
 
 
 def test_cap_out_of_range_names_the_key() -> None:

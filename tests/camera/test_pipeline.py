@@ -93,14 +93,15 @@ def test_small_code_found_in_the_window_is_sharpened() -> None:
     assert found and found[0].text == frame.text and found[0].stage == "roi_sharpen"
 
 
-def test_full_frame_retries_are_opt_in() -> None:
-    # A defocused frame whose code zxing does not even locate: by default the decoder gives up
-    # after the cheap stages (the next camera frame is the better bet); `full_frame_retries`
-    # (decode --thorough) sharpens the whole frame as well.
+def test_defocus_retries_only_when_thorough() -> None:
+    # A defocused frame whose code zxing does not even locate: a quick decode gives up after the
+    # cheap stages (the next camera frame is the better bet); a thorough one sharpens as well.
     frame = make_frame(random.Random(287), with_qr=True)
     assert DECODER.decode(frame.image) == []
-    found = QrDecoder(full_frame_retries=True).decode(frame.image)
-    assert found and found[0].text == frame.text and found[0].stage == "sharpen"
+    found = DECODER.decode(frame.image, thorough=True)
+    assert found and found[0].text == frame.text and found[0].stage in {"roi_deblur", "sharpen"}
+    assert QrDecoder(thorough=True).decode(frame.image)[0].text == frame.text
+    assert QrDecoder(thorough=True).decode(frame.image, thorough=False) == []
 
 
 def test_frame_without_code_costs_a_few_cheap_passes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,10 +131,11 @@ def test_frame_without_code_costs_a_few_cheap_passes(monkeypatch: pytest.MonkeyP
 
 
 def test_decoder_follows_the_config() -> None:
-    decoder = decoder_for(CameraConfig(full_frame_retries=True, roi_tiles=0, decode_budget_ms=5))
     frame = make_frame(random.Random(287), with_qr=True)
-    assert decoder.decode(frame.image)[0].stage == "sharpen"
-    assert not decoder.has_zbar
+    always = decoder_for(CameraConfig(thorough_every_frames=1, roi_tiles=0, decode_budget_ms=50))
+    assert always.decode(frame.image)[0].stage == "sharpen"  # no window: the whole frame
+    assert not always.has_zbar
+    assert decoder_for(CameraConfig()).decode(frame.image) == []  # the scanner picks its frames
 
 
 def test_tiny_budget_still_returns() -> None:

@@ -397,11 +397,11 @@ def test_worker_survives_driver_and_decoder_surprises() -> None:
     class FlakyDecoder(QrDecoder):
         calls = 0
 
-        def decode(self, frame: np.ndarray) -> list:  # type: ignore[type-arg]
+        def decode(self, frame: np.ndarray, *, thorough: bool | None = None) -> list:  # type: ignore[type-arg]
             FlakyDecoder.calls += 1
             if FlakyDecoder.calls == 1:
                 raise ValueError("odd frame")
-            return super().decode(frame)
+            return super().decode(frame, thorough=thorough)
 
     source = FlakySource(qr_frame(RECEIPT), repeats_frames=True)
     config = CameraConfig(reopen_min_s=0.02, reopen_max_s=0.05, repeat_result_after_s=60.0)
