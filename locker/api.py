@@ -246,11 +246,11 @@ def create_app(svc: LockerService) -> FastAPI:
         if day:
             try:
                 d = date.fromisoformat(day)
-            except ValueError as err:
-                raise InvalidInput("day", "day must be YYYY-MM-DD") from err
-            tz = ZoneInfo(svc.cfg.timezone)
-            start_dt = datetime.combine(d, time(0), tz).astimezone(svc.clock.now().tzinfo)
-            start, end = start_dt.isoformat(), (start_dt + timedelta(days=1)).isoformat()
+                tz = ZoneInfo(svc.cfg.timezone)
+                start_dt = datetime.combine(d, time(0), tz).astimezone(svc.clock.now().tzinfo)
+                start, end = start_dt.isoformat(), (start_dt + timedelta(days=1)).isoformat()
+            except (ValueError, OverflowError) as err:  # 9999-12-31 + 1 day overflows
+                raise InvalidInput("day", "day must be a date YYYY-MM-DD (years 0002-9998)") from err
         if not deposit_id and not day:
             raise InvalidInput("day", "give deposit_id or day (YYYY-MM-DD)")
         with svc.store.read() as conn:

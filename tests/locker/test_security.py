@@ -315,3 +315,11 @@ def test_staff_pin_and_id_must_be_ascii(h: Harness) -> None:
         with pytest.raises(InvalidInput) as err:
             h.svc.staff.add(staff_id, Role.LOADER, "246810")
         assert err.value.extra["field"] == "staff_id"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "2026-13-01", "yesterday", "9999-99-99"])
+def test_audit_day_out_of_range_is_422_not_500(h: Harness, day: str) -> None:
+    token = h.sign_in("loader1")
+    r = h.req("GET", f"/api/v1/audit?day={day}", token)
+    assert r.status_code == 422 and r.json()["field"] == "day", r.text
+    assert h.req("GET", "/api/v1/audit?day=9999-12-31", token).status_code == 200  # the last day works
