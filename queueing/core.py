@@ -1,8 +1,9 @@
 """The queue's shared core: clock and day, caches (service times, open counters), waiting
 counts, "how many ahead", ticket state changes, and the periodic sweep.
 
-`queueing.service` (citizens, displays) and `queueing.counters` (staff) build on it; every change
-goes through a `Store` transaction and writes its event in the same transaction.
+`queueing.issuing` and `queueing.service` (citizens, kiosks, displays), `queueing.calling` and
+`queueing.counters` (staff) build on it; every change goes through a `Store` transaction and
+writes its event in the same transaction.
 """
 
 from __future__ import annotations

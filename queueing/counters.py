@@ -8,8 +8,9 @@ import logging
 import secrets
 from typing import Any
 
-from queueing import domain, speech
-from queueing.config import CounterConfig, OrderingPolicy
+from queueing import domain
+from queueing.calling import Calls
+from queueing.config import CounterConfig
 from queueing.domain import CounterStatus, TicketState
 from queueing.errors import QueueError
 from queueing.service import QueueService
@@ -26,6 +27,7 @@ class CounterDesk:
         self.q = queue
         self.config = queue.config
         self.staff = StaffSessions(queue)
+        self.calls = Calls(queue)
 
     def sign_in(self, staff_id: str, pin: str, counter: int | None) -> tuple[str, dict[str, Any]]:
         """Check the PIN; open the counter when one is given. Returns (token, body)."""
@@ -50,98 +52,6 @@ class CounterDesk:
                 409, "no_counter", "You are signed in without a counter. Sign in again choosing one."
             )
         return self._counter_cfg(session.counter)
-
-    def _head(self, tx: Tx, service: str) -> Any:
-        svc = self.config.service(service)
-        if svc is None:
-            return None
-        if svc.policy is OrderingPolicy.ONE_PER_N:
-            streak = self.q.normal_streak(tx, service)
-            prio_sql = (
-                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0 "
-                "ORDER BY weight DESC, waiting_since, seq LIMIT 1"
-            )
-            normal_sql = (
-                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0 "
-                "ORDER BY waiting_since, seq LIMIT 1"
-            )
-            first, second = (
-                (prio_sql, normal_sql) if streak >= svc.one_per_n_normal else (normal_sql, prio_sql)
-            )
-            return tx.one(first, service) or tx.one(second, service)
-        return tx.one(
-            "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' "
-            "ORDER BY rank_key DESC, seq LIMIT 1",
-            service,
-        )
-
-    def _mark_called(
-        self, tx: Tx, row: Any, session: Session, counter: int, recall: bool = False
-    ) -> dict[str, Any]:
-        now = self.q.now_ts()
-        if not recall:
-            self.q.set_state(
-                tx,
-                row,
-                TicketState.CALLED,
-                counter=counter,
-                staff_id=session.staff.staff_id,
-                called_at=now,
-                call_count=row["call_count"] + 1,
-            )
-            tx.run("UPDATE counters SET current_ticket = ? WHERE number = ?", row["ticket_id"], counter)
-            svc = self.config.service(row["service"])
-            if svc is not None and svc.policy is OrderingPolicy.ONE_PER_N:
-                day = self.q.today()
-                streak = 0 if row["weight"] > 0 else self.q.normal_streak(tx, svc.code) + 1
-                tx.run(
-                    "INSERT INTO service_state(day, service, normal_streak) VALUES (?, ?, ?) "
-                    "ON CONFLICT(day, service) DO UPDATE SET normal_streak = excluded.normal_streak",
-                    day,
-                    svc.code,
-                    streak,
-                )
-        else:
-            tx.run("UPDATE tickets SET call_count = call_count + 1 WHERE ticket_id = ?", row["ticket_id"])
-            tx.run("UPDATE counters SET last_recall = ? WHERE number = ?", now, counter)
-        number = row["number"]
-        data = {
-            "number": number,
-            "counter": counter,
-            "service": row["service"],
-            "recall": recall,
-            "voice": speech.announcement(number, counter),
-            "voice_en": speech.announcement_en(number, counter),
-            "text_vi": speech.announcement_text(number, counter),
-            "text_en": speech.announcement_text_en(number, counter),
-            "waiting": self.q.waiting_of(tx, row["service"]),
-        }
-        tx.event(now, "called", data)
-        return self._ticket_view(tx, row["ticket_id"])
-
-    def _ticket_view(self, tx: Tx, ticket_id: str) -> dict[str, Any]:
-        r = tx.one("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
-        assert r is not None
-        svc = self.config.service(r["service"])
-        return {
-            "ticket_id": r["ticket_id"],
-            "number": r["number"],
-            "state": r["state"],
-            "service": r["service"],
-            "service_name_vi": svc.name_vi if svc else r["service"],
-            "priority": r["priority"],
-            "priority_name_vi": self._prio_name(r["priority"]),
-            "counter": r["counter"],
-            "called_at": r["called_at"],
-            "started_at": r["started_at"],
-            "issued_at": r["issued_at"],
-            "call_count": r["call_count"],
-            "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
-        }
-
-    def _prio_name(self, code: str | None) -> str | None:
-        pc = self.config.priority(code) if code else None
-        return pc.name_vi if pc else code
 
     def _require_open(self, tx: Tx, counter: int) -> None:
         status = tx.scalar("SELECT status FROM counters WHERE number = ?", counter)
@@ -191,14 +101,12 @@ class CounterDesk:
         with self.q.store.tx() as tx:
             self._require_open(tx, cfg.number)
             self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
-            heads = [h for h in (self._head(tx, s) for s in cfg.services) if h is not None]
-            if not heads:
+            row = self.calls.next_for(tx, cfg.services)
+            if row is None:
                 raise QueueError(
                     404, "queue_empty", "Nobody is waiting for this counter's services right now."
                 )
-            # Across services, the ticket waiting longest goes first (priority breaks ties).
-            row = min(heads, key=lambda h: (h["waiting_since"] - 60.0 * h["weight"], h["seq"]))
-            return self._mark_called(tx, row, session, cfg.number)
+            return self.calls.mark_called(tx, row, session.staff.staff_id, cfg.number)
 
     def call_number(self, session: Session, number: str) -> dict[str, Any]:
         """Call a given waiting ticket (e.g. a citizen who stepped out and came back)."""
@@ -238,7 +146,7 @@ class CounterDesk:
                     f"Ticket {row['number']} is for another service; transfer it or call it there.",
                 )
             self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
-            return self._mark_called(tx, row, session, cfg.number)
+            return self.calls.mark_called(tx, row, session.staff.staff_id, cfg.number)
 
     def recall(self, session: Session) -> dict[str, Any]:
         """Announce the current ticket again (not more often than recall_cooldown_s)."""
@@ -261,7 +169,7 @@ class CounterDesk:
                     f"Wait {gap:.0f} s between recalls.",
                     retry_after_s=int(gap - (now - float(last))) + 1,
                 )
-            return self._mark_called(tx, cur, session, cfg.number, recall=True)
+            return self.calls.mark_called(tx, cur, session.staff.staff_id, cfg.number, recall=True)
 
     def start(self, session: Session) -> dict[str, Any]:
         """The citizen arrived: service starts."""
@@ -271,7 +179,7 @@ class CounterDesk:
             now = self.q.now_ts()
             self.q.set_state(tx, cur, TicketState.SERVING, started_at=now)
             tx.event(now, "state", {"number": cur["number"], "state": "serving", "counter": cfg.number})
-            return self._ticket_view(tx, cur["ticket_id"])
+            return self.calls.ticket_view(tx, cur["ticket_id"])
 
     def finish(self, session: Session) -> dict[str, Any]:
         """Service done."""
@@ -279,7 +187,7 @@ class CounterDesk:
         with self.q.store.tx() as tx:
             cur = self._current(tx, cfg.number, "nothing_to_finish", "No ticket is at this counter.")
             self._done(tx, cur, cfg.number)
-            return self._ticket_view(tx, cur["ticket_id"])
+            return self.calls.ticket_view(tx, cur["ticket_id"])
 
     def no_show(self, session: Session) -> dict[str, Any]:
         """The called citizen did not come."""
@@ -293,7 +201,7 @@ class CounterDesk:
                 True,
             )
             self._leave(tx, cur, cfg.number, TicketState.NO_SHOW)
-            return self._ticket_view(tx, cur["ticket_id"])
+            return self.calls.ticket_view(tx, cur["ticket_id"])
 
     def transfer(self, session: Session, service: str) -> dict[str, Any]:
         """Send the current ticket to another service's queue; it keeps its number and place in time."""
@@ -346,7 +254,7 @@ class CounterDesk:
                 },
             )
             return {
-                **self._ticket_view(tx, cur["ticket_id"]),
+                **self.calls.ticket_view(tx, cur["ticket_id"]),
                 "transferred_to": new_id,
                 "to_service": target.code,
             }
@@ -396,7 +304,7 @@ class CounterDesk:
                         ],
                     }
                 )
-            current = self._ticket_view(tx, cur["ticket_id"]) if cur is not None else None
+            current = self.calls.ticket_view(tx, cur["ticket_id"]) if cur is not None else None
         return {
             "counter": cfg.number,
             "counter_name": cfg.name or f"Quầy {cfg.number}",

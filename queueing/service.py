@@ -1,29 +1,27 @@
-"""Queue use cases for citizens, kiosks and displays: services, issue, confirm, void, status,
-rating, display snapshot.
+"""Queue use cases for citizens, kiosks and displays: the services list, ticket status,
+rating, display snapshot; issuing (issue, confirm, void) comes from `queueing.issuing`.
 
-Counter operations live in `queueing.counters`; both act on the same `Store` through
+Counter operations live in `queueing.counters`; all act on the same `Store` through
 transactions so every step is atomic and writes its event in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from queueing import domain
-from queueing.core import NEW_SEQ, QueueCore, iso_utc
+from queueing.core import NEW_SEQ, iso_utc
 from queueing.domain import TicketState
 from queueing.errors import QueueError
-from queueing.store import Tx
+from queueing.issuing import TicketIssuing
 
 log = logging.getLogger(__name__)
 
 __all__ = ["NEW_SEQ", "QueueService"]
 
 
-class QueueService(QueueCore):
+class QueueService(TicketIssuing):
     """Use cases of citizens, kiosks and display boards."""
 
     # ------------------------------------------------------------------ services
@@ -69,272 +67,6 @@ class QueueService(QueueCore):
     def priorities(self) -> list[dict[str, Any]]:
         """GET /api/v1/priorities."""
         return [{"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en} for p in self.config.priorities]
-
-    # ------------------------------------------------------------------ issuing
-
-    def resolve_priority(self, priority: str | None, birth_date: date | None) -> tuple[str | None, float]:
-        """The priority class and weight: as asked, or elderly from the birth date."""
-        if priority:
-            pc = self.config.priority(priority)
-            if pc is None:
-                known = ", ".join(p.code for p in self.config.priorities) or "none configured"
-                raise QueueError(
-                    422,
-                    "unknown_priority",
-                    f"No priority class {priority!r}. Use one of: {known}, or leave it out.",
-                    field="priority",
-                )
-            return pc.code, pc.weight
-        if birth_date is not None:
-            today = self.local_now().date()
-            if birth_date > today:
-                raise QueueError(
-                    422,
-                    "invalid_request",
-                    "birth_date is in the future; send the date from the ID card.",
-                    field="birth_date",
-                )
-            elderly = self.config.priority(self.config.elderly_priority)
-            if elderly is not None and domain.age_on(birth_date, today) >= self.config.elderly_age_years:
-                return elderly.code, elderly.weight
-        return None, 0.0
-
-    def issue(
-        self,
-        service: str,
-        *,
-        channel: str,
-        idempotency_key: str,
-        priority: str | None = None,
-        id_hash: str | None = None,
-        birth_date: date | None = None,
-        device: str | None = None,
-    ) -> dict[str, Any]:
-        """Take a number. A retry with the same idempotency key returns the same ticket."""
-        svc = self.service_or_404(service)
-        prio, weight = self.resolve_priority(priority, birth_date)
-        now = self.now_ts()
-        today = self.today()
-        with self.store.tx() as tx:
-            known = tx.one("SELECT ticket_id, service FROM idempotency WHERE key = ?", idempotency_key)
-            if known is not None:
-                if known["service"] != svc.code:
-                    raise QueueError(
-                        409,
-                        "idempotency_conflict",
-                        "This Idempotency-Key was already used for another service; send a new key.",
-                    )
-                return self._ticket_body(tx, self.ticket_row(tx, known["ticket_id"]), replay=True)
-            opening = self.opening(svc)
-            if not opening.open:
-                opens = opening.opens_at.strftime("%H:%M") if opening.opens_at else None
-                later = self.next_opening(svc)
-                if opens:
-                    hint = f"It opens at {opens} today."
-                elif later:
-                    hint = f"It opens again on {later.replace('T', ' at ')}."
-                else:
-                    hint = "It has no opening hours set; ask the staff."
-                raise QueueError(
-                    409,
-                    "service_closed",
-                    f"{svc.name_en} is not taking tickets now. {hint}",
-                    opens_at=opens,
-                    opens_next=later,
-                    service=svc.code,
-                )
-            if svc.daily_cap_tickets:
-                issued = int(
-                    tx.scalar(
-                        "SELECT COUNT(*) FROM tickets WHERE day = ? AND service = ? AND state <> 'void' "
-                        "AND transferred_from IS NULL",
-                        today,
-                        svc.code,
-                    )
-                )
-                if issued >= svc.daily_cap_tickets:
-                    raise QueueError(
-                        409,
-                        "cap_reached",
-                        f"{svc.name_en} has given all {svc.daily_cap_tickets} tickets for today. "
-                        "Please come back on the next working day or use the remote ticket page.",
-                        service=svc.code,
-                    )
-            if channel == "remote" and device:
-                taken = int(
-                    tx.scalar(
-                        "SELECT COUNT(*) FROM tickets WHERE day = ? AND device = ? AND channel = 'remote' "
-                        "AND state <> 'void'",
-                        today,
-                        device,
-                    )
-                )
-                if taken >= self.config.remote_tickets_per_device_per_day:
-                    raise QueueError(
-                        429,
-                        "device_limit",
-                        "This phone already has the most remote tickets allowed today. "
-                        "Use a ticket you already have, or take one at the kiosk.",
-                        retry_after_s=3600,
-                    )
-            # one statement takes the next serial of the day for this prefix
-            serial = int(
-                tx.all(
-                    "INSERT INTO numbering(day, prefix, last_serial) VALUES (?, ?, 1) "
-                    "ON CONFLICT(day, prefix) DO UPDATE SET last_serial = last_serial + 1 "
-                    "RETURNING last_serial",
-                    today,
-                    svc.prefix,
-                )[0][0]
-            )
-            number = domain.format_number(
-                svc.prefix,
-                domain.number_for_serial(serial, svc.number_min, svc.number_max),
-                svc.number_digits,
-            )
-            ticket_id = secrets.token_urlsafe(9)
-            remote = channel == "remote"
-            state = TicketState.WAITING if remote else TicketState.PENDING
-            key = domain.rank_key(svc.policy, weight, now, svc.aging_weight_per_min)
-            # Place in the queue before the insert: every existing ticket was issued earlier, so
-            # the new one sorts last among equals (seq above any real one).
-            row: dict[str, Any] = {
-                "ticket_id": ticket_id,
-                "number": number,
-                "service": svc.code,
-                "priority": prio,
-                "weight": weight,
-                "waiting_since": now,
-                "rank_key": key,
-                "seq": NEW_SEQ,
-                "issued_at": now,
-                "state": state.value,
-                "channel": channel,
-            }
-            ahead = self.ahead_of(tx, row)
-            est = self.estimate(svc.code, ahead)
-            est_mid_s = (est.min_minutes + est.max_minutes) / 2 * 60 if est is not None else None
-            tx.run(
-                "INSERT INTO tickets(ticket_id, day, service, prefix, serial, number, priority, weight, "
-                "channel, "
-                "delivery, id_hash, device, state, issued_at, waiting_since, rank_key, est_wait_s) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ticket_id,
-                today,
-                svc.code,
-                svc.prefix,
-                serial,
-                number,
-                prio,
-                weight,
-                channel,
-                "remote" if remote else None,
-                id_hash,
-                device,
-                state.value,
-                now,
-                now,
-                key,
-                est_mid_s,
-            )
-            tx.run(
-                "INSERT INTO idempotency(key, ticket_id, service, created_at) VALUES (?, ?, ?, ?)",
-                idempotency_key,
-                ticket_id,
-                svc.code,
-                now,
-            )
-            if remote:
-                tx.event(now, "waiting", {"waiting": self.waiting_of(tx, svc.code)})
-            log.debug("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
-            return self._ticket_body(tx, row, ahead=ahead, est=est)
-
-    def _ticket_fields(self, row: Any, ahead: int | None, est: domain.WaitEstimate | None) -> dict[str, Any]:
-        """What the issue answer and the status answer both say about a ticket."""
-        svc = self.config.service(row["service"])
-        return {
-            "ticket_id": row["ticket_id"],
-            "number": row["number"],
-            "state": row["state"],
-            "service": row["service"],
-            "service_name_vi": svc.name_vi if svc else row["service"],
-            "service_name_en": svc.name_en if svc else row["service"],
-            "priority": row["priority"],
-            "ahead": ahead,
-            "wait_min": est.min_minutes if est else None,
-            "wait_max": est.max_minutes if est else None,
-            "issued_at": iso_utc(row["issued_at"]),
-        }
-
-    def _ticket_body(
-        self,
-        tx: Tx,
-        row: Any,
-        *,
-        ahead: int | None = None,
-        est: domain.WaitEstimate | None = None,
-        replay: bool = False,
-    ) -> dict[str, Any]:
-        if ahead is None:
-            ahead = self.ahead_of(tx, row)
-            est = self.estimate(row["service"], ahead)
-        return {
-            **self._ticket_fields(row, ahead, est),
-            "status_url": self.status_url(row["ticket_id"]),
-            "channel": row["channel"],
-            "replayed": replay,
-        }
-
-    def status_url(self, ticket_id: str) -> str:
-        """The phone status page of a ticket (what the ticket's QR code holds)."""
-        return f"{self.config.public_base_url.rstrip('/')}/t/{ticket_id}"
-
-    def confirm(self, ticket_id: str, delivery: str) -> dict[str, Any]:
-        """The kiosk printed (or showed) the ticket: it joins the queue now."""
-        now = self.now_ts()
-        with self.store.tx() as tx:
-            # the usual case in one statement: pending -> waiting (the edge `set_state` allows)
-            moved = tx.all(
-                "UPDATE tickets SET state = 'waiting', delivery = ? "
-                "WHERE ticket_id = ? AND state = 'pending' RETURNING number, service",
-                delivery,
-                ticket_id,
-            )
-            row = moved[0] if moved else self.ticket_row(tx, ticket_id)
-            state = TicketState.PENDING if moved else TicketState(row["state"])
-            if state is not TicketState.PENDING:
-                if state is TicketState.VOID:
-                    raise QueueError(
-                        409,
-                        "ticket_void",
-                        f"Ticket {row['number']} was cancelled (not confirmed in time). Take a new ticket.",
-                        state=state.value,
-                    )
-                return {"state": state.value, "ticket_id": ticket_id, "number": row["number"]}
-            log.debug("ticket %s (%s): pending -> waiting", row["number"], ticket_id[:4])
-            tx.event(
-                now,
-                "issued",
-                {
-                    "number": row["number"],
-                    "service": row["service"],
-                    "waiting": self.waiting_of(tx, row["service"]),
-                },
-            )
-        return {"state": TicketState.WAITING.value, "ticket_id": ticket_id, "number": row["number"]}
-
-    def void(self, ticket_id: str, reason: str = "kiosk") -> dict[str, Any]:
-        """Cancel a ticket that was never delivered (or that the citizen gives up while waiting)."""
-        now = self.now_ts()
-        with self.store.tx() as tx:
-            row = self.ticket_row(tx, ticket_id)
-            state = TicketState(row["state"])
-            if state is TicketState.VOID:
-                return {"state": state.value, "ticket_id": ticket_id}
-            self.set_state(tx, row, TicketState.VOID, void_reason=reason, finished_at=now)
-            if state is TicketState.WAITING:
-                tx.event(now, "waiting", {"waiting": self.waiting_of(tx, row["service"])})
-        return {"state": TicketState.VOID.value, "ticket_id": ticket_id}
 
     # ------------------------------------------------------------------ status and rating
 

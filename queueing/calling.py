@@ -1,0 +1,135 @@
+"""Calling: which waiting ticket a counter gets next (each service's ordering policy, then the
+longest wait across services) and what a call writes (state, one-per-N streak, the "called"
+event with the announcement the boards speak).
+
+`queueing.counters.CounterDesk` decides when to call (sessions, counter state, the ticket
+already at the counter); this module decides whom, and records it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from queueing import speech
+from queueing.config import OrderingPolicy
+from queueing.core import QueueCore
+from queueing.domain import TicketState
+from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+
+class Calls:
+    """Selection of the next ticket and the record of a call, inside the caller's transaction."""
+
+    def __init__(self, queue: QueueCore) -> None:
+        self.q = queue
+        self.config = queue.config
+
+    def next_for(self, tx: Tx, services: list[str]) -> Any:
+        """The ticket a counter serving `services` calls next, or None when nobody waits.
+
+        Each service's own policy picks its head; across services the ticket waiting longest
+        goes first (priority weight counts as a minute per unit, seq breaks ties).
+        """
+        heads = [h for h in (self.head(tx, s) for s in services) if h is not None]
+        if not heads:
+            return None
+        return min(heads, key=lambda h: (h["waiting_since"] - 60.0 * h["weight"], h["seq"]))
+
+    def head(self, tx: Tx, service: str) -> Any:
+        """The next waiting ticket of one service by its ordering policy, or None."""
+        svc = self.config.service(service)
+        if svc is None:
+            return None
+        if svc.policy is OrderingPolicy.ONE_PER_N:
+            streak = self.q.normal_streak(tx, service)
+            prio_sql = (
+                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0 "
+                "ORDER BY weight DESC, waiting_since, seq LIMIT 1"
+            )
+            normal_sql = (
+                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0 "
+                "ORDER BY waiting_since, seq LIMIT 1"
+            )
+            first, second = (
+                (prio_sql, normal_sql) if streak >= svc.one_per_n_normal else (normal_sql, prio_sql)
+            )
+            return tx.one(first, service) or tx.one(second, service)
+        return tx.one(
+            "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' "
+            "ORDER BY rank_key DESC, seq LIMIT 1",
+            service,
+        )
+
+    def mark_called(
+        self, tx: Tx, row: Any, staff_id: str, counter: int, recall: bool = False
+    ) -> dict[str, Any]:
+        """Record a call (or a recall) of `row` to `counter` and its announcement event."""
+        now = self.q.now_ts()
+        if not recall:
+            self.q.set_state(
+                tx,
+                row,
+                TicketState.CALLED,
+                counter=counter,
+                staff_id=staff_id,
+                called_at=now,
+                call_count=row["call_count"] + 1,
+            )
+            tx.run("UPDATE counters SET current_ticket = ? WHERE number = ?", row["ticket_id"], counter)
+            svc = self.config.service(row["service"])
+            if svc is not None and svc.policy is OrderingPolicy.ONE_PER_N:
+                day = self.q.today()
+                streak = 0 if row["weight"] > 0 else self.q.normal_streak(tx, svc.code) + 1
+                tx.run(
+                    "INSERT INTO service_state(day, service, normal_streak) VALUES (?, ?, ?) "
+                    "ON CONFLICT(day, service) DO UPDATE SET normal_streak = excluded.normal_streak",
+                    day,
+                    svc.code,
+                    streak,
+                )
+        else:
+            tx.run("UPDATE tickets SET call_count = call_count + 1 WHERE ticket_id = ?", row["ticket_id"])
+            tx.run("UPDATE counters SET last_recall = ? WHERE number = ?", now, counter)
+        number = row["number"]
+        data = {
+            "number": number,
+            "counter": counter,
+            "service": row["service"],
+            "recall": recall,
+            "voice": speech.announcement(number, counter),
+            "voice_en": speech.announcement_en(number, counter),
+            "text_vi": speech.announcement_text(number, counter),
+            "text_en": speech.announcement_text_en(number, counter),
+            "waiting": self.q.waiting_of(tx, row["service"]),
+        }
+        tx.event(now, "called", data)
+        return self.ticket_view(tx, row["ticket_id"])
+
+    def ticket_view(self, tx: Tx, ticket_id: str) -> dict[str, Any]:
+        """A ticket as the counter console shows it."""
+        r = tx.one("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
+        assert r is not None
+        svc = self.config.service(r["service"])
+        return {
+            "ticket_id": r["ticket_id"],
+            "number": r["number"],
+            "state": r["state"],
+            "service": r["service"],
+            "service_name_vi": svc.name_vi if svc else r["service"],
+            "priority": r["priority"],
+            "priority_name_vi": self.priority_name(r["priority"]),
+            "counter": r["counter"],
+            "called_at": r["called_at"],
+            "started_at": r["started_at"],
+            "issued_at": r["issued_at"],
+            "call_count": r["call_count"],
+            "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
+        }
+
+    def priority_name(self, code: str | None) -> str | None:
+        """The Vietnamese name of a priority class (the code when unknown)."""
+        pc = self.config.priority(code) if code else None
+        return pc.name_vi if pc else code
