@@ -138,6 +138,15 @@ def test_decoder_follows_the_config() -> None:
     assert decoder_for(CameraConfig()).decode(frame.image) == []  # the scanner picks its frames
 
 
+@pytest.mark.parametrize("shape", [(16, 16), (17, 400), (400, 17), (16, 3000), (3000, 16), (100, 101)])
+@pytest.mark.parametrize("thorough", [False, True])
+def test_odd_frame_shapes_never_raise(shape: tuple[int, int], thorough: bool) -> None:
+    rng = np.random.default_rng(sum(shape))
+    for frame in (rng.integers(0, 255, shape, dtype=np.uint8),
+                  (np.indices(shape).sum(0) // 2 % 2 * 255).astype(np.uint8)):
+        assert DECODER.decode(frame, thorough=thorough) == []
+
+
 def test_tiny_budget_still_returns() -> None:
     noise = np.random.default_rng(2).integers(0, 255, (480, 640), np.uint8)
     assert QrDecoder(budget_ms=1).decode(noise) == []
