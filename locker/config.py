@@ -161,7 +161,7 @@ class LockerConfig(_Strict):
     data_dir: str = "var/locker"
     kiosk_token_file: str = "var/locker/kiosk.token"
     code_key_file: str = "var/locker/code.key"
-    staff_key_file: str = "var/locker/staff.key"
+    staff_key_file: str = ""  # empty: staff.key next to code_key_file
     center_name: str = "Trung tâm Phục vụ hành chính công (mô phỏng)"
     hotline: str = "1900 0000"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -219,6 +219,12 @@ class LockerConfig(_Strict):
                 )
             seen_channels[key] = comp.label
         return self
+
+    def staff_key_path(self) -> Path:
+        """The staff TOTP key file: `staff_key_file`, or `staff.key` next to the code key."""
+        if self.staff_key_file:
+            return resolve_path(self.staff_key_file)
+        return resolve_path(self.code_key_file).with_name("staff.key")
 
     def path(self, value: str, base: Path = REPO_ROOT) -> Path:
         """Resolve a configured path (relative to the repository root)."""

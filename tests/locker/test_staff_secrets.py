@@ -187,3 +187,15 @@ def test_key_is_not_in_the_database(tmp_path: Path) -> None:
         assert key not in "\n".join(conn.iterdump())
     finally:
         conn.close()
+
+
+def test_staff_key_path_follows_the_code_key_unless_configured(tmp_path: Path) -> None:
+    from locker.config import LockerConfig
+    from locker.daemon import data_paths
+
+    cfg = LockerConfig(code_key_file=str(tmp_path / "keys" / "code.key"))
+    assert cfg.staff_key_path() == tmp_path / "keys" / "staff.key"
+    assert data_paths(cfg, None).staff_key == tmp_path / "keys" / "staff.key"
+    assert data_paths(cfg, str(tmp_path / "d")).staff_key == tmp_path / "d" / "staff.key"
+    own = LockerConfig(staff_key_file=str(tmp_path / "elsewhere.key"))
+    assert own.staff_key_path() == tmp_path / "elsewhere.key"
