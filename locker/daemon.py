@@ -43,7 +43,7 @@ def data_paths(cfg: Any, data_dir_flag: str | None) -> Any:
         base / "locker.db",
         resolve_path(cfg.code_key_file),
         resolve_path(cfg.kiosk_token_file),
-        resolve_path(cfg.staff_key_file),
+        cfg.staff_key_path(),
     )
 
 
