@@ -270,6 +270,11 @@ def create_app(svc: LockerService) -> FastAPI:
         uri = svc.staff.add(body.staff_id, body.role, body.pin, actor=sess.staff_id)
         return {"staff_id": body.staff_id, "role": body.role.value, "otpauth_uri": uri}
 
+    @app.post("/api/v1/staff/{staff_id}/reenrol", responses=error_responses(401, 403, 404))
+    def reenrol(staff_id: str, sess: Super) -> dict[str, Any]:
+        uri = svc.staff.reenrol(staff_id, actor=sess.staff_id)  # lost phone: a new authenticator secret
+        return {"staff_id": staff_id, "otpauth_uri": uri}
+
     @app.post("/api/v1/alarms", responses=error_responses(401, 422))
     def kiosk_alarm(body: KioskAlarmBody, kid: Kiosk) -> dict[str, Any]:
         alarm_id = svc.alarms.raise_(body.kind, None, f"kiosk {kid}: {body.message}")

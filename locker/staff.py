@@ -24,7 +24,7 @@ from common.clock import Clock
 from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
-from locker.errors import AuthError, Conflict, Forbidden, InvalidInput
+from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, NotFound
 from locker.secrets_files import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from locker.store import Store
 
@@ -214,7 +214,7 @@ class StaffDirectory:
                 (self._box.seal(secret, _aad(staff_id)), staff_id),
             )
             if cur.rowcount == 0:
-                raise InvalidInput("staff_id", f"no staff account {staff_id!r}")
+                raise NotFound("unknown_staff", f"there is no staff account {staff_id!r}")
             conn.execute("DELETE FROM sessions WHERE staff_id=?", (staff_id,))
             audit.append(conn, now, actor, "staff_totp_reenrolled", staff_id=staff_id)
         return pyotp.TOTP(secret).provisioning_uri(name=staff_id, issuer_name=ISSUER)

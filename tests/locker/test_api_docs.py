@@ -17,6 +17,7 @@ SUPERVISOR_ONLY = {
     ("post", "/api/v1/compartments/{label}/open"),
     ("post", "/api/v1/reconcile"),
     ("post", "/api/v1/staff"),
+    ("post", "/api/v1/staff/{staff_id}/reenrol"),
 }
 
 

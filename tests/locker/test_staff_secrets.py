@@ -199,3 +199,19 @@ def test_staff_key_path_follows_the_code_key_unless_configured(tmp_path: Path) -
     assert data_paths(cfg, str(tmp_path / "d")).staff_key == tmp_path / "d" / "staff.key"
     own = LockerConfig(staff_key_file=str(tmp_path / "elsewhere.key"))
     assert own.staff_key_path() == tmp_path / "elsewhere.key"
+
+
+def test_supervisor_reenrols_a_lost_authenticator_over_the_api(h: Harness) -> None:
+    old = h.add_staff("loader1", Role.LOADER)
+    loader = h.sign_in("loader1")
+    sup = h.sign_in("sup1", Role.SUPERVISOR)
+    assert h.req("POST", "/api/v1/staff/loader1/reenrol", loader).status_code == 403
+    r = h.req("POST", "/api/v1/staff/nobody/reenrol", sup)
+    assert r.status_code == 404 and r.json()["error"] == "unknown_staff"
+    r = h.req("POST", "/api/v1/staff/loader1/reenrol", sup)
+    assert r.status_code == 200 and r.json()["otpauth_uri"].startswith("otpauth://totp/")
+    new = r.json()["otpauth_uri"].split("secret=")[1].split("&")[0]
+    assert h.req("GET", "/api/v1/staff/whoami", loader).status_code == 401  # its sessions ended
+    assert _sign_in(h, "loader1", old) == 401
+    assert _sign_in(h, "loader1", new) == 200
+    assert new.encode() not in _db_bytes(h.paths.db)
