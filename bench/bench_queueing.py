@@ -5,7 +5,8 @@
 2. Wait estimate on a simulated morning (controlled clock, real SQLite): error of the shown
    range against the wait each citizen really had.
 
-`python -m bench queueing` (env BENCH_QUEUE_TICKETS=N to change the HTTP load, default 2400).
+`python -m bench queueing` (env BENCH_QUEUE_TICKETS=N to change the HTTP load, default 2400;
+BENCH_QUEUE_SYNC=FULL to measure with `sqlite_synchronous = "FULL"`, an fsync per commit).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def bench_issue(total: int) -> dict[str, Any]:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-queue-"))
     site = tmp / "site.toml"
-    site.write_text(site_toml(_config()), encoding="utf-8")
+    sync = os.environ.get("BENCH_QUEUE_SYNC", "NORMAL")
+    site.write_text(site_toml(_config(sqlite_synchronous=sync)), encoding="utf-8")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = (tmp / "server.log").open("wb")
@@ -161,6 +163,7 @@ def bench_issue(total: int) -> dict[str, Any]:
     server_cpu = None if cpu_start is None or cpu_end is None else cpu_end - cpu_start
     return {
         "clients": CLIENTS,
+        "sqlite_synchronous": sync,
         "tickets": n,
         "issue_p50_ms": percentile(latencies, 50),
         "issue_p99_ms": percentile(latencies, 99),

@@ -1,4 +1,7 @@
-"""JSON HTTP API (/api/v1/...): request models, auth, rate limits; the use cases do the work."""
+"""JSON HTTP API (/api/v1/...): routes, auth, rate limits; the use cases do the work.
+
+Request bodies and error answers are in `queueing.api_models` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,21 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
+from common.api_errors import error_responses
 from queueing import reports, speech
+from queueing.api_models import (
+    CallNumberRequest,
+    ConfirmRequest,
+    PauseRequest,
+    RatingRequest,
+    SignInRequest,
+    TicketRequest,
+    TransferRequest,
+    VoidRequest,
+    error_response,
+    storage_error_response,
+)
 from queueing.counters import CounterDesk, Session
 from queueing.errors import QueueError
 from queueing.events import EventHub, stream
@@ -23,70 +38,10 @@ from queueing.service import QueueService
 
 log = logging.getLogger(__name__)
 
+__all__ = ["build_router", "error_response", "storage_error_response", "TicketRequest", "ConfirmRequest"]
+
 SESSION_COOKIE = "qsession"
 DEVICE_COOKIE = "qdevice"
-
-
-class TicketRequest(BaseModel):
-    """POST /api/v1/tickets."""
-
-    model_config = ConfigDict(extra="ignore")
-    service: str = Field(min_length=1, max_length=32)
-    priority: str | None = Field(default=None, max_length=32)
-    id_hash: str | None = Field(default=None, max_length=128)
-    birth_date: date | None = None
-    channel: Literal["kiosk", "remote"] = "kiosk"
-
-
-class ConfirmRequest(BaseModel):
-    """POST /api/v1/tickets/{id}/confirm."""
-
-    model_config = ConfigDict(extra="ignore")
-    delivery: Literal["printed", "screen"]
-
-
-class VoidRequest(BaseModel):
-    """POST /api/v1/tickets/{id}/void (body optional)."""
-
-    model_config = ConfigDict(extra="ignore")
-    reason: str = Field(default="kiosk", max_length=64)
-
-
-class RatingRequest(BaseModel):
-    """POST /api/v1/tickets/{id}/rating."""
-
-    model_config = ConfigDict(extra="ignore")
-    score: int = Field(ge=1, le=5)
-
-
-class SignInRequest(BaseModel):
-    """POST /api/v1/counter/sessions."""
-
-    model_config = ConfigDict(extra="ignore")
-    staff_id: str = Field(min_length=1, max_length=32)
-    pin: str = Field(min_length=1, max_length=32)
-    counter: int | None = Field(default=None, ge=1, le=99)
-
-
-class TransferRequest(BaseModel):
-    """POST /api/v1/counter/transfer."""
-
-    model_config = ConfigDict(extra="ignore")
-    service: str = Field(min_length=1, max_length=32)
-
-
-class CallNumberRequest(BaseModel):
-    """POST /api/v1/counter/call."""
-
-    model_config = ConfigDict(extra="ignore")
-    number: str = Field(min_length=2, max_length=8)
-
-
-class PauseRequest(BaseModel):
-    """POST /api/v1/counter/pause."""
-
-    model_config = ConfigDict(extra="ignore")
-    paused: bool
 
 
 class RateLimiter:
@@ -135,7 +90,12 @@ def build_router(
     # The two routes every kiosk ticket takes come first (routes are matched in order) and answer
     # with a ready JSONResponse: FastAPI then skips its response-model pass (the documented schema
     # stays `response_model`).
-    @api.post("/tickets", status_code=201, response_model=dict[str, Any])
+    @api.post(
+        "/tickets",
+        status_code=201,
+        response_model=dict[str, Any],
+        responses=error_responses(400, 403, 404, 409, 422, 429, 503),
+    )
     async def issue(
         body: TicketRequest,
         request: Request,
@@ -180,7 +140,11 @@ def build_router(
             ticket["status_url"] = str(request.base_url).rstrip("/") + ticket["status_url"]
         return JSONResponse(ticket, status_code=200 if ticket.pop("replayed", False) else 201)
 
-    @api.post("/tickets/{ticket_id}/confirm", response_model=dict[str, Any])
+    @api.post(
+        "/tickets/{ticket_id}/confirm",
+        response_model=dict[str, Any],
+        responses=error_responses(404, 409, 422, 503),
+    )
     async def confirm(ticket_id: str, body: ConfirmRequest) -> Response:
         """The kiosk printed or showed the ticket: it joins the queue."""
         return JSONResponse(queue.confirm(ticket_id, body.delivery))
@@ -205,7 +169,7 @@ def build_router(
             **({} if sweeper_alive() else {"problem": "pending-ticket sweeper stopped"}),
         }
 
-    @api.get("/services")
+    @api.get("/services", responses=error_responses(503))
     async def services() -> list[dict[str, Any]]:
         """Services with open/closed state, waiting count and wait range."""
         return queue.services_overview()
@@ -215,24 +179,24 @@ def build_router(
         """Priority classes the kiosk offers."""
         return queue.priorities()
 
-    @api.get("/tickets/{ticket_id}")
+    @api.get("/tickets/{ticket_id}", responses=error_responses(404, 503))
     async def ticket(ticket_id: str) -> dict[str, Any]:
         """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
-    @api.post("/tickets/{ticket_id}/void")
+    @api.post("/tickets/{ticket_id}/void", responses=error_responses(404, 409, 422, 503))
     async def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:
         """Cancel a ticket that was never delivered."""
         return queue.void(ticket_id, body.reason if body else "kiosk")
 
-    @api.post("/tickets/{ticket_id}/rating")
+    @api.post("/tickets/{ticket_id}/rating", responses=error_responses(404, 409, 422, 503))
     async def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
         """Satisfaction score 1..5 after service."""
         return queue.rate(ticket_id, body.score)
 
     # ---------------------------------------------------------------- counters
 
-    @api.post("/counter/sessions")
+    @api.post("/counter/sessions", responses=error_responses(401, 404, 422, 429, 503))
     async def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
         """Counter staff sign-in with staff ID and PIN (sets the session cookie)."""
         token, info = desk.sign_in(body.staff_id, body.pin, body.counter)
@@ -241,52 +205,59 @@ def build_router(
         )
         return {"token": token, **info}
 
-    @api.delete("/counter/sessions/current")
+    @api.delete("/counter/sessions/current", responses=error_responses(401, 409, 503))
     async def sign_out(request: Request, response: Response) -> dict[str, Any]:
         """Sign out and close the counter."""
         desk.sign_out(session_of(request))
         response.delete_cookie(SESSION_COOKIE)
         return {"signed_out": True}
 
-    @api.get("/counter")
+    @api.get("/counter", responses=error_responses(401, 409, 503))
     async def counter_view(request: Request) -> dict[str, Any]:
         """What the counter console shows."""
         return desk.view(session_of(request))
 
-    @api.post("/counter/call")
+    @api.post("/counter/call", responses=error_responses(401, 404, 409, 422, 503))
     async def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
         """Call a given waiting ticket."""
         return desk.call_number(session_of(request), body.number)
 
     # The console's one-button actions: the signed-in counter does it, no body.
-    actions: list[tuple[str, str, Callable[[Session], dict[str, Any]], str]] = [
+    # (path, name, action, description, error statuses besides 401 and 503)
+    actions: list[tuple[str, str, Callable[[Session], dict[str, Any]], str, tuple[int, ...]]] = [
         (
             "/counter/call-next",
             "call_next",
             desk.call_next,
             "Call the next ticket for this counter (atomic).",
+            (404, 409),
         ),
-        ("/counter/recall", "recall", desk.recall, "Announce the current ticket again."),
-        ("/counter/start", "start", desk.start, "Service of the called ticket starts."),
-        ("/counter/finish", "finish", desk.finish, "Service done."),
-        ("/counter/no-show", "no_show", desk.no_show, "The called citizen did not come."),
+        ("/counter/recall", "recall", desk.recall, "Announce the current ticket again.", (409, 429)),
+        ("/counter/start", "start", desk.start, "Service of the called ticket starts.", (409,)),
+        ("/counter/finish", "finish", desk.finish, "Service done.", (409,)),
+        ("/counter/no-show", "no_show", desk.no_show, "The called citizen did not come.", (409,)),
     ]
-    for path, name, action, doc in actions:
+    for path, name, action, doc, statuses in actions:
         api.add_api_route(
-            path, _counter_action(action, session_of), methods=["POST"], name=name, description=doc
+            path,
+            _counter_action(action, session_of),
+            methods=["POST"],
+            name=name,
+            description=doc,
+            responses=error_responses(401, *statuses, 503),
         )
 
-    @api.post("/counter/transfer")
+    @api.post("/counter/transfer", responses=error_responses(401, 404, 409, 422, 503))
     async def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
         """Move the current ticket to another service's queue."""
         return desk.transfer(session_of(request), body.service)
 
-    @api.post("/counter/pause")
+    @api.post("/counter/pause", responses=error_responses(401, 409, 422, 503))
     async def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
         """Pause or resume the counter."""
         return desk.pause(session_of(request), body.paused)
 
-    @api.get("/counters")
+    @api.get("/counters", responses=error_responses(503))
     async def counters() -> list[dict[str, Any]]:
         """Every counter and whether it is open."""
         with queue.store.read() as tx:
@@ -303,12 +274,12 @@ def build_router(
 
     # ---------------------------------------------------------------- display, reports
 
-    @api.get("/display/state")
+    @api.get("/display/state", responses=error_responses(503))
     async def display_state() -> dict[str, Any]:
         """Snapshot for a display board (recent calls, waiting counts, last event number)."""
         return queue.display_state()
 
-    @api.get("/events")
+    @api.get("/events", responses=error_responses(422, 503))
     async def events(
         request: Request,
         since: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,  # SQLite int64
@@ -324,7 +295,7 @@ def build_router(
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    @api.get("/reports", response_model=None)
+    @api.get("/reports", response_model=None, responses=error_responses(401, 422, 503))
     def report(
         request: Request,
         day: Annotated[date | None, Query()] = None,
@@ -348,7 +319,7 @@ def build_router(
             )
         return {"day": the_day, "group": group.value, "wait_target_min": cfg.wait_target_min, "rows": rows}
 
-    @api.get("/voice/announcement")
+    @api.get("/voice/announcement", responses=error_responses(422))
     async def voice(
         number: Annotated[str, Query(min_length=2, max_length=8)], counter: Annotated[int, Query(ge=1, le=99)]
     ) -> dict[str, Any]:
@@ -375,23 +346,3 @@ def _counter_action(
         return action(session_of(request))
 
     return endpoint
-
-
-def storage_error_response() -> JSONResponse:
-    """The 503 answer when the queue database cannot be used (the cause goes to the log)."""
-    return JSONResponse(
-        {
-            "error": "storage_unavailable",
-            "message": "The queue database cannot be used right now; "
-            "try again in a moment and tell the center's IT staff if it keeps happening.",
-        },
-        status_code=503,
-    )
-
-
-def error_response(err: QueueError) -> JSONResponse:
-    """A QueueError as its JSON body (with Retry-After when it says how long)."""
-    headers = {}
-    if "retry_after_s" in err.extra:
-        headers["Retry-After"] = str(err.extra["retry_after_s"])
-    return JSONResponse(err.body(), status_code=err.status, headers=headers)

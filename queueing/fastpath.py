@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from queueing.api import ConfirmRequest, TicketRequest, error_response, storage_error_response
+from queueing.api_models import ConfirmRequest, TicketRequest, error_response, storage_error_response
 from queueing.errors import QueueError
 from queueing.service import QueueService
 from queueing.store import StoreError

@@ -2,7 +2,9 @@
 "use strict";
 const cfg = window.BOARD_CONFIG;
 const voice = new VoiceQueue("/static/voice");
-const board = window.board = { connected: false, lastSeq: 0, calls: [], waiting: {}, services: [], events: 0 };
+// sound: "checking" until the page knows, then "on", "off" (the browser waits for a tap) or "disabled"
+const board = window.board = { connected: false, lastSeq: 0, calls: [], waiting: {}, services: [], events: 0,
+                               sound: "checking" };
 let source = null, reconnectTimer = null;
 
 function tick() {
@@ -41,8 +43,12 @@ function onCalled(data) {
   if (cfg.voice && data.voice) {
     const clips = cfg.english && data.voice_en ? data.voice.concat(data.voice_en) : data.voice;
     voice.say({ number: data.number, counter: data.counter, clips,
-                onstart: () => { $("#ticker").textContent = data.text_vi; } });
-    $("#sound").classList.toggle("hidden", !voice.blocked);
+                onstart: () => { $("#ticker").textContent = data.text_vi; },
+                onend: () => {
+                  document.body.dataset.spoken = voice.log.length;
+                  console.info(`board: spoke ${data.number} counter ${data.counter}`);
+                } });
+    showSound();
   }
 }
 function handle(kind, ev) {
@@ -74,9 +80,36 @@ async function connect() {
     source.addEventListener(kind, ev => handle(kind, ev));
   }
 }
-$("#sound").onclick = async () => { await voice.unlock(); $("#sound").classList.toggle("hidden", !voice.blocked); };
-window.addEventListener("load", () => {
-  try { voice.ensureContext(); } catch (e) { /* no audio device */ }
-  setTimeout(() => $("#sound").classList.toggle("hidden", !cfg.voice || !voice.blocked), 500);
+// Sound state, shown so staff notice: a wall screen started as the README says plays sound at
+// once; an ordinary browser blocks audio until someone taps, so the board says so in a banner.
+let soundKnown = false;   // false until the load-time autoplay check has answered
+function showSound() {
+  if (!soundKnown) return;
+  const off = cfg.voice && voice.blocked;
+  const state = !cfg.voice ? "disabled" : (off ? "off" : "on");
+  if (state !== board.sound) console.info(`board: sound ${state}`);
+  board.sound = document.body.dataset.sound = state;
+  $("#sound").classList.toggle("hidden", !off);
+  document.body.classList.toggle("sound-off", off);
+}
+async function enableSound() {
+  try { await voice.unlock(); } catch (e) { console.warn("sound:", e.message); }
+  showSound();
+}
+$("#sound").onclick = enableSound;
+voice.onblocked = n => { console.info(`board: sound off, ${n} announcement(s) wait for a tap`); showSound(); };
+// any tap or key on the board turns sound on (a gesture is what the browser waits for)
+for (const kind of ["pointerdown", "keydown"]) {
+  document.addEventListener(kind, () => { if (board.sound === "off") enableSound(); });
+}
+window.addEventListener("load", async () => {
+  if (cfg.voice) {
+    try {
+      await voice.tryStart();
+      voice.ctx.onstatechange = () => showSound();  // e.g. the audio device went away and came back
+    } catch (e) { console.warn("sound:", e.message); /* no audio device: shown as off */ }
+  }
+  soundKnown = true;
+  showSound();
 });
 connect();

@@ -7,6 +7,7 @@ class VoiceQueue {
     this.maxAgeMs = 60000;       // an announcement older than this when its turn comes is skipped
     this.rate = 1;               // playback speed (tests speed it up)
     this.gapMs = 400;            // a breath between announcements
+    this.onblocked = null;       // called with the queue length when sound is off and items wait
   }
   ensureContext() {
     if (!this.ctx) { const C = window.AudioContext || window.webkitAudioContext; this.ctx = new C(); }
@@ -14,6 +15,22 @@ class VoiceQueue {
   }
   get blocked() { return !this.ctx || this.ctx.state !== "running"; }
   async unlock() { await this.ensureContext().resume(); this.pump(); }
+  // Resume the audio context, waiting at most waitMs: without a user gesture (and without
+  // Chromium's --autoplay-policy=no-user-gesture-required) resume() stays pending, so a bare
+  // await would hang. True when sound can play.
+  async resumeWithin(waitMs) {
+    const ctx = this.ensureContext();
+    if (ctx.state !== "running") {
+      await Promise.race([ctx.resume().catch(() => {}), new Promise(r => setTimeout(r, waitMs))]);
+    }
+    return ctx.state === "running";
+  }
+  // Try to start sound without a click (the board does this on load).
+  async tryStart(waitMs = 500) {
+    const ok = await this.resumeWithin(waitMs);
+    if (ok) this.pump();
+    return ok;
+  }
   async clip(name) {
     if (!this.cache.has(name)) {
       this.cache.set(name, (async () => {
@@ -37,9 +54,10 @@ class VoiceQueue {
     this.playing = true;
     try {
       while (this.queue.length) {
-        this.ensureContext();
-        if (this.ctx.state !== "running") { try { await this.ctx.resume(); } catch (e) { /* needs a click */ } }
-        if (this.ctx.state !== "running") break;       // kept in the queue until sound is enabled
+        if (!(await this.resumeWithin(500))) {         // kept in the queue until sound is enabled
+          if (this.onblocked) this.onblocked(this.queue.length);
+          break;
+        }
         const item = this.queue.shift();
         if (Date.now() - item.queuedAt > this.maxAgeMs) continue;
         const start = performance.now();
@@ -50,6 +68,7 @@ class VoiceQueue {
         }
         await new Promise(r => setTimeout(r, this.gapMs / this.rate));
         this.log.push({ number: item.number, counter: item.counter, start, end: performance.now() });
+        if (item.onend) item.onend(item);
       }
     } finally { this.playing = false; }
   }

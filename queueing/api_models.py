@@ -1,0 +1,95 @@
+"""What goes over the wire besides the answers: request bodies (pydantic models, which also
+document the API) and the JSON error answers (`QueueError` bodies, the storage 503).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from queueing.errors import QueueError
+
+
+class TicketRequest(BaseModel):
+    """POST /api/v1/tickets."""
+
+    model_config = ConfigDict(extra="ignore")
+    service: str = Field(min_length=1, max_length=32)
+    priority: str | None = Field(default=None, max_length=32)
+    id_hash: str | None = Field(default=None, max_length=128)
+    birth_date: date | None = None
+    channel: Literal["kiosk", "remote"] = "kiosk"
+
+
+class ConfirmRequest(BaseModel):
+    """POST /api/v1/tickets/{id}/confirm."""
+
+    model_config = ConfigDict(extra="ignore")
+    delivery: Literal["printed", "screen"]
+
+
+class VoidRequest(BaseModel):
+    """POST /api/v1/tickets/{id}/void (body optional)."""
+
+    model_config = ConfigDict(extra="ignore")
+    reason: str = Field(default="kiosk", max_length=64)
+
+
+class RatingRequest(BaseModel):
+    """POST /api/v1/tickets/{id}/rating."""
+
+    model_config = ConfigDict(extra="ignore")
+    score: int = Field(ge=1, le=5)
+
+
+class SignInRequest(BaseModel):
+    """POST /api/v1/counter/sessions."""
+
+    model_config = ConfigDict(extra="ignore")
+    staff_id: str = Field(min_length=1, max_length=32)
+    pin: str = Field(min_length=1, max_length=32)
+    counter: int | None = Field(default=None, ge=1, le=99)
+
+
+class TransferRequest(BaseModel):
+    """POST /api/v1/counter/transfer."""
+
+    model_config = ConfigDict(extra="ignore")
+    service: str = Field(min_length=1, max_length=32)
+
+
+class CallNumberRequest(BaseModel):
+    """POST /api/v1/counter/call."""
+
+    model_config = ConfigDict(extra="ignore")
+    number: str = Field(min_length=2, max_length=8)
+
+
+class PauseRequest(BaseModel):
+    """POST /api/v1/counter/pause."""
+
+    model_config = ConfigDict(extra="ignore")
+    paused: bool
+
+
+def storage_error_response() -> JSONResponse:
+    """The 503 answer when the queue database cannot be used (the cause goes to the log)."""
+    return JSONResponse(
+        {
+            "error": "storage_unavailable",
+            "message": "The queue database cannot be used right now; "
+            "try again in a moment and tell the center's IT staff if it keeps happening.",
+        },
+        status_code=503,
+    )
+
+
+def error_response(err: QueueError) -> JSONResponse:
+    """A QueueError as its JSON body (with Retry-After when it says how long)."""
+    headers = {}
+    if "retry_after_s" in err.extra:
+        headers["Retry-After"] = str(err.extra["retry_after_s"])
+    return JSONResponse(err.body(), status_code=err.status, headers=headers)

@@ -1,0 +1,130 @@
+"""The wall-screen board speaks with no click when Chromium allows autoplay, and shows a
+"sound is off — tap to turn on" banner when the browser waits for a tap (queueing.board)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from queueing.board import BOARD_FLAGS, board_url, chromium_command, default_base_url, main
+from queueing.screenshots import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import free_port
+from tests.queueing.helpers import ServerThread, make_config
+
+AUTOPLAY = "--autoplay-policy=no-user-gesture-required"
+browser_only = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"
+)
+
+
+def test_board_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert default_base_url("0.0.0.0", 8720) == "http://127.0.0.1:8720"  # noqa: S104
+    assert default_base_url("192.168.1.10", 80) == "http://192.168.1.10:80"
+    assert board_url("http://q:8720/") == "http://q:8720/display"
+    cmd = chromium_command(
+        "/usr/bin/chromium", "http://q:8720/display", tmp_path, ["--window-position=1920,0"]
+    )
+    assert cmd[0] == "/usr/bin/chromium" and cmd[-1] == "--app=http://q:8720/display"
+    assert AUTOPLAY in cmd and "--kiosk" in cmd and f"--user-data-dir={tmp_path}" in cmd
+    assert "--window-position=1920,0" in cmd
+    rc = main(["--url", "http://192.168.1.10:8720", "--chromium", "/usr/bin/chromium", "--print"])
+    out = capsys.readouterr().out
+    assert rc == 0 and AUTOPLAY in out and out.strip().endswith("--app=http://192.168.1.10:8720/display")
+    assert all(flag in out for flag in BOARD_FLAGS)
+    assert main(["--config", str(tmp_path / "missing.toml"), "--print"]) == 2
+
+
+def test_board_command_without_a_browser_says_what_to_install(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", "http://q:1", "--chromium", "", "--print"]) in (0, 2)  # "" = look on PATH
+    rc = main(["--url", "http://q:1", "--chromium", "/nonexistent/chromium", "--print"])
+    assert rc == 0  # printing never needs the browser; running it would fail with the path named
+
+
+@pytest.fixture(name="server")
+def server_fixture(tmp_path: Path) -> Iterator[ServerThread]:
+    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+        yield srv
+
+
+def _call_one(url: str) -> str:
+    """Issue, confirm and call a ticket at counter 1; its number."""
+    t = requests.post(
+        f"{url}/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={"Idempotency-Key": "board-1"},
+        timeout=10,
+    ).json()
+    requests.post(f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=10)
+    desk = requests.Session()
+    desk.post(
+        f"{url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 1}, timeout=10
+    )
+    called = desk.post(f"{url}/api/v1/counter/call-next", timeout=10).json()
+    assert called["number"] == t["number"]
+    return str(called["number"])
+
+
+def _board(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{url}/display")
+    page.wait_for_function("window.board && window.board.connected")
+    page.wait_for_function("window.board.sound !== 'checking'", timeout=5000)
+    page.evaluate("() => { voice.rate = 3; }")
+    return page
+
+
+@browser_only
+def test_wall_screen_with_autoplay_announces_without_a_click(server: ServerThread) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert AUTOPLAY in CHROMIUM_ARGS  # the same flag queueing.board starts Chromium with
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            board = _board(browser, server.url)
+            assert board.evaluate("window.board.sound") == "on"
+            assert not board.is_visible("#sound") and board.get_attribute("body", "data-sound") == "on"
+            number = _call_one(server.url)
+            board.wait_for_selector("body[data-spoken='1']", timeout=15000)
+            assert board.evaluate("voice.log[0].number") == number
+            assert not board.is_visible("#sound")
+        finally:
+            browser.close()
+
+
+@browser_only
+def test_ordinary_browser_shows_sound_off_until_tapped(server: ServerThread) -> None:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright runs its page queries (evaluate, selectors) as user gestures, which would unlock
+    # audio by themselves, so until the tap this test only listens to the page's console lines.
+    args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            board = browser.new_page(viewport={"width": 1280, "height": 720})
+            lines: list[str] = []
+            board.on("console", lambda m: lines.append(m.text))
+            with board.expect_console_message(lambda m: m.text == "board: sound off", timeout=10000):
+                board.goto(f"{server.url}/display")
+            with board.expect_console_message(lambda m: "wait for a tap" in m.text, timeout=10000):
+                number = _call_one(server.url)
+            assert not [line for line in lines if line.startswith("board: spoke")], "played without a tap"
+            assert "board: sound on" not in lines
+            assert board.is_visible("#sound")
+            text = board.inner_text("#sound")
+            assert "Âm thanh đang tắt" in text and "Sound is off — tap to turn on" in text
+            assert board.inner_text("#latest-num") == number  # shown at once, spoken after the tap
+            with board.expect_console_message(
+                lambda m: m.text.startswith("board: spoke"), timeout=20000
+            ) as msg:
+                board.click("#sound")
+            assert msg.value.text == f"board: spoke {number} counter 1"
+            assert board.get_attribute("body", "data-sound") == "on"
+            assert not board.is_visible("#sound")
+        finally:
+            browser.close()
