@@ -112,3 +112,21 @@ def test_verify_is_rate_limited_per_client(make_harness: Any) -> None:
     assert page.status_code == 429 and "Too many checks" in page.text and page.headers["Retry-After"]
     h.clock.advance(61)
     assert h.req("GET", f"/verify/{token}").status_code == 200
+
+
+def test_rate_limit_window_and_bounded_memory() -> None:
+    from common.clock import ManualClock
+    from locker.receipts import RateLimit
+
+    clock = ManualClock()
+    limit = RateLimit(2, 60.0, clock)
+    assert limit.check("a") is None and limit.check("a") is None
+    assert limit.check("a") == 60 and limit.check("b") is None  # per client
+    clock.advance(30)
+    assert limit.check("a") == 30
+    clock.advance(30.5)
+    assert limit.check("a") is None
+    limit.MAX_KEYS = 100  # type: ignore[misc]
+    for i in range(1000):  # a flood of distinct addresses never grows the table without bound
+        limit.check(f"10.0.{i // 256}.{i % 256}")
+    assert len(limit._hits) <= 100
