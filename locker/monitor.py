@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 _BATCH_MAX = 64
 """At most this many queued door events share one transaction."""
+_GATHER_S = 0.05
+"""After a door event, wait this long for others (under load, pickups' doors open and close
+every few ms) so that they share one transaction and its fsync; audited that much later."""
 _DOOR_KINDS = (EventKind.DOOR_OPENED, EventKind.DOOR_FORCED, EventKind.DOOR_CLOSED)
 
 
@@ -80,6 +83,8 @@ class Monitor(Part):
             event = self._events.get()
             if event is None:
                 return
+            if event.kind in _DOOR_KINDS:  # board and bus alarms are raised at once
+                self._stop.wait(_GATHER_S)
             batch = [event]
             while len(batch) < _BATCH_MAX:  # under load, events waiting share one commit (fsync)
                 try:

@@ -58,8 +58,10 @@ class OutboxWorker:
         sms: SmsGateway,
         backoffice: BackOffice,
         raise_alarm: Any = None,
+        gather_s: float = 0.2,
     ) -> None:
         self._store = store
+        self._gather_s = gather_s  # after a wake-up, let a burst's messages gather into one round
         self._clock = clock
         self._cfg = cfg
         self._sms = sms
@@ -95,6 +97,9 @@ class OutboxWorker:
             if not sent:
                 self._wake.wait(self._cfg.poll_interval_s)
                 self._wake.clear()
+                # several pickups in a row: their messages go out in one round with one commit
+                # (and the round does not compete with the next pulses for the CPU)
+                self._stop.wait(self._gather_s)
 
     def run_once(self) -> int:
         """Send every due message once; returns how many were attempted.
