@@ -155,6 +155,7 @@ def bench_issue(total: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - t_start
         cpu_end = _cpu_s(proc.pid)
         client_cpu = time.process_time() - client_cpu_start
+        fast = requests.get(f"{url}/api/v1/health", timeout=5).json().get("kiosk_fast_path", {})
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -173,6 +174,9 @@ def bench_issue(total: int) -> dict[str, Any]:
         # server process CPU (all its threads) per ticket = issue + confirm request
         "server_cpu_ms_per_ticket": None if server_cpu is None else 1000 * server_cpu / n,
         "client_cpu_ms_per_ticket": 1000 * client_cpu / n,
+        # kiosk requests per group commit (one SQLite transaction for a burst of requests)
+        "requests_per_commit": fast.get("answered", 0) / max(1, fast.get("batches", 0)),
+        "largest_group": fast.get("largest_batch", 0),
     }
 
 
@@ -297,6 +301,7 @@ def main() -> None:
             "requests/s",
             "srv CPU ms/t",
             "client CPU ms/t",
+            "req/commit",
         ],
         [
             [
@@ -309,6 +314,7 @@ def main() -> None:
                 issue["requests_per_s"],
                 issue["server_cpu_ms_per_ticket"],
                 issue["client_cpu_ms_per_ticket"],
+                issue["requests_per_commit"],
             ]
         ],
     )

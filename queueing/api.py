@@ -11,6 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -34,6 +35,7 @@ from queueing.api_models import (
 from queueing.counters import CounterDesk, Session
 from queueing.errors import QueueError
 from queueing.events import EventHub, stream
+from queueing.fastpath import FastPathStats
 from queueing.service import QueueService
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,11 @@ class RateLimiter:
 
 
 def build_router(
-    queue: QueueService, desk: CounterDesk, hub: EventHub, sweeper_alive: Callable[[], bool] = lambda: True
+    queue: QueueService,
+    desk: CounterDesk,
+    hub: EventHub,
+    sweeper_alive: Callable[[], bool] = lambda: True,
+    fast_path: FastPathStats | None = None,
 ) -> APIRouter:
     """All /api/v1 routes.
 
@@ -166,6 +172,7 @@ def build_router(
             "pending": pending,
             "event_seq": seq,
             "displays_connected": hub.listeners,
+            **({} if fast_path is None else {"kiosk_fast_path": asdict(fast_path)}),
             **({} if sweeper_alive() else {"problem": "pending-ticket sweeper stopped"}),
         }
 

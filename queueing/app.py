@@ -116,6 +116,7 @@ def create_app(
     app.state.queue = queue
     app.state.desk = desk
     app.state.hub = hub
+    app.state.fast_path = FastPathStats()
 
     @app.exception_handler(QueueError)
     async def _queue_error(request: Request, err: QueueError) -> JSONResponse:
@@ -137,10 +138,11 @@ def create_app(
     )
     document_errors(app)
     # Kiosk issue/confirm skip FastAPI's per-request machinery (see queueing.fastpath).
-    app.state.fast_path = FastPathStats()
     app.add_middleware(KioskFastPath, queue=queue, stats=app.state.fast_path)
 
-    app.include_router(build_router(queue, desk, hub, lambda: not run_sweeper or sweeper.alive))
+    app.include_router(
+        build_router(queue, desk, hub, lambda: not run_sweeper or sweeper.alive, app.state.fast_path)
+    )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/fonts", StaticFiles(directory=str(REPO_ROOT / "assets" / "fonts")), name="fonts")
 

@@ -11,13 +11,20 @@ Anything else (invalid JSON or fields, a missing key, remote tickets with their 
 other content types) is handed on untouched, with the body replayed, to the FastAPI routes,
 which stay the documented API and give the one canonical error answer. Domain errors
 (`QueueError`, `StoreError`) are answered here with the same bodies the app's handlers send.
+
+Group commit: the requests whose turn comes in the same event-loop round run in one SQLite
+transaction (each in its own savepoint, so one refused request undoes only itself) and are
+answered after its single COMMIT: a ticket a kiosk receives is always committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,6 +54,8 @@ class FastPathStats:
 
     answered: int = 0
     handed_on: int = 0
+    batches: int = 0  # group commits (several requests in one transaction)
+    largest_batch: int = 0
 
 
 class KioskFastPath:
@@ -56,6 +65,7 @@ class KioskFastPath:
         self.app = app
         self.queue = queue
         self.stats = stats or FastPathStats()
+        self._pending: list[tuple[Callable[[], dict[str, Any]], asyncio.Future[dict[str, Any]]]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -78,22 +88,24 @@ class KioskFastPath:
             await self.app(scope, receive, send)
             return
         body, ended = await _read_body(receive)
-        answer: tuple[int, bytes, list[tuple[bytes, bytes]]] | None = None
+        work: Callable[[], dict[str, Any]] | None = None
         if ended and len(body) <= MAX_FAST_BODY_BYTES:
-            try:
-                if ticket_id is None:
-                    answer = self._issue(scope, headers, body)
-                else:
-                    answer = self._confirm(ticket_id, body)
-            except QueueError as err:
-                answer = _rendered(error_response(err))
-            except StoreError as err:
-                log.error("storage problem on POST %s: %s", path, err)
-                answer = _rendered(storage_error_response())
-        if answer is None:
+            work = self._issue(headers, body) if ticket_id is None else self._confirm(ticket_id, body)
+        if work is None:
             self.stats.handed_on += 1
             await self.app(scope, _replay(body, ended, receive), send)
             return
+        try:
+            result = await self._in_next_batch(work)
+            if ticket_id is None:
+                answer = self._issued(scope, result)
+            else:
+                answer = 200, _dumps(result), []
+        except QueueError as err:
+            answer = _rendered(error_response(err))
+        except StoreError as err:
+            log.error("storage problem on POST %s: %s", path, err)
+            answer = _rendered(storage_error_response())
         status, payload, extra = answer
         self.stats.answered += 1
         await send(
@@ -105,10 +117,8 @@ class KioskFastPath:
         )
         await send({"type": "http.response.body", "body": payload})
 
-    def _issue(
-        self, scope: Scope, headers: dict[bytes, bytes], body: bytes
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
-        """Take a kiosk ticket, or None to leave the request to the full route."""
+    def _issue(self, headers: dict[bytes, bytes], body: bytes) -> Callable[[], dict[str, Any]] | None:
+        """The use-case call of a kiosk ticket, or None to leave the request to the full route."""
         raw_key = headers.get(b"idempotency-key")
         if not raw_key:
             return None
@@ -121,7 +131,8 @@ class KioskFastPath:
             return None
         if req.channel != "kiosk":
             return None  # remote tickets: rate limits and device cookies live in the route
-        ticket = self.queue.issue(
+        return partial(
+            self.queue.issue,
             req.service,
             channel=req.channel,
             idempotency_key=key,
@@ -129,18 +140,66 @@ class KioskFastPath:
             id_hash=req.id_hash,
             birth_date=req.birth_date,
         )
+
+    @staticmethod
+    def _issued(scope: Scope, ticket: dict[str, Any]) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """The answer to an issue: 201 for a new ticket, 200 for a replayed key."""
         if ticket["status_url"].startswith("/"):
             ticket["status_url"] = str(Request(scope).base_url).rstrip("/") + ticket["status_url"]
         status = 200 if ticket.pop("replayed", False) else 201
         return status, _dumps(ticket), []
 
-    def _confirm(self, ticket_id: str, body: bytes) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
-        """Confirm a printed or shown ticket, or None to leave the request to the full route."""
+    def _confirm(self, ticket_id: str, body: bytes) -> Callable[[], dict[str, Any]] | None:
+        """The use-case call of a confirm, or None to leave the request to the full route."""
         try:
             req = ConfirmRequest.model_validate_json(body)
         except ValidationError:
             return None
-        return 200, _dumps(self.queue.confirm(ticket_id, req.delivery)), []
+        return partial(self.queue.confirm, ticket_id, req.delivery)
+
+    # ------------------------------------------------------------------ group commit
+
+    async def _in_next_batch(self, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run `work` in the next group commit; its result once that commit is durable.
+
+        Requests whose turn comes in the same event-loop round share one transaction: the first
+        schedules the batch at the end of the round (`call_soon`), the others join it.
+        """
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._pending.append((work, fut))
+        if len(self._pending) == 1:
+            loop.call_soon(self._run_batch)
+        return await fut
+
+    def _run_batch(self) -> None:
+        """One transaction for every waiting request; each answered after the COMMIT."""
+        pending, self._pending = self._pending, []
+        done: list[tuple[asyncio.Future[dict[str, Any]], dict[str, Any] | None, BaseException | None]] = []
+        try:
+            with self.queue.store.batch():
+                for work, fut in pending:
+                    try:
+                        done.append((fut, work(), None))
+                    except StoreError:
+                        raise  # the database failed: the whole batch rolls back
+                    except Exception as err:  # noqa: BLE001 - its own savepoint was undone
+                        done.append((fut, None, err))
+        except Exception as err:  # noqa: BLE001 - nothing of the batch was committed
+            for _, fut in pending:
+                if not fut.done():
+                    fut.set_exception(err)
+            return
+        self.stats.batches += 1
+        self.stats.largest_batch = max(self.stats.largest_batch, len(pending))
+        for fut, value, error in done:
+            if fut.done():  # the client went away; what it asked for is committed all the same
+                continue
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                assert value is not None
+                fut.set_result(value)
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
