@@ -125,3 +125,50 @@ def test_kiosk_requests_of_one_round_share_a_commit(queue: QueueService) -> None
     confirmed = asyncio.run(confirm_all())
     assert {s for s, _ in confirmed} == {200} and {c["state"] for _, c in confirmed} == {"waiting"}
     assert stats.batches == 2 and stats.answered == 13
+
+
+def test_every_ticket_a_kiosk_received_survives_a_crash(tmp_path: Path) -> None:
+    """8 kiosks issue at once against `python -m queueing`; the server is killed (SIGKILL) right
+    after the last answer; every ticket any kiosk was given is in the database."""
+    import http.client
+    import threading
+
+    from tests.conftest import free_port
+    from tests.queueing.helpers import ServerProcess
+
+    srv = ServerProcess(make_config(), tmp_path, free_port())
+    srv.start()
+    given: list[str] = []
+    problems: list[str] = []
+    lock = threading.Lock()
+
+    def kiosk(k: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        for i in range(40):
+            body = json.dumps({"service": "ho_tich" if i % 2 else "kinh_doanh"})  # no daily caps
+            headers = {"Content-Type": "application/json", "Idempotency-Key": f"crash-{k}-{i}"}
+            conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
+            resp = conn.getresponse()
+            data = json.loads(resp.read())
+            with lock:
+                if resp.status == 201:
+                    given.append(data["ticket_id"])
+                else:
+                    problems.append(f"{resp.status}: {data}")
+        conn.close()
+
+    try:
+        threads = [threading.Thread(target=kiosk, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert srv.proc is not None
+        srv.proc.kill()  # no shutdown, no checkpoint: only what was committed is on disk
+        srv.proc.wait(timeout=10)
+    finally:
+        srv.stop()
+    assert not problems and len(given) == 320, problems[:3]
+    with sqlite3.connect(srv.data_dir / "queue.sqlite3") as db:
+        stored = {r[0] for r in db.execute("SELECT ticket_id FROM tickets")}
+    assert set(given) <= stored
