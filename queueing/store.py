@@ -292,9 +292,18 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
-        """A consistent read (the same lock, no write lock on the file)."""
+        """A consistent read (the same lock, no write lock on the file).
+
+        Inside `batch()` it reads the batch's own transaction (what the batch wrote so far).
+        """
         with self._lock:
             conn = self._require()
+            if self._batch is not None:
+                try:
+                    yield Tx(conn)
+                except sqlite3.Error as err:
+                    raise StoreError(f"queue database {self.path}: {err}") from err
+                return
             try:
                 conn.execute("BEGIN")
             except sqlite3.Error as err:
