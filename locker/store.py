@@ -148,6 +148,14 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
+CHECKPOINT_EVERY_S = 1.0
+"""WAL checkpoints run on their own connection and thread this often (when something was
+committed), so a checkpoint's copying and its fsync of the database file never land inside a
+COMMIT that a pulse is waiting for."""
+WAL_AUTOCHECKPOINT_PAGES = 10000
+"""Safety net if the checkpoint thread falls behind: past this many WAL pages (~40 MB) the
+writer checkpoints itself, as SQLite does by default at 1000."""
+
 ACTIVE_IN = f"state IN ({ACTIVE_SQL})"
 """SQL condition: the deposit occupies its compartment (constant text, no user input)."""
 
@@ -165,9 +173,16 @@ class Store:
     only; a COMMIT that fails is raised in every transaction of that batch.
     """
 
-    def __init__(self, path: Path, *, max_batch: int = 32) -> None:
+    def __init__(
+        self, path: Path, *, max_batch: int = 32, checkpoint_every_s: float = CHECKPOINT_EVERY_S
+    ) -> None:
         self.path = path
         self.max_batch = max_batch
+        self._checkpoint_every_s = checkpoint_every_s
+        self._checkpoint_stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        self.checkpoints = 0
+        """Background WAL checkpoints done since open."""
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._local = threading.local()  # .reader (this thread's read connection), .in_tx
@@ -200,9 +215,38 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.executescript(SCHEMA)
         self._conn = conn
+        if self._checkpoint_every_s > 0:
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            self._checkpoint_stop.clear()
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="locker-wal-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        """PASSIVE checkpoints (they never block the writer or readers) after new commits."""
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        try:
+            done_at = self.commits
+            while not self._checkpoint_stop.wait(self._checkpoint_every_s):
+                if self.commits == done_at:
+                    continue
+                done_at = self.commits
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    self.checkpoints += 1
+                except sqlite3.Error as err:  # the writer's safety net takes over meanwhile
+                    log.warning("locker database %s: background checkpoint failed: %s", self.path, err)
+        finally:
+            conn.close()
 
     def close(self) -> None:
-        """Commit a batch still open, then close the writer and every read connection."""
+        """Stop the checkpoint thread, commit a batch still open, then close the writer and
+        every read connection."""
+        self._checkpoint_stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout=10)
+            self._checkpointer = None
         with self._lock:
             if self._batch_open:
                 self._commit_batch()

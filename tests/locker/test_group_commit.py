@@ -189,3 +189,19 @@ def test_nested_transaction_is_a_savepoint_of_the_outer_one(store: Store) -> Non
             _add_alarm(conn, "inner2")
     assert _committed_kinds(store.path) == ["outer", "inner2"]
     assert store.transactions == 1
+
+
+def test_wal_checkpoints_run_in_the_background_not_inside_commits(tmp_path: Path) -> None:
+    store = Store(tmp_path / "l.db", checkpoint_every_s=0.05)
+    store.open()
+    try:
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10000
+        with store.tx() as conn:
+            _add_alarm(conn, "x")
+        wait_until(lambda: store.checkpoints >= 1, 10, "a background checkpoint")
+        seen = store.checkpoints
+        # nothing new committed: no further checkpoints
+        assert not threading.Event().wait(0.3) and store.checkpoints == seen
+    finally:
+        store.close()
+    assert _committed_kinds(store.path) == ["x"]
