@@ -19,6 +19,7 @@ from locker.attempts import Attempts
 from locker.config import SecondFactor
 from locker.deposits import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
+from locker.doors import FrameTicket
 from locker.errors import AuthError, Conflict, Gone, Locked, NotFound, Unavailable
 from locker.wiring import Part, Wiring
 
@@ -37,6 +38,15 @@ class Pickups(Part):
     # ----- pickup -----
     def pickup(self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None) -> dict[str, Any]:
         """Check the code and factor, open the door once, return receipt data."""
+        ticket = self._frames.preparing()  # from here until the frame left (or never will)
+        try:
+            return self._pickup(kiosk, code, id_number, phone_last4, ticket)
+        finally:
+            ticket.release()
+
+    def _pickup(
+        self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None, ticket: FrameTicket
+    ) -> dict[str, Any]:
         now = self._clock.now()
         code = code.strip()
         row = None
@@ -123,6 +133,7 @@ class Pickups(Part):
             pickup_id=pickup_id,
             before=before,
             after=after,
+            ticket=ticket,
         )
         door = result.door
         if result.outcome in _OPENED:

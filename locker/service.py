@@ -76,7 +76,15 @@ class LockerService:
         self.custody = Custody(wiring, self.deposits)
         self.pickups = Pickups(wiring)
         self.monitor = Monitor(wiring, self.deposits)
-        self.worker = outbox.OutboxWorker(self.store, clock, cfg.outbox, sms, backoffice, self.alarms.raise_)
+        self.worker = outbox.OutboxWorker(
+            self.store,
+            clock,
+            cfg.outbox,
+            sms,
+            backoffice,
+            self.alarms.raise_,
+            wait_turn=self.cabinet.frames.wait_turn,
+        )
 
     def start(self, sweep_interval_s: float = 5.0, reconcile: bool = True) -> None:
         """Listen for door events, reconcile with the sensors, then start the outbox worker and

@@ -179,18 +179,21 @@ class SerialLockBus:
         )
         return result
 
-    def open_door(self, board: int, lock: int, watch_s: float = 3.0) -> OpenResult:
+    def open_door(
+        self, board: int, lock: int, watch_s: float = 3.0, on_pulse: Callable[[], None] | None = None
+    ) -> OpenResult:
         """Read the door, pulse once, watch the sensor up to `watch_s`; the door decides.
 
         Outcomes: ALREADY_OPEN (door open before the pulse, which is still sent), OPENED (seen
         open within the window), JAMMED (the sensor answered but never showed open; see `ack`
         for whether the board confirmed the pulse), UNKNOWN (no sensor reading after the pulse).
         If the bus is down the frame never leaves: ack NO_REPLY, outcome UNKNOWN,
-        pulse_sent_at None.
+        pulse_sent_at None. `on_pulse()` runs on the caller's thread after the pulse, before the
+        watch.
         """
         self._check_lock(board, lock)
         interval_s = self.config.watch_interval_ms / 1000
-        return watch_open(self, board, lock, watch_s, interval_s, self._stop)
+        return watch_open(self, board, lock, watch_s, interval_s, self._stop, on_pulse)
 
     def read_board(self, board: int) -> BoardStatus:
         """One batched read now (any address in the protocol's range, configured or not).

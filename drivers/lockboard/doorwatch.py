@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -34,9 +35,16 @@ class _Bus(Protocol):
 
 
 def watch_open(
-    bus: _Bus, board: int, lock: int, watch_s: float, interval_s: float, stop: threading.Event
+    bus: _Bus,
+    board: int,
+    lock: int,
+    watch_s: float,
+    interval_s: float,
+    stop: threading.Event,
+    on_pulse: Callable[[], None] | None = None,
 ) -> OpenResult:
-    """Read the door, pulse exactly once, watch the sensor up to `watch_s` (see LockBus.open_door)."""
+    """Read the door, pulse exactly once, call `on_pulse`, watch the sensor up to `watch_s`
+    (see LockBus.open_door)."""
     try:
         # one bus job: the read cannot queue behind other callers' reads, the pulse follows it
         status, ack, sent_at = bus.read_then_pulse(board, lock)
@@ -44,6 +52,8 @@ def watch_open(
         log.error("%s: unlock of board %d lock %d not sent", err, board, lock)
         return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)
     before = DoorState.UNKNOWN if status is None else status.doors.get(lock, DoorState.UNKNOWN)
+    if on_pulse is not None:
+        on_pulse()
     if before is DoorState.OPEN:
         return OpenResult(board, lock, ack, DoorOutcome.ALREADY_OPEN, sent_at)
     deadline = time.monotonic() + watch_s

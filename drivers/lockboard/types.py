@@ -137,8 +137,14 @@ class LockBus(Protocol):
         """Send exactly one unlock pulse; never re-sent automatically."""
         ...
 
-    def open_door(self, board: int, lock: int, watch_s: float = 3.0) -> OpenResult:
-        """Read the door, pulse once, then watch the sensor up to `watch_s` to classify."""
+    def open_door(
+        self, board: int, lock: int, watch_s: float = 3.0, on_pulse: Callable[[], None] | None = None
+    ) -> OpenResult:
+        """Read the door, pulse once, then watch the sensor up to `watch_s` to classify.
+
+        `on_pulse`, if given, is called on the caller's thread once the frame has left, before
+        the watch (the locker uses it to let other pulses go first).
+        """
         ...
 
     def read_board(self, board: int) -> BoardStatus:
