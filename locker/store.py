@@ -1,5 +1,6 @@
-"""The locker database: SQLite in WAL mode with synchronous=FULL, one writer connection behind a
-lock, and per-thread read-only connections (WAL readers never wait for a writer's fsync).
+"""The locker database: SQLite in WAL mode with synchronous=FULL, one writer connection whose
+transactions are group-committed (see `Store`), per-thread read-only connections (WAL readers
+never wait for a writer's fsync), and WAL checkpoints on a thread and connection of their own.
 
 Schema rules that make the locker's promises hold even against bugs and crashes:
 - a partial unique index allows at most one active deposit per compartment;
