@@ -111,14 +111,15 @@ def _seed(data: Path, board: int, locks: range) -> dict[str, str]:
 class _Daemon:
     """`python -m locker` as a child process (killed with SIGKILL by the simulator)."""
 
-    def __init__(self, args: list[str], base: str) -> None:
+    def __init__(self, args: list[str], base: str, bus_url: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "locker", *args],
             cwd=REPO_ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until(lambda: self.proc.poll() is None and _health(base), 60, "daemon start")
+        # ours, not another suite's server that took the free port first: it names our bus
+        wait_until(lambda: self.proc.poll() is None and _health(base, bus_url), 60, "daemon start")
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -126,10 +127,11 @@ class _Daemon:
         self.proc.wait(timeout=20)
 
 
-def _health(base: str) -> bool:
+def _health(base: str, bus_url: str) -> bool:
     try:
-        return requests.get(base + "/api/v1/health", timeout=1).status_code == 200
-    except requests.RequestException:
+        r = requests.get(base + "/api/v1/health", timeout=1)
+        return r.status_code == 200 and any(b.get("url") == bus_url for b in r.json()["buses"])
+    except (requests.RequestException, ValueError, KeyError, TypeError):
         return False
 
 
@@ -173,7 +175,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
         data.mkdir(parents=True)
         for board, locks, k in ROUNDS:
             codes = _seed(data, board, locks)
-            daemon["now"] = _Daemon(args, base)
+            daemon["now"] = _Daemon(args, base, sim.url)
             kiosk = {"Authorization": f"Bearer {(data / 'kiosk.token').read_text().strip()}"}
             before = len(frames)
             kill_at["n"] = before + k
@@ -200,7 +202,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
             intents = {r[0] for r in conn.execute("SELECT compartment FROM unlocks WHERE purpose='pickup'")}
             conn.close()
             assert pulsed <= intents, pulsed - intents
-        daemon["now"] = _Daemon(args, base)  # boot reconciliation settles the last round
+        daemon["now"] = _Daemon(args, base, sim.url)  # boot reconciliation settles the last round
         daemon["now"].kill()
     finally:
         if "now" in daemon:
