@@ -116,7 +116,8 @@ def create_app(svc: LockerService) -> FastAPI:
         if not hmac.compare_digest(token.encode(), svc.kiosk_token.encode()):
             raise AuthError("not_kiosk", "only the kiosk may do this (kiosk token missing or wrong)")
         kid = (x_kiosk_id or "kiosk")[:32]
-        return "".join(ch for ch in kid if ch.isalnum() or ch in "-_") or "kiosk"
+        # ASCII only: per-kiosk throttling keys on this name, and "kiosk-２" must not be a new kiosk
+        return "".join(ch for ch in kid if (ch.isascii() and ch.isalnum()) or ch in "-_") or "kiosk"
 
     def staff(authorization: Annotated[str | None, Header()] = None) -> StaffSession:
         return svc.staff.session(_bearer(authorization))
