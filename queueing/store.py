@@ -214,20 +214,9 @@ class Store:
             if self._batch is not None:
                 yield from self._savepoint(conn, self._batch)
                 return
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as err:
-                raise StoreError(f"queue database {self.path}: cannot start a write ({err})") from err
             tx = Tx(conn)
-            try:
+            with self._write(conn):
                 yield tx
-                conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                self._rollback(conn)
-                raise StoreError(f"queue database {self.path}: {err}") from err
-            except BaseException:
-                self._rollback(conn)
-                raise
         if tx.last_seq:
             self._notify(tx.last_seq)
 
@@ -244,26 +233,34 @@ class Store:
             conn = self._require()
             if self._batch is not None:
                 raise RuntimeError("queue store: batches do not nest")
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as err:
-                raise StoreError(f"queue database {self.path}: cannot start a write ({err})") from err
             state = _Batch()
-            self._batch = state
             try:
-                yield
-                conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                self._rollback(conn)
-                raise StoreError(f"queue database {self.path}: {err}") from err
-            except BaseException:
-                self._rollback(conn)
-                raise
+                with self._write(conn):
+                    self._batch = state
+                    yield
             finally:
                 self._batch = None
         self.batches += 1
         if state.last_seq:
             self._notify(state.last_seq)
+
+    @contextmanager
+    def _write(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT (the store lock is held by the caller); any failure rolls
+        back, and database errors come out as StoreError naming the file."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            raise StoreError(f"queue database {self.path}: cannot start a write ({err})") from err
+        try:
+            yield
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            self._rollback(conn)
+            raise StoreError(f"queue database {self.path}: {err}") from err
+        except BaseException:
+            self._rollback(conn)
+            raise
 
     def _savepoint(self, conn: sqlite3.Connection, batch: _Batch) -> Iterator[Tx]:
         """One `tx()` inside a batch (the store lock is held by the caller)."""
