@@ -112,6 +112,7 @@ class _Daemon:
     """`python -m locker` as a child process (killed with SIGKILL by the simulator)."""
 
     def __init__(self, args: list[str], base: str, bus_url: str) -> None:
+        self._kill_lock = threading.Lock()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "locker", *args],
             cwd=REPO_ROOT,
@@ -122,9 +123,11 @@ class _Daemon:
         wait_until(lambda: self.proc.poll() is None and _health(base, bus_url), 60, "daemon start")
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=20)
+        # the simulator's thread and the test's own thread may both kill it: one at a time
+        with self._kill_lock:
+            if self.proc.poll() is None:
+                os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=20)
 
 
 def _health(base: str, bus_url: str) -> bool:
