@@ -11,7 +11,11 @@ import os
 import socket
 import sys
 import tempfile
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -33,6 +37,22 @@ if os.environ.get("CI"):
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 QR_SAMPLES = SHARED / "qr-samples"
+
+
+def wait_until(pred: Callable[[], Any], timeout_s: float = 5.0, what: str = "condition") -> Any:
+    """Poll `pred` until truthy (returned) or the deadline passes, then fail naming `what`.
+
+    Waits on an Event between polls, never a bare sleep; for conditions with no event to wait on.
+    """
+    deadline = time.monotonic() + timeout_s
+    ev = threading.Event()
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        ev.wait(0.02)
 
 
 def free_port() -> int:

@@ -10,18 +10,15 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyotp
 import pytest
 import requests
 
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT, free_port, wait_until
 from tests.queueing.helpers import ServerProcess, make_config
 
 #: Invented accounts for the fuzz runs.
@@ -29,19 +26,6 @@ LOCKER_SUPERVISOR = "fuzzsup"
 LOCKER_SPARE = "fuzzspare"
 LOCKER_PIN = "246810"
 QUEUE_STAFF = "cb01"
-
-
-def wait_until(pred: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    """Poll `pred` until truthy or fail naming `what` (waits on an Event, not sleep)."""
-    deadline = time.monotonic() + timeout_s
-    ev = threading.Event()
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        ev.wait(0.05)
 
 
 def _add_staff(data_dir: Path, staff_id: str, role: str) -> str:

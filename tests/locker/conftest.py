@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from locker.api import create_app
 from locker.config import LockerConfig
 from locker.service import LockerService, Paths
 from locker.staff import Role
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until
 
 PIN = "246810"
 
@@ -44,19 +43,6 @@ LAYOUT = [
     ("7", 1, 1, "small"),
     ("8", 1, 2, "large"),
 ]
-
-
-def wait_until(pred: Callable[[], Any], timeout_s: float = 5.0, what: str = "condition") -> Any:
-    """Poll `pred` until truthy or the deadline passes (then fail naming `what`)."""
-    deadline = time.monotonic() + timeout_s
-    ev = threading.Event()
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        ev.wait(0.02)
 
 
 def make_config(**over: Any) -> LockerConfig:
