@@ -154,8 +154,8 @@ def create_app(svc: LockerService) -> FastAPI:
         return svc.cabinet_view()
 
     @app.post("/api/v1/pickups", responses=error_responses(401, 409, 410, 422, 423, 429, 503))
-    def pickup(body: PickupBody, kid: Kiosk) -> dict[str, Any]:
-        return svc.pickups.pickup(kid, body.code, body.id_number, body.phone_last4)
+    def pickup(body: PickupBody, kid: Kiosk) -> JSONResponse:
+        return JSONResponse(svc.pickups.pickup(kid, body.code, body.id_number, body.phone_last4))
 
     @app.post("/api/v1/pickups/{pickup_id}/retry", responses=error_responses(401, 404, 409))
     def pickup_retry(pickup_id: str, kid: Kiosk) -> dict[str, Any]:
