@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from common.config import load_raw, resolve_path, section, validate
 from drivers.camera.payload import (
@@ -73,20 +73,14 @@ class CameraConfig(BaseModel):
             raise ValueError("empty; use folder:DIR, video:FILE, device:N, /dev/videoN or a stream URL")
         return value.strip()
 
-    @field_validator("dossier_pattern")
+    @field_validator("dossier_pattern", "staff_card_pattern")
     @classmethod
-    def _pattern_compiles(cls, value: str) -> str:
+    def _pattern_compiles(cls, value: str, info: ValidationInfo) -> str:
+        compile_pattern = (
+            compile_dossier_pattern if info.field_name == "dossier_pattern" else compile_staff_card_pattern
+        )
         try:
-            compile_dossier_pattern(value)
-        except Exception as err:  # noqa: BLE001 - re.error or our ValueError, both reported with the key
-            raise ValueError(f"not a usable regex: {err}") from err
-        return value
-
-    @field_validator("staff_card_pattern")
-    @classmethod
-    def _staff_pattern_compiles(cls, value: str) -> str:
-        try:
-            compile_staff_card_pattern(value)
+            compile_pattern(value)
         except Exception as err:  # noqa: BLE001 - re.error or our ValueError, both reported with the key
             raise ValueError(f"not a usable regex: {err}") from err
         return value
