@@ -30,6 +30,7 @@ from queueing.api_models import (
     TransferRequest,
     VoidRequest,
     error_response,
+    issued_answer,
     storage_error_response,
 )
 from queueing.counters import CounterDesk, Session
@@ -142,9 +143,8 @@ def build_router(
             birth_date=body.birth_date,
             device=device,
         )
-        if ticket["status_url"].startswith("/"):
-            ticket["status_url"] = str(request.base_url).rstrip("/") + ticket["status_url"]
-        return JSONResponse(ticket, status_code=200 if ticket.pop("replayed", False) else 201)
+        status, answer = issued_answer(ticket, str(request.base_url))
+        return JSONResponse(answer, status_code=status)
 
     @api.post(
         "/tickets/{ticket_id}/confirm",

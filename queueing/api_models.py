@@ -5,7 +5,7 @@ document the API) and the JSON error answers (`QueueError` bodies, the storage 5
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,3 +93,10 @@ def error_response(err: QueueError) -> JSONResponse:
     if "retry_after_s" in err.extra:
         headers["Retry-After"] = str(err.extra["retry_after_s"])
     return JSONResponse(err.body(), status_code=err.status, headers=headers)
+
+
+def issued_answer(ticket: dict[str, Any], base_url: str) -> tuple[int, dict[str, Any]]:
+    """An issued ticket as answered: status_url made absolute, 201 if new, 200 for a replayed key."""
+    if ticket["status_url"].startswith("/"):
+        ticket["status_url"] = base_url.rstrip("/") + ticket["status_url"]
+    return (200 if ticket.pop("replayed", False) else 201), ticket

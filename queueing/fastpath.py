@@ -31,7 +31,13 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from queueing.api_models import ConfirmRequest, TicketRequest, error_response, storage_error_response
+from queueing.api_models import (
+    ConfirmRequest,
+    TicketRequest,
+    error_response,
+    issued_answer,
+    storage_error_response,
+)
 from queueing.errors import QueueError
 from queueing.service import QueueService
 from queueing.store import StoreError
@@ -144,10 +150,8 @@ class KioskFastPath:
     @staticmethod
     def _issued(scope: Scope, ticket: dict[str, Any]) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         """The answer to an issue: 201 for a new ticket, 200 for a replayed key."""
-        if ticket["status_url"].startswith("/"):
-            ticket["status_url"] = str(Request(scope).base_url).rstrip("/") + ticket["status_url"]
-        status = 200 if ticket.pop("replayed", False) else 201
-        return status, _dumps(ticket), []
+        status, answer = issued_answer(ticket, str(Request(scope).base_url))
+        return status, _dumps(answer), []
 
     def _confirm(self, ticket_id: str, body: bytes) -> Callable[[], dict[str, Any]] | None:
         """The use-case call of a confirm, or None to leave the request to the full route."""
