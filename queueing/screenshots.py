@@ -3,7 +3,9 @@
 Starts a queueing service on a free loopback port (shipped config, open all hours, a throw-away
 database), drives Debian's headless Chromium through a short demo (tickets issued, a counter
 calls and serves, a phone follows its ticket, the reports page) and writes `web-counter.png`,
-`web-display.png`, `web-ticket.png`, `web-remote.png`, `web-poster.png`, `web-reports.png`.
+`web-display.png`, `web-ticket.png`, `web-remote.png`, `web-poster.png`, `web-reports.png`, then
+`web-display-sound-off.png`: the board in a second Chromium started WITHOUT the autoplay flag (an
+ordinary browser), which shows the amber "sound is off — tap to turn on" banner.
 Tests never write into the repository; this explicit command does.
 """
 
@@ -24,14 +26,23 @@ import requests
 log = logging.getLogger(__name__)
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ("web-counter", "web-display", "web-ticket", "web-remote", "web-poster", "web-reports")
+SHOTS = (
+    "web-counter",
+    "web-display",
+    "web-ticket",
+    "web-remote",
+    "web-poster",
+    "web-reports",
+    "web-display-sound-off",
+)
+AUTOPLAY_FLAG = "--autoplay-policy=no-user-gesture-required"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
+    AUTOPLAY_FLAG,
 ]
 
 
@@ -104,7 +115,38 @@ def capture(browser: Any, url: str, out: Path) -> list[Path]:
     reports.screenshot(path=str(shots[5]))
     for page in (board, console, phone, poster, reports):
         page.close()
-    return shots
+    return shots[:6]
+
+
+def capture_sound_off(pw: Any, chromium: str, url: str, out: Path) -> Path:
+    """The board in an ordinary browser (no autoplay flag): the amber sound-off banner.
+
+    Playwright runs page queries (selectors, evaluate) as user gestures, which would unlock audio
+    by themselves, so until the screenshot this only listens to the board's console lines (as
+    tests/queueing/test_queue_board_sound.py does).
+    """
+    browser = pw.chromium.launch(
+        executable_path=chromium, args=[a for a in CHROMIUM_ARGS if a != AUTOPLAY_FLAG]
+    )
+    try:
+        board = browser.new_page(viewport={"width": 1280, "height": 720})
+        with board.expect_console_message(lambda m: m.text == "board: sound off", timeout=10000):
+            board.goto(f"{url}/display")
+        issue(url, "ho_tich")
+        desk = requests.Session()
+        desk.post(
+            f"{url}/api/v1/counter/sessions",
+            json={"staff_id": "cb02", "pin": "2222", "counter": 2},
+            timeout=10,
+        ).raise_for_status()
+        # the call is shown at once; its announcement waits for a tap, and the board says so
+        with board.expect_console_message(lambda m: "wait for a tap" in m.text, timeout=10000):
+            desk.post(f"{url}/api/v1/counter/call-next", timeout=10).raise_for_status()
+        shot = out / f"{SHOTS[6]}.png"
+        board.screenshot(path=str(shot))
+        return shot
+    finally:
+        browser.close()
 
 
 def _free_port() -> int:
@@ -150,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                     shots = capture(browser, url, Path(args.out))
                 finally:
                     browser.close()
+                shots.append(capture_sound_off(pw, args.chromium, url, Path(args.out)))
         finally:
             server.should_exit = True
             thread.join(timeout=10)
