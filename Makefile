@@ -52,6 +52,7 @@ bench: $(STAMP)
 screenshots: sysdeps $(STAMP)
 	$(PY) -m kiosk.screenshots --out docs/screens
 	$(PY) -m queueing.screenshots --out docs/screens
+	$(PY) -m locker.screenshots --out docs/screens
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
