@@ -112,6 +112,7 @@ def running_locker(data_dir: Path) -> Iterator[Demo]:
     import uvicorn
 
     from common.clock import SystemClock
+    from common.config import DEFAULT_CONFIG
     from locker.api import create_app
     from locker.config import load_locker_config
     from locker.daemon import build_gateways, data_paths, open_buses
@@ -119,7 +120,8 @@ def running_locker(data_dir: Path) -> Iterator[Demo]:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    cfg = load_locker_config(None, {"verify_base_url": f"{url}/verify"})
+    # the shipped config itself (never $KIOSK_CONFIG's site file): the same pictures on every machine
+    cfg = load_locker_config(DEFAULT_CONFIG, {"verify_base_url": f"{url}/verify"})
     if not all(bus.simulate for bus in cfg.buses):
         raise ScreenshotError("the shipped config must use simulated buses for screenshots")
     buses, sims = open_buses(cfg)
@@ -236,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
+    from common.config import ConfigError
+
     try:
         with tempfile.TemporaryDirectory(prefix="locker-shots-") as tmp, running_locker(Path(tmp)) as demo:
             verify_url = deposit_and_collect(demo)
@@ -245,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                     shots = capture(browser, verify_url, Path(args.out))
                 finally:
                     browser.close()
-    except ScreenshotError as err:
+    except (ScreenshotError, ConfigError) as err:
         print(f"locker.screenshots: {err}", file=sys.stderr)
         return 1
     for shot in shots:
