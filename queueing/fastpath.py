@@ -20,7 +20,6 @@ answered after its single COMMIT: a ticket a kiosk receives is always committed.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +28,19 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from common.asgi_fast import (
+    MAX_FAST_BODY_BYTES,
+    Answer,
+    dumps,
+    header_map,
+    media_type,
+    read_body,
+    rendered,
+    replay,
+    send_answer,
+)
 from queueing.api_models import (
     ConfirmRequest,
     TicketRequest,
@@ -49,9 +59,6 @@ _TICKET_PREFIX = ISSUE_PATH + "/"
 _CONFIRM_SUFFIX = "/confirm"
 #: Longest Idempotency-Key the documented route accepts (Header(max_length=128)).
 MAX_KEY_CHARS = 128
-#: A bigger kiosk body is surely wrong: left to the full route (which reports it properly).
-MAX_FAST_BODY_BYTES = 4096
-_JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
 @dataclass
@@ -89,39 +96,31 @@ class KioskFastPath:
         else:
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
-        if _media_type(headers.get(b"content-type")) != "application/json":
+        headers = header_map(scope)
+        if media_type(headers.get(b"content-type")) != "application/json":
             await self.app(scope, receive, send)
             return
-        body, ended = await _read_body(receive)
+        body, ended = await read_body(receive)
         work: Callable[[], dict[str, Any]] | None = None
         if ended and len(body) <= MAX_FAST_BODY_BYTES:
             work = self._issue(headers, body) if ticket_id is None else self._confirm(ticket_id, body)
         if work is None:
             self.stats.handed_on += 1
-            await self.app(scope, _replay(body, ended, receive), send)
+            await self.app(scope, replay(body, ended, receive), send)
             return
         try:
             result = await self._in_next_batch(work)
             if ticket_id is None:
                 answer = self._issued(scope, result)
             else:
-                answer = 200, _dumps(result), []
+                answer = 200, dumps(result), []
         except QueueError as err:
-            answer = _rendered(error_response(err))
+            answer = rendered(error_response(err))
         except StoreError as err:
             log.error("storage problem on POST %s: %s", path, err)
-            answer = _rendered(storage_error_response())
-        status, payload, extra = answer
+            answer = rendered(storage_error_response())
         self.stats.answered += 1
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode()), *extra],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await send_answer(send, answer)
 
     def _issue(self, headers: dict[bytes, bytes], body: bytes) -> Callable[[], dict[str, Any]] | None:
         """The use-case call of a kiosk ticket, or None to leave the request to the full route."""
@@ -148,10 +147,10 @@ class KioskFastPath:
         )
 
     @staticmethod
-    def _issued(scope: Scope, ticket: dict[str, Any]) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    def _issued(scope: Scope, ticket: dict[str, Any]) -> Answer:
         """The answer to an issue: 201 for a new ticket, 200 for a replayed key."""
         status, answer = issued_answer(ticket, str(Request(scope).base_url))
-        return status, _dumps(answer), []
+        return status, dumps(answer), []
 
     def _confirm(self, ticket_id: str, body: bytes) -> Callable[[], dict[str, Any]] | None:
         """The use-case call of a confirm, or None to leave the request to the full route."""
@@ -204,60 +203,3 @@ class KioskFastPath:
             else:
                 assert value is not None
                 fut.set_result(value)
-
-
-def _headers(scope: Scope) -> dict[bytes, bytes]:
-    """Request headers by lower-case name (the first of repeated ones, as Starlette does)."""
-    out: dict[bytes, bytes] = {}
-    for name, value in scope["headers"]:
-        out.setdefault(name, value)
-    return out
-
-
-def _media_type(value: bytes | None) -> str:
-    return "" if value is None else value.split(b";", 1)[0].strip().lower().decode("latin-1")
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    """The request body read so far, and whether it ended.
-
-    Reading stops early past MAX_FAST_BODY_BYTES (ended=False): the full route reads the rest.
-    """
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # client gone: the full route sees the disconnect
-            return b"".join(parts), False
-        chunk = message.get("body", b"")
-        parts.append(chunk)
-        size += len(chunk)
-        if not message.get("more_body", False):
-            return b"".join(parts), True
-        if size > MAX_FAST_BODY_BYTES:
-            return b"".join(parts), False
-
-
-def _replay(body: bytes, ended: bool, receive: Receive) -> Receive:
-    """A receive() that first gives back what was read, then continues with the real one."""
-    sent = False
-
-    async def again() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": not ended}
-        return await receive()
-
-    return again
-
-
-def _dumps(data: dict[str, Any]) -> bytes:
-    """The same bytes Starlette's JSONResponse renders."""
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
-
-
-def _rendered(response: Any) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    """A ready JSONResponse as (status, body, extra headers other than type and length)."""
-    extra = [(k, v) for k, v in response.raw_headers if k not in (b"content-type", b"content-length")]
-    return int(response.status_code), bytes(response.body), extra
