@@ -12,74 +12,29 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from common.api_errors import document_errors, error_responses, install_error_handlers
 from locker import audit
-from locker.config import Size
+from locker.api_models import (
+    DepositBody,
+    ForceBody,
+    KioskAlarmBody,
+    PickupBody,
+    SessionBody,
+    StaffBody,
+    bearer_token,
+    kiosk_id,
+    locker_error_response,
+    transition_error_response,
+)
 from locker.domain import TransitionError
-from locker.errors import AuthError, Forbidden, InvalidInput, LockerError, NotFound, Throttled
+from locker.errors import Forbidden, InvalidInput, LockerError, NotFound, Throttled
+from locker.fastpath import PickupFastPath, PickupFastPathStats
 from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
 from locker.service import LockerService
-from locker.staff import Role, StaffSession, require_supervisor
+from locker.staff import StaffSession, require_supervisor
 
 log = logging.getLogger(__name__)
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-class PickupBody(_Body):
-    """POST /api/v1/pickups."""
-
-    code: str = Field(min_length=1, max_length=32)
-    id_number: str | None = Field(None, max_length=20)
-    phone_last4: str | None = Field(None, pattern=r"^[0-9]{4}$")
-
-
-class SessionBody(_Body):
-    """POST /api/v1/staff/sessions."""
-
-    staff_id: str = Field(min_length=1, max_length=32)
-    pin: str = Field(min_length=1, max_length=12)
-    totp: str = Field(pattern=r"^[0-9]{6}$")  # ASCII only: \d also accepts Arabic-Indic digits
-
-
-class DepositBody(_Body):
-    """POST /api/v1/deposits."""
-
-    dossier_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")
-    phone: str | None = Field(None, max_length=20)
-    size: Size | None = None
-    id_number: str | None = Field(None, max_length=20)
-
-
-class StaffBody(_Body):
-    """POST /api/v1/staff (supervisor enrols an account)."""
-
-    staff_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-    role: Role
-    pin: str = Field(pattern=r"^[0-9]{4,12}$")
-
-
-class KioskAlarmBody(_Body):
-    """POST /api/v1/alarms (the kiosk reports a device problem to staff)."""
-
-    kind: str = Field(pattern=r"^(printer|camera|kiosk)_[a-z_]{2,40}$")
-    message: str = Field(min_length=1, max_length=300)
-
-
-class ForceBody(_Body):
-    """POST /api/v1/compartments/{label}/open."""
-
-    reason: str = Field(min_length=3, max_length=200)
-
-
-def _bearer(authorization: str | None) -> str:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise AuthError("not_signed_in", "send 'Authorization: Bearer <token>'")
-    return authorization[7:].strip()
 
 
 def create_app(svc: LockerService) -> FastAPI:
@@ -88,16 +43,11 @@ def create_app(svc: LockerService) -> FastAPI:
 
     @app.exception_handler(LockerError)
     async def _locker_error(_: Request, err: LockerError) -> JSONResponse:
-        headers = {}
-        if "retry_after_s" in err.extra:
-            headers["Retry-After"] = str(err.extra["retry_after_s"])
-        return JSONResponse(err.body(), status_code=err.status, headers=headers)
+        return locker_error_response(err)
 
     @app.exception_handler(TransitionError)
     async def _transition(_: Request, err: TransitionError) -> JSONResponse:
-        return JSONResponse(
-            {"error": "wrong_state", "message": f"{err}; reload and try again"}, status_code=409
-        )
+        return transition_error_response(err)
 
     install_error_handlers(
         app,
@@ -112,18 +62,13 @@ def create_app(svc: LockerService) -> FastAPI:
         x_kiosk_id: Annotated[str | None, Header()] = None,
     ) -> str:
         # async: a constant-time compare needs no worker thread (one thread hop less per pickup)
-        token = _bearer(authorization)
-        if not hmac.compare_digest(token.encode(), svc.kiosk_token.encode()):
-            raise AuthError("not_kiosk", "only the kiosk may do this (kiosk token missing or wrong)")
-        kid = (x_kiosk_id or "kiosk")[:32]
-        # ASCII only: per-kiosk throttling keys on this name, and "kiosk-２" must not be a new kiosk
-        return "".join(ch for ch in kid if (ch.isascii() and ch.isalnum()) or ch in "-_") or "kiosk"
+        return kiosk_id(svc.kiosk_token, authorization, x_kiosk_id)
 
     def staff(authorization: Annotated[str | None, Header()] = None) -> StaffSession:
-        return svc.staff.session(_bearer(authorization))
+        return svc.staff.session(bearer_token(authorization))
 
     def kiosk_or_staff(authorization: Annotated[str | None, Header()] = None) -> str:
-        token = _bearer(authorization)
+        token = bearer_token(authorization)
         if hmac.compare_digest(token.encode(), svc.kiosk_token.encode()):
             return "kiosk"
         return svc.staff.session(token).staff_id
@@ -287,6 +232,9 @@ def create_app(svc: LockerService) -> FastAPI:
 
     _receipt_routes(app, svc)
     _ = Forbidden  # re-exported error types are mapped by the LockerError handler
+    # Well-formed kiosk pickups skip FastAPI's per-request machinery (see locker.fastpath).
+    app.state.pickup_fast_path = PickupFastPathStats()
+    app.add_middleware(PickupFastPath, svc=svc, stats=app.state.pickup_fast_path)
     return app
 
 

@@ -36,9 +36,21 @@ class Pickups(Part):
         self._attempts = Attempts(wiring.cfg, wiring.store, wiring.clock, wiring.alarms)
 
     # ----- pickup -----
-    def pickup(self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None) -> dict[str, Any]:
-        """Check the code and factor, open the door once, return receipt data."""
-        ticket = self._frames.preparing()  # from here until the frame left (or never will)
+    def pickup(
+        self,
+        kiosk: str,
+        code: str,
+        id_number: str | None,
+        phone_last4: str | None,
+        ticket: FrameTicket | None = None,
+    ) -> dict[str, Any]:
+        """Check the code and factor, open the door once, return receipt data.
+
+        `ticket`: a `frames.preparing()` ticket the caller took when the request arrived (the
+        fast path does, so bookkeeping yields to this pickup from then on); released here.
+        """
+        # from here (or the request's arrival) until the frame left, or never will
+        ticket = ticket or self._frames.preparing()
         try:
             return self._pickup(kiosk, code, id_number, phone_last4, ticket)
         finally:
