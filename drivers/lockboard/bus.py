@@ -42,7 +42,7 @@ import serial
 from common.clock import Clock, SystemClock
 from drivers.lockboard.codec import codec_for
 from drivers.lockboard.config import BusConfig
-from drivers.lockboard.doorwatch import watch_open
+from drivers.lockboard.doorwatch import QueuedPulse, watch_open
 from drivers.lockboard.jobs import Job, JobQueue
 from drivers.lockboard.link import PORT_ERRORS, FrameWritten, SerialLink
 from drivers.lockboard.poller import PollSchedule
@@ -179,8 +179,25 @@ class SerialLockBus:
         )
         return result
 
+    def queue_read_then_pulse(self, board: int, lock: int) -> QueuedPulse:
+        """`read_then_pulse` queued now, waited for later: returns the wait, which gives what
+        `read_then_pulse` gives (and raises what it raises). Raises BusUnavailable now if the bus
+        is down. For a caller that must queue from a thread that cannot block (the locker
+        queues right after the COMMIT of the unlock intent, in the committing thread)."""
+        self._check_lock(board, lock)
+        self._port.usable()
+        job = Job(True, board, lock, read_first=True)
+        self._queue.put(job)
+        wait_s = self._read_wait_s() + self._unlock_wait_s()
+        return functools.partial(self._queue.wait, job, wait_s)
+
     def open_door(
-        self, board: int, lock: int, watch_s: float = 3.0, on_pulse: Callable[[], None] | None = None
+        self,
+        board: int,
+        lock: int,
+        watch_s: float = 3.0,
+        on_pulse: Callable[[], None] | None = None,
+        queued: QueuedPulse | None = None,
     ) -> OpenResult:
         """Read the door, pulse once, watch the sensor up to `watch_s`; the door decides.
 
@@ -189,11 +206,11 @@ class SerialLockBus:
         for whether the board confirmed the pulse), UNKNOWN (no sensor reading after the pulse).
         If the bus is down the frame never leaves: ack NO_REPLY, outcome UNKNOWN,
         pulse_sent_at None. `on_pulse()` runs on the caller's thread after the pulse, before the
-        watch.
+        watch. `queued`: this door's read-then-pulse, already queued by `queue_read_then_pulse`.
         """
         self._check_lock(board, lock)
         interval_s = self.config.watch_interval_ms / 1000
-        return watch_open(self, board, lock, watch_s, interval_s, self._stop, on_pulse)
+        return watch_open(self, board, lock, watch_s, interval_s, self._stop, on_pulse, queued)
 
     def read_board(self, board: int) -> BoardStatus:
         """One batched read now (any address in the protocol's range, configured or not).
@@ -344,6 +361,26 @@ class SerialLockBus:
             return None
 
     def _do_read(self, board: int) -> BoardStatus:
+        """Read the board; the read also answers every read of it still queued (shared reads)."""
+        assert self._ser is not None
+        sharing = self._queue.take_reads(board)
+        try:
+            status = self._read_once(board)
+        except BaseException as err:
+            self._queue.finish_shared(sharing, None, self._shared_error(err))
+            raise
+        self._queue.finish_shared(sharing, status, None)
+        return status
+
+    def _shared_error(self, err: BaseException) -> BaseException:
+        """What callers answered by a failed shared read hear: what the reader's caller hears."""
+        if isinstance(err, PORT_ERRORS):
+            return BusUnavailable(f"bus {self.name}: port {self.config.url} failed: {err}")
+        if isinstance(err, (LockBoardError, ValueError)):
+            return err
+        return BusUnavailable(f"bus {self.name}: internal error, see the log; restart the service")
+
+    def _read_once(self, board: int) -> BoardStatus:
         assert self._ser is not None
         try:
             raw = read_status(self._ser, self._codec, self.config, board)

@@ -34,6 +34,10 @@ class _Bus(Protocol):
     def read_then_pulse(self, board: int, lock: int) -> tuple[BoardStatus | None, UnlockAck, datetime]: ...
 
 
+QueuedPulse = Callable[[], tuple[BoardStatus | None, UnlockAck, datetime]]
+"""The wait for a read-then-pulse already queued on the bus (`queue_read_then_pulse`)."""
+
+
 def watch_open(
     bus: _Bus,
     board: int,
@@ -42,12 +46,13 @@ def watch_open(
     interval_s: float,
     stop: threading.Event,
     on_pulse: Callable[[], None] | None = None,
+    queued: QueuedPulse | None = None,
 ) -> OpenResult:
     """Read the door, pulse exactly once, call `on_pulse`, watch the sensor up to `watch_s`
-    (see LockBus.open_door)."""
+    (see LockBus.open_door). `queued`: the read-then-pulse was queued already; wait for it."""
     try:
         # one bus job: the read cannot queue behind other callers' reads, the pulse follows it
-        status, ack, sent_at = bus.read_then_pulse(board, lock)
+        status, ack, sent_at = queued() if queued is not None else bus.read_then_pulse(board, lock)
     except BusUnavailable as err:
         log.error("%s: unlock of board %d lock %d not sent", err, board, lock)
         return OpenResult(board, lock, UnlockAck.NO_REPLY, DoorOutcome.UNKNOWN, None)

@@ -5,6 +5,11 @@ A caller puts a `Job` and blocks on it; the bus thread takes the highest-priorit
 `finish`es it. A caller that gives up while its job is still queued withdraws it: the bus
 thread will never run it (so an unlock can never leave late, after its caller was told it
 failed). A job already running is waited for; its own timeouts bound the wait.
+
+Shared reads: a status read of a board answers every read of that board still queued when it
+starts (`take_reads`), so callers watching doors on the same board at the same time (pickups at
+several kiosks) cost one transaction on the wire, not one each. Each of them still gets a
+status read after it asked.
 """
 
 from __future__ import annotations
@@ -60,6 +65,10 @@ class JobQueue:
         self._bus = bus
         self._q: queue.PriorityQueue[tuple[int, int, Job | None]] = queue.PriorityQueue()
         self._seq = itertools.count()
+        self._reads: dict[int, list[Job]] = {}  # queued plain status reads by board
+        self._reads_lock = threading.Lock()
+        self.shared_reads = 0
+        """Reads answered by another caller's read of the same board (health, tests, bench)."""
 
     def qsize(self) -> int:
         """Jobs waiting (tests use it to order their requests)."""
@@ -67,7 +76,19 @@ class JobQueue:
 
     def submit(self, job: Job, wait_s: float) -> Any:
         """Caller side: queue, wait up to `wait_s`, withdraw if still queued; return or raise."""
+        self.put(job)
+        return self.wait(job, wait_s)
+
+    def put(self, job: Job) -> None:
+        """Caller side: queue the job without waiting (`wait` for it later)."""
+        if _plain_read(job):
+            with self._reads_lock:
+                self._reads.setdefault(job.board, []).append(job)
         self._q.put((PRIO_UNLOCK if job.unlock else PRIO_READ, next(self._seq), job))
+
+    def wait(self, job: Job, wait_s: float) -> Any:
+        """Caller side: wait up to `wait_s` for a queued job, withdraw it if still queued then
+        (it will never run); return its result or raise its error."""
         if not job.done.wait(wait_s):
             with job.guard:
                 if job.state is JobState.QUEUED:
@@ -87,14 +108,38 @@ class JobQueue:
         """Unblock a waiting `get` (used at close)."""
         self._q.put((PRIO_STOP, -1, None))
 
-    @staticmethod
-    def claim(job: Job) -> bool:
-        """Bus side: mark running; False if the caller withdrew it."""
+    def claim(self, job: Job) -> bool:
+        """Bus side: mark running; False if the caller withdrew it or a shared read answered it."""
+        if _plain_read(job):
+            with self._reads_lock:
+                waiting = self._reads.get(job.board, [])
+                if job in waiting:
+                    waiting.remove(job)
         with job.guard:
-            if job.state is JobState.CANCELLED:
+            if job.state is not JobState.QUEUED:
                 return False
             job.state = JobState.RUNNING
             return True
+
+    def take_reads(self, board: int) -> list[Job]:
+        """Bus side, just before reading `board`: claim every plain read of it still queued, to
+        be answered with that read's result (`finish_shared`)."""
+        with self._reads_lock:
+            waiting = self._reads.pop(board, [])
+        taken = []
+        for job in waiting:
+            with job.guard:
+                if job.state is JobState.QUEUED:
+                    job.state = JobState.RUNNING
+                    taken.append(job)
+        return taken
+
+    def finish_shared(self, jobs: list[Job], result: Any, error: BaseException | None) -> None:
+        """Bus side: answer reads taken by `take_reads` with one read's result or error."""
+        for job in jobs:
+            job.result, job.error = result, error
+            self.shared_reads += 1
+            self.finish(job)
 
     @staticmethod
     def finish(job: Job) -> None:
@@ -104,6 +149,8 @@ class JobQueue:
 
     def fail_all(self, error: BaseException) -> bool:
         """Fail every queued job with `error`; True if the stop sentinel was among them."""
+        with self._reads_lock:
+            self._reads.clear()
         stop = False
         while True:
             try:
@@ -119,3 +166,7 @@ class JobQueue:
                 job.state = JobState.DONE
             job.error = error
             job.done.set()
+
+
+def _plain_read(job: Job) -> bool:
+    return not job.unlock and job.run is None

@@ -151,7 +151,7 @@ class SerialLink:
                     f"bus {self.name}: board {board} did not answer within {timeout_ms} ms "
                     f"(check the DIP address, A/B wiring, power, baud {self.baud})"
                 )
-            ser.timeout = remaining
+            _set_timeout(ser, remaining)
             chunk = ser.read(max(1, ser.in_waiting))
             if chunk:
                 wire.debug("%s <- %s", self.name, chunk.hex(" "))
@@ -169,7 +169,7 @@ class SerialLink:
             limit = start + (first_ms if not buf else max_ms) / 1000
             if now >= limit:
                 break
-            ser.timeout = min(limit - now, quiet_ms / 1000) if buf else limit - now
+            _set_timeout(ser, min(limit - now, quiet_ms / 1000) if buf else limit - now)
             chunk = ser.read(max(1, ser.in_waiting))
             if not chunk and buf:
                 break
@@ -181,7 +181,7 @@ class SerialLink:
     def settle(self, quiet_ms: int, quiet_max_ms: int) -> None:
         """Wait until the line is silent for `quiet_ms` (at most `quiet_max_ms`), then flush input."""
         ser = self._port()
-        ser.timeout = quiet_ms / 1000
+        _set_timeout(ser, quiet_ms / 1000)
         end = time.monotonic() + quiet_max_ms / 1000
         while time.monotonic() < end:
             chunk = ser.read(4096)
@@ -189,3 +189,16 @@ class SerialLink:
                 break
             wire.debug("%s dropped: %s", self.name, chunk.hex(" "))
         ser.reset_input_buffer()
+
+
+#: A read may end this much after the deadline asked for, so the port is not reconfigured for
+#: every few microseconds of difference: setting pyserial's `timeout` on an open POSIX port
+#: reconfigures it (flock, tcgetattr, tcsetattr), which under load cost more CPU than the read.
+TIMEOUT_SLACK_S = 0.002
+
+
+def _set_timeout(ser: serial.SerialBase, seconds: float) -> None:
+    """Give the port this read timeout, unless it already has one within TIMEOUT_SLACK_S."""
+    current = ser.timeout
+    if current is None or abs(current - seconds) > TIMEOUT_SLACK_S:
+        ser.timeout = seconds

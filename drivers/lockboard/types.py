@@ -138,13 +138,27 @@ class LockBus(Protocol):
         ...
 
     def open_door(
-        self, board: int, lock: int, watch_s: float = 3.0, on_pulse: Callable[[], None] | None = None
+        self,
+        board: int,
+        lock: int,
+        watch_s: float = 3.0,
+        on_pulse: Callable[[], None] | None = None,
+        queued: Callable[[], tuple[BoardStatus | None, UnlockAck, datetime]] | None = None,
     ) -> OpenResult:
         """Read the door, pulse once, then watch the sensor up to `watch_s` to classify.
 
         `on_pulse`, if given, is called on the caller's thread once the frame has left, before
-        the watch (the locker uses it to let other pulses go first).
+        the watch (the locker uses it to let other pulses go first). `queued`: the read and
+        pulse were already queued with `queue_read_then_pulse`; this waits for them.
         """
+        ...
+
+    def queue_read_then_pulse(
+        self, board: int, lock: int
+    ) -> Callable[[], tuple[BoardStatus | None, UnlockAck, datetime]]:
+        """Queue one read-then-pulse without waiting; returns the wait for its result (the
+        board's status before the pulse or None, the ack, when the frame left). Raises
+        BusUnavailable at once if the bus is down."""
         ...
 
     def read_board(self, board: int) -> BoardStatus:

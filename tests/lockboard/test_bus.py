@@ -345,3 +345,71 @@ def test_adapter_that_echoes_what_we_send(proto: str) -> None:
 def test_kerong_without_item_sensors_reports_no_items() -> None:
     with rig("kerong-cu16", poll_interval_ms=60_000, item_sensors=False, sim_kw={"has_items": False}) as r:
         assert r.bus.read_board(0).items == {}
+
+
+def _in_thread(fn: Any, *args: int) -> tuple[threading.Thread, list[Any]]:
+    """Run fn(*args) in a thread; the list gets its result or its exception."""
+    out: list[Any] = []
+
+    def body() -> None:
+        try:
+            out.append(fn(*args))
+        except Exception as err:
+            out.append(err)
+
+    t = threading.Thread(target=body)
+    t.start()
+    return t, out
+
+
+def test_reads_of_one_board_queued_together_share_one_read_on_the_wire() -> None:
+    with rig("kerong-cu16", 2, poll_interval_ms=600_000, reply_timeout_ms=400) as r:
+        start = len(r.cab.requests)
+        r.cab.inject(Fault.NO_REPLY, board=0, count=1, on=[RequestKind.STATUS])
+        holder = _in_thread(r.bus.read_board, 0)  # occupies the line for reply_timeout
+        assert wait_until(lambda: len(r.cab.requests) > start)
+        waiting = [_in_thread(r.bus.read_board, b) for b in (1, 1, 0, 1)]  # queued meanwhile
+        assert wait_until(lambda: r.bus._queue.qsize() == 4)
+        r.cab.set_door(1, 5, True)  # changed after they asked: each must see it
+        for t, _ in (holder, *waiting):
+            t.join(10)
+        assert isinstance(holder[1][0], BoardTimeout)
+        results = [out[0] for _, out in waiting]
+        assert all(not isinstance(x, BaseException) for x in results), results
+        assert [x.doors[5] for x in (results[0], results[1], results[3])] == [DoorState.OPEN] * 3
+        reads = [(k, b) for k, b, _n in r.cab.requests[start:]]
+        # board 0: the failed read, then one fresh read (not answered by the one on the wire when
+        # it was queued); board 1: one read for its three callers
+        assert reads == [(RequestKind.STATUS, 0), (RequestKind.STATUS, 1), (RequestKind.STATUS, 0)]
+        assert r.bus._queue.shared_reads == 2
+
+
+def test_callers_sharing_a_read_that_fails_all_hear_the_error() -> None:
+    with rig("kerong-cu16", 2, poll_interval_ms=600_000, reply_timeout_ms=300) as r:
+        start = len(r.cab.requests)
+        r.cab.inject(Fault.NO_REPLY, board=0, count=1, on=[RequestKind.STATUS])
+        holder = _in_thread(r.bus.read_board, 0)
+        assert wait_until(lambda: len(r.cab.requests) > start)
+        r.cab.inject(Fault.NO_REPLY, board=1, count=1, on=[RequestKind.STATUS])
+        waiting = [_in_thread(r.bus.read_board, 1) for _ in range(3)]
+        assert wait_until(lambda: r.bus._queue.qsize() == 3)
+        for t, _ in (holder, *waiting):
+            t.join(10)
+        assert all(isinstance(out[0], BoardTimeout) for _, out in waiting)
+        assert [b for k, b, _n in r.cab.requests[start:] if k is RequestKind.STATUS] == [0, 1]
+        assert isinstance(r.bus.read_board(1).doors, dict)  # the next read is a read of its own
+
+
+def test_a_pulse_queued_ahead_is_waited_for_later_and_sent_once() -> None:
+    with rig("kerong-cu16", sim_kw={"auto_close_s": None}) as r:
+        wait = r.bus.queue_read_then_pulse(0, 4)
+        status, ack, sent_at = wait()
+        assert status is not None and status.doors[4] is DoorState.CLOSED
+        assert ack is UnlockAck.ACKED and sent_at is not None
+        assert r.cab.pulses(0, 4) == 1
+        result = r.bus.open_door(0, 5, watch_s=2, queued=r.bus.queue_read_then_pulse(0, 5))
+        assert result.outcome is DoorOutcome.OPENED and r.cab.pulses(0, 5) == 1
+        r.bus.close()
+        with pytest.raises(BusUnavailable):
+            r.bus.queue_read_then_pulse(0, 6)
+        assert r.cab.pulses(0, 6) == 0
