@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from common.clock import Clock
+from drivers.lockboard.doorwatch import QueuedPulse
 from drivers.lockboard.types import BusUnavailable, DoorOutcome, DoorState, LockBoardError, LockBus
 from locker import audit
 from locker.config import CompartmentConfig
@@ -270,8 +271,19 @@ class Cabinet:
         detail: dict[str, object],
     ) -> PulseResult:
         comp = self.get(label)
+        bus = self.buses[comp.bus]
         now = self._clock.now()
-        with self._store.tx() as conn:
+        queued: list[QueuedPulse | BaseException] = []
+
+        def queue_pulse() -> None:
+            # run by the thread that COMMITs the intent, right after it: the frame is queued on
+            # the bus without waiting for this thread to be woken and scheduled again
+            try:
+                queued.append(bus.queue_read_then_pulse(comp.board, comp.lock))
+            except LockBoardError as err:
+                queued.append(err)
+
+        with self._store.tx(on_commit=queue_pulse) as conn:
             if before is not None:
                 before(conn)
             cur = conn.execute(
@@ -302,7 +314,11 @@ class Cabinet:
         outcome: DoorOutcome | None
         error = ""
         try:
-            result = self.buses[comp.bus].open_door(comp.board, comp.lock, self._watch_s, ticket.sent)
+            if not queued:  # the hook did not run: only if the commit failed, which raised above
+                raise BusUnavailable(f"bus {comp.bus}: the pulse was not queued")
+            if isinstance(queued[0], BaseException):
+                raise queued[0]
+            result = bus.open_door(comp.board, comp.lock, self._watch_s, ticket.sent, queued[0])
             outcome = result.outcome if result.pulse_sent_at is not None else None
         except BusUnavailable as err:
             outcome, error = None, str(err)

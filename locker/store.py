@@ -16,7 +16,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -172,6 +172,12 @@ class Store:
     the COMMIT that contains its changes is done (synchronous=FULL: on disk), so a caller never
     acts on a change that a crash could still undo. A body that raises rolls back its savepoint
     only; a COMMIT that fails is raised in every transaction of that batch.
+
+    `tx(on_commit=f)`: the committing thread calls `f()` right after the COMMIT that holds the
+    body's changes (never if it fails), before any member of the batch is woken. The locker
+    queues a door's pulse this way: the frame goes to the bus as soon as its intent is on disk,
+    without waiting for the pickup's own thread to be scheduled again. `f` must be quick, must
+    not block and must not raise (it is run under the writer lock; an exception is logged).
     """
 
     def __init__(
@@ -194,6 +200,7 @@ class Store:
         self._batch_open = False  # the shared transaction (under _lock)
         self._batch_no = 0
         self._batch_size = 0
+        self._on_commit: list[Callable[[], None]] = []  # this batch's hooks (under _lock)
         self._done = threading.Condition()  # guards _committed_no and _failed
         self._committed_no = 0
         self._failed: dict[int, BaseException] = {}
@@ -268,13 +275,16 @@ class Store:
         return self._conn
 
     @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
+    def tx(self, on_commit: Callable[[], None] | None = None) -> Iterator[sqlite3.Connection]:
         """One write transaction, rolled back on any exception; returns once it is committed
         (possibly in one COMMIT with other threads' transactions, see the class docstring).
-        Nested in this thread's own `tx()`, it is a savepoint of the outer one."""
+        Nested in this thread's own `tx()`, it is a savepoint of the outer one (its `on_commit`
+        runs after the outer one's COMMIT)."""
         if getattr(self._local, "in_tx", False):
             with self._savepoint(self.conn, "nested") as conn:
                 yield conn
+            if on_commit is not None:
+                self._on_commit.append(on_commit)
             return
         with self._count_lock:
             self._waiting += 1
@@ -289,11 +299,13 @@ class Store:
                 self._batch_no += 1
                 self._batch_size = 0
             batch = self._batch_no
+            hooks_before = len(self._on_commit)
             self._local.in_tx = True
             try:
                 with self._savepoint(conn, "tx"):
                     yield conn
             except BaseException as err:
+                del self._on_commit[hooks_before:]  # nested bodies' hooks were undone with them
                 if self._batch_open and not conn.in_transaction:
                     # SQLite gave up the whole transaction (e.g. disk full): the earlier bodies
                     # of this batch are lost too, and their callers must hear it
@@ -301,6 +313,8 @@ class Store:
                 raise
             finally:
                 self._local.in_tx = False
+            if on_commit is not None:
+                self._on_commit.append(on_commit)
             self._batch_size += 1
             self.transactions += 1
         finally:
@@ -329,6 +343,7 @@ class Store:
     def _commit_batch(self) -> None:
         """COMMIT the shared transaction (caller holds `_lock`) and wake its members."""
         error: BaseException | None = None
+        hooks, self._on_commit = self._on_commit, []
         try:
             self.conn.execute("COMMIT")
         except BaseException as err:  # noqa: BLE001 - handed to every member of the batch
@@ -337,10 +352,17 @@ class Store:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
         self.commits += 1
+        if error is None:
+            for hook in hooks:
+                try:
+                    hook()
+                except Exception:  # a hook must not raise; its member still hears of the commit
+                    log.exception("locker database %s: after-commit hook failed", self.path)
         self._end_batch(error)
 
     def _end_batch(self, error: BaseException | None) -> None:
         self._batch_open = False
+        self._on_commit = []  # run by _commit_batch already, or never (the batch failed)
         with self._done:
             if error is not None:
                 self._failed[self._batch_no] = error

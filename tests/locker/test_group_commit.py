@@ -205,3 +205,67 @@ def test_wal_checkpoints_run_in_the_background_not_inside_commits(tmp_path: Path
     finally:
         store.close()
     assert _committed_kinds(store.path) == ["x"]
+
+
+def test_after_commit_hook_runs_once_the_change_is_on_disk_before_the_caller_returns(store: Store) -> None:
+    seen: list[list[str]] = []
+    with store.tx(on_commit=lambda: seen.append(_committed_kinds(store.path))) as conn:
+        _add_alarm(conn, "intent")
+        assert seen == []  # not while the body runs
+    assert seen == [["intent"]]  # another connection already finds the change
+
+
+def test_after_commit_hooks_of_a_batch_run_in_order_in_the_committing_thread(store: Store) -> None:
+    ran: list[tuple[str, str]] = []
+    holder, _inside, release = _hold_writer(store, "first")
+    threads = []
+    for kind in ("a", "b"):
+
+        def member(kind: str = kind) -> None:
+            with store.tx(on_commit=lambda: ran.append((kind, threading.current_thread().name))) as conn:
+                _add_alarm(conn, kind)
+
+        t = threading.Thread(target=member, name=f"member-{kind}")
+        t.start()
+        threads.append(t)
+        queued = len(threads)
+        wait_until(lambda: store._waiting == queued, 10, f"member {kind} queued")
+    release.set()
+    for t in (holder, *threads):
+        t.join(10)
+    assert [k for k, _ in ran] == ["a", "b"]
+    committer = ran[0][1]
+    assert all(name == committer for _, name in ran)  # one thread ran every hook of the batch
+
+
+def test_after_commit_hook_never_runs_when_the_body_or_the_commit_fails(store: Store) -> None:
+    ran: list[str] = []
+    with pytest.raises(RuntimeError), store.tx(on_commit=lambda: ran.append("failed body")) as conn:
+        _add_alarm(conn, "x")
+        raise RuntimeError("refused")
+    with store.tx(on_commit=lambda: ran.append("outer")) as conn:
+        _add_alarm(conn, "outer")
+        with pytest.raises(RuntimeError), store.tx(on_commit=lambda: ran.append("nested, undone")):
+            raise RuntimeError("inner step failed")
+        with store.tx(on_commit=lambda: ran.append("nested, kept")):
+            _add_alarm(conn, "kept")
+    assert ran == ["nested, kept", "outer"]
+    ran.clear()
+    with store.tx() as conn:
+        conn.execute("CREATE TABLE parent(id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TABLE child(pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+    with pytest.raises(sqlite3.Error), store.tx(on_commit=lambda: ran.append("commit failed")) as conn:
+        conn.execute("INSERT INTO child(pid) VALUES (999)")  # refused only at COMMIT
+    assert ran == []
+
+
+def test_a_failing_hook_is_logged_and_does_not_fail_the_commit(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("hook bug")
+
+    with store.tx(on_commit=broken) as conn:
+        _add_alarm(conn, "kept")
+    assert _committed_kinds(store.path) == ["kept"]
+    assert "after-commit hook failed" in caplog.text
