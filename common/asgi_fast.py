@@ -11,9 +11,11 @@ answer with the same bytes Starlette's `JSONResponse` would.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: A bigger kiosk body is surely wrong: left to the full route (which reports it properly).
 MAX_FAST_BODY_BYTES = 4096
@@ -21,6 +23,40 @@ JSON_HEADERS = [(b"content-type", b"application/json")]
 
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 """(status, JSON body, extra headers other than content type and length)."""
+W = TypeVar("W")
+
+
+@dataclass
+class FastPathCounts:
+    """How many requests a fast path answered and how many it handed on (health, tests)."""
+
+    answered: int = 0
+    handed_on: int = 0
+
+
+async def claim_json(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    decide: Callable[[dict[bytes, bytes], bytes], W | None],
+    counts: FastPathCounts,
+) -> W | None:
+    """Read a JSON request and let `decide(headers, body)` turn it into work for the fast path.
+
+    A request that is not JSON, whose body is too big, or that `decide` declines (None) is handed
+    on to `app` untouched, its body replayed, and None is returned: it has been answered there.
+    """
+    headers = header_map(scope)
+    if media_type(headers.get(b"content-type")) != "application/json":
+        await app(scope, receive, send)
+        return None
+    body, ended = await read_body(receive)
+    work = decide(headers, body) if ended and len(body) <= MAX_FAST_BODY_BYTES else None
+    if work is None:
+        counts.handed_on += 1
+        await app(scope, replay(body, ended, receive), send)
+    return work
 
 
 def header_map(scope: Scope) -> dict[bytes, bytes]:

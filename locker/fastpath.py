@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -31,14 +30,11 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.asgi_fast import (
-    MAX_FAST_BODY_BYTES,
     Answer,
+    FastPathCounts,
+    claim_json,
     dumps,
-    header_map,
-    media_type,
-    read_body,
     rendered,
-    replay,
     send_answer,
 )
 from locker.api_models import PickupBody, kiosk_id, locker_error_response, transition_error_response
@@ -53,12 +49,8 @@ PICKUP_PATH = "/api/v1/pickups"
 PICKUP_THREADS = 32
 
 
-@dataclass
-class PickupFastPathStats:
+class PickupFastPathStats(FastPathCounts):
     """How many pickups were answered here and how many were handed on (health, tests)."""
-
-    answered: int = 0
-    handed_on: int = 0
 
 
 class PickupFastPath:
@@ -74,15 +66,8 @@ class PickupFastPath:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PICKUP_PATH:
             await self.app(scope, receive, send)
             return
-        headers = header_map(scope)
-        if media_type(headers.get(b"content-type")) != "application/json":
-            await self.app(scope, receive, send)
-            return
-        body, ended = await read_body(receive)
-        call = self._pickup_call(headers, body) if ended and len(body) <= MAX_FAST_BODY_BYTES else None
+        call = await claim_json(self.app, scope, receive, send, self._pickup_call, self.stats)
         if call is None:
-            self.stats.handed_on += 1
-            await self.app(scope, replay(body, ended, receive), send)
             return
         ticket = self.svc.cabinet.frames.preparing()  # released by Pickups.pickup, whatever happens
         answer: Answer

@@ -27,16 +27,11 @@ from typing import Any, TypeVar
 
 import requests
 
+from common.chromium import CHROMIUM, HEADLESS_ARGS
+
 log = logging.getLogger(__name__)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = HEADLESS_ARGS
 SHOTS = ("locker-verify-genuine", "locker-verify-forged")
 VIEWPORT = {"width": 390, "height": 760}  # a phone browser's page area, CSS pixels (as web-ticket.png)
 DOSSIER = "HS-2026-000123"  # one of the simulated back office's invented dossiers (locker.daemon)

@@ -31,14 +31,11 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.asgi_fast import (
-    MAX_FAST_BODY_BYTES,
     Answer,
+    FastPathCounts,
+    claim_json,
     dumps,
-    header_map,
-    media_type,
-    read_body,
     rendered,
-    replay,
     send_answer,
 )
 from queueing.api_models import (
@@ -62,11 +59,9 @@ MAX_KEY_CHARS = 128
 
 
 @dataclass
-class FastPathStats:
+class FastPathStats(FastPathCounts):
     """How many requests the fast path answered and how many it handed on (health, tests)."""
 
-    answered: int = 0
-    handed_on: int = 0
     batches: int = 0  # group commits (several requests in one transaction)
     largest_batch: int = 0
 
@@ -96,17 +91,12 @@ class KioskFastPath:
         else:
             await self.app(scope, receive, send)
             return
-        headers = header_map(scope)
-        if media_type(headers.get(b"content-type")) != "application/json":
-            await self.app(scope, receive, send)
-            return
-        body, ended = await read_body(receive)
-        work: Callable[[], dict[str, Any]] | None = None
-        if ended and len(body) <= MAX_FAST_BODY_BYTES:
-            work = self._issue(headers, body) if ticket_id is None else self._confirm(ticket_id, body)
+
+        def decide(headers: dict[bytes, bytes], body: bytes) -> Callable[[], dict[str, Any]] | None:
+            return self._issue(headers, body) if ticket_id is None else self._confirm(ticket_id, body)
+
+        work = await claim_json(self.app, scope, receive, send, decide, self.stats)
         if work is None:
-            self.stats.handed_on += 1
-            await self.app(scope, replay(body, ended, receive), send)
             return
         try:
             result = await self._in_next_batch(work)

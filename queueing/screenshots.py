@@ -23,9 +23,10 @@ from typing import Any
 
 import requests
 
+from common.chromium import CHROMIUM, HEADLESS_ARGS
+
 log = logging.getLogger(__name__)
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = (
     "web-counter",
     "web-display",
@@ -36,14 +37,7 @@ SHOTS = (
     "web-display-sound-off",
 )
 AUTOPLAY_FLAG = "--autoplay-policy=no-user-gesture-required"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    AUTOPLAY_FLAG,
-]
+CHROMIUM_ARGS = [*HEADLESS_ARGS, AUTOPLAY_FLAG]
 
 
 def issue(url: str, service: str, priority: str | None = None) -> dict[str, Any]:
@@ -125,9 +119,7 @@ def capture_sound_off(pw: Any, chromium: str, url: str, out: Path) -> Path:
     by themselves, so until the screenshot this only listens to the board's console lines (as
     tests/queueing/test_queue_board_sound.py does).
     """
-    browser = pw.chromium.launch(
-        executable_path=chromium, args=[a for a in CHROMIUM_ARGS if a != AUTOPLAY_FLAG]
-    )
+    browser = pw.chromium.launch(executable_path=chromium, args=HEADLESS_ARGS)
     try:
         board = browser.new_page(viewport={"width": 1280, "height": 720})
         with board.expect_console_message(lambda m: m.text == "board: sound off", timeout=10000):
