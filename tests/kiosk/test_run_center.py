@@ -84,7 +84,9 @@ hash_key_file = "{tmp_path}/camera.key"
         env=env,
     )
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    out = proc.stdout
+    assert out is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(out.readline, "")), daemon=True)
     reader.start()
     try:
         _wait(lambda: any("KIOSK_READY" in ln for ln in lines), 90, "home screen drawn")

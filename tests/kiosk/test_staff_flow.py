@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from kivy.tests.common import UnitTestTouch
 
@@ -233,7 +235,9 @@ def test_sign_out_idle_timeout_and_revoked_session(make_harness, rig, tmp_path):
 
     # idle: an abandoned staff screen goes home and signs out
     sign_in(h, rig)
-    token = client.staff.token
+    staff = client.staff
+    assert staff is not None
+    token = staff.token
     h.tap(h.screen("staff_menu").ids.cabinet_btn)
     h.clock.advance(h.app.cfg.kiosk.idle_timeout_s + 1)
     h.app.check_idle()
@@ -245,9 +249,15 @@ def test_sign_out_idle_timeout_and_revoked_session(make_harness, rig, tmp_path):
     sign_in(h, rig)
     requests.delete(
         f"{rig.url}/api/v1/staff/sessions/current",
-        headers={"Authorization": f"Bearer {client.staff.token}"},
+        headers={"Authorization": f"Bearer {_signed_in(client).token}"},
         timeout=10,
     )
     h.tap(h.screen("staff_menu").ids.alarms_btn)
     h.wait(lambda: h.app.current == "staff_login", timeout_s=20, what="back to sign-in")
     assert "session ended" in h.screen("staff_login").ids.message.text
+
+
+def _signed_in(client: Any) -> Any:
+    """The client's staff session (mypy cannot see that the sign-in above set it)."""
+    assert client.staff is not None
+    return client.staff

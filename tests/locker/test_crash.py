@@ -222,7 +222,8 @@ def test_kill_9_while_loading_and_collecting(tmp_path: Path) -> None:
                 log = (tmp_path / "daemon.log").read_text()[-2000:]
                 raise AssertionError(f"the daemon died on its own after {kills} kills:\n{log}") from None
             kills += 1
-            wait_until(lambda p=pid: gone(p), 10, "killed daemon to vanish")
+            killed = pid
+            wait_until(lambda: gone(killed), 10, "killed daemon to vanish")
             pid = spawn()
             assert time.monotonic() - started < 400, f"only {kills} kills in time"
         wait_until(lambda: _health(base), 30, "daemon after the kills")

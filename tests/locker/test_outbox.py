@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +111,13 @@ def test_one_round_is_recorded_in_one_transaction(tmp_path: Path) -> None:
             raise GatewayError("number refused", permanent=True)
         real_send(to, text, key)
 
-    sms.send = send  # type: ignore[method-assign]
+    sms.send = send  # type: ignore[method-assign,assignment]
     commits = []
     real_tx = store.tx
 
-    def counting_tx():  # type: ignore[no-untyped-def]
+    def counting_tx(on_commit: Callable[[], None] | None = None):  # type: ignore[no-untyped-def]
         commits.append(1)
-        return real_tx()
+        return real_tx(on_commit)
 
     store.tx = counting_tx  # type: ignore[method-assign]
     assert worker.run_once() == 3

@@ -7,6 +7,7 @@ import io
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -235,9 +236,9 @@ def test_door_events_waiting_together_share_one_commit_in_order(h: Harness) -> N
     commits = []
     real_tx = h.svc.store.tx
 
-    def counting_tx():  # type: ignore[no-untyped-def]
+    def counting_tx(on_commit: Callable[[], None] | None = None):  # type: ignore[no-untyped-def]
         commits.append(1)
-        return real_tx()
+        return real_tx(on_commit)
 
     h.svc.store.tx = counting_tx  # type: ignore[method-assign]
     try:
