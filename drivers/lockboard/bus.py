@@ -314,17 +314,43 @@ class SerialLockBus:
     def _execute(self, job: Job) -> None:
         if not self._queue.claim(job):
             return
+        if job.unlock and job.read_first and job.run is None:
+            # this board's other reads-then-pulses still queued (8 kiosks pressing OK at once):
+            # one read before the first pulse serves them all, then each is pulsed in turn
+            group = [job, *self._queue.take_pulses(job.board)]
+            before: list[BoardStatus | None] = []
+            for k, member in enumerate(group):
+                try:
+                    self._perform(member, functools.partial(self._pulse_after_read, member, before))
+                except BaseException:  # the bus thread is dying: nobody may wait for ever
+                    self._queue.finish_shared(
+                        group[k + 1 :], None, BusUnavailable(f"bus {self.name}: internal error; not sent")
+                    )
+                    raise
+            return
+        self._perform(job, functools.partial(self._plain_job, job))
+
+    def _plain_job(self, job: Job) -> Any:
+        assert self._ser is not None
+        if job.run is not None:
+            return job.run(self._ser)
+        if job.unlock:
+            return self._do_unlock(job.board, job.lock)
+        return self._do_read(job.board)
+
+    def _pulse_after_read(
+        self, job: Job, before: list[BoardStatus | None]
+    ) -> tuple[BoardStatus | None, UnlockAck, datetime]:
+        if not before:  # the group's one read, just before its first pulse
+            before.append(self._read_before_pulse(job.board))
+        return (before[0], *self._do_unlock(job.board, job.lock))
+
+    def _perform(self, job: Job, work: Callable[[], Any]) -> None:
+        """Run one claimed job's work on the bus thread and hand its result or error back."""
         try:
             if self._ser is None:
                 raise BusUnavailable(f"bus {self.name}: port {self.config.url} is {self._state.value}")
-            if job.run is not None:
-                job.result = job.run(self._ser)
-            elif job.unlock and job.read_first:
-                job.result = (self._read_before_pulse(job.board), *self._do_unlock(job.board, job.lock))
-            elif job.unlock:
-                job.result = self._do_unlock(job.board, job.lock)
-            else:
-                job.result = self._do_read(job.board)
+            job.result = work()
         except PORT_ERRORS as err:
             job.error = BusUnavailable(f"bus {self.name}: port {self.config.url} failed: {err}")
             self._lost(err)

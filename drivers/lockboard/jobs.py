@@ -9,7 +9,8 @@ failed). A job already running is waited for; its own timeouts bound the wait.
 Shared reads: a status read of a board answers every read of that board still queued when it
 starts (`take_reads`), so callers watching doors on the same board at the same time (pickups at
 several kiosks) cost one transaction on the wire, not one each. Each of them still gets a
-status read after it asked.
+status read after it asked. Likewise the read before a pulse serves every read-then-pulse of
+that board still queued (`take_pulses`): one read, then each pulse in turn.
 """
 
 from __future__ import annotations
@@ -65,10 +66,14 @@ class JobQueue:
         self._bus = bus
         self._q: queue.PriorityQueue[tuple[int, int, Job | None]] = queue.PriorityQueue()
         self._seq = itertools.count()
-        self._reads: dict[int, list[Job]] = {}  # queued plain status reads by board
-        self._reads_lock = threading.Lock()
+        # queued jobs that one transaction can serve together, by (kind, board): plain status
+        # reads ("read") and reads-then-pulses ("pulse"), see `take_reads` and `take_pulses`
+        self._alike: dict[tuple[str, int], list[Job]] = {}
+        self._alike_lock = threading.Lock()
         self.shared_reads = 0
         """Reads answered by another caller's read of the same board (health, tests, bench)."""
+        self.grouped_pulses = 0
+        """Reads-then-pulses that used the read made for an earlier pulse of the same board."""
 
     def qsize(self) -> int:
         """Jobs waiting (tests use it to order their requests)."""
@@ -81,9 +86,10 @@ class JobQueue:
 
     def put(self, job: Job) -> None:
         """Caller side: queue the job without waiting (`wait` for it later)."""
-        if _plain_read(job):
-            with self._reads_lock:
-                self._reads.setdefault(job.board, []).append(job)
+        kind = _alike_kind(job)
+        if kind is not None:
+            with self._alike_lock:
+                self._alike.setdefault((kind, job.board), []).append(job)
         self._q.put((PRIO_UNLOCK if job.unlock else PRIO_READ, next(self._seq), job))
 
     def wait(self, job: Job, wait_s: float) -> Any:
@@ -109,10 +115,12 @@ class JobQueue:
         self._q.put((PRIO_STOP, -1, None))
 
     def claim(self, job: Job) -> bool:
-        """Bus side: mark running; False if the caller withdrew it or a shared read answered it."""
-        if _plain_read(job):
-            with self._reads_lock:
-                waiting = self._reads.get(job.board, [])
+        """Bus side: mark running; False if the caller withdrew it or it was already taken
+        (`take_reads`, `take_pulses`)."""
+        kind = _alike_kind(job)
+        if kind is not None:
+            with self._alike_lock:
+                waiting = self._alike.get((kind, job.board), [])
                 if job in waiting:
                     waiting.remove(job)
         with job.guard:
@@ -124,8 +132,21 @@ class JobQueue:
     def take_reads(self, board: int) -> list[Job]:
         """Bus side, just before reading `board`: claim every plain read of it still queued, to
         be answered with that read's result (`finish_shared`)."""
-        with self._reads_lock:
-            waiting = self._reads.pop(board, [])
+        taken = self._take("read", board)
+        self.shared_reads += len(taken)
+        return taken
+
+    def take_pulses(self, board: int) -> list[Job]:
+        """Bus side, just before the read that precedes a pulse on `board`: claim every other
+        read-then-pulse of that board still queued (in the order queued); the one read serves
+        them all, each is then pulsed and finished in turn."""
+        taken = self._take("pulse", board)
+        self.grouped_pulses += len(taken)
+        return taken
+
+    def _take(self, kind: str, board: int) -> list[Job]:
+        with self._alike_lock:
+            waiting = self._alike.pop((kind, board), [])
         taken = []
         for job in waiting:
             with job.guard:
@@ -135,10 +156,9 @@ class JobQueue:
         return taken
 
     def finish_shared(self, jobs: list[Job], result: Any, error: BaseException | None) -> None:
-        """Bus side: answer reads taken by `take_reads` with one read's result or error."""
+        """Bus side: answer jobs taken by `take_reads` (or given up) with one result or error."""
         for job in jobs:
             job.result, job.error = result, error
-            self.shared_reads += 1
             self.finish(job)
 
     @staticmethod
@@ -149,8 +169,8 @@ class JobQueue:
 
     def fail_all(self, error: BaseException) -> bool:
         """Fail every queued job with `error`; True if the stop sentinel was among them."""
-        with self._reads_lock:
-            self._reads.clear()
+        with self._alike_lock:
+            self._alike.clear()
         stop = False
         while True:
             try:
@@ -168,5 +188,9 @@ class JobQueue:
             job.done.set()
 
 
-def _plain_read(job: Job) -> bool:
-    return not job.unlock and job.run is None
+def _alike_kind(job: Job) -> str | None:
+    if job.run is not None:
+        return None
+    if not job.unlock:
+        return "read"
+    return "pulse" if job.read_first else None

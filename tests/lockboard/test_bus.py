@@ -413,3 +413,35 @@ def test_a_pulse_queued_ahead_is_waited_for_later_and_sent_once() -> None:
         with pytest.raises(BusUnavailable):
             r.bus.queue_read_then_pulse(0, 6)
         assert r.cab.pulses(0, 6) == 0
+
+
+def test_pulses_queued_together_on_one_board_share_the_read_before_them() -> None:
+    with rig(
+        "kerong-cu16", 2, poll_interval_ms=600_000, reply_timeout_ms=400, sim_kw={"auto_close_s": None}
+    ) as r:
+        start = len(r.cab.requests)
+        r.cab.inject(Fault.NO_REPLY, board=0, count=1, on=[RequestKind.STATUS])
+        holder = _in_thread(r.bus.read_board, 0)  # occupies the line for reply_timeout
+        assert wait_until(lambda: len(r.cab.requests) > start)
+        r.cab.set_door(0, 6, True)  # already open before its pulse: the shared read must say so
+        waiting = [_in_thread(r.bus.read_then_pulse, b, lk) for b, lk in ((0, 5), (1, 2), (0, 6), (0, 7))]
+        assert wait_until(lambda: r.bus._queue.qsize() == 4)
+        for t, _ in (holder, *waiting):
+            t.join(10)
+        results = [out[0] for _, out in waiting]
+        assert all(isinstance(x, tuple) for x in results), results
+        assert all(ack is UnlockAck.ACKED for _, ack, _ in results)
+        assert results[2][0] is not None and results[2][0].doors[6] is DoorState.OPEN
+        assert results[0][0] is results[2][0] is results[3][0]  # board 0's pulses: one read
+        wire = [(k, b, n) for k, b, n in r.cab.requests[start:]]
+        assert [(k, b) for k, b, _n in wire] == [
+            (RequestKind.STATUS, 0),  # the holder's read (no answer)
+            (RequestKind.STATUS, 0),  # one read for board 0's three pulses ...
+            (RequestKind.UNLOCK, 0),
+            (RequestKind.UNLOCK, 0),
+            (RequestKind.UNLOCK, 0),  # ... each pulse once, in the order asked
+            (RequestKind.STATUS, 1),
+            (RequestKind.UNLOCK, 1),
+        ]
+        assert [r.cab.pulses(0, lk) for lk in (5, 6, 7)] == [1, 1, 1] and r.cab.pulses(1, 2) == 1
+        assert r.bus._queue.grouped_pulses == 2
