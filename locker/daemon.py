@@ -18,6 +18,19 @@ from common.config import ConfigError, resolve_path
 
 log = logging.getLogger(__name__)
 
+SWITCH_INTERVAL_S = 0.0005
+"""How long one Python thread may run before another that wants the interpreter gets it
+(CPython's default is 5 ms). The daemon's threads are mostly waiting for I/O: a bus thread
+whose board just answered, or a pickup whose intent was just committed, needs the interpreter
+back at once, and under load waited up to the default 5 ms for it each time. At 0.5 ms, 8 kiosks
+collecting at once saw the unlock frame's p50 and p99 about 2-4 ms sooner (bench/bench_locker.py),
+at no measurable CPU cost."""
+
+
+def tune_interpreter() -> None:
+    """Apply SWITCH_INTERVAL_S to this process (the daemon's, or a bench measuring it)."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line flags (they override the config file)."""
@@ -151,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"locker: {err}", file=sys.stderr)
         return 2
     setup_logging(args.log_level or cfg.log_level)
+    tune_interpreter()
     paths = data_paths(cfg, args.data_dir)
     import uvicorn
 
