@@ -11,7 +11,6 @@ write into the repository; this explicit command does.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
 import socket
@@ -27,7 +26,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from common.chromium import CHROMIUM, HEADLESS_ARGS
+from common.chromium import HEADLESS_ARGS, screenshot_args
 
 log = logging.getLogger(__name__)
 
@@ -221,15 +220,8 @@ def capture(browser: Any, verify_url: str, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start a throw-away locker and Chromium; write the two screenshots into --out."""
-    p = argparse.ArgumentParser(prog="python -m locker.screenshots", description=__doc__.split("\n")[0])
-    p.add_argument(
-        "--out", default="docs/screens", help="folder for locker-verify-*.png (default docs/screens)"
-    )
-    p.add_argument("--chromium", default=str(CHROMIUM), help="Chromium executable (default Debian's)")
-    args = p.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    if not Path(args.chromium).exists():
-        print(f"locker.screenshots: no Chromium at {args.chromium} (make sysdeps)", file=sys.stderr)
+    args = screenshot_args("locker.screenshots", __doc__ or "", "locker-verify-*.png", argv)
+    if args is None:
         return 2
     from playwright.sync_api import sync_playwright
 

@@ -11,7 +11,6 @@ Tests never write into the repository; this explicit command does.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import socket
 import sys
@@ -23,7 +22,7 @@ from typing import Any
 
 import requests
 
-from common.chromium import CHROMIUM, HEADLESS_ARGS
+from common.chromium import HEADLESS_ARGS, screenshot_args
 
 log = logging.getLogger(__name__)
 
@@ -149,13 +148,8 @@ def _free_port() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Start a throw-away service and Chromium; write the screenshots into --out."""
-    p = argparse.ArgumentParser(prog="python -m queueing.screenshots", description=__doc__.split("\n")[0])
-    p.add_argument("--out", default="docs/screens", help="folder for web-*.png (default docs/screens)")
-    p.add_argument("--chromium", default=str(CHROMIUM), help="Chromium executable (default Debian's)")
-    args = p.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    if not Path(args.chromium).exists():
-        print(f"queueing.screenshots: no Chromium at {args.chromium} (make sysdeps)", file=sys.stderr)
+    args = screenshot_args("queueing.screenshots", __doc__ or "", "web-*.png", argv)
+    if args is None:
         return 2
     import uvicorn
     from playwright.sync_api import sync_playwright

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from locker.screenshots import CHROMIUM, SHOTS, VIEWPORT, forge, main
+from common.chromium import CHROMIUM
+from locker.screenshots import SHOTS, VIEWPORT, forge, main
 
 REPO_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from common.chromium import CHROMIUM
 from queueing.board import BOARD_FLAGS, board_url, chromium_command, default_base_url, main
-from queueing.screenshots import CHROMIUM, CHROMIUM_ARGS
+from queueing.screenshots import CHROMIUM_ARGS
 from tests.conftest import free_port
 from tests.queueing.helpers import ServerThread, make_config
 

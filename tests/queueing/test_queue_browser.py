@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from queueing.screenshots import CHROMIUM, CHROMIUM_ARGS, SHOTS, issue, sign_in
+from common.chromium import CHROMIUM
+from queueing.screenshots import CHROMIUM_ARGS, SHOTS, issue, sign_in
 from tests.conftest import REPO_ROOT, free_port
 from tests.queueing.helpers import ServerProcess, make_config, wait_for
 
