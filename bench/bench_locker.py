@@ -102,6 +102,7 @@ def _config() -> LockerConfig:
             "compartments": comps,
             "doors": {"watch_s": 0.5, "auto_confirm_on_close": False},
             "codes": {"kiosk_free_failures": 1000},
+            "verify_requests_per_min": 10_000,  # the receipt-check rows come from one address
         }
     )
 
@@ -375,6 +376,7 @@ def run_bench(rounds: int = ROUNDS) -> dict[str, object]:
                 "simulator": "in-process" if SIM_IN_PROCESS else "own process",
                 "load_average_1min": os.getloadavg()[0],
             }
+        results["receipt_checks"] = _receipt_checks(svc, f"http://127.0.0.1:{port}")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -407,6 +409,44 @@ def run_bench(rounds: int = ROUNDS) -> dict[str, object]:
         f"{where} (cpu/pickup: daemon-process CPU per pickup in ms, incl. door watch, monitor, outbox)"
     )
     return results
+
+
+def _receipt_checks(svc: LockerService, base: str, n: int = 300) -> dict[str, object]:
+    """`GET /api/v1/receipts/{token}` for receipts of the pickups just made, and for forged
+    tokens (refused by their MAC before any database read): round trip and daemon CPU each."""
+    with svc.store.read() as conn:
+        ids = [r[0] for r in conn.execute("SELECT pickup_id FROM pickups LIMIT ?", (n,))]
+    genuine = [svc.codes.receipt_token(pid) for pid in ids]
+    forged = [t[:-1] + ("A" if t[-1] != "A" else "B") for t in genuine]
+    conn_http = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=10)
+    out: dict[str, object] = {}
+    rows = []
+    for name, tokens, expect in (("genuine", genuine, 200), ("forged", forged, 404)):
+        times: list[float] = []
+        cpu0 = time.process_time()
+        for token in tokens:
+            t0 = time.perf_counter()
+            conn_http.request("GET", f"/api/v1/receipts/{token}")
+            answer = conn_http.getresponse()
+            answer.read()
+            if answer.status == expect:
+                times.append((time.perf_counter() - t0) * 1000)
+        # the client runs in this process too: its CPU (about 0.3 ms a request) is included
+        cpu_ms = (time.process_time() - cpu0) * 1000 / max(1, len(tokens))
+        out[name] = {
+            "n": len(times),
+            "p50_ms": percentile(times, 50),
+            "p99_ms": percentile(times, 99),
+            "process_cpu_ms_per_check": cpu_ms,
+        }
+        rows.append([name, len(times), percentile(times, 50), percentile(times, 99), cpu_ms])
+    conn_http.close()
+    print_table(
+        "receipt check: GET /api/v1/receipts/{token}, one client (ms)",
+        ["token", "n answered as expected", "p50", "p99", "cpu/check (daemon + client)"],
+        rows,
+    )
+    return out
 
 
 def main() -> None:
