@@ -273,14 +273,14 @@ class Cabinet:
         comp = self.get(label)
         bus = self.buses[comp.bus]
         now = self._clock.now()
-        queued: list[QueuedPulse | BaseException] = []
+        queued: list[QueuedPulse | BusUnavailable] = []
 
         def queue_pulse() -> None:
             # run by the thread that COMMITs the intent, right after it: the frame is queued on
             # the bus without waiting for this thread to be woken and scheduled again
             try:
                 queued.append(bus.queue_read_then_pulse(comp.board, comp.lock))
-            except LockBoardError as err:
+            except BusUnavailable as err:  # the bus is down: this pulse is never sent
                 queued.append(err)
 
         with self._store.tx(on_commit=queue_pulse) as conn:
@@ -314,9 +314,9 @@ class Cabinet:
         outcome: DoorOutcome | None
         error = ""
         try:
-            if not queued:  # the hook did not run: only if the commit failed, which raised above
+            if not queued:  # the hook failed unexpectedly (logged by the store): nothing was queued
                 raise BusUnavailable(f"bus {comp.bus}: the pulse was not queued")
-            if isinstance(queued[0], BaseException):
+            if isinstance(queued[0], BusUnavailable):
                 raise queued[0]
             result = bus.open_door(comp.board, comp.lock, self._watch_s, ticket.sent, queued[0])
             outcome = result.outcome if result.pulse_sent_at is not None else None
