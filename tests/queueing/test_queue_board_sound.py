@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
+from common.chromium import CHROMIUM, HEADLESS_ARGS
 from queueing.board import BOARD_FLAGS, board_url, chromium_command, default_base_url, main
 from queueing.screenshots import CHROMIUM_ARGS
 from tests.conftest import free_port
@@ -105,7 +105,7 @@ def test_ordinary_browser_shows_sound_off_until_tapped(server: ServerThread) -> 
 
     # Playwright runs its page queries (evaluate, selectors) as user gestures, which would unlock
     # audio by themselves, so until the tap this test only listens to the page's console lines.
-    args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
+    args = HEADLESS_ARGS  # no autoplay flag: an ordinary browser
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
