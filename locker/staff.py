@@ -21,6 +21,7 @@ from pathlib import Path
 import pyotp
 
 from common.clock import Clock
+from common.pins import check_pin, hash_pin
 from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
@@ -49,23 +50,6 @@ class StaffSession:
     role: Role
     expires_at: datetime
     token_digest: str
-
-
-def hash_pin(pin: str) -> str:
-    """scrypt(N=2^14, r=8, p=1) with a random salt; encoded as 'scrypt$salt$hash'."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def check_pin(pin: str, stored: str) -> bool:
-    """Constant-time check of a PIN against `hash_pin` output."""
-    try:
-        _, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1, dklen=32)
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 def _token_digest(token: str) -> str:
