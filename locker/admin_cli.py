@@ -13,15 +13,26 @@ from pathlib import Path
 from common.config import ConfigError
 
 
+def add_global_options(p: argparse.ArgumentParser) -> None:
+    """--config and --data-dir, given before the command words."""
+    p.add_argument("--config", help="site TOML merged over config/default.toml")
+    p.add_argument("--data-dir", help="locker data directory (default [locker] data_dir)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lockerctl", description="Locker administration (staff accounts, audit log)"
     )
-    p.add_argument("--config", help="site TOML merged over config/default.toml")
-    p.add_argument("--data-dir", help="locker data directory (default [locker] data_dir)")
-    sub = p.add_subparsers(dest="group", required=True)
+    add_global_options(p)
+    add_commands(p.add_subparsers(dest="group", required=True))
+    return p
 
-    staff = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="cmd", required=True)
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`staff ...` and `audit ...` on `sub` (whose dest is `group`)."""
+    staff = sub.add_parser(
+        "staff", help="staff accounts: add, list, disable, enable, reenrol, reset-key"
+    ).add_subparsers(dest="cmd", required=True)
     add = staff.add_parser(
         "add", help="create an account; prints the otpauth:// URI for an authenticator app"
     )
@@ -45,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("staff_id")
         leaves.append(sp)
 
-    aud = sub.add_parser("audit", help="audit log").add_subparsers(dest="cmd", required=True)
+    aud = sub.add_parser("audit", help="audit log: verify, export").add_subparsers(dest="cmd", required=True)
     leaves.append(aud.add_parser("verify", help="check the hash chain"))
     exp = aud.add_parser("export", help="CSV of one deposit's history or one day's handover record")
     exp.add_argument("--deposit-id")
@@ -55,7 +66,6 @@ def _parser() -> argparse.ArgumentParser:
     for sp in (*leaves, exp):
         sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
         sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
-    return p
 
 
 def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
@@ -77,7 +87,11 @@ def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
 
 def main(argv: list[str]) -> int:
     """Run one administration command; returns the exit status."""
-    args = _parser().parse_args(argv)
+    return run(_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the administration command parsed into `args`; returns the exit status."""
     from common.clock import SystemClock
 
     cfg, store, paths = _open_store(args)

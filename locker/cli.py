@@ -1,35 +1,83 @@
-"""`lockerctl`: one tool for technicians and administrators.
+"""`lockerctl`: one tool for technicians and administrators, one command line.
 
-Commissioning commands (open, status, probe, watch, set-pulse) talk to the boards directly and live in
-drivers.lockboard.cli; administration commands (staff, audit, ...) work on the locker data
-directory and live in locker.admin_cli.
+Commissioning commands (open, status, probe, watch, set-pulse) talk to the boards directly; their
+parsing and running live in drivers.lockboard.cli. Administration commands (staff, audit) work on
+the locker data directory and live in locker.admin_cli. This module builds the one parser that
+holds both, so `lockerctl --help` lists every command, and runs whichever was named.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import threading
+from collections.abc import Sequence
 
-COMMISSIONING = {"open", "status", "probe", "watch", "set-pulse"}
+from drivers.lockboard import cli as commissioning
+from locker import admin_cli
+
+EPILOG = """\
+commissioning (stop the locker daemon first: the port is opened exclusively):
+  lockerctl open BOARD LOCK --port URL --protocol P [--watch-s S] [--json]
+  lockerctl status BOARD --port URL --protocol P [--json]
+  lockerctl probe --port URL --protocol P [--first A] [--last B] [--broadcast]
+  lockerctl watch --port URL --protocol P [--boards A,B] [--duration-s S] [--json]
+  lockerctl set-pulse BOARD MS --port URL --protocol kerong-cu16
+  line options: --port --protocol --baud --closed-bit --locks --timeout-ms --adapter-echo -v
+  (see `lockerctl open --help`); they may also come before the command.
+
+administration (works on the locker data directory; safe while the daemon runs):
+  lockerctl staff add STAFF_ID --role loader|supervisor --pin-stdin [--qr]   (PIN on stdin)
+  lockerctl staff list | disable STAFF_ID | enable STAFF_ID
+  lockerctl staff reenrol STAFF_ID [--qr]
+  lockerctl staff reset-key --yes
+  lockerctl audit verify
+  lockerctl audit export (--deposit-id ID | --day YYYY-MM-DD) [--out FILE]
+  --config FILE and --data-dir DIR may come before or after the command words.
+
+exit codes: 0 done, 1 not confirmed or failed, 2 wrong usage, 3 port unusable.
+"""
 
 
-def _is_commissioning(args: list[str]) -> bool:
-    """Commissioning talks to a port: `--port` anywhere, or a first bare word naming its command."""
-    if any(a == "--port" or a.startswith("--port=") for a in args):
-        return True
-    words = [a for a in args if not a.startswith("-")]
-    return bool(words) and words[0] in COMMISSIONING
+def build_parser() -> argparse.ArgumentParser:
+    """Every `lockerctl` command in one parser."""
+    p = commissioning.UsageParser(
+        prog="lockerctl",
+        description="Commission lock boards and administer the locker (staff accounts, audit log).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    admin_cli.add_global_options(p)
+    commissioning.add_line_options(p, show=False)
+    sub = p.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        title="commands",
+        parser_class=commissioning.UsageParser,
+    )
+    commissioning.add_commands(sub)
+    admin_cli.add_commands(sub)
+    return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Dispatch to the commissioning or the administration command set."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if _is_commissioning(args):
-        from drivers.lockboard.cli import main as commissioning_main
-
-        return commissioning_main(args)
-    from locker.admin_cli import main as admin_main
-
-    return admin_main(args)
+def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = None) -> int:
+    """Parse one `lockerctl` command line and run it; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.command in commissioning.COMMANDS:
+            commissioning.line_defaults(args, parser)
+        else:
+            given = [f"--{n.replace('_', '-')}" for n in commissioning.LINE_DEFAULTS if hasattr(args, n)]
+            if given:
+                parser.error(f"{', '.join(given)}: only for {', '.join(commissioning.COMMANDS)}")
+    except SystemExit as done:  # --help, or a usage error already printed as one line
+        return done.code if isinstance(done.code, int) else commissioning.EXIT_USAGE
+    if args.command in commissioning.COMMANDS:
+        return commissioning.run(args, stop=stop)
+    args.group = args.command
+    return admin_cli.run(args)
 
 
 if __name__ == "__main__":

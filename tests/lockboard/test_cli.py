@@ -146,3 +146,18 @@ def test_watch_json_lines(kerong: SimulatorHandle, capsys: pytest.CaptureFixture
     finally:
         stop.set()
         t.join(10)
+
+
+def test_line_options_may_follow_the_command(
+    kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["status", "1", *base(kerong), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["board"] == 1
+    assert main(["open", "0", "3", *base(kerong)]) == 0
+    assert kerong.cabinet.pulses(0, 3) == 1
+
+
+def test_open_help_shows_the_line_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["open", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--port URL" in text and "--protocol" in text and "--adapter-echo" in text
