@@ -1,4 +1,4 @@
-"""HTTP API of the locker daemon (FastAPI). Paths and bodies are documented in the README.
+"""HTTP API of the locker daemon (FastAPI). Paths and bodies are documented in docs/locker.md.
 
 Errors are always `{"error": code, "message": what to do, ...}`; validation errors become 422
 `invalid_request` naming the field. Kiosk calls need the kiosk token, staff calls a session token.
