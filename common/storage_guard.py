@@ -67,7 +67,7 @@ class StorageGuard:
         with self._lock:
             if self._problem is None:
                 self._problem = problem
-                log.error("storage failed: %s %s", problem, ADVICE)
+                log.error("storage failed: %s. %s", problem, ADVICE)
             return self._problem
 
     def _look(self) -> str | None:
