@@ -10,15 +10,18 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from common.api_errors import error_responses
+from common.storage_guard import ADVICE as STORAGE_ADVICE
 from queueing import reports, speech
 from queueing.api_models import (
     CallNumberRequest,
@@ -35,13 +38,19 @@ from queueing.api_models import (
 )
 from queueing.counters import CounterDesk, Session
 from queueing.errors import QueueError
-from queueing.events import EventHub, stream
+from queueing.events import EventHub, EventStreamResponse, stream
 from queueing.fastpath import FastPathStats
 from queueing.service import QueueService
+from queueing.store import StoreBusy
 
 log = logging.getLogger(__name__)
 
 __all__ = ["build_router", "error_response", "storage_error_response", "TicketRequest", "ConfirmRequest"]
+
+#: Health answers within this many seconds whatever holds the database (then 'degraded').
+HEALTH_ANSWER_S = 2.5
+#: How long health waits for the store's lock (a write in progress) before saying 'busy'.
+HEALTH_LOCK_WAIT_S = 1.0
 
 SESSION_COOKIE = "qsession"
 DEVICE_COOKIE = "qdevice"
@@ -78,9 +87,11 @@ def build_router(
 ) -> APIRouter:
     """All /api/v1 routes.
 
-    Routes are `async` on purpose: every database step is a short transaction behind one lock,
-    so running them on the event loop avoids a thread hand-off per request (measured: about 3x
-    less time per ticket than FastAPI's thread pool on a busy 2-core machine).
+    Routes that touch the database (or hash a PIN) are plain `def`: FastAPI runs them in its
+    thread pool, so a database held by another program (a write waits up to
+    `sqlite_busy_timeout_s`) never freezes the event loop, health, the display board or the
+    consoles. Health and the event stream are `async` and hand their database work to threads
+    themselves; the routes that only read the config stay `async`.
     """
     api = APIRouter(prefix="/api/v1")
     cfg = queue.config
@@ -103,7 +114,7 @@ def build_router(
         response_model=dict[str, Any],
         responses=error_responses(400, 403, 404, 409, 422, 429, 503),
     )
-    async def issue(
+    def issue(
         body: TicketRequest,
         request: Request,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
@@ -151,33 +162,64 @@ def build_router(
         response_model=dict[str, Any],
         responses=error_responses(404, 409, 422, 503),
     )
-    async def confirm(ticket_id: str, body: ConfirmRequest) -> Response:
+    def confirm(ticket_id: str, body: ConfirmRequest) -> Response:
         """The kiosk printed or showed the ticket: it joins the queue."""
         return JSONResponse(queue.confirm(ticket_id, body.delivery))
 
-    @api.get("/health")
-    async def health() -> dict[str, Any]:
-        """Liveness and a few numbers; 'degraded' when the database or the sweeper is not working."""
+    health_threads = anyio.CapacityLimiter(2)  # its own: a busy request pool cannot starve it
+
+    def health_body() -> dict[str, Any]:
+        """Counts, and whether a write could start now (runs in a thread, bounded waits)."""
+        body: dict[str, Any] = {}
         try:
-            with queue.store.read() as tx:
+            with queue.store.read(wait_s=HEALTH_LOCK_WAIT_S) as tx:
                 waiting = queue.waiting_counts(tx)
-                pending = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
-            seq = queue.store.last_event_seq()
+                body["waiting"] = sum(waiting.values())
+                body["pending"] = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
+                body["event_seq"] = int(tx.scalar("SELECT MAX(seq) FROM events") or 0)
+        except StoreBusy as err:
+            problem: str | None = str(err)
         except Exception as err:  # noqa: BLE001 - health must answer whatever broke
             log.error("health check: queue database unusable: %s", err)
-            return {"status": "degraded", "problem": f"queue database: {err}"}
+            problem = f"queue database: {err}"
+        else:
+            problem = queue.store.write_problem(wait_s=HEALTH_LOCK_WAIT_S / 2)
+        if problem is None and not sweeper_alive():
+            problem = "pending-ticket sweeper stopped"
         return {
-            "status": "ok" if sweeper_alive() else "degraded",
-            "waiting": sum(waiting.values()),
-            "pending": pending,
-            "event_seq": seq,
+            "status": "ok" if problem is None else "degraded",
+            **body,
             "displays_connected": hub.listeners,
+            "event_streams_refused": hub.refused,
             **({} if fast_path is None else {"kiosk_fast_path": asdict(fast_path)}),
-            **({} if sweeper_alive() else {"problem": "pending-ticket sweeper stopped"}),
+            **({} if problem is None else {"problem": problem}),
         }
 
+    @api.get("/health", response_model=dict[str, Any], responses=error_responses(503))
+    async def health() -> Response:
+        """Liveness and a few numbers: 'degraded' (200) with the problem when the database is
+        locked or unusable or the sweeper stopped; 503 'failed' when the data directory or
+        database file was deleted or replaced (writes refused until it is restored and the
+        service restarted)."""
+        failed = queue.store.storage_problem()
+        if failed is not None:
+            return JSONResponse(
+                {"status": "failed", "problem": f"queue {failed}; writes refused", "action": STORAGE_ADVICE},
+                status_code=503,
+            )
+        with anyio.move_on_after(HEALTH_ANSWER_S):
+            body = await anyio.to_thread.run_sync(health_body, abandon_on_cancel=True, limiter=health_threads)
+            return JSONResponse(body)
+        return JSONResponse(
+            {
+                "status": "degraded",
+                "problem": f"the health check did not finish within {HEALTH_ANSWER_S:g} s (database busy)",
+                "displays_connected": hub.listeners,
+            }
+        )
+
     @api.get("/services", responses=error_responses(503))
-    async def services() -> list[dict[str, Any]]:
+    def services() -> list[dict[str, Any]]:
         """Services with open/closed state, waiting count and wait range."""
         return queue.services_overview()
 
@@ -187,24 +229,24 @@ def build_router(
         return queue.priorities()
 
     @api.get("/tickets/{ticket_id}", responses=error_responses(404, 503))
-    async def ticket(ticket_id: str) -> dict[str, Any]:
+    def ticket(ticket_id: str) -> dict[str, Any]:
         """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
     @api.post("/tickets/{ticket_id}/void", responses=error_responses(404, 409, 422, 503))
-    async def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:
+    def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:
         """Cancel a ticket that was never delivered."""
         return queue.void(ticket_id, body.reason if body else "kiosk")
 
     @api.post("/tickets/{ticket_id}/rating", responses=error_responses(404, 409, 422, 503))
-    async def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
+    def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
         """Satisfaction score 1..5 after service."""
         return queue.rate(ticket_id, body.score)
 
     # ---------------------------------------------------------------- counters
 
     @api.post("/counter/sessions", responses=error_responses(401, 404, 422, 429, 503))
-    async def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
+    def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
         """Counter staff sign-in with staff ID and PIN (sets the session cookie)."""
         token, info = desk.sign_in(body.staff_id, body.pin, body.counter)
         response.set_cookie(
@@ -213,19 +255,19 @@ def build_router(
         return {"token": token, **info}
 
     @api.delete("/counter/sessions/current", responses=error_responses(401, 409, 503))
-    async def sign_out(request: Request, response: Response) -> dict[str, Any]:
+    def sign_out(request: Request, response: Response) -> dict[str, Any]:
         """Sign out and close the counter."""
         desk.sign_out(session_of(request))
         response.delete_cookie(SESSION_COOKIE)
         return {"signed_out": True}
 
     @api.get("/counter", responses=error_responses(401, 409, 503))
-    async def counter_view(request: Request) -> dict[str, Any]:
+    def counter_view(request: Request) -> dict[str, Any]:
         """What the counter console shows."""
         return desk.view(session_of(request))
 
     @api.post("/counter/call", responses=error_responses(401, 404, 409, 422, 503))
-    async def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
+    def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
         """Call a given waiting ticket."""
         return desk.call_number(session_of(request), body.number)
 
@@ -255,17 +297,17 @@ def build_router(
         )
 
     @api.post("/counter/transfer", responses=error_responses(401, 404, 409, 422, 503))
-    async def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
+    def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
         """Move the current ticket to another service's queue."""
         return desk.transfer(session_of(request), body.service)
 
     @api.post("/counter/pause", responses=error_responses(401, 409, 422, 503))
-    async def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
+    def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
         """Pause or resume the counter."""
         return desk.pause(session_of(request), body.paused)
 
     @api.get("/counters", responses=error_responses(503))
-    async def counters() -> list[dict[str, Any]]:
+    def counters() -> list[dict[str, Any]]:
         """Every counter and whether it is open."""
         with queue.store.read() as tx:
             rows = {int(r["number"]): r for r in tx.all("SELECT * FROM counters")}
@@ -282,24 +324,33 @@ def build_router(
     # ---------------------------------------------------------------- display, reports
 
     @api.get("/display/state", responses=error_responses(503))
-    async def display_state() -> dict[str, Any]:
+    def display_state() -> dict[str, Any]:
         """Snapshot for a display board (recent calls, waiting counts, last event number)."""
         return queue.display_state()
 
-    @api.get("/events", responses=error_responses(422, 503))
+    @api.get("/events", response_model=None, responses=error_responses(422, 503))
     async def events(
         request: Request,
         since: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,  # SQLite int64
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
-        """Server-sent events from a sequence number on (Last-Event-ID honoured)."""
-        start_at = since if since is not None else queue.store.last_event_seq()
+        """Server-sent events from a sequence number on (Last-Event-ID honoured).
+
+        At most `events_max_streams_per_client` streams per client address and
+        `events_max_streams_total` in all; more get 503 `too_many_streams` with Retry-After.
+        """
+        sub = hub.subscribe(request.client.host if request.client else "")
+        try:
+            start_at = (
+                since if since is not None else await anyio.to_thread.run_sync(queue.store.last_event_seq)
+            )
+        except BaseException:
+            hub.unsubscribe(sub)
+            raise
         if last_event_id and last_event_id.isascii() and last_event_id.isdigit() and len(last_event_id) < 19:
             start_at = max(start_at, int(last_event_id))
-        return StreamingResponse(
-            stream(queue.store, hub, start_at, request.is_disconnected, queue.now_ts),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        return EventStreamResponse(
+            stream(queue.store, hub, sub, start_at, request.is_disconnected, queue.now_ts), hub, sub
         )
 
     @api.get("/reports", response_model=None, responses=error_responses(401, 422, 503))
@@ -346,10 +397,10 @@ def build_router(
 
 def _counter_action(
     action: Callable[[Session], dict[str, Any]], session_of: Callable[[Request], Session]
-) -> Callable[[Request], Awaitable[dict[str, Any]]]:
+) -> Callable[[Request], dict[str, Any]]:
     """The route of a one-button counter action: the caller's session, then the action."""
 
-    async def endpoint(request: Request) -> dict[str, Any]:
+    def endpoint(request: Request) -> dict[str, Any]:
         return action(session_of(request))
 
     return endpoint

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from queueing.errors import QueueError
+from queueing.store import StoreError
 
 
 class TicketRequest(BaseModel):
@@ -75,15 +76,13 @@ class PauseRequest(BaseModel):
     paused: bool
 
 
-def storage_error_response() -> JSONResponse:
-    """The 503 answer when the queue database cannot be used (the cause goes to the log)."""
+def storage_error_response(err: StoreError | None = None) -> JSONResponse:
+    """The 503 answer when the queue database cannot be used (the cause goes to the log):
+    busy (locked by another program, with Retry-After), failed (files deleted), or unavailable."""
+    kind = err if err is not None else StoreError("")
+    headers = {} if kind.retry_after_s is None else {"Retry-After": str(kind.retry_after_s)}
     return JSONResponse(
-        {
-            "error": "storage_unavailable",
-            "message": "The queue database cannot be used right now; "
-            "try again in a moment and tell the center's IT staff if it keeps happening.",
-        },
-        status_code=503,
+        {"error": kind.code, "message": kind.public_message}, status_code=503, headers=headers
     )
 
 

@@ -86,10 +86,14 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the database opens at start-up and closes at shut-down."""
     clock = clock or SystemClock()
-    store = Store(data_dir / "queue.sqlite3", synchronous=config.sqlite_synchronous)
+    store = Store(
+        data_dir / "queue.sqlite3",
+        synchronous=config.sqlite_synchronous,
+        busy_timeout_s=config.sqlite_busy_timeout_s,
+    )
     queue = QueueService(config, store, clock)
     desk = CounterDesk(queue)
-    hub = EventHub()
+    hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
     store.on_commit_events.append(hub.notify)
     sweeper = Sweeper(queue)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -125,7 +129,7 @@ def create_app(
     @app.exception_handler(StoreError)
     async def _storage(request: Request, err: StoreError) -> JSONResponse:
         log.error("storage problem on %s %s: %s", request.method, request.url.path, err)
-        return storage_error_response()
+        return storage_error_response(err)
 
     install_error_handlers(
         app,

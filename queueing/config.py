@@ -156,6 +156,14 @@ class QueueingConfig(_Strict):
     priorities: list[PriorityConfig] = []
     counters: list[CounterConfig] = Field(min_length=1)
     staff: list[StaffConfig] = []
+    # A write waits at most this long for the database when another program holds its lock (and
+    # as long again for the service's own lock), then answers 503 with Retry-After. Both waits
+    # together must stay under the kiosk's [kiosk] request_timeout_s (5 s).
+    sqlite_busy_timeout_s: float = Field(default=2.0, gt=0, le=30)
+    # Server-sent event streams (/api/v1/events: display boards, counter consoles) open at once,
+    # per client address and in all; more are refused with 503 too_many_streams.
+    events_max_streams_per_client: int = Field(default=8, ge=1)
+    events_max_streams_total: int = Field(default=200, ge=1)
 
     @model_validator(mode="after")
     def _cross(self) -> QueueingConfig:

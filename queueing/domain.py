@@ -7,7 +7,7 @@ so every rule is tested with a controlled clock.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -29,6 +29,8 @@ class TicketState(StrEnum):
 
 
 FINAL_STATES = frozenset({TicketState.DONE, TicketState.NO_SHOW, TicketState.VOID, TicketState.TRANSFERRED})
+#: A live ticket holds its number: wrapping numbers skip it (pending may still be printed).
+LIVE_STATES = frozenset({TicketState.PENDING, TicketState.WAITING, TicketState.CALLED, TicketState.SERVING})
 AT_COUNTER_STATES = frozenset({TicketState.CALLED, TicketState.SERVING})
 #: Allowed transitions; the store changes state only along these edges.
 TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
@@ -73,6 +75,21 @@ def number_for_serial(serial: int, number_min: int, number_max: int) -> int:
         raise ValueError("serial starts at 1")
     span = number_max - number_min + 1
     return number_min + (serial - 1) % span
+
+
+def free_serial(serial: int, number_min: int, number_max: int, live: Collection[int]) -> int | None:
+    """The first serial from `serial` on whose number is not in `live`, or None when every number
+    of the range is live.
+
+    `live` holds the numbers (not serials) of today's live tickets of the same prefix: once the
+    numbers wrap past number_max, a number still waiting or at a counter is skipped, so no two
+    live tickets ever share a number.
+    """
+    span = number_max - number_min + 1
+    for candidate in range(serial, serial + span):
+        if number_for_serial(candidate, number_min, number_max) not in live:
+            return candidate
+    return None
 
 
 def format_number(prefix: str, number: int, digits: int) -> str:

@@ -89,6 +89,8 @@ class TicketIssuing(QueueCore):
                     svc.prefix,
                 )[0][0]
             )
+            if serial > svc.number_max - svc.number_min + 1:
+                serial = self._skip_live_numbers(tx, svc, today, serial)
             number = domain.format_number(
                 svc.prefix,
                 domain.number_for_serial(serial, svc.number_min, svc.number_max),
@@ -150,6 +152,45 @@ class TicketIssuing(QueueCore):
                 tx.event(now, "waiting", {"waiting": self.waiting_of(tx, svc.code)})
             log.debug("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
             return self._ticket_body(tx, row, ahead=ahead, est=est)
+
+    def _skip_live_numbers(self, tx: Tx, svc: ServiceConfig, today: str, serial: int) -> int:
+        """Numbers wrapped past number_max: the first serial whose number no live ticket of this
+        prefix holds today (the numbering row moves on with it), or a 409 when all are live.
+
+        Before the wrap every number of the day is new, so only wrapped serials pay this query
+        (an index range over the few live tickets).
+        """
+        rows = tx.all(
+            "SELECT number FROM tickets WHERE state IN (?, ?, ?, ?) AND day = ? AND prefix = ?",
+            *sorted(s.value for s in domain.LIVE_STATES),
+            today,
+            svc.prefix,
+        )
+        held = {parsed[1] for r in rows if (parsed := domain.parse_number(r["number"])) is not None}
+        free = domain.free_serial(serial, svc.number_min, svc.number_max, held)
+        if free is None:
+            log.error(
+                "service %s: all %d numbers %s%s..%s are held by live tickets; refusing new tickets",
+                svc.code,
+                len(held),
+                svc.prefix,
+                svc.number_min,
+                svc.number_max,
+            )
+            raise QueueError(
+                409,
+                "numbers_exhausted",
+                f"Đã hết số thứ tự của {svc.name_vi}: mọi số đều đang chờ hoặc đang được phục vụ. "
+                "Xin vui lòng hỏi cán bộ tại quầy. / "
+                f"Every ticket number of {svc.name_en} is still waiting or being served. "
+                "Please ask the staff at a counter.",
+                service=svc.code,
+            )
+        if free != serial:
+            tx.run(
+                "UPDATE numbering SET last_serial = ? WHERE day = ? AND prefix = ?", free, today, svc.prefix
+            )
+        return free
 
     def _admit(self, tx: Tx, svc: ServiceConfig, channel: str, device: str | None, today: str) -> None:
         """Refuse a ticket the service cannot give now: closed (409), daily cap (409), a phone

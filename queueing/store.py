@@ -4,6 +4,12 @@ One connection guarded by a lock, and every change inside `BEGIN IMMEDIATE ... C
 "take the next number" and "call the next ticket" are single atomic steps, and an event is
 written in the same transaction as the change it reports (nothing is announced that did not
 happen, nothing happens unannounced).
+
+Waits are bounded: the lock and SQLite's busy handler each wait at most `busy_timeout_s` (kept
+below the kiosk's request time-out), then the caller gets `StoreBusy` (a 503 with Retry-After).
+Before every write, a `StorageGuard` checks that the database file and data directory are still
+the ones opened; if they were deleted or replaced, writes are refused with `StorageFailed`
+instead of going into a file nobody will find again.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from common.storage_guard import ADVICE, StorageGuard
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +96,50 @@ CREATE TABLE IF NOT EXISTS sessions (
 
 
 class StoreError(Exception):
-    """The queue database cannot be used; the message names the file."""
+    """The queue database cannot be used; the message names the file (for the log).
+
+    `code`, `public_message` and `retry_after_s` make the 503 answer (see
+    `queueing.api_models.storage_error_response`).
+    """
+
+    code = "storage_unavailable"
+    public_message = (
+        "The queue database cannot be used right now; "
+        "try again in a moment and tell the center's IT staff if it keeps happening."
+    )
+    retry_after_s: int | None = None
+
+
+class StoreBusy(StoreError):
+    """The database stayed locked (by another program, or a long write) past the busy time-out."""
+
+    code = "database_busy"
+    public_message = (
+        "Hệ thống đang bận, xin thử lại sau giây lát. / "
+        "The queue database is busy (locked by another program); try again in a few seconds."
+    )
+    retry_after_s = 2
+
+
+class StorageFailed(StoreError):
+    """The database file or data directory was deleted or replaced while the service ran."""
+
+    code = "storage_failed"
+    public_message = (
+        "Dữ liệu hàng đợi bị mất hoặc bị thay thế khi dịch vụ đang chạy; không lưu được gì nữa. "
+        "Báo ngay cho cán bộ kỹ thuật. / "
+        "The queue's data directory was deleted or replaced while the service ran, so nothing more "
+        "can be saved. IT staff: restore the data directory (from a backup if it was lost) and "
+        "restart the queueing service."
+    )
+
+
+def _is_busy(err: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (extended codes included): someone else holds the lock."""
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(err) or "busy" in str(err)
 
 
 class Tx:
@@ -141,16 +192,24 @@ CHECKPOINT_EVERY_S = 1.0
 #: Safety net if the checkpoint thread falls behind: the writer checkpoints itself past this
 #: many WAL pages (4 KiB each), as SQLite does by default at 1000.
 WAL_AUTOCHECKPOINT_PAGES = 10000
+#: Default of `[queueing] sqlite_busy_timeout_s`.
+BUSY_TIMEOUT_S = 2.0
 
 
 class Store:
     """The queue database file, opened once per process."""
 
     def __init__(
-        self, path: Path, synchronous: str = "NORMAL", checkpoint_every_s: float = CHECKPOINT_EVERY_S
+        self,
+        path: Path,
+        synchronous: str = "NORMAL",
+        checkpoint_every_s: float = CHECKPOINT_EVERY_S,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.path = path
         self._synchronous = synchronous
+        self._busy_timeout_s = busy_timeout_s
+        self.guard: StorageGuard | None = None  # set by open()
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self.on_commit_events: list[Any] = []  # callbacks(seq) run after a commit that added events
@@ -165,7 +224,9 @@ class Store:
         """Open (creating if needed) the database in WAL mode."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout_s
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
@@ -173,6 +234,7 @@ class Store:
             conn.executescript(SCHEMA)
             if self._checkpoint_every_s > 0:
                 conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            self.guard = StorageGuard(self.path, self.path.parent)
         except (sqlite3.Error, OSError) as err:
             raise StoreError(f"cannot open queue database {self.path}: {err}") from err
         self._conn = conn
@@ -209,11 +271,12 @@ class Store:
         Inside `batch()` it is a savepoint of the batch's transaction instead: its changes are
         undone alone if it fails, and made durable by the batch's single COMMIT.
         """
-        with self._lock:
+        with self._locked():
             conn = self._require()
             if self._batch is not None:
                 yield from self._savepoint(conn, self._batch)
                 return
+            self._check_storage()
             tx = Tx(conn)
             with self._write(conn):
                 yield tx
@@ -229,10 +292,11 @@ class Store:
         batch's COMMIT, so callers answer only after the `with` block ends. A database error
         rolls the whole batch back (StoreError); a failing `tx()` undoes only its own savepoint.
         """
-        with self._lock:
+        with self._locked():
             conn = self._require()
             if self._batch is not None:
                 raise RuntimeError("queue store: batches do not nest")
+            self._check_storage()
             state = _Batch()
             try:
                 with self._write(conn):
@@ -251,13 +315,13 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as err:
-            raise StoreError(f"queue database {self.path}: cannot start a write ({err})") from err
+            raise self._error(err, "cannot start a write") from err
         try:
             yield
             conn.execute("COMMIT")
         except sqlite3.Error as err:
             self._rollback(conn)
-            raise StoreError(f"queue database {self.path}: {err}") from err
+            raise self._error(err) from err
         except BaseException:
             self._rollback(conn)
             raise
@@ -269,13 +333,13 @@ class Store:
         try:
             conn.execute(f"SAVEPOINT {name}")
         except sqlite3.Error as err:
-            raise StoreError(f"queue database {self.path}: cannot start a write ({err})") from err
+            raise self._error(err, "cannot start a write") from err
         tx = Tx(conn)
         try:
             yield tx
             conn.execute(f"RELEASE {name}")
         except sqlite3.Error as err:
-            raise StoreError(f"queue database {self.path}: {err}") from err  # the batch rolls back
+            raise self._error(err) from err  # the batch rolls back
         except BaseException:
             if conn.in_transaction:
                 conn.execute(f"ROLLBACK TO {name}")
@@ -288,27 +352,28 @@ class Store:
             callback(seq)
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
+    def read(self, wait_s: float | None = None) -> Iterator[Tx]:
         """A consistent read (the same lock, no write lock on the file).
 
         Inside `batch()` it reads the batch's own transaction (what the batch wrote so far).
+        `wait_s` bounds the wait for the lock (default: the busy time-out), then StoreBusy.
         """
-        with self._lock:
+        with self._locked(wait_s):
             conn = self._require()
             if self._batch is not None:
                 try:
                     yield Tx(conn)
                 except sqlite3.Error as err:
-                    raise StoreError(f"queue database {self.path}: {err}") from err
+                    raise self._error(err) from err
                 return
             try:
                 conn.execute("BEGIN")
             except sqlite3.Error as err:
-                raise StoreError(f"queue database {self.path}: cannot read ({err})") from err
+                raise self._error(err, "cannot read") from err
             try:
                 yield Tx(conn)
             except sqlite3.Error as err:
-                raise StoreError(f"queue database {self.path}: {err}") from err
+                raise self._error(err) from err
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
@@ -325,8 +390,72 @@ class Store:
 
     def last_event_seq(self) -> int:
         """The newest event's seq (0 when none)."""
-        with self._lock:
-            return self._last_event(self._require())
+        with self._locked():
+            try:
+                return self._last_event(self._require())
+            except sqlite3.Error as err:
+                raise self._error(err) from err
+
+    # ------------------------------------------------------------------ health
+
+    def storage_problem(self) -> str | None:
+        """Why the database file or data directory cannot be trusted any more, or None (cheap)."""
+        return self.guard.check() if self.guard is not None else None
+
+    def write_problem(self, wait_s: float = 0.5) -> str | None:
+        """None when a write could start now; else why not (for health, never waits long).
+
+        Waits at most `wait_s` for the store's own lock, then tries the database write lock
+        without waiting (BEGIN IMMEDIATE at once rolled back: no disk write).
+        """
+        if not self._lock.acquire(timeout=wait_s):
+            return f"queue database busy: a write has held it over {wait_s:g} s (waiting for a lock)"
+        try:
+            conn = self._require()
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            except sqlite3.Error as err:
+                if _is_busy(err):
+                    return (
+                        f"queue database {self.path} is locked by another program: "
+                        f"writes wait {self._busy_timeout_s:g} s and are refused (503)"
+                    )
+                return f"queue database {self.path}: {err}"
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+            return None
+        except (sqlite3.Error, StoreError) as err:
+            return f"queue database: {err}"
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def _locked(self, wait_s: float | None = None) -> Iterator[None]:
+        """The store lock, waited for at most `wait_s` (default the busy time-out), then StoreBusy."""
+        wait = self._busy_timeout_s if wait_s is None else wait_s
+        if not self._lock.acquire(timeout=wait):
+            raise StoreBusy(
+                f"queue database {self.path}: busy, the store lock was not free within "
+                f"{wait:g} s (a write is waiting on the database lock)"
+            )
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _check_storage(self) -> None:
+        problem = self.storage_problem()
+        if problem is not None:
+            raise StorageFailed(f"queue {problem}; writes refused. {ADVICE}")
+
+    def _error(self, err: sqlite3.Error, doing: str = "") -> StoreError:
+        """A database error as StoreError (StoreBusy when the database stayed locked)."""
+        where = f"queue database {self.path}: " + (f"{doing} " if doing else "")
+        if _is_busy(err):
+            return StoreBusy(f"{where}({err}; waited {self._busy_timeout_s:g} s)")
+        return StoreError(f"{where}({err})" if doing else f"{where}{err}")
 
     def _checkpoint_loop(self) -> None:
         """Copy the WAL into the database (PASSIVE: never waits for, nor blocks, the writer)."""
@@ -339,6 +468,8 @@ class Store:
             return
         try:
             while not self._checkpoint_stop.wait(self._checkpoint_every_s):
+                if self.storage_problem() is not None:
+                    continue  # the files are gone or replaced: nothing to copy into
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     self.checkpoints += 1
