@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from common.config import ConfigError, resolve_path
+from common.config import ConfigError, ensure_writable_dir, resolve_path
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.log_level or cfg.log_level)
     tune_interpreter()
     paths = data_paths(cfg, args.data_dir)
+    try:
+        ensure_writable_dir(paths.data_dir, "[locker] data_dir or --data-dir")
+    except ConfigError as err:
+        print(f"locker: {err}", file=sys.stderr)
+        return 2
     import uvicorn
 
     from common.clock import SystemClock

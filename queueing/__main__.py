@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from common.config import ConfigError, resolve_path
+from common.config import ConfigError, ensure_writable_dir, resolve_path
 from common.logsetup import setup_logging
 
 log = logging.getLogger("queueing")
@@ -36,12 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(args.config, {"host": args.host, "port": args.port, "data_dir": args.data_dir})
         name_vi, name_en = center_names(args.config)
+        # A --data-dir typed on the command line is relative to where it was typed; one from the
+        # config file is relative to the repository, like every other path there.
+        data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
+        ensure_writable_dir(data_dir, "[queueing] data_dir or --data-dir")
     except ConfigError as err:
         print(f"queueing: {err}", file=sys.stderr)
         return 2
-    # A --data-dir typed on the command line is relative to where it was typed; one from the
-    # config file is relative to the repository, like every other path there.
-    data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
     app = create_app(cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en)
     log.info("queueing service on http://%s:%d (data in %s)", cfg.host, cfg.port, data_dir)
     server = uvicorn.Server(
