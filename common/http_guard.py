@@ -106,8 +106,8 @@ class HttpGuard:
         send = self._decorated(scope, send)
         headers = header_map(scope)
         try:
-            length = self._check_request(scope, headers)
-            if length is None and b"transfer-encoding" in headers:
+            self._check_request(scope, headers)
+            if b"transfer-encoding" in headers:  # a length only known at the end: count it
                 receive = await self._capped(receive)
         except Refusal as refusal:
             await _answer(send, refusal)
@@ -116,8 +116,8 @@ class HttpGuard:
 
     # ------------------------------------------------------------------ request checks
 
-    def _check_request(self, scope: Scope, headers: dict[bytes, bytes]) -> int | None:
-        """Raise Refusal for a request to turn away; return its Content-Length (None: not given)."""
+    def _check_request(self, scope: Scope, headers: dict[bytes, bytes]) -> None:
+        """Raise Refusal for a request to turn away."""
         length = _content_length(headers.get(b"content-length"))
         cap = self.policy.max_body_bytes
         if length is not None and length > cap:
@@ -139,7 +139,6 @@ class HttpGuard:
                     "unsupported_media_type",
                     "Send the body as JSON with the header Content-Type: application/json.",
                 )
-        return length
 
     def _origin_ok(self, scope: Scope, headers: dict[bytes, bytes], origin: str) -> bool:
         """The configured public origins, or this service's own address reached by a loopback name.
@@ -147,14 +146,21 @@ class HttpGuard:
         Matching the Host header alone would let DNS rebinding through (an attacker's name that
         resolves to this machine sends a matching Host); a loopback literal cannot be rebound.
         """
-        if origin.lower() in self.policy.allowed_origins:
+        try:
+            seen = origin_of(origin)
+        except ValueError:  # a malformed port, say: not an origin at all
+            return False
+        if seen in self.policy.allowed_origins:
             return True
         host = headers.get(b"host", b"").decode("latin-1")
         if not host:
             return False
-        own = origin_of(f"{scope.get('scheme', 'http')}://{host}")
+        try:
+            own = origin_of(f"{scope.get('scheme', 'http')}://{host}")
+        except ValueError:
+            return False
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        return origin.lower() == own and is_loopback(name)
+        return seen == own and is_loopback(name)
 
     async def _capped(self, receive: Receive) -> Receive:
         """Read a body of unknown length up to the cap (Refusal past it), then replay it."""

@@ -86,7 +86,10 @@ def with_public_base_url(config: QueueingConfig) -> QueueingConfig:
     bind an empty one becomes this machine's own address, with a loud warning.
     """
     if config.public_base_url:
-        origin = origin_of(config.public_base_url)
+        try:
+            origin = origin_of(config.public_base_url)
+        except ValueError:  # a port past 65535, say
+            origin = ""
         if not origin.startswith(("http://", "https://")) or origin.endswith("://"):
             raise ConfigError(
                 f"[queueing] public_base_url = {config.public_base_url!r} is not an http(s) address; "

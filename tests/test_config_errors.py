@@ -111,8 +111,9 @@ def test_loopback_without_public_base_url_warns_and_uses_this_machine(
     assert with_public_base_url(make_config(public_base_url="http://192.0.2.7:8720")).public_base_url == (
         "http://192.0.2.7:8720"
     )
-    with pytest.raises(ConfigError, match="public_base_url"):
-        with_public_base_url(make_config(public_base_url="192.0.2.7:8720"))  # no scheme
+    for bad in ("192.0.2.7:8720", "http://192.0.2.7:99999", "ftp://192.0.2.7"):
+        with pytest.raises(ConfigError, match="public_base_url"):
+            with_public_base_url(make_config(public_base_url=bad))
 
 
 def test_links_never_come_from_the_host_header(tmp_path: Path) -> None:
