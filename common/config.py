@@ -8,6 +8,7 @@ the key named.
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,7 +37,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse one TOML file, turning syntax errors into a ConfigError naming the file."""
+    """Parse one TOML file; every way it can fail becomes a one-line ConfigError naming the file."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -44,6 +45,14 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}") from err
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix the line named and start again") from err
+    except UnicodeDecodeError as err:
+        line = err.object[: err.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8 text (byte 0x{err.object[err.start]:02x}); "
+            "save the file as UTF-8 and start again"
+        ) from err
+    except OSError as err:  # a directory, no permission, an I/O error
+        raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from err
 
 
 def load_raw(path: str | Path | None = None) -> dict[str, Any]:
@@ -86,3 +95,20 @@ def resolve_path(value: str | Path, base: Path = REPO_ROOT) -> Path:
     """Config paths are relative to the repository root unless absolute."""
     p = Path(value)
     return p if p.is_absolute() else base / p
+
+
+def ensure_writable_dir(path: Path, key: str) -> None:
+    """Create `path` if needed and prove it writable, or raise a one-line ConfigError naming `key`.
+
+    Creating and removing a scratch file is the only honest test: permission bits say nothing to
+    root, and a read-only mount or a full disk shows only when something is written.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as err:
+        raise ConfigError(
+            f"cannot write to the data directory {path} ({key}): {err.strerror or err}; "
+            "create it and give this service's user write access, or set another directory"
+        ) from err

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from common.api_errors import document_errors, error_responses, install_error_handlers
+from common.http_guard import GuardPolicy, HttpGuard
 from locker import audit
 from locker.api_models import (
     DepositBody,
@@ -235,6 +236,13 @@ def create_app(svc: LockerService) -> FastAPI:
     # Well-formed kiosk pickups skip FastAPI's per-request machinery (see locker.fastpath).
     app.state.pickup_fast_path = PickupFastPathStats()
     app.add_middleware(PickupFastPath, svc=svc, stats=app.state.pickup_fast_path)
+    # Outermost (added last): bodies, Origin and headers for every request, fast path included.
+    # No browser page of the locker sends state-changing requests: only its own loopback address
+    # may (the API docs' "try it out"); the kiosk and lockerctl send no Origin.
+    app.add_middleware(
+        HttpGuard,
+        policy=GuardPolicy.for_service(svc.cfg.max_body_bytes, docs_paths=["/docs", "/docs/oauth2-redirect"]),
+    )
     return app
 
 

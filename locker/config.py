@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common.config import REPO_ROOT, ConfigError, load_raw, resolve_path, section, validate
+from common.serving import HttpServing
 
 
 class Size(enum.StrEnum):
@@ -153,8 +154,8 @@ class CompartmentConfig(_Strict):
     has_item_sensor: bool = False
 
 
-class LockerConfig(_Strict):
-    """The whole `[locker]` section."""
+class LockerConfig(HttpServing, _Strict):
+    """The whole `[locker]` section (with the HTTP keys every service shares: common.serving)."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8710, ge=1, le=65535)

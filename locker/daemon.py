@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from common.config import ConfigError, resolve_path
+from common.config import ConfigError, ensure_writable_dir, resolve_path
+from common.serving import check_tls, uvicorn_options
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.log_level or cfg.log_level)
     tune_interpreter()
     paths = data_paths(cfg, args.data_dir)
+    try:
+        check_tls(cfg, "locker")
+        ensure_writable_dir(paths.data_dir, "[locker] data_dir or --data-dir")
+    except ConfigError as err:
+        print(f"locker: {err}", file=sys.stderr)
+        return 2
     import uvicorn
 
     from common.clock import SystemClock
@@ -193,11 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port or cfg.port
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(svc), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            create_app(svc),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            **uvicorn_options(cfg),  # TLS, and forwarded headers only from [locker] trusted_proxies
         )
     )
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    log.info("locker daemon listening on http://%s:%d (data in %s)", host, port, paths.data_dir)
+    scheme = "https" if cfg.tls else "http"
+    log.info("locker daemon listening on %s://%s:%d (data in %s)", scheme, host, port, paths.data_dir)
     if isinstance(sms, FileSmsGateway):
         log.info("simulated SMS (pickup codes) are written to %s", sms.directory)
     try:

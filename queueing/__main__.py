@@ -7,8 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
-from common.config import ConfigError, resolve_path
+from common.config import ConfigError, ensure_writable_dir, resolve_path
 from common.logsetup import setup_logging
+from common.serving import check_tls, uvicorn_options
 
 log = logging.getLogger("queueing")
 
@@ -30,20 +31,24 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.log_level)
     import uvicorn
 
-    from queueing.app import create_app
+    from queueing.app import create_app, with_public_base_url
     from queueing.config import center_names, load_config
 
     try:
         cfg = load_config(args.config, {"host": args.host, "port": args.port, "data_dir": args.data_dir})
         name_vi, name_en = center_names(args.config)
+        # A --data-dir typed on the command line is relative to where it was typed; one from the
+        # config file is relative to the repository, like every other path there.
+        data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
+        check_tls(cfg, "queueing")
+        cfg = with_public_base_url(cfg)
+        ensure_writable_dir(data_dir, "[queueing] data_dir or --data-dir")
     except ConfigError as err:
         print(f"queueing: {err}", file=sys.stderr)
         return 2
-    # A --data-dir typed on the command line is relative to where it was typed; one from the
-    # config file is relative to the repository, like every other path there.
-    data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
     app = create_app(cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en)
-    log.info("queueing service on http://%s:%d (data in %s)", cfg.host, cfg.port, data_dir)
+    scheme = "https" if cfg.tls else "http"
+    log.info("queueing service on %s://%s:%d (data in %s)", scheme, cfg.host, cfg.port, data_dir)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -52,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             log_level="warning",
             access_log=False,  # one line per kiosk request is noise; errors are logged by the app
             timeout_graceful_shutdown=2,
+            **uvicorn_options(cfg),  # TLS, and forwarded headers only from [queueing] trusted_proxies
         )
     )
     server.run()

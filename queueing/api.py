@@ -154,7 +154,7 @@ def build_router(
             birth_date=body.birth_date,
             device=device,
         )
-        status, answer = issued_answer(ticket, str(request.base_url))
+        status, answer = issued_answer(ticket)
         return JSONResponse(answer, status_code=status)
 
     @api.post(

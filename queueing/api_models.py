@@ -94,8 +94,10 @@ def error_response(err: QueueError) -> JSONResponse:
     return JSONResponse(err.body(), status_code=err.status, headers=headers)
 
 
-def issued_answer(ticket: dict[str, Any], base_url: str) -> tuple[int, dict[str, Any]]:
-    """An issued ticket as answered: status_url made absolute, 201 if new, 200 for a replayed key."""
-    if ticket["status_url"].startswith("/"):
-        ticket["status_url"] = base_url.rstrip("/") + ticket["status_url"]
+def issued_answer(ticket: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """An issued ticket as answered: 201 if new, 200 for a replayed key.
+
+    Its status_url comes from `public_base_url` alone (queueing.app.with_public_base_url), never
+    from the request's Host header.
+    """
     return (200 if ticket.pop("replayed", False) else 201), ticket

@@ -20,7 +20,9 @@ from fastapi.templating import Jinja2Templates
 
 from common.api_errors import document_errors, install_error_handlers
 from common.clock import Clock, SystemClock
-from common.config import REPO_ROOT
+from common.config import REPO_ROOT, ConfigError
+from common.http_guard import GuardPolicy, HttpGuard
+from common.serving import is_loopback, local_base_url, origin_of
 from queueing.api import build_router, error_response, storage_error_response
 from queueing.config import QueueingConfig
 from queueing.counters import CounterDesk
@@ -76,6 +78,38 @@ def qr_png_data_uri(data: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def with_public_base_url(config: QueueingConfig) -> QueueingConfig:
+    """`config` with the base URL of every link and QR code, which only ever comes from config.
+
+    A request's Host header never shapes a link (anyone can send any Host). So `public_base_url`
+    is required when the service listens on a non-loopback address (ConfigError); on a loopback
+    bind an empty one becomes this machine's own address, with a loud warning.
+    """
+    if config.public_base_url:
+        try:
+            origin = origin_of(config.public_base_url)
+        except ValueError:  # a port past 65535, say
+            origin = ""
+        if not origin.startswith(("http://", "https://")) or origin.endswith("://"):
+            raise ConfigError(
+                f"[queueing] public_base_url = {config.public_base_url!r} is not an http(s) address; "
+                'write e.g. "http://192.168.1.10:8720"'
+            )
+        return config
+    if not is_loopback(config.host):
+        raise ConfigError(
+            f"[queueing] public_base_url is empty but host = {config.host!r} serves the LAN; set "
+            'public_base_url to the address phones and counters open, e.g. "http://192.168.1.10:8720"'
+        )
+    base = local_base_url(config.host, config.port, config.tls)
+    log.warning(
+        "[queueing] public_base_url is empty: ticket QR codes and the /remote poster point at %s, "
+        "which only this computer can open; set public_base_url for phones and other PCs",
+        base,
+    )
+    return config.model_copy(update={"public_base_url": base})
+
+
 def create_app(
     config: QueueingConfig,
     data_dir: Path,
@@ -85,6 +119,7 @@ def create_app(
     run_sweeper: bool = True,
 ) -> FastAPI:
     """Build the app; the database opens at start-up and closes at shut-down."""
+    config = with_public_base_url(config)
     clock = clock or SystemClock()
     store = Store(
         data_dir / "queue.sqlite3",
@@ -143,6 +178,13 @@ def create_app(
     document_errors(app)
     # Kiosk issue/confirm skip FastAPI's per-request machinery (see queueing.fastpath).
     app.add_middleware(KioskFastPath, queue=queue, stats=app.state.fast_path)
+    # Outermost (added last): bodies, Origin and headers for every request, fast path included.
+    app.add_middleware(
+        HttpGuard,
+        policy=GuardPolicy.for_service(
+            config.max_body_bytes, [config.public_base_url], ["/api/docs", "/api/docs/oauth2-redirect"]
+        ),
+    )
 
     app.include_router(
         build_router(queue, desk, hub, lambda: not run_sweeper or sweeper.alive, app.state.fast_path)
@@ -181,8 +223,7 @@ def create_app(
     @app.get("/remote/poster", response_class=HTMLResponse)
     def remote_poster(request: Request) -> HTMLResponse:
         """A printable poster with the QR code of the remote-ticket page."""
-        base = config.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
-        target = f"{base}/remote"
+        target = f"{config.public_base_url.rstrip('/')}/remote"
         return page(request, "poster.html", qr_src=qr_png_data_uri(target), target=target)
 
     @app.get("/t/{ticket_id}", response_class=HTMLResponse)

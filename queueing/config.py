@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common.config import DEFAULT_CONFIG, ConfigError, load_raw, section, validate
+from common.serving import HttpServing
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -125,13 +126,13 @@ class StaffConfig(_Strict):
     supervisor: bool = False
 
 
-class QueueingConfig(_Strict):
-    """The whole `[queueing]` section."""
+class QueueingConfig(HttpServing, _Strict):
+    """The whole `[queueing]` section (with the HTTP keys every service shares: common.serving)."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8720, ge=1, le=65535)
     data_dir: str = "var/queueing"
-    public_base_url: str = ""  # e.g. "http://192.168.1.10:8720"; empty: the request's own URL
+    public_base_url: str = ""  # e.g. "http://192.168.1.10:8720"; empty: loopback binds only
     timezone: str = "Asia/Ho_Chi_Minh"
     pending_timeout_s: float = Field(default=120, gt=0)
     open_all_hours: bool = False  # demos and tests only: every service issues at any hour

@@ -27,7 +27,6 @@ from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.asgi_fast import (
@@ -101,7 +100,7 @@ class KioskFastPath:
         try:
             result = await self._in_next_batch(work)
             if ticket_id is None:
-                answer = self._issued(scope, result)
+                answer = self._issued(result)
             else:
                 answer = 200, dumps(result), []
         except QueueError as err:
@@ -137,9 +136,9 @@ class KioskFastPath:
         )
 
     @staticmethod
-    def _issued(scope: Scope, ticket: dict[str, Any]) -> Answer:
+    def _issued(ticket: dict[str, Any]) -> Answer:
         """The answer to an issue: 201 for a new ticket, 200 for a replayed key."""
-        status, answer = issued_answer(ticket, str(Request(scope).base_url))
+        status, answer = issued_answer(ticket)
         return status, dumps(answer), []
 
     def _confirm(self, ticket_id: str, body: bytes) -> Callable[[], dict[str, Any]] | None:

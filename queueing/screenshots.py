@@ -67,7 +67,8 @@ def capture(browser: Any, url: str, out: Path) -> list[Path]:
         issue(url, svc, priority="elderly" if i == 2 else None)
     board = browser.new_page(viewport={"width": 1280, "height": 720})
     board.goto(f"{url}/display")
-    board.wait_for_function("window.board && window.board.connected")
+    # a function, not an expression: Playwright polls an expression with eval, which the CSP forbids
+    board.wait_for_function("() => window.board && window.board.connected")
     console = browser.new_page(viewport={"width": 1280, "height": 800})
     sign_in(console, url, "cb01", "1111", 1)
     console.wait_for_selector("#queues h3")
@@ -157,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     from queueing.app import create_app
     from queueing.config import load_config
 
-    cfg = load_config(None, {"open_all_hours": True})
     port = _free_port()
+    cfg = load_config(None, {"open_all_hours": True, "port": port})  # links point at this server
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="queue-shots-") as tmp:
         app = create_app(cfg, Path(tmp), center_name_vi="Trung tâm thử nghiệm", center_name_en="Test center")

@@ -53,10 +53,14 @@ class ServiceClient:
         session: requests.Session | None = None,
         token: str | None = None,
         client_id: str | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self._session = session or requests.Session()
+        # An https:// service whose certificate the center's own CA (or a self-signed pair) made.
+        # Given on each call: requests lets $REQUESTS_CA_BUNDLE override a session's `verify`.
+        self._verify: bool | str = ca_file or True
         self._token = token
         if client_id:
             # which kiosk is calling, for the services' logs (not a credential)
@@ -81,7 +85,13 @@ class ServiceClient:
             hdrs["Authorization"] = f"Bearer {self._token}"
         try:
             resp = self._session.request(
-                method, url, json=json, headers=hdrs, params=params, timeout=self.timeout_s
+                method,
+                url,
+                json=json,
+                headers=hdrs,
+                params=params,
+                timeout=self.timeout_s,
+                verify=self._verify,
             )
         except requests.Timeout as err:
             raise ServiceUnavailable(

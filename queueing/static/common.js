@@ -17,6 +17,8 @@ async function api(method, path, body, headers) {
   return data;
 }
 function $(sel) { return document.querySelector(sel); }
+// Values a page template hands its script: a JSON data block (the CSP runs no inline script).
+function pageData(id) { return JSON.parse(document.getElementById(id).textContent); }
 function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;","'":"&#39;"}[c])); }
 function waitText(min, max) {
   if (min == null || max == null) return "Chưa ước tính được <span class=\"en\">No estimate yet</span>";

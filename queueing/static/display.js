@@ -1,6 +1,6 @@
 // Display board: snapshot + server-sent events with sequence numbers; voice through one queue.
 "use strict";
-const cfg = window.BOARD_CONFIG;
+const cfg = pageData("board-config");
 const voice = new VoiceQueue("/static/voice");
 // sound: "checking" until the page knows, then "on", "off" (the browser waits for a tap) or "disabled"
 const board = window.board = { connected: false, lastSeq: 0, calls: [], waiting: {}, services: [], events: 0,

@@ -1,5 +1,6 @@
 // Phone status page of one ticket: polls its state; offers a rating when service is done.
 "use strict";
+const TICKET_ID = pageData("ticket-id");
 const TEXT = {
   pending: ["Đang in vé…", "Printing your ticket…"],
   waiting: ["Đang chờ", "Waiting"],
@@ -13,7 +14,7 @@ const TEXT = {
 let timer = null, lastState = null;
 async function load() {
   try {
-    const t = await api("GET", `/api/v1/tickets/${encodeURIComponent(window.TICKET_ID)}`);
+    const t = await api("GET", `/api/v1/tickets/${encodeURIComponent(TICKET_ID)}`);
     if (t.state === "transferred" && t.transferred_to) { location.replace(`/t/${t.transferred_to}`); return; }
     $("#err").classList.add("hidden");
     $("#num").textContent = t.number;
@@ -34,7 +35,7 @@ async function load() {
   }
 }
 document.querySelectorAll("#rate button").forEach(b => b.onclick = async () => {
-  try { await api("POST", `/api/v1/tickets/${encodeURIComponent(window.TICKET_ID)}/rating`, { score: Number(b.dataset.score) });
+  try { await api("POST", `/api/v1/tickets/${encodeURIComponent(TICKET_ID)}/rating`, { score: Number(b.dataset.score) });
         $("#rate").innerHTML = "<p>Cảm ơn bạn! <span class=\"en\">Thank you!</span></p>"; }
   catch (e) { $("#err").textContent = e.message; $("#err").classList.remove("hidden"); }
 });

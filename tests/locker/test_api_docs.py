@@ -103,7 +103,8 @@ def test_real_error_responses_match_the_document(h: Harness, doc: dict[str, Any]
         ("post", "/api/v1/reconcile", "/api/v1/reconcile", {"token": loader}),
         ("get", "/api/v1/deposits/{deposit_id}", "/api/v1/deposits/nope", {"token": loader}),
         ("post", "/api/v1/deposits", "/api/v1/deposits", {"token": loader, "json": {"dossier_code": "X"}}),
-        ("post", "/api/v1/deposits", "/api/v1/deposits", {"token": loader, "data": "{not json"}),
+        ("post", "/api/v1/deposits", "/api/v1/deposits",
+         {"token": loader, "data": "{not json", "headers": {"Content-Type": "application/json"}}),
         ("post", "/api/v1/alarms/{alarm_id}/ack", "/api/v1/alarms/abc/ack", {"token": loader}),
         ("post", "/api/v1/alarms/{alarm_id}/ack", "/api/v1/alarms/999/ack", {"token": loader}),
         ("get", "/api/v1/audit", "/api/v1/audit?format=xml&day=2026-01-05", {"token": loader}),
@@ -116,7 +117,7 @@ def test_real_error_responses_match_the_document(h: Harness, doc: dict[str, Any]
         cases.append(("post", "/api/v1/pickups", "/api/v1/pickups", {"kiosk": True, "json": {"code": wrong}}))
     seen: set[int] = set()
     for method, documented, real, kw in cases:
-        headers = dict(h.kiosk_headers) if kw.pop("kiosk", False) else {}
+        headers = {**(h.kiosk_headers if kw.pop("kiosk", False) else {}), **kw.pop("headers", {})}
         token = kw.pop("token", None)
         r = h.req(method.upper(), real, token, headers=headers, **kw)
         assert 400 <= r.status_code < 500, (real, r.status_code, r.text)

@@ -46,6 +46,8 @@ class ServerThread:
     """uvicorn serving the queueing app in a thread of the test process (real HTTP on loopback)."""
 
     def __init__(self, config: QueueingConfig, data_dir: Path, port: int, clock: Clock | None = None) -> None:
+        if not config.public_base_url:  # links come from config only: this server's own address
+            config = config.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
         self.app = create_app(
             config,
             data_dir,
@@ -128,6 +130,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = tmp / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.verify: bool | str = True  # a CA file for a server over HTTPS
 
     def start(self) -> None:
         """Start and wait for /api/v1/health."""
@@ -159,7 +162,10 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}")
             try:
-                return requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
+                return (
+                    requests.get(f"{self.url}/api/v1/health", timeout=1, verify=self.verify).status_code
+                    == 200
+                )
             except requests.RequestException:
                 return False
 

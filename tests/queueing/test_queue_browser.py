@@ -48,7 +48,7 @@ def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tm
             issue(url, svc, priority="elderly" if i == 2 else None)
         board = browser.new_page(viewport={"width": 1280, "height": 720})
         board.goto(f"{url}/display")
-        board.wait_for_function("window.board && window.board.connected")
+        board.wait_for_function("() => window.board && window.board.connected")
         board.evaluate("() => { voice.rate = 3; }")  # same order and gaps, less waiting
         local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
         shown = board.inner_text("#clock")
@@ -172,11 +172,11 @@ def test_board_recovers_after_server_restart(browser: Any, tmp_path: Path) -> No
         url = srv.url
         board = browser.new_page()
         board.goto(f"{url}/display")
-        board.wait_for_function("window.board && window.board.connected")
+        board.wait_for_function("() => window.board && window.board.connected")
         srv.stop()
-        board.wait_for_function("!window.board.connected", timeout=10000)
+        board.wait_for_function("() => !window.board.connected", timeout=10000)
         srv.start()
-        board.wait_for_function("window.board.connected", timeout=15000)
+        board.wait_for_function("() => window.board.connected", timeout=15000)
         t = issue(url, "kinh_doanh")
         desk = requests.Session()
         desk.post(f"{url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 4})

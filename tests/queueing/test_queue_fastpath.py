@@ -77,10 +77,10 @@ def test_anything_unusual_is_handed_to_the_full_route(server: ServerThread) -> N
             assert r.json()["error"] == code and r.json()["message"]
     r = requests.post(f"{url}/api/v1/tickets/x/confirm", data=b'{"delivery": "fax"}', headers=JSON)
     assert r.status_code == 422 and r.json()["field"] == "delivery"
-    # no content type: left to the route, which asks for a JSON object as before
+    # no content type: refused by the HTTP guard in front of the fast path (common.http_guard)
     r = requests.post(
         f"{url}/api/v1/tickets", data=b'{"service": "ho_tich"}', headers={"Idempotency-Key": "h-9"}
     )
-    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
-    # (the request without a content type never reaches the body check: not counted)
+    assert r.status_code == 415 and r.json()["error"] == "unsupported_media_type"
+    # (the request without a content type never reaches the fast path: not counted)
     assert _stats(server) == (before[0], before[1] + len(cases) + 1)
