@@ -80,7 +80,14 @@ class KioskApp(App):
             translator=self.translator,
             nav=self,
         )
-        self.health = HealthMonitor(services.health_targets(), self.worker, self._health_changed)
+        self.health = HealthMonitor(
+            services.health_targets(),
+            self.worker,
+            self._health_changed,
+            clock=self.clock,
+            down_after_failures=config.kiosk.health_down_after_failures,
+            down_after_s=config.kiosk.health_down_after_s,
+        )
         self.sm: ScreenManager | None = None
         self._specs: dict[str, ScreenSpec] = {}
         self._last_activity = self.clock.monotonic()
@@ -246,7 +253,7 @@ class KioskApp(App):
         """A screen's call failed: an unavailable service puts up out-of-service."""
         if isinstance(err, ServiceUnavailable):
             log.warning("%s unavailable: %s", service, err)
-            self.health.report(service, False)
+            self.health.report(service, False, f"a citizen's call failed: {err}")
             if self.current != OUT_OF_SERVICE:
                 self._show_out_of_service([service], return_to=None)
 
