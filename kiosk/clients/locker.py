@@ -44,8 +44,11 @@ __all__ = [
 ]
 
 DEFAULT_TOKEN_FILE = "var/locker/kiosk.token"
-# Error codes that mean "your token is not (or no longer) valid", not a business answer.
-_AUTH_CODES = frozenset({"unauthorized", "bad_token", "invalid_token", "forbidden_token", "http_401"})
+# Error codes that mean "your token is not (or no longer) valid", not a business answer
+# (`not_kiosk` is what the daemon answers to a wrong kiosk token).
+_AUTH_CODES = frozenset(
+    {"not_kiosk", "unauthorized", "bad_token", "invalid_token", "forbidden_token", "http_401"}
+)
 _SESSION_CODES = frozenset({"session_expired", "not_signed_in", "unauthorized", "bad_token", "invalid_token"})
 
 
@@ -489,7 +492,11 @@ def token_path(config: AppConfig) -> Path:
 
 
 def from_config(config: AppConfig) -> LockerClient:
-    """The locker client for `open_services()`: `[kiosk] locker_url` and the token file."""
+    """The locker client for `open_services()`: `[kiosk] locker_url`, the token file, and
+    `[kiosk] kiosk_id` on every call (the daemon's audit and per-kiosk throttling key on it)."""
     return LockerClient(
-        config.kiosk.locker_url, token_file=token_path(config), timeout_s=config.kiosk.request_timeout_s
+        config.kiosk.locker_url,
+        token_file=token_path(config),
+        timeout_s=config.kiosk.request_timeout_s,
+        client_id=config.kiosk.kiosk_id,
     )

@@ -98,25 +98,7 @@ class LockerRig:
         self.site = tmp / "site.toml"
         self.site.write_text(self._site_toml(codes), encoding="utf-8")
         self.log = (tmp / "locker.log").open("w")
-        self.daemon = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "locker",
-                "--config",
-                str(self.site),
-                "--data-dir",
-                str(self.data_dir),
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-            ],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.daemon = self._start_daemon()
         wait_for(self._healthy, 30, "the locker daemon to answer /api/v1/health")
         self.token_file = self.data_dir / "kiosk.token"
         wait_for(self.token_file.exists, 10, "the kiosk token file")
@@ -175,6 +157,34 @@ class LockerRig:
                 f"height_units = {h}",
             ]
         return "\n".join(lines) + "\n"
+
+    def _start_daemon(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "locker",
+                "--config",
+                str(self.site),
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                "--host",
+                "127.0.0.1",
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def restart_daemon(self) -> None:
+        """Stop the daemon and start it again on the same port and data (it re-reads its files)."""
+        self.daemon.terminate()
+        self.daemon.wait(timeout=15)
+        self.daemon = self._start_daemon()
+        wait_for(self._healthy, 30, "the restarted locker daemon to answer /api/v1/health")
 
     def _healthy(self) -> bool:
         if self.daemon.poll() is not None:
