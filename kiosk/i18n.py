@@ -334,8 +334,10 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "staff.opening": ("Đang mở ngăn tủ…", "Opening a compartment…"),
     "staff.put_in": (
-        'Ngăn số {label} đã mở. Đặt hồ sơ vào, đóng cửa, rồi bấm "Đã đóng cửa".',
-        'Compartment {label} is open. Put the documents in, close the door, then press "Door closed".',
+        "Ngăn số {label} đã mở. Đặt hồ sơ vào rồi đóng chặt cửa: mã được gửi khi cửa đóng "
+        '(nếu màn hình chưa chuyển, bấm "Đã đóng cửa").',
+        "Compartment {label} is open. Put the documents in and shut the door: the code is sent when "
+        'it closes (if this screen does not move on, press "Door closed").',
     ),
     "staff.door_jammed": (
         'Ngăn số {label} chưa mở. Bấm "Mở lại" hoặc "Ngăn lớn hơn".',

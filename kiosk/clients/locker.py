@@ -415,6 +415,11 @@ class LockerClient(ServiceClient):
             payload["id_number"] = id_number
         return self._deposit(self._staff("POST", "/api/v1/deposits", json=payload), "deposit")
 
+    def get_deposit(self, deposit_id: str) -> Deposit:
+        """GET /api/v1/deposits/{id}: the daemon's current state of one deposit (its deadline once
+        the code is sent). The door is not part of it (UNKNOWN)."""
+        return self._deposit(self._staff("GET", f"/api/v1/deposits/{deposit_id}"), "deposit", deposit_id)
+
     def deposit_action(self, deposit_id: str, action: str) -> Deposit:
         """POST /api/v1/deposits/{id}/{action}: confirm/reopen/bigger/cancel/withdraw/reissue/unblock."""
         if action not in ("confirm", "reopen", "bigger", "cancel", "withdraw", "reissue", "unblock"):

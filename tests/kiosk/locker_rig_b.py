@@ -62,8 +62,9 @@ def _toml_str(value: str) -> str:
 class LockerRig:
     """Simulator + daemon processes in `tmp`; `close()` stops both."""
 
-    def __init__(self, tmp: Path, **codes: Any) -> None:
+    def __init__(self, tmp: Path, doors: dict[str, Any] | None = None, **codes: Any) -> None:
         self.tmp = tmp
+        self.doors = {"watch_s": 0.8, "auto_confirm_on_close": False, **(doors or {})}
         self.data_dir = tmp / "locker"
         self.sms_dir = self.data_dir / "sms"  # --data-dir relocates the simulated SMS inbox
         self.port = free_port()
@@ -126,8 +127,7 @@ class LockerRig:
             lines.append(f"{k} = {_toml_str(v) if isinstance(v, str) else json.dumps(v)}")
         lines += [
             "[locker.doors]",
-            "watch_s = 0.8",
-            "auto_confirm_on_close = false",
+            *(f"{k} = {json.dumps(v)}" for k, v in self.doors.items()),
             "[locker.outbox]",
             "poll_interval_s = 0.1",
             "first_retry_s = 0.2",
@@ -209,6 +209,20 @@ class LockerRig:
     def close_door(self, label: str) -> None:
         """A person shuts the door of `label`."""
         self.sim_cmd(f"close {KERONG_BOARD} {self.lock_of(label)}")
+
+    def shut_after_loading(self, label: str) -> None:
+        """A person puts the documents in and shuts the door: only once the daemon's door poll
+        has seen it open (a door opened and shut again inside the debounce window of the polls
+        is never seen to move, so nothing would confirm by itself)."""
+        wait_for(
+            lambda: any(
+                c["label"] == label and c["door"] == "open"
+                for c in self.api("GET", "/api/v1/compartments", "setup")
+            ),
+            10,
+            f"the daemon to see door {label} open",
+        )
+        self.close_door(label)
 
     def jam(self, label: str) -> None:
         """The door of `label` stops opening on a pulse."""
