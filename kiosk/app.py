@@ -25,6 +25,7 @@ from kiosk import theme
 from kiosk.clients.base import ServiceUnavailable
 from kiosk.config import AppConfig
 from kiosk.context import KioskContext
+from kiosk.devices import DeviceWatch, Reading
 from kiosk.fonts import register_fonts
 from kiosk.health import HealthMonitor
 from kiosk.i18n import Translator
@@ -50,6 +51,7 @@ class KioskApp(App):
     clock_text = StringProperty("")
     center_name = StringProperty("")
     hotline = StringProperty("")
+    device_note = StringProperty("")  # home's discreet corner mark while a device is not ok
 
     def __init__(
         self,
@@ -88,6 +90,13 @@ class KioskApp(App):
             down_after_failures=config.kiosk.health_down_after_failures,
             down_after_s=config.kiosk.health_down_after_s,
         )
+        self.devices = DeviceWatch(
+            services,
+            self.worker,
+            self.show_devices,
+            printer_enabled=config.kiosk.printer_enabled,
+            camera_enabled=config.kiosk.camera_enabled,
+        )
         self.sm: ScreenManager | None = None
         self._specs: dict[str, ScreenSpec] = {}
         self._last_activity = self.clock.monotonic()
@@ -125,6 +134,10 @@ class KioskApp(App):
             KivyClock.schedule_interval(lambda _dt: self.health.poll(), self.cfg.kiosk.health_poll_s),
         ]
         self.health.poll()
+        self._events.append(
+            KivyClock.schedule_interval(lambda _dt: self.devices.poll(), self.cfg.kiosk.device_poll_s)
+        )
+        self.devices.poll()
         shot_every = self.cfg.kiosk.screenshot_every_s
         if self.cfg.kiosk.screenshot_path and shot_every > 0:
             self._events.append(KivyClock.schedule_interval(lambda _dt: self.snapshot(), shot_every))
@@ -154,6 +167,7 @@ class KioskApp(App):
         self.lang = lang
         self.center_name = self.cfg.center.name(lang)
         self.title = self.center_name
+        self.show_devices(self.devices.current)
         self.touch_activity()
         if self.sm is not None:
             for screen in self.sm.screens:
@@ -247,6 +261,12 @@ class KioskApp(App):
     def play_voice(self, key: str) -> None:
         """Play a voice prompt (no-op when voice is off or the clip is missing)."""
         self.voice.play(key, self.lang)
+
+    # ----- devices -----
+    def show_devices(self, readings: dict[str, Reading]) -> None:
+        """The corner mark on home from the devices' readings (empty while all are ok)."""
+        problems = [r for r in readings.values() if r.state != "ok"]
+        self.device_note = "  ·  ".join(self.t(f"device.{r.device}_{r.state}") for r in problems)
 
     # ----- out of service -----
     def service_failed(self, service: str, err: BaseException) -> None:

@@ -69,6 +69,8 @@ class KioskConfig(BaseModel):
     # and this long without a good answer (a citizen's failed call counts at once).
     health_down_after_failures: int = Field(3, ge=1, le=100)
     health_down_after_s: float = Field(15.0, ge=0, le=3600)
+    # How often the printer's status and the camera's state are checked and reported to staff.
+    device_poll_s: float = Field(15.0, ge=1, le=30)
 
     def elderly_age(self, raw: dict[str, Any]) -> int:
         """The age that gets the elderly priority: this key, else [queueing] elderly_age_years, else 60.

@@ -157,6 +157,13 @@ TABLE: dict[str, tuple[str, str]] = {
     # ----- devices -----
     "device.printer_unavailable": ("Máy in không sẵn sàng", "Printer unavailable"),
     "device.camera_unavailable": ("Camera không sẵn sàng", "Camera unavailable"),
+    # the discreet mark in home's corner (for staff) while a device is not ok
+    "device.printer_paper_out": ("Máy in hết giấy", "Printer out of paper"),
+    "device.printer_cover_open": ("Máy in mở nắp", "Printer cover open"),
+    "device.printer_offline": ("Máy in mất kết nối", "Printer offline"),
+    "device.printer_missing": ("Không thấy máy in", "Printer not found"),
+    "device.camera_missing": ("Không thấy camera", "Camera not found"),
+    "device.camera_offline": ("Camera không có hình", "Camera shows no picture"),
     # ===== part B: pickup and staff (owner: part B) =====
     # pickup: code entry
     "pickup.title": ("Nhận kết quả", "Collect your result"),

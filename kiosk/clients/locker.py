@@ -242,6 +242,7 @@ class LockerClient(ServiceClient):
         self._kiosk_token = kiosk_token
         self._lock = threading.Lock()
         self.staff: StaffSession | None = None
+        self._devices_route = True  # until the daemon says it has no POST /api/v1/kiosk/devices
 
     # ----- plumbing -----
     def _read_token(self, force: bool = False) -> str:
@@ -351,6 +352,30 @@ class LockerClient(ServiceClient):
         """POST /api/v1/pickups/{id}/retry: the one second pulse. 409 staff_alerted after that."""
         body = _obj(self._kiosk("POST", f"/api/v1/pickups/{pickup_id}/retry"), "pickup retry")
         return DoorOutcome.parse(body.get("door"))
+
+    def report_device(self, device: str, state: str, detail: str = "") -> None:
+        """POST /api/v1/kiosk/devices: this kiosk's printer or camera is `state` (ok clears the
+        alarm). A daemon without that route gets POST /api/v1/alarms for a problem instead
+        (raised, deduplicated, but not cleared by `ok`: staff acknowledge it)."""
+        detail = (detail or state)[:300]
+        if self._devices_route:
+            try:
+                body = {"device": device, "state": state, "detail": detail}
+                self._kiosk("POST", "/api/v1/kiosk/devices", body)
+                return
+            except ApiError as err:
+                if err.status not in (404, 405) or not err.code.startswith("http_"):
+                    raise  # a refusal from the route itself, not a missing route
+                self._devices_route = False
+                log.warning(
+                    "the locker has no POST /api/v1/kiosk/devices (HTTP %s): device problems go to "
+                    "POST /api/v1/alarms and are not cleared when the device recovers",
+                    err.status,
+                )
+        if state == "ok":
+            log.info("%s ok again; the locker cannot clear its alarm (staff acknowledge it)", device)
+            return
+        self._kiosk("POST", "/api/v1/alarms", {"kind": f"{device}_{state}", "message": detail})
 
     # ----- staff -----
     def sign_in(self, staff_id: str, pin: str, totp: str) -> StaffSession:

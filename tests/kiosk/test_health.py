@@ -12,7 +12,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ import pytest
 from common.clock import ManualClock
 from kiosk.clients.base import ServiceClient, ServiceUnavailable
 from kiosk.health import HealthMonitor
+from tests.kiosk.fakes import InlineWorker
 
 
 class KeepAliveServer:
@@ -101,25 +102,6 @@ class KeepAliveServer:
         self.sock.close()
         for t in self._threads:
             t.join(5)
-
-
-class InlineWorker:
-    """Runs each job at once on the calling thread (the Kivy worker hops threads; not needed here)."""
-
-    def submit(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], Any] | None = None,
-        on_error: Callable[[BaseException], Any] | None = None,
-    ) -> None:
-        try:
-            result = fn()
-        except Exception as err:  # noqa: BLE001 - handed to the callback like the real worker
-            if on_error is not None:
-                on_error(err)
-            return
-        if on_done is not None:
-            on_done(result)
 
 
 class Svc(ServiceClient):
