@@ -34,7 +34,14 @@ from kiosk.screens.registry import KV_DIR, ScreenSpec, discover
 from kiosk.services import Services
 from kiosk.snapshot import save_window_png
 from kiosk.voice import VoicePlayer
-from kiosk.widgets import BigButton, Header, NumericKeypad, WrapLabel  # noqa: F401 - registers kv classes
+from kiosk.widgets import (  # noqa: F401 - registers kv classes
+    BigButton,
+    Header,
+    NumericKeypad,
+    TextField,
+    TextKeyboard,
+    WrapLabel,
+)
 from kiosk.widgets.longpress import LongPressArea  # noqa: F401
 from kiosk.work import Worker
 

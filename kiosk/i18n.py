@@ -287,11 +287,16 @@ TABLE: dict[str, tuple[str, str]] = {
         "Phiên làm việc đã hết. Vui lòng đăng nhập lại.",
         "Your session ended. Please sign in again.",
     ),
-    "staff.tap_field": ("Chạm vào ô để nhập bằng bàn phím số", "Tap a field, then use the keypad"),
-    "staff.tap_field_card": (
-        "Đưa thẻ nhân viên vào camera, hoặc chạm vào ô để nhập bằng bàn phím số",
-        "Show your staff card to the camera, or tap a field and use the keypad",
+    "staff.tap_field": (
+        "Chạm vào một ô rồi nhập bằng bàn phím bên phải",
+        "Tap a field, then type on the keys on the right",
     ),
+    "staff.tap_field_card": (
+        "Đưa thẻ nhân viên vào camera, hoặc chạm vào một ô rồi nhập bằng bàn phím bên phải",
+        "Show your staff card to the camera, or tap a field and type on the keys on the right",
+    ),
+    "keyboard.delete": ("Xoá 1 ký tự", "Delete"),
+    "keyboard.clear": ("Xoá hết", "Clear all"),
     "staff.card_read": (
         "Đã đọc thẻ nhân viên {staff_id}. Nhập mã PIN và mã xác thực.",
         "Staff card read: {staff_id}. Enter your PIN and authenticator code.",
@@ -329,7 +334,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "staff.dossier_read": ("Đã đọc hồ sơ {code}", "Read dossier {code}"),
     "staff.phone": ("Số điện thoại người nhận", "Citizen's phone number"),
     "staff.size": ("Cỡ ngăn", "Compartment size"),
-    "staff.size_auto": ("Tự chọn", "Automatic"),
+    "staff.size_auto": ("Tự động", "Automatic"),
     "staff.size_small": ("Nhỏ", "Small"),
     "staff.size_medium": ("Vừa", "Medium"),
     "staff.size_large": ("Lớn", "Large"),

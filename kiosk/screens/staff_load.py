@@ -51,6 +51,7 @@ class StaffLoadScreen(StaffScreen):
 
     step = StringProperty(LoadStep.FORM.value)
     phone = StringProperty("")
+    field = StringProperty("dossier")  # the field being typed: dossier (keyboard) | phone (keypad)
     box_size = StringProperty("")  # compartment size asked for; "" = automatic
     busy = BooleanProperty(False)
     scanning = BooleanProperty(False)
@@ -84,6 +85,7 @@ class StaffLoadScreen(StaffScreen):
         self.deposit = None
         self.dossier_code = ""
         self.phone = ""
+        self.field = "dossier"
         self.box_size = ""
         self.busy = False
         self.label = self.door = ""
@@ -97,6 +99,16 @@ class StaffLoadScreen(StaffScreen):
         self._stop_following()
 
     # ----- form -----
+    def select(self, field: str) -> None:
+        """Tap on a field: the keyboard (dossier code) or keypad (phone) beside it types into it."""
+        self.field = "phone" if field == "phone" else "dossier"
+        self.ctx.nav.touch_activity()
+
+    def on_keyboard(self, value: str) -> None:
+        """The keyboard edited the dossier code."""
+        self.ids.dossier_input.text = value
+        self.ctx.nav.touch_activity()
+
     def on_keypad(self, value: str) -> None:
         """Phone digits from the keypad."""
         self.phone = value
@@ -116,9 +128,11 @@ class StaffLoadScreen(StaffScreen):
             return
         code = self.ids.dossier_input.text.strip().upper()
         if not code:
+            self.field = "dossier"
             self.say("staff.need_dossier", "error")
             return
         if self.phone and not PHONE_RE.match(self.phone):
+            self.field = "phone"
             self.say("staff.need_phone", "error")
             return
         self._stop_scan()
@@ -332,6 +346,7 @@ class StaffLoadScreen(StaffScreen):
         self.ctx.nav.touch_activity()
         if result.kind == "dossier" and result.dossier is not None:
             self.ids.dossier_input.text = result.dossier.dossier_code
+            self.field = "phone"  # the code is in: on to the phone
             self.ctx.nav.play_voice("beep")
             self._stop_scan()
             self.say("staff.dossier_read", "ok", code=result.dossier.dossier_code)
@@ -341,14 +356,20 @@ class StaffLoadScreen(StaffScreen):
     # ----- screenshots -----
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["form", "open", "done"]
+        return ["typing", "form", "open", "done"]
 
     def stage_demo(self, state: str) -> None:
         self._clear()
         self.ids.dossier_input.text = "H26.1-241123-0001"
         self.phone = "0900000001"
         self.box_size = "medium"
-        if state == "form":
+        self.field = "phone"
+        if state == "typing":
+            self.ids.dossier_input.text = "H26.1-2411"
+            self.phone = ""
+            self.box_size = ""
+            self.field = "dossier"
+        if state in ("typing", "form"):
             self.say("staff.need_dossier")
             return
         slots = tuple(

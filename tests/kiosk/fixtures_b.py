@@ -88,6 +88,14 @@ def type_digits(h: Harness, keypad: Any, digits: str) -> None:
         h.tap(keypad.key_button(d))
 
 
+def type_text(h: Harness, keyboard: Any, text: str) -> None:
+    """Tap each character on a TextKeyboard, switching between capitals and small letters as needed."""
+    for ch in text:
+        if ch.isalpha() and ch.isupper() != keyboard.caps:
+            h.tap(keyboard.key_button("caps"))
+        h.tap(keyboard.key_button(ch))
+
+
 def printed_pngs(tmp: Path) -> list[Path]:
     """What the PNG printer simulator wrote."""
     return sorted((tmp / "printer").glob("*.png"))

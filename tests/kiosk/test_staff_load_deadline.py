@@ -60,6 +60,7 @@ def _open_for_loading(h, rig, dossier: str) -> Any:  # type: ignore[no-untyped-d
     h.tap(sign_in(h, rig).ids.load_btn)
     load = h.screen("staff_load")
     load.ids.dossier_input.text = dossier
+    h.tap(load.ids.phone_field)
     type_digits(h, load.ids.keypad, "0900000061")
     h.tap(load.ids.open_btn)
     h.wait(lambda: load.step == "open", timeout_s=20, what="door opened for loading")
