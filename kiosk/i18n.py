@@ -41,7 +41,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "home.welcome": ("Xin chào! Quý khách cần gì?", "Welcome! What would you like to do?"),
     "home.take_number": ("Lấy số thứ tự", "Take a number"),
     "home.take_number_sub": ("Xếp hàng chờ đến lượt tại quầy", "Queue for a service counter"),
-    "home.collect": ("Nhận kết quả", "Collect your result"),
+    # not "Nhận kết quả": that is also the name of a counter service in the queue
+    "home.collect": ("Nhận hồ sơ tại tủ 24h", "Collect from the 24h locker"),
     "home.collect_sub": ("Mở tủ bằng mã đã nhận qua SMS", "Open a locker with the code from your SMS"),
     "home.closed_now": (
         "Ngoài giờ làm việc. Lấy số từ {opens_at}.",
@@ -53,7 +54,10 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "home.queue_unavailable": ("Tạm thời không lấy số được", "Numbers are unavailable right now"),
     "home.pickup_unavailable": ("Tủ nhận kết quả tạm ngưng", "Result lockers are unavailable right now"),
-    "home.always_open": ("Nhận kết quả 24 giờ, kể cả ngoài giờ", "Results can be collected 24 hours a day"),
+    "home.always_open": (
+        "Tủ 24h vẫn mở để nhận hồ sơ, kể cả ngoài giờ",
+        "The 24h locker is open for collecting documents at any hour",
+    ),
     # ----- services -----
     "services.title": ("Chọn dịch vụ", "Choose a service"),
     "services.search_hint": ("Tìm dịch vụ…", "Search services…"),
@@ -166,7 +170,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "device.camera_offline": ("Camera không có hình", "Camera shows no picture"),
     # ===== part B: pickup and staff (owner: part B) =====
     # pickup: code entry
-    "pickup.title": ("Nhận kết quả", "Collect your result"),
+    "pickup.title": ("Nhận hồ sơ tại tủ 24h", "Collect from the 24h locker"),
     "pickup.enter_code": (
         "Nhập mã {n} chữ số trong tin nhắn SMS",
         "Enter the {n}-digit code from your SMS",
