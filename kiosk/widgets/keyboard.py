@@ -52,6 +52,10 @@ class TextField(ButtonBehavior, BoxLayout):
         self.shown = (self.text + caret) if self.text else (caret or self.placeholder)
 
 
+class KeyButton(BigButton):
+    """A key: a BigButton whose label may use the key's whole width (narrow keys, long words)."""
+
+
 class TextKeyboard(GridLayout):
     """Large keys editing `value` (at most `max_length` characters); `on_change(value)` after each
     edit. Letters come as capitals while `caps` (the default)."""
@@ -88,7 +92,7 @@ class TextKeyboard(GridLayout):
 
     def _make(self, key: str) -> BigButton:
         control = key in (CAPS, DELETE, CLEAR)
-        btn = BigButton(kind="neutral" if control else "secondary")
+        btn = KeyButton(kind="neutral" if control else "secondary")
         btn.key = key  # type: ignore[attr-defined]
         btn.bind(on_release=lambda *_a, k=key: self.press(k))
         self._keys[key] = btn
