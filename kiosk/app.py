@@ -25,6 +25,7 @@ from kiosk import theme
 from kiosk.clients.base import ServiceUnavailable
 from kiosk.config import AppConfig
 from kiosk.context import KioskContext
+from kiosk.devices import DeviceWatch, Reading
 from kiosk.fonts import register_fonts
 from kiosk.health import HealthMonitor
 from kiosk.i18n import Translator
@@ -33,7 +34,14 @@ from kiosk.screens.registry import KV_DIR, ScreenSpec, discover
 from kiosk.services import Services
 from kiosk.snapshot import save_window_png
 from kiosk.voice import VoicePlayer
-from kiosk.widgets import BigButton, Header, NumericKeypad, WrapLabel  # noqa: F401 - registers kv classes
+from kiosk.widgets import (  # noqa: F401 - registers kv classes
+    BigButton,
+    Header,
+    NumericKeypad,
+    TextField,
+    TextKeyboard,
+    WrapLabel,
+)
 from kiosk.widgets.longpress import LongPressArea  # noqa: F401
 from kiosk.work import Worker
 
@@ -50,6 +58,7 @@ class KioskApp(App):
     clock_text = StringProperty("")
     center_name = StringProperty("")
     hotline = StringProperty("")
+    device_note = StringProperty("")  # home's discreet corner mark while a device is not ok
 
     def __init__(
         self,
@@ -80,7 +89,21 @@ class KioskApp(App):
             translator=self.translator,
             nav=self,
         )
-        self.health = HealthMonitor(services.health_targets(), self.worker, self._health_changed)
+        self.health = HealthMonitor(
+            services.health_targets(),
+            self.worker,
+            self._health_changed,
+            clock=self.clock,
+            down_after_failures=config.kiosk.health_down_after_failures,
+            down_after_s=config.kiosk.health_down_after_s,
+        )
+        self.devices = DeviceWatch(
+            services,
+            self.worker,
+            self.show_devices,
+            printer_enabled=config.kiosk.printer_enabled,
+            camera_enabled=config.kiosk.camera_enabled,
+        )
         self.sm: ScreenManager | None = None
         self._specs: dict[str, ScreenSpec] = {}
         self._last_activity = self.clock.monotonic()
@@ -118,6 +141,10 @@ class KioskApp(App):
             KivyClock.schedule_interval(lambda _dt: self.health.poll(), self.cfg.kiosk.health_poll_s),
         ]
         self.health.poll()
+        self._events.append(
+            KivyClock.schedule_interval(lambda _dt: self.devices.poll(), self.cfg.kiosk.device_poll_s)
+        )
+        self.devices.poll()
         shot_every = self.cfg.kiosk.screenshot_every_s
         if self.cfg.kiosk.screenshot_path and shot_every > 0:
             self._events.append(KivyClock.schedule_interval(lambda _dt: self.snapshot(), shot_every))
@@ -147,6 +174,7 @@ class KioskApp(App):
         self.lang = lang
         self.center_name = self.cfg.center.name(lang)
         self.title = self.center_name
+        self.show_devices(self.devices.current)
         self.touch_activity()
         if self.sm is not None:
             for screen in self.sm.screens:
@@ -241,12 +269,18 @@ class KioskApp(App):
         """Play a voice prompt (no-op when voice is off or the clip is missing)."""
         self.voice.play(key, self.lang)
 
+    # ----- devices -----
+    def show_devices(self, readings: dict[str, Reading]) -> None:
+        """The corner mark on home from the devices' readings (empty while all are ok)."""
+        problems = [r for r in readings.values() if r.state != "ok"]
+        self.device_note = "  ·  ".join(self.t(f"device.{r.device}_{r.state}") for r in problems)
+
     # ----- out of service -----
     def service_failed(self, service: str, err: BaseException) -> None:
         """A screen's call failed: an unavailable service puts up out-of-service."""
         if isinstance(err, ServiceUnavailable):
             log.warning("%s unavailable: %s", service, err)
-            self.health.report(service, False)
+            self.health.report(service, False, f"a citizen's call failed: {err}")
             if self.current != OUT_OF_SERVICE:
                 self._show_out_of_service([service], return_to=None)
 

@@ -65,6 +65,12 @@ class KioskConfig(BaseModel):
     start_services: bool = True
     service_restart_delay_s: float = Field(2.0, ge=0.1, le=300)
     service_start_timeout_s: float = Field(20.0, ge=1, le=300)
+    # A service that was answering counts as down after this many failed health polls in a row
+    # and this long without a good answer (a citizen's failed call counts at once).
+    health_down_after_failures: int = Field(3, ge=1, le=100)
+    health_down_after_s: float = Field(15.0, ge=0, le=3600)
+    # How often the printer's status and the camera's state are checked and reported to staff.
+    device_poll_s: float = Field(15.0, ge=1, le=30)
 
     def elderly_age(self, raw: dict[str, Any]) -> int:
         """The age that gets the elderly priority: this key, else [queueing] elderly_age_years, else 60.

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from common.clock import Clock
 from kiosk.config import AppConfig
 from kiosk.i18n import Translator
 from kiosk.services import Services
 from kiosk.work import Worker
+
+log = logging.getLogger(__name__)
 
 
 class Navigator(Protocol):
@@ -59,3 +65,16 @@ class KioskContext:
     def lang(self) -> str:
         """Current language code."""
         return self.translator.lang
+
+    @cached_property
+    def center_tz(self) -> tzinfo | None:
+        """The center's time zone ([center] timezone); None (the machine's) if it is unknown."""
+        try:
+            return ZoneInfo(self.config.center.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("unknown time zone %r in [center] timezone", self.config.center.timezone)
+            return None
+
+    def center_time(self, when: datetime, fmt: str = "%d/%m/%Y %H:%M") -> str:
+        """`when` as the center's wall-clock time (never the machine's zone if the center has one)."""
+        return when.astimezone(self.center_tz).strftime(fmt)

@@ -41,7 +41,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "home.welcome": ("Xin chào! Quý khách cần gì?", "Welcome! What would you like to do?"),
     "home.take_number": ("Lấy số thứ tự", "Take a number"),
     "home.take_number_sub": ("Xếp hàng chờ đến lượt tại quầy", "Queue for a service counter"),
-    "home.collect": ("Nhận kết quả", "Collect your result"),
+    # not "Nhận kết quả": that is also the name of a counter service in the queue
+    "home.collect": ("Nhận hồ sơ tại tủ 24h", "Collect from the 24h locker"),
     "home.collect_sub": ("Mở tủ bằng mã đã nhận qua SMS", "Open a locker with the code from your SMS"),
     "home.closed_now": (
         "Ngoài giờ làm việc. Lấy số từ {opens_at}.",
@@ -53,7 +54,10 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "home.queue_unavailable": ("Tạm thời không lấy số được", "Numbers are unavailable right now"),
     "home.pickup_unavailable": ("Tủ nhận kết quả tạm ngưng", "Result lockers are unavailable right now"),
-    "home.always_open": ("Nhận kết quả 24 giờ, kể cả ngoài giờ", "Results can be collected 24 hours a day"),
+    "home.always_open": (
+        "Tủ 24h vẫn mở để nhận hồ sơ, kể cả ngoài giờ",
+        "The 24h locker is open for collecting documents at any hour",
+    ),
     # ----- services -----
     "services.title": ("Chọn dịch vụ", "Choose a service"),
     "services.search_hint": ("Tìm dịch vụ…", "Search services…"),
@@ -157,9 +161,16 @@ TABLE: dict[str, tuple[str, str]] = {
     # ----- devices -----
     "device.printer_unavailable": ("Máy in không sẵn sàng", "Printer unavailable"),
     "device.camera_unavailable": ("Camera không sẵn sàng", "Camera unavailable"),
+    # the discreet mark in home's corner (for staff) while a device is not ok
+    "device.printer_paper_out": ("Máy in hết giấy", "Printer out of paper"),
+    "device.printer_cover_open": ("Máy in mở nắp", "Printer cover open"),
+    "device.printer_offline": ("Máy in mất kết nối", "Printer offline"),
+    "device.printer_missing": ("Không thấy máy in", "Printer not found"),
+    "device.camera_missing": ("Không thấy camera", "Camera not found"),
+    "device.camera_offline": ("Camera không có hình", "Camera shows no picture"),
     # ===== part B: pickup and staff (owner: part B) =====
     # pickup: code entry
-    "pickup.title": ("Nhận kết quả", "Collect your result"),
+    "pickup.title": ("Nhận hồ sơ tại tủ 24h", "Collect from the 24h locker"),
     "pickup.enter_code": (
         "Nhập mã {n} chữ số trong tin nhắn SMS",
         "Enter the {n}-digit code from your SMS",
@@ -280,11 +291,16 @@ TABLE: dict[str, tuple[str, str]] = {
         "Phiên làm việc đã hết. Vui lòng đăng nhập lại.",
         "Your session ended. Please sign in again.",
     ),
-    "staff.tap_field": ("Chạm vào ô để nhập bằng bàn phím số", "Tap a field, then use the keypad"),
-    "staff.tap_field_card": (
-        "Đưa thẻ nhân viên vào camera, hoặc chạm vào ô để nhập bằng bàn phím số",
-        "Show your staff card to the camera, or tap a field and use the keypad",
+    "staff.tap_field": (
+        "Chạm vào một ô rồi nhập bằng bàn phím bên phải",
+        "Tap a field, then type on the keys on the right",
     ),
+    "staff.tap_field_card": (
+        "Đưa thẻ nhân viên vào camera, hoặc chạm vào một ô rồi nhập bằng bàn phím bên phải",
+        "Show your staff card to the camera, or tap a field and type on the keys on the right",
+    ),
+    "keyboard.delete": ("Xoá 1 ký tự", "Delete"),
+    "keyboard.clear": ("Xoá hết", "Clear all"),
     "staff.card_read": (
         "Đã đọc thẻ nhân viên {staff_id}. Nhập mã PIN và mã xác thực.",
         "Staff card read: {staff_id}. Enter your PIN and authenticator code.",
@@ -322,7 +338,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "staff.dossier_read": ("Đã đọc hồ sơ {code}", "Read dossier {code}"),
     "staff.phone": ("Số điện thoại người nhận", "Citizen's phone number"),
     "staff.size": ("Cỡ ngăn", "Compartment size"),
-    "staff.size_auto": ("Tự chọn", "Automatic"),
+    "staff.size_auto": ("Tự động", "Automatic"),
     "staff.size_small": ("Nhỏ", "Small"),
     "staff.size_medium": ("Vừa", "Medium"),
     "staff.size_large": ("Lớn", "Large"),
@@ -334,8 +350,10 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "staff.opening": ("Đang mở ngăn tủ…", "Opening a compartment…"),
     "staff.put_in": (
-        'Ngăn số {label} đã mở. Đặt hồ sơ vào, đóng cửa, rồi bấm "Đã đóng cửa".',
-        'Compartment {label} is open. Put the documents in, close the door, then press "Door closed".',
+        "Ngăn số {label} đã mở. Đặt hồ sơ vào rồi đóng chặt cửa: mã được gửi khi cửa đóng "
+        '(nếu màn hình chưa chuyển, bấm "Đã đóng cửa").',
+        "Compartment {label} is open. Put the documents in and shut the door: the code is sent when "
+        'it closes (if this screen does not move on, press "Door closed").',
     ),
     "staff.door_jammed": (
         'Ngăn số {label} chưa mở. Bấm "Mở lại" hoặc "Ngăn lớn hơn".',

@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             "window_width_px": w,
             "window_height_px": h,
             "health_poll_s": 300,
+            # no devices here: no "printer offline" mark on every home picture (one state stages it)
+            "printer_enabled": False,
+            "camera_enabled": False,
         },
     )
     app = KioskApp(config, Services(), clock=ManualClock())

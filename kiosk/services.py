@@ -70,7 +70,8 @@ def _open_printer(config: AppConfig) -> tuple[Any, str]:
         cfg_mod = importlib.import_module("drivers.printer.config")
         printer_mod = importlib.import_module("drivers.printer.printer")
         cfg = validate(cfg_mod.PrinterConfig, section, "printer")
-        return printer_mod.open_from_config(cfg), ""
+        # printed times in the center's zone, like the screen's
+        return printer_mod.open_from_config(cfg, timezone=config.center.timezone), ""
     except Exception as err:  # noqa: BLE001 - any driver failure means "printer unavailable"
         log.error("printer %s unavailable: %s", url, err)
         return None, f"printer {url}: {err}"

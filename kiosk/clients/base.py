@@ -41,6 +41,14 @@ class ApiError(ServiceError):
     """The service answered with an error body `{"error": code, "message": ...}` (4xx)."""
 
 
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def _may_resend(method: str, headers: dict[str, str]) -> bool:
+    """Whether a call may be sent twice: idempotent methods, or an idempotency key the server keeps."""
+    return method.upper() in IDEMPOTENT_METHODS or any(k.lower() == "idempotency-key" for k in headers)
+
+
 class ServiceClient:
     """Base for JSON-over-HTTP clients: one `requests.Session`, a timeout on every call."""
 
@@ -78,25 +86,41 @@ class ServiceClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
+        fresh: bool = False,
     ) -> Any:
+        """One call; `fresh` sends it on a new connection closed afterwards (health polls).
+
+        A kept-alive connection can be closed by the server (its idle timeout) just as a request
+        goes out on it; the request then never reached the application. Calls that are safe to
+        repeat (idempotent methods, or an idempotency key) use the pool and are sent once more on
+        a new connection after such a loss; calls that are not (a pickup, a deposit) always go on a
+        new connection, so they never meet a connection the server is closing.
+        """
         url = f"{self.base_url}{path}"
         hdrs = dict(headers or {})
         if self._token:
             hdrs["Authorization"] = f"Bearer {self._token}"
+        fresh = fresh or not _may_resend(method, hdrs)
         try:
-            resp = self._session.request(
-                method,
-                url,
-                json=json,
-                headers=hdrs,
-                params=params,
-                timeout=self.timeout_s,
-                verify=self._verify,
-            )
+            resp = self._send(method, url, json, hdrs, params, fresh)
         except requests.Timeout as err:
             raise ServiceUnavailable(
                 self.service, "timeout", f"no answer from {url} within {self.timeout_s:g} s"
             ) from err
+        except requests.ConnectionError as err:
+            if fresh:
+                raise ServiceUnavailable(self.service, "unreachable", f"cannot reach {url}: {err}") from err
+            log.info("%s %s: connection lost (%s); retrying once on a new connection", method, url, err)
+            try:
+                resp = self._send(method, url, json, hdrs, params, fresh=True)
+            except requests.Timeout as err2:
+                raise ServiceUnavailable(
+                    self.service, "timeout", f"no answer from {url} within {self.timeout_s:g} s"
+                ) from err2
+            except requests.RequestException as err2:
+                raise ServiceUnavailable(
+                    self.service, "unreachable", f"cannot reach {url} (tried twice): {err2}"
+                ) from err2
         except requests.RequestException as err:
             raise ServiceUnavailable(self.service, "unreachable", f"cannot reach {url}: {err}") from err
         body: Any
@@ -129,9 +153,46 @@ class ServiceClient:
             )
         return body
 
+    def _send(
+        self,
+        method: str,
+        url: str,
+        json: Any,
+        headers: dict[str, str],
+        params: dict[str, Any] | None,
+        fresh: bool,
+    ) -> requests.Response:
+        if not fresh:
+            return self._session.request(
+                method,
+                url,
+                json=json,
+                headers=headers,
+                params=params,
+                timeout=self.timeout_s,
+                verify=self._verify,
+            )
+        # A session of its own: a pooled connection is never reused, whatever its age.
+        with requests.Session() as one_off:
+            one_off.headers.update(self._session.headers)
+            return one_off.request(
+                method,
+                url,
+                json=json,
+                headers={**headers, "Connection": "close"},
+                params=params,
+                timeout=self.timeout_s,
+                verify=self._verify,
+            )
+
     def health(self) -> dict[str, Any]:
-        """GET /api/v1/health; raises ServiceUnavailable when it does not answer."""
-        body = self._request("GET", "/api/v1/health")
+        """GET /api/v1/health on a new connection; raises ServiceUnavailable when it does not answer.
+
+        Never on a pooled connection: the poll interval and the server's keep-alive timeout are
+        both a few seconds, and a poll sent on a connection the server is closing fails for
+        nothing.
+        """
+        body = self._request("GET", "/api/v1/health", fresh=True)
         if not isinstance(body, dict):
             raise ServiceUnavailable(self.service, "bad_response", "health: expected a JSON object")
         return body

@@ -44,8 +44,11 @@ __all__ = [
 ]
 
 DEFAULT_TOKEN_FILE = "var/locker/kiosk.token"
-# Error codes that mean "your token is not (or no longer) valid", not a business answer.
-_AUTH_CODES = frozenset({"unauthorized", "bad_token", "invalid_token", "forbidden_token", "http_401"})
+# Error codes that mean "your token is not (or no longer) valid", not a business answer
+# (`not_kiosk` is what the daemon answers to a wrong kiosk token).
+_AUTH_CODES = frozenset(
+    {"not_kiosk", "unauthorized", "bad_token", "invalid_token", "forbidden_token", "http_401"}
+)
 _SESSION_CODES = frozenset({"session_expired", "not_signed_in", "unauthorized", "bad_token", "invalid_token"})
 
 
@@ -239,6 +242,7 @@ class LockerClient(ServiceClient):
         self._kiosk_token = kiosk_token
         self._lock = threading.Lock()
         self.staff: StaffSession | None = None
+        self._devices_route = True  # until the daemon says it has no POST /api/v1/kiosk/devices
 
     # ----- plumbing -----
     def _read_token(self, force: bool = False) -> str:
@@ -349,6 +353,30 @@ class LockerClient(ServiceClient):
         body = _obj(self._kiosk("POST", f"/api/v1/pickups/{pickup_id}/retry"), "pickup retry")
         return DoorOutcome.parse(body.get("door"))
 
+    def report_device(self, device: str, state: str, detail: str = "") -> None:
+        """POST /api/v1/kiosk/devices: this kiosk's printer or camera is `state` (ok clears the
+        alarm). A daemon without that route gets POST /api/v1/alarms for a problem instead
+        (raised, deduplicated, but not cleared by `ok`: staff acknowledge it)."""
+        detail = (detail or state)[:300]
+        if self._devices_route:
+            try:
+                body = {"device": device, "state": state, "detail": detail}
+                self._kiosk("POST", "/api/v1/kiosk/devices", body)
+                return
+            except ApiError as err:
+                if err.status not in (404, 405) or not err.code.startswith("http_"):
+                    raise  # a refusal from the route itself, not a missing route
+                self._devices_route = False
+                log.warning(
+                    "the locker has no POST /api/v1/kiosk/devices (HTTP %s): device problems go to "
+                    "POST /api/v1/alarms and are not cleared when the device recovers",
+                    err.status,
+                )
+        if state == "ok":
+            log.info("%s ok again; the locker cannot clear its alarm (staff acknowledge it)", device)
+            return
+        self._kiosk("POST", "/api/v1/alarms", {"kind": f"{device}_{state}", "message": detail})
+
     # ----- staff -----
     def sign_in(self, staff_id: str, pin: str, totp: str) -> StaffSession:
         """POST /api/v1/staff/sessions; keeps the session on this client."""
@@ -411,6 +439,11 @@ class LockerClient(ServiceClient):
         if id_number:
             payload["id_number"] = id_number
         return self._deposit(self._staff("POST", "/api/v1/deposits", json=payload), "deposit")
+
+    def get_deposit(self, deposit_id: str) -> Deposit:
+        """GET /api/v1/deposits/{id}: the daemon's current state of one deposit (its deadline once
+        the code is sent). The door is not part of it (UNKNOWN)."""
+        return self._deposit(self._staff("GET", f"/api/v1/deposits/{deposit_id}"), "deposit", deposit_id)
 
     def deposit_action(self, deposit_id: str, action: str) -> Deposit:
         """POST /api/v1/deposits/{id}/{action}: confirm/reopen/bigger/cancel/withdraw/reissue/unblock."""
@@ -489,7 +522,11 @@ def token_path(config: AppConfig) -> Path:
 
 
 def from_config(config: AppConfig) -> LockerClient:
-    """The locker client for `open_services()`: `[kiosk] locker_url` and the token file."""
+    """The locker client for `open_services()`: `[kiosk] locker_url`, the token file, and
+    `[kiosk] kiosk_id` on every call (the daemon's audit and per-kiosk throttling key on it)."""
     return LockerClient(
-        config.kiosk.locker_url, token_file=token_path(config), timeout_s=config.kiosk.request_timeout_s
+        config.kiosk.locker_url,
+        token_file=token_path(config),
+        timeout_s=config.kiosk.request_timeout_s,
+        client_id=config.kiosk.kiosk_id,
     )

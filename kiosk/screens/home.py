@@ -183,9 +183,15 @@ class HomeScreen(KioskScreen):
 
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["open", "closed"]
+        return ["open", "closed", "paper_out"]
 
     def stage_demo(self, state: str) -> None:
+        from kiosk.devices import PRINTER, DeviceState, Reading
+
+        show = getattr(self.ctx.nav, "show_devices", None)
+        if show is not None:
+            paper = Reading(PRINTER, DeviceState.PAPER_OUT, "reported by the printer")
+            show({PRINTER: paper} if state == "paper_out" else {})
         self.pickup_available = True
         self.opens_at = "07:30" if state == "closed" else ""
         self._set_queue("closed" if state == "closed" else "open")

@@ -29,7 +29,8 @@ DEMO_PRIORITIES = [
 
 @register("priority", kv="priority.kv", order=12)
 class PriorityScreen(ButtonListScreen):
-    """Asks for a priority class; skipped when the card already shows the citizen is elderly."""
+    """Asks for a priority class; skipped when the card already shows the citizen is elderly, and
+    without "elderly" when the card shows they are younger."""
 
     requires = ("queueing",)
     demo_state = "question"
@@ -79,6 +80,10 @@ class PriorityScreen(ButtonListScreen):
     def _loaded(self, priorities: list[PriorityInfo]) -> None:
         self.loading = False
         self.message = ""
+        if self.card is not None:
+            # the card's birth date says the citizen is not elderly (else we never got here):
+            # offering "elderly" anyway would invite a wrong answer
+            priorities = [p for p in priorities if p.code != ELDERLY]
         self.priorities = priorities
         if not priorities:
             self.choose(None)

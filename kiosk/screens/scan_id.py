@@ -15,6 +15,7 @@ from kivy.properties import StringProperty
 from drivers.camera.model import CameraState, CccdInfo, ScanResult
 from kiosk.camera_use import ScanSession
 from kiosk.clients.queueing import ServiceInfo
+from kiosk.names import mask_name
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
 
@@ -93,7 +94,7 @@ class ScanIdScreen(KioskScreen):
         if result.kind == "cccd" and result.cccd is not None:
             self.card = result.cccd
             self.ctx.nav.play_voice("beep")
-            self._set_status(self.tr("scan.read_ok", name=result.cccd.full_name), "ok")
+            self._set_status(self.tr("scan.read_ok", name=mask_name(result.cccd.full_name)), "ok")
             self._continue_ev = Clock.schedule_once(lambda _dt: self.proceed(), CONTINUE_AFTER_READ_S)
         else:
             self._set_status(self.tr("scan.not_id"), "error")
@@ -118,7 +119,7 @@ class ScanIdScreen(KioskScreen):
 
     def on_language(self, lang: str) -> None:
         if self.card is not None:
-            self._set_status(self.tr("scan.read_ok", name=self.card.full_name), "ok")
+            self._set_status(self.tr("scan.read_ok", name=mask_name(self.card.full_name)), "ok")
         elif self.camera_state == CameraState.UNAVAILABLE.value:
             self._set_status(self.tr("scan.camera_unavailable"), "error")
         elif self.status:

@@ -40,7 +40,7 @@ class StaffAlarmsScreen(StaffScreen):
 
     def describe(self, a: Alarm) -> str:
         """One line: time, what (translated when known, else the daemon's message), where."""
-        when = a.raised_at.astimezone().strftime("%d/%m %H:%M") if a.raised_at else "—"
+        when = self.ctx.center_time(a.raised_at, "%d/%m %H:%M") if a.raised_at else "—"
         key = f"alarm.{a.kind}"
         from kiosk.i18n import TABLE
 

@@ -1,8 +1,12 @@
 """Staff: load a compartment. Dossier code (scanned or typed), phone, size → the door opens →
-"Door closed" confirms (the locker checks the sensor and sends the code) → the loading slip prints.
+the door is shut (the locker's door sensor confirms by itself, or "Door closed" asks it to) → the
+code is sent → the loading slip prints.
 
-While the door is open the staff member can ask for it to open again, for a bigger compartment,
-or cancel; all three are the daemon's calls, allowed until the code is sent.
+While the door is open the screen follows the deposit on the locker (every FOLLOW_S): once the
+daemon says the code is sent, the screen shows it, whoever confirmed. The deadline shown and
+printed is always the daemon's (never a value kept from before the code was sent), in the
+center's time zone. While the door is open the staff member can ask for it to open again, for a
+bigger compartment, or cancel; all three are the daemon's calls, allowed until the code is sent.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import logging
 import re
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from drivers.camera.model import CameraState, ScanResult
 from drivers.printer.model import LoadingSlipData, PrintError
 from kiosk.camera_use import ScanSession
-from kiosk.clients.base import ApiError
-from kiosk.clients.locker import Cabinet, CabinetSlot, Deposit, DoorOutcome
+from kiosk.clients.base import ApiError, ServiceError
+from kiosk.clients.locker import Cabinet, CabinetSlot, Deposit, DoorOutcome, NotSignedIn
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen
 from kiosk.widgets.cabinet import CabinetView  # noqa: F401 - registers the kv class
@@ -27,6 +32,9 @@ log = logging.getLogger(__name__)
 
 PHONE_RE = re.compile(r"^0\d{9}$")
 SIZES = ("", "small", "medium", "large")  # "" = let the locker choose
+FOLLOW_S = 1.5  # while the door is open: how often to ask the locker whether the code was sent
+BEFORE_CODE = ("reserved", "loading")  # deposit states in which the door step goes on
+GONE = ("cancelled", "withdrawn")
 
 
 class LoadStep(enum.StrEnum):
@@ -43,6 +51,7 @@ class StaffLoadScreen(StaffScreen):
 
     step = StringProperty(LoadStep.FORM.value)
     phone = StringProperty("")
+    field = StringProperty("dossier")  # the field being typed: dossier (keyboard) | phone (keypad)
     box_size = StringProperty("")  # compartment size asked for; "" = automatic
     busy = BooleanProperty(False)
     scanning = BooleanProperty(False)
@@ -56,6 +65,8 @@ class StaffLoadScreen(StaffScreen):
         self.deposit: Deposit | None = None
         self.dossier_code = ""
         self._slip: tuple[str, dict[str, Any]] | None = None
+        self._follow_ev: Any = None
+        self._following = False
         self.camera = ScanSession(ctx, self.on_scan, self._camera_state, where="loading")
 
     def prepare(self, **_params: Any) -> None:
@@ -69,10 +80,12 @@ class StaffLoadScreen(StaffScreen):
 
     def _clear(self) -> None:
         self._stop_scan()
+        self._stop_following()
         self.step = LoadStep.FORM.value
         self.deposit = None
         self.dossier_code = ""
         self.phone = ""
+        self.field = "dossier"
         self.box_size = ""
         self.busy = False
         self.label = self.door = ""
@@ -83,8 +96,19 @@ class StaffLoadScreen(StaffScreen):
 
     def on_leave(self, *_args: Any) -> None:
         self._stop_scan()
+        self._stop_following()
 
     # ----- form -----
+    def select(self, field: str) -> None:
+        """Tap on a field: the keyboard (dossier code) or keypad (phone) beside it types into it."""
+        self.field = "phone" if field == "phone" else "dossier"
+        self.ctx.nav.touch_activity()
+
+    def on_keyboard(self, value: str) -> None:
+        """The keyboard edited the dossier code."""
+        self.ids.dossier_input.text = value
+        self.ctx.nav.touch_activity()
+
     def on_keypad(self, value: str) -> None:
         """Phone digits from the keypad."""
         self.phone = value
@@ -104,9 +128,11 @@ class StaffLoadScreen(StaffScreen):
             return
         code = self.ids.dossier_input.text.strip().upper()
         if not code:
+            self.field = "dossier"
             self.say("staff.need_dossier", "error")
             return
         if self.phone and not PHONE_RE.match(self.phone):
+            self.field = "phone"
             self.say("staff.need_phone", "error")
             return
         self._stop_scan()
@@ -121,8 +147,9 @@ class StaffLoadScreen(StaffScreen):
         if not isinstance(err, ApiError):
             return False
         if err.code == "code_already_sent" and self.step == LoadStep.OPEN.value and self.deposit is not None:
-            # the door sensor confirmed the load by itself (auto-confirm on close): that is success
-            self._confirmed(self.deposit)
+            # the door sensor confirmed the load by itself (auto-confirm on close): that is
+            # success; the deadline is in the daemon's state now, not in what we kept
+            self._fetch_final(self.deposit.deposit_id)
         elif err.code in ("no_free_compartment", "no_bigger_compartment"):
             self.say("staff.no_free", "error")
         elif err.code == "dossier_in_locker":
@@ -148,6 +175,7 @@ class StaffLoadScreen(StaffScreen):
         self.door = deposit.door.value
         self._door_message()
         self.run(self.client.cabinet, self._got_cabinet, lambda _e: True)
+        self._start_following()
 
     def _door_message(self) -> None:
         if DoorOutcome.parse(self.door).is_open:
@@ -181,10 +209,71 @@ class StaffLoadScreen(StaffScreen):
 
     def _confirmed(self, dep: Deposit) -> None:
         self.busy = False
+        if dep.expires_at is None or dep.state in BEFORE_CODE:
+            self._fetch_final(dep.deposit_id)  # an answer without the deadline: ask for the state
+            return
+        self._done(dep)
+
+    def _fetch_final(self, deposit_id: str) -> None:
+        self.busy = True
+        client = self.client
+        self.run(lambda: client.get_deposit(deposit_id), self._final, self._refused)
+
+    def _final(self, dep: Deposit) -> None:
+        self.busy = False
+        if dep.state in GONE:
+            self._clear()
+            self.say("staff.cancelled", "ok")
+        elif dep.state not in BEFORE_CODE:
+            self._done(dep)
+
+    def _done(self, dep: Deposit) -> None:
+        """The code is sent (`dep` is the daemon's state): show the deadline, print the slip."""
+        if self.step != LoadStep.OPEN.value:
+            return  # already shown (the follow and the button can both get here)
+        self._stop_following()
+        self.deposit = dep
         self.step = LoadStep.DONE.value
-        expires = dep.expires_at.astimezone().strftime("%d/%m/%Y %H:%M") if dep.expires_at else "—"
+        expires = self.ctx.center_time(dep.expires_at) if dep.expires_at else "—"
+        if dep.expires_at is None:
+            log.warning("deposit %s: the locker gave no deadline after sending the code", dep.deposit_id)
         self.say("staff.code_sent", "ok", expires=expires)
         self._print_slip(dep)
+
+    # ----- following the deposit while the door is open -----
+    def _start_following(self) -> None:
+        if self._follow_ev is None:
+            self._follow_ev = Clock.schedule_interval(lambda _dt: self.follow(), FOLLOW_S)
+
+    def _stop_following(self) -> None:
+        if self._follow_ev is not None:
+            self._follow_ev.cancel()
+            self._follow_ev = None
+
+    def follow(self) -> None:
+        """Ask the locker for the deposit's state (the timer calls this while the door is open)."""
+        if self.step != LoadStep.OPEN.value or self.deposit is None or self.busy or self._following:
+            return
+        self._following = True
+        client, dep_id = self.client, self.deposit.deposit_id
+        self.ctx.worker.submit(lambda: client.get_deposit(dep_id), self._followed, self._follow_failed)
+
+    def _followed(self, dep: Deposit) -> None:
+        self._following = False
+        if self.busy or self.deposit is None or dep.deposit_id != self.deposit.deposit_id:
+            return  # a button's call is under way or the deposit changed: its answer decides
+        if dep.state not in BEFORE_CODE:
+            log.info("deposit %s is %s on the locker: the door step is over", dep.deposit_id, dep.state)
+            self._final(dep)
+
+    def _follow_failed(self, err: BaseException) -> None:
+        self._following = False
+        if isinstance(err, NotSignedIn):
+            self.failed(err)
+        elif isinstance(err, ServiceError):
+            log.info("following the deposit: %s (the buttons still work)", err)
+        else:
+            log.error("following the deposit failed: %s", err, exc_info=err)
 
     # ----- slip -----
     def _print_slip(self, dep: Deposit) -> None:
@@ -257,6 +346,7 @@ class StaffLoadScreen(StaffScreen):
         self.ctx.nav.touch_activity()
         if result.kind == "dossier" and result.dossier is not None:
             self.ids.dossier_input.text = result.dossier.dossier_code
+            self.field = "phone"  # the code is in: on to the phone
             self.ctx.nav.play_voice("beep")
             self._stop_scan()
             self.say("staff.dossier_read", "ok", code=result.dossier.dossier_code)
@@ -266,14 +356,20 @@ class StaffLoadScreen(StaffScreen):
     # ----- screenshots -----
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["form", "open", "done"]
+        return ["typing", "form", "open", "done"]
 
     def stage_demo(self, state: str) -> None:
         self._clear()
         self.ids.dossier_input.text = "H26.1-241123-0001"
         self.phone = "0900000001"
         self.box_size = "medium"
-        if state == "form":
+        self.field = "phone"
+        if state == "typing":
+            self.ids.dossier_input.text = "H26.1-2411"
+            self.phone = ""
+            self.box_size = ""
+            self.field = "dossier"
+        if state in ("typing", "form"):
             self.say("staff.need_dossier")
             return
         slots = tuple(

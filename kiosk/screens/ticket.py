@@ -296,6 +296,14 @@ class TicketScreen(KioskScreen):
 
         self._clear()
         self.request = {"service": DEMO_SERVICES[1], "priority": None}
+        if state == "printer_failed":
+            # the longest case: a priority line and the two-line printer message under the number
+            from kiosk.screens.priority import DEMO_PRIORITIES
+
+            screen = getattr(self.ctx.nav, "screen", None)  # builds it if not built yet
+            if screen is not None and self.ctx.nav.has_screen("priority"):
+                screen("priority").priorities = list(DEMO_PRIORITIES)
+            self.request["priority"] = "pregnant"
         if state == "closed":
             self.error_extra = {"opens_at": "13:30"}
             self._error("ticket.err_closed", code="service_closed")

@@ -6,8 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kivy.config import Config
 
-from tests.kiosk.harness import Harness, make_config
+# The offscreen window is created at the kiosk's size (the app would only resize it, leaving
+# Window.screenshot() reading an 800x600 framebuffer into a 1280x800 picture).
+Config.set("graphics", "width", "1280")
+Config.set("graphics", "height", "800")
+
+from tests.kiosk.harness import Harness, make_config  # noqa: E402 - after the window size is set
 
 
 @pytest.fixture

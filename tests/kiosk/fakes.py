@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -60,3 +62,22 @@ class ScriptedScanner:
     @property
     def state(self) -> CameraState:
         return self._state
+
+
+class InlineWorker:
+    """Runs each job at once on the calling thread (the Kivy worker hops threads; not needed here)."""
+
+    def submit(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], Any] | None = None,
+        on_error: Callable[[BaseException], Any] | None = None,
+    ) -> None:
+        try:
+            result = fn()
+        except Exception as err:  # noqa: BLE001 - handed to the callback like the real worker
+            if on_error is not None:
+                on_error(err)
+            return
+        if on_done is not None:
+            on_done(result)

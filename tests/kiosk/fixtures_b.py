@@ -40,11 +40,13 @@ def rig_pool() -> Iterator[dict[str, LockerRig]]:
 def rig_fixture(
     rig_pool: dict[str, LockerRig], tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> LockerRig:
-    """A real locker daemon (+ simulator); module-level RIG_CODES tunes [locker.codes]."""
+    """A real locker daemon (+ simulator); module-level RIG_CODES tunes [locker.codes], RIG_DOORS
+    [locker.doors] (the rig's default: no auto-confirm, a 0.8 s door watch)."""
     codes = getattr(request.module, "RIG_CODES", {})
-    key = json.dumps(codes, sort_keys=True)
+    doors = getattr(request.module, "RIG_DOORS", {})
+    key = json.dumps([codes, doors], sort_keys=True)
     if key not in rig_pool:
-        r = LockerRig(tmp_path_factory.mktemp("locker"), **codes)
+        r = LockerRig(tmp_path_factory.mktemp("locker"), doors=doors, **codes)
         r.add_staff("setup", "supervisor")  # for set-up calls through the API only
         rig_pool[key] = r
     return rig_pool[key]
@@ -84,6 +86,14 @@ def type_digits(h: Harness, keypad: Any, digits: str) -> None:
     """Tap each digit on a NumericKeypad."""
     for d in digits:
         h.tap(keypad.key_button(d))
+
+
+def type_text(h: Harness, keyboard: Any, text: str) -> None:
+    """Tap each character on a TextKeyboard, switching between capitals and small letters as needed."""
+    for ch in text:
+        if ch.isalpha() and ch.isupper() != keyboard.caps:
+            h.tap(keyboard.key_button("caps"))
+        h.tap(keyboard.key_button(ch))
 
 
 def printed_pngs(tmp: Path) -> list[Path]:

@@ -25,6 +25,10 @@ def make_config(tmp_path: Path, **kiosk: Any) -> AppConfig:
         "screenshot_path": str(tmp_path / "screen.png"),
         "health_poll_s": 300,
         "start_services": False,
+        # devices are handed to Services directly; none configured means no "printer offline"
+        # alarm reported for tests that run without a printer
+        "printer_enabled": False,
+        "camera_enabled": False,
     }
     base.update(kiosk)
     return load_app_config(None, overrides=base)

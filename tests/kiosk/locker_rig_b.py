@@ -62,8 +62,9 @@ def _toml_str(value: str) -> str:
 class LockerRig:
     """Simulator + daemon processes in `tmp`; `close()` stops both."""
 
-    def __init__(self, tmp: Path, **codes: Any) -> None:
+    def __init__(self, tmp: Path, doors: dict[str, Any] | None = None, **codes: Any) -> None:
         self.tmp = tmp
+        self.doors = {"watch_s": 0.8, "auto_confirm_on_close": False, **(doors or {})}
         self.data_dir = tmp / "locker"
         self.sms_dir = self.data_dir / "sms"  # --data-dir relocates the simulated SMS inbox
         self.port = free_port()
@@ -98,25 +99,7 @@ class LockerRig:
         self.site = tmp / "site.toml"
         self.site.write_text(self._site_toml(codes), encoding="utf-8")
         self.log = (tmp / "locker.log").open("w")
-        self.daemon = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "locker",
-                "--config",
-                str(self.site),
-                "--data-dir",
-                str(self.data_dir),
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-            ],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.daemon = self._start_daemon()
         wait_for(self._healthy, 30, "the locker daemon to answer /api/v1/health")
         self.token_file = self.data_dir / "kiosk.token"
         wait_for(self.token_file.exists, 10, "the kiosk token file")
@@ -144,8 +127,7 @@ class LockerRig:
             lines.append(f"{k} = {_toml_str(v) if isinstance(v, str) else json.dumps(v)}")
         lines += [
             "[locker.doors]",
-            "watch_s = 0.8",
-            "auto_confirm_on_close = false",
+            *(f"{k} = {json.dumps(v)}" for k, v in self.doors.items()),
             "[locker.outbox]",
             "poll_interval_s = 0.1",
             "first_retry_s = 0.2",
@@ -176,6 +158,34 @@ class LockerRig:
             ]
         return "\n".join(lines) + "\n"
 
+    def _start_daemon(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "locker",
+                "--config",
+                str(self.site),
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                "--host",
+                "127.0.0.1",
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def restart_daemon(self) -> None:
+        """Stop the daemon and start it again on the same port and data (it re-reads its files)."""
+        self.daemon.terminate()
+        self.daemon.wait(timeout=15)
+        self.daemon = self._start_daemon()
+        wait_for(self._healthy, 30, "the restarted locker daemon to answer /api/v1/health")
+
     def _healthy(self) -> bool:
         if self.daemon.poll() is not None:
             raise AssertionError(f"locker daemon exited: {(self.tmp / 'locker.log').read_text()[-3000:]}")
@@ -199,6 +209,20 @@ class LockerRig:
     def close_door(self, label: str) -> None:
         """A person shuts the door of `label`."""
         self.sim_cmd(f"close {KERONG_BOARD} {self.lock_of(label)}")
+
+    def shut_after_loading(self, label: str) -> None:
+        """A person puts the documents in and shuts the door: only once the daemon's door poll
+        has seen it open (a door opened and shut again inside the debounce window of the polls
+        is never seen to move, so nothing would confirm by itself)."""
+        wait_for(
+            lambda: any(
+                c["label"] == label and c["door"] == "open"
+                for c in self.api("GET", "/api/v1/compartments", "setup")
+            ),
+            10,
+            f"the daemon to see door {label} open",
+        )
+        self.close_door(label)
 
     def jam(self, label: str) -> None:
         """The door of `label` stops opening on a pulse."""

@@ -78,6 +78,7 @@ def test_locked_deposit_gives_the_hotline_and_a_supervisor_unblocks_it(make_harn
     login = h.screen("staff_login")
     sup = rig.new_staff("supervisor")
     login.ids.staff_id_input.text = sup
+    h.tap(login.ids.pin_field)
     type_digits(h, login.ids.keypad, "482916")
     h.tap(login.ids.totp_field)
     type_digits(h, login.ids.keypad, rig.totp[sup].now())

@@ -15,6 +15,7 @@ from tests.kiosk.fixtures_b import (  # noqa: F401
     rig_pool,
     services_for,
     type_digits,
+    type_text,
 )
 from tests.kiosk.locker_rig_b import PIN
 
@@ -24,7 +25,11 @@ def sign_in(h, rig, staff_id=None):  # type: ignore[no-untyped-def]
     staff_id = staff_id or rig.new_staff("supervisor")
     h.app.go("staff_login")
     login = h.screen("staff_login")
-    login.ids.staff_id_input.text = staff_id
+    h.tap(login.ids.staff_id_input)  # the kiosk's own keyboard types the staff ID
+    assert login.field == "staff_id" and login.ids.staff_id_input.selected
+    h.tap(login.ids.keyboard.key_button("clear"))
+    type_text(h, login.ids.keyboard, staff_id)
+    assert login.ids.staff_id_input.text == staff_id
     h.tap(login.ids.pin_field)
     type_digits(h, login.ids.keypad, PIN)
     h.tap(login.ids.totp_field)
@@ -53,6 +58,7 @@ def test_corner_long_press_then_wrong_and_right_credentials(make_harness, rig, t
     assert "fill in" in login.ids.message.text
     loader = rig.new_staff("loader")
     login.ids.staff_id_input.text = loader
+    h.tap(login.ids.pin_field)
     type_digits(h, login.ids.keypad, "111111")
     assert login.ids.pin_field.text == "\u2022" * 6  # PIN masked
     h.tap(login.ids.totp_field)
@@ -79,7 +85,9 @@ def test_load_a_compartment_confirm_closed_and_slip(make_harness, rig, tmp_path)
     assert h.app.current == "staff_load" and load.step == "form"
     h.tap(load.ids.open_btn)
     assert "dossier code" in load.ids.message.text  # nothing typed yet
-    load.ids.dossier_input.text = "hs-s-0001"
+    type_text(h, load.ids.keyboard, "HS-S-0001")
+    assert load.ids.dossier_input.text == "HS-S-0001"
+    h.tap(load.ids.phone_field)
     type_digits(h, load.ids.keypad, "09000")
     h.tap(load.ids.open_btn)
     assert "10 digits" in load.ids.message.text
@@ -123,6 +131,7 @@ def test_bigger_compartment_then_cancel(make_harness, rig, tmp_path):
     h.tap(sign_in(h, rig).ids.load_btn)
     load = h.screen("staff_load")
     load.ids.dossier_input.text = "HS-S-0002"
+    h.tap(load.ids.phone_field)
     type_digits(h, load.ids.keypad, "0900000042")
     h.tap(load.ids.size_small)
     h.tap(load.ids.open_btn)

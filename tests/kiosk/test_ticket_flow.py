@@ -97,7 +97,8 @@ def test_elderly_card_gets_priority_without_the_question(make_harness, queueing_
     h.tap(h.screen().tile("ho_tich"))
     scan = h.screen("scan_id")
     h.wait(lambda: scan.card is not None, what="card read")
-    assert "Nguyễn Văn Bình" in scan.ids.status.text
+    # whoever stands behind sees the given name only
+    assert "N***** V** Bình" in scan.ids.status.text and "Nguyễn" not in scan.ids.status.text
     assert scan.ids.preview.frames_drawn >= 1
     h.wait(lambda: h.app.current == "ticket", what="auto-continue to the ticket")
     ticket = h.screen("ticket")
@@ -200,3 +201,19 @@ def test_citizen_gone_before_the_number_arrives_leaves_no_ghost_ticket(make_harn
     h.idle_workers()
     assert _state_of(queueing_service, client.issued[0].ticket_id) == "void"
     assert h.screen("ticket").number == ""
+
+
+def test_a_young_card_is_not_offered_the_elderly_priority(make_harness, queueing_service):
+    scanner = ScriptedScanner([ScanResult(kind="cccd", cccd=card(date(2004, 6, 1)))])
+    h = make_harness(_services(queueing_service, scanner=scanner))
+    _to_services(h)
+    h.tap(h.screen().tile("ho_tich"))
+    h.wait(lambda: h.app.current == "priority" and h.screen().priorities, what="priority list")
+    codes = [p.code for p in h.screen().priorities]
+    assert "elderly" not in codes and codes  # the card says 21: only the other classes are offered
+    h.app.go_home()
+    _to_services(h)  # without a card the question is asked in full
+    h.tap(h.screen().tile("ho_tich"))
+    h.tap(h.ids().skip_btn)
+    h.wait(lambda: h.app.current == "priority" and h.screen().priorities, what="priority list")
+    assert "elderly" in [p.code for p in h.screen().priorities]

@@ -1,0 +1,160 @@
+"""The kiosk's own devices (printer, camera) watched on a timer and reported to staff.
+
+Every `[kiosk] device_poll_s` the printer is asked its status (DLE EOT: a refill is seen at the
+next poll, not at the next ticket) and the camera's state is read. A state that differs from
+what the locker daemon last accepted is sent to it (`LockerClient.report_device`): `paper_out`,
+`cover_open`, `offline` or `missing` become an alarm in the staff's alarm list, `ok` clears it.
+A report that does not get through is sent again at the next poll. The app shows a small mark on
+home while a device is not ok.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from drivers.camera.model import CameraState
+from drivers.printer.model import PrinterState
+from kiosk.clients.base import ServiceError
+from kiosk.health import Submitter
+
+log = logging.getLogger(__name__)
+
+PRINTER = "printer"
+CAMERA = "camera"
+
+
+class DeviceState(enum.StrEnum):
+    """What the kiosk reports about a device (the locker's device-state vocabulary)."""
+
+    OK = "ok"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One device's state now, with the reason in words (for staff and the log)."""
+
+    device: str
+    state: DeviceState
+    detail: str = ""
+
+
+_PRINTER_STATES = {
+    PrinterState.READY: DeviceState.OK,
+    PrinterState.PAPER_NEAR_END: DeviceState.OK,  # still prints; the detail says so
+    PrinterState.PAPER_OUT: DeviceState.PAPER_OUT,
+    PrinterState.COVER_OPEN: DeviceState.COVER_OPEN,
+    PrinterState.OFFLINE: DeviceState.OFFLINE,
+}
+
+
+def read_printer(printer: Any, enabled: bool, open_error: str) -> Reading | None:
+    """The printer's state (blocking: asks the device). None when the kiosk has no printer on purpose."""
+    if printer is None:
+        if not enabled:
+            return None
+        return Reading(PRINTER, DeviceState.OFFLINE, open_error or "printer could not be opened")
+    report = printer.status_report()
+    state = _PRINTER_STATES.get(report.state, DeviceState.OFFLINE)
+    detail = f"{report.state.value}: {report.detail}" if report.detail else report.state.value
+    return Reading(PRINTER, state, detail)
+
+
+def read_camera(scanner: Any, enabled: bool, open_error: str, last: Reading | None) -> Reading | None:
+    """The camera's state from the scanner; a stopped scanner says nothing new (`last` stands)."""
+    if scanner is None:
+        if not enabled:
+            return None
+        return Reading(CAMERA, DeviceState.MISSING, open_error or "camera could not be opened")
+    state = scanner.state
+    if state == CameraState.UNAVAILABLE:
+        return Reading(CAMERA, DeviceState.MISSING, "the camera device is gone (being reopened)")
+    if state == CameraState.NO_SIGNAL:
+        return Reading(CAMERA, DeviceState.OFFLINE, "no picture (black or frozen frames)")
+    if state == CameraState.RUNNING:
+        return Reading(CAMERA, DeviceState.OK, "running")
+    return last or Reading(CAMERA, DeviceState.OK, "not in use")
+
+
+class DeviceWatch:
+    """Polls the devices in a worker, reports changes to the locker, tells the UI what is wrong.
+
+    `on_change(readings)` runs on the UI thread with every device's current reading whenever one
+    of them changed; `problems()` is what the home mark shows.
+    """
+
+    def __init__(
+        self,
+        services: Any,
+        worker: Submitter,
+        on_change: Callable[[dict[str, Reading]], None],
+        printer_enabled: bool = True,
+        camera_enabled: bool = True,
+    ) -> None:
+        self._services = services
+        self._worker = worker
+        self._on_change = on_change
+        self._printer_enabled = printer_enabled
+        self._camera_enabled = camera_enabled
+        self.current: dict[str, Reading] = {}
+        self._reported: dict[str, DeviceState] = {}  # what the locker accepted (worker only)
+        self._in_flight = False
+
+    def problems(self) -> list[Reading]:
+        """Devices that are not ok, printer first."""
+        return [r for r in self.current.values() if r.state is not DeviceState.OK]
+
+    def poll(self) -> None:
+        """Read every device and report what changed (in a worker; skipped while one runs)."""
+        if self._in_flight:
+            return
+        self._in_flight = True
+        last_camera = self.current.get(CAMERA)
+        self._worker.submit(lambda: self._read_and_report(last_camera), self._done, self._failed)
+
+    def _read_and_report(self, last_camera: Reading | None) -> dict[str, Reading]:
+        s = self._services
+        readings: dict[str, Reading] = {}
+        for reading in (
+            read_printer(s.printer, self._printer_enabled, s.printer_error),
+            read_camera(s.scanner, self._camera_enabled, s.camera_error, last_camera),
+        ):
+            if reading is not None:
+                readings[reading.device] = reading
+        locker = s.locker
+        for r in readings.values():
+            if self._reported.get(r.device) is r.state or locker is None:
+                continue
+            try:
+                locker.report_device(r.device, r.state.value, r.detail)
+            except ServiceError as err:
+                log.info("%s %s not reported to the locker yet (%s); again at the next poll", r.device,
+                         r.state.value, err)
+                continue
+            self._reported[r.device] = r.state
+        return readings
+
+    def _done(self, readings: dict[str, Reading]) -> None:
+        self._in_flight = False
+        changed = False
+        for name, r in readings.items():
+            old = self.current.get(name)
+            if old is None or old.state is not r.state:
+                changed = True
+                level = logging.INFO if r.state is DeviceState.OK else logging.WARNING
+                log.log(level, "%s: %s -> %s (%s)", name, old.state.value if old else "unknown",
+                        r.state.value, r.detail)
+        self.current = readings
+        if changed:
+            self._on_change(dict(readings))
+
+    def _failed(self, err: BaseException) -> None:
+        self._in_flight = False
+        log.error("device check failed: %s", err, exc_info=err)

@@ -1,0 +1,54 @@
+"""Layout checks on the real kv files offscreen: nothing overlaps, the Done button is centred."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kiosk.services import Services
+
+pytestmark = pytest.mark.kivy
+
+
+def _show(h: Any, name: str, state: str) -> Any:
+    scr = h.app.screen(name)
+    h.app.sm.current = name
+    h.pump(2)
+    scr.stage_demo(state)
+    h.pump(8)
+    return scr
+
+
+def _ys(w: Any) -> tuple[float, float]:
+    _x, y = w.to_window(w.x, w.y)
+    return y, y + w.height
+
+
+def test_ticket_column_never_overlaps_and_done_is_centred(make_harness) -> None:
+    h = make_harness(Services(), default_language="en")
+    for state in ("printer_failed", "closed", "printed", "printer_failed"):
+        ticket = _show(h, "ticket", state)
+        col = ticket.ids.ticket_column
+        shown = [w for w in reversed(col.children) if w.height > 0 and getattr(w, "text", "x")]
+        for upper, lower in zip(shown, shown[1:], strict=False):
+            assert _ys(lower)[1] <= _ys(upper)[0] + 0.5, f"{state}: {lower} overlaps {upper}"
+        msg = ticket.ids.message
+        assert msg.texture_size[1] <= msg.height + 0.5, f"{state}: the message is cut"
+        if state == "printer_failed":
+            assert "Pregnant" in ticket.priority_text
+            assert _ys(msg)[1] <= _ys(ticket.ids.priority)[0] + 0.5  # below the priority line
+            assert _ys(msg)[0] >= _ys(ticket.ids.buttons)[1] - 0.5  # above the Done button
+        if state != "closed":  # Done alone: centred in its column
+            done = ticket.ids.done_btn
+            assert abs(done.center_x - col.center_x) <= 2, f"{state}: Done is off-centre"
+        assert ticket.ids.number.texture_size[1] <= ticket.ids.number.height + 0.5 or not ticket.number
+
+
+def test_home_tile_is_not_a_queue_service_name(make_harness) -> None:
+    h = make_harness(Services(), default_language="vi")
+    home = h.screen("home")
+    assert "Nhận hồ sơ tại tủ 24h" in home.ids.collect_btn.text
+    assert not home.ids.collect_btn.text.startswith("Nhận kết quả")
+    h.app.set_language("en")
+    assert "24h locker" in home.ids.collect_btn.text
