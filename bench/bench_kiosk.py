@@ -108,7 +108,9 @@ def bench_rss(flows: int) -> dict[str, Any]:
         clock = ManualClock()
         # png:// as in `make run`: every ticket drawn, encoded and saved (pruned on disk)
         services = Services(
-            queueing=QueueingClient(q.url), printer=open_printer(f"png://{tmp / 'printer'}"), printer_error=""
+            queueing=QueueingClient(q.url, token_file=q.token_file),
+            printer=open_printer(f"png://{tmp / 'printer'}"),
+            printer_error="",
         )
         app = KioskApp(cfg, services, clock=clock)
         EventLoop.ensure_window()

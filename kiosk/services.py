@@ -15,6 +15,7 @@ from typing import Any
 from drivers.camera.model import QrScanner
 from drivers.printer.model import ReceiptPrinter
 from kiosk.clients.queueing import QueueingClient
+from kiosk.clients.queueing import from_config as queueing_from_config
 from kiosk.config import AppConfig
 
 log = logging.getLogger(__name__)
@@ -108,11 +109,10 @@ def _open_locker(config: AppConfig) -> Any | None:
 
 def open_services(config: AppConfig) -> Services:
     """Real clients and devices from the configuration (missing ones carry a reason)."""
-    k = config.kiosk
     printer, printer_error = _open_printer(config)
     scanner, camera_error = _open_scanner(config)
     return Services(
-        queueing=QueueingClient(k.queueing_url, timeout_s=k.request_timeout_s, client_id=k.kiosk_id),
+        queueing=queueing_from_config(config),
         locker=_open_locker(config),
         printer=printer,
         printer_error=printer_error,

@@ -1,4 +1,6 @@
-"""`python -m queueing [--config FILE] [--host H] [--port P] [--data-dir DIR]`."""
+"""`python -m queueing [--config FILE] [--host H] [--port P] [--data-dir DIR]` serves;
+`python -m queueing staff ...` and `python -m queueing kiosk-token ...` administer
+(`queueing.admin_cli`)."""
 
 from __future__ import annotations
 
@@ -26,13 +28,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Load config, then serve until interrupted."""
+    """Load config, then serve until interrupted (or run an administration command)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from queueing.admin_cli import is_admin_command
+
+    if is_admin_command(argv):
+        from queueing.admin_cli import main as admin_main
+
+        return admin_main(argv)
     args = parse_args(argv)
     setup_logging(args.log_level)
     import uvicorn
 
     from queueing.app import create_app, with_public_base_url
     from queueing.config import center_names, load_config
+    from queueing.staff_accounts import demo_refusal
 
     try:
         cfg = load_config(args.config, {"host": args.host, "port": args.port, "data_dir": args.data_dir})
@@ -46,7 +56,20 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"queueing: {err}", file=sys.stderr)
         return 2
-    app = create_app(cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en)
+    refusal = demo_refusal(cfg)
+    if refusal:
+        print(f"queueing: {refusal}", file=sys.stderr)
+        return 2
+    # A --data-dir typed on the command line is relative to where it was typed; one from the
+    # config file is relative to the repository, like every other path there.
+    data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
+    from queueing.kiosk_token import TOKEN_FILE_NAME, token_path
+
+    # like the locker: with --data-dir, every file of the service goes under it
+    token_file = data_dir / TOKEN_FILE_NAME if args.data_dir else token_path(cfg, data_dir)
+    app = create_app(
+        cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en, kiosk_token_file=token_file
+    )
     scheme = "https" if cfg.tls else "http"
     log.info("queueing service on %s://%s:%d (data in %s)", scheme, cfg.host, cfg.port, data_dir)
     server = uvicorn.Server(

@@ -9,9 +9,8 @@ import logging
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -39,7 +38,8 @@ from queueing.api_models import (
 from queueing.counters import CounterDesk, Session
 from queueing.errors import QueueError
 from queueing.events import EventHub, EventStreamResponse, stream
-from queueing.fastpath import FastPathStats
+from queueing.issuing import refuse_kiosk_only_fields
+from queueing.kiosk_token import KioskToken
 from queueing.service import QueueService
 from queueing.store import StoreBusy
 
@@ -57,33 +57,62 @@ DEVICE_COOKIE = "qdevice"
 
 
 class RateLimiter:
-    """At most `limit` hits per `window_s` per key (sliding window, in memory)."""
+    """At most `limit` hits per `window_s` per key (sliding window, in memory).
 
-    def __init__(self, limit: int, window_s: float) -> None:
+    Bounded: a key idle for a whole window is forgotten, and past `max_keys` keys the least
+    recently used one is dropped (keys are client data: device ids, addresses).
+    """
+
+    def __init__(
+        self, limit: int, window_s: float, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._hits: dict[str, deque[float]] = {}
+        self.max_keys = max_keys
+        self._clock = clock
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def hit(self, key: str) -> float | None:
-        """Record a hit; returns seconds to wait when over the limit (hit not recorded)."""
-        now = time.monotonic()
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def hit(self, *keys: str) -> float | None:
+        """Record a hit on every key; when one is over the limit, nothing is recorded and the
+        answer is the seconds to wait."""
+        now = self._clock()
         with self._lock:
-            q = self._hits.setdefault(key, deque())
-            while q and now - q[0] > self.window_s:
-                q.popleft()
-            if len(q) >= self.limit:
-                return self.window_s - (now - q[0])
-            q.append(now)
+            self._forget_idle(now)
+            queues = []
+            for key in keys:
+                q = self._hits.get(key) or deque()
+                while q and now - q[0] > self.window_s:
+                    q.popleft()
+                if len(q) >= self.limit:
+                    return self.window_s - (now - q[0])
+                queues.append((key, q))
+            for key, q in queues:
+                q.append(now)
+                self._hits[key] = q
+                self._hits.move_to_end(key)
+            while len(self._hits) > self.max_keys:
+                self._hits.popitem(last=False)
             return None
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop keys whose newest hit is older than the window (least recently used first)."""
+        while self._hits:
+            key, q = next(iter(self._hits.items()))
+            if q and now - q[-1] <= self.window_s:
+                return
+            del self._hits[key]
 
 
 def build_router(
     queue: QueueService,
     desk: CounterDesk,
     hub: EventHub,
+    kiosk_token: KioskToken,
     sweeper_alive: Callable[[], bool] = lambda: True,
-    fast_path: FastPathStats | None = None,
 ) -> APIRouter:
     """All /api/v1 routes.
 
@@ -95,7 +124,9 @@ def build_router(
     """
     api = APIRouter(prefix="/api/v1")
     cfg = queue.config
-    remote_limiter = RateLimiter(cfg.remote_max_per_window, cfg.remote_rate_window_s)
+    remote_limiter = RateLimiter(
+        cfg.remote_max_per_window, cfg.remote_rate_window_s, cfg.remote_rate_max_keys
+    )
 
     def session_of(request: Request) -> Session:
         """The staff session of a request (cookie or bearer token), or 401."""
@@ -105,22 +136,41 @@ def build_router(
             token = auth[7:].strip()
         return desk.session(token)
 
-    # The two routes every kiosk ticket takes come first (routes are matched in order) and answer
-    # with a ready JSONResponse: FastAPI then skips its response-model pass (the documented schema
-    # stays `response_model`).
+    def kiosk_or_staff(request: Request) -> str:
+        """'kiosk' for the kiosk token, 'staff:<id>' for a signed-in staff member, else 401."""
+        auth = request.headers.get("authorization", "")
+        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if bearer and kiosk_token.matches(bearer):
+            return "kiosk"
+        token = bearer or request.cookies.get(SESSION_COOKIE)
+        if token:
+            try:
+                return f"staff:{desk.session(token).staff.staff_id}"
+            except QueueError:
+                pass
+        raise QueueError(
+            401,
+            "not_kiosk",
+            "Only a kiosk (Authorization: Bearer <kiosk token>) or signed-in counter staff may do this; "
+            "phones take tickets with channel 'remote'.",
+        )
+
     @api.post(
         "/tickets",
         status_code=201,
         response_model=dict[str, Any],
-        responses=error_responses(400, 403, 404, 409, 422, 429, 503),
+        responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503),
     )
     def issue(
         body: TicketRequest,
         request: Request,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> Response:
-        """Take a number (kiosk tickets stay pending until confirmed)."""
+        """Take a number. Channel `kiosk` (pending until confirmed; `priority`, `id_hash`,
+        `birth_date` allowed) needs the kiosk token or a staff session; channel `remote` (phones)
+        is rate limited per phone and per address and never takes a priority."""
         device: str | None = None
+        refuse_kiosk_only_fields(body.channel, body.priority, body.birth_date, body.id_hash)
         if body.channel == "remote":
             if not cfg.remote_enabled:
                 raise QueueError(
@@ -129,7 +179,7 @@ def build_router(
             device = request.cookies.get(DEVICE_COOKIE) or request.headers.get("x-device-id")
             client = request.client.host if request.client else "?"
             device = device or f"ip:{client}"
-            wait = remote_limiter.hit(device) or remote_limiter.hit(f"ip:{client}")
+            wait = remote_limiter.hit(device, f"ip:{client}")
             if wait is not None:
                 raise QueueError(
                     429,
@@ -137,6 +187,10 @@ def build_router(
                     "Too many requests from this phone. Wait a minute and try again.",
                     retry_after_s=int(wait) + 1,
                 )
+        else:
+            caller = kiosk_or_staff(request)
+            if caller != "kiosk":
+                device = caller  # issued at a counter on a citizen's behalf: attributed
         if not idempotency_key:
             if body.channel == "kiosk":
                 raise QueueError(
@@ -160,10 +214,11 @@ def build_router(
     @api.post(
         "/tickets/{ticket_id}/confirm",
         response_model=dict[str, Any],
-        responses=error_responses(404, 409, 422, 503),
+        responses=error_responses(401, 404, 409, 422, 503),
     )
-    def confirm(ticket_id: str, body: ConfirmRequest) -> Response:
-        """The kiosk printed or showed the ticket: it joins the queue."""
+    def confirm(ticket_id: str, body: ConfirmRequest, request: Request) -> Response:
+        """The kiosk printed or showed the ticket: it joins the queue (kiosk token or staff)."""
+        kiosk_or_staff(request)
         return JSONResponse(queue.confirm(ticket_id, body.delivery))
 
     health_threads = anyio.CapacityLimiter(2)  # its own: a busy request pool cannot starve it
@@ -191,7 +246,6 @@ def build_router(
             **body,
             "displays_connected": hub.listeners,
             "event_streams_refused": hub.refused,
-            **({} if fast_path is None else {"kiosk_fast_path": asdict(fast_path)}),
             **({} if problem is None else {"problem": problem}),
         }
 
@@ -233,9 +287,10 @@ def build_router(
         """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
-    @api.post("/tickets/{ticket_id}/void", responses=error_responses(404, 409, 422, 503))
-    def void(ticket_id: str, body: VoidRequest | None = None) -> dict[str, Any]:
-        """Cancel a ticket that was never delivered."""
+    @api.post("/tickets/{ticket_id}/void", responses=error_responses(401, 404, 409, 422, 503))
+    def void(ticket_id: str, request: Request, body: VoidRequest | None = None) -> dict[str, Any]:
+        """Cancel a ticket that was never delivered (kiosk token or staff)."""
+        kiosk_or_staff(request)
         return queue.void(ticket_id, body.reason if body else "kiosk")
 
     @api.post("/tickets/{ticket_id}/rating", responses=error_responses(404, 409, 422, 503))
@@ -245,10 +300,14 @@ def build_router(
 
     # ---------------------------------------------------------------- counters
 
-    @api.post("/counter/sessions", responses=error_responses(401, 404, 422, 429, 503))
+    @api.post("/counter/sessions", responses=error_responses(401, 404, 409, 422, 429, 503))
     def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
-        """Counter staff sign-in with staff ID and PIN (sets the session cookie)."""
-        token, info = desk.sign_in(body.staff_id, body.pin, body.counter)
+        """Counter staff sign-in with staff ID and PIN (sets the session cookie).
+
+        A counter someone else is signed in to answers 409 `counter_taken`; a supervisor may
+        send `take_over: true` to take it over (recorded in the staff audit).
+        """
+        token, info = desk.sign_in(body.staff_id, body.pin, body.counter, body.take_over)
         response.set_cookie(
             SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=int(cfg.session_hours * 3600)
         )
@@ -353,20 +412,20 @@ def build_router(
             stream(queue.store, hub, sub, start_at, request.is_disconnected, queue.now_ts), hub, sub
         )
 
-    @api.get("/reports", response_model=None, responses=error_responses(401, 422, 503))
+    @api.get("/reports", response_model=None, responses=error_responses(401, 403, 422, 503))
     def report(
         request: Request,
         day: Annotated[date | None, Query()] = None,
         group: Annotated[reports.GroupBy, Query()] = reports.GroupBy.SERVICE,
         format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
     ) -> Any:
-        """A day's figures per service, counter or staff member (JSON or CSV); staff only."""
-        session_of(request)
+        """A day's figures per service, counter or staff member (JSON or CSV); supervisors only."""
+        desk.require_supervisor(session_of(request), ("xem báo cáo", "see reports"))
         the_day = (day or queue.local_now().date()).isoformat()
         labels = {
             reports.GroupBy.SERVICE: {s.code: s.name_vi for s in cfg.services},
             reports.GroupBy.COUNTER: {str(c.number): c.name or f"Quầy {c.number}" for c in cfg.counters},
-            reports.GroupBy.STAFF: {s.staff_id: s.name for s in cfg.staff},
+            reports.GroupBy.STAFF: desk.staff.accounts.names(),
         }[group]
         rows = reports.day_report(queue.store, the_day, group, cfg.wait_target_min, labels)
         if format == "csv":

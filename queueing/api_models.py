@@ -15,7 +15,7 @@ from queueing.store import StoreError
 
 
 class TicketRequest(BaseModel):
-    """POST /api/v1/tickets."""
+    """POST /api/v1/tickets. `priority`, `id_hash` and `birth_date` are kiosk-only fields."""
 
     model_config = ConfigDict(extra="ignore")
     service: str = Field(min_length=1, max_length=32)
@@ -53,6 +53,7 @@ class SignInRequest(BaseModel):
     staff_id: str = Field(min_length=1, max_length=32)
     pin: str = Field(min_length=1, max_length=32)
     counter: int | None = Field(default=None, ge=1, le=99)
+    take_over: bool = False  # a supervisor takes over a counter someone else is signed in to
 
 
 class TransferRequest(BaseModel):

@@ -28,8 +28,9 @@ from queueing.config import QueueingConfig
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.events import EventHub
-from queueing.fastpath import FastPathStats, KioskFastPath
+from queueing.kiosk_token import KioskToken, token_path
 from queueing.service import QueueService
+from queueing.staff_accounts import ensure_schema
 from queueing.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,13 @@ def create_app(
     center_name_vi: str = "",
     center_name_en: str = "",
     run_sweeper: bool = True,
+    kiosk_token_file: Path | None = None,
 ) -> FastAPI:
-    """Build the app; the database opens at start-up and closes at shut-down."""
+    """Build the app; the database opens at start-up and closes at shut-down.
+
+    The kiosk token lives in `kiosk_token_file` (default: as `[queueing] kiosk_token_file` says,
+    else kiosk.token in `data_dir`), created at the first start.
+    """
     config = with_public_base_url(config)
     clock = clock or SystemClock()
     store = Store(
@@ -128,6 +134,7 @@ def create_app(
     )
     queue = QueueService(config, store, clock)
     desk = CounterDesk(queue)
+    kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))
     hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
     store.on_commit_events.append(hub.notify)
     sweeper = Sweeper(queue)
@@ -137,6 +144,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """Open the database and start the sweeper; undo both at shutdown."""
         store.open()
+        ensure_schema(store)
+        desk.staff.accounts.sync_demo(config.demo_staff)
+        kiosk_token.load()
         queue.load()
         queue.sweep()
         if run_sweeper:
@@ -155,7 +165,7 @@ def create_app(
     app.state.queue = queue
     app.state.desk = desk
     app.state.hub = hub
-    app.state.fast_path = FastPathStats()
+    app.state.kiosk_token = kiosk_token
 
     @app.exception_handler(QueueError)
     async def _queue_error(request: Request, err: QueueError) -> JSONResponse:
@@ -176,19 +186,14 @@ def create_app(
         ),
     )
     document_errors(app)
-    # Kiosk issue/confirm skip FastAPI's per-request machinery (see queueing.fastpath).
-    app.add_middleware(KioskFastPath, queue=queue, stats=app.state.fast_path)
-    # Outermost (added last): bodies, Origin and headers for every request, fast path included.
+    # Outermost (added last): bodies, Origin and headers for every request.
     app.add_middleware(
         HttpGuard,
         policy=GuardPolicy.for_service(
             config.max_body_bytes, [config.public_base_url], ["/api/docs", "/api/docs/oauth2-redirect"]
         ),
     )
-
-    app.include_router(
-        build_router(queue, desk, hub, lambda: not run_sweeper or sweeper.alive, app.state.fast_path)
-    )
+    app.include_router(build_router(queue, desk, hub, kiosk_token, lambda: not run_sweeper or sweeper.alive))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/fonts", StaticFiles(directory=str(REPO_ROOT / "assets" / "fonts")), name="fonts")
 

@@ -117,12 +117,21 @@ class CounterConfig(_Strict):
     services: list[str] = Field(min_length=1)
 
 
-class StaffConfig(_Strict):
-    """A counter staff account for the console."""
+#: Staff ids: what `python -m queueing staff add` accepts and a demo account may use.
+STAFF_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
 
-    staff_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+
+class DemoStaffConfig(_Strict):
+    """A demo counter account of the simulated center (PIN in clear: it is published).
+
+    Seeded into the queueing database (as a slow hash) at start; a service bound to a
+    non-loopback address refuses to start while any is configured. Real accounts are created
+    with `python -m queueing staff add`.
+    """
+
+    staff_id: str = Field(pattern=STAFF_ID_PATTERN)
     name: str = Field(min_length=1)
-    pin: str = Field(pattern=r"^\d{4,12}$")
+    pin: str = Field(pattern=r"^[0-9]{4,12}$")  # ASCII only: \d also accepts other digits
     supervisor: bool = False
 
 
@@ -133,6 +142,7 @@ class QueueingConfig(HttpServing, _Strict):
     port: int = Field(default=8720, ge=1, le=65535)
     data_dir: str = "var/queueing"
     public_base_url: str = ""  # e.g. "http://192.168.1.10:8720"; empty: loopback binds only
+    kiosk_token_file: str = ""  # empty: kiosk.token in data_dir (created 0600 at first start)
     timezone: str = "Asia/Ho_Chi_Minh"
     pending_timeout_s: float = Field(default=120, gt=0)
     open_all_hours: bool = False  # demos and tests only: every service issues at any hour
@@ -147,7 +157,10 @@ class QueueingConfig(HttpServing, _Strict):
     remote_tickets_per_device_per_day: int = Field(default=2, ge=1)
     remote_rate_window_s: float = Field(default=60, gt=0)
     remote_max_per_window: int = Field(default=3, ge=1)
+    remote_rate_max_keys: int = Field(default=10_000, ge=100, le=1_000_000)
     session_hours: float = Field(default=10, gt=0)
+    signin_max_failures: int = Field(default=5, ge=1, le=100)
+    signin_lockout_s: float = Field(default=300, gt=0, le=86_400)
     display_recent_calls: int = Field(default=8, ge=1, le=30)
     display_voice: bool = True
     display_voice_english: bool = False
@@ -156,7 +169,6 @@ class QueueingConfig(HttpServing, _Strict):
     services: list[ServiceConfig] = Field(min_length=1)
     priorities: list[PriorityConfig] = []
     counters: list[CounterConfig] = Field(min_length=1)
-    staff: list[StaffConfig] = []
     # A write waits at most this long for the database when another program holds its lock (and
     # as long again for the service's own lock), then answers 503 with Retry-After. Both waits
     # together must stay under the kiosk's [kiosk] request_timeout_s (5 s).
@@ -165,6 +177,19 @@ class QueueingConfig(HttpServing, _Strict):
     # per client address and in all; more are refused with 503 too_many_streams.
     events_max_streams_per_client: int = Field(default=8, ge=1)
     events_max_streams_total: int = Field(default=200, ge=1)
+    demo_staff: list[DemoStaffConfig] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_staff_in_config(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "staff" in data:
+            raise ValueError(
+                "[[queueing.staff]] is no longer read: counter accounts live in the queueing database "
+                "with hashed PINs. Remove it and create each account with `python -m queueing staff add "
+                "ID --name NAME [--supervisor] --pin-stdin` "
+                "(demo accounts: demo_staff, simulated center only)"
+            )
+        return data
 
     @model_validator(mode="after")
     def _cross(self) -> QueueingConfig:
@@ -184,9 +209,9 @@ class QueueingConfig(HttpServing, _Strict):
         prios = [p.code for p in self.priorities]
         if len(set(prios)) != len(prios):
             raise ValueError("two priorities share a code")
-        ids = [s.staff_id for s in self.staff]
+        ids = [s.staff_id for s in self.demo_staff]
         if len(set(ids)) != len(ids):
-            raise ValueError("two staff accounts share a staff_id")
+            raise ValueError("two demo_staff accounts share a staff_id")
         try:
             from zoneinfo import ZoneInfo
 

@@ -29,9 +29,11 @@ class CounterDesk:
         self.staff = StaffSessions(queue)
         self.calls = Calls(queue)
 
-    def sign_in(self, staff_id: str, pin: str, counter: int | None) -> tuple[str, dict[str, Any]]:
-        """Check the PIN; open the counter when one is given. Returns (token, body)."""
-        return self.staff.sign_in(staff_id, pin, counter)
+    def sign_in(
+        self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
+    ) -> tuple[str, dict[str, Any]]:
+        """Check the PIN; open the counter when one is given (see `StaffSessions.sign_in`)."""
+        return self.staff.sign_in(staff_id, pin, counter, take_over)
 
     def session(self, token: str | None) -> Session:
         """The session of a token, or 401."""
@@ -40,6 +42,16 @@ class CounterDesk:
     def sign_out(self, session: Session) -> None:
         """End the session and close its counter."""
         self.staff.sign_out(session)
+
+    @staticmethod
+    def require_supervisor(session: Session, what: tuple[str, str]) -> None:
+        """403 unless the session is a supervisor's; `what` names the action (Vietnamese, English)."""
+        if not session.staff.supervisor:
+            raise QueueError(
+                403,
+                "supervisor_required",
+                f"Chỉ trưởng nhóm mới được {what[0]}. Only a supervisor may {what[1]}; ask one to sign in.",
+            )
 
     # ------------------------------------------------------------------ helpers
 

@@ -21,12 +21,47 @@ from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
+#: A birth date older than this many years is a misread or invented one (the oldest people
+#: living are under 120): refused rather than turned into an elderly priority.
+OLDEST_AGE_YEARS = 120
+
+
+def refuse_kiosk_only_fields(
+    channel: str, priority: str | None, birth_date: date | None, id_hash: str | None
+) -> None:
+    """422 when a remote (phone) ticket asks for a priority or carries ID-card data."""
+    if channel != "remote":
+        return
+    if priority or birth_date is not None:
+        raise QueueError(
+            422,
+            "remote_priority_refused",
+            "Vé lấy từ xa không có ưu tiên: người có quyền ưu tiên xin tại quầy hoặc lấy số ở ki-ốt. "
+            "Remote tickets take no priority: a citizen with a priority right asks at the counter "
+            "or takes the ticket at the kiosk.",
+            field="priority" if priority else "birth_date",
+        )
+    if id_hash:
+        raise QueueError(
+            422,
+            "invalid_request",
+            "id_hash is sent only by kiosks (read from the ID card); leave it out on remote tickets.",
+            field="id_hash",
+        )
+
 
 class TicketIssuing(QueueCore):
     """Issue, confirm and void tickets (kiosks and the remote page)."""
 
     def resolve_priority(self, priority: str | None, birth_date: date | None) -> tuple[str | None, float]:
         """The priority class and weight: as asked, or elderly from the birth date."""
+        if birth_date is not None and domain.age_on(birth_date, self.local_now().date()) > OLDEST_AGE_YEARS:
+            raise QueueError(
+                422,
+                "invalid_request",
+                f"birth_date is more than {OLDEST_AGE_YEARS} years ago; send the date from the ID card.",
+                field="birth_date",
+            )
         if priority:
             pc = self.config.priority(priority)
             if pc is None:
@@ -65,6 +100,7 @@ class TicketIssuing(QueueCore):
     ) -> dict[str, Any]:
         """Take a number. A retry with the same idempotency key returns the same ticket."""
         svc = self.service_or_404(service)
+        refuse_kiosk_only_fields(channel, priority, birth_date, id_hash)
         prio, weight = self.resolve_priority(priority, birth_date)
         now = self.now_ts()
         today = self.today()

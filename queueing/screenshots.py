@@ -39,15 +39,25 @@ AUTOPLAY_FLAG = "--autoplay-policy=no-user-gesture-required"
 CHROMIUM_ARGS = [*HEADLESS_ARGS, AUTOPLAY_FLAG]
 
 
-def issue(url: str, service: str, priority: str | None = None) -> dict[str, Any]:
-    """Take a kiosk ticket over the API and confirm it as printed."""
+def issue(url: str, kiosk: dict[str, str], service: str, priority: str | None = None) -> dict[str, Any]:
+    """Take a kiosk ticket over the API (`kiosk`: the kiosk token header) and confirm it as printed."""
     body: dict[str, Any] = {"service": service, **({"priority": priority} if priority else {})}
-    h = {"Idempotency-Key": f"shot-{time.monotonic_ns()}"}
+    h = {"Idempotency-Key": f"shot-{time.monotonic_ns()}", **kiosk}
     resp = requests.post(f"{url}/api/v1/tickets", json=body, headers=h, timeout=10)
     resp.raise_for_status()
     t: dict[str, Any] = resp.json()
-    requests.post(f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=10)
+    requests.post(
+        f"{url}/api/v1/tickets/{t['ticket_id']}/confirm",
+        json={"delivery": "printed"},
+        headers=kiosk,
+        timeout=10,
+    )
     return t
+
+
+def kiosk_headers(data_dir: Path) -> dict[str, str]:
+    """The kiosk token header of a service started on `data_dir` (kiosk.token, made at start)."""
+    return {"Authorization": f"Bearer {(data_dir / 'kiosk.token').read_text(encoding='utf-8').strip()}"}
 
 
 def sign_in(page: Any, url: str, staff: str, pin: str, counter: int) -> None:
@@ -60,11 +70,11 @@ def sign_in(page: Any, url: str, staff: str, pin: str, counter: int) -> None:
     page.wait_for_selector("#console:not(.hidden)")
 
 
-def capture(browser: Any, url: str, out: Path) -> list[Path]:
+def capture(browser: Any, url: str, kiosk: dict[str, str], out: Path) -> list[Path]:
     """Run the demo against the service at `url` and write the screenshots into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     for i, svc in enumerate(["ho_tich", "ho_tich", "ho_tich", "tu_phap", "dat_dai"]):
-        issue(url, svc, priority="elderly" if i == 2 else None)
+        issue(url, kiosk, svc, priority="elderly" if i == 2 else None)
     board = browser.new_page(viewport={"width": 1280, "height": 720})
     board.goto(f"{url}/display")
     # a function, not an expression: Playwright polls an expression with eval, which the CSP forbids
@@ -86,7 +96,7 @@ def capture(browser: Any, url: str, out: Path) -> list[Path]:
     console.screenshot(path=str(shots[0]))
     board.screenshot(path=str(shots[1]))
     phone = browser.new_page(viewport={"width": 390, "height": 760})
-    mine = issue(url, "ho_tich")
+    mine = issue(url, kiosk, "ho_tich")
     phone.goto(mine["status_url"])
     phone.wait_for_function("() => document.querySelector('#num').textContent.startsWith('A')")
     phone.screenshot(path=str(shots[2]))
@@ -112,7 +122,7 @@ def capture(browser: Any, url: str, out: Path) -> list[Path]:
     return shots[:6]
 
 
-def capture_sound_off(pw: Any, chromium: str, url: str, out: Path) -> Path:
+def capture_sound_off(pw: Any, chromium: str, url: str, kiosk: dict[str, str], out: Path) -> Path:
     """The board in an ordinary browser (no autoplay flag): the amber sound-off banner.
 
     Playwright runs page queries (selectors, evaluate) as user gestures, which would unlock audio
@@ -124,7 +134,7 @@ def capture_sound_off(pw: Any, chromium: str, url: str, out: Path) -> Path:
         board = browser.new_page(viewport={"width": 1280, "height": 720})
         with board.expect_console_message(lambda m: m.text == "board: sound off", timeout=10000):
             board.goto(f"{url}/display")
-        issue(url, "ho_tich")
+        issue(url, kiosk, "ho_tich")
         desk = requests.Session()
         desk.post(
             f"{url}/api/v1/counter/sessions",
@@ -176,10 +186,12 @@ def main(argv: list[str] | None = None) -> int:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
                 try:
-                    shots = capture(browser, url, Path(args.out))
+                    shots = capture(browser, url, kiosk_headers(Path(tmp)), Path(args.out))
                 finally:
                     browser.close()
-                shots.append(capture_sound_off(pw, args.chromium, url, Path(args.out)))
+                shots.append(
+                    capture_sound_off(pw, args.chromium, url, kiosk_headers(Path(tmp)), Path(args.out))
+                )
         finally:
             server.should_exit = True
             thread.join(timeout=10)

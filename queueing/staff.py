@@ -1,25 +1,23 @@
-"""Counter staff sign-in: PIN check with lock-out, sessions stored in the database (they
-survive a restart), one person per counter."""
+"""Counter staff sign-in: the PIN check (with its lockout, `queueing.staff_accounts`), sessions
+stored in the database (they survive a restart), one person per counter, and a supervisor's
+audited take-over of a counter someone else holds."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import secrets
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from queueing.config import CounterConfig, StaffConfig
+from queueing.config import CounterConfig
 from queueing.domain import CounterStatus
 from queueing.errors import QueueError
 from queueing.service import QueueService
+from queueing.staff_accounts import StaffAccount, StaffAccounts, audit
+from queueing.store import Tx
 
 log = logging.getLogger(__name__)
-
-MAX_PIN_FAILURES = 5
-PIN_LOCK_S = 300.0
 
 
 def _hash_token(token: str) -> str:
@@ -29,7 +27,7 @@ def _hash_token(token: str) -> str:
 class Session:
     """A signed-in staff member, optionally at a counter."""
 
-    def __init__(self, staff: StaffConfig, counter: int | None, token_hash: str) -> None:
+    def __init__(self, staff: StaffAccount, counter: int | None, token_hash: str) -> None:
         self.staff = staff
         self.counter = counter
         self.token_hash = token_hash
@@ -38,69 +36,40 @@ class Session:
 class StaffSessions:
     """Sign-in, sign-out and session lookup for the counter console and reports."""
 
-    def __init__(self, queue: QueueService) -> None:
+    def __init__(self, queue: QueueService, accounts: StaffAccounts | None = None) -> None:
         self.q = queue
         self.config = queue.config
-        self._fail_lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}
+        self.accounts = accounts or StaffAccounts(queue.store, queue.clock, queue.config)
 
-    def sign_in(self, staff_id: str, pin: str, counter: int | None) -> tuple[str, dict[str, Any]]:
-        """Check the PIN; open the counter when one is given. Returns (token, body)."""
-        mono = self.q.clock.monotonic()
-        with self._fail_lock:
-            fails, until = self._failures.get(staff_id, (0, 0.0))
-            if fails >= MAX_PIN_FAILURES and mono < until:
-                raise QueueError(
-                    429,
-                    "too_many_attempts",
-                    "Too many wrong PINs. Wait 5 minutes or ask a supervisor.",
-                    retry_after_s=int(until - mono) + 1,
-                )
-        staff = next((s for s in self.config.staff if s.staff_id == staff_id), None)
-        ok = staff is not None and hmac.compare_digest(staff.pin.encode(), pin.encode())
-        if not ok or staff is None:
-            with self._fail_lock:
-                fails, _ = self._failures.get(staff_id, (0, 0.0))
-                self._failures[staff_id] = (fails + 1, mono + PIN_LOCK_S)
-            log.warning("counter sign-in refused for staff %r", staff_id)
-            raise QueueError(401, "bad_credentials", "Wrong staff ID or PIN. Check both and try again.")
-        with self._fail_lock:
-            self._failures.pop(staff_id, None)
+    def sign_in(
+        self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
+    ) -> tuple[str, dict[str, Any]]:
+        """Check the PIN; open the counter when one is given. Returns (token, body).
+
+        A counter held by someone else (a live session there) answers 409 `counter_taken`,
+        unless `take_over` is asked by a supervisor: then the holder's session ends and the
+        take-over is written to the staff audit.
+        """
         if counter is not None:
             self.counter_cfg(counter)
+        staff = self.accounts.verify(staff_id, pin)
         token = secrets.token_urlsafe(24)
         now = self.q.now_ts()
         expires = now + self.config.session_hours * 3600
+        holder: str | None = None
         with self.q.store.tx() as tx:
+            self.accounts.signed_in(tx, staff_id)
             tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
             if counter is not None:
-                # One person per counter: whoever signs in takes the counter over.
-                tx.run("DELETE FROM sessions WHERE counter = ?", counter)
-                tx.run("DELETE FROM sessions WHERE staff_id = ? AND counter IS NOT NULL", staff_id)
-                tx.run(
-                    "UPDATE counters SET status = 'closed', staff_id = NULL "
-                    "WHERE staff_id = ? AND number <> ?",
-                    staff_id,
-                    counter,
-                )
-                tx.run(
-                    "INSERT INTO counters(number, status, staff_id, since) VALUES (?, 'open', ?, ?) "
-                    "ON CONFLICT(number) DO UPDATE SET status = 'open', staff_id = excluded.staff_id, "
-                    "since = excluded.since",
-                    counter,
-                    staff_id,
-                    now,
-                )
-                tx.event(now, "counter", {"counter": counter, "status": CounterStatus.OPEN.value})
-            tx.run(
-                "INSERT INTO sessions(token_hash, staff_id, counter, created_at, expires_at) "
-                "VALUES (?,?,?,?,?)",
-                _hash_token(token),
-                staff_id,
-                counter,
-                now,
-                expires,
-            )
+                holder = self._holder(tx, counter, staff_id, now)
+                if holder is not None and take_over and staff.supervisor:
+                    audit(tx, now, staff_id, "counter_taken_over", counter=counter, from_staff=holder)
+                    log.warning("counter %d taken over by supervisor %s from %s", counter, staff_id, holder)
+                    holder = None
+            if holder is None:
+                self._open_session(tx, token, staff_id, counter, now, expires)
+        if holder is not None:
+            raise self._taken(counter, holder, staff)
         self.refresh_open()
         log.info("staff %s signed in%s", staff_id, f" at counter {counter}" if counter else "")
         return token, {
@@ -111,20 +80,81 @@ class StaffSessions:
             "supervisor": staff.supervisor,
         }
 
+    @staticmethod
+    def _holder(tx: Tx, counter: int, staff_id: str, now: float) -> str | None:
+        """Who else holds `counter` with a live session, or None."""
+        row = tx.one(
+            "SELECT staff_id FROM sessions WHERE counter = ? AND staff_id <> ? AND expires_at >= ? LIMIT 1",
+            counter,
+            staff_id,
+            now,
+        )
+        return None if row is None else str(row["staff_id"])
+
+    @staticmethod
+    def _taken(counter: int | None, holder: str, staff: StaffAccount) -> QueueError:
+        if staff.supervisor:
+            vi = "Bấm “Tiếp quản quầy” nếu bạn muốn tiếp quản."
+            en = "Press “Take over” to take it over."
+        else:
+            vi = "Nhờ trưởng nhóm tiếp quản, hoặc chọn quầy khác."
+            en = "Ask a supervisor to take it over, or choose another counter."
+        return QueueError(
+            409,
+            "counter_taken",
+            f"Quầy {counter} đang có cán bộ {holder} làm việc. {vi} "
+            f"(Counter {counter} is in use by {holder}. {en})",
+            counter=counter,
+            held_by=holder,
+            can_take_over=staff.supervisor,
+        )
+
+    def _open_session(
+        self, tx: Tx, token: str, staff_id: str, counter: int | None, now: float, expires: float
+    ) -> None:
+        """Write the session; with a counter, the counter opens for this person alone."""
+        if counter is not None:
+            tx.run("DELETE FROM sessions WHERE counter = ?", counter)
+            tx.run("DELETE FROM sessions WHERE staff_id = ? AND counter IS NOT NULL", staff_id)
+            tx.run(
+                "UPDATE counters SET status = 'closed', staff_id = NULL WHERE staff_id = ? AND number <> ?",
+                staff_id,
+                counter,
+            )
+            tx.run(
+                "INSERT INTO counters(number, status, staff_id, since) VALUES (?, 'open', ?, ?) "
+                "ON CONFLICT(number) DO UPDATE SET status = 'open', staff_id = excluded.staff_id, "
+                "since = excluded.since",
+                counter,
+                staff_id,
+                now,
+            )
+            tx.event(now, "counter", {"counter": counter, "status": CounterStatus.OPEN.value})
+        tx.run(
+            "INSERT INTO sessions(token_hash, staff_id, counter, created_at, expires_at) VALUES (?,?,?,?,?)",
+            _hash_token(token),
+            staff_id,
+            counter,
+            now,
+            expires,
+        )
+
     def session(self, token: str | None) -> Session:
         """The session of a token, or 401."""
         if not token:
             raise QueueError(401, "not_signed_in", "Sign in with your staff ID and PIN first.")
         th = _hash_token(token)
         with self.q.store.read() as tx:
-            row = tx.one("SELECT * FROM sessions WHERE token_hash = ?", th)
+            row = tx.one(
+                "SELECT s.counter, s.expires_at, st.staff_id, st.name, st.supervisor FROM sessions s "
+                "JOIN staff st ON st.staff_id = s.staff_id AND st.active = 1 WHERE s.token_hash = ?",
+                th,
+            )
         if row is None or row["expires_at"] < self.q.now_ts():
             raise QueueError(
                 401, "not_signed_in", "Your session ended. Sign in again with your staff ID and PIN."
             )
-        staff = next((s for s in self.config.staff if s.staff_id == row["staff_id"]), None)
-        if staff is None:
-            raise QueueError(401, "not_signed_in", "This staff account no longer exists. Ask a supervisor.")
+        staff = StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
         return Session(staff, row["counter"], th)
 
     def sign_out(self, session: Session) -> None:

@@ -48,7 +48,7 @@ def server_fixture(tmp_path: Path) -> Iterator[ServerThread]:
 
 def test_pages_work_under_the_csp(browser: Any, server: ServerThread) -> None:
     url = server.url
-    t = issue(url, "ho_tich")
+    t = issue(url, server.kiosk_headers, "ho_tich")
     context = browser.new_context()
     context.add_init_script(WATCH_CSP)
     page = context.new_page()
@@ -101,8 +101,8 @@ class _Attacker(BaseHTTPRequestHandler):
 
 def test_a_page_on_another_port_cannot_drive_the_console(browser: Any, server: ServerThread) -> None:
     url = server.url
-    t = issue(url, "ho_tich")
-    staff = make_config().staff[0]
+    t = issue(url, server.kiosk_headers, "ho_tich")
+    staff = make_config().demo_staff[0]
     attacker = ThreadingHTTPServer(("127.0.0.1", free_port()), _Attacker)
     thread = threading.Thread(target=attacker.serve_forever, daemon=True)
     thread.start()

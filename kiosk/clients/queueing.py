@@ -1,14 +1,24 @@
-"""Client of the queueing service (tickets, services, priorities) for the kiosk."""
+"""Client of the queueing service (tickets, services, priorities) for the kiosk.
+
+Taking, confirming and voiding a kiosk ticket carry the kiosk token read from
+`[queueing] kiosk_token_file` (else kiosk.token in `[queueing] data_dir`): the service writes it
+at its first start, so the file is read lazily, and re-read once when the service answers 401
+(the token was rotated with `python -m queueing kiosk-token rotate`).
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from common.config import resolve_path
 from kiosk.clients.base import ApiError, ServiceClient, ServiceError, ServiceUnavailable
+from kiosk.config import AppConfig
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +30,12 @@ __all__ = [
     "ServiceUnavailable",
     "Ticket",
     "PriorityInfo",
+    "from_config",
+    "token_path",
 ]
+
+#: The service's answer when the kiosk token is missing or wrong (re-read the file once).
+_AUTH_CODES = frozenset({"not_kiosk", "http_401"})
 
 
 def in_language(lang: str, vi: str, en: str) -> str:
@@ -90,6 +105,59 @@ class QueueingClient(ServiceClient):
 
     service = "queueing"
 
+    def __init__(
+        self,
+        base_url: str,
+        token_file: Path | None = None,
+        timeout_s: float = 5.0,
+        kiosk_token: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(base_url, timeout_s=timeout_s, **kwargs)
+        self.token_file = token_file
+        self._kiosk_token = kiosk_token
+        self._token_lock = threading.Lock()
+
+    def _read_token(self, force: bool = False) -> str:
+        with self._token_lock:
+            if self._kiosk_token and not force:
+                return self._kiosk_token
+            if self.token_file is None:
+                raise ServiceUnavailable("queueing", "no_kiosk_token", "no kiosk token configured")
+            try:
+                token = self.token_file.read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise ServiceUnavailable(
+                    "queueing",
+                    "no_kiosk_token",
+                    f"cannot read the kiosk token {self.token_file}: {err}; start the queueing service "
+                    "(it creates the file) or fix [queueing] kiosk_token_file",
+                ) from err
+            if not token:
+                raise ServiceUnavailable(
+                    "queueing", "no_kiosk_token", f"kiosk token file {self.token_file} is empty"
+                )
+            self._kiosk_token = token
+            return token
+
+    def _kiosk(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """A call as the kiosk; on a 401 the token file is read again (rotation) and tried once more."""
+        token = self._read_token()
+        try:
+            return self._request(method, path, json=json, headers={**(headers or {}), **_bearer(token)})
+        except ApiError as err:
+            if err.status != 401 or err.code not in _AUTH_CODES or self.token_file is None:
+                raise
+            log.warning("queueing refused the kiosk token (%s); re-reading %s", err.code, self.token_file)
+        token = self._read_token(force=True)
+        return self._request(method, path, json=json, headers={**(headers or {}), **_bearer(token)})
+
+    def health(self) -> dict[str, Any]:
+        """GET /api/v1/health, and the kiosk token must be readable: without it no ticket can be
+        taken, so the queueing service counts as down for this kiosk (out-of-service)."""
+        self._read_token()
+        return super().health()
+
     def services(self) -> list[ServiceInfo]:
         """GET /api/v1/services."""
         body = self._request("GET", "/api/v1/services")
@@ -139,7 +207,7 @@ class QueueingClient(ServiceClient):
         if birth_date:
             payload["birth_date"] = birth_date.isoformat()
         key = idempotency_key or uuid.uuid4().hex
-        body = self._request("POST", "/api/v1/tickets", json=payload, headers={"Idempotency-Key": key})
+        body = self._kiosk("POST", "/api/v1/tickets", json=payload, headers={"Idempotency-Key": key})
         try:
             return Ticket(
                 ticket_id=str(body["ticket_id"]),
@@ -160,9 +228,32 @@ class QueueingClient(ServiceClient):
 
     def confirm(self, ticket_id: str, delivery: str) -> str:
         """POST /api/v1/tickets/{id}/confirm with delivery "printed" or "screen"; returns the new state."""
-        body = self._request("POST", f"/api/v1/tickets/{ticket_id}/confirm", json={"delivery": delivery})
+        body = self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/confirm", json={"delivery": delivery})
         return str(body.get("state", "")) if isinstance(body, dict) else ""
 
     def void(self, ticket_id: str) -> None:
         """POST /api/v1/tickets/{id}/void: the citizen never saw the ticket."""
-        self._request("POST", f"/api/v1/tickets/{ticket_id}/void", json={})
+        self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/void", json={})
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def token_path(config: AppConfig) -> Path:
+    """Where the kiosk token lives, resolved like the service does: `[queueing] kiosk_token_file`,
+    else kiosk.token in `[queueing] data_dir`."""
+    section = config.raw.get("queueing", {})
+    section = section if isinstance(section, dict) else {}
+    explicit = section.get("kiosk_token_file") or ""
+    if explicit:
+        return resolve_path(str(explicit))
+    return resolve_path(str(section.get("data_dir") or "var/queueing")) / "kiosk.token"
+
+
+def from_config(config: AppConfig) -> QueueingClient:
+    """The queueing client for `open_services()`: `[kiosk] queueing_url` and the token file."""
+    k = config.kiosk
+    return QueueingClient(
+        k.queueing_url, token_file=token_path(config), timeout_s=k.request_timeout_s, client_id=k.kiosk_id
+    )

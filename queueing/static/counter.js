@@ -46,9 +46,10 @@ async function refresh() {
   }
 }
 
-function showSignIn(text) {
+function showSignIn(text, canTakeOver) {
   $("#console").classList.add("hidden"); $("#signin").classList.remove("hidden"); $("#who").textContent = "";
   const box = $("#signin-error"); box.textContent = text || ""; box.classList.toggle("hidden", !text);
+  $("#btn-takeover").classList.toggle("hidden", !canTakeOver);
   if (source) { source.close(); source = null; }
 }
 
@@ -73,12 +74,21 @@ function listen() {
   source.onopen = kick;
 }
 
-$("#signin-form").addEventListener("submit", async ev => {
-  ev.preventDefault();
+// A counter someone else is signed in to answers 409 counter_taken; a supervisor gets a
+// "take over" button that signs in again with take_over: true (recorded on the server).
+async function signIn(takeOver) {
   const body = { staff_id: $("#staff_id").value.trim(), pin: $("#pin").value, counter: Number($("#counter").value) };
-  try { await api("POST", "/api/v1/counter/sessions", body); $("#pin").value = ""; await refresh(); listen(); }
-  catch (e) { showSignIn(e.message); }
-});
+  if (takeOver) body.take_over = true;
+  try { await api("POST", "/api/v1/counter/sessions", body); $("#pin").value = ""; showSignIn(); await refresh(); listen(); }
+  catch (e) {
+    if (e.code === "counter_taken") {
+      showSignIn(e.message, Boolean(e.data && e.data.can_take_over));
+    } else showSignIn(e.message);
+  }
+}
+$("#signin-form").addEventListener("submit", ev => { ev.preventDefault(); signIn(false); });
+$("#btn-takeover").onclick = () => signIn(true);
+$("#counter").addEventListener("change", () => $("#btn-takeover").classList.add("hidden"));
 $("#btn-next").onclick = () => act("/api/v1/counter/call-next");
 $("#btn-recall").onclick = () => act("/api/v1/counter/recall");
 $("#btn-start").onclick = () => act("/api/v1/counter/start");

@@ -18,7 +18,10 @@ async function load() {
     $("#bars").innerHTML = rows.map(x => `<div class="bar"><span class="name">${esc(x.label)}</span>` +
       `<div class="fill" style="width:${Math.round(300 * (x.wait_mean_min || 0) / max)}px"></div><span>${x.wait_mean_min ?? "–"}</span></div>`).join("");
   } catch (e) {
-    if (e.status === 401) { $("#report").classList.add("hidden"); $("#signin").classList.remove("hidden"); }
+    if (e.status === 401 || e.status === 403) {
+      $("#report").classList.add("hidden"); $("#signin").classList.remove("hidden");
+      const b = $("#signin-error"); b.textContent = e.status === 403 ? e.message : ""; b.classList.toggle("hidden", e.status !== 403);
+    }
     else { $("#err").textContent = e.message; $("#err").classList.remove("hidden"); }
   }
 }

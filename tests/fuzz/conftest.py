@@ -139,7 +139,7 @@ def queueing_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servi
     """`python -m queueing` (shipped services, open all day) with a counter session signed in."""
     tmp = tmp_path_factory.mktemp("queueing-fuzz")
     with ServerProcess(make_config(), tmp, free_port()) as srv:
-        pin = next(s.pin for s in make_config().staff if s.staff_id == QUEUE_STAFF)
+        pin = next(s.pin for s in make_config().demo_staff if s.staff_id == QUEUE_STAFF)
         r = requests.post(
             srv.url + "/api/v1/counter/sessions",
             json={"staff_id": QUEUE_STAFF, "pin": pin, "counter": 1},
@@ -148,4 +148,5 @@ def queueing_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servi
         assert r.status_code == 200, r.text
         svc = Service(srv.url, log_path=srv.log_path, data_dir=srv.data_dir)
         svc.auth["staff"] = {"Authorization": f"Bearer {r.json()['token']}"}
+        svc.auth["kiosk"] = srv.kiosk_headers
         yield svc

@@ -20,6 +20,8 @@ def _callers(svc: Service) -> Callable[[str, str], Iterable[Caller]]:
             return  # signing the fuzz counter out would turn every later counter case into a 401
         if path.startswith(("/api/v1/counter", "/api/v1/reports", "/reports", "/counter")):
             yield Caller("counter staff", svc.auth["staff"])
+        if path.startswith("/api/v1/tickets"):
+            yield Caller("kiosk", svc.auth["kiosk"])
 
     return callers
 
@@ -84,7 +86,11 @@ def _queueing_cases() -> list[Nasty]:
 
 def test_nasty_requests_get_clear_4xx(queueing_service: Service) -> None:
     svc = queueing_service
-    auths: dict[str, dict[str, str] | None] = {"anonymous": None, "counter staff": svc.auth["staff"]}
+    auths: dict[str, dict[str, str] | None] = {
+        "anonymous": None,
+        "counter staff": svc.auth["staff"],
+        "kiosk": svc.auth["kiosk"],
+    }
     with requests.Session() as http:
         broken = run_all(http, svc.url, _queueing_cases(), auths)
     assert not broken, "\n".join(broken)
@@ -236,13 +242,16 @@ def test_nothing_is_lost_after_the_fuzz(queueing_service: Service) -> None:
     r = requests.post(
         url + "/api/v1/tickets",
         json={"service": "ho_tich", "channel": "kiosk"},
-        headers={"Idempotency-Key": "fuzz-after-1"},
+        headers={"Idempotency-Key": "fuzz-after-1", **queueing_service.auth["kiosk"]},
         timeout=30,
     )
     assert r.status_code == 201, r.text
     ticket = r.json()
     c = requests.post(
-        url + f"/api/v1/tickets/{ticket['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=30
+        url + f"/api/v1/tickets/{ticket['ticket_id']}/confirm",
+        json={"delivery": "printed"},
+        headers=queueing_service.auth["kiosk"],
+        timeout=30,
     )
     assert c.status_code == 200 and c.json()["state"] == "waiting", c.text
     again = requests.get(url + f"/api/v1/tickets/{ticket['ticket_id']}", timeout=30).json()

@@ -61,6 +61,7 @@ class LiveQueueing:
         self.site = tmp / "site.toml"
         self.site.write_text(site_toml, encoding="utf-8")
         self.data_dir = tmp / "queueing"
+        self.token_file = self.data_dir / "kiosk.token"  # the service creates it (with --data-dir)
         self.log_path = tmp / "queueing.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

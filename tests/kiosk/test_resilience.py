@@ -19,7 +19,7 @@ def test_service_down_shows_out_of_service_then_recovers_by_itself(make_harness,
     q = LiveQueueing(tmp_path, free_port())
     q.start()
     try:
-        h = make_harness(Services(queueing=QueueingClient(q.url, timeout_s=2)))
+        h = make_harness(Services(queueing=QueueingClient(q.url, token_file=q.token_file, timeout_s=2)))
         h.idle_workers()
         assert h.screen("home").queue_state == "open"
         q.stop()
@@ -39,7 +39,7 @@ def test_out_of_hours_home_offers_pickup_only_and_says_when(make_harness, tmp_pa
     q = LiveQueueing(tmp_path, free_port(), site_toml=CLOSED_TOML)
     q.start()
     try:
-        h = make_harness(Services(queueing=QueueingClient(q.url, timeout_s=2)))
+        h = make_harness(Services(queueing=QueueingClient(q.url, token_file=q.token_file, timeout_s=2)))
         home = h.screen("home")
         h.wait(lambda: home.queue_state == "closed", what="closed state")
         assert home.ids.take_btn.disabled
@@ -68,7 +68,8 @@ def test_real_camera_driver_reads_a_sample_card(make_harness, queueing_service, 
         }
     )
     scanner = open_scanner(cam_cfg, hash_key=b"k" * 32)
-    h = make_harness(Services(queueing=QueueingClient(queueing_service.url), scanner=scanner))
+    client = QueueingClient(queueing_service.url, token_file=queueing_service.token_file)
+    h = make_harness(Services(queueing=client, scanner=scanner))
     h.tap(h.screen("home").ids.take_btn)
     h.wait(lambda: h.app.current == "services" and h.screen().services, what="services")
     h.tap(h.screen().tile("ho_tich"))
@@ -92,7 +93,8 @@ def test_recovery_does_not_wait_for_an_unrelated_service(make_harness, tmp_path)
     q = LiveQueueing(tmp_path, free_port())
     q.start()
     try:
-        h = make_harness(Services(queueing=QueueingClient(q.url, timeout_s=2), locker=_Down()))
+        client = QueueingClient(q.url, token_file=q.token_file, timeout_s=2)
+        h = make_harness(Services(queueing=client, locker=_Down()))
         h.idle_workers()
         assert not h.app.health.is_up("locker")
         q.stop()

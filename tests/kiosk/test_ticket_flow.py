@@ -18,7 +18,7 @@ pytestmark = pytest.mark.kivy
 
 def _services(q, printer=None, scanner=None, printer_error="no printer in this test"):
     return Services(
-        queueing=QueueingClient(q.url, timeout_s=5),
+        queueing=QueueingClient(q.url, token_file=q.token_file, timeout_s=5),
         printer=printer,
         printer_error=printer_error,
         scanner=scanner,
@@ -191,7 +191,7 @@ class _RecordingClient(QueueingClient):
 
 
 def test_citizen_gone_before_the_number_arrives_leaves_no_ghost_ticket(make_harness, queueing_service):
-    client = _RecordingClient(queueing_service.url, timeout_s=5)
+    client = _RecordingClient(queueing_service.url, token_file=queueing_service.token_file, timeout_s=5)
     h = make_harness(Services(queueing=client, printer=None, printer_error="none"), scan_id_enabled=False)
     _to_services(h)
     service = next(s for s in h.screen().services if s.code == "ho_tich")

@@ -42,12 +42,22 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0, what: str =
     raise AssertionError(f"timed out waiting for {what}")
 
 
+#: Servers of this test process by base URL, so helpers given only a URL can act as its kiosk.
+RUNNING: dict[str, Path] = {}
+
+
+def kiosk_headers_for(url: str) -> dict[str, str]:
+    """The kiosk's Authorization header for the test server at `url`."""
+    return kiosk_headers(RUNNING[url.rstrip("/")])
+
+
 class ServerThread:
     """uvicorn serving the queueing app in a thread of the test process (real HTTP on loopback)."""
 
     def __init__(self, config: QueueingConfig, data_dir: Path, port: int, clock: Clock | None = None) -> None:
         if not config.public_base_url:  # links come from config only: this server's own address
             config = config.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
+        self.data_dir = data_dir
         self.app = create_app(
             config,
             data_dir,
@@ -73,11 +83,24 @@ class ServerThread:
     def __enter__(self) -> ServerThread:
         self.thread.start()
         wait_for(lambda: self.server.started, 20, "server start")
+        RUNNING[self.url] = self.data_dir
         return self
 
+    @property
+    def kiosk_headers(self) -> dict[str, str]:
+        """What a kiosk sends: its token (the file the service created in its data dir)."""
+        return kiosk_headers(self.data_dir)
+
     def __exit__(self, *exc: object) -> None:
+        RUNNING.pop(self.url, None)
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def kiosk_headers(data_dir: Path) -> dict[str, str]:
+    """The Authorization header of a kiosk of the service whose data dir is `data_dir`."""
+    token = (data_dir / "kiosk.token").read_text(encoding="utf-8").strip()
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _toml_value(v: Any) -> str:
@@ -170,9 +193,11 @@ class ServerProcess:
                 return False
 
         wait_for(up, 30, "queueing server process")
+        RUNNING[self.url] = self.data_dir
 
     def stop(self) -> None:
         """Terminate (SIGTERM) and wait."""
+        RUNNING.pop(self.url, None)
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -185,6 +210,11 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         self.start()
         return self
+
+    @property
+    def kiosk_headers(self) -> dict[str, str]:
+        """What a kiosk sends: its token (the file the service created in its data dir)."""
+        return kiosk_headers(self.data_dir)
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

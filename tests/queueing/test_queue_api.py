@@ -15,23 +15,28 @@ import requests
 from common.clock import ManualClock
 from tests.conftest import free_port
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread, make_config
+from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
 
 _keys = itertools.count()
 
 
 def issue(url: str, service: str = "ho_tich", confirm: bool = True, **body: Any) -> dict[str, Any]:
+    """A kiosk ticket (confirmed unless `confirm` is false) from the test server at `url`."""
+    kiosk = kiosk_headers_for(url)
     r = requests.post(
         f"{url}/api/v1/tickets",
         json={"service": service, **body},
-        headers={"Idempotency-Key": f"k{next(_keys)}"},
+        headers={"Idempotency-Key": f"k{next(_keys)}", **kiosk},
         timeout=10,
     )
     assert r.status_code == 201, r.text
     t = r.json()
     if confirm and t["state"] == "pending":
         c = requests.post(
-            f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=10
+            f"{url}/api/v1/tickets/{t['ticket_id']}/confirm",
+            json={"delivery": "printed"},
+            headers=kiosk,
+            timeout=10,
         )
         assert c.json()["state"] == "waiting"
     return dict(t)
@@ -65,7 +70,8 @@ def test_services_and_priorities(server: ServerThread) -> None:
 
 def test_issue_confirm_and_idempotent_retry(server: ServerThread) -> None:
     url = server.url
-    h = {"Idempotency-Key": "kiosk1-0001"}
+    kiosk = server.kiosk_headers
+    h = {"Idempotency-Key": "kiosk1-0001", **kiosk}
     r1 = requests.post(f"{url}/api/v1/tickets", json={"service": "dat_dai", "channel": "kiosk"}, headers=h)
     assert r1.status_code == 201
     t = r1.json()
@@ -86,12 +92,14 @@ def test_issue_confirm_and_idempotent_retry(server: ServerThread) -> None:
     assert r2.status_code == 200 and r2.json()["ticket_id"] == t["ticket_id"]
     clash = requests.post(f"{url}/api/v1/tickets", json={"service": "ho_tich"}, headers=h)
     assert clash.status_code == 409 and clash.json()["error"] == "idempotency_conflict"
-    assert requests.post(f"{url}/api/v1/tickets", json={"service": "dat_dai"}).json()["error"] == (
-        "idempotency_key_required"
-    )
+    assert requests.post(f"{url}/api/v1/tickets", json={"service": "dat_dai"}, headers=kiosk).json()[
+        "error"
+    ] == ("idempotency_key_required")
     # pending tickets are not in the queue
     assert requests.get(f"{url}/api/v1/services").json()[1]["waiting"] == 0
-    ok = requests.post(f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "screen"}).json()
+    ok = requests.post(
+        f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "screen"}, headers=kiosk
+    ).json()
     assert ok["state"] == "waiting"
     assert requests.get(f"{url}/api/v1/services").json()[1]["waiting"] == 1
     second = issue(url, "dat_dai")
@@ -110,10 +118,14 @@ def test_ghost_ticket_is_never_called_and_voided_after_timeout(
     clock.advance(121)
     assert server.app.state.queue.sweep() == 1
     assert requests.get(f"{url}/api/v1/tickets/{ghost['ticket_id']}").json()["state"] == "void"
-    late = requests.post(f"{url}/api/v1/tickets/{ghost['ticket_id']}/confirm", json={"delivery": "printed"})
+    kiosk = server.kiosk_headers
+    late = requests.post(
+        f"{url}/api/v1/tickets/{ghost['ticket_id']}/confirm", json={"delivery": "printed"}, headers=kiosk
+    )
     assert late.status_code == 409 and late.json()["error"] == "ticket_void"
     voided = issue(url, confirm=False)
-    assert requests.post(f"{url}/api/v1/tickets/{voided['ticket_id']}/void").json()["state"] == "void"
+    void = requests.post(f"{url}/api/v1/tickets/{voided['ticket_id']}/void", headers=kiosk)
+    assert void.json()["state"] == "void"
     assert desk.post(f"{url}/api/v1/counter/call-next").status_code == 404
 
 
@@ -129,7 +141,9 @@ def test_closed_service_and_cap(tmp_path: Path) -> None:
     evening = ManualClock(datetime(2026, 1, 5, 4, 50, tzinfo=UTC))  # 11:50 local: lunch break
     with ServerThread(QueueingConfig.model_validate(data), tmp_path, free_port(), evening) as srv:
         r = requests.post(
-            f"{srv.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "x"}
+            f"{srv.url}/api/v1/tickets",
+            json={"service": "ho_tich"},
+            headers={"Idempotency-Key": "x", **srv.kiosk_headers},
         )
         assert r.status_code == 409
         assert r.json() == {**r.json(), "error": "service_closed", "opens_at": "13:00"}
@@ -137,7 +151,9 @@ def test_closed_service_and_cap(tmp_path: Path) -> None:
         late = ManualClock(datetime(2026, 1, 10, 10, 0, tzinfo=UTC))  # Saturday 17:00 local
         srv.app.state.queue.clock = late
         r = requests.post(
-            f"{srv.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "s"}
+            f"{srv.url}/api/v1/tickets",
+            json={"service": "ho_tich"},
+            headers={"Idempotency-Key": "s", **srv.kiosk_headers},
         )
         assert r.json()["opens_at"] is None and r.json()["opens_next"] == "2026-01-12T07:30"
         assert "2026-01-12 at 07:30" in r.json()["message"]
@@ -150,7 +166,9 @@ def test_closed_service_and_cap(tmp_path: Path) -> None:
         issue(srv.url)
         issue(srv.url)
         r = requests.post(
-            f"{srv.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "y"}
+            f"{srv.url}/api/v1/tickets",
+            json={"service": "ho_tich"},
+            headers={"Idempotency-Key": "y", **srv.kiosk_headers},
         )
         assert r.status_code == 409 and r.json()["error"] == "cap_reached"
         assert requests.get(f"{srv.url}/api/v1/services").json()[0]["reason_closed"] == "cap_reached"
@@ -200,7 +218,7 @@ BAD_BODIES: list[tuple[str, str, Any, int, str]] = [
 def test_bad_input_gets_a_clear_4xx(
     server: ServerThread, method: str, path: str, body: Any, status: int, error: str
 ) -> None:
-    kwargs: dict[str, Any] = {"headers": {"Idempotency-Key": f"bad{next(_keys)}"}}
+    kwargs: dict[str, Any] = {"headers": {"Idempotency-Key": f"bad{next(_keys)}", **server.kiosk_headers}}
     if isinstance(body, bytes):
         kwargs["data"] = body
         kwargs["headers"]["Content-Type"] = "application/json"
@@ -268,12 +286,16 @@ def test_counter_flow_rating_and_reports(server: ServerThread, clock: ManualCloc
     issue(url)
     assert desk.post(f"{url}/api/v1/counter/call-next").json()["error"] == "counter_paused"
     desk.post(f"{url}/api/v1/counter/pause", json={"paused": False})
-    # reports
-    rep = desk.get(f"{url}/api/v1/reports", params={"group": "service"}).json()
+    # reports: supervisors only
+    refused = desk.get(f"{url}/api/v1/reports")
+    assert refused.status_code == 403 and refused.json()["error"] == "supervisor_required"
+    boss = requests.Session()
+    assert boss.post(f"{url}/api/v1/counter/sessions", json={"staff_id": "cb03", "pin": "3333"}).ok
+    rep = boss.get(f"{url}/api/v1/reports", params={"group": "service"}).json()
     ho_tich = next(r for r in rep["rows"] if r["group"] == "ho_tich")
     assert ho_tich["served"] == 1 and ho_tich["no_show"] == 1 and ho_tich["transferred"] == 1
     assert ho_tich["service_mean_min"] == 5.0 and ho_tich["rating_mean"] == 5.0
-    text = desk.get(f"{url}/api/v1/reports", params={"group": "counter", "format": "csv"}).text
+    text = boss.get(f"{url}/api/v1/reports", params={"group": "counter", "format": "csv"}).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[-1]["group"] == "all" and int(rows[-1]["issued"]) == 4
     assert requests.get(f"{url}/api/v1/reports").status_code == 401
@@ -446,7 +468,9 @@ def test_counter_closes_when_its_session_expires(server: ServerThread, clock: Ma
 def test_storage_failure_is_a_clear_503_and_health_degrades(server: ServerThread) -> None:
     server.app.state.queue.store.close()  # as if the disk went away
     r = requests.post(
-        f"{server.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "z"}
+        f"{server.url}/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={"Idempotency-Key": "z", **server.kiosk_headers},
     )
     assert r.status_code == 503 and r.json()["error"] == "storage_unavailable"
     health = requests.get(f"{server.url}/api/v1/health")

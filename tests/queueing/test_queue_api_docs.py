@@ -15,15 +15,15 @@ from tests.queueing.helpers import ServerThread, make_config
 T = "/api/v1/tickets/{ticket_id}"
 #: (method, path) -> the error statuses the route can answer with (422 = FastAPI validation too).
 EXPECTED: dict[tuple[str, str], set[int]] = {
-    ("post", "/api/v1/tickets"): {400, 403, 404, 409, 422, 429, 503},
-    ("post", f"{T}/confirm"): {404, 409, 422, 503},
+    ("post", "/api/v1/tickets"): {400, 401, 403, 404, 409, 422, 429, 503},
+    ("post", f"{T}/confirm"): {401, 404, 409, 422, 503},
     ("get", "/api/v1/health"): {503},
     ("get", "/api/v1/services"): {503},
     ("get", "/api/v1/priorities"): set(),
     ("get", T): {404, 422, 503},
-    ("post", f"{T}/void"): {404, 409, 422, 503},
+    ("post", f"{T}/void"): {401, 404, 409, 422, 503},
     ("post", f"{T}/rating"): {404, 409, 422, 503},
-    ("post", "/api/v1/counter/sessions"): {401, 404, 422, 429, 503},
+    ("post", "/api/v1/counter/sessions"): {401, 404, 409, 422, 429, 503},
     ("delete", "/api/v1/counter/sessions/current"): {401, 409, 503},
     ("get", "/api/v1/counter"): {401, 409, 503},
     ("post", "/api/v1/counter/call"): {401, 404, 409, 422, 503},
@@ -37,7 +37,7 @@ EXPECTED: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/counters"): {503},
     ("get", "/api/v1/display/state"): {503},
     ("get", "/api/v1/events"): {422, 503},
-    ("get", "/api/v1/reports"): {401, 422, 503},
+    ("get", "/api/v1/reports"): {401, 403, 422, 503},
     ("get", "/api/v1/voice/announcement"): {422},
 }
 
@@ -82,7 +82,7 @@ def test_real_error_answers_match_the_documented_schema(tmp_path: Path) -> None:
         key = iter(range(1000))
 
         def issue(body: dict[str, Any], **headers: str) -> requests.Response:
-            h = {"Idempotency-Key": f"docs-{next(key)}", **headers}
+            h = {"Idempotency-Key": f"docs-{next(key)}", **srv.kiosk_headers, **headers}
             return requests.post(f"{url}/api/v1/tickets", json=body, headers=h, timeout=10)
 
         first = issue({"service": "dat_dai"})
@@ -91,7 +91,18 @@ def test_real_error_answers_match_the_documented_schema(tmp_path: Path) -> None:
         assert issue(remote, **{"X-Device-Id": "p1"}).status_code == 201  # the next one is throttled
         staff = requests.Session()
         seen: list[tuple[str, str, requests.Response]] = [
-            ("post", "/api/v1/tickets", requests.post(f"{url}/api/v1/tickets", json={"service": "ho_tich"})),
+            (
+                "post",
+                "/api/v1/tickets",
+                requests.post(
+                    f"{url}/api/v1/tickets", json={"service": "ho_tich"}, headers=srv.kiosk_headers
+                ),
+            ),
+            (  # no kiosk token
+                "post",
+                "/api/v1/tickets",
+                requests.post(f"{url}/api/v1/tickets", json={"service": "ho_tich"}),
+            ),
             ("post", "/api/v1/tickets", issue({"service": "nope"})),
             ("post", "/api/v1/tickets", issue({"service": "dat_dai"})),  # cap reached
             ("post", "/api/v1/tickets", issue({"service": 5})),
@@ -107,6 +118,7 @@ def test_real_error_answers_match_the_documented_schema(tmp_path: Path) -> None:
                 requests.post(f"{url}/api/v1/tickets/{first.json()['ticket_id']}/rating", json={"score": 5}),
             ),
             ("get", "/api/v1/counter", staff.get(f"{url}/api/v1/counter")),
+            ("get", "/api/v1/reports", _signed_in(url, "cb01", "1111").get(f"{url}/api/v1/reports")),
             (
                 "post",
                 "/api/v1/counter/sessions",
@@ -130,4 +142,10 @@ def test_real_error_answers_match_the_documented_schema(tmp_path: Path) -> None:
         assert r.status_code in documented, (method, path, r.status_code, sorted(documented))
         validator.validate(r.json())
         statuses.add(r.status_code)
-    assert statuses == {400, 401, 404, 409, 422, 429, 503}
+    assert statuses == {400, 401, 403, 404, 409, 422, 429, 503}
+
+
+def _signed_in(url: str, staff_id: str, pin: str) -> requests.Session:
+    s = requests.Session()
+    assert s.post(f"{url}/api/v1/counter/sessions", json={"staff_id": staff_id, "pin": pin}, timeout=10).ok
+    return s

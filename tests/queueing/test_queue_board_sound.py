@@ -13,7 +13,7 @@ from common.chromium import CHROMIUM, HEADLESS_ARGS
 from queueing.board import BOARD_FLAGS, board_url, chromium_command, default_base_url, main
 from queueing.screenshots import CHROMIUM_ARGS
 from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
 
 AUTOPLAY = "--autoplay-policy=no-user-gesture-required"
 browser_only = pytest.mark.skipif(
@@ -54,13 +54,19 @@ def server_fixture(tmp_path: Path) -> Iterator[ServerThread]:
 
 def _call_one(url: str) -> str:
     """Issue, confirm and call a ticket at counter 1; its number."""
+    kiosk = kiosk_headers_for(url)
     t = requests.post(
         f"{url}/api/v1/tickets",
         json={"service": "ho_tich"},
-        headers={"Idempotency-Key": "board-1"},
+        headers={"Idempotency-Key": "board-1", **kiosk},
         timeout=10,
     ).json()
-    requests.post(f"{url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=10)
+    requests.post(
+        f"{url}/api/v1/tickets/{t['ticket_id']}/confirm",
+        json={"delivery": "printed"},
+        headers=kiosk,
+        timeout=10,
+    )
     desk = requests.Session()
     desk.post(
         f"{url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 1}, timeout=10

@@ -45,7 +45,7 @@ def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tm
     with ServerProcess(make_config(), tmp_path, free_port()) as srv:
         url = srv.url
         for i, svc in enumerate(["ho_tich", "ho_tich", "ho_tich", "tu_phap", "dat_dai"]):
-            issue(url, svc, priority="elderly" if i == 2 else None)
+            issue(url, srv.kiosk_headers, svc, priority="elderly" if i == 2 else None)
         board = browser.new_page(viewport={"width": 1280, "height": 720})
         board.goto(f"{url}/display")
         board.wait_for_function("() => window.board && window.board.connected")
@@ -92,7 +92,7 @@ def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tm
         board.screenshot(path=str(shots / "web-display.png"))
 
         phone = browser.new_page(viewport={"width": 390, "height": 760})
-        mine = issue(url, "ho_tich")
+        mine = issue(url, srv.kiosk_headers, "ho_tich")
         phone.goto(mine["status_url"])
         phone.wait_for_function("() => document.querySelector('#num').textContent.startsWith('A')")
         phone.screenshot(path=str(shots / "web-ticket.png"))
@@ -177,7 +177,7 @@ def test_board_recovers_after_server_restart(browser: Any, tmp_path: Path) -> No
         board.wait_for_function("() => !window.board.connected", timeout=10000)
         srv.start()
         board.wait_for_function("() => window.board.connected", timeout=15000)
-        t = issue(url, "kinh_doanh")
+        t = issue(url, srv.kiosk_headers, "kinh_doanh")
         desk = requests.Session()
         desk.post(f"{url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 4})
         assert desk.post(f"{url}/api/v1/counter/call-next").json()["number"] == t["number"]
@@ -187,3 +187,34 @@ def test_board_recovers_after_server_restart(browser: Any, tmp_path: Path) -> No
         wait_for(lambda: board.evaluate("window.board.waiting.kinh_doanh || 0") == 0, 5, "waiting count")
     finally:
         srv.stop()
+
+
+def test_console_says_who_holds_a_counter_and_a_supervisor_takes_it_over(
+    browser: Any, tmp_path: Path
+) -> None:
+    with ServerProcess(make_config(), tmp_path, free_port()) as srv:
+        url = srv.url
+        holder = requests.Session()
+        assert holder.post(
+            f"{url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 1}
+        ).ok
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{url}/counter")
+        for staff, pin in (("cb02", "2222"), ("cb03", "3333")):
+            page.fill("#staff_id", staff)
+            page.fill("#pin", pin)
+            page.select_option("#counter", "1")
+            with page.expect_response("**/api/v1/counter/sessions") as answer:
+                page.click("#signin-form button[type=submit]")
+            assert answer.value.status == 409
+            # the offer to take over is for supervisors only
+            shown = "#btn-takeover:not(.hidden)" if staff == "cb03" else "#signin-error:not(.hidden)"
+            page.wait_for_selector(shown)
+            text = page.inner_text("#signin-error")
+            assert text.startswith("Quầy 1 đang có cán bộ cb01") and "Counter 1 is in use by cb01" in text
+            assert page.is_visible("#btn-takeover") == (staff == "cb03")
+        page.click("#btn-takeover")
+        page.wait_for_selector("#console:not(.hidden)")
+        assert "Lê Minh Châu" in page.inner_text("#who")
+        assert holder.get(f"{url}/api/v1/counter").status_code == 401
+        page.close()

@@ -1,12 +1,10 @@
-"""Group commit: kiosk requests arriving together share one transaction, each in its own
-savepoint, and are answered only after the COMMIT (queueing.store.Store.batch, queueing.fastpath)."""
+"""Group commit (queueing.store.Store.batch): several requests in one transaction, each in its
+own savepoint, durable only after the COMMIT; and every ticket a kiosk was given survives a crash."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,6 @@ import pytest
 
 from common.clock import ManualClock
 from queueing.errors import QueueError
-from queueing.fastpath import FastPathStats, KioskFastPath
 from queueing.service import QueueService
 from queueing.store import Store, StoreError
 from tests.queueing.helpers import MONDAY_9AM, make_config
@@ -70,64 +67,6 @@ def test_a_database_error_rolls_the_whole_batch_back(queue: QueueService) -> Non
         pass
 
 
-def test_kiosk_requests_of_one_round_share_a_commit(queue: QueueService) -> None:
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        raise AssertionError("a well-formed kiosk request reached the full route")
-
-    stats = FastPathStats()
-    fast = KioskFastPath(app, queue, stats)
-
-    async def post(path: str, body: dict[str, Any], key: str | None = None) -> tuple[int, dict[str, Any]]:
-        headers = [(b"content-type", b"application/json"), (b"host", b"kiosk.test")]
-        if key:
-            headers.append((b"idempotency-key", key.encode()))
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": path,
-            "headers": headers,
-            "scheme": "http",
-            "server": ("kiosk.test", 80),
-            "root_path": "",
-            "query_string": b"",
-        }
-        sent: list[MutableMapping[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": json.dumps(body).encode(), "more_body": False}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            sent.append(message)
-
-        await fast(scope, receive, send)
-        return sent[0]["status"], json.loads(sent[1]["body"])
-
-    async def burst() -> list[tuple[int, dict[str, Any]]]:
-        issues = [post("/api/v1/tickets", {"service": "dat_dai"}, f"burst-{i}") for i in range(6)]
-        issues.append(post("/api/v1/tickets", {"service": "nope"}, "burst-bad"))
-        return await asyncio.gather(*issues)
-
-    answers = asyncio.run(burst())
-    assert [status for status, _ in answers] == [201] * 6 + [404]
-    assert sorted(t["number"] for _, t in answers[:6]) == [f"B00{i}" for i in range(1, 7)]
-    assert answers[0][1]["status_url"].startswith(f"{queue.config.public_base_url}/t/")  # never the Host
-    assert answers[6][1]["error"] == "unknown_service"
-    assert stats.batches == 1 and stats.largest_batch == 7  # one transaction, one COMMIT
-    assert sorted(_committed_numbers(queue.store.path)) == [f"B00{i}" for i in range(1, 7)]
-
-    async def confirm_all() -> list[tuple[int, dict[str, Any]]]:
-        return await asyncio.gather(
-            *(
-                post(f"/api/v1/tickets/{t['ticket_id']}/confirm", {"delivery": "printed"})
-                for _, t in answers[:6]
-            )
-        )
-
-    confirmed = asyncio.run(confirm_all())
-    assert {s for s, _ in confirmed} == {200} and {c["state"] for _, c in confirmed} == {"waiting"}
-    assert stats.batches == 2 and stats.answered == 13
-
-
 def test_every_ticket_a_kiosk_received_survives_a_crash(tmp_path: Path) -> None:
     """8 kiosks issue at once against `python -m queueing`; the server is killed (SIGKILL) right
     after the last answer; every ticket any kiosk was given is in the database."""
@@ -147,7 +86,11 @@ def test_every_ticket_a_kiosk_received_survives_a_crash(tmp_path: Path) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
         for i in range(40):
             body = json.dumps({"service": "ho_tich" if i % 2 else "kinh_doanh"})  # no daily caps
-            headers = {"Content-Type": "application/json", "Idempotency-Key": f"crash-{k}-{i}"}
+            headers = {
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"crash-{k}-{i}",
+                **srv.kiosk_headers,
+            }
             conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
             resp = conn.getresponse()
             data = json.loads(resp.read())

@@ -26,7 +26,7 @@ def test_many_kiosks_and_counters_at_once(tmp_path: Path) -> None:
     staff = [
         {"staff_id": f"race{i}", "name": f"Cán bộ {i}", "pin": f"{1000 + i}"} for i in range(1, COUNTERS + 1)
     ]
-    cfg = make_config(staff=staff, remote_enabled=False)
+    cfg = make_config(demo_staff=staff, remote_enabled=False)
     services = [s.code for s in cfg.services]
     issued: list[dict[str, Any]] = []
     voided: list[str] = []
@@ -42,6 +42,7 @@ def test_many_kiosks_and_counters_at_once(tmp_path: Path) -> None:
         def kiosk(k: int) -> None:
             rnd = random.Random(k)
             with requests.Session() as http:
+                http.headers.update(srv.kiosk_headers)
                 for i in range(TICKETS_PER_KIOSK):
                     key = f"kiosk{k}-{i}"
                     body = {"service": rnd.choice(services), "channel": "kiosk"}

@@ -1,0 +1,141 @@
+"""`python -m queueing staff ...` and `python -m queueing kiosk-token ...`: administration on the
+queueing data directory.
+
+Works on the database directly (no running service needed); SQLite's locking makes it safe
+while the service runs. PINs are read from stdin, never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.config import ConfigError, resolve_path
+
+COMMANDS = frozenset({"staff", "kiosk-token"})
+#: Options of `python -m queueing` (serving) that take a value.
+_VALUE_OPTIONS = frozenset({"--config", "--host", "--port", "--data-dir", "--log-level"})
+
+
+def is_admin_command(argv: list[str]) -> bool:
+    """Whether the first word that is not an option (or an option's value) is a command here."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            return word in COMMANDS
+    return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m queueing", description="Queueing administration (counter staff, kiosk token)"
+    )
+    p.add_argument("--config", help="site TOML merged over config/default.toml (or $KIOSK_CONFIG)")
+    p.add_argument("--data-dir", help="queueing data directory (default [queueing] data_dir)")
+    sub = p.add_subparsers(dest="group", required=True)
+
+    staff = sub.add_parser("staff", help="counter staff accounts").add_subparsers(dest="cmd", required=True)
+    add = staff.add_parser("add", help="create an account (PIN from stdin)")
+    add.add_argument("staff_id")
+    add.add_argument("--name", required=True, help="the person's name as the console shows it")
+    add.add_argument("--supervisor", action="store_true", help="may see reports and take over counters")
+    add.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
+    reset = staff.add_parser("reset-pin", help="a new PIN (from stdin); ends the account's sessions")
+    reset.add_argument("staff_id")
+    reset.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
+    leaves = [add, reset, staff.add_parser("list", help="list accounts")]
+    for name in ("disable", "enable"):
+        sp = staff.add_parser(name, help=f"{name} an account")
+        sp.add_argument("staff_id")
+        leaves.append(sp)
+
+    token = sub.add_parser("kiosk-token", help="the kiosks' token").add_subparsers(dest="cmd", required=True)
+    leaves.append(token.add_parser("rotate", help="write a new token; the old one stops working at once"))
+    leaves.append(token.add_parser("path", help="print where the token file is"))
+    for sp in leaves:  # global options after the command words too
+        sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
+        sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Run one administration command; returns the exit status."""
+    from queueing.config import load_config
+
+    args = _parser().parse_args(argv)
+    config_path = args.config_late or args.config
+    data_dir_flag = args.data_dir_late or args.data_dir
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as err:
+        print(f"queueing: {err}", file=sys.stderr)
+        return 2
+    data_dir = Path(data_dir_flag).resolve() if data_dir_flag else resolve_path(cfg.data_dir)
+    if args.group == "kiosk-token":
+        return _kiosk_token(args.cmd, cfg, data_dir, bool(data_dir_flag))
+    return _staff(args, cfg, data_dir)
+
+
+def _kiosk_token(cmd: str, cfg: object, data_dir: Path, data_dir_flag: bool) -> int:
+    from queueing.config import QueueingConfig
+    from queueing.kiosk_token import TOKEN_FILE_NAME, rotate, token_path
+
+    assert isinstance(cfg, QueueingConfig)
+    path = data_dir / TOKEN_FILE_NAME if data_dir_flag else token_path(cfg, data_dir)
+    if cmd == "path":
+        print(path)
+        return 0
+    rotate(path)
+    print(
+        f"new kiosk token in {path}; the running service uses it at once. Copy the file (mode 600) to "
+        "every kiosk PC that reads it from elsewhere ([queueing] kiosk_token_file)."
+    )
+    return 0
+
+
+def _staff(args: argparse.Namespace, cfg: object, data_dir: Path) -> int:
+    from common.clock import SystemClock
+    from queueing.config import QueueingConfig
+    from queueing.staff_accounts import StaffAccounts, ensure_schema
+    from queueing.store import Store, StoreError
+
+    assert isinstance(cfg, QueueingConfig)
+    if args.cmd in ("add", "reset-pin") and not args.pin_stdin:
+        print("queueing: give the PIN on stdin with --pin-stdin (never on the command line)", file=sys.stderr)
+        return 2
+    store = Store(data_dir / "queue.sqlite3", synchronous=cfg.sqlite_synchronous, checkpoint_every_s=0)
+    try:
+        store.open()
+        ensure_schema(store)
+        accounts = StaffAccounts(store, SystemClock(), cfg)
+        if args.cmd == "add":
+            accounts.add(args.staff_id, args.name, sys.stdin.readline().strip(), args.supervisor)
+            role = "supervisor" if args.supervisor else "counter staff"
+            print(f"{args.staff_id}: added ({role})")
+        elif args.cmd == "reset-pin":
+            accounts.reset_pin(args.staff_id, sys.stdin.readline().strip())
+            print(f"{args.staff_id}: new PIN set; its sessions ended")
+        elif args.cmd == "list":
+            for row in accounts.listing():
+                state = "active" if row["active"] else "disabled"
+                flags = ("supervisor " if row["supervisor"] else "") + ("demo" if row["demo"] else "")
+                since = datetime.fromtimestamp(row["created_at"], UTC).date().isoformat()
+                print(f"{row['staff_id']:<16} {state:<9} {flags:<16} since {since}  {row['name']}")
+        else:
+            accounts.set_active(args.staff_id, args.cmd == "enable")
+            print(f"{args.staff_id}: {args.cmd}d")
+        return 0
+    except ValueError as err:
+        print(f"queueing: {err}", file=sys.stderr)
+        return 1
+    except StoreError as err:
+        print(f"queueing: {err}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()

@@ -1,0 +1,298 @@
+"""Counter staff accounts in the queueing database: PINs as slow hashes (`common.pins`), the
+sign-in lockout, the demo accounts of the simulated center, and an audit trail of staff actions.
+
+The lockout is checked and recorded in one write transaction (BEGIN IMMEDIATE) before the PIN
+is hashed: every attempt is counted first, so N concurrent wrong PINs count N, and a correct PIN
+clears the count afterwards. Every sign-in costs exactly one scrypt, whether the id is unknown,
+known, disabled or locked, so the time of an answer does not tell which.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from common.clock import Clock
+from common.config import DEFAULT_CONFIG, read_toml
+from common.pins import check_pin, hash_pin
+from common.serving import is_loopback
+from queueing.config import STAFF_ID_PATTERN, DemoStaffConfig, QueueingConfig
+from queueing.errors import QueueError
+from queueing.store import Store, Tx
+
+log = logging.getLogger(__name__)
+
+# Tables of this module, created at start (CREATE ... IF NOT EXISTS inside one transaction).
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS staff (
+        staff_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        pin_hash TEXT NOT NULL,
+        supervisor INTEGER NOT NULL DEFAULT 0,
+        active INTEGER NOT NULL DEFAULT 1,
+        demo INTEGER NOT NULL DEFAULT 0,
+        failed_signins INTEGER NOT NULL DEFAULT 0,
+        locked_until REAL,
+        created_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS staff_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        data TEXT NOT NULL
+    )""",
+)
+#: How many PIN hashes run at once (each scrypt takes ~16 MiB and a core for ~50 ms); the rest
+#: wait their turn, so a burst of sign-ins can neither exhaust memory nor every core.
+PIN_CHECKS_AT_ONCE = 2
+_STAFF_ID = re.compile(STAFF_ID_PATTERN)
+_PIN = re.compile(r"^[0-9]{4,12}$")
+CREATE_HINT = "python -m queueing staff add ID --name NAME [--supervisor] --pin-stdin"
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """A counter staff member as the console and reports see them (no PIN)."""
+
+    staff_id: str
+    name: str
+    supervisor: bool
+
+
+def shipped_demo_pins() -> frozenset[str]:
+    """The PINs of the demo accounts in config/default.toml: published, so never a real PIN."""
+    raw = read_toml(DEFAULT_CONFIG).get("queueing", {}).get("demo_staff", [])
+    return frozenset(str(a.get("pin", "")) for a in raw if isinstance(a, dict)) - {""}
+
+
+def demo_refusal(config: QueueingConfig) -> str | None:
+    """Why the service must not start: demo accounts (published PINs) on a non-loopback host."""
+    if not config.demo_staff or is_loopback(config.host):
+        return None
+    ids = ", ".join(d.staff_id for d in config.demo_staff)
+    return (
+        f"refusing to listen on {config.host} with demo counter accounts ({ids}) whose PINs are "
+        f"published: set demo_staff = [] under [queueing] in the site file and create real accounts "
+        f"with `{CREATE_HINT}`"
+    )
+
+
+def ensure_schema(store: Store) -> None:
+    """Create the staff tables if missing."""
+    with store.tx() as tx:
+        for statement in SCHEMA:
+            tx.run(statement)
+
+
+def audit(tx: Tx, at: float, actor: str, action: str, **data: Any) -> None:
+    """Append one staff action to `staff_audit` (in the caller's transaction)."""
+    tx.run(
+        "INSERT INTO staff_audit(at, actor, action, data) VALUES (?, ?, ?, ?)",
+        at,
+        actor,
+        action,
+        json.dumps(data, ensure_ascii=False, sort_keys=True),
+    )
+
+
+class StaffAccounts:
+    """Accounts (create, list, disable, reset a PIN), demo seeding, and the PIN check with lockout."""
+
+    def __init__(self, store: Store, clock: Clock, config: QueueingConfig) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self._pin_checks = threading.BoundedSemaphore(PIN_CHECKS_AT_ONCE)
+
+    # ------------------------------------------------------------------ administration
+
+    def add(self, staff_id: str, name: str, pin: str, supervisor: bool, actor: str = "cli") -> None:
+        """Create an account (ValueError with what to fix when the input is not acceptable)."""
+        if not _STAFF_ID.fullmatch(staff_id):
+            raise ValueError("the staff ID must be 1-32 letters, digits, '.', '-' or '_'")
+        if not name.strip():
+            raise ValueError("give the person's name with --name")
+        pin_hash = hash_pin(self._acceptable_pin(pin))
+        now = self.clock.now().timestamp()
+        with self.store.tx() as tx:
+            if tx.one("SELECT 1 FROM staff WHERE staff_id = ?", staff_id) is not None:
+                raise ValueError(f"staff account {staff_id!r} already exists (reset its PIN with reset-pin)")
+            tx.run(
+                "INSERT INTO staff(staff_id, name, pin_hash, supervisor, created_at) VALUES (?, ?, ?, ?, ?)",
+                staff_id,
+                name.strip(),
+                pin_hash,
+                int(supervisor),
+                now,
+            )
+            audit(tx, now, actor, "staff_added", staff_id=staff_id, supervisor=supervisor)
+
+    def reset_pin(self, staff_id: str, pin: str, actor: str = "cli") -> None:
+        """A new PIN for an account; ends its sessions and clears a lockout."""
+        pin_hash = hash_pin(self._acceptable_pin(pin))
+        now = self.clock.now().timestamp()
+        with self.store.tx() as tx:
+            done = tx.run(
+                "UPDATE staff SET pin_hash = ?, failed_signins = 0, locked_until = NULL, demo = 0 "
+                "WHERE staff_id = ?",
+                pin_hash,
+                staff_id,
+            ).rowcount
+            if not done:
+                raise ValueError(f"there is no staff account {staff_id!r}")
+            tx.run("DELETE FROM sessions WHERE staff_id = ?", staff_id)
+            audit(tx, now, actor, "staff_pin_reset", staff_id=staff_id)
+
+    def set_active(self, staff_id: str, active: bool, actor: str = "cli") -> None:
+        """Disable (ending its sessions) or re-enable an account."""
+        now = self.clock.now().timestamp()
+        with self.store.tx() as tx:
+            if not tx.run("UPDATE staff SET active = ? WHERE staff_id = ?", int(active), staff_id).rowcount:
+                raise ValueError(f"there is no staff account {staff_id!r}")
+            if not active:
+                tx.run("DELETE FROM sessions WHERE staff_id = ?", staff_id)
+            audit(tx, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every account, without PIN hashes."""
+        with self.store.read() as tx:
+            rows = tx.all(
+                "SELECT staff_id, name, supervisor, active, demo, failed_signins, locked_until, created_at "
+                "FROM staff ORDER BY staff_id"
+            )
+        return [dict(r) for r in rows]
+
+    def names(self) -> dict[str, str]:
+        """staff_id -> name of every account (report labels)."""
+        with self.store.read() as tx:
+            return {r["staff_id"]: r["name"] for r in tx.all("SELECT staff_id, name FROM staff")}
+
+    def account(self, staff_id: str) -> StaffAccount | None:
+        """An active account, or None."""
+        with self.store.read() as tx:
+            row = tx.one("SELECT * FROM staff WHERE staff_id = ? AND active = 1", staff_id)
+        return None if row is None else StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
+
+    def _acceptable_pin(self, pin: str) -> str:
+        if not _PIN.fullmatch(pin):
+            raise ValueError("the PIN must be 4-12 digits (0-9)")
+        if pin in shipped_demo_pins() | {d.pin for d in self.config.demo_staff}:
+            raise ValueError("that PIN is a published demo PIN; choose another")
+        return pin
+
+    # ------------------------------------------------------------------ demo accounts
+
+    def sync_demo(self, demo: list[DemoStaffConfig]) -> None:
+        """Make the demo accounts in the database exactly the configured ones (hashing new PINs).
+
+        A demo account no longer configured is deleted with its sessions: a site file with
+        `demo_staff = []` leaves no demo account behind from an earlier simulated run.
+        """
+        now = self.clock.now().timestamp()
+        with self.store.read() as tx:
+            have = {r["staff_id"]: r for r in tx.all("SELECT * FROM staff")}
+        # hash outside the transaction (50 ms each); only accounts whose PIN is not stored yet
+        hashes = {
+            d.staff_id: hash_pin(d.pin)
+            for d in demo
+            if d.staff_id not in have or not check_pin(d.pin, have[d.staff_id]["pin_hash"])
+        }
+        wanted = {d.staff_id for d in demo}
+        with self.store.tx() as tx:
+            for d in demo:
+                row = have.get(d.staff_id)
+                if row is not None and not row["demo"]:
+                    log.warning("demo account %s is not seeded: a real account has that ID", d.staff_id)
+                elif row is None:
+                    tx.run(
+                        "INSERT INTO staff(staff_id, name, pin_hash, supervisor, demo, created_at) "
+                        "VALUES (?, ?, ?, ?, 1, ?)",
+                        d.staff_id,
+                        d.name,
+                        hashes[d.staff_id],
+                        int(d.supervisor),
+                        now,
+                    )
+                else:
+                    tx.run(
+                        "UPDATE staff SET name = ?, supervisor = ?, active = 1, pin_hash = ? "
+                        "WHERE staff_id = ?",
+                        d.name,
+                        int(d.supervisor),
+                        hashes.get(d.staff_id, row["pin_hash"]),
+                        d.staff_id,
+                    )
+            for staff_id, row in have.items():
+                if row["demo"] and staff_id not in wanted:
+                    tx.run("DELETE FROM sessions WHERE staff_id = ?", staff_id)
+                    tx.run("DELETE FROM staff WHERE staff_id = ?", staff_id)
+                    audit(tx, now, "config", "demo_staff_removed", staff_id=staff_id)
+            real = int(tx.scalar("SELECT COUNT(*) FROM staff WHERE demo = 0 AND active = 1") or 0)
+        if demo:
+            log.warning(
+                "demo counter accounts active (%s): for the simulated center only",
+                ", ".join(sorted(wanted)),
+            )
+        elif not real:
+            log.warning("no counter staff accounts yet: create them with `%s`", CREATE_HINT)
+
+    # ------------------------------------------------------------------ sign-in
+
+    def verify(self, staff_id: str, pin: str) -> StaffAccount:
+        """The account when `pin` is its PIN; 401 bad_credentials or 429 too_many_attempts.
+
+        The attempt is recorded before the PIN is hashed, in the transaction that checks the
+        lockout; the caller clears the count with `signed_in` once the sign-in is complete.
+        """
+        now = self.clock.now().timestamp()
+        limit = self.config.signin_max_failures
+        locked = False
+        with self.store.tx() as tx:
+            row = tx.one("SELECT * FROM staff WHERE staff_id = ?", staff_id)
+            if row is not None:
+                fails, until = int(row["failed_signins"]), row["locked_until"]
+                if until is not None and until <= now:  # the last lockout ran out
+                    fails, until = 0, None
+                locked = until is not None
+                fails += 1
+                if not locked and fails >= limit:  # this is the last try allowed
+                    until = now + self.config.signin_lockout_s
+                    audit(tx, now, staff_id, "signin_locked", failures=fails, until=until)
+                tx.run(
+                    "UPDATE staff SET failed_signins = ?, locked_until = ? WHERE staff_id = ?",
+                    fails,
+                    until,
+                    staff_id,
+                )
+        usable = row is not None and bool(row["active"])
+        with self._pin_checks:
+            pin_ok = check_pin(pin, row["pin_hash"] if usable and row is not None else None)
+        if locked and row is not None:
+            log.warning("counter sign-in refused for staff %r: locked out", staff_id)
+            wait = int(float(row["locked_until"]) - now) + 1
+            raise QueueError(
+                429,
+                "too_many_attempts",
+                f"Sai PIN quá nhiều lần: chờ {wait // 60 + 1} phút hoặc nhờ trưởng nhóm đặt lại PIN. "
+                "Too many wrong PINs: wait and try again, or ask a supervisor to reset the PIN.",
+                retry_after_s=wait,
+            )
+        if not (usable and pin_ok) or row is None:
+            log.warning("counter sign-in refused for staff %r", staff_id)
+            raise QueueError(
+                401,
+                "bad_credentials",
+                "Sai mã cán bộ hoặc PIN: kiểm tra cả hai rồi thử lại. "
+                "Wrong staff ID or PIN: check both and try again.",
+            )
+        return StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
+
+    @staticmethod
+    def signed_in(tx: Tx, staff_id: str) -> None:
+        """A complete sign-in: the failure count starts again (in the sign-in's transaction)."""
+        tx.run("UPDATE staff SET failed_signins = 0, locked_until = NULL WHERE staff_id = ?", staff_id)
