@@ -55,6 +55,7 @@ class CodesConfig(_Strict):
     kiosk_first_delay_s: float = Field(default=2.0, ge=0)
     kiosk_max_delay_s: float = Field(default=300.0, ge=0)
     kiosk_alarm_failures: int = Field(default=10, ge=1)
+    kiosk_failures_forget_h: float = Field(default=24.0, gt=0)
     burst_failures: int = Field(default=20, ge=1)
     burst_window_min: float = Field(default=10.0, gt=0)
     cabinet_delay_after_burst_s: float = Field(default=60.0, ge=0)
