@@ -81,9 +81,16 @@ def create_app(svc: LockerService) -> FastAPI:
     Staff = Annotated[StaffSession, Depends(staff)]
     Super = Annotated[StaffSession, Depends(supervisor)]
 
-    @app.get("/api/v1/health")
-    def health() -> dict[str, Any]:
-        return svc.health()
+    @app.get("/api/v1/health", response_model=None, responses=error_responses(503))
+    def health(request: Request) -> JSONResponse:
+        """Answers anyone (200, or 503 when the storage failed); device URLs, bus errors and the
+        storage problem's path only with a staff session token in `Authorization`."""
+        auth = request.headers.get("authorization") or ""
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        detail = bool(token) and not hmac.compare_digest(token.encode(), svc.kiosk_token.encode())
+        detail = detail and svc.staff.peek(token) is not None
+        body = svc.health(detail)
+        return JSONResponse(body, status_code=503 if body["status"] == "failed" else 200)
 
     @app.get("/api/v1/kiosk/config", responses=error_responses(401))
     def kiosk_config(_: Kiosk) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardEr
 from locker import audit, outbox
 from locker.deposits import Deposits, mark_collected, set_state
 from locker.domain import DepositState, UnlockState
+from locker.errors import StorageFailed
 from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
@@ -97,6 +98,8 @@ class Monitor(Part):
                 batch.append(more)
             try:
                 self.handle_batch(batch)
+            except StorageFailed:  # logged once by the store's guard; health says 503
+                log.warning("door events not recorded (storage failed): %s", batch)
             except Exception:  # noqa: BLE001 - one bad event must not stop door monitoring
                 log.exception("while handling %s", batch)
 
@@ -104,6 +107,8 @@ class Monitor(Part):
         while not self._stop.wait(interval_s):
             try:
                 self.sweep()
+            except StorageFailed:  # logged once by the store's guard; health says 503
+                pass
             except Exception:  # noqa: BLE001 - keep sweeping
                 log.exception("sweep failed")
 

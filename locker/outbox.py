@@ -23,6 +23,7 @@ from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import SmsGateway
 from locker import audit
 from locker.config import OutboxConfig
+from locker.errors import StorageFailed
 from locker.store import Store
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class OutboxWorker:
                 self._wait_turn()
             try:
                 sent = self.run_once()
+            except StorageFailed:  # logged once by the store's guard; health says 503
+                sent = 0
             except Exception:  # noqa: BLE001 - the worker must survive any one bad message
                 log.exception("outbox worker error")
                 sent = 0

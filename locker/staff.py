@@ -25,7 +25,7 @@ from common.pins import check_pin, hash_pin
 from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
-from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, NotFound
+from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, LockerError, NotFound
 from locker.secrets_files import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from locker.store import Store
 
@@ -347,6 +347,27 @@ class StaffDirectory:
                 (now.isoformat(), expires.isoformat(), digest),
             )
         return StaffSession(row["staff_id"], Role(row["role"]), expires, digest)
+
+    def peek(self, token: str) -> StaffSession | None:
+        """The live session of a bearer token, read only (its expiry does not slide), or None."""
+        now = self._clock.now()
+        digest = _token_digest(token)
+        try:
+            with self._store.read() as conn:
+                row = conn.execute(
+                    "SELECT s.*, st.role, st.active FROM sessions s JOIN staff st USING(staff_id)"
+                    " WHERE token_digest=?",
+                    (digest,),
+                ).fetchone()
+        except (sqlite3.Error, LockerError):  # health asks this: it must answer, storage or not
+            return None
+        if row is None or not row["active"] or datetime.fromisoformat(row["expires_at"]) <= now:
+            return None
+        if now - datetime.fromisoformat(row["created_at"]) > timedelta(hours=self._cfg.session_max_h):
+            return None
+        return StaffSession(
+            row["staff_id"], Role(row["role"]), datetime.fromisoformat(row["expires_at"]), digest
+        )
 
     def sign_out(self, sess: StaffSession) -> None:
         """End a session."""
