@@ -90,6 +90,7 @@ class LockerService:
             backoffice,
             self.alarms.raise_,
             wait_turn=self.cabinet.frames.wait_turn,
+            sms_box=self.codes.sms_box,
         )
 
     def start(self, sweep_interval_s: float = 5.0, reconcile: bool = True) -> None:
