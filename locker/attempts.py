@@ -80,6 +80,12 @@ class Attempts:
                 retry_after_s=secs,
             )
 
+    def admit(self, kiosk: str) -> None:
+        """Raise Throttled unless a try from `kiosk` is admitted now, checked under the writer lock
+        (for answers that reveal something about a code without recording a failure)."""
+        with self._store.tx() as conn:
+            self.check(conn, kiosk, self._clock.now())
+
     def locked_error(self) -> Locked:
         """The answer to any try on a deposit locked after too many wrong tries."""
         return Locked(

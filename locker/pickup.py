@@ -208,6 +208,8 @@ class Pickups(Part):
             factor = SecondFactor.PHONE_LAST4  # staff had no ID number for this deposit
         given = id_number if factor is SecondFactor.ID_NUMBER else phone_last4
         if not given:
+            # this answer tells the code is right: only for a try the throttle admits
+            self._attempts.admit(kiosk)
             raise AuthError(
                 "second_factor_required",
                 "show your ID card's QR code"

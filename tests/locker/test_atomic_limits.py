@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyotp
+import pytest
 import requests
 
 from common import pins
@@ -85,10 +86,12 @@ def test_cabinet_brake_admits_its_rate_under_32_concurrent_requests(
     assert _count(h, "SELECT COUNT(*) FROM audit WHERE action='pickup_failed'") == 23
 
 
-def test_right_code_is_admitted_by_the_same_brake(make_harness: Callable[..., Harness]) -> None:
+@pytest.mark.parametrize("factor", ["none", "phone_last4"])
+def test_right_code_is_admitted_by_the_same_brake(make_harness: Callable[..., Harness], factor: str) -> None:
     """The admission of the right code is under the writer lock too: with the brake on, one try
-    per minute gets an answer other than 429, whether it is the right code or a wrong one."""
-    h = make_harness(codes={"burst_failures": 20, "kiosk_free_failures": 100})
+    per minute gets an answer other than 429, whether it is the right code or a wrong one (and
+    "second factor required", which tells the code is right, is no exception)."""
+    h = make_harness(codes={"burst_failures": 20, "kiosk_free_failures": 100, "second_factor": factor})
     token = h.sign_in("loader1")
     dep, code = h.load(token, "HS-1")
     wrong = [c for c in (f"{i:06d}" for i in range(100)) if c != code]
@@ -97,12 +100,29 @@ def test_right_code_is_admitted_by_the_same_brake(make_harness: Callable[..., Ha
     h.clock.advance(60)
     bodies = [{"code": code}] + [{"code": c} for c in wrong[20 : 20 + N - 1]]
     got = pickups_at_once(h, bodies, [f"k{i}" for i in range(N)])
-    assert got["429 throttled"] == N - 1
-    if got.get("200 ok"):
-        assert h.pulses(dep["compartment"]) == 2  # loading, then this pickup
+    assert got["429 throttled"] == N - 1, got
+    right = {"none": "200 ok", "phone_last4": "401 second_factor_required"}[factor]
+    if got.get(right):
+        assert h.pulses(dep["compartment"]) == (2 if factor == "none" else 1)
     else:
         assert got == {"401 wrong_code": 1, "429 throttled": N - 1}
         assert h.pulses(dep["compartment"]) == 1  # the right code, throttled, opened nothing
+
+
+def test_kiosk_failure_rows_are_forgotten(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(codes={"kiosk_failures_forget_h": 24})
+    for i in range(5):
+        h.req(
+            "POST",
+            "/api/v1/pickups",
+            headers={**h.kiosk_headers, "X-Kiosk-Id": f"forged-{i}"},
+            json={"code": "000000"},
+        )
+    assert _count(h, "SELECT COUNT(*) FROM kiosk_failures WHERE kiosk LIKE 'forged-%'") == 5
+    h.clock.advance(25 * 3600)
+    assert h.pickup("000000").status_code == 401
+    assert _count(h, "SELECT COUNT(*) FROM kiosk_failures WHERE kiosk LIKE 'forged-%'") == 0
+    assert _count(h, "SELECT COUNT(*) FROM kiosk_failures") == 2  # this kiosk and the cabinet's run
 
 
 def test_32_concurrent_wrong_second_factors_lock_the_deposit_at_5(
