@@ -80,6 +80,19 @@ def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
         cfg = LockerConfig()
     data_dir = getattr(args, "data_dir_late", None) or args.data_dir
     paths = data_paths(cfg, data_dir)
+    from locker.secrets_files import check_data_dir
+
+    try:  # never a new, empty database in a data directory that lost its own
+        check_data_dir(
+            paths.db,
+            paths.code_key,
+            paths.staff_key or paths.db.with_name("staff.key"),
+            start_fresh=False,
+            need_code_key=False,
+        )
+    except ConfigError as err:
+        print(f"lockerctl: {err}", file=sys.stderr)
+        raise SystemExit(2) from err
     store = Store(paths.db)
     store.open()
     return cfg, store, paths

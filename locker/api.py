@@ -6,6 +6,7 @@ Errors are always `{"error": code, "message": what to do, ...}`; validation erro
 
 import hmac
 import logging
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,9 @@ from locker.service import LockerService
 from locker.staff import StaffSession, require_supervisor
 
 log = logging.getLogger(__name__)
+
+DEPOSIT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a deposit id may look like where one is given as a query parameter (ids are d + 12 hex)."""
 
 
 def create_app(svc: LockerService) -> FastAPI:
@@ -82,9 +86,16 @@ def create_app(svc: LockerService) -> FastAPI:
     Staff = Annotated[StaffSession, Depends(staff)]
     Super = Annotated[StaffSession, Depends(supervisor)]
 
-    @app.get("/api/v1/health")
-    def health() -> dict[str, Any]:
-        return svc.health()
+    @app.get("/api/v1/health", response_model=None, responses=error_responses(503))
+    def health(request: Request) -> JSONResponse:
+        """Answers anyone (200, or 503 when the storage failed); device URLs, bus errors and the
+        storage problem's path only with a staff session token in `Authorization`."""
+        auth = request.headers.get("authorization") or ""
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        detail = bool(token) and not hmac.compare_digest(token.encode(), svc.kiosk_token.encode())
+        detail = detail and svc.staff.peek(token) is not None
+        body = svc.health(detail)
+        return JSONResponse(body, status_code=503 if body["status"] == "failed" else 200)
 
     @app.get("/api/v1/kiosk/config", responses=error_responses(401))
     def kiosk_config(_: Kiosk) -> dict[str, Any]:
@@ -189,7 +200,12 @@ def create_app(svc: LockerService) -> FastAPI:
     ) -> Response | dict[str, Any]:  # noqa: A002 - the API's name
         if format not in ("json", "csv"):
             raise InvalidInput("format", "format must be 'json' or 'csv'")
+        if deposit_id and not DEPOSIT_ID.fullmatch(deposit_id):
+            raise InvalidInput(
+                "deposit_id", "deposit_id must be 1-64 letters, digits, '-' or '_' (e.g. d0123abcd4567)"
+            )
         start = end = None
+        d = None
         if day:
             try:
                 d = date.fromisoformat(day)
@@ -204,7 +220,8 @@ def create_app(svc: LockerService) -> FastAPI:
             records = audit.query(conn, deposit_id, start, end)
             chain = audit.verify(conn)
         if format == "csv":
-            name = f"audit-{deposit_id or day}.csv"
+            # only checked ASCII in the header: the id matched DEPOSIT_ID, the day was parsed
+            name = f"audit-{deposit_id or (d.isoformat() if d else 'all')}.csv"
             return PlainTextResponse(
                 audit.to_csv(records),
                 media_type="text/csv",

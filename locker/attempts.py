@@ -2,6 +2,14 @@
 
 Failures are counted in the database (they survive restarts); every one is audited, never with
 the typed code.
+
+Check and record are one step: `fail` re-checks the throttle (and, for a second factor, the
+deposit's lock) inside the write transaction that records the failure, under the store's one
+writer lock. A snapshot read may answer a throttled kiosk early, but only the check under the
+lock admits a try, so N concurrent wrong tries count N and a brake admits no more than its rate
+whatever the concurrency. The right code takes the same check in the transaction that writes its
+unlock intent (`locker.pickup`), so a try that was not admitted never opens a door and its answer
+(429, 423) does not depend on whether the code was right.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from locker.config import LockerConfig
 from locker.deposits import deposit_row
 from locker.domain import kiosk_delay_s
 from locker.doors import Alarms
-from locker.errors import Throttled
+from locker.errors import Locked, Throttled
 from locker.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,7 +43,10 @@ class Attempts:
         self._alarms = alarms
 
     def check(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
-        """Raise Throttled while this kiosk (or the whole cabinet) must wait."""
+        """Raise Throttled while this kiosk (or the whole cabinet) must wait.
+
+        Inside a `Store.tx()` this is the admission itself; on a read snapshot only an early
+        answer for a kiosk that is already throttled."""
         c = self._cfg.codes
         # Cabinet-wide: after burst_failures failures in a row (no quiet window between them), one
         # attempt per cabinet_delay_after_burst_s from any kiosk, so several kiosks or forged
@@ -69,6 +80,20 @@ class Attempts:
                 retry_after_s=secs,
             )
 
+    def admit(self, kiosk: str) -> None:
+        """Raise Throttled unless a try from `kiosk` is admitted now, checked under the writer lock
+        (for answers that reveal something about a code without recording a failure)."""
+        with self._store.tx() as conn:
+            self.check(conn, kiosk, self._clock.now())
+
+    def locked_error(self) -> Locked:
+        """The answer to any try on a deposit locked after too many wrong tries."""
+        return Locked(
+            "deposit_locked",
+            "this deposit is locked after too many wrong tries; "
+            f"call the hotline {self._cfg.hotline} or come to the counter",
+        )
+
     def fail(
         self,
         kiosk: str,
@@ -76,79 +101,116 @@ class Attempts:
         deposit_id: str | None = None,
         compartment: str | None = None,
         count_on_deposit: bool = False,
+        refuse_if_locked: bool = False,
     ) -> int | None:
-        """Record one failed attempt; returns tries left on the deposit when counted there."""
-        now = self._clock.now()
+        """Admit and record one failed attempt in one write transaction; returns tries left on
+        the deposit when counted there.
+
+        Raises Throttled (nothing recorded: the try was not admitted) when the kiosk or the
+        cabinet must wait. With `refuse_if_locked`, a try on a deposit that is already locked is
+        recorded as `deposit_locked` (not counted on the deposit again) and Locked is raised
+        once that is committed.
+        """
         c = self._cfg.codes
         tries_left = None
+        refused = False
         with self._store.tx() as conn:
-            conn.execute(
-                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
-                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive=consecutive+1,"
-                " last_failure_at=excluded.last_failure_at",
-                (kiosk, now.isoformat()),
-            )
-            conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
-            # The cabinet-wide run of failures: restarts after a quiet window, or when staff
-            # acknowledge the code_guessing alarm (locker.doors.Alarms.ack).
-            quiet_since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
-            conn.execute(
-                "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
-                " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive="
-                " CASE WHEN last_failure_at < ? THEN 1 ELSE consecutive+1 END,"
-                " last_failure_at=excluded.last_failure_at",
-                (CABINET, now.isoformat(), quiet_since),
-            )
-            if deposit_id and count_on_deposit:
-                row = deposit_row(conn, deposit_id)
-                wrong = int(row["wrong_tries"]) + 1
-                locked = wrong >= c.max_wrong_per_deposit
-                conn.execute(
-                    "UPDATE deposits SET wrong_tries=?, locked=? WHERE deposit_id=?",
-                    (wrong, int(locked or row["locked"]), deposit_id),
-                )
+            now = self._clock.now()  # under the writer lock: failures are recorded in time order
+            self.check(conn, kiosk, now)
+            if deposit_id and refuse_if_locked and deposit_row(conn, deposit_id)["locked"]:
+                reason, count_on_deposit, refused = "deposit_locked", False, True
+            self._record(conn, now, kiosk, reason, deposit_id, compartment, count_on_deposit)
+            if count_on_deposit and deposit_id:
+                wrong = int(deposit_row(conn, deposit_id)["wrong_tries"])
                 tries_left = max(0, c.max_wrong_per_deposit - wrong)
-                if locked and not row["locked"]:
-                    audit.append(
-                        conn,
-                        now,
-                        "system",
-                        "deposit_locked",
-                        deposit_id=deposit_id,
-                        compartment=compartment,
-                        wrong_tries=wrong,
-                    )
-                    self._alarms.raise_in(
-                        conn,
-                        "deposit_locked",
-                        compartment,
-                        f"deposit {deposit_id} locked after {wrong} wrong tries",
-                    )
-            audit.append(
-                conn,
-                now,
-                f"kiosk:{kiosk}",
-                "pickup_failed",
-                deposit_id=deposit_id,
-                compartment=compartment,
-                reason=reason,
+        if refused:
+            raise self.locked_error()
+        return tries_left
+
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        now: datetime,
+        kiosk: str,
+        reason: str,
+        deposit_id: str | None,
+        compartment: str | None,
+        count_on_deposit: bool,
+    ) -> None:
+        """Write one failure: kiosk and cabinet runs, the deposit's count, audit and alarms."""
+        c = self._cfg.codes
+        # forged kiosk ids each leave a row: rows idle for kiosk_failures_forget_h go (the brake
+        # bounds how fast new ones come, so the table stays small)
+        conn.execute(
+            "DELETE FROM kiosk_failures WHERE kiosk != ? AND last_failure_at < ?",
+            (CABINET, (now - timedelta(hours=c.kiosk_failures_forget_h)).isoformat()),
+        )
+        conn.execute(
+            "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
+            " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive=consecutive+1,"
+            " last_failure_at=excluded.last_failure_at",
+            (kiosk, now.isoformat()),
+        )
+        conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
+        # The cabinet-wide run of failures: restarts after a quiet window, or when staff
+        # acknowledge the code_guessing alarm (locker.doors.Alarms.ack).
+        quiet_since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
+        conn.execute(
+            "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
+            " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive="
+            " CASE WHEN last_failure_at < ? THEN 1 ELSE consecutive+1 END,"
+            " last_failure_at=excluded.last_failure_at",
+            (CABINET, now.isoformat(), quiet_since),
+        )
+        if deposit_id and count_on_deposit:
+            # read and written under the writer lock: concurrent wrong tries each count
+            row = deposit_row(conn, deposit_id)
+            wrong = int(row["wrong_tries"]) + 1
+            locked = wrong >= c.max_wrong_per_deposit
+            conn.execute(
+                "UPDATE deposits SET wrong_tries=?, locked=? WHERE deposit_id=?",
+                (wrong, int(locked or row["locked"]), deposit_id),
             )
-            consecutive = conn.execute(
-                "SELECT consecutive FROM kiosk_failures WHERE kiosk=?", (kiosk,)
-            ).fetchone()[0]
-            if consecutive >= c.kiosk_alarm_failures:
-                # a slow, patient guesser never makes a burst: alarm on the run of failures too
-                self._alarms.raise_in(
-                    conn, "code_guessing", None, f"{consecutive} wrong codes in a row at kiosk {kiosk}"
+            if locked and not row["locked"]:
+                audit.append(
+                    conn,
+                    now,
+                    "system",
+                    "deposit_locked",
+                    deposit_id=deposit_id,
+                    compartment=compartment,
+                    wrong_tries=wrong,
                 )
-            since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
-            n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since,)).fetchone()[0]
-            conn.execute("DELETE FROM failures WHERE at <= ?", (since,))
-            if n >= c.burst_failures:
                 self._alarms.raise_in(
                     conn,
-                    "code_guessing",
-                    None,
-                    f"{n} failed pickup attempts in {c.burst_window_min:g} minutes",
+                    "deposit_locked",
+                    compartment,
+                    f"deposit {deposit_id} locked after {wrong} wrong tries",
                 )
-        return tries_left
+        audit.append(
+            conn,
+            now,
+            f"kiosk:{kiosk}",
+            "pickup_failed",
+            deposit_id=deposit_id,
+            compartment=compartment,
+            reason=reason,
+        )
+        consecutive = conn.execute(
+            "SELECT consecutive FROM kiosk_failures WHERE kiosk=?", (kiosk,)
+        ).fetchone()[0]
+        if consecutive >= c.kiosk_alarm_failures:
+            # a slow, patient guesser never makes a burst: alarm on the run of failures too
+            self._alarms.raise_in(
+                conn, "code_guessing", None, f"{consecutive} wrong codes in a row at kiosk {kiosk}"
+            )
+        since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
+        n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since,)).fetchone()[0]
+        conn.execute("DELETE FROM failures WHERE at <= ?", (since,))
+        if n >= c.burst_failures:
+            self._alarms.raise_in(
+                conn,
+                "code_guessing",
+                None,
+                f"{n} failed pickup attempts in {c.burst_window_min:g} minutes",
+            )

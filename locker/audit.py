@@ -125,22 +125,34 @@ def query(
 CSV_COLUMNS = ["seq", "at", "actor", "action", "deposit_id", "compartment", "detail", "hash"]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (= + - @, tab, CR) gets a
+    leading apostrophe, so an actor such as `=HYPERLINK(...)` is never run when opened."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv(records: list[dict[str, Any]]) -> str:
-    """A handover record: one line per audit record, detail as JSON."""
+    """A handover record: one line per audit record, detail as JSON; every cell safe to open in a
+    spreadsheet (`csv_cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
     for rec in records:
         writer.writerow(
-            [
+            csv_cell(cell)
+            for cell in (
                 rec["seq"],
                 rec["at"],
                 rec["actor"],
                 rec["action"],
-                rec["deposit_id"] or "",
-                rec["compartment"] or "",
+                rec["deposit_id"],
+                rec["compartment"],
                 json.dumps(rec["detail"], ensure_ascii=False, sort_keys=True),
                 rec["hash"],
-            ]
+            )
         )
     return buf.getvalue()

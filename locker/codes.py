@@ -7,11 +7,15 @@ anyone test codes offline. Codes never go to logs, URLs or error messages.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
+from pathlib import Path
 
 import pyotp
+
+from locker.secrets_files import SecretBox
 
 _ASCII_DIGITS = frozenset("0123456789")
 _RECEIPT_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -55,6 +59,14 @@ class CodeBook:
         """Keyed digest of a citizen ID number (digits only) for matching without storing it."""
         digits = ascii_digits(id_number)
         return hmac.new(self._key, b"id:" + digits.encode(), hashlib.sha256).hexdigest()
+
+    @functools.cached_property
+    def sms_box(self) -> SecretBox:
+        """AES-256-GCM box for SMS texts waiting in the outbox (they carry live codes). Its key is
+        derived from the code key (HMAC-SHA256 with a fixed label), so it is kept outside the
+        database with it and needs no file or backup of its own."""
+        key = hmac.new(self._key, b"sms-outbox-seal", hashlib.sha256).hexdigest()
+        return SecretBox(key, Path("(derived from the code key)"))
 
     def matches(self, code: str, stored_digest: str) -> bool:
         """Constant-time comparison of a typed code with a stored digest."""

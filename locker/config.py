@@ -56,6 +56,7 @@ class CodesConfig(_Strict):
     kiosk_first_delay_s: float = Field(default=2.0, ge=0)
     kiosk_max_delay_s: float = Field(default=300.0, ge=0)
     kiosk_alarm_failures: int = Field(default=10, ge=1)
+    kiosk_failures_forget_h: float = Field(default=24.0, gt=0)
     burst_failures: int = Field(default=20, ge=1)
     burst_window_min: float = Field(default=10.0, gt=0)
     cabinet_delay_after_burst_s: float = Field(default=60.0, ge=0)
@@ -91,19 +92,23 @@ class OutboxConfig(_Strict):
 
 
 class SmsConfig(_Strict):
-    """SMS gateway: `simulated` writes files under `outbox_dir`; `http` posts JSON."""
+    """SMS gateway: `simulated` writes files under `outbox_dir`; `http` posts JSON.
+
+    Texts are folded to GSM-7 when rendered (`locker.sms_text`) and must fit one SMS: checked at
+    start with the longest values the configuration allows."""
 
     type: Literal["simulated", "http"] = "simulated"
     url: str = ""
     token_file: str = ""
     timeout_s: float = Field(default=10.0, gt=0)
     outbox_dir: str = "var/sms"
+    center_name: str = ""  # empty: [locker] center_name
+    dossier_max_chars: int = Field(default=30, ge=10, le=64)
     template: str = (
-        "{center}: ho so {dossier} da san sang tai tu so {compartment}. Ma nhan: {code}. "
-        "Han nhan: {expires}. Hotline {hotline}"
+        "{center}: ho so {dossier} o tu {compartment}. Ma nhan: {code}, han {expires}. Hotline {hotline}"
     )
     reminder_template: str = (
-        "{center}: ho so {dossier} o tu so {compartment} se het han nhan luc {expires}. Hotline {hotline}"
+        "{center}: ho so {dossier} o tu {compartment} se het han nhan luc {expires}. Hotline {hotline}"
     )
     expired_template: str = (
         "{center}: ho so {dossier} da het han nhan tai tu. Vui long den quay tra ket qua. Hotline {hotline}"
@@ -220,6 +225,28 @@ class LockerConfig(HttpServing, _Strict):
                 )
             seen_channels[key] = comp.label
         return self
+
+    @model_validator(mode="after")
+    def _sms_fits_one_segment(self) -> LockerConfig:
+        from locker.sms_text import check_template
+
+        for name in ("template", "reminder_template", "expired_template"):
+            problem = check_template(
+                name,
+                getattr(self.sms, name),
+                center=self.sms_center_name(),
+                hotline=self.hotline,
+                labels=[c.label for c in self.compartments],
+                code_digits=self.codes.length_digits,
+                dossier_max_chars=self.sms.dossier_max_chars,
+            )
+            if problem:
+                raise ValueError(problem)
+        return self
+
+    def sms_center_name(self) -> str:
+        """The center's name in SMS texts: `sms.center_name`, or `center_name`."""
+        return self.sms.center_name or self.center_name
 
     def staff_key_path(self) -> Path:
         """The staff TOTP key file: `staff_key_file`, or `staff.key` next to the code key."""

@@ -41,6 +41,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, help="listen port (default [locker] port, 8710)")
     p.add_argument("--data-dir", help="database, keys and tokens directory (default [locker] data_dir)")
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING")
+    p.add_argument(
+        "--start-fresh",  # locker.secrets_files.START_FRESH_FLAG (kept out of the quick imports)
+        action="store_true",
+        help="the data directory lost its database or its code key: accept new ones (codes and items "
+        "already in the cabinet must be re-issued or withdrawn); without it such a start stops",
+    )
     return p.parse_args(argv)
 
 
@@ -187,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"locker: {err}", file=sys.stderr)
         return 2
     try:
-        svc = LockerService(cfg, paths, SystemClock(), buses, sms, bo)
-    except ConfigError as err:  # e.g. the staff key file is missing: say what to do, no traceback
+        svc = LockerService(cfg, paths, SystemClock(), buses, sms, bo, start_fresh=args.start_fresh)
+    except ConfigError as err:  # a key file or the database is missing: say what to do, no traceback
         print(f"locker: {err}", file=sys.stderr)
         for bus in buses.values():
             bus.close()

@@ -15,7 +15,7 @@ from typing import Any
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, outbox
+from locker import audit, outbox, sms_text
 from locker.codes import ascii_digits, is_ascii_digits
 from locker.config import Size
 from locker.domain import (
@@ -304,20 +304,26 @@ class Deposits(Part):
                 n = conn.execute(
                     "SELECT COUNT(*) FROM audit WHERE deposit_id=? AND action='code_issued'", (deposit_id,)
                 ).fetchone()[0]
-                text = self._cfg.sms.template.format(
-                    center=self._cfg.center_name,
-                    dossier=row["dossier_code"],
-                    compartment=row["compartment"],
-                    code=code,
-                    expires=expires.astimezone(self._tz).strftime("%d/%m/%Y %H:%M"),
-                    hotline=self._cfg.hotline,
+                text = sms_text.render(
+                    self._cfg.sms.template,
+                    {
+                        "center": self._cfg.sms_center_name(),
+                        "dossier": row["dossier_code"],
+                        "compartment": row["compartment"],
+                        "code": code,
+                        "expires": expires.astimezone(self._tz).strftime(sms_text.DATE_FORMAT),
+                        "hotline": self._cfg.hotline,
+                    },
+                    self._cfg.sms.dossier_max_chars,
                 )
-                outbox.enqueue(
+                outbox.enqueue_sms(  # sealed: the code is never written in clear
                     conn,
                     now,
-                    outbox.SMS,
+                    self._codes.sms_box,
                     f"{deposit_id}:code:{n + 1}",
-                    {"to": row["phone"], "text": text, "deposit_id": deposit_id},
+                    row["phone"],
+                    text,
+                    deposit_id,
                 )
                 audit.append(
                     conn,

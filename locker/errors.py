@@ -76,3 +76,16 @@ class Unavailable(LockerError):
     """A bus or board cannot be used right now (503)."""
 
     status = 503
+
+
+class StorageFailed(Unavailable):
+    """The database file or data directory was deleted or replaced while the daemon ran (503):
+    nothing can be recorded, so nothing is done (no door opens) until it is restored."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "storage_failed",
+            "the locker's database was deleted or replaced while the locker ran: nothing can be "
+            "saved and no door opens. Staff: see the locker log, restore the data directory from "
+            "the backup and restart the locker.",
+        )

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
-from locker import audit, outbox
+from locker import audit, outbox, sms_text
 from locker.deposits import Deposits, mark_collected, set_state
 from locker.domain import DepositState, UnlockState
+from locker.errors import StorageFailed
 from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
@@ -97,6 +98,8 @@ class Monitor(Part):
                 batch.append(more)
             try:
                 self.handle_batch(batch)
+            except StorageFailed:  # logged once by the store's guard; health says 503
+                log.warning("door events not recorded (storage failed): %s", batch)
             except Exception:  # noqa: BLE001 - one bad event must not stop door monitoring
                 log.exception("while handling %s", batch)
 
@@ -104,6 +107,8 @@ class Monitor(Part):
         while not self._stop.wait(interval_s):
             try:
                 self.sweep()
+            except StorageFailed:  # logged once by the store's guard; health says 503
+                pass
             except Exception:  # noqa: BLE001 - keep sweeping
                 log.exception("sweep failed")
 
@@ -225,39 +230,35 @@ class Monitor(Part):
             for row in rows:
                 expires = datetime.fromisoformat(row["expires_at"])
                 fields = {
-                    "center": self._cfg.center_name,
+                    "center": self._cfg.sms_center_name(),
                     "dossier": row["dossier_code"],
                     "compartment": row["compartment"],
                     "hotline": self._cfg.hotline,
-                    "expires": expires.astimezone(self._tz).strftime("%d/%m/%Y %H:%M"),
+                    "expires": expires.astimezone(self._tz).strftime(sms_text.DATE_FORMAT),
                 }
                 if expires <= now:
                     set_state(conn, row["deposit_id"], DepositState.EXPIRED, now, "system")
-                    outbox.enqueue(
+                    outbox.enqueue_sms(
                         conn,
                         now,
-                        outbox.SMS,
+                        self._codes.sms_box,
                         f"{row['deposit_id']}:expired",
-                        {
-                            "to": row["phone"],
-                            "text": sms.expired_template.format(**fields),
-                            "deposit_id": row["deposit_id"],
-                        },
+                        row["phone"],
+                        sms_text.render(sms.expired_template, fields, sms.dossier_max_chars),
+                        row["deposit_id"],
                     )
                 elif remind_before and not row["reminder_sent"] and expires - remind_before <= now:
                     conn.execute(
                         "UPDATE deposits SET reminder_sent=1 WHERE deposit_id=?", (row["deposit_id"],)
                     )
-                    outbox.enqueue(
+                    outbox.enqueue_sms(
                         conn,
                         now,
-                        outbox.SMS,
+                        self._codes.sms_box,
                         f"{row['deposit_id']}:reminder",
-                        {
-                            "to": row["phone"],
-                            "text": sms.reminder_template.format(**fields),
-                            "deposit_id": row["deposit_id"],
-                        },
+                        row["phone"],
+                        sms_text.render(sms.reminder_template, fields, sms.dossier_max_chars),
+                        row["deposit_id"],
                     )
                     audit.append(
                         conn,

@@ -2,9 +2,14 @@
 
 A message is enqueued inside the caller's transaction, so it exists if and only if the state
 change committed. The worker sends with the row's idempotency key, retries with doubling delays
-and gives up (status `failed`, alarm) after `max_attempts` or a permanent error. The text of an
-SMS carrying a pickup code is redacted from the database once sent, so the code is left only in
-the message itself.
+and gives up (status `failed`, alarm) after `max_attempts` or a permanent error.
+
+An SMS text can carry a live pickup code, so it is never written in clear: `enqueue_sms` stores it
+sealed (AES-256-GCM, `CodeBook.sms_box`, a key kept outside the database and bound to the row's
+idempotency key) and the worker opens it only to hand it to the gateway. The database, its WAL and
+a copy of either hold no code; the sealed text is replaced by a note once sent. Sealing rather than
+keeping the text in memory keeps the outbox durable: after a crash or a restart the message is
+still sent (a text held only in memory would be lost, and the citizen left without a code).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import SmsGateway
 from locker import audit
 from locker.config import OutboxConfig
+from locker.errors import StorageFailed
+from locker.secrets_files import SealError, SecretBox
 from locker.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,24 @@ def enqueue(
         " VALUES (?,?,?,?,?)",
         (kind, idem_key, json.dumps(payload, ensure_ascii=False), now.isoformat(), now.isoformat()),
     )
+
+
+def _sms_aad(idem_key: str) -> str:
+    return f"sms:{idem_key}"
+
+
+def enqueue_sms(
+    conn: sqlite3.Connection,
+    now: datetime,
+    box: SecretBox,
+    idem_key: str,
+    to: str,
+    text: str,
+    deposit_id: str,
+) -> None:
+    """Add an SMS in the caller's transaction, its text sealed (see the module docstring)."""
+    payload = {"to": to, "sealed_text": box.seal(text, _sms_aad(idem_key)), "deposit_id": deposit_id}
+    enqueue(conn, now, SMS, idem_key, payload)
 
 
 def backlog(store: Store) -> int:
@@ -61,7 +86,9 @@ class OutboxWorker:
         raise_alarm: Any = None,
         gather_s: float = 0.2,
         wait_turn: Callable[[], None] | None = None,
+        sms_box: SecretBox | None = None,
     ) -> None:
+        self._sms_box = sms_box  # opens sealed SMS texts (CodeBook.sms_box)
         self._wait_turn = wait_turn  # e.g. Cabinet.frames.wait_turn: pulses being prepared first
         self._store = store
         self._gather_s = gather_s  # after a wake-up, let a burst's messages gather into one round
@@ -96,6 +123,8 @@ class OutboxWorker:
                 self._wait_turn()
             try:
                 sent = self.run_once()
+            except StorageFailed:  # logged once by the store's guard; health says 503
+                sent = 0
             except Exception:  # noqa: BLE001 - the worker must survive any one bad message
                 log.exception("outbox worker error")
                 sent = 0
@@ -151,7 +180,7 @@ class OutboxWorker:
         payload = json.loads(row["payload"])
         try:
             if row["kind"] == SMS:
-                self._sms.send(payload["to"], payload["text"], row["idem_key"])
+                self._sms.send(payload["to"], self._sms_text(row["idem_key"], payload), row["idem_key"])
             elif row["kind"] == RETURNED:
                 self._backoffice.returned(payload["dossier_code"], payload["event"], row["idem_key"])
             else:
@@ -159,6 +188,21 @@ class OutboxWorker:
         except GatewayError as err:
             return err
         return None
+
+    def _sms_text(self, idem_key: str, payload: dict[str, Any]) -> str:
+        """The clear text of an SMS (sealed by `enqueue_sms`; older rows hold it in clear)."""
+        if "sealed_text" not in payload:
+            return str(payload["text"])
+        if self._sms_box is None:
+            raise GatewayError("no key to open sealed SMS texts (wiring error)", permanent=True)
+        try:
+            return self._sms_box.open(payload["sealed_text"], _sms_aad(idem_key))
+        except SealError as err:
+            raise GatewayError(
+                "the SMS text does not open with the code key (the key was replaced?); "
+                "re-issue the code from the staff screen",
+                permanent=True,
+            ) from err
 
     def _record(
         self, conn: sqlite3.Connection, now: datetime, row: dict[str, Any], error: GatewayError | None
@@ -170,6 +214,7 @@ class OutboxWorker:
         give_up = False
         if error is None:
             if row["kind"] == SMS:
+                payload.pop("sealed_text", None)
                 payload["text"] = "[sent; text removed because it may hold a pickup code]"
             conn.execute(
                 "UPDATE outbox SET state='sent', attempts=?, sent_at=?, payload=?, last_error=NULL"

@@ -3,6 +3,11 @@
 Guessing is limited by locker.attempts: wrong tries per deposit (then the deposit is locked until a
 supervisor unblocks it), growing delays per kiosk, a cabinet-wide slow-down and alarms.
 Every failed attempt is audited (never with the typed code).
+
+The first look (throttle, code, deposit) is a read snapshot; every try is then admitted under the
+store's writer lock, in the transaction that records it: a wrong one in `Attempts.fail`, the
+right one in the transaction of its unlock intent (`before`), which checks the throttle and the
+deposit's lock again. So concurrent tries cannot all pass one stale look.
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from locker.config import SecondFactor
 from locker.deposits import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
 from locker.doors import FrameTicket
-from locker.errors import AuthError, Conflict, Gone, Locked, NotFound, Unavailable
+from locker.errors import AuthError, Conflict, Gone, NotFound, Unavailable
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
 _OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
+
+
+class _LockedMeanwhile(Exception):
+    """The deposit was locked (concurrent wrong tries) between the first look and the intent."""
 
 
 class Pickups(Part):
@@ -80,11 +89,7 @@ class Pickups(Part):
         state = DepositState(row["state"])
         if row["locked"]:
             self._attempts.fail(kiosk, "deposit_locked", deposit_id, label)
-            raise Locked(
-                "deposit_locked",
-                "this deposit is locked after too many wrong tries; "
-                f"call the hotline {self._cfg.hotline} or come to the counter",
-            )
+            raise self._attempts.locked_error()
         if state is DepositState.EXPIRED or (
             state is DepositState.CODE_SENT
             and row["expires_at"]
@@ -111,7 +116,11 @@ class Pickups(Part):
         pickup_id = "p" + uuid.uuid4().hex[:12]
 
         def before(conn: sqlite3.Connection) -> None:
+            # the admission of the right code, under the writer lock (see the module docstring)
+            self._attempts.check(conn, kiosk, self._clock.now())
             fresh = deposit_row(conn, deposit_id)
+            if fresh["locked"]:
+                raise _LockedMeanwhile
             if fresh["state"] != DepositState.CODE_SENT.value:
                 raise Conflict("staff_alerted", "this code was just used at another kiosk")
             set_state(conn, deposit_id, DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}", wrong_tries=0)
@@ -137,16 +146,20 @@ class Pickups(Part):
             if collected_at:
                 collected["at"] = collected_at
 
-        result = self._cabinet.pulse(
-            label,
-            UnlockPurpose.PICKUP,
-            f"kiosk:{kiosk}",
-            deposit_id=deposit_id,
-            pickup_id=pickup_id,
-            before=before,
-            after=after,
-            ticket=ticket,
-        )
+        try:
+            result = self._cabinet.pulse(
+                label,
+                UnlockPurpose.PICKUP,
+                f"kiosk:{kiosk}",
+                deposit_id=deposit_id,
+                pickup_id=pickup_id,
+                before=before,
+                after=after,
+                ticket=ticket,
+            )
+        except _LockedMeanwhile:
+            self._attempts.fail(kiosk, "deposit_locked", deposit_id, label)
+            raise self._attempts.locked_error() from None
         door = result.door
         if result.outcome in _OPENED:
             self._kick()
@@ -195,6 +208,8 @@ class Pickups(Part):
             factor = SecondFactor.PHONE_LAST4  # staff had no ID number for this deposit
         given = id_number if factor is SecondFactor.ID_NUMBER else phone_last4
         if not given:
+            # this answer tells the code is right: only for a try the throttle admits
+            self._attempts.admit(kiosk)
             raise AuthError(
                 "second_factor_required",
                 "show your ID card's QR code"
@@ -208,7 +223,12 @@ class Pickups(Part):
             ok = len(given) == 4 and row["phone"].endswith(given)
         if not ok:
             left = self._attempts.fail(
-                kiosk, "second_factor_wrong", row["deposit_id"], row["compartment"], count_on_deposit=True
+                kiosk,
+                "second_factor_wrong",
+                row["deposit_id"],
+                row["compartment"],
+                count_on_deposit=True,
+                refuse_if_locked=True,  # locked by concurrent tries since the first look: 423
             )
             raise AuthError(
                 "second_factor_wrong",
@@ -309,10 +329,13 @@ class Pickups(Part):
         }
 
     def _audit(self, kiosk: str, action: str, deposit_id: str, label: str, **detail: Any) -> None:
+        """Audit a refused try; a throttled kiosk gets 429 instead (admitted under the lock)."""
         with self._store.tx() as conn:
+            now = self._clock.now()
+            self._attempts.check(conn, kiosk, now)
             audit.append(
                 conn,
-                self._clock.now(),
+                now,
                 f"kiosk:{kiosk}",
                 action,
                 deposit_id=deposit_id,

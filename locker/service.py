@@ -22,9 +22,10 @@ from locker.custody import Custody
 from locker.deposits import Deposits
 from locker.domain import DepositState, view_of
 from locker.doors import Alarms, Cabinet
+from locker.errors import StorageFailed
 from locker.monitor import Monitor
 from locker.pickup import Pickups
-from locker.secrets_files import read_or_create_secret
+from locker.secrets_files import check_data_dir, read_or_create_secret
 from locker.staff import StaffDirectory
 from locker.store import ACTIVE_IN, Store
 from locker.wiring import Wiring
@@ -54,11 +55,16 @@ class LockerService:
         buses: dict[str, LockBus],
         sms: SmsGateway,
         backoffice: BackOffice,
+        start_fresh: bool = False,
     ) -> None:
+        """`start_fresh`: accept a new database or code key where the data directory lost one
+        (`python -m locker --start-fresh`); without it such a start raises KeyFileError."""
         self.cfg = cfg
         self.paths = paths
         self.clock = clock
         self.buses = buses
+        staff_key = paths.staff_key or paths.db.with_name("staff.key")
+        check_data_dir(paths.db, paths.code_key, staff_key, start_fresh=start_fresh)
         self.store = Store(paths.db)
         self.store.open()
         self.codes = CodeBook(read_or_create_secret(paths.code_key), cfg.codes.length_digits)
@@ -84,6 +90,7 @@ class LockerService:
             backoffice,
             self.alarms.raise_,
             wait_turn=self.cabinet.frames.wait_turn,
+            sms_box=self.codes.sms_box,
         )
 
     def start(self, sweep_interval_s: float = 5.0, reconcile: bool = True) -> None:
@@ -157,8 +164,14 @@ class LockerService:
             ],
         }
 
-    def health(self) -> dict[str, Any]:
-        """Buses, boards, open alarms and the outbox backlog."""
+    def health(self, detail: bool = False) -> dict[str, Any]:
+        """Storage, buses, boards, open alarms and the outbox backlog.
+
+        `status`: "ok", "degraded" (a bus or board is down) or "failed" (the database file or
+        data directory was deleted or replaced: nothing can be saved; the API answers 503).
+        `detail` (a staff caller): device URLs, bus errors and the storage problem's path; never
+        shown to anyone else, since a TCP-RS485 bridge's address is a way to the locks.
+        """
         buses = []
         ok = True
         for bus in self.buses.values():
@@ -169,14 +182,21 @@ class LockerService:
             boards = h.get("boards") or {}
             if not h.get("connected") or any(v != "ok" for v in dict(boards).values()):  # type: ignore[call-overload]
                 ok = False
+            if not detail:
+                h.pop("url", None)
+                h["error"] = "see the locker log" if h.get("error") else None
             buses.append(h)
-        alarms_open = self.alarms.open_count()
-        return {
-            "status": "ok" if ok else "degraded",
-            "buses": buses,
-            "alarms_open": alarms_open,
-            "outbox_backlog": outbox.backlog(self.store),
-        }
+        problem = self.store.storage_problem()
+        out: dict[str, Any] = {"status": "ok" if ok else "degraded", "buses": buses}
+        if problem is None:
+            out["alarms_open"] = self.alarms.open_count()
+            out["outbox_backlog"] = outbox.backlog(self.store)
+        else:  # what the database says no longer counts: loud, and no reads of a lost file
+            failed = StorageFailed()
+            out.update(status="failed", error=failed.code, message=failed.message)
+            out["storage"] = problem if detail else "failed"
+            out["alarms_open"] = out["outbox_backlog"] = None
+        return out
 
 
 class OutboxWorkerRef:

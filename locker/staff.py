@@ -25,7 +25,7 @@ from common.pins import check_pin, hash_pin
 from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
-from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, NotFound
+from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, LockerError, NotFound
 from locker.secrets_files import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from locker.store import Store
 
@@ -239,63 +239,89 @@ class StaffDirectory:
             audit.append(conn, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
 
     def sign_in(self, staff_id: str, pin: str, totp: str) -> tuple[str, StaffSession]:
-        """Check PIN and TOTP; returns (token, session). One error for every failure reason."""
-        now = self._clock.now()
-        bad = AuthError("bad_credentials", "staff ID, PIN or authenticator code is wrong; try again")
+        """Check PIN and TOTP; returns (token, session). One error for every failure reason.
+
+        Equal work whatever the staff id: exactly one scrypt (against a dummy for an unknown,
+        disabled or locked account) and one write transaction. The outcome is decided in that
+        transaction, on the row as it is under the writer lock: failures are counted with an
+        increment (concurrent failures each count, so they lock the account), a lock set by a
+        concurrent failure refuses even the right PIN, and a TOTP step is used once.
+        """
+        bad = AuthError(
+            "bad_credentials",
+            "staff ID, PIN or authenticator code is wrong, or the account is locked after too many "
+            "failed sign-ins; try again later or ask a supervisor",
+        )
         with self._store.read() as conn:
             row = conn.execute("SELECT * FROM staff WHERE staff_id=?", (staff_id,)).fetchone()
-        if row is None or not row["active"]:
-            check_pin(pin, hash_pin("000000"))  # same work as a real check: no timing oracle
-            self._audit_fail(staff_id, "unknown_or_disabled")
-            raise bad
-        if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
-            self._audit_fail(staff_id, "locked_out")
-            raise AuthError(
-                "bad_credentials", "too many failed sign-ins; wait and try again, or ask a supervisor"
-            )
-        secret = self._open_secret(staff_id, row["totp_secret"])
-        step = None
-        if secret is not None:
-            totp_obj = pyotp.TOTP(secret)
-            for offset in (-1, 0, 1):
-                when = now + timedelta(seconds=offset * totp_obj.interval)
-                if hmac.compare_digest(totp_obj.at(when), totp.strip()):
-                    step = totp_obj.timecode(when)
-        pin_ok = check_pin(pin, row["pin_hash"])
-        if not pin_ok or step is None or step <= int(row["last_totp_step"]):
-            self._failed(staff_id, int(row["failed_signins"]) + 1)
-            raise bad
-        token = secrets.token_urlsafe(32)
-        idle = timedelta(minutes=self._cfg.session_idle_min)
-        expires = now + idle
-        with self._store.tx() as conn:
-            conn.execute(
-                "UPDATE staff SET failed_signins=0, locked_until=NULL, last_totp_step=? WHERE staff_id=?",
-                (step, staff_id),
-            )
-            conn.execute(
-                "INSERT INTO sessions(token_digest, staff_id, created_at, last_seen_at, expires_at)"
-                " VALUES (?,?,?,?,?)",
-                (_token_digest(token), staff_id, now.isoformat(), now.isoformat(), expires.isoformat()),
-            )
-            audit.append(conn, now, staff_id, "staff_signed_in")
-        return token, StaffSession(staff_id, Role(row["role"]), expires, _token_digest(token))
-
-    def _audit_fail(self, staff_id: str, reason: str) -> None:
-        with self._store.tx() as conn:
-            audit.append(conn, self._clock.now(), staff_id[:32] or "?", "staff_signin_failed", reason=reason)
-
-    def _failed(self, staff_id: str, count: int) -> None:
         now = self._clock.now()
-        locked_until = None
-        if count >= self._cfg.max_failed_signins:
-            locked_until = (now + timedelta(minutes=self._cfg.signin_lockout_min)).isoformat()
+        was_locked = row is not None and _locked(row, now)
+        usable = row if row is not None and row["active"] and not was_locked else None
+        pin_hash = usable["pin_hash"] if usable is not None else None
+        # the same scrypt on every path (common.pins checks a dummy hash for None)
+        pin_ok = check_pin(pin, pin_hash)
+        step = self._totp_step(usable, totp, now) if usable is not None else None
+        token = secrets.token_urlsafe(32)
+        expires = now + timedelta(minutes=self._cfg.session_idle_min)
         with self._store.tx() as conn:
-            conn.execute(
-                "UPDATE staff SET failed_signins=?, locked_until=? WHERE staff_id=?",
-                (count, locked_until, staff_id),
-            )
-            audit.append(conn, now, staff_id, "staff_signin_failed", reason="bad_pin_or_totp", failures=count)
+            now = self._clock.now()
+            fresh = conn.execute("SELECT * FROM staff WHERE staff_id=?", (staff_id,)).fetchone()
+            actor = staff_id[:32] or "?"
+            if fresh is None or not fresh["active"] or (usable is None and not was_locked):
+                audit.append(conn, now, actor, "staff_signin_failed", reason="unknown_or_disabled")
+                role = None
+            elif usable is None or _locked(fresh, now):
+                # locked before the check (the PIN was not even tried) or by a concurrent failure
+                audit.append(conn, now, actor, "staff_signin_failed", reason="locked_out")
+                role = None
+            elif (
+                pin_ok
+                and step is not None
+                and fresh["pin_hash"] == pin_hash  # not changed since it was checked
+                and step > int(fresh["last_totp_step"])  # a TOTP step signs in once
+            ):
+                conn.execute(
+                    "UPDATE staff SET failed_signins=0, locked_until=NULL, last_totp_step=? WHERE staff_id=?",
+                    (step, staff_id),
+                )
+                conn.execute(
+                    "INSERT INTO sessions(token_digest, staff_id, created_at, last_seen_at, expires_at)"
+                    " VALUES (?,?,?,?,?)",
+                    (_token_digest(token), staff_id, now.isoformat(), now.isoformat(), expires.isoformat()),
+                )
+                audit.append(conn, now, staff_id, "staff_signed_in")
+                role = Role(fresh["role"])
+            else:
+                count = int(fresh["failed_signins"]) + 1
+                locked_until = None
+                if count >= self._cfg.max_failed_signins:
+                    locked_until = (now + timedelta(minutes=self._cfg.signin_lockout_min)).isoformat()
+                conn.execute(
+                    "UPDATE staff SET failed_signins=?, locked_until=? WHERE staff_id=?",
+                    (count, locked_until, staff_id),
+                )
+                audit.append(
+                    conn, now, staff_id, "staff_signin_failed", reason="bad_pin_or_totp", failures=count
+                )
+                if locked_until:
+                    log.warning("staff %s locked out after %d failed sign-ins", staff_id, count)
+                role = None
+        if role is None:
+            raise bad
+        return token, StaffSession(staff_id, role, expires, _token_digest(token))
+
+    def _totp_step(self, row: sqlite3.Row, totp: str, now: datetime) -> int | None:
+        """The time step whose code is `totp` (one step of clock drift either way), or None."""
+        secret = self._open_secret(row["staff_id"], row["totp_secret"])
+        if secret is None:
+            return None
+        totp_obj = pyotp.TOTP(secret)
+        step = None
+        for offset in (-1, 0, 1):
+            when = now + timedelta(seconds=offset * totp_obj.interval)
+            if hmac.compare_digest(totp_obj.at(when), totp.strip()):
+                step = totp_obj.timecode(when)
+        return step
 
     def session(self, token: str) -> StaffSession:
         """Validate a bearer token and slide its idle expiry."""
@@ -322,11 +348,37 @@ class StaffDirectory:
             )
         return StaffSession(row["staff_id"], Role(row["role"]), expires, digest)
 
+    def peek(self, token: str) -> StaffSession | None:
+        """The live session of a bearer token, read only (its expiry does not slide), or None."""
+        now = self._clock.now()
+        digest = _token_digest(token)
+        try:
+            with self._store.read() as conn:
+                row = conn.execute(
+                    "SELECT s.*, st.role, st.active FROM sessions s JOIN staff st USING(staff_id)"
+                    " WHERE token_digest=?",
+                    (digest,),
+                ).fetchone()
+        except (sqlite3.Error, LockerError):  # health asks this: it must answer, storage or not
+            return None
+        if row is None or not row["active"] or datetime.fromisoformat(row["expires_at"]) <= now:
+            return None
+        if now - datetime.fromisoformat(row["created_at"]) > timedelta(hours=self._cfg.session_max_h):
+            return None
+        return StaffSession(
+            row["staff_id"], Role(row["role"]), datetime.fromisoformat(row["expires_at"]), digest
+        )
+
     def sign_out(self, sess: StaffSession) -> None:
         """End a session."""
         with self._store.tx() as conn:
             conn.execute("DELETE FROM sessions WHERE token_digest=?", (sess.token_digest,))
             audit.append(conn, self._clock.now(), sess.staff_id, "staff_signed_out")
+
+
+def _locked(row: sqlite3.Row, now: datetime) -> bool:
+    """Whether the account is in its sign-in lockout at `now`."""
+    return bool(row["locked_until"]) and datetime.fromisoformat(row["locked_until"]) > now
 
 
 def require_supervisor(sess: StaffSession) -> None:

@@ -8,6 +8,11 @@ Schema rules that make the locker's promises hold even against bugs and crashes:
 - the audit table refuses UPDATE and DELETE (triggers), and each row carries the hash of the
   previous one (see locker.audit);
 - the outbox row is written in the same transaction as the state change it announces.
+
+Storage health: the database file and its directory are identified (device, inode) once open
+(`common.storage_guard`); every write transaction first checks they are still the same objects.
+A deleted or replaced data directory makes every write fail with `StorageFailed` (and health
+answer 503) instead of committing into a file nobody will ever read again.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from common.storage_guard import StorageGuard
 from locker.domain import ACTIVE
+from locker.errors import StorageFailed
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +199,7 @@ class Store:
         """Background WAL checkpoints done since open."""
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._guard: StorageGuard | None = None
         self._local = threading.local()  # .reader (this thread's read connection), .in_tx
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -223,6 +231,7 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.executescript(SCHEMA)
         self._conn = conn
+        self._guard = StorageGuard(self.path, self.path.parent)
         if self._checkpoint_every_s > 0:
             conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             self._checkpoint_stop.clear()
@@ -267,6 +276,11 @@ class Store:
                 self._conn.close()
                 self._conn = None
 
+    def storage_problem(self) -> str | None:
+        """None while the database file and data directory are the ones opened; else what
+        happened to them, naming the path (sticky until restart; logged once at ERROR)."""
+        return self._guard.check() if self._guard is not None else None
+
     @property
     def conn(self) -> sqlite3.Connection:
         """The raw connection (use inside `tx()` or `read()`)."""
@@ -286,6 +300,8 @@ class Store:
             if on_commit is not None:
                 self._on_commit.append(on_commit)
             return
+        if self.storage_problem() is not None:  # two stat() calls; see the module docstring
+            raise StorageFailed()
         with self._count_lock:
             self._waiting += 1
         self._lock.acquire()
@@ -408,6 +424,8 @@ class Store:
         reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
         if reader is None:
             self.conn  # noqa: B018 - raises if the store is not open
+            if self.storage_problem() is not None:  # connect() would make a new, empty file
+                raise StorageFailed()
             reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
             reader.row_factory = sqlite3.Row
             reader.execute("PRAGMA query_only=ON")

@@ -59,7 +59,9 @@ class HttpSmsGateway:
 
 
 class FileSmsGateway:
-    """The simulated phone: one UTF-8 file per message in `directory` (the demo's 'inbox')."""
+    """The simulated phone: one UTF-8 file per message in `directory` (the demo's 'inbox').
+
+    The messages hold live pickup codes: files are 0600 in a 0700 directory, like the key files."""
 
     name = "simulated-sms"
 
@@ -67,14 +69,24 @@ class FileSmsGateway:
         self.directory = directory
 
     def send(self, to: str, text: str, idempotency_key: str) -> None:
-        """Write `<time>_<to>_<key>.txt`; a resend with the same key overwrites, never duplicates."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Write `<time>_<to>_<key>.txt`; a resend with the same key overwrites, never duplicates.
+        A file system error is a GatewayError (retried by the outbox)."""
+        try:
+            self._write(to, text, idempotency_key)
+        except OSError as err:
+            raise GatewayError(f"simulated SMS folder {self.directory}: {err.strerror or err}") from err
+
+    def _write(self, to: str, text: str, idempotency_key: str) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         safe_key = re.sub(r"[^A-Za-z0-9_-]", "_", idempotency_key)[:60]
         existing = list(self.directory.glob(f"*_{safe_key}.txt"))
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = existing[0] if existing else self.directory / f"{stamp}_{to.lstrip('+')}_{safe_key}.txt"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(f"To: {to}\n\n{text}\n", encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a .tmp left by a crash may have had other permissions
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"To: {to}\n\n{text}\n")
         os.replace(tmp, path)
         log.info("simulated SMS to %s written to %s", to[:-4] + "****", path.name)
 

@@ -136,3 +136,16 @@ def test_file_backoffice(tmp_path: Path) -> None:
     dossiers.write_text("{not json")
     with pytest.raises(GatewayError, match="cannot read"):
         bo.lookup("HS-1")
+
+
+def test_file_sms_is_owner_only_and_errors_are_gateway_errors(tmp_path: Path) -> None:
+    gw = FileSmsGateway(tmp_path / "sms")
+    gw.send("+84900000001", "Ma nhan: 123456", "d1:code:1")
+    (path,) = (tmp_path / "sms").iterdir()
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds a live pickup code
+    assert (tmp_path / "sms").stat().st_mode & 0o777 == 0o700
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    with pytest.raises(GatewayError) as err:
+        FileSmsGateway(blocked).send("+84900000001", "x", "k")
+    assert not err.value.permanent

@@ -111,7 +111,7 @@ def _seed(data: Path, board: int, locks: range) -> dict[str, str]:
 class _Daemon:
     """`python -m locker` as a child process (killed with SIGKILL by the simulator)."""
 
-    def __init__(self, args: list[str], base: str, bus_url: str) -> None:
+    def __init__(self, args: list[str], base: str) -> None:
         self._kill_lock = threading.Lock()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "locker", *args],
@@ -119,8 +119,10 @@ class _Daemon:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # ours, not another suite's server that took the free port first: it names our bus
-        wait_until(lambda: self.proc.poll() is None and _health(base, bus_url), 60, "daemon start")
+        # ours, not another suite's server that took the free port first: it takes our kiosk token
+        # (health shows the bus URL to staff only)
+        token_file = Path(args[args.index("--data-dir") + 1]) / "kiosk.token"
+        wait_until(lambda: self.proc.poll() is None and _health(base, token_file), 60, "daemon start")
 
     def kill(self) -> None:
         # the simulator's thread and the test's own thread may both kill it: one at a time
@@ -130,11 +132,12 @@ class _Daemon:
             self.proc.wait(timeout=20)
 
 
-def _health(base: str, bus_url: str) -> bool:
+def _health(base: str, token_file: Path) -> bool:
     try:
-        r = requests.get(base + "/api/v1/health", timeout=1)
-        return r.status_code == 200 and any(b.get("url") == bus_url for b in r.json()["buses"])
-    except (requests.RequestException, ValueError, KeyError, TypeError):
+        kiosk = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
+        r = requests.get(base + "/api/v1/kiosk/config", headers=kiosk, timeout=1)
+        return r.status_code == 200 and requests.get(base + "/api/v1/health", timeout=1).status_code == 200
+    except (OSError, requests.RequestException):
         return False
 
 
@@ -178,7 +181,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
         data.mkdir(parents=True)
         for board, locks, k in ROUNDS:
             codes = _seed(data, board, locks)
-            daemon["now"] = _Daemon(args, base, sim.url)
+            daemon["now"] = _Daemon(args, base)
             kiosk = {"Authorization": f"Bearer {(data / 'kiosk.token').read_text().strip()}"}
             before = len(frames)
             kill_at["n"] = before + k
@@ -205,7 +208,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
             intents = {r[0] for r in conn.execute("SELECT compartment FROM unlocks WHERE purpose='pickup'")}
             conn.close()
             assert pulsed <= intents, pulsed - intents
-        daemon["now"] = _Daemon(args, base, sim.url)  # boot reconciliation settles the last round
+        daemon["now"] = _Daemon(args, base)  # boot reconciliation settles the last round
         daemon["now"].kill()
     finally:
         if "now" in daemon:

@@ -323,3 +323,14 @@ def test_audit_day_out_of_range_is_422_not_500(h: Harness, day: str) -> None:
     r = h.req("GET", f"/api/v1/audit?day={day}", token)
     assert r.status_code == 422 and r.json()["field"] == "day", r.text
     assert h.req("GET", "/api/v1/audit?day=9999-12-31", token).status_code == 200  # the last day works
+
+
+def test_health_shows_device_urls_to_staff_only(h: Harness) -> None:
+    url = h.sim.url
+    anonymous = h.req("GET", "/api/v1/health")
+    assert anonymous.status_code == 200 and url not in anonymous.text
+    assert all("url" not in b for b in anonymous.json()["buses"])
+    assert url not in h.kiosk("GET", "/api/v1/health").text  # the kiosk token is not staff
+    token = h.sign_in("loader1")
+    staff = h.req("GET", "/api/v1/health", token).json()
+    assert [b["url"] for b in staff["buses"]] == [url]
