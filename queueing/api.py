@@ -191,6 +191,7 @@ def build_router(
             **body,
             "displays_connected": hub.listeners,
             "event_streams_refused": hub.refused,
+            "warnings": queue.warnings,  # site-config problems for staff (queueing.app.config_warnings)
             **({} if fast_path is None else {"kiosk_fast_path": asdict(fast_path)}),
             **({} if problem is None else {"problem": problem}),
         }
