@@ -112,7 +112,9 @@ def open_services(config: AppConfig) -> Services:
     printer, printer_error = _open_printer(config)
     scanner, camera_error = _open_scanner(config)
     return Services(
-        queueing=QueueingClient(k.queueing_url, timeout_s=k.request_timeout_s, client_id=k.kiosk_id),
+        queueing=QueueingClient(
+            k.queueing_url, timeout_s=k.request_timeout_s, client_id=k.kiosk_id, ca_file=k.ca_bundle()
+        ),
         locker=_open_locker(config),
         printer=printer,
         printer_error=printer_error,

@@ -40,6 +40,8 @@ class ServiceInfo:
     opens_at: str | None
     waiting: int
     reason_closed: str | None
+    opens_next_at: str | None = None  # ISO 8601 with the center's offset, while closed
+    open_all_hours: bool = False  # the simulated center
 
     def name(self, lang: str) -> str:
         """The service name in `lang`."""
@@ -104,6 +106,8 @@ class QueueingClient(ServiceClient):
                     opens_at=s.get("opens_at"),
                     waiting=int(s.get("waiting") or 0),
                     reason_closed=s.get("reason_closed"),
+                    opens_next_at=s.get("opens_next_at"),
+                    open_all_hours=bool(s.get("open_all_hours", False)),
                 )
                 for s in body
             ]
