@@ -134,3 +134,18 @@ def test_the_simulated_center_and_a_lan_address_have_no_warnings(caplog: pytest.
         assert (
             config_warnings(make_config(public_base_url=loop), site=True)[0]["code"] == "public_url_loopback"
         )
+
+
+def test_python_m_queueing_with_a_site_file_warns(tmp_path: Path) -> None:
+    """The real start-up path: `python -m queueing --config site.toml` on loopback."""
+    from tests.kiosk.live import SITE_TOML, LiveQueueing
+
+    q = LiveQueueing(tmp_path, free_port(), site_toml=SITE_TOML)
+    q.start()
+    try:
+        health = requests.get(f"{q.url}/api/v1/health", timeout=5).json()
+    finally:
+        q.stop()
+    assert [w["code"] for w in health["warnings"]] == ["public_url_loopback"]
+    log_text = q.log_path.read_text(encoding="utf-8")
+    assert "WARNING" in log_text and "open only on this computer, never on a phone" in log_text
