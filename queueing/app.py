@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import qrcode
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -36,6 +36,7 @@ from queueing.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
+FAVICON = REPO_ROOT / "assets" / "images" / "favicon.ico"
 SWEEP_EVERY_S = 5.0
 
 
@@ -237,6 +238,11 @@ def create_app(
         """Render a template with the center's names and the config."""
         base = {"center_vi": center_name_vi, "center_en": center_name_en, "config": config}
         return templates.TemplateResponse(request, name, {**base, **ctx})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        """The tab icon browsers ask every page for (shared with the locker's /verify pages)."""
+        return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
