@@ -42,6 +42,16 @@ TABLE: dict[str, tuple[str, str]] = {
         "This phone already has the most remote tickets allowed today. "
         "Use a ticket you already have, or take one at the kiosk.",
     ),
+    # raised in queueing/api.py (the remote-ticket limiter; the switch): kept here so the phone
+    # page's texts live in one table
+    "throttled": (
+        "Điện thoại này gửi quá nhiều yêu cầu. Xin quý khách chờ một phút rồi thử lại.",
+        "Too many requests from this phone. Wait a minute and try again.",
+    ),
+    "remote_disabled": (
+        "Trung tâm không nhận lấy số từ xa. Xin quý khách lấy số tại máy ở trung tâm.",
+        "Remote tickets are off here. Take a ticket at the kiosk.",
+    ),
     "numbers_exhausted": (
         "Đã hết số thứ tự của {name_vi}: mọi số đều đang chờ hoặc đang được phục vụ. "
         "Xin vui lòng hỏi cán bộ tại quầy.",

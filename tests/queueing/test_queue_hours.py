@@ -149,3 +149,13 @@ def test_python_m_queueing_with_a_site_file_warns(tmp_path: Path) -> None:
     assert [w["code"] for w in health["warnings"]] == ["public_url_loopback"]
     log_text = q.log_path.read_text(encoding="utf-8")
     assert "WARNING" in log_text and "open only on this computer, never on a phone" in log_text
+
+
+def test_every_citizen_text_is_vietnamese_first_in_one_register() -> None:
+    from queueing import texts
+
+    for key, (vi, en) in texts.TABLE.items():
+        assert vi != en and "bạn" not in vi.lower(), key
+        assert any(ch in vi for ch in "ăâđêôơưáàảãạéèóòúùíì"), f"{key}: the first part is not Vietnamese"
+    sample = texts.say("throttled")
+    assert sample.startswith("Điện thoại này") and sample.endswith("Wait a minute and try again.")
