@@ -142,6 +142,14 @@ def test_staff_screens_show_the_loopback_warning(
     assert alarms.ids.config_warnings.text == h.app.config_warnings
     h.app.set_language("en")
     assert "never on a phone" in strip.text and "never on a phone" in alarms.ids.config_warnings.text
+    # the locker's health may say the same of its receipt QRs; an unknown code shows its own text
+    h.app.take_health(
+        "locker",
+        {"warnings": [{"code": "verify_url_loopback", "message": "x"}, {"code": "new", "message": "[x] y"}]},
+    )
+    assert "receipt QR codes open only on this computer" in strip.text and "[x] y" in strip.text
+    h.app.take_health("locker", {})
+    assert "receipt" not in strip.text and "never on a phone" in strip.text
     # home (citizens) never shows it
     assert "public_base_url" not in h.screen("home").status_text
 
