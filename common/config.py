@@ -55,14 +55,22 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from err
 
 
+def site_file(path: str | Path | None = None) -> Path | None:
+    """The site file merged over the default (argument, or $KIOSK_CONFIG), or None when only the
+    shipped simulated default is in use."""
+    site = path or os.environ.get(ENV_CONFIG)
+    if not site:
+        return None
+    site_path = Path(site)
+    return None if site_path.resolve() == DEFAULT_CONFIG.resolve() else site_path
+
+
 def load_raw(path: str | Path | None = None) -> dict[str, Any]:
     """The default config with the site file (argument, or $KIOSK_CONFIG) merged over it."""
     data = read_toml(DEFAULT_CONFIG)
-    site = path or os.environ.get(ENV_CONFIG)
-    if site:
-        site_path = Path(site)
-        if site_path.resolve() != DEFAULT_CONFIG.resolve():
-            data = _merge(data, read_toml(site_path))
+    site_path = site_file(path)
+    if site_path is not None:
+        data = _merge(data, read_toml(site_path))
     return data
 
 

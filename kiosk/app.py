@@ -28,6 +28,7 @@ from kiosk.context import KioskContext
 from kiosk.devices import DeviceWatch, Reading
 from kiosk.fonts import register_fonts
 from kiosk.health import HealthMonitor
+from kiosk.i18n import TABLE as I18N_TABLE
 from kiosk.i18n import Translator
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import KV_DIR, ScreenSpec, discover
@@ -59,6 +60,7 @@ class KioskApp(App):
     center_name = StringProperty("")
     hotline = StringProperty("")
     device_note = StringProperty("")  # home's discreet corner mark while a device is not ok
+    config_warnings = StringProperty("")  # site-config problems the services report (staff screens)
 
     def __init__(
         self,
@@ -96,7 +98,9 @@ class KioskApp(App):
             clock=self.clock,
             down_after_failures=config.kiosk.health_down_after_failures,
             down_after_s=config.kiosk.health_down_after_s,
+            on_body=self.take_health,
         )
+        self._warnings: dict[str, list[dict[str, str]]] = {}  # by service, from its health
         self.devices = DeviceWatch(
             services,
             self.worker,
@@ -175,6 +179,7 @@ class KioskApp(App):
         self.center_name = self.cfg.center.name(lang)
         self.title = self.center_name
         self.show_devices(self.devices.current)
+        self._show_warnings()
         self.touch_activity()
         if self.sm is not None:
             for screen in self.sm.screens:
@@ -274,6 +279,32 @@ class KioskApp(App):
         """The corner mark on home from the devices' readings (empty while all are ok)."""
         problems = [r for r in readings.values() if r.state != "ok"]
         self.device_note = "  ·  ".join(self.t(f"device.{r.device}_{r.state}") for r in problems)
+
+    # ----- site-config warnings (services' health `warnings`) -----
+    def take_health(self, service: str, body: dict[str, Any]) -> None:
+        """A service's health answer: keep its `warnings` ([{"code", "message"}]) for staff screens."""
+        raw = body.get("warnings")
+        found = [
+            {"code": str(w.get("code", "")), "message": str(w.get("message", ""))}
+            for w in (raw if isinstance(raw, list) else [])
+            if isinstance(w, dict)
+        ]
+        if found == self._warnings.get(service, []):
+            return
+        for w in found:
+            if w not in self._warnings.get(service, []):
+                log.warning("%s reports a site-config problem: %s", service, w["message"] or w["code"])
+        self._warnings[service] = found
+        self._show_warnings()
+
+    def _show_warnings(self) -> None:
+        """One line per warning, in the current language (the service's own text for unknown codes)."""
+        lines = []
+        for found in self._warnings.values():
+            for w in found:
+                key = f"warning.{w['code']}"
+                lines.append(self.t(key) if key in I18N_TABLE else (w["message"] or w["code"]))
+        self.config_warnings = "\n".join(lines)
 
     # ----- out of service -----
     def service_failed(self, service: str, err: BaseException) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.config import load_raw, resolve_path, section, validate
 
@@ -71,6 +71,9 @@ class KioskConfig(BaseModel):
     health_down_after_s: float = Field(15.0, ge=0, le=3600)
     # How often the printer's status and the camera's state are checked and reported to staff.
     device_poll_s: float = Field(15.0, ge=1, le=30)
+    # PEM file of the CA that signed the services' HTTPS certificates (the center's own CA or a
+    # self-signed pair), relative to the repository unless absolute; empty: the system's CAs.
+    ca_file: str = ""
 
     def elderly_age(self, raw: dict[str, Any]) -> int:
         """The age that gets the elderly priority: this key, else [queueing] elderly_age_years, else 60.
@@ -85,6 +88,20 @@ class KioskConfig(BaseModel):
     def path(self, value: str) -> Path:
         """A config path resolved against the repository root."""
         return resolve_path(value)
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_exists(cls, value: str) -> str:
+        if value and not resolve_path(value).is_file():
+            raise ValueError(
+                f"no file {resolve_path(value)}; give the PEM file of the CA that signed the services' "
+                "certificates, or leave it empty for the system's CAs"
+            )
+        return value
+
+    def ca_bundle(self) -> str | None:
+        """`ca_file` as the service clients take it (None: the system's CAs)."""
+        return str(resolve_path(self.ca_file)) if self.ca_file else None
 
 
 class AppConfig(BaseModel):

@@ -55,7 +55,8 @@ def describe(err: BaseException) -> str:
 
 
 class HealthMonitor:
-    """Keeps the up/down state of each service; calls `on_change(name, up)` on the UI thread."""
+    """Keeps the up/down state of each service; calls `on_change(name, up)` on the UI thread, and
+    `on_body(name, body)` with every health answer (its `warnings` reach the staff screens)."""
 
     def __init__(
         self,
@@ -65,10 +66,12 @@ class HealthMonitor:
         clock: Clock | None = None,
         down_after_failures: int = 3,
         down_after_s: float = 15.0,
+        on_body: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self._targets = targets
         self._worker = worker
         self._on_change = on_change
+        self._on_body = on_body
         self._clock = clock or SystemClock()
         self.down_after_failures = max(1, down_after_failures)
         self.down_after_s = max(0.0, down_after_s)
@@ -93,7 +96,7 @@ class HealthMonitor:
             self._in_flight.add(name)
             self._worker.submit(client.health, partial(self._ok, name), partial(self._failed, name))
 
-    def _ok(self, name: str, _body: object) -> None:
+    def _ok(self, name: str, body: object) -> None:
         self._in_flight.discard(name)
         track = self._track.setdefault(name, _Track())
         if track.failures:
@@ -101,6 +104,8 @@ class HealthMonitor:
         track.failures = 0
         track.last_ok = self._clock.monotonic()
         self._set(name, True, "health check answered")
+        if self._on_body is not None:
+            self._on_body(name, body if isinstance(body, dict) else {})
 
     def _failed(self, name: str, err: BaseException) -> None:
         self._in_flight.discard(name)

@@ -48,10 +48,19 @@ TABLE: dict[str, tuple[str, str]] = {
         "Ngoài giờ làm việc. Lấy số từ {opens_at}.",
         "Outside office hours. Numbers from {opens_at}.",
     ),
-    "home.closed_today": (
-        "Ngoài giờ làm việc. Hôm nay không còn lấy số.",
-        "Outside office hours. No more numbers today.",
+    # closed until another day; the time and date come from the service (`opens_next_at`)
+    "home.closed_until": (
+        "Hôm nay đã hết giờ làm việc. Trung tâm mở lại lúc {time} {weekday}, {day}.",
+        "Closed now. Opens again {weekday} {day} at {time}.",
     ),
+    # closed, and the service does not say when it opens (no hours set)
+    "home.closed_today": (
+        "Ngoài giờ làm việc. Xin quý khách hỏi cán bộ về giờ mở cửa.",
+        "Outside office hours. Please ask a member of staff when the center opens.",
+    ),
+    "home.closed_short": ("Ngoài giờ làm việc", "Outside office hours"),
+    # [queueing] open_all_hours: the shipped simulated center
+    "home.simulated": ("Trung tâm mô phỏng, mở cả ngày", "Simulated center, open at any hour"),
     "home.queue_unavailable": ("Tạm thời không lấy số được", "Numbers are unavailable right now"),
     "home.pickup_unavailable": ("Tủ nhận kết quả tạm ngưng", "Result lockers are unavailable right now"),
     "home.always_open": (
@@ -64,6 +73,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "services.none_found": ('Không tìm thấy dịch vụ "{q}"', 'No service matches "{q}"'),
     "services.waiting": ("{n} người đang chờ", "{n} waiting"),
     "services.closed_until": ("Mở lúc {opens_at}", "Opens at {opens_at}"),
+    "services.closed_until_day": ("Mở lại {time} {weekday}, {day}", "Opens {weekday} {day} at {time}"),
     "services.closed": ("Đã đóng", "Closed"),
     "services.cap_reached": ("Hết số hôm nay", "No more numbers today"),
     "services.loading": ("Đang tải danh sách dịch vụ…", "Loading services…"),
@@ -130,9 +140,17 @@ TABLE: dict[str, tuple[str, str]] = {
         "Dịch vụ này đã ngừng lấy số. Mở lại lúc {opens_at}.",
         "This service has stopped issuing numbers. It opens again at {opens_at}.",
     ),
+    "ticket.err_closed_until": (
+        "Dịch vụ này hiện không lấy số. Trung tâm mở lại lúc {time} {weekday}, {day}.",
+        "This service is not issuing numbers now. The center opens again {weekday} {day} at {time}.",
+    ),
     "ticket.err_closed_today": (
-        "Dịch vụ này đã ngừng lấy số hôm nay.",
-        "This service has stopped issuing numbers today.",
+        "Dịch vụ này hiện không lấy số. Xin quý khách hỏi cán bộ tại quầy.",
+        "This service is not issuing numbers now. Please ask a member of staff.",
+    ),
+    "ticket.err_numbers_exhausted": (
+        "Dịch vụ này đã hết số hôm nay. Xin vui lòng hỏi cán bộ tại quầy.",
+        "This service has run out of numbers for today. Please ask a member of staff at a counter.",
     ),
     "ticket.err_cap": (
         "Dịch vụ này đã hết số hôm nay. Vui lòng quay lại ngày làm việc tiếp theo.",
@@ -157,6 +175,29 @@ TABLE: dict[str, tuple[str, str]] = {
     "oos.hotline": (
         "Cần gấp? Gọi {hotline} hoặc hỏi nhân viên.",
         "Urgent? Call {hotline} or ask a member of staff.",
+    ),
+    # ----- days of the week (datetime.weekday(): 0 = Monday) -----
+    "weekday.0": ("thứ Hai", "Monday"),
+    "weekday.1": ("thứ Ba", "Tuesday"),
+    "weekday.2": ("thứ Tư", "Wednesday"),
+    "weekday.3": ("thứ Năm", "Thursday"),
+    "weekday.4": ("thứ Sáu", "Friday"),
+    "weekday.5": ("thứ Bảy", "Saturday"),
+    "weekday.6": ("Chủ nhật", "Sunday"),
+    # ----- site-config warnings the services report in their health (staff screens) -----
+    "warning.public_url_loopback": (
+        "Cấu hình: mã QR trên vé chỉ mở được trên máy này, điện thoại không mở được "
+        "([queueing] public_base_url).",
+        "Config: ticket QR codes open only on this computer, never on a phone "
+        "([queueing] public_base_url).",
+    ),
+    "warning.verify_url_loopback": (
+        "Cấu hình: mã QR trên biên nhận chỉ mở được trên máy này ([locker] verify_base_url).",
+        "Config: receipt QR codes open only on this computer ([locker] verify_base_url).",
+    ),
+    "warning.open_all_hours": (
+        "Cấu hình: lấy số mọi giờ, bỏ qua giờ làm việc ([queueing] open_all_hours).",
+        "Config: numbers at any hour, opening hours ignored ([queueing] open_all_hours).",
     ),
     # ----- devices -----
     "device.printer_unavailable": ("Máy in không sẵn sàng", "Printer unavailable"),

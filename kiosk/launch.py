@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common.config import REPO_ROOT, resolve_path
+from common.config import REPO_ROOT, ConfigError, resolve_path
 from kiosk.config import AppConfig
 from kiosk.supervisor import ChildSpec
 
@@ -52,6 +52,19 @@ def service_specs(config: AppConfig, config_path: str | None) -> list[ChildSpec]
     return specs
 
 
+def opening_hours_line(config: AppConfig) -> str:
+    """Whether tickets follow the opening hours (a real center) or not (the simulated one)."""
+    from queueing.config import load_config  # config only: no database, no web app
+
+    try:
+        always = load_config(config.source).open_all_hours
+    except ConfigError as err:
+        return f"unknown ({err})"
+    if always:
+        return "any hour: simulated center ([queueing] open_all_hours = true)"
+    return "[queueing.hours] and holidays; outside them the kiosk says when the center opens"
+
+
 def banner(config: AppConfig, offscreen: bool, started_services: bool) -> str:
     """What a person starting `make run` needs to know: URLs, where things land."""
     q = config.kiosk.queueing_url.rstrip("/")
@@ -71,6 +84,7 @@ def banner(config: AppConfig, offscreen: bool, started_services: bool) -> str:
         + ("  (tickets and receipts as PNG files)" if printer_url.startswith("png://") else ""),
         f"  SMS (simulated) : {sms_dir}  (pickup codes land here)",
         f"  Logs            : {data / 'log'}",
+        f"  Opening hours   : {opening_hours_line(config)}",
     ]
     if not started_services:
         lines.append("  Services        : not started here; the kiosk expects them at the URLs above")

@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from common.config import ConfigError, ensure_writable_dir, resolve_path
+from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
 from common.logsetup import setup_logging
 from common.serving import check_tls, uvicorn_options
 
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         # config file is relative to the repository, like every other path there.
         data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
         check_tls(cfg, "queueing")
-        cfg = with_public_base_url(cfg)
+        site = site_file(args.config) is not None  # not the shipped simulated center
+        cfg = with_public_base_url(cfg, site=site)
         ensure_writable_dir(data_dir, "[queueing] data_dir or --data-dir")
     except ConfigError as err:
         print(f"queueing: {err}", file=sys.stderr)
@@ -60,15 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     if refusal:
         print(f"queueing: {refusal}", file=sys.stderr)
         return 2
-    # A --data-dir typed on the command line is relative to where it was typed; one from the
-    # config file is relative to the repository, like every other path there.
-    data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
     from queueing.kiosk_token import TOKEN_FILE_NAME, token_path
 
     # like the locker: with --data-dir, every file of the service goes under it
     token_file = data_dir / TOKEN_FILE_NAME if args.data_dir else token_path(cfg, data_dir)
     app = create_app(
-        cfg, data_dir, center_name_vi=name_vi, center_name_en=name_en, kiosk_token_file=token_file
+        cfg,
+        data_dir,
+        center_name_vi=name_vi,
+        center_name_en=name_en,
+        kiosk_token_file=token_file,
+        site_config=site,
     )
     scheme = "https" if cfg.tls else "http"
     log.info("queueing service on %s://%s:%d (data in %s)", scheme, cfg.host, cfg.port, data_dir)

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from common.api_errors import error_responses
 from common.storage_guard import ADVICE as STORAGE_ADVICE
-from queueing import reports, speech
+from queueing import reports, speech, texts
 from queueing.api_models import (
     CallNumberRequest,
     ConfirmRequest,
@@ -174,7 +174,7 @@ def build_router(
         if body.channel == "remote":
             if not cfg.remote_enabled:
                 raise QueueError(
-                    403, "remote_disabled", "Remote tickets are off here. Take a ticket at the kiosk."
+                    403, "remote_disabled", texts.say("remote_disabled")
                 )
             device = request.cookies.get(DEVICE_COOKIE) or request.headers.get("x-device-id")
             client = request.client.host if request.client else "?"
@@ -184,7 +184,7 @@ def build_router(
                 raise QueueError(
                     429,
                     "throttled",
-                    "Too many requests from this phone. Wait a minute and try again.",
+                    texts.say("throttled"),
                     retry_after_s=int(wait) + 1,
                 )
         else:
@@ -246,6 +246,7 @@ def build_router(
             **body,
             "displays_connected": hub.listeners,
             "event_streams_refused": hub.refused,
+            "warnings": queue.warnings,  # site-config problems for staff (queueing.app.config_warnings)
             **({} if problem is None else {"problem": problem}),
         }
 

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import qrcode
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -36,6 +37,7 @@ from queueing.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
+FAVICON = REPO_ROOT / "assets" / "images" / "favicon.ico"
 SWEEP_EVERY_S = 5.0
 
 
@@ -79,12 +81,13 @@ def qr_png_data_uri(data: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def with_public_base_url(config: QueueingConfig) -> QueueingConfig:
+def with_public_base_url(config: QueueingConfig, site: bool = True) -> QueueingConfig:
     """`config` with the base URL of every link and QR code, which only ever comes from config.
 
     A request's Host header never shapes a link (anyone can send any Host). So `public_base_url`
     is required when the service listens on a non-loopback address (ConfigError); on a loopback
-    bind an empty one becomes this machine's own address, with a loud warning.
+    bind an empty one becomes this machine's own address, with a loud warning in a site config
+    (`site`; the shipped simulated center only notes it).
     """
     if config.public_base_url:
         try:
@@ -103,12 +106,43 @@ def with_public_base_url(config: QueueingConfig) -> QueueingConfig:
             'public_base_url to the address phones and counters open, e.g. "http://192.168.1.10:8720"'
         )
     base = local_base_url(config.host, config.port, config.tls)
-    log.warning(
+    log.log(
+        logging.WARNING if site else logging.INFO,
         "[queueing] public_base_url is empty: ticket QR codes and the /remote poster point at %s, "
         "which only this computer can open; set public_base_url for phones and other PCs",
         base,
     )
     return config.model_copy(update={"public_base_url": base})
+
+
+def config_warnings(config: QueueingConfig, site: bool) -> list[dict[str, str]]:
+    """What a site config (`site`: anything but the shipped simulated center) leaves wrong that
+    staff must fix: listed by /api/v1/health (the kiosk shows them on its staff screens).
+
+    `config` is the one served (public_base_url filled in by `with_public_base_url`).
+    """
+    if not site:
+        return []
+    out = []
+    host = urlsplit(config.public_base_url).hostname or ""
+    if is_loopback(host):
+        out.append(
+            {
+                "code": "public_url_loopback",
+                "message": f"[queueing] public_base_url is {config.public_base_url}: ticket QR codes and "
+                "the /remote poster open only on this computer, never on a phone; set it to the "
+                'address phones reach, e.g. "http://192.168.1.10:8720"',
+            }
+        )
+    if config.open_all_hours:
+        out.append(
+            {
+                "code": "open_all_hours",
+                "message": "[queueing] open_all_hours = true: tickets are issued at any hour, whatever "
+                "the opening hours say (the simulated center's setting); set it to false",
+            }
+        )
+    return out
 
 
 def create_app(
@@ -119,13 +153,16 @@ def create_app(
     center_name_en: str = "",
     run_sweeper: bool = True,
     kiosk_token_file: Path | None = None,
+    site_config: bool = False,
 ) -> FastAPI:
     """Build the app; the database opens at start-up and closes at shut-down.
 
     The kiosk token lives in `kiosk_token_file` (default: as `[queueing] kiosk_token_file` says,
-    else kiosk.token in `data_dir`), created at the first start.
+    else kiosk.token in `data_dir`), created at the first start. `site_config`: started from a
+    site file, not the shipped simulated center (leftover loopback addresses and demo switches are
+    warned about: log and health).
     """
-    config = with_public_base_url(config)
+    config = with_public_base_url(config, site=site_config)
     clock = clock or SystemClock()
     store = Store(
         data_dir / "queue.sqlite3",
@@ -133,6 +170,9 @@ def create_app(
         busy_timeout_s=config.sqlite_busy_timeout_s,
     )
     queue = QueueService(config, store, clock)
+    queue.warnings = config_warnings(config, site_config)
+    for warning in queue.warnings:
+        log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
     desk = CounterDesk(queue)
     kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))
     hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
@@ -201,6 +241,11 @@ def create_app(
         """Render a template with the center's names and the config."""
         base = {"center_vi": center_name_vi, "center_en": center_name_en, "config": config}
         return templates.TemplateResponse(request, name, {**base, **ctx})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        """The tab icon browsers ask every page for (shared with the locker's /verify pages)."""
+        return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:

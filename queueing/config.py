@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from common.config import DEFAULT_CONFIG, ConfigError, load_raw, section, validate
+from common.config import DEFAULT_CONFIG, ConfigError, load_raw, read_toml, section, site_file, validate
 from common.serving import HttpServing
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -145,7 +145,11 @@ class QueueingConfig(HttpServing, _Strict):
     kiosk_token_file: str = ""  # empty: kiosk.token in data_dir (created 0600 at first start)
     timezone: str = "Asia/Ho_Chi_Minh"
     pending_timeout_s: float = Field(default=120, gt=0)
-    open_all_hours: bool = False  # demos and tests only: every service issues at any hour
+    # The shipped simulated center only: every service issues at any hour. A site file that does
+    # not set it gets false (see load_config), so a real center never inherits it by accident.
+    open_all_hours: bool = False
+    # Days the center is closed all day (public holidays): no tickets, and "opens next" skips them.
+    holidays: list[date] = Field(default_factory=list)
     sqlite_synchronous: str = Field(default="NORMAL", pattern=r"^(OFF|NORMAL|FULL|EXTRA)$")
     elderly_priority: str = "elderly"
     elderly_age_years: int = Field(default=60, ge=1, le=120)  # Law on the Elderly 2009: 60+
@@ -239,6 +243,10 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     data = dict(section(raw, "queueing"))
     if not data:
         raise ConfigError(f"no [queueing] section in {path or DEFAULT_CONFIG}")
+    site = site_file(path)
+    if site is not None and "open_all_hours" not in section(read_toml(site), "queueing"):
+        # the simulated default's "open at any hour" never leaks into a real center's site file
+        data["open_all_hours"] = False
     if "timezone" not in data and isinstance(raw.get("center"), dict) and "timezone" in raw["center"]:
         data["timezone"] = raw["center"]["timezone"]
     for key, value in (overrides or {}).items():

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from common.clock import Clock
-from queueing import domain
+from queueing import domain, texts
 from queueing.config import OrderingPolicy, QueueingConfig, ServiceConfig
 from queueing.domain import TicketState
 from queueing.errors import QueueError
@@ -48,6 +48,8 @@ class QueueCore:
         self._service_times: dict[str, deque[float]] = {}
         self._open_counters: set[int] = set()
         self._last_prune = float("-inf")
+        #: site-config problems staff must fix ({"code", "message"}), listed by health
+        self.warnings: list[dict[str, str]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -90,7 +92,7 @@ class QueueCore:
         if svc is None:
             known = ", ".join(s.code for s in self.config.services)
             raise QueueError(
-                404, "unknown_service", f"No service {code!r}. Use one of: {known}.", service=code
+                404, "unknown_service", texts.say("unknown_service", code=code, known=known), service=code
             )
         return svc
 
@@ -128,15 +130,24 @@ class QueueCore:
         )
 
     def opening(self, svc: ServiceConfig) -> domain.Opening:
-        """Open now? (always, with `open_all_hours`, for demos and tests)"""
+        """Open now? (always, with `open_all_hours`: the simulated center)"""
         if self.config.open_all_hours:
             return domain.Opening(True, None)
         hours = svc.hours or self.config.hours
-        return domain.opening_at(hours, self.local_now(), svc.last_ticket_before_close_min)
+        return domain.opening_at(
+            hours, self.local_now(), svc.last_ticket_before_close_min, frozenset(self.config.holidays)
+        )
+
+    def next_opening_at(self, svc: ServiceConfig) -> datetime | None:
+        """When the service next opens (aware, in the center's time zone), or None (no hours)."""
+        nxt = domain.next_opening(
+            svc.hours or self.config.hours, self.local_now(), frozenset(self.config.holidays)
+        )
+        return nxt.replace(tzinfo=self.tz) if nxt else None
 
     def next_opening(self, svc: ServiceConfig) -> str | None:
         """When the service next opens, as local 'YYYY-MM-DDTHH:MM', or None."""
-        nxt = domain.next_opening(svc.hours or self.config.hours, self.local_now())
+        nxt = self.next_opening_at(svc)
         return nxt.strftime("%Y-%m-%dT%H:%M") if nxt else None
 
     @staticmethod
@@ -251,11 +262,7 @@ class QueueCore:
         """The ticket row, or a 404."""
         row = tx.one("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
         if row is None:
-            raise QueueError(
-                404,
-                "unknown_ticket",
-                "No such ticket. Check the ticket's QR code or take a new ticket.",
-            )
+            raise QueueError(404, "unknown_ticket", texts.say("unknown_ticket"))
         return row
 
     def sweep(self) -> int:

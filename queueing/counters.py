@@ -178,7 +178,7 @@ class CounterDesk:
                 raise QueueError(
                     429,
                     "recall_too_soon",
-                    f"Wait {gap:.0f} s between recalls.",
+                    f"Vui lòng chờ {gap:.0f} giây giữa hai lần gọi lại. / Wait {gap:.0f} s between recalls.",
                     retry_after_s=int(gap - (now - float(last))) + 1,
                 )
             return self.calls.mark_called(tx, cur, session.staff.staff_id, cfg.number, recall=True)

@@ -116,8 +116,19 @@ class Opening:
     opens_at: time | None  # next opening today when closed, else None
 
 
-def opening_at(hours: OpeningHours, local: datetime, last_ticket_before_close_min: int = 0) -> Opening:
-    """Is a service with these hours open at local wall time `local`?"""
+#: How far ahead "opens next" looks: a week of hours plus the longest holiday run (Tết: ~9 days).
+NEXT_OPENING_HORIZON_DAYS = 31
+
+
+def opening_at(
+    hours: OpeningHours,
+    local: datetime,
+    last_ticket_before_close_min: int = 0,
+    holidays: Collection[date] = (),
+) -> Opening:
+    """Is a service with these hours open at local wall time `local`? (closed all day on holidays)"""
+    if local.date() in holidays:
+        return Opening(False, None)
     now_t = local.time().replace(tzinfo=None)
     next_start: time | None = None
     for start, end in hours.periods(local.weekday()):
@@ -131,10 +142,18 @@ def opening_at(hours: OpeningHours, local: datetime, last_ticket_before_close_mi
     return Opening(False, next_start)
 
 
-def next_opening(hours: OpeningHours, local: datetime) -> datetime | None:
-    """The next period start after `local` within a week (naive local time), or None."""
-    for days in range(8):
+def next_opening(
+    hours: OpeningHours,
+    local: datetime,
+    holidays: Collection[date] = (),
+    horizon_days: int = NEXT_OPENING_HORIZON_DAYS,
+) -> datetime | None:
+    """The next period start after `local` (naive local time), skipping holidays, within
+    `horizon_days`; None when there is none (no hours set)."""
+    for days in range(horizon_days + 1):
         day = local.date() + timedelta(days=days)
+        if day in holidays:
+            continue
         for start, _ in hours.periods(day.weekday()):
             candidate = datetime.combine(day, start)
             if candidate > local.replace(tzinfo=None):

@@ -12,7 +12,7 @@ import secrets
 from datetime import date
 from typing import Any
 
-from queueing import domain
+from queueing import domain, texts
 from queueing.config import ServiceConfig
 from queueing.core import NEW_SEQ, QueueCore, iso_utc
 from queueing.domain import TicketState
@@ -216,10 +216,7 @@ class TicketIssuing(QueueCore):
             raise QueueError(
                 409,
                 "numbers_exhausted",
-                f"Đã hết số thứ tự của {svc.name_vi}: mọi số đều đang chờ hoặc đang được phục vụ. "
-                "Xin vui lòng hỏi cán bộ tại quầy. / "
-                f"Every ticket number of {svc.name_en} is still waiting or being served. "
-                "Please ask the staff at a counter.",
+                texts.say("numbers_exhausted", name_vi=svc.name_vi, name_en=svc.name_en),
                 service=svc.code,
             )
         if free != serial:
@@ -234,19 +231,21 @@ class TicketIssuing(QueueCore):
         opening = self.opening(svc)
         if not opening.open:
             opens = opening.opens_at.strftime("%H:%M") if opening.opens_at else None
-            later = self.next_opening(svc)
+            later = self.next_opening_at(svc)
+            names = {"name_vi": svc.name_vi, "name_en": svc.name_en}
             if opens:
-                hint = f"It opens at {opens} today."
+                message = texts.say("closed_opens_today", opens=opens, **names)
             elif later:
-                hint = f"It opens again on {later.replace('T', ' at ')}."
+                message = texts.say("closed_opens_later", **texts.when_fields(later), **names)
             else:
-                hint = "It has no opening hours set; ask the staff."
+                message = texts.say("closed_no_hours", **names)
             raise QueueError(
                 409,
                 "service_closed",
-                f"{svc.name_en} is not taking tickets now. {hint}",
+                message,
                 opens_at=opens,
-                opens_next=later,
+                opens_next=later.strftime("%Y-%m-%dT%H:%M") if later else None,
+                opens_next_at=later.isoformat(timespec="minutes") if later else None,
                 service=svc.code,
             )
         if svc.daily_cap_tickets:
@@ -262,8 +261,9 @@ class TicketIssuing(QueueCore):
                 raise QueueError(
                     409,
                     "cap_reached",
-                    f"{svc.name_en} has given all {svc.daily_cap_tickets} tickets for today. "
-                    "Please come back on the next working day or use the remote ticket page.",
+                    texts.say(
+                        "cap_reached", name_vi=svc.name_vi, name_en=svc.name_en, cap=svc.daily_cap_tickets
+                    ),
                     service=svc.code,
                 )
         if channel == "remote" and device:
@@ -276,13 +276,7 @@ class TicketIssuing(QueueCore):
                 )
             )
             if taken >= self.config.remote_tickets_per_device_per_day:
-                raise QueueError(
-                    429,
-                    "device_limit",
-                    "This phone already has the most remote tickets allowed today. "
-                    "Use a ticket you already have, or take one at the kiosk.",
-                    retry_after_s=3600,
-                )
+                raise QueueError(429, "device_limit", texts.say("device_limit"), retry_after_s=3600)
 
     def _ticket_fields(self, row: Any, ahead: int | None, est: domain.WaitEstimate | None) -> dict[str, Any]:
         """What the issue answer and the status answer both say about a ticket."""

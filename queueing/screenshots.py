@@ -5,7 +5,8 @@ database), drives Debian's headless Chromium through a short demo (tickets issue
 calls and serves, a phone follows its ticket, the reports page) and writes `web-counter.png`,
 `web-display.png`, `web-ticket.png`, `web-remote.png`, `web-poster.png`, `web-reports.png`, then
 `web-display-sound-off.png`: the board in a second Chromium started WITHOUT the autoplay flag (an
-ordinary browser), which shows the amber "sound is off — tap to turn on" banner.
+ordinary browser), which shows the amber "sound is off — tap to turn on" banner, and
+`web-ticket-rating.png`: the served citizen's status page on a 360 px phone, asking for a rating.
 Tests never write into the repository; this explicit command does.
 """
 
@@ -34,6 +35,7 @@ SHOTS = (
     "web-poster",
     "web-reports",
     "web-display-sound-off",
+    "web-ticket-rating",
 )
 AUTOPLAY_FLAG = "--autoplay-policy=no-user-gesture-required"
 CHROMIUM_ARGS = [*HEADLESS_ARGS, AUTOPLAY_FLAG]
@@ -108,6 +110,11 @@ def capture(browser: Any, url: str, kiosk: dict[str, str], out: Path) -> list[Pa
     poster.wait_for_selector("#qr")
     poster.screenshot(path=str(shots[4]))
     console.click("#btn-finish")
+    # the served citizen's phone (a small one: 360 px wide) asks for a rating, one row per score
+    rating = browser.new_page(viewport={"width": 360, "height": 740})
+    rating.goto(f"{url}/t/{called['ticket_id']}")
+    rating.wait_for_selector("#rate:not(.hidden) .stars button")
+    rating.screenshot(path=str(shots[7]))
     reports = browser.new_page(viewport={"width": 1280, "height": 720})
     reports.context.clear_cookies()
     reports.goto(f"{url}/reports")
@@ -117,9 +124,9 @@ def capture(browser: Any, url: str, kiosk: dict[str, str], out: Path) -> list[Pa
     reports.click("#signin-form button[type=submit]")
     reports.wait_for_selector("#report:not(.hidden) #table tr:nth-child(2)")
     reports.screenshot(path=str(shots[5]))
-    for page in (board, console, phone, poster, reports):
+    for page in (board, console, phone, poster, rating, reports):
         page.close()
-    return shots[:6]
+    return [*shots[:6], shots[7]]
 
 
 def capture_sound_off(pw: Any, chromium: str, url: str, kiosk: dict[str, str], out: Path) -> Path:

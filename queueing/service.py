@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from queueing import texts
 from queueing.core import NEW_SEQ, iso_utc
 from queueing.domain import TicketState
 from queueing.errors import QueueError
@@ -46,6 +47,7 @@ class QueueService(TicketIssuing):
             reason = "closed" if not opening.open else ("cap_reached" if capped else None)
             n = waiting.get(svc.code, 0)
             est = self.estimate(svc.code, n)
+            nxt = None if opening.open else self.next_opening_at(svc)
             out.append(
                 {
                     "code": svc.code,
@@ -54,7 +56,12 @@ class QueueService(TicketIssuing):
                     "prefix": svc.prefix,
                     "open": reason is None,
                     "opens_at": opening.opens_at.strftime("%H:%M") if opening.opens_at else None,
-                    "opens_next": None if opening.open else self.next_opening(svc),
+                    "opens_next": nxt.strftime("%Y-%m-%dT%H:%M") if nxt else None,
+                    # the same moment as ISO 8601 with the center's offset: kiosks and pages show it
+                    # as given and never compute opening hours themselves
+                    "opens_next_at": nxt.isoformat(timespec="minutes") if nxt else None,
+                    # the simulated center: open at any hour whatever the hours say (kiosk banner)
+                    "open_all_hours": self.config.open_all_hours,
                     "waiting": n,
                     "reason_closed": reason,
                     "wait_min": est.min_minutes if est else None,
@@ -111,11 +118,11 @@ class QueueService(TicketIssuing):
                 raise QueueError(
                     409,
                     "not_served_yet",
-                    f"Ticket {row['number']} has not been served yet; rate it afterwards.",
+                    texts.say("not_served_yet", number=row["number"]),
                     state=row["state"],
                 )
             if row["rating"] is not None:
-                raise QueueError(409, "already_rated", "This service was already rated. Thank you!")
+                raise QueueError(409, "already_rated", texts.say("already_rated"))
             tx.run("UPDATE tickets SET rating = ? WHERE ticket_id = ?", score, live)
         return {"ticket_id": live, "rating": score}
 

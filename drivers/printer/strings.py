@@ -12,17 +12,17 @@ LANGUAGES = ("vi", "en")
 
 STRINGS: Mapping[str, Mapping[str, str]] = {
     "vi": {
-        "ticket_title": "SỐ THỨ TỰ CỦA BẠN",
+        "ticket_title": "SỐ THỨ TỰ CỦA QUÝ KHÁCH",
         "service": "Dịch vụ",
         "priority": "Ưu tiên",
-        "ahead": "Số người đang chờ trước bạn",
+        "ahead": "Số người chờ trước quý khách",
         "wait": "Thời gian chờ dự kiến",
         "wait_range": "{lo}–{hi} phút",
         "wait_about": "khoảng {lo} phút",
         "wait_soon": "sắp đến lượt",
         "wait_unknown": "chưa đủ dữ liệu để ước tính",
         "issued_at": "Giờ lấy số",
-        "ticket_qr": "Quét mã QR để theo dõi lượt của bạn trên điện thoại",
+        "ticket_qr": "Quét mã QR để theo dõi lượt của quý khách trên điện thoại",
         "ticket_guidance": "Vui lòng theo dõi màn hình và loa gọi số. "
         "Nếu quá lượt, vui lòng liên hệ quầy hướng dẫn.",
         "receipt_title": "BIÊN NHẬN TRẢ KẾT QUẢ",

@@ -529,4 +529,5 @@ def from_config(config: AppConfig) -> LockerClient:
         token_file=token_path(config),
         timeout_s=config.kiosk.request_timeout_s,
         client_id=config.kiosk.kiosk_id,
+        ca_file=config.kiosk.ca_bundle(),
     )

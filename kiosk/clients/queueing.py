@@ -55,6 +55,8 @@ class ServiceInfo:
     opens_at: str | None
     waiting: int
     reason_closed: str | None
+    opens_next_at: str | None = None  # ISO 8601 with the center's offset, while closed
+    open_all_hours: bool = False  # the simulated center
 
     def name(self, lang: str) -> str:
         """The service name in `lang`."""
@@ -172,6 +174,8 @@ class QueueingClient(ServiceClient):
                     opens_at=s.get("opens_at"),
                     waiting=int(s.get("waiting") or 0),
                     reason_closed=s.get("reason_closed"),
+                    opens_next_at=s.get("opens_next_at"),
+                    open_all_hours=bool(s.get("open_all_hours", False)),
                 )
                 for s in body
             ]
@@ -255,5 +259,9 @@ def from_config(config: AppConfig) -> QueueingClient:
     """The queueing client for `open_services()`: `[kiosk] queueing_url` and the token file."""
     k = config.kiosk
     return QueueingClient(
-        k.queueing_url, token_file=token_path(config), timeout_s=k.request_timeout_s, client_id=k.kiosk_id
+        k.queueing_url,
+        token_file=token_path(config),
+        timeout_s=k.request_timeout_s,
+        client_id=k.kiosk_id,
+        ca_file=k.ca_bundle(),
     )

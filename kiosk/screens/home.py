@@ -1,8 +1,10 @@
-"""Home: "Take a number" and "Collect your result", the center's name, clock, out-of-hours state."""
+"""Home: "Take a number" and "Collect your result", the center's name, clock, out-of-hours state
+(when the center opens next, as the queueing service says; "simulated center, open at any hour")."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from kivy.clock import Clock
@@ -13,6 +15,7 @@ from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ServiceError
 from kiosk.clients.queueing import ServiceInfo
 from kiosk.memory import MemoryReleaser
+from kiosk.opening import closed_sentence, earliest_opening, opens_later_today
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
 
@@ -25,12 +28,11 @@ RELEASE_MEMORY_EVERY_S = 20.0
 STAFF_SCREEN = "staff_login"
 
 
-def opening_note(services: list[ServiceInfo]) -> tuple[bool, str | None]:
-    """(any service open, earliest "HH:MM" a closed one opens again or None)."""
+def opening_note(services: list[ServiceInfo]) -> tuple[bool, datetime | None]:
+    """(any service open, the soonest moment a closed one opens again or None)."""
     if any(s.open for s in services):
         return True, None
-    times = sorted(s.opens_at for s in services if s.opens_at)
-    return False, (times[0] if times else None)
+    return False, earliest_opening(services)
 
 
 @register("home", kv="home.kv", order=0)
@@ -40,13 +42,15 @@ class HomeScreen(KioskScreen):
     idle_home: ClassVar[bool] = False
 
     queue_state = StringProperty("unknown")  # unknown | open | closed | unavailable
-    opens_at = StringProperty("")
+    take_sub = StringProperty("")  # the ticket tile's second line
+    simulated = BooleanProperty(False)  # [queueing] open_all_hours: the simulated center
     pickup_available = BooleanProperty(False)
     status_text = StringProperty("")
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
         self._refreshing = False
+        self._opens: datetime | None = None  # next opening while closed (from the service)
         self._refresh_ev: Any = None
         self._camera_ev: Any = None
         self.camera = ScanSession(ctx, self.on_scan, where="home")
@@ -133,8 +137,8 @@ class HomeScreen(KioskScreen):
 
     def _got_services(self, services: list[ServiceInfo]) -> None:
         self._refreshing = False
-        is_open, opens_at = opening_note(services)
-        self.opens_at = opens_at or ""
+        is_open, self._opens = opening_note(services)
+        self.simulated = any(s.open_all_hours for s in services)
         self._set_queue("open" if is_open else "closed")
 
     def _services_failed(self, err: BaseException) -> None:
@@ -148,20 +152,20 @@ class HomeScreen(KioskScreen):
 
     def _update_status(self) -> None:
         if self.queue_state == "closed":
-            text = (
-                self.tr("home.closed_now", opens_at=self.opens_at)
-                if self.opens_at
-                else self.tr("home.closed_today")
-            )
+            now = self.ctx.clock.now()
+            text = closed_sentence(self.tr, self._opens, now)
+            # the tile keeps a short line; the full sentence is the status line under the tiles
+            self.take_sub = text if opens_later_today(self._opens, now) else self.tr("home.closed_short")
             self.status_text = text + "  " + self.tr("home.always_open") if self.pickup_available else text
-        elif self.queue_state == "unavailable":
-            self.status_text = self.tr("home.queue_unavailable")
-        else:
-            self.status_text = (
-                ""
-                if self.pickup_available or not self._has_screen(PICKUP_SCREEN)
-                else self.tr("home.pickup_unavailable")
-            )
+            return
+        if self.queue_state == "unavailable":
+            self.take_sub = self.status_text = self.tr("home.queue_unavailable")
+            return
+        self.take_sub = self.tr("home.take_number_sub")
+        notes = [self.tr("home.simulated")] if self.simulated else []
+        if not self.pickup_available and self._has_screen(PICKUP_SCREEN):
+            notes.append(self.tr("home.pickup_unavailable"))
+        self.status_text = "  ·  ".join(notes)
 
     def on_language(self, lang: str) -> None:
         self._update_status()
@@ -183,7 +187,7 @@ class HomeScreen(KioskScreen):
 
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["open", "closed", "paper_out"]
+        return ["open", "simulated", "closed", "paper_out"]
 
     def stage_demo(self, state: str) -> None:
         from kiosk.devices import PRINTER, DeviceState, Reading
@@ -193,5 +197,9 @@ class HomeScreen(KioskScreen):
             paper = Reading(PRINTER, DeviceState.PAPER_OUT, "reported by the printer")
             show({PRINTER: paper} if state == "paper_out" else {})
         self.pickup_available = True
-        self.opens_at = "07:30" if state == "closed" else ""
+        self.simulated = state == "simulated"
+        self._opens = None
+        if state == "closed":  # after hours: the next morning, as the service would say (UTC+7)
+            now = self.ctx.clock.now().astimezone(timezone(timedelta(hours=7)))
+            self._opens = (now + timedelta(days=1)).replace(hour=7, minute=30, second=0, microsecond=0)
         self._set_queue("closed" if state == "closed" else "open")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime
 from typing import Any
 
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
@@ -11,6 +12,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.clients.base import ApiError, ServiceError
 from kiosk.clients.queueing import ServiceInfo
+from kiosk.opening import opens_later_today, parse_moment, when_fields
 from kiosk.screens.base import ButtonListScreen
 from kiosk.screens.registry import register
 from kiosk.textmatch import matches
@@ -43,12 +45,15 @@ DEMO_SERVICES = [
 ]
 
 
-def tile_text(s: ServiceInfo, tr: Any, lang: str) -> str:
-    """Name plus a second line: waiting count, or why it is closed."""
+def tile_text(s: ServiceInfo, tr: Any, lang: str, now: datetime | None = None) -> str:
+    """Name plus a second line: waiting count, or why it is closed and when it opens next."""
+    moment = parse_moment(s.opens_next_at)
     if s.open:
         sub = tr("services.waiting", n=s.waiting)
     elif s.reason_closed == "cap_reached":
         sub = tr("services.cap_reached")
+    elif moment is not None and now is not None and not opens_later_today(moment, now):
+        sub = tr("services.closed_until_day", **when_fields(tr, moment))
     elif s.opens_at:
         sub = tr("services.closed_until", opens_at=s.opens_at)
     else:
@@ -135,7 +140,7 @@ class ServicesScreen(ButtonListScreen):
             self.message = ""
         for s in shown[self.page * PER_PAGE : (self.page + 1) * PER_PAGE]:
             btn = BigButton(
-                text=tile_text(s, self.tr, self.ctx.lang),
+                text=tile_text(s, self.tr, self.ctx.lang, self.ctx.clock.now()),
                 markup=True,
                 font_size="28sp",
                 kind="primary" if s.open else "neutral",

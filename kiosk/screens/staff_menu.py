@@ -54,9 +54,13 @@ class StaffMenuScreen(StaffScreen):
 
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["supervisor"]
+        return ["config_warnings", "supervisor"]  # the last one clears the warnings again
 
     def stage_demo(self, state: str) -> None:
+        take_health = getattr(self.ctx.nav, "take_health", None)
+        if take_health is not None:
+            codes = ["public_url_loopback", "open_all_hours"] if state == "config_warnings" else []
+            take_health("queueing", {"warnings": [{"code": c, "message": c} for c in codes]})
         self.supervisor = True
         self.who = self.tr("staff.menu_title", staff_id="nv-loan", role=self.tr("staff.role_supervisor"))
         self.open_alarms = 2

@@ -20,6 +20,7 @@ from drivers.printer.model import TicketData
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import ServiceInfo, Ticket
 from kiosk.delivery import absolute_status_url, confirm_with_retries, parse_issued_at, print_ticket
+from kiosk.opening import TICKET_KEYS, closed_sentence, parse_moment
 from kiosk.qrtexture import qr_texture
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
@@ -158,10 +159,9 @@ class TicketScreen(KioskScreen):
         if isinstance(err, ApiError):
             self.error_extra = err.extra
             key = {
-                "service_closed": "ticket.err_closed"
-                if err.extra.get("opens_at")
-                else "ticket.err_closed_today",
+                "service_closed": "ticket.err_closed",  # worded by `_error_text` from the extras
                 "cap_reached": "ticket.err_cap",
+                "numbers_exhausted": "ticket.err_numbers_exhausted",
                 "unknown_service": "ticket.err_unknown_service",
             }.get(err.code, "ticket.err_generic")
             log.warning("ticket refused: %s (%s)", err.code, err.message)
@@ -175,8 +175,19 @@ class TicketScreen(KioskScreen):
         self.retryable = key == "ticket.err_generic"
         self._error_key = key
         self.state = ERROR
-        self.message = self.tr(key, opens_at=self.error_extra.get("opens_at") or "")
+        self.message = self._error_text()
         self._start_countdown(self.ctx.config.kiosk.message_home_after_s)
+
+    def _error_text(self) -> str:
+        """The error message in the current language; a closed service says when it opens next
+        (the service's `opens_next_at`, or today's `opens_at` from an older service)."""
+        key = getattr(self, "_error_key", "ticket.err_generic")
+        if key != "ticket.err_closed":
+            return self.tr(key)
+        moment = parse_moment(self.error_extra.get("opens_next_at"))
+        if moment is None and self.error_extra.get("opens_at"):
+            return self.tr(key, opens_at=self.error_extra["opens_at"])
+        return closed_sentence(self.tr, moment, self.ctx.clock.now(), TICKET_KEYS)
 
     # ----- countdown home -----
     def _start_countdown(self, seconds: float | None = None) -> None:
@@ -260,10 +271,7 @@ class TicketScreen(KioskScreen):
         if msg_key:
             self.message = self.tr(msg_key)
         elif self.state == ERROR:
-            self.message = self.tr(
-                getattr(self, "_error_key", "ticket.err_generic"),
-                opens_at=self.error_extra.get("opens_at") or "",
-            )
+            self.message = self._error_text()
         self.tick()
 
     # ----- reset -----
@@ -289,7 +297,14 @@ class TicketScreen(KioskScreen):
 
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["printed", "printer_failed", "closed"]
+        return ["printed", "printer_failed", "closed", "numbers_exhausted"]
+
+    def _demo_next_morning(self) -> str:
+        """Tomorrow 07:30 in UTC+7, as a service's `opens_next_at` (screenshots only)."""
+        from datetime import timedelta, timezone
+
+        local = self.ctx.clock.now().astimezone(timezone(timedelta(hours=7))) + timedelta(days=1)
+        return f"{local.date().isoformat()}T07:30+07:00"
 
     def stage_demo(self, state: str) -> None:
         from kiosk.screens.services import DEMO_SERVICES
@@ -305,8 +320,11 @@ class TicketScreen(KioskScreen):
                 screen("priority").priorities = list(DEMO_PRIORITIES)
             self.request["priority"] = "pregnant"
         if state == "closed":
-            self.error_extra = {"opens_at": "13:30"}
+            self.error_extra = {"opens_at": None, "opens_next_at": self._demo_next_morning()}
             self._error("ticket.err_closed", code="service_closed")
+            return
+        if state == "numbers_exhausted":
+            self._error("ticket.err_numbers_exhausted", code="numbers_exhausted")
             return
         self.ticket = Ticket(
             "demo",

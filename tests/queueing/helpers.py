@@ -24,10 +24,11 @@ MONDAY_9AM = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 
 
 def make_config(**overrides: Any) -> QueueingConfig:
-    """The shipped [queueing] section, open all day every day, with overrides."""
+    """The shipped [queueing] section, open all day every day by its hours, with overrides."""
     data = dict(section(load_raw(), "queueing"))
     data["hours"] = {d: ALL_DAY for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     data["services"] = [{**s, "last_ticket_before_close_min": 0} for s in data["services"]]
+    data["open_all_hours"] = False  # the hours above decide (tests that close a service change them)
     data.update(overrides)
     return QueueingConfig.model_validate(data)
 
@@ -54,7 +55,14 @@ def kiosk_headers_for(url: str) -> dict[str, str]:
 class ServerThread:
     """uvicorn serving the queueing app in a thread of the test process (real HTTP on loopback)."""
 
-    def __init__(self, config: QueueingConfig, data_dir: Path, port: int, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: QueueingConfig,
+        data_dir: Path,
+        port: int,
+        clock: Clock | None = None,
+        site_config: bool = False,
+    ) -> None:
         if not config.public_base_url:  # links come from config only: this server's own address
             config = config.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
         self.data_dir = data_dir
@@ -63,6 +71,7 @@ class ServerThread:
             data_dir,
             clock=clock or ManualClock(MONDAY_9AM),
             run_sweeper=False,
+            site_config=site_config,
             center_name_vi="Trung tâm thử nghiệm",
             center_name_en="Test center",
         )

@@ -1,0 +1,87 @@
+"""The queueing service's citizen-facing error texts: one table, Vietnamese first, English second.
+
+Phones show an error's `message` as it comes (the remote-ticket page, the ticket status page), so
+every text a citizen can meet is written here in both languages, in the kiosk's register
+("quý khách"), and sent as "Vietnamese / English". Staff- and developer-facing messages (bad
+requests, counter actions) stay in the modules that raise them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+# key -> (vi, en); {placeholders} are filled by `say`
+TABLE: dict[str, tuple[str, str]] = {
+    "unknown_ticket": (
+        "Không tìm thấy vé này. Xin quý khách kiểm tra lại mã QR trên vé hoặc lấy số mới.",
+        "No such ticket. Check the ticket's QR code or take a new ticket.",
+    ),
+    "unknown_service": (
+        "Không có dịch vụ {code!r}. Xin quý khách chọn lại trong danh sách.",
+        "No service {code!r}. Use one of: {known}.",
+    ),
+    "closed_opens_today": (
+        "{name_vi} hiện chưa lấy số. Lấy số từ {opens} hôm nay.",
+        "{name_en} is not taking tickets now. It opens at {opens} today.",
+    ),
+    "closed_opens_later": (
+        "{name_vi} hiện không lấy số. Trung tâm mở lại lúc {time} {weekday_vi}, {day}.",
+        "{name_en} is not taking tickets now. It opens again on {date} at {time}.",
+    ),
+    "closed_no_hours": (
+        "{name_vi} hiện không lấy số. Xin quý khách hỏi cán bộ tại quầy.",
+        "{name_en} is not taking tickets now. It has no opening hours set; ask the staff.",
+    ),
+    "cap_reached": (
+        "{name_vi} đã phát hết {cap} số hôm nay. Xin quý khách quay lại vào ngày làm việc tiếp theo.",
+        "{name_en} has given all {cap} tickets for today. Please come back on the next working day.",
+    ),
+    "device_limit": (
+        "Điện thoại này đã lấy đủ số vé từ xa cho hôm nay. Xin quý khách dùng vé đã có, "
+        "hoặc lấy số tại máy ở trung tâm.",
+        "This phone already has the most remote tickets allowed today. "
+        "Use a ticket you already have, or take one at the kiosk.",
+    ),
+    # raised in queueing/api.py (the remote-ticket limiter; the switch): kept here so the phone
+    # page's texts live in one table
+    "throttled": (
+        "Điện thoại này gửi quá nhiều yêu cầu. Xin quý khách chờ một phút rồi thử lại.",
+        "Too many requests from this phone. Wait a minute and try again.",
+    ),
+    "remote_disabled": (
+        "Trung tâm không nhận lấy số từ xa. Xin quý khách lấy số tại máy ở trung tâm.",
+        "Remote tickets are off here. Take a ticket at the kiosk.",
+    ),
+    "numbers_exhausted": (
+        "Đã hết số thứ tự của {name_vi}: mọi số đều đang chờ hoặc đang được phục vụ. "
+        "Xin vui lòng hỏi cán bộ tại quầy.",
+        "Every ticket number of {name_en} is still waiting or being served. "
+        "Please ask the staff at a counter.",
+    ),
+    "not_served_yet": (
+        "Vé {number} chưa được phục vụ; quý khách đánh giá sau khi xong nhé.",
+        "Ticket {number} has not been served yet; rate it afterwards.",
+    ),
+    "already_rated": (
+        "Dịch vụ này đã được đánh giá. Cảm ơn quý khách!",
+        "This service was already rated. Thank you!",
+    ),
+}
+
+WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def say(key: str, **fmt: object) -> str:
+    """The text `key` as "Vietnamese / English" with the placeholders filled."""
+    vi, en = TABLE[key]
+    return f"{vi.format(**fmt)} / {en.format(**fmt)}"
+
+
+def when_fields(moment: datetime) -> dict[str, str]:
+    """Placeholders for a local moment: time 07:30, weekday_vi "thứ Hai", day 12/01, date 2026-01-12."""
+    return {
+        "time": moment.strftime("%H:%M"),
+        "weekday_vi": WEEKDAYS_VI[moment.weekday()],
+        "day": moment.strftime("%d/%m"),
+        "date": moment.strftime("%Y-%m-%d"),
+    }
