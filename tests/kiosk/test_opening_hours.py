@@ -21,6 +21,7 @@ from kiosk.i18n import Translator
 from kiosk.opening import TICKET_KEYS, closed_sentence, parse_moment
 from kiosk.services import Services
 from queueing.config import OpeningHours, QueueingConfig, load_config
+from queueing.kiosk_token import TOKEN_FILE_NAME
 from tests.conftest import free_port
 from tests.queueing.helpers import ServerThread, make_config
 
@@ -30,6 +31,11 @@ pytestmark = pytest.mark.kivy
 SUNDAY = datetime(2025, 12, 7, 3, 0, tzinfo=UTC)
 CLOSED_VI = "Hôm nay đã hết giờ làm việc. Trung tâm mở lại lúc 07:30 thứ Hai, 08/12."
 CLOSED_EN = "Closed now. Opens again Monday 08/12 at 07:30."
+
+
+def kiosk_client(srv: ServerThread) -> QueueingClient:
+    """The kiosk's queueing client, with the token the service made in its data dir."""
+    return QueueingClient(srv.url, timeout_s=5, token_file=srv.data_dir / TOKEN_FILE_NAME)
 
 
 def office_hours(**over: Any) -> QueueingConfig:
@@ -70,7 +76,7 @@ def test_closed_home_says_when_the_center_opens(
     make_harness, real_center: ServerThread, tmp_path: Path
 ) -> None:
     h = make_harness(
-        Services(queueing=QueueingClient(real_center.url, timeout_s=5)), clock=ManualClock(SUNDAY)
+        Services(queueing=kiosk_client(real_center)), clock=ManualClock(SUNDAY)
     )
     home = h.screen("home")
     h.wait(lambda: home.queue_state == "closed", what="home closed")
@@ -94,7 +100,7 @@ def test_weekday_evening_ticket_refusal_says_tomorrow(make_harness, real_center:
     monday_evening = ManualClock(datetime(2025, 12, 8, 11, 30, tzinfo=UTC))  # 18:30 local
     real_center.app.state.queue.clock = monday_evening
     h = make_harness(
-        Services(queueing=QueueingClient(real_center.url, timeout_s=5)),
+        Services(queueing=kiosk_client(real_center)),
         clock=monday_evening,
         scan_id_enabled=False,
     )
@@ -112,7 +118,7 @@ def test_simulated_center_is_open_on_sunday_night_and_says_so(make_harness, tmp_
     cfg = load_config(None, {"port": free_port()})  # the shipped default: open_all_hours
     night = ManualClock(datetime(2025, 12, 7, 14, 0, tzinfo=UTC))  # Sunday 21:00 local
     with ServerThread(cfg, tmp_path / "q", cfg.port, night) as srv:
-        h = make_harness(Services(queueing=QueueingClient(srv.url, timeout_s=5)), clock=night)
+        h = make_harness(Services(queueing=kiosk_client(srv)), clock=night)
         home = h.screen("home")
         h.wait(lambda: home.queue_state == "open", what="home open")
         assert not home.ids.take_btn.disabled
@@ -129,7 +135,7 @@ def test_staff_screens_show_the_loopback_warning(
     health = requests.get(f"{real_center.url}/api/v1/health", timeout=5).json()
     assert [w["code"] for w in health["warnings"]] == ["public_url_loopback"]
     h = make_harness(
-        Services(queueing=QueueingClient(real_center.url, timeout_s=5)), clock=ManualClock(SUNDAY)
+        Services(queueing=kiosk_client(real_center)), clock=ManualClock(SUNDAY)
     )
     h.wait(lambda: bool(h.app.config_warnings), what="warnings from health")
     assert "điện thoại không mở được" in h.app.config_warnings
@@ -157,7 +163,7 @@ def test_staff_screens_show_the_loopback_warning(
 def test_the_simulated_center_warns_nobody(make_harness, tmp_path: Path) -> None:
     cfg = load_config(None, {"port": free_port()})
     with ServerThread(cfg, tmp_path / "q", cfg.port, ManualClock(SUNDAY)) as srv:  # no site file
-        h = make_harness(Services(queueing=QueueingClient(srv.url, timeout_s=5)), clock=ManualClock(SUNDAY))
+        h = make_harness(Services(queueing=kiosk_client(srv)), clock=ManualClock(SUNDAY))
         h.wait(lambda: h.screen("home").queue_state == "open", what="home open")
         h.idle_workers()
         assert h.app.config_warnings == ""
@@ -179,7 +185,7 @@ def test_numbers_exhausted_is_explained(make_harness, tmp_path: Path) -> None:
             timeout=5,
         )
         assert held.status_code == 201
-        h = make_harness(Services(queueing=QueueingClient(srv.url, timeout_s=5)), scan_id_enabled=False)
+        h = make_harness(Services(queueing=kiosk_client(srv)), scan_id_enabled=False)
         svc = ServiceInfo("ho_tich", "Hộ tịch", "Civil status registration", "A", True, None, 1, None)
         h.app.go("ticket", service=svc)
         ticket = h.screen("ticket")
