@@ -23,11 +23,21 @@ def setup_logging(level: str = "INFO", log_file: Path | None = None, wire_file: 
         fh = logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5)
         fh.setFormatter(fmt)
         root.addHandler(fh)
+    logging.getLogger(WIRE_LOGGER).propagate = False
+    if wire_file is not None:
+        add_wire_file(wire_file)
+
+
+def add_wire_file(wire_file: Path) -> None:
+    """Every frame sent and received (the `wire` logger, DEBUG) also goes to a rotating file.
+
+    The wire logger never propagates to the main log: it is verbose and is for a technician
+    reading the RS485 traffic (`[locker] wire_log_file`, `lockerctl --wire-log FILE`).
+    """
     wire = logging.getLogger(WIRE_LOGGER)
     wire.propagate = False
-    if wire_file is not None:
-        wire_file.parent.mkdir(parents=True, exist_ok=True)
-        wh = logging.handlers.RotatingFileHandler(wire_file, maxBytes=5_000_000, backupCount=3)
-        wh.setFormatter(fmt)
-        wire.addHandler(wh)
-        wire.setLevel(logging.DEBUG)
+    wire_file.parent.mkdir(parents=True, exist_ok=True)
+    wh = logging.handlers.RotatingFileHandler(wire_file, maxBytes=5_000_000, backupCount=3)
+    wh.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    wire.addHandler(wh)
+    wire.setLevel(logging.DEBUG)

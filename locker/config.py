@@ -174,6 +174,7 @@ class LockerConfig(HttpServing, _Strict):
     verify_base_url: str = "http://127.0.0.1:8710/verify"
     verify_requests_per_min: int = Field(default=30, ge=1, le=10_000)
     log_level: str = "INFO"
+    wire_log_file: str = ""  # RS485 frames to this rotating file (5 MB x 3); empty: off
     personal_data_retention_days: int = Field(default=90, ge=1)
     codes: CodesConfig = CodesConfig()
     staff: StaffConfig = StaffConfig()

@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"locker: {err}", file=sys.stderr)
         return 2
-    setup_logging(args.log_level or cfg.log_level)
+    wire_file = resolve_path(cfg.wire_log_file) if cfg.wire_log_file else None
+    setup_logging(args.log_level or cfg.log_level, wire_file=wire_file)
     tune_interpreter()
     paths = data_paths(cfg, args.data_dir)
     try:

@@ -30,9 +30,11 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from common.logsetup import WIRE_LOGGER, add_wire_file
 from drivers.lockboard.bus import SerialLockBus
 from drivers.lockboard.codec import codec_for
 from drivers.lockboard.config import BusConfig
@@ -76,6 +78,7 @@ LINE_DEFAULTS: dict[str, object] = {
     "timeout_ms": 0,
     "adapter_echo": False,
     "verbose": 0,
+    "wire_log": None,
 }
 
 
@@ -113,6 +116,12 @@ def add_line_options(p: argparse.ArgumentParser, *, show: bool = True) -> None:
         "--adapter-echo", action="store_true", default=quiet, help=h("the RS485 adapter echoes what is sent")
     )
     g.add_argument("-v", "--verbose", action="count", default=quiet, help=h("-v log, -vv also wire bytes"))
+    g.add_argument(
+        "--wire-log",
+        metavar="FILE",
+        default=quiet,
+        help=h("also write every frame sent and received to FILE (rotating, 5 MB x 3)"),
+    )
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -374,9 +383,11 @@ def run(args: argparse.Namespace, *, stop: threading.Event | None = None) -> int
     level = {0: logging.CRITICAL + 1, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     if args.verbose >= 2:
-        wire = logging.getLogger("wire")
+        wire = logging.getLogger(WIRE_LOGGER)
         wire.setLevel(logging.DEBUG)
         wire.addHandler(logging.StreamHandler(sys.stderr))
+    if args.wire_log:
+        add_wire_file(Path(args.wire_log))
     try:
         if args.command == "watch":
             boards = [int(b) for b in args.boards.split(",") if b.strip()] if args.boards else []

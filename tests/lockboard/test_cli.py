@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +162,12 @@ def test_open_help_shows_the_line_options(capsys: pytest.CaptureFixture[str]) ->
     assert main(["open", "--help"]) == 0
     text = capsys.readouterr().out
     assert "--port URL" in text and "--protocol" in text and "--adapter-echo" in text
+
+
+def test_wire_log_file_keeps_the_frames(kerong: SimulatorHandle, tmp_path: Path) -> None:
+    """`--wire-log FILE`: the technician's record of every frame, written even without -vv."""
+    wire = tmp_path / "logs" / "wire.log"
+    assert main([*base(kerong), "open", "1", "5", "--wire-log", str(wire)]) == 0
+    text = wire.read_text()
+    assert text.strip(), "no frames logged"
+    assert len(text.splitlines()) >= 2  # the unlock frame and its reply at least
