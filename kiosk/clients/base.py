@@ -7,6 +7,8 @@ service's machine error code, so screens decide on `err.code`, never on HTTP det
 from __future__ import annotations
 
 import logging
+import threading
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -196,3 +198,37 @@ class ServiceClient:
         if not isinstance(body, dict):
             raise ServiceUnavailable(self.service, "bad_response", "health: expected a JSON object")
         return body
+
+
+class KioskTokenFile:
+    """A service's kiosk token: read from its 0600 file once, read again on demand (rotation)."""
+
+    def __init__(self, service: str, path: Path | None, token: str | None, config_key: str) -> None:
+        self.service = service
+        self.path = path
+        self._token = token
+        self._config_key = config_key
+        self._lock = threading.Lock()
+
+    def get(self, force: bool = False) -> str:
+        """The token; `force` reads the file again (after a 401: the token was rotated)."""
+        with self._lock:
+            if self._token and not force:
+                return self._token
+            if self.path is None:
+                raise ServiceUnavailable(self.service, "no_kiosk_token", "no kiosk token configured")
+            try:
+                token = self.path.read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise ServiceUnavailable(
+                    self.service,
+                    "no_kiosk_token",
+                    f"cannot read the kiosk token {self.path}: {err}; start the {self.service} service "
+                    f"(it creates the file) or fix {self._config_key}",
+                ) from err
+            if not token:
+                raise ServiceUnavailable(
+                    self.service, "no_kiosk_token", f"kiosk token file {self.path} is empty"
+                )
+            self._token = token
+            return token

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from common.config import resolve_path
-from kiosk.clients.base import ApiError, ServiceClient, ServiceError, ServiceUnavailable
+from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
 from kiosk.config import AppConfig
 
 log = logging.getLogger(__name__)
@@ -239,33 +239,14 @@ class LockerClient(ServiceClient):
     ) -> None:
         super().__init__(base_url, timeout_s=timeout_s, **kwargs)
         self.token_file = token_file
-        self._kiosk_token = kiosk_token
+        self._token_file = KioskTokenFile("locker", token_file, kiosk_token, "[locker] kiosk_token_file")
         self._lock = threading.Lock()
         self.staff: StaffSession | None = None
         self._devices_route = True  # until the daemon says it has no POST /api/v1/kiosk/devices
 
     # ----- plumbing -----
     def _read_token(self, force: bool = False) -> str:
-        with self._lock:
-            if self._kiosk_token and not force:
-                return self._kiosk_token
-            if self.token_file is None:
-                raise ServiceUnavailable("locker", "no_kiosk_token", "no kiosk token configured")
-            try:
-                token = self.token_file.read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise ServiceUnavailable(
-                    "locker",
-                    "no_kiosk_token",
-                    f"cannot read the kiosk token {self.token_file}: {err}; start the locker daemon "
-                    "(it creates the file) or fix [locker] kiosk_token_file",
-                ) from err
-            if not token:
-                raise ServiceUnavailable(
-                    "locker", "no_kiosk_token", f"kiosk token file {self.token_file} is empty"
-                )
-            self._kiosk_token = token
-            return token
+        return self._token_file.get(force)
 
     def _kiosk(self, method: str, path: str, json: Any = None) -> Any:
         token = self._read_token()

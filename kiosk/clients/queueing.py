@@ -9,7 +9,6 @@ at its first start, so the file is read lazily, and re-read once when the servic
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from common.config import resolve_path
-from kiosk.clients.base import ApiError, ServiceClient, ServiceError, ServiceUnavailable
+from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
 from kiosk.config import AppConfig
 
 log = logging.getLogger(__name__)
@@ -117,30 +116,10 @@ class QueueingClient(ServiceClient):
     ) -> None:
         super().__init__(base_url, timeout_s=timeout_s, **kwargs)
         self.token_file = token_file
-        self._kiosk_token = kiosk_token
-        self._token_lock = threading.Lock()
+        self._token_file = KioskTokenFile("queueing", token_file, kiosk_token, "[queueing] kiosk_token_file")
 
     def _read_token(self, force: bool = False) -> str:
-        with self._token_lock:
-            if self._kiosk_token and not force:
-                return self._kiosk_token
-            if self.token_file is None:
-                raise ServiceUnavailable("queueing", "no_kiosk_token", "no kiosk token configured")
-            try:
-                token = self.token_file.read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise ServiceUnavailable(
-                    "queueing",
-                    "no_kiosk_token",
-                    f"cannot read the kiosk token {self.token_file}: {err}; start the queueing service "
-                    "(it creates the file) or fix [queueing] kiosk_token_file",
-                ) from err
-            if not token:
-                raise ServiceUnavailable(
-                    "queueing", "no_kiosk_token", f"kiosk token file {self.token_file} is empty"
-                )
-            self._kiosk_token = token
-            return token
+        return self._token_file.get(force)
 
     def _kiosk(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None) -> Any:
         """A call as the kiosk; on a 401 the token file is read again (rotation) and tried once more."""
