@@ -12,15 +12,17 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Header, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from common.api_errors import document_errors, error_responses, install_error_handlers
+from common.config import REPO_ROOT
 from common.http_guard import GuardPolicy, HttpGuard
 from locker import audit
 from locker.api_models import (
     DepositBody,
     ForceBody,
     KioskAlarmBody,
+    KioskDeviceBody,
     PickupBody,
     SessionBody,
     StaffBody,
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 DEPOSIT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """What a deposit id may look like where one is given as a query parameter (ids are d + 12 hex)."""
+
+FAVICON = REPO_ROOT / "assets" / "images" / "favicon.ico"
 
 
 def create_app(svc: LockerService) -> FastAPI:
@@ -96,6 +100,11 @@ def create_app(svc: LockerService) -> FastAPI:
         detail = detail and svc.staff.peek(token) is not None
         body = svc.health(detail)
         return JSONResponse(body, status_code=503 if body["status"] == "failed" else 200)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        """The tab icon browsers ask the /verify pages for (the queueing pages' icon)."""
+        return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/api/v1/kiosk/config", responses=error_responses(401))
     def kiosk_config(_: Kiosk) -> dict[str, Any]:
@@ -243,6 +252,13 @@ def create_app(svc: LockerService) -> FastAPI:
     def kiosk_alarm(body: KioskAlarmBody, kid: Kiosk) -> dict[str, Any]:
         alarm_id = svc.alarms.raise_(body.kind, None, f"kiosk {kid}: {body.message}")
         return {"alarm_id": alarm_id, "raised": alarm_id is not None}
+
+    @app.post("/api/v1/kiosk/devices", responses=error_responses(401, 422))
+    def kiosk_device(body: KioskDeviceBody, kid: Kiosk) -> dict[str, Any]:
+        """The kiosk's printer or camera state: a problem raises `{device}_{state}` for this kiosk
+        (once while open); `ok` acknowledges this kiosk's open alarms of that device."""
+        svc.kiosk_devices.report(kid, body.device, body.state, body.detail)
+        return {}
 
     @app.get("/api/v1/staff/whoami", responses=error_responses(401))
     def whoami(sess: Staff) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from locker.config import Size
 from locker.domain import TransitionError
 from locker.errors import AuthError, LockerError
+from locker.kiosk_devices import Device, DeviceState
 from locker.staff import Role
 
 
@@ -54,6 +55,14 @@ class KioskAlarmBody(_Body):
 
     kind: str = Field(pattern=r"^(printer|camera|kiosk)_[a-z_]{2,40}$")
     message: str = Field(min_length=1, max_length=300)
+
+
+class KioskDeviceBody(_Body):
+    """POST /api/v1/kiosk/devices (the kiosk's printer or camera state; `ok` clears its alarm)."""
+
+    device: Device
+    state: DeviceState
+    detail: str = Field("", max_length=300)
 
 
 class ForceBody(_Body):

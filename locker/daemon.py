@@ -13,9 +13,10 @@ import signal
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from common.config import ConfigError, ensure_writable_dir, resolve_path
-from common.serving import check_tls, uvicorn_options
+from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
+from common.serving import check_tls, is_loopback, uvicorn_options
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,20 @@ def _sample_dossiers(path: Path) -> None:
     path.write_text(json.dumps(SAMPLE_DOSSIERS, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def config_warnings(cfg: Any, site: bool) -> list[dict[str, str]]:
+    """What a site config (`site`: anything but the shipped simulated center) leaves wrong that
+    staff must fix: listed by /api/v1/health (the kiosk shows them on its staff screens)."""
+    if not site or not is_loopback(urlsplit(cfg.verify_base_url).hostname or ""):
+        return []
+    return [
+        {
+            "code": "verify_url_loopback",
+            "message": f"[locker] verify_base_url is {cfg.verify_base_url}: receipt QR codes open only on "
+            "this computer; set it to the address staff phones reach",
+        }
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the daemon until SIGTERM/SIGINT."""
     args = parse_args(argv)
@@ -202,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         for sim in sims:
             sim.close()
         return 2
+    svc.warnings = config_warnings(cfg, site_file(args.config) is not None)
+    for warning in svc.warnings:
+        log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
     svc.start()
     host = args.host or cfg.host
     port = args.port or cfg.port

@@ -108,12 +108,23 @@ class Alarms:
         ).fetchone()
         if dup is not None:
             return None
+        return self.record_in(conn, kind, compartment, message)
+
+    def record_in(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        compartment: str | None,
+        message: str,
+        actor: str = "system",
+    ) -> int:
+        """Insert, audit and log one alarm inside the caller's transaction (the caller deduplicates)."""
         now = self._clock.now()
         cur = conn.execute(
             "INSERT INTO alarms(kind, compartment, raised_at, message) VALUES (?,?,?,?)",
             (kind, compartment, now.isoformat(), message),
         )
-        audit.append(conn, now, "system", "alarm_raised", compartment=compartment, kind=kind, message=message)
+        audit.append(conn, now, actor, "alarm_raised", compartment=compartment, kind=kind, message=message)
         log.warning("ALARM %s%s: %s", kind, f" (compartment {compartment})" if compartment else "", message)
         return int(cur.lastrowid or 0)
 
@@ -149,29 +160,34 @@ class Alarms:
 
     def ack(self, alarm_id: int, staff_id: str) -> None:
         """Acknowledge one alarm (attributed)."""
-        now = self._clock.now()
         with self._store.tx() as conn:
             row = conn.execute("SELECT * FROM alarms WHERE alarm_id=?", (alarm_id,)).fetchone()
             if row is None:
                 raise NotFound("unknown_alarm", f"there is no alarm {alarm_id}")
             if row["acked"]:
                 return
-            conn.execute(
-                "UPDATE alarms SET acked=1, acked_by=?, acked_at=? WHERE alarm_id=?",
-                (staff_id, now.isoformat(), alarm_id),
-            )
-            if row["kind"] == "code_guessing":
-                # staff have looked: the cabinet-wide slow-down (locker.pickup) starts over
-                conn.execute("DELETE FROM kiosk_failures WHERE kiosk='*cabinet*'")
-            audit.append(
-                conn,
-                now,
-                staff_id,
-                "alarm_acked",
-                compartment=row["compartment"],
-                alarm_id=alarm_id,
-                kind=row["kind"],
-            )
+            self.ack_in(conn, row, staff_id)
+
+    def ack_in(self, conn: sqlite3.Connection, row: sqlite3.Row, actor: str, **detail: str) -> None:
+        """Acknowledge the open alarm `row` inside the caller's transaction, audited as `actor`."""
+        now = self._clock.now()
+        conn.execute(
+            "UPDATE alarms SET acked=1, acked_by=?, acked_at=? WHERE alarm_id=?",
+            (actor, now.isoformat(), row["alarm_id"]),
+        )
+        if row["kind"] == "code_guessing":
+            # staff have looked: the cabinet-wide slow-down (locker.pickup) starts over
+            conn.execute("DELETE FROM kiosk_failures WHERE kiosk='*cabinet*'")
+        audit.append(
+            conn,
+            now,
+            actor,
+            "alarm_acked",
+            compartment=row["compartment"],
+            alarm_id=row["alarm_id"],
+            kind=row["kind"],
+            **detail,
+        )
 
 
 class Cabinet:

@@ -23,6 +23,7 @@ from locker.deposits import Deposits
 from locker.domain import DepositState, view_of
 from locker.doors import Alarms, Cabinet
 from locker.errors import StorageFailed
+from locker.kiosk_devices import KioskDevices
 from locker.monitor import Monitor
 from locker.pickup import Pickups
 from locker.secrets_files import check_data_dir, read_or_create_secret
@@ -70,6 +71,9 @@ class LockerService:
         self.codes = CodeBook(read_or_create_secret(paths.code_key), cfg.codes.length_digits)
         self.kiosk_token = read_or_create_secret(paths.kiosk_token)
         self.alarms = Alarms(self.store, clock)
+        self.kiosk_devices = KioskDevices(self.store, self.alarms)
+        self.warnings: list[dict[str, str]] = []
+        """Site-config problems staff must fix (`locker.daemon.config_warnings`), in /api/v1/health."""
         try:
             self.staff = StaffDirectory(self.store, clock, cfg.staff, paths.staff_key)
         except Exception:
@@ -165,7 +169,7 @@ class LockerService:
         }
 
     def health(self, detail: bool = False) -> dict[str, Any]:
-        """Storage, buses, boards, open alarms and the outbox backlog.
+        """Storage, buses, boards, open alarms, the outbox backlog and site-config `warnings`.
 
         `status`: "ok", "degraded" (a bus or board is down) or "failed" (the database file or
         data directory was deleted or replaced: nothing can be saved; the API answers 503).
@@ -188,6 +192,7 @@ class LockerService:
             buses.append(h)
         problem = self.store.storage_problem()
         out: dict[str, Any] = {"status": "ok" if ok else "degraded", "buses": buses}
+        out["warnings"] = list(self.warnings)
         if problem is None:
             out["alarms_open"] = self.alarms.open_count()
             out["outbox_backlog"] = outbox.backlog(self.store)

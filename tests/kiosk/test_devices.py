@@ -219,3 +219,32 @@ def test_home_shows_a_discreet_mark_while_the_paper_is_out(make_harness, locker,
     h.wait(lambda: h.app.device_note == "", what="the mark cleared after the refill")
     assert mark.opacity == 0
     assert locker.bodies()[-1]["state"] == "ok"
+
+
+def test_paper_out_reaches_the_real_locker_daemon_and_the_refill_clears_it(printer, tmp_path) -> None:
+    from tests.locker.conftest import Harness as LockerHarness
+    from tests.locker.conftest import make_config
+
+    daemon = LockerHarness(tmp_path / "locker", make_config())
+    try:
+        staff = daemon.sign_in("loader1")
+
+        def open_alarms() -> list[tuple[str, str]]:
+            r = daemon.req("GET", "/api/v1/alarms?open_only=true", staff)
+            assert r.status_code == 200, r.text
+            return [(a["kind"], a["message"]) for a in r.json()]
+
+        client = LockerClient(daemon.base, kiosk_token=daemon.svc.kiosk_token, client_id="kiosk-3")
+        w = watch(Services(locker=client, printer=printer, scanner=Camera()), [])
+        w.poll()
+        assert open_alarms() == []
+        paper(tmp_path, "paper_out")
+        w.poll()
+        [(kind, message)] = open_alarms()
+        assert kind == "printer_paper_out" and "kiosk-3" in message
+        paper(tmp_path, None)
+        w.poll()
+        assert open_alarms() == []
+        assert client._devices_route  # the daemon has the route: no fallback to POST /api/v1/alarms
+    finally:
+        daemon.close()

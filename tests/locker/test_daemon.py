@@ -33,6 +33,7 @@ def test_default_config_runs_a_simulated_cabinet(tmp_path: Path) -> None:
     try:
         health = wait_until(lambda: _health(f"http://127.0.0.1:{port}/api/v1/health"), 60, "daemon health")
         assert health["status"] == "ok" and health["buses"][0]["boards"] == {"0": "ok", "1": "ok"}
+        assert health["warnings"] == []  # the shipped simulated center: loopback URLs are expected
         token = (tmp_path / "kiosk.token").read_text().strip()
         assert (tmp_path / "kiosk.token").stat().st_mode & 0o777 == 0o600
         cab = requests.get(
@@ -64,6 +65,42 @@ def test_bad_cabinet_map_fails_at_start_naming_the_key(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "[locker]" in r.stderr and "lock 1 is already compartment '1'" in r.stderr
+
+
+def test_a_site_config_left_on_loopback_is_warned_about_in_health_and_log(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text('[locker]\ncenter_name = "Trung tâm thử"\n', encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "locker", "--config", str(site), "--data-dir", str(tmp_path / "data"),
+         "--port", str(port)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        health = wait_until(lambda: _health(f"http://127.0.0.1:{port}/api/v1/health"), 60, "daemon health")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    message = (
+        "[locker] verify_base_url is http://127.0.0.1:8710/verify: receipt QR codes open only on this "
+        "computer; set it to the address staff phones reach"
+    )
+    assert health["warnings"] == [{"code": "verify_url_loopback", "message": message}]
+    assert proc.returncode == 0, out
+    assert message in out
+
+
+def test_a_site_config_with_a_lan_verify_url_has_no_warning() -> None:
+    from locker.config import LockerConfig
+    from locker.daemon import config_warnings
+
+    lan = LockerConfig(verify_base_url="http://192.168.1.10:8710/verify")
+    assert config_warnings(lan, site=True) == []
+    assert config_warnings(LockerConfig(verify_base_url="http://localhost:8710/verify"), site=True) != []
+    assert config_warnings(LockerConfig(), site=False) == []
 
 
 def test_data_dir_flag_moves_simulated_sms_and_back_office_files(tmp_path: Path) -> None:
