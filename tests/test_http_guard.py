@@ -53,7 +53,9 @@ def _has_security_headers(r: requests.Response, csp: str = PAGE_CSP) -> None:
 
 def test_every_queueing_answer_has_the_security_headers(queue: ServerThread) -> None:
     t = requests.post(
-        f"{queue.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "h1"}
+        f"{queue.url}/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={**queue.kiosk_headers, "Idempotency-Key": "h1"},
     ).json()
     paths = [
         "/",
@@ -74,7 +76,9 @@ def test_every_queueing_answer_has_the_security_headers(queue: ServerThread) -> 
         _has_security_headers(r)
     # answers of the kiosk fast path and of the guard itself carry them too
     fast = requests.post(
-        f"{queue.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "h2"}
+        f"{queue.url}/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={**queue.kiosk_headers, "Idempotency-Key": "h2"},
     )
     assert fast.status_code == 201
     _has_security_headers(fast)
@@ -88,7 +92,9 @@ def test_every_queueing_answer_has_the_security_headers(queue: ServerThread) -> 
 def test_pages_hold_no_inline_script(queue: ServerThread) -> None:
     """The CSP allows scripts from the service's files only: no page may need an inline one."""
     t = requests.post(
-        f"{queue.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "h3"}
+        f"{queue.url}/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={**queue.kiosk_headers, "Idempotency-Key": "h3"},
     ).json()
     assert "'unsafe-inline'" not in PAGE_CSP.split("script-src", 1)[1].split(";", 1)[0]
     for path in (
@@ -156,7 +162,7 @@ def test_same_origin_and_clients_without_origin_pass(queue: ServerThread) -> Non
     r = requests.post(
         f"{queue.url}/api/v1/tickets",
         json={"service": "ho_tich"},
-        headers={"Idempotency-Key": "k1", "Origin": queue.url},
+        headers={**queue.kiosk_headers, "Idempotency-Key": "k1", "Origin": queue.url},
     )
     assert r.status_code == 201
 
@@ -182,7 +188,8 @@ def test_state_changing_bodies_must_be_json(queue: ServerThread) -> None:
     assert r.status_code == 401
     # a route with no body needs no type
     assert requests.post(f"{queue.url}/api/v1/counter/call-next").status_code == 401
-    assert requests.post(f"{queue.url}/api/v1/tickets/nope/void").status_code == 404
+    void = requests.post(f"{queue.url}/api/v1/tickets/nope/void", headers=queue.kiosk_headers)
+    assert void.status_code == 404  # reached the route (the kiosk's token), no body, no type
 
 
 def test_locker_takes_the_kiosk_and_refuses_a_foreign_page(locker: Harness) -> None:
@@ -207,19 +214,35 @@ def test_bodies_over_the_cap_are_refused_before_they_are_read(tmp_path: Path) ->
         r = requests.post(
             f"{srv.url}/api/v1/tickets",
             json={"service": "ho_tich", "pad": pad},
-            headers={"Idempotency-Key": "big"},
+            headers={**srv.kiosk_headers, "Idempotency-Key": "big"},
         )
         assert r.status_code == 413 and r.json()["max_body_bytes"] == 4096
         assert r.headers["connection"] == "close"
-        chunked = push(srv.port, "/api/v1/tickets", chunks(20_000, 1000), None, {"Idempotency-Key": "c1"})
+        chunked = push(
+            srv.port,
+            "/api/v1/tickets",
+            chunks(20_000, 1000),
+            None,
+            {**srv.kiosk_headers, "Idempotency-Key": "c1"},
+        )
         assert chunked.status == 413
         # under the cap, chunked or not, the request goes through whole
         small = b'{"service": "ho_tich", "pad": "' + b"y" * 3000 + b'"}'
         ok = push(
-            srv.port, "/api/v1/tickets", iter([small[:1000], small[1000:]]), None, {"Idempotency-Key": "c2"}
+            srv.port,
+            "/api/v1/tickets",
+            iter([small[:1000], small[1000:]]),
+            None,
+            {**srv.kiosk_headers, "Idempotency-Key": "c2"},
         )
         assert ok.status == 201, ok
-        ok = push(srv.port, "/api/v1/tickets", iter([small]), len(small), {"Idempotency-Key": "c3"})
+        ok = push(
+            srv.port,
+            "/api/v1/tickets",
+            iter([small]),
+            len(small),
+            {**srv.kiosk_headers, "Idempotency-Key": "c3"},
+        )
         assert ok.status == 201, ok
 
 
