@@ -128,7 +128,7 @@ def test_links_never_come_from_the_host_header(tmp_path: Path) -> None:
         t = requests.post(
             f"{srv.url}/api/v1/tickets",
             json={"service": "ho_tich"},
-            headers={**evil, "Idempotency-Key": "l1"},
+            headers={**evil, **srv.kiosk_headers, "Idempotency-Key": "l1"},
         ).json()
         assert t["status_url"] == f"http://queue.example:8720/t/{t['ticket_id']}"
         remote = requests.post(

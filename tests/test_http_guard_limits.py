@@ -184,7 +184,7 @@ def test_queueing_over_https_sets_secure_cookies(tmp_path: Path) -> None:
         t = requests.post(
             f"{srv.url}/api/v1/tickets",
             json={"service": "ho_tich"},
-            headers={"Idempotency-Key": "tls-1"},
+            headers={**srv.kiosk_headers, "Idempotency-Key": "tls-1"},
             verify=str(cert),
             timeout=5,
         ).json()

@@ -172,7 +172,7 @@ def test_1100_streams_stay_capped_while_tickets_are_issued(tmp_path: Path) -> No
                     r = k.post(
                         f"{srv.url}/api/v1/tickets",
                         json={"service": "ho_tich"},
-                        headers={"Idempotency-Key": f"flood-{n}"},
+                        headers={**srv.kiosk_headers, "Idempotency-Key": f"flood-{n}"},
                         timeout=5,
                     )
                     h = k.get(f"{srv.url}/api/v1/health", timeout=5)

@@ -17,7 +17,7 @@ from queueing import domain
 from queueing.app import config_warnings, with_public_base_url
 from queueing.config import OpeningHours, QueueingConfig, load_config
 from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
 
 #: Sunday 11 January 2026, 10:00 in Ho Chi Minh City (UTC+7).
 SUNDAY_10AM = datetime(2026, 1, 11, 3, 0, tzinfo=UTC)
@@ -35,7 +35,10 @@ def office_hours(**over: Any) -> QueueingConfig:
 
 def take(url: str, key: str) -> requests.Response:
     return requests.post(
-        f"{url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": key}, timeout=10
+        f"{url}/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={**kiosk_headers_for(url), "Idempotency-Key": key},
+        timeout=10,
     )
 
 

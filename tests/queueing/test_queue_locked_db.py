@@ -44,7 +44,9 @@ def test_health_and_display_answer_while_another_program_holds_the_database(tmp_
 
             def void(ticket_id: str) -> None:
                 t0 = time.monotonic()
-                r = requests.post(f"{url}/api/v1/tickets/{ticket_id}/void", timeout=10)
+                r = requests.post(
+                    f"{url}/api/v1/tickets/{ticket_id}/void", headers=srv.kiosk_headers, timeout=10
+                )
                 with lock:
                     answers.append(
                         (
@@ -95,7 +97,7 @@ def test_health_and_display_answer_while_another_program_holds_the_database(tmp_
             kiosk = requests.post(
                 f"{url}/api/v1/tickets",
                 json={"service": "ho_tich"},
-                headers={"Idempotency-Key": "l1"},
+                headers={**srv.kiosk_headers, "Idempotency-Key": "l1"},
                 timeout=10,
             )
             assert kiosk.status_code == 503 and time.monotonic() - t0 < kiosk_timeout_s
@@ -107,7 +109,9 @@ def test_health_and_display_answer_while_another_program_holds_the_database(tmp_
         assert health["status"] == "ok" and "problem" not in health
         assert issue(url)["number"].startswith("A")
         assert (
-            requests.post(f"{url}/api/v1/tickets/{tickets[0]['ticket_id']}/void", timeout=5).status_code
+            requests.post(
+                f"{url}/api/v1/tickets/{tickets[0]['ticket_id']}/void", headers=srv.kiosk_headers, timeout=5
+            ).status_code
             == 200
         )
         assert (
@@ -116,7 +120,7 @@ def test_health_and_display_answer_while_another_program_holds_the_database(tmp_
         retried = requests.post(
             f"{url}/api/v1/tickets",
             json={"service": "ho_tich"},
-            headers={"Idempotency-Key": "l1"},
+            headers={**srv.kiosk_headers, "Idempotency-Key": "l1"},
             timeout=10,
         )
         assert retried.status_code == 201, "the refused kiosk ticket can be retried with its key"

@@ -15,7 +15,7 @@ import requests
 from queueing import domain
 from queueing.domain import LIVE_STATES, TicketState
 from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
 from tests.queueing.test_queue_api import counter, issue
 
 _keys = itertools.count()
@@ -35,12 +35,15 @@ def try_issue(url: str, service: str = "ho_tich", confirm: bool = True) -> reque
     r = requests.post(
         f"{url}/api/v1/tickets",
         json={"service": service},
-        headers={"Idempotency-Key": f"n{next(_keys)}"},
+        headers={**kiosk_headers_for(url), "Idempotency-Key": f"n{next(_keys)}"},
         timeout=30,
     )
     if r.status_code == 201 and confirm:
         c = requests.post(
-            f"{url}/api/v1/tickets/{r.json()['ticket_id']}/confirm", json={"delivery": "printed"}, timeout=30
+            f"{url}/api/v1/tickets/{r.json()['ticket_id']}/confirm",
+            json={"delivery": "printed"},
+            headers=kiosk_headers_for(url),
+            timeout=30,
         )
         assert c.status_code == 200, c.text
     return r
@@ -97,7 +100,9 @@ def test_wrapping_skips_live_numbers_and_refuses_when_all_are_live(tmp_path: Pat
         pending = issue(url, confirm=False)
         assert pending["number"] == "A002" and pending["state"] == "pending"
         assert try_issue(url).status_code == 409
-        void = requests.post(f"{url}/api/v1/tickets/{pending['ticket_id']}/void", timeout=10)
+        void = requests.post(
+            f"{url}/api/v1/tickets/{pending['ticket_id']}/void", headers=kiosk_headers_for(url), timeout=10
+        )
         assert void.status_code == 200
         assert issue(url)["number"] == "A002"
 

@@ -122,10 +122,14 @@ def test_status_lines_carry_the_counter_and_the_advice(browser: Any, server: Ser
 
 def test_void_text_gives_the_same_advice_in_both_languages(browser: Any, server: ServerThread) -> None:
     r = requests.post(
-        f"{server.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "void-me"}
+        f"{server.url}/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={**server.kiosk_headers, "Idempotency-Key": "void-me"},
     )
     tid = r.json()["ticket_id"]
-    requests.post(f"{server.url}/api/v1/tickets/{tid}/void", json={}).raise_for_status()
+    requests.post(
+        f"{server.url}/api/v1/tickets/{tid}/void", json={}, headers=server.kiosk_headers
+    ).raise_for_status()
     phone = browser.new_page(viewport=PHONE)
     phone.goto(f"{server.url}/t/{tid}")
     phone.wait_for_function("() => document.querySelector('#state').innerText.includes('huỷ')")

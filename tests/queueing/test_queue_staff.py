@@ -53,7 +53,8 @@ def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 def test_demo_pins_on_a_lan_address_refuse_to_start(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
-    site.write_text(site_toml(make_config()), encoding="utf-8")
+    # a LAN bind needs public_base_url too (its own one-line refusal): set, so the demo check speaks
+    site.write_text(site_toml(make_config(public_base_url="http://192.168.1.10:8720")), encoding="utf-8")
     t0 = time.monotonic()
     done = _run(
         "--config", str(site), "--host", "0.0.0.0", "--port", str(free_port()), "--data-dir", str(tmp_path)

@@ -20,6 +20,7 @@ def test_deleted_data_dir_fails_loudly_and_creates_nothing(tmp_path: Path) -> No
         waiting = issue(url)
         desk = counter(url, 2, "cb02", "2222")
         assert requests.get(f"{url}/api/v1/health", timeout=5).json()["status"] == "ok"
+        kiosk_auth = srv.kiosk_headers  # read before the token file goes with the directory
 
         shutil.rmtree(srv.data_dir)
 
@@ -32,7 +33,7 @@ def test_deleted_data_dir_fails_loudly_and_creates_nothing(tmp_path: Path) -> No
         kiosk = requests.post(
             f"{url}/api/v1/tickets",
             json={"service": "ho_tich"},
-            headers={"Idempotency-Key": "gone"},
+            headers={**kiosk_auth, "Idempotency-Key": "gone"},
             timeout=5,
         )
         assert kiosk.status_code == 503
@@ -44,7 +45,9 @@ def test_deleted_data_dir_fails_loudly_and_creates_nothing(tmp_path: Path) -> No
         assert "Retry-After" not in remote.headers, "retrying does not help: staff must act"
         call = desk.post(f"{url}/api/v1/counter/call-next", timeout=5)
         assert call.status_code == 503 and call.json()["error"] == "storage_failed"
-        void = requests.post(f"{url}/api/v1/tickets/{waiting['ticket_id']}/void", timeout=5)
+        void = requests.post(
+            f"{url}/api/v1/tickets/{waiting['ticket_id']}/void", headers=kiosk_auth, timeout=5
+        )
         assert void.status_code == 503
         assert not srv.data_dir.exists(), "no new database made behind the operator's back"
 
