@@ -5,7 +5,8 @@ Every error either service returns is one JSON object, ``{"error": code, "messag
 ``message`` tells a person what to do next. Validation errors add ``field``; rate limits add
 ``retry_after_s`` and a ``Retry-After`` header. This module holds that shape once:
 
-- :class:`ErrorBody` is the schema, so the OpenAPI documents describe the real bodies;
+- :class:`contracts.common.ErrorBody` is the schema (each service narrows it to its own error
+  codes in its contract module), so the OpenAPI documents describe the real bodies;
 - :func:`error_responses` builds a route's ``responses=`` for the statuses it can return;
 - :func:`install_error_handlers` maps FastAPI's own validation errors, unknown paths and
   unexpected exceptions onto that shape (each service adds handlers for its domain errors);
@@ -23,8 +24,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.common import ErrorBody
+
+__all__ = ["ErrorBody", "document_errors", "error_responses", "install_error_handlers"]
 
 #: What each status means in both services (the OpenAPI description of that response).
 STATUS_MEANING: dict[int, str] = {
@@ -42,17 +47,6 @@ STATUS_MEANING: dict[int, str] = {
 }
 
 _SCHEMA_REF = "#/components/schemas/ErrorBody"
-
-
-class ErrorBody(BaseModel):
-    """Every error body of both HTTP services."""
-
-    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
-
-    error: str = Field(description="Stable machine-readable code, e.g. invalid_request, not_found.")
-    message: str = Field(description="What went wrong and what to do next, for a person.")
-    field: str | None = Field(None, description="The invalid field (validation errors only).")
-    retry_after_s: int | None = Field(None, description="Seconds to wait (rate limits only).")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -111,12 +105,13 @@ def install_error_handlers(
         return JSONResponse(body, status_code=500)
 
 
-def document_errors(app: FastAPI) -> None:
+def document_errors(app: FastAPI, error_model: type[BaseModel] = ErrorBody) -> None:
     """Make the app's OpenAPI document describe the error bodies it really sends.
 
     FastAPI declares its own ``HTTPValidationError`` for every 422; both services answer 422
-    with :class:`ErrorBody` instead, so every 422 (and every other error response) is pointed
-    at ``ErrorBody`` and the unused default schemas are removed.
+    with their error body instead, so every 422 (and every other error response) is pointed
+    at ``ErrorBody`` (the schema of ``error_model``: the service's contract with its error-code
+    enum) and the unused default schemas are removed.
     """
 
     def openapi() -> dict[str, Any]:
@@ -131,7 +126,9 @@ def document_errors(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
-        components["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        error_schema = error_model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error_schema.pop("$defs", {}))  # the error-code enums
+        components["ErrorBody"] = error_schema
         for item in schema.get("paths", {}).values():
             for op in item.values():
                 if not isinstance(op, dict):

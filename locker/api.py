@@ -17,6 +17,36 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from common.api_errors import document_errors, error_responses, install_error_handlers
 from common.config import REPO_ROOT
 from common.http_guard import GuardPolicy, HttpGuard
+from contracts.locker import (
+    AlarmAcked,
+    AlarmRow,
+    AuditLog,
+    CabinetView,
+    CodeIssued,
+    CompartmentRow,
+    DepositCancelled,
+    DepositMoved,
+    DepositOpened,
+    DepositReopened,
+    DepositRow,
+    DepositUnblocked,
+    DepositWithdrawn,
+    DeviceReported,
+    ForcedOpen,
+    KioskAlarmRaised,
+    KioskConfig,
+    LockerErrorBody,
+    LockerHealth,
+    PickupAnswer,
+    PickupRetryAnswer,
+    ReceiptCheck,
+    Reconciled,
+    SignedOut,
+    StaffEnrolled,
+    StaffReenrolled,
+    StaffSignedIn,
+    WhoAmI,
+)
 from locker import audit
 from locker.api_models import (
     DepositBody,
@@ -31,12 +61,14 @@ from locker.api_models import (
     locker_error_response,
     transition_error_response,
 )
+from locker.config import Size
 from locker.domain import TransitionError
 from locker.errors import Forbidden, InvalidInput, LockerError, NotFound, Throttled
 from locker.fastpath import PickupFastPath, PickupFastPathStats
+from locker.kiosk_devices import Device, DeviceState
 from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
 from locker.service import LockerService
-from locker.staff import StaffSession, require_supervisor
+from locker.staff import Role, StaffSession, require_supervisor
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +96,7 @@ def create_app(svc: LockerService) -> FastAPI:
         docs_path="/docs",
         unexpected_message=lambda: f"Internal error; call the hotline {svc.cfg.hotline}.",
     )
-    document_errors(app)
+    document_errors(app, LockerErrorBody)
 
     async def kiosk(
         authorization: Annotated[str | None, Header()] = None,
@@ -90,7 +122,7 @@ def create_app(svc: LockerService) -> FastAPI:
     Staff = Annotated[StaffSession, Depends(staff)]
     Super = Annotated[StaffSession, Depends(supervisor)]
 
-    @app.get("/api/v1/health", response_model=None, responses=error_responses(503))
+    @app.get("/api/v1/health", response_model=LockerHealth, responses=error_responses(503))
     def health(request: Request) -> JSONResponse:
         """Answers anyone (200, or 503 when the storage failed); device URLs, bus errors and the
         storage problem's path only with a staff session token in `Authorization`."""
@@ -106,7 +138,7 @@ def create_app(svc: LockerService) -> FastAPI:
         """The tab icon browsers ask the /verify pages for (the queueing pages' icon)."""
         return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
-    @app.get("/api/v1/kiosk/config", responses=error_responses(401))
+    @app.get("/api/v1/kiosk/config", response_model=KioskConfig, responses=error_responses(401))
     def kiosk_config(_: Kiosk) -> dict[str, Any]:
         return {
             "second_factor": svc.cfg.codes.second_factor.value,
@@ -115,19 +147,27 @@ def create_app(svc: LockerService) -> FastAPI:
             "center_name": svc.cfg.center_name,
         }
 
-    @app.get("/api/v1/cabinet", responses=error_responses(401))
+    @app.get("/api/v1/cabinet", response_model=CabinetView, responses=error_responses(401))
     def cabinet(_: Annotated[str, Depends(kiosk_or_staff)]) -> dict[str, Any]:
         return svc.cabinet_view()
 
-    @app.post("/api/v1/pickups", responses=error_responses(401, 409, 410, 422, 423, 429, 503))
+    @app.post(
+        "/api/v1/pickups",
+        response_model=PickupAnswer,
+        responses=error_responses(401, 409, 410, 422, 423, 429, 503),
+    )
     def pickup(body: PickupBody, kid: Kiosk) -> JSONResponse:
         return JSONResponse(svc.pickups.pickup(kid, body.code, body.id_number, body.phone_last4))
 
-    @app.post("/api/v1/pickups/{pickup_id}/retry", responses=error_responses(401, 404, 409))
+    @app.post(
+        "/api/v1/pickups/{pickup_id}/retry",
+        response_model=PickupRetryAnswer,
+        responses=error_responses(401, 404, 409),
+    )
     def pickup_retry(pickup_id: str, kid: Kiosk) -> dict[str, Any]:
         return svc.pickups.retry(kid, pickup_id)
 
-    @app.post("/api/v1/staff/sessions", responses=error_responses(401, 422))
+    @app.post("/api/v1/staff/sessions", response_model=StaffSignedIn, responses=error_responses(401, 422))
     def sign_in(body: SessionBody) -> dict[str, Any]:
         token, sess = svc.staff.sign_in(body.staff_id, body.pin, body.totp)
         return {
@@ -137,73 +177,116 @@ def create_app(svc: LockerService) -> FastAPI:
             "role": sess.role.value,
         }
 
-    @app.delete("/api/v1/staff/sessions/current", responses=error_responses(401))
+    @app.delete("/api/v1/staff/sessions/current", response_model=SignedOut, responses=error_responses(401))
     def sign_out(sess: Staff) -> dict[str, Any]:
         svc.staff.sign_out(sess)
         return {"signed_out": True}
 
-    @app.post("/api/v1/deposits", responses=error_responses(401, 409, 422, 503))
+    @app.post("/api/v1/deposits", response_model=DepositOpened, responses=error_responses(401, 409, 422, 503))
     def create_deposit(body: DepositBody, sess: Staff) -> dict[str, Any]:
-        return svc.deposits.create(sess, body.dossier_code, body.phone, body.size, body.id_number)
+        return svc.deposits.create(
+            sess, body.dossier_code, body.phone, Size(body.size) if body.size else None, body.id_number
+        )
 
-    @app.get("/api/v1/deposits", responses=error_responses(401, 422))
+    @app.get("/api/v1/deposits", response_model=list[DepositRow], responses=error_responses(401, 422))
     def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:
         return svc.custody.list(state)
 
-    @app.get("/api/v1/deposits/{deposit_id}", responses=error_responses(401, 404))
+    @app.get("/api/v1/deposits/{deposit_id}", response_model=DepositRow, responses=error_responses(401, 404))
     def get_deposit(deposit_id: str, _: Staff) -> dict[str, Any]:
         return svc.custody.get(deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/confirm", responses=error_responses(401, 404, 409))
+    @app.post(
+        "/api/v1/deposits/{deposit_id}/confirm",
+        response_model=CodeIssued,
+        responses=error_responses(401, 404, 409),
+    )
     def confirm(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.confirm(sess.staff_id, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/reopen", responses=error_responses(401, 404, 409, 503))
+    @app.post(
+        "/api/v1/deposits/{deposit_id}/reopen",
+        response_model=DepositReopened,
+        responses=error_responses(401, 404, 409, 503),
+    )
     def reopen(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.reopen(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/bigger", responses=error_responses(401, 404, 409, 503))
+    @app.post(
+        "/api/v1/deposits/{deposit_id}/bigger",
+        response_model=DepositMoved,
+        responses=error_responses(401, 404, 409, 503),
+    )
     def bigger(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.bigger(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/cancel", responses=error_responses(401, 404, 409))
+    @app.post(
+        "/api/v1/deposits/{deposit_id}/cancel",
+        response_model=DepositCancelled,
+        responses=error_responses(401, 404, 409),
+    )
     def cancel(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.deposits.cancel(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/withdraw", responses=error_responses(401, 404, 409, 503))
+    @app.post(
+        "/api/v1/deposits/{deposit_id}/withdraw",
+        response_model=DepositWithdrawn,
+        responses=error_responses(401, 404, 409, 503),
+    )
     def withdraw(deposit_id: str, sess: Staff) -> dict[str, Any]:
         return svc.custody.withdraw(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/reissue", responses=error_responses(401, 403, 404, 409))
+    @app.post(
+        "/api/v1/deposits/{deposit_id}/reissue",
+        response_model=CodeIssued,
+        responses=error_responses(401, 403, 404, 409),
+    )
     def reissue(deposit_id: str, sess: Super) -> dict[str, Any]:
         return svc.custody.reissue(sess, deposit_id)
 
-    @app.post("/api/v1/deposits/{deposit_id}/unblock", responses=error_responses(401, 403, 404))
+    @app.post(
+        "/api/v1/deposits/{deposit_id}/unblock",
+        response_model=DepositUnblocked,
+        responses=error_responses(401, 403, 404),
+    )
     def unblock(deposit_id: str, sess: Super) -> dict[str, Any]:
         return svc.custody.unblock(sess, deposit_id)
 
-    @app.post("/api/v1/compartments/{label}/open", responses=error_responses(401, 403, 404, 409, 422))
+    @app.post(
+        "/api/v1/compartments/{label}/open",
+        response_model=ForcedOpen,
+        responses=error_responses(401, 403, 404, 409, 422),
+    )
     def force_open(label: str, body: ForceBody, sess: Super) -> dict[str, Any]:
         return svc.custody.force_open(sess, label, body.reason)
 
-    @app.get("/api/v1/compartments", responses=error_responses(401))
+    @app.get("/api/v1/compartments", response_model=list[CompartmentRow], responses=error_responses(401))
     def compartments(_: Staff) -> list[dict[str, Any]]:
         return svc.compartments()
 
-    @app.post("/api/v1/reconcile", responses=error_responses(401, 403))
+    @app.post("/api/v1/reconcile", response_model=Reconciled, responses=error_responses(401, 403))
     def reconcile(sess: Super) -> dict[str, Any]:
         return {"mismatches": svc.monitor.reconcile(sess.staff_id)}
 
-    @app.get("/api/v1/alarms", responses=error_responses(401, 422))
+    @app.get("/api/v1/alarms", response_model=list[AlarmRow], responses=error_responses(401, 422))
     def alarms(_: Staff, open_only: bool = False) -> list[dict[str, Any]]:
         return svc.alarms.list(include_acked=not open_only)
 
-    @app.post("/api/v1/alarms/{alarm_id}/ack", responses=error_responses(401, 404, 422))
+    @app.post(
+        "/api/v1/alarms/{alarm_id}/ack", response_model=AlarmAcked, responses=error_responses(401, 404, 422)
+    )
     def ack(alarm_id: Annotated[int, Path(le=2**63 - 1)], sess: Staff) -> dict[str, Any]:  # SQLite int64
         svc.alarms.ack(alarm_id, sess.staff_id)
         return {"alarm_id": alarm_id, "acked": True}
 
-    @app.get("/api/v1/audit", response_model=None, responses=error_responses(401, 422))
+    @app.get(
+        "/api/v1/audit",
+        response_model=AuditLog,
+        responses={
+            **error_responses(401, 422),
+            200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "format=csv"},
+        },
+    )
     def audit_log(
         _: Staff, deposit_id: str | None = None, day: str | None = None, format: str = "json"
     ) -> Response | dict[str, Any]:  # noqa: A002 - the API's name
@@ -238,29 +321,33 @@ def create_app(svc: LockerService) -> FastAPI:
             )
         return {"records": records, "chain_ok": chain.ok, "chain_records": chain.records}
 
-    @app.post("/api/v1/staff", responses=error_responses(401, 403, 409, 422))
+    @app.post("/api/v1/staff", response_model=StaffEnrolled, responses=error_responses(401, 403, 409, 422))
     def enrol(body: StaffBody, sess: Super) -> dict[str, Any]:
-        uri = svc.staff.add(body.staff_id, body.role, body.pin, actor=sess.staff_id)
+        uri = svc.staff.add(body.staff_id, Role(body.role), body.pin, actor=sess.staff_id)
         return {"staff_id": body.staff_id, "role": body.role.value, "otpauth_uri": uri}
 
-    @app.post("/api/v1/staff/{staff_id}/reenrol", responses=error_responses(401, 403, 404))
+    @app.post(
+        "/api/v1/staff/{staff_id}/reenrol",
+        response_model=StaffReenrolled,
+        responses=error_responses(401, 403, 404),
+    )
     def reenrol(staff_id: str, sess: Super) -> dict[str, Any]:
         uri = svc.staff.reenrol(staff_id, actor=sess.staff_id)  # lost phone: a new authenticator secret
         return {"staff_id": staff_id, "otpauth_uri": uri}
 
-    @app.post("/api/v1/alarms", responses=error_responses(401, 422))
+    @app.post("/api/v1/alarms", response_model=KioskAlarmRaised, responses=error_responses(401, 422))
     def kiosk_alarm(body: KioskAlarmBody, kid: Kiosk) -> dict[str, Any]:
         alarm_id = svc.alarms.raise_(body.kind, None, f"kiosk {kid}: {body.message}")
         return {"alarm_id": alarm_id, "raised": alarm_id is not None}
 
-    @app.post("/api/v1/kiosk/devices", responses=error_responses(401, 422))
+    @app.post("/api/v1/kiosk/devices", response_model=DeviceReported, responses=error_responses(401, 422))
     def kiosk_device(body: KioskDeviceBody, kid: Kiosk) -> dict[str, Any]:
         """The kiosk's printer or camera state: a problem raises `{device}_{state}` for this kiosk
         (once while open); `ok` acknowledges this kiosk's open alarms of that device."""
-        svc.kiosk_devices.report(kid, body.device, body.state, body.detail)
+        svc.kiosk_devices.report(kid, Device(body.device), DeviceState(body.state), body.detail)
         return {}
 
-    @app.get("/api/v1/staff/whoami", responses=error_responses(401))
+    @app.get("/api/v1/staff/whoami", response_model=WhoAmI, responses=error_responses(401))
     def whoami(sess: Staff) -> dict[str, Any]:
         return {"staff_id": sess.staff_id, "role": sess.role.value, "expires_at": sess.expires_at.isoformat()}
 
@@ -302,7 +389,7 @@ def _receipt_routes(app: FastAPI, svc: LockerService) -> None:
             )
         return view.as_json()
 
-    @app.get("/api/v1/receipts/{token}", responses=error_responses(404, 429))
+    @app.get("/api/v1/receipts/{token}", response_model=ReceiptCheck, responses=error_responses(404, 429))
     def receipt(token: str, request: Request) -> dict[str, Any]:
         return receipt_json(token, request)
 

@@ -1,77 +1,40 @@
-"""Request bodies of the locker API and the answers both the routes and the pickup fast path
-(`locker.fastpath`) give: kiosk identification and domain-error responses, defined once."""
+"""What both the routes and the pickup fast path (`locker.fastpath`) answer: kiosk
+identification and domain-error responses, defined once. The request and answer bodies
+themselves are the contract in `contracts.locker` (re-exported here for the routes)."""
 
 import hmac
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
-from locker.config import Size
+from contracts.locker import (
+    DepositBody,
+    ForceBody,
+    KioskAlarmBody,
+    KioskDeviceBody,
+    PickupBody,
+    SessionBody,
+    StaffBody,
+)
 from locker.domain import TransitionError
 from locker.errors import AuthError, LockerError
-from locker.kiosk_devices import Device, DeviceState
-from locker.staff import Role
 
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-class PickupBody(_Body):
-    """POST /api/v1/pickups."""
-
-    code: str = Field(min_length=1, max_length=32)
-    id_number: str | None = Field(None, max_length=20)
-    phone_last4: str | None = Field(None, pattern=r"^[0-9]{4}$")
-
-
-class SessionBody(_Body):
-    """POST /api/v1/staff/sessions."""
-
-    staff_id: str = Field(min_length=1, max_length=32)
-    pin: str = Field(min_length=1, max_length=12)
-    totp: str = Field(pattern=r"^[0-9]{6}$")  # ASCII only: \d also accepts Arabic-Indic digits
-
-
-class DepositBody(_Body):
-    """POST /api/v1/deposits."""
-
-    dossier_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")
-    phone: str | None = Field(None, max_length=20)
-    size: Size | None = None
-    id_number: str | None = Field(None, max_length=20)
-
-
-class StaffBody(_Body):
-    """POST /api/v1/staff (supervisor enrols an account)."""
-
-    staff_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-    role: Role
-    pin: str = Field(pattern=r"^[0-9]{4,12}$")
-
-
-class KioskAlarmBody(_Body):
-    """POST /api/v1/alarms (the kiosk reports a device problem to staff)."""
-
-    kind: str = Field(pattern=r"^(printer|camera|kiosk)_[a-z_]{2,40}$")
-    message: str = Field(min_length=1, max_length=300)
-
-
-class KioskDeviceBody(_Body):
-    """POST /api/v1/kiosk/devices (the kiosk's printer or camera state; `ok` clears its alarm)."""
-
-    device: Device
-    state: DeviceState
-    detail: str = Field("", max_length=300)
-
-
-class ForceBody(_Body):
-    """POST /api/v1/compartments/{label}/open."""
-
-    reason: str = Field(min_length=3, max_length=200)
+__all__ = [
+    "DepositBody",
+    "ForceBody",
+    "KioskAlarmBody",
+    "KioskDeviceBody",
+    "PickupBody",
+    "SessionBody",
+    "StaffBody",
+    "bearer_token",
+    "kiosk_id",
+    "locker_error_response",
+    "transition_error_response",
+]
 
 
 def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer` header; AuthError `not_signed_in` without one."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise AuthError("not_signed_in", "send 'Authorization: Bearer <token>'")
     return authorization[7:].strip()

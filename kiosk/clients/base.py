@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ServiceError(Exception):
@@ -154,6 +157,31 @@ class ServiceClient:
                 self.service, "bad_response", f"{method} {url}: body is not JSON", resp.status_code
             )
         return body
+
+    def _parse(self, model: type[M], body: Any, what: str) -> M:
+        """`body` as the contract's `model`; an answer that does not match it is ServiceUnavailable
+        `bad_response` naming the first field that does not (the service and kiosk disagree)."""
+        try:
+            return model.model_validate(body)
+        except ValidationError as err:
+            raise self._mismatch(what, err) from err
+
+    def _parse_list(self, model: type[M], body: Any, what: str) -> list[M]:
+        """`body` as a JSON list of the contract's `model`."""
+        try:
+            return TypeAdapter(list[model]).validate_python(body)  # type: ignore[valid-type]
+        except ValidationError as err:
+            raise self._mismatch(what, err) from err
+
+    def _mismatch(self, what: str, err: ValidationError) -> ServiceUnavailable:
+        first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid"}
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return ServiceUnavailable(
+            self.service,
+            "bad_response",
+            f"{what}: the answer does not match the contract ({where}: {first['msg']}); "
+            f"update the kiosk or the {self.service} service so both speak the same version",
+        )
 
     def _send(
         self,

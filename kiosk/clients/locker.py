@@ -5,11 +5,14 @@ its first start, so the file is read lazily and re-read once when the daemon say
 wrong). Staff calls carry the token of the signed-in staff session kept on this client; screens
 share it through `services.locker.staff`. Every failure is a `ServiceError` subclass naming the
 locker; screens switch on `err.code` and `err.extra` (`tries_left`, `retry_after_s`, `factor`).
+
+Answers are parsed with the daemon's own contract (`contracts.locker`): an answer that does not
+match it is `ServiceUnavailable("bad_response")`, never a half-read screen. The dataclasses below
+are what the screens hold (the contract's values as plain strings and datetimes).
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -18,6 +21,31 @@ from pathlib import Path
 from typing import Any
 
 from common.config import resolve_path
+from contracts.locker import (
+    KIOSK_TOKEN_REFUSED,
+    SESSION_ENDED,
+    AlarmAcked,
+    AlarmRow,
+    CabinetView,
+    CodeIssued,
+    CompartmentRow,
+    DepositCancelled,
+    DepositMoved,
+    DepositOpened,
+    DepositReopened,
+    DepositRow,
+    DepositUnblocked,
+    DepositWithdrawn,
+    DeviceReported,
+    DoorOutcome,
+    ForcedOpen,
+    KioskAlarmRaised,
+    KioskConfig,
+    LockerHealth,
+    PickupAnswer,
+    PickupRetryAnswer,
+    StaffSignedIn,
+)
 from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
 from kiosk.config import AppConfig
 
@@ -44,34 +72,24 @@ __all__ = [
 ]
 
 DEFAULT_TOKEN_FILE = "var/locker/kiosk.token"
-# Error codes that mean "your token is not (or no longer) valid", not a business answer
-# (`not_kiosk` is what the daemon answers to a wrong kiosk token).
-_AUTH_CODES = frozenset(
-    {"not_kiosk", "unauthorized", "bad_token", "invalid_token", "forbidden_token", "http_401"}
-)
-_SESSION_CODES = frozenset({"session_expired", "not_signed_in", "unauthorized", "bad_token", "invalid_token"})
+#: The daemon's answers to a kiosk token it does not take (re-read the token file once) and to a
+#: staff session that ended (sign in again): codes of the contract, so a renamed code fails mypy.
+_AUTH_CODES: frozenset[str] = KIOSK_TOKEN_REFUSED
+_SESSION_CODES: frozenset[str] = SESSION_ENDED
 
-
-class DoorOutcome(enum.StrEnum):
-    """What the door sensor said after a pulse (the door, not the ack, decides)."""
-
-    OPENED = "opened"
-    ALREADY_OPEN = "already_open"
-    JAMMED = "jammed"
-    UNKNOWN = "unknown"
-
-    @classmethod
-    def parse(cls, value: object) -> DoorOutcome:
-        """A door value from the daemon; anything unexpected is UNKNOWN."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            return cls.UNKNOWN
-
-    @property
-    def is_open(self) -> bool:
-        """The citizen can take the item."""
-        return self in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
+#: POST /api/v1/deposits/{id}/{action}: the contract's answer of each action.
+_DepositAnswer = (
+    DepositOpened | DepositRow | DepositReopened | DepositCancelled | DepositWithdrawn | DepositUnblocked
+) | CodeIssued
+_DEPOSIT_ACTIONS: dict[str, type[_DepositAnswer]] = {
+    "confirm": CodeIssued,
+    "reopen": DepositReopened,
+    "bigger": DepositMoved,
+    "cancel": DepositCancelled,
+    "withdraw": DepositWithdrawn,
+    "reissue": CodeIssued,
+    "unblock": DepositUnblocked,
+}
 
 
 def parse_time(value: object) -> datetime | None:
@@ -207,23 +225,6 @@ class NotSignedIn(ApiError):
         super().__init__("locker", "not_signed_in", message, 401)
 
 
-def _obj(body: Any, what: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ServiceUnavailable("locker", "bad_response", f"{what}: expected a JSON object")
-    return body
-
-
-def _list(body: Any, what: str) -> list[dict[str, Any]]:
-    if isinstance(body, dict):  # tolerate {"items": [...]} style wrappers
-        for key in ("items", "deposits", "alarms", "compartments"):
-            if isinstance(body.get(key), list):
-                body = body[key]
-                break
-    if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
-        raise ServiceUnavailable("locker", "bad_response", f"{what}: expected a JSON list of objects")
-    return body
-
-
 class LockerClient(ServiceClient):
     """The kiosk's client of the locker daemon. Blocking: call it from a worker."""
 
@@ -278,39 +279,25 @@ class LockerClient(ServiceClient):
         """GET /api/v1/health, and the kiosk token must be readable: without it no citizen can be
         served, so the locker counts as down for this kiosk (out-of-service, not a dead button)."""
         self._read_token()
-        return super().health()
+        body = super().health()
+        self._parse(LockerHealth, body, "health")
+        return body
 
     # ----- citizen (kiosk token) -----
     def kiosk_settings(self) -> KioskSettings:
         """GET /api/v1/kiosk/config."""
-        body = _obj(self._kiosk("GET", "/api/v1/kiosk/config"), "kiosk config")
-        factor = str(body.get("second_factor") or "none")
-        if factor not in ("none", "id_number", "phone_last4"):
-            log.warning("unknown second factor %r from the locker; asking for none", factor)
-            factor = "none"
-        return KioskSettings(
-            second_factor=factor,
-            code_length=int(body.get("code_length") or 6),
-            hotline=str(body.get("hotline") or ""),
-        )
+        answer = self._parse(KioskConfig, self._kiosk("GET", "/api/v1/kiosk/config"), "kiosk config")
+        return KioskSettings(answer.second_factor.value, answer.code_length, answer.hotline)
 
     def cabinet(self) -> Cabinet:
         """GET /api/v1/cabinet (with the staff token when signed in, else the kiosk token)."""
         raw = self._staff("GET", "/api/v1/cabinet") if self.staff else self._kiosk("GET", "/api/v1/cabinet")
-        body = _obj(raw, "cabinet")
+        answer = self._parse(CabinetView, raw, "cabinet")
         slots = tuple(
-            CabinetSlot(
-                label=str(c.get("label", "?")),
-                size=str(c.get("size", "")),
-                column=int(c.get("column", 0)),
-                row=int(c.get("row", 0)),
-                height_units=max(1, int(c.get("height_units") or 1)),
-                state=str(c.get("state", "")),
-            )
-            for c in _list(body.get("compartments", []), "cabinet compartments")
+            CabinetSlot(c.label, c.size.value, c.column, c.row, c.height_units, c.state.value)
+            for c in answer.compartments
         )
-        columns = int(body.get("columns") or (max((s.column for s in slots), default=0) + 1))
-        return Cabinet(columns=max(1, columns), slots=slots)
+        return Cabinet(columns=answer.columns, slots=slots)
 
     def pickup(self, code: str, id_number: str | None = None, phone_last4: str | None = None) -> PickupResult:
         """POST /api/v1/pickups. Raises ApiError with the daemon's code on refusal."""
@@ -319,20 +306,14 @@ class LockerClient(ServiceClient):
             payload["id_number"] = id_number
         if phone_last4:
             payload["phone_last4"] = phone_last4
-        body = _obj(self._kiosk("POST", "/api/v1/pickups", json=payload), "pickup")
-        receipt = body.get("receipt")
-        return PickupResult(
-            pickup_id=str(body.get("pickup_id", "")),
-            compartment=str(body.get("compartment", "")),
-            door=DoorOutcome.parse(body.get("door")),
-            dossier_code=str(body.get("dossier_code", "")),
-            receipt=receipt if isinstance(receipt, dict) else {},
-        )
+        answer = self._parse(PickupAnswer, self._kiosk("POST", "/api/v1/pickups", json=payload), "pickup")
+        receipt = answer.receipt.model_dump()
+        return PickupResult(answer.pickup_id, answer.compartment, answer.door, answer.dossier_code, receipt)
 
     def retry_pickup(self, pickup_id: str) -> DoorOutcome:
         """POST /api/v1/pickups/{id}/retry: the one second pulse. 409 staff_alerted after that."""
-        body = _obj(self._kiosk("POST", f"/api/v1/pickups/{pickup_id}/retry"), "pickup retry")
-        return DoorOutcome.parse(body.get("door"))
+        body = self._kiosk("POST", f"/api/v1/pickups/{pickup_id}/retry")
+        return self._parse(PickupRetryAnswer, body, "pickup retry").door
 
     def report_device(self, device: str, state: str, detail: str = "") -> None:
         """POST /api/v1/kiosk/devices: this kiosk's printer or camera is `state` (ok clears the
@@ -342,7 +323,7 @@ class LockerClient(ServiceClient):
         if self._devices_route:
             try:
                 body = {"device": device, "state": state, "detail": detail}
-                self._kiosk("POST", "/api/v1/kiosk/devices", body)
+                self._parse(DeviceReported, self._kiosk("POST", "/api/v1/kiosk/devices", body), "device")
                 return
             except ApiError as err:
                 if err.status not in (404, 405) or not err.code.startswith("http_"):
@@ -356,23 +337,18 @@ class LockerClient(ServiceClient):
         if state == "ok":
             log.info("%s ok again; the locker cannot clear its alarm (staff acknowledge it)", device)
             return
-        self._kiosk("POST", "/api/v1/alarms", {"kind": f"{device}_{state}", "message": detail})
+        body = {"kind": f"{device}_{state}", "message": detail}
+        self._parse(KioskAlarmRaised, self._kiosk("POST", "/api/v1/alarms", body), "alarm")
 
     # ----- staff -----
     def sign_in(self, staff_id: str, pin: str, totp: str) -> StaffSession:
         """POST /api/v1/staff/sessions; keeps the session on this client."""
-        body = _obj(
-            self._request(
-                "POST", "/api/v1/staff/sessions", json={"staff_id": staff_id, "pin": pin, "totp": totp}
-            ),
-            "sign in",
+        body = self._request(
+            "POST", "/api/v1/staff/sessions", json={"staff_id": staff_id, "pin": pin, "totp": totp}
         )
-        session = StaffSession(
-            token=str(body.get("token", "")),
-            staff_id=str(body.get("staff_id", staff_id)),
-            role=str(body.get("role", "loader")),
-            expires_at=parse_time(body.get("expires_at")),
-        )
+        answer = self._parse(StaffSignedIn, body, "sign in")
+        expires = parse_time(answer.expires_at)
+        session = StaffSession(answer.token, answer.staff_id, answer.role.value, expires)
         self.staff = session
         log.info("staff %s signed in (%s)", session.staff_id, session.role)
         return session
@@ -400,14 +376,15 @@ class LockerClient(ServiceClient):
         """Forget and revoke the current staff session (blocking)."""
         self.revoke(self.forget_staff())
 
-    def _deposit(self, body: Any, what: str, deposit_id: str = "") -> Deposit:
-        b = _obj(body, what)
+    @staticmethod
+    def _deposit(answer: _DepositAnswer) -> Deposit:
+        """The screens' view of any deposit answer (the door UNKNOWN where the answer has none)."""
         return Deposit(
-            deposit_id=str(b.get("deposit_id", deposit_id)),
-            compartment=str(b.get("compartment", "")),
-            door=DoorOutcome.parse(b.get("door")),
-            state=str(b.get("state", "")),
-            expires_at=parse_time(b.get("expires_at")),
+            deposit_id=answer.deposit_id,
+            compartment=getattr(answer, "compartment", ""),
+            door=getattr(answer, "door", DoorOutcome.UNKNOWN),
+            state=answer.state.value,
+            expires_at=parse_time(getattr(answer, "expires_at", None)),
         )
 
     def create_deposit(
@@ -419,76 +396,65 @@ class LockerClient(ServiceClient):
             payload["size"] = size
         if id_number:
             payload["id_number"] = id_number
-        return self._deposit(self._staff("POST", "/api/v1/deposits", json=payload), "deposit")
+        body = self._staff("POST", "/api/v1/deposits", json=payload)
+        return self._deposit(self._parse(DepositOpened, body, "deposit"))
 
     def get_deposit(self, deposit_id: str) -> Deposit:
         """GET /api/v1/deposits/{id}: the daemon's current state of one deposit (its deadline once
         the code is sent). The door is not part of it (UNKNOWN)."""
-        return self._deposit(self._staff("GET", f"/api/v1/deposits/{deposit_id}"), "deposit", deposit_id)
+        body = self._staff("GET", f"/api/v1/deposits/{deposit_id}")
+        return self._deposit(self._parse(DepositRow, body, "deposit"))
 
     def deposit_action(self, deposit_id: str, action: str) -> Deposit:
         """POST /api/v1/deposits/{id}/{action}: confirm/reopen/bigger/cancel/withdraw/reissue/unblock."""
-        if action not in ("confirm", "reopen", "bigger", "cancel", "withdraw", "reissue", "unblock"):
+        model = _DEPOSIT_ACTIONS.get(action)
+        if model is None:
             raise ValueError(f"unknown deposit action {action!r}")
         body = self._staff("POST", f"/api/v1/deposits/{deposit_id}/{action}")
-        return self._deposit(body if isinstance(body, dict) else {}, action, deposit_id)
+        return self._deposit(self._parse(model, body, action))
 
     def deposits(self, state: str | None = None) -> list[DepositSummary]:
         """GET /api/v1/deposits?state=..."""
-        rows = _list(
-            self._staff("GET", "/api/v1/deposits", params={"state": state} if state else None), "deposits"
-        )
+        body = self._staff("GET", "/api/v1/deposits", params={"state": state} if state else None)
         return [
             DepositSummary(
-                deposit_id=str(r.get("deposit_id", "")),
-                dossier_code=str(r.get("dossier_code", "")),
-                compartment=str(r.get("compartment", "")),
-                state=str(r.get("state", "")),
-                expires_at=parse_time(r.get("expires_at")),
-                phone_masked=str(r.get("phone_masked") or ""),
-                locked=bool(r.get("locked")) or r.get("state") == "locked",
+                r.deposit_id,
+                r.dossier_code,
+                r.compartment,
+                r.state.value,
+                parse_time(r.expires_at),
+                r.phone_masked,
+                r.locked,
             )
-            for r in rows
+            for r in self._parse_list(DepositRow, body, "deposits")
         ]
 
     def compartments(self) -> list[CompartmentStatus]:
         """GET /api/v1/compartments (staff)."""
-        rows = _list(self._staff("GET", "/api/v1/compartments"), "compartments")
+        body = self._staff("GET", "/api/v1/compartments")
         return [
             CompartmentStatus(
-                label=str(r.get("label", "")),
-                size=str(r.get("size", "")),
-                state=str(r.get("state", "")),
-                door=str(r.get("door", "unknown")),
-                item_present=r.get("item_present") if isinstance(r.get("item_present"), bool) else None,
-                deposit_id=str(r["deposit_id"]) if r.get("deposit_id") else None,
+                r.label, r.size.value, r.state.value, r.door.value, r.item_present, r.deposit_id
             )
-            for r in rows
+            for r in self._parse_list(CompartmentRow, body, "compartments")
         ]
 
     def alarms(self) -> list[Alarm]:
         """GET /api/v1/alarms (staff)."""
-        rows = _list(self._staff("GET", "/api/v1/alarms"), "alarms")
+        body = self._staff("GET", "/api/v1/alarms")
         return [
-            Alarm(
-                alarm_id=str(r.get("alarm_id", "")),
-                kind=str(r.get("kind", "")),
-                compartment=str(r["compartment"]) if r.get("compartment") else None,
-                raised_at=parse_time(r.get("raised_at")),
-                message=str(r.get("message") or ""),
-                acked=bool(r.get("acked")),
-            )
-            for r in rows
+            Alarm(str(r.alarm_id), r.kind, r.compartment, parse_time(r.raised_at), r.message, r.acked)
+            for r in self._parse_list(AlarmRow, body, "alarms")
         ]
 
     def ack_alarm(self, alarm_id: str) -> None:
         """POST /api/v1/alarms/{id}/ack."""
-        self._staff("POST", f"/api/v1/alarms/{alarm_id}/ack")
+        self._parse(AlarmAcked, self._staff("POST", f"/api/v1/alarms/{alarm_id}/ack"), "alarm ack")
 
     def force_open(self, label: str, reason: str) -> DoorOutcome:
         """POST /api/v1/compartments/{label}/open (supervisor), audited with `reason`."""
         body = self._staff("POST", f"/api/v1/compartments/{label}/open", json={"reason": reason})
-        return DoorOutcome.parse(body.get("door") if isinstance(body, dict) else None)
+        return DoorOutcome.parse(self._parse(ForcedOpen, body, "force open").door)  # not_sent: UNKNOWN
 
 
 def token_path(config: AppConfig) -> Path:

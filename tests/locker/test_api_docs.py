@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from common.api_errors import ErrorBody
+from contracts.locker import LockerErrorBody
 from locker.staff import Role
 from tests.locker.conftest import Harness
 
@@ -78,17 +78,26 @@ def test_every_error_response_uses_error_body(doc: dict[str, Any]) -> None:
             assert resp["description"], (method, path, status)
 
 
-def _conforms(body: dict[str, Any], schema: dict[str, Any]) -> None:
-    """A small check of a body against the documented ErrorBody JSON schema (no jsonschema here)."""
-    types = {"string": str, "integer": int, "null": type(None)}
+def _conforms(body: dict[str, Any], schema: dict[str, Any], components: dict[str, Any]) -> None:
+    """A small check of a body against the documented ErrorBody JSON schema (no jsonschema here):
+    required fields, types, and the error code among the documented codes."""
+    types = {"string": str, "integer": int, "boolean": bool, "null": type(None)}
+
+    def ok(value: Any, prop: dict[str, Any]) -> bool:
+        if "$ref" in prop:
+            return ok(value, components[prop["$ref"].rsplit("/", 1)[-1]])
+        if "anyOf" in prop:
+            return any(ok(value, a) for a in prop["anyOf"])
+        if "enum" in prop and value not in prop["enum"]:
+            return False
+        return isinstance(value, types[prop["type"]])
+
     for name in schema["required"]:
         assert name in body, name
     for name, prop in schema["properties"].items():
-        if name not in body:
-            continue
-        allowed = [prop] if "type" in prop else prop["anyOf"]
-        assert any(isinstance(body[name], types[a["type"]]) for a in allowed), (name, body[name])
-    ErrorBody.model_validate(body)
+        if name in body:
+            assert ok(body[name], prop), (name, body[name])
+    LockerErrorBody.model_validate(body)
 
 
 def test_real_error_responses_match_the_document(h: Harness, doc: dict[str, Any]) -> None:
@@ -124,6 +133,6 @@ def test_real_error_responses_match_the_document(h: Harness, doc: dict[str, Any]
         op = doc["paths"][documented][method]
         assert r.status_code in _statuses(op), f"{method.upper()} {real}: {r.status_code} is not documented"
         assert r.headers["content-type"].startswith("application/json")
-        _conforms(r.json(), schema)
+        _conforms(r.json(), schema, doc["components"]["schemas"])
         seen.add(r.status_code)
     assert {401, 403, 404, 422, 429} <= seen
