@@ -21,6 +21,26 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from common.api_errors import error_responses
 from common.storage_guard import ADVICE as STORAGE_ADVICE
+from contracts.queueing import (
+    Announcement,
+    CounterPaused,
+    CounterRow,
+    CounterSignedIn,
+    CounterTicket,
+    CounterView,
+    DayReport,
+    DisplayState,
+    IssuedTicket,
+    PriorityClass,
+    QueueHealth,
+    Rated,
+    ServiceOverview,
+    SignedOut,
+    TicketConfirmed,
+    TicketStatus,
+    TicketVoided,
+    TransferredTicket,
+)
 from queueing import reports, speech, texts
 from queueing.api_models import (
     CallNumberRequest,
@@ -158,7 +178,7 @@ def build_router(
     @api.post(
         "/tickets",
         status_code=201,
-        response_model=dict[str, Any],
+        response_model=IssuedTicket,
         responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503),
     )
     def issue(
@@ -213,7 +233,7 @@ def build_router(
 
     @api.post(
         "/tickets/{ticket_id}/confirm",
-        response_model=dict[str, Any],
+        response_model=TicketConfirmed,
         responses=error_responses(401, 404, 409, 422, 503),
     )
     def confirm(ticket_id: str, body: ConfirmRequest, request: Request) -> Response:
@@ -250,7 +270,7 @@ def build_router(
             **({} if problem is None else {"problem": problem}),
         }
 
-    @api.get("/health", response_model=dict[str, Any], responses=error_responses(503))
+    @api.get("/health", response_model=QueueHealth, responses=error_responses(503))
     async def health() -> Response:
         """Liveness and a few numbers: 'degraded' (200) with the problem when the database is
         locked or unusable or the sweeper stopped; 503 'failed' when the data directory or
@@ -273,35 +293,45 @@ def build_router(
             }
         )
 
-    @api.get("/services", responses=error_responses(503))
+    @api.get("/services", response_model=list[ServiceOverview], responses=error_responses(503))
     def services() -> list[dict[str, Any]]:
         """Services with open/closed state, waiting count and wait range."""
         return queue.services_overview()
 
-    @api.get("/priorities")
+    @api.get("/priorities", response_model=list[PriorityClass])
     async def priorities() -> list[dict[str, Any]]:
         """Priority classes the kiosk offers."""
         return queue.priorities()
 
-    @api.get("/tickets/{ticket_id}", responses=error_responses(404, 503))
+    @api.get("/tickets/{ticket_id}", response_model=TicketStatus, responses=error_responses(404, 503))
     def ticket(ticket_id: str) -> dict[str, Any]:
         """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
-    @api.post("/tickets/{ticket_id}/void", responses=error_responses(401, 404, 409, 422, 503))
+    @api.post(
+        "/tickets/{ticket_id}/void",
+        response_model=TicketVoided,
+        responses=error_responses(401, 404, 409, 422, 503),
+    )
     def void(ticket_id: str, request: Request, body: VoidRequest | None = None) -> dict[str, Any]:
         """Cancel a ticket that was never delivered (kiosk token or staff)."""
         kiosk_or_staff(request)
         return queue.void(ticket_id, body.reason if body else "kiosk")
 
-    @api.post("/tickets/{ticket_id}/rating", responses=error_responses(404, 409, 422, 503))
+    @api.post(
+        "/tickets/{ticket_id}/rating", response_model=Rated, responses=error_responses(404, 409, 422, 503)
+    )
     def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
         """Satisfaction score 1..5 after service."""
         return queue.rate(ticket_id, body.score)
 
     # ---------------------------------------------------------------- counters
 
-    @api.post("/counter/sessions", responses=error_responses(401, 404, 409, 422, 429, 503))
+    @api.post(
+        "/counter/sessions",
+        response_model=CounterSignedIn,
+        responses=error_responses(401, 404, 409, 422, 429, 503),
+    )
     def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
         """Counter staff sign-in with staff ID and PIN (sets the session cookie).
 
@@ -314,19 +344,23 @@ def build_router(
         )
         return {"token": token, **info}
 
-    @api.delete("/counter/sessions/current", responses=error_responses(401, 409, 503))
+    @api.delete(
+        "/counter/sessions/current", response_model=SignedOut, responses=error_responses(401, 409, 503)
+    )
     def sign_out(request: Request, response: Response) -> dict[str, Any]:
         """Sign out and close the counter."""
         desk.sign_out(session_of(request))
         response.delete_cookie(SESSION_COOKIE)
         return {"signed_out": True}
 
-    @api.get("/counter", responses=error_responses(401, 409, 503))
+    @api.get("/counter", response_model=CounterView, responses=error_responses(401, 409, 503))
     def counter_view(request: Request) -> dict[str, Any]:
         """What the counter console shows."""
         return desk.view(session_of(request))
 
-    @api.post("/counter/call", responses=error_responses(401, 404, 409, 422, 503))
+    @api.post(
+        "/counter/call", response_model=CounterTicket, responses=error_responses(401, 404, 409, 422, 503)
+    )
     def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
         """Call a given waiting ticket."""
         return desk.call_number(session_of(request), body.number)
@@ -353,20 +387,25 @@ def build_router(
             methods=["POST"],
             name=name,
             description=doc,
+            response_model=CounterTicket,
             responses=error_responses(401, *statuses, 503),
         )
 
-    @api.post("/counter/transfer", responses=error_responses(401, 404, 409, 422, 503))
+    @api.post(
+        "/counter/transfer",
+        response_model=TransferredTicket,
+        responses=error_responses(401, 404, 409, 422, 503),
+    )
     def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
         """Move the current ticket to another service's queue."""
         return desk.transfer(session_of(request), body.service)
 
-    @api.post("/counter/pause", responses=error_responses(401, 409, 422, 503))
+    @api.post("/counter/pause", response_model=CounterPaused, responses=error_responses(401, 409, 422, 503))
     def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
         """Pause or resume the counter."""
         return desk.pause(session_of(request), body.paused)
 
-    @api.get("/counters", responses=error_responses(503))
+    @api.get("/counters", response_model=list[CounterRow], responses=error_responses(503))
     def counters() -> list[dict[str, Any]]:
         """Every counter and whether it is open."""
         with queue.store.read() as tx:
@@ -383,7 +422,7 @@ def build_router(
 
     # ---------------------------------------------------------------- display, reports
 
-    @api.get("/display/state", responses=error_responses(503))
+    @api.get("/display/state", response_model=DisplayState, responses=error_responses(503))
     def display_state() -> dict[str, Any]:
         """Snapshot for a display board (recent calls, waiting counts, last event number)."""
         return queue.display_state()
@@ -413,7 +452,14 @@ def build_router(
             stream(queue.store, hub, sub, start_at, request.is_disconnected, queue.now_ts), hub, sub
         )
 
-    @api.get("/reports", response_model=None, responses=error_responses(401, 403, 422, 503))
+    @api.get(
+        "/reports",
+        response_model=DayReport,
+        responses={
+            **error_responses(401, 403, 422, 503),
+            200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "format=csv"},
+        },
+    )
     def report(
         request: Request,
         day: Annotated[date | None, Query()] = None,
@@ -437,7 +483,7 @@ def build_router(
             )
         return {"day": the_day, "group": group.value, "wait_target_min": cfg.wait_target_min, "rows": rows}
 
-    @api.get("/voice/announcement", responses=error_responses(422))
+    @api.get("/voice/announcement", response_model=Announcement, responses=error_responses(422))
     async def voice(
         number: Annotated[str, Query(min_length=2, max_length=8)], counter: Annotated[int, Query(ge=1, le=99)]
     ) -> dict[str, Any]:

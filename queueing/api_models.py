@@ -1,80 +1,41 @@
-"""What goes over the wire besides the answers: request bodies (pydantic models, which also
-document the API) and the JSON error answers (`QueueError` bodies, the storage 503).
+"""The JSON error answers (`QueueError` bodies, the storage 503) and the issue answer's status.
+
+The request and answer bodies themselves are the contract in `contracts.queueing`
+(request bodies re-exported here for the routes).
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.queueing import (
+    CallNumberRequest,
+    ConfirmRequest,
+    PauseRequest,
+    RatingRequest,
+    SignInRequest,
+    TicketRequest,
+    TransferRequest,
+    VoidRequest,
+)
 from queueing.errors import QueueError
 from queueing.store import StoreError
 
-
-class TicketRequest(BaseModel):
-    """POST /api/v1/tickets. `priority`, `id_hash` and `birth_date` are kiosk-only fields."""
-
-    model_config = ConfigDict(extra="ignore")
-    service: str = Field(min_length=1, max_length=32)
-    priority: str | None = Field(default=None, max_length=32)
-    id_hash: str | None = Field(default=None, max_length=128)
-    birth_date: date | None = None
-    channel: Literal["kiosk", "remote"] = "kiosk"
-
-
-class ConfirmRequest(BaseModel):
-    """POST /api/v1/tickets/{id}/confirm."""
-
-    model_config = ConfigDict(extra="ignore")
-    delivery: Literal["printed", "screen"]
-
-
-class VoidRequest(BaseModel):
-    """POST /api/v1/tickets/{id}/void (body optional)."""
-
-    model_config = ConfigDict(extra="ignore")
-    reason: str = Field(default="kiosk", max_length=64)
-
-
-class RatingRequest(BaseModel):
-    """POST /api/v1/tickets/{id}/rating."""
-
-    model_config = ConfigDict(extra="ignore")
-    score: int = Field(ge=1, le=5)
-
-
-class SignInRequest(BaseModel):
-    """POST /api/v1/counter/sessions."""
-
-    model_config = ConfigDict(extra="ignore")
-    staff_id: str = Field(min_length=1, max_length=32)
-    pin: str = Field(min_length=1, max_length=32)
-    counter: int | None = Field(default=None, ge=1, le=99)
-    take_over: bool = False  # a supervisor takes over a counter someone else is signed in to
-
-
-class TransferRequest(BaseModel):
-    """POST /api/v1/counter/transfer."""
-
-    model_config = ConfigDict(extra="ignore")
-    service: str = Field(min_length=1, max_length=32)
-
-
-class CallNumberRequest(BaseModel):
-    """POST /api/v1/counter/call."""
-
-    model_config = ConfigDict(extra="ignore")
-    number: str = Field(min_length=2, max_length=8)
-
-
-class PauseRequest(BaseModel):
-    """POST /api/v1/counter/pause."""
-
-    model_config = ConfigDict(extra="ignore")
-    paused: bool
+__all__ = [
+    "CallNumberRequest",
+    "ConfirmRequest",
+    "PauseRequest",
+    "RatingRequest",
+    "SignInRequest",
+    "TicketRequest",
+    "TransferRequest",
+    "VoidRequest",
+    "error_response",
+    "issued_answer",
+    "storage_error_response",
+]
 
 
 def storage_error_response(err: StoreError | None = None) -> JSONResponse:

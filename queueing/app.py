@@ -24,6 +24,7 @@ from common.clock import Clock, SystemClock
 from common.config import REPO_ROOT, ConfigError
 from common.http_guard import GuardPolicy, HttpGuard
 from common.serving import is_loopback, local_base_url, origin_of
+from contracts.queueing import QueueErrorBody
 from queueing.api import build_router, error_response, storage_error_response
 from queueing.config import QueueingConfig
 from queueing.counters import CounterDesk
@@ -225,7 +226,7 @@ def create_app(
             "and tell the center's IT staff if it keeps happening."
         ),
     )
-    document_errors(app)
+    document_errors(app, QueueErrorBody)
     # Outermost (added last): bodies, Origin and headers for every request.
     app.add_middleware(
         HttpGuard,

@@ -4,6 +4,10 @@ Taking, confirming and voiding a kiosk ticket carry the kiosk token read from
 `[queueing] kiosk_token_file` (else kiosk.token in `[queueing] data_dir`): the service writes it
 at its first start, so the file is read lazily, and re-read once when the service answers 401
 (the token was rotated with `python -m queueing kiosk-token rotate`).
+
+Answers are parsed with the service's own contract (`contracts.queueing`): an answer that does
+not match it is `ServiceUnavailable("bad_response")`. The dataclasses below are what the screens
+hold.
 """
 
 from __future__ import annotations
@@ -16,6 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from common.config import resolve_path
+from contracts.queueing import (
+    KIOSK_TOKEN_REFUSED,
+    IssuedTicket,
+    PriorityClass,
+    QueueHealth,
+    ServiceOverview,
+    TicketConfirmed,
+    TicketVoided,
+)
 from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
 from kiosk.config import AppConfig
 
@@ -34,7 +47,7 @@ __all__ = [
 ]
 
 #: The service's answer when the kiosk token is missing or wrong (re-read the file once).
-_AUTH_CODES = frozenset({"not_kiosk", "http_401"})
+_AUTH_CODES: frozenset[str] = KIOSK_TOKEN_REFUSED
 
 
 def in_language(lang: str, vi: str, en: str) -> str:
@@ -97,10 +110,6 @@ class Ticket:
         return in_language(lang, self.service_name_vi, self.service_name_en)
 
 
-def _bad(what: str, err: Exception) -> ServiceUnavailable:
-    return ServiceUnavailable("queueing", "bad_response", f"{what}: unexpected answer ({err})")
-
-
 class QueueingClient(ServiceClient):
     """Blocking calls: run them with `run_in_worker`."""
 
@@ -137,40 +146,34 @@ class QueueingClient(ServiceClient):
         """GET /api/v1/health, and the kiosk token must be readable: without it no ticket can be
         taken, so the queueing service counts as down for this kiosk (out-of-service)."""
         self._read_token()
-        return super().health()
+        body = super().health()
+        self._parse(QueueHealth, body, "health")
+        return body
 
     def services(self) -> list[ServiceInfo]:
         """GET /api/v1/services."""
         body = self._request("GET", "/api/v1/services")
-        try:
-            return [
-                ServiceInfo(
-                    code=str(s["code"]),
-                    name_vi=str(s["name_vi"]),
-                    name_en=str(s["name_en"]),
-                    prefix=str(s.get("prefix", "")),
-                    open=bool(s.get("open", True)),
-                    opens_at=s.get("opens_at"),
-                    waiting=int(s.get("waiting") or 0),
-                    reason_closed=s.get("reason_closed"),
-                    opens_next_at=s.get("opens_next_at"),
-                    open_all_hours=bool(s.get("open_all_hours", False)),
-                )
-                for s in body
-            ]
-        except (KeyError, TypeError, ValueError) as err:
-            raise _bad("services", err) from err
+        return [
+            ServiceInfo(
+                code=s.code,
+                name_vi=s.name_vi,
+                name_en=s.name_en,
+                prefix=s.prefix,
+                open=s.open,
+                opens_at=s.opens_at,
+                waiting=s.waiting,
+                reason_closed=s.reason_closed,
+                opens_next_at=s.opens_next_at,
+                open_all_hours=s.open_all_hours,
+            )
+            for s in self._parse_list(ServiceOverview, body, "services")
+        ]
 
     def priorities(self) -> list[PriorityInfo]:
         """GET /api/v1/priorities."""
         body = self._request("GET", "/api/v1/priorities")
-        try:
-            return [
-                PriorityInfo(code=str(p["code"]), name_vi=str(p["name_vi"]), name_en=str(p["name_en"]))
-                for p in body
-            ]
-        except (KeyError, TypeError, ValueError) as err:
-            raise _bad("priorities", err) from err
+        rows = self._parse_list(PriorityClass, body, "priorities")
+        return [PriorityInfo(p.code, p.name_vi, p.name_en) for p in rows]
 
     def take_ticket(
         self,
@@ -191,32 +194,30 @@ class QueueingClient(ServiceClient):
             payload["birth_date"] = birth_date.isoformat()
         key = idempotency_key or uuid.uuid4().hex
         body = self._kiosk("POST", "/api/v1/tickets", json=payload, headers={"Idempotency-Key": key})
-        try:
-            return Ticket(
-                ticket_id=str(body["ticket_id"]),
-                number=str(body["number"]),
-                service=str(body.get("service", service)),
-                service_name_vi=str(body.get("service_name_vi", "")),
-                service_name_en=str(body.get("service_name_en", "")),
-                priority=body.get("priority"),
-                ahead=int(body.get("ahead") or 0),
-                wait_min=body.get("wait_min"),
-                wait_max=body.get("wait_max"),
-                status_url=str(body.get("status_url", "")),
-                issued_at=str(body.get("issued_at", "")),
-                state=str(body.get("state", "pending")),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise _bad("tickets", err) from err
+        t = self._parse(IssuedTicket, body, "tickets")
+        return Ticket(
+            ticket_id=t.ticket_id,
+            number=t.number,
+            service=t.service,
+            service_name_vi=t.service_name_vi,
+            service_name_en=t.service_name_en,
+            priority=t.priority,
+            ahead=t.ahead or 0,
+            wait_min=t.wait_min,
+            wait_max=t.wait_max,
+            status_url=t.status_url,
+            issued_at=t.issued_at or "",
+            state=t.state.value,
+        )
 
     def confirm(self, ticket_id: str, delivery: str) -> str:
         """POST /api/v1/tickets/{id}/confirm with delivery "printed" or "screen"; returns the new state."""
         body = self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/confirm", json={"delivery": delivery})
-        return str(body.get("state", "")) if isinstance(body, dict) else ""
+        return self._parse(TicketConfirmed, body, "confirm").state.value
 
     def void(self, ticket_id: str) -> None:
         """POST /api/v1/tickets/{id}/void: the citizen never saw the ticket."""
-        self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/void", json={})
+        self._parse(TicketVoided, self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/void", json={}), "void")
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -110,3 +110,12 @@ def contract_models(module: Any) -> dict[str, type[BaseModel]]:
         for name, obj in vars(module).items()
         if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__
     }
+
+
+def strict(model: Any) -> Any:
+    """`model` (or `list[model]`) refusing unknown fields: a field the contract lacks is drift too."""
+    if getattr(model, "__origin__", None) is list:
+        return list[strict(model.__args__[0])]  # type: ignore[misc]
+    assert issubclass(model, BaseModel)
+    config = {**model.model_config, "extra": "forbid"}
+    return type(f"Strict{model.__name__}", (model,), {"model_config": config})
