@@ -17,6 +17,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from pydantic import TypeAdapter
 
 import contracts.locker as contract
 import locker.api_models
@@ -28,7 +29,7 @@ from locker.config import SecondFactor, Size
 from locker.domain import CompartmentView, DepositState
 from locker.kiosk_devices import Device, DeviceState
 from locker.staff import Role
-from tests.contracts.scan import contract_models, error_codes, model_of, success_schemas, values
+from tests.contracts.scan import contract_models, error_codes, model_of, strict, success_schemas, values
 from tests.locker.conftest import PIN, Harness, h, make_harness  # noqa: F401 - fixtures
 
 
@@ -143,6 +144,18 @@ def test_client_reads_every_answer_of_a_real_daemon(h: Harness) -> None:  # noqa
     assert client.deposit_action(dep2.deposit_id, "cancel").state == "cancelled"
     client.sign_out()
     assert client.staff is None
+
+
+def test_answers_sent_as_they_are_match_strictly(h: Harness) -> None:  # noqa: F811
+    """Health and pickups skip FastAPI's answer validation (the routes send their JSON as is):
+    their real answers must be exactly the contract, no field more or less."""
+    TypeAdapter(strict(contract.LockerHealth)).validate_python(h.req("GET", "/api/v1/health").json())
+    token = h.sign_in("loader1")
+    _, code = h.load(token, "HS-S1")
+    r = h.pickup(code)
+    assert r.status_code == 200, r.text
+    TypeAdapter(strict(contract.PickupAnswer)).validate_python(r.json())
+    TypeAdapter(strict(contract.Receipt)).validate_python(r.json()["receipt"])
 
 
 # ----------------------------------------------------------------- drift
