@@ -105,7 +105,7 @@ KIOSK_TOKEN_REFUSED = frozenset({QueueErrorCode.NOT_KIOSK})
 class QueueErrorBody(ErrorBody):
     """Every error the queueing service answers; extra fields appear with the codes that use them."""
 
-    error: QueueErrorCode | CommonErrorCode = Field(description="Stable machine-readable code.")  # type: ignore[assignment]
+    error: QueueErrorCode | CommonErrorCode = Field(description="Stable machine-readable code.")
     state: str | None = Field(None, description="wrong_state, not_waiting, not_served_yet: its state.")
     counter: int | None = Field(None, description="counter_taken: the counter.")
     held_by: str | None = Field(None, description="counter_taken: who holds it.")
