@@ -15,18 +15,26 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.common import CommonErrorCode, ConfigWarning, ErrorBody
 
 # ----------------------------------------------------------------- vocabulary
+# The daemon uses these enums themselves (locker.config, locker.domain, locker.staff import them);
+# the lock-board driver's door words and the kiosk-device words are kept apart and held equal by
+# tests/contracts/test_locker_contract.py.
 
 
 class Size(enum.StrEnum):
-    """Compartment sizes, smallest first."""
+    """Compartment sizes, smallest first (the order matters: 'smallest that fits')."""
 
     SMALL = "small"
     MEDIUM = "medium"
     LARGE = "large"
 
+    @property
+    def rank(self) -> int:
+        """0 for small, 1 for medium, 2 for large."""
+        return list(Size).index(self)
+
 
 class SecondFactor(enum.StrEnum):
-    """What the citizen shows besides the code."""
+    """What the citizen shows besides the code (config `locker.codes.second_factor`)."""
 
     NONE = "none"
     ID_NUMBER = "id_number"
@@ -36,8 +44,8 @@ class SecondFactor(enum.StrEnum):
 class Role(enum.StrEnum):
     """What a staff member may do."""
 
-    LOADER = "loader"
-    SUPERVISOR = "supervisor"
+    LOADER = "loader"  # load, confirm, reopen/bigger/cancel, withdraw expired, alarms, audit
+    SUPERVISOR = "supervisor"  # all of the above, plus unblock, re-issue, force open, reconcile
 
 
 class DoorOutcome(enum.StrEnum):
@@ -73,14 +81,14 @@ class DoorState(enum.StrEnum):
 class DepositState(enum.StrEnum):
     """Where a deposit is in its life."""
 
-    RESERVED = "reserved"
-    LOADING = "loading"
-    CODE_SENT = "code_sent"
-    PICKUP_OPENING = "pickup_opening"
-    PICKUP_JAMMED = "pickup_jammed"
-    PICKUP_UNKNOWN = "pickup_unknown"
+    RESERVED = "reserved"  # compartment chosen, door not yet pulsed
+    LOADING = "loading"  # door opened for staff to load
+    CODE_SENT = "code_sent"  # door seen shut, code issued, SMS queued
+    PICKUP_OPENING = "pickup_opening"  # code accepted, pulse in flight
+    PICKUP_JAMMED = "pickup_jammed"  # pulse sent, door stayed shut
+    PICKUP_UNKNOWN = "pickup_unknown"  # no sensor reply or crash mid-pulse: staff decide
     COLLECTED = "collected"
-    EXPIRED = "expired"
+    EXPIRED = "expired"  # pickup window over; waiting for staff to withdraw
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
 
@@ -93,7 +101,7 @@ class CompartmentView(enum.StrEnum):
     LOADED = "loaded"
     OPEN = "open"
     DISABLED = "disabled"
-    ATTENTION = "attention"
+    ATTENTION = "attention"  # jammed/unknown pickup or expired: staff needed
 
 
 class Device(enum.StrEnum):

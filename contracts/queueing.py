@@ -17,12 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.common import CommonErrorCode, ConfigWarning, ErrorBody
 
 # ----------------------------------------------------------------- vocabulary
+# The service uses these enums themselves (queueing.domain and queueing.reports import them).
 
 
 class TicketState(enum.StrEnum):
-    """Life of a ticket (only `waiting` tickets are in the queue)."""
+    """Life of a ticket. Only WAITING tickets can be called and are counted as waiting."""
 
-    PENDING = "pending"
+    PENDING = "pending"  # issued on a kiosk, not yet printed/shown: not in the queue
     WAITING = "waiting"
     CALLED = "called"
     SERVING = "serving"
@@ -33,7 +34,7 @@ class TicketState(enum.StrEnum):
 
 
 class CounterStatus(enum.StrEnum):
-    """A counter is closed (nobody signed in), open, or paused."""
+    """A counter is closed (nobody signed in), open, or paused (signed in, not calling)."""
 
     CLOSED = "closed"
     OPEN = "open"

@@ -61,14 +61,13 @@ from locker.api_models import (
     locker_error_response,
     transition_error_response,
 )
-from locker.config import Size
 from locker.domain import TransitionError
 from locker.errors import Forbidden, InvalidInput, LockerError, NotFound, Throttled
 from locker.fastpath import PickupFastPath, PickupFastPathStats
 from locker.kiosk_devices import Device, DeviceState
 from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
 from locker.service import LockerService
-from locker.staff import Role, StaffSession, require_supervisor
+from locker.staff import StaffSession, require_supervisor
 
 log = logging.getLogger(__name__)
 
@@ -184,9 +183,7 @@ def create_app(svc: LockerService) -> FastAPI:
 
     @app.post("/api/v1/deposits", response_model=DepositOpened, responses=error_responses(401, 409, 422, 503))
     def create_deposit(body: DepositBody, sess: Staff) -> dict[str, Any]:
-        return svc.deposits.create(
-            sess, body.dossier_code, body.phone, Size(body.size) if body.size else None, body.id_number
-        )
+        return svc.deposits.create(sess, body.dossier_code, body.phone, body.size, body.id_number)
 
     @app.get("/api/v1/deposits", response_model=list[DepositRow], responses=error_responses(401, 422))
     def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:
@@ -323,7 +320,7 @@ def create_app(svc: LockerService) -> FastAPI:
 
     @app.post("/api/v1/staff", response_model=StaffEnrolled, responses=error_responses(401, 403, 409, 422))
     def enrol(body: StaffBody, sess: Super) -> dict[str, Any]:
-        uri = svc.staff.add(body.staff_id, Role(body.role), body.pin, actor=sess.staff_id)
+        uri = svc.staff.add(body.staff_id, body.role, body.pin, actor=sess.staff_id)
         return {"staff_id": body.staff_id, "role": body.role.value, "otpauth_uri": uri}
 
     @app.post(

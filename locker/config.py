@@ -7,7 +7,6 @@ size and two compartments on one channel all fail with the key named.
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -16,27 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from common.config import REPO_ROOT, ConfigError, load_raw, resolve_path, section, validate
 from common.serving import HttpServing
-
-
-class Size(enum.StrEnum):
-    """Compartment sizes, smallest first (the order matters: 'smallest that fits')."""
-
-    SMALL = "small"
-    MEDIUM = "medium"
-    LARGE = "large"
-
-    @property
-    def rank(self) -> int:
-        """0 for small, 1 for medium, 2 for large."""
-        return list(Size).index(self)
-
-
-class SecondFactor(enum.StrEnum):
-    """What the citizen shows besides the code (config `locker.codes.second_factor`)."""
-
-    NONE = "none"
-    ID_NUMBER = "id_number"
-    PHONE_LAST4 = "phone_last4"
+from contracts.locker import SecondFactor as SecondFactor  # the wire's vocabulary, defined once
+from contracts.locker import Size as Size
 
 
 class _Strict(BaseModel):

@@ -14,21 +14,9 @@ import enum
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-
-class DepositState(enum.StrEnum):
-    """Where a deposit is in its life."""
-
-    RESERVED = "reserved"  # compartment chosen, door not yet pulsed
-    LOADING = "loading"  # door opened for staff to load
-    CODE_SENT = "code_sent"  # door seen shut, code issued, SMS queued
-    PICKUP_OPENING = "pickup_opening"  # code accepted, pulse in flight
-    PICKUP_JAMMED = "pickup_jammed"  # pulse sent, door stayed shut
-    PICKUP_UNKNOWN = "pickup_unknown"  # no sensor reply or crash mid-pulse: staff decide
-    COLLECTED = "collected"
-    EXPIRED = "expired"  # pickup window over; waiting for staff to withdraw
-    WITHDRAWN = "withdrawn"
-    CANCELLED = "cancelled"
-
+# the wire's vocabulary, defined once in the contract
+from contracts.locker import CompartmentView as CompartmentView
+from contracts.locker import DepositState as DepositState
 
 ACTIVE = frozenset(
     {
@@ -108,17 +96,6 @@ class UnlockState(enum.StrEnum):
     JAMMED = "jammed"
     UNKNOWN = "unknown"
     NOT_SENT = "not_sent"  # the bus was down: the frame never left
-
-
-class CompartmentView(enum.StrEnum):
-    """What the kiosk's cabinet picture shows for a compartment."""
-
-    FREE = "free"
-    RESERVED = "reserved"
-    LOADED = "loaded"
-    OPEN = "open"
-    DISABLED = "disabled"
-    ATTENTION = "attention"  # jammed/unknown pickup or expired: staff needed
 
 
 def view_of(state: DepositState | None, door_open: bool, disabled: bool) -> CompartmentView:

@@ -7,7 +7,6 @@ id so rows cannot be swapped. Clear secrets written by older versions are sealed
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import logging
@@ -22,6 +21,7 @@ import pyotp
 
 from common.clock import Clock
 from common.pins import check_pin, hash_pin
+from contracts.locker import Role as Role  # the wire's vocabulary, defined once
 from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
@@ -33,13 +33,6 @@ log = logging.getLogger(__name__)
 
 ISSUER = "Locker 24h"
 _STAFF_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # ASCII only, like the API's StaffBody
-
-
-class Role(enum.StrEnum):
-    """What a staff member may do."""
-
-    LOADER = "loader"  # load, confirm, reopen/bigger/cancel, withdraw expired, alarms, audit
-    SUPERVISOR = "supervisor"  # all of the above, plus unblock, re-issue, force open, reconcile
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,10 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 
+from contracts.queueing import CounterStatus as CounterStatus  # the wire's vocabulary, defined once
+from contracts.queueing import TicketState as TicketState
 from queueing.config import OpeningHours, OrderingPolicy
-
-
-class TicketState(StrEnum):
-    """Life of a ticket. Only WAITING tickets can be called and are counted as waiting."""
-
-    PENDING = "pending"  # issued on a kiosk, not yet printed/shown: not in the queue
-    WAITING = "waiting"
-    CALLED = "called"
-    SERVING = "serving"
-    DONE = "done"
-    NO_SHOW = "no_show"
-    VOID = "void"
-    TRANSFERRED = "transferred"
-
 
 FINAL_STATES = frozenset({TicketState.DONE, TicketState.NO_SHOW, TicketState.VOID, TicketState.TRANSFERRED})
 #: A live ticket holds its number: wrapping numbers skip it (pending may still be printed).
@@ -51,14 +38,6 @@ TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
     TicketState.VOID: frozenset(),
     TicketState.TRANSFERRED: frozenset(),
 }
-
-
-class CounterStatus(StrEnum):
-    """A counter is closed (nobody signed in), open, or paused (signed in, not calling)."""
-
-    CLOSED = "closed"
-    OPEN = "open"
-    PAUSED = "paused"
 
 
 def can_move(old: TicketState, new: TicketState) -> bool:

@@ -7,18 +7,10 @@ import csv
 import io
 import math
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
+from contracts.queueing import GroupBy as GroupBy  # the wire's vocabulary, defined once
 from queueing.store import Store
-
-
-class GroupBy(StrEnum):
-    """Report rows are per service, per counter or per staff member."""
-
-    SERVICE = "service"
-    COUNTER = "counter"
-    STAFF = "staff"
 
 
 def _p90(values: Sequence[float]) -> float | None:
