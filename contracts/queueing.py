@@ -319,6 +319,9 @@ class CounterTicket(Answer):
     issued_at: float
     call_count: int
     waited_s: float | None
+    # a checked-in appointment's slot start (local ISO time) for the console's badge; null for a
+    # walk-in, and from a service that does not send it yet
+    appointment_start: str | None = None
 
 
 class TransferredTicket(CounterTicket):
