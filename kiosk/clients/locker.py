@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from common.config import resolve_path
+from contracts.common import CommonErrorCode
 from contracts.locker import (
     KIOSK_TOKEN_REFUSED,
     SESSION_ENDED,
@@ -77,10 +78,22 @@ DEFAULT_TOKEN_FILE = "var/locker/kiosk.token"
 _AUTH_CODES: frozenset[str] = KIOSK_TOKEN_REFUSED
 _SESSION_CODES: frozenset[str] = SESSION_ENDED
 
-#: POST /api/v1/deposits/{id}/{action}: the contract's answer of each action.
+#: A daemon without a route answers these (its common handler; http_* without a JSON body).
+_NO_SUCH_ROUTE: frozenset[str] = frozenset(
+    {CommonErrorCode.NOT_FOUND, CommonErrorCode.METHOD_NOT_ALLOWED, "http_404", "http_405"}
+)
+
+#: Every answer about one deposit (the screens see each as a `Deposit`).
 _DepositAnswer = (
-    DepositOpened | DepositRow | DepositReopened | DepositCancelled | DepositWithdrawn | DepositUnblocked
-) | CodeIssued
+    DepositOpened
+    | DepositRow
+    | DepositReopened
+    | DepositCancelled
+    | DepositWithdrawn
+    | DepositUnblocked
+    | CodeIssued
+)
+#: POST /api/v1/deposits/{id}/{action}: the contract's answer of each action.
 _DEPOSIT_ACTIONS: dict[str, type[_DepositAnswer]] = {
     "confirm": CodeIssued,
     "reopen": DepositReopened,
@@ -326,7 +339,7 @@ class LockerClient(ServiceClient):
                 self._parse(DeviceReported, self._kiosk("POST", "/api/v1/kiosk/devices", body), "device")
                 return
             except ApiError as err:
-                if err.status not in (404, 405) or not err.code.startswith("http_"):
+                if err.status not in (404, 405) or err.code not in _NO_SUCH_ROUTE:
                     raise  # a refusal from the route itself, not a missing route
                 self._devices_route = False
                 log.warning(

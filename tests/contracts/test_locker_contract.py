@@ -216,3 +216,41 @@ def test_a_renamed_field_fails_the_daemon(h: Harness, monkeypatch: pytest.Monkey
     monkeypatch.setattr(h.svc.custody, "get", renamed)
     r = h.req("GET", f"/api/v1/deposits/{dep['deposit_id']}", token)
     assert r.status_code == 500 and r.json()["error"] == "internal_error"
+
+
+class _OlderDaemon(BaseHTTPRequestHandler):
+    """A daemon of this project from before POST /api/v1/kiosk/devices: its common 404 handler."""
+
+    posted: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _OlderDaemon.posted.append(self.path)
+        if self.path == "/api/v1/alarms":
+            self._send(200, {"alarm_id": 7, "raised": True})
+        else:
+            self._send(404, {"error": "not_found", "message": "No such page or API path."})
+
+    def _send(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_device_reports_fall_back_on_a_daemon_without_the_route() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OlderDaemon)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = LockerClient(f"http://127.0.0.1:{server.server_address[1]}", kiosk_token="t")
+        client.report_device("printer", "paper_out", "no paper")
+        assert _OlderDaemon.posted == ["/api/v1/kiosk/devices", "/api/v1/alarms"]
+        assert not client._devices_route
+    finally:
+        server.shutdown()
+        server.server_close()
