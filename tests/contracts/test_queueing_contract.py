@@ -187,3 +187,18 @@ def test_a_renamed_field_fails_the_client(drifted: str) -> None:
     with pytest.raises(ServiceUnavailable) as caught:
         QueueingClient(drifted, kiosk_token="t").services()
     assert caught.value.code == "bad_response" and "name_vi" in caught.value.message
+
+
+def test_a_renamed_field_fails_the_service(server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> None:
+    queue = server.app.state.queue
+    real = queue.services_overview
+
+    def renamed() -> list[dict[str, Any]]:
+        rows = real()
+        for row in rows:
+            row["waiting_count"] = row.pop("waiting")
+        return rows
+
+    monkeypatch.setattr(queue, "services_overview", renamed)
+    r = requests.get(f"{server.url}/api/v1/services", timeout=10)
+    assert r.status_code == 500 and r.json()["error"] == "internal_error"
