@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from common.config import DEFAULT_CONFIG, ConfigError, load_raw, read_toml, section, site_file, validate
 from common.serving import HttpServing
+from queueing.appointments_config import AppointmentsConfig
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -182,6 +183,7 @@ class QueueingConfig(HttpServing, _Strict):
     events_max_streams_per_client: int = Field(default=8, ge=1)
     events_max_streams_total: int = Field(default=200, ge=1)
     demo_staff: list[DemoStaffConfig] = []
+    appointments: AppointmentsConfig = AppointmentsConfig()  # queueing.appointments
 
     @model_validator(mode="before")
     @classmethod
@@ -216,6 +218,7 @@ class QueueingConfig(HttpServing, _Strict):
         ids = [s.staff_id for s in self.demo_staff]
         if len(set(ids)) != len(ids):
             raise ValueError("two demo_staff accounts share a staff_id")
+        self.appointments.check(codes)
         try:
             from zoneinfo import ZoneInfo
 
