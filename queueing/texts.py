@@ -66,6 +66,59 @@ TABLE: dict[str, tuple[str, str]] = {
         "Dịch vụ này đã được đánh giá. Cảm ơn quý khách!",
         "This service was already rated. Thank you!",
     ),
+    # appointments (queueing/appointments.py, queueing/appointments_api.py)
+    "appointments_disabled": (
+        "Trung tâm hiện không nhận đặt lịch hẹn. Xin quý khách lấy số tại trung tâm.",
+        "Appointments are off here. Take a ticket at the center.",
+    ),
+    "no_appointments": (
+        "{name_vi} không nhận đặt lịch hẹn. Xin quý khách lấy số tại trung tâm.",
+        "{name_en} takes no appointments. Take a ticket at the center.",
+    ),
+    "day_out_of_range": (
+        "Chỉ đặt lịch được từ hôm nay đến {days} ngày tới. Xin quý khách chọn ngày khác.",
+        "Appointments can be booked from today up to {days} days ahead. Choose another day.",
+    ),
+    "invalid_phone": (
+        "Số điện thoại chưa đúng. Xin quý khách nhập số di động 10 chữ số, ví dụ 0912 345 678.",
+        "That phone number is not valid. Enter a 10-digit mobile number, e.g. 0912 345 678.",
+    ),
+    "invalid_id_number": (
+        "Số CCCD phải có đúng 12 chữ số. Xin quý khách kiểm tra lại hoặc để trống.",
+        "The ID number must have exactly 12 digits. Check it, or leave it empty.",
+    ),
+    "not_a_slot": (
+        "Giờ này không còn đặt được. Xin quý khách chọn một giờ trong danh sách.",
+        "That time cannot be booked. Choose a time from the list.",
+    ),
+    "slot_full": (
+        "Giờ này vừa hết chỗ. Xin quý khách chọn giờ khác.",
+        "That time has just been fully booked. Choose another time.",
+    ),
+    "phone_limit": (
+        "Số điện thoại này đã có {n} lịch hẹn chưa đến. Xin quý khách huỷ bớt một lịch trước khi đặt thêm.",
+        "This phone number already holds {n} upcoming appointments. Cancel one before booking another.",
+    ),
+    "booking_throttled": (
+        "Có quá nhiều lần đặt lịch từ máy này. Xin quý khách thử lại sau ít phút.",
+        "Too many booking attempts from here. Try again in a few minutes.",
+    ),
+    "unknown_appointment": (
+        "Không tìm thấy lịch hẹn. Xin quý khách kiểm tra lại mã, hoặc lấy số thường.",
+        "No such appointment. Check the code, or take a normal ticket.",
+    ),
+    "cannot_cancel": (
+        "Lịch hẹn này không huỷ được nữa (đã đến hoặc đã qua giờ hẹn).",
+        "This appointment can no longer be cancelled (checked in or past its time).",
+    ),
+    "too_early": (
+        "Quý khách đến sớm. Xin quay lại từ {time} {weekday_vi}, {day} để nhận số.",
+        "You are early. Come back from {time} on {date} to check in.",
+    ),
+    "too_late": (
+        "Đã quá giờ hẹn. Xin quý khách lấy số thường tại máy.",
+        "Your appointment time has passed. Please take a normal ticket.",
+    ),
 }
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")

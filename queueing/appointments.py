@@ -1,0 +1,375 @@
+"""Appointments: free slots, booking (never over capacity), cancel by the manage link, and the
+kiosk check-in that turns a booking into a ticket called at its slot ahead of walk-ins.
+
+Storage is the queue's own database (`appointments` table in `queueing.store.SCHEMA`); every
+change is one `Store` transaction with its event (kind `appointment`: service, slot, state; no
+phone, code or ID). Pure rules are in `queueing.slots`; the routes in `queueing.appointments_api`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from common.config import resolve_path
+from drivers.camera.cccd import IdHasher
+from drivers.camera.keyfile import load_or_create_key
+from queueing import slots as rules
+from queueing import texts
+from queueing.appointments_config import SlotConfig
+from queueing.core import iso_utc
+from queueing.domain import LIVE_STATES, TicketState
+from queueing.errors import QueueError
+from queueing.service import QueueService
+from queueing.slots import AppointmentState, CheckIn
+from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+#: What the booking QR holds (the kiosk's scanner reads it as a check-in code).
+QR_PREFIX = "LICHHEN:"
+_ID_DIGITS = frozenset("0123456789")
+
+
+def manage_hash(token: str) -> str:
+    """What the database keeps of a manage link's token (128 random bits: a plain hash suffices)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Appointments:
+    """Booking use cases on top of the queue (its store, clock, services and ticket issuing)."""
+
+    def __init__(self, queue: QueueService) -> None:
+        self.q = queue
+        self.cfg = queue.config.appointments
+        self._hasher: IdHasher | None = None
+        self._hasher_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ helpers
+
+    def hasher(self) -> IdHasher:
+        """The keyed hash of ID numbers and phones (key file read, or made, at first use)."""
+        with self._hasher_lock:
+            if self._hasher is None:
+                self._hasher = IdHasher(load_or_create_key(resolve_path(self.cfg.id_hash_key_file)))
+            return self._hasher
+
+    def _slots_cfg(self, service: str) -> SlotConfig:
+        svc = self.q.service_or_404(service)
+        if not self.cfg.enabled:
+            raise QueueError(403, "appointments_disabled", texts.say("appointments_disabled"))
+        slot_cfg = self.cfg.slots_of(svc.code)
+        if slot_cfg is None:
+            raise QueueError(
+                404,
+                "no_appointments",
+                texts.say("no_appointments", name_vi=svc.name_vi, name_en=svc.name_en),
+                service=svc.code,
+            )
+        return slot_cfg
+
+    def capacity(self, slot_cfg: SlotConfig) -> int:
+        """Bookings one slot of this service takes (the counters' share kept for appointments)."""
+        serving = sum(1 for c in self.q.config.counters if slot_cfg.code in c.services)
+        return rules.slot_capacity(slot_cfg, serving)
+
+    def _local(self, ts: float) -> datetime:
+        return datetime.fromtimestamp(ts, self.q.tz)
+
+    def _iso(self, ts: float) -> str:
+        return self._local(ts).isoformat(timespec="minutes")
+
+    def _bookable_slots(self, service: str, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's slots (aware local times) that may still be booked now; 422 outside the horizon."""
+        slot_cfg = self._slots_cfg(service)
+        svc = self.q.service_or_404(service)
+        today = self.q.local_now().date()
+        if not today <= day <= today + timedelta(days=self.cfg.book_days_ahead):
+            raise QueueError(
+                422,
+                "day_out_of_range",
+                texts.say("day_out_of_range", days=self.cfg.book_days_ahead),
+                field="day",
+            )
+        earliest = self.q.local_now() + timedelta(minutes=self.cfg.book_lead_min)
+        hours = svc.hours or self.q.config.hours
+        out = []
+        for start, end in rules.day_slots(hours, day, slot_cfg.slot_length_min, self.q.config.holidays):
+            start_at, end_at = start.replace(tzinfo=self.q.tz), end.replace(tzinfo=self.q.tz)
+            if start_at >= earliest:
+                out.append((start_at, end_at))
+        return out
+
+    # ------------------------------------------------------------------ slots and booking
+
+    def free_slots(self, service: str, day: date) -> list[dict[str, Any]]:
+        """GET /api/v1/services/{service}/slots: the bookable slots of a day and places left."""
+        slot_cfg = self._slots_cfg(service)
+        slots = self._bookable_slots(service, day)
+        cap = self.capacity(slot_cfg)
+        if not slots or cap < 1:
+            return []
+        with self.q.store.read() as tx:
+            taken = {
+                float(r["slot_start"]): int(r["n"])
+                for r in tx.all(
+                    "SELECT slot_start, COUNT(*) AS n FROM appointments WHERE service = ? AND day = ? "
+                    "AND state IN (?, ?) GROUP BY slot_start",
+                    slot_cfg.code,
+                    day.isoformat(),
+                    *rules.HOLDING_STATES,
+                )
+            }
+        return [
+            {
+                "start": start.isoformat(timespec="minutes"),
+                "end": end.isoformat(timespec="minutes"),
+                "free": max(0, cap - taken.get(start.timestamp(), 0)),
+            }
+            for start, end in slots
+        ]
+
+    def book(self, service: str, start: datetime, phone: str, id_number: str | None = None) -> dict[str, Any]:
+        """Book one place in a slot: per-phone limit and capacity checked and the row written in
+        one write transaction (a conditional insert), so no slot is ever over-booked."""
+        slot_cfg = self._slots_cfg(service)
+        number = rules.normalize_phone(phone)
+        if number is None:
+            raise QueueError(422, "invalid_phone", texts.say("invalid_phone"), field="phone")
+        if id_number is not None and (len(id_number) != 12 or not set(id_number) <= _ID_DIGITS):
+            raise QueueError(422, "invalid_id_number", texts.say("invalid_id_number"), field="id_number")
+        local = start.astimezone(self.q.tz) if start.tzinfo else start.replace(tzinfo=self.q.tz)
+        slot = next((s for s in self._bookable_slots(service, local.date()) if s[0] == local), None)
+        if slot is None:
+            raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start")
+        cap = self.capacity(slot_cfg)
+        hasher = self.hasher()
+        phone_hash = hasher.hash_id("phone:" + number)
+        id_hash = hasher.hash_id(id_number) if id_number else None
+        now = self.q.now_ts()
+        appointment_id = secrets.token_urlsafe(9)
+        token = secrets.token_urlsafe(16)
+        start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
+        with self.q.store.tx() as tx:
+            held = int(
+                tx.scalar(
+                    "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
+                    "AND slot_start >= ?",
+                    phone_hash,
+                    now - self.cfg.checkin_after_min * 60,
+                )
+            )
+            if held >= self.cfg.bookings_per_phone:
+                raise QueueError(
+                    429,
+                    "phone_limit",
+                    texts.say("phone_limit", n=self.cfg.bookings_per_phone),
+                    retry_after_s=3600,
+                )
+            code = self._new_code(tx)
+            inserted = tx.run(
+                "INSERT INTO appointments(appointment_id, code, service, day, slot_start, slot_end, "
+                "phone_hash, phone_masked, id_hash, manage_hash, state, created_at) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ? WHERE (SELECT COUNT(*) FROM appointments "
+                "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
+                appointment_id,
+                code,
+                slot_cfg.code,
+                local.date().isoformat(),
+                start_ts,
+                end_ts,
+                phone_hash,
+                rules.mask_phone(number),
+                id_hash,
+                manage_hash(token),
+                now,
+                slot_cfg.code,
+                start_ts,
+                *rules.HOLDING_STATES,
+                cap,
+            ).rowcount
+            if not inserted:
+                raise QueueError(409, "slot_full", texts.say("slot_full"), start=self._iso(start_ts))
+            self._event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
+        log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self._iso(start_ts))
+        return {
+            "appointment_id": appointment_id,
+            "code": code,
+            "start": self._iso(start_ts),
+            "service": slot_cfg.code,
+            "manage_url": f"{self.q.config.public_base_url.rstrip('/')}/a/{token}",
+        }
+
+    def _new_code(self, tx: Tx) -> str:
+        """A short code no live booking holds (checked inside the write transaction)."""
+        while True:
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            if tx.scalar("SELECT 1 FROM appointments WHERE code = ? AND state = 'booked'", code) is None:
+                return code
+
+    @staticmethod
+    def _event(tx: Tx, now: float, service: str, start_ts: float, state: AppointmentState) -> None:
+        tx.event(now, "appointment", {"service": service, "start": iso_utc(start_ts), "state": state.value})
+
+    # ------------------------------------------------------------------ the manage link
+
+    def _by_token(self, tx: Tx, token: str) -> Any:
+        row = (
+            tx.one("SELECT * FROM appointments WHERE manage_hash = ?", manage_hash(token)) if token else None
+        )
+        if row is None:
+            raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
+        return row
+
+    def view(self, token: str) -> dict[str, Any]:
+        """What the manage page shows (the code too: whoever holds the link made the booking)."""
+        with self.q.store.read() as tx:
+            row = self._by_token(tx, token)
+        svc = self.q.config.service(row["service"])
+        start = self._local(row["slot_start"])
+        return {
+            "appointment_id": row["appointment_id"],
+            "code": row["code"],
+            "qr": QR_PREFIX + row["code"],
+            "service": row["service"],
+            "service_name_vi": svc.name_vi if svc else row["service"],
+            "service_name_en": svc.name_en if svc else row["service"],
+            "start": start.isoformat(timespec="minutes"),
+            "end": self._iso(row["slot_end"]),
+            "phone": row["phone_masked"],
+            "state": self._state_now(row),
+            "checkin_from": (start - timedelta(minutes=self.cfg.checkin_before_min)).isoformat(
+                timespec="minutes"
+            ),
+            "checkin_until": (start + timedelta(minutes=self.cfg.checkin_after_min)).isoformat(
+                timespec="minutes"
+            ),
+        }
+
+    def _state_now(self, row: Any) -> str:
+        """The stored state, or `no_show` for a booking whose check-in window has passed."""
+        late = row["slot_start"] + self.cfg.checkin_after_min * 60 < self.q.now_ts()
+        return "no_show" if row["state"] == AppointmentState.BOOKED.value and late else str(row["state"])
+
+    def cancel(self, token: str) -> dict[str, Any]:
+        """Cancel from the manage link: the place goes back to the slot (cancelling twice is fine)."""
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            row = self._by_token(tx, token)
+            if row["state"] == AppointmentState.BOOKED.value and self._state_now(row) == "booked":
+                tx.run(
+                    "UPDATE appointments SET state = 'cancelled', cancelled_at = ? WHERE appointment_id = ?",
+                    now,
+                    row["appointment_id"],
+                )
+                self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CANCELLED)
+            elif row["state"] != AppointmentState.CANCELLED.value:
+                raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self._state_now(row))
+        return {"appointment_id": row["appointment_id"], "state": AppointmentState.CANCELLED.value}
+
+    # ------------------------------------------------------------------ check-in at the kiosk
+
+    def check_in(self, code: str | None = None, id_hash: str | None = None) -> tuple[int, dict[str, Any]]:
+        """A kiosk checks a booking in by its code (or the ID card's hash): 201 and a pending
+        kiosk ticket (the kiosk prints and confirms it as any other) carrying `appointment_id`;
+        the same ticket again (200) while it is live; 409 too_early / too_late outside the window."""
+        now_local = self.q.local_now()
+        # one write transaction: two kiosks checking the same booking in at once get one ticket
+        with self.q.store.batch():
+            with self.q.store.tx() as tx:
+                row = self._find(tx, code, id_hash, now_local.date().isoformat())
+                ticket = tx.one("SELECT state FROM tickets WHERE ticket_id = ?", row["ticket_id"] or "")
+            if ticket is not None and TicketState(ticket["state"]) in LIVE_STATES:
+                return 200, self._ticket_answer(row["ticket_id"], row)
+            self._refuse_outside_window(row, now_local)
+            attempt = int(row["checkin_attempts"]) + 1
+            issued = self.q.issue(
+                row["service"],
+                channel="kiosk",
+                idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
+            )
+            with self.q.store.tx() as tx:
+                now = self.q.now_ts()
+                tx.run(
+                    "UPDATE appointments SET state = 'checked_in', checked_in_at = ?, ticket_id = ?, "
+                    "checkin_attempts = ? WHERE appointment_id = ?",
+                    now,
+                    issued["ticket_id"],
+                    attempt,
+                    row["appointment_id"],
+                )
+                self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CHECKED_IN)
+        issued.pop("replayed", None)
+        log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
+        return 201, {**issued, **self._appointment_fields(row)}
+
+    def _refuse_outside_window(self, row: Any, now_local: datetime) -> None:
+        """409 too_early (with when to come back) or too_late outside the check-in window."""
+        start = self._local(row["slot_start"])
+        verdict = rules.check_in_verdict(
+            start, now_local, self.cfg.checkin_before_min, self.cfg.checkin_after_min
+        )
+        if verdict is CheckIn.TOO_EARLY:
+            back = start - timedelta(minutes=self.cfg.checkin_before_min)
+            raise QueueError(
+                409,
+                "too_early",
+                texts.say("too_early", **texts.when_fields(back)),
+                come_back_at=back.isoformat(timespec="minutes"),
+                start=start.isoformat(timespec="minutes"),
+            )
+        if verdict is CheckIn.TOO_LATE:
+            raise QueueError(
+                409, "too_late", texts.say("too_late"), start=start.isoformat(timespec="minutes")
+            )
+
+    def _find(self, tx: Tx, code: str | None, id_hash: str | None, today: str) -> Any:
+        """Today's or a later booking by code or ID hash (a live one first), or 404."""
+        column, value = ("code", code) if code else ("id_hash", id_hash)
+        row = tx.one(
+            f"SELECT * FROM appointments WHERE {column} = ? AND day >= ? "  # noqa: S608 - fixed names
+            "AND state IN ('booked', 'checked_in') ORDER BY state = 'checked_in', slot_start LIMIT 1",
+            value,
+            today,
+        )
+        if row is None:
+            raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
+        return row
+
+    def _appointment_fields(self, row: Any) -> dict[str, Any]:
+        return {"appointment_id": row["appointment_id"], "appointment_start": self._iso(row["slot_start"])}
+
+    def _ticket_answer(self, ticket_id: str, row: Any) -> dict[str, Any]:
+        body = self.q.status(ticket_id)
+        return {**body, "status_url": self.q.status_url(ticket_id), **self._appointment_fields(row)}
+
+
+def due_head(tx: Tx, service: str, now_ts: float) -> Any:
+    """The checked-in ticket of `service` whose slot has begun (earliest slot first), or None:
+    called before every walk-in (`queueing.calling`)."""
+    return tx.one(
+        "SELECT t.*, a.slot_start AS appointment_start FROM appointments a "
+        "JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.service = ? AND a.state = 'checked_in' "
+        "AND a.slot_start <= ? AND t.state = 'waiting' ORDER BY a.slot_start, t.seq LIMIT 1",
+        service,
+        now_ts,
+    )
+
+
+def call_order(head: Any) -> tuple[float, float, int]:
+    """Across services: due appointments first (earliest slot), then the longest wait (one minute
+    per unit of priority weight)."""
+    if "appointment_start" in head.keys():
+        return (0.0, float(head["appointment_start"]), int(head["seq"]))
+    return (1.0, float(head["waiting_since"]) - 60.0 * float(head["weight"]), int(head["seq"]))
+
+
+def appointment_start_of(tx: Tx, ticket_id: str) -> float | None:
+    """The slot start (epoch) of the booking a ticket was issued for, or None for a walk-in."""
+    value = tx.scalar("SELECT slot_start FROM appointments WHERE ticket_id = ?", ticket_id)
+    return None if value is None else float(value)

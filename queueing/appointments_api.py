@@ -1,0 +1,151 @@
+"""Appointment routes: free slots, booking (rate limited per phone and per address), the manage
+link (view, cancel), the kiosk check-in.
+
+The work is done by `queueing.appointments.Appointments`; this module checks callers and limits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.api_errors import error_responses
+from queueing import slots as rules
+from queueing import texts
+from queueing.api import RateLimiter
+from queueing.appointments import QR_PREFIX, Appointments
+from queueing.errors import QueueError
+from queueing.kiosk_token import KioskToken
+
+log = logging.getLogger(__name__)
+
+class SlotAnswer(BaseModel):
+    """One bookable slot (local times with the center's offset)."""
+
+    start: str
+    end: str
+    free: int
+
+
+class BookingRequest(BaseModel):
+    """POST /api/v1/appointments. `id_number` (optional) is kept only as a keyed hash."""
+
+    model_config = ConfigDict(extra="ignore")
+    service: str = Field(min_length=1, max_length=32)
+    start: datetime
+    phone: str = Field(min_length=1, max_length=32)
+    id_number: str | None = Field(default=None, max_length=12)
+
+
+class BookingAnswer(BaseModel):
+    """A booking made (the manage link cancels it; the code checks it in at the kiosk)."""
+
+    appointment_id: str
+    code: str
+    start: str
+    service: str
+    manage_url: str
+
+
+class CheckInRequest(BaseModel):
+    """POST /api/v1/appointments/check-in: the code (typed, or the booking QR's text) or the ID
+    card's keyed hash (`id_hash`, as the kiosk's scanner makes it)."""
+
+    model_config = ConfigDict(extra="ignore")
+    code: str | None = Field(default=None, min_length=1, max_length=32)
+    id_hash: str | None = Field(default=None, min_length=16, max_length=128)
+
+
+def check_in_code(text: str) -> str | None:
+    """'123456', '123 456' or the QR text 'LICHHEN:123456' -> '123456'; None when not a code."""
+    raw = text.strip()
+    raw = raw[len(QR_PREFIX) :] if raw.upper().startswith(QR_PREFIX) else raw
+    digits = raw.replace(" ", "")
+    return digits if len(digits) == 6 and digits.isascii() and digits.isdigit() else None
+
+
+def build_appointments_router(
+    appts: Appointments,
+    kiosk_token: KioskToken,
+    page: Callable[..., HTMLResponse],
+    qr_data_uri: Callable[[str], str],
+) -> APIRouter:  # page and qr_data_uri: for the phone pages
+    """The appointment routes (API under /api/v1, and the two phone pages)."""
+    router = APIRouter()
+    cfg = appts.cfg
+    per_phone = RateLimiter(cfg.booking_max_per_window, cfg.booking_rate_window_s)
+    per_address = RateLimiter(cfg.booking_max_per_address, cfg.booking_rate_window_s)
+
+    @router.get(
+        "/api/v1/services/{service}/slots",
+        response_model=list[SlotAnswer],
+        responses=error_responses(403, 404, 422, 503),
+    )
+    def slots(service: str, day: Annotated[date, Query()]) -> list[dict[str, Any]]:
+        """The day's bookable slots of a service with the places left (`free`)."""
+        return appts.free_slots(service, day)
+
+    @router.post(
+        "/api/v1/appointments",
+        status_code=201,
+        response_model=BookingAnswer,
+        responses=error_responses(403, 404, 409, 422, 429, 503),
+    )
+    def book(body: BookingRequest, request: Request) -> dict[str, Any]:
+        """Book a slot from a phone: 409 `slot_full` when no place is left; 429 past the limits
+        per phone number and per address."""
+        client = request.client.host if request.client else "?"
+        phone = rules.normalize_phone(body.phone) or body.phone.strip()
+        wait = per_address.hit(client) or per_phone.hit(phone)
+        if wait is not None:
+            raise QueueError(429, "throttled", texts.say("booking_throttled"), retry_after_s=int(wait) + 1)
+        return appts.book(body.service, body.start, body.phone, body.id_number or None)
+
+    @router.post(
+        "/api/v1/appointments/check-in",
+        status_code=201,
+        response_model=dict[str, Any],
+        responses=error_responses(401, 404, 409, 422, 503),
+    )
+    def check_in(body: CheckInRequest, request: Request) -> Response:
+        """A kiosk (its token) checks a booking in: 201 a pending ticket with `appointment_id`
+        (print it and confirm it as any ticket), 200 the same ticket again while it is live,
+        409 `too_early` (with `come_back_at`) or `too_late`."""
+        auth = request.headers.get("authorization", "")
+        if not (auth.lower().startswith("bearer ") and kiosk_token.matches(auth[7:].strip())):
+            raise QueueError(
+                401, "not_kiosk", "Only a kiosk (Authorization: Bearer <kiosk token>) checks appointments in."
+            )
+        code = check_in_code(body.code) if body.code else None
+        if body.code and code is None:
+            raise QueueError(422, "invalid_request", texts.say("unknown_appointment"), field="code")
+        if not code and not body.id_hash:
+            raise QueueError(422, "invalid_request", "Send the booking's `code` or the ID card's `id_hash`.")
+        status, ticket = appts.check_in(code=code, id_hash=None if code else body.id_hash)
+        return JSONResponse(ticket, status_code=status)
+
+    @router.get(
+        "/api/v1/appointments/manage/{token}",
+        response_model=dict[str, Any],
+        responses=error_responses(404, 422, 503),
+    )
+    def manage(token: str) -> dict[str, Any]:
+        """A booking as its manage link shows it (code, QR text, time, state)."""
+        return appts.view(token)
+
+    @router.post(
+        "/api/v1/appointments/manage/{token}/cancel",
+        response_model=dict[str, Any],
+        responses=error_responses(404, 409, 422, 503),
+    )
+    def cancel(token: str) -> dict[str, Any]:
+        """Cancel from the manage link (the place goes back to the slot)."""
+        return appts.cancel(token)
+
+    return router
