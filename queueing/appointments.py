@@ -107,6 +107,42 @@ class Appointments:
 
     # ------------------------------------------------------------------ slots and booking
 
+    def bookable(self) -> list[dict[str, Any]]:
+        """What the /book page offers: each service taking appointments, with its days that have
+        slots (from today up to book_days_ahead)."""
+        if not self.cfg.enabled:
+            return []
+        today = self.q.local_now().date()
+        out = []
+        for slot_cfg in self.cfg.services:
+            svc = self.q.service_or_404(slot_cfg.code)
+            if self.capacity(slot_cfg) < 1:
+                continue
+            hours = svc.hours or self.q.config.hours
+            days = [
+                today + timedelta(days=n)
+                for n in range(self.cfg.book_days_ahead + 1)
+                if rules.day_slots(
+                    hours, today + timedelta(days=n), slot_cfg.slot_length_min, self.q.config.holidays
+                )
+            ]
+            out.append(
+                {
+                    "code": svc.code,
+                    "name_vi": svc.name_vi,
+                    "name_en": svc.name_en,
+                    "days": [
+                        {
+                            "day": d.isoformat(),
+                            "label_vi": f"{texts.WEEKDAYS_VI[d.weekday()]}, {d:%d/%m}",
+                            "label_en": f"{d:%a %d/%m}",
+                        }
+                        for d in days
+                    ],
+                }
+            )
+        return out
+
     def free_slots(self, service: str, day: date) -> list[dict[str, Any]]:
         """GET /api/v1/services/{service}/slots: the bookable slots of a day and places left."""
         slot_cfg = self._slots_cfg(service)

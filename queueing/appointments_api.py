@@ -1,5 +1,5 @@
 """Appointment routes: free slots, booking (rate limited per phone and per address), the manage
-link (view, cancel), the kiosk check-in.
+link (view, cancel), the kiosk check-in; and the phone pages `/book` and `/a/{token}`.
 
 The work is done by `queueing.appointments.Appointments`; this module checks callers and limits.
 """
@@ -24,6 +24,31 @@ from queueing.errors import QueueError
 from queueing.kiosk_token import KioskToken
 
 log = logging.getLogger(__name__)
+
+#: The /book and /a/{token} pages' texts (keys of `queueing.texts.TABLE`).
+PAGE_TEXTS = (
+    "book_title",
+    "book_intro",
+    "book_service",
+    "book_day",
+    "book_slot",
+    "book_phone",
+    "book_id_number",
+    "book_submit",
+    "book_no_slots",
+    "book_free",
+    "book_done",
+    "book_code",
+    "book_show_qr",
+    "book_checkin_window",
+    "book_keep",
+    "book_cancel",
+    "book_cancelled",
+    "book_state_checked_in",
+    "book_state_no_show",
+    "book_again",
+)
+
 
 class SlotAnswer(BaseModel):
     """One bookable slot (local times with the center's offset)."""
@@ -70,12 +95,17 @@ def check_in_code(text: str) -> str | None:
     return digits if len(digits) == 6 and digits.isascii() and digits.isdigit() else None
 
 
+def page_texts() -> dict[str, list[str]]:
+    """The booking pages' texts as {key: [vi, en]}."""
+    return {key: list(texts.TABLE[key]) for key in PAGE_TEXTS}
+
+
 def build_appointments_router(
     appts: Appointments,
     kiosk_token: KioskToken,
     page: Callable[..., HTMLResponse],
     qr_data_uri: Callable[[str], str],
-) -> APIRouter:  # page and qr_data_uri: for the phone pages
+) -> APIRouter:
     """The appointment routes (API under /api/v1, and the two phone pages)."""
     router = APIRouter()
     cfg = appts.cfg
@@ -147,5 +177,24 @@ def build_appointments_router(
     def cancel(token: str) -> dict[str, Any]:
         """Cancel from the manage link (the place goes back to the slot)."""
         return appts.cancel(token)
+
+    @router.get("/book", response_class=HTMLResponse, include_in_schema=False)
+    def book_page(request: Request) -> HTMLResponse:
+        """Book an appointment from a phone: service, day, free time, phone number."""
+        data = {"t": page_texts(), "services": appts.bookable()}
+        return page(request, "book.html", t=data["t"], data=data)
+
+    @router.get("/a/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def booking_page(request: Request, token: str) -> HTMLResponse:
+        """A booking's own page (the manage link): code, QR for the kiosk, cancel."""
+        booking = appts.view(token)
+        return page(
+            request,
+            "booking.html",
+            t=page_texts(),
+            b=booking,
+            token=token,
+            qr_src=qr_data_uri(booking["qr"]),
+        )
 
     return router

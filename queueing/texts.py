@@ -119,6 +119,44 @@ TABLE: dict[str, tuple[str, str]] = {
         "Đã quá giờ hẹn. Xin quý khách lấy số thường tại máy.",
         "Your appointment time has passed. Please take a normal ticket.",
     ),
+    # the booking pages /book and /a/{token} (queueing/appointments_api.py PAGE_TEXTS)
+    "book_title": ("Đặt lịch hẹn", "Book an appointment"),
+    "book_intro": (
+        "Chọn dịch vụ, ngày và giờ. Khi đến, quý khách quét mã QR hoặc nhập mã lịch hẹn tại máy "
+        "lấy số để nhận số; số của quý khách được gọi đúng giờ hẹn.",
+        "Choose a service, a day and a time. When you arrive, scan the QR code or type the code at "
+        "the kiosk; your number is called at your time.",
+    ),
+    "book_service": ("1. Dịch vụ", "1. Service"),
+    "book_day": ("2. Ngày", "2. Day"),
+    "book_slot": ("3. Giờ hẹn", "3. Time"),
+    "book_phone": ("4. Số điện thoại di động", "4. Mobile phone number"),
+    "book_id_number": (
+        "Số CCCD (không bắt buộc: để nhận số bằng thẻ CCCD tại máy)",
+        "ID card number (optional: to check in with the ID card at the kiosk)",
+    ),
+    "book_submit": ("Đặt lịch", "Book"),
+    "book_no_slots": (
+        "Ngày này không còn giờ trống. Xin quý khách chọn ngày khác.",
+        "No free time left on this day. Choose another day.",
+    ),
+    "book_free": ("còn {n} chỗ", "{n} free"),
+    "book_done": ("Đặt lịch thành công", "Your appointment is booked"),
+    "book_code": ("Mã lịch hẹn", "Appointment code"),
+    "book_show_qr": (
+        "Khi đến, quý khách quét mã QR này hoặc nhập mã tại máy lấy số.",
+        "When you arrive, scan this QR code or type the code at the kiosk.",
+    ),
+    "book_checkin_window": ("Nhận số từ {start} đến {end}.", "Check in from {start} to {end}."),
+    "book_keep": (
+        "Xin quý khách lưu trang này (hoặc chụp màn hình) để xem lại mã hoặc huỷ lịch.",
+        "Keep this page (or a screenshot) to see the code again or to cancel.",
+    ),
+    "book_cancel": ("Huỷ lịch hẹn", "Cancel the appointment"),
+    "book_cancelled": ("Lịch hẹn đã được huỷ.", "The appointment is cancelled."),
+    "book_state_checked_in": ("Quý khách đã nhận số cho lịch hẹn này.", "You have checked in."),
+    "book_state_no_show": ("Đã quá giờ hẹn.", "The appointment time has passed."),
+    "book_again": ("Đặt lịch khác", "Book another appointment"),
 }
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
