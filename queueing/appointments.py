@@ -12,7 +12,7 @@ import hashlib
 import logging
 import secrets
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from common.config import resolve_path
@@ -405,7 +405,7 @@ def call_order(head: Any) -> tuple[float, float, int]:
     return (1.0, float(head["waiting_since"]) - 60.0 * float(head["weight"]), int(head["seq"]))
 
 
-def appointment_start_of(tx: Tx, ticket_id: str) -> float | None:
-    """The slot start (epoch) of the booking a ticket was issued for, or None for a walk-in."""
+def appointment_start_of(tx: Tx, ticket_id: str, tz: tzinfo) -> str | None:
+    """The slot start (local ISO time) of the booking a ticket was issued for; None for a walk-in."""
     value = tx.scalar("SELECT slot_start FROM appointments WHERE ticket_id = ?", ticket_id)
-    return None if value is None else float(value)
+    return None if value is None else datetime.fromtimestamp(float(value), tz).isoformat(timespec="minutes")

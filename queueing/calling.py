@@ -129,7 +129,7 @@ class Calls:
             "started_at": r["started_at"],
             "issued_at": r["issued_at"],
             "call_count": r["call_count"],
-            "appointment_start": appointments.appointment_start_of(tx, r["ticket_id"]),
+            "appointment_start": appointments.appointment_start_of(tx, r["ticket_id"], self.q.tz),
             "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
         }
 

@@ -109,3 +109,36 @@ def test_book_on_a_phone_then_cancel(browser: Any, srv: ServerThread, tmp_path: 
     assert "đã được huỷ" in page.locator("#state-msg").inner_text()
     assert errors == []
     page.close()
+
+
+def test_counter_console_shows_an_appointment_ticket(browser: Any, srv: ServerThread, tmp_path: Path) -> None:
+    clock = srv.app.state.queue.clock
+    kiosk = srv.kiosk_headers
+    booked = requests.post(
+        f"{srv.url}/api/v1/appointments",
+        json={"service": "ho_tich", "start": "2026-01-05T09:40+07:00", "phone": "0912345679"},
+        timeout=10,
+    ).json()
+    walk_in = requests.post(
+        f"{srv.url}/api/v1/tickets", json={"service": "ho_tich"}, headers={"Idempotency-Key": "w1", **kiosk}
+    ).json()
+    clock.advance(20 * 60)  # 09:20
+    ticket = requests.post(
+        f"{srv.url}/api/v1/appointments/check-in", json={"code": booked["code"]}, headers=kiosk, timeout=10
+    ).json()
+    for t in (walk_in, ticket):
+        requests.post(
+            f"{srv.url}/api/v1/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, headers=kiosk
+        ).raise_for_status()
+    clock.advance(20 * 60)  # 09:40: the slot begins, the walk-in came first
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{srv.url}/counter")
+    page.fill("#staff_id", "cb01")
+    page.fill("#pin", "1111")
+    page.click("#signin-form button[type=submit]")
+    page.locator("#console").wait_for()
+    page.click("#btn-next")
+    page.wait_for_function(f"() => document.querySelector('#cur-num').textContent === {ticket['number']!r}")
+    assert "Lịch hẹn 09:40" in page.locator("#cur-info").inner_text()
+    page.screenshot(path=str(tmp_path / "counter-appointment.png"))
+    page.close()
