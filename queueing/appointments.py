@@ -3,7 +3,8 @@ kiosk check-in that turns a booking into a ticket called at its slot ahead of wa
 
 Storage is the queue's own database (`appointments` table in `queueing.store.SCHEMA`); every
 change is one `Store` transaction with its event (kind `appointment`: service, slot, state; no
-phone, code or ID). Pure rules are in `queueing.slots`; the routes in `queueing.appointments_api`.
+phone, code or ID). Pure rules are in `queueing.slots`, the routes in `queueing.appointments_api`,
+the calling order and the booked load of wait estimates in `queueing.appointment_calls`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import logging
 import secrets
 import threading
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from common.config import resolve_path
@@ -20,6 +21,7 @@ from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
 from queueing import slots as rules
 from queueing import texts
+from queueing.appointment_calls import BookedLoad
 from queueing.appointments_config import SlotConfig
 from queueing.core import iso_utc
 from queueing.domain import LIVE_STATES, TicketState
@@ -49,6 +51,7 @@ class Appointments:
         self.cfg = queue.config.appointments
         self._hasher: IdHasher | None = None
         self._hasher_lock = threading.Lock()
+        self.load = BookedLoad(queue)
 
     # ------------------------------------------------------------------ helpers
 
@@ -233,6 +236,7 @@ class Appointments:
                 raise QueueError(409, "slot_full", texts.say("slot_full"), start=self._iso(start_ts))
             self._event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
         log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self._iso(start_ts))
+        self.load.refresh()
         return {
             "appointment_id": appointment_id,
             "code": code,
@@ -306,6 +310,7 @@ class Appointments:
                 self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CANCELLED)
             elif row["state"] != AppointmentState.CANCELLED.value:
                 raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self._state_now(row))
+        self.load.refresh()
         return {"appointment_id": row["appointment_id"], "state": AppointmentState.CANCELLED.value}
 
     # ------------------------------------------------------------------ check-in at the kiosk
@@ -342,6 +347,7 @@ class Appointments:
                 self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CHECKED_IN)
         issued.pop("replayed", None)
         log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
+        self.load.refresh()
         return 201, {**issued, **self._appointment_fields(row)}
 
     def _refuse_outside_window(self, row: Any, now_local: datetime) -> None:
@@ -383,29 +389,3 @@ class Appointments:
     def _ticket_answer(self, ticket_id: str, row: Any) -> dict[str, Any]:
         body = self.q.status(ticket_id)
         return {**body, "status_url": self.q.status_url(ticket_id), **self._appointment_fields(row)}
-
-
-def due_head(tx: Tx, service: str, now_ts: float) -> Any:
-    """The checked-in ticket of `service` whose slot has begun (earliest slot first), or None:
-    called before every walk-in (`queueing.calling`)."""
-    return tx.one(
-        "SELECT t.*, a.slot_start AS appointment_start FROM appointments a "
-        "JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.service = ? AND a.state = 'checked_in' "
-        "AND a.slot_start <= ? AND t.state = 'waiting' ORDER BY a.slot_start, t.seq LIMIT 1",
-        service,
-        now_ts,
-    )
-
-
-def call_order(head: Any) -> tuple[float, float, int]:
-    """Across services: due appointments first (earliest slot), then the longest wait (one minute
-    per unit of priority weight)."""
-    if "appointment_start" in head.keys():
-        return (0.0, float(head["appointment_start"]), int(head["seq"]))
-    return (1.0, float(head["waiting_since"]) - 60.0 * float(head["weight"]), int(head["seq"]))
-
-
-def appointment_start_of(tx: Tx, ticket_id: str, tz: tzinfo) -> str | None:
-    """The slot start (local ISO time) of the booking a ticket was issued for; None for a walk-in."""
-    value = tx.scalar("SELECT slot_start FROM appointments WHERE ticket_id = ?", ticket_id)
-    return None if value is None else datetime.fromtimestamp(float(value), tz).isoformat(timespec="minutes")

@@ -245,3 +245,34 @@ def test_checked_in_ticket_is_called_at_its_slot_before_walk_ins(
     assert view["current"]["appointment_start"] == called["appointment_start"]
     desk.post(f"{srv.url}/api/v1/counter/start")
     assert desk.post(f"{srv.url}/api/v1/counter/call-next").json()["number"] == walk_ins[1]
+
+
+def test_walk_in_wait_estimate_counts_the_booked_load(tmp_path: Path, clock: ManualClock) -> None:
+    cfg = make_config(appointments=appt_config(tmp_path, book_lead_min=0))
+    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as srv:
+        desk = requests.Session()
+        assert desk.post(
+            f"{srv.url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 1}
+        ).ok
+        for i in range(5):  # five services of 4 minutes: the estimate has its data
+            _walk_in(srv, 100 + i)
+            desk.post(f"{srv.url}/api/v1/counter/call-next")
+            desk.post(f"{srv.url}/api/v1/counter/start")
+            clock.advance(240)
+            desk.post(f"{srv.url}/api/v1/counter/finish")
+        for i in range(3):
+            _walk_in(srv, 200 + i)
+
+        def wait_range() -> tuple[int, int]:
+            svc = next(s for s in requests.get(f"{srv.url}/api/v1/services").json() if s["code"] == "ho_tich")
+            return svc["wait_min"], svc["wait_max"]
+
+        before = wait_range()
+        assert before == (8, 16)  # 3 ahead x 4 min on one counter, +-30 %
+        # it is 09:20: two citizens book the slot starting now; they will be called first
+        assert book(srv.url, f"{DAY}T09:20+07:00").status_code == 201
+        assert book(srv.url, f"{DAY}T09:20+07:00").status_code == 201
+        assert wait_range() == (14, 26)  # 5 ahead
+        # a booking after the walk-in's turn changes nothing
+        assert book(srv.url, f"{DAY}T11:00+07:00").status_code == 201
+        assert wait_range() == (14, 26)
