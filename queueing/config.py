@@ -247,9 +247,14 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     if not data:
         raise ConfigError(f"no [queueing] section in {path or DEFAULT_CONFIG}")
     site = site_file(path)
-    if site is not None and "open_all_hours" not in section(read_toml(site), "queueing"):
+    site_q = section(read_toml(site), "queueing") if site is not None else {}
+    if site is not None and "open_all_hours" not in site_q:
         # the simulated default's "open at any hour" never leaks into a real center's site file
         data["open_all_hours"] = False
+    if "services" in site_q and "services" not in site_q.get("appointments", {}):
+        # the default's bookable services name the default's services: a site listing its own
+        # services books none until its [[queueing.appointments.services]] says which
+        data["appointments"] = {**data.get("appointments", {}), "services": []}
     if "timezone" not in data and isinstance(raw.get("center"), dict) and "timezone" in raw["center"]:
         data["timezone"] = raw["center"]["timezone"]
     for key, value in (overrides or {}).items():

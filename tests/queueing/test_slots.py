@@ -4,9 +4,11 @@ window, phone numbers."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
+from common.config import ConfigError
 from queueing.appointments_config import AppointmentsConfig, SlotConfig
 from queueing.config import OpeningHours
 from queueing.slots import CheckIn, check_in_verdict, day_slots, mask_phone, normalize_phone, slot_capacity
@@ -89,3 +91,21 @@ def test_config_refuses_unknown_or_repeated_services() -> None:
         cfg.check(["a"])
     with pytest.raises(ValueError, match="unknown service 'a'"):
         AppointmentsConfig(services=[SlotConfig(code="a")]).check(["b"])
+
+
+def test_a_site_with_its_own_services_books_none_until_it_says_so(tmp_path: Path) -> None:
+    from queueing.config import load_config
+
+    own = (
+        '[[queueing.services]]\ncode = "cap_doi"\nname_vi = "Cấp đổi"\nname_en = "Renewals"\nprefix = "K"\n'
+        '[[queueing.counters]]\nnumber = 1\nservices = ["cap_doi"]\n'
+    )
+    site = tmp_path / "site.toml"
+    site.write_text(own, encoding="utf-8")
+    assert load_config(site).appointments.services == []  # the default's list names other services
+    site.write_text(own + '[[queueing.appointments.services]]\ncode = "cap_doi"\n', encoding="utf-8")
+    assert [s.code for s in load_config(site).appointments.services] == ["cap_doi"]
+    site.write_text(own + '[[queueing.appointments.services]]\ncode = "nope"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown service 'nope'"):
+        load_config(site)
+    assert [s.code for s in load_config().appointments.services] == ["ho_tich", "dat_dai"]
