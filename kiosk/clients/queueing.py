@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ApiError",
+    "CheckedIn",
     "QueueingClient",
     "ServiceError",
     "ServiceInfo",
@@ -95,6 +96,15 @@ class Ticket:
     def service_name(self, lang: str) -> str:
         """The service name in `lang`."""
         return in_language(lang, self.service_name_vi, self.service_name_en)
+
+
+@dataclass(frozen=True)
+class CheckedIn:
+    """A booking checked in at the kiosk: its ticket and the slot it was booked for."""
+
+    ticket: Ticket
+    appointment_id: str
+    appointment_start: str  # ISO 8601 with the center's offset
 
 
 def _bad(what: str, err: Exception) -> ServiceUnavailable:
@@ -191,23 +201,24 @@ class QueueingClient(ServiceClient):
             payload["birth_date"] = birth_date.isoformat()
         key = idempotency_key or uuid.uuid4().hex
         body = self._kiosk("POST", "/api/v1/tickets", json=payload, headers={"Idempotency-Key": key})
+        return _ticket(body, service)
+
+    def check_in(self, *, code: str | None = None, id_hash: str | None = None) -> CheckedIn:
+        """POST /api/v1/appointments/check-in by the booking's code (or its QR text) or the ID
+        card's hash: a `pending` ticket to print and `confirm()` like any other. Refusals come as
+        ApiError: too_early (`come_back_at`), too_late, unknown_appointment."""
+        payload = {"code": code} if code else {"id_hash": id_hash}
+        # the service answers a repeated check-in with the same ticket: safe to send again
+        body = self._kiosk(
+            "POST",
+            "/api/v1/appointments/check-in",
+            json=payload,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
         try:
-            return Ticket(
-                ticket_id=str(body["ticket_id"]),
-                number=str(body["number"]),
-                service=str(body.get("service", service)),
-                service_name_vi=str(body.get("service_name_vi", "")),
-                service_name_en=str(body.get("service_name_en", "")),
-                priority=body.get("priority"),
-                ahead=int(body.get("ahead") or 0),
-                wait_min=body.get("wait_min"),
-                wait_max=body.get("wait_max"),
-                status_url=str(body.get("status_url", "")),
-                issued_at=str(body.get("issued_at", "")),
-                state=str(body.get("state", "pending")),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise _bad("tickets", err) from err
+            return CheckedIn(_ticket(body, ""), str(body["appointment_id"]), str(body["appointment_start"]))
+        except (KeyError, TypeError) as err:
+            raise _bad("check-in", err) from err
 
     def confirm(self, ticket_id: str, delivery: str) -> str:
         """POST /api/v1/tickets/{id}/confirm with delivery "printed" or "screen"; returns the new state."""
@@ -217,6 +228,27 @@ class QueueingClient(ServiceClient):
     def void(self, ticket_id: str) -> None:
         """POST /api/v1/tickets/{id}/void: the citizen never saw the ticket."""
         self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/void", json={})
+
+
+def _ticket(body: Any, service: str) -> Ticket:
+    """A ticket answer of the service."""
+    try:
+        return Ticket(
+            ticket_id=str(body["ticket_id"]),
+            number=str(body["number"]),
+            service=str(body.get("service", service)),
+            service_name_vi=str(body.get("service_name_vi", "")),
+            service_name_en=str(body.get("service_name_en", "")),
+            priority=body.get("priority"),
+            ahead=int(body.get("ahead") or 0),
+            wait_min=body.get("wait_min"),
+            wait_max=body.get("wait_max"),
+            status_url=str(body.get("status_url", "")),
+            issued_at=str(body.get("issued_at", "")),
+            state=str(body.get("state", "pending")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise _bad("tickets", err) from err
 
 
 def _bearer(token: str) -> dict[str, str]:
