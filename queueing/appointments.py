@@ -210,6 +210,7 @@ class Appointments:
                     texts.say("phone_limit", n=self.cfg.bookings_per_phone),
                     retry_after_s=3600,
                 )
+            self._refuse_no_show_phone(tx, phone_hash, now)
             code = self._new_code(tx)
             inserted = tx.run(
                 "INSERT INTO appointments(appointment_id, code, service, day, slot_start, slot_end, "
@@ -244,6 +245,24 @@ class Appointments:
             "service": slot_cfg.code,
             "manage_url": f"{self.q.config.public_base_url.rstrip('/')}/a/{token}",
         }
+
+    def _refuse_no_show_phone(self, tx: Tx, phone_hash: str, now: float) -> None:
+        """403 booking_blocked for a phone with too many recent no-shows."""
+        limit = self.cfg.no_shows_before_block
+        if not limit:
+            return
+        missed = int(
+            tx.scalar(
+                "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
+                "AND slot_start >= ? AND slot_start < ?",
+                phone_hash,
+                now - self.cfg.no_show_block_days * 86400,
+                now - self.cfg.checkin_after_min * 60,
+            )
+        )
+        if missed >= limit:
+            days = self.cfg.no_show_block_days
+            raise QueueError(403, "booking_blocked", texts.say("booking_blocked", n=missed, days=days))
 
     def _new_code(self, tx: Tx) -> str:
         """A short code no live booking holds (checked inside the write transaction)."""
@@ -356,8 +375,15 @@ class Appointments:
         verdict = rules.check_in_verdict(
             start, now_local, self.cfg.checkin_before_min, self.cfg.checkin_after_min
         )
+        back = start - timedelta(minutes=self.cfg.checkin_before_min)
+        if verdict is CheckIn.OK:
+            svc = self.q.service_or_404(row["service"])
+            if not self.q.opening(svc).open:
+                # inside the window but before the service opens (a first slot of the day): the
+                # ticket could not be issued yet, so the citizen comes back when it opens
+                verdict = CheckIn.TOO_EARLY
+                back = self.q.next_opening_at(svc) or start
         if verdict is CheckIn.TOO_EARLY:
-            back = start - timedelta(minutes=self.cfg.checkin_before_min)
             raise QueueError(
                 409,
                 "too_early",

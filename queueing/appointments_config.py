@@ -44,6 +44,10 @@ class AppointmentsConfig(_Strict):
     checkin_after_min: int = Field(default=10, ge=0, le=240)
     # Live (booked, not yet past) appointments one phone number may hold at once.
     bookings_per_phone: int = Field(default=2, ge=1, le=20)
+    # A phone number with this many no-shows (booked, never checked in) among its slots of the
+    # last no_show_block_days days cannot book (403 booking_blocked). 0: never blocked.
+    no_shows_before_block: int = Field(default=2, ge=0, le=100)
+    no_show_block_days: int = Field(default=30, ge=1, le=365)
     # Booking requests per phone number, and per client address (phones behind the center's
     # Wi-Fi share one), within booking_rate_window_s.
     booking_max_per_window: int = Field(default=5, ge=1, le=1000)

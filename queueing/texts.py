@@ -99,6 +99,12 @@ TABLE: dict[str, tuple[str, str]] = {
         "Số điện thoại này đã có {n} lịch hẹn chưa đến. Xin quý khách huỷ bớt một lịch trước khi đặt thêm.",
         "This phone number already holds {n} upcoming appointments. Cancel one before booking another.",
     ),
+    "booking_blocked": (
+        "Số điện thoại này đã {n} lần đặt lịch mà không đến, nên tạm thời chưa đặt lịch được "
+        "(tối đa {days} ngày). Xin quý khách lấy số tại trung tâm.",
+        "This phone number missed {n} appointments, so it cannot book for now (up to {days} days). "
+        "Take a ticket at the center.",
+    ),
     "booking_throttled": (
         "Có quá nhiều lần đặt lịch từ máy này. Xin quý khách thử lại sau ít phút.",
         "Too many booking attempts from here. Try again in a few minutes.",

@@ -276,3 +276,31 @@ def test_walk_in_wait_estimate_counts_the_booked_load(tmp_path: Path, clock: Man
         # a booking after the walk-in's turn changes nothing
         assert book(srv.url, f"{DAY}T11:00+07:00").status_code == 201
         assert wait_range() == (14, 26)
+
+
+def test_repeated_no_shows_block_booking(srv: ServerThread, clock: ManualClock) -> None:
+    mine = "0912 000 333"
+    assert book(srv.url, f"{DAY}T09:40+07:00", mine).status_code == 201
+    assert book(srv.url, f"{DAY}T10:00+07:00", mine).status_code == 201
+    clock.advance(75 * 60)  # 10:15: both windows are over, nobody came
+    r = book(srv.url, f"{DAY}T11:00+07:00", mine)
+    assert r.status_code == 403 and r.json()["error"] == "booking_blocked"
+    assert "2 lần" in r.json()["message"] and "30" in r.json()["message"]
+    assert book(srv.url, f"{DAY}T11:00+07:00").status_code == 201  # another phone books as usual
+    clock.advance(31 * 86400)  # a month on, the old no-shows no longer count
+    later = slots(srv.url, day="2026-02-06").json()[0]["start"]
+    assert book(srv.url, later, mine).status_code == 201
+
+
+def test_check_in_before_the_service_opens_says_when_it_opens(tmp_path: Path) -> None:
+    hours = {d: ["07:30-11:30"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    clock = ManualClock(MONDAY_9AM)
+    cfg = make_config(appointments=appt_config(tmp_path), hours=hours)
+    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as server:
+        booked = book(server.url, "2026-01-06T07:30+07:00").json()  # tomorrow's first slot
+        clock.advance(22 * 3600 + 10 * 60)  # Tuesday 07:10: inside the window, before opening
+        r = check_in(server, code=booked["code"])
+        assert r.status_code == 409 and r.json()["error"] == "too_early"
+        assert r.json()["come_back_at"] == "2026-01-06T07:30+07:00"
+        clock.advance(20 * 60)
+        assert check_in(server, code=booked["code"]).status_code == 201
