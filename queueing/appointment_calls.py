@@ -53,22 +53,19 @@ class BookedLoad:
 
     def __init__(self, queue: QueueCore) -> None:
         self.q = queue
-        self._load: dict[str, list[tuple[float, bool]]] = {}  # service -> (slot start, checked in)
+        self._load: dict[str, list[float]] = {}  # service -> slot starts of bookings not checked in
         self._load_at = float("-inf")
         self._load_lock = threading.Lock()
         queue.booked_load = self.booked_load
         queue.store.on_commit_events.append(self._after_commit)
 
     def booked_load(self, service: str, until_ts: float) -> int:
-        """Booked citizens of `service` due by `until_ts` and not called yet: those who have not
-        checked in and are not past their window, and checked-in tickets still waiting."""
+        """Booked citizens of `service` due by `until_ts` who have not checked in yet (and are not
+        past their window): they will be called before a walk-in issued now. (Checked-in tickets
+        waiting already count among the tickets ahead.)"""
         since = self.q.now_ts() - self.q.config.appointments.checkin_after_min * 60
         with self._load_lock:
-            return sum(
-                1
-                for at, arrived in self._load.get(service, ())
-                if at <= until_ts and (arrived or at >= since)
-            )
+            return sum(1 for at in self._load.get(service, ()) if since <= at <= until_ts)
 
     def refresh(self) -> None:
         """Read today's booked load (one indexed query). Called after a commit: a database
@@ -77,19 +74,17 @@ class BookedLoad:
         try:
             with self.q.store.read() as tx:
                 rows = tx.all(
-                    "SELECT a.service, a.slot_start, a.state FROM appointments a "
-                    "LEFT JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.day = ? AND "
-                    "((a.state = 'booked' AND a.slot_start >= ?) OR "
-                    "(a.state = 'checked_in' AND t.state IN ('pending', 'waiting')))",
+                    "SELECT service, slot_start FROM appointments "
+                    "WHERE day = ? AND state = 'booked' AND slot_start >= ?",
                     self.q.today(),
                     now - self.q.config.appointments.checkin_after_min * 60,
                 )
         except StoreError as err:
             log.warning("booked load for wait estimates not refreshed: %s", err)
             return
-        load: dict[str, list[tuple[float, bool]]] = {}
+        load: dict[str, list[float]] = {}
         for r in rows:
-            load.setdefault(r["service"], []).append((float(r["slot_start"]), r["state"] == "checked_in"))
+            load.setdefault(r["service"], []).append(float(r["slot_start"]))
         with self._load_lock:
             self._load = load
             self._load_at = self.q.clock.monotonic()
