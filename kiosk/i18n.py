@@ -519,15 +519,21 @@ TABLE: dict[str, tuple[str, str]] = {
     "home.checkin": ("Có lịch hẹn? Nhận số tại đây", "Have an appointment? Check in here"),
     "checkin.title": ("Nhận số theo lịch hẹn", "Check in for an appointment"),
     "checkin.prompt": (
-        "Nhập mã lịch hẹn 6 chữ số trên trang đặt lịch của quý khách.",
-        "Type the 6-digit code shown on your booking page.",
+        "Nhập mã lịch hẹn 6 chữ số, hoặc đưa mã QR lịch hẹn (hay thẻ CCCD đã khai khi đặt lịch) "
+        "vào camera.",
+        "Type the 6-digit appointment code, or show the booking's QR code (or the ID card given "
+        "when booking) to the camera.",
+    ),
+    "checkin.not_booking_qr": (
+        "Đây không phải mã QR lịch hẹn. Xin quý khách đưa mã QR trên trang đặt lịch, hoặc nhập mã.",
+        "That is not a booking QR code. Show the QR code from your booking page, or type the code.",
     ),
     "checkin.submit": ("Nhận số", "Get my number"),
     "checkin.too_short": ("Mã lịch hẹn gồm 6 chữ số.", "The appointment code has 6 digits."),
     "checkin.checking": ("Đang kiểm tra lịch hẹn…", "Checking your appointment…"),
     "checkin.unknown": (
-        "Không tìm thấy lịch hẹn với mã này. Xin quý khách kiểm tra lại mã, hoặc lấy số thường.",
-        "No appointment with this code. Check the code, or take a normal number.",
+        "Không tìm thấy lịch hẹn. Xin quý khách kiểm tra lại mã, hoặc lấy số thường.",
+        "No appointment found. Check the code, or take a normal number.",
     ),
     "checkin.too_early": (
         "Quý khách đến sớm. Xin quay lại từ {time} ngày {day} để nhận số.",

@@ -19,6 +19,7 @@ from typing import Any
 from common.config import resolve_path
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
+from drivers.camera.payload import APPOINTMENT_QR_PREFIX
 from queueing import slots as rules
 from queueing import texts
 from queueing.appointment_calls import BookedLoad
@@ -33,8 +34,8 @@ from queueing.store import Tx
 log = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
-#: What the booking QR holds (the kiosk's scanner reads it as a check-in code).
-QR_PREFIX = "LICHHEN:"
+#: What the booking QR holds before the code (the kiosk's scanner classifies it by this prefix).
+QR_PREFIX = APPOINTMENT_QR_PREFIX
 _ID_DIGITS = frozenset("0123456789")
 
 

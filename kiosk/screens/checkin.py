@@ -1,5 +1,6 @@
-"""Check in for an appointment: the 6-digit code from the booking page on a big keypad, then the
-ticket is printed and confirmed like any other (the ghost-ticket rule) and called at its slot.
+"""Check in for an appointment: the 6-digit code from the booking page on a big keypad, or the
+booking's QR or the ID card (when given at booking) shown to the camera; then the ticket is
+printed and confirmed like any other (the ghost-ticket rule) and called at its slot.
 
 States: entry -> checking -> printing -> printed | screen (printer failed: the number stays on
 screen), or refused (too early: come back from …; too late: take a normal number; unknown code).
@@ -14,7 +15,9 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from drivers.camera.model import ScanResult
 from drivers.printer.model import TicketData
+from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import CheckedIn, Ticket
 from kiosk.delivery import absolute_status_url, confirm_with_retries, parse_issued_at, print_ticket
@@ -57,6 +60,7 @@ class CheckInScreen(KioskScreen):
         self._msg: tuple[str, dict[str, Any]] | None = None
         self._generation = 0
         self.checked: CheckedIn | None = None
+        self.camera = ScanSession(ctx, self.on_scan, where="checkin")
 
     # ----- messages (kept as keys: a language switch re-renders them) -----
     def _say(self, key: str | None, kind: str = "info", **fmt: Any) -> None:
@@ -81,21 +85,41 @@ class CheckInScreen(KioskScreen):
             self.too_late = False
         self._say(None)
 
-    def submit(self) -> None:
-        """Check the code in."""
-        client = self.ctx.services.queueing
-        if self.busy or client is None:
+    def on_enter(self, *_args: Any) -> None:
+        self.camera.start()  # no camera: typing the code still works
+
+    def on_pre_leave(self, *_args: Any) -> None:
+        self.camera.stop()  # before the next screen's on_enter, so it finds the scanner free
+
+    def on_scan(self, result: ScanResult) -> None:
+        """A QR was read (UI thread): the booking's QR, or an ID card given at booking."""
+        if self.busy or self.number:
             return
+        if result.kind == "appointment" and result.appointment_code:
+            self.entry = result.appointment_code
+            self.submit()
+        elif result.kind == "cccd" and result.cccd is not None:
+            self._send(id_hash=result.cccd.id_hash)
+        else:
+            self._say("checkin.not_booking_qr", "error")
+
+    def submit(self) -> None:
+        """Check the typed code in."""
         if len(self.entry) != CODE_DIGITS:
             self._say("checkin.too_short", "error")
+            return
+        self._send(code=self.entry)
+
+    def _send(self, code: str | None = None, id_hash: str | None = None) -> None:
+        client = self.ctx.services.queueing
+        if self.busy or client is None:
             return
         self.busy = True
         self.state = CHECKING
         self._say("checkin.checking")
         gen = self._generation
-        code = self.entry
         self.ctx.worker.submit(
-            lambda: client.check_in(code=code),
+            lambda: client.check_in(code=code, id_hash=id_hash),
             lambda checked: self._checked_in(gen, checked),
             lambda err: self._refused(gen, err),
         )

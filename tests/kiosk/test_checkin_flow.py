@@ -3,8 +3,10 @@ service: the code typed on the keypad, the ticket printed and confirmed, too ear
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,14 +14,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from drivers.camera.cccd import IdHasher
+from drivers.camera.keyfile import load_or_create_key
+from drivers.camera.model import ScanResult
 from drivers.printer.printer import open_printer
 from kiosk.clients.queueing import QueueingClient
 from kiosk.services import Services
 from tests.conftest import free_port
+from tests.kiosk.fakes import ScriptedScanner, card
 from tests.kiosk.live import SITE_TOML, LiveQueueing
 
 pytestmark = pytest.mark.kivy
 CENTER = ZoneInfo("Asia/Ho_Chi_Minh")  # the service's default time zone
+_PHONES = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +44,7 @@ def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveQu
     svc.stop()
 
 
-def _book(q: LiveQueueing, minutes_ahead: int) -> dict[str, Any]:
+def _book(q: LiveQueueing, minutes_ahead: int, **extra: str) -> dict[str, Any]:
     """Book the first slot starting at least `minutes_ahead` minutes from now (today)."""
     now = datetime.now(CENTER)
     today = now.date().isoformat()
@@ -49,7 +56,7 @@ def _book(q: LiveQueueing, minutes_ahead: int) -> dict[str, Any]:
         pytest.skip("too close to midnight for today's slots")
     r = requests.post(
         f"{q.url}/api/v1/appointments",
-        json={"service": "ho_tich", "start": later[0]["start"], "phone": "0912345678"},
+        json={"service": "ho_tich", "start": later[0]["start"], "phone": f"0912{next(_PHONES):06d}", **extra},
         timeout=5,
     )
     assert r.status_code == 201, r.text
@@ -122,3 +129,32 @@ def test_too_early_and_unknown_codes_say_what_to_do(make_harness: Any, booking_s
     h.tap(scr.ids.submit_btn)
     h.wait(lambda: scr.state == "refused" and "Không tìm thấy" in scr.ids.message.text, what="unknown code")
     assert scr.entry == ""  # typed afresh
+
+
+@pytest.mark.parametrize("shown", ["booking_qr", "id_card"])
+def test_booking_qr_or_id_card_at_the_camera(
+    make_harness: Any, booking_service: LiveQueueing, tmp_path: Path, shown: str
+) -> None:
+    q = booking_service
+    booked = _book(q, 0, id_number="079203001234")
+    if shown == "booking_qr":
+        result = ScanResult(kind="appointment", appointment_code=booked["code"])
+    else:  # the card's keyed hash, as the kiosk's scanner makes it with the shared key file
+        id_hash = IdHasher(load_or_create_key(q.site.parent / "id-hash.key")).hash_id("079203001234")
+        result = ScanResult(kind="cccd", cccd=replace(card(date(1990, 1, 1)), id_hash=id_hash))
+    scanner = ScriptedScanner([ScanResult(kind="other", reason="unknown"), result])
+    services = Services(
+        queueing=QueueingClient(q.url, token_file=q.token_file, timeout_s=5),
+        printer=open_printer(f"png://{tmp_path / 'printer'}"),
+        printer_error="",
+        scanner=scanner,
+    )
+    h = make_harness(services)
+    h.idle_workers()
+    h.tap(h.screen("home").ids.checkin_btn)
+    scr = h.screen("checkin")
+    h.wait(lambda: scr.state == "printed", timeout_s=30, what=f"checked in by {shown}")
+    assert scr.checked is not None and scr.checked.appointment_id == booked["appointment_id"]
+    assert scanner.started >= 1
+    h.tap(scr.ids.back_btn)
+    assert h.app.current == "home"
