@@ -244,8 +244,8 @@ def create_app(
         base = {"center_vi": center_name_vi, "center_en": center_name_en, "config": config}
         return templates.TemplateResponse(request, name, {**base, **ctx})
 
-    app.state.appointments = Appointments(queue)
-    app.include_router(build_appointments_router(app.state.appointments, kiosk_token, page, qr_png_data_uri))
+    app.state.appointments = appts = Appointments(queue)
+    app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:

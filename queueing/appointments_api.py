@@ -9,17 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.api_errors import error_responses
+from queueing import appointment_report, texts
 from queueing import slots as rules
-from queueing import texts
-from queueing.api import RateLimiter
+from queueing.api import SESSION_COOKIE, RateLimiter
 from queueing.appointments import QR_PREFIX, Appointments
+from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.kiosk_token import KioskToken
 
@@ -102,6 +103,7 @@ def page_texts() -> dict[str, list[str]]:
 
 def build_appointments_router(
     appts: Appointments,
+    desk: CounterDesk,
     kiosk_token: KioskToken,
     page: Callable[..., HTMLResponse],
     qr_data_uri: Callable[[str], str],
@@ -177,6 +179,37 @@ def build_appointments_router(
     def cancel(token: str) -> dict[str, Any]:
         """Cancel from the manage link (the place goes back to the slot)."""
         return appts.cancel(token)
+
+    @router.get(
+        "/api/v1/reports/appointments",
+        response_model=None,
+        responses=error_responses(401, 403, 422, 503),
+    )
+    def appointments_report(
+        request: Request,
+        day: Annotated[date | None, Query()] = None,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
+    ) -> Any:
+        """The day's appointments per service: booked, cancelled, checked in, no-shows, check-in
+        rate, punctuality; supervisors only (JSON or CSV)."""
+        auth = request.headers.get("authorization", "")
+        token = (
+            auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
+        )
+        desk.require_supervisor(desk.session(token), ("xem báo cáo", "see reports"))
+        q = appts.q
+        the_day = (day or q.local_now().date()).isoformat()
+        labels = {s.code: s.name_vi for s in q.config.services}
+        rows = appointment_report.day_report(
+            q.store, the_day, q.now_ts(), cfg.checkin_after_min, cfg.punctual_within_min, labels
+        )
+        if format == "csv":
+            return PlainTextResponse(
+                appointment_report.to_csv(rows),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="appointments-{the_day}.csv"'},
+            )
+        return {"day": the_day, "punctual_within_min": cfg.punctual_within_min, "rows": rows}
 
     @router.get("/book", response_class=HTMLResponse, include_in_schema=False)
     def book_page(request: Request) -> HTMLResponse:

@@ -42,6 +42,8 @@ class AppointmentsConfig(_Strict):
     checkin_before_min: int = Field(default=30, ge=0, le=240)
     # ... to this many minutes after it (later: 409 too_late, take a normal ticket).
     checkin_after_min: int = Field(default=10, ge=0, le=240)
+    # Reports: an appointment called within this many minutes of its slot's start is punctual.
+    punctual_within_min: int = Field(default=10, ge=0, le=240)
     # Live (booked, not yet past) appointments one phone number may hold at once.
     bookings_per_phone: int = Field(default=2, ge=1, le=20)
     # A phone number with this many no-shows (booked, never checked in) among its slots of the

@@ -304,3 +304,42 @@ def test_check_in_before_the_service_opens_says_when_it_opens(tmp_path: Path) ->
         assert r.json()["come_back_at"] == "2026-01-06T07:30+07:00"
         clock.advance(20 * 60)
         assert check_in(server, code=booked["code"]).status_code == 201
+
+
+def test_appointment_report_for_supervisors(srv: ServerThread, clock: ManualClock) -> None:
+    on_time = book(srv.url, f"{DAY}T09:40+07:00").json()
+    book(srv.url, f"{DAY}T09:40+07:00")  # never comes
+    cancelled = book(srv.url, f"{DAY}T10:00+07:00").json()
+    book(srv.url, f"{DAY}T11:00+07:00")  # still to come
+    token = cancelled["manage_url"].rsplit("/", 1)[1]
+    requests.post(f"{srv.url}/api/v1/appointments/manage/{token}/cancel", timeout=10)
+    clock.advance(20 * 60)
+    ticket = check_in(srv, code=on_time["code"]).json()
+    _confirm(srv, ticket["ticket_id"])
+    clock.advance(25 * 60)  # 09:45
+    desk = requests.Session()
+    assert desk.post(
+        f"{srv.url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 1}
+    ).ok
+    desk.post(f"{srv.url}/api/v1/counter/call-next")
+    clock.advance(10 * 60)  # 09:55: the 09:40 window is over
+    url = f"{srv.url}/api/v1/reports/appointments"
+    assert desk.get(url).status_code == 403  # cb01 is no supervisor
+    assert requests.get(url, timeout=10).status_code == 401
+    boss = requests.Session()
+    assert boss.post(f"{srv.url}/api/v1/counter/sessions", json={"staff_id": "cb03", "pin": "3333"}).ok
+    body = boss.get(url, params={"day": DAY}).json()
+    row = body["rows"][0]
+    assert row["service"] == "ho_tich" and row["label"] == "Hộ tịch"
+    assert (row["booked"], row["cancelled"], row["checked_in"], row["no_show"], row["upcoming"]) == (
+        3,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert row["checkin_rate_pct"] == 50.0 and row["called"] == 1 and row["punctual_pct"] == 100.0
+    assert row["late_mean_min"] == 5.0
+    assert body["rows"][-1]["service"] == "all"
+    csv_text = boss.get(url, params={"day": DAY, "format": "csv"}).text
+    assert csv_text.splitlines()[0].startswith("service,label,booked,cancelled,checked_in,no_show")
