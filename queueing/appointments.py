@@ -183,7 +183,10 @@ class Appointments:
             raise QueueError(422, "invalid_phone", texts.say("invalid_phone"), field="phone")
         if id_number is not None and (len(id_number) != 12 or not set(id_number) <= _ID_DIGITS):
             raise QueueError(422, "invalid_id_number", texts.say("invalid_id_number"), field="id_number")
-        local = start.astimezone(self.q.tz) if start.tzinfo else start.replace(tzinfo=self.q.tz)
+        try:
+            local = start.astimezone(self.q.tz) if start.tzinfo else start.replace(tzinfo=self.q.tz)
+        except (OverflowError, ValueError) as err:  # year 1 at +14:00, year 9999 at -12:00
+            raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start") from err
         slot = next((s for s in self._bookable_slots(service, local.date()) if s[0] == local), None)
         if slot is None:
             raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start")

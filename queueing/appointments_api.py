@@ -220,7 +220,12 @@ def build_appointments_router(
     @router.get("/a/{token}", response_class=HTMLResponse, include_in_schema=False)
     def booking_page(request: Request, token: str) -> HTMLResponse:
         """A booking's own page (the manage link): code, QR for the kiosk, cancel."""
-        booking = appts.view(token)
+        try:
+            booking = appts.view(token)
+        except QueueError as err:  # an old or mistyped link: a page saying so, not JSON
+            missing = page(request, "booking.html", t=page_texts(), b=None, token="", missing=err.message)
+            missing.status_code = err.status
+            return missing
         return page(
             request,
             "booking.html",

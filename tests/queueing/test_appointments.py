@@ -111,6 +111,9 @@ def test_book_view_cancel_and_never_over_capacity(srv: ServerThread) -> None:
     assert requests.post(f"{srv.url}/api/v1/appointments/manage/{token}/cancel", timeout=10).ok
     assert {s["start"]: s["free"] for s in slots(srv.url).json()}[start] == 1
     assert requests.get(f"{srv.url}/api/v1/appointments/manage/nope", timeout=10).status_code == 404
+    gone = requests.get(f"{srv.url}/a/nope", timeout=10)  # an old link on a phone: a page, not JSON
+    assert gone.status_code == 404 and "text/html" in gone.headers["content-type"]
+    assert "Không tìm thấy lịch hẹn" in gone.text
     # nothing personal is stored in clear
     db = sqlite3.connect(srv.data_dir / "queue.sqlite3")
     dump = "\n".join(db.iterdump())
@@ -125,6 +128,8 @@ def test_bad_bookings_get_clear_errors(srv: ServerThread) -> None:
         ({"start": f"{DAY}T10:00+07:00", "phone": "12345"}, 422, "invalid_phone"),
         ({"start": f"{DAY}T10:00+07:00", "id_number": "12ab"}, 422, "invalid_id_number"),
         ({"start": "soon"}, 422, "invalid_request"),
+        ({"start": "0001-01-01T00:00+14:00"}, 409, "not_a_slot"),  # no local time for it
+        ({"start": "9999-12-31T23:59-12:00"}, 409, "not_a_slot"),
         ({"start": f"{DAY}T10:00+07:00", "service": "dat_dai"}, 404, "no_appointments"),
     ]
     for body, status, error in cases:
