@@ -40,6 +40,26 @@ def call_order(head: Any) -> tuple[float, float, int]:
     return (1.0, float(head["waiting_since"]) - 60.0 * float(head["weight"]), int(head["seq"]))
 
 
+def waiting_list(tx: Tx, service: str, now_ts: float, limit: int = 30) -> list[Any]:
+    """The console's waiting line of a service: checked-in appointments whose slot has begun
+    first (as they are called), then by rank; each row with `appointment_start` (None: walk-in)."""
+    return tx.all(
+        "SELECT t.number, t.priority, t.waiting_since, a.slot_start AS appointment_start FROM tickets t "
+        "LEFT JOIN appointments a ON a.ticket_id = t.ticket_id WHERE t.service = ? AND t.state = 'waiting' "
+        "ORDER BY COALESCE(a.slot_start <= ?, 0) DESC, CASE WHEN a.slot_start <= ? THEN a.slot_start END, "
+        "t.rank_key DESC, t.seq LIMIT ?",
+        service,
+        now_ts,
+        now_ts,
+        limit,
+    )
+
+
+def hhmm(ts: float | None, tz: tzinfo) -> str | None:
+    """An epoch time as local HH:MM (None stays None)."""
+    return None if ts is None else datetime.fromtimestamp(float(ts), tz).strftime("%H:%M")
+
+
 def appointment_start_of(tx: Tx, ticket_id: str, tz: tzinfo) -> str | None:
     """The slot start (local ISO time) of the booking a ticket was issued for; None for a walk-in."""
     value = tx.scalar("SELECT slot_start FROM appointments WHERE ticket_id = ?", ticket_id)

@@ -35,7 +35,7 @@ function render(v) {
   }
   $("#queues").innerHTML = v.waiting.map(w =>
     `<h3><span>${esc(w.name_vi)} <span class="en">${esc(w.name_en)}</span></span><span class="pill" data-service="${esc(w.service)}">${w.count}</span></h3>` +
-    (w.next.length ? "<ol>" + w.next.map(t => `<li>${esc(t.number)}${t.priority ? ' <span class="pill prio">ưu tiên</span>' : ""} <span class="en">${t.waited_min}′</span></li>`).join("") + "</ol>"
+    (w.next.length ? "<ol>" + w.next.map(t => `<li>${esc(t.number)}${t.priority ? ' <span class="pill prio">ưu tiên</span>' : ""}${t.appointment ? ` <span class="pill appt">hẹn ${esc(t.appointment)}</span>` : ""} <span class="en">${t.waited_min}′</span></li>`).join("") + "</ol>"
                    : `<div class="en">Không có ai chờ · nobody waiting</div>`)).join("");
 }
 

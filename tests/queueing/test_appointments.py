@@ -242,7 +242,14 @@ def test_checked_in_ticket_is_called_at_its_slot_before_walk_ins(
     first = desk.post(f"{srv.url}/api/v1/counter/call-next").json()
     assert first["number"] == walk_ins[0] and first["appointment_start"] is None
     desk.post(f"{srv.url}/api/v1/counter/start")
+    line = desk.get(f"{srv.url}/api/v1/counter").json()["waiting"][0]["next"]
+    assert [t["number"] for t in line] == [*walk_ins[1:], appt["number"]]  # not due yet: last
     clock.advance(20 * 60)  # 09:40: its slot begins
+    line = desk.get(f"{srv.url}/api/v1/counter").json()["waiting"][0]["next"]
+    assert (
+        line[0]["number"] == appt["number"] and line[0]["appointment"] == "09:40"
+    )  # the console shows it first
+    assert line[1]["appointment"] is None
     called = desk.post(f"{srv.url}/api/v1/counter/call-next").json()
     assert called["number"] == appt["number"]
     assert called["appointment_start"] == f"{DAY}T09:40+07:00"  # the console shows it as an appointment
