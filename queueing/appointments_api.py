@@ -38,6 +38,7 @@ PAGE_TEXTS = (
     "book_submit",
     "book_no_slots",
     "book_free",
+    "book_none",
     "book_done",
     "book_code",
     "book_show_qr",

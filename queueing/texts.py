@@ -146,6 +146,10 @@ TABLE: dict[str, tuple[str, str]] = {
         "Ngày này không còn giờ trống. Xin quý khách chọn ngày khác.",
         "No free time left on this day. Choose another day.",
     ),
+    "book_none": (
+        "Hiện chưa có dịch vụ nào nhận đặt lịch hẹn. Xin quý khách lấy số tại trung tâm.",
+        "No service takes appointments right now. Take a ticket at the center.",
+    ),
     "book_free": ("còn {n} chỗ", "{n} free"),
     "book_done": ("Đặt lịch thành công", "Your appointment is booked"),
     "book_code": ("Mã lịch hẹn", "Appointment code"),

@@ -12,6 +12,7 @@ function choose(container, btn) {
   container.querySelectorAll("button").forEach(b => b.classList.toggle("primary", b === btn));
 }
 function renderServices() {
+  if (!data.services.length) { $("#services").innerHTML = `<p class="no-slots">${two("book_none")}</p>`; return; }
   $("#services").innerHTML = data.services.map(s =>
     `<button type="button" data-code="${esc(s.code)}">${esc(s.name_vi)}<span class="en">${esc(s.name_en)}</span></button>`
   ).join("");

@@ -142,3 +142,13 @@ def test_counter_console_shows_an_appointment_ticket(browser: Any, srv: ServerTh
     assert "Lịch hẹn 09:40" in page.locator("#cur-info").inner_text()
     page.screenshot(path=str(tmp_path / "counter-appointment.png"))
     page.close()
+
+
+def test_book_page_says_when_nothing_can_be_booked(browser: Any, tmp_path: Path) -> None:
+    cfg = make_config(appointments={"enabled": False, "id_hash_key_file": str(tmp_path / "k")})
+    with ServerThread(cfg, tmp_path / "data", free_port()) as server:
+        page = browser.new_page(viewport=PHONE)
+        page.goto(f"{server.url}/book")
+        text = page.locator("#services").inner_text()
+        assert "chưa có dịch vụ nào nhận đặt lịch" in text and "No service takes appointments" in text
+        page.close()
