@@ -173,7 +173,9 @@ def build_router(
         refuse_kiosk_only_fields(body.channel, body.priority, body.birth_date, body.id_hash)
         if body.channel == "remote":
             if not cfg.remote_enabled:
-                raise QueueError(403, "remote_disabled", texts.say("remote_disabled"))
+                raise QueueError(
+                    403, "remote_disabled", texts.say("remote_disabled")
+                )
             device = request.cookies.get(DEVICE_COOKIE) or request.headers.get("x-device-id")
             client = request.client.host if request.client else "?"
             device = device or f"ip:{client}"

@@ -52,7 +52,7 @@ class QueueCore:
         #: site-config problems staff must fix ({"code", "message"}), listed by health
         self.warnings: list[dict[str, str]] = []
         #: booked citizens of a service due before an epoch time, who will be called before a
-        #: walk-in (set by `queueing.appointments`; none without appointments)
+        #: walk-in (set by `queueing.appointment_calls.BookedLoad`; none without appointments)
         self.booked_load: Callable[[str, float], int] = lambda service, until_ts: 0
 
     # ------------------------------------------------------------------ lifecycle
