@@ -9,7 +9,7 @@ kiosk; a renamed or missing field fails validation on both sides.
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,6 +97,20 @@ class QueueErrorCode(enum.StrEnum):
     DATABASE_BUSY = "database_busy"  # 503 (`Retry-After`)
     STORAGE_FAILED = "storage_failed"  # 503
     STORAGE_UNAVAILABLE = "storage_unavailable"  # 503
+    # appointments
+    APPOINTMENTS_DISABLED = "appointments_disabled"  # 403
+    NO_APPOINTMENTS = "no_appointments"  # 404: the service takes no bookings
+    DAY_OUT_OF_RANGE = "day_out_of_range"  # 422
+    INVALID_PHONE = "invalid_phone"  # 422
+    INVALID_ID_NUMBER = "invalid_id_number"  # 422
+    NOT_A_SLOT = "not_a_slot"  # 409: not a slot start, or too soon
+    SLOT_FULL = "slot_full"  # 409
+    PHONE_LIMIT = "phone_limit"  # 429: upcoming bookings per phone
+    BOOKING_BLOCKED = "booking_blocked"  # 403: too many recent no-shows
+    UNKNOWN_APPOINTMENT = "unknown_appointment"  # 404
+    CANNOT_CANCEL = "cannot_cancel"  # 409: checked in or past
+    TOO_EARLY = "too_early"  # 409 (`come_back_at`, `start`)
+    TOO_LATE = "too_late"  # 409: take a normal ticket
 
 
 #: Codes that mean "the kiosk token is not (or no longer) valid": read the token file again.
@@ -111,6 +125,8 @@ class QueueErrorBody(ErrorBody):
     counter: int | None = Field(None, description="counter_taken: the counter.")
     held_by: str | None = Field(None, description="counter_taken: who holds it.")
     can_take_over: bool | None = Field(None, description="counter_taken: the caller is a supervisor.")
+    come_back_at: str | None = Field(None, description="too_early: when check-in opens (ISO 8601).")
+    start: str | None = Field(None, description="too_early: the booked slot's start (ISO 8601).")
 
 
 # ----------------------------------------------------------------- requests
@@ -344,6 +360,7 @@ class NextTicket(Answer):
     number: str
     priority: str | None
     waited_min: int
+    appointment: str | None = None  # a checked-in booking's slot time "HH:MM" (console badge)
 
 
 class WaitingLine(Answer):
@@ -447,3 +464,97 @@ class Announcement(Answer):
     clips: list[str]
     text_vi: str
     text_en: str
+
+
+# ----------------------------------------------------------------- appointments
+
+
+class BookingRequest(_Body):
+    """POST /api/v1/appointments. `id_number` (optional) is kept only as a keyed hash."""
+
+    service: str = Field(min_length=1, max_length=32)
+    start: datetime
+    phone: str = Field(min_length=1, max_length=32)
+    id_number: str | None = Field(default=None, max_length=12)
+
+
+class CheckInRequest(_Body):
+    """POST /api/v1/appointments/check-in: the code (typed, or the booking QR's text) or the ID
+    card's keyed hash (`id_hash`, as the kiosk's scanner makes it)."""
+
+    code: str | None = Field(default=None, min_length=1, max_length=32)
+    id_hash: str | None = Field(default=None, min_length=16, max_length=128)
+
+
+class Slot(Answer):
+    """GET /api/v1/services/{service}/slots (one row): local times with the center's offset."""
+
+    start: str
+    end: str
+    free: int
+
+
+class Booking(Answer):
+    """POST /api/v1/appointments (201): the code checks in at the kiosk, the link cancels."""
+
+    appointment_id: str
+    code: str
+    start: str
+    service: str
+    manage_url: str
+
+
+class CheckedInTicket(IssuedTicket):
+    """POST /api/v1/appointments/check-in: a pending kiosk ticket (201; 200 again while live)
+    carrying the booking it came from."""
+
+    appointment_id: str
+    appointment_start: str
+
+
+class AppointmentView(Answer):
+    """GET /api/v1/appointments/manage/{token}: the booking behind a manage link."""
+
+    appointment_id: str
+    code: str
+    qr: str
+    service: str
+    service_name_vi: str
+    service_name_en: str
+    start: str
+    end: str
+    phone: str  # masked
+    state: Literal["booked", "checked_in", "cancelled", "no_show"]
+    checkin_from: str
+    checkin_until: str
+
+
+class AppointmentCancelled(Answer):
+    """POST /api/v1/appointments/manage/{token}/cancel."""
+
+    appointment_id: str
+    state: Literal["cancelled"]
+
+
+class AppointmentReportRow(Answer):
+    """One service's (or `all`) appointments of a day."""
+
+    service: str
+    label: str
+    booked: int
+    cancelled: int
+    checked_in: int
+    no_show: int
+    upcoming: int
+    checkin_rate_pct: float | None
+    called: int
+    punctual_pct: float | None
+    late_mean_min: float | None
+
+
+class AppointmentReport(Answer):
+    """GET /api/v1/reports/appointments (JSON; `format=csv` gives the same rows as CSV)."""
+
+    day: str
+    punctual_within_min: int
+    rows: list[AppointmentReportRow]

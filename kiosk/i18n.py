@@ -515,6 +515,50 @@ TABLE: dict[str, tuple[str, str]] = {
     "door.unknown": ("không rõ trạng thái cửa", "door state unknown"),
     "staff.door_note": ("Ngăn {label}: {door}", "Compartment {label}: {door}"),
     # ===== end part B =====
+    # ----- appointments: check-in by code (kiosk/screens/checkin.py) -----
+    "home.checkin": ("Có lịch hẹn? Nhận số tại đây", "Have an appointment? Check in here"),
+    "checkin.title": ("Nhận số theo lịch hẹn", "Check in for an appointment"),
+    "checkin.prompt": (
+        "Nhập mã lịch hẹn 6 chữ số, hoặc đưa mã QR lịch hẹn (hay thẻ CCCD đã khai khi đặt lịch) "
+        "vào camera.",
+        "Type the 6-digit appointment code, or show the booking's QR code (or the ID card given "
+        "when booking) to the camera.",
+    ),
+    "checkin.not_booking_qr": (
+        "Đây không phải mã QR lịch hẹn. Xin quý khách đưa mã QR trên trang đặt lịch, hoặc nhập mã.",
+        "That is not a booking QR code. Show the QR code from your booking page, or type the code.",
+    ),
+    "checkin.submit": ("Nhận số", "Get my number"),
+    "checkin.too_short": ("Mã lịch hẹn gồm 6 chữ số.", "The appointment code has 6 digits."),
+    "checkin.checking": ("Đang kiểm tra lịch hẹn…", "Checking your appointment…"),
+    "checkin.unknown": (
+        "Không tìm thấy lịch hẹn. Xin quý khách kiểm tra lại mã, hoặc lấy số thường.",
+        "No appointment found. Check the code, or take a normal number.",
+    ),
+    "checkin.too_early": (
+        "Quý khách đến sớm. Xin quay lại từ {time} ngày {day} để nhận số.",
+        "You are early. Please come back from {time} on {day} to check in.",
+    ),
+    "checkin.too_late": (
+        "Đã quá giờ hẹn. Xin quý khách lấy số thường.",
+        "Your appointment time has passed. Please take a normal number.",
+    ),
+    "checkin.take_number": ("Lấy số thường", "Take a normal number"),
+    "checkin.appointment": ("Lịch hẹn {time}", "Appointment {time}"),
+    "checkin.printing": ("Đang in vé…", "Printing your ticket…"),
+    "checkin.printed": (
+        "Mời quý khách nhận vé. Số của quý khách được gọi từ {time}.",
+        "Please take your ticket. Your number is called from {time}.",
+    ),
+    "checkin.print_failed": (
+        "Máy in đang lỗi: xin quý khách ghi nhớ số này. Số được gọi từ {time}.",
+        "The printer is not working: please remember this number. It is called from {time}.",
+    ),
+    "checkin.error": (
+        "Chưa nhận số được. Xin quý khách thử lại hoặc hỏi cán bộ.",
+        "Could not check in. Please try again or ask a member of staff.",
+    ),
+    "checkin.done": ("Xong", "Done"),
 }
 
 _warned: set[str] = set()

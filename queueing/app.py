@@ -26,6 +26,8 @@ from common.http_guard import GuardPolicy, HttpGuard
 from common.serving import is_loopback, local_base_url, origin_of
 from contracts.queueing import QueueErrorBody
 from queueing.api import build_router, error_response, storage_error_response
+from queueing.appointments import Appointments
+from queueing.appointments_api import build_appointments_router
 from queueing.config import QueueingConfig
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
@@ -242,6 +244,9 @@ def create_app(
         """Render a template with the center's names and the config."""
         base = {"center_vi": center_name_vi, "center_en": center_name_en, "config": config}
         return templates.TemplateResponse(request, name, {**base, **ctx})
+
+    app.state.appointments = appts = Appointments(queue)
+    app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:

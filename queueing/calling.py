@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from queueing import speech
+from queueing import appointment_calls, speech
 from queueing.config import OrderingPolicy
 from queueing.core import QueueCore
 from queueing.domain import TicketState
@@ -36,13 +36,16 @@ class Calls:
         heads = [h for h in (self.head(tx, s) for s in services) if h is not None]
         if not heads:
             return None
-        return min(heads, key=lambda h: (h["waiting_since"] - 60.0 * h["weight"], h["seq"]))
+        return min(heads, key=appointment_calls.call_order)
 
     def head(self, tx: Tx, service: str) -> Any:
         """The next waiting ticket of one service by its ordering policy, or None."""
         svc = self.config.service(service)
         if svc is None:
             return None
+        due = appointment_calls.due_head(tx, service, self.q.now_ts())  # booked citizens at their slot
+        if due is not None:
+            return due
         if svc.policy is OrderingPolicy.ONE_PER_N:
             streak = self.q.normal_streak(tx, service)
             prio_sql = (
@@ -126,6 +129,7 @@ class Calls:
             "started_at": r["started_at"],
             "issued_at": r["issued_at"],
             "call_count": r["call_count"],
+            "appointment_start": appointment_calls.appointment_start_of(tx, r["ticket_id"], self.q.tz),
             "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
         }
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from common.config import DEFAULT_CONFIG, ConfigError, load_raw, read_toml, section, site_file, validate
 from common.serving import HttpServing
+from queueing.appointments_config import AppointmentsConfig
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -182,6 +183,7 @@ class QueueingConfig(HttpServing, _Strict):
     events_max_streams_per_client: int = Field(default=8, ge=1)
     events_max_streams_total: int = Field(default=200, ge=1)
     demo_staff: list[DemoStaffConfig] = []
+    appointments: AppointmentsConfig = AppointmentsConfig()  # queueing.appointments
 
     @model_validator(mode="before")
     @classmethod
@@ -216,6 +218,7 @@ class QueueingConfig(HttpServing, _Strict):
         ids = [s.staff_id for s in self.demo_staff]
         if len(set(ids)) != len(ids):
             raise ValueError("two demo_staff accounts share a staff_id")
+        self.appointments.check(codes)
         try:
             from zoneinfo import ZoneInfo
 
@@ -244,9 +247,14 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     if not data:
         raise ConfigError(f"no [queueing] section in {path or DEFAULT_CONFIG}")
     site = site_file(path)
-    if site is not None and "open_all_hours" not in section(read_toml(site), "queueing"):
+    site_q = section(read_toml(site), "queueing") if site is not None else {}
+    if site is not None and "open_all_hours" not in site_q:
         # the simulated default's "open at any hour" never leaks into a real center's site file
         data["open_all_hours"] = False
+    if "services" in site_q and "services" not in site_q.get("appointments", {}):
+        # the default's bookable services name the default's services: a site listing its own
+        # services books none until its [[queueing.appointments.services]] says which
+        data["appointments"] = {**data.get("appointments", {}), "services": []}
     if "timezone" not in data and isinstance(raw.get("center"), dict) and "timezone" in raw["center"]:
         data["timezone"] = raw["center"]["timezone"]
     for key, value in (overrides or {}).items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,6 +51,9 @@ class QueueCore:
         self._last_prune = float("-inf")
         #: site-config problems staff must fix ({"code", "message"}), listed by health
         self.warnings: list[dict[str, str]] = []
+        #: booked citizens of a service due before an epoch time, who will be called before a
+        #: walk-in (set by `queueing.appointment_calls.BookedLoad`; none without appointments)
+        self.booked_load: Callable[[str, float], int] = lambda service, until_ts: 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -121,13 +125,25 @@ class QueueCore:
         """Wait range for a ticket with `ahead` tickets before it, or None when unknown."""
         with self._times_lock:
             times = list(self._service_times.get(service, ()))
-        return domain.estimate_wait(
+        counters = self.open_counters_for(service)
+        est = domain.estimate_wait(
             ahead,
             times,
-            self.open_counters_for(service),
+            counters,
             min_samples=self.config.wait_min_samples,
             spread_pct=self.config.wait_spread_pct,
         )
+        # booked citizens whose slot comes before this ticket's turn are called first
+        booked = self.booked_load(service, self.now_ts() + est.max_minutes * 60) if est is not None else 0
+        if booked:
+            est = domain.estimate_wait(
+                ahead + booked,
+                times,
+                counters,
+                min_samples=self.config.wait_min_samples,
+                spread_pct=self.config.wait_spread_pct,
+            )
+        return est
 
     def opening(self, svc: ServiceConfig) -> domain.Opening:
         """Open now? (always, with `open_all_hours`: the simulated center)"""

@@ -8,7 +8,7 @@ import logging
 import secrets
 from typing import Any
 
-from queueing import domain
+from queueing import appointment_calls, domain
 from queueing.calling import Calls
 from queueing.config import CounterConfig
 from queueing.domain import CounterStatus, TicketState
@@ -290,11 +290,7 @@ class CounterDesk:
             cur = self.q.ticket_at_counter(tx, cfg.number)
             waiting = []
             for code in cfg.services:
-                rows = tx.all(
-                    "SELECT number, priority, waiting_since FROM tickets WHERE service = ? AND "
-                    "state = 'waiting' ORDER BY rank_key DESC, seq LIMIT 30",
-                    code,
-                )
+                rows = appointment_calls.waiting_list(tx, code, self.q.now_ts())
                 svc = self.config.service(code)
                 waiting.append(
                     {
@@ -311,6 +307,7 @@ class CounterDesk:
                                 "number": r["number"],
                                 "priority": r["priority"],
                                 "waited_min": int(max(0.0, self.q.now_ts() - r["waiting_since"]) // 60),
+                                "appointment": appointment_calls.hhmm(r["appointment_start"], self.q.tz),
                             }
                             for r in rows
                         ],

@@ -6,7 +6,8 @@ calls and serves, a phone follows its ticket, the reports page) and writes `web-
 `web-display.png`, `web-ticket.png`, `web-remote.png`, `web-poster.png`, `web-reports.png`, then
 `web-display-sound-off.png`: the board in a second Chromium started WITHOUT the autoplay flag (an
 ordinary browser), which shows the amber "sound is off — tap to turn on" banner, and
-`web-ticket-rating.png`: the served citizen's status page on a 360 px phone, asking for a rating.
+`web-ticket-rating.png`: the served citizen's status page on a 360 px phone, asking for a rating,
+and `web-book.png` / `web-booking.png`: booking an appointment on a phone and the booking's page.
 Tests never write into the repository; this explicit command does.
 """
 
@@ -36,6 +37,8 @@ SHOTS = (
     "web-reports",
     "web-display-sound-off",
     "web-ticket-rating",
+    "web-book",
+    "web-booking",
 )
 AUTOPLAY_FLAG = "--autoplay-policy=no-user-gesture-required"
 CHROMIUM_ARGS = [*HEADLESS_ARGS, AUTOPLAY_FLAG]
@@ -129,6 +132,29 @@ def capture(browser: Any, url: str, kiosk: dict[str, str], out: Path) -> list[Pa
     return [*shots[:6], shots[7]]
 
 
+def capture_booking(browser: Any, url: str, out: Path) -> list[Path]:
+    """A phone books the first free time (`web-book.png`) and gets its booking page with the code
+    and QR for the kiosk (`web-booking.png`)."""
+    phone = browser.new_page(viewport={"width": 390, "height": 1000})
+    phone.goto(f"{url}/book")
+    phone.click("#services button")
+    days = phone.locator("#days button")
+    for i in range(days.count()):  # today may have no time left: the first day that has one
+        days.nth(i).click()
+        phone.wait_for_selector("#slots button, #slots .no-slots")
+        if phone.locator("#slots button").count():
+            break
+    phone.locator("#slots button").first.click()
+    phone.fill("#phone", "0912 345 678")
+    shots = [out / f"{SHOTS[8]}.png", out / f"{SHOTS[9]}.png"]
+    phone.screenshot(path=str(shots[0]), full_page=True)
+    phone.click("#submit")
+    phone.wait_for_selector("#qr")
+    phone.screenshot(path=str(shots[1]), full_page=True)
+    phone.close()
+    return shots
+
+
 def capture_sound_off(pw: Any, chromium: str, url: str, kiosk: dict[str, str], out: Path) -> Path:
     """The board in an ordinary browser (no autoplay flag): the amber sound-off banner.
 
@@ -194,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                 browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
                 try:
                     shots = capture(browser, url, kiosk_headers(Path(tmp)), Path(args.out))
+                    shots += capture_booking(browser, url, Path(args.out))
                 finally:
                     browser.close()
                 shots.append(

@@ -74,6 +74,30 @@ CREATE TABLE IF NOT EXISTS service_state (
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY, ticket_id TEXT NOT NULL, service TEXT NOT NULL, created_at REAL NOT NULL
 );
+-- appointments (queueing/appointments.py): phone and ID number only as keyed hashes
+CREATE TABLE IF NOT EXISTS appointments (
+    appointment_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    service TEXT NOT NULL,
+    day TEXT NOT NULL,
+    slot_start REAL NOT NULL,
+    slot_end REAL NOT NULL,
+    phone_hash TEXT NOT NULL,
+    phone_masked TEXT NOT NULL,
+    id_hash TEXT,
+    manage_hash TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    cancelled_at REAL,
+    checked_in_at REAL,
+    checkin_attempts INTEGER NOT NULL DEFAULT 0,
+    ticket_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS appointments_code ON appointments(code) WHERE state = 'booked';
+CREATE INDEX IF NOT EXISTS appointments_slot ON appointments(service, slot_start, state);
+CREATE INDEX IF NOT EXISTS appointments_phone ON appointments(phone_hash, state, slot_start);
+CREATE INDEX IF NOT EXISTS appointments_id ON appointments(id_hash) WHERE id_hash IS NOT NULL;
+CREATE INDEX IF NOT EXISTS appointments_ticket ON appointments(ticket_id) WHERE ticket_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL
 );

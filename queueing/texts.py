@@ -66,6 +66,107 @@ TABLE: dict[str, tuple[str, str]] = {
         "Dịch vụ này đã được đánh giá. Cảm ơn quý khách!",
         "This service was already rated. Thank you!",
     ),
+    # appointments (queueing/appointments.py, queueing/appointments_api.py)
+    "appointments_disabled": (
+        "Trung tâm hiện không nhận đặt lịch hẹn. Xin quý khách lấy số tại trung tâm.",
+        "Appointments are off here. Take a ticket at the center.",
+    ),
+    "no_appointments": (
+        "{name_vi} không nhận đặt lịch hẹn. Xin quý khách lấy số tại trung tâm.",
+        "{name_en} takes no appointments. Take a ticket at the center.",
+    ),
+    "day_out_of_range": (
+        "Chỉ đặt lịch được từ hôm nay đến {days} ngày tới. Xin quý khách chọn ngày khác.",
+        "Appointments can be booked from today up to {days} days ahead. Choose another day.",
+    ),
+    "invalid_phone": (
+        "Số điện thoại chưa đúng. Xin quý khách nhập số di động 10 chữ số, ví dụ 0912 345 678.",
+        "That phone number is not valid. Enter a 10-digit mobile number, e.g. 0912 345 678.",
+    ),
+    "invalid_id_number": (
+        "Số CCCD phải có đúng 12 chữ số. Xin quý khách kiểm tra lại hoặc để trống.",
+        "The ID number must have exactly 12 digits. Check it, or leave it empty.",
+    ),
+    "not_a_slot": (
+        "Giờ này không còn đặt được. Xin quý khách chọn một giờ trong danh sách.",
+        "That time cannot be booked. Choose a time from the list.",
+    ),
+    "slot_full": (
+        "Giờ này vừa hết chỗ. Xin quý khách chọn giờ khác.",
+        "That time has just been fully booked. Choose another time.",
+    ),
+    "phone_limit": (
+        "Số điện thoại này đã có {n} lịch hẹn chưa đến. Xin quý khách huỷ bớt một lịch trước khi đặt thêm.",
+        "This phone number already holds {n} upcoming appointments. Cancel one before booking another.",
+    ),
+    "booking_blocked": (
+        "Số điện thoại này đã {n} lần đặt lịch mà không đến, nên tạm thời chưa đặt lịch được "
+        "(tối đa {days} ngày). Xin quý khách lấy số tại trung tâm.",
+        "This phone number missed {n} appointments, so it cannot book for now (up to {days} days). "
+        "Take a ticket at the center.",
+    ),
+    "booking_throttled": (
+        "Có quá nhiều lần đặt lịch từ máy này. Xin quý khách thử lại sau ít phút.",
+        "Too many booking attempts from here. Try again in a few minutes.",
+    ),
+    "unknown_appointment": (
+        "Không tìm thấy lịch hẹn. Xin quý khách kiểm tra lại mã, hoặc lấy số thường.",
+        "No such appointment. Check the code, or take a normal ticket.",
+    ),
+    "cannot_cancel": (
+        "Lịch hẹn này không huỷ được nữa (đã đến hoặc đã qua giờ hẹn).",
+        "This appointment can no longer be cancelled (checked in or past its time).",
+    ),
+    "too_early": (
+        "Quý khách đến sớm. Xin quay lại từ {time} {weekday_vi}, {day} để nhận số.",
+        "You are early. Come back from {time} on {date} to check in.",
+    ),
+    "too_late": (
+        "Đã quá giờ hẹn. Xin quý khách lấy số thường tại máy.",
+        "Your appointment time has passed. Please take a normal ticket.",
+    ),
+    # the booking pages /book and /a/{token} (queueing/appointments_api.py PAGE_TEXTS)
+    "book_title": ("Đặt lịch hẹn", "Book an appointment"),
+    "book_intro": (
+        "Chọn dịch vụ, ngày và giờ. Khi đến, quý khách quét mã QR hoặc nhập mã lịch hẹn tại máy "
+        "lấy số để nhận số; số của quý khách được gọi đúng giờ hẹn.",
+        "Choose a service, a day and a time. When you arrive, scan the QR code or type the code at "
+        "the kiosk; your number is called at your time.",
+    ),
+    "book_service": ("1. Dịch vụ", "1. Service"),
+    "book_day": ("2. Ngày", "2. Day"),
+    "book_slot": ("3. Giờ hẹn", "3. Time"),
+    "book_phone": ("4. Số điện thoại di động", "4. Mobile phone number"),
+    "book_id_number": (
+        "Số CCCD (không bắt buộc: để nhận số bằng thẻ CCCD tại máy)",
+        "ID card number (optional: to check in with the ID card at the kiosk)",
+    ),
+    "book_submit": ("Đặt lịch", "Book"),
+    "book_no_slots": (
+        "Ngày này không còn giờ trống. Xin quý khách chọn ngày khác.",
+        "No free time left on this day. Choose another day.",
+    ),
+    "book_none": (
+        "Hiện chưa có dịch vụ nào nhận đặt lịch hẹn. Xin quý khách lấy số tại trung tâm.",
+        "No service takes appointments right now. Take a ticket at the center.",
+    ),
+    "book_free": ("còn {n} chỗ", "{n} free"),
+    "book_done": ("Đặt lịch thành công", "Your appointment is booked"),
+    "book_code": ("Mã lịch hẹn", "Appointment code"),
+    "book_show_qr": (
+        "Khi đến, quý khách quét mã QR này hoặc nhập mã tại máy lấy số.",
+        "When you arrive, scan this QR code or type the code at the kiosk.",
+    ),
+    "book_checkin_window": ("Nhận số từ {start} đến {end}.", "Check in from {start} to {end}."),
+    "book_keep": (
+        "Xin quý khách lưu trang này (hoặc chụp màn hình) để xem lại mã hoặc huỷ lịch.",
+        "Keep this page (or a screenshot) to see the code again or to cancel.",
+    ),
+    "book_cancel": ("Huỷ lịch hẹn", "Cancel the appointment"),
+    "book_cancelled": ("Lịch hẹn đã được huỷ.", "The appointment is cancelled."),
+    "book_state_checked_in": ("Quý khách đã nhận số cho lịch hẹn này.", "You have checked in."),
+    "book_state_no_show": ("Đã quá giờ hẹn.", "The appointment time has passed."),
+    "book_again": ("Đặt lịch khác", "Book another appointment"),
 }
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")

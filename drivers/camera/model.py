@@ -76,10 +76,11 @@ class StaffCardInfo:
 class ScanResult:
     """One decoded QR: what it is and the parsed content (only one of the fields set)."""
 
-    kind: str  # "cccd" | "dossier" | "staff" | "other"
+    kind: str  # "cccd" | "dossier" | "staff" | "appointment" | "other"
     cccd: CccdInfo | None = None
     dossier: DossierInfo | None = None
     staff: StaffCardInfo | None = None
+    appointment_code: str | None = None  # the booking's check-in code (queueing appointments)
     reason: str = ""  # why it is not an ID card / dossier QR, for the UI
 
 

@@ -84,8 +84,14 @@ def parse_dossier(text: str, pattern: re.Pattern[str]) -> DossierInfo | NotCccd 
     return DossierInfo(dossier_code=code, appointment=appointment)
 
 
+#: The QR of a booking's page (queueing appointments): this prefix and the 6-digit check-in code.
+APPOINTMENT_QR_PREFIX = "LICHHEN:"
+_APPOINTMENT_QR = re.compile(re.escape(APPOINTMENT_QR_PREFIX) + r"([0-9]{6})")
+
+
 class PayloadClassifier:
-    """Turns decoded QR payloads into `ScanResult`s (ID card, then dossier receipt, then staff card)."""
+    """Turns decoded QR payloads into `ScanResult`s (ID card, then dossier receipt, then staff card,
+    then a booking's check-in QR)."""
 
     def __init__(self, hasher: IdHasher, dossier_pattern: str = DEFAULT_DOSSIER_PATTERN,
                  staff_card_pattern: str = DEFAULT_STAFF_CARD_PATTERN) -> None:
@@ -110,6 +116,9 @@ class PayloadClassifier:
         staff = parse_staff_card(text, self._staff)
         if staff is not None:
             return ScanResult(kind="staff", staff=staff)
+        booking = _APPOINTMENT_QR.fullmatch(text.strip())
+        if booking is not None:
+            return ScanResult(kind="appointment", appointment_code=booking.group(1))
         # A payload shaped like a card (7+ fields) but with a bad field keeps the precise reason.
         reason = RejectReason.UNKNOWN if card.reason == RejectReason.NOT_CCCD else card.reason
         return ScanResult(kind="other", reason=reason)

@@ -22,6 +22,7 @@ from typing import Any
 from common.config import resolve_path
 from contracts.queueing import (
     KIOSK_TOKEN_REFUSED,
+    CheckedInTicket,
     IssuedTicket,
     PriorityClass,
     QueueHealth,
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ApiError",
+    "CheckedIn",
     "QueueingClient",
     "ServiceError",
     "ServiceInfo",
@@ -108,6 +110,15 @@ class Ticket:
     def service_name(self, lang: str) -> str:
         """The service name in `lang`."""
         return in_language(lang, self.service_name_vi, self.service_name_en)
+
+
+@dataclass(frozen=True)
+class CheckedIn:
+    """A booking checked in at the kiosk: its ticket and the slot it was booked for."""
+
+    ticket: Ticket
+    appointment_id: str
+    appointment_start: str  # ISO 8601 with the center's offset
 
 
 class QueueingClient(ServiceClient):
@@ -194,21 +205,22 @@ class QueueingClient(ServiceClient):
             payload["birth_date"] = birth_date.isoformat()
         key = idempotency_key or uuid.uuid4().hex
         body = self._kiosk("POST", "/api/v1/tickets", json=payload, headers={"Idempotency-Key": key})
-        t = self._parse(IssuedTicket, body, "tickets")
-        return Ticket(
-            ticket_id=t.ticket_id,
-            number=t.number,
-            service=t.service,
-            service_name_vi=t.service_name_vi,
-            service_name_en=t.service_name_en,
-            priority=t.priority,
-            ahead=t.ahead or 0,
-            wait_min=t.wait_min,
-            wait_max=t.wait_max,
-            status_url=t.status_url,
-            issued_at=t.issued_at or "",
-            state=t.state.value,
+        return _ticket(self._parse(IssuedTicket, body, "tickets"))
+
+    def check_in(self, *, code: str | None = None, id_hash: str | None = None) -> CheckedIn:
+        """POST /api/v1/appointments/check-in by the booking's code (or its QR text) or the ID
+        card's hash: a `pending` ticket to print and `confirm()` like any other. Refusals come as
+        ApiError: too_early (`come_back_at`), too_late, unknown_appointment."""
+        payload = {"code": code} if code else {"id_hash": id_hash}
+        # the service answers a repeated check-in with the same ticket: safe to send again
+        body = self._kiosk(
+            "POST",
+            "/api/v1/appointments/check-in",
+            json=payload,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
         )
+        t = self._parse(CheckedInTicket, body, "check-in")
+        return CheckedIn(_ticket(t), t.appointment_id, t.appointment_start)
 
     def confirm(self, ticket_id: str, delivery: str) -> str:
         """POST /api/v1/tickets/{id}/confirm with delivery "printed" or "screen"; returns the new state."""
@@ -218,6 +230,24 @@ class QueueingClient(ServiceClient):
     def void(self, ticket_id: str) -> None:
         """POST /api/v1/tickets/{id}/void: the citizen never saw the ticket."""
         self._parse(TicketVoided, self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/void", json={}), "void")
+
+
+def _ticket(t: IssuedTicket) -> Ticket:
+    """The screens' ticket from the service's answer."""
+    return Ticket(
+        ticket_id=t.ticket_id,
+        number=t.number,
+        service=t.service,
+        service_name_vi=t.service_name_vi,
+        service_name_en=t.service_name_en,
+        priority=t.priority,
+        ahead=t.ahead or 0,
+        wait_min=t.wait_min,
+        wait_max=t.wait_max,
+        status_url=t.status_url,
+        issued_at=t.issued_at or "",
+        state=t.state.value,
+    )
 
 
 def _bearer(token: str) -> dict[str, str]:

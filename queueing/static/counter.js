@@ -17,7 +17,8 @@ function render(v) {
   $("#cur-info").innerHTML = c
     ? `${esc(c.service_name_vi)} · ${esc(STATE_VI[c.state] || c.state)} <span class="en">${esc(STATE_EN[c.state] || "")}</span>` +
       (c.priority ? ` <span class="pill prio">${esc(c.priority_name_vi || c.priority)}</span>` : "") +
-      (c.call_count > 1 ? ` <span class="pill">gọi ${c.call_count} lần</span>` : "")
+      (c.call_count > 1 ? ` <span class="pill">gọi ${c.call_count} lần</span>` : "") +
+      (c.appointment_start ? ` <span class="pill appt">Lịch hẹn ${esc(c.appointment_start.slice(11, 16))} <span class="en">appointment</span></span>` : "")
     : `Chưa gọi ai <span class="en">Nobody called</span>`;
   const called = c && c.state === "called", serving = c && c.state === "serving";
   $("#btn-next").disabled = paused || called;
@@ -34,7 +35,7 @@ function render(v) {
   }
   $("#queues").innerHTML = v.waiting.map(w =>
     `<h3><span>${esc(w.name_vi)} <span class="en">${esc(w.name_en)}</span></span><span class="pill" data-service="${esc(w.service)}">${w.count}</span></h3>` +
-    (w.next.length ? "<ol>" + w.next.map(t => `<li>${esc(t.number)}${t.priority ? ' <span class="pill prio">ưu tiên</span>' : ""} <span class="en">${t.waited_min}′</span></li>`).join("") + "</ol>"
+    (w.next.length ? "<ol>" + w.next.map(t => `<li>${esc(t.number)}${t.priority ? ' <span class="pill prio">ưu tiên</span>' : ""}${t.appointment ? ` <span class="pill appt">hẹn ${esc(t.appointment)}</span>` : ""} <span class="en">${t.waited_min}′</span></li>`).join("") + "</ol>"
                    : `<div class="en">Không có ai chờ · nobody waiting</div>`)).join("");
 }
 

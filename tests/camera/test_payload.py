@@ -84,3 +84,18 @@ def test_classify_never_raises(payload: str | bytes) -> None:
     result = CLASSIFY.classify(payload, today=date(2026, 11, 23))
     assert result.kind in ("cccd", "dossier", "other")
     assert (result.kind == "other") == bool(result.reason)
+
+
+@pytest.mark.parametrize(
+    ("payload", "kind", "code"),
+    [
+        ("LICHHEN:482913", "appointment", "482913"),
+        (" LICHHEN:482913\n", "appointment", "482913"),
+        ("LICHHEN:48291", "other", None),  # 5 digits
+        ("LICHHEN:4829134", "other", None),
+        ("lichhen:482913x", "other", None),
+    ],
+)
+def test_booking_check_in_qr(payload: str, kind: str, code: str | None) -> None:
+    result = CLASSIFY.classify(payload.encode())
+    assert (result.kind, result.appointment_code) == (kind, code)

@@ -124,6 +124,11 @@ def _toml_value(v: Any) -> str:
     raise TypeError(f"cannot write {v!r} as TOML")
 
 
+def _table_list(v: Any) -> bool:
+    """A list of tables ([[...]] in TOML)."""
+    return isinstance(v, list) and bool(v) and isinstance(v[0], dict)
+
+
 def site_toml(config: QueueingConfig) -> str:
     """A site file holding the whole [queueing] section of `config` (what --config reads)."""
     data = config.model_dump(mode="json")
@@ -134,7 +139,11 @@ def site_toml(config: QueueingConfig) -> str:
             continue
         if isinstance(value, dict):
             tables.append(f"\n[queueing.{key}]")
-            tables += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+            tables += [f"{k} = {_toml_value(v)}" for k, v in value.items() if not _table_list(v)]
+            for k, v in value.items():  # e.g. [[queueing.appointments.services]]
+                for item in v if _table_list(v) else []:
+                    tables.append(f"\n[[queueing.{key}.{k}]]")
+                    tables += [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             for item in value:
                 tables.append(f"\n[[queueing.{key}]]")

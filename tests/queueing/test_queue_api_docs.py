@@ -39,6 +39,12 @@ EXPECTED: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/events"): {422, 503},
     ("get", "/api/v1/reports"): {401, 403, 422, 503},
     ("get", "/api/v1/voice/announcement"): {422},
+    ("get", "/api/v1/services/{service}/slots"): {403, 404, 422, 503},
+    ("post", "/api/v1/appointments"): {403, 404, 409, 422, 429, 503},
+    ("post", "/api/v1/appointments/check-in"): {401, 404, 409, 422, 503},
+    ("get", "/api/v1/appointments/manage/{token}"): {404, 422, 503},
+    ("post", "/api/v1/appointments/manage/{token}/cancel"): {404, 409, 422, 503},
+    ("get", "/api/v1/reports/appointments"): {401, 403, 422, 503},
 }
 
 

@@ -159,6 +159,6 @@ def test_every_citizen_text_is_vietnamese_first_in_one_register() -> None:
 
     for key, (vi, en) in texts.TABLE.items():
         assert vi != en and "bạn" not in vi.lower(), key
-        assert any(ch in vi for ch in "ăâđêôơưáàảãạéèóòúùíì"), f"{key}: the first part is not Vietnamese"
+        assert any(ord(ch) > 127 and ch.isalpha() for ch in vi), f"{key}: the first part is not Vietnamese"
     sample = texts.say("throttled")
     assert sample.startswith("Điện thoại này") and sample.endswith("Wait a minute and try again.")

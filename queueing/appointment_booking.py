@@ -1,0 +1,332 @@
+"""Appointments, first half: free slots, booking (never over capacity) and the manage link
+(view, cancel). The kiosk check-in is added by `queueing.appointments.Appointments`, whose
+docstring says where everything else lives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from common.config import resolve_path
+from drivers.camera.cccd import IdHasher
+from drivers.camera.keyfile import load_or_create_key
+from drivers.camera.payload import APPOINTMENT_QR_PREFIX
+from queueing import slots as rules
+from queueing import texts
+from queueing.appointment_calls import BookedLoad
+from queueing.appointments_config import SlotConfig
+from queueing.core import iso_utc
+from queueing.errors import QueueError
+from queueing.service import QueueService
+from queueing.slots import AppointmentState
+from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+#: What the booking QR holds before the code (the kiosk's scanner classifies it by this prefix).
+QR_PREFIX = APPOINTMENT_QR_PREFIX
+_ID_DIGITS = frozenset("0123456789")
+
+
+def manage_hash(token: str) -> str:
+    """What the database keeps of a manage link's token (128 random bits: a plain hash suffices)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AppointmentBooking:
+    """Booking use cases on top of the queue (its store, clock, services and ticket issuing)."""
+
+    def __init__(self, queue: QueueService) -> None:
+        self.q = queue
+        self.cfg = queue.config.appointments
+        self._hasher: IdHasher | None = None
+        self._hasher_lock = threading.Lock()
+        self.load = BookedLoad(queue)
+
+    # ------------------------------------------------------------------ helpers
+
+    def hasher(self) -> IdHasher:
+        """The keyed hash of ID numbers and phones (key file read, or made, at first use)."""
+        with self._hasher_lock:
+            if self._hasher is None:
+                self._hasher = IdHasher(load_or_create_key(resolve_path(self.cfg.id_hash_key_file)))
+            return self._hasher
+
+    def _slots_cfg(self, service: str) -> SlotConfig:
+        svc = self.q.service_or_404(service)
+        if not self.cfg.enabled:
+            raise QueueError(403, "appointments_disabled", texts.say("appointments_disabled"))
+        slot_cfg = self.cfg.slots_of(svc.code)
+        if slot_cfg is None:
+            raise QueueError(
+                404,
+                "no_appointments",
+                texts.say("no_appointments", name_vi=svc.name_vi, name_en=svc.name_en),
+                service=svc.code,
+            )
+        return slot_cfg
+
+    def capacity(self, slot_cfg: SlotConfig) -> int:
+        """Bookings one slot of this service takes (the counters' share kept for appointments)."""
+        serving = sum(1 for c in self.q.config.counters if slot_cfg.code in c.services)
+        return rules.slot_capacity(slot_cfg, serving)
+
+    def _local(self, ts: float) -> datetime:
+        return datetime.fromtimestamp(ts, self.q.tz)
+
+    def _iso(self, ts: float) -> str:
+        return self._local(ts).isoformat(timespec="minutes")
+
+    def _bookable_slots(self, service: str, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's slots (aware local times) that may still be booked now; 422 outside the horizon."""
+        slot_cfg = self._slots_cfg(service)
+        svc = self.q.service_or_404(service)
+        today = self.q.local_now().date()
+        if not today <= day <= today + timedelta(days=self.cfg.book_days_ahead):
+            raise QueueError(
+                422,
+                "day_out_of_range",
+                texts.say("day_out_of_range", days=self.cfg.book_days_ahead),
+                field="day",
+            )
+        earliest = self.q.local_now() + timedelta(minutes=self.cfg.book_lead_min)
+        hours = svc.hours or self.q.config.hours
+        out = []
+        for start, end in rules.day_slots(hours, day, slot_cfg.slot_length_min, self.q.config.holidays):
+            start_at, end_at = start.replace(tzinfo=self.q.tz), end.replace(tzinfo=self.q.tz)
+            if start_at >= earliest:
+                out.append((start_at, end_at))
+        return out
+
+    # ------------------------------------------------------------------ slots and booking
+
+    def bookable(self) -> list[dict[str, Any]]:
+        """What the /book page offers: each service taking appointments, with its days that have
+        slots (from today up to book_days_ahead)."""
+        if not self.cfg.enabled:
+            return []
+        today = self.q.local_now().date()
+        out = []
+        for slot_cfg in self.cfg.services:
+            svc = self.q.service_or_404(slot_cfg.code)
+            if self.capacity(slot_cfg) < 1:
+                continue
+            hours = svc.hours or self.q.config.hours
+            days = [
+                today + timedelta(days=n)
+                for n in range(self.cfg.book_days_ahead + 1)
+                if rules.day_slots(
+                    hours, today + timedelta(days=n), slot_cfg.slot_length_min, self.q.config.holidays
+                )
+            ]
+            out.append(
+                {
+                    "code": svc.code,
+                    "name_vi": svc.name_vi,
+                    "name_en": svc.name_en,
+                    "days": [
+                        {
+                            "day": d.isoformat(),
+                            "label_vi": f"{texts.WEEKDAYS_VI[d.weekday()]}, {d:%d/%m}",
+                            "label_en": f"{d:%a %d/%m}",
+                        }
+                        for d in days
+                    ],
+                }
+            )
+        return out
+
+    def free_slots(self, service: str, day: date) -> list[dict[str, Any]]:
+        """GET /api/v1/services/{service}/slots: the bookable slots of a day and places left."""
+        slot_cfg = self._slots_cfg(service)
+        slots = self._bookable_slots(service, day)
+        cap = self.capacity(slot_cfg)
+        if not slots or cap < 1:
+            return []
+        with self.q.store.read() as tx:
+            taken = {
+                float(r["slot_start"]): int(r["n"])
+                for r in tx.all(
+                    "SELECT slot_start, COUNT(*) AS n FROM appointments WHERE service = ? AND day = ? "
+                    "AND state IN (?, ?) GROUP BY slot_start",
+                    slot_cfg.code,
+                    day.isoformat(),
+                    *rules.HOLDING_STATES,
+                )
+            }
+        return [
+            {
+                "start": start.isoformat(timespec="minutes"),
+                "end": end.isoformat(timespec="minutes"),
+                "free": max(0, cap - taken.get(start.timestamp(), 0)),
+            }
+            for start, end in slots
+        ]
+
+    def book(self, service: str, start: datetime, phone: str, id_number: str | None = None) -> dict[str, Any]:
+        """Book one place in a slot: per-phone limit and capacity checked and the row written in
+        one write transaction (a conditional insert), so no slot is ever over-booked."""
+        slot_cfg = self._slots_cfg(service)
+        number = rules.normalize_phone(phone)
+        if number is None:
+            raise QueueError(422, "invalid_phone", texts.say("invalid_phone"), field="phone")
+        if id_number is not None and (len(id_number) != 12 or not set(id_number) <= _ID_DIGITS):
+            raise QueueError(422, "invalid_id_number", texts.say("invalid_id_number"), field="id_number")
+        try:
+            local = start.astimezone(self.q.tz) if start.tzinfo else start.replace(tzinfo=self.q.tz)
+        except (OverflowError, ValueError) as err:  # year 1 at +14:00, year 9999 at -12:00
+            raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start") from err
+        slot = next((s for s in self._bookable_slots(service, local.date()) if s[0] == local), None)
+        if slot is None:
+            raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start")
+        cap = self.capacity(slot_cfg)
+        hasher = self.hasher()
+        phone_hash = hasher.hash_id("phone:" + number)
+        id_hash = hasher.hash_id(id_number) if id_number else None
+        now = self.q.now_ts()
+        appointment_id = secrets.token_urlsafe(9)
+        token = secrets.token_urlsafe(16)
+        start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
+        with self.q.store.tx() as tx:
+            held = int(
+                tx.scalar(
+                    "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
+                    "AND slot_start >= ?",
+                    phone_hash,
+                    now - self.cfg.checkin_after_min * 60,
+                )
+            )
+            if held >= self.cfg.bookings_per_phone:
+                raise QueueError(
+                    429,
+                    "phone_limit",
+                    texts.say("phone_limit", n=self.cfg.bookings_per_phone),
+                    retry_after_s=3600,
+                )
+            self._refuse_no_show_phone(tx, phone_hash, now)
+            code = self._new_code(tx)
+            inserted = tx.run(
+                "INSERT INTO appointments(appointment_id, code, service, day, slot_start, slot_end, "
+                "phone_hash, phone_masked, id_hash, manage_hash, state, created_at) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ? WHERE (SELECT COUNT(*) FROM appointments "
+                "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
+                appointment_id,
+                code,
+                slot_cfg.code,
+                local.date().isoformat(),
+                start_ts,
+                end_ts,
+                phone_hash,
+                rules.mask_phone(number),
+                id_hash,
+                manage_hash(token),
+                now,
+                slot_cfg.code,
+                start_ts,
+                *rules.HOLDING_STATES,
+                cap,
+            ).rowcount
+            if not inserted:
+                raise QueueError(409, "slot_full", texts.say("slot_full"), start=self._iso(start_ts))
+            self._event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
+        log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self._iso(start_ts))
+        self.load.refresh()
+        return {
+            "appointment_id": appointment_id,
+            "code": code,
+            "start": self._iso(start_ts),
+            "service": slot_cfg.code,
+            "manage_url": f"{self.q.config.public_base_url.rstrip('/')}/a/{token}",
+        }
+
+    def _refuse_no_show_phone(self, tx: Tx, phone_hash: str, now: float) -> None:
+        """403 booking_blocked for a phone with too many recent no-shows."""
+        limit = self.cfg.no_shows_before_block
+        if not limit:
+            return
+        missed = int(
+            tx.scalar(
+                "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
+                "AND slot_start >= ? AND slot_start < ?",
+                phone_hash,
+                now - self.cfg.no_show_block_days * 86400,
+                now - self.cfg.checkin_after_min * 60,
+            )
+        )
+        if missed >= limit:
+            days = self.cfg.no_show_block_days
+            raise QueueError(403, "booking_blocked", texts.say("booking_blocked", n=missed, days=days))
+
+    def _new_code(self, tx: Tx) -> str:
+        """A short code no live booking holds (checked inside the write transaction)."""
+        while True:
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            if tx.scalar("SELECT 1 FROM appointments WHERE code = ? AND state = 'booked'", code) is None:
+                return code
+
+    @staticmethod
+    def _event(tx: Tx, now: float, service: str, start_ts: float, state: AppointmentState) -> None:
+        tx.event(now, "appointment", {"service": service, "start": iso_utc(start_ts), "state": state.value})
+
+    # ------------------------------------------------------------------ the manage link
+
+    def _by_token(self, tx: Tx, token: str) -> Any:
+        row = (
+            tx.one("SELECT * FROM appointments WHERE manage_hash = ?", manage_hash(token)) if token else None
+        )
+        if row is None:
+            raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
+        return row
+
+    def view(self, token: str) -> dict[str, Any]:
+        """What the manage page shows (the code too: whoever holds the link made the booking)."""
+        with self.q.store.read() as tx:
+            row = self._by_token(tx, token)
+        svc = self.q.config.service(row["service"])
+        start = self._local(row["slot_start"])
+        return {
+            "appointment_id": row["appointment_id"],
+            "code": row["code"],
+            "qr": QR_PREFIX + row["code"],
+            "service": row["service"],
+            "service_name_vi": svc.name_vi if svc else row["service"],
+            "service_name_en": svc.name_en if svc else row["service"],
+            "start": start.isoformat(timespec="minutes"),
+            "end": self._iso(row["slot_end"]),
+            "phone": row["phone_masked"],
+            "state": self._state_now(row),
+            "checkin_from": (start - timedelta(minutes=self.cfg.checkin_before_min)).isoformat(
+                timespec="minutes"
+            ),
+            "checkin_until": (start + timedelta(minutes=self.cfg.checkin_after_min)).isoformat(
+                timespec="minutes"
+            ),
+        }
+
+    def _state_now(self, row: Any) -> str:
+        """The stored state, or `no_show` for a booking whose check-in window has passed."""
+        late = row["slot_start"] + self.cfg.checkin_after_min * 60 < self.q.now_ts()
+        return "no_show" if row["state"] == AppointmentState.BOOKED.value and late else str(row["state"])
+
+    def cancel(self, token: str) -> dict[str, Any]:
+        """Cancel from the manage link: the place goes back to the slot (cancelling twice is fine)."""
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            row = self._by_token(tx, token)
+            if row["state"] == AppointmentState.BOOKED.value and self._state_now(row) == "booked":
+                tx.run(
+                    "UPDATE appointments SET state = 'cancelled', cancelled_at = ? WHERE appointment_id = ?",
+                    now,
+                    row["appointment_id"],
+                )
+                self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CANCELLED)
+            elif row["state"] != AppointmentState.CANCELLED.value:
+                raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self._state_now(row))
+        self.load.refresh()
+        return {"appointment_id": row["appointment_id"], "state": AppointmentState.CANCELLED.value}

@@ -1,0 +1,115 @@
+"""Appointments: free slots, booking (never over capacity) and the manage link come from
+`queueing.appointment_booking`; this module adds the kiosk check-in that turns a booking into a
+ticket, called at its slot ahead of walk-ins.
+
+Storage is the queue's own database (`appointments` table in `queueing.store.SCHEMA`); every
+change is one `Store` transaction with its event (kind `appointment`: service, slot, state; no
+phone, code or ID). Pure rules are in `queueing.slots`, the routes in `queueing.appointments_api`,
+the calling order and the booked load of wait estimates in `queueing.appointment_calls`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from queueing import slots as rules
+from queueing import texts
+from queueing.appointment_booking import QR_PREFIX, AppointmentBooking, manage_hash
+from queueing.domain import LIVE_STATES, TicketState
+from queueing.errors import QueueError
+from queueing.slots import AppointmentState, CheckIn
+from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+__all__ = ["QR_PREFIX", "Appointments", "manage_hash"]
+
+
+class Appointments(AppointmentBooking):
+    """Booking, the manage link and the kiosk check-in."""
+
+    # ------------------------------------------------------------------ check-in at the kiosk
+
+    def check_in(self, code: str | None = None, id_hash: str | None = None) -> tuple[int, dict[str, Any]]:
+        """A kiosk checks a booking in by its code (or the ID card's hash): 201 and a pending
+        kiosk ticket (the kiosk prints and confirms it as any other) carrying `appointment_id`;
+        the same ticket again (200) while it is live; 409 too_early / too_late outside the window."""
+        now_local = self.q.local_now()
+        # one write transaction: two kiosks checking the same booking in at once get one ticket
+        with self.q.store.batch():
+            with self.q.store.tx() as tx:
+                row = self._find(tx, code, id_hash, now_local.date().isoformat())
+                ticket = tx.one("SELECT state FROM tickets WHERE ticket_id = ?", row["ticket_id"] or "")
+            if ticket is not None and TicketState(ticket["state"]) in LIVE_STATES:
+                return 200, self._ticket_answer(row["ticket_id"], row)
+            self._refuse_outside_window(row, now_local)
+            attempt = int(row["checkin_attempts"]) + 1
+            issued = self.q.issue(
+                row["service"],
+                channel="kiosk",
+                idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
+            )
+            with self.q.store.tx() as tx:
+                now = self.q.now_ts()
+                tx.run(
+                    "UPDATE appointments SET state = 'checked_in', checked_in_at = ?, ticket_id = ?, "
+                    "checkin_attempts = ? WHERE appointment_id = ?",
+                    now,
+                    issued["ticket_id"],
+                    attempt,
+                    row["appointment_id"],
+                )
+                self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CHECKED_IN)
+        issued.pop("replayed", None)
+        log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
+        self.load.refresh()
+        return 201, {**issued, **self._appointment_fields(row)}
+
+    def _refuse_outside_window(self, row: Any, now_local: datetime) -> None:
+        """409 too_early (with when to come back) or too_late outside the check-in window."""
+        start = self._local(row["slot_start"])
+        verdict = rules.check_in_verdict(
+            start, now_local, self.cfg.checkin_before_min, self.cfg.checkin_after_min
+        )
+        back = start - timedelta(minutes=self.cfg.checkin_before_min)
+        if verdict is CheckIn.OK:
+            svc = self.q.service_or_404(row["service"])
+            if not self.q.opening(svc).open:
+                # inside the window but before the service opens (a first slot of the day): the
+                # ticket could not be issued yet, so the citizen comes back when it opens
+                verdict = CheckIn.TOO_EARLY
+                back = self.q.next_opening_at(svc) or start
+        if verdict is CheckIn.TOO_EARLY:
+            raise QueueError(
+                409,
+                "too_early",
+                texts.say("too_early", **texts.when_fields(back)),
+                come_back_at=back.isoformat(timespec="minutes"),
+                start=start.isoformat(timespec="minutes"),
+            )
+        if verdict is CheckIn.TOO_LATE:
+            raise QueueError(
+                409, "too_late", texts.say("too_late"), start=start.isoformat(timespec="minutes")
+            )
+
+    def _find(self, tx: Tx, code: str | None, id_hash: str | None, today: str) -> Any:
+        """Today's or a later booking by code or ID hash (a live one first), or 404."""
+        column, value = ("code", code) if code else ("id_hash", id_hash)
+        row = tx.one(
+            f"SELECT * FROM appointments WHERE {column} = ? AND day >= ? "  # noqa: S608 - fixed names
+            "AND state IN ('booked', 'checked_in') ORDER BY state = 'checked_in', slot_start LIMIT 1",
+            value,
+            today,
+        )
+        if row is None:
+            raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
+        return row
+
+    def _appointment_fields(self, row: Any) -> dict[str, Any]:
+        return {"appointment_id": row["appointment_id"], "appointment_start": self._iso(row["slot_start"])}
+
+    def _ticket_answer(self, ticket_id: str, row: Any) -> dict[str, Any]:
+        body = self.q.status(ticket_id)
+        return {**body, "status_url": self.q.status_url(ticket_id), **self._appointment_fields(row)}

@@ -1,0 +1,78 @@
+"""Typed configuration of appointments (`[queueing.appointments]` in config/default.toml).
+
+Kept apart from `queueing.config` (which only holds it as one field) so the booking rules live
+next to the code that applies them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlotConfig(_Strict):
+    """Bookable time slots of one service (a service without one takes no appointments)."""
+
+    code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    # Length of one slot; slots start at each opening period's start, back to back, and a slot
+    # that would run past the period's end is not offered.
+    slot_length_min: int = Field(default=15, ge=5, le=240)
+    # Most bookings one slot takes.
+    capacity_per_slot: int = Field(default=2, ge=1, le=100)
+    # Share of the counters' time kept for appointments; the rest stays for walk-ins, who are
+    # never starved: a slot takes at most
+    # floor(counters serving the service x slot_length_min x counter_share_pct/100 / service_min).
+    counter_share_pct: float = Field(default=30, gt=0, le=100)
+    # Minutes one booked citizen takes at a counter (only for the share above).
+    service_min: float = Field(default=10, gt=0, le=240)
+
+
+class AppointmentsConfig(_Strict):
+    """Booking, check-in and limits of appointments."""
+
+    enabled: bool = True
+    # How many days ahead a slot may be booked (today counts as day 0).
+    book_days_ahead: int = Field(default=14, ge=0, le=90)
+    # A slot starting sooner than this many minutes from now can no longer be booked.
+    book_lead_min: int = Field(default=30, ge=0, le=1440)
+    # Check-in window at the kiosk: from this many minutes before the slot's start ...
+    checkin_before_min: int = Field(default=30, ge=0, le=240)
+    # ... to this many minutes after it (later: 409 too_late, take a normal ticket).
+    checkin_after_min: int = Field(default=10, ge=0, le=240)
+    # Reports: an appointment called within this many minutes of its slot's start is punctual.
+    punctual_within_min: int = Field(default=10, ge=0, le=240)
+    # Live (booked, not yet past) appointments one phone number may hold at once.
+    bookings_per_phone: int = Field(default=2, ge=1, le=20)
+    # A phone number with this many no-shows (booked, never checked in) among its slots of the
+    # last no_show_block_days days cannot book (403 booking_blocked). 0: never blocked.
+    no_shows_before_block: int = Field(default=2, ge=0, le=100)
+    no_show_block_days: int = Field(default=30, ge=1, le=365)
+    # Booking requests per phone number, and per client address (phones behind the center's
+    # Wi-Fi share one), within booking_rate_window_s.
+    booking_max_per_window: int = Field(default=5, ge=1, le=1000)
+    booking_max_per_address: int = Field(default=30, ge=1, le=100_000)
+    booking_rate_window_s: float = Field(default=600, gt=0, le=86_400)
+    # Key of the keyed hash of ID numbers (HMAC-SHA256, hex; created 0600 when missing): the
+    # same file as the kiosks' [camera] hash_key_file, so an ID card shown at the kiosk finds its
+    # booking. Relative to the repository root unless absolute.
+    id_hash_key_file: str = "var/camera/id-hash.key"
+    services: list[SlotConfig] = []
+
+    def slots_of(self, code: str) -> SlotConfig | None:
+        """The slot settings of a service, or None when it takes no appointments."""
+        return next((s for s in self.services if s.code == code), None)
+
+    def check(self, service_codes: list[str]) -> None:
+        """ValueError naming the entry when a slot config names an unknown service or repeats one."""
+        seen: set[str] = set()
+        for s in self.services:
+            if s.code not in service_codes:
+                raise ValueError(f"appointments.services: unknown service {s.code!r}")
+            if s.code in seen:
+                raise ValueError(f"appointments.services: service {s.code!r} is listed twice")
+            seen.add(s.code)
+        if self.checkin_before_min + self.checkin_after_min == 0:
+            raise ValueError("appointments: checkin_before_min and checkin_after_min cannot both be 0")
