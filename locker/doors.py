@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,60 +35,6 @@ class PulseResult:
     def door(self) -> str:
         """The API's door word."""
         return self.outcome.value if self.outcome is not None else "unknown"
-
-
-class FrameFirst:
-    """Unlock frames before bookkeeping, across threads.
-
-    Python runs one thread at a time, so under load the work that follows a pulse (the door
-    watch, recording the outcome, door events, the outbox) competes for the interpreter with the
-    work that leads to the next pulse. While any pulse is being prepared (a pickup checked, its
-    intent committed, its frame queued), the following work first waits, without using CPU,
-    until no pulse is being prepared or `max_wait_s` has passed. Nothing is skipped or reordered
-    within one pickup; only that work starts a little later under load.
-    """
-
-    def __init__(self, max_wait_s: float = 0.03) -> None:
-        self.max_wait_s = max_wait_s
-        self._cv = threading.Condition()
-        self._preparing = 0
-
-    def preparing(self) -> FrameTicket:
-        """Count one pulse as being prepared until its ticket is released."""
-        with self._cv:
-            self._preparing += 1
-        return FrameTicket(self)
-
-    def _release(self) -> None:
-        with self._cv:
-            self._preparing -= 1
-            if self._preparing == 0:
-                self._cv.notify_all()
-
-    def wait_turn(self) -> None:
-        """Let pulses being prepared go first (at most `max_wait_s`)."""
-        with self._cv:
-            if self._preparing:
-                self._cv.wait_for(lambda: self._preparing == 0, timeout=self.max_wait_s)
-
-
-class FrameTicket:
-    """One pulse in preparation; `release()` (idempotent) once its frame left or it never will."""
-
-    def __init__(self, gate: FrameFirst) -> None:
-        self._gate = gate
-        self._released = False
-
-    def release(self) -> None:
-        """The frame is on the wire, or this pulse will not happen."""
-        if not self._released:
-            self._released = True
-            self._gate._release()
-
-    def sent(self) -> None:
-        """Called after the pulse: release, then let other pulses go before the door watch."""
-        self.release()
-        self._gate.wait_turn()
 
 
 class Alarms:
@@ -207,7 +152,6 @@ class Cabinet:
         self.buses = buses
         self._watch_s = watch_s
         self._by_channel = {(c.bus, c.board, c.lock): c.label for c in compartments}
-        self.frames = FrameFirst()
 
     def get(self, label: str) -> CompartmentConfig:
         """The compartment, or NotFound naming the label."""
@@ -260,32 +204,9 @@ class Cabinet:
         pickup_id: str | None = None,
         before: Callable[[sqlite3.Connection], None] | None = None,
         after: Callable[[sqlite3.Connection, DoorOutcome | None], object] | None = None,
-        ticket: FrameTicket | None = None,
         **detail: object,
     ) -> PulseResult:
-        """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome.
-
-        `ticket`: the caller's `frames.preparing()` ticket, if it took one earlier (a pickup does,
-        at the start of its checks); else one is taken here. Released once the frame left.
-        """
-        ticket = ticket or self.frames.preparing()
-        try:
-            return self._pulse(label, purpose, actor, deposit_id, pickup_id, before, after, ticket, detail)
-        finally:
-            ticket.release()
-
-    def _pulse(
-        self,
-        label: str,
-        purpose: UnlockPurpose,
-        actor: str,
-        deposit_id: str | None,
-        pickup_id: str | None,
-        before: Callable[[sqlite3.Connection], None] | None,
-        after: Callable[[sqlite3.Connection, DoorOutcome | None], object] | None,
-        ticket: FrameTicket,
-        detail: dict[str, object],
-    ) -> PulseResult:
+        """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome."""
         comp = self.get(label)
         bus = self.buses[comp.bus]
         now = self._clock.now()
@@ -334,15 +255,13 @@ class Cabinet:
                 raise BusUnavailable(f"bus {comp.bus}: the pulse was not queued")
             if isinstance(queued[0], BusUnavailable):
                 raise queued[0]
-            result = bus.open_door(comp.board, comp.lock, self._watch_s, ticket.sent, queued[0])
+            result = bus.open_door(comp.board, comp.lock, self._watch_s, queued=queued[0])
             outcome = result.outcome if result.pulse_sent_at is not None else None
         except BusUnavailable as err:
             outcome, error = None, str(err)
         except LockBoardError as err:
             outcome, error = DoorOutcome.UNKNOWN, str(err)
         state = UnlockState.NOT_SENT if outcome is None else UnlockState(outcome.value)
-        ticket.release()
-        self.frames.wait_turn()
         done = self._clock.now()
         with self._store.tx() as conn:
             conn.execute(

@@ -138,7 +138,6 @@ class Monitor(Part):
                     doors.append((event, label))
         if not doors:
             return
-        self._frames.wait_turn()  # audit the doors after the pulses being prepared
         now_mono = self._clock.monotonic()
         to_confirm: list[str] = []
         with self._store.tx() as conn:

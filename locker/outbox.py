@@ -18,7 +18,6 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,11 +84,9 @@ class OutboxWorker:
         backoffice: BackOffice,
         raise_alarm: Any = None,
         gather_s: float = 0.2,
-        wait_turn: Callable[[], None] | None = None,
         sms_box: SecretBox | None = None,
     ) -> None:
         self._sms_box = sms_box  # opens sealed SMS texts (CodeBook.sms_box)
-        self._wait_turn = wait_turn  # e.g. Cabinet.frames.wait_turn: pulses being prepared first
         self._store = store
         self._gather_s = gather_s  # after a wake-up, let a burst's messages gather into one round
         self._clock = clock
@@ -119,8 +116,6 @@ class OutboxWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if self._wait_turn is not None:
-                self._wait_turn()
             try:
                 sent = self.run_once()
             except StorageFailed:  # logged once by the store's guard; health says 503

@@ -24,7 +24,6 @@ from locker.attempts import Attempts
 from locker.config import SecondFactor
 from locker.deposits import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
-from locker.doors import FrameTicket
 from locker.errors import AuthError, Conflict, Gone, NotFound, Unavailable
 from locker.wiring import Part, Wiring
 
@@ -51,23 +50,8 @@ class Pickups(Part):
         code: str,
         id_number: str | None,
         phone_last4: str | None,
-        ticket: FrameTicket | None = None,
     ) -> dict[str, Any]:
-        """Check the code and factor, open the door once, return receipt data.
-
-        `ticket`: a `frames.preparing()` ticket the caller took when the request arrived (the
-        fast path does, so bookkeeping yields to this pickup from then on); released here.
-        """
-        # from here (or the request's arrival) until the frame left, or never will
-        ticket = ticket or self._frames.preparing()
-        try:
-            return self._pickup(kiosk, code, id_number, phone_last4, ticket)
-        finally:
-            ticket.release()
-
-    def _pickup(
-        self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None, ticket: FrameTicket
-    ) -> dict[str, Any]:
+        """Check the code and factor, open the door once, return receipt data."""
         now = self._clock.now()
         code = code.strip()
         row = None
@@ -155,7 +139,6 @@ class Pickups(Part):
                 pickup_id=pickup_id,
                 before=before,
                 after=after,
-                ticket=ticket,
             )
         except _LockedMeanwhile:
             self._attempts.fail(kiosk, "deposit_locked", deposit_id, label)
