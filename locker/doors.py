@@ -206,21 +206,18 @@ class Cabinet:
         after: Callable[[sqlite3.Connection, DoorOutcome | None], object] | None = None,
         **detail: object,
     ) -> PulseResult:
-        """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome."""
+        """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome.
+
+        The intent is one unit of work for the store's writer; its after-commit step queues the
+        door's read-then-pulse on the bus, so the frame can only follow a committed intent. This
+        thread then waits for the pulse and watches the door (`LockBus.open_door`), and records
+        the outcome (with `after`'s changes) in a second unit.
+        """
         comp = self.get(label)
         bus = self.buses[comp.bus]
         now = self._clock.now()
-        queued: list[QueuedPulse | BusUnavailable] = []
 
-        def queue_pulse() -> None:
-            # run by the thread that COMMITs the intent, right after it: the frame is queued on
-            # the bus without waiting for this thread to be woken and scheduled again
-            try:
-                queued.append(bus.queue_read_then_pulse(comp.board, comp.lock))
-            except BusUnavailable as err:  # the bus is down: this pulse is never sent
-                queued.append(err)
-
-        with self._store.tx(on_commit=queue_pulse) as conn:
+        def intent(conn: sqlite3.Connection) -> int:
             if before is not None:
                 before(conn)
             cur = conn.execute(
@@ -248,14 +245,22 @@ class Cabinet:
                 purpose=purpose.value,
                 **detail,
             )
+            return unlock_id
+
+        def queue_pulse(unlock_id: int) -> tuple[int, QueuedPulse | Exception]:
+            # on the writer thread, right after the COMMIT that holds the intent
+            try:
+                return unlock_id, bus.queue_read_then_pulse(comp.board, comp.lock)
+            except Exception as err:  # noqa: BLE001 - nothing was queued: recorded as not sent
+                return unlock_id, err
+
+        unlock_id, queued = self._store.write(intent, then=queue_pulse)
         outcome: DoorOutcome | None
         error = ""
         try:
-            if not queued:  # the hook failed unexpectedly (logged by the store): nothing was queued
-                raise BusUnavailable(f"bus {comp.bus}: the pulse was not queued")
-            if isinstance(queued[0], BusUnavailable):
-                raise queued[0]
-            result = bus.open_door(comp.board, comp.lock, self._watch_s, queued=queued[0])
+            if isinstance(queued, Exception):
+                raise BusUnavailable(f"bus {comp.bus}: the pulse was not queued ({queued})") from queued
+            result = bus.open_door(comp.board, comp.lock, self._watch_s, queued=queued)
             outcome = result.outcome if result.pulse_sent_at is not None else None
         except BusUnavailable as err:
             outcome, error = None, str(err)
@@ -263,7 +268,8 @@ class Cabinet:
             outcome, error = DoorOutcome.UNKNOWN, str(err)
         state = UnlockState.NOT_SENT if outcome is None else UnlockState(outcome.value)
         done = self._clock.now()
-        with self._store.tx() as conn:
+
+        def result_(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
                 (state.value, done.isoformat(), unlock_id),
@@ -281,6 +287,8 @@ class Cabinet:
             )
             if after is not None:
                 after(conn, outcome)  # the outcome's consequences commit with the result (one fsync)
+
+        self._store.write(result_)
         if error:
             log.warning(
                 "compartment %s (bus %s board %d lock %d): %s", label, comp.bus, comp.board, comp.lock, error

@@ -149,11 +149,14 @@ class OutboxWorker:
         outcomes = [(dict(row), self._deliver(dict(row))) for row in rows]
         given_up: list[tuple[dict[str, Any], GatewayError]] = []
         now = self._clock.now()
-        with self._store.tx() as conn:
+
+        def record(conn: sqlite3.Connection) -> None:  # one unit of work for the store's writer
             for row, error in outcomes:
                 if self._record(conn, now, row, error):
                     assert error is not None
                     given_up.append((row, error))
+
+        self._store.write(record)
         for row, error in outcomes:
             if error is not None:
                 log.warning(
