@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from common.sqlite_store import SqliteStore
 from locker.store import Store
 from tests.locker.conftest import wait_until
 
@@ -34,6 +35,7 @@ def _committed_kinds(path: Path) -> list[str]:
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s = Store(tmp_path / "l.db")
+    assert isinstance(s, SqliteStore)  # the locker's schema on the services' one store design
     s.open()
     yield s
     s.close()
