@@ -1,40 +1,33 @@
 """One SQLite database, one writer thread: the store design of the services.
 
-A `SqliteStore` owns one write connection and the thread that uses it. Callers never write
-themselves; they hand the writer a unit of work and get a future:
+A `SqliteStore` owns one write connection and the thread that uses it. Callers hand the writer
+a unit of work and get a future: `store.submit(work, then=step)` (`work(conn)` runs on the
+writer; `.result()` returns once its changes are on disk), or `store.write(...)` to wait.
 
-    future = store.submit(work, then=step)   # work(conn) -> value, on the writer thread
-    value = future.result()                  # returns once the unit's changes are on disk
+The writer takes the first waiting unit, `BEGIN IMMEDIATE`, runs it in a savepoint, runs every
+unit that arrived meanwhile in the same transaction (up to `max_batch`) and COMMITs once: one
+fsync (WAL, synchronous=FULL) per batch. Group commit comes from the queue, not from locks or
+a leader. After the COMMIT it runs each unit's `then(value)` in order on the writer thread, and
+only then resolves the futures: a step that must follow a committed change (the locker queues
+a door's pulse after its unlock intent) runs as soon as the change is on disk, never for a
+change that is not. `then` must be quick and must not wait for the store.
 
-The writer takes the first waiting unit, opens a transaction (`BEGIN IMMEDIATE`), runs it in a
-savepoint, then runs every unit that arrived meanwhile in the same transaction (up to
-`max_batch`), and COMMITs once: one fsync (WAL, synchronous=FULL) for the whole batch. That is
-group commit, and it comes from the queue, not from locks or a leader. After the COMMIT it runs
-each unit's `then(value)` in submission order, on the writer thread, and only then resolves
-the futures. So a step that must follow a committed change (the locker queues a door's pulse
-after its unlock intent) runs as soon as that change is on disk and never for a change that is
-not; `then` must be quick and must not wait for the store.
+Errors stay with their unit: its savepoint is rolled back, its future gets the exception, the
+others commit. A failed COMMIT is given to every unit of the batch. A `then` that raises gives
+its exception to its own caller; the commit stands.
 
-Errors stay with their unit: a unit that raises has its savepoint rolled back and its future
-gets the exception; the others commit. A COMMIT that fails is given to every unit of the batch
-(none of them is told "done" for a change that is not on disk). A `then` that raises gives its
-exception to its own caller; the commit stands.
-
-`tx()` is the same unit for code written as a `with` block: the writer lends its connection to
-the calling thread for the body (inside its batch transaction and a savepoint) and waits for it,
-so there is still one writer at a time and the caller returns only after the COMMIT. Units and
-`tx()` bodies nest: inside one, `submit`, `write` and `tx` run at once as a savepoint of it.
-
-`read()` gives a consistent snapshot on the calling thread's own read-only connection (WAL
-readers never wait for the writer's fsync). WAL checkpoints run PASSIVE on a thread and
-connection of their own, so their copying and fsync never land inside a COMMIT.
-
-Storage health (`common.storage_guard`): a deleted or replaced data directory makes every write
-fail with the service's storage error instead of committing into a file nobody will read again.
+`tx()` is the same unit written as a `with` block: the writer lends its connection to the
+caller's thread for the body (in its batch transaction and a savepoint) and waits for it, so
+there is still one writer at a time. Inside a unit or a `tx()` body, `submit`, `write` and `tx`
+run at once as savepoints of it. `read()` gives a snapshot on the calling thread's read-only
+connection (WAL readers never wait for the writer's fsync). WAL checkpoints run PASSIVE on their
+own thread and connection, never inside a COMMIT. A deleted or replaced data directory
+(`common.storage_guard`) makes every write fail with the service's storage error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -54,11 +47,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 
-CHECKPOINT_EVERY_S = 1.0
-"""Background PASSIVE checkpoints this often (when something was committed)."""
+CHECKPOINT_EVERY_S = 1.0  # background PASSIVE checkpoints this often (when something was committed)
+#: If the checkpoint thread falls behind, the writer checkpoints past this many WAL pages (~40 MB).
 WAL_AUTOCHECKPOINT_PAGES = 10000
-"""Safety net if the checkpoint thread falls behind: past this many WAL pages (~40 MB) the
-writer checkpoints itself, as SQLite does by default at 1000."""
 
 
 @dataclass
@@ -130,9 +121,7 @@ class SqliteStore:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
+        conn.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
         if self._schema:
             conn.executescript(self._schema)
         self._conn = conn
@@ -144,11 +133,9 @@ class SqliteStore:
         if self._checkpoint_every_s > 0:
             conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             self._stop_checkpoints.clear()
-            checkpointer = threading.Thread(
-                target=self._checkpoint_loop, name=f"{self._name}-wal-checkpoint", daemon=True
-            )
-            checkpointer.start()
-            self._threads.append(checkpointer)
+            cp = threading.Thread(target=self._checkpoint_loop, name=f"{self._name}-checkpoint", daemon=True)
+            cp.start()
+            self._threads.append(cp)
 
     def close(self) -> None:
         """Finish the units already submitted, stop the threads, close every connection."""
@@ -256,7 +243,10 @@ class SqliteStore:
             except BaseException as err:  # noqa: BLE001 - handed to the caller through its future
                 future.set_exception(err)
 
-        outer.steps.append(step) if then is not None else future.set_result(value)
+        if then is None:
+            future.set_result(value)
+        else:
+            outer.steps.append(step)
         return future
 
     @contextmanager
@@ -274,8 +264,18 @@ class SqliteStore:
     def _writer_loop(self) -> None:
         while True:
             first = self._queue.get()
-            if first is None or self._run_batch(first):
+            if first is None:
                 return
+            try:
+                if self._run_batch(first):
+                    return
+            except Exception as err:  # noqa: BLE001 - the writer must outlive any one batch
+                log.exception("database %s: writer batch failed", self.path)
+                if not first.future.done():
+                    first.future.set_exception(err)
+                with contextlib.suppress(sqlite3.Error):
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
 
     def _run_batch(self, unit: _Unit) -> bool:
         """One transaction: `unit` and every unit that is waiting meanwhile (up to `max_batch`),
@@ -325,8 +325,9 @@ class SqliteStore:
             conn.execute("COMMIT")
         except sqlite3.Error as err:
             log.error("database %s: commit failed: %s", self.path, err)
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
             self.commits += 1
             self._fail(done, err)
             return

@@ -20,6 +20,7 @@ from common.serving import check_tls, is_loopback, uvicorn_options
 
 log = logging.getLogger(__name__)
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line flags (they override the config file)."""
     p = argparse.ArgumentParser(prog="python -m locker", description="Locker daemon (24-hour result locker)")

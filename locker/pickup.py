@@ -4,9 +4,9 @@ Guessing is limited by locker.attempts: wrong tries per deposit (then the deposi
 supervisor unblocks it), growing delays per kiosk, a cabinet-wide slow-down and alarms.
 Every failed attempt is audited (never with the typed code).
 
-The first look (throttle, code, deposit) is a read snapshot; every try is then admitted under the
-store's writer lock, in the transaction that records it: a wrong one in `Attempts.fail`, the
-right one in the transaction of its unlock intent (`before`), which checks the throttle and the
+The first look (throttle, code, deposit) is a read snapshot; every try is then admitted by the
+store's one writer, in the unit of work that records it: a wrong one in `Attempts.fail`, the
+right one in the unit of its unlock intent (`before`), which checks the throttle and the
 deposit's lock again. So concurrent tries cannot all pass one stale look.
 """
 
@@ -100,7 +100,7 @@ class Pickups(Part):
         pickup_id = "p" + uuid.uuid4().hex[:12]
 
         def before(conn: sqlite3.Connection) -> None:
-            # the admission of the right code, under the writer lock (see the module docstring)
+            # the admission of the right code, on the store's writer (see the module docstring)
             self._attempts.check(conn, kiosk, self._clock.now())
             fresh = deposit_row(conn, deposit_id)
             if fresh["locked"]:

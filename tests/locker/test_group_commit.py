@@ -290,6 +290,7 @@ def test_a_unit_of_work_runs_on_the_writer_and_its_step_sees_it_committed(store:
 def test_units_and_tx_blocks_nest_as_savepoints(store: Store) -> None:
     def outer(conn: sqlite3.Connection) -> int:
         _add_alarm(conn, "outer")
+
         def refused_work(c: sqlite3.Connection) -> None:
             _add_alarm(c, "undone")
             raise ZeroDivisionError
@@ -303,3 +304,33 @@ def test_units_and_tx_blocks_nest_as_savepoints(store: Store) -> None:
     assert store.write(outer) == 7
     assert _committed_kinds(store.path) == ["outer", "inner"]
     assert store.transactions == 1
+
+
+def test_a_unit_that_ends_the_transaction_fails_with_its_batch_and_the_writer_goes_on(store: Store) -> None:
+    inside, release, heard = threading.Event(), threading.Event(), []
+
+    def earlier() -> None:
+        try:
+            with store.tx() as conn:
+                _add_alarm(conn, "earlier")
+                inside.set()
+                assert release.wait(10)
+        except sqlite3.Error as err:
+            heard.append(err)
+
+    holder = threading.Thread(target=earlier)
+    holder.start()
+    assert inside.wait(10)
+
+    def rogue(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")  # SQLite gives up the whole transaction (as on a full disk)
+
+    rogue_future = store.submit(rogue)
+    wait_until(lambda: store.queued == 1, 10, "the rogue unit queued")
+    release.set()
+    holder.join(10)
+    assert rogue_future.exception(10) is not None
+    assert heard  # the earlier unit of the batch is told it was not committed
+    assert _committed_kinds(store.path) == []
+    assert store.write(lambda conn: _add_alarm(conn, "after")) is None  # the writer goes on
+    assert _committed_kinds(store.path) == ["after"]
