@@ -78,11 +78,8 @@ class _Loan:
 
 
 class SqliteStore:
-    """One database file: a writer thread for all writes, per-thread readers (module docstring).
-
-    `schema` is run (executescript) when the database is opened; `storage_error` makes the
-    exception raised when the storage guard has seen the files deleted or replaced.
-    """
+    """One database file: a writer thread for all writes, per-thread readers (module docstring);
+    `schema` runs at open; `storage_error()` is raised once the storage guard saw the files go."""
 
     def __init__(
         self,
@@ -151,8 +148,11 @@ class SqliteStore:
                 reader.close()
             self._readers.clear()
         self._local = threading.local()
-        self._conn.close()
-        self._conn = None
+        conn, self._conn = self._conn, None
+        while not self._queue.empty():  # submitted while the writer stopped: never run
+            if (left := self._queue.get_nowait()) is not None:
+                left.future.set_exception(RuntimeError(f"database {self.path} is closed"))
+        conn.close()
 
     @property
     def conn(self) -> sqlite3.Connection:
