@@ -18,8 +18,7 @@ real rate), which shows the latency when the daemon is not saturated. Goal: p99 
 The kiosks' HTTP client is lean (`http.client`, one keep-alive connection each) so that the load
 generator, sharing this machine's two cores with the daemon, takes little of the CPU the daemon is
 measured on: with `requests` (`BENCH_LOCKER_CLIENT=requests`, what the kiosk app uses on its own
-machine) each client request costs about 1.7 ms of CPU instead of 0.3. The daemon's process uses
-the daemon's interpreter setting (`locker.daemon.tune_interpreter`).
+machine) each client request costs about 1.7 ms of CPU instead of 0.3.
 
 Columns: cpu/pickup is the daemon process's CPU per pickup (HTTP, pickup, bus thread, door
 watch, monitor, outbox; with `inprocess` also the simulator), sim cpu the simulator process's,
@@ -58,7 +57,6 @@ from drivers.lockboard.config import BusConfig
 from drivers.lockboard.sim import start_simulator
 from locker.api import create_app
 from locker.config import LockerConfig
-from locker.daemon import tune_interpreter
 from locker.domain import DepositState
 from locker.service import LockerService, Paths
 
@@ -246,7 +244,6 @@ def _client(
 
 def run_bench(rounds: int = ROUNDS) -> dict[str, object]:
     """Measure both concurrency levels; returns the figures."""
-    tune_interpreter()  # the daemon's interpreter setting (it runs in this process here)
     tmp = Path(tempfile.mkdtemp(prefix="bench-locker-"))
     sim = (
         start_simulator("kerong-cu16", BOARDS, LOCKS, auto_close_s=0.3)

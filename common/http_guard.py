@@ -1,7 +1,7 @@
 """One pure-ASGI guard in front of both HTTP services: bounded bodies, browser rules, headers.
 
-It sits outermost among each app's middleware (added last), so it also covers the pure-ASGI fast
-paths (`locker.fastpath`, `queueing.fastpath`) that read bodies themselves. Per request it:
+It sits outermost among each app's middleware (added last), so it sees every request before
+any route or other middleware reads its body. Per request it:
 
 - refuses a body over `max_body_bytes` before anything reads it: at once from `Content-Length`
   (413), and for a chunked body by counting the chunks as they arrive (413 as soon as the cap is
@@ -17,12 +17,12 @@ paths (`locker.fastpath`, `queueing.fastpath`) that read bodies themselves. Per 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.asgi_fast import dumps, header_map, media_type, replay
 from common.serving import DEFAULT_MAX_BODY_BYTES, is_loopback, origin_of
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -243,9 +243,37 @@ def _then(first: Message, receive: Receive) -> Receive:
     return again
 
 
+def header_map(scope: Scope) -> dict[bytes, bytes]:
+    """Request headers by lower-case name (the first of repeated ones, as Starlette does)."""
+    out: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        out.setdefault(name, value)
+    return out
+
+
+def media_type(value: bytes | None) -> str:
+    """`application/json` from `application/json; charset=utf-8`; "" when absent."""
+    return "" if value is None else value.split(b";", 1)[0].strip().lower().decode("latin-1")
+
+
+def replay(body: bytes, ended: bool, receive: Receive) -> Receive:
+    """A receive() that first gives back what was read, then continues with the real one."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": not ended}
+        return await receive()
+
+    return again
+
+
 async def _answer(send: Send, refusal: Refusal) -> None:
-    """Send the refusal as the services' JSON error (through the decorated `send`)."""
-    payload = dumps(refusal.body)
+    """Send the refusal as the services' JSON error (through the decorated `send`), with the
+    bytes Starlette's JSONResponse would render."""
+    payload = json.dumps(refusal.body, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     if refusal.close:
         headers.append((b"connection", b"close"))

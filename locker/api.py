@@ -63,7 +63,6 @@ from locker.api_models import (
 )
 from locker.domain import TransitionError
 from locker.errors import Forbidden, InvalidInput, LockerError, NotFound, Throttled
-from locker.fastpath import PickupFastPath, PickupFastPathStats
 from locker.kiosk_devices import Device, DeviceState
 from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
 from locker.service import LockerService
@@ -350,10 +349,7 @@ def create_app(svc: LockerService) -> FastAPI:
 
     _receipt_routes(app, svc)
     _ = Forbidden  # re-exported error types are mapped by the LockerError handler
-    # Well-formed kiosk pickups skip FastAPI's per-request machinery (see locker.fastpath).
-    app.state.pickup_fast_path = PickupFastPathStats()
-    app.add_middleware(PickupFastPath, svc=svc, stats=app.state.pickup_fast_path)
-    # Outermost (added last): bodies, Origin and headers for every request, fast path included.
+    # Outermost (added last): bodies, Origin and headers for every request.
     # No browser page of the locker sends state-changing requests: only its own loopback address
     # may (the API docs' "try it out"); the kiosk and lockerctl send no Origin.
     app.add_middleware(

@@ -1,5 +1,4 @@
-"""What both the routes and the pickup fast path (`locker.fastpath`) answer: kiosk
-identification and domain-error responses, defined once. The request and answer bodies
+"""What the routes share: kiosk identification and domain-error responses, defined once. The request and answer bodies
 themselves are the contract in `contracts.locker` (re-exported here for the routes)."""
 
 import hmac
@@ -42,7 +41,7 @@ def bearer_token(authorization: str | None) -> str:
 
 def kiosk_id(kiosk_token: str, authorization: str | None, x_kiosk_id: str | None) -> str:
     """The calling kiosk's name, once its token is checked (constant time); AuthError if not
-    the kiosk. Used by the routes and by `locker.fastpath`, so both check the same way."""
+    the kiosk."""
     token = bearer_token(authorization)
     if not hmac.compare_digest(token.encode(), kiosk_token.encode()):
         raise AuthError("not_kiosk", "only the kiosk may do this (kiosk token missing or wrong)")

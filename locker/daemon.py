@@ -20,19 +20,6 @@ from common.serving import check_tls, is_loopback, uvicorn_options
 
 log = logging.getLogger(__name__)
 
-SWITCH_INTERVAL_S = 0.0005
-"""How long one Python thread may run before another that wants the interpreter gets it
-(CPython's default is 5 ms). The daemon's threads are mostly waiting for I/O: a bus thread
-whose board just answered, or a pickup whose intent was just committed, needs the interpreter
-back at once, and under load waited up to the default 5 ms for it each time. At 0.5 ms, 8 kiosks
-collecting at once saw the unlock frame's p50 and p99 about 2-4 ms sooner (bench/bench_locker.py),
-at no measurable CPU cost."""
-
-
-def tune_interpreter() -> None:
-    """Apply SWITCH_INTERVAL_S to this process (the daemon's, or a bench measuring it)."""
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line flags (they override the config file)."""
@@ -187,7 +174,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     wire_file = resolve_path(cfg.wire_log_file) if cfg.wire_log_file else None
     setup_logging(args.log_level or cfg.log_level, wire_file=wire_file)
-    tune_interpreter()
     paths = data_paths(cfg, args.data_dir)
     try:
         check_tls(cfg, "locker")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,60 +35,6 @@ class PulseResult:
     def door(self) -> str:
         """The API's door word."""
         return self.outcome.value if self.outcome is not None else "unknown"
-
-
-class FrameFirst:
-    """Unlock frames before bookkeeping, across threads.
-
-    Python runs one thread at a time, so under load the work that follows a pulse (the door
-    watch, recording the outcome, door events, the outbox) competes for the interpreter with the
-    work that leads to the next pulse. While any pulse is being prepared (a pickup checked, its
-    intent committed, its frame queued), the following work first waits, without using CPU,
-    until no pulse is being prepared or `max_wait_s` has passed. Nothing is skipped or reordered
-    within one pickup; only that work starts a little later under load.
-    """
-
-    def __init__(self, max_wait_s: float = 0.03) -> None:
-        self.max_wait_s = max_wait_s
-        self._cv = threading.Condition()
-        self._preparing = 0
-
-    def preparing(self) -> FrameTicket:
-        """Count one pulse as being prepared until its ticket is released."""
-        with self._cv:
-            self._preparing += 1
-        return FrameTicket(self)
-
-    def _release(self) -> None:
-        with self._cv:
-            self._preparing -= 1
-            if self._preparing == 0:
-                self._cv.notify_all()
-
-    def wait_turn(self) -> None:
-        """Let pulses being prepared go first (at most `max_wait_s`)."""
-        with self._cv:
-            if self._preparing:
-                self._cv.wait_for(lambda: self._preparing == 0, timeout=self.max_wait_s)
-
-
-class FrameTicket:
-    """One pulse in preparation; `release()` (idempotent) once its frame left or it never will."""
-
-    def __init__(self, gate: FrameFirst) -> None:
-        self._gate = gate
-        self._released = False
-
-    def release(self) -> None:
-        """The frame is on the wire, or this pulse will not happen."""
-        if not self._released:
-            self._released = True
-            self._gate._release()
-
-    def sent(self) -> None:
-        """Called after the pulse: release, then let other pulses go before the door watch."""
-        self.release()
-        self._gate.wait_turn()
 
 
 class Alarms:
@@ -207,7 +152,6 @@ class Cabinet:
         self.buses = buses
         self._watch_s = watch_s
         self._by_channel = {(c.bus, c.board, c.lock): c.label for c in compartments}
-        self.frames = FrameFirst()
 
     def get(self, label: str) -> CompartmentConfig:
         """The compartment, or NotFound naming the label."""
@@ -260,46 +204,20 @@ class Cabinet:
         pickup_id: str | None = None,
         before: Callable[[sqlite3.Connection], None] | None = None,
         after: Callable[[sqlite3.Connection, DoorOutcome | None], object] | None = None,
-        ticket: FrameTicket | None = None,
         **detail: object,
     ) -> PulseResult:
         """Persist the intent (with `before`'s changes, atomically), pulse once, record the outcome.
 
-        `ticket`: the caller's `frames.preparing()` ticket, if it took one earlier (a pickup does,
-        at the start of its checks); else one is taken here. Released once the frame left.
+        The intent is one unit of work for the store's writer; its after-commit step queues the
+        door's read-then-pulse on the bus, so the frame can only follow a committed intent. This
+        thread then waits for the pulse and watches the door (`LockBus.open_door`), and records
+        the outcome (with `after`'s changes) in a second unit.
         """
-        ticket = ticket or self.frames.preparing()
-        try:
-            return self._pulse(label, purpose, actor, deposit_id, pickup_id, before, after, ticket, detail)
-        finally:
-            ticket.release()
-
-    def _pulse(
-        self,
-        label: str,
-        purpose: UnlockPurpose,
-        actor: str,
-        deposit_id: str | None,
-        pickup_id: str | None,
-        before: Callable[[sqlite3.Connection], None] | None,
-        after: Callable[[sqlite3.Connection, DoorOutcome | None], object] | None,
-        ticket: FrameTicket,
-        detail: dict[str, object],
-    ) -> PulseResult:
         comp = self.get(label)
         bus = self.buses[comp.bus]
         now = self._clock.now()
-        queued: list[QueuedPulse | BusUnavailable] = []
 
-        def queue_pulse() -> None:
-            # run by the thread that COMMITs the intent, right after it: the frame is queued on
-            # the bus without waiting for this thread to be woken and scheduled again
-            try:
-                queued.append(bus.queue_read_then_pulse(comp.board, comp.lock))
-            except BusUnavailable as err:  # the bus is down: this pulse is never sent
-                queued.append(err)
-
-        with self._store.tx(on_commit=queue_pulse) as conn:
+        def intent(conn: sqlite3.Connection) -> int:
             if before is not None:
                 before(conn)
             cur = conn.execute(
@@ -327,24 +245,31 @@ class Cabinet:
                 purpose=purpose.value,
                 **detail,
             )
+            return unlock_id
+
+        def queue_pulse(unlock_id: int) -> tuple[int, QueuedPulse | Exception]:
+            # on the writer thread, right after the COMMIT that holds the intent
+            try:
+                return unlock_id, bus.queue_read_then_pulse(comp.board, comp.lock)
+            except Exception as err:  # noqa: BLE001 - nothing was queued: recorded as not sent
+                return unlock_id, err
+
+        unlock_id, queued = self._store.write(intent, then=queue_pulse)
         outcome: DoorOutcome | None
         error = ""
         try:
-            if not queued:  # the hook failed unexpectedly (logged by the store): nothing was queued
-                raise BusUnavailable(f"bus {comp.bus}: the pulse was not queued")
-            if isinstance(queued[0], BusUnavailable):
-                raise queued[0]
-            result = bus.open_door(comp.board, comp.lock, self._watch_s, ticket.sent, queued[0])
+            if isinstance(queued, Exception):
+                raise BusUnavailable(f"bus {comp.bus}: the pulse was not queued ({queued})") from queued
+            result = bus.open_door(comp.board, comp.lock, self._watch_s, queued=queued)
             outcome = result.outcome if result.pulse_sent_at is not None else None
         except BusUnavailable as err:
             outcome, error = None, str(err)
         except LockBoardError as err:
             outcome, error = DoorOutcome.UNKNOWN, str(err)
         state = UnlockState.NOT_SENT if outcome is None else UnlockState(outcome.value)
-        ticket.release()
-        self.frames.wait_turn()
         done = self._clock.now()
-        with self._store.tx() as conn:
+
+        def result_(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
                 (state.value, done.isoformat(), unlock_id),
@@ -362,6 +287,8 @@ class Cabinet:
             )
             if after is not None:
                 after(conn, outcome)  # the outcome's consequences commit with the result (one fsync)
+
+        self._store.write(result_)
         if error:
             log.warning(
                 "compartment %s (bus %s board %d lock %d): %s", label, comp.bus, comp.board, comp.lock, error

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 from datetime import datetime, timedelta
 from typing import Any
@@ -138,10 +139,10 @@ class Monitor(Part):
                     doors.append((event, label))
         if not doors:
             return
-        self._frames.wait_turn()  # audit the doors after the pulses being prepared
         now_mono = self._clock.monotonic()
         to_confirm: list[str] = []
-        with self._store.tx() as conn:
+
+        def record(conn: sqlite3.Connection) -> None:  # one unit of work for the store's writer
             for event, label in doors:
                 if event.kind is EventKind.DOOR_CLOSED:
                     self._open_since.pop(label, None)
@@ -159,6 +160,8 @@ class Monitor(Part):
                     self._alarms.raise_in(
                         conn, "door_forced", label, f"compartment {label} opened without a command"
                     )
+
+        self._store.write(record)
         for deposit_id in to_confirm:
             try:
                 self._deposits.confirm("door-sensor", deposit_id)

@@ -18,7 +18,6 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,11 +84,9 @@ class OutboxWorker:
         backoffice: BackOffice,
         raise_alarm: Any = None,
         gather_s: float = 0.2,
-        wait_turn: Callable[[], None] | None = None,
         sms_box: SecretBox | None = None,
     ) -> None:
         self._sms_box = sms_box  # opens sealed SMS texts (CodeBook.sms_box)
-        self._wait_turn = wait_turn  # e.g. Cabinet.frames.wait_turn: pulses being prepared first
         self._store = store
         self._gather_s = gather_s  # after a wake-up, let a burst's messages gather into one round
         self._clock = clock
@@ -119,8 +116,6 @@ class OutboxWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if self._wait_turn is not None:
-                self._wait_turn()
             try:
                 sent = self.run_once()
             except StorageFailed:  # logged once by the store's guard; health says 503
@@ -154,11 +149,14 @@ class OutboxWorker:
         outcomes = [(dict(row), self._deliver(dict(row))) for row in rows]
         given_up: list[tuple[dict[str, Any], GatewayError]] = []
         now = self._clock.now()
-        with self._store.tx() as conn:
+
+        def record(conn: sqlite3.Connection) -> None:  # one unit of work for the store's writer
             for row, error in outcomes:
                 if self._record(conn, now, row, error):
                     assert error is not None
                     given_up.append((row, error))
+
+        self._store.write(record)
         for row, error in outcomes:
             if error is not None:
                 log.warning(

@@ -4,9 +4,9 @@ Guessing is limited by locker.attempts: wrong tries per deposit (then the deposi
 supervisor unblocks it), growing delays per kiosk, a cabinet-wide slow-down and alarms.
 Every failed attempt is audited (never with the typed code).
 
-The first look (throttle, code, deposit) is a read snapshot; every try is then admitted under the
-store's writer lock, in the transaction that records it: a wrong one in `Attempts.fail`, the
-right one in the transaction of its unlock intent (`before`), which checks the throttle and the
+The first look (throttle, code, deposit) is a read snapshot; every try is then admitted by the
+store's one writer, in the unit of work that records it: a wrong one in `Attempts.fail`, the
+right one in the unit of its unlock intent (`before`), which checks the throttle and the
 deposit's lock again. So concurrent tries cannot all pass one stale look.
 """
 
@@ -24,7 +24,6 @@ from locker.attempts import Attempts
 from locker.config import SecondFactor
 from locker.deposits import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
-from locker.doors import FrameTicket
 from locker.errors import AuthError, Conflict, Gone, NotFound, Unavailable
 from locker.wiring import Part, Wiring
 
@@ -51,23 +50,8 @@ class Pickups(Part):
         code: str,
         id_number: str | None,
         phone_last4: str | None,
-        ticket: FrameTicket | None = None,
     ) -> dict[str, Any]:
-        """Check the code and factor, open the door once, return receipt data.
-
-        `ticket`: a `frames.preparing()` ticket the caller took when the request arrived (the
-        fast path does, so bookkeeping yields to this pickup from then on); released here.
-        """
-        # from here (or the request's arrival) until the frame left, or never will
-        ticket = ticket or self._frames.preparing()
-        try:
-            return self._pickup(kiosk, code, id_number, phone_last4, ticket)
-        finally:
-            ticket.release()
-
-    def _pickup(
-        self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None, ticket: FrameTicket
-    ) -> dict[str, Any]:
+        """Check the code and factor, open the door once, return receipt data."""
         now = self._clock.now()
         code = code.strip()
         row = None
@@ -116,7 +100,7 @@ class Pickups(Part):
         pickup_id = "p" + uuid.uuid4().hex[:12]
 
         def before(conn: sqlite3.Connection) -> None:
-            # the admission of the right code, under the writer lock (see the module docstring)
+            # the admission of the right code, on the store's writer (see the module docstring)
             self._attempts.check(conn, kiosk, self._clock.now())
             fresh = deposit_row(conn, deposit_id)
             if fresh["locked"]:
@@ -155,7 +139,6 @@ class Pickups(Part):
                 pickup_id=pickup_id,
                 before=before,
                 after=after,
-                ticket=ticket,
             )
         except _LockedMeanwhile:
             self._attempts.fail(kiosk, "deposit_locked", deposit_id, label)

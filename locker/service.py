@@ -93,7 +93,6 @@ class LockerService:
             sms,
             backoffice,
             self.alarms.raise_,
-            wait_turn=self.cabinet.frames.wait_turn,
             sms_box=self.codes.sms_box,
         )
 

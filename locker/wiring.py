@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from common.clock import Clock
 from locker.codes import CodeBook
 from locker.config import LockerConfig
-from locker.doors import Alarms, Cabinet, FrameFirst
+from locker.doors import Alarms, Cabinet
 from locker.store import Store
 
 
@@ -47,7 +47,3 @@ class Part:
         self._alarms = wiring.alarms
         self._kick = wiring.kick_outbox
         self._tz = ZoneInfo(wiring.cfg.timezone)
-        # the cabinet's gate (pulses before bookkeeping); a part wired without a cabinet (the
-        # brute-force bench) gets one of its own
-        cabinet_frames = getattr(wiring.cabinet, "frames", None)
-        self._frames: FrameFirst = cabinet_frames if cabinet_frames is not None else FrameFirst()

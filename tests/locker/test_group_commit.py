@@ -1,5 +1,7 @@
-"""Group commit in the store: concurrent transactions share one COMMIT (one fsync), each caller
-returns only once its own changes are committed, and one caller's error stays its own."""
+"""Group commit in the store (`common.sqlite_store` under the locker's schema): units waiting for
+the writer share one COMMIT (one fsync), each caller returns only once its own changes are
+committed, one caller's error stays its own, and a unit's after-commit step runs on the writer
+right after the COMMIT that holds it, before its caller hears back."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from common.sqlite_store import SqliteStore
 from locker.store import Store
 from tests.locker.conftest import wait_until
 
@@ -32,6 +35,7 @@ def _committed_kinds(path: Path) -> list[str]:
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s = Store(tmp_path / "l.db")
+    assert isinstance(s, SqliteStore)  # the locker's schema on the services' one store design
     s.open()
     yield s
     s.close()
@@ -67,7 +71,7 @@ def test_transactions_waiting_for_the_writer_share_one_commit(store: Store) -> N
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(5)]
     for t in threads:
         t.start()
-    wait_until(lambda: store._waiting == 5, 10, "five writers queued for the writer")
+    wait_until(lambda: store.queued == 5, 10, "five writers queued for the writer")
     release.set()
     for t in [holder, *threads]:
         t.join(10)
@@ -86,7 +90,7 @@ def test_a_transaction_does_not_return_before_its_batch_is_committed(store: Stor
             _add_alarm(conn, "a")
             a_body_done.set()
             # B queues for the writer while A is still inside: A's batch stays open for B
-            wait_until(lambda: store._waiting == 1, 10, "B queued")
+            wait_until(lambda: store.queued == 1, 10, "B queued")
         a_returned.set()
 
     def b() -> None:
@@ -129,7 +133,7 @@ def test_an_error_in_one_transaction_rolls_back_only_that_one(store: Store) -> N
     threads = [threading.Thread(target=failing), threading.Thread(target=fine)]
     for t in threads:
         t.start()
-    wait_until(lambda: store._waiting == 2, 10, "two writers queued")
+    wait_until(lambda: store.queued == 2, 10, "two writers queued")
     release.set()
     for t in [holder, *threads]:
         t.join(10)
@@ -167,7 +171,7 @@ def test_a_failed_commit_is_reported_to_every_transaction_of_the_batch(store: St
     assert inside.wait(10)
     tb = threading.Thread(target=breaker)
     tb.start()
-    wait_until(lambda: store._waiting == 1, 10, "breaker queued")
+    wait_until(lambda: store.queued == 1, 10, "breaker queued")
     release.set()
     th.join(10)
     tb.join(10)
@@ -215,7 +219,7 @@ def test_after_commit_hook_runs_once_the_change_is_on_disk_before_the_caller_ret
     assert seen == [["intent"]]  # another connection already finds the change
 
 
-def test_after_commit_hooks_of_a_batch_run_in_order_in_the_committing_thread(store: Store) -> None:
+def test_after_commit_hooks_of_a_batch_run_in_order_on_the_writer_thread(store: Store) -> None:
     ran: list[tuple[str, str]] = []
     holder, _inside, release = _hold_writer(store, "first")
     threads = []
@@ -229,13 +233,12 @@ def test_after_commit_hooks_of_a_batch_run_in_order_in_the_committing_thread(sto
         t.start()
         threads.append(t)
         queued = len(threads)
-        wait_until(lambda: store._waiting == queued, 10, f"member {kind} queued")
+        wait_until(lambda: store.queued == queued, 10, f"member {kind} queued")
     release.set()
     for t in (holder, *threads):
         t.join(10)
     assert [k for k, _ in ran] == ["a", "b"]
-    committer = ran[0][1]
-    assert all(name == committer for _, name in ran)  # one thread ran every hook of the batch
+    assert all(name == "locker-db-writer" for _, name in ran)  # the writer ran every hook of the batch
 
 
 def test_after_commit_hook_never_runs_when_the_body_or_the_commit_fails(store: Store) -> None:
@@ -259,13 +262,75 @@ def test_after_commit_hook_never_runs_when_the_body_or_the_commit_fails(store: S
     assert ran == []
 
 
-def test_a_failing_hook_is_logged_and_does_not_fail_the_commit(
+def test_a_failing_hook_is_logged_and_reported_to_its_caller_but_the_commit_stands(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken() -> None:
         raise RuntimeError("hook bug")
 
-    with store.tx(on_commit=broken) as conn:
+    with pytest.raises(RuntimeError, match="hook bug"), store.tx(on_commit=broken) as conn:
         _add_alarm(conn, "kept")
     assert _committed_kinds(store.path) == ["kept"]
-    assert "after-commit hook failed" in caplog.text
+    assert "after-commit step failed" in caplog.text
+
+
+def test_a_unit_of_work_runs_on_the_writer_and_its_step_sees_it_committed(store: Store) -> None:
+    def work(conn: sqlite3.Connection) -> str:
+        _add_alarm(conn, "intent")
+        return threading.current_thread().name
+
+    def step(ran_on: str) -> tuple[str, list[str]]:
+        return ran_on, _committed_kinds(store.path)  # what a crash right now would leave
+
+    ran_on, on_disk = store.write(work, then=step)
+    assert ran_on == "locker-db-writer"
+    assert on_disk == ["intent"]
+
+
+def test_units_and_tx_blocks_nest_as_savepoints(store: Store) -> None:
+    def outer(conn: sqlite3.Connection) -> int:
+        _add_alarm(conn, "outer")
+
+        def refused_work(c: sqlite3.Connection) -> None:
+            _add_alarm(c, "undone")
+            raise ZeroDivisionError
+
+        refused = store.submit(refused_work)
+        assert isinstance(refused.exception(), ZeroDivisionError)  # done at once, not queued
+        with store.tx() as inner:
+            _add_alarm(inner, "inner")
+        return store.write(lambda c: 7)
+
+    assert store.write(outer) == 7
+    assert _committed_kinds(store.path) == ["outer", "inner"]
+    assert store.transactions == 1
+
+
+def test_a_unit_that_ends_the_transaction_fails_with_its_batch_and_the_writer_goes_on(store: Store) -> None:
+    inside, release, heard = threading.Event(), threading.Event(), []
+
+    def earlier() -> None:
+        try:
+            with store.tx() as conn:
+                _add_alarm(conn, "earlier")
+                inside.set()
+                assert release.wait(10)
+        except sqlite3.Error as err:
+            heard.append(err)
+
+    holder = threading.Thread(target=earlier)
+    holder.start()
+    assert inside.wait(10)
+
+    def rogue(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")  # SQLite gives up the whole transaction (as on a full disk)
+
+    rogue_future = store.submit(rogue)
+    wait_until(lambda: store.queued == 1, 10, "the rogue unit queued")
+    release.set()
+    holder.join(10)
+    assert rogue_future.exception(10) is not None
+    assert heard  # the earlier unit of the batch is told it was not committed
+    assert _committed_kinds(store.path) == []
+    assert store.write(lambda conn: _add_alarm(conn, "after")) is None  # the writer goes on
+    assert _committed_kinds(store.path) == ["after"]

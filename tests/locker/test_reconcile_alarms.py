@@ -7,7 +7,6 @@ import io
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
 
 import pytest
 
@@ -233,19 +232,9 @@ def test_door_events_waiting_together_share_one_commit_in_order(h: Harness) -> N
         DoorEvent(EventKind.DOOR_CLOSED, "bank1", 0, 1, at),
         DoorEvent(EventKind.DOOR_OPENED, "bank1", 9, 9, at),  # no compartment there: ignored
     ]
-    commits = []
-    real_tx = h.svc.store.tx
-
-    def counting_tx(on_commit: Callable[[], None] | None = None):  # type: ignore[no-untyped-def]
-        commits.append(1)
-        return real_tx(on_commit)
-
-    h.svc.store.tx = counting_tx  # type: ignore[method-assign]
-    try:
-        h.svc.monitor.handle_batch(events)
-    finally:
-        h.svc.store.tx = real_tx  # type: ignore[method-assign]
-    assert len(commits) == 1
+    commits0 = h.svc.store.commits
+    h.svc.monitor.handle_batch(events)
+    assert h.svc.store.commits - commits0 == 1
     with h.svc.store.read() as conn:
         rows = conn.execute(
             "SELECT action, compartment FROM audit WHERE actor='sensor' ORDER BY seq"
