@@ -142,3 +142,27 @@ def test_clock(answers: dict[str, tuple[int, str]], level: Level) -> None:
     assert result.level is level
     if level is not Level.OK:
         assert "NTP" in result.todo
+
+
+def test_low_disk_fails_and_tight_disk_warns() -> None:
+    from collections import namedtuple
+
+    from doctor.checks import check_disk, load_site
+
+    site, _ = load_site(None)
+    usage = namedtuple("usage", "total used free")
+    mb = 1024 * 1024
+    assert {r.level for r in check_disk(site, lambda p: usage(0, 0, 100 * mb))} == {Level.FAIL}
+    assert {r.level for r in check_disk(site, lambda p: usage(0, 0, 1000 * mb))} == {Level.WARN}
+    assert {r.level for r in check_disk(site, lambda p: usage(0, 0, 9000 * mb))} == {Level.OK}
+
+
+def test_unreadable_tls_files_fail_with_the_key_named(tmp_path: Path) -> None:
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(
+        f'[queueing]\ntls_cert_file = "{tmp_path}/missing.crt"\ntls_key_file = "{tmp_path}/missing.key"\n',
+        encoding="utf-8",
+    )
+    results = {r.check: r for r in run_all(str(site_file), get=no_daemon, run=synced)}
+    tls = results["TLS [queueing]"]
+    assert tls.level is Level.FAIL and "tls_cert_file" in tls.found and "missing.crt" in tls.found
