@@ -54,5 +54,11 @@ screenshots: sysdeps $(STAMP)
 	$(PY) -m queueing.screenshots --out docs/screens
 	$(PY) -m locker.screenshots --out docs/screens
 
+# The Debian package (dpkg-deb, Debian's python3.11): build/deb/kiosk-locker_VERSION_ARCH.deb, from
+# the committed files; see packaging/build_deb.sh and docs/operations.md.
+.PHONY: deb
+deb:
+	bash packaging/build_deb.sh
+
 clean:
-	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var/ build/ .pytest_cache .mypy_cache .ruff_cache

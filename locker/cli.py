@@ -2,7 +2,8 @@
 
 Commissioning commands (open, status, probe, watch, set-pulse) talk to the boards directly; their
 parsing and running live in drivers.lockboard.cli. Administration commands (staff, audit) work on
-the locker data directory and live in locker.admin_cli. This module builds the one parser that
+the locker data directory and live in locker.admin_cli; backup and restore (both databases and
+the key files) live in locker.backup_cli. This module builds the one parser that
 holds both, so `lockerctl --help` lists every command, and runs whichever was named.
 """
 
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from drivers.lockboard import cli as commissioning
-from locker import admin_cli
+from locker import admin_cli, backup_cli
 
 EPILOG = """\
 commissioning (stop the locker daemon first: the port is opened exclusively):
@@ -33,6 +34,8 @@ administration (works on the locker data directory; safe while the daemon runs):
   lockerctl staff reset-key --yes
   lockerctl audit verify
   lockerctl audit export (--deposit-id ID | --day YYYY-MM-DD) [--out FILE]
+  lockerctl backup [DIR] [--keep-days N] [--no-keys]   (both databases + key files; [backup])
+  lockerctl restore BACKUP [--yes]                     (services stopped; old files kept aside)
   --config FILE and --data-dir DIR may come before or after the command words.
 
 exit codes: 0 done, 1 not confirmed or failed, 2 wrong usage, 3 port unusable.
@@ -58,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commissioning.add_commands(sub)
     admin_cli.add_commands(sub)
+    backup_cli.add_commands(sub)
     return p
 
 
@@ -76,6 +80,8 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
         return done.code if isinstance(done.code, int) else commissioning.EXIT_USAGE
     if args.command in commissioning.COMMANDS:
         return commissioning.run(args, stop=stop)
+    if args.command in backup_cli.COMMANDS:
+        return backup_cli.run(args)
     args.group = args.command
     return admin_cli.run(args)
 

@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     from drivers.gateways.sms import FileSmsGateway
     from locker.api import create_app
     from locker.service import LockerService
+    from locker.watchdog import Supervision
 
     try:
         buses, sims = open_buses(cfg)
@@ -206,10 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     svc.warnings = config_warnings(cfg, site_file(args.config) is not None)
     for warning in svc.warnings:
         log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
-    svc.start()
+    svc.start()  # reconciles every door first: READY=1 (systemd) only once this is done and serving
+    supervision = Supervision(buses)  # sd_notify: READY=1, keep-alives from bus threads + main loop
     host = args.host or cfg.host
     port = args.port or cfg.port
-    server = uvicorn.Server(
+    server = supervision.server(
         uvicorn.Config(
             create_app(svc),
             host=host,
@@ -226,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(sms, FileSmsGateway):
         log.info("simulated SMS (pickup codes) are written to %s", sms.directory)
     try:
+        supervision.start()
         server.run()
     finally:
+        supervision.stop()
         svc.stop()
         for bus in buses.values():
             bus.close()

@@ -14,7 +14,7 @@ from locker.cli import main
 LEAVES = [
     "open", "status", "probe", "watch", "set-pulse",
     "staff", "add", "list", "disable", "enable", "reenrol", "reset-key",
-    "audit", "verify", "export",
+    "audit", "verify", "export", "backup", "restore",
 ]  # fmt: skip
 
 

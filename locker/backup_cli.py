@@ -1,0 +1,162 @@
+"""`lockerctl backup [DIR]` and `lockerctl restore BACKUP`: both databases and the key files.
+
+The files come from the configuration: the locker's database and keys (`[locker]`, or every
+locker file under `--data-dir`), the queueing database and its kiosk token (`[queueing]`), the
+camera's ID-hash key (`[camera]`). Where backups go and how long they stay is `[backup]`.
+The copying itself is `locker.backup`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.config import ConfigError, load_raw, resolve_path, section, validate
+from locker.backup import BackupError, Entry, check_database, latest, restore, take
+
+COMMANDS = ("backup", "restore")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class BackupConfig(BaseModel):
+    """The `[backup]` section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dir: str = "var/backups"
+    keep_days: int = Field(default=14, ge=1, le=3650)
+    include_keys: bool = True
+    require_mount: bool = False
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`backup` and `restore` on lockerctl's one parser."""
+    b = sub.add_parser("backup", help="consistent copy of both databases and the key files; old ones pruned")
+    b.add_argument("dest", nargs="?", help="folder the backups go under (default [backup] dir)")
+    b.add_argument("--keep-days", type=int, help="days backups are kept ([backup] keep_days)")
+    b.add_argument("--no-keys", action="store_true", help="leave the key files out (kept apart)")
+    r = sub.add_parser("restore", help="put a backup back (services stopped); the old files are kept aside")
+    r.add_argument("source", help="a backup folder, or the folder holding them (the newest is used)")
+    r.add_argument("--yes", action="store_true", help="confirm: replace the databases that are there now")
+    for sp in (b, r):
+        sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
+        sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
+
+
+def entries(config: str | None, data_dir: str | None, keys: bool = True) -> list[Entry]:
+    """Every file a backup holds, with where it lives on this machine."""
+    from drivers.camera.config import load_camera_config
+    from locker.config import load_locker_config
+    from locker.daemon import data_paths
+    from queueing.config import load_config
+    from queueing.kiosk_token import token_path
+
+    raw = load_raw(config)
+    paths = data_paths(load_locker_config(config), data_dir)
+    qcfg = load_config(config)
+    qdir = resolve_path(qcfg.data_dir)
+    out = [
+        Entry("locker.db", paths.db, database=True, required=True),
+        Entry("queue.sqlite3", qdir / "queue.sqlite3", database=True),
+    ]
+    if keys:
+        out += [
+            Entry("keys/code.key", paths.code_key, required=True),
+            Entry("keys/staff.key", paths.staff_key or paths.db.with_name("staff.key")),
+            Entry("keys/locker-kiosk.token", paths.kiosk_token),
+            Entry("keys/queueing-kiosk.token", token_path(qcfg, qdir)),
+            Entry("keys/id-hash.key", load_camera_config(raw).key_path()),
+        ]
+    return out
+
+
+def _mounted(path: Path) -> bool:
+    """`path` or one of its parents below / is a mount point (a backup disk is there)."""
+    here = path.resolve()
+    while here != here.parent:
+        if os.path.ismount(here):
+            return True
+        here = here.parent
+    return False
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `backup` or `restore` parsed into `args`; returns the exit code."""
+    config = getattr(args, "config_late", None) or args.config
+    data_dir = getattr(args, "data_dir_late", None) or args.data_dir
+    try:
+        cfg = validate(BackupConfig, section(load_raw(config), "backup"), "backup")
+        now = datetime.now(UTC)
+        if args.command == "backup":
+            return _backup(args, cfg, config, data_dir, now)
+        return _restore(args, config, data_dir, now)
+    except (ConfigError, BackupError, OSError) as err:
+        print(f"lockerctl: {err}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _backup(args: argparse.Namespace, cfg: BackupConfig, config: str | None, data_dir: str | None,
+            now: datetime) -> int:
+    dest = resolve_path(args.dest or cfg.dir)
+    if cfg.require_mount and not _mounted(dest):
+        raise BackupError(f"{dest} is not on a mounted disk ([backup] require_mount); mount the backup disk")
+    if not args.dest and not dest.exists():
+        dest.mkdir(mode=0o700, parents=True)
+    keys = cfg.include_keys and not args.no_keys
+    folder = take(dest, entries(config, data_dir, keys), now, args.keep_days or cfg.keep_days)
+    print(f"backup written: {folder}")
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace, config: str | None, data_dir: str | None, now: datetime) -> int:
+    source = Path(args.source)
+    if source.is_dir() and not (source / "manifest.json").exists():
+        newest = latest(source)
+        if newest is None:
+            raise BackupError(f"no backup under {source}")
+        source = newest
+    todo = entries(config, data_dir)
+    present = [e.path for e in todo if e.database and e.path.exists()]
+    if present and not args.yes:
+        print(
+            f"lockerctl: {', '.join(map(str, present))} exist(s); stop the services, then run restore again "
+            "with --yes (the files there now are kept as NAME.before-restore-TIME)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    for line in restore(source, todo, now):
+        print(line)
+    failed = False
+    for entry in todo:
+        if entry.database and entry.path.exists():
+            state = check_database(entry.path)
+            print(f"{entry.name}: integrity {state}")
+            failed |= state != "ok"
+    failed |= not _audit_ok(todo[0].path)
+    if failed:
+        return EXIT_FAILED
+    print("restore done: start the services; the locker reconciles every door with its sensors first")
+    return EXIT_OK
+
+
+def _audit_ok(db: Path) -> bool:
+    import sqlite3
+
+    from locker import audit
+
+    conn = sqlite3.connect(f"file:{db}?mode=rw", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        result = audit.verify(conn)
+    finally:
+        conn.close()
+    if result.ok:
+        print(f"audit chain: {result.records} records verify")
+    else:
+        print(f"audit chain BROKEN at record {result.first_bad_seq}: {result.problem}")
+    return result.ok
