@@ -1,0 +1,143 @@
+"""Fleet state: heartbeats in, centers and their daily summaries out (read from the rollups)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import psycopg
+from pydantic import BaseModel, Field, field_validator
+
+from hub.ingest import COLUMNS
+
+
+class HeartbeatIn(BaseModel):
+    """What a center says every `heartbeat_interval_s` (no personal data: states and counts)."""
+
+    version: str = Field(default="", max_length=40, description="Software version of the center.")
+    waiting_now: int | None = Field(default=None, ge=0, description="Tickets waiting right now.")
+    devices: dict[str, str] = Field(
+        default_factory=dict, description='Each device\'s state, e.g. {"printer": "ok", "board1": "down"}.'
+    )
+
+    @field_validator("devices")
+    @classmethod
+    def _bounded(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 64:
+            raise ValueError("at most 64 devices")
+        return {k[:32]: v[:32] for k, v in value.items()}
+
+
+class HeartbeatOut(BaseModel):
+    """The hub's answer: when to send the next one."""
+
+    interval_s: int
+
+
+class CenterOut(BaseModel):
+    """One center as the overview lists it."""
+
+    center_id: str
+    name: str
+    status: str = Field(description="online, offline, or never_seen")
+    last_seen: datetime | None = Field(description="Last heartbeat or event (ISO 8601).")
+    waiting_now: int | None
+    devices: dict[str, str]
+
+
+class SummaryOut(BaseModel):
+    """A center's day, from the daily rollups (every counter an integer)."""
+
+    center_id: str
+    day: date
+    status: str
+    last_seen: datetime | None
+    tickets_issued: int
+    tickets_called: int
+    tickets_served: int
+    tickets_no_show: int
+    tickets_transferred: int
+    deposits_loaded: int
+    deposits_collected: int
+    deposits_expired: int
+    alarms_open: int = Field(description="Alarms raised and not yet cleared (all days).")
+    mean_wait_s: float | None = Field(description="Mean issue-to-call wait of the day, if any call.")
+
+
+class Fleet:
+    """Reads and writes of fleet state; `offline` after `missed` heartbeat intervals of silence."""
+
+    def __init__(self, interval_s: int, missed: int) -> None:
+        self.interval_s = interval_s
+        self.missed = missed
+
+    def status(self, last_seen: datetime | None, now: datetime) -> str:
+        """online / offline / never_seen."""
+        if last_seen is None:
+            return "never_seen"
+        silent = now - last_seen
+        return "offline" if silent > timedelta(seconds=self.interval_s * self.missed) else "online"
+
+    @staticmethod
+    def heartbeat(conn: psycopg.Connection, center_id: str, beat: HeartbeatIn, now: datetime) -> None:
+        """Record a heartbeat."""
+        with conn.transaction():
+            conn.execute(
+                "UPDATE centers SET last_heartbeat_at = %s, heartbeat = %s WHERE center_id = %s",
+                (now, json.dumps(beat.model_dump()), center_id),
+            )
+
+    def centers(self, conn: psycopg.Connection, now: datetime) -> list[CenterOut]:
+        """Every center, by id."""
+        rows = conn.execute(
+            "SELECT center_id, name, GREATEST(last_heartbeat_at, last_event_at), heartbeat "
+            "FROM centers ORDER BY center_id"
+        ).fetchall()
+        out = []
+        for center_id, name, last_seen, beat in rows:
+            out.append(
+                CenterOut(
+                    center_id=center_id,
+                    name=name,
+                    status=self.status(last_seen, now),
+                    last_seen=last_seen,
+                    waiting_now=beat.get("waiting_now"),
+                    devices=beat.get("devices", {}),
+                )
+            )
+        return out
+
+    def summary(
+        self, conn: psycopg.Connection, center_id: str, day: date, now: datetime
+    ) -> SummaryOut | None:
+        """The center's day, or None for an unknown center."""
+        center = conn.execute(
+            "SELECT GREATEST(last_heartbeat_at, last_event_at) FROM centers WHERE center_id = %s",
+            (center_id,),
+        ).fetchone()
+        if center is None:
+            return None
+        sums = ", ".join(f"COALESCE(SUM({c}), 0)" for c in COLUMNS)
+        row = conn.execute(
+            f"SELECT {sums}, COALESCE(SUM(wait_s_sum), 0), COALESCE(SUM(wait_n), 0) "  # noqa: S608
+            "FROM daily WHERE center_id = %s AND day = %s",
+            (center_id, day),
+        ).fetchone()
+        assert row is not None
+        values: dict[str, Any] = {c: int(v) for c, v in zip(COLUMNS, row, strict=False)}
+        wait_sum, wait_n = float(row[-2]), int(row[-1])
+        open_row = conn.execute(
+            "SELECT COALESCE(SUM(alarms_raised - alarms_cleared), 0) FROM daily WHERE center_id = %s",
+            (center_id,),
+        ).fetchone()
+        alarms_open = max(0, int(open_row[0])) if open_row else 0
+        return SummaryOut(
+            center_id=center_id,
+            day=day,
+            status=self.status(center[0], now),
+            last_seen=center[0],
+            alarms_open=alarms_open,
+            mean_wait_s=round(wait_sum / wait_n, 1) if wait_n else None,
+            **{k: v for k, v in values.items() if k in SummaryOut.model_fields},
+        )
