@@ -9,14 +9,14 @@ connection from the pool.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import psycopg
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
@@ -43,39 +43,27 @@ class HubError(Exception):
         self.message = message
 
 
-def db(request: Request) -> Iterator[psycopg.Connection]:
-    """A pooled connection for one request (autocommit; writes open their own transaction)."""
-    pool: ConnectionPool = request.app.state.pool
-    with pool.connection() as conn:
-        yield conn
+#: The `Authorization: Bearer <token>` header (checked inside each route, on the route's connection).
+AuthHeader = Annotated[str | None, Header(alias="Authorization")]
 
 
-Db = Annotated[psycopg.Connection, Depends(db)]
+def authorize(conn: psycopg.Connection, authorization: str | None, role: str) -> Caller:
+    """The token's owner if it has `role`; else 401 (no or unknown token) or 403 (other role).
 
-
-def caller(conn: Db, authorization: Annotated[str | None, Header()] = None) -> Caller:
-    """The token's owner, or 401."""
+    Done inside the route on its one pooled connection: a dependency holding a connection while
+    the route waits for a worker thread would let 40 waiting requests starve the pool.
+    """
     scheme, _, token = (authorization or "").partition(" ")
     found = lookup(conn, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
     if found is None:
         raise HubError(
             401, "unauthorized", "Send Authorization: Bearer <token> with a token from `python -m hub`."
         )
-    return found
-
-
-def center(who: Annotated[Caller, Depends(caller)]) -> Caller:
-    """A center's token, or 403."""
-    if who.role != "center" or who.center_id is None:
+    if role == "center" and (found.role != "center" or found.center_id is None):
         raise HubError(403, "forbidden", "Only a center's token may send events and heartbeats.")
-    return who
-
-
-def reader(who: Annotated[Caller, Depends(caller)]) -> Caller:
-    """A reader's token, or 403."""
-    if who.role != "reader":
+    if role == "reader" and found.role != "reader":
         raise HubError(403, "forbidden", "A center's token cannot read; use a reader token.")
-    return who
+    return found
 
 
 class HealthOut(BaseModel):
@@ -143,26 +131,32 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         return HealthOut(ok=True, schema_version=state.get("schema_version", 0))
 
     @app.post("/api/v1/events", response_model=AckOut, responses=error_responses(401, 403, 413, 422, 503))
-    def post_events(batch: BatchIn, conn: Db, who: Annotated[Caller, Depends(center)]) -> AckOut:
+    def post_events(batch: BatchIn, authorization: AuthHeader = None) -> AckOut:
         """Store a batch of the calling center's events; answers the highest contiguous seq held."""
-        if len(batch.events) > config.max_batch_events:
-            raise HubError(
-                413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
-            )
-        assert who.center_id is not None
-        return store_batch(conn, who.center_id, batch, clock.now())
+        with pool.connection() as conn:
+            who = authorize(conn, authorization, "center")
+            if len(batch.events) > config.max_batch_events:
+                raise HubError(
+                    413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
+                )
+            assert who.center_id is not None
+            return store_batch(conn, who.center_id, batch, clock.now())
 
     @app.post("/api/v1/heartbeat", response_model=HeartbeatOut, responses=error_responses(401, 403, 422))
-    def post_heartbeat(beat: HeartbeatIn, conn: Db, who: Annotated[Caller, Depends(center)]) -> HeartbeatOut:
+    def post_heartbeat(beat: HeartbeatIn, authorization: AuthHeader = None) -> HeartbeatOut:
         """The calling center is alive; its devices' states and queue length now."""
-        assert who.center_id is not None
-        fleet.heartbeat(conn, who.center_id, beat, clock.now())
+        with pool.connection() as conn:
+            who = authorize(conn, authorization, "center")
+            assert who.center_id is not None
+            fleet.heartbeat(conn, who.center_id, beat, clock.now())
         return HeartbeatOut(interval_s=config.heartbeat_interval_s)
 
     @app.get("/api/v1/centers", response_model=list[CenterOut], responses=error_responses(401, 403))
-    def list_centers(conn: Db, _who: Annotated[Caller, Depends(reader)]) -> list[CenterOut]:
+    def list_centers(authorization: AuthHeader = None) -> list[CenterOut]:
         """Every center with its state (online/offline after missed heartbeats)."""
-        return fleet.centers(conn, clock.now())
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            return fleet.centers(conn, clock.now())
 
     @app.get(
         "/api/v1/centers/{center_id}/summary",
@@ -171,13 +165,14 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
     )
     def center_summary(
         center_id: str,
-        conn: Db,
-        _who: Annotated[Caller, Depends(reader)],
+        authorization: AuthHeader = None,
         day: Annotated[date | None, Query(description="YYYY-MM-DD; default today (hub time zone)")] = None,
     ) -> SummaryOut:
         """A center's day from the daily rollups."""
         now: datetime = clock.now()
-        found = fleet.summary(conn, center_id, day or now.astimezone(tz).date(), now)
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            found = fleet.summary(conn, center_id, day or now.astimezone(tz).date(), now)
         if found is None:
             raise HubError(404, "unknown_center", f"No center {center_id!r}; see GET /api/v1/centers.")
         return found

@@ -1,0 +1,199 @@
+"""Province hub benchmark: ingest over the HTTP API next to a plain COPY of the same rows.
+
+200 simulated centers post their events concurrently (httpx, one connection each) to
+`python -m hub` in its own process, on a private PostgreSQL 15 cluster started here in a temp
+dir (loopback, `synchronous_commit` as shipped). Then the same rows go with `COPY` into an empty
+`events` table of a second database on the same cluster: the ceiling for storing those rows at
+all. Goal: the API stores at least half the COPY rate. Both figures come from the same run on
+the same machine (shared: the clients, the hub and PostgreSQL share its cores).
+
+`python -m bench hub` (env BENCH_HUB_CENTERS=N, BENCH_HUB_EVENTS=N per center, BENCH_HUB_BATCH=N).
+Not measured yet: the catch-up storm of 1,000 centers and the dashboard p95 (see docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench.common import print_table, write_results
+from hub import schema
+from hub.cluster import PrivateCluster
+from hub.tokens import add_center
+
+REPO = Path(__file__).resolve().parent.parent
+KINDS = ("ticket.issued", "ticket.called", "ticket.served")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _events(center: int, n: int) -> list[dict[str, Any]]:
+    base = datetime(2026, 1, 5, 1, 0, tzinfo=UTC).timestamp()
+    out = []
+    for i in range(n):
+        kind = KINDS[i % 3]
+        data: dict[str, Any] = {"service": f"S{(center + i) % 5}", "channel": "kiosk"}
+        if kind == "ticket.called":
+            data["wait_s"] = 60.0 + i % 600
+        out.append({"seq": i + 1, "at": base + i * 20, "day": "2026-01-05", "kind": kind, "data": data})
+    return out
+
+
+async def _post_all(url: str, tokens: list[str], per_center: int, batch: int) -> float:
+    async def one_center(client: httpx.AsyncClient, idx: int, token: str) -> None:
+        events = _events(idx, per_center)
+        headers = {"Authorization": f"Bearer {token}"}
+        for start in range(0, len(events), batch):
+            body = {"stream": "queueing", "events": events[start : start + batch]}
+            for attempt in range(5):  # as the uplink does: a batch is safe to send again
+                try:
+                    r = await client.post(f"{url}/api/v1/events", json=body, headers=headers)
+                    break
+                except httpx.TransportError:  # a kept-alive connection the server closed meanwhile
+                    if attempt == 4:
+                        raise
+            r.raise_for_status()
+            assert r.json()["acked_seq"] == min(start + batch, len(events))
+
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one_center(client, i, t) for i, t in enumerate(tokens)))
+        return time.perf_counter() - t0
+
+
+def _copy(url: str, centers: int, per_center: int) -> float:
+    rows = []
+    for c in range(centers):
+        for e in _events(c, per_center):
+            at = datetime.fromtimestamp(e["at"], UTC)
+            rows.append(
+                (f"C{c:04d}", "queueing", e["seq"], at, date(2026, 1, 5), e["kind"], e["data"]["service"],
+                 json.dumps(e["data"]))
+            )  # fmt: skip
+    with psycopg.connect(url, autocommit=True) as conn:
+        t0 = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy(
+                "COPY events (center_id, stream, seq, at, day, kind, service, data) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return time.perf_counter() - t0
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    centers = int(os.environ.get("BENCH_HUB_CENTERS", "200"))
+    per_center = int(os.environ.get("BENCH_HUB_EVENTS", "500"))
+    batch = int(os.environ.get("BENCH_HUB_BATCH", "500"))
+    total = centers * per_center
+    tmp = Path(tempfile.mkdtemp(prefix="bench-hub-"))
+    cluster = PrivateCluster(tmp, _free_port())
+    hub: subprocess.Popen[bytes] | None = None
+    try:
+        cluster.start()
+        base = cluster.url.rsplit("/", 1)[0]
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bench_api")
+            conn.execute("CREATE DATABASE bench_copy")
+        api_url, copy_url = f"{base}/bench_api", f"{base}/bench_copy"
+        with psycopg.connect(api_url, autocommit=True) as conn:
+            schema.migrate(conn)
+            tokens = [add_center(conn, f"C{i:04d}", f"Trung tâm {i}") for i in range(centers)]
+        with psycopg.connect(copy_url, autocommit=True) as conn:
+            schema.migrate(conn)
+        port = _free_port()
+        hub = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hub",
+                "--database",
+                api_url,
+                "--port",
+                str(port),
+                "--log-level",
+                "WARNING",
+            ],
+            cwd=REPO,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("hub did not start")
+            time.sleep(0.2)
+        cpu0 = time.process_time()
+        api_s = asyncio.run(_post_all(url, tokens, per_center, batch))
+        client_cpu_s = time.process_time() - cpu0
+        hub_cpu_s = _cpu_s(hub.pid)
+        with psycopg.connect(api_url) as conn:
+            stored = conn.execute("SELECT count(*) FROM events").fetchone()
+            counted = conn.execute(
+                "SELECT sum(tickets_issued + tickets_called + tickets_served) FROM daily"
+            ).fetchone()
+        assert stored == (total,) and counted == (total,), (stored, counted)
+        copy_s = _copy(copy_url, centers, per_center)
+    finally:
+        if hub is not None:
+            hub.terminate()
+            hub.wait(timeout=15)
+        cluster.stop("immediate")
+        shutil.rmtree(tmp, ignore_errors=True)
+    api_rate, copy_rate = total / api_s, total / copy_s
+    ratio = api_rate / copy_rate
+    print_table(
+        f"hub ingest: {centers} centers x {per_center} events, batches of {batch}",
+        ["path", "events", "seconds", "events/s"],
+        [
+            ["HTTP API (dedup + rollups + ack)", total, api_s, api_rate],
+            ["plain COPY", total, copy_s, copy_rate],
+        ],
+    )
+    print(f"API / COPY = {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(f"CPU during the API run: hub process {hub_cpu_s:.1f} s, the 200 clients {client_cpu_s:.1f} s")
+    write_results(
+        "hub",
+        {
+            "centers": centers,
+            "events_per_center": per_center,
+            "batch_events": batch,
+            "api_events_per_s": round(api_rate),
+            "copy_events_per_s": round(copy_rate),
+            "api_over_copy": round(ratio, 3),
+            "hub_process_cpu_s": round(hub_cpu_s, 2),
+            "client_cpu_s": round(client_cpu_s, 2),
+            "api_seconds": round(api_s, 2),
+            "goal_api_over_copy": 0.5,
+            "cores": os.cpu_count(),
+        },
+    )
