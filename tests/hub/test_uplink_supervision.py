@@ -4,11 +4,13 @@ restarts it when it dies."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import run_kiosk
-from tests.conftest import wait_until
+from tests.conftest import REPO_ROOT, wait_until
 
 
 def config(tmp_path: Path, url: str) -> SimpleNamespace:
@@ -45,3 +47,26 @@ def test_uplink_is_started_and_restarted(tmp_path: Path) -> None:
         assert (tmp_path / "log" / "uplink.log").exists()
     finally:
         sup.stop()
+
+
+def uplink_cli(site: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "uplink", "--config", str(site)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_uplink_refuses_an_incomplete_hub_section_and_says_what_to_set(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text("[hub]\n", encoding="utf-8")
+    no_url = uplink_cli(site)
+    assert no_url.returncode == 2 and "[hub] url is empty" in no_url.stderr
+    site.write_text('[hub]\nurl = "https://hub.example"\n', encoding="utf-8")
+    no_center = uplink_cli(site)
+    assert no_center.returncode == 2 and "center_id must be set" in no_center.stderr
+    site.write_text(
+        f'[hub]\nurl = "https://hub.example"\ncenter_id = "C1"\ntoken_file = "{tmp_path / "none"}"\n',
+        encoding="utf-8",
+    )
+    no_token = uplink_cli(site)
+    assert no_token.returncode == 2 and "python -m hub center add" in no_token.stderr
