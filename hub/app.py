@@ -12,25 +12,35 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import psycopg
 from fastapi import FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from common.api_errors import document_errors, error_responses, install_error_handlers
 from common.clock import Clock, SystemClock
 from common.http_guard import GuardPolicy, HttpGuard
-from hub import schema
+from hub import schema, texts
 from hub.config import HubConfig
-from hub.fleet import CenterOut, Fleet, HeartbeatIn, HeartbeatOut, SummaryOut
+from hub.fleet import CenterOut, Fleet, HeartbeatIn, HeartbeatOut, OverviewOut, SummaryOut, overview
 from hub.ingest import AckOut, BatchIn, store_batch
 from hub.tokens import Caller, lookup
 
 log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+FAVICON = HERE.parent / "assets" / "images" / "favicon.ico"
+#: The overview table's columns, in order (labels in hub.texts).
+OVERVIEW_COLUMNS = (
+    "center", "status", "waiting_now", "tickets_issued", "tickets_served", "mean_wait_min", "alarms_open",
+    "last_seen",
+)  # fmt: skip
 
 
 class HubError(Exception):
@@ -177,4 +187,30 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
             raise HubError(404, "unknown_center", f"No center {center_id!r}; see GET /api/v1/centers.")
         return found
 
+    @app.get("/api/v1/overview", response_model=OverviewOut, responses=error_responses(401, 403, 422))
+    def get_overview(
+        authorization: AuthHeader = None,
+        day: Annotated[date | None, Query(description="YYYY-MM-DD; default today (hub time zone)")] = None,
+    ) -> OverviewOut:
+        """Every center's day in one answer (what the overview page shows)."""
+        now: datetime = clock.now()
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            return overview(fleet, conn, day or now.astimezone(tz).date(), now)
+
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def overview_page(request: Request) -> HTMLResponse:
+        """The province overview (the page holds no data; its script asks with a reader token)."""
+        return templates.TemplateResponse(
+            request, "overview.html", {"t": texts.both, "columns": OVERVIEW_COLUMNS}
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The tab icon (the same as the center's services)."""
+        return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

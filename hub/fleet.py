@@ -141,3 +141,56 @@ class Fleet:
             mean_wait_s=round(wait_sum / wait_n, 1) if wait_n else None,
             **{k: v for k, v in values.items() if k in SummaryOut.model_fields},
         )
+
+
+class OverviewRow(BaseModel):
+    """One center's line of the province overview."""
+
+    center_id: str
+    name: str
+    status: str
+    last_seen: datetime | None
+    waiting_now: int | None
+    tickets_issued: int
+    tickets_served: int
+    mean_wait_s: float | None
+    alarms_open: int
+
+
+class OverviewOut(BaseModel):
+    """Every center's day at once (the overview page reads only this)."""
+
+    day: date
+    centers: list[OverviewRow]
+
+
+def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -> OverviewOut:
+    """One query over centers and the daily rollups."""
+    rows = conn.execute(
+        "SELECT c.center_id, c.name, GREATEST(c.last_heartbeat_at, c.last_event_at), c.heartbeat, "
+        "COALESCE(SUM(d.tickets_issued) FILTER (WHERE d.day = %(day)s), 0), "
+        "COALESCE(SUM(d.tickets_served) FILTER (WHERE d.day = %(day)s), 0), "
+        "COALESCE(SUM(d.wait_s_sum) FILTER (WHERE d.day = %(day)s), 0), "
+        "COALESCE(SUM(d.wait_n) FILTER (WHERE d.day = %(day)s), 0), "
+        "COALESCE(SUM(d.alarms_raised - d.alarms_cleared), 0) "
+        "FROM centers c LEFT JOIN daily d ON d.center_id = c.center_id "
+        "GROUP BY c.center_id ORDER BY c.center_id",
+        {"day": day},
+    ).fetchall()
+    return OverviewOut(
+        day=day,
+        centers=[
+            OverviewRow(
+                center_id=cid,
+                name=name,
+                status=fleet.status(seen, now),
+                last_seen=seen,
+                waiting_now=beat.get("waiting_now"),
+                tickets_issued=int(issued),
+                tickets_served=int(served),
+                mean_wait_s=round(float(wsum) / int(wn), 1) if wn else None,
+                alarms_open=max(0, int(alarms)),
+            )
+            for cid, name, seen, beat, issued, served, wsum, wn, alarms in rows
+        ],
+    )
