@@ -15,9 +15,11 @@ code, ticket id or free text can be put in an outbox row. The hub applies the sa
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 SCHEMA = """
@@ -120,6 +122,47 @@ def read_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[dict[str,
         {"seq": int(r[0]), "at": float(r[1]), "day": str(r[2]), "kind": str(r[3]), "data": json.loads(r[4])}
         for r in rows
     ]
+
+
+#: Acknowledged events stay this many days in the outbox after the hub holds them (to look into).
+KEEP_ACKED_DAYS = 7
+#: Next to each service's database the uplink keeps what the hub acknowledged, by stream
+#: ({"queueing": 1234}); the service reads it to prune (it stays the only writer of its database).
+ACKED_FILE = "outbox-acked.json"
+
+
+def write_acked(db_dir: Path, stream: str, seq: int) -> None:
+    """Record (atomically) that the hub holds `stream` up to `seq` (the uplink calls this)."""
+    path = db_dir / ACKED_FILE
+    data = _read_acked_file(path)
+    if data.get(stream) == seq:
+        return
+    data[stream] = seq
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_acked(db_dir: Path, stream: str) -> int:
+    """What the hub acknowledged of `stream` as the uplink last wrote it (0: nothing known)."""
+    value = _read_acked_file(db_dir / ACKED_FILE).get(stream, 0)
+    return value if isinstance(value, int) else 0
+
+
+def _read_acked_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def prune_acked(conn: sqlite3.Connection, db_dir: Path, stream: str, now: float) -> int:
+    """The service's periodic prune: events the hub holds, older than KEEP_ACKED_DAYS; how many.
+
+    Without a hub (no file) nothing is pruned: the events wait for one.
+    """
+    return prune(conn, read_acked(db_dir, stream), now - KEEP_ACKED_DAYS * 86400)
 
 
 def prune(conn: sqlite3.Connection, acked_seq: int, before_ts: float) -> int:

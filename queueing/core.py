@@ -361,6 +361,7 @@ class QueueCore:
             keys = tx.run("DELETE FROM idempotency WHERE created_at < ?", cutoff).rowcount
             events = tx.run("DELETE FROM events WHERE at < ?", cutoff).rowcount
             tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
+            outbox.prune_acked(tx.conn, self.store.path.parent, "queueing", now)  # what the hub holds
         if keys or events:
             log.info("pruned %d idempotency keys and %d events older than %d days", keys, events, KEEP_DAYS)
 

@@ -116,6 +116,8 @@ class Uplink:
                 self.sent += max(0, new_acked - acked)
                 acked = new_acked
                 more = more or len(events) >= self.cfg.batch_max_events
+            if acked != self.acked[source.stream]:
+                self._record_acked(source, acked)
             self.acked[source.stream] = acked
         return more
 
@@ -186,6 +188,16 @@ class Uplink:
             if "no such table" in str(err):
                 return []  # a service that has not written its first event yet
             raise UplinkError(f"cannot read the outbox: {err}") from err
+
+    @staticmethod
+    def _record_acked(source: Source, acked: int) -> None:
+        """Tell the service (a file next to its database) what it may prune."""
+        try:
+            outbox.write_acked(source.db_path.parent, source.stream, acked)
+        except OSError as err:
+            log.warning(
+                "cannot record the acknowledged %s seq in %s: %s", source.stream, source.db_path.parent, err
+            )
 
     @staticmethod
     def _last_seq(conn: sqlite3.Connection) -> int:

@@ -136,6 +136,7 @@ def test_uplink_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
                 1,
                 total,
             )
+        assert outbox.read_acked(queue_dir, "queueing") == total  # the queue may prune up to here
         s = summary(hub, t["reader"])
         assert counts(s) == (total // 3, total // 3, total // 3, 0)
         assert s["mean_wait_s"] == 60.0

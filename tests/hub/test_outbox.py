@@ -93,3 +93,27 @@ def test_queue_writes_ticket_events_in_its_transactions(tmp_path: Path) -> None:
 def read(store: Store) -> list[dict[str, object]]:
     with store.read() as tx:
         return outbox.read_after(tx.conn, 0, 100)
+
+
+def test_queue_prunes_only_what_the_hub_holds_after_the_retention(tmp_path: Path) -> None:
+    store = Store(tmp_path / "queue.sqlite3")
+    store.open()
+    try:
+        clock = ManualClock(MONDAY_9AM)
+        queue = QueueService(make_config(), store, clock)
+        queue.load()
+        for i in range(4):
+            t = queue.issue("ho_tich", channel="kiosk", idempotency_key=f"k{i}")
+            queue.confirm(t["ticket_id"], "printed")
+        now = clock.now().timestamp()
+        later = now + (outbox.KEEP_ACKED_DAYS + 1) * 86400
+        queue.prune(later)
+        assert len(read(store)) == 4  # no hub has acknowledged anything: all kept
+        outbox.write_acked(tmp_path, "queueing", 3)
+        queue.prune(now + 3600)
+        assert len(read(store)) == 4  # acknowledged, but younger than the retention
+        queue.prune(later)
+        assert [e["seq"] for e in read(store)] == [4]
+        assert outbox.read_acked(tmp_path, "queueing") == 3
+    finally:
+        store.close()
