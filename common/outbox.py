@@ -182,6 +182,7 @@ TICKET_KINDS = {
     "no_show": "ticket.no_show",
     "transferred": "ticket.transferred",
     "void": "ticket.void",
+    "rated": "ticket.rated",
 }
 
 
@@ -206,6 +207,8 @@ def ticket(conn: sqlite3.Connection, at: float, row: Any, state: str) -> None:
     }
     if state == "called" and field("waiting_since") is not None:
         data["wait_s"] = round(max(0.0, at - float(field("waiting_since"))), 1)
+    if state == "rated":
+        data["rating"] = field("rating")
     if state == "done" and field("started_at") is not None:
         data["service_s"] = round(max(0.0, at - float(field("started_at"))), 1)
     add(conn, at, field("day") or "", kind, **data)

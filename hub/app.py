@@ -38,8 +38,8 @@ HERE = Path(__file__).resolve().parent
 FAVICON = HERE.parent / "assets" / "images" / "favicon.ico"
 #: The overview table's columns, in order (labels in hub.texts).
 OVERVIEW_COLUMNS = (
-    "center", "status", "waiting_now", "tickets_issued", "tickets_served", "mean_wait_min", "alarms_open",
-    "last_seen",
+    "center", "status", "waiting_now", "tickets_issued", "tickets_served", "mean_wait_min", "mean_rating",
+    "alarms_open", "last_seen",
 )  # fmt: skip
 
 

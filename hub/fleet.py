@@ -63,6 +63,8 @@ class SummaryOut(BaseModel):
     deposits_expired: int
     alarms_open: int = Field(description="Alarms raised and not yet cleared (all days).")
     mean_wait_s: float | None = Field(description="Mean issue-to-call wait of the day, if any call.")
+    ratings: int = Field(description="Citizens' satisfaction ratings given that day.")
+    mean_rating: float | None = Field(description="Their mean (1-5), if any.")
 
 
 class Fleet:
@@ -120,13 +122,15 @@ class Fleet:
             return None
         sums = ", ".join(f"COALESCE(SUM({c}), 0)" for c in COLUMNS)
         row = conn.execute(
-            f"SELECT {sums}, COALESCE(SUM(wait_s_sum), 0), COALESCE(SUM(wait_n), 0) "  # noqa: S608
+            f"SELECT {sums}, COALESCE(SUM(ratings_n), 0), COALESCE(SUM(ratings_sum), 0), "  # noqa: S608
+            "COALESCE(SUM(wait_s_sum), 0), COALESCE(SUM(wait_n), 0) "
             "FROM daily WHERE center_id = %s AND day = %s",
             (center_id, day),
         ).fetchone()
         assert row is not None
         values: dict[str, Any] = {c: int(v) for c, v in zip(COLUMNS, row, strict=False)}
         wait_sum, wait_n = float(row[-2]), int(row[-1])
+        ratings_n, ratings_sum = int(row[-4]), int(row[-3])
         open_row = conn.execute(
             "SELECT COALESCE(SUM(alarms_raised - alarms_cleared), 0) FROM daily WHERE center_id = %s",
             (center_id,),
@@ -139,6 +143,8 @@ class Fleet:
             last_seen=center[0],
             alarms_open=alarms_open,
             mean_wait_s=round(wait_sum / wait_n, 1) if wait_n else None,
+            ratings=ratings_n,
+            mean_rating=round(ratings_sum / ratings_n, 2) if ratings_n else None,
             **{k: v for k, v in values.items() if k in SummaryOut.model_fields},
         )
 
@@ -154,6 +160,7 @@ class OverviewRow(BaseModel):
     tickets_issued: int
     tickets_served: int
     mean_wait_s: float | None
+    mean_rating: float | None
     alarms_open: int
 
 
@@ -172,6 +179,8 @@ def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -
         "COALESCE(SUM(d.tickets_served) FILTER (WHERE d.day = %(day)s), 0), "
         "COALESCE(SUM(d.wait_s_sum) FILTER (WHERE d.day = %(day)s), 0), "
         "COALESCE(SUM(d.wait_n) FILTER (WHERE d.day = %(day)s), 0), "
+        "COALESCE(SUM(d.ratings_n) FILTER (WHERE d.day = %(day)s), 0), "
+        "COALESCE(SUM(d.ratings_sum) FILTER (WHERE d.day = %(day)s), 0), "
         "COALESCE(SUM(d.alarms_raised - d.alarms_cleared), 0) "
         "FROM centers c LEFT JOIN daily d ON d.center_id = c.center_id "
         "GROUP BY c.center_id ORDER BY c.center_id",
@@ -189,8 +198,9 @@ def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -
                 tickets_issued=int(issued),
                 tickets_served=int(served),
                 mean_wait_s=round(float(wsum) / int(wn), 1) if wn else None,
+                mean_rating=round(int(rsum) / int(rn), 2) if rn else None,
                 alarms_open=max(0, int(alarms)),
             )
-            for cid, name, seen, beat, issued, served, wsum, wn, alarms in rows
+            for cid, name, seen, beat, issued, served, wsum, wn, rn, rsum, alarms in rows
         ],
     )

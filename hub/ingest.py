@@ -98,7 +98,8 @@ def store_batch(conn: psycopg.Connection, center_id: str, batch: BatchIn, now: d
                 "SELECT %s, %s, u.seq, to_timestamp(u.at), u.day, u.kind, u.service, u.data "
                 "FROM jsonb_to_recordset(%s::jsonb) AS u(seq bigint, at double precision, day date, "
                 "kind text, service text, data jsonb) "
-                "ON CONFLICT DO NOTHING RETURNING day, kind, service, (data->>'wait_s')::float8",
+                "ON CONFLICT DO NOTHING RETURNING day, kind, service, (data->>'wait_s')::float8, "
+                "(data->>'rating')::int",
                 (center_id, batch.stream, json.dumps(rows, separators=(",", ":"))),
             ).fetchall()
             _add_to_rollups(conn, center_id, inserted)
@@ -120,7 +121,11 @@ def store_batch(conn: psycopg.Connection, center_id: str, batch: BatchIn, now: d
 def _add_to_rollups(conn: psycopg.Connection, center_id: str, rows: list[tuple[Any, ...]]) -> None:
     """Add the newly stored events to `daily`, one upsert per (day, service)."""
     sums: dict[tuple[date, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for day, kind, service, wait in rows:
+    for day, kind, service, wait, rating in rows:
+        if kind == "ticket.rated" and rating is not None and 1 <= rating <= 5:
+            cell = sums[(day, service)]
+            cell["ratings_n"] += 1
+            cell["ratings_sum"] += rating
         column = COUNTED.get(kind)
         if column is None:
             continue
@@ -131,7 +136,7 @@ def _add_to_rollups(conn: psycopg.Connection, center_id: str, rows: list[tuple[A
             cell["wait_n"] += 1
     if not sums:
         return
-    cols = [*COLUMNS, "wait_s_sum", "wait_n"]
+    cols = [*COLUMNS, "wait_s_sum", "wait_n", "ratings_n", "ratings_sum"]
     insert_cols = ", ".join(cols)
     placeholders = ", ".join(["%s"] * len(cols))
     updates = ", ".join(f"{c} = daily.{c} + excluded.{c}" for c in cols)
@@ -144,6 +149,7 @@ def _add_to_rollups(conn: psycopg.Connection, center_id: str, rows: list[tuple[A
     for (day, service), cell in sorted(sums.items()):
         values: list[Any] = [int(cell.get(c, 0)) for c in COLUMNS]
         values += [float(cell.get("wait_s_sum", 0.0)), int(cell.get("wait_n", 0))]
+        values += [int(cell.get("ratings_n", 0)), int(cell.get("ratings_sum", 0))]
         params.append((center_id, day, service, *values))
     with conn.cursor() as cur:
         cur.executemany(sql, params)  # type: ignore[arg-type]

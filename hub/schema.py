@@ -80,6 +80,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "citizens' ratings in the daily rollups",
+        """
+        ALTER TABLE daily ADD COLUMN ratings_n integer NOT NULL DEFAULT 0;
+        ALTER TABLE daily ADD COLUMN ratings_sum integer NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "tickets_issued": ("Số đã phát hôm nay", "Tickets today"),
     "tickets_served": ("Đã phục vụ", "Served"),
     "mean_wait_min": ("Chờ trung bình (phút)", "Mean wait (min)"),
+    "mean_rating": ("Mức hài lòng (1-5)", "Satisfaction (1-5)"),
     "alarms_open": ("Cảnh báo", "Alarms"),
     "last_seen": ("Liên lạc lần cuối", "Last seen"),
     "online": ("Trực tuyến", "Online"),

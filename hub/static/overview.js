@@ -22,6 +22,7 @@
   function value(row, key) {
     if (key === "center") return row.name;
     if (key === "mean_wait_min") return row.mean_wait_s === null ? -1 : row.mean_wait_s / 60;
+    if (key === "mean_rating") return row.mean_rating === null ? -1 : row.mean_rating;
     if (key === "waiting_now") return row.waiting_now === null ? -1 : row.waiting_now;
     if (key === "last_seen") return row.last_seen || "";
     return row[key];
@@ -44,6 +45,7 @@
         cell(String(r.tickets_issued)),
         cell(String(r.tickets_served)),
         cell(r.mean_wait_s === null ? "–" : (r.mean_wait_s / 60).toFixed(1)),
+        cell(r.mean_rating === null ? "–" : r.mean_rating.toFixed(1)),
         cell(String(r.alarms_open), r.alarms_open > 0 ? "alarm" : ""),
         cell(r.last_seen ? new Date(r.last_seen).toLocaleString("vi-VN") : "–")
       );

@@ -59,7 +59,11 @@ def test_each_event_counts_once_and_the_ack_is_contiguous(hub: HubThread, databa
         1,
         1,
     )
-    assert s["mean_wait_s"] == 90.0
+    assert s["mean_wait_s"] == 90.0 and s["ratings"] == 0 and s["mean_rating"] is None
+    post(hub, t["C1"], [ev(6, "ticket.rated", rating=5), ev(7, "ticket.rated", rating=2)])
+    post(hub, t["C1"], [ev(7, "ticket.rated", rating=2)])  # again: counted once
+    s = summary(hub, t["reader"])
+    assert (s["ratings"], s["mean_rating"]) == (2, 3.5)
     assert s["deposits_collected"] == 0 and s["alarms_open"] == 0
     assert s["last_seen"].startswith("2026-01-05T02:00")
 

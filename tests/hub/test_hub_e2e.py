@@ -70,7 +70,8 @@ def test_center_serves_through_a_hub_outage_and_the_hub_catches_up_exactly(
     ):
         site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
         with UplinkProcess(site, tmp_path) as uplink:
-            for _ in range(5):
+            first = issue(center.url, "ho_tich")
+            for _ in range(4):
                 issue(center.url, "ho_tich")
             desk = counter(center.url, 1)
             serve(center.url, desk, 3)
@@ -84,10 +85,19 @@ def test_center_serves_through_a_hub_outage_and_the_hub_catches_up_exactly(
             assert desk.post(f"{center.url}/api/v1/counter/no-show").json()["state"] == "no_show"
             hub.start()
             wait_summary(hub, t["reader"], (9, 6, 5, 1), uplink)
+            # a citizen rates from the ticket page (it has no token): the rating reaches the hub too
+            done = requests.get(f"{center.url}/api/v1/tickets/{first['ticket_id']}", timeout=10).json()
+            assert done["can_rate"] is True
+            rated = requests.post(
+                f"{center.url}/api/v1/tickets/{first['ticket_id']}/rating", json={"score": 4}
+            )
+            assert rated.status_code == 200, rated.text
+            wait_until(lambda: summary(hub, t["reader"])["ratings"] == 1, 30, "rating at the hub")
+            assert summary(hub, t["reader"])["mean_rating"] == 4.0
             beat = requests.get(f"{hub.url}/api/v1/centers", headers=bearer(t["reader"]), timeout=10).json()
             assert beat[0]["status"] == "online"
     with psycopg.connect(database_url) as conn:
-        assert conn.execute("SELECT count(*), max(seq) FROM events").fetchone() == (21, 21)  # each once
+        assert conn.execute("SELECT count(*), max(seq) FROM events").fetchone() == (22, 22)  # each once
 
 
 def _port() -> int:

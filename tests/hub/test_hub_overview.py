@@ -27,7 +27,8 @@ def browser() -> Iterator[Any]:
 
 def fill(hub: HubThread, database_url: str, clock: ManualClock) -> dict[str, str]:
     t = tokens(database_url, "HN-01", "HN-02", "HN-03")
-    post(hub, t["HN-01"], [ev(1), ev(2), ev(3), ev(4, "ticket.called", wait_s=600.0), ev(5, "ticket.served")])
+    post(hub, t["HN-01"], [ev(1), ev(2), ev(3), ev(4, "ticket.called", wait_s=600.0), ev(5, "ticket.served"),
+         ev(6, "ticket.rated", rating=4), ev(7, "ticket.rated", rating=5)])  # fmt: skip
     post(hub, t["HN-02"], [ev(1), ev(2, "alarm.raised", alarm="door_forced")])
     clock.advance(120)  # HN-01 and HN-02 were last seen 2 minutes ago: offline
     requests.post(f"{hub.url}/api/v1/heartbeat", json={"waiting_now": 7}, headers=bearer(t["HN-02"]))
@@ -40,6 +41,7 @@ def test_overview_api(hub: HubThread, database_url: str, clock: ManualClock) -> 
     by_id = {c["center_id"]: c for c in got["centers"]}
     assert (by_id["HN-01"]["tickets_issued"], by_id["HN-01"]["tickets_served"]) == (3, 1)
     assert by_id["HN-01"]["mean_wait_s"] == 600.0 and by_id["HN-01"]["status"] == "offline"
+    assert by_id["HN-01"]["mean_rating"] == 4.5 and by_id["HN-02"]["mean_rating"] is None
     assert by_id["HN-02"]["status"] == "online" and by_id["HN-02"]["alarms_open"] == 1
     assert by_id["HN-03"]["status"] == "never_seen" and by_id["HN-03"]["tickets_issued"] == 0
     assert requests.get(f"{hub.url}/api/v1/overview", headers=bearer(t["HN-01"])).status_code == 403
@@ -66,7 +68,7 @@ def test_overview_page(browser: Any, hub: HubThread, database_url: str, clock: M
     first = rows.nth(0).locator("td")
     assert first.nth(0).inner_text() == "Trung tâm HN-01 (HN-01)"
     assert first.nth(1).inner_text() == "Mất liên lạc / Offline"
-    assert [first.nth(i).inner_text() for i in (3, 4, 5)] == ["3", "1", "10.0"]
+    assert [first.nth(i).inner_text() for i in (3, 4, 5, 6)] == ["3", "1", "10.0", "4.5"]
     assert rows.nth(1).locator("td").nth(1).inner_text() == "Trực tuyến / Online"
     assert rows.nth(1).locator("td").nth(2).inner_text() == "7"
     # sort by tickets issued, then again (descending)
