@@ -8,7 +8,10 @@ all. Goal: the API stores at least half the COPY rate. Both figures come from th
 the same machine (shared: the clients, the hub and PostgreSQL share its cores).
 
 `python -m bench hub` (env BENCH_HUB_CENTERS=N, BENCH_HUB_EVENTS=N per center, BENCH_HUB_BATCH=N).
-Not measured yet: the catch-up storm of 1,000 centers and the dashboard p95 (see docs/scale.md).
+Then the catch-up storm: 1,000 centers, each holding a day offline (~2,000 events), reconnect at
+once and send their backlog batch after batch; the figure is the time until every center is
+acknowledged (goal: under 2 minutes). Env BENCH_HUB_STORM_CENTERS / BENCH_HUB_STORM_EVENTS
+scale it (0 centers: skipped). Not measured yet: the dashboards' p95 (see docs/scale.md).
 """
 
 from __future__ import annotations
@@ -45,10 +48,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _events(center: int, n: int) -> list[dict[str, Any]]:
+def _events(center: int, n: int, first: int = 0) -> list[dict[str, Any]]:
+    """Events `first+1` .. `first+n` of a simulated center's day."""
     base = datetime(2026, 1, 5, 1, 0, tzinfo=UTC).timestamp()
     out = []
-    for i in range(n):
+    for i in range(first, first + n):
         kind = KINDS[i % 3]
         data: dict[str, Any] = {"service": f"S{(center + i) % 5}", "channel": "kiosk"}
         if kind == "ticket.called":
@@ -80,6 +84,34 @@ async def _post_all(url: str, tokens: list[str], per_center: int, batch: int) ->
         return time.perf_counter() - t0
 
 
+async def _storm(url: str, tokens: list[str], per_center: int, batch: int) -> tuple[float, list[float]]:
+    """Every center sends its whole backlog at once, batch after batch as the uplink does; returns
+    the time until the last one is acknowledged, and each center's own time."""
+    done: list[float] = []
+
+    async def one_center(client: httpx.AsyncClient, idx: int, token: str, t0: float) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        acked = 0
+        while acked < per_center:
+            body = {"stream": "queueing", "events": _events(idx, min(batch, per_center - acked), acked)}
+            for attempt in range(5):
+                try:
+                    r = await client.post(f"{url}/api/v1/events", json=body, headers=headers)
+                    break
+                except httpx.TransportError:
+                    if attempt == 4:
+                        raise
+            r.raise_for_status()
+            acked = r.json()["acked_seq"]
+        done.append(time.perf_counter() - t0)
+
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one_center(client, i, t, t0) for i, t in enumerate(tokens)))
+        return time.perf_counter() - t0, done
+
+
 def _copy(url: str, centers: int, per_center: int) -> float:
     rows = []
     for c in range(centers):
@@ -98,6 +130,19 @@ def _copy(url: str, centers: int, per_center: int) -> float:
                 for row in rows:
                     copy.write_row(row)
         return time.perf_counter() - t0
+
+
+def _wait_up(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("hub did not start")
+        time.sleep(0.2)
 
 
 def _cpu_s(pid: int) -> float:
@@ -142,16 +187,7 @@ def main() -> None:
             cwd=REPO,
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("hub did not start")
-            time.sleep(0.2)
+        _wait_up(url)
         cpu0 = time.process_time()
         api_s = asyncio.run(_post_all(url, tokens, per_center, batch))
         client_cpu_s = time.process_time() - cpu0
@@ -163,6 +199,47 @@ def main() -> None:
             ).fetchone()
         assert stored == (total,) and counted == (total,), (stored, counted)
         copy_s = _copy(copy_url, centers, per_center)
+        storm_centers = int(os.environ.get("BENCH_HUB_STORM_CENTERS", "1000"))
+        storm_events = int(os.environ.get("BENCH_HUB_STORM_EVENTS", "2000"))
+        storm: dict[str, Any] = {}
+        if storm_centers > 0:
+            with psycopg.connect(cluster.url, autocommit=True) as conn:
+                conn.execute("CREATE DATABASE bench_storm")
+            storm_url = f"{base}/bench_storm"
+            with psycopg.connect(storm_url, autocommit=True) as conn:
+                schema.migrate(conn)
+                storm_tokens = [add_center(conn, f"S{i:04d}", f"Trung tâm {i}") for i in range(storm_centers)]
+            hub.terminate()
+            hub.wait(timeout=15)
+            hub = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "hub",
+                    "--database",
+                    storm_url,
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "WARNING",
+                ],
+                cwd=REPO,
+            )
+            _wait_up(url)
+            storm_s, each = asyncio.run(_storm(url, storm_tokens, storm_events, batch))
+            with psycopg.connect(storm_url) as conn:
+                held = conn.execute("SELECT count(*) FROM events").fetchone()
+            assert held == (storm_centers * storm_events,), held
+            each.sort()
+            storm = {
+                "storm_centers": storm_centers,
+                "storm_events_per_center": storm_events,
+                "storm_seconds_all_acked": round(storm_s, 1),
+                "storm_first_center_done_s": round(each[0], 1),
+                "storm_median_center_done_s": round(each[len(each) // 2], 1),
+                "storm_events_per_s": round(storm_centers * storm_events / storm_s),
+                "storm_goal_s": 120,
+            }
     finally:
         if hub is not None:
             hub.terminate()
@@ -181,6 +258,12 @@ def main() -> None:
     )
     print(f"API / COPY = {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
     print(f"CPU during the API run: hub process {hub_cpu_s:.1f} s, the 200 clients {client_cpu_s:.1f} s")
+    if storm:
+        print(
+            f"catch-up storm: {storm['storm_centers']} centers x {storm['storm_events_per_center']} events "
+            f"reconnecting at once: all acknowledged after {storm['storm_seconds_all_acked']} s "
+            f"({storm['storm_events_per_s']} events/s; goal < 120 s)"
+        )
     write_results(
         "hub",
         {
@@ -195,5 +278,6 @@ def main() -> None:
             "api_seconds": round(api_s, 2),
             "goal_api_over_copy": 0.5,
             "cores": os.cpu_count(),
+            **storm,
         },
     )
