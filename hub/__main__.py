@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -123,8 +124,15 @@ def _serve(cfg: object, database_url: str) -> int:
             **uvicorn_options(cfg),
         )
     )
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; as an exception here (not
+    # the default handler's instant death) it lets main() stop the private cluster it started
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     server.run()
     return 0
+
+
+def _exit_on_sigterm(_sig: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

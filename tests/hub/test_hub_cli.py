@@ -3,6 +3,7 @@ without --database the hub makes and runs its own cluster under --data-dir."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import requests
 
 from hub.cluster import PrivateCluster
 from hub.tokens import token_hash
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, free_port, wait_until
 from tests.hub.conftest import HubProcess, bearer, cluster_dir
 
 
@@ -68,3 +69,42 @@ def run_in(data: Path) -> None:
             assert conn.execute("SELECT count(*) FROM tokens").fetchone() == (2,)
     finally:
         PrivateCluster(data).stop("immediate")
+
+
+@pytest.mark.slow
+def test_one_command_serves_on_its_own_cluster_and_stops_it() -> None:
+    with cluster_dir() as tmp:
+        data = tmp / "hubdata"
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hub",
+                "--data-dir",
+                str(data),
+                "--port",
+                str(port),
+                "--log-level",
+                "WARNING",
+            ],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+
+            def up() -> bool:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                try:
+                    return requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).json()["ok"]
+                except requests.RequestException:
+                    return False
+
+            wait_until(up, 60, "hub on its private cluster")
+            assert requests.get(f"http://127.0.0.1:{port}/api/v1/health").json()["schema_version"] >= 2
+            assert PrivateCluster(data).running()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        assert not PrivateCluster(data).running()  # the hub stopped the cluster it started
