@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -29,7 +29,17 @@ from common.clock import Clock, SystemClock
 from common.http_guard import GuardPolicy, HttpGuard
 from hub import schema, texts
 from hub.config import HubConfig
-from hub.fleet import CenterOut, Fleet, HeartbeatIn, HeartbeatOut, OverviewOut, SummaryOut, overview
+from hub.fleet import (
+    CenterOut,
+    Fleet,
+    FleetAlarm,
+    HeartbeatIn,
+    HeartbeatOut,
+    OverviewOut,
+    SummaryOut,
+    fleet_alarms,
+    overview,
+)
 from hub.ingest import AckOut, BatchIn, store_batch
 from hub.tokens import Caller, lookup
 
@@ -197,6 +207,13 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         with pool.connection() as conn:
             authorize(conn, authorization, "reader")
             return overview(fleet, conn, day or now.astimezone(tz).date(), now)
+
+    @app.get("/api/v1/alarms", response_model=list[FleetAlarm], responses=error_responses(401, 403))
+    def get_alarms(authorization: AuthHeader = None) -> list[FleetAlarm]:
+        """Fleet alarms: centers offline past `offline_alarm_after_min`, devices not ok, open alarms."""
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            return fleet_alarms(conn, clock.now(), timedelta(minutes=config.offline_alarm_after_min))
 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 

@@ -24,6 +24,7 @@ class HubConfig(HttpServing):
     timezone: str = "Asia/Ho_Chi_Minh"
     heartbeat_interval_s: int = Field(default=30, ge=1, le=3600)
     offline_after_missed_heartbeats: int = Field(default=2, ge=1, le=100)
+    offline_alarm_after_min: int = Field(default=10, ge=1, le=10080)
     max_batch_events: int = Field(default=1000, ge=1, le=100000)
     pool_max_connections: int = Field(default=10, ge=1, le=200)
     log_level: str = "INFO"

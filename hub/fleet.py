@@ -204,3 +204,60 @@ def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -
             for cid, name, seen, beat, issued, served, wsum, wn, rn, rsum, alarms in rows
         ],
     )
+
+
+class FleetAlarm(BaseModel):
+    """Something the province should look at in one center."""
+
+    center_id: str
+    code: str = Field(description="center_offline, device (a device not ok), or alarms_open")
+    message: str = Field(description="Vietnamese / English, for the page")
+    device: str | None = None
+    state: str | None = None
+    since: datetime | None = None
+    count: int | None = None
+
+
+def fleet_alarms(conn: psycopg.Connection, now: datetime, offline_after: timedelta) -> list[FleetAlarm]:
+    """Centers silent longer than `offline_after`, devices whose last reported state is not `ok`,
+    and centers with alarms raised and not cleared; by center."""
+    rows = conn.execute(
+        "SELECT c.center_id, GREATEST(c.last_heartbeat_at, c.last_event_at), c.heartbeat, "
+        "COALESCE((SELECT SUM(alarms_raised - alarms_cleared) FROM daily d "
+        "WHERE d.center_id = c.center_id), 0) "
+        "FROM centers c ORDER BY c.center_id"
+    ).fetchall()
+    out: list[FleetAlarm] = []
+    for center_id, seen, beat, open_alarms in rows:
+        if seen is not None and now - seen > offline_after:
+            minutes = int((now - seen).total_seconds() // 60)
+            out.append(
+                FleetAlarm(
+                    center_id=center_id,
+                    code="center_offline",
+                    since=seen,
+                    message=f"Mất liên lạc {minutes} phút / Offline for {minutes} min",
+                )
+            )
+        for device, state in sorted((beat.get("devices") or {}).items()):
+            if state != "ok":
+                out.append(
+                    FleetAlarm(
+                        center_id=center_id,
+                        code="device",
+                        device=device,
+                        state=state,
+                        message=f"Thiết bị {device}: {state} / Device {device}: {state}",
+                    )
+                )
+        if int(open_alarms) > 0:
+            n = int(open_alarms)
+            out.append(
+                FleetAlarm(
+                    center_id=center_id,
+                    code="alarms_open",
+                    count=n,
+                    message=f"{n} cảnh báo chưa xử lý / {n} open alarms",
+                )
+            )
+    return out
