@@ -11,7 +11,10 @@ the same machine (shared: the clients, the hub and PostgreSQL share its cores).
 Then the catch-up storm: 1,000 centers, each holding a day offline (~2,000 events), reconnect at
 once and send their backlog batch after batch; the figure is the time until every center is
 acknowledged (goal: under 2 minutes). Env BENCH_HUB_STORM_CENTERS / BENCH_HUB_STORM_EVENTS
-scale it (0 centers: skipped). Not measured yet: the dashboards' p95 (see docs/scale.md).
+scale it (0 centers: skipped). Last, the dashboards: the overview and a center's summary over
+3,300 centers x 365 days of rollups (one service row per center and day), p50/p95 over HTTP
+(BENCH_HUB_DASH_CENTERS / BENCH_HUB_DASH_DAYS; 0 centers: skipped). Raw events are not loaded
+for it: no page reads them.
 """
 
 from __future__ import annotations
@@ -110,6 +113,84 @@ async def _storm(url: str, tokens: list[str], per_center: int, batch: int) -> tu
         t0 = time.perf_counter()
         await asyncio.gather(*(one_center(client, i, t, t0) for i, t in enumerate(tokens)))
         return time.perf_counter() - t0, done
+
+
+def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int) -> dict[str, Any]:
+    """Overview and center summary over `centers` x `days` of rollups: p50/p95 over HTTP."""
+    import random
+    import statistics
+
+    from hub.tokens import add_reader
+
+    with psycopg.connect(cluster_url, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bench_dash")
+    url_db = f"{base}/bench_dash"
+    with psycopg.connect(url_db, autocommit=True) as conn:
+        schema.migrate(conn)
+        reader = add_reader(conn, "bench")
+        conn.execute(
+            "INSERT INTO centers(center_id, name, last_event_at, alarms_open) "
+            "SELECT 'D' || lpad(i::text, 4, '0'), 'Trung tâm ' || i, now(), i %% 3 "
+            "FROM generate_series(1, %s) i",
+            (centers,),
+        )
+        t0 = time.perf_counter()
+        conn.execute(
+            "INSERT INTO daily(center_id, day, service, tickets_issued, tickets_called, tickets_served, "
+            "wait_s_sum, wait_n, ratings_n, ratings_sum) "
+            "SELECT 'D' || lpad(i::text, 4, '0'), DATE '2026-01-05' - d, 'S' || (i %% 6), "
+            "200 + (i + d) %% 90, 190, 180, 190 * 600.0, 190, 40, 170 "
+            "FROM generate_series(1, %s) i, generate_series(0, %s - 1) d",
+            (centers, days),
+        )
+        conn.execute("ANALYZE")
+        fill_s = time.perf_counter() - t0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub", "--database", url_db, "--port", str(port), "--log-level", "WARNING"],
+        cwd=REPO,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(url)
+        headers = {"Authorization": f"Bearer {reader}"}
+        with httpx.Client(headers=headers, timeout=60) as client:
+
+            def timed(path: Any, n: int) -> list[float]:
+                out = []
+                for _ in range(n):
+                    t = time.perf_counter()
+                    r = client.get(url + path() if callable(path) else url + path)
+                    r.raise_for_status()
+                    out.append((time.perf_counter() - t) * 1000)
+                return out
+
+            timed("/api/v1/overview?day=2026-01-05", 3)  # warm
+            overview_ms = timed("/api/v1/overview?day=2026-01-05", 40)
+            rng = random.Random(7)
+            summary_ms = timed(
+                lambda: (
+                    f"/api/v1/centers/D{rng.randint(1, centers):04d}/summary?day=2026-01-0{rng.randint(1, 5)}"
+                ),
+                200,
+            )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+    def p(values: list[float], q: int) -> float:
+        return round(statistics.quantiles(values, n=100)[q - 1], 1)
+
+    return {
+        "dash_centers": centers,
+        "dash_days": days,
+        "dash_rollup_rows": centers * days,
+        "dash_fill_s": round(fill_s, 1),
+        "overview_p50_ms": p(overview_ms, 50),
+        "overview_p95_ms": p(overview_ms, 95),
+        "summary_p50_ms": p(summary_ms, 50),
+        "summary_p95_ms": p(summary_ms, 95),
+        "dash_goal_p95_ms": 100,
+    }
 
 
 def _copy(url: str, centers: int, per_center: int) -> float:
@@ -240,6 +321,15 @@ def main() -> None:
                 "storm_events_per_s": round(storm_centers * storm_events / storm_s),
                 "storm_goal_s": 120,
             }
+        dash: dict[str, Any] = {}
+        dash_centers = int(os.environ.get("BENCH_HUB_DASH_CENTERS", "3300"))
+        if dash_centers > 0:
+            hub.terminate()
+            hub.wait(timeout=15)
+            hub = None
+            dash = _dashboards(
+                base, cluster.url, port, dash_centers, int(os.environ.get("BENCH_HUB_DASH_DAYS", "365"))
+            )
     finally:
         if hub is not None:
             hub.terminate()
@@ -264,6 +354,12 @@ def main() -> None:
             f"reconnecting at once: all acknowledged after {storm['storm_seconds_all_acked']} s "
             f"({storm['storm_events_per_s']} events/s; goal < 120 s)"
         )
+    if dash:
+        print(
+            f"dashboards over {dash['dash_centers']} centers x {dash['dash_days']} days of rollups: "
+            f"overview p50 {dash['overview_p50_ms']} ms p95 {dash['overview_p95_ms']} ms; center summary "
+            f"p50 {dash['summary_p50_ms']} ms p95 {dash['summary_p95_ms']} ms (goal p95 < 100 ms)"
+        )
     write_results(
         "hub",
         {
@@ -279,5 +375,6 @@ def main() -> None:
             "goal_api_over_copy": 0.5,
             "cores": os.cpu_count(),
             **storm,
+            **dash,
         },
     )

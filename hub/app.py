@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from fastapi import FastAPI, Header, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from psycopg_pool import ConnectionPool
@@ -201,12 +201,14 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
     def get_overview(
         authorization: AuthHeader = None,
         day: Annotated[date | None, Query(description="YYYY-MM-DD; default today (hub time zone)")] = None,
-    ) -> OverviewOut:
+    ) -> Response:
         """Every center's day in one answer (what the overview page shows)."""
         now: datetime = clock.now()
         with pool.connection() as conn:
             authorize(conn, authorization, "reader")
-            return overview(fleet, conn, day or now.astimezone(tz).date(), now)
+            found = overview(fleet, conn, day or now.astimezone(tz).date(), now)
+        # serialised once here: FastAPI would validate every row a second time (9 ms for 3,300)
+        return Response(found.model_dump_json(), media_type="application/json")
 
     @app.get("/api/v1/alarms", response_model=list[FleetAlarm], responses=error_responses(401, 403))
     def get_alarms(authorization: AuthHeader = None) -> list[FleetAlarm]:

@@ -132,10 +132,9 @@ class Fleet:
         wait_sum, wait_n = float(row[-2]), int(row[-1])
         ratings_n, ratings_sum = int(row[-4]), int(row[-3])
         open_row = conn.execute(
-            "SELECT COALESCE(SUM(alarms_raised - alarms_cleared), 0) FROM daily WHERE center_id = %s",
-            (center_id,),
+            "SELECT alarms_open FROM centers WHERE center_id = %s", (center_id,)
         ).fetchone()
-        alarms_open = max(0, int(open_row[0])) if open_row else 0
+        alarms_open = int(open_row[0]) if open_row else 0
         return SummaryOut(
             center_id=center_id,
             day=day,
@@ -174,17 +173,16 @@ class OverviewOut(BaseModel):
 def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -> OverviewOut:
     """One query over centers and the daily rollups."""
     rows = conn.execute(
-        "SELECT c.center_id, c.name, GREATEST(c.last_heartbeat_at, c.last_event_at), c.heartbeat, "
-        "COALESCE(SUM(d.tickets_issued) FILTER (WHERE d.day = %(day)s), 0), "
-        "COALESCE(SUM(d.tickets_served) FILTER (WHERE d.day = %(day)s), 0), "
-        "COALESCE(SUM(d.wait_s_sum) FILTER (WHERE d.day = %(day)s), 0), "
-        "COALESCE(SUM(d.wait_n) FILTER (WHERE d.day = %(day)s), 0), "
-        "COALESCE(SUM(d.ratings_n) FILTER (WHERE d.day = %(day)s), 0), "
-        "COALESCE(SUM(d.ratings_sum) FILTER (WHERE d.day = %(day)s), 0), "
-        "COALESCE(SUM(d.alarms_raised - d.alarms_cleared), 0) "
-        "FROM centers c LEFT JOIN daily d ON d.center_id = c.center_id "
-        "GROUP BY c.center_id ORDER BY c.center_id",
-        {"day": day},
+        "SELECT c.center_id, c.name, GREATEST(c.last_heartbeat_at, c.last_event_at), "
+        "(c.heartbeat->>'waiting_now')::int, "
+        "COALESCE(d.issued, 0), COALESCE(d.served, 0), COALESCE(d.wsum, 0), COALESCE(d.wn, 0), "
+        "COALESCE(d.rn, 0), COALESCE(d.rsum, 0), c.alarms_open "
+        "FROM centers c LEFT JOIN ("
+        "  SELECT center_id, SUM(tickets_issued) AS issued, SUM(tickets_served) AS served, "
+        "  SUM(wait_s_sum) AS wsum, SUM(wait_n) AS wn, SUM(ratings_n) AS rn, SUM(ratings_sum) AS rsum "
+        "  FROM daily WHERE day = %s GROUP BY center_id"
+        ") d ON d.center_id = c.center_id ORDER BY c.center_id",
+        (day,),
     ).fetchall()
     return OverviewOut(
         day=day,
@@ -194,14 +192,14 @@ def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -
                 name=name,
                 status=fleet.status(seen, now),
                 last_seen=seen,
-                waiting_now=beat.get("waiting_now"),
+                waiting_now=waiting,
                 tickets_issued=int(issued),
                 tickets_served=int(served),
                 mean_wait_s=round(float(wsum) / int(wn), 1) if wn else None,
                 mean_rating=round(int(rsum) / int(rn), 2) if rn else None,
                 alarms_open=max(0, int(alarms)),
             )
-            for cid, name, seen, beat, issued, served, wsum, wn, rn, rsum, alarms in rows
+            for cid, name, seen, waiting, issued, served, wsum, wn, rn, rsum, alarms in rows
         ],
     )
 
@@ -222,10 +220,8 @@ def fleet_alarms(conn: psycopg.Connection, now: datetime, offline_after: timedel
     """Centers silent longer than `offline_after`, devices whose last reported state is not `ok`,
     and centers with alarms raised and not cleared; by center."""
     rows = conn.execute(
-        "SELECT c.center_id, GREATEST(c.last_heartbeat_at, c.last_event_at), c.heartbeat, "
-        "COALESCE((SELECT SUM(alarms_raised - alarms_cleared) FROM daily d "
-        "WHERE d.center_id = c.center_id), 0) "
-        "FROM centers c ORDER BY c.center_id"
+        "SELECT center_id, GREATEST(last_heartbeat_at, last_event_at), heartbeat, alarms_open "
+        "FROM centers ORDER BY center_id"
     ).fetchall()
     out: list[FleetAlarm] = []
     for center_id, seen, beat, open_alarms in rows:

@@ -109,7 +109,14 @@ def store_batch(conn: psycopg.Connection, center_id: str, batch: BatchIn, now: d
                 "UPDATE streams SET acked_seq = %s WHERE center_id = %s AND stream = %s",
                 (new_acked, center_id, batch.stream),
             )
-        conn.execute("UPDATE centers SET last_event_at = %s WHERE center_id = %s", (now, center_id))
+        alarms = sum(1 for r in inserted if r[1] == "alarm.raised") - sum(
+            1 for r in inserted if r[1] == "alarm.cleared"
+        )
+        conn.execute(
+            "UPDATE centers SET last_event_at = %s, alarms_open = GREATEST(0, alarms_open + %s) "
+            "WHERE center_id = %s",
+            (now, alarms, center_id),
+        )
     return AckOut(
         stream=batch.stream,
         acked_seq=new_acked,

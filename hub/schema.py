@@ -88,6 +88,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE daily ADD COLUMN ratings_sum integer NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        3,
+        "open alarms kept per center; rollups found by day",
+        """
+        ALTER TABLE centers ADD COLUMN alarms_open integer NOT NULL DEFAULT 0;
+        UPDATE centers c SET alarms_open = GREATEST(0, COALESCE(
+            (SELECT SUM(alarms_raised - alarms_cleared) FROM daily d WHERE d.center_id = c.center_id), 0));
+        CREATE INDEX daily_day ON daily (day, center_id);
+        """,
+    ),
 ]
 
 
