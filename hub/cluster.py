@@ -103,7 +103,12 @@ class PrivateCluster:
             for parent in [self.data_dir, *self.data_dir.parents]:
                 mode = parent.stat().st_mode
                 if not mode & 0o001:
-                    os.chmod(parent, mode | 0o001)
+                    os.chmod(parent, mode | 0o001)  # search only: no listing, no reading
+                    log.info(
+                        "%s: others may now pass through (o+x) so the postgres user reaches %s",
+                        parent,
+                        self.dir,
+                    )
         argv = [pg_bin("initdb"), "-D", str(self.dir), "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8"]
         self._run(argv, "initdb")
         log.info("created a private PostgreSQL cluster in %s", self.dir)
