@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the project needs: Chromium for the web page tests, zbar for the decoder peer
-# in the benchmark. Fonts are shipped in assets/fonts, so none are needed from the system.
-APT_PACKAGES := chromium libzbar0
+# in the benchmark, PostgreSQL 15 for the province hub (its tests start private clusters).
+# Fonts are shipped in assets/fonts, so none are needed from the system.
+APT_PACKAGES := chromium libzbar0 postgresql-15
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/var/escpos-cache
 
 .PHONY: run test lint typecheck unit sysdeps install bench screenshots clean

@@ -101,11 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     quiet_kivy("DEBUG" if args.log_level == "DEBUG" else "WARNING")
 
     supervisor = None
+    uplink = None
     if config.kiosk.start_services and not args.exit_after_first_frame:
         from kiosk.supervisor import Supervisor
 
         supervisor = Supervisor(service_specs(config, args.config), config.kiosk.service_restart_delay_s)
         supervisor.start()
+        uplink = _start_uplink(config, args.config)
     print(banner(config, offscreen, supervisor is not None), flush=True)
     try:
         if supervisor is not None:
@@ -115,9 +117,30 @@ def main(argv: list[str] | None = None) -> int:
         log.info("Ctrl-C: stopping")
         return 0
     finally:
+        if uplink is not None:
+            uplink.stop()
         if supervisor is not None:
             supervisor.stop()
         log.info("stopped")
+
+
+def _start_uplink(config: Any, config_path: str | None) -> Any:
+    """`python -m uplink` under its own supervisor when `[hub] url` is set (it has no health URL,
+    so it is not among the services the kiosk waits for); None when no hub is configured."""
+    from common.config import resolve_path
+    from kiosk.supervisor import ChildSpec, Supervisor
+
+    if not str(config.raw.get("hub", {}).get("url", "")):
+        return None
+    argv = [sys.executable, "-m", "uplink"]
+    if config_path:
+        argv += ["--config", str(Path(config_path).resolve())]
+    log_path = resolve_path(config.center.data_dir) / "log" / "uplink.log"
+    spec = ChildSpec(name="uplink", argv=argv, health_url="", log_path=log_path, cwd=ROOT)
+    supervisor = Supervisor([spec], config.kiosk.service_restart_delay_s)
+    supervisor.start()
+    log.info("uplink to the province hub started ([hub] url is set), log in %s", log_path)
+    return supervisor
 
 
 def _report_health_later(supervisor: Any, timeout_s: float) -> None:

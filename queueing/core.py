@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from common import outbox
 from common.clock import Clock
 from queueing import domain, texts
 from queueing.config import OrderingPolicy, QueueingConfig, ServiceConfig
@@ -272,6 +273,7 @@ class QueueCore:
         cols = ", ".join(f"{k} = ?" for k in fields)
         sql = f"UPDATE tickets SET state = ?{', ' + cols if cols else ''} WHERE ticket_id = ?"  # noqa: S608
         tx.run(sql, new.value, *fields.values(), row["ticket_id"])
+        outbox.ticket(tx.conn, self.now_ts(), {**dict(row), **fields}, new.value)  # for the province hub
         log.debug("ticket %s (%s): %s -> %s", row["number"], row["ticket_id"][:4], old.value, new.value)
 
     def ticket_row(self, tx: Tx, ticket_id: str) -> Any:
@@ -375,6 +377,7 @@ class QueueCore:
             keys = tx.run("DELETE FROM idempotency WHERE created_at < ?", cutoff).rowcount
             events = tx.run("DELETE FROM events WHERE at < ?", cutoff).rowcount
             tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
+            outbox.prune_acked(tx.conn, self.store.path.parent, "queueing", now)  # what the hub holds
         if keys or events:
             log.info("pruned %d idempotency keys and %d events older than %d days", keys, events, KEEP_DAYS)
 

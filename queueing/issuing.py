@@ -12,6 +12,7 @@ import secrets
 from datetime import date
 from typing import Any
 
+from common import outbox
 from queueing import domain, texts
 from queueing.config import ServiceConfig
 from queueing.core import NEW_SEQ, QueueCore, iso_utc
@@ -186,6 +187,7 @@ class TicketIssuing(QueueCore):
             )
             if remote:
                 tx.event(now, "waiting", {"waiting": self.waiting_of(tx, svc.code)})
+                outbox.ticket(tx.conn, now, {**row, "day": today}, "issued")  # for the province hub
             log.debug("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
             return self._ticket_body(tx, row, ahead=ahead, est=est)
 
@@ -325,7 +327,7 @@ class TicketIssuing(QueueCore):
             # the usual case in one statement: pending -> waiting (the edge `set_state` allows)
             moved = tx.all(
                 "UPDATE tickets SET state = 'waiting', delivery = ? "
-                "WHERE ticket_id = ? AND state = 'pending' RETURNING number, service",
+                "WHERE ticket_id = ? AND state = 'pending' RETURNING *",
                 delivery,
                 ticket_id,
             )
@@ -341,6 +343,7 @@ class TicketIssuing(QueueCore):
                     )
                 return {"state": state.value, "ticket_id": ticket_id, "number": row["number"]}
             log.debug("ticket %s (%s): pending -> waiting", row["number"], ticket_id[:4])
+            outbox.ticket(tx.conn, now, row, "issued")  # for the province hub
             tx.event(
                 now,
                 "issued",

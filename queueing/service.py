@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from common import outbox
 from queueing import texts
 from queueing.core import NEW_SEQ, iso_utc
 from queueing.domain import TicketState
@@ -124,6 +125,7 @@ class QueueService(TicketIssuing):
             if row["rating"] is not None:
                 raise QueueError(409, "already_rated", texts.say("already_rated"))
             tx.run("UPDATE tickets SET rating = ? WHERE ticket_id = ?", score, live)
+            outbox.ticket(tx.conn, self.now_ts(), {**dict(row), "rating": score}, "rated")  # for the hub
         return {"ticket_id": live, "rating": score}
 
     # ------------------------------------------------------------------ display

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from common import outbox
 from common.storage_guard import ADVICE, StorageGuard
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,7 @@ class Store:
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(SCHEMA)
+            outbox.ensure(conn)  # events for the province hub (common/outbox.py)
             if self._checkpoint_every_s > 0:
                 conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             self.guard = StorageGuard(self.path, self.path.parent)

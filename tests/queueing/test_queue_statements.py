@@ -29,8 +29,9 @@ def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
         store._conn.set_trace_callback(None)
         # BEGIN, idempotency lookup, next serial, one "ahead" count, ticket, key, COMMIT
         assert len(issue_sql) <= 7, issue_sql
-        # BEGIN, pending -> waiting, waiting count for the board, event, COMMIT
-        assert len(confirm_sql) <= 5, confirm_sql
+        # BEGIN, pending -> waiting, outbox row for the province hub, waiting count for the board,
+        # event, COMMIT
+        assert len(confirm_sql) <= 6, confirm_sql
         # a confirm retried after success changes nothing and says so
         assert queue.confirm(ticket["ticket_id"], "printed")["state"] == "waiting"
     finally:

@@ -1,0 +1,380 @@
+"""Province hub benchmark: ingest over the HTTP API next to a plain COPY of the same rows.
+
+200 simulated centers post their events concurrently (httpx, one connection each) to
+`python -m hub` in its own process, on a private PostgreSQL 15 cluster started here in a temp
+dir (loopback, `synchronous_commit` as shipped). Then the same rows go with `COPY` into an empty
+`events` table of a second database on the same cluster: the ceiling for storing those rows at
+all. Goal: the API stores at least half the COPY rate. Both figures come from the same run on
+the same machine (shared: the clients, the hub and PostgreSQL share its cores).
+
+`python -m bench hub` (env BENCH_HUB_CENTERS=N, BENCH_HUB_EVENTS=N per center, BENCH_HUB_BATCH=N).
+Then the catch-up storm: 1,000 centers, each holding a day offline (~2,000 events), reconnect at
+once and send their backlog batch after batch; the figure is the time until every center is
+acknowledged (goal: under 2 minutes). Env BENCH_HUB_STORM_CENTERS / BENCH_HUB_STORM_EVENTS
+scale it (0 centers: skipped). Last, the dashboards: the overview and a center's summary over
+3,300 centers x 365 days of rollups (one service row per center and day), p50/p95 over HTTP
+(BENCH_HUB_DASH_CENTERS / BENCH_HUB_DASH_DAYS; 0 centers: skipped). Raw events are not loaded
+for it: no page reads them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench.common import print_table, write_results
+from hub import schema
+from hub.cluster import PrivateCluster
+from hub.tokens import add_center
+
+REPO = Path(__file__).resolve().parent.parent
+KINDS = ("ticket.issued", "ticket.called", "ticket.served")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _events(center: int, n: int, first: int = 0) -> list[dict[str, Any]]:
+    """Events `first+1` .. `first+n` of a simulated center's day."""
+    base = datetime(2026, 1, 5, 1, 0, tzinfo=UTC).timestamp()
+    out = []
+    for i in range(first, first + n):
+        kind = KINDS[i % 3]
+        data: dict[str, Any] = {"service": f"S{(center + i) % 5}", "channel": "kiosk"}
+        if kind == "ticket.called":
+            data["wait_s"] = 60.0 + i % 600
+        out.append({"seq": i + 1, "at": base + i * 20, "day": "2026-01-05", "kind": kind, "data": data})
+    return out
+
+
+async def _post_all(url: str, tokens: list[str], per_center: int, batch: int) -> float:
+    async def one_center(client: httpx.AsyncClient, idx: int, token: str) -> None:
+        events = _events(idx, per_center)
+        headers = {"Authorization": f"Bearer {token}"}
+        for start in range(0, len(events), batch):
+            body = {"stream": "queueing", "events": events[start : start + batch]}
+            for attempt in range(5):  # as the uplink does: a batch is safe to send again
+                try:
+                    r = await client.post(f"{url}/api/v1/events", json=body, headers=headers)
+                    break
+                except httpx.TransportError:  # a kept-alive connection the server closed meanwhile
+                    if attempt == 4:
+                        raise
+            r.raise_for_status()
+            assert r.json()["acked_seq"] == min(start + batch, len(events))
+
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one_center(client, i, t) for i, t in enumerate(tokens)))
+        return time.perf_counter() - t0
+
+
+async def _storm(url: str, tokens: list[str], per_center: int, batch: int) -> tuple[float, list[float]]:
+    """Every center sends its whole backlog at once, batch after batch as the uplink does; returns
+    the time until the last one is acknowledged, and each center's own time."""
+    done: list[float] = []
+
+    async def one_center(client: httpx.AsyncClient, idx: int, token: str, t0: float) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        acked = 0
+        while acked < per_center:
+            body = {"stream": "queueing", "events": _events(idx, min(batch, per_center - acked), acked)}
+            for attempt in range(5):
+                try:
+                    r = await client.post(f"{url}/api/v1/events", json=body, headers=headers)
+                    break
+                except httpx.TransportError:
+                    if attempt == 4:
+                        raise
+            r.raise_for_status()
+            acked = r.json()["acked_seq"]
+        done.append(time.perf_counter() - t0)
+
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one_center(client, i, t, t0) for i, t in enumerate(tokens)))
+        return time.perf_counter() - t0, done
+
+
+def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int) -> dict[str, Any]:
+    """Overview and center summary over `centers` x `days` of rollups: p50/p95 over HTTP."""
+    import random
+    import statistics
+
+    from hub.tokens import add_reader
+
+    with psycopg.connect(cluster_url, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bench_dash")
+    url_db = f"{base}/bench_dash"
+    with psycopg.connect(url_db, autocommit=True) as conn:
+        schema.migrate(conn)
+        reader = add_reader(conn, "bench")
+        conn.execute(
+            "INSERT INTO centers(center_id, name, last_event_at, alarms_open) "
+            "SELECT 'D' || lpad(i::text, 4, '0'), 'Trung tâm ' || i, now(), i %% 3 "
+            "FROM generate_series(1, %s) i",
+            (centers,),
+        )
+        t0 = time.perf_counter()
+        conn.execute(
+            "INSERT INTO daily(center_id, day, service, tickets_issued, tickets_called, tickets_served, "
+            "wait_s_sum, wait_n, ratings_n, ratings_sum) "
+            "SELECT 'D' || lpad(i::text, 4, '0'), DATE '2026-01-05' - d, 'S' || (i %% 6), "
+            "200 + (i + d) %% 90, 190, 180, 190 * 600.0, 190, 40, 170 "
+            "FROM generate_series(1, %s) i, generate_series(0, %s - 1) d",
+            (centers, days),
+        )
+        conn.execute("ANALYZE")
+        fill_s = time.perf_counter() - t0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub", "--database", url_db, "--port", str(port), "--log-level", "WARNING"],
+        cwd=REPO,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(url)
+        headers = {"Authorization": f"Bearer {reader}"}
+        with httpx.Client(headers=headers, timeout=60) as client:
+
+            def timed(path: Any, n: int) -> list[float]:
+                out = []
+                for _ in range(n):
+                    t = time.perf_counter()
+                    r = client.get(url + path() if callable(path) else url + path)
+                    r.raise_for_status()
+                    out.append((time.perf_counter() - t) * 1000)
+                return out
+
+            timed("/api/v1/overview?day=2026-01-05", 3)  # warm
+            overview_ms = timed("/api/v1/overview?day=2026-01-05", 40)
+            rng = random.Random(7)
+            summary_ms = timed(
+                lambda: (
+                    f"/api/v1/centers/D{rng.randint(1, centers):04d}/summary?day=2026-01-0{rng.randint(1, 5)}"
+                ),
+                200,
+            )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+    def p(values: list[float], q: int) -> float:
+        return round(statistics.quantiles(values, n=100)[q - 1], 1)
+
+    return {
+        "dash_centers": centers,
+        "dash_days": days,
+        "dash_rollup_rows": centers * days,
+        "dash_fill_s": round(fill_s, 1),
+        "overview_p50_ms": p(overview_ms, 50),
+        "overview_p95_ms": p(overview_ms, 95),
+        "summary_p50_ms": p(summary_ms, 50),
+        "summary_p95_ms": p(summary_ms, 95),
+        "dash_goal_p95_ms": 100,
+    }
+
+
+def _copy(url: str, centers: int, per_center: int) -> float:
+    rows = []
+    for c in range(centers):
+        for e in _events(c, per_center):
+            at = datetime.fromtimestamp(e["at"], UTC)
+            rows.append(
+                (f"C{c:04d}", "queueing", e["seq"], at, date(2026, 1, 5), e["kind"], e["data"]["service"],
+                 json.dumps(e["data"]))
+            )  # fmt: skip
+    with psycopg.connect(url, autocommit=True) as conn:
+        t0 = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy(
+                "COPY events (center_id, stream, seq, at, day, kind, service, data) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return time.perf_counter() - t0
+
+
+def _wait_up(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("hub did not start")
+        time.sleep(0.2)
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    centers = int(os.environ.get("BENCH_HUB_CENTERS", "200"))
+    per_center = int(os.environ.get("BENCH_HUB_EVENTS", "500"))
+    batch = int(os.environ.get("BENCH_HUB_BATCH", "500"))
+    total = centers * per_center
+    tmp = Path(tempfile.mkdtemp(prefix="bench-hub-"))
+    cluster = PrivateCluster(tmp, _free_port())
+    hub: subprocess.Popen[bytes] | None = None
+    try:
+        cluster.start()
+        base = cluster.url.rsplit("/", 1)[0]
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bench_api")
+            conn.execute("CREATE DATABASE bench_copy")
+        api_url, copy_url = f"{base}/bench_api", f"{base}/bench_copy"
+        with psycopg.connect(api_url, autocommit=True) as conn:
+            schema.migrate(conn)
+            tokens = [add_center(conn, f"C{i:04d}", f"Trung tâm {i}") for i in range(centers)]
+        with psycopg.connect(copy_url, autocommit=True) as conn:
+            schema.migrate(conn)
+        port = _free_port()
+        hub = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hub",
+                "--database",
+                api_url,
+                "--port",
+                str(port),
+                "--log-level",
+                "WARNING",
+            ],
+            cwd=REPO,
+        )
+        url = f"http://127.0.0.1:{port}"
+        _wait_up(url)
+        cpu0 = time.process_time()
+        api_s = asyncio.run(_post_all(url, tokens, per_center, batch))
+        client_cpu_s = time.process_time() - cpu0
+        hub_cpu_s = _cpu_s(hub.pid)
+        with psycopg.connect(api_url) as conn:
+            stored = conn.execute("SELECT count(*) FROM events").fetchone()
+            counted = conn.execute(
+                "SELECT sum(tickets_issued + tickets_called + tickets_served) FROM daily"
+            ).fetchone()
+        assert stored == (total,) and counted == (total,), (stored, counted)
+        copy_s = _copy(copy_url, centers, per_center)
+        storm_centers = int(os.environ.get("BENCH_HUB_STORM_CENTERS", "1000"))
+        storm_events = int(os.environ.get("BENCH_HUB_STORM_EVENTS", "2000"))
+        storm: dict[str, Any] = {}
+        if storm_centers > 0:
+            with psycopg.connect(cluster.url, autocommit=True) as conn:
+                conn.execute("CREATE DATABASE bench_storm")
+            storm_url = f"{base}/bench_storm"
+            with psycopg.connect(storm_url, autocommit=True) as conn:
+                schema.migrate(conn)
+                storm_tokens = [add_center(conn, f"S{i:04d}", f"Trung tâm {i}") for i in range(storm_centers)]
+            hub.terminate()
+            hub.wait(timeout=15)
+            hub = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "hub",
+                    "--database",
+                    storm_url,
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "WARNING",
+                ],
+                cwd=REPO,
+            )
+            _wait_up(url)
+            storm_s, each = asyncio.run(_storm(url, storm_tokens, storm_events, batch))
+            with psycopg.connect(storm_url) as conn:
+                held = conn.execute("SELECT count(*) FROM events").fetchone()
+            assert held == (storm_centers * storm_events,), held
+            each.sort()
+            storm = {
+                "storm_centers": storm_centers,
+                "storm_events_per_center": storm_events,
+                "storm_seconds_all_acked": round(storm_s, 1),
+                "storm_first_center_done_s": round(each[0], 1),
+                "storm_median_center_done_s": round(each[len(each) // 2], 1),
+                "storm_events_per_s": round(storm_centers * storm_events / storm_s),
+                "storm_goal_s": 120,
+            }
+        dash: dict[str, Any] = {}
+        dash_centers = int(os.environ.get("BENCH_HUB_DASH_CENTERS", "3300"))
+        if dash_centers > 0:
+            hub.terminate()
+            hub.wait(timeout=15)
+            hub = None
+            dash = _dashboards(
+                base, cluster.url, port, dash_centers, int(os.environ.get("BENCH_HUB_DASH_DAYS", "365"))
+            )
+    finally:
+        if hub is not None:
+            hub.terminate()
+            hub.wait(timeout=15)
+        cluster.stop("immediate")
+        shutil.rmtree(tmp, ignore_errors=True)
+    api_rate, copy_rate = total / api_s, total / copy_s
+    ratio = api_rate / copy_rate
+    print_table(
+        f"hub ingest: {centers} centers x {per_center} events, batches of {batch}",
+        ["path", "events", "seconds", "events/s"],
+        [
+            ["HTTP API (dedup + rollups + ack)", total, api_s, api_rate],
+            ["plain COPY", total, copy_s, copy_rate],
+        ],
+    )
+    print(f"API / COPY = {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(f"CPU during the API run: hub process {hub_cpu_s:.1f} s, the 200 clients {client_cpu_s:.1f} s")
+    if storm:
+        print(
+            f"catch-up storm: {storm['storm_centers']} centers x {storm['storm_events_per_center']} events "
+            f"reconnecting at once: all acknowledged after {storm['storm_seconds_all_acked']} s "
+            f"({storm['storm_events_per_s']} events/s; goal < 120 s)"
+        )
+    if dash:
+        print(
+            f"dashboards over {dash['dash_centers']} centers x {dash['dash_days']} days of rollups: "
+            f"overview p50 {dash['overview_p50_ms']} ms p95 {dash['overview_p95_ms']} ms; center summary "
+            f"p50 {dash['summary_p50_ms']} ms p95 {dash['summary_p95_ms']} ms (goal p95 < 100 ms)"
+        )
+    write_results(
+        "hub",
+        {
+            "centers": centers,
+            "events_per_center": per_center,
+            "batch_events": batch,
+            "api_events_per_s": round(api_rate),
+            "copy_events_per_s": round(copy_rate),
+            "api_over_copy": round(ratio, 3),
+            "hub_process_cpu_s": round(hub_cpu_s, 2),
+            "client_cpu_s": round(client_cpu_s, 2),
+            "api_seconds": round(api_s, 2),
+            "goal_api_over_copy": 0.5,
+            "cores": os.cpu_count(),
+            **storm,
+            **dash,
+        },
+    )

@@ -1,0 +1,139 @@
+"""`python -m hub [--config FILE] [--database URL] [--host H] [--port P] [--data-dir DIR]` serves;
+`python -m hub [...] center add CENTER_ID --name NAME` and `python -m hub [...] reader add NAME`
+print a new token on one stdout line.
+
+Without --database (nor `[hub_server] database_url`) the hub runs its own PostgreSQL cluster
+under the data dir (created at the first start; see hub.cluster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from common.config import ConfigError, ensure_writable_dir, resolve_path
+from common.logsetup import setup_logging
+
+log = logging.getLogger("hub")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Options, then an optional administration command."""
+    p = argparse.ArgumentParser(prog="python -m hub", description="Province hub (PostgreSQL)")
+    p.add_argument("--config", help="site TOML merged over config/default.toml (or $KIOSK_CONFIG)")
+    p.add_argument("--database", help="postgresql://... (default: a private cluster under --data-dir)")
+    p.add_argument("--host", help="address to listen on (default [hub_server] host: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="TCP port (default [hub_server] port: 8730)")
+    p.add_argument("--data-dir", help="directory of the private cluster (default var/hub)")
+    p.add_argument("--log-level", default=None)
+    sub = p.add_subparsers(dest="command")
+    center = sub.add_parser("center", help="centers").add_subparsers(dest="action", required=True)
+    add_center = center.add_parser("add", help="register a center; prints its token")
+    add_center.add_argument("center_id")
+    add_center.add_argument("--name", required=True)
+    reader = sub.add_parser("reader", help="read-only API tokens").add_subparsers(
+        dest="action", required=True
+    )
+    add_reader = reader.add_parser("add", help="prints a new read-only token")
+    add_reader.add_argument("name")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve, or run one administration command."""
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    from hub.cluster import ClusterError, PrivateCluster
+    from hub.config import load_hub_config
+
+    try:
+        cfg = load_hub_config(
+            args.config,
+            {"host": args.host, "port": args.port, "database_url": args.database, "data_dir": args.data_dir},
+        )
+    except ConfigError as err:
+        print(f"hub: {err}", file=sys.stderr)
+        return 2
+    setup_logging(args.log_level or cfg.log_level)
+    cluster: PrivateCluster | None = None
+    started_cluster = False
+    database_url = cfg.database_url
+    if not database_url:
+        data_dir = Path(args.data_dir).resolve() if args.data_dir else resolve_path(cfg.data_dir)
+        try:
+            ensure_writable_dir(data_dir, "[hub_server] data_dir or --data-dir")
+            cluster = PrivateCluster(data_dir, cfg.private_cluster_port or None)
+            started_cluster = not cluster.running()
+            cluster.start()
+        except (ConfigError, ClusterError) as err:
+            print(f"hub: {err}", file=sys.stderr)
+            return 2
+        database_url = cluster.url
+    try:
+        if args.command is not None:
+            return _admin(args, database_url)
+        return _serve(cfg, database_url)
+    finally:
+        if cluster is not None and started_cluster:
+            cluster.stop()
+
+
+def _admin(args: argparse.Namespace, database_url: str) -> int:
+    import psycopg
+
+    from hub import schema
+    from hub.tokens import TokenError, add_center, add_reader
+
+    try:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            schema.migrate(conn)
+            if args.command == "center":
+                token = add_center(conn, args.center_id, args.name)
+            else:
+                token = add_reader(conn, args.name)
+    except TokenError as err:
+        print(f"hub: {err}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError as err:
+        print(f"hub: cannot reach the database: {err}", file=sys.stderr)
+        return 2
+    print(token, flush=True)
+    return 0
+
+
+def _serve(cfg: object, database_url: str) -> int:
+    import uvicorn
+
+    from common.serving import uvicorn_options
+    from hub.app import create_app
+    from hub.config import HubConfig
+
+    assert isinstance(cfg, HubConfig)
+    app = create_app(cfg, database_url)
+    log.info("province hub on %s://%s:%d", "https" if cfg.tls else "http", cfg.host, cfg.port)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=cfg.host,
+            port=cfg.port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+            **uvicorn_options(cfg),
+        )
+    )
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; as an exception here (not
+    # the default handler's instant death) it lets main() stop the private cluster it started
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    server.run()
+    return 0
+
+
+def _exit_on_sigterm(_sig: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,235 @@
+"""The hub's HTTP API: centers post events and heartbeats, readers read the fleet.
+
+Every route but /api/v1/health needs `Authorization: Bearer <token>`: a center token may only
+post (its own center comes from the token, never from the body) and read nothing; a reader token
+may only read. Routes are plain `def`s: FastAPI runs them in its thread pool, each with a
+connection from the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import psycopg
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from common.api_errors import document_errors, error_responses, install_error_handlers
+from common.clock import Clock, SystemClock
+from common.http_guard import GuardPolicy, HttpGuard
+from hub import schema, texts
+from hub.config import HubConfig
+from hub.fleet import (
+    CenterOut,
+    Fleet,
+    FleetAlarm,
+    HeartbeatIn,
+    HeartbeatOut,
+    OverviewOut,
+    SummaryOut,
+    fleet_alarms,
+    overview,
+)
+from hub.ingest import AckOut, BatchIn, store_batch
+from hub.tokens import Caller, lookup
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+FAVICON = HERE.parent / "assets" / "images" / "favicon.ico"
+#: The overview table's columns, in order (labels in hub.texts).
+OVERVIEW_COLUMNS = (
+    "center", "status", "waiting_now", "tickets_issued", "tickets_served", "mean_wait_min", "mean_rating",
+    "alarms_open", "last_seen",
+)  # fmt: skip
+
+
+class HubError(Exception):
+    """An error answer: status, stable code, what to do."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+#: The `Authorization: Bearer <token>` header (checked inside each route, on the route's connection).
+AuthHeader = Annotated[str | None, Header(alias="Authorization")]
+
+
+def authorize(conn: psycopg.Connection, authorization: str | None, role: str) -> Caller:
+    """The token's owner if it has `role`; else 401 (no or unknown token) or 403 (other role).
+
+    Done inside the route on its one pooled connection: a dependency holding a connection while
+    the route waits for a worker thread would let 40 waiting requests starve the pool.
+    """
+    scheme, _, token = (authorization or "").partition(" ")
+    found = lookup(conn, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if found is None:
+        raise HubError(
+            401, "unauthorized", "Send Authorization: Bearer <token> with a token from `python -m hub`."
+        )
+    if role == "center" and (found.role != "center" or found.center_id is None):
+        raise HubError(403, "forbidden", "Only a center's token may send events and heartbeats.")
+    if role == "reader" and found.role != "reader":
+        raise HubError(403, "forbidden", "A center's token cannot read; use a reader token.")
+    return found
+
+
+class HealthOut(BaseModel):
+    """Liveness and schema version."""
+
+    ok: bool
+    schema_version: int
+
+
+def create_app(config: HubConfig, database_url: str, clock: Clock | None = None) -> FastAPI:
+    """The hub app on `database_url` (migrated at start)."""
+    clock = clock or SystemClock()
+    tz = ZoneInfo(config.timezone)
+    fleet = Fleet(config.heartbeat_interval_s, config.offline_after_missed_heartbeats)
+    pool = ConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=config.pool_max_connections,
+        open=False,
+        kwargs={"autocommit": True},
+    )
+    state: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pool.open(wait=True, timeout=30)
+        with pool.connection() as conn:
+            state["schema_version"] = schema.migrate(conn)
+        log.info("hub database ready (schema version %d)", state["schema_version"])
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(title="Province hub", version="1", lifespan=lifespan, docs_url="/api/docs")
+    app.state.pool = pool
+
+    @app.exception_handler(HubError)
+    async def _hub_error(_: Request, err: HubError) -> JSONResponse:
+        return JSONResponse({"error": err.code, "message": err.message}, status_code=err.status)
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def _db_down(request: Request, err: psycopg.OperationalError) -> JSONResponse:
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, err)
+        body = {"error": "database_unavailable", "message": "The hub's database is unavailable; retry later."}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+    install_error_handlers(
+        app,
+        log=log,
+        docs_path="/api/docs",
+        unexpected_message=lambda: (
+            "Something went wrong on the hub; retry, and tell its operator if it lasts."
+        ),
+    )
+    document_errors(app)
+    app.add_middleware(
+        HttpGuard,
+        policy=GuardPolicy.for_service(config.max_body_bytes, [], ["/api/docs", "/api/docs/oauth2-redirect"]),
+    )
+
+    @app.get("/api/v1/health", response_model=HealthOut)
+    def health() -> HealthOut:
+        """Up, with the schema version (no token needed)."""
+        return HealthOut(ok=True, schema_version=state.get("schema_version", 0))
+
+    @app.post("/api/v1/events", response_model=AckOut, responses=error_responses(401, 403, 413, 422, 503))
+    def post_events(batch: BatchIn, authorization: AuthHeader = None) -> AckOut:
+        """Store a batch of the calling center's events; answers the highest contiguous seq held."""
+        with pool.connection() as conn:
+            who = authorize(conn, authorization, "center")
+            if len(batch.events) > config.max_batch_events:
+                raise HubError(
+                    413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
+                )
+            assert who.center_id is not None
+            return store_batch(conn, who.center_id, batch, clock.now())
+
+    @app.post("/api/v1/heartbeat", response_model=HeartbeatOut, responses=error_responses(401, 403, 422))
+    def post_heartbeat(beat: HeartbeatIn, authorization: AuthHeader = None) -> HeartbeatOut:
+        """The calling center is alive; its devices' states and queue length now."""
+        with pool.connection() as conn:
+            who = authorize(conn, authorization, "center")
+            assert who.center_id is not None
+            fleet.heartbeat(conn, who.center_id, beat, clock.now())
+        return HeartbeatOut(interval_s=config.heartbeat_interval_s)
+
+    @app.get("/api/v1/centers", response_model=list[CenterOut], responses=error_responses(401, 403))
+    def list_centers(authorization: AuthHeader = None) -> list[CenterOut]:
+        """Every center with its state (online/offline after missed heartbeats)."""
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            return fleet.centers(conn, clock.now())
+
+    @app.get(
+        "/api/v1/centers/{center_id}/summary",
+        response_model=SummaryOut,
+        responses=error_responses(401, 403, 404, 422),
+    )
+    def center_summary(
+        center_id: str,
+        authorization: AuthHeader = None,
+        day: Annotated[date | None, Query(description="YYYY-MM-DD; default today (hub time zone)")] = None,
+    ) -> SummaryOut:
+        """A center's day from the daily rollups."""
+        now: datetime = clock.now()
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            found = fleet.summary(conn, center_id, day or now.astimezone(tz).date(), now)
+        if found is None:
+            raise HubError(404, "unknown_center", f"No center {center_id!r}; see GET /api/v1/centers.")
+        return found
+
+    @app.get("/api/v1/overview", response_model=OverviewOut, responses=error_responses(401, 403, 422))
+    def get_overview(
+        authorization: AuthHeader = None,
+        day: Annotated[date | None, Query(description="YYYY-MM-DD; default today (hub time zone)")] = None,
+    ) -> Response:
+        """Every center's day in one answer (what the overview page shows)."""
+        now: datetime = clock.now()
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            found = overview(fleet, conn, day or now.astimezone(tz).date(), now)
+        # serialised once here: FastAPI would validate every row a second time (9 ms for 3,300)
+        return Response(found.model_dump_json(), media_type="application/json")
+
+    @app.get("/api/v1/alarms", response_model=list[FleetAlarm], responses=error_responses(401, 403))
+    def get_alarms(authorization: AuthHeader = None) -> list[FleetAlarm]:
+        """Fleet alarms: centers offline past `offline_alarm_after_min`, devices not ok, open alarms."""
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            return fleet_alarms(conn, clock.now(), timedelta(minutes=config.offline_alarm_after_min))
+
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def overview_page(request: Request) -> HTMLResponse:
+        """The province overview (the page holds no data; its script asks with a reader token)."""
+        return templates.TemplateResponse(
+            request, "overview.html", {"t": texts.both, "columns": OVERVIEW_COLUMNS}
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The tab icon (the same as the center's services)."""
+        return FileResponse(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    return app

@@ -1,0 +1,124 @@
+"""The hub's schema as numbered migrations, applied in order at start, each in its own transaction.
+
+`schema_version` holds the migrations applied. A migration is never edited once released: a
+change is a new one. Two hubs starting at once on one database take an advisory lock, so one
+migrates and the other finds it done.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+#: Any constant shared by every hub process: the advisory lock held while migrating.
+MIGRATION_LOCK = 0x6875_6231
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "centers, tokens, events, daily rollups",
+        """
+        CREATE TABLE centers (
+            center_id text PRIMARY KEY,
+            name text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            last_event_at timestamptz,
+            last_heartbeat_at timestamptz,
+            heartbeat jsonb NOT NULL DEFAULT '{}'::jsonb
+        );
+        -- who may call the API: a center (posts its own events) or a reader (reads everything)
+        CREATE TABLE tokens (
+            token_hash bytea PRIMARY KEY,
+            role text NOT NULL CHECK (role IN ('center', 'reader')),
+            center_id text REFERENCES centers(center_id),
+            name text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            revoked_at timestamptz,
+            CHECK ((role = 'center') = (center_id IS NOT NULL))
+        );
+        -- one row per event stream of a center (one per service outbox): the acknowledged seq
+        CREATE TABLE streams (
+            center_id text NOT NULL REFERENCES centers(center_id),
+            stream text NOT NULL,
+            acked_seq bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (center_id, stream)
+        );
+        CREATE TABLE events (
+            center_id text NOT NULL,
+            stream text NOT NULL,
+            seq bigint NOT NULL,
+            at timestamptz NOT NULL,
+            day date NOT NULL,
+            kind text NOT NULL,
+            service text NOT NULL DEFAULT '',
+            data jsonb NOT NULL DEFAULT '{}'::jsonb,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (center_id, stream, seq)
+        );
+        CREATE INDEX events_day ON events (center_id, day);
+        -- rollups kept at ingest, in the same transaction as the events they count
+        CREATE TABLE daily (
+            center_id text NOT NULL,
+            day date NOT NULL,
+            service text NOT NULL DEFAULT '',
+            tickets_issued integer NOT NULL DEFAULT 0,
+            tickets_called integer NOT NULL DEFAULT 0,
+            tickets_served integer NOT NULL DEFAULT 0,
+            tickets_no_show integer NOT NULL DEFAULT 0,
+            tickets_transferred integer NOT NULL DEFAULT 0,
+            deposits_loaded integer NOT NULL DEFAULT 0,
+            deposits_collected integer NOT NULL DEFAULT 0,
+            deposits_expired integer NOT NULL DEFAULT 0,
+            alarms_raised integer NOT NULL DEFAULT 0,
+            alarms_cleared integer NOT NULL DEFAULT 0,
+            wait_s_sum double precision NOT NULL DEFAULT 0,
+            wait_n integer NOT NULL DEFAULT 0,
+            PRIMARY KEY (center_id, day, service)
+        );
+        """,
+    ),
+    (
+        2,
+        "citizens' ratings in the daily rollups",
+        """
+        ALTER TABLE daily ADD COLUMN ratings_n integer NOT NULL DEFAULT 0;
+        ALTER TABLE daily ADD COLUMN ratings_sum integer NOT NULL DEFAULT 0;
+        """,
+    ),
+    (
+        3,
+        "open alarms kept per center; rollups found by day",
+        """
+        ALTER TABLE centers ADD COLUMN alarms_open integer NOT NULL DEFAULT 0;
+        UPDATE centers c SET alarms_open = GREATEST(0, COALESCE(
+            (SELECT SUM(alarms_raised - alarms_cleared) FROM daily d WHERE d.center_id = c.center_id), 0));
+        CREATE INDEX daily_day ON daily (day, center_id);
+        """,
+    ),
+]
+
+
+def migrate(conn: psycopg.Connection) -> int:
+    """Apply the migrations not yet applied; returns the schema version now."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            "version integer PRIMARY KEY, description text NOT NULL, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+        current = int(row[0]) if row else 0
+        for version, description, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            conn.execute(sql)  # type: ignore[arg-type]  # our own constant text
+            conn.execute(
+                "INSERT INTO schema_version(version, description) VALUES (%s, %s)", (version, description)
+            )
+            log.info("hub schema migrated to version %d: %s", version, description)
+            current = version
+    return current

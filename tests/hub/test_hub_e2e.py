@@ -1,0 +1,188 @@
+"""A center and its hub end to end: the real queueing service (HTTP on loopback), `python -m uplink`
+and `python -m hub` as processes, a real PostgreSQL. The hub's summary matches what the center
+did, also after the hub was killed for a while or the uplink was killed -9 mid-stream; no
+personal value used at the center reaches the hub's database."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+
+from common import outbox
+from common.clock import ManualClock
+from tests.conftest import wait_until
+from tests.hub.conftest import DAY, HubProcess, UplinkProcess, bearer, pg_dump, site_file, tokens
+from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.queueing.test_queue_api import counter, issue
+
+CENTER = "HN-TEST"
+
+
+def summary(hub: HubProcess, reader: str) -> dict[str, Any]:
+    r = requests.get(
+        f"{hub.url}/api/v1/centers/{CENTER}/summary", params={"day": DAY}, headers=bearer(reader), timeout=10
+    )
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def counts(s: dict[str, Any]) -> tuple[int, int, int, int]:
+    return s["tickets_issued"], s["tickets_called"], s["tickets_served"], s["tickets_no_show"]
+
+
+def serve(url: str, desk: requests.Session, n: int) -> None:
+    for _ in range(n):
+        assert desk.post(f"{url}/api/v1/counter/call-next").status_code == 200
+        assert desk.post(f"{url}/api/v1/counter/start").status_code == 200
+        assert desk.post(f"{url}/api/v1/counter/finish").json()["state"] == "done"
+
+
+def wait_summary(
+    hub: HubProcess, reader: str, want: tuple[int, int, int, int], uplink: UplinkProcess
+) -> None:
+    def caught_up() -> bool:
+        return counts(summary(hub, reader)) == want
+
+    try:
+        wait_until(caught_up, 60, f"hub summary {want}")
+    except AssertionError:
+        raise AssertionError(
+            f"hub has {counts(summary(hub, reader))}, want {want}; uplink log:\n"
+            + uplink.log_path.read_text()[-3000:]
+        ) from None
+
+
+@pytest.mark.slow
+def test_center_serves_through_a_hub_outage_and_the_hub_catches_up_exactly(
+    database_url: str, tmp_path: Path
+) -> None:
+    t = tokens(database_url, CENTER)
+    queue_dir = tmp_path / "queue"
+    with (
+        HubProcess(database_url, tmp_path) as hub,
+        ServerThread(make_config(), queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
+    ):
+        site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
+        with UplinkProcess(site, tmp_path) as uplink:
+            first = issue(center.url, "ho_tich")
+            for _ in range(4):
+                issue(center.url, "ho_tich")
+            desk = counter(center.url, 1)
+            serve(center.url, desk, 3)
+            wait_summary(hub, t["reader"], (5, 3, 3, 0), uplink)
+            # the hub goes down: the center keeps issuing and serving, nothing waits on the hub
+            hub.kill()
+            for _ in range(4):
+                issue(center.url, "ho_tich")
+            serve(center.url, desk, 2)
+            assert desk.post(f"{center.url}/api/v1/counter/call-next").status_code == 200
+            assert desk.post(f"{center.url}/api/v1/counter/no-show").json()["state"] == "no_show"
+            hub.start()
+            wait_summary(hub, t["reader"], (9, 6, 5, 1), uplink)
+            # a citizen rates from the ticket page (it has no token): the rating reaches the hub too
+            done = requests.get(f"{center.url}/api/v1/tickets/{first['ticket_id']}", timeout=10).json()
+            assert done["can_rate"] is True
+            rated = requests.post(
+                f"{center.url}/api/v1/tickets/{first['ticket_id']}/rating", json={"score": 4}
+            )
+            assert rated.status_code == 200, rated.text
+            wait_until(lambda: summary(hub, t["reader"])["ratings"] == 1, 30, "rating at the hub")
+            assert summary(hub, t["reader"])["mean_rating"] == 4.0
+            beat = requests.get(f"{hub.url}/api/v1/centers", headers=bearer(t["reader"]), timeout=10).json()
+            assert beat[0]["status"] == "online"
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*), max(seq) FROM events").fetchone() == (22, 22)  # each once
+
+
+def _port() -> int:
+    from tests.conftest import free_port
+
+    return free_port()
+
+
+@pytest.mark.slow
+def test_uplink_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
+    database_url: str, tmp_path: Path
+) -> None:
+    t = tokens(database_url, CENTER)
+    queue_dir = tmp_path / "queue"
+    queue_dir.mkdir()
+    total = 3000
+    with sqlite3.connect(queue_dir / "queue.sqlite3", isolation_level=None) as conn:
+        outbox.ensure(conn)
+        conn.execute("BEGIN")
+        for i in range(total):
+            kind = ("ticket.issued", "ticket.called", "ticket.served")[i % 3]
+            outbox.add(conn, 1767578400.0 + i, DAY, kind, service="ho_tich", wait_s=60)
+        conn.execute("COMMIT")
+    with HubProcess(database_url, tmp_path) as hub:
+        site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir, batch_max_events=10)
+        uplink = UplinkProcess(site, tmp_path)
+        with psycopg.connect(database_url, autocommit=True) as pg:
+
+            def acked() -> int:
+                row = pg.execute("SELECT acked_seq FROM streams").fetchone()
+                return int(row[0]) if row else 0
+
+            for _round in range(3):  # killed -9 three times while batches are flowing
+                uplink.start()
+                before = acked()
+                wait_until(lambda b=before: acked() > b, 30, "some batches acknowledged")  # type: ignore[misc]
+                uplink.kill(signal.SIGKILL)
+                assert acked() < total
+            uplink.start()
+            try:
+                wait_until(lambda: acked() == total, 120, "every event acknowledged")
+            finally:
+                uplink.kill(signal.SIGTERM)
+            assert pg.execute("SELECT count(*), min(seq), max(seq) FROM events").fetchone() == (
+                total,
+                1,
+                total,
+            )
+        assert outbox.read_acked(queue_dir, "queueing") == total  # the queue may prune up to here
+        s = summary(hub, t["reader"])
+        assert counts(s) == (total // 3, total // 3, total // 3, 0)
+        assert s["mean_wait_s"] == 60.0
+
+
+@pytest.mark.slow
+def test_no_personal_data_reaches_the_hub(database_url: str, tmp_path: Path) -> None:
+    t = tokens(database_url, CENTER)
+    queue_dir = tmp_path / "queue"
+    id_hash = "f3a9c2e1d4b5a6978877665544332211deadbeefcafe0123"
+    with (
+        HubProcess(database_url, tmp_path) as hub,
+        ServerThread(make_config(), queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
+    ):
+        site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
+        tickets = [
+            issue(center.url, "ho_tich", id_hash=id_hash, birth_date="1950-03-07"),
+            issue(center.url, "ho_tich", priority="disabled"),
+            issue(center.url, "ho_tich"),
+        ]
+        phone = requests.Session()
+        assert phone.get(f"{center.url}/remote").status_code == 200
+        device = phone.cookies["qdevice"]
+        remote = phone.post(f"{center.url}/api/v1/tickets", json={"service": "ho_tich", "channel": "remote"})
+        assert remote.status_code == 201, remote.text
+        desk = counter(center.url, 2)
+        serve(center.url, desk, 2)
+        with UplinkProcess(site, tmp_path) as uplink:
+            issued = 4
+            wait_summary(hub, t["reader"], (issued, 2, 2, 0), uplink)
+    dump = pg_dump(database_url)
+    secrets = [id_hash, "1950", "07031950", "disabled", "cb01", device]
+    secrets += [tk["ticket_id"] for tk in tickets] + [tk["number"] for tk in tickets]
+    secrets += [remote.json()["ticket_id"], remote.json()["number"]]
+    found = [s for s in secrets if s in dump]
+    assert found == [], f"personal or identifying values in the hub's database: {found}"
+    with psycopg.connect(database_url) as conn:
+        keys = {k for (data,) in conn.execute("SELECT data FROM events") for k in data}
+    assert keys <= set(outbox.ALLOWED_DATA), keys

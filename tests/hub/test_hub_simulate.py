@@ -1,0 +1,30 @@
+"""`python -m hub.simulate` fills a running hub with simulated centers through its API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.conftest import REPO_ROOT
+from tests.hub.conftest import HubProcess, bearer
+
+
+def test_simulated_province(database_url: str, tmp_path: Path) -> None:
+    with HubProcess(database_url, tmp_path) as hub:
+        run = subprocess.run(
+            [sys.executable, "-m", "hub.simulate", "--url", hub.url, "--centers", "3",
+             "--database", database_url, "--day", "2026-01-05"],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        reader = run.stdout.strip()
+        got = requests.get(f"{hub.url}/api/v1/overview", params={"day": "2026-01-05"}, headers=bearer(reader))
+        centers = got.json()["centers"]
+    assert [c["center_id"] for c in centers] == ["SIM-0001", "SIM-0002", "SIM-0003"]
+    for c in centers:
+        assert c["status"] == "online" and c["tickets_issued"] >= 70
+        assert 0.85 * c["tickets_issued"] <= c["tickets_served"] < c["tickets_issued"]
+        assert 60 < c["mean_wait_s"] < 3600 and 1 <= c["mean_rating"] <= 5

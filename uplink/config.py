@@ -1,0 +1,88 @@
+"""`[hub]` (the center's link to the province hub) and where the services' outboxes are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from common.config import ConfigError, load_raw, resolve_path, section, validate
+from common.outbox import CENTER_ID_RE
+
+
+class UplinkConfig(BaseModel):
+    """Typed `[hub]` (every key commented in config/default.toml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = ""
+    center_id: str = ""
+    token_file: str = "var/uplink/hub.token"
+    send_interval_s: float = Field(default=2.0, gt=0, le=3600)
+    batch_max_events: int = Field(default=500, ge=1, le=100_000)
+    heartbeat_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    retry_min_s: float = Field(default=1.0, gt=0, le=3600)
+    retry_max_s: float = Field(default=60.0, gt=0, le=86400)
+    request_timeout_s: float = Field(default=15.0, gt=0, le=600)
+    ca_file: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> UplinkConfig:
+        if self.url:
+            if not self.url.startswith(("http://", "https://")):
+                raise ValueError(f"url {self.url!r} must start with https:// (or http:// on a test bench)")
+            if not CENTER_ID_RE.match(self.center_id):
+                raise ValueError("center_id must be set (as registered at the hub) when url is set")
+        return self
+
+
+@dataclass(frozen=True)
+class Source:
+    """One service's outbox: the stream name the hub knows it by, and its SQLite file."""
+
+    stream: str
+    db_path: Path
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything the uplink needs from the site config."""
+
+    hub: UplinkConfig
+    token: str
+    sources: list[Source]
+    version: str
+
+
+def load_setup(path: str | Path | None) -> Setup:
+    """Read `[hub]`, the token file and the queueing data dir; ConfigError naming the key if unusable."""
+    raw = load_raw(path)
+    hub = validate(UplinkConfig, dict(section(raw, "hub")), "hub")
+    if not hub.url:
+        raise ConfigError(
+            "[hub] url is empty: this center sends nothing to a hub (set url, center_id, token_file)"
+        )
+    token_path = resolve_path(hub.token_file)
+    try:
+        token = token_path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise ConfigError(
+            f"[hub] token_file {token_path}: cannot read it ({err.strerror or err}); put there the token "
+            "`python -m hub center add CENTER_ID --name NAME` printed at the hub"
+        ) from err
+    if not token:
+        raise ConfigError(f"[hub] token_file {token_path} is empty; put the center's hub token in it")
+    queue_dir = resolve_path(str(section(raw, "queueing").get("data_dir", "var/queueing")))
+    sources = [Source("queueing", queue_dir / "queue.sqlite3")]
+    return Setup(hub=hub, token=token, sources=sources, version=_version(raw))
+
+
+def _version(raw: dict[str, Any]) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kiosk-locker")
+    except PackageNotFoundError:
+        return "dev"
