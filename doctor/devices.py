@@ -186,26 +186,29 @@ def check_camera(site: Site) -> list[Result]:
 
 
 def hub_url(raw: dict[str, Any]) -> str:
-    """The province hub's address from `[uplink]` (hub_url or url), or ""."""
-    uplink = raw.get("uplink")
-    if not isinstance(uplink, dict):
+    """The province hub's base URL from `[hub] url` (the uplink's setting), or ""."""
+    hub = raw.get("hub")
+    if not isinstance(hub, dict):
         return ""
-    return str(uplink.get("hub_url") or uplink.get("url") or "")
+    return str(hub.get("url") or "").rstrip("/")
 
 
 def check_hub(site: Site, get: Callable[..., Any] | None = None) -> list[Result]:
     """The province hub answers over HTTP(S) when one is configured."""
     url = hub_url(site.raw)
     if not url:
-        return [skip("hub", "no [uplink] hub configured (the center works alone)")]
+        return [skip("hub", "no [hub] url configured (the center works alone)")]
     if get is None:
         import requests
 
         get = requests.get
     try:
-        answer = get(url, timeout=5.0)
+        answer = get(f"{url}/api/v1/health", timeout=5.0)
     except Exception as err:  # noqa: BLE001 - any failure is "not reachable", named
         found = f"{url} not reachable ({type(err).__name__})"
         return [warn("hub", found, "check the network; events wait meanwhile")]
-    return [ok("hub", f"{url} answers (HTTP {answer.status_code})")]
+    if answer.status_code != 200:
+        found = f"{url}/api/v1/health answers HTTP {answer.status_code}"
+        return [warn("hub", found, "ask the province's IT team; events wait meanwhile")]
+    return [ok("hub", f"{url} answers")]
 

@@ -1,5 +1,5 @@
-"""What the routes share: kiosk identification and domain-error responses, defined once. The request and answer bodies
-themselves are the contract in `contracts.locker` (re-exported here for the routes)."""
+"""What the routes share: kiosk identification and domain-error responses, defined once. The
+request and answer bodies themselves are the contract in `contracts.locker` (re-exported here)."""
 
 import hmac
 

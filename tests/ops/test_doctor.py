@@ -166,3 +166,27 @@ def test_unreadable_tls_files_fail_with_the_key_named(tmp_path: Path) -> None:
     results = {r.check: r for r in run_all(str(site_file), get=no_daemon, run=synced)}
     tls = results["TLS [queueing]"]
     assert tls.level is Level.FAIL and "tls_cert_file" in tls.found and "missing.crt" in tls.found
+
+
+def test_hub_is_asked_for_its_health_at_the_uplinks_url() -> None:
+    from types import SimpleNamespace
+
+    from doctor.checks import load_site
+    from doctor.devices import check_hub
+
+    site, _ = load_site(None)
+    assert check_hub(site)[0].level is Level.SKIP  # no [hub] url: the center works alone
+    site.raw["hub"] = {"url": "https://hub.province.example/"}
+    asked: list[str] = []
+
+    def answers(status: int) -> object:
+        def get(url: str, **_: object) -> object:
+            asked.append(url)
+            return SimpleNamespace(status_code=status)
+
+        return get
+
+    assert check_hub(site, answers(200))[0].level is Level.OK
+    assert asked == ["https://hub.province.example/api/v1/health"]
+    assert check_hub(site, answers(503))[0].level is Level.WARN
+    assert check_hub(site, no_daemon)[0].level is Level.WARN
