@@ -8,7 +8,7 @@ quoted in docs/operations.md.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -179,7 +179,7 @@ def test_hub_is_asked_for_its_health_at_the_uplinks_url() -> None:
     site.raw["hub"] = {"url": "https://hub.province.example/"}
     asked: list[str] = []
 
-    def answers(status: int) -> object:
+    def answers(status: int) -> Callable[..., object]:
         def get(url: str, **_: object) -> object:
             asked.append(url)
             return SimpleNamespace(status_code=status)
