@@ -185,3 +185,21 @@ def test_the_queueing_service_refuses_a_newer_database_in_one_line(
 def test_steps_must_be_numbered_in_order() -> None:
     with pytest.raises(ValueError, match="step 2 is numbered 3"):
         Schema("test", (BASE, Step(3, "gap", "")))
+
+
+def test_the_locker_daemon_and_lockerctl_refuse_a_newer_database_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from locker.admin_cli import main as lockerctl
+    from locker.daemon import main as daemon
+
+    _db_with(tmp_path / "locker.db", version=LOCKER_MIGRATIONS.version + 1)
+    # refused before anything listens (the simulated buses it opened are closed again)
+    assert daemon(["--data-dir", str(tmp_path), "--start-fresh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("locker: locker database") and "newer than this release" in err and "\n" not in err
+    with pytest.raises(SystemExit) as code:
+        lockerctl(["--data-dir", str(tmp_path), "audit", "verify"])
+    assert code.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lockerctl: locker database") and "\n" not in err
