@@ -162,6 +162,8 @@ MIGRATIONS = Schema(
         # v1: the baseline. Written IF NOT EXISTS, so a file from before versioning (release
         # 48f1bf6, whose schema this equals) only gets its version recorded.
         Step(1, "baseline schema", SCHEMA),
+        # SCHEMA is v1's text from here on: never edit it; a schema change is a new
+        # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
     ),
 )
 """The locker database's versions (`common.migrations`): a schema change is a new step at the end."""

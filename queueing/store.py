@@ -128,6 +128,8 @@ MIGRATIONS = Schema(
         # the province outbox (`common.outbox`). The staff tables are created by
         # `queueing.staff_accounts.ensure_schema` at start.
         Step(1, "baseline schema: appointments, province outbox", SCHEMA + outbox.SCHEMA),
+        # SCHEMA (and common.outbox.SCHEMA) are v1's text from here on: never edit them; a
+        # schema change is a new Step(2, ...) with ALTER TABLE / CREATE TABLE.
     ),
 )
 """The queue database's versions (`common.migrations`): a schema change is a new step at the end."""
