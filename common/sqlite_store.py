@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from common.migrations import Schema
 from common.storage_guard import StorageGuard
 
 log = logging.getLogger(__name__)
@@ -79,12 +80,13 @@ class _Loan:
 
 class SqliteStore:
     """One database file: a writer thread for all writes, per-thread readers (module docstring);
-    `schema` runs at open; `storage_error()` is raised once the storage guard saw the files go."""
+    `schema` (a script, or a versioned `common.migrations.Schema`) is applied at open;
+    `storage_error()` is raised once the storage guard saw the files go."""
 
     def __init__(
         self,
         path: Path,
-        schema: str = "",
+        schema: str | Schema = "",
         *,
         storage_error: Callable[[], Exception] | None = None,
         max_batch: int = 64,
@@ -111,7 +113,7 @@ class SqliteStore:
         self.checkpoints = 0  # background WAL checkpoints since open
 
     def open(self) -> None:
-        """Open (creating, owner-only) the database, apply the schema, start the writer."""
+        """Open (creating, owner-only) the database, apply the schema (migrations), start the writer."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.path.exists():
             # SQLite gives the -wal and -shm files the database file's permissions
@@ -119,8 +121,14 @@ class SqliteStore:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         conn.row_factory = sqlite3.Row
         conn.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-        if self._schema:
-            conn.executescript(self._schema)
+        try:
+            if isinstance(self._schema, Schema):
+                self._schema.apply(conn, self.path)
+            elif self._schema:
+                conn.executescript(self._schema)
+        except BaseException:
+            conn.close()
+            raise
         self._conn = conn
         self._guard = StorageGuard(self.path, self.path.parent)
         writer = threading.Thread(target=self._writer_loop, name=f"{self._name}-writer", daemon=True)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from common.config import ConfigError
+from common.migrations import MigrationError
 
 
 def add_global_options(p: argparse.ArgumentParser) -> None:
@@ -94,7 +95,11 @@ def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
         print(f"lockerctl: {err}", file=sys.stderr)
         raise SystemExit(2) from err
     store = Store(paths.db)
-    store.open()
+    try:
+        store.open()  # migrates an older database (backup first); refuses a newer one
+    except MigrationError as err:
+        print(f"lockerctl: {err}", file=sys.stderr)
+        raise SystemExit(2) from err
     return cfg, store, paths
 
 

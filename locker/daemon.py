@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
+from common.migrations import MigrationError
 from common.serving import check_tls, is_loopback, uvicorn_options
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         svc = LockerService(cfg, paths, SystemClock(), buses, sms, bo, start_fresh=args.start_fresh)
-    except ConfigError as err:  # a key file or the database is missing: say what to do, no traceback
+    except (ConfigError, MigrationError) as err:  # say what to do, no traceback (a key file or the
+        # database is missing, or the database was written by a newer release)
         print(f"locker: {err}", file=sys.stderr)
         for bus in buses.values():
             bus.close()

@@ -7,6 +7,10 @@ after that COMMIT on the writer thread: the locker queues a door's pulse there, 
 follows its committed unlock intent by construction (see `locker.doors.Cabinet.pulse`). Reads
 use per-thread read-only connections and never wait for the writer's fsync.
 
+The schema is versioned (`MIGRATIONS`, see `common.migrations`): at open, a file written by an
+older release is backed up beside itself and brought up to date step by step; one written by a
+newer release is refused.
+
 Schema rules that make the locker's promises hold even against bugs and crashes:
 - a partial unique index allows at most one active deposit per compartment;
 - deposit ids and dossier codes of active deposits are unique;
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common.migrations import Schema, Step
 from common.sqlite_store import CHECKPOINT_EVERY_S, SqliteStore
 from locker.domain import ACTIVE
 from locker.errors import StorageFailed
@@ -151,6 +156,18 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
+MIGRATIONS = Schema(
+    "locker",
+    (
+        # v1: the baseline. Written IF NOT EXISTS, so a file from before versioning (release
+        # 48f1bf6, whose schema this equals) only gets its version recorded.
+        Step(1, "baseline schema", SCHEMA),
+        # SCHEMA is v1's text from here on: never edit it; a schema change is a new
+        # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
+    ),
+)
+"""The locker database's versions (`common.migrations`): a schema change is a new step at the end."""
+
 ACTIVE_IN = f"state IN ({ACTIVE_SQL})"
 """SQL condition: the deposit occupies its compartment (constant text, no user input)."""
 
@@ -163,7 +180,7 @@ class Store(SqliteStore):
     ) -> None:
         super().__init__(
             path,
-            SCHEMA,
+            MIGRATIONS,
             storage_error=StorageFailed,
             max_batch=max_batch,
             checkpoint_every_s=checkpoint_every_s,

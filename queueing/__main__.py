@@ -11,6 +11,7 @@ from pathlib import Path
 
 from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
 from common.logsetup import setup_logging
+from common.migrations import MigrationError
 from common.serving import check_tls, uvicorn_options
 
 log = logging.getLogger("queueing")
@@ -60,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     refusal = demo_refusal(cfg)
     if refusal:
         print(f"queueing: {refusal}", file=sys.stderr)
+        return 2
+    from queueing.store import Store, StoreError
+
+    try:  # migrate (backup first) before serving, so a refusal is one line, not a traceback
+        with Store(data_dir / "queue.sqlite3", checkpoint_every_s=0):
+            pass
+    except (MigrationError, StoreError) as err:
+        print(f"queueing: {err}", file=sys.stderr)
         return 2
     from queueing.kiosk_token import TOKEN_FILE_NAME, token_path
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from common import outbox
+from common.migrations import Schema, Step
 from common.storage_guard import ADVICE, StorageGuard
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,20 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at REAL NOT NULL
 );
 """
+
+MIGRATIONS = Schema(
+    "queue",
+    (
+        # v1: the baseline, IF NOT EXISTS throughout. On a file from before versioning (release
+        # 48f1bf6) it adds what that release lacked: the appointments table and its indexes, and
+        # the province outbox (`common.outbox`). The staff tables are created by
+        # `queueing.staff_accounts.ensure_schema` at start.
+        Step(1, "baseline schema: appointments, province outbox", SCHEMA + outbox.SCHEMA),
+        # SCHEMA (and common.outbox.SCHEMA) are v1's text from here on: never edit them; a
+        # schema change is a new Step(2, ...) with ALTER TABLE / CREATE TABLE.
+    ),
+)
+"""The queue database's versions (`common.migrations`): a schema change is a new step at the end."""
 
 
 class StoreError(Exception):
@@ -246,7 +261,7 @@ class Store:
         self.batches = 0  # group commits done (tests and bench)
 
     def open(self) -> None:
-        """Open (creating if needed) the database in WAL mode."""
+        """Open (creating if needed) the database in WAL mode and migrate it to `MIGRATIONS`."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
@@ -256,8 +271,11 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.executescript(SCHEMA)
-            outbox.ensure(conn)  # events for the province hub (common/outbox.py)
+            try:
+                MIGRATIONS.apply(conn, self.path)  # backup first if anything changes (common/migrations.py)
+            except BaseException:
+                conn.close()
+                raise
             if self._checkpoint_every_s > 0:
                 conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             self.guard = StorageGuard(self.path, self.path.parent)
