@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common import outbox as hub_outbox
 from common.sqlite_store import CHECKPOINT_EVERY_S, SqliteStore
 from locker.domain import ACTIVE
 from locker.errors import StorageFailed
@@ -169,3 +170,9 @@ class Store(SqliteStore):
             checkpoint_every_s=checkpoint_every_s,
             name="locker-db",
         )
+
+    def open(self) -> None:
+        """Open as `SqliteStore.open`, then make sure the province hub's events table exists."""
+        super().open()
+        # nobody can submit a unit before open() returns: the write connection is still idle here
+        hub_outbox.ensure(self.conn)  # `hub_events` (common/outbox.py), read by the uplink
