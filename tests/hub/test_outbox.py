@@ -179,3 +179,32 @@ def test_a_rolled_back_locker_change_leaves_no_event(h: Harness) -> None:
     after = locker_events(h)
     assert [e["kind"] for e in after[len(before) :]] == ["alarm.raised"]
     assert after[-1]["seq"] == len(before) + 1
+
+
+def test_locker_expiry_withdrawal_reissue_and_prune(h: Harness) -> None:
+    token = h.sign_in("loader1")
+    first, _ = h.load(token, "HS-2026-0001")
+    second, _ = h.load(token, "HS-2026-0002", size="medium")
+    h.clock.advance(9 * 86400)  # past the code's validity
+    h.svc.monitor.sweep()
+    sup = h.sign_in("sup1", Role.SUPERVISOR)
+    withdrawn = h.req("POST", f"/api/v1/deposits/{first['deposit_id']}/withdraw", sup)
+    assert withdrawn.json()["state"] == "withdrawn", withdrawn.text
+    reissued = h.req("POST", f"/api/v1/deposits/{second['deposit_id']}/reissue", sup)
+    assert reissued.json()["state"] == "code_sent", reissued.text  # the same deposit: not loaded again
+    deposits = [(e["kind"], e["data"]) for e in locker_events(h) if e["kind"].startswith("deposit.")]
+    assert deposits == [
+        ("deposit.loaded", {"size": "small"}),
+        ("deposit.loaded", {"size": "medium"}),
+        ("deposit.expired", {"size": "small"}),
+        ("deposit.expired", {"size": "medium"}),
+        ("deposit.withdrawn", {"size": "small"}),
+    ]
+    last = locker_events(h)[-1]["seq"]
+    h.svc.monitor.sweep()
+    assert locker_events(h)[-1]["seq"] == last  # no hub has acknowledged anything: all kept
+    outbox.write_acked(h.paths.data_dir, "locker", last)  # what the uplink records
+    h.clock.advance((outbox.KEEP_ACKED_DAYS + 1) * 86400)
+    h.svc.monitor.sweep()
+    # those the hub holds are pruned (old enough); newer ones (door 1 left open since the withdrawal) stay
+    assert [e["seq"] for e in locker_events(h)] == list(range(last + 1, last + 1 + len(locker_events(h))))
