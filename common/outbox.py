@@ -1,7 +1,7 @@
 """The province outbox: events for the hub, written in the same SQLite transaction as the change.
 
 Every service that has something a province counts (queueing: tickets; locker: deposits and
-alarms) keeps an `outbox` table in its own database and calls `add()` inside the transaction
+alarms) keeps a `hub_events` table in its own database and calls `add()` inside the transaction
 that makes the change, so an event exists exactly when its change was committed. `seq` is the
 table's AUTOINCREMENT key: it grows by one per committed event (a rolled-back transaction takes
 its number back), so the hub can acknowledge "everything up to N" and the uplink resends from N.
@@ -18,19 +18,20 @@ import json
 import os
 import re
 import sqlite3
-from datetime import date
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
+#: The events' table in each service's database (not `outbox`: the locker's SMS outbox has that name).
+TABLE = "hub_events"
+#: One statement, so `ensure` can run inside a transaction (the locker's writer unit) or outside.
+SCHEMA = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
     day TEXT NOT NULL,
     kind TEXT NOT NULL,
     data TEXT NOT NULL
-);
-"""
+)"""
 
 #: Every event kind a center sends. Kinds only grow; the hub stores kinds it does not know yet
 #: (a newer center) without counting them.
@@ -69,6 +70,8 @@ ALLOWED_DATA: dict[str, type | tuple[type, ...]] = {
     "alarm": str,  # alarm code, e.g. door_forced
 }
 MAX_TEXT = 32
+#: Every text value is a code word (letters, digits, `_ . -`), never a sentence someone typed.
+WORD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: A center's id at the hub (in `[hub] center_id` and `python -m hub center add`).
 CENTER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -78,8 +81,8 @@ class OutboxError(ValueError):
 
 
 def ensure(conn: sqlite3.Connection) -> None:
-    """Create the outbox table if missing (at the service's start)."""
-    conn.executescript(SCHEMA)
+    """Create the events table if missing (at the service's start; inside or outside a transaction)."""
+    conn.execute(SCHEMA)
 
 
 def clean_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +98,8 @@ def clean_data(data: dict[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(value, str):
             value = value[:MAX_TEXT]
+            if not WORD_RE.match(value):
+                continue  # codes and categories only: a word like "HT", "kiosk" or "door_forced"
         out[key] = value
     return out
 
@@ -107,16 +112,22 @@ def add(conn: sqlite3.Connection, at: float, day: date | str, kind: str, **data:
     if kind not in KINDS:
         raise OutboxError(f"unknown outbox event kind {kind!r}; add it to common.outbox.KINDS")
     cur = conn.execute(
-        "INSERT INTO outbox(at, day, kind, data) VALUES (?, ?, ?, ?)",
+        f"INSERT INTO {TABLE}(at, day, kind, data) VALUES (?, ?, ?, ?)",  # noqa: S608 - constant name
         (at, str(day), kind, json.dumps(clean_data(data), separators=(",", ":"))),
     )
     return int(cur.lastrowid or 0)
 
 
+def add_now(conn: sqlite3.Connection, now: datetime, tz: tzinfo, kind: str, **data: Any) -> int:
+    """`add` at the aware time `now`, counted for its day in the service's time zone `tz`."""
+    return add(conn, now.timestamp(), now.astimezone(tz).date(), kind, **data)
+
+
 def read_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` events after `seq`, oldest first, as the hub's ingest API takes them."""
     rows = conn.execute(
-        "SELECT seq, at, day, kind, data FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        f"SELECT seq, at, day, kind, data FROM {TABLE} WHERE seq > ? ORDER BY seq LIMIT ?",  # noqa: S608
+        (seq, limit),
     ).fetchall()
     return [
         {"seq": int(r[0]), "at": float(r[1]), "day": str(r[2]), "kind": str(r[3]), "data": json.loads(r[4])}
@@ -170,7 +181,10 @@ def prune(conn: sqlite3.Connection, acked_seq: int, before_ts: float) -> int:
 
     AUTOINCREMENT keeps its high-water mark in sqlite_sequence, so numbers are never reused.
     """
-    cur = conn.execute("DELETE FROM outbox WHERE seq <= ? AND at < ?", (acked_seq, before_ts))
+    cur = conn.execute(
+        f"DELETE FROM {TABLE} WHERE seq <= ? AND at < ?",  # noqa: S608 - constant table name
+        (acked_seq, before_ts),
+    )
     return int(cur.rowcount or 0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from common import outbox as hub_outbox
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, outbox
 from locker.deposits import Deposits, deposit_row, set_state
@@ -54,6 +55,7 @@ class Custody(Part):
             now = self._clock.now()
             with self._store.tx() as conn:
                 set_state(conn, deposit_id, DepositState.WITHDRAWN, now, sess.staff_id, code_digest=None)
+                hub_outbox.add_now(conn, now, self._tz, "deposit.withdrawn", size=row["size"])
                 outbox.enqueue(
                     conn,
                     now,

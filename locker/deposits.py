@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
+from common import outbox as hub_outbox
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.lockboard.types import DoorOutcome, DoorState
@@ -66,15 +67,16 @@ def set_state(
 
 
 def mark_collected(
-    conn: sqlite3.Connection, now: datetime, actor: str, row: sqlite3.Row, **event: str
+    conn: sqlite3.Connection, now: datetime, actor: str, row: sqlite3.Row, *, tz: tzinfo, **event: str
 ) -> None:
     """The door was seen open for a pickup: collected (the code dies) and the back office is told
-    "returned to citizen" through the outbox, in the caller's transaction. `event` adds detail
-    to the callback (pickup_id, or a note)."""
+    "returned to citizen" through the outbox, in the caller's transaction; the province hub
+    counts it (for its day in `tz`). `event` adds detail to the callback (pickup_id, or a note)."""
     deposit_id = row["deposit_id"]
     set_state(
         conn, deposit_id, DepositState.COLLECTED, now, actor, collected_at=now.isoformat(), code_digest=None
     )
+    hub_outbox.add_now(conn, now, tz, "deposit.collected", size=row["size"])
     outbox.enqueue(
         conn,
         now,
@@ -337,6 +339,8 @@ class Deposits(Part):
                     item_seen=item,
                     number=n + 1,
                 )
+                if not reissue:  # a re-issued code is the same deposit: counted once, when loaded
+                    hub_outbox.add_now(conn, now, self._tz, "deposit.loaded", size=row["size"])
             self._kick()
             return {
                 "deposit_id": deposit_id,

@@ -10,7 +10,9 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
+from common import outbox as hub_outbox
 from common.clock import Clock
 from drivers.lockboard.doorwatch import QueuedPulse
 from drivers.lockboard.types import BusUnavailable, DoorOutcome, DoorState, LockBoardError, LockBus
@@ -38,11 +40,13 @@ class PulseResult:
 
 
 class Alarms:
-    """Raise (deduplicated while unacknowledged), list and acknowledge alarms."""
+    """Raise (deduplicated while unacknowledged), list and acknowledge alarms; each raise and
+    acknowledgement also writes its kind to the province hub's events (`tz`: the locker's day)."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, tz: tzinfo = UTC) -> None:
         self._store = store
         self._clock = clock
+        self._tz = tz
 
     def raise_in(
         self, conn: sqlite3.Connection, kind: str, compartment: str | None, message: str
@@ -70,6 +74,7 @@ class Alarms:
             (kind, compartment, now.isoformat(), message),
         )
         audit.append(conn, now, actor, "alarm_raised", compartment=compartment, kind=kind, message=message)
+        hub_outbox.add_now(conn, now, self._tz, "alarm.raised", alarm=kind)
         log.warning("ALARM %s%s: %s", kind, f" (compartment {compartment})" if compartment else "", message)
         return int(cur.lastrowid or 0)
 
@@ -133,6 +138,7 @@ class Alarms:
             kind=row["kind"],
             **detail,
         )
+        hub_outbox.add_now(conn, now, self._tz, "alarm.cleared", alarm=row["kind"])
 
 
 class Cabinet:

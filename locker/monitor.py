@@ -13,6 +13,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+from common import outbox as hub_outbox
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
 from locker import audit, outbox, sms_text
 from locker.deposits import Deposits, mark_collected, set_state
@@ -190,6 +191,8 @@ class Monitor(Part):
                 " AND payload != '{}'",
                 (cutoff,),
             )
+            # province hub events the hub holds, KEEP_ACKED_DAYS after (what the uplink recorded)
+            hub_outbox.prune_acked(conn, self._store.path.parent, "locker", now.timestamp())
             if cur.rowcount:
                 audit.append(
                     conn,
@@ -241,6 +244,7 @@ class Monitor(Part):
                 }
                 if expires <= now:
                     set_state(conn, row["deposit_id"], DepositState.EXPIRED, now, "system")
+                    hub_outbox.add_now(conn, now, self._tz, "deposit.expired", size=row["size"])
                     outbox.enqueue_sms(
                         conn,
                         now,
@@ -328,7 +332,7 @@ class Monitor(Part):
                 problem = None
                 if state is DepositState.PICKUP_OPENING and dep is not None:
                     if door is DoorState.OPEN or item is False:
-                        mark_collected(conn, now, actor, dep, note="seen open at reconciliation")
+                        mark_collected(conn, now, actor, dep, tz=self._tz, note="seen open at reconciliation")
                     else:
                         set_state(conn, dep["deposit_id"], DepositState.PICKUP_UNKNOWN, now, actor)
                         problem = "pickup interrupted: the door was not seen open; check the compartment"

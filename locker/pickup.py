@@ -232,7 +232,7 @@ class Pickups(Part):
         door = "unknown" if outcome is None else outcome.value
         conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
         if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
-            mark_collected(conn, now, actor, row, pickup_id=pickup_id)
+            mark_collected(conn, now, actor, row, tz=self._tz, pickup_id=pickup_id)
             return now.isoformat()
         if outcome is None and not retry:
             set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)

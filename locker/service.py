@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from common.clock import Clock
 from drivers.gateways.backoffice import BackOffice
@@ -70,7 +71,7 @@ class LockerService:
         self.store.open()
         self.codes = CodeBook(read_or_create_secret(paths.code_key), cfg.codes.length_digits)
         self.kiosk_token = read_or_create_secret(paths.kiosk_token)
-        self.alarms = Alarms(self.store, clock)
+        self.alarms = Alarms(self.store, clock, ZoneInfo(cfg.timezone))
         self.kiosk_devices = KioskDevices(self.store, self.alarms)
         self.warnings: list[dict[str, str]] = []
         """Site-config problems staff must fix (`locker.daemon.config_warnings`), in /api/v1/health."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common import outbox as hub_outbox
 from common.migrations import Schema, Step
 from common.sqlite_store import CHECKPOINT_EVERY_S, SqliteStore
 from locker.domain import ACTIVE
@@ -162,6 +163,8 @@ MIGRATIONS = Schema(
         # v1: the baseline. Written IF NOT EXISTS, so a file from before versioning (release
         # 48f1bf6, whose schema this equals) only gets its version recorded.
         Step(1, "baseline schema", SCHEMA),
+        # v2: the province hub's events (`hub_events`, common/outbox.py), read by the uplink
+        Step(2, "province hub events", hub_outbox.SCHEMA),
         # SCHEMA is v1's text from here on: never edit it; a schema change is a new
         # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
     ),

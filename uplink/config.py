@@ -57,7 +57,8 @@ class Setup:
 
 
 def load_setup(path: str | Path | None) -> Setup:
-    """Read `[hub]`, the token file and the queueing data dir; ConfigError naming the key if unusable."""
+    """Read `[hub]`, the token file and the queueing and locker data dirs; ConfigError naming the key
+    if unusable."""
     raw = load_raw(path)
     hub = validate(UplinkConfig, dict(section(raw, "hub")), "hub")
     if not hub.url:
@@ -75,7 +76,9 @@ def load_setup(path: str | Path | None) -> Setup:
     if not token:
         raise ConfigError(f"[hub] token_file {token_path} is empty; put the center's hub token in it")
     queue_dir = resolve_path(str(section(raw, "queueing").get("data_dir", "var/queueing")))
-    sources = [Source("queueing", queue_dir / "queue.sqlite3")]
+    locker_dir = resolve_path(str(section(raw, "locker").get("data_dir", "var/locker")))
+    # a service not run on this machine has no file there: its stream is skipped
+    sources = [Source("queueing", queue_dir / "queue.sqlite3"), Source("locker", locker_dir / "locker.db")]
     return Setup(hub=hub, token=token, sources=sources, version=_version(raw))
 
 

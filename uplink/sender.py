@@ -202,7 +202,7 @@ class Uplink:
     @staticmethod
     def _last_seq(conn: sqlite3.Connection) -> int:
         try:
-            row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+            row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (outbox.TABLE,)).fetchone()
         except sqlite3.OperationalError:
             return 0
         return int(row[0]) if row else 0

@@ -204,14 +204,24 @@ class UplinkProcess:
         self.kill(signal.SIGTERM)
 
 
-def site_file(tmp: Path, hub_url: str, token: str, center_id: str, queue_dir: Path, **hub: Any) -> Path:
-    """A center's site file: its queue data dir and the [hub] link (fast retries for tests)."""
+def site_file(
+    tmp: Path,
+    hub_url: str,
+    token: str,
+    center_id: str,
+    queue_dir: Path,
+    locker_dir: Path | None = None,
+    **hub: Any,
+) -> Path:
+    """A center's site file: its queue (and locker) data dir and the [hub] link (fast retries for tests)."""
     token_file = tmp / "hub.token"
     token_file.write_text(token + "\n", encoding="utf-8")
     keys = {"send_interval_s": 0.1, "retry_min_s": 0.1, "retry_max_s": 0.5, "request_timeout_s": 5, **hub}
     lines = ["[queueing]", f'data_dir = "{queue_dir}"', "", "[hub]", f'url = "{hub_url}"',
              f'center_id = "{center_id}"', f'token_file = "{token_file}"']  # fmt: skip
     lines += [f"{k} = {v!r}" for k, v in keys.items()]
+    # never the working tree's var/locker (a demo's locker would be sent too)
+    lines += ["", "[locker]", f'data_dir = "{locker_dir or tmp / "no-locker"}"']
     site = tmp / "site.toml"
     site.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return site

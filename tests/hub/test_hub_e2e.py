@@ -1,10 +1,11 @@
-"""A center and its hub end to end: the real queueing service (HTTP on loopback), `python -m uplink`
-and `python -m hub` as processes, a real PostgreSQL. The hub's summary matches what the center
-did, also after the hub was killed for a while or the uplink was killed -9 mid-stream; no
-personal value used at the center reaches the hub's database."""
+"""A center and its hub end to end: the real queueing service and the real locker on its simulated
+boards (HTTP on loopback), `python -m uplink` and `python -m hub` as processes, a real PostgreSQL.
+The hub's summary matches what the center did, also after the hub was killed for a while or the
+uplink was killed -9 mid-stream; no personal value used at the center reaches the hub's database."""
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 from pathlib import Path
@@ -16,8 +17,11 @@ import requests
 
 from common import outbox
 from common.clock import ManualClock
+from locker.staff import Role
 from tests.conftest import wait_until
 from tests.hub.conftest import DAY, HubProcess, UplinkProcess, bearer, pg_dump, site_file, tokens
+from tests.locker.conftest import Harness
+from tests.locker.conftest import make_config as locker_config
 from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
 from tests.queueing.test_queue_api import counter, issue
 
@@ -186,3 +190,62 @@ def test_no_personal_data_reaches_the_hub(database_url: str, tmp_path: Path) -> 
     with psycopg.connect(database_url) as conn:
         keys = {k for (data,) in conn.execute("SELECT data FROM events") for k in data}
     assert keys <= set(outbox.ALLOWED_DATA), keys
+
+
+def locker_counts(s: dict[str, Any]) -> tuple[int, int, int]:
+    return s["deposits_loaded"], s["deposits_collected"], s["alarms_open"]
+
+
+@pytest.mark.slow
+def test_locker_deposit_and_alarm_reach_the_hub_without_personal_data(
+    database_url: str, tmp_path: Path
+) -> None:
+    t = tokens(database_url, CENTER)
+    dossier, phone, note = "HS-2026-550177", "0987654321", "khay giay het 4471"
+    with HubProcess(database_url, tmp_path) as hub:
+        locker = Harness(tmp_path / "locker", locker_config())
+        try:
+            site = site_file(
+                tmp_path, hub.url, t[CENTER], CENTER, tmp_path / "no-queue", locker.paths.data_dir
+            )
+            with UplinkProcess(site, tmp_path) as uplink:
+
+                def wait_for(want: tuple[int, int, int]) -> None:
+                    try:
+                        wait_until(lambda: locker_counts(summary(hub, t["reader"])) == want, 60, f"{want}")
+                    except AssertionError:
+                        raise AssertionError(
+                            f"hub has {locker_counts(summary(hub, t['reader']))}, want {want}; uplink log:\n"
+                            + uplink.log_path.read_text()[-3000:]
+                        ) from None
+
+                token = locker.sign_in("loader1")
+                dep, code = locker.load(token, dossier, phone=phone)
+                assert locker.pickup(code).json()["door"] == "opened"
+                wait_for((1, 1, 0))
+                raised = locker.kiosk(
+                    "POST", "/api/v1/alarms", json={"kind": "printer_paper_out", "message": note}
+                )
+                assert raised.json()["raised"] is True, raised.text
+                wait_for((1, 1, 1))
+                sup = locker.sign_in("sup1", Role.SUPERVISOR)
+                acked = locker.req("POST", f"/api/v1/alarms/{raised.json()['alarm_id']}/ack", sup)
+                assert acked.status_code == 200, acked.text
+                wait_for((1, 1, 0))
+        finally:
+            locker.close()
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT stream, kind, data FROM events ORDER BY seq").fetchall()
+        assert rows == [
+            ("locker", "deposit.loaded", {"size": "small"}),
+            ("locker", "deposit.collected", {"size": "small"}),
+            ("locker", "alarm.raised", {"alarm": "printer_paper_out"}),
+            ("locker", "alarm.cleared", {"alarm": "printer_paper_out"}),
+        ]
+        assert conn.execute("SELECT stream, acked_seq FROM streams").fetchall() == [("locker", 4)]
+    dump = pg_dump(database_url)
+    secrets = [dossier, phone, phone[1:], "+84" + phone[1:], dep["deposit_id"], note, "loader1", "sup1"]
+    found = [s for s in secrets if s in dump]
+    if re.search(rf"(?<![0-9]){code}(?![0-9])", dump):
+        found.append("the pickup code")
+    assert found == [], f"personal or identifying values in the hub's database: {found}"
