@@ -42,6 +42,11 @@ def test_ticket_column_never_overlaps_and_done_is_centred(make_harness) -> None:
         if state != "closed":  # Done alone: centred in its column
             done = ticket.ids.done_btn
             assert abs(done.center_x - col.center_x) <= 2, f"{state}: Done is off-centre"
+            if not ticket.qr:  # no QR beside the column: no gap kept for it, Done in the screen's middle
+                from kivy.core.window import Window
+
+                x = done.to_window(done.center_x, done.center_y)[0]
+                assert abs(x - Window.width / 2) <= 2, f"{state}: Done is off the screen's centre"
         assert ticket.ids.number.texture_size[1] <= ticket.ids.number.height + 0.5 or not ticket.number
 
 
