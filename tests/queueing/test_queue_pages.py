@@ -104,8 +104,23 @@ def test_status_lines_carry_the_counter_and_the_advice(browser: Any, server: Ser
     phone = browser.new_page(viewport=PHONE)
     phone.goto(f"{server.url}/t/{t['ticket_id']}")
     phone.wait_for_function("() => document.querySelector('#state').innerText.includes('quầy')")
-    state = phone.inner_text("#state")
+    state = phone.inner_text("#state").replace("\u00a0", " ")
     assert "Mời quý khách đến quầy 3" in state and "Please go to counter 3" in state
+    # on common phone widths the line wraps, but the number stays on the line of its word "quầy"
+    for width in (360, 375, 390, 412):
+        phone.set_viewport_size({"width": width, "height": 740})
+        tops = phone.evaluate(
+            """() => {
+                const node = document.querySelector('#state').firstChild;
+                const text = node.textContent.trimEnd();
+                const top = (i, n) => {
+                    const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + n);
+                    return Math.round(r.getClientRects()[0].top);
+                };
+                return [top(text.indexOf('quầy'), 4), top(text.length - 1, 1)];
+            }"""
+        )
+        assert tops[0] == tops[1], f"{width} px: the counter number wrapped away from 'quầy': {tops}"
     counter.post(f"{server.url}/api/v1/counter/no-show").raise_for_status()
     phone.reload()
     phone.wait_for_function("() => document.querySelector('#state').innerText.includes('vắng')")
