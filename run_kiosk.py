@@ -103,9 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     supervisor = None
     uplink = None
     if config.kiosk.start_services and not args.exit_after_first_frame:
-        from kiosk.supervisor import Supervisor
+        from kiosk.supervisor import Supervisor, already_listening
 
-        supervisor = Supervisor(service_specs(config, args.config), config.kiosk.service_restart_delay_s)
+        specs = service_specs(config, args.config)
+        busy = already_listening(specs)
+        for spec, where in busy:
+            print(
+                f"run_kiosk.py: something already listens on {where}, where the {spec.name} service "
+                f"should start (an earlier run still going?). Stop it first (`ss -ltnp` shows its "
+                "pid), or pass --no-services to use the services already running.",
+                file=sys.stderr,
+            )
+        if busy:
+            return 2
+        supervisor = Supervisor(specs, config.kiosk.service_restart_delay_s)
         supervisor.start()
         uplink = _start_uplink(config, args.config)
     print(banner(config, offscreen, supervisor is not None), flush=True)

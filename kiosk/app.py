@@ -362,10 +362,18 @@ class KioskApp(App):
 
     def check_idle(self) -> None:
         """Go home when nothing was touched for `idle_timeout_s` (screens may opt out)."""
-        if self.sm is None or self.current in (HOME, OUT_OF_SERVICE):
+        if self.sm is None:
+            return
+        idle = self.clock.monotonic() - self._last_activity
+        default = self.cfg.kiosk.default_language
+        if self.current == HOME and self.lang != default and idle >= self.cfg.kiosk.idle_timeout_s:
+            # the last citizen left home in their language: the next one starts in the default
+            log.info("idle for %.0f s on home: back to language %s", idle, default)
+            self.set_language(default)
+            return
+        if self.current in (HOME, OUT_OF_SERVICE):
             return
         scr = self.screen(self.current)
-        idle = self.clock.monotonic() - self._last_activity
         if scr.idle_home and idle >= self.cfg.kiosk.idle_timeout_s:
             log.info("idle for %.0f s on %s: back to home, entered data cleared", idle, self.current)
             self.go_home()

@@ -64,8 +64,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "home.queue_unavailable": ("Tạm thời không lấy số được", "Numbers are unavailable right now"),
     "home.pickup_unavailable": ("Tủ nhận kết quả tạm ngưng", "Result lockers are unavailable right now"),
     "home.always_open": (
-        "Tủ 24h vẫn mở để nhận hồ sơ, kể cả ngoài giờ",
-        "The 24h locker is open for collecting documents at any hour",
+        "Tủ 24h vẫn mở để nhận hồ sơ, kể cả ngoài giờ.",
+        "The 24h locker is open for collecting documents at any hour.",
     ),
     # ----- services -----
     "services.title": ("Chọn dịch vụ", "Choose a service"),
@@ -457,6 +457,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "staff.acked": ("đã xử lý", "acknowledged"),
     "staff.alarm_row": ("{time} · {what}{where}", "{time} · {what}{where}"),
     "staff.alarm_where": (" · ngăn {label}", " · compartment {label}"),
+    "staff.alarm_kiosk": (" · máy kiosk {kiosk}", " · kiosk {kiosk}"),
     "staff.cabinet_title": ("Sơ đồ tủ", "Cabinet"),
     "staff.refresh": ("Làm mới", "Refresh"),
     "staff.loading": ("Đang tải…", "Loading…"),

@@ -8,6 +8,7 @@ goes to its own log file. `stop()` terminates them all (SIGTERM, then SIGKILL af
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import threading
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 import requests
 
@@ -33,6 +35,25 @@ class ChildSpec:
     health_url: str
     log_path: Path
     cwd: Path | None = None
+
+
+def already_listening(specs: list[ChildSpec], timeout_s: float = 0.5) -> list[tuple[ChildSpec, str]]:
+    """The children whose port something already listens on, with "host:port".
+
+    An earlier run that ended without stopping its children (a crash, a lost display) leaves
+    them running: a new child could not bind, would die and be restarted forever, while the
+    kiosk quietly talked to the old one.
+    """
+    busy = []
+    for spec in specs:
+        url = urlsplit(spec.health_url)
+        host, port = url.hostname or "127.0.0.1", url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((host, port), timeout=timeout_s):
+                busy.append((spec, f"{host}:{port}"))
+        except OSError:
+            continue  # nothing there (refused, unreachable): free for the child
+    return busy
 
 
 @dataclass

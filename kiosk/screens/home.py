@@ -156,7 +156,7 @@ class HomeScreen(KioskScreen):
             text = closed_sentence(self.tr, self._opens, now)
             # the tile keeps a short line; the full sentence is the status line under the tiles
             self.take_sub = text if opens_later_today(self._opens, now) else self.tr("home.closed_short")
-            self.status_text = text + "  " + self.tr("home.always_open") if self.pickup_available else text
+            self.status_text = text + " " + self.tr("home.always_open") if self.pickup_available else text
             return
         if self.queue_state == "unavailable":
             self.take_sub = self.status_text = self.tr("home.queue_unavailable")

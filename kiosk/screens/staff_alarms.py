@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from kiosk.clients.locker import Alarm
@@ -10,6 +11,9 @@ from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen, find_button, make_row
 
 log = logging.getLogger(__name__)
+
+# alarm kinds the locker raises for a kiosk's devices (locker/kiosk_devices.py), named by kiosk
+DEVICES = ("printer_", "camera_")
 
 
 @register("staff_alarms", kv="staff_alarms.kv", order=34)
@@ -41,11 +45,14 @@ class StaffAlarmsScreen(StaffScreen):
     def describe(self, a: Alarm) -> str:
         """One line: time, what (translated when known, else the daemon's message), where."""
         when = self.ctx.center_time(a.raised_at, "%d/%m %H:%M") if a.raised_at else "—"
-        key = f"alarm.{a.kind}"
         from kiosk.i18n import TABLE
 
-        what = self.tr(key) if key in TABLE else (a.message or a.kind)
+        # a kiosk's printer/camera alarm (kind printer_paper_out, …) reads like home's device mark
+        key = next((k for k in (f"alarm.{a.kind}", f"device.{a.kind}") if k in TABLE), "")
+        what = self.tr(key) if key else (a.message or a.kind)
         where = self.tr("staff.alarm_where", label=a.compartment) if a.compartment else ""
+        kiosk = re.match(r"kiosk ([\w-]+): ", a.message or "") if a.kind.startswith(DEVICES) else None
+        where += self.tr("staff.alarm_kiosk", kiosk=kiosk.group(1)) if kiosk else ""
         text = self.tr("staff.alarm_row", time=when, what=what, where=where)
         return text + (f"  ({self.tr('staff.acked')})" if a.acked else "")
 
@@ -87,5 +94,6 @@ class StaffAlarmsScreen(StaffScreen):
                 Alarm("a1", "door_left_open", "12", now, "door 12 open for 2 min", False),
                 Alarm("a2", "board_unreachable", None, now, "board 1 on bus main does not answer", False),
                 Alarm("a3", "door_jammed", "4", now, "door 4 did not open", True),
+                Alarm("a4", "printer_paper_out", None, now, "kiosk kiosk-1: printer paper out (none)", False),
             ]
         )

@@ -256,7 +256,6 @@ class TicketScreen(KioskScreen):
             wait_max=t.wait_max,
             status_url=absolute_status_url(t, self.ctx.config.kiosk.queueing_url),
             priority_label=self._priority_name(pr) if pr else None,
-            guidance=self.tr("ticket.qr_hint"),
             language=lang,
         )
 

@@ -17,7 +17,7 @@ function render(v) {
   $("#cur-info").innerHTML = c
     ? `${esc(c.service_name_vi)} · ${esc(STATE_VI[c.state] || c.state)} <span class="en">${esc(STATE_EN[c.state] || "")}</span>` +
       (c.priority ? ` <span class="pill prio">${esc(c.priority_name_vi || c.priority)}</span>` : "") +
-      (c.call_count > 1 ? ` <span class="pill">gọi ${c.call_count} lần</span>` : "") +
+      (c.call_count > 1 ? ` <span class="pill">gọi ${c.call_count} lần <span class="en">called ${c.call_count}×</span></span>` : "") +
       (c.appointment_start ? ` <span class="pill appt">Lịch hẹn ${esc(c.appointment_start.slice(11, 16))} <span class="en">appointment</span></span>` : "")
     : `Chưa gọi ai <span class="en">Nobody called</span>`;
   const called = c && c.state === "called", serving = c && c.state === "serving";

@@ -2,8 +2,9 @@
 "use strict";
 const COLS = [["label", "Nhóm · Group"], ["issued", "Phát · Issued"], ["served", "Xong · Served"],
   ["no_show", "Vắng · No-show"], ["transferred", "Chuyển · Transf."], ["wait_mean_min", "Chờ TB · Wait mean"],
-  ["wait_p90_min", "Chờ p90"], ["service_mean_min", "Phục vụ TB · Service mean"], ["service_p90_min", "Phục vụ p90"],
-  ["over_target_pct", "% chờ quá hạn"], ["estimate_mae_min", "Sai số ước tính"], ["rating_mean", "Hài lòng · Rating"]];
+  ["wait_p90_min", "Chờ p90 · Wait p90"], ["service_mean_min", "Phục vụ TB · Service mean"],
+  ["service_p90_min", "Phục vụ p90 · Service p90"], ["over_target_pct", "% chờ quá hạn · % over target"],
+  ["estimate_mae_min", "Sai số ước tính · Estimate error"], ["rating_mean", "Hài lòng · Rating"]];
 // The day is typed and shown as dd/mm/yyyy whatever the browser's language; the API takes yyyy-mm-dd.
 function isoDay(text) {
   const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text);

@@ -5,8 +5,9 @@ const TICKET_ID = pageData("ticket-id");
 const TEXT = {
   pending: () => ["Đang in vé…", "Printing your ticket…"],
   waiting: () => ["Đang chờ", "Waiting"],
-  called: c => [`Mời quý khách đến quầy ${c}`, `Please go to counter ${c}`],
-  serving: c => [`Đang được phục vụ tại quầy ${c}`, `Being served at counter ${c}`],
+  // a no-break space keeps the counter number beside its word on a narrow phone
+  called: c => [`Mời quý khách đến quầy\u00a0${c}`, `Please go to counter\u00a0${c}`],
+  serving: c => [`Đang được phục vụ tại quầy\u00a0${c}`, `Being served at counter\u00a0${c}`],
   done: () => ["Đã phục vụ xong", "Done"],
   no_show: () => ["Đã qua lượt (vắng mặt) – quý khách vui lòng hỏi tại bàn hướng dẫn",
                   "Missed (no-show) – ask at the information desk"],

@@ -42,6 +42,11 @@ def test_ticket_column_never_overlaps_and_done_is_centred(make_harness) -> None:
         if state != "closed":  # Done alone: centred in its column
             done = ticket.ids.done_btn
             assert abs(done.center_x - col.center_x) <= 2, f"{state}: Done is off-centre"
+            if not ticket.qr:  # no QR beside the column: no gap kept for it, Done in the screen's middle
+                from kivy.core.window import Window
+
+                x = done.to_window(done.center_x, done.center_y)[0]
+                assert abs(x - Window.width / 2) <= 2, f"{state}: Done is off the screen's centre"
         assert ticket.ids.number.texture_size[1] <= ticket.ids.number.height + 0.5 or not ticket.number
 
 
@@ -52,3 +57,15 @@ def test_home_tile_is_not_a_queue_service_name(make_harness) -> None:
     assert not home.ids.collect_btn.text.startswith("Nhận kết quả")
     h.app.set_language("en")
     assert "24h locker" in home.ids.collect_btn.text
+
+
+def test_printed_ticket_keeps_its_guidance_and_says_the_qr_hint_once(make_harness) -> None:
+    from drivers.printer.layouts import ticket_document
+    from drivers.printer.strings import STRINGS
+
+    h = make_harness(Services(), default_language="vi")
+    ticket = _show(h, "ticket", "printed")
+    text = "\n".join(ticket_document(ticket._ticket_data(ticket.ticket)).texts())
+    # under the QR its caption; under the dashed rule what to do while waiting (not the caption again)
+    assert text.count("theo dõi lượt") == 1, text
+    assert STRINGS["vi"]["ticket_guidance"] in text

@@ -217,3 +217,16 @@ def test_a_young_card_is_not_offered_the_elderly_priority(make_harness, queueing
     h.tap(h.ids().skip_btn)
     h.wait(lambda: h.app.current == "priority" and h.screen().priorities, what="priority list")
     assert "elderly" in [p.code for p in h.screen().priorities]
+
+
+def test_home_left_in_english_goes_back_to_vietnamese_when_idle(make_harness, queueing_service):
+    h = make_harness(_services(queueing_service))
+    assert h.app.lang == "vi"
+    h.app.toggle_language()  # a citizen chose English, then walked away from home
+    h.pump(2)
+    h.clock.advance(h.app.cfg.kiosk.idle_timeout_s - 1)
+    h.pump(2)
+    assert h.app.lang == "en"  # not yet: someone may still be reading
+    h.clock.advance(2)
+    h.wait(lambda: h.app.lang == "vi", what="default language after idle on home")
+    assert "Lấy số" in h.screen("home").ids.take_btn.text

@@ -104,8 +104,32 @@ def test_status_lines_carry_the_counter_and_the_advice(browser: Any, server: Ser
     phone = browser.new_page(viewport=PHONE)
     phone.goto(f"{server.url}/t/{t['ticket_id']}")
     phone.wait_for_function("() => document.querySelector('#state').innerText.includes('quầy')")
-    state = phone.inner_text("#state")
+    state = phone.inner_text("#state").replace("\u00a0", " ")
     assert "Mời quý khách đến quầy 3" in state and "Please go to counter 3" in state
+    # on common phone widths the line wraps, but the number stays on the line of its word "quầy"
+    for width in (360, 375, 390, 412):
+        phone.set_viewport_size({"width": width, "height": 740})
+        tops = phone.evaluate(
+            """() => {
+                const node = document.querySelector('#state').firstChild;
+                const text = node.textContent.trimEnd();
+                const top = (i, n) => {
+                    const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + n);
+                    return Math.round(r.getClientRects()[0].top);
+                };
+                return [top(text.indexOf('quầy'), 4), top(text.length - 1, 1)];
+            }"""
+        )
+        assert tops[0] == tops[1], f"{width} px: the counter number wrapped away from 'quầy': {tops}"
+    console = browser.new_page()  # the same counter, recalled once: the pill says it in both languages
+    cookies = [{"name": k, "value": v, "url": server.url} for k, v in counter.cookies.items()]
+    console.context.add_cookies(cookies)
+    counter.post(f"{server.url}/api/v1/counter/recall").raise_for_status()
+    console.goto(f"{server.url}/counter")
+    console.wait_for_function("() => document.querySelector('#cur-info').innerText.includes('lần')")
+    pill = console.inner_text("#cur-info .pill")
+    assert "gọi 2 lần" in pill and "called 2×" in pill, pill
+    console.close()
     counter.post(f"{server.url}/api/v1/counter/no-show").raise_for_status()
     phone.reload()
     phone.wait_for_function("() => document.querySelector('#state').innerText.includes('vắng')")
@@ -163,6 +187,8 @@ def test_reports_day_is_dd_mm_yyyy_in_an_english_browser(browser: Any, server: S
     page.wait_for_function("() => document.querySelector('#day').value !== ''")
     assert page.input_value("#day") == "05/01/2026"  # the server's day (ManualClock: Mon 5 Jan 2026)
     assert page.get_attribute("#day", "type") == "text"
+    heads = page.eval_on_selector_all("#table th", "els => els.map(e => e.innerText)")
+    assert len(heads) == 12 and all(" · " in h for h in heads), heads  # Vietnamese · English, every one
     with page.expect_response(lambda r: "/api/v1/reports?day=2026-01-04&" in r.url):
         page.click("#day-prev")
     assert page.input_value("#day") == "04/01/2026"
