@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from kivy.clock import Clock
 from kivy.properties import ObjectProperty, StringProperty
@@ -61,6 +61,13 @@ def receipt_data(result: PickupResult, center_name: str, lang: str, now: datetim
 @register("pickup_open", kv="pickup_open.kv", order=21)
 class PickupOpenScreen(KioskScreen):
     """Shows which door opened and drives the receipt and the one retry."""
+
+    # said when they change (speech on)
+    spoken_props: ClassVar[tuple[str, ...]] = ("headline", "detail", "print_text")
+
+    def speech_prompt(self) -> str:
+        """The door's state and what to do (the compartment is named; no code, no name)."""
+        return f"{self.headline} {self.detail}"
 
     requires = ("locker",)
 
@@ -115,9 +122,11 @@ class PickupOpenScreen(KioskScreen):
             self._print_receipt()
             # the next citizen must not find this one's compartment on screen
             self._cancel_home()
-            self._home_ev = Clock.schedule_once(
-                lambda _dt: self._auto_home(), self.ctx.config.kiosk.message_home_after_s
-            )
+            home_after = self.timeout_s(self.ctx.config.kiosk.message_home_after_s)
+            self._home_ev = Clock.schedule_once(lambda _dt: self._auto_home(), home_after)
+            warn_after = max(0.0, home_after - self.ctx.config.kiosk.idle_warning_s)
+            left = int(home_after - warn_after)
+            self._warn_ev = Clock.schedule_once(lambda _dt: self.warn_timeout(left), warn_after)
         elif self._retried:
             self.door_view = DoorView.STAFF_ALERTED.value
         else:
@@ -215,6 +224,9 @@ class PickupOpenScreen(KioskScreen):
         if self._home_ev is not None:
             self._home_ev.cancel()
             self._home_ev = None
+        if getattr(self, "_warn_ev", None) is not None:
+            self._warn_ev.cancel()
+            self._warn_ev = None
 
     def _auto_home(self) -> None:
         self._home_ev = None
