@@ -26,8 +26,8 @@ CITIZEN_SCREENS = (
 )
 
 
-def shown(w: Any) -> bool:
-    """On screen and visible (every ancestor opaque)."""
+def shown(w: Any, sized: bool = True) -> bool:
+    """On screen and visible (every ancestor opaque); `sized`: and not squeezed to nothing."""
     if w.get_root_window() is None:
         return False
     node = w
@@ -35,7 +35,7 @@ def shown(w: Any) -> bool:
         if getattr(node, "opacity", 1) <= 0.01:
             return False
         node = node.parent
-    return w.width > 1 and w.height > 1
+    return not sized or (w.width > 1 and w.height > 1)
 
 
 def rect(w: Any) -> tuple[float, float, float, float]:
@@ -48,16 +48,17 @@ def problems(root: Any) -> list[str]:
     out: list[str] = []
     px_mm = theme.px_per_mm()
     for w in root.walk():
-        if not shown(w):
-            continue
         name = f"{type(w).__name__}({getattr(w, 'text', '')[:30]!r})"
-        if isinstance(w, Label) and w.text.strip():
+        if isinstance(w, Label) and w.text.strip() and shown(w, sized=False):
+            # a text squeezed into a box too small for it is clipped, even a box of no height
             tw, th = w.texture_size
             if tw > w.width + 1 or th > w.height + 1:
                 out.append(f"clipped {name}: text {tw:.0f}x{th:.0f} in {w.width:.0f}x{w.height:.0f}")
             x0, y0, x1, y1 = rect(w)
             if x0 < -1 or y0 < -1 or x1 > Window.width + 1 or y1 > Window.height + 1:
                 out.append(f"off screen {name}: {x0:.0f},{y0:.0f}-{x1:.0f},{y1:.0f}")
+        if not shown(w):
+            continue
         if isinstance(w, BigButton | TextInput) and not w.disabled:
             if min(w.width, w.height) < 15 * px_mm - 0.5:
                 out.append(f"small target {name}: {w.width:.0f}x{w.height:.0f} < 15 mm ({15 * px_mm:.0f} px)")

@@ -196,3 +196,25 @@ def test_idle_warning_without_assist_and_a_touch_keeps_the_screen(make_harness) 
     h.clock.advance(kcfg.idle_timeout_s - 1)
     h.app.check_idle()
     assert h.app.current == "services"
+
+
+def test_help_panel_and_idle_warning_fit_in_both_languages_and_text_sizes(make_harness) -> None:
+    h = make_harness(Services())  # no locker: the panel says staff could not be called
+    found: list[str] = []
+    for large in (False, True):
+        if h.app.large_text != large:
+            h.app.toggle_large_text()
+        for lang in ("vi", "en"):
+            h.app.set_language(lang)
+            _stage(h, "services", "list")
+            for state in ("coming", "limited", "failed"):
+                h.app._show_help(state, s=59)
+                h.pump(4)
+                found += [f"{large} {lang} help/{state}: {p}" for p in problems(h.app._help_view)]
+                h.app.close_help()
+            h.app._warn_idle(15)
+            h.pump(4)
+            found += [f"{large} {lang} idle: {p}" for p in problems(h.app._idle_view)]
+            h.app.touch_activity()
+            h.pump(2)
+    assert not found, "\n".join(found)
