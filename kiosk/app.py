@@ -33,7 +33,7 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import KV_DIR, ScreenSpec, discover
 from kiosk.services import Services
 from kiosk.snapshot import save_window_png
-from kiosk.voice import EspeakSink, MemorySink, Speech, VoicePlayer
+from kiosk.voice import DEFAULT_VOLUME, VOLUME_LEVELS, EspeakSink, MemorySink, Speech, VoicePlayer
 from kiosk.widgets import (  # noqa: F401 - registers kv classes
     AccessBar,
     BigButton,
@@ -68,6 +68,7 @@ class KioskApp(App):
     high_contrast = BooleanProperty(False)
     text_scale = NumericProperty(1.0)  # kv sizes are multiplied by it (kiosk.theme.load_kv)
     palette = StringProperty("standard")  # kv colours follow it
+    volume_level = NumericProperty(DEFAULT_VOLUME)  # speech volume 1..VOLUME_LEVELS
 
     def __init__(
         self,
@@ -315,6 +316,12 @@ class KioskApp(App):
         else:
             self.speech.cut()
 
+    def volume_step(self, step: int) -> None:
+        """The - / + buttons next to Listen: speech quieter or louder (said at the new level)."""
+        level = self.speech.set_volume(self.speech.volume + step)
+        self.volume_level = level
+        self.say_key("a11y.volume_now", cut=True, n=level, of=VOLUME_LEVELS)
+
     def toggle_large_text(self) -> None:
         """Text and targets 1.5x (every kv size follows `text_scale`), or back to normal."""
         self.large_text = not self.large_text
@@ -341,6 +348,7 @@ class KioskApp(App):
             self.speech.cut()
         self.speech_on = self.speech.on = False
         self._armed = None
+        self.volume_level = self.speech.set_volume(DEFAULT_VOLUME)
         if self.large_text:
             self.toggle_large_text()
         if self.high_contrast:

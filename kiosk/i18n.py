@@ -518,6 +518,9 @@ TABLE: dict[str, tuple[str, str]] = {
     # ----- accessibility bar (every citizen screen): speech, large text, contrast, call staff -----
     "a11y.listen": ("Nghe hướng dẫn", "Listen"),
     "a11y.listen_off": ("Tắt tiếng nói", "Stop speech"),
+    "a11y.volume_down": ("Nhỏ tiếng hơn", "Quieter"),
+    "a11y.volume_up": ("To tiếng hơn", "Louder"),
+    "a11y.volume_now": ("Âm lượng {n} trên {of}.", "Volume {n} of {of}."),
     "a11y.large": ("Chữ lớn", "Large text"),
     "a11y.large_off": ("Chữ thường", "Normal text"),
     "a11y.contrast": ("Tương phản cao", "High contrast"),

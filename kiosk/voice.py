@@ -79,6 +79,13 @@ class SpeechSink(Protocol):
 
     def stop(self) -> None: ...
 
+    def set_volume(self, level: int) -> None: ...
+
+
+#: volume levels of the on-screen - / + buttons; DEFAULT_VOLUME again at home
+VOLUME_LEVELS = 5
+DEFAULT_VOLUME = 3
+
 
 class MemorySink:
     """Keeps what would be said (tests; a kiosk without a speech engine logs it instead)."""
@@ -86,6 +93,10 @@ class MemorySink:
     def __init__(self) -> None:
         self.said: list[tuple[str, str]] = []
         self.stops = 0
+        self.volume = DEFAULT_VOLUME
+
+    def set_volume(self, level: int) -> None:
+        self.volume = level
 
     def speak(self, text: str, lang: str) -> None:
         self.said.append((lang, text))
@@ -108,6 +119,7 @@ class EspeakSink:
         self._exe = exe
         self._rate = rate_wpm
         self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue(maxsize=32)
+        self._amplitude = self.amplitude(DEFAULT_VOLUME)
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
@@ -118,6 +130,14 @@ class EspeakSink:
         """A sink when espeak-ng is installed, else None."""
         exe = shutil.which("espeak-ng")
         return cls(exe) if exe else None
+
+    @staticmethod
+    def amplitude(level: int) -> int:
+        """espeak-ng's -a (0-200, 100 its default) for a volume level 1..VOLUME_LEVELS."""
+        return 40 * level
+
+    def set_volume(self, level: int) -> None:
+        self._amplitude = self.amplitude(level)
 
     def speak(self, text: str, lang: str) -> None:
         try:
@@ -141,7 +161,8 @@ class EspeakSink:
             if item is None:
                 return
             text, lang = item
-            args = [self._exe, "-v", self.VOICES.get(lang, "vi"), "-s", str(self._rate), text]
+            voice = self.VOICES.get(lang, "vi")
+            args = [self._exe, "-v", voice, "-s", str(self._rate), "-a", str(self._amplitude), text]
             try:
                 with self._lock:
                     self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -161,6 +182,13 @@ class Speech:
         self.sink: SpeechSink = sink or MemorySink()
         self.on = False
         self.withheld = 0
+        self.volume = DEFAULT_VOLUME
+
+    def set_volume(self, level: int) -> int:
+        """Volume level 1..VOLUME_LEVELS (clamped); the level set."""
+        self.volume = max(1, min(VOLUME_LEVELS, level))
+        self.sink.set_volume(self.volume)
+        return self.volume
 
     def say(self, text: str, lang: str, *, cut: bool = False, force: bool = False) -> bool:
         """Speak `text` in `lang` when on (or `force`); `cut` stops what is being said first."""

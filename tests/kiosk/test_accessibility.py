@@ -218,3 +218,56 @@ def test_help_panel_and_idle_warning_fit_in_both_languages_and_text_sizes(make_h
             h.app.touch_activity()
             h.pump(2)
     assert not found, "\n".join(found)
+
+
+def test_volume_buttons_show_with_speech_fit_and_reset_at_home(make_harness) -> None:
+    h = make_harness(Services())
+    sink = _speech(h)
+    scr = _stage(h, "services", "list")
+    bar = scr.ids.access
+    assert bar.ids.louder_btn.opacity == 0 and bar.ids.louder_btn.disabled  # speech off: no room taken
+    h.tap(bar.ids.listen_btn)
+    h.pump(2)
+    h.tap(bar.ids.louder_btn)  # heard: "Nút To tiếng hơn…"
+    assert "To tiếng hơn" in sink.texts()[-1] and h.app.volume_level == 3
+    h.tap(bar.ids.louder_btn)  # chosen
+    assert h.app.volume_level == 4 and sink.volume == 4
+    assert sink.texts()[-1] == "Âm lượng bốn trên năm."
+    found: list[str] = []
+    for large in (False, True):
+        if h.app.large_text != large:
+            h.app.toggle_large_text()
+        for lang in ("vi", "en"):
+            h.app.set_language(lang)
+            h.pump(4)
+            found += [f"{large} {lang}: {p}" for p in problems(bar)]
+    assert not found, "\n".join(found)
+    h.app.go_home()
+    assert h.app.volume_level == 3 and sink.volume == 3 and not h.app.speech_on
+
+
+def test_espeak_sink_speaks_one_at_a_time_at_the_volume_and_stop_cuts(tmp_path) -> None:
+    import os
+    import time
+
+    from kiosk.voice import EspeakSink
+
+    log = tmp_path / "said.txt"
+    exe = tmp_path / "espeak-ng"  # a stand-in that records its arguments, then waits to be killed
+    exe.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec sleep 30\n', encoding="utf-8")
+    exe.chmod(0o755)
+    sink = EspeakSink(str(exe))
+    sink.set_volume(5)
+    sink.speak("một", "vi")
+    sink.speak("hai", "vi")
+    deadline = time.monotonic() + 10
+    while not (log.exists() and log.read_text(encoding="utf-8")) and time.monotonic() < deadline:
+        time.sleep(0.01)  # yield to the speech thread
+    assert log.read_text(encoding="utf-8").splitlines() == ["-v vi -s 140 -a 200 một"]  # one at a time
+    sink.stop()  # kills "một" and drops "hai"
+    sink.speak("ba", "en")
+    while len(log.read_text(encoding="utf-8").splitlines()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert log.read_text(encoding="utf-8").splitlines()[1] == "-v en-us -s 140 -a 200 ba"
+    sink.stop()
+    assert os.path.exists(exe)
