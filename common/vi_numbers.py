@@ -117,7 +117,37 @@ _TICKET = re.compile(r"\b([A-Z])(\d{1,4})\b")
 _NUMBER = re.compile(r"(?<!\d)(?<!\d[.,])\d{1,4}(?!\d)(?![.,]\d)")
 
 
+_DIGIT_NAMES = [WORD_CLIPS[d] for d in _DIGITS]
+_TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])/(\d{4})\b")
+_DAY_MONTH = re.compile(r"\b(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])\b(?!/)")
+
+
+def _time_words(hours: int, minutes: int) -> str:
+    """07:30 -> "bảy giờ ba mươi"; 08:00 -> "tám giờ"."""
+    return f"{number_text(hours)} giờ" + (f" {number_text(minutes)}" if minutes else "")
+
+
+_PHONE = re.compile(r"(?<![\d.,])\d{2,4}(?:[ .]\d{2,4})+(?![\d.,]?\d)")
+
+
 def read_numbers(text: str) -> str:
-    """`text` with ticket numbers ("B012" -> "bê mười hai") and numbers up to 9999 in words."""
+    """`text` with phone numbers digit by digit ("1900 0000" -> "một chín không không, …"), ticket
+    numbers ("B012" -> "bê mười hai") and other numbers up to 9999 in words."""
+    text = _PHONE.sub(
+        lambda m: ", ".join(" ".join(_DIGIT_NAMES[int(d)] for d in g) for g in re.split(r"[ .]", m.group(0))),
+        text,
+    )
+    text = _TIME.sub(lambda m: _time_words(int(m.group(1)), int(m.group(2))), text)
+    text = _DATE.sub(
+        lambda m: (
+            f"{number_text(int(m.group(1)))} tháng {number_text(int(m.group(2)))} "
+            f"năm {number_text(int(m.group(3)))}"
+        ),
+        text,
+    )
+    text = _DAY_MONTH.sub(
+        lambda m: f"{number_text(int(m.group(1)))} tháng {number_text(int(m.group(2)))}", text
+    )
     text = _TICKET.sub(lambda m: f"{LETTER_NAMES[m.group(1)]} {number_text(int(m.group(2)))}", text)
     return _NUMBER.sub(lambda m: number_text(int(m.group(0))), text)
