@@ -277,3 +277,28 @@ def test_espeak_sink_speaks_one_at_a_time_at_the_volume_and_stop_cuts(tmp_path) 
     assert log.read_text(encoding="utf-8").splitlines()[1] == "-v en-us -s 140 -a 200 ba"
     sink.stop()
     assert os.path.exists(exe)
+
+
+def _luminance(rgba: tuple[float, ...]) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_high_contrast_palette_pairs_are_at_least_7_to_1() -> None:
+    pal = theme.HIGH_CONTRAST
+    pairs = [("TEXT", "BG"), ("TEXT_DIM", "BG"), ("TEXT", "PANEL"), ("PRIMARY", "BG")]
+    pairs += [
+        (f"{role}_TEXT", role) for role in ("PRIMARY", "SECONDARY", "NEUTRAL", "DANGER", "SUCCESS", "WARNING")
+    ]
+    pairs += [("DISABLED_TEXT", "DISABLED")]
+    for fg, bg in pairs:
+        ratio = _contrast(getattr(pal, fg), getattr(pal, bg))
+        assert ratio >= 7.0, (fg, bg, round(ratio, 2))
