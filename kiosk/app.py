@@ -465,7 +465,11 @@ class KioskApp(App):
         self.say(view.message, cut=True)
 
     def play_voice(self, key: str) -> None:
-        """Play a voice prompt (no-op when voice is off or the clip is missing)."""
+        """Play a voice prompt (no-op when voice is off or the clip is missing). While the
+        citizen's speech is on it says the prompt itself: recorded prompts are skipped (never two
+        voices at once); feedback sounds such as the beep still play."""
+        if self.speech_on and not (self.voice.directory / f"{key}.wav").is_file():
+            return
         self.voice.play(key, self.lang)
 
     # ----- devices -----

@@ -302,3 +302,20 @@ def test_high_contrast_palette_pairs_are_at_least_7_to_1() -> None:
     for fg, bg in pairs:
         ratio = _contrast(getattr(pal, fg), getattr(pal, bg))
         assert ratio >= 7.0, (fg, bg, round(ratio, 2))
+
+
+def test_recorded_prompts_are_skipped_while_speech_speaks(make_harness, tmp_path) -> None:
+    h = make_harness(Services(), voice_enabled=True)
+    played: list[str] = []
+
+    def play(key: str, lang: str) -> bool:
+        played.append(key)
+        return True
+
+    h.app.voice.play = play  # type: ignore[method-assign]
+    h.app.play_voice("scan")
+    _speech(h)
+    h.app.toggle_speech()
+    h.app.play_voice("scan")  # speech says the scan prompt itself
+    h.app.play_voice("beep")  # a feedback sound still plays
+    assert played == ["scan", "beep"]
