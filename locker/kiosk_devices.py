@@ -85,7 +85,7 @@ class KioskDevices:
                 wait = self._help_limit.check(kiosk)
                 if wait:
                     raise Throttled(
-                        "too_many_help_calls",
+                        "throttled",
                         f"this kiosk called staff {HELP_CALLS_PER_WINDOW} times in "
                         f"{HELP_WINDOW_S / 60:.0f} min; wait {wait} s or ask at the counter",
                         retry_after_s=wait,
