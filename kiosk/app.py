@@ -262,6 +262,10 @@ class KioskApp(App):
             self._show_out_of_service(down, return_to=None)
             return
         self.touch_activity()
+        if not scr.citizen and (self.speech_on or self.large_text or self.high_contrast):
+            # staff screens take PINs and codes on keys a citizen's speech would read out
+            log.info("staff screen %s: the citizen's speech, large text and contrast are off", name)
+            self.reset_assist()
         scr.prepare(**params)
         assert self.sm is not None
         log.info("screen %s -> %s", self.sm.current, name)

@@ -34,6 +34,11 @@ class KioskScreen(Screen):
         for prop in self.spoken_props:
             self.fbind(prop, self._spoken_changed)
 
+    @property
+    def citizen(self) -> bool:
+        """A citizen screen: it carries the accessibility bar (staff screens do not)."""
+        return "access" in self.ids
+
     def timeout_s(self, base_s: float) -> float:
         """A time-out of this screen: longer while speech or large text is on (the app says)."""
         lengthen = getattr(self.ctx.nav, "timeout_s", None)

@@ -319,3 +319,20 @@ def test_recorded_prompts_are_skipped_while_speech_speaks(make_harness, tmp_path
     h.app.play_voice("scan")  # speech says the scan prompt itself
     h.app.play_voice("beep")  # a feedback sound still plays
     assert played == ["scan", "beep"]
+
+
+def test_staff_sign_in_turns_the_citizens_speech_off_so_no_pin_is_read(make_harness) -> None:
+    from tests.kiosk.fixtures_b import type_text
+
+    h = make_harness(Services())
+    sink = _speech(h)
+    h.tap(h.screen("home").ids.access.ids.listen_btn)
+    h.tap(h.screen("home").ids.access.ids.large_btn)
+    h.tap(h.screen("home").ids.access.ids.large_btn)  # heard, then chosen
+    assert h.app.speech_on and h.app.large_text
+    said = len(sink.said)
+    h.app.go("staff_login")  # what the long press in home's corner does
+    assert not h.app.speech_on and not h.app.large_text and h.app.text_scale == 1.0
+    login = h.screen("staff_login")
+    type_text(h, login.ids.keyboard, "NV7")
+    assert len(sink.said) == said
