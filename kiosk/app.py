@@ -295,6 +295,8 @@ class KioskApp(App):
         if self._idle_view is not None:
             view, self._idle_view = self._idle_view, None
             view.dismiss(animation=False)
+            if self.sm is not None and self.current:
+                self.screen(self.current).more_time()
 
     # ----- accessibility: speech, large text, contrast (the bar under the header) -----
     def color(self, name: str, palette: str) -> tuple[float, ...]:
@@ -577,9 +579,10 @@ class KioskApp(App):
             self.touch_activity()
             self.go_home()
         elif idle >= limit - self.cfg.kiosk.idle_warning_s and self._idle_view is None:
-            self._warn_idle(int(limit - idle + 0.999))
+            self.warn_idle(int(limit - idle + 0.999))
 
-    def _warn_idle(self, seconds_left: int) -> None:
+    def warn_idle(self, seconds_left: int) -> None:
+        """Show and say "need more time? touch the screen": any touch takes it down."""
         from kiosk.widgets.access import IdleWarning
 
         text = self.t("idle.warning", s=seconds_left)

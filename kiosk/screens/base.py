@@ -44,11 +44,20 @@ class KioskScreen(Screen):
         lengthen = getattr(self.ctx.nav, "timeout_s", None)
         return float(lengthen(base_s)) if lengthen is not None else base_s
 
-    def warn_timeout(self, seconds_left: int) -> None:
-        """Say that the screen goes home in `seconds_left` s (speech on); the screen shows it."""
+    def warn_timeout(self, seconds_left: int, show: bool = False) -> None:
+        """Say that the screen goes home in `seconds_left` s (speech on); `show`: also put up the
+        "need more time?" panel (a touch on it calls `more_time()`), for screens that show no
+        countdown of their own."""
+        warn = getattr(self.ctx.nav, "warn_idle", None)
+        if show and warn is not None:
+            warn(seconds_left)
+            return
         say_key = getattr(self.ctx.nav, "say_key", None)
         if say_key is not None:
             say_key("idle.warning", cut=True, s=seconds_left)
+
+    def more_time(self) -> None:
+        """The citizen touched the time-out warning (screens with their own timer restart it)."""
 
     def speech_prompt(self) -> str:
         """What speech says when the screen is shown (default: the table's `speech.<name>`)."""

@@ -218,7 +218,7 @@ def test_help_panel_and_idle_warning_fit_in_both_languages_and_text_sizes(make_h
                 h.pump(4)
                 found += [f"{large} {lang} help/{state}: {p}" for p in problems(h.app._help_view)]
                 h.app.close_help()
-            h.app._warn_idle(15)
+            h.app.warn_idle(15)
             h.pump(4)
             found += [f"{large} {lang} idle: {p}" for p in problems(h.app._idle_view)]
             h.app.touch_activity()
@@ -336,3 +336,18 @@ def test_staff_sign_in_turns_the_citizens_speech_off_so_no_pin_is_read(make_harn
     login = h.screen("staff_login")
     type_text(h, login.ids.keyboard, "NV7")
     assert len(sink.said) == said
+
+
+def test_open_door_screen_warns_with_the_panel_and_a_touch_restarts_its_return_home(make_harness) -> None:
+    h = make_harness(Services())
+    sink = _speech(h)
+    scr = _stage(h, "pickup_open", "opened")
+    h.tap(scr.ids.access.ids.listen_btn)
+    scr._schedule_home()
+    first = scr._home_ev
+    assert first is not None
+    scr.warn_timeout(15, show=True)  # what its warning event does
+    assert "thêm thời gian" in h.app.idle_warning and "thêm thời gian" in sink.texts()[-1]
+    h.tap(h.app._idle_view)  # any touch: more time
+    assert not h.app.idle_warning and scr._home_ev is not None and scr._home_ev is not first
+    scr._cancel_home()
