@@ -583,6 +583,8 @@ class KioskApp(App):
 
     def warn_idle(self, seconds_left: int) -> None:
         """Show and say "need more time? touch the screen": any touch takes it down."""
+        if App.get_running_app() is not self or self._idle_view is not None:
+            return  # a stopped app's leftover timer, or the panel is already up
         from kiosk.widgets.access import IdleWarning
 
         text = self.t("idle.warning", s=seconds_left)

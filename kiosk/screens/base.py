@@ -48,6 +48,8 @@ class KioskScreen(Screen):
         """Say that the screen goes home in `seconds_left` s (speech on); `show`: also put up the
         "need more time?" panel (a touch on it calls `more_time()`), for screens that show no
         countdown of their own."""
+        if self.manager is None or self.manager.current != self.name:
+            return  # a timer of a screen no longer shown
         warn = getattr(self.ctx.nav, "warn_idle", None)
         if show and warn is not None:
             warn(seconds_left)

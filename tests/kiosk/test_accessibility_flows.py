@@ -113,6 +113,12 @@ def test_pickup_with_speech_never_says_the_code_and_takes_three_screens(make_har
     print(f"A11Y pickup speech={speech}: {len(c.screens)} screens, {c.taps} taps + {len(code)} digits")
 
 
+def _ready(h: Any) -> None:
+    """Home knows numbers can be taken (the service answered its first call)."""
+    h.idle_workers()
+    h.wait(lambda: h.screen("home").queue_state == "open", timeout_s=30, what="home open for tickets")
+
+
 def _queueing(q: Any, scanner: Any = None) -> Services:
     return Services(
         queueing=QueueingClient(q.url, token_file=q.token_file, timeout_s=5),
@@ -125,11 +131,11 @@ def _queueing(q: Any, scanner: Any = None) -> Services:
 @pytest.mark.parametrize("speech", [False, True])
 def test_taps_from_home_to_a_ticket(make_harness, queueing_service, speech):
     h = make_harness(_queueing(queueing_service), default_language="vi")
-    h.idle_workers()
+    _ready(h)
     sink = _speech_on(h) if speech else MemorySink()
     c = Counted(h)
     c.tap(h.screen("home").ids.take_btn, speech)
-    h.wait(lambda: h.app.current == "services" and h.screen().services, what="service list")
+    h.wait(lambda: h.app.current == "services" and h.screen().services, timeout_s=30, what="service list")
     c.tap(h.screen().tile("ho_tich"), speech)
     assert h.app.current == "scan_id"
     c.tap(h.ids().skip_btn, speech)
@@ -152,11 +158,11 @@ def test_taps_from_home_to_a_ticket(make_harness, queueing_service, speech):
 def test_taps_to_a_ticket_with_an_id_card_and_the_name_is_never_said(make_harness, queueing_service, speech):
     scanner = ScriptedScanner([ScanResult(kind="cccd", cccd=card(date(1940, 3, 2)))])
     h = make_harness(_queueing(queueing_service, scanner), default_language="vi")
-    h.idle_workers()
+    _ready(h)
     sink = _speech_on(h) if speech else MemorySink()
     c = Counted(h)
     c.tap(h.screen("home").ids.take_btn, speech)
-    h.wait(lambda: h.app.current == "services" and h.screen().services, what="service list")
+    h.wait(lambda: h.app.current == "services" and h.screen().services, timeout_s=30, what="service list")
     c.tap(h.screen().tile("ho_tich"), speech)
     h.wait(lambda: h.app.current == "ticket", what="auto-continue to the ticket")
     ticket = h.screen("ticket")
