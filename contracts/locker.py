@@ -109,6 +109,7 @@ class Device(enum.StrEnum):
 
     PRINTER = "printer"
     CAMERA = "camera"
+    HELP = "help"  # a citizen pressed "Call staff"
 
 
 class DeviceState(enum.StrEnum):
@@ -119,6 +120,7 @@ class DeviceState(enum.StrEnum):
     COVER_OPEN = "cover_open"
     OFFLINE = "offline"
     MISSING = "missing"
+    REQUESTED = "requested"  # help only
 
 
 class LockerErrorCode(enum.StrEnum):

@@ -16,13 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kivy.app import App
 from kivy.clock import Clock as KivyClock
 from kivy.core.window import Window
-from kivy.lang import Builder
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from common.clock import Clock, SystemClock
 from kiosk import theme
-from kiosk.clients.base import ServiceUnavailable
+from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.config import AppConfig
 from kiosk.context import KioskContext
 from kiosk.devices import DeviceWatch, Reading
@@ -34,10 +33,12 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import KV_DIR, ScreenSpec, discover
 from kiosk.services import Services
 from kiosk.snapshot import save_window_png
-from kiosk.voice import VoicePlayer
+from kiosk.voice import DEFAULT_VOLUME, VOLUME_LEVELS, EspeakSink, MemorySink, Speech, VoicePlayer
 from kiosk.widgets import (  # noqa: F401 - registers kv classes
+    AccessBar,
     BigButton,
     Header,
+    HelpView,
     NumericKeypad,
     TextField,
     TextKeyboard,
@@ -61,6 +62,13 @@ class KioskApp(App):
     hotline = StringProperty("")
     device_note = StringProperty("")  # home's discreet corner mark while a device is not ok
     config_warnings = StringProperty("")  # site-config problems the services report (staff screens)
+    # the citizen's accessibility choices (the bar under the header); all reset at home
+    speech_on = BooleanProperty(False)
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    text_scale = NumericProperty(1.0)  # kv sizes are multiplied by it (kiosk.theme.load_kv)
+    palette = StringProperty("standard")  # kv colours follow it
+    volume_level = NumericProperty(DEFAULT_VOLUME)  # speech volume 1..VOLUME_LEVELS
 
     def __init__(
         self,
@@ -83,6 +91,16 @@ class KioskApp(App):
         self.voice = VoicePlayer(
             config.kiosk.path(config.kiosk.voice_dir), enabled=config.kiosk.voice_enabled
         )
+        sink = EspeakSink.find()
+        if sink is None:
+            log.warning("espeak-ng is not installed: 'Listen' says nothing (apt-get install espeak-ng)")
+        self.speech = Speech(sink or MemorySink())
+        self._armed: Any = None  # the button read out by the last touch (speech on)
+        self._help_state = ""  # "" | calling | coming | limited | failed
+        self._help_view: HelpView | None = None
+        self._help_at: float | None = None  # monotonic time of the last call
+        self._idle_view: Any = None
+        theme.set_screen(config.kiosk.window_width_px, config.kiosk.screen_width_mm)
         self.ctx = KioskContext(
             config=config,
             services=services,
@@ -129,9 +147,9 @@ class KioskApp(App):
             Window.show_cursor = False  # a touchscreen kiosk: no mouse pointer over the buttons
         else:
             Window.size = (self.cfg.kiosk.window_width_px, self.cfg.kiosk.window_height_px)
-        if str(KV_DIR / "widgets.kv") not in Builder.files:
-            Builder.load_file(str(KV_DIR / "widgets.kv"))
+        theme.load_kv(KV_DIR / "widgets.kv")
         self.sm = ScreenManager(transition=NoTransition())
+        self.sm.bind(current=self._screen_shown)
         # Screens are built on first use (faster start); home and out-of-service at once.
         self._specs = {spec.name: spec for spec in discover()}
         for name in (HOME, OUT_OF_SERVICE):
@@ -216,8 +234,8 @@ class KioskApp(App):
         if spec is None:
             raise KeyError(name)
         try:
-            if spec.kv is not None and str(spec.kv) not in Builder.files:
-                Builder.load_file(str(spec.kv))
+            if spec.kv is not None:
+                theme.load_kv(spec.kv)
             self.sm.add_widget(spec.cls(self.ctx))
         except Exception as err:
             if name in (HOME, OUT_OF_SERVICE):
@@ -244,6 +262,10 @@ class KioskApp(App):
             self._show_out_of_service(down, return_to=None)
             return
         self.touch_activity()
+        if not scr.citizen and (self.speech_on or self.large_text or self.high_contrast):
+            # staff screens take PINs and codes on keys a citizen's speech would read out
+            log.info("staff screen %s: the citizen's speech, large text and contrast are off", name)
+            self.reset_assist()
         scr.prepare(**params)
         assert self.sm is not None
         log.info("screen %s -> %s", self.sm.current, name)
@@ -260,6 +282,7 @@ class KioskApp(App):
                 except Exception:  # noqa: BLE001 - a broken reset must not strand the citizen
                     log.exception("reset of screen %s failed", scr.name)
         self._return_to = None
+        self.reset_assist()
         if self.sm.current != HOME:
             log.info("screen %s -> home", self.sm.current)
         self.sm.current = HOME
@@ -267,11 +290,192 @@ class KioskApp(App):
         self.screen(HOME).prepare()
 
     def touch_activity(self) -> None:
-        """Restart the idle timer."""
+        """Restart the idle timer (and take down its warning)."""
         self._last_activity = self.clock.monotonic()
+        if self._idle_view is not None:
+            view, self._idle_view = self._idle_view, None
+            view.dismiss(animation=False)
+            if self.sm is not None and self.current:
+                self.screen(self.current).more_time()
+
+    # ----- accessibility: speech, large text, contrast (the bar under the header) -----
+    def color(self, name: str, palette: str) -> tuple[float, ...]:
+        """kv colours: `theme.TEXT` in a kv file reads `app.color("TEXT", app.palette)`."""
+        return theme.color(name, palette)
+
+    @property
+    def assisted(self) -> bool:
+        """Speech or large text on: every time-out is longer."""
+        return bool(self.speech_on or self.large_text)
+
+    def timeout_s(self, base_s: float) -> float:
+        """`base_s` lengthened by [kiosk] assist_time_factor while speech or large text is on."""
+        return base_s * (self.cfg.kiosk.assist_time_factor if self.assisted else 1.0)
+
+    def toggle_speech(self) -> None:
+        """The "Listen" button: speech on (and say how to use it) or off."""
+        self.speech_on = self.speech.on = not self.speech_on
+        self._armed = None
+        if self.speech_on:
+            self.say_key("a11y.speech_on", cut=True)
+            self.say_prompt()
+        else:
+            self.speech.cut()
+
+    def volume_step(self, step: int) -> None:
+        """The - / + buttons next to Listen: speech quieter or louder (said at the new level)."""
+        level = self.speech.set_volume(self.speech.volume + step)
+        self.volume_level = level
+        self.say_key("a11y.volume_now", cut=True, n=level, of=VOLUME_LEVELS)
+
+    def toggle_large_text(self) -> None:
+        """Text and targets 1.5x (every kv size follows `text_scale`), or back to normal."""
+        self.large_text = not self.large_text
+        self.text_scale = theme.LARGE_SCALE if self.large_text else 1.0
+        for scr in self.sm.screens if self.sm is not None else []:
+            if isinstance(scr, KioskScreen):
+                scr.on_language(self.lang)  # texts built in Python (tiles) take the new size
+        if self.large_text:
+            self.say_key("a11y.large_on", cut=True)
+
+    def toggle_contrast(self) -> None:
+        """The high-contrast palette, or back to the standard one."""
+        self.high_contrast = not self.high_contrast
+        name = "contrast" if self.high_contrast else "standard"
+        theme.use_palette(name)  # first: buttons recolour from it when `palette` changes
+        self.palette = name
+        Window.clearcolor = theme.color("BG")
+        if self.high_contrast:
+            self.say_key("a11y.contrast_on", cut=True)
+
+    def reset_assist(self) -> None:
+        """Back home: speech off, normal text and colours, no help panel, no warning."""
+        if self.speech_on:
+            self.speech.cut()
+        self.speech_on = self.speech.on = False
+        self._armed = None
+        self.volume_level = self.speech.set_volume(DEFAULT_VOLUME)
+        if self.large_text:
+            self.toggle_large_text()
+        if self.high_contrast:
+            self.toggle_contrast()
+        if self._help_view is not None:
+            self._help_view.dismiss(animation=False)
+        self._help_state = ""
+
+    def say(self, text: str, cut: bool = False) -> bool:
+        """Speak `text` in the current language when speech is on (never a secret: kiosk.voice)."""
+        return self.speech.say(text, self.lang, cut=cut)
+
+    def say_key(self, key: str, cut: bool = False, **fmt: object) -> bool:
+        """Speak the table text `key`."""
+        return self.say(self.translator.tr(key, **fmt), cut=cut)
+
+    def say_prompt(self) -> None:
+        """Speak the prompt of the screen on show."""
+        if self.sm is None or not self.speech_on:
+            return
+        scr = self.screen(self.current)
+        text = scr.speech_prompt()
+        if text:
+            self.say(text)
+
+    def explore(self, button: Any) -> bool:
+        """With speech on, a first touch on a button reads it out (True: do not press it yet)."""
+        if not self.speech_on:
+            return False
+        if self._armed is button:
+            self._armed = None
+            return False
+        self._armed = button
+        self.say_key("a11y.button", cut=True, label=button.spoken_label())
+        return True
+
+    def _screen_shown(self, _sm: Any, name: str) -> None:
+        self._armed = None
+        if self.speech_on:
+            self.speech.cut()
+            self.say_prompt()
+
+    # ----- help: "Call staff" raises a kiosk_help alarm in the locker's alarm list -----
+    def call_help(self) -> None:
+        """Ask for a member of staff: report to the locker, show "Staff are coming" with Cancel."""
+        self.touch_activity()
+        if self._help_state in ("calling", "coming"):
+            self._show_help(self._help_state)  # already called: the same panel, no new call
+            return
+        now = self.clock.monotonic()
+        wait = 0.0 if self._help_at is None else self._help_at + self.cfg.kiosk.help_cooldown_s - now
+        if wait > 0:
+            self._show_help("limited", s=int(wait + 0.999))
+            return
+        locker = self.services.locker
+        if locker is None:
+            self._show_help("failed")
+            return
+        self._help_at = now
+        screen = self.current or HOME
+        log.info("a citizen called staff from screen %s", screen)
+        self._show_help("calling")
+        self.worker.submit(
+            lambda: locker.report_device("help", "requested", screen), self._help_raised, self._help_failed
+        )
+
+    def _help_raised(self, _result: object) -> None:
+        if self._help_state == "calling":
+            self._show_help("coming")
+
+    def _help_failed(self, err: BaseException) -> None:
+        log.warning("the call for staff failed: %s", err)
+        if isinstance(err, ApiError) and err.status == 429:
+            wait = int(float(err.extra.get("retry_after_s", self.cfg.kiosk.help_cooldown_s)))
+            self._show_help("limited", s=wait)
+        else:
+            self._show_help("failed")
+
+    def cancel_help(self) -> None:
+        """The citizen cancels the call: the locker clears the alarm."""
+        locker = self.services.locker
+        if self._help_state in ("calling", "coming") and locker is not None:
+            log.info("the citizen cancelled the call for staff")
+            screen = self.current
+            self.worker.submit(lambda: locker.report_device("help", "ok", screen), None, self._cancel_failed)
+        self._help_state = ""
+        self.say_key("help.cancelled", cut=True)
+        self.close_help()
+
+    def _cancel_failed(self, err: BaseException) -> None:
+        log.warning("cancelling the call for staff failed (staff will acknowledge it): %s", err)
+
+    def close_help(self) -> None:
+        """Take the panel down (an open call stays open)."""
+        if self._help_view is not None:
+            self._help_view.dismiss(animation=False)
+        if self._help_state in ("limited", "failed"):
+            self._help_state = ""
+
+    @property
+    def help_state(self) -> str:
+        """ "" | calling | coming | limited | failed."""
+        return self._help_state
+
+    def _show_help(self, state: str, **fmt: object) -> None:
+        self._help_state = state
+        if self._help_view is None:
+            self._help_view = HelpView()
+        view = self._help_view
+        view.state = state
+        view.message = self.translator.tr(f"help.{state}", hotline=self.hotline, **fmt)
+        if view.parent is None:
+            view.open(animation=False)
+        self.say(view.message, cut=True)
 
     def play_voice(self, key: str) -> None:
-        """Play a voice prompt (no-op when voice is off or the clip is missing)."""
+        """Play a voice prompt (no-op when voice is off or the clip is missing). While the
+        citizen's speech is on it says the prompt itself: recorded prompts are skipped (never two
+        voices at once); feedback sounds such as the beep still play."""
+        if self.speech_on and not (self.voice.directory / f"{key}.wav").is_file():
+            return
         self.voice.play(key, self.lang)
 
     # ----- devices -----
@@ -361,22 +565,45 @@ class KioskApp(App):
         self.check_idle()
 
     def check_idle(self) -> None:
-        """Go home when nothing was touched for `idle_timeout_s` (screens may opt out)."""
-        if self.sm is None:
+        """Go home when nothing was touched for `idle_timeout_s` (longer while speech or large
+        text is on); `idle_warning_s` before, a warning is shown and spoken (screens may opt out).
+        On home, a kiosk left in another language goes back to the default one."""
+        if self.sm is None or self.current == OUT_OF_SERVICE:
             return
         idle = self.clock.monotonic() - self._last_activity
         default = self.cfg.kiosk.default_language
-        if self.current == HOME and self.lang != default and idle >= self.cfg.kiosk.idle_timeout_s:
-            # the last citizen left home in their language: the next one starts in the default
-            log.info("idle for %.0f s on home: back to language %s", idle, default)
-            self.set_language(default)
-            return
-        if self.current in (HOME, OUT_OF_SERVICE):
+        if self.current == HOME:
+            if self.lang != default and idle >= self.cfg.kiosk.idle_timeout_s:
+                # the last citizen left home in their language: the next one starts in the default
+                log.info("idle for %.0f s on home: back to language %s", idle, default)
+                self.set_language(default)
             return
         scr = self.screen(self.current)
-        if scr.idle_home and idle >= self.cfg.kiosk.idle_timeout_s:
+        limit = self.timeout_s(self.cfg.kiosk.idle_timeout_s)
+        if not scr.idle_home:
+            return
+        if idle >= limit:
             log.info("idle for %.0f s on %s: back to home, entered data cleared", idle, self.current)
+            self.touch_activity()
             self.go_home()
+        elif idle >= limit - self.cfg.kiosk.idle_warning_s and self._idle_view is None:
+            self.warn_idle(int(limit - idle + 0.999))
+
+    def warn_idle(self, seconds_left: int) -> None:
+        """Show and say "need more time? touch the screen": any touch takes it down."""
+        if App.get_running_app() is not self or self._idle_view is not None:
+            return  # a stopped app's leftover timer, or the panel is already up
+        from kiosk.widgets.access import IdleWarning
+
+        text = self.t("idle.warning", s=seconds_left)
+        self._idle_view = IdleWarning(message=text)
+        self._idle_view.open(animation=False)
+        self.say(text, cut=True)
+
+    @property
+    def idle_warning(self) -> str:
+        """The idle warning on show ("" when none)."""
+        return str(self._idle_view.message) if self._idle_view is not None else ""
 
     def snapshot(self, path: Path | None = None) -> Path | None:
         """Save the current screen as PNG (default: [kiosk] screenshot_path)."""

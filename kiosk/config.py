@@ -42,12 +42,20 @@ class KioskConfig(BaseModel):
     request_timeout_s: float = Field(5.0, gt=0, le=60)
     health_poll_s: float = Field(5.0, gt=0, le=300)
     idle_timeout_s: float = Field(60.0, ge=10, le=3600)
+    # With speech or large text on, time-outs are this many times longer; each warns first.
+    assist_time_factor: float = Field(2.0, ge=1, le=10)
+    idle_warning_s: float = Field(15.0, ge=3, le=120)
+    # After a call for staff, the button calls again only after this long (the locker limits too).
+    help_cooldown_s: float = Field(60.0, ge=5, le=3600)
     ticket_home_after_s: float = Field(15.0, ge=3, le=300)
     message_home_after_s: float = Field(20.0, ge=3, le=300)
     default_language: Language = "vi"
     fullscreen: bool = False
     window_width_px: int = Field(1280, ge=480, le=7680)
     window_height_px: int = Field(800, ge=480, le=4320)
+    # The physical screen the window fills: touch targets are 15 mm on it (not at Kivy's guess).
+    screen_width_mm: float = Field(345.0, ge=50, le=3000)
+    screen_height_mm: float = Field(216.0, ge=50, le=3000)
     screenshot_path: str = "var/kiosk-screen.png"
     screenshot_every_s: float = Field(2.0, ge=0, le=600)
     search_min_services: int = Field(9, ge=1, le=1000)

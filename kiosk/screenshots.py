@@ -1,7 +1,9 @@
 """`python -m kiosk.screenshots --out docs/screens`: a PNG of every registered screen, in every
 demo state, in both languages, rendered offscreen with invented data (no services needed).
 
-Files are named kiosk-<screen>-<state>-<lang>.png. New screens are picked up from the registry.
+Files are named kiosk-<screen>-<state>-<lang>.png; every citizen screen (those with the
+accessibility bar) is also rendered with large text on, as kiosk-<screen>-<state>-<lang>-large.png.
+New screens are picked up from the registry.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="docs/screens", help="output folder (default docs/screens)")
     p.add_argument("--only", default="", help="only screens whose name contains this")
     p.add_argument("--size", default="1280x800", help="window size WxH in pixels")
+    p.add_argument("--large-only", action="store_true", help="only the large-text pictures")
     args = p.parse_args(argv)
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -66,25 +69,32 @@ def main(argv: list[str] | None = None) -> int:
     pump()
     written = 0
     assert app.sm is not None
-    for scr in app.all_screens():
-        if not isinstance(scr, KioskScreen) or args.only not in scr.name:
+    for large in (False, True):
+        if large and not app.large_text:
+            app.toggle_large_text()
+        if not large and args.large_only:
             continue
-        for state in scr.demo_states():
-            for lang in ("vi", "en"):
-                app.set_language(lang)
-                app.sm.current = scr.name
-                pump()
-                try:
-                    scr.stage_demo(state)
-                except Exception:  # noqa: BLE001 - report the screen and carry on with the others
-                    log.exception("screen %s state %s could not be staged", scr.name, state)
-                    continue
-                pump(6)
-                path = out / f"kiosk-{scr.name}-{state}-{lang}.png"
-                if app.snapshot(path):
-                    written += 1
-                    print(path)
-                scr.reset()
+        for scr in app.all_screens():
+            if not isinstance(scr, KioskScreen) or args.only not in scr.name:
+                continue
+            if large and not scr.citizen:  # staff screens have no large text
+                continue
+            for state in scr.demo_states():
+                for lang in ("vi", "en"):
+                    app.set_language(lang)
+                    app.sm.current = scr.name
+                    pump()
+                    try:
+                        scr.stage_demo(state)
+                    except Exception:  # noqa: BLE001 - report the screen and carry on with the others
+                        log.exception("screen %s state %s could not be staged", scr.name, state)
+                        continue
+                    pump(6)
+                    path = out / f"kiosk-{scr.name}-{state}-{lang}{'-large' if large else ''}.png"
+                    if app.snapshot(path):
+                        written += 1
+                        print(path)
+                    scr.reset()
     app.stop()
     print(f"{written} screenshots in {out}", file=sys.stderr)
     return 0 if written else 1

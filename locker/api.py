@@ -336,10 +336,13 @@ def create_app(svc: LockerService) -> FastAPI:
         alarm_id = svc.alarms.raise_(body.kind, None, f"kiosk {kid}: {body.message}")
         return {"alarm_id": alarm_id, "raised": alarm_id is not None}
 
-    @app.post("/api/v1/kiosk/devices", response_model=DeviceReported, responses=error_responses(401, 422))
+    @app.post(
+        "/api/v1/kiosk/devices", response_model=DeviceReported, responses=error_responses(401, 422, 429)
+    )
     def kiosk_device(body: KioskDeviceBody, kid: Kiosk) -> dict[str, Any]:
         """The kiosk's printer or camera state: a problem raises `{device}_{state}` for this kiosk
-        (once while open); `ok` acknowledges this kiosk's open alarms of that device."""
+        (once while open); `ok` acknowledges this kiosk's open alarms of that device; `help`
+        `requested` raises `kiosk_help` (rate-limited per kiosk), `ok` cancels it."""
         svc.kiosk_devices.report(kid, Device(body.device), DeviceState(body.state), body.detail)
         return {}
 

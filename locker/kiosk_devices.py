@@ -5,14 +5,28 @@ acknowledges that kiosk's open alarms of the device (attributed to `kiosk:<id>`)
 refilled printer drop off the list without touching it. The kiosk is named in the alarm's
 message (`kiosk <id>: …`, as `POST /api/v1/alarms` writes it): that prefix is how one kiosk's
 alarms are told from another's (the id is already reduced to letters, digits, `-` and `_`).
+
+A citizen's "Call staff" button is reported the same way: device `help`, state `requested` with the
+screen as detail raises `kiosk_help` (`kiosk <id>: help requested on <screen>`); `ok` (the citizen
+cancelled) acknowledges it. A kiosk may raise at most `HELP_CALLS_PER_WINDOW` help alarms per
+`HELP_WINDOW_S` (a stuck or played-with button cannot flood the alarm list): beyond that the call
+is refused with 429 and `retry_after_s`; a request while one is open is the same alarm.
 """
 
 from __future__ import annotations
 
 import enum
 
+from common.clock import Clock, SystemClock
 from locker.doors import Alarms
+from locker.errors import InvalidInput, Throttled
+from locker.receipts import RateLimit
 from locker.store import Store
+
+#: a kiosk raises at most this many help alarms per HELP_WINDOW_S
+HELP_CALLS_PER_WINDOW = 3
+HELP_WINDOW_S = 600.0
+HELP_KIND = "kiosk_help"
 
 
 class Device(enum.StrEnum):
@@ -20,6 +34,7 @@ class Device(enum.StrEnum):
 
     PRINTER = "printer"
     CAMERA = "camera"
+    HELP = "help"  # a citizen pressed "Call staff"
 
 
 class DeviceState(enum.StrEnum):
@@ -30,32 +45,52 @@ class DeviceState(enum.StrEnum):
     COVER_OPEN = "cover_open"
     OFFLINE = "offline"
     MISSING = "missing"
+    REQUESTED = "requested"  # help only
 
 
 class KioskDevices:
     """Turns device reports from kiosks into raised and cleared alarms, in one transaction each."""
 
-    def __init__(self, store: Store, alarms: Alarms) -> None:
+    def __init__(self, store: Store, alarms: Alarms, clock: Clock | None = None) -> None:
         self._store = store
         self._alarms = alarms
+        self._help_limit = RateLimit(HELP_CALLS_PER_WINDOW, HELP_WINDOW_S, clock or SystemClock())
 
     def report(self, kiosk: str, device: Device, state: DeviceState, detail: str) -> int | None:
         """Record `kiosk`'s `device` being `state`; the new alarm's id, or None (ok, or already open)."""
         prefix = f"kiosk {kiosk}: "
         actor = f"kiosk:{kiosk}"
+        helping = device is Device.HELP
+        if helping and state not in (DeviceState.OK, DeviceState.REQUESTED):
+            raise InvalidInput("state", "help is `requested` or `ok` (cancelled)")
+        if not helping and state is DeviceState.REQUESTED:
+            raise InvalidInput("state", f"{device.value} cannot be `requested`; that state is for help")
+        kind_prefix = HELP_KIND if helping else f"{device.value}_"
         with self._store.tx() as conn:
             rows = conn.execute(
                 "SELECT * FROM alarms WHERE acked=0 AND compartment IS NULL AND kind LIKE ? "
                 "AND substr(message, 1, ?) = ? ORDER BY alarm_id",
-                (f"{device.value}%", len(prefix), prefix),
+                (f"{kind_prefix}%", len(prefix), prefix),
             ).fetchall()
-            rows = [r for r in rows if str(r["kind"]).startswith(f"{device.value}_")]
+            rows = [r for r in rows if str(r["kind"]).startswith(kind_prefix)]
             if state is DeviceState.OK:
+                reason = "the citizen cancelled the call" if helping else f"{device.value} ok again"
                 for row in rows:
-                    self._alarms.ack_in(conn, row, actor, reason=f"{device.value} ok again")
+                    self._alarms.ack_in(conn, row, actor, reason=reason)
                 return None
-            kind = f"{device.value}_{state.value}"
+            kind = HELP_KIND if helping else f"{device.value}_{state.value}"
             if any(r["kind"] == kind for r in rows):
                 return None
-            message = f"{prefix}{device.value} {state.value.replace('_', ' ')} ({detail or state.value})"
+            if helping:
+                wait = self._help_limit.check(kiosk)
+                if wait:
+                    raise Throttled(
+                        "throttled",
+                        f"this kiosk called staff {HELP_CALLS_PER_WINDOW} times in "
+                        f"{HELP_WINDOW_S / 60:.0f} min; wait {wait} s or ask at the counter",
+                        retry_after_s=wait,
+                    )
+                message = f"{prefix}help requested on {detail or 'an unnamed screen'}"
+            else:
+                message = f"{prefix}{device.value} {state.value.replace('_', ' ')} ({detail or state.value})"
             return self._alarms.record_in(conn, kind, None, message, actor=actor)

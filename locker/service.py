@@ -72,7 +72,7 @@ class LockerService:
         self.codes = CodeBook(read_or_create_secret(paths.code_key), cfg.codes.length_digits)
         self.kiosk_token = read_or_create_secret(paths.kiosk_token)
         self.alarms = Alarms(self.store, clock, ZoneInfo(cfg.timezone))
-        self.kiosk_devices = KioskDevices(self.store, self.alarms)
+        self.kiosk_devices = KioskDevices(self.store, self.alarms, clock)
         self.warnings: list[dict[str, str]] = []
         """Site-config problems staff must fix (`locker.daemon.config_warnings`), in /api/v1/health."""
         try:

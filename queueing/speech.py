@@ -9,59 +9,11 @@ lăm (15, 25), linh (105), không trăm (1005).
 
 from __future__ import annotations
 
+# numerals and letter names live in common.vi_numbers (the kiosk reads numbers the same way)
+from common.vi_numbers import LETTER_NAMES as LETTER_NAMES
+from common.vi_numbers import WORD_CLIPS as WORD_CLIPS
+from common.vi_numbers import number_words as number_words
 from queueing.domain import parse_number
-
-#: clip name -> the Vietnamese text it says (the clip generator speaks this text).
-WORD_CLIPS: dict[str, str] = {
-    "khong": "không",
-    "mot": "một",
-    "hai": "hai",
-    "ba": "ba",
-    "bon": "bốn",
-    "nam": "năm",
-    "sau": "sáu",
-    "bay": "bảy",
-    "tam": "tám",
-    "chin": "chín",
-    "muoi": "mười",
-    "muoi_tens": "mươi",
-    "mot_tens": "mốt",
-    "tu": "tư",
-    "lam": "lăm",
-    "linh": "linh",
-    "tram": "trăm",
-    "nghin": "nghìn",
-}
-
-#: Vietnamese names of the Latin letters used as ticket prefixes.
-LETTER_NAMES: dict[str, str] = {
-    "A": "a",
-    "B": "bê",
-    "C": "xê",
-    "D": "dê",
-    "E": "e",
-    "F": "ép",
-    "G": "giê",
-    "H": "hát",
-    "I": "i",
-    "J": "gi",
-    "K": "ca",
-    "L": "e lờ",
-    "M": "em mờ",
-    "N": "en nờ",
-    "O": "o",
-    "P": "pê",
-    "Q": "quy",
-    "R": "e rờ",
-    "S": "ét xì",
-    "T": "tê",
-    "U": "u",
-    "V": "vê",
-    "W": "vê kép",
-    "X": "ích xì",
-    "Y": "i dài",
-    "Z": "dét",
-}
 
 PHRASE_CLIPS: dict[str, str] = {
     "moi_cong_dan_co_so": "Mời công dân có số",
@@ -98,52 +50,6 @@ ALL_CLIPS: dict[str, str] = {
     **PHRASE_CLIPS,
     **{f"letter_{k.lower()}": v for k, v in LETTER_NAMES.items()},
 }
-
-_DIGITS = ["khong", "mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin"]
-
-
-def _below_hundred(n: int, after_hundreds: bool) -> list[str]:
-    """Words for 0..99 as they follow a hundreds part (`after_hundreds`) or stand alone."""
-    tens, units = divmod(n, 10)
-    if n == 0:
-        return [] if after_hundreds else ["khong"]
-    if tens == 0:
-        # 105: "một trăm linh năm"; 5 alone: "năm"
-        return (["linh"] if after_hundreds else []) + [_DIGITS[units]]
-    words = ["muoi"] if tens == 1 else [_DIGITS[tens], "muoi_tens"]
-    if units == 0:
-        return words
-    if units == 1:
-        words.append("mot" if tens == 1 else "mot_tens")  # mười một, hai mươi mốt
-    elif units == 4:
-        words.append("bon" if tens == 1 else "tu")  # mười bốn, hai mươi tư
-    elif units == 5:
-        words.append("lam")  # mười lăm, hai mươi lăm
-    else:
-        words.append(_DIGITS[units])
-    return words
-
-
-def number_words(n: int) -> list[str]:
-    """Clip names that read 0..9999 as a Vietnamese numeral."""
-    if not 0 <= n <= 9999:
-        raise ValueError(f"{n} is outside 0..9999")
-    thousands, rest = divmod(n, 1000)
-    hundreds, below = divmod(rest, 100)
-    words: list[str] = []
-    if thousands:
-        words += [_DIGITS[thousands], "nghin"]
-        if rest == 0:
-            return words
-        # 1005: "một nghìn không trăm linh năm"; 1100: "một nghìn một trăm"
-        words += [_DIGITS[hundreds], "tram"]
-        words += _below_hundred(below, after_hundreds=True)
-        return words
-    if hundreds:
-        words += [_DIGITS[hundreds], "tram"]
-        words += _below_hundred(below, after_hundreds=True)
-        return words
-    return _below_hundred(below, after_hundreds=False)
 
 
 def words_text(words: list[str]) -> str:

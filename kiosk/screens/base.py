@@ -24,11 +24,60 @@ class KioskScreen(Screen):
     screen_name: ClassVar[str] = ""
     requires: ClassVar[tuple[str, ...]] = ()
     idle_home: ClassVar[bool] = True  # the idle timeout brings this screen back home
+    # text properties whose new values are spoken with speech on (confirmations and errors)
+    spoken_props: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: KioskContext, **kwargs: Any) -> None:
         kwargs.setdefault("name", self.screen_name)
         self.ctx = ctx  # before super(): kv rules applied there may already call self.tr()
         super().__init__(**kwargs)
+        for prop in self.spoken_props:
+            self.fbind(prop, self._spoken_changed)
+
+    @property
+    def citizen(self) -> bool:
+        """A citizen screen: it carries the accessibility bar (staff screens do not)."""
+        return "access" in self.ids
+
+    def timeout_s(self, base_s: float) -> float:
+        """A time-out of this screen: longer while speech or large text is on (the app says)."""
+        lengthen = getattr(self.ctx.nav, "timeout_s", None)
+        return float(lengthen(base_s)) if lengthen is not None else base_s
+
+    def warn_timeout(self, seconds_left: int, show: bool = False) -> None:
+        """Say that the screen goes home in `seconds_left` s (speech on); `show`: also put up the
+        "need more time?" panel (a touch on it calls `more_time()`), for screens that show no
+        countdown of their own."""
+        if self.manager is None or self.manager.current != self.name:
+            return  # a timer of a screen no longer shown
+        warn = getattr(self.ctx.nav, "warn_idle", None)
+        if show and warn is not None:
+            warn(seconds_left)
+            return
+        say_key = getattr(self.ctx.nav, "say_key", None)
+        if say_key is not None:
+            say_key("idle.warning", cut=True, s=seconds_left)
+
+    def more_time(self) -> None:
+        """The citizen touched the time-out warning (screens with their own timer restart it)."""
+
+    def speech_prompt(self) -> str:
+        """What speech says when the screen is shown (default: the table's `speech.<name>`)."""
+        from kiosk.i18n import TABLE
+
+        key = f"speech.{self.name}"
+        return self.tr(key) if key in TABLE else ""
+
+    def _spoken_changed(self, _obj: Any, value: str) -> None:
+        if not value or self.manager is None or self.manager.current != self.name:
+            return
+        say = getattr(self.ctx.nav, "say", None)
+        if say is not None:
+            say(self.spoken_text(value))
+
+    def spoken_text(self, value: str) -> str:
+        """What is said when a `spoken_props` text changes to `value` (default: the text)."""
+        return value
 
     def tr(self, key: str, **fmt: object) -> str:
         """Translate `key` in the current language."""

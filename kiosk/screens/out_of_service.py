@@ -14,6 +14,8 @@ from kiosk.screens.registry import register
 class OutOfServiceScreen(KioskScreen):
     """Friendly message, which part is down, and the hotline. No buttons to get stuck on."""
 
+    spoken_props: ClassVar[tuple[str, ...]] = ("detail",)  # said when they change (speech on)
+
     idle_home: ClassVar[bool] = False
     detail = StringProperty("")
 

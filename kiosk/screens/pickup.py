@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
@@ -39,6 +39,12 @@ class Step(enum.StrEnum):
 @register("pickup", kv="pickup.kv", order=20)
 class PickupScreen(KioskScreen):
     """Code entry and second factor; success goes to `pickup_open`."""
+
+    spoken_props: ClassVar[tuple[str, ...]] = ("message",)  # said when they change (speech on)
+
+    def speech_prompt(self) -> str:
+        """What to type, and where the keys are (the digits typed are never said)."""
+        return f"{self.prompt_for(self.step, self.ctx.lang, self.max_length)} {self.tr('a11y.keypad')}"
 
     requires = ("locker",)
 

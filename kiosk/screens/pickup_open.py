@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from kivy.clock import Clock
 from kivy.properties import ObjectProperty, StringProperty
@@ -62,6 +62,13 @@ def receipt_data(result: PickupResult, center_name: str, lang: str, now: datetim
 class PickupOpenScreen(KioskScreen):
     """Shows which door opened and drives the receipt and the one retry."""
 
+    # said when they change (speech on)
+    spoken_props: ClassVar[tuple[str, ...]] = ("headline", "detail", "print_text")
+
+    def speech_prompt(self) -> str:
+        """The door's state and what to do (the compartment is named; no code, no name)."""
+        return f"{self.headline} {self.detail}"
+
     requires = ("locker",)
 
     door_view = StringProperty(DoorView.OPEN.value)
@@ -80,6 +87,7 @@ class PickupOpenScreen(KioskScreen):
         self._printed = False
         self._door: DoorOutcome = DoorOutcome.UNKNOWN
         self._home_ev: Any = None
+        self._warn_ev: Any = None
 
     def prepare(self, **params: Any) -> None:
         """`result`: the PickupResult; `hotline`: from the locker's kiosk config."""
@@ -114,10 +122,7 @@ class PickupOpenScreen(KioskScreen):
             self.ctx.nav.play_voice("pickup_open")
             self._print_receipt()
             # the next citizen must not find this one's compartment on screen
-            self._cancel_home()
-            self._home_ev = Clock.schedule_once(
-                lambda _dt: self._auto_home(), self.ctx.config.kiosk.message_home_after_s
-            )
+            self._schedule_home()
         elif self._retried:
             self.door_view = DoorView.STAFF_ALERTED.value
         else:
@@ -215,6 +220,23 @@ class PickupOpenScreen(KioskScreen):
         if self._home_ev is not None:
             self._home_ev.cancel()
             self._home_ev = None
+        if self._warn_ev is not None:
+            self._warn_ev.cancel()
+            self._warn_ev = None
+
+    def _schedule_home(self) -> None:
+        """Home after message_home_after_s (longer with speech or large text), warned before."""
+        self._cancel_home()
+        home_after = self.timeout_s(self.ctx.config.kiosk.message_home_after_s)
+        self._home_ev = Clock.schedule_once(lambda _dt: self._auto_home(), home_after)
+        warn_after = max(0.0, home_after - self.ctx.config.kiosk.idle_warning_s)
+        left = int(home_after - warn_after)
+        self._warn_ev = Clock.schedule_once(lambda _dt: self.warn_timeout(left, show=True), warn_after)
+
+    def more_time(self) -> None:
+        """The citizen touched the warning: the return home starts again."""
+        if self._home_ev is not None:
+            self._schedule_home()
 
     def _auto_home(self) -> None:
         self._home_ev = None

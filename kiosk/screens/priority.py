@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
+from kivy.app import App
 from kivy.clock import Clock
+from kivy.metrics import sp
 from kivy.properties import BooleanProperty, StringProperty
 
 from drivers.camera.model import CccdInfo
@@ -31,6 +33,8 @@ DEMO_PRIORITIES = [
 class PriorityScreen(ButtonListScreen):
     """Asks for a priority class; skipped when the card already shows the citizen is elderly, and
     without "elderly" when the card shows they are younger."""
+
+    spoken_props: ClassVar[tuple[str, ...]] = ("message",)  # said when they change (speech on)
 
     requires = ("queueing",)
     demo_state = "question"
@@ -99,7 +103,8 @@ class PriorityScreen(ButtonListScreen):
         grid = self.ids.grid
         grid.clear_widgets()
         for p in self.priorities:
-            btn = BigButton(text=p.name(self.ctx.lang), kind="secondary", font_size="28sp")
+            scale = float(getattr(App.get_running_app(), "text_scale", 1.0))
+            btn = BigButton(text=p.name(self.ctx.lang), kind="secondary", font_size=sp(28) * scale)
             btn.entry_code = p.code  # type: ignore[attr-defined]
             btn.bind(on_release=lambda _b, code=p.code: self.choose(code))
             grid.add_widget(btn)

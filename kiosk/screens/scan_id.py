@@ -7,7 +7,7 @@ showing no picture is said plainly, with "Skip" to carry on without the card.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from kivy.clock import Clock
 from kivy.properties import StringProperty
@@ -27,6 +27,12 @@ CONTINUE_AFTER_READ_S = 1.2
 @register("scan_id", kv="scan_id.kv", order=11)
 class ScanIdScreen(KioskScreen):
     """Starts the scanner on enter, stops it on leave; results hop to the UI thread."""
+
+    spoken_props: ClassVar[tuple[str, ...]] = ("status",)  # said when they change (speech on)
+
+    def spoken_text(self, value: str) -> str:
+        """A read card is announced without the (masked) name on screen: no name is ever spoken."""
+        return self.tr("speech.card_read") if self.status_kind == "ok" else value
 
     status = StringProperty("")
     status_kind = StringProperty("info")  # info | ok | error
@@ -61,7 +67,7 @@ class ScanIdScreen(KioskScreen):
             self.camera_state = CameraState.UNAVAILABLE.value
             self._set_status(self.tr("scan.camera_unavailable"), "error")
         self._timeout_ev = Clock.schedule_once(
-            lambda _dt: self.skip(), self.ctx.config.kiosk.scan_id_timeout_s
+            lambda _dt: self.skip(), self.timeout_s(self.ctx.config.kiosk.scan_id_timeout_s)
         )
 
     def on_leave(self, *_args: Any) -> None:
@@ -100,8 +106,8 @@ class ScanIdScreen(KioskScreen):
             self._set_status(self.tr("scan.not_id"), "error")
 
     def _set_status(self, text: str, kind: str) -> None:
+        self.status_kind = kind  # first: speech reads the kind when the text changes
         self.status = text
-        self.status_kind = kind
 
     # ----- actions -----
     def skip(self) -> None:

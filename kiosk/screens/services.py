@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from kivy.app import App
+from kivy.metrics import sp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
@@ -64,6 +66,8 @@ def tile_text(s: ServiceInfo, tr: Any, lang: str, now: datetime | None = None) -
 @register("services", kv="services.kv", order=10)
 class ServicesScreen(ButtonListScreen):
     """Lists services from the queueing service; tapping an open one continues the flow."""
+
+    spoken_props: ClassVar[tuple[str, ...]] = ("message",)  # said when they change (speech on)
 
     requires = ("queueing",)
     demo_entries = DEMO_SERVICES
@@ -130,7 +134,9 @@ class ServicesScreen(ButtonListScreen):
         grid = self.ids.grid
         grid.clear_widgets()
         shown = self.visible()
-        self.pages = max(1, math.ceil(len(shown) / PER_PAGE))
+        scale = float(getattr(App.get_running_app(), "text_scale", 1.0))
+        per_page = PER_PAGE if scale == 1 else 2  # large text: one column of wide, tall tiles
+        self.pages = max(1, math.ceil(len(shown) / per_page))
         self.page = min(self.page, self.pages - 1)
         if self.services and not shown:
             self.message = self.tr("services.none_found", q=self.query)
@@ -138,11 +144,13 @@ class ServicesScreen(ButtonListScreen):
             self.message = self.tr("services.empty")
         elif not self.loading:
             self.message = ""
-        for s in shown[self.page * PER_PAGE : (self.page + 1) * PER_PAGE]:
+        for s in shown[self.page * per_page : (self.page + 1) * per_page]:
             btn = BigButton(
-                text=tile_text(s, self.tr, self.ctx.lang, self.ctx.clock.now()),
+                text=tile_text(s, self.tr, self.ctx.lang, self.ctx.clock.now()).replace(
+                    "[size=22sp]", f"[size={int(sp(22) * scale)}]"
+                ),
                 markup=True,
-                font_size="28sp",
+                font_size=sp(28) * scale,
                 kind="primary" if s.open else "neutral",
                 disabled=not s.open,
             )
@@ -150,7 +158,7 @@ class ServicesScreen(ButtonListScreen):
             btn.bind(on_release=lambda _b, svc=s: self.choose(svc))
             grid.add_widget(btn)
         # keep the grid shape stable on a short last page
-        for _ in range(PER_PAGE - len(grid.children)):
+        for _ in range(per_page - len(grid.children)):
             grid.add_widget(Widget())
 
     def entries(self) -> list[ServiceInfo]:

@@ -11,7 +11,7 @@ import logging
 import threading
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
@@ -26,6 +26,7 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
 
 log = logging.getLogger(__name__)
+WARN_S = 5  # the countdown home is said this many seconds before it fires (speech on)
 
 ISSUING, PRINTING, PRINTED, SCREEN, ERROR = "issuing", "printing", "printed", "screen", "error"
 
@@ -33,6 +34,20 @@ ISSUING, PRINTING, PRINTED, SCREEN, ERROR = "issuing", "printing", "printed", "s
 @register("ticket", kv="ticket.kv", order=13)
 class TicketScreen(KioskScreen):
     """Shows the ticket; all service and printer calls run in the worker."""
+
+    spoken_props: ClassVar[tuple[str, ...]] = ("message",)  # said when they change (speech on)
+
+    def speech_prompt(self) -> str:
+        """The number (read the Vietnamese way), people ahead, the wait, and what to do."""
+        if not self.number:
+            return self.message or self.tr("speech.ticket")
+        return self.spoken_text(self.message)
+
+    def spoken_text(self, value: str) -> str:
+        if not self.number:
+            return value
+        head = self.tr("speech.ticket_number", number=self.number)
+        return " ".join(t for t in (head, self.ahead_text, self.wait_text, value) if t)
 
     requires = ("queueing",)
 
@@ -192,6 +207,8 @@ class TicketScreen(KioskScreen):
     # ----- countdown home -----
     def _start_countdown(self, seconds: float | None = None) -> None:
         secs = seconds if seconds is not None else self.ctx.config.kiosk.ticket_home_after_s
+        secs = self.timeout_s(secs)
+        self._warned = False
         self._home_at = self.ctx.clock.monotonic() + secs
         if self._tick_ev is None:
             self._tick_ev = Clock.schedule_interval(lambda _dt: self.tick(), 0.5)
@@ -204,6 +221,9 @@ class TicketScreen(KioskScreen):
         left = max(0, int(round(self._home_at - self.ctx.clock.monotonic())))
         self.seconds_left = left
         self.countdown_text = self.tr("ticket.home_in", s=left)
+        if 0 < left <= WARN_S and not getattr(self, "_warned", False):
+            self._warned = True  # the countdown is on screen; with speech on it is said too
+            self.warn_timeout(left)
         if left <= 0 and self.manager is not None and self.manager.current == self.name:
             self.ctx.nav.go_home()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.gridlayout import GridLayout
 
@@ -30,11 +31,11 @@ class NumericKeypad(GridLayout):
     def _build(self) -> None:
         for d in "123456789":
             self.add_widget(self._key(d))
-        self._clear_btn = BigButton(text=self.clear_text, kind="neutral")
+        self._clear_btn = BigButton(text=self.clear_text, kind="neutral", speaks_always=True)
         self._clear_btn.bind(on_release=lambda *_: self.clear())
         self.add_widget(self._clear_btn)
         self.add_widget(self._key("0"))
-        self._del_btn = BigButton(text=self.delete_text, kind="neutral")
+        self._del_btn = BigButton(text=self.delete_text, kind="neutral", speaks_always=True)
         self._del_btn.bind(on_release=lambda *_: self.delete())
         self.add_widget(self._del_btn)
 
@@ -43,7 +44,9 @@ class NumericKeypad(GridLayout):
         self._del_btn.text = self.delete_text
 
     def _key(self, digit: str) -> BigButton:
-        btn = BigButton(text=digit, kind="secondary")
+        # every citizen keypad takes a secret (pickup code, ID number): a key acts at once and
+        # is never read out; speech says only how many digits are in (`on_change` listeners)
+        btn = BigButton(text=digit, kind="secondary", speaks_always=True)
         btn.digit = digit  # type: ignore[attr-defined]
         btn.bind(on_release=lambda *_: self.press(digit))
         return btn
@@ -73,4 +76,7 @@ class NumericKeypad(GridLayout):
         self.dispatch("on_change", self.value)
 
     def on_change(self, value: str) -> None:
-        """Default handler (bind to react)."""
+        """Default handler (bind to react): with speech on, say how many digits are in (never which)."""
+        say = getattr(App.get_running_app(), "say_key", None)
+        if say is not None:
+            say("a11y.digit_entered", cut=True, n=len(value))

@@ -84,6 +84,7 @@ class Harness:
 
     def close(self) -> None:
         """Stop the app and take its root off the shared window."""
+        self.pump(2)  # kv canvas updates are delayed a frame: run them while the app is current
         self.app.stop()
         if self.app.root is not None and self.app.root.parent is not None:
             Window.remove_widget(self.app.root)
