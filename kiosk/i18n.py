@@ -630,6 +630,12 @@ TABLE: dict[str, tuple[str, str]] = {
     ),
     "speech.ticket_number": ("Số của quý khách là {number}.", "Your number is {number}."),
     "speech.card_read": ("Đã đọc thẻ căn cước.", "ID card read."),
+    "speech.checkin": (
+        "Mời quý khách nhập mã lịch hẹn 6 chữ số ở bàn phím bên phải, hoặc đưa mã QR lịch hẹn "
+        "vào camera.",
+        "Please type the 6-digit appointment code on the keys on the right, or show the booking's "
+        "QR code to the camera.",
+    ),
     "speech.pickup": (
         "Mời quý khách nhập mã nhận hồ sơ trong tin nhắn.",
         "Please enter the pickup code from your text message.",

@@ -22,6 +22,7 @@ CITIZEN_SCREENS = (
     "ticket",
     "pickup",
     "pickup_open",
+    "checkin",
     "out_of_service",
 )
 
