@@ -4,10 +4,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages the project needs: Chromium for the web page tests, zbar for the decoder peer
-# in the benchmark, PostgreSQL 15 for the province hub (its tests start private clusters).
-# Fonts are shipped in assets/fonts, so none are needed from the system.
-APT_PACKAGES := chromium libzbar0 postgresql-15
+# Debian packages the project needs. To run: espeak-ng (the kiosk's offline "Listen" speech).
+# To test as well: Chromium for the web page tests, zbar for the decoder peer in the benchmark,
+# PostgreSQL 15 for the province hub (its tests start private clusters). Fonts are shipped in
+# assets/fonts, so none are needed from the system.
+APT_RUN_PACKAGES := espeak-ng
+APT_PACKAGES := $(APT_RUN_PACKAGES) chromium libzbar0 postgresql-15
 export ESCPOS_CAPABILITIES_PICKLE_DIR := $(CURDIR)/var/escpos-cache
 
 .PHONY: run test lint typecheck unit sysdeps install bench screenshots clean
@@ -20,9 +22,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Installs the Debian packages that are missing (needs root, as on the kiosk image and CI).
+# Installs the Debian packages that are missing (needs root, as on the kiosk image and CI);
+# `make run` asks only for what running needs (SYSDEPS).
 sysdeps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(or $(SYSDEPS),$(APT_PACKAGES)); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
@@ -30,6 +33,7 @@ sysdeps:
 	fi
 
 run: $(STAMP)
+	@$(MAKE) --no-print-directory sysdeps SYSDEPS="$(APT_RUN_PACKAGES)"
 	$(PY) run_kiosk.py $(ARGS)
 
 lint: $(STAMP)
