@@ -63,7 +63,6 @@ from locker.api_models import (
 )
 from locker.domain import TransitionError
 from locker.errors import Forbidden, InvalidInput, LockerError, NotFound, Throttled
-from locker.kiosk_devices import Device, DeviceState
 from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
 from locker.service import LockerService
 from locker.staff import StaffSession, require_supervisor
@@ -343,7 +342,7 @@ def create_app(svc: LockerService) -> FastAPI:
         """The kiosk's printer or camera state: a problem raises `{device}_{state}` for this kiosk
         (once while open); `ok` acknowledges this kiosk's open alarms of that device; `help`
         `requested` raises `kiosk_help` (rate-limited per kiosk), `ok` cancels it."""
-        svc.kiosk_devices.report(kid, Device(body.device), DeviceState(body.state), body.detail)
+        svc.kiosk_devices.report(kid, body.device, body.state, body.detail)
         return {}
 
     @app.get("/api/v1/staff/whoami", response_model=WhoAmI, responses=error_responses(401))

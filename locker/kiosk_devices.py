@@ -15,9 +15,8 @@ is refused with 429 and `retry_after_s`; a request while one is open is the same
 
 from __future__ import annotations
 
-import enum
-
 from common.clock import Clock, SystemClock
+from contracts.locker import Device, DeviceState  # the contract's words are the daemon's
 from locker.doors import Alarms
 from locker.errors import InvalidInput, Throttled
 from locker.receipts import RateLimit
@@ -27,25 +26,6 @@ from locker.store import Store
 HELP_CALLS_PER_WINDOW = 3
 HELP_WINDOW_S = 600.0
 HELP_KIND = "kiosk_help"
-
-
-class Device(enum.StrEnum):
-    """A kiosk device the locker hears about."""
-
-    PRINTER = "printer"
-    CAMERA = "camera"
-    HELP = "help"  # a citizen pressed "Call staff"
-
-
-class DeviceState(enum.StrEnum):
-    """What the kiosk says about a device (kiosk.devices.DeviceState is the same vocabulary)."""
-
-    OK = "ok"
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    OFFLINE = "offline"
-    MISSING = "missing"
-    REQUESTED = "requested"  # help only
 
 
 class KioskDevices:
