@@ -7,6 +7,7 @@ when the printer took it, "screen" when it failed and the number + QR stay on sc
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -65,3 +66,18 @@ def confirm_with_retries(
                 wait(0.5 * attempt)
     log.error("ticket %s could not be confirmed as %s: it will be voided by the service", ticket_id, delivery)
     return False
+
+
+def print_and_confirm(
+    printer: ReceiptPrinter | None,
+    printer_error: str,
+    client: QueueingClient,
+    ticket_id: str,
+    data: TicketData,
+) -> tuple[str | None, bool]:
+    """Print a ticket, then confirm how it reached the citizen ("printed", else "screen"):
+    (the print failure or None, whether the service took the confirmation). Blocking: a worker's job."""
+    failure = print_ticket(printer, data, printer_error)
+    pause = threading.Event()  # never set: its wait() spaces the retries
+    delivery = "printed" if failure is None else "screen"
+    return failure, confirm_with_retries(client, ticket_id, delivery, wait=pause.wait)

@@ -8,8 +8,8 @@ screen), or refused (too early: come back from …; too late: take a normal numb
 
 from __future__ import annotations
 
+import functools
 import logging
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from drivers.printer.model import TicketData
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import CheckedIn, Ticket
-from kiosk.delivery import absolute_status_url, confirm_with_retries, parse_issued_at, print_ticket
+from kiosk.delivery import absolute_status_url, parse_issued_at, print_and_confirm
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
 
@@ -137,13 +137,12 @@ class CheckInScreen(KioskScreen):
         self._say("checkin.printing")
         data = self._ticket_data(ticket, hhmm(checked.appointment_start))
         services = self.ctx.services
-        stop = threading.Event()
-
-        def deliver() -> tuple[str | None, bool]:
-            failure = print_ticket(services.printer, data, services.printer_error)
-            assert client is not None
-            delivery = "printed" if failure is None else "screen"
-            return failure, confirm_with_retries(client, ticket.ticket_id, delivery, wait=stop.wait)
+        if client is None:  # the services were closed meanwhile: the number stays on screen
+            self._delivered(gen, ("queueing client closed", False))
+            return
+        deliver = functools.partial(
+            print_and_confirm, services.printer, services.printer_error, client, ticket.ticket_id, data
+        )
 
         self.ctx.worker.submit(
             deliver,

@@ -7,8 +7,8 @@ or error (closed, cap reached, unknown service, …). Back home by itself after
 
 from __future__ import annotations
 
+import functools
 import logging
-import threading
 import uuid
 from datetime import date
 from typing import Any, ClassVar
@@ -19,7 +19,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from drivers.printer.model import TicketData
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import ServiceInfo, Ticket
-from kiosk.delivery import absolute_status_url, confirm_with_retries, parse_issued_at, print_ticket
+from kiosk.delivery import absolute_status_url, parse_issued_at, print_and_confirm
 from kiosk.opening import TICKET_KEYS, closed_sentence, parse_moment
 from kiosk.qrtexture import qr_texture
 from kiosk.screens.base import KioskScreen
@@ -131,15 +131,12 @@ class TicketScreen(KioskScreen):
         self.ctx.nav.play_voice("ticket")
         data = self._ticket_data(ticket)
         services = self.ctx.services
-        stop = threading.Event()
-
-        def deliver() -> tuple[str | None, bool]:
-            failure = print_ticket(services.printer, data, services.printer_error)
-            assert client is not None
-            confirmed = confirm_with_retries(
-                client, ticket.ticket_id, "printed" if failure is None else "screen", wait=stop.wait
-            )
-            return failure, confirmed
+        if client is None:  # the services were closed meanwhile: the number stays on screen
+            self._delivered(gen, ("queueing client closed", False))
+            return
+        deliver = functools.partial(
+            print_and_confirm, services.printer, services.printer_error, client, ticket.ticket_id, data
+        )
 
         self.ctx.worker.submit(
             deliver,
