@@ -191,6 +191,13 @@ class PauseRequest(_Body):
     paused: bool
 
 
+class KioskHelpRequest(_Body):
+    """POST /api/v1/kiosk/help: a citizen pressed "Call staff" (`requested`) or cancelled (`ok`)."""
+
+    screen: str = Field(min_length=1, max_length=40)
+    state: Literal["requested", "ok"]
+
+
 # ----------------------------------------------------------------- answers
 
 
@@ -381,6 +388,21 @@ class ServiceName(Answer):
     name_en: str
 
 
+class HelpRequest(Answer):
+    """An open call for staff from a kiosk (`since` in epoch seconds)."""
+
+    kiosk: str
+    screen: str
+    since: float
+
+
+class KioskHelpAnswer(Answer):
+    """POST /api/v1/kiosk/help and /counter/help/{kiosk}/ack: the kiosk's call is now open or not."""
+
+    kiosk: str
+    open: bool
+
+
 class CounterView(Answer):
     """GET /api/v1/counter: what the counter console shows."""
 
@@ -392,6 +414,8 @@ class CounterView(Answer):
     current: CounterTicket | None
     waiting: list[WaitingLine]
     services: list[ServiceName]
+    # kiosks whose citizen asked for staff, oldest first (empty from a service that has none)
+    help_requests: list[HelpRequest] = []
 
 
 class CounterRow(Answer):

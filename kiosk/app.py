@@ -420,6 +420,18 @@ class KioskApp(App):
         self.worker.submit(
             lambda: locker.report_device("help", "requested", screen), self._help_raised, self._help_failed
         )
+        self._tell_counters(screen, "requested")
+
+    def _tell_counters(self, screen: str, state: str) -> None:
+        """Best effort: the counter consoles show (or drop) the call; the citizen sees no change."""
+        queueing = self.services.queueing
+        if queueing is None:
+            return
+        self.worker.submit(
+            lambda: queueing.help(screen, state),
+            None,
+            lambda err: log.warning("the counter consoles were not told of the call for staff: %s", err),
+        )
 
     def _help_raised(self, _result: object) -> None:
         if self._help_state == "calling":
@@ -440,6 +452,7 @@ class KioskApp(App):
             log.info("the citizen cancelled the call for staff")
             screen = self.current
             self.worker.submit(lambda: locker.report_device("help", "ok", screen), None, self._cancel_failed)
+            self._tell_counters(screen or HOME, "ok")
         self._help_state = ""
         self.say_key("help.cancelled", cut=True)
         self.close_help()

@@ -31,6 +31,8 @@ from contracts.queueing import (
     DayReport,
     DisplayState,
     IssuedTicket,
+    KioskHelpAnswer,
+    KioskHelpRequest,
     PriorityClass,
     QueueHealth,
     Rated,
@@ -59,6 +61,7 @@ from queueing.counters import CounterDesk, Session
 from queueing.errors import QueueError
 from queueing.events import EventHub, EventStreamResponse, stream
 from queueing.issuing import refuse_kiosk_only_fields
+from queueing.kiosk_help import KioskHelp, kiosk_name
 from queueing.kiosk_token import KioskToken
 from queueing.service import QueueService
 from queueing.store import StoreBusy
@@ -144,6 +147,7 @@ def build_router(
     """
     api = APIRouter(prefix="/api/v1")
     cfg = queue.config
+    kiosk_help = KioskHelp(queue)
     remote_limiter = RateLimiter(
         cfg.remote_max_per_window, cfg.remote_rate_window_s, cfg.remote_rate_max_keys
     )
@@ -355,8 +359,29 @@ def build_router(
 
     @api.get("/counter", response_model=CounterView, responses=error_responses(401, 409, 503))
     def counter_view(request: Request) -> dict[str, Any]:
-        """What the counter console shows."""
-        return desk.view(session_of(request))
+        """What the counter console shows (with the kiosks' open calls for staff)."""
+        return {**desk.view(session_of(request)), "help_requests": kiosk_help.open_calls()}
+
+    @api.post("/kiosk/help", response_model=KioskHelpAnswer, responses=error_responses(401, 422, 503))
+    def kiosk_help_call(
+        body: KioskHelpRequest,
+        request: Request,
+        x_kiosk_id: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """A citizen at the kiosk `X-Kiosk-Id` pressed "Call staff" (`requested`) or cancelled it
+        (`ok`): every counter console shows or drops a `kiosk_help` banner. Kiosk token only."""
+        if kiosk_or_staff(request) != "kiosk":
+            raise QueueError(
+                401, "not_kiosk", "Only a kiosk (Authorization: Bearer <kiosk token>) calls staff."
+            )
+        return kiosk_help.set(kiosk_name(x_kiosk_id), body.screen, body.state)
+
+    @api.post(
+        "/counter/help/{kiosk}/ack", response_model=KioskHelpAnswer, responses=error_responses(401, 422, 503)
+    )
+    def kiosk_help_ack(kiosk: str, request: Request) -> dict[str, Any]:
+        """A member of staff goes to the kiosk: its call leaves every console (logged)."""
+        return kiosk_help.ack(kiosk_name(kiosk), session_of(request).staff.staff_id)
 
     @api.post(
         "/counter/call", response_model=CounterTicket, responses=error_responses(401, 404, 409, 422, 503)

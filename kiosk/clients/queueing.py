@@ -24,6 +24,7 @@ from contracts.queueing import (
     KIOSK_TOKEN_REFUSED,
     CheckedInTicket,
     IssuedTicket,
+    KioskHelpAnswer,
     PriorityClass,
     QueueHealth,
     ServiceOverview,
@@ -230,6 +231,12 @@ class QueueingClient(ServiceClient):
     def void(self, ticket_id: str) -> None:
         """POST /api/v1/tickets/{id}/void: the citizen never saw the ticket."""
         self._parse(TicketVoided, self._kiosk("POST", f"/api/v1/tickets/{ticket_id}/void", json={}), "void")
+
+    def help(self, screen: str, state: str) -> bool:
+        """POST /api/v1/kiosk/help: a citizen called staff (`requested`) or cancelled (`ok`); the
+        counter consoles show it. Whether the call is now open there."""
+        body = self._kiosk("POST", "/api/v1/kiosk/help", json={"screen": screen[:40], "state": state})
+        return self._parse(KioskHelpAnswer, body, "kiosk help").open
 
 
 def _ticket(t: IssuedTicket) -> Ticket:

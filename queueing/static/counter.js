@@ -37,6 +37,20 @@ function render(v) {
     `<h3><span>${esc(w.name_vi)} <span class="en">${esc(w.name_en)}</span></span><span class="pill" data-service="${esc(w.service)}">${w.count}</span></h3>` +
     (w.next.length ? "<ol>" + w.next.map(t => `<li>${esc(t.number)}${t.priority ? ' <span class="pill prio">ưu tiên</span>' : ""}${t.appointment ? ` <span class="pill appt">hẹn ${esc(t.appointment)}</span>` : ""} <span class="en">${t.waited_min}′</span></li>`).join("") + "</ol>"
                    : `<div class="en">Không có ai chờ · nobody waiting</div>`)).join("");
+  renderHelp(v.help_requests || []);
+}
+
+// Kiosks whose citizen pressed "Call staff": a banner each; "On my way" takes it off every console.
+function renderHelp(calls) {
+  const box = $("#help-calls");
+  box.innerHTML = calls.map(h =>
+    `<div class="help-call" data-kiosk="${esc(h.kiosk)}"><div>Kiosk ${esc(h.kiosk)} cần hỗ trợ (màn hình ${esc(h.screen)})` +
+    `<span class="en">Kiosk ${esc(h.kiosk)} needs help (screen ${esc(h.screen)})</span></div>` +
+    `<button class="go" data-ack="${esc(h.kiosk)}">Tôi đến hỗ trợ<span class="en">On my way</span></button></div>`).join("");
+  box.classList.toggle("hidden", !calls.length);
+  for (const b of box.querySelectorAll("button[data-ack]")) {
+    b.onclick = () => act(`/api/v1/counter/help/${encodeURIComponent(b.dataset.ack)}/ack`);
+  }
 }
 
 async function refresh() {
@@ -51,6 +65,7 @@ function showSignIn(text, canTakeOver) {
   $("#console").classList.add("hidden"); $("#signin").classList.remove("hidden"); $("#who").textContent = "";
   const box = $("#signin-error"); box.textContent = text || ""; box.classList.toggle("hidden", !text);
   $("#btn-takeover").classList.toggle("hidden", !canTakeOver);
+  $("#help-calls").classList.add("hidden");
   if (source) { source.close(); source = null; }
 }
 
@@ -71,7 +86,7 @@ function listen() {
   source = new EventSource("/api/v1/events");
   let timer = null;
   const kick = () => { clearTimeout(timer); timer = setTimeout(refresh, 150); };
-  for (const kind of ["issued", "called", "state", "waiting", "counter"]) source.addEventListener(kind, kick);
+  for (const kind of ["issued", "called", "state", "waiting", "counter", "kiosk_help"]) source.addEventListener(kind, kick);
   source.onopen = kick;
 }
 

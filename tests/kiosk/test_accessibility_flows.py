@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from drivers.camera.model import ScanResult
+from kiosk.clients.locker import LockerClient
 from kiosk.clients.queueing import QueueingClient
 from kiosk.services import Services
 from kiosk.voice import MemorySink, Speech
@@ -172,3 +173,57 @@ def test_taps_to_a_ticket_with_an_id_card_and_the_name_is_never_said(make_harnes
         assert any("Đã đọc thẻ căn cước" in t for t in sink.texts())
     _assert_no_secret(sink, "Bình", "Nguyễn", "001099012345")
     print(f"A11Y ticket with card speech={speech}: {c.taps} taps")
+
+
+def _counter_calls(desk: Any, q: Any) -> list[tuple[str, str]]:
+    r = desk.get(f"{q.url}/api/v1/counter", timeout=10)
+    assert r.ok, r.text
+    return [(c["kiosk"], c["screen"]) for c in r.json()["help_requests"]]
+
+
+def test_call_staff_reaches_the_counter_console_and_its_failure_changes_nothing(
+    make_harness, rig, queueing_service, tmp_path
+):
+    import dataclasses
+
+    import requests
+
+    services = dataclasses.replace(
+        services_for(rig, tmp_path),
+        locker=LockerClient(
+            rig.url, token_file=rig.token_file, timeout_s=15, client_id="sanh-2"
+        ),  # own limit
+        queueing=QueueingClient(
+            queueing_service.url, token_file=queueing_service.token_file, client_id="sanh-2"
+        ),
+    )
+    desk = requests.Session()
+    r = desk.post(
+        f"{queueing_service.url}/api/v1/counter/sessions",
+        json={"staff_id": "cb01", "pin": "1111", "counter": 1},
+    )
+    assert r.ok, r.text
+    try:
+        h = make_harness(services, default_language="vi")
+        h.idle_workers()
+        h.tap(h.screen("home").ids.collect_btn)
+        h.wait(lambda: h.app.current == "pickup", what="pickup screen")
+        h.tap(h.screen().ids.access.ids.help_btn)
+        h.wait(lambda: h.app.help_state == "coming", what="staff called")
+        h.wait(
+            lambda: _counter_calls(desk, queueing_service) == [("sanh-2", "pickup")], what="on the console"
+        )
+        h.tap(h.app._help_view.ids.cancel_btn)
+        h.idle_workers()
+        h.wait(lambda: not _counter_calls(desk, queueing_service), what="the console's call cleared")
+        h.wait(lambda: not _open_help(rig), what="the alarm cleared")
+        # the queueing service refuses (wrong address): the citizen still sees "Staff are coming"
+        h.app.services.queueing = QueueingClient("http://127.0.0.1:9", token_file=queueing_service.token_file)
+        h.clock.advance(h.app.cfg.kiosk.help_cooldown_s + 1)
+        h.tap(h.screen().ids.access.ids.help_btn)
+        h.idle_workers()
+        h.wait(lambda: h.app.help_state == "coming", what="staff called without the consoles")
+        assert "Nhân viên sẽ đến ngay" in h.app._help_view.ids.message.text
+        rig.api("POST", f"/api/v1/alarms/{_open_help(rig)[0]['alarm_id']}/ack", "setup")
+    finally:
+        desk.delete(f"{queueing_service.url}/api/v1/counter/sessions/current", timeout=10)

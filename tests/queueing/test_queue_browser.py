@@ -218,3 +218,32 @@ def test_console_says_who_holds_a_counter_and_a_supervisor_takes_it_over(
         assert "Lê Minh Châu" in page.inner_text("#who")
         assert holder.get(f"{url}/api/v1/counter").status_code == 401
         page.close()
+
+
+def test_a_kiosks_call_for_staff_is_a_banner_until_someone_goes(browser: Any, tmp_path: Path) -> None:
+    with ServerProcess(make_config(), tmp_path, free_port()) as srv:
+        url = srv.url
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        sign_in(page, url, "cb01", "1111", 1)
+        page.wait_for_selector("#console:not(.hidden)")
+        assert page.is_hidden("#help-calls")
+        r = requests.post(
+            f"{url}/api/v1/kiosk/help",
+            json={"screen": "<b>pickup</b>", "state": "requested"},
+            headers={**srv.kiosk_headers, "X-Kiosk-Id": "sanh-1"},
+            timeout=10,
+        )
+        assert r.ok, r.text
+        page.wait_for_selector(".help-call[data-kiosk='sanh-1']")  # pushed by the event stream
+        text = page.inner_text("#help-calls")
+        assert text.startswith("Kiosk sanh-1 cần hỗ trợ (màn hình <b>pickup</b>)"), text  # escaped
+        assert "Kiosk sanh-1 needs help" in text and page.locator("#help-calls b").count() == 0
+        with page.expect_response("**/api/v1/counter/help/sanh-1/ack") as answer:
+            page.click("#help-calls button[data-ack='sanh-1']")
+        assert answer.value.ok
+        page.wait_for_selector("#help-calls", state="hidden")
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        assert (
+            requests.get(f"{url}/api/v1/counter", cookies=cookies, timeout=10).json()["help_requests"] == []
+        )
+        page.close()
