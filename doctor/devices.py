@@ -14,7 +14,7 @@ from typing import Any
 from doctor.checks import Site
 from doctor.report import Result, fail, ok, skip, warn
 
-SERIAL_TODO = (
+SERIAL_ADVICE = (
     "plug in the USB-RS485 adapter, check the path (ls -l /dev/serial/by-id/) and that this user is "
     "in the dialout group"
 )
@@ -38,9 +38,9 @@ def check_serial_ports(site: Site) -> list[Result]:
         elif not _is_device_path(url):
             out.append(ok(name, f"{url.split('://')[0]}:// bridge (reached by the board check)"))
         elif not os.path.exists(url):
-            out.append(fail(name, f"{url} does not exist", SERIAL_TODO))
+            out.append(fail(name, f"{url} does not exist", SERIAL_ADVICE))
         elif not os.access(url, os.R_OK | os.W_OK):
-            out.append(fail(name, f"{url}: no read/write permission for this user", SERIAL_TODO))
+            out.append(fail(name, f"{url}: no read/write permission for this user", SERIAL_ADVICE))
         else:
             out.append(ok(name, f"{url} present, readable and writable"))
     return out
@@ -82,7 +82,7 @@ def _boards_from_daemon(health: dict[str, Any]) -> list[Result]:
     for bus in health.get("buses", []):
         name = bus.get("bus", "?")
         if not bus.get("connected"):
-            out.append(fail(f"lock bus {name}", "the locker daemon cannot open its port", SERIAL_TODO))
+            out.append(fail(f"lock bus {name}", "the locker daemon cannot open its port", SERIAL_ADVICE))
             continue
         for board, state in sorted((bus.get("boards") or {}).items()):
             check = f"lock board {name}/{board}"
@@ -109,13 +109,15 @@ def _boards_directly(site: Site) -> list[Result]:
         try:
             buses, sims = open_buses(one)
         except (LockBoardError, OSError) as err:
-            out.append(fail(f"lock bus {entry.name}", f"cannot open {url}: {err}", SERIAL_TODO))
+            out.append(fail(f"lock bus {entry.name}", f"cannot open {url}: {err}", SERIAL_ADVICE))
             continue
         try:
             bus = buses[entry.name]
             if not bus.health().get("connected"):
                 out.append(
-                    fail(f"lock bus {entry.name}", f"cannot open {url} (in use by the daemon?)", SERIAL_TODO)
+                    fail(
+                        f"lock bus {entry.name}", f"cannot open {url} (in use by the daemon?)", SERIAL_ADVICE
+                    )
                 )
                 continue
             for board in _boards_of(site, entry.name):
@@ -211,4 +213,3 @@ def check_hub(site: Site, get: Callable[..., Any] | None = None) -> list[Result]
         found = f"{url}/api/v1/health answers HTTP {answer.status_code}"
         return [warn("hub", found, "ask the province's IT team; events wait meanwhile")]
     return [ok("hub", f"{url} answers")]
-
