@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common.sqlite_copy import online_copy
+
 log = logging.getLogger(__name__)
 
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -127,16 +129,12 @@ def backup_beside(conn: sqlite3.Connection, path: Path, version: int, now: datet
     if target.exists():
         raise MigrationError(f"{target} already exists; move it away and start the service again")
     os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    copy = sqlite3.connect(target)
     try:
-        conn.backup(copy)
-        problem = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        problem = online_copy(conn, target)
     except sqlite3.Error as err:
         raise MigrationError(
             f"cannot back up {path} to {target} before upgrading it ({err}); free disk space and start again"
         ) from err
-    finally:
-        copy.close()
     if problem != "ok":
         raise MigrationError(
             f"{path} fails its integrity check ({problem}); nothing was migrated: restore a backup "

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from common.sqlite_copy import online_copy
+
 log = logging.getLogger(__name__)
 
 PREFIX = "backup-"
@@ -54,7 +56,7 @@ def stamp_of(folder: Path) -> datetime | None:
     if not folder.name.startswith(PREFIX):
         return None
     try:
-        return datetime.strptime(folder.name[len(PREFIX):], STAMP).replace(tzinfo=UTC)
+        return datetime.strptime(folder.name[len(PREFIX) :], STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -71,12 +73,7 @@ def copy_database(src: Path, dst: Path) -> None:
     """Copy a live SQLite database with the online backup API (a consistent snapshot)."""
     source = sqlite3.connect(f"file:{src}?mode=rw", uri=True, timeout=30)  # rw: never creates it
     try:
-        target = sqlite3.connect(dst)
-        try:
-            source.backup(target)  # all pages in one step: one read transaction, one snapshot
-            problem = target.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            target.close()
+        problem = online_copy(source, dst)
     finally:
         source.close()
     if problem != "ok":
