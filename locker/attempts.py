@@ -42,20 +42,23 @@ class Attempts:
         self._clock = clock
         self._alarms = alarms
 
-    def check(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
-        """Raise Throttled while this kiosk (or the whole cabinet) must wait.
+    def check(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> bool:
+        """Raise Throttled while this kiosk (or the whole cabinet) must wait; returns whether the
+        cabinet-wide brake is on (and this try is its one for the pause).
 
-        Inside a `Store.tx()` this is the admission itself; on a read snapshot only an early
-        answer for a kiosk that is already throttled."""
+        On a read snapshot this is only an early answer for a kiosk that is already throttled;
+        the admission itself is `admit_in`, inside a `Store.tx()`."""
         c = self._cfg.codes
         # Cabinet-wide: after burst_failures failures in a row (no quiet window between them), one
         # attempt per cabinet_delay_after_burst_s from any kiosk, so several kiosks or forged
         # kiosk ids cannot multiply the guessing rate. Staff acknowledging the alarm lifts it.
         cab = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (CABINET,)).fetchone()
+        braked = False
         if cab is not None and int(cab["consecutive"]) >= c.burst_failures:
             last = datetime.fromisoformat(cab["last_failure_at"])
             pause = last + timedelta(seconds=c.cabinet_delay_after_burst_s) - now
             quiet = now - last > timedelta(minutes=c.burst_window_min)
+            braked = not quiet
             if pause.total_seconds() > 0 and not quiet:
                 secs = max(1, math.ceil(pause.total_seconds()))
                 raise Throttled(
@@ -65,7 +68,7 @@ class Attempts:
                 )
         row = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (kiosk,)).fetchone()
         if row is None:
-            return
+            return braked
         delay = kiosk_delay_s(
             int(row["consecutive"]), c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s
         )
@@ -79,12 +82,24 @@ class Attempts:
                 f"too many wrong codes at this kiosk; wait {secs} s and try again",
                 retry_after_s=secs,
             )
+        return braked
+
+    def admit_in(self, conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
+        """Admit one try that records no failure (a right code, a refusal that tells something
+        about the code) inside a write transaction, or raise Throttled.
+
+        Under the cabinet-wide brake the admitted try takes the pause whatever its outcome: the
+        cabinet row's time moves to now, so a wrong code right after a right one still waits
+        (the brake admits one try per pause, not one failure)."""
+        if self.check(conn, kiosk, now):
+            conn.execute(
+                "UPDATE kiosk_failures SET last_failure_at=? WHERE kiosk=?", (now.isoformat(), CABINET)
+            )
 
     def admit(self, kiosk: str) -> None:
-        """Raise Throttled unless a try from `kiosk` is admitted now, checked under the writer lock
-        (for answers that reveal something about a code without recording a failure)."""
+        """`admit_in` in a write transaction of its own."""
         with self._store.tx() as conn:
-            self.check(conn, kiosk, self._clock.now())
+            self.admit_in(conn, kiosk, self._clock.now())
 
     def locked_error(self) -> Locked:
         """The answer to any try on a deposit locked after too many wrong tries."""
@@ -116,7 +131,7 @@ class Attempts:
         refused = False
         with self._store.tx() as conn:
             now = self._clock.now()  # under the writer lock: failures are recorded in time order
-            self.check(conn, kiosk, now)
+            self.check(conn, kiosk, now)  # admitted: the failure recorded below takes the pause
             if deposit_id and refuse_if_locked and deposit_row(conn, deposit_id)["locked"]:
                 reason, count_on_deposit, refused = "deposit_locked", False, True
             self._record(conn, now, kiosk, reason, deposit_id, compartment, count_on_deposit)

@@ -101,7 +101,7 @@ class Pickups(Part):
 
         def before(conn: sqlite3.Connection) -> None:
             # the admission of the right code, on the store's writer (see the module docstring)
-            self._attempts.check(conn, kiosk, self._clock.now())
+            self._attempts.admit_in(conn, kiosk, self._clock.now())
             fresh = deposit_row(conn, deposit_id)
             if fresh["locked"]:
                 raise _LockedMeanwhile
@@ -315,7 +315,7 @@ class Pickups(Part):
         """Audit a refused try; a throttled kiosk gets 429 instead (admitted under the lock)."""
         with self._store.tx() as conn:
             now = self._clock.now()
-            self._attempts.check(conn, kiosk, now)
+            self._attempts.admit_in(conn, kiosk, now)
             audit.append(
                 conn,
                 now,

@@ -109,6 +109,23 @@ def test_right_code_is_admitted_by_the_same_brake(make_harness: Callable[..., Ha
         assert h.pulses(dep["compartment"]) == 1  # the right code, throttled, opened nothing
 
 
+def test_a_right_code_under_the_brake_takes_the_pause(make_harness: Callable[..., Harness]) -> None:
+    """The brake admits one try per pause, not one failure: a wrong code straight after a right
+    one still waits (CI once saw the right code and a wrong one both admitted in one minute)."""
+    h = make_harness(codes={"burst_failures": 20, "kiosk_free_failures": 100})
+    token = h.sign_in("loader1")
+    dep, code = h.load(token, "HS-1")
+    wrong = [c for c in (f"{i:06d}" for i in range(100)) if c != code]
+    for i in range(20):
+        assert h.pickup(wrong[i]).status_code == 401
+    h.clock.advance(60)
+    assert h.pickup(code).status_code == 200
+    r = h.pickup(wrong[20])
+    assert r.status_code == 429 and r.json()["error"] == "throttled"
+    h.clock.advance(60)
+    assert h.pickup(wrong[21]).status_code == 401
+
+
 def test_kiosk_failure_rows_are_forgotten(make_harness: Callable[..., Harness]) -> None:
     h = make_harness(codes={"kiosk_failures_forget_h": 24})
     for i in range(5):
