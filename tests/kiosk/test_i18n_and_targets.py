@@ -29,7 +29,7 @@ def test_every_key_used_in_kv_files_exists():
     for kv in KV_DIR.glob("*.kv"):
         used |= set(re.findall(r'app\.t\("([\w.]+)"', kv.read_text(encoding="utf-8")))
     missing = sorted(k for k in used if k not in TABLE)
-    assert not missing, f"kv files use keys missing from kiosk/i18n.py: {missing}"
+    assert not missing, f"kv files use keys missing from kiosk/strings/: {missing}"
 
 
 def test_missing_key_shows_the_key_not_a_crash():
@@ -53,3 +53,10 @@ def test_big_buttons_on_part_a_screens_are_at_least_15_mm(make_harness):
                 if isinstance(w, BigButton) and w.opacity > 0 and w.get_root_window() is not None:
                     assert w.width >= minimum and w.height >= minimum, (name, state, w.text, w.size)
             scr.reset()
+
+
+def test_a_key_defined_in_two_areas_stops_the_import() -> None:
+    from kiosk.i18n import merge_tables
+
+    with pytest.raises(ValueError, match="home.title"):
+        merge_tables({"home.title": ("a", "b")}, {"home.title": ("c", "d")})
