@@ -74,7 +74,7 @@ class OutboxConfig(_Strict):
 class SmsConfig(_Strict):
     """SMS gateway: `simulated` writes files under `outbox_dir`; `http` posts JSON.
 
-    Texts are folded to GSM-7 when rendered (`locker.sms_text`) and must fit one SMS: checked at
+    Texts are folded to GSM-7 when rendered (`common.sms_text`) and must fit one SMS: checked at
     start with the longest values the configuration allows."""
 
     type: Literal["simulated", "http"] = "simulated"
@@ -209,7 +209,7 @@ class LockerConfig(HttpServing, _Strict):
 
     @model_validator(mode="after")
     def _sms_fits_one_segment(self) -> LockerConfig:
-        from locker.sms_text import check_template
+        from common.sms_text import check_template
 
         for name in ("template", "reminder_template", "expired_template"):
             problem = check_template(

@@ -13,10 +13,11 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from common import outbox as hub_outbox
+from common import sms_text
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, outbox, sms_text
+from locker import audit, outbox
 from locker.codes import ascii_digits, is_ascii_digits
 from locker.config import Size
 from locker.domain import (

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common import outbox as hub_outbox
+from common import sms_text
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
-from locker import audit, outbox, sms_text
+from locker import audit, outbox
 from locker.deposits import Deposits, mark_collected, set_state
 from locker.domain import DepositState, UnlockState
 from locker.errors import StorageFailed

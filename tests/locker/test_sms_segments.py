@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
+from common import sms_text
 from common.config import ConfigError
-from locker import sms_text
 from locker.config import LockerConfig, load_locker_config
 from tests.locker.conftest import Harness, make_config, wait_until
 
