@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from drivers.lockboard import cli as commissioning
+from drivers.lockboard import cli_args
 from locker import admin_cli, backup_cli
 
 EPILOG = """\
@@ -44,22 +45,22 @@ exit codes: 0 done, 1 not confirmed or failed, 2 wrong usage, 3 port unusable.
 
 def build_parser() -> argparse.ArgumentParser:
     """Every `lockerctl` command in one parser."""
-    p = commissioning.UsageParser(
+    p = cli_args.UsageParser(
         prog="lockerctl",
         description="Commission lock boards and administer the locker (staff accounts, audit log).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     admin_cli.add_global_options(p)
-    commissioning.add_line_options(p, show=False)
+    cli_args.add_line_options(p, show=False)
     sub = p.add_subparsers(
         dest="command",
         required=True,
         metavar="COMMAND",
         title="commands",
-        parser_class=commissioning.UsageParser,
+        parser_class=cli_args.UsageParser,
     )
-    commissioning.add_commands(sub)
+    cli_args.add_commands(sub)
     admin_cli.add_commands(sub)
     backup_cli.add_commands(sub)
     return p
@@ -70,15 +71,15 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
     parser = build_parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-        if args.command in commissioning.COMMANDS:
-            commissioning.line_defaults(args, parser)
+        if args.command in cli_args.COMMANDS:
+            cli_args.line_defaults(args, parser)
         else:
-            given = [f"--{n.replace('_', '-')}" for n in commissioning.LINE_DEFAULTS if hasattr(args, n)]
+            given = [f"--{n.replace('_', '-')}" for n in cli_args.LINE_DEFAULTS if hasattr(args, n)]
             if given:
-                parser.error(f"{', '.join(given)}: only for {', '.join(commissioning.COMMANDS)}")
+                parser.error(f"{', '.join(given)}: only for {', '.join(cli_args.COMMANDS)}")
     except SystemExit as done:  # --help, or a usage error already printed as one line
-        return done.code if isinstance(done.code, int) else commissioning.EXIT_USAGE
-    if args.command in commissioning.COMMANDS:
+        return done.code if isinstance(done.code, int) else cli_args.EXIT_USAGE
+    if args.command in cli_args.COMMANDS:
         return commissioning.run(args, stop=stop)
     if args.command in backup_cli.COMMANDS:
         return backup_cli.run(args)
