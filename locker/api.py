@@ -146,6 +146,7 @@ def create_app(svc: LockerService) -> FastAPI:
             "center_name": svc.cfg.center_name,
             "handover_photo": photos.enabled,
             "handover_photo_max_bytes": svc.cfg.handover_photo.max_jpeg_bytes,
+            "handover_photo_keep_days": svc.cfg.handover_photo.retention_days,
         }
 
     @app.get("/api/v1/cabinet", response_model=CabinetView, responses=error_responses(401))
