@@ -153,6 +153,17 @@ def test_refused_out_of_place(make_harness: Callable[..., Harness]) -> None:
     assert r.status_code == 401
 
 
+def test_no_photo_of_a_door_that_did_not_open(make_harness: Callable[..., Harness]) -> None:
+    h = make_harness(**PHOTO_ON)
+    loader = h.sign_in("loader1", Role.LOADER)
+    dep, code = h.load(loader, "HS-1")
+    h.sim.cabinet.inject("jammed", *h.where(dep["compartment"]))
+    r = h.pickup(code)
+    assert r.status_code == 200 and r.json()["door"] == "jammed"
+    r = send(h, r.json()["pickup_id"], jpeg())
+    assert (r.status_code, r.json()["error"]) == (409, "door_not_open")
+
+
 def test_off_by_default_nothing_taken(h: Harness) -> None:
     loader = h.sign_in("loader1", Role.LOADER)
     assert h.kiosk("GET", "/api/v1/kiosk/config").json()["handover_photo"] is False
