@@ -279,6 +279,10 @@ class KioskConfig(Answer):
     code_length: int
     hotline: str
     center_name: str
+    # evidence of handover (contracts.handover): tell the citizen, then send the door-open frame
+    handover_photo: bool = False
+    handover_photo_max_bytes: int = 0
+    handover_photo_keep_days: int = 0
 
 
 class CabinetCompartment(Answer):

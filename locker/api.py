@@ -63,6 +63,7 @@ from locker.api_models import (
 )
 from locker.domain import TransitionError
 from locker.errors import Forbidden, InvalidInput, LockerError, NotFound, Throttled
+from locker.handover_api import handover_photos, handover_routes
 from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
 from locker.service import LockerService
 from locker.staff import StaffSession, require_supervisor
@@ -116,6 +117,7 @@ def create_app(svc: LockerService) -> FastAPI:
         return sess
 
     Kiosk = Annotated[str, Depends(kiosk)]
+    photos = handover_photos(svc)
     Staff = Annotated[StaffSession, Depends(staff)]
     Super = Annotated[StaffSession, Depends(supervisor)]
 
@@ -142,6 +144,9 @@ def create_app(svc: LockerService) -> FastAPI:
             "code_length": svc.cfg.codes.length_digits,
             "hotline": svc.cfg.hotline,
             "center_name": svc.cfg.center_name,
+            "handover_photo": photos.enabled,
+            "handover_photo_max_bytes": svc.cfg.handover_photo.max_jpeg_bytes,
+            "handover_photo_keep_days": svc.cfg.handover_photo.retention_days,
         }
 
     @app.get("/api/v1/cabinet", response_model=CabinetView, responses=error_responses(401))
@@ -350,6 +355,7 @@ def create_app(svc: LockerService) -> FastAPI:
         return {"staff_id": sess.staff_id, "role": sess.role.value, "expires_at": sess.expires_at.isoformat()}
 
     _receipt_routes(app, svc)
+    handover_routes(app, photos, kiosk, supervisor)
     _ = Forbidden  # re-exported error types are mapped by the LockerError handler
     # Outermost (added last): bodies, Origin and headers for every request.
     # No browser page of the locker sends state-changing requests: only its own loopback address

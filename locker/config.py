@@ -106,6 +106,20 @@ class BackOfficeConfig(_Strict):
     returned_file: str = "var/backoffice/returned.jsonl"
 
 
+class HandoverPhotoConfig(_Strict):
+    """Evidence of handover (off by default): one still frame of the pickup, sealed at rest."""
+
+    enabled: bool = False
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    key_file: str = ""  # empty: photo.key next to code_key_file
+    max_jpeg_bytes: int = Field(default=45_000, ge=4_000, le=10_000_000)
+    upload_window_s: float = Field(default=120.0, gt=0, le=3600)
+
+    def body_bytes(self) -> int:
+        """The largest request body one photo makes (base64 of the JPEG in a small JSON object)."""
+        return 4 * ((self.max_jpeg_bytes + 2) // 3) + 64
+
+
 class BusEntry(BaseModel):
     """One `[[locker.buses]]` table: the lock-board bus keys plus how to start it."""
 
@@ -162,6 +176,7 @@ class LockerConfig(HttpServing, _Strict):
     outbox: OutboxConfig = OutboxConfig()
     sms: SmsConfig = SmsConfig()
     backoffice: BackOfficeConfig = BackOfficeConfig()
+    handover_photo: HandoverPhotoConfig = HandoverPhotoConfig()
     buses: list[BusEntry] = Field(default_factory=list)
     compartments: list[CompartmentConfig] = Field(default_factory=list)
 
@@ -208,6 +223,17 @@ class LockerConfig(HttpServing, _Strict):
         return self
 
     @model_validator(mode="after")
+    def _photo_fits_a_body(self) -> LockerConfig:
+        photo = self.handover_photo
+        if photo.enabled and photo.body_bytes() > self.max_body_bytes:
+            raise ValueError(
+                f"handover_photo.max_jpeg_bytes = {photo.max_jpeg_bytes} needs requests of up to "
+                f"{photo.body_bytes()} bytes but max_body_bytes is {self.max_body_bytes}: lower the one "
+                "or raise the other"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _sms_fits_one_segment(self) -> LockerConfig:
         from common.sms_text import check_template
 
@@ -234,6 +260,13 @@ class LockerConfig(HttpServing, _Strict):
         if self.staff_key_file:
             return resolve_path(self.staff_key_file)
         return resolve_path(self.code_key_file).with_name("staff.key")
+
+    def photo_key_path(self, code_key: Path) -> Path:
+        """The handover photos' key file: `handover_photo.key_file`, or `photo.key` next to the
+        code key actually used (`code_key`, which `--data-dir` moves)."""
+        if self.handover_photo.key_file:
+            return resolve_path(self.handover_photo.key_file)
+        return code_key.with_name("photo.key")
 
     def path(self, value: str, base: Path = REPO_ROOT) -> Path:
         """Resolve a configured path (relative to the repository root)."""

@@ -16,7 +16,7 @@ from typing import Any
 from common import outbox as hub_outbox
 from common import sms_text
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
-from locker import audit, outbox
+from locker import audit, handover, outbox
 from locker.deposits import Deposits, mark_collected, set_state
 from locker.domain import DepositState, UnlockState
 from locker.errors import StorageFailed
@@ -178,7 +178,8 @@ class Monitor(Part):
         self._forget_personal_data()
 
     def _forget_personal_data(self) -> None:
-        """Blank phone, name and ID digest of deposits finished more than the retention period ago."""
+        """Blank phone, name and ID digest of deposits finished more than the retention period ago;
+        erase handover photos older than theirs (`[locker.handover_photo] retention_days`)."""
         now = self._clock.now()
         cutoff = (now - timedelta(days=self._cfg.personal_data_retention_days)).isoformat()
         with self._store.tx() as conn:
@@ -192,6 +193,18 @@ class Monitor(Part):
                 " AND payload != '{}'",
                 (cutoff,),
             )
+            photos = handover.erase_expired(
+                conn, self._store.path.parent, now, self._cfg.handover_photo.retention_days
+            )
+            if photos:
+                audit.append(
+                    conn,
+                    now,
+                    "system",
+                    "handover_photos_erased",
+                    photos=photos,
+                    older_than_days=self._cfg.handover_photo.retention_days,
+                )
             # province hub events the hub holds, KEEP_ACKED_DAYS after (what the uplink recorded)
             hub_outbox.prune_acked(conn, self._store.path.parent, "locker", now.timestamp())
             if cur.rowcount:

@@ -108,6 +108,18 @@ class SecretBox:
         except (InvalidTag, ValueError) as err:
             raise SealError("sealed value does not open with this key and row") from err
 
+    def seal_bytes(self, data: bytes, aad: str) -> bytes:
+        """Encrypt binary `data` bound to `aad`: nonce (12 bytes) | ciphertext | tag, no prefix."""
+        nonce = secrets.token_bytes(12)
+        return nonce + self._aead.encrypt(nonce, data, aad.encode())
+
+    def open_bytes(self, blob: bytes, aad: str) -> bytes:
+        """Decrypt a value from :meth:`seal_bytes`; SealError if the key or `aad` does not match."""
+        try:
+            return self._aead.decrypt(blob[:12], blob[12:], aad.encode())
+        except (InvalidTag, ValueError) as err:
+            raise SealError("sealed bytes do not open with this key and row") from err
+
 
 START_FRESH_FLAG = "--start-fresh"
 

@@ -31,6 +31,7 @@ from common.migrations import Schema, Step
 from common.sqlite_store import CHECKPOINT_EVERY_S, SqliteStore
 from locker.domain import ACTIVE
 from locker.errors import StorageFailed
+from locker.handover_schema import HANDOVER_SCHEMA
 
 ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in sorted(ACTIVE))
 
@@ -165,6 +166,8 @@ MIGRATIONS = Schema(
         Step(1, "baseline schema", SCHEMA),
         # v2: the province hub's events (`hub_events`, common/outbox.py), read by the uplink
         Step(2, "province hub events", hub_outbox.SCHEMA),
+        # v3: evidence of handover, one sealed photo per pickup (locker/handover.py)
+        Step(3, "handover photos", HANDOVER_SCHEMA),
         # SCHEMA is v1's text from here on: never edit it; a schema change is a new
         # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
     ),

@@ -123,6 +123,9 @@ class KioskSettings:
     second_factor: str  # "none" | "id_number" | "phone_last4"
     code_length: int
     hotline: str
+    handover_photo: bool = False  # say so before the code, photograph the door opening
+    handover_photo_max_bytes: int = 0
+    handover_photo_keep_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -300,7 +303,14 @@ class LockerClient(ServiceClient):
     def kiosk_settings(self) -> KioskSettings:
         """GET /api/v1/kiosk/config."""
         answer = self._parse(KioskConfig, self._kiosk("GET", "/api/v1/kiosk/config"), "kiosk config")
-        return KioskSettings(answer.second_factor.value, answer.code_length, answer.hotline)
+        return KioskSettings(
+            answer.second_factor.value,
+            answer.code_length,
+            answer.hotline,
+            answer.handover_photo,
+            answer.handover_photo_max_bytes,
+            answer.handover_photo_keep_days,
+        )
 
     def cabinet(self) -> Cabinet:
         """GET /api/v1/cabinet (with the staff token when signed in, else the kiosk token)."""

@@ -44,7 +44,9 @@ class PickupScreen(KioskScreen):
 
     def speech_prompt(self) -> str:
         """What to type, and where the keys are (the digits typed are never said)."""
-        return f"{self.prompt_for(self.step, self.ctx.lang, self.max_length)} {self.tr('a11y.keypad')}"
+        notice = self.photo_notice(self.photo_days, self.ctx.lang) if self.step == Step.CODE.value else ""
+        prompt = self.prompt_for(self.step, self.ctx.lang, self.max_length)
+        return " ".join(part for part in (notice, prompt, self.tr("a11y.keypad")) if part)
 
     requires = ("locker",)
 
@@ -58,6 +60,7 @@ class PickupScreen(KioskScreen):
     wait_s = NumericProperty(0)  # throttled: seconds until the next try is allowed
     camera_state = StringProperty(CameraState.STOPPED.value)
     factor = StringProperty("none")  # the second factor the locker wants
+    photo_days = NumericProperty(0)  # evidence of handover: kept this many days (0: no photo)
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
@@ -94,6 +97,7 @@ class PickupScreen(KioskScreen):
     def _got_settings(self, settings: KioskSettings) -> None:
         self.settings = settings
         self.factor = settings.second_factor
+        self.photo_days = settings.handover_photo_keep_days if settings.handover_photo else 0
         if self.step == Step.CODE.value:
             self.max_length = settings.code_length
             self.entry = self.entry[: settings.code_length]
@@ -127,6 +131,10 @@ class PickupScreen(KioskScreen):
         if step == Step.ID_NUMBER.value:
             return self.tr("pickup.enter_id")
         return self.tr("pickup.enter_code", n=int(n))
+
+    def photo_notice(self, days: float, _lang: str) -> str:
+        """That the door opening is photographed, and why (empty when the locker takes none)."""
+        return self.tr("handover.notice", days=int(days)) if days else ""
 
     @staticmethod
     def shown_entry(entry: str, masked: bool, n: float, step: str) -> str:
@@ -210,8 +218,11 @@ class PickupScreen(KioskScreen):
         self._stop_camera()
         code_len = self.settings.code_length
         hotline = self.hotline
+        photo = self.settings.handover_photo_max_bytes if self.settings.handover_photo else 0
         self.reset()
-        self.ctx.nav.go("pickup_open", result=result, hotline=hotline, code_length=code_len)
+        self.ctx.nav.go(
+            "pickup_open", result=result, hotline=hotline, code_length=code_len, photo_max_bytes=photo
+        )
 
     def _refused(self, err: BaseException) -> None:
         self.busy = False
@@ -332,10 +343,11 @@ class PickupScreen(KioskScreen):
     # ----- screenshots -----
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["code", "wrong_code", "phone_last4", "throttled"]
+        return ["code", "wrong_code", "phone_last4", "throttled", "photo_notice"]
 
     def stage_demo(self, state: str) -> None:
         self.reset()
+        self.photo_days = 0
         self.entry = "4821"
         if state == "wrong_code":
             self.entry = ""
@@ -344,6 +356,8 @@ class PickupScreen(KioskScreen):
             self.code = "482193"
             self._ask_factor("phone_last4")
             self.entry = "00"
+        elif state == "photo_notice":  # evidence of handover on: told before the code
+            self.photo_days = 30
         elif state == "throttled":
             self.entry = "482193"
             self.wait_s = 45

@@ -19,6 +19,7 @@ from kivy.properties import ObjectProperty, StringProperty
 from drivers.printer.model import PickupReceiptData, PrintError
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.locker import Cabinet, CabinetSlot, DoorOutcome, PickupResult, parse_time
+from kiosk.handover import HandoverCamera
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register
 from kiosk.widgets.cabinet import CabinetView  # noqa: F401 - registers the kv class
@@ -88,13 +89,17 @@ class PickupOpenScreen(KioskScreen):
         self._door: DoorOutcome = DoorOutcome.UNKNOWN
         self._home_ev: Any = None
         self._warn_ev: Any = None
+        self.handover = HandoverCamera(ctx)
+        self._photo_max_bytes = 0
 
     def prepare(self, **params: Any) -> None:
-        """`result`: the PickupResult; `hotline`: from the locker's kiosk config."""
+        """`result`: the PickupResult; `hotline`: from the locker's kiosk config; `photo_max_bytes`:
+        photograph the door opening within this many bytes (0: no photo, `kiosk.handover`)."""
         self.reset()
         result: PickupResult | None = params.get("result")
         if result is None:
             return
+        self._photo_max_bytes = int(params.get("photo_max_bytes") or 0)
         self.result = result
         self.hotline = params.get("hotline") or self.ctx.config.center.hotline
         self.label = result.compartment
@@ -105,6 +110,8 @@ class PickupOpenScreen(KioskScreen):
 
     def reset(self) -> None:
         self._cancel_home()
+        self.handover.reset()
+        self._photo_max_bytes = 0
         self.result = None
         self._retried = False
         self._printed = False
@@ -119,6 +126,8 @@ class PickupOpenScreen(KioskScreen):
         self._door = door
         if door.is_open:
             self.door_view = DoorView.OPEN.value
+            if self._photo_max_bytes and self.result is not None:
+                self.handover.capture(self.result.pickup_id, self._photo_max_bytes)
             self.ctx.nav.play_voice("pickup_open")
             self._print_receipt()
             # the next citizen must not find this one's compartment on screen
@@ -245,6 +254,7 @@ class PickupOpenScreen(KioskScreen):
 
     def on_leave(self, *_args: Any) -> None:
         self._cancel_home()
+        self.handover.cancel()
 
     def done(self) -> None:
         """Finished: back to the start (everything entered is forgotten)."""

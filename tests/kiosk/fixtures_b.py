@@ -41,12 +41,14 @@ def rig_fixture(
     rig_pool: dict[str, LockerRig], tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> LockerRig:
     """A real locker daemon (+ simulator); module-level RIG_CODES tunes [locker.codes], RIG_DOORS
-    [locker.doors] (the rig's default: no auto-confirm, a 0.8 s door watch)."""
+    [locker.doors] (the rig's default: no auto-confirm, a 0.8 s door watch), RIG_PHOTO
+    [locker.handover_photo]."""
     codes = getattr(request.module, "RIG_CODES", {})
     doors = getattr(request.module, "RIG_DOORS", {})
-    key = json.dumps([codes, doors], sort_keys=True)
+    photo = getattr(request.module, "RIG_PHOTO", {})  # [locker.handover_photo]
+    key = json.dumps([codes, doors, photo], sort_keys=True)
     if key not in rig_pool:
-        r = LockerRig(tmp_path_factory.mktemp("locker"), doors=doors, **codes)
+        r = LockerRig(tmp_path_factory.mktemp("locker"), doors=doors, photo=photo, **codes)
         r.add_staff("setup", "supervisor")  # for set-up calls through the API only
         rig_pool[key] = r
     return rig_pool[key]

@@ -62,8 +62,15 @@ def _toml_str(value: str) -> str:
 class LockerRig:
     """Simulator + daemon processes in `tmp`; `close()` stops both."""
 
-    def __init__(self, tmp: Path, doors: dict[str, Any] | None = None, **codes: Any) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        doors: dict[str, Any] | None = None,
+        photo: dict[str, Any] | None = None,
+        **codes: Any,
+    ) -> None:
         self.tmp = tmp
+        self.photo = photo or {}  # [locker.handover_photo]
         self.doors = {"watch_s": 0.8, "auto_confirm_on_close": False, **(doors or {})}
         self.data_dir = tmp / "locker"
         self.sms_dir = self.data_dir / "sms"  # --data-dir relocates the simulated SMS inbox
@@ -128,6 +135,8 @@ class LockerRig:
         lines += [
             "[locker.doors]",
             *(f"{k} = {json.dumps(v)}" for k, v in self.doors.items()),
+            "[locker.handover_photo]",
+            *(f"{k} = {json.dumps(v)}" for k, v in self.photo.items()),
             "[locker.outbox]",
             "poll_interval_s = 0.1",
             "first_retry_s = 0.2",
