@@ -21,12 +21,12 @@ import pyotp
 
 from common.clock import Clock
 from common.pins import check_pin, hash_pin
+from common.sealed import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from contracts.locker import Role as Role  # the wire's vocabulary, defined once
 from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
 from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, LockerError, NotFound
-from locker.secrets_files import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from locker.store import Store
 
 log = logging.getLogger(__name__)
