@@ -1,0 +1,388 @@
+"""The booking's SMS: a confirmation when booked (and when moved), a reminder the day before and
+one shortly before the slot, each with the short manage link to cancel or move.
+
+What is kept, and for how long: to remind a citizen, the phone number (and the manage link, whose
+token the database otherwise holds only as a hash) must outlive the booking request. They are kept
+in `appointments.contact_sealed`, sealed with AES-256-GCM (`common.sealed.SecretBox`) under a key
+file outside the database and bound to the appointment's id, and erased (set to NULL) as soon as
+the appointment ends: checked in, cancelled, or past its check-in window (the sweep). The database
+file, its WAL and a copy of either never hold the number in clear.
+
+The outbox (`appointment_sms`) holds which message is due for which appointment, never its text:
+the worker renders the text when it sends, from the appointment as it is then (a moved booking's
+pending messages were dropped by the move) and the opened contact. A message whose appointment has
+ended is dropped, not sent, so nothing goes out after a cancel. Each message has an idempotency key
+(appointment, kind, slot start): enqueued at most once, and sent once per key by the gateway.
+Failed sends are retried with the locker's rule (`common.outbox_retry`).
+
+Texts are folded to GSM-7 (`common.sms_text`) and `check_templates` proves at start, with the
+longest configured values, that each fits one SMS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from common.config import ConfigError, resolve_path
+from common.outbox_retry import after_failure
+from common.sealed import SealError, SecretBox, read_or_create_secret
+from common.sms_text import SEGMENT_SEPTETS, septets, to_gsm7
+from drivers.gateways.errors import GatewayError
+from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
+from queueing.appointments_config import AppointmentSmsConfig
+from queueing.service import QueueService
+from queueing.store import StoreError, Tx
+
+log = logging.getLogger(__name__)
+
+CONFIRM, MOVED, REMIND_DAY, REMIND_HOUR = "confirm", "moved", "remind_day", "remind_hour"
+TEMPLATE_KEYS = {
+    CONFIRM: "confirm_template",
+    MOVED: "moved_template",
+    REMIND_DAY: "remind_day_template",
+    REMIND_HOUR: "remind_hour_template",
+}
+PLACEHOLDERS = ("center", "service", "time", "date", "code", "link")
+#: Characters of a manage link's token (base64url of 12 random bytes: 96 bits), so the link is short.
+TOKEN_BYTES = 12
+TOKEN_CHARS = 16
+CODE_DIGITS = 6
+BATCH = 20
+
+
+def manage_link(base_url: str, token: str) -> str:
+    """The short link of a booking's page: `<public_base_url>/a/<token>`."""
+    return f"{base_url.rstrip('/')}/a/{token}"
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """A text with its values, folded to GSM-7 as a whole (the center's and service's names too)."""
+    return to_gsm7(template.format(**values))
+
+
+def longest_values(center: str, service_names: Iterable[str], base_url: str) -> dict[str, str]:
+    """The longest value each placeholder can take with this configuration."""
+    return {
+        "center": center,
+        "service": max(service_names, key=lambda n: len(to_gsm7(n)), default=""),
+        "time": "23:59",
+        "date": "31/12",
+        "code": "9" * CODE_DIGITS,
+        "link": manage_link(base_url, "x" * TOKEN_CHARS),
+    }
+
+
+def check_templates(
+    cfg: AppointmentSmsConfig, center: str, service_names: list[str], base_url: str
+) -> list[str]:
+    """What is wrong with the templates (each must fit one SMS with the longest values), naming the key."""
+    values = longest_values(center, service_names, base_url)
+    problems = []
+    for key in TEMPLATE_KEYS.values():
+        template = getattr(cfg, key)
+        try:
+            text = render(template, values)
+        except (KeyError, IndexError, ValueError, AttributeError) as err:
+            names = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            problems.append(f"[queueing.appointments.sms] {key}: {err} is not a placeholder (use {names})")
+            continue
+        n = septets(text) or 0
+        if n > SEGMENT_SEPTETS:
+            problems.append(
+                f"[queueing.appointments.sms] {key}: with the center name {center!r}, the longest service "
+                f"name and the manage link of {base_url} it takes {n} characters, more than one SMS "
+                f"({SEGMENT_SEPTETS}); shorten the template or set a short center_name"
+            )
+    return problems
+
+
+def build_gateway(cfg: AppointmentSmsConfig, data_dir: Path) -> SmsGateway:
+    """The configured SMS gateway (the simulated phone writes files under the data directory)."""
+    if cfg.type == "http":
+        if not cfg.url:
+            raise ConfigError("[queueing.appointments.sms] type = 'http' needs url")
+        token = resolve_path(cfg.token_file).read_text(encoding="utf-8").strip() if cfg.token_file else ""
+        return HttpSmsGateway(cfg.url, token, cfg.timeout_s)
+    return FileSmsGateway(resolve_path(cfg.outbox_dir) if cfg.outbox_dir else data_dir / "sms")
+
+
+def e164(phone: str) -> str:
+    """0912345678 -> +84912345678."""
+    return "+84" + phone[1:]
+
+
+class AppointmentSms:
+    """Seals and erases contacts, enqueues the booking's messages, and sends them (its own thread)."""
+
+    def __init__(
+        self, queue: QueueService, data_dir: Path, center_name: str, gateway: SmsGateway | None = None
+    ) -> None:
+        self.q = queue
+        self.cfg = queue.config.appointments.sms
+        self.enabled = self.cfg.enabled and bool(queue.config.appointments.services)
+        self.center = self.cfg.center_name or center_name
+        self.base_url = queue.config.public_base_url
+        key_path = resolve_path(self.cfg.contact_key_file) if self.cfg.contact_key_file else None
+        self._key_path = key_path or data_dir / "appointment-contact.key"
+        self._box: SecretBox | None = None
+        self.gateway = gateway or build_gateway(self.cfg, data_dir)
+        self._run_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check(self) -> None:
+        """ConfigError at start when a template could take more than one SMS."""
+        if not self.enabled:
+            return
+        names = [
+            svc.name_vi
+            for slot in self.q.config.appointments.services
+            if (svc := self.q.config.service(slot.code)) is not None
+        ]
+        problems = check_templates(self.cfg, self.center, names, self.base_url)
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+    @property
+    def box(self) -> SecretBox:
+        """The contact key's box (the key file is read, or made 0600, at first use)."""
+        if self._box is None:
+            self._box = SecretBox(read_or_create_secret(self._key_path), self._key_path)
+        return self._box
+
+    # ------------------------------------------------------------------ inside booking transactions
+
+    def seal_contact(self, appointment_id: str, phone: str, token: str) -> str | None:
+        """The sealed phone and manage token of a new booking (None when SMS are off)."""
+        if not self.enabled:
+            return None
+        return self.box.seal(json.dumps({"phone": phone, "token": token}), f"appointment:{appointment_id}")
+
+    def open_contact(self, appointment_id: str, sealed: str) -> tuple[str, str]:
+        """(phone, token) of a sealed contact; SealError when it does not open."""
+        data = json.loads(self.box.open(sealed, f"appointment:{appointment_id}"))
+        return str(data["phone"]), str(data["token"])
+
+    def enqueue(self, tx: Tx, appointment_id: str, kind: str, slot_start: float, day: str, now: float) -> int:
+        """Add a message in the caller's transaction (once per appointment, kind and slot); 1 when
+        added, 0 when it was there already."""
+        if not self.enabled:
+            return 0
+        return tx.run(
+            "INSERT OR IGNORE INTO appointment_sms(appointment_id, kind, idem_key, day, next_attempt_at, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            appointment_id,
+            kind,
+            f"appt-{appointment_id}-{kind}-{int(slot_start)}",
+            day,
+            now,
+            now,
+        ).rowcount
+
+    @staticmethod
+    def drop_pending(tx: Tx, appointment_id: str) -> None:
+        """Messages not yet sent for this appointment will not be (a cancel, a move)."""
+        tx.run(
+            "UPDATE appointment_sms SET state = 'dropped' WHERE appointment_id = ? AND state = 'pending'",
+            appointment_id,
+        )
+
+    def erase(self, tx: Tx, appointment_id: str) -> None:
+        """The appointment ended: its phone and link are erased and nothing more is sent."""
+        tx.run("UPDATE appointments SET contact_sealed = NULL WHERE appointment_id = ?", appointment_id)
+        self.drop_pending(tx, appointment_id)
+
+    def kick(self) -> None:
+        """Something was enqueued: send now rather than at the next poll."""
+        self._wake.set()
+
+    # ------------------------------------------------------------------ the sweep and the sending
+
+    def run_once(self) -> int:
+        """Erase ended appointments' contacts, enqueue due reminders, send due messages once;
+        returns how many sends were attempted (the thread's round; tests call it directly)."""
+        if not self.enabled:
+            return 0
+        with self._run_lock:
+            self.sweep()
+            return self.deliver()
+
+    def sweep(self) -> int:
+        """Erase the contacts of appointments that ended; enqueue the reminders now due (the
+        day-before one at `remind_day_before_at` the day before, the other `remind_before_min`
+        before the slot), each only for a booking made or moved before it fell due; how many."""
+        now = self.q.now_ts()
+        after_s = self.q.config.appointments.checkin_after_min * 60
+        horizon = now + 2 * 86400
+        added = 0
+        with self.q.store.tx() as tx:
+            ended = tx.all(
+                "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
+                "AND (state != 'booked' OR slot_start + ? < ?)",
+                after_s,
+                now,
+            )
+            for row in ended:
+                self.erase(tx, row["appointment_id"])
+            rows = tx.all(
+                "SELECT appointment_id, day, slot_start, COALESCE(moved_at, created_at) AS since "
+                "FROM appointments WHERE contact_sealed IS NOT NULL AND state = 'booked' "
+                "AND slot_start > ? AND slot_start <= ?",
+                now,
+                horizon,
+            )
+            for row in rows:
+                kind = self._reminder_due(float(row["slot_start"]), float(row["since"]), now)
+                if kind is not None:
+                    added += self.enqueue(tx, row["appointment_id"], kind, row["slot_start"], row["day"], now)
+        if ended:
+            log.info("appointment contacts erased: %d ended appointment(s)", len(ended))
+        return added
+
+    def _reminder_due(self, slot_start: float, since: float, now: float) -> str | None:
+        """The reminder due now for a slot booked (or moved) at `since`, or None."""
+        hour_due = slot_start - self.cfg.remind_before_min * 60
+        if since < hour_due <= now:
+            return REMIND_HOUR
+        start_local = datetime.fromtimestamp(slot_start, self.q.tz)
+        hh, mm = (int(x) for x in self.cfg.remind_day_before_at.split(":"))
+        day_due = datetime.combine(
+            start_local.date() - timedelta(days=1), datetime.min.time().replace(hour=hh, minute=mm), self.q.tz
+        ).timestamp()
+        if since < day_due <= now < hour_due:
+            return REMIND_DAY
+        return None
+
+    def deliver(self) -> int:
+        """Send each due message once and record the outcomes in one transaction."""
+        now = self.q.now_ts()
+        with self.q.store.read() as tx:
+            rows = tx.all(
+                "SELECT m.msg_id, m.kind, m.idem_key, m.attempts, a.appointment_id, a.state AS appt_state, "
+                "a.contact_sealed, a.service, a.slot_start, a.code FROM appointment_sms m "
+                "JOIN appointments a ON a.appointment_id = m.appointment_id "
+                "WHERE m.state = 'pending' AND m.next_attempt_at <= ? ORDER BY m.msg_id LIMIT ?",
+                now,
+                BATCH,
+            )
+        if not rows:
+            return 0
+        outcomes = [(row, self._send(row, now)) for row in rows]
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            for row, outcome in outcomes:
+                self._record(tx, row, outcome, now)
+        return len(rows)
+
+    def _send(self, row: Any, now: float) -> str | GatewayError:
+        """'sent', 'dropped' (the appointment ended), or the gateway's error."""
+        if row["appt_state"] != "booked" or row["contact_sealed"] is None or row["slot_start"] <= now:
+            return "dropped"
+        try:
+            phone, token = self.open_contact(row["appointment_id"], row["contact_sealed"])
+        except (SealError, ValueError, KeyError) as err:
+            return GatewayError(
+                f"the booking's contact does not open with {self._key_path} (the key was replaced?): {err}",
+                permanent=True,
+            )
+        start = datetime.fromtimestamp(float(row["slot_start"]), self.q.tz)
+        svc = self.q.config.service(row["service"])
+        values = {
+            "center": self.center,
+            "service": svc.name_vi if svc else row["service"],
+            "time": f"{start:%H:%M}",
+            "date": f"{start:%d/%m}",
+            "code": row["code"],
+            "link": manage_link(self.base_url, token),
+        }
+        text = render(getattr(self.cfg, TEMPLATE_KEYS[row["kind"]]), values)
+        try:
+            self.gateway.send(e164(phone), text, row["idem_key"])
+        except GatewayError as err:
+            return err
+        return "sent"
+
+    def _record(self, tx: Tx, row: Any, outcome: str | GatewayError, now: float) -> None:
+        attempts = int(row["attempts"]) + 1
+        if outcome == "dropped":
+            tx.run("UPDATE appointment_sms SET state = 'dropped' WHERE msg_id = ?", row["msg_id"])
+        elif outcome == "sent":
+            tx.run(
+                "UPDATE appointment_sms SET state = 'sent', attempts = ?, sent_at = ?, last_error = NULL "
+                "WHERE msg_id = ?",
+                attempts,
+                now,
+                row["msg_id"],
+            )
+        else:
+            assert isinstance(outcome, GatewayError)
+            give_up, delay = after_failure(self.cfg, attempts, outcome.permanent)
+            tx.run(
+                "UPDATE appointment_sms SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
+                "WHERE msg_id = ?",
+                "failed" if give_up else "pending",
+                attempts,
+                now + delay,
+                str(outcome),
+                row["msg_id"],
+            )
+            log.warning(
+                "appointment SMS %s (%s) failed, attempt %d%s: %s",
+                row["msg_id"],
+                row["kind"],
+                attempts,
+                ", given up" if give_up else "",
+                outcome,
+            )
+
+    def counts(self, day: str) -> dict[str, dict[str, int]]:
+        """{service: {"sent": n, "failed": n}} of the day's appointments' messages."""
+        with self.q.store.read() as tx:
+            rows = tx.all(
+                "SELECT a.service, m.state, COUNT(*) AS n FROM appointment_sms m "
+                "JOIN appointments a ON a.appointment_id = m.appointment_id "
+                "WHERE m.day = ? AND m.state IN ('sent', 'failed') GROUP BY a.service, m.state",
+                day,
+            )
+        out: dict[str, dict[str, int]] = {}
+        for r in rows:
+            out.setdefault(r["service"], {"sent": 0, "failed": 0})[r["state"]] = int(r["n"])
+        return out
+
+    # ------------------------------------------------------------------ the thread
+
+    def start(self) -> None:
+        """Start the sending thread (nothing when SMS are off)."""
+        if self.enabled:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="appointment-sms", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread (a send in progress finishes first)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once() >= BATCH
+            except StoreError as err:  # logged; the next round tries again
+                log.warning("appointment SMS round failed: %s", err)
+                busy = False
+            except Exception:  # noqa: BLE001 - the worker must survive any one bad message
+                log.exception("appointment SMS round failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.cfg.poll_interval_s)
+                self._wake.clear()
