@@ -112,6 +112,11 @@ def build_gateway(cfg: AppointmentSmsConfig, data_dir: Path) -> SmsGateway:
     return FileSmsGateway(resolve_path(cfg.outbox_dir) if cfg.outbox_dir else data_dir / "sms")
 
 
+def idem_key(appointment_id: str, kind: str, slot_start: float) -> str:
+    """A message's idempotency key: one message of a kind per appointment and slot."""
+    return f"appt-{appointment_id}-{kind}-{int(slot_start)}"
+
+
 def e164(phone: str) -> str:
     """0912345678 -> +84912345678."""
     return "+84" + phone[1:]
@@ -128,8 +133,7 @@ class AppointmentSms:
         self.enabled = self.cfg.enabled and bool(queue.config.appointments.services)
         self.center = self.cfg.center_name or center_name
         self.base_url = queue.config.public_base_url
-        key_path = resolve_path(self.cfg.contact_key_file) if self.cfg.contact_key_file else None
-        self._key_path = key_path or data_dir / "appointment-contact.key"
+        self._key_path = self.cfg.key_path(data_dir)
         self._box: SecretBox | None = None
         self.gateway = gateway or build_gateway(self.cfg, data_dir)
         self._run_lock = threading.Lock()
@@ -180,7 +184,7 @@ class AppointmentSms:
             "created_at) VALUES (?, ?, ?, ?, ?, ?)",
             appointment_id,
             kind,
-            f"appt-{appointment_id}-{kind}-{int(slot_start)}",
+            idem_key(appointment_id, kind, slot_start),
             day,
             now,
             now,
@@ -220,28 +224,36 @@ class AppointmentSms:
         before the slot), each only for a booking made or moved before it fell due; how many."""
         now = self.q.now_ts()
         after_s = self.q.config.appointments.checkin_after_min * 60
-        horizon = now + 2 * 86400
-        added = 0
-        with self.q.store.tx() as tx:
-            ended = tx.all(
-                "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
-                "AND (state != 'booked' OR slot_start + ? < ?)",
-                after_s,
-                now,
-            )
-            for row in ended:
-                self.erase(tx, row["appointment_id"])
-            rows = tx.all(
+        with self.q.store.read() as tx:  # most rounds find nothing: no write transaction then
+            ended = [
+                r["appointment_id"]
+                for r in tx.all(
+                    "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
+                    "AND (state != 'booked' OR slot_start + ? < ?)",
+                    after_s,
+                    now,
+                )
+            ]
+            due = []
+            for row in tx.all(
                 "SELECT appointment_id, day, slot_start, COALESCE(moved_at, created_at) AS since "
                 "FROM appointments WHERE contact_sealed IS NOT NULL AND state = 'booked' "
                 "AND slot_start > ? AND slot_start <= ?",
                 now,
-                horizon,
-            )
-            for row in rows:
+                now + 2 * 86400,
+            ):
                 kind = self._reminder_due(float(row["slot_start"]), float(row["since"]), now)
-                if kind is not None:
-                    added += self.enqueue(tx, row["appointment_id"], kind, row["slot_start"], row["day"], now)
+                key = idem_key(row["appointment_id"], kind or "", row["slot_start"])
+                if kind and tx.scalar("SELECT 1 FROM appointment_sms WHERE idem_key = ?", key) is None:
+                    due.append((row["appointment_id"], kind, row["slot_start"], row["day"]))
+        if not ended and not due:
+            return 0
+        added = 0
+        with self.q.store.tx() as tx:
+            for appointment_id in ended:  # an ended appointment stays ended: no need to look again
+                self.erase(tx, appointment_id)
+            for appointment_id, kind, slot_start, day in due:  # a cancel since: dropped when sending
+                added += self.enqueue(tx, appointment_id, kind, slot_start, day, now)
         if ended:
             log.info("appointment contacts erased: %d ended appointment(s)", len(ended))
         return added

@@ -6,10 +6,12 @@ next to the code that applies them.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.config import resolve_path
 from common.outbox_retry import RetryConfig
 
 
@@ -40,6 +42,8 @@ class AppointmentSmsConfig(RetryConfig):
     remind_day_before_at: str = Field(default="17:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     # ... and the second one this many minutes before the slot's start.
     remind_before_min: int = Field(default=60, ge=5, le=720)
+    # The texts: {center} {service} {time} {date} {code} {link}, folded to GSM-7, checked at start
+    # to fit one SMS (`queueing.appointment_sms.check_templates`).
     confirm_template: str = "{center}: da dat lich {service} {time} ngay {date}, ma {code}. Doi/huy: {link}"
     moved_template: str = (
         "{center}: lich hen {service} doi sang {time} ngay {date}, ma {code}. Doi/huy: {link}"
@@ -50,6 +54,12 @@ class AppointmentSmsConfig(RetryConfig):
     remind_hour_template: str = (
         "{center}: nhac lich hen {service} luc {time} hom nay, ma {code}. Doi/huy: {link}"
     )
+
+    def key_path(self, data_dir: Path) -> Path:
+        """The key file sealing contacts: `contact_key_file`, or appointment-contact.key in `data_dir`."""
+        if self.contact_key_file:
+            return resolve_path(self.contact_key_file)
+        return data_dir / "appointment-contact.key"
 
 
 class SlotConfig(_Strict):

@@ -24,7 +24,7 @@ from queueing.app import create_app
 from queueing.appointment_sms import TEMPLATE_KEYS, AppointmentSms, longest_values, render
 from queueing.config import load_config
 from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config, wait_for
 
 TUESDAY_10 = "2026-01-06T10:00+07:00"
 HOUR = 3600
@@ -250,6 +250,17 @@ def supervisor(srv: ServerThread) -> requests.Session:
     r = boss.post(f"{srv.url}/api/v1/counter/sessions", json={"staff_id": "cb03", "pin": "3333"}, timeout=10)
     assert r.ok, r.text
     return boss
+
+
+def test_the_sender_thread_sends_at_once_after_a_booking(srv: ServerThread) -> None:
+    sms = sms_of(srv)
+    sms.start()  # as the service's start-up does (these test servers leave it off)
+    try:
+        booking = book(srv, TUESDAY_10, phone="0912345106")
+        wait_for(lambda: len(inbox(srv)) == 1, 10, "the confirmation")  # woken by the booking
+    finally:
+        sms.stop()
+    assert booking["code"] in inbox(srv)[0]["text"]
 
 
 def test_every_default_template_fits_one_sms_with_the_longest_values() -> None:
