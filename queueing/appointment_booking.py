@@ -19,7 +19,8 @@ from drivers.camera.payload import APPOINTMENT_QR_PREFIX
 from queueing import slots as rules
 from queueing import texts
 from queueing.appointment_calls import BookedLoad
-from queueing.appointment_sms import CONFIRM, TOKEN_BYTES, AppointmentSms, manage_link
+from queueing.appointment_sms import AppointmentSms
+from queueing.appointment_sms_texts import CODE_DIGITS, CONFIRM, TOKEN_BYTES, manage_link
 from queueing.appointments_config import SlotConfig
 from queueing.core import iso_utc
 from queueing.errors import QueueError
@@ -29,7 +30,6 @@ from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
-CODE_DIGITS = 6
 #: What the booking QR holds before the code (the kiosk's scanner classifies it by this prefix).
 QR_PREFIX = APPOINTMENT_QR_PREFIX
 _ID_DIGITS = frozenset("0123456789")

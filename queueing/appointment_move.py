@@ -17,7 +17,7 @@ from typing import Any
 
 from queueing import texts
 from queueing.appointment_booking import AppointmentBooking
-from queueing.appointment_sms import MOVED
+from queueing.appointment_sms_texts import MOVED
 from queueing.core import iso_utc
 from queueing.errors import QueueError
 from queueing.slots import HOLDING_STATES

@@ -21,7 +21,8 @@ from common.config import ConfigError
 from common.sms_text import SEGMENT_SEPTETS, septets
 from drivers.gateways.sms import read_messages
 from queueing.app import create_app
-from queueing.appointment_sms import TEMPLATE_KEYS, AppointmentSms, longest_values, render
+from queueing.appointment_sms import AppointmentSms
+from queueing.appointment_sms_texts import TEMPLATE_KEYS, longest_values, render
 from queueing.config import load_config
 from tests.conftest import free_port
 from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config, wait_for
