@@ -17,12 +17,12 @@ import pytest
 import requests
 
 from common.clock import ManualClock
-from common.config import ConfigError
+from common.config import REPO_ROOT, ConfigError
 from common.sms_text import SEGMENT_SEPTETS, septets
 from drivers.gateways.sms import read_messages
 from queueing.app import create_app
 from queueing.appointment_sms import AppointmentSms
-from queueing.appointment_sms_texts import TEMPLATE_KEYS, longest_values, render
+from queueing.appointment_sms_texts import TEMPLATE_KEYS, check_templates, longest_values, render
 from queueing.config import load_config
 from tests.conftest import free_port
 from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config, wait_for
@@ -274,6 +274,14 @@ def test_every_default_template_fits_one_sms_with_the_longest_values() -> None:
         text = render(getattr(sms, key), values)
         n = septets(text)
         assert n is not None and n <= SEGMENT_SEPTETS, (key, n, text)
+
+
+def test_the_site_example_passes_the_start_up_check() -> None:
+    site = load_config(REPO_ROOT / "config" / "site.example.toml")
+    sms = site.appointments.sms
+    assert sms.type == "http" and sms.center_name
+    names = [s.name_vi for s in site.services if site.appointments.slots_of(s.code)]
+    assert check_templates(sms, sms.center_name, names, site.public_base_url) == []
 
 
 def test_a_template_too_long_for_one_sms_stops_the_start(tmp_path: Path) -> None:
