@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -168,33 +168,57 @@ class AppointmentSms:
             return self.deliver()
 
     def sweep(self) -> int:
-        """Erase the contacts of appointments that ended; enqueue the reminders now due (the
-        day-before one at `remind_day_before_at` the day before, the other `remind_before_min`
-        before the slot), each only for a booking made or moved before it fell due; how many."""
+        """Erase the contacts of appointments that ended; enqueue the reminders now due; how many.
+
+        The day-before reminder goes at `remind_day_before_at` on the day before the slot (and
+        only that day: it says "tomorrow"), the other `remind_before_min` before the slot; each
+        only for a booking made (or moved) before it fell due, and once (its idempotency key).
+        Every round reads; it writes only when something ended or fell due."""
         now = self.q.now_ts()
-        after_s = self.q.config.appointments.checkin_after_min * 60
-        with self.q.store.read() as tx:  # most rounds find nothing: no write transaction then
+        before_s = self.cfg.remind_before_min * 60
+        # booked, contact kept, and this reminder (the `?` is "-<kind>-") not enqueued yet
+        live_not_sent = (
+            "SELECT a.appointment_id, a.day, a.slot_start FROM appointments a "
+            "WHERE a.contact_sealed IS NOT NULL AND a.state = 'booked' AND NOT EXISTS (SELECT 1 "
+            "FROM appointment_sms m WHERE m.idem_key = "
+            "'appt-' || a.appointment_id || ? || CAST(a.slot_start AS INTEGER))"
+        )
+        with self.q.store.read() as tx:
             ended = [
                 r["appointment_id"]
                 for r in tx.all(
                     "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
                     "AND (state != 'booked' OR slot_start + ? < ?)",
-                    after_s,
+                    self.q.config.appointments.checkin_after_min * 60,
                     now,
                 )
             ]
-            due = []
-            for row in tx.all(
-                "SELECT appointment_id, day, slot_start, COALESCE(moved_at, created_at) AS since "
-                "FROM appointments WHERE contact_sealed IS NOT NULL AND state = 'booked' "
-                "AND slot_start > ? AND slot_start <= ?",
-                now,
-                now + 2 * 86400,
-            ):
-                kind = self._reminder_due(float(row["slot_start"]), float(row["since"]), now)
-                key = idem_key(row["appointment_id"], kind or "", row["slot_start"])
-                if kind and tx.scalar("SELECT 1 FROM appointment_sms WHERE idem_key = ?", key) is None:
-                    due.append((row["appointment_id"], kind, row["slot_start"], row["day"]))
+            due = [
+                (r["appointment_id"], REMIND_HOUR, r["slot_start"], r["day"])
+                for r in tx.all(
+                    live_not_sent + " AND a.slot_start > ? AND a.slot_start <= ? "
+                    "AND COALESCE(a.moved_at, a.created_at) < a.slot_start - ?",
+                    f"-{REMIND_HOUR}-",
+                    now,
+                    now + before_s,
+                    before_s,
+                )
+            ]
+            window = self._day_before_window(now)
+            if window is not None:  # it is the day before, past remind_day_before_at
+                due_at, tomorrow_from, tomorrow_until = window
+                due += [
+                    (r["appointment_id"], REMIND_DAY, r["slot_start"], r["day"])
+                    for r in tx.all(
+                        live_not_sent + " AND a.slot_start >= ? AND a.slot_start < ? "
+                        "AND a.slot_start > ? AND COALESCE(a.moved_at, a.created_at) < ?",
+                        f"-{REMIND_DAY}-",
+                        tomorrow_from,
+                        tomorrow_until,
+                        now + before_s,
+                        due_at,
+                    )
+                ]
         if not ended and not due:
             return 0
         added = 0
@@ -207,19 +231,17 @@ class AppointmentSms:
             log.info("appointment contacts erased: %d ended appointment(s)", len(ended))
         return added
 
-    def _reminder_due(self, slot_start: float, since: float, now: float) -> str | None:
-        """The reminder due now for a slot booked (or moved) at `since`, or None."""
-        hour_due = slot_start - self.cfg.remind_before_min * 60
-        if since < hour_due <= now:
-            return REMIND_HOUR
-        start_local = datetime.fromtimestamp(slot_start, self.q.tz)
+    def _day_before_window(self, now: float) -> tuple[float, float, float] | None:
+        """(when today's day-before reminders fell due, start of tomorrow, start of the day after)
+        once `remind_day_before_at` has passed today; None before it."""
+        local = datetime.fromtimestamp(now, self.q.tz)
         hh, mm = (int(x) for x in self.cfg.remind_day_before_at.split(":"))
-        day_due = datetime.combine(
-            start_local.date() - timedelta(days=1), datetime.min.time().replace(hour=hh, minute=mm), self.q.tz
-        ).timestamp()
-        if since < day_due <= now < hour_due:
-            return REMIND_DAY
-        return None
+        due_at = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        if local < due_at:
+            return None
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.q.tz)
+        after = datetime.combine(local.date() + timedelta(days=2), time(0), self.q.tz)
+        return due_at.timestamp(), tomorrow.timestamp(), after.timestamp()
 
     def deliver(self) -> int:
         """Send each due message once and record the outcomes in one transaction."""

@@ -157,6 +157,18 @@ def test_late_booking_gets_no_reminder_already_due(srv: ServerThread, clock: Man
     assert sorted(kinds) == ["confirm", "remind_hour"]  # no day-before reminder after the fact
 
 
+def test_a_missed_day_before_reminder_is_not_sent_on_the_day(srv: ServerThread, clock: ManualClock) -> None:
+    book(srv, "2026-01-06T15:00+07:00", phone="0912345107")
+    sms = sms_of(srv)
+    sms.run_once()
+    clock.advance(24 * HOUR)  # the sender did not run at 17:00 the day before; now Tuesday 09:00
+    sms.run_once()
+    assert len(inbox(srv)) == 1  # "tomorrow" would now be wrong: not sent
+    clock.advance(5 * HOUR)  # 14:00
+    sms.run_once()
+    assert [m["file"].split("-")[-2] for m in inbox(srv)] == ["confirm", "remind_hour"]
+
+
 def test_no_sms_after_a_cancel_and_the_number_is_erased(srv: ServerThread, clock: ManualClock) -> None:
     sms = sms_of(srv)
     booking = book(srv, TUESDAY_10, phone="0912345102")
