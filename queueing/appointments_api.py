@@ -236,6 +236,7 @@ def build_appointments_router(
             qr_src=qr_data_uri(booking["qr"]),
             move={"service": booking["service"], "start": booking["start"], "days": days, "t": page_texts()},
             moved=request.query_params.get("moved") == "1",
+            sms=appts.sms is not None and appts.sms.enabled,
         )
 
     return router

@@ -176,8 +176,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "book_move_pick": ("Chọn ngày và giờ mới:", "Choose a new day and time:"),
     "book_move_confirm": ("Đổi sang {time} · {day}", "Move to {time} · {day}"),
     "book_moved": (
-        "Đã đổi giờ hẹn. Mã lịch hẹn giữ nguyên; quý khách sẽ nhận tin nhắn xác nhận.",
-        "The time is changed. The code stays the same; a confirmation SMS is on its way.",
+        "Đã đổi giờ hẹn. Mã lịch hẹn giữ nguyên.",
+        "The time is changed. The code stays the same.",
     ),
     "book_keep_sms": (
         "Tin nhắn SMS có đường dẫn tới trang này để đổi giờ hoặc huỷ; quý khách được nhắc lịch "

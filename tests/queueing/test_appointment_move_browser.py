@@ -86,6 +86,7 @@ def test_move_a_booking_on_the_manage_page(browser: Any, srv: ServerThread, tmp_
     assert page.locator("#code").inner_text() == booking["code"]
     moved = page.locator("#moved").inner_text()
     assert "Đã đổi giờ hẹn" in moved and "The time is changed" in moved
+    assert "nhắc lịch" in page.locator("main").inner_text()  # the SMS and its reminders are said
     page.screenshot(path=str(tmp_path / "moved.png"), full_page=True)
     # the place at 10:00 is free again; the new confirmation names the new time
     free = requests.get(f"{srv.url}/api/v1/services/ho_tich/slots", params={"day": MON}, timeout=10).json()
