@@ -298,6 +298,9 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
+            # erased values (a booking's sealed phone) are overwritten with zeros, not left in free
+            # space; Debian's SQLite does this by default, other builds may not
+            conn.execute("PRAGMA secure_delete=ON")
             try:
                 MIGRATIONS.apply(conn, self.path)  # backup first if anything changes (common/migrations.py)
             except BaseException:

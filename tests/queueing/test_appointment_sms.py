@@ -210,6 +210,12 @@ def test_number_sealed_at_rest_and_erased_at_check_in(srv: ServerThread, clock: 
     clock.advance(15 * 60)  # 10:00: the hour-before reminder would have been due at 09:00 anyway
     sms.run_once()
     assert len(inbox(srv)) == 1
+    # erased for good: once the WAL is copied back, not even the sealed form is left in the file
+    db = sqlite3.connect(srv.data_dir / "queue.sqlite3")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    db.close()
+    assert sealed.encode() not in db_bytes(srv.data_dir)
+    assert sealed[8:40].encode() not in db_bytes(srv.data_dir)
 
 
 def test_gateway_outage_is_retried_then_counted(tmp_path: Path, clock: ManualClock) -> None:
