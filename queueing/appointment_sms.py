@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: Messages sent per round (the rest go in the next one, at once).
 BATCH = 20
+#: After a database error the sender waits this long (not `poll_interval_s`) before its next round.
+STORE_BACKOFF_S = 10.0
 
 
 def build_gateway(cfg: AppointmentSmsConfig, data_dir: Path) -> SmsGateway:
@@ -358,14 +360,17 @@ class AppointmentSms:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            wait_s = self.cfg.poll_interval_s
             try:
                 busy = self.run_once() >= BATCH
-            except StoreError as err:  # logged; the next round tries again
-                log.warning("appointment SMS round failed: %s", err)
-                busy = False
+            except StoreError as err:
+                # the database is locked or gone: step back, so this thread does not keep taking
+                # the store's lock for a busy time-out every second while requests need it
+                log.warning("appointment SMS round failed (next in %g s): %s", STORE_BACKOFF_S, err)
+                busy, wait_s = False, max(wait_s, STORE_BACKOFF_S)
             except Exception:  # noqa: BLE001 - the worker must survive any one bad message
                 log.exception("appointment SMS round failed")
                 busy = False
             if not busy:
-                self._wake.wait(self.cfg.poll_interval_s)
+                self._wake.wait(wait_s)
                 self._wake.clear()
