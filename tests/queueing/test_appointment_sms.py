@@ -271,6 +271,17 @@ def supervisor(srv: ServerThread) -> requests.Session:
     return boss
 
 
+def test_a_message_waiting_at_a_restart_is_sent_after_it(tmp_path: Path, clock: ManualClock) -> None:
+    cfg = make_config(appointments=appt_config(tmp_path))
+    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as srv:
+        booking = book(srv, TUESDAY_10, phone="0912345108")  # stopped before the sender's round
+    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as again:
+        assert sms_of(again).run_once() == 1
+        [msg] = inbox(again)
+        assert msg["to"] == "+84912345108" and booking["code"] in msg["text"]
+        assert token_of(booking) in msg["text"]  # the link still opens: the sealed token survived
+
+
 def test_the_sender_thread_sends_at_once_after_a_booking(srv: ServerThread) -> None:
     sms = sms_of(srv)
     sms.start()  # as the service's start-up does (these test servers leave it off)
