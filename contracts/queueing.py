@@ -109,6 +109,7 @@ class QueueErrorCode(enum.StrEnum):
     BOOKING_BLOCKED = "booking_blocked"  # 403: too many recent no-shows
     UNKNOWN_APPOINTMENT = "unknown_appointment"  # 404
     CANNOT_CANCEL = "cannot_cancel"  # 409: checked in or past
+    CANNOT_MOVE = "cannot_move"  # 409: cancelled, checked in or past
     TOO_EARLY = "too_early"  # 409 (`come_back_at`, `start`)
     TOO_LATE = "too_late"  # 409: take a normal ticket
 

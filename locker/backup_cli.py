@@ -1,9 +1,9 @@
 """`lockerctl backup [DIR]` and `lockerctl restore BACKUP`: both databases and the key files.
 
 The files come from the configuration: the locker's database and keys (`[locker]`, or every
-locker file under `--data-dir`), the queueing database and its kiosk token (`[queueing]`), the
-camera's ID-hash key (`[camera]`). Where backups go and how long they stay is `[backup]`.
-The copying itself is `locker.backup`.
+locker file under `--data-dir`), the queueing database, its kiosk token and the key sealing booking
+contacts (`[queueing]`), the camera's ID-hash key (`[camera]`). Where backups go and how long
+they stay is `[backup]`. The copying itself is `locker.backup`.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def entries(config: str | None, data_dir: str | None, keys: bool = True) -> list
             Entry("keys/locker-kiosk.token", paths.kiosk_token),
             Entry("keys/queueing-kiosk.token", token_path(qcfg, qdir)),
             Entry("keys/id-hash.key", load_camera_config(raw).key_path()),
+            Entry("keys/appointment-contact.key", qcfg.appointments.sms.key_path(qdir)),
         ]
     return out
 

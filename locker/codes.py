@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyotp
 
-from locker.secrets_files import SecretBox
+from common.sealed import SecretBox
 
 _ASCII_DIGITS = frozenset("0123456789")
 _RECEIPT_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")

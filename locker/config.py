@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common.config import REPO_ROOT, ConfigError, load_raw, resolve_path, section, validate
+from common.outbox_retry import RetryConfig
 from common.serving import HttpServing
 from contracts.locker import SecondFactor as SecondFactor  # the wire's vocabulary, defined once
 from contracts.locker import Size as Size
@@ -62,13 +63,8 @@ class DoorsConfig(_Strict):
     auto_confirm_on_close: bool = True
 
 
-class OutboxConfig(_Strict):
-    """Retries of the durable outbox (SMS and back-office calls)."""
-
-    first_retry_s: float = Field(default=5.0, gt=0)
-    max_retry_s: float = Field(default=900.0, gt=0)
-    max_attempts: int = Field(default=50, ge=1)
-    poll_interval_s: float = Field(default=1.0, gt=0)
+class OutboxConfig(RetryConfig):
+    """Retries of the durable outbox (SMS and back-office calls): `common.outbox_retry`."""
 
 
 class SmsConfig(_Strict):

@@ -28,11 +28,11 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from common.clock import Clock
+from common.sealed import SealError, SecretBox, read_or_create_secret, read_secret
 from contracts.handover import HandoverErrorCode as Code
 from locker import audit
 from locker.config import LockerConfig
 from locker.errors import Conflict, Gone, InvalidInput, LockerError, NotFound
-from locker.secrets_files import SealError, SecretBox, read_or_create_secret, read_secret
 from locker.staff import StaffSession, require_supervisor
 from locker.store import Store
 

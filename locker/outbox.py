@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.clock import Clock
+from common.outbox_retry import after_failure
+from common.sealed import SealError, SecretBox
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import SmsGateway
 from locker import audit
 from locker.config import OutboxConfig
 from locker.errors import StorageFailed
-from locker.secrets_files import SealError, SecretBox
 from locker.store import Store
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,7 @@ class OutboxWorker:
             )
             extra: dict[str, Any] = {}
         else:
-            give_up = error.permanent or attempts >= self._cfg.max_attempts
-            delay = min(self._cfg.max_retry_s, self._cfg.first_retry_s * 2 ** min(attempts - 1, 20))
+            give_up, delay = after_failure(self._cfg, attempts, error.permanent)
             conn.execute(
                 "UPDATE outbox SET state=?, attempts=?, next_attempt_at=?, last_error=? WHERE msg_id=?",
                 (

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from common.clock import Clock
+from common.sealed import read_or_create_secret
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.sms import SmsGateway
 from drivers.lockboard.types import DoorState, LockBus
@@ -27,7 +28,7 @@ from locker.errors import StorageFailed
 from locker.kiosk_devices import KioskDevices
 from locker.monitor import Monitor
 from locker.pickup import Pickups
-from locker.secrets_files import check_data_dir, read_or_create_secret
+from locker.secrets_files import check_data_dir
 from locker.staff import StaffDirectory
 from locker.store import ACTIVE_IN, Store
 from locker.wiring import Wiring

@@ -1,6 +1,6 @@
 """Staff accounts: PIN (scrypt) + TOTP (pyotp), roles, short idle-expiring sessions.
 
-TOTP secrets are stored sealed (AES-256-GCM, `locker.secrets_files.SecretBox`) under a key file
+TOTP secrets are stored sealed (AES-256-GCM, `common.sealed.SecretBox`) under a key file
 kept outside the database (`staff_key_file`, created 0600 on first start), bound to their staff
 id so rows cannot be swapped. Clear secrets written by older versions are sealed at start.
 """
@@ -21,12 +21,12 @@ import pyotp
 
 from common.clock import Clock
 from common.pins import check_pin, hash_pin
+from common.sealed import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from contracts.locker import Role as Role  # the wire's vocabulary, defined once
 from locker import audit
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
 from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, LockerError, NotFound
-from locker.secrets_files import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from locker.store import Store
 
 log = logging.getLogger(__name__)

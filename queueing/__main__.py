@@ -74,14 +74,18 @@ def main(argv: list[str] | None = None) -> int:
 
     # like the locker: with --data-dir, every file of the service goes under it
     token_file = data_dir / TOKEN_FILE_NAME if args.data_dir else token_path(cfg, data_dir)
-    app = create_app(
-        cfg,
-        data_dir,
-        center_name_vi=name_vi,
-        center_name_en=name_en,
-        kiosk_token_file=token_file,
-        site_config=site,
-    )
+    try:  # a booking SMS template too long for one SMS is refused here, naming the key
+        app = create_app(
+            cfg,
+            data_dir,
+            center_name_vi=name_vi,
+            center_name_en=name_en,
+            kiosk_token_file=token_file,
+            site_config=site,
+        )
+    except ConfigError as err:
+        print(f"queueing: {err}", file=sys.stderr)
+        return 2
     scheme = "https" if cfg.tls else "http"
     log.info("queueing service on %s://%s:%d (data in %s)", scheme, cfg.host, cfg.port, data_dir)
     server = uvicorn.Server(

@@ -26,6 +26,7 @@ from common.http_guard import GuardPolicy, HttpGuard
 from common.serving import is_loopback, local_base_url, origin_of
 from contracts.queueing import QueueErrorBody
 from queueing.api import build_router, error_response, storage_error_response
+from queueing.appointment_sms import AppointmentSms
 from queueing.appointments import Appointments
 from queueing.appointments_api import build_appointments_router
 from queueing.config import QueueingConfig
@@ -177,6 +178,8 @@ def create_app(
     for warning in queue.warnings:
         log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
     desk = CounterDesk(queue)
+    appointment_sms = AppointmentSms(queue, data_dir, center_name_vi)
+    appointment_sms.check()  # ConfigError when a template could take more than one SMS
     kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))
     hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
     store.on_commit_events.append(hub.notify)
@@ -194,6 +197,7 @@ def create_app(
         queue.sweep()
         if run_sweeper:
             sweeper.start()
+            appointment_sms.start()
         log.info(
             "queueing service ready (%d services, %d counters)", len(config.services), len(config.counters)
         )
@@ -202,6 +206,7 @@ def create_app(
         finally:
             hub.close()
             sweeper.stop()
+            appointment_sms.stop()
             store.close()
 
     app = FastAPI(title="Queueing service", version="1", lifespan=lifespan, docs_url="/api/docs")
@@ -245,7 +250,7 @@ def create_app(
         base = {"center_vi": center_name_vi, "center_en": center_name_en, "config": config}
         return templates.TemplateResponse(request, name, {**base, **ctx})
 
-    app.state.appointments = appts = Appointments(queue)
+    app.state.appointments = appts = Appointments(queue, appointment_sms)
     app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -19,6 +19,8 @@ from drivers.camera.payload import APPOINTMENT_QR_PREFIX
 from queueing import slots as rules
 from queueing import texts
 from queueing.appointment_calls import BookedLoad
+from queueing.appointment_sms import AppointmentSms
+from queueing.appointment_sms_texts import CODE_DIGITS, CONFIRM, TOKEN_BYTES, manage_link
 from queueing.appointments_config import SlotConfig
 from queueing.core import iso_utc
 from queueing.errors import QueueError
@@ -28,22 +30,22 @@ from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
-CODE_DIGITS = 6
 #: What the booking QR holds before the code (the kiosk's scanner classifies it by this prefix).
 QR_PREFIX = APPOINTMENT_QR_PREFIX
 _ID_DIGITS = frozenset("0123456789")
 
 
 def manage_hash(token: str) -> str:
-    """What the database keeps of a manage link's token (128 random bits: a plain hash suffices)."""
+    """What the database keeps of a manage link's token (96 random bits: a plain hash suffices)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AppointmentBooking:
     """Booking use cases on top of the queue (its store, clock, services and ticket issuing)."""
 
-    def __init__(self, queue: QueueService) -> None:
+    def __init__(self, queue: QueueService, sms: AppointmentSms | None = None) -> None:
         self.q = queue
+        self.sms = sms  # confirmations and reminders (None: no SMS, as in a bench)
         self.cfg = queue.config.appointments
         self._hasher: IdHasher | None = None
         self._hasher_lock = threading.Lock()
@@ -191,7 +193,7 @@ class AppointmentBooking:
         id_hash = hasher.hash_id(id_number) if id_number else None
         now = self.q.now_ts()
         appointment_id = secrets.token_urlsafe(9)
-        token = secrets.token_urlsafe(16)
+        token = secrets.token_urlsafe(TOKEN_BYTES)  # short: it goes into every SMS
         start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
         with self.q.store.tx() as tx:
             held = int(
@@ -213,9 +215,9 @@ class AppointmentBooking:
             code = self._new_code(tx)
             inserted = tx.run(
                 "INSERT INTO appointments(appointment_id, code, service, day, slot_start, slot_end, "
-                "phone_hash, phone_masked, id_hash, manage_hash, state, created_at) "
-                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ? WHERE (SELECT COUNT(*) FROM appointments "
-                "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
+                "phone_hash, phone_masked, id_hash, manage_hash, state, created_at, contact_sealed) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ? WHERE (SELECT COUNT(*) "
+                "FROM appointments WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
                 appointment_id,
                 code,
                 slot_cfg.code,
@@ -227,6 +229,7 @@ class AppointmentBooking:
                 id_hash,
                 manage_hash(token),
                 now,
+                self.sms.seal_contact(appointment_id, number, token) if self.sms else None,
                 slot_cfg.code,
                 start_ts,
                 *rules.HOLDING_STATES,
@@ -235,6 +238,10 @@ class AppointmentBooking:
             if not inserted:
                 raise QueueError(409, "slot_full", texts.say("slot_full"), start=self._iso(start_ts))
             self._event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
+            if self.sms:
+                self.sms.enqueue(tx, appointment_id, CONFIRM, start_ts, local.date().isoformat(), now)
+        if self.sms:
+            self.sms.kick()
         log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self._iso(start_ts))
         self.load.refresh()
         return {
@@ -242,7 +249,7 @@ class AppointmentBooking:
             "code": code,
             "start": self._iso(start_ts),
             "service": slot_cfg.code,
-            "manage_url": f"{self.q.config.public_base_url.rstrip('/')}/a/{token}",
+            "manage_url": manage_link(self.q.config.public_base_url, token),
         }
 
     def _refuse_no_show_phone(self, tx: Tx, phone_hash: str, now: float) -> None:
@@ -326,6 +333,8 @@ class AppointmentBooking:
                     row["appointment_id"],
                 )
                 self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CANCELLED)
+                if self.sms:
+                    self.sms.erase(tx, row["appointment_id"])  # no reminder after a cancel
             elif row["state"] != AppointmentState.CANCELLED.value:
                 raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self._state_now(row))
         self.load.refresh()

@@ -22,6 +22,8 @@ COLUMNS = (
     "called",
     "punctual_pct",
     "late_mean_min",
+    "sms_sent",
+    "sms_failed",
 )
 
 
@@ -74,6 +76,14 @@ def _summary(
         else None,
         "late_mean_min": round(sum(late) / len(late), 1) if late else None,
     }
+
+
+def add_sms_counts(rows: list[dict[str, Any]], counts: dict[str, dict[str, int]]) -> None:
+    """Add `sms_sent` and `sms_failed` (the booking SMS of the day's appointments) to each row."""
+    for row in rows:
+        picked = counts.values() if row["service"] == "all" else [counts.get(row["service"], {})]
+        row["sms_sent"] = sum(c.get("sent", 0) for c in picked)
+        row["sms_failed"] = sum(c.get("failed", 0) for c in picked)
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:

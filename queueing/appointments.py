@@ -1,5 +1,6 @@
 """Appointments: free slots, booking (never over capacity) and the manage link come from
-`queueing.appointment_booking`; this module adds the kiosk check-in that turns a booking into a
+`queueing.appointment_booking`, moves from `queueing.appointment_move`, the booking's SMS from
+`queueing.appointment_sms`; this module adds the kiosk check-in that turns a booking into a
 ticket, called at its slot ahead of walk-ins.
 
 Storage is the queue's own database (`appointments` table in `queueing.store.SCHEMA`); every
@@ -16,7 +17,8 @@ from typing import Any
 
 from queueing import slots as rules
 from queueing import texts
-from queueing.appointment_booking import QR_PREFIX, AppointmentBooking, manage_hash
+from queueing.appointment_booking import QR_PREFIX, manage_hash
+from queueing.appointment_move import AppointmentMoves
 from queueing.domain import LIVE_STATES, TicketState
 from queueing.errors import QueueError
 from queueing.slots import AppointmentState, CheckIn
@@ -27,8 +29,8 @@ log = logging.getLogger(__name__)
 __all__ = ["QR_PREFIX", "Appointments", "manage_hash"]
 
 
-class Appointments(AppointmentBooking):
-    """Booking, the manage link and the kiosk check-in."""
+class Appointments(AppointmentMoves):
+    """Booking, the manage link (view, cancel, move) and the kiosk check-in."""
 
     # ------------------------------------------------------------------ check-in at the kiosk
 
@@ -62,6 +64,8 @@ class Appointments(AppointmentBooking):
                     row["appointment_id"],
                 )
                 self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CHECKED_IN)
+                if self.sms:
+                    self.sms.erase(tx, row["appointment_id"])  # the appointment is over: no reminder
         issued.pop("replayed", None)
         log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
         self.load.refresh()

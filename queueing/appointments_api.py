@@ -1,5 +1,6 @@
 """Appointment routes: free slots, booking (rate limited per phone and per address), the manage
-link (view, cancel), the kiosk check-in; and the phone pages `/book` and `/a/{token}`.
+link (view, cancel, move), the kiosk check-in, the day's report (with the booking SMS sent and
+given up); and the phone pages `/book` and `/a/{token}`.
 
 The work is done by `queueing.appointments.Appointments`; this module checks callers and limits.
 """
@@ -15,9 +16,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from common.api_errors import error_responses
+from contracts.appointment_sms import AppointmentReportWithSms, MoveRequest
 from contracts.queueing import (
     AppointmentCancelled,
-    AppointmentReport,
     AppointmentView,
     Booking,
     BookingRequest,
@@ -58,6 +59,11 @@ PAGE_TEXTS = (
     "book_state_checked_in",
     "book_state_no_show",
     "book_again",
+    "book_move",
+    "book_move_pick",
+    "book_move_confirm",
+    "book_moved",
+    "book_keep_sms",
 )
 
 
@@ -153,9 +159,25 @@ def build_appointments_router(
         """Cancel from the manage link (the place goes back to the slot)."""
         return appts.cancel(token)
 
+    @router.post(
+        "/api/v1/appointments/manage/{token}/move",
+        response_model=AppointmentView,
+        responses=error_responses(404, 409, 422, 429, 503),
+    )
+    def move(token: str, body: MoveRequest, request: Request) -> dict[str, Any]:
+        """Move the booking to another free slot of the same service (`start` as the slots list
+        gives it): the old place is freed and the new one taken in one step; a new confirmation
+        SMS goes out and the reminders follow the new time. 409 `slot_full` when the slot has
+        just filled, `not_a_slot`, `cannot_move` (cancelled, checked in or past)."""
+        client = request.client.host if request.client else "?"
+        wait = per_address.hit(client)
+        if wait is not None:
+            raise QueueError(429, "throttled", texts.say("booking_throttled"), retry_after_s=int(wait) + 1)
+        return appts.move(token, body.start)
+
     @router.get(
         "/api/v1/reports/appointments",
-        response_model=AppointmentReport,
+        response_model=AppointmentReportWithSms,
         responses={
             **error_responses(401, 403, 422, 503),
             200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "format=csv"},
@@ -167,7 +189,7 @@ def build_appointments_router(
         format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
     ) -> Any:
         """The day's appointments per service: booked, cancelled, checked in, no-shows, check-in
-        rate, punctuality; supervisors only (JSON or CSV)."""
+        rate, punctuality, SMS sent and given up; supervisors only (JSON or CSV)."""
         auth = request.headers.get("authorization", "")
         token = (
             auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
@@ -179,6 +201,8 @@ def build_appointments_router(
         rows = appointment_report.day_report(
             q.store, the_day, q.now_ts(), cfg.checkin_after_min, cfg.punctual_within_min, labels
         )
+        if appts.sms is not None:
+            appointment_report.add_sms_counts(rows, appts.sms.counts(the_day))
         if format == "csv":
             return PlainTextResponse(
                 appointment_report.to_csv(rows),
@@ -202,6 +226,7 @@ def build_appointments_router(
             missing = page(request, "booking.html", t=page_texts(), b=None, token="", missing=err.message)
             missing.status_code = err.status
             return missing
+        days: list[Any] = next((s["days"] for s in appts.bookable() if s["code"] == booking["service"]), [])
         return page(
             request,
             "booking.html",
@@ -209,6 +234,9 @@ def build_appointments_router(
             b=booking,
             token=token,
             qr_src=qr_data_uri(booking["qr"]),
+            move={"service": booking["service"], "start": booking["start"], "days": days, "t": page_texts()},
+            moved=request.query_params.get("moved") == "1",
+            sms=appts.sms is not None and appts.sms.enabled,
         )
 
     return router

@@ -6,11 +6,60 @@ next to the code that applies them.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from common.config import resolve_path
+from common.outbox_retry import RetryConfig
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppointmentSmsConfig(RetryConfig):
+    """The booking's SMS: confirmation, reminders, the gateway and the outbox's retries
+    (`queueing.appointment_sms`; the retry keys are `common.outbox_retry.RetryConfig`'s)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # "simulated": one text file per message in outbox_dir; "http": POST {"to", "text"} to url.
+    type: Literal["simulated", "http"] = "simulated"
+    url: str = ""
+    token_file: str = ""
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # Empty: `sms/` in the queueing data directory.
+    outbox_dir: str = ""
+    # Key sealing each booking's phone number and manage link until the appointment ends (AES-256-GCM;
+    # created 0600 when missing). Empty: `appointment-contact.key` in the data directory.
+    contact_key_file: str = ""
+    # The center's name in the texts (a short form keeps them in one SMS). Empty: [center] name_vi.
+    center_name: str = ""
+    # The day-before reminder goes out at this local time (HH:MM) on the day before the slot ...
+    remind_day_before_at: str = Field(default="17:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    # ... and the second one this many minutes before the slot's start.
+    remind_before_min: int = Field(default=60, ge=5, le=720)
+    # The texts: {center} {service} {time} {date} {code} {link}, folded to GSM-7, checked at start
+    # to fit one SMS (`queueing.appointment_sms.check_templates`).
+    confirm_template: str = "{center}: da dat lich {service} {time} ngay {date}, ma {code}. Doi/huy: {link}"
+    moved_template: str = (
+        "{center}: lich hen {service} doi sang {time} ngay {date}, ma {code}. Doi/huy: {link}"
+    )
+    remind_day_template: str = (
+        "{center}: nhac lich hen {service} {time} ngay mai {date}, ma {code}. Doi/huy: {link}"
+    )
+    remind_hour_template: str = (
+        "{center}: nhac lich hen {service} luc {time} hom nay, ma {code}. Doi/huy: {link}"
+    )
+
+    def key_path(self, data_dir: Path) -> Path:
+        """The key file sealing contacts: `contact_key_file`, or appointment-contact.key in `data_dir`."""
+        if self.contact_key_file:
+            return resolve_path(self.contact_key_file)
+        return data_dir / "appointment-contact.key"
 
 
 class SlotConfig(_Strict):
@@ -60,6 +109,7 @@ class AppointmentsConfig(_Strict):
     # booking. Relative to the repository root unless absolute.
     id_hash_key_file: str = "var/camera/id-hash.key"
     services: list[SlotConfig] = []
+    sms: AppointmentSmsConfig = AppointmentSmsConfig()
 
     def slots_of(self, code: str) -> SlotConfig | None:
         """The slot settings of a service, or None when it takes no appointments."""

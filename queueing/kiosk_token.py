@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from common.config import resolve_path
-from locker.secrets_files import read_or_create_secret, read_secret
+from common.sealed import read_or_create_secret, read_secret
 from queueing.config import QueueingConfig
 
 log = logging.getLogger(__name__)

@@ -120,6 +120,31 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 """
 
+APPOINTMENT_SMS_SCHEMA = """
+-- the phone and manage link of a booking, sealed (AES-256-GCM, key outside the database) and
+-- erased when the appointment ends; when it was last moved (reminders follow the new time)
+ALTER TABLE appointments ADD COLUMN contact_sealed TEXT;
+ALTER TABLE appointments ADD COLUMN moved_at REAL;
+-- the booking's SMS outbox: the text is rendered at send time (never stored)
+CREATE TABLE appointment_sms (
+    msg_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    appointment_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    idem_key TEXT NOT NULL UNIQUE,
+    day TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    created_at REAL NOT NULL,
+    sent_at REAL,
+    last_error TEXT
+);
+CREATE INDEX appointment_sms_due ON appointment_sms(state, next_attempt_at);
+CREATE INDEX appointment_sms_appt ON appointment_sms(appointment_id, state);
+CREATE INDEX appointment_sms_day ON appointment_sms(day, state);
+CREATE INDEX appointments_contact ON appointments(slot_start) WHERE contact_sealed IS NOT NULL;
+"""
+
 MIGRATIONS = Schema(
     "queue",
     (
@@ -130,6 +155,8 @@ MIGRATIONS = Schema(
         Step(1, "baseline schema: appointments, province outbox", SCHEMA + outbox.SCHEMA),
         # SCHEMA (and common.outbox.SCHEMA) are v1's text from here on: never edit them; a
         # schema change is a new Step(2, ...) with ALTER TABLE / CREATE TABLE.
+        # v2: the booking's SMS (queueing/appointment_sms.py)
+        Step(2, "appointment SMS: sealed contact, moves, SMS outbox", APPOINTMENT_SMS_SCHEMA),
     ),
 )
 """The queue database's versions (`common.migrations`): a schema change is a new step at the end."""
@@ -271,6 +298,9 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
+            # erased values (a booking's sealed phone) are overwritten with zeros, not left in free
+            # space; Debian's SQLite does this by default, other builds may not
+            conn.execute("PRAGMA secure_delete=ON")
             try:
                 MIGRATIONS.apply(conn, self.path)  # backup first if anything changes (common/migrations.py)
             except BaseException:

@@ -167,6 +167,24 @@ TABLE: dict[str, tuple[str, str]] = {
     "book_state_checked_in": ("Quý khách đã nhận số cho lịch hẹn này.", "You have checked in."),
     "book_state_no_show": ("Đã quá giờ hẹn.", "The appointment time has passed."),
     "book_again": ("Đặt lịch khác", "Book another appointment"),
+    # moving a booking from its manage page (queueing/appointment_move.py, static/booking.js)
+    "cannot_move": (
+        "Lịch hẹn này không đổi giờ được nữa (đã huỷ, đã nhận số hoặc đã qua giờ hẹn).",
+        "This appointment can no longer be moved (cancelled, checked in or past its time).",
+    ),
+    "book_move": ("Đổi giờ hẹn", "Change the time"),
+    "book_move_pick": ("Chọn ngày và giờ mới:", "Choose a new day and time:"),
+    "book_move_confirm": ("Đổi sang {time} · {day}", "Move to {time} · {day}"),
+    "book_moved": (
+        "Đã đổi giờ hẹn. Mã lịch hẹn giữ nguyên.",
+        "The time is changed. The code stays the same.",
+    ),
+    "book_keep_sms": (
+        "Tin nhắn SMS có đường dẫn tới trang này để đổi giờ hoặc huỷ; quý khách được nhắc lịch "
+        "hôm trước và trước giờ hẹn.",
+        "The SMS links to this page to change or cancel; you get a reminder the day before and "
+        "shortly before the time.",
+    ),
 }
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")

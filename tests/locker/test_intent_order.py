@@ -25,11 +25,11 @@ from typing import Any
 import pytest
 import requests
 
+from common.sealed import read_or_create_secret
 from drivers.lockboard.codec import RequestKind
 from drivers.lockboard.sim import start_simulator
 from locker import audit
 from locker.codes import CodeBook
-from locker.secrets_files import read_or_create_secret
 from locker.store import Store
 from tests.conftest import REPO_ROOT, free_port
 from tests.locker.conftest import wait_until

@@ -13,9 +13,9 @@ import pyotp
 import pytest
 
 from common.clock import ManualClock
+from common.sealed import KeyFileError
 from locker import admin_cli, audit
 from locker.config import StaffConfig
-from locker.secrets_files import KeyFileError
 from locker.staff import Role, StaffDirectory
 from locker.store import Store
 from tests.conftest import free_port

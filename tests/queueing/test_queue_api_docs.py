@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], set[int]] = {
     ("post", "/api/v1/appointments/check-in"): {401, 404, 409, 422, 503},
     ("get", "/api/v1/appointments/manage/{token}"): {404, 422, 503},
     ("post", "/api/v1/appointments/manage/{token}/cancel"): {404, 409, 422, 503},
+    ("post", "/api/v1/appointments/manage/{token}/move"): {404, 409, 422, 429, 503},
     ("get", "/api/v1/reports/appointments"): {401, 403, 422, 503},
 }
 

@@ -1,0 +1,94 @@
+"""Moving a booking from its manage link to another free slot of the same service.
+
+The move is one conditional UPDATE in one write transaction: the row changes slot only if the new
+slot has a place left, so the old place is freed and the new one taken together, and a crowd of
+moves into the last place never over-books it (SQLite has one writer; the count is read inside
+the statement). The same rules as booking apply (a slot of the day's list, the lead time, the
+days ahead); the phone's limits are untouched, since a move adds no booking. The booking's
+pending messages are dropped and a new confirmation is enqueued; the reminders are computed by
+the sweep from the new time (`queueing.appointment_sms`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from queueing import texts
+from queueing.appointment_booking import AppointmentBooking
+from queueing.appointment_sms_texts import MOVED
+from queueing.core import iso_utc
+from queueing.errors import QueueError
+from queueing.slots import HOLDING_STATES
+
+log = logging.getLogger(__name__)
+
+
+class AppointmentMoves(AppointmentBooking):
+    """Booking and the manage link, plus moving a booking to another slot."""
+
+    def move(self, token: str, start: datetime) -> dict[str, Any]:
+        """Move the booking behind `token` to the slot starting at `start`: the booking's view
+        at its new time; 409 `slot_full`, `not_a_slot` or `cannot_move`."""
+        with self.q.store.read() as tx:
+            row = self._by_token(tx, token)
+        if self._state_now(row) != "booked":
+            raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=self._state_now(row))
+        slot_cfg = self._slots_cfg(row["service"])
+        try:
+            local = start.astimezone(self.q.tz) if start.tzinfo else start.replace(tzinfo=self.q.tz)
+        except (OverflowError, ValueError) as err:
+            raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start") from err
+        slot = next((s for s in self._bookable_slots(row["service"], local.date()) if s[0] == local), None)
+        if slot is None:
+            raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start")
+        start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
+        if start_ts == row["slot_start"]:
+            return self.view(token)  # already there: nothing changes, nothing is sent
+        cap = self.capacity(slot_cfg)
+        now = self.q.now_ts()
+        day = local.date().isoformat()
+        with self.q.store.tx() as tx:
+            row = self._by_token(tx, token)  # again, inside the write: a cancel may have come first
+            if self._state_now(row) != "booked":
+                raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=self._state_now(row))
+            moved = tx.run(
+                "UPDATE appointments SET slot_start = ?, slot_end = ?, day = ?, moved_at = ? "
+                "WHERE appointment_id = ? AND state = 'booked' AND (SELECT COUNT(*) FROM appointments "
+                "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
+                start_ts,
+                end_ts,
+                day,
+                now,
+                row["appointment_id"],
+                row["service"],
+                start_ts,
+                *HOLDING_STATES,
+                cap,
+            ).rowcount
+            if not moved:
+                raise QueueError(409, "slot_full", texts.say("slot_full"), start=self._iso(start_ts))
+            tx.event(
+                now,
+                "appointment",
+                {
+                    "service": row["service"],
+                    "start": iso_utc(start_ts),
+                    "from": iso_utc(row["slot_start"]),
+                    "state": "moved",
+                },
+            )
+            if self.sms:
+                self.sms.drop_pending(tx, row["appointment_id"])  # the old time's messages
+                self.sms.enqueue(tx, row["appointment_id"], MOVED, start_ts, day, now)
+        if self.sms:
+            self.sms.kick()
+        log.info(
+            "appointment %s moved: %s -> %s",
+            row["appointment_id"][:4],
+            self._iso(row["slot_start"]),
+            self._iso(start_ts),
+        )
+        self.load.refresh()
+        return self.view(token)

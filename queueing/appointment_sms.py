@@ -1,0 +1,376 @@
+"""The booking's SMS: a confirmation when booked (and when moved), a reminder the day before and
+one shortly before the slot, each with the short manage link to cancel or move.
+
+What is kept, and for how long: to remind a citizen, the phone number (and the manage link, whose
+token the database otherwise holds only as a hash) must outlive the booking request. They are kept
+in `appointments.contact_sealed`, sealed with AES-256-GCM (`common.sealed.SecretBox`) under a key
+file outside the database and bound to the appointment's id, and erased (set to NULL) as soon as
+the appointment ends: checked in, cancelled, or past its check-in window (the sweep). The database
+file, its WAL and a copy of either never hold the number in clear.
+
+The outbox (`appointment_sms`) holds which message is due for which appointment, never its text:
+the worker renders the text when it sends, from the appointment as it is then (a moved booking's
+pending messages were dropped by the move) and the opened contact. A message whose appointment has
+ended is dropped, not sent, so nothing goes out after a cancel. Each message has an idempotency key
+(appointment, kind, slot start): enqueued at most once, and sent once per key by the gateway.
+Failed sends are retried with the locker's rule (`common.outbox_retry`).
+
+Texts are folded to GSM-7 and `check_templates` proves at start, with the longest configured
+values, that each fits one SMS (`queueing.appointment_sms_texts`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from common.config import ConfigError, resolve_path
+from common.outbox_retry import after_failure
+from common.sealed import SealError, SecretBox, read_or_create_secret
+from drivers.gateways.errors import GatewayError
+from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
+from queueing.appointment_sms_texts import (
+    REMIND_DAY,
+    REMIND_HOUR,
+    TEMPLATE_KEYS,
+    check_templates,
+    manage_link,
+    render,
+)
+from queueing.appointments_config import AppointmentSmsConfig
+from queueing.service import QueueService
+from queueing.store import StoreError, Tx
+
+log = logging.getLogger(__name__)
+
+#: Messages sent per round (the rest go in the next one, at once).
+BATCH = 20
+#: After a database error the sender waits this long (not `poll_interval_s`) before its next round.
+STORE_BACKOFF_S = 10.0
+
+
+def build_gateway(cfg: AppointmentSmsConfig, data_dir: Path) -> SmsGateway:
+    """The configured SMS gateway (the simulated phone writes files under the data directory)."""
+    if cfg.type == "http":
+        if not cfg.url:
+            raise ConfigError("[queueing.appointments.sms] type = 'http' needs url")
+        token = resolve_path(cfg.token_file).read_text(encoding="utf-8").strip() if cfg.token_file else ""
+        return HttpSmsGateway(cfg.url, token, cfg.timeout_s)
+    return FileSmsGateway(resolve_path(cfg.outbox_dir) if cfg.outbox_dir else data_dir / "sms")
+
+
+def idem_key(appointment_id: str, kind: str, slot_start: float) -> str:
+    """A message's idempotency key: one message of a kind per appointment and slot."""
+    return f"appt-{appointment_id}-{kind}-{int(slot_start)}"
+
+
+def e164(phone: str) -> str:
+    """0912345678 -> +84912345678."""
+    return "+84" + phone[1:]
+
+
+class AppointmentSms:
+    """Seals and erases contacts, enqueues the booking's messages, and sends them (its own thread)."""
+
+    def __init__(
+        self, queue: QueueService, data_dir: Path, center_name: str, gateway: SmsGateway | None = None
+    ) -> None:
+        self.q = queue
+        self.cfg = queue.config.appointments.sms
+        self.enabled = self.cfg.enabled and bool(queue.config.appointments.services)
+        self.center = self.cfg.center_name or center_name
+        self.base_url = queue.config.public_base_url
+        self._key_path = self.cfg.key_path(data_dir)
+        self._box: SecretBox | None = None
+        self.gateway = gateway or build_gateway(self.cfg, data_dir)
+        self._run_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check(self) -> None:
+        """ConfigError at start when a template could take more than one SMS."""
+        if not self.enabled:
+            return
+        names = [
+            svc.name_vi
+            for slot in self.q.config.appointments.services
+            if (svc := self.q.config.service(slot.code)) is not None
+        ]
+        problems = check_templates(self.cfg, self.center, names, self.base_url)
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+    @property
+    def box(self) -> SecretBox:
+        """The contact key's box (the key file is read, or made 0600, at first use)."""
+        if self._box is None:
+            self._box = SecretBox(read_or_create_secret(self._key_path), self._key_path)
+        return self._box
+
+    # ------------------------------------------------------------------ inside booking transactions
+
+    def seal_contact(self, appointment_id: str, phone: str, token: str) -> str | None:
+        """The sealed phone and manage token of a new booking (None when SMS are off)."""
+        if not self.enabled:
+            return None
+        return self.box.seal(json.dumps({"phone": phone, "token": token}), f"appointment:{appointment_id}")
+
+    def open_contact(self, appointment_id: str, sealed: str) -> tuple[str, str]:
+        """(phone, token) of a sealed contact; SealError when it does not open."""
+        data = json.loads(self.box.open(sealed, f"appointment:{appointment_id}"))
+        return str(data["phone"]), str(data["token"])
+
+    def enqueue(self, tx: Tx, appointment_id: str, kind: str, slot_start: float, day: str, now: float) -> int:
+        """Add a message in the caller's transaction (once per appointment, kind and slot); 1 when
+        added, 0 when it was there already."""
+        if not self.enabled:
+            return 0
+        return tx.run(
+            "INSERT OR IGNORE INTO appointment_sms(appointment_id, kind, idem_key, day, next_attempt_at, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            appointment_id,
+            kind,
+            idem_key(appointment_id, kind, slot_start),
+            day,
+            now,
+            now,
+        ).rowcount
+
+    @staticmethod
+    def drop_pending(tx: Tx, appointment_id: str) -> None:
+        """Messages not yet sent for this appointment will not be (a cancel, a move)."""
+        tx.run(
+            "UPDATE appointment_sms SET state = 'dropped' WHERE appointment_id = ? AND state = 'pending'",
+            appointment_id,
+        )
+
+    def erase(self, tx: Tx, appointment_id: str) -> None:
+        """The appointment ended: its phone and link are erased and nothing more is sent."""
+        tx.run("UPDATE appointments SET contact_sealed = NULL WHERE appointment_id = ?", appointment_id)
+        self.drop_pending(tx, appointment_id)
+
+    def kick(self) -> None:
+        """Something was enqueued: send now rather than at the next poll."""
+        self._wake.set()
+
+    # ------------------------------------------------------------------ the sweep and the sending
+
+    def run_once(self) -> int:
+        """Erase ended appointments' contacts, enqueue due reminders, send due messages once;
+        returns how many sends were attempted (the thread's round; tests call it directly)."""
+        if not self.enabled:
+            return 0
+        with self._run_lock:
+            self.sweep()
+            return self.deliver()
+
+    def sweep(self) -> int:
+        """Erase the contacts of appointments that ended; enqueue the reminders now due; how many.
+
+        The day-before reminder goes at `remind_day_before_at` on the day before the slot (and
+        only that day: it says "tomorrow"), the other `remind_before_min` before the slot; each
+        only for a booking made (or moved) before it fell due, and once (its idempotency key).
+        Every round reads; it writes only when something ended or fell due."""
+        now = self.q.now_ts()
+        before_s = self.cfg.remind_before_min * 60
+        # booked, contact kept, and this reminder (the `?` is "-<kind>-") not enqueued yet
+        live_not_sent = (
+            "SELECT a.appointment_id, a.day, a.slot_start FROM appointments a "
+            "WHERE a.contact_sealed IS NOT NULL AND a.state = 'booked' AND NOT EXISTS (SELECT 1 "
+            "FROM appointment_sms m WHERE m.idem_key = "
+            "'appt-' || a.appointment_id || ? || CAST(a.slot_start AS INTEGER))"
+        )
+        with self.q.store.read() as tx:
+            ended = [
+                r["appointment_id"]
+                for r in tx.all(
+                    "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
+                    "AND (state != 'booked' OR slot_start + ? < ?)",
+                    self.q.config.appointments.checkin_after_min * 60,
+                    now,
+                )
+            ]
+            due = [
+                (r["appointment_id"], REMIND_HOUR, r["slot_start"], r["day"])
+                for r in tx.all(
+                    live_not_sent + " AND a.slot_start > ? AND a.slot_start <= ? "
+                    "AND COALESCE(a.moved_at, a.created_at) < a.slot_start - ?",
+                    f"-{REMIND_HOUR}-",
+                    now,
+                    now + before_s,
+                    before_s,
+                )
+            ]
+            window = self._day_before_window(now)
+            if window is not None:  # it is the day before, past remind_day_before_at
+                due_at, tomorrow_from, tomorrow_until = window
+                due += [
+                    (r["appointment_id"], REMIND_DAY, r["slot_start"], r["day"])
+                    for r in tx.all(
+                        live_not_sent + " AND a.slot_start >= ? AND a.slot_start < ? "
+                        "AND a.slot_start > ? AND COALESCE(a.moved_at, a.created_at) < ?",
+                        f"-{REMIND_DAY}-",
+                        tomorrow_from,
+                        tomorrow_until,
+                        now + before_s,
+                        due_at,
+                    )
+                ]
+        if not ended and not due:
+            return 0
+        added = 0
+        with self.q.store.tx() as tx:
+            for appointment_id in ended:  # an ended appointment stays ended: no need to look again
+                self.erase(tx, appointment_id)
+            for appointment_id, kind, slot_start, day in due:  # a cancel since: dropped when sending
+                added += self.enqueue(tx, appointment_id, kind, slot_start, day, now)
+        if ended:
+            log.info("appointment contacts erased: %d ended appointment(s)", len(ended))
+        return added
+
+    def _day_before_window(self, now: float) -> tuple[float, float, float] | None:
+        """(when today's day-before reminders fell due, start of tomorrow, start of the day after)
+        once `remind_day_before_at` has passed today; None before it."""
+        local = datetime.fromtimestamp(now, self.q.tz)
+        hh, mm = (int(x) for x in self.cfg.remind_day_before_at.split(":"))
+        due_at = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        if local < due_at:
+            return None
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.q.tz)
+        after = datetime.combine(local.date() + timedelta(days=2), time(0), self.q.tz)
+        return due_at.timestamp(), tomorrow.timestamp(), after.timestamp()
+
+    def deliver(self) -> int:
+        """Send each due message once and record the outcomes in one transaction."""
+        now = self.q.now_ts()
+        with self.q.store.read() as tx:
+            rows = tx.all(
+                "SELECT m.msg_id, m.kind, m.idem_key, m.attempts, a.appointment_id, a.state AS appt_state, "
+                "a.contact_sealed, a.service, a.slot_start, a.code FROM appointment_sms m "
+                "JOIN appointments a ON a.appointment_id = m.appointment_id "
+                "WHERE m.state = 'pending' AND m.next_attempt_at <= ? ORDER BY m.msg_id LIMIT ?",
+                now,
+                BATCH,
+            )
+        if not rows:
+            return 0
+        outcomes = [(row, self._send(row, now)) for row in rows]
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            for row, outcome in outcomes:
+                self._record(tx, row, outcome, now)
+        return len(rows)
+
+    def _send(self, row: Any, now: float) -> str | GatewayError:
+        """'sent', 'dropped' (the appointment ended), or the gateway's error."""
+        if row["appt_state"] != "booked" or row["contact_sealed"] is None or row["slot_start"] <= now:
+            return "dropped"
+        try:
+            phone, token = self.open_contact(row["appointment_id"], row["contact_sealed"])
+        except (SealError, ValueError, KeyError) as err:
+            return GatewayError(
+                f"the booking's contact does not open with {self._key_path} (the key was replaced?): {err}",
+                permanent=True,
+            )
+        start = datetime.fromtimestamp(float(row["slot_start"]), self.q.tz)
+        svc = self.q.config.service(row["service"])
+        values = {
+            "center": self.center,
+            "service": svc.name_vi if svc else row["service"],
+            "time": f"{start:%H:%M}",
+            "date": f"{start:%d/%m}",
+            "code": row["code"],
+            "link": manage_link(self.base_url, token),
+        }
+        text = render(getattr(self.cfg, TEMPLATE_KEYS[row["kind"]]), values)
+        try:
+            self.gateway.send(e164(phone), text, row["idem_key"])
+        except GatewayError as err:
+            return err
+        return "sent"
+
+    def _record(self, tx: Tx, row: Any, outcome: str | GatewayError, now: float) -> None:
+        attempts = int(row["attempts"]) + 1
+        if outcome == "dropped":
+            tx.run("UPDATE appointment_sms SET state = 'dropped' WHERE msg_id = ?", row["msg_id"])
+        elif outcome == "sent":
+            tx.run(
+                "UPDATE appointment_sms SET state = 'sent', attempts = ?, sent_at = ?, last_error = NULL "
+                "WHERE msg_id = ?",
+                attempts,
+                now,
+                row["msg_id"],
+            )
+        else:
+            assert isinstance(outcome, GatewayError)
+            give_up, delay = after_failure(self.cfg, attempts, outcome.permanent)
+            tx.run(
+                "UPDATE appointment_sms SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
+                "WHERE msg_id = ?",
+                "failed" if give_up else "pending",
+                attempts,
+                now + delay,
+                str(outcome),
+                row["msg_id"],
+            )
+            log.warning(
+                "appointment SMS %s (%s) failed, attempt %d%s: %s",
+                row["msg_id"],
+                row["kind"],
+                attempts,
+                ", given up" if give_up else "",
+                outcome,
+            )
+
+    def counts(self, day: str) -> dict[str, dict[str, int]]:
+        """{service: {"sent": n, "failed": n}} of the day's appointments' messages."""
+        with self.q.store.read() as tx:
+            rows = tx.all(
+                "SELECT a.service, m.state, COUNT(*) AS n FROM appointment_sms m "
+                "JOIN appointments a ON a.appointment_id = m.appointment_id "
+                "WHERE m.day = ? AND m.state IN ('sent', 'failed') GROUP BY a.service, m.state",
+                day,
+            )
+        out: dict[str, dict[str, int]] = {}
+        for r in rows:
+            out.setdefault(r["service"], {"sent": 0, "failed": 0})[r["state"]] = int(r["n"])
+        return out
+
+    # ------------------------------------------------------------------ the thread
+
+    def start(self) -> None:
+        """Start the sending thread (nothing when SMS are off)."""
+        if self.enabled:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="appointment-sms", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread (a send in progress finishes first)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            wait_s = self.cfg.poll_interval_s
+            try:
+                busy = self.run_once() >= BATCH
+            except StoreError as err:
+                # the database is locked or gone: step back, so this thread does not keep taking
+                # the store's lock for a busy time-out every second while requests need it
+                log.warning("appointment SMS round failed (next in %g s): %s", STORE_BACKOFF_S, err)
+                busy, wait_s = False, max(wait_s, STORE_BACKOFF_S)
+            except Exception:  # noqa: BLE001 - the worker must survive any one bad message
+                log.exception("appointment SMS round failed")
+                busy = False
+            if not busy:
+                self._wake.wait(wait_s)
+                self._wake.clear()
