@@ -49,10 +49,10 @@ def center_day(rng: random.Random, day: date, tickets: int) -> list[dict[str, An
                 happenings.append(
                     (served + 30, "ticket.rated", {**base, "rating": rng.choice((5, 5, 5, 4, 4, 3, 2))})
                 )
-    if rng.random() < 0.2:
-        happenings.append(
-            (datetime.combine(day, time(12), TZ).timestamp(), "alarm.raised", {"alarm": "door_forced"})
-        )
+    if rng.random() < 0.2:  # a door forced at noon, seen to by staff within the hour
+        noon = datetime.combine(day, time(12), TZ).timestamp()
+        happenings.append((noon, "alarm.raised", {"alarm": "door_forced"}))
+        happenings.append((noon + rng.uniform(300, 3600), "alarm.cleared", {"alarm": "door_forced"}))
     happenings.sort(key=lambda h: h[0])
     return [
         {"seq": i, "at": at, "day": day.isoformat(), "kind": kind, "data": data}
