@@ -9,7 +9,9 @@ Two sources, one table (`fleet_alarms`, one row per episode):
   alarm's kind, never its id or message);
 - the hub's own `center_offline`: a center silent longer than `offline_alarm_after_min`. While
   it lasts it is computed from `last_seen`; when the center is heard again, the episode
-  (last seen .. heard again) is written, so it stays in the list as ended.
+  (last seen .. heard again) is written, so it stays in the list as ended. Only silence while
+  this hub process was listening counts (`listening_since`, its start): after the hub itself was
+  down, centers are not all blamed for the hub's outage.
 """
 
 from __future__ import annotations
@@ -59,14 +61,21 @@ def record_events(
             )
 
 
-def note_heard(conn: psycopg.Connection, center_id: str, now: datetime, offline_after: timedelta) -> None:
+def note_heard(
+    conn: psycopg.Connection,
+    center_id: str,
+    now: datetime,
+    offline_after: timedelta,
+    listening_since: datetime,
+) -> None:
     """The center is heard from at `now` (inside the caller's transaction, before `last_*` move):
-    if it had been silent past `offline_after`, write the ended `center_offline` episode."""
+    if it had been silent past `offline_after` while the hub listened, write the ended
+    `center_offline` episode."""
     row = conn.execute(
         "SELECT GREATEST(last_heartbeat_at, last_event_at) FROM centers WHERE center_id = %s", (center_id,)
     ).fetchone()
     seen = row[0] if row else None
-    if seen is not None and now - seen > offline_after:
+    if seen is not None and now - max(seen, listening_since) > offline_after:
         conn.execute(
             "INSERT INTO fleet_alarms(center_id, kind, started_at, ended_at) VALUES (%s, %s, %s, %s)",
             (center_id, OFFLINE, seen, now),
@@ -74,7 +83,11 @@ def note_heard(conn: psycopg.Connection, center_id: str, now: datetime, offline_
 
 
 def fleet_alarms(
-    conn: psycopg.Connection, now: datetime, offline_after: timedelta, ended_since: datetime
+    conn: psycopg.Connection,
+    now: datetime,
+    offline_after: timedelta,
+    ended_since: datetime,
+    listening_since: datetime,
 ) -> list[FleetAlarm]:
     """Open alarms (any age) and those ended since `ended_since`: open first, newest first."""
     rows: list[tuple[Any, ...]] = conn.execute(
@@ -82,11 +95,15 @@ def fleet_alarms(
         "JOIN centers c USING (center_id) WHERE a.ended_at IS NULL OR a.ended_at >= %s",
         (ended_since,),
     ).fetchall()
-    silent = conn.execute(
-        "SELECT center_id, name, GREATEST(last_heartbeat_at, last_event_at) AS seen FROM centers "
-        "WHERE GREATEST(last_heartbeat_at, last_event_at) < %s",
-        (now - offline_after,),
-    ).fetchall()
+    silent = (
+        conn.execute(
+            "SELECT center_id, name, GREATEST(last_heartbeat_at, last_event_at) AS seen FROM centers "
+            "WHERE GREATEST(last_heartbeat_at, last_event_at) < %s",
+            (now - offline_after,),
+        ).fetchall()
+        if now - listening_since > offline_after
+        else []
+    )
     rows += [(cid, name, OFFLINE, seen, None) for cid, name, seen in silent]
     out = [
         FleetAlarm(

@@ -69,6 +69,7 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
     )
     state: dict[str, int] = {}
     offline_after = timedelta(minutes=config.offline_alarm_after_min)
+    listening_since = clock.now()  # silence before it was the hub's, not the centers' (hub.alarms)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -124,7 +125,13 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
                 )
             assert who.center_id is not None
             return store_batch(
-                conn, who.center_id, batch, clock.now(), offline_after, config.wait_target_min * 60
+                conn,
+                who.center_id,
+                batch,
+                clock.now(),
+                offline_after,
+                config.wait_target_min * 60,
+                listening_since,
             )
 
     @app.post("/api/v1/heartbeat", response_model=HeartbeatOut, responses=error_responses(401, 403, 422))
@@ -133,7 +140,7 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         with pool.connection() as conn:
             who = authorize(conn, authorization, "center")
             assert who.center_id is not None
-            fleet.heartbeat(conn, who.center_id, beat, clock.now(), offline_after)
+            fleet.heartbeat(conn, who.center_id, beat, clock.now(), offline_after, listening_since)
         return HeartbeatOut(interval_s=config.heartbeat_interval_s)
 
     @app.get("/api/v1/centers", response_model=list[CenterOut], responses=error_responses(401, 403))
@@ -192,7 +199,7 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         days = config.alarms_ended_shown_days if ended_days is None else ended_days
         with pool.connection() as conn:
             authorize(conn, authorization, "reader")
-            return fleet_alarms(conn, now, offline_after, now - timedelta(days=days))
+            return fleet_alarms(conn, now, offline_after, now - timedelta(days=days), listening_since)
 
     @app.get("/api/v1/devices", response_model=list[DeviceOut], responses=error_responses(401, 403, 422))
     def get_devices(

@@ -100,11 +100,16 @@ class Fleet:
 
     @staticmethod
     def heartbeat(
-        conn: psycopg.Connection, center_id: str, beat: HeartbeatIn, now: datetime, offline_after: timedelta
+        conn: psycopg.Connection,
+        center_id: str,
+        beat: HeartbeatIn,
+        now: datetime,
+        offline_after: timedelta,
+        listening_since: datetime,
     ) -> None:
         """Record a heartbeat: the latest device states, each with since when it is in that state."""
         with conn.transaction():
-            note_heard(conn, center_id, now, offline_after)
+            note_heard(conn, center_id, now, offline_after, listening_since)
             row = conn.execute(
                 "SELECT heartbeat FROM centers WHERE center_id = %s FOR UPDATE", (center_id,)
             ).fetchone()

@@ -72,15 +72,17 @@ def store_batch(
     now: datetime,
     offline_after: timedelta | None = None,
     wait_target_s: float | None = None,
+    listening_since: datetime | None = None,
 ) -> AckOut:
     """Store a batch in one transaction; returns the acknowledgement.
 
-    `offline_after`: a center silent longer is written an ended `center_offline` alarm now;
+    `offline_after`: a center silent longer (while the hub listened, since `listening_since`) is
+    written an ended `center_offline` alarm now;
     `wait_target_s`: calls after a longer wait count in `waits_over_target`.
     """
     with conn.transaction():
         if offline_after is not None:
-            fleet_alarms.note_heard(conn, center_id, now, offline_after)
+            fleet_alarms.note_heard(conn, center_id, now, offline_after, listening_since or now)
         conn.execute(
             "INSERT INTO streams(center_id, stream) VALUES (%s, %s) ON CONFLICT DO NOTHING",
             (center_id, batch.stream),

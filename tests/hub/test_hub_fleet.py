@@ -260,3 +260,25 @@ def _dump_counts(database_url: str) -> tuple[Any, ...]:
     assert row is not None
     return tuple(row)
 
+
+
+def test_the_hubs_own_outage_is_not_the_centers(database_url: str, clock: ManualClock) -> None:
+    t = tokens(database_url, "C1", "C2")
+    with HubThread(database_url, clock) as first:
+        beat(first, t["C1"])
+        beat(first, t["C2"])
+    clock.advance(30 * 60)  # the hub was down half an hour; the centers kept trying
+    with HubThread(database_url, clock) as hub:
+        assert get(hub, t["reader"], "/api/v1/alarms") == []  # silent only while no hub listened
+        beat(hub, t["C1"])  # back: no offline episode written for it
+        clock.advance(6 * 60)
+        beat(hub, t["C1"])
+        clock.advance(5 * 60)
+        found = get(hub, t["reader"], "/api/v1/alarms")
+        # C2 has now been silent 11 min with the hub listening: offline since it was last seen
+        assert [(a["center_id"], a["kind"], a["started_at"], a["open"]) for a in found] == [
+            ("C2", "center_offline", "2026-01-05T02:00:00Z", True)
+        ]
+        beat(hub, t["C2"])
+        found = get(hub, t["reader"], "/api/v1/alarms")
+        assert [(a["center_id"], a["minutes"], a["open"]) for a in found] == [("C2", 41, False)]
