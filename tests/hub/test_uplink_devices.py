@@ -67,6 +67,9 @@ def test_heartbeat_carries_the_services_devices(
             with site.open("a", encoding="utf-8") as f:
                 f.write(f'\n[kiosk]\nqueueing_url = "{center.url}"\nlocker_url = "{locker.base}"\n')
             uplink = Uplink(load_setup(site))
+            # the hub's token goes to the hub only, never to the center's services
+            assert "Authorization" in uplink.http.headers
+            assert "Authorization" not in uplink.devices.http.headers
             try:
                 uplink.heartbeat()
             finally:
