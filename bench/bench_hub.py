@@ -11,7 +11,8 @@ the same machine (shared: the clients, the hub and PostgreSQL share its cores).
 Then the catch-up storm: 1,000 centers, each holding a day offline (~2,000 events), reconnect at
 once and send their backlog batch after batch; the figure is the time until every center is
 acknowledged (goal: under 2 minutes). Env BENCH_HUB_STORM_CENTERS / BENCH_HUB_STORM_EVENTS
-scale it (0 centers: skipped). Last, the dashboards: the overview and a center's summary over
+scale it (0 centers: skipped). Last, the dashboards: the overview, a center's summary and its trends by
+day and by month (the center page), and the fleet alarms, over
 3,300 centers x 365 days of rollups (one service row per center and day), p50/p95 over HTTP
 (BENCH_HUB_DASH_CENTERS / BENCH_HUB_DASH_DAYS; 0 centers: skipped). Raw events are not loaded
 for it: no page reads them.
@@ -173,6 +174,14 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
                 ),
                 200,
             )
+            # the center page: its trend by day (31 rows) and by month (12 months: 365 days read)
+            trend_day_ms = timed(
+                lambda: f"/api/v1/centers/D{rng.randint(1, centers):04d}/trends?by=day&to=2026-01-05", 100
+            )
+            trend_month_ms = timed(
+                lambda: f"/api/v1/centers/D{rng.randint(1, centers):04d}/trends?by=month&to=2026-01-05", 100
+            )
+            alarms_ms = timed("/api/v1/alarms", 20)
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -189,6 +198,11 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
         "overview_p95_ms": p(overview_ms, 95),
         "summary_p50_ms": p(summary_ms, 50),
         "summary_p95_ms": p(summary_ms, 95),
+        "trends_by_day_p50_ms": p(trend_day_ms, 50),
+        "trends_by_day_p95_ms": p(trend_day_ms, 95),
+        "trends_by_month_p50_ms": p(trend_month_ms, 50),
+        "trends_by_month_p95_ms": p(trend_month_ms, 95),
+        "fleet_alarms_p95_ms": p(alarms_ms, 95),
         "dash_goal_p95_ms": 100,
     }
 
@@ -358,7 +372,9 @@ def main() -> None:
         print(
             f"dashboards over {dash['dash_centers']} centers x {dash['dash_days']} days of rollups: "
             f"overview p50 {dash['overview_p50_ms']} ms p95 {dash['overview_p95_ms']} ms; center summary "
-            f"p50 {dash['summary_p50_ms']} ms p95 {dash['summary_p95_ms']} ms (goal p95 < 100 ms)"
+            f"p50 {dash['summary_p50_ms']} ms p95 {dash['summary_p95_ms']} ms; center trends by day p95 "
+            f"{dash['trends_by_day_p95_ms']} ms, by month p95 {dash['trends_by_month_p95_ms']} ms; fleet "
+            f"alarms p95 {dash['fleet_alarms_p95_ms']} ms (goal p95 < 100 ms)"
         )
     write_results(
         "hub",

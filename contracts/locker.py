@@ -267,6 +267,8 @@ class LockerHealth(Answer):
     warnings: list[ConfigWarning]
     alarms_open: int | None
     outbox_backlog: int | None
+    # each kiosk's printer/camera with an open problem alarm: {kiosk id: {device: state}}
+    kiosk_devices: dict[str, dict[str, str]] = Field(default_factory=dict)
     error: str | None = None  # `storage_failed` with status failed
     message: str | None = None
     storage: str | None = None

@@ -17,73 +17,35 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import psycopg
-from fastapi import FastAPI, Header, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from common.api_errors import document_errors, error_responses, install_error_handlers
 from common.clock import Clock, SystemClock
 from common.http_guard import GuardPolicy, HttpGuard
-from hub import schema, texts
+from hub import exports, pages, schema
+from hub.alarms import FleetAlarm, fleet_alarms
+from hub.auth import AuthHeader, HubError, authorize
 from hub.config import HubConfig
 from hub.fleet import (
     CenterOut,
+    DeviceOut,
     Fleet,
-    FleetAlarm,
     HeartbeatIn,
     HeartbeatOut,
     OverviewOut,
     SummaryOut,
-    fleet_alarms,
     overview,
 )
 from hub.ingest import AckOut, BatchIn, store_batch
-from hub.tokens import Caller, lookup
+from hub.trends import Period, TrendsOut, span, trends
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 FAVICON = HERE.parent / "assets" / "images" / "favicon.ico"
-#: The overview table's columns, in order (labels in hub.texts).
-OVERVIEW_COLUMNS = (
-    "center", "status", "waiting_now", "tickets_issued", "tickets_served", "mean_wait_min", "mean_rating",
-    "alarms_open", "last_seen",
-)  # fmt: skip
-
-
-class HubError(Exception):
-    """An error answer: status, stable code, what to do."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-#: The `Authorization: Bearer <token>` header (checked inside each route, on the route's connection).
-AuthHeader = Annotated[str | None, Header(alias="Authorization")]
-
-
-def authorize(conn: psycopg.Connection, authorization: str | None, role: str) -> Caller:
-    """The token's owner if it has `role`; else 401 (no or unknown token) or 403 (other role).
-
-    Done inside the route on its one pooled connection: a dependency holding a connection while
-    the route waits for a worker thread would let 40 waiting requests starve the pool.
-    """
-    scheme, _, token = (authorization or "").partition(" ")
-    found = lookup(conn, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-    if found is None:
-        raise HubError(
-            401, "unauthorized", "Send Authorization: Bearer <token> with a token from `python -m hub`."
-        )
-    if role == "center" and (found.role != "center" or found.center_id is None):
-        raise HubError(403, "forbidden", "Only a center's token may send events and heartbeats.")
-    if role == "reader" and found.role != "reader":
-        raise HubError(403, "forbidden", "A center's token cannot read; use a reader token.")
-    return found
 
 
 class HealthOut(BaseModel):
@@ -106,6 +68,8 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         kwargs={"autocommit": True},
     )
     state: dict[str, int] = {}
+    offline_after = timedelta(minutes=config.offline_alarm_after_min)
+    listening_since = clock.now()  # silence before it was the hub's, not the centers' (hub.alarms)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -160,7 +124,15 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
                     413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
                 )
             assert who.center_id is not None
-            return store_batch(conn, who.center_id, batch, clock.now())
+            return store_batch(
+                conn,
+                who.center_id,
+                batch,
+                clock.now(),
+                offline_after,
+                config.wait_target_min * 60,
+                listening_since,
+            )
 
     @app.post("/api/v1/heartbeat", response_model=HeartbeatOut, responses=error_responses(401, 403, 422))
     def post_heartbeat(beat: HeartbeatIn, authorization: AuthHeader = None) -> HeartbeatOut:
@@ -168,7 +140,7 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         with pool.connection() as conn:
             who = authorize(conn, authorization, "center")
             assert who.center_id is not None
-            fleet.heartbeat(conn, who.center_id, beat, clock.now())
+            fleet.heartbeat(conn, who.center_id, beat, clock.now(), offline_after, listening_since)
         return HeartbeatOut(interval_s=config.heartbeat_interval_s)
 
     @app.get("/api/v1/centers", response_model=list[CenterOut], responses=error_responses(401, 403))
@@ -203,28 +175,79 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         day: Annotated[date | None, Query(description="YYYY-MM-DD; default today (hub time zone)")] = None,
     ) -> Response:
         """Every center's day in one answer (what the overview page shows)."""
-        now: datetime = clock.now()
-        with pool.connection() as conn:
-            authorize(conn, authorization, "reader")
-            found = overview(fleet, conn, day or now.astimezone(tz).date(), now)
+        found = get_overview_model(authorization, day)
         # serialised once here: FastAPI would validate every row a second time (9 ms for 3,300)
         return Response(found.model_dump_json(), media_type="application/json")
 
-    @app.get("/api/v1/alarms", response_model=list[FleetAlarm], responses=error_responses(401, 403))
-    def get_alarms(authorization: AuthHeader = None) -> list[FleetAlarm]:
-        """Fleet alarms: centers offline past `offline_alarm_after_min`, devices not ok, open alarms."""
+    def get_overview_model(authorization: str | None, day: date | None) -> OverviewOut:
+        now: datetime = clock.now()
         with pool.connection() as conn:
             authorize(conn, authorization, "reader")
-            return fleet_alarms(conn, clock.now(), timedelta(minutes=config.offline_alarm_after_min))
+            return overview(fleet, conn, day or now.astimezone(tz).date(), now)
 
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    @app.get("/api/v1/alarms", response_model=list[FleetAlarm], responses=error_responses(401, 403, 422))
+    def get_alarms(
+        authorization: AuthHeader = None,
+        ended_days: Annotated[
+            int | None, Query(ge=0, le=366, description="Ended alarms of the last N days (default: config)")
+        ] = None,
+    ) -> list[FleetAlarm]:
+        """Fleet alarms, open ones first: each center's own (door forced, board unreachable, paper
+        out, locker nearly full, ...) and `center_offline` (silent past `offline_alarm_after_min`),
+        with when each started and ended."""
+        now: datetime = clock.now()
+        days = config.alarms_ended_shown_days if ended_days is None else ended_days
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            return fleet_alarms(conn, now, offline_after, now - timedelta(days=days), listening_since)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def overview_page(request: Request) -> HTMLResponse:
-        """The province overview (the page holds no data; its script asks with a reader token)."""
-        return templates.TemplateResponse(
-            request, "overview.html", {"t": texts.both, "columns": OVERVIEW_COLUMNS}
-        )
+    @app.get("/api/v1/devices", response_model=list[DeviceOut], responses=error_responses(401, 403, 422))
+    def get_devices(
+        authorization: AuthHeader = None,
+        not_ok: Annotated[bool, Query(description="Only devices whose state is not `ok`")] = False,
+    ) -> list[DeviceOut]:
+        """Every center's devices as its latest heartbeat says, with since when."""
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            return fleet.devices(conn, clock.now(), not_ok)
+
+    @app.get(
+        "/api/v1/centers/{center_id}/trends",
+        response_model=TrendsOut,
+        responses=error_responses(401, 403, 404, 422),
+    )
+    def center_trends(
+        center_id: str,
+        authorization: AuthHeader = None,
+        by: Period = "day",
+        first: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+        last: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD; default today")] = None,
+    ) -> TrendsOut:
+        """A center's tickets, waits, satisfaction and deposits by day, ISO week or month."""
+        return read_trends(center_id, authorization, by, first, last)
+
+    def read_trends(
+        center_id: str, authorization: str | None, by: Period, first: date | None, last: date | None
+    ) -> TrendsOut:
+        try:
+            start, end = span(by, first, last or clock.now().astimezone(tz).date())
+        except ValueError as err:
+            raise HubError(422, "bad_range", str(err)) from err
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            found = trends(conn, center_id, by, start, end, config.wait_target_min)
+        if found is None:
+            raise HubError(404, "unknown_center", f"No center {center_id!r}; see GET /api/v1/centers.")
+        return found
+
+    exports.register(app, exports.Readers(
+        overview=lambda auth, day: get_overview_model(auth, day),
+        trends=read_trends,
+        alarms=lambda auth, days: get_alarms(auth, days),
+        devices=lambda auth: get_devices(auth, True),
+        tz=tz,
+    ))  # fmt: skip
+    pages.register(app, config.timezone)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field, field_validator
 
+from hub.alarms import note_heard
 from hub.ingest import COLUMNS
 
 
@@ -44,6 +45,22 @@ class CenterOut(BaseModel):
     last_seen: datetime | None = Field(description="Last heartbeat or event (ISO 8601).")
     waiting_now: int | None
     devices: dict[str, str]
+    devices_since: dict[str, datetime] = Field(
+        default_factory=dict,
+        description="Since when each device is in its state (its first heartbeat so).",
+    )
+    version: str = Field(default="", description="The center's software version.")
+
+
+class DeviceOut(BaseModel):
+    """One device of one center, as its latest heartbeat says."""
+
+    center_id: str
+    name: str
+    status: str = Field(description="The center's: online, offline (the state may be old).")
+    device: str
+    state: str
+    since: datetime | None
 
 
 class SummaryOut(BaseModel):
@@ -82,12 +99,33 @@ class Fleet:
         return "offline" if silent > timedelta(seconds=self.interval_s * self.missed) else "online"
 
     @staticmethod
-    def heartbeat(conn: psycopg.Connection, center_id: str, beat: HeartbeatIn, now: datetime) -> None:
-        """Record a heartbeat."""
+    def heartbeat(
+        conn: psycopg.Connection,
+        center_id: str,
+        beat: HeartbeatIn,
+        now: datetime,
+        offline_after: timedelta,
+        listening_since: datetime,
+    ) -> None:
+        """Record a heartbeat: the latest device states, each with since when it is in that state."""
         with conn.transaction():
+            note_heard(conn, center_id, now, offline_after, listening_since)
+            row = conn.execute(
+                "SELECT heartbeat FROM centers WHERE center_id = %s FOR UPDATE", (center_id,)
+            ).fetchone()
+            before = row[0] if row else {}
+            old_states = before.get("devices") or {}
+            old_since = before.get("devices_since") or {}
+            since = {
+                device: old_since.get(device, now.isoformat())
+                if old_states.get(device) == state
+                else now.isoformat()
+                for device, state in beat.devices.items()
+            }
+            body = {**beat.model_dump(), "devices_since": since}
             conn.execute(
                 "UPDATE centers SET last_heartbeat_at = %s, heartbeat = %s WHERE center_id = %s",
-                (now, json.dumps(beat.model_dump()), center_id),
+                (now, json.dumps(body), center_id),
             )
 
     def centers(self, conn: psycopg.Connection, now: datetime) -> list[CenterOut]:
@@ -106,9 +144,27 @@ class Fleet:
                     last_seen=last_seen,
                     waiting_now=beat.get("waiting_now"),
                     devices=beat.get("devices", {}),
+                    devices_since=beat.get("devices_since", {}),
+                    version=beat.get("version", ""),
                 )
             )
         return out
+
+    def devices(self, conn: psycopg.Connection, now: datetime, not_ok_only: bool) -> list[DeviceOut]:
+        """Every center's devices (or those not `ok`), by center and device."""
+        return [
+            DeviceOut(
+                center_id=c.center_id,
+                name=c.name,
+                status=c.status,
+                device=device,
+                state=state,
+                since=c.devices_since.get(device),
+            )
+            for c in self.centers(conn, now)
+            for device, state in sorted(c.devices.items())
+            if not (not_ok_only and state == "ok")
+        ]
 
     def summary(
         self, conn: psycopg.Connection, center_id: str, day: date, now: datetime
@@ -159,6 +215,7 @@ class OverviewRow(BaseModel):
     tickets_issued: int
     tickets_served: int
     mean_wait_s: float | None
+    share_over_target: float | None = Field(description="Share (0-1) of calls after a wait over the target.")
     mean_rating: float | None
     alarms_open: int
 
@@ -176,10 +233,11 @@ def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -
         "SELECT c.center_id, c.name, GREATEST(c.last_heartbeat_at, c.last_event_at), "
         "(c.heartbeat->>'waiting_now')::int, "
         "COALESCE(d.issued, 0), COALESCE(d.served, 0), COALESCE(d.wsum, 0), COALESCE(d.wn, 0), "
-        "COALESCE(d.rn, 0), COALESCE(d.rsum, 0), c.alarms_open "
+        "COALESCE(d.rn, 0), COALESCE(d.rsum, 0), c.alarms_open, COALESCE(d.over, 0) "
         "FROM centers c LEFT JOIN ("
         "  SELECT center_id, SUM(tickets_issued) AS issued, SUM(tickets_served) AS served, "
-        "  SUM(wait_s_sum) AS wsum, SUM(wait_n) AS wn, SUM(ratings_n) AS rn, SUM(ratings_sum) AS rsum "
+        "  SUM(wait_s_sum) AS wsum, SUM(wait_n) AS wn, SUM(ratings_n) AS rn, SUM(ratings_sum) AS rsum, "
+        "  SUM(waits_over_target) AS over "
         "  FROM daily WHERE day = %s GROUP BY center_id"
         ") d ON d.center_id = c.center_id ORDER BY c.center_id",
         (day,),
@@ -196,64 +254,10 @@ def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -
                 tickets_issued=int(issued),
                 tickets_served=int(served),
                 mean_wait_s=round(float(wsum) / int(wn), 1) if wn else None,
+                share_over_target=round(int(over) / int(wn), 3) if wn else None,
                 mean_rating=round(int(rsum) / int(rn), 2) if rn else None,
                 alarms_open=max(0, int(alarms)),
             )
-            for cid, name, seen, waiting, issued, served, wsum, wn, rn, rsum, alarms in rows
+            for cid, name, seen, waiting, issued, served, wsum, wn, rn, rsum, alarms, over in rows
         ],
     )
-
-
-class FleetAlarm(BaseModel):
-    """Something the province should look at in one center."""
-
-    center_id: str
-    code: str = Field(description="center_offline, device (a device not ok), or alarms_open")
-    message: str = Field(description="Vietnamese / English, for the page")
-    device: str | None = None
-    state: str | None = None
-    since: datetime | None = None
-    count: int | None = None
-
-
-def fleet_alarms(conn: psycopg.Connection, now: datetime, offline_after: timedelta) -> list[FleetAlarm]:
-    """Centers silent longer than `offline_after`, devices whose last reported state is not `ok`,
-    and centers with alarms raised and not cleared; by center."""
-    rows = conn.execute(
-        "SELECT center_id, GREATEST(last_heartbeat_at, last_event_at), heartbeat, alarms_open "
-        "FROM centers ORDER BY center_id"
-    ).fetchall()
-    out: list[FleetAlarm] = []
-    for center_id, seen, beat, open_alarms in rows:
-        if seen is not None and now - seen > offline_after:
-            minutes = int((now - seen).total_seconds() // 60)
-            out.append(
-                FleetAlarm(
-                    center_id=center_id,
-                    code="center_offline",
-                    since=seen,
-                    message=f"Mất liên lạc {minutes} phút / Offline for {minutes} min",
-                )
-            )
-        for device, state in sorted((beat.get("devices") or {}).items()):
-            if state != "ok":
-                out.append(
-                    FleetAlarm(
-                        center_id=center_id,
-                        code="device",
-                        device=device,
-                        state=state,
-                        message=f"Thiết bị {device}: {state} / Device {device}: {state}",
-                    )
-                )
-        if int(open_alarms) > 0:
-            n = int(open_alarms)
-            out.append(
-                FleetAlarm(
-                    center_id=center_id,
-                    code="alarms_open",
-                    count=n,
-                    message=f"{n} cảnh báo chưa xử lý / {n} open alarms",
-                )
-            )
-    return out

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
 from pydantic import BaseModel, Field
 
 from common.outbox import clean_data
+from hub import alarms as fleet_alarms
 
 #: Rollup column each event kind adds one to (other kinds are stored, not counted).
 COUNTED: dict[str, str] = {
@@ -64,9 +65,24 @@ class AckOut(BaseModel):
     duplicates: int = Field(description="Events of this batch already stored (ignored).")
 
 
-def store_batch(conn: psycopg.Connection, center_id: str, batch: BatchIn, now: datetime) -> AckOut:
-    """Store a batch in one transaction; returns the acknowledgement."""
+def store_batch(
+    conn: psycopg.Connection,
+    center_id: str,
+    batch: BatchIn,
+    now: datetime,
+    offline_after: timedelta | None = None,
+    wait_target_s: float | None = None,
+    listening_since: datetime | None = None,
+) -> AckOut:
+    """Store a batch in one transaction; returns the acknowledgement.
+
+    `offline_after`: a center silent longer (while the hub listened, since `listening_since`) is
+    written an ended `center_offline` alarm now;
+    `wait_target_s`: calls after a longer wait count in `waits_over_target`.
+    """
     with conn.transaction():
+        if offline_after is not None:
+            fleet_alarms.note_heard(conn, center_id, now, offline_after, listening_since or now)
         conn.execute(
             "INSERT INTO streams(center_id, stream) VALUES (%s, %s) ON CONFLICT DO NOTHING",
             (center_id, batch.stream),
@@ -99,10 +115,13 @@ def store_batch(conn: psycopg.Connection, center_id: str, batch: BatchIn, now: d
                 "FROM jsonb_to_recordset(%s::jsonb) AS u(seq bigint, at double precision, day date, "
                 "kind text, service text, data jsonb) "
                 "ON CONFLICT DO NOTHING RETURNING day, kind, service, (data->>'wait_s')::float8, "
-                "(data->>'rating')::int",
+                "(data->>'rating')::int, seq, at, data->>'alarm'",
                 (center_id, batch.stream, json.dumps(rows, separators=(",", ":"))),
             ).fetchall()
-            _add_to_rollups(conn, center_id, inserted)
+            _add_to_rollups(conn, center_id, inserted, wait_target_s)
+            alarm_rows = [(r[5], r[1], r[6], r[7]) for r in inserted if r[1].startswith("alarm.")]
+            if alarm_rows:
+                fleet_alarms.record_events(conn, center_id, alarm_rows)
         new_acked = _contiguous(conn, center_id, batch.stream, acked)
         if new_acked != acked:
             conn.execute(
@@ -125,10 +144,12 @@ def store_batch(conn: psycopg.Connection, center_id: str, batch: BatchIn, now: d
     )
 
 
-def _add_to_rollups(conn: psycopg.Connection, center_id: str, rows: list[tuple[Any, ...]]) -> None:
+def _add_to_rollups(
+    conn: psycopg.Connection, center_id: str, rows: list[tuple[Any, ...]], wait_target_s: float | None
+) -> None:
     """Add the newly stored events to `daily`, one upsert per (day, service)."""
     sums: dict[tuple[date, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for day, kind, service, wait, rating in rows:
+    for day, kind, service, wait, rating, *_ in rows:
         if kind == "ticket.rated" and rating is not None and 1 <= rating <= 5:
             cell = sums[(day, service)]
             cell["ratings_n"] += 1
@@ -141,9 +162,11 @@ def _add_to_rollups(conn: psycopg.Connection, center_id: str, rows: list[tuple[A
         if kind == "ticket.called" and wait is not None:
             cell["wait_s_sum"] += float(wait)
             cell["wait_n"] += 1
+            if wait_target_s is not None and float(wait) > wait_target_s:
+                cell["waits_over_target"] += 1
     if not sums:
         return
-    cols = [*COLUMNS, "wait_s_sum", "wait_n", "ratings_n", "ratings_sum"]
+    cols = [*COLUMNS, "wait_s_sum", "wait_n", "ratings_n", "ratings_sum", "waits_over_target"]
     insert_cols = ", ".join(cols)
     placeholders = ", ".join(["%s"] * len(cols))
     updates = ", ".join(f"{c} = daily.{c} + excluded.{c}" for c in cols)
@@ -157,6 +180,7 @@ def _add_to_rollups(conn: psycopg.Connection, center_id: str, rows: list[tuple[A
         values: list[Any] = [int(cell.get(c, 0)) for c in COLUMNS]
         values += [float(cell.get("wait_s_sum", 0.0)), int(cell.get("wait_n", 0))]
         values += [int(cell.get("ratings_n", 0)), int(cell.get("ratings_sum", 0))]
+        values += [int(cell.get("waits_over_target", 0))]
         params.append((center_id, day, service, *values))
     with conn.cursor() as cur:
         cur.executemany(sql, params)  # type: ignore[arg-type]

@@ -98,6 +98,30 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX daily_day ON daily (day, center_id);
         """,
     ),
+    (
+        4,
+        "fleet alarms: each alarm with when it started and ended",
+        """
+        -- one row per alarm episode: raised at a center (its alarm.raised / alarm.cleared events,
+        -- at the center's times) or seen by the hub (a center silent too long)
+        CREATE TABLE fleet_alarms (
+            alarm_id bigserial PRIMARY KEY,
+            center_id text NOT NULL REFERENCES centers(center_id),
+            kind text NOT NULL,
+            started_at timestamptz NOT NULL,
+            ended_at timestamptz
+        );
+        CREATE INDEX fleet_alarms_open ON fleet_alarms (center_id, kind, started_at) WHERE ended_at IS NULL;
+        CREATE INDEX fleet_alarms_ended ON fleet_alarms (ended_at) WHERE ended_at IS NOT NULL;
+        """,
+    ),
+    (
+        5,
+        "waits over the target in the daily rollups",
+        """
+        ALTER TABLE daily ADD COLUMN waits_over_target integer NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 

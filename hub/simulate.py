@@ -1,11 +1,12 @@
-"""`python -m hub.simulate --url HUB --centers N [--database URL | --data-dir DIR]`: N simulated
-centers' days sent to a running hub through its API, so the pages show something real.
+"""`python -m hub.simulate --url HUB --centers N [--days D] [--database URL | --data-dir DIR]`: N
+simulated centers' days sent to a running hub through its API, so the pages show something real.
 
 Each center (SIM-0001, ...) is registered in the hub's database (like `center add`), then posts
-a day the way its uplink would: tickets arriving by hour (morning and early-afternoon peaks)
-over five services, called after a wait that grows with the queue, served or missed, some rated;
-a few open alarms; a heartbeat. Seeded: the same arguments give the same province. Prints a
-read-only token for the pages.
+its last D days (default 1; Sundays closed) the way its uplink would: tickets arriving by hour
+(morning and early-afternoon peaks) over five services, called after a wait that grows with the
+queue, served or missed, some rated; a few doors forced and seen to; deposits loaded and
+collected at its locker; a heartbeat with its devices (now and then a printer out of paper).
+Seeded: the same arguments give the same province. Prints a read-only token for the pages.
 """
 
 from __future__ import annotations
@@ -49,10 +50,10 @@ def center_day(rng: random.Random, day: date, tickets: int) -> list[dict[str, An
                 happenings.append(
                     (served + 30, "ticket.rated", {**base, "rating": rng.choice((5, 5, 5, 4, 4, 3, 2))})
                 )
-    if rng.random() < 0.2:
-        happenings.append(
-            (datetime.combine(day, time(12), TZ).timestamp(), "alarm.raised", {"alarm": "door_forced"})
-        )
+    if rng.random() < 0.2:  # a door forced at noon, seen to by staff within the hour
+        noon = datetime.combine(day, time(12), TZ).timestamp()
+        happenings.append((noon, "alarm.raised", {"alarm": "door_forced"}))
+        happenings.append((noon + rng.uniform(300, 3600), "alarm.cleared", {"alarm": "door_forced"}))
     happenings.sort(key=lambda h: h[0])
     return [
         {"seq": i, "at": at, "day": day.isoformat(), "kind": kind, "data": data}
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--url", required=True, help="the running hub, e.g. http://127.0.0.1:8730")
     p.add_argument("--centers", type=int, default=20)
-    p.add_argument("--day", help="YYYY-MM-DD (default today in Ho Chi Minh City)")
+    p.add_argument("--day", help="YYYY-MM-DD, the last day (default today in Ho Chi Minh City)")
+    p.add_argument("--days", type=int, default=1, help="how many days up to --day (default 1)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--database", help="the hub's database URL (default: its private cluster)")
     p.add_argument("--data-dir", help="the hub's data dir when it runs its private cluster (default var/hub)")
@@ -87,27 +89,49 @@ def main(argv: list[str] | None = None) -> int:
         ]
         reader = add_reader(conn, "simulate")
     total = 0
+    days = [day - timedelta(days=back) for back in range(max(1, args.days) - 1, -1, -1)]
     with requests.Session() as http:
         for token in tokens:
             headers = {"Authorization": f"Bearer {token}"}
-            events = center_day(rng, day, rng.choice((80, 150, 250, 400)))
-            for start in range(0, len(events), 500):
-                r = http.post(
-                    f"{args.url.rstrip('/')}/api/v1/events",
-                    json={"stream": "queueing", "events": events[start : start + 500]},
-                    headers=headers,
-                    timeout=60,
-                )
-                if r.status_code != 200:
-                    print(
-                        f"hub.simulate: the hub refused a batch: HTTP {r.status_code} {r.text[:200]}",
-                        file=sys.stderr,
+            size = rng.choice((80, 150, 250, 400))
+            events: list[dict[str, Any]] = []
+            deposits: list[dict[str, Any]] = []
+            for d in days:
+                if d.weekday() == 6 and d != day:
+                    continue  # closed on Sundays
+                events += [{**e, "seq": len(events) + e["seq"]} for e in center_day(rng, d, size)]
+                last = events[-1]  # the locker's day: loaded and collected at closing time
+                kinds = ["deposit.loaded"] * rng.randint(1, 8) + ["deposit.collected"] * rng.randint(0, 6)
+                deposits += [
+                    {
+                        "seq": len(deposits) + n,
+                        "at": last["at"],
+                        "day": last["day"],
+                        "kind": k,
+                        "data": {"size": "M"},
+                    }
+                    for n, k in enumerate(kinds, start=1)
+                ]
+            for stream, batch in (("queueing", events), ("locker", deposits)):
+                for start in range(0, len(batch), 500):
+                    r = http.post(
+                        f"{args.url.rstrip('/')}/api/v1/events",
+                        json={"stream": stream, "events": batch[start : start + 500]},
+                        headers=headers,
+                        timeout=60,
                     )
-                    return 1
-            total += len(events)
-            beat = {"version": "sim", "waiting_now": rng.randint(0, 30)}
+                    if r.status_code != 200:
+                        print(
+                            f"hub.simulate: the hub refused a batch: HTTP {r.status_code} {r.text[:200]}",
+                            file=sys.stderr,
+                        )
+                        return 1
+            total += len(events) + len(deposits)
+            devices = {"queueing": "ok", "locker": "ok", "board main/1": "ok", "board main/2": "ok"}
+            devices["kiosk k1 printer"] = "paper_out" if rng.random() < 0.1 else "ok"
+            beat = {"version": "sim", "waiting_now": rng.randint(0, 30), "devices": devices}
             http.post(f"{args.url.rstrip('/')}/api/v1/heartbeat", json=beat, headers=headers, timeout=30)
-    print(f"{args.centers} simulated centers sent {total} events for {day}", file=sys.stderr)
+    print(f"{args.centers} simulated centers sent {total} events for {days[0]} .. {day}", file=sys.stderr)
     print(reader)
     return 0
 

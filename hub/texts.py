@@ -1,6 +1,15 @@
-"""Every text of the hub's pages: one table, Vietnamese first, English second."""
+"""Every text of the hub's pages and CSV files: one table, Vietnamese first, English second.
+
+A page is in one language (`?lang=vi`, the default, or `?lang=en`) with a link to the other;
+CSV headings and the API's `label`s carry both (`Vietnamese / English`).
+"""
 
 from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["vi", "en"]
+LANGS: tuple[Lang, ...] = ("vi", "en")
 
 # key -> (vi, en)
 TABLE: dict[str, tuple[str, str]] = {
@@ -25,6 +34,74 @@ TABLE: dict[str, tuple[str, str]] = {
     "offline": ("Mất liên lạc", "Offline"),
     "never_seen": ("Chưa kết nối", "Never seen"),
     "empty": ("Chưa có trung tâm nào.", "No centers yet."),
+    "other_lang": ("English", "Tiếng Việt"),
+    "nav_overview": ("Tổng quan", "Overview"),
+    "nav_alarms": ("Cảnh báo", "Alarms"),
+    "download_csv": ("Tải CSV", "Download CSV"),
+    "share_over_target": ("Tỷ lệ chờ quá mục tiêu", "Share over wait target"),
+    # the center page
+    "trends": ("Diễn biến", "Trends"),
+    "by_day": ("Theo ngày", "By day"),
+    "by_week": ("Theo tuần", "By week"),
+    "by_month": ("Theo tháng", "By month"),
+    "period": ("Kỳ", "Period"),
+    "issued": ("Số đã phát", "Tickets issued"),
+    "deposits_loaded": ("Hồ sơ gửi vào tủ", "Deposits loaded"),
+    "deposits_collected": ("Hồ sơ đã nhận", "Deposits collected"),
+    "wait_target": ("Mục tiêu thời gian chờ: {n} phút", "Wait target: {n} min"),
+    "unknown_center": ("Không có trung tâm này.", "No such center."),
+    "version": ("Phiên bản", "Version"),
+    # the fleet alarms page
+    "alarms_title": ("Cảnh báo các trung tâm", "Fleet alarms"),
+    "alarm": ("Cảnh báo", "Alarm"),
+    "started": ("Bắt đầu", "Started"),
+    "ended": ("Kết thúc", "Ended"),
+    "alarm_state": ("Tình trạng", "State"),
+    "open": ("Đang mở", "Open"),
+    "closed": ("Đã kết thúc", "Ended"),
+    "minutes": ("Thời gian (phút)", "Duration (min)"),
+    "no_alarms": ("Không có cảnh báo.", "No alarms."),
+    "devices_title": ("Thiết bị không bình thường", "Devices not OK"),
+    "device": ("Thiết bị", "Device"),
+    "device_state": ("Trạng thái thiết bị", "Device state"),
+    "since": ("Từ lúc", "Since"),
+    "no_devices": ("Mọi thiết bị đều bình thường.", "Every device is OK."),
+}
+
+#: Device states a heartbeat reports, in words (another state is shown as it is).
+DEVICE_STATES: dict[str, tuple[str, str]] = {
+    "ok": ("bình thường", "ok"),
+    "unreachable": ("không trả lời", "unreachable"),
+    "unknown": ("chưa rõ", "unknown"),
+    "degraded": ("hoạt động hạn chế", "degraded"),
+    "failed": ("hỏng", "failed"),
+    "down": ("mất kết nối", "down"),
+    "paper_out": ("hết giấy", "paper out"),
+    "cover_open": ("mở nắp", "cover open"),
+    "offline": ("không hoạt động", "offline"),
+    "missing": ("không thấy", "missing"),
+    "out_of_service": ("tạm ngừng phục vụ", "out of service"),
+}
+
+#: Alarm kinds (the locker's alarm codes, and the hub's own `center_offline`) in words.
+ALARMS: dict[str, tuple[str, str]] = {
+    "center_offline": ("Trung tâm mất liên lạc", "Center offline"),
+    "door_forced": ("Cửa tủ bị mở không có lệnh", "Door forced"),
+    "door_left_open": ("Cửa tủ để mở", "Door left open"),
+    "door_jammed": ("Cửa tủ bị kẹt", "Door jammed"),
+    "board_unreachable": ("Bo mạch khóa không trả lời", "Lock board unreachable"),
+    "bus_down": ("Mất kết nối đường truyền tủ", "Locker bus down"),
+    "locker_nearly_full": ("Tủ gần đầy", "Locker nearly full"),
+    "printer_paper_out": ("Máy in hết giấy", "Printer out of paper"),
+    "printer_cover_open": ("Máy in mở nắp", "Printer cover open"),
+    "printer_offline": ("Máy in không hoạt động", "Printer offline"),
+    "printer_missing": ("Không thấy máy in", "Printer missing"),
+    "camera_offline": ("Camera không hoạt động", "Camera offline"),
+    "camera_missing": ("Không thấy camera", "Camera missing"),
+    "code_guessing": ("Nhập sai mã nhiều lần", "Repeated wrong codes"),
+    "deposit_locked": ("Hồ sơ bị khóa do nhập sai mã", "Deposit locked after wrong codes"),
+    "reconcile_mismatch": ("Đối soát tủ không khớp", "Cabinet reconciliation mismatch"),
+    "kiosk_help": ("Người dân gọi hỗ trợ", "A citizen called for help"),
 }
 
 
@@ -32,3 +109,25 @@ def both(key: str) -> str:
     """`Vietnamese / English` for `key`."""
     vi, en = TABLE[key]
     return f"{vi} / {en}"
+
+
+def text(key: str, lang: Lang) -> str:
+    """`key` in `lang`."""
+    vi, en = TABLE[key]
+    return vi if lang == "vi" else en
+
+
+def page_texts(lang: Lang) -> dict[str, str]:
+    """Every text in `lang`, alarm kinds as `alarm.<kind>` and device states as `state.<state>`
+    (what a page's script needs)."""
+    out = {key: text(key, lang) for key in TABLE}
+    index = 0 if lang == "vi" else 1
+    out.update({f"alarm.{k}": v[index] for k, v in ALARMS.items()})
+    out.update({f"state.{k}": v[index] for k, v in DEVICE_STATES.items()})
+    return out
+
+
+def alarm_label(kind: str) -> str:
+    """An alarm kind as `Vietnamese / English`; a kind not known here (a newer center's) as itself."""
+    found = ALARMS.get(kind)
+    return f"{found[0]} / {found[1]}" if found else kind

@@ -36,6 +36,23 @@ class KioskDevices:
         self._alarms = alarms
         self._help_limit = RateLimit(HELP_CALLS_PER_WINDOW, HELP_WINDOW_S, clock or SystemClock())
 
+    def problems(self) -> dict[str, dict[str, str]]:
+        """Each kiosk's devices with an open problem alarm: {kiosk id: {device: state}} (for the
+        health answer the province hub's heartbeat reads; a device not listed is ok or unheard of)."""
+        out: dict[str, dict[str, str]] = {}
+        with self._store.read() as conn:
+            rows = conn.execute(
+                "SELECT kind, message FROM alarms WHERE acked=0 AND compartment IS NULL "
+                "AND substr(message, 1, 6) = 'kiosk ' ORDER BY alarm_id"
+            ).fetchall()
+        for row in rows:
+            kiosk = str(row["message"])[6:].split(":", 1)[0]
+            for device in (Device.PRINTER, Device.CAMERA):
+                prefix = f"{device.value}_"
+                if str(row["kind"]).startswith(prefix):
+                    out.setdefault(kiosk, {})[device.value] = str(row["kind"])[len(prefix) :]
+        return out
+
     def report(self, kiosk: str, device: Device, state: DeviceState, detail: str) -> int | None:
         """Record `kiosk`'s `device` being `state`; the new alarm's id, or None (ok, or already open)."""
         prefix = f"kiosk {kiosk}: "

@@ -197,11 +197,13 @@ class LockerService:
         if problem is None:
             out["alarms_open"] = self.alarms.open_count()
             out["outbox_backlog"] = outbox.backlog(self.store)
+            out["kiosk_devices"] = self.kiosk_devices.problems()
         else:  # what the database says no longer counts: loud, and no reads of a lost file
             failed = StorageFailed()
             out.update(status="failed", error=failed.code, message=failed.message)
             out["storage"] = problem if detail else "failed"
             out["alarms_open"] = out["outbox_backlog"] = None
+            out["kiosk_devices"] = {}
         return out
 
 

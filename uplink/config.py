@@ -26,6 +26,7 @@ class UplinkConfig(BaseModel):
     retry_min_s: float = Field(default=1.0, gt=0, le=3600)
     retry_max_s: float = Field(default=60.0, gt=0, le=86400)
     request_timeout_s: float = Field(default=15.0, gt=0, le=600)
+    health_timeout_s: float = Field(default=3.0, gt=0, le=60)
     ca_file: str = ""
 
     @model_validator(mode="after")
@@ -44,6 +45,7 @@ class Source:
 
     stream: str
     db_path: Path
+    health_url: str = ""  # the service's GET /api/v1/health (its devices for the heartbeat)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Setup:
     token: str
     sources: list[Source]
     version: str
+    services_ca_file: str = ""  # [kiosk] ca_file: the services' own CA when they answer over HTTPS
 
 
 def load_setup(path: str | Path | None) -> Setup:
@@ -77,9 +80,23 @@ def load_setup(path: str | Path | None) -> Setup:
         raise ConfigError(f"[hub] token_file {token_path} is empty; put the center's hub token in it")
     queue_dir = resolve_path(str(section(raw, "queueing").get("data_dir", "var/queueing")))
     locker_dir = resolve_path(str(section(raw, "locker").get("data_dir", "var/locker")))
+    # the services where the kiosk finds them ([kiosk] queueing_url, locker_url)
+    kiosk = section(raw, "kiosk")
+    queue_url = str(kiosk.get("queueing_url", "http://127.0.0.1:8720")).rstrip("/")
+    locker_url = str(kiosk.get("locker_url", "http://127.0.0.1:8710")).rstrip("/")
+    ca_file = str(kiosk.get("ca_file", ""))
     # a service not run on this machine has no file there: its stream is skipped
-    sources = [Source("queueing", queue_dir / "queue.sqlite3"), Source("locker", locker_dir / "locker.db")]
-    return Setup(hub=hub, token=token, sources=sources, version=_version(raw))
+    sources = [
+        Source("queueing", queue_dir / "queue.sqlite3", f"{queue_url}/api/v1/health"),
+        Source("locker", locker_dir / "locker.db", f"{locker_url}/api/v1/health"),
+    ]
+    return Setup(
+        hub=hub,
+        token=token,
+        sources=sources,
+        version=_version(raw),
+        services_ca_file=str(resolve_path(ca_file)) if ca_file else "",
+    )
 
 
 def _version(raw: dict[str, Any]) -> str:

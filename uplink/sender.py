@@ -20,6 +20,7 @@ import requests
 
 from common import outbox
 from uplink.config import Setup, Source
+from uplink.devices import DeviceReader
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Uplink:
         self.heartbeat_interval_s = self.cfg.heartbeat_interval_s
         self.failures = 0
         self.sent = 0  # events the hub stored from this process (tests, log)
+        self.devices = DeviceReader(self.cfg.health_timeout_s, setup.services_ca_file or True)
 
     # ------------------------------------------------------------------ loop
 
@@ -87,6 +89,7 @@ class Uplink:
         for conn in self._conns.values():
             conn.close()
         self._conns.clear()
+        self.devices.close()
 
     # ------------------------------------------------------------------ steps
 
@@ -122,12 +125,10 @@ class Uplink:
         return more
 
     def heartbeat(self) -> None:
-        """Tell the hub this center is alive (queue length now, software version)."""
-        body: dict[str, Any] = {
-            "version": self.setup.version,
-            "waiting_now": self._waiting_now(),
-            "devices": {},
-        }
+        """Tell the hub this center is alive: software version, its devices' states (from the
+        services' health answers) and the tickets waiting now."""
+        devices, waiting = self.devices.read(self.setup.sources)
+        body: dict[str, Any] = {"version": self.setup.version, "waiting_now": waiting, "devices": devices}
         answer = self._call("/api/v1/heartbeat", body)
         interval = answer.get("interval_s")
         if isinstance(interval, int | float) and interval > 0:
@@ -206,17 +207,3 @@ class Uplink:
         except sqlite3.OperationalError:
             return 0
         return int(row[0]) if row else 0
-
-    def _waiting_now(self) -> int | None:
-        for source in self.setup.sources:
-            if source.stream != "queueing":
-                continue
-            conn = self._conn(source)
-            if conn is None:
-                return None
-            try:
-                row = conn.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting'").fetchone()
-            except sqlite3.OperationalError:
-                return None
-            return int(row[0])
-        return None

@@ -55,7 +55,7 @@ def test_overview_page(browser: Any, hub: HubThread, database_url: str, clock: M
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
     page.goto(hub.url + "/")
-    assert page.locator("h1").inner_text() == "Tổng quan các trung tâm / Centers overview"
+    assert page.locator("h1").inner_text() == "Tổng quan các trung tâm"
     page.fill("#token", "wrong")
     page.click("#signin button")
     page.wait_for_selector("#error:not([hidden])")
@@ -67,9 +67,9 @@ def test_overview_page(browser: Any, hub: HubThread, database_url: str, clock: M
     assert rows.count() == 3
     first = rows.nth(0).locator("td")
     assert first.nth(0).inner_text() == "Trung tâm HN-01 (HN-01)"
-    assert first.nth(1).inner_text() == "Mất liên lạc / Offline"
-    assert [first.nth(i).inner_text() for i in (3, 4, 5, 6)] == ["3", "1", "10.0", "4.5"]
-    assert rows.nth(1).locator("td").nth(1).inner_text() == "Trực tuyến / Online"
+    assert first.nth(1).inner_text() == "Mất liên lạc"
+    assert [first.nth(i).inner_text() for i in (3, 4, 5, 6, 7)] == ["3", "1", "10.0", "0 %", "4.5"]
+    assert rows.nth(1).locator("td").nth(1).inner_text() == "Trực tuyến"
     assert rows.nth(1).locator("td").nth(2).inner_text() == "7"
     # sort by tickets issued, then again (descending)
     page.click('th[data-key="tickets_issued"]')
@@ -79,5 +79,13 @@ def test_overview_page(browser: Any, hub: HubThread, database_url: str, clock: M
     # the token stays for the tab: a reload shows the table at once
     page.reload()
     page.wait_for_selector("#overview tbody tr")
+    # in English, and each center leads to its page
+    page.click("#lang")
+    page.wait_for_selector("#overview tbody tr")
+    assert page.locator("h1").inner_text() == "Centers overview"
+    assert page.locator('tr[data-center="HN-01"] td').nth(1).inner_text() == "Offline"
+    page.click('tr[data-center="HN-01"] a')
+    page.wait_for_selector("#trends tbody tr")
+    assert page.url.endswith("/centers/HN-01?lang=en")
     assert errors == [], errors
     page.close()

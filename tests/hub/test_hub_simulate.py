@@ -16,13 +16,22 @@ def test_simulated_province(database_url: str, tmp_path: Path) -> None:
     with HubProcess(database_url, tmp_path) as hub:
         run = subprocess.run(
             [sys.executable, "-m", "hub.simulate", "--url", hub.url, "--centers", "3",
-             "--database", database_url, "--day", "2026-01-05"],
+             "--database", database_url, "--day", "2026-01-05", "--days", "3"],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert run.returncode == 0, run.stderr
         reader = run.stdout.strip()
         got = requests.get(f"{hub.url}/api/v1/overview", params={"day": "2026-01-05"}, headers=bearer(reader))
         centers = got.json()["centers"]
+        trend = requests.get(
+            f"{hub.url}/api/v1/centers/SIM-0001/trends", params={"from": "2026-01-03", "to": "2026-01-05"},
+            headers=bearer(reader),
+        ).json()["rows"]  # fmt: skip
+        devices = requests.get(f"{hub.url}/api/v1/devices", headers=bearer(reader)).json()
+    # Saturday, Sunday (closed), Monday
+    assert [r["tickets_issued"] > 0 for r in trend] == [True, False, True]
+    assert all(r["deposits_loaded"] >= 1 for r in (trend[0], trend[2]))
+    assert {d["device"] for d in devices} >= {"queueing", "locker", "board main/1", "kiosk k1 printer"}
     assert [c["center_id"] for c in centers] == ["SIM-0001", "SIM-0002", "SIM-0003"]
     for c in centers:
         assert c["status"] == "online" and c["tickets_issued"] >= 70
