@@ -120,6 +120,39 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 """
 
+# v2: rating tablets paired to counters (tokens and pairing codes only as SHA-256 hashes) and one
+# rating per ticket (its primary key), from the tablet or the phone, tied to officer and counter.
+RATINGS_V2 = """
+CREATE TABLE tablets (
+    tablet_id TEXT PRIMARY KEY,
+    counter INTEGER NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    code_hash TEXT UNIQUE,
+    code_expires_at REAL,
+    token_hash TEXT UNIQUE,
+    created_at REAL NOT NULL,
+    created_by TEXT NOT NULL,
+    paired_at REAL,
+    last_seen_at REAL,
+    revoked_at REAL,
+    revoked_by TEXT
+);
+CREATE TABLE ticket_ratings (
+    ticket_id TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    at REAL NOT NULL,
+    score INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    service TEXT NOT NULL,
+    counter INTEGER,
+    staff_id TEXT,
+    tablet_id TEXT,
+    reasons TEXT NOT NULL DEFAULT '[]',
+    comment TEXT
+);
+CREATE INDEX ticket_ratings_day ON ticket_ratings(day);
+"""
+
 MIGRATIONS = Schema(
     "queue",
     (
@@ -128,6 +161,7 @@ MIGRATIONS = Schema(
         # the province outbox (`common.outbox`). The staff tables are created by
         # `queueing.staff_accounts.ensure_schema` at start.
         Step(1, "baseline schema: appointments, province outbox", SCHEMA + outbox.SCHEMA),
+        Step(2, "rating tablets and ticket ratings (queueing/tablets.py, queueing/ratings.py)", RATINGS_V2),
         # SCHEMA (and common.outbox.SCHEMA) are v1's text from here on: never edit them; a
         # schema change is a new Step(2, ...) with ALTER TABLE / CREATE TABLE.
     ),
