@@ -8,12 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
+import subprocess
+import sys
 from typing import Any
 
 import requests
 
 from common.clock import ManualClock
+from tests.conftest import REPO_ROOT
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
 from tests.queueing.helpers import ServerThread
 from tests.queueing.test_queue_api import counter, issue
@@ -262,3 +266,32 @@ def test_pairing_attempts_are_limited_per_address(server: ServerThread) -> None:
         for i in range(11)
     ]
     assert answers[:10] == [404] * 10 and answers[10] == 429
+
+
+def test_the_admin_cli_pairs_lists_and_revokes(server: ServerThread) -> None:
+    def cli(*words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "queueing", "tablet", *words, "--data-dir", str(server.data_dir)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    made = cli("pair", "--counter", "3", "--label", "cửa sổ")
+    assert made.returncode == 0, made.stderr
+    code = re.search(r"the code ([A-Z0-9]{4}-[A-Z0-9]{4})", made.stdout)
+    assert code and "/rate" in made.stdout
+    tablet = requests.Session()
+    claimed = tablet.post(f"{server.url}/api/v1/tablets/pair", json={"code": code.group(1)}).json()
+    assert claimed["counter"] == 3
+    listed = cli("list")
+    assert claimed["tablet_id"] in listed.stdout and "paired" in listed.stdout and "cửa sổ" in listed.stdout
+    assert cli("revoke", claimed["tablet_id"]).returncode == 0
+    assert tablet.get(f"{server.url}/api/v1/tablet").status_code == 401
+    nowhere = cli("pair", "--counter", "77")
+    assert nowhere.returncode == 1 and "There is no counter 77" in nowhere.stderr
+    with db(server) as conn:
+        rows = conn.execute("SELECT actor FROM staff_audit WHERE action LIKE 'tablet_%' ORDER BY seq")
+        actors = [r["actor"] for r in rows]
+    assert actors == ["cli", f"tablet:{claimed['tablet_id']}", "cli"]
