@@ -189,6 +189,11 @@ def build_ratings_router(
         t = {key: list(texts.TABLE[key]) for key in PAGE_TEXTS}
         return page(request, "rate.html", data={"t": t})
 
+    @router.get("/reports/ratings", response_class=HTMLResponse, include_in_schema=False)
+    def satisfaction_page(request: Request) -> HTMLResponse:
+        """Supervisors: the satisfaction report, its reasons and the citizens' comments."""
+        return page(request, "ratings_report.html")
+
     @router.get("/tablets", response_class=HTMLResponse, include_in_schema=False)
     def tablets_page(request: Request) -> HTMLResponse:
         """Supervisors pair, list and revoke rating tablets."""

@@ -151,6 +151,17 @@ def test_pair_ask_within_a_second_both_languages_and_reasons(
     # the phone, second, is told it is done
     again = requests.post(f"{url}/api/v1/tickets/{t['ticket_id']}/rating", json={"score": 5})
     assert again.json()["error"] == "already_rated"
+    # the supervisors' satisfaction page: the comment is text, not markup
+    report = admin.context.new_page()
+    report.goto(f"{url}/reports/ratings")
+    report.wait_for_selector("#report:not(.hidden)")
+    assert report.locator("#comments td", has_text="<b>Phải chờ</b> lâu").count() == 1
+    assert report.locator("#comments b").count() == 0
+    assert (
+        report.locator("#reasons li").first.inner_text() == "Thái độ chưa đúng mực · Unfriendly attitude: 1"
+    )  # ties: by code
+    assert "Nguyễn Văn An" in report.locator("#table").inner_text()
+    report.screenshot(path=str(out / "web-ratings-report.png"), full_page=True)
     # the supervisor revokes the tablet: at its next question it asks to be paired again
     admin.click("#list tbody button")
     admin.locator("#list tbody td", has_text="Đã thu hồi").wait_for()
