@@ -134,6 +134,14 @@ def test_one_rating_per_ticket_from_tablet_or_phone(server: ServerThread, clock:
     assert requests.post(f"{url}/api/v1/tickets/{second['ticket_id']}/rating", json={"score": 5}).ok
     late = tablet.post(f"{url}/api/v1/tablet/rating", json={"ticket_id": second["ticket_id"], "score": 2})
     assert late.status_code == 409 and late.json()["error"] == "already_rated"
+    # "call next" finishes the ticket being served: the tablet asks about it too
+    busy, next_one = issue(url), issue(url)
+    assert desk.post(f"{url}/api/v1/counter/call-next").json()["number"] == busy["number"]
+    desk.post(f"{url}/api/v1/counter/start")
+    assert desk.post(f"{url}/api/v1/counter/call-next").json()["number"] == next_one["number"]
+    assert tablet.get(f"{url}/api/v1/tablet").json()["pending"]["ticket_id"] == busy["ticket_id"]
+    desk.post(f"{url}/api/v1/counter/start")
+    desk.post(f"{url}/api/v1/counter/finish")
     # a tablet rates only the last ticket served at its own counter, recently
     elsewhere = served(url, counter(url, 5, "cb02", "2222"))
     other = tablet.post(f"{url}/api/v1/tablet/rating", json={"ticket_id": elsewhere["ticket_id"], "score": 5})
