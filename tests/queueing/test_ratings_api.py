@@ -15,6 +15,8 @@ import sys
 from typing import Any
 
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from common.clock import ManualClock
 from tests.conftest import REPO_ROOT
@@ -303,3 +305,29 @@ def test_the_admin_cli_pairs_lists_and_revokes(server: ServerThread) -> None:
         rows = conn.execute("SELECT actor FROM staff_audit WHERE action LIKE 'tablet_%' ORDER BY seq")
         actors = [r["actor"] for r in rows]
     assert actors == ["cli", f"tablet:{claimed['tablet_id']}", "cli"]
+
+
+def test_random_answers_from_a_paired_tablet_never_cause_a_500(server: ServerThread) -> None:
+    url = server.url
+    _, tablet = paired_tablet(url, supervisor(url), 2)
+    t = served(url, counter(url, 2))
+    texts = st.text(max_size=300) | st.sampled_from(["slow", "attitude", "", "\x00", "<script>"])
+    bodies = st.fixed_dictionaries(
+        {},
+        optional={
+            "ticket_id": st.sampled_from([t["ticket_id"], "nope", ""]) | st.integers(),
+            "score": st.integers(-3, 7) | st.text(max_size=3) | st.none(),
+            "reasons": st.lists(texts | st.integers(), max_size=14) | texts,
+            "comment": texts | st.none() | st.integers(),
+        },
+    )
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(body=bodies)
+    def check(body: dict[str, Any]) -> None:
+        r = tablet.post(f"{url}/api/v1/tablet/rating", json=body, timeout=10)
+        assert r.status_code < 500, (body, r.text)
+        if r.status_code >= 400:
+            assert isinstance(r.json()["error"], str) and isinstance(r.json()["message"], str)
+
+    check()
