@@ -158,14 +158,14 @@ class TabletRatings:
             raise QueueError(
                 422, "unknown_reason", f"Unknown reason {unknown[0]!r}; use one of: {known}.", field="reasons"
             )
-        if (unique or comment) and score > self.cfg.reasons_at_or_below:
+        text = clean_comment(comment, self.cfg.comment_max_chars)
+        if (unique or text) and score > self.cfg.reasons_at_or_below:
             raise QueueError(
                 422,
                 "invalid_request",
                 f"Reasons and a comment go with a score of {self.cfg.reasons_at_or_below} or lower.",
                 field="reasons" if unique else "comment",
             )
-        text = clean_comment(comment, self.cfg.comment_max_chars)
         with self.q.store.tx() as tx:
             row = self._latest(tx, tablet.counter)
             if row is None or row["ticket_id"] != ticket_id:

@@ -12,6 +12,8 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -331,3 +333,31 @@ def test_random_answers_from_a_paired_tablet_never_cause_a_500(server: ServerThr
             assert isinstance(r.json()["error"], str) and isinstance(r.json()["message"], str)
 
     check()
+
+
+def test_tablet_and_phones_rating_at_once_make_one_rating(server: ServerThread) -> None:
+    url = server.url
+    _, tablet = paired_tablet(url, supervisor(url), 2)
+    t = served(url, counter(url, 2))
+    start = threading.Barrier(12)
+
+    def from_tablet(score: int) -> int:
+        start.wait()
+        body = {"ticket_id": t["ticket_id"], "score": score}
+        return tablet.post(f"{url}/api/v1/tablet/rating", json=body, timeout=20).status_code
+
+    def from_phone(score: int) -> int:
+        start.wait()
+        return requests.post(
+            f"{url}/api/v1/tickets/{t['ticket_id']}/rating", json={"score": score}, timeout=20
+        ).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        futures = [pool.submit(from_tablet, s) for s in (5, 4, 3, 2, 5, 4)]
+        futures += [pool.submit(from_phone, s) for s in (1, 2, 3, 4, 5, 1)]
+        answers = [f.result() for f in futures]
+    assert sum(a in (200, 201) for a in answers) == 1, answers  # the phone says 200, the tablet 201
+    assert {a for a in answers if a not in (200, 201)} == {409}, answers
+    with db(server) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM ticket_ratings").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM hub_events WHERE kind = 'ticket.rated'").fetchone()[0] == 1
