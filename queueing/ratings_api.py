@@ -198,6 +198,6 @@ def build_ratings_router(
     def tablets_page(request: Request) -> HTMLResponse:
         """Supervisors pair, list and revoke rating tablets."""
         counters = [{"number": c.number, "name": c.name or f"Quầy {c.number}"} for c in q.config.counters]
-        return page(request, "tablets.html", data={"counters": counters})
+        return page(request, "tablets.html", data={"counters": counters, "timezone": q.config.timezone})
 
     return router

@@ -3,7 +3,10 @@
 const DATA = pageData("tablets-data");
 const STATES = { waiting: "Chờ ghép · waiting", expired: "Mã hết hạn · code expired", paired: "Đã ghép · paired",
                  revoked: "Đã thu hồi · revoked" };
-function when(iso) { return iso ? new Date(iso).toLocaleString("vi-VN") : "–"; }
+// times in the center's zone, whatever the supervisor's PC says
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString("vi-VN", { timeZone: DATA.timezone, dateStyle: "short", timeStyle: "short" }) : "–";
+}
 DATA.counters.forEach(c => {
   const o = document.createElement("option"); o.value = c.number; o.textContent = `${c.name} (${c.number})`;
   $("#counter").appendChild(o);
