@@ -19,9 +19,12 @@ from typing import Any
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
+import contracts.ratings as ratings_contract
 from common.clock import ManualClock
 from tests.conftest import REPO_ROOT
+from tests.contracts.scan import strict
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
 from tests.queueing.helpers import ServerThread
 from tests.queueing.test_queue_api import counter, issue
@@ -361,3 +364,29 @@ def test_tablet_and_phones_rating_at_once_make_one_rating(server: ServerThread) 
     with db(server) as conn:
         assert conn.execute("SELECT COUNT(*) FROM ticket_ratings").fetchone()[0] == 1
         assert conn.execute("SELECT COUNT(*) FROM hub_events WHERE kind = 'ticket.rated'").fetchone()[0] == 1
+
+
+def test_every_answer_is_its_contract_model_exactly(server: ServerThread) -> None:
+    url = server.url
+
+    def check(model: Any, r: requests.Response) -> Any:
+        assert r.ok, r.text
+        TypeAdapter(strict(model)).validate_python(r.json())  # a field the contract lacks is drift too
+        return r.json()
+
+    boss = supervisor(url)
+    made = check(ratings_contract.TabletPairing, boss.post(f"{url}/api/v1/tablets", json={"counter": 2}))
+    tablet = requests.Session()
+    check(
+        ratings_contract.TabletPaired,
+        tablet.post(f"{url}/api/v1/tablets/pair", json={"code": made["pair_code"]}),
+    )
+    check(ratings_contract.TabletState, tablet.get(f"{url}/api/v1/tablet"))
+    t = served(url, counter(url, 2))
+    assert check(ratings_contract.TabletState, tablet.get(f"{url}/api/v1/tablet"))["pending"] is not None
+    body = {"ticket_id": t["ticket_id"], "score": 2, "reasons": ["slow"], "comment": "chậm"}
+    check(ratings_contract.TabletRated, tablet.post(f"{url}/api/v1/tablet/rating", json=body))
+    for group in ("staff", "counter", "service", "day"):
+        check(ratings_contract.SatisfactionReport, boss.get(f"{url}/api/v1/reports/ratings?group={group}"))
+    check(list[ratings_contract.TabletRow], boss.get(f"{url}/api/v1/tablets"))
+    check(ratings_contract.TabletRevoked, boss.delete(f"{url}/api/v1/tablets/{made['tablet_id']}"))
