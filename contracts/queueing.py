@@ -112,6 +112,12 @@ class QueueErrorCode(enum.StrEnum):
     CANNOT_MOVE = "cannot_move"  # 409: cancelled, checked in or past
     TOO_EARLY = "too_early"  # 409 (`come_back_at`, `start`)
     TOO_LATE = "too_late"  # 409: take a normal ticket
+    # rating tablets (contracts.ratings)
+    NOT_PAIRED = "not_paired"  # 401: no tablet token, or a revoked one
+    BAD_PAIRING_CODE = "bad_pairing_code"  # 404: wrong, used or expired
+    UNKNOWN_TABLET = "unknown_tablet"  # 404
+    UNKNOWN_REASON = "unknown_reason"  # 422
+    NOT_RATEABLE_HERE = "not_rateable_here"  # 409: not the last ticket served at the tablet's counter
 
 
 #: Codes that mean "the kiosk token is not (or no longer) valid": read the token file again.

@@ -1,4 +1,4 @@
-"""`python -m queueing staff ...` and `python -m queueing kiosk-token ...`: administration on the
+"""`python -m queueing staff|kiosk-token|tablet ...`: administration on the
 queueing data directory.
 
 Works on the database directly (no running service needed); SQLite's locking makes it safe
@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.config import ConfigError, resolve_path
+from queueing import tablet_cli
 
-COMMANDS = frozenset({"staff", "kiosk-token"})
+COMMANDS = frozenset({"staff", "kiosk-token", "tablet"})
 #: Options of `python -m queueing` (serving) that take a value.
 _VALUE_OPTIONS = frozenset({"--config", "--host", "--port", "--data-dir", "--log-level"})
 
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("kiosk-token", help="the kiosks' token").add_subparsers(dest="cmd", required=True)
     leaves.append(token.add_parser("rotate", help="write a new token; the old one stops working at once"))
     leaves.append(token.add_parser("path", help="print where the token file is"))
+    tablet_cli.add_parser(sub, leaves)
     for sp in leaves:  # global options after the command words too
         sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
         sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
@@ -79,6 +81,8 @@ def main(argv: list[str]) -> int:
     data_dir = Path(data_dir_flag).resolve() if data_dir_flag else resolve_path(cfg.data_dir)
     if args.group == "kiosk-token":
         return _kiosk_token(args.cmd, cfg, data_dir, bool(data_dir_flag))
+    if args.group == "tablet":
+        return tablet_cli.run(args, cfg, data_dir)
     return _staff(args, cfg, data_dir)
 
 

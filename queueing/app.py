@@ -34,6 +34,7 @@ from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.events import EventHub
 from queueing.kiosk_token import KioskToken, token_path
+from queueing.ratings_api import build_ratings_router
 from queueing.service import QueueService
 from queueing.staff_accounts import ensure_schema
 from queueing.store import Store, StoreError
@@ -252,6 +253,7 @@ def create_app(
 
     app.state.appointments = appts = Appointments(queue, appointment_sms)
     app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
+    app.include_router(build_ratings_router(desk, page, qr_png_data_uri))  # rating tablets
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:

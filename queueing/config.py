@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from common.config import DEFAULT_CONFIG, ConfigError, load_raw, read_toml, section, site_file, validate
 from common.serving import HttpServing
 from queueing.appointments_config import AppointmentsConfig
+from queueing.ratings_config import RatingsConfig
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -184,6 +185,7 @@ class QueueingConfig(HttpServing, _Strict):
     events_max_streams_total: int = Field(default=200, ge=1)
     demo_staff: list[DemoStaffConfig] = []
     appointments: AppointmentsConfig = AppointmentsConfig()  # queueing.appointments
+    ratings: RatingsConfig = RatingsConfig()  # queueing.ratings (rating tablets)
 
     @model_validator(mode="before")
     @classmethod

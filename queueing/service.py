@@ -11,11 +11,9 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from common import outbox
-from queueing import texts
+from queueing import ratings
 from queueing.core import NEW_SEQ, iso_utc
 from queueing.domain import TicketState
-from queueing.errors import QueueError
 from queueing.issuing import TicketIssuing
 
 log = logging.getLogger(__name__)
@@ -111,22 +109,9 @@ class QueueService(TicketIssuing):
         return current
 
     def rate(self, ticket_id: str, score: int) -> dict[str, Any]:
-        """Record a 1..5 satisfaction score once, after the service is done."""
-        live = self.follow(ticket_id)
-        with self.store.tx() as tx:
-            row = self.ticket_row(tx, live)
-            if row["state"] != TicketState.DONE.value:
-                raise QueueError(
-                    409,
-                    "not_served_yet",
-                    texts.say("not_served_yet", number=row["number"]),
-                    state=row["state"],
-                )
-            if row["rating"] is not None:
-                raise QueueError(409, "already_rated", texts.say("already_rated"))
-            tx.run("UPDATE tickets SET rating = ? WHERE ticket_id = ?", score, live)
-            outbox.ticket(tx.conn, self.now_ts(), {**dict(row), "rating": score}, "rated")  # for the hub
-        return {"ticket_id": live, "rating": score}
+        """The phone's 1..5 score, once, after service (the rule shared with the counter's tablet:
+        `queueing.ratings.record`)."""
+        return ratings.rate_from_phone(self, ticket_id, score)
 
     # ------------------------------------------------------------------ display
 

@@ -26,6 +26,7 @@ from typing import Any
 from common import outbox
 from common.migrations import Schema, Step
 from common.storage_guard import ADVICE, StorageGuard
+from queueing.ratings_schema import RATINGS_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +155,11 @@ MIGRATIONS = Schema(
         # `queueing.staff_accounts.ensure_schema` at start.
         Step(1, "baseline schema: appointments, province outbox", SCHEMA + outbox.SCHEMA),
         # SCHEMA (and common.outbox.SCHEMA) are v1's text from here on: never edit them; a
-        # schema change is a new Step(2, ...) with ALTER TABLE / CREATE TABLE.
+        # schema change is a new step at the end with ALTER TABLE / CREATE TABLE.
         # v2: the booking's SMS (queueing/appointment_sms.py)
         Step(2, "appointment SMS: sealed contact, moves, SMS outbox", APPOINTMENT_SMS_SCHEMA),
+        # v3: rating tablets (queueing/tablets.py, queueing/ratings.py)
+        Step(3, "rating tablets and ticket ratings", RATINGS_SCHEMA),
     ),
 )
 """The queue database's versions (`common.migrations`): a schema change is a new step at the end."""

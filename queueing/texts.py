@@ -66,6 +66,46 @@ TABLE: dict[str, tuple[str, str]] = {
         "Dịch vụ này đã được đánh giá. Cảm ơn quý khách!",
         "This service was already rated. Thank you!",
     ),
+    # the rating tablet at a counter (queueing/ratings_api.py, static/rate.js): keys rate_*
+    "rate_pair_title": ("Ghép máy đánh giá với quầy", "Pair this tablet with a counter"),
+    "rate_pair_prompt": (
+        "Nhập mã ghép do trưởng nhóm cung cấp (trang Máy đánh giá).",
+        "Type the pairing code a supervisor made on the Rating tablets page.",
+    ),
+    "rate_pair_code": ("Mã ghép", "Pairing code"),
+    "rate_pair_submit": ("Ghép máy", "Pair"),
+    "rate_counter": ("Quầy", "Counter"),
+    "rate_idle": ("Kính chào quý khách", "Welcome"),
+    "rate_idle_sub": (
+        "Sau khi được phục vụ, xin quý khách đánh giá cán bộ tại đây.",
+        "After your service, please rate the officer here.",
+    ),
+    "rate_question": (
+        "Quý khách có hài lòng với cán bộ vừa phục vụ không?",
+        "How satisfied are you with the officer who served you?",
+    ),
+    "rate_ticket": ("Vé", "Ticket"),
+    "rate_officer": ("Cán bộ", "Officer"),
+    "rate_5": ("Rất hài lòng", "Very satisfied"),
+    "rate_4": ("Hài lòng", "Satisfied"),
+    "rate_3": ("Bình thường", "Neutral"),
+    "rate_2": ("Không hài lòng", "Dissatisfied"),
+    "rate_reasons": (
+        "Xin quý khách cho biết lý do (chọn một hoặc nhiều):",
+        "Please tell us why (choose one or more):",
+    ),
+    "rate_comment": ("Ý kiến thêm (không bắt buộc)", "Anything else? (optional)"),
+    "rate_send": ("Gửi đánh giá", "Send"),
+    "rate_thanks": ("Cảm ơn quý khách đã đánh giá!", "Thank you for your rating!"),
+    "rate_already": (
+        "Vé này đã được đánh giá. Cảm ơn quý khách!",
+        "This ticket was already rated. Thank you!",
+    ),
+    "rate_language": ("English", "Tiếng Việt"),
+    "rate_error": (
+        "Chưa gửi được đánh giá; xin quý khách thử lại hoặc báo cán bộ.",
+        "The rating could not be sent; try again or tell the officer.",
+    ),
     # appointments (queueing/appointments.py, queueing/appointments_api.py)
     "appointments_disabled": (
         "Trung tâm hiện không nhận đặt lịch hẹn. Xin quý khách lấy số tại trung tâm.",

@@ -22,6 +22,7 @@ from pydantic import TypeAdapter
 
 import contracts.appointment_sms
 import contracts.queueing as contract
+import contracts.ratings
 import queueing.api_models
 from contracts.common import CommonErrorCode
 from kiosk.clients.base import ServiceUnavailable
@@ -38,7 +39,11 @@ NOT_JSON = {"GET /api/v1/events"}
 
 def test_every_route_answers_a_contract_model(server: ServerThread) -> None:
     doc = requests.get(f"{server.url}/openapi.json", timeout=10).json()
-    models = {**contract_models(contract), **contract_models(contracts.appointment_sms)}
+    models = {
+        **contract_models(contract),
+        **contract_models(contracts.appointment_sms),
+        **contract_models(contracts.ratings),
+    }
     schemas = success_schemas(doc)
     assert len(schemas) >= 24
     for op, schema in schemas.items():

@@ -48,6 +48,14 @@ EXPECTED: dict[tuple[str, str], set[int]] = {
     ("post", "/api/v1/appointments/manage/{token}/cancel"): {404, 409, 422, 503},
     ("post", "/api/v1/appointments/manage/{token}/move"): {404, 409, 422, 429, 503},
     ("get", "/api/v1/reports/appointments"): {401, 403, 422, 503},
+    # rating tablets (queueing/ratings_api.py)
+    ("post", "/api/v1/tablets"): {401, 403, 404, 422, 503},
+    ("get", "/api/v1/tablets"): {401, 403, 503},
+    ("delete", "/api/v1/tablets/{tablet_id}"): {401, 403, 404, 422, 503},
+    ("post", "/api/v1/tablets/pair"): {404, 422, 429, 503},
+    ("get", "/api/v1/tablet"): {401, 503},
+    ("post", "/api/v1/tablet/rating"): {401, 409, 422, 503},
+    ("get", "/api/v1/reports/ratings"): {401, 403, 422, 503},
 }
 
 

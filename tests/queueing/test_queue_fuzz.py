@@ -36,6 +36,8 @@ PATHS = [
     "/api/v1/counter/sessions",
     "/api/v1/counter/call",
     "/api/v1/counter/transfer",
+    "/api/v1/tablets/pair",
+    "/api/v1/tablet/rating",
 ]
 
 

@@ -1,0 +1,178 @@
+"""Citizens' satisfaction ratings: one rule for every way a rating comes (the counter's tablet or
+the phone's status page), and what the tablet at a counter asks about.
+
+The rule (`record`): a ticket is rated once, after it was served; the rating is tied to the
+ticket, the officer who served it (`staff_id`), the counter and the service. The row in
+`ticket_ratings` (primary key: the ticket) and the ticket's `rating` are written in one
+transaction with the province event `ticket.rated` (score, service, counter: never the reasons'
+texts or the comment, `common.outbox` keeps free text out).
+
+One scale: the phone's 1..5 (5 Rất hài lòng … 1 Rất không hài lòng); the tablet offers its four
+top levels 5, 4, 3, 2 (Rất hài lòng, Hài lòng, Bình thường, Không hài lòng), the same words.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from typing import TYPE_CHECKING, Any, Literal
+
+from common import outbox
+from queueing import texts
+from queueing.domain import TicketState
+from queueing.errors import QueueError
+from queueing.store import Tx
+from queueing.tablets import Tablet
+
+if TYPE_CHECKING:
+    from queueing.service import QueueService
+
+log = logging.getLogger(__name__)
+
+Source = Literal["tablet", "phone"]
+#: The tablet's four levels, best first (scores on the phone's scale).
+TABLET_SCORES = (5, 4, 3, 2)
+
+
+def clean_comment(text: str | None, max_chars: int) -> str | None:
+    """The comment without control characters and outer spaces (None when empty); 422 past
+    `max_chars`. Stored as typed: every page that shows it escapes it."""
+    if not text:
+        return None
+    kept = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text).strip()
+    if len(kept) > max_chars:
+        raise QueueError(
+            422,
+            "invalid_request",
+            f"Ý kiến dài tối đa {max_chars} ký tự. / The comment may be at most {max_chars} characters.",
+            field="comment",
+        )
+    return kept or None
+
+
+def record(
+    q: QueueService,
+    tx: Tx,
+    row: Any,
+    score: int,
+    source: Source,
+    reasons: list[str] | None = None,
+    comment: str | None = None,
+    tablet_id: str | None = None,
+) -> dict[str, Any]:
+    """Rate the ticket `row` once (in the caller's transaction); 409 when not served or rated."""
+    if row["state"] != TicketState.DONE.value:
+        raise QueueError(
+            409, "not_served_yet", texts.say("not_served_yet", number=row["number"]), state=row["state"]
+        )
+    if row["rating"] is not None or tx.scalar(
+        "SELECT 1 FROM ticket_ratings WHERE ticket_id = ?", row["ticket_id"]
+    ):
+        raise QueueError(409, "already_rated", texts.say("already_rated"))
+    now = q.now_ts()
+    tx.run(
+        "INSERT INTO ticket_ratings(ticket_id, day, at, score, source, service, counter, staff_id, "
+        "tablet_id, reasons, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        row["ticket_id"],
+        row["day"],
+        now,
+        score,
+        source,
+        row["service"],
+        row["counter"],
+        row["staff_id"],
+        tablet_id,
+        json.dumps(reasons or []),
+        comment,
+    )
+    tx.run("UPDATE tickets SET rating = ? WHERE ticket_id = ?", score, row["ticket_id"])
+    outbox.ticket(tx.conn, now, {**dict(row), "rating": score}, "rated")  # for the hub: no comment
+    log.info("ticket %s rated %d from the %s", row["number"], score, source)
+    return {"ticket_id": row["ticket_id"], "rating": score}
+
+
+def rate_from_phone(q: QueueService, ticket_id: str, score: int) -> dict[str, Any]:
+    """POST /api/v1/tickets/{id}/rating: the citizen's phone rates the live ticket."""
+    live = q.follow(ticket_id)
+    with q.store.tx() as tx:
+        return record(q, tx, q.ticket_row(tx, live), score, "phone")
+
+
+class TabletRatings:
+    """What a counter's tablet asks about, and its answers."""
+
+    def __init__(self, queue: QueueService, staff_names: Any) -> None:
+        self.q = queue
+        self.cfg = queue.config.ratings
+        self._staff_names = staff_names  # () -> {staff_id: name}
+
+    def _latest(self, tx: Tx, counter: int) -> Any:
+        """The newest ticket served at `counter` within `tablet_accept_s` (released ones excluded)."""
+        return tx.one(
+            "SELECT * FROM tickets WHERE counter = ? AND state = 'done' AND finished_at >= ? "
+            "AND void_reason IS NULL ORDER BY finished_at DESC, seq DESC LIMIT 1",
+            counter,
+            self.q.now_ts() - self.cfg.tablet_accept_s,
+        )
+
+    def state(self, tablet: Tablet) -> dict[str, Any]:
+        """GET /api/v1/tablet: the counter, the question's settings and the ticket to ask about."""
+        with self.q.store.read() as tx:
+            row = self._latest(tx, tablet.counter)
+        pending = None
+        if row is not None and row["rating"] is None:
+            svc = self.q.config.service(row["service"])
+            pending = {
+                "ticket_id": row["ticket_id"],
+                "number": row["number"],
+                "service_name_vi": svc.name_vi if svc else row["service"],
+                "service_name_en": svc.name_en if svc else row["service"],
+                "officer": self._staff_names().get(row["staff_id"] or "", ""),
+            }
+        counter = next((c for c in self.q.config.counters if c.number == tablet.counter), None)
+        return {
+            "tablet_id": tablet.tablet_id,
+            "counter": tablet.counter,
+            "counter_name": (counter.name if counter and counter.name else f"Quầy {tablet.counter}"),
+            "pending": pending,
+            "scores": list(TABLET_SCORES),
+            "reasons_at_or_below": self.cfg.reasons_at_or_below,
+            "reasons": [r.model_dump() for r in self.cfg.reasons],
+            "comment_max_chars": self.cfg.comment_max_chars,
+            "idle_after_s": self.cfg.tablet_idle_after_s,
+        }
+
+    def rate(
+        self, tablet: Tablet, ticket_id: str, score: int, reasons: list[str], comment: str | None
+    ) -> dict[str, Any]:
+        """POST /api/v1/tablet/rating: the citizen at the tablet's counter rates its last ticket."""
+        if score not in TABLET_SCORES:
+            raise QueueError(
+                422, "invalid_request", f"score must be one of {list(TABLET_SCORES)}.", field="score"
+            )
+        unique = list(dict.fromkeys(reasons))
+        unknown = [r for r in unique if self.cfg.reason(r) is None]
+        if unknown:
+            known = ", ".join(r.code for r in self.cfg.reasons)
+            raise QueueError(
+                422, "unknown_reason", f"Unknown reason {unknown[0]!r}; use one of: {known}.", field="reasons"
+            )
+        text = clean_comment(comment, self.cfg.comment_max_chars)
+        if (unique or text) and score > self.cfg.reasons_at_or_below:
+            raise QueueError(
+                422,
+                "invalid_request",
+                f"Reasons and a comment go with a score of {self.cfg.reasons_at_or_below} or lower.",
+                field="reasons" if unique else "comment",
+            )
+        with self.q.store.tx() as tx:
+            row = self._latest(tx, tablet.counter)
+            if row is None or row["ticket_id"] != ticket_id:
+                raise QueueError(
+                    409,
+                    "not_rateable_here",
+                    "This ticket is not the last one served at this tablet's counter (or it was served "
+                    "too long ago); the tablet asks again after the next one.",
+                )
+            return record(self.q, tx, row, score, "tablet", unique, text, tablet.tablet_id)

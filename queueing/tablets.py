@@ -1,0 +1,194 @@
+"""Rating tablets paired to counters: a supervisor pairs one (a short code shown once), the tablet
+trades the code for its device token, a supervisor can list and revoke them.
+
+Only SHA-256 hashes of codes and tokens are stored (both are random: a slow hash adds nothing);
+a code is single use and expires after `pair_code_ttl_min`. Every pairing, claim and revocation
+is written to `staff_audit` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from queueing.core import iso_utc
+from queueing.errors import QueueError
+from queueing.staff_accounts import audit
+
+if TYPE_CHECKING:
+    from queueing.service import QueueService
+
+log = logging.getLogger(__name__)
+
+#: Pairing codes: 8 letters and digits a person reads off a screen and types (no 0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+#: A tablet's `last_seen_at` is written at most this often (each tablet request reads it).
+SEEN_EVERY_S = 60.0
+
+
+def digest(secret: str) -> str:
+    """SHA-256 hex of a code or token (what the database keeps)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalize_code(text: str) -> str:
+    """'abcd-efgh', 'ABCD EFGH' -> 'ABCDEFGH' (what the supervisor sees is grouped by four)."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Tablet:
+    """A paired tablet as the rating routes see it."""
+
+    tablet_id: str
+    counter: int
+    label: str
+
+
+class Tablets:
+    """Pair, claim, authenticate, list and revoke rating tablets."""
+
+    def __init__(self, queue: QueueService) -> None:
+        self.q = queue
+        self.cfg = queue.config.ratings
+
+    def _counter_or_404(self, counter: int) -> None:
+        if counter not in {c.number for c in self.q.config.counters}:
+            raise QueueError(404, "unknown_counter", f"There is no counter {counter}.", field="counter")
+
+    def pair(self, counter: int, label: str, actor: str) -> dict[str, Any]:
+        """A new tablet slot for `counter` with a one-time pairing code (returned once, never stored)."""
+        self._counter_or_404(counter)
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        tablet_id = "tab-" + secrets.token_hex(4)
+        now = self.q.now_ts()
+        expires = now + self.cfg.pair_code_ttl_min * 60
+        with self.q.store.tx() as tx:
+            tx.run(
+                "INSERT INTO tablets(tablet_id, counter, label, code_hash, code_expires_at, created_at, "
+                "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                tablet_id,
+                counter,
+                label,
+                digest(code),
+                expires,
+                now,
+                actor,
+            )
+            audit(tx, now, actor, "tablet_pairing_started", tablet_id=tablet_id, counter=counter)
+        log.info("rating tablet %s: pairing code issued for counter %d by %s", tablet_id, counter, actor)
+        return {
+            "tablet_id": tablet_id,
+            "counter": counter,
+            "label": label,
+            "pair_code": f"{code[:4]}-{code[4:]}",
+            "code_expires_at": iso_utc(expires),
+        }
+
+    def claim(self, code: str) -> tuple[str, Tablet]:
+        """Trade a pairing code for the tablet's device token (returned once); 404 when the code
+        is unknown, used or expired."""
+        now = self.q.now_ts()
+        token = secrets.token_urlsafe(32)
+        with self.q.store.tx() as tx:
+            row = tx.one(
+                "SELECT * FROM tablets WHERE code_hash = ? AND revoked_at IS NULL AND code_expires_at > ?",
+                digest(normalize_code(code)),
+                now,
+            )
+            if row is None:
+                raise QueueError(
+                    404,
+                    "bad_pairing_code",
+                    "Mã ghép không đúng hoặc đã hết hạn; xin trưởng nhóm tạo mã mới. / The pairing code "
+                    "is wrong, used or expired; ask a supervisor for a new one.",
+                    field="code",
+                )
+            tx.run(
+                "UPDATE tablets SET code_hash = NULL, code_expires_at = NULL, token_hash = ?, paired_at = ?, "
+                "last_seen_at = ? WHERE tablet_id = ?",
+                digest(token),
+                now,
+                now,
+                row["tablet_id"],
+            )
+            audit(tx, now, f"tablet:{row['tablet_id']}", "tablet_paired", counter=row["counter"])
+        log.info("rating tablet %s paired to counter %d", row["tablet_id"], row["counter"])
+        return token, Tablet(row["tablet_id"], int(row["counter"]), row["label"])
+
+    def by_token(self, token: str | None) -> Tablet:
+        """The paired, unrevoked tablet holding `token`, or 401 `not_paired`."""
+        row = None
+        if token:
+            with self.q.store.read() as tx:
+                row = tx.one(
+                    "SELECT tablet_id, counter, label, last_seen_at FROM tablets "
+                    "WHERE token_hash = ? AND revoked_at IS NULL",
+                    digest(token),
+                )
+        if row is None:
+            raise QueueError(
+                401,
+                "not_paired",
+                "Máy này chưa được ghép với quầy nào (hoặc đã bị thu hồi). / This tablet is not paired "
+                "with a counter (or was revoked): ask a supervisor for a pairing code.",
+            )
+        now = self.q.now_ts()
+        if row["last_seen_at"] is None or now - float(row["last_seen_at"]) > SEEN_EVERY_S:
+            with self.q.store.tx() as tx:
+                tx.run("UPDATE tablets SET last_seen_at = ? WHERE tablet_id = ?", now, row["tablet_id"])
+        return Tablet(row["tablet_id"], int(row["counter"]), row["label"])
+
+    def revoke(self, tablet_id: str, actor: str) -> dict[str, Any]:
+        """Revoke a tablet (its token and any unused code stop working at once); again: the same."""
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            row = tx.one("SELECT tablet_id, counter, revoked_at FROM tablets WHERE tablet_id = ?", tablet_id)
+            if row is None:
+                raise QueueError(404, "unknown_tablet", f"There is no tablet {tablet_id!r}; see the list.")
+            if row["revoked_at"] is None:
+                tx.run(
+                    "UPDATE tablets SET revoked_at = ?, revoked_by = ?, code_hash = NULL, token_hash = NULL "
+                    "WHERE tablet_id = ?",
+                    now,
+                    actor,
+                    tablet_id,
+                )
+                audit(tx, now, actor, "tablet_revoked", tablet_id=tablet_id, counter=row["counter"])
+                log.info("rating tablet %s (counter %d) revoked by %s", tablet_id, row["counter"], actor)
+        return {"tablet_id": tablet_id, "revoked": True}
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every tablet with its state: `waiting` (code not yet used), `expired`, `paired`, `revoked`."""
+        now = self.q.now_ts()
+        with self.q.store.read() as tx:
+            rows = tx.all("SELECT * FROM tablets ORDER BY counter, created_at")
+        out = []
+        for r in rows:
+            if r["revoked_at"] is not None:
+                state = "revoked"
+            elif r["token_hash"] is not None:
+                state = "paired"
+            elif r["code_expires_at"] is not None and float(r["code_expires_at"]) > now:
+                state = "waiting"
+            else:
+                state = "expired"
+            out.append(
+                {
+                    "tablet_id": r["tablet_id"],
+                    "counter": r["counter"],
+                    "label": r["label"],
+                    "state": state,
+                    "created_at": iso_utc(r["created_at"]),
+                    "created_by": r["created_by"],
+                    "paired_at": iso_utc(r["paired_at"]),
+                    "last_seen_at": iso_utc(r["last_seen_at"]),
+                    "revoked_at": iso_utc(r["revoked_at"]),
+                    "revoked_by": r["revoked_by"],
+                }
+            )
+        return out
