@@ -109,3 +109,41 @@ def test_the_pause_dialog_asks_why_and_the_console_says_it(browser: Any, tmp_pat
         assert "resume it, then pause again" in page.inner_text("#msg")
         page.wait_for_selector("#pause-info:not(.hidden)")
         assert "Họp" in page.inner_text("#pause-info")
+
+
+def test_the_reports_page_shows_time_paused_and_idle(browser: Any, tmp_path: Path) -> None:
+    clock = ManualClock(MONDAY_9AM)
+    with ServerThread(make_config(), tmp_path / "data", free_port(), clock) as srv:
+        url = srv.url
+        with requests.Session() as desk:
+            desk.post(
+                f"{url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 4}
+            )
+            issue(url, srv.kiosk_headers, "kinh_doanh")  # 09:00 someone waits: idle
+            clock.advance(5 * 60)
+            desk.post(f"{url}/api/v1/counter/pause", json={"paused": True, "reason": "helping"})  # 5 min idle
+            clock.advance(30 * 60)
+            desk.post(f"{url}/api/v1/counter/pause", json={"paused": False})  # 30 min helping
+            desk.post(f"{url}/api/v1/counter/call-next")
+            clock.advance(10 * 60)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/reports")
+        page.fill("#staff_id", "cb03")
+        page.fill("#pin", "3333")
+        page.click("#signin-form button[type=submit]")
+        page.wait_for_selector("#counter-time tr:nth-child(3)")
+        head = page.inner_text("#counter-time tr:first-child")
+        assert "Hỗ trợ quầy khác · Helping another counter" in head and "Idle while citizens waited" in head
+        cells = [c.inner_text() for c in page.query_selector_all("#counter-time tr:nth-child(2) td")]
+        #        officer, counter, open, paused, lunch, break, meeting, helping, training, other, idle, %
+        assert cells == ["Nguyễn Văn An", "4", "45", "30", "0", "0", "0", "30", "0", "0", "5", "33.3"]
+        assert page.inner_text("#counter-time tr:nth-child(3) td") == "Tổng · All"
+        csv_link = page.get_attribute("#ct-csv", "href")
+        assert csv_link == "/api/v1/reports/counter-time?day=2026-01-05&format=csv"
+        page.click("#day-prev")  # another day: its own (empty) table
+        page.wait_for_function("() => document.querySelectorAll('#counter-time tr').length === 2")
+        page.click("#day-next")
+        page.wait_for_selector("#counter-time tr:nth-child(3)")
+        shot = tmp_path / "web-reports-counter-time.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert_real_picture(shot)
