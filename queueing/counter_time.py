@@ -184,9 +184,10 @@ class CounterTimeTracker:
                 hub("counter.paused", counter=counter, reason=pause_started.reason)
             if was_open and not is_open:
                 hub("counter.closed", counter=counter, **ended_data)
-            log.debug(
-                "counter %d time: %s -> %s",
-                counter,
-                sorted(s.kind.value for s in have),
-                sorted(s.kind.value for s in want),
-            )
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "counter %d time: %s -> %s",
+                    counter,
+                    sorted(s.kind.value for s in have),
+                    sorted(s.kind.value for s in want),
+                )
