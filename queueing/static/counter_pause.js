@@ -1,5 +1,6 @@
 // Counter console: "Pause" asks why (the reasons are the server's [[queueing.pause_reasons]]);
-// while paused, a line says why and since when. Loaded after counter.js (uses api, act, esc).
+// while paused, a line says why and since when. Loaded before counter.js, whose render() calls
+// renderPause(); act() is counter.js's, used only when a reason is tapped.
 "use strict";
 let pauseReasons = [];
 
