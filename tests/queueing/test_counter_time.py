@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from common.clock import ManualClock
@@ -339,3 +340,82 @@ def test_only_the_reason_code_can_leave_the_center() -> None:
     assert clean_data({"counter": 4, "reason": "Nghỉ trưa với gia đình", "staff_id": "cb01"}) == {
         "counter": 4
     }
+
+
+def test_a_failing_record_never_undoes_the_change(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the tracker cannot read the counters, the call still happens (and the log says why)."""
+    from queueing.counter_time import CounterTimeTracker
+    from queueing.counters import CounterDesk
+    from queueing.service import QueueService
+    from queueing.staff_accounts import ensure_schema
+    from queueing.store import Store
+    from tests.queueing.helpers import MONDAY_9AM, make_config
+
+    store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
+    store.open()
+    try:
+        cfg = make_config()
+        queue = QueueService(cfg, store, ManualClock(MONDAY_9AM))
+        queue.load()
+        ensure_schema(store)
+        desk = CounterDesk(queue)
+        desk.staff.accounts.sync_demo(cfg.demo_staff)
+        tracker = CounterTimeTracker(queue)
+        tracker.install()
+        session = desk.session(desk.sign_in("cb01", "1111", 4)[0])
+        t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key="k1")
+        queue.confirm(t["ticket_id"], "printed")
+
+        def broken(tx: Any) -> Any:
+            raise RuntimeError("simulated bug")
+
+        monkeypatch.setattr(tracker, "_plan", broken)
+        assert desk.call_next(session)["number"] == t["number"]
+        assert "this change is not timed" in caplog.text
+        with store.read() as tx:
+            assert tx.scalar("SELECT state FROM tickets WHERE ticket_id = ?", t["ticket_id"]) == "called"
+            idle = tx.scalar("SELECT COUNT(*) FROM counter_spans WHERE kind = 'idle' AND ended_at IS NULL")
+        assert idle == 1  # left open: the next change that can be read closes it
+    finally:
+        store.close()
+
+
+def test_the_record_adds_few_statements_to_a_confirm(tmp_path: Path) -> None:
+    """Pinned beside tests/queueing/test_queue_statements.py: with no counter open the tracker
+    reads twice (counters, open spans); with counters open once more (waiting services), plus a
+    write only when a span starts or ends."""
+    from queueing.counter_time import CounterTimeTracker
+    from queueing.counters import CounterDesk
+    from queueing.service import QueueService
+    from queueing.staff_accounts import ensure_schema
+    from queueing.store import Store
+    from tests.queueing.helpers import MONDAY_9AM, make_config
+
+    store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
+    store.open()
+    try:
+        cfg = make_config()
+        queue = QueueService(cfg, store, ManualClock(MONDAY_9AM))
+        queue.load()
+        ensure_schema(store)
+        desk = CounterDesk(queue)
+        desk.staff.accounts.sync_demo(cfg.demo_staff)
+        CounterTimeTracker(queue).install()
+        assert store._conn is not None
+
+        def confirm_statements(key: str) -> list[str]:
+            t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key=key)
+            seen: list[str] = []
+            assert store._conn is not None
+            store._conn.set_trace_callback(seen.append)
+            queue.confirm(t["ticket_id"], "printed")
+            store._conn.set_trace_callback(None)
+            return seen
+
+        assert len(confirm_statements("k1")) <= 6 + 2  # test_queue_statements' 6, nobody open
+        desk.sign_in("cb01", "1111", 4)  # someone waits: idle from now
+        assert len(confirm_statements("k2")) <= 6 + 3  # open, already idle: nothing written
+    finally:
+        store.close()
