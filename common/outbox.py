@@ -46,6 +46,7 @@ KINDS = frozenset(
         "ticket.rated",
         "counter.opened",
         "counter.paused",
+        "counter.resumed",
         "counter.closed",
         "deposit.loaded",
         "deposit.collected",
@@ -68,6 +69,8 @@ ALLOWED_DATA: dict[str, type | tuple[type, ...]] = {
     "rating": int,  # 1..5
     "size": str,  # compartment size
     "alarm": str,  # alarm code, e.g. door_forced
+    "reason": str,  # a counter's pause reason code, e.g. lunch (from config, never typed text)
+    "paused_s": (int, float),  # how long a counter's pause lasted
 }
 MAX_TEXT = 32
 #: Every text value is a code word (letters, digits, `_ . -`), never a sentence someone typed.

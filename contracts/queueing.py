@@ -81,6 +81,9 @@ class QueueErrorCode(enum.StrEnum):
     NO_COUNTER = "no_counter"  # 409: signed in without a counter
     COUNTER_TAKEN = "counter_taken"  # 409 (`counter`, `held_by`, `can_take_over`)
     COUNTER_PAUSED = "counter_paused"  # 409
+    PAUSE_REASON_REQUIRED = "pause_reason_required"  # 422: a pause needs a configured reason
+    UNKNOWN_PAUSE_REASON = "unknown_pause_reason"  # 422
+    ALREADY_PAUSED = "already_paused"  # 409: paused for another reason (resume first)
     TICKET_IN_PROGRESS = "ticket_in_progress"  # 409
     CURRENT_NOT_STARTED = "current_not_started"  # 409
     QUEUE_EMPTY = "queue_empty"  # 404
@@ -190,12 +193,6 @@ class CallNumberRequest(_Body):
     """POST /api/v1/counter/call."""
 
     number: str = Field(min_length=2, max_length=8)
-
-
-class PauseRequest(_Body):
-    """POST /api/v1/counter/pause."""
-
-    paused: bool
 
 
 class KioskHelpRequest(_Body):
@@ -359,13 +356,6 @@ class TransferredTicket(CounterTicket):
 
     transferred_to: str
     to_service: str
-
-
-class CounterPaused(Answer):
-    """POST /api/v1/counter/pause."""
-
-    counter: int
-    status: CounterStatus
 
 
 class NextTicket(Answer):

@@ -23,7 +23,6 @@ from common.api_errors import error_responses
 from common.storage_guard import ADVICE as STORAGE_ADVICE
 from contracts.queueing import (
     Announcement,
-    CounterPaused,
     CounterRow,
     CounterSignedIn,
     CounterTicket,
@@ -47,7 +46,6 @@ from queueing import reports, speech, texts
 from queueing.api_models import (
     CallNumberRequest,
     ConfirmRequest,
-    PauseRequest,
     RatingRequest,
     SignInRequest,
     TicketRequest,
@@ -77,6 +75,14 @@ HEALTH_LOCK_WAIT_S = 1.0
 
 SESSION_COOKIE = "qsession"
 DEVICE_COOKIE = "qdevice"
+
+
+def session_token(request: Request) -> str | None:
+    """The staff session token a request carries: `Authorization: Bearer`, else the cookie."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.cookies.get(SESSION_COOKIE)
 
 
 class RateLimiter:
@@ -154,11 +160,7 @@ def build_router(
 
     def session_of(request: Request) -> Session:
         """The staff session of a request (cookie or bearer token), or 401."""
-        token = request.cookies.get(SESSION_COOKIE)
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            token = auth[7:].strip()
-        return desk.session(token)
+        return desk.session(session_token(request))
 
     def kiosk_or_staff(request: Request) -> str:
         """'kiosk' for the kiosk token, 'staff:<id>' for a signed-in staff member, else 401."""
@@ -424,11 +426,6 @@ def build_router(
     def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
         """Move the current ticket to another service's queue."""
         return desk.transfer(session_of(request), body.service)
-
-    @api.post("/counter/pause", response_model=CounterPaused, responses=error_responses(401, 409, 422, 503))
-    def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
-        """Pause or resume the counter."""
-        return desk.pause(session_of(request), body.paused)
 
     @api.get("/counters", response_model=list[CounterRow], responses=error_responses(503))
     def counters() -> list[dict[str, Any]]:

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from contracts.queueing import (
     CallNumberRequest,
     ConfirmRequest,
-    PauseRequest,
     RatingRequest,
     SignInRequest,
     TicketRequest,
@@ -26,7 +25,6 @@ from queueing.store import StoreError
 __all__ = [
     "CallNumberRequest",
     "ConfirmRequest",
-    "PauseRequest",
     "RatingRequest",
     "SignInRequest",
     "TicketRequest",

@@ -30,6 +30,7 @@ from queueing.appointment_sms import AppointmentSms
 from queueing.appointments import Appointments
 from queueing.appointments_api import build_appointments_router
 from queueing.config import QueueingConfig
+from queueing.counter_time_api import build_counter_time_router
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.events import EventHub
@@ -254,6 +255,7 @@ def create_app(
     app.state.appointments = appts = Appointments(queue, appointment_sms)
     app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
     app.include_router(build_ratings_router(desk, page, qr_png_data_uri))  # rating tablets
+    app.include_router(build_counter_time_router(desk))  # pause reasons, time paused and idle
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:

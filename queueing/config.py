@@ -119,6 +119,14 @@ class CounterConfig(_Strict):
     services: list[str] = Field(min_length=1)
 
 
+class PauseReasonConfig(_Strict):
+    """A reason a counter may pause: the console's pause asks for one (docs/queueing.md)."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$")  # kept in reports, sent to the province hub
+    name_vi: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(min_length=1, max_length=60)
+
+
 #: Staff ids: what `python -m queueing staff add` accepts and a demo account may use.
 STAFF_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
 
@@ -175,6 +183,9 @@ class QueueingConfig(HttpServing, _Strict):
     services: list[ServiceConfig] = Field(min_length=1)
     priorities: list[PriorityConfig] = []
     counters: list[CounterConfig] = Field(min_length=1)
+    pause_reasons: list[PauseReasonConfig] = Field(
+        default=[PauseReasonConfig(code="other", name_vi="Việc khác", name_en="Other")], min_length=1
+    )
     # A write waits at most this long for the database when another program holds its lock (and
     # as long again for the service's own lock), then answers 503 with Retry-After. Both waits
     # together must stay under the kiosk's [kiosk] request_timeout_s (5 s).
@@ -217,6 +228,9 @@ class QueueingConfig(HttpServing, _Strict):
         prios = [p.code for p in self.priorities]
         if len(set(prios)) != len(prios):
             raise ValueError("two priorities share a code")
+        reasons = [r.code for r in self.pause_reasons]
+        if len(set(reasons)) != len(reasons):
+            raise ValueError("two pause_reasons share a code; each pause_reasons[].code must be unique")
         ids = [s.staff_id for s in self.demo_staff]
         if len(set(ids)) != len(ids):
             raise ValueError("two demo_staff accounts share a staff_id")
@@ -240,6 +254,10 @@ class QueueingConfig(HttpServing, _Strict):
     def counter(self, number: int) -> CounterConfig | None:
         """The counter with this number, or None."""
         return next((c for c in self.counters if c.number == number), None)
+
+    def pause_reason(self, code: str) -> PauseReasonConfig | None:
+        """The pause reason with this code, or None."""
+        return next((r for r in self.pause_reasons if r.code == code), None)
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> QueueingConfig:

@@ -1,6 +1,6 @@
 """Counter desk: staff sign-in and the console's operations (call next, recall, start, finish,
-no-show, transfer, call a given number, pause). Each is one transaction.
-Sign-in itself lives in `queueing.staff`."""
+no-show, transfer, call a given number). Each is one transaction.
+Sign-in itself lives in `queueing.staff`; pausing with a reason in `queueing.counter_pause`."""
 
 from __future__ import annotations
 
@@ -57,6 +57,10 @@ class CounterDesk:
 
     def _counter_cfg(self, number: int) -> CounterConfig:
         return self.staff.counter_cfg(number)
+
+    def at_counter(self, session: Session) -> CounterConfig:
+        """The session's counter, or 409 `no_counter` (signed in without one)."""
+        return self._at_counter(session)
 
     def _at_counter(self, session: Session) -> CounterConfig:
         if session.counter is None:
@@ -270,17 +274,6 @@ class CounterDesk:
                 "transferred_to": new_id,
                 "to_service": target.code,
             }
-
-    def pause(self, session: Session, paused: bool) -> dict[str, Any]:
-        """Pause (no calls, not counted for wait estimates) or resume the counter."""
-        cfg = self._at_counter(session)
-        status = CounterStatus.PAUSED if paused else CounterStatus.OPEN
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
-            tx.run("UPDATE counters SET status = ? WHERE number = ?", status.value, cfg.number)
-            tx.event(now, "counter", {"counter": cfg.number, "status": status.value})
-        self.q.set_counter_open(cfg.number, not paused)
-        return {"counter": cfg.number, "status": status.value}
 
     def view(self, session: Session) -> dict[str, Any]:
         """What the console shows: counter, current ticket, waiting lines of its services."""

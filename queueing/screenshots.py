@@ -7,7 +7,9 @@ calls and serves, a phone follows its ticket, the reports page) and writes `web-
 `web-display-sound-off.png`: the board in a second Chromium started WITHOUT the autoplay flag (an
 ordinary browser), which shows the amber "sound is off — tap to turn on" banner, and
 `web-ticket-rating.png`: the served citizen's status page on a 360 px phone, asking for a rating,
-and `web-book.png` / `web-booking.png`: booking an appointment on a phone and the booking's page.
+and `web-book.png` / `web-booking.png`: booking an appointment on a phone and the booking's page,
+and `web-counter-pause.png` / `web-counter-paused.png`: the console's pause reasons and a paused
+console.
 Tests never write into the repository; this explicit command does.
 """
 
@@ -39,6 +41,8 @@ SHOTS = (
     "web-ticket-rating",
     "web-book",
     "web-booking",
+    "web-counter-pause",  # queueing.screenshots_pause
+    "web-counter-paused",
 )
 AUTOPLAY_FLAG = "--autoplay-policy=no-user-gesture-required"
 CHROMIUM_ARGS = [*HEADLESS_ARGS, AUTOPLAY_FLAG]
@@ -200,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from queueing.app import create_app
     from queueing.config import load_config
+    from queueing.screenshots_pause import capture_pause
 
     port = _free_port()
     cfg = load_config(None, {"open_all_hours": True, "port": port})  # links point at this server
@@ -221,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     shots = capture(browser, url, kiosk_headers(Path(tmp)), Path(args.out))
                     shots += capture_booking(browser, url, Path(args.out))
+                    shots += capture_pause(browser, url, Path(args.out))[1]
                 finally:
                     browser.close()
                 shots.append(

@@ -18,7 +18,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from common import outbox
 from common.migrations import Schema, Step
 from common.storage_guard import ADVICE, StorageGuard
+from queueing import counter_time
 from queueing.ratings_schema import RATINGS_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -154,12 +155,16 @@ MIGRATIONS = Schema(
         # the province outbox (`common.outbox`). The staff tables are created by
         # `queueing.staff_accounts.ensure_schema` at start.
         Step(1, "baseline schema: appointments, province outbox", SCHEMA + outbox.SCHEMA),
-        # SCHEMA (and common.outbox.SCHEMA) are v1's text from here on: never edit them; a
-        # schema change is a new step at the end with ALTER TABLE / CREATE TABLE.
+        # SCHEMA (and common.outbox.SCHEMA) are v1's text from here on, and each step's text is
+        # that version's: never edit them; a schema change is a new step at the end with
+        # ALTER TABLE / CREATE TABLE.
         # v2: the booking's SMS (queueing/appointment_sms.py)
         Step(2, "appointment SMS: sealed contact, moves, SMS outbox", APPOINTMENT_SMS_SCHEMA),
         # v3: rating tablets (queueing/tablets.py, queueing/ratings.py)
         Step(3, "rating tablets and ticket ratings", RATINGS_SCHEMA),
+        # v4: a paused counter's reason, and the spans of time open, paused and idle while
+        # citizens waited (queueing/counter_time.py)
+        Step(4, "counter pause reasons and time spans", counter_time.SCHEMA),
     ),
 )
 """The queue database's versions (`common.migrations`): a schema change is a new step at the end."""
@@ -283,6 +288,10 @@ class Store:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self.on_commit_events: list[Any] = []  # callbacks(seq) run after a commit that added events
+        #: callbacks(tx) run inside a write that added events, just before it commits (or its
+        #: savepoint in a batch is released): bookkeeping that follows every change the board
+        #: hears of, in the same transaction (queueing.counter_time)
+        self.before_commit: list[Callable[[Tx], None]] = []
         self._checkpoint_every_s = checkpoint_every_s
         self._checkpoint_stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
@@ -357,6 +366,7 @@ class Store:
             tx = Tx(conn)
             with self._write(conn):
                 yield tx
+                self._before_commit(tx)
         if tx.last_seq:
             self._notify(tx.last_seq)
 
@@ -414,6 +424,7 @@ class Store:
         tx = Tx(conn)
         try:
             yield tx
+            self._before_commit(tx)
             conn.execute(f"RELEASE {name}")
         except sqlite3.Error as err:
             raise self._error(err) from err  # the batch rolls back
@@ -423,6 +434,11 @@ class Store:
                 conn.execute(f"RELEASE {name}")
             raise
         batch.last_seq = max(batch.last_seq, tx.last_seq)
+
+    def _before_commit(self, tx: Tx) -> None:
+        if tx.last_seq:
+            for callback in self.before_commit:
+                callback(tx)
 
     def _notify(self, seq: int) -> None:
         for callback in list(self.on_commit_events):

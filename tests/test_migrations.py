@@ -85,7 +85,10 @@ def test_previous_release_database_keeps_every_row(
 
     after = _rows(old)
     for table, rows in before.items():
-        assert after[table] == rows, f"{kind} table {table} changed in the migration"
+        # a later step may add columns (ALTER TABLE ... ADD COLUMN: at the end); the old ones keep
+        # every value
+        width = len(rows[0]) if rows else 0
+        assert [r[:width] for r in after[table]] == rows, f"{kind} table {table} changed in the migration"
     fresh = tmp_path / "fresh" / db_name
     _open_close(kind, fresh)
     assert _shape(old) == _shape(fresh)  # every table, column, index and trigger of today's schema

@@ -29,6 +29,7 @@ function render(v) {
   $("#btn-transfer").disabled = !c;
   $("#btn-call").disabled = paused || called;
   $("#btn-pause").innerHTML = paused ? 'Tiếp tục<span class="en">Resume</span>' : 'Tạm dừng<span class="en">Pause</span>';
+  renderPause(v);  // counter_pause.js: the pause's reason and since when
   const sel = $("#transfer-to");
   if (!sel.options.length) {
     for (const s of v.services) sel.add(new Option(`${s.name_vi} (${s.name_en})`, s.code));
@@ -110,7 +111,8 @@ $("#btn-recall").onclick = () => act("/api/v1/counter/recall");
 $("#btn-start").onclick = () => act("/api/v1/counter/start");
 $("#btn-finish").onclick = () => act("/api/v1/counter/finish");
 $("#btn-noshow").onclick = () => act("/api/v1/counter/no-show");
-$("#btn-pause").onclick = () => act("/api/v1/counter/pause", { paused: view && view.status !== "paused" });
+// Pausing asks why first (counter_pause.js); resuming does not.
+$("#btn-pause").onclick = () => view && view.status === "paused" ? act("/api/v1/counter/pause", { paused: false }) : askPauseReason();
 $("#btn-call").onclick = () => { const n = $("#call-number").value.trim(); if (n) act("/api/v1/counter/call", { number: n }); };
 $("#call-number").addEventListener("keydown", ev => { if (ev.key === "Enter") $("#btn-call").click(); });
 $("#btn-transfer").onclick = () => act("/api/v1/counter/transfer", { service: $("#transfer-to").value });

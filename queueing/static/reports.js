@@ -42,6 +42,7 @@ async function load() {
     if (!$("#day").value) $("#day").value = shownDay(r.day);   // the center's local day, not the browser's
     $("#signin").classList.add("hidden"); $("#report").classList.remove("hidden"); $("#err").classList.add("hidden");
     $("#csv").href = `/api/v1/reports?${params()}&format=csv`;
+    loadCounterTime(r.day);  // counter_time_report.js
     $("#table").innerHTML = "<tr>" + COLS.map(c => `<th>${c[1]}</th>`).join("") + "</tr>" +
       r.rows.map(row => "<tr>" + COLS.map(c => `<td>${row[c[0]] == null ? "–" : esc(row[c[0]])}</td>`).join("") + "</tr>").join("");
     const rows = r.rows.filter(x => x.group !== "all");

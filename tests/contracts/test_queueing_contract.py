@@ -21,6 +21,7 @@ import requests
 from pydantic import TypeAdapter
 
 import contracts.appointment_sms
+import contracts.counter_time as counter_time_contract
 import contracts.queueing as contract
 import contracts.ratings
 import queueing.api_models
@@ -39,10 +40,12 @@ NOT_JSON = {"GET /api/v1/events"}
 
 def test_every_route_answers_a_contract_model(server: ServerThread) -> None:
     doc = requests.get(f"{server.url}/openapi.json", timeout=10).json()
+    # the queueing contract and the feature modules beside it
     models = {
         **contract_models(contract),
         **contract_models(contracts.appointment_sms),
         **contract_models(contracts.ratings),
+        **contract_models(counter_time_contract),
     }
     schemas = success_schemas(doc)
     assert len(schemas) >= 24
@@ -134,8 +137,11 @@ def test_every_real_answer_matches_its_model(server: ServerThread) -> None:
     _check(contract.CounterTicket, staff.post(f"{url}/counter/call", json={"number": second}))
     _check(contract.TransferredTicket, staff.post(f"{url}/counter/transfer", json={"service": "dat_dai"}))
     _check(contract.CounterView, staff.get(f"{url}/counter"))
-    _check(contract.CounterPaused, staff.post(f"{url}/counter/pause", json={"paused": True}))
-    _check(contract.CounterPaused, staff.post(f"{url}/counter/pause", json={"paused": False}))
+    _check(counter_time_contract.PauseState, staff.get(f"{url}/counter/pause"))
+    paused = staff.post(f"{url}/counter/pause", json={"paused": True, "reason": "lunch"})
+    _check(counter_time_contract.CounterPaused, paused)
+    _check(counter_time_contract.PauseState, staff.get(f"{url}/counter/pause"))
+    _check(counter_time_contract.CounterPaused, staff.post(f"{url}/counter/pause", json={"paused": False}))
     _check(list[contract.CounterRow], requests.get(f"{url}/counters", timeout=10))
     _check(contract.DisplayState, requests.get(f"{url}/display/state", timeout=10))
     _check(contract.Announcement, requests.get(f"{url}/voice/announcement?number=A001&counter=2", timeout=10))
@@ -143,6 +149,7 @@ def test_every_real_answer_matches_its_model(server: ServerThread) -> None:
     assert boss.post(f"{url}/counter/sessions", json={"staff_id": "cb03", "pin": "3333"}).ok
     for group in ("service", "counter", "staff"):
         _check(contract.DayReport, boss.get(f"{url}/reports?group={group}"))
+    _check(counter_time_contract.CounterTimeReport, boss.get(f"{url}/reports/counter-time"))
     _check(contract.SignedOut, staff.delete(f"{url}/counter/sessions/current"))
 
 

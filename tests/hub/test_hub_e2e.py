@@ -101,7 +101,10 @@ def test_center_serves_through_a_hub_outage_and_the_hub_catches_up_exactly(
             beat = requests.get(f"{hub.url}/api/v1/centers", headers=bearer(t["reader"]), timeout=10).json()
             assert beat[0]["status"] == "online"
     with psycopg.connect(database_url) as conn:
-        assert conn.execute("SELECT count(*), max(seq) FROM events").fetchone() == (22, 22)  # each once
+        # each once: 9 issued, 6 called, 5 served, 1 no-show, 1 rated, and counter 1 opened
+        assert conn.execute("SELECT count(*), max(seq) FROM events").fetchone() == (23, 23)
+        kinds = conn.execute("SELECT kind, data FROM events WHERE kind LIKE 'counter.%'").fetchall()
+        assert kinds == [("counter.opened", {"counter": 1})]
 
 
 def _port() -> int:

@@ -282,7 +282,8 @@ def test_counter_flow_rating_and_reports(server: ServerThread, clock: ManualCloc
     assert {c["number"]: c["status"] for c in requests.get(f"{url}/api/v1/counters").json()}[3] == "open"
     assert land.post(f"{url}/api/v1/counter/call-next").json()["number"] == t2["number"]
     # pause blocks calls
-    assert desk.post(f"{url}/api/v1/counter/pause", json={"paused": True}).json()["status"] == "paused"
+    paused = desk.post(f"{url}/api/v1/counter/pause", json={"paused": True, "reason": "meeting"})
+    assert paused.json()["status"] == "paused"
     issue(url)
     assert desk.post(f"{url}/api/v1/counter/call-next").json()["error"] == "counter_paused"
     desk.post(f"{url}/api/v1/counter/pause", json={"paused": False})

@@ -34,6 +34,7 @@ EXPECTED: dict[tuple[str, str], set[int]] = {
     ("post", "/api/v1/counter/no-show"): {401, 409, 503},
     ("post", "/api/v1/counter/transfer"): {401, 404, 409, 422, 503},
     ("post", "/api/v1/counter/pause"): {401, 409, 422, 503},
+    ("get", "/api/v1/counter/pause"): {401, 409, 503},
     ("post", "/api/v1/kiosk/help"): {401, 422, 503},
     ("post", "/api/v1/counter/help/{kiosk}/ack"): {401, 422, 503},
     ("get", "/api/v1/counters"): {503},
@@ -56,6 +57,7 @@ EXPECTED: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/tablet"): {401, 503},
     ("post", "/api/v1/tablet/rating"): {401, 409, 422, 503},
     ("get", "/api/v1/reports/ratings"): {401, 403, 422, 503},
+    ("get", "/api/v1/reports/counter-time"): {401, 403, 422, 503},
 }
 
 

@@ -125,7 +125,8 @@ def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tm
         console.wait_for_function("() => document.querySelector('#cur-num').textContent === '—'")
         moved = requests.get(f"{url}/t/{mine['ticket_id']}", allow_redirects=False)
         assert moved.status_code == 303
-        console.click("#btn-pause")
+        console.click("#btn-pause")  # asks why first (tests/queueing/test_counter_pause_browser.py)
+        console.click("#pause-reasons button[data-reason=meeting]")
         console.wait_for_function("() => document.querySelector('#btn-next').disabled")
         assert "Tiếp tục" in console.inner_text("#btn-pause")
         console.click("#btn-pause")

@@ -1,0 +1,118 @@
+"""Pausing a counter with a reason, and resuming it.
+
+A paused counter calls nobody and is not counted in wait estimates. A pause needs one of the
+configured reasons (`[[queueing.pause_reasons]]`); the time it lasts, by reason and officer, is
+kept by `queueing.counter_time` in the same transaction (and the province hub is told).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from queueing import appointment_calls
+from queueing.core import iso_utc
+from queueing.counters import CounterDesk
+from queueing.domain import CounterStatus
+from queueing.errors import QueueError
+from queueing.staff import Session
+from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+
+class CounterPauses:
+    """The console's pause and resume."""
+
+    def __init__(self, desk: CounterDesk) -> None:
+        self.desk = desk
+        self.q = desk.q
+        self.config = desk.config
+
+    def pause(self, session: Session, paused: bool, reason: str | None = None) -> dict[str, Any]:
+        """Pause for a configured `reason` (422 without one), or resume.
+
+        Pausing again for the same reason changes nothing (a retried request); for another
+        reason it is refused (409 `already_paused`): resume first, so each pause has one reason.
+        Resuming a counter that is not paused changes nothing.
+        """
+        cfg = self.desk.at_counter(session)
+        if paused:
+            reason = self.reason(reason)
+        now = self.q.now_ts()
+        with self.q.store.tx() as tx:
+            row = tx.one("SELECT status, pause_reason FROM counters WHERE number = ?", cfg.number)
+            was_paused = row is not None and row["status"] == CounterStatus.PAUSED.value
+            if was_paused == paused and (not paused or row is None or row["pause_reason"] == reason):
+                return self.view(tx, cfg.number)
+            if was_paused and paused:
+                raise QueueError(
+                    409,
+                    "already_paused",
+                    "Quầy đang tạm dừng vì lý do khác: bấm “Tiếp tục” rồi tạm dừng lại. "
+                    "The counter is paused for another reason: resume it, then pause again.",
+                )
+            status = CounterStatus.PAUSED if paused else CounterStatus.OPEN
+            tx.run(
+                "UPDATE counters SET status = ?, pause_reason = ? WHERE number = ?",
+                status.value,
+                reason if paused else None,
+                cfg.number,
+            )
+            tx.event(now, "counter", {"counter": cfg.number, "status": status.value, "reason": reason})
+        self.q.set_counter_open(cfg.number, not paused)
+        log.info(
+            "counter %d %s by %s%s",
+            cfg.number,
+            status.value,
+            session.staff.staff_id,
+            f" ({reason})" if paused else "",
+        )
+        with self.q.store.read() as tx:
+            return self.view(tx, cfg.number)
+
+    def reason(self, code: str | None) -> str:
+        """`code` when it is a configured pause reason; else 422 naming the choices."""
+        choices = ", ".join(f"{r.code} ({r.name_vi} / {r.name_en})" for r in self.config.pause_reasons)
+        if not code:
+            raise QueueError(
+                422,
+                "pause_reason_required",
+                f"Chọn lý do tạm dừng. Choose why the counter pauses: {choices}.",
+                field="reason",
+            )
+        if self.config.pause_reason(code) is None:
+            raise QueueError(
+                422,
+                "unknown_pause_reason",
+                f"Không có lý do tạm dừng này. Unknown pause reason; choose one of: {choices}.",
+                field="reason",
+            )
+        return code
+
+    def state(self, session: Session) -> dict[str, Any]:
+        """The counter's pause (reason, since when) and the reasons to choose from."""
+        cfg = self.desk.at_counter(session)
+        with self.q.store.read() as tx:
+            view = self.view(tx, cfg.number)
+        return {**view, "reasons": [r.model_dump() for r in self.config.pause_reasons]}
+
+    def view(self, tx: Tx, counter: int) -> dict[str, Any]:
+        """The counter's status; while paused its reason and since when (ISO 8601 UTC, and HH:MM
+        in the center's time zone)."""
+        row = tx.one("SELECT status, pause_reason FROM counters WHERE number = ?", counter)
+        status = row["status"] if row is not None else CounterStatus.CLOSED.value
+        if row is None or status != CounterStatus.PAUSED.value:
+            return {"counter": counter, "status": status, "reason": None, "since": None, "since_local": None}
+        since = tx.scalar(
+            "SELECT MAX(started_at) FROM counter_spans WHERE counter = ? AND kind = 'pause' "
+            "AND ended_at IS NULL",
+            counter,
+        )
+        return {
+            "counter": counter,
+            "status": status,
+            "reason": row["pause_reason"],
+            "since": iso_utc(since),
+            "since_local": appointment_calls.hhmm(since, self.q.tz),
+        }

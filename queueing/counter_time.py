@@ -1,0 +1,193 @@
+"""Counter time: how long each officer kept a counter open, paused (by reason) and idle while
+citizens waited, kept as spans; and the counter events the province hub receives.
+
+Nothing here is called by the counter operations themselves. `CounterTimeTracker.track` runs at
+the end of every write transaction that wrote a board event (`Store.before_commit`): every
+change that can open, close, pause or resume a counter, or start or end its idle time, is one
+the board hears of (a sign-in or out, a pause, a call, a finish, an issued or voided ticket, the
+sweep closing a counter). It compares what the counters are now with the spans still open and
+closes or opens spans to match, in the same transaction; so no code path (a take-over, a staff
+member signing in at another counter, an expired session) can leave the record behind.
+
+A counter is
+- *open* (span `open`) while someone is signed in at it, paused or not;
+- *paused* (span `pause`, with the reason code) while its status is paused;
+- *idle while citizens waited* (span `idle`) while it is open, not paused, has no ticket called
+  to it or being served, and a ticket of a service it serves is waiting.
+
+Each span carries the officer (the counter's `staff_id`); a change of officer ends the spans of
+the one before. The hub gets `counter.opened`, `counter.paused` (reason code), `counter.resumed`
+(reason code, `paused_s`) and `counter.closed` (with `reason` and `paused_s` when it closed a
+pause) through `common.outbox` (docs/hub.md); never a staff id or any free text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from common import outbox
+from contracts.queueing import CounterStatus
+
+if TYPE_CHECKING:
+    from queueing.core import QueueCore
+    from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+#: Schema step of the queue database (`queueing.store.MIGRATIONS`): the reason of a paused
+#: counter, and the spans. Never edited once released; a change is a new step.
+SCHEMA = """
+ALTER TABLE counters ADD COLUMN pause_reason TEXT;
+CREATE TABLE IF NOT EXISTS counter_spans (
+    span_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,          -- open | pause | idle
+    counter INTEGER NOT NULL,
+    staff_id TEXT,
+    reason TEXT,                 -- pause reason code (pause spans only)
+    started_at REAL NOT NULL,
+    ended_at REAL                -- NULL while the span lasts
+);
+CREATE INDEX IF NOT EXISTS counter_spans_start ON counter_spans(started_at);
+CREATE INDEX IF NOT EXISTS counter_spans_end ON counter_spans(ended_at);
+"""
+
+
+class SpanKind(StrEnum):
+    """What a span measures."""
+
+    OPEN = "open"
+    PAUSE = "pause"
+    IDLE = "idle"
+
+
+class Span(NamedTuple):
+    """What makes two spans the same span: kind, officer and (pauses) reason."""
+
+    kind: SpanKind
+    staff_id: str | None
+    reason: str | None
+
+
+class _Open(NamedTuple):
+    span_id: int
+    started_at: float
+
+
+class CounterTimeTracker:
+    """Keeps `counter_spans` and the hub's counter events in step with the counters."""
+
+    def __init__(self, queue: QueueCore) -> None:
+        self.q = queue
+        self.services = {c.number: tuple(c.services) for c in queue.config.counters}
+
+    def install(self) -> None:
+        """Run `track` before the commit of every write that wrote a board event."""
+        self.q.store.before_commit.append(self.track)
+
+    def track(self, tx: Tx) -> None:
+        """Bring the spans in line with the counters now (inside the caller's transaction)."""
+        now = self.q.now_ts()
+        try:
+            plan = self._plan(tx)
+        except Exception:  # noqa: BLE001 - the record must never undo the call it follows
+            log.exception("counter time: cannot read the counters; this change is not timed")
+            return
+        if plan:
+            self._apply(tx, now, plan)
+
+    # ------------------------------------------------------------------ reading
+
+    def _plan(self, tx: Tx) -> dict[int, tuple[set[Span], dict[Span, _Open]]]:
+        """Per counter: the spans it should have open now, and those open in the table."""
+        counters = tx.all(
+            "SELECT c.number, c.status, c.staff_id, c.pause_reason, EXISTS (SELECT 1 FROM tickets t "
+            "WHERE t.state IN ('called', 'serving') AND t.counter = c.number) AS busy "
+            "FROM counters c WHERE c.status <> 'closed'"
+        )
+        spans = tx.all(
+            "SELECT span_id, kind, counter, staff_id, reason, started_at FROM counter_spans "
+            "WHERE ended_at IS NULL"
+        )
+        if not counters and not spans:
+            return {}
+        idle_candidates = [r for r in counters if r["status"] == CounterStatus.OPEN.value and not r["busy"]]
+        wanted_services = sorted({s for r in idle_candidates for s in self.services.get(r["number"], ())})
+        waiting: set[str] = set()
+        if wanted_services:
+            waiting = {
+                str(r[0])
+                for r in tx.all(
+                    "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM tickets "
+                    "WHERE service = json_each.value AND state = 'waiting')",
+                    json.dumps(wanted_services),
+                )
+            }
+        plan: dict[int, tuple[set[Span], dict[Span, _Open]]] = {}
+        for r in counters:
+            staff = r["staff_id"]
+            want = {Span(SpanKind.OPEN, staff, None)}
+            if r["status"] == CounterStatus.PAUSED.value:
+                want.add(Span(SpanKind.PAUSE, staff, r["pause_reason"]))
+            elif not r["busy"] and waiting.intersection(self.services.get(r["number"], ())):
+                want.add(Span(SpanKind.IDLE, staff, None))
+            plan[int(r["number"])] = (want, {})
+        for s in spans:
+            entry = plan.setdefault(int(s["counter"]), (set(), {}))
+            key = Span(SpanKind(s["kind"]), s["staff_id"], s["reason"])
+            entry[1][key] = _Open(int(s["span_id"]), float(s["started_at"]))
+        return plan
+
+    # ------------------------------------------------------------------ writing
+
+    def _apply(self, tx: Tx, now: float, plan: dict[int, tuple[set[Span], dict[Span, _Open]]]) -> None:
+        day = datetime.fromtimestamp(now, self.q.tz).date()
+
+        def hub(kind: str, **data: Any) -> None:
+            outbox.add(tx.conn, now, day, kind, **data)
+
+        for counter, (want, have) in sorted(plan.items()):
+            ended = [(span, have[span]) for span in have if span not in want]
+            started = [span for span in want if span not in have]
+            if not ended and not started:
+                continue
+            for _, row in ended:
+                tx.run("UPDATE counter_spans SET ended_at = ? WHERE span_id = ?", now, row.span_id)
+            for span in started:
+                tx.run(
+                    "INSERT INTO counter_spans(kind, counter, staff_id, reason, started_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    span.kind.value,
+                    counter,
+                    span.staff_id,
+                    span.reason,
+                    now,
+                )
+            was_open = any(s.kind is SpanKind.OPEN for s in have)
+            is_open = any(s.kind is SpanKind.OPEN for s in want)
+            pause_ended = next(((s, r) for s, r in ended if s.kind is SpanKind.PAUSE), None)
+            pause_started = next((s for s in started if s.kind is SpanKind.PAUSE), None)
+            if is_open and not was_open:
+                hub("counter.opened", counter=counter)
+            ended_data: dict[str, Any] = {}
+            if pause_ended is not None:
+                ended_data = {
+                    "reason": pause_ended[0].reason,
+                    "paused_s": round(max(0.0, now - pause_ended[1].started_at), 1),
+                }
+                if is_open:
+                    hub("counter.resumed", counter=counter, **ended_data)
+            if pause_started is not None:
+                hub("counter.paused", counter=counter, reason=pause_started.reason)
+            if was_open and not is_open:
+                hub("counter.closed", counter=counter, **ended_data)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "counter %d time: %s -> %s",
+                    counter,
+                    sorted(s.kind.value for s in have),
+                    sorted(s.kind.value for s in want),
+                )

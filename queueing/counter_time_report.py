@@ -1,0 +1,122 @@
+"""Report of the counters' time per officer, counter and day: open, paused by reason, idle while
+citizens waited (the spans kept by `queueing.counter_time`); JSON rows or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from queueing.config import PauseReasonConfig
+from queueing.store import Store
+
+#: Pause spans recorded without a reason (a counter paused before reasons existed).
+UNSPECIFIED = "unspecified"
+#: Longest range one request may ask for.
+MAX_DAYS = 31
+
+
+def _bounds(day: date, tz: tzinfo) -> tuple[float, float]:
+    start = datetime.combine(day, time(0), tzinfo=tz).timestamp()
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+    return start, end
+
+
+def spans_between(store: Store, start: float, end: float) -> list[Any]:
+    """Spans overlapping [start, end): begun inside it, or begun before and not ended by `start`."""
+    with store.read() as tx:
+        return tx.all(
+            "SELECT kind, counter, staff_id, reason, started_at, ended_at FROM counter_spans "
+            "WHERE started_at >= ? AND started_at < ? "
+            "UNION ALL SELECT kind, counter, staff_id, reason, started_at, ended_at FROM counter_spans "
+            "WHERE started_at < ? AND (ended_at > ? OR ended_at IS NULL)",
+            start,
+            end,
+            start,
+            start,
+        )
+
+
+def report(
+    store: Store,
+    first: date,
+    last: date,
+    tz: tzinfo,
+    now: float,
+    names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per (day, officer, counter) with time in it, then a total row (minutes).
+
+    A span still open counts up to `now`; a span across midnight counts on each day for its part.
+    """
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    lo, _ = _bounds(first, tz)
+    _, hi = _bounds(last, tz)
+    spans = spans_between(store, lo, hi)
+    seconds: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for day in days:
+        start, end = _bounds(day, tz)
+        for s in spans:
+            begin = max(start, float(s["started_at"]))
+            finish = min(end, now if s["ended_at"] is None else float(s["ended_at"]))
+            if finish <= begin:
+                continue
+            key = (day.isoformat(), s["staff_id"] or "", int(s["counter"]))
+            acc = seconds.setdefault(key, {"open": 0.0, "pause": {}, "idle": 0.0})
+            if s["kind"] == "pause":
+                reason = s["reason"] or UNSPECIFIED
+                acc["pause"][reason] = acc["pause"].get(reason, 0.0) + finish - begin
+            elif s["kind"] in ("open", "idle"):
+                acc[s["kind"]] += finish - begin
+    names = names or {}
+    rows = [
+        _row(d, staff, counter, acc, names.get(staff, staff))
+        for (d, staff, counter), acc in sorted(seconds.items())
+    ]
+    total: dict[str, Any] = {"open": 0.0, "pause": {}, "idle": 0.0}
+    for acc in seconds.values():
+        total["open"] += acc["open"]
+        total["idle"] += acc["idle"]
+        for reason, s_ in acc["pause"].items():
+            total["pause"][reason] = total["pause"].get(reason, 0.0) + s_
+    rows.append(_row("", "", None, total, "Tổng · All"))
+    return rows
+
+
+def _row(day: str, staff: str, counter: int | None, acc: dict[str, Any], name: str) -> dict[str, Any]:
+    paused = sum(acc["pause"].values())
+    available = acc["open"] - paused
+    return {
+        "day": day,
+        "staff_id": staff,
+        "staff_name": name,
+        "counter": counter,
+        "open_min": _min(acc["open"]),
+        "paused_min": _min(paused),
+        "paused_by_reason_min": {k: _min(v) for k, v in sorted(acc["pause"].items())},
+        "idle_waiting_min": _min(acc["idle"]),
+        "idle_waiting_pct": round(100 * acc["idle"] / available, 1) if available > 0 else None,
+    }
+
+
+def _min(seconds: float) -> float:
+    return round(seconds / 60, 1)
+
+
+def to_csv(rows: Sequence[dict[str, Any]], reasons: Sequence[PauseReasonConfig]) -> str:
+    """The report as CSV: one `paused_<code>_min` column per configured reason (then any other
+    code the rows hold), empty cells for unknown values."""
+    codes = [r.code for r in reasons]
+    codes += sorted({c for row in rows for c in row["paused_by_reason_min"]} - set(codes))
+    columns = ["day", "staff_id", "staff_name", "counter", "open_min", "paused_min"]
+    columns += [f"paused_{c}_min" for c in codes] + ["idle_waiting_min", "idle_waiting_pct"]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        flat = {k: v for k, v in row.items() if k != "paused_by_reason_min"}
+        flat.update({f"paused_{c}_min": row["paused_by_reason_min"].get(c, 0.0) for c in codes})
+        writer.writerow({k: ("" if flat.get(k) is None else flat[k]) for k in columns})
+    return buf.getvalue()
