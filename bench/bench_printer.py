@@ -16,10 +16,11 @@ from datetime import timedelta
 from bench.common import percentile, print_table, write_results
 from drivers.printer.elements import Document
 from drivers.printer.encode import encode
+from drivers.printer.fonts import FontSet
 from drivers.printer.layouts import loading_slip_document, pickup_receipt_document, ticket_document
 from drivers.printer.model import TicketData
 from drivers.printer.printer import open_printer
-from drivers.printer.render import WIDTH_DOTS, FontSet, Renderer
+from drivers.printer.render import WIDTH_DOTS, Renderer
 from drivers.printer.samples import SAMPLE_TIME, sample_loading_slip, sample_pickup_receipt, sample_ticket
 
 GOAL_MS = 50.0

@@ -13,7 +13,8 @@ def qr_image(data: str, box_px: int = 10) -> Image.Image:
     qr.add_data(data)
     qr.make(fit=True)
     img = qr.make_image(fill_color="black", back_color="white")
-    return img.get_image().convert("RGB") if hasattr(img, "get_image") else img.convert("RGB")
+    rgb: Image.Image = img.get_image().convert("RGB") if hasattr(img, "get_image") else img.convert("RGB")
+    return rgb
 
 
 def qr_texture(data: str, box_px: int = 10) -> Texture:

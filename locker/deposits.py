@@ -99,7 +99,9 @@ def mark_collected(
 
 def deposit_row(conn: sqlite3.Connection, deposit_id: str) -> sqlite3.Row:
     """The deposit row or NotFound."""
-    row = conn.execute("SELECT * FROM deposits WHERE deposit_id=?", (deposit_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM deposits WHERE deposit_id=?", (deposit_id,)
+    ).fetchone()
     if row is None:
         raise NotFound("unknown_deposit", f"there is no deposit {deposit_id}")
     return row

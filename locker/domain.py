@@ -136,7 +136,7 @@ def kiosk_delay_s(consecutive_failures: int, free: int, first_s: float, max_s: f
     over = consecutive_failures - free
     if over <= 0:
         return 0.0
-    return min(max_s, first_s * (2 ** min(over - 1, 30)))
+    return float(min(max_s, first_s * (2 ** min(over - 1, 30))))
 
 
 def mask_phone(phone: str) -> str:

@@ -55,13 +55,14 @@ from queueing.api_models import (
     issued_answer,
     storage_error_response,
 )
-from queueing.counters import CounterDesk, Session
+from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.events import EventHub, EventStreamResponse, stream
 from queueing.issuing import refuse_kiosk_only_fields
 from queueing.kiosk_help import KioskHelp, kiosk_name
 from queueing.kiosk_token import KioskToken
 from queueing.service import QueueService
+from queueing.staff import Session
 from queueing.store import StoreBusy
 
 log = logging.getLogger(__name__)

@@ -75,7 +75,8 @@ def resample(samples: np.ndarray, rate: int, target: int = RATE_HZ) -> np.ndarra
         kernel = 2 * cutoff * np.sinc(2 * cutoff * taps) * np.hamming(taps.size)
         samples = np.convolve(samples, kernel / kernel.sum(), mode="same").astype(np.float32)
     n = int(round(samples.size * target / rate))
-    return np.interp(np.linspace(0, samples.size - 1, n), np.arange(samples.size), samples).astype(np.float32)
+    out: np.ndarray = np.interp(np.linspace(0, samples.size - 1, n), np.arange(samples.size), samples)
+    return out.astype(np.float32)
 
 
 def chime(rate: int = RATE_HZ) -> np.ndarray:

@@ -165,7 +165,7 @@ class BusConfig(BaseModel):
     def reconnect_delay_ms(self, attempt: int) -> int:
         """Wait before reopen attempt number `attempt` (0-based) of one outage."""
         if attempt < self.reconnect_fast_attempts:
-            return min(self.reconnect_initial_delay_ms * 2**attempt, self.reconnect_max_delay_ms)
+            return min(self.reconnect_initial_delay_ms << attempt, self.reconnect_max_delay_ms)
         return self.reconnect_slow_interval_ms
 
     @model_validator(mode="after")

@@ -9,8 +9,10 @@ Without --printer the [printer] section of the configuration is used.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from common.config import ConfigError, load_raw, validate
@@ -36,10 +38,10 @@ def _config(args: argparse.Namespace) -> PrinterConfig:
 def _samples(printer: EscposReceiptPrinter, languages: list[str]) -> int:
     failed = 0
     for lang in languages:
-        jobs = [
-            ("ticket", lambda lang=lang: printer.print_ticket(sample_ticket(lang))),
-            ("pickup receipt", lambda lang=lang: printer.print_pickup_receipt(sample_pickup_receipt(lang))),
-            ("loading slip", lambda lang=lang: printer.print_loading_slip(sample_loading_slip(lang))),
+        jobs: list[tuple[str, Callable[[], object]]] = [
+            ("ticket", functools.partial(printer.print_ticket, sample_ticket(lang))),
+            ("pickup receipt", functools.partial(printer.print_pickup_receipt, sample_pickup_receipt(lang))),
+            ("loading slip", functools.partial(printer.print_loading_slip, sample_loading_slip(lang))),
         ]
         for name, job in jobs:
             try:

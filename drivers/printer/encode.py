@@ -108,4 +108,5 @@ def encode(rendered: Rendered, *, cut: CutMode = CutMode.PARTIAL) -> bytes:
         b.print_and_feed(FEED_BEFORE_CUT_LINES)
     else:
         b.cut(mode="PART" if cut is CutMode.PARTIAL else "FULL")
-    return b.output
+    out: bytes = b.output
+    return out

@@ -23,12 +23,12 @@ import contracts.handover as handover_contract
 import contracts.locker as contract
 import locker.api_models
 from contracts.common import CommonErrorCode
+from contracts.locker import Device, DeviceState
 from drivers.lockboard.types import DoorOutcome, DoorState
 from kiosk.clients.base import ServiceUnavailable
 from kiosk.clients.locker import LockerClient
 from locker.config import SecondFactor, Size
 from locker.domain import CompartmentView, DepositState
-from locker.kiosk_devices import Device, DeviceState
 from locker.staff import Role
 from tests.contracts.scan import contract_models, error_codes, model_of, strict, success_schemas, values
 from tests.locker.conftest import PIN, Harness, h, make_harness  # noqa: F401 - fixtures

@@ -52,7 +52,7 @@ def test_secret_not_in_database_and_sign_in_after_restart(h: Harness) -> None:
 
 def _legacy_db(db: Path, rows: list[tuple[str, str, str]]) -> None:
     """A database as last week's version left it: TOTP secrets in clear, no staff.key."""
-    from locker.staff import hash_pin
+    from common.pins import hash_pin
 
     store = Store(db)
     store.open()

@@ -167,8 +167,9 @@ class _BuggyTransport(DummyTransport):
 
 
 def test_a_driver_bug_is_offline_not_a_crash() -> None:
+    from drivers.printer.fonts import FontSet
     from drivers.printer.printer import EscposReceiptPrinter
-    from drivers.printer.render import FontSet, Renderer
+    from drivers.printer.render import Renderer
 
     p = EscposReceiptPrinter("buggy://", _BuggyTransport(), Renderer(FontSet(), 384))
     try:

@@ -11,6 +11,7 @@ import pytest
 from PIL import ImageOps
 
 from drivers.printer.elements import BigNumber, Field, QrCode, Text
+from drivers.printer.fonts import FontSet
 from drivers.printer.layouts import (
     format_time,
     format_wait,
@@ -18,7 +19,7 @@ from drivers.printer.layouts import (
     pickup_receipt_document,
     ticket_document,
 )
-from drivers.printer.render import MARGIN_DOTS, WIDTH_DOTS, FontSet, Renderer, wrap
+from drivers.printer.render import MARGIN_DOTS, WIDTH_DOTS, Renderer, wrap
 from drivers.printer.samples import sample_loading_slip, sample_pickup_receipt, sample_ticket
 from drivers.printer.strings import STRINGS
 

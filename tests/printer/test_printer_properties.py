@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drivers.printer.decode import parse
+from drivers.printer.fonts import FontSet
 from drivers.printer.model import PrinterState
-from drivers.printer.render import FontSet, wrap
+from drivers.printer.render import wrap
 from drivers.printer.status import decode_offline_cause, decode_paper, decode_printer
 
 FONT = FontSet().get(22)
