@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"bench.{name}")
         try:
             module.main()
-        except Exception as err:  # noqa: BLE001 - one broken benchmark must not hide the others
+        except Exception as err:  # one broken benchmark must not hide the others
             failed += 1
             print(f"!!! {name} failed: {err!r}")
     return 1 if failed else 0

@@ -277,7 +277,7 @@ class SqliteStore:
             try:
                 if self._run_batch(first):
                     return
-            except Exception as err:  # noqa: BLE001 - the writer must outlive any one batch
+            except Exception as err:  # the writer must outlive any one batch
                 log.exception("database %s: writer batch failed", self.path)
                 if not first.future.done():
                     first.future.set_exception(err)
@@ -347,7 +347,7 @@ class SqliteStore:
                 step()
             try:
                 outcomes.append((unit, True, unit.then(value) if unit.then is not None else value))
-            except Exception as err:  # noqa: BLE001 - the commit stands; the caller hears of it
+            except Exception as err:  # the commit stands; the caller hears of it
                 log.exception("database %s: after-commit step failed", self.path)
                 outcomes.append((unit, False, err))
         for unit, ok, value in outcomes:

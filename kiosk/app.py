@@ -279,7 +279,7 @@ class KioskApp(App):
             if isinstance(scr, KioskScreen):
                 try:
                     scr.reset()
-                except Exception:  # noqa: BLE001 - a broken reset must not strand the citizen
+                except Exception:  # a broken reset must not strand the citizen
                     log.exception("reset of screen %s failed", scr.name)
         self._return_to = None
         self.reset_assist()

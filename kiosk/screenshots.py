@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                     pump()
                     try:
                         scr.stage_demo(state)
-                    except Exception:  # noqa: BLE001 - report the screen and carry on with the others
+                    except Exception:  # report the screen and carry on with the others
                         log.exception("screen %s state %s could not be staged", scr.name, state)
                         continue
                     pump(6)

@@ -289,7 +289,7 @@ def create_app(svc: LockerService) -> FastAPI:
     )
     def audit_log(
         _: Staff, deposit_id: str | None = None, day: str | None = None, format: str = "json"
-    ) -> Response | dict[str, Any]:  # noqa: A002 - the API's name
+    ) -> Response | dict[str, Any]:  # the API's name
         if format not in ("json", "csv"):
             raise InvalidInput("format", "format must be 'json' or 'csv'")
         if deposit_id and not DEPOSIT_ID.fullmatch(deposit_id):

@@ -183,7 +183,7 @@ class LockerConfig(HttpServing, _Strict):
 
         try:
             ZoneInfo(value)
-        except Exception as err:  # noqa: BLE001 - any lookup failure means a bad name
+        except Exception as err:  # any lookup failure means a bad name
             raise ValueError(f"unknown time zone {value!r} (use e.g. 'Asia/Ho_Chi_Minh')") from err
         return value
 

@@ -103,7 +103,7 @@ class Monitor(Part):
                 self.handle_batch(batch)
             except StorageFailed:  # logged once by the store's guard; health says 503
                 log.warning("door events not recorded (storage failed): %s", batch)
-            except Exception:  # noqa: BLE001 - one bad event must not stop door monitoring
+            except Exception:  # one bad event must not stop door monitoring
                 log.exception("while handling %s", batch)
 
     def _sweep_loop(self, interval_s: float) -> None:
@@ -112,7 +112,7 @@ class Monitor(Part):
                 self.sweep()
             except StorageFailed:  # logged once by the store's guard; health says 503
                 pass
-            except Exception:  # noqa: BLE001 - keep sweeping
+            except Exception:  # keep sweeping
                 log.exception("sweep failed")
 
     # ----- events -----
@@ -292,9 +292,8 @@ class Monitor(Part):
         self._kick()
 
     # ----- reconciliation -----
-    def reconcile(self, actor: str = "boot") -> list[dict[str, Any]]:
-        """Settle in-flight unlocks and compare every door and item sensor with the database."""
-        now = self._clock.now()
+    def _read_boards(self) -> dict[tuple[str, int], dict[str, Any] | None]:
+        """Each board's doors and items once (None, and a board alarm, for one that does not answer)."""
         statuses: dict[tuple[str, int], dict[str, Any] | None] = {}
         for comp in self._cabinet.compartments.values():
             key = (comp.bus, comp.board)
@@ -310,27 +309,49 @@ class Monitor(Part):
                     None,
                     f"reconciliation: bus {comp.bus} board {comp.board} does not answer ({err})",
                 )
+        return statuses
+
+    def _settle_stale_unlocks(self, conn: sqlite3.Connection, now: datetime, actor: str) -> int:
+        """Unlock intents left by a stop become `unknown` (audited): the door decides, not a resend."""
+        stale = conn.execute("SELECT * FROM unlocks WHERE state=?", (UnlockState.INTENT.value,)).fetchall()
+        for u in stale:
+            conn.execute(
+                "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
+                (UnlockState.UNKNOWN.value, now.isoformat(), u["unlock_id"]),
+            )
+            audit.append(
+                conn,
+                now,
+                actor,
+                "unlock_unknown_after_restart",
+                deposit_id=u["deposit_id"],
+                compartment=u["compartment"],
+                unlock_id=u["unlock_id"],
+                purpose=u["purpose"],
+            )
+        return len(stale)
+
+    def _mismatch(
+        self, conn: sqlite3.Connection, label: str, dep: Any, door: str, item: bool | None, problem: str
+    ) -> dict[str, Any]:
+        """One reconciliation finding, with its alarm."""
+        self._alarms.raise_in(conn, "reconcile_mismatch", label, f"compartment {label}: {problem}")
+        return {
+            "compartment": label,
+            "deposit_id": dep["deposit_id"] if dep else None,
+            "door": door,
+            "item_present": item,
+            "problem": problem,
+        }
+
+    def reconcile(self, actor: str = "boot") -> list[dict[str, Any]]:
+        """Settle in-flight unlocks and compare every door and item sensor with the database."""
+        now = self._clock.now()
+        statuses = self._read_boards()
         findings: list[dict[str, Any]] = []
         shut_while_down: list[str] = []
         with self._store.tx() as conn:
-            stale = conn.execute(
-                "SELECT * FROM unlocks WHERE state=?", (UnlockState.INTENT.value,)
-            ).fetchall()
-            for u in stale:
-                conn.execute(
-                    "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
-                    (UnlockState.UNKNOWN.value, now.isoformat(), u["unlock_id"]),
-                )
-                audit.append(
-                    conn,
-                    now,
-                    actor,
-                    "unlock_unknown_after_restart",
-                    deposit_id=u["deposit_id"],
-                    compartment=u["compartment"],
-                    unlock_id=u["unlock_id"],
-                    purpose=u["purpose"],
-                )
+            stale = self._settle_stale_unlocks(conn, now, actor)
             active = {
                 r["compartment"]: r
                 for r in conn.execute(
@@ -350,47 +371,17 @@ class Monitor(Part):
                     else:
                         set_state(conn, dep["deposit_id"], DepositState.PICKUP_UNKNOWN, now, actor)
                         problem = "pickup interrupted: the door was not seen open; check the compartment"
-                elif door is DoorState.UNKNOWN:
-                    problem = None  # board alarm already raised
                 elif state is DepositState.LOADING and door is DoorState.CLOSED and dep is not None:
                     shut_while_down.append(dep["deposit_id"])  # loaded and shut while we were down
-                elif state is None and door is DoorState.OPEN:
-                    problem = "door open but the compartment is free"
-                elif state is None and item is True:
-                    problem = "something is inside a free compartment"
-                elif state in (DepositState.CODE_SENT, DepositState.EXPIRED) and door is DoorState.OPEN:
-                    problem = "door open while documents wait for pickup"
-                elif state in (DepositState.CODE_SENT, DepositState.EXPIRED) and item is False:
-                    problem = "the item sensor sees nothing in a loaded compartment"
+                elif door is not DoorState.UNKNOWN:  # unknown: the board alarm is already raised
+                    problem = _sensor_mismatch(state, door, item)
                 if problem:
-                    findings.append(
-                        {
-                            "compartment": label,
-                            "deposit_id": dep["deposit_id"] if dep else None,
-                            "door": door.value,
-                            "item_present": item,
-                            "problem": problem,
-                        }
-                    )
-                    self._alarms.raise_in(
-                        conn, "reconcile_mismatch", label, f"compartment {label}: {problem}"
-                    )
+                    findings.append(self._mismatch(conn, label, dep, door.value, item, problem))
             for label, dep in active.items():
                 if label not in self._cabinet.compartments:
                     problem = "a deposit is in a compartment that is no longer in the cabinet map"
-                    findings.append(
-                        {
-                            "compartment": label,
-                            "deposit_id": dep["deposit_id"],
-                            "door": "unknown",
-                            "item_present": None,
-                            "problem": problem,
-                        }
-                    )
-                    self._alarms.raise_in(
-                        conn, "reconcile_mismatch", label, f"compartment {label}: {problem}"
-                    )
-            audit.append(conn, now, actor, "reconciled", unknown_unlocks=len(stale), mismatches=len(findings))
+                    findings.append(self._mismatch(conn, label, dep, "unknown", None, problem))
+            audit.append(conn, now, actor, "reconciled", unknown_unlocks=stale, mismatches=len(findings))
         if self._cfg.doors.auto_confirm_on_close:
             for deposit_id in shut_while_down:
                 try:
@@ -399,3 +390,17 @@ class Monitor(Part):
                     log.info("confirm of %s at reconciliation not done: %s", deposit_id, err)
         self._kick()
         return findings
+
+
+def _sensor_mismatch(state: DepositState | None, door: DoorState, item: bool | None) -> str | None:
+    """What is wrong when the sensors disagree with a compartment's deposit state (None: nothing)."""
+    waiting = state in (DepositState.CODE_SENT, DepositState.EXPIRED)
+    if state is None and door is DoorState.OPEN:
+        return "door open but the compartment is free"
+    if state is None and item is True:
+        return "something is inside a free compartment"
+    if waiting and door is DoorState.OPEN:
+        return "door open while documents wait for pickup"
+    if waiting and item is False:
+        return "the item sensor sees nothing in a loaded compartment"
+    return None

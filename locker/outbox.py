@@ -121,7 +121,7 @@ class OutboxWorker:
                 sent = self.run_once()
             except StorageFailed:  # logged once by the store's guard; health says 503
                 sent = 0
-            except Exception:  # noqa: BLE001 - the worker must survive any one bad message
+            except Exception:  # the worker must survive any one bad message
                 log.exception("outbox worker error")
                 sent = 0
             if not sent:

@@ -487,7 +487,7 @@ def build_router(
         request: Request,
         day: Annotated[date | None, Query()] = None,
         group: Annotated[reports.GroupBy, Query()] = reports.GroupBy.SERVICE,
-        format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
+        format: Annotated[Literal["json", "csv"], Query()] = "json",  # public query name
     ) -> Any:
         """A day's figures per service, counter or staff member (JSON or CSV); supervisors only."""
         desk.require_supervisor(session_of(request), ("xem báo cáo", "see reports"))

@@ -368,7 +368,7 @@ class AppointmentSms:
                 # the store's lock for a busy time-out every second while requests need it
                 log.warning("appointment SMS round failed (next in %g s): %s", STORE_BACKOFF_S, err)
                 busy, wait_s = False, max(wait_s, STORE_BACKOFF_S)
-            except Exception:  # noqa: BLE001 - the worker must survive any one bad message
+            except Exception:  # the worker must survive any one bad message
                 log.exception("appointment SMS round failed")
                 busy = False
             if not busy:

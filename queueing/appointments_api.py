@@ -186,7 +186,7 @@ def build_appointments_router(
     def appointments_report(
         request: Request,
         day: Annotated[date | None, Query()] = None,
-        format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
+        format: Annotated[Literal["json", "csv"], Query()] = "json",  # public query name
     ) -> Any:
         """The day's appointments per service: booked, cancelled, checked in, no-shows, check-in
         rate, punctuality, SMS sent and given up; supervisors only (JSON or CSV)."""

@@ -47,7 +47,7 @@ def board_url(base: str) -> str:
 
 def default_base_url(host: str, port: int) -> str:
     """Where this machine reaches the service: a wildcard listen address becomes loopback."""
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - compared, not bound
+    if host in ("0.0.0.0", "::", ""):  # compared, not bound
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"

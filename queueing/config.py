@@ -239,7 +239,7 @@ class QueueingConfig(HttpServing, _Strict):
             from zoneinfo import ZoneInfo
 
             ZoneInfo(self.timezone)
-        except Exception as err:  # noqa: BLE001 - any lookup failure means a bad name
+        except Exception as err:  # any lookup failure means a bad name
             raise ValueError(f"timezone {self.timezone!r} is unknown; use e.g. 'Asia/Ho_Chi_Minh'") from err
         return self
 

@@ -93,7 +93,7 @@ class CounterTimeTracker:
         now = self.q.now_ts()
         try:
             plan = self._plan(tx)
-        except Exception:  # noqa: BLE001 - the record must never undo the call it follows
+        except Exception:  # the record must never undo the call it follows
             log.exception("counter time: cannot read the counters; this change is not timed")
             return
         if plan:

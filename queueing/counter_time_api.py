@@ -58,7 +58,7 @@ def build_counter_time_router(desk: CounterDesk) -> APIRouter:
         request: Request,
         day: Annotated[date | None, Query()] = None,
         to: Annotated[date | None, Query()] = None,
-        format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
+        format: Annotated[Literal["json", "csv"], Query()] = "json",  # public query name
     ) -> Any:
         """Time per officer, counter and day from `day` (default today) to `to` (default `day`,
         at most 31 days): open, paused by reason, idle while citizens waited (minutes); the last

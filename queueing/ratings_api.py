@@ -151,7 +151,7 @@ def build_ratings_router(
         start: Annotated[date | None, Query()] = None,
         end: Annotated[date | None, Query()] = None,
         group: Annotated[RatingGroup, Query()] = RatingGroup.STAFF,
-        format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - public query name
+        format: Annotated[Literal["json", "csv"], Query()] = "json",  # public query name
     ) -> Any:
         """Satisfaction per officer, counter, service or day from `start` to `end` (default
         today): served, rated and their share, the levels, reasons ranked; the comments in JSON

@@ -87,7 +87,7 @@ class _Attacker(BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         body = b"<!doctype html><title>other site</title><p>hello</p>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
@@ -95,7 +95,7 @@ class _Attacker(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+    def log_message(self, format: str, *args: Any) -> None:  # http.server's name
         pass
 
 

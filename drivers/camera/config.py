@@ -81,7 +81,7 @@ class CameraConfig(BaseModel):
         )
         try:
             compile_pattern(value)
-        except Exception as err:  # noqa: BLE001 - re.error or our ValueError, both reported with the key
+        except Exception as err:  # re.error or our ValueError, both reported with the key
             raise ValueError(f"not a usable regex: {err}") from err
         return value
 

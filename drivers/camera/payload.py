@@ -61,7 +61,7 @@ def parse_appointment(text: str) -> date | None:
     """An appointment date in one of the receipt formats, or None."""
     for fmt in APPOINTMENT_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no zone
+            return datetime.strptime(text, fmt).date()  # a calendar date, no zone
         except ValueError:
             continue
     return None

@@ -189,7 +189,7 @@ class EscposReceiptPrinter:
         try:
             self.transport.open()
             self.transport.write_job(job)
-        except Exception as err:  # noqa: BLE001 - OSError/TimeoutError, or a backend's own error type
+        except Exception as err:  # OSError/TimeoutError, or a backend's own error type
             self.transport.close()
             self._set_status(StatusReport(PrinterState.OFFLINE, f"write failed: {err}"))
             raise PrintError(
@@ -247,7 +247,7 @@ class EscposReceiptPrinter:
         except OSError as err:
             self.transport.close()
             report = StatusReport(PrinterState.OFFLINE, f"not reachable: {err}")
-        except Exception as err:  # noqa: BLE001 - status() never raises: a driver bug is "offline" too
+        except Exception as err:  # status() never raises: a driver bug is "offline" too
             log.exception("printer %s: status query failed", self.url)
             self.transport.close()
             report = StatusReport(PrinterState.OFFLINE, f"driver error: {err!r}")
@@ -282,7 +282,7 @@ class EscposReceiptPrinter:
             if self.on_status_change is not None and old is not None:
                 try:
                     self.on_status_change(old, report.state)
-                except Exception:  # noqa: BLE001 - a listener bug must not break printing
+                except Exception:  # a listener bug must not break printing
                     log.exception("printer %s: status listener failed", self.url)
         return report
 

@@ -283,7 +283,7 @@ class UsbTransport:
         self.open()
         try:
             self._usb._raw(job.data)
-        except Exception as err:  # noqa: BLE001 - pyusb raises its own USBError/USBTimeoutError
+        except Exception as err:  # pyusb raises its own USBError/USBTimeoutError
             raise OSError(f"USB write failed: {err}") from err
 
     def request(self, data: bytes, timeout_s: float) -> bytes:
@@ -291,7 +291,7 @@ class UsbTransport:
         try:
             self._usb._raw(data)
             return bytes(self._usb.device.read(self.in_ep, 1, int(timeout_s * 1000)))[:1]
-        except Exception as err:  # noqa: BLE001 - a USB read timeout means "no answer"
+        except Exception as err:  # a USB read timeout means "no answer"
             if "timeout" in str(err).lower() or "timed out" in str(err).lower():
                 return b""
             raise OSError(f"USB status request failed: {err}") from err

@@ -61,7 +61,7 @@ class PrinterWatch:
         if old is not report.state:
             try:
                 self.on_change(old, report.state)
-            except Exception:  # noqa: BLE001 - a listener bug must not stop the watch
+            except Exception:  # a listener bug must not stop the watch
                 log.exception("printer watch: listener failed")
         return report
 

@@ -15,5 +15,5 @@ from kiosk.clients.locker import LockerClient
 def send_photo(client: LockerClient, pickup_id: str, jpeg: bytes) -> PhotoStored:
     """Send the door-open photo of `pickup_id`; ApiError/ServiceUnavailable as every locker call."""
     body = {"jpeg_base64": base64.b64encode(jpeg).decode("ascii")}
-    answer = client._kiosk("POST", f"/api/v1/pickups/{pickup_id}/photo", json=body)  # noqa: SLF001
-    return client._parse(PhotoStored, answer, "handover photo")  # noqa: SLF001
+    answer = client._kiosk("POST", f"/api/v1/pickups/{pickup_id}/photo", json=body)
+    return client._parse(PhotoStored, answer, "handover photo")

@@ -24,6 +24,14 @@ from kiosk.screens.registry import register
 
 log = logging.getLogger(__name__)
 
+# refusals that send the citizen back to the code with one message (and the hotline)
+_BACK_AND_SAY = {
+    "deposit_locked": "pickup.locked",
+    "code_expired": "pickup.expired",
+    "already_collected": "pickup.already_collected",
+    "staff_alerted": "pickup.staff_alerted",
+}
+
 ID_DIGITS = 12
 PHONE_DIGITS = 4
 
@@ -239,48 +247,45 @@ class PickupScreen(KioskScreen):
             return
         log.info("pickup refused: %s (%s)", err.code, err.status)
         code, extra = err.code, err.extra
-        if code == "wrong_code":
+        if code in _BACK_AND_SAY:
             self._back_to_code()
-            left = extra.get("tries_left")
-            if isinstance(left, int) and left > 1:
-                self._say("pickup.wrong_code", "error", n=left)
-            elif left == 1:
-                self._say("pickup.wrong_code_last", "error")
-            elif left == 0:
-                self._say("pickup.locked", "error", hotline=self.hotline)
-            else:
-                self._say("pickup.wrong_code_plain", "error")
-        elif code == "second_factor_required":
-            factor = str(extra.get("factor") or self.settings.second_factor)
-            known = factor in (Step.PHONE_LAST4.value, Step.ID_NUMBER.value)
-            self._ask_factor(factor if known else Step.PHONE_LAST4.value)
-            self._say("pickup.enter_phone4" if self.step == Step.PHONE_LAST4.value else "pickup.enter_id")
-        elif code == "second_factor_wrong":
-            factor = str(extra.get("factor") or self.step)
-            if self.step == Step.CODE.value:
-                self._ask_factor(factor)
-            self.entry = ""
-            wrong_id = factor == Step.ID_NUMBER.value
-            self._say("pickup.factor_wrong_id" if wrong_id else "pickup.factor_wrong_phone", "error")
-        elif code == "deposit_locked":
+            self._say(_BACK_AND_SAY[code], "error", hotline=self.hotline)
+        elif code == "wrong_code":
             self._back_to_code()
-            self._say("pickup.locked", "error", hotline=self.hotline)
+            self._wrong_code(extra.get("tries_left"))
+        elif code in ("second_factor_required", "second_factor_wrong"):
+            self._factor_refused(code, extra.get("factor"))
         elif code == "throttled":
             self._back_to_code(keep=True)
             self._throttle(extra.get("retry_after_s"))
-        elif code == "code_expired":
-            self._back_to_code()
-            self._say("pickup.expired", "error", hotline=self.hotline)
-        elif code == "already_collected":
-            self._back_to_code()
-            self._say("pickup.already_collected", "error", hotline=self.hotline)
-        elif code == "staff_alerted":
-            self._back_to_code()
-            self._say("pickup.staff_alerted", "error", hotline=self.hotline)
         elif code == "invalid_request":
             self._say("pickup.bad_input", "error")
         else:
             self._say("pickup.error", "error", hotline=self.hotline)
+
+    def _wrong_code(self, left: object) -> None:
+        if isinstance(left, int) and left > 1:
+            self._say("pickup.wrong_code", "error", n=left)
+        elif left == 1:
+            self._say("pickup.wrong_code_last", "error")
+        elif left == 0:
+            self._say("pickup.locked", "error", hotline=self.hotline)
+        else:
+            self._say("pickup.wrong_code_plain", "error")
+
+    def _factor_refused(self, code: str, factor_given: object) -> None:
+        if code == "second_factor_required":
+            factor = str(factor_given or self.settings.second_factor)
+            known = factor in (Step.PHONE_LAST4.value, Step.ID_NUMBER.value)
+            self._ask_factor(factor if known else Step.PHONE_LAST4.value)
+            self._say("pickup.enter_phone4" if self.step == Step.PHONE_LAST4.value else "pickup.enter_id")
+            return
+        factor = str(factor_given or self.step)
+        if self.step == Step.CODE.value:
+            self._ask_factor(factor)
+        self.entry = ""
+        wrong_id = factor == Step.ID_NUMBER.value
+        self._say("pickup.factor_wrong_id" if wrong_id else "pickup.factor_wrong_phone", "error")
 
     def _back_to_code(self, keep: bool = False) -> None:
         self._stop_camera()

@@ -62,7 +62,7 @@ def discover() -> list[ScreenSpec]:
             continue
         try:
             importlib.import_module(f"kiosk.screens.{info.name}")
-        except Exception:  # noqa: BLE001 - one broken screen must not take the whole kiosk down
+        except Exception:  # one broken screen must not take the whole kiosk down
             log.exception(
                 "screen module kiosk.screens.%s failed to load; its screens are left out", info.name
             )

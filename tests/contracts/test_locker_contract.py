@@ -180,7 +180,7 @@ def test_answers_sent_as_they_are_match_strictly(h: Harness) -> None:  # noqa: F
 class _Drifted(BaseHTTPRequestHandler):
     """A 'daemon' whose kiosk config answer renamed a field (code_length -> code_len)."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         body = json.dumps({"second_factor": "none", "code_len": 6, "hotline": "1900", "center_name": "X"})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -230,7 +230,7 @@ class _OlderDaemon(BaseHTTPRequestHandler):
 
     posted: list[str] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:  # http.server's name
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         _OlderDaemon.posted.append(self.path)
         if self.path == "/api/v1/alarms":

@@ -169,7 +169,7 @@ def test_the_client_reads_the_service_through_the_contract(server: ServerThread)
 class _Drifted(BaseHTTPRequestHandler):
     """A 'service' whose services answer renamed a field (name_vi -> name)."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         row = {
             "code": "ho_tich", "name": "Hộ tịch", "name_en": "Civil status", "prefix": "A", "open": True,
             "opens_at": None, "opens_next": None, "opens_next_at": None, "open_all_hours": False,

@@ -75,7 +75,7 @@ class InlineWorker:
     ) -> None:
         try:
             result = fn()
-        except Exception as err:  # noqa: BLE001 - handed to the callback like the real worker
+        except Exception as err:  # handed to the callback like the real worker
             if on_error is not None:
                 on_error(err)
             return

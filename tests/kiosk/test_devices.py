@@ -36,7 +36,7 @@ class FakeLocker:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:  # http.server's name
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     self._answer(401, {"error": "not_kiosk", "message": "wrong kiosk token"})

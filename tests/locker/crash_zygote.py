@@ -15,9 +15,9 @@ import fastapi  # noqa: F401 - pre-import for fast forks
 import uvicorn  # noqa: F401
 
 import drivers.lockboard.bus  # noqa: F401
-import locker.api  # noqa: F401
+import locker.api
 import locker.daemon
-import locker.service  # noqa: F401
+import locker.service
 
 
 def main() -> int:
@@ -40,7 +40,7 @@ def main() -> int:
             os.dup2(devnull, 0)
             try:
                 rc = locker.daemon.main(words[1:])
-            except BaseException:  # noqa: BLE001 - report and exit the child, never return to the loop
+            except BaseException:  # report and exit the child, never return to the loop
                 import traceback
 
                 traceback.print_exc()

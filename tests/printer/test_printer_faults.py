@@ -98,7 +98,7 @@ def test_one_job_at_a_time_from_many_threads() -> None:
         def worker() -> None:
             try:
                 p.print_ticket(sample_ticket())
-            except BaseException as err:  # noqa: BLE001
+            except BaseException as err:
                 errors.append(err)
 
         threads = [threading.Thread(target=worker) for _ in range(4)]

@@ -22,7 +22,7 @@ browser_only = pytest.mark.skipif(
 
 
 def test_board_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert default_base_url("0.0.0.0", 8720) == "http://127.0.0.1:8720"  # noqa: S104
+    assert default_base_url("0.0.0.0", 8720) == "http://127.0.0.1:8720"
     assert default_base_url("192.168.1.10", 80) == "http://192.168.1.10:80"
     assert board_url("http://q:8720/") == "http://q:8720/display"
     cmd = chromium_command(
