@@ -1,6 +1,7 @@
 """`python -m hub [--config FILE] [--database URL] [--host H] [--port P] [--data-dir DIR]` serves;
 `python -m hub [...] center add CENTER_ID --name NAME` and `python -m hub [...] reader add NAME`
-print a new token on one stdout line.
+print a new token on one stdout line; `python -m hub [...] supervisor add NAME --pin-stdin` creates
+a catalogue supervisor and prints the otpauth:// URI for an authenticator app.
 
 Without --database (nor `[hub_server] database_url`) the hub runs its own PostgreSQL cluster
 under the data dir (created at the first start; see hub.cluster).
@@ -39,6 +40,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     add_reader = reader.add_parser("add", help="prints a new read-only token")
     add_reader.add_argument("name")
+    supervisor = sub.add_parser("supervisor", help="catalogue supervisors (PIN + TOTP)").add_subparsers(
+        dest="action", required=True
+    )
+    add_supervisor = supervisor.add_parser("add", help="prints the otpauth:// URI for an authenticator app")
+    add_supervisor.add_argument("name")
+    add_supervisor.add_argument(
+        "--pin-stdin", action="store_true", help="read the PIN from the first line of stdin"
+    )
     return p.parse_args(argv)
 
 
@@ -73,27 +82,33 @@ def main(argv: list[str] | None = None) -> int:
         database_url = cluster.url
     try:
         if args.command is not None:
-            return _admin(args, database_url)
+            return _admin(args, database_url, cfg.catalogue.pin_min_digits)
         return _serve(cfg, database_url)
     finally:
         if cluster is not None and started_cluster:
             cluster.stop()
 
 
-def _admin(args: argparse.Namespace, database_url: str) -> int:
+def _admin(args: argparse.Namespace, database_url: str, pin_min_digits: int) -> int:
     import psycopg
 
     from hub import schema
+    from hub.supervisors import SupervisorError, add_supervisor
     from hub.tokens import TokenError, add_center, add_reader
 
+    if args.command == "supervisor" and not args.pin_stdin:
+        print("hub: give the PIN on stdin with --pin-stdin (never on the command line)", file=sys.stderr)
+        return 2
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             schema.migrate(conn)
             if args.command == "center":
                 token = add_center(conn, args.center_id, args.name)
+            elif args.command == "supervisor":
+                token = add_supervisor(conn, args.name, sys.stdin.readline().strip(), pin_min_digits)
             else:
                 token = add_reader(conn, args.name)
-    except TokenError as err:
+    except (TokenError, SupervisorError) as err:
         print(f"hub: {err}", file=sys.stderr)
         return 2
     except psycopg.OperationalError as err:

@@ -28,6 +28,7 @@ from common.api_errors import document_errors, error_responses, install_error_ha
 from common.clock import Clock, SystemClock
 from common.http_guard import GuardPolicy, HttpGuard
 from hub import schema, texts
+from hub.catalogue import build_catalogue_router
 from hub.config import HubConfig
 from hub.fleet import (
     CenterOut,
@@ -217,6 +218,7 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
             authorize(conn, authorization, "reader")
             return fleet_alarms(conn, clock.now(), timedelta(minutes=config.offline_alarm_after_min))
 
+    app.include_router(build_catalogue_router(pool, clock, config.catalogue))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
