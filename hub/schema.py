@@ -120,7 +120,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             locked_until timestamptz,
             last_totp_step bigint NOT NULL DEFAULT 0,
             created_at timestamptz NOT NULL DEFAULT now(),
-            disabled_at timestamptz
+            revoked_at timestamptz
         );
         CREATE TABLE supervisor_sessions (
             token_hash bytea PRIMARY KEY,

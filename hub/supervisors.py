@@ -124,7 +124,7 @@ def sign_in(
 ) -> tuple[str, Supervisor]:
     """Check PIN and TOTP; returns (session token, supervisor) or raises SignInFailed."""
     row = conn.execute(
-        "SELECT pin_hash, totp_secret, locked_until FROM supervisors WHERE name = %s AND disabled_at IS NULL",
+        "SELECT pin_hash, totp_secret, locked_until FROM supervisors WHERE name = %s AND revoked_at IS NULL",
         (name,),
     ).fetchone()
     locked = row is not None and row[2] is not None and row[2] > now
@@ -137,12 +137,12 @@ def sign_in(
     with conn.transaction():
         fresh = conn.execute(
             "SELECT pin_hash, failed_signins, locked_until, last_totp_step FROM supervisors "
-            "WHERE name = %s AND disabled_at IS NULL FOR UPDATE",
+            "WHERE name = %s AND revoked_at IS NULL FOR UPDATE",
             (name,),
         ).fetchone()
         actor = name[:32] or "?"
         if fresh is None:
-            audit(conn, actor, "signin_failed", None, None, None, "unknown or disabled account")
+            audit(conn, actor, "signin_failed", None, None, None, "unknown or revoked account")
         elif usable is None or (fresh[2] is not None and fresh[2] > now):
             audit(conn, actor, "signin_failed", None, None, None, "locked out")
         elif pin_ok and step is not None and fresh[0] == usable[0] and step > int(fresh[3]):
@@ -174,10 +174,10 @@ def sign_in(
 
 
 def session(conn: psycopg.Connection, token: str, now: datetime) -> Supervisor | None:
-    """The supervisor a session token belongs to, or None (unknown, ended, account disabled)."""
+    """The supervisor a session token belongs to, or None (unknown, ended, account revoked)."""
     row = conn.execute(
         "SELECT s.name, s.expires_at FROM supervisor_sessions s JOIN supervisors a USING (name) "
-        "WHERE s.token_hash = %s AND s.expires_at > %s AND a.disabled_at IS NULL",
+        "WHERE s.token_hash = %s AND s.expires_at > %s AND a.revoked_at IS NULL",
         (token_hash(token), now),
     ).fetchone()
     return None if row is None else Supervisor(row[0], row[1])
