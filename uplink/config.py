@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.config import ConfigError, load_raw, resolve_path, section, validate
 from common.outbox import CENTER_ID_RE
+from queueing.config import QueueingConfig
 
 
 class UplinkConfig(BaseModel):
@@ -27,6 +28,7 @@ class UplinkConfig(BaseModel):
     retry_max_s: float = Field(default=60.0, gt=0, le=86400)
     request_timeout_s: float = Field(default=15.0, gt=0, le=600)
     ca_file: str = ""
+    catalogue_interval_s: float = Field(default=60.0, gt=0, le=86400)
 
     @model_validator(mode="after")
     def _complete(self) -> UplinkConfig:
@@ -54,6 +56,8 @@ class Setup:
     token: str
     sources: list[Source]
     version: str
+    #: this center's [queueing] config, against which a pulled catalogue is checked (None: none)
+    queueing: QueueingConfig | None = None
 
 
 def load_setup(path: str | Path | None) -> Setup:
@@ -79,7 +83,10 @@ def load_setup(path: str | Path | None) -> Setup:
     locker_dir = resolve_path(str(section(raw, "locker").get("data_dir", "var/locker")))
     # a service not run on this machine has no file there: its stream is skipped
     sources = [Source("queueing", queue_dir / "queue.sqlite3"), Source("locker", locker_dir / "locker.db")]
-    return Setup(hub=hub, token=token, sources=sources, version=_version(raw))
+    from queueing.config import load_config
+
+    queueing = load_config(path) if section(raw, "queueing") else None
+    return Setup(hub=hub, token=token, sources=sources, version=_version(raw), queueing=queueing)
 
 
 def _version(raw: dict[str, Any]) -> str:
