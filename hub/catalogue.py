@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Header, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +24,7 @@ from common.api_errors import error_responses
 from common.clock import Clock
 from contracts.catalogue import CatalogueOut, CatalogueStatusIn
 from hub import catalogue_store as store
+from hub import catalogue_texts
 from hub.supervisors import SignInFailed, Supervisor, SupervisorSettings, session, sign_in, sign_out
 from hub.tokens import lookup
 
@@ -118,6 +120,7 @@ def build_catalogue_router(pool: ConnectionPool, clock: Clock, settings: Supervi
     from hub.app import HubError, authorize  # built at app creation: hub.app is loaded by then
 
     router = APIRouter()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     def supervisor(conn: psycopg.Connection, authorization: str | None) -> Supervisor:
         scheme, _, token = (authorization or "").partition(" ")
@@ -146,7 +149,7 @@ def build_catalogue_router(pool: ConnectionPool, clock: Clock, settings: Supervi
         try:
             version = store.save(conn, scope, body.document, who.name, body.base_version)
         except store.CatalogueInvalid as err:
-            raise HubError(422, "invalid_catalogue", f"Not saved: {err}") from err
+            raise HubError(422, "invalid_catalogue", f"{err}. Correct it and save again.") from err
         except store.CatalogueConflict as err:
             raise HubError(409, "catalogue_changed", str(err)) from err
         log.info("catalogue %s changed by %s (version %d)", scope, who.name, version)
@@ -297,5 +300,12 @@ def build_catalogue_router(pool: ConnectionPool, clock: Clock, settings: Supervi
         with pool.connection() as conn:
             supervisor(conn, authorization)
             return [AuditOut(**r) for r in store.audit_trail(conn, limit)]
+
+    @router.get("/catalogue", response_class=HTMLResponse, include_in_schema=False)
+    def editor_page(request: Request) -> HTMLResponse:
+        """The catalogue editor (the page holds no data; its script signs in and asks)."""
+        return templates.TemplateResponse(
+            request, "catalogue.html", {"t": catalogue_texts.both, "texts": catalogue_texts.all_both()}
+        )
 
     return router
