@@ -218,7 +218,7 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
             authorize(conn, authorization, "reader")
             return fleet_alarms(conn, clock.now(), timedelta(minutes=config.offline_alarm_after_min))
 
-    app.include_router(build_catalogue_router(pool, clock, config.catalogue))
+    app.include_router(build_catalogue_router(pool, clock, config))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -25,8 +25,10 @@ from common.clock import Clock
 from contracts.catalogue import CatalogueOut, CatalogueStatusIn
 from hub import catalogue_store as store
 from hub import catalogue_texts
-from hub.supervisors import SignInFailed, Supervisor, SupervisorSettings, session, sign_in, sign_out
+from hub.config import HubConfig
+from hub.supervisors import SignInFailed, Supervisor, key_path, open_box, session, sign_in, sign_out
 from hub.tokens import lookup
+from locker.secrets_files import SecretBox
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -115,11 +117,19 @@ class AuditOut(BaseModel):
 AuthHeader = Annotated[str | None, Header(alias="Authorization")]
 
 
-def build_catalogue_router(pool: ConnectionPool, clock: Clock, settings: SupervisorSettings) -> APIRouter:
+def build_catalogue_router(pool: ConnectionPool, clock: Clock, config: HubConfig) -> APIRouter:
     """The catalogue's routes on the hub's pool (included by hub.app)."""
     from hub.app import HubError, authorize  # built at app creation: hub.app is loaded by then
 
     router = APIRouter()
+    settings = config.catalogue
+    boxes: list[SecretBox] = []  # opened at the first sign-in (the key file is made then if missing)
+
+    def box() -> SecretBox:
+        if not boxes:
+            boxes.append(open_box(key_path(settings, config.data_dir)))
+        return boxes[0]
+
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     def supervisor(conn: psycopg.Connection, authorization: str | None) -> Supervisor:
@@ -160,7 +170,7 @@ def build_catalogue_router(pool: ConnectionPool, clock: Clock, settings: Supervi
         """Name, PIN and authenticator code -> a session token (locked after repeated failures)."""
         with pool.connection() as conn:
             try:
-                token, who = sign_in(conn, body.name, body.pin, body.totp, clock.now(), settings)
+                token, who = sign_in(conn, box(), body.name, body.pin, body.totp, clock.now(), settings)
             except SignInFailed as err:
                 raise HubError(401, "bad_credentials", str(err)) from err
         return SignInOut(token=token, name=who.name, expires_at=who.expires_at)
@@ -280,16 +290,18 @@ def build_catalogue_router(pool: ConnectionPool, clock: Clock, settings: Supervi
         with pool.connection() as conn:
             supervisor(conn, authorization)
             with_override = {o.scope for o in store.overrides(conn)}
-            out = []
-            for row in store.statuses(conn):
-                serves = store.effective(conn, row["center_id"])
-                out.append(
-                    CenterStatusOut(
-                        **row,
-                        override=row["center_id"] in with_override,
-                        serves_etag=serves.etag if serves else None,
-                    )
+            rows = store.statuses(conn)
+            serves = store.effective_all(conn, [r["center_id"] for r in rows])
+        out = []
+        for row in rows:
+            found = serves[row["center_id"]]
+            out.append(
+                CenterStatusOut(
+                    **row,
+                    override=row["center_id"] in with_override,
+                    serves_etag=found.etag if found else None,
                 )
+            )
         return out
 
     @router.get("/api/v1/catalogue/audit", response_model=list[AuditOut], responses=error_responses(401, 403))

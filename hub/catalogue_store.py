@@ -90,13 +90,27 @@ def effective(conn: psycopg.Connection, center_id: str) -> Effective | None:
         "SELECT scope, document, version FROM catalogue WHERE scope IN (%s, %s)", (ALL, center_id)
     ).fetchall()
     by_scope = {r[0]: (r[1], int(r[2])) for r in rows}
-    document: dict[str, Any] = dict(by_scope.get(ALL, ({}, 0))[0])
-    document.update(by_scope.get(center_id, ({}, 0))[0])
+    return _merge(by_scope.get(ALL), by_scope.get(center_id))
+
+
+def effective_all(conn: psycopg.Connection, center_ids: list[str]) -> dict[str, Effective | None]:
+    """`effective` for many centers from one read (centers without an override share one result)."""
+    rows = conn.execute("SELECT scope, document, version FROM catalogue").fetchall()
+    by_scope = {r[0]: (r[1], int(r[2])) for r in rows}
+    common = _merge(by_scope.get(ALL), None)
+    return {c: _merge(by_scope.get(ALL), by_scope[c]) if c in by_scope else common for c in center_ids}
+
+
+def _merge(
+    base: tuple[dict[str, Any], int] | None, override: tuple[dict[str, Any], int] | None
+) -> Effective | None:
+    document: dict[str, Any] = dict(base[0]) if base else {}
+    document.update(override[0] if override else {})
     try:
         whole = dump(Catalogue.model_validate(document))
     except ValidationError:
         return None  # no province catalogue, and the override alone is not whole
-    version = max(v for _, v in by_scope.values())
+    version = max(part[1] for part in (base, override) if part is not None)
     return Effective(version, digest_of(whole), whole)
 
 

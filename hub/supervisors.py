@@ -4,7 +4,9 @@ failures, short sessions. Only a supervisor may change the central catalogue.
 The same rules as the locker's staff sign-in (locker.staff): one scrypt on every path (a dummy
 hash for an unknown or locked account), the outcome decided on the row locked in one transaction
 (concurrent failures each count), a TOTP step signs in once, one error for every failure. Session
-tokens are 256 random bits; only their SHA-256 is stored.
+tokens are 256 random bits; only their SHA-256 is stored. TOTP secrets are sealed with the
+locker's `SecretBox` (AES-256-GCM, bound to the account's name) under a key file kept outside the
+database (`[hub_server.catalogue] key_file`, created 0600 at the first use).
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pyotp
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.config import resolve_path
 from common.pins import check_pin, hash_pin
 from hub.tokens import token_hash
+from locker.secrets_files import SealError, SecretBox, read_or_create_secret
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,7 @@ class SupervisorSettings(BaseModel):
     max_failed_signins: int = Field(default=5, ge=1, le=100)
     lockout_min: int = Field(default=15, ge=1, le=24 * 60)
     pin_min_digits: int = Field(default=6, ge=4, le=12)
+    key_file: str = ""  # empty: supervisor.key in [hub_server] data_dir
 
 
 class SupervisorError(ValueError):
@@ -61,23 +67,77 @@ class Supervisor:
     expires_at: datetime
 
 
-def add_supervisor(conn: psycopg.Connection, name: str, pin: str, pin_min_digits: int = 6) -> str:
-    """Create an account; returns the otpauth:// URI to scan into an authenticator app."""
+def key_path(settings: SupervisorSettings, data_dir: str) -> Path:
+    """The key file sealing the TOTP secrets."""
+    return resolve_path(settings.key_file) if settings.key_file else resolve_path(data_dir) / "supervisor.key"
+
+
+def open_box(path: Path) -> SecretBox:
+    """The box for TOTP secrets (its key file created 0600 when missing)."""
+    return SecretBox(read_or_create_secret(path), path)
+
+
+def _aad(name: str) -> str:
+    return f"supervisor:{name}"
+
+
+def _check_new(name: str, pin: str, pin_min_digits: int) -> None:
     if not NAME_RE.match(name):
         raise SupervisorError(f"supervisor name {name!r}: use 1-32 letters, digits, '.', '_' or '-'")
     if not (pin.isascii() and pin.isdigit() and pin_min_digits <= len(pin) <= 12):
         raise SupervisorError(f"the PIN must be {pin_min_digits}-12 digits")
+
+
+def add_supervisor(
+    conn: psycopg.Connection, box: SecretBox, name: str, pin: str, pin_min_digits: int = 6
+) -> str:
+    """Create an account; returns the otpauth:// URI to scan into an authenticator app."""
+    _check_new(name, pin, pin_min_digits)
     secret = pyotp.random_base32()
     with conn.transaction():
         inserted = conn.execute(
             "INSERT INTO supervisors(name, pin_hash, totp_secret) VALUES (%s, %s, %s) "
             "ON CONFLICT (name) DO NOTHING",
-            (name, hash_pin(pin), secret),
+            (name, hash_pin(pin), box.seal(secret, _aad(name))),
         ).rowcount
         if not inserted:
-            raise SupervisorError(f"supervisor {name!r} exists already; choose another name")
+            raise SupervisorError(
+                f"supervisor {name!r} exists already; choose another name, or `supervisor reset {name}`"
+            )
         audit(conn, name, "supervisor_added", None, None, None, "")
     return pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=ISSUER)
+
+
+def reset_supervisor(
+    conn: psycopg.Connection, box: SecretBox, name: str, pin: str, pin_min_digits: int = 6
+) -> str:
+    """A new PIN and authenticator secret (lost phone, lost key file, revoked account); ends its
+    sessions and lifts a lock; returns the new otpauth:// URI."""
+    _check_new(name, pin, pin_min_digits)
+    secret = pyotp.random_base32()
+    with conn.transaction():
+        updated = conn.execute(
+            "UPDATE supervisors SET pin_hash = %s, totp_secret = %s, failed_signins = 0, "
+            "locked_until = NULL, last_totp_step = 0, revoked_at = NULL WHERE name = %s",
+            (hash_pin(pin), box.seal(secret, _aad(name)), name),
+        ).rowcount
+        if not updated:
+            raise SupervisorError(f"no supervisor {name!r}; create it with `supervisor add {name}`")
+        conn.execute("DELETE FROM supervisor_sessions WHERE name = %s", (name,))
+        audit(conn, name, "supervisor_reset", None, None, None, "")
+    return pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=ISSUER)
+
+
+def revoke_supervisor(conn: psycopg.Connection, name: str) -> None:
+    """The account signs in no more; its sessions end now (audited; `reset` brings it back)."""
+    with conn.transaction():
+        updated = conn.execute(
+            "UPDATE supervisors SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL", (name,)
+        ).rowcount
+        if not updated:
+            raise SupervisorError(f"no active supervisor {name!r}")
+        conn.execute("DELETE FROM supervisor_sessions WHERE name = %s", (name,))
+        audit(conn, name, "supervisor_revoked", None, None, None, "")
 
 
 def audit(
@@ -108,8 +168,19 @@ def audit(
     )
 
 
-def _step(secret: str, code: str, now: datetime) -> int | None:
+def _step(box: SecretBox, name: str, sealed: str, code: str, now: datetime) -> int | None:
     """The time step whose code is `code` (one step of drift either way), or None."""
+    try:
+        secret = box.open(sealed, _aad(name))
+    except SealError:
+        log.error(
+            "supervisor %s: the authenticator secret does not open with %s (another key file?); restore "
+            "the key file, or run `python -m hub supervisor reset %s --pin-stdin`",
+            name,
+            box.path,
+            name,
+        )
+        return None
     totp = pyotp.TOTP(secret)
     found = None
     for offset in (-1, 0, 1):
@@ -120,7 +191,13 @@ def _step(secret: str, code: str, now: datetime) -> int | None:
 
 
 def sign_in(
-    conn: psycopg.Connection, name: str, pin: str, code: str, now: datetime, cfg: SupervisorSettings
+    conn: psycopg.Connection,
+    box: SecretBox,
+    name: str,
+    pin: str,
+    code: str,
+    now: datetime,
+    cfg: SupervisorSettings,
 ) -> tuple[str, Supervisor]:
     """Check PIN and TOTP; returns (session token, supervisor) or raises SignInFailed."""
     row = conn.execute(
@@ -130,7 +207,7 @@ def sign_in(
     locked = row is not None and row[2] is not None and row[2] > now
     usable = row if row is not None and not locked else None
     pin_ok = check_pin(pin, usable[0] if usable is not None else None)  # one scrypt on every path
-    step = _step(usable[1], code, now) if usable is not None else None
+    step = _step(box, name, usable[1], code, now) if usable is not None else None
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(minutes=cfg.session_min)
     ok = False

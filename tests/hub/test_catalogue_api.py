@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pyotp
+import pytest
 import requests
 
 from common.clock import ManualClock
 from common.config import load_raw, section
-from hub.supervisors import add_supervisor
+from hub.supervisors import add_supervisor, open_box
 from tests.conftest import REPO_ROOT
 from tests.hub.conftest import HubThread, bearer, tokens
 
@@ -28,10 +31,22 @@ def catalogue(**changes: Any) -> dict[str, Any]:
     return doc
 
 
-def supervisor(database_url: str, name: str = "sv01") -> str:
+def key_file(tmp: Path) -> Path:
+    """The test's key file sealing supervisors' TOTP secrets (never the working tree's var/hub)."""
+    return tmp / "supervisor.key"
+
+
+@pytest.fixture
+def hub(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[HubThread]:
+    """A hub on a fresh database, in a thread, its supervisor key in the test's tmp dir."""
+    with HubThread(database_url, clock, catalogue={"key_file": str(key_file(tmp_path))}) as h:
+        yield h
+
+
+def supervisor(database_url: str, tmp: Path, name: str = "sv01") -> str:
     """Create a supervisor; returns its TOTP secret."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        uri = add_supervisor(conn, name, PIN)
+        uri = add_supervisor(conn, open_box(key_file(tmp)), name, PIN)
     return str(pyotp.parse_uri(uri).secret)
 
 
@@ -57,9 +72,11 @@ def pull(hub: HubThread, token: str, etag: str | None = None) -> requests.Respon
     return requests.get(f"{hub.url}/api/v1/catalogue", headers=headers, timeout=10)
 
 
-def test_edit_version_etag_and_overrides(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_edit_version_etag_and_overrides(
+    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
     t = tokens(database_url, "C1", "C2")
-    sv = session(hub, clock, supervisor(database_url))
+    sv = session(hub, clock, supervisor(database_url, tmp_path))
     assert pull(hub, t["C1"]).status_code == 404  # nothing published: the center keeps its own
     assert requests.get(f"{hub.url}/api/v1/catalogue/all", headers=sv).json()["version"] == 0
     saved = requests.put(
@@ -111,10 +128,10 @@ def test_edit_version_etag_and_overrides(hub: HubThread, database_url: str, cloc
 
 
 def test_a_bad_catalogue_is_not_saved_and_says_why(
-    hub: HubThread, database_url: str, clock: ManualClock
+    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     tokens(database_url, "C1")
-    sv = session(hub, clock, supervisor(database_url))
+    sv = session(hub, clock, supervisor(database_url, tmp_path))
     bad = catalogue()
     bad["services"][1]["prefix"] = "A"  # the first service's prefix
     r = requests.put(f"{hub.url}/api/v1/catalogue/all", json={"document": bad}, headers=sv)
@@ -133,7 +150,9 @@ def test_a_bad_catalogue_is_not_saved_and_says_why(
     assert r.status_code == 422 and "no center 'NOPE'" in r.json()["message"]
 
 
-def test_center_and_reader_tokens_cannot_edit(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_center_and_reader_tokens_cannot_edit(
+    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
     t = tokens(database_url, "C1")
     body = {"document": catalogue()}
     for token in (t["C1"], t["reader"]):
@@ -151,16 +170,16 @@ def test_center_and_reader_tokens_cannot_edit(hub: HubThread, database_url: str,
         == 403
     )
     # a supervisor's session is not a center token either
-    sv = session(hub, clock, supervisor(database_url))
+    sv = session(hub, clock, supervisor(database_url, tmp_path))
     assert requests.get(f"{hub.url}/api/v1/catalogue", headers=sv).status_code == 401
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM catalogue").fetchone() == (0,)
 
 
 def test_wrong_totp_locks_out_and_a_code_signs_in_once(
-    hub: HubThread, database_url: str, clock: ManualClock
+    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
-    secret = supervisor(database_url)
+    secret = supervisor(database_url, tmp_path)
     for _ in range(4):
         assert sign_in(hub, clock, secret, totp="000000").status_code == 401
     assert sign_in(hub, clock, secret).status_code == 200  # the 5th try is right: the count resets
@@ -194,30 +213,59 @@ def test_wrong_totp_locks_out_and_a_code_signs_in_once(
     assert actions.count("locked_out") == 1 and actions.count("signed_in") == 3
 
 
-def test_cli_supervisor_add_prints_the_totp_uri(database_url: str) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "hub",
-        "--database",
-        database_url,
-        "supervisor",
-        "add",
-        "tinh.sv",
-        "--pin-stdin",
-    ]
-    out = subprocess.run(cmd, input="135791\n", capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
+def test_cli_supervisor_add_reset_revoke(database_url: str, clock: ManualClock, tmp_path: Path) -> None:
+    def run(*args: str, pin: str | None = "135791") -> subprocess.CompletedProcess[str]:
+        cmd = [
+            sys.executable,
+            "-m",
+            "hub",
+            "--database",
+            database_url,
+            "--data-dir",
+            str(tmp_path),
+            "supervisor",
+        ]
+        cmd += list(args) + (["--pin-stdin"] if pin is not None else [])
+        return subprocess.run(
+            cmd, input=f"{pin}\n", capture_output=True, text=True, cwd=REPO_ROOT, timeout=60
+        )
+
+    out = run("add", "tinh.sv")
     assert out.returncode == 0, out.stderr
     uri = out.stdout.strip()
     assert uri.startswith("otpauth://totp/") and "tinh.sv" in uri and len(out.stdout.splitlines()) == 1
-    again = subprocess.run(cmd, input="135791\n", capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
+    secret = str(pyotp.parse_uri(uri).secret)
+    again = run("add", "tinh.sv")
     assert again.returncode == 2 and "exists already" in again.stderr
-    short = subprocess.run(
-        cmd[:-2] + ["x", "--pin-stdin"], input="12\n", capture_output=True, text=True, cwd=REPO_ROOT
-    )
+    short = run("add", "x", pin="12")
     assert short.returncode == 2 and "6-12 digits" in short.stderr
-    no_stdin = subprocess.run(cmd[:-1], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
+    no_stdin = run("add", "y", pin=None)
     assert no_stdin.returncode == 2 and "--pin-stdin" in no_stdin.stderr
     with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT pin_hash FROM supervisors WHERE name = 'tinh.sv'").fetchone()
+        row = conn.execute("SELECT pin_hash, totp_secret FROM supervisors WHERE name = 'tinh.sv'").fetchone()
     assert row is not None and row[0].startswith("scrypt$") and "135791" not in row[0]
+    assert row[1].startswith("aesgcm1:") and secret not in row[1]  # sealed under the key file
+    assert (tmp_path / "supervisor.key").stat().st_mode & 0o777 == 0o600
+    # the hub serving from that data dir signs the account in
+    with HubThread(database_url, clock, data_dir=str(tmp_path)) as hub:
+        code = pyotp.TOTP(secret).at(clock.now())
+        body = {"name": "tinh.sv", "pin": "135791", "totp": code}
+        signed = requests.post(f"{hub.url}/api/v1/supervisor/sign-in", json=body, timeout=10)
+        assert signed.status_code == 200, signed.text
+        token = bearer(signed.json()["token"])
+        # revoked: its session ends and it signs in no more; reset: a new PIN and secret
+        assert run("revoke", "tinh.sv", pin=None).returncode == 0
+        assert requests.get(f"{hub.url}/api/v1/catalogue/all", headers=token, timeout=10).status_code == 401
+        clock.advance(30)
+        body["totp"] = pyotp.TOTP(secret).at(clock.now())
+        assert requests.post(f"{hub.url}/api/v1/supervisor/sign-in", json=body, timeout=10).status_code == 401
+        reset = run("reset", "tinh.sv", pin="975310")
+        assert reset.returncode == 0, reset.stderr
+        clock.advance(30)
+        new_secret = str(pyotp.parse_uri(reset.stdout.strip()).secret)
+        body = {"name": "tinh.sv", "pin": "975310", "totp": pyotp.TOTP(new_secret).at(clock.now())}
+        assert requests.post(f"{hub.url}/api/v1/supervisor/sign-in", json=body, timeout=10).status_code == 200
+    with psycopg.connect(database_url) as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM catalogue_audit ORDER BY id")]
+    want = ["supervisor_added", "signed_in", "supervisor_revoked", "signin_failed", "supervisor_reset"]
+    assert actions == [*want, "signed_in"]

@@ -17,7 +17,7 @@ from queueing.catalogue import AUDIT_FILE, read_good
 from queueing.config import load_config
 from tests.conftest import free_port, wait_until
 from tests.hub.conftest import HubThread, UplinkProcess, site_file, tokens
-from tests.hub.test_catalogue_api import catalogue, session, supervisor
+from tests.hub.test_catalogue_api import catalogue, key_file, session, supervisor
 from tests.queueing.helpers import MONDAY_9AM, ServerThread
 from tests.queueing.test_queue_api import issue
 
@@ -39,9 +39,9 @@ def test_an_edit_reaches_the_next_ticket_and_a_bad_one_is_refused(
     database_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
     t = tokens(database_url, CENTER)
-    secret = supervisor(database_url)
+    secret = supervisor(database_url, tmp_path)
     queue_dir = tmp_path / "queue"
-    with HubThread(database_url, clock) as hub:
+    with HubThread(database_url, clock, catalogue={"key_file": str(key_file(tmp_path))}) as hub:
         sv = session(hub, clock, secret)
         site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir, catalogue_interval_s=0.2)
         with (

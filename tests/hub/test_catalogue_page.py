@@ -15,7 +15,9 @@ import requests
 from common.chromium import CHROMIUM, HEADLESS_ARGS
 from common.clock import ManualClock
 from tests.hub.conftest import HubThread, bearer, tokens
-from tests.hub.test_catalogue_api import PIN, catalogue, session, supervisor
+from tests.hub.test_catalogue_api import PIN, catalogue, hub, session, supervisor
+
+__all__ = ["hub"]  # the fixture with the test's own key file
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def test_catalogue_editor_page(
     browser: Any, hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     t = tokens(database_url, "HN-01", "HN-02")
-    secret = supervisor(database_url)
+    secret = supervisor(database_url, tmp_path)
     sv = session(hub, clock, secret)
     assert requests.put(f"{hub.url}/api/v1/catalogue/all", json={"document": catalogue()}, headers=sv).ok
     clock.advance(30)  # a new authenticator code for the page's sign-in
