@@ -9,16 +9,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import requests
 
-from common.clock import ManualClock
+from common.clock import ManualClock, SystemClock
 from queueing.catalogue import AUDIT_FILE, read_good
 from queueing.config import load_config
 from tests.conftest import free_port, wait_until
-from tests.hub.conftest import HubThread, UplinkProcess, site_file, tokens
-from tests.hub.test_catalogue_api import catalogue, key_file, session, supervisor
-from tests.queueing.helpers import MONDAY_9AM, ServerThread
+from tests.hub.conftest import HubThread, UplinkProcess, bearer, site_file, tokens
+from tests.hub.test_catalogue_api import PIN, catalogue, key_file, session, supervisor
+from tests.queueing.helpers import MONDAY_9AM, ServerProcess, ServerThread, make_config
+from tests.queueing.test_catalogue_apply import catalogue_of
 from tests.queueing.test_queue_api import issue
 
 CENTER = "HN-TEST"
@@ -100,3 +102,57 @@ def test_an_edit_reaches_the_next_ticket_and_a_bad_one_is_refused(
         ("queueing", "applied"),
         ("uplink", "refused"),
     ]
+
+
+@pytest.mark.slow
+def test_real_processes_apply_without_restart_and_keep_the_last_good_one_across_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`python -m queueing` and `python -m uplink` as processes (real clock): the service's own
+    sweeper applies the pulled catalogue; after a refusal and a restart it still serves the last
+    good one."""
+    t = tokens(database_url, CENTER)
+    secret = supervisor(database_url, tmp_path)
+    config = make_config(data_dir=str(tmp_path / "data"))  # open all day: the test runs at any hour
+    with HubThread(database_url, SystemClock(), catalogue={"key_file": str(key_file(tmp_path))}) as hub:
+        code = pyotp.TOTP(secret).now()
+        signed = requests.post(
+            f"{hub.url}/api/v1/supervisor/sign-in",
+            json={"name": "sv01", "pin": PIN, "totp": code},
+            timeout=10,
+        )
+        assert signed.status_code == 200, signed.text
+        sv = bearer(signed.json()["token"])
+        center = ServerProcess(config, tmp_path, free_port())
+        token_file = tmp_path / "hub.token"
+        token_file.write_text(t[CENTER] + "\n", encoding="utf-8")
+        with center.site.open("a", encoding="utf-8") as site:
+            site.write(
+                f'\n[hub]\nurl = "{hub.url}"\ncenter_id = "{CENTER}"\ntoken_file = "{token_file}"\n'
+                "catalogue_interval_s = 0.2\nsend_interval_s = 0.2\nretry_min_s = 0.1\nretry_max_s = 0.5\n"
+                f'\n[locker]\ndata_dir = "{tmp_path / "no-locker"}"\n'
+            )
+        with center, UplinkProcess(center.site, tmp_path) as uplink:
+            assert issue(center.url, "ho_tich")["number"] == "A001"
+            good = catalogue_of(config)
+            good["services"][0].update(prefix="H", name_vi="Hộ tịch – Khai sinh")
+            put_all(hub, sv, good)
+
+            def name_vi() -> str:
+                services = requests.get(f"{center.url}/api/v1/services", timeout=10).json()
+                return str(next(s["name_vi"] for s in services if s["code"] == "ho_tich"))
+
+            try:  # the uplink pulls within 0.2 s, the service's sweeper applies within 5 s
+                wait_until(lambda: name_vi() == "Hộ tịch – Khai sinh", 30, "the catalogue applied")
+            except AssertionError:
+                raise AssertionError(uplink.log_path.read_text()[-3000:]) from None
+            assert issue(center.url, "ho_tich")["number"] == "H001"
+            bad = catalogue_of(config)
+            bad["services"] = [s for s in bad["services"] if s["code"] != "ho_tich"]
+            put_all(hub, sv, bad)
+            wait_until(lambda: center_status(hub, sv)["outcome"] == "refused", 30, "refusal at the hub")
+            assert issue(center.url, "ho_tich")["number"] == "H002"
+            center.stop()
+            center.start()  # a restart starts from the last good catalogue, before the first ticket
+            assert name_vi() == "Hộ tịch – Khai sinh"
+            assert issue(center.url, "ho_tich")["number"] == "H003"
