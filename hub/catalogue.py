@@ -22,13 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.api_errors import error_responses
 from common.clock import Clock
-from contracts.catalogue import CatalogueOut, CatalogueStatusIn
 from hub import catalogue_store as store
 from hub import catalogue_texts
 from hub.config import HubConfig
 from hub.supervisors import SignInFailed, Supervisor, key_path, open_box, session, sign_in, sign_out
 from hub.tokens import lookup
 from locker.secrets_files import SecretBox
+from queueing.catalogue_model import CatalogueOut, CatalogueStatusIn
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent

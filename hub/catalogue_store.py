@@ -16,8 +16,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
-from contracts.catalogue import Catalogue, CatalogueOverride, digest_of, dump
 from hub.supervisors import audit
+from queueing.catalogue_model import Catalogue, CatalogueOverride, digest_of, dump
 
 ALL = "*"
 

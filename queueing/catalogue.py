@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contracts.catalogue import Catalogue, digest_of
+from queueing.catalogue_model import Catalogue, digest_of
 from queueing.config import QueueingConfig
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from contracts.catalogue import digest_of
 from queueing.catalogue import AUDIT_FILE, read_good
+from queueing.catalogue_model import digest_of
 from tests.queueing.helpers import make_config
 from tests.queueing.test_catalogue_apply import catalogue_of, delivered
 from uplink.catalogue import CataloguePuller

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from common.clock import ManualClock
-from contracts.catalogue import digest_of
 from queueing.catalogue import AUDIT_FILE, CATALOGUE_FILE, CatalogueRefused, check, read_good, store_good
+from queueing.catalogue_model import digest_of
 from tests.conftest import free_port
 from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
 from tests.queueing.test_queue_api import issue

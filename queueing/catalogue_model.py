@@ -1,5 +1,6 @@
-"""The central catalogue's wire shapes (docs/hub.md "Central catalogue"), shared by the hub, the
-uplink and the queueing service.
+"""The central catalogue's models and wire shapes (docs/hub.md "Central catalogue"), shared by the
+hub, the uplink and the queueing service. Here, not in `contracts/` (a leaf of pydantic only):
+they are built on the queueing service's own config models.
 
 A catalogue holds the three things a province decides for its centers: the services (the very
 `queueing.config.ServiceConfig` a center's `[[queueing.services]]` holds), the opening hours
