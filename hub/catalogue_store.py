@@ -63,7 +63,12 @@ def validate(scope: str, document: dict[str, Any]) -> dict[str, Any]:
         )
     except ValidationError as err:
         raise CatalogueInvalid(explain(err)) from err
-    return dump(model)
+    clean = dump(model)
+    if not clean:
+        raise CatalogueInvalid(
+            "an override sets at least one of services, hours, holidays (to drop it, remove the override)"
+        )
+    return clean
 
 
 def read(conn: psycopg.Connection, scope: str) -> Stored | None:

@@ -69,6 +69,9 @@ class CataloguePuller:
         except requests.RequestException as err:
             log.warning("catalogue: cannot reach the hub (%s); keeping the one held", err)
             return "failed"
+        except OSError as err:  # the data dir: full, read-only, gone
+            log.error("catalogue: cannot store it in %s (%s); keeping the last good one", self.data_dir, err)
+            return "failed"
         if self._unreported is not None:
             self._report()
         return outcome

@@ -148,6 +148,8 @@ def test_a_bad_catalogue_is_not_saved_and_says_why(
         f"{hub.url}/api/v1/catalogue/centers/NOPE", json={"document": {"holidays": []}}, headers=sv
     )
     assert r.status_code == 422 and "no center 'NOPE'" in r.json()["message"]
+    r = requests.put(f"{hub.url}/api/v1/catalogue/centers/C1", json={"document": {}}, headers=sv)
+    assert r.status_code == 422 and "at least one of" in r.json()["message"]
 
 
 def test_center_and_reader_tokens_cannot_edit(
