@@ -1,6 +1,8 @@
 """`python -m hub [--config FILE] [--database URL] [--host H] [--port P] [--data-dir DIR]` serves;
 `python -m hub [...] center add CENTER_ID --name NAME` and `python -m hub [...] reader add NAME`
-print a new token on one stdout line.
+print a new token on one stdout line; `python -m hub [...] supervisor add NAME --pin-stdin` creates
+a catalogue supervisor and prints the otpauth:// URI for an authenticator app (`reset` gives an
+account a new PIN and URI, `revoke` ends it).
 
 Without --database (nor `[hub_server] database_url`) the hub runs its own PostgreSQL cluster
 under the data dir (created at the first start; see hub.cluster).
@@ -13,9 +15,13 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common.config import ConfigError, ensure_writable_dir, resolve_path
 from common.logsetup import setup_logging
+
+if TYPE_CHECKING:
+    from hub.config import HubConfig
 
 log = logging.getLogger("hub")
 
@@ -39,6 +45,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     add_reader = reader.add_parser("add", help="prints a new read-only token")
     add_reader.add_argument("name")
+    supervisor = sub.add_parser("supervisor", help="catalogue supervisors (PIN + TOTP)").add_subparsers(
+        dest="action", required=True
+    )
+    for action, what in (
+        ("add", "prints the otpauth:// URI for an authenticator app"),
+        ("reset", "a new PIN and authenticator secret; prints the new URI"),
+    ):
+        cmd = supervisor.add_parser(action, help=what)
+        cmd.add_argument("name")
+        cmd.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
+    supervisor.add_parser("revoke", help="the account signs in no more").add_argument("name")
     return p.parse_args(argv)
 
 
@@ -73,27 +90,39 @@ def main(argv: list[str] | None = None) -> int:
         database_url = cluster.url
     try:
         if args.command is not None:
-            return _admin(args, database_url)
+            return _admin(args, database_url, cfg)
         return _serve(cfg, database_url)
     finally:
         if cluster is not None and started_cluster:
             cluster.stop()
 
 
-def _admin(args: argparse.Namespace, database_url: str) -> int:
+def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     import psycopg
 
     from hub import schema
+    from hub.supervisors import SupervisorError, add_supervisor, key_path, open_box, reset_supervisor
+    from hub.supervisors import revoke_supervisor as revoke
     from hub.tokens import TokenError, add_center, add_reader
 
+    if args.command == "supervisor" and args.action != "revoke" and not args.pin_stdin:
+        print("hub: give the PIN on stdin with --pin-stdin (never on the command line)", file=sys.stderr)
+        return 2
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             schema.migrate(conn)
             if args.command == "center":
                 token = add_center(conn, args.center_id, args.name)
+            elif args.command == "supervisor" and args.action == "revoke":
+                revoke(conn, args.name)
+                token = f"supervisor {args.name} revoked"
+            elif args.command == "supervisor":
+                box = open_box(key_path(cfg.catalogue, cfg.data_dir))
+                new = add_supervisor if args.action == "add" else reset_supervisor
+                token = new(conn, box, args.name, sys.stdin.readline().strip(), cfg.catalogue.pin_min_digits)
             else:
                 token = add_reader(conn, args.name)
-    except TokenError as err:
+    except (TokenError, SupervisorError, ConfigError) as err:
         print(f"hub: {err}", file=sys.stderr)
         return 2
     except psycopg.OperationalError as err:

@@ -29,6 +29,7 @@ from common.http_guard import GuardPolicy, HttpGuard
 from hub import exports, pages, schema
 from hub.alarms import FleetAlarm, fleet_alarms
 from hub.auth import AuthHeader, HubError, authorize
+from hub.catalogue import build_catalogue_router
 from hub.config import HubConfig
 from hub.fleet import (
     CenterOut,
@@ -200,6 +201,8 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         with pool.connection() as conn:
             authorize(conn, authorization, "reader")
             return fleet_alarms(conn, now, offline_after, now - timedelta(days=days), listening_since)
+
+    app.include_router(build_catalogue_router(pool, clock, config))
 
     @app.get("/api/v1/devices", response_model=list[DeviceOut], responses=error_responses(401, 403, 422))
     def get_devices(

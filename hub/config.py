@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.config import load_raw, section, validate
 from common.serving import HttpServing
+from hub.supervisors import SupervisorSettings
 
 
 class HubConfig(HttpServing):
@@ -30,6 +31,7 @@ class HubConfig(HttpServing):
     max_batch_events: int = Field(default=1000, ge=1, le=100000)
     pool_max_connections: int = Field(default=10, ge=1, le=200)
     log_level: str = "INFO"
+    catalogue: SupervisorSettings = SupervisorSettings()  # [hub_server.catalogue]
 
 
 class _Root(BaseModel):

@@ -122,6 +122,58 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE daily ADD COLUMN waits_over_target integer NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        6,
+        "central catalogue: versions per scope, supervisors, audit, centers' status",
+        """
+        -- scope '*' is the province's catalogue (all keys); a center id holds that center's
+        -- override (the keys it replaces). version grows with every change, whatever the scope.
+        CREATE SEQUENCE catalogue_version;
+        CREATE TABLE catalogue (
+            scope text PRIMARY KEY,
+            document jsonb NOT NULL,
+            version bigint NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            updated_by text NOT NULL
+        );
+        CREATE TABLE supervisors (
+            name text PRIMARY KEY,
+            pin_hash text NOT NULL,
+            totp_secret text NOT NULL,
+            failed_signins integer NOT NULL DEFAULT 0,
+            locked_until timestamptz,
+            last_totp_step bigint NOT NULL DEFAULT 0,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            revoked_at timestamptz
+        );
+        CREATE TABLE supervisor_sessions (
+            token_hash bytea PRIMARY KEY,
+            name text NOT NULL REFERENCES supervisors(name),
+            expires_at timestamptz NOT NULL
+        );
+        -- append-only: who, when, what (before and after) for every change and sign-in
+        CREATE TABLE catalogue_audit (
+            id bigserial PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now(),
+            actor text NOT NULL,
+            action text NOT NULL,
+            scope text,
+            version bigint,
+            before jsonb,
+            after jsonb,
+            detail text NOT NULL DEFAULT ''
+        );
+        -- what each center last did with the catalogue it pulled
+        CREATE TABLE catalogue_status (
+            center_id text PRIMARY KEY REFERENCES centers(center_id),
+            etag text NOT NULL,
+            version bigint NOT NULL,
+            outcome text NOT NULL CHECK (outcome IN ('applied', 'refused')),
+            reason text NOT NULL DEFAULT '',
+            at timestamptz NOT NULL
+        );
+        """,
+    ),
 ]
 
 

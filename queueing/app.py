@@ -29,6 +29,7 @@ from queueing.api import build_router, error_response, storage_error_response
 from queueing.appointment_sms import AppointmentSms
 from queueing.appointments import Appointments
 from queueing.appointments_api import build_appointments_router
+from queueing.catalogue import LiveCatalogue
 from queueing.config import QueueingConfig
 from queueing.counter_time_api import build_counter_time_router
 from queueing.counters import CounterDesk
@@ -50,8 +51,11 @@ SWEEP_EVERY_S = 5.0
 class Sweeper:
     """A background thread voiding unconfirmed kiosk tickets (the ghost-ticket rule)."""
 
-    def __init__(self, queue: QueueService, every_s: float = SWEEP_EVERY_S) -> None:
+    def __init__(
+        self, queue: QueueService, every_s: float = SWEEP_EVERY_S, catalogue: LiveCatalogue | None = None
+    ) -> None:
         self.queue = queue
+        self.catalogue = catalogue  # the hub's catalogue, applied when the uplink stored a new one
         self.every_s = every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,6 +82,11 @@ class Sweeper:
                 self.queue.sweep()
             except Exception:
                 log.exception("sweeping pending tickets failed; will retry")
+            try:
+                if self.catalogue is not None:
+                    self.catalogue.poll()
+            except Exception:
+                log.exception("applying the hub's catalogue failed; will retry")
 
 
 def qr_png_data_uri(data: str) -> str:
@@ -185,7 +194,8 @@ def create_app(
     kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))
     hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
     store.on_commit_events.append(hub.notify)
-    sweeper = Sweeper(queue)
+    catalogue = LiveCatalogue(config, data_dir, clock.now)
+    sweeper = Sweeper(queue, catalogue=catalogue)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     @asynccontextmanager
@@ -195,6 +205,7 @@ def create_app(
         ensure_schema(store)
         desk.staff.accounts.sync_demo(config.demo_staff)
         kiosk_token.load()
+        catalogue.poll()  # the last good catalogue from the hub, before the first ticket
         queue.load()
         queue.sweep()
         if run_sweeper:
@@ -216,6 +227,7 @@ def create_app(
     app.state.desk = desk
     app.state.hub = hub
     app.state.kiosk_token = kiosk_token
+    app.state.catalogue = catalogue
 
     @app.exception_handler(QueueError)
     async def _queue_error(request: Request, err: QueueError) -> JSONResponse:

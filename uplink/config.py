@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.config import ConfigError, load_raw, resolve_path, section, validate
 from common.outbox import CENTER_ID_RE
+from queueing.config import QueueingConfig
 
 
 class UplinkConfig(BaseModel):
@@ -28,6 +29,7 @@ class UplinkConfig(BaseModel):
     request_timeout_s: float = Field(default=15.0, gt=0, le=600)
     health_timeout_s: float = Field(default=3.0, gt=0, le=60)
     ca_file: str = ""
+    catalogue_interval_s: float = Field(default=60.0, gt=0, le=86400)
 
     @model_validator(mode="after")
     def _complete(self) -> UplinkConfig:
@@ -57,6 +59,8 @@ class Setup:
     sources: list[Source]
     version: str
     services_ca_file: str = ""  # [kiosk] ca_file: the services' own CA when they answer over HTTPS
+    #: this center's [queueing] config, against which a pulled catalogue is checked (None: none)
+    queueing: QueueingConfig | None = None
 
 
 def load_setup(path: str | Path | None) -> Setup:
@@ -90,12 +94,16 @@ def load_setup(path: str | Path | None) -> Setup:
         Source("queueing", queue_dir / "queue.sqlite3", f"{queue_url}/api/v1/health"),
         Source("locker", locker_dir / "locker.db", f"{locker_url}/api/v1/health"),
     ]
+    from queueing.config import load_config
+
+    queueing = load_config(path) if section(raw, "queueing") else None
     return Setup(
         hub=hub,
         token=token,
         sources=sources,
         version=_version(raw),
         services_ca_file=str(resolve_path(ca_file)) if ca_file else "",
+        queueing=queueing,
     )
 
 

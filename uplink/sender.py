@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from common import outbox
+from uplink.catalogue import CataloguePuller
 from uplink.config import Setup, Source
 from uplink.devices import DeviceReader
 
@@ -52,6 +53,21 @@ class Uplink:
         self.failures = 0
         self.sent = 0  # events the hub stored from this process (tests, log)
         self.devices = DeviceReader(self.cfg.health_timeout_s, setup.services_ca_file or True)
+        queue_dirs = [s.db_path.parent for s in setup.sources if s.stream == "queueing"]
+        self.catalogue = (
+            CataloguePuller(
+                self.base,
+                self.http,
+                setup.queueing,
+                queue_dirs[0],
+                self.cfg.catalogue_interval_s,
+                self.cfg.request_timeout_s,
+                self.verify,
+                monotonic,
+            )
+            if setup.queueing is not None and queue_dirs
+            else None
+        )
 
     # ------------------------------------------------------------------ loop
 
@@ -62,6 +78,8 @@ class Uplink:
             try:
                 if self._monotonic() >= self._next_heartbeat:
                     self.heartbeat()
+                if self.catalogue is not None and self.catalogue.due():
+                    self.catalogue.step()
                 more = self.send_round()
                 if self.failures:
                     log.info("hub %s reachable again; sending", self.base)
