@@ -26,6 +26,7 @@ from typing import Any
 from common import outbox
 from common.migrations import Schema, Step
 from common.storage_guard import ADVICE, StorageGuard
+from queueing.appointment_hub import APPOINTMENT_HUB_SCHEMA
 from queueing.ratings_schema import RATINGS_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,8 @@ MIGRATIONS = Schema(
         Step(2, "appointment SMS: sealed contact, moves, SMS outbox", APPOINTMENT_SMS_SCHEMA),
         # v3: rating tablets (queueing/tablets.py, queueing/ratings.py)
         Step(3, "rating tablets and ticket ratings", RATINGS_SCHEMA),
+        # v4: appointments' no-shows sent to the province hub once (queueing/appointment_hub.py)
+        Step(4, "appointment no-shows sent to the hub", APPOINTMENT_HUB_SCHEMA),
     ),
 )
 """The queue database's versions (`common.migrations`): a schema change is a new step at the end."""
