@@ -278,11 +278,20 @@ class AppointmentBooking:
                 return code
 
     def _event(
-        self, tx: Tx, now: float, service: str, start_ts: float, state: AppointmentState, **hub: Any
+        self,
+        tx: Tx,
+        now: float,
+        service: str,
+        start_ts: float,
+        state: AppointmentState,
+        to_hub: bool = True,
+        **hub: Any,
     ) -> None:
-        """The change's event for the displays and its `appointment.*` event for the province hub."""
+        """The change's event for the displays and (`to_hub`) its `appointment.*` event for the
+        province hub."""
         tx.event(now, "appointment", {"service": service, "start": iso_utc(start_ts), "state": state.value})
-        appointment_hub.send(tx, self.q.tz, now, state.value, service, start_ts, **hub)
+        if to_hub:
+            appointment_hub.send(tx, self.q.tz, now, state.value, service, start_ts, **hub)
 
     # ------------------------------------------------------------------ the manage link
 

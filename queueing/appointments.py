@@ -70,6 +70,8 @@ class Appointments(AppointmentMoves):
                     row["service"],
                     row["slot_start"],
                     AppointmentState.CHECKED_IN,
+                    # once per booking: a check-in again after a failed print is not a new one
+                    to_hub=row["state"] == AppointmentState.BOOKED.value,
                     late_min=round((now - float(row["slot_start"])) / 60, 1),
                 )
                 if self.sms:

@@ -1,6 +1,7 @@
 """Appointments' province events (queueing/appointment_hub.py) over real HTTP on loopback: booked,
-moved, cancelled, checked in (minutes early), called at the slot (minutes late) and no-show (sent
-once by the sweep), each counted for the slot's day, carrying nothing about the person."""
+moved, cancelled, checked in (minutes early; once, also after a failed print), called at the
+slot (minutes late) and no-show (sent once by the sweep), each counted for the slot's day,
+carrying nothing about the person."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ def test_a_booking_s_life_reaches_the_outbox_once_without_anything_personal(
     token = moved["manage_url"].rsplit("/", 1)[1]
     assert move(srv, token, f"{TUE}T09:00+07:00").status_code == 200
     clock.advance(45 * 60)  # 09:45: 15 minutes early for the 10:00 slot
+    failed = check_in(srv, code=kept["code"]).json()
+    # the print failed and the kiosk voided the ticket: checking in again is not a second check-in
+    assert requests.post(
+        f"{srv.url}/api/v1/tickets/{failed['ticket_id']}/void", headers=srv.kiosk_headers, timeout=10
+    ).ok
     ticket = check_in(srv, code=kept["code"]).json()
     _confirm(srv, ticket["ticket_id"])
     desk = requests.Session()
