@@ -68,8 +68,8 @@ def add_to_rollups(conn: psycopg.Connection, center_id: str, events: Iterable[St
     levels: dict[tuple[date, str, str, int], int] = defaultdict(int)
     reasons: dict[tuple[date, str, str], int] = defaultdict(int)
     for e in events:
-        if e.kind not in KINDS:
-            continue
+        if e.kind not in KINDS or (e.kind == "ticket.called" and "late_min" not in e.data):
+            continue  # (most calls are walk-ins': skipped before any cleaning)
         data = clean_data(e.data)
         service = str(data.get("service", ""))
         late = data.get("late_min")
