@@ -344,7 +344,14 @@ class AppointmentBooking:
                     now,
                     row["appointment_id"],
                 )
-                self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CANCELLED)
+                self._event(
+                    tx,
+                    now,
+                    row["service"],
+                    row["slot_start"],
+                    AppointmentState.CANCELLED,
+                    to_hub=appointment_hub.known(row),
+                )
                 if self.sms:
                     self.sms.erase(tx, row["appointment_id"])  # no reminder after a cancel
             elif row["state"] != AppointmentState.CANCELLED.value:

@@ -71,7 +71,7 @@ class Appointments(AppointmentMoves):
                     row["slot_start"],
                     AppointmentState.CHECKED_IN,
                     # once per booking: a check-in again after a failed print is not a new one
-                    to_hub=row["state"] == AppointmentState.BOOKED.value,
+                    to_hub=row["state"] == AppointmentState.BOOKED.value and appointment_hub.known(row),
                     late_min=round((now - float(row["slot_start"])) / 60, 1),
                 )
                 if self.sms:

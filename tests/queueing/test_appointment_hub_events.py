@@ -103,3 +103,17 @@ def test_reasons_in_an_event_are_code_words_only() -> None:
     many = outbox.clean_data({"reasons": ["slow"] * 40})
     assert many["reasons"] == ["slow"] * outbox.MAX_ITEMS
     assert outbox.clean_data({"reasons": "slow"}) == {}  # a list or nothing
+
+
+def test_a_booking_from_before_the_hub_events_sends_none(srv: ServerThread, clock: ManualClock) -> None:
+    old = book(srv.url, f"{DAY}T10:00+07:00").json()
+    gone = book(srv.url, f"{DAY}T10:20+07:00").json()
+    with sqlite3.connect(srv.data_dir / "queue.sqlite3") as conn:  # as queue step 4 leaves them
+        conn.execute("UPDATE appointments SET no_show_sent_at = 0")
+        conn.execute("DELETE FROM hub_events")
+    assert requests.post(f"{gone['manage_url'].replace('/a/', '/api/v1/appointments/manage/')}/cancel").ok
+    clock.advance(50 * 60)
+    assert check_in(srv, code=old["code"]).status_code == 201
+    clock.advance(60 * 60)
+    assert srv.app.state.appointments.sweep_no_shows() == 0
+    assert hub_events(srv) == []
