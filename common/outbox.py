@@ -44,6 +44,11 @@ KINDS = frozenset(
         "ticket.transferred",
         "ticket.void",
         "ticket.rated",
+        "appointment.booked",
+        "appointment.moved",
+        "appointment.cancelled",
+        "appointment.checked_in",
+        "appointment.no_show",
         "counter.opened",
         "counter.paused",
         "counter.resumed",
@@ -67,12 +72,19 @@ ALLOWED_DATA: dict[str, type | tuple[type, ...]] = {
     "wait_s": (int, float),  # issue -> first call
     "service_s": (int, float),  # start -> finish
     "rating": int,  # 1..5
+    "source": str,  # where a rating came from: tablet, phone
+    "reasons": list,  # a low rating's reason codes from [queueing.ratings] reasons (never the comment)
+    "slot_min": int,  # an appointment's slot start, minutes after the center's local midnight
+    "from_day": str,  # a moved appointment's former slot day (YYYY-MM-DD); the event's day is the new one
+    "late_min": (int, float),  # check-in (or a booked ticket's call) minus the slot start; < 0: early
     "size": str,  # compartment size
     "alarm": str,  # alarm code, e.g. door_forced
     "reason": str,  # a counter's pause reason code, e.g. lunch (from config, never typed text)
     "paused_s": (int, float),  # how long a counter's pause lasted
 }
 MAX_TEXT = 32
+#: At most this many items in a list value (a rating's reasons).
+MAX_ITEMS = 12
 #: Every text value is a code word (letters, digits, `_ . -`), never a sentence someone typed.
 WORD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: A center's id at the hub (in `[hub] center_id` and `python -m hub center add`).
@@ -98,6 +110,11 @@ def clean_data(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, bool) and allowed is not bool:
             continue  # bool is an int in Python; a flag is not a count
         if not isinstance(value, allowed):
+            continue
+        if isinstance(value, list):
+            # a list of code words only (reasons from config): anything else in it is dropped
+            value = [v for v in value if isinstance(v, str) and len(v) <= MAX_TEXT and WORD_RE.match(v)]
+            out[key] = value[:MAX_ITEMS]
             continue
         if isinstance(value, str):
             value = value[:MAX_TEXT]
@@ -206,7 +223,8 @@ TICKET_KINDS = {
 def ticket(conn: sqlite3.Connection, at: float, row: Any, state: str) -> None:
     """The queue's hook: record that ticket `row` (a tickets row) reached `state`, if the hub counts it.
 
-    Only the service, channel, a priority flag, the counter and durations are taken from the row.
+    Only the service, channel, a priority flag, the counter and durations are taken from the row
+    (for a rating also its source and reason codes; for a booked ticket's call how late it was).
     """
     kind = TICKET_KINDS.get(state)
     if kind is None:
@@ -224,8 +242,13 @@ def ticket(conn: sqlite3.Connection, at: float, row: Any, state: str) -> None:
     }
     if state == "called" and field("waiting_since") is not None:
         data["wait_s"] = round(max(0.0, at - float(field("waiting_since"))), 1)
+    if state == "called" and field("appointment_start") is not None:
+        # a booked ticket called at its slot (queueing.appointment_calls.due_head): how late
+        data["late_min"] = round((at - float(field("appointment_start"))) / 60, 1)
     if state == "rated":
         data["rating"] = field("rating")
+        data["source"] = field("rating_source")
+        data["reasons"] = field("rating_reasons")
     if state == "done" and field("started_at") is not None:
         data["service_s"] = round(max(0.0, at - float(field("started_at"))), 1)
     add(conn, at, field("day") or "", kind, **data)

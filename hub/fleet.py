@@ -9,7 +9,9 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field, field_validator
 
+from hub import citizen_rollups
 from hub.alarms import note_heard
+from hub.citizen_rollups import ReasonCount
 from hub.ingest import COLUMNS
 
 
@@ -82,6 +84,32 @@ class SummaryOut(BaseModel):
     mean_wait_s: float | None = Field(description="Mean issue-to-call wait of the day, if any call.")
     ratings: int = Field(description="Citizens' satisfaction ratings given that day.")
     mean_rating: float | None = Field(description="Their mean (1-5), if any.")
+    appointments_booked: int = Field(
+        default=0, description="Bookings held for the day's slots (booked or moved in, not cancelled)."
+    )
+    appointments_cancelled: int = Field(default=0, description="Bookings for the day cancelled.")
+    appointments_moved: int = Field(default=0, description="Bookings moved into the day's slots.")
+    appointments_checked_in: int = Field(default=0, description="Bookings checked in at a kiosk.")
+    appointments_no_show: int = Field(default=0, description="Bookings whose check-in window passed.")
+    checkin_rate: float | None = Field(
+        default=None, description="Checked in / (checked in + no-shows), 0-1, if any."
+    )
+    mean_checkin_min: float | None = Field(
+        default=None, description="Mean minutes from the slot's start to the check-in (< 0: early)."
+    )
+    appointments_called: int = Field(default=0, description="Booked tickets called at their slot.")
+    punctual_share: float | None = Field(
+        default=None, description="Share (0-1) of those called within 10 minutes of the slot's start."
+    )
+    ratings_by_level: dict[str, int] = Field(
+        default_factory=dict, description='Ratings by score: {"5": n, ..., "1": n}.'
+    )
+    ratings_by_source: dict[str, int] = Field(
+        default_factory=dict, description='Ratings by where they came from: {"tablet": n, "phone": n}.'
+    )
+    rating_reasons: list[ReasonCount] = Field(
+        default_factory=list, description="Reason codes given after low ratings, most frequent first."
+    )
 
 
 class Fleet:
@@ -201,6 +229,7 @@ class Fleet:
             ratings=ratings_n,
             mean_rating=round(ratings_sum / ratings_n, 2) if ratings_n else None,
             **{k: v for k, v in values.items() if k in SummaryOut.model_fields},
+            **citizen_rollups.summary_fields(conn, center_id, day),
         )
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from common.outbox import clean_data
 from hub import alarms as fleet_alarms
+from hub import citizen_rollups
 
 #: Rollup column each event kind adds one to (other kinds are stored, not counted).
 COUNTED: dict[str, str] = {
@@ -119,6 +120,9 @@ def store_batch(
                 (center_id, batch.stream, json.dumps(rows, separators=(",", ":"))),
             ).fetchall()
             _add_to_rollups(conn, center_id, inserted, wait_target_s)
+            citizen_rollups.add_to_rollups(  # appointments, ratings by level and reason
+                conn, center_id, [fresh[r[5]] for r in inserted if r[1] in citizen_rollups.KINDS]
+            )
             alarm_rows = [(r[5], r[1], r[6], r[7]) for r in inserted if r[1].startswith("alarm.")]
             if alarm_rows:
                 fleet_alarms.record_events(conn, center_id, alarm_rows)

@@ -174,6 +174,49 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        7,
+        "appointments and ratings by level and reason in daily rollups",
+        """
+        -- appointments per center, slot day and service (hub/citizen_rollups.py)
+        CREATE TABLE daily_appointments (
+            center_id text NOT NULL,
+            day date NOT NULL,
+            service text NOT NULL DEFAULT '',
+            held integer NOT NULL DEFAULT 0,
+            booked integer NOT NULL DEFAULT 0,
+            cancelled integer NOT NULL DEFAULT 0,
+            moved integer NOT NULL DEFAULT 0,
+            checked_in integer NOT NULL DEFAULT 0,
+            no_show integer NOT NULL DEFAULT 0,
+            called integer NOT NULL DEFAULT 0,
+            called_punctual integer NOT NULL DEFAULT 0,
+            checkin_late_n integer NOT NULL DEFAULT 0,
+            checkin_late_min_sum double precision NOT NULL DEFAULT 0,
+            called_late_min_sum double precision NOT NULL DEFAULT 0,
+            PRIMARY KEY (center_id, day, service)
+        );
+        CREATE INDEX daily_appointments_day ON daily_appointments (day, center_id);
+        -- ratings per center, day, service, source and score; the low scores' reason codes
+        CREATE TABLE daily_rating_levels (
+            center_id text NOT NULL,
+            day date NOT NULL,
+            service text NOT NULL DEFAULT '',
+            source text NOT NULL,
+            rating smallint NOT NULL,
+            n integer NOT NULL DEFAULT 0,
+            PRIMARY KEY (center_id, day, service, source, rating)
+        );
+        CREATE TABLE daily_rating_reasons (
+            center_id text NOT NULL,
+            day date NOT NULL,
+            service text NOT NULL DEFAULT '',
+            reason text NOT NULL,
+            n integer NOT NULL DEFAULT 0,
+            PRIMARY KEY (center_id, day, service, reason)
+        );
+        """,
+    ),
 ]
 
 

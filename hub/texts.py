@@ -50,6 +50,15 @@ TABLE: dict[str, tuple[str, str]] = {
     "deposits_collected": ("Hồ sơ đã nhận", "Deposits collected"),
     "wait_target": ("Mục tiêu thời gian chờ: {n} phút", "Wait target: {n} min"),
     "unknown_center": ("Không có trung tâm này.", "No such center."),
+    # the center page's day of appointments and ratings (hub/citizen_rollups.py)
+    "today_title": ("Lịch hẹn và đánh giá trong ngày", "Appointments and ratings of the day"),
+    "appointments_booked": ("Lịch hẹn đã đặt", "Appointments booked"),
+    "appointments_checked_in": ("Đã đến và lấy số", "Checked in"),
+    "appointments_no_show": ("Không đến", "No-shows"),
+    "checkin_rate": ("Tỷ lệ đến", "Check-in rate"),
+    "punctual_share": ("Được gọi đúng giờ (trong 10 phút)", "Called on time (within 10 min)"),
+    "ratings_by_level": ("Đánh giá theo mức (5 → 1)", "Ratings by level (5 → 1)"),
+    "rating_reasons": ("Lý do chưa hài lòng", "Reasons after low ratings"),
     "version": ("Phiên bản", "Version"),
     # the fleet alarms page
     "alarms_title": ("Cảnh báo các trung tâm", "Fleet alarms"),

@@ -7,7 +7,7 @@ import io
 import logging
 import secrets
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ class Sweeper:
         self.every_s = every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.also: list[Callable[[], object]] = []  # more rounds after the tickets' (appointments)
 
     def start(self) -> None:
         """Start the thread."""
@@ -80,6 +81,8 @@ class Sweeper:
         while not self._stop.wait(self.every_s):
             try:
                 self.queue.sweep()
+                for extra in self.also:
+                    extra()
             except Exception:
                 log.exception("sweeping pending tickets failed; will retry")
             try:
@@ -265,6 +268,7 @@ def create_app(
         return templates.TemplateResponse(request, name, {**base, **ctx})
 
     app.state.appointments = appts = Appointments(queue, appointment_sms)
+    sweeper.also.append(appts.sweep_no_shows)  # no-shows for the province hub
     app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
     app.include_router(build_ratings_router(desk, page, qr_png_data_uri))  # rating tablets
     app.include_router(build_counter_time_router(desk))  # pause reasons, time paused and idle

@@ -16,8 +16,8 @@ from common.config import resolve_path
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
 from drivers.camera.payload import APPOINTMENT_QR_PREFIX
+from queueing import appointment_hub, texts
 from queueing import slots as rules
-from queueing import texts
 from queueing.appointment_calls import BookedLoad
 from queueing.appointment_sms import AppointmentSms
 from queueing.appointment_sms_texts import CODE_DIGITS, CONFIRM, TOKEN_BYTES, manage_link
@@ -277,9 +277,21 @@ class AppointmentBooking:
             if tx.scalar("SELECT 1 FROM appointments WHERE code = ? AND state = 'booked'", code) is None:
                 return code
 
-    @staticmethod
-    def _event(tx: Tx, now: float, service: str, start_ts: float, state: AppointmentState) -> None:
+    def _event(
+        self,
+        tx: Tx,
+        now: float,
+        service: str,
+        start_ts: float,
+        state: AppointmentState,
+        to_hub: bool = True,
+        **hub: Any,
+    ) -> None:
+        """The change's event for the displays and (`to_hub`) its `appointment.*` event for the
+        province hub."""
         tx.event(now, "appointment", {"service": service, "start": iso_utc(start_ts), "state": state.value})
+        if to_hub:
+            appointment_hub.send(tx, self.q.tz, now, state.value, service, start_ts, **hub)
 
     # ------------------------------------------------------------------ the manage link
 
@@ -332,7 +344,14 @@ class AppointmentBooking:
                     now,
                     row["appointment_id"],
                 )
-                self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CANCELLED)
+                self._event(
+                    tx,
+                    now,
+                    row["service"],
+                    row["slot_start"],
+                    AppointmentState.CANCELLED,
+                    to_hub=appointment_hub.known(row),
+                )
                 if self.sms:
                     self.sms.erase(tx, row["appointment_id"])  # no reminder after a cancel
             elif row["state"] != AppointmentState.CANCELLED.value:

@@ -15,7 +15,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from queueing import texts
+from queueing import appointment_hub, texts
 from queueing.appointment_booking import AppointmentBooking
 from queueing.appointment_sms_texts import MOVED
 from queueing.core import iso_utc
@@ -79,6 +79,16 @@ class AppointmentMoves(AppointmentBooking):
                     "state": "moved",
                 },
             )
+            if appointment_hub.known(row):
+                appointment_hub.send(
+                    tx,
+                    self.q.tz,
+                    now,
+                    "moved",
+                    row["service"],
+                    start_ts,
+                    from_day=appointment_hub.slot_fields(float(row["slot_start"]), self.q.tz)[0],
+                )
             if self.sms:
                 self.sms.drop_pending(tx, row["appointment_id"])  # the old time's messages
                 self.sms.enqueue(tx, row["appointment_id"], MOVED, start_ts, day, now)

@@ -5,7 +5,8 @@ ticket, called at its slot ahead of walk-ins.
 
 Storage is the queue's own database (`appointments` table in `queueing.store.SCHEMA`); every
 change is one `Store` transaction with its event (kind `appointment`: service, slot, state; no
-phone, code or ID). Pure rules are in `queueing.slots`, the routes in `queueing.appointments_api`,
+phone, code or ID) and its province event (`queueing.appointment_hub`, which also sends
+no-shows). Pure rules are in `queueing.slots`, the routes in `queueing.appointments_api`,
 the calling order and the booked load of wait estimates in `queueing.appointment_calls`.
 """
 
@@ -15,8 +16,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from queueing import appointment_hub, texts
 from queueing import slots as rules
-from queueing import texts
 from queueing.appointment_booking import QR_PREFIX, manage_hash
 from queueing.appointment_move import AppointmentMoves
 from queueing.domain import LIVE_STATES, TicketState
@@ -63,13 +64,38 @@ class Appointments(AppointmentMoves):
                     attempt,
                     row["appointment_id"],
                 )
-                self._event(tx, now, row["service"], row["slot_start"], AppointmentState.CHECKED_IN)
+                self._event(
+                    tx,
+                    now,
+                    row["service"],
+                    row["slot_start"],
+                    AppointmentState.CHECKED_IN,
+                    # once per booking: a check-in again after a failed print is not a new one
+                    to_hub=row["state"] == AppointmentState.BOOKED.value and appointment_hub.known(row),
+                    late_min=round((now - float(row["slot_start"])) / 60, 1),
+                )
                 if self.sms:
                     self.sms.erase(tx, row["appointment_id"])  # the appointment is over: no reminder
         issued.pop("replayed", None)
         log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
         self.load.refresh()
         return 201, {**issued, **self._appointment_fields(row)}
+
+    def sweep_no_shows(self) -> int:
+        """Send the hub a no-show for each booking past its check-in window (the sweeper's round)."""
+        now = self.q.now_ts()
+        after_min = self.cfg.checkin_after_min
+        with self.q.store.read() as tx:
+            due = tx.scalar(
+                "SELECT 1 FROM appointments WHERE no_show_sent_at IS NULL AND state = 'booked' "
+                "AND slot_start + ? < ? LIMIT 1",
+                after_min * 60,
+                now,
+            )
+        if due is None:
+            return 0
+        with self.q.store.tx() as tx:
+            return appointment_hub.sweep_no_shows(tx, self.q.tz, now, after_min)
 
     def _refuse_outside_window(self, row: Any, now_local: datetime) -> None:
         """409 too_early (with when to come back) or too_late outside the check-in window."""

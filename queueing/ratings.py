@@ -4,8 +4,8 @@ the phone's status page), and what the tablet at a counter asks about.
 The rule (`record`): a ticket is rated once, after it was served; the rating is tied to the
 ticket, the officer who served it (`staff_id`), the counter and the service. The row in
 `ticket_ratings` (primary key: the ticket) and the ticket's `rating` are written in one
-transaction with the province event `ticket.rated` (score, service, counter: never the reasons'
-texts or the comment, `common.outbox` keeps free text out).
+transaction with the province event `ticket.rated` (score, service, counter, source and the
+reasons' codes: never their texts or the comment, `common.outbox` keeps free text out).
 
 One scale: the phone's 1..5 (5 Rất hài lòng … 1 Rất không hài lòng); the tablet offers its four
 top levels 5, 4, 3, 2 (Rất hài lòng, Hài lòng, Bình thường, Không hài lòng), the same words.
@@ -87,7 +87,12 @@ def record(
         comment,
     )
     tx.run("UPDATE tickets SET rating = ? WHERE ticket_id = ?", score, row["ticket_id"])
-    outbox.ticket(tx.conn, now, {**dict(row), "rating": score}, "rated")  # for the hub: no comment
+    outbox.ticket(  # for the hub: the score, source and reason codes (from config), never the comment
+        tx.conn,
+        now,
+        {**dict(row), "rating": score, "rating_source": source, "rating_reasons": reasons or []},
+        "rated",
+    )
     log.info("ticket %s rated %d from the %s", row["number"], score, source)
     return {"ticket_id": row["ticket_id"], "rating": score}
 

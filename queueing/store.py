@@ -27,6 +27,7 @@ from common import outbox
 from common.migrations import Schema, Step
 from common.storage_guard import ADVICE, StorageGuard
 from queueing import counter_time
+from queueing.appointment_hub import APPOINTMENT_HUB_SCHEMA
 from queueing.ratings_schema import RATINGS_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,8 @@ MIGRATIONS = Schema(
         # v4: a paused counter's reason, and the spans of time open, paused and idle while
         # citizens waited (queueing/counter_time.py)
         Step(4, "counter pause reasons and time spans", counter_time.SCHEMA),
+        # v5: appointments' no-shows sent to the province hub once (queueing/appointment_hub.py)
+        Step(5, "appointment no-shows sent to the hub", APPOINTMENT_HUB_SCHEMA),
     ),
 )
 """The queue database's versions (`common.migrations`): a schema change is a new step at the end."""

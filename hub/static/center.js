@@ -1,4 +1,5 @@
-// A center's trends: by day, week or month; a small bar chart of tickets issued above the table.
+// A center's trends: by day, week or month; a small bar chart of tickets issued above the table;
+// below, the last day's appointments and ratings (its summary).
 "use strict";
 (function () {
   const center = document.getElementById("center").dataset.center;
@@ -52,6 +53,37 @@
       body.append(tr);
     }
     drawChart(data.rows);
+    loadToday(data.last);
+  }
+
+  // the last day's appointments and ratings, from the center's summary
+  async function loadToday(day) {
+    const r = await Hub.get("/api/v1/centers/" + encodeURIComponent(center) + "/summary?day=" + day);
+    if (!r || !r.ok) return;
+    const s = await r.json();
+    document.getElementById("today-day").textContent = "(" + s.day + ")";
+    const levels = ["5", "4", "3", "2", "1"].map(function (k) { return s.ratings_by_level[k] || 0; });
+    const reasons = s.rating_reasons.map(function (x) { return x.reason + " " + x.n; });
+    const figures = [
+      ["appointments_booked", String(s.appointments_booked)],
+      ["appointments_checked_in", String(s.appointments_checked_in)],
+      ["appointments_no_show", String(s.appointments_no_show)],
+      ["checkin_rate", Hub.percent(s.checkin_rate)],
+      ["punctual_share", Hub.percent(s.punctual_share)],
+      ["ratings_by_level", levels.join(" · ")],
+      ["rating_reasons", reasons.length ? reasons.join(", ") : "–"],
+    ];
+    const tbody = document.querySelector("#today-figures tbody");
+    tbody.textContent = "";
+    for (const [key, value] of figures) {
+      const tr = document.createElement("tr");
+      tr.dataset.key = key;
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = Hub.t(key);
+      tr.append(th, Hub.cell(value));
+      tbody.append(tr);
+    }
   }
 
   for (const button of document.querySelectorAll("button.by")) {

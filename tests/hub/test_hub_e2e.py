@@ -23,7 +23,9 @@ from tests.hub.conftest import DAY, HubProcess, UplinkProcess, bearer, pg_dump, 
 from tests.locker.conftest import Harness
 from tests.locker.conftest import make_config as locker_config
 from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.queueing.test_appointments import _confirm, appt_config, book, check_in
 from tests.queueing.test_queue_api import counter, issue
+from tests.queueing.test_ratings_api import paired_tablet, supervisor
 
 CENTER = "HN-TEST"
 
@@ -164,11 +166,15 @@ def test_no_personal_data_reaches_the_hub(database_url: str, tmp_path: Path) -> 
     t = tokens(database_url, CENTER)
     queue_dir = tmp_path / "queue"
     id_hash = "f3a9c2e1d4b5a6978877665544332211deadbeefcafe0123"
+    cfg = make_config(appointments=appt_config(tmp_path))
     with (
         HubProcess(database_url, tmp_path) as hub,
-        ServerThread(make_config(), queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
+        ServerThread(cfg, queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
     ):
         site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
+        # a booking with a phone and an ID number: its service and slot time go, nothing else
+        booking = book(center.url, f"{DAY}T10:00+07:00", "0987 654 321", id_number="079203001234")
+        assert booking.status_code == 201, booking.text
         tickets = [
             issue(center.url, "ho_tich", id_hash=id_hash, birth_date="1950-03-07"),
             issue(center.url, "ho_tich", priority="disabled"),
@@ -188,6 +194,9 @@ def test_no_personal_data_reaches_the_hub(database_url: str, tmp_path: Path) -> 
     secrets = [id_hash, "1950", "07031950", "disabled", "cb01", device]
     secrets += [tk["ticket_id"] for tk in tickets] + [tk["number"] for tk in tickets]
     secrets += [remote.json()["ticket_id"], remote.json()["number"]]
+    b = booking.json()
+    secrets += ["0987654321", "84987654321", "079203001234", b["code"], b["appointment_id"]]
+    secrets += [b["manage_url"].rsplit("/", 1)[1]]
     found = [s for s in secrets if s in dump]
     assert found == [], f"personal or identifying values in the hub's database: {found}"
     with psycopg.connect(database_url) as conn:
@@ -252,3 +261,75 @@ def test_locker_deposit_and_alarm_reach_the_hub_without_personal_data(
     if re.search(rf"(?<![0-9]){code}(?![0-9])", dump):
         found.append("the pickup code")
     assert found == [], f"personal or identifying values in the hub's database: {found}"
+
+
+@pytest.mark.slow
+def test_appointments_and_a_tablet_rating_reach_the_hub_once(database_url: str, tmp_path: Path) -> None:
+    t = tokens(database_url, CENTER)
+    queue_dir = tmp_path / "queue"
+    clock = ManualClock(MONDAY_9AM)
+    cfg = make_config(appointments=appt_config(tmp_path))
+    comment = "Cán bộ Trần Thị Bích nói 0912 111 222"
+    with (
+        HubProcess(database_url, tmp_path) as hub,
+        ServerThread(cfg, queue_dir, _port(), clock) as center,
+    ):
+        site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
+        kept = book(center.url, f"{DAY}T10:00+07:00", "0912 345 601").json()
+        missed = book(center.url, f"{DAY}T10:00+07:00", "0912 345 602").json()
+        _, tablet = paired_tablet(center.url, supervisor(center.url), 1)
+        clock.advance(50 * 60)  # 09:50: ten minutes early
+        ticket = check_in(center, code=kept["code"])
+        assert ticket.status_code == 201, ticket.text
+        _confirm(center, ticket.json()["ticket_id"])
+        desk = counter(center.url, 1)
+        clock.advance(12 * 60)  # 10:02: called two minutes after the slot began
+        assert desk.post(f"{center.url}/api/v1/counter/call-next").json()["number"] == ticket.json()["number"]
+        desk.post(f"{center.url}/api/v1/counter/start")
+        assert desk.post(f"{center.url}/api/v1/counter/finish").json()["state"] == "done"
+        rated = tablet.post(
+            f"{center.url}/api/v1/tablet/rating",
+            json={"ticket_id": ticket.json()["ticket_id"], "score": 2, "reasons": ["slow", "unclear"],
+                  "comment": comment},
+        )  # fmt: skip
+        assert rated.status_code == 201, rated.text
+        clock.advance(10 * 60)  # 10:12: the other booking's window (to 10:10) has passed
+        assert center.app.state.appointments.sweep_no_shows() == 1
+        with UplinkProcess(site, tmp_path) as uplink:
+
+            def arrived() -> bool:
+                s = summary(hub, t["reader"])
+                return s["appointments_no_show"] == 1 and s["ratings"] == 1
+
+            try:
+                wait_until(arrived, 60, "appointments and rating at the hub")
+            except AssertionError:
+                raise AssertionError(uplink.log_path.read_text()[-3000:]) from None
+        assert center.app.state.appointments.sweep_no_shows() == 0
+        s = summary(hub, t["reader"])
+    assert {k: s[k] for k in s if k.startswith(("appointments_", "checkin", "mean_checkin", "punctual"))} == {
+        "appointments_booked": 2,
+        "appointments_cancelled": 0,
+        "appointments_moved": 0,
+        "appointments_checked_in": 1,
+        "appointments_no_show": 1,
+        "checkin_rate": 0.5,
+        "mean_checkin_min": -10.0,
+        "appointments_called": 1,
+        "punctual_share": 1.0,
+    }
+    assert s["ratings_by_level"] == {"5": 0, "4": 0, "3": 0, "2": 1, "1": 0}
+    assert s["ratings_by_source"] == {"tablet": 1, "phone": 0}
+    assert s["rating_reasons"] == [{"reason": "slow", "n": 1}, {"reason": "unclear", "n": 1}]
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall()
+    kinds: dict[str, int] = dict(rows)
+    assert {k: v for k, v in kinds.items() if k.startswith("appointment.")} == {
+        "appointment.booked": 2,
+        "appointment.checked_in": 1,
+        "appointment.no_show": 1,
+    }
+    assert kinds["ticket.rated"] == 1
+    dump = pg_dump(database_url)
+    for secret in ("0912345601", "0912345602", kept["code"], missed["code"], "Trần", "0912 111 222", "Bích"):
+        assert secret not in dump, secret

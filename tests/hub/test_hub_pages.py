@@ -112,6 +112,18 @@ def test_center_and_alarm_pages(
     page.wait_for_selector("#error:not([hidden])")
     assert page.locator("#content").is_hidden()
 
+    # today at HN-BADINH: two bookings, one checked in and called on time, one no-show, two ratings
+    day = TODAY.isoformat()
+    more: list[tuple[str, dict[str, Any]]] = [("appointment.booked", {}), ("appointment.booked", {}),
+            ("appointment.checked_in", {"late_min": -5.0}), ("ticket.called", {"late_min": 2.0}),
+            ("appointment.no_show", {}),
+            ("ticket.rated", {"rating": 2, "source": "tablet", "reasons": ["slow"]}),
+            ("ticket.rated", {"rating": 5, "source": "phone"})]  # fmt: skip
+    acked = post(hub, t["HN-BADINH"], []).json()["acked_seq"]
+    extra = [{"seq": acked + 1 + i, "at": 1767578400.0, "day": day, "kind": k, "data": {"service": "HT", **d}}
+             for i, (k, d) in enumerate(more)]  # fmt: skip
+    assert post(hub, t["HN-BADINH"], extra).json()["acked_seq"] == acked + len(more)
+
     # the overview, then a center's trends by day, week and month
     sign_in(page, f"{hub.url}/", t["reader"])
     page.wait_for_selector("#overview tbody tr")
@@ -125,6 +137,20 @@ def test_center_and_alarm_pages(
     assert int(rows.nth(0).locator("td").nth(1).inner_text()) > 0
     assert rows.nth(1).locator("td").nth(1).inner_text() == "0"  # Sunday 4 January: closed
     assert page.locator("#chart .bar").count() == 31
+    page.wait_for_selector('#today-figures tr[data-key="rating_reasons"]')
+    today = page.eval_on_selector_all(
+        "#today-figures tr", "rows => rows.map(r => [r.dataset.key, r.querySelector('td').textContent])"
+    )
+    assert dict(today) | {
+        "appointments_booked": "2",
+        "appointments_checked_in": "1",
+        "appointments_no_show": "1",
+        "checkin_rate": "50 %",
+        "punctual_share": "100 %",
+        "rating_reasons": "slow 1",
+    } == dict(today)
+    assert len(dict(today)["ratings_by_level"].split(" · ")) == 5  # the simulated day rates too
+    assert page.locator('#today-figures tr[data-key="appointments_no_show"] th').inner_text() == "Không đến"
     page.screenshot(path=str(out / "hub-center-vi.png"), full_page=True)
     page.click('button[data-by="week"]')
     page.wait_for_selector('#trends tbody tr[data-start="2025-07-14"]')

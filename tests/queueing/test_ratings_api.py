@@ -1,7 +1,8 @@
 """Rating tablets over real HTTP on loopback: a supervisor pairs a tablet to a counter (code shown
 once, token stored hashed, audited), a revoked token is refused, one rating per ticket whether it
 comes from the tablet or the phone, reasons validated, comment length-limited and kept off every
-public page, the satisfaction report (JSON, CSV) and the hub event without the comment."""
+public page, the satisfaction report (JSON, CSV) and the hub event (reason codes and source, never
+the comment)."""
 
 from __future__ import annotations
 
@@ -169,6 +170,7 @@ def test_one_rating_per_ticket_from_tablet_or_phone(server: ServerThread, clock:
     )
     assert rows[second["ticket_id"]]["source"] == "phone" and rows[second["ticket_id"]]["staff_id"] == "cb01"
     assert [h["rating"] for h in hub] == [4, 5] and all(h["counter"] == 2 for h in hub)
+    assert [h["source"] for h in hub] == ["tablet", "phone"] and [h["reasons"] for h in hub] == [[], []]
 
 
 def test_reasons_and_comment_are_checked_and_the_comment_stays_inside(server: ServerThread) -> None:
@@ -198,7 +200,10 @@ def test_reasons_and_comment_are_checked_and_the_comment_stays_inside(server: Se
         hub = conn.execute("SELECT data FROM hub_events WHERE kind = 'ticket.rated'").fetchone()["data"]
     assert json.loads(row["reasons"]) == ["attitude", "slow"]
     assert row["comment"] == '<img src=x onerror="alert(1)"> =HYPERLINK("x")'  # control characters gone
-    assert "img" not in hub and "HYPERLINK" not in hub and "slow" not in hub  # no free text leaves the center
+    assert "img" not in hub and "HYPERLINK" not in hub  # no free text leaves the center
+    # the reasons' codes (from config, never their texts) and the source do
+    sent = json.loads(hub)
+    assert sent | {"reasons": ["attitude", "slow"], "source": "tablet", "rating": 2} == sent
     # no public page or answer shows it
     for path in (
         f"/t/{t['ticket_id']}",

@@ -1,0 +1,71 @@
+"""Appointments for the province hub: the outbox events of a booking's life, and the no-show sweep.
+
+Each change of a booking (booked, moved, cancelled, checked in) writes its `appointment.*` event
+with `common.outbox.add` in the transaction that makes the change. A no-show is not a change
+anybody makes: a booking whose check-in window passed stays `booked` (the reports read it so). The
+sweep (`sweep_no_shows`, run by the queue's sweeper) writes `appointment.no_show` once per such
+booking and stamps `no_show_sent_at` in the same transaction, so it is sent exactly once.
+
+Every event counts for the day of the slot (not the day the citizen booked), so the hub's daily
+rollups give, per slot day, the bookings held, the check-ins and the no-shows. The data is the
+service, the slot start as minutes after local midnight, and for a check-in how early (< 0) or
+late it was: nothing about the person, no code, no appointment id.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from common import outbox
+
+if TYPE_CHECKING:
+    from queueing.store import Tx
+
+log = logging.getLogger(__name__)
+
+#: Queue database step 5 (`queueing.store.MIGRATIONS`): when a booking's no-show was sent to the
+#: hub. Bookings made before this step are stamped 0: the hub never hears of them (`known`).
+APPOINTMENT_HUB_SCHEMA = """
+ALTER TABLE appointments ADD COLUMN no_show_sent_at REAL;
+UPDATE appointments SET no_show_sent_at = 0;
+CREATE INDEX appointments_no_show_due ON appointments(slot_start)
+    WHERE no_show_sent_at IS NULL AND state = 'booked';
+"""
+
+
+def known(row: Any) -> bool:
+    """Whether the hub knows this booking (booked since step 5): only those send their changes,
+    so a booking from before never shows at the hub as a cancel or check-in without its booking."""
+    return row["no_show_sent_at"] is None
+
+
+def slot_fields(start_ts: float, tz: tzinfo) -> tuple[str, int]:
+    """(the slot's local day YYYY-MM-DD, its start in minutes after local midnight)."""
+    local = datetime.fromtimestamp(start_ts, tz)
+    return local.date().isoformat(), local.hour * 60 + local.minute
+
+
+def send(tx: Tx, tz: tzinfo, now: float, state: str, service: str, start_ts: float, **data: Any) -> None:
+    """Write `appointment.<state>` for the hub in the caller's transaction (counted on the slot's day)."""
+    day, slot_min = slot_fields(start_ts, tz)
+    outbox.add(tx.conn, now, day, f"appointment.{state}", service=service, slot_min=slot_min, **data)
+
+
+def sweep_no_shows(tx: Tx, tz: tzinfo, now: float, checkin_after_min: int) -> int:
+    """Send `appointment.no_show` for each booking whose check-in window has passed; how many."""
+    rows = tx.all(
+        "SELECT appointment_id, service, slot_start FROM appointments "
+        "WHERE no_show_sent_at IS NULL AND state = 'booked' AND slot_start + ? < ?",
+        checkin_after_min * 60,
+        now,
+    )
+    for r in rows:
+        tx.run(
+            "UPDATE appointments SET no_show_sent_at = ? WHERE appointment_id = ?", now, r["appointment_id"]
+        )
+        send(tx, tz, now, "no_show", r["service"], float(r["slot_start"]))
+    if rows:
+        log.info("appointment no-shows sent to the hub: %d", len(rows))
+    return len(rows)
