@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import CommonErrorCode, ConfigWarning, ErrorBody
+from contracts.locker_loading import CollectedBy
 
 # ----------------------------------------------------------------- vocabulary
 # The daemon uses these enums themselves (locker.config, locker.domain, locker.staff import them);
@@ -207,6 +208,9 @@ class DepositBody(_Body):
     phone: str | None = Field(None, max_length=20)
     size: Size | None = None
     id_number: str | None = Field(None, max_length=20)
+    # the authorised person (issue 16): ID number kept only as a keyed digest; phone gets the code
+    authorised_id_number: str | None = Field(None, max_length=20)
+    authorised_phone: str | None = Field(None, max_length=20)
 
 
 class StaffBody(_Body):
@@ -308,6 +312,8 @@ class Receipt(Answer):
     collected_at: str
     citizen_name_masked: str
     verify_url: str
+    collected_by: CollectedBy = CollectedBy.UNVERIFIED
+    collector_masked: str = ""  # the ID card's or phone's last 4 digits; "" when unverified
 
 
 class PickupAnswer(Answer):

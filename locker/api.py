@@ -181,7 +181,15 @@ def create_app(svc: LockerService) -> FastAPI:
 
     @app.post("/api/v1/deposits", response_model=DepositOpened, responses=error_responses(401, 409, 422, 503))
     def create_deposit(body: DepositBody, sess: Staff) -> dict[str, Any]:
-        return svc.deposits.create(sess, body.dossier_code, body.phone, body.size, body.id_number)
+        return svc.deposits.create(
+            sess,
+            body.dossier_code,
+            body.phone,
+            body.size,
+            body.id_number,
+            authorised_id_number=body.authorised_id_number,
+            authorised_phone=body.authorised_phone,
+        )
 
     @app.get("/api/v1/deposits", response_model=list[DepositRow], responses=error_responses(401, 422))
     def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:

@@ -17,8 +17,8 @@ from common import sms_text
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, outbox
-from locker.codes import ascii_digits, is_ascii_digits
+from locker import audit, authorised, outbox
+from locker.codes import is_ascii_digits
 from locker.config import Size
 from locker.domain import (
     BEFORE_CODE,
@@ -139,8 +139,11 @@ class Deposits(Part):
         phone: str | None,
         size: Size | None,
         id_number: str | None,
+        authorised_id_number: str | None = None,
+        authorised_phone: str | None = None,
     ) -> dict[str, Any]:
-        """Reserve the smallest free compartment that fits, open it for loading."""
+        """Reserve the smallest free compartment that fits, open it for loading; with the
+        authorised person, if staff give one (see locker.authorised)."""
         name = ""
         if not phone:
             try:
@@ -162,15 +165,10 @@ class Deposits(Part):
             phone = normalize_phone(phone)
         except ValueError as err:
             raise InvalidInput("phone", str(err)) from err
-        id_digest = None
-        if id_number:
-            digits = ascii_digits(id_number)
-            if len(digits) not in (9, 12) or any(ch.isdigit() for ch in id_number if not ch.isascii()):
-                raise InvalidInput(
-                    "id_number",
-                    "id_number must be the 12-digit CCCD (or 9-digit old ID) number, in digits 0-9",
-                )
-            id_digest = self._codes.id_digest(digits)
+        id_digest = authorised.id_digest_of(self._codes, "id_number", id_number)
+        auth_digest, auth_phone = authorised.authorised_fields(
+            self._codes, authorised_id_number, authorised_phone, phone
+        )
         want = size or Size.SMALL
         now = self._clock.now()
         deposit_id = "d" + uuid.uuid4().hex[:12]
@@ -189,14 +187,17 @@ class Deposits(Part):
             label = free[0]
             comp = self._cabinet.get(label)
             conn.execute(
-                "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, id_digest, compartment,"
-                " size, state, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, id_digest,"
+                " authorised_id_digest, authorised_phone, compartment,"
+                " size, state, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     deposit_id,
                     dossier_code,
                     phone,
                     name,
                     id_digest,
+                    auth_digest,
+                    auth_phone,
                     label,
                     comp.size.value,
                     DepositState.RESERVED.value,
@@ -215,6 +216,7 @@ class Deposits(Part):
                 dossier_code=dossier_code,
                 size_requested=want.value,
                 size=comp.size.value,
+                authorised=auth_digest is not None,
             )
         door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
         state = self.state_of(deposit_id)
@@ -319,15 +321,9 @@ class Deposits(Part):
                     },
                     self._cfg.sms.dossier_max_chars,
                 )
-                outbox.enqueue_sms(  # sealed: the code is never written in clear
-                    conn,
-                    now,
-                    self._codes.sms_box,
-                    f"{deposit_id}:code:{n + 1}",
-                    row["phone"],
-                    text,
-                    deposit_id,
-                )
+                key = f"{deposit_id}:code:{n + 1}"
+                for suffix, to in authorised.recipients(row):  # sealed: never written in clear
+                    outbox.enqueue_sms(conn, now, self._codes.sms_box, key + suffix, to, text, deposit_id)
                 audit.append(
                     conn,
                     now,

@@ -16,7 +16,7 @@ from typing import Any
 from common import outbox as hub_outbox
 from common import sms_text
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
-from locker import audit, outbox
+from locker import audit, authorised, outbox
 from locker.deposits import Deposits, mark_collected, set_state
 from locker.domain import DepositState, UnlockState
 from locker.errors import StorageFailed
@@ -183,7 +183,8 @@ class Monitor(Part):
         cutoff = (now - timedelta(days=self._cfg.personal_data_retention_days)).isoformat()
         with self._store.tx() as conn:
             cur = conn.execute(
-                "UPDATE deposits SET phone='', citizen_name='', id_digest=NULL"
+                "UPDATE deposits SET phone='', citizen_name='', id_digest=NULL,"
+                " authorised_id_digest=NULL, authorised_phone=NULL"
                 " WHERE state IN ('collected', 'withdrawn', 'cancelled') AND updated_at < ? AND phone != ''",
                 (cutoff,),
             )
@@ -259,15 +260,17 @@ class Monitor(Part):
                     conn.execute(
                         "UPDATE deposits SET reminder_sent=1 WHERE deposit_id=?", (row["deposit_id"],)
                     )
-                    outbox.enqueue_sms(
-                        conn,
-                        now,
-                        self._codes.sms_box,
-                        f"{row['deposit_id']}:reminder",
-                        row["phone"],
-                        sms_text.render(sms.reminder_template, fields, sms.dossier_max_chars),
-                        row["deposit_id"],
-                    )
+                    text = sms_text.render(sms.reminder_template, fields, sms.dossier_max_chars)
+                    for suffix, to in authorised.recipients(row):
+                        outbox.enqueue_sms(
+                            conn,
+                            now,
+                            self._codes.sms_box,
+                            f"{row['deposit_id']}:reminder{suffix}",
+                            to,
+                            text,
+                            row["deposit_id"],
+                        )
                     audit.append(
                         conn,
                         now,

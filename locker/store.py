@@ -165,6 +165,16 @@ MIGRATIONS = Schema(
         Step(1, "baseline schema", SCHEMA),
         # v2: the province hub's events (`hub_events`, common/outbox.py), read by the uplink
         Step(2, "province hub events", hub_outbox.SCHEMA),
+        # v3: the authorised person (locker.authorised): their ID digest and phone, and who
+        # collected each pickup (citizen / authorised / unverified)
+        Step(
+            3,
+            "authorised person",
+            "ALTER TABLE deposits ADD COLUMN authorised_id_digest TEXT;"
+            " ALTER TABLE deposits ADD COLUMN authorised_phone TEXT;"
+            " ALTER TABLE pickups ADD COLUMN collected_by TEXT;"
+            " ALTER TABLE pickups ADD COLUMN collector_masked TEXT;",
+        ),
         # SCHEMA is v1's text from here on: never edit it; a schema change is a new
         # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
     ),
