@@ -176,6 +176,12 @@ class LockerErrorBody(ErrorBody):
     tries_left: int | None = Field(None, description="wrong_code: tries left (null: no deposit named).")
     factor: SecondFactor | None = Field(None, description="second_factor_*: which factor is asked for.")
     genuine: bool | None = Field(None, description="unknown_receipt: always false.")
+    next_size: Size | None = Field(
+        None, description="no_free_compartment: the smallest bigger size with a free compartment."
+    )
+    counter: bool | None = Field(
+        None, description="no_free_compartment: keeping the result at the counter is possible."
+    )
 
 
 # ----------------------------------------------------------------- requests

@@ -93,6 +93,15 @@ class SmsConfig(_Strict):
     expired_template: str = (
         "{center}: ho so {dossier} da het han nhan tai tu. Vui long den quay tra ket qua. Hotline {hotline}"
     )
+    counter_template: str = (
+        "{center}: ket qua ho so {dossier} da co. Vui long nhan tai quay tra ket qua. Hotline {hotline}"
+    )
+
+
+class CapacityConfig(_Strict):
+    """A full cabinet (locker.capacity): when to raise "locker nearly full"."""
+
+    nearly_full_alarm_pct: int = Field(default=90, ge=0, le=100)  # 0 = never
 
 
 class BackOfficeConfig(_Strict):
@@ -162,6 +171,7 @@ class LockerConfig(HttpServing, _Strict):
     outbox: OutboxConfig = OutboxConfig()
     sms: SmsConfig = SmsConfig()
     backoffice: BackOfficeConfig = BackOfficeConfig()
+    capacity: CapacityConfig = CapacityConfig()
     buses: list[BusEntry] = Field(default_factory=list)
     compartments: list[CompartmentConfig] = Field(default_factory=list)
 
@@ -211,7 +221,7 @@ class LockerConfig(HttpServing, _Strict):
     def _sms_fits_one_segment(self) -> LockerConfig:
         from common.sms_text import check_template
 
-        for name in ("template", "reminder_template", "expired_template"):
+        for name in ("template", "reminder_template", "expired_template", "counter_template"):
             problem = check_template(
                 name,
                 getattr(self.sms, name),

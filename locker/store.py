@@ -175,6 +175,14 @@ MIGRATIONS = Schema(
             " ALTER TABLE pickups ADD COLUMN collected_by TEXT;"
             " ALTER TABLE pickups ADD COLUMN collector_masked TEXT;",
         ),
+        # v4: results kept at the counter when the cabinet had no fitting compartment
+        # (locker.capacity); the citizen's phone is only in the outbox's SMS
+        Step(
+            4,
+            "results kept at the counter",
+            "CREATE TABLE counter_results (counter_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " dossier_code TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL);",
+        ),
         # SCHEMA is v1's text from here on: never edit it; a schema change is a new
         # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
     ),
