@@ -93,6 +93,9 @@ class SmsConfig(_Strict):
     expired_template: str = (
         "{center}: ho so {dossier} da het han nhan tai tu. Vui long den quay tra ket qua. Hotline {hotline}"
     )
+    withdrawn_template: str = (
+        "{center}: ho so {dossier} da chuyen tu tu ve quay tra ket qua. Moi den nhan. Hotline {hotline}"
+    )
     counter_template: str = (
         "{center}: ket qua ho so {dossier} da co. Vui long nhan tai quay tra ket qua. Hotline {hotline}"
     )
@@ -221,7 +224,13 @@ class LockerConfig(HttpServing, _Strict):
     def _sms_fits_one_segment(self) -> LockerConfig:
         from common.sms_text import check_template
 
-        for name in ("template", "reminder_template", "expired_template", "counter_template"):
+        for name in (
+            "template",
+            "reminder_template",
+            "expired_template",
+            "withdrawn_template",
+            "counter_template",
+        ):
             problem = check_template(
                 name,
                 getattr(self.sms, name),

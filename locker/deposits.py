@@ -16,7 +16,7 @@ from common import outbox as hub_outbox
 from common import sms_text
 from drivers.gateways.backoffice import BackOffice
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, authorised, outbox
+from locker import audit, authorised, outbox, status_sms
 from locker.capacity import Capacity, full_error, resolve_phone
 from locker.codes import is_ascii_digits
 from locker.config import Size
@@ -294,7 +294,7 @@ class Deposits(Part):
                     expires_at=expires.isoformat(),
                     wrong_tries=0,
                     locked=0,
-                    reminder_sent=0,
+                    reminder_sent=0 if status_sms.reminder_needed(self._cfg, now, expires) else 1,
                 )
                 n = conn.execute(
                     "SELECT COUNT(*) FROM audit WHERE deposit_id=? AND action='code_issued'", (deposit_id,)

@@ -70,7 +70,9 @@ def test_the_longest_code_sms_is_one_gsm7_segment(make_harness: Callable[..., Ha
     assert segments(msg2["text"]) == 1 and msg2["text"].count("-0001") == 1
 
 
-@pytest.mark.parametrize("name", ["template", "reminder_template", "expired_template", "counter_template"])
+@pytest.mark.parametrize(
+    "name", ["template", "reminder_template", "expired_template", "withdrawn_template", "counter_template"]
+)
 def test_every_template_at_its_longest_is_one_segment(name: str) -> None:
     cfg = make_config(codes={"length_digits": 10}, center_name=LONG_CENTER)
     labels = ["ABCDEFGH"]  # the longest label a compartment may have (8)
