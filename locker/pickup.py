@@ -196,7 +196,11 @@ class Pickups(Part):
         if factor is SecondFactor.NONE:
             return Collector(CollectedBy.UNVERIFIED)
         if factor is SecondFactor.ID_NUMBER and row["id_digest"] is None:
-            factor = SecondFactor.PHONE_LAST4  # staff had no ID number for this deposit
+            # staff had no ID number for the citizen: the authorised person's card still works
+            who = authorised.match(self._codes, factor, row, id_number) if id_number else None
+            if who is not None:
+                return who
+            factor = SecondFactor.PHONE_LAST4  # the citizen: the last 4 digits of their phone
         given = id_number if factor is SecondFactor.ID_NUMBER else phone_last4
         if not given:
             # this answer tells the code is right: only for a try the throttle admits

@@ -108,3 +108,19 @@ def test_bad_authorised_fields_are_refused_naming_the_field(h: Harness) -> None:
     own = post(authorised_id_number=AUTHORISED_ID, authorised_phone="0900000001")
     assert own == (422, "authorised_phone")
     assert h.sms() == []
+
+
+def test_without_the_citizen_s_id_the_authorised_card_or_the_citizen_s_phone(
+    make_harness: Callable[..., Harness],
+) -> None:
+    h = make_harness(codes={"second_factor": "id_number", "kiosk_free_failures": 100})
+    token = h.sign_in("loader1")
+    _, code = h.load(token, "HS-1", authorised_id_number=AUTHORISED_ID)
+    # a third person's card: the citizen's factor (their phone) is asked instead
+    r = h.pickup(code, id_number=THIRD_ID)
+    assert r.status_code == 401 and r.json()["factor"] == "phone_last4"
+    r = h.pickup(code, id_number=AUTHORISED_ID)
+    assert r.status_code == 200 and r.json()["receipt"]["collected_by"] == "authorised"
+    _, code2 = h.load(token, "HS-2", authorised_id_number=AUTHORISED_ID)
+    r = h.pickup(code2, phone_last4="0001")
+    assert r.status_code == 200 and r.json()["receipt"]["collected_by"] == "citizen"
