@@ -556,3 +556,4 @@ class ReceiptCheck(Answer):
     collected_at: str | None
     citizen_name_masked: str
     timezone: str
+    collected_by: CollectedBy | None = None  # null for pickups recorded before issue 16

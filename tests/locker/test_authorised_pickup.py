@@ -56,6 +56,12 @@ def test_the_authorised_person_s_id_card_opens_and_everyone_is_told(
     assert line["collected_by"] == "authorised" and line["collector_masked"] == "********6789"
     detail = _audit(h, token, dep["deposit_id"], "pickup_accepted")
     assert detail["collected_by"] == "authorised" and detail["collector_masked"] == "********6789"
+    # the receipt's QR page says so too (never the ID, not even masked: anyone may open it)
+    receipt_token = receipt["verify_url"].rsplit("/", 1)[1]
+    check = h.req("GET", f"/api/v1/receipts/{receipt_token}").json()
+    assert check["status"] == "collected" and check["collected_by"] == "authorised"
+    page = h.req("GET", f"/verify/{receipt_token}", headers={"Accept": "text/html"}).text
+    assert "the authorised person" in page and "6789" not in page
 
 
 def test_the_citizen_s_own_card_still_opens(make_harness: Callable[..., Harness]) -> None:
