@@ -451,6 +451,7 @@ class DepositRow(Answer):
     created_at: str
     collected_at: str | None
     size: Size
+    authorised: bool = False  # staff added an authorised person who may collect (issue 16)
 
 
 class ForcedOpen(Answer):

@@ -192,4 +192,5 @@ def _public(r: Any) -> dict[str, Any]:
         "created_at": r["created_at"],
         "collected_at": r["collected_at"],
         "size": r["size"],
+        "authorised": bool(r["authorised_id_digest"]),  # an authorised person may collect
     }

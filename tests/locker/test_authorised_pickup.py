@@ -41,6 +41,8 @@ def test_the_authorised_person_s_id_card_opens_and_everyone_is_told(
     wait_until(lambda: len([m for m in h.sms() if code in m["text"]]) == 2, 5, "two code SMS")
     texts = [m for m in h.sms() if code in m["text"]]
     assert sorted(m["to"] for m in texts) == ["+84900000001", "+84900000002"]
+    row = h.req("GET", f"/api/v1/deposits/{dep['deposit_id']}", token).json()
+    assert row["authorised"] is True and "authorised_phone" not in row
     # the ID numbers are in the database only as keyed digests
     raw = h.paths.db.read_bytes().decode("latin-1")
     assert AUTHORISED_ID not in raw and CITIZEN_ID not in raw
