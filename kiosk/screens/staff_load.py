@@ -366,7 +366,7 @@ class StaffLoadScreen(LoadFormExtras, StaffScreen):
     # ----- screenshots -----
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["typing", "form", "full", "open", "done"]
+        return ["typing", "form", "scanning", "full", "open", "done"]
 
     def stage_demo(self, state: str) -> None:
         self._clear()
@@ -379,7 +379,7 @@ class StaffLoadScreen(LoadFormExtras, StaffScreen):
             self.phone = ""
             self.box_size = ""
             self.field = "dossier"
-        if state in ("typing", "form", "full"):
+        if state in ("typing", "form", "scanning", "full"):
             self.stage_form_extras(state)  # the authorised person, the full-cabinet offer
             return
         slots = tuple(

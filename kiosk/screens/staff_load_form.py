@@ -181,7 +181,10 @@ class LoadFormExtras:
             self.say("staff.need_dossier")
             return
         self.auth_id, self.auth_phone = "079188006789", "0900000002"
-        if state == "full":
+        if state == "scanning":  # the layout with the camera preview (no camera in screenshots)
+            self.auth_id, self.scanning, self.scan_for = "", True, "auth_id"  # type: ignore[misc]
+            self.say("loading.scan_card_hint")
+        elif state == "full":
             self._asked_size, self.offer = "small", "medium"
             self.choose_size("small")
             self.offer = "medium"
