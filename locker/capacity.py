@@ -109,6 +109,13 @@ class Capacity(Part):
                 (dossier_code,),
             ).fetchone():
                 raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
+            before = conn.execute(
+                "SELECT created_at FROM counter_results WHERE dossier_code=?"
+                " ORDER BY counter_id DESC LIMIT 1",
+                (dossier_code,),
+            ).fetchone()
+            if before is not None:  # a repeated tap: the citizen was told once
+                return {**self._answer(dossier_code, before["created_at"], phone), "sms_queued": False}
             cur = conn.execute(
                 "INSERT INTO counter_results(dossier_code, created_by, created_at) VALUES (?,?,?)",
                 (dossier_code, sess.staff_id, now.isoformat()),
@@ -116,9 +123,13 @@ class Capacity(Part):
             outbox.enqueue_sms(conn, now, self._codes.sms_box, f"counter:{cur.lastrowid}", phone, text, None)
             audit.append(conn, now, sess.staff_id, "kept_at_counter", dossier_code=dossier_code)
         self._kick()
+        return self._answer(dossier_code, now.isoformat(), phone)
+
+    @staticmethod
+    def _answer(dossier_code: str, kept_at: str, phone: str) -> dict[str, Any]:
         return {
             "dossier_code": dossier_code,
-            "kept_at": now.isoformat(),
+            "kept_at": kept_at,
             "phone_masked": mask_phone(phone),
             "sms_queued": True,
         }

@@ -65,6 +65,9 @@ def test_full_cabinet_offers_only_the_counter_and_the_counter_sms_is_sent_once(h
     msg = wait_until(lambda: next((m for m in h.sms() if "HS-1" in m["text"]), None), 5, "counter SMS")
     assert "nhan tai quay" in msg["text"] and "Ma nhan" not in msg["text"]
     assert sms_text.segments(msg["text"]) == 1 and sms_text.septets(msg["text"]) is not None
+    again = h.req("POST", "/api/v1/counter-results", token, json={"dossier_code": "HS-1"})
+    assert again.status_code == 200 and again.json()["sms_queued"] is False  # a second tap
+    assert again.json()["kept_at"] == r.json()["kept_at"]
     wait_until(lambda: h.svc.health()["outbox_backlog"] == 0, 5, "outbox drained")
     assert len([m for m in h.sms() if "HS-1" in m["text"]]) == 1
     records = h.req("GET", f"/api/v1/audit?day={h.clock.now().date().isoformat()}", token).json()["records"]
