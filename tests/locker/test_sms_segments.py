@@ -108,3 +108,12 @@ def test_a_text_that_cannot_fit_fails_at_start_naming_the_key(tmp_path) -> None:
     assert load_locker_config(site).sms_center_name() == "TT PVHCC"
     with pytest.raises(ValueError, match="placeholder"):
         LockerConfig.model_validate({"sms": {"template": "{center} {nope}"}})
+
+
+@pytest.mark.parametrize(
+    ("name", "placeholder"),
+    [("reminder_template", "code"), ("withdrawn_template", "code"), ("counter_template", "compartment")],
+)
+def test_a_placeholder_the_message_cannot_fill_is_refused_at_start(name: str, placeholder: str) -> None:
+    with pytest.raises(ValueError, match=f"sms.{name}: {{{placeholder}}} cannot be used"):
+        make_config(sms={name: "{center}: ho so {dossier} {" + placeholder + "}"})
