@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import CommonErrorCode, ConfigWarning, ErrorBody
+from contracts.locker_loading import CollectedBy
 
 # ----------------------------------------------------------------- vocabulary
 # The daemon uses these enums themselves (locker.config, locker.domain, locker.staff import them);
@@ -175,6 +176,12 @@ class LockerErrorBody(ErrorBody):
     tries_left: int | None = Field(None, description="wrong_code: tries left (null: no deposit named).")
     factor: SecondFactor | None = Field(None, description="second_factor_*: which factor is asked for.")
     genuine: bool | None = Field(None, description="unknown_receipt: always false.")
+    next_size: Size | None = Field(
+        None, description="no_free_compartment: the smallest bigger size with a free compartment."
+    )
+    counter: bool | None = Field(
+        None, description="no_free_compartment: keeping the result at the counter is possible."
+    )
 
 
 # ----------------------------------------------------------------- requests
@@ -207,6 +214,9 @@ class DepositBody(_Body):
     phone: str | None = Field(None, max_length=20)
     size: Size | None = None
     id_number: str | None = Field(None, max_length=20)
+    # the authorised person (issue 16): ID number kept only as a keyed digest; phone gets the code
+    authorised_id_number: str | None = Field(None, max_length=20)
+    authorised_phone: str | None = Field(None, max_length=20)
 
 
 class StaffBody(_Body):
@@ -314,6 +324,8 @@ class Receipt(Answer):
     collected_at: str
     citizen_name_masked: str
     verify_url: str
+    collected_by: CollectedBy = CollectedBy.UNVERIFIED
+    collector_masked: str = ""  # the ID card's or phone's last 4 digits; "" when unverified
 
 
 class PickupAnswer(Answer):
@@ -445,6 +457,7 @@ class DepositRow(Answer):
     created_at: str
     collected_at: str | None
     size: Size
+    authorised: bool = False  # staff added an authorised person who may collect (issue 16)
 
 
 class ForcedOpen(Answer):
@@ -550,3 +563,4 @@ class ReceiptCheck(Answer):
     collected_at: str | None
     citizen_name_masked: str
     timezone: str
+    collected_by: CollectedBy | None = None  # null for pickups recorded before issue 16

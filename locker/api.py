@@ -47,6 +47,7 @@ from contracts.locker import (
     StaffSignedIn,
     WhoAmI,
 )
+from contracts.locker_loading import CounterBody, KeptAtCounter
 from locker import audit
 from locker.api_models import (
     DepositBody,
@@ -186,7 +187,22 @@ def create_app(svc: LockerService) -> FastAPI:
 
     @app.post("/api/v1/deposits", response_model=DepositOpened, responses=error_responses(401, 409, 422, 503))
     def create_deposit(body: DepositBody, sess: Staff) -> dict[str, Any]:
-        return svc.deposits.create(sess, body.dossier_code, body.phone, body.size, body.id_number)
+        return svc.deposits.create(
+            sess,
+            body.dossier_code,
+            body.phone,
+            body.size,
+            body.id_number,
+            authorised_id_number=body.authorised_id_number,
+            authorised_phone=body.authorised_phone,
+        )
+
+    @app.post(
+        "/api/v1/counter-results", response_model=KeptAtCounter, responses=error_responses(401, 409, 422)
+    )
+    def keep_at_counter(body: CounterBody, sess: Staff) -> dict[str, Any]:
+        """No fitting compartment: the result stays at the counter and the citizen's SMS says so."""
+        return svc.deposits.capacity.keep_at_counter(sess, body.dossier_code, body.phone)
 
     @app.get("/api/v1/deposits", response_model=list[DepositRow], responses=error_responses(401, 422))
     def list_deposits(_: Staff, state: str | None = None) -> list[dict[str, Any]]:

@@ -89,6 +89,18 @@ class SmsConfig(_Strict):
     expired_template: str = (
         "{center}: ho so {dossier} da het han nhan tai tu. Vui long den quay tra ket qua. Hotline {hotline}"
     )
+    withdrawn_template: str = (
+        "{center}: ho so {dossier} da chuyen tu tu ve quay tra ket qua. Moi den nhan. Hotline {hotline}"
+    )
+    counter_template: str = (
+        "{center}: ket qua ho so {dossier} da co. Vui long nhan tai quay tra ket qua. Hotline {hotline}"
+    )
+
+
+class CapacityConfig(_Strict):
+    """A full cabinet (locker.capacity): when to raise "locker nearly full"."""
+
+    nearly_full_alarm_pct: int = Field(default=90, ge=0, le=100)  # 0 = never
 
 
 class BackOfficeConfig(_Strict):
@@ -149,6 +161,17 @@ class CompartmentConfig(_Strict):
     has_item_sensor: bool = False
 
 
+_SMS_WITHOUT: dict[str, frozenset[str]] = {
+    "template": frozenset(),
+    "reminder_template": frozenset({"code"}),
+    "expired_template": frozenset({"code"}),
+    "withdrawn_template": frozenset({"code"}),
+    "counter_template": frozenset({"code", "compartment", "expires"}),  # no compartment at all
+}
+"""The SMS templates checked at start, each with the placeholders it cannot have (only the code
+SMS carries the code; a result kept at the counter has no compartment or deadline)."""
+
+
 class LockerConfig(HttpServing, _Strict):
     """The whole `[locker]` section (with the HTTP keys every service shares: common.serving)."""
 
@@ -173,6 +196,7 @@ class LockerConfig(HttpServing, _Strict):
     sms: SmsConfig = SmsConfig()
     backoffice: BackOfficeConfig = BackOfficeConfig()
     handover_photo: HandoverPhotoConfig = HandoverPhotoConfig()
+    capacity: CapacityConfig = CapacityConfig()
     buses: list[BusEntry] = Field(default_factory=list)
     compartments: list[CompartmentConfig] = Field(default_factory=list)
 
@@ -231,9 +255,21 @@ class LockerConfig(HttpServing, _Strict):
 
     @model_validator(mode="after")
     def _sms_fits_one_segment(self) -> LockerConfig:
+        import string
+
         from common.sms_text import check_template
 
-        for name in ("template", "reminder_template", "expired_template"):
+        for name, absent in _SMS_WITHOUT.items():
+            text = getattr(self.sms, name)
+            try:
+                used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            except ValueError:
+                used = set()  # check_template names the broken brace
+            if used & absent:  # the value does not exist when this message is sent
+                raise ValueError(
+                    f"sms.{name}: {', '.join('{' + f + '}' for f in sorted(used & absent))} cannot be "
+                    "used in this message (there is no such value when it is sent); remove it"
+                )
             problem = check_template(
                 name,
                 getattr(self.sms, name),

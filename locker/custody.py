@@ -7,7 +7,7 @@ from typing import Any
 
 from common import outbox as hub_outbox
 from drivers.lockboard.types import DoorOutcome
-from locker import audit, outbox
+from locker import audit, outbox, status_sms
 from locker.deposits import Deposits, deposit_row, set_state
 from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
 from locker.errors import Conflict, InvalidInput, Unavailable
@@ -56,6 +56,15 @@ class Custody(Part):
             with self._store.tx() as conn:
                 set_state(conn, deposit_id, DepositState.WITHDRAWN, now, sess.staff_id, code_digest=None)
                 hub_outbox.add_now(conn, now, self._tz, "deposit.withdrawn", size=row["size"])
+                outbox.enqueue_sms(  # the citizen is told where the result is now (locker.status_sms)
+                    conn,
+                    now,
+                    self._codes.sms_box,
+                    f"{deposit_id}:withdrawn",
+                    row["phone"],
+                    status_sms.text(self._cfg, self._tz, self._cfg.sms.withdrawn_template, row),
+                    deposit_id,
+                )
                 outbox.enqueue(
                     conn,
                     now,
@@ -183,4 +192,5 @@ def _public(r: Any) -> dict[str, Any]:
         "created_at": r["created_at"],
         "collected_at": r["collected_at"],
         "size": r["size"],
+        "authorised": bool(r["authorised_id_digest"]),  # an authorised person may collect
     }

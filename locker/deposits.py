@@ -15,10 +15,10 @@ from typing import Any
 from common import outbox as hub_outbox
 from common import sms_text
 from drivers.gateways.backoffice import BackOffice
-from drivers.gateways.errors import GatewayError
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, outbox
-from locker.codes import ascii_digits, is_ascii_digits
+from locker import audit, authorised, outbox, status_sms
+from locker.capacity import Capacity, full_error, resolve_phone
+from locker.codes import is_ascii_digits
 from locker.config import Size
 from locker.domain import (
     BEFORE_CODE,
@@ -26,9 +26,8 @@ from locker.domain import (
     UnlockPurpose,
     check_transition,
     expiry_of,
-    normalize_phone,
 )
-from locker.errors import Conflict, InvalidInput, NotFound, Unavailable
+from locker.errors import Conflict, NotFound, Unavailable
 from locker.staff import StaffSession
 from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
@@ -113,6 +112,7 @@ class Deposits(Part):
     def __init__(self, wiring: Wiring, backoffice: BackOffice) -> None:
         super().__init__(wiring)
         self._backoffice = backoffice
+        self.capacity = Capacity(wiring, backoffice)
 
     # ----- choosing a compartment -----
     def _free_compartments(self, conn: sqlite3.Connection, min_size: Size, above: bool = False) -> list[str]:
@@ -133,6 +133,19 @@ class Deposits(Part):
             choices.append((comp.size.rank, _label_key(comp.label), comp.label))
         return [c[2] for c in sorted(choices)]
 
+    def _choose(self, conn: sqlite3.Connection, want: Size, exact: bool) -> str:
+        """The compartment to load: the smallest free one that fits; with `exact` (staff chose
+        the size) only that size. 409 `no_free_compartment` with the offer when there is none."""
+        free = self._free_compartments(conn, want)
+        if exact:  # a bigger one only when staff ask for it (next_size in the answer)
+            fitting = [c for c in free if self._cabinet.get(c).size is want]
+            if not fitting:
+                raise full_error(want, self._cabinet.get(free[0]).size if free else None)
+            free = fitting
+        if not free:
+            raise full_error(None, None)
+        return free[0]
+
     # ----- load -----
     def create(
         self,
@@ -141,39 +154,19 @@ class Deposits(Part):
         phone: str | None,
         size: Size | None,
         id_number: str | None,
+        authorised_id_number: str | None = None,
+        authorised_phone: str | None = None,
     ) -> dict[str, Any]:
-        """Reserve the smallest free compartment that fits, open it for loading."""
-        name = ""
-        if not phone:
-            try:
-                dossier = self._backoffice.lookup(dossier_code)
-            except GatewayError as err:
-                raise InvalidInput(
-                    "phone", f"the back office cannot be reached ({err}); type the phone number"
-                ) from err
-            if dossier is None or not dossier.phone:
-                raise InvalidInput("phone", "the back office does not know this dossier's phone; type it")
-            phone, name = dossier.phone, dossier.citizen_name
-        else:
-            try:
-                dossier = self._backoffice.lookup(dossier_code)
-                name = dossier.citizen_name if dossier else ""
-            except GatewayError:
-                name = ""
-        try:
-            phone = normalize_phone(phone)
-        except ValueError as err:
-            raise InvalidInput("phone", str(err)) from err
-        id_digest = None
-        if id_number:
-            digits = ascii_digits(id_number)
-            if len(digits) not in (9, 12) or any(ch.isdigit() for ch in id_number if not ch.isascii()):
-                raise InvalidInput(
-                    "id_number",
-                    "id_number must be the 12-digit CCCD (or 9-digit old ID) number, in digits 0-9",
-                )
-            id_digest = self._codes.id_digest(digits)
+        """Reserve the smallest free compartment that fits, open it for loading; with the
+        authorised person, if staff give one (see locker.authorised)."""
         want = size or Size.SMALL
+        with self._store.read() as conn:  # a full cabinet is said at once, before the back office
+            self._choose(conn, want, size is not None)
+        phone, name = resolve_phone(self._backoffice, dossier_code, phone)
+        id_digest = authorised.id_digest_of(self._codes, "id_number", id_number)
+        auth_digest, auth_phone = authorised.authorised_fields(
+            self._codes, authorised_id_number, authorised_phone, phone
+        )
         now = self._clock.now()
         deposit_id = "d" + uuid.uuid4().hex[:12]
         with self._store.tx() as conn:
@@ -182,23 +175,20 @@ class Deposits(Part):
                 (dossier_code,),
             ).fetchone():
                 raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
-            free = self._free_compartments(conn, want)
-            if not free:
-                raise Conflict(
-                    "no_free_compartment",
-                    f"no free compartment of size {want.value} or bigger; use the counter instead",
-                )
-            label = free[0]
+            label = self._choose(conn, want, size is not None)
             comp = self._cabinet.get(label)
             conn.execute(
-                "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, id_digest, compartment,"
-                " size, state, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, id_digest,"
+                " authorised_id_digest, authorised_phone, compartment,"
+                " size, state, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     deposit_id,
                     dossier_code,
                     phone,
                     name,
                     id_digest,
+                    auth_digest,
+                    auth_phone,
                     label,
                     comp.size.value,
                     DepositState.RESERVED.value,
@@ -217,7 +207,9 @@ class Deposits(Part):
                 dossier_code=dossier_code,
                 size_requested=want.value,
                 size=comp.size.value,
+                authorised=auth_digest is not None,
             )
+            self.capacity.check_nearly_full(conn)
         door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
         state = self.state_of(deposit_id)
         return {
@@ -304,7 +296,7 @@ class Deposits(Part):
                     expires_at=expires.isoformat(),
                     wrong_tries=0,
                     locked=0,
-                    reminder_sent=0,
+                    reminder_sent=0 if status_sms.reminder_needed(self._cfg, now, expires) else 1,
                 )
                 n = conn.execute(
                     "SELECT COUNT(*) FROM audit WHERE deposit_id=? AND action='code_issued'", (deposit_id,)
@@ -321,15 +313,9 @@ class Deposits(Part):
                     },
                     self._cfg.sms.dossier_max_chars,
                 )
-                outbox.enqueue_sms(  # sealed: the code is never written in clear
-                    conn,
-                    now,
-                    self._codes.sms_box,
-                    f"{deposit_id}:code:{n + 1}",
-                    row["phone"],
-                    text,
-                    deposit_id,
-                )
+                key = f"{deposit_id}:code:{n + 1}"
+                for suffix, to in authorised.recipients(row):  # sealed: never written in clear
+                    outbox.enqueue_sms(conn, now, self._codes.sms_box, key + suffix, to, text, deposit_id)
                 audit.append(
                     conn,
                     now,

@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common import outbox as hub_outbox
-from common import sms_text
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
-from locker import audit, handover, outbox
+from locker import audit, authorised, handover, outbox, status_sms
 from locker.deposits import Deposits, mark_collected, set_state
 from locker.domain import DepositState, UnlockState
 from locker.errors import StorageFailed
@@ -184,7 +183,8 @@ class Monitor(Part):
         cutoff = (now - timedelta(days=self._cfg.personal_data_retention_days)).isoformat()
         with self._store.tx() as conn:
             cur = conn.execute(
-                "UPDATE deposits SET phone='', citizen_name='', id_digest=NULL"
+                "UPDATE deposits SET phone='', citizen_name='', id_digest=NULL,"
+                " authorised_id_digest=NULL, authorised_phone=NULL"
                 " WHERE state IN ('collected', 'withdrawn', 'cancelled') AND updated_at < ? AND phone != ''",
                 (cutoff,),
             )
@@ -249,13 +249,7 @@ class Monitor(Part):
             ).fetchall()
             for row in rows:
                 expires = datetime.fromisoformat(row["expires_at"])
-                fields = {
-                    "center": self._cfg.sms_center_name(),
-                    "dossier": row["dossier_code"],
-                    "compartment": row["compartment"],
-                    "hotline": self._cfg.hotline,
-                    "expires": expires.astimezone(self._tz).strftime(sms_text.DATE_FORMAT),
-                }
+                once = f"{row['deposit_id']}:%s:{row['expires_at']}"  # once per code (its deadline)
                 if expires <= now:
                     set_state(conn, row["deposit_id"], DepositState.EXPIRED, now, "system")
                     hub_outbox.add_now(conn, now, self._tz, "deposit.expired", size=row["size"])
@@ -263,24 +257,26 @@ class Monitor(Part):
                         conn,
                         now,
                         self._codes.sms_box,
-                        f"{row['deposit_id']}:expired",
+                        once % "expired",
                         row["phone"],
-                        sms_text.render(sms.expired_template, fields, sms.dossier_max_chars),
+                        status_sms.text(self._cfg, self._tz, sms.expired_template, row),
                         row["deposit_id"],
                     )
                 elif remind_before and not row["reminder_sent"] and expires - remind_before <= now:
                     conn.execute(
                         "UPDATE deposits SET reminder_sent=1 WHERE deposit_id=?", (row["deposit_id"],)
                     )
-                    outbox.enqueue_sms(
-                        conn,
-                        now,
-                        self._codes.sms_box,
-                        f"{row['deposit_id']}:reminder",
-                        row["phone"],
-                        sms_text.render(sms.reminder_template, fields, sms.dossier_max_chars),
-                        row["deposit_id"],
-                    )
+                    text = status_sms.text(self._cfg, self._tz, sms.reminder_template, row)
+                    for suffix, to in authorised.recipients(row):
+                        outbox.enqueue_sms(
+                            conn,
+                            now,
+                            self._codes.sms_box,
+                            once % "reminder" + suffix,
+                            to,
+                            text,
+                            row["deposit_id"],
+                        )
                     audit.append(
                         conn,
                         now,

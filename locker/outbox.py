@@ -60,7 +60,7 @@ def enqueue_sms(
     idem_key: str,
     to: str,
     text: str,
-    deposit_id: str,
+    deposit_id: str | None,
 ) -> None:
     """Add an SMS in the caller's transaction, its text sealed (see the module docstring)."""
     payload = {"to": to, "sealed_text": box.seal(text, _sms_aad(idem_key)), "deposit_id": deposit_id}

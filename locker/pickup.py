@@ -18,9 +18,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from contracts.locker_loading import CollectedBy
 from drivers.lockboard.types import DoorOutcome
-from locker import audit
+from locker import audit, authorised
 from locker.attempts import Attempts
+from locker.authorised import Collector
 from locker.config import SecondFactor
 from locker.deposits import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
@@ -96,7 +98,7 @@ class Pickups(Part):
             raise AuthError(
                 "wrong_code", "this code is not right; check the SMS and type it again", tries_left=None
             )
-        self._check_factor(kiosk, row, id_number, phone_last4)
+        collector = self._check_factor(kiosk, row, id_number, phone_last4)
         pickup_id = "p" + uuid.uuid4().hex[:12]
 
         def before(conn: sqlite3.Connection) -> None:
@@ -109,8 +111,9 @@ class Pickups(Part):
                 raise Conflict("staff_alerted", "this code was just used at another kiosk")
             set_state(conn, deposit_id, DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}", wrong_tries=0)
             conn.execute(
-                "INSERT INTO pickups(pickup_id, deposit_id, kiosk, created_at) VALUES (?,?,?,?)",
-                (pickup_id, deposit_id, kiosk, now.isoformat()),
+                "INSERT INTO pickups(pickup_id, deposit_id, kiosk, created_at, collected_by,"
+                " collector_masked) VALUES (?,?,?,?,?,?)",
+                (pickup_id, deposit_id, kiosk, now.isoformat(), collector.who.value, collector.masked),
             )
             conn.execute("DELETE FROM kiosk_failures WHERE kiosk=?", (kiosk,))
             audit.append(
@@ -121,6 +124,7 @@ class Pickups(Part):
                 deposit_id=deposit_id,
                 compartment=label,
                 pickup_id=pickup_id,
+                **collector.detail(),
             )
 
         collected: dict[str, str] = {}
@@ -157,7 +161,7 @@ class Pickups(Part):
             "compartment": label,
             "door": door,
             "dossier_code": row["dossier_code"],
-            "receipt": self._receipt(row, collected.get("at"), pickup_id),
+            "receipt": {**self._receipt(row, collected.get("at"), pickup_id), **collector.detail()},
         }
 
     def _identify_by_factor(
@@ -168,14 +172,17 @@ class Pickups(Part):
         with self._store.read() as conn:
             rows: list[sqlite3.Row] = []
             if factor is SecondFactor.ID_NUMBER and id_number:
+                digest = self._codes.id_digest(id_number)
                 rows = conn.execute(
-                    "SELECT deposit_id, compartment FROM deposits WHERE id_digest=? AND state=?",
-                    (self._codes.id_digest(id_number), DepositState.CODE_SENT.value),
+                    "SELECT deposit_id, compartment FROM deposits"
+                    " WHERE (id_digest=? OR authorised_id_digest=?) AND state=?",
+                    (digest, digest, DepositState.CODE_SENT.value),
                 ).fetchall()
             elif factor is SecondFactor.PHONE_LAST4 and phone_last4 and len(phone_last4) == 4:
                 rows = conn.execute(
-                    "SELECT deposit_id, compartment FROM deposits WHERE phone LIKE ? AND state=?",
-                    ("%" + phone_last4, DepositState.CODE_SENT.value),
+                    "SELECT deposit_id, compartment FROM deposits"
+                    " WHERE (phone LIKE ? OR authorised_phone LIKE ?) AND state=?",
+                    ("%" + phone_last4, "%" + phone_last4, DepositState.CODE_SENT.value),
                 ).fetchall()
         if len(rows) == 1:
             return rows[0]["deposit_id"], rows[0]["compartment"]
@@ -183,12 +190,18 @@ class Pickups(Part):
 
     def _check_factor(
         self, kiosk: str, row: sqlite3.Row, id_number: str | None, phone_last4: str | None
-    ) -> None:
+    ) -> Collector:
+        """Who is collecting: the citizen or the authorised person (either's factor is accepted,
+        see locker.authorised); AuthError when the factor is missing or nobody's."""
         factor = self._cfg.codes.second_factor
         if factor is SecondFactor.NONE:
-            return
+            return Collector(CollectedBy.UNVERIFIED)
         if factor is SecondFactor.ID_NUMBER and row["id_digest"] is None:
-            factor = SecondFactor.PHONE_LAST4  # staff had no ID number for this deposit
+            # staff had no ID number for the citizen: the authorised person's card still works
+            who = authorised.match(self._codes, factor, row, id_number) if id_number else None
+            if who is not None:
+                return who
+            factor = SecondFactor.PHONE_LAST4  # the citizen: the last 4 digits of their phone
         given = id_number if factor is SecondFactor.ID_NUMBER else phone_last4
         if not given:
             # this answer tells the code is right: only for a try the throttle admits
@@ -200,11 +213,8 @@ class Pickups(Part):
                 else "type the last 4 digits of your phone number",
                 factor=factor.value,
             )
-        if factor is SecondFactor.ID_NUMBER:
-            ok = self._codes.id_digest(given) == row["id_digest"]
-        else:
-            ok = len(given) == 4 and row["phone"].endswith(given)
-        if not ok:
+        collector = authorised.match(self._codes, factor, row, given)
+        if collector is None:
             left = self._attempts.fail(
                 kiosk,
                 "second_factor_wrong",
@@ -219,6 +229,7 @@ class Pickups(Part):
                 factor=factor.value,
                 tries_left=left,
             )
+        return collector
 
     def _settle(
         self, conn: sqlite3.Connection, kiosk: str, pickup_id: str, deposit_id: str, outcome: Any, retry: bool
@@ -232,7 +243,19 @@ class Pickups(Part):
         door = "unknown" if outcome is None else outcome.value
         conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
         if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
-            mark_collected(conn, now, actor, row, tz=self._tz, pickup_id=pickup_id)
+            who = conn.execute(
+                "SELECT collected_by, collector_masked FROM pickups WHERE pickup_id=?", (pickup_id,)
+            ).fetchone()
+            mark_collected(
+                conn,
+                now,
+                actor,
+                row,
+                tz=self._tz,
+                pickup_id=pickup_id,
+                collected_by=who["collected_by"] or CollectedBy.UNVERIFIED.value,
+                collector_masked=who["collector_masked"] or "",
+            )
             return now.isoformat()
         if outcome is None and not retry:
             set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)

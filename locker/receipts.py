@@ -54,6 +54,7 @@ class ReceiptView:
     collected_at_local: str | None  # "dd/mm/yyyy HH:MM" for people
     citizen_name_masked: str
     timezone: str
+    collected_by: str | None = None  # citizen | authorised | unverified; None: before issue 16
 
     def as_json(self) -> dict[str, Any]:
         """The JSON variant (`GET /api/v1/receipts/{token}`)."""
@@ -66,6 +67,7 @@ class ReceiptView:
             "collected_at": self.collected_at,
             "citizen_name_masked": self.citizen_name_masked,
             "timezone": self.timezone,
+            "collected_by": self.collected_by,
         }
 
 
@@ -85,8 +87,8 @@ class Receipts:
             return None
         with self._store.read() as conn:
             row = conn.execute(
-                "SELECT d.state, d.dossier_code, d.compartment, d.citizen_name, d.collected_at"
-                " FROM pickups p JOIN deposits d USING(deposit_id) WHERE p.pickup_id=?",
+                "SELECT d.state, d.dossier_code, d.compartment, d.citizen_name, d.collected_at,"
+                " p.collected_by FROM pickups p JOIN deposits d USING(deposit_id) WHERE p.pickup_id=?",
                 (pickup_id,),
             ).fetchone()
         if row is None:
@@ -101,6 +103,7 @@ class Receipts:
             collected_at=at.isoformat() if at else None,
             collected_at_local=at.strftime("%d/%m/%Y %H:%M") if at else None,
             citizen_name_masked=mask_name(row["citizen_name"] or ""),
+            collected_by=row["collected_by"],
             timezone=self._cfg.timezone,
         )
 

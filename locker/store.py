@@ -168,6 +168,24 @@ MIGRATIONS = Schema(
         Step(2, "province hub events", hub_outbox.SCHEMA),
         # v3: evidence of handover, one sealed photo per pickup (locker/handover.py)
         Step(3, "handover photos", HANDOVER_SCHEMA),
+        # v4: the authorised person (locker.authorised): their ID digest and phone, and who
+        # collected each pickup (citizen / authorised / unverified)
+        Step(
+            4,
+            "authorised person",
+            "ALTER TABLE deposits ADD COLUMN authorised_id_digest TEXT;"
+            " ALTER TABLE deposits ADD COLUMN authorised_phone TEXT;"
+            " ALTER TABLE pickups ADD COLUMN collected_by TEXT;"
+            " ALTER TABLE pickups ADD COLUMN collector_masked TEXT;",
+        ),
+        # v5: results kept at the counter when the cabinet had no fitting compartment
+        # (locker.capacity); the citizen's phone is only in the outbox's SMS
+        Step(
+            5,
+            "results kept at the counter",
+            "CREATE TABLE counter_results (counter_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " dossier_code TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL);",
+        ),
         # SCHEMA is v1's text from here on: never edit it; a schema change is a new
         # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
     ),

@@ -126,6 +126,8 @@ def pickup_receipt_document(
     ]
     if data.citizen_name_masked:
         els.append(Field(s["recipient"], nfc(data.citizen_name_masked)))
+    if data.collected_by == "authorised":  # the citizen sent someone: the receipt says so
+        els.append(Field(s["authorised"], nfc(data.collector_masked or "-")))
     els += [
         *_qr(data.verify_url, s["receipt_qr"]),
         Rule(dashed=True),

@@ -55,6 +55,9 @@ class PickupReceiptData:
     citizen_name_masked: str | None
     verify_url: str  # printed as a QR code
     language: str = "vi"
+    # issue 16: who collected ("citizen" | "authorised" | "unverified") and their masked ID or phone
+    collected_by: str = ""
+    collector_masked: str = ""
 
 
 @dataclass(frozen=True)

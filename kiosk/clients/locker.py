@@ -47,6 +47,7 @@ from contracts.locker import (
     PickupRetryAnswer,
     StaffSignedIn,
 )
+from contracts.locker_loading import KeptAtCounter
 from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
 from kiosk.config import AppConfig
 
@@ -411,16 +412,31 @@ class LockerClient(ServiceClient):
         )
 
     def create_deposit(
-        self, dossier_code: str, phone: str, size: str | None = None, id_number: str | None = None
+        self,
+        dossier_code: str,
+        phone: str,
+        size: str | None = None,
+        id_number: str | None = None,
+        **more: str,
     ) -> Deposit:
-        """POST /api/v1/deposits: a compartment is chosen and opened."""
-        payload: dict[str, Any] = {"dossier_code": dossier_code, "phone": phone}
-        if size:
-            payload["size"] = size
-        if id_number:
-            payload["id_number"] = id_number
+        """POST /api/v1/deposits: a compartment is chosen and opened. `more`: the optional
+        authorised person (`authorised_id_number`, `authorised_phone`); empty values are left out.
+        A full cabinet is ApiError `no_free_compartment` with `next_size` in `extra`."""
+        payload: dict[str, Any] = {
+            "dossier_code": dossier_code,
+            "phone": phone,
+            "size": size,
+            "id_number": id_number,
+        }
+        payload = {k: v for k, v in {**payload, **more}.items() if v}
         body = self._staff("POST", "/api/v1/deposits", json=payload)
         return self._deposit(self._parse(DepositOpened, body, "deposit"))
+
+    def keep_at_counter(self, dossier_code: str, phone: str) -> KeptAtCounter:
+        """POST /api/v1/counter-results: no fitting compartment; the citizen's SMS says "counter"."""
+        payload = {"dossier_code": dossier_code, "phone": phone or None}
+        body = self._staff("POST", "/api/v1/counter-results", json=payload)
+        return self._parse(KeptAtCounter, body, "counter")
 
     def get_deposit(self, deposit_id: str) -> Deposit:
         """GET /api/v1/deposits/{id}: the daemon's current state of one deposit (its deadline once

@@ -56,6 +56,8 @@ def receipt_data(result: PickupResult, center_name: str, lang: str, now: datetim
         citizen_name_masked=str(r["citizen_name_masked"]) if r.get("citizen_name_masked") else None,
         verify_url=str(r.get("verify_url") or ""),
         language=lang,
+        collected_by=str(r.get("collected_by") or ""),
+        collector_masked=str(r.get("collector_masked") or ""),
     )
 
 

@@ -26,6 +26,7 @@ from kiosk.clients.base import ApiError, ServiceError
 from kiosk.clients.locker import Cabinet, CabinetSlot, Deposit, DoorOutcome, NotSignedIn
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen
+from kiosk.screens.staff_load_form import AUTH_FIELDS, LoadFormExtras
 from kiosk.widgets.cabinet import CabinetView  # noqa: F401 - registers the kv class
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ class LoadStep(enum.StrEnum):
 
 
 @register("staff_load", kv="staff_load.kv", order=32)
-class StaffLoadScreen(StaffScreen):
-    """The loading flow."""
+class StaffLoadScreen(LoadFormExtras, StaffScreen):
+    """The loading flow (the authorised person and the full-cabinet offer: staff_load_form)."""
 
     step = StringProperty(LoadStep.FORM.value)
     phone = StringProperty("")
@@ -91,6 +92,7 @@ class StaffLoadScreen(StaffScreen):
         self.label = self.door = ""
         self._set_slip(None)
         self.cabinet = None
+        self.clear_extras()
         if "dossier_input" in self.ids:
             self.ids.dossier_input.text = ""
 
@@ -101,7 +103,7 @@ class StaffLoadScreen(StaffScreen):
     # ----- form -----
     def select(self, field: str) -> None:
         """Tap on a field: the keyboard (dossier code) or keypad (phone) beside it types into it."""
-        self.field = "phone" if field == "phone" else "dossier"
+        self.field = field if field in ("phone", *AUTH_FIELDS) else "dossier"
         self.ctx.nav.touch_activity()
 
     def on_keyboard(self, value: str) -> None:
@@ -110,13 +112,14 @@ class StaffLoadScreen(StaffScreen):
         self.ctx.nav.touch_activity()
 
     def on_keypad(self, value: str) -> None:
-        """Phone digits from the keypad."""
-        self.phone = value
+        """Digits from the keypad (phone, or the authorised person's ID number or phone)."""
+        self.set_keypad(value)
         self.ctx.nav.touch_activity()
 
     def choose_size(self, size: str) -> None:
         """Size button ("" = automatic)."""
         self.box_size = size if size in SIZES else ""
+        self.offer = ""
 
     def size_text(self, size: str, _lang: str) -> str:
         """Label of a size button."""
@@ -135,12 +138,14 @@ class StaffLoadScreen(StaffScreen):
             self.field = "phone"
             self.say("staff.need_phone", "error")
             return
+        if not self.authorised_ok(PHONE_RE):
+            return
         self._stop_scan()
         self.dossier_code = code
         self.busy = True
         self.say("staff.opening")
-        client, phone, size = self.client, self.phone, self.box_size or None
-        self.run(lambda: client.create_deposit(code, phone, size), self._opened, self._refused)
+        client, phone, size, more = self.client, self.phone, self.box_size or None, self.authorised_payload()
+        self.run(lambda: client.create_deposit(code, phone, size, **more), self._opened, self._refused)
 
     def _refused(self, err: BaseException) -> bool:
         self.busy = False
@@ -150,6 +155,8 @@ class StaffLoadScreen(StaffScreen):
             # the door sensor confirmed the load by itself (auto-confirm on close): that is
             # success; the deadline is in the daemon's state now, not in what we kept
             self._fetch_final(self.deposit.deposit_id)
+        elif err.code == "no_free_compartment" and self.step == LoadStep.FORM.value:
+            self.show_offer(err, self.box_size)
         elif err.code in ("no_free_compartment", "no_bigger_compartment"):
             self.say("staff.no_free", "error")
         elif err.code == "dossier_in_locker":
@@ -336,6 +343,7 @@ class StaffLoadScreen(StaffScreen):
     def _stop_scan(self) -> None:
         self.camera.stop()
         self.scanning = False
+        self.scan_for = "dossier"
         if "preview" in self.ids:
             self.ids.preview.clear()
 
@@ -344,6 +352,8 @@ class StaffLoadScreen(StaffScreen):
         if not self.scanning:
             return
         self.ctx.nav.touch_activity()
+        if self.scanned(result):  # the authorised person's ID card
+            return
         if result.kind == "dossier" and result.dossier is not None:
             self.ids.dossier_input.text = result.dossier.dossier_code
             self.field = "phone"  # the code is in: on to the phone
@@ -356,7 +366,7 @@ class StaffLoadScreen(StaffScreen):
     # ----- screenshots -----
     @classmethod
     def demo_states(cls) -> list[str]:
-        return ["typing", "form", "open", "done"]
+        return ["typing", "form", "scanning", "full", "open", "done"]
 
     def stage_demo(self, state: str) -> None:
         self._clear()
@@ -369,8 +379,8 @@ class StaffLoadScreen(StaffScreen):
             self.phone = ""
             self.box_size = ""
             self.field = "dossier"
-        if state in ("typing", "form"):
-            self.say("staff.need_dossier")
+        if state in ("typing", "form", "scanning", "full"):
+            self.stage_form_extras(state)  # the authorised person, the full-cabinet offer
             return
         slots = tuple(
             CabinetSlot(str(c * 6 + r + 1), "small", c, r, 1, "free") for c in range(3) for r in range(6)

@@ -70,7 +70,9 @@ def test_the_longest_code_sms_is_one_gsm7_segment(make_harness: Callable[..., Ha
     assert segments(msg2["text"]) == 1 and msg2["text"].count("-0001") == 1
 
 
-@pytest.mark.parametrize("name", ["template", "reminder_template", "expired_template"])
+@pytest.mark.parametrize(
+    "name", ["template", "reminder_template", "expired_template", "withdrawn_template", "counter_template"]
+)
 def test_every_template_at_its_longest_is_one_segment(name: str) -> None:
     cfg = make_config(codes={"length_digits": 10}, center_name=LONG_CENTER)
     labels = ["ABCDEFGH"]  # the longest label a compartment may have (8)
@@ -106,3 +108,12 @@ def test_a_text_that_cannot_fit_fails_at_start_naming_the_key(tmp_path) -> None:
     assert load_locker_config(site).sms_center_name() == "TT PVHCC"
     with pytest.raises(ValueError, match="placeholder"):
         LockerConfig.model_validate({"sms": {"template": "{center} {nope}"}})
+
+
+@pytest.mark.parametrize(
+    ("name", "placeholder"),
+    [("reminder_template", "code"), ("withdrawn_template", "code"), ("counter_template", "compartment")],
+)
+def test_a_placeholder_the_message_cannot_fill_is_refused_at_start(name: str, placeholder: str) -> None:
+    with pytest.raises(ValueError, match=f"sms.{name}: {{{placeholder}}} cannot be used"):
+        make_config(sms={name: "{center}: ho so {dossier} {" + placeholder + "}"})

@@ -69,6 +69,16 @@ def test_pickup_receipt_has_every_element(lang: str) -> None:
     assert doc.qr_payloads() == [r.verify_url]
 
 
+def test_pickup_receipt_says_when_the_authorised_person_collected() -> None:
+    doc = pickup_receipt_document(
+        replace(sample_pickup_receipt("en"), collected_by="authorised", collector_masked="********6789")
+    )
+    fields = {e.label: e.value for e in doc.elements if isinstance(e, Field)}
+    assert fields[STRINGS["en"]["authorised"]] == "********6789"
+    citizen = pickup_receipt_document(replace(sample_pickup_receipt("en"), collected_by="citizen"))
+    assert STRINGS["en"]["authorised"] not in citizen.texts()
+
+
 def test_pickup_receipt_without_a_name_has_no_recipient_line() -> None:
     doc = pickup_receipt_document(replace(sample_pickup_receipt(), citizen_name_masked=None))
     assert STRINGS["vi"]["recipient"] not in doc.texts()
