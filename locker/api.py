@@ -48,6 +48,7 @@ from contracts.locker import (
     WhoAmI,
 )
 from locker import audit
+from locker.api_dossiers import dossier_routes
 from locker.api_models import (
     DepositBody,
     ForceBody,
@@ -350,6 +351,7 @@ def create_app(svc: LockerService) -> FastAPI:
         return {"staff_id": sess.staff_id, "role": sess.role.value, "expires_at": sess.expires_at.isoformat()}
 
     _receipt_routes(app, svc)
+    dossier_routes(app, svc.dossiers, kiosk)
     _ = Forbidden  # re-exported error types are mapped by the LockerError handler
     # Outermost (added last): bodies, Origin and headers for every request.
     # No browser page of the locker sends state-changing requests: only its own loopback address
