@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from kiosk.strings import access, citizen, staff
+from kiosk.strings import access, citizen, dossier, staff
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,9 @@ def merge_tables(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, st
 
 
 # key -> (vi, en): one table merged from the areas in kiosk/strings/ (keys never repeat)
-TABLE: dict[str, tuple[str, str]] = merge_tables(citizen.STRINGS, staff.STRINGS, access.STRINGS)
+TABLE: dict[str, tuple[str, str]] = merge_tables(
+    citizen.STRINGS, staff.STRINGS, access.STRINGS, dossier.STRINGS
+)
 
 _warned: set[str] = set()
 

@@ -137,7 +137,8 @@ def build_gateways(cfg: Any, under: Path | None = None) -> tuple[Any, Any]:
 
 
 SAMPLE_DOSSIERS: dict[str, dict[str, Any]] = {
-    # Invented dossiers, one in each state the kiosk's lookup shows (dates relative to now).
+    # Invented dossiers. HS-2026-000123..125: done, for staff to load into the locker in the demo;
+    # the others show each state of the kiosk's lookup (dates relative to now, except the receipt's).
     "HS-2026-000123": {
         "citizen_name": "Nguyễn Văn An",
         "phone": "+84900000001",
@@ -151,23 +152,41 @@ SAMPLE_DOSSIERS: dict[str, dict[str, Any]] = {
         "citizen_name": "Trần Thị Bình",
         "phone": "+84900000002",
         "procedure": "Đăng ký thành lập hộ kinh doanh",
-        "status": "in_progress",
-        "collect_at": "counter",
-        "received_days_ago": 1,
-        "due_in_days": 2,
+        "status": "done_waiting",
+        "collect_at": "locker",
+        "received_days_ago": 3,
+        "due_in_days": 1,
     },
     "HS-2026-000125": {
         "citizen_name": "Lê Minh Châu",
         "phone": "+84900000003",
+        "procedure": "Cấp Phiếu lý lịch tư pháp",
+        "status": "done_waiting",
+        "collect_at": "locker",
+        "received_days_ago": 8,
+        "due_in_days": 2,
+    },
+    "000.00.19.H26-261201-0001": {
+        "citizen_name": "Phan Quốc Bảo",
+        "phone": "+84900000011",
         "procedure": "Cấp Phiếu lý lịch tư pháp",
         "status": "received",
         "collect_at": "post",
         "received_days_ago": 0,
         "due_in_days": 10,
     },
-    "HS-2026-000126": {
+    "000.00.19.H26-261201-0002": {
+        "citizen_name": "Đặng Thị Cúc",
+        "phone": "+84900000012",
+        "procedure": "Đăng ký thành lập hộ kinh doanh",
+        "status": "in_progress",
+        "collect_at": "counter",
+        "received_days_ago": 1,
+        "due_in_days": 2,
+    },
+    "000.00.19.H26-261201-0003": {
         "citizen_name": "Phạm Thu Dung",
-        "phone": "+84900000004",
+        "phone": "+84900000013",
         "procedure": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
         "status": "supplement_requested",
         "missing": "Bản vẽ thiết kế mặt bằng có chữ ký của chủ hộ",
@@ -175,26 +194,36 @@ SAMPLE_DOSSIERS: dict[str, dict[str, Any]] = {
         "received_days_ago": 6,
         "due_in_days": 9,
     },
-    "HS-2026-000127": {
-        "citizen_name": "Hoàng Văn Em",
-        "phone": "+84900000005",
-        "procedure": "Chuyển mục đích sử dụng đất",
-        "status": "in_progress",
+    "000.00.19.H26-261201-0004": {
+        "citizen_name": "Bùi Văn Đức",
+        "phone": "+84900000014",
+        "procedure": "Chứng thực chữ ký",
+        "status": "done_waiting",
         "collect_at": "counter",
-        "received_days_ago": 20,
-        "due_in_days": -3,
+        "received_days_ago": 2,
+        "due_in_days": 0,
     },
-    "HS-2026-000128": {
+    "000.00.19.H26-261201-0005": {
         "citizen_name": "Vũ Thị Giang",
-        "phone": "+84900000006",
+        "phone": "+84900000015",
         "procedure": "Chứng thực bản sao từ bản chính",
         "status": "returned",
         "collect_at": "counter",
         "received_days_ago": 3,
         "due_in_days": -1,
     },
-    "HS-2026-000998": {"citizen_name": "Đỗ Văn Hải", "phone": "+84900000007", "simulate": "slow"},
-    "HS-2026-000999": {"citizen_name": "Ngô Thị Lan", "phone": "+84900000008", "simulate": "down"},
+    # the receipt in assets/camera-samples/3-dossier-receipt.jpg: promised for 27/11/2026, late
+    "000.00.12.H26-261120-0042": {
+        "citizen_name": "Hoàng Văn Em",
+        "phone": "+84900000016",
+        "procedure": "Chuyển mục đích sử dụng đất",
+        "status": "in_progress",
+        "collect_at": "counter",
+        "received_at": "2026-11-20T08:00:00+07:00",
+        "due_at": "2026-11-27T17:00:00+07:00",
+    },
+    "000.00.19.H26-261201-0098": {"citizen_name": "Đỗ Văn Hải", "phone": "+84900000017", "simulate": "slow"},
+    "000.00.19.H26-261201-0099": {"citizen_name": "Ngô Thị Lan", "phone": "+84900000018", "simulate": "down"},
 }
 
 

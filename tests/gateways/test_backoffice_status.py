@@ -115,15 +115,17 @@ def test_simulator_holds_a_dossier_in_every_state(tmp_path: Path) -> None:
     bo = FileBackOffice(path, tmp_path / "r.jsonl", now=lambda: NOW)
     reports = {code: bo.status(code) for code in SAMPLE_DOSSIERS if "simulate" not in SAMPLE_DOSSIERS[code]}
     assert {r.status for r in reports.values() if r} == set(DossierStatus)
-    late = reports["HS-2026-000127"]
-    assert late is not None and late.due_at == NOW - timedelta(days=3)  # relative dates: never ages
+    late = reports["000.00.12.H26-261120-0042"]  # the sample receipt's dossier
+    assert late is not None and late.due_at is not None and late.due_at < NOW
     assert late.status is DossierStatus.IN_PROGRESS
-    assert reports["HS-2026-000126"].missing  # type: ignore[union-attr]
+    progress = reports["000.00.19.H26-261201-0002"]
+    assert progress is not None and progress.due_at == NOW + timedelta(days=2)  # relative: never ages
+    assert reports["000.00.19.H26-261201-0003"].missing  # type: ignore[union-attr]
     assert {r.collect_at for r in reports.values() if r} == set(CollectAt)
     with pytest.raises(GatewayTimeout):
-        bo.status("HS-2026-000998")
+        bo.status("000.00.19.H26-261201-0098")
     with pytest.raises(GatewayError):
-        bo.status("HS-2026-000999")
+        bo.status("000.00.19.H26-261201-0099")
     assert bo.status("HS-0000") is None
     assert NoBackOffice().status("HS-2026-000123") is None
 
@@ -134,6 +136,6 @@ def test_an_older_sample_file_gets_the_status_keys(tmp_path: Path) -> None:
     _sample_dossiers(path)
     data = json.loads(path.read_text())
     assert data["HS-2026-000123"]["citizen_name"] == "Tên Sửa"  # the demo's edit is kept
-    assert data["HS-2026-000123"]["status"] == "done_waiting" and "HS-2026-000127" in data
+    assert data["HS-2026-000123"]["status"] == "done_waiting" and "000.00.19.H26-261201-0001" in data
     bo = FileBackOffice(path, tmp_path / "r.jsonl")
     assert bo.lookup("HS-2026-000123").phone == "+84900000009"  # type: ignore[union-attr]
