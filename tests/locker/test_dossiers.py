@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contracts.dossiers import CodeResent, DossierAnswer, DossierStatus
+from contracts.dossiers import DOSSIER_CODE_PATTERN, CodeResent, DossierAnswer, DossierStatus
 from tests.locker.conftest import Harness
 
 # The harness's ManualClock starts at 2026-01-05 08:00 UTC.
@@ -169,3 +169,16 @@ def test_resend_only_when_the_result_waits_in_the_locker(d: Harness) -> None:
     assert r.status_code == 409 and r.json()["error"] == "resend_not_possible"
     assert "hỏi tại quầy" in r.json()["message"]
     assert resend(d, "HS%20X").status_code == 422
+
+
+def test_the_openapi_document_names_the_lookup_errors(h: Harness) -> None:
+    doc = h.req("GET", "/openapi.json").json()
+    get = doc["paths"]["/api/v1/dossiers/{code}"]["get"]
+    post = doc["paths"]["/api/v1/dossiers/{code}/resend"]["post"]
+    assert {s for s in get["responses"] if s[0] in "45"} == {"401", "404", "422", "429", "503", "504"}
+    assert {s for s in post["responses"] if s[0] in "45"} == {"401", "409", "422", "429"}
+    assert get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/DossierAnswer")
+    codes = set(doc["components"]["schemas"]["LockerErrorCode"]["enum"])
+    assert {"dossier_unknown", "backoffice_unavailable", "backoffice_timeout", "resend_too_soon"} <= codes
+    param = next(p for p in get["parameters"] if p["name"] == "code")
+    assert param["schema"]["pattern"] == DOSSIER_CODE_PATTERN
