@@ -351,7 +351,7 @@ def create_app(svc: LockerService) -> FastAPI:
         return {"staff_id": sess.staff_id, "role": sess.role.value, "expires_at": sess.expires_at.isoformat()}
 
     _receipt_routes(app, svc)
-    dossier_routes(app, svc.dossiers, kiosk)
+    dossier_routes(app, svc.dossiers, kiosk, svc.cfg, svc.clock)
     _ = Forbidden  # re-exported error types are mapped by the LockerError handler
     # Outermost (added last): bodies, Origin and headers for every request.
     # No browser page of the locker sends state-changing requests: only its own loopback address

@@ -72,6 +72,11 @@ class DossierDesk(Part):
     def lookup(self, kiosk: str, code: str) -> dict[str, Any]:
         """GET /api/v1/dossiers/{code}: the merged answer (contracts.dossiers.DossierAnswer)."""
         self._throttle(kiosk)
+        return self.answer(code)
+
+    def answer(self, code: str) -> dict[str, Any]:
+        """The merged answer for `code`, unthrottled (the caller limits: per kiosk, or per phone's
+        address for the phone page); NotFound, Unavailable or BackOfficeTimeout otherwise."""
         with self._store.read() as conn:
             row = _latest_deposit(conn, code)
         report: DossierReport | None = None

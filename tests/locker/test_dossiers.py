@@ -182,3 +182,25 @@ def test_the_openapi_document_names_the_lookup_errors(h: Harness) -> None:
     assert {"dossier_unknown", "backoffice_unavailable", "backoffice_timeout", "resend_too_soon"} <= codes
     param = next(p for p in get["parameters"] if p["name"] == "code")
     assert param["schema"]["pattern"] == DOSSIER_CODE_PATTERN
+
+
+def test_the_phone_page(make_harness: Any) -> None:
+    h = make_harness(verify_requests_per_min=6)
+    h.dossiers.write_text(json.dumps({k: {**BASE, **v} for k, v in DOSSIERS.items()}, ensure_ascii=False))
+    r = h.req("GET", "/dossier/HS-LATE")  # anyone holding the receipt: no token
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    assert "Đang giải quyết" in r.text and "Being handled" in r.text and "xin lỗi quý khách" in r.text
+    assert "05/01/2026" in r.text and "Quầy trả kết quả" in r.text  # due 14:00 in the center's zone
+    assert "H**** V** Em" in r.text and "Hoàng" not in r.text and "+849" not in r.text
+    r = h.req("GET", "/dossier/HS-NOPE")
+    assert r.status_code == 404 and "Không tìm thấy hồ sơ HS-NOPE" in r.text
+    r = h.req("GET", "/dossier/HS-DOWN")
+    assert r.status_code == 503 and "hỏi tại quầy" in r.text
+    r = h.req("GET", "/dossier/%3Cscript%3E")
+    assert r.status_code == 422 and "<script>" not in r.text
+    assert h.req("GET", "/dossier/HS-DONE").status_code == 200
+    assert h.req("GET", "/dossier/HS-DONE").status_code == 200  # the 6th from this address
+    r = h.req("GET", "/dossier/HS-DONE")  # the 7th within a minute
+    assert r.status_code == 429 and r.headers["Retry-After"] and "Quá nhiều lượt tra cứu" in r.text
+    assert "/dossier/{code}" not in h.req("GET", "/openapi.json").json()["paths"]  # a page, not the API
