@@ -37,10 +37,8 @@ WAITING = frozenset(
 #: The locker's last word on a dossier it no longer holds: collected, or back at the counter.
 HANDED_BACK = frozenset({DepositState.EXPIRED, DepositState.WITHDRAWN})
 RESEND_ACTION = "code_resend"
-ASK = (
-    "Quý khách vui lòng thử lại sau ít phút hoặc hỏi tại quầy. / "
-    "Please try again in a few minutes or ask at the counter."
-)
+ASK_VI = "Quý khách vui lòng thử lại sau ít phút hoặc hỏi tại quầy."
+ASK_EN = "Please try again in a few minutes or ask at the counter."
 
 
 class BackOfficeTimeout(LockerError):
@@ -90,11 +88,12 @@ class DossierDesk(Part):
             if isinstance(failure, GatewayTimeout):
                 raise BackOfficeTimeout(
                     "backoffice_timeout",
-                    f"Hệ thống một cửa chưa trả lời. / The back office did not answer. {ASK}",
+                    f"Hệ thống một cửa chưa trả lời. {ASK_VI} / The back office did not answer. {ASK_EN}",
                 )
             raise Unavailable(
                 "backoffice_unavailable",
-                f"Không kết nối được hệ thống một cửa. / The back office cannot be reached. {ASK}",
+                f"Không kết nối được hệ thống một cửa. {ASK_VI} / "
+                f"The back office cannot be reached. {ASK_EN}",
             )
         if report is None and row is None:
             raise NotFound(
