@@ -44,6 +44,7 @@ STATUS_MEANING: dict[int, str] = {
     429: "Too many attempts or requests; wait `retry_after_s` seconds (also in `Retry-After`).",
     500: "Unexpected server error; the message gives the hotline.",
     503: "A device or the database is unavailable right now; try again shortly.",
+    504: "An outside system (the back office) did not answer in time; try again shortly.",
 }
 
 _SCHEMA_REF = "#/components/schemas/ErrorBody"

@@ -161,6 +161,13 @@ class LockerErrorCode(enum.StrEnum):
     WRONG_STATE = "wrong_state"  # 409: a step that does not apply to the deposit's state
     LOCKER_UNAVAILABLE = "locker_unavailable"  # 503: the bus cannot open doors now
     STORAGE_FAILED = "storage_failed"  # 503: the database was deleted or replaced
+    # the dossier lookup (contracts.dossiers); messages Vietnamese first, then English
+    DOSSIER_UNKNOWN = "dossier_unknown"  # 404: neither the back office nor the locker knows the code
+    TOO_MANY_LOOKUPS = "too_many_lookups"  # 429 (`retry_after_s`): per kiosk
+    BACKOFFICE_UNAVAILABLE = "backoffice_unavailable"  # 503: try again or ask at the counter
+    BACKOFFICE_TIMEOUT = "backoffice_timeout"  # 504: no answer within status_timeout_s
+    RESEND_NOT_POSSIBLE = "resend_not_possible"  # 409: not in the locker, locked, or resent too often
+    RESEND_TOO_SOON = "resend_too_soon"  # 429 (`retry_after_s`, `next_resend_at`)
 
 
 #: Codes that mean "the kiosk token is not (or no longer) valid": read the token file again.

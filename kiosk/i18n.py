@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from kiosk.strings import access, citizen, handover, loading, staff
+from kiosk.strings import access, citizen, dossier, handover, loading, staff
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,12 @@ def merge_tables(*tables: dict[str, tuple[str, str]]) -> dict[str, tuple[str, st
 
 # key -> (vi, en): one table merged from the areas in kiosk/strings/ (keys never repeat)
 TABLE: dict[str, tuple[str, str]] = merge_tables(
-    citizen.STRINGS, staff.STRINGS, access.STRINGS, handover.STRINGS, loading.STRINGS
+    citizen.STRINGS,
+    staff.STRINGS,
+    access.STRINGS,
+    handover.STRINGS,
+    loading.STRINGS,
+    dossier.STRINGS,
 )
 
 _warned: set[str] = set()

@@ -49,6 +49,7 @@ from contracts.locker import (
 )
 from contracts.locker_loading import CounterBody, KeptAtCounter
 from locker import audit
+from locker.api_dossiers import dossier_routes
 from locker.api_models import (
     DepositBody,
     ForceBody,
@@ -372,6 +373,7 @@ def create_app(svc: LockerService) -> FastAPI:
 
     _receipt_routes(app, svc)
     handover_routes(app, photos, kiosk, supervisor)
+    dossier_routes(app, svc.dossiers, kiosk, svc.cfg, svc.clock)
     _ = Forbidden  # re-exported error types are mapped by the LockerError handler
     # Outermost (added last): bodies, Origin and headers for every request.
     # No browser page of the locker sends state-changing requests: only its own loopback address

@@ -110,6 +110,7 @@ class BackOfficeConfig(_Strict):
     url: str = ""
     token_file: str = ""
     timeout_s: float = Field(default=10.0, gt=0)
+    status_timeout_s: float = Field(default=3.0, gt=0, le=30)  # a citizen waits at the kiosk for it
     dossiers_file: str = "var/backoffice/dossiers.json"
     returned_file: str = "var/backoffice/returned.jsonl"
 
@@ -126,6 +127,14 @@ class HandoverPhotoConfig(_Strict):
     def body_bytes(self) -> int:
         """The largest request body one photo makes (base64 of the JPEG in a small JSON object)."""
         return 4 * ((self.max_jpeg_bytes + 2) // 3) + 64
+
+
+class DossiersConfig(_Strict):
+    """The citizen's dossier lookup at the kiosk and "send the code again"."""
+
+    lookups_per_min_per_kiosk: int = Field(default=20, ge=1, le=10_000)
+    resend_period_h: float = Field(default=24.0, gt=0)
+    resend_max_per_deposit: int = Field(default=3, ge=1, le=100)
 
 
 class BusEntry(BaseModel):
@@ -197,6 +206,7 @@ class LockerConfig(HttpServing, _Strict):
     backoffice: BackOfficeConfig = BackOfficeConfig()
     handover_photo: HandoverPhotoConfig = HandoverPhotoConfig()
     capacity: CapacityConfig = CapacityConfig()
+    dossiers: DossiersConfig = DossiersConfig()
     buses: list[BusEntry] = Field(default_factory=list)
     compartments: list[CompartmentConfig] = Field(default_factory=list)
 

@@ -118,34 +118,138 @@ def build_gateways(cfg: Any, under: Path | None = None) -> tuple[Any, Any]:
     if cfg.backoffice.type == "http":
         if not cfg.backoffice.url:
             raise ConfigError("invalid configuration in [locker.backoffice]: type = 'http' needs url")
-        bo = HttpBackOffice(cfg.backoffice.url, token(cfg.backoffice.token_file), cfg.backoffice.timeout_s)
+        bo = HttpBackOffice(
+            cfg.backoffice.url,
+            token(cfg.backoffice.token_file),
+            cfg.backoffice.timeout_s,
+            status_timeout_s=cfg.backoffice.status_timeout_s,
+        )
     elif cfg.backoffice.type == "simulated":
         dossiers = resolve_path(cfg.backoffice.dossiers_file)
         returned = resolve_path(cfg.backoffice.returned_file)
         if under:
             dossiers, returned = under / "backoffice" / dossiers.name, under / "backoffice" / returned.name
         _sample_dossiers(dossiers)
-        bo = FileBackOffice(dossiers, returned)
+        bo = FileBackOffice(dossiers, returned, status_timeout_s=cfg.backoffice.status_timeout_s)
     else:
         bo = NoBackOffice()
     return sms, bo
 
 
-SAMPLE_DOSSIERS = {
-    "HS-2026-000123": {"citizen_name": "Nguyễn Văn An", "phone": "+84900000001"},
-    "HS-2026-000124": {"citizen_name": "Trần Thị Bình", "phone": "+84900000002"},
-    "HS-2026-000125": {"citizen_name": "Lê Minh Châu", "phone": "+84900000003"},
+SAMPLE_DOSSIERS: dict[str, dict[str, Any]] = {
+    # Invented dossiers. HS-2026-000123..125: done, for staff to load into the locker in the demo;
+    # the others show each state of the kiosk's lookup (dates relative to now, except the receipt's).
+    "HS-2026-000123": {
+        "citizen_name": "Nguyễn Văn An",
+        "phone": "+84900000001",
+        "procedure": "Cấp bản sao trích lục khai sinh",
+        "status": "done_waiting",
+        "collect_at": "locker",
+        "received_days_ago": 4,
+        "due_in_days": 0,
+    },
+    "HS-2026-000124": {
+        "citizen_name": "Trần Thị Bình",
+        "phone": "+84900000002",
+        "procedure": "Đăng ký thành lập hộ kinh doanh",
+        "status": "done_waiting",
+        "collect_at": "locker",
+        "received_days_ago": 3,
+        "due_in_days": 1,
+    },
+    "HS-2026-000125": {
+        "citizen_name": "Lê Minh Châu",
+        "phone": "+84900000003",
+        "procedure": "Cấp Phiếu lý lịch tư pháp",
+        "status": "done_waiting",
+        "collect_at": "locker",
+        "received_days_ago": 8,
+        "due_in_days": 2,
+    },
+    "000.00.19.H26-261201-0001": {
+        "citizen_name": "Phan Quốc Bảo",
+        "phone": "+84900000011",
+        "procedure": "Cấp Phiếu lý lịch tư pháp",
+        "status": "received",
+        "collect_at": "post",
+        "received_days_ago": 0,
+        "due_in_days": 10,
+    },
+    "000.00.19.H26-261201-0002": {
+        "citizen_name": "Đặng Thị Cúc",
+        "phone": "+84900000012",
+        "procedure": "Đăng ký thành lập hộ kinh doanh",
+        "status": "in_progress",
+        "collect_at": "counter",
+        "received_days_ago": 1,
+        "due_in_days": 2,
+    },
+    "000.00.19.H26-261201-0003": {
+        "citizen_name": "Phạm Thu Dung",
+        "phone": "+84900000013",
+        "procedure": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        "status": "supplement_requested",
+        "missing": "Bản vẽ thiết kế mặt bằng có chữ ký của chủ hộ",
+        "collect_at": "counter",
+        "received_days_ago": 6,
+        "due_in_days": 9,
+    },
+    "000.00.19.H26-261201-0004": {
+        "citizen_name": "Bùi Văn Đức",
+        "phone": "+84900000014",
+        "procedure": "Chứng thực chữ ký",
+        "status": "done_waiting",
+        "collect_at": "counter",
+        "received_days_ago": 2,
+        "due_in_days": 0,
+    },
+    "000.00.19.H26-261201-0005": {
+        "citizen_name": "Vũ Thị Giang",
+        "phone": "+84900000015",
+        "procedure": "Chứng thực bản sao từ bản chính",
+        "status": "returned",
+        "collect_at": "counter",
+        "received_days_ago": 3,
+        "due_in_days": -1,
+    },
+    # the receipt in assets/camera-samples/3-dossier-receipt.jpg: promised for 27/11/2026, late
+    "000.00.12.H26-261120-0042": {
+        "citizen_name": "Hoàng Văn Em",
+        "phone": "+84900000016",
+        "procedure": "Chuyển mục đích sử dụng đất",
+        "status": "in_progress",
+        "collect_at": "counter",
+        "received_at": "2026-11-20T08:00:00+07:00",
+        "due_at": "2026-11-27T17:00:00+07:00",
+    },
+    "000.00.19.H26-261201-0098": {"citizen_name": "Đỗ Văn Hải", "phone": "+84900000017", "simulate": "slow"},
+    "000.00.19.H26-261201-0099": {"citizen_name": "Ngô Thị Lan", "phone": "+84900000018", "simulate": "down"},
 }
 
 
 def _sample_dossiers(path: Path) -> None:
-    """The simulated back office starts with a few invented dossiers a demo can load."""
-    if path.exists():
-        return
+    """The simulated back office starts with a few invented dossiers a demo can load and look up;
+    a file from an older release gets the sample dossiers' status keys added (its edits are kept)."""
     import json
 
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # the lookup says so, naming the file
+        if not isinstance(data, dict):
+            return
+        merged = {
+            **SAMPLE_DOSSIERS,
+            **{k: {**SAMPLE_DOSSIERS.get(k, {}), **v} if isinstance(v, dict) else v for k, v in data.items()},
+        }
+        if merged == data:
+            return
+        data = merged
+    else:
+        data = SAMPLE_DOSSIERS
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(SAMPLE_DOSSIERS, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def config_warnings(cfg: Any, site: bool) -> list[dict[str, str]]:

@@ -5,8 +5,9 @@ directory) with its HTTP API on a free loopback port, loads one invented dossier
 through the API the way staff and a kiosk do, then opens the receipt's verification page in
 Debian's headless Chromium at a phone-sized viewport and writes `locker-verify-genuine.png` (the
 real token the pickup returned) and `locker-verify-forged.png` (the same token with one MAC
-character changed). Nothing is hard-coded: the token is the one the service issued. Tests never
-write into the repository; this explicit command does.
+character changed), and `locker-dossier-late.png`: the phone page of the sample receipt's dossier
+(`/dossier/{code}`, late). Nothing is hard-coded: the token is the one the service issued. Tests
+never write into the repository; this explicit command does.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from common.chromium import HEADLESS_ARGS, screenshot_args
 log = logging.getLogger(__name__)
 
 CHROMIUM_ARGS = HEADLESS_ARGS
-SHOTS = ("locker-verify-genuine", "locker-verify-forged")
+SHOTS = ("locker-verify-genuine", "locker-verify-forged", "locker-dossier-late")
+#: the sample receipt's dossier (assets/camera-samples, locker.daemon.SAMPLE_DOSSIERS): late
+LATE_DOSSIER = "000.00.12.H26-261120-0042"
 VIEWPORT = {"width": 390, "height": 760}  # a phone browser's page area, CSS pixels (as web-ticket.png)
 DOSSIER = "HS-2026-000123"  # one of the simulated back office's invented dossiers (locker.daemon)
 STAFF_ID = "demo_loader"
@@ -198,7 +201,8 @@ def forge(token: str) -> str:
 
 
 def capture(browser: Any, verify_url: str, out: Path) -> list[Path]:
-    """Screenshot the genuine receipt page and the page for a forged token into `out`."""
+    """Screenshot the genuine receipt page, the page for a forged token and the phone page of a late
+    dossier into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     base, token = verify_url.rsplit("/", 1)
     page = browser.new_page(viewport=VIEWPORT)
@@ -207,6 +211,7 @@ def capture(browser: Any, verify_url: str, out: Path) -> list[Path]:
         for url, shot, status, marker in (
             (verify_url, shots[0], 200, "Biên nhận hợp lệ"),
             (f"{base}/{forge(token)}", shots[1], 404, "Không xác thực được"),
+            (f"{base.rsplit('/', 1)[0]}/dossier/{LATE_DOSSIER}", shots[2], 200, "xin lỗi quý khách"),
         ):
             resp = page.goto(url)
             if resp is None or resp.status != status or marker not in page.inner_text("body"):
@@ -220,7 +225,7 @@ def capture(browser: Any, verify_url: str, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start a throw-away locker and Chromium; write the two screenshots into --out."""
-    args = screenshot_args("locker.screenshots", __doc__ or "", "locker-verify-*.png", argv)
+    args = screenshot_args("locker.screenshots", __doc__ or "", "locker-*.png", argv)
     if args is None:
         return 2
     from playwright.sync_api import sync_playwright

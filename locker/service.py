@@ -24,6 +24,7 @@ from locker.custody import Custody
 from locker.deposits import Deposits
 from locker.domain import DepositState, view_of
 from locker.doors import Alarms, Cabinet
+from locker.dossiers import DossierDesk
 from locker.errors import StorageFailed
 from locker.kiosk_devices import KioskDevices
 from locker.monitor import Monitor
@@ -86,6 +87,7 @@ class LockerService:
         wiring = Wiring(cfg, self.store, clock, self.codes, self.cabinet, self.alarms, self.outbox.kick)
         self.deposits = Deposits(wiring, backoffice)
         self.custody = Custody(wiring, self.deposits)
+        self.dossiers = DossierDesk(wiring, backoffice, self.deposits)
         self.pickups = Pickups(wiring)
         self.monitor = Monitor(wiring, self.deposits)
         self.worker = outbox.OutboxWorker(

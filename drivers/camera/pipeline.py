@@ -82,12 +82,13 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 
 def _formats() -> Any:
     # Built per call (microseconds): module-level nanobind objects are reported as leaks when a
-    # daemon worker thread still runs at interpreter exit.
-    return zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    # daemon worker thread still runs at interpreter exit. Code 128: the barcode printed on dossier
+    # receipts beside (or instead of) their QR code.
+    return zxingcpp.BarcodeFormats((zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128))
 
 
 def zxing_read(gray: np.ndarray, stage: str, **options: Any) -> list[Decoded]:
-    """zxing-cpp, QR only, plain text mode."""
+    """zxing-cpp, QR and Code 128, plain text mode."""
     found = zxingcpp.read_barcodes(gray, formats=_formats(), text_mode=zxingcpp.TextMode.Plain, **options)
     return [Decoded(r.text, bytes(r.bytes), stage) for r in found if r.valid]
 

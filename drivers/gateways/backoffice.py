@@ -1,8 +1,9 @@
-"""One-stop back office: dossier lookup by code, and the 'returned to citizen' callback.
+"""One-stop back office: dossier lookup by code, its handling status, and the 'returned to
+citizen' callback.
 
-`HttpBackOffice` speaks a generic REST shape (GET {url}/dossiers/{code}, POST
-{url}/dossiers/{code}/returned); `FileBackOffice` is the simulator: dossiers from a JSON file,
-callbacks appended to a JSON-lines file.
+`HttpBackOffice` speaks a generic REST shape (GET {url}/dossiers/{code}, GET
+{url}/dossiers/{code}/status, POST {url}/dossiers/{code}/returned; docs/locker.md "Back office");
+`FileBackOffice` is the simulator: dossiers from a JSON file, callbacks appended to a JSON-lines file.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
 
-from drivers.gateways.errors import GatewayError
+from contracts.dossiers import CollectAt, DossierStatus
+from drivers.gateways.errors import GatewayError, GatewayTimeout
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,47 @@ class Dossier:
     phone: str
 
 
+@dataclass(frozen=True)
+class DossierReport:
+    """Where a dossier is in its handling, as the back office says (the full name: the locker masks it)."""
+
+    code: str
+    procedure: str
+    status: DossierStatus
+    collect_at: CollectAt
+    citizen_name: str
+    received_at: datetime | None = None
+    due_at: datetime | None = None
+    missing: str = ""  # supplement_requested: what the citizen must bring
+
+
+def parse_report(code: str, data: object, source: str) -> DossierReport:
+    """A status body ({"procedure", "status", "collect_at", "citizen_name", "received_at", "due_at",
+    "missing"}) as a report; anything malformed is a GatewayError naming `source`."""
+    if not isinstance(data, dict):
+        raise GatewayError(f"{source}: the status of {code} is not a JSON object")
+    try:
+        return DossierReport(
+            code=code,
+            procedure=str(data.get("procedure") or ""),
+            status=DossierStatus(str(data.get("status"))),
+            collect_at=CollectAt(data.get("collect_at") or CollectAt.COUNTER),
+            citizen_name=str(data.get("citizen_name") or ""),
+            received_at=_when(data.get("received_at")),
+            due_at=_when(data.get("due_at")),
+            missing=str(data.get("missing") or ""),
+        )
+    except (ValueError, TypeError) as err:
+        raise GatewayError(f"{source}: the status of {code} is malformed ({err})") from err
+
+
+def _when(value: object) -> datetime | None:
+    if value in (None, ""):
+        return None
+    dt = datetime.fromisoformat(str(value))
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
 class BackOffice(Protocol):
     """The one-stop system."""
 
@@ -38,6 +83,11 @@ class BackOffice(Protocol):
 
     def lookup(self, dossier_code: str) -> Dossier | None:
         """The dossier, or None when the back office does not know it."""
+        ...
+
+    def status(self, dossier_code: str) -> DossierReport | None:
+        """Where the dossier is in its handling, or None when unknown. Answers within the adapter's
+        status time-out or raises GatewayTimeout; other failures are GatewayError."""
         ...
 
     def returned(self, dossier_code: str, event: dict[str, Any], idempotency_key: str) -> None:
@@ -51,11 +101,17 @@ class HttpBackOffice:
     name = "http-backoffice"
 
     def __init__(
-        self, url: str, token: str = "", timeout_s: float = 10.0, session: requests.Session | None = None
+        self,
+        url: str,
+        token: str = "",
+        timeout_s: float = 10.0,
+        session: requests.Session | None = None,
+        status_timeout_s: float = 3.0,
     ) -> None:
         self.url = url.rstrip("/")
         self._token = token
         self._timeout_s = timeout_s
+        self._status_timeout_s = status_timeout_s
         self._session = session or requests.Session()
 
     def _headers(self) -> dict[str, str]:
@@ -78,6 +134,30 @@ class HttpBackOffice:
         data = resp.json()
         return Dossier(dossier_code, str(data.get("citizen_name", "")), str(data.get("phone", "")))
 
+    def status(self, dossier_code: str) -> DossierReport | None:
+        """GET {url}/dossiers/{code}/status; 404 -> None. A citizen waits at the kiosk for this, so
+        it has its own short time-out (connect and each read): GatewayTimeout past it."""
+        try:
+            resp = self._session.get(
+                f"{self.url}/dossiers/{quote(dossier_code, safe='')}/status",
+                headers=self._headers(),
+                timeout=self._status_timeout_s,
+            )
+        except requests.Timeout as err:
+            wait = self._status_timeout_s
+            raise GatewayTimeout(f"back office {self.url}: no answer within {wait:g} s") from err
+        except requests.RequestException as err:
+            raise GatewayError(f"back office {self.url}: {type(err).__name__}") from err
+        if resp.status_code == 404:
+            return None
+        if resp.status_code >= 400:
+            raise GatewayError(f"back office {self.url} answered HTTP {resp.status_code}")
+        try:
+            data = resp.json()
+        except ValueError as err:
+            raise GatewayError(f"back office {self.url}: the status is not JSON") from err
+        return parse_report(dossier_code, data, f"back office {self.url}")
+
     def returned(self, dossier_code: str, event: dict[str, Any], idempotency_key: str) -> None:
         """POST {url}/dossiers/{code}/returned with an Idempotency-Key header."""
         headers = {**self._headers(), "Idempotency-Key": idempotency_key}
@@ -98,27 +178,63 @@ class HttpBackOffice:
 
 
 class FileBackOffice:
-    """Simulated back office: `dossiers_file` is {"CODE": {"citizen_name", "phone"}}; callbacks go
-    to `returned_file`, one JSON object per line, deduplicated by idempotency key."""
+    """Simulated back office: `dossiers_file` is {"CODE": {"citizen_name", "phone", status keys}};
+    callbacks go to `returned_file`, one JSON object per line, deduplicated by idempotency key.
+
+    Status keys are those of the REST status body, except that dates may be given relative to now
+    (`received_days_ago`, `due_in_days`) so the demo's dossiers never age; `"simulate": "down"` or
+    `"slow"` makes the status call fail as an unreachable or timed-out back office would (at once:
+    the simulator never really waits).
+    """
 
     name = "simulated-backoffice"
 
-    def __init__(self, dossiers_file: Path, returned_file: Path) -> None:
+    def __init__(
+        self,
+        dossiers_file: Path,
+        returned_file: Path,
+        now: Callable[[], datetime] | None = None,
+        status_timeout_s: float = 3.0,
+    ) -> None:
         self.dossiers_file = dossiers_file
         self.returned_file = returned_file
+        self._now = now or (lambda: datetime.now(UTC))
+        self._status_timeout_s = status_timeout_s
 
-    def lookup(self, dossier_code: str) -> Dossier | None:
-        """Look the code up in the JSON file (re-read each time so a demo can edit it)."""
+    def _entry(self, dossier_code: str) -> dict[str, Any] | None:
         try:
             data = json.loads(self.dossiers_file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as err:
             raise GatewayError(f"simulated back office: cannot read {self.dossiers_file}: {err}") from err
-        entry = data.get(dossier_code)
-        if not isinstance(entry, dict):
+        entry = data.get(dossier_code) if isinstance(data, dict) else None
+        return entry if isinstance(entry, dict) else None
+
+    def lookup(self, dossier_code: str) -> Dossier | None:
+        """Look the code up in the JSON file (re-read each time so a demo can edit it)."""
+        entry = self._entry(dossier_code)
+        if entry is None:
             return None
         return Dossier(dossier_code, str(entry.get("citizen_name", "")), str(entry.get("phone", "")))
+
+    def status(self, dossier_code: str) -> DossierReport | None:
+        """The entry's status keys (a dossier without any is done and waiting at the counter)."""
+        entry = self._entry(dossier_code)
+        if entry is None:
+            return None
+        fault = entry.get("simulate")
+        if fault == "down":
+            raise GatewayError("simulated back office: unreachable (simulate = down)")
+        if fault == "slow":
+            raise GatewayTimeout(f"simulated back office: no answer within {self._status_timeout_s:g} s")
+        now = self._now()
+        body = {"status": DossierStatus.DONE_WAITING.value, **entry}
+        if "received_days_ago" in entry:
+            body["received_at"] = (now - timedelta(days=float(entry["received_days_ago"]))).isoformat()
+        if "due_in_days" in entry:
+            body["due_at"] = (now + timedelta(days=float(entry["due_in_days"]))).isoformat()
+        return parse_report(dossier_code, body, f"simulated back office {self.dossiers_file.name}")
 
     def returned(self, dossier_code: str, event: dict[str, Any], idempotency_key: str) -> None:
         """Append the callback unless this key was recorded already."""
@@ -141,6 +257,10 @@ class NoBackOffice:
 
     def lookup(self, dossier_code: str) -> Dossier | None:
         """Always None."""
+        return None
+
+    def status(self, dossier_code: str) -> DossierReport | None:
+        """Always None: only the locker's own deposits are known."""
         return None
 
     def returned(self, dossier_code: str, event: dict[str, Any], idempotency_key: str) -> None:

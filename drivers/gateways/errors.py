@@ -9,3 +9,7 @@ class GatewayError(Exception):
     def __init__(self, message: str, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class GatewayTimeout(GatewayError):
+    """The outside system did not answer within the configured time-out (it may be slow or down)."""

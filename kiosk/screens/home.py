@@ -1,5 +1,6 @@
-"""Home: "Take a number" and "Collect your result", the center's name, clock, out-of-hours state
-(when the center opens next, as the queueing service says; "simulated center, open at any hour")."""
+"""Home: "Take a number", "Collect your result" and "Check a dossier", the center's name, clock,
+out-of-hours state (when the center opens next, as the queueing service says; "simulated center,
+open at any hour")."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from kiosk.screens.registry import register
 log = logging.getLogger(__name__)
 
 PICKUP_SCREEN = "pickup"
+DOSSIER_SCREEN = "dossier"
 REFRESH_S = 30.0
 RELEASE_MEMORY_AFTER_S = 1.0  # once home has been drawn
 RELEASE_MEMORY_EVERY_S = 20.0
@@ -45,6 +47,7 @@ class HomeScreen(KioskScreen):
     take_sub = StringProperty("")  # the ticket tile's second line
     simulated = BooleanProperty(False)  # [queueing] open_all_hours: the simulated center
     pickup_available = BooleanProperty(False)
+    dossier_available = BooleanProperty(False)  # the lookup goes through the locker daemon
     status_text = StringProperty("")
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
@@ -118,6 +121,11 @@ class HomeScreen(KioskScreen):
             and self.ctx.services.locker is not None
             and (self._health_up("locker"))
         )
+        self.dossier_available = (
+            self._has_screen(DOSSIER_SCREEN)
+            and self.ctx.services.locker is not None
+            and self._health_up("locker")
+        )
         client = self.ctx.services.queueing
         if client is None or not self._health_up("queueing"):
             self._set_queue("unavailable")
@@ -180,6 +188,11 @@ class HomeScreen(KioskScreen):
         if self._has_screen(PICKUP_SCREEN):
             self.ctx.nav.go(PICKUP_SCREEN)
 
+    def check_dossier(self) -> None:
+        """Start the dossier lookup."""
+        if self._has_screen(DOSSIER_SCREEN):
+            self.ctx.nav.go(DOSSIER_SCREEN)
+
     def staff(self) -> None:
         """Long press in the corner: staff sign-in (part B's screen)."""
         if self._has_screen(STAFF_SCREEN):
@@ -196,7 +209,7 @@ class HomeScreen(KioskScreen):
         if show is not None:
             paper = Reading(PRINTER, DeviceState.PAPER_OUT, "reported by the printer")
             show({PRINTER: paper} if state == "paper_out" else {})
-        self.pickup_available = True
+        self.pickup_available = self.dossier_available = True
         self.simulated = state == "simulated"
         self._opens = None
         if state == "closed":  # after hours: the next morning, as the service would say (UTC+7)

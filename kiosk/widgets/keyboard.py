@@ -26,6 +26,8 @@ COLUMNS = 7
 CAPS = "caps"
 DELETE = "delete"
 CLEAR = "clear"
+LETTERS = "letters"  # paged: switch to the letter page
+DIGITS = "digits"  # paged: switch to the digit page
 
 
 class TextField(ButtonBehavior, BoxLayout):
@@ -64,6 +66,10 @@ class TextKeyboard(GridLayout):
     max_length = NumericProperty(32)
     caps = BooleanProperty(True)
     symbols = StringProperty("-.")  # the symbol keys this field accepts, after the digits
+    # paged: digits and symbols on one page, capital letters on another (a key switches), so the
+    # keys keep their size in fewer rows (a citizen screen with large text); no case switch
+    paged = BooleanProperty(False)
+    page = StringProperty(DIGITS)
     delete_text = StringProperty("Delete")
     clear_text = StringProperty("Clear")
     key_font_size = NumericProperty(sp(28))
@@ -75,13 +81,17 @@ class TextKeyboard(GridLayout):
         super().__init__(**kwargs)
         self._keys: dict[str, BigButton] = {}
         self._build()
-        self.bind(symbols=lambda *_a: self._build(), caps=self._relabel)
+        self.bind(symbols=lambda *_a: self._build(), paged=lambda *_a: self._build())
+        self.bind(page=lambda *_a: self._build(), caps=self._relabel)
         self.bind(delete_text=self._relabel, clear_text=self._relabel)
 
     # ----- building -----
     def _build(self) -> None:
         self.clear_widgets()
         self._keys = {}
+        if self.paged:
+            self._build_page()
+            return
         # block 1: digits and this field's symbols, then delete at the right end of the row;
         # block 2: the letters, then the case switch and clear (26 + 2 = 4 rows of 7)
         first = [*string.digits[1:], "0", *self.symbols]
@@ -90,8 +100,20 @@ class TextKeyboard(GridLayout):
             self.add_widget(self._make(key) if key else Widget())
         self._relabel()
 
+    def _build_page(self) -> None:
+        # digits: 0-9, the symbols, then clear / letters / delete ending the last row;
+        # letters: A-Z, then digits / delete (26 + 2 = 4 rows of 7)
+        if self.page == DIGITS:
+            keys = [*string.digits[1:], "0", *self.symbols]
+            keys += [""] * (-(len(keys) + 3) % COLUMNS) + [CLEAR, LETTERS, DELETE]
+        else:
+            keys = [*string.ascii_uppercase, DIGITS, DELETE]
+        for key in keys:
+            self.add_widget(self._make(key) if key else Widget())
+        self._relabel()
+
     def _make(self, key: str) -> BigButton:
-        control = key in (CAPS, DELETE, CLEAR)
+        control = key in (CAPS, DELETE, CLEAR, LETTERS, DIGITS)
         btn = KeyButton(kind="neutral" if control else "secondary")
         btn.key = key  # type: ignore[attr-defined]
         btn.bind(on_release=lambda *_a, k=key: self.press(k))
@@ -107,19 +129,24 @@ class TextKeyboard(GridLayout):
                 btn.text, btn.font_size = self.delete_text, self.key_font_size * 0.7
             elif key == CLEAR:
                 btn.text, btn.font_size = self.clear_text, self.key_font_size * 0.7
+            elif key in (LETTERS, DIGITS):
+                btn.text, btn.font_size = ("ABC" if key == LETTERS else "123"), self.key_font_size * 0.8
             else:
                 btn.text = key if self.caps or not key.isalpha() else key.lower()
                 btn.font_size = self.key_font_size
 
     # ----- use -----
     def key_button(self, key: str) -> BigButton:
-        """The button for `key`: a character ("A", "7", "-") or "caps" / "delete" / "clear"."""
+        """The button for `key`: a character ("A", "7", "-") or "caps" / "delete" / "clear" (paged:
+        "letters" / "digits"; a character of the other page is KeyError until the page is switched)."""
         return self._keys[key.upper() if len(key) == 1 else key]
 
     def press(self, key: str) -> None:
         """What a key does."""
         if key == CAPS:
             self.caps = not self.caps
+        elif key in (LETTERS, DIGITS):
+            self.page = key
         elif key == DELETE:
             if self.value:
                 self.value = self.value[:-1]

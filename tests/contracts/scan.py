@@ -21,6 +21,7 @@ CODE_ARG = {
     "Locked": 0,
     "Throttled": 0,
     "Unavailable": 0,
+    "BackOfficeTimeout": 0,
     "QueueError": 1,
     "Refusal": 1,  # common.http_guard
     "_current": 2,  # queueing.counters: the 409 when no ticket is at the counter

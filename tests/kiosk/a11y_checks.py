@@ -23,6 +23,7 @@ CITIZEN_SCREENS = (
     "pickup",
     "pickup_open",
     "checkin",
+    "dossier",
     "out_of_service",
 )
 

@@ -91,9 +91,14 @@ def type_digits(h: Harness, keypad: Any, digits: str) -> None:
 
 
 def type_text(h: Harness, keyboard: Any, text: str) -> None:
-    """Tap each character on a TextKeyboard, switching between capitals and small letters as needed."""
+    """Tap each character on a TextKeyboard, switching between capitals and small letters (or, on a
+    paged keyboard, between its letter and digit pages) as needed."""
     for ch in text:
-        if ch.isalpha() and ch.isupper() != keyboard.caps:
+        if keyboard.paged:
+            page = "letters" if ch.isalpha() else "digits"
+            if keyboard.page != page:
+                h.tap(keyboard.key_button(page))
+        elif ch.isalpha() and ch.isupper() != keyboard.caps:
             h.tap(keyboard.key_button("caps"))
         h.tap(keyboard.key_button(ch))
 

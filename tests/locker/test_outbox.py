@@ -32,6 +32,9 @@ class NoBackOffice:
     def lookup(self, code: str) -> None:
         return None
 
+    def status(self, code: str) -> None:
+        return None
+
     def returned(self, code: str, event: dict[str, Any], key: str) -> None:
         pass
 

@@ -1,4 +1,5 @@
-"""`python -m locker.screenshots`: a real deposit and pickup, then the receipt pages in Chromium."""
+"""`python -m locker.screenshots`: a real deposit and pickup, then the receipt pages and a dossier's
+phone page in Chromium."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def test_forge_changes_only_the_last_character() -> None:
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
-def test_screenshots_of_genuine_and_forged_receipt(
+def test_screenshots_of_genuine_and_forged_receipt_and_a_dossier(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     committed = {p.name: p.stat().st_mtime_ns for p in REPO_SCREENS.glob("locker-*.png")}
@@ -35,8 +36,9 @@ def test_screenshots_of_genuine_and_forged_receipt(
         assert img.size == (VIEWPORT["width"], VIEWPORT["height"]), (png.name, img.size)
         assert ImageStat.Stat(img.convert("L")).stddev[0] > 5, f"{png.name} looks blank"
         images.append(img)
-    genuine, forged = images
+    genuine, forged, late = images
     assert ImageChops.difference(genuine, forged).getbbox() is not None, "both pages look the same"
+    assert _has_colour(late, (254, 226, 226))  # the dossier page: late, in red
     # the banner colour says which page is which: green for genuine, red for not genuine
     assert _has_colour(genuine, (220, 252, 231)) and not _has_colour(genuine, (254, 226, 226))
     assert _has_colour(forged, (254, 226, 226)) and not _has_colour(forged, (220, 252, 231))
