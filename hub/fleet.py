@@ -217,6 +217,10 @@ class OverviewRow(BaseModel):
     mean_wait_s: float | None
     share_over_target: float | None = Field(description="Share (0-1) of calls after a wait over the target.")
     mean_rating: float | None
+    results_waiting: int = Field(
+        description="Results in the locker a citizen can still collect (in use, not expired)."
+    )
+    lockers_in_use: int = Field(description="Locker compartments holding a result (expired ones too).")
     alarms_open: int
 
 
@@ -241,7 +245,8 @@ def overview_json(fleet: Fleet, conn: psycopg.Connection, day: date, now: dateti
         "  'mean_wait_s', CASE WHEN d.wn > 0 THEN round((d.wsum / d.wn)::numeric, 1) END,"
         "  'share_over_target', CASE WHEN d.wn > 0 THEN round(d.over::numeric / d.wn, 3) END,"
         "  'mean_rating', CASE WHEN d.rn > 0 THEN round(d.rsum::numeric / d.rn, 2) END,"
-        "  'alarms_open', GREATEST(0, c.alarms_open)"
+        "  'results_waiting', GREATEST(0, c.lockers_in_use - c.lockers_expired),"
+        "  'lockers_in_use', c.lockers_in_use, 'alarms_open', GREATEST(0, c.alarms_open)"
         ") ORDER BY c.center_id), '[]'::json))::text "
         "FROM centers c CROSS JOIN LATERAL (SELECT GREATEST(c.last_heartbeat_at, c.last_event_at) AS seen) s "
         "LEFT JOIN ("

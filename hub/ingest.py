@@ -14,7 +14,7 @@ stream: the uplink resends from there.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -118,13 +118,18 @@ def store_batch(
                 "UPDATE streams SET acked_seq = %s WHERE center_id = %s AND stream = %s",
                 (new_acked, center_id, batch.stream),
             )
-        alarms = sum(1 for r in inserted if r[1] == "alarm.raised") - sum(
-            1 for r in inserted if r[1] == "alarm.cleared"
-        )
+        n = Counter(r[1] for r in inserted)
         conn.execute(
-            "UPDATE centers SET last_event_at = %s, alarms_open = GREATEST(0, alarms_open + %s) "
-            "WHERE center_id = %s",
-            (now, alarms, center_id),
+            "UPDATE centers SET last_event_at = %s, alarms_open = GREATEST(0, alarms_open + %s), "
+            "lockers_in_use = GREATEST(0, lockers_in_use + %s), "
+            "lockers_expired = GREATEST(0, lockers_expired + %s) WHERE center_id = %s",
+            (
+                now,
+                n["alarm.raised"] - n["alarm.cleared"],
+                n["deposit.loaded"] - n["deposit.collected"] - n["deposit.withdrawn"],
+                n["deposit.expired"] - n["deposit.withdrawn"],
+                center_id,
+            ),
         )
     return AckOut(
         stream=batch.stream,
