@@ -139,7 +139,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
                 count(*) FILTER (WHERE kind = 'deposit.collected') AS collected,
                 count(*) FILTER (WHERE kind = 'deposit.expired') AS expired,
                 count(*) FILTER (WHERE kind = 'deposit.withdrawn') AS withdrawn
-            FROM events WHERE kind LIKE 'deposit.%%' GROUP BY center_id
+            FROM events WHERE kind LIKE 'deposit.%' GROUP BY center_id
         ) e WHERE e.center_id = c.center_id;
         """,
     ),
