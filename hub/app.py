@@ -40,6 +40,7 @@ from hub.fleet import (
     OverviewOut,
     SummaryOut,
     overview,
+    overview_json,
 )
 from hub.ingest import AckOut, BatchIn, store_batch
 from hub.trends import Period, TrendsOut, span, trends
@@ -176,9 +177,12 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         day: Annotated[date | None, Query(description="YYYY-MM-DD; default today (hub time zone)")] = None,
     ) -> Response:
         """Every center's day in one answer (what the overview page shows)."""
-        found = get_overview_model(authorization, day)
-        # serialised once here: FastAPI would validate every row a second time (9 ms for 3,300)
-        return Response(found.model_dump_json(), media_type="application/json")
+        now: datetime = clock.now()
+        with pool.connection() as conn:
+            authorize(conn, authorization, "reader")
+            found = overview_json(fleet, conn, day or now.astimezone(tz).date(), now)
+        # the document as PostgreSQL built it (hub.fleet.overview_json): no row through Python
+        return Response(found, media_type="application/json")
 
     def get_overview_model(authorization: str | None, day: date | None) -> OverviewOut:
         now: datetime = clock.now()

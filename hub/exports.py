@@ -107,6 +107,8 @@ def register(app: FastAPI, read: Readers) -> None:
                 r.mean_rating,
                 r.alarms_open,
                 r.last_seen,
+                r.results_waiting,
+                r.lockers_in_use,
             ]  # fmt: skip
             for r in found.centers
         )

@@ -246,6 +246,10 @@ class OverviewRow(BaseModel):
     mean_wait_s: float | None
     share_over_target: float | None = Field(description="Share (0-1) of calls after a wait over the target.")
     mean_rating: float | None
+    results_waiting: int = Field(
+        description="Results in the locker a citizen can still collect (in use, not expired)."
+    )
+    lockers_in_use: int = Field(description="Locker compartments holding a result (expired ones too).")
     alarms_open: int
 
 
@@ -256,37 +260,36 @@ class OverviewOut(BaseModel):
     centers: list[OverviewRow]
 
 
-def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -> OverviewOut:
-    """One query over centers and the daily rollups."""
-    rows = conn.execute(
-        "SELECT c.center_id, c.name, GREATEST(c.last_heartbeat_at, c.last_event_at), "
-        "(c.heartbeat->>'waiting_now')::int, "
-        "COALESCE(d.issued, 0), COALESCE(d.served, 0), COALESCE(d.wsum, 0), COALESCE(d.wn, 0), "
-        "COALESCE(d.rn, 0), COALESCE(d.rsum, 0), c.alarms_open, COALESCE(d.over, 0) "
-        "FROM centers c LEFT JOIN ("
+def overview_json(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -> str:
+    """Every center's day as the `OverviewOut` JSON document, built by PostgreSQL in one query
+    (centers, and the day's rollups found through the `daily_day` index): no row passes through
+    Python, which cost ~10 times the query for 3,300 centers."""
+    row = conn.execute(
+        "SELECT json_build_object('day', %(day)s::date, 'centers', COALESCE(json_agg(json_build_object("
+        "  'center_id', c.center_id, 'name', c.name,"
+        "  'status', CASE WHEN s.seen IS NULL THEN 'never_seen' WHEN s.seen < %(offline)s THEN 'offline'"
+        "    ELSE 'online' END,"
+        "  'last_seen', s.seen, 'waiting_now', (c.heartbeat->>'waiting_now')::int,"
+        "  'tickets_issued', COALESCE(d.issued, 0), 'tickets_served', COALESCE(d.served, 0),"
+        "  'mean_wait_s', CASE WHEN d.wn > 0 THEN round((d.wsum / d.wn)::numeric, 1) END,"
+        "  'share_over_target', CASE WHEN d.wn > 0 THEN round(d.over::numeric / d.wn, 3) END,"
+        "  'mean_rating', CASE WHEN d.rn > 0 THEN round(d.rsum::numeric / d.rn, 2) END,"
+        "  'results_waiting', GREATEST(0, c.lockers_in_use - c.lockers_expired),"
+        "  'lockers_in_use', c.lockers_in_use, 'alarms_open', GREATEST(0, c.alarms_open)"
+        ") ORDER BY c.center_id), '[]'::json))::text "
+        "FROM centers c CROSS JOIN LATERAL (SELECT GREATEST(c.last_heartbeat_at, c.last_event_at) AS seen) s "
+        "LEFT JOIN ("
         "  SELECT center_id, SUM(tickets_issued) AS issued, SUM(tickets_served) AS served, "
         "  SUM(wait_s_sum) AS wsum, SUM(wait_n) AS wn, SUM(ratings_n) AS rn, SUM(ratings_sum) AS rsum, "
         "  SUM(waits_over_target) AS over "
-        "  FROM daily WHERE day = %s GROUP BY center_id"
-        ") d ON d.center_id = c.center_id ORDER BY c.center_id",
-        (day,),
-    ).fetchall()
-    return OverviewOut(
-        day=day,
-        centers=[
-            OverviewRow(
-                center_id=cid,
-                name=name,
-                status=fleet.status(seen, now),
-                last_seen=seen,
-                waiting_now=waiting,
-                tickets_issued=int(issued),
-                tickets_served=int(served),
-                mean_wait_s=round(float(wsum) / int(wn), 1) if wn else None,
-                share_over_target=round(int(over) / int(wn), 3) if wn else None,
-                mean_rating=round(int(rsum) / int(rn), 2) if rn else None,
-                alarms_open=max(0, int(alarms)),
-            )
-            for cid, name, seen, waiting, issued, served, wsum, wn, rn, rsum, alarms, over in rows
-        ],
-    )
+        "  FROM daily WHERE day = %(day)s GROUP BY center_id"
+        ") d ON d.center_id = c.center_id",
+        {"day": day, "offline": now - timedelta(seconds=fleet.interval_s * fleet.missed)},
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def overview(fleet: Fleet, conn: psycopg.Connection, day: date, now: datetime) -> OverviewOut:
+    """The same document as a model (for the CSV file)."""
+    return OverviewOut.model_validate_json(overview_json(fleet, conn, day, now))

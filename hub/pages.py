@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 #: The overview table's columns, in order (labels in hub.texts).
 OVERVIEW_COLUMNS = (
     "center", "status", "waiting_now", "tickets_issued", "tickets_served", "mean_wait_min",
-    "share_over_target", "mean_rating", "alarms_open", "last_seen",
+    "share_over_target", "mean_rating", "alarms_open", "last_seen", "results_waiting", "lockers_in_use",
 )  # fmt: skip
 ALARM_COLUMNS = ("center", "alarm", "started", "ended", "alarm_state", "minutes")
 DEVICE_COLUMNS = ("center", "status", "device", "device_state", "since")

@@ -217,6 +217,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        8,
+        "locker contents kept per center: results waiting, compartments in use",
+        """
+        -- kept at ingest like alarms_open: compartments holding a result (loaded, not yet
+        -- collected or withdrawn), and of those the expired ones (expired, not yet withdrawn)
+        ALTER TABLE centers ADD COLUMN lockers_in_use integer NOT NULL DEFAULT 0;
+        ALTER TABLE centers ADD COLUMN lockers_expired integer NOT NULL DEFAULT 0;
+        UPDATE centers c SET
+            lockers_in_use = GREATEST(0, e.loaded - e.collected - e.withdrawn),
+            lockers_expired = GREATEST(0, e.expired - e.withdrawn)
+        FROM (
+            SELECT center_id,
+                count(*) FILTER (WHERE kind = 'deposit.loaded') AS loaded,
+                count(*) FILTER (WHERE kind = 'deposit.collected') AS collected,
+                count(*) FILTER (WHERE kind = 'deposit.expired') AS expired,
+                count(*) FILTER (WHERE kind = 'deposit.withdrawn') AS withdrawn
+            FROM events WHERE kind LIKE 'deposit.%' GROUP BY center_id
+        ) e WHERE e.center_id = c.center_id;
+        """,
+    ),
 ]
 
 

@@ -29,6 +29,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "mean_wait_min": ("Chờ trung bình (phút)", "Mean wait (min)"),
     "mean_rating": ("Mức hài lòng (1-5)", "Satisfaction (1-5)"),
     "alarms_open": ("Cảnh báo", "Alarms"),
+    "results_waiting": ("Kết quả chờ nhận trong tủ", "Results waiting in the locker"),
+    "lockers_in_use": ("Ngăn tủ đang dùng", "Locker compartments in use"),
     "last_seen": ("Liên lạc lần cuối", "Last seen"),
     "online": ("Trực tuyến", "Online"),
     "offline": ("Mất liên lạc", "Offline"),

@@ -44,7 +44,9 @@
         Hub.cell(Hub.percent(r.share_over_target)),
         Hub.cell(Hub.fixed(r.mean_rating, 1)),
         Hub.cell(String(r.alarms_open), r.alarms_open > 0 ? "alarm" : ""),
-        Hub.cell(Hub.when(r.last_seen))
+        Hub.cell(Hub.when(r.last_seen)),
+        Hub.cell(String(r.results_waiting)),
+        Hub.cell(String(r.lockers_in_use))
       );
       body.append(tr);
     }
