@@ -46,17 +46,12 @@ class Pickups(Part):
         self._attempts = Attempts(wiring.cfg, wiring.store, wiring.clock, wiring.alarms)
 
     # ----- pickup -----
-    def pickup(
-        self,
-        kiosk: str,
-        code: str,
-        id_number: str | None,
-        phone_last4: str | None,
-    ) -> dict[str, Any]:
-        """Check the code and factor, open the door once, return receipt data."""
-        now = self._clock.now()
-        code = code.strip()
-        row = None
+    def _waiting_deposit(
+        self, kiosk: str, code: str, id_number: str | None, phone_last4: str | None, now: datetime
+    ) -> sqlite3.Row:
+        """The deposit whose code this is and that waits for pickup; every other case is a refused
+        try (audited, counted where it must be) raised as the kiosk's answer."""
+        row: sqlite3.Row | None = None
         with self._store.read() as conn:  # one snapshot: throttle state and the code's deposit
             self._attempts.check(conn, kiosk, now)
             if self._codes.well_formed(code):
@@ -98,6 +93,19 @@ class Pickups(Part):
             raise AuthError(
                 "wrong_code", "this code is not right; check the SMS and type it again", tries_left=None
             )
+        return row
+
+    def pickup(
+        self,
+        kiosk: str,
+        code: str,
+        id_number: str | None,
+        phone_last4: str | None,
+    ) -> dict[str, Any]:
+        """Check the code and factor, open the door once, return receipt data."""
+        now = self._clock.now()
+        row = self._waiting_deposit(kiosk, code.strip(), id_number, phone_last4, now)
+        deposit_id, label = row["deposit_id"], row["compartment"]
         collector = self._check_factor(kiosk, row, id_number, phone_last4)
         pickup_id = "p" + uuid.uuid4().hex[:12]
 
