@@ -11,7 +11,6 @@ database (`[hub_server.catalogue] key_file`, created 0600 at the first use).
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 import secrets
@@ -24,7 +23,7 @@ import pyotp
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.config import resolve_path
-from common.pins import check_pin, hash_pin
+from common.pins import check_pin, hash_pin, totp_step
 from common.sealed import SealError, SecretBox, read_or_create_secret
 from hub.tokens import token_hash
 
@@ -181,13 +180,7 @@ def _step(box: SecretBox, name: str, sealed: str, code: str, now: datetime) -> i
             name,
         )
         return None
-    totp = pyotp.TOTP(secret)
-    found = None
-    for offset in (-1, 0, 1):
-        when = now + timedelta(seconds=offset * totp.interval)
-        if hmac.compare_digest(totp.at(when), code.strip()):
-            found = totp.timecode(when)
-    return found
+    return totp_step(secret, code, now)
 
 
 def sign_in(

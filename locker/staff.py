@@ -8,7 +8,6 @@ id so rows cannot be swapped. Clear secrets written by older versions are sealed
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -20,7 +19,7 @@ from pathlib import Path
 import pyotp
 
 from common.clock import Clock
-from common.pins import check_pin, hash_pin
+from common.pins import check_pin, hash_pin, totp_step
 from common.sealed import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from contracts.locker import Role as Role  # the wire's vocabulary, defined once
 from locker import audit
@@ -308,13 +307,7 @@ class StaffDirectory:
         secret = self._open_secret(row["staff_id"], row["totp_secret"])
         if secret is None:
             return None
-        totp_obj = pyotp.TOTP(secret)
-        step = None
-        for offset in (-1, 0, 1):
-            when = now + timedelta(seconds=offset * totp_obj.interval)
-            if hmac.compare_digest(totp_obj.at(when), totp.strip()):
-                step = totp_obj.timecode(when)
-        return step
+        return totp_step(secret, totp, now)
 
     def session(self, token: str) -> StaffSession:
         """Validate a bearer token and slide its idle expiry."""
