@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.clients.base import ServiceUnavailable
@@ -150,3 +151,24 @@ class ButtonListScreen(KioskScreen):
 
     def stage_demo(self, state: str) -> None:
         self._loaded(list(self.demo_entries))
+
+
+class KeyedMessage:
+    """A screen's message line kept as its translation key, so a language switch re-renders it.
+
+    Mixed in before `KioskScreen` (Kivy properties on a mixin, as its behaviours do)."""
+
+    message = StringProperty("")
+    message_kind = StringProperty("info")  # info | error | ok
+    _msg: tuple[str, dict[str, Any]] | None = None
+
+    def say(self, key: str | None, kind: str = "info", **fmt: Any) -> None:
+        """Show the translated message `key` (None clears it)."""
+        self._msg = (key, fmt) if key else None
+        self.message_kind = kind
+        self.message = self.tr(key, **fmt) if key else ""  # type: ignore[attr-defined]
+
+    def rerender_message(self) -> None:
+        """The message again in the current language (from `on_language`)."""
+        if self._msg is not None:
+            self.message = self.tr(self._msg[0], **self._msg[1])  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import CheckedIn, Ticket
 from kiosk.delivery import absolute_status_url, parse_issued_at, print_and_confirm
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.screens.registry import register
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def day_month(iso: str) -> str:
 
 
 @register("checkin", kv="checkin.kv", order=14)
-class CheckInScreen(KioskScreen):
+class CheckInScreen(KeyedMessage, KioskScreen):
     """Code entry; the service checks the window and issues the ticket; we print and confirm it."""
 
     requires = ("queueing",)
@@ -50,27 +50,17 @@ class CheckInScreen(KioskScreen):
     state = StringProperty(ENTRY)
     entry = StringProperty("")
     number = StringProperty("")
-    message = StringProperty("")
-    message_kind = StringProperty("info")  # info | error
     busy = BooleanProperty(False)
     too_late = BooleanProperty(False)  # offer a normal number
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
-        self._msg: tuple[str, dict[str, Any]] | None = None
         self._generation = 0
         self.checked: CheckedIn | None = None
         self.camera = ScanSession(ctx, self.on_scan, where="checkin")
 
-    # ----- messages (kept as keys: a language switch re-renders them) -----
-    def _say(self, key: str | None, kind: str = "info", **fmt: Any) -> None:
-        self._msg = (key, fmt) if key else None
-        self.message_kind = kind
-        self.message = self.tr(key, **fmt) if key else ""
-
     def on_language(self, lang: str) -> None:
-        if self._msg is not None:
-            self.message = self.tr(self._msg[0], **self._msg[1])
+        self.rerender_message()
 
     # ----- flow -----
     def prepare(self, **_params: Any) -> None:
@@ -83,7 +73,7 @@ class CheckInScreen(KioskScreen):
         if self.state == REFUSED:
             self.state = ENTRY
             self.too_late = False
-        self._say(None)
+        self.say(None)
 
     def on_enter(self, *_args: Any) -> None:
         self.camera.start()  # no camera: typing the code still works
@@ -101,12 +91,12 @@ class CheckInScreen(KioskScreen):
         elif result.kind == "cccd" and result.cccd is not None:
             self._send(id_hash=result.cccd.id_hash)
         else:
-            self._say("checkin.not_booking_qr", "error")
+            self.say("checkin.not_booking_qr", "error")
 
     def submit(self) -> None:
         """Check the typed code in."""
         if len(self.entry) != CODE_DIGITS:
-            self._say("checkin.too_short", "error")
+            self.say("checkin.too_short", "error")
             return
         self._send(code=self.entry)
 
@@ -116,7 +106,7 @@ class CheckInScreen(KioskScreen):
             return
         self.busy = True
         self.state = CHECKING
-        self._say("checkin.checking")
+        self.say("checkin.checking")
         gen = self._generation
         self.ctx.worker.submit(
             lambda: client.check_in(code=code, id_hash=id_hash),
@@ -134,7 +124,7 @@ class CheckInScreen(KioskScreen):
         self.checked = checked
         self.number = ticket.number
         self.state = PRINTING
-        self._say("checkin.printing")
+        self.say("checkin.printing")
         data = self._ticket_data(ticket, hhmm(checked.appointment_start))
         services = self.ctx.services
         if client is None:  # the services were closed meanwhile: the number stays on screen
@@ -158,10 +148,10 @@ class CheckInScreen(KioskScreen):
         at = hhmm(self.checked.appointment_start)
         if failure is None:
             self.state = PRINTED
-            self._say("checkin.printed", time=at)
+            self.say("checkin.printed", time=at)
         else:
             self.state = SCREEN
-            self._say("checkin.print_failed", "error", time=at)
+            self.say("checkin.print_failed", "error", time=at)
         if not confirmed:
             log.error("appointment ticket %s shown but not confirmed", self.number)
 
@@ -176,15 +166,15 @@ class CheckInScreen(KioskScreen):
         code = err.code if isinstance(err, ApiError) else ""
         if code == "too_early":
             back = str(err.extra.get("come_back_at", "")) if isinstance(err, ApiError) else ""
-            self._say("checkin.too_early", "error", time=hhmm(back), day=day_month(back))
+            self.say("checkin.too_early", "error", time=hhmm(back), day=day_month(back))
         elif code == "too_late":
             self.too_late = True
-            self._say("checkin.too_late", "error")
+            self.say("checkin.too_late", "error")
         elif code in ("unknown_appointment", "invalid_request"):
-            self._say("checkin.unknown", "error")
+            self.say("checkin.unknown", "error")
         else:
             log.warning("check-in failed: %r", err)
-            self._say("checkin.error", "error")
+            self.say("checkin.error", "error")
         if code != "too_early":
             self.entry = ""  # a wrong or used code is typed afresh
 
@@ -220,7 +210,7 @@ class CheckInScreen(KioskScreen):
         self.entry = self.number = ""
         self.busy = self.too_late = False
         self.checked = None
-        self._say(None)
+        self.say(None)
 
     @classmethod
     def demo_states(cls) -> list[str]:
@@ -239,6 +229,6 @@ class CheckInScreen(KioskScreen):
         elif state == "too_early":
             self.entry = "482913"
             self.state = REFUSED
-            self._say("checkin.too_early", "error", time="09:10", day="05/01")
+            self.say("checkin.too_early", "error", time="09:10", day="05/01")
         else:
             self.entry = "4829"

@@ -24,7 +24,7 @@ from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.dossiers import BACKOFFICE_DOWN, DossierLookup
 from kiosk.clients.locker import parse_time
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.screens.registry import register
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ _TRY_AGAIN = BACKOFFICE_DOWN | {"timeout"}
 
 
 @register("dossier", kv="dossier.kv", order=16)
-class DossierScreen(KioskScreen):
+class DossierScreen(KeyedMessage, KioskScreen):
     """Lookup by camera or keyboard, then the answer."""
 
     requires = ("locker",)
@@ -45,8 +45,6 @@ class DossierScreen(KioskScreen):
 
     state = StringProperty(ENTRY)
     entry = StringProperty("")
-    message = StringProperty("")
-    message_kind = StringProperty("info")  # info | error
     headline = StringProperty("")  # the status in plain words
     details = StringProperty("")  # the answer's lines (markup)
     details_short = StringProperty("")  # with large text: the lines that matter most
@@ -56,20 +54,12 @@ class DossierScreen(KioskScreen):
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
-        self._msg: tuple[str, dict[str, Any]] | None = None
         self._generation = 0
         self.answer: DossierAnswer | None = None
         self.camera = ScanSession(ctx, self.on_scan, where="dossier")
 
-    # ----- messages (kept as keys: a language switch re-renders them) -----
-    def _say(self, key: str | None, kind: str = "info", **fmt: Any) -> None:
-        self._msg = (key, fmt) if key else None
-        self.message_kind = kind
-        self.message = self.tr(key, **fmt) if key else ""
-
     def on_language(self, lang: str) -> None:
-        if self._msg is not None:
-            self.message = self.tr(self._msg[0], **self._msg[1])
+        self.rerender_message()
         self._render()
 
     # ----- flow -----
@@ -87,12 +77,12 @@ class DossierScreen(KioskScreen):
     def on_keyboard(self, value: str) -> None:
         """The keyboard changed the entry."""
         self.entry = value
-        self._say(None)
+        self.say(None)
 
     def edit(self) -> None:
         """Back to the keyboard (the message it showed instead is done with)."""
         if not self.busy and self.state == ENTRY:
-            self._say(None)
+            self.say(None)
 
     def on_scan(self, result: ScanResult) -> None:
         """A QR code or barcode was read (UI thread): a dossier receipt is looked up at once."""
@@ -103,20 +93,20 @@ class DossierScreen(KioskScreen):
             self.entry = result.dossier.dossier_code
             self.submit()
         else:
-            self._say("dossier.not_receipt", "error")
+            self.say("dossier.not_receipt", "error")
 
     def submit(self) -> None:
         """Look the entered code up."""
         code = self.entry.strip()
         if not _CODE.match(code):
-            self._say("dossier.bad_code", "error")
+            self.say("dossier.bad_code", "error")
             return
         locker = self.ctx.services.locker
         if self.busy or locker is None:
             return
         self.busy = True
         self.state = CHECKING
-        self._say("dossier.checking")
+        self.say("dossier.checking")
         gen = self._generation
         self.ctx.worker.submit(
             lambda: DossierLookup(locker).lookup(code),
@@ -132,7 +122,7 @@ class DossierScreen(KioskScreen):
         self.answer = answer
         self.can_resend = answer.can_resend
         self.state = RESULT
-        self._say(None)
+        self.say(None)
         self._render()
 
     def _failed(self, gen: int, code: str, err: BaseException) -> None:
@@ -149,16 +139,16 @@ class DossierScreen(KioskScreen):
         status = err.status if isinstance(err, ApiError) else None
         kind = err.code if isinstance(err, ApiError | ServiceUnavailable) else ""
         if kind in _TRY_AGAIN:
-            self._say("dossier.unavailable", "error")
+            self.say("dossier.unavailable", "error")
         elif kind == "dossier_unknown":
-            self._say("dossier.unknown", "error", code=code)
+            self.say("dossier.unknown", "error", code=code)
         elif kind == "invalid_request":
-            self._say("dossier.bad_code", "error")
+            self.say("dossier.bad_code", "error")
         elif status == 429 and isinstance(err, ApiError):
-            self._say("dossier.too_many", "error", s=err.extra.get("retry_after_s", 60))
+            self.say("dossier.too_many", "error", s=err.extra.get("retry_after_s", 60))
         else:
             log.warning("dossier lookup failed: %r", err)
-            self._say("common.unexpected", "error")
+            self.say("common.unexpected", "error")
 
     def resend(self) -> None:
         """Send the pickup code again (the result waits in the locker)."""
@@ -167,7 +157,7 @@ class DossierScreen(KioskScreen):
         if self.busy or locker is None or answer is None or not self.can_resend:
             return
         self.busy = True
-        self._say("dossier.resending")
+        self.say("dossier.resending")
         gen = self._generation
         code = answer.dossier_code
         self.ctx.worker.submit(
@@ -181,7 +171,7 @@ class DossierScreen(KioskScreen):
             return
         self.busy = False
         self.can_resend = False
-        self._say("dossier.resent", phone=sent.phone_masked)
+        self.say("dossier.resent", phone=sent.phone_masked)
 
     def _resend_failed(self, gen: int, err: BaseException) -> None:
         if gen != self._generation:
@@ -194,9 +184,9 @@ class DossierScreen(KioskScreen):
         code = err.code if isinstance(err, ApiError) else ""
         if code == "resend_too_soon" and isinstance(err, ApiError):
             when = parse_time(err.extra.get("next_resend_at"))
-            self._say("dossier.resend_too_soon", "error", when=self._when(when) if when else "")
+            self.say("dossier.resend_too_soon", "error", when=self._when(when) if when else "")
         elif code == "resend_not_possible":
-            self._say("dossier.resend_refused", "error")
+            self.say("dossier.resend_refused", "error")
         else:
             self._say_error(err, self.answer.dossier_code if self.answer else "")
 
@@ -266,7 +256,7 @@ class DossierScreen(KioskScreen):
         self.entry = ""
         self.busy = False
         self.answer = None
-        self._say(None)
+        self.say(None)
         self._render()
 
     @classmethod
@@ -281,7 +271,7 @@ class DossierScreen(KioskScreen):
             return
         if state in ("unknown", "unavailable"):
             self.entry = "000.00.19.H26-261201-0042"
-            self._say("dossier.unknown" if state == "unknown" else "dossier.unavailable", "error",
+            self.say("dossier.unknown" if state == "unknown" else "dossier.unavailable", "error",
                       code=self.entry)  # fmt: skip
             return
         now = self.ctx.clock.now()

@@ -19,7 +19,7 @@ from drivers.camera.model import CameraState, ScanResult
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceError, ServiceUnavailable
 from kiosk.clients.locker import KioskSettings, PickupResult
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.screens.registry import register
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class Step(enum.StrEnum):
 
 
 @register("pickup", kv="pickup.kv", order=20)
-class PickupScreen(KioskScreen):
+class PickupScreen(KeyedMessage, KioskScreen):
     """Code entry and second factor; success goes to `pickup_open`."""
 
     spoken_props: ClassVar[tuple[str, ...]] = ("message",)  # said when they change (speech on)
@@ -62,8 +62,6 @@ class PickupScreen(KioskScreen):
     entry = StringProperty("")
     masked = BooleanProperty(True)
     busy = BooleanProperty(False)
-    message = StringProperty("")
-    message_kind = StringProperty("info")  # info | error
     max_length = NumericProperty(6)
     wait_s = NumericProperty(0)  # throttled: seconds until the next try is allowed
     camera_state = StringProperty(CameraState.STOPPED.value)
@@ -78,7 +76,6 @@ class PickupScreen(KioskScreen):
         self.camera = ScanSession(
             ctx, self.on_scan, lambda state: setattr(self, "camera_state", state.value), where="pickup"
         )
-        self._msg_key: tuple[str, dict[str, Any]] | None = None
 
     # ----- lifecycle -----
     def prepare(self, **_params: Any) -> None:
@@ -97,7 +94,7 @@ class PickupScreen(KioskScreen):
         self.busy = False
         self.step = Step.CODE.value
         self.max_length = self.settings.code_length
-        self._say(None)
+        self.say(None)
 
     def on_leave(self, *_args: Any) -> None:
         self._stop_camera()
@@ -121,16 +118,8 @@ class PickupScreen(KioskScreen):
         """The hotline from the locker, else from [center]."""
         return self.settings.hotline or self.ctx.config.center.hotline
 
-    # ----- messages (kept as keys so a language switch re-renders them) -----
-    def _say(self, key: str | None, kind: str = "info", **fmt: Any) -> None:
-        self._msg_key = (key, fmt) if key else None
-        self.message_kind = kind
-        self.message = self.tr(key, **fmt) if key else ""
-
     def on_language(self, lang: str) -> None:
-        if self._msg_key is not None:
-            key, fmt = self._msg_key
-            self.message = self.tr(key, **fmt)
+        self.rerender_message()
 
     def prompt_for(self, step: str, _lang: str, n: float) -> str:
         """The instruction above the entry (kv passes the properties it depends on)."""
@@ -156,7 +145,7 @@ class PickupScreen(KioskScreen):
         self.entry = value
         self.ctx.nav.touch_activity()
         if self.message_kind == "error" and self.wait_s <= 0:
-            self._say(None)
+            self.say(None)
 
     def toggle_mask(self) -> None:
         """Show or hide the digits."""
@@ -169,7 +158,7 @@ class PickupScreen(KioskScreen):
             self.step = Step.CODE.value
             self.max_length = self.settings.code_length
             self.entry = self.code
-            self._say(None)
+            self.say(None)
             return
         self.ctx.nav.go_home()
 
@@ -180,7 +169,7 @@ class PickupScreen(KioskScreen):
         if self.step == Step.CODE.value:
             n = self.settings.code_length
             if len(self.entry) != n:
-                self._say("pickup.too_short", "error", n=n)
+                self.say("pickup.too_short", "error", n=n)
                 return
             self.code = self.entry
             if self.settings.second_factor in (Step.PHONE_LAST4.value, Step.ID_NUMBER.value):
@@ -189,12 +178,12 @@ class PickupScreen(KioskScreen):
             self._send()
         elif self.step == Step.PHONE_LAST4.value:
             if len(self.entry) != PHONE_DIGITS:
-                self._say("pickup.phone4_short", "error")
+                self.say("pickup.phone4_short", "error")
                 return
             self._send(phone_last4=self.entry)
         else:
             if len(self.entry) != ID_DIGITS:
-                self._say("pickup.id_short", "error")
+                self.say("pickup.id_short", "error")
                 return
             self._send(id_number=self.entry)
 
@@ -203,7 +192,7 @@ class PickupScreen(KioskScreen):
         self.entry = ""
         self.masked = False
         self.max_length = PHONE_DIGITS if factor == Step.PHONE_LAST4.value else ID_DIGITS
-        self._say(None)
+        self.say(None)
         if factor == Step.ID_NUMBER.value:
             self._start_camera()
 
@@ -212,7 +201,7 @@ class PickupScreen(KioskScreen):
         if client is None:
             return
         self.busy = True
-        self._say("pickup.checking")
+        self.say("pickup.checking")
         code = self.code
         self.ctx.worker.submit(
             lambda: client.pickup(code, id_number=id_number, phone_last4=phone_last4),
@@ -236,20 +225,20 @@ class PickupScreen(KioskScreen):
         self.busy = False
         if isinstance(err, ServiceUnavailable) and err.code == "locker_unavailable":
             # the daemon answers but this door cannot be driven now: say so, do not blank the screen
-            self._say("pickup.error", "error", hotline=self.hotline)
+            self.say("pickup.error", "error", hotline=self.hotline)
             return
         if isinstance(err, ServiceUnavailable):
             self.ctx.nav.service_failed("locker", err)
             return
         if not isinstance(err, ApiError):
             log.error("pickup failed unexpectedly: %s", err, exc_info=err)
-            self._say("pickup.error", "error", hotline=self.hotline)
+            self.say("pickup.error", "error", hotline=self.hotline)
             return
         log.info("pickup refused: %s (%s)", err.code, err.status)
         code, extra = err.code, err.extra
         if code in _BACK_AND_SAY:
             self._back_to_code()
-            self._say(_BACK_AND_SAY[code], "error", hotline=self.hotline)
+            self.say(_BACK_AND_SAY[code], "error", hotline=self.hotline)
         elif code == "wrong_code":
             self._back_to_code()
             self._wrong_code(extra.get("tries_left"))
@@ -259,33 +248,33 @@ class PickupScreen(KioskScreen):
             self._back_to_code(keep=True)
             self._throttle(extra.get("retry_after_s"))
         elif code == "invalid_request":
-            self._say("pickup.bad_input", "error")
+            self.say("pickup.bad_input", "error")
         else:
-            self._say("pickup.error", "error", hotline=self.hotline)
+            self.say("pickup.error", "error", hotline=self.hotline)
 
     def _wrong_code(self, left: object) -> None:
         if isinstance(left, int) and left > 1:
-            self._say("pickup.wrong_code", "error", n=left)
+            self.say("pickup.wrong_code", "error", n=left)
         elif left == 1:
-            self._say("pickup.wrong_code_last", "error")
+            self.say("pickup.wrong_code_last", "error")
         elif left == 0:
-            self._say("pickup.locked", "error", hotline=self.hotline)
+            self.say("pickup.locked", "error", hotline=self.hotline)
         else:
-            self._say("pickup.wrong_code_plain", "error")
+            self.say("pickup.wrong_code_plain", "error")
 
     def _factor_refused(self, code: str, factor_given: object) -> None:
         if code == "second_factor_required":
             factor = str(factor_given or self.settings.second_factor)
             known = factor in (Step.PHONE_LAST4.value, Step.ID_NUMBER.value)
             self._ask_factor(factor if known else Step.PHONE_LAST4.value)
-            self._say("pickup.enter_phone4" if self.step == Step.PHONE_LAST4.value else "pickup.enter_id")
+            self.say("pickup.enter_phone4" if self.step == Step.PHONE_LAST4.value else "pickup.enter_id")
             return
         factor = str(factor_given or self.step)
         if self.step == Step.CODE.value:
             self._ask_factor(factor)
         self.entry = ""
         wrong_id = factor == Step.ID_NUMBER.value
-        self._say("pickup.factor_wrong_id" if wrong_id else "pickup.factor_wrong_phone", "error")
+        self.say("pickup.factor_wrong_id" if wrong_id else "pickup.factor_wrong_phone", "error")
 
     def _back_to_code(self, keep: bool = False) -> None:
         self._stop_camera()
@@ -303,16 +292,16 @@ class PickupScreen(KioskScreen):
             seconds = 30
         self._stop_countdown()
         self.wait_s = seconds
-        self._say("pickup.throttled", "error", s=seconds, hotline=self.hotline)
+        self.say("pickup.throttled", "error", s=seconds, hotline=self.hotline)
         self._countdown = Clock.schedule_interval(self._tick, 1.0)
 
     def _tick(self, _dt: float) -> None:
         self.wait_s = max(0, int(self.wait_s) - 1)
         if self.wait_s > 0:
-            self._say("pickup.throttled", "error", s=int(self.wait_s), hotline=self.hotline)
+            self.say("pickup.throttled", "error", s=int(self.wait_s), hotline=self.hotline)
         else:
             self._stop_countdown()
-            self._say("pickup.throttled_over")
+            self.say("pickup.throttled_over")
 
     def _stop_countdown(self) -> None:
         if self._countdown is not None:
@@ -340,10 +329,10 @@ class PickupScreen(KioskScreen):
             self.ctx.nav.play_voice("beep")
             self.entry = result.cccd.id_number
             self._stop_camera()
-            self._say("pickup.id_read")
+            self.say("pickup.id_read")
             self._send(id_number=result.cccd.id_number)
         else:
-            self._say("pickup.not_id", "error")
+            self.say("pickup.not_id", "error")
 
     # ----- screenshots -----
     @classmethod
@@ -356,7 +345,7 @@ class PickupScreen(KioskScreen):
         self.entry = "4821"
         if state == "wrong_code":
             self.entry = ""
-            self._say("pickup.wrong_code", "error", n=3)
+            self.say("pickup.wrong_code", "error", n=3)
         elif state == "phone_last4":
             self.code = "482193"
             self._ask_factor("phone_last4")
@@ -366,7 +355,7 @@ class PickupScreen(KioskScreen):
         elif state == "throttled":
             self.entry = "482193"
             self.wait_s = 45
-            self._say("pickup.throttled", "error", s=45, hotline=self.hotline)
+            self.say("pickup.throttled", "error", s=45, hotline=self.hotline)
 
 
 __all__ = ["PickupScreen", "ServiceError", "Step"]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kivy.metrics import dp, sp
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
@@ -20,7 +20,7 @@ from kiosk import theme
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.locker import LockerClient, NotSignedIn, StaffSession
 from kiosk.context import KioskContext
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.widgets.common import BigButton
 
 log = logging.getLogger(__name__)
@@ -40,17 +40,14 @@ def end_staff_session(ctx: KioskContext) -> None:
         ctx.worker.submit(lambda: client.revoke(session))
 
 
-class StaffScreen(KioskScreen):
+class StaffScreen(KeyedMessage, KioskScreen):
     """Base of the staff screens: `client`, `session`, message handling and failure routing."""
 
     requires = ("locker",)
 
-    message = StringProperty("")
-    message_kind = StringProperty("info")  # info | error | ok
 
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
-        self._msg: tuple[str, dict[str, Any]] | None = None
 
     @property
     def client(self) -> LockerClient:
@@ -70,16 +67,8 @@ class StaffScreen(KioskScreen):
         self.say(None)
         end_staff_session(self.ctx)
 
-    # ----- messages kept as keys, re-rendered on a language switch -----
-    def say(self, key: str | None, kind: str = "info", **fmt: Any) -> None:
-        """Show the translated message `key` (None clears it)."""
-        self._msg = (key, fmt) if key else None
-        self.message_kind = kind
-        self.message = self.tr(key, **fmt) if key else ""
-
     def on_language(self, lang: str) -> None:
-        if self._msg is not None:
-            self.say(self._msg[0], self.message_kind, **self._msg[1])
+        self.rerender_message()
 
     def run(
         self,

@@ -64,7 +64,7 @@ def test_short_and_wrong_codes_say_what_to_do_and_clear(make_harness, rig, tmp_p
     assert scr.entry == ""
     h.tap(h.screen("pickup").ids.keypad.key_button("1"))  # typing again clears the old message
     assert scr.ids.message.text == ""
-    scr._say("pickup.wrong_code", "error", n=2)
+    scr.say("pickup.wrong_code", "error", n=2)
     h.app.set_language("vi")  # a message on show follows a language switch
     assert scr.ids.message.text.startswith("Mã chưa đúng. Còn 2 lần thử")
     assert scr.ids.prompt.text == "Nhập mã 6 chữ số trong tin nhắn SMS"
