@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from queueing.config import OpeningHours, ServiceConfig
+from queueing.config import OpeningHours, ServiceConfig, unique_services
 
 #: The keys of a catalogue; an override holds some of them.
 KEYS = ("services", "hours", "holidays")
@@ -36,12 +36,7 @@ class Catalogue(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> Catalogue:
-        codes = [s.code for s in self.services]
-        if len(set(codes)) != len(codes):
-            raise ValueError("two services share a code; each services[].code must be unique")
-        prefixes = [s.prefix for s in self.services]
-        if len(set(prefixes)) != len(prefixes):
-            raise ValueError("two services share a prefix; each services[].prefix must be unique")
+        unique_services(self.services)
         return self
 
 

@@ -145,6 +145,17 @@ class DemoStaffConfig(_Strict):
     supervisor: bool = False
 
 
+def unique_services(services: list[ServiceConfig]) -> list[str]:
+    """The services' codes; ValueError when two share a code or a prefix (site file or catalogue)."""
+    codes = [s.code for s in services]
+    if len(set(codes)) != len(codes):
+        raise ValueError("two services share a code; each services[].code must be unique")
+    prefixes = [s.prefix for s in services]
+    if len(set(prefixes)) != len(prefixes):
+        raise ValueError("two services share a prefix; each services[].prefix must be unique")
+    return codes
+
+
 class QueueingConfig(HttpServing, _Strict):
     """The whole `[queueing]` section (with the HTTP keys every service shares: common.serving)."""
 
@@ -212,12 +223,7 @@ class QueueingConfig(HttpServing, _Strict):
 
     @model_validator(mode="after")
     def _cross(self) -> QueueingConfig:
-        codes = [s.code for s in self.services]
-        if len(set(codes)) != len(codes):
-            raise ValueError("two services share a code; each services[].code must be unique")
-        prefixes = [s.prefix for s in self.services]
-        if len(set(prefixes)) != len(prefixes):
-            raise ValueError("two services share a prefix; each services[].prefix must be unique")
+        codes = unique_services(self.services)
         numbers = [c.number for c in self.counters]
         if len(set(numbers)) != len(numbers):
             raise ValueError("two counters share a number; each counters[].number must be unique")
