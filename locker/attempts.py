@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from common.clock import Clock
 from locker import audit
 from locker.config import LockerConfig
-from locker.deposits import deposit_row
+from locker.deposit_rows import deposit_row
 from locker.domain import kiosk_delay_s
 from locker.doors import Alarms
 from locker.errors import Locked, Throttled

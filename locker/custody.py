@@ -8,7 +8,8 @@ from typing import Any
 from common import outbox as hub_outbox
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, outbox, status_sms
-from locker.deposits import Deposits, deposit_row, set_state
+from locker.deposit_rows import deposit_row, set_state
+from locker.deposits import Deposits
 from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
 from locker.errors import Conflict, InvalidInput, Unavailable
 from locker.staff import StaffSession, require_supervisor
