@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 # the wire's vocabulary, defined once in the contract
 from contracts.locker import CompartmentView as CompartmentView
 from contracts.locker import DepositState as DepositState
+from drivers.lockboard.types import DoorState
 
 ACTIVE = frozenset(
     {
@@ -170,3 +171,17 @@ def normalize_phone(phone: str) -> str:
     if not 10 <= len(out) <= 16:
         raise ValueError("phone must be a Vietnamese mobile number such as 0900000001 or +84900000001")
     return out
+
+
+def sensor_mismatch(state: DepositState | None, door: DoorState, item: bool | None) -> str | None:
+    """What is wrong when the sensors disagree with a compartment's deposit state (None: nothing)."""
+    waiting = state in (DepositState.CODE_SENT, DepositState.EXPIRED)
+    if state is None and door is DoorState.OPEN:
+        return "door open but the compartment is free"
+    if state is None and item is True:
+        return "something is inside a free compartment"
+    if waiting and door is DoorState.OPEN:
+        return "door open while documents wait for pickup"
+    if waiting and item is False:
+        return "the item sensor sees nothing in a loaded compartment"
+    return None

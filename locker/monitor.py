@@ -18,7 +18,7 @@ from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardEr
 from locker import audit, authorised, handover, outbox, status_sms
 from locker.deposit_rows import mark_collected, set_state
 from locker.deposits import Deposits
-from locker.domain import DepositState, UnlockState
+from locker.domain import DepositState, UnlockState, sensor_mismatch
 from locker.errors import StorageFailed
 from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
@@ -371,7 +371,7 @@ class Monitor(Part):
                 elif state is DepositState.LOADING and door is DoorState.CLOSED and dep is not None:
                     shut_while_down.append(dep["deposit_id"])  # loaded and shut while we were down
                 elif door is not DoorState.UNKNOWN:  # unknown: the board alarm is already raised
-                    problem = _sensor_mismatch(state, door, item)
+                    problem = sensor_mismatch(state, door, item)
                 if problem:
                     findings.append(self._mismatch(conn, label, dep, door.value, item, problem))
             for label, dep in active.items():
@@ -387,17 +387,3 @@ class Monitor(Part):
                     log.info("confirm of %s at reconciliation not done: %s", deposit_id, err)
         self._kick()
         return findings
-
-
-def _sensor_mismatch(state: DepositState | None, door: DoorState, item: bool | None) -> str | None:
-    """What is wrong when the sensors disagree with a compartment's deposit state (None: nothing)."""
-    waiting = state in (DepositState.CODE_SENT, DepositState.EXPIRED)
-    if state is None and door is DoorState.OPEN:
-        return "door open but the compartment is free"
-    if state is None and item is True:
-        return "something is inside a free compartment"
-    if waiting and door is DoorState.OPEN:
-        return "door open while documents wait for pickup"
-    if waiting and item is False:
-        return "the item sensor sees nothing in a loaded compartment"
-    return None
