@@ -111,6 +111,7 @@ class Device(enum.StrEnum):
     PRINTER = "printer"
     CAMERA = "camera"
     HELP = "help"  # a citizen pressed "Call staff"
+    SCREEN = "screen"  # the kiosk serving citizens or showing "Tạm ngưng phục vụ"
 
 
 class DeviceState(enum.StrEnum):
@@ -122,6 +123,8 @@ class DeviceState(enum.StrEnum):
     OFFLINE = "offline"
     MISSING = "missing"
     REQUESTED = "requested"  # help only
+    IN_SERVICE = "in_service"  # screen only (clears like ok)
+    OUT_OF_SERVICE = "out_of_service"  # screen only; the detail names the services down
 
 
 class LockerErrorCode(enum.StrEnum):
@@ -242,7 +245,8 @@ class KioskAlarmBody(_Body):
 
 
 class KioskDeviceBody(_Body):
-    """POST /api/v1/kiosk/devices (the kiosk's printer or camera state; `ok` clears its alarm)."""
+    """POST /api/v1/kiosk/devices (the kiosk's printer, camera or screen state; `ok` or
+    `in_service` clears its alarm)."""
 
     device: Device
     state: DeviceState
@@ -284,7 +288,7 @@ class LockerHealth(Answer):
     warnings: list[ConfigWarning]
     alarms_open: int | None
     outbox_backlog: int | None
-    # each kiosk's printer/camera with an open problem alarm: {kiosk id: {device: state}}
+    # each kiosk's printer/camera/screen with an open problem alarm: {kiosk id: {device: state}}
     kiosk_devices: dict[str, dict[str, str]] = Field(default_factory=dict)
     error: str | None = None  # `storage_failed` with status failed
     message: str | None = None

@@ -109,6 +109,7 @@ ALARMS: dict[str, tuple[str, str]] = {
     "printer_missing": ("Không thấy máy in", "Printer missing"),
     "camera_offline": ("Camera không hoạt động", "Camera offline"),
     "camera_missing": ("Không thấy camera", "Camera missing"),
+    "screen_out_of_service": ("Ki-ốt tạm ngưng phục vụ", "Kiosk out of service"),
     "code_guessing": ("Nhập sai mã nhiều lần", "Repeated wrong codes"),
     "deposit_locked": ("Hồ sơ bị khóa do nhập sai mã", "Deposit locked after wrong codes"),
     "reconcile_mismatch": ("Đối soát tủ không khớp", "Cabinet reconciliation mismatch"),

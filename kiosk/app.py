@@ -393,6 +393,8 @@ class KioskApp(App):
 
     def _screen_shown(self, _sm: Any, name: str) -> None:
         self._armed = None
+        oos = name == OUT_OF_SERVICE
+        self.devices.set_screen(oos, ",".join(getattr(self.screen(name), "waiting_for", [])) if oos else "")
         if self.speech_on:
             self.speech.cut()
             self.say_prompt()

@@ -6,6 +6,11 @@ what the locker daemon last accepted is sent to it (`LockerClient.report_device`
 `cover_open`, `offline` or `missing` become an alarm in the staff's alarm list, `ok` clears it.
 A report that does not get through is sent again at the next poll. The app shows a small mark on
 home while a device is not ok.
+
+The screen is reported the same way (`set_screen`, called by the app on every screen change):
+`out_of_service` with the services it waits for as detail, `in_service` when it serves citizens
+again; a change is sent at once, not at the next poll. It is not a device problem on home's mark.
+A kiosk out of service because the locker is down cannot report it (the hub sees the locker down).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ log = logging.getLogger(__name__)
 
 PRINTER = "printer"
 CAMERA = "camera"
+SCREEN = "screen"
 
 
 class DeviceState(enum.StrEnum):
@@ -35,6 +41,8 @@ class DeviceState(enum.StrEnum):
     COVER_OPEN = "cover_open"
     OFFLINE = "offline"
     MISSING = "missing"
+    IN_SERVICE = "in_service"  # screen only
+    OUT_OF_SERVICE = "out_of_service"  # screen only
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,20 @@ class DeviceWatch:
         self.current: dict[str, Reading] = {}
         self._reported: dict[str, DeviceState] = {}  # what the locker accepted (worker only)
         self._in_flight = False
+        self.screen: Reading | None = None  # the screen's state, once the app has set it
+        self._again = False  # the screen changed during a poll: poll again when it ends
+
+    def set_screen(self, out_of_service: bool, reason: str = "") -> None:
+        """The screen is out of service (`reason`: the services down) or serving (UI thread);
+        a change is reported at once."""
+        state = DeviceState.OUT_OF_SERVICE if out_of_service else DeviceState.IN_SERVICE
+        if self.screen is not None and self.screen.state is state:
+            return
+        self.screen = Reading(SCREEN, state, reason if out_of_service else "")
+        if self._in_flight:
+            self._again = True
+        else:
+            self.poll()
 
     def problems(self) -> list[Reading]:
         """Devices that are not ok, printer first."""
@@ -117,9 +139,10 @@ class DeviceWatch:
             return
         self._in_flight = True
         last_camera = self.current.get(CAMERA)
-        self._worker.submit(lambda: self._read_and_report(last_camera), self._done, self._failed)
+        screen = self.screen
+        self._worker.submit(lambda: self._read_and_report(last_camera, screen), self._done, self._failed)
 
-    def _read_and_report(self, last_camera: Reading | None) -> dict[str, Reading]:
+    def _read_and_report(self, last_camera: Reading | None, screen: Reading | None) -> dict[str, Reading]:
         s = self._services
         readings: dict[str, Reading] = {}
         for reading in (
@@ -129,7 +152,7 @@ class DeviceWatch:
             if reading is not None:
                 readings[reading.device] = reading
         locker = s.locker
-        for r in readings.values():
+        for r in [*readings.values(), *([screen] if screen else [])]:
             if self._reported.get(r.device) is r.state or locker is None:
                 continue
             try:
@@ -154,7 +177,14 @@ class DeviceWatch:
         self.current = readings
         if changed:
             self._on_change(dict(readings))
+        self._poll_again()
 
     def _failed(self, err: BaseException) -> None:
         self._in_flight = False
+        self._poll_again()
         log.error("device check failed: %s", err, exc_info=err)
+
+    def _poll_again(self) -> None:
+        if self._again:
+            self._again = False
+            self.poll()

@@ -1,10 +1,14 @@
-"""A kiosk's printer and camera states, as alarms staff see (`POST /api/v1/kiosk/devices`).
+"""A kiosk's printer, camera and screen states, as alarms staff see (`POST /api/v1/kiosk/devices`).
 
 A problem state raises the alarm `{device}_{state}` for that kiosk, once while it is open; `ok`
 acknowledges that kiosk's open alarms of the device (attributed to `kiosk:<id>`), so staff see a
 refilled printer drop off the list without touching it. The kiosk is named in the alarm's
 message (`kiosk <id>: …`, as `POST /api/v1/alarms` writes it): that prefix is how one kiosk's
 alarms are told from another's (the id is already reduced to letters, digits, `-` and `_`).
+
+The kiosk's screen is reported the same way: device `screen`, `out_of_service` (detail: the
+services it waits for) raises `screen_out_of_service`, `in_service` acknowledges it. A kiosk that
+cannot reach the locker cannot report; the province hub then sees the locker unreachable.
 
 A citizen's "Call staff" button is reported the same way: device `help`, state `requested` with the
 screen as detail raises `kiosk_help` (`kiosk <id>: help requested on <screen>`); `ok` (the citizen
@@ -26,6 +30,7 @@ from locker.store import Store
 HELP_CALLS_PER_WINDOW = 3
 HELP_WINDOW_S = 600.0
 HELP_KIND = "kiosk_help"
+_SCREEN_STATES = (DeviceState.IN_SERVICE, DeviceState.OUT_OF_SERVICE)
 
 
 class KioskDevices:
@@ -47,7 +52,7 @@ class KioskDevices:
             ).fetchall()
         for row in rows:
             kiosk = str(row["message"])[6:].split(":", 1)[0]
-            for device in (Device.PRINTER, Device.CAMERA):
+            for device in (Device.PRINTER, Device.CAMERA, Device.SCREEN):
                 prefix = f"{device.value}_"
                 if str(row["kind"]).startswith(prefix):
                     out.setdefault(kiosk, {})[device.value] = str(row["kind"])[len(prefix) :]
@@ -62,6 +67,16 @@ class KioskDevices:
             raise InvalidInput("state", "help is `requested` or `ok` (cancelled)")
         if not helping and state is DeviceState.REQUESTED:
             raise InvalidInput("state", f"{device.value} cannot be `requested`; that state is for help")
+        screen = device is Device.SCREEN
+        if screen != (state in _SCREEN_STATES):
+            raise InvalidInput(
+                "state",
+                "the screen is `in_service` or `out_of_service`"
+                if screen
+                else f"{device.value} cannot be `{state.value}`; that state is for the screen",
+            )
+        if state is DeviceState.IN_SERVICE:
+            state = DeviceState.OK
         kind_prefix = HELP_KIND if helping else f"{device.value}_"
         with self._store.tx() as conn:
             rows = conn.execute(
@@ -71,7 +86,11 @@ class KioskDevices:
             ).fetchall()
             rows = [r for r in rows if str(r["kind"]).startswith(kind_prefix)]
             if state is DeviceState.OK:
-                reason = "the citizen cancelled the call" if helping else f"{device.value} ok again"
+                reason = (
+                    "the citizen cancelled the call"
+                    if helping
+                    else "back in service" if screen else f"{device.value} ok again"
+                )
                 for row in rows:
                     self._alarms.ack_in(conn, row, actor, reason=reason)
                 return None

@@ -7,7 +7,9 @@ the hub's token never goes to them. Names and states (at most 64, each at most 3
 - `queueing`, `locker`: the service's `status` (ok, degraded, failed) or `unreachable`;
 - `bus <name>`: `ok` while connected, else the bus state; `board <bus>/<n>`: ok, unreachable, unknown;
 - `kiosk <id> printer`, `kiosk <id> camera`: a kiosk device with an open problem at the locker
-  (paper_out, cover_open, offline, missing); a device not listed is ok.
+  (paper_out, cover_open, offline, missing); a device not listed is ok;
+- `kiosk <id> screen`: `out_of_service` while that kiosk shows "Tạm ngưng phục vụ" (reported by
+  the kiosk to the locker); a kiosk not listed serves citizens.
 """
 
 from __future__ import annotations

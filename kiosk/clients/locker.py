@@ -340,9 +340,10 @@ class LockerClient(ServiceClient):
         return self._parse(PickupRetryAnswer, body, "pickup retry").door
 
     def report_device(self, device: str, state: str, detail: str = "") -> None:
-        """POST /api/v1/kiosk/devices: this kiosk's printer or camera is `state` (ok clears the
-        alarm). A daemon without that route gets POST /api/v1/alarms for a problem instead
-        (raised, deduplicated, but not cleared by `ok`: staff acknowledge it)."""
+        """POST /api/v1/kiosk/devices: this kiosk's printer, camera or screen is `state` (ok or
+        in_service clears the alarm). A daemon without that route gets POST /api/v1/alarms for a
+        device problem instead (raised, deduplicated, but not cleared by `ok`: staff acknowledge
+        it); the screen is not reported there."""
         detail = (detail or state)[:300]
         if self._devices_route:
             try:
@@ -358,8 +359,11 @@ class LockerClient(ServiceClient):
                     "POST /api/v1/alarms and are not cleared when the device recovers",
                     err.status,
                 )
-        if state == "ok":
+        if state in ("ok", "in_service"):
             log.info("%s ok again; the locker cannot clear its alarm (staff acknowledge it)", device)
+            return
+        if device == "screen":
+            log.info("screen %s not reported: this locker has no device route", state)
             return
         body = {"kind": f"{device}_{state}", "message": detail}
         self._parse(KioskAlarmRaised, self._kiosk("POST", "/api/v1/alarms", body), "alarm")

@@ -13,7 +13,7 @@ from kiosk.screens.staff_base import StaffScreen, find_button, make_row
 log = logging.getLogger(__name__)
 
 # alarm kinds the locker raises for a kiosk's devices (locker/kiosk_devices.py), named by kiosk
-DEVICES = ("printer_", "camera_")
+DEVICES = ("printer_", "camera_", "screen_")
 
 
 @register("staff_alarms", kv="staff_alarms.kv", order=34)

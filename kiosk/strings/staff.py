@@ -284,6 +284,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alarm.board_unreachable": ("Mất kết nối bo mạch khoá", "Lock board unreachable"),
     "alarm.sensor_fault": ("Lỗi cảm biến cửa", "Door sensor fault"),
     "alarm.printer_paper": ("Máy in hết giấy", "Printer out of paper"),
+    "alarm.screen_out_of_service": ("Ki-ốt tạm ngưng phục vụ", "Kiosk out of service"),
     "alarm.door_jammed": ("Cửa bị kẹt, người dân cần hỗ trợ", "Door jammed, a citizen needs help"),
     "alarm.code_guessing": ("Nhiều lần nhập sai mã (nghi dò mã)", "Burst of wrong codes (possible guessing)"),
     "alarm.deposit_locked": ("Hồ sơ bị khoá do nhập sai mã", "Deposit locked after wrong codes"),

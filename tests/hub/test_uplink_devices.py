@@ -1,6 +1,7 @@
 """The heartbeat's device states: read by the uplink from the real services' health answers (the
-queueing service; the locker on its simulated boards, with a kiosk's printer out of paper) and
-kept by the hub as the latest per center, with since when."""
+queueing service; the locker on its simulated boards, with a kiosk's printer out of paper, a
+kiosk's screen out of service and back) and kept by the hub as the latest per center, with since
+when."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ LOCKER_HEALTH: dict[str, Any] = {
         {"bus": "annex", "connected": False, "state": "reconnecting", "boards": {}},
     ],
     "alarms_open": 2,
-    "kiosk_devices": {"k1": {"printer": "paper_out"}},
+    "kiosk_devices": {"k1": {"printer": "paper_out"}, "k2": {"screen": "out_of_service"}},
 }
 
 
@@ -39,6 +40,7 @@ def test_device_states_from_a_health_answer() -> None:
         "board main/2": "unreachable",
         "bus annex": "reconnecting",
         "kiosk k1 printer": "paper_out",
+        "kiosk k2 screen": "out_of_service",
     }
     assert from_health("queueing", None) == {"queueing": "unreachable"}
     assert from_health("queueing", {"status": "failed", "problem": "x"}) == {"queueing": "failed"}
@@ -85,3 +87,47 @@ def test_heartbeat_carries_the_services_devices(
     kiosk = [k for k in devices if k.startswith("kiosk ")]
     assert len(kiosk) == 1 and kiosk[0].endswith(" printer") and devices[kiosk[0]] == "paper_out"
     assert got[0]["devices_since"][kiosk[0]] == "2026-01-05T02:00:00Z"
+
+
+def test_a_kiosk_out_of_service_reaches_the_hub_and_clears_when_back(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    t = tokens(database_url, "C2")
+    locker = Harness(tmp_path / "locker", locker_config())
+    screen = {"device": "screen", "state": "out_of_service", "detail": "queueing"}
+
+    def beat() -> dict[str, Any]:
+        uplink = Uplink(load_setup(site))
+        try:
+            uplink.heartbeat()
+        finally:
+            uplink.close()
+        got = requests.get(
+            f"{hub.url}/api/v1/devices", params={"not_ok": "true"}, headers=bearer(t["reader"]), timeout=10
+        )
+        assert got.status_code == 200, got.text
+        return {d["device"]: d for d in got.json() if d["device"].startswith("kiosk ")}
+
+    try:
+        with HubThread(database_url, clock) as hub:
+            site = site_file(tmp_path, hub.url, t["C2"], "C2", tmp_path / "no-queue", locker.paths.data_dir)
+            with site.open("a", encoding="utf-8") as f:
+                f.write(f'\n[kiosk]\nlocker_url = "{locker.base}"\n')
+            # only the screen takes in/out of service, and the screen takes nothing else
+            for wrong in ({"device": "screen", "state": "ok"}, {"device": "printer", "state": "in_service"}):
+                refused = locker.kiosk("POST", "/api/v1/kiosk/devices", json=wrong)
+                assert refused.status_code == 422, refused.text
+            reported = locker.kiosk("POST", "/api/v1/kiosk/devices", json=screen)
+            assert reported.status_code == 200, reported.text
+            health = locker.req("GET", "/api/v1/health").json()
+            assert list(health["kiosk_devices"].values()) == [{"screen": "out_of_service"}]
+            out = beat()
+            assert len(out) == 1, out
+            [(name, row)] = out.items()
+            assert name.endswith(" screen") and row["state"] == "out_of_service"
+            assert row["since"].startswith("2026-01-05T02:00:00")
+            back = locker.kiosk("POST", "/api/v1/kiosk/devices", json={**screen, "state": "in_service"})
+            assert back.status_code == 200, back.text
+            assert beat() == {}
+    finally:
+        locker.close()

@@ -25,6 +25,9 @@ def test_a_paper_out_alarm_reads_like_the_home_mark_and_names_the_kiosk(make_har
     assert "Printer out of paper · kiosk kiosk-2" in alarms.describe(paper)
     camera = Alarm("a2", "camera_missing", None, NOW, "kiosk k1: camera missing (no device)", False)
     assert "Camera not found · kiosk k1" in alarms.describe(camera)
+    message = "kiosk k2: screen out of service (queueing)"
+    screen = Alarm("a5", "screen_out_of_service", None, NOW, message, False)
+    assert "Kiosk out of service · kiosk k2" in alarms.describe(screen)
     # a kind nobody translated still shows the daemon's words, and a door alarm names no kiosk
     odd = Alarm("a3", "something_new", None, NOW, "kiosk k1: something new", False)
     assert alarms.describe(odd).endswith("kiosk k1: something new")

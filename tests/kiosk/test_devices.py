@@ -248,3 +248,63 @@ def test_paper_out_reaches_the_real_locker_daemon_and_the_refill_clears_it(print
         assert client._devices_route  # the daemon has the route: no fallback to POST /api/v1/alarms
     finally:
         daemon.close()
+
+
+def test_the_screen_going_out_of_service_and_back_is_reported_at_once(locker) -> None:
+    client = LockerClient(locker.url, kiosk_token=TOKEN, client_id="kiosk-3")
+    services = Services(locker=client, printer=None, scanner=None)
+    w = DeviceWatch(services, InlineWorker(), lambda _r: None, printer_enabled=False, camera_enabled=False)
+    w.set_screen(False)
+    w.set_screen(False)  # unchanged: nothing sent again
+    w.set_screen(True, "queueing")
+    w.poll()  # the timer's poll: already reported
+    w.set_screen(False)
+    assert [(b["device"], b["state"], b["detail"]) for b in locker.bodies()] == [
+        ("screen", "in_service", "in_service"),
+        ("screen", "out_of_service", "queueing"),
+        ("screen", "in_service", "in_service"),
+    ]
+    assert w.problems() == []  # the screen is no device mark on home
+
+
+def test_a_screen_report_the_locker_did_not_take_is_sent_at_the_next_poll() -> None:
+    port = free_port()
+    client = LockerClient(f"http://127.0.0.1:{port}", kiosk_token=TOKEN, timeout_s=2)
+    services = Services(locker=client, printer=None, scanner=None)
+    w = DeviceWatch(services, InlineWorker(), lambda _r: None, printer_enabled=False, camera_enabled=False)
+    w.set_screen(True, "queueing")  # nobody listens: not reported
+    fake = FakeLocker()
+    try:
+        client.base_url = fake.url
+        w.poll()
+        assert [(b["device"], b["state"]) for b in fake.bodies()] == [("screen", "out_of_service")]
+    finally:
+        fake.close()
+
+
+@pytest.mark.kivy
+def test_the_kiosk_reports_its_screen_out_of_service_and_back(make_harness, locker, tmp_path) -> None:
+    from kiosk.clients.queueing import QueueingClient
+    from tests.kiosk.live import LiveQueueing
+
+    q = LiveQueueing(tmp_path, free_port())
+    q.start()
+    try:
+        client = LockerClient(locker.url, kiosk_token=TOKEN)
+        queueing = QueueingClient(q.url, token_file=q.token_file, timeout_s=2)
+        h = make_harness(Services(queueing=queueing, locker=client))
+        h.idle_workers()
+        screen = lambda: [(b["state"], b["detail"]) for b in locker.bodies() if b["device"] == "screen"]  # noqa: E731
+        h.wait(lambda: screen() == [("in_service", "in_service")], what="in service at start")
+        q.stop()
+        h.tap(h.screen("home").ids.take_btn)
+        h.wait(lambda: h.app.current == "out_of_service", what="out-of-service screen")
+        h.wait(lambda: len(screen()) == 2, what="the out-of-service report")
+        assert screen()[1] == ("out_of_service", "queueing")
+        q.start()
+        h.app.health.poll()
+        h.wait(lambda: h.app.current == "home", what="recovery to home")
+        h.wait(lambda: len(screen()) == 3, what="the back-in-service report")
+        assert screen()[2][0] == "in_service"
+    finally:
+        q.stop()
