@@ -39,6 +39,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "other_lang": ("English", "Tiếng Việt"),
     "nav_overview": ("Tổng quan", "Overview"),
     "nav_alarms": ("Cảnh báo", "Alarms"),
+    "nav_catalogue": ("Danh mục dịch vụ", "Service catalogue"),
     "download_csv": ("Tải CSV", "Download CSV"),
     "share_over_target": ("Tỷ lệ chờ quá mục tiêu", "Share over wait target"),
     # the center page

@@ -128,6 +128,7 @@ def test_center_and_alarm_pages(
     sign_in(page, f"{hub.url}/", t["reader"])
     page.wait_for_selector("#overview tbody tr")
     page.screenshot(path=str(out / "hub-overview-vi.png"), full_page=True)
+    assert page.locator('nav a[href="/catalogue"]').inner_text() == "Danh mục dịch vụ"
     page.click('tr[data-center="HN-BADINH"] a')
     page.wait_for_selector("#trends tbody tr")
     assert page.locator("h1").inner_text() == "Phường Ba Đình (HN-BADINH)"
