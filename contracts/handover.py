@@ -2,8 +2,9 @@
 
 POST /api/v1/pickups/{pickup_id}/photo (kiosk token) sends one still JPEG frame taken as the
 door opened; POST /api/v1/pickups/{pickup_id}/photo/view (supervisor session) answers the JPEG
-itself (`image/jpeg`), once a reason is given. Whether the kiosk should take photos at all is
-`KioskConfig.handover_photo` (GET /api/v1/kiosk/config).
+itself (`image/jpeg`), once a reason is given; GET /api/v1/handover-photos (supervisor session)
+lists the pickups whose photo is kept, so a supervisor can pick one. Whether the kiosk should take
+photos at all is `KioskConfig.handover_photo` (GET /api/v1/kiosk/config).
 """
 
 from __future__ import annotations
@@ -50,3 +51,29 @@ class PhotoStored(BaseModel):
     pickup_id: str
     size_bytes: int
     keep_days: int
+
+
+class KeptPhoto(BaseModel):
+    """One kept photo: which pickup and deposit it shows (no image, no personal data)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    pickup_id: str
+    dossier_code: str
+    compartment: str
+    kiosk: str
+    taken_at: str  # ISO 8601, the locker's clock
+
+
+class KeptPhotos(BaseModel):
+    """GET /api/v1/handover-photos: the photos a supervisor may view, newest first.
+
+    `enabled` is whether kiosks take photos now (photos kept from before stay listed until erased);
+    `retention_days` is how long each is kept.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    enabled: bool
+    retention_days: int
+    photos: list[KeptPhoto]

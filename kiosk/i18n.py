@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from kiosk.strings import access, citizen, dossier, handover, loading, staff
+from kiosk.strings import access, citizen, dossier, handover, handover_view, loading, staff
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ TABLE: dict[str, tuple[str, str]] = merge_tables(
     handover.STRINGS,
     loading.STRINGS,
     dossier.STRINGS,
+    handover_view.STRINGS,
 )
 
 _warned: set[str] = set()

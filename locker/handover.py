@@ -182,6 +182,22 @@ class HandoverPhotos:
             os.fsync(fh.fileno())
 
     # ----- a supervisor's view -----
+    def kept(self, sess: StaffSession, limit: int = 100) -> dict[str, Any]:
+        """The pickups whose photo is kept, newest first (read-only, not audited: no image)."""
+        require_supervisor(sess)
+        with self._store.read() as conn:
+            rows = conn.execute(
+                "SELECT h.pickup_id, d.dossier_code, d.compartment, h.kiosk, h.taken_at"
+                " FROM handover_photos h JOIN deposits d ON d.deposit_id = h.deposit_id"
+                " ORDER BY h.taken_at DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return {
+            "enabled": self._cfg.enabled,
+            "retention_days": self._cfg.retention_days,
+            "photos": [dict(r) for r in rows],
+        }
+
     def view(self, sess: StaffSession, pickup_id: str, reason: str) -> tuple[bytes, dict[str, Any]]:
         """The JPEG and its row, for a supervisor who gives a reason; the view is audited."""
         require_supervisor(sess)

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import Response
 
 from common.api_errors import error_responses
-from contracts.handover import PhotoBody, PhotoStored, PhotoViewBody
+from contracts.handover import KeptPhotos, PhotoBody, PhotoStored, PhotoViewBody
 from locker.handover import HandoverPhotos
 from locker.service import LockerService
 from locker.staff import StaffSession
@@ -20,7 +20,7 @@ def handover_photos(svc: LockerService) -> HandoverPhotos:
 
 
 def handover_routes(app: FastAPI, photos: HandoverPhotos, kiosk: Any, supervisor: Any) -> None:
-    """Add the two routes; `kiosk` and `supervisor` are the app's dependencies for each caller."""
+    """Add the three routes; `kiosk` and `supervisor` are the app's dependencies for each caller."""
     Kiosk = Annotated[str, Depends(kiosk)]
     Super = Annotated[StaffSession, Depends(supervisor)]
 
@@ -33,6 +33,12 @@ def handover_routes(app: FastAPI, photos: HandoverPhotos, kiosk: Any, supervisor
         """The kiosk's one still JPEG of its pickup, taken as the door opened (when the locker's
         kiosk config says `handover_photo`); kept sealed for `retention_days`."""
         return photos.store(kid, pickup_id, body.jpeg_base64)
+
+    @app.get("/api/v1/handover-photos", response_model=KeptPhotos, responses=error_responses(401, 403))
+    def kept_photos(sess: Super) -> dict[str, Any]:
+        """The pickups whose photo is kept (newest first, at most 100), for a supervisor to pick one
+        to view; no image and nothing is audited here."""
+        return photos.kept(sess)
 
     @app.post(
         "/api/v1/pickups/{pickup_id}/photo/view",

@@ -92,8 +92,10 @@ class ServiceClient:
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
         fresh: bool = False,
+        raw: bool = False,
     ) -> Any:
-        """One call; `fresh` sends it on a new connection closed afterwards (health polls).
+        """One call; `fresh` sends it on a new connection closed afterwards (health polls); `raw`
+        answers the body's bytes on success (an image), errors being JSON as for every call.
 
         A kept-alive connection can be closed by the server (its idle timeout) just as a request
         goes out on it; the request then never reached the application. Calls that are safe to
@@ -130,7 +132,7 @@ class ServiceClient:
             raise ServiceUnavailable(self.service, "unreachable", f"cannot reach {url}: {err}") from err
         body: Any
         try:
-            body = resp.json() if resp.content else None
+            body = resp.json() if resp.content and not (raw and resp.status_code < 400) else None
         except ValueError:
             body = None
         if resp.status_code >= 500:
@@ -152,6 +154,8 @@ class ServiceClient:
                 f"{method} {url} -> HTTP {resp.status_code}",
                 resp.status_code,
             )
+        if raw:
+            return resp.content
         if body is None and resp.content:
             raise ServiceUnavailable(
                 self.service, "bad_response", f"{method} {url}: body is not JSON", resp.status_code

@@ -277,14 +277,20 @@ class LockerClient(ServiceClient):
         token = self._read_token(force=True)
         return self._request(method, path, json=json, headers={"Authorization": f"Bearer {token}"})
 
-    def _staff(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+    def _staff(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        raw: bool = False,
+    ) -> Any:
         session = self.staff
         if session is None:
             raise NotSignedIn()
+        headers = {"Authorization": f"Bearer {session.token}"}
         try:
-            return self._request(
-                method, path, json=json, params=params, headers={"Authorization": f"Bearer {session.token}"}
-            )
+            return self._request(method, path, json=json, params=params, headers=headers, raw=raw)
         except ApiError as err:
             if err.status == 401 and err.code in _SESSION_CODES:
                 log.info("staff session of %s ended (%s)", session.staff_id, err.code)

@@ -2,8 +2,9 @@
 
 Kivy's desktop VKeyboard is not used for these fields: it pops up over the form, its keys are
 small, its Shift gives no capitals. `TextKeyboard` has large keys in the app's style: digits, the
-symbols a field allows (`symbols`), A-Z (capitals by default; one key switches to small letters
-and back, and the letter keys show which), delete and clear. Screens place it in the panel beside
+symbols a field allows (`symbols`; " " is a space key labelled `space_text`), A-Z (capitals by
+default; one key switches to small letters and back, and the letter keys show which), delete and
+clear. Screens place it in the panel beside
 the form, so it never covers the field being typed or the button that submits it.
 `TextField` is the field: a touch target that shows its text, with the yellow focus frame while
 it is the one being typed into (`selected`), and never opens a system keyboard.
@@ -72,6 +73,7 @@ class TextKeyboard(GridLayout):
     page = StringProperty(DIGITS)
     delete_text = StringProperty("Delete")
     clear_text = StringProperty("Clear")
+    space_text = StringProperty("Space")  # the label of the " " key, when `symbols` has one
     key_font_size = NumericProperty(sp(28))
 
     __events__ = ("on_change",)
@@ -83,7 +85,7 @@ class TextKeyboard(GridLayout):
         self._build()
         self.bind(symbols=lambda *_a: self._build(), paged=lambda *_a: self._build())
         self.bind(page=lambda *_a: self._build(), caps=self._relabel)
-        self.bind(delete_text=self._relabel, clear_text=self._relabel)
+        self.bind(delete_text=self._relabel, clear_text=self._relabel, space_text=self._relabel)
 
     # ----- building -----
     def _build(self) -> None:
@@ -129,6 +131,8 @@ class TextKeyboard(GridLayout):
                 btn.text, btn.font_size = self.delete_text, self.key_font_size * 0.7
             elif key == CLEAR:
                 btn.text, btn.font_size = self.clear_text, self.key_font_size * 0.7
+            elif key == " ":
+                btn.text, btn.font_size = self.space_text, self.key_font_size * 0.7
             elif key in (LETTERS, DIGITS):
                 btn.text, btn.font_size = ("ABC" if key == LETTERS else "123"), self.key_font_size * 0.8
             else:

@@ -19,6 +19,7 @@ SUPERVISOR_ONLY = {
     ("post", "/api/v1/staff"),
     ("post", "/api/v1/staff/{staff_id}/reenrol"),
     ("post", "/api/v1/pickups/{pickup_id}/photo/view"),
+    ("get", "/api/v1/handover-photos"),
 }
 
 
