@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import CommonErrorCode, ConfigWarning, ErrorBody
+from contracts.handover import HandoverErrorCode
 from contracts.locker_loading import CollectedBy
 
 # ----------------------------------------------------------------- vocabulary
@@ -182,7 +183,9 @@ SESSION_ENDED = frozenset({LockerErrorCode.NOT_SIGNED_IN, LockerErrorCode.SESSIO
 class LockerErrorBody(ErrorBody):
     """Every error the locker answers; the extra fields appear with the codes that use them."""
 
-    error: LockerErrorCode | CommonErrorCode = Field(description="Stable machine-readable code.")
+    error: LockerErrorCode | HandoverErrorCode | CommonErrorCode = Field(
+        description="Stable machine-readable code."
+    )
     tries_left: int | None = Field(None, description="wrong_code: tries left (null: no deposit named).")
     factor: SecondFactor | None = Field(None, description="second_factor_*: which factor is asked for.")
     genuine: bool | None = Field(None, description="unknown_receipt: always false.")
