@@ -76,6 +76,16 @@ class Deposits(Part):
             raise full_error(None, None)
         return free[0]
 
+    @staticmethod
+    def _refuse_if_in_locker(conn: sqlite3.Connection, dossier_code: str) -> None:
+        """409 `dossier_in_locker` while a deposit of this dossier is active (a load retried after
+        a lost answer hears this, whatever else has changed meanwhile)."""
+        if conn.execute(
+            "SELECT 1 FROM deposits WHERE dossier_code=? AND " + ACTIVE_IN,  # noqa: S608
+            (dossier_code,),
+        ).fetchone():
+            raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
+
     # ----- load -----
     def create(
         self,
@@ -91,6 +101,7 @@ class Deposits(Part):
         authorised person, if staff give one (see locker.authorised)."""
         want = size or Size.SMALL
         with self._store.read() as conn:  # a full cabinet is said at once, before the back office
+            self._refuse_if_in_locker(conn, dossier_code)  # before "full": a retried load is told so
             self._choose(conn, want, size is not None)
         phone, name = resolve_phone(self._backoffice, dossier_code, phone)
         id_digest = authorised.id_digest_of(self._codes, "id_number", id_number)
@@ -100,11 +111,7 @@ class Deposits(Part):
         now = self._clock.now()
         deposit_id = "d" + uuid.uuid4().hex[:12]
         with self._store.tx() as conn:
-            if conn.execute(
-                "SELECT 1 FROM deposits WHERE dossier_code=? AND " + ACTIVE_IN,  # noqa: S608
-                (dossier_code,),
-            ).fetchone():
-                raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
+            self._refuse_if_in_locker(conn, dossier_code)
             label = self._choose(conn, want, size is not None)
             comp = self._cabinet.get(label)
             conn.execute(

@@ -48,6 +48,18 @@ def test_no_small_free_offers_medium_at_once_then_staff_take_it(h: Harness) -> N
     assert r.status_code == 200 and r.json()["compartment"] == "5"
 
 
+def test_a_retried_load_hears_dossier_in_locker_even_when_the_cabinet_is_full(h: Harness) -> None:
+    """A load whose answer was lost (a kill, a dropped connection) is retried: it must hear that the
+    dossier is in the locker, not "full" — the crash test's loader kept retrying on "full" until
+    the first deposit was collected and then loaded the dossier twice."""
+    token = h.sign_in("loader1")
+    for i in range(8):
+        assert _post(h, token, f"F{i}").status_code == 200
+    for size in (None, "small", "large"):
+        r = _post(h, token, "F3", **({"size": size} if size else {}))
+        assert r.status_code == 409 and r.json()["error"] == "dossier_in_locker", r.text
+
+
 def test_full_cabinet_offers_only_the_counter_and_the_counter_sms_is_sent_once(h: Harness) -> None:
     token = h.sign_in("loader1")
     for i in range(8):
