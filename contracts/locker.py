@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import CommonErrorCode, ConfigWarning, ErrorBody
 from contracts.handover import HandoverErrorCode
+from contracts.locker_compartments import CompartmentCount
 from contracts.locker_loading import CollectedBy
 
 # ----------------------------------------------------------------- vocabulary
@@ -293,6 +294,7 @@ class LockerHealth(Answer):
     outbox_backlog: int | None
     # each kiosk's printer/camera/screen with an open problem alarm: {kiosk id: {device: state}}
     kiosk_devices: dict[str, dict[str, str]] = Field(default_factory=dict)
+    compartments: CompartmentCount | None = None  # the cabinet's size (the hub's occupancy share)
     error: str | None = None  # `storage_failed` with status failed
     message: str | None = None
     storage: str | None = None

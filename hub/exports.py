@@ -28,6 +28,9 @@ from hub.trends import TREND_COLUMNS, Period, TrendsOut
 
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The overview file: the page's columns, the locker's share as its parts (a page shows
+#: "in use / in service (NN %)" in one cell; a spreadsheet wants numbers).
+OVERVIEW_CSV_COLUMNS = (*OVERVIEW_COLUMNS, "lockers_total", "lockers_out_of_service", "locker_occupancy")
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,13 @@ def register(app: FastAPI, read: Readers) -> None:
                 r.last_seen,
                 r.results_waiting,
                 r.lockers_in_use,
+                r.lockers_total,
+                r.lockers_out_of_service,
+                _percent(r.locker_occupancy),
             ]  # fmt: skip
             for r in found.centers
         )
-        return csv_response(OVERVIEW_COLUMNS, rows, f"overview-{found.day}.csv", tz)
+        return csv_response(OVERVIEW_CSV_COLUMNS, rows, f"overview-{found.day}.csv", tz)
 
     @app.get("/api/v1/centers/{center_id}/trends.csv", response_class=Response, responses=csv_doc)
     def trends_csv(

@@ -7,12 +7,25 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from hub import citizen_rollups
 from hub.alarms import note_heard
 from hub.citizen_rollups import ReasonCount
 from hub.ingest import COLUMNS
+
+
+class LockerCompartments(BaseModel):
+    """The center's locker size, from the locker's health answer (`compartments`)."""
+
+    total: int = Field(ge=0, le=10_000, description="Every compartment of the cabinet.")
+    out_of_service: int = Field(default=0, ge=0, description="Compartments taken out of service.")
+
+    @model_validator(mode="after")
+    def _within(self) -> LockerCompartments:
+        if self.out_of_service > self.total:
+            raise ValueError("out_of_service is more than total")
+        return self
 
 
 class HeartbeatIn(BaseModel):
@@ -22,6 +35,11 @@ class HeartbeatIn(BaseModel):
     waiting_now: int | None = Field(default=None, ge=0, description="Tickets waiting right now.")
     devices: dict[str, str] = Field(
         default_factory=dict, description='Each device\'s state, e.g. {"printer": "ok", "board1": "down"}.'
+    )
+    locker_compartments: LockerCompartments | None = Field(
+        default=None,
+        description="The locker's compartments (left out: the hub keeps the last it heard; a center "
+        "never heard to have a locker shows none).",
     )
 
     @field_validator("devices")
@@ -52,6 +70,23 @@ class CenterOut(BaseModel):
         description="Since when each device is in its state (its first heartbeat so).",
     )
     version: str = Field(default="", description="The center's software version.")
+    lockers_in_use: int = Field(default=0, description="Locker compartments holding a result.")
+    lockers_total: int | None = Field(
+        default=None, description="The locker's compartments (None: no locker)."
+    )
+    lockers_out_of_service: int | None = Field(default=None, description="Of those, out of service.")
+    locker_occupancy: float | None = Field(
+        default=None, description="In use / in service (total - out of service), 0-1; None without a locker."
+    )
+
+
+def occupancy(in_use: int, total: int | None, out_of_service: int | None) -> float | None:
+    """Compartments in use over those in service (what the locker's nearly-full alarm also uses);
+    None for a center without a locker heard of, or with none in service."""
+    if total is None:
+        return None
+    in_service = total - (out_of_service or 0)
+    return round(in_use / in_service, 3) if in_service > 0 else None
 
 
 class DeviceOut(BaseModel):
@@ -150,20 +185,26 @@ class Fleet:
                 else now.isoformat()
                 for device, state in beat.devices.items()
             }
-            body = {**beat.model_dump(), "devices_since": since}
+            body = {**beat.model_dump(exclude={"locker_compartments"}), "devices_since": since}
             conn.execute(
                 "UPDATE centers SET last_heartbeat_at = %s, heartbeat = %s WHERE center_id = %s",
                 (now, json.dumps(body), center_id),
             )
+            if beat.locker_compartments is not None:
+                conn.execute(
+                    "UPDATE centers SET lockers_total = %s, lockers_out_of_service = %s WHERE center_id = %s",
+                    (beat.locker_compartments.total, beat.locker_compartments.out_of_service, center_id),
+                )
 
     def centers(self, conn: psycopg.Connection, now: datetime) -> list[CenterOut]:
         """Every center, by id."""
         rows = conn.execute(
-            "SELECT center_id, name, GREATEST(last_heartbeat_at, last_event_at), heartbeat "
+            "SELECT center_id, name, GREATEST(last_heartbeat_at, last_event_at), heartbeat, "
+            "GREATEST(0, lockers_in_use), lockers_total, lockers_out_of_service "
             "FROM centers ORDER BY center_id"
         ).fetchall()
         out = []
-        for center_id, name, last_seen, beat in rows:
+        for center_id, name, last_seen, beat, in_use, total, out_of_service in rows:
             out.append(
                 CenterOut(
                     center_id=center_id,
@@ -174,6 +215,10 @@ class Fleet:
                     devices=beat.get("devices", {}),
                     devices_since=beat.get("devices_since", {}),
                     version=beat.get("version", ""),
+                    lockers_in_use=in_use,
+                    lockers_total=total,
+                    lockers_out_of_service=out_of_service,
+                    locker_occupancy=occupancy(in_use, total, out_of_service),
                 )
             )
         return out
@@ -250,6 +295,13 @@ class OverviewRow(BaseModel):
         description="Results in the locker a citizen can still collect (in use, not expired)."
     )
     lockers_in_use: int = Field(description="Locker compartments holding a result (expired ones too).")
+    lockers_total: int | None = Field(
+        default=None, description="The locker's compartments as its heartbeat said (None: no locker)."
+    )
+    lockers_out_of_service: int | None = Field(default=None, description="Of those, out of service.")
+    locker_occupancy: float | None = Field(
+        default=None, description="Compartments in use / in service, 0-1 (None: no locker heard of)."
+    )
     alarms_open: int
 
 
@@ -275,7 +327,12 @@ def overview_json(fleet: Fleet, conn: psycopg.Connection, day: date, now: dateti
         "  'share_over_target', CASE WHEN d.wn > 0 THEN round(d.over::numeric / d.wn, 3) END,"
         "  'mean_rating', CASE WHEN d.rn > 0 THEN round(d.rsum::numeric / d.rn, 2) END,"
         "  'results_waiting', GREATEST(0, c.lockers_in_use - c.lockers_expired),"
-        "  'lockers_in_use', c.lockers_in_use, 'alarms_open', GREATEST(0, c.alarms_open)"
+        "  'lockers_in_use', c.lockers_in_use, 'lockers_total', c.lockers_total,"
+        "  'lockers_out_of_service', c.lockers_out_of_service,"
+        "  'locker_occupancy', CASE WHEN c.lockers_total - COALESCE(c.lockers_out_of_service, 0) > 0 THEN"
+        "    round(GREATEST(0, c.lockers_in_use)::numeric"
+        "      / (c.lockers_total - COALESCE(c.lockers_out_of_service, 0)), 3) END,"
+        "  'alarms_open', GREATEST(0, c.alarms_open)"
         ") ORDER BY c.center_id), '[]'::json))::text "
         "FROM centers c CROSS JOIN LATERAL (SELECT GREATEST(c.last_heartbeat_at, c.last_event_at) AS seen) s "
         "LEFT JOIN ("

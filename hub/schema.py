@@ -238,6 +238,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) e WHERE e.center_id = c.center_id;
         """,
     ),
+    (
+        9,
+        "locker size per center (its heartbeat); counter events found without the others",
+        """
+        -- the locker's compartments as its latest heartbeat said (NULL: no locker heard of), so
+        -- the overview shows occupancy as a share of the compartments in service
+        ALTER TABLE centers ADD COLUMN lockers_total integer;
+        ALTER TABLE centers ADD COLUMN lockers_out_of_service integer;
+        -- a center page's counter-hours are computed from these events at query time
+        CREATE INDEX events_counters ON events (center_id, day)
+            WHERE kind IN ('counter.opened', 'counter.closed');
+        """,
+    ),
 ]
 
 

@@ -196,6 +196,8 @@ class LockerService:
         problem = self.store.storage_problem()
         out: dict[str, Any] = {"status": "ok" if ok else "degraded", "buses": buses}
         out["warnings"] = list(self.warnings)
+        comps = self.cabinet.compartments.values()
+        out["compartments"] = {"total": len(comps), "out_of_service": sum(1 for c in comps if c.disabled)}
         if problem is None:
             out["alarms_open"] = self.alarms.open_count()
             out["outbox_backlog"] = outbox.backlog(self.store)

@@ -10,12 +10,15 @@ the hub's token never goes to them. Names and states (at most 64, each at most 3
   (paper_out, cover_open, offline, missing); a device not listed is ok;
 - `kiosk <id> screen`: `out_of_service` while that kiosk shows "Tạm ngưng phục vụ" (reported by
   the kiosk to the locker); a kiosk not listed serves citizens.
+
+Beside the devices: the tickets waiting now (the queue's `waiting`) and the locker's compartment
+count (its `compartments`: total and out of service), for the hub's occupancy share.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
@@ -48,6 +51,28 @@ def waiting_from_health(body: dict[str, Any] | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def compartments_from_health(body: dict[str, Any] | None) -> dict[str, int] | None:
+    """The locker's `{"total", "out_of_service"}` from its health answer; None when it did not
+    answer or is too old to say (the hub then keeps what it last heard)."""
+    found = (body or {}).get("compartments")
+    if not isinstance(found, dict):
+        return None
+    total, out = found.get("total"), found.get("out_of_service", 0)
+    if not (isinstance(total, int) and isinstance(out, int)):
+        return None
+    if isinstance(total, bool) or isinstance(out, bool) or min(total, out) < 0:
+        return None
+    return {"total": total, "out_of_service": out}
+
+
+class Readings(NamedTuple):
+    """What the heartbeat carries from the services' health answers."""
+
+    devices: dict[str, str]
+    waiting: int | None
+    compartments: dict[str, int] | None
+
+
 class DeviceReader:
     """Asks each service of this center for its health (plain HTTP(S), no hub token)."""
 
@@ -66,10 +91,11 @@ class DeviceReader:
             return None
         return body if isinstance(body, dict) else None
 
-    def read(self, sources: list[Source]) -> tuple[dict[str, str], int | None]:
-        """Every device of the services run here, and the tickets waiting now."""
+    def read(self, sources: list[Source]) -> Readings:
+        """Every device of the services run here, the tickets waiting now, the locker's size."""
         devices: dict[str, str] = {}
         waiting = None
+        compartments = None
         for source in sources:
             if not source.health_url or not source.db_path.exists():
                 continue  # not run on this machine
@@ -77,7 +103,9 @@ class DeviceReader:
             devices.update(from_health(source.stream, body))
             if source.stream == "queueing":
                 waiting = waiting_from_health(body)
-        return dict(list(devices.items())[:64]), waiting
+            elif source.stream == "locker":
+                compartments = compartments_from_health(body)
+        return Readings(dict(list(devices.items())[:64]), waiting, compartments)
 
     def close(self) -> None:
         """Close the session."""

@@ -144,9 +144,12 @@ class Uplink:
 
     def heartbeat(self) -> None:
         """Tell the hub this center is alive: software version, its devices' states (from the
-        services' health answers) and the tickets waiting now."""
-        devices, waiting = self.devices.read(self.setup.sources)
+        services' health answers), the tickets waiting now and the locker's compartment count
+        (left out when the locker did not say: the hub keeps the last one it heard)."""
+        devices, waiting, compartments = self.devices.read(self.setup.sources)
         body: dict[str, Any] = {"version": self.setup.version, "waiting_now": waiting, "devices": devices}
+        if compartments is not None:
+            body["locker_compartments"] = compartments
         answer = self._call("/api/v1/heartbeat", body)
         interval = answer.get("interval_s")
         if isinstance(interval, int | float) and interval > 0:

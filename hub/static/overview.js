@@ -16,7 +16,17 @@
       if (key === k) return row[k] === null ? -1 : row[k];
     }
     if (key === "last_seen") return row.last_seen || "";
+    if (key === "lockers_in_use") return row.locker_occupancy === null ? -1 : row.locker_occupancy;
     return row[key];
+  }
+
+  // "in use / in service (NN %)", and how many are out of service; a dash without a locker
+  function occupancy(r) {
+    if (r.lockers_total === null || r.lockers_total === undefined) return "–";
+    const inService = r.lockers_total - (r.lockers_out_of_service || 0);
+    let text = r.lockers_in_use + " / " + inService + " (" + Hub.percent(r.locker_occupancy) + ")";
+    if (r.lockers_out_of_service) text += " · " + r.lockers_out_of_service + " " + Hub.t("out_of_service_short");
+    return text;
   }
 
   function render() {
@@ -46,7 +56,7 @@
         Hub.cell(String(r.alarms_open), r.alarms_open > 0 ? "alarm" : ""),
         Hub.cell(Hub.when(r.last_seen)),
         Hub.cell(String(r.results_waiting)),
-        Hub.cell(String(r.lockers_in_use))
+        Hub.cell(occupancy(r), r.locker_occupancy === null ? "" : "occupancy")
       );
       body.append(tr);
     }

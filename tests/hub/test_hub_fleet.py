@@ -205,7 +205,7 @@ def test_csv_of_every_table(hub: HubThread, database_url: str, clock: ManualCloc
     assert overview[0][6] == "Tỷ lệ chờ quá mục tiêu / Share over wait target"
     c1 = overview[1]
     assert c1 == ["Trung tâm C1 (C1)", "Trực tuyến / Online", "", "2", "2", "25", "50", "4.5", "0",
-                  "2026-01-05 09:00", "1", "1"]  # fmt: skip
+                  "2026-01-05 09:00", "1", "1", "", "", ""]  # fmt: skip
     assert overview[3][0] == "'=HYPERLINK(\"http://x.example\",\"Bấm\") (F1)"  # never a formula
 
     trends = read_csv(
