@@ -242,7 +242,9 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
             raise HubError(422, "bad_range", str(err)) from err
         with pool.connection() as conn:
             authorize(conn, authorization, "reader")
-            found = trends(conn, center_id, by, start, end, config.wait_target_min)
+            found = trends(
+                conn, center_id, by, start, end, config.wait_target_min, clock.now(), config.timezone
+            )
         if found is None:
             raise HubError(404, "unknown_center", f"No center {center_id!r}; see GET /api/v1/centers.")
         return found

@@ -140,6 +140,8 @@ def register(app: FastAPI, read: Readers) -> None:
                 r.mean_rating,
                 r.deposits_loaded,
                 r.deposits_collected,
+                r.counter_openings,
+                r.counter_hours,
             ]  # fmt: skip
             for r in found.rows
         )

@@ -59,6 +59,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "issued": ("Số đã phát", "Tickets issued"),
     "deposits_loaded": ("Hồ sơ gửi vào tủ", "Deposits loaded"),
     "deposits_collected": ("Hồ sơ đã nhận", "Deposits collected"),
+    "counter_openings": ("Lượt mở quầy", "Counter openings"),
+    "counter_hours": ("Giờ quầy mở", "Counter-hours open"),
     "wait_target": ("Mục tiêu thời gian chờ: {n} phút", "Wait target: {n} min"),
     "unknown_center": ("Không có trung tâm này.", "No such center."),
     # the center page's day of appointments and ratings (hub/citizen_rollups.py)

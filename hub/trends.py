@@ -1,8 +1,10 @@
-"""A center's trends by day, ISO week or month, read from the daily rollups (never from events)."""
+"""A center's trends by day, ISO week or month, read from the daily rollups; the counters' hours
+from the stored `counter.opened` / `counter.closed` events at query time (one partial index,
+migration 9, finds them without the rest of the center's events)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import psycopg
@@ -15,7 +17,7 @@ MAX_PERIODS: dict[str, int] = {"day": 366, "week": 260, "month": 120}
 #: The trend table's columns, in order (labels in hub.texts).
 TREND_COLUMNS = (
     "period", "tickets_issued", "tickets_served", "mean_wait_min", "share_over_target", "mean_rating",
-    "deposits_loaded", "deposits_collected",
+    "deposits_loaded", "deposits_collected", "counter_openings", "counter_hours",
 )  # fmt: skip
 
 
@@ -31,6 +33,14 @@ class TrendRow(BaseModel):
     mean_rating: float | None = Field(description="Citizens' mean satisfaction (1-5), if any rating.")
     deposits_loaded: int
     deposits_collected: int
+    counter_openings: int = Field(
+        default=0, description="Counters opened (an officer signed in at a closed one)."
+    )
+    counter_hours: float = Field(
+        default=0.0,
+        description="Hours counters were open (opened -> closed, pauses included), counted on the "
+        "day each opened; one still open counts up to now, at most to the end of that day.",
+    )
 
 
 class TrendsOut(BaseModel):
@@ -82,11 +92,42 @@ def span(by: Period, first: date | None, last: date) -> tuple[date, date]:
     return start, last
 
 
+def counter_time(
+    conn: psycopg.Connection, center_id: str, by: Period, first: date, last: date, now: datetime, tz: str
+) -> dict[date, tuple[int, float]]:
+    """Per period: counters opened, and hours open. Each `counter.opened` is paired with the
+    next event of its counter (same stream): a `counter.closed` ends the session; without one
+    (still open, or its close not received yet) it counts up to `now`, at most to the end of its
+    day (local midnight in `tz`), and no later than the counter's next opening."""
+    rows = conn.execute(
+        "WITH ev AS ("
+        "  SELECT day, at, kind, LEAD(kind) OVER w AS next_kind, LEAD(at) OVER w AS next_at "
+        "  FROM events WHERE center_id = %(c)s AND day BETWEEN %(first)s AND %(after)s "
+        "  AND kind IN ('counter.opened', 'counter.closed') "
+        "  WINDOW w AS (PARTITION BY stream, data->>'counter' ORDER BY at, seq)"
+        ") SELECT date_trunc(%(by)s, day::timestamp)::date AS p, count(*), "
+        "  COALESCE(SUM(GREATEST(0, EXTRACT(EPOCH FROM CASE WHEN next_kind = 'counter.closed' THEN next_at "
+        "    ELSE LEAST(%(now)s, next_at, (day + 1)::timestamp AT TIME ZONE %(tz)s) END - at))), 0) "
+        "FROM ev WHERE kind = 'counter.opened' AND day BETWEEN %(first)s AND %(last)s GROUP BY p",
+        {"c": center_id, "first": first, "last": last, "after": last + timedelta(days=1), "by": by,
+         "now": now, "tz": tz},
+    ).fetchall()  # fmt: skip
+    return {r[0]: (int(r[1]), round(float(r[2]) / 3600, 1)) for r in rows}
+
+
 def trends(
-    conn: psycopg.Connection, center_id: str, by: Period, first: date, last: date, wait_target_min: float
+    conn: psycopg.Connection,
+    center_id: str,
+    by: Period,
+    first: date,
+    last: date,
+    wait_target_min: float,
+    now: datetime | None = None,
+    tz: str = "UTC",
 ) -> TrendsOut | None:
     """The center's periods from `first` to `last` (each one, zeros where nothing was counted);
-    None for an unknown center."""
+    None for an unknown center. `now` (the hub's clock) bounds a counter still open; without it
+    the counters' columns stay zero."""
     center = conn.execute("SELECT name FROM centers WHERE center_id = %s", (center_id,)).fetchone()
     if center is None:
         return None
@@ -98,6 +139,7 @@ def trends(
         (by, center_id, first, last),
     ).fetchall()
     found = {r[0]: r[1:] for r in rows}
+    counters = counter_time(conn, center_id, by, first, last, now, tz) if now is not None else {}
     out = []
     start = first
     while start <= last:
@@ -113,6 +155,8 @@ def trends(
                 mean_rating=round(int(rsum) / int(rn), 2) if rn else None,
                 deposits_loaded=int(loaded),
                 deposits_collected=int(collected),
+                counter_openings=counters.get(start, (0, 0.0))[0],
+                counter_hours=counters.get(start, (0, 0.0))[1],
             )
         )
         start = _next(start, by)

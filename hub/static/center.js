@@ -48,7 +48,9 @@
         Hub.cell(Hub.percent(row.share_over_target)),
         Hub.cell(Hub.fixed(row.mean_rating, 1)),
         Hub.cell(String(row.deposits_loaded)),
-        Hub.cell(String(row.deposits_collected))
+        Hub.cell(String(row.deposits_collected)),
+        Hub.cell(String(row.counter_openings)),
+        Hub.cell(row.counter_hours.toFixed(1))
       );
       body.append(tr);
     }

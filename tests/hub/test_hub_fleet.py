@@ -219,9 +219,10 @@ def test_csv_of_every_table(hub: HubThread, database_url: str, clock: ManualCloc
         ["Kỳ / Period", "Số đã phát / Tickets issued", "Đã phục vụ / Served",
          "Chờ trung bình (phút) / Mean wait (min)",
          "Tỷ lệ chờ quá mục tiêu / Share over wait target", "Mức hài lòng (1-5) / Satisfaction (1-5)",
-         "Hồ sơ gửi vào tủ / Deposits loaded", "Hồ sơ đã nhận / Deposits collected"],
-        ["2026-01-05", "3", "3", "18.3", "33.3", "3.67", "2", "1"],
-        ["2026-01-12", "0", "0", "", "", "", "0", "0"],
+         "Hồ sơ gửi vào tủ / Deposits loaded", "Hồ sơ đã nhận / Deposits collected",
+         "Lượt mở quầy / Counter openings", "Giờ quầy mở / Counter-hours open"],
+        ["2026-01-05", "3", "3", "18.3", "33.3", "3.67", "2", "1", "0", "0"],
+        ["2026-01-12", "0", "0", "", "", "", "0", "0", "0", "0"],
     ]  # fmt: skip
 
     alarms = read_csv(requests.get(f"{hub.url}/api/v1/alarms.csv", headers=bearer(t["reader"])))
