@@ -87,6 +87,23 @@ class RemoveIn(BaseModel):
     base_version: int | None = Field(default=None, ge=0)
 
 
+class MergedOut(BaseModel):
+    """What a center serves (or would, with a draft override): the province's catalogue with the
+    override merged over it; `document` None and `problem` saying why when that is not valid."""
+
+    center_id: str
+    document: dict[str, Any] | None
+    problem: str | None = None
+
+
+class PreviewIn(BaseModel):
+    """A draft override to merge (not saved)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: dict[str, Any]
+
+
 class CenterStatusOut(BaseModel):
     """A center, whether it has an override, and what it last did with the catalogue."""
 
@@ -259,11 +276,40 @@ def build_catalogue_router(pool: ConnectionPool, clock: Clock, config: HubConfig
         responses=error_responses(401, 403, 409, 422),
     )
     def put_override(center_id: str, body: EditIn, authorization: AuthHeader = None) -> SavedOut:
-        """Set a center's override: any of services, hours, holidays."""
+        """Set a center's override (merged over the province's: services by code and field, hours
+        by weekday, holidays added and `holidays_removed`)."""
         if center_id == store.ALL:
             raise HubError(422, "invalid_catalogue", "Use PUT /api/v1/catalogue/all for every center.")
         with pool.connection() as conn:
             return save(conn, supervisor(conn, authorization), center_id, body)
+
+    @router.get(
+        "/api/v1/catalogue/centers/{center_id}/merged",
+        response_model=MergedOut,
+        responses=error_responses(401, 403),
+    )
+    def get_merged(center_id: str, authorization: AuthHeader = None) -> MergedOut:
+        """What the center serves now: the province's catalogue with its override merged over it."""
+        with pool.connection() as conn:
+            supervisor(conn, authorization)
+            try:
+                return MergedOut(center_id=center_id, document=store.preview(conn, center_id, None))
+            except store.CatalogueInvalid as err:
+                return MergedOut(center_id=center_id, document=None, problem=str(err))
+
+    @router.post(
+        "/api/v1/catalogue/centers/{center_id}/preview",
+        response_model=MergedOut,
+        responses=error_responses(401, 403, 422),
+    )
+    def preview(center_id: str, body: PreviewIn, authorization: AuthHeader = None) -> MergedOut:
+        """What the center would serve with this override (nothing saved); 422 naming the field."""
+        with pool.connection() as conn:
+            supervisor(conn, authorization)
+            try:
+                return MergedOut(center_id=center_id, document=store.preview(conn, center_id, body.document))
+            except store.CatalogueInvalid as err:
+                raise HubError(422, "invalid_catalogue", f"{err}. Correct it and try again.") from err
 
     @router.post(
         "/api/v1/catalogue/centers/{center_id}/remove",

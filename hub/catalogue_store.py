@@ -1,9 +1,11 @@
 """The central catalogue in PostgreSQL: the province's (scope '*') and each center's override,
 versioned, every change audited in the same transaction.
 
-A center receives `effective(center)`: the province's catalogue with the keys of its override
-put in place of the province's. Its ETag is the digest of that whole document, so a change that
+A center receives `effective(center)`: the province's catalogue with its override merged over
+it key by key (`hub.catalogue_merge`: services by code and field, hours by weekday, holidays as
+a union less the ones removed). Its ETag is the digest of that whole document, so a change that
 does not alter what a center serves (another center's override) does not make it pull again.
+A change that would leave some center with no valid catalogue is refused, naming the center.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from hub.catalogue_merge import MergeInvalid, parse, whole
 from hub.supervisors import audit
-from queueing.catalogue_model import Catalogue, CatalogueOverride, digest_of, dump
+from queueing.catalogue_model import Catalogue, digest_of, dump
 
 ALL = "*"
 
@@ -58,17 +61,54 @@ def explain(err: ValidationError) -> str:
 def validate(scope: str, document: dict[str, Any]) -> dict[str, Any]:
     """The document in stored form, or CatalogueInvalid: whole for '*', an override otherwise."""
     try:
-        model: Catalogue | CatalogueOverride = (
-            Catalogue.model_validate(document) if scope == ALL else CatalogueOverride.model_validate(document)
-        )
+        clean = dump(Catalogue.model_validate(document)) if scope == ALL else parse(document)
     except ValidationError as err:
         raise CatalogueInvalid(explain(err)) from err
-    clean = dump(model)
     if not clean:
         raise CatalogueInvalid(
-            "an override sets at least one of services, hours, holidays (to drop it, remove the override)"
+            "an override sets at least one of services, hours, holidays, holidays_removed (to drop it, "
+            "remove the override)"
         )
     return clean
+
+
+def _check_fits(conn: psycopg.Connection, scope: str, clean: dict[str, Any]) -> None:
+    """CatalogueInvalid when saving `clean` would leave a center without a valid catalogue: the
+    center's own merge (an override over the province's), or every override over a new province
+    catalogue."""
+    if scope != ALL:
+        # FOR SHARE: a province change saved meanwhile waits, and then checks this override
+        base = conn.execute("SELECT document FROM catalogue WHERE scope = %s FOR SHARE", (ALL,)).fetchone()
+        if base is not None:
+            try:
+                whole(base[0], clean)
+            except MergeInvalid as err:
+                raise CatalogueInvalid(f"what {scope} would serve is not valid: {err}") from err
+        return
+    for override in overrides(conn):
+        try:
+            whole(clean, override.document)
+        except MergeInvalid as err:
+            raise CatalogueInvalid(
+                f"center {override.scope}'s override would not fit this catalogue ({err}); change or "
+                "remove that override first"
+            ) from err
+
+
+def preview(conn: psycopg.Connection, center_id: str, document: dict[str, Any] | None) -> dict[str, Any]:
+    """What `center_id` would serve with `document` as its override (None: its stored one);
+    CatalogueInvalid when that is not a valid whole catalogue."""
+    override = read(conn, center_id)
+    clean = validate(center_id, document) if document is not None else (override.document if override else {})
+    base = read(conn, ALL)
+    try:
+        return whole(base.document if base else None, clean)
+    except MergeInvalid as err:
+        if base is None:
+            raise CatalogueInvalid(
+                f"no catalogue for all centers yet, and the override is not whole: {err}"
+            ) from err
+        raise CatalogueInvalid(str(err)) from err
 
 
 def read(conn: psycopg.Connection, scope: str) -> Stored | None:
@@ -109,14 +149,12 @@ def effective_all(conn: psycopg.Connection, center_ids: list[str]) -> dict[str, 
 def _merge(
     base: tuple[dict[str, Any], int] | None, override: tuple[dict[str, Any], int] | None
 ) -> Effective | None:
-    document: dict[str, Any] = dict(base[0]) if base else {}
-    document.update(override[0] if override else {})
     try:
-        whole = dump(Catalogue.model_validate(document))
-    except ValidationError:
+        document = whole(base[0] if base else None, override[0] if override else None)
+    except MergeInvalid:
         return None  # no province catalogue, and the override alone is not whole
     version = max(part[1] for part in (base, override) if part is not None)
-    return Effective(version, digest_of(whole), whole)
+    return Effective(version, digest_of(document), document)
 
 
 def save(
@@ -137,6 +175,7 @@ def save(
             "SELECT document, version FROM catalogue WHERE scope = %s FOR UPDATE", (scope,)
         ).fetchone()
         _check_base(scope, old, base_version)
+        _check_fits(conn, scope, clean)
         row = conn.execute("SELECT nextval('catalogue_version')").fetchone()
         assert row is not None
         version = int(row[0])
