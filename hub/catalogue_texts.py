@@ -42,6 +42,24 @@ TABLE: dict[str, tuple[str, str]] = {
     "sun": ("Chủ Nhật", "Sunday"),
     "closed": ("nghỉ cả ngày", "closed all day"),
     "holidays": ("Ngày nghỉ lễ (mỗi dòng một ngày YYYY-MM-DD)", "Holidays (one YYYY-MM-DD per line)"),
+    "merge_rule": (
+        "Phần riêng của trung tâm chỉ ghi những gì khác danh mục chung: với mỗi dịch vụ (theo mã) chỉ "
+        "các trường đã sửa, dịch vụ bỏ đi hoặc dịch vụ riêng; giờ làm việc theo từng ngày; ngày nghỉ "
+        "thêm vào ngày nghỉ chung, bỏ ngày nào thì trung tâm làm việc ngày đó. Phần còn lại theo danh "
+        "mục chung, kể cả khi danh mục chung thay đổi sau này.",
+        "A center's override holds only what differs from the common catalogue: for each service (by "
+        "code) only the fields changed, services removed or its own services; hours day by day; "
+        "holidays added to the common ones, a common one removed means the center is open that day. "
+        "Everything else follows the common catalogue, also when it changes later.",
+    ),
+    "merged_title": ("Trung tâm này sẽ nhận", "What this center will get"),
+    "merged_holidays": ("Ngày nghỉ:", "Holidays:"),
+    "merged_legend": (
+        "Chữ xanh đậm: khác danh mục chung; gạch ngang: dịch vụ trung tâm này không có.",
+        "Bold blue: differs from the common catalogue; struck through: a service this center does not offer.",
+    ),
+    "removed_here": ("Trung tâm này không có dịch vụ này", "This center does not offer this service"),
+    "preview": ("Xem trước thay đổi", "Preview the changes"),
     "save": ("Lưu và gửi tới các trung tâm", "Save and send to the centers"),
     "remove_override": ("Bỏ phần riêng, dùng danh mục chung", "Remove the override, use the common one"),
     "saved": ("Đã lưu phiên bản", "Saved as version"),

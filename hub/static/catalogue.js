@@ -1,6 +1,9 @@
 // The catalogue editor: a supervisor signs in (name, PIN, authenticator code; the session token
 // stays in this tab's sessionStorage), edits the catalogue for all centers or one center's
 // override, and saves it with the version read (the hub refuses a save over a newer change).
+// For a center the page shows what the center serves (the merge) and saves only what differs
+// from the province's: a service's changed fields, removed services, changed weekdays, holidays
+// added and removed (docs/hub.md "Central catalogue").
 "use strict";
 (function () {
   const KEY = "hubSupervisorToken";
@@ -13,6 +16,7 @@
   const result = $("result");
   let all = null;      // the province's catalogue as read: {version, document}
   let current = null;  // the scope being edited: {scope, version, document}
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
   function token() { return sessionStorage.getItem(KEY); }
 
@@ -112,24 +116,120 @@
     section.querySelector(".own input").checked = own;
   }
 
+  function centerPath(scope) { return "/api/v1/catalogue/centers/" + encodeURIComponent(scope); }
+
   async function loadScope(scope) {
     result.textContent = "";
     result.className = "";
     const isAll = scope === "*";
-    const r = await api("GET", isAll ? "/api/v1/catalogue/all" : "/api/v1/catalogue/centers/" + encodeURIComponent(scope));
+    const r = await api("GET", isAll ? "/api/v1/catalogue/all" : centerPath(scope));
     current = await r.json();
     const doc = current.document || {};
-    const base = all.document || {};
+    let shown = all.document || {};
+    if (!isAll) {
+      const merged = await (await api("GET", centerPath(scope) + "/merged")).json();
+      showMerged(merged.document, merged.problem);
+      if (merged.document) shown = merged.document;
+    }
+    $("merged").hidden = $("merge-rule").hidden = isAll;
     $("version").textContent = T.version + ": " + current.version;
     $("none-yet").hidden = !!all.document;
     $("remove-override").hidden = isAll || !current.document;
     for (const section of sections()) {
       const key = section.dataset.key;
-      const own = isAll || key in doc;
+      const own = isAll || key in doc || (key === "holidays" && "holidays_removed" in doc);
       section.querySelector(".own").hidden = isAll;
-      fill(key, key in doc ? doc[key] : base[key]);
+      fill(key, own ? shown[key] : (all.document || {})[key]);
       setOwn(section, own);
     }
+  }
+
+  // A center's override: what its own parts differ from the province's catalogue.
+  function override() {
+    const base = all.document || {};
+    const out = {};
+    for (const section of sections()) {
+      if (!section.querySelector(".own input").checked) continue;
+      const key = section.dataset.key;
+      const value = collect(key);
+      if (key === "services") {
+        const province = new Map((base.services || []).map((s) => [s.code, s]));
+        const patches = [];
+        for (const s of value) {
+          const p = province.get(s.code);
+          if (!p) { patches.push(s); continue; }  // the center's own service: whole
+          const patch = { code: s.code };
+          for (const f of Object.keys(s)) if (f !== "code" && !same(s[f], p[f])) patch[f] = s[f];
+          if (Object.keys(patch).length > 1) patches.push(patch);
+        }
+        const kept = new Set(value.map((s) => s.code));
+        for (const code of province.keys()) if (!kept.has(code)) patches.push({ code: code, removed: true });
+        if (patches.length) out.services = patches;
+      } else if (key === "hours") {
+        const days = {};
+        for (const d of DAYS) if (!same(value[d], (base.hours || {})[d] || [])) days[d] = value[d];
+        if (Object.keys(days).length) out.hours = days;
+      } else {
+        const province = base.holidays || [];
+        const added = value.filter((d) => !province.includes(d));
+        const removed = province.filter((d) => !value.includes(d));
+        if (added.length || !removed.length) out.holidays = added;
+        if (removed.length) out.holidays_removed = removed;
+      }
+    }
+    return out;
+  }
+
+  // What the center gets: services, hours and holidays after the merge (or why there is none).
+  function showMerged(doc, problem) {
+    const problemEl = $("merged-problem");
+    problemEl.hidden = !problem;
+    problemEl.textContent = problem || "";
+    // what differs from the province's is marked: a field, a service of the center's own, a
+    // province service removed here (struck through), a weekday
+    const base = all.document || {};
+    const province = new Map((base.services || []).map((s) => [s.code, s]));
+    const tbody = $("merged-services").querySelector("tbody");
+    tbody.textContent = "";
+    const fields = ["code", "name_vi", "name_en", "prefix", "daily_cap_tickets"];
+    const shown = (doc && doc.services) || [];
+    for (const s of shown) {
+      const tr = document.createElement("tr");
+      tr.dataset.code = s.code;
+      const p = province.get(s.code);
+      if (!p) tr.className = "differs";
+      for (const f of fields) tr.append(cell(s[f], p && !same(s[f], p[f]) ? "differs" : ""));
+      tbody.append(tr);
+    }
+    if (doc) {
+      const kept = new Set(shown.map((s) => s.code));
+      for (const p of base.services || []) {
+        if (kept.has(p.code)) continue;
+        const tr = document.createElement("tr");
+        tr.dataset.code = p.code;
+        tr.className = "removed";
+        tr.title = T.removed_here;
+        for (const f of fields) tr.append(cell(p[f]));
+        tbody.append(tr);
+      }
+    }
+    const hours = $("merged-hours");
+    hours.textContent = "";
+    for (const d of DAYS) {
+      const li = document.createElement("li");
+      const periods = ((doc && doc.hours) || {})[d] || [];
+      li.textContent = T[d] + ": " + (periods.length ? periods.join(", ") : T.closed);
+      if (doc && !same(periods, (base.hours || {})[d] || [])) li.className = "differs";
+      hours.append(li);
+    }
+    $("merged-holidays").textContent = doc ? (doc.holidays.length ? doc.holidays.join(", ") : "–") : "";
+  }
+
+  async function preview() {
+    const r = await api("POST", centerPath(scopeSelect.value) + "/preview", { document: override() });
+    const body = await r.json();
+    if (r.ok) showMerged(body.document, null);
+    else showMerged(null, T.not_saved + ": " + body.message);
   }
 
   async function loadLists() {
@@ -190,11 +290,13 @@
 
   async function save() {
     const scope = scopeSelect.value;
-    const document_ = {};
-    for (const section of sections()) {
-      if (scope === "*" || section.querySelector(".own input").checked) document_[section.dataset.key] = collect(section.dataset.key);
+    let document_ = {};
+    if (scope === "*") {
+      for (const section of sections()) document_[section.dataset.key] = collect(section.dataset.key);
+    } else {
+      document_ = override();
     }
-    const path = scope === "*" ? "/api/v1/catalogue/all" : "/api/v1/catalogue/centers/" + encodeURIComponent(scope);
+    const path = scope === "*" ? "/api/v1/catalogue/all" : centerPath(scope);
     const r = await api("PUT", path, { document: document_, base_version: current.version });
     const body = await r.json();
     if (r.ok) {
@@ -236,6 +338,7 @@
     $("services").querySelector("tbody").append(serviceRow({ code: "", name_vi: "", name_en: "", prefix: "", daily_cap_tickets: 0 }));
   });
   $("save").addEventListener("click", save);
+  $("preview").addEventListener("click", preview);
   $("remove-override").addEventListener("click", async () => {
     const scope = scopeSelect.value;
     const r = await api("POST", "/api/v1/catalogue/centers/" + encodeURIComponent(scope) + "/remove", { base_version: current.version });

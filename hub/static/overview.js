@@ -24,8 +24,9 @@
   function occupancy(r) {
     if (r.lockers_total === null || r.lockers_total === undefined) return "–";
     const inService = r.lockers_total - (r.lockers_out_of_service || 0);
-    let text = r.lockers_in_use + " / " + inService + " (" + Hub.percent(r.locker_occupancy) + ")";
-    if (r.lockers_out_of_service) text += " · " + r.lockers_out_of_service + " " + Hub.t("out_of_service_short");
+    const nb = (text) => text.replace(/ /g, "\u00a0");  // the cell breaks only before "·"
+    let text = nb(r.lockers_in_use + " / " + inService + " (" + Hub.percent(r.locker_occupancy) + ")");
+    if (r.lockers_out_of_service) text += " · " + nb(r.lockers_out_of_service + " " + Hub.t("out_of_service_short"));
     return text;
   }
 

@@ -4,6 +4,7 @@ a center's own holidays; screenshots to the test's tmp dir."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,57 @@ def test_catalogue_editor_page(
     assert page.locator("section[data-key=services].inherited").count() == 1
     page.screenshot(path=str(tmp_path / "catalogue-center.png"), full_page=True)
     assert not errors, errors
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
+def test_editor_saves_a_centers_differences_and_shows_the_merge(
+    browser: Any, hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    t = tokens(database_url, "HN-01")
+    secret = supervisor(database_url, tmp_path)
+    sv = session(hub, clock, secret)
+    assert requests.put(f"{hub.url}/api/v1/catalogue/all", json={"document": catalogue()}, headers=sv).ok
+    clock.advance(30)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(hub.url + "/catalogue")
+    page.fill("#sv-name", "sv01")
+    page.fill("#sv-pin", PIN)
+    page.fill("#sv-totp", pyotp.TOTP(secret).at(clock.now()))
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#editor:not([hidden])")
+    assert page.locator("#merged").is_hidden()  # all centers: nothing to merge
+    page.select_option("#scope", "HN-01")
+    page.wait_for_selector("#merged:not([hidden]) #merged-services tbody tr")
+    assert page.locator("#merge-rule").inner_text().startswith("Phần riêng của trung tâm chỉ ghi")
+    assert page.locator("#merged-services tbody tr").count() == 5
+    # HN-01 caps land registry at 40, drops tu_phap, closes on Saturdays
+    page.check("section[data-key=services] .own input")
+    rows = page.locator("#services tbody tr")
+    codes = [rows.nth(i).locator("input[data-field=code]").input_value() for i in range(rows.count())]
+    rows.nth(codes.index("dat_dai")).locator("input[data-field=daily_cap_tickets]").fill("40")
+    rows.nth(codes.index("tu_phap")).locator("button.remove").click()
+    page.check("section[data-key=hours] .own input")
+    page.fill("#hours input[data-day=sat]", "")
+    page.click("#preview")
+    page.wait_for_selector('#merged-services tr.removed[data-code="tu_phap"]')
+    cap = page.locator('#merged-services tr[data-code="dat_dai"] td').nth(4)
+    assert cap.inner_text() == "40" and cap.get_attribute("class") == "differs"
+    assert "Thứ Bảy / Saturday: nghỉ cả ngày / closed all day" in page.locator("#merged-hours").inner_text()
+    assert pulled(hub, t["HN-01"])["services"][1]["daily_cap_tickets"] == 150  # a preview saves nothing
+    page.click("#save")
+    page.wait_for_selector("#result.ok")
+    stored = requests.get(f"{hub.url}/api/v1/catalogue/centers/HN-01", headers=sv, timeout=10).json()
+    assert stored["document"] == {
+        "services": [{"code": "dat_dai", "daily_cap_tickets": 40}, {"code": "tu_phap", "removed": True}],
+        "hours": {"sat": []},
+    }
+    got = pulled(hub, t["HN-01"])
+    assert [s["code"] for s in got["services"]] == ["ho_tich", "dat_dai", "kinh_doanh", "nhan_ket_qua"]
+    assert got["services"][1]["daily_cap_tickets"] == 40 and got["hours"]["sat"] == []
+    assert got["hours"]["mon"] == catalogue()["hours"]["mon"]
+    assert page.locator("section[data-key=holidays].inherited").count() == 1
+    out = Path(os.environ.get("HUB_SCREENS_DIR") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "hub-catalogue-center.png"), full_page=True)
+    page.close()

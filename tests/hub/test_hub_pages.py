@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -56,6 +57,11 @@ def province(hub: HubThread, database_url: str, clock: ManualClock) -> dict[str,
                 continue  # closed on Sundays
             for e in center_day(rng, day, rng.choice((40, 60, 90))):
                 events.append({**e, "seq": len(events) + 1})
+            opened = events[-1]["at"] - 8 * 3600  # two counters open 4 h and 3.5 h
+            for at, kind, counter in ((0, "opened", 1), (1800, "opened", 2), (14400, "closed", 1),
+                                      (14400, "closed", 2)):  # fmt: skip
+                events.append({"seq": len(events) + 1, "at": opened + at, "day": day.isoformat(),
+                               "kind": f"counter.{kind}", "data": {"counter": counter}})  # fmt: skip
             for kind in ("deposit.loaded",) * rng.randint(2, 6) + ("deposit.collected",) * rng.randint(1, 5):
                 first = events[-1]
                 deposits.append({"seq": len(deposits) + 1, "at": first["at"], "day": first["day"],
@@ -77,9 +83,17 @@ def province(hub: HubThread, database_url: str, clock: ManualClock) -> dict[str,
         "version": "1.4.0",
         "waiting_now": 6,
         "devices": {"queueing": "ok", "locker": "ok", "board main/1": "ok", "kiosk k1 printer": "paper_out"},
+        "locker_compartments": {"total": 48, "out_of_service": 2},
     }
     requests.post(f"{hub.url}/api/v1/heartbeat", json=beat, headers=bearer(t["HN-CAUGIAY"]), timeout=10)
+    # HN-BADINH has no locker (none heard of); HN-HOANKIEM's 60 compartments, all in service
     requests.post(f"{hub.url}/api/v1/heartbeat", json={"waiting_now": 2}, headers=bearer(t["HN-BADINH"]))
+    requests.post(
+        f"{hub.url}/api/v1/heartbeat",
+        json={"locker_compartments": {"total": 60}},
+        headers=bearer(t["HN-HOANKIEM"]),
+        timeout=10,
+    )
     clock.advance(14 * 60)  # HN-HOANKIEM silent since its last batch: offline 14 min
     requests.post(f"{hub.url}/api/v1/heartbeat", json=beat, headers=bearer(t["HN-CAUGIAY"]), timeout=10)
     requests.post(f"{hub.url}/api/v1/heartbeat", json={"waiting_now": 3}, headers=bearer(t["HN-BADINH"]))
@@ -129,6 +143,17 @@ def test_center_and_alarm_pages(
     page.wait_for_selector("#overview tbody tr")
     page.screenshot(path=str(out / "hub-overview-vi.png"), full_page=True)
     assert page.locator('nav a[href="/catalogue"]').inner_text() == "Danh mục dịch vụ"
+    # locker occupancy: in use / in service (share), a dash without a locker; sorted by the share
+    occupancy = page.eval_on_selector_all(
+        "#overview tbody tr", "rows => rows.map(r => [r.dataset.center, r.lastElementChild.textContent])"
+    )
+    shares = dict(occupancy)
+    assert shares["HN-BADINH"] == "–"
+    assert re.fullmatch(r"\d+\s/\s46\s\(\d+\s%\) · 2\sngừng\sdùng", shares["HN-CAUGIAY"]), shares
+    assert re.fullmatch(r"\d+\s/\s60\s\(\d+\s%\)", shares["HN-HOANKIEM"]), shares
+    page.click('th[data-key="lockers_in_use"]')
+    order = page.eval_on_selector_all("#overview tbody tr", "rows => rows.map(r => r.dataset.center)")
+    assert order[0] == "HN-BADINH"  # no locker sorts before any share
     page.click('tr[data-center="HN-BADINH"] a')
     page.wait_for_selector("#trends tbody tr")
     assert page.locator("h1").inner_text() == "Phường Ba Đình (HN-BADINH)"
@@ -138,6 +163,9 @@ def test_center_and_alarm_pages(
     assert int(rows.nth(0).locator("td").nth(1).inner_text()) > 0
     assert rows.nth(1).locator("td").nth(1).inner_text() == "0"  # Sunday 4 January: closed
     assert page.locator("#chart .bar").count() == 31
+    counters = [rows.nth(0).locator("td").nth(i).inner_text() for i in (8, 9)]
+    assert counters == ["2", "7.5"]  # two counters opened, 4 h + 3.5 h
+    assert page.locator("#trends th").nth(9).inner_text() == "Giờ quầy mở"
     page.wait_for_selector('#today-figures tr[data-key="rating_reasons"]')
     today = page.eval_on_selector_all(
         "#today-figures tr", "rows => rows.map(r => [r.dataset.key, r.querySelector('td').textContent])"
