@@ -82,6 +82,10 @@ TABLE: dict[str, tuple[str, str]] = {
     "action_set_all": ("Sửa danh mục chung", "Catalogue for all changed"),
     "action_set_center": ("Sửa phần riêng", "Center's override changed"),
     "action_clear_center": ("Bỏ phần riêng", "Center's override removed"),
+    "action_migrate_override": (
+        "Chuyển phần riêng sang cách gộp mới",
+        "Override kept as it served (per-key merge)",
+    ),
     "action_center_applied": ("Trung tâm đã áp dụng", "Applied by the center"),
     "action_center_refused": ("Trung tâm từ chối", "Refused by the center"),
     "action_signed_in": ("Đăng nhập", "Signed in"),

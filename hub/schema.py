@@ -251,6 +251,39 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             WHERE kind IN ('counter.opened', 'counter.closed');
         """,
     ),
+    (
+        10,
+        "catalogue overrides kept as they served under the per-key merge",
+        """
+        -- An override saved before the merge replaced whole keys. Merged per key (services by
+        -- code, holidays as a union) it would bring back the province services it left out and
+        -- add the province's holidays: say so explicitly, so every center serves the very same
+        -- catalogue (same ETag, no pull) and the audit trail shows the rewrite.
+        WITH rewritten AS (
+            UPDATE catalogue o SET document = o.document
+                || CASE WHEN o.document ? 'services' THEN jsonb_build_object('services',
+                    (o.document->'services') || COALESCE((
+                        SELECT jsonb_agg(jsonb_build_object('code', s->>'code', 'removed', true))
+                        FROM jsonb_array_elements(p.document->'services') s
+                        WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(o.document->'services') x
+                                          WHERE x->>'code' = s->>'code')), '[]'::jsonb))
+                    ELSE '{}'::jsonb END
+                || CASE WHEN o.document ? 'holidays' THEN COALESCE((
+                        SELECT jsonb_build_object('holidays_removed', jsonb_agg(h))
+                        FROM jsonb_array_elements(p.document->'holidays') h
+                        WHERE NOT (o.document->'holidays') @> jsonb_build_array(h)
+                        HAVING count(*) > 0), '{}'::jsonb)
+                    ELSE '{}'::jsonb END
+            FROM catalogue p, catalogue before
+            WHERE p.scope = '*' AND o.scope <> '*' AND before.scope = o.scope
+            RETURNING o.scope, o.version, before.document AS before, o.document AS after
+        )
+        INSERT INTO catalogue_audit(actor, action, scope, version, before, after, detail)
+        SELECT 'hub', 'migrate_override', scope, version, before, after,
+            'kept as it served: province services and holidays it left out named as removed'
+        FROM rewritten WHERE before IS DISTINCT FROM after;
+        """,
+    ),
 ]
 
 

@@ -107,3 +107,49 @@ def test_override_merges_at_the_hub(
     assert preview.json()["document"]["hours"]["sun"] == ["08:00-11:00"]
     assert preview.json()["document"]["holidays"] == []
     assert pull(hub, t["C2"]).json()["etag"] == c2_before  # a preview saves nothing
+
+
+def test_migration_keeps_what_an_old_override_served(database_url: str) -> None:
+    """An override saved when keys were replaced whole serves the same after migration 10."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    from hub import catalogue_store, schema
+
+    province = catalogue(holidays=["2027-01-01", "2027-04-30"])
+    old = {
+        "services": [s for s in province["services"] if s["code"] != "tu_phap"],
+        "holidays": ["2027-03-10"],
+    }
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        original = schema.MIGRATIONS
+        schema.MIGRATIONS = [m for m in original if m[0] <= 9]
+        try:
+            schema.migrate(conn)
+        finally:
+            schema.MIGRATIONS = original
+        conn.execute("INSERT INTO centers(center_id, name) VALUES ('C1', 'Một'), ('C2', 'Hai')")
+        for scope, doc, version in (
+            ("*", province, 1),
+            ("C1", old, 2),
+            ("C2", {"hours": province["hours"]}, 3),
+        ):
+            conn.execute(
+                "INSERT INTO catalogue(scope, document, version, updated_by) VALUES (%s, %s, %s, 'sv')",
+                (scope, Jsonb(doc), version),
+            )
+        schema.migrate(conn)
+        c1 = catalogue_store.effective(conn, "C1")
+        c2 = catalogue_store.read(conn, "C2")
+        trail = catalogue_store.audit_trail(conn, 10)
+    assert c1 is not None
+    assert [s["code"] for s in c1.document["services"]] == [
+        "ho_tich",
+        "dat_dai",
+        "kinh_doanh",
+        "nhan_ket_qua",
+    ]
+    assert c1.document["holidays"] == ["2027-03-10"] and c1.version == 2  # as before: no new version
+    assert c2 is not None and c2.document == {"hours": province["hours"]}  # nothing to say: unchanged
+    assert [(a["action"], a["scope"]) for a in trail] == [("migrate_override", "C1")]
+    assert trail[0]["after"]["holidays_removed"] == ["2027-01-01", "2027-04-30"]
