@@ -253,9 +253,10 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
     }
 
 
-def _copy(url: str, centers: int, per_center: int) -> float:
+def _copy(url: str, centers: int, per_center: int) -> tuple[float, float]:
     """The same rows with one COPY; its text is formatted before the clock starts (as the API's
-    bodies are encoded before it), so the time is PostgreSQL's taking the rows, nothing else."""
+    bodies are encoded before it), so the time is PostgreSQL's taking the rows, nothing else.
+    Returns the seconds and the CPU seconds of the PostgreSQL backend that took them."""
     lines = []
     for c in range(centers):
         for e in _events(c, per_center):
@@ -276,14 +277,15 @@ def _copy(url: str, centers: int, per_center: int) -> float:
             lines.append(line)
     chunks = ["".join(lines[i : i + 5000]).encode() for i in range(0, len(lines), 5000)]
     with psycopg.connect(url, autocommit=True) as conn:
-        t0 = time.perf_counter()
+        backend = conn.info.backend_pid
+        cpu0, t0 = _cpu_s(backend), time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
             with cur.copy(
                 "COPY events (center_id, stream, seq, at, day, kind, service, data) FROM STDIN"
             ) as copy:
                 for chunk in chunks:
                     copy.write(chunk)
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, _cpu_s(backend) - cpu0
 
 
 def _wait_up(url: str) -> None:
@@ -368,7 +370,7 @@ def main() -> None:
                 "SELECT sum(tickets_issued + tickets_called + tickets_served) FROM daily"
             ).fetchone()
         assert stored == (total,) and counted == (total,), (stored, counted)
-        copy_s = _copy(copy_url, centers, per_center)
+        copy_s, copy_pg_cpu_s = _copy(copy_url, centers, per_center)
         storm_centers = int(os.environ.get("BENCH_HUB_STORM_CENTERS", "1000"))
         storm_events = int(os.environ.get("BENCH_HUB_STORM_EVENTS", "2000"))
         storm: dict[str, Any] = {}
@@ -439,6 +441,11 @@ def main() -> None:
     )
     print(f"API / COPY = {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
     print(
+        f"CPU per event: API {(hub_cpu_s + pg_cpu_s + client_cpu_s) / total * 1e6:.1f} us "
+        f"(hub {hub_cpu_s / total * 1e6:.1f}, PostgreSQL {pg_cpu_s / total * 1e6:.1f}, clients "
+        f"{client_cpu_s / total * 1e6:.1f}); COPY: PostgreSQL {copy_pg_cpu_s / total * 1e6:.1f} us"
+    )
+    print(
         f"CPU during the API run: hub process {hub_cpu_s:.1f} s, PostgreSQL {pg_cpu_s:.1f} s, the "
         f"{centers} clients {client_cpu_s:.1f} s (their bodies JSON-encoded before the clock started)"
     )
@@ -464,6 +471,7 @@ def main() -> None:
             "batch_events": batch,
             "api_events_per_s": round(api_rate),
             "copy_events_per_s": round(copy_rate),
+            "copy_postgres_cpu_s": round(copy_pg_cpu_s, 2),
             "api_over_copy": round(ratio, 3),
             "hub_process_cpu_s": round(hub_cpu_s, 2),
             "client_cpu_s": round(client_cpu_s, 2),
