@@ -1,6 +1,7 @@
 """Province hub benchmark: ingest over the HTTP API next to a plain COPY of the same rows.
 
-200 simulated centers post their events concurrently (httpx, one connection each) to
+200 simulated centers post their events concurrently (one kept-alive connection each, their batches
+JSON-encoded before the clock starts, as a real center encodes its outbox on its own machine) to
 `python -m hub` in its own process, on a private PostgreSQL 15 cluster started here in a temp
 dir (loopback, `synchronous_commit` as shipped). Then the same rows go with `COPY` into an empty
 `events` table of a second database on the same cluster: the ceiling for storing those rows at
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,55 +66,100 @@ def _events(center: int, n: int, first: int = 0) -> list[dict[str, Any]]:
     return out
 
 
-async def _post_all(url: str, tokens: list[str], per_center: int, batch: int) -> float:
-    async def one_center(client: httpx.AsyncClient, idx: int, token: str) -> None:
-        events = _events(idx, per_center)
-        headers = {"Authorization": f"Bearer {token}"}
-        for start in range(0, len(events), batch):
-            body = {"stream": "queueing", "events": events[start : start + batch]}
-            for attempt in range(5):  # as the uplink does: a batch is safe to send again
-                try:
-                    r = await client.post(f"{url}/api/v1/events", json=body, headers=headers)
-                    break
-                except httpx.TransportError:  # a kept-alive connection the server closed meanwhile
-                    if attempt == 4:
-                        raise
-            r.raise_for_status()
-            assert r.json()["acked_seq"] == min(start + batch, len(events))
+def _bodies(idx: int, per_center: int, batch: int) -> dict[int, bytes]:
+    """A center's batches as the JSON bytes it posts, keyed by the seq each one starts after.
 
-    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
-    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(one_center(client, i, t) for i, t in enumerate(tokens)))
-        return time.perf_counter() - t0
+    Encoded before the clock starts: a real center encodes its outbox on its own machine, so the
+    timed phase spends the shared cores only on sending bytes, the hub and PostgreSQL."""
+    events = _events(idx, per_center)
+    return {
+        start: json.dumps({"stream": "queueing", "events": events[start : start + batch]}).encode()
+        for start in range(0, per_center, batch)
+    }
 
 
-async def _storm(url: str, tokens: list[str], per_center: int, batch: int) -> tuple[float, list[float]]:
+class _Center:
+    """One simulated center's keep-alive HTTP/1.1 connection to the hub: it writes a request's bytes
+    and reads the answer, nothing more (an HTTP client library's own work per request would be
+    the bench's CPU taken from the hub on this shared machine)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        parts = httpx.URL(url)
+        self.host, self.port = parts.host, parts.port or 80
+        self.head = (
+            f"POST /api/v1/events HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        ).encode()
+        self.stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def post(self, body: bytes) -> dict[str, Any]:
+        """The answer to one batch (sent again on a fresh connection if the kept one was closed)."""
+        for attempt in range(5):  # as the uplink does: a batch is safe to send again
+            try:
+                if self.stream is None:
+                    self.stream = await asyncio.open_connection(self.host, self.port)
+                reader, writer = self.stream
+                writer.writelines([self.head, b"Content-Length: %d\r\n\r\n" % len(body), body])
+                await writer.drain()
+                status = int((await reader.readline()).split()[1])
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                answer = await reader.readexactly(length)
+                break
+            except (OSError, IndexError, asyncio.IncompleteReadError):
+                await self.close()
+                if attempt == 4:
+                    raise
+        if status != 200:
+            raise RuntimeError(f"hub answered {status}: {answer[:300]!r}")
+        return dict(json.loads(answer))
+
+    async def close(self) -> None:
+        if self.stream is not None:
+            self.stream[1].close()
+            self.stream = None
+
+
+async def _post_all(
+    url: str, tokens: list[str], bodies: list[dict[int, bytes]], per_center: int, batch: int
+) -> float:
+    async def one_center(idx: int, token: str) -> None:
+        center = _Center(url, token)
+        for start, body in bodies[idx].items():
+            assert (await center.post(body))["acked_seq"] == min(start + batch, per_center)
+        await center.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one_center(i, t) for i, t in enumerate(tokens)))
+    return time.perf_counter() - t0
+
+
+async def _storm(
+    url: str, tokens: list[str], bodies: list[dict[int, bytes]], per_center: int, batch: int
+) -> tuple[float, list[float]]:
     """Every center sends its whole backlog at once, batch after batch as the uplink does; returns
-    the time until the last one is acknowledged, and each center's own time."""
+    the time until the last one is acknowledged, and each center's own time. A center resends
+    from the seq the hub answers (a batch not pre-encoded for that seq is encoded then)."""
     done: list[float] = []
 
-    async def one_center(client: httpx.AsyncClient, idx: int, token: str, t0: float) -> None:
-        headers = {"Authorization": f"Bearer {token}"}
+    async def one_center(idx: int, token: str, t0: float) -> None:
+        center = _Center(url, token)
         acked = 0
         while acked < per_center:
-            body = {"stream": "queueing", "events": _events(idx, min(batch, per_center - acked), acked)}
-            for attempt in range(5):
-                try:
-                    r = await client.post(f"{url}/api/v1/events", json=body, headers=headers)
-                    break
-                except httpx.TransportError:
-                    if attempt == 4:
-                        raise
-            r.raise_for_status()
-            acked = r.json()["acked_seq"]
+            body = bodies[idx].get(acked)
+            if body is None:
+                events = _events(idx, min(batch, per_center - acked), acked)
+                body = json.dumps({"stream": "queueing", "events": events}).encode()
+            acked = (await center.post(body))["acked_seq"]
         done.append(time.perf_counter() - t0)
+        await center.close()
 
-    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
-    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(one_center(client, i, t, t0) for i, t in enumerate(tokens)))
-        return time.perf_counter() - t0, done
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one_center(i, t, t0) for i, t in enumerate(tokens)))
+    return time.perf_counter() - t0, done
 
 
 def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int) -> dict[str, Any]:
@@ -207,24 +253,39 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
     }
 
 
-def _copy(url: str, centers: int, per_center: int) -> float:
-    rows = []
+def _copy(url: str, centers: int, per_center: int) -> tuple[float, float]:
+    """The same rows with one COPY; its text is formatted before the clock starts (as the API's
+    bodies are encoded before it), so the time is PostgreSQL's taking the rows, nothing else.
+    Returns the seconds and the CPU seconds of the PostgreSQL backend that took them."""
+    lines = []
     for c in range(centers):
         for e in _events(c, per_center):
-            at = datetime.fromtimestamp(e["at"], UTC)
-            rows.append(
-                (f"C{c:04d}", "queueing", e["seq"], at, date(2026, 1, 5), e["kind"], e["data"]["service"],
-                 json.dumps(e["data"]))
-            )  # fmt: skip
+            at = datetime.fromtimestamp(e["at"], UTC).isoformat()
+            data = json.dumps(e["data"], separators=(",", ":"))
+            fields = [
+                f"C{c:04d}",
+                "queueing",
+                str(e["seq"]),
+                at,
+                "2026-01-05",
+                e["kind"],
+                e["data"]["service"],
+                data,
+            ]
+            line = "\t".join(fields) + "\n"
+            assert "\\" not in line  # nothing to escape in these rows
+            lines.append(line)
+    chunks = ["".join(lines[i : i + 5000]).encode() for i in range(0, len(lines), 5000)]
     with psycopg.connect(url, autocommit=True) as conn:
-        t0 = time.perf_counter()
+        backend = conn.info.backend_pid
+        cpu0, t0 = _cpu_s(backend), time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
             with cur.copy(
                 "COPY events (center_id, stream, seq, at, day, kind, service, data) FROM STDIN"
             ) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return time.perf_counter() - t0
+                for chunk in chunks:
+                    copy.write(chunk)
+        return time.perf_counter() - t0, _cpu_s(backend) - cpu0
 
 
 def _wait_up(url: str) -> None:
@@ -244,6 +305,20 @@ def _cpu_s(pid: int) -> float:
     """User + system CPU seconds a process used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_s(cluster_dir: Path) -> float:
+    """CPU seconds the cluster's postmaster and its children (backends, writers) used so far."""
+    postmaster = int((cluster_dir / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == postmaster or int(stat.parent.name) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def main() -> None:
@@ -283,17 +358,19 @@ def main() -> None:
         )
         url = f"http://127.0.0.1:{port}"
         _wait_up(url)
-        cpu0 = time.process_time()
-        api_s = asyncio.run(_post_all(url, tokens, per_center, batch))
+        bodies = [_bodies(i, per_center, batch) for i in range(centers)]  # before the clock
+        cpu0, hub_cpu0, pg_cpu0 = time.process_time(), _cpu_s(hub.pid), _postgres_cpu_s(cluster.dir)
+        api_s = asyncio.run(_post_all(url, tokens, bodies, per_center, batch))
         client_cpu_s = time.process_time() - cpu0
-        hub_cpu_s = _cpu_s(hub.pid)
+        hub_cpu_s = _cpu_s(hub.pid) - hub_cpu0
+        pg_cpu_s = _postgres_cpu_s(cluster.dir) - pg_cpu0
         with psycopg.connect(api_url) as conn:
             stored = conn.execute("SELECT count(*) FROM events").fetchone()
             counted = conn.execute(
                 "SELECT sum(tickets_issued + tickets_called + tickets_served) FROM daily"
             ).fetchone()
         assert stored == (total,) and counted == (total,), (stored, counted)
-        copy_s = _copy(copy_url, centers, per_center)
+        copy_s, copy_pg_cpu_s = _copy(copy_url, centers, per_center)
         storm_centers = int(os.environ.get("BENCH_HUB_STORM_CENTERS", "1000"))
         storm_events = int(os.environ.get("BENCH_HUB_STORM_EVENTS", "2000"))
         storm: dict[str, Any] = {}
@@ -321,7 +398,9 @@ def main() -> None:
                 cwd=REPO,
             )
             _wait_up(url)
-            storm_s, each = asyncio.run(_storm(url, storm_tokens, storm_events, batch))
+            bodies = [_bodies(i, storm_events, batch) for i in range(storm_centers)]  # before the clock
+            storm_s, each = asyncio.run(_storm(url, storm_tokens, bodies, storm_events, batch))
+            del bodies
             with psycopg.connect(storm_url) as conn:
                 held = conn.execute("SELECT count(*) FROM events").fetchone()
             assert held == (storm_centers * storm_events,), held
@@ -361,7 +440,15 @@ def main() -> None:
         ],
     )
     print(f"API / COPY = {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
-    print(f"CPU during the API run: hub process {hub_cpu_s:.1f} s, the 200 clients {client_cpu_s:.1f} s")
+    print(
+        f"CPU per event: API {(hub_cpu_s + pg_cpu_s + client_cpu_s) / total * 1e6:.1f} us "
+        f"(hub {hub_cpu_s / total * 1e6:.1f}, PostgreSQL {pg_cpu_s / total * 1e6:.1f}, clients "
+        f"{client_cpu_s / total * 1e6:.1f}); COPY: PostgreSQL {copy_pg_cpu_s / total * 1e6:.1f} us"
+    )
+    print(
+        f"CPU during the API run: hub process {hub_cpu_s:.1f} s, PostgreSQL {pg_cpu_s:.1f} s, the "
+        f"{centers} clients {client_cpu_s:.1f} s (their bodies JSON-encoded before the clock started)"
+    )
     if storm:
         print(
             f"catch-up storm: {storm['storm_centers']} centers x {storm['storm_events_per_center']} events "
@@ -384,9 +471,12 @@ def main() -> None:
             "batch_events": batch,
             "api_events_per_s": round(api_rate),
             "copy_events_per_s": round(copy_rate),
+            "copy_postgres_cpu_s": round(copy_pg_cpu_s, 2),
             "api_over_copy": round(ratio, 3),
             "hub_process_cpu_s": round(hub_cpu_s, 2),
             "client_cpu_s": round(client_cpu_s, 2),
+            "postgres_cpu_s": round(pg_cpu_s, 2),
+            "bodies_pre_encoded": True,
             "api_seconds": round(api_s, 2),
             "goal_api_over_copy": 0.5,
             "cores": os.cpu_count(),

@@ -17,7 +17,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import psycopg
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from psycopg_pool import ConnectionPool
@@ -42,7 +42,7 @@ from hub.fleet import (
     overview,
     overview_json,
 )
-from hub.ingest import AckOut, BatchIn, store_batch
+from hub.ingest import AckOut, batch_openapi, parse_batch, raw_body, store_batch
 from hub.trends import Period, TrendsOut, span, trends
 
 log = logging.getLogger(__name__)
@@ -116,9 +116,15 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         """Up, with the schema version (no token needed)."""
         return HealthOut(ok=True, schema_version=state.get("schema_version", 0))
 
-    @app.post("/api/v1/events", response_model=AckOut, responses=error_responses(401, 403, 413, 422, 503))
-    def post_events(batch: BatchIn, authorization: AuthHeader = None) -> AckOut:
+    @app.post(
+        "/api/v1/events",
+        response_model=AckOut,
+        responses=error_responses(401, 403, 413, 422, 503),
+        openapi_extra=batch_openapi(),
+    )
+    def post_events(body: Annotated[bytes, Depends(raw_body)], authorization: AuthHeader = None) -> AckOut:
         """Store a batch of the calling center's events; answers the highest contiguous seq held."""
+        batch = parse_batch(body)  # validated from the bytes (422 naming the field), no connection held
         with pool.connection() as conn:
             who = authorize(conn, authorization, "center")
             if len(batch.events) > config.max_batch_events:
