@@ -124,9 +124,9 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
     )
     def post_events(body: Annotated[bytes, Depends(raw_body)], authorization: AuthHeader = None) -> AckOut:
         """Store a batch of the calling center's events; answers the highest contiguous seq held."""
-        batch = parse_batch(body)  # validated from the bytes (422 naming the field), no connection held
         with pool.connection() as conn:
-            who = authorize(conn, authorization, "center")
+            who = authorize(conn, authorization, "center")  # a stranger's body is never parsed
+            batch = parse_batch(body)  # validated from the bytes (422 naming the field)
             if len(batch.events) > config.max_batch_events:
                 raise HubError(
                     413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."

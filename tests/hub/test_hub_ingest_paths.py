@@ -102,3 +102,16 @@ def test_a_refused_batch_names_the_field_and_stores_nothing(hub: HubThread, data
     schema = requests.get(f"{hub.url}/openapi.json", timeout=10).json()
     body = schema["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["properties"]["events"]["items"]["properties"]["seq"]["minimum"] == 1
+
+
+def test_the_token_is_checked_before_the_body_is_read(hub: HubThread, database_url: str) -> None:
+    """A stranger or a reader never gets the hub to parse a batch: 401/403, not 422."""
+    t = tokens(database_url, "C1")
+    for headers, status in (({}, 401), (bearer(t["reader"]), 403)):
+        r = requests.post(
+            f"{hub.url}/api/v1/events",
+            data=b'{"events": [',
+            headers={**headers, "Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert r.status_code == status, r.text
