@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 
 from common.clock import Clock
 from locker import audit
+from locker.alarms import Alarms
 from locker.config import LockerConfig
 from locker.deposit_rows import deposit_row
 from locker.domain import kiosk_delay_s
-from locker.doors import Alarms
 from locker.errors import Locked, Throttled
 from locker.store import Store
 
@@ -168,7 +168,7 @@ class Attempts:
         )
         conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
         # The cabinet-wide run of failures: restarts after a quiet window, or when staff
-        # acknowledge the code_guessing alarm (locker.doors.Alarms.ack).
+        # acknowledge the code_guessing alarm (locker.alarms.Alarms.ack).
         quiet_since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
         conn.execute(
             "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"

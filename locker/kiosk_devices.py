@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from common.clock import Clock, SystemClock
 from contracts.locker import Device, DeviceState  # the contract's words are the daemon's
-from locker.doors import Alarms
+from locker.alarms import Alarms
 from locker.errors import InvalidInput, Throttled
 from locker.receipts import RateLimit
 from locker.store import Store

@@ -18,12 +18,13 @@ from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.sms import SmsGateway
 from drivers.lockboard.types import DoorState, LockBus
 from locker import outbox
+from locker.alarms import Alarms
+from locker.cabinet import Cabinet
 from locker.codes import CodeBook
 from locker.config import LockerConfig
 from locker.custody import Custody
 from locker.deposits import Deposits
 from locker.domain import DepositState, view_of
-from locker.doors import Alarms, Cabinet
 from locker.dossiers import DossierDesk
 from locker.errors import StorageFailed
 from locker.kiosk_devices import KioskDevices
