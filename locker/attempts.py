@@ -23,7 +23,7 @@ from common.clock import Clock
 from locker import audit
 from locker.alarms import Alarms
 from locker.config import LockerConfig
-from locker.deposit_rows import deposit_row
+from locker.deposits_repo import deposit_row
 from locker.domain import kiosk_delay_s
 from locker.errors import Locked, Throttled
 from locker.store import Store

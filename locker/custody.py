@@ -7,13 +7,12 @@ from typing import Any
 
 from common import outbox as hub_outbox
 from drivers.lockboard.types import DoorOutcome
-from locker import audit, outbox, status_sms
-from locker.deposit_rows import deposit_row, set_state
+from locker import audit, deposits_repo, outbox, status_sms
 from locker.deposits import Deposits
+from locker.deposits_repo import deposit_row, set_state
 from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
 from locker.errors import Conflict, InvalidInput, Unavailable
 from locker.staff import StaffSession, require_supervisor
-from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -108,10 +107,7 @@ class Custody(Part):
         now = self._clock.now()
         with self._store.tx() as conn:
             row = deposit_row(conn, deposit_id)
-            conn.execute(
-                "UPDATE deposits SET locked=0, wrong_tries=0, updated_at=? WHERE deposit_id=?",
-                (now.isoformat(), deposit_id),
-            )
+            deposits_repo.unblock(conn, deposit_id, now)
             audit.append(
                 conn,
                 now,
@@ -131,45 +127,34 @@ class Custody(Part):
             )
         self._cabinet.get(label)
         with self._store.read() as conn:
-            dep = conn.execute(
-                "SELECT deposit_id FROM deposits WHERE compartment=? AND " + ACTIVE_IN,  # noqa: S608
-                (label,),
-            ).fetchone()
+            dep_id = deposits_repo.active_in(conn, label)
         result = self._cabinet.pulse(
             label,
             UnlockPurpose.FORCE,
             sess.staff_id,
-            deposit_id=dep["deposit_id"] if dep else None,
+            deposit_id=dep_id,
             reason=reason.strip()[:200],
         )
         return {
             "compartment": label,
             "door": result.door if result.outcome else "not_sent",
-            "deposit_id": dep["deposit_id"] if dep else None,
+            "deposit_id": dep_id,
         }
 
     # ----- listing -----
     def list(self, state: str | None) -> list[dict[str, Any]]:
         """Deposits, newest first, optionally of one state ('active' = still in the cabinet)."""
+        one: DepositState | None = None
+        if state and state != "active":
+            try:
+                one = DepositState(state)
+            except ValueError as err:
+                raise InvalidInput(
+                    "state",
+                    f"state must be 'active' or one of {', '.join(s.value for s in DepositState)}",
+                ) from err
         with self._store.read() as conn:
-            if state == "active":
-                rows = conn.execute(
-                    "SELECT * FROM deposits WHERE " + ACTIVE_IN + " "  # noqa: S608
-                    "ORDER BY created_at DESC",
-                ).fetchall()
-            elif state:
-                try:
-                    DepositState(state)
-                except ValueError as err:
-                    raise InvalidInput(
-                        "state",
-                        f"state must be 'active' or one of {', '.join(s.value for s in DepositState)}",
-                    ) from err
-                rows = conn.execute(
-                    "SELECT * FROM deposits WHERE state=? ORDER BY created_at DESC LIMIT 1000", (state,)
-                ).fetchall()
-            else:
-                rows = conn.execute("SELECT * FROM deposits ORDER BY created_at DESC LIMIT 1000").fetchall()
+            rows = deposits_repo.active_rows(conn) if state == "active" else deposits_repo.in_state(conn, one)
         return [_public(r) for r in rows]
 
     def get(self, deposit_id: str) -> dict[str, Any]:

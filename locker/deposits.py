@@ -1,7 +1,7 @@
 """Staff use cases: load a compartment, confirm, reopen/bigger/cancel, withdraw, re-issue, unblock.
 
 Every state change is written (with its audit record and outbox messages) before the door is
-pulsed; `locker.deposit_rows.set_state` is the one place a deposit's state changes.
+pulsed; `locker.deposits_repo.set_state` is the one place a deposit's state changes.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from common import outbox as hub_outbox
 from common import sms_text
 from drivers.gateways.backoffice import BackOffice
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, authorised, outbox, status_sms
+from locker import audit, authorised, deposits_repo, outbox, status_sms
 from locker.capacity import Capacity, full_error, resolve_phone
 from locker.codes import is_ascii_digits
 from locker.config import Size
-from locker.deposit_rows import deposit_row, set_state
+from locker.deposits_repo import NewDeposit, deposit_row, set_state
 from locker.domain import (
     BEFORE_CODE,
     DepositState,
@@ -28,7 +28,6 @@ from locker.domain import (
 )
 from locker.errors import Conflict, Unavailable
 from locker.staff import StaffSession
-from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -46,12 +45,7 @@ class Deposits(Part):
 
     # ----- choosing a compartment -----
     def _free_compartments(self, conn: sqlite3.Connection, min_size: Size, above: bool = False) -> list[str]:
-        busy = {
-            r[0]
-            for r in conn.execute(
-                "SELECT compartment FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
-            )
-        }
+        busy = deposits_repo.active_compartments(conn)
         choices = []
         for comp in self._cabinet.compartments.values():
             if comp.disabled or comp.label in busy:
@@ -80,10 +74,7 @@ class Deposits(Part):
     def _refuse_if_in_locker(conn: sqlite3.Connection, dossier_code: str) -> None:
         """409 `dossier_in_locker` while a deposit of this dossier is active (a load retried after
         a lost answer hears this, whatever else has changed meanwhile)."""
-        if conn.execute(
-            "SELECT 1 FROM deposits WHERE dossier_code=? AND " + ACTIVE_IN,  # noqa: S608
-            (dossier_code,),
-        ).fetchone():
+        if deposits_repo.dossier_active(conn, dossier_code):
             raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
 
     # ----- load -----
@@ -114,26 +105,19 @@ class Deposits(Part):
             self._refuse_if_in_locker(conn, dossier_code)
             label = self._choose(conn, want, size is not None)
             comp = self._cabinet.get(label)
-            conn.execute(
-                "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, id_digest,"
-                " authorised_id_digest, authorised_phone, compartment,"
-                " size, state, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    deposit_id,
-                    dossier_code,
-                    phone,
-                    name,
-                    id_digest,
-                    auth_digest,
-                    auth_phone,
-                    label,
-                    comp.size.value,
-                    DepositState.RESERVED.value,
-                    sess.staff_id,
-                    now.isoformat(),
-                    now.isoformat(),
-                ),
+            new = NewDeposit(
+                deposit_id,
+                dossier_code,
+                phone,
+                name,
+                id_digest,
+                auth_digest,
+                auth_phone,
+                label,
+                comp.size.value,
+                sess.staff_id,
             )
+            deposits_repo.insert(conn, new, now)
             audit.append(
                 conn,
                 now,
@@ -218,7 +202,7 @@ class Deposits(Part):
             code = self._codes.new_code()
             digest = self._codes.digest(code)
             with self._store.tx() as conn:
-                if conn.execute("SELECT 1 FROM deposits WHERE code_digest=?", (digest,)).fetchone():
+                if deposits_repo.code_digest_taken(conn, digest):
                     continue  # collision with a live code: draw again
                 row = deposit_row(conn, deposit_id)
                 if not reissue and DepositState(row["state"]) is not DepositState.LOADING:
@@ -235,9 +219,7 @@ class Deposits(Part):
                     locked=0,
                     reminder_sent=0 if status_sms.reminder_needed(self._cfg, now, expires) else 1,
                 )
-                n = conn.execute(
-                    "SELECT COUNT(*) FROM audit WHERE deposit_id=? AND action='code_issued'", (deposit_id,)
-                ).fetchone()[0]
+                n, _last = audit.count_of(conn, deposit_id, "code_issued")
                 text = sms_text.render(
                     self._cfg.sms.template,
                     {

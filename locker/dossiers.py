@@ -16,7 +16,7 @@ from typing import Any
 from contracts.dossiers import NOT_DONE, CollectAt, DossierStatus
 from drivers.gateways.backoffice import BackOffice, DossierReport
 from drivers.gateways.errors import GatewayError, GatewayTimeout
-from locker import audit
+from locker import audit, deposits_repo
 from locker.deposits import Deposits
 from locker.domain import DepositState, mask_name, mask_phone
 from locker.errors import Conflict, LockerError, NotFound, Throttled, Unavailable
@@ -76,7 +76,7 @@ class DossierDesk(Part):
         """The merged answer for `code`, unthrottled (the caller limits: per kiosk, or per phone's
         address for the phone page); NotFound, Unavailable or BackOfficeTimeout otherwise."""
         with self._store.read() as conn:
-            row = _latest_deposit(conn, code)
+            row = deposits_repo.latest_with_code(conn, code)
         report: DossierReport | None = None
         failure: GatewayError | None = None
         try:
@@ -155,7 +155,7 @@ class DossierDesk(Part):
         actor = f"kiosk:{kiosk}"
         now = self._clock.now()
         with self._store.tx() as conn:
-            row = _latest_deposit(conn, code)
+            row = deposits_repo.latest_with_code(conn, code)
             if row is None or DepositState(row["state"]) not in WAITING:
                 raise Conflict(
                     "resend_not_possible",
@@ -190,18 +190,15 @@ class DossierDesk(Part):
                 "The code cannot be sent again for this dossier; please ask at the counter.",
             )
         cfg = self._cfg.dossiers
-        done = conn.execute(
-            "SELECT COUNT(*) AS n, MAX(at) AS last FROM audit WHERE deposit_id=? AND action=?",
-            (row["deposit_id"], RESEND_ACTION),
-        ).fetchone()
-        if done["n"] >= cfg.resend_max_per_deposit:
+        done, last = audit.count_of(conn, row["deposit_id"], RESEND_ACTION)
+        if done >= cfg.resend_max_per_deposit:
             return Conflict(
                 "resend_not_possible",
                 "Mã đã được gửi lại nhiều lần; quý khách vui lòng hỏi tại quầy. / "
                 "The code was sent again too many times; please ask at the counter.",
             )
-        if done["last"]:
-            ready = datetime.fromisoformat(done["last"]) + timedelta(hours=cfg.resend_period_h)
+        if last:
+            ready = datetime.fromisoformat(last) + timedelta(hours=cfg.resend_period_h)
             if ready > now:
                 wait = max(1, int((ready - now).total_seconds() + 0.999))
                 return Throttled(
@@ -213,12 +210,3 @@ class DossierDesk(Part):
                 )
         return None
 
-
-def _latest_deposit(conn: sqlite3.Connection, code: str) -> sqlite3.Row | None:
-    """The dossier's most recent deposit that got as far as a code (none while staff still load it)."""
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM deposits WHERE dossier_code=? AND state NOT IN (?,?,?)"
-        " ORDER BY created_at DESC LIMIT 1",
-        (code, DepositState.RESERVED.value, DepositState.LOADING.value, DepositState.CANCELLED.value),
-    ).fetchone()
-    return row

@@ -16,8 +16,8 @@ from typing import Any
 from common import outbox as hub_outbox
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
 from locker import audit, authorised, handover, outbox, status_sms
-from locker.deposit_rows import mark_collected, set_state
 from locker.deposits import Deposits
+from locker.deposits_repo import mark_collected, set_state
 from locker.domain import DepositState, UnlockState, sensor_mismatch
 from locker.errors import StorageFailed
 from locker.store import ACTIVE_IN

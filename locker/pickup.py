@@ -24,7 +24,7 @@ from locker import audit, authorised
 from locker.attempts import Attempts
 from locker.authorised import Collector
 from locker.config import SecondFactor
-from locker.deposit_rows import deposit_row, mark_collected, set_state
+from locker.deposits_repo import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
 from locker.errors import AuthError, Conflict, Gone, NotFound, Unavailable
 from locker.wiring import Part, Wiring
