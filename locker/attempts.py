@@ -96,6 +96,11 @@ class Attempts:
                 "UPDATE kiosk_failures SET last_failure_at=? WHERE kiosk=?", (now.isoformat(), CABINET)
             )
 
+    @staticmethod
+    def forget_in(conn: sqlite3.Connection, kiosk: str) -> None:
+        """A right code at `kiosk`: its growing delay starts over (inside the caller's transaction)."""
+        conn.execute("DELETE FROM kiosk_failures WHERE kiosk=?", (kiosk,))
+
     def admit(self, kiosk: str) -> None:
         """`admit_in` in a write transaction of its own."""
         with self._store.tx() as conn:

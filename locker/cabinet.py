@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from common.clock import Clock
 from drivers.lockboard.doorwatch import QueuedPulse
 from drivers.lockboard.types import BusUnavailable, DoorOutcome, DoorState, LockBoardError, LockBus
-from locker import audit
+from locker import audit, unlocks_repo
 from locker.config import CompartmentConfig
 from locker.domain import UnlockPurpose, UnlockState
 from locker.errors import NotFound
@@ -122,20 +122,7 @@ class Cabinet:
         def intent(conn: sqlite3.Connection) -> int:
             if before is not None:
                 before(conn)
-            cur = conn.execute(
-                "INSERT INTO unlocks(compartment, deposit_id, pickup_id, purpose, state, actor, created_at)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (
-                    label,
-                    deposit_id,
-                    pickup_id,
-                    purpose.value,
-                    UnlockState.INTENT.value,
-                    actor,
-                    now.isoformat(),
-                ),
-            )
-            unlock_id = int(cur.lastrowid or 0)
+            unlock_id = unlocks_repo.insert_intent(conn, label, deposit_id, pickup_id, purpose, actor, now)
             audit.append(
                 conn,
                 now,
@@ -172,10 +159,7 @@ class Cabinet:
         done = self._clock.now()
 
         def result_(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
-                (state.value, done.isoformat(), unlock_id),
-            )
+            unlocks_repo.finish(conn, unlock_id, state, done)
             audit.append(
                 conn,
                 done,

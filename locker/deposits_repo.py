@@ -174,6 +174,11 @@ def in_state(conn: sqlite3.Connection, state: DepositState | None, limit: int = 
     ).fetchall()
 
 
+def waiting(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every deposit waiting for pickup (code sent), for the expiry and reminder sweep."""
+    return conn.execute("SELECT * FROM deposits WHERE state=?", (DepositState.CODE_SENT.value,)).fetchall()
+
+
 def latest_with_code(conn: sqlite3.Connection, dossier_code: str) -> sqlite3.Row | None:
     """The dossier's most recent deposit that got as far as a code (none while staff still load it)."""
     row: sqlite3.Row | None = conn.execute(

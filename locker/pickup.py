@@ -20,7 +20,7 @@ from typing import Any
 
 from contracts.locker_loading import CollectedBy
 from drivers.lockboard.types import DoorOutcome
-from locker import audit, authorised
+from locker import audit, authorised, deposits_repo, pickups_repo
 from locker.attempts import Attempts
 from locker.authorised import Collector
 from locker.config import SecondFactor
@@ -57,7 +57,7 @@ class Pickups(Part):
             if self._codes.well_formed(code):
                 # one indexed lookup by the code's HMAC (never a scan over live codes)
                 digest = self._codes.digest(code)
-                row = conn.execute("SELECT * FROM deposits WHERE code_digest=?", (digest,)).fetchone()
+                row = deposits_repo.by_code_digest(conn, digest)
         if row is not None and not self._codes.matches(code, row["code_digest"]):
             row = None
         if row is None:
@@ -118,12 +118,9 @@ class Pickups(Part):
             if fresh["state"] != DepositState.CODE_SENT.value:
                 raise Conflict("staff_alerted", "this code was just used at another kiosk")
             set_state(conn, deposit_id, DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}", wrong_tries=0)
-            conn.execute(
-                "INSERT INTO pickups(pickup_id, deposit_id, kiosk, created_at, collected_by,"
-                " collector_masked) VALUES (?,?,?,?,?,?)",
-                (pickup_id, deposit_id, kiosk, now.isoformat(), collector.who.value, collector.masked),
-            )
-            conn.execute("DELETE FROM kiosk_failures WHERE kiosk=?", (kiosk,))
+            who, masked = collector.who.value, collector.masked
+            pickups_repo.insert(conn, pickup_id, deposit_id, kiosk, now, who, masked)
+            self._attempts.forget_in(conn, kiosk)
             audit.append(
                 conn,
                 now,
@@ -178,22 +175,13 @@ class Pickups(Part):
         """With a second factor, a wrong code can be pinned on one deposit (so its tries count)."""
         factor = self._cfg.codes.second_factor
         with self._store.read() as conn:
-            rows: list[sqlite3.Row] = []
+            found: list[tuple[str, str]] = []
             if factor is SecondFactor.ID_NUMBER and id_number:
-                digest = self._codes.id_digest(id_number)
-                rows = conn.execute(
-                    "SELECT deposit_id, compartment FROM deposits"
-                    " WHERE (id_digest=? OR authorised_id_digest=?) AND state=?",
-                    (digest, digest, DepositState.CODE_SENT.value),
-                ).fetchall()
+                found = deposits_repo.waiting_matching_id(conn, self._codes.id_digest(id_number))
             elif factor is SecondFactor.PHONE_LAST4 and phone_last4 and len(phone_last4) == 4:
-                rows = conn.execute(
-                    "SELECT deposit_id, compartment FROM deposits"
-                    " WHERE (phone LIKE ? OR authorised_phone LIKE ?) AND state=?",
-                    ("%" + phone_last4, "%" + phone_last4, DepositState.CODE_SENT.value),
-                ).fetchall()
-        if len(rows) == 1:
-            return rows[0]["deposit_id"], rows[0]["compartment"]
+                found = deposits_repo.waiting_matching_phone(conn, phone_last4)
+        if len(found) == 1:
+            return found[0]
         return None, None
 
     def _check_factor(
@@ -249,11 +237,9 @@ class Pickups(Part):
         actor = f"kiosk:{kiosk}"
         row = deposit_row(conn, deposit_id)
         door = "unknown" if outcome is None else outcome.value
-        conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
+        pickups_repo.set_door(conn, pickup_id, door)
         if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
-            who = conn.execute(
-                "SELECT collected_by, collector_masked FROM pickups WHERE pickup_id=?", (pickup_id,)
-            ).fetchone()
+            collected_by, collector_masked = pickups_repo.collector(conn, pickup_id)
             mark_collected(
                 conn,
                 now,
@@ -261,13 +247,13 @@ class Pickups(Part):
                 row,
                 tz=self._tz,
                 pickup_id=pickup_id,
-                collected_by=who["collected_by"] or CollectedBy.UNVERIFIED.value,
-                collector_masked=who["collector_masked"] or "",
+                collected_by=collected_by or CollectedBy.UNVERIFIED.value,
+                collector_masked=collector_masked or "",
             )
             return now.isoformat()
         if outcome is None and not retry:
             set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)
-            conn.execute("DELETE FROM pickups WHERE pickup_id=?", (pickup_id,))
+            pickups_repo.delete(conn, pickup_id)
         else:
             new = DepositState.PICKUP_JAMMED if outcome is DoorOutcome.JAMMED else DepositState.PICKUP_UNKNOWN
             set_state(conn, deposit_id, new, now, actor)
@@ -284,7 +270,7 @@ class Pickups(Part):
     def retry(self, kiosk: str, pickup_id: str) -> dict[str, Any]:
         """A second pulse for a jammed door, allowed once; then staff are alerted."""
         with self._store.read() as conn:
-            p = conn.execute("SELECT * FROM pickups WHERE pickup_id=?", (pickup_id,)).fetchone()
+            p = pickups_repo.get(conn, pickup_id)
             if p is None:
                 raise NotFound("unknown_pickup", "this pickup is not known; start again with the code")
             row = deposit_row(conn, p["deposit_id"])
@@ -305,11 +291,7 @@ class Pickups(Part):
         now = self._clock.now()
 
         def before(conn: sqlite3.Connection) -> None:
-            cur = conn.execute(
-                "UPDATE pickups SET retries_used=retries_used+1 WHERE pickup_id=? AND retries_used=0",
-                (pickup_id,),
-            )
-            if cur.rowcount != 1:
+            if not pickups_repo.use_retry(conn, pickup_id):
                 raise Conflict("staff_alerted", "staff have been alerted and will help you")
             set_state(conn, p["deposit_id"], DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}")
 

@@ -17,7 +17,7 @@ from common.sealed import read_or_create_secret
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.sms import SmsGateway
 from drivers.lockboard.types import DoorState, LockBus
-from locker import outbox
+from locker import deposits_repo, outbox
 from locker.alarms import Alarms
 from locker.cabinet import Cabinet
 from locker.codes import CodeBook
@@ -32,7 +32,7 @@ from locker.monitor import Monitor
 from locker.pickup import Pickups
 from locker.secrets_files import check_data_dir
 from locker.staff import StaffDirectory
-from locker.store import ACTIVE_IN, Store
+from locker.store import Store
 from locker.wiring import Wiring
 
 log = logging.getLogger(__name__)
@@ -121,9 +121,7 @@ class LockerService:
     # ----- views -----
     def _active_by_compartment(self) -> dict[str, Any]:
         with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT deposit_id, compartment, state FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
-            ).fetchall()
+            rows = deposits_repo.active_rows(conn)
         return {r["compartment"]: r for r in rows}
 
     def compartments(self) -> list[dict[str, Any]]:
