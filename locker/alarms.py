@@ -116,3 +116,17 @@ class Alarms:
             **detail,
         )
         hub_outbox.add_now(conn, now, self._tz, "alarm.cleared", alarm=row["kind"])
+
+
+def open_kiosk_alarms(
+    conn: sqlite3.Connection, kind_prefix: str = "", kiosk: str | None = None
+) -> list[sqlite3.Row]:
+    """Open alarms raised for kiosks (no compartment, message `kiosk <id>: ...`), oldest first;
+    only kinds starting with `kind_prefix`, and only of `kiosk` when given."""
+    prefix = "kiosk " if kiosk is None else f"kiosk {kiosk}: "
+    rows = conn.execute(
+        "SELECT * FROM alarms WHERE acked=0 AND compartment IS NULL AND kind LIKE ? "
+        "AND substr(message, 1, ?) = ? ORDER BY alarm_id",
+        (f"{kind_prefix}%", len(prefix), prefix),
+    ).fetchall()
+    return [r for r in rows if str(r["kind"]).startswith(kind_prefix)]  # LIKE ignores case and `_`

@@ -68,6 +68,17 @@ def with_compartment(conn: sqlite3.Connection, pickup_id: str) -> sqlite3.Row | 
     return row
 
 
+def receipt_of(conn: sqlite3.Connection, pickup_id: str) -> sqlite3.Row | None:
+    """What a printed receipt shows (the deposit's state, dossier_code, compartment, citizen_name,
+    collected_at and the pickup's collected_by), or None for an unknown pickup."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT d.state, d.dossier_code, d.compartment, d.citizen_name, d.collected_at,"
+        " p.collected_by FROM pickups p JOIN deposits d USING(deposit_id) WHERE p.pickup_id=?",
+        (pickup_id,),
+    ).fetchone()
+    return row
+
+
 # ----- handover photos -----
 def photo(conn: sqlite3.Connection, pickup_id: str) -> sqlite3.Row | None:
     """The kept photo's row of this pickup, or None."""
