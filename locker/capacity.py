@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
 
 from common import sms_text
+from contracts.locker_loading import KeptAtCounter
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from locker import audit, deposits_repo, outbox
@@ -89,7 +89,7 @@ class Capacity(Part):
             "results, or keep new ones at the counter",
         )
 
-    def keep_at_counter(self, sess: StaffSession, dossier_code: str, phone: str | None) -> dict[str, Any]:
+    def keep_at_counter(self, sess: StaffSession, dossier_code: str, phone: str | None) -> KeptAtCounter:
         """Record that the result stays at the counter and queue the citizen's SMS saying so."""
         phone, _name = resolve_phone(self._backoffice, dossier_code, phone)
         now = self._clock.now()
@@ -104,7 +104,7 @@ class Capacity(Part):
                 raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
             kept_at = deposits_repo.counter_result_at(conn, dossier_code)
             if kept_at is not None:  # a repeated tap: the citizen was told once
-                return {**self._answer(dossier_code, kept_at, phone), "sms_queued": False}
+                return self._answer(dossier_code, kept_at, phone, sms_queued=False)
             counter_id = deposits_repo.add_counter_result(conn, dossier_code, sess.staff_id, now)
             outbox.enqueue_sms(conn, now, self._codes.sms_box, f"counter:{counter_id}", phone, text, None)
             audit.append(conn, now, sess.staff_id, "kept_at_counter", dossier_code=dossier_code)
@@ -112,10 +112,7 @@ class Capacity(Part):
         return self._answer(dossier_code, now.isoformat(), phone)
 
     @staticmethod
-    def _answer(dossier_code: str, kept_at: str, phone: str) -> dict[str, Any]:
-        return {
-            "dossier_code": dossier_code,
-            "kept_at": kept_at,
-            "phone_masked": mask_phone(phone),
-            "sms_queued": True,
-        }
+    def _answer(dossier_code: str, kept_at: str, phone: str, sms_queued: bool = True) -> KeptAtCounter:
+        return KeptAtCounter(
+            dossier_code=dossier_code, kept_at=kept_at, phone_masked=mask_phone(phone), sms_queued=sms_queued
+        )

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from common import outbox as hub_outbox
+from contracts.locker import CodeIssued, DepositUnblocked, DepositWithdrawn, ForcedOpen
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, deposits_repo, outbox, status_sms
 from locker.deposits import Deposits
@@ -27,7 +28,7 @@ class Custody(Part):
         super().__init__(wiring)
         self._deposits = deposits
 
-    def withdraw(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def withdraw(self, sess: StaffSession, deposit_id: str) -> DepositWithdrawn:
         """Staff take an expired item back (supervisors: any item still in the cabinet)."""
         with self._store.read() as conn:
             row = deposit_row(conn, deposit_id)
@@ -82,13 +83,11 @@ class Custody(Part):
                     },
                 )
             self._kick()
-        return {
-            "deposit_id": deposit_id,
-            "door": result.door,
-            "state": self._deposits.state_of(deposit_id).value,
-        }
+        return DepositWithdrawn.model_validate(
+            {"deposit_id": deposit_id, "door": result.door, "state": self._deposits.state_of(deposit_id)}
+        )
 
-    def reissue(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def reissue(self, sess: StaffSession, deposit_id: str) -> CodeIssued:
         """Supervisor: a new code (the old one dies), a new window, tries reset."""
         require_supervisor(sess)
         state = self._deposits.state_of(deposit_id)
@@ -101,7 +100,7 @@ class Custody(Part):
             raise Conflict("not_reissuable", f"a deposit in state {state.value} has no code to re-issue")
         return self._deposits.issue_code(sess.staff_id, deposit_id, reissue=True)
 
-    def unblock(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def unblock(self, sess: StaffSession, deposit_id: str) -> DepositUnblocked:
         """Supervisor: a deposit locked after wrong codes can be tried again."""
         require_supervisor(sess)
         now = self._clock.now()
@@ -116,9 +115,11 @@ class Custody(Part):
                 deposit_id=deposit_id,
                 compartment=row["compartment"],
             )
-        return {"deposit_id": deposit_id, "state": row["state"], "locked": False}
+        return DepositUnblocked.model_validate(
+            {"deposit_id": deposit_id, "state": row["state"], "locked": False}
+        )
 
-    def force_open(self, sess: StaffSession, label: str, reason: str) -> dict[str, Any]:
+    def force_open(self, sess: StaffSession, label: str, reason: str) -> ForcedOpen:
         """Supervisor: open any compartment, with a reason, audited."""
         require_supervisor(sess)
         if not reason.strip():
@@ -135,11 +136,13 @@ class Custody(Part):
             deposit_id=dep_id,
             reason=reason.strip()[:200],
         )
-        return {
-            "compartment": label,
-            "door": result.door if result.outcome else "not_sent",
-            "deposit_id": dep_id,
-        }
+        return ForcedOpen.model_validate(
+            {
+                "compartment": label,
+                "door": result.door if result.outcome else "not_sent",
+                "deposit_id": dep_id,
+            }
+        )
 
     # ----- listing -----
     def list(self, state: str | None) -> list[dict[str, Any]]:

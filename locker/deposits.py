@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from typing import Any
 
 from common import outbox as hub_outbox
 from common import sms_text
+from contracts.locker import CodeIssued, DepositCancelled, DepositMoved, DepositOpened, DepositReopened
 from drivers.gateways.backoffice import BackOffice
 from drivers.lockboard.types import DoorOutcome, DoorState
 from locker import audit, authorised, deposits_repo, outbox, status_sms
@@ -87,7 +87,7 @@ class Deposits(Part):
         id_number: str | None,
         authorised_id_number: str | None = None,
         authorised_phone: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> DepositOpened:
         """Reserve the smallest free compartment that fits, open it for loading; with the
         authorised person, if staff give one (see locker.authorised)."""
         want = size or Size.SMALL
@@ -133,13 +133,9 @@ class Deposits(Part):
             self.capacity.check_nearly_full(conn)
         door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
         state = self.state_of(deposit_id)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": label,
-            "door": door,
-            "state": state.value,
-            "size": comp.size.value,
-        }
+        return DepositOpened.model_validate(
+            {"deposit_id": deposit_id, "compartment": label, "door": door, "state": state, "size": comp.size}
+        )
 
     def _open_for_loading(self, deposit_id: str, label: str, actor: str, purpose: UnlockPurpose) -> str:
         def after(conn: sqlite3.Connection, outcome: DoorOutcome | None) -> None:
@@ -172,7 +168,7 @@ class Deposits(Part):
             )
         return row
 
-    def confirm(self, actor: str, deposit_id: str) -> dict[str, Any]:
+    def confirm(self, actor: str, deposit_id: str) -> CodeIssued:
         """The door is shut with the documents inside: issue the code and queue the SMS."""
         row = self._before_code(deposit_id)
         if DepositState(row["state"]) is not DepositState.LOADING:
@@ -190,9 +186,8 @@ class Deposits(Part):
             )
         return self.issue_code(actor, deposit_id, reissue=False, item=item)
 
-    def issue_code(
-        self, actor: str, deposit_id: str, reissue: bool, item: bool | None = None
-    ) -> dict[str, Any]:
+    def issue_code(self, actor: str, deposit_id: str, reissue: bool, item: bool | None = None) -> CodeIssued:
+        """Draw a new code (the old one dies), store its HMAC and queue the sealed SMS."""
         now = self._clock.now()
         codes_cfg = self._cfg.codes
         expires = expiry_of(
@@ -250,26 +245,28 @@ class Deposits(Part):
                 if not reissue:  # a re-issued code is the same deposit: counted once, when loaded
                     hub_outbox.add_now(conn, now, self._tz, "deposit.loaded", size=row["size"])
             self._kick()
-            return {
-                "deposit_id": deposit_id,
-                "state": DepositState.CODE_SENT.value,
-                "expires_at": expires.isoformat(),
-                "compartment": row["compartment"],
-            }
+            return CodeIssued(
+                deposit_id=deposit_id,
+                state=DepositState.CODE_SENT,
+                expires_at=expires.isoformat(),
+                compartment=row["compartment"],
+            )
         raise Conflict("code_space_full", "could not draw a unique code; raise locker.codes.length_digits")
 
-    def reopen(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def reopen(self, sess: StaffSession, deposit_id: str) -> DepositReopened:
         """Open the door again while loading."""
         row = self._before_code(deposit_id)
         door = self._open_for_loading(deposit_id, row["compartment"], sess.staff_id, UnlockPurpose.REOPEN)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": row["compartment"],
-            "door": door,
-            "state": self.state_of(deposit_id).value,
-        }
+        return DepositReopened.model_validate(
+            {
+                "deposit_id": deposit_id,
+                "compartment": row["compartment"],
+                "door": door,
+                "state": self.state_of(deposit_id),
+            }
+        )
 
-    def bigger(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def bigger(self, sess: StaffSession, deposit_id: str) -> DepositMoved:
         """Move the deposit to a free compartment of a bigger size and open that one."""
         row = self._before_code(deposit_id)
         now = self._clock.now()
@@ -301,24 +298,24 @@ class Deposits(Part):
                 size=size.value,
             )
         door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": label,
-            "door": door,
-            "state": self.state_of(deposit_id).value,
-            "old_compartment": row["compartment"],
-        }
+        return DepositMoved.model_validate(
+            {
+                "deposit_id": deposit_id,
+                "compartment": label,
+                "door": door,
+                "state": self.state_of(deposit_id),
+                "old_compartment": row["compartment"],
+            }
+        )
 
-    def cancel(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def cancel(self, sess: StaffSession, deposit_id: str) -> DepositCancelled:
         """Give up loading: the compartment is free again (take the documents back first)."""
         row = self._before_code(deposit_id)
         with self._store.tx() as conn:
             set_state(conn, deposit_id, DepositState.CANCELLED, self._clock.now(), sess.staff_id)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": row["compartment"],
-            "state": DepositState.CANCELLED.value,
-        }
+        return DepositCancelled(
+            deposit_id=deposit_id, compartment=row["compartment"], state=DepositState.CANCELLED
+        )
 
 
 def _label_key(label: str) -> tuple[int, str]:

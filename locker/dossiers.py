@@ -175,7 +175,7 @@ class DossierDesk(Part):
         return {
             "dossier_code": code,
             "phone_masked": mask_phone(row["phone"]),
-            "pickup_until": issued["expires_at"],
+            "pickup_until": issued.expires_at,
             "next_resend_at": (now + period).isoformat(),
         }
 

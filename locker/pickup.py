@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from contracts.locker import PickupAnswer, PickupRetryAnswer, Receipt
 from contracts.locker_loading import CollectedBy
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, authorised, deposits_repo, pickups_repo
@@ -101,7 +102,7 @@ class Pickups(Part):
         code: str,
         id_number: str | None,
         phone_last4: str | None,
-    ) -> dict[str, Any]:
+    ) -> PickupAnswer:
         """Check the code and factor, open the door once, return receipt data."""
         now = self._clock.now()
         row = self._waiting_deposit(kiosk, code.strip(), id_number, phone_last4, now)
@@ -161,13 +162,15 @@ class Pickups(Part):
                 "the locker cannot open doors right now; try again in a "
                 f"few minutes or call the hotline {self._cfg.hotline}",
             )
-        return {
-            "pickup_id": pickup_id,
-            "compartment": label,
-            "door": door,
-            "dossier_code": row["dossier_code"],
-            "receipt": {**self._receipt(row, collected.get("at"), pickup_id), **collector.detail()},
-        }
+        return PickupAnswer.model_validate(
+            {
+                "pickup_id": pickup_id,
+                "compartment": label,
+                "door": door,
+                "dossier_code": row["dossier_code"],
+                "receipt": self._receipt(row, collected.get("at"), pickup_id, collector),
+            }
+        )
 
     def _identify_by_factor(
         self, id_number: str | None, phone_last4: str | None
@@ -267,7 +270,7 @@ class Pickups(Part):
                 )
         return None
 
-    def retry(self, kiosk: str, pickup_id: str) -> dict[str, Any]:
+    def retry(self, kiosk: str, pickup_id: str) -> PickupRetryAnswer:
         """A second pulse for a jammed door, allowed once; then staff are alerted."""
         with self._store.read() as conn:
             p = pickups_repo.get(conn, pickup_id)
@@ -308,21 +311,27 @@ class Pickups(Part):
         )
         if result.outcome in _OPENED:
             self._kick()
-        return {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}
+        return PickupRetryAnswer.model_validate(
+            {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}
+        )
 
-    def _receipt(self, row: sqlite3.Row, collected_at: str | None, pickup_id: str) -> dict[str, Any]:
+    def _receipt(
+        self, row: sqlite3.Row, collected_at: str | None, pickup_id: str, collector: Collector
+    ) -> Receipt:
         """Receipt data from the deposit as read before the pulse (dossier, compartment and name
         do not change during a pickup) and the collection time recorded with the door's outcome."""
         collected = collected_at or self._clock.now().isoformat()
-        return {
-            "center_name": self._cfg.center_name,
-            "dossier_code": row["dossier_code"],
-            "compartment": row["compartment"],
-            "collected_at": collected,
-            "citizen_name_masked": mask_name(row["citizen_name"]),
+        return Receipt(
+            center_name=self._cfg.center_name,
+            dossier_code=row["dossier_code"],
+            compartment=row["compartment"],
+            collected_at=collected,
+            citizen_name_masked=mask_name(row["citizen_name"]),
             # an unguessable token (pickup id + MAC), never the dossier code: see locker.receipts
-            "verify_url": f"{self._cfg.verify_base_url}/{self._codes.receipt_token(pickup_id)}",
-        }
+            verify_url=f"{self._cfg.verify_base_url}/{self._codes.receipt_token(pickup_id)}",
+            collected_by=collector.who,
+            collector_masked=collector.masked,
+        )
 
     def _audit(self, kiosk: str, action: str, deposit_id: str, label: str, **detail: Any) -> None:
         """Audit a refused try; a throttled kiosk gets 429 instead (admitted under the lock)."""
