@@ -152,7 +152,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         }
 
     @app.get("/api/v1/cabinet", response_model=CabinetView, responses=error_responses(401))
-    def cabinet(_: Annotated[str, Depends(kiosk_or_staff)]) -> dict[str, Any]:
+    def cabinet(_: Annotated[str, Depends(kiosk_or_staff)]) -> CabinetView:
         return svc.cabinet_view()
 
     @app.post(
@@ -279,7 +279,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         return svc.custody.force_open(sess, label, body.reason)
 
     @app.get("/api/v1/compartments", response_model=list[CompartmentRow], responses=error_responses(401))
-    def compartments(_: Staff) -> list[dict[str, Any]]:
+    def compartments(_: Staff) -> list[CompartmentRow]:
         return svc.compartments()
 
     @app.post("/api/v1/reconcile", response_model=Reconciled, responses=error_responses(401, 403))

@@ -30,6 +30,7 @@ from PIL import Image, UnidentifiedImageError
 from common.clock import Clock
 from common.sealed import SealError, SecretBox, read_or_create_secret, read_secret
 from contracts.handover import HandoverErrorCode as Code
+from contracts.handover import KeptPhotos, PhotoStored
 from locker import audit, pickups_repo
 from locker.config import LockerConfig
 from locker.errors import Conflict, Gone, InvalidInput, LockerError, NotFound
@@ -112,7 +113,7 @@ class HandoverPhotos:
         return self._cfg.enabled
 
     # ----- the kiosk's photo -----
-    def store(self, kiosk: str, pickup_id: str, jpeg_base64: str) -> dict[str, Any]:
+    def store(self, kiosk: str, pickup_id: str, jpeg_base64: str) -> PhotoStored:
         """Check, seal and keep the photo of `kiosk`'s pickup `pickup_id` (see the module docstring)."""
         if not self._cfg.enabled or self._box is None:
             raise NotFound(Code.PHOTO_OFF, "this locker keeps no handover photos (handover_photo is off)")
@@ -158,7 +159,7 @@ class HandoverPhotos:
                 pickup_id=pickup_id,
                 size_bytes=len(data),
             )
-        return {"pickup_id": pickup_id, "size_bytes": len(data), "keep_days": self._cfg.retention_days}
+        return PhotoStored(pickup_id=pickup_id, size_bytes=len(data), keep_days=self._cfg.retention_days)
 
     def _write(self, pickup_id: str, sealed: bytes) -> None:
         """The sealed file, owner-only and on disk before the row's COMMIT. A file left by a write
@@ -172,16 +173,14 @@ class HandoverPhotos:
             os.fsync(fh.fileno())
 
     # ----- a supervisor's view -----
-    def kept(self, sess: StaffSession, limit: int = 100) -> dict[str, Any]:
+    def kept(self, sess: StaffSession, limit: int = 100) -> KeptPhotos:
         """The pickups whose photo is kept, newest first (read-only, not audited: no image)."""
         require_supervisor(sess)
         with self._store.read() as conn:
             rows = pickups_repo.photos(conn, limit)
-        return {
-            "enabled": self._cfg.enabled,
-            "retention_days": self._cfg.retention_days,
-            "photos": rows,
-        }
+        return KeptPhotos.model_validate(
+            {"enabled": self._cfg.enabled, "retention_days": self._cfg.retention_days, "photos": rows}
+        )
 
     def view(self, sess: StaffSession, pickup_id: str, reason: str) -> tuple[bytes, dict[str, Any]]:
         """The JPEG and its row, for a supervisor who gives a reason; the view is audited."""
