@@ -9,7 +9,7 @@ from datetime import UTC, tzinfo
 
 from common import outbox as hub_outbox
 from common.clock import Clock
-from locker import audit
+from locker import audit, failures_repo
 from locker.errors import NotFound
 from locker.store import Store
 
@@ -104,7 +104,7 @@ class Alarms:
         )
         if row["kind"] == "code_guessing":
             # staff have looked: the cabinet-wide slow-down (locker.pickup) starts over
-            conn.execute("DELETE FROM kiosk_failures WHERE kiosk='*cabinet*'")
+            failures_repo.forget(conn, failures_repo.CABINET)
         audit.append(
             conn,
             now,

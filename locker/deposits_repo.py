@@ -237,6 +237,13 @@ def unblock(conn: sqlite3.Connection, deposit_id: str, now: datetime) -> None:
     )
 
 
+def set_wrong_tries(conn: sqlite3.Connection, deposit_id: str, wrong: int, locked: bool) -> None:
+    """The deposit's count of wrong tries, and whether they locked it."""
+    conn.execute(
+        "UPDATE deposits SET wrong_tries=?, locked=? WHERE deposit_id=?", (wrong, int(locked), deposit_id)
+    )
+
+
 def mark_reminded(conn: sqlite3.Connection, deposit_id: str) -> None:
     """The expiry reminder was queued for the current code."""
     conn.execute("UPDATE deposits SET reminder_sent=1 WHERE deposit_id=?", (deposit_id,))
