@@ -13,9 +13,9 @@ from pathlib import Path
 
 from bench.common import print_table, write_results
 from common.clock import ManualClock
+from locker.alarms import Alarms
 from locker.codes import CodeBook
 from locker.config import LockerConfig
-from locker.doors import Alarms
 from locker.errors import AuthError, Throttled
 from locker.pickup import Pickups
 from locker.store import Store

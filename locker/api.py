@@ -152,7 +152,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         }
 
     @app.get("/api/v1/cabinet", response_model=CabinetView, responses=error_responses(401))
-    def cabinet(_: Annotated[str, Depends(kiosk_or_staff)]) -> dict[str, Any]:
+    def cabinet(_: Annotated[str, Depends(kiosk_or_staff)]) -> CabinetView:
         return svc.cabinet_view()
 
     @app.post(
@@ -161,14 +161,15 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         responses=error_responses(401, 409, 410, 422, 423, 429, 503),
     )
     def pickup(body: PickupBody, kid: Kiosk) -> JSONResponse:
-        return JSONResponse(svc.pickups.pickup(kid, body.code, body.id_number, body.phone_last4))
+        answer = svc.pickups.pickup(kid, body.code, body.id_number, body.phone_last4)
+        return JSONResponse(answer.model_dump(mode="json"))
 
     @app.post(
         "/api/v1/pickups/{pickup_id}/retry",
         response_model=PickupRetryAnswer,
         responses=error_responses(401, 404, 409),
     )
-    def pickup_retry(pickup_id: str, kid: Kiosk) -> dict[str, Any]:
+    def pickup_retry(pickup_id: str, kid: Kiosk) -> PickupRetryAnswer:
         return svc.pickups.retry(kid, pickup_id)
 
     @app.post("/api/v1/staff/sessions", response_model=StaffSignedIn, responses=error_responses(401, 422))
@@ -187,7 +188,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         return {"signed_out": True}
 
     @app.post("/api/v1/deposits", response_model=DepositOpened, responses=error_responses(401, 409, 422, 503))
-    def create_deposit(body: DepositBody, sess: Staff) -> dict[str, Any]:
+    def create_deposit(body: DepositBody, sess: Staff) -> DepositOpened:
         return svc.deposits.create(
             sess,
             body.dossier_code,
@@ -201,7 +202,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
     @app.post(
         "/api/v1/counter-results", response_model=KeptAtCounter, responses=error_responses(401, 409, 422)
     )
-    def keep_at_counter(body: CounterBody, sess: Staff) -> dict[str, Any]:
+    def keep_at_counter(body: CounterBody, sess: Staff) -> KeptAtCounter:
         """No fitting compartment: the result stays at the counter and the citizen's SMS says so."""
         return svc.deposits.capacity.keep_at_counter(sess, body.dossier_code, body.phone)
 
@@ -218,7 +219,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=CodeIssued,
         responses=error_responses(401, 404, 409),
     )
-    def confirm(deposit_id: str, sess: Staff) -> dict[str, Any]:
+    def confirm(deposit_id: str, sess: Staff) -> CodeIssued:
         return svc.deposits.confirm(sess.staff_id, deposit_id)
 
     @app.post(
@@ -226,7 +227,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=DepositReopened,
         responses=error_responses(401, 404, 409, 503),
     )
-    def reopen(deposit_id: str, sess: Staff) -> dict[str, Any]:
+    def reopen(deposit_id: str, sess: Staff) -> DepositReopened:
         return svc.deposits.reopen(sess, deposit_id)
 
     @app.post(
@@ -234,7 +235,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=DepositMoved,
         responses=error_responses(401, 404, 409, 503),
     )
-    def bigger(deposit_id: str, sess: Staff) -> dict[str, Any]:
+    def bigger(deposit_id: str, sess: Staff) -> DepositMoved:
         return svc.deposits.bigger(sess, deposit_id)
 
     @app.post(
@@ -242,7 +243,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=DepositCancelled,
         responses=error_responses(401, 404, 409),
     )
-    def cancel(deposit_id: str, sess: Staff) -> dict[str, Any]:
+    def cancel(deposit_id: str, sess: Staff) -> DepositCancelled:
         return svc.deposits.cancel(sess, deposit_id)
 
     @app.post(
@@ -250,7 +251,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=DepositWithdrawn,
         responses=error_responses(401, 404, 409, 503),
     )
-    def withdraw(deposit_id: str, sess: Staff) -> dict[str, Any]:
+    def withdraw(deposit_id: str, sess: Staff) -> DepositWithdrawn:
         return svc.custody.withdraw(sess, deposit_id)
 
     @app.post(
@@ -258,7 +259,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=CodeIssued,
         responses=error_responses(401, 403, 404, 409),
     )
-    def reissue(deposit_id: str, sess: Super) -> dict[str, Any]:
+    def reissue(deposit_id: str, sess: Super) -> CodeIssued:
         return svc.custody.reissue(sess, deposit_id)
 
     @app.post(
@@ -266,7 +267,7 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=DepositUnblocked,
         responses=error_responses(401, 403, 404),
     )
-    def unblock(deposit_id: str, sess: Super) -> dict[str, Any]:
+    def unblock(deposit_id: str, sess: Super) -> DepositUnblocked:
         return svc.custody.unblock(sess, deposit_id)
 
     @app.post(
@@ -274,11 +275,11 @@ def create_app(svc: LockerService) -> FastAPI:  # noqa: C901 - its route closure
         response_model=ForcedOpen,
         responses=error_responses(401, 403, 404, 409, 422),
     )
-    def force_open(label: str, body: ForceBody, sess: Super) -> dict[str, Any]:
+    def force_open(label: str, body: ForceBody, sess: Super) -> ForcedOpen:
         return svc.custody.force_open(sess, label, body.reason)
 
     @app.get("/api/v1/compartments", response_model=list[CompartmentRow], responses=error_responses(401))
-    def compartments(_: Staff) -> list[dict[str, Any]]:
+    def compartments(_: Staff) -> list[CompartmentRow]:
         return svc.compartments()
 
     @app.post("/api/v1/reconcile", response_model=Reconciled, responses=error_responses(401, 403))

@@ -35,7 +35,7 @@ def dossier_routes(app: FastAPI, desk: DossierDesk, kiosk: Any, cfg: LockerConfi
         response_model=DossierAnswer,
         responses=error_responses(401, 404, 422, 429, 503, 504),
     )
-    def dossier(code: Code, kid: Kiosk) -> dict[str, Any]:
+    def dossier(code: Code, kid: Kiosk) -> DossierAnswer:
         """Where the dossier is: the back office's status merged with the locker's deposits."""
         return desk.lookup(kid, code)
 
@@ -44,7 +44,7 @@ def dossier_routes(app: FastAPI, desk: DossierDesk, kiosk: Any, cfg: LockerConfi
         response_model=CodeResent,
         responses=error_responses(401, 409, 422, 429),
     )
-    def resend(code: Code, kid: Kiosk) -> dict[str, Any]:
+    def resend(code: Code, kid: Kiosk) -> CodeResent:
         """A new pickup code to the phone on file; the old code dies at once."""
         return desk.resend(kid, code)
 
@@ -75,7 +75,7 @@ class DossierPage:
         if not CODE_RE.match(code):
             return HTMLResponse(self._render("bad_code"), 422, headers=PAGE_HEADERS)
         try:
-            d = self._desk.answer(code)
+            d = self._desk.answer(code).model_dump(mode="json")
         except NotFound:
             return HTMLResponse(self._render("unknown", code=code), 404, headers=PAGE_HEADERS)
         except (Unavailable, BackOfficeTimeout):

@@ -20,17 +20,16 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from common.clock import Clock
-from locker import audit
+from locker import audit, deposits_repo, failures_repo
+from locker.alarms import Alarms
 from locker.config import LockerConfig
-from locker.deposit_rows import deposit_row
+from locker.deposits_repo import deposit_row
 from locker.domain import kiosk_delay_s
-from locker.doors import Alarms
 from locker.errors import Locked, Throttled
+from locker.failures_repo import CABINET
 from locker.store import Store
 
 log = logging.getLogger(__name__)
-
-CABINET = "*cabinet*"  # kiosk_failures row of the whole cabinet (kiosk ids cannot contain '*')
 
 
 class Attempts:
@@ -52,10 +51,10 @@ class Attempts:
         # Cabinet-wide: after burst_failures failures in a row (no quiet window between them), one
         # attempt per cabinet_delay_after_burst_s from any kiosk, so several kiosks or forged
         # kiosk ids cannot multiply the guessing rate. Staff acknowledging the alarm lifts it.
-        cab = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (CABINET,)).fetchone()
+        cab = failures_repo.run_of(conn, CABINET)
         braked = False
-        if cab is not None and int(cab["consecutive"]) >= c.burst_failures:
-            last = datetime.fromisoformat(cab["last_failure_at"])
+        if cab is not None and cab[0] >= c.burst_failures:
+            last = datetime.fromisoformat(cab[1])
             pause = last + timedelta(seconds=c.cabinet_delay_after_burst_s) - now
             quiet = now - last > timedelta(minutes=c.burst_window_min)
             braked = not quiet
@@ -66,15 +65,11 @@ class Attempts:
                     f"too many wrong codes at this locker; wait {secs} s and try again",
                     retry_after_s=secs,
                 )
-        row = conn.execute("SELECT * FROM kiosk_failures WHERE kiosk=?", (kiosk,)).fetchone()
-        if row is None:
+        run = failures_repo.run_of(conn, kiosk)
+        if run is None:
             return braked
-        delay = kiosk_delay_s(
-            int(row["consecutive"]), c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s
-        )
-        wait = (
-            datetime.fromisoformat(row["last_failure_at"]) + timedelta(seconds=delay) - now
-        ).total_seconds()
+        delay = kiosk_delay_s(run[0], c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s)
+        wait = (datetime.fromisoformat(run[1]) + timedelta(seconds=delay) - now).total_seconds()
         if wait > 0:
             secs = max(1, math.ceil(wait))
             raise Throttled(
@@ -92,9 +87,12 @@ class Attempts:
         cabinet row's time moves to now, so a wrong code right after a right one still waits
         (the brake admits one try per pause, not one failure)."""
         if self.check(conn, kiosk, now):
-            conn.execute(
-                "UPDATE kiosk_failures SET last_failure_at=? WHERE kiosk=?", (now.isoformat(), CABINET)
-            )
+            failures_repo.touch(conn, CABINET, now)
+
+    @staticmethod
+    def forget_in(conn: sqlite3.Connection, kiosk: str) -> None:
+        """A right code at `kiosk`: its growing delay starts over (inside the caller's transaction)."""
+        failures_repo.forget(conn, kiosk)
 
     def admit(self, kiosk: str) -> None:
         """`admit_in` in a write transaction of its own."""
@@ -156,36 +154,18 @@ class Attempts:
         c = self._cfg.codes
         # forged kiosk ids each leave a row: rows idle for kiosk_failures_forget_h go (the brake
         # bounds how fast new ones come, so the table stays small)
-        conn.execute(
-            "DELETE FROM kiosk_failures WHERE kiosk != ? AND last_failure_at < ?",
-            (CABINET, (now - timedelta(hours=c.kiosk_failures_forget_h)).isoformat()),
-        )
-        conn.execute(
-            "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
-            " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive=consecutive+1,"
-            " last_failure_at=excluded.last_failure_at",
-            (kiosk, now.isoformat()),
-        )
-        conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
+        failures_repo.forget_idle(conn, now - timedelta(hours=c.kiosk_failures_forget_h))
+        consecutive = failures_repo.count(conn, kiosk, now)
+        failures_repo.add(conn, kiosk, now)
         # The cabinet-wide run of failures: restarts after a quiet window, or when staff
-        # acknowledge the code_guessing alarm (locker.doors.Alarms.ack).
-        quiet_since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
-        conn.execute(
-            "INSERT INTO kiosk_failures(kiosk, consecutive, last_failure_mono, last_failure_at)"
-            " VALUES (?,1,0,?) ON CONFLICT(kiosk) DO UPDATE SET consecutive="
-            " CASE WHEN last_failure_at < ? THEN 1 ELSE consecutive+1 END,"
-            " last_failure_at=excluded.last_failure_at",
-            (CABINET, now.isoformat(), quiet_since),
-        )
+        # acknowledge the code_guessing alarm (locker.alarms.Alarms.ack).
+        failures_repo.count(conn, CABINET, now, quiet_since=now - timedelta(minutes=c.burst_window_min))
         if deposit_id and count_on_deposit:
             # read and written under the writer lock: concurrent wrong tries each count
             row = deposit_row(conn, deposit_id)
             wrong = int(row["wrong_tries"]) + 1
             locked = wrong >= c.max_wrong_per_deposit
-            conn.execute(
-                "UPDATE deposits SET wrong_tries=?, locked=? WHERE deposit_id=?",
-                (wrong, int(locked or row["locked"]), deposit_id),
-            )
+            deposits_repo.set_wrong_tries(conn, deposit_id, wrong, locked or bool(row["locked"]))
             if locked and not row["locked"]:
                 audit.append(
                     conn,
@@ -211,17 +191,12 @@ class Attempts:
             compartment=compartment,
             reason=reason,
         )
-        consecutive = conn.execute(
-            "SELECT consecutive FROM kiosk_failures WHERE kiosk=?", (kiosk,)
-        ).fetchone()[0]
         if consecutive >= c.kiosk_alarm_failures:
             # a slow, patient guesser never makes a burst: alarm on the run of failures too
             self._alarms.raise_in(
                 conn, "code_guessing", None, f"{consecutive} wrong codes in a row at kiosk {kiosk}"
             )
-        since = (now - timedelta(minutes=c.burst_window_min)).isoformat()
-        n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since,)).fetchone()[0]
-        conn.execute("DELETE FROM failures WHERE at <= ?", (since,))
+        n = failures_repo.recent(conn, now - timedelta(minutes=c.burst_window_min))
         if n >= c.burst_failures:
             self._alarms.raise_in(
                 conn,

@@ -57,6 +57,15 @@ def append(
     return seq
 
 
+def count_of(conn: sqlite3.Connection, deposit_id: str, action: str) -> tuple[int, str | None]:
+    """How many `action` records the deposit has, and when the last one was (None: never)."""
+    row = conn.execute(
+        "SELECT COUNT(*) AS n, MAX(at) AS last FROM audit WHERE deposit_id=? AND action=?",
+        (deposit_id, action),
+    ).fetchone()
+    return int(row["n"]), row["last"]
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """Outcome of a chain check."""

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
 
 from common import sms_text
+from contracts.locker_loading import KeptAtCounter
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
-from locker import audit, outbox
+from locker import audit, deposits_repo, outbox
 from locker.config import Size
 from locker.domain import mask_phone, normalize_phone
 from locker.errors import Conflict, InvalidInput
 from locker.staff import StaffSession
-from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -73,10 +72,7 @@ class Capacity(Part):
     def occupancy(self, conn: sqlite3.Connection) -> tuple[int, int]:
         """(compartments holding an active deposit, compartments in service)."""
         in_service = [c.label for c in self._cabinet.compartments.values() if not c.disabled]
-        used = conn.execute(
-            "SELECT COUNT(DISTINCT compartment) FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
-        ).fetchone()[0]
-        return int(used), len(in_service)
+        return deposits_repo.count_active_compartments(conn), len(in_service)
 
     def check_nearly_full(self, conn: sqlite3.Connection) -> None:
         """Raise `locker_nearly_full` (once while open) when occupancy reaches the threshold; in
@@ -93,7 +89,7 @@ class Capacity(Part):
             "results, or keep new ones at the counter",
         )
 
-    def keep_at_counter(self, sess: StaffSession, dossier_code: str, phone: str | None) -> dict[str, Any]:
+    def keep_at_counter(self, sess: StaffSession, dossier_code: str, phone: str | None) -> KeptAtCounter:
         """Record that the result stays at the counter and queue the citizen's SMS saying so."""
         phone, _name = resolve_phone(self._backoffice, dossier_code, phone)
         now = self._clock.now()
@@ -104,32 +100,19 @@ class Capacity(Part):
             sms.dossier_max_chars,
         )
         with self._store.tx() as conn:
-            if conn.execute(
-                "SELECT 1 FROM deposits WHERE dossier_code=? AND " + ACTIVE_IN,  # noqa: S608
-                (dossier_code,),
-            ).fetchone():
+            if deposits_repo.dossier_active(conn, dossier_code):
                 raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
-            before = conn.execute(
-                "SELECT created_at FROM counter_results WHERE dossier_code=?"
-                " ORDER BY counter_id DESC LIMIT 1",
-                (dossier_code,),
-            ).fetchone()
-            if before is not None:  # a repeated tap: the citizen was told once
-                return {**self._answer(dossier_code, before["created_at"], phone), "sms_queued": False}
-            cur = conn.execute(
-                "INSERT INTO counter_results(dossier_code, created_by, created_at) VALUES (?,?,?)",
-                (dossier_code, sess.staff_id, now.isoformat()),
-            )
-            outbox.enqueue_sms(conn, now, self._codes.sms_box, f"counter:{cur.lastrowid}", phone, text, None)
+            kept_at = deposits_repo.counter_result_at(conn, dossier_code)
+            if kept_at is not None:  # a repeated tap: the citizen was told once
+                return self._answer(dossier_code, kept_at, phone, sms_queued=False)
+            counter_id = deposits_repo.add_counter_result(conn, dossier_code, sess.staff_id, now)
+            outbox.enqueue_sms(conn, now, self._codes.sms_box, f"counter:{counter_id}", phone, text, None)
             audit.append(conn, now, sess.staff_id, "kept_at_counter", dossier_code=dossier_code)
         self._kick()
         return self._answer(dossier_code, now.isoformat(), phone)
 
     @staticmethod
-    def _answer(dossier_code: str, kept_at: str, phone: str) -> dict[str, Any]:
-        return {
-            "dossier_code": dossier_code,
-            "kept_at": kept_at,
-            "phone_masked": mask_phone(phone),
-            "sms_queued": True,
-        }
+    def _answer(dossier_code: str, kept_at: str, phone: str, sms_queued: bool = True) -> KeptAtCounter:
+        return KeptAtCounter(
+            dossier_code=dossier_code, kept_at=kept_at, phone_masked=mask_phone(phone), sms_queued=sms_queued
+        )

@@ -6,14 +6,14 @@ import logging
 from typing import Any
 
 from common import outbox as hub_outbox
+from contracts.locker import CodeIssued, DepositUnblocked, DepositWithdrawn, ForcedOpen
 from drivers.lockboard.types import DoorOutcome
-from locker import audit, outbox, status_sms
-from locker.deposit_rows import deposit_row, set_state
+from locker import audit, deposits_repo, outbox, status_sms
 from locker.deposits import Deposits
+from locker.deposits_repo import deposit_row, set_state
 from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
 from locker.errors import Conflict, InvalidInput, Unavailable
 from locker.staff import StaffSession, require_supervisor
-from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class Custody(Part):
         super().__init__(wiring)
         self._deposits = deposits
 
-    def withdraw(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def withdraw(self, sess: StaffSession, deposit_id: str) -> DepositWithdrawn:
         """Staff take an expired item back (supervisors: any item still in the cabinet)."""
         with self._store.read() as conn:
             row = deposit_row(conn, deposit_id)
@@ -83,13 +83,11 @@ class Custody(Part):
                     },
                 )
             self._kick()
-        return {
-            "deposit_id": deposit_id,
-            "door": result.door,
-            "state": self._deposits.state_of(deposit_id).value,
-        }
+        return DepositWithdrawn.model_validate(
+            {"deposit_id": deposit_id, "door": result.door, "state": self._deposits.state_of(deposit_id)}
+        )
 
-    def reissue(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def reissue(self, sess: StaffSession, deposit_id: str) -> CodeIssued:
         """Supervisor: a new code (the old one dies), a new window, tries reset."""
         require_supervisor(sess)
         state = self._deposits.state_of(deposit_id)
@@ -102,16 +100,13 @@ class Custody(Part):
             raise Conflict("not_reissuable", f"a deposit in state {state.value} has no code to re-issue")
         return self._deposits.issue_code(sess.staff_id, deposit_id, reissue=True)
 
-    def unblock(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def unblock(self, sess: StaffSession, deposit_id: str) -> DepositUnblocked:
         """Supervisor: a deposit locked after wrong codes can be tried again."""
         require_supervisor(sess)
         now = self._clock.now()
         with self._store.tx() as conn:
             row = deposit_row(conn, deposit_id)
-            conn.execute(
-                "UPDATE deposits SET locked=0, wrong_tries=0, updated_at=? WHERE deposit_id=?",
-                (now.isoformat(), deposit_id),
-            )
+            deposits_repo.unblock(conn, deposit_id, now)
             audit.append(
                 conn,
                 now,
@@ -120,9 +115,11 @@ class Custody(Part):
                 deposit_id=deposit_id,
                 compartment=row["compartment"],
             )
-        return {"deposit_id": deposit_id, "state": row["state"], "locked": False}
+        return DepositUnblocked.model_validate(
+            {"deposit_id": deposit_id, "state": row["state"], "locked": False}
+        )
 
-    def force_open(self, sess: StaffSession, label: str, reason: str) -> dict[str, Any]:
+    def force_open(self, sess: StaffSession, label: str, reason: str) -> ForcedOpen:
         """Supervisor: open any compartment, with a reason, audited."""
         require_supervisor(sess)
         if not reason.strip():
@@ -131,45 +128,36 @@ class Custody(Part):
             )
         self._cabinet.get(label)
         with self._store.read() as conn:
-            dep = conn.execute(
-                "SELECT deposit_id FROM deposits WHERE compartment=? AND " + ACTIVE_IN,  # noqa: S608
-                (label,),
-            ).fetchone()
+            dep_id = deposits_repo.active_in(conn, label)
         result = self._cabinet.pulse(
             label,
             UnlockPurpose.FORCE,
             sess.staff_id,
-            deposit_id=dep["deposit_id"] if dep else None,
+            deposit_id=dep_id,
             reason=reason.strip()[:200],
         )
-        return {
-            "compartment": label,
-            "door": result.door if result.outcome else "not_sent",
-            "deposit_id": dep["deposit_id"] if dep else None,
-        }
+        return ForcedOpen.model_validate(
+            {
+                "compartment": label,
+                "door": result.door if result.outcome else "not_sent",
+                "deposit_id": dep_id,
+            }
+        )
 
     # ----- listing -----
     def list(self, state: str | None) -> list[dict[str, Any]]:
         """Deposits, newest first, optionally of one state ('active' = still in the cabinet)."""
+        one: DepositState | None = None
+        if state and state != "active":
+            try:
+                one = DepositState(state)
+            except ValueError as err:
+                raise InvalidInput(
+                    "state",
+                    f"state must be 'active' or one of {', '.join(s.value for s in DepositState)}",
+                ) from err
         with self._store.read() as conn:
-            if state == "active":
-                rows = conn.execute(
-                    "SELECT * FROM deposits WHERE " + ACTIVE_IN + " "  # noqa: S608
-                    "ORDER BY created_at DESC",
-                ).fetchall()
-            elif state:
-                try:
-                    DepositState(state)
-                except ValueError as err:
-                    raise InvalidInput(
-                        "state",
-                        f"state must be 'active' or one of {', '.join(s.value for s in DepositState)}",
-                    ) from err
-                rows = conn.execute(
-                    "SELECT * FROM deposits WHERE state=? ORDER BY created_at DESC LIMIT 1000", (state,)
-                ).fetchall()
-            else:
-                rows = conn.execute("SELECT * FROM deposits ORDER BY created_at DESC LIMIT 1000").fetchall()
+            rows = deposits_repo.active_rows(conn) if state == "active" else deposits_repo.in_state(conn, one)
         return [_public(r) for r in rows]
 
     def get(self, deposit_id: str) -> dict[str, Any]:

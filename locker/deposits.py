@@ -1,7 +1,7 @@
 """Staff use cases: load a compartment, confirm, reopen/bigger/cancel, withdraw, re-issue, unblock.
 
 Every state change is written (with its audit record and outbox messages) before the door is
-pulsed; `locker.deposit_rows.set_state` is the one place a deposit's state changes.
+pulsed; `locker.deposits_repo.set_state` is the one place a deposit's state changes.
 """
 
 from __future__ import annotations
@@ -9,17 +9,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from typing import Any
 
 from common import outbox as hub_outbox
 from common import sms_text
+from contracts.locker import CodeIssued, DepositCancelled, DepositMoved, DepositOpened, DepositReopened
 from drivers.gateways.backoffice import BackOffice
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, authorised, outbox, status_sms
+from locker import audit, authorised, deposits_repo, outbox, status_sms
 from locker.capacity import Capacity, full_error, resolve_phone
 from locker.codes import is_ascii_digits
 from locker.config import Size
-from locker.deposit_rows import deposit_row, set_state
+from locker.deposits_repo import NewDeposit, deposit_row, set_state
 from locker.domain import (
     BEFORE_CODE,
     DepositState,
@@ -28,7 +28,6 @@ from locker.domain import (
 )
 from locker.errors import Conflict, Unavailable
 from locker.staff import StaffSession
-from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -46,12 +45,7 @@ class Deposits(Part):
 
     # ----- choosing a compartment -----
     def _free_compartments(self, conn: sqlite3.Connection, min_size: Size, above: bool = False) -> list[str]:
-        busy = {
-            r[0]
-            for r in conn.execute(
-                "SELECT compartment FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
-            )
-        }
+        busy = deposits_repo.active_compartments(conn)
         choices = []
         for comp in self._cabinet.compartments.values():
             if comp.disabled or comp.label in busy:
@@ -80,10 +74,7 @@ class Deposits(Part):
     def _refuse_if_in_locker(conn: sqlite3.Connection, dossier_code: str) -> None:
         """409 `dossier_in_locker` while a deposit of this dossier is active (a load retried after
         a lost answer hears this, whatever else has changed meanwhile)."""
-        if conn.execute(
-            "SELECT 1 FROM deposits WHERE dossier_code=? AND " + ACTIVE_IN,  # noqa: S608
-            (dossier_code,),
-        ).fetchone():
+        if deposits_repo.dossier_active(conn, dossier_code):
             raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
 
     # ----- load -----
@@ -96,7 +87,7 @@ class Deposits(Part):
         id_number: str | None,
         authorised_id_number: str | None = None,
         authorised_phone: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> DepositOpened:
         """Reserve the smallest free compartment that fits, open it for loading; with the
         authorised person, if staff give one (see locker.authorised)."""
         want = size or Size.SMALL
@@ -114,26 +105,19 @@ class Deposits(Part):
             self._refuse_if_in_locker(conn, dossier_code)
             label = self._choose(conn, want, size is not None)
             comp = self._cabinet.get(label)
-            conn.execute(
-                "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, id_digest,"
-                " authorised_id_digest, authorised_phone, compartment,"
-                " size, state, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    deposit_id,
-                    dossier_code,
-                    phone,
-                    name,
-                    id_digest,
-                    auth_digest,
-                    auth_phone,
-                    label,
-                    comp.size.value,
-                    DepositState.RESERVED.value,
-                    sess.staff_id,
-                    now.isoformat(),
-                    now.isoformat(),
-                ),
+            new = NewDeposit(
+                deposit_id,
+                dossier_code,
+                phone,
+                name,
+                id_digest,
+                auth_digest,
+                auth_phone,
+                label,
+                comp.size.value,
+                sess.staff_id,
             )
+            deposits_repo.insert(conn, new, now)
             audit.append(
                 conn,
                 now,
@@ -149,13 +133,9 @@ class Deposits(Part):
             self.capacity.check_nearly_full(conn)
         door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
         state = self.state_of(deposit_id)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": label,
-            "door": door,
-            "state": state.value,
-            "size": comp.size.value,
-        }
+        return DepositOpened.model_validate(
+            {"deposit_id": deposit_id, "compartment": label, "door": door, "state": state, "size": comp.size}
+        )
 
     def _open_for_loading(self, deposit_id: str, label: str, actor: str, purpose: UnlockPurpose) -> str:
         def after(conn: sqlite3.Connection, outcome: DoorOutcome | None) -> None:
@@ -188,7 +168,7 @@ class Deposits(Part):
             )
         return row
 
-    def confirm(self, actor: str, deposit_id: str) -> dict[str, Any]:
+    def confirm(self, actor: str, deposit_id: str) -> CodeIssued:
         """The door is shut with the documents inside: issue the code and queue the SMS."""
         row = self._before_code(deposit_id)
         if DepositState(row["state"]) is not DepositState.LOADING:
@@ -206,9 +186,8 @@ class Deposits(Part):
             )
         return self.issue_code(actor, deposit_id, reissue=False, item=item)
 
-    def issue_code(
-        self, actor: str, deposit_id: str, reissue: bool, item: bool | None = None
-    ) -> dict[str, Any]:
+    def issue_code(self, actor: str, deposit_id: str, reissue: bool, item: bool | None = None) -> CodeIssued:
+        """Draw a new code (the old one dies), store its HMAC and queue the sealed SMS."""
         now = self._clock.now()
         codes_cfg = self._cfg.codes
         expires = expiry_of(
@@ -218,7 +197,7 @@ class Deposits(Part):
             code = self._codes.new_code()
             digest = self._codes.digest(code)
             with self._store.tx() as conn:
-                if conn.execute("SELECT 1 FROM deposits WHERE code_digest=?", (digest,)).fetchone():
+                if deposits_repo.code_digest_taken(conn, digest):
                     continue  # collision with a live code: draw again
                 row = deposit_row(conn, deposit_id)
                 if not reissue and DepositState(row["state"]) is not DepositState.LOADING:
@@ -235,9 +214,7 @@ class Deposits(Part):
                     locked=0,
                     reminder_sent=0 if status_sms.reminder_needed(self._cfg, now, expires) else 1,
                 )
-                n = conn.execute(
-                    "SELECT COUNT(*) FROM audit WHERE deposit_id=? AND action='code_issued'", (deposit_id,)
-                ).fetchone()[0]
+                n, _last = audit.count_of(conn, deposit_id, "code_issued")
                 text = sms_text.render(
                     self._cfg.sms.template,
                     {
@@ -268,26 +245,28 @@ class Deposits(Part):
                 if not reissue:  # a re-issued code is the same deposit: counted once, when loaded
                     hub_outbox.add_now(conn, now, self._tz, "deposit.loaded", size=row["size"])
             self._kick()
-            return {
-                "deposit_id": deposit_id,
-                "state": DepositState.CODE_SENT.value,
-                "expires_at": expires.isoformat(),
-                "compartment": row["compartment"],
-            }
+            return CodeIssued(
+                deposit_id=deposit_id,
+                state=DepositState.CODE_SENT,
+                expires_at=expires.isoformat(),
+                compartment=row["compartment"],
+            )
         raise Conflict("code_space_full", "could not draw a unique code; raise locker.codes.length_digits")
 
-    def reopen(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def reopen(self, sess: StaffSession, deposit_id: str) -> DepositReopened:
         """Open the door again while loading."""
         row = self._before_code(deposit_id)
         door = self._open_for_loading(deposit_id, row["compartment"], sess.staff_id, UnlockPurpose.REOPEN)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": row["compartment"],
-            "door": door,
-            "state": self.state_of(deposit_id).value,
-        }
+        return DepositReopened.model_validate(
+            {
+                "deposit_id": deposit_id,
+                "compartment": row["compartment"],
+                "door": door,
+                "state": self.state_of(deposit_id),
+            }
+        )
 
-    def bigger(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def bigger(self, sess: StaffSession, deposit_id: str) -> DepositMoved:
         """Move the deposit to a free compartment of a bigger size and open that one."""
         row = self._before_code(deposit_id)
         now = self._clock.now()
@@ -319,24 +298,24 @@ class Deposits(Part):
                 size=size.value,
             )
         door = self._open_for_loading(deposit_id, label, sess.staff_id, UnlockPurpose.LOAD)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": label,
-            "door": door,
-            "state": self.state_of(deposit_id).value,
-            "old_compartment": row["compartment"],
-        }
+        return DepositMoved.model_validate(
+            {
+                "deposit_id": deposit_id,
+                "compartment": label,
+                "door": door,
+                "state": self.state_of(deposit_id),
+                "old_compartment": row["compartment"],
+            }
+        )
 
-    def cancel(self, sess: StaffSession, deposit_id: str) -> dict[str, Any]:
+    def cancel(self, sess: StaffSession, deposit_id: str) -> DepositCancelled:
         """Give up loading: the compartment is free again (take the documents back first)."""
         row = self._before_code(deposit_id)
         with self._store.tx() as conn:
             set_state(conn, deposit_id, DepositState.CANCELLED, self._clock.now(), sess.staff_id)
-        return {
-            "deposit_id": deposit_id,
-            "compartment": row["compartment"],
-            "state": DepositState.CANCELLED.value,
-        }
+        return DepositCancelled(
+            deposit_id=deposit_id, compartment=row["compartment"], state=DepositState.CANCELLED
+        )
 
 
 def _label_key(label: str) -> tuple[int, str]:

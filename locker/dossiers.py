@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import datetime, timedelta
-from typing import Any
 
-from contracts.dossiers import NOT_DONE, CollectAt, DossierStatus
+from contracts.dossiers import NOT_DONE, CodeResent, CollectAt, DossierAnswer, DossierStatus
 from drivers.gateways.backoffice import BackOffice, DossierReport
 from drivers.gateways.errors import GatewayError, GatewayTimeout
-from locker import audit
+from locker import audit, deposits_repo
 from locker.deposits import Deposits
 from locker.domain import DepositState, mask_name, mask_phone
 from locker.errors import Conflict, LockerError, NotFound, Throttled, Unavailable
@@ -67,16 +66,16 @@ class DossierDesk(Part):
             )
 
     # ----- lookup -----
-    def lookup(self, kiosk: str, code: str) -> dict[str, Any]:
+    def lookup(self, kiosk: str, code: str) -> DossierAnswer:
         """GET /api/v1/dossiers/{code}: the merged answer (contracts.dossiers.DossierAnswer)."""
         self._throttle(kiosk)
         return self.answer(code)
 
-    def answer(self, code: str) -> dict[str, Any]:
+    def answer(self, code: str) -> DossierAnswer:
         """The merged answer for `code`, unthrottled (the caller limits: per kiosk, or per phone's
         address for the phone page); NotFound, Unavailable or BackOfficeTimeout otherwise."""
         with self._store.read() as conn:
-            row = _latest_deposit(conn, code)
+            row = deposits_repo.latest_with_code(conn, code)
         report: DossierReport | None = None
         failure: GatewayError | None = None
         try:
@@ -105,7 +104,7 @@ class DossierDesk(Part):
 
     def _merge(
         self, code: str, report: DossierReport | None, row: sqlite3.Row | None, partial: bool
-    ) -> dict[str, Any]:
+    ) -> DossierAnswer:
         now = self._clock.now()
         state = DepositState(row["state"]) if row is not None else None
         in_locker = state in WAITING
@@ -119,35 +118,36 @@ class DossierDesk(Part):
             collect_at = CollectAt.COUNTER
         due = report.due_at if report else None
         name = (report.citizen_name if report else "") or (row["citizen_name"] if row is not None else "")
-        answer: dict[str, Any] = {
-            "dossier_code": code,
-            "procedure": report.procedure if report else "",
-            "status": status.value,
-            "missing": report.missing if report and status is DossierStatus.SUPPLEMENT_REQUESTED else "",
-            "received_at": report.received_at.isoformat() if report and report.received_at else None,
-            "due_at": due.isoformat() if due else None,
-            "late": bool(due and status in NOT_DONE and now > due),
-            "collect_at": collect_at.value,
-            "citizen_name_masked": mask_name(name),
-            "in_locker": in_locker,
-            "compartment": None,
-            "waiting_since": None,
-            "pickup_until": None,
-            "can_resend": False,
-            "partial": partial,
-        }
+        compartment = waiting_since = pickup_until = None
+        can_resend = False
         if in_locker and row is not None:
-            answer.update(
-                compartment=row["compartment"],
-                waiting_since=row["created_at"],
-                pickup_until=row["expires_at"],
+            compartment, waiting_since, pickup_until = (
+                row["compartment"],
+                row["created_at"],
+                row["expires_at"],
             )
             with self._store.read() as conn:
-                answer["can_resend"] = self._resend_refusal(conn, row, now) is None
-        return answer
+                can_resend = self._resend_refusal(conn, row, now) is None
+        return DossierAnswer(
+            dossier_code=code,
+            procedure=report.procedure if report else "",
+            status=status,
+            missing=report.missing if report and status is DossierStatus.SUPPLEMENT_REQUESTED else "",
+            received_at=report.received_at.isoformat() if report and report.received_at else None,
+            due_at=due.isoformat() if due else None,
+            late=bool(due and status in NOT_DONE and now > due),
+            collect_at=collect_at,
+            citizen_name_masked=mask_name(name),
+            in_locker=in_locker,
+            compartment=compartment,
+            waiting_since=waiting_since,
+            pickup_until=pickup_until,
+            can_resend=can_resend,
+            partial=partial,
+        )
 
     # ----- resend -----
-    def resend(self, kiosk: str, code: str) -> dict[str, Any]:
+    def resend(self, kiosk: str, code: str) -> CodeResent:
         """POST /api/v1/dossiers/{code}/resend: a new code to the phone on file (the old one dies
         in the same transaction), at most once per `resend_period_h` and `resend_max_per_deposit`
         times per deposit; the limit is checked and recorded in one step, audited."""
@@ -155,7 +155,7 @@ class DossierDesk(Part):
         actor = f"kiosk:{kiosk}"
         now = self._clock.now()
         with self._store.tx() as conn:
-            row = _latest_deposit(conn, code)
+            row = deposits_repo.latest_with_code(conn, code)
             if row is None or DepositState(row["state"]) not in WAITING:
                 raise Conflict(
                     "resend_not_possible",
@@ -172,12 +172,12 @@ class DossierDesk(Part):
         self._kick()
         period = timedelta(hours=self._cfg.dossiers.resend_period_h)
         log.info("deposit %s: code sent again at the request of %s", row["deposit_id"], actor)
-        return {
-            "dossier_code": code,
-            "phone_masked": mask_phone(row["phone"]),
-            "pickup_until": issued["expires_at"],
-            "next_resend_at": (now + period).isoformat(),
-        }
+        return CodeResent(
+            dossier_code=code,
+            phone_masked=mask_phone(row["phone"]),
+            pickup_until=issued.expires_at,
+            next_resend_at=(now + period).isoformat(),
+        )
 
     def _resend_refusal(
         self, conn: sqlite3.Connection, row: sqlite3.Row, now: datetime
@@ -190,18 +190,15 @@ class DossierDesk(Part):
                 "The code cannot be sent again for this dossier; please ask at the counter.",
             )
         cfg = self._cfg.dossiers
-        done = conn.execute(
-            "SELECT COUNT(*) AS n, MAX(at) AS last FROM audit WHERE deposit_id=? AND action=?",
-            (row["deposit_id"], RESEND_ACTION),
-        ).fetchone()
-        if done["n"] >= cfg.resend_max_per_deposit:
+        done, last = audit.count_of(conn, row["deposit_id"], RESEND_ACTION)
+        if done >= cfg.resend_max_per_deposit:
             return Conflict(
                 "resend_not_possible",
                 "Mã đã được gửi lại nhiều lần; quý khách vui lòng hỏi tại quầy. / "
                 "The code was sent again too many times; please ask at the counter.",
             )
-        if done["last"]:
-            ready = datetime.fromisoformat(done["last"]) + timedelta(hours=cfg.resend_period_h)
+        if last:
+            ready = datetime.fromisoformat(last) + timedelta(hours=cfg.resend_period_h)
             if ready > now:
                 wait = max(1, int((ready - now).total_seconds() + 0.999))
                 return Throttled(
@@ -212,13 +209,3 @@ class DossierDesk(Part):
                     next_resend_at=ready.isoformat(),
                 )
         return None
-
-
-def _latest_deposit(conn: sqlite3.Connection, code: str) -> sqlite3.Row | None:
-    """The dossier's most recent deposit that got as far as a code (none while staff still load it)."""
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM deposits WHERE dossier_code=? AND state NOT IN (?,?,?)"
-        " ORDER BY created_at DESC LIMIT 1",
-        (code, DepositState.RESERVED.value, DepositState.LOADING.value, DepositState.CANCELLED.value),
-    ).fetchone()
-    return row

@@ -30,7 +30,8 @@ from PIL import Image, UnidentifiedImageError
 from common.clock import Clock
 from common.sealed import SealError, SecretBox, read_or_create_secret, read_secret
 from contracts.handover import HandoverErrorCode as Code
-from locker import audit
+from contracts.handover import KeptPhotos, PhotoStored
+from locker import audit, pickups_repo
 from locker.config import LockerConfig
 from locker.errors import Conflict, Gone, InvalidInput, LockerError, NotFound
 from locker.staff import StaffSession, require_supervisor
@@ -82,16 +83,14 @@ def erase_expired(conn: sqlite3.Connection, data_dir: Path, now: datetime, reten
     than `retention_days` ago, and files without a row (a write whose commit failed); the count
     of photos erased."""
     cutoff = (now - timedelta(days=retention_days)).isoformat()
-    old = [r[0] for r in conn.execute("SELECT pickup_id FROM handover_photos WHERE taken_at < ?", (cutoff,))]
-    conn.execute("DELETE FROM handover_photos WHERE taken_at < ?", (cutoff,))
+    erased, kept = pickups_repo.erase_photos_before(conn, cutoff)
     folder = photo_dir(data_dir)
     if not folder.is_dir():
-        return len(old)
-    kept = {r[0] for r in conn.execute("SELECT pickup_id FROM handover_photos")}
+        return erased
     for path in folder.iterdir():
         if path.suffix == SUFFIX and path.stem not in kept:
             path.unlink(missing_ok=True)
-    return len(old)
+    return erased
 
 
 class HandoverPhotos:
@@ -114,7 +113,7 @@ class HandoverPhotos:
         return self._cfg.enabled
 
     # ----- the kiosk's photo -----
-    def store(self, kiosk: str, pickup_id: str, jpeg_base64: str) -> dict[str, Any]:
+    def store(self, kiosk: str, pickup_id: str, jpeg_base64: str) -> PhotoStored:
         """Check, seal and keep the photo of `kiosk`'s pickup `pickup_id` (see the module docstring)."""
         if not self._cfg.enabled or self._box is None:
             raise NotFound(Code.PHOTO_OFF, "this locker keeps no handover photos (handover_photo is off)")
@@ -134,14 +133,10 @@ class HandoverPhotos:
         box = self._box
         sealed = box.seal_bytes(data, _aad(pickup_id))
         with self._store.tx() as conn:  # the checks and the write on the store's one writer
-            pickup = conn.execute(
-                "SELECT p.deposit_id, p.kiosk, p.door, p.created_at, d.compartment FROM pickups p"
-                " JOIN deposits d ON d.deposit_id = p.deposit_id WHERE p.pickup_id=?",
-                (pickup_id,),
-            ).fetchone()
+            pickup = pickups_repo.with_compartment(conn, pickup_id)
             if pickup is None or pickup["kiosk"] != kiosk:
                 raise NotFound(Code.UNKNOWN_PICKUP, "this kiosk made no pickup with this id")
-            if conn.execute("SELECT 1 FROM handover_photos WHERE pickup_id=?", (pickup_id,)).fetchone():
+            if pickups_repo.photo(conn, pickup_id) is not None:
                 raise Conflict(Code.ALREADY_STORED, "this pickup's photo is already kept; send it only once")
             if pickup["door"] not in _OPENED:
                 raise Conflict(Code.DOOR_NOT_OPEN, "the door of this pickup was not seen open; no photo")
@@ -152,11 +147,7 @@ class HandoverPhotos:
                     f"a photo is taken only as the door opens: more than {self._cfg.upload_window_s:g} s "
                     "have passed since this pickup",
                 )
-            conn.execute(
-                "INSERT INTO handover_photos(pickup_id, deposit_id, kiosk, taken_at, size_bytes)"
-                " VALUES (?,?,?,?,?)",
-                (pickup_id, pickup["deposit_id"], kiosk, now.isoformat(), len(data)),
-            )
+            pickups_repo.add_photo(conn, pickup_id, pickup["deposit_id"], kiosk, now, len(data))
             self._write(pickup_id, sealed)
             audit.append(
                 conn,
@@ -168,7 +159,7 @@ class HandoverPhotos:
                 pickup_id=pickup_id,
                 size_bytes=len(data),
             )
-        return {"pickup_id": pickup_id, "size_bytes": len(data), "keep_days": self._cfg.retention_days}
+        return PhotoStored(pickup_id=pickup_id, size_bytes=len(data), keep_days=self._cfg.retention_days)
 
     def _write(self, pickup_id: str, sealed: bytes) -> None:
         """The sealed file, owner-only and on disk before the row's COMMIT. A file left by a write
@@ -182,21 +173,14 @@ class HandoverPhotos:
             os.fsync(fh.fileno())
 
     # ----- a supervisor's view -----
-    def kept(self, sess: StaffSession, limit: int = 100) -> dict[str, Any]:
+    def kept(self, sess: StaffSession, limit: int = 100) -> KeptPhotos:
         """The pickups whose photo is kept, newest first (read-only, not audited: no image)."""
         require_supervisor(sess)
         with self._store.read() as conn:
-            rows = conn.execute(
-                "SELECT h.pickup_id, d.dossier_code, d.compartment, h.kiosk, h.taken_at"
-                " FROM handover_photos h JOIN deposits d ON d.deposit_id = h.deposit_id"
-                " ORDER BY h.taken_at DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return {
-            "enabled": self._cfg.enabled,
-            "retention_days": self._cfg.retention_days,
-            "photos": [dict(r) for r in rows],
-        }
+            rows = pickups_repo.photos(conn, limit)
+        return KeptPhotos.model_validate(
+            {"enabled": self._cfg.enabled, "retention_days": self._cfg.retention_days, "photos": rows}
+        )
 
     def view(self, sess: StaffSession, pickup_id: str, reason: str) -> tuple[bytes, dict[str, Any]]:
         """The JPEG and its row, for a supervisor who gives a reason; the view is audited."""
@@ -205,7 +189,7 @@ class HandoverPhotos:
         if len(reason) < 3:
             raise InvalidInput("reason", "say why you look at this photo (it goes in the audit log)")
         with self._store.read() as conn:
-            row = conn.execute("SELECT * FROM handover_photos WHERE pickup_id=?", (pickup_id,)).fetchone()
+            row = pickups_repo.photo(conn, pickup_id)
         if row is None:
             raise NotFound(
                 Code.NO_PHOTO,

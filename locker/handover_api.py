@@ -29,13 +29,13 @@ def handover_routes(app: FastAPI, photos: HandoverPhotos, kiosk: Any, supervisor
         response_model=PhotoStored,
         responses=error_responses(401, 404, 409, 410, 413, 422),
     )
-    def pickup_photo(pickup_id: str, body: PhotoBody, kid: Kiosk) -> dict[str, Any]:
+    def pickup_photo(pickup_id: str, body: PhotoBody, kid: Kiosk) -> PhotoStored:
         """The kiosk's one still JPEG of its pickup, taken as the door opened (when the locker's
         kiosk config says `handover_photo`); kept sealed for `retention_days`."""
         return photos.store(kid, pickup_id, body.jpeg_base64)
 
     @app.get("/api/v1/handover-photos", response_model=KeptPhotos, responses=error_responses(401, 403))
-    def kept_photos(sess: Super) -> dict[str, Any]:
+    def kept_photos(sess: Super) -> KeptPhotos:
         """The pickups whose photo is kept (newest first, at most 100), for a supervisor to pick one
         to view; no image and nothing is audited here."""
         return photos.kept(sess)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from common.clock import Clock, SystemClock
 from contracts.locker import Device, DeviceState  # the contract's words are the daemon's
-from locker.doors import Alarms
+from locker.alarms import Alarms, open_kiosk_alarms
 from locker.errors import InvalidInput, Throttled
 from locker.receipts import RateLimit
 from locker.store import Store
@@ -46,10 +46,7 @@ class KioskDevices:
         health answer the province hub's heartbeat reads; a device not listed is ok or unheard of)."""
         out: dict[str, dict[str, str]] = {}
         with self._store.read() as conn:
-            rows = conn.execute(
-                "SELECT kind, message FROM alarms WHERE acked=0 AND compartment IS NULL "
-                "AND substr(message, 1, 6) = 'kiosk ' ORDER BY alarm_id"
-            ).fetchall()
+            rows = open_kiosk_alarms(conn)
         for row in rows:
             kiosk = str(row["message"])[6:].split(":", 1)[0]
             for device in (Device.PRINTER, Device.CAMERA, Device.SCREEN):
@@ -79,12 +76,7 @@ class KioskDevices:
             state = DeviceState.OK
         kind_prefix = HELP_KIND if helping else f"{device.value}_"
         with self._store.tx() as conn:
-            rows = conn.execute(
-                "SELECT * FROM alarms WHERE acked=0 AND compartment IS NULL AND kind LIKE ? "
-                "AND substr(message, 1, ?) = ? ORDER BY alarm_id",
-                (f"{kind_prefix}%", len(prefix), prefix),
-            ).fetchall()
-            rows = [r for r in rows if str(r["kind"]).startswith(kind_prefix)]
+            rows = open_kiosk_alarms(conn, kind_prefix, kiosk)
             if state is DeviceState.OK:
                 reason = (
                     "the citizen cancelled the call"

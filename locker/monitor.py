@@ -15,12 +15,11 @@ from typing import Any
 
 from common import outbox as hub_outbox
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
-from locker import audit, authorised, handover, outbox, status_sms
-from locker.deposit_rows import mark_collected, set_state
+from locker import audit, authorised, deposits_repo, handover, outbox, status_sms, unlocks_repo
 from locker.deposits import Deposits
+from locker.deposits_repo import mark_collected, set_state
 from locker.domain import DepositState, UnlockState, sensor_mismatch
 from locker.errors import StorageFailed
-from locker.store import ACTIVE_IN
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -149,12 +148,9 @@ class Monitor(Part):
                 if event.kind is EventKind.DOOR_CLOSED:
                     self._open_since.pop(label, None)
                     audit.append(conn, self._clock.now(), "sensor", "door_closed", compartment=label)
-                    row = conn.execute(
-                        "SELECT deposit_id FROM deposits WHERE compartment=? AND state=?",
-                        (label, DepositState.LOADING.value),
-                    ).fetchone()
-                    if row is not None and self._cfg.doors.auto_confirm_on_close:
-                        to_confirm.append(row["deposit_id"])
+                    loading = deposits_repo.in_state_at(conn, label, DepositState.LOADING)
+                    if loading is not None and self._cfg.doors.auto_confirm_on_close:
+                        to_confirm.append(loading)
                     continue
                 self._open_since.setdefault(label, now_mono)
                 audit.append(conn, self._clock.now(), "sensor", event.kind.value, compartment=label)
@@ -183,17 +179,8 @@ class Monitor(Part):
         now = self._clock.now()
         cutoff = (now - timedelta(days=self._cfg.personal_data_retention_days)).isoformat()
         with self._store.tx() as conn:
-            cur = conn.execute(
-                "UPDATE deposits SET phone='', citizen_name='', id_digest=NULL,"
-                " authorised_id_digest=NULL, authorised_phone=NULL"
-                " WHERE state IN ('collected', 'withdrawn', 'cancelled') AND updated_at < ? AND phone != ''",
-                (cutoff,),
-            )
-            conn.execute(
-                "UPDATE outbox SET payload='{}' WHERE state IN ('sent', 'failed') AND created_at < ?"
-                " AND payload != '{}'",
-                (cutoff,),
-            )
+            forgotten = deposits_repo.forget_personal_data(conn, cutoff)
+            outbox.forget_payloads(conn, cutoff)
             photos = handover.erase_expired(
                 conn, self._store.path.parent, now, self._cfg.handover_photo.retention_days
             )
@@ -208,13 +195,13 @@ class Monitor(Part):
                 )
             # province hub events the hub holds, KEEP_ACKED_DAYS after (what the uplink recorded)
             hub_outbox.prune_acked(conn, self._store.path.parent, "locker", now.timestamp())
-            if cur.rowcount:
+            if forgotten:
                 audit.append(
                     conn,
                     now,
                     "system",
                     "personal_data_erased",
-                    deposits=cur.rowcount,
+                    deposits=forgotten,
                     older_than_days=self._cfg.personal_data_retention_days,
                 )
 
@@ -224,10 +211,9 @@ class Monitor(Part):
             if self._cabinet.door(label) is DoorState.OPEN:
                 since = self._open_since.setdefault(label, now_mono)
                 with self._store.read() as conn:
-                    loading = conn.execute(
-                        "SELECT 1 FROM deposits WHERE compartment=? AND state IN (?,?)",
-                        (label, DepositState.RESERVED.value, DepositState.LOADING.value),
-                    ).fetchone()
+                    loading = deposits_repo.in_state_at(
+                        conn, label, DepositState.RESERVED, DepositState.LOADING
+                    )
                 limit_min = (
                     self._cfg.doors.loading_open_alarm_min if loading else self._cfg.doors.left_open_alarm_min
                 )
@@ -245,10 +231,7 @@ class Monitor(Part):
         remind_before = timedelta(hours=self._cfg.codes.reminder_before_expiry_h)
         sms = self._cfg.sms
         with self._store.tx() as conn:
-            rows = conn.execute(
-                "SELECT * FROM deposits WHERE state=?", (DepositState.CODE_SENT.value,)
-            ).fetchall()
-            for row in rows:
+            for row in deposits_repo.waiting(conn):
                 expires = datetime.fromisoformat(row["expires_at"])
                 once = f"{row['deposit_id']}:%s:{row['expires_at']}"  # once per code (its deadline)
                 if expires <= now:
@@ -264,9 +247,7 @@ class Monitor(Part):
                         row["deposit_id"],
                     )
                 elif remind_before and not row["reminder_sent"] and expires - remind_before <= now:
-                    conn.execute(
-                        "UPDATE deposits SET reminder_sent=1 WHERE deposit_id=?", (row["deposit_id"],)
-                    )
+                    deposits_repo.mark_reminded(conn, row["deposit_id"])
                     text = status_sms.text(self._cfg, self._tz, sms.reminder_template, row)
                     for suffix, to in authorised.recipients(row):
                         outbox.enqueue_sms(
@@ -310,12 +291,9 @@ class Monitor(Part):
 
     def _settle_stale_unlocks(self, conn: sqlite3.Connection, now: datetime, actor: str) -> int:
         """Unlock intents left by a stop become `unknown` (audited): the door decides, not a resend."""
-        stale = conn.execute("SELECT * FROM unlocks WHERE state=?", (UnlockState.INTENT.value,)).fetchall()
+        stale = unlocks_repo.in_flight(conn)
         for u in stale:
-            conn.execute(
-                "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
-                (UnlockState.UNKNOWN.value, now.isoformat(), u["unlock_id"]),
-            )
+            unlocks_repo.finish(conn, u["unlock_id"], UnlockState.UNKNOWN, now)
             audit.append(
                 conn,
                 now,
@@ -349,12 +327,7 @@ class Monitor(Part):
         shut_while_down: list[str] = []
         with self._store.tx() as conn:
             stale = self._settle_stale_unlocks(conn, now, actor)
-            active = {
-                r["compartment"]: r
-                for r in conn.execute(
-                    "SELECT * FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
-                )
-            }
+            active = {r["compartment"]: r for r in deposits_repo.active_rows(conn)}
             for label, comp in self._cabinet.compartments.items():
                 st = statuses[(comp.bus, comp.board)]
                 door = st["doors"].get(comp.lock, DoorState.UNKNOWN) if st else DoorState.UNKNOWN

@@ -49,6 +49,15 @@ def enqueue(
     )
 
 
+def forget_payloads(conn: sqlite3.Connection, cutoff: str) -> None:
+    """Blank the payloads of messages sent or given up before `cutoff` (personal-data retention)."""
+    conn.execute(
+        "UPDATE outbox SET payload='{}' WHERE state IN ('sent', 'failed') AND created_at < ?"
+        " AND payload != '{}'",
+        (cutoff,),
+    )
+
+
 def _sms_aad(idem_key: str) -> str:
     return f"sms:{idem_key}"
 

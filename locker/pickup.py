@@ -18,13 +18,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from contracts.locker import PickupAnswer, PickupRetryAnswer, Receipt
 from contracts.locker_loading import CollectedBy
 from drivers.lockboard.types import DoorOutcome
-from locker import audit, authorised
+from locker import audit, authorised, deposits_repo, pickups_repo
 from locker.attempts import Attempts
 from locker.authorised import Collector
 from locker.config import SecondFactor
-from locker.deposit_rows import deposit_row, mark_collected, set_state
+from locker.deposits_repo import deposit_row, mark_collected, set_state
 from locker.domain import DepositState, UnlockPurpose, mask_name
 from locker.errors import AuthError, Conflict, Gone, NotFound, Unavailable
 from locker.wiring import Part, Wiring
@@ -57,7 +58,7 @@ class Pickups(Part):
             if self._codes.well_formed(code):
                 # one indexed lookup by the code's HMAC (never a scan over live codes)
                 digest = self._codes.digest(code)
-                row = conn.execute("SELECT * FROM deposits WHERE code_digest=?", (digest,)).fetchone()
+                row = deposits_repo.by_code_digest(conn, digest)
         if row is not None and not self._codes.matches(code, row["code_digest"]):
             row = None
         if row is None:
@@ -101,7 +102,7 @@ class Pickups(Part):
         code: str,
         id_number: str | None,
         phone_last4: str | None,
-    ) -> dict[str, Any]:
+    ) -> PickupAnswer:
         """Check the code and factor, open the door once, return receipt data."""
         now = self._clock.now()
         row = self._waiting_deposit(kiosk, code.strip(), id_number, phone_last4, now)
@@ -118,12 +119,9 @@ class Pickups(Part):
             if fresh["state"] != DepositState.CODE_SENT.value:
                 raise Conflict("staff_alerted", "this code was just used at another kiosk")
             set_state(conn, deposit_id, DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}", wrong_tries=0)
-            conn.execute(
-                "INSERT INTO pickups(pickup_id, deposit_id, kiosk, created_at, collected_by,"
-                " collector_masked) VALUES (?,?,?,?,?,?)",
-                (pickup_id, deposit_id, kiosk, now.isoformat(), collector.who.value, collector.masked),
-            )
-            conn.execute("DELETE FROM kiosk_failures WHERE kiosk=?", (kiosk,))
+            who, masked = collector.who.value, collector.masked
+            pickups_repo.insert(conn, pickup_id, deposit_id, kiosk, now, who, masked)
+            self._attempts.forget_in(conn, kiosk)
             audit.append(
                 conn,
                 now,
@@ -164,13 +162,15 @@ class Pickups(Part):
                 "the locker cannot open doors right now; try again in a "
                 f"few minutes or call the hotline {self._cfg.hotline}",
             )
-        return {
-            "pickup_id": pickup_id,
-            "compartment": label,
-            "door": door,
-            "dossier_code": row["dossier_code"],
-            "receipt": {**self._receipt(row, collected.get("at"), pickup_id), **collector.detail()},
-        }
+        return PickupAnswer.model_validate(
+            {
+                "pickup_id": pickup_id,
+                "compartment": label,
+                "door": door,
+                "dossier_code": row["dossier_code"],
+                "receipt": self._receipt(row, collected.get("at"), pickup_id, collector),
+            }
+        )
 
     def _identify_by_factor(
         self, id_number: str | None, phone_last4: str | None
@@ -178,22 +178,13 @@ class Pickups(Part):
         """With a second factor, a wrong code can be pinned on one deposit (so its tries count)."""
         factor = self._cfg.codes.second_factor
         with self._store.read() as conn:
-            rows: list[sqlite3.Row] = []
+            found: list[tuple[str, str]] = []
             if factor is SecondFactor.ID_NUMBER and id_number:
-                digest = self._codes.id_digest(id_number)
-                rows = conn.execute(
-                    "SELECT deposit_id, compartment FROM deposits"
-                    " WHERE (id_digest=? OR authorised_id_digest=?) AND state=?",
-                    (digest, digest, DepositState.CODE_SENT.value),
-                ).fetchall()
+                found = deposits_repo.waiting_matching_id(conn, self._codes.id_digest(id_number))
             elif factor is SecondFactor.PHONE_LAST4 and phone_last4 and len(phone_last4) == 4:
-                rows = conn.execute(
-                    "SELECT deposit_id, compartment FROM deposits"
-                    " WHERE (phone LIKE ? OR authorised_phone LIKE ?) AND state=?",
-                    ("%" + phone_last4, "%" + phone_last4, DepositState.CODE_SENT.value),
-                ).fetchall()
-        if len(rows) == 1:
-            return rows[0]["deposit_id"], rows[0]["compartment"]
+                found = deposits_repo.waiting_matching_phone(conn, phone_last4)
+        if len(found) == 1:
+            return found[0]
         return None, None
 
     def _check_factor(
@@ -249,11 +240,9 @@ class Pickups(Part):
         actor = f"kiosk:{kiosk}"
         row = deposit_row(conn, deposit_id)
         door = "unknown" if outcome is None else outcome.value
-        conn.execute("UPDATE pickups SET door=? WHERE pickup_id=?", (door, pickup_id))
+        pickups_repo.set_door(conn, pickup_id, door)
         if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
-            who = conn.execute(
-                "SELECT collected_by, collector_masked FROM pickups WHERE pickup_id=?", (pickup_id,)
-            ).fetchone()
+            collected_by, collector_masked = pickups_repo.collector(conn, pickup_id)
             mark_collected(
                 conn,
                 now,
@@ -261,13 +250,13 @@ class Pickups(Part):
                 row,
                 tz=self._tz,
                 pickup_id=pickup_id,
-                collected_by=who["collected_by"] or CollectedBy.UNVERIFIED.value,
-                collector_masked=who["collector_masked"] or "",
+                collected_by=collected_by or CollectedBy.UNVERIFIED.value,
+                collector_masked=collector_masked or "",
             )
             return now.isoformat()
         if outcome is None and not retry:
             set_state(conn, deposit_id, DepositState.CODE_SENT, now, actor)
-            conn.execute("DELETE FROM pickups WHERE pickup_id=?", (pickup_id,))
+            pickups_repo.delete(conn, pickup_id)
         else:
             new = DepositState.PICKUP_JAMMED if outcome is DoorOutcome.JAMMED else DepositState.PICKUP_UNKNOWN
             set_state(conn, deposit_id, new, now, actor)
@@ -281,10 +270,10 @@ class Pickups(Part):
                 )
         return None
 
-    def retry(self, kiosk: str, pickup_id: str) -> dict[str, Any]:
+    def retry(self, kiosk: str, pickup_id: str) -> PickupRetryAnswer:
         """A second pulse for a jammed door, allowed once; then staff are alerted."""
         with self._store.read() as conn:
-            p = conn.execute("SELECT * FROM pickups WHERE pickup_id=?", (pickup_id,)).fetchone()
+            p = pickups_repo.get(conn, pickup_id)
             if p is None:
                 raise NotFound("unknown_pickup", "this pickup is not known; start again with the code")
             row = deposit_row(conn, p["deposit_id"])
@@ -305,11 +294,7 @@ class Pickups(Part):
         now = self._clock.now()
 
         def before(conn: sqlite3.Connection) -> None:
-            cur = conn.execute(
-                "UPDATE pickups SET retries_used=retries_used+1 WHERE pickup_id=? AND retries_used=0",
-                (pickup_id,),
-            )
-            if cur.rowcount != 1:
+            if not pickups_repo.use_retry(conn, pickup_id):
                 raise Conflict("staff_alerted", "staff have been alerted and will help you")
             set_state(conn, p["deposit_id"], DepositState.PICKUP_OPENING, now, f"kiosk:{kiosk}")
 
@@ -326,21 +311,27 @@ class Pickups(Part):
         )
         if result.outcome in _OPENED:
             self._kick()
-        return {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}
+        return PickupRetryAnswer.model_validate(
+            {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}
+        )
 
-    def _receipt(self, row: sqlite3.Row, collected_at: str | None, pickup_id: str) -> dict[str, Any]:
+    def _receipt(
+        self, row: sqlite3.Row, collected_at: str | None, pickup_id: str, collector: Collector
+    ) -> Receipt:
         """Receipt data from the deposit as read before the pulse (dossier, compartment and name
         do not change during a pickup) and the collection time recorded with the door's outcome."""
         collected = collected_at or self._clock.now().isoformat()
-        return {
-            "center_name": self._cfg.center_name,
-            "dossier_code": row["dossier_code"],
-            "compartment": row["compartment"],
-            "collected_at": collected,
-            "citizen_name_masked": mask_name(row["citizen_name"]),
+        return Receipt(
+            center_name=self._cfg.center_name,
+            dossier_code=row["dossier_code"],
+            compartment=row["compartment"],
+            collected_at=collected,
+            citizen_name_masked=mask_name(row["citizen_name"]),
             # an unguessable token (pickup id + MAC), never the dossier code: see locker.receipts
-            "verify_url": f"{self._cfg.verify_base_url}/{self._codes.receipt_token(pickup_id)}",
-        }
+            verify_url=f"{self._cfg.verify_base_url}/{self._codes.receipt_token(pickup_id)}",
+            collected_by=collector.who,
+            collector_masked=collector.masked,
+        )
 
     def _audit(self, kiosk: str, action: str, deposit_id: str, label: str, **detail: Any) -> None:
         """Audit a refused try; a throttled kiosk gets 429 instead (admitted under the lock)."""

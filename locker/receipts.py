@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from common.clock import Clock
+from locker import pickups_repo
 from locker.codes import CodeBook
 from locker.config import LockerConfig
 from locker.domain import DepositState, mask_name
@@ -86,11 +87,7 @@ class Receipts:
         if pickup_id is None:
             return None
         with self._store.read() as conn:
-            row = conn.execute(
-                "SELECT d.state, d.dossier_code, d.compartment, d.citizen_name, d.collected_at,"
-                " p.collected_by FROM pickups p JOIN deposits d USING(deposit_id) WHERE p.pickup_id=?",
-                (pickup_id,),
-            ).fetchone()
+            row = pickups_repo.receipt_of(conn, pickup_id)
         if row is None:
             return None  # e.g. a pulse that was never sent: the pickup was rolled back
         collected = row["state"] == DepositState.COLLECTED.value and bool(row["collected_at"])

@@ -14,16 +14,18 @@ from zoneinfo import ZoneInfo
 
 from common.clock import Clock
 from common.sealed import read_or_create_secret
+from contracts.locker import CabinetCompartment, CabinetView, CompartmentRow
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.sms import SmsGateway
 from drivers.lockboard.types import DoorState, LockBus
-from locker import outbox
+from locker import deposits_repo, outbox
+from locker.alarms import Alarms
+from locker.cabinet import Cabinet
 from locker.codes import CodeBook
 from locker.config import LockerConfig
 from locker.custody import Custody
 from locker.deposits import Deposits
 from locker.domain import DepositState, view_of
-from locker.doors import Alarms, Cabinet
 from locker.dossiers import DossierDesk
 from locker.errors import StorageFailed
 from locker.kiosk_devices import KioskDevices
@@ -31,7 +33,7 @@ from locker.monitor import Monitor
 from locker.pickup import Pickups
 from locker.secrets_files import check_data_dir
 from locker.staff import StaffDirectory
-from locker.store import ACTIVE_IN, Store
+from locker.store import Store
 from locker.wiring import Wiring
 
 log = logging.getLogger(__name__)
@@ -120,12 +122,10 @@ class LockerService:
     # ----- views -----
     def _active_by_compartment(self) -> dict[str, Any]:
         with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT deposit_id, compartment, state FROM deposits WHERE " + ACTIVE_IN,  # noqa: S608
-            ).fetchall()
+            rows = deposits_repo.active_rows(conn)
         return {r["compartment"]: r for r in rows}
 
-    def compartments(self) -> list[dict[str, Any]]:
+    def compartments(self) -> list[CompartmentRow]:
         """Staff view: every compartment with its door, item sensor and deposit."""
         active = self._active_by_compartment()
         out = []
@@ -136,40 +136,42 @@ class LockerService:
                 DepositState(dep["state"]) if dep else None, door is DoorState.OPEN, comp.disabled
             )
             out.append(
-                {
-                    "label": label,
-                    "size": comp.size.value,
-                    "state": state.value,
-                    "door": door.value,
-                    "item_present": self.cabinet.item(label),
-                    "deposit_id": dep["deposit_id"] if dep else None,
-                    "deposit_state": dep["state"] if dep else None,
-                    "bus": comp.bus,
-                    "board": comp.board,
-                    "lock": comp.lock,
-                }
+                CompartmentRow.model_validate(
+                    {
+                        "label": label,
+                        "size": comp.size,
+                        "state": state,
+                        "door": door.value,
+                        "item_present": self.cabinet.item(label),
+                        "deposit_id": dep["deposit_id"] if dep else None,
+                        "deposit_state": dep["state"] if dep else None,
+                        "bus": comp.bus,
+                        "board": comp.board,
+                        "lock": comp.lock,
+                    }
+                )
             )
         return out
 
-    def cabinet_view(self) -> dict[str, Any]:
+    def cabinet_view(self) -> CabinetView:
         """Kiosk view: the layout for the cabinet picture, without deposit ids."""
         comps = self.compartments()
         layout = self.cabinet.compartments
         columns = 1 + max((c.column for c in layout.values()), default=0)
-        return {
-            "columns": columns,
-            "compartments": [
-                {
-                    "label": c["label"],
-                    "size": c["size"],
-                    "column": layout[c["label"]].column,
-                    "row": layout[c["label"]].row,
-                    "height_units": layout[c["label"]].height_units,
-                    "state": c["state"],
-                }
+        return CabinetView(
+            columns=columns,
+            compartments=[
+                CabinetCompartment(
+                    label=c.label,
+                    size=c.size,
+                    column=layout[c.label].column,
+                    row=layout[c.label].row,
+                    height_units=layout[c.label].height_units,
+                    state=c.state,
+                )
                 for c in comps
             ],
-        }
+        )
 
     def health(self, detail: bool = False) -> dict[str, Any]:
         """Storage, buses, boards, open alarms, the outbox backlog and site-config `warnings`.

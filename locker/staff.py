@@ -22,7 +22,7 @@ from common.clock import Clock
 from common.pins import check_pin, hash_pin, totp_step
 from common.sealed import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
 from contracts.locker import Role as Role  # the wire's vocabulary, defined once
-from locker import audit
+from locker import audit, staff_repo
 from locker.codes import is_ascii_digits
 from locker.config import StaffConfig
 from locker.errors import AuthError, Conflict, Forbidden, InvalidInput, LockerError, NotFound
@@ -72,7 +72,7 @@ def open_staff_box(store: Store, clock: Clock, key_file: Path) -> SecretBox:
     not open the sealed secrets in the database.
     """
     with store.read() as conn:
-        rows = conn.execute("SELECT staff_id, totp_secret FROM staff").fetchall()
+        rows = staff_repo.secrets(conn)
     sealed = [r for r in rows if SecretBox.is_sealed(r["totp_secret"])]
     key_hex = read_secret(key_file)
     if key_hex is None:
@@ -89,35 +89,13 @@ def open_staff_box(store: Store, clock: Clock, key_file: Path) -> SecretBox:
             f"database (a different key?). {_recovery(key_file)}"
         )
     clear = [r for r in rows if not SecretBox.is_sealed(r["totp_secret"]) and r["totp_secret"]]
-    if clear:
-        _seal_clear_rows(store.path, box, clear, clock.now())
+    if clear:  # legacy clear secrets: sealed, and the old bytes scrubbed from the file
+        resealed = [
+            (r["staff_id"], r["totp_secret"], box.seal(r["totp_secret"], _aad(r["staff_id"]))) for r in clear
+        ]
+        staff_repo.seal_clear_secrets(store.path, resealed, clock.now())
+        log.info("sealed the TOTP secrets of %d staff account(s) stored in clear", len(clear))
     return box
-
-
-def _seal_clear_rows(db: Path, box: SecretBox, clear: list[sqlite3.Row], now: datetime) -> None:
-    """Seal legacy clear secrets and scrub the old bytes from the database file.
-
-    Its own connection with secure_delete (SQLite zeroes overwritten and freed content) and a
-    truncating WAL checkpoint afterwards, so the clear secrets do not linger in free pages.
-    """
-    conn = sqlite3.connect(db, isolation_level=None, timeout=10)
-    conn.row_factory = sqlite3.Row
-    try:
-        conn.execute("PRAGMA secure_delete=ON")
-        conn.execute("BEGIN IMMEDIATE")
-        for r in clear:
-            conn.execute(
-                "UPDATE staff SET totp_secret=? WHERE staff_id=? AND totp_secret=?",
-                (box.seal(r["totp_secret"], _aad(r["staff_id"])), r["staff_id"], r["totp_secret"]),
-            )
-        audit.append(conn, now, "locker", "staff_secrets_encrypted", accounts=len(clear))
-        conn.execute("COMMIT")
-        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        if busy:
-            log.warning("WAL checkpoint busy: old clear secrets leave %s at the next checkpoint", db)
-    finally:
-        conn.close()
-    log.info("sealed the TOTP secrets of %d staff account(s) stored in clear", len(clear))
 
 
 def _opens(box: SecretBox, staff_id: str, sealed: str) -> bool:
@@ -135,13 +113,10 @@ def reset_key(store: Store, clock: Clock, key_file: Path, actor: str = "lockerct
     box = SecretBox(read_or_create_secret(key_file), key_file)
     now = clock.now()
     with store.tx() as conn:
-        ids = [r[0] for r in conn.execute("SELECT staff_id FROM staff")]
+        ids = staff_repo.ids(conn)
         for staff_id in ids:
-            conn.execute(
-                "UPDATE staff SET totp_secret=?, last_totp_step=0 WHERE staff_id=?",
-                (box.seal(pyotp.random_base32(), _aad(staff_id)), staff_id),
-            )
-        conn.execute("DELETE FROM sessions")
+            staff_repo.set_secret(conn, staff_id, box.seal(pyotp.random_base32(), _aad(staff_id)))
+        staff_repo.end_sessions(conn)
         audit.append(conn, now, actor, "staff_key_reset", accounts=len(ids))
     log.warning("staff key reset: %d account(s) must be re-enrolled", len(ids))
     return len(ids)
@@ -165,18 +140,10 @@ class StaffDirectory:
         secret = pyotp.random_base32()
         now = self._clock.now()
         with self._store.tx() as conn:
-            if conn.execute("SELECT 1 FROM staff WHERE staff_id=?", (staff_id,)).fetchone():
+            if staff_repo.exists(conn, staff_id):
                 raise Conflict("staff_exists", f"staff account {staff_id!r} already exists")
-            conn.execute(
-                "INSERT INTO staff(staff_id, role, pin_hash, totp_secret, created_at) VALUES (?,?,?,?,?)",
-                (
-                    staff_id,
-                    role.value,
-                    hash_pin(pin),
-                    self._box.seal(secret, _aad(staff_id)),
-                    now.isoformat(),
-                ),
-            )
+            sealed = self._box.seal(secret, _aad(staff_id))
+            staff_repo.insert(conn, staff_id, role.value, hash_pin(pin), sealed, now)
             audit.append(conn, now, actor, "staff_added", staff_id=staff_id, role=role.value)
         return pyotp.TOTP(secret).provisioning_uri(name=staff_id, issuer_name=ISSUER)
 
@@ -185,23 +152,19 @@ class StaffDirectory:
         secret = pyotp.random_base32()
         now = self._clock.now()
         with self._store.tx() as conn:
-            cur = conn.execute(
-                "UPDATE staff SET totp_secret=?, last_totp_step=0 WHERE staff_id=?",
-                (self._box.seal(secret, _aad(staff_id)), staff_id),
-            )
-            if cur.rowcount == 0:
+            if not staff_repo.set_secret(conn, staff_id, self._box.seal(secret, _aad(staff_id))):
                 raise NotFound("unknown_staff", f"there is no staff account {staff_id!r}")
-            conn.execute("DELETE FROM sessions WHERE staff_id=?", (staff_id,))
+            staff_repo.end_sessions(conn, staff_id)
             audit.append(conn, now, actor, "staff_totp_reenrolled", staff_id=staff_id)
         return pyotp.TOTP(secret).provisioning_uri(name=staff_id, issuer_name=ISSUER)
 
     def totp_secret(self, staff_id: str) -> str:
         """The TOTP secret in clear (for enrolment tools and tests only)."""
         with self._store.read() as conn:
-            row = conn.execute("SELECT totp_secret FROM staff WHERE staff_id=?", (staff_id,)).fetchone()
-        if row is None:
+            stored = staff_repo.secret_of(conn, staff_id)
+        if stored is None:
             raise AuthError("bad_credentials", "unknown staff account")
-        return self._open_secret(staff_id, row["totp_secret"]) or ""
+        return self._open_secret(staff_id, stored) or ""
 
     def _open_secret(self, staff_id: str, stored: str) -> str | None:
         """The clear TOTP secret of a row, or None (logged) when it does not open for this row."""
@@ -214,20 +177,16 @@ class StaffDirectory:
     def list(self) -> list[dict[str, object]]:
         """Accounts without secrets."""
         with self._store.read() as conn:
-            rows = conn.execute(
-                "SELECT staff_id, role, active, created_at FROM staff ORDER BY staff_id"
-            ).fetchall()
-        return [dict(r) for r in rows]
+            return staff_repo.accounts(conn)
 
     def set_active(self, staff_id: str, active: bool, actor: str = "lockerctl") -> None:
         """Disable or re-enable an account (disabling ends its sessions)."""
         now = self._clock.now()
         with self._store.tx() as conn:
-            cur = conn.execute("UPDATE staff SET active=? WHERE staff_id=?", (int(active), staff_id))
-            if cur.rowcount == 0:
+            if not staff_repo.set_active(conn, staff_id, active):
                 raise InvalidInput("staff_id", f"no staff account {staff_id!r}")
             if not active:
-                conn.execute("DELETE FROM sessions WHERE staff_id=?", (staff_id,))
+                staff_repo.end_sessions(conn, staff_id)
             audit.append(conn, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
 
     def sign_in(self, staff_id: str, pin: str, totp: str) -> tuple[str, StaffSession]:
@@ -245,7 +204,7 @@ class StaffDirectory:
             "failed sign-ins; try again later or ask a supervisor",
         )
         with self._store.read() as conn:
-            row = conn.execute("SELECT * FROM staff WHERE staff_id=?", (staff_id,)).fetchone()
+            row = staff_repo.get(conn, staff_id)
         now = self._clock.now()
         was_locked = row is not None and _locked(row, now)
         usable = row if row is not None and row["active"] and not was_locked else None
@@ -257,7 +216,7 @@ class StaffDirectory:
         expires = now + timedelta(minutes=self._cfg.session_idle_min)
         with self._store.tx() as conn:
             now = self._clock.now()
-            fresh = conn.execute("SELECT * FROM staff WHERE staff_id=?", (staff_id,)).fetchone()
+            fresh = staff_repo.get(conn, staff_id)
             actor = staff_id[:32] or "?"
             if fresh is None or not fresh["active"] or (usable is None and not was_locked):
                 audit.append(conn, now, actor, "staff_signin_failed", reason="unknown_or_disabled")
@@ -272,15 +231,8 @@ class StaffDirectory:
                 and fresh["pin_hash"] == pin_hash  # not changed since it was checked
                 and step > int(fresh["last_totp_step"])  # a TOTP step signs in once
             ):
-                conn.execute(
-                    "UPDATE staff SET failed_signins=0, locked_until=NULL, last_totp_step=? WHERE staff_id=?",
-                    (step, staff_id),
-                )
-                conn.execute(
-                    "INSERT INTO sessions(token_digest, staff_id, created_at, last_seen_at, expires_at)"
-                    " VALUES (?,?,?,?,?)",
-                    (_token_digest(token), staff_id, now.isoformat(), now.isoformat(), expires.isoformat()),
-                )
+                staff_repo.signed_in(conn, staff_id, step)
+                staff_repo.add_session(conn, _token_digest(token), staff_id, now, expires)
                 audit.append(conn, now, staff_id, "staff_signed_in")
                 role = Role(fresh["role"])
             else:
@@ -288,10 +240,7 @@ class StaffDirectory:
                 locked_until = None
                 if count >= self._cfg.max_failed_signins:
                     locked_until = (now + timedelta(minutes=self._cfg.signin_lockout_min)).isoformat()
-                conn.execute(
-                    "UPDATE staff SET failed_signins=?, locked_until=? WHERE staff_id=?",
-                    (count, locked_until, staff_id),
-                )
+                staff_repo.set_failures(conn, staff_id, count, locked_until)
                 audit.append(
                     conn, now, staff_id, "staff_signin_failed", reason="bad_pin_or_totp", failures=count
                 )
@@ -314,24 +263,17 @@ class StaffDirectory:
         now = self._clock.now()
         digest = _token_digest(token)
         with self._store.tx() as conn:
-            row = conn.execute(
-                "SELECT s.*, st.role, st.active FROM sessions s JOIN staff st USING(staff_id)"
-                " WHERE token_digest=?",
-                (digest,),
-            ).fetchone()
+            row = staff_repo.session(conn, digest)
             if row is None or not row["active"]:
                 raise AuthError("not_signed_in", "sign in again (staff session unknown or ended)")
             created = datetime.fromisoformat(row["created_at"])
             if datetime.fromisoformat(row["expires_at"]) <= now or now - created > timedelta(
                 hours=self._cfg.session_max_h
             ):
-                conn.execute("DELETE FROM sessions WHERE token_digest=?", (digest,))
+                staff_repo.end_session(conn, digest)
                 raise AuthError("session_expired", "your staff session has expired; sign in again")
             expires = now + timedelta(minutes=self._cfg.session_idle_min)
-            conn.execute(
-                "UPDATE sessions SET last_seen_at=?, expires_at=? WHERE token_digest=?",
-                (now.isoformat(), expires.isoformat(), digest),
-            )
+            staff_repo.touch_session(conn, digest, now, expires)
         return StaffSession(row["staff_id"], Role(row["role"]), expires, digest)
 
     def peek(self, token: str) -> StaffSession | None:
@@ -340,11 +282,7 @@ class StaffDirectory:
         digest = _token_digest(token)
         try:
             with self._store.read() as conn:
-                row = conn.execute(
-                    "SELECT s.*, st.role, st.active FROM sessions s JOIN staff st USING(staff_id)"
-                    " WHERE token_digest=?",
-                    (digest,),
-                ).fetchone()
+                row = staff_repo.session(conn, digest)
         except (sqlite3.Error, LockerError):  # health asks this: it must answer, storage or not
             return None
         if row is None or not row["active"] or datetime.fromisoformat(row["expires_at"]) <= now:
@@ -358,7 +296,7 @@ class StaffDirectory:
     def sign_out(self, sess: StaffSession) -> None:
         """End a session."""
         with self._store.tx() as conn:
-            conn.execute("DELETE FROM sessions WHERE token_digest=?", (sess.token_digest,))
+            staff_repo.end_session(conn, sess.token_digest)
             audit.append(conn, self._clock.now(), sess.staff_id, "staff_signed_out")
 
 

@@ -4,7 +4,7 @@ One writer thread owns every write: a use case hands it a unit of work (`submit`
 `with store.tx()` block) and gets its answer once the unit is committed, possibly in one COMMIT
 (one fsync, WAL with synchronous=FULL) with other units. A unit's after-commit step runs right
 after that COMMIT on the writer thread: the locker queues a door's pulse there, so the pulse
-follows its committed unlock intent by construction (see `locker.doors.Cabinet.pulse`). Reads
+follows its committed unlock intent by construction (see `locker.cabinet.Cabinet.pulse`). Reads
 use per-thread read-only connections and never wait for the writer's fsync.
 
 The schema is versioned (`MIGRATIONS`, see `common.migrations`): at open, a file written by an

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from common.clock import Clock
+from locker.alarms import Alarms
+from locker.cabinet import Cabinet
 from locker.codes import CodeBook
 from locker.config import LockerConfig
-from locker.doors import Alarms, Cabinet
 from locker.store import Store
 
 

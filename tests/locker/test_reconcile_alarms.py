@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from locker import audit
-from locker.deposit_rows import set_state
+from locker.deposits_repo import set_state
 from locker.domain import DepositState, UnlockPurpose, UnlockState
 from locker.staff import Role
 from tests.locker.conftest import Harness, wait_until

@@ -1,4 +1,4 @@
-"""Doors and alarms: the cabinet map over the buses, at-most-once pulses, alarm raising.
+"""The cabinet: compartment labels mapped over the buses, door reads, at-most-once pulses.
 
 Every pulse is preceded by an `unlocks` row in state `intent`, committed before the frame
 leaves; the row then records what the door did. Nothing here ever re-sends a pulse.
@@ -10,13 +10,11 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
 
-from common import outbox as hub_outbox
 from common.clock import Clock
 from drivers.lockboard.doorwatch import QueuedPulse
 from drivers.lockboard.types import BusUnavailable, DoorOutcome, DoorState, LockBoardError, LockBus
-from locker import audit
+from locker import audit, unlocks_repo
 from locker.config import CompartmentConfig
 from locker.domain import UnlockPurpose, UnlockState
 from locker.errors import NotFound
@@ -37,108 +35,6 @@ class PulseResult:
     def door(self) -> str:
         """The API's door word."""
         return self.outcome.value if self.outcome is not None else "unknown"
-
-
-class Alarms:
-    """Raise (deduplicated while unacknowledged), list and acknowledge alarms; each raise and
-    acknowledgement also writes its kind to the province hub's events (`tz`: the locker's day)."""
-
-    def __init__(self, store: Store, clock: Clock, tz: tzinfo = UTC) -> None:
-        self._store = store
-        self._clock = clock
-        self._tz = tz
-
-    def raise_in(
-        self, conn: sqlite3.Connection, kind: str, compartment: str | None, message: str
-    ) -> int | None:
-        """Raise inside the caller's transaction; None if the same alarm is already open."""
-        dup = conn.execute(
-            "SELECT alarm_id FROM alarms WHERE kind=? AND compartment IS ? AND acked=0", (kind, compartment)
-        ).fetchone()
-        if dup is not None:
-            return None
-        return self.record_in(conn, kind, compartment, message)
-
-    def record_in(
-        self,
-        conn: sqlite3.Connection,
-        kind: str,
-        compartment: str | None,
-        message: str,
-        actor: str = "system",
-    ) -> int:
-        """Insert, audit and log one alarm inside the caller's transaction (the caller deduplicates)."""
-        now = self._clock.now()
-        cur = conn.execute(
-            "INSERT INTO alarms(kind, compartment, raised_at, message) VALUES (?,?,?,?)",
-            (kind, compartment, now.isoformat(), message),
-        )
-        audit.append(conn, now, actor, "alarm_raised", compartment=compartment, kind=kind, message=message)
-        hub_outbox.add_now(conn, now, self._tz, "alarm.raised", alarm=kind)
-        log.warning("ALARM %s%s: %s", kind, f" (compartment {compartment})" if compartment else "", message)
-        return int(cur.lastrowid or 0)
-
-    def raise_(self, kind: str, compartment: str | None, message: str) -> int | None:
-        """Raise in a transaction of its own."""
-        with self._store.tx() as conn:
-            return self.raise_in(conn, kind, compartment, message)
-
-    def list(self, include_acked: bool = True) -> list[dict[str, object]]:
-        """Newest first."""
-        with self._store.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM alarms WHERE acked=0 OR ? ORDER BY alarm_id DESC", (int(include_acked),)
-            ).fetchall()
-        return [
-            {
-                "alarm_id": r["alarm_id"],
-                "kind": r["kind"],
-                "compartment": r["compartment"],
-                "raised_at": r["raised_at"],
-                "message": r["message"],
-                "acked": bool(r["acked"]),
-                "acked_by": r["acked_by"],
-                "acked_at": r["acked_at"],
-            }
-            for r in rows
-        ]
-
-    def open_count(self) -> int:
-        """Unacknowledged alarms."""
-        with self._store.read() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM alarms WHERE acked=0").fetchone()[0])
-
-    def ack(self, alarm_id: int, staff_id: str) -> None:
-        """Acknowledge one alarm (attributed)."""
-        with self._store.tx() as conn:
-            row = conn.execute("SELECT * FROM alarms WHERE alarm_id=?", (alarm_id,)).fetchone()
-            if row is None:
-                raise NotFound("unknown_alarm", f"there is no alarm {alarm_id}")
-            if row["acked"]:
-                return
-            self.ack_in(conn, row, staff_id)
-
-    def ack_in(self, conn: sqlite3.Connection, row: sqlite3.Row, actor: str, **detail: str) -> None:
-        """Acknowledge the open alarm `row` inside the caller's transaction, audited as `actor`."""
-        now = self._clock.now()
-        conn.execute(
-            "UPDATE alarms SET acked=1, acked_by=?, acked_at=? WHERE alarm_id=?",
-            (actor, now.isoformat(), row["alarm_id"]),
-        )
-        if row["kind"] == "code_guessing":
-            # staff have looked: the cabinet-wide slow-down (locker.pickup) starts over
-            conn.execute("DELETE FROM kiosk_failures WHERE kiosk='*cabinet*'")
-        audit.append(
-            conn,
-            now,
-            actor,
-            "alarm_acked",
-            compartment=row["compartment"],
-            alarm_id=row["alarm_id"],
-            kind=row["kind"],
-            **detail,
-        )
-        hub_outbox.add_now(conn, now, self._tz, "alarm.cleared", alarm=row["kind"])
 
 
 class Cabinet:
@@ -226,20 +122,7 @@ class Cabinet:
         def intent(conn: sqlite3.Connection) -> int:
             if before is not None:
                 before(conn)
-            cur = conn.execute(
-                "INSERT INTO unlocks(compartment, deposit_id, pickup_id, purpose, state, actor, created_at)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (
-                    label,
-                    deposit_id,
-                    pickup_id,
-                    purpose.value,
-                    UnlockState.INTENT.value,
-                    actor,
-                    now.isoformat(),
-                ),
-            )
-            unlock_id = int(cur.lastrowid or 0)
+            unlock_id = unlocks_repo.insert_intent(conn, label, deposit_id, pickup_id, purpose, actor, now)
             audit.append(
                 conn,
                 now,
@@ -276,10 +159,7 @@ class Cabinet:
         done = self._clock.now()
 
         def result_(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
-                (state.value, done.isoformat(), unlock_id),
-            )
+            unlocks_repo.finish(conn, unlock_id, state, done)
             audit.append(
                 conn,
                 done,
