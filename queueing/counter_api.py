@@ -23,7 +23,7 @@ from contracts.queueing import (
     SignedOut,
     TransferredTicket,
 )
-from queueing import reports
+from queueing import counters_repo, reports
 from queueing.api import SESSION_COOKIE, session_token
 from queueing.api_models import CallNumberRequest, SignInRequest, TransferRequest
 from queueing.counters import CounterDesk
@@ -125,7 +125,7 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
     def counters() -> list[dict[str, Any]]:
         """Every counter and whether it is open."""
         with queue.store.read() as tx:
-            rows = {int(r["number"]): r for r in tx.all("SELECT * FROM counters")}
+            rows = counters_repo.all_rows(tx)
         return [
             {
                 "number": c.number,
