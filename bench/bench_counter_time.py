@@ -70,10 +70,10 @@ def run(tracked: bool, tickets: int, seed: int) -> dict[str, Any]:
                 clock.advance(rnd.uniform(5, 30))
                 started = time.thread_time()
                 t = queue.issue(rnd.choice(services), channel="kiosk", idempotency_key=f"k{n}")
-                assert store._conn is not None
-                store._conn.set_trace_callback(statements.append)
+                assert store.db._conn is not None
+                store.db._conn.set_trace_callback(statements.append)
                 queue.confirm(t["ticket_id"], "printed")
-                store._conn.set_trace_callback(None)
+                store.db._conn.set_trace_callback(None)
                 confirm_statements += len(statements)
                 statements.clear()
                 if n % 2:

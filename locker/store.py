@@ -28,7 +28,8 @@ from pathlib import Path
 
 from common import outbox as hub_outbox
 from common.migrations import Schema, Step
-from common.sqlite_store import CHECKPOINT_EVERY_S, SqliteStore
+from common.sqlite_store import SqliteStore
+from common.wal_checkpoints import CHECKPOINT_EVERY_S
 from locker.domain import ACTIVE
 from locker.errors import StorageFailed
 from locker.handover_schema import HANDOVER_SCHEMA

@@ -11,23 +11,17 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.api_errors import error_responses
 from common.storage_guard import ADVICE as STORAGE_ADVICE
 from contracts.queueing import (
     Announcement,
-    CounterRow,
-    CounterSignedIn,
-    CounterTicket,
-    CounterView,
-    DayReport,
     DisplayState,
     IssuedTicket,
     KioskHelpAnswer,
@@ -36,20 +30,15 @@ from contracts.queueing import (
     QueueHealth,
     Rated,
     ServiceOverview,
-    SignedOut,
     TicketConfirmed,
     TicketStatus,
     TicketVoided,
-    TransferredTicket,
 )
-from queueing import reports, speech, texts
+from queueing import speech, texts
 from queueing.api_models import (
-    CallNumberRequest,
     ConfirmRequest,
     RatingRequest,
-    SignInRequest,
     TicketRequest,
-    TransferRequest,
     VoidRequest,
     error_response,
     issued_answer,
@@ -71,8 +60,8 @@ __all__ = ["build_router", "error_response", "storage_error_response", "TicketRe
 
 #: Health answers within this many seconds whatever holds the database (then 'degraded').
 HEALTH_ANSWER_S = 2.5
-#: How long health waits for the store's lock (a write in progress) before saying 'busy'.
-HEALTH_LOCK_WAIT_S = 1.0
+#: How long health waits for the database's write lock before saying who holds it.
+HEALTH_LOCK_WAIT_S = 0.5
 
 SESSION_COOKIE = "qsession"
 DEVICE_COOKIE = "qdevice"
@@ -142,9 +131,11 @@ def build_router(  # noqa: C901 - its route closures count toward it
     desk: CounterDesk,
     hub: EventHub,
     kiosk_token: KioskToken,
+    kiosk_help: KioskHelp,
     sweeper_alive: Callable[[], bool] = lambda: True,
 ) -> APIRouter:
-    """All /api/v1 routes.
+    """The /api/v1 routes of tickets, kiosks, health and display boards (the counters' are in
+    `queueing.counter_api`).
 
     Routes that touch the database (or hash a PIN) are plain `def`: FastAPI runs them in its
     thread pool, so a database held by another program (a write waits up to
@@ -154,7 +145,6 @@ def build_router(  # noqa: C901 - its route closures count toward it
     """
     api = APIRouter(prefix="/api/v1")
     cfg = queue.config
-    kiosk_help = KioskHelp(queue)
     remote_limiter = RateLimiter(
         cfg.remote_max_per_window, cfg.remote_rate_window_s, cfg.remote_rate_max_keys
     )
@@ -200,9 +190,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
         refuse_kiosk_only_fields(body.channel, body.priority, body.birth_date, body.id_hash)
         if body.channel == "remote":
             if not cfg.remote_enabled:
-                raise QueueError(
-                    403, "remote_disabled", texts.say("remote_disabled")
-                )
+                raise QueueError(403, "remote_disabled", texts.say("remote_disabled"))
             device = request.cookies.get(DEVICE_COOKIE) or request.headers.get("x-device-id")
             client = request.client.host if request.client else "?"
             device = device or f"ip:{client}"
@@ -254,7 +242,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
         """Counts, and whether a write could start now (runs in a thread, bounded waits)."""
         body: dict[str, Any] = {}
         try:
-            with queue.store.read(wait_s=HEALTH_LOCK_WAIT_S) as tx:
+            with queue.store.read() as tx:
                 waiting = queue.waiting_counts(tx)
                 body["waiting"] = sum(waiting.values())
                 body["pending"] = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
@@ -265,7 +253,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
             log.error("health check: queue database unusable: %s", err)
             problem = f"queue database: {err}"
         else:
-            problem = queue.store.write_problem(wait_s=HEALTH_LOCK_WAIT_S / 2)
+            problem = queue.store.write_problem(wait_s=HEALTH_LOCK_WAIT_S)
         if problem is None and not sweeper_alive():
             problem = "pending-ticket sweeper stopped"
         return {
@@ -332,39 +320,6 @@ def build_router(  # noqa: C901 - its route closures count toward it
         """Satisfaction score 1..5 after service."""
         return queue.rate(ticket_id, body.score)
 
-    # ---------------------------------------------------------------- counters
-
-    @api.post(
-        "/counter/sessions",
-        response_model=CounterSignedIn,
-        responses=error_responses(401, 404, 409, 422, 429, 503),
-    )
-    def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
-        """Counter staff sign-in with staff ID and PIN (sets the session cookie).
-
-        A counter someone else is signed in to answers 409 `counter_taken`; a supervisor may
-        send `take_over: true` to take it over (recorded in the staff audit).
-        """
-        token, info = desk.sign_in(body.staff_id, body.pin, body.counter, body.take_over)
-        response.set_cookie(
-            SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=int(cfg.session_hours * 3600)
-        )
-        return {"token": token, **info}
-
-    @api.delete(
-        "/counter/sessions/current", response_model=SignedOut, responses=error_responses(401, 409, 503)
-    )
-    def sign_out(request: Request, response: Response) -> dict[str, Any]:
-        """Sign out and close the counter."""
-        desk.sign_out(session_of(request))
-        response.delete_cookie(SESSION_COOKIE)
-        return {"signed_out": True}
-
-    @api.get("/counter", response_model=CounterView, responses=error_responses(401, 409, 503))
-    def counter_view(request: Request) -> dict[str, Any]:
-        """What the counter console shows (with the kiosks' open calls for staff)."""
-        return {**desk.view(session_of(request)), "help_requests": kiosk_help.open_calls()}
-
     @api.post("/kiosk/help", response_model=KioskHelpAnswer, responses=error_responses(401, 422, 503))
     def kiosk_help_call(
         body: KioskHelpRequest,
@@ -379,71 +334,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
             )
         return kiosk_help.set(kiosk_name(x_kiosk_id), body.screen, body.state)
 
-    @api.post(
-        "/counter/help/{kiosk}/ack", response_model=KioskHelpAnswer, responses=error_responses(401, 422, 503)
-    )
-    def kiosk_help_ack(kiosk: str, request: Request) -> dict[str, Any]:
-        """A member of staff goes to the kiosk: its call leaves every console (logged)."""
-        return kiosk_help.ack(kiosk_name(kiosk), session_of(request).staff.staff_id)
-
-    @api.post(
-        "/counter/call", response_model=CounterTicket, responses=error_responses(401, 404, 409, 422, 503)
-    )
-    def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
-        """Call a given waiting ticket."""
-        return desk.call_number(session_of(request), body.number)
-
-    # The console's one-button actions: the signed-in counter does it, no body.
-    # (path, name, action, description, error statuses besides 401 and 503)
-    actions: list[tuple[str, str, Callable[[Session], dict[str, Any]], str, tuple[int, ...]]] = [
-        (
-            "/counter/call-next",
-            "call_next",
-            desk.call_next,
-            "Call the next ticket for this counter (atomic).",
-            (404, 409),
-        ),
-        ("/counter/recall", "recall", desk.recall, "Announce the current ticket again.", (409, 429)),
-        ("/counter/start", "start", desk.start, "Service of the called ticket starts.", (409,)),
-        ("/counter/finish", "finish", desk.finish, "Service done.", (409,)),
-        ("/counter/no-show", "no_show", desk.no_show, "The called citizen did not come.", (409,)),
-    ]
-    for path, name, action, doc, statuses in actions:
-        api.add_api_route(
-            path,
-            _counter_action(action, session_of),
-            methods=["POST"],
-            name=name,
-            description=doc,
-            response_model=CounterTicket,
-            responses=error_responses(401, *statuses, 503),
-        )
-
-    @api.post(
-        "/counter/transfer",
-        response_model=TransferredTicket,
-        responses=error_responses(401, 404, 409, 422, 503),
-    )
-    def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
-        """Move the current ticket to another service's queue."""
-        return desk.transfer(session_of(request), body.service)
-
-    @api.get("/counters", response_model=list[CounterRow], responses=error_responses(503))
-    def counters() -> list[dict[str, Any]]:
-        """Every counter and whether it is open."""
-        with queue.store.read() as tx:
-            rows = {int(r["number"]): r for r in tx.all("SELECT * FROM counters")}
-        return [
-            {
-                "number": c.number,
-                "name": c.name or f"Quầy {c.number}",
-                "services": c.services,
-                "status": rows[c.number]["status"] if c.number in rows else "closed",
-            }
-            for c in cfg.counters
-        ]
-
-    # ---------------------------------------------------------------- display, reports
+    # ---------------------------------------------------------------- display
 
     @api.get("/display/state", response_model=DisplayState, responses=error_responses(503))
     def display_state() -> dict[str, Any]:
@@ -475,37 +366,6 @@ def build_router(  # noqa: C901 - its route closures count toward it
             stream(queue.store, hub, sub, start_at, request.is_disconnected, queue.now_ts), hub, sub
         )
 
-    @api.get(
-        "/reports",
-        response_model=DayReport,
-        responses={
-            **error_responses(401, 403, 422, 503),
-            200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "format=csv"},
-        },
-    )
-    def report(
-        request: Request,
-        day: Annotated[date | None, Query()] = None,
-        group: Annotated[reports.GroupBy, Query()] = reports.GroupBy.SERVICE,
-        format: Annotated[Literal["json", "csv"], Query()] = "json",  # public query name
-    ) -> Any:
-        """A day's figures per service, counter or staff member (JSON or CSV); supervisors only."""
-        desk.require_supervisor(session_of(request), ("xem báo cáo", "see reports"))
-        the_day = (day or queue.local_now().date()).isoformat()
-        labels = {
-            reports.GroupBy.SERVICE: {s.code: s.name_vi for s in cfg.services},
-            reports.GroupBy.COUNTER: {str(c.number): c.name or f"Quầy {c.number}" for c in cfg.counters},
-            reports.GroupBy.STAFF: desk.staff.accounts.names(),
-        }[group]
-        rows = reports.day_report(queue.store, the_day, group, cfg.wait_target_min, labels)
-        if format == "csv":
-            return PlainTextResponse(
-                reports.to_csv(rows),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="queue-{the_day}-{group.value}.csv"'},
-            )
-        return {"day": the_day, "group": group.value, "wait_target_min": cfg.wait_target_min, "rows": rows}
-
     @api.get("/voice/announcement", response_model=Announcement, responses=error_responses(422))
     async def voice(
         number: Annotated[str, Query(min_length=2, max_length=8)], counter: Annotated[int, Query(ge=1, le=99)]
@@ -522,14 +382,3 @@ def build_router(  # noqa: C901 - its route closures count toward it
         }
 
     return api
-
-
-def _counter_action(
-    action: Callable[[Session], dict[str, Any]], session_of: Callable[[Request], Session]
-) -> Callable[[Request], dict[str, Any]]:
-    """The route of a one-button counter action: the caller's session, then the action."""
-
-    def endpoint(request: Request) -> dict[str, Any]:
-        return action(session_of(request))
-
-    return endpoint

@@ -31,10 +31,12 @@ from queueing.appointments import Appointments
 from queueing.appointments_api import build_appointments_router
 from queueing.catalogue import LiveCatalogue
 from queueing.config import QueueingConfig
+from queueing.counter_api import build_counter_router
 from queueing.counter_time_api import build_counter_time_router
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.events import EventHub
+from queueing.kiosk_help import KioskHelp
 from queueing.kiosk_token import KioskToken, token_path
 from queueing.ratings_api import build_ratings_router
 from queueing.service import QueueService
@@ -258,7 +260,11 @@ def create_app(  # noqa: C901 - its route closures count toward it
             config.max_body_bytes, [config.public_base_url], ["/api/docs", "/api/docs/oauth2-redirect"]
         ),
     )
-    app.include_router(build_router(queue, desk, hub, kiosk_token, lambda: not run_sweeper or sweeper.alive))
+    kiosk_help = KioskHelp(queue)  # the kiosks' open "call staff" requests, shown on every console
+    app.include_router(
+        build_router(queue, desk, hub, kiosk_token, kiosk_help, lambda: not run_sweeper or sweeper.alive)
+    )
+    app.include_router(build_counter_router(queue, desk, kiosk_help))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/fonts", StaticFiles(directory=str(REPO_ROOT / "assets" / "fonts")), name="fonts")
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Queue database step 5 (`queueing.store.MIGRATIONS`): when a booking's no-show was sent to the
+#: Queue database step 5 (`queueing.schema.MIGRATIONS`): when a booking's no-show was sent to the
 #: hub. Bookings made before this step are stamped 0: the hub never hears of them (`known`).
 APPOINTMENT_HUB_SCHEMA = """
 ALTER TABLE appointments ADD COLUMN no_show_sent_at REAL;

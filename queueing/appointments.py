@@ -3,7 +3,7 @@
 `queueing.appointment_sms`; this module adds the kiosk check-in that turns a booking into a
 ticket, called at its slot ahead of walk-ins.
 
-Storage is the queue's own database (`appointments` table in `queueing.store.SCHEMA`); every
+Storage is the queue's own database (`appointments` table in `queueing.schema.SCHEMA`); every
 change is one `Store` transaction with its event (kind `appointment`: service, slot, state; no
 phone, code or ID) and its province event (`queueing.appointment_hub`, which also sends
 no-shows). Pure rules are in `queueing.slots`, the routes in `queueing.appointments_api`,
@@ -41,10 +41,9 @@ class Appointments(AppointmentMoves):
         the same ticket again (200) while it is live; 409 too_early / too_late outside the window."""
         now_local = self.q.local_now()
         # one write transaction: two kiosks checking the same booking in at once get one ticket
-        with self.q.store.batch():
-            with self.q.store.tx() as tx:
-                row = self._find(tx, code, id_hash, now_local.date().isoformat())
-                ticket = tx.one("SELECT state FROM tickets WHERE ticket_id = ?", row["ticket_id"] or "")
+        with self.q.store.tx() as tx:
+            row = self._find(tx, code, id_hash, now_local.date().isoformat())
+            ticket = tx.one("SELECT state FROM tickets WHERE ticket_id = ?", row["ticket_id"] or "")
             if ticket is not None and TicketState(ticket["state"]) in LIVE_STATES:
                 return 200, self._ticket_answer(row["ticket_id"], row)
             self._refuse_outside_window(row, now_local)
@@ -54,28 +53,27 @@ class Appointments(AppointmentMoves):
                 channel="kiosk",
                 idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
             )
-            with self.q.store.tx() as tx:
-                now = self.q.now_ts()
-                tx.run(
-                    "UPDATE appointments SET state = 'checked_in', checked_in_at = ?, ticket_id = ?, "
-                    "checkin_attempts = ? WHERE appointment_id = ?",
-                    now,
-                    issued["ticket_id"],
-                    attempt,
-                    row["appointment_id"],
-                )
-                self._event(
-                    tx,
-                    now,
-                    row["service"],
-                    row["slot_start"],
-                    AppointmentState.CHECKED_IN,
-                    # once per booking: a check-in again after a failed print is not a new one
-                    to_hub=row["state"] == AppointmentState.BOOKED.value and appointment_hub.known(row),
-                    late_min=round((now - float(row["slot_start"])) / 60, 1),
-                )
-                if self.sms:
-                    self.sms.erase(tx, row["appointment_id"])  # the appointment is over: no reminder
+            now = self.q.now_ts()
+            tx.run(
+                "UPDATE appointments SET state = 'checked_in', checked_in_at = ?, ticket_id = ?, "
+                "checkin_attempts = ? WHERE appointment_id = ?",
+                now,
+                issued["ticket_id"],
+                attempt,
+                row["appointment_id"],
+            )
+            self._event(
+                tx,
+                now,
+                row["service"],
+                row["slot_start"],
+                AppointmentState.CHECKED_IN,
+                # once per booking: a check-in again after a failed print is not a new one
+                to_hub=row["state"] == AppointmentState.BOOKED.value and appointment_hub.known(row),
+                late_min=round((now - float(row["slot_start"])) / 60, 1),
+            )
+            if self.sms:
+                self.sms.erase(tx, row["appointment_id"])  # the appointment is over: no reminder
         issued.pop("replayed", None)
         log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
         self.load.refresh()

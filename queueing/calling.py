@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from queueing import appointment_calls, speech
+from queueing import appointment_calls, counters_repo, speech, tickets_repo
 from queueing.config import OrderingPolicy
 from queueing.core import QueueCore
 from queueing.domain import TicketState
@@ -48,23 +48,11 @@ class Calls:
             return due
         if svc.policy is OrderingPolicy.ONE_PER_N:
             streak = self.q.normal_streak(tx, service)
-            prio_sql = (
-                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0 "
-                "ORDER BY weight DESC, waiting_since, seq LIMIT 1"
+            prioritised_first = streak >= svc.one_per_n_normal
+            return tickets_repo.head_by_weight(tx, service, prioritised_first) or tickets_repo.head_by_weight(
+                tx, service, not prioritised_first
             )
-            normal_sql = (
-                "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0 "
-                "ORDER BY waiting_since, seq LIMIT 1"
-            )
-            first, second = (
-                (prio_sql, normal_sql) if streak >= svc.one_per_n_normal else (normal_sql, prio_sql)
-            )
-            return tx.one(first, service) or tx.one(second, service)
-        return tx.one(
-            "SELECT * FROM tickets WHERE service = ? AND state = 'waiting' "
-            "ORDER BY rank_key DESC, seq LIMIT 1",
-            service,
-        )
+        return tickets_repo.head_by_rank(tx, service)
 
     def mark_called(
         self, tx: Tx, row: Any, staff_id: str, counter: int, recall: bool = False
@@ -81,21 +69,15 @@ class Calls:
                 called_at=now,
                 call_count=row["call_count"] + 1,
             )
-            tx.run("UPDATE counters SET current_ticket = ? WHERE number = ?", row["ticket_id"], counter)
+            counters_repo.set_current(tx, counter, row["ticket_id"])
             svc = self.config.service(row["service"])
             if svc is not None and svc.policy is OrderingPolicy.ONE_PER_N:
                 day = self.q.today()
                 streak = 0 if row["weight"] > 0 else self.q.normal_streak(tx, svc.code) + 1
-                tx.run(
-                    "INSERT INTO service_state(day, service, normal_streak) VALUES (?, ?, ?) "
-                    "ON CONFLICT(day, service) DO UPDATE SET normal_streak = excluded.normal_streak",
-                    day,
-                    svc.code,
-                    streak,
-                )
+                tickets_repo.set_normal_streak(tx, day, svc.code, streak)
         else:
-            tx.run("UPDATE tickets SET call_count = call_count + 1 WHERE ticket_id = ?", row["ticket_id"])
-            tx.run("UPDATE counters SET last_recall = ? WHERE number = ?", now, counter)
+            tickets_repo.bump_call_count(tx, row["ticket_id"])
+            counters_repo.set_last_recall(tx, counter, now)
         number = row["number"]
         data = {
             "number": number,
@@ -113,7 +95,7 @@ class Calls:
 
     def ticket_view(self, tx: Tx, ticket_id: str) -> dict[str, Any]:
         """A ticket as the counter console shows it."""
-        r = tx.one("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
+        r = tickets_repo.by_id(tx, ticket_id)
         assert r is not None
         svc = self.config.service(r["service"])
         return {

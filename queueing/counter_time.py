@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Schema step of the queue database (`queueing.store.MIGRATIONS`): the reason of a paused
+#: Schema step of the queue database (`queueing.schema.MIGRATIONS`): the reason of a paused
 #: counter, and the spans. Never edited once released; a change is a new step.
 SCHEMA = """
 ALTER TABLE counters ADD COLUMN pause_reason TEXT;

@@ -8,7 +8,7 @@ import logging
 import secrets
 from typing import Any
 
-from queueing import appointment_calls, domain
+from queueing import appointment_calls, counters_repo, domain, tickets_repo
 from queueing.calling import Calls
 from queueing.config import CounterConfig
 from queueing.domain import CounterStatus, TicketState
@@ -70,8 +70,7 @@ class CounterDesk:
         return self._counter_cfg(session.counter)
 
     def _require_open(self, tx: Tx, counter: int) -> None:
-        status = tx.scalar("SELECT status FROM counters WHERE number = ?", counter)
-        if status == CounterStatus.PAUSED.value:
+        if counters_repo.status(tx, counter) == CounterStatus.PAUSED.value:
             raise QueueError(409, "counter_paused", "This counter is paused. Resume it before calling.")
 
     def _finish_serving(self, tx: Tx, cur: Any, counter: int) -> str | None:
@@ -98,7 +97,7 @@ class CounterDesk:
         """The ticket leaves the counter in a final state (done, no-show); returns the time."""
         now = self.q.now_ts()
         self.q.set_state(tx, cur, state, finished_at=now)
-        tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", counter)
+        counters_repo.set_current(tx, counter, None)
         tx.event(now, "state", {"number": cur["number"], "state": state.value, "counter": counter})
         return now
 
@@ -136,11 +135,7 @@ class CounterDesk:
             self._require_open(tx, cfg.number)
             rows = [
                 r
-                for r in tx.all(
-                    "SELECT * FROM tickets WHERE day = ? AND prefix = ? ORDER BY seq DESC",
-                    self.q.today(),
-                    parsed[0],
-                )
+                for r in tickets_repo.of_number_today(tx, self.q.today(), parsed[0])
                 if domain.parse_number(r["number"]) == parsed
             ]
             row = next(
@@ -175,15 +170,15 @@ class CounterDesk:
                 "No called ticket is waiting to come to this counter.",
                 True,
             )
-            last = tx.scalar("SELECT last_recall FROM counters WHERE number = ?", cfg.number)
+            last = counters_repo.last_recall(tx, cfg.number)
             now = self.q.now_ts()
             gap = self.config.recall_cooldown_s
-            if last is not None and now - float(last) < gap:
+            if last is not None and now - last < gap:
                 raise QueueError(
                     429,
                     "recall_too_soon",
                     f"Vui lòng chờ {gap:.0f} giây giữa hai lần gọi lại. / Wait {gap:.0f} s between recalls.",
-                    retry_after_s=int(gap - (now - float(last))) + 1,
+                    retry_after_s=int(gap - (now - last)) + 1,
                 )
             return self.calls.mark_called(tx, cur, session.staff.staff_id, cfg.number, recall=True)
 
@@ -234,30 +229,28 @@ class CounterDesk:
             key = domain.rank_key(
                 target.policy, cur["weight"], cur["waiting_since"], target.aging_weight_per_min
             )
-            tx.run(
-                "INSERT INTO tickets(ticket_id, day, service, prefix, serial, number, priority, weight, "
-                "channel, "
-                "delivery, id_hash, device, state, issued_at, waiting_since, rank_key, transferred_from) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)",
-                new_id,
-                cur["day"],
-                target.code,
-                cur["prefix"],
-                cur["serial"],
-                cur["number"],
-                cur["priority"],
-                cur["weight"],
-                cur["channel"],
-                cur["delivery"],
-                cur["id_hash"],
-                cur["device"],
-                now,
-                cur["waiting_since"],
-                key,
-                cur["ticket_id"],
+            tickets_repo.insert(
+                tx,
+                ticket_id=new_id,
+                day=cur["day"],
+                service=target.code,
+                prefix=cur["prefix"],
+                serial=cur["serial"],
+                number=cur["number"],
+                priority=cur["priority"],
+                weight=cur["weight"],
+                channel=cur["channel"],
+                delivery=cur["delivery"],
+                id_hash=cur["id_hash"],
+                device=cur["device"],
+                state=TicketState.WAITING.value,
+                issued_at=now,
+                waiting_since=cur["waiting_since"],
+                rank_key=key,
+                transferred_from=cur["ticket_id"],
             )
             self.q.set_state(tx, cur, TicketState.TRANSFERRED, finished_at=now, transferred_to=new_id)
-            tx.run("UPDATE counters SET current_ticket = NULL WHERE number = ?", cfg.number)
+            counters_repo.set_current(tx, cfg.number, None)
             tx.event(
                 now,
                 "state",
@@ -279,7 +272,7 @@ class CounterDesk:
         """What the console shows: counter, current ticket, waiting lines of its services."""
         cfg = self._at_counter(session)
         with self.q.store.read() as tx:
-            status = tx.scalar("SELECT status FROM counters WHERE number = ?", cfg.number) or "closed"
+            status = counters_repo.status(tx, cfg.number) or "closed"
             cur = self.q.ticket_at_counter(tx, cfg.number)
             waiting = []
             for code in cfg.services:
@@ -290,11 +283,7 @@ class CounterDesk:
                         "service": code,
                         "name_vi": svc.name_vi if svc else code,
                         "name_en": svc.name_en if svc else code,
-                        "count": int(
-                            tx.scalar(
-                                "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting'", code
-                            )
-                        ),
+                        "count": tickets_repo.waiting_count(tx, code),
                         "next": [
                             {
                                 "number": r["number"],

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from common import outbox
-from queueing import domain, texts
+from queueing import domain, texts, tickets_repo
 from queueing.config import ServiceConfig
 from queueing.core import NEW_SEQ, QueueCore, iso_utc
 from queueing.domain import TicketState
@@ -106,7 +106,7 @@ class TicketIssuing(QueueCore):
         now = self.now_ts()
         today = self.today()
         with self.store.tx() as tx:
-            known = tx.one("SELECT ticket_id, service FROM idempotency WHERE key = ?", idempotency_key)
+            known = tickets_repo.key_ticket(tx, idempotency_key)
             if known is not None:
                 if known["service"] != svc.code:
                     raise QueueError(
@@ -116,16 +116,7 @@ class TicketIssuing(QueueCore):
                     )
                 return self._ticket_body(tx, self.ticket_row(tx, known["ticket_id"]), replay=True)
             self._admit(tx, svc, channel, device, today)
-            # one statement takes the next serial of the day for this prefix
-            serial = int(
-                tx.all(
-                    "INSERT INTO numbering(day, prefix, last_serial) VALUES (?, ?, 1) "
-                    "ON CONFLICT(day, prefix) DO UPDATE SET last_serial = last_serial + 1 "
-                    "RETURNING last_serial",
-                    today,
-                    svc.prefix,
-                )[0][0]
-            )
+            serial = tickets_repo.next_serial(tx, today, svc.prefix)
             if serial > svc.number_max - svc.number_min + 1:
                 serial = self._skip_live_numbers(tx, svc, today, serial)
             number = domain.format_number(
@@ -155,36 +146,27 @@ class TicketIssuing(QueueCore):
             ahead = self.ahead_of(tx, row)
             est = self.estimate(svc.code, ahead)
             est_mid_s = (est.min_minutes + est.max_minutes) / 2 * 60 if est is not None else None
-            tx.run(
-                "INSERT INTO tickets(ticket_id, day, service, prefix, serial, number, priority, weight, "
-                "channel, "
-                "delivery, id_hash, device, state, issued_at, waiting_since, rank_key, est_wait_s) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ticket_id,
-                today,
-                svc.code,
-                svc.prefix,
-                serial,
-                number,
-                prio,
-                weight,
-                channel,
-                "remote" if remote else None,
-                id_hash,
-                device,
-                state.value,
-                now,
-                now,
-                key,
-                est_mid_s,
+            tickets_repo.insert(
+                tx,
+                ticket_id=ticket_id,
+                day=today,
+                service=svc.code,
+                prefix=svc.prefix,
+                serial=serial,
+                number=number,
+                priority=prio,
+                weight=weight,
+                channel=channel,
+                delivery="remote" if remote else None,
+                id_hash=id_hash,
+                device=device,
+                state=state.value,
+                issued_at=now,
+                waiting_since=now,
+                rank_key=key,
+                est_wait_s=est_mid_s,
             )
-            tx.run(
-                "INSERT INTO idempotency(key, ticket_id, service, created_at) VALUES (?, ?, ?, ?)",
-                idempotency_key,
-                ticket_id,
-                svc.code,
-                now,
-            )
+            tickets_repo.remember_key(tx, idempotency_key, ticket_id, svc.code, now)
             if remote:
                 tx.event(now, "waiting", {"waiting": self.waiting_of(tx, svc.code)})
                 outbox.ticket(tx.conn, now, {**row, "day": today}, "issued")  # for the province hub
@@ -198,13 +180,8 @@ class TicketIssuing(QueueCore):
         Before the wrap every number of the day is new, so only wrapped serials pay this query
         (an index range over the few live tickets).
         """
-        rows = tx.all(
-            "SELECT number FROM tickets WHERE state IN (?, ?, ?, ?) AND day = ? AND prefix = ?",
-            *sorted(s.value for s in domain.LIVE_STATES),
-            today,
-            svc.prefix,
-        )
-        held = {parsed[1] for r in rows if (parsed := domain.parse_number(r["number"])) is not None}
+        numbers = tickets_repo.live_numbers(tx, today, svc.prefix)
+        held = {parsed[1] for n in numbers if (parsed := domain.parse_number(n)) is not None}
         free = domain.free_serial(serial, svc.number_min, svc.number_max, held)
         if free is None:
             log.error(
@@ -222,9 +199,7 @@ class TicketIssuing(QueueCore):
                 service=svc.code,
             )
         if free != serial:
-            tx.run(
-                "UPDATE numbering SET last_serial = ? WHERE day = ? AND prefix = ?", free, today, svc.prefix
-            )
+            tickets_repo.move_serial(tx, today, svc.prefix, free)
         return free
 
     def _admit(self, tx: Tx, svc: ServiceConfig, channel: str, device: str | None, today: str) -> None:
@@ -251,15 +226,7 @@ class TicketIssuing(QueueCore):
                 service=svc.code,
             )
         if svc.daily_cap_tickets:
-            issued = int(
-                tx.scalar(
-                    "SELECT COUNT(*) FROM tickets WHERE day = ? AND service = ? AND state <> 'void' "
-                    "AND transferred_from IS NULL",
-                    today,
-                    svc.code,
-                )
-            )
-            if issued >= svc.daily_cap_tickets:
+            if tickets_repo.issued_today(tx, today, svc.code) >= svc.daily_cap_tickets:
                 raise QueueError(
                     409,
                     "cap_reached",
@@ -269,15 +236,10 @@ class TicketIssuing(QueueCore):
                     service=svc.code,
                 )
         if channel == "remote" and device:
-            taken = int(
-                tx.scalar(
-                    "SELECT COUNT(*) FROM tickets WHERE day = ? AND device = ? AND channel = 'remote' "
-                    "AND state <> 'void'",
-                    today,
-                    device,
-                )
-            )
-            if taken >= self.config.remote_tickets_per_device_per_day:
+            if (
+                tickets_repo.remote_taken_today(tx, today, device)
+                >= self.config.remote_tickets_per_device_per_day
+            ):
                 raise QueueError(429, "device_limit", texts.say("device_limit"), retry_after_s=3600)
 
     def _ticket_fields(self, row: Any, ahead: int | None, est: domain.WaitEstimate | None) -> dict[str, Any]:
@@ -324,15 +286,9 @@ class TicketIssuing(QueueCore):
         """The kiosk printed (or showed) the ticket: it joins the queue now."""
         now = self.now_ts()
         with self.store.tx() as tx:
-            # the usual case in one statement: pending -> waiting (the edge `set_state` allows)
-            moved = tx.all(
-                "UPDATE tickets SET state = 'waiting', delivery = ? "
-                "WHERE ticket_id = ? AND state = 'pending' RETURNING *",
-                delivery,
-                ticket_id,
-            )
-            row = moved[0] if moved else self.ticket_row(tx, ticket_id)
-            state = TicketState.PENDING if moved else TicketState(row["state"])
+            moved = tickets_repo.confirm_pending(tx, ticket_id, delivery)  # the usual case
+            row = moved if moved is not None else self.ticket_row(tx, ticket_id)
+            state = TicketState.PENDING if moved is not None else TicketState(row["state"])
             if state is not TicketState.PENDING:
                 if state is TicketState.VOID:
                     raise QueueError(

@@ -1,4 +1,4 @@
-"""The queue database's tables for rating tablets: migration step 3 (`queueing.store.MIGRATIONS`).
+"""The queue database's tables for rating tablets: migration step 3 (`queueing.schema.MIGRATIONS`).
 
 Kept here, not in store.py, so the step reads as one piece; never edit it once released (a change
 is a new step).

@@ -14,7 +14,7 @@ import pytest
 from common.migrations import MigrationError, Schema, SchemaTooNew, Step, user_version
 from locker.store import MIGRATIONS as LOCKER_MIGRATIONS
 from locker.store import Store as LockerStore
-from queueing.store import MIGRATIONS as QUEUE_MIGRATIONS
+from queueing.schema import MIGRATIONS as QUEUE_MIGRATIONS
 from queueing.store import Store as QueueStore
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -403,15 +403,15 @@ def test_the_record_adds_few_statements_to_a_confirm(tmp_path: Path) -> None:
         desk = CounterDesk(queue)
         desk.staff.accounts.sync_demo(cfg.demo_staff)
         CounterTimeTracker(queue).install()
-        assert store._conn is not None
+        assert store.db._conn is not None
 
         def confirm_statements(key: str) -> list[str]:
             t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key=key)
             seen: list[str] = []
-            assert store._conn is not None
-            store._conn.set_trace_callback(seen.append)
+            assert store.db._conn is not None
+            store.db._conn.set_trace_callback(seen.append)
             queue.confirm(t["ticket_id"], "printed")
-            store._conn.set_trace_callback(None)
+            store.db._conn.set_trace_callback(None)
             return seen
 
         assert len(confirm_statements("k1")) <= 6 + 2  # test_queue_statements' 6, nobody open

@@ -1,5 +1,6 @@
-"""Group commit (queueing.store.Store.batch): several requests in one transaction, each in its
-own savepoint, durable only after the COMMIT; and every ticket a kiosk was given survives a crash."""
+"""Group commit (here an outer `queueing.store.Store.tx`): several requests in one transaction,
+each in its own savepoint, durable only after the COMMIT; and every ticket a kiosk was given
+survives a crash."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _committed_numbers(path: Path) -> list[str]:
 def test_a_refused_request_undoes_only_itself(queue: QueueService) -> None:
     notified: list[int] = []
     queue.store.on_commit_events.append(notified.append)
-    with queue.store.batch():
+    with queue.store.tx():
         first = queue.issue("ho_tich", channel="kiosk", idempotency_key="g1")
         with pytest.raises(QueueError):
             queue.issue("nope", channel="kiosk", idempotency_key="g2")
@@ -57,14 +58,12 @@ def test_a_refused_request_undoes_only_itself(queue: QueueService) -> None:
 
 def test_a_database_error_rolls_the_whole_batch_back(queue: QueueService) -> None:
     with pytest.raises(StoreError):
-        with queue.store.batch():
+        with queue.store.tx():
             queue.issue("ho_tich", channel="kiosk", idempotency_key="b1")
             with queue.store.tx() as tx:
                 tx.run("INSERT INTO no_such_table VALUES (1)")
     assert _committed_numbers(queue.store.path) == []
     assert queue.issue("ho_tich", channel="kiosk", idempotency_key="b1")["number"] == "A001"
-    with pytest.raises(RuntimeError), queue.store.batch(), queue.store.batch():
-        pass
 
 
 def test_every_ticket_a_kiosk_received_survives_a_crash(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.clock import ManualClock
+from common.wal_checkpoints import WAL_AUTOCHECKPOINT_PAGES
 from queueing.service import QueueService
-from queueing.store import WAL_AUTOCHECKPOINT_PAGES, Store
+from queueing.store import Store
 from tests.queueing.helpers import MONDAY_9AM, make_config, wait_for
 
 
@@ -19,14 +20,14 @@ def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
         queue.load()
         queue.issue("ho_tich", channel="kiosk", idempotency_key="warm-up")
         seen: list[str] = []
-        assert store._conn is not None
-        store._conn.set_trace_callback(seen.append)
+        assert store.db._conn is not None
+        store.db._conn.set_trace_callback(seen.append)
         ticket = queue.issue("ho_tich", channel="kiosk", idempotency_key="k1")
         issue_sql = list(seen)
         seen.clear()
         assert queue.confirm(ticket["ticket_id"], "printed")["state"] == "waiting"
         confirm_sql = list(seen)
-        store._conn.set_trace_callback(None)
+        store.db._conn.set_trace_callback(None)
         # BEGIN, idempotency lookup, next serial, one "ahead" count, ticket, key, COMMIT
         assert len(issue_sql) <= 7, issue_sql
         # BEGIN, pending -> waiting, outbox row for the province hub, waiting count for the board,
@@ -60,8 +61,8 @@ def test_wal_checkpoints_run_off_the_request_path(tmp_path: Path) -> None:
     store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0.05)
     store.open()
     try:
-        assert store._conn is not None
-        assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT_PAGES
+        assert store.db._conn is not None
+        assert store.db._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT_PAGES
         queue = QueueService(make_config(), store, ManualClock(MONDAY_9AM))
         queue.load()
         for i in range(30):
@@ -75,7 +76,7 @@ def test_wal_checkpoints_run_off_the_request_path(tmp_path: Path) -> None:
         assert row is not None
         busy, frames, copied = tuple(row)
         assert busy == 0 and copied == frames
-        thread = store._checkpointer
+        thread = store.db.checkpointer
         assert thread is not None and thread.is_alive()
     finally:
         store.close()
@@ -86,8 +87,8 @@ def test_checkpoint_thread_can_be_turned_off(tmp_path: Path) -> None:
     store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
     store.open()
     try:
-        assert store._checkpointer is None
-        assert store._conn is not None
-        assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # SQLite's own
+        assert store.db.checkpointer is None
+        assert store.db._conn is not None
+        assert store.db._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # SQLite's own
     finally:
         store.close()

@@ -1,0 +1,36 @@
+"""The queue's counters in SQL: the `counters` table (`queueing.schema`). Each function runs in
+the caller's open `Tx`; the rules are `queueing.counters`' and `queueing.calling`'s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queueing.store import Tx
+
+
+def status(tx: Tx, number: int) -> str | None:
+    """The counter's status (`open`, `paused`, `closed`), None when it never opened."""
+    value = tx.scalar("SELECT status FROM counters WHERE number = ?", number)
+    return None if value is None else str(value)
+
+
+def all_rows(tx: Tx) -> dict[int, Any]:
+    """Every counter's row by number."""
+    return {int(r["number"]): r for r in tx.all("SELECT * FROM counters")}
+
+
+def set_current(tx: Tx, number: int, ticket_id: str | None) -> None:
+    """The ticket at the counter (None: nobody)."""
+    tx.run("UPDATE counters SET current_ticket = ? WHERE number = ?", ticket_id, number)
+
+
+def last_recall(tx: Tx, number: int) -> float | None:
+    """When the counter last recalled its ticket (epoch seconds), or None."""
+    value = tx.scalar("SELECT last_recall FROM counters WHERE number = ?", number)
+    return None if value is None else float(value)
+
+
+def set_last_recall(tx: Tx, number: int, at: float) -> None:
+    """The counter recalled its ticket now."""
+    tx.run("UPDATE counters SET last_recall = ? WHERE number = ?", at, number)
