@@ -193,7 +193,13 @@ def main(argv: list[str] | None = None) -> int:
                 "devices": devices,
                 "locker_compartments": compartments,
             }
-            http.post(f"{args.url.rstrip('/')}/api/v1/heartbeat", json=beat, headers=headers, timeout=30)
+            r = http.post(f"{args.url.rstrip('/')}/api/v1/heartbeat", json=beat, headers=headers, timeout=30)
+            if r.status_code != 200:  # a refused beat would leave the center "never seen" and no locker
+                print(
+                    f"hub.simulate: the hub refused a heartbeat: HTTP {r.status_code} {r.text[:200]}",
+                    file=sys.stderr,
+                )
+                return 1
     print(f"{args.centers} simulated centers sent {total} events for {days[0]} .. {day}", file=sys.stderr)
     print(reader)
     return 0
