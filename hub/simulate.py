@@ -4,14 +4,19 @@ simulated centers' days sent to a running hub through its API, so the pages show
 Each center (SIM-0001, ...) is registered in the hub's database (like `center add`), then posts
 its last D days (default 1; Sundays closed) the way its uplink would: tickets arriving by hour
 (morning and early-afternoon peaks) over five services, called after a wait that grows with the
-queue, served or missed, some rated; a few doors forced and seen to; deposits loaded and
-collected at its locker; a heartbeat with its devices (now and then a printer out of paper).
-Seeded: the same arguments give the same province. Prints a read-only token for the pages.
+queue, served or missed, some rated; a few doors forced and seen to; its locker (24-60
+compartments, a few out of service) with results loaded on working days, most collected within
+days, the rest expired at the end of the pickup window and taken out by staff the next working
+morning (the locker's events start `WARMUP_DAYS` earlier, so the first day opens with the locker as
+full as any other day); a heartbeat with its devices (now and then a printer out of paper) and
+its compartment count. Seeded: the same arguments give the same province. Prints a read-only
+token for the pages.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +29,19 @@ SERVICES = ("HT", "DD", "KD", "TP", "XD")  # hộ tịch, đất đai, kinh doan
 #: Share of a day's tickets arriving in each hour (07:00-17:00).
 HOURLY = {7: 0.08, 8: 0.18, 9: 0.17, 10: 0.12, 11: 0.06, 13: 0.10, 14: 0.14, 15: 0.10, 16: 0.05}
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+#: [locker.codes] valid_days: a code works to the end of the local day this many days after loading.
+VALID_DAYS = 7
+#: The locker's events start this many days before the first simulated day (steady state by then).
+WARMUP_DAYS = VALID_DAYS + 3
+#: Results collected (the rest expire), and the mean days until a citizen comes.
+COLLECTED_SHARE = 0.88
+COLLECT_MEAN_DAYS = 1.2
+#: Mean calendar days a result holds a compartment under the two figures above (about
+#: 0.88 x 1.2 + 0.12 x 8, expired ones waiting for the next working morning).
+MEAN_STAY_DAYS = 2.0
+#: Compartment sizes and their shares as in the shipped cabinet (16 small, 4 medium, 4 large).
+SIZES = ("small", "medium", "large")
+SIZE_WEIGHTS = (4.0, 1.0, 1.0)
 
 
 def center_day(rng: random.Random, day: date, tickets: int) -> list[dict[str, Any]]:
@@ -61,6 +79,57 @@ def center_day(rng: random.Random, day: date, tickets: int) -> list[dict[str, An
     ]
 
 
+def _at(day: date, hour: int) -> float:
+    return datetime.combine(day, time(hour), TZ).timestamp()
+
+
+def _working_morning_after(at: float) -> date:
+    """The first morning (08:00 local, not a Sunday) after `at`: when staff take expired results out."""
+    day = datetime.fromtimestamp(at, TZ).date()
+    while day.weekday() == 6 or _at(day, 8) <= at:
+        day += timedelta(days=1)
+    return day
+
+
+def locker_events(rng: random.Random, days: list[date], compartments_in_service: int) -> list[dict[str, Any]]:
+    """One center's locker from `WARMUP_DAYS` before `days[0]` to the end of `days[-1]`, numbered
+    from 1: loads (working days, 08:00-17:00) sized to fill 30-60 % of the compartments in
+    service on average and never more than all of them, each collected or expired then withdrawn,
+    so over a day loaded ~ collected + withdrawn."""
+    end = _at(days[-1] + timedelta(days=1), 0)
+    per_day = rng.uniform(0.3, 0.6) * compartments_in_service * 7 / 6 / MEAN_STAY_DAYS
+    stays: list[tuple[float, float]] = []  # (loaded, left) of every result loaded
+    happenings: list[tuple[float, str, str]] = []  # (at, kind, compartment size)
+    day = days[0] - timedelta(days=WARMUP_DAYS)
+    while day <= days[-1]:
+        count = 0 if day.weekday() == 6 else max(1, round(rng.gauss(per_day, math.sqrt(per_day))))
+        for at in sorted(_at(day, 8) + rng.uniform(0, 9 * 3600) for _ in range(count)):
+            if sum(1 for loaded, left in stays if loaded <= at < left) >= compartments_in_service:
+                continue  # full: the result waits at the counter
+            size = rng.choices(SIZES, SIZE_WEIGHTS)[0]
+            happenings.append((at, "deposit.loaded", size))
+            expires = _at(day + timedelta(days=VALID_DAYS + 1), 0)
+            pickup = at + rng.expovariate(1 / (COLLECT_MEAN_DAYS * 86400))
+            if rng.random() < COLLECTED_SHARE and pickup < expires:
+                happenings.append((pickup, "deposit.collected", size))
+                left = pickup
+            else:
+                left = _at(_working_morning_after(expires), 8) + rng.uniform(0, 7200)
+                happenings += [(expires, "deposit.expired", size), (left, "deposit.withdrawn", size)]
+            stays.append((at, left))
+        day += timedelta(days=1)
+    return [
+        {
+            "seq": i,
+            "at": at,
+            "day": datetime.fromtimestamp(at, TZ).date().isoformat(),
+            "kind": kind,
+            "data": {"size": size},
+        }
+        for i, (at, kind, size) in enumerate(sorted(h for h in happenings if h[0] < end), start=1)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Register N centers, post their day to the hub; print a reader token."""
     p = argparse.ArgumentParser(
@@ -95,23 +164,12 @@ def main(argv: list[str] | None = None) -> int:
             headers = {"Authorization": f"Bearer {token}"}
             size = rng.choice((80, 150, 250, 400))
             events: list[dict[str, Any]] = []
-            deposits: list[dict[str, Any]] = []
             for d in days:
                 if d.weekday() == 6 and d != day:
                     continue  # closed on Sundays
                 events += [{**e, "seq": len(events) + e["seq"]} for e in center_day(rng, d, size)]
-                last = events[-1]  # the locker's day: loaded and collected at closing time
-                kinds = ["deposit.loaded"] * rng.randint(1, 8) + ["deposit.collected"] * rng.randint(0, 6)
-                deposits += [
-                    {
-                        "seq": len(deposits) + n,
-                        "at": last["at"],
-                        "day": last["day"],
-                        "kind": k,
-                        "data": {"size": "M"},
-                    }
-                    for n, k in enumerate(kinds, start=1)
-                ]
+            compartments = {"total": rng.randint(24, 60), "out_of_service": rng.choice((0, 0, 0, 1, 2))}
+            deposits = locker_events(rng, days, compartments["total"] - compartments["out_of_service"])
             for stream, batch in (("queueing", events), ("locker", deposits)):
                 for start in range(0, len(batch), 500):
                     r = http.post(
@@ -129,8 +187,19 @@ def main(argv: list[str] | None = None) -> int:
             total += len(events) + len(deposits)
             devices = {"queueing": "ok", "locker": "ok", "board main/1": "ok", "board main/2": "ok"}
             devices["kiosk k1 printer"] = "paper_out" if rng.random() < 0.1 else "ok"
-            beat = {"version": "sim", "waiting_now": rng.randint(0, 30), "devices": devices}
-            http.post(f"{args.url.rstrip('/')}/api/v1/heartbeat", json=beat, headers=headers, timeout=30)
+            beat = {
+                "version": "sim",
+                "waiting_now": rng.randint(0, 30),
+                "devices": devices,
+                "locker_compartments": compartments,
+            }
+            r = http.post(f"{args.url.rstrip('/')}/api/v1/heartbeat", json=beat, headers=headers, timeout=30)
+            if r.status_code != 200:  # a refused beat would leave the center "never seen" and no locker
+                print(
+                    f"hub.simulate: the hub refused a heartbeat: HTTP {r.status_code} {r.text[:200]}",
+                    file=sys.stderr,
+                )
+                return 1
     print(f"{args.centers} simulated centers sent {total} events for {days[0]} .. {day}", file=sys.stderr)
     print(reader)
     return 0
