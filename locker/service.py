@@ -7,6 +7,7 @@ the same object over a simulator on a pty and a controlled clock.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,7 @@ class LockerService:
         self.store.close()
 
     # ----- views -----
-    def _active_by_compartment(self) -> dict[str, Any]:
+    def _active_by_compartment(self) -> dict[str, sqlite3.Row]:
         with self.store.read() as conn:
             rows = deposits_repo.active_rows(conn)
         return {r["compartment"]: r for r in rows}
