@@ -17,13 +17,12 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from common.api_errors import document_errors, error_responses, install_error_handlers
 from common.config import REPO_ROOT
 from common.http_guard import GuardPolicy, HttpGuard
-from contracts.locker import (
-    AlarmAcked,
-    AlarmRow,
-    AuditLog,
-    CabinetView,
+from contracts.locker import LockerErrorBody
+from contracts.locker_alarms import AlarmAcked, AlarmRow, KioskAlarmRaised
+from contracts.locker_audit import AuditLog
+from contracts.locker_compartments import CabinetView, CompartmentRow, ForcedOpen, Reconciled
+from contracts.locker_deposits import (
     CodeIssued,
-    CompartmentRow,
     DepositCancelled,
     DepositMoved,
     DepositOpened,
@@ -31,23 +30,11 @@ from contracts.locker import (
     DepositRow,
     DepositUnblocked,
     DepositWithdrawn,
-    DeviceReported,
-    ForcedOpen,
-    KioskAlarmRaised,
-    KioskConfig,
-    LockerErrorBody,
-    LockerHealth,
-    PickupAnswer,
-    PickupRetryAnswer,
-    ReceiptCheck,
-    Reconciled,
-    SignedOut,
-    StaffEnrolled,
-    StaffReenrolled,
-    StaffSignedIn,
-    WhoAmI,
 )
+from contracts.locker_kiosk import DeviceReported, KioskConfig, LockerHealth
 from contracts.locker_loading import CounterBody, KeptAtCounter
+from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer, ReceiptCheck
+from contracts.locker_staff import SignedOut, StaffEnrolled, StaffReenrolled, StaffSignedIn, WhoAmI
 from locker import audit
 from locker.api_dossiers import dossier_routes
 from locker.api_models import (

@@ -22,14 +22,11 @@ from typing import Any
 
 from common.config import resolve_path
 from contracts.common import CommonErrorCode
-from contracts.locker import (
-    KIOSK_TOKEN_REFUSED,
-    SESSION_ENDED,
-    AlarmAcked,
-    AlarmRow,
-    CabinetView,
+from contracts.locker import KIOSK_TOKEN_REFUSED, SESSION_ENDED, DoorOutcome
+from contracts.locker_alarms import AlarmAcked, AlarmRow, KioskAlarmRaised
+from contracts.locker_compartments import CabinetView, CompartmentRow, ForcedOpen
+from contracts.locker_deposits import (
     CodeIssued,
-    CompartmentRow,
     DepositCancelled,
     DepositMoved,
     DepositOpened,
@@ -37,17 +34,11 @@ from contracts.locker import (
     DepositRow,
     DepositUnblocked,
     DepositWithdrawn,
-    DeviceReported,
-    DoorOutcome,
-    ForcedOpen,
-    KioskAlarmRaised,
-    KioskConfig,
-    LockerHealth,
-    PickupAnswer,
-    PickupRetryAnswer,
-    StaffSignedIn,
 )
+from contracts.locker_kiosk import DeviceReported, KioskConfig, LockerHealth
 from contracts.locker_loading import KeptAtCounter
+from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer
+from contracts.locker_staff import StaffSignedIn
 from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
 from kiosk.config import AppConfig
 
