@@ -21,26 +21,27 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from common.api_errors import error_responses
 from common.storage_guard import ADVICE as STORAGE_ADVICE
-from contracts.queueing import (
-    Announcement,
+from contracts.queueing import QueueHealth
+from contracts.queueing_counter import (
     CounterRow,
     CounterSignedIn,
     CounterTicket,
     CounterView,
-    DayReport,
-    DisplayState,
-    IssuedTicket,
     KioskHelpAnswer,
     KioskHelpRequest,
+    SignedOut,
+    TransferredTicket,
+)
+from contracts.queueing_display import Announcement, DisplayState
+from contracts.queueing_reports import DayReport
+from contracts.queueing_tickets import (
+    IssuedTicket,
     PriorityClass,
-    QueueHealth,
     Rated,
     ServiceOverview,
-    SignedOut,
     TicketConfirmed,
     TicketStatus,
     TicketVoided,
-    TransferredTicket,
 )
 from queueing import reports, speech, texts
 from queueing.api_models import (
