@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from contracts.queueing import AppointmentReport, AppointmentReportRow
+from contracts.queueing_appointments import AppointmentReport, AppointmentReportRow
 
 
 class MoveRequest(BaseModel):

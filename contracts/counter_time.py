@@ -1,7 +1,7 @@
 """The counter's time, on the wire: pausing with a reason, the pause state the console shows, and
 the report of time paused by reason and idle while citizens waited (docs/queueing.md).
 
-Kept apart from `contracts.queueing` (which holds the rest of the queueing service's contract).
+One area of the queueing service's contract (`contracts.queueing` holds its shared vocabulary).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The Kivy App: thin, with services injected. Screens come from the registry.
 
 The app owns navigation, the language, the idle timeout (back home, every screen `reset()`),
-the out-of-service screen (shown when a needed service stops answering, left by itself when it
-answers again), the header clock, and the periodic snapshot of the screen.
+the header clock, and the periodic snapshot of the screen. Its mixins hold the rest: the
+citizen's accessibility choices (`kiosk.app_accessibility`), "Call staff"
+(`kiosk.app_staff_call`), and the out-of-service screen, config warnings and device note
+(`kiosk.app_service_health`).
 """
 
 from __future__ import annotations
@@ -16,24 +18,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kivy.app import App
 from kivy.clock import Clock as KivyClock
 from kivy.core.window import Window
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from common.clock import Clock, SystemClock
 from kiosk import theme
-from kiosk.clients.base import ApiError, ServiceUnavailable
+from kiosk.app_accessibility import AccessibilityMixin
+from kiosk.app_service_health import ServiceHealthMixin
+from kiosk.app_staff_call import StaffCallMixin
 from kiosk.config import AppConfig
 from kiosk.context import KioskContext
-from kiosk.devices import DeviceWatch, Reading
+from kiosk.devices import DeviceWatch
 from kiosk.fonts import register_fonts
 from kiosk.health import HealthMonitor
-from kiosk.i18n import TABLE as I18N_TABLE
 from kiosk.i18n import Translator
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.registry import KV_DIR, ScreenSpec, discover
+from kiosk.screens.registry import HOME, KV_DIR, OUT_OF_SERVICE, ScreenSpec, discover
 from kiosk.services import Services
 from kiosk.snapshot import save_window_png
-from kiosk.voice import DEFAULT_VOLUME, VOLUME_LEVELS, EspeakSink, MemorySink, Speech, VoicePlayer
+from kiosk.voice import EspeakSink, MemorySink, Speech, VoicePlayer
 from kiosk.widgets import (  # noqa: F401 - registers kv classes
     AccessBar,
     BigButton,
@@ -49,26 +52,14 @@ from kiosk.work import Worker
 
 log = logging.getLogger(__name__)
 
-HOME = "home"
-OUT_OF_SERVICE = "out_of_service"
 
-
-class KioskApp(App):
+class KioskApp(AccessibilityMixin, StaffCallMixin, ServiceHealthMixin, App):
     """The touchscreen app. Construct with config and services; `run()` or drive it from tests."""
 
     lang = StringProperty("vi")
     clock_text = StringProperty("")
     center_name = StringProperty("")
     hotline = StringProperty("")
-    device_note = StringProperty("")  # home's discreet corner mark while a device is not ok
-    config_warnings = StringProperty("")  # site-config problems the services report (staff screens)
-    # the citizen's accessibility choices (the bar under the header); all reset at home
-    speech_on = BooleanProperty(False)
-    large_text = BooleanProperty(False)
-    high_contrast = BooleanProperty(False)
-    text_scale = NumericProperty(1.0)  # kv sizes are multiplied by it (kiosk.theme.load_kv)
-    palette = StringProperty("standard")  # kv colours follow it
-    volume_level = NumericProperty(DEFAULT_VOLUME)  # speech volume 1..VOLUME_LEVELS
 
     def __init__(
         self,
@@ -299,98 +290,6 @@ class KioskApp(App):
                 self.screen(self.current).more_time()
 
     # ----- accessibility: speech, large text, contrast (the bar under the header) -----
-    def color(self, name: str, palette: str) -> tuple[float, ...]:
-        """kv colours: `theme.TEXT` in a kv file reads `app.color("TEXT", app.palette)`."""
-        return theme.color(name, palette)
-
-    @property
-    def assisted(self) -> bool:
-        """Speech or large text on: every time-out is longer."""
-        return bool(self.speech_on or self.large_text)
-
-    def timeout_s(self, base_s: float) -> float:
-        """`base_s` lengthened by [kiosk] assist_time_factor while speech or large text is on."""
-        return base_s * (self.cfg.kiosk.assist_time_factor if self.assisted else 1.0)
-
-    def toggle_speech(self) -> None:
-        """The "Listen" button: speech on (and say how to use it) or off."""
-        self.speech_on = self.speech.on = not self.speech_on
-        self._armed = None
-        if self.speech_on:
-            self.say_key("a11y.speech_on", cut=True)
-            self.say_prompt()
-        else:
-            self.speech.cut()
-
-    def volume_step(self, step: int) -> None:
-        """The - / + buttons next to Listen: speech quieter or louder (said at the new level)."""
-        level = self.speech.set_volume(self.speech.volume + step)
-        self.volume_level = level
-        self.say_key("a11y.volume_now", cut=True, n=level, of=VOLUME_LEVELS)
-
-    def toggle_large_text(self) -> None:
-        """Text and targets 1.5x (every kv size follows `text_scale`), or back to normal."""
-        self.large_text = not self.large_text
-        self.text_scale = theme.LARGE_SCALE if self.large_text else 1.0
-        for scr in self.sm.screens if self.sm is not None else []:
-            if isinstance(scr, KioskScreen):
-                scr.on_language(self.lang)  # texts built in Python (tiles) take the new size
-        if self.large_text:
-            self.say_key("a11y.large_on", cut=True)
-
-    def toggle_contrast(self) -> None:
-        """The high-contrast palette, or back to the standard one."""
-        self.high_contrast = not self.high_contrast
-        name = "contrast" if self.high_contrast else "standard"
-        theme.use_palette(name)  # first: buttons recolour from it when `palette` changes
-        self.palette = name
-        Window.clearcolor = theme.color("BG")
-        if self.high_contrast:
-            self.say_key("a11y.contrast_on", cut=True)
-
-    def reset_assist(self) -> None:
-        """Back home: speech off, normal text and colours, no help panel, no warning."""
-        if self.speech_on:
-            self.speech.cut()
-        self.speech_on = self.speech.on = False
-        self._armed = None
-        self.volume_level = self.speech.set_volume(DEFAULT_VOLUME)
-        if self.large_text:
-            self.toggle_large_text()
-        if self.high_contrast:
-            self.toggle_contrast()
-        if self._help_view is not None:
-            self._help_view.dismiss(animation=False)
-        self._help_state = ""
-
-    def say(self, text: str, cut: bool = False) -> bool:
-        """Speak `text` in the current language when speech is on (never a secret: kiosk.voice)."""
-        return self.speech.say(text, self.lang, cut=cut)
-
-    def say_key(self, key: str, cut: bool = False, **fmt: object) -> bool:
-        """Speak the table text `key`."""
-        return self.say(self.translator.tr(key, **fmt), cut=cut)
-
-    def say_prompt(self) -> None:
-        """Speak the prompt of the screen on show."""
-        if self.sm is None or not self.speech_on:
-            return
-        scr = self.screen(self.current)
-        text = scr.speech_prompt()
-        if text:
-            self.say(text)
-
-    def explore(self, button: Any) -> bool:
-        """With speech on, a first touch on a button reads it out (True: do not press it yet)."""
-        if not self.speech_on:
-            return False
-        if self._armed is button:
-            self._armed = None
-            return False
-        self._armed = button
-        self.say_key("a11y.button", cut=True, label=button.spoken_label())
-        return True
-
     def _screen_shown(self, _sm: Any, name: str) -> None:
         self._armed = None
         oos = name == OUT_OF_SERVICE
@@ -398,174 +297,6 @@ class KioskApp(App):
         if self.speech_on:
             self.speech.cut()
             self.say_prompt()
-
-    # ----- help: "Call staff" raises a kiosk_help alarm in the locker's alarm list -----
-    def call_help(self) -> None:
-        """Ask for a member of staff: report to the locker, show "Staff are coming" with Cancel."""
-        self.touch_activity()
-        if self._help_state in ("calling", "coming"):
-            self._show_help(self._help_state)  # already called: the same panel, no new call
-            return
-        now = self.clock.monotonic()
-        wait = 0.0 if self._help_at is None else self._help_at + self.cfg.kiosk.help_cooldown_s - now
-        if wait > 0:
-            self._show_help("limited", s=int(wait + 0.999))
-            return
-        locker = self.services.locker
-        if locker is None:
-            self._show_help("failed")
-            return
-        self._help_at = now
-        screen = self.current or HOME
-        log.info("a citizen called staff from screen %s", screen)
-        self._show_help("calling")
-        self.worker.submit(
-            lambda: locker.report_device("help", "requested", screen), self._help_raised, self._help_failed
-        )
-        self._tell_counters(screen, "requested")
-
-    def _tell_counters(self, screen: str, state: str) -> None:
-        """Best effort: the counter consoles show (or drop) the call; the citizen sees no change."""
-        queueing = self.services.queueing
-        if queueing is None:
-            return
-        self.worker.submit(
-            lambda: queueing.help(screen, state),
-            None,
-            lambda err: log.warning("the counter consoles were not told of the call for staff: %s", err),
-        )
-
-    def _help_raised(self, _result: object) -> None:
-        if self._help_state == "calling":
-            self._show_help("coming")
-
-    def _help_failed(self, err: BaseException) -> None:
-        log.warning("the call for staff failed: %s", err)
-        if isinstance(err, ApiError) and err.status == 429:
-            wait = int(float(err.extra.get("retry_after_s", self.cfg.kiosk.help_cooldown_s)))
-            self._show_help("limited", s=wait)
-        else:
-            self._show_help("failed")
-
-    def cancel_help(self) -> None:
-        """The citizen cancels the call: the locker clears the alarm."""
-        locker = self.services.locker
-        if self._help_state in ("calling", "coming") and locker is not None:
-            log.info("the citizen cancelled the call for staff")
-            screen = self.current
-            self.worker.submit(lambda: locker.report_device("help", "ok", screen), None, self._cancel_failed)
-            self._tell_counters(screen or HOME, "ok")
-        self._help_state = ""
-        self.say_key("help.cancelled", cut=True)
-        self.close_help()
-
-    def _cancel_failed(self, err: BaseException) -> None:
-        log.warning("cancelling the call for staff failed (staff will acknowledge it): %s", err)
-
-    def close_help(self) -> None:
-        """Take the panel down (an open call stays open)."""
-        if self._help_view is not None:
-            self._help_view.dismiss(animation=False)
-        if self._help_state in ("limited", "failed"):
-            self._help_state = ""
-
-    @property
-    def help_state(self) -> str:
-        """ "" | calling | coming | limited | failed."""
-        return self._help_state
-
-    def _show_help(self, state: str, **fmt: object) -> None:
-        self._help_state = state
-        if self._help_view is None:
-            self._help_view = HelpView()
-        view = self._help_view
-        view.state = state
-        view.message = self.translator.tr(f"help.{state}", hotline=self.hotline, **fmt)
-        if view.parent is None:
-            view.open(animation=False)
-        self.say(view.message, cut=True)
-
-    def play_voice(self, key: str) -> None:
-        """Play a voice prompt (no-op when voice is off or the clip is missing). While the
-        citizen's speech is on it says the prompt itself: recorded prompts are skipped (never two
-        voices at once); feedback sounds such as the beep still play."""
-        if self.speech_on and not (self.voice.directory / f"{key}.wav").is_file():
-            return
-        self.voice.play(key, self.lang)
-
-    # ----- devices -----
-    def show_devices(self, readings: dict[str, Reading]) -> None:
-        """The corner mark on home from the devices' readings (empty while all are ok)."""
-        problems = [r for r in readings.values() if r.state != "ok"]
-        self.device_note = "  ·  ".join(self.t(f"device.{r.device}_{r.state}") for r in problems)
-
-    # ----- site-config warnings (services' health `warnings`) -----
-    def take_health(self, service: str, body: dict[str, Any]) -> None:
-        """A service's health answer: keep its `warnings` ([{"code", "message"}]) for staff screens."""
-        raw = body.get("warnings")
-        found = [
-            {"code": str(w.get("code", "")), "message": str(w.get("message", ""))}
-            for w in (raw if isinstance(raw, list) else [])
-            if isinstance(w, dict)
-        ]
-        if found == self._warnings.get(service, []):
-            return
-        for w in found:
-            if w not in self._warnings.get(service, []):
-                log.warning("%s reports a site-config problem: %s", service, w["message"] or w["code"])
-        self._warnings[service] = found
-        self._show_warnings()
-
-    def _show_warnings(self) -> None:
-        """One line per warning, in the current language (the service's own text for unknown codes)."""
-        lines = []
-        for found in self._warnings.values():
-            for w in found:
-                key = f"warning.{w['code']}"
-                lines.append(self.t(key) if key in I18N_TABLE else (w["message"] or w["code"]))
-        self.config_warnings = "\n".join(lines)
-
-    # ----- out of service -----
-    def service_failed(self, service: str, err: BaseException) -> None:
-        """A screen's call failed: an unavailable service puts up out-of-service."""
-        if isinstance(err, ServiceUnavailable):
-            log.warning("%s unavailable: %s", service, err)
-            self.health.report(service, False, f"a citizen's call failed: {err}")
-            if self.current != OUT_OF_SERVICE:
-                self._show_out_of_service([service], return_to=None)
-
-    def _health_changed(self, service: str, up: bool) -> None:
-        if not up:
-            scr = self.screen(self.current) if self.current else None
-            if scr is not None and service in scr.requires:
-                self._show_out_of_service([service], return_to=None)
-            elif self.current == HOME:
-                self.screen(HOME).prepare()
-            return
-        if self.current == OUT_OF_SERVICE:
-            # leave when the services this screen waits for are back (others may stay down:
-            # home then offers only what works)
-            oos = self.screen(OUT_OF_SERVICE)
-            still_down = [s for s in getattr(oos, "waiting_for", []) if not self.health.is_up(s)]
-            if still_down:
-                oos.prepare(services=still_down)
-            else:
-                log.info("services back (%s): leaving out-of-service", service)
-                self.go_home()
-        elif self.current == HOME:
-            self.screen(HOME).prepare()
-
-    def _show_out_of_service(self, services: list[str], return_to: str | None) -> None:
-        self._return_to = return_to
-        for scr in self.sm.screens if self.sm else []:
-            if isinstance(scr, KioskScreen) and scr.name != OUT_OF_SERVICE:
-                scr.reset()
-        oos = self.screen(OUT_OF_SERVICE)
-        oos.prepare(services=services)
-        assert self.sm is not None
-        log.info("screen %s -> out_of_service (%s)", self.sm.current, ", ".join(services))
-        self.sm.current = OUT_OF_SERVICE
-        self.health.poll()
 
     # ----- timers -----
     def _on_input(self, *_args: Any) -> bool:

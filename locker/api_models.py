@@ -1,19 +1,16 @@
 """What the routes share: kiosk identification and domain-error responses, defined once. The
-request and answer bodies themselves are the contract in `contracts.locker` (re-exported here)."""
+request and answer bodies themselves are the contract in `contracts.locker_*` (re-exported here)."""
 
 import hmac
 
 from fastapi.responses import JSONResponse
 
-from contracts.locker import (
-    DepositBody,
-    ForceBody,
-    KioskAlarmBody,
-    KioskDeviceBody,
-    PickupBody,
-    SessionBody,
-    StaffBody,
-)
+from contracts.locker_alarms import KioskAlarmBody
+from contracts.locker_compartments import ForceBody
+from contracts.locker_deposits import DepositBody
+from contracts.locker_kiosk import KioskDeviceBody
+from contracts.locker_pickup import PickupBody
+from contracts.locker_staff import SessionBody, StaffBody
 from locker.domain import TransitionError
 from locker.errors import AuthError, LockerError
 

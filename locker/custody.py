@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from common import outbox as hub_outbox
-from contracts.locker import CodeIssued, DepositUnblocked, DepositWithdrawn, ForcedOpen
+from contracts.locker_compartments import ForcedOpen
+from contracts.locker_deposits import CodeIssued, DepositUnblocked, DepositWithdrawn
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, deposits_repo, outbox, status_sms
 from locker.deposits import Deposits

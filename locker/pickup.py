@@ -18,7 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from contracts.locker import PickupAnswer, PickupRetryAnswer, Receipt
+from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer, Receipt
 from contracts.locker_loading import CollectedBy
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, authorised, deposits_repo, pickups_repo

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from common.clock import Clock
 from common.sealed import read_or_create_secret
-from contracts.locker import CabinetCompartment, CabinetView, CompartmentRow
+from contracts.locker_compartments import CabinetCompartment, CabinetView, CompartmentRow
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.sms import SmsGateway
 from drivers.lockboard.types import DoorState, LockBus

@@ -20,20 +20,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.api_errors import error_responses
 from common.storage_guard import ADVICE as STORAGE_ADVICE
-from contracts.queueing import (
-    Announcement,
-    DisplayState,
-    IssuedTicket,
-    KioskHelpAnswer,
-    KioskHelpRequest,
-    PriorityClass,
-    QueueHealth,
-    Rated,
-    ServiceOverview,
-    TicketConfirmed,
-    TicketStatus,
-    TicketVoided,
-)
+from contracts.queueing import QueueHealth
+from contracts.queueing_counter import KioskHelpAnswer, KioskHelpRequest
+from contracts.queueing_display import Announcement, DisplayState
+from contracts.queueing_tickets import IssuedTicket, PriorityClass, Rated, ServiceOverview, TicketConfirmed, TicketStatus, TicketVoided
 from queueing import speech, texts
 from queueing.api_models import (
     ConfirmRequest,

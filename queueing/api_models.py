@@ -10,15 +10,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from contracts.queueing import (
-    CallNumberRequest,
-    ConfirmRequest,
-    RatingRequest,
-    SignInRequest,
-    TicketRequest,
-    TransferRequest,
-    VoidRequest,
-)
+from contracts.queueing_counter import CallNumberRequest, SignInRequest, TransferRequest
+from contracts.queueing_tickets import ConfirmRequest, RatingRequest, TicketRequest, VoidRequest
 from queueing.errors import QueueError
 from queueing.store import StoreError
 

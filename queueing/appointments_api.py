@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from common.api_errors import error_responses
 from contracts.appointment_sms import AppointmentReportWithSms, MoveRequest
-from contracts.queueing import (
+from contracts.queueing_appointments import (
     AppointmentCancelled,
     AppointmentView,
     Booking,

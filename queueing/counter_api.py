@@ -13,16 +13,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from common.api_errors import error_responses
-from contracts.queueing import (
-    CounterRow,
-    CounterSignedIn,
-    CounterTicket,
-    CounterView,
-    DayReport,
-    KioskHelpAnswer,
-    SignedOut,
-    TransferredTicket,
-)
+from contracts.locker_staff import SignedOut
+from contracts.queueing_counter import CounterRow, CounterSignedIn, CounterTicket, CounterView, KioskHelpAnswer, TransferredTicket
+from contracts.queueing_reports import DayReport
 from queueing import counters_repo, reports
 from queueing.api import SESSION_COOKIE, session_token
 from queueing.api_models import CallNumberRequest, SignInRequest, TransferRequest

@@ -7,29 +7,24 @@ share it through `services.locker.staff`. Every failure is a `ServiceError` subc
 locker; screens switch on `err.code` and `err.extra` (`tries_left`, `retry_after_s`, `factor`).
 
 Answers are parsed with the daemon's own contract (`contracts.locker`): an answer that does not
-match it is `ServiceUnavailable("bad_response")`, never a half-read screen. The dataclasses below
-are what the screens hold (the contract's values as plain strings and datetimes).
+match it is `ServiceUnavailable("bad_response")`, never a half-read screen. What the screens hold
+(the contract's values as plain strings and datetimes) is in `kiosk.clients.locker_views`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from common.config import resolve_path
 from contracts.common import CommonErrorCode
-from contracts.locker import (
-    KIOSK_TOKEN_REFUSED,
-    SESSION_ENDED,
-    AlarmAcked,
-    AlarmRow,
-    CabinetView,
+from contracts.locker import KIOSK_TOKEN_REFUSED, SESSION_ENDED, DoorOutcome
+from contracts.locker_alarms import AlarmAcked, AlarmRow, KioskAlarmRaised
+from contracts.locker_compartments import CabinetView, CompartmentRow, ForcedOpen
+from contracts.locker_deposits import (
     CodeIssued,
-    CompartmentRow,
     DepositCancelled,
     DepositMoved,
     DepositOpened,
@@ -37,40 +32,36 @@ from contracts.locker import (
     DepositRow,
     DepositUnblocked,
     DepositWithdrawn,
-    DeviceReported,
-    DoorOutcome,
-    ForcedOpen,
-    KioskAlarmRaised,
-    KioskConfig,
-    LockerHealth,
-    PickupAnswer,
-    PickupRetryAnswer,
-    StaffSignedIn,
 )
+from contracts.locker_kiosk import DeviceReported, KioskConfig, LockerHealth
 from contracts.locker_loading import KeptAtCounter
+from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer
+from contracts.locker_staff import StaffSignedIn
 from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
+from kiosk.clients.locker_views import (
+    Alarm,
+    Cabinet,
+    CabinetSlot,
+    CompartmentStatus,
+    Deposit,
+    DepositSummary,
+    KioskSettings,
+    PickupResult,
+    StaffSession,
+    parse_time,
+)
 from kiosk.config import AppConfig
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Alarm",
     "ApiError",
-    "Cabinet",
-    "CabinetSlot",
-    "CompartmentStatus",
-    "Deposit",
-    "DepositSummary",
     "DoorOutcome",
-    "KioskSettings",
     "LockerClient",
     "NotSignedIn",
-    "PickupResult",
     "ServiceError",
     "ServiceUnavailable",
-    "StaffSession",
     "from_config",
-    "parse_time",
 ]
 
 DEFAULT_TOKEN_FILE = "var/locker/kiosk.token"
@@ -104,135 +95,6 @@ _DEPOSIT_ACTIONS: dict[str, type[_DepositAnswer]] = {
     "reissue": CodeIssued,
     "unblock": DepositUnblocked,
 }
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO timestamp from the daemon (aware, UTC if no zone), or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class KioskSettings:
-    """GET /api/v1/kiosk/config: what the pickup screen asks for."""
-
-    second_factor: str  # "none" | "id_number" | "phone_last4"
-    code_length: int
-    hotline: str
-    handover_photo: bool = False  # say so before the code, photograph the door opening
-    handover_photo_max_bytes: int = 0
-    handover_photo_keep_days: int = 0
-
-
-@dataclass(frozen=True)
-class CabinetSlot:
-    """One compartment in the cabinet picture (column/row 0-based, row 0 at the top)."""
-
-    label: str
-    size: str
-    column: int
-    row: int
-    height_units: int
-    state: str
-
-
-@dataclass(frozen=True)
-class Cabinet:
-    """The cabinet layout for the picture."""
-
-    columns: int
-    slots: tuple[CabinetSlot, ...]
-
-    def slot(self, label: str) -> CabinetSlot | None:
-        """The slot labelled `label`, if any."""
-        return next((s for s in self.slots if s.label == label), None)
-
-    def with_states(self, states: dict[str, str]) -> Cabinet:
-        """The same layout with states replaced where `states` has the label."""
-        slots = tuple(
-            CabinetSlot(s.label, s.size, s.column, s.row, s.height_units, states.get(s.label, s.state))
-            for s in self.slots
-        )
-        return Cabinet(self.columns, slots)
-
-
-@dataclass(frozen=True)
-class PickupResult:
-    """POST /api/v1/pickups success."""
-
-    pickup_id: str
-    compartment: str
-    door: DoorOutcome
-    dossier_code: str
-    receipt: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StaffSession:
-    """A signed-in staff member."""
-
-    token: str = field(repr=False)
-    staff_id: str
-    role: str  # "loader" | "supervisor"
-    expires_at: datetime | None
-
-    @property
-    def is_supervisor(self) -> bool:
-        """Supervisors may reissue codes, unblock deposits and force doors."""
-        return self.role == "supervisor"
-
-
-@dataclass(frozen=True)
-class Deposit:
-    """A deposit being loaded (POST /api/v1/deposits and its follow-ups)."""
-
-    deposit_id: str
-    compartment: str
-    door: DoorOutcome
-    state: str
-    expires_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class DepositSummary:
-    """One row of GET /api/v1/deposits."""
-
-    deposit_id: str
-    dossier_code: str
-    compartment: str
-    state: str
-    expires_at: datetime | None
-    phone_masked: str
-    locked: bool = False  # blocked after too many wrong codes (supervisor may unblock)
-
-
-@dataclass(frozen=True)
-class CompartmentStatus:
-    """One row of GET /api/v1/compartments (staff)."""
-
-    label: str
-    size: str
-    state: str
-    door: str
-    item_present: bool | None
-    deposit_id: str | None
-
-
-@dataclass(frozen=True)
-class Alarm:
-    """One row of GET /api/v1/alarms."""
-
-    alarm_id: str
-    kind: str
-    compartment: str | None
-    raised_at: datetime | None
-    message: str
-    acked: bool
 
 
 class NotSignedIn(ApiError):

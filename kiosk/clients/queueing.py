@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from common.config import resolve_path
-from contracts.queueing import (
-    KIOSK_TOKEN_REFUSED,
-    CheckedInTicket,
+from contracts.queueing import KIOSK_TOKEN_REFUSED, QueueHealth
+from contracts.queueing_appointments import CheckedInTicket
+from contracts.queueing_counter import KioskHelpAnswer
+from contracts.queueing_tickets import (
     IssuedTicket,
-    KioskHelpAnswer,
     PriorityClass,
-    QueueHealth,
     ServiceOverview,
     TicketConfirmed,
     TicketVoided,

@@ -23,7 +23,7 @@ from drivers.camera.model import ScanResult
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.dossiers import BACKOFFICE_DOWN, DossierLookup
-from kiosk.clients.locker import parse_time
+from kiosk.clients.locker_views import parse_time
 from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.screens.registry import register
 

@@ -18,7 +18,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from drivers.camera.model import CameraState, ScanResult
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceError, ServiceUnavailable
-from kiosk.clients.locker import KioskSettings, PickupResult
+from kiosk.clients.locker_views import KioskSettings, PickupResult
 from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.screens.registry import register
 

@@ -18,7 +18,8 @@ from kivy.properties import ObjectProperty, StringProperty
 
 from drivers.printer.model import PickupReceiptData, PrintError
 from kiosk.clients.base import ApiError, ServiceUnavailable
-from kiosk.clients.locker import Cabinet, CabinetSlot, DoorOutcome, PickupResult, parse_time
+from kiosk.clients.locker import DoorOutcome
+from kiosk.clients.locker_views import Cabinet, CabinetSlot, PickupResult, parse_time
 from kiosk.handover import HandoverCamera
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.registry import register

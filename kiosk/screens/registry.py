@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent.parent / "kv"
+#: The two screens the app itself shows (built at start; the others on first use).
+HOME = "home"
+OUT_OF_SERVICE = "out_of_service"
 S = TypeVar("S", bound="type[KioskScreen]")
 
 

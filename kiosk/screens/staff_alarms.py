@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from kiosk.clients.locker import Alarm
+from kiosk.clients.locker_views import Alarm
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen, find_button, make_row
 

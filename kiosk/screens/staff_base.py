@@ -18,7 +18,8 @@ from kivy.uix.label import Label
 
 from kiosk import theme
 from kiosk.clients.base import ApiError, ServiceUnavailable
-from kiosk.clients.locker import LockerClient, NotSignedIn, StaffSession
+from kiosk.clients.locker import LockerClient, NotSignedIn
+from kiosk.clients.locker_views import StaffSession
 from kiosk.context import KioskContext
 from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.widgets.common import BigButton

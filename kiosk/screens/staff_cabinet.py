@@ -14,7 +14,8 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk import theme
-from kiosk.clients.locker import Cabinet, CabinetSlot, CompartmentStatus, DoorOutcome, LockerClient
+from kiosk.clients.locker import DoorOutcome, LockerClient
+from kiosk.clients.locker_views import Cabinet, CabinetSlot, CompartmentStatus
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen
 from kiosk.widgets.cabinet import STATE_COLOURS, CabinetView  # noqa: F401 - registers the kv class

@@ -8,7 +8,8 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from kiosk.clients.locker import Deposit, DepositSummary, DoorOutcome
+from kiosk.clients.locker import DoorOutcome
+from kiosk.clients.locker_views import Deposit, DepositSummary
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen, find_button, make_row
 

@@ -23,7 +23,8 @@ from drivers.camera.model import CameraState, ScanResult
 from drivers.printer.model import LoadingSlipData, PrintError
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceError
-from kiosk.clients.locker import Cabinet, CabinetSlot, Deposit, DoorOutcome, NotSignedIn
+from kiosk.clients.locker import DoorOutcome, NotSignedIn
+from kiosk.clients.locker_views import Cabinet, CabinetSlot, Deposit
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen
 from kiosk.screens.staff_load_form import AUTH_FIELDS, LoadFormExtras

@@ -20,7 +20,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from drivers.camera.model import ScanResult
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError
-from kiosk.clients.locker import StaffSession
+from kiosk.clients.locker_views import StaffSession
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import MENU, StaffScreen, end_staff_session
 

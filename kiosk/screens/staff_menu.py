@@ -7,7 +7,7 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.clients.locker import Alarm, StaffSession
+from kiosk.clients.locker_views import Alarm, StaffSession
 from kiosk.screens.registry import register
 from kiosk.screens.staff_base import StaffScreen
 

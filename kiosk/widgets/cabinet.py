@@ -2,7 +2,7 @@
 
 Citizens see every door in grey and theirs in bright yellow with a thick frame, so they can find
 it at a glance; staff see each compartment coloured by its state. Pure drawing: the layout comes
-in through `cabinet` (a `kiosk.clients.locker.Cabinet`), nothing here talks to the daemon.
+in through `cabinet` (a `kiosk.clients.locker_views.Cabinet`), nothing here talks to the daemon.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk import theme
-from kiosk.clients.locker import Cabinet, CabinetSlot
+from kiosk.clients.locker_views import Cabinet, CabinetSlot
 
 Rgba = tuple[float, float, float, float]
 

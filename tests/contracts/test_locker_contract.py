@@ -22,10 +22,20 @@ from pydantic import TypeAdapter
 import contracts.dossiers
 import contracts.handover as handover_contract
 import contracts.locker as contract
+import contracts.locker_alarms
+import contracts.locker_audit
+import contracts.locker_compartments
+import contracts.locker_deposits
+import contracts.locker_kiosk
 import contracts.locker_loading
+import contracts.locker_pickup
+import contracts.locker_staff
 import locker.api_models
 from contracts.common import CommonErrorCode
 from contracts.locker import Device, DeviceState
+from contracts.locker_deposits import DepositBody
+from contracts.locker_kiosk import LockerHealth
+from contracts.locker_pickup import PickupAnswer, PickupBody, Receipt
 from drivers.lockboard.types import DoorOutcome, DoorState
 from kiosk.clients.base import ServiceUnavailable
 from kiosk.clients.locker import LockerClient
@@ -42,6 +52,13 @@ def test_every_route_answers_a_contract_model(h: Harness) -> None:  # noqa: F811
     doc = h.req("GET", "/openapi.json").json()
     models = {
         **contract_models(contract),
+        **contract_models(contracts.locker_pickup),
+        **contract_models(contracts.locker_staff),
+        **contract_models(contracts.locker_deposits),
+        **contract_models(contracts.locker_compartments),
+        **contract_models(contracts.locker_alarms),
+        **contract_models(contracts.locker_audit),
+        **contract_models(contracts.locker_kiosk),
         **contract_models(handover_contract),
         **contract_models(contracts.locker_loading),
         **contract_models(contracts.dossiers),
@@ -104,8 +121,8 @@ def test_enums_kept_apart_have_the_contract_values(wire: Any, service: Any) -> N
 
 
 def test_request_bodies_are_the_contract() -> None:
-    assert locker.api_models.PickupBody is contract.PickupBody
-    assert locker.api_models.DepositBody is contract.DepositBody
+    assert locker.api_models.PickupBody is PickupBody
+    assert locker.api_models.DepositBody is DepositBody
 
 
 def _client(h: Harness, **kw: Any) -> LockerClient:  # noqa: F811
@@ -172,13 +189,13 @@ def test_client_reads_every_answer_of_a_real_daemon(h: Harness) -> None:  # noqa
 def test_answers_sent_as_they_are_match_strictly(h: Harness) -> None:  # noqa: F811
     """Health and pickups skip FastAPI's answer validation (the routes send their JSON as is):
     their real answers must be exactly the contract, no field more or less."""
-    TypeAdapter(strict(contract.LockerHealth)).validate_python(h.req("GET", "/api/v1/health").json())
+    TypeAdapter(strict(LockerHealth)).validate_python(h.req("GET", "/api/v1/health").json())
     token = h.sign_in("loader1")
     _, code = h.load(token, "HS-S1")
     r = h.pickup(code)
     assert r.status_code == 200, r.text
-    TypeAdapter(strict(contract.PickupAnswer)).validate_python(r.json())
-    TypeAdapter(strict(contract.Receipt)).validate_python(r.json()["receipt"])
+    TypeAdapter(strict(PickupAnswer)).validate_python(r.json())
+    TypeAdapter(strict(Receipt)).validate_python(r.json()["receipt"])
 
 
 # ----------------------------------------------------------------- drift

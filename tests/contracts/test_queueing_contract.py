@@ -23,9 +23,35 @@ from pydantic import TypeAdapter
 import contracts.appointment_sms
 import contracts.counter_time as counter_time_contract
 import contracts.queueing as contract
+import contracts.queueing_appointments
+import contracts.queueing_counter
+import contracts.queueing_display
+import contracts.queueing_reports
+import contracts.queueing_tickets
 import contracts.ratings
 import queueing.api_models
 from contracts.common import CommonErrorCode
+from contracts.queueing_counter import (
+    CounterRow,
+    CounterSignedIn,
+    CounterTicket,
+    CounterView,
+    SignedOut,
+    SignInRequest,
+    TransferredTicket,
+)
+from contracts.queueing_display import Announcement, DisplayState
+from contracts.queueing_reports import DayReport
+from contracts.queueing_tickets import (
+    IssuedTicket,
+    PriorityClass,
+    Rated,
+    ServiceOverview,
+    TicketConfirmed,
+    TicketRequest,
+    TicketStatus,
+    TicketVoided,
+)
 from kiosk.clients.base import ServiceUnavailable
 from kiosk.clients.queueing import QueueingClient
 from queueing.domain import CounterStatus, TicketState
@@ -43,6 +69,11 @@ def test_every_route_answers_a_contract_model(server: ServerThread) -> None:
     # the queueing contract and the feature modules beside it
     models = {
         **contract_models(contract),
+        **contract_models(contracts.queueing_appointments),
+        **contract_models(contracts.queueing_counter),
+        **contract_models(contracts.queueing_display),
+        **contract_models(contracts.queueing_reports),
+        **contract_models(contracts.queueing_tickets),
         **contract_models(contracts.appointment_sms),
         **contract_models(contracts.ratings),
         **contract_models(counter_time_contract),
@@ -85,8 +116,8 @@ def test_the_service_uses_the_contract_vocabulary(wire: Any, service: Any) -> No
 
 
 def test_request_bodies_are_the_contract() -> None:
-    assert queueing.api_models.TicketRequest is contract.TicketRequest
-    assert queueing.api_models.SignInRequest is contract.SignInRequest
+    assert queueing.api_models.TicketRequest is TicketRequest
+    assert queueing.api_models.SignInRequest is SignInRequest
 
 
 def _check(model: Any, r: requests.Response) -> Any:
@@ -101,8 +132,8 @@ def test_every_real_answer_matches_its_model(server: ServerThread) -> None:
     url = f"{server.url}/api/v1"
     kiosk = server.kiosk_headers
     _check(contract.QueueHealth, requests.get(f"{url}/health", timeout=10))
-    _check(list[contract.ServiceOverview], requests.get(f"{url}/services", timeout=10))
-    _check(list[contract.PriorityClass], requests.get(f"{url}/priorities", timeout=10))
+    _check(list[ServiceOverview], requests.get(f"{url}/services", timeout=10))
+    _check(list[PriorityClass], requests.get(f"{url}/priorities", timeout=10))
     issued = []
     for key in ("c1", "c2", "c3"):
         r = requests.post(
@@ -111,46 +142,46 @@ def test_every_real_answer_matches_its_model(server: ServerThread) -> None:
             headers={"Idempotency-Key": key, **kiosk},
             timeout=10,
         )
-        issued.append(_check(contract.IssuedTicket, r))
+        issued.append(_check(IssuedTicket, r))
     for t in issued[:2]:
         r = requests.post(
             f"{url}/tickets/{t['ticket_id']}/confirm", json={"delivery": "printed"}, headers=kiosk, timeout=10
         )
-        _check(contract.TicketConfirmed, r)
+        _check(TicketConfirmed, r)
     void = f"{url}/tickets/{issued[2]['ticket_id']}/void"
-    _check(contract.TicketVoided, requests.post(void, headers=kiosk, timeout=10))
-    _check(contract.TicketStatus, requests.get(f"{url}/tickets/{issued[0]['ticket_id']}", timeout=10))
+    _check(TicketVoided, requests.post(void, headers=kiosk, timeout=10))
+    _check(TicketStatus, requests.get(f"{url}/tickets/{issued[0]['ticket_id']}", timeout=10))
 
     staff = requests.Session()
     _check(
-        contract.CounterSignedIn,
+        CounterSignedIn,
         staff.post(f"{url}/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 1}),
     )
-    called = _check(contract.CounterTicket, staff.post(f"{url}/counter/call-next"))
-    _check(contract.CounterView, staff.get(f"{url}/counter"))
-    _check(contract.CounterTicket, staff.post(f"{url}/counter/recall"))
-    _check(contract.CounterTicket, staff.post(f"{url}/counter/start"))
-    _check(contract.CounterTicket, staff.post(f"{url}/counter/finish"))
+    called = _check(CounterTicket, staff.post(f"{url}/counter/call-next"))
+    _check(CounterView, staff.get(f"{url}/counter"))
+    _check(CounterTicket, staff.post(f"{url}/counter/recall"))
+    _check(CounterTicket, staff.post(f"{url}/counter/start"))
+    _check(CounterTicket, staff.post(f"{url}/counter/finish"))
     r = requests.post(f"{url}/tickets/{called['ticket_id']}/rating", json={"score": 5}, timeout=10)
-    _check(contract.Rated, r)
+    _check(Rated, r)
     second = issued[1]["number"]
-    _check(contract.CounterTicket, staff.post(f"{url}/counter/call", json={"number": second}))
-    _check(contract.TransferredTicket, staff.post(f"{url}/counter/transfer", json={"service": "dat_dai"}))
-    _check(contract.CounterView, staff.get(f"{url}/counter"))
+    _check(CounterTicket, staff.post(f"{url}/counter/call", json={"number": second}))
+    _check(TransferredTicket, staff.post(f"{url}/counter/transfer", json={"service": "dat_dai"}))
+    _check(CounterView, staff.get(f"{url}/counter"))
     _check(counter_time_contract.PauseState, staff.get(f"{url}/counter/pause"))
     paused = staff.post(f"{url}/counter/pause", json={"paused": True, "reason": "lunch"})
     _check(counter_time_contract.CounterPaused, paused)
     _check(counter_time_contract.PauseState, staff.get(f"{url}/counter/pause"))
     _check(counter_time_contract.CounterPaused, staff.post(f"{url}/counter/pause", json={"paused": False}))
-    _check(list[contract.CounterRow], requests.get(f"{url}/counters", timeout=10))
-    _check(contract.DisplayState, requests.get(f"{url}/display/state", timeout=10))
-    _check(contract.Announcement, requests.get(f"{url}/voice/announcement?number=A001&counter=2", timeout=10))
+    _check(list[CounterRow], requests.get(f"{url}/counters", timeout=10))
+    _check(DisplayState, requests.get(f"{url}/display/state", timeout=10))
+    _check(Announcement, requests.get(f"{url}/voice/announcement?number=A001&counter=2", timeout=10))
     boss = requests.Session()
     assert boss.post(f"{url}/counter/sessions", json={"staff_id": "cb03", "pin": "3333"}).ok
     for group in ("service", "counter", "staff"):
-        _check(contract.DayReport, boss.get(f"{url}/reports?group={group}"))
+        _check(DayReport, boss.get(f"{url}/reports?group={group}"))
     _check(counter_time_contract.CounterTimeReport, boss.get(f"{url}/reports/counter-time"))
-    _check(contract.SignedOut, staff.delete(f"{url}/counter/sessions/current"))
+    _check(SignedOut, staff.delete(f"{url}/counter/sessions/current"))
 
 
 def test_the_client_reads_the_service_through_the_contract(server: ServerThread) -> None:

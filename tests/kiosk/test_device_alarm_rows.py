@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kiosk.clients.locker import Alarm
+from kiosk.clients.locker_views import Alarm
 from kiosk.services import Services
 
 NOW = datetime(2026, 11, 23, 12, 5, tzinfo=UTC)
