@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from drivers.camera.model import QrScanner
@@ -26,12 +26,11 @@ class Services:
     """Everything the screens talk to. Tests build one with test doubles from tests/."""
 
     queueing: QueueingClient | None = None
-    locker: Any | None = None  # kiosk.clients.locker.LockerClient (part B)
+    locker: Any | None = None  # a kiosk.clients.locker.LockerClient (tests pass doubles of its methods)
     printer: ReceiptPrinter | None = None
     printer_error: str = "printer not configured"
     scanner: QrScanner | None = None
     camera_error: str = "camera not configured"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def health_targets(self) -> dict[str, Any]:
         """Clients with a `health()` method, by service name, for the health monitor."""

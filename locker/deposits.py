@@ -12,7 +12,13 @@ import uuid
 
 from common import outbox as hub_outbox
 from common import sms_text
-from contracts.locker_deposits import CodeIssued, DepositCancelled, DepositMoved, DepositOpened, DepositReopened
+from contracts.locker_deposits import (
+    CodeIssued,
+    DepositCancelled,
+    DepositMoved,
+    DepositOpened,
+    DepositReopened,
+)
 from drivers.gateways.backoffice import BackOffice
 from drivers.lockboard.types import DoorOutcome, DoorState
 from locker import audit, authorised, deposits_repo, outbox, status_sms

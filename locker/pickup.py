@@ -18,8 +18,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer, Receipt
 from contracts.locker_loading import CollectedBy
+from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer, Receipt
 from drivers.lockboard.types import DoorOutcome
 from locker import audit, authorised, deposits_repo, pickups_repo
 from locker.attempts import Attempts

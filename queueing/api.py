@@ -23,7 +23,15 @@ from common.storage_guard import ADVICE as STORAGE_ADVICE
 from contracts.queueing import QueueHealth
 from contracts.queueing_counter import KioskHelpAnswer, KioskHelpRequest
 from contracts.queueing_display import Announcement, DisplayState
-from contracts.queueing_tickets import IssuedTicket, PriorityClass, Rated, ServiceOverview, TicketConfirmed, TicketStatus, TicketVoided
+from contracts.queueing_tickets import (
+    IssuedTicket,
+    PriorityClass,
+    Rated,
+    ServiceOverview,
+    TicketConfirmed,
+    TicketStatus,
+    TicketVoided,
+)
 from queueing import speech, texts
 from queueing.api_models import (
     ConfirmRequest,

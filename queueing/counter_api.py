@@ -14,7 +14,14 @@ from fastapi.responses import PlainTextResponse
 
 from common.api_errors import error_responses
 from contracts.locker_staff import SignedOut
-from contracts.queueing_counter import CounterRow, CounterSignedIn, CounterTicket, CounterView, KioskHelpAnswer, TransferredTicket
+from contracts.queueing_counter import (
+    CounterRow,
+    CounterSignedIn,
+    CounterTicket,
+    CounterView,
+    KioskHelpAnswer,
+    TransferredTicket,
+)
 from contracts.queueing_reports import DayReport
 from queueing import counters_repo, reports
 from queueing.api import SESSION_COOKIE, session_token

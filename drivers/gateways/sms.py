@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -99,7 +98,3 @@ def read_messages(directory: Path) -> list[dict[str, str]]:
         out.append({"to": head.removeprefix("To: ").strip(), "text": body.strip(), "file": path.name})
     return out
 
-
-def dumps_payload(to: str, text: str) -> str:
-    """Serialise an SMS for the outbox."""
-    return json.dumps({"to": to, "text": text}, ensure_ascii=False)

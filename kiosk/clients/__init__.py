@@ -1,1 +1,1 @@
-"""HTTP clients of the two services (queueing; locker in part B), with one small exception tree."""
+"""HTTP clients of the two services (queueing, locker), with one small exception tree."""

@@ -184,7 +184,7 @@ class HomeScreen(KioskScreen):
         self.ctx.nav.go("services")
 
     def collect(self) -> None:
-        """Start the pickup flow (part B's screen)."""
+        """Start the pickup flow (the pickup screen)."""
         if self._has_screen(PICKUP_SCREEN):
             self.ctx.nav.go(PICKUP_SCREEN)
 
@@ -194,7 +194,7 @@ class HomeScreen(KioskScreen):
             self.ctx.nav.go(DOSSIER_SCREEN)
 
     def staff(self) -> None:
-        """Long press in the corner: staff sign-in (part B's screen)."""
+        """Long press in the corner: staff sign-in."""
         if self._has_screen(STAFF_SCREEN):
             self.ctx.nav.go(STAFF_SCREEN)
 
