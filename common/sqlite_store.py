@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from common.migrations import Schema
-from common.sqlite_writer import BatchWriter, Unit, Work
+from common.sqlite_writer import BatchWriter, Unit, Work, connect_existing
 from common.storage_guard import StorageGuard
 from common.wal_checkpoints import CHECKPOINT_EVERY_S, WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
@@ -124,10 +124,7 @@ class SqliteStore(BatchWriter):
         return self.checkpointer.done if self.checkpointer is not None else 0
 
     def _connect(self) -> sqlite3.Connection:
-        timeout = 10.0 if self.busy_timeout_s is None else self.busy_timeout_s
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=timeout)
-        conn.row_factory = sqlite3.Row
-        return conn
+        return connect_existing(self.path, 10.0 if self.busy_timeout_s is None else self.busy_timeout_s)
 
     def open(self) -> None:
         """Open (creating, owner-only) the database, apply the schema (migrations), start the writer."""

@@ -25,6 +25,21 @@ log = logging.getLogger(__name__)
 Work = Callable[[sqlite3.Connection], Any]
 
 
+def connect_existing(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection to the database file `path`, which must exist: SQLite never creates it, so
+    a connection opened after the data directory was deleted fails instead of making an empty
+    database behind the operator's back (`common.storage_guard`)."""
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=rw",
+        uri=True,
+        check_same_thread=False,
+        isolation_level=None,
+        timeout=timeout,
+    )
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
 @dataclass
 class Unit:
     work: Work

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from common.sqlite_writer import connect_existing
+
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY_S = 1.0  # background PASSIVE checkpoints this often (when something was committed)
@@ -53,7 +55,7 @@ class WalCheckpointer(threading.Thread):
     def run(self) -> None:
         """Checkpoint after new commits until stopped."""
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=1)
+            conn = connect_existing(self.path, timeout=1)
         except sqlite3.Error as err:
             log.error("database %s: no checkpoint connection (%s); SQLite checkpoints itself", self.path, err)
             return

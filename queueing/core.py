@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from common import outbox
 from common.clock import Clock
-from queueing import domain, texts
+from queueing import domain, texts, tickets_repo
 from queueing.config import OrderingPolicy, QueueingConfig, ServiceConfig
 from queueing.domain import TicketState
 from queueing.errors import QueueError
@@ -170,10 +170,7 @@ class QueueCore:
     @staticmethod
     def waiting_of(tx: Tx, *services: str) -> dict[str, int]:
         """Waiting tickets of some services (an index range count each: cheap for events)."""
-        return {
-            s: int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting'", s))
-            for s in services
-        }
+        return {s: tickets_repo.waiting_count(tx, s) for s in services}
 
     def waiting_counts(self, tx: Tx) -> dict[str, int]:
         """Waiting tickets per service (every configured service, zeros included)."""
@@ -255,10 +252,7 @@ class QueueCore:
 
     def normal_streak(self, tx: Tx, service: str) -> int:
         """Normal tickets called since the last priority one today (ONE_PER_N)."""
-        value = tx.scalar(
-            "SELECT normal_streak FROM service_state WHERE day = ? AND service = ?", self.today(), service
-        )
-        return int(value or 0)
+        return tickets_repo.normal_streak(tx, self.today(), service)
 
     def set_state(self, tx: Tx, row: Any, new: TicketState, **fields: Any) -> None:
         """Change a ticket's state along an allowed edge (logged `old -> new`)."""
@@ -278,7 +272,7 @@ class QueueCore:
 
     def ticket_row(self, tx: Tx, ticket_id: str) -> Any:
         """The ticket row, or a 404."""
-        row = tx.one("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
+        row = tickets_repo.by_id(tx, ticket_id)
         if row is None:
             raise QueueError(404, "unknown_ticket", texts.say("unknown_ticket"))
         return row

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from common.sqlite_store import SqliteStore
+from common.sqlite_writer import connect_existing
 from common.storage_guard import ADVICE
 from common.wal_checkpoints import CHECKPOINT_EVERY_S
 from queueing.schema import MIGRATIONS
@@ -240,7 +241,7 @@ class Store:
         if problem is not None:
             return f"queue {problem}"
         try:
-            probe = sqlite3.connect(self.path, isolation_level=None, timeout=wait_s)
+            probe = connect_existing(self.path, wait_s)
         except sqlite3.Error as err:
             return f"queue database {self.path}: {err}"
         try:

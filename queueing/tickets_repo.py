@@ -172,6 +172,13 @@ def move_serial(tx: Tx, day: str, prefix: str, serial: int) -> None:
     tx.run("UPDATE numbering SET last_serial = ? WHERE day = ? AND prefix = ?", serial, day, prefix)
 
 
+def normal_streak(tx: Tx, day: str, service: str) -> int:
+    """How many tickets without a priority a one-per-N service called in a row today."""
+    return int(
+        tx.scalar("SELECT normal_streak FROM service_state WHERE day = ? AND service = ?", day, service) or 0
+    )
+
+
 def set_normal_streak(tx: Tx, day: str, service: str, streak: int) -> None:
     """How many tickets without a priority a one-per-N service called in a row."""
     tx.run(
