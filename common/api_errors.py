@@ -8,8 +8,8 @@ Every error either service returns is one JSON object, ``{"error": code, "messag
 - :class:`contracts.common.ErrorBody` is the schema (each service narrows it to its own error
   codes in its contract module), so the OpenAPI documents describe the real bodies;
 - :func:`error_responses` builds a route's ``responses=`` for the statuses it can return;
-- :func:`install_error_handlers` maps FastAPI's own validation errors, unknown paths and
-  unexpected exceptions onto that shape (each service adds handlers for its domain errors);
+- :func:`install_error_handlers` maps every service's domain errors (`common.errors.ServiceError`),
+  FastAPI's own validation errors, unknown paths and unexpected exceptions onto that shape;
 - :func:`document_errors` replaces FastAPI's default 422 schema (``HTTPValidationError``,
   which neither service ever sends) with :class:`ErrorBody` in the generated OpenAPI document.
 """
@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.errors import ServiceError
 from contracts.common import ErrorBody
 
 __all__ = ["ErrorBody", "document_errors", "error_responses", "install_error_handlers"]
@@ -83,6 +84,10 @@ def install_error_handlers(
 
     ``unexpected_message`` is called per crash so it can name a hotline read from live config.
     """
+
+    @app.exception_handler(ServiceError)
+    async def _domain(_: Request, err: ServiceError) -> JSONResponse:
+        return JSONResponse(err.body(), status_code=err.status, headers=err.headers())
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:

@@ -87,10 +87,6 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
     app = FastAPI(title="Province hub", version="1", lifespan=lifespan, docs_url="/api/docs")
     app.state.pool = pool
 
-    @app.exception_handler(HubError)
-    async def _hub_error(_: Request, err: HubError) -> JSONResponse:
-        return JSONResponse({"error": err.code, "message": err.message}, status_code=err.status)
-
     @app.exception_handler(psycopg.OperationalError)
     async def _db_down(request: Request, err: psycopg.OperationalError) -> JSONResponse:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, err)

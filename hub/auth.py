@@ -7,17 +7,15 @@ from typing import Annotated
 import psycopg
 from fastapi import Header
 
+from common.errors import ServiceError
 from hub.tokens import Caller, lookup
 
 
-class HubError(Exception):
-    """An error answer: status, stable code, what to do."""
+class HubError(ServiceError):
+    """An error answer: status, stable code, what to do (common.errors)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(code, message, status=status)
 
 
 #: The `Authorization: Bearer <token>` header (checked inside each route, on the route's connection).

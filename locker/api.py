@@ -23,12 +23,11 @@ from locker.api_compartments import compartment_routes
 from locker.api_deposits import deposit_routes
 from locker.api_dossiers import dossier_routes
 from locker.api_kiosk import kiosk_routes
-from locker.api_models import bearer_token, kiosk_id, locker_error_response, transition_error_response
+from locker.api_models import bearer_token, kiosk_id, transition_error_response
 from locker.api_pickups import pickup_routes
 from locker.api_receipts import receipt_routes
 from locker.api_staff import staff_routes
 from locker.domain import TransitionError
-from locker.errors import LockerError
 from locker.handover_api import handover_photos, handover_routes
 from locker.service import LockerService
 from locker.staff import StaffSession, require_supervisor
@@ -41,10 +40,6 @@ FAVICON = REPO_ROOT / "assets" / "images" / "favicon.ico"
 def create_app(svc: LockerService) -> FastAPI:
     """Build the FastAPI app around a started LockerService."""
     app = FastAPI(title="Locker daemon", version="1", docs_url="/docs", redoc_url=None)
-
-    @app.exception_handler(LockerError)
-    async def _locker_error(_: Request, err: LockerError) -> JSONResponse:
-        return locker_error_response(err)
 
     @app.exception_handler(TransitionError)
     async def _transition(_: Request, err: TransitionError) -> JSONResponse:

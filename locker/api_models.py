@@ -12,7 +12,7 @@ from contracts.locker_kiosk import KioskDeviceBody
 from contracts.locker_pickup import PickupBody
 from contracts.locker_staff import SessionBody, StaffBody
 from locker.domain import TransitionError
-from locker.errors import AuthError, LockerError
+from locker.errors import AuthError
 
 __all__ = [
     "DepositBody",
@@ -24,7 +24,6 @@ __all__ = [
     "StaffBody",
     "bearer_token",
     "kiosk_id",
-    "locker_error_response",
     "transition_error_response",
 ]
 
@@ -45,14 +44,6 @@ def kiosk_id(kiosk_token: str, authorization: str | None, x_kiosk_id: str | None
     kid = (x_kiosk_id or "kiosk")[:32]
     # ASCII only: per-kiosk throttling keys on this name, and "kiosk-２" must not be a new kiosk
     return "".join(ch for ch in kid if (ch.isascii() and ch.isalnum()) or ch in "-_") or "kiosk"
-
-
-def locker_error_response(err: LockerError) -> JSONResponse:
-    """The one answer to a domain error: its status and body, `Retry-After` when throttled."""
-    headers = {}
-    if "retry_after_s" in err.extra:
-        headers["Retry-After"] = str(err.extra["retry_after_s"])
-    return JSONResponse(err.body(), status_code=err.status, headers=headers)
 
 
 def transition_error_response(err: TransitionError) -> JSONResponse:

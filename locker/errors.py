@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from common.errors import ServiceError
 
 
-class LockerError(Exception):
-    """Base: `code` is the machine code, the message says what to do, `extra` adds fields."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        """The JSON error body."""
-        return {"error": self.code, "message": self.message, **self.extra}
+class LockerError(ServiceError):
+    """Base of the locker's errors: `code` is the machine code, the message says what to do, `extra`
+    adds fields; each subclass names its HTTP status (common.errors)."""
 
 
 class InvalidInput(LockerError):

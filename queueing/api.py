@@ -38,7 +38,6 @@ from queueing.api_models import (
     RatingRequest,
     TicketRequest,
     VoidRequest,
-    error_response,
     issued_answer,
     storage_error_response,
 )
@@ -54,7 +53,7 @@ from queueing.store import StoreBusy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_router", "error_response", "storage_error_response", "TicketRequest", "ConfirmRequest"]
+__all__ = ["build_router", "storage_error_response", "TicketRequest", "ConfirmRequest"]
 
 #: Health answers within this many seconds whatever holds the database (then 'degraded').
 HEALTH_ANSWER_S = 2.5

@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 
 from contracts.queueing_counter import CallNumberRequest, SignInRequest, TransferRequest
 from contracts.queueing_tickets import ConfirmRequest, RatingRequest, TicketRequest, VoidRequest
-from queueing.errors import QueueError
 from queueing.store import StoreError
 
 __all__ = [
@@ -23,7 +22,6 @@ __all__ = [
     "TicketRequest",
     "TransferRequest",
     "VoidRequest",
-    "error_response",
     "issued_answer",
     "storage_error_response",
 ]
@@ -37,14 +35,6 @@ def storage_error_response(err: StoreError | None = None) -> JSONResponse:
     return JSONResponse(
         {"error": kind.code, "message": kind.public_message}, status_code=503, headers=headers
     )
-
-
-def error_response(err: QueueError) -> JSONResponse:
-    """A QueueError as its JSON body (with Retry-After when it says how long)."""
-    headers = {}
-    if "retry_after_s" in err.extra:
-        headers["Retry-After"] = str(err.extra["retry_after_s"])
-    return JSONResponse(err.body(), status_code=err.status, headers=headers)
 
 
 def issued_answer(ticket: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -25,7 +25,7 @@ from common.config import REPO_ROOT, ConfigError
 from common.http_guard import GuardPolicy, HttpGuard
 from common.serving import is_loopback, local_base_url, origin_of
 from contracts.queueing import QueueErrorBody
-from queueing.api import build_router, error_response, storage_error_response
+from queueing.api import build_router, storage_error_response
 from queueing.appointment_sms import AppointmentSms
 from queueing.appointments import Appointments
 from queueing.appointments_api import build_appointments_router
@@ -34,7 +34,6 @@ from queueing.config import QueueingConfig
 from queueing.counter_api import build_counter_router
 from queueing.counter_time_api import build_counter_time_router
 from queueing.counters import CounterDesk
-from queueing.errors import QueueError
 from queueing.events import EventHub
 from queueing.kiosk_help import KioskHelp
 from queueing.kiosk_token import KioskToken, token_path
@@ -233,10 +232,6 @@ def create_app(  # noqa: C901 - its route closures count toward it
     app.state.hub = hub
     app.state.kiosk_token = kiosk_token
     app.state.catalogue = catalogue
-
-    @app.exception_handler(QueueError)
-    async def _queue_error(request: Request, err: QueueError) -> JSONResponse:
-        return error_response(err)
 
     @app.exception_handler(StoreError)
     async def _storage(request: Request, err: StoreError) -> JSONResponse:

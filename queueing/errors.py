@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.errors import ServiceError
 
-class QueueError(Exception):
-    """A request the queue cannot honour: machine code, HTTP status, clear text, extra fields."""
+
+class QueueError(ServiceError):
+    """A request the queue cannot honour: HTTP status, machine code, clear text, extra fields
+    (common.errors; the status comes first, as the queue's use cases raise it)."""
 
     def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        """The JSON error body: {"error", "message", ...extra}."""
-        return {"error": self.code, "message": self.message, **self.extra}
+        super().__init__(code, message, status=status, **extra)
