@@ -26,12 +26,16 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import uvicorn
 
 from common.clock import Clock, ManualClock
+
+if TYPE_CHECKING:  # the factories themselves are imported where a service starts
+    from locker.config import LockerConfig
+    from locker.service import LockerService, Paths
 
 #: 09:00 in Ho Chi Minh City on Monday 5 January 2026 (the queueing tests' default clock).
 MONDAY_9AM = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
@@ -124,8 +128,8 @@ class LockerServer:
 
     def __init__(
         self,
-        cfg: Any,
-        paths: Any,
+        cfg: LockerConfig,
+        paths: Paths,
         clock: Clock,
         buses: Mapping[str, Any],
         sms: Any,
@@ -143,7 +147,7 @@ class LockerServer:
         self.svc = self._start_service()
         self.http = self._serve()
 
-    def _start_service(self) -> Any:
+    def _start_service(self) -> LockerService:
         from locker.service import LockerService
 
         if self.before_start is not None:
@@ -162,7 +166,7 @@ class LockerServer:
     @property
     def kiosk_token(self) -> str:
         """The kiosk's bearer token."""
-        return str(self.svc.kiosk_token)
+        return self.svc.kiosk_token
 
     def restart(self) -> None:
         """Stop the service and its HTTP server, start both again on the same data and port."""
@@ -625,3 +629,56 @@ class UplinkProcess(ChildService):
 
     def __exit__(self, *exc: object) -> None:
         self.kill(signal.SIGTERM)
+
+
+class SimulatorProcess:
+    """`python -m drivers.lockboard.sim --tcp PORT`: a simulated cabinet in its own process.
+
+    For a daemon that is itself a process (it reaches the boards over `socket://`); the test acts
+    like a person at the door through `command("close 0 3")`, `command("fault jammed 0 3")`.
+    """
+
+    def __init__(
+        self,
+        protocol: str = "kerong-cu16",
+        boards: int = 1,
+        *,
+        auto_close_s: float = -1,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.port = free_port()
+        args = ["--protocol", protocol, "--boards", str(boards), "--tcp", str(self.port)]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "drivers.lockboard.sim", *args, "--auto-close-s", str(auto_close_s)],
+            cwd=REPO_ROOT,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().strip()
+        assert first.startswith("socket://"), f"simulator did not start: {first!r}"
+        self.url = f"socket://127.0.0.1:{self.port}"
+
+    def command(self, line: str) -> None:
+        """A command on the simulator's stdin; it must answer `ok`."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline().strip()
+        assert reply == "ok", f"simulator refused {line!r}: {reply}"
+
+    def close(self) -> None:
+        """Terminate and wait."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.hub.conftest import HubThread, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import tokens
 from tests.hub.test_hub_api import ev, post, summary
 
 
-def test_gaps_inside_a_copied_batch_and_odd_values(hub: HubThread, database_url: str) -> None:
+def test_gaps_inside_a_copied_batch_and_odd_values(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     # nothing held after the ack: copied; the ack stops before the gap at 3
     called = ev(2, "ticket.called", wait_s=30)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pyotp
 import pytest
@@ -119,7 +119,7 @@ class Harness:
     @property
     def svc(self) -> LockerService:
         """The running service."""
-        return cast(LockerService, self.server.svc)
+        return self.server.svc
 
     def restart(self) -> None:
         """Stop the service and HTTP server and start them again on the same data (a restart)."""
