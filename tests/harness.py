@@ -214,7 +214,6 @@ class QueueingServer:
         self.http = AppThread(self.app, port, limit_concurrency=200)
         self.port = port
         self.url = self.http.url
-        self.server = self.http.server
 
     def __enter__(self) -> QueueingServer:
         self.http.start()
@@ -241,7 +240,6 @@ class HubServer:
         self.http = AppThread(create_app(HubConfig(**config), database_url, clock))
         self.port = self.http.port
         self.url = self.http.url
-        self.server = self.http.server
 
     def __enter__(self) -> HubServer:
         self.http.start(timeout_s=30)
