@@ -95,11 +95,11 @@ def bench_rss(flows: int) -> dict[str, Any]:
     from kiosk.clients.queueing import QueueingClient
     from kiosk.config import load_app_config
     from kiosk.services import Services
-    from tests.conftest import free_port
-    from tests.kiosk.live import LiveQueueing
+    from tests.harness import QueueingProcess, free_port
+    from tests.kiosk.live import SITE_TOML
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-kiosk-"))
-    q = LiveQueueing(tmp, free_port())
+    q = QueueingProcess(SITE_TOML, tmp, free_port())
     q.start()
     try:
         cfg = load_app_config(

@@ -69,12 +69,12 @@ def _cpu_s(pid: int) -> float | None:
 
 def bench_issue(total: int) -> dict[str, Any]:
     """8 clients issue (and confirm) `total` tickets; latency of the issue call is measured."""
-    from tests.queueing.helpers import site_toml
+    from tests.harness import queueing_site
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-queue-"))
     site = tmp / "site.toml"
     sync = os.environ.get("BENCH_QUEUE_SYNC", "NORMAL")
-    site.write_text(site_toml(_config(sqlite_synchronous=sync)), encoding="utf-8")
+    site.write_text(queueing_site(_config(sqlite_synchronous=sync)), encoding="utf-8")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = (tmp / "server.log").open("wb")

@@ -52,12 +52,12 @@ def main() -> None:
     """Measure and write bench/results/rate_tablet.json."""
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import free_port
-    from tests.queueing.helpers import ServerThread, make_config
+    from tests.harness import QueueingServer, free_port
+    from tests.queueing.helpers import make_config
 
     rounds = int(os.environ.get("BENCH_RATE_ROUNDS", "20"))
     tmp = Path(tempfile.mkdtemp(prefix="bench-rate-"))
-    with ServerThread(make_config(), tmp, free_port()) as srv, sync_playwright() as pw:
+    with QueueingServer(make_config(), tmp, free_port()) as srv, sync_playwright() as pw:
         url = srv.url
         boss = requests.Session()
         boss.post(

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -39,32 +34,11 @@ SHARED = REPO_ROOT.parent / "shared"
 QR_SAMPLES = SHARED / "qr-samples"
 
 
-def wait_until(pred: Callable[[], Any], timeout_s: float = 5.0, what: str = "condition") -> Any:
-    """Poll `pred` until truthy (returned) or the deadline passes, then fail naming `what`.
-
-    Waits on an Event between polls, never a bare sleep; for conditions with no event to wait on.
-    """
-    deadline = time.monotonic() + timeout_s
-    ev = threading.Event()
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        ev.wait(0.02)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def port() -> int:
     """A free loopback port."""
+    from tests.harness import free_port  # after the environment above is set
+
     return free_port()
 
 

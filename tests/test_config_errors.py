@@ -16,7 +16,8 @@ import pytest
 from common.config import ConfigError, ensure_writable_dir, load_raw
 from common.serving import uvicorn_options
 from queueing.app import with_public_base_url
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT
+from tests.harness import free_port
 from tests.queueing.helpers import make_config
 
 SERVICES = ["queueing", "locker"]
@@ -119,11 +120,11 @@ def test_loopback_without_public_base_url_warns_and_uses_this_machine(
 def test_links_never_come_from_the_host_header(tmp_path: Path) -> None:
     import requests
 
-    from tests.queueing.helpers import ServerThread
+    from tests.harness import QueueingServer
 
     port = free_port()
     cfg = make_config(public_base_url="http://queue.example:8720")
-    with ServerThread(cfg, tmp_path, port) as srv:
+    with QueueingServer(cfg, tmp_path, port) as srv:
         evil = {"Host": "evil.example"}
         t = requests.post(
             f"{srv.url}/api/v1/tickets",

@@ -15,11 +15,11 @@ import pytest
 import requests
 
 from common.http_guard import DOCS_CSP, PAGE_CSP, GuardPolicy, HttpGuard
-from tests.conftest import free_port
+from tests.harness import QueueingServer, free_port
 from tests.http_probe import chunks, push
 from tests.locker.conftest import Harness
 from tests.locker.conftest import make_config as locker_config
-from tests.queueing.helpers import ServerThread, make_config
+from tests.queueing.helpers import make_config
 
 JSON = {"Content-Type": "application/json"}
 SECURITY_HEADERS = {
@@ -30,8 +30,8 @@ SECURITY_HEADERS = {
 
 
 @pytest.fixture(name="queue")
-def queue_fixture(tmp_path: Path) -> Iterator[ServerThread]:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+def queue_fixture(tmp_path: Path) -> Iterator[QueueingServer]:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv:
         yield srv
 
 
@@ -51,7 +51,7 @@ def _has_security_headers(r: requests.Response, csp: str = PAGE_CSP) -> None:
 # ---------------------------------------------------------------------------------- headers
 
 
-def test_every_queueing_answer_has_the_security_headers(queue: ServerThread) -> None:
+def test_every_queueing_answer_has_the_security_headers(queue: QueueingServer) -> None:
     t = requests.post(
         f"{queue.url}/api/v1/tickets",
         json={"service": "ho_tich"},
@@ -89,7 +89,7 @@ def test_every_queueing_answer_has_the_security_headers(queue: ServerThread) -> 
     _has_security_headers(requests.get(f"{queue.url}/api/docs", timeout=5), DOCS_CSP)
 
 
-def test_pages_hold_no_inline_script(queue: ServerThread) -> None:
+def test_pages_hold_no_inline_script(queue: QueueingServer) -> None:
     """The CSP allows scripts from the service's files only: no page may need an inline one."""
     t = requests.post(
         f"{queue.url}/api/v1/tickets",
@@ -127,7 +127,7 @@ def test_every_locker_answer_has_the_security_headers(locker: Harness) -> None:
 # ------------------------------------------------------------------------- Origin and types
 
 
-def test_a_page_from_another_port_is_refused(queue: ServerThread) -> None:
+def test_a_page_from_another_port_is_refused(queue: QueueingServer) -> None:
     other = f"http://127.0.0.1:{free_port()}"
     sign_in = {"staff_id": "nobody", "pin": "000000", "counter": 1}
     r = requests.post(f"{queue.url}/api/v1/counter/sessions", json=sign_in, headers={"Origin": other})
@@ -153,7 +153,7 @@ def test_a_page_from_another_port_is_refused(queue: ServerThread) -> None:
     assert requests.get(f"{queue.url}/api/v1/services", headers={"Origin": other}).status_code == 200
 
 
-def test_same_origin_and_clients_without_origin_pass(queue: ServerThread) -> None:
+def test_same_origin_and_clients_without_origin_pass(queue: QueueingServer) -> None:
     sign_in = {"staff_id": "nobody", "pin": "000000", "counter": 1}
     localhost = f"localhost:{queue.port}"  # a browser that opened http://localhost:PORT/counter
     for headers in ({"Origin": queue.url}, {"Origin": f"http://{localhost}", "Host": localhost}, {}):
@@ -167,7 +167,7 @@ def test_same_origin_and_clients_without_origin_pass(queue: ServerThread) -> Non
     assert r.status_code == 201
 
 
-def test_state_changing_bodies_must_be_json(queue: ServerThread) -> None:
+def test_state_changing_bodies_must_be_json(queue: QueueingServer) -> None:
     body = b'{"staff_id": "nobody", "pin": "000000", "counter": 1}'
     for content_type in (
         "text/plain",
@@ -209,7 +209,7 @@ def test_locker_takes_the_kiosk_and_refuses_a_foreign_page(locker: Harness) -> N
 
 
 def test_bodies_over_the_cap_are_refused_before_they_are_read(tmp_path: Path) -> None:
-    with ServerThread(make_config(max_body_bytes=4096), tmp_path, free_port()) as srv:
+    with QueueingServer(make_config(max_body_bytes=4096), tmp_path, free_port()) as srv:
         pad = "x" * 5000
         r = requests.post(
             f"{srv.url}/api/v1/tickets",

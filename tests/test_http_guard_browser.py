@@ -14,8 +14,8 @@ import requests
 
 from common.chromium import CHROMIUM
 from queueing.screenshots import CHROMIUM_ARGS, issue, sign_in
-from tests.conftest import free_port, wait_until
-from tests.queueing.helpers import ServerThread, make_config
+from tests.harness import QueueingServer, free_port, wait_until
+from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,12 +41,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(name="server")
-def server_fixture(tmp_path: Path) -> Iterator[ServerThread]:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+def server_fixture(tmp_path: Path) -> Iterator[QueueingServer]:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv:
         yield srv
 
 
-def test_pages_work_under_the_csp(browser: Any, server: ServerThread) -> None:
+def test_pages_work_under_the_csp(browser: Any, server: QueueingServer) -> None:
     url = server.url
     t = issue(url, server.kiosk_headers, "ho_tich")
     context = browser.new_context()
@@ -99,7 +99,7 @@ class _Attacker(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_page_on_another_port_cannot_drive_the_console(browser: Any, server: ServerThread) -> None:
+def test_a_page_on_another_port_cannot_drive_the_console(browser: Any, server: QueueingServer) -> None:
     url = server.url
     t = issue(url, server.kiosk_headers, "ho_tich")
     staff = make_config().demo_staff[0]

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import REPO_ROOT, free_port, wait_until
+from tests.harness import LockerProcess, QueueingProcess, free_port
 from tests.http_probe import MB, chunks, push, rss_bytes
-from tests.queueing.helpers import ServerProcess, make_config
+from tests.queueing.helpers import make_config
 
 pytestmark = pytest.mark.slow
 
@@ -30,59 +26,32 @@ BIG = 200 * MB
 RSS_SLACK = 24 * MB
 
 
-@dataclass
-class Daemon:
-    """`python -m locker` on a free port over the simulated cabinet."""
-
-    proc: subprocess.Popen[str]
-    url: str
-    port: int
-    data_dir: Path
-
-
-def start_locker(tmp: Path, site_lines: str = "", scheme: str = "http", verify: str | bool = True) -> Daemon:
+def start_locker(
+    tmp: Path, site_lines: str = "", scheme: str = "http", verify: str | bool = True
+) -> LockerProcess:
     """Start the locker daemon with `site_lines` under [locker] and wait for its health."""
     site = tmp / "locker-site.toml"
     site.write_text("[locker]\n" + site_lines, encoding="utf-8")
-    port = free_port()
-    data = tmp / "locker-data"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "locker", "--config", str(site), "--data-dir", str(data), "--port", str(port)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"{scheme}://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"locker exited: {proc.communicate()[0][-2000:]}")
-        try:
-            return requests.get(f"{url}/api/v1/health", timeout=1, verify=verify).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_until(up, 60, "locker daemon health")
-    return Daemon(proc, url, port, data)
+    daemon = LockerProcess(tmp, data_dir=tmp / "locker-data", site_path=site)
+    daemon.url, daemon.verify = f"{scheme}://127.0.0.1:{daemon.port}", verify
+    daemon.start(60)
+    return daemon
 
 
-def stop_locker(d: Daemon) -> str:
+def stop_locker(d: LockerProcess) -> str:
     """SIGTERM, wait, and return what it printed."""
-    if d.proc.poll() is None:
-        d.proc.send_signal(signal.SIGTERM)
-    out, _ = d.proc.communicate(timeout=30)
-    return out
+    d.stop(30)
+    return d.log()
 
 
 @pytest.fixture(scope="module")
-def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with ServerProcess(make_config(), tmp_path_factory.mktemp("queue"), free_port()) as srv:
+def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueueingProcess]:
+    with QueueingProcess(make_config(), tmp_path_factory.mktemp("queue"), free_port()) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
-def locker_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+def locker_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LockerProcess]:
     d = start_locker(tmp_path_factory.mktemp("locker"))
     yield d
     stop_locker(d)
@@ -103,14 +72,15 @@ def _refuses_200_mb(port: int, pid: int, path: str, chunked: bool) -> None:
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-def test_queueing_refuses_200_mb_with_flat_memory(queue_server: ServerProcess, chunked: bool) -> None:
+def test_queueing_refuses_200_mb_with_flat_memory(queue_server: QueueingProcess, chunked: bool) -> None:
     assert queue_server.proc is not None
     # the kiosk's issue route, which the pure-ASGI fast path answers: the guard sits in front of it
     _refuses_200_mb(queue_server.port, queue_server.proc.pid, "/api/v1/tickets", chunked)
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-def test_locker_refuses_200_mb_with_flat_memory(locker_daemon: Daemon, chunked: bool) -> None:
+def test_locker_refuses_200_mb_with_flat_memory(locker_daemon: LockerProcess, chunked: bool) -> None:
+    assert locker_daemon.proc is not None
     # no token, as in the finding: the size is refused before anything else is looked at
     _refuses_200_mb(locker_daemon.port, locker_daemon.proc.pid, "/api/v1/pickups", chunked)
 
@@ -156,13 +126,13 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def tls_queue(tmp: Path, cert: Path, key: Path) -> ServerProcess:
+def tls_queue(tmp: Path, cert: Path, key: Path) -> QueueingProcess:
     """The queueing process over HTTPS (its health polled with the test's CA file)."""
     port = free_port()
     cfg = make_config(
         tls_cert_file=str(cert), tls_key_file=str(key), public_base_url=f"https://127.0.0.1:{port}"
     )
-    srv = ServerProcess(cfg, tmp, port)
+    srv = QueueingProcess(cfg, tmp, port)
     srv.url, srv.verify = f"https://127.0.0.1:{port}", str(cert)
     return srv
 
@@ -247,7 +217,7 @@ def test_forwarded_for_from_a_configured_proxy_is_believed(tmp_path: Path) -> No
 def test_queueing_ignores_forwarded_for_from_an_untrusted_client(tmp_path: Path) -> None:
     """Remote tickets are limited per address too: X-Forwarded-For does not make new addresses."""
     cfg = make_config(remote_max_per_window=2, remote_tickets_per_device_per_day=10)
-    with ServerProcess(cfg, tmp_path, free_port()) as srv:
+    with QueueingProcess(cfg, tmp_path, free_port()) as srv:
         statuses = [
             requests.post(
                 f"{srv.url}/api/v1/tickets",

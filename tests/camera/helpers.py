@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-
 import cv2
 import numpy as np
 import qrcode
@@ -28,14 +24,3 @@ def qr_frame(text: str, *, module_px: int = 4, size: tuple[int, int] = (640, 480
     if invert:
         frame = 255 - frame
     return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    """Poll `predicate` until true or the deadline passes (a short wait between polls)."""
-    deadline = time.monotonic() + timeout_s
-    tick = threading.Event()
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        tick.wait(0.01)
-    return predicate()

@@ -19,7 +19,8 @@ from drivers.camera.pacing import FramePacer
 from drivers.camera.payload import PayloadClassifier
 from drivers.camera.pipeline import Decoded, QrDecoder
 from drivers.camera.scanner import CameraScanner
-from tests.camera.helpers import RECEIPT, qr_frame, wait_for
+from tests.camera.helpers import RECEIPT, qr_frame
+from tests.harness import wait_until
 
 KEY = b"decode-rate-test-key-0123456789"
 
@@ -86,7 +87,7 @@ def run(config: CameraConfig, periods: list[float],
     results: list[str] = []
     scanner.start(lambda r: results.append(r.kind), lambda f: previews.append(1))
     try:
-        assert wait_for(lambda: bool(cameras))  # the worker creates the camera after start()
+        assert wait_until(lambda: bool(cameras), 10)  # the worker creates the camera after start()
         assert cameras[0].done.wait(30)
         stats = scanner.stats()
     finally:

@@ -17,7 +17,8 @@ from drivers.camera.config import CameraConfig
 from drivers.camera.model import CameraState, ScanResult
 from drivers.camera.scanner import open_scanner
 from drivers.camera.sources import CameraError, FolderSource, make_source
-from tests.camera.helpers import CARD, CARD_2024, RECEIPT, qr_frame, wait_for
+from tests.camera.helpers import CARD, CARD_2024, RECEIPT, qr_frame
+from tests.harness import wait_until
 
 KEY = b"scanner-test-key-0123456789"
 
@@ -73,7 +74,7 @@ def test_reads_cards_and_receipts_from_the_simulated_camera(samples: Path) -> No
     rec = Recorder()
     scanner.start(rec.on_result, rec.on_frame, rec.on_state)
     try:
-        assert wait_for(lambda: {"cccd", "dossier"} <= rec.kinds())
+        assert wait_until(lambda: {"cccd", "dossier"} <= rec.kinds(), 10)
         assert scanner.state == CameraState.RUNNING
         assert rec.frames > 0
         stats = scanner.stats()
@@ -92,15 +93,15 @@ def test_camera_that_vanishes_and_returns(samples: Path) -> None:
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:
-        assert wait_for(lambda: scanner.state == CameraState.RUNNING)
+        assert wait_until(lambda: scanner.state == CameraState.RUNNING, 10)
         gone = samples.with_name("unplugged")
         samples.rename(gone)
-        assert wait_for(lambda: scanner.state == CameraState.UNAVAILABLE)
+        assert wait_until(lambda: scanner.state == CameraState.UNAVAILABLE, 10)
         with rec.lock:
             rec.results.clear()
         gone.rename(samples)
-        assert wait_for(lambda: scanner.state == CameraState.RUNNING)
-        assert wait_for(lambda: "cccd" in rec.kinds())  # reading again after the reopen
+        assert wait_until(lambda: scanner.state == CameraState.RUNNING, 10)
+        assert wait_until(lambda: "cccd" in rec.kinds(), 10)  # reading again after the reopen
     finally:
         scanner.stop()
     assert CameraState.UNAVAILABLE in rec.states
@@ -111,7 +112,7 @@ def test_missing_camera_at_start_is_unavailable_not_a_crash(tmp_path: Path) -> N
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:
-        assert wait_for(lambda: scanner.state == CameraState.UNAVAILABLE)
+        assert wait_until(lambda: scanner.state == CameraState.UNAVAILABLE, 10)
     finally:
         scanner.stop()
     assert rec.results == []
@@ -156,10 +157,10 @@ def test_black_or_frozen_frames_become_no_signal(frame: np.ndarray, label: str) 
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:
-        assert wait_for(lambda: source.reads > 3)
+        assert wait_until(lambda: source.reads > 3, 10)
         assert scanner.state == CameraState.RUNNING  # not yet: the clock has not moved
         clock.advance(3.5)
-        assert wait_for(lambda: scanner.state == CameraState.NO_SIGNAL), label
+        assert wait_until(lambda: scanner.state == CameraState.NO_SIGNAL, 10), label
     finally:
         scanner.stop()
     assert source.closed.is_set()
@@ -175,18 +176,18 @@ def test_a_camera_stuck_on_black_is_reopened_without_flapping_to_running() -> No
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:
-        assert wait_for(lambda: source.reads > 1)
+        assert wait_until(lambda: source.reads > 1, 10)
         clock.advance(3.5)
-        assert wait_for(lambda: scanner.state == CameraState.NO_SIGNAL)
+        assert wait_until(lambda: scanner.state == CameraState.NO_SIGNAL, 10)
         assert source.opens == 1
         clock.advance(10.0)
-        assert wait_for(lambda: source.opens == 2)
+        assert wait_until(lambda: source.opens == 2, 10)
         reads = source.reads
-        assert wait_for(lambda: source.reads > reads + 3)
+        assert wait_until(lambda: source.reads > reads + 3, 10)
         assert source.opens == 2  # not reopened again until another reopen_after_no_signal_s
         assert scanner.state == CameraState.NO_SIGNAL
         source.frame = qr_frame(RECEIPT)  # the picture comes back
-        assert wait_for(lambda: scanner.state == CameraState.RUNNING)
+        assert wait_until(lambda: scanner.state == CameraState.RUNNING, 10)
     finally:
         scanner.stop()
     assert rec.states == [CameraState.RUNNING, CameraState.NO_SIGNAL, CameraState.RUNNING,
@@ -205,7 +206,7 @@ def test_callback_errors_do_not_stop_the_worker() -> None:
 
     scanner.start(broken)
     try:
-        assert wait_for(lambda: len(calls) >= 3)
+        assert wait_until(lambda: len(calls) >= 3, 10)
         assert scanner.state == CameraState.RUNNING
     finally:
         scanner.stop()
@@ -280,7 +281,7 @@ def test_stop_does_not_block_on_a_hung_read_and_restart_waits_for_the_old_worker
     assert source.opens == 1  # the new worker waits: the old one still holds the device
     source.release.set()
     try:
-        assert wait_for(lambda: source.opens == 2 and "dossier" in second.kinds())
+        assert wait_until(lambda: source.opens == 2 and "dossier" in second.kinds(), 10)
         assert scanner.state == CameraState.RUNNING
     finally:
         scanner.stop()
@@ -338,13 +339,13 @@ def test_network_camera_unplugged_and_replugged(port: int) -> None:
     rec = Recorder()
     scanner.start(rec.on_result, rec.on_frame, rec.on_state)
     try:
-        assert wait_for(lambda: "dossier" in rec.kinds())
+        assert wait_until(lambda: "dossier" in rec.kinds(), 10)
         camera.unplug()
-        assert wait_for(lambda: scanner.state == CameraState.UNAVAILABLE)
+        assert wait_until(lambda: scanner.state == CameraState.UNAVAILABLE, 10)
         with rec.lock:
             rec.results.clear()
         camera.plug()
-        assert wait_for(lambda: scanner.state == CameraState.RUNNING and "dossier" in rec.kinds())
+        assert wait_until(lambda: scanner.state == CameraState.RUNNING and "dossier" in rec.kinds(), 10)
     finally:
         scanner.stop()
         camera.unplug()
@@ -357,7 +358,7 @@ def test_no_personal_data_in_logs(samples: Path, caplog: pytest.LogCaptureFixtur
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:
-        assert wait_for(lambda: "cccd" in rec.kinds())
+        assert wait_until(lambda: "cccd" in rec.kinds(), 10)
         logging.getLogger("test").info("results: %s", rec.results)  # even a careless caller's log
     finally:
         scanner.stop()
@@ -375,7 +376,7 @@ def test_embedded_default_reads_an_invented_card_from_the_shipped_samples() -> N
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:
-        assert wait_for(lambda: {"cccd", "dossier"} <= rec.kinds(), timeout_s=20)
+        assert wait_until(lambda: {"cccd", "dossier"} <= rec.kinds(), timeout_s=20)
     finally:
         scanner.stop()
     assert all(r.kind != "other" for r in rec.results)
@@ -410,7 +411,7 @@ def test_worker_survives_driver_and_decoder_surprises() -> None:
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:
-        assert wait_for(lambda: "dossier" in rec.kinds())
+        assert wait_until(lambda: "dossier" in rec.kinds(), 10)
     finally:
         scanner.stop()
     assert source.opens == 2 and FlakyDecoder.calls >= 2

@@ -57,14 +57,14 @@ from kiosk.clients.queueing import QueueingClient
 from queueing.domain import CounterStatus, TicketState
 from queueing.reports import GroupBy
 from tests.contracts.scan import contract_models, error_codes, model_of, strict, success_schemas, values
+from tests.harness import QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread
 
 #: Answers that are not one JSON model: the server-sent event stream.
 NOT_JSON = {"GET /api/v1/events"}
 
 
-def test_every_route_answers_a_contract_model(server: ServerThread) -> None:
+def test_every_route_answers_a_contract_model(server: QueueingServer) -> None:
     doc = requests.get(f"{server.url}/openapi.json", timeout=10).json()
     # the queueing contract and the feature modules beside it
     models = {
@@ -88,7 +88,7 @@ def test_every_route_answers_a_contract_model(server: ServerThread) -> None:
         assert "properties" in doc["components"]["schemas"][name], op
 
 
-def test_error_body_documents_the_codes(server: ServerThread) -> None:
+def test_error_body_documents_the_codes(server: QueueingServer) -> None:
     doc = requests.get(f"{server.url}/openapi.json", timeout=10).json()
     comps = doc["components"]["schemas"]
     documented = set(comps["QueueErrorCode"]["enum"]) | set(comps["CommonErrorCode"]["enum"])
@@ -128,7 +128,7 @@ def _check(model: Any, r: requests.Response) -> Any:
     return body
 
 
-def test_every_real_answer_matches_its_model(server: ServerThread) -> None:
+def test_every_real_answer_matches_its_model(server: QueueingServer) -> None:
     url = f"{server.url}/api/v1"
     kiosk = server.kiosk_headers
     _check(contract.QueueHealth, requests.get(f"{url}/health", timeout=10))
@@ -184,7 +184,7 @@ def test_every_real_answer_matches_its_model(server: ServerThread) -> None:
     _check(SignedOut, staff.delete(f"{url}/counter/sessions/current"))
 
 
-def test_the_client_reads_the_service_through_the_contract(server: ServerThread) -> None:
+def test_the_client_reads_the_service_through_the_contract(server: QueueingServer) -> None:
     client = QueueingClient(server.url, token_file=server.data_dir / "kiosk.token", timeout_s=10)
     assert client.health()["status"] == "ok"
     services = client.services()
@@ -233,7 +233,7 @@ def test_a_renamed_field_fails_the_client(drifted: str) -> None:
     assert caught.value.code == "bad_response" and "name_vi" in caught.value.message
 
 
-def test_a_renamed_field_fails_the_service(server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_renamed_field_fails_the_service(server: QueueingServer, monkeypatch: pytest.MonkeyPatch) -> None:
     queue = server.app.state.queue
     real = queue.services_overview
 

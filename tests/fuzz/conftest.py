@@ -1,4 +1,4 @@
-"""Fuzz harness: both HTTP services as real child processes on loopback, with valid credentials.
+"""Fuzz set-up: both HTTP services as real child processes on loopback, with valid credentials.
 
 Each service runs once per test module (`python -m locker` / `python -m queueing` on a free port
 with a temporary data directory), so the property-based runs and the hand-written nasty cases
@@ -7,7 +7,6 @@ hit the same process a center would run.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,8 +17,9 @@ import pyotp
 import pytest
 import requests
 
-from tests.conftest import REPO_ROOT, free_port, wait_until
-from tests.queueing.helpers import ServerProcess, make_config
+from tests.conftest import REPO_ROOT
+from tests.harness import LockerProcess, QueueingProcess, free_port
+from tests.queueing.helpers import make_config
 
 #: Invented accounts for the fuzz runs.
 LOCKER_SUPERVISOR = "fuzzsup"
@@ -66,13 +66,6 @@ class Service:
     data_dir: Path | None = None
 
 
-def _health(url: str) -> bool:
-    try:
-        return requests.get(url + "/api/v1/health", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 @pytest.fixture(scope="module")
 def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """`python -m locker` (embedded simulated cabinet) with a supervisor signed in and the kiosk token."""
@@ -81,35 +74,13 @@ def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service
     data.mkdir()
     secret = _add_staff(data, LOCKER_SUPERVISOR, "supervisor")
     spare_secret = _add_staff(data, LOCKER_SPARE, "loader")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = tmp / "locker.log"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "locker",
-                "--data-dir",
-                str(data),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=tmp,  # relative var/ paths (sms, back office) land in the temporary directory
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    # cwd: relative var/ paths (sms, back office) land in the temporary directory
+    daemon = LockerProcess(tmp, data_dir=data, cwd=tmp)
+    url = daemon.url
+    log_path = daemon.log_path
     try:
-
-        def up() -> bool:
-            if proc.poll() is not None:
-                raise AssertionError(f"locker exited: {log_path.read_text()[-2000:]}")
-            return _health(url)
-
-        wait_until(up, 60, "locker daemon health")
-        kiosk_token = (data / "kiosk.token").read_text().strip()
+        daemon.start(60)
+        kiosk_token = daemon.kiosk_token
 
         def sign_in(staff_id: str, totp_secret: str) -> str:
             r = requests.post(
@@ -126,19 +97,14 @@ def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service
         svc.spare = {"Authorization": f"Bearer {sign_in(LOCKER_SPARE, spare_secret)}"}
         yield svc
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        daemon.stop(30)
 
 
 @pytest.fixture(scope="module")
 def queueing_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """`python -m queueing` (shipped services, open all day) with a counter session signed in."""
     tmp = tmp_path_factory.mktemp("queueing-fuzz")
-    with ServerProcess(make_config(), tmp, free_port()) as srv:
+    with QueueingProcess(make_config(), tmp, free_port()) as srv:
         pin = next(s.pin for s in make_config().demo_staff if s.staff_id == QUEUE_STAFF)
         r = requests.post(
             srv.url + "/api/v1/counter/sessions",

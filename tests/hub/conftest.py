@@ -1,15 +1,12 @@
 """Hub test set-up: one private PostgreSQL cluster for the session, a fresh database per test,
-and the hub served in a thread (controlled clock) or as a real `python -m hub` process."""
+and the hub served in a thread (controlled clock) or as a real `python -m hub` process, both
+started by tests/harness.py."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,18 +15,11 @@ from typing import Any
 
 import psycopg
 import pytest
-import requests
-import uvicorn
 
-from common.clock import Clock, ManualClock
-from hub.app import create_app
+from common.clock import ManualClock
 from hub.cluster import PrivateCluster, pg_bin
-from hub.config import HubConfig
 from hub.tokens import add_center, add_reader
-from tests.conftest import REPO_ROOT, free_port, wait_until
-
-#: 09:00 in Ho Chi Minh City on Monday 5 January 2026 (as the queueing tests).
-from tests.queueing.helpers import MONDAY_9AM
+from tests.harness import MONDAY_9AM, HubServer, free_port
 
 DAY = "2026-01-05"
 
@@ -91,30 +81,6 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-class HubThread:
-    """The hub app under uvicorn in a thread of the test process (real HTTP, controlled clock)."""
-
-    def __init__(self, database_url: str, clock: Clock, **config: Any) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        app = create_app(HubConfig(**config), database_url, clock)
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1
-            )
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> HubThread:
-        self.thread.start()
-        wait_until(lambda: self.server.started, 30, "hub start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     """Monday 09:00 local time."""
@@ -122,86 +88,10 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def hub(database_url: str, clock: ManualClock) -> Iterator[HubThread]:
+def hub(database_url: str, clock: ManualClock) -> Iterator[HubServer]:
     """A hub on a fresh database, in a thread."""
-    with HubThread(database_url, clock) as h:
+    with HubServer(database_url, clock) as h:
         yield h
-
-
-class HubProcess:
-    """`python -m hub --database URL --port P` as a child process, killable and restartable."""
-
-    def __init__(self, database_url: str, tmp: Path) -> None:
-        self.database_url = database_url
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp / "hub.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start and wait for /api/v1/health."""
-        with self.log_path.open("ab") as log_file:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hub", "--database", self.database_url, "--port", str(self.port),
-                 "--log-level", "WARNING"],
-                cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-
-        def up() -> bool:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise AssertionError(f"hub exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                return requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
-            except requests.RequestException:
-                return False
-
-        wait_until(up, 30, "hub process")
-
-    def kill(self) -> None:
-        """SIGKILL and wait."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def __enter__(self) -> HubProcess:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.kill()
-
-
-class UplinkProcess:
-    """`python -m uplink --config SITE` as a child process."""
-
-    def __init__(self, site: Path, tmp: Path) -> None:
-        self.site = site
-        self.log_path = tmp / "uplink.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start (it needs no answer from anyone to run)."""
-        with self.log_path.open("ab") as log_file:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uplink", "--config", str(self.site), "--log-level", "DEBUG"],
-                cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Signal (SIGKILL by default) and wait."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def __enter__(self) -> UplinkProcess:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.kill(signal.SIGTERM)
 
 
 def site_file(

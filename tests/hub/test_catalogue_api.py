@@ -18,7 +18,8 @@ from common.clock import ManualClock
 from common.config import load_raw, section
 from hub.supervisors import add_supervisor, open_box
 from tests.conftest import REPO_ROOT
-from tests.hub.conftest import HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import bearer, tokens
 
 PIN = "246810"
 
@@ -37,9 +38,9 @@ def key_file(tmp: Path) -> Path:
 
 
 @pytest.fixture
-def hub(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[HubThread]:
+def hub(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[HubServer]:
     """A hub on a fresh database, in a thread, its supervisor key in the test's tmp dir."""
-    with HubThread(database_url, clock, catalogue={"key_file": str(key_file(tmp_path))}) as h:
+    with HubServer(database_url, clock, catalogue={"key_file": str(key_file(tmp_path))}) as h:
         yield h
 
 
@@ -51,7 +52,7 @@ def supervisor(database_url: str, tmp: Path, name: str = "sv01") -> str:
 
 
 def sign_in(
-    hub: HubThread, clock: ManualClock, secret: str, name: str = "sv01", **body: Any
+    hub: HubServer, clock: ManualClock, secret: str, name: str = "sv01", **body: Any
 ) -> requests.Response:
     code = pyotp.TOTP(secret).at(clock.now())
     return requests.post(
@@ -61,19 +62,19 @@ def sign_in(
     )
 
 
-def session(hub: HubThread, clock: ManualClock, secret: str) -> dict[str, str]:
+def session(hub: HubServer, clock: ManualClock, secret: str) -> dict[str, str]:
     r = sign_in(hub, clock, secret)
     assert r.status_code == 200, r.text
     return bearer(r.json()["token"])
 
 
-def pull(hub: HubThread, token: str, etag: str | None = None) -> requests.Response:
+def pull(hub: HubServer, token: str, etag: str | None = None) -> requests.Response:
     headers = {**bearer(token), **({"If-None-Match": etag} if etag else {})}
     return requests.get(f"{hub.url}/api/v1/catalogue", headers=headers, timeout=10)
 
 
 def test_edit_version_etag_and_overrides(
-    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     t = tokens(database_url, "C1", "C2")
     sv = session(hub, clock, supervisor(database_url, tmp_path))
@@ -128,7 +129,7 @@ def test_edit_version_etag_and_overrides(
 
 
 def test_a_bad_catalogue_is_not_saved_and_says_why(
-    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     tokens(database_url, "C1")
     sv = session(hub, clock, supervisor(database_url, tmp_path))
@@ -153,7 +154,7 @@ def test_a_bad_catalogue_is_not_saved_and_says_why(
 
 
 def test_center_and_reader_tokens_cannot_edit(
-    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     t = tokens(database_url, "C1")
     body = {"document": catalogue()}
@@ -179,7 +180,7 @@ def test_center_and_reader_tokens_cannot_edit(
 
 
 def test_wrong_totp_locks_out_and_a_code_signs_in_once(
-    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     secret = supervisor(database_url, tmp_path)
     for _ in range(4):
@@ -249,7 +250,7 @@ def test_cli_supervisor_add_reset_revoke(database_url: str, clock: ManualClock, 
     assert row[1].startswith("aesgcm1:") and secret not in row[1]  # sealed under the key file
     assert (tmp_path / "supervisor.key").stat().st_mode & 0o777 == 0o600
     # the hub serving from that data dir signs the account in
-    with HubThread(database_url, clock, data_dir=str(tmp_path)) as hub:
+    with HubServer(database_url, clock, data_dir=str(tmp_path)) as hub:
         code = pyotp.TOTP(secret).at(clock.now())
         body = {"name": "tinh.sv", "pin": "135791", "totp": code}
         signed = requests.post(f"{hub.url}/api/v1/supervisor/sign-in", json=body, timeout=10)

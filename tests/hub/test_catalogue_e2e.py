@@ -16,22 +16,30 @@ import requests
 from common.clock import ManualClock, SystemClock
 from queueing.catalogue import AUDIT_FILE, read_good
 from queueing.config import load_config
-from tests.conftest import free_port, wait_until
-from tests.hub.conftest import HubThread, UplinkProcess, bearer, site_file, tokens
+from tests.harness import (
+    MONDAY_9AM,
+    HubServer,
+    QueueingProcess,
+    QueueingServer,
+    UplinkProcess,
+    free_port,
+    wait_until,
+)
+from tests.hub.conftest import bearer, site_file, tokens
 from tests.hub.test_catalogue_api import PIN, catalogue, key_file, session, supervisor
-from tests.queueing.helpers import MONDAY_9AM, ServerProcess, ServerThread, make_config
+from tests.queueing.helpers import make_config
 from tests.queueing.test_catalogue_apply import catalogue_of
 from tests.queueing.test_queue_api import issue
 
 CENTER = "HN-TEST"
 
 
-def center_status(hub: HubThread, sv: dict[str, str]) -> dict[str, Any]:
+def center_status(hub: HubServer, sv: dict[str, str]) -> dict[str, Any]:
     rows = requests.get(f"{hub.url}/api/v1/catalogue/centers", headers=sv, timeout=10).json()
     return dict(next(r for r in rows if r["center_id"] == CENTER))
 
 
-def put_all(hub: HubThread, sv: dict[str, str], document: dict[str, Any]) -> None:
+def put_all(hub: HubServer, sv: dict[str, str], document: dict[str, Any]) -> None:
     r = requests.put(f"{hub.url}/api/v1/catalogue/all", json={"document": document}, headers=sv, timeout=10)
     assert r.status_code == 200, r.text
 
@@ -43,11 +51,11 @@ def test_an_edit_reaches_the_next_ticket_and_a_bad_one_is_refused(
     t = tokens(database_url, CENTER)
     secret = supervisor(database_url, tmp_path)
     queue_dir = tmp_path / "queue"
-    with HubThread(database_url, clock, catalogue={"key_file": str(key_file(tmp_path))}) as hub:
+    with HubServer(database_url, clock, catalogue={"key_file": str(key_file(tmp_path))}) as hub:
         sv = session(hub, clock, secret)
         site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir, catalogue_interval_s=0.2)
         with (
-            ServerThread(load_config(site), queue_dir, free_port(), ManualClock(MONDAY_9AM)) as center,
+            QueueingServer(load_config(site), queue_dir, free_port(), ManualClock(MONDAY_9AM)) as center,
             UplinkProcess(site, tmp_path) as uplink,
         ):
             assert issue(center.url, "ho_tich")["number"] == "A001"
@@ -114,7 +122,7 @@ def test_real_processes_apply_without_restart_and_keep_the_last_good_one_across_
     t = tokens(database_url, CENTER)
     secret = supervisor(database_url, tmp_path)
     config = make_config(data_dir=str(tmp_path / "data"))  # open all day: the test runs at any hour
-    with HubThread(database_url, SystemClock(), catalogue={"key_file": str(key_file(tmp_path))}) as hub:
+    with HubServer(database_url, SystemClock(), catalogue={"key_file": str(key_file(tmp_path))}) as hub:
         code = pyotp.TOTP(secret).now()
         signed = requests.post(
             f"{hub.url}/api/v1/supervisor/sign-in",
@@ -123,7 +131,7 @@ def test_real_processes_apply_without_restart_and_keep_the_last_good_one_across_
         )
         assert signed.status_code == 200, signed.text
         sv = bearer(signed.json()["token"])
-        center = ServerProcess(config, tmp_path, free_port())
+        center = QueueingProcess(config, tmp_path, free_port())
         token_file = tmp_path / "hub.token"
         token_file.write_text(t[CENTER] + "\n", encoding="utf-8")
         with center.site.open("a", encoding="utf-8") as site:

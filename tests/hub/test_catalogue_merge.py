@@ -13,7 +13,7 @@ import requests
 
 from common.clock import ManualClock
 from hub.catalogue_merge import MergeInvalid, merge, parse, whole
-from tests.hub.conftest import HubThread, tokens
+from tests.hub.conftest import HubServer, tokens
 from tests.hub.test_catalogue_api import catalogue, hub, pull, session, supervisor
 
 __all__ = ["hub"]  # the fixture with the test's own key file
@@ -64,7 +64,7 @@ def test_bad_overrides_name_the_field() -> None:
 
 
 def test_override_merges_at_the_hub(
-    hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     t = tokens(database_url, "C1", "C2")
     sv = session(hub, clock, supervisor(database_url, tmp_path))

@@ -15,7 +15,8 @@ import requests
 
 from common.chromium import CHROMIUM, HEADLESS_ARGS
 from common.clock import ManualClock
-from tests.hub.conftest import HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import bearer, tokens
 from tests.hub.test_catalogue_api import PIN, catalogue, hub, session, supervisor
 
 __all__ = ["hub"]  # the fixture with the test's own key file
@@ -31,7 +32,7 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def pulled(hub: HubThread, token: str) -> dict[str, Any]:
+def pulled(hub: HubServer, token: str) -> dict[str, Any]:
     r = requests.get(f"{hub.url}/api/v1/catalogue", headers=bearer(token), timeout=10)
     assert r.status_code == 200, r.text
     return dict(r.json()["catalogue"])
@@ -40,7 +41,7 @@ def pulled(hub: HubThread, token: str) -> dict[str, Any]:
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
 def test_catalogue_editor_page(
-    browser: Any, hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    browser: Any, hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     t = tokens(database_url, "HN-01", "HN-02")
     secret = supervisor(database_url, tmp_path)
@@ -112,7 +113,7 @@ def test_catalogue_editor_page(
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
 def test_editor_saves_a_centers_differences_and_shows_the_merge(
-    browser: Any, hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    browser: Any, hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     t = tokens(database_url, "HN-01")
     secret = supervisor(database_url, tmp_path)

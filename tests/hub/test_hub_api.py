@@ -9,7 +9,8 @@ import psycopg
 import requests
 
 from common.clock import ManualClock
-from tests.hub.conftest import DAY, HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import DAY, bearer, tokens
 
 
 def ev(seq: int, kind: str = "ticket.issued", **data: Any) -> dict[str, Any]:
@@ -18,7 +19,7 @@ def ev(seq: int, kind: str = "ticket.issued", **data: Any) -> dict[str, Any]:
 
 
 def post(
-    hub: HubThread, token: str, events: list[dict[str, Any]], stream: str = "queueing"
+    hub: HubServer, token: str, events: list[dict[str, Any]], stream: str = "queueing"
 ) -> requests.Response:
     return requests.post(
         f"{hub.url}/api/v1/events",
@@ -28,13 +29,13 @@ def post(
     )
 
 
-def summary(hub: HubThread, token: str, center: str = "C1", day: str = DAY) -> dict[str, Any]:
+def summary(hub: HubServer, token: str, center: str = "C1", day: str = DAY) -> dict[str, Any]:
     r = requests.get(f"{hub.url}/api/v1/centers/{center}/summary", params={"day": day}, headers=bearer(token))
     assert r.status_code == 200, r.text
     return dict(r.json())
 
 
-def test_each_event_counts_once_and_the_ack_is_contiguous(hub: HubThread, database_url: str) -> None:
+def test_each_event_counts_once_and_the_ack_is_contiguous(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     first = post(hub, t["C1"], [ev(1), ev(2), ev(3, "ticket.called", wait_s=120.0)])
     assert first.json() == {"stream": "queueing", "acked_seq": 3, "stored": 3, "duplicates": 0}
@@ -68,7 +69,7 @@ def test_each_event_counts_once_and_the_ack_is_contiguous(hub: HubThread, databa
     assert s["last_seen"].startswith("2026-01-05T02:00")
 
 
-def test_alarms_open_and_unknown_kinds(hub: HubThread, database_url: str) -> None:
+def test_alarms_open_and_unknown_kinds(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     events = [ev(1, "alarm.raised", alarm="door_forced"), ev(2, "alarm.raised"), ev(3, "alarm.cleared")]
     events.append(ev(4, "future.thing", service="HT"))  # a newer center's kind: stored, not counted
@@ -76,7 +77,7 @@ def test_alarms_open_and_unknown_kinds(hub: HubThread, database_url: str) -> Non
     assert summary(hub, t["reader"])["alarms_open"] == 1
 
 
-def test_only_allowed_data_is_stored(hub: HubThread, database_url: str) -> None:
+def test_only_allowed_data_is_stored(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     bad = ev(1, phone="0912345678", name="Nguyễn Văn A", id_hash="abc", counter=3)
     assert post(hub, t["C1"], [bad]).json()["acked_seq"] == 1
@@ -85,7 +86,7 @@ def test_only_allowed_data_is_stored(hub: HubThread, database_url: str) -> None:
     assert row is not None and row[0] == {"service": "HT", "counter": 3}
 
 
-def test_token_scopes(hub: HubThread, database_url: str) -> None:
+def test_token_scopes(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1", "C2")
     # a center cannot post as another: the center comes from the token, a body field is ignored
     r = requests.post(
@@ -115,7 +116,7 @@ def test_token_scopes(hub: HubThread, database_url: str) -> None:
 
 
 def test_heartbeat_and_offline_after_two_missed(
-    hub: HubThread, database_url: str, clock: ManualClock
+    hub: HubServer, database_url: str, clock: ManualClock
 ) -> None:
     t = tokens(database_url, "C1", "C2")
 
@@ -136,7 +137,7 @@ def test_heartbeat_and_offline_after_two_missed(
     assert centers[0]["waiting_now"] == 4 and centers[0]["devices"] == {"printer": "ok"}
 
 
-def test_bad_batches_are_refused_with_the_field_named(hub: HubThread, database_url: str) -> None:
+def test_bad_batches_are_refused_with_the_field_named(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     r = post(hub, t["C1"], [{"seq": 0, "at": 1.0, "day": DAY, "kind": "ticket.issued"}])
     assert r.status_code == 422 and r.json()["field"] == "events.0.seq"

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.hub.conftest import DAY, HubThread, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import DAY, tokens
 from tests.hub.test_hub_api import post, summary
 
 TUE = "2026-01-06"
@@ -16,7 +17,7 @@ def ev(seq: int, kind: str, day: str = DAY, **data: Any) -> dict[str, Any]:
     return {"seq": seq, "at": 1767578400.0 + seq, "day": day, "kind": kind, "data": {"service": "HT", **data}}
 
 
-def test_appointments_and_ratings_reach_the_summary_once(hub: HubThread, database_url: str) -> None:
+def test_appointments_and_ratings_reach_the_summary_once(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     batch = [
         ev(1, "appointment.booked", slot_min=600),

@@ -3,7 +3,6 @@ without --database the hub makes and runs its own cluster under --data-dir."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +13,9 @@ import requests
 
 from hub.cluster import PrivateCluster
 from hub.tokens import token_hash
-from tests.conftest import REPO_ROOT, free_port, wait_until
-from tests.hub.conftest import HubProcess, bearer, cluster_dir
+from tests.conftest import REPO_ROOT
+from tests.harness import HubProcess
+from tests.hub.conftest import bearer, cluster_dir
 
 
 def hub_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -75,36 +75,18 @@ def run_in(data: Path) -> None:
 def test_one_command_serves_on_its_own_cluster_and_stops_it() -> None:
     with cluster_dir() as tmp:
         data = tmp / "hubdata"
-        port = free_port()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hub",
-                "--data-dir",
-                str(data),
-                "--port",
-                str(port),
-                "--log-level",
-                "WARNING",
-            ],
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+
+        def up() -> bool:
+            try:
+                return bool(requests.get(f"{hub.url}/api/v1/health", timeout=1).json()["ok"])
+            except requests.RequestException:
+                return False
+
+        hub = HubProcess(None, tmp, data_dir=data, ready=up)
         try:
-
-            def up() -> bool:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-                try:
-                    return requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).json()["ok"]
-                except requests.RequestException:
-                    return False
-
-            wait_until(up, 60, "hub on its private cluster")
-            assert requests.get(f"http://127.0.0.1:{port}/api/v1/health").json()["schema_version"] >= 2
+            hub.start(60)
+            assert requests.get(f"{hub.url}/api/v1/health").json()["schema_version"] >= 2
             assert PrivateCluster(data).running()
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+            hub.stop(60)
         assert not PrivateCluster(data).running()  # the hub stopped the cluster it started

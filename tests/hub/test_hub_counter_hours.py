@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from common.clock import ManualClock
-from tests.hub.conftest import HubThread, bearer, tokens
+from tests.hub.conftest import HubServer, bearer, tokens
 from tests.hub.test_hub_api import post
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -23,7 +23,7 @@ def cev(seq: int, day: int, hh: int, mm: int, kind: str, counter: int, **data: A
             "data": {"counter": counter, **data}}  # fmt: skip
 
 
-def trend(hub: HubThread, reader: str, by: str) -> list[dict[str, Any]]:
+def trend(hub: HubServer, reader: str, by: str) -> list[dict[str, Any]]:
     r = requests.get(
         f"{hub.url}/api/v1/centers/C1/trends",
         params={"by": by, "from": "2026-01-05", "to": "2026-01-06"},
@@ -34,7 +34,7 @@ def trend(hub: HubThread, reader: str, by: str) -> list[dict[str, Any]]:
     return [{k: row[k] for k in ("start", "counter_openings", "counter_hours")} for row in r.json()["rows"]]
 
 
-def test_counter_hours_by_day_and_week(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_counter_hours_by_day_and_week(hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = tokens(database_url, "C1", "C2")
     events = [
         cev(1, 5, 7, 30, "opened", 1),

@@ -18,11 +18,11 @@ import requests
 from common import outbox
 from common.clock import ManualClock
 from locker.staff import Role
-from tests.conftest import wait_until
-from tests.hub.conftest import DAY, HubProcess, UplinkProcess, bearer, pg_dump, site_file, tokens
+from tests.harness import MONDAY_9AM, HubProcess, QueueingServer, UplinkProcess, wait_until
+from tests.hub.conftest import DAY, bearer, pg_dump, site_file, tokens
 from tests.locker.conftest import Harness
 from tests.locker.conftest import make_config as locker_config
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.queueing.helpers import make_config
 from tests.queueing.test_appointments import _confirm, appt_config, book, check_in
 from tests.queueing.test_queue_api import counter, issue
 from tests.queueing.test_ratings_api import paired_tablet, supervisor
@@ -72,7 +72,7 @@ def test_center_serves_through_a_hub_outage_and_the_hub_catches_up_exactly(
     queue_dir = tmp_path / "queue"
     with (
         HubProcess(database_url, tmp_path) as hub,
-        ServerThread(make_config(), queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
+        QueueingServer(make_config(), queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
     ):
         site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
         with UplinkProcess(site, tmp_path) as uplink:
@@ -110,7 +110,7 @@ def test_center_serves_through_a_hub_outage_and_the_hub_catches_up_exactly(
 
 
 def _port() -> int:
-    from tests.conftest import free_port
+    from tests.harness import free_port
 
     return free_port()
 
@@ -169,7 +169,7 @@ def test_no_personal_data_reaches_the_hub(database_url: str, tmp_path: Path) -> 
     cfg = make_config(appointments=appt_config(tmp_path))
     with (
         HubProcess(database_url, tmp_path) as hub,
-        ServerThread(cfg, queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
+        QueueingServer(cfg, queue_dir, _port(), ManualClock(MONDAY_9AM)) as center,
     ):
         site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
         # a booking with a phone and an ID number: its service and slot time go, nothing else
@@ -272,7 +272,7 @@ def test_appointments_and_a_tablet_rating_reach_the_hub_once(database_url: str, 
     comment = "Cán bộ Trần Thị Bích nói 0912 111 222"
     with (
         HubProcess(database_url, tmp_path) as hub,
-        ServerThread(cfg, queue_dir, _port(), clock) as center,
+        QueueingServer(cfg, queue_dir, _port(), clock) as center,
     ):
         site = site_file(tmp_path, hub.url, t[CENTER], CENTER, queue_dir)
         kept = book(center.url, f"{DAY}T10:00+07:00", "0912 345 601").json()

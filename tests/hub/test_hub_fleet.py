@@ -15,7 +15,8 @@ import requests
 
 from common.clock import ManualClock
 from hub.tokens import add_center
-from tests.hub.conftest import HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import bearer, tokens
 from tests.hub.test_hub_api import ev, post
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,18 +31,18 @@ def event(seq: int, day: str, kind: str, hh: int = 9, **data: Any) -> dict[str, 
     return {"seq": seq, "at": at(day, hh, seq % 60), "day": day, "kind": kind, "data": data}
 
 
-def get(hub: HubThread, token: str, path: str, **params: Any) -> Any:
+def get(hub: HubServer, token: str, path: str, **params: Any) -> Any:
     r = requests.get(f"{hub.url}{path}", params=params, headers=bearer(token), timeout=10)
     assert r.status_code == 200, r.text
     return r.json() if r.headers["content-type"].startswith("application/json") else r
 
 
-def beat(hub: HubThread, token: str, **body: Any) -> None:
+def beat(hub: HubServer, token: str, **body: Any) -> None:
     r = requests.post(f"{hub.url}/api/v1/heartbeat", json=body, headers=bearer(token), timeout=10)
     assert r.status_code == 200, r.text
 
 
-def test_alarm_episodes_start_and_end(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_alarm_episodes_start_and_end(hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = tokens(database_url, "C1", "C2", "C3")
     beat(hub, t["C1"], devices={"printer": "paper_out", "board bus1/1": "ok"})
     post(hub, t["C2"], [
@@ -86,7 +87,7 @@ def test_alarm_episodes_start_and_end(hub: HubThread, database_url: str, clock: 
     assert r.status_code == 403
 
 
-def test_a_resent_alarm_counts_once(hub: HubThread, database_url: str) -> None:
+def test_a_resent_alarm_counts_once(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     batch = [ev(1, "alarm.raised", alarm="door_forced"), ev(2, "alarm.raised", alarm="door_forced")]
     post(hub, t["C1"], batch, stream="locker")
@@ -97,7 +98,7 @@ def test_a_resent_alarm_counts_once(hub: HubThread, database_url: str) -> None:
     assert found[1]["started_at"] == "2026-01-05T02:00:01Z"  # the oldest open one was cleared
 
 
-def test_devices_latest_state_and_since(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_devices_latest_state_and_since(hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = tokens(database_url, "C1", "C2")
     beat(hub, t["C1"], version="1.2.0", waiting_now=3,
          devices={"printer": "paper_out", "board bus1/1": "ok", "queueing": "ok"})  # fmt: skip
@@ -116,7 +117,7 @@ def test_devices_latest_state_and_since(hub: HubThread, database_url: str, clock
     assert centers["C1"]["devices"]["queueing"] == "ok"
 
 
-def fill_days(hub: HubThread, token: str) -> None:
+def fill_days(hub: HubServer, token: str) -> None:
     """Monday 5 and Tuesday 6 January, Monday 2 February 2026 (target 30 min: one wait over)."""
     events, seq = [], 0
     for day, waits, ratings in (
@@ -139,7 +140,7 @@ def fill_days(hub: HubThread, token: str) -> None:
     post(hub, token, deposits, stream="locker")
 
 
-def test_trends_by_day_week_month(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_trends_by_day_week_month(hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = tokens(database_url, "C1")
     fill_days(hub, t["C1"])
 
@@ -175,9 +176,12 @@ def test_trends_by_day_week_month(hub: HubThread, database_url: str, clock: Manu
                          ({"from": "2020-01-01"}, 422)):  # fmt: skip
         r = requests.get(f"{hub.url}/api/v1/centers/C1/trends", params=params, headers=bearer(t["reader"]))
         assert r.status_code == code, (params, r.text)
-    assert "at most 366 periods" in requests.get(
-        f"{hub.url}/api/v1/centers/C1/trends", params={"from": "2020-01-01"}, headers=bearer(t["reader"])
-    ).json()["message"]
+    assert (
+        "at most 366 periods"
+        in requests.get(
+            f"{hub.url}/api/v1/centers/C1/trends", params={"from": "2020-01-01"}, headers=bearer(t["reader"])
+        ).json()["message"]
+    )
     r = requests.get(f"{hub.url}/api/v1/centers/NOPE/trends", headers=bearer(t["reader"]))
     assert r.status_code == 404
     assert requests.get(f"{hub.url}/api/v1/centers/C1/trends", headers=bearer(t["C1"])).status_code == 403
@@ -191,7 +195,7 @@ def read_csv(r: requests.Response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"), newline="")))
 
 
-def test_csv_of_every_table(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_csv_of_every_table(hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = tokens(database_url, "C1", "C2")
     with psycopg.connect(database_url, autocommit=True) as conn:
         t["F"] = add_center(conn, "F1", '=HYPERLINK("http://x.example","Bấm")')
@@ -241,7 +245,7 @@ def test_csv_of_every_table(hub: HubThread, database_url: str, clock: ManualCloc
         assert requests.post(hub.url + path, headers=bearer(t["reader"])).status_code == 405, path
 
 
-def test_a_reader_changes_nothing(hub: HubThread, database_url: str) -> None:
+def test_a_reader_changes_nothing(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     before = _dump_counts(database_url)
     for method, path in (("POST", "/api/v1/events"), ("POST", "/api/v1/heartbeat"),
@@ -262,14 +266,13 @@ def _dump_counts(database_url: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
-
 def test_the_hubs_own_outage_is_not_the_centers(database_url: str, clock: ManualClock) -> None:
     t = tokens(database_url, "C1", "C2")
-    with HubThread(database_url, clock) as first:
+    with HubServer(database_url, clock) as first:
         beat(first, t["C1"])
         beat(first, t["C2"])
     clock.advance(30 * 60)  # the hub was down half an hour; the centers kept trying
-    with HubThread(database_url, clock) as hub:
+    with HubServer(database_url, clock) as hub:
         assert get(hub, t["reader"], "/api/v1/alarms") == []  # silent only while no hub listened
         beat(hub, t["C1"])  # back: no offline episode written for it
         clock.advance(6 * 60)

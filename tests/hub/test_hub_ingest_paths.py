@@ -10,11 +10,12 @@ import psycopg
 import requests
 
 from common.outbox import clean_data
-from tests.hub.conftest import HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import bearer, tokens
 from tests.hub.test_hub_api import ev, post, summary
 
 
-def test_gaps_inside_a_copied_batch_and_odd_values(hub: HubThread, database_url: str) -> None:
+def test_gaps_inside_a_copied_batch_and_odd_values(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     # nothing held after the ack: copied; the ack stops before the gap at 3
     called = ev(2, "ticket.called", wait_s=30)
@@ -63,7 +64,7 @@ ODD_DATA = [
 
 
 def test_the_allow_list_in_postgresql_keeps_exactly_what_clean_data_keeps(
-    hub: HubThread, database_url: str
+    hub: HubServer, database_url: str
 ) -> None:
     t = tokens(database_url, "C1")
     events = ",".join(
@@ -82,7 +83,7 @@ def test_the_allow_list_in_postgresql_keeps_exactly_what_clean_data_keeps(
     assert stored == [clean_data(json.loads(raw)) for raw in ODD_DATA]
 
 
-def test_a_refused_batch_names_the_field_and_stores_nothing(hub: HubThread, database_url: str) -> None:
+def test_a_refused_batch_names_the_field_and_stores_nothing(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     r = post(hub, t["C1"], [ev(1), {**ev(2), "kind": "Not A Kind"}])
     assert r.status_code == 422 and r.json()["field"] == "events.1.kind", r.text
@@ -104,7 +105,7 @@ def test_a_refused_batch_names_the_field_and_stores_nothing(hub: HubThread, data
     assert body["properties"]["events"]["items"]["properties"]["seq"]["minimum"] == 1
 
 
-def test_the_token_is_checked_before_the_body_is_read(hub: HubThread, database_url: str) -> None:
+def test_the_token_is_checked_before_the_body_is_read(hub: HubServer, database_url: str) -> None:
     """A stranger or a reader never gets the hub to parse a batch: 401/403, not 422."""
     t = tokens(database_url, "C1")
     for headers, status in (({}, 401), (bearer(t["reader"]), 403)):

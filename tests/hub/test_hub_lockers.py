@@ -8,16 +8,17 @@ import psycopg
 import requests
 
 from hub import schema
-from tests.hub.conftest import DAY, HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import DAY, bearer, tokens
 from tests.hub.test_hub_api import ev, post
 
 
-def lockers(hub: HubThread, reader: str) -> dict[str, tuple[int, int]]:
+def lockers(hub: HubServer, reader: str) -> dict[str, tuple[int, int]]:
     got = requests.get(f"{hub.url}/api/v1/overview", params={"day": DAY}, headers=bearer(reader), timeout=10)
     return {c["center_id"]: (c["results_waiting"], c["lockers_in_use"]) for c in got.json()["centers"]}
 
 
-def test_results_waiting_and_compartments_in_use(hub: HubThread, database_url: str) -> None:
+def test_results_waiting_and_compartments_in_use(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1", "C2")
     loaded = [ev(i, "deposit.loaded", size="M") for i in (1, 2, 3)]
     post(hub, t["C1"], [*loaded, ev(4, "deposit.collected"), ev(5, "deposit.expired")], stream="locker")

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from common.clock import ManualClock
-from tests.hub.conftest import DAY, HubThread, bearer, site_file, tokens
+from tests.hub.conftest import DAY, HubServer, bearer, site_file, tokens
 from tests.hub.test_hub_api import ev, post
 from tests.hub.test_hub_fleet import beat, read_csv
 from tests.locker.conftest import Harness
@@ -20,13 +20,13 @@ from uplink.devices import compartments_from_health
 from uplink.sender import Uplink
 
 
-def overview(hub: HubThread, reader: str) -> dict[str, dict[str, object]]:
+def overview(hub: HubServer, reader: str) -> dict[str, dict[str, object]]:
     got = requests.get(f"{hub.url}/api/v1/overview", params={"day": DAY}, headers=bearer(reader), timeout=10)
     assert got.status_code == 200, got.text
     return {c["center_id"]: c for c in got.json()["centers"]}
 
 
-def test_occupancy_share_in_overview_centers_and_csv(hub: HubThread, database_url: str) -> None:
+def test_occupancy_share_in_overview_centers_and_csv(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1", "C2")
     post(hub, t["C1"], [ev(i, "deposit.loaded", size="M") for i in (1, 2, 3)], stream="locker")
     beat(hub, t["C1"], locker_compartments={"total": 40, "out_of_service": 2})
@@ -56,7 +56,7 @@ def test_occupancy_share_in_overview_centers_and_csv(hub: HubThread, database_ur
     assert table[2][-4:] == ["0", "", "", ""]  # no locker: empty, not 0 %
 
 
-def test_a_bad_compartment_count_is_refused(hub: HubThread, database_url: str) -> None:
+def test_a_bad_compartment_count_is_refused(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
     for bad in ({"total": 4, "out_of_service": 5}, {"total": -1}, {"out_of_service": 1}):
         r = requests.post(
@@ -78,7 +78,7 @@ def test_the_real_lockers_size_reaches_the_hub(database_url: str, tmp_path: Path
     try:
         health = locker.req("GET", "/api/v1/health").json()
         assert health["compartments"] == {"total": 8, "out_of_service": 1}
-        with HubThread(database_url, clock) as hub:
+        with HubServer(database_url, clock) as hub:
             site = site_file(tmp_path, hub.url, t["C1"], "C1", tmp_path / "no-queue", locker.paths.data_dir)
             with site.open("a", encoding="utf-8") as f:
                 f.write(f'\n[kiosk]\nlocker_url = "{locker.base}"\n')

@@ -11,7 +11,8 @@ import requests
 
 from common.chromium import CHROMIUM, HEADLESS_ARGS
 from common.clock import ManualClock
-from tests.hub.conftest import DAY, HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import DAY, bearer, tokens
 from tests.hub.test_hub_api import ev, post
 
 
@@ -25,7 +26,7 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def fill(hub: HubThread, database_url: str, clock: ManualClock) -> dict[str, str]:
+def fill(hub: HubServer, database_url: str, clock: ManualClock) -> dict[str, str]:
     t = tokens(database_url, "HN-01", "HN-02", "HN-03")
     post(hub, t["HN-01"], [ev(1), ev(2), ev(3), ev(4, "ticket.called", wait_s=600.0), ev(5, "ticket.served"),
          ev(6, "ticket.rated", rating=4), ev(7, "ticket.rated", rating=5)])  # fmt: skip
@@ -35,7 +36,7 @@ def fill(hub: HubThread, database_url: str, clock: ManualClock) -> dict[str, str
     return t
 
 
-def test_overview_api(hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_overview_api(hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = fill(hub, database_url, clock)
     got = requests.get(f"{hub.url}/api/v1/overview", params={"day": DAY}, headers=bearer(t["reader"])).json()
     by_id = {c["center_id"]: c for c in got["centers"]}
@@ -49,7 +50,7 @@ def test_overview_api(hub: HubThread, database_url: str, clock: ManualClock) -> 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
-def test_overview_page(browser: Any, hub: HubThread, database_url: str, clock: ManualClock) -> None:
+def test_overview_page(browser: Any, hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = fill(hub, database_url, clock)
     page = browser.new_page()
     errors: list[str] = []

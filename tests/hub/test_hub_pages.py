@@ -18,7 +18,8 @@ import requests
 from common.chromium import CHROMIUM, HEADLESS_ARGS
 from common.clock import ManualClock
 from hub.simulate import center_day
-from tests.hub.conftest import HubThread, bearer, tokens
+from tests.harness import HubServer
+from tests.hub.conftest import bearer, tokens
 from tests.hub.test_hub_api import post
 
 pytestmark = [
@@ -39,7 +40,7 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def province(hub: HubThread, database_url: str, clock: ManualClock) -> dict[str, str]:
+def province(hub: HubServer, database_url: str, clock: ManualClock) -> dict[str, str]:
     """Three centers: 40 days of tickets, deposits and a few alarms; one silent, one printer out."""
     import psycopg
 
@@ -113,7 +114,7 @@ def sign_in(page: Any, url: str, token: str) -> None:
 
 
 def test_center_and_alarm_pages(
-    browser: Any, hub: HubThread, database_url: str, clock: ManualClock, tmp_path: Path
+    browser: Any, hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     t = province(hub, database_url, clock)
     out = screens_dir(tmp_path)

@@ -9,7 +9,8 @@ from pathlib import Path
 import requests
 
 from tests.conftest import REPO_ROOT
-from tests.hub.conftest import HubProcess, bearer
+from tests.harness import HubProcess
+from tests.hub.conftest import bearer
 
 
 def test_simulated_province(database_url: str, tmp_path: Path) -> None:

@@ -18,9 +18,10 @@ from locker.staff import Role
 from queueing.errors import QueueError
 from queueing.service import QueueService
 from queueing.store import Store
+from tests.harness import MONDAY_9AM
 from tests.locker.conftest import Harness
 from tests.locker.conftest import make_config as locker_config
-from tests.queueing.helpers import MONDAY_9AM, make_config
+from tests.queueing.helpers import make_config
 
 
 def test_rolled_back_events_leave_no_gap(tmp_path: Path) -> None:

@@ -11,11 +11,11 @@ from typing import Any
 import requests
 
 from common.clock import ManualClock
-from tests.conftest import free_port
-from tests.hub.conftest import HubThread, bearer, site_file, tokens
+from tests.harness import MONDAY_9AM, HubServer, QueueingServer, free_port
+from tests.hub.conftest import bearer, site_file, tokens
 from tests.locker.conftest import Harness
 from tests.locker.conftest import make_config as locker_config
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import issue
 from uplink.config import load_setup
 from uplink.devices import from_health, waiting_from_health
@@ -56,8 +56,8 @@ def test_heartbeat_carries_the_services_devices(
     locker = Harness(tmp_path / "locker", locker_config())
     try:
         with (
-            HubThread(database_url, clock) as hub,
-            ServerThread(make_config(), queue_dir, free_port(), ManualClock(MONDAY_9AM)) as center,
+            HubServer(database_url, clock) as hub,
+            QueueingServer(make_config(), queue_dir, free_port(), ManualClock(MONDAY_9AM)) as center,
         ):
             for _ in range(3):
                 issue(center.url, "ho_tich")
@@ -109,7 +109,7 @@ def test_a_kiosk_out_of_service_reaches_the_hub_and_clears_when_back(
         return {d["device"]: d for d in got.json() if d["device"].startswith("kiosk ")}
 
     try:
-        with HubThread(database_url, clock) as hub:
+        with HubServer(database_url, clock) as hub:
             site = site_file(tmp_path, hub.url, t["C2"], "C2", tmp_path / "no-queue", locker.paths.data_dir)
             with site.open("a", encoding="utf-8") as f:
                 f.write(f'\n[kiosk]\nlocker_url = "{locker.base}"\n')

@@ -10,7 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import run_kiosk
-from tests.conftest import REPO_ROOT, wait_until
+from tests.conftest import REPO_ROOT
+from tests.harness import wait_until
 
 
 def config(tmp_path: Path, url: str) -> SimpleNamespace:

@@ -34,10 +34,10 @@ def make_harness(tmp_path: Path) -> Iterator:
 @pytest.fixture(scope="module")
 def queueing_service(tmp_path_factory):
     """The real queueing service on a free 127.0.0.1 port (one per test module)."""
-    from tests.conftest import free_port
-    from tests.kiosk.live import LiveQueueing
+    from tests.harness import QueueingProcess, free_port
+    from tests.kiosk.live import SITE_TOML
 
-    svc = LiveQueueing(tmp_path_factory.mktemp("queueing"), free_port())
+    svc = QueueingProcess(SITE_TOML, tmp_path_factory.mktemp("queueing"), free_port())
     svc.start()
     yield svc
     svc.stop()

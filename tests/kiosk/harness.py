@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from common.clock import ManualClock
 from kiosk.app import KioskApp
 from kiosk.config import AppConfig, load_app_config
 from kiosk.services import Services
+from tests.harness import wait_until
 
 
 def make_config(tmp_path: Path, **kiosk: Any) -> AppConfig:
@@ -51,14 +51,17 @@ class Harness:
 
     def wait(self, pred: Callable[[], bool], timeout_s: float = 10.0, what: str = "condition") -> None:
         """Pump the loop until `pred()` holds; fail with `what` after `timeout_s`."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+
+        def holds() -> bool:
             self.pump()
-            if pred():
-                self.pump(2)
-                return
-            time.sleep(0.005)  # yield the CPU to worker threads; not a wait on a condition
-        raise AssertionError(f"timed out waiting for {what} (screen {self.app.current!r})")
+            return bool(pred())
+
+        # the short pause yields the CPU to worker threads between frames
+        try:
+            wait_until(holds, timeout_s, what, interval_s=0.005)
+        except AssertionError:
+            raise AssertionError(f"timed out waiting for {what} (screen {self.app.current!r})") from None
+        self.pump(2)
 
     def idle_workers(self, timeout_s: float = 10.0) -> None:
         """Wait until every background job's callback has run."""

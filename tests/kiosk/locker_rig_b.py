@@ -1,6 +1,6 @@
 """A real locker daemon for the kiosk's pickup/staff tests (part B).
 
-`LockerRig` starts, as separate processes:
+`LockerRig` starts, as separate processes (with tests/harness.py):
 - the lock-board simulator (`python -m drivers.lockboard.sim --tcp PORT`), driven through its
   stdin commands (`close B L`, `fault jammed B L`, ...), so tests act like a person at the door;
 - the locker daemon (`python -m locker --config SITE --data-dir TMP --port FREE`) talking to that
@@ -11,13 +11,10 @@ codes from the simulated SMS files. Nothing here is a fake of the daemon.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -25,7 +22,8 @@ from urllib.parse import parse_qs, urlparse
 import pyotp
 import requests
 
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT
+from tests.harness import LockerProcess, SimulatorProcess, free_port, wait_until
 
 KERONG_BOARD = 0
 # the installed console script when present (CI installs the project), else the same entry point
@@ -44,21 +42,6 @@ LAYOUT = [
 ]
 
 
-def wait_for(pred: Callable[[], Any], timeout_s: float = 15.0, what: str = "condition") -> Any:
-    """Poll `pred` until it returns something truthy (a deadline, not a fixed sleep)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 class LockerRig:
     """Simulator + daemon processes in `tmp`; `close()` stops both."""
 
@@ -75,53 +58,28 @@ class LockerRig:
         self.data_dir = tmp / "locker"
         self.sms_dir = self.data_dir / "sms"  # --data-dir relocates the simulated SMS inbox
         self.port = free_port()
-        self.sim_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "KIOSK_CONFIG": ""}
         self.env.pop("KIOSK_CONFIG")
-        self.sim = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "drivers.lockboard.sim",
-                "--protocol",
-                "kerong-cu16",
-                "--boards",
-                "1",
-                "--tcp",
-                str(self.sim_port),
-                "--auto-close-s",
-                "-1",
-            ],
-            cwd=REPO_ROOT,
+        self.sim = SimulatorProcess("kerong-cu16", 1, auto_close_s=-1, env=self.env)
+        self.daemon = LockerProcess(
+            tmp,
+            self._site(codes),
+            data_dir=self.data_dir,
+            port=self.port,
             env=self.env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
+            log_path=tmp / "locker.log",
         )
-        assert self.sim.stdout is not None
-        first = self.sim.stdout.readline().strip()
-        assert first.startswith("socket://"), f"simulator did not start: {first!r}"
-        self.site = tmp / "site.toml"
-        self.site.write_text(self._site_toml(codes), encoding="utf-8")
-        self.log = (tmp / "locker.log").open("w")
-        self.daemon = self._start_daemon()
-        wait_for(self._healthy, 30, "the locker daemon to answer /api/v1/health")
+        self.site = self.daemon.site_path
+        self.daemon.start(30)
         self.token_file = self.data_dir / "kiosk.token"
-        wait_for(self.token_file.exists, 10, "the kiosk token file")
+        wait_until(self.token_file.exists, 10, "the kiosk token file")
         self.totp: dict[str, pyotp.TOTP] = {}
         self._staff_tokens: dict[str, str] = {}
 
     # ----- processes -----
-    def _site_toml(self, codes: dict[str, Any]) -> str:
-        tmp = self.tmp
-        lines = [
-            "[locker]",
-            'hotline = "1900 1234"',
-            f"verify_base_url = {_toml_str(self.url + '/verify')}",
-            "[locker.codes]",
-        ]
+    def _site(self, codes: dict[str, Any]) -> dict[str, Any]:
+        """The [locker] section: this cabinet on the simulator, files under `tmp`."""
         base_codes: dict[str, Any] = {
             "second_factor": "none",
             "max_wrong_per_deposit": 3,
@@ -130,86 +88,51 @@ class LockerRig:
             "burst_failures": 100,
         }
         base_codes.update(codes)
-        for k, v in base_codes.items():
-            lines.append(f"{k} = {_toml_str(v) if isinstance(v, str) else json.dumps(v)}")
-        lines += [
-            "[locker.doors]",
-            *(f"{k} = {json.dumps(v)}" for k, v in self.doors.items()),
-            "[locker.handover_photo]",
-            *(f"{k} = {json.dumps(v)}" for k, v in self.photo.items()),
-            "[locker.outbox]",
-            "poll_interval_s = 0.1",
-            "first_retry_s = 0.2",
-            "[locker.sms]",
-            f"outbox_dir = {_toml_str(str(self.sms_dir))}",
-            "[locker.backoffice]",
-            f"dossiers_file = {_toml_str(str(tmp / 'bo' / 'dossiers.json'))}",
-            f"returned_file = {_toml_str(str(tmp / 'bo' / 'returned.jsonl'))}",
-            "[[locker.buses]]",
-            'name = "bank1"',
-            "simulate = false",
-            'protocol = "kerong-cu16"',
-            f'url = "socket://127.0.0.1:{self.sim_port}"',
-            f"boards = [{KERONG_BOARD}]",
-            "locks_per_board = 16",
-        ]
-        for label, lock, size, col, row, h in LAYOUT:
-            lines += [
-                "[[locker.compartments]]",
-                f'label = "{label}"',
-                'bus = "bank1"',
-                f"board = {KERONG_BOARD}",
-                f"lock = {lock}",
-                f'size = "{size}"',
-                f"column = {col}",
-                f"row = {row}",
-                f"height_units = {h}",
-            ]
-        return "\n".join(lines) + "\n"
-
-    def _start_daemon(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "locker",
-                "--config",
-                str(self.site),
-                "--data-dir",
-                str(self.data_dir),
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
+        return {
+            "hotline": "1900 1234",
+            "verify_base_url": self.url + "/verify",
+            "codes": base_codes,
+            "doors": self.doors,
+            "handover_photo": self.photo,
+            "outbox": {"poll_interval_s": 0.1, "first_retry_s": 0.2},
+            "sms": {"outbox_dir": str(self.sms_dir)},
+            "backoffice": {
+                "dossiers_file": str(self.tmp / "bo" / "dossiers.json"),
+                "returned_file": str(self.tmp / "bo" / "returned.jsonl"),
+            },
+            "buses": [
+                {
+                    "name": "bank1",
+                    "simulate": False,
+                    "protocol": "kerong-cu16",
+                    "url": self.sim.url,
+                    "boards": [KERONG_BOARD],
+                    "locks_per_board": 16,
+                }
             ],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+            "compartments": [
+                {
+                    "label": label,
+                    "bus": "bank1",
+                    "board": KERONG_BOARD,
+                    "lock": lock,
+                    "size": size,
+                    "column": col,
+                    "row": row,
+                    "height_units": h,
+                }
+                for label, lock, size, col, row, h in LAYOUT
+            ],
+        }
 
     def restart_daemon(self) -> None:
         """Stop the daemon and start it again on the same port and data (it re-reads its files)."""
-        self.daemon.terminate()
-        self.daemon.wait(timeout=15)
-        self.daemon = self._start_daemon()
-        wait_for(self._healthy, 30, "the restarted locker daemon to answer /api/v1/health")
-
-    def _healthy(self) -> bool:
-        if self.daemon.poll() is not None:
-            raise AssertionError(f"locker daemon exited: {(self.tmp / 'locker.log').read_text()[-3000:]}")
-        try:
-            return requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
+        self.daemon.stop(15)
+        self.daemon.start(30)
 
     def sim_cmd(self, line: str) -> None:
         """A command on the simulator's stdin (`close 0 3`, `fault jammed 0 3`, `clear`)."""
-        assert self.sim.stdin is not None and self.sim.stdout is not None
-        self.sim.stdin.write(line + "\n")
-        self.sim.stdin.flush()
-        reply = self.sim.stdout.readline().strip()
-        assert reply == "ok", f"simulator refused {line!r}: {reply}"
+        self.sim.command(line)
 
     def lock_of(self, label: str) -> int:
         """The lock number wired to compartment `label`."""
@@ -223,7 +146,7 @@ class LockerRig:
         """A person puts the documents in and shuts the door: only once the daemon's door poll
         has seen it open (a door opened and shut again inside the debounce window of the polls
         is never seen to move, so nothing would confirm by itself)."""
-        wait_for(
+        wait_until(
             lambda: any(
                 c["label"] == label and c["door"] == "open"
                 for c in self.api("GET", "/api/v1/compartments", "setup")
@@ -239,19 +162,8 @@ class LockerRig:
 
     def close(self) -> None:
         """Stop both processes (the daemon first, so it does not log the bus vanishing)."""
-        for proc in (self.daemon, self.sim):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
-        if self.sim.stdin:
-            self.sim.stdin.close()
-        if self.sim.stdout:
-            self.sim.stdout.close()
-        self.log.close()
+        self.daemon.stop(10)
+        self.sim.close()
 
     # ----- staff accounts and direct API calls (test set-up only) -----
     def add_staff(self, staff_id: str, role: str = "loader", pin: str = PIN) -> pyotp.TOTP:
@@ -342,7 +254,7 @@ class LockerRig:
 
     def wait_code(self, dossier: str, nth: int = 1) -> str:
         """The `nth` code texted for `dossier` (waits for the outbox)."""
-        codes = wait_for(
+        codes = wait_until(
             lambda: (c := self.sms_codes(dossier)) and len(c) >= nth and c, 15, f"SMS for {dossier}"
         )
         return str(codes[nth - 1])
@@ -363,7 +275,7 @@ class LockerRig:
             body["id_number"] = id_number
         dep = self.api("POST", "/api/v1/deposits", staff_id, json=body)
         self.close_door(dep["compartment"])
-        wait_for(lambda: self._confirm(staff_id, dep["deposit_id"]), 15, "the loading confirm")
+        wait_until(lambda: self._confirm(staff_id, dep["deposit_id"]), 15, "the loading confirm")
         return dict(dep)
 
     def _confirm(self, staff_id: str, deposit_id: str) -> bool:

@@ -6,7 +6,7 @@ import pytest
 
 from kiosk.clients.queueing import QueueingClient
 from kiosk.services import Services
-from tests.conftest import free_port
+from tests.harness import free_port
 
 pytestmark = pytest.mark.kivy
 

@@ -10,14 +10,18 @@ import sys
 from pathlib import Path
 
 from kiosk.supervisor import ChildSpec, already_listening
-from tests.conftest import free_port
+from tests.harness import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _spec(name: str, port: int, tmp_path: Path) -> ChildSpec:
-    return ChildSpec(name, [sys.executable, "-c", "pass"], f"http://127.0.0.1:{port}/api/v1/health",
-                     tmp_path / f"{name}.log")
+    return ChildSpec(
+        name,
+        [sys.executable, "-c", "pass"],
+        f"http://127.0.0.1:{port}/api/v1/health",
+        tmp_path / f"{name}.log",
+    )
 
 
 def test_a_port_someone_listens_on_is_found_and_a_free_one_is_not(tmp_path: Path) -> None:
@@ -44,7 +48,10 @@ locker_url = "http://127.0.0.1:{lport}"
         env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
         done = subprocess.run(
             [sys.executable, str(REPO_ROOT / "run_kiosk.py"), "--config", str(site)],
-            capture_output=True, text=True, timeout=60, env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
         )
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"127.0.0.1:{lport}" in done.stderr and "locker" in done.stderr

@@ -20,9 +20,9 @@ from drivers.camera.model import ScanResult
 from drivers.printer.printer import open_printer
 from kiosk.clients.queueing import QueueingClient
 from kiosk.services import Services
-from tests.conftest import free_port
+from tests.harness import QueueingProcess, free_port
 from tests.kiosk.fakes import ScriptedScanner, card
-from tests.kiosk.live import SITE_TOML, LiveQueueing
+from tests.kiosk.live import SITE_TOML
 
 pytestmark = pytest.mark.kivy
 CENTER = ZoneInfo("Asia/Ho_Chi_Minh")  # the service's default time zone
@@ -30,7 +30,7 @@ _PHONES = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveQueueing]:
+def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueueingProcess]:
     """The real service (real clock) with 5-minute slots bookable from now on."""
     tmp = tmp_path_factory.mktemp("checkin")
     site = SITE_TOML + (
@@ -38,13 +38,13 @@ def booking_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveQu
         '[[queueing.appointments.services]]\ncode = "ho_tich"\nslot_length_min = 5\n'
         "capacity_per_slot = 5\ncounter_share_pct = 100\nservice_min = 1\n"
     )
-    svc = LiveQueueing(tmp, free_port(), site_toml=site)
+    svc = QueueingProcess(site, tmp, free_port())
     svc.start()
     yield svc
     svc.stop()
 
 
-def _book(q: LiveQueueing, minutes_ahead: int, **extra: str) -> dict[str, Any]:
+def _book(q: QueueingProcess, minutes_ahead: int, **extra: str) -> dict[str, Any]:
     """Book the first slot starting at least `minutes_ahead` minutes from now (today's, else
     tomorrow's: near midnight the next slot is tomorrow's first, still inside the check-in window)."""
     now = datetime.now(CENTER)
@@ -75,7 +75,7 @@ def _type(h: Any, digits: str) -> None:
 
 
 def test_code_typed_prints_and_confirms_the_ticket(
-    make_harness: Any, booking_service: LiveQueueing, tmp_path: Path
+    make_harness: Any, booking_service: QueueingProcess, tmp_path: Path
 ) -> None:
     q = booking_service
     booked = _book(q, 0)
@@ -108,7 +108,9 @@ def test_code_typed_prints_and_confirms_the_ticket(
     assert h.app.current == "home"
 
 
-def test_too_early_and_unknown_codes_say_what_to_do(make_harness: Any, booking_service: LiveQueueing) -> None:
+def test_too_early_and_unknown_codes_say_what_to_do(
+    make_harness: Any, booking_service: QueueingProcess
+) -> None:
     q = booking_service
     booked = _book(q, 45)
     services = Services(
@@ -138,7 +140,7 @@ def test_too_early_and_unknown_codes_say_what_to_do(make_harness: Any, booking_s
 
 @pytest.mark.parametrize("shown", ["booking_qr", "id_card"])
 def test_booking_qr_or_id_card_at_the_camera(
-    make_harness: Any, booking_service: LiveQueueing, tmp_path: Path, shown: str
+    make_harness: Any, booking_service: QueueingProcess, tmp_path: Path, shown: str
 ) -> None:
     q = booking_service
     booked = _book(q, 0, id_number="079203001234")

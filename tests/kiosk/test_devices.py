@@ -21,7 +21,7 @@ from drivers.printer.printer import open_printer
 from kiosk.clients.locker import LockerClient
 from kiosk.devices import DeviceState, DeviceWatch, Reading
 from kiosk.services import Services
-from tests.conftest import free_port
+from tests.harness import free_port
 from tests.kiosk.fakes import InlineWorker
 
 TOKEN = "kiosk-token-for-tests"
@@ -285,9 +285,10 @@ def test_a_screen_report_the_locker_did_not_take_is_sent_at_the_next_poll() -> N
 @pytest.mark.kivy
 def test_the_kiosk_reports_its_screen_out_of_service_and_back(make_harness, locker, tmp_path) -> None:
     from kiosk.clients.queueing import QueueingClient
-    from tests.kiosk.live import LiveQueueing
+    from tests.harness import QueueingProcess
+    from tests.kiosk.live import SITE_TOML
 
-    q = LiveQueueing(tmp_path, free_port())
+    q = QueueingProcess(SITE_TOML, tmp_path, free_port())
     q.start()
     try:
         client = LockerClient(locker.url, kiosk_token=TOKEN)

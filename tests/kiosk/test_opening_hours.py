@@ -22,8 +22,8 @@ from kiosk.opening import TICKET_KEYS, closed_sentence, parse_moment
 from kiosk.services import Services
 from queueing.config import OpeningHours, QueueingConfig, load_config
 from queueing.kiosk_token import TOKEN_FILE_NAME
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.harness import QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 pytestmark = pytest.mark.kivy
 
@@ -33,7 +33,7 @@ CLOSED_VI = "Hôm nay đã hết giờ làm việc. Trung tâm mở lại lúc 0
 CLOSED_EN = "Closed now. Opens again Monday 08/12 at 07:30."
 
 
-def kiosk_client(srv: ServerThread) -> QueueingClient:
+def kiosk_client(srv: QueueingServer) -> QueueingClient:
     """The kiosk's queueing client, with the token the service made in its data dir."""
     return QueueingClient(srv.url, timeout_s=5, token_file=srv.data_dir / TOKEN_FILE_NAME)
 
@@ -47,11 +47,11 @@ def office_hours(**over: Any) -> QueueingConfig:
 
 
 @pytest.fixture
-def real_center(tmp_path: Path) -> Iterator[ServerThread]:
+def real_center(tmp_path: Path) -> Iterator[QueueingServer]:
     """A real center's queueing service, started from a site file with public_base_url on loopback."""
     port = free_port()
     cfg = office_hours(public_base_url=f"http://127.0.0.1:{port}", port=port)
-    with ServerThread(cfg, tmp_path / "q", port, ManualClock(SUNDAY), site_config=True) as srv:
+    with QueueingServer(cfg, tmp_path / "q", port, ManualClock(SUNDAY), site_config=True) as srv:
         yield srv
 
 
@@ -73,11 +73,9 @@ def test_the_sentences_in_both_languages() -> None:
 
 
 def test_closed_home_says_when_the_center_opens(
-    make_harness, real_center: ServerThread, tmp_path: Path
+    make_harness, real_center: QueueingServer, tmp_path: Path
 ) -> None:
-    h = make_harness(
-        Services(queueing=kiosk_client(real_center)), clock=ManualClock(SUNDAY)
-    )
+    h = make_harness(Services(queueing=kiosk_client(real_center)), clock=ManualClock(SUNDAY))
     home = h.screen("home")
     h.wait(lambda: home.queue_state == "closed", what="home closed")
     assert home.ids.take_btn.disabled
@@ -96,7 +94,7 @@ def test_closed_home_says_when_the_center_opens(
     assert "Mở lại 07:30 thứ Hai, 08/12" in h.screen().tile("ho_tich").text
 
 
-def test_weekday_evening_ticket_refusal_says_tomorrow(make_harness, real_center: ServerThread) -> None:
+def test_weekday_evening_ticket_refusal_says_tomorrow(make_harness, real_center: QueueingServer) -> None:
     monday_evening = ManualClock(datetime(2025, 12, 8, 11, 30, tzinfo=UTC))  # 18:30 local
     real_center.app.state.queue.clock = monday_evening
     h = make_harness(
@@ -117,7 +115,7 @@ def test_weekday_evening_ticket_refusal_says_tomorrow(make_harness, real_center:
 def test_simulated_center_is_open_on_sunday_night_and_says_so(make_harness, tmp_path: Path) -> None:
     cfg = load_config(None, {"port": free_port()})  # the shipped default: open_all_hours
     night = ManualClock(datetime(2025, 12, 7, 14, 0, tzinfo=UTC))  # Sunday 21:00 local
-    with ServerThread(cfg, tmp_path / "q", cfg.port, night) as srv:
+    with QueueingServer(cfg, tmp_path / "q", cfg.port, night) as srv:
         h = make_harness(Services(queueing=kiosk_client(srv)), clock=night)
         home = h.screen("home")
         h.wait(lambda: home.queue_state == "open", what="home open")
@@ -130,13 +128,11 @@ def test_simulated_center_is_open_on_sunday_night_and_says_so(make_harness, tmp_
 
 
 def test_staff_screens_show_the_loopback_warning(
-    make_harness, real_center: ServerThread, tmp_path: Path
+    make_harness, real_center: QueueingServer, tmp_path: Path
 ) -> None:
     health = requests.get(f"{real_center.url}/api/v1/health", timeout=5).json()
     assert [w["code"] for w in health["warnings"]] == ["public_url_loopback"]
-    h = make_harness(
-        Services(queueing=kiosk_client(real_center)), clock=ManualClock(SUNDAY)
-    )
+    h = make_harness(Services(queueing=kiosk_client(real_center)), clock=ManualClock(SUNDAY))
     h.wait(lambda: bool(h.app.config_warnings), what="warnings from health")
     assert "điện thoại không mở được" in h.app.config_warnings
     h.app.go("staff_menu")
@@ -162,7 +158,7 @@ def test_staff_screens_show_the_loopback_warning(
 
 def test_the_simulated_center_warns_nobody(make_harness, tmp_path: Path) -> None:
     cfg = load_config(None, {"port": free_port()})
-    with ServerThread(cfg, tmp_path / "q", cfg.port, ManualClock(SUNDAY)) as srv:  # no site file
+    with QueueingServer(cfg, tmp_path / "q", cfg.port, ManualClock(SUNDAY)) as srv:  # no site file
         h = make_harness(Services(queueing=kiosk_client(srv)), clock=ManualClock(SUNDAY))
         h.wait(lambda: h.screen("home").queue_state == "open", what="home open")
         h.idle_workers()
@@ -177,7 +173,7 @@ def test_numbers_exhausted_is_explained(make_harness, tmp_path: Path) -> None:
     data = make_config().model_dump(mode="json")
     data["services"][0].update(number_min=1, number_max=1, number_digits=1)
     cfg = QueueingConfig.model_validate(data)
-    with ServerThread(cfg, tmp_path / "q", port) as srv:
+    with QueueingServer(cfg, tmp_path / "q", port) as srv:
         held = requests.post(
             f"{srv.url}/api/v1/tickets",
             json={"service": "ho_tich", "channel": "remote"},

@@ -12,12 +12,12 @@ from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import QueueingClient, token_path
 from kiosk.config import load_app_config
 from queueing.kiosk_token import rotate
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.harness import QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 
 def test_the_client_sends_the_token_and_rereads_it_after_a_rotation(tmp_path: Path) -> None:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv:
         token_file = tmp_path / "kiosk.token"
         client = QueueingClient(srv.url, token_file=token_file, timeout_s=10)
         t = client.take_ticket("ho_tich", priority="elderly")
@@ -34,7 +34,7 @@ def test_the_client_sends_the_token_and_rereads_it_after_a_rotation(tmp_path: Pa
 
 
 def test_without_a_token_file_the_service_counts_as_down(tmp_path: Path) -> None:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv:
         client = QueueingClient(srv.url, token_file=tmp_path / "missing.token", timeout_s=10)
         with pytest.raises(ServiceUnavailable) as down:
             client.health()

@@ -9,14 +9,14 @@ import pytest
 from common.config import REPO_ROOT
 from kiosk.clients.queueing import QueueingClient
 from kiosk.services import Services
-from tests.conftest import free_port
-from tests.kiosk.live import CLOSED_TOML, LiveQueueing
+from tests.harness import QueueingProcess, free_port
+from tests.kiosk.live import CLOSED_TOML, SITE_TOML
 
 pytestmark = pytest.mark.kivy
 
 
 def test_service_down_shows_out_of_service_then_recovers_by_itself(make_harness, tmp_path):
-    q = LiveQueueing(tmp_path, free_port())
+    q = QueueingProcess(SITE_TOML, tmp_path, free_port())
     q.start()
     try:
         h = make_harness(Services(queueing=QueueingClient(q.url, token_file=q.token_file, timeout_s=2)))
@@ -36,7 +36,7 @@ def test_service_down_shows_out_of_service_then_recovers_by_itself(make_harness,
 
 
 def test_out_of_hours_home_offers_pickup_only_and_says_when(make_harness, tmp_path):
-    q = LiveQueueing(tmp_path, free_port(), site_toml=CLOSED_TOML)
+    q = QueueingProcess(CLOSED_TOML, tmp_path, free_port())
     q.start()
     try:
         h = make_harness(Services(queueing=QueueingClient(q.url, token_file=q.token_file, timeout_s=2)))
@@ -90,7 +90,7 @@ class _Down:
 
 
 def test_recovery_does_not_wait_for_an_unrelated_service(make_harness, tmp_path):
-    q = LiveQueueing(tmp_path, free_port())
+    q = QueueingProcess(SITE_TOML, tmp_path, free_port())
     q.start()
     try:
         client = QueueingClient(q.url, token_file=q.token_file, timeout_s=2)

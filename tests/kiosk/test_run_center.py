@@ -8,14 +8,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from common.config import REPO_ROOT
-from tests.conftest import free_port
+from tests.harness import free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -32,15 +31,6 @@ def _children(pid: int) -> dict[int, str]:
         if ppid == pid:
             out[int(stat.parent.name)] = cmd
     return out
-
-
-def _wait(pred, timeout_s, what):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.2)  # polling processes and HTTP with a deadline
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _up(url):
@@ -89,22 +79,25 @@ hash_key_file = "{tmp_path}/camera.key"
     reader = threading.Thread(target=lambda: lines.extend(iter(out.readline, "")), daemon=True)
     reader.start()
     try:
-        _wait(lambda: any("KIOSK_READY" in ln for ln in lines), 90, "home screen drawn")
-        _wait(lambda: _up(qurl), 60, "queueing up")
+        wait_until(lambda: any("KIOSK_READY" in ln for ln in lines), 90, "home screen drawn", interval_s=0.2)
+        wait_until(lambda: _up(qurl), 60, "queueing up", interval_s=0.2)
         queueing = [p for p, cmd in _children(proc.pid).items() if "-m queueing" in cmd]
         assert len(queueing) == 1
         os.kill(queueing[0], signal.SIGKILL)
-        _wait(lambda: any("queueing died" in ln for ln in lines), 30, "death logged")
-        _wait(
+        wait_until(lambda: any("queueing died" in ln for ln in lines), 30, "death logged", interval_s=0.2)
+        wait_until(
             lambda: any(p != queueing[0] and "-m queueing" in c for p, c in _children(proc.pid).items()),
             30,
             "queueing restarted",
+            interval_s=0.2,
         )
-        _wait(lambda: _up(qurl), 60, "queueing answering again")
+        wait_until(lambda: _up(qurl), 60, "queueing answering again", interval_s=0.2)
         kids = list(_children(proc.pid))
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0
-        _wait(lambda: not any(Path(f"/proc/{k}").exists() for k in kids), 20, "children gone")
+        wait_until(
+            lambda: not any(Path(f"/proc/{k}").exists() for k in kids), 20, "children gone", interval_s=0.2
+        )
         assert not _up(qurl)
         assert (tmp_path / "screen.png").is_file()
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import requests
 
 from drivers.gateways.sms import read_messages
+from tests.harness import wait_until
 from tests.kiosk.fixtures_b import (  # noqa: F401
     folder_scanner,
     printed_pngs,
@@ -16,7 +17,6 @@ from tests.kiosk.fixtures_b import (  # noqa: F401
     type_digits,
     type_text,
 )
-from tests.kiosk.locker_rig_b import wait_for
 from tests.kiosk.test_staff_flow import sign_in
 
 # a daemon of this module's own (the full-cabinet test fills it), asking for the ID card
@@ -58,7 +58,7 @@ def test_authorised_person_scanned_and_typed_then_their_card_collects(make_harne
     rig.shut_after_loading(load.label)
     h.tap(load.ids.confirm_btn)
     h.wait(lambda: load.step == "done", timeout_s=20, what="code sent")
-    texts = wait_for(lambda: len(_sms(rig, "HS-AU-1")) == 2 and _sms(rig, "HS-AU-1"), 15, "two code SMS")
+    texts = wait_until(lambda: len(_sms(rig, "HS-AU-1")) == 2 and _sms(rig, "HS-AU-1"), 15, "two code SMS")
     assert sorted(m["to"] for m in texts) == ["+84900000071", "+84900000072"]
     code = rig.wait_code("HS-AU-1")
     r = requests.post(
@@ -94,7 +94,7 @@ def test_full_cabinet_offers_a_bigger_size_then_the_counter(make_harness, rig, t
     h.tap(load.ids.cancel_btn)
     h.wait(lambda: load.step == "form", timeout_s=20, what="cancelled")
     rig.close_door(opened)
-    wait_for(lambda: _door(rig, opened) == "closed", 10, "the daemon to see the door shut")
+    wait_until(lambda: _door(rig, opened) == "closed", 10, "the daemon to see the door shut")
     # nothing of any size is free now (3, 5 and 6 loaded): only the counter is offered
     for i in range(3):
         rig.load(f"HS-FULL-B{i}")
@@ -111,5 +111,5 @@ def test_full_cabinet_offers_a_bigger_size_then_the_counter(make_harness, rig, t
     h.wait(lambda: load.message_kind == "ok", timeout_s=20, what="kept at the counter")
     assert "stays at the counter" in load.ids.message.text and "+84*****0079" in load.ids.message.text
     assert load.step == "form" and load.ids.dossier_input.text == ""
-    (msg,) = wait_for(lambda: _sms(rig, "HS-FULL-9"), 15, "the counter SMS")
+    (msg,) = wait_until(lambda: _sms(rig, "HS-FULL-9"), 15, "the counter SMS")
     assert "nhan tai quay" in msg["text"]

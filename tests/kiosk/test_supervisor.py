@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 
 from kiosk.supervisor import ChildSpec, Supervisor
-
-
-def _wait(pred, timeout_s=20.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)  # polling a child process with a deadline
-    return False
+from tests.harness import wait_until
 
 
 def test_dead_child_is_restarted_and_logged(tmp_path, caplog):
@@ -35,7 +26,7 @@ def test_dead_child_is_restarted_and_logged(tmp_path, caplog):
     sup = Supervisor([dying, steady], restart_delay_s=0.1)
     sup.start()
     try:
-        assert _wait(lambda: sup.restarts("dying") >= 2), "the dying child was not restarted"
+        wait_until(lambda: sup.restarts("dying") >= 2, 20, "the dying child to be restarted", interval_s=0.05)
         assert sup.restarts("steady") == 0
         steady_pid = sup.pid("steady")
         assert steady_pid is not None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +13,7 @@ from drivers.lockboard.bus import SerialLockBus
 from drivers.lockboard.config import BusConfig
 from drivers.lockboard.sim import SimulatorHandle, start_simulator
 from drivers.lockboard.types import DoorEvent, Protocol_
+from tests.harness import wait_until
 
 REPO_ROOT_DIR = Path(__file__).resolve().parents[2]
 
@@ -29,17 +28,6 @@ FAST = {
     "reconnect_initial_delay_ms": 20,
     "reconnect_max_delay_ms": 100,
 }
-
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float = 5.0) -> bool:
-    """Poll `predicate` until true or the deadline passes (no fixed sleeps in tests)."""
-    deadline = time.monotonic() + timeout_s
-    pause = threading.Event()
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        pause.wait(0.005)
-    return predicate()
 
 
 class Rig:

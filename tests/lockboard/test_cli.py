@@ -11,9 +11,9 @@ import pytest
 from drivers.lockboard.cli import main
 from drivers.lockboard.codec import RequestKind
 from drivers.lockboard.sim import Fault, SimulatorHandle, start_simulator
+from tests.harness import wait_until
 
 from .conftest import cli_base as base
-from .conftest import wait_until
 
 
 def test_open_acknowledged(kerong: SimulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,8 +8,9 @@ import sys
 from drivers.lockboard.bus import SerialLockBus
 from drivers.lockboard.config import BusConfig
 from drivers.lockboard.types import DoorState, Protocol_
+from tests.harness import wait_until
 
-from .conftest import REPO_ROOT_DIR, wait_until
+from .conftest import REPO_ROOT_DIR
 
 
 def test_simulator_process_on_tcp(port: int) -> None:

@@ -1,14 +1,13 @@
-"""Locker test harness: the real service over the lock-board simulator on a pty, real HTTP.
+"""Locker test set-up: the real service over the lock-board simulator on a pty, real HTTP.
 
 Each test gets a fresh data directory, a simulated Kerong cabinet (2 boards), the real
-SerialLockBus on the simulator's pty, a LockerService with a ManualClock, and uvicorn serving
-the API on a free loopback port.
+SerialLockBus on the simulator's pty, a LockerService with a ManualClock, and its API on a free
+loopback port, started by `tests.harness.LockerServer`.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import pyotp
 import pytest
 import requests
-import uvicorn
 
 from common.clock import ManualClock
 from drivers.gateways.backoffice import FileBackOffice
@@ -24,11 +22,10 @@ from drivers.gateways.sms import FileSmsGateway, read_messages
 from drivers.lockboard.bus import open_bus
 from drivers.lockboard.config import BusConfig
 from drivers.lockboard.sim import SimulatorHandle, start_simulator
-from locker.api import create_app
 from locker.config import LockerConfig
 from locker.service import LockerService, Paths
 from locker.staff import Role
-from tests.conftest import free_port, wait_until
+from tests.harness import LockerServer, wait_until
 
 PIN = "246810"
 
@@ -102,46 +99,34 @@ class Harness:
         self.dossiers.write_text('{"HS-1": {"citizen_name": "Nguyễn Văn An", "phone": "+84900000001"}}')
         data = tmp / "data"
         self.paths = Paths(data, data / "locker.db", data / "code.key", data / "kiosk.token")
-        self.svc = self._service()
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._serve()
-        self.kiosk_headers = {"Authorization": f"Bearer {self.svc.kiosk_token}"}
-        self.http = requests.Session()
-
-    def _service(self) -> LockerService:
-        svc = LockerService(
+        self.server = LockerServer(
             self.cfg,
             self.paths,
             self.clock,
             {"bank1": self.bus},
             FileSmsGateway(self.sms_dir),
             FileBackOffice(self.dossiers, self.returned),
+            before_start=self._before_start,
         )
-        svc.start(sweep_interval_s=3600)
-        return svc
+        self.port = self.server.port
+        self.base = self.server.url
+        self.kiosk_headers = {"Authorization": f"Bearer {self.server.kiosk_token}"}
+        self.http = requests.Session()
 
-    def _serve(self) -> None:
-        config = uvicorn.Config(
-            create_app(self.svc), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        wait_until(lambda: self.server.started, 10, "uvicorn to start")
+    def _before_start(self) -> None:
+        """Runs before each start of the service (a subclass sets up the cabinet)."""
+
+    @property
+    def svc(self) -> LockerService:
+        """The running service."""
+        return self.server.svc
 
     def restart(self) -> None:
         """Stop the service and HTTP server and start them again on the same data (a restart)."""
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.svc.stop()
-        self.svc = self._service()
-        self._serve()
+        self.server.restart()
 
     def close(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.svc.stop()
+        self.server.stop()
         self.bus.close()
         self.sim.close()
 

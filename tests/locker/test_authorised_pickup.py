@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tests.locker.conftest import Harness, wait_until
+from tests.harness import wait_until
+from tests.locker.conftest import Harness
 
 CITIZEN_ID = "001099012345"
 AUTHORISED_ID = "079188006789"

@@ -25,10 +25,9 @@ class RestoredHarness(Harness):
 
     items: list[tuple[int, int]] = []
 
-    def _service(self):  # type: ignore[no-untyped-def]
+    def _before_start(self) -> None:
         for board, lock in self.items:
             self.sim.cabinet.set_item(board, lock, True)
-        return super()._service()
 
 
 def site(tmp: Path, name: str) -> Path:

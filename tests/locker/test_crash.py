@@ -13,8 +13,6 @@ import random
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -31,8 +29,7 @@ from locker import audit
 from locker.config import StaffConfig
 from locker.staff import Role, StaffDirectory
 from locker.store import Store
-from tests.conftest import REPO_ROOT, free_port
-from tests.locker.conftest import wait_until
+from tests.harness import LockerProcess, LockerZygote, answers_health, wait_until
 
 KILLS = 200
 LABELS = [str(n) for n in range(1, 13)]
@@ -156,21 +153,13 @@ class Load:
             self.stop.wait(0.05)
 
 
-def _health(base: str) -> bool:
-    try:
-        return requests.get(base + "/api/v1/health", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 @pytest.mark.slow
 def test_kill_9_while_loading_and_collecting(tmp_path: Path) -> None:
     sim = start_simulator("kerong-cu16", [0], 16, auto_close_s=0.3)
     data = tmp_path / "data"
     site = _site(tmp_path, sim.url)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    args = ["--config", str(site), "--data-dir", str(data), "--port", str(port)]
+    daemon = LockerProcess(tmp_path, site_path=site, data_dir=data)
+    base = daemon.url
     # staff account and a session made before the first start (sessions survive restarts)
     store = Store(data / "locker.db")
     store.open()
@@ -180,21 +169,10 @@ def test_kill_9_while_loading_and_collecting(tmp_path: Path) -> None:
     staff.add("sup1", Role.SUPERVISOR, "246810")
     sup, _ = staff.sign_in("sup1", "246810", pyotp.TOTP(staff.totp_secret("sup1")).now())
     store.close()
-    zygote = subprocess.Popen(
-        [sys.executable, "-m", "tests.locker.crash_zygote", str(tmp_path / "daemon.log")],
-        cwd=REPO_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert zygote.stdout is not None and zygote.stdin is not None
-    assert zygote.stdout.readline().strip() == "ready"
+    zygote = LockerZygote(tmp_path / "daemon.log")
 
     def spawn() -> int:
-        assert zygote.stdin is not None and zygote.stdout is not None
-        zygote.stdin.write("spawn " + " ".join(args) + "\n")
-        zygote.stdin.flush()
-        return int(zygote.stdout.readline().split()[1])
+        return zygote.spawn(daemon)
 
     def gone(pid: int) -> bool:
         try:
@@ -205,7 +183,7 @@ def test_kill_9_while_loading_and_collecting(tmp_path: Path) -> None:
 
     rng = random.Random(1234)
     pid = spawn()
-    wait_until(lambda: _health(base), 30, "first daemon start")
+    wait_until(lambda: answers_health(base), 30, "first daemon start")
     kiosk_token = (data / "kiosk.token").read_text().strip()
     load = Load(base, token, sup, kiosk_token, data / "sms")  # --data-dir holds the simulated inbox
     threads = [threading.Thread(target=f, daemon=True) for f in (load.loader, load.picker, load.janitor)]
@@ -226,28 +204,19 @@ def test_kill_9_while_loading_and_collecting(tmp_path: Path) -> None:
             wait_until(lambda: gone(killed), 10, "killed daemon to vanish")
             pid = spawn()
             assert time.monotonic() - started < 400, f"only {kills} kills in time"
-        wait_until(lambda: _health(base), 30, "daemon after the kills")
+        wait_until(lambda: answers_health(base), 30, "daemon after the kills")
         threading.Event().wait(2)  # let the last loads and pickups finish against a living daemon
     finally:
         load.stop.set()
         for t in threads:
             t.join(timeout=10)
         os.kill(pid, signal.SIGKILL)
-        zygote.stdin.write("quit\n")
-        zygote.stdin.flush()
-        zygote.wait(timeout=10)
+        zygote.close()
     # a cold start: boot reconciliation settles whatever the last kill interrupted
-    final = subprocess.Popen(
-        [sys.executable, "-m", "locker", *args],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        wait_until(lambda: _health(base), 60, "cold start")
+        daemon.start(60)
     finally:
-        final.send_signal(signal.SIGTERM)
-        final.wait(timeout=20)
+        daemon.stop(20)
     sim_pulses = {lab: sim.cabinet.pulses(0, int(lab)) for lab in LABELS}
     sim.close()
 

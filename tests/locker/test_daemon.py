@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import requests
 
-from tests.conftest import REPO_ROOT, free_port
-from tests.locker.conftest import wait_until
+from tests.conftest import REPO_ROOT
+from tests.harness import LockerProcess
 
 
 def _health(url: str) -> dict | None:
@@ -22,16 +21,12 @@ def _health(url: str) -> dict | None:
 
 
 def test_default_config_runs_a_simulated_cabinet(tmp_path: Path) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "locker", "--data-dir", str(tmp_path), "--port", str(port)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    daemon = LockerProcess(tmp_path, data_dir=tmp_path)
+    port = daemon.port
     try:
-        health = wait_until(lambda: _health(f"http://127.0.0.1:{port}/api/v1/health"), 60, "daemon health")
+        daemon.start()
+        health = _health(f"http://127.0.0.1:{port}/api/v1/health")
+        assert health is not None
         assert health["status"] == "ok" and health["buses"][0]["boards"] == {"0": "ok", "1": "ok"}
         assert health["warnings"] == []  # the shipped simulated center: loopback URLs are expected
         token = (tmp_path / "kiosk.token").read_text().strip()
@@ -42,9 +37,9 @@ def test_default_config_runs_a_simulated_cabinet(tmp_path: Path) -> None:
         assert cab["columns"] == 4 and len(cab["compartments"]) == 24
         assert {c["state"] for c in cab["compartments"]} == {"free"}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, out
+        returncode = daemon.stop()
+    out = daemon.log()
+    assert returncode == 0, out
     assert "simulated kerong-cu16 cabinet" in out and token not in out
     assert f"simulated SMS (pickup codes) are written to {tmp_path / 'sms'}" in out
 
@@ -70,26 +65,20 @@ def test_bad_cabinet_map_fails_at_start_naming_the_key(tmp_path: Path) -> None:
 def test_a_site_config_left_on_loopback_is_warned_about_in_health_and_log(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
     site.write_text('[locker]\ncenter_name = "Trung tâm thử"\n', encoding="utf-8")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "locker", "--config", str(site), "--data-dir", str(tmp_path / "data"),
-         "--port", str(port)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
+    daemon = LockerProcess(tmp_path, data_dir=tmp_path / "data", site_path=site)
     try:
-        health = wait_until(lambda: _health(f"http://127.0.0.1:{port}/api/v1/health"), 60, "daemon health")
+        daemon.start()
+        health = _health(f"http://127.0.0.1:{daemon.port}/api/v1/health")
+        assert health is not None
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
+        returncode = daemon.stop()
+    out = daemon.log()
     message = (
         "[locker] verify_base_url is http://127.0.0.1:8710/verify: receipt QR codes open only on this "
         "computer; set it to the address staff phones reach"
     )
     assert health["warnings"] == [{"code": "verify_url_loopback", "message": message}]
-    assert proc.returncode == 0, out
+    assert returncode == 0, out
     assert message in out
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from locker.staff import Role
-from tests.locker.conftest import Harness, wait_until
+from tests.harness import wait_until
+from tests.locker.conftest import Harness
 
 
 def test_load_confirm_pickup_collected(h: Harness) -> None:

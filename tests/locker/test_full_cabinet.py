@@ -15,7 +15,8 @@ import pytest
 from common import sms_text
 from kiosk.clients.locker import ApiError, LockerClient
 from locker.staff import Role
-from tests.locker.conftest import PIN, Harness, wait_until
+from tests.harness import wait_until
+from tests.locker.conftest import PIN, Harness
 
 
 def _post(h: Harness, token: str, dossier: str, **extra: Any) -> Any:

@@ -13,7 +13,7 @@ import pytest
 
 from common.sqlite_store import SqliteStore
 from locker.store import Store
-from tests.locker.conftest import wait_until
+from tests.harness import wait_until
 
 
 def _add_alarm(conn: sqlite3.Connection, kind: str) -> None:

@@ -12,11 +12,7 @@ twice, and the audit chain verifies.
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +27,7 @@ from drivers.lockboard.sim import start_simulator
 from locker import audit
 from locker.codes import CodeBook
 from locker.store import Store
-from tests.conftest import REPO_ROOT, free_port
-from tests.locker.conftest import wait_until
+from tests.harness import LockerProcess, free_port
 
 BOARDS = [0, 1]
 ROUNDS = [(0, range(1, 9), 1), (0, range(9, 17), 5), (1, range(1, 9), 8)]  # board, locks, kill at k-th frame
@@ -108,28 +103,16 @@ def _seed(data: Path, board: int, locks: range) -> dict[str, str]:
     return out
 
 
-class _Daemon:
-    """`python -m locker` as a child process (killed with SIGKILL by the simulator)."""
-
-    def __init__(self, args: list[str], base: str) -> None:
-        self._kill_lock = threading.Lock()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "locker", *args],
-            cwd=REPO_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        # ours, not another suite's server that took the free port first: it takes our kiosk token
-        # (health shows the bus URL to staff only)
-        token_file = Path(args[args.index("--data-dir") + 1]) / "kiosk.token"
-        wait_until(lambda: self.proc.poll() is None and _health(base, token_file), 60, "daemon start")
-
-    def kill(self) -> None:
-        # the simulator's thread and the test's own thread may both kill it: one at a time
-        with self._kill_lock:
-            if self.proc.poll() is None:
-                os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=20)
+def _daemon(tmp: Path, site: Path, data: Path, port: int) -> LockerProcess:
+    """`python -m locker` as a child process (killed with SIGKILL by the simulator), started."""
+    base = f"http://127.0.0.1:{port}"
+    # ours, not another suite's server that took the free port first: it takes our kiosk token
+    # (health shows the bus URL to staff only)
+    daemon = LockerProcess(
+        tmp, site_path=site, data_dir=data, port=port, ready=lambda: _health(base, data / "kiosk.token")
+    )
+    daemon.start()
+    return daemon
 
 
 def _health(base: str, token_file: Path) -> bool:
@@ -149,11 +132,11 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
     db = data / "locker.db"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    args = ["--config", str(_site(tmp_path, sim.url)), "--data-dir", str(data), "--port", str(port)]
+    site = _site(tmp_path, sim.url)
     frames: list[str] = []
     violations: list[Any] = []
     kill_at = {"n": 0}
-    daemon: dict[str, _Daemon] = {}
+    daemon: dict[str, LockerProcess] = {}
     orig_handle = sim.cabinet.handle
 
     def handle(kind: RequestKind, board: int, lock: int | None, value: int | None = None) -> Any:
@@ -181,7 +164,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
         data.mkdir(parents=True)
         for board, locks, k in ROUNDS:
             codes = _seed(data, board, locks)
-            daemon["now"] = _Daemon(args, base)
+            daemon["now"] = _daemon(tmp_path, site, data, port)
             kiosk = {"Authorization": f"Bearer {(data / 'kiosk.token').read_text().strip()}"}
             before = len(frames)
             kill_at["n"] = before + k
@@ -208,7 +191,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
             intents = {r[0] for r in conn.execute("SELECT compartment FROM unlocks WHERE purpose='pickup'")}
             conn.close()
             assert pulsed <= intents, pulsed - intents
-        daemon["now"] = _Daemon(args, base)  # boot reconciliation settles the last round
+        daemon["now"] = _daemon(tmp_path, site, data, port)  # boot reconciliation settles the last round
         daemon["now"].kill()
     finally:
         if "now" in daemon:

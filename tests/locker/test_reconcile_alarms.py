@@ -14,7 +14,8 @@ from locker import audit
 from locker.deposits_repo import set_state
 from locker.domain import DepositState, UnlockPurpose, UnlockState
 from locker.staff import Role
-from tests.locker.conftest import Harness, wait_until
+from tests.harness import wait_until
+from tests.locker.conftest import Harness
 
 
 def _crash_mid_pickup(h: Harness, deposit_id: str, label: str) -> None:

@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 
 from locker.staff import Role
-from tests.locker.conftest import Harness, wait_until
+from tests.harness import wait_until
+from tests.locker.conftest import Harness
 
 
 def _db_bytes(h: Harness) -> dict[str, bytes]:

@@ -11,7 +11,8 @@ import pytest
 from common import sms_text
 from common.config import ConfigError
 from locker.config import LockerConfig, load_locker_config
-from tests.locker.conftest import Harness, make_config, wait_until
+from tests.harness import wait_until
+from tests.locker.conftest import Harness, make_config
 
 # GSM 03.38: the default alphabet (one septet) and the escaped extension (two septets)
 BASIC = (

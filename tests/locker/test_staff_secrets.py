@@ -18,7 +18,7 @@ from locker import admin_cli, audit
 from locker.config import StaffConfig
 from locker.staff import Role, StaffDirectory
 from locker.store import Store
-from tests.conftest import free_port
+from tests.harness import free_port
 from tests.locker.conftest import PIN, Harness
 
 REPO = Path(__file__).resolve().parents[2]

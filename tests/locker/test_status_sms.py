@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from common import sms_text
 from locker.staff import Role
-from tests.locker.conftest import Harness, wait_until
+from tests.harness import wait_until
+from tests.locker.conftest import Harness
 
 REMINDER = "se het han"
 EXPIRED = "het han nhan tai tu"

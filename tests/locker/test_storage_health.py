@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import logging
 import shutil
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.conftest import REPO_ROOT, free_port, wait_until
+from tests.harness import LockerProcess, free_port
 from tests.locker.conftest import Harness
 
 
@@ -64,28 +61,14 @@ def test_replaced_database_fails_loudly(h: Harness) -> None:
 def _run_daemon(data: Path, *extra: str) -> subprocess.CompletedProcess[str] | int:
     """Start `python -m locker` on `data`: its exit (if it stops at start) or the port it serves."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "locker", "--data-dir", str(data), "--port", str(port), *extra],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            return True
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_until(up, 60, "the daemon to serve or stop")
-    if proc.poll() is not None:
-        out, err = proc.communicate(timeout=10)
-        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=30)
+    daemon = LockerProcess(
+        data.parent, data_dir=data, port=port, extra_args=list(extra),
+        log_path=data.parent / f"daemon-{port}.log", split_stderr=True,
+    )  # fmt: skip
+    code = daemon.start_or_exit()
+    if code is not None:
+        return subprocess.CompletedProcess(daemon.argv, code, daemon.log(), daemon.errors())
+    daemon.stop()
     return port
 
 

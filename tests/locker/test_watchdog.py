@@ -23,7 +23,7 @@ from drivers.lockboard.config import BusConfig
 from drivers.lockboard.port import BusState
 from drivers.lockboard.sim import start_simulator
 from locker.watchdog import MAIN, Supervision
-from tests.conftest import free_port
+from tests.harness import free_port
 
 WATCHDOG_S = 20  # stale after 10 s
 

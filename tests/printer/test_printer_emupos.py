@@ -26,7 +26,7 @@ import requests
 from drivers.printer.model import PrintError, PrinterState
 from drivers.printer.printer import open_printer
 from drivers.printer.samples import sample_loading_slip, sample_pickup_receipt, sample_ticket
-from tests.conftest import free_port
+from tests.harness import free_port
 
 PACKAGE = "emupos>=0.4,<0.5"
 VENV = Path(os.environ.get("EMUPOS_VENV") or Path(tempfile.gettempdir()) / "kiosk-emupos-0.4-venv")

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from common.clock import ManualClock
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 
 @pytest.fixture(name="clock")
@@ -24,9 +24,9 @@ def clock_fixture() -> ManualClock:
 
 
 @pytest.fixture(name="server")
-def server_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[ServerThread]:
+def server_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[QueueingServer]:
     """A queueing server on a free loopback port with the shipped services, open all day."""
-    with ServerThread(make_config(), tmp_path, free_port(), clock) as srv:
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
         yield srv
 
 

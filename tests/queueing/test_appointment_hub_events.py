@@ -13,7 +13,7 @@ import requests
 
 from common import outbox
 from common.clock import ManualClock
-from tests.queueing.helpers import ServerThread
+from tests.harness import QueueingServer
 from tests.queueing.test_appointment_move import move
 from tests.queueing.test_appointments import (  # noqa: F401 - fixtures
     DAY,
@@ -27,7 +27,7 @@ from tests.queueing.test_appointments import (  # noqa: F401 - fixtures
 TUE = "2026-01-06"
 
 
-def hub_events(srv: ServerThread) -> list[tuple[str, str, dict[str, Any]]]:
+def hub_events(srv: QueueingServer) -> list[tuple[str, str, dict[str, Any]]]:
     with sqlite3.connect(srv.data_dir / "queue.sqlite3") as conn:
         rows = conn.execute("SELECT kind, day, data FROM hub_events ORDER BY seq").fetchall()
     return [
@@ -38,7 +38,7 @@ def hub_events(srv: ServerThread) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_a_booking_s_life_reaches_the_outbox_once_without_anything_personal(
-    srv: ServerThread, clock: ManualClock
+    srv: QueueingServer, clock: ManualClock
 ) -> None:
     kept = book(srv.url, f"{DAY}T10:00+07:00", "0912 345 001", id_number="001099012345").json()
     missed = book(srv.url, f"{DAY}T10:20+07:00", "0912 345 002").json()
@@ -105,7 +105,7 @@ def test_reasons_in_an_event_are_code_words_only() -> None:
     assert outbox.clean_data({"reasons": "slow"}) == {}  # a list or nothing
 
 
-def test_a_booking_from_before_the_hub_events_sends_none(srv: ServerThread, clock: ManualClock) -> None:
+def test_a_booking_from_before_the_hub_events_sends_none(srv: QueueingServer, clock: ManualClock) -> None:
     old = book(srv.url, f"{DAY}T10:00+07:00").json()
     gone = book(srv.url, f"{DAY}T10:20+07:00").json()
     with sqlite3.connect(srv.data_dir / "queue.sqlite3") as conn:  # as queue step 4 leaves them

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from common.clock import ManualClock
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 from tests.queueing.test_appointment_sms import HOUR, appt_config, book, inbox, sms_of, token_of
 
 MON = "2026-01-05"
@@ -28,24 +28,24 @@ def clock_fixture() -> ManualClock:
 
 
 @pytest.fixture(name="srv")
-def srv_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[ServerThread]:
+def srv_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[QueueingServer]:
     cfg = make_config(appointments={**appt_config(tmp_path), "bookings_per_phone": 20})
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as server:
         yield server
 
 
-def move(srv: ServerThread, token: str, start: str) -> requests.Response:
+def move(srv: QueueingServer, token: str, start: str) -> requests.Response:
     return requests.post(
         f"{srv.url}/api/v1/appointments/manage/{token}/move", json={"start": start}, timeout=20
     )
 
 
-def free(srv: ServerThread, day: str = MON) -> dict[str, int]:
+def free(srv: QueueingServer, day: str = MON) -> dict[str, int]:
     r = requests.get(f"{srv.url}/api/v1/services/ho_tich/slots", params={"day": day}, timeout=10)
     return {s["start"][11:16]: s["free"] for s in r.json()}
 
 
-def held(srv: ServerThread) -> dict[str, int]:
+def held(srv: QueueingServer) -> dict[str, int]:
     """Places held per slot start (HH:MM local), read from the database file itself."""
     db = sqlite3.connect(srv.data_dir / "queue.sqlite3")
     try:
@@ -58,7 +58,7 @@ def held(srv: ServerThread) -> dict[str, int]:
     return dict(rows)
 
 
-def test_move_frees_the_old_place_and_takes_the_new(srv: ServerThread) -> None:
+def test_move_frees_the_old_place_and_takes_the_new(srv: QueueingServer) -> None:
     a = book(srv, f"{MON}T10:00+07:00", phone="0912000001")
     book(srv, f"{MON}T10:20+07:00", phone="0912000002")
     book(srv, f"{MON}T10:20+07:00", phone="0912000003")
@@ -86,7 +86,7 @@ def test_move_frees_the_old_place_and_takes_the_new(srv: ServerThread) -> None:
     assert gone.status_code == 409 and gone.json()["error"] == "cannot_move"
 
 
-def test_move_sends_a_confirmation_and_the_reminders_follow(srv: ServerThread, clock: ManualClock) -> None:
+def test_move_sends_a_confirmation_and_the_reminders_follow(srv: QueueingServer, clock: ManualClock) -> None:
     a = book(srv, f"{TUE}T10:00+07:00", phone="0912000010")
     sms = sms_of(srv)
     sms.run_once()  # confirmation for Tuesday 10:00
@@ -109,7 +109,7 @@ def test_move_sends_a_confirmation_and_the_reminders_follow(srv: ServerThread, c
     assert len(texts) == 4 and "luc 08:00 hom nay" in texts[-1]
 
 
-def test_a_crowd_of_moves_into_the_last_place_never_over_books(srv: ServerThread) -> None:
+def test_a_crowd_of_moves_into_the_last_place_never_over_books(srv: QueueingServer) -> None:
     target = f"{TUE}T09:00+07:00"
     book(srv, target, phone="0912000100")  # one of its two places is taken
     movers = [

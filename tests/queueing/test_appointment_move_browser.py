@@ -15,8 +15,8 @@ import requests
 from common.chromium import CHROMIUM
 from common.clock import ManualClock
 from queueing.screenshots import CHROMIUM_ARGS
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 from tests.queueing.test_appointment_sms import book, inbox, sms_of
 
 pytestmark = [
@@ -39,7 +39,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(name="srv")
-def srv_fixture(tmp_path: Path) -> Iterator[ServerThread]:
+def srv_fixture(tmp_path: Path) -> Iterator[QueueingServer]:
     cfg = make_config(
         appointments={
             "id_hash_key_file": str(tmp_path / "id-hash.key"),
@@ -47,11 +47,11 @@ def srv_fixture(tmp_path: Path) -> Iterator[ServerThread]:
             "sms": {"center_name": "TT HCC thu nghiem"},
         }
     )
-    with ServerThread(cfg, tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as server:
         yield server
 
 
-def test_move_a_booking_on_the_manage_page(browser: Any, srv: ServerThread, tmp_path: Path) -> None:
+def test_move_a_booking_on_the_manage_page(browser: Any, srv: QueueingServer, tmp_path: Path) -> None:
     booking = book(srv, f"{MON}T10:00+07:00", phone="0912345678")
     page = browser.new_page(viewport=PHONE, locale="vi-VN")
     errors: list[str] = []

@@ -24,8 +24,8 @@ from queueing.app import create_app
 from queueing.appointment_sms import AppointmentSms
 from queueing.appointment_sms_texts import TEMPLATE_KEYS, check_templates, longest_values, render
 from queueing.config import load_config
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config, wait_for
+from tests.harness import MONDAY_9AM, QueueingServer, free_port, wait_until
+from tests.queueing.helpers import make_config
 
 TUESDAY_10 = "2026-01-06T10:00+07:00"
 HOUR = 3600
@@ -49,24 +49,24 @@ def clock_fixture() -> ManualClock:
 
 
 @pytest.fixture(name="srv")
-def srv_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[ServerThread]:
+def srv_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[QueueingServer]:
     cfg = make_config(appointments=appt_config(tmp_path))
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as server:
         yield server
 
 
-def sms_of(srv: ServerThread) -> AppointmentSms:
+def sms_of(srv: QueueingServer) -> AppointmentSms:
     sms = srv.app.state.appointments.sms
     assert isinstance(sms, AppointmentSms)
     return sms
 
 
-def inbox(srv: ServerThread) -> list[dict[str, str]]:
+def inbox(srv: QueueingServer) -> list[dict[str, str]]:
     folder = srv.data_dir / "sms"
     return read_messages(folder) if folder.exists() else []
 
 
-def book(srv: ServerThread, start: str, phone: str = "0912345100") -> dict[str, Any]:
+def book(srv: QueueingServer, start: str, phone: str = "0912345100") -> dict[str, Any]:
     r = requests.post(
         f"{srv.url}/api/v1/appointments",
         json={"service": "ho_tich", "start": start, "phone": phone},
@@ -90,7 +90,7 @@ def db_bytes(data_dir: Path) -> bytes:
     return out
 
 
-def contact_of(srv: ServerThread, appointment_id: str) -> Any:
+def contact_of(srv: QueueingServer, appointment_id: str) -> Any:
     db = sqlite3.connect(srv.data_dir / "queue.sqlite3")
     try:
         return db.execute(
@@ -100,7 +100,7 @@ def contact_of(srv: ServerThread, appointment_id: str) -> Any:
         db.close()
 
 
-def test_confirmation_sent_once_with_the_short_link(srv: ServerThread) -> None:
+def test_confirmation_sent_once_with_the_short_link(srv: QueueingServer) -> None:
     booking = book(srv, TUESDAY_10)
     sms = sms_of(srv)
     assert sms.run_once() == 1
@@ -114,7 +114,9 @@ def test_confirmation_sent_once_with_the_short_link(srv: ServerThread) -> None:
     assert n is not None and n <= SEGMENT_SEPTETS  # GSM-7, one SMS
 
 
-def test_reminders_the_day_before_and_an_hour_before_each_once(srv: ServerThread, clock: ManualClock) -> None:
+def test_reminders_the_day_before_and_an_hour_before_each_once(
+    srv: QueueingServer, clock: ManualClock
+) -> None:
     booking = book(srv, TUESDAY_10)
     sms = sms_of(srv)
     sms.run_once()  # the confirmation
@@ -146,7 +148,7 @@ def test_reminders_the_day_before_and_an_hour_before_each_once(srv: ServerThread
     assert contact_of(srv, booking["appointment_id"]) is None
 
 
-def test_late_booking_gets_no_reminder_already_due(srv: ServerThread, clock: ManualClock) -> None:
+def test_late_booking_gets_no_reminder_already_due(srv: QueueingServer, clock: ManualClock) -> None:
     clock.advance(11 * HOUR)  # Monday 20:00: the day-before time has passed
     book(srv, TUESDAY_10, phone="0912345101")
     sms = sms_of(srv)
@@ -157,7 +159,7 @@ def test_late_booking_gets_no_reminder_already_due(srv: ServerThread, clock: Man
     assert sorted(kinds) == ["confirm", "remind_hour"]  # no day-before reminder after the fact
 
 
-def test_a_missed_day_before_reminder_is_not_sent_on_the_day(srv: ServerThread, clock: ManualClock) -> None:
+def test_a_missed_day_before_reminder_is_not_sent_on_the_day(srv: QueueingServer, clock: ManualClock) -> None:
     book(srv, "2026-01-06T15:00+07:00", phone="0912345107")
     sms = sms_of(srv)
     sms.run_once()
@@ -169,7 +171,7 @@ def test_a_missed_day_before_reminder_is_not_sent_on_the_day(srv: ServerThread, 
     assert [m["file"].split("-")[-2] for m in inbox(srv)] == ["confirm", "remind_hour"]
 
 
-def test_no_sms_after_a_cancel_and_the_number_is_erased(srv: ServerThread, clock: ManualClock) -> None:
+def test_no_sms_after_a_cancel_and_the_number_is_erased(srv: QueueingServer, clock: ManualClock) -> None:
     sms = sms_of(srv)
     booking = book(srv, TUESDAY_10, phone="0912345102")
     sms.run_once()  # its confirmation
@@ -185,7 +187,7 @@ def test_no_sms_after_a_cancel_and_the_number_is_erased(srv: ServerThread, clock
     assert [m["to"] for m in inbox(srv)] == ["+84912345102"]
 
 
-def test_number_sealed_at_rest_and_erased_at_check_in(srv: ServerThread, clock: ManualClock) -> None:
+def test_number_sealed_at_rest_and_erased_at_check_in(srv: QueueingServer, clock: ManualClock) -> None:
     phone = "0987654321"
     booking = book(srv, "2026-01-05T10:00+07:00", phone=phone)
     sms = sms_of(srv)
@@ -224,7 +226,7 @@ def test_gateway_outage_is_retried_then_counted(tmp_path: Path, clock: ManualClo
     cfg = make_config(
         appointments=appt_config(tmp_path, outbox_dir=str(outbox), first_retry_s=10, max_attempts=3)
     )
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as srv:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as srv:
         first = book(srv, TUESDAY_10, phone="0912345103")
         book(srv, "2026-01-06T10:20+07:00", phone="0912345104")
         sms = sms_of(srv)
@@ -263,7 +265,7 @@ def test_gateway_outage_is_retried_then_counted(tmp_path: Path, clock: ManualClo
         assert csv.splitlines()[0].endswith(",sms_sent,sms_failed")
 
 
-def supervisor(srv: ServerThread) -> requests.Session:
+def supervisor(srv: QueueingServer) -> requests.Session:
     """A supervisor's session (the simulated center's demo supervisor cb03)."""
     boss = requests.Session()
     r = boss.post(f"{srv.url}/api/v1/counter/sessions", json={"staff_id": "cb03", "pin": "3333"}, timeout=10)
@@ -273,21 +275,21 @@ def supervisor(srv: ServerThread) -> requests.Session:
 
 def test_a_message_waiting_at_a_restart_is_sent_after_it(tmp_path: Path, clock: ManualClock) -> None:
     cfg = make_config(appointments=appt_config(tmp_path))
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as srv:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as srv:
         booking = book(srv, TUESDAY_10, phone="0912345108")  # stopped before the sender's round
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as again:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as again:
         assert sms_of(again).run_once() == 1
         [msg] = inbox(again)
         assert msg["to"] == "+84912345108" and booking["code"] in msg["text"]
         assert token_of(booking) in msg["text"]  # the link still opens: the sealed token survived
 
 
-def test_the_sender_thread_sends_at_once_after_a_booking(srv: ServerThread) -> None:
+def test_the_sender_thread_sends_at_once_after_a_booking(srv: QueueingServer) -> None:
     sms = sms_of(srv)
     sms.start()  # as the service's start-up does (these test servers leave it off)
     try:
         booking = book(srv, TUESDAY_10, phone="0912345106")
-        wait_for(lambda: len(inbox(srv)) == 1, 10, "the confirmation")  # woken by the booking
+        wait_until(lambda: len(inbox(srv)) == 1, 10, "the confirmation")  # woken by the booking
     finally:
         sms.stop()
     assert booking["code"] in inbox(srv)[0]["text"]

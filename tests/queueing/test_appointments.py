@@ -15,8 +15,8 @@ import requests
 from common.clock import ManualClock
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 DAY = "2026-01-05"  # MONDAY_9AM's day
 _phones = itertools.count(100)
@@ -39,9 +39,9 @@ def clock_fixture() -> ManualClock:
 
 
 @pytest.fixture(name="srv")
-def srv_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[ServerThread]:
+def srv_fixture(tmp_path: Path, clock: ManualClock) -> Iterator[QueueingServer]:
     cfg = make_config(appointments=appt_config(tmp_path))
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as server:
         yield server
 
 
@@ -58,7 +58,7 @@ def slots(url: str, day: str = DAY, service: str = "ho_tich") -> requests.Respon
     return requests.get(f"{url}/api/v1/services/{service}/slots", params={"day": day}, timeout=10)
 
 
-def test_slots_follow_hours_lead_time_and_capacity(srv: ServerThread) -> None:
+def test_slots_follow_hours_lead_time_and_capacity(srv: QueueingServer) -> None:
     got = slots(srv.url).json()
     # open 00:00-23:59 in the test config, 20-minute slots, bookable from 09:30 (30 min lead)
     assert got[0] == {"start": f"{DAY}T09:40+07:00", "end": f"{DAY}T10:00+07:00", "free": 2}
@@ -77,7 +77,7 @@ def test_holidays_and_closed_days_have_no_slots(tmp_path: Path, clock: ManualClo
     cfg = make_config(
         appointments=appt_config(tmp_path), hours={**hours, "sat": [], "sun": []}, holidays=["2026-01-06"]
     )
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as server:
         assert slots(server.url, day="2026-01-06").json() == []  # holiday
         assert slots(server.url, day="2026-01-10").json() == []  # Saturday, no hours
         wed = slots(server.url, day="2026-01-07").json()
@@ -87,7 +87,7 @@ def test_holidays_and_closed_days_have_no_slots(tmp_path: Path, clock: ManualClo
         assert starts[-1] == "16:40"
 
 
-def test_book_view_cancel_and_never_over_capacity(srv: ServerThread) -> None:
+def test_book_view_cancel_and_never_over_capacity(srv: QueueingServer) -> None:
     start = f"{DAY}T10:00+07:00"
     first = book(srv.url, start, id_number="001099012345")
     assert first.status_code == 201, first.text
@@ -121,7 +121,7 @@ def test_book_view_cancel_and_never_over_capacity(srv: ServerThread) -> None:
     assert "001099012345" not in dump and "0912345" not in dump
 
 
-def test_bad_bookings_get_clear_errors(srv: ServerThread) -> None:
+def test_bad_bookings_get_clear_errors(srv: QueueingServer) -> None:
     cases = [
         ({"start": f"{DAY}T10:05+07:00"}, 409, "not_a_slot"),  # not a slot start
         ({"start": f"{DAY}T09:20+07:00"}, 409, "not_a_slot"),  # inside the lead time
@@ -143,7 +143,7 @@ def test_bad_bookings_get_clear_errors(srv: ServerThread) -> None:
     assert book(srv.url, f"{DAY}T10:20").json()["start"] == f"{DAY}T10:20+07:00"
 
 
-def test_limits_per_phone(srv: ServerThread) -> None:
+def test_limits_per_phone(srv: QueueingServer) -> None:
     mine = "+84 912 000 111"
     assert book(srv.url, f"{DAY}T11:00+07:00", mine).status_code == 201
     assert book(srv.url, f"{DAY}T12:00+07:00", "0912000111").status_code == 201
@@ -156,13 +156,13 @@ def test_limits_per_phone(srv: ServerThread) -> None:
     assert r.status_code == 429 and r.json()["error"] == "throttled" and "Retry-After" in r.headers
 
 
-def check_in(srv: ServerThread, **body: Any) -> requests.Response:
+def check_in(srv: QueueingServer, **body: Any) -> requests.Response:
     return requests.post(
         f"{srv.url}/api/v1/appointments/check-in", json=body, headers=srv.kiosk_headers, timeout=10
     )
 
 
-def test_check_in_window(srv: ServerThread, clock: ManualClock) -> None:
+def test_check_in_window(srv: QueueingServer, clock: ManualClock) -> None:
     booked = book(srv.url, f"{DAY}T10:20+07:00").json()
     code = booked["code"]
     assert requests.post(f"{srv.url}/api/v1/appointments/check-in", json={"code": code}).status_code == 401
@@ -196,7 +196,7 @@ def test_check_in_window(srv: ServerThread, clock: ManualClock) -> None:
     assert check_in(srv).status_code == 422
 
 
-def test_check_in_by_id_card(srv: ServerThread, clock: ManualClock, tmp_path: Path) -> None:
+def test_check_in_by_id_card(srv: QueueingServer, clock: ManualClock, tmp_path: Path) -> None:
     book(srv.url, f"{DAY}T09:40+07:00", id_number="079203001234")
     id_hash = IdHasher(load_or_create_key(tmp_path / "id-hash.key")).hash_id("079203001234")
     clock.advance(15 * 60)  # 09:15, inside the window
@@ -205,7 +205,7 @@ def test_check_in_by_id_card(srv: ServerThread, clock: ManualClock, tmp_path: Pa
     assert check_in(srv, id_hash="0" * 64).status_code == 404
 
 
-def _confirm(srv: ServerThread, ticket_id: str) -> None:
+def _confirm(srv: QueueingServer, ticket_id: str) -> None:
     r = requests.post(
         f"{srv.url}/api/v1/tickets/{ticket_id}/confirm",
         json={"delivery": "printed"},
@@ -215,7 +215,7 @@ def _confirm(srv: ServerThread, ticket_id: str) -> None:
     assert r.json()["state"] == "waiting"
 
 
-def _walk_in(srv: ServerThread, n: int) -> str:
+def _walk_in(srv: QueueingServer, n: int) -> str:
     r = requests.post(
         f"{srv.url}/api/v1/tickets",
         json={"service": "ho_tich"},
@@ -227,7 +227,7 @@ def _walk_in(srv: ServerThread, n: int) -> str:
 
 
 def test_checked_in_ticket_is_called_at_its_slot_before_walk_ins(
-    srv: ServerThread, clock: ManualClock
+    srv: QueueingServer, clock: ManualClock
 ) -> None:
     booked = book(srv.url, f"{DAY}T09:40+07:00").json()
     walk_ins = [_walk_in(srv, i) for i in range(3)]
@@ -261,7 +261,7 @@ def test_checked_in_ticket_is_called_at_its_slot_before_walk_ins(
 
 def test_walk_in_wait_estimate_counts_the_booked_load(tmp_path: Path, clock: ManualClock) -> None:
     cfg = make_config(appointments=appt_config(tmp_path, book_lead_min=0))
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as srv:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as srv:
         desk = requests.Session()
         assert desk.post(
             f"{srv.url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111", "counter": 1}
@@ -290,7 +290,7 @@ def test_walk_in_wait_estimate_counts_the_booked_load(tmp_path: Path, clock: Man
         assert wait_range() == (14, 26)
 
 
-def test_repeated_no_shows_block_booking(srv: ServerThread, clock: ManualClock) -> None:
+def test_repeated_no_shows_block_booking(srv: QueueingServer, clock: ManualClock) -> None:
     mine = "0912 000 333"
     assert book(srv.url, f"{DAY}T09:40+07:00", mine).status_code == 201
     assert book(srv.url, f"{DAY}T10:00+07:00", mine).status_code == 201
@@ -308,7 +308,7 @@ def test_check_in_before_the_service_opens_says_when_it_opens(tmp_path: Path) ->
     hours = {d: ["07:30-11:30"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     clock = ManualClock(MONDAY_9AM)
     cfg = make_config(appointments=appt_config(tmp_path), hours=hours)
-    with ServerThread(cfg, tmp_path / "data", free_port(), clock) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), clock) as server:
         booked = book(server.url, "2026-01-06T07:30+07:00").json()  # tomorrow's first slot
         clock.advance(22 * 3600 + 10 * 60)  # Tuesday 07:10: inside the window, before opening
         r = check_in(server, code=booked["code"])
@@ -318,7 +318,7 @@ def test_check_in_before_the_service_opens_says_when_it_opens(tmp_path: Path) ->
         assert check_in(server, code=booked["code"]).status_code == 201
 
 
-def test_appointment_report_for_supervisors(srv: ServerThread, clock: ManualClock) -> None:
+def test_appointment_report_for_supervisors(srv: QueueingServer, clock: ManualClock) -> None:
     on_time = book(srv.url, f"{DAY}T09:40+07:00").json()
     book(srv.url, f"{DAY}T09:40+07:00")  # never comes
     cancelled = book(srv.url, f"{DAY}T10:00+07:00").json()

@@ -16,8 +16,8 @@ import requests
 from common.chromium import CHROMIUM
 from common.clock import ManualClock
 from queueing.screenshots import CHROMIUM_ARGS
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,18 +38,18 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(name="srv")
-def srv_fixture(tmp_path: Path) -> Iterator[ServerThread]:
+def srv_fixture(tmp_path: Path) -> Iterator[QueueingServer]:
     cfg = make_config(
         appointments={
             "id_hash_key_file": str(tmp_path / "id-hash.key"),
             "services": [{"code": "ho_tich", "slot_length_min": 20, "capacity_per_slot": 1}],
         }
     )
-    with ServerThread(cfg, tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as server:
         yield server
 
 
-def test_book_on_a_phone_then_cancel(browser: Any, srv: ServerThread, tmp_path: Path) -> None:
+def test_book_on_a_phone_then_cancel(browser: Any, srv: QueueingServer, tmp_path: Path) -> None:
     page = browser.new_page(viewport=PHONE)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -111,7 +111,9 @@ def test_book_on_a_phone_then_cancel(browser: Any, srv: ServerThread, tmp_path: 
     page.close()
 
 
-def test_counter_console_shows_an_appointment_ticket(browser: Any, srv: ServerThread, tmp_path: Path) -> None:
+def test_counter_console_shows_an_appointment_ticket(
+    browser: Any, srv: QueueingServer, tmp_path: Path
+) -> None:
     clock = srv.app.state.queue.clock
     kiosk = srv.kiosk_headers
     booked = requests.post(
@@ -146,7 +148,7 @@ def test_counter_console_shows_an_appointment_ticket(browser: Any, srv: ServerTh
 
 def test_book_page_says_when_nothing_can_be_booked(browser: Any, tmp_path: Path) -> None:
     cfg = make_config(appointments={"enabled": False, "id_hash_key_file": str(tmp_path / "k")})
-    with ServerThread(cfg, tmp_path / "data", free_port()) as server:
+    with QueueingServer(cfg, tmp_path / "data", free_port()) as server:
         page = browser.new_page(viewport=PHONE)
         page.goto(f"{server.url}/book")
         text = page.locator("#services").inner_text()

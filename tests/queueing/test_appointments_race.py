@@ -11,8 +11,8 @@ from pathlib import Path
 import requests
 
 from common.clock import ManualClock
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 PHONES = 50
 SLOTS = [
@@ -44,7 +44,7 @@ def test_fifty_phones_never_over_book(tmp_path: Path) -> None:
     answers: list[tuple[str, int, dict[str, str]]] = []
     lock = threading.Lock()
     start = threading.Barrier(PHONES)
-    with ServerThread(cfg, tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as srv:
+    with QueueingServer(cfg, tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as srv:
 
         def phone(i: int) -> None:
             with requests.Session() as http:

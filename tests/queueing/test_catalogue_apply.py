@@ -13,8 +13,8 @@ import requests
 from common.clock import ManualClock
 from queueing.catalogue import AUDIT_FILE, CATALOGUE_FILE, CatalogueRefused, check, read_good, store_good
 from queueing.catalogue_model import digest_of
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import issue
 
 
@@ -71,7 +71,7 @@ def test_check_refuses_partial_altered_and_unfitting_catalogues() -> None:
 
 def test_applied_to_new_tickets_without_a_restart(tmp_path: Path) -> None:
     config = make_config()
-    with ServerThread(config, tmp_path, free_port(), ManualClock(MONDAY_9AM)) as center:
+    with QueueingServer(config, tmp_path, free_port(), ManualClock(MONDAY_9AM)) as center:
         before = issue(center.url, "ho_tich")
         assert before["number"].startswith("A")
         store_good(tmp_path, delivered(renamed(config)))
@@ -115,7 +115,7 @@ def test_applied_to_new_tickets_without_a_restart(tmp_path: Path) -> None:
 def test_the_last_good_catalogue_is_applied_at_start_and_a_bad_file_is_not(tmp_path: Path) -> None:
     config = make_config()
     store_good(tmp_path, delivered(renamed(config)))
-    with ServerThread(config, tmp_path, free_port(), ManualClock(MONDAY_9AM)) as center:
+    with QueueingServer(config, tmp_path, free_port(), ManualClock(MONDAY_9AM)) as center:
         assert issue(center.url, "ho_tich")["number"] == "H001"  # applied before the first ticket
         # a file altered by hand (its digest no longer matches) is refused: H stays
         data = read_good(tmp_path)
@@ -128,7 +128,7 @@ def test_the_last_good_catalogue_is_applied_at_start_and_a_bad_file_is_not(tmp_p
     assert '"action": "refused"' in audit and "partial or altered" in audit
 
 
-def _kiosk(center: ServerThread) -> dict[str, str]:
-    from tests.queueing.helpers import kiosk_headers_for
+def _kiosk(center: QueueingServer) -> dict[str, str]:
+    from tests.harness import kiosk_headers_for
 
     return kiosk_headers_for(center.url)

@@ -15,8 +15,8 @@ from common.chromium import CHROMIUM
 from common.clock import ManualClock
 from queueing.screenshots import CHROMIUM_ARGS, issue
 from queueing.screenshots_pause import capture_pause
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_browser import assert_real_picture
 
 pytestmark = [
@@ -37,7 +37,7 @@ def browser_fixture() -> Iterator[Any]:
 
 def test_the_pause_dialog_asks_why_and_the_console_says_it(browser: Any, tmp_path: Path) -> None:
     clock = ManualClock(MONDAY_9AM)
-    with ServerThread(make_config(), tmp_path / "data", free_port(), clock) as srv:
+    with QueueingServer(make_config(), tmp_path / "data", free_port(), clock) as srv:
         url = srv.url
         issue(url, srv.kiosk_headers, "dat_dai")  # someone waits for counter 3
         page, shots = capture_pause(browser, url, tmp_path / "shots")
@@ -113,7 +113,7 @@ def test_the_pause_dialog_asks_why_and_the_console_says_it(browser: Any, tmp_pat
 
 def test_the_reports_page_shows_time_paused_and_idle(browser: Any, tmp_path: Path) -> None:
     clock = ManualClock(MONDAY_9AM)
-    with ServerThread(make_config(), tmp_path / "data", free_port(), clock) as srv:
+    with QueueingServer(make_config(), tmp_path / "data", free_port(), clock) as srv:
         url = srv.url
         with requests.Session() as desk:
             desk.post(

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from common.clock import ManualClock
+from tests.harness import QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread
 from tests.queueing.test_queue_api import counter, issue
 
 REASON_CODES = ["lunch", "short_break", "meeting", "helping", "training", "other"]
@@ -40,7 +40,7 @@ def minutes(clock: ManualClock, n: float) -> None:
     clock.advance(n * 60)
 
 
-def hub_events(server: ServerThread, prefix: str = "counter.") -> list[tuple[str, dict[str, Any]]]:
+def hub_events(server: QueueingServer, prefix: str = "counter.") -> list[tuple[str, dict[str, Any]]]:
     """The province outbox's events of a kind starting with `prefix`, oldest first."""
     conn = sqlite3.connect(f"file:{server.data_dir / 'queue.sqlite3'}?mode=ro", uri=True)
     try:
@@ -52,7 +52,7 @@ def hub_events(server: ServerThread, prefix: str = "counter.") -> list[tuple[str
         conn.close()
 
 
-def test_a_pause_needs_one_of_the_configured_reasons(server: ServerThread) -> None:
+def test_a_pause_needs_one_of_the_configured_reasons(server: QueueingServer) -> None:
     url = server.url
     desk = counter(url, 4)
     state = desk.get(f"{url}/api/v1/counter/pause").json()
@@ -99,7 +99,7 @@ def test_a_pause_needs_one_of_the_configured_reasons(server: ServerThread) -> No
 
 
 def test_time_paused_by_reason_and_idle_while_citizens_waited(
-    server: ServerThread, clock: ManualClock
+    server: QueueingServer, clock: ManualClock
 ) -> None:
     """Officer cb01 at counter 4 (business registration) from 09:00 to 11:15, cb02 at counter 2
     (civil status) from 09:00 to 09:50; minute by minute on the injected clock."""
@@ -168,7 +168,7 @@ def test_time_paused_by_reason_and_idle_while_citizens_waited(
 
 
 def test_a_counter_opened_while_citizens_wait_is_idle_from_the_start(
-    server: ServerThread, clock: ManualClock
+    server: QueueingServer, clock: ManualClock
 ) -> None:
     url = server.url
     issue(url, "dat_dai")
@@ -189,7 +189,7 @@ def test_a_counter_opened_while_citizens_wait_is_idle_from_the_start(
 
 
 def test_the_province_outbox_gets_counter_events_with_reason_codes_only(
-    server: ServerThread, clock: ManualClock
+    server: QueueingServer, clock: ManualClock
 ) -> None:
     url = server.url
     desk = counter(url, 4, "cb01", "1111")
@@ -228,7 +228,7 @@ def test_the_province_outbox_gets_counter_events_with_reason_codes_only(
         assert personal not in dump
 
 
-def test_the_events_are_in_the_same_transaction_as_the_change(server: ServerThread) -> None:
+def test_the_events_are_in_the_same_transaction_as_the_change(server: QueueingServer) -> None:
     """A refused pause (409 already_paused) leaves no span and no outbox row behind."""
     url = server.url
     desk = counter(url, 4)
@@ -246,7 +246,7 @@ def test_the_events_are_in_the_same_transaction_as_the_change(server: ServerThre
     assert spans == [("open", None), ("pause", "lunch")]
 
 
-def test_an_expired_session_closes_the_pause_at_the_sweep(server: ServerThread, clock: ManualClock) -> None:
+def test_an_expired_session_closes_the_pause_at_the_sweep(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     desk = counter(url, 1)
     pause(desk, url, "training")
@@ -258,7 +258,7 @@ def test_an_expired_session_closes_the_pause_at_the_sweep(server: ServerThread, 
     assert row["paused_by_reason_min"] == {"training": 660.0}  # until the sweep saw it
 
 
-def test_a_span_across_midnight_counts_on_each_day(server: ServerThread, clock: ManualClock) -> None:
+def test_a_span_across_midnight_counts_on_each_day(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     clock.set(datetime(2026, 1, 5, 16, 0, tzinfo=UTC))  # 23:00 local
     desk = counter(url, 6, "cb01", "1111")
@@ -280,7 +280,7 @@ def test_a_span_across_midnight_counts_on_each_day(server: ServerThread, clock: 
     assert 'filename="counter-time-2026-01-05-2026-01-06.csv"' in csv_text.headers["content-disposition"]
 
 
-def test_the_report_is_for_supervisors_and_bounded(server: ServerThread) -> None:
+def test_the_report_is_for_supervisors_and_bounded(server: QueueingServer) -> None:
     url = server.url
     report = f"{url}/api/v1/reports/counter-time"
     assert requests.get(report, timeout=10).status_code == 401
@@ -351,7 +351,8 @@ def test_a_failing_record_never_undoes_the_change(
     from queueing.service import QueueService
     from queueing.staff_accounts import ensure_schema
     from queueing.store import Store
-    from tests.queueing.helpers import MONDAY_9AM, make_config
+    from tests.harness import MONDAY_9AM
+    from tests.queueing.helpers import make_config
 
     store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
     store.open()
@@ -391,7 +392,8 @@ def test_the_record_adds_few_statements_to_a_confirm(tmp_path: Path) -> None:
     from queueing.service import QueueService
     from queueing.staff_accounts import ensure_schema
     from queueing.store import Store
-    from tests.queueing.helpers import MONDAY_9AM, make_config
+    from tests.harness import MONDAY_9AM
+    from tests.queueing.helpers import make_config
 
     store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
     store.open()

@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from common.clock import ManualClock
-from tests.conftest import free_port
+from tests.harness import QueueingServer, free_port, kiosk_headers_for
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
+from tests.queueing.helpers import make_config
 
 _keys = itertools.count()
 
@@ -49,7 +49,7 @@ def counter(url: str, number: int, staff: str = "cb01", pin: str = "1111") -> re
     return s
 
 
-def test_services_and_priorities(server: ServerThread) -> None:
+def test_services_and_priorities(server: QueueingServer) -> None:
     services = requests.get(f"{server.url}/api/v1/services").json()
     first = services[0]
     assert set(first) >= {
@@ -68,7 +68,7 @@ def test_services_and_priorities(server: ServerThread) -> None:
     assert requests.get(f"{server.url}/api/v1/health").json()["status"] == "ok"
 
 
-def test_issue_confirm_and_idempotent_retry(server: ServerThread) -> None:
+def test_issue_confirm_and_idempotent_retry(server: QueueingServer) -> None:
     url = server.url
     kiosk = server.kiosk_headers
     h = {"Idempotency-Key": "kiosk1-0001", **kiosk}
@@ -109,7 +109,7 @@ def test_issue_confirm_and_idempotent_retry(server: ServerThread) -> None:
 
 
 def test_ghost_ticket_is_never_called_and_voided_after_timeout(
-    server: ServerThread, clock: ManualClock
+    server: QueueingServer, clock: ManualClock
 ) -> None:
     url = server.url
     ghost = issue(url, confirm=False)
@@ -139,7 +139,7 @@ def test_closed_service_and_cap(tmp_path: Path) -> None:
     from queueing.config import QueueingConfig
 
     evening = ManualClock(datetime(2026, 1, 5, 4, 50, tzinfo=UTC))  # 11:50 local: lunch break
-    with ServerThread(QueueingConfig.model_validate(data), tmp_path, free_port(), evening) as srv:
+    with QueueingServer(QueueingConfig.model_validate(data), tmp_path, free_port(), evening) as srv:
         r = requests.post(
             f"{srv.url}/api/v1/tickets",
             json={"service": "ho_tich"},
@@ -216,7 +216,7 @@ BAD_BODIES: list[tuple[str, str, Any, int, str]] = [
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "error"), BAD_BODIES)
 def test_bad_input_gets_a_clear_4xx(
-    server: ServerThread, method: str, path: str, body: Any, status: int, error: str
+    server: QueueingServer, method: str, path: str, body: Any, status: int, error: str
 ) -> None:
     kwargs: dict[str, Any] = {"headers": {"Idempotency-Key": f"bad{next(_keys)}", **server.kiosk_headers}}
     if isinstance(body, bytes):
@@ -232,7 +232,7 @@ def test_bad_input_gets_a_clear_4xx(
         assert data["field"]
 
 
-def test_counter_flow_rating_and_reports(server: ServerThread, clock: ManualClock) -> None:
+def test_counter_flow_rating_and_reports(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     t1 = issue(url)
     t2 = issue(url, birth_date="1940-03-02")  # 85 years old: elderly priority
@@ -308,7 +308,7 @@ def test_counter_flow_rating_and_reports(server: ServerThread, clock: ManualCloc
     assert land.get(f"{url}/api/v1/counter").status_code == 401
 
 
-def test_wait_estimate_appears_with_enough_data(server: ServerThread, clock: ManualClock) -> None:
+def test_wait_estimate_appears_with_enough_data(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     desk = counter(url, 6)
     for _ in range(5):
@@ -325,7 +325,7 @@ def test_wait_estimate_appears_with_enough_data(server: ServerThread, clock: Man
     assert requests.get(f"{url}/api/v1/tickets/{last['ticket_id']}").json()["wait_max"] == 8
 
 
-def test_pin_guessing_is_locked_out(server: ServerThread) -> None:
+def test_pin_guessing_is_locked_out(server: QueueingServer) -> None:
     for _ in range(5):
         bad = requests.post(f"{server.url}/api/v1/counter/sessions", json={"staff_id": "cb02", "pin": "9999"})
         assert bad.status_code == 401
@@ -333,7 +333,7 @@ def test_pin_guessing_is_locked_out(server: ServerThread) -> None:
     assert locked.status_code == 429 and locked.json()["error"] == "too_many_attempts"
 
 
-def test_remote_tickets_are_waiting_at_once_and_limited_per_phone(server: ServerThread) -> None:
+def test_remote_tickets_are_waiting_at_once_and_limited_per_phone(server: QueueingServer) -> None:
     url = server.url
     s = requests.Session()
     assert s.get(f"{url}/remote").status_code == 200 and "qdevice" in s.cookies
@@ -346,7 +346,9 @@ def test_remote_tickets_are_waiting_at_once_and_limited_per_phone(server: Server
     assert page.status_code == 200 and t["ticket_id"] in page.text
 
 
-def test_numbers_restart_next_day_and_leftovers_are_voided(server: ServerThread, clock: ManualClock) -> None:
+def test_numbers_restart_next_day_and_leftovers_are_voided(
+    server: QueueingServer, clock: ManualClock
+) -> None:
     url = server.url
     old = issue(url, "kinh_doanh")
     assert old["number"] == "C001"
@@ -356,7 +358,7 @@ def test_numbers_restart_next_day_and_leftovers_are_voided(server: ServerThread,
     assert issue(url, "kinh_doanh")["number"] == "C001"
 
 
-def test_events_replay_from_a_sequence_number(server: ServerThread) -> None:
+def test_events_replay_from_a_sequence_number(server: QueueingServer) -> None:
     url = server.url
     issue(url)
     desk = counter(url, 1)
@@ -382,7 +384,7 @@ def test_events_replay_from_a_sequence_number(server: ServerThread) -> None:
     assert '"age_s": 0.0' in data  # the server's clock did not move: a live call
 
 
-def test_one_priority_after_n_normal_over_http(server: ServerThread) -> None:
+def test_one_priority_after_n_normal_over_http(server: QueueingServer) -> None:
     """Land services use "one_per_n" (N = 3): the priority ticket waits for three normal ones."""
     url = server.url
     normal = [issue(url, "dat_dai") for _ in range(4)]
@@ -402,7 +404,7 @@ def test_one_priority_after_n_normal_over_http(server: ServerThread) -> None:
     ]
 
 
-def test_old_keys_and_events_are_pruned(server: ServerThread, clock: ManualClock) -> None:
+def test_old_keys_and_events_are_pruned(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     issue(url)
     store = server.app.state.queue.store
@@ -438,7 +440,7 @@ def test_cli_refuses_a_bad_config_naming_the_key(tmp_path: Path) -> None:
     assert "queueing.pending_timeout_s" in done.stderr
 
 
-def test_door_poster_holds_a_qr_code_of_the_remote_page(server: ServerThread) -> None:
+def test_door_poster_holds_a_qr_code_of_the_remote_page(server: QueueingServer) -> None:
     import base64
     import io
     import re
@@ -455,7 +457,7 @@ def test_door_poster_holds_a_qr_code_of_the_remote_page(server: ServerThread) ->
     assert found and found[0].text == f"{server.url}/remote"
 
 
-def test_counter_closes_when_its_session_expires(server: ServerThread, clock: ManualClock) -> None:
+def test_counter_closes_when_its_session_expires(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     desk = counter(url, 4)
     assert requests.get(f"{url}/api/v1/services").json()[2]["counters_open"] == 1
@@ -466,7 +468,7 @@ def test_counter_closes_when_its_session_expires(server: ServerThread, clock: Ma
     assert desk.get(f"{url}/api/v1/counter").json()["error"] == "not_signed_in"
 
 
-def test_storage_failure_is_a_clear_503_and_health_degrades(server: ServerThread) -> None:
+def test_storage_failure_is_a_clear_503_and_health_degrades(server: QueueingServer) -> None:
     server.app.state.queue.store.close()  # as if the disk went away
     r = requests.post(
         f"{server.url}/api/v1/tickets",

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema_rs  # comes with schemathesis (the fuzz tests' dependency)
 import requests
 
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.harness import QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 T = "/api/v1/tickets/{ticket_id}"
 #: (method, path) -> the error statuses the route can answer with (422 = FastAPI validation too).
@@ -66,7 +66,7 @@ def _error_statuses(op: dict[str, Any]) -> set[int]:
 
 
 def test_every_api_route_documents_the_errors_it_returns(tmp_path: Path) -> None:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv:
         doc = requests.get(f"{srv.url}/openapi.json", timeout=10).json()
     schemas = doc["components"]["schemas"]
     assert "ErrorBody" in schemas and "HTTPValidationError" not in schemas
@@ -94,7 +94,7 @@ def test_real_error_answers_match_the_documented_schema(tmp_path: Path) -> None:
             for s in make_config().model_dump(mode="json")["services"]
         ],
     )
-    with ServerThread(cfg, tmp_path, free_port()) as srv:
+    with QueueingServer(cfg, tmp_path, free_port()) as srv:
         url = srv.url
         doc = requests.get(f"{url}/openapi.json", timeout=10).json()
         # the error body with the document's components, so its $refs (the code enums) resolve

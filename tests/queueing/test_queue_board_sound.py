@@ -12,8 +12,8 @@ import requests
 from common.chromium import CHROMIUM, HEADLESS_ARGS
 from queueing.board import BOARD_FLAGS, board_url, chromium_command, default_base_url, main
 from queueing.screenshots import CHROMIUM_ARGS
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
+from tests.harness import QueueingServer, free_port, kiosk_headers_for
+from tests.queueing.helpers import make_config
 
 AUTOPLAY = "--autoplay-policy=no-user-gesture-required"
 browser_only = pytest.mark.skipif(
@@ -47,8 +47,8 @@ def test_board_command_without_a_browser_says_what_to_install(
 
 
 @pytest.fixture(name="server")
-def server_fixture(tmp_path: Path) -> Iterator[ServerThread]:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+def server_fixture(tmp_path: Path) -> Iterator[QueueingServer]:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv:
         yield srv
 
 
@@ -77,7 +77,7 @@ def _call_one(url: str) -> str:
 
 
 @browser_only
-def test_wall_screen_with_autoplay_announces_without_a_click(server: ServerThread) -> None:
+def test_wall_screen_with_autoplay_announces_without_a_click(server: QueueingServer) -> None:
     from playwright.sync_api import sync_playwright
 
     # No page queries until the call is spoken: Playwright runs them as user gestures, which
@@ -106,7 +106,7 @@ def test_wall_screen_with_autoplay_announces_without_a_click(server: ServerThrea
 
 
 @browser_only
-def test_ordinary_browser_shows_sound_off_until_tapped(server: ServerThread) -> None:
+def test_ordinary_browser_shows_sound_off_until_tapped(server: QueueingServer) -> None:
     from playwright.sync_api import sync_playwright
 
     # Playwright runs its page queries (evaluate, selectors) as user gestures, which would unlock

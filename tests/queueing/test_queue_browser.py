@@ -19,8 +19,9 @@ import requests
 
 from common.chromium import CHROMIUM
 from queueing.screenshots import CHROMIUM_ARGS, SHOTS, issue, sign_in
-from tests.conftest import REPO_ROOT, free_port
-from tests.queueing.helpers import ServerProcess, make_config, wait_for
+from tests.conftest import REPO_ROOT
+from tests.harness import QueueingProcess, free_port, wait_until
+from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,7 +43,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tmp_path: Path) -> None:
-    with ServerProcess(make_config(), tmp_path, free_port()) as srv:
+    with QueueingProcess(make_config(), tmp_path, free_port()) as srv:
         url = srv.url
         for i, svc in enumerate(["ho_tich", "ho_tich", "ho_tich", "tu_phap", "dat_dai"]):
             issue(url, srv.kiosk_headers, svc, priority="elderly" if i == 2 else None)
@@ -167,7 +168,7 @@ def test_screenshots_command_writes_only_where_told(tmp_path: Path) -> None:
 
 
 def test_board_recovers_after_server_restart(browser: Any, tmp_path: Path) -> None:
-    srv = ServerProcess(make_config(), tmp_path, free_port())
+    srv = QueueingProcess(make_config(), tmp_path, free_port())
     srv.start()
     try:
         url = srv.url
@@ -185,7 +186,7 @@ def test_board_recovers_after_server_restart(browser: Any, tmp_path: Path) -> No
         board.wait_for_function(
             "n => document.querySelector('#latest-num').textContent === n", arg=t["number"], timeout=3000
         )
-        wait_for(lambda: board.evaluate("window.board.waiting.kinh_doanh || 0") == 0, 5, "waiting count")
+        wait_until(lambda: board.evaluate("window.board.waiting.kinh_doanh || 0") == 0, 5, "waiting count")
     finally:
         srv.stop()
 
@@ -193,7 +194,7 @@ def test_board_recovers_after_server_restart(browser: Any, tmp_path: Path) -> No
 def test_console_says_who_holds_a_counter_and_a_supervisor_takes_it_over(
     browser: Any, tmp_path: Path
 ) -> None:
-    with ServerProcess(make_config(), tmp_path, free_port()) as srv:
+    with QueueingProcess(make_config(), tmp_path, free_port()) as srv:
         url = srv.url
         holder = requests.Session()
         assert holder.post(
@@ -222,7 +223,7 @@ def test_console_says_who_holds_a_counter_and_a_supervisor_takes_it_over(
 
 
 def test_a_kiosks_call_for_staff_is_a_banner_until_someone_goes(browser: Any, tmp_path: Path) -> None:
-    with ServerProcess(make_config(), tmp_path, free_port()) as srv:
+    with QueueingProcess(make_config(), tmp_path, free_port()) as srv:
         url = srv.url
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         sign_in(page, url, "cb01", "1111", 1)

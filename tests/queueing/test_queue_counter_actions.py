@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.harness import QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread
 from tests.queueing.test_queue_api import counter, issue
 
 ACTIONS = {
@@ -18,7 +18,7 @@ ACTIONS = {
 }
 
 
-def test_actions_are_documented_guarded_and_explain_refusals(server: ServerThread) -> None:
+def test_actions_are_documented_guarded_and_explain_refusals(server: QueueingServer) -> None:
     url = server.url
     spec = requests.get(f"{url}/openapi.json", timeout=10).json()
     desk = counter(url, 4)
@@ -33,7 +33,7 @@ def test_actions_are_documented_guarded_and_explain_refusals(server: ServerThrea
         assert len(refused.json()["message"]) > 10
 
 
-def test_actions_walk_a_ticket_through_the_counter(server: ServerThread) -> None:
+def test_actions_walk_a_ticket_through_the_counter(server: QueueingServer) -> None:
     url = server.url
     a, b = issue(url, "kinh_doanh"), issue(url, "kinh_doanh")
     desk = counter(url, 4)

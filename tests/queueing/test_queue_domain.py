@@ -16,7 +16,8 @@ from queueing.config import OpeningHours, OrderingPolicy, QueueingConfig
 from queueing.domain import QueuedTicket, TicketState
 from queueing.service import QueueService
 from queueing.store import Store
-from tests.queueing.helpers import MONDAY_9AM, make_config
+from tests.harness import MONDAY_9AM
+from tests.queueing.helpers import make_config
 
 
 def test_numbers_wrap_within_the_range() -> None:

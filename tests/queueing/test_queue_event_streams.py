@@ -19,8 +19,8 @@ import requests
 
 from queueing.errors import QueueError
 from queueing.events import REFUSAL_LOG_EVERY_S, EventHub
-from tests.conftest import free_port, wait_until
-from tests.queueing.helpers import ServerProcess, ServerThread, make_config
+from tests.harness import QueueingProcess, QueueingServer, free_port, wait_until
+from tests.queueing.helpers import make_config
 
 # ----------------------------------------------------------------------------- the hub alone
 
@@ -92,7 +92,7 @@ def read_status(s: socket.socket) -> int:
 
 def test_streams_over_the_cap_get_503_and_closed_ones_are_given_back(tmp_path: Path) -> None:
     cfg = make_config(events_max_streams_per_client=3, events_max_streams_total=5)
-    with ServerThread(cfg, tmp_path, free_port()) as srv:
+    with QueueingServer(cfg, tmp_path, free_port()) as srv:
         hub: EventHub = srv.app.state.hub
         mine = [open_stream(srv.port)[0] for _ in range(3)]
         refused = requests.get(f"{srv.url}/api/v1/events", timeout=5, stream=True)
@@ -148,7 +148,7 @@ def test_1100_streams_stay_capped_while_tickets_are_issued(tmp_path: Path) -> No
     cfg = make_config()
     per_client, total = cfg.events_max_streams_per_client, cfg.events_max_streams_total
     assert (per_client, total) == (8, 200), "the shipped limits"
-    with open_files_at_least(ATTEMPTS + 512), ServerProcess(cfg, tmp_path, free_port()) as srv:
+    with open_files_at_least(ATTEMPTS + 512), QueueingProcess(cfg, tmp_path, free_port()) as srv:
         assert srv.proc is not None
         pid, port = srv.proc.pid, srv.port
         http = requests.Session()

@@ -10,8 +10,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.harness import QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -42,7 +42,7 @@ PATHS = [
 
 
 def test_random_bodies_never_cause_a_500(tmp_path: Path) -> None:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv, requests.Session() as http:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv, requests.Session() as http:
 
         @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
         @given(

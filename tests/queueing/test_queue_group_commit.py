@@ -15,7 +15,8 @@ from common.clock import ManualClock
 from queueing.errors import QueueError
 from queueing.service import QueueService
 from queueing.store import Store, StoreError
-from tests.queueing.helpers import MONDAY_9AM, make_config
+from tests.harness import MONDAY_9AM
+from tests.queueing.helpers import make_config
 
 
 @pytest.fixture(name="queue")
@@ -72,10 +73,9 @@ def test_every_ticket_a_kiosk_received_survives_a_crash(tmp_path: Path) -> None:
     import http.client
     import threading
 
-    from tests.conftest import free_port
-    from tests.queueing.helpers import ServerProcess
+    from tests.harness import QueueingProcess, free_port
 
-    srv = ServerProcess(make_config(), tmp_path, free_port())
+    srv = QueueingProcess(make_config(), tmp_path, free_port())
     srv.start()
     given: list[str] = []
     problems: list[str] = []

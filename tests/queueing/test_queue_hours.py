@@ -16,8 +16,8 @@ from common.clock import ManualClock
 from queueing import domain
 from queueing.app import config_warnings, with_public_base_url
 from queueing.config import OpeningHours, QueueingConfig, load_config
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
+from tests.harness import QueueingServer, free_port, kiosk_headers_for
+from tests.queueing.helpers import make_config
 
 #: Sunday 11 January 2026, 10:00 in Ho Chi Minh City (UTC+7).
 SUNDAY_10AM = datetime(2026, 1, 11, 3, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ def test_next_opening_skips_holidays_and_looks_past_a_week() -> None:
 
 
 def test_sunday_says_monday_0730_in_the_center_time_zone(tmp_path: Path) -> None:
-    with ServerThread(office_hours(), tmp_path, free_port(), ManualClock(SUNDAY_10AM)) as srv:
+    with QueueingServer(office_hours(), tmp_path, free_port(), ManualClock(SUNDAY_10AM)) as srv:
         listed = requests.get(f"{srv.url}/api/v1/services", timeout=10).json()
         assert {s["open"] for s in listed} == {False}
         first = listed[0]
@@ -74,7 +74,7 @@ def test_sunday_says_monday_0730_in_the_center_time_zone(tmp_path: Path) -> None
 
 def test_weekday_evening_says_tomorrow_morning_and_holidays_are_skipped(tmp_path: Path) -> None:
     cfg = office_hours(holidays=["2026-01-06"])  # Tuesday off
-    with ServerThread(cfg, tmp_path, free_port(), ManualClock(MONDAY_EVENING)) as srv:
+    with QueueingServer(cfg, tmp_path, free_port(), ManualClock(MONDAY_EVENING)) as srv:
         first = requests.get(f"{srv.url}/api/v1/services", timeout=10).json()[0]
         assert first["open"] is False and first["opens_next_at"] == "2026-01-07T07:30+07:00"
         assert "thứ Tư, 07/01" in take(srv.url, "eve").json()["message"]
@@ -89,7 +89,7 @@ def test_simulated_center_issues_on_sunday_evening(tmp_path: Path) -> None:
     cfg = load_config(None, {"port": free_port()})  # the shipped default
     assert cfg.open_all_hours is True
     sunday_night = ManualClock(datetime(2026, 1, 11, 14, 0, tzinfo=UTC))  # 21:00 local
-    with ServerThread(cfg, tmp_path, cfg.port, sunday_night) as srv:
+    with QueueingServer(cfg, tmp_path, cfg.port, sunday_night) as srv:
         listed = requests.get(f"{srv.url}/api/v1/services", timeout=10).json()
         assert all(s["open"] and s["open_all_hours"] and s["opens_next_at"] is None for s in listed)
         assert take(srv.url, "night").status_code == 201
@@ -109,7 +109,7 @@ def test_site_config_on_loopback_warns_in_log_and_health(
     port = free_port()
     cfg = office_hours(public_base_url=f"http://localhost:{port}", port=port, open_all_hours=True)
     with caplog.at_level(logging.WARNING, logger="queueing.app"):
-        srv = ServerThread(cfg, tmp_path, port, site_config=True)
+        srv = QueueingServer(cfg, tmp_path, port, site_config=True)
     assert "ticket QR codes and the /remote poster open only on this computer" in caplog.text
     assert "open_all_hours = true" in caplog.text
     with srv:
@@ -141,9 +141,10 @@ def test_the_simulated_center_and_a_lan_address_have_no_warnings(caplog: pytest.
 
 def test_python_m_queueing_with_a_site_file_warns(tmp_path: Path) -> None:
     """The real start-up path: `python -m queueing --config site.toml` on loopback."""
-    from tests.kiosk.live import SITE_TOML, LiveQueueing
+    from tests.harness import QueueingProcess
+    from tests.kiosk.live import SITE_TOML
 
-    q = LiveQueueing(tmp_path, free_port(), site_toml=SITE_TOML)
+    q = QueueingProcess(SITE_TOML, tmp_path, free_port())
     q.start()
     try:
         health = requests.get(f"{q.url}/api/v1/health", timeout=5).json()

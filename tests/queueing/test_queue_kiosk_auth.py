@@ -15,9 +15,10 @@ import requests
 
 from common.clock import ManualClock
 from queueing.api import RateLimiter
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT
+from tests.harness import QueueingServer, free_port
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread, make_config
+from tests.queueing.helpers import make_config
 
 _keys = itertools.count()
 
@@ -32,7 +33,7 @@ def _post(
     return (http or requests).post(f"{url}/api/v1/tickets", json=body, headers=h, timeout=10)
 
 
-def test_token_file_is_private_and_the_kiosk_channel_needs_it(server: ServerThread) -> None:
+def test_token_file_is_private_and_the_kiosk_channel_needs_it(server: QueueingServer) -> None:
     url = server.url
     token_file = server.data_dir / "kiosk.token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
@@ -53,7 +54,7 @@ def test_token_file_is_private_and_the_kiosk_channel_needs_it(server: ServerThre
     assert ok.json()["state"] == "waiting"
 
 
-def test_counter_staff_issue_on_a_citizens_behalf(server: ServerThread) -> None:
+def test_counter_staff_issue_on_a_citizens_behalf(server: QueueingServer) -> None:
     url = server.url
     desk = requests.Session()
     assert desk.post(f"{url}/api/v1/counter/sessions", json={"staff_id": "cb01", "pin": "1111"}).ok
@@ -72,7 +73,7 @@ def test_counter_staff_issue_on_a_citizens_behalf(server: ServerThread) -> None:
 def test_a_ticket_flood_is_refused(tmp_path: Path, clock: ManualClock) -> None:
     """The attack of issue 12: 200 kiosk tickets without a credential closed a capped service for
     the day; 200 remote tickets from one address (a new device id each) are throttled."""
-    with ServerThread(make_config(), tmp_path, free_port(), clock) as srv, requests.Session() as http:
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv, requests.Session() as http:
         url = srv.url
         kiosk = [_post(url, {"service": "dat_dai", "channel": "kiosk"}, http=http) for _ in range(200)]
         assert {r.status_code for r in kiosk} == {401}
@@ -88,7 +89,7 @@ def test_a_ticket_flood_is_refused(tmp_path: Path, clock: ManualClock) -> None:
         assert svc["open"] and svc["waiting"] == 3  # the daily cap (150) is far away
 
 
-def test_a_remote_ticket_takes_no_priority(server: ServerThread) -> None:
+def test_a_remote_ticket_takes_no_priority(server: QueueingServer) -> None:
     url = server.url
     remote = {"service": "ho_tich", "channel": "remote"}
     for extra, field in (
@@ -105,7 +106,7 @@ def test_a_remote_ticket_takes_no_priority(server: ServerThread) -> None:
     assert _post(url, remote).status_code == 201  # the limits were not spent on refusals
 
 
-def test_a_birth_date_over_120_years_ago_is_refused(server: ServerThread) -> None:
+def test_a_birth_date_over_120_years_ago_is_refused(server: QueueingServer) -> None:
     url = server.url
     r = _post(url, {"service": "ho_tich", "birth_date": "1900-01-01"}, server.kiosk_headers)
     assert r.status_code == 422 and r.json()["field"] == "birth_date" and "120" in r.json()["message"]
@@ -114,7 +115,7 @@ def test_a_birth_date_over_120_years_ago_is_refused(server: ServerThread) -> Non
     assert ok.status_code == 201 and ok.json()["priority"] == "elderly"
 
 
-def test_rotating_the_token_takes_effect_at_once(server: ServerThread) -> None:
+def test_rotating_the_token_takes_effect_at_once(server: QueueingServer) -> None:
     old = server.kiosk_headers
     done = subprocess.run(
         [sys.executable, "-m", "queueing", "kiosk-token", "rotate", "--data-dir", str(server.data_dir)],

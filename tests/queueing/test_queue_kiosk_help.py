@@ -5,31 +5,31 @@ from __future__ import annotations
 
 import requests
 
+from tests.harness import QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread
 
 
-def _help(srv: ServerThread, kiosk: str, state: str = "requested", screen: str = "pickup", **kw: object):
+def _help(srv: QueueingServer, kiosk: str, state: str = "requested", screen: str = "pickup", **kw: object):
     headers = {**srv.kiosk_headers, "X-Kiosk-Id": kiosk} if kw.get("token", True) else {"X-Kiosk-Id": kiosk}
     return requests.post(
         f"{srv.url}/api/v1/kiosk/help", json={"screen": screen, "state": state}, headers=headers, timeout=10
     )
 
 
-def _desk(srv: ServerThread, staff: str = "cb01", pin: str = "1111", counter: int = 1) -> requests.Session:
+def _desk(srv: QueueingServer, staff: str = "cb01", pin: str = "1111", counter: int = 1) -> requests.Session:
     s = requests.Session()
     r = s.post(f"{srv.url}/api/v1/counter/sessions", json={"staff_id": staff, "pin": pin, "counter": counter})
     assert r.ok, r.text
     return s
 
 
-def _calls(desk: requests.Session, srv: ServerThread) -> list[dict[str, object]]:
+def _calls(desk: requests.Session, srv: QueueingServer) -> list[dict[str, object]]:
     r = desk.get(f"{srv.url}/api/v1/counter", timeout=10)
     assert r.ok, r.text
     return r.json()["help_requests"]
 
 
-def test_kiosk_token_required_and_the_call_reaches_every_console(server: ServerThread) -> None:
+def test_kiosk_token_required_and_the_call_reaches_every_console(server: QueueingServer) -> None:
     r = _help(server, "k1", token=False)
     assert r.status_code == 401 and r.json()["error"] == "not_kiosk"
     desk = _desk(server)
@@ -53,7 +53,7 @@ def test_kiosk_token_required_and_the_call_reaches_every_console(server: ServerT
     assert _calls(desk, server) == []
 
 
-def test_staff_ack_clears_it_for_every_console_and_65_kiosks_keep_64(server: ServerThread) -> None:
+def test_staff_ack_clears_it_for_every_console_and_65_kiosks_keep_64(server: QueueingServer) -> None:
     desk = _desk(server)
     other = _desk(server, "cb02", "2222", 2)
     _help(server, "k2", screen="home")

@@ -7,8 +7,8 @@ from datetime import timedelta
 import requests
 
 from common.clock import ManualClock
+from tests.harness import QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread
 from tests.queueing.test_queue_api import counter, issue
 
 
@@ -16,7 +16,7 @@ def state_of(url: str, ticket: dict[str, object]) -> dict[str, object]:
     return dict(requests.get(f"{url}/api/v1/tickets/{ticket['ticket_id']}", timeout=10).json())
 
 
-def test_session_expiry_requeues_called_and_closes_served(server: ServerThread, clock: ManualClock) -> None:
+def test_session_expiry_requeues_called_and_closes_served(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     first, second, third = issue(url), issue(url), issue(url)
     desk1, desk2 = counter(url, 1), counter(url, 2, "cb02", "2222")
@@ -59,7 +59,7 @@ def test_session_expiry_requeues_called_and_closes_served(server: ServerThread, 
     assert state_of(url, first)["state"] == "called"
 
 
-def test_staff_moving_counters_releases_the_old_counters_ticket(server: ServerThread) -> None:
+def test_staff_moving_counters_releases_the_old_counters_ticket(server: QueueingServer) -> None:
     url = server.url
     t = issue(url)
     desk = counter(url, 1)
@@ -69,7 +69,7 @@ def test_staff_moving_counters_releases_the_old_counters_ticket(server: ServerTh
     assert state_of(url, t)["state"] == "waiting"
 
 
-def test_called_yesterday_is_a_no_show(server: ServerThread, clock: ManualClock) -> None:
+def test_called_yesterday_is_a_no_show(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     t = issue(url)
     desk = counter(url, 1)

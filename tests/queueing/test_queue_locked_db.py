@@ -12,8 +12,8 @@ from pathlib import Path
 import requests
 
 from kiosk.config import KioskConfig
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerProcess, make_config
+from tests.harness import QueueingProcess, free_port
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import counter, issue
 
 BUSY_S = 1.0
@@ -31,7 +31,7 @@ def test_health_and_display_answer_while_another_program_holds_the_database(tmp_
     cfg = make_config(sqlite_busy_timeout_s=BUSY_S)
     assert 2 * BUSY_S < kiosk_timeout_s
     assert 2 * make_config().sqlite_busy_timeout_s < kiosk_timeout_s, "the shipped busy time-out"
-    with ServerProcess(cfg, tmp_path, free_port()) as srv:
+    with QueueingProcess(cfg, tmp_path, free_port()) as srv:
         url = srv.url
         tickets = [issue(url) for _ in range(WRITERS // 2)]
         desk = counter(url, 2, "cb02", "2222")

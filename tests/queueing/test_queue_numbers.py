@@ -14,8 +14,8 @@ import requests
 
 from queueing import domain
 from queueing.domain import LIVE_STATES, TicketState
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, kiosk_headers_for, make_config
+from tests.harness import QueueingServer, free_port, kiosk_headers_for
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import counter, issue
 
 _keys = itertools.count()
@@ -71,7 +71,7 @@ def test_free_serial_skips_live_numbers() -> None:
 
 
 def test_wrapping_skips_live_numbers_and_refuses_when_all_are_live(tmp_path: Path) -> None:
-    with ServerThread(small_range_config(3), tmp_path, free_port()) as srv:
+    with QueueingServer(small_range_config(3), tmp_path, free_port()) as srv:
         url = srv.url
         a1, a2, a3 = issue(url), issue(url), issue(url)
         assert [a1["number"], a2["number"], a3["number"]] == ["A001", "A002", "A003"]
@@ -143,7 +143,7 @@ TICKETS_PER_KIOSK = 25
 
 
 def test_concurrent_issues_never_duplicate_a_live_number(tmp_path: Path) -> None:
-    with ServerThread(small_range_config(NUMBER_MAX), tmp_path, free_port()) as srv:
+    with QueueingServer(small_range_config(NUMBER_MAX), tmp_path, free_port()) as srv:
         url = srv.url
         db = sqlite3.connect(tmp_path / "queue.sqlite3", timeout=10)
         db.executescript(NO_DUPLICATE_LIVE_NUMBER)

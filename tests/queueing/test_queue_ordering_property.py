@@ -35,7 +35,8 @@ from queueing.counters import CounterDesk
 from queueing.domain import QueuedTicket
 from queueing.errors import QueueError
 from queueing.service import QueueService
-from tests.queueing.helpers import MONDAY_9AM, make_config
+from tests.harness import MONDAY_9AM
+from tests.queueing.helpers import make_config
 
 TARGET = "kinh_doanh"  # served by counter 4 alone in the shipped config
 SOURCE = "dat_dai"  # served by counter 3 alone: tickets transferred from it keep their waiting time

@@ -15,8 +15,8 @@ import requests
 
 from common.chromium import CHROMIUM
 from queueing.screenshots import CHROMIUM_ARGS, issue
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerThread, make_config
+from tests.harness import QueueingServer, free_port
+from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,8 +38,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    with ServerThread(make_config(), tmp_path_factory.mktemp("pages"), free_port()) as srv:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueueingServer]:
+    with QueueingServer(make_config(), tmp_path_factory.mktemp("pages"), free_port()) as srv:
         yield srv
 
 
@@ -59,7 +59,7 @@ def watch_404s(page: Any) -> list[str]:
 
 
 def test_rating_rows_have_words_and_never_wrap_on_a_360_px_phone(
-    browser: Any, server: ServerThread, tmp_path: Path
+    browser: Any, server: QueueingServer, tmp_path: Path
 ) -> None:
     t = issue(server.url, server.kiosk_headers, "ho_tich")
     counter = desk(server.url)
@@ -97,7 +97,7 @@ def test_rating_rows_have_words_and_never_wrap_on_a_360_px_phone(
     phone.close()
 
 
-def test_status_lines_carry_the_counter_and_the_advice(browser: Any, server: ServerThread) -> None:
+def test_status_lines_carry_the_counter_and_the_advice(browser: Any, server: QueueingServer) -> None:
     t = issue(server.url, server.kiosk_headers, "dat_dai")
     counter = desk(server.url, "cb02", "2222", 3)
     assert counter.post(f"{server.url}/api/v1/counter/call-next").json()["ticket_id"] == t["ticket_id"]
@@ -144,7 +144,7 @@ def test_status_lines_carry_the_counter_and_the_advice(browser: Any, server: Ser
     phone.close()
 
 
-def test_void_text_gives_the_same_advice_in_both_languages(browser: Any, server: ServerThread) -> None:
+def test_void_text_gives_the_same_advice_in_both_languages(browser: Any, server: QueueingServer) -> None:
     r = requests.post(
         f"{server.url}/api/v1/tickets",
         json={"service": "ho_tich"},
@@ -162,7 +162,7 @@ def test_void_text_gives_the_same_advice_in_both_languages(browser: Any, server:
     phone.close()
 
 
-def test_board_sound_icon_is_a_picture_not_a_missing_glyph(browser: Any, server: ServerThread) -> None:
+def test_board_sound_icon_is_a_picture_not_a_missing_glyph(browser: Any, server: QueueingServer) -> None:
     board = browser.new_page(viewport={"width": 1280, "height": 720})
     missing = watch_404s(board)
     board.goto(f"{server.url}/display")
@@ -174,7 +174,7 @@ def test_board_sound_icon_is_a_picture_not_a_missing_glyph(browser: Any, server:
     board.close()
 
 
-def test_reports_day_is_dd_mm_yyyy_in_an_english_browser(browser: Any, server: ServerThread) -> None:
+def test_reports_day_is_dd_mm_yyyy_in_an_english_browser(browser: Any, server: QueueingServer) -> None:
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 720})
     page = context.new_page()
     missing = watch_404s(page)
@@ -205,7 +205,7 @@ def test_reports_day_is_dd_mm_yyyy_in_an_english_browser(browser: Any, server: S
     context.close()
 
 
-def test_favicon_is_served(server: ServerThread) -> None:
+def test_favicon_is_served(server: QueueingServer) -> None:
     r = requests.get(f"{server.url}/favicon.ico", timeout=5)
     assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
     assert r.content[:4] == b"\x00\x00\x01\x00"  # an ICO file

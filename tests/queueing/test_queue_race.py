@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerProcess, make_config
+from tests.harness import QueueingProcess, free_port
+from tests.queueing.helpers import make_config
 
 KIOSKS = 8
 TICKETS_PER_KIOSK = 150  # about 4,700 HTTP operations in all
@@ -36,7 +36,7 @@ def test_many_kiosks_and_counters_at_once(tmp_path: Path) -> None:
     lock = threading.Lock()
     kiosks_done = threading.Event()
 
-    with ServerProcess(cfg, tmp_path, free_port()) as srv:
+    with QueueingProcess(cfg, tmp_path, free_port()) as srv:
         url = srv.url
 
         def kiosk(k: int) -> None:

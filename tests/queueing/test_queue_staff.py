@@ -24,9 +24,10 @@ from queueing.config import load_config
 from queueing.errors import QueueError
 from queueing.staff_accounts import StaffAccounts, demo_refusal, ensure_schema
 from queueing.store import Store
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT
+from tests.harness import MONDAY_9AM, QueueingServer, free_port, queueing_site
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config, site_toml
+from tests.queueing.helpers import make_config
 
 SESSIONS = "/api/v1/counter/sessions"
 
@@ -54,7 +55,7 @@ def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 def test_demo_pins_on_a_lan_address_refuse_to_start(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
     # a LAN bind needs public_base_url too (its own one-line refusal): set, so the demo check speaks
-    site.write_text(site_toml(make_config(public_base_url="http://192.168.1.10:8720")), encoding="utf-8")
+    site.write_text(queueing_site(make_config(public_base_url="http://192.168.1.10:8720")), encoding="utf-8")
     t0 = time.monotonic()
     done = _run(
         "--config", str(site), "--host", "0.0.0.0", "--port", str(free_port()), "--data-dir", str(tmp_path)
@@ -84,7 +85,7 @@ def test_pins_in_a_config_file_are_refused_with_the_command_to_use(tmp_path: Pat
 def test_accounts_are_made_by_the_command_and_stored_hashed(tmp_path: Path, clock: ManualClock) -> None:
     data = tmp_path / "data"
     site = tmp_path / "site.toml"
-    site.write_text(site_toml(make_config(demo_staff=[])), encoding="utf-8")
+    site.write_text(queueing_site(make_config(demo_staff=[])), encoding="utf-8")
     common = ("--config", str(site), "--data-dir", str(data))
     demo_pin = _run(*common, "staff", "add", "nv07", "--name", "Phạm Thu", "--pin-stdin", stdin="1111\n")
     assert demo_pin.returncode == 1 and "demo PIN" in demo_pin.stderr
@@ -100,7 +101,7 @@ def test_accounts_are_made_by_the_command_and_stored_hashed(tmp_path: Path, cloc
     raw = b"".join(p.read_bytes() for p in data.glob("queue.sqlite3*"))
     assert b"4821" not in raw and b"5930" not in raw and b"scrypt$" in raw
     cfg = make_config(demo_staff=[])
-    with ServerThread(cfg, data, free_port(), clock) as srv:
+    with QueueingServer(cfg, data, free_port(), clock) as srv:
         assert _sign_in(srv.url, "cb01", "1111").status_code == 401  # no demo account here
         assert _sign_in(srv.url, "nv07", "4821", 1).json()["supervisor"] is True
         assert _run(*common, "staff", "disable", "nv07").returncode == 0
@@ -116,7 +117,7 @@ def test_concurrent_wrong_pins_lock_the_account_and_a_restart_keeps_it(tmp_path:
     """32 wrong PINs at once count 32 (check and record in one transaction): 5 are tried, the
     rest refused as locked; the lock is in the database, so a restart does not lift it."""
     clock = ManualClock(MONDAY_9AM)
-    with ServerThread(make_config(), tmp_path, free_port(), clock) as srv:
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
         with ThreadPoolExecutor(32) as pool:
             answers = list(pool.map(lambda _: _sign_in(srv.url, "cb02", "9999").status_code, range(32)))
         assert Counter(answers) == {401: 5, 429: 27}
@@ -125,7 +126,7 @@ def test_concurrent_wrong_pins_lock_the_account_and_a_restart_keeps_it(tmp_path:
         assert int(locked.headers["Retry-After"]) > 0
     with sqlite3.connect(tmp_path / "queue.sqlite3") as db:
         assert db.execute("SELECT failed_signins FROM staff WHERE staff_id = 'cb02'").fetchone()[0] == 33
-    with ServerThread(make_config(), tmp_path, free_port(), clock) as srv:
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
         assert _sign_in(srv.url, "cb02", "2222").status_code == 429
         assert _sign_in(srv.url, "cb01", "1111").status_code == 200  # only that account
         clock.advance(301)  # signin_lockout_s
@@ -178,7 +179,7 @@ def test_every_sign_in_costs_one_scrypt_whoever_the_id_is(tmp_path: Path, monkey
         store.close()
 
 
-def test_only_a_supervisor_takes_over_a_held_counter(server: ServerThread, clock: ManualClock) -> None:
+def test_only_a_supervisor_takes_over_a_held_counter(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     holder = requests.Session()
     assert holder.post(url + SESSIONS, json={"staff_id": "cb01", "pin": "1111", "counter": 1}).ok

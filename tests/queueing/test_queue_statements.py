@@ -9,7 +9,8 @@ from common.clock import ManualClock
 from common.wal_checkpoints import WAL_AUTOCHECKPOINT_PAGES
 from queueing.service import QueueService
 from queueing.store import Store
-from tests.queueing.helpers import MONDAY_9AM, make_config, wait_for
+from tests.harness import MONDAY_9AM, wait_until
+from tests.queueing.helpers import make_config
 
 
 def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
@@ -70,7 +71,7 @@ def test_wal_checkpoints_run_off_the_request_path(tmp_path: Path) -> None:
                 queue.issue("ho_tich", channel="kiosk", idempotency_key=f"w{i}")["ticket_id"], "printed"
             )
         done = store.checkpoints
-        wait_for(lambda: store.checkpoints >= done + 2, 10, "background checkpoints")
+        wait_until(lambda: store.checkpoints >= done + 2, 10, "background checkpoints")
         with store.read() as tx:
             row = tx.one("PRAGMA wal_checkpoint(PASSIVE)")  # nothing left to copy
         assert row is not None

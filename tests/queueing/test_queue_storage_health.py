@@ -9,13 +9,13 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import free_port
-from tests.queueing.helpers import ServerProcess, ServerThread, make_config
+from tests.harness import QueueingProcess, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import counter, issue
 
 
 def test_deleted_data_dir_fails_loudly_and_creates_nothing(tmp_path: Path) -> None:
-    with ServerProcess(make_config(), tmp_path, free_port()) as srv:
+    with QueueingProcess(make_config(), tmp_path, free_port()) as srv:
         url = srv.url
         waiting = issue(url)
         desk = counter(url, 2, "cb02", "2222")
@@ -60,7 +60,7 @@ def test_deleted_data_dir_fails_loudly_and_creates_nothing(tmp_path: Path) -> No
 
 
 def test_replaced_database_file_is_refused(tmp_path: Path) -> None:
-    with ServerThread(make_config(), tmp_path, free_port()) as srv:
+    with QueueingServer(make_config(), tmp_path, free_port()) as srv:
         url = srv.url
         issue(url)
         restored = tmp_path / "restored.sqlite3"

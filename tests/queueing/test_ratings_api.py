@@ -26,8 +26,8 @@ import contracts.ratings as ratings_contract
 from common.clock import ManualClock
 from tests.conftest import REPO_ROOT
 from tests.contracts.scan import strict
+from tests.harness import QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
-from tests.queueing.helpers import ServerThread
 from tests.queueing.test_queue_api import counter, issue
 
 
@@ -59,13 +59,13 @@ def served(url: str, desk: requests.Session, **body: Any) -> dict[str, Any]:
     return t
 
 
-def db(server: ServerThread) -> sqlite3.Connection:
+def db(server: QueueingServer) -> sqlite3.Connection:
     conn = sqlite3.connect(server.data_dir / "queue.sqlite3")
     conn.row_factory = sqlite3.Row
     return conn
 
 
-def test_pairing_is_for_supervisors_shown_once_hashed_audited_and_revocable(server: ServerThread) -> None:
+def test_pairing_is_for_supervisors_shown_once_hashed_audited_and_revocable(server: QueueingServer) -> None:
     url = server.url
     staff = counter(url, 2)
     refused = staff.post(f"{url}/api/v1/tablets", json={"counter": 1})
@@ -115,7 +115,7 @@ def test_pairing_is_for_supervisors_shown_once_hashed_audited_and_revocable(serv
         )
 
 
-def test_an_expired_code_is_refused(server: ServerThread, clock: ManualClock) -> None:
+def test_an_expired_code_is_refused(server: QueueingServer, clock: ManualClock) -> None:
     boss = supervisor(server.url)
     made = boss.post(f"{server.url}/api/v1/tablets", json={"counter": 2}).json()
     clock.advance(11 * 60)  # pair_code_ttl_min = 10
@@ -124,7 +124,7 @@ def test_an_expired_code_is_refused(server: ServerThread, clock: ManualClock) ->
     assert boss.get(f"{server.url}/api/v1/tablets").json()[0]["state"] == "expired"
 
 
-def test_one_rating_per_ticket_from_tablet_or_phone(server: ServerThread, clock: ManualClock) -> None:
+def test_one_rating_per_ticket_from_tablet_or_phone(server: QueueingServer, clock: ManualClock) -> None:
     url = server.url
     _, tablet = paired_tablet(url, supervisor(url), 2)
     desk = counter(url, 2)
@@ -173,7 +173,7 @@ def test_one_rating_per_ticket_from_tablet_or_phone(server: ServerThread, clock:
     assert [h["source"] for h in hub] == ["tablet", "phone"] and [h["reasons"] for h in hub] == [[], []]
 
 
-def test_reasons_and_comment_are_checked_and_the_comment_stays_inside(server: ServerThread) -> None:
+def test_reasons_and_comment_are_checked_and_the_comment_stays_inside(server: QueueingServer) -> None:
     url = server.url
     _, tablet = paired_tablet(url, supervisor(url), 2)
     desk = counter(url, 2)
@@ -220,7 +220,7 @@ def test_reasons_and_comment_are_checked_and_the_comment_stays_inside(server: Se
     assert "onerror" not in boss.get(f"{url}/api/v1/reports/ratings", params={"format": "csv"}).text
 
 
-def test_satisfaction_report_per_officer_counter_service_and_day(server: ServerThread) -> None:
+def test_satisfaction_report_per_officer_counter_service_and_day(server: QueueingServer) -> None:
     url = server.url
     boss = supervisor(url)
     _, tablet = paired_tablet(url, boss, 2)
@@ -280,7 +280,7 @@ def test_satisfaction_report_per_officer_counter_service_and_day(server: ServerT
     assert backwards.status_code == 422 and backwards.json()["field"] == "end"
 
 
-def test_pairing_attempts_are_limited_per_address(server: ServerThread) -> None:
+def test_pairing_attempts_are_limited_per_address(server: QueueingServer) -> None:
     answers = [
         requests.post(f"{server.url}/api/v1/tablets/pair", json={"code": f"WRONG{i:03d}"}).status_code
         for i in range(11)
@@ -288,7 +288,7 @@ def test_pairing_attempts_are_limited_per_address(server: ServerThread) -> None:
     assert answers[:10] == [404] * 10 and answers[10] == 429
 
 
-def test_the_admin_cli_pairs_lists_and_revokes(server: ServerThread) -> None:
+def test_the_admin_cli_pairs_lists_and_revokes(server: QueueingServer) -> None:
     def cli(*words: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "queueing", "tablet", *words, "--data-dir", str(server.data_dir)],
@@ -317,7 +317,7 @@ def test_the_admin_cli_pairs_lists_and_revokes(server: ServerThread) -> None:
     assert actors == ["cli", f"tablet:{claimed['tablet_id']}", "cli"]
 
 
-def test_random_answers_from_a_paired_tablet_never_cause_a_500(server: ServerThread) -> None:
+def test_random_answers_from_a_paired_tablet_never_cause_a_500(server: QueueingServer) -> None:
     url = server.url
     _, tablet = paired_tablet(url, supervisor(url), 2)
     t = served(url, counter(url, 2))
@@ -343,7 +343,7 @@ def test_random_answers_from_a_paired_tablet_never_cause_a_500(server: ServerThr
     check()
 
 
-def test_tablet_and_phones_rating_at_once_make_one_rating(server: ServerThread) -> None:
+def test_tablet_and_phones_rating_at_once_make_one_rating(server: QueueingServer) -> None:
     url = server.url
     _, tablet = paired_tablet(url, supervisor(url), 2)
     t = served(url, counter(url, 2))
@@ -371,7 +371,7 @@ def test_tablet_and_phones_rating_at_once_make_one_rating(server: ServerThread) 
         assert conn.execute("SELECT COUNT(*) FROM hub_events WHERE kind = 'ticket.rated'").fetchone()[0] == 1
 
 
-def test_every_answer_is_its_contract_model_exactly(server: ServerThread) -> None:
+def test_every_answer_is_its_contract_model_exactly(server: QueueingServer) -> None:
     url = server.url
 
     def check(model: Any, r: requests.Response) -> Any:

@@ -19,8 +19,8 @@ import requests
 from common.chromium import CHROMIUM
 from common.clock import ManualClock
 from queueing.screenshots import CHROMIUM_ARGS
-from tests.conftest import free_port
-from tests.queueing.helpers import MONDAY_9AM, ServerThread, make_config
+from tests.harness import MONDAY_9AM, QueueingServer, free_port
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import counter, issue
 
 pytestmark = [
@@ -44,8 +44,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(name="srv")
-def srv_fixture(tmp_path: Path) -> Iterator[ServerThread]:
-    with ServerThread(make_config(), tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as server:
+def srv_fixture(tmp_path: Path) -> Iterator[QueueingServer]:
+    with QueueingServer(make_config(), tmp_path / "data", free_port(), ManualClock(MONDAY_9AM)) as server:
         yield server
 
 
@@ -100,7 +100,7 @@ def finish_one(url: str, desk: requests.Session) -> tuple[dict[str, Any], float]
 
 
 def test_pair_ask_within_a_second_both_languages_and_reasons(
-    browser: Any, srv: ServerThread, tmp_path: Path
+    browser: Any, srv: QueueingServer, tmp_path: Path
 ) -> None:
     url = srv.url
     out = shots(tmp_path)
@@ -169,7 +169,7 @@ def test_pair_ask_within_a_second_both_languages_and_reasons(
     tablet.wait_for_selector("#pair:not(.hidden)")
 
 
-def test_the_question_times_out_on_the_page_clock(browser: Any, srv: ServerThread) -> None:
+def test_the_question_times_out_on_the_page_clock(browser: Any, srv: QueueingServer) -> None:
     url = srv.url
     _, tablet = pair_on_pages(browser, url, 2)
     tablet.clock.install()  # the page's timers now run only when the test moves them

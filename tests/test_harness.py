@@ -1,0 +1,49 @@
+"""The test harness itself: wait_until names what it waited for; site files read back as written."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.harness import ChildService, queueing_site, site_toml, wait_until
+from tests.queueing.helpers import make_config
+
+
+def test_wait_until_returns_the_value_or_fails_naming_what() -> None:
+    calls = iter([None, 0, "ready"])
+    assert wait_until(lambda: next(calls), 5, "the third poll", interval_s=0) == "ready"
+    with pytest.raises(AssertionError, match="waiting for the door to close"):
+        wait_until(lambda: False, 0, "the door to close")
+
+
+def test_wait_until_runs_between_instead_of_pausing() -> None:
+    frames: list[int] = []
+    assert wait_until(lambda: len(frames) >= 3, 5, "three frames", between=lambda: frames.append(1))
+    assert frames == [1, 1, 1]
+
+
+def test_site_toml_reads_back_as_the_data_it_was_given() -> None:
+    data = {
+        "hotline": "1900 1234",
+        "verify_base_url": 'http://127.0.0.1:1/"q"',
+        "skipped": None,
+        "codes": {"kiosk_first_delay_s": 2.0, "second_factor": "none"},
+        "buses": [{"name": "bank1", "simulate": False, "boards": [0, 1]}],
+        "compartments": [{"label": "1", "lock": 1}, {"label": "2", "lock": 2}],
+    }
+    read = tomllib.loads(site_toml("locker", data))["locker"]
+    assert read == {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_whole_queueing_config_reads_back() -> None:
+    config = make_config()
+    read = tomllib.loads(queueing_site(config))["queueing"]
+    assert type(config).model_validate(read) == config
+
+
+def test_a_child_that_stops_at_start_gives_its_exit_status(tmp_path: Path) -> None:
+    child = ChildService("json.tool", ["--no-such-option"], tmp_path / "child.log", "http://127.0.0.1:9")
+    assert child.start_or_exit(30) == 2
+    assert "--no-such-option" in child.log()
