@@ -172,7 +172,9 @@ def rank_key(
     """
     if policy is OrderingPolicy.FIFO or policy is OrderingPolicy.ONE_PER_N:
         return -waiting_since
-    if policy is OrderingPolicy.STRICT_PRIORITY:
+    if policy is OrderingPolicy.STRICT_PRIORITY or aging_weight_per_min <= 0:
+        # AGING that gains nothing per minute is strict priority: equal weights go by time waited
+        # (a transferred ticket keeps its place in time), not by which row was written first
         return weight * 1e10 - waiting_since
     return weight - aging_weight_per_min * waiting_since / 60.0
 

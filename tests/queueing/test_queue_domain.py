@@ -100,6 +100,16 @@ def test_aging_lets_a_long_wait_beat_a_priority() -> None:
     assert [t.ticket_id for t in o2] == ["old", "late"]
 
 
+def test_aging_without_gain_keeps_a_transferred_ticket_in_its_place_in_time() -> None:
+    # a ticket transferred in is a newer row (seq 5) that has waited since minute 0; under AGING
+    # with no gain per minute it still goes before a ticket of the same weight issued at minute 5
+    later = QueuedTicket("later", 4, 0.0, 300.0)
+    transferred = QueuedTicket("transferred", 5, 0.0, 0.0)
+    prio = QueuedTicket("prio", 6, 1.0, 600.0)
+    order = domain.order_tickets([later, transferred, prio], OrderingPolicy.AGING, aging_weight_per_min=0.0)
+    assert [t.ticket_id for t in order] == ["prio", "transferred", "later"]
+
+
 def test_one_per_n() -> None:
     tickets = [_t(i) for i in range(1, 8)] + [_t(10, 3.0), _t(11, 3.0)]
     order = domain.order_tickets(tickets, OrderingPolicy.ONE_PER_N, one_per_n=3, normal_streak=0)
