@@ -12,11 +12,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from common.api_errors import error_responses
 from common.clock import Clock
+from common.rate_limit import RateLimiter
 from contracts.dossiers import DOSSIER_CODE_PATTERN, CodeResent, DossierAnswer
 from locker.config import LockerConfig
 from locker.dossiers import BackOfficeTimeout, DossierDesk
 from locker.errors import NotFound, Unavailable
-from locker.receipts import PAGE_HEADERS, TEMPLATES, RateLimit
+from locker.receipts import PAGE_HEADERS, TEMPLATES
 
 CODE_RE = re.compile(DOSSIER_CODE_PATTERN)
 
@@ -57,7 +58,7 @@ class DossierPage:
         self._desk = desk
         self._cfg = cfg
         self._tz = ZoneInfo(cfg.timezone)
-        self._limit = RateLimit(cfg.verify_requests_per_min, 60.0, clock)
+        self._limit = RateLimiter(cfg.verify_requests_per_min, 60.0, clock=clock.monotonic)
         env = Environment(
             loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
         )
@@ -68,7 +69,7 @@ class DossierPage:
 
     def respond(self, code: str, address: str) -> HTMLResponse:
         """The page for `code` asked from `address`, with its status (200, 404, 422, 429, 503)."""
-        wait = self._limit.check(address)
+        wait = self._limit.retry_after(address)
         if wait:
             html = self._render("throttled", retry_after_s=wait)
             return HTMLResponse(html, 429, headers={**PAGE_HEADERS, "Retry-After": str(wait)})

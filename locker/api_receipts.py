@@ -8,9 +8,10 @@ from fastapi import FastAPI, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from common.api_errors import error_responses
+from common.rate_limit import RateLimiter
 from contracts.locker_pickup import ReceiptCheck
 from locker.errors import NotFound, Throttled
-from locker.receipts import PAGE_HEADERS, RateLimit, Receipts, VerifyPage
+from locker.receipts import PAGE_HEADERS, Receipts, VerifyPage
 from locker.service import LockerService
 
 
@@ -18,10 +19,10 @@ def receipt_routes(app: FastAPI, svc: LockerService) -> None:
     """Receipt verification: the page the receipt's QR opens, and its JSON variant."""
     receipts = Receipts(svc.cfg, svc.store, svc.codes)
     page = VerifyPage(svc.cfg)
-    limit = RateLimit(svc.cfg.verify_requests_per_min, 60.0, svc.clock)
+    limit = RateLimiter(svc.cfg.verify_requests_per_min, 60.0, clock=svc.clock.monotonic)
 
     def throttle(request: Request) -> int | None:
-        return limit.check(request.client.host if request.client else "?")
+        return limit.retry_after(request.client.host if request.client else "?")
 
     def receipt_json(token: str, request: Request) -> dict[str, Any]:
         wait = throttle(request)

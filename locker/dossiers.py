@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from datetime import datetime, timedelta
 
+from common.rate_limit import RateLimiter
 from contracts.dossiers import NOT_DONE, CodeResent, CollectAt, DossierAnswer, DossierStatus
 from drivers.gateways.backoffice import BackOffice, DossierReport
 from drivers.gateways.errors import GatewayError, GatewayTimeout
@@ -19,7 +20,6 @@ from locker import audit, deposits_repo
 from locker.deposits import Deposits
 from locker.domain import DepositState, mask_name, mask_phone
 from locker.errors import Conflict, LockerError, NotFound, Throttled, Unavailable
-from locker.receipts import RateLimit
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,12 @@ class DossierDesk(Part):
         super().__init__(wiring)
         self._backoffice = backoffice
         self._deposits = deposits
-        self._limit = RateLimit(self._cfg.dossiers.lookups_per_min_per_kiosk, 60.0, self._clock)
+        self._limit = RateLimiter(
+            self._cfg.dossiers.lookups_per_min_per_kiosk, 60.0, clock=self._clock.monotonic
+        )
 
     def _throttle(self, kiosk: str) -> None:
-        wait = self._limit.check(kiosk)
+        wait = self._limit.retry_after(kiosk)
         if wait:
             raise Throttled(
                 "too_many_lookups",

@@ -20,10 +20,10 @@ is refused with 429 and `retry_after_s`; a request while one is open is the same
 from __future__ import annotations
 
 from common.clock import Clock, SystemClock
+from common.rate_limit import RateLimiter
 from contracts.locker import Device, DeviceState  # the contract's words are the daemon's
 from locker.alarms import Alarms, open_kiosk_alarms
 from locker.errors import InvalidInput, Throttled
-from locker.receipts import RateLimit
 from locker.store import Store
 
 #: a kiosk raises at most this many help alarms per HELP_WINDOW_S
@@ -39,7 +39,9 @@ class KioskDevices:
     def __init__(self, store: Store, alarms: Alarms, clock: Clock | None = None) -> None:
         self._store = store
         self._alarms = alarms
-        self._help_limit = RateLimit(HELP_CALLS_PER_WINDOW, HELP_WINDOW_S, clock or SystemClock())
+        self._help_limit = RateLimiter(
+            HELP_CALLS_PER_WINDOW, HELP_WINDOW_S, clock=(clock or SystemClock()).monotonic
+        )
 
     def problems(self) -> dict[str, dict[str, str]]:
         """Each kiosk's devices with an open problem alarm: {kiosk id: {device: state}} (for the
@@ -90,7 +92,7 @@ class KioskDevices:
             if any(r["kind"] == kind for r in rows):
                 return None
             if helping:
-                wait = self._help_limit.check(kiosk)
+                wait = self._help_limit.retry_after(kiosk)
                 if wait:
                     raise Throttled(
                         "throttled",

@@ -10,8 +10,6 @@ rate-limited per client address. The answer never carries the code, the phone or
 from __future__ import annotations
 
 import logging
-import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from common.clock import Clock
 from locker import pickups_repo
 from locker.codes import CodeBook
 from locker.config import LockerConfig
@@ -103,42 +100,6 @@ class Receipts:
             collected_by=row["collected_by"],
             timezone=self._cfg.timezone,
         )
-
-
-class RateLimit:
-    """At most `limit` requests per `window_s` per key (client address); sliding window, bounded memory."""
-
-    MAX_KEYS = 10_000
-
-    def __init__(self, limit: int, window_s: float, clock: Clock) -> None:
-        self._limit = limit
-        self._window = window_s
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> int | None:
-        """Count one request; None when allowed, else the seconds to wait (at least 1)."""
-        now = self._clock.monotonic()
-        with self._lock:
-            hits = self._hits.get(key)
-            if hits is None:
-                if len(self._hits) >= self.MAX_KEYS:
-                    self._prune(now)
-                hits = self._hits[key] = deque()
-            while hits and hits[0] <= now - self._window:
-                hits.popleft()
-            if len(hits) >= self._limit:
-                return max(1, int(hits[0] + self._window - now + 0.999))
-            hits.append(now)
-            return None
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self._window]:
-            del self._hits[key]
-        if len(self._hits) >= self.MAX_KEYS:  # a flood of distinct addresses: forget the oldest half
-            for key in list(self._hits)[: self.MAX_KEYS // 2]:
-                del self._hits[key]
 
 
 class VerifyPage:

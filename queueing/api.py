@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
-import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -19,6 +16,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from common.api_errors import error_responses
+from common.rate_limit import RateLimiter
 from common.storage_guard import ADVICE as STORAGE_ADVICE
 from contracts.queueing import QueueHealth
 from contracts.queueing_counter import KioskHelpAnswer, KioskHelpRequest
@@ -70,57 +68,6 @@ def session_token(request: Request) -> str | None:
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return request.cookies.get(SESSION_COOKIE)
-
-
-class RateLimiter:
-    """At most `limit` hits per `window_s` per key (sliding window, in memory).
-
-    Bounded: a key idle for a whole window is forgotten, and past `max_keys` keys the least
-    recently used one is dropped (keys are client data: device ids, addresses).
-    """
-
-    def __init__(
-        self, limit: int, window_s: float, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.max_keys = max_keys
-        self._clock = clock
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._hits)
-
-    def hit(self, *keys: str) -> float | None:
-        """Record a hit on every key; when one is over the limit, nothing is recorded and the
-        answer is the seconds to wait."""
-        now = self._clock()
-        with self._lock:
-            self._forget_idle(now)
-            queues = []
-            for key in keys:
-                q = self._hits.get(key) or deque()
-                while q and now - q[0] > self.window_s:
-                    q.popleft()
-                if len(q) >= self.limit:
-                    return self.window_s - (now - q[0])
-                queues.append((key, q))
-            for key, q in queues:
-                q.append(now)
-                self._hits[key] = q
-                self._hits.move_to_end(key)
-            while len(self._hits) > self.max_keys:
-                self._hits.popitem(last=False)
-            return None
-
-    def _forget_idle(self, now: float) -> None:
-        """Drop keys whose newest hit is older than the window (least recently used first)."""
-        while self._hits:
-            key, q = next(iter(self._hits.items()))
-            if q and now - q[-1] <= self.window_s:
-                return
-            del self._hits[key]
 
 
 def build_router(  # noqa: C901 - its route closures count toward it

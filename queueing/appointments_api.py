@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from common.api_errors import error_responses
+from common.rate_limit import RateLimiter
 from contracts.appointment_sms import AppointmentReportWithSms, MoveRequest
 from contracts.queueing_appointments import (
     AppointmentCancelled,
@@ -28,7 +29,7 @@ from contracts.queueing_appointments import (
 )
 from queueing import appointment_report, texts
 from queueing import slots as rules
-from queueing.api import SESSION_COOKIE, RateLimiter
+from queueing.api import SESSION_COOKIE
 from queueing.appointments import QR_PREFIX, Appointments
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError

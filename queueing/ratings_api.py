@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from common.api_errors import error_responses
+from common.rate_limit import RateLimiter
 from contracts.ratings import (
     ClaimTabletRequest,
     PairTabletRequest,
@@ -31,7 +32,7 @@ from contracts.ratings import (
     TabletState,
 )
 from queueing import ratings_report, texts
-from queueing.api import SESSION_COOKIE, RateLimiter
+from queueing.api import SESSION_COOKIE
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.ratings import TabletRatings

@@ -116,17 +116,16 @@ def test_verify_is_rate_limited_per_client(make_harness: Any) -> None:
 
 def test_rate_limit_window_and_bounded_memory() -> None:
     from common.clock import ManualClock
-    from locker.receipts import RateLimit
+    from common.rate_limit import RateLimiter
 
     clock = ManualClock()
-    limit = RateLimit(2, 60.0, clock)
-    assert limit.check("a") is None and limit.check("a") is None
-    assert limit.check("a") == 60 and limit.check("b") is None  # per client
+    limit = RateLimiter(2, 60.0, max_keys=100, clock=clock.monotonic)
+    assert limit.retry_after("a") is None and limit.retry_after("a") is None
+    assert limit.retry_after("a") == 60 and limit.retry_after("b") is None  # per client
     clock.advance(30)
-    assert limit.check("a") == 30
+    assert limit.retry_after("a") == 30
     clock.advance(30.5)
-    assert limit.check("a") is None
-    limit.MAX_KEYS = 100  # type: ignore[misc]
+    assert limit.retry_after("a") is None
     for i in range(1000):  # a flood of distinct addresses never grows the table without bound
-        limit.check(f"10.0.{i // 256}.{i % 256}")
-    assert len(limit._hits) <= 100
+        limit.retry_after(f"10.0.{i // 256}.{i % 256}")
+    assert len(limit) <= 100

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 from common.clock import ManualClock
-from queueing.api import RateLimiter
+from common.rate_limit import RateLimiter
 from tests.conftest import REPO_ROOT
 from tests.harness import QueueingServer, free_port
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
