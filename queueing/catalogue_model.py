@@ -4,10 +4,10 @@ they are built on the queueing service's own config models.
 
 A catalogue holds the three things a province decides for its centers: the services (the very
 `queueing.config.ServiceConfig` a center's `[[queueing.services]]` holds), the opening hours
-(`OpeningHours`) and the public holidays. The hub keeps one for all centers and, per center, an
-override replacing any of the three keys. What a center receives is always whole: every key
-present, and its ETag is the SHA-256 of the catalogue's canonical JSON, so a cut or altered body is
-recognised (`digest_of`) and refused.
+(`OpeningHours`) and the public holidays. The hub keeps one for all centers and, per center, its
+differences, merged per service, per weekday and per holiday (`hub.catalogue_merge`, docs/hub.md).
+What a center receives is always whole: every key present, and its ETag is the SHA-256 of the
+catalogue's canonical JSON, so a cut or altered body is recognised (`digest_of`) and refused.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from queueing.config import OpeningHours, ServiceConfig, unique_services
-
-#: The keys of a catalogue; an override holds some of them.
-KEYS = ("services", "hours", "holidays")
 
 
 class Catalogue(BaseModel):
@@ -38,16 +35,6 @@ class Catalogue(BaseModel):
     def _unique(self) -> Catalogue:
         unique_services(self.services)
         return self
-
-
-class CatalogueOverride(BaseModel):
-    """A center's override: the keys it sets replace the province's; absent keys are inherited."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    services: list[ServiceConfig] | None = Field(default=None, min_length=1)
-    hours: OpeningHours | None = None
-    holidays: list[date] | None = None
 
 
 class CatalogueOut(BaseModel):
@@ -80,6 +67,6 @@ def digest_of(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
-def dump(catalogue: Catalogue | CatalogueOverride) -> dict[str, Any]:
-    """The JSON form stored and sent (an override without its unset keys)."""
-    return catalogue.model_dump(mode="json", exclude_none=isinstance(catalogue, CatalogueOverride))
+def dump(catalogue: Catalogue) -> dict[str, Any]:
+    """The JSON form stored and sent."""
+    return catalogue.model_dump(mode="json")
