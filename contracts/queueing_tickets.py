@@ -66,8 +66,8 @@ class PriorityClass(Answer):
     name_en: str
 
 
-class IssuedTicket(Answer):
-    """POST /api/v1/tickets: 201 new, 200 for a replayed Idempotency-Key."""
+class TicketFacts(Answer):
+    """What every answer about one ticket starts with: number, service, place and wait range."""
 
     ticket_id: str
     number: str
@@ -80,24 +80,18 @@ class IssuedTicket(Answer):
     wait_min: int | None
     wait_max: int | None
     issued_at: str | None
+
+
+class IssuedTicket(TicketFacts):
+    """POST /api/v1/tickets: 201 new, 200 for a replayed Idempotency-Key."""
+
     status_url: str
     channel: Channel
 
 
-class TicketStatus(Answer):
+class TicketStatus(TicketFacts):
     """GET /api/v1/tickets/{id}: state, place in the queue and wait range."""
 
-    ticket_id: str
-    number: str
-    state: TicketState
-    service: str
-    service_name_vi: str
-    service_name_en: str
-    priority: str | None
-    ahead: int | None
-    wait_min: int | None
-    wait_max: int | None
-    issued_at: str | None
     counter: int | None
     called_at: str | None
     transferred_to: str | None
