@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from queueing.core import iso_utc
 from queueing.errors import QueueError
-from queueing.staff_accounts import audit
+from queueing.staff_repo import audit
 
 if TYPE_CHECKING:
     from queueing.service import QueueService
