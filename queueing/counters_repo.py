@@ -59,3 +59,13 @@ def close(tx: Tx, number: int) -> None:
         "UPDATE counters SET status = 'closed', staff_id = NULL, current_ticket = NULL WHERE number = ?",
         number,
     )
+
+
+def pause_state(tx: Tx, number: int) -> Any | None:
+    """The counter's status and pause_reason, or None when it never opened."""
+    return tx.one("SELECT status, pause_reason FROM counters WHERE number = ?", number)
+
+
+def set_pause(tx: Tx, number: int, status: str, reason: str | None) -> None:
+    """The counter's status and the reason of its pause (None unless paused)."""
+    tx.run("UPDATE counters SET status = ?, pause_reason = ? WHERE number = ?", status, reason, number)
