@@ -26,15 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Queue database step 5 (`queueing.schema.MIGRATIONS`): when a booking's no-show was sent to the
-#: hub. Bookings made before this step are stamped 0: the hub never hears of them (`known`).
-APPOINTMENT_HUB_SCHEMA = """
-ALTER TABLE appointments ADD COLUMN no_show_sent_at REAL;
-UPDATE appointments SET no_show_sent_at = 0;
-CREATE INDEX appointments_no_show_due ON appointments(slot_start)
-    WHERE no_show_sent_at IS NULL AND state = 'booked';
-"""
-
 
 def known(row: Any) -> bool:
     """Whether the hub knows this booking (booked since step 5): only those send their changes,

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # queueing.store imports the schema, which imports queueing.appointment_hub
+if TYPE_CHECKING:  # queueing.store imports queueing.schema, which imports this module
     from queueing.store import Tx
 
 Row = Any  # a sqlite3.Row
+
+#: Queue database step 5 (`queueing.schema.MIGRATIONS`): when a booking's no-show was sent to the
+#: hub. Bookings made before this step are stamped 0: the hub never hears of them (`known`).
+APPOINTMENT_HUB_SCHEMA = """
+ALTER TABLE appointments ADD COLUMN no_show_sent_at REAL;
+UPDATE appointments SET no_show_sent_at = 0;
+CREATE INDEX appointments_no_show_due ON appointments(slot_start)
+    WHERE no_show_sent_at IS NULL AND state = 'booked';
+"""
 
 # ---------------------------------------------------------------------- appointments
 

@@ -38,23 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Schema step of the queue database (`queueing.schema.MIGRATIONS`): the reason of a paused
-#: counter, and the spans. Never edited once released; a change is a new step.
-SCHEMA = """
-ALTER TABLE counters ADD COLUMN pause_reason TEXT;
-CREATE TABLE IF NOT EXISTS counter_spans (
-    span_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,          -- open | pause | idle
-    counter INTEGER NOT NULL,
-    staff_id TEXT,
-    reason TEXT,                 -- pause reason code (pause spans only)
-    started_at REAL NOT NULL,
-    ended_at REAL                -- NULL while the span lasts
-);
-CREATE INDEX IF NOT EXISTS counter_spans_start ON counter_spans(started_at);
-CREATE INDEX IF NOT EXISTS counter_spans_end ON counter_spans(ended_at);
-"""
-
 
 class SpanKind(StrEnum):
     """What a span measures."""

@@ -1,4 +1,4 @@
-"""Counter time in SQL: the `counter_spans` table (schema step 4, `queueing.counter_time.SCHEMA`)
+"""Counter time in SQL: the `counter_spans` table (schema step 4, `SCHEMA` below)
 and what the spans are planned from. Each function runs in the caller's open `Tx`; which spans
 open and end is `queueing.counter_time`'s rule, the reports are `queueing.counter_time_report`'s.
 """
@@ -8,10 +8,27 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # queueing.store imports the schema, which imports queueing.counter_time
+if TYPE_CHECKING:  # queueing.store imports queueing.schema, which imports this module
     from queueing.store import Tx
 
 Row = Any  # a sqlite3.Row
+
+#: Schema step of the queue database (`queueing.schema.MIGRATIONS`): the reason of a paused
+#: counter, and the spans. Never edited once released; a change is a new step.
+SCHEMA = """
+ALTER TABLE counters ADD COLUMN pause_reason TEXT;
+CREATE TABLE IF NOT EXISTS counter_spans (
+    span_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,          -- open | pause | idle
+    counter INTEGER NOT NULL,
+    staff_id TEXT,
+    reason TEXT,                 -- pause reason code (pause spans only)
+    started_at REAL NOT NULL,
+    ended_at REAL                -- NULL while the span lasts
+);
+CREATE INDEX IF NOT EXISTS counter_spans_start ON counter_spans(started_at);
+CREATE INDEX IF NOT EXISTS counter_spans_end ON counter_spans(ended_at);
+"""
 
 
 def counters_not_closed(tx: Tx) -> list[Row]:
