@@ -19,20 +19,12 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from common import outbox
+from queueing import appointments_repo
 
 if TYPE_CHECKING:
     from queueing.store import Tx
 
 log = logging.getLogger(__name__)
-
-#: Queue database step 5 (`queueing.schema.MIGRATIONS`): when a booking's no-show was sent to the
-#: hub. Bookings made before this step are stamped 0: the hub never hears of them (`known`).
-APPOINTMENT_HUB_SCHEMA = """
-ALTER TABLE appointments ADD COLUMN no_show_sent_at REAL;
-UPDATE appointments SET no_show_sent_at = 0;
-CREATE INDEX appointments_no_show_due ON appointments(slot_start)
-    WHERE no_show_sent_at IS NULL AND state = 'booked';
-"""
 
 
 def known(row: Any) -> bool:
@@ -55,16 +47,9 @@ def send(tx: Tx, tz: tzinfo, now: float, state: str, service: str, start_ts: flo
 
 def sweep_no_shows(tx: Tx, tz: tzinfo, now: float, checkin_after_min: int) -> int:
     """Send `appointment.no_show` for each booking whose check-in window has passed; how many."""
-    rows = tx.all(
-        "SELECT appointment_id, service, slot_start FROM appointments "
-        "WHERE no_show_sent_at IS NULL AND state = 'booked' AND slot_start + ? < ?",
-        checkin_after_min * 60,
-        now,
-    )
+    rows = appointments_repo.no_shows_unsent(tx, checkin_after_min * 60, now)
     for r in rows:
-        tx.run(
-            "UPDATE appointments SET no_show_sent_at = ? WHERE appointment_id = ?", now, r["appointment_id"]
-        )
+        appointments_repo.set_no_show_sent(tx, r["appointment_id"], now)
         send(tx, tz, now, "no_show", r["service"], float(r["slot_start"]))
     if rows:
         log.info("appointment no-shows sent to the hub: %d", len(rows))

@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from queueing import appointments_repo
 from queueing.store import Store
 
 COLUMNS = (
@@ -37,11 +38,8 @@ def day_report(
 ) -> list[dict[str, Any]]:
     """One row per service with bookings on `day` (YYYY-MM-DD), then an 'all' row."""
     with store.read() as tx:
-        rows = tx.all(
-            "SELECT a.service, a.state, a.slot_start, t.called_at FROM appointments a "
-            "LEFT JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.day = ?",
-            day,
-        )
+        rows = appointments_repo.of_day_with_call(tx, day)
+
     groups: dict[str, list[Any]] = {}
     for r in rows:
         groups.setdefault(r["service"], []).append(r)

@@ -33,6 +33,7 @@ from common.outbox_retry import after_failure
 from common.sealed import SealError, SecretBox, read_or_create_secret
 from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
+from queueing import appointments_repo
 from queueing.appointment_sms_texts import (
     REMIND_DAY,
     REMIND_HOUR,
@@ -130,28 +131,18 @@ class AppointmentSms:
         added, 0 when it was there already."""
         if not self.enabled:
             return 0
-        return tx.run(
-            "INSERT OR IGNORE INTO appointment_sms(appointment_id, kind, idem_key, day, next_attempt_at, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            appointment_id,
-            kind,
-            idem_key(appointment_id, kind, slot_start),
-            day,
-            now,
-            now,
-        ).rowcount
+        return appointments_repo.add_sms(
+            tx, appointment_id, kind, idem_key(appointment_id, kind, slot_start), day, now
+        )
 
     @staticmethod
     def drop_pending(tx: Tx, appointment_id: str) -> None:
         """Messages not yet sent for this appointment will not be (a cancel, a move)."""
-        tx.run(
-            "UPDATE appointment_sms SET state = 'dropped' WHERE appointment_id = ? AND state = 'pending'",
-            appointment_id,
-        )
+        appointments_repo.drop_pending_sms(tx, appointment_id)
 
     def erase(self, tx: Tx, appointment_id: str) -> None:
         """The appointment ended: its phone and link are erased and nothing more is sent."""
-        tx.run("UPDATE appointments SET contact_sealed = NULL WHERE appointment_id = ?", appointment_id)
+        appointments_repo.erase_contact(tx, appointment_id)
         self.drop_pending(tx, appointment_id)
 
     def kick(self) -> None:
@@ -178,47 +169,21 @@ class AppointmentSms:
         Every round reads; it writes only when something ended or fell due."""
         now = self.q.now_ts()
         before_s = self.cfg.remind_before_min * 60
-        # booked, contact kept, and this reminder (the `?` is "-<kind>-") not enqueued yet
-        live_not_sent = (
-            "SELECT a.appointment_id, a.day, a.slot_start FROM appointments a "
-            "WHERE a.contact_sealed IS NOT NULL AND a.state = 'booked' AND NOT EXISTS (SELECT 1 "
-            "FROM appointment_sms m WHERE m.idem_key = "
-            "'appt-' || a.appointment_id || ? || CAST(a.slot_start AS INTEGER))"
-        )
         with self.q.store.read() as tx:
-            ended = [
-                r["appointment_id"]
-                for r in tx.all(
-                    "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
-                    "AND (state != 'booked' OR slot_start + ? < ?)",
-                    self.q.config.appointments.checkin_after_min * 60,
-                    now,
-                )
-            ]
+            ended = appointments_repo.ended_with_contact(
+                tx, self.q.config.appointments.checkin_after_min * 60, now
+            )
             due = [
                 (r["appointment_id"], REMIND_HOUR, r["slot_start"], r["day"])
-                for r in tx.all(
-                    live_not_sent + " AND a.slot_start > ? AND a.slot_start <= ? "
-                    "AND COALESCE(a.moved_at, a.created_at) < a.slot_start - ?",
-                    f"-{REMIND_HOUR}-",
-                    now,
-                    now + before_s,
-                    before_s,
-                )
+                for r in appointments_repo.due_soon(tx, REMIND_HOUR, now, before_s)
             ]
             window = self._day_before_window(now)
             if window is not None:  # it is the day before, past remind_day_before_at
                 due_at, tomorrow_from, tomorrow_until = window
                 due += [
                     (r["appointment_id"], REMIND_DAY, r["slot_start"], r["day"])
-                    for r in tx.all(
-                        live_not_sent + " AND a.slot_start >= ? AND a.slot_start < ? "
-                        "AND a.slot_start > ? AND COALESCE(a.moved_at, a.created_at) < ?",
-                        f"-{REMIND_DAY}-",
-                        tomorrow_from,
-                        tomorrow_until,
-                        now + before_s,
-                        due_at,
+                    for r in appointments_repo.due_tomorrow(
+                        tx, REMIND_DAY, tomorrow_from, tomorrow_until, now + before_s, due_at
                     )
                 ]
         if not ended and not due:
@@ -249,14 +214,7 @@ class AppointmentSms:
         """Send each due message once and record the outcomes in one transaction."""
         now = self.q.now_ts()
         with self.q.store.read() as tx:
-            rows = tx.all(
-                "SELECT m.msg_id, m.kind, m.idem_key, m.attempts, a.appointment_id, a.state AS appt_state, "
-                "a.contact_sealed, a.service, a.slot_start, a.code FROM appointment_sms m "
-                "JOIN appointments a ON a.appointment_id = m.appointment_id "
-                "WHERE m.state = 'pending' AND m.next_attempt_at <= ? ORDER BY m.msg_id LIMIT ?",
-                now,
-                BATCH,
-            )
+            rows = appointments_repo.sms_due(tx, now, BATCH)
         if not rows:
             return 0
         outcomes = [(row, self._send(row, now)) for row in rows]
@@ -297,27 +255,13 @@ class AppointmentSms:
     def _record(self, tx: Tx, row: Any, outcome: str | GatewayError, now: float) -> None:
         attempts = int(row["attempts"]) + 1
         if outcome == "dropped":
-            tx.run("UPDATE appointment_sms SET state = 'dropped' WHERE msg_id = ?", row["msg_id"])
+            appointments_repo.sms_dropped(tx, row["msg_id"])
         elif outcome == "sent":
-            tx.run(
-                "UPDATE appointment_sms SET state = 'sent', attempts = ?, sent_at = ?, last_error = NULL "
-                "WHERE msg_id = ?",
-                attempts,
-                now,
-                row["msg_id"],
-            )
+            appointments_repo.sms_sent(tx, row["msg_id"], attempts, now)
         else:
             assert isinstance(outcome, GatewayError)
             give_up, delay = after_failure(self.cfg, attempts, outcome.permanent)
-            tx.run(
-                "UPDATE appointment_sms SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
-                "WHERE msg_id = ?",
-                "failed" if give_up else "pending",
-                attempts,
-                now + delay,
-                str(outcome),
-                row["msg_id"],
-            )
+            appointments_repo.sms_failed(tx, row["msg_id"], attempts, give_up, now + delay, str(outcome))
             log.warning(
                 "appointment SMS %s (%s) failed, attempt %d%s: %s",
                 row["msg_id"],
@@ -330,12 +274,7 @@ class AppointmentSms:
     def counts(self, day: str) -> dict[str, dict[str, int]]:
         """{service: {"sent": n, "failed": n}} of the day's appointments' messages."""
         with self.q.store.read() as tx:
-            rows = tx.all(
-                "SELECT a.service, m.state, COUNT(*) AS n FROM appointment_sms m "
-                "JOIN appointments a ON a.appointment_id = m.appointment_id "
-                "WHERE m.day = ? AND m.state IN ('sent', 'failed') GROUP BY a.service, m.state",
-                day,
-            )
+            rows = appointments_repo.sms_counts(tx, day)
         out: dict[str, dict[str, int]] = {}
         for r in rows:
             out.setdefault(r["service"], {"sent": 0, "failed": 0})[r["state"]] = int(r["n"])

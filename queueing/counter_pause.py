@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from queueing import appointment_calls
+from queueing import appointment_calls, counter_time_repo, counters_repo
 from queueing.core import iso_utc
 from queueing.counters import CounterDesk
 from queueing.domain import CounterStatus
@@ -41,7 +41,7 @@ class CounterPauses:
             reason = self.reason(reason)
         now = self.q.now_ts()
         with self.q.store.tx() as tx:
-            row = tx.one("SELECT status, pause_reason FROM counters WHERE number = ?", cfg.number)
+            row = counters_repo.pause_state(tx, cfg.number)
             was_paused = row is not None and row["status"] == CounterStatus.PAUSED.value
             if was_paused == paused and (not paused or row is None or row["pause_reason"] == reason):
                 return self.view(tx, cfg.number)
@@ -53,12 +53,7 @@ class CounterPauses:
                     "The counter is paused for another reason: resume it, then pause again.",
                 )
             status = CounterStatus.PAUSED if paused else CounterStatus.OPEN
-            tx.run(
-                "UPDATE counters SET status = ?, pause_reason = ? WHERE number = ?",
-                status.value,
-                reason if paused else None,
-                cfg.number,
-            )
+            counters_repo.set_pause(tx, cfg.number, status.value, reason if paused else None)
             tx.event(now, "counter", {"counter": cfg.number, "status": status.value, "reason": reason})
         self.q.set_counter_open(cfg.number, not paused)
         log.info(
@@ -100,15 +95,12 @@ class CounterPauses:
     def view(self, tx: Tx, counter: int) -> dict[str, Any]:
         """The counter's status; while paused its reason and since when (ISO 8601 UTC, and HH:MM
         in the center's time zone)."""
-        row = tx.one("SELECT status, pause_reason FROM counters WHERE number = ?", counter)
+        row = counters_repo.pause_state(tx, counter)
         status = row["status"] if row is not None else CounterStatus.CLOSED.value
         if row is None or status != CounterStatus.PAUSED.value:
             return {"counter": counter, "status": status, "reason": None, "since": None, "since_local": None}
-        since = tx.scalar(
-            "SELECT MAX(started_at) FROM counter_spans WHERE counter = ? AND kind = 'pause' "
-            "AND ended_at IS NULL",
-            counter,
-        )
+        since = counter_time_repo.pause_since(tx, counter)
+
         return {
             "counter": counter,
             "status": status,

@@ -23,7 +23,6 @@ pause) through `common.outbox` (docs/hub.md); never a staff id or any free text.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from enum import StrEnum
@@ -31,29 +30,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from common import outbox
 from contracts.queueing import CounterStatus
+from queueing import counter_time_repo
 
 if TYPE_CHECKING:
     from queueing.core import QueueCore
     from queueing.store import Tx
 
 log = logging.getLogger(__name__)
-
-#: Schema step of the queue database (`queueing.schema.MIGRATIONS`): the reason of a paused
-#: counter, and the spans. Never edited once released; a change is a new step.
-SCHEMA = """
-ALTER TABLE counters ADD COLUMN pause_reason TEXT;
-CREATE TABLE IF NOT EXISTS counter_spans (
-    span_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,          -- open | pause | idle
-    counter INTEGER NOT NULL,
-    staff_id TEXT,
-    reason TEXT,                 -- pause reason code (pause spans only)
-    started_at REAL NOT NULL,
-    ended_at REAL                -- NULL while the span lasts
-);
-CREATE INDEX IF NOT EXISTS counter_spans_start ON counter_spans(started_at);
-CREATE INDEX IF NOT EXISTS counter_spans_end ON counter_spans(ended_at);
-"""
 
 
 class SpanKind(StrEnum):
@@ -103,29 +86,15 @@ class CounterTimeTracker:
 
     def _plan(self, tx: Tx) -> dict[int, tuple[set[Span], dict[Span, _Open]]]:
         """Per counter: the spans it should have open now, and those open in the table."""
-        counters = tx.all(
-            "SELECT c.number, c.status, c.staff_id, c.pause_reason, EXISTS (SELECT 1 FROM tickets t "
-            "WHERE t.state IN ('called', 'serving') AND t.counter = c.number) AS busy "
-            "FROM counters c WHERE c.status <> 'closed'"
-        )
-        spans = tx.all(
-            "SELECT span_id, kind, counter, staff_id, reason, started_at FROM counter_spans "
-            "WHERE ended_at IS NULL"
-        )
+        counters = counter_time_repo.counters_not_closed(tx)
+        spans = counter_time_repo.open_spans(tx)
         if not counters and not spans:
             return {}
         idle_candidates = [r for r in counters if r["status"] == CounterStatus.OPEN.value and not r["busy"]]
         wanted_services = sorted({s for r in idle_candidates for s in self.services.get(r["number"], ())})
         waiting: set[str] = set()
         if wanted_services:
-            waiting = {
-                str(r[0])
-                for r in tx.all(
-                    "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM tickets "
-                    "WHERE service = json_each.value AND state = 'waiting')",
-                    json.dumps(wanted_services),
-                )
-            }
+            waiting = counter_time_repo.services_waiting(tx, wanted_services)
         plan: dict[int, tuple[set[Span], dict[Span, _Open]]] = {}
         for r in counters:
             staff = r["staff_id"]
@@ -155,17 +124,10 @@ class CounterTimeTracker:
             if not ended and not started:
                 continue
             for _, row in ended:
-                tx.run("UPDATE counter_spans SET ended_at = ? WHERE span_id = ?", now, row.span_id)
+                counter_time_repo.end_span(tx, row.span_id, now)
             for span in started:
-                tx.run(
-                    "INSERT INTO counter_spans(kind, counter, staff_id, reason, started_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    span.kind.value,
-                    counter,
-                    span.staff_id,
-                    span.reason,
-                    now,
-                )
+                counter_time_repo.start_span(tx, span.kind.value, counter, span.staff_id, span.reason, now)
+
             was_open = any(s.kind is SpanKind.OPEN for s in have)
             is_open = any(s.kind is SpanKind.OPEN for s in want)
             pause_ended = next(((s, r) for s, r in ended if s.kind is SpanKind.PAUSE), None)

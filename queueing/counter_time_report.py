@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from queueing import counter_time_repo
 from queueing.config import PauseReasonConfig
 from queueing.store import Store
 
@@ -27,16 +28,7 @@ def _bounds(day: date, tz: tzinfo) -> tuple[float, float]:
 def spans_between(store: Store, start: float, end: float) -> list[Any]:
     """Spans overlapping [start, end): begun inside it, or begun before and not ended by `start`."""
     with store.read() as tx:
-        return tx.all(
-            "SELECT kind, counter, staff_id, reason, started_at, ended_at FROM counter_spans "
-            "WHERE started_at >= ? AND started_at < ? "
-            "UNION ALL SELECT kind, counter, staff_id, reason, started_at, ended_at FROM counter_spans "
-            "WHERE started_at < ? AND (ended_at > ? OR ended_at IS NULL)",
-            start,
-            end,
-            start,
-            start,
-        )
+        return counter_time_repo.spans_between(tx, start, end)
 
 
 def report(

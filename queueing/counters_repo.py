@@ -34,3 +34,38 @@ def last_recall(tx: Tx, number: int) -> float | None:
 def set_last_recall(tx: Tx, number: int, at: float) -> None:
     """The counter recalled its ticket now."""
     tx.run("UPDATE counters SET last_recall = ? WHERE number = ?", at, number)
+
+
+def open_for(tx: Tx, number: int, staff_id: str, at: float) -> None:
+    """The counter opens for `staff_id` alone: any other counter they held closes."""
+    tx.run(
+        "UPDATE counters SET status = 'closed', staff_id = NULL WHERE staff_id = ? AND number <> ?",
+        staff_id,
+        number,
+    )
+    tx.run(
+        "INSERT INTO counters(number, status, staff_id, since) VALUES (?, 'open', ?, ?) "
+        "ON CONFLICT(number) DO UPDATE SET status = 'open', staff_id = excluded.staff_id, "
+        "since = excluded.since",
+        number,
+        staff_id,
+        at,
+    )
+
+
+def close(tx: Tx, number: int) -> None:
+    """The counter closes: nobody signed in, no ticket."""
+    tx.run(
+        "UPDATE counters SET status = 'closed', staff_id = NULL, current_ticket = NULL WHERE number = ?",
+        number,
+    )
+
+
+def pause_state(tx: Tx, number: int) -> Any | None:
+    """The counter's status and pause_reason, or None when it never opened."""
+    return tx.one("SELECT status, pause_reason FROM counters WHERE number = ?", number)
+
+
+def set_pause(tx: Tx, number: int, status: str, reason: str | None) -> None:
+    """The counter's status and the reason of its pause (None unless paused)."""
+    tx.run("UPDATE counters SET status = ?, pause_reason = ? WHERE number = ?", status, reason, number)

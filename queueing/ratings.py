@@ -13,13 +13,12 @@ top levels 5, 4, 3, 2 (Rất hài lòng, Hài lòng, Bình thường, Không hà
 
 from __future__ import annotations
 
-import json
 import logging
 import unicodedata
 from typing import TYPE_CHECKING, Any, Literal
 
 from common import outbox
-from queueing import texts
+from queueing import ratings_repo, texts
 from queueing.domain import TicketState
 from queueing.errors import QueueError
 from queueing.store import Tx
@@ -66,27 +65,10 @@ def record(
         raise QueueError(
             409, "not_served_yet", texts.say("not_served_yet", number=row["number"]), state=row["state"]
         )
-    if row["rating"] is not None or tx.scalar(
-        "SELECT 1 FROM ticket_ratings WHERE ticket_id = ?", row["ticket_id"]
-    ):
+    if row["rating"] is not None or ratings_repo.exists(tx, row["ticket_id"]):
         raise QueueError(409, "already_rated", texts.say("already_rated"))
     now = q.now_ts()
-    tx.run(
-        "INSERT INTO ticket_ratings(ticket_id, day, at, score, source, service, counter, staff_id, "
-        "tablet_id, reasons, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        row["ticket_id"],
-        row["day"],
-        now,
-        score,
-        source,
-        row["service"],
-        row["counter"],
-        row["staff_id"],
-        tablet_id,
-        json.dumps(reasons or []),
-        comment,
-    )
-    tx.run("UPDATE tickets SET rating = ? WHERE ticket_id = ?", score, row["ticket_id"])
+    ratings_repo.insert(tx, row, now, score, source, tablet_id, reasons or [], comment)
     outbox.ticket(  # for the hub: the score, source and reason codes (from config), never the comment
         tx.conn,
         now,
@@ -114,12 +96,7 @@ class TabletRatings:
 
     def _latest(self, tx: Tx, counter: int) -> Any:
         """The newest ticket served at `counter` within `tablet_accept_s` (released ones excluded)."""
-        return tx.one(
-            "SELECT * FROM tickets WHERE counter = ? AND state = 'done' AND finished_at >= ? "
-            "AND void_reason IS NULL ORDER BY finished_at DESC, seq DESC LIMIT 1",
-            counter,
-            self.q.now_ts() - self.cfg.tablet_accept_s,
-        )
+        return ratings_repo.last_served_at(tx, counter, self.q.now_ts() - self.cfg.tablet_accept_s)
 
     def state(self, tablet: Tablet) -> dict[str, Any]:
         """GET /api/v1/tablet: the counter, the question's settings and the ticket to ask about."""

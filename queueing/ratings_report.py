@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from contracts.ratings import RatingGroup
+from queueing import ratings_repo, ticket_history_repo
 from queueing.core import iso_utc
 from queueing.ratings_config import RatingsConfig
 from queueing.store import Store
@@ -41,18 +42,9 @@ def report(
 ) -> dict[str, Any]:
     """Rows per group (then 'all'), the reasons ranked, and the comments (supervisors only)."""
     with store.read() as tx:
-        served = tx.all(
-            "SELECT day, service, counter, staff_id FROM tickets "
-            "WHERE day BETWEEN ? AND ? AND state = 'done' AND void_reason IS NULL",
-            start,
-            end,
-        )
-        rated = tx.all(
-            "SELECT day, at, service, counter, staff_id, score, source, reasons, comment FROM ticket_ratings "
-            "WHERE day BETWEEN ? AND ? ORDER BY at DESC",
-            start,
-            end,
-        )
+        served = ticket_history_repo.served_in_days(tx, start, end)
+        rated = ratings_repo.in_days(tx, start, end)
+
     served_by: Counter[str] = Counter(_key(group, r) for r in served)
     rated_by: dict[str, list[Any]] = {}
     for r in rated:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from contracts.queueing import GroupBy as GroupBy  # the wire's vocabulary, defined once
+from queueing import ticket_history_repo
 from queueing.store import Store
 
 
@@ -37,12 +38,8 @@ def day_report(
     `labels` maps a group key (service code, counter number, staff ID) to a readable name.
     """
     with store.read() as tx:
-        rows = tx.all(
-            "SELECT service, counter, staff_id, state, issued_at, waiting_since, called_at, started_at, "
-            "finished_at, est_wait_s, rating, transferred_from, void_reason FROM tickets "
-            "WHERE day = ? AND state <> 'pending'",
-            day,
-        )
+        rows = ticket_history_repo.of_day(tx, day)
+
     groups: dict[str, list[Any]] = {}
     for r in rows:
         key = r[group.value] if group is not GroupBy.STAFF else r["staff_id"]

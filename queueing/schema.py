@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from common import outbox
 from common.migrations import Schema, Step
-from queueing import counter_time
-from queueing.appointment_hub import APPOINTMENT_HUB_SCHEMA
+from queueing import counter_time_repo
+from queueing.appointments_repo import APPOINTMENT_HUB_SCHEMA
 from queueing.ratings_schema import RATINGS_SCHEMA
 
 SCHEMA = """
@@ -145,9 +145,10 @@ MIGRATIONS = Schema(
         # v3: rating tablets (queueing/tablets.py, queueing/ratings.py)
         Step(3, "rating tablets and ticket ratings", RATINGS_SCHEMA),
         # v4: a paused counter's reason, and the spans of time open, paused and idle while
-        # citizens waited (queueing/counter_time.py)
-        Step(4, "counter pause reasons and time spans", counter_time.SCHEMA),
-        # v5: appointments' no-shows sent to the province hub once (queueing/appointment_hub.py)
+        # citizens waited (queueing/counter_time.py, its SQL in queueing/counter_time_repo.py)
+        Step(4, "counter pause reasons and time spans", counter_time_repo.SCHEMA),
+        # v5: appointments' no-shows sent to the province hub once (queueing/appointment_hub.py,
+        # its SQL in queueing/appointments_repo.py)
         Step(5, "appointment no-shows sent to the hub", APPOINTMENT_HUB_SCHEMA),
     ),
 )

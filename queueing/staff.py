@@ -10,11 +10,13 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from queueing import counters_repo, staff_repo
 from queueing.config import CounterConfig
 from queueing.domain import CounterStatus
 from queueing.errors import QueueError
 from queueing.service import QueueService
-from queueing.staff_accounts import StaffAccount, StaffAccounts, audit
+from queueing.staff_accounts import StaffAccount, StaffAccounts
+from queueing.staff_repo import audit
 from queueing.store import Tx
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,9 @@ class StaffSessions:
         holder: str | None = None
         with self.q.store.tx() as tx:
             self.accounts.signed_in(tx, staff_id)
-            tx.run("DELETE FROM sessions WHERE expires_at < ?", now)
+            staff_repo.delete_expired_sessions(tx, now)
             if counter is not None:
-                holder = self._holder(tx, counter, staff_id, now)
+                holder = staff_repo.counter_holder(tx, counter, staff_id, now)
                 if holder is not None and take_over and staff.supervisor:
                     audit(tx, now, staff_id, "counter_taken_over", counter=counter, from_staff=holder)
                     log.warning("counter %d taken over by supervisor %s from %s", counter, staff_id, holder)
@@ -79,17 +81,6 @@ class StaffSessions:
             "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
             "supervisor": staff.supervisor,
         }
-
-    @staticmethod
-    def _holder(tx: Tx, counter: int, staff_id: str, now: float) -> str | None:
-        """Who else holds `counter` with a live session, or None."""
-        row = tx.one(
-            "SELECT staff_id FROM sessions WHERE counter = ? AND staff_id <> ? AND expires_at >= ? LIMIT 1",
-            counter,
-            staff_id,
-            now,
-        )
-        return None if row is None else str(row["staff_id"])
 
     @staticmethod
     def _taken(counter: int | None, holder: str, staff: StaffAccount) -> QueueError:
@@ -114,30 +105,10 @@ class StaffSessions:
     ) -> None:
         """Write the session; with a counter, the counter opens for this person alone."""
         if counter is not None:
-            tx.run("DELETE FROM sessions WHERE counter = ?", counter)
-            tx.run("DELETE FROM sessions WHERE staff_id = ? AND counter IS NOT NULL", staff_id)
-            tx.run(
-                "UPDATE counters SET status = 'closed', staff_id = NULL WHERE staff_id = ? AND number <> ?",
-                staff_id,
-                counter,
-            )
-            tx.run(
-                "INSERT INTO counters(number, status, staff_id, since) VALUES (?, 'open', ?, ?) "
-                "ON CONFLICT(number) DO UPDATE SET status = 'open', staff_id = excluded.staff_id, "
-                "since = excluded.since",
-                counter,
-                staff_id,
-                now,
-            )
+            staff_repo.delete_counter_sessions(tx, counter, staff_id)
+            counters_repo.open_for(tx, counter, staff_id, now)
             tx.event(now, "counter", {"counter": counter, "status": CounterStatus.OPEN.value})
-        tx.run(
-            "INSERT INTO sessions(token_hash, staff_id, counter, created_at, expires_at) VALUES (?,?,?,?,?)",
-            _hash_token(token),
-            staff_id,
-            counter,
-            now,
-            expires,
-        )
+        staff_repo.insert_session(tx, _hash_token(token), staff_id, counter, now, expires)
 
     def session(self, token: str | None) -> Session:
         """The session of a token, or 401."""
@@ -145,11 +116,7 @@ class StaffSessions:
             raise QueueError(401, "not_signed_in", "Sign in with your staff ID and PIN first.")
         th = _hash_token(token)
         with self.q.store.read() as tx:
-            row = tx.one(
-                "SELECT s.counter, s.expires_at, st.staff_id, st.name, st.supervisor FROM sessions s "
-                "JOIN staff st ON st.staff_id = s.staff_id AND st.active = 1 WHERE s.token_hash = ?",
-                th,
-            )
+            row = staff_repo.session_with_staff(tx, th)
         if row is None or row["expires_at"] < self.q.now_ts():
             raise QueueError(
                 401, "not_signed_in", "Your session ended. Sign in again with your staff ID and PIN."
@@ -171,21 +138,17 @@ class StaffSessions:
                         "no-show before signing out.",
                         number=cur["number"],
                     )
-                tx.run(
-                    "UPDATE counters SET status = 'closed', staff_id = NULL, current_ticket = NULL "
-                    "WHERE number = ?",
-                    session.counter,
-                )
+                counters_repo.close(tx, session.counter)
                 tx.event(now, "counter", {"counter": session.counter, "status": CounterStatus.CLOSED.value})
-            tx.run("DELETE FROM sessions WHERE token_hash = ?", session.token_hash)
+            staff_repo.delete_session(tx, session.token_hash)
         self.refresh_open()
 
     def refresh_open(self) -> None:
         """Tell the queue which counters are open (for wait estimates)."""
         with self.q.store.read() as tx:
-            rows = tx.all("SELECT number, status FROM counters")
-        for r in rows:
-            self.q.set_counter_open(int(r["number"]), r["status"] == CounterStatus.OPEN.value)
+            rows = counters_repo.all_rows(tx)
+        for number, r in rows.items():
+            self.q.set_counter_open(number, r["status"] == CounterStatus.OPEN.value)
 
     def counter_cfg(self, number: int) -> CounterConfig:
         """The configured counter, or a 404 naming the known ones."""

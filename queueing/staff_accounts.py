@@ -9,7 +9,6 @@ known, disabled or locked, so the time of an answer does not tell which.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -20,33 +19,14 @@ from common.clock import Clock
 from common.config import DEFAULT_CONFIG, read_toml
 from common.pins import check_pin, hash_pin
 from common.serving import is_loopback
+from queueing import staff_repo
 from queueing.config import STAFF_ID_PATTERN, DemoStaffConfig, QueueingConfig
 from queueing.errors import QueueError
+from queueing.staff_repo import audit
 from queueing.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
-# Tables of this module, created at start (CREATE ... IF NOT EXISTS inside one transaction).
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS staff (
-        staff_id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        pin_hash TEXT NOT NULL,
-        supervisor INTEGER NOT NULL DEFAULT 0,
-        active INTEGER NOT NULL DEFAULT 1,
-        demo INTEGER NOT NULL DEFAULT 0,
-        failed_signins INTEGER NOT NULL DEFAULT 0,
-        locked_until REAL,
-        created_at REAL NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS staff_audit (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at REAL NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        data TEXT NOT NULL
-    )""",
-)
 #: How many PIN hashes run at once (each scrypt takes ~16 MiB and a core for ~50 ms); the rest
 #: wait their turn, so a burst of sign-ins can neither exhaust memory nor every core.
 PIN_CHECKS_AT_ONCE = 2
@@ -85,19 +65,7 @@ def demo_refusal(config: QueueingConfig) -> str | None:
 def ensure_schema(store: Store) -> None:
     """Create the staff tables if missing."""
     with store.tx() as tx:
-        for statement in SCHEMA:
-            tx.run(statement)
-
-
-def audit(tx: Tx, at: float, actor: str, action: str, **data: Any) -> None:
-    """Append one staff action to `staff_audit` (in the caller's transaction)."""
-    tx.run(
-        "INSERT INTO staff_audit(at, actor, action, data) VALUES (?, ?, ?, ?)",
-        at,
-        actor,
-        action,
-        json.dumps(data, ensure_ascii=False, sort_keys=True),
-    )
+        staff_repo.create_tables(tx)
 
 
 class StaffAccounts:
@@ -120,16 +88,9 @@ class StaffAccounts:
         pin_hash = hash_pin(self._acceptable_pin(pin))
         now = self.clock.now().timestamp()
         with self.store.tx() as tx:
-            if tx.one("SELECT 1 FROM staff WHERE staff_id = ?", staff_id) is not None:
+            if staff_repo.exists(tx, staff_id):
                 raise ValueError(f"staff account {staff_id!r} already exists (reset its PIN with reset-pin)")
-            tx.run(
-                "INSERT INTO staff(staff_id, name, pin_hash, supervisor, created_at) VALUES (?, ?, ?, ?, ?)",
-                staff_id,
-                name.strip(),
-                pin_hash,
-                int(supervisor),
-                now,
-            )
+            staff_repo.insert(tx, staff_id, name.strip(), pin_hash, supervisor, now)
             audit(tx, now, actor, "staff_added", staff_id=staff_id, supervisor=supervisor)
 
     def reset_pin(self, staff_id: str, pin: str, actor: str = "cli") -> None:
@@ -137,45 +98,36 @@ class StaffAccounts:
         pin_hash = hash_pin(self._acceptable_pin(pin))
         now = self.clock.now().timestamp()
         with self.store.tx() as tx:
-            done = tx.run(
-                "UPDATE staff SET pin_hash = ?, failed_signins = 0, locked_until = NULL, demo = 0 "
-                "WHERE staff_id = ?",
-                pin_hash,
-                staff_id,
-            ).rowcount
-            if not done:
+            if not staff_repo.reset_pin(tx, staff_id, pin_hash):
                 raise ValueError(f"there is no staff account {staff_id!r}")
-            tx.run("DELETE FROM sessions WHERE staff_id = ?", staff_id)
+            staff_repo.delete_sessions_of(tx, staff_id)
             audit(tx, now, actor, "staff_pin_reset", staff_id=staff_id)
 
     def set_active(self, staff_id: str, active: bool, actor: str = "cli") -> None:
         """Disable (ending its sessions) or re-enable an account."""
         now = self.clock.now().timestamp()
         with self.store.tx() as tx:
-            if not tx.run("UPDATE staff SET active = ? WHERE staff_id = ?", int(active), staff_id).rowcount:
+            if not staff_repo.set_active(tx, staff_id, active):
                 raise ValueError(f"there is no staff account {staff_id!r}")
             if not active:
-                tx.run("DELETE FROM sessions WHERE staff_id = ?", staff_id)
+                staff_repo.delete_sessions_of(tx, staff_id)
             audit(tx, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
 
     def listing(self) -> list[dict[str, Any]]:
         """Every account, without PIN hashes."""
         with self.store.read() as tx:
-            rows = tx.all(
-                "SELECT staff_id, name, supervisor, active, demo, failed_signins, locked_until, created_at "
-                "FROM staff ORDER BY staff_id"
-            )
+            rows = staff_repo.listing(tx)
         return [dict(r) for r in rows]
 
     def names(self) -> dict[str, str]:
         """staff_id -> name of every account (report labels)."""
         with self.store.read() as tx:
-            return {r["staff_id"]: r["name"] for r in tx.all("SELECT staff_id, name FROM staff")}
+            return staff_repo.names(tx)
 
     def account(self, staff_id: str) -> StaffAccount | None:
         """An active account, or None."""
         with self.store.read() as tx:
-            row = tx.one("SELECT * FROM staff WHERE staff_id = ? AND active = 1", staff_id)
+            row = staff_repo.active_by_id(tx, staff_id)
         return None if row is None else StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
 
     def _acceptable_pin(self, pin: str) -> str:
@@ -195,7 +147,7 @@ class StaffAccounts:
         """
         now = self.clock.now().timestamp()
         with self.store.read() as tx:
-            have = {r["staff_id"]: r for r in tx.all("SELECT * FROM staff")}
+            have = staff_repo.all_rows(tx)
         # hash outside the transaction (50 ms each); only accounts whose PIN is not stored yet
         hashes = {
             d.staff_id: hash_pin(d.pin)
@@ -209,30 +161,18 @@ class StaffAccounts:
                 if row is not None and not row["demo"]:
                     log.warning("demo account %s is not seeded: a real account has that ID", d.staff_id)
                 elif row is None:
-                    tx.run(
-                        "INSERT INTO staff(staff_id, name, pin_hash, supervisor, demo, created_at) "
-                        "VALUES (?, ?, ?, ?, 1, ?)",
-                        d.staff_id,
-                        d.name,
-                        hashes[d.staff_id],
-                        int(d.supervisor),
-                        now,
-                    )
+                    pin_hash = hashes[d.staff_id]
+                    staff_repo.insert(tx, d.staff_id, d.name, pin_hash, d.supervisor, now, demo=True)
                 else:
-                    tx.run(
-                        "UPDATE staff SET name = ?, supervisor = ?, active = 1, pin_hash = ? "
-                        "WHERE staff_id = ?",
-                        d.name,
-                        int(d.supervisor),
-                        hashes.get(d.staff_id, row["pin_hash"]),
-                        d.staff_id,
+                    staff_repo.update_demo(
+                        tx, d.staff_id, d.name, d.supervisor, hashes.get(d.staff_id, row["pin_hash"])
                     )
             for staff_id, row in have.items():
                 if row["demo"] and staff_id not in wanted:
-                    tx.run("DELETE FROM sessions WHERE staff_id = ?", staff_id)
-                    tx.run("DELETE FROM staff WHERE staff_id = ?", staff_id)
+                    staff_repo.delete_sessions_of(tx, staff_id)
+                    staff_repo.delete(tx, staff_id)
                     audit(tx, now, "config", "demo_staff_removed", staff_id=staff_id)
-            real = int(tx.scalar("SELECT COUNT(*) FROM staff WHERE demo = 0 AND active = 1") or 0)
+            real = staff_repo.count_real_active(tx)
         if demo:
             log.warning(
                 "demo counter accounts active (%s): for the simulated center only",
@@ -253,7 +193,7 @@ class StaffAccounts:
         limit = self.config.signin_max_failures
         locked = False
         with self.store.tx() as tx:
-            row = tx.one("SELECT * FROM staff WHERE staff_id = ?", staff_id)
+            row = staff_repo.by_id(tx, staff_id)
             if row is not None:
                 fails, until = int(row["failed_signins"]), row["locked_until"]
                 if until is not None and until <= now:  # the last lockout ran out
@@ -263,12 +203,7 @@ class StaffAccounts:
                 if not locked and fails >= limit:  # this is the last try allowed
                     until = now + self.config.signin_lockout_s
                     audit(tx, now, staff_id, "signin_locked", failures=fails, until=until)
-                tx.run(
-                    "UPDATE staff SET failed_signins = ?, locked_until = ? WHERE staff_id = ?",
-                    fails,
-                    until,
-                    staff_id,
-                )
+                staff_repo.set_failures(tx, staff_id, fails, until)
         usable = row is not None and bool(row["active"])
         with self._pin_checks:
             pin_ok = check_pin(pin, row["pin_hash"] if usable and row is not None else None)
@@ -295,4 +230,4 @@ class StaffAccounts:
     @staticmethod
     def signed_in(tx: Tx, staff_id: str) -> None:
         """A complete sign-in: the failure count starts again (in the sign-in's transaction)."""
-        tx.run("UPDATE staff SET failed_signins = 0, locked_until = NULL WHERE staff_id = ?", staff_id)
+        staff_repo.clear_failures(tx, staff_id)

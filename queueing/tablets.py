@@ -14,9 +14,10 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from queueing import tablets_repo
 from queueing.core import iso_utc
 from queueing.errors import QueueError
-from queueing.staff_accounts import audit
+from queueing.staff_repo import audit
 
 if TYPE_CHECKING:
     from queueing.service import QueueService
@@ -68,17 +69,7 @@ class Tablets:
         now = self.q.now_ts()
         expires = now + self.cfg.pair_code_ttl_min * 60
         with self.q.store.tx() as tx:
-            tx.run(
-                "INSERT INTO tablets(tablet_id, counter, label, code_hash, code_expires_at, created_at, "
-                "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                tablet_id,
-                counter,
-                label,
-                digest(code),
-                expires,
-                now,
-                actor,
-            )
+            tablets_repo.insert(tx, tablet_id, counter, label, digest(code), expires, now, actor)
             audit(tx, now, actor, "tablet_pairing_started", tablet_id=tablet_id, counter=counter)
         log.info("rating tablet %s: pairing code issued for counter %d by %s", tablet_id, counter, actor)
         return {
@@ -95,11 +86,7 @@ class Tablets:
         now = self.q.now_ts()
         token = secrets.token_urlsafe(32)
         with self.q.store.tx() as tx:
-            row = tx.one(
-                "SELECT * FROM tablets WHERE code_hash = ? AND revoked_at IS NULL AND code_expires_at > ?",
-                digest(normalize_code(code)),
-                now,
-            )
+            row = tablets_repo.by_live_code(tx, digest(normalize_code(code)), now)
             if row is None:
                 raise QueueError(
                     404,
@@ -108,14 +95,7 @@ class Tablets:
                     "is wrong, used or expired; ask a supervisor for a new one.",
                     field="code",
                 )
-            tx.run(
-                "UPDATE tablets SET code_hash = NULL, code_expires_at = NULL, token_hash = ?, paired_at = ?, "
-                "last_seen_at = ? WHERE tablet_id = ?",
-                digest(token),
-                now,
-                now,
-                row["tablet_id"],
-            )
+            tablets_repo.set_paired(tx, row["tablet_id"], digest(token), now)
             audit(tx, now, f"tablet:{row['tablet_id']}", "tablet_paired", counter=row["counter"])
         log.info("rating tablet %s paired to counter %d", row["tablet_id"], row["counter"])
         return token, Tablet(row["tablet_id"], int(row["counter"]), row["label"])
@@ -125,11 +105,7 @@ class Tablets:
         row = None
         if token:
             with self.q.store.read() as tx:
-                row = tx.one(
-                    "SELECT tablet_id, counter, label, last_seen_at FROM tablets "
-                    "WHERE token_hash = ? AND revoked_at IS NULL",
-                    digest(token),
-                )
+                row = tablets_repo.by_token(tx, digest(token))
         if row is None:
             raise QueueError(
                 401,
@@ -140,24 +116,18 @@ class Tablets:
         now = self.q.now_ts()
         if row["last_seen_at"] is None or now - float(row["last_seen_at"]) > SEEN_EVERY_S:
             with self.q.store.tx() as tx:
-                tx.run("UPDATE tablets SET last_seen_at = ? WHERE tablet_id = ?", now, row["tablet_id"])
+                tablets_repo.set_seen(tx, row["tablet_id"], now)
         return Tablet(row["tablet_id"], int(row["counter"]), row["label"])
 
     def revoke(self, tablet_id: str, actor: str) -> dict[str, Any]:
         """Revoke a tablet (its token and any unused code stop working at once); again: the same."""
         now = self.q.now_ts()
         with self.q.store.tx() as tx:
-            row = tx.one("SELECT tablet_id, counter, revoked_at FROM tablets WHERE tablet_id = ?", tablet_id)
+            row = tablets_repo.by_id(tx, tablet_id)
             if row is None:
                 raise QueueError(404, "unknown_tablet", f"There is no tablet {tablet_id!r}; see the list.")
             if row["revoked_at"] is None:
-                tx.run(
-                    "UPDATE tablets SET revoked_at = ?, revoked_by = ?, code_hash = NULL, token_hash = NULL "
-                    "WHERE tablet_id = ?",
-                    now,
-                    actor,
-                    tablet_id,
-                )
+                tablets_repo.revoke(tx, tablet_id, now, actor)
                 audit(tx, now, actor, "tablet_revoked", tablet_id=tablet_id, counter=row["counter"])
                 log.info("rating tablet %s (counter %d) revoked by %s", tablet_id, row["counter"], actor)
         return {"tablet_id": tablet_id, "revoked": True}
@@ -166,7 +136,7 @@ class Tablets:
         """Every tablet with its state: `waiting` (code not yet used), `expired`, `paired`, `revoked`."""
         now = self.q.now_ts()
         with self.q.store.read() as tx:
-            rows = tx.all("SELECT * FROM tablets ORDER BY counter, created_at")
+            rows = tablets_repo.all_rows(tx)
         out = []
         for r in rows:
             if r["revoked_at"] is not None:
