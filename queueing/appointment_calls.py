@@ -1,7 +1,7 @@
 """How booked citizens go through the calling code: a checked-in ticket whose slot has begun is
 called before walk-ins (`due_head`, `call_order`, used by `queueing.calling`), the console shows
 its slot (`appointment_start_of`), and walk-in wait estimates count the booked load
-(`BookedLoad`, plugged into `QueueCore.booked_load`).
+(`BookedLoad`, plugged into `queueing.estimates.WaitEstimates.booked_load`).
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from queueing.core import QueueCore
 from queueing.store import StoreError, Tx
+
+if TYPE_CHECKING:
+    from queueing.service import QueueService
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +73,12 @@ class BookedLoad:
     the issuing transaction, where no query may be added): re-read after the appointments'
     own writes and, at most once a second, after any commit with events (calls, check-ins)."""
 
-    def __init__(self, queue: QueueCore) -> None:
+    def __init__(self, queue: QueueService) -> None:
         self.q = queue
         self._load: dict[str, list[float]] = {}  # service -> slot starts of bookings not checked in
         self._load_at = float("-inf")
         self._load_lock = threading.Lock()
-        queue.booked_load = self.booked_load
+        queue.estimates.booked_load = self.booked_load
         queue.store.on_commit_events.append(self._after_commit)
 
     def booked_load(self, service: str, until_ts: float) -> int:

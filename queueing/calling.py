@@ -13,8 +13,8 @@ from typing import Any
 
 from queueing import appointment_calls, counters_repo, speech, tickets_repo
 from queueing.config import OrderingPolicy
-from queueing.core import QueueCore
 from queueing.domain import TicketState
+from queueing.service import QueueService
 from queueing.store import Tx
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class Calls:
     """Selection of the next ticket and the record of a call, inside the caller's transaction."""
 
-    def __init__(self, queue: QueueCore) -> None:
+    def __init__(self, queue: QueueService) -> None:
         self.q = queue
         self.config = queue.config
 

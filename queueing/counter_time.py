@@ -33,7 +33,7 @@ from common import outbox
 from contracts.queueing import CounterStatus
 
 if TYPE_CHECKING:
-    from queueing.core import QueueCore
+    from queueing.service import QueueService as QueueCore
     from queueing.store import Tx
 
 log = logging.getLogger(__name__)

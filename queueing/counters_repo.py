@@ -34,3 +34,28 @@ def last_recall(tx: Tx, number: int) -> float | None:
 def set_last_recall(tx: Tx, number: int, at: float) -> None:
     """The counter recalled its ticket now."""
     tx.run("UPDATE counters SET last_recall = ? WHERE number = ?", at, number)
+
+
+def open_numbers(tx: Tx) -> set[int]:
+    """The counters open now (not paused, not closed)."""
+    return {int(r["number"]) for r in tx.all("SELECT number FROM counters WHERE status = 'open'")}
+
+
+def without_live_session(tx: Tx, now: float) -> list[int]:
+    """Counters not closed that no live staff session holds."""
+    rows = tx.all(
+        "SELECT number FROM counters WHERE status <> 'closed' AND number NOT IN "
+        "(SELECT counter FROM sessions WHERE counter IS NOT NULL AND expires_at >= ?)",
+        now,
+    )
+    return [int(r["number"]) for r in rows]
+
+
+def close(tx: Tx, number: int) -> None:
+    """The counter is closed and nobody holds it."""
+    tx.run("UPDATE counters SET status = 'closed', staff_id = NULL WHERE number = ?", number)
+
+
+def clear_ticket(tx: Tx, ticket_id: str) -> None:
+    """No counter has this ticket any more."""
+    tx.run("UPDATE counters SET current_ticket = NULL WHERE current_ticket = ?", ticket_id)
