@@ -17,7 +17,7 @@ from common.config import resolve_path
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
 from drivers.camera.payload import APPOINTMENT_QR_PREFIX
-from queueing import appointment_hub, texts
+from queueing import appointment_hub, appointments_repo, texts
 from queueing import slots as rules
 from queueing.appointment_calls import BookedLoad
 from queueing.appointment_sms import AppointmentSms
@@ -157,16 +157,7 @@ class AppointmentBooking(Part):
         if not slots or cap < 1:
             return []
         with self.store.read() as tx:
-            taken = {
-                float(r["slot_start"]): int(r["n"])
-                for r in tx.all(
-                    "SELECT slot_start, COUNT(*) AS n FROM appointments WHERE service = ? AND day = ? "
-                    "AND state IN (?, ?) GROUP BY slot_start",
-                    slot_cfg.code,
-                    day.isoformat(),
-                    *rules.HOLDING_STATES,
-                )
-            }
+            taken = appointments_repo.taken_per_slot(tx, slot_cfg.code, day.isoformat())
         return [
             {
                 "start": start.isoformat(timespec="minutes"),
@@ -201,14 +192,7 @@ class AppointmentBooking(Part):
         token = secrets.token_urlsafe(TOKEN_BYTES)  # short: it goes into every SMS
         start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
         with self.store.tx() as tx:
-            held = int(
-                tx.scalar(
-                    "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
-                    "AND slot_start >= ?",
-                    phone_hash,
-                    now - self.cfg.checkin_after_min * 60,
-                )
-            )
+            held = appointments_repo.held_by_phone(tx, phone_hash, now - self.cfg.checkin_after_min * 60)
             if held >= self.cfg.bookings_per_phone:
                 raise QueueError(
                     429,
@@ -218,28 +202,22 @@ class AppointmentBooking(Part):
                 )
             self._refuse_no_show_phone(tx, phone_hash, now)
             code = self._new_code(tx)
-            inserted = tx.run(
-                "INSERT INTO appointments(appointment_id, code, service, day, slot_start, slot_end, "
-                "phone_hash, phone_masked, id_hash, manage_hash, state, created_at, contact_sealed) "
-                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ? WHERE (SELECT COUNT(*) "
-                "FROM appointments WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
-                appointment_id,
-                code,
-                slot_cfg.code,
-                local.date().isoformat(),
-                start_ts,
-                end_ts,
-                phone_hash,
-                rules.mask_phone(number),
-                id_hash,
-                manage_hash(token),
-                now,
-                self.sms.seal_contact(appointment_id, number, token) if self.sms else None,
-                slot_cfg.code,
-                start_ts,
-                *rules.HOLDING_STATES,
+            inserted = appointments_repo.insert_if_free(
+                tx,
                 cap,
-            ).rowcount
+                appointment_id=appointment_id,
+                code=code,
+                service=slot_cfg.code,
+                day=local.date().isoformat(),
+                slot_start=start_ts,
+                slot_end=end_ts,
+                phone_hash=phone_hash,
+                phone_masked=rules.mask_phone(number),
+                id_hash=id_hash,
+                manage_hash=manage_hash(token),
+                created_at=now,
+                contact_sealed=self.sms.seal_contact(appointment_id, number, token) if self.sms else None,
+            )
             if not inserted:
                 raise QueueError(409, "slot_full", texts.say("slot_full"), start=self.iso(start_ts))
             self.event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
@@ -262,14 +240,11 @@ class AppointmentBooking(Part):
         limit = self.cfg.no_shows_before_block
         if not limit:
             return
-        missed = int(
-            tx.scalar(
-                "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
-                "AND slot_start >= ? AND slot_start < ?",
-                phone_hash,
-                now - self.cfg.no_show_block_days * 86400,
-                now - self.cfg.checkin_after_min * 60,
-            )
+        missed = appointments_repo.missed_by_phone(
+            tx,
+            phone_hash,
+            now - self.cfg.no_show_block_days * 86400,
+            now - self.cfg.checkin_after_min * 60,
         )
         if missed >= limit:
             days = self.cfg.no_show_block_days
@@ -279,7 +254,7 @@ class AppointmentBooking(Part):
         """A short code no live booking holds (checked inside the write transaction)."""
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-            if tx.scalar("SELECT 1 FROM appointments WHERE code = ? AND state = 'booked'", code) is None:
+            if not appointments_repo.code_is_live(tx, code):
                 return code
 
     def event(
@@ -301,9 +276,7 @@ class AppointmentBooking(Part):
     # ------------------------------------------------------------------ the manage link
 
     def by_token(self, tx: Tx, token: str) -> Any:
-        row = (
-            tx.one("SELECT * FROM appointments WHERE manage_hash = ?", manage_hash(token)) if token else None
-        )
+        row = appointments_repo.by_manage_hash(tx, manage_hash(token)) if token else None
         if row is None:
             raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
         return row
@@ -344,11 +317,7 @@ class AppointmentBooking(Part):
         with self.store.tx() as tx:
             row = self.by_token(tx, token)
             if row["state"] == AppointmentState.BOOKED.value and self.state_now(row) == "booked":
-                tx.run(
-                    "UPDATE appointments SET state = 'cancelled', cancelled_at = ? WHERE appointment_id = ?",
-                    now,
-                    row["appointment_id"],
-                )
+                appointments_repo.cancel(tx, row["appointment_id"], now)
                 self.event(
                     tx,
                     now,

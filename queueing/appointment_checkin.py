@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from queueing import appointment_hub, texts
+from queueing import appointment_hub, appointments_repo, texts, tickets_repo
 from queueing import slots as rules
 from queueing.appointment_booking import AppointmentBooking
 from queueing.domain import LIVE_STATES, TicketState
@@ -42,7 +42,7 @@ class CheckIns(Part):
         # one write transaction: two kiosks checking the same booking in at once get one ticket
         with self.store.tx() as tx:
             row = self._find(tx, code, id_hash, now_local.date().isoformat())
-            ticket = tx.one("SELECT state FROM tickets WHERE ticket_id = ?", row["ticket_id"] or "")
+            ticket = tickets_repo.by_id(tx, row["ticket_id"] or "")
             if ticket is not None and TicketState(ticket["state"]) in LIVE_STATES:
                 return 200, self._ticket_answer(row["ticket_id"], row)
             self._refuse_outside_window(row, now_local)
@@ -53,14 +53,7 @@ class CheckIns(Part):
                 idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
             )
             now = self.w.now_ts()
-            tx.run(
-                "UPDATE appointments SET state = 'checked_in', checked_in_at = ?, ticket_id = ?, "
-                "checkin_attempts = ? WHERE appointment_id = ?",
-                now,
-                issued["ticket_id"],
-                attempt,
-                row["appointment_id"],
-            )
+            appointments_repo.check_in(tx, row["appointment_id"], now, issued["ticket_id"], attempt)
             self.booking.event(
                 tx,
                 now,
@@ -83,13 +76,8 @@ class CheckIns(Part):
         now = self.w.now_ts()
         after_min = self.booking.cfg.checkin_after_min
         with self.store.read() as tx:
-            due = tx.scalar(
-                "SELECT 1 FROM appointments WHERE no_show_sent_at IS NULL AND state = 'booked' "
-                "AND slot_start + ? < ? LIMIT 1",
-                after_min * 60,
-                now,
-            )
-        if due is None:
+            due = appointments_repo.no_show_due(tx, after_min * 60, now)
+        if not due:
             return 0
         with self.store.tx() as tx:
             return appointment_hub.sweep_no_shows(tx, self.tz, now, after_min)
@@ -124,12 +112,7 @@ class CheckIns(Part):
     def _find(self, tx: Tx, code: str | None, id_hash: str | None, today: str) -> Any:
         """Today's or a later booking by code or ID hash (a live one first), or 404."""
         column, value = ("code", code) if code else ("id_hash", id_hash)
-        row = tx.one(
-            f"SELECT * FROM appointments WHERE {column} = ? AND day >= ? "  # noqa: S608 - fixed names
-            "AND state IN ('booked', 'checked_in') ORDER BY state = 'checked_in', slot_start LIMIT 1",
-            value,
-            today,
-        )
+        row = appointments_repo.live_by(tx, column, value, today)
         if row is None:
             raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
         return row

@@ -15,12 +15,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from queueing import appointment_hub, texts
+from queueing import appointment_hub, appointments_repo, texts
 from queueing.appointment_booking import AppointmentBooking
 from queueing.appointment_sms_texts import MOVED
 from queueing.core import iso_utc
 from queueing.errors import QueueError
-from queueing.slots import HOLDING_STATES
 from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -60,20 +59,7 @@ class AppointmentMoves(Part):
             state = self.booking.state_now(row)
             if state != "booked":
                 raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=state)
-            moved = tx.run(
-                "UPDATE appointments SET slot_start = ?, slot_end = ?, day = ?, moved_at = ? "
-                "WHERE appointment_id = ? AND state = 'booked' AND (SELECT COUNT(*) FROM appointments "
-                "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
-                start_ts,
-                end_ts,
-                day,
-                now,
-                row["appointment_id"],
-                row["service"],
-                start_ts,
-                *HOLDING_STATES,
-                cap,
-            ).rowcount
+            moved = appointments_repo.move_if_free(tx, row, start_ts, end_ts, day, now, cap)
             if not moved:
                 raise QueueError(409, "slot_full", texts.say("slot_full"), start=self.booking.iso(start_ts))
             tx.event(

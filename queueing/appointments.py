@@ -30,7 +30,7 @@ class Appointments:
     def __init__(self, queue: QueueService, sms: AppointmentSms | None = None) -> None:
         self.q = queue
         self.sms = sms  # confirmations and reminders (None: no SMS, as in a bench)
-        self.load = BookedLoad(queue)
+        self.load = BookedLoad(queue.wiring, queue.estimates)
         self.booking = AppointmentBooking(queue.wiring, self.load, sms)
         self.moves = AppointmentMoves(queue.wiring, self.booking)
         self.checkins = CheckIns(queue.wiring, self.booking, queue.issuing, queue.views)
