@@ -107,7 +107,7 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
     ensure_schema(store)
     appts = Appointments(queue)
     if mode != "rule_load":
-        queue.booked_load = lambda service, until_ts: 0
+        queue.estimates.booked_load = lambda service, until_ts: 0
     saved_due = appointment_calls.due_head
     if mode == "no_rule":
         appointment_calls.due_head = lambda tx, service, now_ts: None

@@ -1,6 +1,7 @@
-"""Appointments, first half: free slots, booking (never over capacity) and the manage link
-(view, cancel). The kiosk check-in is added by `queueing.appointments.Appointments`, whose
-docstring says where everything else lives.
+"""Appointments' booking part: free slots, booking (never over capacity) and the manage link
+(view, cancel), plus the helpers the move and check-in parts share (a service's slots, the
+booking behind a token, its state now, the change's events). `queueing.appointments.Appointments`
+composes the parts; its docstring says where everything else lives.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ from common.config import resolve_path
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
 from drivers.camera.payload import APPOINTMENT_QR_PREFIX
-from queueing import appointment_hub, texts
+from queueing import appointment_hub, appointments_repo, texts
 from queueing import slots as rules
 from queueing.appointment_calls import BookedLoad
 from queueing.appointment_sms import AppointmentSms
 from queueing.appointment_sms_texts import CODE_DIGITS, CONFIRM, TOKEN_BYTES, manage_link
-from queueing.appointments_config import SlotConfig
+from queueing.appointments_config import AppointmentsConfig, SlotConfig
 from queueing.core import iso_utc
 from queueing.errors import QueueError
-from queueing.service import QueueService
 from queueing.slots import AppointmentState
 from queueing.store import Tx
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +41,20 @@ def manage_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class AppointmentBooking:
-    """Booking use cases on top of the queue (its store, clock, services and ticket issuing)."""
+class AppointmentBooking(Part):
+    """Booking and the manage link on the queue's wiring (its store, clock and services)."""
 
-    def __init__(self, queue: QueueService, sms: AppointmentSms | None = None) -> None:
-        self.q = queue
+    def __init__(self, wiring: Wiring, load: BookedLoad, sms: AppointmentSms | None = None) -> None:
+        super().__init__(wiring)
         self.sms = sms  # confirmations and reminders (None: no SMS, as in a bench)
-        self.cfg = queue.config.appointments
+        self.load = load
         self._hasher: IdHasher | None = None
         self._hasher_lock = threading.Lock()
-        self.load = BookedLoad(queue)
+
+    @property
+    def cfg(self) -> AppointmentsConfig:
+        """The `[queueing.appointments]` section (read at each use: the live catalogue may change it)."""
+        return self.config.appointments
 
     # ------------------------------------------------------------------ helpers
 
@@ -60,8 +65,8 @@ class AppointmentBooking:
                 self._hasher = IdHasher(load_or_create_key(resolve_path(self.cfg.id_hash_key_file)))
             return self._hasher
 
-    def _slots_cfg(self, service: str) -> SlotConfig:
-        svc = self.q.service_or_404(service)
+    def slots_cfg(self, service: str) -> SlotConfig:
+        svc = self.w.service_or_404(service)
         if not self.cfg.enabled:
             raise QueueError(403, "appointments_disabled", texts.say("appointments_disabled"))
         slot_cfg = self.cfg.slots_of(svc.code)
@@ -76,20 +81,20 @@ class AppointmentBooking:
 
     def capacity(self, slot_cfg: SlotConfig) -> int:
         """Bookings one slot of this service takes (the counters' share kept for appointments)."""
-        serving = sum(1 for c in self.q.config.counters if slot_cfg.code in c.services)
+        serving = sum(1 for c in self.config.counters if slot_cfg.code in c.services)
         return rules.slot_capacity(slot_cfg, serving)
 
-    def _local(self, ts: float) -> datetime:
-        return datetime.fromtimestamp(ts, self.q.tz)
+    def local(self, ts: float) -> datetime:
+        return datetime.fromtimestamp(ts, self.tz)
 
-    def _iso(self, ts: float) -> str:
-        return self._local(ts).isoformat(timespec="minutes")
+    def iso(self, ts: float) -> str:
+        return self.local(ts).isoformat(timespec="minutes")
 
-    def _bookable_slots(self, service: str, day: date) -> list[tuple[datetime, datetime]]:
+    def bookable_slots(self, service: str, day: date) -> list[tuple[datetime, datetime]]:
         """The day's slots (aware local times) that may still be booked now; 422 outside the horizon."""
-        slot_cfg = self._slots_cfg(service)
-        svc = self.q.service_or_404(service)
-        today = self.q.local_now().date()
+        slot_cfg = self.slots_cfg(service)
+        svc = self.w.service_or_404(service)
+        today = self.w.local_now().date()
         if not today <= day <= today + timedelta(days=self.cfg.book_days_ahead):
             raise QueueError(
                 422,
@@ -97,11 +102,11 @@ class AppointmentBooking:
                 texts.say("day_out_of_range", days=self.cfg.book_days_ahead),
                 field="day",
             )
-        earliest = self.q.local_now() + timedelta(minutes=self.cfg.book_lead_min)
-        hours = svc.hours or self.q.config.hours
+        earliest = self.w.local_now() + timedelta(minutes=self.cfg.book_lead_min)
+        hours = svc.hours or self.config.hours
         out = []
-        for start, end in rules.day_slots(hours, day, slot_cfg.slot_length_min, self.q.config.holidays):
-            start_at, end_at = start.replace(tzinfo=self.q.tz), end.replace(tzinfo=self.q.tz)
+        for start, end in rules.day_slots(hours, day, slot_cfg.slot_length_min, self.config.holidays):
+            start_at, end_at = start.replace(tzinfo=self.tz), end.replace(tzinfo=self.tz)
             if start_at >= earliest:
                 out.append((start_at, end_at))
         return out
@@ -113,18 +118,18 @@ class AppointmentBooking:
         slots (from today up to book_days_ahead)."""
         if not self.cfg.enabled:
             return []
-        today = self.q.local_now().date()
+        today = self.w.local_now().date()
         out = []
         for slot_cfg in self.cfg.services:
-            svc = self.q.service_or_404(slot_cfg.code)
+            svc = self.w.service_or_404(slot_cfg.code)
             if self.capacity(slot_cfg) < 1:
                 continue
-            hours = svc.hours or self.q.config.hours
+            hours = svc.hours or self.config.hours
             days = [
                 today + timedelta(days=n)
                 for n in range(self.cfg.book_days_ahead + 1)
                 if rules.day_slots(
-                    hours, today + timedelta(days=n), slot_cfg.slot_length_min, self.q.config.holidays
+                    hours, today + timedelta(days=n), slot_cfg.slot_length_min, self.config.holidays
                 )
             ]
             out.append(
@@ -146,22 +151,13 @@ class AppointmentBooking:
 
     def free_slots(self, service: str, day: date) -> list[dict[str, Any]]:
         """GET /api/v1/services/{service}/slots: the bookable slots of a day and places left."""
-        slot_cfg = self._slots_cfg(service)
-        slots = self._bookable_slots(service, day)
+        slot_cfg = self.slots_cfg(service)
+        slots = self.bookable_slots(service, day)
         cap = self.capacity(slot_cfg)
         if not slots or cap < 1:
             return []
-        with self.q.store.read() as tx:
-            taken = {
-                float(r["slot_start"]): int(r["n"])
-                for r in tx.all(
-                    "SELECT slot_start, COUNT(*) AS n FROM appointments WHERE service = ? AND day = ? "
-                    "AND state IN (?, ?) GROUP BY slot_start",
-                    slot_cfg.code,
-                    day.isoformat(),
-                    *rules.HOLDING_STATES,
-                )
-            }
+        with self.store.read() as tx:
+            taken = appointments_repo.taken_per_slot(tx, slot_cfg.code, day.isoformat())
         return [
             {
                 "start": start.isoformat(timespec="minutes"),
@@ -174,36 +170,29 @@ class AppointmentBooking:
     def book(self, service: str, start: datetime, phone: str, id_number: str | None = None) -> dict[str, Any]:
         """Book one place in a slot: per-phone limit and capacity checked and the row written in
         one write transaction (a conditional insert), so no slot is ever over-booked."""
-        slot_cfg = self._slots_cfg(service)
+        slot_cfg = self.slots_cfg(service)
         number = rules.normalize_phone(phone)
         if number is None:
             raise QueueError(422, "invalid_phone", texts.say("invalid_phone"), field="phone")
         if id_number is not None and (len(id_number) != 12 or not set(id_number) <= _ID_DIGITS):
             raise QueueError(422, "invalid_id_number", texts.say("invalid_id_number"), field="id_number")
         try:
-            local = start.astimezone(self.q.tz) if start.tzinfo else start.replace(tzinfo=self.q.tz)
+            local = start.astimezone(self.tz) if start.tzinfo else start.replace(tzinfo=self.tz)
         except (OverflowError, ValueError) as err:  # year 1 at +14:00, year 9999 at -12:00
             raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start") from err
-        slot = next((s for s in self._bookable_slots(service, local.date()) if s[0] == local), None)
+        slot = next((s for s in self.bookable_slots(service, local.date()) if s[0] == local), None)
         if slot is None:
             raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start")
         cap = self.capacity(slot_cfg)
         hasher = self.hasher()
         phone_hash = hasher.hash_id("phone:" + number)
         id_hash = hasher.hash_id(id_number) if id_number else None
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         appointment_id = secrets.token_urlsafe(9)
         token = secrets.token_urlsafe(TOKEN_BYTES)  # short: it goes into every SMS
         start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
-        with self.q.store.tx() as tx:
-            held = int(
-                tx.scalar(
-                    "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
-                    "AND slot_start >= ?",
-                    phone_hash,
-                    now - self.cfg.checkin_after_min * 60,
-                )
-            )
+        with self.store.tx() as tx:
+            held = appointments_repo.held_by_phone(tx, phone_hash, now - self.cfg.checkin_after_min * 60)
             if held >= self.cfg.bookings_per_phone:
                 raise QueueError(
                     429,
@@ -213,43 +202,37 @@ class AppointmentBooking:
                 )
             self._refuse_no_show_phone(tx, phone_hash, now)
             code = self._new_code(tx)
-            inserted = tx.run(
-                "INSERT INTO appointments(appointment_id, code, service, day, slot_start, slot_end, "
-                "phone_hash, phone_masked, id_hash, manage_hash, state, created_at, contact_sealed) "
-                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ? WHERE (SELECT COUNT(*) "
-                "FROM appointments WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
-                appointment_id,
-                code,
-                slot_cfg.code,
-                local.date().isoformat(),
-                start_ts,
-                end_ts,
-                phone_hash,
-                rules.mask_phone(number),
-                id_hash,
-                manage_hash(token),
-                now,
-                self.sms.seal_contact(appointment_id, number, token) if self.sms else None,
-                slot_cfg.code,
-                start_ts,
-                *rules.HOLDING_STATES,
+            inserted = appointments_repo.insert_if_free(
+                tx,
                 cap,
-            ).rowcount
+                appointment_id=appointment_id,
+                code=code,
+                service=slot_cfg.code,
+                day=local.date().isoformat(),
+                slot_start=start_ts,
+                slot_end=end_ts,
+                phone_hash=phone_hash,
+                phone_masked=rules.mask_phone(number),
+                id_hash=id_hash,
+                manage_hash=manage_hash(token),
+                created_at=now,
+                contact_sealed=self.sms.seal_contact(appointment_id, number, token) if self.sms else None,
+            )
             if not inserted:
-                raise QueueError(409, "slot_full", texts.say("slot_full"), start=self._iso(start_ts))
-            self._event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
+                raise QueueError(409, "slot_full", texts.say("slot_full"), start=self.iso(start_ts))
+            self.event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
             if self.sms:
                 self.sms.enqueue(tx, appointment_id, CONFIRM, start_ts, local.date().isoformat(), now)
         if self.sms:
             self.sms.kick()
-        log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self._iso(start_ts))
+        log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self.iso(start_ts))
         self.load.refresh()
         return {
             "appointment_id": appointment_id,
             "code": code,
-            "start": self._iso(start_ts),
+            "start": self.iso(start_ts),
             "service": slot_cfg.code,
-            "manage_url": manage_link(self.q.config.public_base_url, token),
+            "manage_url": manage_link(self.config.public_base_url, token),
         }
 
     def _refuse_no_show_phone(self, tx: Tx, phone_hash: str, now: float) -> None:
@@ -257,14 +240,11 @@ class AppointmentBooking:
         limit = self.cfg.no_shows_before_block
         if not limit:
             return
-        missed = int(
-            tx.scalar(
-                "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
-                "AND slot_start >= ? AND slot_start < ?",
-                phone_hash,
-                now - self.cfg.no_show_block_days * 86400,
-                now - self.cfg.checkin_after_min * 60,
-            )
+        missed = appointments_repo.missed_by_phone(
+            tx,
+            phone_hash,
+            now - self.cfg.no_show_block_days * 86400,
+            now - self.cfg.checkin_after_min * 60,
         )
         if missed >= limit:
             days = self.cfg.no_show_block_days
@@ -274,10 +254,10 @@ class AppointmentBooking:
         """A short code no live booking holds (checked inside the write transaction)."""
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-            if tx.scalar("SELECT 1 FROM appointments WHERE code = ? AND state = 'booked'", code) is None:
+            if not appointments_repo.code_is_live(tx, code):
                 return code
 
-    def _event(
+    def event(
         self,
         tx: Tx,
         now: float,
@@ -291,24 +271,22 @@ class AppointmentBooking:
         province hub."""
         tx.event(now, "appointment", {"service": service, "start": iso_utc(start_ts), "state": state.value})
         if to_hub:
-            appointment_hub.send(tx, self.q.tz, now, state.value, service, start_ts, **hub)
+            appointment_hub.send(tx, self.tz, now, state.value, service, start_ts, **hub)
 
     # ------------------------------------------------------------------ the manage link
 
-    def _by_token(self, tx: Tx, token: str) -> Any:
-        row = (
-            tx.one("SELECT * FROM appointments WHERE manage_hash = ?", manage_hash(token)) if token else None
-        )
+    def by_token(self, tx: Tx, token: str) -> Any:
+        row = appointments_repo.by_manage_hash(tx, manage_hash(token)) if token else None
         if row is None:
             raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
         return row
 
     def view(self, token: str) -> dict[str, Any]:
         """What the manage page shows (the code too: whoever holds the link made the booking)."""
-        with self.q.store.read() as tx:
-            row = self._by_token(tx, token)
-        svc = self.q.config.service(row["service"])
-        start = self._local(row["slot_start"])
+        with self.store.read() as tx:
+            row = self.by_token(tx, token)
+        svc = self.config.service(row["service"])
+        start = self.local(row["slot_start"])
         return {
             "appointment_id": row["appointment_id"],
             "code": row["code"],
@@ -317,9 +295,9 @@ class AppointmentBooking:
             "service_name_vi": svc.name_vi if svc else row["service"],
             "service_name_en": svc.name_en if svc else row["service"],
             "start": start.isoformat(timespec="minutes"),
-            "end": self._iso(row["slot_end"]),
+            "end": self.iso(row["slot_end"]),
             "phone": row["phone_masked"],
-            "state": self._state_now(row),
+            "state": self.state_now(row),
             "checkin_from": (start - timedelta(minutes=self.cfg.checkin_before_min)).isoformat(
                 timespec="minutes"
             ),
@@ -328,23 +306,19 @@ class AppointmentBooking:
             ),
         }
 
-    def _state_now(self, row: Any) -> str:
+    def state_now(self, row: Any) -> str:
         """The stored state, or `no_show` for a booking whose check-in window has passed."""
-        late = row["slot_start"] + self.cfg.checkin_after_min * 60 < self.q.now_ts()
+        late = row["slot_start"] + self.cfg.checkin_after_min * 60 < self.w.now_ts()
         return "no_show" if row["state"] == AppointmentState.BOOKED.value and late else str(row["state"])
 
     def cancel(self, token: str) -> dict[str, Any]:
         """Cancel from the manage link: the place goes back to the slot (cancelling twice is fine)."""
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
-            row = self._by_token(tx, token)
-            if row["state"] == AppointmentState.BOOKED.value and self._state_now(row) == "booked":
-                tx.run(
-                    "UPDATE appointments SET state = 'cancelled', cancelled_at = ? WHERE appointment_id = ?",
-                    now,
-                    row["appointment_id"],
-                )
-                self._event(
+        now = self.w.now_ts()
+        with self.store.tx() as tx:
+            row = self.by_token(tx, token)
+            if row["state"] == AppointmentState.BOOKED.value and self.state_now(row) == "booked":
+                appointments_repo.cancel(tx, row["appointment_id"], now)
+                self.event(
                     tx,
                     now,
                     row["service"],
@@ -355,6 +329,6 @@ class AppointmentBooking:
                 if self.sms:
                     self.sms.erase(tx, row["appointment_id"])  # no reminder after a cancel
             elif row["state"] != AppointmentState.CANCELLED.value:
-                raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self._state_now(row))
+                raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self.state_now(row))
         self.load.refresh()
         return {"appointment_id": row["appointment_id"], "state": AppointmentState.CANCELLED.value}

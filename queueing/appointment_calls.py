@@ -1,7 +1,7 @@
 """How booked citizens go through the calling code: a checked-in ticket whose slot has begun is
 called before walk-ins (`due_head`, `call_order`, used by `queueing.calling`), the console shows
 its slot (`appointment_start_of`), and walk-in wait estimates count the booked load
-(`BookedLoad`, plugged into `QueueCore.booked_load`).
+(`BookedLoad`, plugged into `queueing.estimates.WaitEstimates.booked_load`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import threading
 from datetime import datetime, tzinfo
 from typing import Any
 
-from queueing.core import QueueCore
+from queueing import appointments_repo
+from queueing.estimates import WaitEstimates
 from queueing.store import StoreError, Tx
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +25,7 @@ LOAD_REFRESH_S = 1.0
 def due_head(tx: Tx, service: str, now_ts: float) -> Any:
     """The checked-in ticket of `service` whose slot has begun (earliest slot first), or None:
     called before every walk-in (`queueing.calling`)."""
-    return tx.one(
-        "SELECT t.*, a.slot_start AS appointment_start FROM appointments a "
-        "JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.service = ? AND a.state = 'checked_in' "
-        "AND a.slot_start <= ? AND t.state = 'waiting' ORDER BY a.slot_start, t.seq LIMIT 1",
-        service,
-        now_ts,
-    )
+    return appointments_repo.due_head(tx, service, now_ts)
 
 
 def call_order(head: Any) -> tuple[float, float, int]:
@@ -43,16 +39,7 @@ def call_order(head: Any) -> tuple[float, float, int]:
 def waiting_list(tx: Tx, service: str, now_ts: float, limit: int = 30) -> list[Any]:
     """The console's waiting line of a service: checked-in appointments whose slot has begun
     first (as they are called), then by rank; each row with `appointment_start` (None: walk-in)."""
-    return tx.all(
-        "SELECT t.number, t.priority, t.waiting_since, a.slot_start AS appointment_start FROM tickets t "
-        "LEFT JOIN appointments a ON a.ticket_id = t.ticket_id WHERE t.service = ? AND t.state = 'waiting' "
-        "ORDER BY COALESCE(a.slot_start <= ?, 0) DESC, CASE WHEN a.slot_start <= ? THEN a.slot_start END, "
-        "t.rank_key DESC, t.seq LIMIT ?",
-        service,
-        now_ts,
-        now_ts,
-        limit,
-    )
+    return appointments_repo.waiting_list(tx, service, now_ts, limit)
 
 
 def hhmm(ts: float | None, tz: tzinfo) -> str | None:
@@ -62,42 +49,39 @@ def hhmm(ts: float | None, tz: tzinfo) -> str | None:
 
 def appointment_start_of(tx: Tx, ticket_id: str, tz: tzinfo) -> str | None:
     """The slot start (local ISO time) of the booking a ticket was issued for; None for a walk-in."""
-    value = tx.scalar("SELECT slot_start FROM appointments WHERE ticket_id = ?", ticket_id)
-    return None if value is None else datetime.fromtimestamp(float(value), tz).isoformat(timespec="minutes")
+    value = appointments_repo.slot_of_ticket(tx, ticket_id)
+    return None if value is None else datetime.fromtimestamp(value, tz).isoformat(timespec="minutes")
 
 
-class BookedLoad:
+class BookedLoad(Part):
     """Today's booked load per service, kept in memory for the wait estimate (which runs inside
     the issuing transaction, where no query may be added): re-read after the appointments'
     own writes and, at most once a second, after any commit with events (calls, check-ins)."""
 
-    def __init__(self, queue: QueueCore) -> None:
-        self.q = queue
+    def __init__(self, wiring: Wiring, estimates: WaitEstimates) -> None:
+        super().__init__(wiring)
         self._load: dict[str, list[float]] = {}  # service -> slot starts of bookings not checked in
         self._load_at = float("-inf")
         self._load_lock = threading.Lock()
-        queue.booked_load = self.booked_load
-        queue.store.on_commit_events.append(self._after_commit)
+        estimates.booked_load = self.booked_load
+        wiring.store.on_commit_events.append(self._after_commit)
 
     def booked_load(self, service: str, until_ts: float) -> int:
         """Booked citizens of `service` due by `until_ts` who have not checked in yet (and are not
         past their window): they will be called before a walk-in issued now. (Checked-in tickets
         waiting already count among the tickets ahead.)"""
-        since = self.q.now_ts() - self.q.config.appointments.checkin_after_min * 60
+        since = self.w.now_ts() - self.config.appointments.checkin_after_min * 60
         with self._load_lock:
             return sum(1 for at in self._load.get(service, ()) if since <= at <= until_ts)
 
     def refresh(self) -> None:
         """Read today's booked load (one indexed query). Called after a commit: a database
         problem is logged, never the failure of the request whose change is already saved."""
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         try:
-            with self.q.store.read() as tx:
-                rows = tx.all(
-                    "SELECT service, slot_start FROM appointments "
-                    "WHERE day = ? AND state = 'booked' AND slot_start >= ?",
-                    self.q.today(),
-                    now - self.q.config.appointments.checkin_after_min * 60,
+            with self.store.read() as tx:
+                rows = appointments_repo.booked_from(
+                    tx, self.w.today(), now - self.config.appointments.checkin_after_min * 60
                 )
         except StoreError as err:
             log.warning("booked load for wait estimates not refreshed: %s", err)
@@ -107,13 +91,10 @@ class BookedLoad:
             load.setdefault(r["service"], []).append(float(r["slot_start"]))
         with self._load_lock:
             self._load = load
-            self._load_at = self.q.clock.monotonic()
+            self._load_at = self.w.clock.monotonic()
 
     def _after_commit(self, seq: int) -> None:
         """After a commit with events (a call, a check-in, ...): refresh, at most once a second."""
-        if (
-            self.q.clock.monotonic() - self._load_at < LOAD_REFRESH_S
-            or not self.q.config.appointments.services
-        ):
+        if self.w.clock.monotonic() - self._load_at < LOAD_REFRESH_S or not self.config.appointments.services:
             return
         self.refresh()

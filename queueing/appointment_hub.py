@@ -19,7 +19,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from common import outbox
-from queueing import appointments_repo
+from queueing import appointment_sms_repo
 
 if TYPE_CHECKING:
     from queueing.store import Tx
@@ -47,9 +47,9 @@ def send(tx: Tx, tz: tzinfo, now: float, state: str, service: str, start_ts: flo
 
 def sweep_no_shows(tx: Tx, tz: tzinfo, now: float, checkin_after_min: int) -> int:
     """Send `appointment.no_show` for each booking whose check-in window has passed; how many."""
-    rows = appointments_repo.no_shows_unsent(tx, checkin_after_min * 60, now)
+    rows = appointment_sms_repo.no_shows_unsent(tx, checkin_after_min * 60, now)
     for r in rows:
-        appointments_repo.set_no_show_sent(tx, r["appointment_id"], now)
+        appointment_sms_repo.set_no_show_sent(tx, r["appointment_id"], now)
         send(tx, tz, now, "no_show", r["service"], float(r["slot_start"]))
     if rows:
         log.info("appointment no-shows sent to the hub: %d", len(rows))

@@ -15,60 +15,53 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from queueing import appointment_hub, texts
+from queueing import appointment_hub, appointments_repo, texts
 from queueing.appointment_booking import AppointmentBooking
 from queueing.appointment_sms_texts import MOVED
 from queueing.core import iso_utc
 from queueing.errors import QueueError
-from queueing.slots import HOLDING_STATES
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
 
-class AppointmentMoves(AppointmentBooking):
-    """Booking and the manage link, plus moving a booking to another slot."""
+class AppointmentMoves(Part):
+    """Moving a booking to another slot (a part using the booking part's rules)."""
+
+    def __init__(self, wiring: Wiring, booking: AppointmentBooking) -> None:
+        super().__init__(wiring)
+        self.booking = booking
 
     def move(self, token: str, start: datetime) -> dict[str, Any]:
         """Move the booking behind `token` to the slot starting at `start`: the booking's view
         at its new time; 409 `slot_full`, `not_a_slot` or `cannot_move`."""
-        with self.q.store.read() as tx:
-            row = self._by_token(tx, token)
-        if self._state_now(row) != "booked":
-            raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=self._state_now(row))
-        slot_cfg = self._slots_cfg(row["service"])
+        with self.store.read() as tx:
+            row = self.booking.by_token(tx, token)
+        if self.booking.state_now(row) != "booked":
+            raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=self.booking.state_now(row))
+        slot_cfg = self.booking.slots_cfg(row["service"])
         try:
-            local = start.astimezone(self.q.tz) if start.tzinfo else start.replace(tzinfo=self.q.tz)
+            local = start.astimezone(self.tz) if start.tzinfo else start.replace(tzinfo=self.tz)
         except (OverflowError, ValueError) as err:
             raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start") from err
-        slot = next((s for s in self._bookable_slots(row["service"], local.date()) if s[0] == local), None)
+        slots = self.booking.bookable_slots(row["service"], local.date())
+        slot = next((s for s in slots if s[0] == local), None)
         if slot is None:
             raise QueueError(409, "not_a_slot", texts.say("not_a_slot"), field="start")
         start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
         if start_ts == row["slot_start"]:
-            return self.view(token)  # already there: nothing changes, nothing is sent
-        cap = self.capacity(slot_cfg)
-        now = self.q.now_ts()
+            return self.booking.view(token)  # already there: nothing changes, nothing is sent
+        cap = self.booking.capacity(slot_cfg)
+        now = self.w.now_ts()
         day = local.date().isoformat()
-        with self.q.store.tx() as tx:
-            row = self._by_token(tx, token)  # again, inside the write: a cancel may have come first
-            if self._state_now(row) != "booked":
-                raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=self._state_now(row))
-            moved = tx.run(
-                "UPDATE appointments SET slot_start = ?, slot_end = ?, day = ?, moved_at = ? "
-                "WHERE appointment_id = ? AND state = 'booked' AND (SELECT COUNT(*) FROM appointments "
-                "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
-                start_ts,
-                end_ts,
-                day,
-                now,
-                row["appointment_id"],
-                row["service"],
-                start_ts,
-                *HOLDING_STATES,
-                cap,
-            ).rowcount
+        with self.store.tx() as tx:
+            row = self.booking.by_token(tx, token)  # again, inside the write: a cancel may have come first
+            state = self.booking.state_now(row)
+            if state != "booked":
+                raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=state)
+            moved = appointments_repo.move_if_free(tx, row, start_ts, end_ts, day, now, cap)
             if not moved:
-                raise QueueError(409, "slot_full", texts.say("slot_full"), start=self._iso(start_ts))
+                raise QueueError(409, "slot_full", texts.say("slot_full"), start=self.booking.iso(start_ts))
             tx.event(
                 now,
                 "appointment",
@@ -82,23 +75,23 @@ class AppointmentMoves(AppointmentBooking):
             if appointment_hub.known(row):
                 appointment_hub.send(
                     tx,
-                    self.q.tz,
+                    self.tz,
                     now,
                     "moved",
                     row["service"],
                     start_ts,
-                    from_day=appointment_hub.slot_fields(float(row["slot_start"]), self.q.tz)[0],
+                    from_day=appointment_hub.slot_fields(float(row["slot_start"]), self.tz)[0],
                 )
-            if self.sms:
-                self.sms.drop_pending(tx, row["appointment_id"])  # the old time's messages
-                self.sms.enqueue(tx, row["appointment_id"], MOVED, start_ts, day, now)
-        if self.sms:
-            self.sms.kick()
+            if self.booking.sms:
+                self.booking.sms.drop_pending(tx, row["appointment_id"])  # the old time's messages
+                self.booking.sms.enqueue(tx, row["appointment_id"], MOVED, start_ts, day, now)
+        if self.booking.sms:
+            self.booking.sms.kick()
         log.info(
             "appointment %s moved: %s -> %s",
             row["appointment_id"][:4],
-            self._iso(row["slot_start"]),
-            self._iso(start_ts),
+            self.booking.iso(row["slot_start"]),
+            self.booking.iso(start_ts),
         )
-        self.load.refresh()
-        return self.view(token)
+        self.booking.load.refresh()
+        return self.booking.view(token)

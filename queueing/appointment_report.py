@@ -8,7 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from queueing import appointments_repo
+from queueing import appointment_sms_repo
 from queueing.store import Store
 
 COLUMNS = (
@@ -38,7 +38,7 @@ def day_report(
 ) -> list[dict[str, Any]]:
     """One row per service with bookings on `day` (YYYY-MM-DD), then an 'all' row."""
     with store.read() as tx:
-        rows = appointments_repo.of_day_with_call(tx, day)
+        rows = appointment_sms_repo.of_day_with_call(tx, day)
 
     groups: dict[str, list[Any]] = {}
     for r in rows:

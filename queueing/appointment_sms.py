@@ -33,7 +33,7 @@ from common.outbox_retry import after_failure
 from common.sealed import SealError, SecretBox, read_or_create_secret
 from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
-from queueing import appointments_repo
+from queueing import appointment_sms_repo
 from queueing.appointment_sms_texts import (
     REMIND_DAY,
     REMIND_HOUR,
@@ -131,18 +131,18 @@ class AppointmentSms:
         added, 0 when it was there already."""
         if not self.enabled:
             return 0
-        return appointments_repo.add_sms(
+        return appointment_sms_repo.add_sms(
             tx, appointment_id, kind, idem_key(appointment_id, kind, slot_start), day, now
         )
 
     @staticmethod
     def drop_pending(tx: Tx, appointment_id: str) -> None:
         """Messages not yet sent for this appointment will not be (a cancel, a move)."""
-        appointments_repo.drop_pending_sms(tx, appointment_id)
+        appointment_sms_repo.drop_pending_sms(tx, appointment_id)
 
     def erase(self, tx: Tx, appointment_id: str) -> None:
         """The appointment ended: its phone and link are erased and nothing more is sent."""
-        appointments_repo.erase_contact(tx, appointment_id)
+        appointment_sms_repo.erase_contact(tx, appointment_id)
         self.drop_pending(tx, appointment_id)
 
     def kick(self) -> None:
@@ -170,19 +170,19 @@ class AppointmentSms:
         now = self.q.now_ts()
         before_s = self.cfg.remind_before_min * 60
         with self.q.store.read() as tx:
-            ended = appointments_repo.ended_with_contact(
+            ended = appointment_sms_repo.ended_with_contact(
                 tx, self.q.config.appointments.checkin_after_min * 60, now
             )
             due = [
                 (r["appointment_id"], REMIND_HOUR, r["slot_start"], r["day"])
-                for r in appointments_repo.due_soon(tx, REMIND_HOUR, now, before_s)
+                for r in appointment_sms_repo.due_soon(tx, REMIND_HOUR, now, before_s)
             ]
             window = self._day_before_window(now)
             if window is not None:  # it is the day before, past remind_day_before_at
                 due_at, tomorrow_from, tomorrow_until = window
                 due += [
                     (r["appointment_id"], REMIND_DAY, r["slot_start"], r["day"])
-                    for r in appointments_repo.due_tomorrow(
+                    for r in appointment_sms_repo.due_tomorrow(
                         tx, REMIND_DAY, tomorrow_from, tomorrow_until, now + before_s, due_at
                     )
                 ]
@@ -214,7 +214,7 @@ class AppointmentSms:
         """Send each due message once and record the outcomes in one transaction."""
         now = self.q.now_ts()
         with self.q.store.read() as tx:
-            rows = appointments_repo.sms_due(tx, now, BATCH)
+            rows = appointment_sms_repo.sms_due(tx, now, BATCH)
         if not rows:
             return 0
         outcomes = [(row, self._send(row, now)) for row in rows]
@@ -255,13 +255,13 @@ class AppointmentSms:
     def _record(self, tx: Tx, row: Any, outcome: str | GatewayError, now: float) -> None:
         attempts = int(row["attempts"]) + 1
         if outcome == "dropped":
-            appointments_repo.sms_dropped(tx, row["msg_id"])
+            appointment_sms_repo.sms_dropped(tx, row["msg_id"])
         elif outcome == "sent":
-            appointments_repo.sms_sent(tx, row["msg_id"], attempts, now)
+            appointment_sms_repo.sms_sent(tx, row["msg_id"], attempts, now)
         else:
             assert isinstance(outcome, GatewayError)
             give_up, delay = after_failure(self.cfg, attempts, outcome.permanent)
-            appointments_repo.sms_failed(tx, row["msg_id"], attempts, give_up, now + delay, str(outcome))
+            appointment_sms_repo.sms_failed(tx, row["msg_id"], attempts, give_up, now + delay, str(outcome))
             log.warning(
                 "appointment SMS %s (%s) failed, attempt %d%s: %s",
                 row["msg_id"],
@@ -274,7 +274,7 @@ class AppointmentSms:
     def counts(self, day: str) -> dict[str, dict[str, int]]:
         """{service: {"sent": n, "failed": n}} of the day's appointments' messages."""
         with self.q.store.read() as tx:
-            rows = appointments_repo.sms_counts(tx, day)
+            rows = appointment_sms_repo.sms_counts(tx, day)
         out: dict[str, dict[str, int]] = {}
         for r in rows:
             out.setdefault(r["service"], {"sent": 0, "failed": 0})[r["state"]] = int(r["n"])

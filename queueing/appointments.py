@@ -1,7 +1,8 @@
-"""Appointments: free slots, booking (never over capacity) and the manage link come from
-`queueing.appointment_booking`, moves from `queueing.appointment_move`, the booking's SMS from
-`queueing.appointment_sms`; this module adds the kiosk check-in that turns a booking into a
-ticket, called at its slot ahead of walk-ins.
+"""Appointments, composed of parts on the queue's wiring (`queueing.wiring`): free slots, booking
+(never over capacity) and the manage link in `queueing.appointment_booking`, moves in
+`queueing.appointment_move`, the kiosk check-in that turns a booking into a ticket (called at its
+slot ahead of walk-ins) and the no-show round in `queueing.appointment_checkin`, the booking's
+SMS in `queueing.appointment_sms`. `Appointments` builds them and offers their use cases.
 
 Storage is the queue's own database (`appointments` table in `queueing.schema.SCHEMA`); every
 change is one `Store` transaction with its event (kind `appointment`: service, slot, state; no
@@ -12,132 +13,41 @@ the calling order and the booked load of wait estimates in `queueing.appointment
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
-from typing import Any
-
-from queueing import appointment_hub, texts
-from queueing import slots as rules
-from queueing.appointment_booking import QR_PREFIX, manage_hash
+from queueing.appointment_booking import QR_PREFIX, AppointmentBooking, manage_hash
+from queueing.appointment_calls import BookedLoad
+from queueing.appointment_checkin import CheckIns
 from queueing.appointment_move import AppointmentMoves
-from queueing.domain import LIVE_STATES, TicketState
-from queueing.errors import QueueError
-from queueing.slots import AppointmentState, CheckIn
-from queueing.store import Tx
-
-log = logging.getLogger(__name__)
+from queueing.appointment_sms import AppointmentSms
+from queueing.appointments_config import AppointmentsConfig
+from queueing.service import QueueService
 
 __all__ = ["QR_PREFIX", "Appointments", "manage_hash"]
 
 
-class Appointments(AppointmentMoves):
-    """Booking, the manage link (view, cancel, move) and the kiosk check-in."""
+class Appointments:
+    """Booking, the manage link (view, cancel, move) and the kiosk check-in, as one facade."""
 
-    # ------------------------------------------------------------------ check-in at the kiosk
+    def __init__(self, queue: QueueService, sms: AppointmentSms | None = None) -> None:
+        self.q = queue
+        self.sms = sms  # confirmations and reminders (None: no SMS, as in a bench)
+        self.load = BookedLoad(queue.wiring, queue.estimates)
+        self.booking = AppointmentBooking(queue.wiring, self.load, sms)
+        self.moves = AppointmentMoves(queue.wiring, self.booking)
+        self.checkins = CheckIns(queue.wiring, self.booking, queue.issuing, queue.views)
+        # the booking part
+        self.hasher = self.booking.hasher
+        self.capacity = self.booking.capacity
+        self.bookable = self.booking.bookable
+        self.free_slots = self.booking.free_slots
+        self.book = self.booking.book
+        self.view = self.booking.view
+        self.cancel = self.booking.cancel
+        # the other parts
+        self.move = self.moves.move
+        self.check_in = self.checkins.check_in
+        self.sweep_no_shows = self.checkins.sweep_no_shows
 
-    def check_in(self, code: str | None = None, id_hash: str | None = None) -> tuple[int, dict[str, Any]]:
-        """A kiosk checks a booking in by its code (or the ID card's hash): 201 and a pending
-        kiosk ticket (the kiosk prints and confirms it as any other) carrying `appointment_id`;
-        the same ticket again (200) while it is live; 409 too_early / too_late outside the window."""
-        now_local = self.q.local_now()
-        # one write transaction: two kiosks checking the same booking in at once get one ticket
-        with self.q.store.tx() as tx:
-            row = self._find(tx, code, id_hash, now_local.date().isoformat())
-            ticket = tx.one("SELECT state FROM tickets WHERE ticket_id = ?", row["ticket_id"] or "")
-            if ticket is not None and TicketState(ticket["state"]) in LIVE_STATES:
-                return 200, self._ticket_answer(row["ticket_id"], row)
-            self._refuse_outside_window(row, now_local)
-            attempt = int(row["checkin_attempts"]) + 1
-            issued = self.q.issue(
-                row["service"],
-                channel="kiosk",
-                idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
-            )
-            now = self.q.now_ts()
-            tx.run(
-                "UPDATE appointments SET state = 'checked_in', checked_in_at = ?, ticket_id = ?, "
-                "checkin_attempts = ? WHERE appointment_id = ?",
-                now,
-                issued["ticket_id"],
-                attempt,
-                row["appointment_id"],
-            )
-            self._event(
-                tx,
-                now,
-                row["service"],
-                row["slot_start"],
-                AppointmentState.CHECKED_IN,
-                # once per booking: a check-in again after a failed print is not a new one
-                to_hub=row["state"] == AppointmentState.BOOKED.value and appointment_hub.known(row),
-                late_min=round((now - float(row["slot_start"])) / 60, 1),
-            )
-            if self.sms:
-                self.sms.erase(tx, row["appointment_id"])  # the appointment is over: no reminder
-        issued.pop("replayed", None)
-        log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
-        self.load.refresh()
-        return 201, {**issued, **self._appointment_fields(row)}
-
-    def sweep_no_shows(self) -> int:
-        """Send the hub a no-show for each booking past its check-in window (the sweeper's round)."""
-        now = self.q.now_ts()
-        after_min = self.cfg.checkin_after_min
-        with self.q.store.read() as tx:
-            due = tx.scalar(
-                "SELECT 1 FROM appointments WHERE no_show_sent_at IS NULL AND state = 'booked' "
-                "AND slot_start + ? < ? LIMIT 1",
-                after_min * 60,
-                now,
-            )
-        if due is None:
-            return 0
-        with self.q.store.tx() as tx:
-            return appointment_hub.sweep_no_shows(tx, self.q.tz, now, after_min)
-
-    def _refuse_outside_window(self, row: Any, now_local: datetime) -> None:
-        """409 too_early (with when to come back) or too_late outside the check-in window."""
-        start = self._local(row["slot_start"])
-        verdict = rules.check_in_verdict(
-            start, now_local, self.cfg.checkin_before_min, self.cfg.checkin_after_min
-        )
-        back = start - timedelta(minutes=self.cfg.checkin_before_min)
-        if verdict is CheckIn.OK:
-            svc = self.q.service_or_404(row["service"])
-            if not self.q.opening(svc).open:
-                # inside the window but before the service opens (a first slot of the day): the
-                # ticket could not be issued yet, so the citizen comes back when it opens
-                verdict = CheckIn.TOO_EARLY
-                back = self.q.next_opening_at(svc) or start
-        if verdict is CheckIn.TOO_EARLY:
-            raise QueueError(
-                409,
-                "too_early",
-                texts.say("too_early", **texts.when_fields(back)),
-                come_back_at=back.isoformat(timespec="minutes"),
-                start=start.isoformat(timespec="minutes"),
-            )
-        if verdict is CheckIn.TOO_LATE:
-            raise QueueError(
-                409, "too_late", texts.say("too_late"), start=start.isoformat(timespec="minutes")
-            )
-
-    def _find(self, tx: Tx, code: str | None, id_hash: str | None, today: str) -> Any:
-        """Today's or a later booking by code or ID hash (a live one first), or 404."""
-        column, value = ("code", code) if code else ("id_hash", id_hash)
-        row = tx.one(
-            f"SELECT * FROM appointments WHERE {column} = ? AND day >= ? "  # noqa: S608 - fixed names
-            "AND state IN ('booked', 'checked_in') ORDER BY state = 'checked_in', slot_start LIMIT 1",
-            value,
-            today,
-        )
-        if row is None:
-            raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
-        return row
-
-    def _appointment_fields(self, row: Any) -> dict[str, Any]:
-        return {"appointment_id": row["appointment_id"], "appointment_start": self._iso(row["slot_start"])}
-
-    def _ticket_answer(self, ticket_id: str, row: Any) -> dict[str, Any]:
-        body = self.q.status(ticket_id)
-        return {**body, "status_url": self.q.status_url(ticket_id), **self._appointment_fields(row)}
+    @property
+    def cfg(self) -> AppointmentsConfig:
+        """The `[queueing.appointments]` section."""
+        return self.booking.cfg

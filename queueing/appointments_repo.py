@@ -1,186 +1,207 @@
-"""Appointments in SQL, as the SMS, the hub's no-show sweep and the day report read and write
-them: the `appointments` table's contact and no-show columns, and the `appointment_sms` outbox
-(`queueing.schema` steps 2 and 5). Each function runs in the caller's open `Tx`; when a message
-is due, sent or dropped is `queueing.appointment_sms`' rule, the no-show rule
-`queueing.appointment_hub`'s.
+"""The appointments in SQL: the `appointments` table (`queueing.schema`), and its joins with
+`tickets` for the calling order. Each function runs in the caller's open `Tx`; the rules are the
+appointment parts' (`queueing.appointment_booking`, `appointment_move`, `appointment_checkin`,
+`appointment_calls`). A slot's places are counted inside the statement that takes one, so a
+crowd of bookings or moves into the last place never over-books it (SQLite has one writer).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # queueing.store imports queueing.schema, which imports this module
-    from queueing.store import Tx
+from queueing.slots import HOLDING_STATES
+from queueing.store import Tx
 
-Row = Any  # a sqlite3.Row
+Row = Any  # a sqlite3.Row of `appointments`
 
-#: Queue database step 5 (`queueing.schema.MIGRATIONS`): when a booking's no-show was sent to the
-#: hub. Bookings made before this step are stamped 0: the hub never hears of them (`known`).
-APPOINTMENT_HUB_SCHEMA = """
-ALTER TABLE appointments ADD COLUMN no_show_sent_at REAL;
-UPDATE appointments SET no_show_sent_at = 0;
-CREATE INDEX appointments_no_show_due ON appointments(slot_start)
-    WHERE no_show_sent_at IS NULL AND state = 'booked';
-"""
-
-# ---------------------------------------------------------------------- appointments
-
-
-def erase_contact(tx: Tx, appointment_id: str) -> None:
-    """The appointment's sealed phone and link are erased."""
-    tx.run("UPDATE appointments SET contact_sealed = NULL WHERE appointment_id = ?", appointment_id)
-
-
-def ended_with_contact(tx: Tx, checkin_after_s: float, now: float) -> list[str]:
-    """The appointments that still hold a contact but ended (not booked, or their check-in
-    window `checkin_after_s` after the slot start passed by `now`)."""
-    return [
-        r["appointment_id"]
-        for r in tx.all(
-            "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
-            "AND (state != 'booked' OR slot_start + ? < ?)",
-            checkin_after_s,
-            now,
-        )
-    ]
-
-
-# booked, contact kept, and this reminder (the `?` is "-<kind>-") not enqueued yet
-_LIVE_NOT_SENT = (
-    "SELECT a.appointment_id, a.day, a.slot_start FROM appointments a "
-    "WHERE a.contact_sealed IS NOT NULL AND a.state = 'booked' AND NOT EXISTS (SELECT 1 "
-    "FROM appointment_sms m WHERE m.idem_key = "
-    "'appt-' || a.appointment_id || ? || CAST(a.slot_start AS INTEGER))"
+#: Columns a new booking row is given (`insert_if_free`); the rest keep their defaults.
+INSERT_COLUMNS = (
+    "appointment_id",
+    "code",
+    "service",
+    "day",
+    "slot_start",
+    "slot_end",
+    "phone_hash",
+    "phone_masked",
+    "id_hash",
+    "manage_hash",
+    "created_at",
+    "contact_sealed",
 )
 
 
-def due_soon(tx: Tx, kind: str, now: float, before_s: float) -> list[Row]:
-    """Booked appointments with a contact and no `kind` reminder yet whose slot starts within
-    `before_s` of `now`, booked (or moved) before that: appointment_id, day, slot_start."""
-    return tx.all(
-        _LIVE_NOT_SENT + " AND a.slot_start > ? AND a.slot_start <= ? "
-        "AND COALESCE(a.moved_at, a.created_at) < a.slot_start - ?",
-        f"-{kind}-",
-        now,
-        now + before_s,
-        before_s,
-    )
-
-
-def due_tomorrow(
-    tx: Tx, kind: str, day_from: float, day_until: float, after: float, booked_before: float
-) -> list[Row]:
-    """Booked appointments with a contact and no `kind` reminder yet whose slot is in
-    [day_from, day_until) and after `after`, booked (or moved) before `booked_before`:
-    appointment_id, day, slot_start."""
-    return tx.all(
-        _LIVE_NOT_SENT + " AND a.slot_start >= ? AND a.slot_start < ? "
-        "AND a.slot_start > ? AND COALESCE(a.moved_at, a.created_at) < ?",
-        f"-{kind}-",
-        day_from,
-        day_until,
-        after,
-        booked_before,
-    )
-
-
-def no_shows_unsent(tx: Tx, checkin_after_s: float, now: float) -> list[Row]:
-    """Booked appointments whose check-in window passed and whose no-show the hub has not had:
-    appointment_id, service, slot_start."""
-    return tx.all(
-        "SELECT appointment_id, service, slot_start FROM appointments "
-        "WHERE no_show_sent_at IS NULL AND state = 'booked' AND slot_start + ? < ?",
-        checkin_after_s,
-        now,
-    )
-
-
-def set_no_show_sent(tx: Tx, appointment_id: str, at: float) -> None:
-    """The hub was sent the appointment's no-show at `at`."""
-    tx.run("UPDATE appointments SET no_show_sent_at = ? WHERE appointment_id = ?", at, appointment_id)
-
-
-def of_day_with_call(tx: Tx, day: str) -> list[Row]:
-    """The day's appointments (service, state, slot_start) with their ticket's called_at."""
-    return tx.all(
-        "SELECT a.service, a.state, a.slot_start, t.called_at FROM appointments a "
-        "LEFT JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.day = ?",
+def taken_per_slot(tx: Tx, service: str, day: str) -> dict[float, int]:
+    """Places held (booked or checked in) per slot start of a service's day."""
+    rows = tx.all(
+        "SELECT slot_start, COUNT(*) AS n FROM appointments WHERE service = ? AND day = ? "
+        "AND state IN (?, ?) GROUP BY slot_start",
+        service,
         day,
+        *HOLDING_STATES,
+    )
+    return {float(r["slot_start"]): int(r["n"]) for r in rows}
+
+
+def held_by_phone(tx: Tx, phone_hash: str, since: float) -> int:
+    """Bookings of a phone still `booked` with a slot from `since` on."""
+    return int(
+        tx.scalar(
+            "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' AND slot_start >= ?",
+            phone_hash,
+            since,
+        )
     )
 
 
-# ---------------------------------------------------------------------- appointment_sms
+def missed_by_phone(tx: Tx, phone_hash: str, since: float, until: float) -> int:
+    """Bookings of a phone left `booked` (never checked in) with a slot in [since, until)."""
+    return int(
+        tx.scalar(
+            "SELECT COUNT(*) FROM appointments WHERE phone_hash = ? AND state = 'booked' "
+            "AND slot_start >= ? AND slot_start < ?",
+            phone_hash,
+            since,
+            until,
+        )
+    )
 
 
-def add_sms(tx: Tx, appointment_id: str, kind: str, idem_key: str, day: str, now: float) -> int:
-    """Add a message due `now` unless its idempotency key is there; 1 when added, else 0."""
-    return tx.run(
-        "INSERT OR IGNORE INTO appointment_sms(appointment_id, kind, idem_key, day, next_attempt_at, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        appointment_id,
-        kind,
-        idem_key,
-        day,
-        now,
-        now,
-    ).rowcount
+def code_is_live(tx: Tx, code: str) -> bool:
+    """True when a `booked` booking holds this short code."""
+    return tx.scalar("SELECT 1 FROM appointments WHERE code = ? AND state = 'booked'", code) is not None
 
 
-def drop_pending_sms(tx: Tx, appointment_id: str) -> None:
-    """The appointment's messages not yet sent will not be."""
+def insert_if_free(tx: Tx, capacity: int, **columns: Any) -> bool:
+    """Add a `booked` row unless its slot already holds `capacity` places; True when added."""
+    if set(columns) != set(INSERT_COLUMNS):
+        raise ValueError(f"a booking row takes exactly {INSERT_COLUMNS}")
+    values = [columns[c] for c in INSERT_COLUMNS]
+    return bool(
+        tx.run(
+            f"INSERT INTO appointments({', '.join(INSERT_COLUMNS)}, state) "  # noqa: S608 - fixed names
+            f"SELECT {', '.join('?' for _ in INSERT_COLUMNS)}, 'booked' WHERE (SELECT COUNT(*) "
+            "FROM appointments WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
+            *values,
+            columns["service"],
+            columns["slot_start"],
+            *HOLDING_STATES,
+            capacity,
+        ).rowcount
+    )
+
+
+def move_if_free(
+    tx: Tx, row: Row, start_ts: float, end_ts: float, day: str, now: float, capacity: int
+) -> bool:
+    """Move a `booked` row to the slot at `start_ts` unless that slot holds `capacity` places."""
+    return bool(
+        tx.run(
+            "UPDATE appointments SET slot_start = ?, slot_end = ?, day = ?, moved_at = ? "
+            "WHERE appointment_id = ? AND state = 'booked' AND (SELECT COUNT(*) FROM appointments "
+            "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
+            start_ts,
+            end_ts,
+            day,
+            now,
+            row["appointment_id"],
+            row["service"],
+            start_ts,
+            *HOLDING_STATES,
+            capacity,
+        ).rowcount
+    )
+
+
+def by_manage_hash(tx: Tx, digest: str) -> Row | None:
+    """The booking behind a manage link, or None."""
+    return tx.one("SELECT * FROM appointments WHERE manage_hash = ?", digest)
+
+
+def live_by(tx: Tx, column: str, value: str | None, today: str) -> Row | None:
+    """Today's or a later live booking by `code` or `id_hash` (a booked one first), or None."""
+    if column not in ("code", "id_hash"):
+        raise ValueError(f"bookings are found by code or id_hash, not {column!r}")
+    return tx.one(
+        f"SELECT * FROM appointments WHERE {column} = ? AND day >= ? "  # noqa: S608 - fixed names
+        "AND state IN ('booked', 'checked_in') ORDER BY state = 'checked_in', slot_start LIMIT 1",
+        value,
+        today,
+    )
+
+
+def cancel(tx: Tx, appointment_id: str, now: float) -> None:
+    """The booking is cancelled: its place goes back to the slot."""
     tx.run(
-        "UPDATE appointment_sms SET state = 'dropped' WHERE appointment_id = ? AND state = 'pending'",
+        "UPDATE appointments SET state = 'cancelled', cancelled_at = ? WHERE appointment_id = ?",
+        now,
         appointment_id,
     )
 
 
-def sms_due(tx: Tx, now: float, limit: int) -> list[Row]:
-    """Up to `limit` pending messages due by `now`, oldest first, with their appointment (msg_id,
-    kind, idem_key, attempts, appointment_id, appt_state, contact_sealed, service, slot_start, code)."""
-    return tx.all(
-        "SELECT m.msg_id, m.kind, m.idem_key, m.attempts, a.appointment_id, a.state AS appt_state, "
-        "a.contact_sealed, a.service, a.slot_start, a.code FROM appointment_sms m "
-        "JOIN appointments a ON a.appointment_id = m.appointment_id "
-        "WHERE m.state = 'pending' AND m.next_attempt_at <= ? ORDER BY m.msg_id LIMIT ?",
+def check_in(tx: Tx, appointment_id: str, now: float, ticket_id: str, attempt: int) -> None:
+    """The booking is checked in with the ticket issued for it (`attempt`: how many check-ins)."""
+    tx.run(
+        "UPDATE appointments SET state = 'checked_in', checked_in_at = ?, ticket_id = ?, "
+        "checkin_attempts = ? WHERE appointment_id = ?",
         now,
+        ticket_id,
+        attempt,
+        appointment_id,
+    )
+
+
+def no_show_due(tx: Tx, after_s: float, now: float) -> bool:
+    """True when a `booked` booking more than `after_s` past its slot start was not yet sent to
+    the hub as a no-show."""
+    return (
+        tx.scalar(
+            "SELECT 1 FROM appointments WHERE no_show_sent_at IS NULL AND state = 'booked' "
+            "AND slot_start + ? < ? LIMIT 1",
+            after_s,
+            now,
+        )
+        is not None
+    )
+
+
+def due_head(tx: Tx, service: str, now_ts: float) -> Row | None:
+    """The waiting checked-in ticket of `service` whose slot has begun (earliest slot first), with
+    `appointment_start`, or None."""
+    return tx.one(
+        "SELECT t.*, a.slot_start AS appointment_start FROM appointments a "
+        "JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.service = ? AND a.state = 'checked_in' "
+        "AND a.slot_start <= ? AND t.state = 'waiting' ORDER BY a.slot_start, t.seq LIMIT 1",
+        service,
+        now_ts,
+    )
+
+
+def waiting_list(tx: Tx, service: str, now_ts: float, limit: int) -> list[Row]:
+    """A service's waiting tickets as they will be called: checked-in appointments whose slot has
+    begun first, then by rank; each with `appointment_start` (None: walk-in)."""
+    return tx.all(
+        "SELECT t.number, t.priority, t.waiting_since, a.slot_start AS appointment_start FROM tickets t "
+        "LEFT JOIN appointments a ON a.ticket_id = t.ticket_id WHERE t.service = ? AND t.state = 'waiting' "
+        "ORDER BY COALESCE(a.slot_start <= ?, 0) DESC, CASE WHEN a.slot_start <= ? THEN a.slot_start END, "
+        "t.rank_key DESC, t.seq LIMIT ?",
+        service,
+        now_ts,
+        now_ts,
         limit,
     )
 
 
-def sms_dropped(tx: Tx, msg_id: int) -> None:
-    """The message will not be sent."""
-    tx.run("UPDATE appointment_sms SET state = 'dropped' WHERE msg_id = ?", msg_id)
+def slot_of_ticket(tx: Tx, ticket_id: str) -> float | None:
+    """The slot start of the booking a ticket was issued for; None for a walk-in."""
+    value = tx.scalar("SELECT slot_start FROM appointments WHERE ticket_id = ?", ticket_id)
+    return None if value is None else float(value)
 
 
-def sms_sent(tx: Tx, msg_id: int, attempts: int, at: float) -> None:
-    """The message was sent at `at`, on attempt `attempts`."""
-    tx.run(
-        "UPDATE appointment_sms SET state = 'sent', attempts = ?, sent_at = ?, last_error = NULL "
-        "WHERE msg_id = ?",
-        attempts,
-        at,
-        msg_id,
-    )
-
-
-def sms_failed(tx: Tx, msg_id: int, attempts: int, give_up: bool, next_at: float, error: str) -> None:
-    """Attempt `attempts` failed with `error`: retried at `next_at`, or given up."""
-    tx.run(
-        "UPDATE appointment_sms SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
-        "WHERE msg_id = ?",
-        "failed" if give_up else "pending",
-        attempts,
-        next_at,
-        error,
-        msg_id,
-    )
-
-
-def sms_counts(tx: Tx, day: str) -> list[Row]:
-    """The day's sent and failed messages counted per service and state (service, state, n)."""
+def booked_from(tx: Tx, day: str, since: float) -> list[Row]:
+    """A day's `booked` (not checked in) bookings with a slot from `since`: service, slot_start."""
     return tx.all(
-        "SELECT a.service, m.state, COUNT(*) AS n FROM appointment_sms m "
-        "JOIN appointments a ON a.appointment_id = m.appointment_id "
-        "WHERE m.day = ? AND m.state IN ('sent', 'failed') GROUP BY a.service, m.state",
+        "SELECT service, slot_start FROM appointments WHERE day = ? AND state = 'booked' AND slot_start >= ?",
         day,
+        since,
     )

@@ -13,19 +13,20 @@ from typing import Any
 
 from queueing import appointment_calls, counters_repo, speech, tickets_repo
 from queueing.config import OrderingPolicy
-from queueing.core import QueueCore
+from queueing.core import TicketStates
 from queueing.domain import TicketState
 from queueing.store import Tx
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
 
-class Calls:
+class Calls(Part):
     """Selection of the next ticket and the record of a call, inside the caller's transaction."""
 
-    def __init__(self, queue: QueueCore) -> None:
-        self.q = queue
-        self.config = queue.config
+    def __init__(self, wiring: Wiring, states: TicketStates) -> None:
+        super().__init__(wiring)
+        self.states = states
 
     def next_for(self, tx: Tx, services: list[str]) -> Any:
         """The ticket a counter serving `services` calls next, or None when nobody waits.
@@ -43,11 +44,11 @@ class Calls:
         svc = self.config.service(service)
         if svc is None:
             return None
-        due = appointment_calls.due_head(tx, service, self.q.now_ts())  # booked citizens at their slot
+        due = appointment_calls.due_head(tx, service, self.w.now_ts())  # booked citizens at their slot
         if due is not None:
             return due
         if svc.policy is OrderingPolicy.ONE_PER_N:
-            streak = self.q.normal_streak(tx, service)
+            streak = self.states.normal_streak(tx, service)
             prioritised_first = streak >= svc.one_per_n_normal
             return tickets_repo.head_by_weight(tx, service, prioritised_first) or tickets_repo.head_by_weight(
                 tx, service, not prioritised_first
@@ -58,9 +59,9 @@ class Calls:
         self, tx: Tx, row: Any, staff_id: str, counter: int, recall: bool = False
     ) -> dict[str, Any]:
         """Record a call (or a recall) of `row` to `counter` and its announcement event."""
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         if not recall:
-            self.q.set_state(
+            self.states.set_state(
                 tx,
                 row,
                 TicketState.CALLED,
@@ -72,8 +73,8 @@ class Calls:
             counters_repo.set_current(tx, counter, row["ticket_id"])
             svc = self.config.service(row["service"])
             if svc is not None and svc.policy is OrderingPolicy.ONE_PER_N:
-                day = self.q.today()
-                streak = 0 if row["weight"] > 0 else self.q.normal_streak(tx, svc.code) + 1
+                day = self.w.today()
+                streak = 0 if row["weight"] > 0 else self.states.normal_streak(tx, svc.code) + 1
                 tickets_repo.set_normal_streak(tx, day, svc.code, streak)
         else:
             tickets_repo.bump_call_count(tx, row["ticket_id"])
@@ -88,7 +89,7 @@ class Calls:
             "voice_en": speech.announcement_en(number, counter),
             "text_vi": speech.announcement_text(number, counter),
             "text_en": speech.announcement_text_en(number, counter),
-            "waiting": self.q.waiting_of(tx, row["service"]),
+            "waiting": self.states.waiting_of(tx, row["service"]),
         }
         tx.event(now, "called", data)
         return self.ticket_view(tx, row["ticket_id"])
@@ -111,7 +112,7 @@ class Calls:
             "started_at": r["started_at"],
             "issued_at": r["issued_at"],
             "call_count": r["call_count"],
-            "appointment_start": appointment_calls.appointment_start_of(tx, r["ticket_id"], self.q.tz),
+            "appointment_start": appointment_calls.appointment_start_of(tx, r["ticket_id"], self.tz),
             "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
         }
 

@@ -33,7 +33,7 @@ from contracts.queueing import CounterStatus
 from queueing import counter_time_repo
 
 if TYPE_CHECKING:
-    from queueing.core import QueueCore
+    from queueing.service import QueueService as QueueCore
     from queueing.store import Tx
 
 log = logging.getLogger(__name__)

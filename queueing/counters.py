@@ -27,7 +27,7 @@ class CounterDesk:
         self.q = queue
         self.config = queue.config
         self.staff = StaffSessions(queue)
-        self.calls = Calls(queue)
+        self.calls = Calls(queue.wiring, queue.states)
 
     def sign_in(
         self, staff_id: str, pin: str, counter: int | None, take_over: bool = False

@@ -69,3 +69,28 @@ def pause_state(tx: Tx, number: int) -> Any | None:
 def set_pause(tx: Tx, number: int, status: str, reason: str | None) -> None:
     """The counter's status and the reason of its pause (None unless paused)."""
     tx.run("UPDATE counters SET status = ?, pause_reason = ? WHERE number = ?", status, reason, number)
+
+
+def open_numbers(tx: Tx) -> set[int]:
+    """The counters open now (not paused, not closed)."""
+    return {int(r["number"]) for r in tx.all("SELECT number FROM counters WHERE status = 'open'")}
+
+
+def without_live_session(tx: Tx, now: float) -> list[int]:
+    """Counters not closed that no live staff session holds."""
+    rows = tx.all(
+        "SELECT number FROM counters WHERE status <> 'closed' AND number NOT IN "
+        "(SELECT counter FROM sessions WHERE counter IS NOT NULL AND expires_at >= ?)",
+        now,
+    )
+    return [int(r["number"]) for r in rows]
+
+
+def close_unheld(tx: Tx, number: int) -> None:
+    """The counter is closed and nobody holds it (its ticket stays: the sweep settles it)."""
+    tx.run("UPDATE counters SET status = 'closed', staff_id = NULL WHERE number = ?", number)
+
+
+def clear_ticket(tx: Tx, ticket_id: str) -> None:
+    """No counter has this ticket any more."""
+    tx.run("UPDATE counters SET current_ticket = NULL WHERE current_ticket = ?", ticket_id)

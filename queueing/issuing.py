@@ -1,8 +1,9 @@
 """Taking a number: admission (opening hours, daily cap, remote limits), numbering, the
 idempotent issue, and a kiosk ticket's confirm or void (the ghost-ticket rule).
 
-`queueing.service.QueueService` adds what citizens and display boards read; the counter
-operations are in `queueing.counters`.
+A part (`queueing.wiring`) built by `queueing.service.QueueService`, which also builds what
+citizens and display boards read (`queueing.ticket_views`); the counter operations are in
+`queueing.counters`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import Any
 from common import outbox
 from queueing import domain, texts, tickets_repo
 from queueing.config import ServiceConfig
-from queueing.core import NEW_SEQ, QueueCore, iso_utc
+from queueing.core import NEW_SEQ, TicketStates, iso_utc
 from queueing.domain import TicketState
 from queueing.errors import QueueError
+from queueing.estimates import WaitEstimates
 from queueing.store import Tx
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +54,17 @@ def refuse_kiosk_only_fields(
         )
 
 
-class TicketIssuing(QueueCore):
+class TicketIssuing(Part):
     """Issue, confirm and void tickets (kiosks and the remote page)."""
+
+    def __init__(self, wiring: Wiring, states: TicketStates, estimates: WaitEstimates) -> None:
+        super().__init__(wiring)
+        self.states = states
+        self.estimates = estimates
 
     def resolve_priority(self, priority: str | None, birth_date: date | None) -> tuple[str | None, float]:
         """The priority class and weight: as asked, or elderly from the birth date."""
-        if birth_date is not None and domain.age_on(birth_date, self.local_now().date()) > OLDEST_AGE_YEARS:
+        if birth_date is not None and domain.age_on(birth_date, self.w.local_now().date()) > OLDEST_AGE_YEARS:
             raise QueueError(
                 422,
                 "invalid_request",
@@ -75,7 +83,7 @@ class TicketIssuing(QueueCore):
                 )
             return pc.code, pc.weight
         if birth_date is not None:
-            today = self.local_now().date()
+            today = self.w.local_now().date()
             if birth_date > today:
                 raise QueueError(
                     422,
@@ -100,11 +108,11 @@ class TicketIssuing(QueueCore):
         device: str | None = None,
     ) -> dict[str, Any]:
         """Take a number. A retry with the same idempotency key returns the same ticket."""
-        svc = self.service_or_404(service)
+        svc = self.w.service_or_404(service)
         refuse_kiosk_only_fields(channel, priority, birth_date, id_hash)
         prio, weight = self.resolve_priority(priority, birth_date)
-        now = self.now_ts()
-        today = self.today()
+        now = self.w.now_ts()
+        today = self.w.today()
         with self.store.tx() as tx:
             known = tickets_repo.key_ticket(tx, idempotency_key)
             if known is not None:
@@ -114,7 +122,7 @@ class TicketIssuing(QueueCore):
                         "idempotency_conflict",
                         "This Idempotency-Key was already used for another service; send a new key.",
                     )
-                return self._ticket_body(tx, self.ticket_row(tx, known["ticket_id"]), replay=True)
+                return self._ticket_body(tx, self.states.ticket_row(tx, known["ticket_id"]), replay=True)
             self._admit(tx, svc, channel, device, today)
             serial = tickets_repo.next_serial(tx, today, svc.prefix)
             if serial > svc.number_max - svc.number_min + 1:
@@ -143,8 +151,8 @@ class TicketIssuing(QueueCore):
                 "state": state.value,
                 "channel": channel,
             }
-            ahead = self.ahead_of(tx, row)
-            est = self.estimate(svc.code, ahead)
+            ahead = self.states.ahead_of(tx, row)
+            est = self.estimates.estimate(svc.code, ahead)
             est_mid_s = (est.min_minutes + est.max_minutes) / 2 * 60 if est is not None else None
             tickets_repo.insert(
                 tx,
@@ -168,7 +176,7 @@ class TicketIssuing(QueueCore):
             )
             tickets_repo.remember_key(tx, idempotency_key, ticket_id, svc.code, now)
             if remote:
-                tx.event(now, "waiting", {"waiting": self.waiting_of(tx, svc.code)})
+                tx.event(now, "waiting", {"waiting": self.states.waiting_of(tx, svc.code)})
                 outbox.ticket(tx.conn, now, {**row, "day": today}, "issued")  # for the province hub
             log.debug("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
             return self._ticket_body(tx, row, ahead=ahead, est=est)
@@ -205,10 +213,10 @@ class TicketIssuing(QueueCore):
     def _admit(self, tx: Tx, svc: ServiceConfig, channel: str, device: str | None, today: str) -> None:
         """Refuse a ticket the service cannot give now: closed (409), daily cap (409), a phone
         over its daily remote-ticket limit (429)."""
-        opening = self.opening(svc)
+        opening = self.w.opening(svc)
         if not opening.open:
             opens = opening.opens_at.strftime("%H:%M") if opening.opens_at else None
-            later = self.next_opening_at(svc)
+            later = self.w.next_opening_at(svc)
             names = {"name_vi": svc.name_vi, "name_en": svc.name_en}
             if opens:
                 message = texts.say("closed_opens_today", opens=opens, **names)
@@ -242,7 +250,7 @@ class TicketIssuing(QueueCore):
             ):
                 raise QueueError(429, "device_limit", texts.say("device_limit"), retry_after_s=3600)
 
-    def _ticket_fields(self, row: Any, ahead: int | None, est: domain.WaitEstimate | None) -> dict[str, Any]:
+    def ticket_fields(self, row: Any, ahead: int | None, est: domain.WaitEstimate | None) -> dict[str, Any]:
         """What the issue answer and the status answer both say about a ticket."""
         svc = self.config.service(row["service"])
         return {
@@ -269,10 +277,10 @@ class TicketIssuing(QueueCore):
         replay: bool = False,
     ) -> dict[str, Any]:
         if ahead is None:
-            ahead = self.ahead_of(tx, row)
-            est = self.estimate(row["service"], ahead)
+            ahead = self.states.ahead_of(tx, row)
+            est = self.estimates.estimate(row["service"], ahead)
         return {
-            **self._ticket_fields(row, ahead, est),
+            **self.ticket_fields(row, ahead, est),
             "status_url": self.status_url(row["ticket_id"]),
             "channel": row["channel"],
             "replayed": replay,
@@ -284,10 +292,10 @@ class TicketIssuing(QueueCore):
 
     def confirm(self, ticket_id: str, delivery: str) -> dict[str, Any]:
         """The kiosk printed (or showed) the ticket: it joins the queue now."""
-        now = self.now_ts()
+        now = self.w.now_ts()
         with self.store.tx() as tx:
             moved = tickets_repo.confirm_pending(tx, ticket_id, delivery)  # the usual case
-            row = moved if moved is not None else self.ticket_row(tx, ticket_id)
+            row = moved if moved is not None else self.states.ticket_row(tx, ticket_id)
             state = TicketState.PENDING if moved is not None else TicketState(row["state"])
             if state is not TicketState.PENDING:
                 if state is TicketState.VOID:
@@ -306,20 +314,20 @@ class TicketIssuing(QueueCore):
                 {
                     "number": row["number"],
                     "service": row["service"],
-                    "waiting": self.waiting_of(tx, row["service"]),
+                    "waiting": self.states.waiting_of(tx, row["service"]),
                 },
             )
         return {"state": TicketState.WAITING.value, "ticket_id": ticket_id, "number": row["number"]}
 
     def void(self, ticket_id: str, reason: str = "kiosk") -> dict[str, Any]:
         """Cancel a ticket that was never delivered (or that the citizen gives up while waiting)."""
-        now = self.now_ts()
+        now = self.w.now_ts()
         with self.store.tx() as tx:
-            row = self.ticket_row(tx, ticket_id)
+            row = self.states.ticket_row(tx, ticket_id)
             state = TicketState(row["state"])
             if state is TicketState.VOID:
                 return {"state": state.value, "ticket_id": ticket_id}
-            self.set_state(tx, row, TicketState.VOID, void_reason=reason, finished_at=now)
+            self.states.set_state(tx, row, TicketState.VOID, void_reason=reason, finished_at=now)
             if state is TicketState.WAITING:
-                tx.event(now, "waiting", {"waiting": self.waiting_of(tx, row["service"])})
+                tx.event(now, "waiting", {"waiting": self.states.waiting_of(tx, row["service"])})
         return {"state": TicketState.VOID.value, "ticket_id": ticket_id}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from common import outbox
 from common.migrations import Schema, Step
 from queueing import counter_time_repo
-from queueing.appointments_repo import APPOINTMENT_HUB_SCHEMA
+from queueing.appointment_sms_repo import APPOINTMENT_HUB_SCHEMA
 from queueing.ratings_schema import RATINGS_SCHEMA
 
 SCHEMA = """
@@ -148,7 +148,7 @@ MIGRATIONS = Schema(
         # citizens waited (queueing/counter_time.py, its SQL in queueing/counter_time_repo.py)
         Step(4, "counter pause reasons and time spans", counter_time_repo.SCHEMA),
         # v5: appointments' no-shows sent to the province hub once (queueing/appointment_hub.py,
-        # its SQL in queueing/appointments_repo.py)
+        # its SQL in queueing/appointment_sms_repo.py)
         Step(5, "appointment no-shows sent to the hub", APPOINTMENT_HUB_SCHEMA),
     ),
 )

@@ -1,147 +1,101 @@
-"""Queue use cases for citizens, kiosks and displays: the services list, ticket status,
-rating, display snapshot; issuing (issue, confirm, void) comes from `queueing.issuing`.
+"""The queueing service's composition root: builds the shared `Wiring` and the parts that take
+it (the shape of `locker.service.LockerService`), and offers their use cases under the names the
+routes, the counter desk, the appointments and the tests call.
 
-Counter operations live in `queueing.counters`; all act on the same `Store` through
-transactions so every step is atomic and writes its event in the same transaction.
+The parts: `queueing.core.TicketStates` (counts, places in the queue, state changes),
+`queueing.estimates.WaitEstimates` (service times, open counters, wait ranges),
+`queueing.issuing.TicketIssuing` (issue, confirm, void), `queueing.ticket_views.TicketViews`
+(services list, ticket status, board snapshot) and `queueing.sweep.Sweep` (the periodic sweep).
+Counter operations live in `queueing.counters`, appointments in `queueing.appointments`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
+from common.clock import Clock
 from queueing import ratings
-from queueing.core import NEW_SEQ, iso_utc
-from queueing.domain import TicketState
+from queueing.config import QueueingConfig
+from queueing.core import NEW_SEQ, TicketStates
+from queueing.estimates import WaitEstimates
 from queueing.issuing import TicketIssuing
+from queueing.store import Store
+from queueing.sweep import Sweep
+from queueing.ticket_views import TicketViews
+from queueing.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
 __all__ = ["NEW_SEQ", "QueueService"]
 
 
-class QueueService(TicketIssuing):
-    """Use cases of citizens, kiosks and display boards."""
+class QueueService:
+    """Builds the queue's parts once; each public method is one part's use case."""
 
-    # ------------------------------------------------------------------ services
+    def __init__(self, config: QueueingConfig, store: Store, clock: Clock) -> None:
+        self.wiring = wiring = Wiring(config, store, clock)
+        self.config = config
+        self.store = store
+        self.tz = wiring.tz
+        #: site-config problems staff must fix ({"code", "message"}), listed by health
+        self.warnings: list[dict[str, str]] = []
+        self.states = TicketStates(wiring)
+        self.estimates = WaitEstimates(wiring)
+        self.issuing = TicketIssuing(wiring, self.states, self.estimates)
+        self.views = TicketViews(wiring, self.states, self.estimates, self.issuing)
+        self.sweeping = Sweep(wiring, self.states, self.estimates)
 
-    def services_overview(self) -> list[dict[str, Any]]:
-        """GET /api/v1/services."""
-        today = self.today()
-        with self.store.read() as tx:
-            waiting = self.waiting_counts(tx)
-            issued = {
-                r["service"]: int(r["n"])
-                for r in tx.all(
-                    "SELECT service, COUNT(*) AS n FROM tickets WHERE day = ? AND state <> 'void' "
-                    "AND transferred_from IS NULL GROUP BY service",
-                    today,
-                )
-            }
-        out = []
-        for svc in self.config.services:
-            opening = self.opening(svc)
-            capped = bool(svc.daily_cap_tickets) and issued.get(svc.code, 0) >= svc.daily_cap_tickets
-            reason = "closed" if not opening.open else ("cap_reached" if capped else None)
-            n = waiting.get(svc.code, 0)
-            est = self.estimate(svc.code, n)
-            nxt = None if opening.open else self.next_opening_at(svc)
-            out.append(
-                {
-                    "code": svc.code,
-                    "name_vi": svc.name_vi,
-                    "name_en": svc.name_en,
-                    "prefix": svc.prefix,
-                    "open": reason is None,
-                    "opens_at": opening.opens_at.strftime("%H:%M") if opening.opens_at else None,
-                    "opens_next": nxt.strftime("%Y-%m-%dT%H:%M") if nxt else None,
-                    # the same moment as ISO 8601 with the center's offset: kiosks and pages show it
-                    # as given and never compute opening hours themselves
-                    "opens_next_at": nxt.isoformat(timespec="minutes") if nxt else None,
-                    # the simulated center: open at any hour whatever the hours say (kiosk banner)
-                    "open_all_hours": self.config.open_all_hours,
-                    "waiting": n,
-                    "reason_closed": reason,
-                    "wait_min": est.min_minutes if est else None,
-                    "wait_max": est.max_minutes if est else None,
-                    "counters_open": self.open_counters_for(svc.code),
-                }
-            )
-        return out
+        # time and service rules (the wiring's)
+        self.now_ts = wiring.now_ts
+        self.local_now = wiring.local_now
+        self.today = wiring.today
+        self.service_or_404 = wiring.service_or_404
+        self.opening = wiring.opening
+        self.next_opening_at = wiring.next_opening_at
+        # tickets inside a caller's transaction
+        self.waiting_of = self.states.waiting_of
+        self.waiting_counts = self.states.waiting_counts
+        self.ahead_of = self.states.ahead_of
+        self.normal_streak = self.states.normal_streak
+        self.set_state = self.states.set_state
+        self.ticket_row = self.states.ticket_row
+        self.ticket_at_counter = self.states.ticket_at_counter
+        # wait estimates (the counter desk feeds them)
+        self.load = self.estimates.load
+        self.set_counter_open = self.estimates.set_counter_open
+        self.record_service_time = self.estimates.record_service_time
+        self.open_counters_for = self.estimates.open_counters_for
+        self.estimate = self.estimates.estimate
+        # kiosks and the remote page
+        self.resolve_priority = self.issuing.resolve_priority
+        self.issue = self.issuing.issue
+        self.confirm = self.issuing.confirm
+        self.void = self.issuing.void
+        self.status_url = self.issuing.status_url
+        # citizens and display boards
+        self.services_overview = self.views.services_overview
+        self.status = self.views.status
+        self.follow = self.views.follow
+        self.display_state = self.views.display_state
+        # the sweeper's round
+        self.sweep = self.sweeping.sweep
+        self.prune = self.sweeping.prune
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every part reads (the wiring's)."""
+        return self.wiring.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.wiring.clock = clock
 
     def priorities(self) -> list[dict[str, Any]]:
         """GET /api/v1/priorities."""
         return [{"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en} for p in self.config.priorities]
 
-    # ------------------------------------------------------------------ status and rating
-
-    def status(self, ticket_id: str) -> dict[str, Any]:
-        """GET /api/v1/tickets/{id}."""
-        with self.store.read() as tx:
-            row = self.ticket_row(tx, ticket_id)
-            state = TicketState(row["state"])
-            ahead: int | None = None
-            est = None
-            if state is TicketState.WAITING:
-                ahead = self.ahead_of(tx, row)
-                est = self.estimate(row["service"], ahead)
-            elif state is TicketState.PENDING:
-                ahead = self.ahead_of(tx, row)
-            return {
-                **self._ticket_fields(row, ahead, est),
-                "counter": row["counter"],
-                "called_at": iso_utc(row["called_at"]),
-                "transferred_to": row["transferred_to"],
-                "rating": row["rating"],
-                "can_rate": state is TicketState.DONE and row["rating"] is None,
-            }
-
-    def follow(self, ticket_id: str) -> str:
-        """The live ticket id at the end of a transfer chain."""
-        with self.store.read() as tx:
-            current = ticket_id
-            for _ in range(20):
-                nxt = tx.scalar("SELECT transferred_to FROM tickets WHERE ticket_id = ?", current)
-                if not nxt:
-                    break
-                current = str(nxt)
-        return current
-
     def rate(self, ticket_id: str, score: int) -> dict[str, Any]:
         """The phone's 1..5 score, once, after service (the rule shared with the counter's tablet:
         `queueing.ratings.record`)."""
         return ratings.rate_from_phone(self, ticket_id, score)
-
-    # ------------------------------------------------------------------ display
-
-    def display_state(self) -> dict[str, Any]:
-        """What a board shows on (re)connect: recent calls, waiting counts, last event seq."""
-        since = (self.clock.now() - timedelta(hours=12)).timestamp()
-        with self.store.read() as tx:
-            last_seq = int(tx.scalar("SELECT COALESCE(MAX(seq), 0) FROM events") or 0)
-            rows = tx.all(
-                "SELECT number, counter, service, called_at, state FROM tickets "
-                "WHERE called_at IS NOT NULL AND called_at > ? ORDER BY called_at DESC, seq DESC LIMIT ?",
-                since,
-                self.config.display_recent_calls,
-            )
-            waiting = self.waiting_counts(tx)
-        return {
-            "seq": last_seq,
-            "calls": [
-                {
-                    "number": r["number"],
-                    "counter": r["counter"],
-                    "service": r["service"],
-                    "called_at": iso_utc(r["called_at"]),
-                    "state": r["state"],
-                }
-                for r in rows
-            ],
-            "waiting": waiting,
-            "services": [
-                {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en, "prefix": s.prefix}
-                for s in self.config.services
-            ],
-        }

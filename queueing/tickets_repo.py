@@ -188,3 +188,167 @@ def set_normal_streak(tx: Tx, day: str, service: str, streak: int) -> None:
         service,
         streak,
     )
+
+
+def update_state(tx: Tx, ticket_id: str, state: str, fields: dict[str, Any]) -> None:
+    """Write a ticket's new state and the columns that change with it (names from the use case,
+    never from a request); the rule is `queueing.core.TicketStates.set_state`."""
+    cols = "".join(f", {k} = ?" for k in fields)
+    tx.run(f"UPDATE tickets SET state = ?{cols} WHERE ticket_id = ?", state, *fields.values(), ticket_id)  # noqa: S608
+
+
+def at_counter(tx: Tx, counter: int) -> Row | None:
+    """The ticket called to or being served at a counter (the latest call), or None."""
+    return tx.one(
+        "SELECT * FROM tickets WHERE counter = ? AND state IN ('called', 'serving') "
+        "ORDER BY called_at DESC LIMIT 1",
+        counter,
+    )
+
+
+def waiting_per_service(tx: Tx) -> dict[str, int]:
+    """Waiting tickets per service that has any."""
+    rows = tx.all("SELECT service, COUNT(*) AS n FROM tickets WHERE state = 'waiting' GROUP BY service")
+    return {str(r["service"]): int(r["n"]) for r in rows}
+
+
+def issued_per_service(tx: Tx, day: str) -> dict[str, int]:
+    """Tickets issued on a day per service (not voided, transfers not counted twice)."""
+    rows = tx.all(
+        "SELECT service, COUNT(*) AS n FROM tickets WHERE day = ? AND state <> 'void' "
+        "AND transferred_from IS NULL GROUP BY service",
+        day,
+    )
+    return {str(r["service"]): int(r["n"]) for r in rows}
+
+
+def waiting_normal(tx: Tx, service: str) -> int:
+    """Waiting tickets of a service without a priority."""
+    return int(
+        tx.scalar(
+            "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0", service
+        )
+    )
+
+
+def waiting_normal_before(tx: Tx, service: str, row: Row) -> int:
+    """Waiting tickets without a priority that waited longer than `row` (seq breaks ties)."""
+    return int(
+        tx.scalar(
+            "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight <= 0 "
+            "AND (waiting_since < ? OR (waiting_since = ? AND seq < ?))",
+            service,
+            row["waiting_since"],
+            row["waiting_since"],
+            row["seq"],
+        )
+    )
+
+
+def waiting_prioritised(tx: Tx, service: str) -> int:
+    """Waiting tickets of a service with a priority."""
+    return int(
+        tx.scalar(
+            "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0", service
+        )
+    )
+
+
+def waiting_prioritised_before(tx: Tx, service: str, row: Row) -> int:
+    """Waiting tickets with a priority ordered before `row` (higher weight, then longer wait)."""
+    return int(
+        tx.scalar(
+            "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND weight > 0 "
+            "AND seq <> ? AND (weight > ? OR (weight = ? AND (waiting_since < ? "
+            "OR (waiting_since = ? AND seq < ?))))",
+            service,
+            row["seq"],
+            row["weight"],
+            row["weight"],
+            row["waiting_since"],
+            row["waiting_since"],
+            row["seq"],
+        )
+    )
+
+
+def waiting_ranked_from(tx: Tx, service: str, rank_key: float) -> int:
+    """Waiting tickets ranked at or above `rank_key` (all ahead of a ticket being issued)."""
+    return int(
+        tx.scalar(
+            "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND rank_key >= ?",
+            service,
+            rank_key,
+        )
+    )
+
+
+def waiting_ranked_before(tx: Tx, service: str, rank_key: float, seq: int) -> int:
+    """Waiting tickets ranked before (`rank_key`, `seq`): two range counts on the (service, state,
+    rank_key) index, since an OR would scan the queue."""
+    higher = tx.scalar(
+        "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND rank_key > ?",
+        service,
+        rank_key,
+    )
+    tied = tx.scalar(
+        "SELECT COUNT(*) FROM tickets WHERE service = ? AND state = 'waiting' AND rank_key = ? AND seq < ?",
+        service,
+        rank_key,
+        seq,
+    )
+    return int(higher) + int(tied)
+
+
+def recent_service_times(tx: Tx, service: str, window: int) -> list[float]:
+    """The last `window` service durations of a service in seconds, oldest first (tickets closed
+    without a known length left out)."""
+    rows = tx.all(
+        "SELECT finished_at - COALESCE(started_at, called_at) AS s FROM tickets "
+        "WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL AND void_reason IS NULL "
+        "ORDER BY finished_at DESC LIMIT ?",
+        service,
+        window,
+    )
+    return list(reversed([float(r["s"]) for r in rows if r["s"] is not None]))
+
+
+def stale(tx: Tx, cutoff: float, today: str) -> list[Row]:
+    """Pending tickets issued before `cutoff`, and pending or waiting ones of an earlier day."""
+    return tx.all(
+        "SELECT * FROM tickets WHERE state IN ('pending', 'waiting') "
+        "AND ((state = 'pending' AND issued_at < ?) OR day < ?)",
+        cutoff,
+        today,
+    )
+
+
+def left_at_counters(tx: Tx, today: str, now: float) -> list[Row]:
+    """Called or served tickets of an earlier day, or at a counter no live session holds."""
+    return tx.all(
+        "SELECT * FROM tickets WHERE state IN ('called', 'serving') AND (day < ? OR counter IS NULL "
+        "OR counter NOT IN (SELECT counter FROM sessions WHERE counter IS NOT NULL AND expires_at >= ?))",
+        today,
+        now,
+    )
+
+
+def transferred_to(tx: Tx, ticket_id: str) -> str | None:
+    """The ticket a transfer made from this one, or None."""
+    value = tx.scalar("SELECT transferred_to FROM tickets WHERE ticket_id = ?", ticket_id)
+    return str(value) if value else None
+
+
+def recent_calls(tx: Tx, since: float, limit: int) -> list[Row]:
+    """The latest calls after `since`, newest first (what a board shows on connect)."""
+    return tx.all(
+        "SELECT number, counter, service, called_at, state FROM tickets "
+        "WHERE called_at IS NOT NULL AND called_at > ? ORDER BY called_at DESC, seq DESC LIMIT ?",
+        since,
+        limit,
+    )
+
+
+def forget_keys(tx: Tx, before: float) -> int:
+    """Delete idempotency keys older than `before`; how many."""
+    return int(tx.run("DELETE FROM idempotency WHERE created_at < ?", before).rowcount)

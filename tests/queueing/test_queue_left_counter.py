@@ -24,7 +24,7 @@ def test_session_expiry_requeues_called_and_closes_served(server: QueueingServer
     assert desk2.post(f"{url}/api/v1/counter/call-next").json()["number"] == second["number"]
     assert desk2.post(f"{url}/api/v1/counter/start").status_code == 200
     queue = server.app.state.queue
-    before_times = list(queue._service_times.get("ho_tich", []))
+    before_times = list(queue.estimates._service_times.get("ho_tich", []))
     seq = queue.store.last_event_seq()
 
     clock.advance(11 * 3600)  # session_hours = 10: both sessions end, same day (20:00)
@@ -35,7 +35,9 @@ def test_session_expiry_requeues_called_and_closes_served(server: QueueingServer
     assert back["ahead"] == 0, "the called citizen keeps their place at the head of the queue"
     assert state_of(url, second)["state"] == "done"
     assert state_of(url, third)["state"] == "waiting"
-    assert list(queue._service_times.get("ho_tich", [])) == before_times, "unknown length not averaged"
+    assert list(queue.estimates._service_times.get("ho_tich", [])) == before_times, (
+        "unknown length not averaged"
+    )
     audit = [e["data"] for e in queue.store.events_since(seq) if e["kind"] == "state"]
     assert {(a["number"], a["state"], a["reason"], a["counter"]) for a in audit} == {
         (first["number"], "waiting", "counter_closed", 1),

@@ -1,7 +1,8 @@
 """The SQL ordering of waiting tickets equals the pure model (`queueing.domain.order_tickets`).
 
 Production picks the next ticket with SQL (`queueing.calling`) and counts "people ahead" with SQL
-plus `domain.ahead_one_per_n` (`QueueCore.ahead_of`); the domain model is the documented rule.
+plus `domain.ahead_one_per_n` (`queueing.core.TicketStates.ahead_of`); the domain model is the
+documented rule.
 Random mornings go through the real use cases (the objects `create_app` builds, its start-up run
 as at serving time) on a real SQLite file with a manual clock: each call must take the model's
 head, each issue must report the model's count ahead, and draining the queue must follow the
