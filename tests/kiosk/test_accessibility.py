@@ -322,7 +322,7 @@ def test_recorded_prompts_are_skipped_while_speech_speaks(make_harness, tmp_path
 
 
 def test_staff_sign_in_turns_the_citizens_speech_off_so_no_pin_is_read(make_harness) -> None:
-    from tests.kiosk.fixtures_b import type_text
+    from tests.kiosk.locker_fixtures import type_text
 
     h = make_harness(Services())
     sink = _speech(h)

@@ -16,7 +16,7 @@ from kiosk.clients.queueing import QueueingClient
 from kiosk.services import Services
 from kiosk.voice import MemorySink, Speech
 from tests.kiosk.fakes import ScriptedScanner, card
-from tests.kiosk.fixtures_b import rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
+from tests.kiosk.locker_fixtures import rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
 
 pytestmark = pytest.mark.kivy
 RIG_CODES = {"second_factor": "none"}

@@ -13,7 +13,7 @@ import numpy as np
 import requests
 import zxingcpp
 
-from tests.kiosk.fixtures_b import (  # noqa: F401 - fixtures
+from tests.kiosk.locker_fixtures import (  # noqa: F401 - fixtures
     SAMPLE_DOSSIER,
     folder_scanner,
     rig_fixture,

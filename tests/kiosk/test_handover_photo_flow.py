@@ -9,7 +9,7 @@ import io
 import requests
 from PIL import Image
 
-from tests.kiosk.fixtures_b import (  # noqa: F401
+from tests.kiosk.locker_fixtures import (  # noqa: F401
     folder_scanner,
     rig_fixture,
     rig_pool,

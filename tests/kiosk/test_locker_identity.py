@@ -1,6 +1,6 @@
 """The kiosk says which kiosk it is on every locker call, and survives a rotated kiosk token.
 
-Against the real locker daemon (tests/kiosk/locker_rig_b.py): the token file is replaced and the
+Against the real locker daemon (tests/kiosk/locker_rig.py): the token file is replaced and the
 daemon restarted (how a token is rotated), while the kiosk's client still holds the old token.
 """
 
@@ -11,7 +11,7 @@ import secrets
 
 from kiosk.clients.locker import from_config
 from kiosk.config import load_app_config
-from tests.kiosk.fixtures_b import rig_fixture, rig_pool  # noqa: F401
+from tests.kiosk.locker_fixtures import rig_fixture, rig_pool  # noqa: F401
 
 
 def test_rotated_token_is_reread_once_and_the_audit_names_the_kiosk(rig, caplog) -> None:

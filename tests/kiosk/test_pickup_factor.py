@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.kiosk.fixtures_b import rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
+from tests.kiosk.locker_fixtures import rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
 
 RIG_CODES = {"second_factor": "phone_last4", "max_wrong_per_deposit": 3}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kiosk.clients.locker import LockerClient
 from kiosk.services import Services
 from tests.harness import free_port
-from tests.kiosk.fixtures_b import printed_pngs, rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
+from tests.kiosk.locker_fixtures import printed_pngs, rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
 
 RIG_CODES = {"second_factor": "none"}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.kiosk.fixtures_b import (  # noqa: F401
+from tests.kiosk.locker_fixtures import (  # noqa: F401
     SAMPLE_CARD_ID,
     folder_scanner,
     rig_fixture,

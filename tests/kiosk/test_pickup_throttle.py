@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.kiosk.fixtures_b import rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
+from tests.kiosk.locker_fixtures import rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
 
 RIG_CODES = {"kiosk_free_failures": 1, "kiosk_first_delay_s": 60.0, "burst_failures": 100}
 

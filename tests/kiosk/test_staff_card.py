@@ -15,8 +15,8 @@ import qrcode
 
 from drivers.camera.config import load_camera_config
 from drivers.camera.scanner import open_scanner
-from tests.kiosk.fixtures_b import SAMPLES, rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
-from tests.kiosk.locker_rig_b import PIN
+from tests.kiosk.locker_fixtures import SAMPLES, rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
+from tests.kiosk.locker_rig import PIN
 
 
 def card_scanner(

@@ -7,7 +7,7 @@ from typing import Any
 import requests
 from kivy.tests.common import UnitTestTouch
 
-from tests.kiosk.fixtures_b import (  # noqa: F401
+from tests.kiosk.locker_fixtures import (  # noqa: F401
     SAMPLE_DOSSIER,
     folder_scanner,
     printed_pngs,
@@ -17,7 +17,7 @@ from tests.kiosk.fixtures_b import (  # noqa: F401
     type_digits,
     type_text,
 )
-from tests.kiosk.locker_rig_b import PIN
+from tests.kiosk.locker_rig import PIN
 
 
 def sign_in(h, rig, staff_id=None):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from tests.kiosk.fixtures_b import (  # noqa: F401
+from tests.kiosk.locker_fixtures import (  # noqa: F401
     SAMPLES,
     rig_fixture,
     rig_pool,

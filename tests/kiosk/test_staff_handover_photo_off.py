@@ -3,7 +3,7 @@ the shipped default): the screen says so instead of an empty list (issue 16, sta
 
 from __future__ import annotations
 
-from tests.kiosk.fixtures_b import rig_fixture, rig_pool, services_for  # noqa: F401
+from tests.kiosk.locker_fixtures import rig_fixture, rig_pool, services_for  # noqa: F401
 from tests.kiosk.test_staff_flow import sign_in
 
 RIG_CODES = {"second_factor": "none"}  # the same daemon as test_pickup_flow (photos off)

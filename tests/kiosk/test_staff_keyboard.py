@@ -16,7 +16,7 @@ from kivy.uix.vkeyboard import VKeyboard
 
 from kiosk import theme
 from kiosk.services import Services
-from tests.kiosk.fixtures_b import type_digits, type_text
+from tests.kiosk.locker_fixtures import type_digits, type_text
 
 pytestmark = pytest.mark.kivy
 

@@ -8,7 +8,7 @@ import requests
 
 from drivers.gateways.sms import read_messages
 from tests.harness import wait_until
-from tests.kiosk.fixtures_b import (  # noqa: F401
+from tests.kiosk.locker_fixtures import (  # noqa: F401
     folder_scanner,
     printed_pngs,
     rig_fixture,

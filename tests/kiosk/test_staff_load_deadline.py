@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.screens import staff_load
-from tests.kiosk.fixtures_b import (  # noqa: F401
+from tests.kiosk.harness import Harness, make_config
+from tests.kiosk.locker_fixtures import (  # noqa: F401
     rig_fixture,
     rig_pool,
     services_for,
     type_digits,
 )
-from tests.kiosk.harness import Harness, make_config
 from tests.kiosk.test_staff_flow import sign_in
 
 pytestmark = pytest.mark.kivy

@@ -1,4 +1,4 @@
-"""Fixtures and helpers shared by the pickup and staff tests (part B). Import them explicitly."""
+"""Fixtures and helpers shared by the pickup and staff tests. Import them explicitly."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from kiosk.clients.locker import LockerClient
 from kiosk.services import Services
 from tests.conftest import REPO_ROOT
 from tests.kiosk.harness import Harness
-from tests.kiosk.locker_rig_b import LockerRig
+from tests.kiosk.locker_rig import LockerRig
 
 SAMPLES = REPO_ROOT / "assets" / "camera-samples"
 SAMPLE_CARD_ID = "046305209926"  # the invented ID number in 1-cccd-2021-format.jpg

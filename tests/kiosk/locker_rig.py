@@ -1,4 +1,4 @@
-"""A real locker daemon for the kiosk's pickup/staff tests (part B).
+"""A real locker daemon for the kiosk's pickup/staff tests.
 
 `LockerRig` starts, as separate processes (with tests/harness.py):
 - the lock-board simulator (`python -m drivers.lockboard.sim --tcp PORT`), driven through its
