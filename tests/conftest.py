@@ -10,7 +10,9 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -40,6 +42,36 @@ def port() -> int:
     from tests.harness import free_port  # after the environment above is set
 
     return free_port()
+
+
+def _require_chromium() -> Path:
+    """Debian's Chromium, or the test fails saying how to install it (`make test` does it first)."""
+    from common.chromium import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make sysdeps` (`make test` does).")
+    return CHROMIUM
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """The path of Debian's Chromium (for tests that run the screenshot scripts)."""
+    return _require_chromium()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, headless, one per test module (never a downloaded
+    browser); the flags are the screenshot scripts' (autoplay on, for the board's voice)."""
+    from playwright.sync_api import sync_playwright
+
+    from queueing.screenshots import CHROMIUM_ARGS
+
+    path = _require_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 # Native libraries loaded by the suite (OpenCV's capture backends, SDL) can abort the interpreter

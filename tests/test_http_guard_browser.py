@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
-from queueing.screenshots import CHROMIUM_ARGS, issue, sign_in
+from queueing.screenshots import issue, sign_in
 from tests.harness import QueueingServer, free_port, wait_until
 from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
 
 #: Collects CSP violations before any page script runs (init scripts are not subject to the CSP).
@@ -28,16 +26,6 @@ window.__csp = [];
 document.addEventListener("securitypolicyviolation",
   e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(name="server")

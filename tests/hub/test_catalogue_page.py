@@ -5,7 +5,6 @@ a center's own holidays; screenshots to the test's tmp dir."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +12,12 @@ import pyotp
 import pytest
 import requests
 
-from common.chromium import CHROMIUM, HEADLESS_ARGS
 from common.clock import ManualClock
 from tests.harness import HubServer
 from tests.hub.conftest import bearer, tokens
 from tests.hub.test_catalogue_api import PIN, catalogue, hub, session, supervisor
 
 __all__ = ["hub"]  # the fixture with the test's own key file
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=HEADLESS_ARGS)
-        yield b
-        b.close()
 
 
 def pulled(hub: HubServer, token: str) -> dict[str, Any]:
@@ -39,7 +27,6 @@ def pulled(hub: HubServer, token: str) -> dict[str, Any]:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
 def test_catalogue_editor_page(
     browser: Any, hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
@@ -111,7 +98,6 @@ def test_catalogue_editor_page(
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
 def test_editor_saves_a_centers_differences_and_shows_the_merge(
     browser: Any, hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:

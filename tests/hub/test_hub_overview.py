@@ -3,27 +3,15 @@ every center's day from the rollups, offline centers marked, sortable; /api/v1/o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from common.chromium import CHROMIUM, HEADLESS_ARGS
 from common.clock import ManualClock
 from tests.harness import HubServer
 from tests.hub.conftest import DAY, bearer, tokens
 from tests.hub.test_hub_api import ev, post
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=HEADLESS_ARGS)
-        yield b
-        b.close()
 
 
 def fill(hub: HubServer, database_url: str, clock: ManualClock) -> dict[str, str]:
@@ -49,7 +37,6 @@ def test_overview_api(hub: HubServer, database_url: str, clock: ManualClock) -> 
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
 def test_overview_page(browser: Any, hub: HubServer, database_url: str, clock: ManualClock) -> None:
     t = fill(hub, database_url, clock)
     page = browser.new_page()

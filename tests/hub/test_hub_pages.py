@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 import requests
 
-from common.chromium import CHROMIUM, HEADLESS_ARGS
 from common.clock import ManualClock
 from hub.simulate import center_day
 from tests.harness import HubServer
@@ -24,20 +22,9 @@ from tests.hub.test_hub_api import post
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
 TODAY = date(2026, 1, 5)
 NAMES = {"HN-BADINH": "Phường Ba Đình", "HN-HOANKIEM": "Phường Hoàn Kiếm", "HN-CAUGIAY": "Phường Cầu Giấy"}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=HEADLESS_ARGS)
-        yield b
-        b.close()
 
 
 def province(hub: HubServer, database_url: str, clock: ManualClock) -> dict[str, str]:

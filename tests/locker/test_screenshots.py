@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from common.chromium import CHROMIUM
 from locker.screenshots import SHOTS, VIEWPORT, forge, main
 
 REPO_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
@@ -19,9 +18,8 @@ def test_forge_changes_only_the_last_character() -> None:
     assert forge("p1.xA") == "p1.xB"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)")
 def test_screenshots_of_genuine_and_forged_receipt_and_a_dossier(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], chromium: Path
 ) -> None:
     committed = {p.name: p.stat().st_mtime_ns for p in REPO_SCREENS.glob("locker-*.png")}
     out = tmp_path / "screens"

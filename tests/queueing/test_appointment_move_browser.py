@@ -12,30 +12,17 @@ from typing import Any
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
 from common.clock import ManualClock
-from queueing.screenshots import CHROMIUM_ARGS
 from tests.harness import MONDAY_9AM, QueueingServer, free_port
 from tests.queueing.helpers import make_config
 from tests.queueing.test_appointment_sms import book, inbox, sms_of
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
 
 PHONE = {"width": 360, "height": 740}
 MON = "2026-01-05"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(name="srv")

@@ -13,28 +13,15 @@ import numpy as np
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
 from common.clock import ManualClock
-from queueing.screenshots import CHROMIUM_ARGS
 from tests.harness import MONDAY_9AM, QueueingServer, free_port
 from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
 
 PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(name="srv")

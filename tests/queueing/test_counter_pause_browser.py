@@ -4,16 +4,14 @@ pauses for the reason tapped, says why and since when, and resumes. Screenshots 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
 from common.clock import ManualClock
-from queueing.screenshots import CHROMIUM_ARGS, issue
+from queueing.screenshots import issue
 from queueing.screenshots_pause import capture_pause
 from tests.harness import MONDAY_9AM, QueueingServer, free_port
 from tests.queueing.helpers import make_config
@@ -21,18 +19,7 @@ from tests.queueing.test_queue_browser import assert_real_picture
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
-
-
-@pytest.fixture(name="browser", scope="module")
-def browser_fixture() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_the_pause_dialog_asks_why_and_the_console_says_it(browser: Any, tmp_path: Path) -> None:

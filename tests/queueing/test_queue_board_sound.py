@@ -9,16 +9,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from common.chromium import CHROMIUM, HEADLESS_ARGS
+from common.chromium import HEADLESS_ARGS
 from queueing.board import BOARD_FLAGS, board_url, chromium_command, default_base_url, main
 from queueing.screenshots import CHROMIUM_ARGS
 from tests.harness import QueueingServer, free_port, kiosk_headers_for
 from tests.queueing.helpers import make_config
 
 AUTOPLAY = "--autoplay-policy=no-user-gesture-required"
-browser_only = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"
-)
 
 
 def test_board_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -76,15 +73,14 @@ def _call_one(url: str) -> str:
     return str(called["number"])
 
 
-@browser_only
-def test_wall_screen_with_autoplay_announces_without_a_click(server: QueueingServer) -> None:
+def test_wall_screen_with_autoplay_announces_without_a_click(server: QueueingServer, chromium: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     # No page queries until the call is spoken: Playwright runs them as user gestures, which
     # would unlock audio by themselves. The page's console lines say what it does.
     assert AUTOPLAY in CHROMIUM_ARGS  # the same flag queueing.board starts Chromium with
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             board = browser.new_page(viewport={"width": 1280, "height": 720})
             lines: list[str] = []
@@ -105,15 +101,14 @@ def test_wall_screen_with_autoplay_announces_without_a_click(server: QueueingSer
             browser.close()
 
 
-@browser_only
-def test_ordinary_browser_shows_sound_off_until_tapped(server: QueueingServer) -> None:
+def test_ordinary_browser_shows_sound_off_until_tapped(server: QueueingServer, chromium: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     # Playwright runs its page queries (evaluate, selectors) as user gestures, which would unlock
     # audio by themselves, so until the tap this test only listens to the page's console lines.
     args = HEADLESS_ARGS  # no autoplay flag: an ordinary browser
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        browser = p.chromium.launch(executable_path=str(chromium), args=args)
         try:
             board = browser.new_page(viewport={"width": 1280, "height": 720})
             lines: list[str] = []

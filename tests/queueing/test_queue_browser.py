@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,29 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
-from queueing.screenshots import CHROMIUM_ARGS, SHOTS, issue, sign_in
+from queueing.screenshots import SHOTS, issue, sign_in
 from tests.conftest import REPO_ROOT
 from tests.harness import QueueingProcess, free_port, wait_until
 from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-        )
-        yield b
-        b.close()
 
 
 def test_console_call_appears_on_board_and_voice_never_overlaps(browser: Any, tmp_path: Path) -> None:

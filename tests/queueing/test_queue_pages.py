@@ -13,28 +13,16 @@ from typing import Any
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
-from queueing.screenshots import CHROMIUM_ARGS, issue
+from queueing.screenshots import issue
 from tests.harness import QueueingServer, free_port
 from tests.queueing.helpers import make_config
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
 
 PHONE = {"width": 360, "height": 740}
 WORDS = ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,31 +16,18 @@ from typing import Any
 import pytest
 import requests
 
-from common.chromium import CHROMIUM
 from common.clock import ManualClock
-from queueing.screenshots import CHROMIUM_ARGS
 from tests.harness import MONDAY_9AM, QueueingServer, free_port
 from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import counter, issue
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (make sysdeps)"),
 ]
 
 TABLET = {"width": 1024, "height": 700}
 #: The issue's promise: the question is up within a second of the officer's "finish".
 ASK_WITHIN_S = 1.0
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(name="srv")
