@@ -15,8 +15,10 @@ acknowledged (goal: under 2 minutes). Env BENCH_HUB_STORM_CENTERS / BENCH_HUB_ST
 scale it (0 centers: skipped). Last, the dashboards: the overview, a center's summary and its trends by
 day and by month (the center page), and the fleet alarms, over
 3,300 centers x 365 days of rollups (one service row per center and day), p50/p95 over HTTP
-(BENCH_HUB_DASH_CENTERS / BENCH_HUB_DASH_DAYS; 0 centers: skipped). Raw events are not loaded
-for it: no page reads them.
+(BENCH_HUB_DASH_CENTERS / BENCH_HUB_DASH_DAYS; 0 centers: skipped), with 30 days of raw events
+for the first 300 centers, 1,000 a center and day (BENCH_HUB_DASH_EVENT_CENTERS / _EVENT_DAYS /
+_EVENTS_PER_DAY): a center page's counter openings and hours are read from them, so its trends
+are timed for centers that have them. The pages' HTML (overview, a center) is timed too.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -162,12 +164,18 @@ async def _storm(
     return time.perf_counter() - t0, done
 
 
-def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int) -> dict[str, Any]:
-    """Overview and center summary over `centers` x `days` of rollups: p50/p95 over HTTP."""
+def _dashboards(
+    base: str, cluster_url: str, port: int, centers: int, days: int, raw: tuple[int, int, int]
+) -> dict[str, Any]:
+    """The pages' API calls over `centers` x `days` of rollups and, for the first `raw[0]`
+    centers, `raw[1]` days of raw events, `raw[2]` a center and day: p50/p95 over HTTP."""
     import random
     import statistics
 
+    from bench.bench_hub_counters import fill_events
     from hub.tokens import add_reader
+
+    raw_centers, raw_days, raw_per_day = raw
 
     with psycopg.connect(cluster_url, autocommit=True) as conn:
         conn.execute("CREATE DATABASE bench_dash")
@@ -190,8 +198,11 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
             "FROM generate_series(1, %s) i, generate_series(0, %s - 1) d",
             (centers, days),
         )
+        # the raw events a center page reads (its counter openings and hours come from them)
+        fill_events(conn, min(raw_centers, centers), raw_days, raw_per_day, date(2026, 1, 5))
         conn.execute("ANALYZE")
         fill_s = time.perf_counter() - t0
+        raw_rows = conn.execute("SELECT count(*) FROM events").fetchone()
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub", "--database", url_db, "--port", str(port), "--log-level", "WARNING"],
         cwd=REPO,
@@ -200,6 +211,7 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
     try:
         _wait_up(url)
         headers = {"Authorization": f"Bearer {reader}"}
+        rng = random.Random(7)
         with httpx.Client(headers=headers, timeout=60) as client:
 
             def timed(path: Any, n: int) -> list[float]:
@@ -213,20 +225,25 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
 
             timed("/api/v1/overview?day=2026-01-05", 3)  # warm
             overview_ms = timed("/api/v1/overview?day=2026-01-05", 40)
-            rng = random.Random(7)
+            page_ms = timed("/", 20) + timed(lambda: f"/centers/D{rng.randint(1, centers):04d}", 20)
             summary_ms = timed(
                 lambda: (
                     f"/api/v1/centers/D{rng.randint(1, centers):04d}/summary?day=2026-01-0{rng.randint(1, 5)}"
                 ),
                 200,
             )
-            # the center page: its trend by day (31 rows) and by month (12 months: 365 days read)
-            trend_day_ms = timed(
-                lambda: f"/api/v1/centers/D{rng.randint(1, centers):04d}/trends?by=day&to=2026-01-05", 100
-            )
-            trend_month_ms = timed(
-                lambda: f"/api/v1/centers/D{rng.randint(1, centers):04d}/trends?by=month&to=2026-01-05", 100
-            )
+            # the center page: its trend by day (31 rows), week and month (12 months: 365 days read),
+            # for centers with raw events (their counter openings and hours read those)
+            with_raw = max(1, min(raw_centers, centers))
+            trend_ms = {
+                by: timed(
+                    lambda by=by: (
+                        f"/api/v1/centers/D{rng.randint(1, with_raw):04d}/trends?by={by}&to=2026-01-05"
+                    ),
+                    100,
+                )
+                for by in ("day", "week", "month")
+            }
             alarms_ms = timed("/api/v1/alarms", 20)
     finally:
         proc.terminate()
@@ -239,15 +256,16 @@ def _dashboards(base: str, cluster_url: str, port: int, centers: int, days: int)
         "dash_centers": centers,
         "dash_days": days,
         "dash_rollup_rows": centers * days,
+        "dash_raw_event_centers": min(raw_centers, centers),
+        "dash_raw_event_days": raw_days,
+        "dash_raw_event_rows": int(raw_rows[0]) if raw_rows else 0,
         "dash_fill_s": round(fill_s, 1),
+        "pages_html_p95_ms": p(page_ms, 95),
         "overview_p50_ms": p(overview_ms, 50),
         "overview_p95_ms": p(overview_ms, 95),
         "summary_p50_ms": p(summary_ms, 50),
         "summary_p95_ms": p(summary_ms, 95),
-        "trends_by_day_p50_ms": p(trend_day_ms, 50),
-        "trends_by_day_p95_ms": p(trend_day_ms, 95),
-        "trends_by_month_p50_ms": p(trend_month_ms, 50),
-        "trends_by_month_p95_ms": p(trend_month_ms, 95),
+        **{f"trends_by_{by}_p{q}_ms": p(ms, q) for by, ms in trend_ms.items() for q in (50, 95)},
         "fleet_alarms_p95_ms": p(alarms_ms, 95),
         "dash_goal_p95_ms": 100,
     }
@@ -420,8 +438,13 @@ def main() -> None:
             hub.terminate()
             hub.wait(timeout=15)
             hub = None
+            raw = (
+                int(os.environ.get("BENCH_HUB_DASH_EVENT_CENTERS", "300")),
+                int(os.environ.get("BENCH_HUB_DASH_EVENT_DAYS", "30")),
+                int(os.environ.get("BENCH_HUB_DASH_EVENTS_PER_DAY", "1000")),
+            )
             dash = _dashboards(
-                base, cluster.url, port, dash_centers, int(os.environ.get("BENCH_HUB_DASH_DAYS", "365"))
+                base, cluster.url, port, dash_centers, int(os.environ.get("BENCH_HUB_DASH_DAYS", "365")), raw
             )
     finally:
         if hub is not None:
@@ -457,10 +480,13 @@ def main() -> None:
         )
     if dash:
         print(
-            f"dashboards over {dash['dash_centers']} centers x {dash['dash_days']} days of rollups: "
+            f"dashboards over {dash['dash_centers']} centers x {dash['dash_days']} days of rollups and "
+            f"{dash['dash_raw_event_rows']:,} raw events ({dash['dash_raw_event_centers']} centers x "
+            f"{dash['dash_raw_event_days']} days): pages' HTML p95 {dash['pages_html_p95_ms']} ms; "
             f"overview p50 {dash['overview_p50_ms']} ms p95 {dash['overview_p95_ms']} ms; center summary "
             f"p50 {dash['summary_p50_ms']} ms p95 {dash['summary_p95_ms']} ms; center trends by day p95 "
-            f"{dash['trends_by_day_p95_ms']} ms, by month p95 {dash['trends_by_month_p95_ms']} ms; fleet "
+            f"{dash['trends_by_day_p95_ms']} ms, by week p95 {dash['trends_by_week_p95_ms']} ms, "
+            f"by month p95 {dash['trends_by_month_p95_ms']} ms; fleet "
             f"alarms p95 {dash['fleet_alarms_p95_ms']} ms (goal p95 < 100 ms)"
         )
     write_results(

@@ -28,13 +28,9 @@ from hub.trends import span, trends
 LAST = date(2026, 1, 31)
 
 
-def _fill(conn: psycopg.Connection, centers: int, days: int, per_day: int) -> float:
-    t0 = time.perf_counter()
-    conn.execute(
-        "INSERT INTO centers(center_id, name) SELECT 'D' || lpad(i::text, 4, '0'), 'Trung tâm ' || i "
-        "FROM generate_series(1, %s) i",
-        (centers,),
-    )
+def fill_events(conn: psycopg.Connection, centers: int, days: int, per_day: int, last: date) -> None:
+    """Raw events of centers D0001.. for the `days` days up to `last`, `per_day` a center and day:
+    32 counter events (8 counters opened, paused, resumed and closed), the rest tickets."""
     conn.execute(
         "INSERT INTO events(center_id, stream, seq, at, day, kind, service, data) "
         "SELECT 'D' || lpad(i::text, 4, '0'), 'queueing', d * %(n)s + k + 1, "
@@ -49,8 +45,18 @@ def _fill(conn: psycopg.Connection, centers: int, days: int, per_day: int) -> fl
         "    ELSE jsonb_build_object('counter', k / 4 + 1) END "
         "FROM generate_series(1, %(c)s) i, generate_series(0, %(days)s - 1) d, "
         "  generate_series(0, %(n)s - 1) k",
-        {"n": per_day, "last": LAST, "c": centers, "days": days},
+        {"n": per_day, "last": last, "c": centers, "days": days},
     )
+
+
+def _fill(conn: psycopg.Connection, centers: int, days: int, per_day: int) -> float:
+    t0 = time.perf_counter()
+    conn.execute(
+        "INSERT INTO centers(center_id, name) SELECT 'D' || lpad(i::text, 4, '0'), 'Trung tâm ' || i "
+        "FROM generate_series(1, %s) i",
+        (centers,),
+    )
+    fill_events(conn, centers, days, per_day, LAST)
     conn.execute(
         "INSERT INTO daily(center_id, day, service, tickets_issued, tickets_served, wait_s_sum, wait_n) "
         "SELECT 'D' || lpad(i::text, 4, '0'), %s::date - d, 'S1', 200, 180, 190 * 600.0, 190 "
