@@ -306,6 +306,29 @@ def _copy(url: str, centers: int, per_center: int) -> tuple[float, float]:
         return time.perf_counter() - t0, _cpu_s(backend) - cpu0
 
 
+def _insert_from_json(url: str, bodies: list[dict[int, bytes]]) -> tuple[float, float]:
+    """A reference, not a goal: the same batches' bodies stored with the plainest SQL from JSON
+    (one `INSERT ... SELECT FROM jsonb_to_recordset` a batch, one transaction as the `COPY` has):
+    no HTTP, no validation, no allow-list, no duplicate check, no rollups, no ack. What is left
+    of the API's PostgreSQL work once everything the issue asks on top is taken away.
+    Returns the seconds and the backend's CPU seconds."""
+    sql = (
+        "INSERT INTO events (center_id, stream, seq, at, day, kind, service, data) "
+        "SELECT %s, 'queueing', seq, to_timestamp(at), day, kind, COALESCE(data->>'service', ''), data "
+        "FROM jsonb_to_recordset(%s::jsonb -> 'events') "
+        "AS (seq bigint, at float8, day date, kind text, data jsonb)"
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE events")
+        backend = conn.info.backend_pid
+        cpu0, t0 = _cpu_s(backend), time.perf_counter()
+        with conn.transaction():
+            for idx, batches in enumerate(bodies):
+                for body in batches.values():
+                    conn.execute(sql, (f"C{idx:04d}", body.decode()))
+        return time.perf_counter() - t0, _cpu_s(backend) - cpu0
+
+
 def _wait_up(url: str) -> None:
     deadline = time.monotonic() + 60
     while True:
@@ -389,6 +412,7 @@ def main() -> None:
             ).fetchone()
         assert stored == (total,) and counted == (total,), (stored, counted)
         copy_s, copy_pg_cpu_s = _copy(copy_url, centers, per_center)
+        plain_s, plain_pg_cpu_s = _insert_from_json(copy_url, bodies)
         storm_centers = int(os.environ.get("BENCH_HUB_STORM_CENTERS", "1000"))
         storm_events = int(os.environ.get("BENCH_HUB_STORM_EVENTS", "2000"))
         storm: dict[str, Any] = {}
@@ -460,13 +484,16 @@ def main() -> None:
         [
             ["HTTP API (dedup + rollups + ack)", total, api_s, api_rate],
             ["plain COPY", total, copy_s, copy_rate],
+            ["reference: bare INSERT from the JSON, 1 transaction", total, plain_s, total / plain_s],
         ],
     )
     print(f"API / COPY = {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
     print(
         f"CPU per event: API {(hub_cpu_s + pg_cpu_s + client_cpu_s) / total * 1e6:.1f} us "
         f"(hub {hub_cpu_s / total * 1e6:.1f}, PostgreSQL {pg_cpu_s / total * 1e6:.1f}, clients "
-        f"{client_cpu_s / total * 1e6:.1f}); COPY: PostgreSQL {copy_pg_cpu_s / total * 1e6:.1f} us"
+        f"{client_cpu_s / total * 1e6:.1f}); COPY: PostgreSQL {copy_pg_cpu_s / total * 1e6:.1f} us; "
+        f"bare INSERT from the JSON: PostgreSQL {plain_pg_cpu_s / total * 1e6:.1f} us "
+        f"({total / plain_s / copy_rate:.2f} of the COPY rate with nothing the issue asks on top)"
     )
     print(
         f"CPU during the API run: hub process {hub_cpu_s:.1f} s, PostgreSQL {pg_cpu_s:.1f} s, the "
@@ -498,6 +525,8 @@ def main() -> None:
             "api_events_per_s": round(api_rate),
             "copy_events_per_s": round(copy_rate),
             "copy_postgres_cpu_s": round(copy_pg_cpu_s, 2),
+            "bare_insert_from_json_events_per_s": round(total / plain_s),
+            "bare_insert_from_json_postgres_cpu_s": round(plain_pg_cpu_s, 2),
             "api_over_copy": round(ratio, 3),
             "hub_process_cpu_s": round(hub_cpu_s, 2),
             "client_cpu_s": round(client_cpu_s, 2),
