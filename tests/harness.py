@@ -9,6 +9,8 @@
   `python -m SERVICE` with its output in a log file and waits for `/api/v1/health`;
   `LockerProcess`, `QueueingProcess` and `HubProcess` give it each service's arguments, with the
   site file written by `site_toml` (the same writer for both services).
+- Locker staff: `enrol_locker_staff` runs `lockerctl staff add` (the PIN on stdin) and gives the
+  account's TOTP, the way an installer enrols someone.
 
 Service factories and entry points are imported here and nowhere else in the tests, so a renamed
 factory touches this file only.
@@ -17,6 +19,7 @@ factory touches this file only.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyotp
 import requests
 import uvicorn
 
@@ -473,6 +477,42 @@ class LockerProcess(ChildService):
     def kiosk_token(self) -> str:
         """The kiosk's bearer token (the file the daemon created in its data dir)."""
         return (self.data_dir / "kiosk.token").read_text(encoding="utf-8").strip()
+
+
+#: `lockerctl` as a command: the installed console script when present (CI installs the project),
+#: else the same entry point through this interpreter.
+_LOCKERCTL_SCRIPT = Path(sys.executable).parent / "lockerctl"
+LOCKERCTL = [str(_LOCKERCTL_SCRIPT)] if _LOCKERCTL_SCRIPT.exists() else [sys.executable, "-m", "locker.cli"]
+
+
+def enrol_locker_staff(
+    data_dir: Path,
+    staff_id: str,
+    role: str,
+    pin: str,
+    *,
+    site: Path | None = None,
+    cwd: Path = REPO_ROOT,
+    env: Mapping[str, str] | None = None,
+) -> pyotp.TOTP:
+    """`lockerctl staff add STAFF_ID --role ROLE --pin-stdin` on `data_dir` (and the site file
+    `site`); the account's TOTP, read from the otpauth URI it prints."""
+    args = ["staff", "add", staff_id, "--role", role, "--pin-stdin", "--data-dir", str(data_dir)]
+    if site is not None:
+        args += ["--config", str(site)]
+    out = subprocess.run(
+        [*LOCKERCTL, *args],
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        input=pin + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, f"lockerctl staff add {staff_id} failed: {out.stderr}"
+    uri = re.search(r"otpauth://\S+", out.stdout)
+    assert uri, f"no otpauth URI in {out.stdout!r}"
+    return pyotp.TOTP(str(pyotp.parse_uri(uri.group(0)).secret))
 
 
 def queueing_site(config: Any) -> str:

@@ -1,4 +1,5 @@
-"""The test harness itself: wait_until names what it waited for; site files read back as written."""
+"""The test harness itself: wait_until names what it waited for; site files read back as written;
+staff enrolled through lockerctl."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import ChildService, queueing_site, site_toml, wait_until
+from tests.harness import ChildService, enrol_locker_staff, queueing_site, site_toml, wait_until
 from tests.queueing.helpers import make_config
 
 
@@ -47,3 +48,10 @@ def test_a_child_that_stops_at_start_gives_its_exit_status(tmp_path: Path) -> No
     child = ChildService("json.tool", ["--no-such-option"], tmp_path / "child.log", "http://127.0.0.1:9")
     assert child.start_or_exit(30) == 2
     assert "--no-such-option" in child.log()
+
+
+def test_lockerctl_enrols_staff_and_gives_their_totp(tmp_path: Path) -> None:
+    totp = enrol_locker_staff(tmp_path, "nv-harness", "loader", "482916")
+    assert len(totp.now()) == 6 and totp.verify(totp.now())
+    with pytest.raises(AssertionError, match="lockerctl staff add nv-harness failed"):
+        enrol_locker_staff(tmp_path, "nv-harness", "loader", "482916")  # already enrolled
