@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
+from contracts.locker import DeviceState
 from drivers.camera.model import CameraState
 from drivers.printer.printer import open_printer
 from kiosk.clients.locker import LockerClient
-from kiosk.devices import DeviceState, DeviceWatch, Reading
+from kiosk.devices import DeviceWatch, Reading
 from kiosk.services import Services
 from tests.harness import free_port
 from tests.kiosk.fakes import InlineWorker
