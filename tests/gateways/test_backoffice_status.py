@@ -22,8 +22,8 @@ NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 
 
 class StatusServer:
-    """Answers GET /dossiers/{code}/status from `bodies`; a code in `hold` gets no answer until
-    the test releases it (a back office that hangs)."""
+    """Answers GET /dossiers/{code}/status (and GET /dossiers/{code}) from `bodies`; a code in
+    `hold` gets no answer until the test releases it (a back office that hangs)."""
 
     def __init__(self) -> None:
         self.bodies: dict[str, Any] = {}
@@ -34,7 +34,8 @@ class StatusServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 srv.paths.append(self.path)
-                code = self.path.split("/")[-2]
+                parts = self.path.split("/")
+                code = parts[-2] if parts[-1] == "status" else parts[-1]
                 if code == "HOLD":
                     srv.release.wait(10)
                 body = srv.bodies.get(code)
@@ -92,6 +93,14 @@ def test_http_status_malformed_is_a_gateway_error(srv: StatusServer, body: Any) 
     with pytest.raises(GatewayError) as err:
         HttpBackOffice(srv.url).status("HS-1")
     assert not isinstance(err.value, GatewayTimeout) and srv.url in str(err.value)
+
+
+@pytest.mark.parametrize("body", [[1, 2], b"not json"])
+def test_http_lookup_malformed_is_a_gateway_error(srv: StatusServer, body: Any) -> None:
+    srv.bodies["HS-1"] = body
+    with pytest.raises(GatewayError, match="HS-1") as err:
+        HttpBackOffice(srv.url).lookup("HS-1")
+    assert srv.url in str(err.value)
 
 
 def test_http_status_times_out_instead_of_hanging(srv: StatusServer) -> None:
