@@ -9,6 +9,8 @@
   `python -m SERVICE` with its output in a log file and waits for `/api/v1/health`;
   `LockerProcess`, `QueueingProcess` and `HubProcess` give it each service's arguments, with the
   site file written by `site_toml` (the same writer for both services).
+- Outside systems (a back office, an SMS gateway, a hub, an older daemon): `HandlerThread` serves
+  a `http.server` handler class on loopback in a thread; `JsonHandler` answers JSON and logs nothing.
 - Locker staff: `enrol_locker_staff` runs `lockerctl staff add` (the PIN on stdin) and gives the
   account's TOTP, the way an installer enrols someone.
 
@@ -18,6 +20,7 @@ factory touches this file only.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -28,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +119,48 @@ class AppThread:
         """Ask uvicorn to exit and wait for its thread."""
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A fake outside system's request handler: `send_json` answers, nothing is logged."""
+
+    def send_json(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        """Answer `body` (JSON; bytes are sent as they are) with `status` and `headers`."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # http.server's name
+        """Quiet: the tests assert on what was asked, not on a log."""
+
+
+class HandlerThread:
+    """The `http.server` handler class `handler` served on 127.0.0.1:`port` (default: any free
+    port) in a thread, for a fake of an outside system; `close()` or a `with` block stops it."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server.daemon_threads = True  # a handler that streams never holds up close()
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> HandlerThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def kiosk_headers(data_dir: Path) -> dict[str, str]:

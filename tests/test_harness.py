@@ -7,8 +7,17 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.harness import ChildService, enrol_locker_staff, queueing_site, site_toml, wait_until
+from tests.harness import (
+    ChildService,
+    HandlerThread,
+    JsonHandler,
+    enrol_locker_staff,
+    queueing_site,
+    site_toml,
+    wait_until,
+)
 from tests.queueing.helpers import make_config
 
 
@@ -55,3 +64,15 @@ def test_lockerctl_enrols_staff_and_gives_their_totp(tmp_path: Path) -> None:
     assert len(totp.now()) == 6 and totp.verify(totp.now())
     with pytest.raises(AssertionError, match="lockerctl staff add nv-harness failed"):
         enrol_locker_staff(tmp_path, "nv-harness", "loader", "482916")  # already enrolled
+
+
+def test_a_fake_outside_system_answers_json_on_loopback() -> None:
+    class Echo(JsonHandler):
+        def do_GET(self) -> None:  # http.server's name
+            self.send_json(201, {"path": self.path}, {"ETag": '"7"'})
+
+    with HandlerThread(Echo) as fake:
+        r = requests.get(fake.url + "/a?b=1", timeout=5)
+        assert r.status_code == 201 and r.json() == {"path": "/a?b=1"} and r.headers["ETag"] == '"7"'
+    with pytest.raises(requests.ConnectionError):  # closed: nothing listens there any more
+        requests.get(fake.url, timeout=5)

@@ -7,7 +7,6 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from contracts.dossiers import CollectAt, DossierStatus
 from drivers.gateways.backoffice import FileBackOffice, HttpBackOffice, NoBackOffice
 from drivers.gateways.errors import GatewayError, GatewayTimeout
 from locker.daemon import SAMPLE_DOSSIERS, _sample_dossiers
+from tests.harness import HandlerThread, JsonHandler
 
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 
@@ -31,7 +31,7 @@ class StatusServer:
         self.release = threading.Event()
         srv = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 srv.paths.append(self.path)
                 parts = self.path.split("/")
@@ -39,24 +39,14 @@ class StatusServer:
                 if code == "HOLD":
                     srv.release.wait(10)
                 body = srv.bodies.get(code)
-                raw = (body if isinstance(body, bytes) else json.dumps(body).encode()) if body else b"{}"
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                self.send_json(200 if body is not None else 404, body or {})
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = HandlerThread(Handler)
+        self.url = self.http.url
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture
