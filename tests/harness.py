@@ -12,7 +12,7 @@
 - Outside systems (a back office, an SMS gateway, a hub, an older daemon): `HandlerThread` serves
   a `http.server` handler class on loopback in a thread; `JsonHandler` answers JSON and logs nothing.
 - Locker staff: `enrol_locker_staff` runs `lockerctl staff add` (the PIN on stdin) and gives the
-  account's TOTP, the way an installer enrols someone.
+  account's TOTP, the way an installer enrols someone; `sign_in_locker_staff` gives a session.
 
 Service factories and entry points are imported here and nowhere else in the tests, so a renamed
 factory touches this file only.
@@ -559,6 +559,17 @@ def enrol_locker_staff(
     uri = re.search(r"otpauth://\S+", out.stdout)
     assert uri, f"no otpauth URI in {out.stdout!r}"
     return pyotp.TOTP(str(pyotp.parse_uri(uri.group(0)).secret))
+
+
+def sign_in_locker_staff(url: str, staff_id: str, pin: str, totp: pyotp.TOTP) -> str:
+    """`POST /api/v1/staff/sessions` on the locker at `url` with the PIN and a TOTP code; the token."""
+    r = requests.post(
+        url + "/api/v1/staff/sessions",
+        json={"staff_id": staff_id, "pin": pin, "totp": totp.now()},
+        timeout=15,
+    )
+    assert r.status_code == 200, f"sign-in of {staff_id}: {r.status_code} {r.text}"
+    return str(r.json()["token"])
 
 
 def queueing_site(config: Any) -> str:

@@ -13,8 +13,10 @@ from tests.harness import (
     ChildService,
     HandlerThread,
     JsonHandler,
+    LockerProcess,
     enrol_locker_staff,
     queueing_site,
+    sign_in_locker_staff,
     site_toml,
     wait_until,
 )
@@ -59,11 +61,14 @@ def test_a_child_that_stops_at_start_gives_its_exit_status(tmp_path: Path) -> No
     assert "--no-such-option" in child.log()
 
 
-def test_lockerctl_enrols_staff_and_gives_their_totp(tmp_path: Path) -> None:
-    totp = enrol_locker_staff(tmp_path, "nv-harness", "loader", "482916")
-    assert len(totp.now()) == 6 and totp.verify(totp.now())
+def test_lockerctl_enrols_staff_who_then_sign_in(tmp_path: Path) -> None:
+    totp = enrol_locker_staff(tmp_path / "data", "nv-harness", "loader", "482916")
     with pytest.raises(AssertionError, match="lockerctl staff add nv-harness failed"):
-        enrol_locker_staff(tmp_path, "nv-harness", "loader", "482916")  # already enrolled
+        enrol_locker_staff(tmp_path / "data", "nv-harness", "loader", "482916")  # already enrolled
+    with LockerProcess(tmp_path, data_dir=tmp_path / "data", cwd=tmp_path) as daemon:
+        assert sign_in_locker_staff(daemon.url, "nv-harness", "482916", totp)
+        with pytest.raises(AssertionError, match="sign-in of nv-harness: 401"):
+            sign_in_locker_staff(daemon.url, "nv-harness", "000000", totp)
 
 
 def test_a_fake_outside_system_answers_json_on_loopback() -> None:

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyotp
 import pytest
 import requests
 
-from tests.harness import LockerProcess, QueueingProcess, enrol_locker_staff, free_port
+from tests.harness import LockerProcess, QueueingProcess, enrol_locker_staff, free_port, sign_in_locker_staff
 from tests.queueing.helpers import make_config
 
 #: Invented accounts for the fuzz runs.
@@ -52,19 +51,11 @@ def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service
         daemon.start(60)
         kiosk_token = daemon.kiosk_token
 
-        def sign_in(staff_id: str, totp: pyotp.TOTP) -> str:
-            r = requests.post(
-                url + "/api/v1/staff/sessions",
-                json={"staff_id": staff_id, "pin": LOCKER_PIN, "totp": totp.now()},
-                timeout=15,
-            )
-            assert r.status_code == 200, r.text
-            return str(r.json()["token"])
-
         svc = Service(url, log_path=log_path, data_dir=data)
-        svc.auth["staff"] = {"Authorization": f"Bearer {sign_in(LOCKER_SUPERVISOR, supervisor)}"}
+        staff_token = sign_in_locker_staff(url, LOCKER_SUPERVISOR, LOCKER_PIN, supervisor)
+        svc.auth["staff"] = {"Authorization": f"Bearer {staff_token}"}
         svc.auth["kiosk"] = {"Authorization": f"Bearer {kiosk_token}", "X-Kiosk-Id": "fuzz-kiosk"}
-        svc.spare = {"Authorization": f"Bearer {sign_in(LOCKER_SPARE, spare)}"}
+        svc.spare = {"Authorization": f"Bearer {sign_in_locker_staff(url, LOCKER_SPARE, LOCKER_PIN, spare)}"}
         yield svc
     finally:
         daemon.stop(30)

@@ -21,7 +21,14 @@ import pyotp
 import requests
 
 from tests.conftest import REPO_ROOT
-from tests.harness import LockerProcess, SimulatorProcess, enrol_locker_staff, free_port, wait_until
+from tests.harness import (
+    LockerProcess,
+    SimulatorProcess,
+    enrol_locker_staff,
+    free_port,
+    sign_in_locker_staff,
+    wait_until,
+)
 
 KERONG_BOARD = 0
 PIN = "482916"
@@ -190,13 +197,7 @@ class LockerRig:
     def staff_token(self, staff_id: str) -> str:
         """A session for set-up calls (a separate session from the kiosk's)."""
         if staff_id not in self._staff_tokens:
-            r = requests.post(
-                f"{self.url}/api/v1/staff/sessions",
-                timeout=10,
-                json={"staff_id": staff_id, "pin": PIN, "totp": self.totp[staff_id].now()},
-            )
-            assert r.status_code == 200, r.text
-            self._staff_tokens[staff_id] = r.json()["token"]
+            self._staff_tokens[staff_id] = sign_in_locker_staff(self.url, staff_id, PIN, self.totp[staff_id])
         return self._staff_tokens[staff_id]
 
     def api(self, method: str, path: str, staff_id: str, **kw: Any) -> Any:
