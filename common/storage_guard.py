@@ -71,22 +71,19 @@ class StorageGuard:
             return self._problem
 
     def _look(self) -> str | None:
-        try:
-            dir_now = _identity(self.data_dir)
-        except FileNotFoundError:
-            return f"data directory {self.data_dir} is gone (deleted or moved while the service ran)"
-        except OSError as err:
-            return f"data directory {self.data_dir} cannot be read ({err.strerror or err})"
-        if dir_now != self._dir_id:
-            return f"data directory {self.data_dir} was replaced by another one while the service ran"
-        try:
-            db_now = _identity(self.db_path)
-        except FileNotFoundError:
-            return f"database file {self.db_path} is gone (deleted or moved while the service ran)"
-        except OSError as err:
-            return f"database file {self.db_path} cannot be read ({err.strerror or err})"
-        if db_now != self._db_id:
-            return f"database file {self.db_path} was replaced by another file while the service ran"
+        watched = (
+            ("data directory", self.data_dir, self._dir_id, "another one"),
+            ("database file", self.db_path, self._db_id, "another file"),
+        )
+        for what, path, known, other in watched:
+            try:
+                now = _identity(path)
+            except FileNotFoundError:
+                return f"{what} {path} is gone (deleted or moved while the service ran)"
+            except OSError as err:
+                return f"{what} {path} cannot be read ({err.strerror or err})"
+            if now != known:
+                return f"{what} {path} was replaced by {other} while the service ran"
         return None
 
 

@@ -6,17 +6,26 @@ when the printer took it, "screen" when it failed and the number + QR stay on sc
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from drivers.printer.model import PrintError, ReceiptPrinter, TicketData
 from kiosk.clients.base import ServiceError
 from kiosk.clients.queueing import QueueingClient, Ticket
 
+if TYPE_CHECKING:
+    from kiosk.context import KioskContext
+
 log = logging.getLogger(__name__)
+
+#: What `deliver` hands back: the print failure (None: printed) and whether the service took the
+#: confirmation.
+Delivered = tuple[str | None, bool]
 
 
 def absolute_status_url(ticket: Ticket, base_url: str) -> str:
@@ -74,10 +83,45 @@ def print_and_confirm(
     client: QueueingClient,
     ticket_id: str,
     data: TicketData,
-) -> tuple[str | None, bool]:
+) -> Delivered:
     """Print a ticket, then confirm how it reached the citizen ("printed", else "screen"):
     (the print failure or None, whether the service took the confirmation). Blocking: a worker's job."""
     failure = print_ticket(printer, data, printer_error)
     pause = threading.Event()  # never set: its wait() spaces the retries
     delivery = "printed" if failure is None else "screen"
     return failure, confirm_with_retries(client, ticket_id, delivery, wait=pause.wait)
+
+
+def ticket_data(ctx: KioskContext, t: Ticket, priority_label: str | None, guidance: str = "") -> TicketData:
+    """What the printer puts on the ticket `t`, in the kiosk's language now."""
+    lang = ctx.lang
+    return TicketData(
+        center_name=ctx.config.center.name(lang),
+        number=t.number,
+        service_name=t.service_name(lang) or t.service,
+        issued_at=parse_issued_at(t.issued_at, ctx.clock.now()),
+        ahead=t.ahead,
+        wait_min=t.wait_min,
+        wait_max=t.wait_max,
+        status_url=absolute_status_url(t, ctx.config.kiosk.queueing_url),
+        priority_label=priority_label,
+        guidance=guidance,
+        language=lang,
+    )
+
+
+def deliver(
+    ctx: KioskContext,
+    client: QueueingClient | None,
+    ticket_id: str,
+    data: TicketData,
+    done: Callable[[Delivered], object],
+) -> None:
+    """`print_and_confirm` in the kiosk's worker; `done(result)` on the UI thread, also when the
+    client was closed meanwhile or the job failed (then the number stays on screen)."""
+    if client is None:
+        done(("queueing client closed", False))
+        return
+    printer, printer_error = ctx.services.printer, ctx.services.printer_error
+    job = functools.partial(print_and_confirm, printer, printer_error, client, ticket_id, data)
+    ctx.worker.submit(job, done, lambda e: done((f"unexpected: {e}", False)))

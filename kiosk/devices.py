@@ -15,12 +15,12 @@ A kiosk out of service because the locker is down cannot report it (the hub sees
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.locker import Device, DeviceState
 from drivers.camera.model import CameraState
 from drivers.printer.model import PrinterState
 from kiosk.clients.base import ServiceError
@@ -28,28 +28,12 @@ from kiosk.health import Submitter
 
 log = logging.getLogger(__name__)
 
-PRINTER = "printer"
-CAMERA = "camera"
-SCREEN = "screen"
-
-
-class DeviceState(enum.StrEnum):
-    """What the kiosk reports about a device (the locker's device-state vocabulary)."""
-
-    OK = "ok"
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    OFFLINE = "offline"
-    MISSING = "missing"
-    IN_SERVICE = "in_service"  # screen only
-    OUT_OF_SERVICE = "out_of_service"  # screen only
-
 
 @dataclass(frozen=True)
 class Reading:
     """One device's state now, with the reason in words (for staff and the log)."""
 
-    device: str
+    device: Device
     state: DeviceState
     detail: str = ""
 
@@ -68,11 +52,11 @@ def read_printer(printer: Any, enabled: bool, open_error: str) -> Reading | None
     if printer is None:
         if not enabled:
             return None
-        return Reading(PRINTER, DeviceState.OFFLINE, open_error or "printer could not be opened")
+        return Reading(Device.PRINTER, DeviceState.OFFLINE, open_error or "printer could not be opened")
     report = printer.status_report()
     state = _PRINTER_STATES.get(report.state, DeviceState.OFFLINE)
     detail = f"{report.state.value}: {report.detail}" if report.detail else report.state.value
-    return Reading(PRINTER, state, detail)
+    return Reading(Device.PRINTER, state, detail)
 
 
 def read_camera(scanner: Any, enabled: bool, open_error: str, last: Reading | None) -> Reading | None:
@@ -80,15 +64,15 @@ def read_camera(scanner: Any, enabled: bool, open_error: str, last: Reading | No
     if scanner is None:
         if not enabled:
             return None
-        return Reading(CAMERA, DeviceState.MISSING, open_error or "camera could not be opened")
+        return Reading(Device.CAMERA, DeviceState.MISSING, open_error or "camera could not be opened")
     state = scanner.state
     if state == CameraState.UNAVAILABLE:
-        return Reading(CAMERA, DeviceState.MISSING, "the camera device is gone (being reopened)")
+        return Reading(Device.CAMERA, DeviceState.MISSING, "the camera device is gone (being reopened)")
     if state == CameraState.NO_SIGNAL:
-        return Reading(CAMERA, DeviceState.OFFLINE, "no picture (black or frozen frames)")
+        return Reading(Device.CAMERA, DeviceState.OFFLINE, "no picture (black or frozen frames)")
     if state == CameraState.RUNNING:
-        return Reading(CAMERA, DeviceState.OK, "running")
-    return last or Reading(CAMERA, DeviceState.OK, "not in use")
+        return Reading(Device.CAMERA, DeviceState.OK, "running")
+    return last or Reading(Device.CAMERA, DeviceState.OK, "not in use")
 
 
 class DeviceWatch:
@@ -123,7 +107,7 @@ class DeviceWatch:
         state = DeviceState.OUT_OF_SERVICE if out_of_service else DeviceState.IN_SERVICE
         if self.screen is not None and self.screen.state is state:
             return
-        self.screen = Reading(SCREEN, state, reason if out_of_service else "")
+        self.screen = Reading(Device.SCREEN, state, reason if out_of_service else "")
         if self._in_flight:
             self._again = True
         else:
@@ -138,7 +122,7 @@ class DeviceWatch:
         if self._in_flight:
             return
         self._in_flight = True
-        last_camera = self.current.get(CAMERA)
+        last_camera = self.current.get(Device.CAMERA)
         screen = self.screen
         self._worker.submit(lambda: self._read_and_report(last_camera, screen), self._done, self._failed)
 
@@ -158,8 +142,12 @@ class DeviceWatch:
             try:
                 locker.report_device(r.device, r.state.value, r.detail)
             except ServiceError as err:
-                log.info("%s %s not reported to the locker yet (%s); again at the next poll", r.device,
-                         r.state.value, err)
+                log.info(
+                    "%s %s not reported to the locker yet (%s); again at the next poll",
+                    r.device,
+                    r.state.value,
+                    err,
+                )
                 continue
             self._reported[r.device] = r.state
         return readings
@@ -172,8 +160,14 @@ class DeviceWatch:
             if old is None or old.state is not r.state:
                 changed = True
                 level = logging.INFO if r.state is DeviceState.OK else logging.WARNING
-                log.log(level, "%s: %s -> %s (%s)", name, old.state.value if old else "unknown",
-                        r.state.value, r.detail)
+                log.log(
+                    level,
+                    "%s: %s -> %s (%s)",
+                    name,
+                    old.state.value if old else "unknown",
+                    r.state.value,
+                    r.detail,
+                )
         self.current = readings
         if changed:
             self._on_change(dict(readings))

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
+
+from common.wav_clips import speak, write_wav
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "kiosk"
 RATE_HZ = 16000
@@ -34,17 +34,6 @@ PROMPTS: dict[str, tuple[str, str]] = {
         "Please take your ticket and wait for your number.",
     ),
 }
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int = RATE_HZ) -> None:
-    """16-bit mono PCM."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
 
 
 def beep(freq_hz: float = 1320.0, ms: int = 120) -> np.ndarray:
@@ -65,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--espeak", default="espeak-ng")
     args = p.parse_args(argv)
     out = Path(args.out)
-    write_wav(out / "beep.wav", beep())
+    write_wav(out / "beep.wav", beep(), RATE_HZ)
     exe = shutil.which(args.espeak)
     if exe is None:
         print(f"{args.espeak} not found: only beep.wav written (apt-get install espeak-ng)", file=sys.stderr)
@@ -73,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, texts in PROMPTS.items():
         for lang, text, voice in (("vi", texts[0], "vi"), ("en", texts[1], "en-us")):
             target = out / lang / f"{key}.wav"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run([exe, "-v", voice, "-s", "140", "-w", str(target), text], check=True)
+            speak(exe, text, target, 140, voice)
             print(target)
     return 0
 

@@ -11,9 +11,17 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from common.cli_exit import EXIT_FAILED, fail
 from common.config import ConfigError, resolve_path
 from queueing import tablet_cli
+
+if TYPE_CHECKING:
+    from queueing.config import QueueingConfig
+    from queueing.store import Store
+
+PROGRAM = "queueing"
 
 COMMANDS = frozenset({"staff", "kiosk-token", "tablet"})
 #: Options of `python -m queueing` (serving) that take a value.
@@ -67,8 +75,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run one administration command; returns the exit status."""
+    """Run one administration command; returns the exit status (`common.cli_exit`)."""
+    from common.migrations import MigrationError
     from queueing.config import load_config
+    from queueing.errors import QueueError
+    from queueing.staff_accounts import ensure_schema
+    from queueing.store import Store, StoreError
 
     args = _parser().parse_args(argv)
     config_path = args.config_late or args.config
@@ -76,14 +88,25 @@ def main(argv: list[str]) -> int:
     try:
         cfg = load_config(config_path)
     except ConfigError as err:
-        print(f"queueing: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     data_dir = Path(data_dir_flag).resolve() if data_dir_flag else resolve_path(cfg.data_dir)
     if args.group == "kiosk-token":
         return _kiosk_token(args.cmd, cfg, data_dir, bool(data_dir_flag))
-    if args.group == "tablet":
-        return tablet_cli.run(args, cfg, data_dir)
-    return _staff(args, cfg, data_dir)
+    if args.group == "staff" and args.cmd in ("add", "reset-pin") and not args.pin_stdin:
+        return fail(PROGRAM, "give the PIN on stdin with --pin-stdin (never on the command line)")
+    store = Store(data_dir / "queue.sqlite3", synchronous=cfg.sqlite_synchronous, checkpoint_every_s=0)
+    try:
+        store.open()
+        ensure_schema(store)
+        if args.group == "tablet":
+            return tablet_cli.run(args, cfg, store)
+        return _staff(args, cfg, store)
+    except (QueueError, ValueError) as err:  # refused: an unknown account, no such counter, a bad PIN
+        return fail(PROGRAM, err, EXIT_FAILED)
+    except (StoreError, MigrationError) as err:  # the database cannot be used
+        return fail(PROGRAM, err)
+    finally:
+        store.close()
 
 
 def _kiosk_token(cmd: str, cfg: object, data_dir: Path, data_dir_flag: bool) -> int:
@@ -103,43 +126,25 @@ def _kiosk_token(cmd: str, cfg: object, data_dir: Path, data_dir_flag: bool) -> 
     return 0
 
 
-def _staff(args: argparse.Namespace, cfg: object, data_dir: Path) -> int:
+def _staff(args: argparse.Namespace, cfg: QueueingConfig, store: Store) -> int:
     from common.clock import SystemClock
-    from queueing.config import QueueingConfig
-    from queueing.staff_accounts import StaffAccounts, ensure_schema
-    from queueing.store import Store, StoreError
+    from queueing.staff_accounts import StaffAccounts
 
-    assert isinstance(cfg, QueueingConfig)
-    if args.cmd in ("add", "reset-pin") and not args.pin_stdin:
-        print("queueing: give the PIN on stdin with --pin-stdin (never on the command line)", file=sys.stderr)
-        return 2
-    store = Store(data_dir / "queue.sqlite3", synchronous=cfg.sqlite_synchronous, checkpoint_every_s=0)
-    try:
-        store.open()
-        ensure_schema(store)
-        accounts = StaffAccounts(store, SystemClock(), cfg)
-        if args.cmd == "add":
-            accounts.add(args.staff_id, args.name, sys.stdin.readline().strip(), args.supervisor)
-            role = "supervisor" if args.supervisor else "counter staff"
-            print(f"{args.staff_id}: added ({role})")
-        elif args.cmd == "reset-pin":
-            accounts.reset_pin(args.staff_id, sys.stdin.readline().strip())
-            print(f"{args.staff_id}: new PIN set; its sessions ended")
-        elif args.cmd == "list":
-            for row in accounts.listing():
-                state = "active" if row["active"] else "disabled"
-                flags = ("supervisor " if row["supervisor"] else "") + ("demo" if row["demo"] else "")
-                since = datetime.fromtimestamp(row["created_at"], UTC).date().isoformat()
-                print(f"{row['staff_id']:<16} {state:<9} {flags:<16} since {since}  {row['name']}")
-        else:
-            accounts.set_active(args.staff_id, args.cmd == "enable")
-            print(f"{args.staff_id}: {args.cmd}d")
-        return 0
-    except ValueError as err:
-        print(f"queueing: {err}", file=sys.stderr)
-        return 1
-    except StoreError as err:
-        print(f"queueing: {err}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+    accounts = StaffAccounts(store, SystemClock(), cfg)
+    if args.cmd == "add":
+        accounts.add(args.staff_id, args.name, sys.stdin.readline().strip(), args.supervisor)
+        role = "supervisor" if args.supervisor else "counter staff"
+        print(f"{args.staff_id}: added ({role})")
+    elif args.cmd == "reset-pin":
+        accounts.reset_pin(args.staff_id, sys.stdin.readline().strip())
+        print(f"{args.staff_id}: new PIN set; its sessions ended")
+    elif args.cmd == "list":
+        for row in accounts.listing():
+            state = "active" if row["active"] else "disabled"
+            flags = ("supervisor " if row["supervisor"] else "") + ("demo" if row["demo"] else "")
+            since = datetime.fromtimestamp(row["created_at"], UTC).date().isoformat()
+            print(f"{row['staff_id']:<16} {state:<9} {flags:<16} since {since}  {row['name']}")
+    else:
+        accounts.set_active(args.staff_id, args.cmd == "enable")
+        print(f"{args.staff_id}: {args.cmd}d")
+    return 0

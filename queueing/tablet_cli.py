@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from queueing.config import QueueingConfig
+    from queueing.store import Store
 
 
 def add_parser(sub: argparse._SubParsersAction, leaves: list[argparse.ArgumentParser]) -> None:  # type: ignore[type-arg]
@@ -25,41 +24,29 @@ def add_parser(sub: argparse._SubParsersAction, leaves: list[argparse.ArgumentPa
     leaves += [pair, revoke, tablet.add_parser("list", help="list tablets and their state")]
 
 
-def run(args: argparse.Namespace, cfg: QueueingConfig, data_dir: Path) -> int:
-    """Run one `tablet` command on the queueing database; returns the exit status."""
+def run(args: argparse.Namespace, cfg: QueueingConfig, store: Store) -> int:
+    """Run one `tablet` command on the open queueing database; returns the exit status.
+
+    Refusals (`QueueError`) end the command in `queueing.admin_cli.main`, as for staff commands.
+    """
     from common.clock import SystemClock
-    from queueing.errors import QueueError
     from queueing.service import QueueService
-    from queueing.staff_accounts import ensure_schema
-    from queueing.store import Store, StoreError
     from queueing.tablets import Tablets
 
-    store = Store(data_dir / "queue.sqlite3", synchronous=cfg.sqlite_synchronous, checkpoint_every_s=0)
-    try:
-        store.open()
-        ensure_schema(store)
-        tablets = Tablets(QueueService(cfg, store, SystemClock()))
-        if args.cmd == "pair":
-            made = tablets.pair(args.counter, args.label.strip(), "cli")
-            base = cfg.public_base_url.rstrip("/") or "http://<this server>"
-            print(
-                f"tablet {made['tablet_id']} for counter {made['counter']}: on the tablet open {base}/rate "
-                f"and type the code {made['pair_code']} before {made['code_expires_at']} (shown only now)"
-            )
-        elif args.cmd == "revoke":
-            tablets.revoke(args.tablet_id, "cli")
-            print(f"{args.tablet_id}: revoked; its tablet asks to be paired again")
-        else:
-            for row in tablets.listing():
-                seen = row["last_seen_at"] or "-"
-                where = f"counter {row['counter']:<3} {row['state']:<8}"
-                print(f"{row['tablet_id']:<14} {where} seen {seen}  {row['label']}")
-        return 0
-    except QueueError as err:
-        print(f"queueing: {err.message}", file=sys.stderr)
-        return 1
-    except StoreError as err:
-        print(f"queueing: {err}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+    tablets = Tablets(QueueService(cfg, store, SystemClock()))
+    if args.cmd == "pair":
+        made = tablets.pair(args.counter, args.label.strip(), "cli")
+        base = cfg.public_base_url.rstrip("/") or "http://<this server>"
+        print(
+            f"tablet {made['tablet_id']} for counter {made['counter']}: on the tablet open {base}/rate "
+            f"and type the code {made['pair_code']} before {made['code_expires_at']} (shown only now)"
+        )
+    elif args.cmd == "revoke":
+        tablets.revoke(args.tablet_id, "cli")
+        print(f"{args.tablet_id}: revoked; its tablet asks to be paired again")
+    else:
+        for row in tablets.listing():
+            seen = row["last_seen_at"] or "-"
+            where = f"counter {row['counter']:<3} {row['state']:<8}"
+            print(f"{row['tablet_id']:<14} {where} seen {seen}  {row['label']}")
+    return 0

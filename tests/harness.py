@@ -9,6 +9,10 @@
   `python -m SERVICE` with its output in a log file and waits for `/api/v1/health`;
   `LockerProcess`, `QueueingProcess` and `HubProcess` give it each service's arguments, with the
   site file written by `site_toml` (the same writer for both services).
+- Outside systems (a back office, an SMS gateway, a hub, an older daemon): `HandlerThread` serves
+  a `http.server` handler class on loopback in a thread; `JsonHandler` answers JSON and logs nothing.
+- Locker staff: `enrol_locker_staff` runs `lockerctl staff add` (the PIN on stdin) and gives the
+  account's TOTP, the way an installer enrols someone; `sign_in_locker_staff` gives a session.
 
 Service factories and entry points are imported here and nowhere else in the tests, so a renamed
 factory touches this file only.
@@ -16,7 +20,9 @@ factory touches this file only.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,9 +31,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyotp
 import requests
 import uvicorn
 
@@ -111,6 +119,48 @@ class AppThread:
         """Ask uvicorn to exit and wait for its thread."""
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A fake outside system's request handler: `send_json` answers, nothing is logged."""
+
+    def send_json(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        """Answer `body` (JSON; bytes are sent as they are) with `status` and `headers`."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # http.server's name
+        """Quiet: the tests assert on what was asked, not on a log."""
+
+
+class HandlerThread:
+    """The `http.server` handler class `handler` served on 127.0.0.1:`port` (default: any free
+    port) in a thread, for a fake of an outside system; `close()` or a `with` block stops it."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server.daemon_threads = True  # a handler that streams never holds up close()
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> HandlerThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def kiosk_headers(data_dir: Path) -> dict[str, str]:
@@ -473,6 +523,53 @@ class LockerProcess(ChildService):
     def kiosk_token(self) -> str:
         """The kiosk's bearer token (the file the daemon created in its data dir)."""
         return (self.data_dir / "kiosk.token").read_text(encoding="utf-8").strip()
+
+
+#: `lockerctl` as a command: the installed console script when present (CI installs the project),
+#: else the same entry point through this interpreter.
+_LOCKERCTL_SCRIPT = Path(sys.executable).parent / "lockerctl"
+LOCKERCTL = [str(_LOCKERCTL_SCRIPT)] if _LOCKERCTL_SCRIPT.exists() else [sys.executable, "-m", "locker.cli"]
+
+
+def enrol_locker_staff(
+    data_dir: Path,
+    staff_id: str,
+    role: str,
+    pin: str,
+    *,
+    site: Path | None = None,
+    cwd: Path = REPO_ROOT,
+    env: Mapping[str, str] | None = None,
+) -> pyotp.TOTP:
+    """`lockerctl staff add STAFF_ID --role ROLE --pin-stdin` on `data_dir` (and the site file
+    `site`); the account's TOTP, read from the otpauth URI it prints."""
+    args = ["staff", "add", staff_id, "--role", role, "--pin-stdin", "--data-dir", str(data_dir)]
+    if site is not None:
+        args += ["--config", str(site)]
+    out = subprocess.run(
+        [*LOCKERCTL, *args],
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        input=pin + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, f"lockerctl staff add {staff_id} failed: {out.stderr}"
+    uri = re.search(r"otpauth://\S+", out.stdout)
+    assert uri, f"no otpauth URI in {out.stdout!r}"
+    return pyotp.TOTP(str(pyotp.parse_uri(uri.group(0)).secret))
+
+
+def sign_in_locker_staff(url: str, staff_id: str, pin: str, totp: pyotp.TOTP) -> str:
+    """`POST /api/v1/staff/sessions` on the locker at `url` with the PIN and a TOTP code; the token."""
+    r = requests.post(
+        url + "/api/v1/staff/sessions",
+        json={"staff_id": staff_id, "pin": pin, "totp": totp.now()},
+        timeout=15,
+    )
+    assert r.status_code == 200, f"sign-in of {staff_id}: {r.status_code} {r.text}"
+    return str(r.json()["token"])
 
 
 def queueing_site(config: Any) -> str:

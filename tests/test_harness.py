@@ -1,4 +1,5 @@
-"""The test harness itself: wait_until names what it waited for; site files read back as written."""
+"""The test harness itself: wait_until names what it waited for; site files read back as written;
+staff enrolled through lockerctl."""
 
 from __future__ import annotations
 
@@ -6,8 +7,19 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.harness import ChildService, queueing_site, site_toml, wait_until
+from tests.harness import (
+    ChildService,
+    HandlerThread,
+    JsonHandler,
+    LockerProcess,
+    enrol_locker_staff,
+    queueing_site,
+    sign_in_locker_staff,
+    site_toml,
+    wait_until,
+)
 from tests.queueing.helpers import make_config
 
 
@@ -47,3 +59,25 @@ def test_a_child_that_stops_at_start_gives_its_exit_status(tmp_path: Path) -> No
     child = ChildService("json.tool", ["--no-such-option"], tmp_path / "child.log", "http://127.0.0.1:9")
     assert child.start_or_exit(30) == 2
     assert "--no-such-option" in child.log()
+
+
+def test_lockerctl_enrols_staff_who_then_sign_in(tmp_path: Path) -> None:
+    totp = enrol_locker_staff(tmp_path / "data", "nv-harness", "loader", "482916")
+    with pytest.raises(AssertionError, match="lockerctl staff add nv-harness failed"):
+        enrol_locker_staff(tmp_path / "data", "nv-harness", "loader", "482916")  # already enrolled
+    with LockerProcess(tmp_path, data_dir=tmp_path / "data", cwd=tmp_path) as daemon:
+        assert sign_in_locker_staff(daemon.url, "nv-harness", "482916", totp)
+        with pytest.raises(AssertionError, match="sign-in of nv-harness: 401"):
+            sign_in_locker_staff(daemon.url, "nv-harness", "000000", totp)
+
+
+def test_a_fake_outside_system_answers_json_on_loopback() -> None:
+    class Echo(JsonHandler):
+        def do_GET(self) -> None:  # http.server's name
+            self.send_json(201, {"path": self.path}, {"ETag": '"7"'})
+
+    with HandlerThread(Echo) as fake:
+        r = requests.get(fake.url + "/a?b=1", timeout=5)
+        assert r.status_code == 201 and r.json() == {"path": "/a?b=1"} and r.headers["ETag"] == '"7"'
+    with pytest.raises(requests.ConnectionError):  # closed: nothing listens there any more
+        requests.get(fake.url, timeout=5)

@@ -51,25 +51,18 @@ def _has_security_headers(r: requests.Response, csp: str = PAGE_CSP) -> None:
 # ---------------------------------------------------------------------------------- headers
 
 
+def _pages(ticket: dict[str, Any]) -> list[str]:
+    """The service's HTML pages (a ticket's status page for `ticket`)."""
+    return ["/", "/counter", "/display", "/remote", "/remote/poster", "/reports", f"/t/{ticket['ticket_id']}"]
+
+
 def test_every_queueing_answer_has_the_security_headers(queue: QueueingServer) -> None:
     t = requests.post(
         f"{queue.url}/api/v1/tickets",
         json={"service": "ho_tich"},
         headers={**queue.kiosk_headers, "Idempotency-Key": "h1"},
     ).json()
-    paths = [
-        "/",
-        "/counter",
-        "/display",
-        "/remote",
-        "/remote/poster",
-        "/reports",
-        f"/t/{t['ticket_id']}",
-        "/api/v1/health",
-        "/api/v1/services",
-        "/static/common.js",
-        "/api/v1/no-such-thing",
-    ]
+    paths = [*_pages(t), "/api/v1/health", "/api/v1/services", "/static/common.js", "/api/v1/no-such-thing"]
     for path in paths:
         r = requests.get(queue.url + path, timeout=5)
         assert r.status_code in (200, 404), (path, r.status_code)
@@ -97,15 +90,7 @@ def test_pages_hold_no_inline_script(queue: QueueingServer) -> None:
         headers={**queue.kiosk_headers, "Idempotency-Key": "h3"},
     ).json()
     assert "'unsafe-inline'" not in PAGE_CSP.split("script-src", 1)[1].split(";", 1)[0]
-    for path in (
-        "/",
-        "/counter",
-        "/display",
-        "/remote",
-        "/remote/poster",
-        "/reports",
-        f"/t/{t['ticket_id']}",
-    ):
+    for path in _pages(t):
         html = requests.get(queue.url + path, timeout=5).text
         for attrs in re.findall(r"<script\b([^>]*)>", html):
             assert "src=" in attrs or 'type="application/json"' in attrs, (path, attrs)

@@ -3,9 +3,8 @@ a page on another port of the same host can no longer drive the counter console 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 import requests
 
 from queueing.screenshots import issue, sign_in
-from tests.harness import QueueingServer, free_port, wait_until
+from tests.harness import HandlerThread, QueueingServer, free_port, wait_until
 from tests.queueing.helpers import make_config
 
 pytestmark = [
@@ -91,9 +90,7 @@ def test_a_page_on_another_port_cannot_drive_the_console(browser: Any, server: Q
     url = server.url
     t = issue(url, server.kiosk_headers, "ho_tich")
     staff = make_config().demo_staff[0]
-    attacker = ThreadingHTTPServer(("127.0.0.1", free_port()), _Attacker)
-    thread = threading.Thread(target=attacker.serve_forever, daemon=True)
-    thread.start()
+    attacker = HandlerThread(_Attacker)
     context = browser.new_context()
     try:
         console = context.new_page()
@@ -101,7 +98,7 @@ def test_a_page_on_another_port_cannot_drive_the_console(browser: Any, server: Q
         other = context.new_page()
         statuses: list[int] = []
         other.on("response", lambda r: statuses.append(r.status) if "/api/v1/counter/" in r.url else None)
-        other.goto(f"http://127.0.0.1:{attacker.server_address[1]}/")
+        other.goto(attacker.url + "/")
         # the two kinds of "simple" request a browser sends across origins without asking first:
         # no body at all, and a text/plain body; both carry the counter's cookie (same site)
         other.evaluate(
@@ -123,5 +120,4 @@ def test_a_page_on_another_port_cannot_drive_the_console(browser: Any, server: Q
         assert requests.get(f"{url}/api/v1/tickets/{t['ticket_id']}", timeout=5).json()["state"] == "called"
     finally:
         context.close()
-        attacker.shutdown()
-        attacker.server_close()
+        attacker.close()

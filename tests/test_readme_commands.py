@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import free_port, wait_until
+from tests.harness import LOCKERCTL, free_port, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -32,7 +32,6 @@ COMMAND = re.compile(
     r"(\.venv/bin/lockerctl|lockerctl|\.venv/bin/python -m|python -m) [^;&|<>`$]*( &)?$"
 )
 BIN = Path(sys.executable).parent
-LOCKERCTL = str(BIN / "lockerctl") if (BIN / "lockerctl").exists() else f"{sys.executable} -m locker.cli"
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,9 @@ def marked_blocks() -> list[Block]:
 def runnable(command: str, port: int) -> str:
     """The doc's command line with this environment's programs and a free port."""
     command = re.sub(rf"\b{DOC_PORT}\b", str(port), command)
-    command = re.sub(r"(^|\| )(\.venv/bin/)?lockerctl ", lambda m: f"{m.group(1)}{LOCKERCTL} ", command)
+    command = re.sub(
+        r"(^|\| )(\.venv/bin/)?lockerctl ", lambda m: f"{m.group(1)}{' '.join(LOCKERCTL)} ", command
+    )
     return re.sub(r"(^|\| )(\.venv/bin/)?python -m ", lambda m: f"{m.group(1)}{sys.executable} -m ", command)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 from typing import Any
 
+from common.cli_exit import fail
 from common.config import ConfigError
 from common.logsetup import setup_logging
 
@@ -25,8 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         setup = load_setup(args.config)
     except ConfigError as err:
-        print(f"uplink: {err}", file=sys.stderr)
-        return 2
+        return fail("uplink", err)
     stop = threading.Event()
 
     def on_signal(*_a: Any) -> None:

@@ -117,46 +117,42 @@ class HttpBackOffice:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
-    def lookup(self, dossier_code: str) -> Dossier | None:
-        """GET {url}/dossiers/{code} -> {"citizen_name", "phone"}; 404 -> None."""
+    def _get_json(self, dossier_code: str, tail: str, timeout_s: float) -> Any:
+        """GET {url}/dossiers/{code}{tail}: the JSON answer, None on 404; GatewayTimeout with no
+        answer within `timeout_s` (connect and each read), GatewayError on any other failure."""
         try:
             resp = self._session.get(
-                f"{self.url}/dossiers/{quote(dossier_code, safe='')}",
+                f"{self.url}/dossiers/{quote(dossier_code, safe='')}{tail}",
                 headers=self._headers(),
-                timeout=self._timeout_s,
+                timeout=timeout_s,
             )
+        except requests.Timeout as err:
+            raise GatewayTimeout(f"back office {self.url}: no answer within {timeout_s:g} s") from err
         except requests.RequestException as err:
             raise GatewayError(f"back office {self.url}: {type(err).__name__}") from err
         if resp.status_code == 404:
             return None
         if resp.status_code >= 400:
             raise GatewayError(f"back office {self.url} answered HTTP {resp.status_code}")
-        data = resp.json()
+        try:
+            return resp.json()
+        except ValueError as err:
+            raise GatewayError(f"back office {self.url}: the answer on {dossier_code} is not JSON") from err
+
+    def lookup(self, dossier_code: str) -> Dossier | None:
+        """GET {url}/dossiers/{code} -> {"citizen_name", "phone"}; 404 -> None."""
+        data = self._get_json(dossier_code, "", self._timeout_s)
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise GatewayError(f"back office {self.url}: the dossier {dossier_code} is not a JSON object")
         return Dossier(dossier_code, str(data.get("citizen_name", "")), str(data.get("phone", "")))
 
     def status(self, dossier_code: str) -> DossierReport | None:
         """GET {url}/dossiers/{code}/status; 404 -> None. A citizen waits at the kiosk for this, so
         it has its own short time-out (connect and each read): GatewayTimeout past it."""
-        try:
-            resp = self._session.get(
-                f"{self.url}/dossiers/{quote(dossier_code, safe='')}/status",
-                headers=self._headers(),
-                timeout=self._status_timeout_s,
-            )
-        except requests.Timeout as err:
-            wait = self._status_timeout_s
-            raise GatewayTimeout(f"back office {self.url}: no answer within {wait:g} s") from err
-        except requests.RequestException as err:
-            raise GatewayError(f"back office {self.url}: {type(err).__name__}") from err
-        if resp.status_code == 404:
-            return None
-        if resp.status_code >= 400:
-            raise GatewayError(f"back office {self.url} answered HTTP {resp.status_code}")
-        try:
-            data = resp.json()
-        except ValueError as err:
-            raise GatewayError(f"back office {self.url}: the status is not JSON") from err
-        return parse_report(dossier_code, data, f"back office {self.url}")
+        data = self._get_json(dossier_code, "/status", self._status_timeout_s)
+        return None if data is None else parse_report(dossier_code, data, f"back office {self.url}")
 
     def returned(self, dossier_code: str, event: dict[str, Any], idempotency_key: str) -> None:
         """POST {url}/dossiers/{code}/returned with an Idempotency-Key header."""

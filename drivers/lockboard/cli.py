@@ -35,16 +35,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from common.cli_exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
 from common.logsetup import WIRE_LOGGER, add_wire_file
 from drivers.lockboard.bus import SerialLockBus
-from drivers.lockboard.cli_args import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_PORT,
-    EXIT_USAGE,
-    build_parser,
-    line_defaults,
-)
+from drivers.lockboard.cli_args import EXIT_PORT, PROGRAM, build_parser, line_defaults
 from drivers.lockboard.codec import codec_for
 from drivers.lockboard.config import BusConfig
 from drivers.lockboard.kerong_admin import check_pulse_ms, read_all_boards, set_pulse
@@ -93,8 +87,7 @@ def cmd_open(bus: SerialLockBus, args: argparse.Namespace) -> int:
     r = bus.open_door(args.board, args.lock, watch_s=args.watch_s)
     where = f"board {args.board} lock {args.lock}"
     if r.pulse_sent_at is None:
-        print(f"lockerctl: {where}: unlock not sent, the port is down", file=sys.stderr)
-        return EXIT_PORT
+        return fail(PROGRAM, f"{where}: unlock not sent, the port is down", EXIT_PORT)
     acks = {
         UnlockAck.ACKED: "board acknowledged",
         UnlockAck.NO_ACK_EXPECTED: "board does not acknowledge unlocks",
@@ -111,9 +104,11 @@ def cmd_open(bus: SerialLockBus, args: argparse.Namespace) -> int:
     if args.json:
         out = {"board": r.board, "lock": r.lock, "ack": r.ack.value, "outcome": r.outcome.value, "ok": ok}
         print(json.dumps(out))
-    if not args.json or not ok:
-        print(line if ok else f"lockerctl: {line}", file=sys.stdout if ok else sys.stderr)
-    return EXIT_OK if ok else EXIT_FAILED
+    if not ok:
+        return fail(PROGRAM, line, EXIT_FAILED)
+    if not args.json:
+        print(line)
+    return EXIT_OK
 
 
 def cmd_status(bus: SerialLockBus, args: argparse.Namespace) -> int:
@@ -126,8 +121,7 @@ def cmd_status(bus: SerialLockBus, args: argparse.Namespace) -> int:
         if args.json:
             unknown = {str(n): DoorState.UNKNOWN.value for n in range(1, bus.config.locks_per_board + 1)}
             print(json.dumps({"board": args.board, "doors": unknown}))
-        print(f"lockerctl: {err}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(PROGRAM, err, EXIT_FAILED)
     if args.json:
         out: dict[str, object] = {
             "board": status.board,
@@ -149,10 +143,11 @@ def raw_time() -> datetime:
 def _kerong_only(bus: SerialLockBus, what: str) -> bool:
     if bus.config.protocol is Protocol_.KERONG_CU16:
         return True
-    print(
-        f"lockerctl: {what} is a Kerong KR-CU16 command; {bus.config.protocol.value} boards have none "
+    fail(
+        PROGRAM,
+        f"{what} is a Kerong KR-CU16 command; {bus.config.protocol.value} boards have none "
         "(8A/BU: the pulse is set on the board; Modbus: pulse_ms in the bus config)",
-        file=sys.stderr,
+        EXIT_USAGE,
     )
     return False
 
@@ -170,8 +165,7 @@ def cmd_probe_broadcast(bus: SerialLockBus) -> int:
         )
     if not raws:
         c = bus.config
-        print(f"lockerctl: no board answered 0x32 on {c.url} at {c.baud} baud", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(PROGRAM, f"no board answered 0x32 on {c.url} at {c.baud} baud", EXIT_FAILED)
     return EXIT_OK
 
 
@@ -184,12 +178,12 @@ def cmd_set_pulse(bus: SerialLockBus, args: argparse.Namespace) -> int:
     try:
         echoed = bus.transact(lambda link: set_pulse(link, bus.config, args.board, args.ms), args.board)
     except BoardTimeout:
-        print(
-            f"lockerctl: {where}: no answer to set-pulse {args.ms} ms; not confirmed (it may still "
+        return fail(
+            PROGRAM,
+            f"{where}: no answer to set-pulse {args.ms} ms; not confirmed (it may still "
             "have been applied: open a door to check)",
-            file=sys.stderr,
+            EXIT_FAILED,
         )
-        return EXIT_FAILED
     extra = f" (board reports {echoed} ms)" if echoed is not None else ""
     print(f"{where}: pulse time set to {args.ms} ms; board acknowledged{extra}")
     return EXIT_OK
@@ -203,8 +197,7 @@ def cmd_probe(bus: SerialLockBus, args: argparse.Namespace) -> int:
     first = low if args.first is None else args.first
     last = min(high, PROBE_LAST[bus.config.protocol]) if args.last is None else args.last
     if not low <= first <= last <= high:
-        print(f"lockerctl: probe range must be within {low}..{high}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(PROGRAM, f"probe range must be within {low}..{high}", EXIT_USAGE)
     print(f"probing addresses {first}..{last} on {bus.config.url} ...", file=sys.stderr)
     found = []
     for board in range(first, last + 1):
@@ -221,12 +214,12 @@ def cmd_probe(bus: SerialLockBus, args: argparse.Namespace) -> int:
             f"{states.count(DoorState.OPEN)} open of {len(states)})"
         )
     if not found:
-        print(
-            f"lockerctl: no board answered on {bus.config.url} at {bus.config.baud} baud "
+        return fail(
+            PROGRAM,
+            f"no board answered on {bus.config.url} at {bus.config.baud} baud "
             "(check wiring A/B, power, protocol and --baud)",
-            file=sys.stderr,
+            EXIT_FAILED,
         )
-        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -288,14 +281,12 @@ def run(args: argparse.Namespace, *, stop: threading.Event | None = None) -> int
             config = _config(args, [board] if board is not None and low <= board <= high else [], _NO_POLL_MS)
     except ValueError as err:  # includes pydantic's ValidationError
         detail = err.errors()[0]["msg"] if isinstance(err, ValidationError) else str(err)
-        print(f"lockerctl: invalid option: {detail}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(PROGRAM, f"invalid option: {detail}", EXIT_USAGE)
     bus = SerialLockBus(config)
     try:
         bus.open()
     except LockBoardError as err:
-        print(f"lockerctl: {err}", file=sys.stderr)
-        return EXIT_PORT
+        return fail(PROGRAM, err, EXIT_PORT)
     try:
         if args.command == "open":
             return cmd_open(bus, args)
@@ -309,14 +300,11 @@ def run(args: argparse.Namespace, *, stop: threading.Event | None = None) -> int
     except KeyboardInterrupt:
         return EXIT_OK
     except ValueError as err:
-        print(f"lockerctl: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(PROGRAM, err, EXIT_USAGE)
     except BusUnavailable as err:
-        print(f"lockerctl: {err}", file=sys.stderr)
-        return EXIT_PORT
+        return fail(PROGRAM, err, EXIT_PORT)
     except LockBoardError as err:
-        print(f"lockerctl: {err}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(PROGRAM, err, EXIT_FAILED)
     finally:
         bus.close()
 

@@ -1,24 +1,27 @@
 """The command line of the commissioning commands (`lockerctl open|status|probe|watch|set-pulse`):
-the parser, the line options that may come before or after the command, and the exit codes.
+the parser, the line options that may come before or after the command, and the exit code of a
+port that cannot be used (the others are common.cli_exit's).
 `drivers.lockboard.cli` runs the commands; `locker.cli` puts them on `lockerctl`'s one parser.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
+from common.cli_exit import EXIT_USAGE as EXIT_USAGE  # locker.cli reads it here
+from common.cli_exit import fail
 from drivers.lockboard.types import Protocol_
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PORT = 0, 1, 2, 3
+#: Beyond common.cli_exit's 0 done, 1 not confirmed, 2 wrong usage: the port cannot be used.
+EXIT_PORT = 3
+PROGRAM = "lockerctl"
 
 
 class UsageParser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit code 2 (no usage dump)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"lockerctl: {message} (see {self.prog} --help)", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(fail(PROGRAM, f"{message} (see {self.prog} --help)", EXIT_USAGE))
 
 
 COMMANDS = ("open", "status", "probe", "watch", "set-pulse")
@@ -113,11 +116,8 @@ def line_defaults(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     missing = [f"--{n}" for n in ("port", "protocol") if getattr(args, n) is None]
     if missing:
         what = " and ".join(missing)
-        print(
-            f"lockerctl: {args.command} needs {what} (see {parser.prog} {args.command} --help)",
-            file=sys.stderr,
-        )
-        raise SystemExit(EXIT_USAGE)
+        see = f"{parser.prog} {args.command} --help"
+        raise SystemExit(fail(PROGRAM, f"{args.command} needs {what} (see {see})"))
 
 
 def build_parser() -> argparse.ArgumentParser:

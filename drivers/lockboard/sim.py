@@ -36,6 +36,7 @@ import time
 import tty
 from pathlib import Path
 
+from common.cli_exit import fail
 from common.clock import Clock
 from drivers.lockboard.codec import Request, RequestKind, codec_for
 from drivers.lockboard.kerong import CMD_STATUS_ALL_REPLY, status_reply_frame
@@ -359,8 +360,7 @@ def main(argv: list[str] | None = None) -> int:
             closed_bit=args.closed_bit,
         )
     except (OSError, ValueError) as err:
-        print(f"simulator: cannot start: {err}", file=sys.stderr)
-        return 2
+        return fail("simulator", f"cannot start: {err}")
     print(handle.url, flush=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # clean up the pty link on `kill` too

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from common.cli_exit import fail
 from common.config import ConfigError, load_raw, validate
 from common.logsetup import WIRE_LOGGER, setup_logging
 from drivers.printer.config import PrinterConfig, load_printer_config
@@ -23,6 +23,8 @@ from drivers.printer.model import PrintError, PrinterState
 from drivers.printer.printer import EscposReceiptPrinter, open_from_config
 from drivers.printer.render import WIDTH_DOTS
 from drivers.printer.samples import sample_loading_slip, sample_pickup_receipt, sample_ticket
+
+PROGRAM = "printer"  # the prefix of its error lines
 
 
 def _config(args: argparse.Namespace) -> PrinterConfig:
@@ -63,8 +65,7 @@ def _view(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         data = src.read_bytes()
         image = to_image(data, WIDTH_DOTS[args.width] if args.width else None)
     except (OSError, DecodeError) as err:
-        print(f"cannot redraw {src}: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, f"cannot redraw {src}: {err}")
     image.save(out)
     print(f"wrote {out}")
     return 0
@@ -92,13 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _config(args)
     except ConfigError as err:
-        print(f"configuration error: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, f"configuration error: {err}")
     try:
         printer = open_from_config(cfg)
     except PrintError as err:
-        print(f"cannot open the printer: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, f"cannot open the printer: {err}")
     with printer:
         report = printer.status_report()
         print(f"printer {cfg.url} ({cfg.paper_width_mm} mm): {report}")

@@ -57,18 +57,22 @@ ADVICE = {
 }
 
 
+def _status_byte(reply: bytes) -> int | None:
+    """The last byte of a DLE EOT reply when it is a status byte, else None."""
+    return reply[-1] if reply and is_status_byte(reply[-1]) else None
+
+
 def decode_printer(reply: bytes) -> bool | None:
     """n=1 reply: True when online, False when offline, None when the reply is not a status byte."""
-    if len(reply) < 1 or not is_status_byte(reply[-1]):
-        return None
-    return not reply[-1] & 0x08
+    b = _status_byte(reply)
+    return None if b is None else not b & 0x08
 
 
 def decode_offline_cause(reply: bytes) -> PrinterState | None:
     """n=2 reply: why the printer is offline; None when the reply is not a status byte."""
-    if len(reply) < 1 or not is_status_byte(reply[-1]):
+    b = _status_byte(reply)
+    if b is None:
         return None
-    b = reply[-1]
     if b & 0x04:
         return PrinterState.COVER_OPEN
     if b & 0x20:
@@ -78,9 +82,9 @@ def decode_offline_cause(reply: bytes) -> PrinterState | None:
 
 def decode_paper(reply: bytes) -> PrinterState | None:
     """n=4 reply: READY, PAPER_NEAR_END or PAPER_OUT; None when the reply is not a status byte."""
-    if len(reply) < 1 or not is_status_byte(reply[-1]):
+    b = _status_byte(reply)
+    if b is None:
         return None
-    b = reply[-1]
     if b & 0x60:
         return PrinterState.PAPER_OUT
     if b & 0x0C:

@@ -264,3 +264,48 @@ class KioskTokenFile:
                 )
             self._token = token
             return token
+
+
+class KioskClient(ServiceClient):
+    """A service client that calls as this kiosk, with the token of `token_file` (or `kiosk_token`).
+
+    When the service refuses the token (401 with one of `token_refused`) and there is a file, the
+    file is read again (the token was rotated) and the call sent once more.
+    """
+
+    #: The service's error codes for "not a valid kiosk token".
+    token_refused: frozenset[str] = frozenset()
+    #: The config key that names the token file (for the message when it cannot be read).
+    token_config_key = ""
+
+    def __init__(
+        self,
+        base_url: str,
+        token_file: Path | None = None,
+        timeout_s: float = 5.0,
+        kiosk_token: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(base_url, timeout_s=timeout_s, **kwargs)
+        self.token_file = token_file
+        self._token_file = KioskTokenFile(self.service, token_file, kiosk_token, self.token_config_key)
+
+    def _read_token(self, force: bool = False) -> str:
+        return self._token_file.get(force)
+
+    def _kiosk(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """A call as the kiosk; on a refused token the file is read again and the call tried once more."""
+        token = self._read_token()
+        try:
+            return self._request(method, path, json=json, headers={**(headers or {}), **_bearer(token)})
+        except ApiError as err:
+            file = self.token_file
+            if err.status != 401 or err.code not in self.token_refused or file is None:
+                raise
+            log.warning("%s refused the kiosk token (%s); re-reading %s", self.service, err.code, file)
+        token = self._read_token(force=True)
+        return self._request(method, path, json=json, headers={**(headers or {}), **_bearer(token)})
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -37,7 +37,7 @@ from contracts.locker_kiosk import DeviceReported, KioskConfig, LockerHealth
 from contracts.locker_loading import KeptAtCounter
 from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer
 from contracts.locker_staff import StaffSignedIn
-from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
+from kiosk.clients.base import ApiError, KioskClient, ServiceError, ServiceUnavailable
 from kiosk.clients.locker_views import (
     Alarm,
     Cabinet,
@@ -65,9 +65,8 @@ __all__ = [
 ]
 
 DEFAULT_TOKEN_FILE = "var/locker/kiosk.token"
-#: The daemon's answers to a kiosk token it does not take (re-read the token file once) and to a
-#: staff session that ended (sign in again): codes of the contract, so a renamed code fails mypy.
-_AUTH_CODES: frozenset[str] = KIOSK_TOKEN_REFUSED
+#: The daemon's answers to a staff session that ended (sign in again): codes of the contract, so a
+#: renamed code fails mypy.
 _SESSION_CODES: frozenset[str] = SESSION_ENDED
 
 #: A daemon without a route answers these (its common handler; http_* without a JSON body).
@@ -104,41 +103,20 @@ class NotSignedIn(ApiError):
         super().__init__("locker", "not_signed_in", message, 401)
 
 
-class LockerClient(ServiceClient):
+class LockerClient(KioskClient):
     """The kiosk's client of the locker daemon. Blocking: call it from a worker."""
 
     service = "locker"
+    token_refused = KIOSK_TOKEN_REFUSED
+    token_config_key = "[locker] kiosk_token_file"
 
-    def __init__(
-        self,
-        base_url: str,
-        token_file: Path | None = None,
-        timeout_s: float = 5.0,
-        kiosk_token: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(base_url, timeout_s=timeout_s, **kwargs)
-        self.token_file = token_file
-        self._token_file = KioskTokenFile("locker", token_file, kiosk_token, "[locker] kiosk_token_file")
+    def __init__(self, base_url: str, token_file: Path | None = None, **kwargs: Any) -> None:
+        super().__init__(base_url, token_file, **kwargs)
         self._lock = threading.Lock()
         self.staff: StaffSession | None = None
         self._devices_route = True  # until the daemon says it has no POST /api/v1/kiosk/devices
 
     # ----- plumbing -----
-    def _read_token(self, force: bool = False) -> str:
-        return self._token_file.get(force)
-
-    def _kiosk(self, method: str, path: str, json: Any = None) -> Any:
-        token = self._read_token()
-        try:
-            return self._request(method, path, json=json, headers={"Authorization": f"Bearer {token}"})
-        except ApiError as err:
-            if err.status != 401 or err.code not in _AUTH_CODES:
-                raise
-            log.warning("locker refused the kiosk token (%s); re-reading %s once", err.code, self.token_file)
-        token = self._read_token(force=True)
-        return self._request(method, path, json=json, headers={"Authorization": f"Bearer {token}"})
-
     def _staff(
         self,
         method: str,

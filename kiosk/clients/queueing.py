@@ -30,7 +30,7 @@ from contracts.queueing_tickets import (
     TicketConfirmed,
     TicketVoided,
 )
-from kiosk.clients.base import ApiError, KioskTokenFile, ServiceClient, ServiceError, ServiceUnavailable
+from kiosk.clients.base import ApiError, KioskClient, ServiceError, ServiceUnavailable
 from kiosk.config import AppConfig
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,6 @@ __all__ = [
     "from_config",
     "token_path",
 ]
-
-#: The service's answer when the kiosk token is missing or wrong (re-read the file once).
-_AUTH_CODES: frozenset[str] = KIOSK_TOKEN_REFUSED
 
 
 def in_language(lang: str, vi: str, en: str) -> str:
@@ -121,37 +118,12 @@ class CheckedIn:
     appointment_start: str  # ISO 8601 with the center's offset
 
 
-class QueueingClient(ServiceClient):
+class QueueingClient(KioskClient):
     """Blocking calls: run them with `run_in_worker`."""
 
     service = "queueing"
-
-    def __init__(
-        self,
-        base_url: str,
-        token_file: Path | None = None,
-        timeout_s: float = 5.0,
-        kiosk_token: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(base_url, timeout_s=timeout_s, **kwargs)
-        self.token_file = token_file
-        self._token_file = KioskTokenFile("queueing", token_file, kiosk_token, "[queueing] kiosk_token_file")
-
-    def _read_token(self, force: bool = False) -> str:
-        return self._token_file.get(force)
-
-    def _kiosk(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None) -> Any:
-        """A call as the kiosk; on a 401 the token file is read again (rotation) and tried once more."""
-        token = self._read_token()
-        try:
-            return self._request(method, path, json=json, headers={**(headers or {}), **_bearer(token)})
-        except ApiError as err:
-            if err.status != 401 or err.code not in _AUTH_CODES or self.token_file is None:
-                raise
-            log.warning("queueing refused the kiosk token (%s); re-reading %s", err.code, self.token_file)
-        token = self._read_token(force=True)
-        return self._request(method, path, json=json, headers={**(headers or {}), **_bearer(token)})
+    token_refused = KIOSK_TOKEN_REFUSED
+    token_config_key = "[queueing] kiosk_token_file"
 
     def health(self) -> dict[str, Any]:
         """GET /api/v1/health, and the kiosk token must be readable: without it no ticket can be
@@ -254,10 +226,6 @@ def _ticket(t: IssuedTicket) -> Ticket:
         issued_at=t.issued_at or "",
         state=t.state.value,
     )
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def token_path(config: AppConfig) -> Path:

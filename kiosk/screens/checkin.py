@@ -8,7 +8,6 @@ screen), or refused (too early: come back from …; too late: take a normal numb
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime
 from typing import Any
@@ -16,11 +15,10 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 
 from drivers.camera.model import ScanResult
-from drivers.printer.model import TicketData
 from kiosk.camera_use import ScanSession
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import CheckedIn, Ticket
-from kiosk.delivery import absolute_status_url, parse_issued_at, print_and_confirm
+from kiosk.delivery import Delivered, deliver, ticket_data
 from kiosk.screens.base import KeyedMessage, KioskScreen
 from kiosk.screens.registry import register
 
@@ -125,22 +123,11 @@ class CheckInScreen(KeyedMessage, KioskScreen):
         self.number = ticket.number
         self.state = PRINTING
         self.say("checkin.printing")
-        data = self._ticket_data(ticket, hhmm(checked.appointment_start))
-        services = self.ctx.services
-        if client is None:  # the services were closed meanwhile: the number stays on screen
-            self._delivered(gen, ("queueing client closed", False))
-            return
-        deliver = functools.partial(
-            print_and_confirm, services.printer, services.printer_error, client, ticket.ticket_id, data
-        )
+        appointment = self.tr("checkin.appointment", time=hhmm(checked.appointment_start))
+        data = ticket_data(self.ctx, ticket, appointment, self.tr("ticket.qr_hint"))
+        deliver(self.ctx, client, ticket.ticket_id, data, lambda r: self._delivered(gen, r))
 
-        self.ctx.worker.submit(
-            deliver,
-            lambda r: self._delivered(gen, r),
-            lambda e: self._delivered(gen, (f"unexpected: {e}", False)),
-        )
-
-    def _delivered(self, gen: int, result: tuple[str | None, bool]) -> None:
+    def _delivered(self, gen: int, result: Delivered) -> None:
         if gen != self._generation or self.checked is None:
             return
         failure, confirmed = result
@@ -187,22 +174,6 @@ class CheckInScreen(KeyedMessage, KioskScreen):
         self.ctx.nav.go_home()
 
     # ----- printing -----
-    def _ticket_data(self, t: Ticket, at: str) -> TicketData:
-        lang = self.ctx.lang
-        return TicketData(
-            center_name=self.ctx.config.center.name(lang),
-            number=t.number,
-            service_name=t.service_name(lang) or t.service,
-            issued_at=parse_issued_at(t.issued_at, self.ctx.clock.now()),
-            ahead=t.ahead,
-            wait_min=t.wait_min,
-            wait_max=t.wait_max,
-            status_url=absolute_status_url(t, self.ctx.config.kiosk.queueing_url),
-            priority_label=self.tr("checkin.appointment", time=at),
-            guidance=self.tr("ticket.qr_hint"),
-            language=lang,
-        )
-
     # ----- reset and screenshots -----
     def reset(self) -> None:
         self._generation += 1

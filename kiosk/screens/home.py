@@ -203,12 +203,13 @@ class HomeScreen(KioskScreen):
         return ["open", "simulated", "closed", "paper_out"]
 
     def stage_demo(self, state: str) -> None:
-        from kiosk.devices import PRINTER, DeviceState, Reading
+        from contracts.locker import Device, DeviceState
+        from kiosk.devices import Reading
 
         show = getattr(self.ctx.nav, "show_devices", None)
         if show is not None:
-            paper = Reading(PRINTER, DeviceState.PAPER_OUT, "reported by the printer")
-            show({PRINTER: paper} if state == "paper_out" else {})
+            paper = Reading(Device.PRINTER, DeviceState.PAPER_OUT, "reported by the printer")
+            show({Device.PRINTER: paper} if state == "paper_out" else {})
         self.pickup_available = self.dossier_available = True
         self.simulated = state == "simulated"
         self._opens = None

@@ -7,7 +7,6 @@ or error (closed, cap reached, unknown service, …). Back home by itself after
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 from datetime import date
@@ -19,7 +18,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from drivers.printer.model import TicketData
 from kiosk.clients.base import ApiError, ServiceUnavailable
 from kiosk.clients.queueing import ServiceInfo, Ticket
-from kiosk.delivery import absolute_status_url, parse_issued_at, print_and_confirm
+from kiosk.delivery import Delivered, absolute_status_url, deliver, ticket_data
 from kiosk.opening import TICKET_KEYS, closed_sentence, parse_moment
 from kiosk.qrtexture import qr_texture
 from kiosk.screens.base import KioskScreen
@@ -130,21 +129,9 @@ class TicketScreen(KioskScreen):
         self.message = self.tr("ticket.printing")
         self.ctx.nav.play_voice("ticket")
         data = self._ticket_data(ticket)
-        services = self.ctx.services
-        if client is None:  # the services were closed meanwhile: the number stays on screen
-            self._delivered(gen, ("queueing client closed", False))
-            return
-        deliver = functools.partial(
-            print_and_confirm, services.printer, services.printer_error, client, ticket.ticket_id, data
-        )
+        deliver(self.ctx, client, ticket.ticket_id, data, lambda r: self._delivered(gen, r))
 
-        self.ctx.worker.submit(
-            deliver,
-            lambda r: self._delivered(gen, r),
-            lambda e: self._delivered(gen, (f"unexpected: {e}", False)),
-        )
-
-    def _delivered(self, gen: int, result: tuple[str | None, bool]) -> None:
+    def _delivered(self, gen: int, result: Delivered) -> None:
         if gen != self._generation or self.ticket is None:
             return
         failure, confirmed = result
@@ -261,20 +248,8 @@ class TicketScreen(KioskScreen):
         return code
 
     def _ticket_data(self, t: Ticket) -> TicketData:
-        lang = self.ctx.lang
         pr = self.request.get("priority")
-        return TicketData(
-            center_name=self.ctx.config.center.name(lang),
-            number=t.number,
-            service_name=t.service_name(lang) or t.service,
-            issued_at=parse_issued_at(t.issued_at, self.ctx.clock.now()),
-            ahead=t.ahead,
-            wait_min=t.wait_min,
-            wait_max=t.wait_max,
-            status_url=absolute_status_url(t, self.ctx.config.kiosk.queueing_url),
-            priority_label=self._priority_name(pr) if pr else None,
-            language=lang,
-        )
+        return ticket_data(self.ctx, t, self._priority_name(pr) if pr else None)
 
     def on_language(self, lang: str) -> None:
         self._render_ticket()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from drivers.camera.model import CameraState, ScanResult
 from drivers.camera.scanner import open_scanner
 from drivers.camera.sources import CameraError, FolderSource, make_source
 from tests.camera.helpers import CARD, CARD_2024, RECEIPT, qr_frame
-from tests.harness import wait_until
+from tests.harness import HandlerThread, wait_until
 
 KEY = b"scanner-test-key-0123456789"
 
@@ -295,7 +295,7 @@ class MjpegCamera:
     def __init__(self, port: int, frame: np.ndarray) -> None:
         self.port = port
         self.jpeg = cv2.imencode(".jpg", frame)[1].tobytes()
-        self.server: ThreadingHTTPServer | None = None
+        self.server: HandlerThread | None = None
         self.unplugged = threading.Event()
 
     def plug(self) -> None:
@@ -318,15 +318,12 @@ class MjpegCamera:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = HandlerThread(Handler, self.port)
 
     def unplug(self) -> None:
         self.unplugged.set()
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            self.server.close()
             self.server = None
 
 

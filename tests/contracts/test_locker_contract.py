@@ -9,10 +9,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pyotp
@@ -43,6 +40,7 @@ from locker.config import SecondFactor, Size
 from locker.domain import CompartmentView, DepositState
 from locker.staff import Role
 from tests.contracts.scan import contract_models, error_codes, model_of, strict, success_schemas, values
+from tests.harness import HandlerThread, JsonHandler
 from tests.locker.conftest import PIN, Harness, h, make_harness  # noqa: F401 - fixtures
 
 BINARY = {"POST /api/v1/pickups/{pickup_id}/photo/view"}  # a supervisor's view of a handover photo
@@ -201,29 +199,17 @@ def test_answers_sent_as_they_are_match_strictly(h: Harness) -> None:  # noqa: F
 # ----------------------------------------------------------------- drift
 
 
-class _Drifted(BaseHTTPRequestHandler):
+class _Drifted(JsonHandler):
     """A 'daemon' whose kiosk config answer renamed a field (code_length -> code_len)."""
 
     def do_GET(self) -> None:  # http.server's name
-        body = json.dumps({"second_factor": "none", "code_len": 6, "hotline": "1900", "center_name": "X"})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send_json(200, {"second_factor": "none", "code_len": 6, "hotline": "1900", "center_name": "X"})
 
 
 @pytest.fixture
 def drifted() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drifted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with HandlerThread(_Drifted) as fake:
+        yield fake.url
 
 
 def test_a_renamed_field_fails_the_client(drifted: str) -> None:
@@ -249,7 +235,7 @@ def test_a_renamed_field_fails_the_daemon(h: Harness, monkeypatch: pytest.Monkey
     assert r.status_code == 500 and r.json()["error"] == "internal_error"
 
 
-class _OlderDaemon(BaseHTTPRequestHandler):
+class _OlderDaemon(JsonHandler):
     """A daemon of this project from before POST /api/v1/kiosk/devices: its common 404 handler."""
 
     posted: list[str] = []
@@ -258,30 +244,14 @@ class _OlderDaemon(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         _OlderDaemon.posted.append(self.path)
         if self.path == "/api/v1/alarms":
-            self._send(200, {"alarm_id": 7, "raised": True})
+            self.send_json(200, {"alarm_id": 7, "raised": True})
         else:
-            self._send(404, {"error": "not_found", "message": "No such page or API path."})
-
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+            self.send_json(404, {"error": "not_found", "message": "No such page or API path."})
 
 
 def test_device_reports_fall_back_on_a_daemon_without_the_route() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OlderDaemon)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        client = LockerClient(f"http://127.0.0.1:{server.server_address[1]}", kiosk_token="t")
+    with HandlerThread(_OlderDaemon) as fake:
+        client = LockerClient(fake.url, kiosk_token="t")
         client.report_device("printer", "paper_out", "no paper")
         assert _OlderDaemon.posted == ["/api/v1/kiosk/devices", "/api/v1/alarms"]
         assert not client._devices_route
-    finally:
-        server.shutdown()
-        server.server_close()

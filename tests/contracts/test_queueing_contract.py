@@ -10,10 +10,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -57,7 +54,7 @@ from kiosk.clients.queueing import QueueingClient
 from queueing.domain import CounterStatus, TicketState
 from queueing.reports import GroupBy
 from tests.contracts.scan import contract_models, error_codes, model_of, strict, success_schemas, values
-from tests.harness import QueueingServer
+from tests.harness import HandlerThread, JsonHandler, QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
 
 #: Answers that are not one JSON model: the server-sent event stream.
@@ -197,7 +194,7 @@ def test_the_client_reads_the_service_through_the_contract(server: QueueingServe
     client.void(other.ticket_id)
 
 
-class _Drifted(BaseHTTPRequestHandler):
+class _Drifted(JsonHandler):
     """A 'service' whose services answer renamed a field (name_vi -> name)."""
 
     def do_GET(self) -> None:  # http.server's name
@@ -206,25 +203,13 @@ class _Drifted(BaseHTTPRequestHandler):
             "opens_at": None, "opens_next": None, "opens_next_at": None, "open_all_hours": False,
             "waiting": 0, "reason_closed": None, "wait_min": None, "wait_max": None, "counters_open": 1,
         }  # fmt: skip
-        body = json.dumps([row]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send_json(200, [row])
 
 
 @pytest.fixture
 def drifted() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drifted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with HandlerThread(_Drifted) as fake:
+        yield fake.url
 
 
 def test_a_renamed_field_fails_the_client(drifted: str) -> None:

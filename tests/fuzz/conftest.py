@@ -7,18 +7,14 @@ hit the same process a center would run.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyotp
 import pytest
 import requests
 
-from tests.conftest import REPO_ROOT
-from tests.harness import LockerProcess, QueueingProcess, free_port
+from tests.harness import LockerProcess, QueueingProcess, enrol_locker_staff, free_port, sign_in_locker_staff
 from tests.queueing.helpers import make_config
 
 #: Invented accounts for the fuzz runs.
@@ -26,33 +22,6 @@ LOCKER_SUPERVISOR = "fuzzsup"
 LOCKER_SPARE = "fuzzspare"
 LOCKER_PIN = "246810"
 QUEUE_STAFF = "cb01"
-
-
-def _add_staff(data_dir: Path, staff_id: str, role: str) -> str:
-    """`lockerctl staff add … --pin-stdin --data-dir DIR`; returns the TOTP secret from the URI."""
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "locker.cli",
-            "staff",
-            "add",
-            staff_id,
-            "--role",
-            role,
-            "--pin-stdin",
-            "--data-dir",
-            str(data_dir),
-        ],
-        input=f"{LOCKER_PIN}\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO_ROOT,
-    )
-    assert r.returncode == 0, r.stderr
-    uri = r.stdout.strip().splitlines()[0]
-    return str(pyotp.parse_uri(uri).secret)
 
 
 @dataclass
@@ -72,8 +41,8 @@ def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service
     tmp = tmp_path_factory.mktemp("locker-fuzz")
     data = tmp / "data"
     data.mkdir()
-    secret = _add_staff(data, LOCKER_SUPERVISOR, "supervisor")
-    spare_secret = _add_staff(data, LOCKER_SPARE, "loader")
+    supervisor = enrol_locker_staff(data, LOCKER_SUPERVISOR, "supervisor", LOCKER_PIN)
+    spare = enrol_locker_staff(data, LOCKER_SPARE, "loader", LOCKER_PIN)
     # cwd: relative var/ paths (sms, back office) land in the temporary directory
     daemon = LockerProcess(tmp, data_dir=data, cwd=tmp)
     url = daemon.url
@@ -82,19 +51,11 @@ def locker_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service
         daemon.start(60)
         kiosk_token = daemon.kiosk_token
 
-        def sign_in(staff_id: str, totp_secret: str) -> str:
-            r = requests.post(
-                url + "/api/v1/staff/sessions",
-                json={"staff_id": staff_id, "pin": LOCKER_PIN, "totp": pyotp.TOTP(totp_secret).now()},
-                timeout=15,
-            )
-            assert r.status_code == 200, r.text
-            return str(r.json()["token"])
-
         svc = Service(url, log_path=log_path, data_dir=data)
-        svc.auth["staff"] = {"Authorization": f"Bearer {sign_in(LOCKER_SUPERVISOR, secret)}"}
+        staff_token = sign_in_locker_staff(url, LOCKER_SUPERVISOR, LOCKER_PIN, supervisor)
+        svc.auth["staff"] = {"Authorization": f"Bearer {staff_token}"}
         svc.auth["kiosk"] = {"Authorization": f"Bearer {kiosk_token}", "X-Kiosk-Id": "fuzz-kiosk"}
-        svc.spare = {"Authorization": f"Bearer {sign_in(LOCKER_SPARE, spare_secret)}"}
+        svc.spare = {"Authorization": f"Bearer {sign_in_locker_staff(url, LOCKER_SPARE, LOCKER_PIN, spare)}"}
         yield svc
     finally:
         daemon.stop(30)

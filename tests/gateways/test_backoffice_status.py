@@ -7,7 +7,6 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,14 @@ from contracts.dossiers import CollectAt, DossierStatus
 from drivers.gateways.backoffice import FileBackOffice, HttpBackOffice, NoBackOffice
 from drivers.gateways.errors import GatewayError, GatewayTimeout
 from locker.daemon import SAMPLE_DOSSIERS, _sample_dossiers
+from tests.harness import HandlerThread, JsonHandler
 
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 
 
 class StatusServer:
-    """Answers GET /dossiers/{code}/status from `bodies`; a code in `hold` gets no answer until
-    the test releases it (a back office that hangs)."""
+    """Answers GET /dossiers/{code}/status (and GET /dossiers/{code}) from `bodies`; a code in
+    `hold` gets no answer until the test releases it (a back office that hangs)."""
 
     def __init__(self) -> None:
         self.bodies: dict[str, Any] = {}
@@ -31,31 +31,22 @@ class StatusServer:
         self.release = threading.Event()
         srv = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 srv.paths.append(self.path)
-                code = self.path.split("/")[-2]
+                parts = self.path.split("/")
+                code = parts[-2] if parts[-1] == "status" else parts[-1]
                 if code == "HOLD":
                     srv.release.wait(10)
                 body = srv.bodies.get(code)
-                raw = (body if isinstance(body, bytes) else json.dumps(body).encode()) if body else b"{}"
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                self.send_json(200 if body is not None else 404, body or {})
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = HandlerThread(Handler)
+        self.url = self.http.url
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture
@@ -92,6 +83,14 @@ def test_http_status_malformed_is_a_gateway_error(srv: StatusServer, body: Any) 
     with pytest.raises(GatewayError) as err:
         HttpBackOffice(srv.url).status("HS-1")
     assert not isinstance(err.value, GatewayTimeout) and srv.url in str(err.value)
+
+
+@pytest.mark.parametrize("body", [[1, 2], b"not json"])
+def test_http_lookup_malformed_is_a_gateway_error(srv: StatusServer, body: Any) -> None:
+    srv.bodies["HS-1"] = body
+    with pytest.raises(GatewayError, match="HS-1") as err:
+        HttpBackOffice(srv.url).lookup("HS-1")
+    assert srv.url in str(err.value)
 
 
 def test_http_status_times_out_instead_of_hanging(srv: StatusServer) -> None:

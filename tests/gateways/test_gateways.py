@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 from drivers.gateways.backoffice import FileBackOffice, HttpBackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway, read_messages
+from tests.harness import HandlerThread, JsonHandler
 
 
 class Recorder:
@@ -25,7 +24,7 @@ class Recorder:
         self.body: dict[str, Any] = {}
         rec = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def _handle(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(n) if n else b""
@@ -38,26 +37,15 @@ class Recorder:
                     }
                 )
                 status = rec.statuses.pop(0) if rec.statuses else 200
-                payload = json.dumps(rec.body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.send_json(status, rec.body)
 
             do_GET = do_POST = _handle
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.http = HandlerThread(Handler)
+        self.url = self.http.url
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture

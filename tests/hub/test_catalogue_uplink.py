@@ -6,9 +6,8 @@ and a report the hub did not take is sent again."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import requests
 
 from queueing.catalogue import AUDIT_FILE, read_good
 from queueing.catalogue_model import digest_of
+from tests.harness import HandlerThread
 from tests.queueing.helpers import make_config
 from tests.queueing.test_catalogue_apply import catalogue_of, delivered
 from uplink.catalogue import CataloguePuller
@@ -28,6 +28,7 @@ class FakeHub:
     def __init__(self) -> None:
         self.answers: list[tuple[int, dict[str, str], bytes]] = []
         self.status_code = 204
+        self.url = ""  # where it listens, once the fixture serves it
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []
         hub = self
 
@@ -52,9 +53,7 @@ class FakeHub:
                 hub.requests.append(("POST", self.path, dict(self.headers), body))
                 self._send(hub.status_code, {}, b"")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.handler = Handler
 
     def answer(self, delivered_: dict[str, Any], etag: str | None = None, cut: int = 0) -> None:
         body = json.dumps(delivered_).encode()
@@ -70,10 +69,9 @@ class FakeHub:
 @pytest.fixture
 def fake_hub() -> Iterator[FakeHub]:
     hub = FakeHub()
-    hub.thread.start()
-    yield hub
-    hub.server.shutdown()
-    hub.server.server_close()
+    with HandlerThread(hub.handler) as http:
+        hub.url = http.url
+        yield hub
 
 
 def test_partial_and_mismatched_answers_are_refused_and_reported(fake_hub: FakeHub, tmp_path: Path) -> None:

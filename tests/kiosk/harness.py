@@ -81,6 +81,16 @@ class Harness:
         """The current (or named) screen."""
         return self.app.screen(name or self.app.current)
 
+    def stage(self, name: str, state: str, frames: int = 8) -> Any:
+        """Show screen `name` in its demo state `state` (as `make screenshots` does); the screen."""
+        scr = self.app.screen(name)
+        assert self.app.sm is not None
+        self.app.sm.current = name
+        self.pump(2)
+        scr.stage_demo(state)
+        self.pump(frames)
+        return scr
+
     def ids(self, name: str | None = None) -> Any:
         """`ids` of the current (or named) screen."""
         return self.screen(name).ids

@@ -90,6 +90,14 @@ def type_digits(h: Harness, keypad: Any, digits: str) -> None:
         h.tap(keypad.key_button(d))
 
 
+def submit_code(h: Harness, pickup: Any, code: str) -> Any:
+    """Type `code` on the pickup screen `pickup` and submit it; the door screen, once it shows."""
+    type_digits(h, pickup.ids.keypad, code)
+    h.tap(pickup.ids.submit_btn)
+    h.wait(lambda: h.app.current == "pickup_open", timeout_s=20, what="the door screen")
+    return h.screen("pickup_open")
+
+
 def type_text(h: Harness, keyboard: Any, text: str) -> None:
     """Tap each character on a TextKeyboard, switching between capitals and small letters (or, on a
     paged keyboard, between its letter and digit pages) as needed."""

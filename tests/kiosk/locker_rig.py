@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -23,12 +21,16 @@ import pyotp
 import requests
 
 from tests.conftest import REPO_ROOT
-from tests.harness import LockerProcess, SimulatorProcess, free_port, wait_until
+from tests.harness import (
+    LockerProcess,
+    SimulatorProcess,
+    enrol_locker_staff,
+    free_port,
+    sign_in_locker_staff,
+    wait_until,
+)
 
 KERONG_BOARD = 0
-# the installed console script when present (CI installs the project), else the same entry point
-_SCRIPT = Path(sys.executable).parent / "lockerctl"
-LOCKERCTL = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "locker.cli"]
 PIN = "482916"
 
 # label, lock, size, column, row, height_units: two columns, smallest at the top
@@ -168,32 +170,9 @@ class LockerRig:
     # ----- staff accounts and direct API calls (test set-up only) -----
     def add_staff(self, staff_id: str, role: str = "loader", pin: str = PIN) -> pyotp.TOTP:
         """`lockerctl staff add` with the PIN on stdin; the TOTP from the printed otpauth URI."""
-        out = subprocess.run(
-            [
-                *LOCKERCTL,
-                "staff",
-                "add",
-                staff_id,
-                "--role",
-                role,
-                "--pin-stdin",
-                "--data-dir",
-                str(self.data_dir),
-                "--config",
-                str(self.site),
-            ],
-            cwd=REPO_ROOT,
-            env=self.env,
-            input=pin + "\n",
-            capture_output=True,
-            text=True,
-            timeout=60,
+        self.totp[staff_id] = enrol_locker_staff(
+            self.data_dir, staff_id, role, pin, site=self.site, env=self.env
         )
-        assert out.returncode == 0, f"lockerctl staff add failed: {out.stderr}"
-        uri = re.search(r"otpauth://\S+", out.stdout)
-        assert uri, f"no otpauth URI in {out.stdout!r}"
-        secret = parse_qs(urlparse(uri.group(0)).query)["secret"][0]
-        self.totp[staff_id] = pyotp.TOTP(secret)
         return self.totp[staff_id]
 
     def new_staff(self, role: str = "supervisor") -> str:
@@ -218,13 +197,7 @@ class LockerRig:
     def staff_token(self, staff_id: str) -> str:
         """A session for set-up calls (a separate session from the kiosk's)."""
         if staff_id not in self._staff_tokens:
-            r = requests.post(
-                f"{self.url}/api/v1/staff/sessions",
-                timeout=10,
-                json={"staff_id": staff_id, "pin": PIN, "totp": self.totp[staff_id].now()},
-            )
-            assert r.status_code == 200, r.text
-            self._staff_tokens[staff_id] = r.json()["token"]
+            self._staff_tokens[staff_id] = sign_in_locker_staff(self.url, staff_id, PIN, self.totp[staff_id])
         return self._staff_tokens[staff_id]
 
     def api(self, method: str, path: str, staff_id: str, **kw: Any) -> Any:

@@ -17,15 +17,6 @@ from tests.kiosk.a11y_checks import CITIZEN_SCREENS, problems, rect
 pytestmark = pytest.mark.kivy
 
 
-def _stage(h: Any, name: str, state: str) -> Any:
-    scr = h.app.screen(name)
-    h.app.sm.current = name
-    h.pump(2)
-    scr.stage_demo(state)
-    h.pump(8)
-    return scr
-
-
 def _font_sizes(scr: Any) -> list[float]:
     # the ticket number is the one label sized from the room it gets (it shrinks so that nothing
     # overlaps; with large text it has less room: docs/accessibility.md says so)
@@ -53,7 +44,7 @@ def test_every_citizen_screen_fits_in_both_languages_and_text_sizes(make_harness
             h.app.set_language(lang)
             for name in CITIZEN_SCREENS:
                 for state in h.app.screen(name).demo_states():
-                    scr = _stage(h, name, state)
+                    scr = h.stage(name, state)
                     found += [
                         f"{'large' if large else 'normal'} {lang} {name}/{state}: {p}" for p in problems(scr)
                     ]
@@ -83,7 +74,7 @@ def test_the_bar_is_in_the_same_place_on_every_citizen_screen(make_harness) -> N
     h = make_harness(Services())
     places = set()
     for name in CITIZEN_SCREENS:
-        scr = _stage(h, name, h.app.screen(name).demo_states()[0])
+        scr = h.stage(name, h.app.screen(name).demo_states()[0])
         bar = scr.ids.access
         places.add(
             tuple(round(v) for v in rect(bar.ids.help_btn))
@@ -94,7 +85,7 @@ def test_the_bar_is_in_the_same_place_on_every_citizen_screen(make_harness) -> N
 
 def test_large_text_and_contrast_reset_at_home(make_harness) -> None:
     h = make_harness(Services())
-    _stage(h, "services", "list")
+    h.stage("services", "list")
     bar = h.screen().ids.access
     title_before = h.screen().ids.back_btn.font_size
     h.tap(bar.ids.large_btn)
@@ -123,7 +114,7 @@ def test_every_citizen_screen_has_a_spoken_prompt_in_both_languages(make_harness
         h.app.set_language(lang)
         for name in CITIZEN_SCREENS:
             for state in h.app.screen(name).demo_states():
-                scr = _stage(h, name, state)
+                scr = h.stage(name, state)
                 prompt = scr.speech_prompt()
                 assert prompt.strip(), (lang, name, state)
                 scr.reset()
@@ -139,7 +130,7 @@ def test_every_citizen_screen_has_a_spoken_prompt_in_both_languages(make_harness
 def test_touch_to_hear_then_touch_again_to_choose(make_harness) -> None:
     h = make_harness(Services())
     sink = _speech(h)
-    scr = _stage(h, "services", "list")
+    scr = h.stage("services", "list")
     h.tap(scr.ids.access.ids.listen_btn)
     tile = scr.ids.grid.children[-1]
     h.tap(tile)
@@ -176,7 +167,7 @@ def test_idle_time_out_is_longer_with_speech_and_warns_first(make_harness) -> No
     h = make_harness(Services())
     sink = _speech(h)
     kcfg = h.app.cfg.kiosk
-    _stage(h, "services", "list")
+    h.stage("services", "list")
     h.tap(h.screen().ids.access.ids.listen_btn)
     limit = kcfg.idle_timeout_s * kcfg.assist_time_factor
     h.clock.advance(limit - kcfg.idle_warning_s - 1)
@@ -193,7 +184,7 @@ def test_idle_time_out_is_longer_with_speech_and_warns_first(make_harness) -> No
 def test_idle_warning_without_assist_and_a_touch_keeps_the_screen(make_harness) -> None:
     h = make_harness(Services())
     kcfg = h.app.cfg.kiosk
-    _stage(h, "services", "list")
+    h.stage("services", "list")
     h.clock.advance(kcfg.idle_timeout_s - kcfg.idle_warning_s + 1)
     h.app.check_idle()
     assert h.app.idle_warning
@@ -212,7 +203,7 @@ def test_help_panel_and_idle_warning_fit_in_both_languages_and_text_sizes(make_h
             h.app.toggle_large_text()
         for lang in ("vi", "en"):
             h.app.set_language(lang)
-            _stage(h, "services", "list")
+            h.stage("services", "list")
             for state in ("coming", "limited", "failed"):
                 h.app._show_help(state, s=59)
                 h.pump(4)
@@ -229,7 +220,7 @@ def test_help_panel_and_idle_warning_fit_in_both_languages_and_text_sizes(make_h
 def test_volume_buttons_show_with_speech_fit_and_reset_at_home(make_harness) -> None:
     h = make_harness(Services())
     sink = _speech(h)
-    scr = _stage(h, "services", "list")
+    scr = h.stage("services", "list")
     bar = scr.ids.access
     assert bar.ids.louder_btn.opacity == 0 and bar.ids.louder_btn.disabled  # speech off: no room taken
     h.tap(bar.ids.listen_btn)
@@ -341,7 +332,7 @@ def test_staff_sign_in_turns_the_citizens_speech_off_so_no_pin_is_read(make_harn
 def test_open_door_screen_warns_with_the_panel_and_a_touch_restarts_its_return_home(make_harness) -> None:
     h = make_harness(Services())
     sink = _speech(h)
-    scr = _stage(h, "pickup_open", "opened")
+    scr = h.stage("pickup_open", "opened")
     h.tap(scr.ids.access.ids.listen_btn)
     scr._schedule_home()
     first = scr._home_ev

@@ -8,20 +8,19 @@ device-state route.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contracts.locker import DeviceState
 from drivers.camera.model import CameraState
 from drivers.printer.printer import open_printer
 from kiosk.clients.locker import LockerClient
-from kiosk.devices import DeviceState, DeviceWatch, Reading
+from kiosk.devices import DeviceWatch, Reading
 from kiosk.services import Services
-from tests.harness import free_port
+from tests.harness import HandlerThread, JsonHandler, free_port
 from tests.kiosk.fakes import InlineWorker
 
 TOKEN = "kiosk-token-for-tests"
@@ -35,40 +34,26 @@ class FakeLocker:
         self.posts: list[tuple[str, dict[str, Any], dict[str, str]]] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:  # http.server's name
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                    self._answer(401, {"error": "not_kiosk", "message": "wrong kiosk token"})
+                    self.send_json(401, {"error": "not_kiosk", "message": "wrong kiosk token"})
                     return
                 if self.path == "/api/v1/kiosk/devices" and not outer.devices_route:
-                    self._answer(404, {"detail": "Not Found"})
+                    self.send_json(404, {"detail": "Not Found"})
                     return
                 outer.posts.append((self.path, body, dict(self.headers)))
-                self._answer(200, {"ok": True})
+                self.send_json(200, {"ok": True})
 
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
+        self.http = HandlerThread(Handler)
+        self.url = self.http.url
 
     def bodies(self, path: str = "/api/v1/kiosk/devices") -> list[dict[str, Any]]:
         return [b for p, b, _h in self.posts if p == path]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture

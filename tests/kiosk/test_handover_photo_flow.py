@@ -14,7 +14,7 @@ from tests.kiosk.locker_fixtures import (  # noqa: F401
     rig_fixture,
     rig_pool,
     services_for,
-    type_digits,
+    submit_code,
 )
 
 RIG_CODES = {"second_factor": "none"}
@@ -44,10 +44,7 @@ def test_told_before_the_code_then_the_door_opening_is_photographed(make_harness
     h.app.set_language("vi")
     assert scanner.state.value == "stopped"  # nothing is taken while the code is typed
 
-    type_digits(h, scr.ids.keypad, code)
-    h.tap(scr.ids.submit_btn)
-    h.wait(lambda: h.app.current == "pickup_open", timeout_s=20, what="door opening screen")
-    opened = h.screen("pickup_open")
+    opened = submit_code(h, scr, code)
     h.wait(lambda: opened.handover.state.value in ("sent", "failed"), timeout_s=30, what="photo sent")
     assert opened.handover.state.value == "sent"
     assert scanner.state.value == "stopped"  # the camera ran for that one frame only
@@ -74,10 +71,7 @@ def test_without_a_camera_the_door_still_opens_and_nothing_is_said(make_harness,
     h = make_harness(services_for(rig, tmp_path), default_language="en")  # no camera at all
     scr = _pickup_screen(h)
     assert "takes one photo" in scr.ids.photo_notice.text
-    type_digits(h, scr.ids.keypad, code)
-    h.tap(scr.ids.submit_btn)
-    h.wait(lambda: h.app.current == "pickup_open", timeout_s=20, what="door opening screen")
-    opened = h.screen("pickup_open")
+    opened = submit_code(h, scr, code)
     assert opened.handover.state.value == "no_camera"
     assert opened.door_view == "open" and "photo" not in opened.ids.detail.text
     h.wait(lambda: opened.print_view == "printed", timeout_s=30, what="receipt printed")

@@ -45,10 +45,7 @@ def test_big_buttons_on_part_a_screens_are_at_least_15_mm(make_harness):
     for name in MINE:
         scr = h.screen(name)  # built on first use
         for state in scr.demo_states():
-            h.app.sm.current = name
-            h.pump(2)
-            scr.stage_demo(state)
-            h.pump(4)
+            h.stage(name, state, frames=4)
             for w in scr.walk():
                 if isinstance(w, BigButton) and w.opacity > 0 and w.get_root_window() is not None:
                     assert w.width >= minimum and w.height >= minimum, (name, state, w.text, w.size)

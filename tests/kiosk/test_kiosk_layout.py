@@ -11,15 +11,6 @@ from kiosk.services import Services
 pytestmark = pytest.mark.kivy
 
 
-def _show(h: Any, name: str, state: str) -> Any:
-    scr = h.app.screen(name)
-    h.app.sm.current = name
-    h.pump(2)
-    scr.stage_demo(state)
-    h.pump(8)
-    return scr
-
-
 def _ys(w: Any) -> tuple[float, float]:
     _x, y = w.to_window(w.x, w.y)
     return y, y + w.height
@@ -28,7 +19,7 @@ def _ys(w: Any) -> tuple[float, float]:
 def test_ticket_column_never_overlaps_and_done_is_centred(make_harness) -> None:
     h = make_harness(Services(), default_language="en")
     for state in ("printer_failed", "closed", "printed", "printer_failed"):
-        ticket = _show(h, "ticket", state)
+        ticket = h.stage("ticket", state)
         col = ticket.ids.ticket_column
         shown = [w for w in reversed(col.children) if w.height > 0 and getattr(w, "text", "x")]
         for upper, lower in zip(shown, shown[1:], strict=False):
@@ -64,7 +55,7 @@ def test_printed_ticket_keeps_its_guidance_and_says_the_qr_hint_once(make_harnes
     from drivers.printer.strings import STRINGS
 
     h = make_harness(Services(), default_language="vi")
-    ticket = _show(h, "ticket", "printed")
+    ticket = h.stage("ticket", "printed")
     text = "\n".join(ticket_document(ticket._ticket_data(ticket.ticket)).texts())
     # under the QR its caption; under the dashed rule what to do while waiting (not the caption again)
     assert text.count("theo dõi lượt") == 1, text

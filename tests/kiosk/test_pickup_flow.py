@@ -5,7 +5,14 @@ from __future__ import annotations
 from kiosk.clients.locker import LockerClient
 from kiosk.services import Services
 from tests.harness import free_port
-from tests.kiosk.locker_fixtures import printed_pngs, rig_fixture, rig_pool, services_for, type_digits  # noqa: F401
+from tests.kiosk.locker_fixtures import (  # noqa: F401
+    printed_pngs,
+    rig_fixture,
+    rig_pool,
+    services_for,
+    submit_code,
+    type_digits,
+)
 
 RIG_CODES = {"second_factor": "none"}
 
@@ -80,10 +87,7 @@ def test_jammed_door_try_once_more_then_it_opens(make_harness, rig, tmp_path):
     rig.jam(dep["compartment"])
     h = make_harness(services_for(rig, tmp_path), default_language="en")
     scr = _start_pickup(h)
-    type_digits(h, scr.ids.keypad, code)
-    h.tap(scr.ids.submit_btn)
-    h.wait(lambda: h.app.current == "pickup_open", timeout_s=20, what="door screen")
-    opened = h.screen("pickup_open")
+    opened = submit_code(h, scr, code)
     assert opened.door_view == "jammed"
     assert "did not open" in opened.ids.detail.text
     assert opened.print_view == "none"  # no receipt for a door that did not open
@@ -100,10 +104,7 @@ def test_jammed_twice_staff_are_alerted(make_harness, rig, tmp_path):
     rig.jam(dep["compartment"])
     h = make_harness(services_for(rig, tmp_path), default_language="en")
     scr = _start_pickup(h)
-    type_digits(h, scr.ids.keypad, code)
-    h.tap(scr.ids.submit_btn)
-    h.wait(lambda: h.app.current == "pickup_open", timeout_s=20, what="door screen")
-    opened = h.screen("pickup_open")
+    opened = submit_code(h, scr, code)
     h.tap(opened.ids.retry_btn)
     h.wait(lambda: opened.door_view == "staff_alerted", timeout_s=20, what="staff alerted")
     assert "Staff have been alerted" in opened.ids.detail.text and "1900 1234" in opened.ids.detail.text
@@ -119,10 +120,7 @@ def test_printer_out_of_paper_the_door_still_opens_and_the_citizen_is_told(make_
     services = services_for(rig, tmp_path, printer_url=f"png://{tmp_path / 'printer'}?status=paper_out")
     h = make_harness(services, default_language="en")
     scr = _start_pickup(h)
-    type_digits(h, scr.ids.keypad, code)
-    h.tap(scr.ids.submit_btn)
-    h.wait(lambda: h.app.current == "pickup_open", timeout_s=20, what="door screen")
-    opened = h.screen("pickup_open")
+    opened = submit_code(h, scr, code)
     h.wait(lambda: opened.print_view == "failed", timeout_s=30, what="print failure shown")
     assert "could not be printed" in opened.ids.print_status.text
     assert opened.door_view == "open"

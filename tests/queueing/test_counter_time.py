@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,14 @@ import pytest
 import requests
 
 from common.clock import ManualClock
-from tests.harness import QueueingServer
+from queueing.counter_time import CounterTimeTracker
+from queueing.counters import CounterDesk
+from queueing.service import QueueService
+from queueing.staff_accounts import ensure_schema
+from queueing.store import Store
+from tests.harness import MONDAY_9AM, QueueingServer
 from tests.queueing.fixtures import clock_fixture, server_fixture  # noqa: F401 - fixtures
+from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import counter, issue
 
 REASON_CODES = ["lunch", "short_break", "meeting", "helping", "training", "other"]
@@ -310,7 +318,6 @@ def test_the_report_is_for_supervisors_and_bounded(server: QueueingServer) -> No
 def test_a_database_from_before_pause_reasons_keeps_its_paused_counter(tmp_path: Path) -> None:
     """A counter paused under the release before (no reason) is reported as `unspecified`."""
     from queueing.counter_time_report import to_csv
-    from tests.queueing.helpers import make_config
 
     rows = [
         {
@@ -342,18 +349,19 @@ def test_only_the_reason_code_can_leave_the_center() -> None:
     }
 
 
-def test_a_failing_record_never_undoes_the_change(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """If the tracker cannot read the counters, the call still happens (and the log says why)."""
-    from queueing.counter_time import CounterTimeTracker
-    from queueing.counters import CounterDesk
-    from queueing.service import QueueService
-    from queueing.staff_accounts import ensure_schema
-    from queueing.store import Store
-    from tests.harness import MONDAY_9AM
-    from tests.queueing.helpers import make_config
+@dataclass
+class TimedDesk:
+    """A queue on a real SQLite file with its counter desk and the counter-time tracker installed."""
 
+    store: Store
+    queue: QueueService
+    desk: CounterDesk
+    tracker: CounterTimeTracker
+
+
+@pytest.fixture(name="timed")
+def timed_fixture(tmp_path: Path) -> Iterator[TimedDesk]:
+    """The service parts in this process (no HTTP), on the queueing tests' Monday clock."""
     store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
     store.open()
     try:
@@ -365,59 +373,48 @@ def test_a_failing_record_never_undoes_the_change(
         desk.staff.accounts.sync_demo(cfg.demo_staff)
         tracker = CounterTimeTracker(queue)
         tracker.install()
-        session = desk.session(desk.sign_in("cb01", "1111", 4)[0])
-        t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key="k1")
-        queue.confirm(t["ticket_id"], "printed")
-
-        def broken(tx: Any) -> Any:
-            raise RuntimeError("simulated bug")
-
-        monkeypatch.setattr(tracker, "_plan", broken)
-        assert desk.call_next(session)["number"] == t["number"]
-        assert "this change is not timed" in caplog.text
-        with store.read() as tx:
-            assert tx.scalar("SELECT state FROM tickets WHERE ticket_id = ?", t["ticket_id"]) == "called"
-            idle = tx.scalar("SELECT COUNT(*) FROM counter_spans WHERE kind = 'idle' AND ended_at IS NULL")
-        assert idle == 1  # left open: the next change that can be read closes it
+        yield TimedDesk(store, queue, desk, tracker)
     finally:
         store.close()
 
 
-def test_the_record_adds_few_statements_to_a_confirm(tmp_path: Path) -> None:
+def test_a_failing_record_never_undoes_the_change(
+    timed: TimedDesk, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the tracker cannot read the counters, the call still happens (and the log says why)."""
+    store, queue, desk = timed.store, timed.queue, timed.desk
+    session = desk.session(desk.sign_in("cb01", "1111", 4)[0])
+    t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key="k1")
+    queue.confirm(t["ticket_id"], "printed")
+
+    def broken(tx: Any) -> Any:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(timed.tracker, "_plan", broken)
+    assert desk.call_next(session)["number"] == t["number"]
+    assert "this change is not timed" in caplog.text
+    with store.read() as tx:
+        assert tx.scalar("SELECT state FROM tickets WHERE ticket_id = ?", t["ticket_id"]) == "called"
+        idle = tx.scalar("SELECT COUNT(*) FROM counter_spans WHERE kind = 'idle' AND ended_at IS NULL")
+    assert idle == 1  # left open: the next change that can be read closes it
+
+
+def test_the_record_adds_few_statements_to_a_confirm(timed: TimedDesk) -> None:
     """Pinned beside tests/queueing/test_queue_statements.py: with no counter open the tracker
     reads twice (counters, open spans); with counters open once more (waiting services), plus a
     write only when a span starts or ends."""
-    from queueing.counter_time import CounterTimeTracker
-    from queueing.counters import CounterDesk
-    from queueing.service import QueueService
-    from queueing.staff_accounts import ensure_schema
-    from queueing.store import Store
-    from tests.harness import MONDAY_9AM
-    from tests.queueing.helpers import make_config
+    store, queue, desk = timed.store, timed.queue, timed.desk
+    assert store.db._conn is not None
 
-    store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
-    store.open()
-    try:
-        cfg = make_config()
-        queue = QueueService(cfg, store, ManualClock(MONDAY_9AM))
-        queue.load()
-        ensure_schema(store)
-        desk = CounterDesk(queue)
-        desk.staff.accounts.sync_demo(cfg.demo_staff)
-        CounterTimeTracker(queue).install()
+    def confirm_statements(key: str) -> list[str]:
+        t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key=key)
+        seen: list[str] = []
         assert store.db._conn is not None
+        store.db._conn.set_trace_callback(seen.append)
+        queue.confirm(t["ticket_id"], "printed")
+        store.db._conn.set_trace_callback(None)
+        return seen
 
-        def confirm_statements(key: str) -> list[str]:
-            t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key=key)
-            seen: list[str] = []
-            assert store.db._conn is not None
-            store.db._conn.set_trace_callback(seen.append)
-            queue.confirm(t["ticket_id"], "printed")
-            store.db._conn.set_trace_callback(None)
-            return seen
-
-        assert len(confirm_statements("k1")) <= 6 + 2  # test_queue_statements' 6, nobody open
-        desk.sign_in("cb01", "1111", 4)  # someone waits: idle from now
-        assert len(confirm_statements("k2")) <= 6 + 3  # open, already idle: nothing written
-    finally:
-        store.close()
+    assert len(confirm_statements("k1")) <= 6 + 2  # test_queue_statements' 6, nobody open
+    desk.sign_in("cb01", "1111", 4)  # someone waits: idle from now
+    assert len(confirm_statements("k2")) <= 6 + 3  # open, already idle: nothing written
