@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.cli_exit import fail
 from common.config import ConfigError, ensure_writable_dir, resolve_path
 from common.logsetup import setup_logging
 
@@ -71,8 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             {"host": args.host, "port": args.port, "database_url": args.database, "data_dir": args.data_dir},
         )
     except ConfigError as err:
-        print(f"hub: {err}", file=sys.stderr)
-        return 2
+        return fail("hub", err)
     setup_logging(args.log_level or cfg.log_level)
     cluster: PrivateCluster | None = None
     started_cluster = False
@@ -85,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             started_cluster = not cluster.running()
             cluster.start()
         except (ConfigError, ClusterError) as err:
-            print(f"hub: {err}", file=sys.stderr)
-            return 2
+            return fail("hub", err)
         database_url = cluster.url
     try:
         if args.command is not None:
@@ -106,8 +105,7 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     from hub.tokens import TokenError, add_center, add_reader
 
     if args.command == "supervisor" and args.action != "revoke" and not args.pin_stdin:
-        print("hub: give the PIN on stdin with --pin-stdin (never on the command line)", file=sys.stderr)
-        return 2
+        return fail("hub", "give the PIN on stdin with --pin-stdin (never on the command line)")
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             schema.migrate(conn)
@@ -123,11 +121,9 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
             else:
                 token = add_reader(conn, args.name)
     except (TokenError, SupervisorError, ConfigError) as err:
-        print(f"hub: {err}", file=sys.stderr)
-        return 2
+        return fail("hub", err)
     except psycopg.OperationalError as err:
-        print(f"hub: cannot reach the database: {err}", file=sys.stderr)
-        return 2
+        return fail("hub", f"cannot reach the database: {err}")
     print(token, flush=True)
     return 0
 
