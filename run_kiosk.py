@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         args.screenshot = str(Path(args.screenshot).resolve())
     os.chdir(ROOT)  # relative paths in config (var/, png://var/printer) are relative to the repo
 
+    from common.cli_exit import EXIT_USAGE, fail
     from common.config import ConfigError, resolve_path
     from common.logsetup import setup_logging
     from kiosk.config import load_app_config
@@ -92,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_app_config(args.config, overrides_from(args))
     except ConfigError as err:
-        print(f"run_kiosk.py: {err}", file=sys.stderr)
-        return 2
+        return fail("run_kiosk.py", err)
     data_dir = resolve_path(config.center.data_dir)
     setup_logging(args.log_level, log_file=data_dir / "log" / "kiosk.log")
     offscreen = needs_offscreen(os.environ, force=args.offscreen)
@@ -108,14 +108,14 @@ def main(argv: list[str] | None = None) -> int:
         specs = service_specs(config, args.config)
         busy = already_listening(specs)
         for spec, where in busy:
-            print(
-                f"run_kiosk.py: something already listens on {where}, where the {spec.name} service "
+            fail(
+                "run_kiosk.py",
+                f"something already listens on {where}, where the {spec.name} service "
                 f"should start (an earlier run still going?). Stop it first (`ss -ltnp` shows its "
                 "pid), or pass --no-services to use the services already running.",
-                file=sys.stderr,
             )
         if busy:
-            return 2
+            return EXIT_USAGE
         supervisor = Supervisor(specs, config.kiosk.service_restart_delay_s)
         supervisor.start()
         uplink = _start_uplink(config, args.config)
