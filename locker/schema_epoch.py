@@ -15,7 +15,9 @@ that is not a time at all (none was ever written by the locker) is copied as it 
 lost, and the locker's code never writes one (tests/locker/test_epoch_migration.py checks every
 time column after a working day).
 
-This text is a released step: never edit it; a change is a new step.
+This text is a released step: never edit it; a change is a new step. It names each table's
+columns as of v5: a step that adds a column to one of these tables and is ordered before this
+one must add it to `_TABLES` too (tests/locker/test_epoch_migration.py fails until it does).
 """
 
 from __future__ import annotations

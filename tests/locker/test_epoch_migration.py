@@ -17,7 +17,7 @@ import pytest
 
 from common.migrations import Schema
 from common.timestamps import iso
-from locker.schema_epoch import epoch_of
+from locker.schema_epoch import EPOCH_SCHEMA, epoch_of
 from locker.staff import Role
 from locker.store import MIGRATIONS
 from tests.locker.conftest import Harness
@@ -180,3 +180,31 @@ def test_each_stored_form_converts_exactly(text: str | None, expected: object) -
     got = conn.execute(f"SELECT {epoch_of('?1')}", (text,)).fetchone()[0]
     conn.close()
     assert got == expected and type(got) is type(expected)
+
+
+def _schema_of(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """Each table's column names, and the names of the indexes and triggers on it."""
+    out: dict[str, set[str]] = {}
+    for kind, name, table in conn.execute(
+        "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        if kind == "table":
+            out.setdefault(table, set()).update(r[1] for r in conn.execute(f"PRAGMA table_info({name})"))
+        else:
+            out.setdefault(table, set()).add(f"{kind} {name}")
+    return out
+
+
+def test_the_rebuild_keeps_every_column_index_and_trigger_of_the_steps_before_it(tmp_path: Path) -> None:
+    """Step 6 names the tables' columns; a step merged before it that adds one must add it there too."""
+    at = next(i for i, s in enumerate(MIGRATIONS.steps) if s.sql == EPOCH_SCHEMA)
+    db = tmp_path / "locker.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    Schema("locker", MIGRATIONS.steps[:at]).apply(conn, db)
+    before = _schema_of(conn)
+    Schema("locker", MIGRATIONS.steps[: at + 1]).apply(conn, db)
+    after = _schema_of(conn)
+    conn.close()
+    assert set(after) == set(before)
+    for table, names in before.items():
+        assert names <= after[table], (table, names - after[table])
