@@ -63,7 +63,7 @@ def _config() -> LockerConfig:
 
 def _load(svc: LockerService) -> None:
     """A deposit waiting in compartment 1 with a code (bench fixture, no doors)."""
-    now = svc.clock.now().isoformat()
+    now = svc.clock.now().timestamp()  # the database keeps epoch seconds
     with svc.store.tx() as conn:
         conn.execute(
             "INSERT INTO deposits(deposit_id, dossier_code, phone, citizen_name, compartment, size, state,"

@@ -130,10 +130,10 @@ def _stock(svc: LockerService, round_no: int) -> dict[str, str]:
                     "small",
                     DepositState.CODE_SENT.value,
                     svc.codes.digest(code),
-                    "2999-01-01T00:00:00+00:00",
+                    32472144000.0,  # 2999-01-01T00:00:00Z: the database keeps epoch seconds
                     "bench",
-                    now.isoformat(),
-                    now.isoformat(),
+                    now.timestamp(),
+                    now.timestamp(),
                 ),
             )
             codes[label] = code

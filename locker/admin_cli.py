@@ -186,9 +186,10 @@ def _print_uri(uri: str, qr: bool) -> None:
 
 
 def _export(args: argparse.Namespace, cfg: object, store: object) -> int:
-    from datetime import date, datetime, time, timedelta
+    from datetime import UTC, date, datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
+    from common.timestamps import epoch
     from locker import audit
     from locker.store import Store
 
@@ -203,8 +204,8 @@ def _export(args: argparse.Namespace, cfg: object, store: object) -> int:
         except ValueError:
             print("lockerctl: --day must be YYYY-MM-DD", file=sys.stderr)
             return 2
-        start_dt = datetime.combine(d, time(0), ZoneInfo(cfg.timezone)).astimezone(ZoneInfo("UTC"))  # type: ignore[attr-defined]
-        start, end = start_dt.isoformat(), (start_dt + timedelta(days=1)).isoformat()
+        start_dt = datetime.combine(d, time(0), ZoneInfo(cfg.timezone)).astimezone(UTC)  # type: ignore[attr-defined]
+        start, end = epoch(start_dt), epoch(start_dt + timedelta(days=1))
     with store.read() as conn:
         text = audit.to_csv(audit.query(conn, args.deposit_id, start, end))
     if args.out:

@@ -9,6 +9,7 @@ from datetime import UTC, tzinfo
 
 from common import outbox as hub_outbox
 from common.clock import Clock
+from common.timestamps import epoch, iso
 from locker import audit, failures_repo
 from locker.errors import NotFound
 from locker.store import Store
@@ -48,7 +49,7 @@ class Alarms:
         now = self._clock.now()
         cur = conn.execute(
             "INSERT INTO alarms(kind, compartment, raised_at, message) VALUES (?,?,?,?)",
-            (kind, compartment, now.isoformat(), message),
+            (kind, compartment, epoch(now), message),
         )
         audit.append(conn, now, actor, "alarm_raised", compartment=compartment, kind=kind, message=message)
         hub_outbox.add_now(conn, now, self._tz, "alarm.raised", alarm=kind)
@@ -71,11 +72,11 @@ class Alarms:
                 "alarm_id": r["alarm_id"],
                 "kind": r["kind"],
                 "compartment": r["compartment"],
-                "raised_at": r["raised_at"],
+                "raised_at": iso(r["raised_at"]),
                 "message": r["message"],
                 "acked": bool(r["acked"]),
                 "acked_by": r["acked_by"],
-                "acked_at": r["acked_at"],
+                "acked_at": iso(r["acked_at"]),
             }
             for r in rows
         ]
@@ -100,7 +101,7 @@ class Alarms:
         now = self._clock.now()
         conn.execute(
             "UPDATE alarms SET acked=1, acked_by=?, acked_at=? WHERE alarm_id=?",
-            (actor, now.isoformat(), row["alarm_id"]),
+            (actor, epoch(now), row["alarm_id"]),
         )
         if row["kind"] == "code_guessing":
             # staff have looked: the cabinet-wide slow-down (locker.pickup) starts over

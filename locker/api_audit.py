@@ -3,7 +3,7 @@
 # no `from __future__ import annotations`: FastAPI must see the local Annotated aliases themselves
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse, Response
 
 from common.api_errors import error_responses
+from common.timestamps import epoch
 from contracts.locker_audit import AuditLog
 from locker import audit
 from locker.errors import InvalidInput
@@ -48,8 +49,8 @@ def audit_routes(app: FastAPI, svc: LockerService, staff: Any) -> None:
             try:
                 d = date.fromisoformat(day)
                 tz = ZoneInfo(svc.cfg.timezone)
-                start_dt = datetime.combine(d, time(0), tz).astimezone(svc.clock.now().tzinfo)
-                start, end = start_dt.isoformat(), (start_dt + timedelta(days=1)).isoformat()
+                start_dt = datetime.combine(d, time(0), tz).astimezone(UTC)
+                start, end = epoch(start_dt), epoch(start_dt + timedelta(days=1))
             except (ValueError, OverflowError) as err:  # 9999-12-31 + 1 day overflows
                 raise InvalidInput("day", "day must be a date YYYY-MM-DD (years 0002-9998)") from err
         if not deposit_id and not day:

@@ -20,6 +20,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from common.clock import Clock
+from common.timestamps import epoch
 from locker import audit, deposits_repo, failures_repo
 from locker.alarms import Alarms
 from locker.config import LockerConfig
@@ -48,18 +49,19 @@ class Attempts:
         On a read snapshot this is only an early answer for a kiosk that is already throttled;
         the admission itself is `admit_in`, inside a `Store.tx()`."""
         c = self._cfg.codes
+        now_s = epoch(now)
         # Cabinet-wide: after burst_failures failures in a row (no quiet window between them), one
         # attempt per cabinet_delay_after_burst_s from any kiosk, so several kiosks or forged
         # kiosk ids cannot multiply the guessing rate. Staff acknowledging the alarm lifts it.
         cab = failures_repo.run_of(conn, CABINET)
         braked = False
         if cab is not None and cab[0] >= c.burst_failures:
-            last = datetime.fromisoformat(cab[1])
-            pause = last + timedelta(seconds=c.cabinet_delay_after_burst_s) - now
-            quiet = now - last > timedelta(minutes=c.burst_window_min)
+            last = cab[1]
+            pause = last + c.cabinet_delay_after_burst_s - now_s
+            quiet = now_s - last > c.burst_window_min * 60
             braked = not quiet
-            if pause.total_seconds() > 0 and not quiet:
-                secs = max(1, math.ceil(pause.total_seconds()))
+            if pause > 0 and not quiet:
+                secs = max(1, math.ceil(pause))
                 raise Throttled(
                     "throttled",
                     f"too many wrong codes at this locker; wait {secs} s and try again",
@@ -69,7 +71,7 @@ class Attempts:
         if run is None:
             return braked
         delay = kiosk_delay_s(run[0], c.kiosk_free_failures, c.kiosk_first_delay_s, c.kiosk_max_delay_s)
-        wait = (datetime.fromisoformat(run[1]) + timedelta(seconds=delay) - now).total_seconds()
+        wait = run[1] + delay - now_s
         if wait > 0:
             secs = max(1, math.ceil(wait))
             raise Throttled(

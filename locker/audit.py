@@ -1,7 +1,8 @@
 """Append-only, hash-chained audit log: every action and attempt, exportable as CSV.
 
 Each row's hash is SHA-256 over the previous row's hash and the row's canonical JSON, so
-changing, inserting or removing a row anywhere breaks the chain from there on.
+changing, inserting or removing a row anywhere breaks the chain from there on. The time is stored
+as epoch seconds (`common.timestamps`) and hashed, shown and exported as its ISO 8601 text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from common.timestamps import epoch, iso
 
 GENESIS = "0" * 64
 
@@ -46,19 +49,20 @@ def append(
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq = 1 if last is None else int(last["seq"]) + 1
     prev = GENESIS if last is None else str(last["hash"])
-    at_s = at.isoformat()
+    at_ts = epoch(at)
+    at_s = iso(at_ts)
     detail_s = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     digest = _row_hash(prev, seq, at_s, actor, action, deposit_id, compartment, detail_s)
     conn.execute(
         "INSERT INTO audit(seq, at, actor, action, deposit_id, compartment, detail, prev_hash, hash)"
         " VALUES (?,?,?,?,?,?,?,?,?)",
-        (seq, at_s, actor, action, deposit_id, compartment, detail_s, prev, digest),
+        (seq, at_ts, actor, action, deposit_id, compartment, detail_s, prev, digest),
     )
     return seq
 
 
-def count_of(conn: sqlite3.Connection, deposit_id: str, action: str) -> tuple[int, str | None]:
-    """How many `action` records the deposit has, and when the last one was (None: never)."""
+def count_of(conn: sqlite3.Connection, deposit_id: str, action: str) -> tuple[int, float | None]:
+    """How many `action` records the deposit has, and when the last one was (epoch s; None: never)."""
     row = conn.execute(
         "SELECT COUNT(*) AS n, MAX(at) AS last FROM audit WHERE deposit_id=? AND action=?",
         (deposit_id, action),
@@ -90,7 +94,7 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
         digest = _row_hash(
             prev,
             seq,
-            row["at"],
+            iso(row["at"]),
             row["actor"],
             row["action"],
             row["deposit_id"],
@@ -108,17 +112,18 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
 def query(
     conn: sqlite3.Connection,
     deposit_id: str | None = None,
-    day_start: str | None = None,
-    day_end: str | None = None,
+    day_start: float | None = None,
+    day_end: float | None = None,
     limit: int = 10000,
 ) -> list[dict[str, Any]]:
-    """Records filtered by deposit and/or a [start, end) time range (ISO strings), oldest first."""
+    """Records filtered by deposit and/or a [start, end) time range (epoch s), oldest first; each
+    record's `at` in ISO 8601."""
     sql = "SELECT * FROM audit WHERE 1=1"
     args: list[Any] = []
     if deposit_id:
         sql += " AND deposit_id = ?"
         args.append(deposit_id)
-    if day_start and day_end:
+    if day_start is not None and day_end is not None:
         sql += " AND at >= ? AND at < ?"
         args += [day_start, day_end]
     sql += " ORDER BY seq LIMIT ?"
@@ -126,6 +131,7 @@ def query(
     out = []
     for row in conn.execute(sql, args):
         rec = dict(row)
+        rec["at"] = iso(rec["at"])
         rec["detail"] = json.loads(rec["detail"])
         out.append(rec)
     return out

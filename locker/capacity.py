@@ -12,6 +12,7 @@ import logging
 import sqlite3
 
 from common import sms_text
+from common.timestamps import iso
 from contracts.locker_loading import KeptAtCounter
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
@@ -104,7 +105,7 @@ class Capacity(Part):
                 raise Conflict("dossier_in_locker", f"dossier {dossier_code} is already in the locker")
             kept_at = deposits_repo.counter_result_at(conn, dossier_code)
             if kept_at is not None:  # a repeated tap: the citizen was told once
-                return self._answer(dossier_code, kept_at, phone, sms_queued=False)
+                return self._answer(dossier_code, iso(kept_at), phone, sms_queued=False)
             counter_id = deposits_repo.add_counter_result(conn, dossier_code, sess.staff_id, now)
             outbox.enqueue_sms(conn, now, self._codes.sms_box, f"counter:{counter_id}", phone, text, None)
             audit.append(conn, now, sess.staff_id, "kept_at_counter", dossier_code=dossier_code)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from common import outbox as hub_outbox
+from common.timestamps import iso
 from contracts.locker_compartments import ForcedOpen
 from contracts.locker_deposits import CodeIssued, DepositUnblocked, DepositWithdrawn
 from drivers.lockboard.types import DoorOutcome
@@ -174,13 +175,13 @@ def _public(r: Any) -> dict[str, Any]:
         "dossier_code": r["dossier_code"],
         "compartment": r["compartment"],
         "state": r["state"],
-        "expires_at": r["expires_at"],
+        "expires_at": iso(r["expires_at"]),
         "phone_masked": mask_phone(r["phone"]),
         "locked": bool(r["locked"]),
         "wrong_tries": r["wrong_tries"],
         "created_by": r["created_by"],
-        "created_at": r["created_at"],
-        "collected_at": r["collected_at"],
+        "created_at": iso(r["created_at"]),
+        "collected_at": iso(r["collected_at"]),
         "size": r["size"],
         "authorised": bool(r["authorised_id_digest"]),  # an authorised person may collect
     }

@@ -12,6 +12,7 @@ import uuid
 
 from common import outbox as hub_outbox
 from common import sms_text
+from common.timestamps import epoch
 from contracts.locker_deposits import (
     CodeIssued,
     DepositCancelled,
@@ -215,7 +216,7 @@ class Deposits(Part):
                     now,
                     actor,
                     code_digest=digest,
-                    expires_at=expires.isoformat(),
+                    expires_at=epoch(expires),
                     wrong_tries=0,
                     locked=0,
                     reminder_sent=0 if status_sms.reminder_needed(self._cfg, now, expires) else 1,

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from common import outbox as hub_outbox
+from common.timestamps import epoch
 from locker import audit, outbox
 from locker.domain import DepositState, check_transition
 from locker.errors import NotFound
@@ -31,7 +32,7 @@ def set_state(
         raise NotFound("unknown_deposit", f"there is no deposit {deposit_id}")
     old = DepositState(row["state"])
     check_transition(old, new)
-    cols = {"state": new.value, "updated_at": now.isoformat(), **fields}
+    cols = {"state": new.value, "updated_at": epoch(now), **fields}
     conn.execute(
         f"UPDATE deposits SET {', '.join(f'{k}=?' for k in cols)} WHERE deposit_id=?",  # noqa: S608 - fixed names
         (*cols.values(), deposit_id),
@@ -58,9 +59,7 @@ def mark_collected(
     "returned to citizen" through the outbox, in the caller's transaction; the province hub
     counts it (for its day in `tz`). `event` adds detail to the callback (pickup_id, or a note)."""
     deposit_id = row["deposit_id"]
-    set_state(
-        conn, deposit_id, DepositState.COLLECTED, now, actor, collected_at=now.isoformat(), code_digest=None
-    )
+    set_state(conn, deposit_id, DepositState.COLLECTED, now, actor, collected_at=epoch(now), code_digest=None)
     hub_outbox.add_now(conn, now, tz, "deposit.collected", size=row["size"])
     outbox.enqueue(
         conn,
@@ -223,8 +222,8 @@ def insert(conn: sqlite3.Connection, new: NewDeposit, now: datetime) -> None:
             new.size,
             DepositState.RESERVED.value,
             new.created_by,
-            now.isoformat(),
-            now.isoformat(),
+            epoch(now),
+            epoch(now),
         ),
     )
 
@@ -233,7 +232,7 @@ def unblock(conn: sqlite3.Connection, deposit_id: str, now: datetime) -> None:
     """Clear the lock and the wrong tries (the state does not change)."""
     conn.execute(
         "UPDATE deposits SET locked=0, wrong_tries=0, updated_at=? WHERE deposit_id=?",
-        (now.isoformat(), deposit_id),
+        (epoch(now), deposit_id),
     )
 
 
@@ -249,8 +248,8 @@ def mark_reminded(conn: sqlite3.Connection, deposit_id: str) -> None:
     conn.execute("UPDATE deposits SET reminder_sent=1 WHERE deposit_id=?", (deposit_id,))
 
 
-def forget_personal_data(conn: sqlite3.Connection, cutoff: str) -> int:
-    """Blank phone, name and ID digests of deposits finished before `cutoff`; how many."""
+def forget_personal_data(conn: sqlite3.Connection, cutoff: float) -> int:
+    """Blank phone, name and ID digests of deposits finished before `cutoff` (epoch s); how many."""
     cur = conn.execute(
         "UPDATE deposits SET phone='', citizen_name='', id_digest=NULL,"
         " authorised_id_digest=NULL, authorised_phone=NULL"
@@ -267,19 +266,19 @@ def count_active_compartments(conn: sqlite3.Connection) -> int:
     )
 
 
-def counter_result_at(conn: sqlite3.Connection, dossier_code: str) -> str | None:
-    """When this dossier's result was last recorded as kept at the counter, or None."""
+def counter_result_at(conn: sqlite3.Connection, dossier_code: str) -> float | None:
+    """When this dossier's result was last recorded as kept at the counter (epoch s), or None."""
     row = conn.execute(
         "SELECT created_at FROM counter_results WHERE dossier_code=? ORDER BY counter_id DESC LIMIT 1",
         (dossier_code,),
     ).fetchone()
-    return None if row is None else str(row["created_at"])
+    return None if row is None else float(row["created_at"])
 
 
 def add_counter_result(conn: sqlite3.Connection, dossier_code: str, staff_id: str, now: datetime) -> int:
     """Record that the result stays at the counter; its id."""
     cur = conn.execute(
         "INSERT INTO counter_results(dossier_code, created_by, created_at) VALUES (?,?,?)",
-        (dossier_code, staff_id, now.isoformat()),
+        (dossier_code, staff_id, epoch(now)),
     )
     return int(cur.lastrowid or 0)

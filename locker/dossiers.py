@@ -13,6 +13,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from common.rate_limit import RateLimiter
+from common.timestamps import epoch, iso
 from contracts.dossiers import NOT_DONE, CodeResent, CollectAt, DossierAnswer, DossierStatus
 from drivers.gateways.backoffice import BackOffice, DossierReport
 from drivers.gateways.errors import GatewayError, GatewayTimeout
@@ -125,8 +126,8 @@ class DossierDesk(Part):
         if in_locker and row is not None:
             compartment, waiting_since, pickup_until = (
                 row["compartment"],
-                row["created_at"],
-                row["expires_at"],
+                iso(row["created_at"]),
+                iso(row["expires_at"]),
             )
             with self._store.read() as conn:
                 can_resend = self._resend_refusal(conn, row, now) is None
@@ -199,15 +200,15 @@ class DossierDesk(Part):
                 "Mã đã được gửi lại nhiều lần; quý khách vui lòng hỏi tại quầy. / "
                 "The code was sent again too many times; please ask at the counter.",
             )
-        if last:
-            ready = datetime.fromisoformat(last) + timedelta(hours=cfg.resend_period_h)
-            if ready > now:
-                wait = max(1, int((ready - now).total_seconds() + 0.999))
+        if last is not None:
+            ready = last + cfg.resend_period_h * 3600
+            if ready > epoch(now):
+                wait = max(1, int(ready - epoch(now) + 0.999))
                 return Throttled(
                     "resend_too_soon",
                     "Mã vừa được gửi lại; quý khách kiểm tra tin nhắn trên điện thoại. / "
                     "The code was sent again recently; please check the messages on your phone.",
                     retry_after_s=wait,
-                    next_resend_at=ready.isoformat(),
+                    next_resend_at=iso(ready),
                 )
         return None

@@ -8,21 +8,23 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from common.timestamps import epoch
+
 CABINET = "*cabinet*"
 """The `kiosk_failures` row of the cabinet-wide run (kiosk ids cannot contain '*')."""
 
 
-def run_of(conn: sqlite3.Connection, kiosk: str) -> tuple[int, str] | None:
-    """(failures in a row, the last one's time) of a kiosk or of `CABINET`, or None."""
+def run_of(conn: sqlite3.Connection, kiosk: str) -> tuple[int, float] | None:
+    """(failures in a row, the last one's time in epoch s) of a kiosk or of `CABINET`, or None."""
     row = conn.execute(
         "SELECT consecutive, last_failure_at FROM kiosk_failures WHERE kiosk=?", (kiosk,)
     ).fetchone()
-    return None if row is None else (int(row["consecutive"]), str(row["last_failure_at"]))
+    return None if row is None else (int(row["consecutive"]), float(row["last_failure_at"]))
 
 
 def touch(conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
     """The run's last try is now (the cabinet brake's pause starts over)."""
-    conn.execute("UPDATE kiosk_failures SET last_failure_at=? WHERE kiosk=?", (now.isoformat(), kiosk))
+    conn.execute("UPDATE kiosk_failures SET last_failure_at=? WHERE kiosk=?", (epoch(now), kiosk))
 
 
 def forget(conn: sqlite3.Connection, kiosk: str) -> None:
@@ -33,7 +35,7 @@ def forget(conn: sqlite3.Connection, kiosk: str) -> None:
 def forget_idle(conn: sqlite3.Connection, before: datetime) -> None:
     """Forget kiosks' runs whose last failure is older than `before` (never the cabinet's)."""
     conn.execute(
-        "DELETE FROM kiosk_failures WHERE kiosk != ? AND last_failure_at < ?", (CABINET, before.isoformat())
+        "DELETE FROM kiosk_failures WHERE kiosk != ? AND last_failure_at < ?", (CABINET, epoch(before))
     )
 
 
@@ -47,14 +49,14 @@ def count(conn: sqlite3.Connection, kiosk: str, now: datetime, quiet_since: date
         conn.execute(
             upsert + " ON CONFLICT(kiosk) DO UPDATE SET consecutive=consecutive+1,"
             " last_failure_at=excluded.last_failure_at",
-            (kiosk, now.isoformat()),
+            (kiosk, epoch(now)),
         )
     else:
         conn.execute(
             upsert + " ON CONFLICT(kiosk) DO UPDATE SET"
             " consecutive=CASE WHEN last_failure_at < ? THEN 1 ELSE consecutive+1 END,"
             " last_failure_at=excluded.last_failure_at",
-            (kiosk, now.isoformat(), quiet_since.isoformat()),
+            (kiosk, epoch(now), epoch(quiet_since)),
         )
     row = conn.execute("SELECT consecutive FROM kiosk_failures WHERE kiosk=?", (kiosk,)).fetchone()
     return int(row[0])
@@ -62,11 +64,11 @@ def count(conn: sqlite3.Connection, kiosk: str, now: datetime, quiet_since: date
 
 def add(conn: sqlite3.Connection, kiosk: str, now: datetime) -> None:
     """Note one failure for the burst count."""
-    conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (now.isoformat(), kiosk))
+    conn.execute("INSERT INTO failures(at, kiosk) VALUES (?,?)", (epoch(now), kiosk))
 
 
 def recent(conn: sqlite3.Connection, since: datetime) -> int:
     """Failures after `since`; older ones are deleted (they no longer count)."""
-    n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (since.isoformat(),)).fetchone()[0]
-    conn.execute("DELETE FROM failures WHERE at <= ?", (since.isoformat(),))
+    n = conn.execute("SELECT COUNT(*) FROM failures WHERE at > ?", (epoch(since),)).fetchone()[0]
+    conn.execute("DELETE FROM failures WHERE at <= ?", (epoch(since),))
     return int(n)

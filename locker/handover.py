@@ -21,7 +21,7 @@ import io
 import logging
 import os
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 
 from common.clock import Clock
 from common.sealed import SealError, SecretBox, read_or_create_secret, read_secret
+from common.timestamps import epoch, iso
 from contracts.handover import HandoverErrorCode as Code
 from contracts.handover import KeptPhotos, PhotoStored
 from locker import audit, pickups_repo
@@ -82,7 +83,7 @@ def erase_expired(conn: sqlite3.Connection, data_dir: Path, now: datetime, reten
     """The retention sweep's part (inside its transaction): rows and files of photos taken more
     than `retention_days` ago, and files without a row (a write whose commit failed); the count
     of photos erased."""
-    cutoff = (now - timedelta(days=retention_days)).isoformat()
+    cutoff = epoch(now) - retention_days * 86400
     erased, kept = pickups_repo.erase_photos_before(conn, cutoff)
     folder = photo_dir(data_dir)
     if not folder.is_dir():
@@ -140,8 +141,7 @@ class HandoverPhotos:
                 raise Conflict(Code.ALREADY_STORED, "this pickup's photo is already kept; send it only once")
             if pickup["door"] not in _OPENED:
                 raise Conflict(Code.DOOR_NOT_OPEN, "the door of this pickup was not seen open; no photo")
-            opened = datetime.fromisoformat(pickup["created_at"])
-            if now - opened > timedelta(seconds=self._cfg.upload_window_s):
+            if epoch(now) - pickup["created_at"] > self._cfg.upload_window_s:
                 raise Gone(
                     Code.WINDOW_OVER,
                     f"a photo is taken only as the door opens: more than {self._cfg.upload_window_s:g} s "
@@ -218,4 +218,8 @@ class HandoverPhotos:
                 pickup_id=pickup_id,
                 reason=reason,
             )
-        return jpeg, {"taken_at": row["taken_at"], "kiosk": row["kiosk"], "deposit_id": row["deposit_id"]}
+        return jpeg, {
+            "taken_at": iso(row["taken_at"]),
+            "kiosk": row["kiosk"],
+            "deposit_id": row["deposit_id"],
+        }

@@ -10,10 +10,11 @@ import logging
 import queue
 import sqlite3
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from common import outbox as hub_outbox
+from common.timestamps import epoch, iso
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
 from locker import audit, authorised, deposits_repo, handover, outbox, status_sms, unlocks_repo
 from locker.deposits import Deposits
@@ -177,7 +178,7 @@ class Monitor(Part):
         """Blank phone, name and ID digest of deposits finished more than the retention period ago;
         erase handover photos older than theirs (`[locker.handover_photo] retention_days`)."""
         now = self._clock.now()
-        cutoff = (now - timedelta(days=self._cfg.personal_data_retention_days)).isoformat()
+        cutoff = epoch(now) - self._cfg.personal_data_retention_days * 86400
         with self._store.tx() as conn:
             forgotten = deposits_repo.forget_personal_data(conn, cutoff)
             outbox.forget_payloads(conn, cutoff)
@@ -228,13 +229,14 @@ class Monitor(Part):
 
     def _expiry(self) -> None:
         now = self._clock.now()
-        remind_before = timedelta(hours=self._cfg.codes.reminder_before_expiry_h)
+        now_s = epoch(now)
+        remind_before_s = self._cfg.codes.reminder_before_expiry_h * 3600
         sms = self._cfg.sms
         with self._store.tx() as conn:
             for row in deposits_repo.waiting(conn):
-                expires = datetime.fromisoformat(row["expires_at"])
-                once = f"{row['deposit_id']}:%s:{row['expires_at']}"  # once per code (its deadline)
-                if expires <= now:
+                expires = float(row["expires_at"])
+                once = f"{row['deposit_id']}:%s:{iso(expires)}"  # once per code (its deadline)
+                if expires <= now_s:
                     set_state(conn, row["deposit_id"], DepositState.EXPIRED, now, "system")
                     hub_outbox.add_now(conn, now, self._tz, "deposit.expired", size=row["size"])
                     outbox.enqueue_sms(
@@ -246,7 +248,7 @@ class Monitor(Part):
                         status_sms.text(self._cfg, self._tz, sms.expired_template, row),
                         row["deposit_id"],
                     )
-                elif remind_before and not row["reminder_sent"] and expires - remind_before <= now:
+                elif remind_before_s and not row["reminder_sent"] and expires - remind_before_s <= now_s:
                     deposits_repo.mark_reminded(conn, row["deposit_id"])
                     text = status_sms.text(self._cfg, self._tz, sms.reminder_template, row)
                     for suffix, to in authorised.recipients(row):

@@ -18,12 +18,13 @@ import json
 import logging
 import sqlite3
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from common.clock import Clock
 from common.outbox_retry import after_failure
 from common.sealed import SealError, SecretBox
+from common.timestamps import epoch
 from drivers.gateways.backoffice import BackOffice
 from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import SmsGateway
@@ -45,12 +46,13 @@ def enqueue(
     conn.execute(
         "INSERT OR IGNORE INTO outbox(kind, idem_key, payload, next_attempt_at, created_at)"
         " VALUES (?,?,?,?,?)",
-        (kind, idem_key, json.dumps(payload, ensure_ascii=False), now.isoformat(), now.isoformat()),
+        (kind, idem_key, json.dumps(payload, ensure_ascii=False), epoch(now), epoch(now)),
     )
 
 
-def forget_payloads(conn: sqlite3.Connection, cutoff: str) -> None:
-    """Blank the payloads of messages sent or given up before `cutoff` (personal-data retention)."""
+def forget_payloads(conn: sqlite3.Connection, cutoff: float) -> None:
+    """Blank the payloads of messages sent or given up before `cutoff` (epoch s; personal-data
+    retention)."""
     conn.execute(
         "UPDATE outbox SET payload='{}' WHERE state IN ('sent', 'failed') AND created_at < ?"
         " AND payload != '{}'",
@@ -152,7 +154,7 @@ class OutboxWorker:
             rows = conn.execute(
                 "SELECT * FROM outbox WHERE state='pending' AND next_attempt_at <= ?"
                 " ORDER BY msg_id LIMIT 20",
-                (now.isoformat(),),
+                (epoch(now),),
             ).fetchall()
         if not rows:
             return 0
@@ -227,7 +229,7 @@ class OutboxWorker:
             conn.execute(
                 "UPDATE outbox SET state='sent', attempts=?, sent_at=?, payload=?, last_error=NULL"
                 " WHERE msg_id=?",
-                (attempts, now.isoformat(), json.dumps(payload, ensure_ascii=False), row["msg_id"]),
+                (attempts, epoch(now), json.dumps(payload, ensure_ascii=False), row["msg_id"]),
             )
             extra: dict[str, Any] = {}
         else:
@@ -237,7 +239,7 @@ class OutboxWorker:
                 (
                     "failed" if give_up else "pending",
                     attempts,
-                    (now + timedelta(seconds=delay)).isoformat(),
+                    epoch(now) + delay,
                     str(error),
                     row["msg_id"],
                 ),

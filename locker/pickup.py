@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from common.timestamps import epoch
 from contracts.locker_loading import CollectedBy
 from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer, Receipt
 from drivers.lockboard.types import DoorOutcome
@@ -74,8 +75,8 @@ class Pickups(Part):
             raise self._attempts.locked_error()
         if state is DepositState.EXPIRED or (
             state is DepositState.CODE_SENT
-            and row["expires_at"]
-            and datetime.fromisoformat(row["expires_at"]) <= now
+            and row["expires_at"] is not None
+            and row["expires_at"] <= epoch(now)
         ):
             self._audit(kiosk, "pickup_refused", deposit_id, label, reason="code_expired")
             raise Gone(

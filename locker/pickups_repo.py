@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from common.timestamps import epoch, iso
+
 
 def insert(
     conn: sqlite3.Connection,
@@ -22,7 +24,7 @@ def insert(
     conn.execute(
         "INSERT INTO pickups(pickup_id, deposit_id, kiosk, created_at, collected_by,"
         " collector_masked) VALUES (?,?,?,?,?,?)",
-        (pickup_id, deposit_id, kiosk, now.isoformat(), collected_by, collector_masked),
+        (pickup_id, deposit_id, kiosk, epoch(now), collected_by, collector_masked),
     )
 
 
@@ -94,23 +96,24 @@ def add_photo(
     """Record a kept photo (its sealed file is written by the caller before the COMMIT)."""
     conn.execute(
         "INSERT INTO handover_photos(pickup_id, deposit_id, kiosk, taken_at, size_bytes) VALUES (?,?,?,?,?)",
-        (pickup_id, deposit_id, kiosk, now.isoformat(), size_bytes),
+        (pickup_id, deposit_id, kiosk, epoch(now), size_bytes),
     )
 
 
 def photos(conn: sqlite3.Connection, limit: int) -> list[dict[str, str]]:
-    """Kept photos, newest first: pickup_id, dossier_code, compartment, kiosk, taken_at."""
+    """Kept photos, newest first: pickup_id, dossier_code, compartment, kiosk, taken_at (ISO 8601)."""
     rows = conn.execute(
         "SELECT h.pickup_id, d.dossier_code, d.compartment, h.kiosk, h.taken_at"
         " FROM handover_photos h JOIN deposits d ON d.deposit_id = h.deposit_id"
         " ORDER BY h.taken_at DESC LIMIT ?",
         (limit,),
     ).fetchall()
-    return [dict(r) for r in rows]
+    return [{**dict(r), "taken_at": iso(r["taken_at"])} for r in rows]
 
 
-def erase_photos_before(conn: sqlite3.Connection, cutoff: str) -> tuple[int, set[str]]:
-    """Delete the rows of photos taken before `cutoff`: (how many, the pickups whose photo stays)."""
+def erase_photos_before(conn: sqlite3.Connection, cutoff: float) -> tuple[int, set[str]]:
+    """Delete the rows of photos taken before `cutoff` (epoch s): (how many, the pickups whose
+    photo stays)."""
     old = conn.execute("SELECT COUNT(*) FROM handover_photos WHERE taken_at < ?", (cutoff,)).fetchone()[0]
     conn.execute("DELETE FROM handover_photos WHERE taken_at < ?", (cutoff,))
     return int(old), {r[0] for r in conn.execute("SELECT pickup_id FROM handover_photos")}

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from common.timestamps import utc
 from locker import pickups_repo
 from locker.codes import CodeBook
 from locker.config import LockerConfig
@@ -87,8 +87,8 @@ class Receipts:
             row = pickups_repo.receipt_of(conn, pickup_id)
         if row is None:
             return None  # e.g. a pulse that was never sent: the pickup was rolled back
-        collected = row["state"] == DepositState.COLLECTED.value and bool(row["collected_at"])
-        at = datetime.fromisoformat(row["collected_at"]).astimezone(self._tz) if collected else None
+        collected = row["state"] == DepositState.COLLECTED.value and row["collected_at"] is not None
+        at = utc(row["collected_at"]).astimezone(self._tz) if collected else None
         return ReceiptView(
             collected=collected,
             center_name=self._cfg.center_name,

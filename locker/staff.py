@@ -21,6 +21,7 @@ import pyotp
 from common.clock import Clock
 from common.pins import check_pin, hash_pin, totp_step
 from common.sealed import KeyFileError, SealError, SecretBox, read_or_create_secret, read_secret
+from common.timestamps import epoch, utc
 from contracts.locker import Role as Role  # the wire's vocabulary, defined once
 from locker import audit, staff_repo
 from locker.codes import is_ascii_digits
@@ -239,7 +240,7 @@ class StaffDirectory:
                 count = int(fresh["failed_signins"]) + 1
                 locked_until = None
                 if count >= self._cfg.max_failed_signins:
-                    locked_until = (now + timedelta(minutes=self._cfg.signin_lockout_min)).isoformat()
+                    locked_until = epoch(now) + self._cfg.signin_lockout_min * 60
                 staff_repo.set_failures(conn, staff_id, count, locked_until)
                 audit.append(
                     conn, now, staff_id, "staff_signin_failed", reason="bad_pin_or_totp", failures=count
@@ -266,10 +267,7 @@ class StaffDirectory:
             row = staff_repo.session(conn, digest)
             if row is None or not row["active"]:
                 raise AuthError("not_signed_in", "sign in again (staff session unknown or ended)")
-            created = datetime.fromisoformat(row["created_at"])
-            if datetime.fromisoformat(row["expires_at"]) <= now or now - created > timedelta(
-                hours=self._cfg.session_max_h
-            ):
+            if not self._live(row, epoch(now)):
                 staff_repo.end_session(conn, digest)
                 raise AuthError("session_expired", "your staff session has expired; sign in again")
             expires = now + timedelta(minutes=self._cfg.session_idle_min)
@@ -285,13 +283,13 @@ class StaffDirectory:
                 row = staff_repo.session(conn, digest)
         except (sqlite3.Error, LockerError):  # health asks this: it must answer, storage or not
             return None
-        if row is None or not row["active"] or datetime.fromisoformat(row["expires_at"]) <= now:
+        if row is None or not row["active"] or not self._live(row, epoch(now)):
             return None
-        if now - datetime.fromisoformat(row["created_at"]) > timedelta(hours=self._cfg.session_max_h):
-            return None
-        return StaffSession(
-            row["staff_id"], Role(row["role"]), datetime.fromisoformat(row["expires_at"]), digest
-        )
+        return StaffSession(row["staff_id"], Role(row["role"]), utc(row["expires_at"]), digest)
+
+    def _live(self, row: sqlite3.Row, now_s: float) -> bool:
+        """The session `row` has neither idled out nor outlived `session_max_h` at `now_s`."""
+        return bool(row["expires_at"] > now_s and now_s - row["created_at"] <= self._cfg.session_max_h * 3600)
 
     def sign_out(self, sess: StaffSession) -> None:
         """End a session."""
@@ -302,7 +300,7 @@ class StaffDirectory:
 
 def _locked(row: sqlite3.Row, now: datetime) -> bool:
     """Whether the account is in its sign-in lockout at `now`."""
-    return bool(row["locked_until"]) and datetime.fromisoformat(row["locked_until"]) > now
+    return row["locked_until"] is not None and bool(row["locked_until"] > epoch(now))
 
 
 def require_supervisor(sess: StaffSession) -> None:

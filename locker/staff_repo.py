@@ -10,6 +10,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from common.timestamps import epoch, iso
 from locker import audit
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def insert(
     """A new account."""
     conn.execute(
         "INSERT INTO staff(staff_id, role, pin_hash, totp_secret, created_at) VALUES (?,?,?,?,?)",
-        (staff_id, role, pin_hash, sealed_secret, now.isoformat()),
+        (staff_id, role, pin_hash, sealed_secret, epoch(now)),
     )
 
 
@@ -43,9 +44,9 @@ def ids(conn: sqlite3.Connection) -> list[str]:
 
 
 def accounts(conn: sqlite3.Connection) -> list[dict[str, object]]:
-    """Every account without its secrets (staff_id, role, active, created_at), by id."""
+    """Every account without its secrets (staff_id, role, active, created_at in ISO 8601), by id."""
     rows = conn.execute("SELECT staff_id, role, active, created_at FROM staff ORDER BY staff_id").fetchall()
-    return [dict(r) for r in rows]
+    return [{**dict(r), "created_at": iso(r["created_at"])} for r in rows]
 
 
 def secrets(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -81,8 +82,8 @@ def signed_in(conn: sqlite3.Connection, staff_id: str, totp_step: int) -> None:
     )
 
 
-def set_failures(conn: sqlite3.Connection, staff_id: str, count: int, locked_until: str | None) -> None:
-    """Failed sign-ins so far and the lockout's end (None: not locked)."""
+def set_failures(conn: sqlite3.Connection, staff_id: str, count: int, locked_until: float | None) -> None:
+    """Failed sign-ins so far and the lockout's end (epoch s; None: not locked)."""
     conn.execute(
         "UPDATE staff SET failed_signins=?, locked_until=? WHERE staff_id=?", (count, locked_until, staff_id)
     )
@@ -120,7 +121,7 @@ def add_session(
     conn.execute(
         "INSERT INTO sessions(token_digest, staff_id, created_at, last_seen_at, expires_at)"
         " VALUES (?,?,?,?,?)",
-        (token_digest, staff_id, now.isoformat(), now.isoformat(), expires.isoformat()),
+        (token_digest, staff_id, epoch(now), epoch(now), epoch(expires)),
     )
 
 
@@ -137,7 +138,7 @@ def touch_session(conn: sqlite3.Connection, token_digest: str, now: datetime, ex
     """The session was used: its idle expiry slides."""
     conn.execute(
         "UPDATE sessions SET last_seen_at=?, expires_at=? WHERE token_digest=?",
-        (now.isoformat(), expires.isoformat(), token_digest),
+        (epoch(now), epoch(expires), token_digest),
     )
 
 

@@ -20,6 +20,7 @@ import sqlite3
 from datetime import datetime, timedelta, tzinfo
 
 from common import sms_text
+from common.timestamps import utc
 from locker.config import LockerConfig
 
 
@@ -31,9 +32,7 @@ def text(cfg: LockerConfig, tz: tzinfo, template: str, row: sqlite3.Row) -> str:
         "dossier": row["dossier_code"],
         "compartment": row["compartment"],
         "hotline": cfg.hotline,
-        "expires": datetime.fromisoformat(expires).astimezone(tz).strftime(sms_text.DATE_FORMAT)
-        if expires
-        else "",
+        "expires": utc(expires).astimezone(tz).strftime(sms_text.DATE_FORMAT) if expires is not None else "",
     }
     return sms_text.render(template, fields, cfg.sms.dossier_max_chars)
 

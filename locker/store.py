@@ -33,6 +33,7 @@ from common.wal_checkpoints import CHECKPOINT_EVERY_S
 from locker.domain import ACTIVE
 from locker.errors import StorageFailed
 from locker.handover_schema import HANDOVER_SCHEMA
+from locker.schema_epoch import EPOCH_SCHEMA
 
 ACTIVE_SQL = ", ".join(f"'{s.value}'" for s in sorted(ACTIVE))
 
@@ -187,6 +188,8 @@ MIGRATIONS = Schema(
             "CREATE TABLE counter_results (counter_id INTEGER PRIMARY KEY AUTOINCREMENT,"
             " dossier_code TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL);",
         ),
+        # v6: every time column holds UTC epoch seconds (REAL), as in queueing (locker.schema_epoch)
+        Step(6, "times as epoch seconds", EPOCH_SCHEMA),
         # SCHEMA is v1's text from here on: never edit it; a schema change is a new
         # Step(2, ...) with ALTER TABLE / CREATE TABLE (an edit would never reach existing files).
     ),

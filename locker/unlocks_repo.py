@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from common.timestamps import epoch
 from locker.domain import UnlockPurpose, UnlockState
 
 
@@ -24,7 +25,7 @@ def insert_intent(
     cur = conn.execute(
         "INSERT INTO unlocks(compartment, deposit_id, pickup_id, purpose, state, actor, created_at)"
         " VALUES (?,?,?,?,?,?,?)",
-        (label, deposit_id, pickup_id, purpose.value, UnlockState.INTENT.value, actor, now.isoformat()),
+        (label, deposit_id, pickup_id, purpose.value, UnlockState.INTENT.value, actor, epoch(now)),
     )
     return int(cur.lastrowid or 0)
 
@@ -33,7 +34,7 @@ def finish(conn: sqlite3.Connection, unlock_id: int, state: UnlockState, now: da
     """Record what the door did (or that the pulse never left)."""
     conn.execute(
         "UPDATE unlocks SET state=?, finished_at=? WHERE unlock_id=?",
-        (state.value, now.isoformat(), unlock_id),
+        (state.value, epoch(now), unlock_id),
     )
 
 

@@ -19,7 +19,7 @@ from tests.harness import wait_until
 def _add_alarm(conn: sqlite3.Connection, kind: str) -> None:
     conn.execute(
         "INSERT INTO alarms(kind, compartment, raised_at, message) VALUES (?,?,?,?)",
-        (kind, None, "2026-01-01T00:00:00+00:00", "test"),
+        (kind, None, 1767225600.0, "test"),  # 2026-01-01T00:00:00Z
     )
 
 

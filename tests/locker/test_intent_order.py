@@ -75,7 +75,7 @@ def _seed(data: Path, board: int, locks: range) -> dict[str, str]:
     codes = CodeBook(read_or_create_secret(data / "code.key"), 6)
     store = Store(data / "locker.db")
     store.open()
-    now = datetime.now(UTC).isoformat()
+    now = datetime.now(UTC).timestamp()
     out: dict[str, str] = {}
     with store.tx() as conn:
         for lock in locks:
@@ -93,7 +93,7 @@ def _seed(data: Path, board: int, locks: range) -> dict[str, str]:
                     "small",
                     "code_sent",
                     codes.digest(code),
-                    "2999-01-01T00:00:00+00:00",
+                    datetime(2999, 1, 1, tzinfo=UTC).timestamp(),
                     "test",
                     now,
                     now,

@@ -32,7 +32,7 @@ def _crash_mid_pickup(h: Harness, deposit_id: str, label: str) -> None:
                 UnlockPurpose.PICKUP.value,
                 UnlockState.INTENT.value,
                 "kiosk:kiosk",
-                now.isoformat(),
+                now.timestamp(),
             ),
         )
 

@@ -60,7 +60,7 @@ def _legacy_db(db: Path, rows: list[tuple[str, str, str]]) -> None:
         for staff_id, role, secret in rows:
             conn.execute(
                 "INSERT INTO staff(staff_id, role, pin_hash, totp_secret, created_at) VALUES (?,?,?,?,?)",
-                (staff_id, role, hash_pin(PIN), secret, "2026-01-01T00:00:00+00:00"),
+                (staff_id, role, hash_pin(PIN), secret, 1767225600.0),  # 2026-01-01T00:00:00Z
             )
     store.close()
 

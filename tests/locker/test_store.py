@@ -11,7 +11,7 @@ from locker.store import Store
 def _add_alarm(conn, kind: str) -> None:  # type: ignore[no-untyped-def]
     conn.execute(
         "INSERT INTO alarms(kind, compartment, raised_at, message) VALUES (?,?,?,?)",
-        (kind, None, "2026-01-01T00:00:00+00:00", "test"),
+        (kind, None, 1767225600.0, "test"),  # 2026-01-01T00:00:00Z
     )
 
 
