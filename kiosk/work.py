@@ -58,7 +58,9 @@ class Worker:
         on_error: Callable[[BaseException], Any] | None,
     ) -> None:
         try:
-            if future.cancelled():  # the worker was closed (app stopping): nobody to call back
+            if future.cancelled() or self._closed:
+                # the worker was closed (the app is stopping): nobody to call back, and a screen
+                # updated now would evaluate its kv rules without a running app
                 return
             exc = future.exception()
             if exc is not None:
@@ -73,7 +75,7 @@ class Worker:
                 self._pending -= 1
 
     def close(self) -> None:
-        """Stop accepting work; running jobs finish in the background."""
+        """Stop accepting work; running jobs finish in the background, their callbacks dropped."""
         self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
