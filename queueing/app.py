@@ -271,8 +271,8 @@ def create_app(  # noqa: C901 - its route closures count toward it
     app.state.appointments = appts = Appointments(queue, appointment_sms)
     sweeper.also.append(appts.sweep_no_shows)  # no-shows for the province hub
     app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
-    app.include_router(build_ratings_router(desk, page, qr_png_data_uri))  # rating tablets
-    app.include_router(build_counter_time_router(desk))  # pause reasons, time paused and idle
+    app.include_router(build_ratings_router(queue, desk, page, qr_png_data_uri))  # rating tablets
+    app.include_router(build_counter_time_router(queue, desk))  # pause reasons, time paused and idle
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:

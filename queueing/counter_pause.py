@@ -17,17 +17,18 @@ from queueing.domain import CounterStatus
 from queueing.errors import QueueError
 from queueing.staff import Session
 from queueing.store import Tx
+from queueing.wiring import Part
 
 log = logging.getLogger(__name__)
 
 
-class CounterPauses:
-    """The console's pause and resume."""
+class CounterPauses(Part):
+    """The console's pause and resume (a part on the desk's wiring)."""
 
     def __init__(self, desk: CounterDesk) -> None:
+        super().__init__(desk.w)
         self.desk = desk
-        self.q = desk.q
-        self.config = desk.config
+        self.estimates = desk.estimates
 
     def pause(self, session: Session, paused: bool, reason: str | None = None) -> dict[str, Any]:
         """Pause for a configured `reason` (422 without one), or resume.
@@ -39,8 +40,8 @@ class CounterPauses:
         cfg = self.desk.at_counter(session)
         if paused:
             reason = self.reason(reason)
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
+        now = self.w.now_ts()
+        with self.store.tx() as tx:
             row = counters_repo.pause_state(tx, cfg.number)
             was_paused = row is not None and row["status"] == CounterStatus.PAUSED.value
             if was_paused == paused and (not paused or row is None or row["pause_reason"] == reason):
@@ -55,7 +56,7 @@ class CounterPauses:
             status = CounterStatus.PAUSED if paused else CounterStatus.OPEN
             counters_repo.set_pause(tx, cfg.number, status.value, reason if paused else None)
             tx.event(now, "counter", {"counter": cfg.number, "status": status.value, "reason": reason})
-        self.q.set_counter_open(cfg.number, not paused)
+        self.estimates.set_counter_open(cfg.number, not paused)
         log.info(
             "counter %d %s by %s%s",
             cfg.number,
@@ -63,7 +64,7 @@ class CounterPauses:
             session.staff.staff_id,
             f" ({reason})" if paused else "",
         )
-        with self.q.store.read() as tx:
+        with self.store.read() as tx:
             return self.view(tx, cfg.number)
 
     def reason(self, code: str | None) -> str:
@@ -88,7 +89,7 @@ class CounterPauses:
     def state(self, session: Session) -> dict[str, Any]:
         """The counter's pause (reason, since when) and the reasons to choose from."""
         cfg = self.desk.at_counter(session)
-        with self.q.store.read() as tx:
+        with self.store.read() as tx:
             view = self.view(tx, cfg.number)
         return {**view, "reasons": [r.model_dump() for r in self.config.pause_reasons]}
 
@@ -106,5 +107,5 @@ class CounterPauses:
             "status": status,
             "reason": row["pause_reason"],
             "since": iso_utc(since),
-            "since_local": appointment_calls.hhmm(since, self.q.tz),
+            "since_local": appointment_calls.hhmm(since, self.tz),
         }

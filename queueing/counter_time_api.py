@@ -21,14 +21,14 @@ from queueing.counter_pause import CounterPauses
 from queueing.counter_time import CounterTimeTracker
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
+from queueing.service import QueueService
 
 
-def build_counter_time_router(desk: CounterDesk) -> APIRouter:
+def build_counter_time_router(q: QueueService, desk: CounterDesk) -> APIRouter:
     """The routes under /api/v1 for pauses and the counter-time report; also starts keeping the
     counters' time (`queueing.counter_time`: a hook on every write of the desk's store)."""
     router = APIRouter(prefix="/api/v1")
     pauses = CounterPauses(desk)
-    q = desk.q
     CounterTimeTracker(q).install()
 
     @router.get("/counter/pause", response_model=PauseState, responses=error_responses(401, 409, 503))

@@ -1,6 +1,10 @@
 """Counter desk: staff sign-in and the console's operations (call next, recall, start, finish,
 no-show, transfer, call a given number). Each is one transaction.
-Sign-in itself lives in `queueing.staff`; pausing with a reason in `queueing.counter_pause`."""
+Sign-in itself lives in `queueing.staff`; pausing with a reason in `queueing.counter_pause`.
+
+`CounterDesk` is a part on the queue's `Wiring` (`queueing.wiring`), built from the
+`QueueService` like `queueing.appointments.Appointments`: it takes the wiring and the shared
+parts it uses (ticket states, wait estimates) and keeps no reference to the service."""
 
 from __future__ import annotations
 
@@ -16,17 +20,19 @@ from queueing.errors import QueueError
 from queueing.service import QueueService
 from queueing.staff import Session, StaffSessions
 from queueing.store import Tx
+from queueing.wiring import Part
 
 log = logging.getLogger(__name__)
 
 
-class CounterDesk:
+class CounterDesk(Part):
     """Everything a counter console does."""
 
     def __init__(self, queue: QueueService) -> None:
-        self.q = queue
-        self.config = queue.config
-        self.staff = StaffSessions(queue)
+        super().__init__(queue.wiring)
+        self.states = queue.states
+        self.estimates = queue.estimates
+        self.staff = StaffSessions(queue.wiring, queue.states, queue.estimates)
         self.calls = Calls(queue.wiring, queue.states)
 
     def sign_in(
@@ -91,19 +97,19 @@ class CounterDesk:
     def _done(self, tx: Tx, cur: Any, counter: int) -> None:
         now = self._leave(tx, cur, counter, TicketState.DONE)
         started = cur["started_at"] or cur["called_at"] or now
-        self.q.record_service_time(cur["service"], now - started)
+        self.estimates.record_service_time(cur["service"], now - started)
 
     def _leave(self, tx: Tx, cur: Any, counter: int, state: TicketState) -> float:
         """The ticket leaves the counter in a final state (done, no-show); returns the time."""
-        now = self.q.now_ts()
-        self.q.set_state(tx, cur, state, finished_at=now)
+        now = self.w.now_ts()
+        self.states.set_state(tx, cur, state, finished_at=now)
         counters_repo.set_current(tx, counter, None)
         tx.event(now, "state", {"number": cur["number"], "state": state.value, "counter": counter})
         return now
 
     def _current(self, tx: Tx, counter: int, error: str, message: str, called_only: bool = False) -> Any:
         """The ticket at the counter (only a called, not started one with `called_only`), or 409."""
-        cur = self.q.ticket_at_counter(tx, counter)
+        cur = self.states.ticket_at_counter(tx, counter)
         if cur is None or (called_only and cur["state"] != TicketState.CALLED.value):
             raise QueueError(409, error, message)
         return cur
@@ -113,9 +119,9 @@ class CounterDesk:
     def call_next(self, session: Session) -> dict[str, Any]:
         """Call the next waiting ticket of this counter's services: one atomic step."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
+        with self.store.tx() as tx:
             self._require_open(tx, cfg.number)
-            self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
+            self._finish_serving(tx, self.states.ticket_at_counter(tx, cfg.number), cfg.number)
             row = self.calls.next_for(tx, cfg.services)
             if row is None:
                 raise QueueError(
@@ -131,11 +137,11 @@ class CounterDesk:
             raise QueueError(
                 422, "invalid_request", f"{number!r} is not a ticket number like B012.", field="number"
             )
-        with self.q.store.tx() as tx:
+        with self.store.tx() as tx:
             self._require_open(tx, cfg.number)
             rows = [
                 r
-                for r in tickets_repo.of_number_today(tx, self.q.today(), parsed[0])
+                for r in tickets_repo.of_number_today(tx, self.w.today(), parsed[0])
                 if domain.parse_number(r["number"]) == parsed
             ]
             row = next(
@@ -156,13 +162,13 @@ class CounterDesk:
                     "not_served_here",
                     f"Ticket {row['number']} is for another service; transfer it or call it there.",
                 )
-            self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
+            self._finish_serving(tx, self.states.ticket_at_counter(tx, cfg.number), cfg.number)
             return self.calls.mark_called(tx, row, session.staff.staff_id, cfg.number)
 
     def recall(self, session: Session) -> dict[str, Any]:
         """Announce the current ticket again (not more often than recall_cooldown_s)."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
+        with self.store.tx() as tx:
             cur = self._current(
                 tx,
                 cfg.number,
@@ -171,7 +177,7 @@ class CounterDesk:
                 True,
             )
             last = counters_repo.last_recall(tx, cfg.number)
-            now = self.q.now_ts()
+            now = self.w.now_ts()
             gap = self.config.recall_cooldown_s
             if last is not None and now - last < gap:
                 raise QueueError(
@@ -185,17 +191,17 @@ class CounterDesk:
     def start(self, session: Session) -> dict[str, Any]:
         """The citizen arrived: service starts."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
+        with self.store.tx() as tx:
             cur = self._current(tx, cfg.number, "nothing_to_start", "Call a ticket first.", True)
-            now = self.q.now_ts()
-            self.q.set_state(tx, cur, TicketState.SERVING, started_at=now)
+            now = self.w.now_ts()
+            self.states.set_state(tx, cur, TicketState.SERVING, started_at=now)
             tx.event(now, "state", {"number": cur["number"], "state": "serving", "counter": cfg.number})
             return self.calls.ticket_view(tx, cur["ticket_id"])
 
     def finish(self, session: Session) -> dict[str, Any]:
         """Service done."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
+        with self.store.tx() as tx:
             cur = self._current(tx, cfg.number, "nothing_to_finish", "No ticket is at this counter.")
             self._done(tx, cur, cfg.number)
             return self.calls.ticket_view(tx, cur["ticket_id"])
@@ -203,7 +209,7 @@ class CounterDesk:
     def no_show(self, session: Session) -> dict[str, Any]:
         """The called citizen did not come."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
+        with self.store.tx() as tx:
             cur = self._current(
                 tx,
                 cfg.number,
@@ -217,14 +223,14 @@ class CounterDesk:
     def transfer(self, session: Session, service: str) -> dict[str, Any]:
         """Send the current ticket to another service's queue; it keeps its number and place in time."""
         cfg = self._at_counter(session)
-        target = self.q.service_or_404(service)
-        with self.q.store.tx() as tx:
+        target = self.w.service_or_404(service)
+        with self.store.tx() as tx:
             cur = self._current(tx, cfg.number, "nothing_to_transfer", "No ticket is at this counter.")
             if cur["service"] == target.code:
                 raise QueueError(
                     409, "same_service", "The ticket is already in that service. Choose another."
                 )
-            now = self.q.now_ts()
+            now = self.w.now_ts()
             new_id = secrets.token_urlsafe(9)
             key = domain.rank_key(
                 target.policy, cur["weight"], cur["waiting_since"], target.aging_weight_per_min
@@ -249,7 +255,7 @@ class CounterDesk:
                 rank_key=key,
                 transferred_from=cur["ticket_id"],
             )
-            self.q.set_state(tx, cur, TicketState.TRANSFERRED, finished_at=now, transferred_to=new_id)
+            self.states.set_state(tx, cur, TicketState.TRANSFERRED, finished_at=now, transferred_to=new_id)
             counters_repo.set_current(tx, cfg.number, None)
             tx.event(
                 now,
@@ -259,7 +265,7 @@ class CounterDesk:
                     "state": "transferred",
                     "counter": cfg.number,
                     "service": target.code,
-                    "waiting": self.q.waiting_of(tx, cur["service"], target.code),
+                    "waiting": self.states.waiting_of(tx, cur["service"], target.code),
                 },
             )
             return {
@@ -271,12 +277,12 @@ class CounterDesk:
     def view(self, session: Session) -> dict[str, Any]:
         """What the console shows: counter, current ticket, waiting lines of its services."""
         cfg = self._at_counter(session)
-        with self.q.store.read() as tx:
+        with self.store.read() as tx:
             status = counters_repo.status(tx, cfg.number) or "closed"
-            cur = self.q.ticket_at_counter(tx, cfg.number)
+            cur = self.states.ticket_at_counter(tx, cfg.number)
             waiting = []
             for code in cfg.services:
-                rows = appointment_calls.waiting_list(tx, code, self.q.now_ts())
+                rows = appointment_calls.waiting_list(tx, code, self.w.now_ts())
                 svc = self.config.service(code)
                 waiting.append(
                     {
@@ -288,8 +294,8 @@ class CounterDesk:
                             {
                                 "number": r["number"],
                                 "priority": r["priority"],
-                                "waited_min": int(max(0.0, self.q.now_ts() - r["waiting_since"]) // 60),
-                                "appointment": appointment_calls.hhmm(r["appointment_start"], self.q.tz),
+                                "waited_min": int(max(0.0, self.w.now_ts() - r["waiting_since"]) // 60),
+                                "appointment": appointment_calls.hhmm(r["appointment_start"], self.tz),
                             }
                             for r in rows
                         ],

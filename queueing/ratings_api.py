@@ -36,6 +36,7 @@ from queueing.api import SESSION_COOKIE
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.ratings import TabletRatings
+from queueing.service import QueueService
 from queueing.staff import Session
 from queueing.tablets import Tablet, Tablets
 
@@ -56,11 +57,10 @@ def _bearer(request: Request) -> str:
 
 
 def build_ratings_router(  # noqa: C901 - its route closures count toward it
-    desk: CounterDesk, page: Callable[..., HTMLResponse], qr_data_uri: Callable[[str], str]
+    q: QueueService, desk: CounterDesk, page: Callable[..., HTMLResponse], qr_data_uri: Callable[[str], str]
 ) -> APIRouter:
     """The rating tablet routes (API under /api/v1, and the pages /rate and /tablets)."""
     router = APIRouter()
-    q = desk.q
     tablets = Tablets(q)
     tablet_ratings = TabletRatings(q, desk.staff.accounts.names)
     cfg = q.config.ratings

@@ -6,7 +6,8 @@ The parts: `queueing.core.TicketStates` (counts, places in the queue, state chan
 `queueing.estimates.WaitEstimates` (service times, open counters, wait ranges),
 `queueing.issuing.TicketIssuing` (issue, confirm, void), `queueing.ticket_views.TicketViews`
 (services list, ticket status, board snapshot) and `queueing.sweep.Sweep` (the periodic sweep).
-Counter operations live in `queueing.counters`, appointments in `queueing.appointments`.
+The counter desk (`queueing.counters`) and the appointments (`queueing.appointments`) are built
+from its wiring and these parts.
 """
 
 from __future__ import annotations

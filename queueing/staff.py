@@ -12,12 +12,14 @@ from typing import Any
 
 from queueing import counters_repo, staff_repo
 from queueing.config import CounterConfig
+from queueing.core import TicketStates
 from queueing.domain import CounterStatus
 from queueing.errors import QueueError
-from queueing.service import QueueService
+from queueing.estimates import WaitEstimates
 from queueing.staff_accounts import StaffAccount, StaffAccounts
 from queueing.staff_repo import audit
 from queueing.store import Tx
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,22 @@ class Session:
         self.token_hash = token_hash
 
 
-class StaffSessions:
-    """Sign-in, sign-out and session lookup for the counter console and reports."""
+class StaffSessions(Part):
+    """Sign-in, sign-out and session lookup for the counter console and reports (a part on the
+    queue's `Wiring`: a sign-in opens a counter for the wait estimates, a sign-out needs the
+    ticket at the counter)."""
 
-    def __init__(self, queue: QueueService, accounts: StaffAccounts | None = None) -> None:
-        self.q = queue
-        self.config = queue.config
-        self.accounts = accounts or StaffAccounts(queue.store, queue.clock, queue.config)
+    def __init__(
+        self,
+        wiring: Wiring,
+        states: TicketStates,
+        estimates: WaitEstimates,
+        accounts: StaffAccounts | None = None,
+    ) -> None:
+        super().__init__(wiring)
+        self.states = states
+        self.estimates = estimates
+        self.accounts = accounts or StaffAccounts(wiring.store, wiring.clock, wiring.config)
 
     def sign_in(
         self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
@@ -56,10 +67,10 @@ class StaffSessions:
             self.counter_cfg(counter)
         staff = self.accounts.verify(staff_id, pin)
         token = secrets.token_urlsafe(24)
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         expires = now + self.config.session_hours * 3600
         holder: str | None = None
-        with self.q.store.tx() as tx:
+        with self.store.tx() as tx:
             self.accounts.signed_in(tx, staff_id)
             staff_repo.delete_expired_sessions(tx, now)
             if counter is not None:
@@ -115,9 +126,9 @@ class StaffSessions:
         if not token:
             raise QueueError(401, "not_signed_in", "Sign in with your staff ID and PIN first.")
         th = _hash_token(token)
-        with self.q.store.read() as tx:
+        with self.store.read() as tx:
             row = staff_repo.session_with_staff(tx, th)
-        if row is None or row["expires_at"] < self.q.now_ts():
+        if row is None or row["expires_at"] < self.w.now_ts():
             raise QueueError(
                 401, "not_signed_in", "Your session ended. Sign in again with your staff ID and PIN."
             )
@@ -126,10 +137,10 @@ class StaffSessions:
 
     def sign_out(self, session: Session) -> None:
         """End the session and close its counter (nothing may be left at the counter)."""
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
+        now = self.w.now_ts()
+        with self.store.tx() as tx:
             if session.counter is not None:
-                cur = self.q.ticket_at_counter(tx, session.counter)
+                cur = self.states.ticket_at_counter(tx, session.counter)
                 if cur is not None:
                     raise QueueError(
                         409,
@@ -145,10 +156,10 @@ class StaffSessions:
 
     def refresh_open(self) -> None:
         """Tell the queue which counters are open (for wait estimates)."""
-        with self.q.store.read() as tx:
+        with self.store.read() as tx:
             rows = counters_repo.all_rows(tx)
         for number, r in rows.items():
-            self.q.set_counter_open(number, r["status"] == CounterStatus.OPEN.value)
+            self.estimates.set_counter_open(number, r["status"] == CounterStatus.OPEN.value)
 
     def counter_cfg(self, number: int) -> CounterConfig:
         """The configured counter, or a 404 naming the known ones."""
