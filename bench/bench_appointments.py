@@ -110,7 +110,7 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
         queue.estimates.booked_load = lambda service, until_ts: 0
     saved_due = appointment_calls.due_head
     if mode == "no_rule":
-        appointment_calls.due_head = lambda tx, service, now_ts: None
+        appointment_calls.due_head = lambda conn, service, now_ts: None
     desk = CounterDesk(queue)
     desk.staff.accounts.sync_demo(cfg.demo_staff)
     sessions = [desk.session(desk.sign_in(f"s{i}", "1234", i)[0]) for i in range(1, COUNTERS + 1)]

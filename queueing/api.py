@@ -186,11 +186,13 @@ def build_router(  # noqa: C901 - its route closures count toward it
         """Counts, and whether a write could start now (runs in a thread, bounded waits)."""
         body: dict[str, Any] = {}
         try:
-            with queue.store.read() as tx:
-                waiting = queue.waiting_counts(tx)
+            with queue.store.read() as conn:
+                waiting = queue.waiting_counts(conn)
                 body["waiting"] = sum(waiting.values())
-                body["pending"] = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
-                body["event_seq"] = int(tx.scalar("SELECT MAX(seq) FROM events") or 0)
+                body["pending"] = int(
+                    conn.execute("SELECT COUNT(*) FROM tickets WHERE state = 'pending'").fetchone()[0] or 0
+                )
+                body["event_seq"] = int(conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0)
         except StoreBusy as err:
             problem: str | None = str(err)
         except Exception as err:  # noqa: BLE001 - health must answer whatever broke

@@ -6,6 +6,7 @@ A part of `queueing.appointments.Appointments`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,6 @@ from queueing.domain import LIVE_STATES, TicketState
 from queueing.errors import QueueError
 from queueing.issuing import TicketIssuing
 from queueing.slots import AppointmentState, CheckIn
-from queueing.store import Tx
 from queueing.ticket_views import TicketViews
 from queueing.wiring import Part, Wiring
 
@@ -40,9 +40,9 @@ class CheckIns(Part):
         the same ticket again (200) while it is live; 409 too_early / too_late outside the window."""
         now_local = self.w.local_now()
         # one write transaction: two kiosks checking the same booking in at once get one ticket
-        with self.store.tx() as tx:
-            row = self._find(tx, code, id_hash, now_local.date().isoformat())
-            ticket = tickets_repo.by_id(tx, row["ticket_id"] or "")
+        with self.store.tx() as conn:
+            row = self._find(conn, code, id_hash, now_local.date().isoformat())
+            ticket = tickets_repo.by_id(conn, row["ticket_id"] or "")
             if ticket is not None and TicketState(ticket["state"]) in LIVE_STATES:
                 return 200, self._ticket_answer(row["ticket_id"], row)
             self._refuse_outside_window(row, now_local)
@@ -53,9 +53,9 @@ class CheckIns(Part):
                 idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
             )
             now = self.w.now_ts()
-            appointments_repo.check_in(tx, row["appointment_id"], now, issued["ticket_id"], attempt)
+            appointments_repo.check_in(conn, row["appointment_id"], now, issued["ticket_id"], attempt)
             self.booking.event(
-                tx,
+                conn,
                 now,
                 row["service"],
                 row["slot_start"],
@@ -65,7 +65,7 @@ class CheckIns(Part):
                 late_min=round((now - float(row["slot_start"])) / 60, 1),
             )
             if self.booking.sms:
-                self.booking.sms.erase(tx, row["appointment_id"])  # the appointment is over: no reminder
+                self.booking.sms.erase(conn, row["appointment_id"])  # the appointment is over: no reminder
         issued.pop("replayed", None)
         log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
         self.booking.load.refresh()
@@ -75,12 +75,12 @@ class CheckIns(Part):
         """Send the hub a no-show for each booking past its check-in window (the sweeper's round)."""
         now = self.w.now_ts()
         after_min = self.booking.cfg.checkin_after_min
-        with self.store.read() as tx:
-            due = appointments_repo.no_show_due(tx, after_min * 60, now)
+        with self.store.read() as conn:
+            due = appointments_repo.no_show_due(conn, after_min * 60, now)
         if not due:
             return 0
-        with self.store.tx() as tx:
-            return appointment_hub.sweep_no_shows(tx, self.tz, now, after_min)
+        with self.store.tx() as conn:
+            return appointment_hub.sweep_no_shows(conn, self.tz, now, after_min)
 
     def _refuse_outside_window(self, row: Any, now_local: datetime) -> None:
         """409 too_early (with when to come back) or too_late outside the check-in window."""
@@ -109,10 +109,10 @@ class CheckIns(Part):
                 409, "too_late", texts.say("too_late"), start=start.isoformat(timespec="minutes")
             )
 
-    def _find(self, tx: Tx, code: str | None, id_hash: str | None, today: str) -> Any:
+    def _find(self, conn: sqlite3.Connection, code: str | None, id_hash: str | None, today: str) -> Any:
         """Today's or a later booking by code or ID hash (a live one first), or 404."""
         column, value = ("code", code) if code else ("id_hash", id_hash)
-        row = appointments_repo.live_by(tx, column, value, today)
+        row = appointments_repo.live_by(conn, column, value, today)
         if row is None:
             raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
         return row

@@ -37,8 +37,8 @@ def day_report(
     labels: dict[str, str],
 ) -> list[dict[str, Any]]:
     """One row per service with bookings on `day` (YYYY-MM-DD), then an 'all' row."""
-    with store.read() as tx:
-        rows = appointment_sms_repo.of_day_with_call(tx, day)
+    with store.read() as conn:
+        rows = appointment_sms_repo.of_day_with_call(conn, day)
 
     groups: dict[str, list[Any]] = {}
     for r in rows:

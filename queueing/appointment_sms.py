@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -44,7 +45,7 @@ from queueing.appointment_sms_texts import (
 )
 from queueing.appointments_config import AppointmentSmsConfig
 from queueing.service import QueueService
-from queueing.store import StoreError, Tx
+from queueing.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -126,24 +127,32 @@ class AppointmentSms:
         data = json.loads(self.box.open(sealed, f"appointment:{appointment_id}"))
         return str(data["phone"]), str(data["token"])
 
-    def enqueue(self, tx: Tx, appointment_id: str, kind: str, slot_start: float, day: str, now: float) -> int:
+    def enqueue(
+        self,
+        conn: sqlite3.Connection,
+        appointment_id: str,
+        kind: str,
+        slot_start: float,
+        day: str,
+        now: float,
+    ) -> int:
         """Add a message in the caller's transaction (once per appointment, kind and slot); 1 when
         added, 0 when it was there already."""
         if not self.enabled:
             return 0
         return appointment_sms_repo.add_sms(
-            tx, appointment_id, kind, idem_key(appointment_id, kind, slot_start), day, now
+            conn, appointment_id, kind, idem_key(appointment_id, kind, slot_start), day, now
         )
 
     @staticmethod
-    def drop_pending(tx: Tx, appointment_id: str) -> None:
+    def drop_pending(conn: sqlite3.Connection, appointment_id: str) -> None:
         """Messages not yet sent for this appointment will not be (a cancel, a move)."""
-        appointment_sms_repo.drop_pending_sms(tx, appointment_id)
+        appointment_sms_repo.drop_pending_sms(conn, appointment_id)
 
-    def erase(self, tx: Tx, appointment_id: str) -> None:
+    def erase(self, conn: sqlite3.Connection, appointment_id: str) -> None:
         """The appointment ended: its phone and link are erased and nothing more is sent."""
-        appointment_sms_repo.erase_contact(tx, appointment_id)
-        self.drop_pending(tx, appointment_id)
+        appointment_sms_repo.erase_contact(conn, appointment_id)
+        self.drop_pending(conn, appointment_id)
 
     def kick(self) -> None:
         """Something was enqueued: send now rather than at the next poll."""
@@ -169,13 +178,13 @@ class AppointmentSms:
         Every round reads; it writes only when something ended or fell due."""
         now = self.q.now_ts()
         before_s = self.cfg.remind_before_min * 60
-        with self.q.store.read() as tx:
+        with self.q.store.read() as conn:
             ended = appointment_sms_repo.ended_with_contact(
-                tx, self.q.config.appointments.checkin_after_min * 60, now
+                conn, self.q.config.appointments.checkin_after_min * 60, now
             )
             due = [
                 (r["appointment_id"], REMIND_HOUR, r["slot_start"], r["day"])
-                for r in appointment_sms_repo.due_soon(tx, REMIND_HOUR, now, before_s)
+                for r in appointment_sms_repo.due_soon(conn, REMIND_HOUR, now, before_s)
             ]
             window = self._day_before_window(now)
             if window is not None:  # it is the day before, past remind_day_before_at
@@ -183,17 +192,17 @@ class AppointmentSms:
                 due += [
                     (r["appointment_id"], REMIND_DAY, r["slot_start"], r["day"])
                     for r in appointment_sms_repo.due_tomorrow(
-                        tx, REMIND_DAY, tomorrow_from, tomorrow_until, now + before_s, due_at
+                        conn, REMIND_DAY, tomorrow_from, tomorrow_until, now + before_s, due_at
                     )
                 ]
         if not ended and not due:
             return 0
         added = 0
-        with self.q.store.tx() as tx:
+        with self.q.store.tx() as conn:
             for appointment_id in ended:  # an ended appointment stays ended: no need to look again
-                self.erase(tx, appointment_id)
+                self.erase(conn, appointment_id)
             for appointment_id, kind, slot_start, day in due:  # a cancel since: dropped when sending
-                added += self.enqueue(tx, appointment_id, kind, slot_start, day, now)
+                added += self.enqueue(conn, appointment_id, kind, slot_start, day, now)
         if ended:
             log.info("appointment contacts erased: %d ended appointment(s)", len(ended))
         return added
@@ -213,15 +222,15 @@ class AppointmentSms:
     def deliver(self) -> int:
         """Send each due message once and record the outcomes in one transaction."""
         now = self.q.now_ts()
-        with self.q.store.read() as tx:
-            rows = appointment_sms_repo.sms_due(tx, now, BATCH)
+        with self.q.store.read() as conn:
+            rows = appointment_sms_repo.sms_due(conn, now, BATCH)
         if not rows:
             return 0
         outcomes = [(row, self._send(row, now)) for row in rows]
         now = self.q.now_ts()
-        with self.q.store.tx() as tx:
+        with self.q.store.tx() as conn:
             for row, outcome in outcomes:
-                self._record(tx, row, outcome, now)
+                self._record(conn, row, outcome, now)
         return len(rows)
 
     def _send(self, row: Any, now: float) -> str | GatewayError:
@@ -252,16 +261,16 @@ class AppointmentSms:
             return err
         return "sent"
 
-    def _record(self, tx: Tx, row: Any, outcome: str | GatewayError, now: float) -> None:
+    def _record(self, conn: sqlite3.Connection, row: Any, outcome: str | GatewayError, now: float) -> None:
         attempts = int(row["attempts"]) + 1
         if outcome == "dropped":
-            appointment_sms_repo.sms_dropped(tx, row["msg_id"])
+            appointment_sms_repo.sms_dropped(conn, row["msg_id"])
         elif outcome == "sent":
-            appointment_sms_repo.sms_sent(tx, row["msg_id"], attempts, now)
+            appointment_sms_repo.sms_sent(conn, row["msg_id"], attempts, now)
         else:
             assert isinstance(outcome, GatewayError)
             give_up, delay = after_failure(self.cfg, attempts, outcome.permanent)
-            appointment_sms_repo.sms_failed(tx, row["msg_id"], attempts, give_up, now + delay, str(outcome))
+            appointment_sms_repo.sms_failed(conn, row["msg_id"], attempts, give_up, now + delay, str(outcome))
             log.warning(
                 "appointment SMS %s (%s) failed, attempt %d%s: %s",
                 row["msg_id"],
@@ -273,8 +282,8 @@ class AppointmentSms:
 
     def counts(self, day: str) -> dict[str, dict[str, int]]:
         """{service: {"sent": n, "failed": n}} of the day's appointments' messages."""
-        with self.q.store.read() as tx:
-            rows = appointment_sms_repo.sms_counts(tx, day)
+        with self.q.store.read() as conn:
+            rows = appointment_sms_repo.sms_counts(conn, day)
         out: dict[str, dict[str, int]] = {}
         for r in rows:
             out.setdefault(r["service"], {"sent": 0, "failed": 0})[r["state"]] = int(r["n"])

@@ -124,8 +124,8 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
     @api.get("/counters", response_model=list[CounterRow], responses=error_responses(503))
     def counters() -> list[dict[str, Any]]:
         """Every counter and whether it is open."""
-        with queue.store.read() as tx:
-            rows = counters_repo.all_rows(tx)
+        with queue.store.read() as conn:
+            rows = counters_repo.all_rows(conn)
         return [
             {
                 "number": c.number,

@@ -8,15 +8,15 @@ kept by `queueing.counter_time` in the same transaction (and the province hub is
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
-from queueing import appointment_calls, counter_time_repo, counters_repo
+from queueing import appointment_calls, counter_time_repo, counters_repo, events_repo
 from queueing.core import iso_utc
 from queueing.counters import CounterDesk
 from queueing.domain import CounterStatus
 from queueing.errors import QueueError
 from queueing.staff import Session
-from queueing.store import Tx
 from queueing.wiring import Part
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,11 @@ class CounterPauses(Part):
         if paused:
             reason = self.reason(reason)
         now = self.w.now_ts()
-        with self.store.tx() as tx:
-            row = counters_repo.pause_state(tx, cfg.number)
+        with self.store.tx() as conn:
+            row = counters_repo.pause_state(conn, cfg.number)
             was_paused = row is not None and row["status"] == CounterStatus.PAUSED.value
             if was_paused == paused and (not paused or row is None or row["pause_reason"] == reason):
-                return self.view(tx, cfg.number)
+                return self.view(conn, cfg.number)
             if was_paused and paused:
                 raise QueueError(
                     409,
@@ -54,8 +54,10 @@ class CounterPauses(Part):
                     "The counter is paused for another reason: resume it, then pause again.",
                 )
             status = CounterStatus.PAUSED if paused else CounterStatus.OPEN
-            counters_repo.set_pause(tx, cfg.number, status.value, reason if paused else None)
-            tx.event(now, "counter", {"counter": cfg.number, "status": status.value, "reason": reason})
+            counters_repo.set_pause(conn, cfg.number, status.value, reason if paused else None)
+            events_repo.append(
+                conn, now, "counter", {"counter": cfg.number, "status": status.value, "reason": reason}
+            )
         self.estimates.set_counter_open(cfg.number, not paused)
         log.info(
             "counter %d %s by %s%s",
@@ -64,8 +66,8 @@ class CounterPauses(Part):
             session.staff.staff_id,
             f" ({reason})" if paused else "",
         )
-        with self.store.read() as tx:
-            return self.view(tx, cfg.number)
+        with self.store.read() as conn:
+            return self.view(conn, cfg.number)
 
     def reason(self, code: str | None) -> str:
         """`code` when it is a configured pause reason; else 422 naming the choices."""
@@ -89,18 +91,18 @@ class CounterPauses(Part):
     def state(self, session: Session) -> dict[str, Any]:
         """The counter's pause (reason, since when) and the reasons to choose from."""
         cfg = self.desk.at_counter(session)
-        with self.store.read() as tx:
-            view = self.view(tx, cfg.number)
+        with self.store.read() as conn:
+            view = self.view(conn, cfg.number)
         return {**view, "reasons": [r.model_dump() for r in self.config.pause_reasons]}
 
-    def view(self, tx: Tx, counter: int) -> dict[str, Any]:
+    def view(self, conn: sqlite3.Connection, counter: int) -> dict[str, Any]:
         """The counter's status; while paused its reason and since when (ISO 8601 UTC, and HH:MM
         in the center's time zone)."""
-        row = counters_repo.pause_state(tx, counter)
+        row = counters_repo.pause_state(conn, counter)
         status = row["status"] if row is not None else CounterStatus.CLOSED.value
         if row is None or status != CounterStatus.PAUSED.value:
             return {"counter": counter, "status": status, "reason": None, "since": None, "since_local": None}
-        since = counter_time_repo.pause_since(tx, counter)
+        since = counter_time_repo.pause_since(conn, counter)
 
         return {
             "counter": counter,

@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from queueing import events_repo
 from queueing.service import QueueService
 
 log = logging.getLogger(__name__)
@@ -74,5 +75,5 @@ class KioskHelp:
             return [dict(c) for c in self._open.values()]
 
     def _publish(self, data: dict[str, Any], now: float | None = None) -> None:
-        with self.q.store.tx() as tx:
-            tx.event(self.q.now_ts() if now is None else now, "kiosk_help", data)
+        with self.q.store.tx() as conn:
+            events_repo.append(conn, self.q.now_ts() if now is None else now, "kiosk_help", data)

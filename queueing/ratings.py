@@ -14,6 +14,7 @@ top levels 5, 4, 3, 2 (Rất hài lòng, Hài lòng, Bình thường, Không hà
 from __future__ import annotations
 
 import logging
+import sqlite3
 import unicodedata
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,7 +22,6 @@ from common import outbox
 from queueing import ratings_repo, texts
 from queueing.domain import TicketState
 from queueing.errors import QueueError
-from queueing.store import Tx
 from queueing.tablets import Tablet
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def clean_comment(text: str | None, max_chars: int) -> str | None:
 
 def record(
     q: QueueService,
-    tx: Tx,
+    conn: sqlite3.Connection,
     row: Any,
     score: int,
     source: Source,
@@ -65,12 +65,12 @@ def record(
         raise QueueError(
             409, "not_served_yet", texts.say("not_served_yet", number=row["number"]), state=row["state"]
         )
-    if row["rating"] is not None or ratings_repo.exists(tx, row["ticket_id"]):
+    if row["rating"] is not None or ratings_repo.exists(conn, row["ticket_id"]):
         raise QueueError(409, "already_rated", texts.say("already_rated"))
     now = q.now_ts()
-    ratings_repo.insert(tx, row, now, score, source, tablet_id, reasons or [], comment)
+    ratings_repo.insert(conn, row, now, score, source, tablet_id, reasons or [], comment)
     outbox.ticket(  # for the hub: the score, source and reason codes (from config), never the comment
-        tx.conn,
+        conn,
         now,
         {**dict(row), "rating": score, "rating_source": source, "rating_reasons": reasons or []},
         "rated",
@@ -82,8 +82,8 @@ def record(
 def rate_from_phone(q: QueueService, ticket_id: str, score: int) -> dict[str, Any]:
     """POST /api/v1/tickets/{id}/rating: the citizen's phone rates the live ticket."""
     live = q.follow(ticket_id)
-    with q.store.tx() as tx:
-        return record(q, tx, q.ticket_row(tx, live), score, "phone")
+    with q.store.tx() as conn:
+        return record(q, conn, q.ticket_row(conn, live), score, "phone")
 
 
 class TabletRatings:
@@ -94,14 +94,14 @@ class TabletRatings:
         self.cfg = queue.config.ratings
         self._staff_names = staff_names  # () -> {staff_id: name}
 
-    def _latest(self, tx: Tx, counter: int) -> Any:
+    def _latest(self, conn: sqlite3.Connection, counter: int) -> Any:
         """The newest ticket served at `counter` within `tablet_accept_s` (released ones excluded)."""
-        return ratings_repo.last_served_at(tx, counter, self.q.now_ts() - self.cfg.tablet_accept_s)
+        return ratings_repo.last_served_at(conn, counter, self.q.now_ts() - self.cfg.tablet_accept_s)
 
     def state(self, tablet: Tablet) -> dict[str, Any]:
         """GET /api/v1/tablet: the counter, the question's settings and the ticket to ask about."""
-        with self.q.store.read() as tx:
-            row = self._latest(tx, tablet.counter)
+        with self.q.store.read() as conn:
+            row = self._latest(conn, tablet.counter)
         pending = None
         if row is not None and row["rating"] is None:
             svc = self.q.config.service(row["service"])
@@ -148,8 +148,8 @@ class TabletRatings:
                 f"Reasons and a comment go with a score of {self.cfg.reasons_at_or_below} or lower.",
                 field="reasons" if unique else "comment",
             )
-        with self.q.store.tx() as tx:
-            row = self._latest(tx, tablet.counter)
+        with self.q.store.tx() as conn:
+            row = self._latest(conn, tablet.counter)
             if row is None or row["ticket_id"] != ticket_id:
                 raise QueueError(
                     409,
@@ -157,4 +157,4 @@ class TabletRatings:
                     "This ticket is not the last one served at this tablet's counter (or it was served "
                     "too long ago); the tablet asks again after the next one.",
                 )
-            return record(self.q, tx, row, score, "tablet", unique, text, tablet.tablet_id)
+            return record(self.q, conn, row, score, "tablet", unique, text, tablet.tablet_id)

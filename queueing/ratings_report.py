@@ -41,9 +41,9 @@ def report(
     labels: dict[str, str],
 ) -> dict[str, Any]:
     """Rows per group (then 'all'), the reasons ranked, and the comments (supervisors only)."""
-    with store.read() as tx:
-        served = ticket_history_repo.served_in_days(tx, start, end)
-        rated = ratings_repo.in_days(tx, start, end)
+    with store.read() as conn:
+        served = ticket_history_repo.served_in_days(conn, start, end)
+        rated = ratings_repo.in_days(conn, start, end)
 
     served_by: Counter[str] = Counter(_key(group, r) for r in served)
     rated_by: dict[str, list[Any]] = {}

@@ -37,8 +37,8 @@ def day_report(
 
     `labels` maps a group key (service code, counter number, staff ID) to a readable name.
     """
-    with store.read() as tx:
-        rows = ticket_history_repo.of_day(tx, day)
+    with store.read() as conn:
+        rows = ticket_history_repo.of_day(conn, day)
 
     groups: dict[str, list[Any]] = {}
     for r in rows:

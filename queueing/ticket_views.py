@@ -30,9 +30,9 @@ class TicketViews(Part):
 
     def services_overview(self) -> list[dict[str, Any]]:
         """GET /api/v1/services."""
-        with self.store.read() as tx:
-            waiting = self.states.waiting_counts(tx)
-            issued = tickets_repo.issued_per_service(tx, self.w.today())
+        with self.store.read() as conn:
+            waiting = self.states.waiting_counts(conn)
+            issued = tickets_repo.issued_per_service(conn, self.w.today())
         out = []
         for svc in self.config.services:
             opening = self.w.opening(svc)
@@ -66,16 +66,16 @@ class TicketViews(Part):
 
     def status(self, ticket_id: str) -> dict[str, Any]:
         """GET /api/v1/tickets/{id}."""
-        with self.store.read() as tx:
-            row = self.states.ticket_row(tx, ticket_id)
+        with self.store.read() as conn:
+            row = self.states.ticket_row(conn, ticket_id)
             state = TicketState(row["state"])
             ahead: int | None = None
             est = None
             if state is TicketState.WAITING:
-                ahead = self.states.ahead_of(tx, row)
+                ahead = self.states.ahead_of(conn, row)
                 est = self.estimates.estimate(row["service"], ahead)
             elif state is TicketState.PENDING:
-                ahead = self.states.ahead_of(tx, row)
+                ahead = self.states.ahead_of(conn, row)
             return {
                 **self.issuing.ticket_fields(row, ahead, est),
                 "counter": row["counter"],
@@ -87,10 +87,10 @@ class TicketViews(Part):
 
     def follow(self, ticket_id: str) -> str:
         """The live ticket id at the end of a transfer chain."""
-        with self.store.read() as tx:
+        with self.store.read() as conn:
             current = ticket_id
             for _ in range(MAX_TRANSFERS):
-                nxt = tickets_repo.transferred_to(tx, current)
+                nxt = tickets_repo.transferred_to(conn, current)
                 if not nxt:
                     break
                 current = nxt
@@ -99,10 +99,10 @@ class TicketViews(Part):
     def display_state(self) -> dict[str, Any]:
         """What a board shows on (re)connect: recent calls, waiting counts, last event seq."""
         since = (self.w.clock.now() - timedelta(hours=12)).timestamp()
-        with self.store.read() as tx:
-            last_seq = events_repo.last_seq(tx)
-            rows = tickets_repo.recent_calls(tx, since, self.config.display_recent_calls)
-            waiting = self.states.waiting_counts(tx)
+        with self.store.read() as conn:
+            last_seq = events_repo.last_seq(conn)
+            rows = tickets_repo.recent_calls(conn, since, self.config.display_recent_calls)
+            waiting = self.states.waiting_counts(conn)
         return {
             "seq": last_seq,
             "calls": [

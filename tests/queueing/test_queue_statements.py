@@ -72,8 +72,8 @@ def test_wal_checkpoints_run_off_the_request_path(tmp_path: Path) -> None:
             )
         done = store.checkpoints
         wait_until(lambda: store.checkpoints >= done + 2, 10, "background checkpoints")
-        with store.read() as tx:
-            row = tx.one("PRAGMA wal_checkpoint(PASSIVE)")  # nothing left to copy
+        with store.read() as conn:
+            row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()  # nothing left to copy
         assert row is not None
         busy, frames, copied = tuple(row)
         assert busy == 0 and copied == frames
