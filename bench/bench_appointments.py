@@ -152,7 +152,7 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
                         called = desk.call_next(sessions[c])
                     except QueueError:
                         continue  # nobody waiting
-                    called_at[called["ticket_id"]] = now
+                    called_at[called.ticket_id] = now
                     desk.start(sessions[c])
                     busy_until[c] = now + next(service_s)
             clock.advance(STEP_S)

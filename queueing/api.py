@@ -235,17 +235,17 @@ def build_router(  # noqa: C901 - its route closures count toward it
         )
 
     @api.get("/services", response_model=list[ServiceOverview], responses=error_responses(503))
-    def services() -> list[dict[str, Any]]:
+    def services() -> list[ServiceOverview]:
         """Services with open/closed state, waiting count and wait range."""
         return queue.services_overview()
 
     @api.get("/priorities", response_model=list[PriorityClass])
-    async def priorities() -> list[dict[str, Any]]:
+    async def priorities() -> list[PriorityClass]:
         """Priority classes the kiosk offers."""
         return queue.priorities()
 
     @api.get("/tickets/{ticket_id}", response_model=TicketStatus, responses=error_responses(404, 503))
-    def ticket(ticket_id: str) -> dict[str, Any]:
+    def ticket(ticket_id: str) -> TicketStatus:
         """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
@@ -254,7 +254,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
         response_model=TicketVoided,
         responses=error_responses(401, 404, 409, 422, 503),
     )
-    def void(ticket_id: str, request: Request, body: VoidRequest | None = None) -> dict[str, Any]:
+    def void(ticket_id: str, request: Request, body: VoidRequest | None = None) -> TicketVoided:
         """Cancel a ticket that was never delivered (kiosk token or staff)."""
         kiosk_or_staff(request)
         return queue.void(ticket_id, body.reason if body else "kiosk")
@@ -262,7 +262,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
     @api.post(
         "/tickets/{ticket_id}/rating", response_model=Rated, responses=error_responses(404, 409, 422, 503)
     )
-    def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
+    def rating(ticket_id: str, body: RatingRequest) -> Rated:
         """Satisfaction score 1..5 after service."""
         return queue.rate(ticket_id, body.score)
 
@@ -283,7 +283,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
     # ---------------------------------------------------------------- display
 
     @api.get("/display/state", response_model=DisplayState, responses=error_responses(503))
-    def display_state() -> dict[str, Any]:
+    def display_state() -> DisplayState:
         """Snapshot for a display board (recent calls, waiting counts, last event number)."""
         return queue.display_state()
 

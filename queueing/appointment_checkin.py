@@ -122,5 +122,5 @@ class CheckIns(Part):
         return {"appointment_id": row["appointment_id"], "appointment_start": start}
 
     def _ticket_answer(self, ticket_id: str, row: Any) -> dict[str, Any]:
-        body = self.views.status(ticket_id)
+        body = self.views.status(ticket_id).model_dump(mode="json")
         return {**body, "status_url": self.issuing.status_url(ticket_id), **self._appointment_fields(row)}

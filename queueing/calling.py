@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from typing import Any
 
+from contracts.queueing_counter import CounterTicket
 from queueing import appointment_calls, counters_repo, events_repo, speech, tickets_repo
 from queueing.config import OrderingPolicy
 from queueing.core import TicketStates
@@ -57,7 +58,7 @@ class Calls(Part):
 
     def mark_called(
         self, conn: sqlite3.Connection, row: Any, staff_id: str, counter: int, recall: bool = False
-    ) -> dict[str, Any]:
+    ) -> CounterTicket:
         """Record a call (or a recall) of `row` to `counter` and its announcement event."""
         now = self.w.now_ts()
         if not recall:
@@ -94,27 +95,27 @@ class Calls(Part):
         events_repo.append(conn, now, "called", data)
         return self.ticket_view(conn, row["ticket_id"])
 
-    def ticket_view(self, conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
+    def ticket_view(self, conn: sqlite3.Connection, ticket_id: str) -> CounterTicket:
         """A ticket as the counter console shows it."""
         r = tickets_repo.by_id(conn, ticket_id)
         assert r is not None
         svc = self.config.service(r["service"])
-        return {
-            "ticket_id": r["ticket_id"],
-            "number": r["number"],
-            "state": r["state"],
-            "service": r["service"],
-            "service_name_vi": svc.name_vi if svc else r["service"],
-            "priority": r["priority"],
-            "priority_name_vi": self.priority_name(r["priority"]),
-            "counter": r["counter"],
-            "called_at": r["called_at"],
-            "started_at": r["started_at"],
-            "issued_at": r["issued_at"],
-            "call_count": r["call_count"],
-            "appointment_start": appointment_calls.appointment_start_of(conn, r["ticket_id"], self.tz),
-            "waited_s": (r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
-        }
+        return CounterTicket(
+            ticket_id=r["ticket_id"],
+            number=r["number"],
+            state=r["state"],
+            service=r["service"],
+            service_name_vi=svc.name_vi if svc else r["service"],
+            priority=r["priority"],
+            priority_name_vi=self.priority_name(r["priority"]),
+            counter=r["counter"],
+            called_at=r["called_at"],
+            started_at=r["started_at"],
+            issued_at=r["issued_at"],
+            call_count=r["call_count"],
+            appointment_start=appointment_calls.appointment_start_of(conn, r["ticket_id"], self.tz),
+            waited_s=(r["called_at"] - r["waiting_since"]) if r["called_at"] else None,
+        )
 
     def priority_name(self, code: str | None) -> str | None:
         """The Vietnamese name of a priority class (the code when unknown)."""

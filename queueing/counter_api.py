@@ -19,6 +19,7 @@ from contracts.queueing_counter import (
     CounterSignedIn,
     CounterTicket,
     CounterView,
+    HelpRequest,
     KioskHelpAnswer,
     TransferredTicket,
 )
@@ -68,9 +69,10 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
         return {"signed_out": True}
 
     @api.get("/counter", response_model=CounterView, responses=error_responses(401, 409, 503))
-    def counter_view(request: Request) -> dict[str, Any]:
+    def counter_view(request: Request) -> CounterView:
         """What the counter console shows (with the kiosks' open calls for staff)."""
-        return {**desk.view(session_of(request)), "help_requests": kiosk_help.open_calls()}
+        calls = [HelpRequest.model_validate(c) for c in kiosk_help.open_calls()]
+        return desk.view(session_of(request)).model_copy(update={"help_requests": calls})
 
     @api.post(
         "/counter/help/{kiosk}/ack", response_model=KioskHelpAnswer, responses=error_responses(401, 422, 503)
@@ -82,13 +84,13 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
     @api.post(
         "/counter/call", response_model=CounterTicket, responses=error_responses(401, 404, 409, 422, 503)
     )
-    def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
+    def call_number(request: Request, body: CallNumberRequest) -> CounterTicket:
         """Call a given waiting ticket."""
         return desk.call_number(session_of(request), body.number)
 
     # The console's one-button actions: the signed-in counter does it, no body.
     # (path, name, action, description, error statuses besides 401 and 503)
-    actions: list[tuple[str, str, Callable[[Session], dict[str, Any]], str, tuple[int, ...]]] = [
+    actions: list[tuple[str, str, Callable[[Session], CounterTicket], str, tuple[int, ...]]] = [
         (
             "/counter/call-next",
             "call_next",
@@ -117,7 +119,7 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
         response_model=TransferredTicket,
         responses=error_responses(401, 404, 409, 422, 503),
     )
-    def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
+    def transfer(request: Request, body: TransferRequest) -> TransferredTicket:
         """Move the current ticket to another service's queue."""
         return desk.transfer(session_of(request), body.service)
 
@@ -171,11 +173,11 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
 
 
 def _counter_action(
-    action: Callable[[Session], dict[str, Any]], session_of: Callable[[Request], Session]
-) -> Callable[[Request], dict[str, Any]]:
+    action: Callable[[Session], CounterTicket], session_of: Callable[[Request], Session]
+) -> Callable[[Request], CounterTicket]:
     """The route of a one-button counter action: the caller's session, then the action."""
 
-    def endpoint(request: Request) -> dict[str, Any]:
+    def endpoint(request: Request) -> CounterTicket:
         return action(session_of(request))
 
     return endpoint

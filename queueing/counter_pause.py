@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
 
+from contracts.counter_time import CounterPaused, PauseReason, PauseState
 from queueing import appointment_calls, counter_time_repo, counters_repo, events_repo
 from queueing.core import iso_utc
 from queueing.counters import CounterDesk
@@ -30,7 +30,7 @@ class CounterPauses(Part):
         self.desk = desk
         self.estimates = desk.estimates
 
-    def pause(self, session: Session, paused: bool, reason: str | None = None) -> dict[str, Any]:
+    def pause(self, session: Session, paused: bool, reason: str | None = None) -> CounterPaused:
         """Pause for a configured `reason` (422 without one), or resume.
 
         Pausing again for the same reason changes nothing (a retried request); for another
@@ -88,26 +88,27 @@ class CounterPauses(Part):
             )
         return code
 
-    def state(self, session: Session) -> dict[str, Any]:
+    def state(self, session: Session) -> PauseState:
         """The counter's pause (reason, since when) and the reasons to choose from."""
         cfg = self.desk.at_counter(session)
         with self.store.read() as conn:
             view = self.view(conn, cfg.number)
-        return {**view, "reasons": [r.model_dump() for r in self.config.pause_reasons]}
+        reasons = [PauseReason.model_validate(r.model_dump()) for r in self.config.pause_reasons]
+        return PauseState(**view.model_dump(), reasons=reasons)
 
-    def view(self, conn: sqlite3.Connection, counter: int) -> dict[str, Any]:
+    def view(self, conn: sqlite3.Connection, counter: int) -> CounterPaused:
         """The counter's status; while paused its reason and since when (ISO 8601 UTC, and HH:MM
         in the center's time zone)."""
         row = counters_repo.pause_state(conn, counter)
-        status = row["status"] if row is not None else CounterStatus.CLOSED.value
-        if row is None or status != CounterStatus.PAUSED.value:
-            return {"counter": counter, "status": status, "reason": None, "since": None, "since_local": None}
+        status = CounterStatus(row["status"]) if row is not None else CounterStatus.CLOSED
+        if row is None or status is not CounterStatus.PAUSED:
+            return CounterPaused(counter=counter, status=status)
         since = counter_time_repo.pause_since(conn, counter)
 
-        return {
-            "counter": counter,
-            "status": status,
-            "reason": row["pause_reason"],
-            "since": iso_utc(since),
-            "since_local": appointment_calls.hhmm(since, self.tz),
-        }
+        return CounterPaused(
+            counter=counter,
+            status=status,
+            reason=row["pause_reason"],
+            since=iso_utc(since),
+            since_local=appointment_calls.hhmm(since, self.tz),
+        )

@@ -13,6 +13,8 @@ import secrets
 import sqlite3
 from typing import Any
 
+from contracts.queueing import ServiceName
+from contracts.queueing_counter import CounterTicket, CounterView, NextTicket, TransferredTicket, WaitingLine
 from queueing import appointment_calls, counters_repo, domain, events_repo, tickets_repo
 from queueing.calling import Calls
 from queueing.config import CounterConfig
@@ -120,7 +122,7 @@ class CounterDesk(Part):
 
     # ------------------------------------------------------------------ operations
 
-    def call_next(self, session: Session) -> dict[str, Any]:
+    def call_next(self, session: Session) -> CounterTicket:
         """Call the next waiting ticket of this counter's services: one atomic step."""
         cfg = self._at_counter(session)
         with self.store.tx() as conn:
@@ -133,7 +135,7 @@ class CounterDesk(Part):
                 )
             return self.calls.mark_called(conn, row, session.staff.staff_id, cfg.number)
 
-    def call_number(self, session: Session, number: str) -> dict[str, Any]:
+    def call_number(self, session: Session, number: str) -> CounterTicket:
         """Call a given waiting ticket (e.g. a citizen who stepped out and came back)."""
         cfg = self._at_counter(session)
         parsed = domain.parse_number(number)
@@ -169,7 +171,7 @@ class CounterDesk(Part):
             self._finish_serving(conn, self.states.ticket_at_counter(conn, cfg.number), cfg.number)
             return self.calls.mark_called(conn, row, session.staff.staff_id, cfg.number)
 
-    def recall(self, session: Session) -> dict[str, Any]:
+    def recall(self, session: Session) -> CounterTicket:
         """Announce the current ticket again (not more often than recall_cooldown_s)."""
         cfg = self._at_counter(session)
         with self.store.tx() as conn:
@@ -192,7 +194,7 @@ class CounterDesk(Part):
                 )
             return self.calls.mark_called(conn, cur, session.staff.staff_id, cfg.number, recall=True)
 
-    def start(self, session: Session) -> dict[str, Any]:
+    def start(self, session: Session) -> CounterTicket:
         """The citizen arrived: service starts."""
         cfg = self._at_counter(session)
         with self.store.tx() as conn:
@@ -204,7 +206,7 @@ class CounterDesk(Part):
             )
             return self.calls.ticket_view(conn, cur["ticket_id"])
 
-    def finish(self, session: Session) -> dict[str, Any]:
+    def finish(self, session: Session) -> CounterTicket:
         """Service done."""
         cfg = self._at_counter(session)
         with self.store.tx() as conn:
@@ -212,7 +214,7 @@ class CounterDesk(Part):
             self._done(conn, cur, cfg.number)
             return self.calls.ticket_view(conn, cur["ticket_id"])
 
-    def no_show(self, session: Session) -> dict[str, Any]:
+    def no_show(self, session: Session) -> CounterTicket:
         """The called citizen did not come."""
         cfg = self._at_counter(session)
         with self.store.tx() as conn:
@@ -226,7 +228,7 @@ class CounterDesk(Part):
             self._leave(conn, cur, cfg.number, TicketState.NO_SHOW)
             return self.calls.ticket_view(conn, cur["ticket_id"])
 
-    def transfer(self, session: Session, service: str) -> dict[str, Any]:
+    def transfer(self, session: Session, service: str) -> TransferredTicket:
         """Send the current ticket to another service's queue; it keeps its number and place in time."""
         cfg = self._at_counter(session)
         target = self.w.service_or_404(service)
@@ -275,49 +277,49 @@ class CounterDesk(Part):
                     "waiting": self.states.waiting_of(conn, cur["service"], target.code),
                 },
             )
-            return {
-                **self.calls.ticket_view(conn, cur["ticket_id"]),
-                "transferred_to": new_id,
-                "to_service": target.code,
-            }
+            return TransferredTicket(
+                **self.calls.ticket_view(conn, cur["ticket_id"]).model_dump(),
+                transferred_to=new_id,
+                to_service=target.code,
+            )
 
-    def view(self, session: Session) -> dict[str, Any]:
+    def view(self, session: Session) -> CounterView:
         """What the console shows: counter, current ticket, waiting lines of its services."""
         cfg = self._at_counter(session)
         with self.store.read() as conn:
             status = counters_repo.status(conn, cfg.number) or "closed"
             cur = self.states.ticket_at_counter(conn, cfg.number)
-            waiting = []
+            waiting: list[WaitingLine] = []
             for code in cfg.services:
                 rows = appointment_calls.waiting_list(conn, code, self.w.now_ts())
                 svc = self.config.service(code)
                 waiting.append(
-                    {
-                        "service": code,
-                        "name_vi": svc.name_vi if svc else code,
-                        "name_en": svc.name_en if svc else code,
-                        "count": tickets_repo.waiting_count(conn, code),
-                        "next": [
-                            {
-                                "number": r["number"],
-                                "priority": r["priority"],
-                                "waited_min": int(max(0.0, self.w.now_ts() - r["waiting_since"]) // 60),
-                                "appointment": appointment_calls.hhmm(r["appointment_start"], self.tz),
-                            }
+                    WaitingLine(
+                        service=code,
+                        name_vi=svc.name_vi if svc else code,
+                        name_en=svc.name_en if svc else code,
+                        count=tickets_repo.waiting_count(conn, code),
+                        next=[
+                            NextTicket(
+                                number=r["number"],
+                                priority=r["priority"],
+                                waited_min=int(max(0.0, self.w.now_ts() - r["waiting_since"]) // 60),
+                                appointment=appointment_calls.hhmm(r["appointment_start"], self.tz),
+                            )
                             for r in rows
                         ],
-                    }
+                    )
                 )
             current = self.calls.ticket_view(conn, cur["ticket_id"]) if cur is not None else None
-        return {
-            "counter": cfg.number,
-            "counter_name": cfg.name or f"Quầy {cfg.number}",
-            "status": status,
-            "staff_id": session.staff.staff_id,
-            "staff_name": session.staff.name,
-            "current": current,
-            "waiting": waiting,
-            "services": [
-                {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en} for s in self.config.services
+        return CounterView(
+            counter=cfg.number,
+            counter_name=cfg.name or f"Quầy {cfg.number}",
+            status=CounterStatus(status),
+            staff_id=session.staff.staff_id,
+            staff_name=session.staff.name,
+            current=current,
+            waiting=waiting,
+            services=[
+                ServiceName(code=s.code, name_vi=s.name_vi, name_en=s.name_en) for s in self.config.services
             ],
-        }
+        )

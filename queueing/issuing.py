@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from common import outbox
+from contracts.queueing_tickets import TicketVoided
 from queueing import domain, events_repo, texts, tickets_repo
 from queueing.config import ServiceConfig
 from queueing.core import NEW_SEQ, TicketStates, iso_utc
@@ -324,17 +325,17 @@ class TicketIssuing(Part):
             )
         return {"state": TicketState.WAITING.value, "ticket_id": ticket_id, "number": row["number"]}
 
-    def void(self, ticket_id: str, reason: str = "kiosk") -> dict[str, Any]:
+    def void(self, ticket_id: str, reason: str = "kiosk") -> TicketVoided:
         """Cancel a ticket that was never delivered (or that the citizen gives up while waiting)."""
         now = self.w.now_ts()
         with self.store.tx() as conn:
             row = self.states.ticket_row(conn, ticket_id)
             state = TicketState(row["state"])
             if state is TicketState.VOID:
-                return {"state": state.value, "ticket_id": ticket_id}
+                return TicketVoided(state=state, ticket_id=ticket_id)
             self.states.set_state(conn, row, TicketState.VOID, void_reason=reason, finished_at=now)
             if state is TicketState.WAITING:
                 events_repo.append(
                     conn, now, "waiting", {"waiting": self.states.waiting_of(conn, row["service"])}
                 )
-        return {"state": TicketState.VOID.value, "ticket_id": ticket_id}
+        return TicketVoided(state=TicketState.VOID, ticket_id=ticket_id)

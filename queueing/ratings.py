@@ -19,6 +19,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any, Literal
 
 from common import outbox
+from contracts.queueing_tickets import Rated
+from contracts.ratings import TabletRated
 from queueing import ratings_repo, texts
 from queueing.domain import TicketState
 from queueing.errors import QueueError
@@ -59,7 +61,7 @@ def record(
     reasons: list[str] | None = None,
     comment: str | None = None,
     tablet_id: str | None = None,
-) -> dict[str, Any]:
+) -> Rated:
     """Rate the ticket `row` once (in the caller's transaction); 409 when not served or rated."""
     if row["state"] != TicketState.DONE.value:
         raise QueueError(
@@ -76,10 +78,10 @@ def record(
         "rated",
     )
     log.info("ticket %s rated %d from the %s", row["number"], score, source)
-    return {"ticket_id": row["ticket_id"], "rating": score}
+    return Rated(ticket_id=row["ticket_id"], rating=score)
 
 
-def rate_from_phone(q: QueueService, ticket_id: str, score: int) -> dict[str, Any]:
+def rate_from_phone(q: QueueService, ticket_id: str, score: int) -> Rated:
     """POST /api/v1/tickets/{id}/rating: the citizen's phone rates the live ticket."""
     live = q.follow(ticket_id)
     with q.store.tx() as conn:
@@ -127,7 +129,7 @@ class TabletRatings:
 
     def rate(
         self, tablet: Tablet, ticket_id: str, score: int, reasons: list[str], comment: str | None
-    ) -> dict[str, Any]:
+    ) -> TabletRated:
         """POST /api/v1/tablet/rating: the citizen at the tablet's counter rates its last ticket."""
         if score not in TABLET_SCORES:
             raise QueueError(
@@ -157,4 +159,5 @@ class TabletRatings:
                     "This ticket is not the last one served at this tablet's counter (or it was served "
                     "too long ago); the tablet asks again after the next one.",
                 )
-            return record(self.q, conn, row, score, "tablet", unique, text, tablet.tablet_id)
+            rated = record(self.q, conn, row, score, "tablet", unique, text, tablet.tablet_id)
+        return TabletRated(ticket_id=rated.ticket_id, rating=rated.rating)

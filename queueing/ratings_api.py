@@ -133,7 +133,7 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         response_model=TabletRated,
         responses=error_responses(401, 409, 422, 503),
     )
-    def tablet_rating(body: TabletRatingRequest, request: Request) -> dict[str, Any]:
+    def tablet_rating(body: TabletRatingRequest, request: Request) -> TabletRated:
         """The citizen's answer on the tablet: once per ticket whichever way it comes (409
         `already_rated` after the phone); reasons and comment only with a low score."""
         tablet = tablet_of(request)

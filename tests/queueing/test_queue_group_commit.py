@@ -49,7 +49,7 @@ def test_a_refused_request_undoes_only_itself(queue: QueueService) -> None:
         queue.confirm(first["ticket_id"], "printed")
         again = queue.issue("ho_tich", channel="kiosk", idempotency_key="g1")  # same key, same batch
         assert again["ticket_id"] == first["ticket_id"] and again["replayed"]
-        assert queue.status(first["ticket_id"])["state"] == "waiting"  # a read inside the batch
+        assert queue.status(first["ticket_id"]).state == "waiting"  # a read inside the batch
         assert _committed_numbers(queue.store.path) == []  # nothing durable before the COMMIT
         assert notified == []
     assert _committed_numbers(queue.store.path) == ["A001"]

@@ -51,7 +51,7 @@ def test_ahead_of_a_new_ticket_matches_its_status(tmp_path: Path) -> None:
             t = queue.issue("ho_tich", channel="kiosk", idempotency_key=f"k{i}", priority=prio)
             queue.confirm(t["ticket_id"], "printed")
             # told at issue (one count, new ticket) == the status page's count (two counts)
-            assert queue.status(t["ticket_id"])["ahead"] == t["ahead"], (i, prio)
+            assert queue.status(t["ticket_id"]).ahead == t["ahead"], (i, prio)
             clock.advance(30)
     finally:
         store.close()
