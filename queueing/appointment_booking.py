@@ -12,9 +12,10 @@ import secrets
 import sqlite3
 import threading
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 from common.config import resolve_path
+from contracts.queueing_appointments import AppointmentCancelled, AppointmentView, Booking, Slot
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
 from drivers.camera.payload import APPOINTMENT_QR_PREFIX
@@ -28,6 +29,9 @@ from queueing.core import iso_utc
 from queueing.errors import QueueError
 from queueing.slots import AppointmentState
 from queueing.wiring import Part, Wiring
+
+#: a booking's state as its manage page shows it (`AppointmentView.state`)
+BookingState = Literal["booked", "checked_in", "cancelled", "no_show"]
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +153,7 @@ class AppointmentBooking(Part):
             )
         return out
 
-    def free_slots(self, service: str, day: date) -> list[dict[str, Any]]:
+    def free_slots(self, service: str, day: date) -> list[Slot]:
         """GET /api/v1/services/{service}/slots: the bookable slots of a day and places left."""
         slot_cfg = self.slots_cfg(service)
         slots = self.bookable_slots(service, day)
@@ -159,15 +163,15 @@ class AppointmentBooking(Part):
         with self.store.read() as conn:
             taken = appointments_repo.taken_per_slot(conn, slot_cfg.code, day.isoformat())
         return [
-            {
-                "start": start.isoformat(timespec="minutes"),
-                "end": end.isoformat(timespec="minutes"),
-                "free": max(0, cap - taken.get(start.timestamp(), 0)),
-            }
+            Slot(
+                start=start.isoformat(timespec="minutes"),
+                end=end.isoformat(timespec="minutes"),
+                free=max(0, cap - taken.get(start.timestamp(), 0)),
+            )
             for start, end in slots
         ]
 
-    def book(self, service: str, start: datetime, phone: str, id_number: str | None = None) -> dict[str, Any]:
+    def book(self, service: str, start: datetime, phone: str, id_number: str | None = None) -> Booking:
         """Book one place in a slot: per-phone limit and capacity checked and the row written in
         one write transaction (a conditional insert), so no slot is ever over-booked."""
         slot_cfg = self.slots_cfg(service)
@@ -227,13 +231,13 @@ class AppointmentBooking(Part):
             self.sms.kick()
         log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self.iso(start_ts))
         self.load.refresh()
-        return {
-            "appointment_id": appointment_id,
-            "code": code,
-            "start": self.iso(start_ts),
-            "service": slot_cfg.code,
-            "manage_url": manage_link(self.config.public_base_url, token),
-        }
+        return Booking(
+            appointment_id=appointment_id,
+            code=code,
+            start=self.iso(start_ts),
+            service=slot_cfg.code,
+            manage_url=manage_link(self.config.public_base_url, token),
+        )
 
     def _refuse_no_show_phone(self, conn: sqlite3.Connection, phone_hash: str, now: float) -> None:
         """403 booking_blocked for a phone with too many recent no-shows."""
@@ -283,37 +287,41 @@ class AppointmentBooking(Part):
             raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
         return row
 
-    def view(self, token: str) -> dict[str, Any]:
+    def view(self, token: str) -> AppointmentView:
         """What the manage page shows (the code too: whoever holds the link made the booking)."""
         with self.store.read() as conn:
             row = self.by_token(conn, token)
         svc = self.config.service(row["service"])
         start = self.local(row["slot_start"])
-        return {
-            "appointment_id": row["appointment_id"],
-            "code": row["code"],
-            "qr": QR_PREFIX + row["code"],
-            "service": row["service"],
-            "service_name_vi": svc.name_vi if svc else row["service"],
-            "service_name_en": svc.name_en if svc else row["service"],
-            "start": start.isoformat(timespec="minutes"),
-            "end": self.iso(row["slot_end"]),
-            "phone": row["phone_masked"],
-            "state": self.state_now(row),
-            "checkin_from": (start - timedelta(minutes=self.cfg.checkin_before_min)).isoformat(
+        return AppointmentView(
+            appointment_id=row["appointment_id"],
+            code=row["code"],
+            qr=QR_PREFIX + row["code"],
+            service=row["service"],
+            service_name_vi=svc.name_vi if svc else row["service"],
+            service_name_en=svc.name_en if svc else row["service"],
+            start=start.isoformat(timespec="minutes"),
+            end=self.iso(row["slot_end"]),
+            phone=row["phone_masked"],
+            state=self.state_now(row),
+            checkin_from=(start - timedelta(minutes=self.cfg.checkin_before_min)).isoformat(
                 timespec="minutes"
             ),
-            "checkin_until": (start + timedelta(minutes=self.cfg.checkin_after_min)).isoformat(
+            checkin_until=(start + timedelta(minutes=self.cfg.checkin_after_min)).isoformat(
                 timespec="minutes"
             ),
-        }
+        )
 
-    def state_now(self, row: Any) -> str:
+    def state_now(self, row: Any) -> BookingState:
         """The stored state, or `no_show` for a booking whose check-in window has passed."""
         late = row["slot_start"] + self.cfg.checkin_after_min * 60 < self.w.now_ts()
-        return "no_show" if row["state"] == AppointmentState.BOOKED.value and late else str(row["state"])
+        return (
+            "no_show"
+            if row["state"] == AppointmentState.BOOKED.value and late
+            else cast(BookingState, row["state"])
+        )
 
-    def cancel(self, token: str) -> dict[str, Any]:
+    def cancel(self, token: str) -> AppointmentCancelled:
         """Cancel from the manage link: the place goes back to the slot (cancelling twice is fine)."""
         now = self.w.now_ts()
         with self.store.tx() as conn:
@@ -333,4 +341,4 @@ class AppointmentBooking(Part):
             elif row["state"] != AppointmentState.CANCELLED.value:
                 raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self.state_now(row))
         self.load.refresh()
-        return {"appointment_id": row["appointment_id"], "state": AppointmentState.CANCELLED.value}
+        return AppointmentCancelled(appointment_id=row["appointment_id"], state="cancelled")

@@ -10,6 +10,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from contracts.queueing_appointments import CheckedInTicket
 from queueing import appointment_hub, appointments_repo, texts, tickets_repo
 from queueing import slots as rules
 from queueing.appointment_booking import AppointmentBooking
@@ -34,7 +35,7 @@ class CheckIns(Part):
         self.issuing = issuing
         self.views = views
 
-    def check_in(self, code: str | None = None, id_hash: str | None = None) -> tuple[int, dict[str, Any]]:
+    def check_in(self, code: str | None = None, id_hash: str | None = None) -> tuple[int, CheckedInTicket]:
         """A kiosk checks a booking in by its code (or the ID card's hash): 201 and a pending
         kiosk ticket (the kiosk prints and confirms it as any other) carrying `appointment_id`;
         the same ticket again (200) while it is live; 409 too_early / too_late outside the window."""
@@ -69,7 +70,7 @@ class CheckIns(Part):
         issued.pop("replayed", None)
         log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
         self.booking.load.refresh()
-        return 201, {**issued, **self._appointment_fields(row)}
+        return 201, CheckedInTicket.model_validate({**issued, **self._appointment_fields(row)})
 
     def sweep_no_shows(self) -> int:
         """Send the hub a no-show for each booking past its check-in window (the sweeper's round)."""
@@ -121,6 +122,11 @@ class CheckIns(Part):
         start = self.booking.iso(row["slot_start"])
         return {"appointment_id": row["appointment_id"], "appointment_start": start}
 
-    def _ticket_answer(self, ticket_id: str, row: Any) -> dict[str, Any]:
-        body = self.views.status(ticket_id).model_dump(mode="json")
-        return {**body, "status_url": self.issuing.status_url(ticket_id), **self._appointment_fields(row)}
+    def _ticket_answer(self, ticket_id: str, row: Any) -> CheckedInTicket:
+        """The live ticket of a booking checked in before (a check-in sent again)."""
+        return CheckedInTicket(
+            **self.views.status(ticket_id).model_dump(),
+            status_url=self.issuing.status_url(ticket_id),
+            channel="kiosk",  # a check-in issues a kiosk ticket
+            **self._appointment_fields(row),
+        )

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
+from contracts.queueing_appointments import AppointmentView
 from queueing import appointment_hub, appointments_repo, events_repo, texts
 from queueing.appointment_booking import AppointmentBooking
 from queueing.appointment_sms_texts import MOVED
@@ -32,7 +32,7 @@ class AppointmentMoves(Part):
         super().__init__(wiring)
         self.booking = booking
 
-    def move(self, token: str, start: datetime) -> dict[str, Any]:
+    def move(self, token: str, start: datetime) -> AppointmentView:
         """Move the booking behind `token` to the slot starting at `start`: the booking's view
         at its new time; 409 `slot_full`, `not_a_slot` or `cannot_move`."""
         with self.store.read() as conn:

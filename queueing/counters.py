@@ -14,7 +14,15 @@ import sqlite3
 from typing import Any
 
 from contracts.queueing import ServiceName
-from contracts.queueing_counter import CounterTicket, CounterView, NextTicket, TransferredTicket, WaitingLine
+from contracts.queueing_counter import (
+    CounterRow,
+    CounterSignedIn,
+    CounterTicket,
+    CounterView,
+    NextTicket,
+    TransferredTicket,
+    WaitingLine,
+)
 from queueing import appointment_calls, counters_repo, domain, events_repo, tickets_repo
 from queueing.calling import Calls
 from queueing.config import CounterConfig
@@ -39,7 +47,7 @@ class CounterDesk(Part):
 
     def sign_in(
         self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, CounterSignedIn]:
         """Check the PIN; open the counter when one is given (see `StaffSessions.sign_in`)."""
         return self.staff.sign_in(staff_id, pin, counter, take_over)
 
@@ -60,6 +68,20 @@ class CounterDesk(Part):
                 "supervisor_required",
                 f"Chỉ trưởng nhóm mới được {what[0]}. Only a supervisor may {what[1]}; ask one to sign in.",
             )
+
+    def counter_rows(self) -> list[CounterRow]:
+        """GET /api/v1/counters: every configured counter and whether it is open."""
+        with self.store.read() as conn:
+            rows = counters_repo.all_rows(conn)
+        return [
+            CounterRow(
+                number=c.number,
+                name=c.name or f"Quầy {c.number}",
+                services=c.services,
+                status=rows[c.number]["status"] if c.number in rows else CounterStatus.CLOSED,
+            )
+            for c in self.config.counters
+        ]
 
     # ------------------------------------------------------------------ helpers
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from common import outbox
-from contracts.queueing_tickets import TicketVoided
+from contracts.queueing_tickets import TicketConfirmed, TicketVoided
 from queueing import domain, events_repo, texts, tickets_repo
 from queueing.config import ServiceConfig
 from queueing.core import NEW_SEQ, TicketStates, iso_utc
@@ -295,7 +295,7 @@ class TicketIssuing(Part):
         """The phone status page of a ticket (what the ticket's QR code holds)."""
         return f"{self.config.public_base_url.rstrip('/')}/t/{ticket_id}"
 
-    def confirm(self, ticket_id: str, delivery: str) -> dict[str, Any]:
+    def confirm(self, ticket_id: str, delivery: str) -> TicketConfirmed:
         """The kiosk printed (or showed) the ticket: it joins the queue now."""
         now = self.w.now_ts()
         with self.store.tx() as conn:
@@ -310,7 +310,7 @@ class TicketIssuing(Part):
                         f"Ticket {row['number']} was cancelled (not confirmed in time). Take a new ticket.",
                         state=state.value,
                     )
-                return {"state": state.value, "ticket_id": ticket_id, "number": row["number"]}
+                return TicketConfirmed(state=state, ticket_id=ticket_id, number=row["number"])
             log.debug("ticket %s (%s): pending -> waiting", row["number"], ticket_id[:4])
             outbox.ticket(conn, now, row, "issued")  # for the province hub
             events_repo.append(
@@ -323,7 +323,7 @@ class TicketIssuing(Part):
                     "waiting": self.states.waiting_of(conn, row["service"]),
                 },
             )
-        return {"state": TicketState.WAITING.value, "ticket_id": ticket_id, "number": row["number"]}
+        return TicketConfirmed(state=TicketState.WAITING, ticket_id=ticket_id, number=row["number"])
 
     def void(self, ticket_id: str, reason: str = "kiosk") -> TicketVoided:
         """Cancel a ticket that was never delivered (or that the citizen gives up while waiting)."""

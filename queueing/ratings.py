@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from common import outbox
 from contracts.queueing_tickets import Rated
-from contracts.ratings import TabletRated
+from contracts.ratings import PendingTicket, RatingReason, TabletRated, TabletState
 from queueing import ratings_repo, texts
 from queueing.domain import TicketState
 from queueing.errors import QueueError
@@ -100,32 +100,32 @@ class TabletRatings:
         """The newest ticket served at `counter` within `tablet_accept_s` (released ones excluded)."""
         return ratings_repo.last_served_at(conn, counter, self.q.now_ts() - self.cfg.tablet_accept_s)
 
-    def state(self, tablet: Tablet) -> dict[str, Any]:
+    def state(self, tablet: Tablet) -> TabletState:
         """GET /api/v1/tablet: the counter, the question's settings and the ticket to ask about."""
         with self.q.store.read() as conn:
             row = self._latest(conn, tablet.counter)
         pending = None
         if row is not None and row["rating"] is None:
             svc = self.q.config.service(row["service"])
-            pending = {
-                "ticket_id": row["ticket_id"],
-                "number": row["number"],
-                "service_name_vi": svc.name_vi if svc else row["service"],
-                "service_name_en": svc.name_en if svc else row["service"],
-                "officer": self._staff_names().get(row["staff_id"] or "", ""),
-            }
+            pending = PendingTicket(
+                ticket_id=row["ticket_id"],
+                number=row["number"],
+                service_name_vi=svc.name_vi if svc else row["service"],
+                service_name_en=svc.name_en if svc else row["service"],
+                officer=self._staff_names().get(row["staff_id"] or "", ""),
+            )
         counter = next((c for c in self.q.config.counters if c.number == tablet.counter), None)
-        return {
-            "tablet_id": tablet.tablet_id,
-            "counter": tablet.counter,
-            "counter_name": (counter.name if counter and counter.name else f"Quầy {tablet.counter}"),
-            "pending": pending,
-            "scores": list(TABLET_SCORES),
-            "reasons_at_or_below": self.cfg.reasons_at_or_below,
-            "reasons": [r.model_dump() for r in self.cfg.reasons],
-            "comment_max_chars": self.cfg.comment_max_chars,
-            "idle_after_s": self.cfg.tablet_idle_after_s,
-        }
+        return TabletState(
+            tablet_id=tablet.tablet_id,
+            counter=tablet.counter,
+            counter_name=(counter.name if counter and counter.name else f"Quầy {tablet.counter}"),
+            pending=pending,
+            scores=list(TABLET_SCORES),
+            reasons_at_or_below=self.cfg.reasons_at_or_below,
+            reasons=[RatingReason.model_validate(r.model_dump()) for r in self.cfg.reasons],
+            comment_max_chars=self.cfg.comment_max_chars,
+            idle_after_s=self.cfg.tablet_idle_after_s,
+        )
 
     def rate(
         self, tablet: Tablet, ticket_id: str, score: int, reasons: list[str], comment: str | None

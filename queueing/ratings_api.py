@@ -122,7 +122,7 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         return {"tablet_id": tablet.tablet_id, "counter": tablet.counter, "token": token}
 
     @router.get("/api/v1/tablet", response_model=TabletState, responses=error_responses(401, 503))
-    def tablet_state(request: Request) -> dict[str, Any]:
+    def tablet_state(request: Request) -> TabletState:
         """The paired tablet's counter and the ticket to ask about (`pending`: the last one served
         there within `tablet_accept_s`, not yet rated), with the question's settings."""
         return tablet_ratings.state(tablet_of(request))
@@ -176,13 +176,13 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         body = ratings_report.report(q.store, first.isoformat(), last.isoformat(), group, cfg, labels)
         if format == "csv":
             return PlainTextResponse(
-                ratings_report.to_csv(body["rows"]),
+                ratings_report.to_csv(body.rows),
                 media_type="text/csv; charset=utf-8",
                 headers={
                     "Content-Disposition": f'attachment; filename="ratings-{first}-{last}-{group.value}.csv"'
                 },
             )
-        return {"start": first.isoformat(), "end": last.isoformat(), "group": group.value, **body}
+        return body
 
     @router.get("/rate", response_class=HTMLResponse, include_in_schema=False)
     def rate_page(request: Request) -> HTMLResponse:

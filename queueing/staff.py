@@ -9,8 +9,8 @@ import logging
 import secrets
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
 
+from contracts.queueing_counter import CounterSignedIn
 from queueing import counters_repo, events_repo, staff_repo
 from queueing.config import CounterConfig
 from queueing.core import TicketStates
@@ -56,7 +56,7 @@ class StaffSessions(Part):
 
     def sign_in(
         self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, CounterSignedIn]:
         """Check the PIN; open the counter when one is given. Returns (token, body).
 
         A counter held by someone else (a live session there) answers 409 `counter_taken`,
@@ -85,13 +85,14 @@ class StaffSessions(Part):
             raise self._taken(counter, holder, staff)
         self.refresh_open()
         log.info("staff %s signed in%s", staff_id, f" at counter {counter}" if counter else "")
-        return token, {
-            "staff_id": staff_id,
-            "name": staff.name,
-            "counter": counter,
-            "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
-            "supervisor": staff.supervisor,
-        }
+        return token, CounterSignedIn(
+            token=token,
+            staff_id=staff_id,
+            name=staff.name,
+            counter=counter,
+            expires_at=datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
+            supervisor=staff.supervisor,
+        )
 
     @staticmethod
     def _taken(counter: int | None, holder: str, staff: StaffAccount) -> QueueError:

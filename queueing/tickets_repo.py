@@ -102,6 +102,11 @@ def remote_taken_today(conn: sqlite3.Connection, day: str, device: str) -> int:
     )
 
 
+def pending_count(conn: sqlite3.Connection) -> int:
+    """Tickets issued but not yet confirmed (printed or shown), all services."""
+    return int(conn.execute("SELECT COUNT(*) FROM tickets WHERE state = 'pending'").fetchone()[0] or 0)
+
+
 def waiting_count(conn: sqlite3.Connection, service: str) -> int:
     """Tickets waiting for a service."""
     return int(

@@ -26,7 +26,7 @@ def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
         ticket = queue.issue("ho_tich", channel="kiosk", idempotency_key="k1")
         issue_sql = list(seen)
         seen.clear()
-        assert queue.confirm(ticket["ticket_id"], "printed")["state"] == "waiting"
+        assert queue.confirm(ticket["ticket_id"], "printed").state == "waiting"
         confirm_sql = list(seen)
         store.db._conn.set_trace_callback(None)
         # BEGIN, idempotency lookup, next serial, one "ahead" count, ticket, key, COMMIT
@@ -35,7 +35,7 @@ def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
         # event, COMMIT
         assert len(confirm_sql) <= 6, confirm_sql
         # a confirm retried after success changes nothing and says so
-        assert queue.confirm(ticket["ticket_id"], "printed")["state"] == "waiting"
+        assert queue.confirm(ticket["ticket_id"], "printed").state == "waiting"
     finally:
         store.close()
 
