@@ -193,7 +193,7 @@ def create_app(  # noqa: C901 - its route closures count toward it
     for warning in queue.warnings:
         log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
     desk = CounterDesk(queue)
-    appointment_sms = AppointmentSms(queue, data_dir, center_name_vi)
+    appointment_sms = AppointmentSms(queue.wiring, data_dir, center_name_vi)
     appointment_sms.check()  # ConfigError when a template could take more than one SMS
     kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))
     hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
@@ -255,7 +255,7 @@ def create_app(  # noqa: C901 - its route closures count toward it
             config.max_body_bytes, [config.public_base_url], ["/api/docs", "/api/docs/oauth2-redirect"]
         ),
     )
-    kiosk_help = KioskHelp(queue)  # the kiosks' open "call staff" requests, shown on every console
+    kiosk_help = KioskHelp(queue.wiring)  # the kiosks' open "call staff" requests, shown on every console
     app.include_router(
         build_router(queue, desk, hub, kiosk_token, kiosk_help, lambda: not run_sweeper or sweeper.alive)
     )

@@ -44,8 +44,8 @@ from queueing.appointment_sms_texts import (
     render,
 )
 from queueing.appointments_config import AppointmentSmsConfig
-from queueing.service import QueueService
 from queueing.store import StoreError
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +75,18 @@ def e164(phone: str) -> str:
     return "+84" + phone[1:]
 
 
-class AppointmentSms:
-    """Seals and erases contacts, enqueues the booking's messages, and sends them (its own thread)."""
+class AppointmentSms(Part):
+    """Seals and erases contacts, enqueues the booking's messages, and sends them (its own thread);
+    a part on the queue's `Wiring`."""
 
     def __init__(
-        self, queue: QueueService, data_dir: Path, center_name: str, gateway: SmsGateway | None = None
+        self, wiring: Wiring, data_dir: Path, center_name: str, gateway: SmsGateway | None = None
     ) -> None:
-        self.q = queue
-        self.cfg = queue.config.appointments.sms
-        self.enabled = self.cfg.enabled and bool(queue.config.appointments.services)
+        super().__init__(wiring)
+        self.cfg = wiring.config.appointments.sms
+        self.enabled = self.cfg.enabled and bool(wiring.config.appointments.services)
         self.center = self.cfg.center_name or center_name
-        self.base_url = queue.config.public_base_url
+        self.base_url = wiring.config.public_base_url
         self._key_path = self.cfg.key_path(data_dir)
         self._box: SecretBox | None = None
         self.gateway = gateway or build_gateway(self.cfg, data_dir)
@@ -100,8 +101,8 @@ class AppointmentSms:
             return
         names = [
             svc.name_vi
-            for slot in self.q.config.appointments.services
-            if (svc := self.q.config.service(slot.code)) is not None
+            for slot in self.config.appointments.services
+            if (svc := self.config.service(slot.code)) is not None
         ]
         problems = check_templates(self.cfg, self.center, names, self.base_url)
         if problems:
@@ -176,11 +177,11 @@ class AppointmentSms:
         only that day: it says "tomorrow"), the other `remind_before_min` before the slot; each
         only for a booking made (or moved) before it fell due, and once (its idempotency key).
         Every round reads; it writes only when something ended or fell due."""
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         before_s = self.cfg.remind_before_min * 60
-        with self.q.store.read() as conn:
+        with self.store.read() as conn:
             ended = appointment_sms_repo.ended_with_contact(
-                conn, self.q.config.appointments.checkin_after_min * 60, now
+                conn, self.config.appointments.checkin_after_min * 60, now
             )
             due = [
                 (r["appointment_id"], REMIND_HOUR, r["slot_start"], r["day"])
@@ -198,7 +199,7 @@ class AppointmentSms:
         if not ended and not due:
             return 0
         added = 0
-        with self.q.store.tx() as conn:
+        with self.store.tx() as conn:
             for appointment_id in ended:  # an ended appointment stays ended: no need to look again
                 self.erase(conn, appointment_id)
             for appointment_id, kind, slot_start, day in due:  # a cancel since: dropped when sending
@@ -210,25 +211,25 @@ class AppointmentSms:
     def _day_before_window(self, now: float) -> tuple[float, float, float] | None:
         """(when today's day-before reminders fell due, start of tomorrow, start of the day after)
         once `remind_day_before_at` has passed today; None before it."""
-        local = datetime.fromtimestamp(now, self.q.tz)
+        local = datetime.fromtimestamp(now, self.tz)
         hh, mm = (int(x) for x in self.cfg.remind_day_before_at.split(":"))
         due_at = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
         if local < due_at:
             return None
-        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.q.tz)
-        after = datetime.combine(local.date() + timedelta(days=2), time(0), self.q.tz)
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.tz)
+        after = datetime.combine(local.date() + timedelta(days=2), time(0), self.tz)
         return due_at.timestamp(), tomorrow.timestamp(), after.timestamp()
 
     def deliver(self) -> int:
         """Send each due message once and record the outcomes in one transaction."""
-        now = self.q.now_ts()
-        with self.q.store.read() as conn:
+        now = self.w.now_ts()
+        with self.store.read() as conn:
             rows = appointment_sms_repo.sms_due(conn, now, BATCH)
         if not rows:
             return 0
         outcomes = [(row, self._send(row, now)) for row in rows]
-        now = self.q.now_ts()
-        with self.q.store.tx() as conn:
+        now = self.w.now_ts()
+        with self.store.tx() as conn:
             for row, outcome in outcomes:
                 self._record(conn, row, outcome, now)
         return len(rows)
@@ -244,8 +245,8 @@ class AppointmentSms:
                 f"the booking's contact does not open with {self._key_path} (the key was replaced?): {err}",
                 permanent=True,
             )
-        start = datetime.fromtimestamp(float(row["slot_start"]), self.q.tz)
-        svc = self.q.config.service(row["service"])
+        start = datetime.fromtimestamp(float(row["slot_start"]), self.tz)
+        svc = self.config.service(row["service"])
         values = {
             "center": self.center,
             "service": svc.name_vi if svc else row["service"],
@@ -282,7 +283,7 @@ class AppointmentSms:
 
     def counts(self, day: str) -> dict[str, dict[str, int]]:
         """{service: {"sent": n, "failed": n}} of the day's appointments' messages."""
-        with self.q.store.read() as conn:
+        with self.store.read() as conn:
             rows = appointment_sms_repo.sms_counts(conn, day)
         out: dict[str, dict[str, int]] = {}
         for r in rows:

@@ -15,7 +15,7 @@ from typing import Any
 
 from contracts.queueing_counter import HelpRequest, KioskHelpAnswer
 from queueing import events_repo
-from queueing.service import QueueService
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +30,17 @@ def kiosk_name(header: str | None) -> str:
     return "".join(ch for ch in kid if (ch.isascii() and ch.isalnum()) or ch in "-_") or "kiosk"
 
 
-class KioskHelp:
-    """The open calls, oldest first (thread-safe)."""
+class KioskHelp(Part):
+    """The open calls, oldest first (thread-safe); a part on the queue's `Wiring`."""
 
-    def __init__(self, queue: QueueService) -> None:
-        self.q = queue
+    def __init__(self, wiring: Wiring) -> None:
+        super().__init__(wiring)
         self._lock = threading.Lock()
         self._open: OrderedDict[str, HelpRequest] = OrderedDict()
 
     def set(self, kiosk: str, screen: str, state: str) -> KioskHelpAnswer:
         """A kiosk's call (`requested`) or its cancel (`ok`); published to the consoles."""
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         with self._lock:
             if state == "requested":
                 self._open.pop(kiosk, None)
@@ -76,5 +76,5 @@ class KioskHelp:
             return list(self._open.values())
 
     def _publish(self, data: dict[str, Any], now: float | None = None) -> None:
-        with self.q.store.tx() as conn:
-            events_repo.append(conn, self.q.now_ts() if now is None else now, "kiosk_help", data)
+        with self.store.tx() as conn:
+            events_repo.append(conn, self.w.now_ts() if now is None else now, "kiosk_help", data)

@@ -25,6 +25,7 @@ from queueing import ratings_repo, texts
 from queueing.domain import TicketState
 from queueing.errors import QueueError
 from queueing.tablets import Tablet
+from queueing.wiring import Part, Wiring
 
 if TYPE_CHECKING:
     from queueing.service import QueueService
@@ -53,8 +54,8 @@ def clean_comment(text: str | None, max_chars: int) -> str | None:
 
 
 def record(
-    q: QueueService,
     conn: sqlite3.Connection,
+    now: float,
     row: Any,
     score: int,
     source: Source,
@@ -69,7 +70,6 @@ def record(
         )
     if row["rating"] is not None or ratings_repo.exists(conn, row["ticket_id"]):
         raise QueueError(409, "already_rated", texts.say("already_rated"))
-    now = q.now_ts()
     ratings_repo.insert(conn, row, now, score, source, tablet_id, reasons or [], comment)
     outbox.ticket(  # for the hub: the score, source and reason codes (from config), never the comment
         conn,
@@ -85,28 +85,28 @@ def rate_from_phone(q: QueueService, ticket_id: str, score: int) -> Rated:
     """POST /api/v1/tickets/{id}/rating: the citizen's phone rates the live ticket."""
     live = q.follow(ticket_id)
     with q.store.tx() as conn:
-        return record(q, conn, q.ticket_row(conn, live), score, "phone")
+        return record(conn, q.now_ts(), q.ticket_row(conn, live), score, "phone")
 
 
-class TabletRatings:
-    """What a counter's tablet asks about, and its answers."""
+class TabletRatings(Part):
+    """What a counter's tablet asks about, and its answers (a part on the queue's `Wiring`)."""
 
-    def __init__(self, queue: QueueService, staff_names: Any) -> None:
-        self.q = queue
-        self.cfg = queue.config.ratings
+    def __init__(self, wiring: Wiring, staff_names: Any) -> None:
+        super().__init__(wiring)
+        self.cfg = wiring.config.ratings
         self._staff_names = staff_names  # () -> {staff_id: name}
 
     def _latest(self, conn: sqlite3.Connection, counter: int) -> Any:
         """The newest ticket served at `counter` within `tablet_accept_s` (released ones excluded)."""
-        return ratings_repo.last_served_at(conn, counter, self.q.now_ts() - self.cfg.tablet_accept_s)
+        return ratings_repo.last_served_at(conn, counter, self.w.now_ts() - self.cfg.tablet_accept_s)
 
     def state(self, tablet: Tablet) -> TabletState:
         """GET /api/v1/tablet: the counter, the question's settings and the ticket to ask about."""
-        with self.q.store.read() as conn:
+        with self.store.read() as conn:
             row = self._latest(conn, tablet.counter)
         pending = None
         if row is not None and row["rating"] is None:
-            svc = self.q.config.service(row["service"])
+            svc = self.config.service(row["service"])
             pending = PendingTicket(
                 ticket_id=row["ticket_id"],
                 number=row["number"],
@@ -114,7 +114,7 @@ class TabletRatings:
                 service_name_en=svc.name_en if svc else row["service"],
                 officer=self._staff_names().get(row["staff_id"] or "", ""),
             )
-        counter = next((c for c in self.q.config.counters if c.number == tablet.counter), None)
+        counter = next((c for c in self.config.counters if c.number == tablet.counter), None)
         return TabletState(
             tablet_id=tablet.tablet_id,
             counter=tablet.counter,
@@ -150,7 +150,7 @@ class TabletRatings:
                 f"Reasons and a comment go with a score of {self.cfg.reasons_at_or_below} or lower.",
                 field="reasons" if unique else "comment",
             )
-        with self.q.store.tx() as conn:
+        with self.store.tx() as conn:
             row = self._latest(conn, tablet.counter)
             if row is None or row["ticket_id"] != ticket_id:
                 raise QueueError(
@@ -159,5 +159,5 @@ class TabletRatings:
                     "This ticket is not the last one served at this tablet's counter (or it was served "
                     "too long ago); the tablet asks again after the next one.",
                 )
-            rated = record(self.q, conn, row, score, "tablet", unique, text, tablet.tablet_id)
+            rated = record(conn, self.w.now_ts(), row, score, "tablet", unique, text, tablet.tablet_id)
         return TabletRated(ticket_id=rated.ticket_id, rating=rated.rating)
