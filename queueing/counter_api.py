@@ -13,13 +13,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from common.api_errors import error_responses
-from contracts.locker_staff import SignedOut
 from contracts.queueing_counter import (
     CounterRow,
     CounterSignedIn,
     CounterTicket,
     CounterView,
     KioskHelpAnswer,
+    SignedOut,
     TransferredTicket,
 )
 from contracts.queueing_reports import DayReport
