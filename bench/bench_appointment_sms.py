@@ -97,7 +97,7 @@ def run(with_sms: bool) -> dict[str, Any]:
     queue = QueueService(cfg, store, clock)
     queue.load()
     gateway = MemoryGateway()
-    sms = AppointmentSms(queue, tmp, "TT HCC", gateway) if with_sms else None
+    sms = AppointmentSms(queue.wiring, tmp, "TT HCC", gateway) if with_sms else None
     appts = Appointments(queue, sms)
     try:
         out: dict[str, Any] = {"book": _ms(_book_all(appts, queue, BOOKINGS))}

@@ -110,14 +110,14 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
         queue.estimates.booked_load = lambda service, until_ts: 0
     saved_due = appointment_calls.due_head
     if mode == "no_rule":
-        appointment_calls.due_head = lambda tx, service, now_ts: None
+        appointment_calls.due_head = lambda conn, service, now_ts: None
     desk = CounterDesk(queue)
     desk.staff.accounts.sync_demo(cfg.demo_staff)
     sessions = [desk.session(desk.sign_in(f"s{i}", "1234", i)[0]) for i in range(1, COUNTERS + 1)]
     arrivals: list[tuple[float, str, Any]] = [(t, "walk", None) for t in plan["walk_ins"]]
     for n, (slot_ts, arrive) in enumerate(plan["booked"]):
         start_at = datetime.fromtimestamp(slot_ts, queue.tz)
-        code = appts.book("ho_tich", start_at, f"09{n:08d}")["code"]
+        code = appts.book("ho_tich", start_at, f"09{n:08d}").code
         if arrive is not None:
             arrivals.append((arrive, "appt", (code, slot_ts)))
     arrivals.sort(key=lambda a: a[0])
@@ -135,14 +135,16 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
                 i += 1
                 if kind == "walk":
                     t = queue.issue("ho_tich", channel="kiosk", idempotency_key=f"w{i}")
-                    shown[t["ticket_id"]] = (now, t["wait_min"], t["wait_max"])
+                    ticket_id = t["ticket_id"]
+                    shown[ticket_id] = (now, t["wait_min"], t["wait_max"])
                 else:
                     try:
-                        _, t = appts.check_in(code=extra[0])
+                        _, checked_in = appts.check_in(code=extra[0])
                     except QueueError:
                         continue  # too early or too late: counted as not served by appointment
-                    slot_of[t["ticket_id"]] = extra[1]
-                queue.confirm(t["ticket_id"], "printed")
+                    ticket_id = checked_in.ticket_id
+                    slot_of[ticket_id] = extra[1]
+                queue.confirm(ticket_id, "printed")
             for c in range(COUNTERS):
                 if busy_until[c] is not None and now >= busy_until[c]:  # type: ignore[operator]
                     desk.finish(sessions[c])
@@ -152,7 +154,7 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
                         called = desk.call_next(sessions[c])
                     except QueueError:
                         continue  # nobody waiting
-                    called_at[called["ticket_id"]] = now
+                    called_at[called.ticket_id] = now
                     desk.start(sessions[c])
                     busy_until[c] = now + next(service_s)
             clock.advance(STEP_S)

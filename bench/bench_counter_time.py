@@ -84,8 +84,8 @@ def run(tracked: bool, tickets: int, seed: int) -> dict[str, Any]:
                     except Exception:  # nobody waiting for this counter: fine
                         pass
                 cpu += time.thread_time() - started
-            with store.read() as tx:
-                spans = int(tx.scalar("SELECT COUNT(*) FROM counter_spans"))
+            with store.read() as conn:
+                spans = int(conn.execute("SELECT COUNT(*) FROM counter_spans").fetchone()[0])
         finally:
             store.close()
     return {

@@ -258,11 +258,11 @@ def simulate_day(seed: int = 7) -> dict[str, Any]:
                     called = desk.call_next(sessions[c])
                 except Exception:  # queue empty: the counter stays idle
                     continue
-                actual[called["ticket_id"]] = now_ts - shown[called["ticket_id"]][0]
+                actual[called.ticket_id] = now_ts - shown[called.ticket_id][0]
                 desk.start(sessions[c])
                 service_s = max(60.0, rnd.lognormvariate(math.log(300), 0.5))  # median 5 min
                 busy_until[c] = now_ts + service_s
-                current[c] = called["ticket_id"]
+                current[c] = called.ticket_id
         clock.advance(step_s)
     store.close()
     errors, inside, hidden, waits = [], 0, 0, []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import anyio.to_thread
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from common.api_errors import error_responses
 from common.rate_limit import RateLimiter
 from common.storage_guard import ADVICE as STORAGE_ADVICE
+from contracts.common import ConfigWarning
 from contracts.queueing import QueueHealth
 from contracts.queueing_counter import KioskHelpAnswer, KioskHelpRequest
 from contracts.queueing_display import Announcement, DisplayState
@@ -30,7 +31,7 @@ from contracts.queueing_tickets import (
     TicketStatus,
     TicketVoided,
 )
-from queueing import speech, texts
+from queueing import events_repo, speech, texts, tickets_repo
 from queueing.api_models import (
     ConfirmRequest,
     RatingRequest,
@@ -178,19 +179,18 @@ def build_router(  # noqa: C901 - its route closures count toward it
     def confirm(ticket_id: str, body: ConfirmRequest, request: Request) -> Response:
         """The kiosk printed or showed the ticket: it joins the queue (kiosk token or staff)."""
         kiosk_or_staff(request)
-        return JSONResponse(queue.confirm(ticket_id, body.delivery))
+        return JSONResponse(queue.confirm(ticket_id, body.delivery).model_dump(mode="json"))
 
     health_threads = anyio.CapacityLimiter(2)  # its own: a busy request pool cannot starve it
 
-    def health_body() -> dict[str, Any]:
+    def health_body() -> QueueHealth:
         """Counts, and whether a write could start now (runs in a thread, bounded waits)."""
-        body: dict[str, Any] = {}
+        waiting = pending = event_seq = None  # not known when the database cannot be read
         try:
-            with queue.store.read() as tx:
-                waiting = queue.waiting_counts(tx)
-                body["waiting"] = sum(waiting.values())
-                body["pending"] = int(tx.scalar("SELECT COUNT(*) FROM tickets WHERE state = 'pending'") or 0)
-                body["event_seq"] = int(tx.scalar("SELECT MAX(seq) FROM events") or 0)
+            with queue.store.read() as conn:
+                waiting = sum(queue.waiting_counts(conn).values())
+                pending = tickets_repo.pending_count(conn)
+                event_seq = events_repo.last_seq(conn)
         except StoreBusy as err:
             problem: str | None = str(err)
         except Exception as err:  # noqa: BLE001 - health must answer whatever broke
@@ -200,14 +200,17 @@ def build_router(  # noqa: C901 - its route closures count toward it
             problem = queue.store.write_problem(wait_s=HEALTH_LOCK_WAIT_S)
         if problem is None and not sweeper_alive():
             problem = "pending-ticket sweeper stopped"
-        return {
-            "status": "ok" if problem is None else "degraded",
-            **body,
-            "displays_connected": hub.listeners,
-            "event_streams_refused": hub.refused,
-            "warnings": queue.warnings,  # site-config problems for staff (queueing.app.config_warnings)
-            **({} if problem is None else {"problem": problem}),
-        }
+        return QueueHealth(
+            status="ok" if problem is None else "degraded",
+            waiting=waiting,
+            pending=pending,
+            event_seq=event_seq,
+            displays_connected=hub.listeners,
+            event_streams_refused=hub.refused,
+            # site-config problems for staff (queueing.app.config_warnings)
+            warnings=[ConfigWarning.model_validate(w) for w in queue.warnings],
+            problem=problem,
+        )
 
     @api.get("/health", response_model=QueueHealth, responses=error_responses(503))
     async def health() -> Response:
@@ -223,7 +226,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
             )
         with anyio.move_on_after(HEALTH_ANSWER_S):
             body = await anyio.to_thread.run_sync(health_body, abandon_on_cancel=True, limiter=health_threads)
-            return JSONResponse(body)
+            return JSONResponse(body.model_dump(mode="json", exclude_none=True))  # no counts when busy
         return JSONResponse(
             {
                 "status": "degraded",
@@ -233,17 +236,17 @@ def build_router(  # noqa: C901 - its route closures count toward it
         )
 
     @api.get("/services", response_model=list[ServiceOverview], responses=error_responses(503))
-    def services() -> list[dict[str, Any]]:
+    def services() -> list[ServiceOverview]:
         """Services with open/closed state, waiting count and wait range."""
         return queue.services_overview()
 
     @api.get("/priorities", response_model=list[PriorityClass])
-    async def priorities() -> list[dict[str, Any]]:
+    async def priorities() -> list[PriorityClass]:
         """Priority classes the kiosk offers."""
         return queue.priorities()
 
     @api.get("/tickets/{ticket_id}", response_model=TicketStatus, responses=error_responses(404, 503))
-    def ticket(ticket_id: str) -> dict[str, Any]:
+    def ticket(ticket_id: str) -> TicketStatus:
         """A ticket's state, place in the queue and wait range."""
         return queue.status(ticket_id)
 
@@ -252,7 +255,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
         response_model=TicketVoided,
         responses=error_responses(401, 404, 409, 422, 503),
     )
-    def void(ticket_id: str, request: Request, body: VoidRequest | None = None) -> dict[str, Any]:
+    def void(ticket_id: str, request: Request, body: VoidRequest | None = None) -> TicketVoided:
         """Cancel a ticket that was never delivered (kiosk token or staff)."""
         kiosk_or_staff(request)
         return queue.void(ticket_id, body.reason if body else "kiosk")
@@ -260,7 +263,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
     @api.post(
         "/tickets/{ticket_id}/rating", response_model=Rated, responses=error_responses(404, 409, 422, 503)
     )
-    def rating(ticket_id: str, body: RatingRequest) -> dict[str, Any]:
+    def rating(ticket_id: str, body: RatingRequest) -> Rated:
         """Satisfaction score 1..5 after service."""
         return queue.rate(ticket_id, body.score)
 
@@ -269,7 +272,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
         body: KioskHelpRequest,
         request: Request,
         x_kiosk_id: Annotated[str | None, Header()] = None,
-    ) -> dict[str, Any]:
+    ) -> KioskHelpAnswer:
         """A citizen at the kiosk `X-Kiosk-Id` pressed "Call staff" (`requested`) or cancelled it
         (`ok`): every counter console shows or drops a `kiosk_help` banner. Kiosk token only."""
         if kiosk_or_staff(request) != "kiosk":
@@ -281,7 +284,7 @@ def build_router(  # noqa: C901 - its route closures count toward it
     # ---------------------------------------------------------------- display
 
     @api.get("/display/state", response_model=DisplayState, responses=error_responses(503))
-    def display_state() -> dict[str, Any]:
+    def display_state() -> DisplayState:
         """Snapshot for a display board (recent calls, waiting counts, last event number)."""
         return queue.display_state()
 
@@ -313,16 +316,16 @@ def build_router(  # noqa: C901 - its route closures count toward it
     @api.get("/voice/announcement", response_model=Announcement, responses=error_responses(422))
     async def voice(
         number: Annotated[str, Query(min_length=2, max_length=8)], counter: Annotated[int, Query(ge=1, le=99)]
-    ) -> dict[str, Any]:
+    ) -> Announcement:
         """The clip list and text of an announcement."""
         try:
             clips = speech.announcement(number, counter)
         except ValueError as err:
             raise QueueError(422, "invalid_request", str(err), field="number") from err
-        return {
-            "clips": clips,
-            "text_vi": speech.announcement_text(number, counter),
-            "text_en": speech.announcement_text_en(number, counter),
-        }
+        return Announcement(
+            clips=clips,
+            text_vi=speech.announcement_text(number, counter),
+            text_en=speech.announcement_text_en(number, counter),
+        )
 
     return api

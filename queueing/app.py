@@ -193,7 +193,7 @@ def create_app(  # noqa: C901 - its route closures count toward it
     for warning in queue.warnings:
         log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
     desk = CounterDesk(queue)
-    appointment_sms = AppointmentSms(queue, data_dir, center_name_vi)
+    appointment_sms = AppointmentSms(queue.wiring, data_dir, center_name_vi)
     appointment_sms.check()  # ConfigError when a template could take more than one SMS
     kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))
     hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
@@ -255,7 +255,7 @@ def create_app(  # noqa: C901 - its route closures count toward it
             config.max_body_bytes, [config.public_base_url], ["/api/docs", "/api/docs/oauth2-redirect"]
         ),
     )
-    kiosk_help = KioskHelp(queue)  # the kiosks' open "call staff" requests, shown on every console
+    kiosk_help = KioskHelp(queue.wiring)  # the kiosks' open "call staff" requests, shown on every console
     app.include_router(
         build_router(queue, desk, hub, kiosk_token, kiosk_help, lambda: not run_sweeper or sweeper.alive)
     )
@@ -271,8 +271,8 @@ def create_app(  # noqa: C901 - its route closures count toward it
     app.state.appointments = appts = Appointments(queue, appointment_sms)
     sweeper.also.append(appts.sweep_no_shows)  # no-shows for the province hub
     app.include_router(build_appointments_router(appts, desk, kiosk_token, page, qr_png_data_uri))
-    app.include_router(build_ratings_router(desk, page, qr_png_data_uri))  # rating tablets
-    app.include_router(build_counter_time_router(desk))  # pause reasons, time paused and idle
+    app.include_router(build_ratings_router(queue, desk, page, qr_png_data_uri))  # rating tablets
+    app.include_router(build_counter_time_router(queue, desk))  # pause reasons, time paused and idle
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:

@@ -9,15 +9,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 import threading
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 from common.config import resolve_path
+from contracts.queueing_appointments import AppointmentCancelled, AppointmentView, Booking, Slot
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
 from drivers.camera.payload import APPOINTMENT_QR_PREFIX
-from queueing import appointment_hub, appointments_repo, texts
+from queueing import appointment_hub, appointments_repo, events_repo, texts
 from queueing import slots as rules
 from queueing.appointment_calls import BookedLoad
 from queueing.appointment_sms import AppointmentSms
@@ -26,8 +28,10 @@ from queueing.appointments_config import AppointmentsConfig, SlotConfig
 from queueing.core import iso_utc
 from queueing.errors import QueueError
 from queueing.slots import AppointmentState
-from queueing.store import Tx
 from queueing.wiring import Part, Wiring
+
+#: a booking's state as its manage page shows it (`AppointmentView.state`)
+BookingState = Literal["booked", "checked_in", "cancelled", "no_show"]
 
 log = logging.getLogger(__name__)
 
@@ -149,25 +153,25 @@ class AppointmentBooking(Part):
             )
         return out
 
-    def free_slots(self, service: str, day: date) -> list[dict[str, Any]]:
+    def free_slots(self, service: str, day: date) -> list[Slot]:
         """GET /api/v1/services/{service}/slots: the bookable slots of a day and places left."""
         slot_cfg = self.slots_cfg(service)
         slots = self.bookable_slots(service, day)
         cap = self.capacity(slot_cfg)
         if not slots or cap < 1:
             return []
-        with self.store.read() as tx:
-            taken = appointments_repo.taken_per_slot(tx, slot_cfg.code, day.isoformat())
+        with self.store.read() as conn:
+            taken = appointments_repo.taken_per_slot(conn, slot_cfg.code, day.isoformat())
         return [
-            {
-                "start": start.isoformat(timespec="minutes"),
-                "end": end.isoformat(timespec="minutes"),
-                "free": max(0, cap - taken.get(start.timestamp(), 0)),
-            }
+            Slot(
+                start=start.isoformat(timespec="minutes"),
+                end=end.isoformat(timespec="minutes"),
+                free=max(0, cap - taken.get(start.timestamp(), 0)),
+            )
             for start, end in slots
         ]
 
-    def book(self, service: str, start: datetime, phone: str, id_number: str | None = None) -> dict[str, Any]:
+    def book(self, service: str, start: datetime, phone: str, id_number: str | None = None) -> Booking:
         """Book one place in a slot: per-phone limit and capacity checked and the row written in
         one write transaction (a conditional insert), so no slot is ever over-booked."""
         slot_cfg = self.slots_cfg(service)
@@ -191,8 +195,8 @@ class AppointmentBooking(Part):
         appointment_id = secrets.token_urlsafe(9)
         token = secrets.token_urlsafe(TOKEN_BYTES)  # short: it goes into every SMS
         start_ts, end_ts = slot[0].timestamp(), slot[1].timestamp()
-        with self.store.tx() as tx:
-            held = appointments_repo.held_by_phone(tx, phone_hash, now - self.cfg.checkin_after_min * 60)
+        with self.store.tx() as conn:
+            held = appointments_repo.held_by_phone(conn, phone_hash, now - self.cfg.checkin_after_min * 60)
             if held >= self.cfg.bookings_per_phone:
                 raise QueueError(
                     429,
@@ -200,10 +204,10 @@ class AppointmentBooking(Part):
                     texts.say("phone_limit", n=self.cfg.bookings_per_phone),
                     retry_after_s=3600,
                 )
-            self._refuse_no_show_phone(tx, phone_hash, now)
-            code = self._new_code(tx)
+            self._refuse_no_show_phone(conn, phone_hash, now)
+            code = self._new_code(conn)
             inserted = appointments_repo.insert_if_free(
-                tx,
+                conn,
                 cap,
                 appointment_id=appointment_id,
                 code=code,
@@ -220,28 +224,28 @@ class AppointmentBooking(Part):
             )
             if not inserted:
                 raise QueueError(409, "slot_full", texts.say("slot_full"), start=self.iso(start_ts))
-            self.event(tx, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
+            self.event(conn, now, slot_cfg.code, start_ts, AppointmentState.BOOKED)
             if self.sms:
-                self.sms.enqueue(tx, appointment_id, CONFIRM, start_ts, local.date().isoformat(), now)
+                self.sms.enqueue(conn, appointment_id, CONFIRM, start_ts, local.date().isoformat(), now)
         if self.sms:
             self.sms.kick()
         log.info("appointment %s booked: %s at %s", appointment_id[:4], slot_cfg.code, self.iso(start_ts))
         self.load.refresh()
-        return {
-            "appointment_id": appointment_id,
-            "code": code,
-            "start": self.iso(start_ts),
-            "service": slot_cfg.code,
-            "manage_url": manage_link(self.config.public_base_url, token),
-        }
+        return Booking(
+            appointment_id=appointment_id,
+            code=code,
+            start=self.iso(start_ts),
+            service=slot_cfg.code,
+            manage_url=manage_link(self.config.public_base_url, token),
+        )
 
-    def _refuse_no_show_phone(self, tx: Tx, phone_hash: str, now: float) -> None:
+    def _refuse_no_show_phone(self, conn: sqlite3.Connection, phone_hash: str, now: float) -> None:
         """403 booking_blocked for a phone with too many recent no-shows."""
         limit = self.cfg.no_shows_before_block
         if not limit:
             return
         missed = appointments_repo.missed_by_phone(
-            tx,
+            conn,
             phone_hash,
             now - self.cfg.no_show_block_days * 86400,
             now - self.cfg.checkin_after_min * 60,
@@ -250,16 +254,16 @@ class AppointmentBooking(Part):
             days = self.cfg.no_show_block_days
             raise QueueError(403, "booking_blocked", texts.say("booking_blocked", n=missed, days=days))
 
-    def _new_code(self, tx: Tx) -> str:
+    def _new_code(self, conn: sqlite3.Connection) -> str:
         """A short code no live booking holds (checked inside the write transaction)."""
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-            if not appointments_repo.code_is_live(tx, code):
+            if not appointments_repo.code_is_live(conn, code):
                 return code
 
     def event(
         self,
-        tx: Tx,
+        conn: sqlite3.Connection,
         now: float,
         service: str,
         start_ts: float,
@@ -269,57 +273,63 @@ class AppointmentBooking(Part):
     ) -> None:
         """The change's event for the displays and (`to_hub`) its `appointment.*` event for the
         province hub."""
-        tx.event(now, "appointment", {"service": service, "start": iso_utc(start_ts), "state": state.value})
+        events_repo.append(
+            conn, now, "appointment", {"service": service, "start": iso_utc(start_ts), "state": state.value}
+        )
         if to_hub:
-            appointment_hub.send(tx, self.tz, now, state.value, service, start_ts, **hub)
+            appointment_hub.send(conn, self.tz, now, state.value, service, start_ts, **hub)
 
     # ------------------------------------------------------------------ the manage link
 
-    def by_token(self, tx: Tx, token: str) -> Any:
-        row = appointments_repo.by_manage_hash(tx, manage_hash(token)) if token else None
+    def by_token(self, conn: sqlite3.Connection, token: str) -> Any:
+        row = appointments_repo.by_manage_hash(conn, manage_hash(token)) if token else None
         if row is None:
             raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
         return row
 
-    def view(self, token: str) -> dict[str, Any]:
+    def view(self, token: str) -> AppointmentView:
         """What the manage page shows (the code too: whoever holds the link made the booking)."""
-        with self.store.read() as tx:
-            row = self.by_token(tx, token)
+        with self.store.read() as conn:
+            row = self.by_token(conn, token)
         svc = self.config.service(row["service"])
         start = self.local(row["slot_start"])
-        return {
-            "appointment_id": row["appointment_id"],
-            "code": row["code"],
-            "qr": QR_PREFIX + row["code"],
-            "service": row["service"],
-            "service_name_vi": svc.name_vi if svc else row["service"],
-            "service_name_en": svc.name_en if svc else row["service"],
-            "start": start.isoformat(timespec="minutes"),
-            "end": self.iso(row["slot_end"]),
-            "phone": row["phone_masked"],
-            "state": self.state_now(row),
-            "checkin_from": (start - timedelta(minutes=self.cfg.checkin_before_min)).isoformat(
+        return AppointmentView(
+            appointment_id=row["appointment_id"],
+            code=row["code"],
+            qr=QR_PREFIX + row["code"],
+            service=row["service"],
+            service_name_vi=svc.name_vi if svc else row["service"],
+            service_name_en=svc.name_en if svc else row["service"],
+            start=start.isoformat(timespec="minutes"),
+            end=self.iso(row["slot_end"]),
+            phone=row["phone_masked"],
+            state=self.state_now(row),
+            checkin_from=(start - timedelta(minutes=self.cfg.checkin_before_min)).isoformat(
                 timespec="minutes"
             ),
-            "checkin_until": (start + timedelta(minutes=self.cfg.checkin_after_min)).isoformat(
+            checkin_until=(start + timedelta(minutes=self.cfg.checkin_after_min)).isoformat(
                 timespec="minutes"
             ),
-        }
+        )
 
-    def state_now(self, row: Any) -> str:
+    def state_now(self, row: Any) -> BookingState:
         """The stored state, or `no_show` for a booking whose check-in window has passed."""
         late = row["slot_start"] + self.cfg.checkin_after_min * 60 < self.w.now_ts()
-        return "no_show" if row["state"] == AppointmentState.BOOKED.value and late else str(row["state"])
+        return (
+            "no_show"
+            if row["state"] == AppointmentState.BOOKED.value and late
+            else cast(BookingState, row["state"])
+        )
 
-    def cancel(self, token: str) -> dict[str, Any]:
+    def cancel(self, token: str) -> AppointmentCancelled:
         """Cancel from the manage link: the place goes back to the slot (cancelling twice is fine)."""
         now = self.w.now_ts()
-        with self.store.tx() as tx:
-            row = self.by_token(tx, token)
+        with self.store.tx() as conn:
+            row = self.by_token(conn, token)
             if row["state"] == AppointmentState.BOOKED.value and self.state_now(row) == "booked":
-                appointments_repo.cancel(tx, row["appointment_id"], now)
+                appointments_repo.cancel(conn, row["appointment_id"], now)
                 self.event(
-                    tx,
+                    conn,
                     now,
                     row["service"],
                     row["slot_start"],
@@ -327,8 +337,8 @@ class AppointmentBooking(Part):
                     to_hub=appointment_hub.known(row),
                 )
                 if self.sms:
-                    self.sms.erase(tx, row["appointment_id"])  # no reminder after a cancel
+                    self.sms.erase(conn, row["appointment_id"])  # no reminder after a cancel
             elif row["state"] != AppointmentState.CANCELLED.value:
                 raise QueueError(409, "cannot_cancel", texts.say("cannot_cancel"), state=self.state_now(row))
         self.load.refresh()
-        return {"appointment_id": row["appointment_id"], "state": AppointmentState.CANCELLED.value}
+        return AppointmentCancelled(appointment_id=row["appointment_id"], state="cancelled")

@@ -7,13 +7,14 @@ its slot (`appointment_start_of`), and walk-in wait estimates count the booked l
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from datetime import datetime, tzinfo
 from typing import Any
 
 from queueing import appointments_repo
 from queueing.estimates import WaitEstimates
-from queueing.store import StoreError, Tx
+from queueing.store import StoreError
 from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,10 @@ log = logging.getLogger(__name__)
 LOAD_REFRESH_S = 1.0
 
 
-def due_head(tx: Tx, service: str, now_ts: float) -> Any:
+def due_head(conn: sqlite3.Connection, service: str, now_ts: float) -> Any:
     """The checked-in ticket of `service` whose slot has begun (earliest slot first), or None:
     called before every walk-in (`queueing.calling`)."""
-    return appointments_repo.due_head(tx, service, now_ts)
+    return appointments_repo.due_head(conn, service, now_ts)
 
 
 def call_order(head: Any) -> tuple[float, float, int]:
@@ -36,10 +37,10 @@ def call_order(head: Any) -> tuple[float, float, int]:
     return (1.0, float(head["waiting_since"]) - 60.0 * float(head["weight"]), int(head["seq"]))
 
 
-def waiting_list(tx: Tx, service: str, now_ts: float, limit: int = 30) -> list[Any]:
+def waiting_list(conn: sqlite3.Connection, service: str, now_ts: float, limit: int = 30) -> list[Any]:
     """The console's waiting line of a service: checked-in appointments whose slot has begun
     first (as they are called), then by rank; each row with `appointment_start` (None: walk-in)."""
-    return appointments_repo.waiting_list(tx, service, now_ts, limit)
+    return appointments_repo.waiting_list(conn, service, now_ts, limit)
 
 
 def hhmm(ts: float | None, tz: tzinfo) -> str | None:
@@ -47,9 +48,9 @@ def hhmm(ts: float | None, tz: tzinfo) -> str | None:
     return None if ts is None else datetime.fromtimestamp(float(ts), tz).strftime("%H:%M")
 
 
-def appointment_start_of(tx: Tx, ticket_id: str, tz: tzinfo) -> str | None:
+def appointment_start_of(conn: sqlite3.Connection, ticket_id: str, tz: tzinfo) -> str | None:
     """The slot start (local ISO time) of the booking a ticket was issued for; None for a walk-in."""
-    value = appointments_repo.slot_of_ticket(tx, ticket_id)
+    value = appointments_repo.slot_of_ticket(conn, ticket_id)
     return None if value is None else datetime.fromtimestamp(value, tz).isoformat(timespec="minutes")
 
 
@@ -79,9 +80,9 @@ class BookedLoad(Part):
         problem is logged, never the failure of the request whose change is already saved."""
         now = self.w.now_ts()
         try:
-            with self.store.read() as tx:
+            with self.store.read() as conn:
                 rows = appointments_repo.booked_from(
-                    tx, self.w.today(), now - self.config.appointments.checkin_after_min * 60
+                    conn, self.w.today(), now - self.config.appointments.checkin_after_min * 60
                 )
         except StoreError as err:
             log.warning("booked load for wait estimates not refreshed: %s", err)

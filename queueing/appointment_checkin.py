@@ -6,9 +6,11 @@ A part of `queueing.appointments.Appointments`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from contracts.queueing_appointments import CheckedInTicket
 from queueing import appointment_hub, appointments_repo, texts, tickets_repo
 from queueing import slots as rules
 from queueing.appointment_booking import AppointmentBooking
@@ -16,7 +18,6 @@ from queueing.domain import LIVE_STATES, TicketState
 from queueing.errors import QueueError
 from queueing.issuing import TicketIssuing
 from queueing.slots import AppointmentState, CheckIn
-from queueing.store import Tx
 from queueing.ticket_views import TicketViews
 from queueing.wiring import Part, Wiring
 
@@ -34,15 +35,15 @@ class CheckIns(Part):
         self.issuing = issuing
         self.views = views
 
-    def check_in(self, code: str | None = None, id_hash: str | None = None) -> tuple[int, dict[str, Any]]:
+    def check_in(self, code: str | None = None, id_hash: str | None = None) -> tuple[int, CheckedInTicket]:
         """A kiosk checks a booking in by its code (or the ID card's hash): 201 and a pending
         kiosk ticket (the kiosk prints and confirms it as any other) carrying `appointment_id`;
         the same ticket again (200) while it is live; 409 too_early / too_late outside the window."""
         now_local = self.w.local_now()
         # one write transaction: two kiosks checking the same booking in at once get one ticket
-        with self.store.tx() as tx:
-            row = self._find(tx, code, id_hash, now_local.date().isoformat())
-            ticket = tickets_repo.by_id(tx, row["ticket_id"] or "")
+        with self.store.tx() as conn:
+            row = self._find(conn, code, id_hash, now_local.date().isoformat())
+            ticket = tickets_repo.by_id(conn, row["ticket_id"] or "")
             if ticket is not None and TicketState(ticket["state"]) in LIVE_STATES:
                 return 200, self._ticket_answer(row["ticket_id"], row)
             self._refuse_outside_window(row, now_local)
@@ -53,9 +54,9 @@ class CheckIns(Part):
                 idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
             )
             now = self.w.now_ts()
-            appointments_repo.check_in(tx, row["appointment_id"], now, issued["ticket_id"], attempt)
+            appointments_repo.check_in(conn, row["appointment_id"], now, issued["ticket_id"], attempt)
             self.booking.event(
-                tx,
+                conn,
                 now,
                 row["service"],
                 row["slot_start"],
@@ -65,22 +66,22 @@ class CheckIns(Part):
                 late_min=round((now - float(row["slot_start"])) / 60, 1),
             )
             if self.booking.sms:
-                self.booking.sms.erase(tx, row["appointment_id"])  # the appointment is over: no reminder
+                self.booking.sms.erase(conn, row["appointment_id"])  # the appointment is over: no reminder
         issued.pop("replayed", None)
         log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
         self.booking.load.refresh()
-        return 201, {**issued, **self._appointment_fields(row)}
+        return 201, CheckedInTicket.model_validate({**issued, **self._appointment_fields(row)})
 
     def sweep_no_shows(self) -> int:
         """Send the hub a no-show for each booking past its check-in window (the sweeper's round)."""
         now = self.w.now_ts()
         after_min = self.booking.cfg.checkin_after_min
-        with self.store.read() as tx:
-            due = appointments_repo.no_show_due(tx, after_min * 60, now)
+        with self.store.read() as conn:
+            due = appointments_repo.no_show_due(conn, after_min * 60, now)
         if not due:
             return 0
-        with self.store.tx() as tx:
-            return appointment_hub.sweep_no_shows(tx, self.tz, now, after_min)
+        with self.store.tx() as conn:
+            return appointment_hub.sweep_no_shows(conn, self.tz, now, after_min)
 
     def _refuse_outside_window(self, row: Any, now_local: datetime) -> None:
         """409 too_early (with when to come back) or too_late outside the check-in window."""
@@ -109,10 +110,10 @@ class CheckIns(Part):
                 409, "too_late", texts.say("too_late"), start=start.isoformat(timespec="minutes")
             )
 
-    def _find(self, tx: Tx, code: str | None, id_hash: str | None, today: str) -> Any:
+    def _find(self, conn: sqlite3.Connection, code: str | None, id_hash: str | None, today: str) -> Any:
         """Today's or a later booking by code or ID hash (a live one first), or 404."""
         column, value = ("code", code) if code else ("id_hash", id_hash)
-        row = appointments_repo.live_by(tx, column, value, today)
+        row = appointments_repo.live_by(conn, column, value, today)
         if row is None:
             raise QueueError(404, "unknown_appointment", texts.say("unknown_appointment"))
         return row
@@ -121,6 +122,11 @@ class CheckIns(Part):
         start = self.booking.iso(row["slot_start"])
         return {"appointment_id": row["appointment_id"], "appointment_start": start}
 
-    def _ticket_answer(self, ticket_id: str, row: Any) -> dict[str, Any]:
-        body = self.views.status(ticket_id)
-        return {**body, "status_url": self.issuing.status_url(ticket_id), **self._appointment_fields(row)}
+    def _ticket_answer(self, ticket_id: str, row: Any) -> CheckedInTicket:
+        """The live ticket of a booking checked in before (a check-in sent again)."""
+        return CheckedInTicket(
+            **self.views.status(ticket_id).model_dump(),
+            status_url=self.issuing.status_url(ticket_id),
+            channel="kiosk",  # a check-in issues a kiosk ticket
+            **self._appointment_fields(row),
+        )

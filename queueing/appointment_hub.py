@@ -15,14 +15,12 @@ late it was: nothing about the person, no code, no appointment id.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from common import outbox
 from queueing import appointment_sms_repo
-
-if TYPE_CHECKING:
-    from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +37,20 @@ def slot_fields(start_ts: float, tz: tzinfo) -> tuple[str, int]:
     return local.date().isoformat(), local.hour * 60 + local.minute
 
 
-def send(tx: Tx, tz: tzinfo, now: float, state: str, service: str, start_ts: float, **data: Any) -> None:
+def send(
+    conn: sqlite3.Connection, tz: tzinfo, now: float, state: str, service: str, start_ts: float, **data: Any
+) -> None:
     """Write `appointment.<state>` for the hub in the caller's transaction (counted on the slot's day)."""
     day, slot_min = slot_fields(start_ts, tz)
-    outbox.add(tx.conn, now, day, f"appointment.{state}", service=service, slot_min=slot_min, **data)
+    outbox.add(conn, now, day, f"appointment.{state}", service=service, slot_min=slot_min, **data)
 
 
-def sweep_no_shows(tx: Tx, tz: tzinfo, now: float, checkin_after_min: int) -> int:
+def sweep_no_shows(conn: sqlite3.Connection, tz: tzinfo, now: float, checkin_after_min: int) -> int:
     """Send `appointment.no_show` for each booking whose check-in window has passed; how many."""
-    rows = appointment_sms_repo.no_shows_unsent(tx, checkin_after_min * 60, now)
+    rows = appointment_sms_repo.no_shows_unsent(conn, checkin_after_min * 60, now)
     for r in rows:
-        appointment_sms_repo.set_no_show_sent(tx, r["appointment_id"], now)
-        send(tx, tz, now, "no_show", r["service"], float(r["slot_start"]))
+        appointment_sms_repo.set_no_show_sent(conn, r["appointment_id"], now)
+        send(conn, tz, now, "no_show", r["service"], float(r["slot_start"]))
     if rows:
         log.info("appointment no-shows sent to the hub: %d", len(rows))
     return len(rows)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
-from queueing import appointment_hub, appointments_repo, texts
+from contracts.queueing_appointments import AppointmentView
+from queueing import appointment_hub, appointments_repo, events_repo, texts
 from queueing.appointment_booking import AppointmentBooking
 from queueing.appointment_sms_texts import MOVED
 from queueing.core import iso_utc
@@ -32,11 +32,11 @@ class AppointmentMoves(Part):
         super().__init__(wiring)
         self.booking = booking
 
-    def move(self, token: str, start: datetime) -> dict[str, Any]:
+    def move(self, token: str, start: datetime) -> AppointmentView:
         """Move the booking behind `token` to the slot starting at `start`: the booking's view
         at its new time; 409 `slot_full`, `not_a_slot` or `cannot_move`."""
-        with self.store.read() as tx:
-            row = self.booking.by_token(tx, token)
+        with self.store.read() as conn:
+            row = self.booking.by_token(conn, token)
         if self.booking.state_now(row) != "booked":
             raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=self.booking.state_now(row))
         slot_cfg = self.booking.slots_cfg(row["service"])
@@ -54,15 +54,16 @@ class AppointmentMoves(Part):
         cap = self.booking.capacity(slot_cfg)
         now = self.w.now_ts()
         day = local.date().isoformat()
-        with self.store.tx() as tx:
-            row = self.booking.by_token(tx, token)  # again, inside the write: a cancel may have come first
+        with self.store.tx() as conn:
+            row = self.booking.by_token(conn, token)  # again, inside the write: a cancel may have come first
             state = self.booking.state_now(row)
             if state != "booked":
                 raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=state)
-            moved = appointments_repo.move_if_free(tx, row, start_ts, end_ts, day, now, cap)
+            moved = appointments_repo.move_if_free(conn, row, start_ts, end_ts, day, now, cap)
             if not moved:
                 raise QueueError(409, "slot_full", texts.say("slot_full"), start=self.booking.iso(start_ts))
-            tx.event(
+            events_repo.append(
+                conn,
                 now,
                 "appointment",
                 {
@@ -74,7 +75,7 @@ class AppointmentMoves(Part):
             )
             if appointment_hub.known(row):
                 appointment_hub.send(
-                    tx,
+                    conn,
                     self.tz,
                     now,
                     "moved",
@@ -83,8 +84,8 @@ class AppointmentMoves(Part):
                     from_day=appointment_hub.slot_fields(float(row["slot_start"]), self.tz)[0],
                 )
             if self.booking.sms:
-                self.booking.sms.drop_pending(tx, row["appointment_id"])  # the old time's messages
-                self.booking.sms.enqueue(tx, row["appointment_id"], MOVED, start_ts, day, now)
+                self.booking.sms.drop_pending(conn, row["appointment_id"])  # the old time's messages
+                self.booking.sms.enqueue(conn, row["appointment_id"], MOVED, start_ts, day, now)
         if self.booking.sms:
             self.booking.sms.kick()
         log.info(

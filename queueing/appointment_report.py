@@ -8,6 +8,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from contracts.appointment_sms import AppointmentReportRowWithSms
+from contracts.queueing_appointments import AppointmentReportRow
 from queueing import appointment_sms_repo
 from queueing.store import Store
 
@@ -35,10 +37,10 @@ def day_report(
     checkin_after_min: int,
     punctual_within_min: int,
     labels: dict[str, str],
-) -> list[dict[str, Any]]:
+) -> list[AppointmentReportRow]:
     """One row per service with bookings on `day` (YYYY-MM-DD), then an 'all' row."""
-    with store.read() as tx:
-        rows = appointment_sms_repo.of_day_with_call(tx, day)
+    with store.read() as conn:
+        rows = appointment_sms_repo.of_day_with_call(conn, day)
 
     groups: dict[str, list[Any]] = {}
     for r in rows:
@@ -53,42 +55,51 @@ def day_report(
 
 def _summary(
     code: str, label: str, rows: Sequence[Any], now_ts: float, after_min: int, punctual_min: int
-) -> dict[str, Any]:
+) -> AppointmentReportRow:
     past = [r for r in rows if r["state"] == "booked" and r["slot_start"] + after_min * 60 < now_ts]
     checked = [r for r in rows if r["state"] == "checked_in"]
     called = [r for r in checked if r["called_at"] is not None]
     late = [max(0.0, r["called_at"] - r["slot_start"]) / 60 for r in called]
     decided = len(checked) + len(past)
-    return {
-        "service": code,
-        "label": label,
-        "booked": sum(1 for r in rows if r["state"] != "cancelled"),
-        "cancelled": sum(1 for r in rows if r["state"] == "cancelled"),
-        "checked_in": len(checked),
-        "no_show": len(past),
-        "upcoming": sum(1 for r in rows if r["state"] == "booked") - len(past),
-        "checkin_rate_pct": round(100 * len(checked) / decided, 1) if decided else None,
-        "called": len(called),
-        "punctual_pct": round(100 * sum(1 for m in late if m <= punctual_min) / len(late), 1)
-        if late
-        else None,
-        "late_mean_min": round(sum(late) / len(late), 1) if late else None,
-    }
+    return AppointmentReportRow(
+        service=code,
+        label=label,
+        booked=sum(1 for r in rows if r["state"] != "cancelled"),
+        cancelled=sum(1 for r in rows if r["state"] == "cancelled"),
+        checked_in=len(checked),
+        no_show=len(past),
+        upcoming=sum(1 for r in rows if r["state"] == "booked") - len(past),
+        checkin_rate_pct=round(100 * len(checked) / decided, 1) if decided else None,
+        called=len(called),
+        punctual_pct=round(100 * sum(1 for m in late if m <= punctual_min) / len(late), 1) if late else None,
+        late_mean_min=round(sum(late) / len(late), 1) if late else None,
+    )
 
 
-def add_sms_counts(rows: list[dict[str, Any]], counts: dict[str, dict[str, int]]) -> None:
-    """Add `sms_sent` and `sms_failed` (the booking SMS of the day's appointments) to each row."""
+def with_sms_counts(
+    rows: Sequence[AppointmentReportRow], counts: dict[str, dict[str, int]]
+) -> list[AppointmentReportRowWithSms]:
+    """The rows with `sms_sent` and `sms_failed` (the booking SMS of the day's appointments)."""
+    out = []
     for row in rows:
-        picked = counts.values() if row["service"] == "all" else [counts.get(row["service"], {})]
-        row["sms_sent"] = sum(c.get("sent", 0) for c in picked)
-        row["sms_failed"] = sum(c.get("failed", 0) for c in picked)
+        picked = counts.values() if row.service == "all" else [counts.get(row.service, {})]
+        out.append(
+            AppointmentReportRowWithSms(
+                **row.model_dump(),
+                sms_sent=sum(c.get("sent", 0) for c in picked),
+                sms_failed=sum(c.get("failed", 0) for c in picked),
+            )
+        )
+    return out
 
 
-def to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """The report as CSV (header first; empty cells for unknown values)."""
+def to_csv(rows: Sequence[AppointmentReportRow]) -> str:
+    """The report as CSV (header first; empty cells for unknown values: the SMS columns without
+    SMS)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in COLUMNS})
+        values = row.model_dump()
+        writer.writerow({k: ("" if values.get(k) is None else values[k]) for k in COLUMNS})
     return buf.getvalue()

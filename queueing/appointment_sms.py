@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -43,8 +44,8 @@ from queueing.appointment_sms_texts import (
     render,
 )
 from queueing.appointments_config import AppointmentSmsConfig
-from queueing.service import QueueService
-from queueing.store import StoreError, Tx
+from queueing.store import StoreError
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +75,18 @@ def e164(phone: str) -> str:
     return "+84" + phone[1:]
 
 
-class AppointmentSms:
-    """Seals and erases contacts, enqueues the booking's messages, and sends them (its own thread)."""
+class AppointmentSms(Part):
+    """Seals and erases contacts, enqueues the booking's messages, and sends them (its own thread);
+    a part on the queue's `Wiring`."""
 
     def __init__(
-        self, queue: QueueService, data_dir: Path, center_name: str, gateway: SmsGateway | None = None
+        self, wiring: Wiring, data_dir: Path, center_name: str, gateway: SmsGateway | None = None
     ) -> None:
-        self.q = queue
-        self.cfg = queue.config.appointments.sms
-        self.enabled = self.cfg.enabled and bool(queue.config.appointments.services)
+        super().__init__(wiring)
+        self.cfg = wiring.config.appointments.sms
+        self.enabled = self.cfg.enabled and bool(wiring.config.appointments.services)
         self.center = self.cfg.center_name or center_name
-        self.base_url = queue.config.public_base_url
+        self.base_url = wiring.config.public_base_url
         self._key_path = self.cfg.key_path(data_dir)
         self._box: SecretBox | None = None
         self.gateway = gateway or build_gateway(self.cfg, data_dir)
@@ -99,8 +101,8 @@ class AppointmentSms:
             return
         names = [
             svc.name_vi
-            for slot in self.q.config.appointments.services
-            if (svc := self.q.config.service(slot.code)) is not None
+            for slot in self.config.appointments.services
+            if (svc := self.config.service(slot.code)) is not None
         ]
         problems = check_templates(self.cfg, self.center, names, self.base_url)
         if problems:
@@ -126,24 +128,32 @@ class AppointmentSms:
         data = json.loads(self.box.open(sealed, f"appointment:{appointment_id}"))
         return str(data["phone"]), str(data["token"])
 
-    def enqueue(self, tx: Tx, appointment_id: str, kind: str, slot_start: float, day: str, now: float) -> int:
+    def enqueue(
+        self,
+        conn: sqlite3.Connection,
+        appointment_id: str,
+        kind: str,
+        slot_start: float,
+        day: str,
+        now: float,
+    ) -> int:
         """Add a message in the caller's transaction (once per appointment, kind and slot); 1 when
         added, 0 when it was there already."""
         if not self.enabled:
             return 0
         return appointment_sms_repo.add_sms(
-            tx, appointment_id, kind, idem_key(appointment_id, kind, slot_start), day, now
+            conn, appointment_id, kind, idem_key(appointment_id, kind, slot_start), day, now
         )
 
     @staticmethod
-    def drop_pending(tx: Tx, appointment_id: str) -> None:
+    def drop_pending(conn: sqlite3.Connection, appointment_id: str) -> None:
         """Messages not yet sent for this appointment will not be (a cancel, a move)."""
-        appointment_sms_repo.drop_pending_sms(tx, appointment_id)
+        appointment_sms_repo.drop_pending_sms(conn, appointment_id)
 
-    def erase(self, tx: Tx, appointment_id: str) -> None:
+    def erase(self, conn: sqlite3.Connection, appointment_id: str) -> None:
         """The appointment ended: its phone and link are erased and nothing more is sent."""
-        appointment_sms_repo.erase_contact(tx, appointment_id)
-        self.drop_pending(tx, appointment_id)
+        appointment_sms_repo.erase_contact(conn, appointment_id)
+        self.drop_pending(conn, appointment_id)
 
     def kick(self) -> None:
         """Something was enqueued: send now rather than at the next poll."""
@@ -167,15 +177,15 @@ class AppointmentSms:
         only that day: it says "tomorrow"), the other `remind_before_min` before the slot; each
         only for a booking made (or moved) before it fell due, and once (its idempotency key).
         Every round reads; it writes only when something ended or fell due."""
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         before_s = self.cfg.remind_before_min * 60
-        with self.q.store.read() as tx:
+        with self.store.read() as conn:
             ended = appointment_sms_repo.ended_with_contact(
-                tx, self.q.config.appointments.checkin_after_min * 60, now
+                conn, self.config.appointments.checkin_after_min * 60, now
             )
             due = [
                 (r["appointment_id"], REMIND_HOUR, r["slot_start"], r["day"])
-                for r in appointment_sms_repo.due_soon(tx, REMIND_HOUR, now, before_s)
+                for r in appointment_sms_repo.due_soon(conn, REMIND_HOUR, now, before_s)
             ]
             window = self._day_before_window(now)
             if window is not None:  # it is the day before, past remind_day_before_at
@@ -183,17 +193,17 @@ class AppointmentSms:
                 due += [
                     (r["appointment_id"], REMIND_DAY, r["slot_start"], r["day"])
                     for r in appointment_sms_repo.due_tomorrow(
-                        tx, REMIND_DAY, tomorrow_from, tomorrow_until, now + before_s, due_at
+                        conn, REMIND_DAY, tomorrow_from, tomorrow_until, now + before_s, due_at
                     )
                 ]
         if not ended and not due:
             return 0
         added = 0
-        with self.q.store.tx() as tx:
+        with self.store.tx() as conn:
             for appointment_id in ended:  # an ended appointment stays ended: no need to look again
-                self.erase(tx, appointment_id)
+                self.erase(conn, appointment_id)
             for appointment_id, kind, slot_start, day in due:  # a cancel since: dropped when sending
-                added += self.enqueue(tx, appointment_id, kind, slot_start, day, now)
+                added += self.enqueue(conn, appointment_id, kind, slot_start, day, now)
         if ended:
             log.info("appointment contacts erased: %d ended appointment(s)", len(ended))
         return added
@@ -201,27 +211,27 @@ class AppointmentSms:
     def _day_before_window(self, now: float) -> tuple[float, float, float] | None:
         """(when today's day-before reminders fell due, start of tomorrow, start of the day after)
         once `remind_day_before_at` has passed today; None before it."""
-        local = datetime.fromtimestamp(now, self.q.tz)
+        local = datetime.fromtimestamp(now, self.tz)
         hh, mm = (int(x) for x in self.cfg.remind_day_before_at.split(":"))
         due_at = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
         if local < due_at:
             return None
-        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.q.tz)
-        after = datetime.combine(local.date() + timedelta(days=2), time(0), self.q.tz)
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), self.tz)
+        after = datetime.combine(local.date() + timedelta(days=2), time(0), self.tz)
         return due_at.timestamp(), tomorrow.timestamp(), after.timestamp()
 
     def deliver(self) -> int:
         """Send each due message once and record the outcomes in one transaction."""
-        now = self.q.now_ts()
-        with self.q.store.read() as tx:
-            rows = appointment_sms_repo.sms_due(tx, now, BATCH)
+        now = self.w.now_ts()
+        with self.store.read() as conn:
+            rows = appointment_sms_repo.sms_due(conn, now, BATCH)
         if not rows:
             return 0
         outcomes = [(row, self._send(row, now)) for row in rows]
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
+        now = self.w.now_ts()
+        with self.store.tx() as conn:
             for row, outcome in outcomes:
-                self._record(tx, row, outcome, now)
+                self._record(conn, row, outcome, now)
         return len(rows)
 
     def _send(self, row: Any, now: float) -> str | GatewayError:
@@ -235,8 +245,8 @@ class AppointmentSms:
                 f"the booking's contact does not open with {self._key_path} (the key was replaced?): {err}",
                 permanent=True,
             )
-        start = datetime.fromtimestamp(float(row["slot_start"]), self.q.tz)
-        svc = self.q.config.service(row["service"])
+        start = datetime.fromtimestamp(float(row["slot_start"]), self.tz)
+        svc = self.config.service(row["service"])
         values = {
             "center": self.center,
             "service": svc.name_vi if svc else row["service"],
@@ -252,16 +262,16 @@ class AppointmentSms:
             return err
         return "sent"
 
-    def _record(self, tx: Tx, row: Any, outcome: str | GatewayError, now: float) -> None:
+    def _record(self, conn: sqlite3.Connection, row: Any, outcome: str | GatewayError, now: float) -> None:
         attempts = int(row["attempts"]) + 1
         if outcome == "dropped":
-            appointment_sms_repo.sms_dropped(tx, row["msg_id"])
+            appointment_sms_repo.sms_dropped(conn, row["msg_id"])
         elif outcome == "sent":
-            appointment_sms_repo.sms_sent(tx, row["msg_id"], attempts, now)
+            appointment_sms_repo.sms_sent(conn, row["msg_id"], attempts, now)
         else:
             assert isinstance(outcome, GatewayError)
             give_up, delay = after_failure(self.cfg, attempts, outcome.permanent)
-            appointment_sms_repo.sms_failed(tx, row["msg_id"], attempts, give_up, now + delay, str(outcome))
+            appointment_sms_repo.sms_failed(conn, row["msg_id"], attempts, give_up, now + delay, str(outcome))
             log.warning(
                 "appointment SMS %s (%s) failed, attempt %d%s: %s",
                 row["msg_id"],
@@ -273,8 +283,8 @@ class AppointmentSms:
 
     def counts(self, day: str) -> dict[str, dict[str, int]]:
         """{service: {"sent": n, "failed": n}} of the day's appointments' messages."""
-        with self.q.store.read() as tx:
-            rows = appointment_sms_repo.sms_counts(tx, day)
+        with self.store.read() as conn:
+            rows = appointment_sms_repo.sms_counts(conn, day)
         out: dict[str, dict[str, int]] = {}
         for r in rows:
             out.setdefault(r["service"], {"sent": 0, "failed": 0})[r["state"]] = int(r["n"])

@@ -1,17 +1,15 @@
 """Appointments in SQL, as the SMS, the hub's no-show sweep and the day report read and write
 them (booking, moves, check-in and the calling order: `queueing.appointments_repo`): the
 `appointments` table's contact and no-show columns, and the `appointment_sms` outbox
-(`queueing.schema` steps 2 and 5). Each function runs in the caller's open `Tx`; when a message
+(`queueing.schema` steps 2 and 5). Each function runs in the caller's open connection; when a message
 is due, sent or dropped is `queueing.appointment_sms`' rule, the no-show rule
 `queueing.appointment_hub`'s.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # queueing.store imports queueing.schema, which imports this module
-    from queueing.store import Tx
+import sqlite3
+from typing import Any
 
 Row = Any  # a sqlite3.Row
 
@@ -27,22 +25,21 @@ CREATE INDEX appointments_no_show_due ON appointments(slot_start)
 # ---------------------------------------------------------------------- appointments
 
 
-def erase_contact(tx: Tx, appointment_id: str) -> None:
+def erase_contact(conn: sqlite3.Connection, appointment_id: str) -> None:
     """The appointment's sealed phone and link are erased."""
-    tx.run("UPDATE appointments SET contact_sealed = NULL WHERE appointment_id = ?", appointment_id)
+    conn.execute("UPDATE appointments SET contact_sealed = NULL WHERE appointment_id = ?", (appointment_id,))
 
 
-def ended_with_contact(tx: Tx, checkin_after_s: float, now: float) -> list[str]:
+def ended_with_contact(conn: sqlite3.Connection, checkin_after_s: float, now: float) -> list[str]:
     """The appointments that still hold a contact but ended (not booked, or their check-in
     window `checkin_after_s` after the slot start passed by `now`)."""
     return [
         r["appointment_id"]
-        for r in tx.all(
+        for r in conn.execute(
             "SELECT appointment_id FROM appointments WHERE contact_sealed IS NOT NULL "
             "AND (state != 'booked' OR slot_start + ? < ?)",
-            checkin_after_s,
-            now,
-        )
+            (checkin_after_s, now),
+        ).fetchall()
     ]
 
 
@@ -55,133 +52,117 @@ _LIVE_NOT_SENT = (
 )
 
 
-def due_soon(tx: Tx, kind: str, now: float, before_s: float) -> list[Row]:
+def due_soon(conn: sqlite3.Connection, kind: str, now: float, before_s: float) -> list[Row]:
     """Booked appointments with a contact and no `kind` reminder yet whose slot starts within
     `before_s` of `now`, booked (or moved) before that: appointment_id, day, slot_start."""
-    return tx.all(
+    return conn.execute(
         _LIVE_NOT_SENT + " AND a.slot_start > ? AND a.slot_start <= ? "
         "AND COALESCE(a.moved_at, a.created_at) < a.slot_start - ?",
-        f"-{kind}-",
-        now,
-        now + before_s,
-        before_s,
-    )
+        (f"-{kind}-", now, now + before_s, before_s),
+    ).fetchall()
 
 
 def due_tomorrow(
-    tx: Tx, kind: str, day_from: float, day_until: float, after: float, booked_before: float
+    conn: sqlite3.Connection, kind: str, day_from: float, day_until: float, after: float, booked_before: float
 ) -> list[Row]:
     """Booked appointments with a contact and no `kind` reminder yet whose slot is in
     [day_from, day_until) and after `after`, booked (or moved) before `booked_before`:
     appointment_id, day, slot_start."""
-    return tx.all(
+    return conn.execute(
         _LIVE_NOT_SENT + " AND a.slot_start >= ? AND a.slot_start < ? "
         "AND a.slot_start > ? AND COALESCE(a.moved_at, a.created_at) < ?",
-        f"-{kind}-",
-        day_from,
-        day_until,
-        after,
-        booked_before,
-    )
+        (f"-{kind}-", day_from, day_until, after, booked_before),
+    ).fetchall()
 
 
-def no_shows_unsent(tx: Tx, checkin_after_s: float, now: float) -> list[Row]:
+def no_shows_unsent(conn: sqlite3.Connection, checkin_after_s: float, now: float) -> list[Row]:
     """Booked appointments whose check-in window passed and whose no-show the hub has not had:
     appointment_id, service, slot_start."""
-    return tx.all(
+    return conn.execute(
         "SELECT appointment_id, service, slot_start FROM appointments "
         "WHERE no_show_sent_at IS NULL AND state = 'booked' AND slot_start + ? < ?",
-        checkin_after_s,
-        now,
-    )
+        (checkin_after_s, now),
+    ).fetchall()
 
 
-def set_no_show_sent(tx: Tx, appointment_id: str, at: float) -> None:
+def set_no_show_sent(conn: sqlite3.Connection, appointment_id: str, at: float) -> None:
     """The hub was sent the appointment's no-show at `at`."""
-    tx.run("UPDATE appointments SET no_show_sent_at = ? WHERE appointment_id = ?", at, appointment_id)
+    conn.execute("UPDATE appointments SET no_show_sent_at = ? WHERE appointment_id = ?", (at, appointment_id))
 
 
-def of_day_with_call(tx: Tx, day: str) -> list[Row]:
+def of_day_with_call(conn: sqlite3.Connection, day: str) -> list[Row]:
     """The day's appointments (service, state, slot_start) with their ticket's called_at."""
-    return tx.all(
+    return conn.execute(
         "SELECT a.service, a.state, a.slot_start, t.called_at FROM appointments a "
         "LEFT JOIN tickets t ON t.ticket_id = a.ticket_id WHERE a.day = ?",
-        day,
-    )
+        (day,),
+    ).fetchall()
 
 
 # ---------------------------------------------------------------------- appointment_sms
 
 
-def add_sms(tx: Tx, appointment_id: str, kind: str, idem_key: str, day: str, now: float) -> int:
+def add_sms(
+    conn: sqlite3.Connection, appointment_id: str, kind: str, idem_key: str, day: str, now: float
+) -> int:
     """Add a message due `now` unless its idempotency key is there; 1 when added, else 0."""
-    return tx.run(
+    return conn.execute(
         "INSERT OR IGNORE INTO appointment_sms(appointment_id, kind, idem_key, day, next_attempt_at, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        appointment_id,
-        kind,
-        idem_key,
-        day,
-        now,
-        now,
+        (appointment_id, kind, idem_key, day, now, now),
     ).rowcount
 
 
-def drop_pending_sms(tx: Tx, appointment_id: str) -> None:
+def drop_pending_sms(conn: sqlite3.Connection, appointment_id: str) -> None:
     """The appointment's messages not yet sent will not be."""
-    tx.run(
+    conn.execute(
         "UPDATE appointment_sms SET state = 'dropped' WHERE appointment_id = ? AND state = 'pending'",
-        appointment_id,
+        (appointment_id,),
     )
 
 
-def sms_due(tx: Tx, now: float, limit: int) -> list[Row]:
+def sms_due(conn: sqlite3.Connection, now: float, limit: int) -> list[Row]:
     """Up to `limit` pending messages due by `now`, oldest first, with their appointment (msg_id,
     kind, idem_key, attempts, appointment_id, appt_state, contact_sealed, service, slot_start, code)."""
-    return tx.all(
+    return conn.execute(
         "SELECT m.msg_id, m.kind, m.idem_key, m.attempts, a.appointment_id, a.state AS appt_state, "
         "a.contact_sealed, a.service, a.slot_start, a.code FROM appointment_sms m "
         "JOIN appointments a ON a.appointment_id = m.appointment_id "
         "WHERE m.state = 'pending' AND m.next_attempt_at <= ? ORDER BY m.msg_id LIMIT ?",
-        now,
-        limit,
-    )
+        (now, limit),
+    ).fetchall()
 
 
-def sms_dropped(tx: Tx, msg_id: int) -> None:
+def sms_dropped(conn: sqlite3.Connection, msg_id: int) -> None:
     """The message will not be sent."""
-    tx.run("UPDATE appointment_sms SET state = 'dropped' WHERE msg_id = ?", msg_id)
+    conn.execute("UPDATE appointment_sms SET state = 'dropped' WHERE msg_id = ?", (msg_id,))
 
 
-def sms_sent(tx: Tx, msg_id: int, attempts: int, at: float) -> None:
+def sms_sent(conn: sqlite3.Connection, msg_id: int, attempts: int, at: float) -> None:
     """The message was sent at `at`, on attempt `attempts`."""
-    tx.run(
+    conn.execute(
         "UPDATE appointment_sms SET state = 'sent', attempts = ?, sent_at = ?, last_error = NULL "
         "WHERE msg_id = ?",
-        attempts,
-        at,
-        msg_id,
+        (attempts, at, msg_id),
     )
 
 
-def sms_failed(tx: Tx, msg_id: int, attempts: int, give_up: bool, next_at: float, error: str) -> None:
+def sms_failed(
+    conn: sqlite3.Connection, msg_id: int, attempts: int, give_up: bool, next_at: float, error: str
+) -> None:
     """Attempt `attempts` failed with `error`: retried at `next_at`, or given up."""
-    tx.run(
+    conn.execute(
         "UPDATE appointment_sms SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
         "WHERE msg_id = ?",
-        "failed" if give_up else "pending",
-        attempts,
-        next_at,
-        error,
-        msg_id,
+        ("failed" if give_up else "pending", attempts, next_at, error, msg_id),
     )
 
 
-def sms_counts(tx: Tx, day: str) -> list[Row]:
+def sms_counts(conn: sqlite3.Connection, day: str) -> list[Row]:
     """The day's sent and failed messages counted per service and state (service, state, n)."""
-    return tx.all(
+    return conn.execute(
         "SELECT a.service, m.state, COUNT(*) AS n FROM appointment_sms m "
         "JOIN appointments a ON a.appointment_id = m.appointment_id "
         "WHERE m.day = ? AND m.state IN ('sent', 'failed') GROUP BY a.service, m.state",
-        day,
-    )
+        (day,),
+    ).fetchall()

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from common.api_errors import error_responses
 from common.rate_limit import RateLimiter
-from contracts.appointment_sms import AppointmentReportWithSms, MoveRequest
+from contracts.appointment_sms import AppointmentReportRowWithSms, AppointmentReportWithSms, MoveRequest
 from contracts.queueing_appointments import (
     AppointmentCancelled,
     AppointmentView,
@@ -99,7 +99,7 @@ def build_appointments_router(  # noqa: C901 - its route closures count toward i
         response_model=list[Slot],
         responses=error_responses(403, 404, 422, 503),
     )
-    def slots(service: str, day: Annotated[date, Query()]) -> list[dict[str, Any]]:
+    def slots(service: str, day: Annotated[date, Query()]) -> list[Slot]:
         """The day's bookable slots of a service with the places left (`free`)."""
         return appts.free_slots(service, day)
 
@@ -109,7 +109,7 @@ def build_appointments_router(  # noqa: C901 - its route closures count toward i
         response_model=Booking,
         responses=error_responses(403, 404, 409, 422, 429, 503),
     )
-    def book(body: BookingRequest, request: Request) -> dict[str, Any]:
+    def book(body: BookingRequest, request: Request) -> Booking:
         """Book a slot from a phone: 409 `slot_full` when no place is left; 429 past the limits
         per phone number and per address."""
         client = request.client.host if request.client else "?"
@@ -140,14 +140,14 @@ def build_appointments_router(  # noqa: C901 - its route closures count toward i
         if not code and not body.id_hash:
             raise QueueError(422, "invalid_request", "Send the booking's `code` or the ID card's `id_hash`.")
         status, ticket = appts.check_in(code=code, id_hash=None if code else body.id_hash)
-        return JSONResponse(ticket, status_code=status)
+        return JSONResponse(ticket.model_dump(mode="json"), status_code=status)
 
     @router.get(
         "/api/v1/appointments/manage/{token}",
         response_model=AppointmentView,
         responses=error_responses(404, 422, 503),
     )
-    def manage(token: str) -> dict[str, Any]:
+    def manage(token: str) -> AppointmentView:
         """A booking as its manage link shows it (code, QR text, time, state)."""
         return appts.view(token)
 
@@ -156,7 +156,7 @@ def build_appointments_router(  # noqa: C901 - its route closures count toward i
         response_model=AppointmentCancelled,
         responses=error_responses(404, 409, 422, 503),
     )
-    def cancel(token: str) -> dict[str, Any]:
+    def cancel(token: str) -> AppointmentCancelled:
         """Cancel from the manage link (the place goes back to the slot)."""
         return appts.cancel(token)
 
@@ -165,7 +165,7 @@ def build_appointments_router(  # noqa: C901 - its route closures count toward i
         response_model=AppointmentView,
         responses=error_responses(404, 409, 422, 429, 503),
     )
-    def move(token: str, body: MoveRequest, request: Request) -> dict[str, Any]:
+    def move(token: str, body: MoveRequest, request: Request) -> AppointmentView:
         """Move the booking to another free slot of the same service (`start` as the slots list
         gives it): the old place is freed and the new one taken in one step; a new confirmation
         SMS goes out and the reminders follow the new time. 409 `slot_full` when the slot has
@@ -202,15 +202,20 @@ def build_appointments_router(  # noqa: C901 - its route closures count toward i
         rows = appointment_report.day_report(
             q.store, the_day, q.now_ts(), cfg.checkin_after_min, cfg.punctual_within_min, labels
         )
-        if appts.sms is not None:
-            appointment_report.add_sms_counts(rows, appts.sms.counts(the_day))
+        sms_rows = (
+            None if appts.sms is None else appointment_report.with_sms_counts(rows, appts.sms.counts(the_day))
+        )
         if format == "csv":
             return PlainTextResponse(
-                appointment_report.to_csv(rows),
+                appointment_report.to_csv(rows if sms_rows is None else sms_rows),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="appointments-{the_day}.csv"'},
             )
-        return {"day": the_day, "punctual_within_min": cfg.punctual_within_min, "rows": rows}
+        if sms_rows is None:  # no SMS here: the counts are nought
+            sms_rows = [AppointmentReportRowWithSms(**r.model_dump()) for r in rows]
+        return AppointmentReportWithSms(
+            day=the_day, punctual_within_min=cfg.punctual_within_min, rows=sms_rows
+        )
 
     @router.get("/book", response_class=HTMLResponse, include_in_schema=False)
     def book_page(request: Request) -> HTMLResponse:
@@ -227,15 +232,15 @@ def build_appointments_router(  # noqa: C901 - its route closures count toward i
             missing = page(request, "booking.html", t=page_texts(), b=None, token="", missing=err.message)
             missing.status_code = err.status
             return missing
-        days: list[Any] = next((s["days"] for s in appts.bookable() if s["code"] == booking["service"]), [])
+        days: list[Any] = next((s["days"] for s in appts.bookable() if s["code"] == booking.service), [])
         return page(
             request,
             "booking.html",
             t=page_texts(),
             b=booking,
             token=token,
-            qr_src=qr_data_uri(booking["qr"]),
-            move={"service": booking["service"], "start": booking["start"], "days": days, "t": page_texts()},
+            qr_src=qr_data_uri(booking.qr),
+            move={"service": booking.service, "start": booking.start, "days": days, "t": page_texts()},
             moved=request.query_params.get("moved") == "1",
             sms=appts.sms is not None and appts.sms.enabled,
         )

@@ -13,17 +13,17 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from common.api_errors import error_responses
-from contracts.locker_staff import SignedOut
 from contracts.queueing_counter import (
     CounterRow,
     CounterSignedIn,
     CounterTicket,
     CounterView,
     KioskHelpAnswer,
+    SignedOut,
     TransferredTicket,
 )
 from contracts.queueing_reports import DayReport
-from queueing import counters_repo, reports
+from queueing import reports
 from queueing.api import SESSION_COOKIE, session_token
 from queueing.api_models import CallNumberRequest, SignInRequest, TransferRequest
 from queueing.counters import CounterDesk
@@ -46,7 +46,7 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
         response_model=CounterSignedIn,
         responses=error_responses(401, 404, 409, 422, 429, 503),
     )
-    def sign_in(body: SignInRequest, response: Response) -> dict[str, Any]:
+    def sign_in(body: SignInRequest, response: Response) -> CounterSignedIn:
         """Counter staff sign-in with staff ID and PIN (sets the session cookie).
 
         A counter someone else is signed in to answers 409 `counter_taken`; a supervisor may
@@ -56,39 +56,39 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
         response.set_cookie(
             SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=int(cfg.session_hours * 3600)
         )
-        return {"token": token, **info}
+        return info
 
     @api.delete(
         "/counter/sessions/current", response_model=SignedOut, responses=error_responses(401, 409, 503)
     )
-    def sign_out(request: Request, response: Response) -> dict[str, Any]:
+    def sign_out(request: Request, response: Response) -> SignedOut:
         """Sign out and close the counter."""
         desk.sign_out(session_of(request))
         response.delete_cookie(SESSION_COOKIE)
-        return {"signed_out": True}
+        return SignedOut(signed_out=True)
 
     @api.get("/counter", response_model=CounterView, responses=error_responses(401, 409, 503))
-    def counter_view(request: Request) -> dict[str, Any]:
+    def counter_view(request: Request) -> CounterView:
         """What the counter console shows (with the kiosks' open calls for staff)."""
-        return {**desk.view(session_of(request)), "help_requests": kiosk_help.open_calls()}
+        return desk.view(session_of(request)).model_copy(update={"help_requests": kiosk_help.open_calls()})
 
     @api.post(
         "/counter/help/{kiosk}/ack", response_model=KioskHelpAnswer, responses=error_responses(401, 422, 503)
     )
-    def kiosk_help_ack(kiosk: str, request: Request) -> dict[str, Any]:
+    def kiosk_help_ack(kiosk: str, request: Request) -> KioskHelpAnswer:
         """A member of staff goes to the kiosk: its call leaves every console (logged)."""
         return kiosk_help.ack(kiosk_name(kiosk), session_of(request).staff.staff_id)
 
     @api.post(
         "/counter/call", response_model=CounterTicket, responses=error_responses(401, 404, 409, 422, 503)
     )
-    def call_number(request: Request, body: CallNumberRequest) -> dict[str, Any]:
+    def call_number(request: Request, body: CallNumberRequest) -> CounterTicket:
         """Call a given waiting ticket."""
         return desk.call_number(session_of(request), body.number)
 
     # The console's one-button actions: the signed-in counter does it, no body.
     # (path, name, action, description, error statuses besides 401 and 503)
-    actions: list[tuple[str, str, Callable[[Session], dict[str, Any]], str, tuple[int, ...]]] = [
+    actions: list[tuple[str, str, Callable[[Session], CounterTicket], str, tuple[int, ...]]] = [
         (
             "/counter/call-next",
             "call_next",
@@ -117,24 +117,14 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
         response_model=TransferredTicket,
         responses=error_responses(401, 404, 409, 422, 503),
     )
-    def transfer(request: Request, body: TransferRequest) -> dict[str, Any]:
+    def transfer(request: Request, body: TransferRequest) -> TransferredTicket:
         """Move the current ticket to another service's queue."""
         return desk.transfer(session_of(request), body.service)
 
     @api.get("/counters", response_model=list[CounterRow], responses=error_responses(503))
-    def counters() -> list[dict[str, Any]]:
+    def counters() -> list[CounterRow]:
         """Every counter and whether it is open."""
-        with queue.store.read() as tx:
-            rows = counters_repo.all_rows(tx)
-        return [
-            {
-                "number": c.number,
-                "name": c.name or f"Quầy {c.number}",
-                "services": c.services,
-                "status": rows[c.number]["status"] if c.number in rows else "closed",
-            }
-            for c in cfg.counters
-        ]
+        return desk.counter_rows()
 
     @api.get(
         "/reports",
@@ -165,17 +155,17 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="queue-{the_day}-{group.value}.csv"'},
             )
-        return {"day": the_day, "group": group.value, "wait_target_min": cfg.wait_target_min, "rows": rows}
+        return DayReport(day=the_day, group=group, wait_target_min=cfg.wait_target_min, rows=rows)
 
     return api
 
 
 def _counter_action(
-    action: Callable[[Session], dict[str, Any]], session_of: Callable[[Request], Session]
-) -> Callable[[Request], dict[str, Any]]:
+    action: Callable[[Session], CounterTicket], session_of: Callable[[Request], Session]
+) -> Callable[[Request], CounterTicket]:
     """The route of a one-button counter action: the caller's session, then the action."""
 
-    def endpoint(request: Request) -> dict[str, Any]:
+    def endpoint(request: Request) -> CounterTicket:
         return action(session_of(request))
 
     return endpoint

@@ -8,28 +8,29 @@ kept by `queueing.counter_time` in the same transaction (and the province hub is
 from __future__ import annotations
 
 import logging
-from typing import Any
+import sqlite3
 
-from queueing import appointment_calls, counter_time_repo, counters_repo
+from contracts.counter_time import CounterPaused, PauseReason, PauseState
+from queueing import appointment_calls, counter_time_repo, counters_repo, events_repo
 from queueing.core import iso_utc
 from queueing.counters import CounterDesk
 from queueing.domain import CounterStatus
 from queueing.errors import QueueError
 from queueing.staff import Session
-from queueing.store import Tx
+from queueing.wiring import Part
 
 log = logging.getLogger(__name__)
 
 
-class CounterPauses:
-    """The console's pause and resume."""
+class CounterPauses(Part):
+    """The console's pause and resume (a part on the desk's wiring)."""
 
     def __init__(self, desk: CounterDesk) -> None:
+        super().__init__(desk.w)
         self.desk = desk
-        self.q = desk.q
-        self.config = desk.config
+        self.estimates = desk.estimates
 
-    def pause(self, session: Session, paused: bool, reason: str | None = None) -> dict[str, Any]:
+    def pause(self, session: Session, paused: bool, reason: str | None = None) -> CounterPaused:
         """Pause for a configured `reason` (422 without one), or resume.
 
         Pausing again for the same reason changes nothing (a retried request); for another
@@ -39,12 +40,12 @@ class CounterPauses:
         cfg = self.desk.at_counter(session)
         if paused:
             reason = self.reason(reason)
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
-            row = counters_repo.pause_state(tx, cfg.number)
+        now = self.w.now_ts()
+        with self.store.tx() as conn:
+            row = counters_repo.pause_state(conn, cfg.number)
             was_paused = row is not None and row["status"] == CounterStatus.PAUSED.value
             if was_paused == paused and (not paused or row is None or row["pause_reason"] == reason):
-                return self.view(tx, cfg.number)
+                return self.view(conn, cfg.number)
             if was_paused and paused:
                 raise QueueError(
                     409,
@@ -53,9 +54,11 @@ class CounterPauses:
                     "The counter is paused for another reason: resume it, then pause again.",
                 )
             status = CounterStatus.PAUSED if paused else CounterStatus.OPEN
-            counters_repo.set_pause(tx, cfg.number, status.value, reason if paused else None)
-            tx.event(now, "counter", {"counter": cfg.number, "status": status.value, "reason": reason})
-        self.q.set_counter_open(cfg.number, not paused)
+            counters_repo.set_pause(conn, cfg.number, status.value, reason if paused else None)
+            events_repo.append(
+                conn, now, "counter", {"counter": cfg.number, "status": status.value, "reason": reason}
+            )
+        self.estimates.set_counter_open(cfg.number, not paused)
         log.info(
             "counter %d %s by %s%s",
             cfg.number,
@@ -63,8 +66,8 @@ class CounterPauses:
             session.staff.staff_id,
             f" ({reason})" if paused else "",
         )
-        with self.q.store.read() as tx:
-            return self.view(tx, cfg.number)
+        with self.store.read() as conn:
+            return self.view(conn, cfg.number)
 
     def reason(self, code: str | None) -> str:
         """`code` when it is a configured pause reason; else 422 naming the choices."""
@@ -85,26 +88,27 @@ class CounterPauses:
             )
         return code
 
-    def state(self, session: Session) -> dict[str, Any]:
+    def state(self, session: Session) -> PauseState:
         """The counter's pause (reason, since when) and the reasons to choose from."""
         cfg = self.desk.at_counter(session)
-        with self.q.store.read() as tx:
-            view = self.view(tx, cfg.number)
-        return {**view, "reasons": [r.model_dump() for r in self.config.pause_reasons]}
+        with self.store.read() as conn:
+            view = self.view(conn, cfg.number)
+        reasons = [PauseReason.model_validate(r.model_dump()) for r in self.config.pause_reasons]
+        return PauseState(**view.model_dump(), reasons=reasons)
 
-    def view(self, tx: Tx, counter: int) -> dict[str, Any]:
+    def view(self, conn: sqlite3.Connection, counter: int) -> CounterPaused:
         """The counter's status; while paused its reason and since when (ISO 8601 UTC, and HH:MM
         in the center's time zone)."""
-        row = counters_repo.pause_state(tx, counter)
-        status = row["status"] if row is not None else CounterStatus.CLOSED.value
-        if row is None or status != CounterStatus.PAUSED.value:
-            return {"counter": counter, "status": status, "reason": None, "since": None, "since_local": None}
-        since = counter_time_repo.pause_since(tx, counter)
+        row = counters_repo.pause_state(conn, counter)
+        status = CounterStatus(row["status"]) if row is not None else CounterStatus.CLOSED
+        if row is None or status is not CounterStatus.PAUSED:
+            return CounterPaused(counter=counter, status=status)
+        since = counter_time_repo.pause_since(conn, counter)
 
-        return {
-            "counter": counter,
-            "status": status,
-            "reason": row["pause_reason"],
-            "since": iso_utc(since),
-            "since_local": appointment_calls.hhmm(since, self.q.tz),
-        }
+        return CounterPaused(
+            counter=counter,
+            status=status,
+            reason=row["pause_reason"],
+            since=iso_utc(since),
+            since_local=appointment_calls.hhmm(since, self.tz),
+        )

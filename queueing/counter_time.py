@@ -24,6 +24,7 @@ pause) through `common.outbox` (docs/hub.md); never a staff id or any free text.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -34,7 +35,6 @@ from queueing import counter_time_repo
 
 if TYPE_CHECKING:
     from queueing.service import QueueService as QueueCore
-    from queueing.store import Tx
 
 log = logging.getLogger(__name__)
 
@@ -71,30 +71,30 @@ class CounterTimeTracker:
         """Run `track` before the commit of every write that wrote a board event."""
         self.q.store.before_commit.append(self.track)
 
-    def track(self, tx: Tx) -> None:
+    def track(self, conn: sqlite3.Connection) -> None:
         """Bring the spans in line with the counters now (inside the caller's transaction)."""
         now = self.q.now_ts()
         try:
-            plan = self._plan(tx)
+            plan = self._plan(conn)
         except Exception:  # the record must never undo the call it follows
             log.exception("counter time: cannot read the counters; this change is not timed")
             return
         if plan:
-            self._apply(tx, now, plan)
+            self._apply(conn, now, plan)
 
     # ------------------------------------------------------------------ reading
 
-    def _plan(self, tx: Tx) -> dict[int, tuple[set[Span], dict[Span, _Open]]]:
+    def _plan(self, conn: sqlite3.Connection) -> dict[int, tuple[set[Span], dict[Span, _Open]]]:
         """Per counter: the spans it should have open now, and those open in the table."""
-        counters = counter_time_repo.counters_not_closed(tx)
-        spans = counter_time_repo.open_spans(tx)
+        counters = counter_time_repo.counters_not_closed(conn)
+        spans = counter_time_repo.open_spans(conn)
         if not counters and not spans:
             return {}
         idle_candidates = [r for r in counters if r["status"] == CounterStatus.OPEN.value and not r["busy"]]
         wanted_services = sorted({s for r in idle_candidates for s in self.services.get(r["number"], ())})
         waiting: set[str] = set()
         if wanted_services:
-            waiting = counter_time_repo.services_waiting(tx, wanted_services)
+            waiting = counter_time_repo.services_waiting(conn, wanted_services)
         plan: dict[int, tuple[set[Span], dict[Span, _Open]]] = {}
         for r in counters:
             staff = r["staff_id"]
@@ -112,11 +112,13 @@ class CounterTimeTracker:
 
     # ------------------------------------------------------------------ writing
 
-    def _apply(self, tx: Tx, now: float, plan: dict[int, tuple[set[Span], dict[Span, _Open]]]) -> None:
+    def _apply(
+        self, conn: sqlite3.Connection, now: float, plan: dict[int, tuple[set[Span], dict[Span, _Open]]]
+    ) -> None:
         day = datetime.fromtimestamp(now, self.q.tz).date()
 
         def hub(kind: str, **data: Any) -> None:
-            outbox.add(tx.conn, now, day, kind, **data)
+            outbox.add(conn, now, day, kind, **data)
 
         for counter, (want, have) in sorted(plan.items()):
             ended = [(span, have[span]) for span in have if span not in want]
@@ -124,9 +126,9 @@ class CounterTimeTracker:
             if not ended and not started:
                 continue
             for _, row in ended:
-                counter_time_repo.end_span(tx, row.span_id, now)
+                counter_time_repo.end_span(conn, row.span_id, now)
             for span in started:
-                counter_time_repo.start_span(tx, span.kind.value, counter, span.staff_id, span.reason, now)
+                counter_time_repo.start_span(conn, span.kind.value, counter, span.staff_id, span.reason, now)
 
             was_open = any(s.kind is SpanKind.OPEN for s in have)
             is_open = any(s.kind is SpanKind.OPEN for s in want)

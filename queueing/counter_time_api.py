@@ -21,18 +21,18 @@ from queueing.counter_pause import CounterPauses
 from queueing.counter_time import CounterTimeTracker
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
+from queueing.service import QueueService
 
 
-def build_counter_time_router(desk: CounterDesk) -> APIRouter:
+def build_counter_time_router(q: QueueService, desk: CounterDesk) -> APIRouter:
     """The routes under /api/v1 for pauses and the counter-time report; also starts keeping the
     counters' time (`queueing.counter_time`: a hook on every write of the desk's store)."""
     router = APIRouter(prefix="/api/v1")
     pauses = CounterPauses(desk)
-    q = desk.q
     CounterTimeTracker(q).install()
 
     @router.get("/counter/pause", response_model=PauseState, responses=error_responses(401, 409, 503))
-    def pause_state(request: Request) -> dict[str, Any]:
+    def pause_state(request: Request) -> PauseState:
         """The signed-in counter's status, its pause's reason and start while paused, and the
         reasons a pause may give (`[[queueing.pause_reasons]]`, in the config's order)."""
         return pauses.state(desk.session(session_token(request)))
@@ -40,7 +40,7 @@ def build_counter_time_router(desk: CounterDesk) -> APIRouter:
     @router.post(
         "/counter/pause", response_model=CounterPaused, responses=error_responses(401, 409, 422, 503)
     )
-    def pause(request: Request, body: PauseRequest) -> dict[str, Any]:
+    def pause(request: Request, body: PauseRequest) -> CounterPaused:
         """Pause the counter with a reason (`{"paused": true, "reason": "lunch"}`; 422
         `pause_reason_required` / `unknown_pause_reason`), or resume it (`{"paused": false}`).
         A paused counter calls nobody and is not counted in wait estimates."""

@@ -27,8 +27,8 @@ def _bounds(day: date, tz: tzinfo) -> tuple[float, float]:
 
 def spans_between(store: Store, start: float, end: float) -> list[Any]:
     """Spans overlapping [start, end): begun inside it, or begun before and not ended by `start`."""
-    with store.read() as tx:
-        return counter_time_repo.spans_between(tx, start, end)
+    with store.read() as conn:
+        return counter_time_repo.spans_between(conn, start, end)
 
 
 def report(

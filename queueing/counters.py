@@ -1,37 +1,53 @@
 """Counter desk: staff sign-in and the console's operations (call next, recall, start, finish,
 no-show, transfer, call a given number). Each is one transaction.
-Sign-in itself lives in `queueing.staff`; pausing with a reason in `queueing.counter_pause`."""
+Sign-in itself lives in `queueing.staff`; pausing with a reason in `queueing.counter_pause`.
+
+`CounterDesk` is a part on the queue's `Wiring` (`queueing.wiring`), built from the
+`QueueService` like `queueing.appointments.Appointments`: it takes the wiring and the shared
+parts it uses (ticket states, wait estimates) and keeps no reference to the service."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 from typing import Any
 
-from queueing import appointment_calls, counters_repo, domain, tickets_repo
+from contracts.queueing import ServiceName
+from contracts.queueing_counter import (
+    CounterRow,
+    CounterSignedIn,
+    CounterTicket,
+    CounterView,
+    NextTicket,
+    TransferredTicket,
+    WaitingLine,
+)
+from queueing import appointment_calls, counters_repo, domain, events_repo, tickets_repo
 from queueing.calling import Calls
 from queueing.config import CounterConfig
 from queueing.domain import CounterStatus, TicketState
 from queueing.errors import QueueError
 from queueing.service import QueueService
 from queueing.staff import Session, StaffSessions
-from queueing.store import Tx
+from queueing.wiring import Part
 
 log = logging.getLogger(__name__)
 
 
-class CounterDesk:
+class CounterDesk(Part):
     """Everything a counter console does."""
 
     def __init__(self, queue: QueueService) -> None:
-        self.q = queue
-        self.config = queue.config
-        self.staff = StaffSessions(queue)
+        super().__init__(queue.wiring)
+        self.states = queue.states
+        self.estimates = queue.estimates
+        self.staff = StaffSessions(queue.wiring, queue.states, queue.estimates)
         self.calls = Calls(queue.wiring, queue.states)
 
     def sign_in(
         self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, CounterSignedIn]:
         """Check the PIN; open the counter when one is given (see `StaffSessions.sign_in`)."""
         return self.staff.sign_in(staff_id, pin, counter, take_over)
 
@@ -53,6 +69,20 @@ class CounterDesk:
                 f"Chỉ trưởng nhóm mới được {what[0]}. Only a supervisor may {what[1]}; ask one to sign in.",
             )
 
+    def counter_rows(self) -> list[CounterRow]:
+        """GET /api/v1/counters: every configured counter and whether it is open."""
+        with self.store.read() as conn:
+            rows = counters_repo.all_rows(conn)
+        return [
+            CounterRow(
+                number=c.number,
+                name=c.name or f"Quầy {c.number}",
+                services=c.services,
+                status=rows[c.number]["status"] if c.number in rows else CounterStatus.CLOSED,
+            )
+            for c in self.config.counters
+        ]
+
     # ------------------------------------------------------------------ helpers
 
     def _counter_cfg(self, number: int) -> CounterConfig:
@@ -69,11 +99,11 @@ class CounterDesk:
             )
         return self._counter_cfg(session.counter)
 
-    def _require_open(self, tx: Tx, counter: int) -> None:
-        if counters_repo.status(tx, counter) == CounterStatus.PAUSED.value:
+    def _require_open(self, conn: sqlite3.Connection, counter: int) -> None:
+        if counters_repo.status(conn, counter) == CounterStatus.PAUSED.value:
             raise QueueError(409, "counter_paused", "This counter is paused. Resume it before calling.")
 
-    def _finish_serving(self, tx: Tx, cur: Any, counter: int) -> str | None:
+    def _finish_serving(self, conn: sqlite3.Connection, cur: Any, counter: int) -> str | None:
         """Before a new call: finish a ticket being served; refuse one only called."""
         if cur is None:
             return None
@@ -85,45 +115,49 @@ class CounterDesk:
                 "Start it, recall it or mark it no-show first.",
                 number=cur["number"],
             )
-        self._done(tx, cur, counter)
+        self._done(conn, cur, counter)
         return str(cur["number"])
 
-    def _done(self, tx: Tx, cur: Any, counter: int) -> None:
-        now = self._leave(tx, cur, counter, TicketState.DONE)
+    def _done(self, conn: sqlite3.Connection, cur: Any, counter: int) -> None:
+        now = self._leave(conn, cur, counter, TicketState.DONE)
         started = cur["started_at"] or cur["called_at"] or now
-        self.q.record_service_time(cur["service"], now - started)
+        self.estimates.record_service_time(cur["service"], now - started)
 
-    def _leave(self, tx: Tx, cur: Any, counter: int, state: TicketState) -> float:
+    def _leave(self, conn: sqlite3.Connection, cur: Any, counter: int, state: TicketState) -> float:
         """The ticket leaves the counter in a final state (done, no-show); returns the time."""
-        now = self.q.now_ts()
-        self.q.set_state(tx, cur, state, finished_at=now)
-        counters_repo.set_current(tx, counter, None)
-        tx.event(now, "state", {"number": cur["number"], "state": state.value, "counter": counter})
+        now = self.w.now_ts()
+        self.states.set_state(conn, cur, state, finished_at=now)
+        counters_repo.set_current(conn, counter, None)
+        events_repo.append(
+            conn, now, "state", {"number": cur["number"], "state": state.value, "counter": counter}
+        )
         return now
 
-    def _current(self, tx: Tx, counter: int, error: str, message: str, called_only: bool = False) -> Any:
+    def _current(
+        self, conn: sqlite3.Connection, counter: int, error: str, message: str, called_only: bool = False
+    ) -> Any:
         """The ticket at the counter (only a called, not started one with `called_only`), or 409."""
-        cur = self.q.ticket_at_counter(tx, counter)
+        cur = self.states.ticket_at_counter(conn, counter)
         if cur is None or (called_only and cur["state"] != TicketState.CALLED.value):
             raise QueueError(409, error, message)
         return cur
 
     # ------------------------------------------------------------------ operations
 
-    def call_next(self, session: Session) -> dict[str, Any]:
+    def call_next(self, session: Session) -> CounterTicket:
         """Call the next waiting ticket of this counter's services: one atomic step."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
-            self._require_open(tx, cfg.number)
-            self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
-            row = self.calls.next_for(tx, cfg.services)
+        with self.store.tx() as conn:
+            self._require_open(conn, cfg.number)
+            self._finish_serving(conn, self.states.ticket_at_counter(conn, cfg.number), cfg.number)
+            row = self.calls.next_for(conn, cfg.services)
             if row is None:
                 raise QueueError(
                     404, "queue_empty", "Nobody is waiting for this counter's services right now."
                 )
-            return self.calls.mark_called(tx, row, session.staff.staff_id, cfg.number)
+            return self.calls.mark_called(conn, row, session.staff.staff_id, cfg.number)
 
-    def call_number(self, session: Session, number: str) -> dict[str, Any]:
+    def call_number(self, session: Session, number: str) -> CounterTicket:
         """Call a given waiting ticket (e.g. a citizen who stepped out and came back)."""
         cfg = self._at_counter(session)
         parsed = domain.parse_number(number)
@@ -131,11 +165,11 @@ class CounterDesk:
             raise QueueError(
                 422, "invalid_request", f"{number!r} is not a ticket number like B012.", field="number"
             )
-        with self.q.store.tx() as tx:
-            self._require_open(tx, cfg.number)
+        with self.store.tx() as conn:
+            self._require_open(conn, cfg.number)
             rows = [
                 r
-                for r in tickets_repo.of_number_today(tx, self.q.today(), parsed[0])
+                for r in tickets_repo.of_number_today(conn, self.w.today(), parsed[0])
                 if domain.parse_number(r["number"]) == parsed
             ]
             row = next(
@@ -156,22 +190,22 @@ class CounterDesk:
                     "not_served_here",
                     f"Ticket {row['number']} is for another service; transfer it or call it there.",
                 )
-            self._finish_serving(tx, self.q.ticket_at_counter(tx, cfg.number), cfg.number)
-            return self.calls.mark_called(tx, row, session.staff.staff_id, cfg.number)
+            self._finish_serving(conn, self.states.ticket_at_counter(conn, cfg.number), cfg.number)
+            return self.calls.mark_called(conn, row, session.staff.staff_id, cfg.number)
 
-    def recall(self, session: Session) -> dict[str, Any]:
+    def recall(self, session: Session) -> CounterTicket:
         """Announce the current ticket again (not more often than recall_cooldown_s)."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
+        with self.store.tx() as conn:
             cur = self._current(
-                tx,
+                conn,
                 cfg.number,
                 "nothing_to_recall",
                 "No called ticket is waiting to come to this counter.",
                 True,
             )
-            last = counters_repo.last_recall(tx, cfg.number)
-            now = self.q.now_ts()
+            last = counters_repo.last_recall(conn, cfg.number)
+            now = self.w.now_ts()
             gap = self.config.recall_cooldown_s
             if last is not None and now - last < gap:
                 raise QueueError(
@@ -180,57 +214,59 @@ class CounterDesk:
                     f"Vui lòng chờ {gap:.0f} giây giữa hai lần gọi lại. / Wait {gap:.0f} s between recalls.",
                     retry_after_s=int(gap - (now - last)) + 1,
                 )
-            return self.calls.mark_called(tx, cur, session.staff.staff_id, cfg.number, recall=True)
+            return self.calls.mark_called(conn, cur, session.staff.staff_id, cfg.number, recall=True)
 
-    def start(self, session: Session) -> dict[str, Any]:
+    def start(self, session: Session) -> CounterTicket:
         """The citizen arrived: service starts."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number, "nothing_to_start", "Call a ticket first.", True)
-            now = self.q.now_ts()
-            self.q.set_state(tx, cur, TicketState.SERVING, started_at=now)
-            tx.event(now, "state", {"number": cur["number"], "state": "serving", "counter": cfg.number})
-            return self.calls.ticket_view(tx, cur["ticket_id"])
+        with self.store.tx() as conn:
+            cur = self._current(conn, cfg.number, "nothing_to_start", "Call a ticket first.", True)
+            now = self.w.now_ts()
+            self.states.set_state(conn, cur, TicketState.SERVING, started_at=now)
+            events_repo.append(
+                conn, now, "state", {"number": cur["number"], "state": "serving", "counter": cfg.number}
+            )
+            return self.calls.ticket_view(conn, cur["ticket_id"])
 
-    def finish(self, session: Session) -> dict[str, Any]:
+    def finish(self, session: Session) -> CounterTicket:
         """Service done."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number, "nothing_to_finish", "No ticket is at this counter.")
-            self._done(tx, cur, cfg.number)
-            return self.calls.ticket_view(tx, cur["ticket_id"])
+        with self.store.tx() as conn:
+            cur = self._current(conn, cfg.number, "nothing_to_finish", "No ticket is at this counter.")
+            self._done(conn, cur, cfg.number)
+            return self.calls.ticket_view(conn, cur["ticket_id"])
 
-    def no_show(self, session: Session) -> dict[str, Any]:
+    def no_show(self, session: Session) -> CounterTicket:
         """The called citizen did not come."""
         cfg = self._at_counter(session)
-        with self.q.store.tx() as tx:
+        with self.store.tx() as conn:
             cur = self._current(
-                tx,
+                conn,
                 cfg.number,
                 "nothing_called",
                 "Only a called ticket that has not started can be a no-show.",
                 True,
             )
-            self._leave(tx, cur, cfg.number, TicketState.NO_SHOW)
-            return self.calls.ticket_view(tx, cur["ticket_id"])
+            self._leave(conn, cur, cfg.number, TicketState.NO_SHOW)
+            return self.calls.ticket_view(conn, cur["ticket_id"])
 
-    def transfer(self, session: Session, service: str) -> dict[str, Any]:
+    def transfer(self, session: Session, service: str) -> TransferredTicket:
         """Send the current ticket to another service's queue; it keeps its number and place in time."""
         cfg = self._at_counter(session)
-        target = self.q.service_or_404(service)
-        with self.q.store.tx() as tx:
-            cur = self._current(tx, cfg.number, "nothing_to_transfer", "No ticket is at this counter.")
+        target = self.w.service_or_404(service)
+        with self.store.tx() as conn:
+            cur = self._current(conn, cfg.number, "nothing_to_transfer", "No ticket is at this counter.")
             if cur["service"] == target.code:
                 raise QueueError(
                     409, "same_service", "The ticket is already in that service. Choose another."
                 )
-            now = self.q.now_ts()
+            now = self.w.now_ts()
             new_id = secrets.token_urlsafe(9)
             key = domain.rank_key(
                 target.policy, cur["weight"], cur["waiting_since"], target.aging_weight_per_min
             )
             tickets_repo.insert(
-                tx,
+                conn,
                 ticket_id=new_id,
                 day=cur["day"],
                 service=target.code,
@@ -249,9 +285,10 @@ class CounterDesk:
                 rank_key=key,
                 transferred_from=cur["ticket_id"],
             )
-            self.q.set_state(tx, cur, TicketState.TRANSFERRED, finished_at=now, transferred_to=new_id)
-            counters_repo.set_current(tx, cfg.number, None)
-            tx.event(
+            self.states.set_state(conn, cur, TicketState.TRANSFERRED, finished_at=now, transferred_to=new_id)
+            counters_repo.set_current(conn, cfg.number, None)
+            events_repo.append(
+                conn,
                 now,
                 "state",
                 {
@@ -259,52 +296,52 @@ class CounterDesk:
                     "state": "transferred",
                     "counter": cfg.number,
                     "service": target.code,
-                    "waiting": self.q.waiting_of(tx, cur["service"], target.code),
+                    "waiting": self.states.waiting_of(conn, cur["service"], target.code),
                 },
             )
-            return {
-                **self.calls.ticket_view(tx, cur["ticket_id"]),
-                "transferred_to": new_id,
-                "to_service": target.code,
-            }
+            return TransferredTicket(
+                **self.calls.ticket_view(conn, cur["ticket_id"]).model_dump(),
+                transferred_to=new_id,
+                to_service=target.code,
+            )
 
-    def view(self, session: Session) -> dict[str, Any]:
+    def view(self, session: Session) -> CounterView:
         """What the console shows: counter, current ticket, waiting lines of its services."""
         cfg = self._at_counter(session)
-        with self.q.store.read() as tx:
-            status = counters_repo.status(tx, cfg.number) or "closed"
-            cur = self.q.ticket_at_counter(tx, cfg.number)
-            waiting = []
+        with self.store.read() as conn:
+            status = counters_repo.status(conn, cfg.number) or "closed"
+            cur = self.states.ticket_at_counter(conn, cfg.number)
+            waiting: list[WaitingLine] = []
             for code in cfg.services:
-                rows = appointment_calls.waiting_list(tx, code, self.q.now_ts())
+                rows = appointment_calls.waiting_list(conn, code, self.w.now_ts())
                 svc = self.config.service(code)
                 waiting.append(
-                    {
-                        "service": code,
-                        "name_vi": svc.name_vi if svc else code,
-                        "name_en": svc.name_en if svc else code,
-                        "count": tickets_repo.waiting_count(tx, code),
-                        "next": [
-                            {
-                                "number": r["number"],
-                                "priority": r["priority"],
-                                "waited_min": int(max(0.0, self.q.now_ts() - r["waiting_since"]) // 60),
-                                "appointment": appointment_calls.hhmm(r["appointment_start"], self.q.tz),
-                            }
+                    WaitingLine(
+                        service=code,
+                        name_vi=svc.name_vi if svc else code,
+                        name_en=svc.name_en if svc else code,
+                        count=tickets_repo.waiting_count(conn, code),
+                        next=[
+                            NextTicket(
+                                number=r["number"],
+                                priority=r["priority"],
+                                waited_min=int(max(0.0, self.w.now_ts() - r["waiting_since"]) // 60),
+                                appointment=appointment_calls.hhmm(r["appointment_start"], self.tz),
+                            )
                             for r in rows
                         ],
-                    }
+                    )
                 )
-            current = self.calls.ticket_view(tx, cur["ticket_id"]) if cur is not None else None
-        return {
-            "counter": cfg.number,
-            "counter_name": cfg.name or f"Quầy {cfg.number}",
-            "status": status,
-            "staff_id": session.staff.staff_id,
-            "staff_name": session.staff.name,
-            "current": current,
-            "waiting": waiting,
-            "services": [
-                {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en} for s in self.config.services
+            current = self.calls.ticket_view(conn, cur["ticket_id"]) if cur is not None else None
+        return CounterView(
+            counter=cfg.number,
+            counter_name=cfg.name or f"Quầy {cfg.number}",
+            status=CounterStatus(status),
+            staff_id=session.staff.staff_id,
+            staff_name=session.staff.name,
+            current=current,
+            waiting=waiting,
+            services=[
+                ServiceName(code=s.code, name_vi=s.name_vi, name_en=s.name_en) for s in self.config.services
             ],
-        }
+        )

@@ -28,11 +28,11 @@ class WaitEstimates(Part):
     def load(self) -> None:
         """Warm the caches (service times, open counters) from the database."""
         window = self.config.service_time_window
-        with self.store.read() as tx:
+        with self.store.read() as conn:
             times = {
-                s.code: tickets_repo.recent_service_times(tx, s.code, window) for s in self.config.services
+                s.code: tickets_repo.recent_service_times(conn, s.code, window) for s in self.config.services
             }
-            opened = counters_repo.open_numbers(tx)
+            opened = counters_repo.open_numbers(conn)
         with self._lock:
             self._service_times = {code: deque(ts, maxlen=window) for code, ts in times.items()}
             self._open_counters = opened

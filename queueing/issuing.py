@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 from datetime import date
 from typing import Any
 
 from common import outbox
-from queueing import domain, texts, tickets_repo
+from contracts.queueing_tickets import TicketConfirmed, TicketVoided
+from queueing import domain, events_repo, texts, tickets_repo
 from queueing.config import ServiceConfig
 from queueing.core import NEW_SEQ, TicketStates, iso_utc
 from queueing.domain import TicketState
 from queueing.errors import QueueError
 from queueing.estimates import WaitEstimates
-from queueing.store import Tx
 from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,8 @@ class TicketIssuing(Part):
         prio, weight = self.resolve_priority(priority, birth_date)
         now = self.w.now_ts()
         today = self.w.today()
-        with self.store.tx() as tx:
-            known = tickets_repo.key_ticket(tx, idempotency_key)
+        with self.store.tx() as conn:
+            known = tickets_repo.key_ticket(conn, idempotency_key)
             if known is not None:
                 if known["service"] != svc.code:
                     raise QueueError(
@@ -122,11 +123,11 @@ class TicketIssuing(Part):
                         "idempotency_conflict",
                         "This Idempotency-Key was already used for another service; send a new key.",
                     )
-                return self._ticket_body(tx, self.states.ticket_row(tx, known["ticket_id"]), replay=True)
-            self._admit(tx, svc, channel, device, today)
-            serial = tickets_repo.next_serial(tx, today, svc.prefix)
+                return self._ticket_body(conn, self.states.ticket_row(conn, known["ticket_id"]), replay=True)
+            self._admit(conn, svc, channel, device, today)
+            serial = tickets_repo.next_serial(conn, today, svc.prefix)
             if serial > svc.number_max - svc.number_min + 1:
-                serial = self._skip_live_numbers(tx, svc, today, serial)
+                serial = self._skip_live_numbers(conn, svc, today, serial)
             number = domain.format_number(
                 svc.prefix,
                 domain.number_for_serial(serial, svc.number_min, svc.number_max),
@@ -151,11 +152,11 @@ class TicketIssuing(Part):
                 "state": state.value,
                 "channel": channel,
             }
-            ahead = self.states.ahead_of(tx, row)
+            ahead = self.states.ahead_of(conn, row)
             est = self.estimates.estimate(svc.code, ahead)
             est_mid_s = (est.min_minutes + est.max_minutes) / 2 * 60 if est is not None else None
             tickets_repo.insert(
-                tx,
+                conn,
                 ticket_id=ticket_id,
                 day=today,
                 service=svc.code,
@@ -174,21 +175,23 @@ class TicketIssuing(Part):
                 rank_key=key,
                 est_wait_s=est_mid_s,
             )
-            tickets_repo.remember_key(tx, idempotency_key, ticket_id, svc.code, now)
+            tickets_repo.remember_key(conn, idempotency_key, ticket_id, svc.code, now)
             if remote:
-                tx.event(now, "waiting", {"waiting": self.states.waiting_of(tx, svc.code)})
-                outbox.ticket(tx.conn, now, {**row, "day": today}, "issued")  # for the province hub
+                events_repo.append(conn, now, "waiting", {"waiting": self.states.waiting_of(conn, svc.code)})
+                outbox.ticket(conn, now, {**row, "day": today}, "issued")  # for the province hub
             log.debug("issued %s (%s, %s, priority=%s)", number, svc.code, channel, prio)
-            return self._ticket_body(tx, row, ahead=ahead, est=est)
+            return self._ticket_body(conn, row, ahead=ahead, est=est)
 
-    def _skip_live_numbers(self, tx: Tx, svc: ServiceConfig, today: str, serial: int) -> int:
+    def _skip_live_numbers(
+        self, conn: sqlite3.Connection, svc: ServiceConfig, today: str, serial: int
+    ) -> int:
         """Numbers wrapped past number_max: the first serial whose number no live ticket of this
         prefix holds today (the numbering row moves on with it), or a 409 when all are live.
 
         Before the wrap every number of the day is new, so only wrapped serials pay this query
         (an index range over the few live tickets).
         """
-        numbers = tickets_repo.live_numbers(tx, today, svc.prefix)
+        numbers = tickets_repo.live_numbers(conn, today, svc.prefix)
         held = {parsed[1] for n in numbers if (parsed := domain.parse_number(n)) is not None}
         free = domain.free_serial(serial, svc.number_min, svc.number_max, held)
         if free is None:
@@ -207,10 +210,12 @@ class TicketIssuing(Part):
                 service=svc.code,
             )
         if free != serial:
-            tickets_repo.move_serial(tx, today, svc.prefix, free)
+            tickets_repo.move_serial(conn, today, svc.prefix, free)
         return free
 
-    def _admit(self, tx: Tx, svc: ServiceConfig, channel: str, device: str | None, today: str) -> None:
+    def _admit(
+        self, conn: sqlite3.Connection, svc: ServiceConfig, channel: str, device: str | None, today: str
+    ) -> None:
         """Refuse a ticket the service cannot give now: closed (409), daily cap (409), a phone
         over its daily remote-ticket limit (429)."""
         opening = self.w.opening(svc)
@@ -234,7 +239,7 @@ class TicketIssuing(Part):
                 service=svc.code,
             )
         if svc.daily_cap_tickets:
-            if tickets_repo.issued_today(tx, today, svc.code) >= svc.daily_cap_tickets:
+            if tickets_repo.issued_today(conn, today, svc.code) >= svc.daily_cap_tickets:
                 raise QueueError(
                     409,
                     "cap_reached",
@@ -245,7 +250,7 @@ class TicketIssuing(Part):
                 )
         if channel == "remote" and device:
             if (
-                tickets_repo.remote_taken_today(tx, today, device)
+                tickets_repo.remote_taken_today(conn, today, device)
                 >= self.config.remote_tickets_per_device_per_day
             ):
                 raise QueueError(429, "device_limit", texts.say("device_limit"), retry_after_s=3600)
@@ -269,7 +274,7 @@ class TicketIssuing(Part):
 
     def _ticket_body(
         self,
-        tx: Tx,
+        conn: sqlite3.Connection,
         row: Any,
         *,
         ahead: int | None = None,
@@ -277,7 +282,7 @@ class TicketIssuing(Part):
         replay: bool = False,
     ) -> dict[str, Any]:
         if ahead is None:
-            ahead = self.states.ahead_of(tx, row)
+            ahead = self.states.ahead_of(conn, row)
             est = self.estimates.estimate(row["service"], ahead)
         return {
             **self.ticket_fields(row, ahead, est),
@@ -290,12 +295,12 @@ class TicketIssuing(Part):
         """The phone status page of a ticket (what the ticket's QR code holds)."""
         return f"{self.config.public_base_url.rstrip('/')}/t/{ticket_id}"
 
-    def confirm(self, ticket_id: str, delivery: str) -> dict[str, Any]:
+    def confirm(self, ticket_id: str, delivery: str) -> TicketConfirmed:
         """The kiosk printed (or showed) the ticket: it joins the queue now."""
         now = self.w.now_ts()
-        with self.store.tx() as tx:
-            moved = tickets_repo.confirm_pending(tx, ticket_id, delivery)  # the usual case
-            row = moved if moved is not None else self.states.ticket_row(tx, ticket_id)
+        with self.store.tx() as conn:
+            moved = tickets_repo.confirm_pending(conn, ticket_id, delivery)  # the usual case
+            row = moved if moved is not None else self.states.ticket_row(conn, ticket_id)
             state = TicketState.PENDING if moved is not None else TicketState(row["state"])
             if state is not TicketState.PENDING:
                 if state is TicketState.VOID:
@@ -305,29 +310,32 @@ class TicketIssuing(Part):
                         f"Ticket {row['number']} was cancelled (not confirmed in time). Take a new ticket.",
                         state=state.value,
                     )
-                return {"state": state.value, "ticket_id": ticket_id, "number": row["number"]}
+                return TicketConfirmed(state=state, ticket_id=ticket_id, number=row["number"])
             log.debug("ticket %s (%s): pending -> waiting", row["number"], ticket_id[:4])
-            outbox.ticket(tx.conn, now, row, "issued")  # for the province hub
-            tx.event(
+            outbox.ticket(conn, now, row, "issued")  # for the province hub
+            events_repo.append(
+                conn,
                 now,
                 "issued",
                 {
                     "number": row["number"],
                     "service": row["service"],
-                    "waiting": self.states.waiting_of(tx, row["service"]),
+                    "waiting": self.states.waiting_of(conn, row["service"]),
                 },
             )
-        return {"state": TicketState.WAITING.value, "ticket_id": ticket_id, "number": row["number"]}
+        return TicketConfirmed(state=TicketState.WAITING, ticket_id=ticket_id, number=row["number"])
 
-    def void(self, ticket_id: str, reason: str = "kiosk") -> dict[str, Any]:
+    def void(self, ticket_id: str, reason: str = "kiosk") -> TicketVoided:
         """Cancel a ticket that was never delivered (or that the citizen gives up while waiting)."""
         now = self.w.now_ts()
-        with self.store.tx() as tx:
-            row = self.states.ticket_row(tx, ticket_id)
+        with self.store.tx() as conn:
+            row = self.states.ticket_row(conn, ticket_id)
             state = TicketState(row["state"])
             if state is TicketState.VOID:
-                return {"state": state.value, "ticket_id": ticket_id}
-            self.states.set_state(tx, row, TicketState.VOID, void_reason=reason, finished_at=now)
+                return TicketVoided(state=state, ticket_id=ticket_id)
+            self.states.set_state(conn, row, TicketState.VOID, void_reason=reason, finished_at=now)
             if state is TicketState.WAITING:
-                tx.event(now, "waiting", {"waiting": self.states.waiting_of(tx, row["service"])})
-        return {"state": TicketState.VOID.value, "ticket_id": ticket_id}
+                events_repo.append(
+                    conn, now, "waiting", {"waiting": self.states.waiting_of(conn, row["service"])}
+                )
+        return TicketVoided(state=TicketState.VOID, ticket_id=ticket_id)

@@ -13,7 +13,9 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from queueing.service import QueueService
+from contracts.queueing_counter import HelpRequest, KioskHelpAnswer
+from queueing import events_repo
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +30,21 @@ def kiosk_name(header: str | None) -> str:
     return "".join(ch for ch in kid if (ch.isascii() and ch.isalnum()) or ch in "-_") or "kiosk"
 
 
-class KioskHelp:
-    """The open calls, oldest first (thread-safe)."""
+class KioskHelp(Part):
+    """The open calls, oldest first (thread-safe); a part on the queue's `Wiring`."""
 
-    def __init__(self, queue: QueueService) -> None:
-        self.q = queue
+    def __init__(self, wiring: Wiring) -> None:
+        super().__init__(wiring)
         self._lock = threading.Lock()
-        self._open: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._open: OrderedDict[str, HelpRequest] = OrderedDict()
 
-    def set(self, kiosk: str, screen: str, state: str) -> dict[str, Any]:
+    def set(self, kiosk: str, screen: str, state: str) -> KioskHelpAnswer:
         """A kiosk's call (`requested`) or its cancel (`ok`); published to the consoles."""
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         with self._lock:
             if state == "requested":
                 self._open.pop(kiosk, None)
-                self._open[kiosk] = {"kiosk": kiosk, "screen": screen, "since": now}
+                self._open[kiosk] = HelpRequest(kiosk=kiosk, screen=screen, since=now)
                 while len(self._open) > MAX_KIOSKS:
                     dropped, _ = self._open.popitem(last=False)
                     log.warning(
@@ -52,9 +54,9 @@ class KioskHelp:
                 self._open.pop(kiosk, None)
             is_open = kiosk in self._open
         self._publish({"kiosk": kiosk, "screen": screen, "state": state}, now)
-        return {"kiosk": kiosk, "open": is_open}
+        return KioskHelpAnswer(kiosk=kiosk, open=is_open)
 
-    def ack(self, kiosk: str, staff_id: str) -> dict[str, Any]:
+    def ack(self, kiosk: str, staff_id: str) -> KioskHelpAnswer:
         """A member of staff is on the way: the call leaves every console (logged)."""
         with self._lock:
             call = self._open.pop(kiosk, None)
@@ -63,16 +65,16 @@ class KioskHelp:
                 "staff %s answered the call for staff from kiosk %s (screen %s)",
                 staff_id,
                 kiosk,
-                call["screen"],
+                call.screen,
             )
-            self._publish({"kiosk": kiosk, "screen": call["screen"], "state": "acked", "by": staff_id})
-        return {"kiosk": kiosk, "open": False}
+            self._publish({"kiosk": kiosk, "screen": call.screen, "state": "acked", "by": staff_id})
+        return KioskHelpAnswer(kiosk=kiosk, open=False)
 
-    def open_calls(self) -> list[dict[str, Any]]:
+    def open_calls(self) -> list[HelpRequest]:
         """The open calls, oldest first."""
         with self._lock:
-            return [dict(c) for c in self._open.values()]
+            return list(self._open.values())
 
     def _publish(self, data: dict[str, Any], now: float | None = None) -> None:
-        with self.q.store.tx() as tx:
-            tx.event(self.q.now_ts() if now is None else now, "kiosk_help", data)
+        with self.store.tx() as conn:
+            events_repo.append(conn, self.w.now_ts() if now is None else now, "kiosk_help", data)

@@ -14,15 +14,18 @@ top levels 5, 4, 3, 2 (Rất hài lòng, Hài lòng, Bình thường, Không hà
 from __future__ import annotations
 
 import logging
+import sqlite3
 import unicodedata
 from typing import TYPE_CHECKING, Any, Literal
 
 from common import outbox
+from contracts.queueing_tickets import Rated
+from contracts.ratings import PendingTicket, RatingReason, TabletRated, TabletState
 from queueing import ratings_repo, texts
 from queueing.domain import TicketState
 from queueing.errors import QueueError
-from queueing.store import Tx
 from queueing.tablets import Tablet
+from queueing.wiring import Part, Wiring
 
 if TYPE_CHECKING:
     from queueing.service import QueueService
@@ -51,83 +54,82 @@ def clean_comment(text: str | None, max_chars: int) -> str | None:
 
 
 def record(
-    q: QueueService,
-    tx: Tx,
+    conn: sqlite3.Connection,
+    now: float,
     row: Any,
     score: int,
     source: Source,
     reasons: list[str] | None = None,
     comment: str | None = None,
     tablet_id: str | None = None,
-) -> dict[str, Any]:
+) -> Rated:
     """Rate the ticket `row` once (in the caller's transaction); 409 when not served or rated."""
     if row["state"] != TicketState.DONE.value:
         raise QueueError(
             409, "not_served_yet", texts.say("not_served_yet", number=row["number"]), state=row["state"]
         )
-    if row["rating"] is not None or ratings_repo.exists(tx, row["ticket_id"]):
+    if row["rating"] is not None or ratings_repo.exists(conn, row["ticket_id"]):
         raise QueueError(409, "already_rated", texts.say("already_rated"))
-    now = q.now_ts()
-    ratings_repo.insert(tx, row, now, score, source, tablet_id, reasons or [], comment)
+    ratings_repo.insert(conn, row, now, score, source, tablet_id, reasons or [], comment)
     outbox.ticket(  # for the hub: the score, source and reason codes (from config), never the comment
-        tx.conn,
+        conn,
         now,
         {**dict(row), "rating": score, "rating_source": source, "rating_reasons": reasons or []},
         "rated",
     )
     log.info("ticket %s rated %d from the %s", row["number"], score, source)
-    return {"ticket_id": row["ticket_id"], "rating": score}
+    return Rated(ticket_id=row["ticket_id"], rating=score)
 
 
-def rate_from_phone(q: QueueService, ticket_id: str, score: int) -> dict[str, Any]:
+def rate_from_phone(q: QueueService, ticket_id: str, score: int) -> Rated:
     """POST /api/v1/tickets/{id}/rating: the citizen's phone rates the live ticket."""
     live = q.follow(ticket_id)
-    with q.store.tx() as tx:
-        return record(q, tx, q.ticket_row(tx, live), score, "phone")
+    with q.store.tx() as conn:
+        return record(conn, q.now_ts(), q.ticket_row(conn, live), score, "phone")
 
 
-class TabletRatings:
-    """What a counter's tablet asks about, and its answers."""
+class TabletRatings(Part):
+    """What a counter's tablet asks about, and its answers (a part on the queue's `Wiring`)."""
 
-    def __init__(self, queue: QueueService, staff_names: Any) -> None:
-        self.q = queue
-        self.cfg = queue.config.ratings
+    def __init__(self, wiring: Wiring, staff_names: Any) -> None:
+        super().__init__(wiring)
+        self.cfg = wiring.config.ratings
         self._staff_names = staff_names  # () -> {staff_id: name}
 
-    def _latest(self, tx: Tx, counter: int) -> Any:
+    def _latest(self, conn: sqlite3.Connection, counter: int) -> Any:
         """The newest ticket served at `counter` within `tablet_accept_s` (released ones excluded)."""
-        return ratings_repo.last_served_at(tx, counter, self.q.now_ts() - self.cfg.tablet_accept_s)
+        return ratings_repo.last_served_at(conn, counter, self.w.now_ts() - self.cfg.tablet_accept_s)
 
-    def state(self, tablet: Tablet) -> dict[str, Any]:
+    def state(self, tablet: Tablet) -> TabletState:
         """GET /api/v1/tablet: the counter, the question's settings and the ticket to ask about."""
-        with self.q.store.read() as tx:
-            row = self._latest(tx, tablet.counter)
+        with self.store.read() as conn:
+            row = self._latest(conn, tablet.counter)
         pending = None
         if row is not None and row["rating"] is None:
-            svc = self.q.config.service(row["service"])
-            pending = {
-                "ticket_id": row["ticket_id"],
-                "number": row["number"],
-                "service_name_vi": svc.name_vi if svc else row["service"],
-                "service_name_en": svc.name_en if svc else row["service"],
-                "officer": self._staff_names().get(row["staff_id"] or "", ""),
-            }
-        counter = next((c for c in self.q.config.counters if c.number == tablet.counter), None)
-        return {
-            "tablet_id": tablet.tablet_id,
-            "counter": tablet.counter,
-            "counter_name": (counter.name if counter and counter.name else f"Quầy {tablet.counter}"),
-            "pending": pending,
-            "scores": list(TABLET_SCORES),
-            "reasons_at_or_below": self.cfg.reasons_at_or_below,
-            "reasons": [r.model_dump() for r in self.cfg.reasons],
-            "comment_max_chars": self.cfg.comment_max_chars,
-            "idle_after_s": self.cfg.tablet_idle_after_s,
-        }
+            svc = self.config.service(row["service"])
+            pending = PendingTicket(
+                ticket_id=row["ticket_id"],
+                number=row["number"],
+                service_name_vi=svc.name_vi if svc else row["service"],
+                service_name_en=svc.name_en if svc else row["service"],
+                officer=self._staff_names().get(row["staff_id"] or "", ""),
+            )
+        counter = next((c for c in self.config.counters if c.number == tablet.counter), None)
+        return TabletState(
+            tablet_id=tablet.tablet_id,
+            counter=tablet.counter,
+            counter_name=(counter.name if counter and counter.name else f"Quầy {tablet.counter}"),
+            pending=pending,
+            scores=list(TABLET_SCORES),
+            reasons_at_or_below=self.cfg.reasons_at_or_below,
+            reasons=[RatingReason.model_validate(r.model_dump()) for r in self.cfg.reasons],
+            comment_max_chars=self.cfg.comment_max_chars,
+            idle_after_s=self.cfg.tablet_idle_after_s,
+        )
 
     def rate(
         self, tablet: Tablet, ticket_id: str, score: int, reasons: list[str], comment: str | None
-    ) -> dict[str, Any]:
+    ) -> TabletRated:
         """POST /api/v1/tablet/rating: the citizen at the tablet's counter rates its last ticket."""
         if score not in TABLET_SCORES:
             raise QueueError(
@@ -148,8 +150,8 @@ class TabletRatings:
                 f"Reasons and a comment go with a score of {self.cfg.reasons_at_or_below} or lower.",
                 field="reasons" if unique else "comment",
             )
-        with self.q.store.tx() as tx:
-            row = self._latest(tx, tablet.counter)
+        with self.store.tx() as conn:
+            row = self._latest(conn, tablet.counter)
             if row is None or row["ticket_id"] != ticket_id:
                 raise QueueError(
                     409,
@@ -157,4 +159,5 @@ class TabletRatings:
                     "This ticket is not the last one served at this tablet's counter (or it was served "
                     "too long ago); the tablet asks again after the next one.",
                 )
-            return record(self.q, tx, row, score, "tablet", unique, text, tablet.tablet_id)
+            rated = record(conn, self.w.now_ts(), row, score, "tablet", unique, text, tablet.tablet_id)
+        return TabletRated(ticket_id=rated.ticket_id, rating=rated.rating)

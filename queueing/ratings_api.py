@@ -36,6 +36,7 @@ from queueing.api import SESSION_COOKIE
 from queueing.counters import CounterDesk
 from queueing.errors import QueueError
 from queueing.ratings import TabletRatings
+from queueing.service import QueueService
 from queueing.staff import Session
 from queueing.tablets import Tablet, Tablets
 
@@ -56,13 +57,12 @@ def _bearer(request: Request) -> str:
 
 
 def build_ratings_router(  # noqa: C901 - its route closures count toward it
-    desk: CounterDesk, page: Callable[..., HTMLResponse], qr_data_uri: Callable[[str], str]
+    q: QueueService, desk: CounterDesk, page: Callable[..., HTMLResponse], qr_data_uri: Callable[[str], str]
 ) -> APIRouter:
     """The rating tablet routes (API under /api/v1, and the pages /rate and /tablets)."""
     router = APIRouter()
-    q = desk.q
     tablets = Tablets(q)
-    tablet_ratings = TabletRatings(q, desk.staff.accounts.names)
+    tablet_ratings = TabletRatings(q.wiring, desk.staff.accounts.names)
     cfg = q.config.ratings
     pair_limiter = RateLimiter(cfg.pair_max_per_window, cfg.pair_rate_window_s)
 
@@ -122,7 +122,7 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         return {"tablet_id": tablet.tablet_id, "counter": tablet.counter, "token": token}
 
     @router.get("/api/v1/tablet", response_model=TabletState, responses=error_responses(401, 503))
-    def tablet_state(request: Request) -> dict[str, Any]:
+    def tablet_state(request: Request) -> TabletState:
         """The paired tablet's counter and the ticket to ask about (`pending`: the last one served
         there within `tablet_accept_s`, not yet rated), with the question's settings."""
         return tablet_ratings.state(tablet_of(request))
@@ -133,7 +133,7 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         response_model=TabletRated,
         responses=error_responses(401, 409, 422, 503),
     )
-    def tablet_rating(body: TabletRatingRequest, request: Request) -> dict[str, Any]:
+    def tablet_rating(body: TabletRatingRequest, request: Request) -> TabletRated:
         """The citizen's answer on the tablet: once per ticket whichever way it comes (409
         `already_rated` after the phone); reasons and comment only with a low score."""
         tablet = tablet_of(request)
@@ -176,13 +176,13 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         body = ratings_report.report(q.store, first.isoformat(), last.isoformat(), group, cfg, labels)
         if format == "csv":
             return PlainTextResponse(
-                ratings_report.to_csv(body["rows"]),
+                ratings_report.to_csv(body.rows),
                 media_type="text/csv; charset=utf-8",
                 headers={
                     "Content-Disposition": f'attachment; filename="ratings-{first}-{last}-{group.value}.csv"'
                 },
             )
-        return {"start": first.isoformat(), "end": last.isoformat(), "group": group.value, **body}
+        return body
 
     @router.get("/rate", response_class=HTMLResponse, include_in_schema=False)
     def rate_page(request: Request) -> HTMLResponse:

@@ -1,26 +1,27 @@
 """Ratings in SQL: the `ticket_ratings` table (`queueing.ratings_schema`) and the `rating` a
 ticket carries in `tickets`, with the question the tablet asks (the last ticket served at its
-counter). Each function runs in the caller's open `Tx`; the rule (rated once, after being served)
+counter). Each function runs in the caller's open connection; the rule (rated once, after being served)
 is `queueing.ratings`'.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
-
-from queueing.store import Tx
 
 Row = Any  # a sqlite3.Row
 
 
-def exists(tx: Tx, ticket_id: str) -> bool:
+def exists(conn: sqlite3.Connection, ticket_id: str) -> bool:
     """Whether the ticket has a row in `ticket_ratings`."""
-    return bool(tx.scalar("SELECT 1 FROM ticket_ratings WHERE ticket_id = ?", ticket_id))
+    return (
+        conn.execute("SELECT 1 FROM ticket_ratings WHERE ticket_id = ?", (ticket_id,)).fetchone() is not None
+    )
 
 
 def insert(
-    tx: Tx,
+    conn: sqlite3.Connection,
     ticket: Row,
     at: float,
     score: int,
@@ -31,40 +32,40 @@ def insert(
 ) -> None:
     """Add the rating of `ticket` (its `tickets` row: day, service, counter and officer come from it)
     and set the ticket's `rating`."""
-    tx.run(
+    conn.execute(
         "INSERT INTO ticket_ratings(ticket_id, day, at, score, source, service, counter, staff_id, "
         "tablet_id, reasons, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ticket["ticket_id"],
-        ticket["day"],
-        at,
-        score,
-        source,
-        ticket["service"],
-        ticket["counter"],
-        ticket["staff_id"],
-        tablet_id,
-        json.dumps(reasons),
-        comment,
+        (
+            ticket["ticket_id"],
+            ticket["day"],
+            at,
+            score,
+            source,
+            ticket["service"],
+            ticket["counter"],
+            ticket["staff_id"],
+            tablet_id,
+            json.dumps(reasons),
+            comment,
+        ),
     )
-    tx.run("UPDATE tickets SET rating = ? WHERE ticket_id = ?", score, ticket["ticket_id"])
+    conn.execute("UPDATE tickets SET rating = ? WHERE ticket_id = ?", (score, ticket["ticket_id"]))
 
 
-def last_served_at(tx: Tx, counter: int, since: float) -> Row | None:
+def last_served_at(conn: sqlite3.Connection, counter: int, since: float) -> Row | None:
     """The newest ticket finished at `counter` since `since` (released ones excluded), or None."""
-    return tx.one(
+    return conn.execute(
         "SELECT * FROM tickets WHERE counter = ? AND state = 'done' AND finished_at >= ? "
         "AND void_reason IS NULL ORDER BY finished_at DESC, seq DESC LIMIT 1",
-        counter,
-        since,
-    )
+        (counter, since),
+    ).fetchone()
 
 
-def in_days(tx: Tx, start: str, end: str) -> list[Row]:
+def in_days(conn: sqlite3.Connection, start: str, end: str) -> list[Row]:
     """The ratings of days `start`..`end` (day, at, service, counter, staff_id, score, source,
     reasons, comment), newest first."""
-    return tx.all(
+    return conn.execute(
         "SELECT day, at, service, counter, staff_id, score, source, reasons, comment FROM ticket_ratings "
         "WHERE day BETWEEN ? AND ? ORDER BY at DESC",
-        start,
-        end,
-    )
+        (start, end),
+    ).fetchall()

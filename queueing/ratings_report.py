@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from contracts.ratings import RatingGroup
+from contracts.ratings import RatingComment, RatingGroup, ReasonCount, SatisfactionReport, SatisfactionRow
 from queueing import ratings_repo, ticket_history_repo
 from queueing.core import iso_utc
 from queueing.ratings_config import RatingsConfig
@@ -39,35 +39,39 @@ def report(
     group: RatingGroup,
     cfg: RatingsConfig,
     labels: dict[str, str],
-) -> dict[str, Any]:
+) -> SatisfactionReport:
     """Rows per group (then 'all'), the reasons ranked, and the comments (supervisors only)."""
-    with store.read() as tx:
-        served = ticket_history_repo.served_in_days(tx, start, end)
-        rated = ratings_repo.in_days(tx, start, end)
+    with store.read() as conn:
+        served = ticket_history_repo.served_in_days(conn, start, end)
+        rated = ratings_repo.in_days(conn, start, end)
 
     served_by: Counter[str] = Counter(_key(group, r) for r in served)
     rated_by: dict[str, list[Any]] = {}
     for r in rated:
         rated_by.setdefault(_key(group, r), []).append(r)
     rows = [
-        {"group": key, "label": labels.get(key, key), **_summary(rated_by.get(key, []), served_by[key], cfg)}
+        SatisfactionRow(
+            group=key, label=labels.get(key, key), **_summary(rated_by.get(key, []), served_by[key], cfg)
+        )
         for key in sorted(set(served_by) | set(rated_by))
     ]
-    rows.append({"group": "all", "label": "Tổng · All", **_summary(list(rated), len(served), cfg)})
+    rows.append(SatisfactionRow(group="all", label="Tổng · All", **_summary(list(rated), len(served), cfg)))
     comments = [
-        {
-            "at": iso_utc(r["at"]),
-            "day": r["day"],
-            "counter": r["counter"],
-            "staff_id": r["staff_id"],
-            "service": r["service"],
-            "score": r["score"],
-            "comment": r["comment"],
-        }
+        RatingComment(
+            at=iso_utc(r["at"]),
+            day=r["day"],
+            counter=r["counter"],
+            staff_id=r["staff_id"],
+            service=r["service"],
+            score=r["score"],
+            comment=r["comment"],
+        )
         for r in rated
         if r["comment"]
     ][:MAX_COMMENTS]
-    return {"rows": rows, "reasons": rows[-1]["reasons"], "comments": comments}
+    return SatisfactionReport(
+        start=start, end=end, group=group, rows=rows, reasons=rows[-1].reasons, comments=comments
+    )
 
 
 def _summary(items: Sequence[Any], served: int, cfg: RatingsConfig) -> dict[str, Any]:
@@ -90,18 +94,18 @@ def _summary(items: Sequence[Any], served: int, cfg: RatingsConfig) -> dict[str,
     }
 
 
-def _ranked(counts: Counter[str], cfg: RatingsConfig) -> list[dict[str, Any]]:
+def _ranked(counts: Counter[str], cfg: RatingsConfig) -> list[ReasonCount]:
     """Most often first, ties by code; a reason since removed from config keeps its code as text."""
     out = []
     for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         reason = cfg.reason(code)
         out.append(
-            {
-                "code": code,
-                "name_vi": reason.name_vi if reason else code,
-                "name_en": reason.name_en if reason else code,
-                "count": count,
-            }
+            ReasonCount(
+                code=code,
+                name_vi=reason.name_vi if reason else code,
+                name_en=reason.name_en if reason else code,
+                count=count,
+            )
         )
     return out
 
@@ -125,14 +129,15 @@ COLUMNS = [
 ]
 
 
-def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+def to_csv(rows: Sequence[SatisfactionRow]) -> str:
     """The report as CSV (header first); `reasons` as "code:count" most often first. No comments:
     free text stays in the supervisors' JSON (a spreadsheet would run a comment starting with =)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        cells = {k: ("" if row.get(k) is None else row[k]) for k in COLUMNS}
-        cells["reasons"] = " ".join(f"{r['code']}:{r['count']}" for r in row["reasons"])
+        values = row.model_dump()
+        cells = {k: ("" if values.get(k) is None else values[k]) for k in COLUMNS}
+        cells["reasons"] = " ".join(f"{r.code}:{r.count}" for r in row.reasons)
         writer.writerow(cells)
     return buf.getvalue()

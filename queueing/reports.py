@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from contracts.queueing import GroupBy as GroupBy  # the wire's vocabulary, defined once
+from contracts.queueing_reports import ReportRow
 from queueing import ticket_history_repo
 from queueing.store import Store
 
@@ -32,13 +33,13 @@ def _r(v: float | None, nd: int = 1) -> float | None:
 
 def day_report(
     store: Store, day: str, group: GroupBy, wait_target_min: float, labels: dict[str, str] | None = None
-) -> list[dict[str, Any]]:
+) -> list[ReportRow]:
     """One row per group for the local day `day` (YYYY-MM-DD), plus a final 'all' row.
 
     `labels` maps a group key (service code, counter number, staff ID) to a readable name.
     """
-    with store.read() as tx:
-        rows = ticket_history_repo.of_day(tx, day)
+    with store.read() as conn:
+        rows = ticket_history_repo.of_day(conn, day)
 
     groups: dict[str, list[Any]] = {}
     for r in rows:
@@ -46,10 +47,10 @@ def day_report(
         groups.setdefault("-" if key is None else str(key), []).append(r)
     names = labels or {}
     out = [
-        {"label": names.get(name, name), **_summary(name, items, wait_target_min)}
+        ReportRow(label=names.get(name, name), **_summary(name, items, wait_target_min))
         for name, items in sorted(groups.items())
     ]
-    out.append({"label": "Tổng · All", **_summary("all", list(rows), wait_target_min)})
+    out.append(ReportRow(label="Tổng · All", **_summary("all", list(rows), wait_target_min)))
     return out
 
 
@@ -110,11 +111,12 @@ COLUMNS = [
 ]
 
 
-def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+def to_csv(rows: Sequence[ReportRow]) -> str:
     """The report as CSV text (header row first; empty cells for unknown values)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in COLUMNS})
+        values = row.model_dump()
+        writer.writerow({k: ("" if values.get(k) is None else values[k]) for k in COLUMNS})
     return buf.getvalue()

@@ -6,15 +6,16 @@ The parts: `queueing.core.TicketStates` (counts, places in the queue, state chan
 `queueing.estimates.WaitEstimates` (service times, open counters, wait ranges),
 `queueing.issuing.TicketIssuing` (issue, confirm, void), `queueing.ticket_views.TicketViews`
 (services list, ticket status, board snapshot) and `queueing.sweep.Sweep` (the periodic sweep).
-Counter operations live in `queueing.counters`, appointments in `queueing.appointments`.
+The counter desk (`queueing.counters`) and the appointments (`queueing.appointments`) are built
+from its wiring and these parts.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from common.clock import Clock
+from contracts.queueing_tickets import PriorityClass, Rated
 from queueing import ratings
 from queueing.config import QueueingConfig
 from queueing.core import NEW_SEQ, TicketStates
@@ -91,11 +92,13 @@ class QueueService:
     def clock(self, clock: Clock) -> None:
         self.wiring.clock = clock
 
-    def priorities(self) -> list[dict[str, Any]]:
+    def priorities(self) -> list[PriorityClass]:
         """GET /api/v1/priorities."""
-        return [{"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en} for p in self.config.priorities]
+        return [
+            PriorityClass(code=p.code, name_vi=p.name_vi, name_en=p.name_en) for p in self.config.priorities
+        ]
 
-    def rate(self, ticket_id: str, score: int) -> dict[str, Any]:
+    def rate(self, ticket_id: str, score: int) -> Rated:
         """The phone's 1..5 score, once, after service (the rule shared with the counter's tablet:
         `queueing.ratings.record`)."""
         return ratings.rate_from_phone(self, ticket_id, score)

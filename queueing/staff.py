@@ -7,17 +7,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 from datetime import UTC, datetime
-from typing import Any
 
-from queueing import counters_repo, staff_repo
+from contracts.queueing_counter import CounterSignedIn
+from queueing import counters_repo, events_repo, staff_repo
 from queueing.config import CounterConfig
+from queueing.core import TicketStates
 from queueing.domain import CounterStatus
 from queueing.errors import QueueError
-from queueing.service import QueueService
+from queueing.estimates import WaitEstimates
 from queueing.staff_accounts import StaffAccount, StaffAccounts
 from queueing.staff_repo import audit
-from queueing.store import Tx
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +37,26 @@ class Session:
         self.token_hash = token_hash
 
 
-class StaffSessions:
-    """Sign-in, sign-out and session lookup for the counter console and reports."""
+class StaffSessions(Part):
+    """Sign-in, sign-out and session lookup for the counter console and reports (a part on the
+    queue's `Wiring`: a sign-in opens a counter for the wait estimates, a sign-out needs the
+    ticket at the counter)."""
 
-    def __init__(self, queue: QueueService, accounts: StaffAccounts | None = None) -> None:
-        self.q = queue
-        self.config = queue.config
-        self.accounts = accounts or StaffAccounts(queue.store, queue.clock, queue.config)
+    def __init__(
+        self,
+        wiring: Wiring,
+        states: TicketStates,
+        estimates: WaitEstimates,
+        accounts: StaffAccounts | None = None,
+    ) -> None:
+        super().__init__(wiring)
+        self.states = states
+        self.estimates = estimates
+        self.accounts = accounts or StaffAccounts(wiring.store, wiring.clock, wiring.config)
 
     def sign_in(
         self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, CounterSignedIn]:
         """Check the PIN; open the counter when one is given. Returns (token, body).
 
         A counter held by someone else (a live session there) answers 409 `counter_taken`,
@@ -56,31 +67,32 @@ class StaffSessions:
             self.counter_cfg(counter)
         staff = self.accounts.verify(staff_id, pin)
         token = secrets.token_urlsafe(24)
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         expires = now + self.config.session_hours * 3600
         holder: str | None = None
-        with self.q.store.tx() as tx:
-            self.accounts.signed_in(tx, staff_id)
-            staff_repo.delete_expired_sessions(tx, now)
+        with self.store.tx() as conn:
+            self.accounts.signed_in(conn, staff_id)
+            staff_repo.delete_expired_sessions(conn, now)
             if counter is not None:
-                holder = staff_repo.counter_holder(tx, counter, staff_id, now)
+                holder = staff_repo.counter_holder(conn, counter, staff_id, now)
                 if holder is not None and take_over and staff.supervisor:
-                    audit(tx, now, staff_id, "counter_taken_over", counter=counter, from_staff=holder)
+                    audit(conn, now, staff_id, "counter_taken_over", counter=counter, from_staff=holder)
                     log.warning("counter %d taken over by supervisor %s from %s", counter, staff_id, holder)
                     holder = None
             if holder is None:
-                self._open_session(tx, token, staff_id, counter, now, expires)
+                self._open_session(conn, token, staff_id, counter, now, expires)
         if holder is not None:
             raise self._taken(counter, holder, staff)
         self.refresh_open()
         log.info("staff %s signed in%s", staff_id, f" at counter {counter}" if counter else "")
-        return token, {
-            "staff_id": staff_id,
-            "name": staff.name,
-            "counter": counter,
-            "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
-            "supervisor": staff.supervisor,
-        }
+        return token, CounterSignedIn(
+            token=token,
+            staff_id=staff_id,
+            name=staff.name,
+            counter=counter,
+            expires_at=datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
+            supervisor=staff.supervisor,
+        )
 
     @staticmethod
     def _taken(counter: int | None, holder: str, staff: StaffAccount) -> QueueError:
@@ -101,23 +113,29 @@ class StaffSessions:
         )
 
     def _open_session(
-        self, tx: Tx, token: str, staff_id: str, counter: int | None, now: float, expires: float
+        self,
+        conn: sqlite3.Connection,
+        token: str,
+        staff_id: str,
+        counter: int | None,
+        now: float,
+        expires: float,
     ) -> None:
         """Write the session; with a counter, the counter opens for this person alone."""
         if counter is not None:
-            staff_repo.delete_counter_sessions(tx, counter, staff_id)
-            counters_repo.open_for(tx, counter, staff_id, now)
-            tx.event(now, "counter", {"counter": counter, "status": CounterStatus.OPEN.value})
-        staff_repo.insert_session(tx, _hash_token(token), staff_id, counter, now, expires)
+            staff_repo.delete_counter_sessions(conn, counter, staff_id)
+            counters_repo.open_for(conn, counter, staff_id, now)
+            events_repo.append(conn, now, "counter", {"counter": counter, "status": CounterStatus.OPEN.value})
+        staff_repo.insert_session(conn, _hash_token(token), staff_id, counter, now, expires)
 
     def session(self, token: str | None) -> Session:
         """The session of a token, or 401."""
         if not token:
             raise QueueError(401, "not_signed_in", "Sign in with your staff ID and PIN first.")
         th = _hash_token(token)
-        with self.q.store.read() as tx:
-            row = staff_repo.session_with_staff(tx, th)
-        if row is None or row["expires_at"] < self.q.now_ts():
+        with self.store.read() as conn:
+            row = staff_repo.session_with_staff(conn, th)
+        if row is None or row["expires_at"] < self.w.now_ts():
             raise QueueError(
                 401, "not_signed_in", "Your session ended. Sign in again with your staff ID and PIN."
             )
@@ -126,10 +144,10 @@ class StaffSessions:
 
     def sign_out(self, session: Session) -> None:
         """End the session and close its counter (nothing may be left at the counter)."""
-        now = self.q.now_ts()
-        with self.q.store.tx() as tx:
+        now = self.w.now_ts()
+        with self.store.tx() as conn:
             if session.counter is not None:
-                cur = self.q.ticket_at_counter(tx, session.counter)
+                cur = self.states.ticket_at_counter(conn, session.counter)
                 if cur is not None:
                     raise QueueError(
                         409,
@@ -138,17 +156,19 @@ class StaffSessions:
                         "no-show before signing out.",
                         number=cur["number"],
                     )
-                counters_repo.close(tx, session.counter)
-                tx.event(now, "counter", {"counter": session.counter, "status": CounterStatus.CLOSED.value})
-            staff_repo.delete_session(tx, session.token_hash)
+                counters_repo.close(conn, session.counter)
+                events_repo.append(
+                    conn, now, "counter", {"counter": session.counter, "status": CounterStatus.CLOSED.value}
+                )
+            staff_repo.delete_session(conn, session.token_hash)
         self.refresh_open()
 
     def refresh_open(self) -> None:
         """Tell the queue which counters are open (for wait estimates)."""
-        with self.q.store.read() as tx:
-            rows = counters_repo.all_rows(tx)
+        with self.store.read() as conn:
+            rows = counters_repo.all_rows(conn)
         for number, r in rows.items():
-            self.q.set_counter_open(number, r["status"] == CounterStatus.OPEN.value)
+            self.estimates.set_counter_open(number, r["status"] == CounterStatus.OPEN.value)
 
     def counter_cfg(self, number: int) -> CounterConfig:
         """The configured counter, or a 404 naming the known ones."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from queueing import staff_repo
 from queueing.config import STAFF_ID_PATTERN, DemoStaffConfig, QueueingConfig
 from queueing.errors import QueueError
 from queueing.staff_repo import audit
-from queueing.store import Store, Tx
+from queueing.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,8 @@ def demo_refusal(config: QueueingConfig) -> str | None:
 
 def ensure_schema(store: Store) -> None:
     """Create the staff tables if missing."""
-    with store.tx() as tx:
-        staff_repo.create_tables(tx)
+    with store.tx() as conn:
+        staff_repo.create_tables(conn)
 
 
 class StaffAccounts:
@@ -87,47 +88,47 @@ class StaffAccounts:
             raise ValueError("give the person's name with --name")
         pin_hash = hash_pin(self._acceptable_pin(pin))
         now = self.clock.now().timestamp()
-        with self.store.tx() as tx:
-            if staff_repo.exists(tx, staff_id):
+        with self.store.tx() as conn:
+            if staff_repo.exists(conn, staff_id):
                 raise ValueError(f"staff account {staff_id!r} already exists (reset its PIN with reset-pin)")
-            staff_repo.insert(tx, staff_id, name.strip(), pin_hash, supervisor, now)
-            audit(tx, now, actor, "staff_added", staff_id=staff_id, supervisor=supervisor)
+            staff_repo.insert(conn, staff_id, name.strip(), pin_hash, supervisor, now)
+            audit(conn, now, actor, "staff_added", staff_id=staff_id, supervisor=supervisor)
 
     def reset_pin(self, staff_id: str, pin: str, actor: str = "cli") -> None:
         """A new PIN for an account; ends its sessions and clears a lockout."""
         pin_hash = hash_pin(self._acceptable_pin(pin))
         now = self.clock.now().timestamp()
-        with self.store.tx() as tx:
-            if not staff_repo.reset_pin(tx, staff_id, pin_hash):
+        with self.store.tx() as conn:
+            if not staff_repo.reset_pin(conn, staff_id, pin_hash):
                 raise ValueError(f"there is no staff account {staff_id!r}")
-            staff_repo.delete_sessions_of(tx, staff_id)
-            audit(tx, now, actor, "staff_pin_reset", staff_id=staff_id)
+            staff_repo.delete_sessions_of(conn, staff_id)
+            audit(conn, now, actor, "staff_pin_reset", staff_id=staff_id)
 
     def set_active(self, staff_id: str, active: bool, actor: str = "cli") -> None:
         """Disable (ending its sessions) or re-enable an account."""
         now = self.clock.now().timestamp()
-        with self.store.tx() as tx:
-            if not staff_repo.set_active(tx, staff_id, active):
+        with self.store.tx() as conn:
+            if not staff_repo.set_active(conn, staff_id, active):
                 raise ValueError(f"there is no staff account {staff_id!r}")
             if not active:
-                staff_repo.delete_sessions_of(tx, staff_id)
-            audit(tx, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
+                staff_repo.delete_sessions_of(conn, staff_id)
+            audit(conn, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
 
     def listing(self) -> list[dict[str, Any]]:
         """Every account, without PIN hashes."""
-        with self.store.read() as tx:
-            rows = staff_repo.listing(tx)
+        with self.store.read() as conn:
+            rows = staff_repo.listing(conn)
         return [dict(r) for r in rows]
 
     def names(self) -> dict[str, str]:
         """staff_id -> name of every account (report labels)."""
-        with self.store.read() as tx:
-            return staff_repo.names(tx)
+        with self.store.read() as conn:
+            return staff_repo.names(conn)
 
     def account(self, staff_id: str) -> StaffAccount | None:
         """An active account, or None."""
-        with self.store.read() as tx:
-            row = staff_repo.active_by_id(tx, staff_id)
+        with self.store.read() as conn:
+            row = staff_repo.active_by_id(conn, staff_id)
         return None if row is None else StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
 
     def _acceptable_pin(self, pin: str) -> str:
@@ -146,8 +147,8 @@ class StaffAccounts:
         `demo_staff = []` leaves no demo account behind from an earlier simulated run.
         """
         now = self.clock.now().timestamp()
-        with self.store.read() as tx:
-            have = staff_repo.all_rows(tx)
+        with self.store.read() as conn:
+            have = staff_repo.all_rows(conn)
         # hash outside the transaction (50 ms each); only accounts whose PIN is not stored yet
         hashes = {
             d.staff_id: hash_pin(d.pin)
@@ -155,24 +156,24 @@ class StaffAccounts:
             if d.staff_id not in have or not check_pin(d.pin, have[d.staff_id]["pin_hash"])
         }
         wanted = {d.staff_id for d in demo}
-        with self.store.tx() as tx:
+        with self.store.tx() as conn:
             for d in demo:
                 row = have.get(d.staff_id)
                 if row is not None and not row["demo"]:
                     log.warning("demo account %s is not seeded: a real account has that ID", d.staff_id)
                 elif row is None:
                     pin_hash = hashes[d.staff_id]
-                    staff_repo.insert(tx, d.staff_id, d.name, pin_hash, d.supervisor, now, demo=True)
+                    staff_repo.insert(conn, d.staff_id, d.name, pin_hash, d.supervisor, now, demo=True)
                 else:
                     staff_repo.update_demo(
-                        tx, d.staff_id, d.name, d.supervisor, hashes.get(d.staff_id, row["pin_hash"])
+                        conn, d.staff_id, d.name, d.supervisor, hashes.get(d.staff_id, row["pin_hash"])
                     )
             for staff_id, row in have.items():
                 if row["demo"] and staff_id not in wanted:
-                    staff_repo.delete_sessions_of(tx, staff_id)
-                    staff_repo.delete(tx, staff_id)
-                    audit(tx, now, "config", "demo_staff_removed", staff_id=staff_id)
-            real = staff_repo.count_real_active(tx)
+                    staff_repo.delete_sessions_of(conn, staff_id)
+                    staff_repo.delete(conn, staff_id)
+                    audit(conn, now, "config", "demo_staff_removed", staff_id=staff_id)
+            real = staff_repo.count_real_active(conn)
         if demo:
             log.warning(
                 "demo counter accounts active (%s): for the simulated center only",
@@ -192,8 +193,8 @@ class StaffAccounts:
         now = self.clock.now().timestamp()
         limit = self.config.signin_max_failures
         locked = False
-        with self.store.tx() as tx:
-            row = staff_repo.by_id(tx, staff_id)
+        with self.store.tx() as conn:
+            row = staff_repo.by_id(conn, staff_id)
             if row is not None:
                 fails, until = int(row["failed_signins"]), row["locked_until"]
                 if until is not None and until <= now:  # the last lockout ran out
@@ -202,8 +203,8 @@ class StaffAccounts:
                 fails += 1
                 if not locked and fails >= limit:  # this is the last try allowed
                     until = now + self.config.signin_lockout_s
-                    audit(tx, now, staff_id, "signin_locked", failures=fails, until=until)
-                staff_repo.set_failures(tx, staff_id, fails, until)
+                    audit(conn, now, staff_id, "signin_locked", failures=fails, until=until)
+                staff_repo.set_failures(conn, staff_id, fails, until)
         usable = row is not None and bool(row["active"])
         with self._pin_checks:
             pin_ok = check_pin(pin, row["pin_hash"] if usable and row is not None else None)
@@ -228,6 +229,6 @@ class StaffAccounts:
         return StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
 
     @staticmethod
-    def signed_in(tx: Tx, staff_id: str) -> None:
+    def signed_in(conn: sqlite3.Connection, staff_id: str) -> None:
         """A complete sign-in: the failure count starts again (in the sign-in's transaction)."""
-        staff_repo.clear_failures(tx, staff_id)
+        staff_repo.clear_failures(conn, staff_id)

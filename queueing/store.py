@@ -1,14 +1,16 @@
 """The queue database on the services' one store design (`common.sqlite_store`).
 
-Every change is a `with store.tx() as tx:` block: the store's writer thread lends its connection
+Every change is a `with store.tx() as conn:` block: the store's writer thread lends its
+connection (the plain `sqlite3.Connection`, rows as `sqlite3.Row`, as the locker's store does)
 for the body and commits it, possibly in one COMMIT with other requests' blocks (group commit
 from the writer's queue), so "take the next number" and "call the next ticket" are single atomic
-steps. An event is written in the same transaction as the change it reports (`Tx.event`);
-`before_commit` callbacks run at the end of a block that wrote events, in its transaction
-(`queueing.counter_time`); after the COMMIT the writer runs the block's after-commit step, which
-tells `on_commit_events` (the boards' streams, the booked load) the newest event's seq: nothing is
-announced that did not happen, nothing happens unannounced. Reads (`read()`) use per-thread
-read-only connections and never wait for the writer.
+steps. An event is written in the same transaction as the change it reports
+(`queueing.events_repo.append`, which notes its seq for the block); `before_commit` callbacks run
+at the end of a block that wrote events, in its transaction (`queueing.counter_time`); after the
+COMMIT the writer runs the block's after-commit step, which tells `on_commit_events` (the boards'
+streams, the booked load) the newest event's seq: nothing is announced that did not happen,
+nothing happens unannounced. Reads (`read()`) use per-thread read-only connections and never
+wait for the writer.
 
 Waits are bounded: a block the writer has not taken up within `busy_timeout_s` (kept below the
 kiosk's request time-out), or whose write lock another program keeps that long, fails with
@@ -31,6 +33,7 @@ from common.sqlite_store import SqliteStore
 from common.sqlite_writer import connect_existing
 from common.storage_guard import ADVICE
 from common.wal_checkpoints import CHECKPOINT_EVERY_S
+from queueing import events_repo
 from queueing.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -86,41 +89,6 @@ def _is_busy(err: sqlite3.Error) -> bool:
     return "locked" in str(err) or "busy" in str(err)
 
 
-class Tx:
-    """One open transaction: small helpers over the connection."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.last_seq = 0
-
-    def one(self, sql: str, *args: Any) -> sqlite3.Row | None:
-        """First row or None."""
-        row: sqlite3.Row | None = self.conn.execute(sql, args).fetchone()
-        return row
-
-    def all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        """All rows."""
-        return list(self.conn.execute(sql, args).fetchall())
-
-    def scalar(self, sql: str, *args: Any) -> Any:
-        """First column of the first row, or None."""
-        row = self.conn.execute(sql, args).fetchone()
-        return None if row is None else row[0]
-
-    def run(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        """Execute one statement."""
-        return self.conn.execute(sql, args)
-
-    def event(self, at: float, kind: str, data: dict[str, Any]) -> int:
-        """Append an event (same transaction as the change it reports); returns its seq."""
-        cur = self.conn.execute(
-            "INSERT INTO events(at, kind, data) VALUES (?, ?, ?)",
-            (at, kind, json.dumps(data, ensure_ascii=False)),
-        )
-        self.last_seq = int(cur.lastrowid or 0)
-        return self.last_seq
-
-
 class Store:
     """The queue database file, opened once per process (its `db` is the `SqliteStore`)."""
 
@@ -149,10 +117,10 @@ class Store:
             busy_timeout_s=busy_timeout_s,
         )
         self.on_commit_events: list[Callable[[int], object]] = []  # run with the newest seq after a commit
-        #: callbacks(tx) run inside a write that added events, at the end of its block (in its
+        #: callbacks(conn) run inside a write that added events, at the end of its block (in its
         #: transaction): bookkeeping that follows every change the board hears of
         #: (queueing.counter_time)
-        self.before_commit: list[Callable[[Tx], None]] = []
+        self.before_commit: list[Callable[[sqlite3.Connection], None]] = []
 
     def open(self) -> None:
         """Open (creating if needed) the database in WAL mode and migrate it to `MIGRATIONS`."""
@@ -179,51 +147,48 @@ class Store:
         return self.db.checkpoints
 
     @contextmanager
-    def tx(self) -> Iterator[Tx]:
+    def tx(self) -> Iterator[sqlite3.Connection]:
         """A write transaction on the writer (see the module docstring): all or nothing. Inside
         another `tx()` body it is a savepoint of that one (undone alone if it fails)."""
-        tx: Tx | None = None
+        appended: list[int] = []  # the seqs of the events this block appended (events_repo.append)
 
         def announce() -> None:  # on the writer, right after the COMMIT
-            if tx is not None and tx.last_seq:
+            if appended:
                 for callback in list(self.on_commit_events):
-                    callback(tx.last_seq)
+                    callback(appended[-1])
 
         self._require_open()
         try:
-            with self.db.tx(on_commit=announce) as conn:
-                tx = Tx(conn)
-                yield tx
-                if tx.last_seq:
+            with self.db.tx(on_commit=announce) as conn, events_repo.appended_in_block() as appended:
+                yield conn
+                if appended:
                     for callback in self.before_commit:
-                        callback(tx)
+                        callback(conn)
         except sqlite3.Error as err:
             raise self._error(err) from err
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
+    def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot of what is committed (inside a `tx()` body: that transaction)."""
         self._require_open()
         try:
             with self.db.read() as conn:
-                yield Tx(conn)
+                yield conn
         except sqlite3.Error as err:
             raise self._error(err) from err
 
     def events_since(self, seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Events after `seq`, oldest first."""
-        with self.read() as tx:
-            rows = tx.all(
-                "SELECT seq, at, kind, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit
-            )
+        with self.read() as conn:
+            rows = events_repo.since(conn, seq, limit)
         return [
             {"seq": r["seq"], "at": r["at"], "kind": r["kind"], "data": json.loads(r["data"])} for r in rows
         ]
 
     def last_event_seq(self) -> int:
         """The newest event's seq (0 when none)."""
-        with self.read() as tx:
-            return int(tx.scalar("SELECT MAX(seq) FROM events") or 0)
+        with self.read() as conn:
+            return events_repo.last_seq(conn)
 
     # ------------------------------------------------------------------ health
 

@@ -5,13 +5,13 @@ old idempotency keys, events and sessions forgotten. `queueing.app.Sweeper` runs
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from common import outbox
 from queueing import counters_repo, events_repo, sessions_repo, tickets_repo
 from queueing.core import TicketStates
 from queueing.domain import TicketState
 from queueing.estimates import WaitEstimates
-from queueing.store import Tx
 from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
@@ -36,22 +36,22 @@ class Sweep(Part):
         now = self.w.now_ts()
         today = self.w.today()
         cutoff = now - self.config.pending_timeout_s
-        with self.store.tx() as tx:
-            stale = tickets_repo.stale(tx, cutoff, today)
+        with self.store.tx() as conn:
+            stale = tickets_repo.stale(conn, cutoff, today)
             for row in stale:
                 reason = (
                     "not_confirmed" if row["state"] == "pending" and row["day"] == today else "day_closed"
                 )
-                self.states.set_state(tx, row, TicketState.VOID, void_reason=reason, finished_at=now)
+                self.states.set_state(conn, row, TicketState.VOID, void_reason=reason, finished_at=now)
             if any(r["state"] == "waiting" for r in stale):
-                tx.event(now, "waiting", {"waiting": self.states.waiting_counts(tx)})
+                events_repo.append(conn, now, "waiting", {"waiting": self.states.waiting_counts(conn)})
             # a counter whose staff session ran out is closed: it no longer counts for estimates
-            orphans = counters_repo.without_live_session(tx, now)
+            orphans = counters_repo.without_live_session(conn, now)
             for number in orphans:
-                counters_repo.close_unheld(tx, number)
-                tx.event(now, "counter", {"counter": number, "status": "closed"})
+                counters_repo.close_unheld(conn, number)
+                events_repo.append(conn, now, "counter", {"counter": number, "status": "closed"})
                 log.info("counter %s closed: its staff session expired", number)
-            self._release_left_tickets(tx, now, today)
+            self._release_left_tickets(conn, now, today)
         for number in orphans:
             self.estimates.set_counter_open(number, False)
         if stale:
@@ -62,7 +62,7 @@ class Sweep(Part):
             self.prune(now)
         return len(stale)
 
-    def _release_left_tickets(self, tx: Tx, now: float, today: str) -> None:
+    def _release_left_tickets(self, conn: sqlite3.Connection, now: float, today: str) -> None:
         """Tickets left at a counter nobody is signed in to any more (staff session expired, staff
         moved to another counter) or from an earlier day.
 
@@ -72,18 +72,19 @@ class Sweep(Part):
         it is kept out of the service-time average and the reports' service times. Every change is
         an event (`"reason": "counter_closed"`) and a warning in the log.
         """
-        for row in tickets_repo.left_at_counters(tx, today, now):
+        for row in tickets_repo.left_at_counters(conn, today, now):
             if row["state"] == TicketState.CALLED.value and row["day"] == today:
                 new = TicketState.WAITING
-                self.states.set_state(tx, row, new, counter=None, staff_id=None, called_at=None)
+                self.states.set_state(conn, row, new, counter=None, staff_id=None, called_at=None)
             elif row["state"] == TicketState.CALLED.value:
                 new = TicketState.NO_SHOW
-                self.states.set_state(tx, row, new, finished_at=now, void_reason=LEFT_AT_CLOSED_COUNTER)
+                self.states.set_state(conn, row, new, finished_at=now, void_reason=LEFT_AT_CLOSED_COUNTER)
             else:
                 new = TicketState.DONE
-                self.states.set_state(tx, row, new, finished_at=now, void_reason=LEFT_AT_CLOSED_COUNTER)
-            counters_repo.clear_ticket(tx, row["ticket_id"])
-            tx.event(
+                self.states.set_state(conn, row, new, finished_at=now, void_reason=LEFT_AT_CLOSED_COUNTER)
+            counters_repo.clear_ticket(conn, row["ticket_id"])
+            events_repo.append(
+                conn,
                 now,
                 "state",
                 {
@@ -92,7 +93,7 @@ class Sweep(Part):
                     "counter": row["counter"],
                     "service": row["service"],
                     "reason": LEFT_AT_CLOSED_COUNTER,
-                    "waiting": self.states.waiting_of(tx, row["service"]),
+                    "waiting": self.states.waiting_of(conn, row["service"]),
                 },
             )
             log.warning(
@@ -106,10 +107,10 @@ class Sweep(Part):
     def prune(self, now: float) -> None:
         """Forget idempotency keys and events older than KEEP_DAYS (tickets stay for reports)."""
         cutoff = now - KEEP_DAYS * 86400
-        with self.store.tx() as tx:
-            keys = tickets_repo.forget_keys(tx, cutoff)
-            events = events_repo.delete_before(tx, cutoff)
-            sessions_repo.delete_expired(tx, now)
-            outbox.prune_acked(tx.conn, self.store.path.parent, "queueing", now)  # what the hub holds
+        with self.store.tx() as conn:
+            keys = tickets_repo.forget_keys(conn, cutoff)
+            events = events_repo.delete_before(conn, cutoff)
+            sessions_repo.delete_expired(conn, now)
+            outbox.prune_acked(conn, self.store.path.parent, "queueing", now)  # what the hub holds
         if keys or events:
             log.info("pruned %d idempotency keys and %d events older than %d days", keys, events, KEEP_DAYS)

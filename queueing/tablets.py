@@ -68,9 +68,9 @@ class Tablets:
         tablet_id = "tab-" + secrets.token_hex(4)
         now = self.q.now_ts()
         expires = now + self.cfg.pair_code_ttl_min * 60
-        with self.q.store.tx() as tx:
-            tablets_repo.insert(tx, tablet_id, counter, label, digest(code), expires, now, actor)
-            audit(tx, now, actor, "tablet_pairing_started", tablet_id=tablet_id, counter=counter)
+        with self.q.store.tx() as conn:
+            tablets_repo.insert(conn, tablet_id, counter, label, digest(code), expires, now, actor)
+            audit(conn, now, actor, "tablet_pairing_started", tablet_id=tablet_id, counter=counter)
         log.info("rating tablet %s: pairing code issued for counter %d by %s", tablet_id, counter, actor)
         return {
             "tablet_id": tablet_id,
@@ -85,8 +85,8 @@ class Tablets:
         is unknown, used or expired."""
         now = self.q.now_ts()
         token = secrets.token_urlsafe(32)
-        with self.q.store.tx() as tx:
-            row = tablets_repo.by_live_code(tx, digest(normalize_code(code)), now)
+        with self.q.store.tx() as conn:
+            row = tablets_repo.by_live_code(conn, digest(normalize_code(code)), now)
             if row is None:
                 raise QueueError(
                     404,
@@ -95,8 +95,8 @@ class Tablets:
                     "is wrong, used or expired; ask a supervisor for a new one.",
                     field="code",
                 )
-            tablets_repo.set_paired(tx, row["tablet_id"], digest(token), now)
-            audit(tx, now, f"tablet:{row['tablet_id']}", "tablet_paired", counter=row["counter"])
+            tablets_repo.set_paired(conn, row["tablet_id"], digest(token), now)
+            audit(conn, now, f"tablet:{row['tablet_id']}", "tablet_paired", counter=row["counter"])
         log.info("rating tablet %s paired to counter %d", row["tablet_id"], row["counter"])
         return token, Tablet(row["tablet_id"], int(row["counter"]), row["label"])
 
@@ -104,8 +104,8 @@ class Tablets:
         """The paired, unrevoked tablet holding `token`, or 401 `not_paired`."""
         row = None
         if token:
-            with self.q.store.read() as tx:
-                row = tablets_repo.by_token(tx, digest(token))
+            with self.q.store.read() as conn:
+                row = tablets_repo.by_token(conn, digest(token))
         if row is None:
             raise QueueError(
                 401,
@@ -115,28 +115,28 @@ class Tablets:
             )
         now = self.q.now_ts()
         if row["last_seen_at"] is None or now - float(row["last_seen_at"]) > SEEN_EVERY_S:
-            with self.q.store.tx() as tx:
-                tablets_repo.set_seen(tx, row["tablet_id"], now)
+            with self.q.store.tx() as conn:
+                tablets_repo.set_seen(conn, row["tablet_id"], now)
         return Tablet(row["tablet_id"], int(row["counter"]), row["label"])
 
     def revoke(self, tablet_id: str, actor: str) -> dict[str, Any]:
         """Revoke a tablet (its token and any unused code stop working at once); again: the same."""
         now = self.q.now_ts()
-        with self.q.store.tx() as tx:
-            row = tablets_repo.by_id(tx, tablet_id)
+        with self.q.store.tx() as conn:
+            row = tablets_repo.by_id(conn, tablet_id)
             if row is None:
                 raise QueueError(404, "unknown_tablet", f"There is no tablet {tablet_id!r}; see the list.")
             if row["revoked_at"] is None:
-                tablets_repo.revoke(tx, tablet_id, now, actor)
-                audit(tx, now, actor, "tablet_revoked", tablet_id=tablet_id, counter=row["counter"])
+                tablets_repo.revoke(conn, tablet_id, now, actor)
+                audit(conn, now, actor, "tablet_revoked", tablet_id=tablet_id, counter=row["counter"])
                 log.info("rating tablet %s (counter %d) revoked by %s", tablet_id, row["counter"], actor)
         return {"tablet_id": tablet_id, "revoked": True}
 
     def listing(self) -> list[dict[str, Any]]:
         """Every tablet with its state: `waiting` (code not yet used), `expired`, `paired`, `revoked`."""
         now = self.q.now_ts()
-        with self.q.store.read() as tx:
-            rows = tablets_repo.all_rows(tx)
+        with self.q.store.read() as conn:
+            rows = tablets_repo.all_rows(conn)
         out = []
         for r in rows:
             if r["revoked_at"] is not None:

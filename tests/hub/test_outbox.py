@@ -99,8 +99,8 @@ def test_queue_writes_ticket_events_in_its_transactions(tmp_path: Path) -> None:
 
 
 def read(store: Store) -> list[dict[str, object]]:
-    with store.read() as tx:
-        return outbox.read_after(tx.conn, 0, 100)
+    with store.read() as conn:
+        return outbox.read_after(conn, 0, 100)
 
 
 def test_queue_prunes_only_what_the_hub_holds_after_the_retention(tmp_path: Path) -> None:

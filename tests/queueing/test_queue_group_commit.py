@@ -43,13 +43,13 @@ def test_a_refused_request_undoes_only_itself(queue: QueueService) -> None:
         with pytest.raises(QueueError):
             queue.issue("nope", channel="kiosk", idempotency_key="g2")
         with pytest.raises(QueueError):  # fails after writing: its savepoint is rolled back
-            with queue.store.tx() as tx:
-                tx.run("UPDATE numbering SET last_serial = 500")
+            with queue.store.tx() as conn:
+                conn.execute("UPDATE numbering SET last_serial = 500")
                 raise QueueError(409, "test", "refused after a write")
         queue.confirm(first["ticket_id"], "printed")
         again = queue.issue("ho_tich", channel="kiosk", idempotency_key="g1")  # same key, same batch
         assert again["ticket_id"] == first["ticket_id"] and again["replayed"]
-        assert queue.status(first["ticket_id"])["state"] == "waiting"  # a read inside the batch
+        assert queue.status(first["ticket_id"]).state == "waiting"  # a read inside the batch
         assert _committed_numbers(queue.store.path) == []  # nothing durable before the COMMIT
         assert notified == []
     assert _committed_numbers(queue.store.path) == ["A001"]
@@ -61,8 +61,8 @@ def test_a_database_error_rolls_the_whole_batch_back(queue: QueueService) -> Non
     with pytest.raises(StoreError):
         with queue.store.tx():
             queue.issue("ho_tich", channel="kiosk", idempotency_key="b1")
-            with queue.store.tx() as tx:
-                tx.run("INSERT INTO no_such_table VALUES (1)")
+            with queue.store.tx() as conn:
+                conn.execute("INSERT INTO no_such_table VALUES (1)")
     assert _committed_numbers(queue.store.path) == []
     assert queue.issue("ho_tich", channel="kiosk", idempotency_key="b1")["number"] == "A001"
 

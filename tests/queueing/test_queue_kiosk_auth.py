@@ -66,8 +66,11 @@ def test_counter_staff_issue_on_a_citizens_behalf(server: QueueingServer) -> Non
     assert r.status_code == 201 and r.json()["priority"] == "pregnant", r.text
     tid = r.json()["ticket_id"]
     assert desk.post(f"{url}/api/v1/tickets/{tid}/confirm", json={"delivery": "printed"}).ok
-    with server.app.state.queue.store.read() as tx:
-        assert tx.scalar("SELECT device FROM tickets WHERE ticket_id = ?", tid) == "staff:cb01"
+    with server.app.state.queue.store.read() as conn:
+        assert (
+            conn.execute("SELECT device FROM tickets WHERE ticket_id = ?", (tid,)).fetchone()[0]
+            == "staff:cb01"
+        )
 
 
 def test_a_ticket_flood_is_refused(tmp_path: Path, clock: ManualClock) -> None:

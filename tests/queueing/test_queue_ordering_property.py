@@ -97,15 +97,15 @@ class Center:
 
     def transfer(self) -> None:
         """Call next at SOURCE and transfer that ticket to TARGET."""
-        at_counter = str(self.desk.call_next(self.source)["ticket_id"])
-        moved = self.desk.transfer(self.source, TARGET)["transferred_to"]
+        at_counter = str(self.desk.call_next(self.source).ticket_id)
+        moved = self.desk.transfer(self.source, TARGET).transferred_to
         old = self.elsewhere.pop(at_counter)
         self.seq += 1
         self.waiting[moved] = QueuedTicket(moved, self.seq, old.weight, old.waiting_since)
 
     def _call(self, session: Any) -> str | None:
         try:
-            ticket_id = str(self.desk.call_next(session)["ticket_id"])
+            ticket_id = str(self.desk.call_next(session).ticket_id)
         except QueueError as err:
             if err.code == "current_not_started":  # left called by a failed example
                 self.desk.start(session)

@@ -146,8 +146,8 @@ def test_every_sign_in_costs_one_scrypt_whoever_the_id_is(tmp_path: Path, monkey
         cfg = make_config(signin_max_failures=100)  # the repeated tries below lock nobody else
         accounts = StaffAccounts(store, ManualClock(MONDAY_9AM), cfg)
         accounts.sync_demo(cfg.demo_staff)
-        with store.tx() as tx:  # cb02 locked out
-            tx.run("UPDATE staff SET failed_signins = 100, locked_until = 9e18 WHERE staff_id = 'cb02'")
+        with store.tx() as conn:  # cb02 locked out
+            conn.execute("UPDATE staff SET failed_signins = 100, locked_until = 9e18 WHERE staff_id = 'cb02'")
         accounts.set_active("cb03", False)
         calls: list[int] = []
         real = common.pins._scrypt
@@ -198,8 +198,10 @@ def test_only_a_supervisor_takes_over_a_held_counter(server: QueueingServer, clo
     taken = _sign_in(url, "cb03", "3333", 1, take_over=True)
     assert taken.status_code == 200, taken.text
     assert holder.get(url + "/api/v1/counter").status_code == 401  # the holder's session ended
-    with server.app.state.queue.store.read() as tx:
-        row = tx.one("SELECT actor, data FROM staff_audit WHERE action = 'counter_taken_over'")
+    with server.app.state.queue.store.read() as conn:
+        row = conn.execute(
+            "SELECT actor, data FROM staff_audit WHERE action = 'counter_taken_over'"
+        ).fetchone()
     assert row is not None and row["actor"] == "cb03" and '"from_staff": "cb01"' in row["data"]
     # a holder whose session ran out holds nothing
     clock.advance(11 * 3600)  # session_hours = 10
