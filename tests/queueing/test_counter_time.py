@@ -391,11 +391,14 @@ def test_a_failing_record_never_undoes_the_change(
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(timed.tracker, "_plan", broken)
-    assert desk.call_next(session)["number"] == t["number"]
+    assert desk.call_next(session).number == t["number"]
     assert "this change is not timed" in caplog.text
-    with store.read() as tx:
-        assert tx.scalar("SELECT state FROM tickets WHERE ticket_id = ?", t["ticket_id"]) == "called"
-        idle = tx.scalar("SELECT COUNT(*) FROM counter_spans WHERE kind = 'idle' AND ended_at IS NULL")
+    with store.read() as conn:
+        (state,) = conn.execute("SELECT state FROM tickets WHERE ticket_id = ?", (t["ticket_id"],)).fetchone()
+        assert state == "called"
+        (idle,) = conn.execute(
+            "SELECT COUNT(*) FROM counter_spans WHERE kind = 'idle' AND ended_at IS NULL"
+        ).fetchone()
     assert idle == 1  # left open: the next change that can be read closes it
 
 
