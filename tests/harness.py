@@ -8,7 +8,8 @@
 - As a child process (crash, kill -9, start-up and shut-down tests): `ChildService` runs
   `python -m SERVICE` with its output in a log file and waits for `/api/v1/health`;
   `LockerProcess`, `QueueingProcess` and `HubProcess` give it each service's arguments, with the
-  site file written by `site_toml` (the same writer for both services).
+  site file written by `site_toml` (the same writer for both services); `cabinet_site` is the
+  [locker] section of a daemon wired to boards a test simulates.
 - Outside systems (a back office, an SMS gateway, a hub, an older daemon): `HandlerThread` serves
   a `http.server` handler class on loopback in a thread; `JsonHandler` answers JSON and logs nothing.
 - Locker staff: `enrol_locker_staff` runs `lockerctl staff add` (the PIN on stdin) and gives the
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -355,6 +356,57 @@ def site_toml(section: str, data: Mapping[str, Any]) -> str:
         else:
             lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines + tables) + "\n"
+
+
+def cabinet_site(
+    url: str,
+    boards: list[int],
+    compartments: Iterable[tuple[str, int, int, int, int]],
+    *,
+    bus: Mapping[str, Any] | None = None,
+    **tables: Any,
+) -> dict[str, Any]:
+    """The [locker] section of a daemon on kerong-cu16 boards at `url` (a simulator the test holds).
+
+    `compartments` are (label, board, lock, column, row), all small, on the one bus `bank1`
+    (16 locks a board, a door read once, watched every 20 ms, `bus` adds or overrides keys);
+    warnings only, no back office, a door watched 0.5 s, no code lock-out a kiosk could reach.
+    `tables` add keys or tables; a table given for one already here is merged into it.
+    """
+    site: dict[str, Any] = {
+        "log_level": "WARNING",
+        "doors": {"watch_s": 0.5},
+        "codes": {"kiosk_free_failures": 100000},
+        "backoffice": {"type": "none"},
+        "buses": [
+            {
+                "name": "bank1",
+                "simulate": False,
+                "url": url,
+                "protocol": "kerong-cu16",
+                "boards": boards,
+                "locks_per_board": 16,
+                "door_debounce_reads": 1,
+                "watch_interval_ms": 20,
+                **(bus or {}),
+            }
+        ],
+        "compartments": [
+            {
+                "label": label,
+                "bus": "bank1",
+                "board": board,
+                "lock": lock,
+                "size": "small",
+                "column": col,
+                "row": row,
+            }
+            for label, board, lock, col, row in compartments
+        ],
+    }
+    for key, value in tables.items():
+        site[key] = {**site[key], **value} if isinstance(site.get(key), dict) else value
+    return site
 
 
 # ----------------------------------------------------------------------------- child processes
