@@ -12,6 +12,7 @@
   [locker] section of a daemon wired to boards a test simulates.
 - Outside systems (a back office, an SMS gateway, a hub, an older daemon): `HandlerThread` serves
   a `http.server` handler class on loopback in a thread; `JsonHandler` answers JSON and logs nothing.
+- `run_lockerctl(*words)` runs `lockerctl` as an installer types it.
 - Locker staff: `enrol_locker_staff` runs `lockerctl staff add` (the PIN on stdin) and gives the
   account's TOTP, the way an installer enrols someone; `sign_in_locker_staff` gives a session.
 
@@ -583,6 +584,22 @@ _LOCKERCTL_SCRIPT = Path(sys.executable).parent / "lockerctl"
 LOCKERCTL = [str(_LOCKERCTL_SCRIPT)] if _LOCKERCTL_SCRIPT.exists() else [sys.executable, "-m", "locker.cli"]
 
 
+def run_lockerctl(
+    *words: str, stdin: str = "", cwd: Path = REPO_ROOT, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`lockerctl WORDS...` as an installer types it (`stdin` on its standard input); its exit
+    status and output, whatever they are (the caller asserts)."""
+    return subprocess.run(
+        [*LOCKERCTL, *words],
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def enrol_locker_staff(
     data_dir: Path,
     staff_id: str,
@@ -598,15 +615,7 @@ def enrol_locker_staff(
     args = ["staff", "add", staff_id, "--role", role, "--pin-stdin", "--data-dir", str(data_dir)]
     if site is not None:
         args += ["--config", str(site)]
-    out = subprocess.run(
-        [*LOCKERCTL, *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        input=pin + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_lockerctl(*args, stdin=pin + "\n", cwd=cwd, env=env)
     assert out.returncode == 0, f"lockerctl staff add {staff_id} failed: {out.stderr}"
     uri = re.search(r"otpauth://\S+", out.stdout)
     assert uri, f"no otpauth URI in {out.stdout!r}"
