@@ -144,12 +144,10 @@ def _restore(args: argparse.Namespace, config: str | None, data_dir: str | None,
 
 
 def _audit_ok(db: Path) -> bool:
-    import sqlite3
-
+    from common.sqlite_writer import connect_existing
     from locker import audit
 
-    conn = sqlite3.connect(f"file:{db}?mode=rw", uri=True)
-    conn.row_factory = sqlite3.Row
+    conn = connect_existing(db, timeout=5)
     try:
         result = audit.verify(conn)
     finally:
