@@ -86,6 +86,14 @@ def open_buses(cfg: Any) -> tuple[dict[str, Any], list[Any]]:
     return buses, sims
 
 
+def close_buses(buses: dict[str, Any], sims: list[Any]) -> None:
+    """Close what `open_buses` opened: the buses, then the simulators behind them."""
+    for bus in buses.values():
+        bus.close()
+    for sim in sims:
+        sim.close()
+
+
 def simulated_files_dir(data_dir_flag: str | None) -> Path | None:
     """With `--data-dir DIR`, the simulated phone and back office live under DIR too (so tests and
     several daemons never share `var/sms`); without it, the configured paths are used as written."""
@@ -304,10 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, MigrationError) as err:  # say what to do, no traceback (a key file or the
         # database is missing, or the database was written by a newer release)
         status = fail(PROGRAM, err)
-        for bus in buses.values():
-            bus.close()
-        for sim in sims:
-            sim.close()
+        close_buses(buses, sims)
         return status
     svc.warnings = config_warnings(cfg, site_file(args.config) is not None)
     for warning in svc.warnings:
@@ -338,8 +343,5 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         supervision.stop()
         svc.stop()
-        for bus in buses.values():
-            bus.close()
-        for sim in sims:
-            sim.close()
+        close_buses(buses, sims)
     return EXIT_OK
