@@ -32,6 +32,32 @@ def _committed_kinds(path: Path) -> list[str]:
         conn.close()
 
 
+class _HeldOpen:
+    """A transaction adding alarm `kind`, open on its own thread until `release()`: what the
+    writer queues meanwhile is batched with it. `errors`: what the transaction raised."""
+
+    def __init__(self, store: Store, kind: str) -> None:
+        self.errors: list[BaseException] = []
+        self._inside, self._release = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._hold, args=(store, kind))
+        self._thread.start()
+        assert self._inside.wait(10)
+
+    def _hold(self, store: Store, kind: str) -> None:
+        try:
+            with store.tx() as conn:
+                _add_alarm(conn, kind)
+                self._inside.set()
+                assert self._release.wait(10)
+        except sqlite3.Error as err:
+            self.errors.append(err)
+
+    def release(self) -> None:
+        """Let the transaction commit (with whatever queued behind it) and wait for it."""
+        self._release.set()
+        self._thread.join(10)
+
+
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s = Store(tmp_path / "l.db")
@@ -145,18 +171,6 @@ def test_a_failed_commit_is_reported_to_every_transaction_of_the_batch(store: St
     with store.tx() as conn:  # a deferred constraint is checked only at COMMIT
         conn.execute("CREATE TABLE parent(id INTEGER PRIMARY KEY)")
         conn.execute("CREATE TABLE child(pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
-    holder_err: list[BaseException] = []
-    inside, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        try:
-            with store.tx() as conn:
-                _add_alarm(conn, "innocent")
-                inside.set()
-                assert release.wait(10)
-        except sqlite3.Error as err:
-            holder_err.append(err)
-
     other_err: list[BaseException] = []
 
     def breaker() -> None:
@@ -166,16 +180,13 @@ def test_a_failed_commit_is_reported_to_every_transaction_of_the_batch(store: St
         except sqlite3.Error as err:
             other_err.append(err)
 
-    th = threading.Thread(target=holder)
-    th.start()
-    assert inside.wait(10)
+    holder = _HeldOpen(store, "innocent")
     tb = threading.Thread(target=breaker)
     tb.start()
     wait_until(lambda: store.queued == 1, 10, "breaker queued")
-    release.set()
-    th.join(10)
+    holder.release()
     tb.join(10)
-    assert holder_err and other_err  # neither caller is told "done" for a change not on disk
+    assert holder.errors and other_err  # neither caller is told "done" for a change not on disk
     assert _committed_kinds(store.path) == []
     with store.tx() as conn:  # the store still works afterwards
         _add_alarm(conn, "after")
@@ -307,30 +318,16 @@ def test_units_and_tx_blocks_nest_as_savepoints(store: Store) -> None:
 
 
 def test_a_unit_that_ends_the_transaction_fails_with_its_batch_and_the_writer_goes_on(store: Store) -> None:
-    inside, release, heard = threading.Event(), threading.Event(), []
-
-    def earlier() -> None:
-        try:
-            with store.tx() as conn:
-                _add_alarm(conn, "earlier")
-                inside.set()
-                assert release.wait(10)
-        except sqlite3.Error as err:
-            heard.append(err)
-
-    holder = threading.Thread(target=earlier)
-    holder.start()
-    assert inside.wait(10)
+    earlier = _HeldOpen(store, "earlier")
 
     def rogue(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")  # SQLite gives up the whole transaction (as on a full disk)
 
     rogue_future = store.submit(rogue)
     wait_until(lambda: store.queued == 1, 10, "the rogue unit queued")
-    release.set()
-    holder.join(10)
+    earlier.release()
     assert rogue_future.exception(10) is not None
-    assert heard  # the earlier unit of the batch is told it was not committed
+    assert earlier.errors  # the earlier unit of the batch is told it was not committed
     assert _committed_kinds(store.path) == []
     assert store.write(lambda conn: _add_alarm(conn, "after")) is None  # the writer goes on
     assert _committed_kinds(store.path) == ["after"]
