@@ -67,24 +67,8 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s.close()
 
 
-def _hold_writer(store: Store, kind: str) -> tuple[threading.Thread, threading.Event, threading.Event]:
-    """A thread inside a transaction body until `release` is set."""
-    inside, release = threading.Event(), threading.Event()
-
-    def body() -> None:
-        with store.tx() as conn:
-            _add_alarm(conn, kind)
-            inside.set()
-            assert release.wait(10)
-
-    t = threading.Thread(target=body)
-    t.start()
-    assert inside.wait(10)
-    return t, inside, release
-
-
 def test_transactions_waiting_for_the_writer_share_one_commit(store: Store) -> None:
-    holder, _inside, release = _hold_writer(store, "first")
+    holder = _HeldOpen(store, "first")
     seen_after_return: dict[str, list[str]] = {}
 
     def writer(n: int) -> None:
@@ -98,8 +82,8 @@ def test_transactions_waiting_for_the_writer_share_one_commit(store: Store) -> N
     for t in threads:
         t.start()
     wait_until(lambda: store.queued == 5, 10, "five writers queued for the writer")
-    release.set()
-    for t in [holder, *threads]:
+    holder.release()
+    for t in threads:
         t.join(10)
     assert store.commits - commits0 == 1  # six transactions, one COMMIT (one fsync)
     assert sorted(_committed_kinds(store.path)) == sorted(["first", *(f"w{n}" for n in range(5))])
@@ -141,7 +125,7 @@ def test_a_transaction_does_not_return_before_its_batch_is_committed(store: Stor
 
 
 def test_an_error_in_one_transaction_rolls_back_only_that_one(store: Store) -> None:
-    holder, _inside, release = _hold_writer(store, "ok1")
+    holder = _HeldOpen(store, "ok1")
     errors: list[BaseException] = []
 
     def failing() -> None:
@@ -160,8 +144,8 @@ def test_an_error_in_one_transaction_rolls_back_only_that_one(store: Store) -> N
     for t in threads:
         t.start()
     wait_until(lambda: store.queued == 2, 10, "two writers queued")
-    release.set()
-    for t in [holder, *threads]:
+    holder.release()
+    for t in threads:
         t.join(10)
     assert len(errors) == 1
     assert sorted(_committed_kinds(store.path)) == ["ok1", "ok2"]
@@ -232,7 +216,7 @@ def test_after_commit_hook_runs_once_the_change_is_on_disk_before_the_caller_ret
 
 def test_after_commit_hooks_of_a_batch_run_in_order_on_the_writer_thread(store: Store) -> None:
     ran: list[tuple[str, str]] = []
-    holder, _inside, release = _hold_writer(store, "first")
+    holder = _HeldOpen(store, "first")
     threads = []
     for kind in ("a", "b"):
 
@@ -245,8 +229,8 @@ def test_after_commit_hooks_of_a_batch_run_in_order_on_the_writer_thread(store: 
         threads.append(t)
         queued = len(threads)
         wait_until(lambda: store.queued == queued, 10, f"member {kind} queued")
-    release.set()
-    for t in (holder, *threads):
+    holder.release()
+    for t in threads:
         t.join(10)
     assert [k for k, _ in ran] == ["a", "b"]
     assert all(name == "locker-db-writer" for _, name in ran)  # the writer ran every hook of the batch
