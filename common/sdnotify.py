@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from common.clock import Clock, SystemClock
+from common.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,7 @@ class Watchdog:
         self._beats: dict[str, float] = {}
         self._stale_logged: set[str] = set()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticks: Periodic | None = None
 
     def register(self, source: str) -> None:
         """Add a source that must keep beating (counted as just beaten)."""
@@ -104,17 +104,11 @@ class Watchdog:
         return self._send("WATCHDOG=1")
 
     def start(self) -> None:
-        """Tick on a daemon thread until `stop()`."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="sd-watchdog", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self.tick()
+        """Tick every `interval_s` on a daemon thread until `stop()`."""
+        self._ticks = Periodic("sd-watchdog", self.interval_s, self.tick)
+        self._ticks.start()
 
     def stop(self) -> None:
         """Stop ticking."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._ticks is not None:
+            self._ticks.stop()

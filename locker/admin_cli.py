@@ -10,8 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from common.cli_exit import EXIT_FAILED, EXIT_OK, fail
+from common.cli_options import accept_after_command, config_and_data_dir
 from common.config import ConfigError
 from common.migrations import MigrationError
+
+PROGRAM = "lockerctl"
 
 
 def add_global_options(p: argparse.ArgumentParser) -> None:
@@ -63,10 +67,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     exp.add_argument("--deposit-id")
     exp.add_argument("--day", help="YYYY-MM-DD (local day)")
     exp.add_argument("--out", help="file to write (default stdout)")
-    # Tolerate global options given after the command words too.
-    for sp in (*leaves, exp):
-        sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
-        sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
+    accept_after_command((*leaves, exp))
 
 
 def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
@@ -74,12 +75,11 @@ def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
     from locker.daemon import data_paths
     from locker.store import Store
 
-    config = getattr(args, "config_late", None) or args.config
+    config, data_dir = config_and_data_dir(args)
     try:
         cfg = load_locker_config(config)
     except ConfigError:
         cfg = LockerConfig()
-    data_dir = getattr(args, "data_dir_late", None) or args.data_dir
     paths = data_paths(cfg, data_dir)
     from locker.secrets_files import check_data_dir
 
@@ -92,14 +92,12 @@ def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
             need_code_key=False,
         )
     except ConfigError as err:
-        print(f"lockerctl: {err}", file=sys.stderr)
-        raise SystemExit(2) from err
+        raise SystemExit(fail(PROGRAM, err)) from err
     store = Store(paths.db)
     try:
         store.open()  # migrates an older database (backup first); refuses a newer one
     except MigrationError as err:
-        print(f"lockerctl: {err}", file=sys.stderr)
-        raise SystemExit(2) from err
+        raise SystemExit(fail(PROGRAM, err)) from err
     return cfg, store, paths
 
 
@@ -124,52 +122,45 @@ def run(args: argparse.Namespace) -> int:
         if args.group == "staff":
             if args.cmd == "reset-key":
                 if not args.yes:
-                    print(
-                        f"lockerctl: this replaces {key_file} and every account's authenticator secret; "
+                    return fail(
+                        PROGRAM,
+                        f"this replaces {key_file} and every account's authenticator secret; "
                         "run again with --yes, then `lockerctl staff reenrol STAFF_ID` for each account",
-                        file=sys.stderr,
                     )
-                    return 2
                 n = reset_key(store, SystemClock(), key_file)
                 print(f"new staff key {key_file}; re-enrol {n} account(s): lockerctl staff reenrol STAFF_ID")
-                return 0
+                return EXIT_OK
             directory = StaffDirectory(store, SystemClock(), cfg.staff, key_file)  # type: ignore[attr-defined]
             if args.cmd == "reenrol":
                 _print_uri(directory.reenrol(args.staff_id), args.qr)
-                return 0
+                return EXIT_OK
             if args.cmd == "add":
                 if not args.pin_stdin:
-                    print(
-                        "lockerctl: give the PIN on stdin with --pin-stdin (never on the command line)",
-                        file=sys.stderr,
-                    )
-                    return 2
+                    return fail(PROGRAM, "give the PIN on stdin with --pin-stdin (never on the command line)")
                 pin = sys.stdin.readline().strip()
                 _print_uri(directory.add(args.staff_id, Role(args.role), pin), args.qr)
-                return 0
+                return EXIT_OK
             if args.cmd == "list":
                 for row in directory.list():
                     state = "active" if row["active"] else "disabled"
                     print(f"{row['staff_id']:<20} {row['role']:<11} {state:<9} since {row['created_at']}")
-                return 0
+                return EXIT_OK
             directory.set_active(args.staff_id, args.cmd == "enable")
             print(f"{args.staff_id}: {args.cmd}d")
-            return 0
+            return EXIT_OK
         if args.cmd == "verify":
             with store.read() as conn:
                 result = audit.verify(conn)
             if result.ok:
                 print(f"audit chain OK: {result.records} records")
-                return 0
+                return EXIT_OK
             print(f"audit chain BROKEN at record {result.first_bad_seq}: {result.problem}", file=sys.stderr)
-            return 1
+            return EXIT_FAILED
         return _export(args, cfg, store)
     except LockerError as err:
-        print(f"lockerctl: {err.message}", file=sys.stderr)
-        return 1
+        return fail(PROGRAM, err.message, EXIT_FAILED)
     except ConfigError as err:  # e.g. the staff key file is missing or wrong
-        print(f"lockerctl: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     finally:
         store.close()
 
@@ -195,15 +186,13 @@ def _export(args: argparse.Namespace, cfg: object, store: object) -> int:
 
     assert isinstance(store, Store)
     if not args.deposit_id and not args.day:
-        print("lockerctl: give --deposit-id or --day YYYY-MM-DD", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, "give --deposit-id or --day YYYY-MM-DD")
     start = end = None
     if args.day:
         try:
             d = date.fromisoformat(args.day)
         except ValueError:
-            print("lockerctl: --day must be YYYY-MM-DD", file=sys.stderr)
-            return 2
+            return fail(PROGRAM, "--day must be YYYY-MM-DD")
         start_dt = datetime.combine(d, time(0), ZoneInfo(cfg.timezone)).astimezone(UTC)  # type: ignore[attr-defined]
         start, end = epoch(start_dt), epoch(start_dt + timedelta(days=1))
     with store.read() as conn:
@@ -212,4 +201,4 @@ def _export(args: argparse.Namespace, cfg: object, store: object) -> int:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return 0
+    return EXIT_OK

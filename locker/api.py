@@ -109,4 +109,3 @@ def create_app(svc: LockerService) -> FastAPI:
         policy=GuardPolicy.for_service(svc.cfg.max_body_bytes, docs_paths=["/docs", "/docs/oauth2-redirect"]),
     )
     return app
-

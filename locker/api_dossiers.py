@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from common.api_errors import error_responses
 from common.clock import Clock
@@ -17,7 +16,7 @@ from contracts.dossiers import DOSSIER_CODE_PATTERN, CodeResent, DossierAnswer
 from locker.config import LockerConfig
 from locker.dossiers import BackOfficeTimeout, DossierDesk
 from locker.errors import NotFound, Unavailable
-from locker.receipts import PAGE_HEADERS, TEMPLATES
+from locker.receipts import PAGE_HEADERS, page_template
 
 CODE_RE = re.compile(DOSSIER_CODE_PATTERN)
 
@@ -59,10 +58,7 @@ class DossierPage:
         self._cfg = cfg
         self._tz = ZoneInfo(cfg.timezone)
         self._limit = RateLimiter(cfg.verify_requests_per_min, 60.0, clock=clock.monotonic)
-        env = Environment(
-            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
-        )
-        self._template = env.get_template("dossier.html")
+        self._template = page_template("dossier.html")
 
     def _local(self, iso: str | None, fmt: str) -> str:
         return datetime.fromisoformat(iso).astimezone(self._tz).strftime(fmt) if iso else ""

@@ -75,9 +75,7 @@ def mask_id(id_number: str) -> str:
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
 
 
-def match(
-    codes: CodeBook, factor: SecondFactor, row: sqlite3.Row, given: str
-) -> Collector | None:
+def match(codes: CodeBook, factor: SecondFactor, row: sqlite3.Row, given: str) -> Collector | None:
     """Whose factor `given` is on the deposit `row` (None: nobody's). `factor` is the one asked
     for: ID_NUMBER compares ID digests, PHONE_LAST4 the phones' last four digits."""
     if factor is SecondFactor.ID_NUMBER:

@@ -21,12 +21,12 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common.sqlite_copy import online_copy
+from common.sqlite_writer import connect_existing
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _sha256(path: Path) -> str:
 
 def copy_database(src: Path, dst: Path) -> None:
     """Copy a live SQLite database with the online backup API (a consistent snapshot)."""
-    source = sqlite3.connect(f"file:{src}?mode=rw", uri=True, timeout=30)  # rw: never creates it
+    source = connect_existing(src, timeout=30)  # never creates it
     try:
         problem = online_copy(source, dst)
     finally:
@@ -211,7 +211,7 @@ def _same_owner_as_folder(path: Path) -> None:
 
 def check_database(path: Path) -> str:
     """`PRAGMA integrity_check` of a restored database ("ok" when sound)."""
-    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+    conn = connect_existing(path, timeout=5)
     try:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
     finally:

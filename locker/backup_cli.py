@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.cli_exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+from common.cli_options import accept_after_command, config_and_data_dir
 from common.config import ConfigError, load_raw, resolve_path, section, validate
+from locker.admin_cli import PROGRAM
 from locker.backup import BackupError, Entry, check_database, latest, restore, take
 
 COMMANDS = ("backup", "restore")
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class BackupConfig(BaseModel):
@@ -43,9 +44,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     r = sub.add_parser("restore", help="put a backup back (services stopped); the old files are kept aside")
     r.add_argument("source", help="a backup folder, or the folder holding them (the newest is used)")
     r.add_argument("--yes", action="store_true", help="confirm: replace the databases that are there now")
-    for sp in (b, r):
-        sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
-        sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
+    accept_after_command((b, r))
 
 
 def entries(config: str | None, data_dir: str | None, keys: bool = True) -> list[Entry]:
@@ -88,8 +87,7 @@ def _mounted(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Run `backup` or `restore` parsed into `args`; returns the exit code."""
-    config = getattr(args, "config_late", None) or args.config
-    data_dir = getattr(args, "data_dir_late", None) or args.data_dir
+    config, data_dir = config_and_data_dir(args)
     try:
         cfg = validate(BackupConfig, section(load_raw(config), "backup"), "backup")
         now = datetime.now(UTC)
@@ -97,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
             return _backup(args, cfg, config, data_dir, now)
         return _restore(args, config, data_dir, now)
     except (ConfigError, BackupError, OSError) as err:
-        print(f"lockerctl: {err}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(PROGRAM, err, EXIT_FAILED)
 
 
-def _backup(args: argparse.Namespace, cfg: BackupConfig, config: str | None, data_dir: str | None,
-            now: datetime) -> int:
+def _backup(
+    args: argparse.Namespace, cfg: BackupConfig, config: str | None, data_dir: str | None, now: datetime
+) -> int:
     dest = resolve_path(args.dest or cfg.dir)
     if cfg.require_mount and not _mounted(dest):
         raise BackupError(f"{dest} is not on a mounted disk ([backup] require_mount); mount the backup disk")
@@ -124,12 +122,12 @@ def _restore(args: argparse.Namespace, config: str | None, data_dir: str | None,
     todo = entries(config, data_dir)
     present = [e.path for e in todo if e.database and e.path.exists()]
     if present and not args.yes:
-        print(
-            f"lockerctl: {', '.join(map(str, present))} exist(s); stop the services, then run restore again "
+        return fail(
+            PROGRAM,
+            f"{', '.join(map(str, present))} exist(s); stop the services, then run restore again "
             "with --yes (the files there now are kept as NAME.before-restore-TIME)",
-            file=sys.stderr,
+            EXIT_USAGE,
         )
-        return EXIT_USAGE
     for line in restore(source, todo, now):
         print(line)
     failed = False
@@ -146,12 +144,10 @@ def _restore(args: argparse.Namespace, config: str | None, data_dir: str | None,
 
 
 def _audit_ok(db: Path) -> bool:
-    import sqlite3
-
+    from common.sqlite_writer import connect_existing
     from locker import audit
 
-    conn = sqlite3.connect(f"file:{db}?mode=rw", uri=True)
-    conn.row_factory = sqlite3.Row
+    conn = connect_existing(db, timeout=5)
     try:
         result = audit.verify(conn)
     finally:

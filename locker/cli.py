@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from common.cli_exit import EXIT_USAGE
 from drivers.lockboard import cli as commissioning
 from drivers.lockboard import cli_args
 from locker import admin_cli, backup_cli
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
             if given:
                 parser.error(f"{', '.join(given)}: only for {', '.join(cli_args.COMMANDS)}")
     except SystemExit as done:  # --help, or a usage error already printed as one line
-        return done.code if isinstance(done.code, int) else cli_args.EXIT_USAGE
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     if args.command in cli_args.COMMANDS:
         return commissioning.run(args, stop=stop)
     if args.command in backup_cli.COMMANDS:

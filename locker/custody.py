@@ -9,18 +9,15 @@ from common import outbox as hub_outbox
 from common.timestamps import iso
 from contracts.locker_compartments import ForcedOpen
 from contracts.locker_deposits import CodeIssued, DepositUnblocked, DepositWithdrawn
-from drivers.lockboard.types import DoorOutcome
 from locker import audit, deposits_repo, outbox, status_sms
 from locker.deposits import Deposits
 from locker.deposits_repo import deposit_row, set_state
-from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
+from locker.domain import ACTIVE, DOOR_SEEN_OPEN, DepositState, UnlockPurpose, mask_phone
 from locker.errors import Conflict, InvalidInput, Unavailable
 from locker.staff import StaffSession, require_supervisor
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
-
-_OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
 
 
 class Custody(Part):
@@ -54,7 +51,7 @@ class Custody(Part):
                 f"compartment {row['compartment']} cannot be opened now "
                 f"({result.error}); try again or call a technician",
             )
-        if result.outcome in _OPENED:
+        if result.outcome in DOOR_SEEN_OPEN:
             now = self._clock.now()
             with self._store.tx() as conn:
                 set_state(conn, deposit_id, DepositState.WITHDRAWN, now, sess.staff_id, code_digest=None)

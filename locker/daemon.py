@@ -10,16 +10,18 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from common.cli_exit import EXIT_OK, fail
 from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
 from common.migrations import MigrationError
 from common.serving import check_tls, is_loopback, uvicorn_options
 
 log = logging.getLogger(__name__)
+
+PROGRAM = "locker"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -82,6 +84,14 @@ def open_buses(cfg: Any) -> tuple[dict[str, Any], list[Any]]:
         bus = open_bus(BusConfig.model_validate(keys), require_connected=False)
         buses[entry.name] = bus
     return buses, sims
+
+
+def close_buses(buses: dict[str, Any], sims: list[Any]) -> None:
+    """Close what `open_buses` opened: the buses, then the simulators behind them."""
+    for bus in buses.values():
+        bus.close()
+    for sim in sims:
+        sim.close()
 
 
 def simulated_files_dir(data_dir_flag: str | None) -> Path | None:
@@ -275,8 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_locker_config(args.config)
     except ConfigError as err:
-        print(f"locker: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     wire_file = resolve_path(cfg.wire_log_file) if cfg.wire_log_file else None
     setup_logging(args.log_level or cfg.log_level, wire_file=wire_file)
     paths = data_paths(cfg, args.data_dir)
@@ -284,8 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         check_tls(cfg, "locker")
         ensure_writable_dir(paths.data_dir, "[locker] data_dir or --data-dir")
     except ConfigError as err:
-        print(f"locker: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     import uvicorn
 
     from common.clock import SystemClock
@@ -298,18 +306,14 @@ def main(argv: list[str] | None = None) -> int:
         buses, sims = open_buses(cfg)
         sms, bo = build_gateways(cfg, simulated_files_dir(args.data_dir))
     except ConfigError as err:
-        print(f"locker: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     try:
         svc = LockerService(cfg, paths, SystemClock(), buses, sms, bo, start_fresh=args.start_fresh)
     except (ConfigError, MigrationError) as err:  # say what to do, no traceback (a key file or the
         # database is missing, or the database was written by a newer release)
-        print(f"locker: {err}", file=sys.stderr)
-        for bus in buses.values():
-            bus.close()
-        for sim in sims:
-            sim.close()
-        return 2
+        status = fail(PROGRAM, err)
+        close_buses(buses, sims)
+        return status
     svc.warnings = config_warnings(cfg, site_file(args.config) is not None)
     for warning in svc.warnings:
         log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
@@ -339,8 +343,5 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         supervision.stop()
         svc.stop()
-        for bus in buses.values():
-            bus.close()
-        for sim in sims:
-            sim.close()
-    return 0
+        close_buses(buses, sims)
+    return EXIT_OK

@@ -39,8 +39,6 @@ from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
-_OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
-
 
 class Deposits(Part):
     """What staff do with deposits."""

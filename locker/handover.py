@@ -34,6 +34,7 @@ from contracts.handover import HandoverErrorCode as Code
 from contracts.handover import KeptPhotos, PhotoStored
 from locker import audit, pickups_repo
 from locker.config import LockerConfig
+from locker.domain import DOOR_SEEN_OPEN
 from locker.errors import Conflict, Gone, InvalidInput, LockerError, NotFound
 from locker.staff import StaffSession, require_supervisor
 from locker.store import Store
@@ -45,7 +46,6 @@ PHOTO_DIR = "handover"
 SUFFIX = ".sealed"
 MAX_PIXELS = 4096 * 4096
 """A JPEG declaring more pixels than this is refused unread (a small file can claim a huge image)."""
-_OPENED = ("opened", "already_open")
 
 
 class TooLarge(LockerError):
@@ -139,7 +139,7 @@ class HandoverPhotos:
                 raise NotFound(Code.UNKNOWN_PICKUP, "this kiosk made no pickup with this id")
             if pickups_repo.photo(conn, pickup_id) is not None:
                 raise Conflict(Code.ALREADY_STORED, "this pickup's photo is already kept; send it only once")
-            if pickup["door"] not in _OPENED:
+            if pickup["door"] not in DOOR_SEEN_OPEN:
                 raise Conflict(Code.DOOR_NOT_OPEN, "the door of this pickup was not seen open; no photo")
             if epoch(now) - pickup["created_at"] > self._cfg.upload_window_s:
                 raise Gone(

@@ -83,7 +83,9 @@ class KioskDevices:
                 reason = (
                     "the citizen cancelled the call"
                     if helping
-                    else "back in service" if screen else f"{device.value} ok again"
+                    else "back in service"
+                    if screen
+                    else f"{device.value} ok again"
                 )
                 for row in rows:
                     self._alarms.ack_in(conn, row, actor, reason=reason)

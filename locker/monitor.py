@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from common import outbox as hub_outbox
+from common.periodic import Periodic
 from common.timestamps import epoch, iso
 from drivers.lockboard.types import DoorEvent, DoorState, EventKind, LockBoardError
 from locker import audit, authorised, deposits_repo, handover, outbox, status_sms, unlocks_repo
@@ -42,7 +43,8 @@ class Monitor(Part):
         self._events: queue.Queue[DoorEvent | None] = queue.Queue()
         self._open_since: dict[str, float] = {}
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._events_thread: threading.Thread | None = None
+        self._sweeps: Periodic | None = None  # the periodic sweep (`start`)
         self._subscribed = False
 
     # ----- wiring -----
@@ -66,21 +68,19 @@ class Monitor(Part):
         """Subscribe (if not yet), then start the event and sweep threads; events queued since
         `subscribe` are handled first."""
         self.subscribe()
-        self._threads = [
-            threading.Thread(target=self._event_loop, name="locker-events", daemon=True),
-            threading.Thread(
-                target=self._sweep_loop, args=(sweep_interval_s,), name="locker-sweep", daemon=True
-            ),
-        ]
-        for t in self._threads:
-            t.start()
+        self._events_thread = threading.Thread(target=self._event_loop, name="locker-events", daemon=True)
+        self._events_thread.start()
+        self._sweeps = Periodic("locker-sweep", sweep_interval_s, self._sweep_round, join_s=10)
+        self._sweeps.start()
 
     def stop(self) -> None:
         """Stop both threads."""
         self._stop.set()
         self._events.put(None)
-        for t in self._threads:
-            t.join(timeout=10)
+        if self._events_thread is not None:
+            self._events_thread.join(timeout=10)
+        if self._sweeps is not None:
+            self._sweeps.stop()
 
     def _event_loop(self) -> None:
         while not self._stop.is_set():
@@ -106,14 +106,11 @@ class Monitor(Part):
             except Exception:  # one bad event must not stop door monitoring
                 log.exception("while handling %s", batch)
 
-    def _sweep_loop(self, interval_s: float) -> None:
-        while not self._stop.wait(interval_s):
-            try:
-                self.sweep()
-            except StorageFailed:  # logged once by the store's guard; health says 503
-                pass
-            except Exception:  # keep sweeping
-                log.exception("sweep failed")
+    def _sweep_round(self) -> None:
+        try:
+            self.sweep()
+        except StorageFailed:  # logged once by the store's guard; health says 503
+            pass
 
     # ----- events -----
     def handle(self, event: DoorEvent) -> None:

@@ -27,13 +27,11 @@ from locker.attempts import Attempts
 from locker.authorised import Collector
 from locker.config import SecondFactor
 from locker.deposits_repo import deposit_row, mark_collected, set_state
-from locker.domain import DepositState, UnlockPurpose, mask_name
+from locker.domain import DOOR_SEEN_OPEN, DepositState, UnlockPurpose, mask_name
 from locker.errors import AuthError, Conflict, Gone, NotFound, Unavailable
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
-
-_OPENED = (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
 
 
 class _LockedMeanwhile(Exception):
@@ -155,7 +153,7 @@ class Pickups(Part):
             self._attempts.fail(kiosk, "deposit_locked", deposit_id, label)
             raise self._attempts.locked_error() from None
         door = result.door
-        if result.outcome in _OPENED:
+        if result.outcome in DOOR_SEEN_OPEN:
             self._kick()
         if result.outcome is None:
             raise Unavailable(
@@ -242,7 +240,7 @@ class Pickups(Part):
         row = deposit_row(conn, deposit_id)
         door = "unknown" if outcome is None else outcome.value
         pickups_repo.set_door(conn, pickup_id, door)
-        if outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN):
+        if outcome in DOOR_SEEN_OPEN:
             collected_by, collector_masked = pickups_repo.collector(conn, pickup_id)
             mark_collected(
                 conn,
@@ -310,7 +308,7 @@ class Pickups(Part):
                 conn, kiosk, pickup_id, p["deposit_id"], outcome, retry=True
             ),
         )
-        if result.outcome in _OPENED:
+        if result.outcome in DOOR_SEEN_OPEN:
             self._kick()
         return PickupRetryAnswer.model_validate(
             {"pickup_id": pickup_id, "compartment": row["compartment"], "door": result.door}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from common.timestamps import utc
 from locker import pickups_repo
@@ -38,6 +38,14 @@ PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'",
 }
+
+
+def page_template(name: str) -> Template:
+    """A public page's template from `templates/` (each extends `page.html`), HTML escaped."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+    )
+    return env.get_template(name)
 
 
 @dataclass(frozen=True)
@@ -107,10 +115,7 @@ class VerifyPage:
 
     def __init__(self, cfg: LockerConfig) -> None:
         self._cfg = cfg
-        env = Environment(
-            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
-        )
-        self._template = env.get_template("verify.html")
+        self._template = page_template("verify.html")
 
     def render(self, outcome: str, view: ReceiptView | None = None, retry_after_s: int | None = None) -> str:
         """`outcome`: genuine, not_collected, unknown or throttled."""

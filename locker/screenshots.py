@@ -112,7 +112,7 @@ def running_locker(data_dir: Path) -> Iterator[Demo]:
     from common.config import DEFAULT_CONFIG
     from locker.api import create_app
     from locker.config import load_locker_config
-    from locker.daemon import build_gateways, data_paths, open_buses
+    from locker.daemon import build_gateways, close_buses, data_paths, open_buses
     from locker.service import LockerService
 
     port = _free_port()
@@ -143,10 +143,7 @@ def running_locker(data_dir: Path) -> Iterator[Demo]:
     finally:
         if svc is not None:
             svc.stop()
-        for bus in buses.values():
-            bus.close()
-        for sim in sims:
-            sim.close()
+        close_buses(buses, sims)
 
 
 def deposit_and_collect(demo: Demo) -> str:

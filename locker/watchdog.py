@@ -11,13 +11,13 @@ restart would not plug the adapter back. The main loop beats from uvicorn's tick
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from typing import Any
 
 import uvicorn
 
 from common.clock import Clock
+from common.periodic import Periodic
 from common.sdnotify import Watchdog, notify, watchdog_interval_s
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,8 @@ class BusProbe:
         self.bus = bus
         self.watchdog = watchdog
         self.every_s = every_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # a probe stuck on a hung bus is left to end with the process: stop() does not wait for it
+        self._probes = Periodic(f"watchdog-{self.name}", every_s, self.probe_once, join_s=None)
         watchdog.register(self.name)
 
     def probe_once(self) -> bool:
@@ -57,16 +57,11 @@ class BusProbe:
 
     def start(self) -> None:
         """Probe every `every_s` on a daemon thread until `stop()`."""
-        self._thread = threading.Thread(target=self._run, name=f"watchdog-{self.name}", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
-            self.probe_once()
+        self._probes.start()
 
     def stop(self) -> None:
         """Stop probing (a probe stuck on a hung bus is left to die with the process)."""
-        self._stop.set()
+        self._probes.stop()
 
 
 class WatchedServer(uvicorn.Server):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.cli_exit import EXIT_FAILED, fail
+from common.cli_options import accept_after_command
 from common.config import ConfigError, resolve_path
 from queueing import tablet_cli
 
@@ -68,9 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     leaves.append(token.add_parser("rotate", help="write a new token; the old one stops working at once"))
     leaves.append(token.add_parser("path", help="print where the token file is"))
     tablet_cli.add_parser(sub, leaves)
-    for sp in leaves:  # global options after the command words too
-        sp.add_argument("--data-dir", dest="data_dir_late", help=argparse.SUPPRESS)
-        sp.add_argument("--config", dest="config_late", help=argparse.SUPPRESS)
+    accept_after_command(leaves)  # global options after the command words too
     return p
 
 

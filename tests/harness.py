@@ -8,9 +8,11 @@
 - As a child process (crash, kill -9, start-up and shut-down tests): `ChildService` runs
   `python -m SERVICE` with its output in a log file and waits for `/api/v1/health`;
   `LockerProcess`, `QueueingProcess` and `HubProcess` give it each service's arguments, with the
-  site file written by `site_toml` (the same writer for both services).
+  site file written by `site_toml` (the same writer for both services); `cabinet_site` is the
+  [locker] section of a daemon wired to boards a test simulates.
 - Outside systems (a back office, an SMS gateway, a hub, an older daemon): `HandlerThread` serves
   a `http.server` handler class on loopback in a thread; `JsonHandler` answers JSON and logs nothing.
+- `run_lockerctl(*words)` runs `lockerctl` as an installer types it.
 - Locker staff: `enrol_locker_staff` runs `lockerctl staff add` (the PIN on stdin) and gives the
   account's TOTP, the way an installer enrols someone; `sign_in_locker_staff` gives a session.
 
@@ -29,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -357,6 +359,57 @@ def site_toml(section: str, data: Mapping[str, Any]) -> str:
     return "\n".join(lines + tables) + "\n"
 
 
+def cabinet_site(
+    url: str,
+    boards: list[int],
+    compartments: Iterable[tuple[str, int, int, int, int]],
+    *,
+    bus: Mapping[str, Any] | None = None,
+    **tables: Any,
+) -> dict[str, Any]:
+    """The [locker] section of a daemon on kerong-cu16 boards at `url` (a simulator the test holds).
+
+    `compartments` are (label, board, lock, column, row), all small, on the one bus `bank1`
+    (16 locks a board, a door read once, watched every 20 ms, `bus` adds or overrides keys);
+    warnings only, no back office, a door watched 0.5 s, no code lock-out a kiosk could reach.
+    `tables` add keys or tables; a table given for one already here is merged into it.
+    """
+    site: dict[str, Any] = {
+        "log_level": "WARNING",
+        "doors": {"watch_s": 0.5},
+        "codes": {"kiosk_free_failures": 100000},
+        "backoffice": {"type": "none"},
+        "buses": [
+            {
+                "name": "bank1",
+                "simulate": False,
+                "url": url,
+                "protocol": "kerong-cu16",
+                "boards": boards,
+                "locks_per_board": 16,
+                "door_debounce_reads": 1,
+                "watch_interval_ms": 20,
+                **(bus or {}),
+            }
+        ],
+        "compartments": [
+            {
+                "label": label,
+                "bus": "bank1",
+                "board": board,
+                "lock": lock,
+                "size": "small",
+                "column": col,
+                "row": row,
+            }
+            for label, board, lock, col, row in compartments
+        ],
+    }
+    for key, value in tables.items():
+        site[key] = {**site[key], **value} if isinstance(site.get(key), dict) else value
+    return site
+
+
 # ----------------------------------------------------------------------------- child processes
 
 
@@ -531,6 +584,22 @@ _LOCKERCTL_SCRIPT = Path(sys.executable).parent / "lockerctl"
 LOCKERCTL = [str(_LOCKERCTL_SCRIPT)] if _LOCKERCTL_SCRIPT.exists() else [sys.executable, "-m", "locker.cli"]
 
 
+def run_lockerctl(
+    *words: str, stdin: str = "", cwd: Path = REPO_ROOT, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`lockerctl WORDS...` as an installer types it (`stdin` on its standard input); its exit
+    status and output, whatever they are (the caller asserts)."""
+    return subprocess.run(
+        [*LOCKERCTL, *words],
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def enrol_locker_staff(
     data_dir: Path,
     staff_id: str,
@@ -546,15 +615,7 @@ def enrol_locker_staff(
     args = ["staff", "add", staff_id, "--role", role, "--pin-stdin", "--data-dir", str(data_dir)]
     if site is not None:
         args += ["--config", str(site)]
-    out = subprocess.run(
-        [*LOCKERCTL, *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        input=pin + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_lockerctl(*args, stdin=pin + "\n", cwd=cwd, env=env)
     assert out.returncode == 0, f"lockerctl staff add {staff_id} failed: {out.stderr}"
     uri = re.search(r"otpauth://\S+", out.stdout)
     assert uri, f"no otpauth URI in {out.stdout!r}"

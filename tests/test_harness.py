@@ -14,6 +14,7 @@ from tests.harness import (
     HandlerThread,
     JsonHandler,
     LockerProcess,
+    cabinet_site,
     enrol_locker_staff,
     queueing_site,
     sign_in_locker_staff,
@@ -47,6 +48,30 @@ def test_site_toml_reads_back_as_the_data_it_was_given() -> None:
     }
     read = tomllib.loads(site_toml("locker", data))["locker"]
     assert read == {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_cabinet_site_is_a_locker_config_with_its_overrides_merged() -> None:
+    from locker.config import LockerConfig
+
+    site = cabinet_site(
+        "socket://127.0.0.1:9",
+        [0, 1],
+        [("A1", 0, 1, 0, 0), ("B7", 1, 7, 1, 6)],
+        bus={"poll_interval_ms": 40},
+        doors={"auto_confirm_on_close": True},
+        outbox={"poll_interval_s": 0.1},
+    )
+    cfg = LockerConfig.model_validate(tomllib.loads(site_toml("locker", site))["locker"])
+    (bus,) = cfg.buses
+    keys = bus.bus_keys()
+    assert (keys["url"], keys["boards"]) == ("socket://127.0.0.1:9", [0, 1])
+    assert (keys["poll_interval_ms"], keys["door_debounce_reads"]) == (40, 1)
+    assert [(c.label, c.board, c.lock, c.column, c.row) for c in cfg.compartments] == [
+        ("A1", 0, 1, 0, 0),
+        ("B7", 1, 7, 1, 6),
+    ]
+    assert cfg.doors.auto_confirm_on_close and cfg.doors.watch_s == 0.5  # merged, not replaced
+    assert cfg.outbox.poll_interval_s == 0.1 and cfg.codes.kiosk_free_failures == 100000
 
 
 def test_a_whole_queueing_config_reads_back() -> None:

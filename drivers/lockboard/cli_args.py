@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from common.cli_exit import EXIT_USAGE as EXIT_USAGE  # locker.cli reads it here
-from common.cli_exit import fail
+from common.cli_exit import EXIT_USAGE, fail
 from drivers.lockboard.types import Protocol_
 
 #: Beyond common.cli_exit's 0 done, 1 not confirmed, 2 wrong usage: the port cannot be used.

@@ -25,6 +25,21 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
 
 
+def _braked(
+    make_harness: Callable[..., Harness], **codes: Any
+) -> tuple[Harness, dict[str, Any], str, list[str]]:
+    """One deposit loaded, then 20 wrong codes (each a 401): the cabinet-wide brake is on, and a
+    minute has passed. The harness, the deposit, its code and wrong codes (the first 20 used)."""
+    h = make_harness(codes={"burst_failures": 20, "kiosk_free_failures": 100, **codes})
+    token = h.sign_in("loader1")
+    dep, code = h.load(token, "HS-1")
+    wrong = [c for c in (f"{i:06d}" for i in range(100)) if c != code]
+    for i in range(20):
+        assert h.pickup(wrong[i]).status_code == 401
+    h.clock.advance(60)
+    return h, dep, code, wrong
+
+
 def at_once(h: Harness, bodies: list[tuple[dict[str, str], dict[str, Any], str]]) -> list[requests.Response]:
     """POST every (headers, json, path) at the same moment, each on its own connection."""
     gate = threading.Barrier(len(bodies))
@@ -91,13 +106,7 @@ def test_right_code_is_admitted_by_the_same_brake(make_harness: Callable[..., Ha
     """The admission of the right code is under the writer lock too: with the brake on, one try
     per minute gets an answer other than 429, whether it is the right code or a wrong one (and
     "second factor required", which tells the code is right, is no exception)."""
-    h = make_harness(codes={"burst_failures": 20, "kiosk_free_failures": 100, "second_factor": factor})
-    token = h.sign_in("loader1")
-    dep, code = h.load(token, "HS-1")
-    wrong = [c for c in (f"{i:06d}" for i in range(100)) if c != code]
-    for i in range(20):
-        assert h.pickup(wrong[i]).status_code == 401
-    h.clock.advance(60)
+    h, dep, code, wrong = _braked(make_harness, second_factor=factor)
     bodies = [{"code": code}] + [{"code": c} for c in wrong[20 : 20 + N - 1]]
     got = pickups_at_once(h, bodies, [f"k{i}" for i in range(N)])
     assert got["429 throttled"] == N - 1, got
@@ -112,13 +121,7 @@ def test_right_code_is_admitted_by_the_same_brake(make_harness: Callable[..., Ha
 def test_a_right_code_under_the_brake_takes_the_pause(make_harness: Callable[..., Harness]) -> None:
     """The brake admits one try per pause, not one failure: a wrong code straight after a right
     one still waits (CI once saw the right code and a wrong one both admitted in one minute)."""
-    h = make_harness(codes={"burst_failures": 20, "kiosk_free_failures": 100})
-    token = h.sign_in("loader1")
-    dep, code = h.load(token, "HS-1")
-    wrong = [c for c in (f"{i:06d}" for i in range(100)) if c != code]
-    for i in range(20):
-        assert h.pickup(wrong[i]).status_code == 401
-    h.clock.advance(60)
+    h, dep, code, wrong = _braked(make_harness)
     assert h.pickup(code).status_code == 200
     r = h.pickup(wrong[20])
     assert r.status_code == 429 and r.json()["error"] == "throttled"

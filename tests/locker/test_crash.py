@@ -29,46 +29,23 @@ from locker import audit
 from locker.config import StaffConfig
 from locker.staff import Role, StaffDirectory
 from locker.store import Store
-from tests.harness import LockerProcess, LockerZygote, answers_health, wait_until
+from tests.harness import LockerProcess, LockerZygote, answers_health, cabinet_site, wait_until
 
 KILLS = 200
 LABELS = [str(n) for n in range(1, 13)]
 
 
-def _site(tmp: Path, url: str) -> Path:
-    comps = "\n".join(
-        f'[[locker.compartments]]\nlabel = "{lab}"\nbus = "bank1"\nboard = 0\nlock = {i + 1}\n'
-        f'size = "small"\ncolumn = {i // 6}\nrow = {i % 6}\n'
-        for i, lab in enumerate(LABELS)
+def _site(url: str) -> dict[str, Any]:
+    """Twelve compartments on board 0, loads confirmed when their door closes."""
+    return cabinet_site(
+        url,
+        [0],
+        [(lab, 0, i + 1, i // 6, i % 6) for i, lab in enumerate(LABELS)],
+        bus={"poll_interval_ms": 40, "reply_timeout_ms": 100},
+        doors={"auto_confirm_on_close": True},
+        outbox={"poll_interval_s": 0.1},
+        codes={"burst_failures": 100000},
     )
-    site = tmp / "site.toml"
-    site.write_text(f"""
-[locker]
-log_level = "WARNING"
-[locker.doors]
-watch_s = 0.5
-auto_confirm_on_close = true
-[locker.outbox]
-poll_interval_s = 0.1
-[locker.codes]
-kiosk_free_failures = 100000
-burst_failures = 100000
-[locker.backoffice]
-type = "none"
-[[locker.buses]]
-name = "bank1"
-simulate = false
-url = "{url}"
-protocol = "kerong-cu16"
-boards = [0]
-locks_per_board = 16
-poll_interval_ms = 40
-door_debounce_reads = 1
-watch_interval_ms = 20
-reply_timeout_ms = 100
-{comps}
-""")
-    return site
 
 
 class Load:
@@ -157,8 +134,7 @@ class Load:
 def test_kill_9_while_loading_and_collecting(tmp_path: Path) -> None:
     sim = start_simulator("kerong-cu16", [0], 16, auto_close_s=0.3)
     data = tmp_path / "data"
-    site = _site(tmp_path, sim.url)
-    daemon = LockerProcess(tmp_path, site_path=site, data_dir=data)
+    daemon = LockerProcess(tmp_path, _site(sim.url), data_dir=data)
     base = daemon.url
     # staff account and a session made before the first start (sessions survive restarts)
     store = Store(data / "locker.db")

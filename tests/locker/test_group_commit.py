@@ -32,6 +32,32 @@ def _committed_kinds(path: Path) -> list[str]:
         conn.close()
 
 
+class _HeldOpen:
+    """A transaction adding alarm `kind`, open on its own thread until `release()`: what the
+    writer queues meanwhile is batched with it. `errors`: what the transaction raised."""
+
+    def __init__(self, store: Store, kind: str) -> None:
+        self.errors: list[BaseException] = []
+        self._inside, self._release = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._hold, args=(store, kind))
+        self._thread.start()
+        assert self._inside.wait(10)
+
+    def _hold(self, store: Store, kind: str) -> None:
+        try:
+            with store.tx() as conn:
+                _add_alarm(conn, kind)
+                self._inside.set()
+                assert self._release.wait(10)
+        except sqlite3.Error as err:
+            self.errors.append(err)
+
+    def release(self) -> None:
+        """Let the transaction commit (with whatever queued behind it) and wait for it."""
+        self._release.set()
+        self._thread.join(10)
+
+
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s = Store(tmp_path / "l.db")
@@ -41,24 +67,8 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s.close()
 
 
-def _hold_writer(store: Store, kind: str) -> tuple[threading.Thread, threading.Event, threading.Event]:
-    """A thread inside a transaction body until `release` is set."""
-    inside, release = threading.Event(), threading.Event()
-
-    def body() -> None:
-        with store.tx() as conn:
-            _add_alarm(conn, kind)
-            inside.set()
-            assert release.wait(10)
-
-    t = threading.Thread(target=body)
-    t.start()
-    assert inside.wait(10)
-    return t, inside, release
-
-
 def test_transactions_waiting_for_the_writer_share_one_commit(store: Store) -> None:
-    holder, _inside, release = _hold_writer(store, "first")
+    holder = _HeldOpen(store, "first")
     seen_after_return: dict[str, list[str]] = {}
 
     def writer(n: int) -> None:
@@ -72,8 +82,8 @@ def test_transactions_waiting_for_the_writer_share_one_commit(store: Store) -> N
     for t in threads:
         t.start()
     wait_until(lambda: store.queued == 5, 10, "five writers queued for the writer")
-    release.set()
-    for t in [holder, *threads]:
+    holder.release()
+    for t in threads:
         t.join(10)
     assert store.commits - commits0 == 1  # six transactions, one COMMIT (one fsync)
     assert sorted(_committed_kinds(store.path)) == sorted(["first", *(f"w{n}" for n in range(5))])
@@ -115,7 +125,7 @@ def test_a_transaction_does_not_return_before_its_batch_is_committed(store: Stor
 
 
 def test_an_error_in_one_transaction_rolls_back_only_that_one(store: Store) -> None:
-    holder, _inside, release = _hold_writer(store, "ok1")
+    holder = _HeldOpen(store, "ok1")
     errors: list[BaseException] = []
 
     def failing() -> None:
@@ -134,8 +144,8 @@ def test_an_error_in_one_transaction_rolls_back_only_that_one(store: Store) -> N
     for t in threads:
         t.start()
     wait_until(lambda: store.queued == 2, 10, "two writers queued")
-    release.set()
-    for t in [holder, *threads]:
+    holder.release()
+    for t in threads:
         t.join(10)
     assert len(errors) == 1
     assert sorted(_committed_kinds(store.path)) == ["ok1", "ok2"]
@@ -145,18 +155,6 @@ def test_a_failed_commit_is_reported_to_every_transaction_of_the_batch(store: St
     with store.tx() as conn:  # a deferred constraint is checked only at COMMIT
         conn.execute("CREATE TABLE parent(id INTEGER PRIMARY KEY)")
         conn.execute("CREATE TABLE child(pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
-    holder_err: list[BaseException] = []
-    inside, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        try:
-            with store.tx() as conn:
-                _add_alarm(conn, "innocent")
-                inside.set()
-                assert release.wait(10)
-        except sqlite3.Error as err:
-            holder_err.append(err)
-
     other_err: list[BaseException] = []
 
     def breaker() -> None:
@@ -166,16 +164,13 @@ def test_a_failed_commit_is_reported_to_every_transaction_of_the_batch(store: St
         except sqlite3.Error as err:
             other_err.append(err)
 
-    th = threading.Thread(target=holder)
-    th.start()
-    assert inside.wait(10)
+    holder = _HeldOpen(store, "innocent")
     tb = threading.Thread(target=breaker)
     tb.start()
     wait_until(lambda: store.queued == 1, 10, "breaker queued")
-    release.set()
-    th.join(10)
+    holder.release()
     tb.join(10)
-    assert holder_err and other_err  # neither caller is told "done" for a change not on disk
+    assert holder.errors and other_err  # neither caller is told "done" for a change not on disk
     assert _committed_kinds(store.path) == []
     with store.tx() as conn:  # the store still works afterwards
         _add_alarm(conn, "after")
@@ -221,7 +216,7 @@ def test_after_commit_hook_runs_once_the_change_is_on_disk_before_the_caller_ret
 
 def test_after_commit_hooks_of_a_batch_run_in_order_on_the_writer_thread(store: Store) -> None:
     ran: list[tuple[str, str]] = []
-    holder, _inside, release = _hold_writer(store, "first")
+    holder = _HeldOpen(store, "first")
     threads = []
     for kind in ("a", "b"):
 
@@ -234,8 +229,8 @@ def test_after_commit_hooks_of_a_batch_run_in_order_on_the_writer_thread(store: 
         threads.append(t)
         queued = len(threads)
         wait_until(lambda: store.queued == queued, 10, f"member {kind} queued")
-    release.set()
-    for t in (holder, *threads):
+    holder.release()
+    for t in threads:
         t.join(10)
     assert [k for k, _ in ran] == ["a", "b"]
     assert all(name == "locker-db-writer" for _, name in ran)  # the writer ran every hook of the batch
@@ -307,30 +302,16 @@ def test_units_and_tx_blocks_nest_as_savepoints(store: Store) -> None:
 
 
 def test_a_unit_that_ends_the_transaction_fails_with_its_batch_and_the_writer_goes_on(store: Store) -> None:
-    inside, release, heard = threading.Event(), threading.Event(), []
-
-    def earlier() -> None:
-        try:
-            with store.tx() as conn:
-                _add_alarm(conn, "earlier")
-                inside.set()
-                assert release.wait(10)
-        except sqlite3.Error as err:
-            heard.append(err)
-
-    holder = threading.Thread(target=earlier)
-    holder.start()
-    assert inside.wait(10)
+    earlier = _HeldOpen(store, "earlier")
 
     def rogue(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")  # SQLite gives up the whole transaction (as on a full disk)
 
     rogue_future = store.submit(rogue)
     wait_until(lambda: store.queued == 1, 10, "the rogue unit queued")
-    release.set()
-    holder.join(10)
+    earlier.release()
     assert rogue_future.exception(10) is not None
-    assert heard  # the earlier unit of the batch is told it was not committed
+    assert earlier.errors  # the earlier unit of the batch is told it was not committed
     assert _committed_kinds(store.path) == []
     assert store.write(lambda conn: _add_alarm(conn, "after")) is None  # the writer goes on
     assert _committed_kinds(store.path) == ["after"]

@@ -27,7 +27,7 @@ from drivers.lockboard.sim import start_simulator
 from locker import audit
 from locker.codes import CodeBook
 from locker.store import Store
-from tests.harness import LockerProcess, free_port
+from tests.harness import LockerProcess, cabinet_site, free_port, kiosk_headers
 
 BOARDS = [0, 1]
 ROUNDS = [(0, range(1, 9), 1), (0, range(9, 17), 5), (1, range(1, 9), 8)]  # board, locks, kill at k-th frame
@@ -37,37 +37,15 @@ def _label(board: int, lock: int) -> str:
     return f"{board}-{lock}"
 
 
-def _site(tmp: Path, url: str) -> Path:
-    comps = "\n".join(
-        f'[[locker.compartments]]\nlabel = "{_label(b, lk)}"\nbus = "bank1"\nboard = {b}\nlock = {lk}\n'
-        f'size = "small"\ncolumn = {b * 2 + (lk - 1) // 8}\nrow = {(lk - 1) % 8}\n'
-        for b in BOARDS
-        for lk in range(1, 17)
+def _site(url: str) -> dict[str, Any]:
+    """Both boards' 16 locks as compartments; a load waits for staff to confirm it."""
+    return cabinet_site(
+        url,
+        BOARDS,
+        [(_label(b, lk), b, lk, b * 2 + (lk - 1) // 8, (lk - 1) % 8) for b in BOARDS for lk in range(1, 17)],
+        bus={"poll_interval_ms": 200},
+        doors={"auto_confirm_on_close": False},
     )
-    site = tmp / "site.toml"
-    site.write_text(f"""
-[locker]
-log_level = "WARNING"
-[locker.doors]
-watch_s = 0.5
-auto_confirm_on_close = false
-[locker.codes]
-kiosk_free_failures = 100000
-[locker.backoffice]
-type = "none"
-[[locker.buses]]
-name = "bank1"
-simulate = false
-url = "{url}"
-protocol = "kerong-cu16"
-boards = [0, 1]
-locks_per_board = 16
-poll_interval_ms = 200
-door_debounce_reads = 1
-watch_interval_ms = 20
-{comps}
-""")
-    return site
 
 
 def _seed(data: Path, board: int, locks: range) -> dict[str, str]:
@@ -103,22 +81,19 @@ def _seed(data: Path, board: int, locks: range) -> dict[str, str]:
     return out
 
 
-def _daemon(tmp: Path, site: Path, data: Path, port: int) -> LockerProcess:
+def _daemon(tmp: Path, site: dict[str, Any], data: Path, port: int) -> LockerProcess:
     """`python -m locker` as a child process (killed with SIGKILL by the simulator), started."""
     base = f"http://127.0.0.1:{port}"
     # ours, not another suite's server that took the free port first: it takes our kiosk token
     # (health shows the bus URL to staff only)
-    daemon = LockerProcess(
-        tmp, site_path=site, data_dir=data, port=port, ready=lambda: _health(base, data / "kiosk.token")
-    )
+    daemon = LockerProcess(tmp, site, data_dir=data, port=port, ready=lambda: _health(base, data))
     daemon.start()
     return daemon
 
 
-def _health(base: str, token_file: Path) -> bool:
+def _health(base: str, data: Path) -> bool:
     try:
-        kiosk = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
-        r = requests.get(base + "/api/v1/kiosk/config", headers=kiosk, timeout=1)
+        r = requests.get(base + "/api/v1/kiosk/config", headers=kiosk_headers(data), timeout=1)
         return r.status_code == 200 and requests.get(base + "/api/v1/health", timeout=1).status_code == 200
     except (OSError, requests.RequestException):
         return False
@@ -132,7 +107,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
     db = data / "locker.db"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    site = _site(tmp_path, sim.url)
+    site = _site(sim.url)
     frames: list[str] = []
     violations: list[Any] = []
     kill_at = {"n": 0}
@@ -165,7 +140,7 @@ def test_no_pulse_leaves_before_its_intent_is_committed_even_killed_at_that_fram
         for board, locks, k in ROUNDS:
             codes = _seed(data, board, locks)
             daemon["now"] = _daemon(tmp_path, site, data, port)
-            kiosk = {"Authorization": f"Bearer {(data / 'kiosk.token').read_text().strip()}"}
+            kiosk = kiosk_headers(data)
             before = len(frames)
             kill_at["n"] = before + k
             start = threading.Barrier(len(codes))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
@@ -14,7 +12,7 @@ from locker import audit
 from locker.deposits_repo import set_state
 from locker.domain import DepositState, UnlockPurpose, UnlockState
 from locker.staff import Role
-from tests.harness import wait_until
+from tests.harness import run_lockerctl, wait_until
 from tests.locker.conftest import Harness
 
 
@@ -126,29 +124,9 @@ def test_audit_chain_export_and_tamper_detection(h: Harness) -> None:
     assert h.req("GET", "/api/v1/audit", token).status_code == 422
     db = h.paths.db
     data_dir = str(h.paths.data_dir)
-    ok = subprocess.run(
-        [sys.executable, "-m", "locker.cli", "audit", "verify", "--data-dir", data_dir],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ok = run_lockerctl("audit", "verify", "--data-dir", data_dir)
     assert ok.returncode == 0 and "OK" in ok.stdout
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "locker.cli",
-            "audit",
-            "export",
-            "--deposit-id",
-            dep["deposit_id"],
-            "--data-dir",
-            data_dir,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_lockerctl("audit", "export", "--deposit-id", dep["deposit_id"], "--data-dir", data_dir)
     assert out.returncode == 0 and out.stdout.count("\n") == len(rows) + 1
     conn = sqlite3.connect(db)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -160,43 +138,21 @@ def test_audit_chain_export_and_tamper_detection(h: Harness) -> None:
     result = audit.verify(conn)
     conn.close()
     assert not result.ok and result.first_bad_seq == 2
-    bad = subprocess.run(
-        [sys.executable, "-m", "locker.cli", "audit", "verify", "--data-dir", data_dir],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = run_lockerctl("audit", "verify", "--data-dir", data_dir)
     assert bad.returncode == 1 and "BROKEN at record 2" in bad.stderr
 
 
 def test_lockerctl_staff_add_from_stdin(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    run = [
-        sys.executable,
-        "-m",
-        "locker.cli",
-        "staff",
-        "add",
-        "sup1",
-        "--role",
-        "supervisor",
-        "--pin-stdin",
-        "--data-dir",
-        str(tmp_path),
-    ]
-    r = subprocess.run(run, input="135790\n", capture_output=True, text=True, timeout=60)
+    run = ["staff", "add", "sup1", "--role", "supervisor", "--pin-stdin", "--data-dir", str(tmp_path)]
+    r = run_lockerctl(*run, stdin="135790\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("otpauth://totp/") and "secret=" in r.stdout and "135790" not in r.stdout
-    r = subprocess.run(run, input="135790\n", capture_output=True, text=True, timeout=60)
+    r = run_lockerctl(*run, stdin="135790\n")
     assert r.returncode == 1 and "already exists" in r.stderr
-    short = [*run[:5], "loader2", *run[6:]]
-    r = subprocess.run(short, input="12\n", capture_output=True, text=True, timeout=60)
+    short = [*run[:2], "loader2", *run[3:]]
+    r = run_lockerctl(*short, stdin="12\n")
     assert r.returncode == 1 and "PIN" in r.stderr
-    listed = subprocess.run(
-        [sys.executable, "-m", "locker.cli", "staff", "list", "--data-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    listed = run_lockerctl("staff", "list", "--data-dir", str(tmp_path))
     assert "sup1" in listed.stdout and "supervisor" in listed.stdout
 
 

@@ -1,0 +1,47 @@
+"""common/periodic.py: rounds on their own thread until stopped; a failed round is not the last."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from common.periodic import Periodic
+from tests.harness import wait_until
+
+
+def test_rounds_run_until_stopped_and_a_failed_one_is_logged_not_the_end(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rounds: list[str] = []
+
+    def step() -> None:
+        rounds.append(threading.current_thread().name)
+        if len(rounds) == 2:
+            raise RuntimeError("the sensor board did not answer")
+
+    job = Periodic("test-sweep", 0.005, step)
+    job.start()
+    wait_until(lambda: len(rounds) >= 4, 10, "four rounds, one of them failed")
+    job.stop()
+    done = len(rounds)
+    assert set(rounds) == {"test-sweep"}
+    assert "test-sweep: a round failed" in caplog.text and "the sensor board did not answer" in caplog.text
+    stopped = threading.Event()
+    assert not stopped.wait(0.05)  # several intervals: no round after stop()
+    assert len(rounds) == done
+
+
+def test_stop_without_waiting_leaves_a_stuck_round_behind() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        entered.set()
+        release.wait(10)
+
+    job = Periodic("test-probe", 0.005, stuck, join_s=None)
+    job.start()
+    assert entered.wait(10)
+    job.stop()  # returns although the round is still running
+    release.set()
+    Periodic("never-started", 1.0, stuck).stop()  # nothing to stop: fine
