@@ -3,18 +3,23 @@
 The locker daemon and the queueing service each mix `HttpServing` into their config section, so
 `[locker]` and `[queueing]` carry the same keys with the same checks: the body cap, TLS, and the
 proxies whose forwarded headers are believed. `uvicorn_options` turns them into uvicorn's own
-options; `check_tls` proves at start that the certificate and key load, naming the key if not.
+options and `uvicorn_config` is the one server configuration the hub, the locker daemon and the
+queueing service are run with; `check_tls` proves at start that the certificate and key load,
+naming the key if not.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from common.config import ConfigError, resolve_path
+
+if TYPE_CHECKING:
+    import uvicorn
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -82,6 +87,26 @@ def uvicorn_options(cfg: HttpServing) -> dict[str, Any]:
         opts["ssl_certfile"] = str(resolve_path(cfg.tls_cert_file))
         opts["ssl_keyfile"] = str(resolve_path(cfg.tls_key_file))
     return opts
+
+
+def uvicorn_config(app: Any, cfg: HttpServing, host: str, port: int, **specifics: Any) -> uvicorn.Config:
+    """How a service is served: quiet (warnings only, no access log: one line per kiosk request is
+    noise, the app logs its errors), a 2-second graceful shutdown, and TLS and forwarded headers
+    from `cfg` (`uvicorn_options`). `specifics` are one service's own uvicorn options, which win
+    (the locker daemon runs without lifespan and lets requests in flight finish).
+
+    uvicorn is imported here, not at the top, so a command that only reads config starts quickly.
+    """
+    import uvicorn
+
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 2,
+        **uvicorn_options(cfg),
+    }
+    options.update(specifics)
+    return uvicorn.Config(app, host=host, port=port, **options)
 
 
 def is_loopback(host: str) -> bool:

@@ -131,24 +131,14 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
 def _serve(cfg: object, database_url: str) -> int:
     import uvicorn
 
-    from common.serving import uvicorn_options
+    from common.serving import uvicorn_config
     from hub.app import create_app
     from hub.config import HubConfig
 
     assert isinstance(cfg, HubConfig)
     app = create_app(cfg, database_url)
     log.info("province hub on %s://%s:%d", "https" if cfg.tls else "http", cfg.host, cfg.port)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=cfg.host,
-            port=cfg.port,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=2,
-            **uvicorn_options(cfg),
-        )
-    )
+    server = uvicorn.Server(uvicorn_config(app, cfg, cfg.host, cfg.port))
     # uvicorn re-raises the SIGTERM it handled once it has shut down; as an exception here (not
     # the default handler's instant death) it lets main() stop the private cluster it started
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

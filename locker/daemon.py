@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from common.cli_exit import EXIT_OK, fail
 from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
 from common.migrations import MigrationError
-from common.serving import check_tls, is_loopback, uvicorn_options
+from common.serving import check_tls, is_loopback, uvicorn_config
 
 log = logging.getLogger(__name__)
 
@@ -294,8 +294,6 @@ def main(argv: list[str] | None = None) -> int:
         ensure_writable_dir(paths.data_dir, "[locker] data_dir or --data-dir")
     except ConfigError as err:
         return fail(PROGRAM, err)
-    import uvicorn
-
     from common.clock import SystemClock
     from drivers.gateways.sms import FileSmsGateway
     from locker.api import create_app
@@ -321,17 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     supervision = Supervision(buses)  # sd_notify: READY=1, keep-alives from bus threads + main loop
     host = args.host or cfg.host
     port = args.port or cfg.port
-    server = supervision.server(
-        uvicorn.Config(
-            create_app(svc),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            **uvicorn_options(cfg),  # TLS, and forwarded headers only from [locker] trusted_proxies
-        )
-    )
+    # no lifespan (the service starts and stops around the server); requests in flight finish
+    config = uvicorn_config(create_app(svc), cfg, host, port, lifespan="off", timeout_graceful_shutdown=None)
+    server = supervision.server(config)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     scheme = "https" if cfg.tls else "http"
     log.info("locker daemon listening on %s://%s:%d (data in %s)", scheme, host, port, paths.data_dir)

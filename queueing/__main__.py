@@ -9,12 +9,15 @@ import logging
 import sys
 from pathlib import Path
 
+from common.cli_exit import fail
 from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
 from common.logsetup import setup_logging
 from common.migrations import MigrationError
-from common.serving import check_tls, uvicorn_options
+from common.serving import check_tls, uvicorn_config
 
 log = logging.getLogger("queueing")
+
+PROGRAM = "queueing"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,20 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         cfg = with_public_base_url(cfg, site=site)
         ensure_writable_dir(data_dir, "[queueing] data_dir or --data-dir")
     except ConfigError as err:
-        print(f"queueing: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     refusal = demo_refusal(cfg)
     if refusal:
-        print(f"queueing: {refusal}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, refusal)
     from queueing.store import Store, StoreError
 
     try:  # migrate (backup first) before serving, so a refusal is one line, not a traceback
         with Store(data_dir / "queue.sqlite3", checkpoint_every_s=0):
             pass
     except (MigrationError, StoreError) as err:
-        print(f"queueing: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     from queueing.kiosk_token import TOKEN_FILE_NAME, token_path
 
     # like the locker: with --data-dir, every file of the service goes under it
@@ -84,21 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             site_config=site,
         )
     except ConfigError as err:
-        print(f"queueing: {err}", file=sys.stderr)
-        return 2
+        return fail(PROGRAM, err)
     scheme = "https" if cfg.tls else "http"
     log.info("queueing service on %s://%s:%d (data in %s)", scheme, cfg.host, cfg.port, data_dir)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=cfg.host,
-            port=cfg.port,
-            log_level="warning",
-            access_log=False,  # one line per kiosk request is noise; errors are logged by the app
-            timeout_graceful_shutdown=2,
-            **uvicorn_options(cfg),  # TLS, and forwarded headers only from [queueing] trusted_proxies
-        )
-    )
+    server = uvicorn.Server(uvicorn_config(app, cfg, cfg.host, cfg.port))
     server.run()
     return 0
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from common.config import ConfigError, ensure_writable_dir, load_raw
-from common.serving import uvicorn_options
+from common.serving import uvicorn_config, uvicorn_options
 from queueing.app import with_public_base_url
 from tests.conftest import REPO_ROOT
 from tests.harness import free_port
@@ -169,3 +169,18 @@ def test_trusted_proxies_become_uvicorn_options() -> None:
     assert opts["proxy_headers"] is True and opts["forwarded_allow_ips"] == ["192.0.2.5", "10.0.0.0/24"]
     with pytest.raises(ValueError, match="not an IP address"):
         make_config(trusted_proxies=["proxy.example"])
+
+
+def test_every_service_is_served_quietly_with_its_own_specifics() -> None:
+    config = uvicorn_config(object(), make_config(), "127.0.0.1", 8799)
+    assert (config.host, config.port, config.log_level, config.access_log) == (
+        "127.0.0.1",
+        8799,
+        "warning",
+        False,
+    )
+    assert config.timeout_graceful_shutdown == 2 and config.server_header is False
+    locker = uvicorn_config(
+        object(), make_config(), "127.0.0.1", 8799, lifespan="off", timeout_graceful_shutdown=None
+    )
+    assert locker.lifespan == "off" and locker.timeout_graceful_shutdown is None
