@@ -19,10 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.common import CommonErrorCode, ErrorBody
 from contracts.handover import HandoverErrorCode
 
+# The door words are the lock-board driver's own (what the sensor said; the daemon passes them on
+# unchanged): one enum each, a standard-library-only module, named here as part of the contract.
+from drivers.lockboard.types import DoorOutcome as DoorOutcome
+from drivers.lockboard.types import DoorState as DoorState
+
 # ----------------------------------------------------------------- vocabulary
-# The daemon uses these enums themselves (locker.config, locker.domain, locker.staff import them);
-# the lock-board driver's door words and the kiosk-device words are kept apart and held equal by
-# tests/contracts/test_locker_contract.py.
+# The daemon uses these enums themselves (locker.config, locker.domain, locker.staff import them;
+# tests/contracts/test_locker_contract.py holds them to it).
 
 
 class Size(enum.StrEnum):
@@ -51,36 +55,6 @@ class Role(enum.StrEnum):
 
     LOADER = "loader"  # load, confirm, reopen/bigger/cancel, withdraw expired, alarms, audit
     SUPERVISOR = "supervisor"  # all of the above, plus unblock, re-issue, force open, reconcile
-
-
-class DoorOutcome(enum.StrEnum):
-    """What the door sensor said after a pulse (the door, not the ack, decides)."""
-
-    OPENED = "opened"
-    ALREADY_OPEN = "already_open"
-    JAMMED = "jammed"
-    UNKNOWN = "unknown"
-
-    @classmethod
-    def parse(cls, value: object) -> DoorOutcome:
-        """A door value from the daemon; anything unexpected is UNKNOWN."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            return cls.UNKNOWN
-
-    @property
-    def is_open(self) -> bool:
-        """The citizen can take the item."""
-        return self in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
-
-
-class DoorState(enum.StrEnum):
-    """What a door sensor says now."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-    UNKNOWN = "unknown"
 
 
 class DepositState(enum.StrEnum):

@@ -9,10 +9,11 @@ from common import outbox as hub_outbox
 from common.timestamps import iso
 from contracts.locker_compartments import ForcedOpen
 from contracts.locker_deposits import CodeIssued, DepositUnblocked, DepositWithdrawn
+from drivers.lockboard.types import DOOR_SEEN_OPEN
 from locker import audit, deposits_repo, outbox, status_sms
 from locker.deposits import Deposits
 from locker.deposits_repo import deposit_row, set_state
-from locker.domain import ACTIVE, DOOR_SEEN_OPEN, DepositState, UnlockPurpose, mask_phone
+from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
 from locker.errors import Conflict, InvalidInput, Unavailable
 from locker.staff import StaffSession, require_supervisor
 from locker.wiring import Part, Wiring

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 # the wire's vocabulary, defined once in the contract
 from contracts.locker import CompartmentView as CompartmentView
 from contracts.locker import DepositState as DepositState
-from drivers.lockboard.types import DoorOutcome, DoorState
+from drivers.lockboard.types import DoorState
 
 ACTIVE = frozenset(
     {
@@ -36,9 +36,6 @@ BEFORE_CODE = frozenset({DepositState.RESERVED, DepositState.LOADING})
 """Reopen, bigger and cancel are allowed only here."""
 
 FINAL = frozenset({DepositState.COLLECTED, DepositState.WITHDRAWN, DepositState.CANCELLED})
-
-DOOR_SEEN_OPEN = frozenset({DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN})
-"""After a pulse, the door was seen open: the item can be taken (a pickup is collected)."""
 
 _ALLOWED: dict[DepositState, frozenset[DepositState]] = {
     DepositState.RESERVED: frozenset({DepositState.LOADING, DepositState.CANCELLED, DepositState.RESERVED}),

@@ -32,9 +32,9 @@ from common.sealed import SealError, SecretBox, read_or_create_secret, read_secr
 from common.timestamps import epoch, iso
 from contracts.handover import HandoverErrorCode as Code
 from contracts.handover import KeptPhotos, PhotoStored
+from drivers.lockboard.types import DOOR_SEEN_OPEN
 from locker import audit, pickups_repo
 from locker.config import LockerConfig
-from locker.domain import DOOR_SEEN_OPEN
 from locker.errors import Conflict, Gone, InvalidInput, LockerError, NotFound
 from locker.staff import StaffSession, require_supervisor
 from locker.store import Store

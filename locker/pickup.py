@@ -21,13 +21,13 @@ from typing import Any
 from common.timestamps import epoch
 from contracts.locker_loading import CollectedBy
 from contracts.locker_pickup import PickupAnswer, PickupRetryAnswer, Receipt
-from drivers.lockboard.types import DoorOutcome
+from drivers.lockboard.types import DOOR_SEEN_OPEN, DoorOutcome
 from locker import audit, authorised, deposits_repo, pickups_repo
 from locker.attempts import Attempts
 from locker.authorised import Collector
 from locker.config import SecondFactor
 from locker.deposits_repo import deposit_row, mark_collected, set_state
-from locker.domain import DOOR_SEEN_OPEN, DepositState, UnlockPurpose, mask_name
+from locker.domain import DepositState, UnlockPurpose, mask_name
 from locker.errors import AuthError, Conflict, Gone, NotFound, Unavailable
 from locker.wiring import Part, Wiring
 

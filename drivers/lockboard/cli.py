@@ -44,6 +44,7 @@ from drivers.lockboard.config import BusConfig
 from drivers.lockboard.kerong_admin import check_pulse_ms, read_all_boards, set_pulse
 from drivers.lockboard.transactions import to_status
 from drivers.lockboard.types import (
+    DOOR_SEEN_OPEN,
     BoardStatus,
     BoardTimeout,
     BusUnavailable,
@@ -99,7 +100,7 @@ def cmd_open(bus: SerialLockBus, args: argparse.Namespace) -> int:
         DoorOutcome.JAMMED: "door still shut (jammed, or wrong lock/board?)",
         DoorOutcome.UNKNOWN: "door state unknown (no sensor reply)",
     }
-    ok = r.ack is UnlockAck.ACKED or r.outcome in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN)
+    ok = r.ack is UnlockAck.ACKED or r.outcome in DOOR_SEEN_OPEN
     line = f"{where}: {doors[r.outcome]}; {acks[r.ack]}"
     if args.json:
         out = {"board": r.board, "lock": r.lock, "ack": r.ack.value, "outcome": r.outcome.value, "ok": ok}

@@ -4,6 +4,10 @@ The locker daemon (locker/) codes against these types and the `LockBus` protocol
 serial implementation lives in drivers/lockboard/bus.py and the simulator in
 drivers/lockboard/sim.py. Lock numbers here are always 1-based, as labelled on the cabinet;
 codecs translate to the wire numbering.
+
+`DoorState` and `DoorOutcome` are also words of the locker daemon's HTTP contract: `contracts/locker.py`
+takes them from here, so this module imports the standard library only (the kiosk loads it with the
+contract; tests/contracts/test_contracts_package.py holds it to that).
 """
 
 from __future__ import annotations
@@ -46,6 +50,24 @@ class DoorOutcome(enum.StrEnum):
     ALREADY_OPEN = "already_open"  # was open before the pulse
     JAMMED = "jammed"  # pulse sent (acked), door still shut after the watch window
     UNKNOWN = "unknown"  # no sensor reply; cannot tell
+
+    @classmethod
+    def parse(cls, value: object) -> DoorOutcome:
+        """A door value read from an answer; anything unexpected is UNKNOWN."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def is_open(self) -> bool:
+        """The door was seen open after the pulse: the item can be taken."""
+        return self in DOOR_SEEN_OPEN
+
+
+DOOR_SEEN_OPEN = frozenset({DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN})
+"""After a pulse, the door was seen open: the item can be taken (a pickup is collected). Holds the
+plain strings too (a `StrEnum`), so a door word read back from the database is tested the same way."""
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ class StaffDepositsScreen(StaffScreen):
     def _done(self, row: DepositSummary, action: str, dep: Deposit) -> None:
         if action == "withdraw":
             label = dep.compartment or row.compartment
-            if dep.door in (DoorOutcome.OPENED, DoorOutcome.ALREADY_OPEN, DoorOutcome.UNKNOWN):
+            if dep.door.is_open or dep.door is DoorOutcome.UNKNOWN:
                 self.say("staff.withdrawn", "ok", label=label)
             else:
                 self.say("staff.door_jammed", "error", label=label)
