@@ -96,7 +96,7 @@ def _boards_from_daemon(health: dict[str, Any]) -> list[Result]:
 
 def _boards_directly(site: Site) -> list[Result]:
     from drivers.lockboard.types import LockBoardError
-    from locker.daemon import open_buses
+    from locker.daemon import close_buses, open_buses
 
     out: list[Result] = []
     cfg = site.locker
@@ -129,10 +129,7 @@ def _boards_directly(site: Site) -> list[Result]:
                 else:
                     out.append(ok(check, f"answers, {len(status.doors)} doors"))
         finally:
-            for b in buses.values():
-                b.close()
-            for sim in sims:
-                sim.close()
+            close_buses(buses, sims)
     return out
 
 

@@ -20,10 +20,13 @@ from urllib.parse import urlsplit
 
 import requests
 
+from common.periodic import Periodic
+
 log = logging.getLogger(__name__)
 
 MAX_DELAY_S = 60.0
 STABLE_AFTER_S = 60.0
+WATCH_EVERY_S = 0.25  # how often the children are looked at (a death is seen this quickly)
 
 
 @dataclass
@@ -79,8 +82,8 @@ class Supervisor:
         self._children = [_Child(spec=s) for s in specs]
         self._base_delay = restart_delay_s
         self._mono = monotonic
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()  # set by stop(): no restart, no more waiting for health
+        self._watcher = Periodic("supervisor", WATCH_EVERY_S, self._watch_round, join_s=5.0)
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -88,8 +91,7 @@ class Supervisor:
         with self._lock:
             for child in self._children:
                 self._spawn(child)
-        self._thread = threading.Thread(target=self._watch, name="supervisor", daemon=True)
-        self._thread.start()
+        self._watcher.start()
 
     def restarts(self, name: str) -> int:
         """How many times `name` was restarted."""
@@ -141,11 +143,10 @@ class Supervisor:
         child.delay_s = min(MAX_DELAY_S, child.delay_s * 2 if child.delay_s else self._base_delay)
         child.next_start = self._mono() + child.delay_s
 
-    def _watch(self) -> None:
-        while not self._stop.wait(0.25):
-            with self._lock:
-                for child in self._children:
-                    self._check(child)
+    def _watch_round(self) -> None:
+        with self._lock:
+            for child in self._children:
+                self._check(child)
 
     def _check(self, child: _Child) -> None:
         now = self._mono()
@@ -177,8 +178,7 @@ class Supervisor:
     def stop(self, grace_s: float = 5.0) -> None:
         """Stop watching, then terminate every child (kill after `grace_s`)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._watcher.stop()
         with self._lock:
             for child in self._children:
                 if child.proc is not None and child.proc.poll() is None:
