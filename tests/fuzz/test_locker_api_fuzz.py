@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import REPO_ROOT
 from tests.fuzz.conftest import LOCKER_PIN, LOCKER_SPARE, Service
 from tests.fuzz.nasty import (
     BAD_IDS,
@@ -24,6 +21,7 @@ from tests.fuzz.nasty import (
     run_all,
 )
 from tests.fuzz.runner import Caller, error_shape_problem, fuzz
+from tests.harness import run_lockerctl
 from tests.locker.conftest import Harness, make_config
 
 KIOSK_PATHS = ("/api/v1/kiosk/", "/api/v1/pickups", "/api/v1/cabinet")
@@ -278,13 +276,7 @@ def test_nothing_is_lost_after_the_fuzz(locker_service: Service) -> None:
         locker_service.url + "/api/v1/cabinet", headers=locker_service.auth["kiosk"], timeout=30
     )
     assert cab.status_code == 200 and len(cab.json()["compartments"]) == 24
-    verify = subprocess.run(
-        [sys.executable, "-m", "locker.cli", "audit", "verify", "--data-dir", str(locker_service.data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO_ROOT,
-    )
+    verify = run_lockerctl("audit", "verify", "--data-dir", str(locker_service.data_dir))
     assert verify.returncode == 0 and "audit chain OK" in verify.stdout, verify.stdout + verify.stderr
 
 

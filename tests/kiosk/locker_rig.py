@@ -24,6 +24,7 @@ from tests.conftest import REPO_ROOT
 from tests.harness import (
     LockerProcess,
     SimulatorProcess,
+    cabinet_site,
     enrol_locker_staff,
     free_port,
     sign_in_locker_staff,
@@ -81,7 +82,9 @@ class LockerRig:
 
     # ----- processes -----
     def _site(self, codes: dict[str, Any]) -> dict[str, Any]:
-        """The [locker] section: this cabinet on the simulator, files under `tmp`."""
+        """The [locker] section: this cabinet on the simulator, files under `tmp` (the harness's
+        `cabinet_site`, with the simulated back office, the bus's default polling and the log level
+        of config/default.toml, and compartments of the sizes and heights of `LAYOUT`)."""
         base_codes: dict[str, Any] = {
             "second_factor": "none",
             "max_wrong_per_deposit": 3,
@@ -90,42 +93,28 @@ class LockerRig:
             "burst_failures": 100,
         }
         base_codes.update(codes)
-        return {
-            "hotline": "1900 1234",
-            "verify_base_url": self.url + "/verify",
-            "codes": base_codes,
-            "doors": self.doors,
-            "handover_photo": self.photo,
-            "outbox": {"poll_interval_s": 0.1, "first_retry_s": 0.2},
-            "sms": {"outbox_dir": str(self.sms_dir)},
-            "backoffice": {
+        site = cabinet_site(
+            self.sim.url,
+            [KERONG_BOARD],
+            [(label, KERONG_BOARD, lock, col, row) for label, lock, _, col, row, _ in LAYOUT],
+            bus={"door_debounce_reads": None, "watch_interval_ms": None},  # None: the default
+            log_level=None,
+            hotline="1900 1234",
+            verify_base_url=self.url + "/verify",
+            codes=base_codes,
+            doors=self.doors,
+            handover_photo=self.photo,
+            outbox={"poll_interval_s": 0.1, "first_retry_s": 0.2},
+            sms={"outbox_dir": str(self.sms_dir)},
+            backoffice={
+                "type": "simulated",
                 "dossiers_file": str(self.tmp / "bo" / "dossiers.json"),
                 "returned_file": str(self.tmp / "bo" / "returned.jsonl"),
             },
-            "buses": [
-                {
-                    "name": "bank1",
-                    "simulate": False,
-                    "protocol": "kerong-cu16",
-                    "url": self.sim.url,
-                    "boards": [KERONG_BOARD],
-                    "locks_per_board": 16,
-                }
-            ],
-            "compartments": [
-                {
-                    "label": label,
-                    "bus": "bank1",
-                    "board": KERONG_BOARD,
-                    "lock": lock,
-                    "size": size,
-                    "column": col,
-                    "row": row,
-                    "height_units": h,
-                }
-                for label, lock, size, col, row, h in LAYOUT
-            ],
-        }
+        )
+        for compartment, (_, _, size, _, _, height) in zip(site["compartments"], LAYOUT, strict=True):
+            compartment.update(size=size, height_units=height)
+        return site
 
     def restart_daemon(self) -> None:
         """Stop the daemon and start it again on the same port and data (it re-reads its files)."""
