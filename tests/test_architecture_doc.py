@@ -27,3 +27,11 @@ def test_the_walk_names_modules_that_exist_and_import() -> None:
         if path.startswith("bench/") or path.endswith("__main__.py"):
             continue
         importlib.import_module(path.removesuffix(".py").replace("/", "."))
+
+
+def test_the_layout_names_every_common_module() -> None:
+    """`common/` holds the one implementation of each shared mechanism: a newcomer looks there
+    first, so the Layout section names every module in it."""
+    named = set(named_modules())
+    modules = {f"common/{p.name}" for p in (REPO_ROOT / "common").glob("*.py") if p.name != "__init__.py"}
+    assert not modules - named, f"docs/architecture.md does not name {sorted(modules - named)}"
