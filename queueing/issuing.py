@@ -15,10 +15,11 @@ from datetime import date
 from typing import Any
 
 from common import outbox
+from common.timestamps import iso_utc
 from contracts.queueing_tickets import TicketConfirmed, TicketVoided
 from queueing import domain, events_repo, texts, tickets_repo
 from queueing.config import ServiceConfig
-from queueing.core import NEW_SEQ, TicketStates, iso_utc
+from queueing.core import NEW_SEQ, TicketStates
 from queueing.domain import TicketState
 from queueing.errors import QueueError
 from queueing.estimates import WaitEstimates

@@ -14,8 +14,8 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from common.timestamps import iso_utc
 from queueing import tablets_repo
-from queueing.core import iso_utc
 from queueing.errors import QueueError
 from queueing.staff_repo import audit
 
