@@ -221,7 +221,7 @@ def simulate_day(seed: int = 7) -> dict[str, Any]:
     queue = QueueService(cfg, store, clock)
     queue.load()
     ensure_schema(store)
-    desk = CounterDesk(queue)
+    desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
     desk.staff.accounts.sync_demo(cfg.demo_staff)
     sessions = []
     for i in range(1, 4):

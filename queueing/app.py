@@ -192,7 +192,7 @@ def create_app(  # noqa: C901 - its route closures count toward it
     queue.warnings = config_warnings(config, site_config)
     for warning in queue.warnings:
         log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
-    desk = CounterDesk(queue)
+    desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
     appointment_sms = AppointmentSms(queue.wiring, data_dir, center_name_vi)
     appointment_sms.check()  # ConfigError when a template could take more than one SMS
     kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))

@@ -29,7 +29,7 @@ def build_counter_time_router(q: QueueService, desk: CounterDesk) -> APIRouter:
     counters' time (`queueing.counter_time`: a hook on every write of the desk's store)."""
     router = APIRouter(prefix="/api/v1")
     pauses = CounterPauses(desk)
-    CounterTimeTracker(q).install()
+    CounterTimeTracker(q.wiring).install()
 
     @router.get("/counter/pause", response_model=PauseState, responses=error_responses(401, 409, 503))
     def pause_state(request: Request) -> PauseState:

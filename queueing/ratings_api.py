@@ -61,7 +61,7 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
 ) -> APIRouter:
     """The rating tablet routes (API under /api/v1, and the pages /rate and /tablets)."""
     router = APIRouter()
-    tablets = Tablets(q)
+    tablets = Tablets(q.wiring)
     tablet_ratings = TabletRatings(q.wiring, desk.staff.accounts.names)
     cfg = q.config.ratings
     pair_limiter = RateLimiter(cfg.pair_max_per_window, cfg.pair_rate_window_s)

@@ -30,10 +30,10 @@ def run(args: argparse.Namespace, cfg: QueueingConfig, store: Store) -> int:
     Refusals (`QueueError`) end the command in `queueing.admin_cli.main`, as for staff commands.
     """
     from common.clock import SystemClock
-    from queueing.service import QueueService
     from queueing.tablets import Tablets
+    from queueing.wiring import Wiring
 
-    tablets = Tablets(QueueService(cfg, store, SystemClock()))
+    tablets = Tablets(Wiring(cfg, store, SystemClock()))
     if args.cmd == "pair":
         made = tablets.pair(args.counter, args.label.strip(), "cli")
         base = cfg.public_base_url.rstrip("/") or "http://<this server>"

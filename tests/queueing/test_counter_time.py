@@ -369,9 +369,9 @@ def timed_fixture(tmp_path: Path) -> Iterator[TimedDesk]:
         queue = QueueService(cfg, store, ManualClock(MONDAY_9AM))
         queue.load()
         ensure_schema(store)
-        desk = CounterDesk(queue)
+        desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
         desk.staff.accounts.sync_demo(cfg.demo_staff)
-        tracker = CounterTimeTracker(queue)
+        tracker = CounterTimeTracker(queue.wiring)
         tracker.install()
         yield TimedDesk(store, queue, desk, tracker)
     finally:
