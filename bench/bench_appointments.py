@@ -135,8 +135,8 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
                 i += 1
                 if kind == "walk":
                     t = queue.issue("ho_tich", channel="kiosk", idempotency_key=f"w{i}")
-                    ticket_id = t["ticket_id"]
-                    shown[ticket_id] = (now, t["wait_min"], t["wait_max"])
+                    ticket_id = t.ticket_id
+                    shown[ticket_id] = (now, t.wait_min, t.wait_max)
                 else:
                     try:
                         _, checked_in = appts.check_in(code=extra[0])

@@ -72,7 +72,7 @@ def run(tracked: bool, tickets: int, seed: int) -> dict[str, Any]:
                 t = queue.issue(rnd.choice(services), channel="kiosk", idempotency_key=f"k{n}")
                 assert store.db._conn is not None
                 store.db._conn.set_trace_callback(statements.append)
-                queue.confirm(t["ticket_id"], "printed")
+                queue.confirm(t.ticket_id, "printed")
                 store.db._conn.set_trace_callback(None)
                 confirm_statements += len(statements)
                 statements.clear()

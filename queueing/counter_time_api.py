@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from common.api_errors import error_responses
-from contracts.counter_time import CounterPaused, CounterTimeReport, PauseRequest, PauseState
+from contracts.counter_time import CounterPaused, CounterTimeReport, PauseReason, PauseRequest, PauseState
 from queueing import counter_time_report
 from queueing.api import session_token
 from queueing.counter_pause import CounterPauses
@@ -81,11 +81,11 @@ def build_counter_time_router(q: QueueService, desk: CounterDesk) -> APIRouter:
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="counter-time-{name}.csv"'},
             )
-        return {
-            "day": first.isoformat(),
-            "to": last.isoformat(),
-            "reasons": [r.model_dump() for r in q.config.pause_reasons],
-            "rows": rows,
-        }
+        return CounterTimeReport(
+            day=first.isoformat(),
+            to=last.isoformat(),
+            reasons=[PauseReason.model_validate(r.model_dump()) for r in q.config.pause_reasons],
+            rows=rows,
+        )
 
     return router

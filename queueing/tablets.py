@@ -12,9 +12,10 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from common.timestamps import iso_utc
+from contracts.ratings import TabletRevoked, TabletRow
 from queueing import tablets_repo
 from queueing.errors import QueueError
 from queueing.staff_repo import audit
@@ -48,6 +49,17 @@ class Tablet:
     label: str
 
 
+@dataclass(frozen=True)
+class NewPairing:
+    """A tablet slot just made: its one-time pairing code (grouped by four) and when it expires."""
+
+    tablet_id: str
+    counter: int
+    label: str
+    pair_code: str
+    code_expires_at: str
+
+
 class Tablets(Part):
     """Pair, claim, authenticate, list and revoke rating tablets (a part on the queue's wiring)."""
 
@@ -59,7 +71,7 @@ class Tablets(Part):
         if counter not in {c.number for c in self.config.counters}:
             raise QueueError(404, "unknown_counter", f"There is no counter {counter}.", field="counter")
 
-    def pair(self, counter: int, label: str, actor: str) -> dict[str, Any]:
+    def pair(self, counter: int, label: str, actor: str) -> NewPairing:
         """A new tablet slot for `counter` with a one-time pairing code (returned once, never stored)."""
         self._counter_or_404(counter)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -70,13 +82,7 @@ class Tablets(Part):
             tablets_repo.insert(conn, tablet_id, counter, label, digest(code), expires, now, actor)
             audit(conn, now, actor, "tablet_pairing_started", tablet_id=tablet_id, counter=counter)
         log.info("rating tablet %s: pairing code issued for counter %d by %s", tablet_id, counter, actor)
-        return {
-            "tablet_id": tablet_id,
-            "counter": counter,
-            "label": label,
-            "pair_code": f"{code[:4]}-{code[4:]}",
-            "code_expires_at": iso_utc(expires),
-        }
+        return NewPairing(tablet_id, counter, label, f"{code[:4]}-{code[4:]}", iso_utc(expires))
 
     def claim(self, code: str) -> tuple[str, Tablet]:
         """Trade a pairing code for the tablet's device token (returned once); 404 when the code
@@ -117,7 +123,7 @@ class Tablets(Part):
                 tablets_repo.set_seen(conn, row["tablet_id"], now)
         return Tablet(row["tablet_id"], int(row["counter"]), row["label"])
 
-    def revoke(self, tablet_id: str, actor: str) -> dict[str, Any]:
+    def revoke(self, tablet_id: str, actor: str) -> TabletRevoked:
         """Revoke a tablet (its token and any unused code stop working at once); again: the same."""
         now = self.w.now_ts()
         with self.store.tx() as conn:
@@ -128,14 +134,15 @@ class Tablets(Part):
                 tablets_repo.revoke(conn, tablet_id, now, actor)
                 audit(conn, now, actor, "tablet_revoked", tablet_id=tablet_id, counter=row["counter"])
                 log.info("rating tablet %s (counter %d) revoked by %s", tablet_id, row["counter"], actor)
-        return {"tablet_id": tablet_id, "revoked": True}
+        return TabletRevoked(tablet_id=tablet_id, revoked=True)
 
-    def listing(self) -> list[dict[str, Any]]:
+    def listing(self) -> list[TabletRow]:
         """Every tablet with its state: `waiting` (code not yet used), `expired`, `paired`, `revoked`."""
         now = self.w.now_ts()
         with self.store.read() as conn:
             rows = tablets_repo.all_rows(conn)
         out = []
+        state: Literal["waiting", "expired", "paired", "revoked"]
         for r in rows:
             if r["revoked_at"] is not None:
                 state = "revoked"
@@ -146,17 +153,17 @@ class Tablets(Part):
             else:
                 state = "expired"
             out.append(
-                {
-                    "tablet_id": r["tablet_id"],
-                    "counter": r["counter"],
-                    "label": r["label"],
-                    "state": state,
-                    "created_at": iso_utc(r["created_at"]),
-                    "created_by": r["created_by"],
-                    "paired_at": iso_utc(r["paired_at"]),
-                    "last_seen_at": iso_utc(r["last_seen_at"]),
-                    "revoked_at": iso_utc(r["revoked_at"]),
-                    "revoked_by": r["revoked_by"],
-                }
+                TabletRow(
+                    tablet_id=r["tablet_id"],
+                    counter=r["counter"],
+                    label=r["label"],
+                    state=state,
+                    created_at=iso_utc(r["created_at"]),
+                    created_by=r["created_by"],
+                    paired_at=iso_utc(r["paired_at"]),
+                    last_seen_at=iso_utc(r["last_seen_at"]),
+                    revoked_at=iso_utc(r["revoked_at"]),
+                    revoked_by=r["revoked_by"],
+                )
             )
         return out
