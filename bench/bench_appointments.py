@@ -111,7 +111,7 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
     saved_due = appointment_calls.due_head
     if mode == "no_rule":
         appointment_calls.due_head = lambda conn, service, now_ts: None
-    desk = CounterDesk(queue)
+    desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
     desk.staff.accounts.sync_demo(cfg.demo_staff)
     sessions = [desk.session(desk.sign_in(f"s{i}", "1234", i)[0]) for i in range(1, COUNTERS + 1)]
     arrivals: list[tuple[float, str, Any]] = [(t, "walk", None) for t in plan["walk_ins"]]
@@ -135,8 +135,8 @@ def run(plan: dict[str, Any], mode: str) -> dict[str, Any]:
                 i += 1
                 if kind == "walk":
                     t = queue.issue("ho_tich", channel="kiosk", idempotency_key=f"w{i}")
-                    ticket_id = t["ticket_id"]
-                    shown[ticket_id] = (now, t["wait_min"], t["wait_max"])
+                    ticket_id = t.ticket_id
+                    shown[ticket_id] = (now, t.wait_min, t.wait_max)
                 else:
                     try:
                         _, checked_in = appts.check_in(code=extra[0])

@@ -58,10 +58,10 @@ def run(tracked: bool, tickets: int, seed: int) -> dict[str, Any]:
             queue = QueueService(cfg, store, clock)
             queue.load()
             ensure_schema(store)
-            desk = CounterDesk(queue)
+            desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
             desk.staff.accounts.sync_demo(cfg.demo_staff)
             if tracked:
-                CounterTimeTracker(queue).install()
+                CounterTimeTracker(queue.wiring).install()
             sessions = [desk.session(desk.sign_in(f"s{i}", "1234", i)[0]) for i in range(1, COUNTERS + 1)]
             statements: list[str] = []
             confirm_statements = 0
@@ -72,7 +72,7 @@ def run(tracked: bool, tickets: int, seed: int) -> dict[str, Any]:
                 t = queue.issue(rnd.choice(services), channel="kiosk", idempotency_key=f"k{n}")
                 assert store.db._conn is not None
                 store.db._conn.set_trace_callback(statements.append)
-                queue.confirm(t["ticket_id"], "printed")
+                queue.confirm(t.ticket_id, "printed")
                 store.db._conn.set_trace_callback(None)
                 confirm_statements += len(statements)
                 statements.clear()

@@ -196,7 +196,7 @@ def bench_core(total: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         t = queue.issue(codes[i % len(codes)], channel="kiosk", idempotency_key=f"c{i}")
         lat.append((time.perf_counter() - t0) * 1000)
-        queue.confirm(t["ticket_id"], "printed")
+        queue.confirm(t.ticket_id, "printed")
     elapsed = time.perf_counter() - t_start
     store.close()
     return {
@@ -221,7 +221,7 @@ def simulate_day(seed: int = 7) -> dict[str, Any]:
     queue = QueueService(cfg, store, clock)
     queue.load()
     ensure_schema(store)
-    desk = CounterDesk(queue)
+    desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
     desk.staff.accounts.sync_demo(cfg.demo_staff)
     sessions = []
     for i in range(1, 4):
@@ -246,8 +246,8 @@ def simulate_day(seed: int = 7) -> dict[str, Any]:
                 idempotency_key=f"sim{step}-{a}",
                 priority="elderly" if rnd.random() < 0.08 else None,
             )
-            queue.confirm(t["ticket_id"], "printed")
-            shown[t["ticket_id"]] = (now_ts, t["wait_min"], t["wait_max"])
+            queue.confirm(t.ticket_id, "printed")
+            shown[t.ticket_id] = (now_ts, t.wait_min, t.wait_max)
         for c in range(3):
             if busy_until[c] is not None and now_ts >= busy_until[c]:  # type: ignore[operator]
                 desk.finish(sessions[c])

@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 from datetime import datetime
 from typing import Any
 
 from common.clock import Clock
 from common.outbox_retry import after_failure
+from common.periodic import AGAIN, Periodic, Wait
 from common.sealed import SealError, SecretBox
 from common.timestamps import epoch
 from drivers.gateways.backoffice import BackOffice
@@ -85,7 +85,8 @@ def backlog(store: Store) -> int:
 
 
 class OutboxWorker:
-    """Sends due messages on its own thread."""
+    """Sends due messages on its own thread (`common.periodic`): a round at start, then one after
+    each `poll_interval_s` or `kick()` (plus `gather_s`), and at once while rounds find messages."""
 
     def __init__(
         self,
@@ -100,47 +101,42 @@ class OutboxWorker:
     ) -> None:
         self._sms_box = sms_box  # opens sealed SMS texts (CodeBook.sms_box)
         self._store = store
-        self._gather_s = gather_s  # after a wake-up, let a burst's messages gather into one round
         self._clock = clock
         self._cfg = cfg
         self._sms = sms
         self._backoffice = backoffice
         self._raise_alarm = raise_alarm
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # several pickups in a row: their messages go out in one round with one commit (and the
+        # round does not compete with the next pulses for the CPU); a failed round (any one bad
+        # message) is logged by the job, which keeps going
+        self._job = Periodic(
+            "locker-outbox",
+            cfg.poll_interval_s,
+            self._round,
+            join_s=15,
+            first_at_once=True,
+            gather_s=gather_s,
+        )
 
     def start(self) -> None:
         """Start the sending thread."""
-        self._thread = threading.Thread(target=self._run, name="locker-outbox", daemon=True)
-        self._thread.start()
+        self._job.start()
 
     def stop(self) -> None:
         """Stop the thread (a message being sent finishes first)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
+        self._job.stop()
 
     def kick(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
-        self._wake.set()
+        self._job.kick()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.run_once()
-            except StorageFailed:  # logged once by the store's guard; health says 503
-                sent = 0
-            except Exception:  # the worker must survive any one bad message
-                log.exception("outbox worker error")
-                sent = 0
-            if not sent:
-                self._wake.wait(self._cfg.poll_interval_s)
-                self._wake.clear()
-                # several pickups in a row: their messages go out in one round with one commit
-                # (and the round does not compete with the next pulses for the CPU)
-                self._stop.wait(self._gather_s)
+    def _round(self) -> Wait | None:
+        """The thread's round: again at once while messages were due, else wait for a poll or kick."""
+        try:
+            sent = self.run_once()
+        except StorageFailed:  # logged once by the store's guard; health says 503
+            return None
+        return AGAIN if sent else None
 
     def run_once(self) -> int:
         """Send every due message once; returns how many were attempted.

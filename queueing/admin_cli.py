@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.cli_exit import EXIT_FAILED, fail
 from common.cli_options import accept_after_command
 from common.config import ConfigError, resolve_path
+from common.timestamps import utc
 from queueing import tablet_cli
 
 if TYPE_CHECKING:
@@ -139,10 +139,10 @@ def _staff(args: argparse.Namespace, cfg: QueueingConfig, store: Store) -> int:
         print(f"{args.staff_id}: new PIN set; its sessions ended")
     elif args.cmd == "list":
         for row in accounts.listing():
-            state = "active" if row["active"] else "disabled"
-            flags = ("supervisor " if row["supervisor"] else "") + ("demo" if row["demo"] else "")
-            since = datetime.fromtimestamp(row["created_at"], UTC).date().isoformat()
-            print(f"{row['staff_id']:<16} {state:<9} {flags:<16} since {since}  {row['name']}")
+            state = "active" if row.active else "disabled"
+            flags = ("supervisor " if row.supervisor else "") + ("demo" if row.demo else "")
+            since = utc(row.created_at).date().isoformat()
+            print(f"{row.staff_id:<16} {state:<9} {flags:<16} since {since}  {row.name}")
     else:
         accounts.set_active(args.staff_id, args.cmd == "enable")
         print(f"{args.staff_id}: {args.cmd}d")

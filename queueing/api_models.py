@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from contracts.queueing_counter import CallNumberRequest, SignInRequest, TransferRequest
 from contracts.queueing_tickets import ConfirmRequest, RatingRequest, TicketRequest, VoidRequest
+from queueing.issuing import Issued
 from queueing.store import StoreError
 
 __all__ = [
@@ -37,10 +38,10 @@ def storage_error_response(err: StoreError | None = None) -> JSONResponse:
     )
 
 
-def issued_answer(ticket: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def issued_answer(ticket: Issued) -> tuple[int, dict[str, Any]]:
     """An issued ticket as answered: 201 if new, 200 for a replayed key.
 
     Its status_url comes from `public_base_url` alone (queueing.app.with_public_base_url), never
     from the request's Host header.
     """
-    return (200 if ticket.pop("replayed", False) else 201), ticket
+    return (200 if ticket.replayed else 201), ticket.model_dump(mode="json")

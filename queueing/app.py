@@ -6,7 +6,6 @@ import base64
 import io
 import logging
 import secrets
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from common.api_errors import document_errors, install_error_handlers
 from common.clock import Clock, SystemClock
 from common.config import REPO_ROOT, ConfigError
 from common.http_guard import GuardPolicy, HttpGuard
+from common.periodic import Periodic
 from common.serving import is_loopback, local_base_url, origin_of
 from contracts.queueing import QueueErrorBody
 from queueing.api import build_router, storage_error_response
@@ -50,7 +50,8 @@ SWEEP_EVERY_S = 5.0
 
 
 class Sweeper:
-    """A background thread voiding unconfirmed kiosk tickets (the ghost-ticket rule)."""
+    """A background thread (`common.periodic`) voiding unconfirmed kiosk tickets (the ghost-ticket
+    rule), then the `also` rounds, then applying the hub's catalogue."""
 
     def __init__(
         self, queue: QueueService, every_s: float = SWEEP_EVERY_S, catalogue: LiveCatalogue | None = None
@@ -58,39 +59,35 @@ class Sweeper:
         self.queue = queue
         self.catalogue = catalogue  # the hub's catalogue, applied when the uplink stored a new one
         self.every_s = every_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.also: list[Callable[[], object]] = []  # more rounds after the tickets' (appointments)
+        self._job = Periodic("queue-sweeper", every_s, self.round, join_s=5)
 
     def start(self) -> None:
-        """Start the thread."""
-        self._thread = threading.Thread(target=self._run, name="queue-sweeper", daemon=True)
-        self._thread.start()
+        """Start the thread (the first round after `every_s`)."""
+        self._job.start()
 
     @property
     def alive(self) -> bool:
         """True while the thread runs (false before start and after a crash)."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._job.alive
 
     def stop(self) -> None:
         """Stop and join the thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._job.stop()
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
-            try:
-                self.queue.sweep()
-                for extra in self.also:
-                    extra()
-            except Exception:
-                log.exception("sweeping pending tickets failed; will retry")
-            try:
-                if self.catalogue is not None:
-                    self.catalogue.poll()
-            except Exception:
-                log.exception("applying the hub's catalogue failed; will retry")
+    def round(self) -> None:
+        """One round; the catalogue is applied even when the sweep failed."""
+        try:
+            self.queue.sweep()
+            for extra in self.also:
+                extra()
+        except Exception:
+            log.exception("sweeping pending tickets failed; will retry")
+        try:
+            if self.catalogue is not None:
+                self.catalogue.poll()
+        except Exception:
+            log.exception("applying the hub's catalogue failed; will retry")
 
 
 def qr_png_data_uri(data: str) -> str:
@@ -192,7 +189,7 @@ def create_app(  # noqa: C901 - its route closures count toward it
     queue.warnings = config_warnings(config, site_config)
     for warning in queue.warnings:
         log.warning("site config: %s (staff see this on the kiosk)", warning["message"])
-    desk = CounterDesk(queue)
+    desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
     appointment_sms = AppointmentSms(queue.wiring, data_dir, center_name_vi)
     appointment_sms.check()  # ConfigError when a template could take more than one SMS
     kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast
 
 from common.config import resolve_path
+from common.timestamps import iso_utc
 from contracts.queueing_appointments import AppointmentCancelled, AppointmentView, Booking, Slot
 from drivers.camera.cccd import IdHasher
 from drivers.camera.keyfile import load_or_create_key
@@ -25,7 +26,6 @@ from queueing.appointment_calls import BookedLoad
 from queueing.appointment_sms import AppointmentSms
 from queueing.appointment_sms_texts import CODE_DIGITS, CONFIRM, TOKEN_BYTES, manage_link
 from queueing.appointments_config import AppointmentsConfig, SlotConfig
-from queueing.core import iso_utc
 from queueing.errors import QueueError
 from queueing.slots import AppointmentState
 from queueing.wiring import Part, Wiring

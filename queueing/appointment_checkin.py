@@ -54,7 +54,7 @@ class CheckIns(Part):
                 idempotency_key=f"appointment:{row['appointment_id']}:{attempt}",
             )
             now = self.w.now_ts()
-            appointments_repo.check_in(conn, row["appointment_id"], now, issued["ticket_id"], attempt)
+            appointments_repo.check_in(conn, row["appointment_id"], now, issued.ticket_id, attempt)
             self.booking.event(
                 conn,
                 now,
@@ -67,10 +67,9 @@ class CheckIns(Part):
             )
             if self.booking.sms:
                 self.booking.sms.erase(conn, row["appointment_id"])  # the appointment is over: no reminder
-        issued.pop("replayed", None)
-        log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued["number"])
+        log.info("appointment %s checked in: ticket %s", row["appointment_id"][:4], issued.number)
         self.booking.load.refresh()
-        return 201, CheckedInTicket.model_validate({**issued, **self._appointment_fields(row)})
+        return 201, CheckedInTicket.model_validate({**issued.model_dump(), **self._appointment_fields(row)})
 
     def sweep_no_shows(self) -> int:
         """Send the hub a no-show for each booking past its check-in window (the sweeper's round)."""

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from common.timestamps import iso_utc
 from contracts.queueing_appointments import AppointmentView
 from queueing import appointment_hub, appointments_repo, events_repo, texts
 from queueing.appointment_booking import AppointmentBooking
 from queueing.appointment_sms_texts import MOVED
-from queueing.core import iso_utc
 from queueing.errors import QueueError
 from queueing.wiring import Part, Wiring
 

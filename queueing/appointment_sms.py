@@ -31,6 +31,7 @@ from typing import Any
 
 from common.config import ConfigError, resolve_path
 from common.outbox_retry import after_failure
+from common.periodic import AGAIN, Periodic, Wait
 from common.sealed import SealError, SecretBox, read_or_create_secret
 from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
@@ -91,9 +92,9 @@ class AppointmentSms(Part):
         self._box: SecretBox | None = None
         self.gateway = gateway or build_gateway(self.cfg, data_dir)
         self._run_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job = Periodic(
+            "appointment-sms", self.cfg.poll_interval_s, self._round, join_s=15, first_at_once=True
+        )
 
     def check(self) -> None:
         """ConfigError at start when a template could take more than one SMS."""
@@ -157,7 +158,7 @@ class AppointmentSms(Part):
 
     def kick(self) -> None:
         """Something was enqueued: send now rather than at the next poll."""
-        self._wake.set()
+        self._job.kick()
 
     # ------------------------------------------------------------------ the sweep and the sending
 
@@ -293,33 +294,22 @@ class AppointmentSms(Part):
     # ------------------------------------------------------------------ the thread
 
     def start(self) -> None:
-        """Start the sending thread (nothing when SMS are off)."""
+        """Start the sending thread (`common.periodic`; nothing when SMS are off): a round at start,
+        then one after each `poll_interval_s` or `kick()`, at once while a round filled its batch."""
         if self.enabled:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="appointment-sms", daemon=True)
-            self._thread.start()
+            self._job.start()
 
     def stop(self) -> None:
         """Stop the thread (a send in progress finishes first)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-            self._thread = None
+        self._job.stop()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            wait_s = self.cfg.poll_interval_s
-            try:
-                busy = self.run_once() >= BATCH
-            except StoreError as err:
-                # the database is locked or gone: step back, so this thread does not keep taking
-                # the store's lock for a busy time-out every second while requests need it
-                log.warning("appointment SMS round failed (next in %g s): %s", STORE_BACKOFF_S, err)
-                busy, wait_s = False, max(wait_s, STORE_BACKOFF_S)
-            except Exception:  # the worker must survive any one bad message
-                log.exception("appointment SMS round failed")
-                busy = False
-            if not busy:
-                self._wake.wait(wait_s)
-                self._wake.clear()
+    def _round(self) -> Wait | None:
+        """The thread's round (a failed one, any one bad message, is logged by the job)."""
+        try:
+            busy = self.run_once() >= BATCH
+        except StoreError as err:
+            # the database is locked or gone: step back, so this thread does not keep taking the
+            # store's lock for a busy time-out every second while requests need it
+            log.warning("appointment SMS round failed (next in %g s): %s", STORE_BACKOFF_S, err)
+            return Wait(max(self.cfg.poll_interval_s, STORE_BACKOFF_S))
+        return AGAIN if busy else None

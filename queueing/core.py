@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 from common import outbox
@@ -22,11 +21,6 @@ from queueing.wiring import Part
 log = logging.getLogger(__name__)
 
 NEW_SEQ = 2**62  # stands for "issued after every ticket in the table" before a row exists
-
-
-def iso_utc(ts: float | None) -> str | None:
-    """Epoch seconds -> ISO 8601 UTC (None stays None)."""
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
 class TicketStates(Part):

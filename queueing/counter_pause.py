@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+from common.timestamps import iso_utc
 from contracts.counter_time import CounterPaused, PauseReason, PauseState
 from queueing import appointment_calls, counter_time_repo, counters_repo, events_repo
-from queueing.core import iso_utc
 from queueing.counters import CounterDesk
 from queueing.domain import CounterStatus
 from queueing.errors import QueueError

@@ -27,14 +27,12 @@ import logging
 import sqlite3
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from common import outbox
 from contracts.queueing import CounterStatus
 from queueing import counter_time_repo
-
-if TYPE_CHECKING:
-    from queueing.service import QueueService as QueueCore
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +58,20 @@ class _Open(NamedTuple):
     started_at: float
 
 
-class CounterTimeTracker:
+class CounterTimeTracker(Part):
     """Keeps `counter_spans` and the hub's counter events in step with the counters."""
 
-    def __init__(self, queue: QueueCore) -> None:
-        self.q = queue
-        self.services = {c.number: tuple(c.services) for c in queue.config.counters}
+    def __init__(self, wiring: Wiring) -> None:
+        super().__init__(wiring)
+        self.services = {c.number: tuple(c.services) for c in wiring.config.counters}
 
     def install(self) -> None:
         """Run `track` before the commit of every write that wrote a board event."""
-        self.q.store.before_commit.append(self.track)
+        self.store.before_commit.append(self.track)
 
     def track(self, conn: sqlite3.Connection) -> None:
         """Bring the spans in line with the counters now (inside the caller's transaction)."""
-        now = self.q.now_ts()
+        now = self.w.now_ts()
         try:
             plan = self._plan(conn)
         except Exception:  # the record must never undo the call it follows
@@ -115,7 +113,7 @@ class CounterTimeTracker:
     def _apply(
         self, conn: sqlite3.Connection, now: float, plan: dict[int, tuple[set[Span], dict[Span, _Open]]]
     ) -> None:
-        day = datetime.fromtimestamp(now, self.q.tz).date()
+        day = datetime.fromtimestamp(now, self.tz).date()
 
         def hub(kind: str, **data: Any) -> None:
             outbox.add(conn, now, day, kind, **data)

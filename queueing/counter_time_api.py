@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from common.api_errors import error_responses
-from contracts.counter_time import CounterPaused, CounterTimeReport, PauseRequest, PauseState
+from contracts.counter_time import CounterPaused, CounterTimeReport, PauseReason, PauseRequest, PauseState
 from queueing import counter_time_report
 from queueing.api import session_token
 from queueing.counter_pause import CounterPauses
@@ -29,7 +29,7 @@ def build_counter_time_router(q: QueueService, desk: CounterDesk) -> APIRouter:
     counters' time (`queueing.counter_time`: a hook on every write of the desk's store)."""
     router = APIRouter(prefix="/api/v1")
     pauses = CounterPauses(desk)
-    CounterTimeTracker(q).install()
+    CounterTimeTracker(q.wiring).install()
 
     @router.get("/counter/pause", response_model=PauseState, responses=error_responses(401, 409, 503))
     def pause_state(request: Request) -> PauseState:
@@ -81,11 +81,11 @@ def build_counter_time_router(q: QueueService, desk: CounterDesk) -> APIRouter:
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="counter-time-{name}.csv"'},
             )
-        return {
-            "day": first.isoformat(),
-            "to": last.isoformat(),
-            "reasons": [r.model_dump() for r in q.config.pause_reasons],
-            "rows": rows,
-        }
+        return CounterTimeReport(
+            day=first.isoformat(),
+            to=last.isoformat(),
+            reasons=[PauseReason.model_validate(r.model_dump()) for r in q.config.pause_reasons],
+            rows=rows,
+        )
 
     return router

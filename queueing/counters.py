@@ -2,9 +2,8 @@
 no-show, transfer, call a given number). Each is one transaction.
 Sign-in itself lives in `queueing.staff`; pausing with a reason in `queueing.counter_pause`.
 
-`CounterDesk` is a part on the queue's `Wiring` (`queueing.wiring`), built from the
-`QueueService` like `queueing.appointments.Appointments`: it takes the wiring and the shared
-parts it uses (ticket states, wait estimates) and keeps no reference to the service."""
+`CounterDesk` is a part on the queue's `Wiring` (`queueing.wiring`): it takes the wiring and the
+shared parts it uses (ticket states, wait estimates), like the parts `QueueService` builds."""
 
 from __future__ import annotations
 
@@ -26,11 +25,12 @@ from contracts.queueing_counter import (
 from queueing import appointment_calls, counters_repo, domain, events_repo, tickets_repo
 from queueing.calling import Calls
 from queueing.config import CounterConfig
+from queueing.core import TicketStates
 from queueing.domain import CounterStatus, TicketState
 from queueing.errors import QueueError
-from queueing.service import QueueService
+from queueing.estimates import WaitEstimates
 from queueing.staff import Session, StaffSessions
-from queueing.wiring import Part
+from queueing.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,12 @@ log = logging.getLogger(__name__)
 class CounterDesk(Part):
     """Everything a counter console does."""
 
-    def __init__(self, queue: QueueService) -> None:
-        super().__init__(queue.wiring)
-        self.states = queue.states
-        self.estimates = queue.estimates
-        self.staff = StaffSessions(queue.wiring, queue.states, queue.estimates)
-        self.calls = Calls(queue.wiring, queue.states)
+    def __init__(self, wiring: Wiring, states: TicketStates, estimates: WaitEstimates) -> None:
+        super().__init__(wiring)
+        self.states = states
+        self.estimates = estimates
+        self.staff = StaffSessions(wiring, states, estimates)
+        self.calls = Calls(wiring, states)
 
     def sign_in(
         self, staff_id: str, pin: str, counter: int | None, take_over: bool = False

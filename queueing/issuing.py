@@ -14,11 +14,14 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from pydantic import Field
+
 from common import outbox
-from contracts.queueing_tickets import TicketConfirmed, TicketVoided
+from common.timestamps import iso_utc
+from contracts.queueing_tickets import IssuedTicket, TicketConfirmed, TicketVoided
 from queueing import domain, events_repo, texts, tickets_repo
 from queueing.config import ServiceConfig
-from queueing.core import NEW_SEQ, TicketStates, iso_utc
+from queueing.core import NEW_SEQ, TicketStates
 from queueing.domain import TicketState
 from queueing.errors import QueueError
 from queueing.estimates import WaitEstimates
@@ -53,6 +56,13 @@ def refuse_kiosk_only_fields(
             "id_hash is sent only by kiosks (read from the ID card); leave it out on remote tickets.",
             field="id_hash",
         )
+
+
+class Issued(IssuedTicket):
+    """`TicketIssuing.issue`'s answer: the issued ticket, and whether an Idempotency-Key retry
+    found it (`replayed`: 200 instead of 201; not part of the body)."""
+
+    replayed: bool = Field(default=False, exclude=True)
 
 
 class TicketIssuing(Part):
@@ -107,8 +117,8 @@ class TicketIssuing(Part):
         id_hash: str | None = None,
         birth_date: date | None = None,
         device: str | None = None,
-    ) -> dict[str, Any]:
-        """Take a number. A retry with the same idempotency key returns the same ticket."""
+    ) -> Issued:
+        """Take a number. A retry with the same idempotency key returns the same ticket (`replayed`)."""
         svc = self.w.service_or_404(service)
         refuse_kiosk_only_fields(channel, priority, birth_date, id_hash)
         prio, weight = self.resolve_priority(priority, birth_date)
@@ -280,16 +290,16 @@ class TicketIssuing(Part):
         ahead: int | None = None,
         est: domain.WaitEstimate | None = None,
         replay: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Issued:
         if ahead is None:
             ahead = self.states.ahead_of(conn, row)
             est = self.estimates.estimate(row["service"], ahead)
-        return {
+        return Issued(
             **self.ticket_fields(row, ahead, est),
-            "status_url": self.status_url(row["ticket_id"]),
-            "channel": row["channel"],
-            "replayed": replay,
-        }
+            status_url=self.status_url(row["ticket_id"]),
+            channel=row["channel"],
+            replayed=replay,
+        )
 
     def status_url(self, ticket_id: str) -> str:
         """The phone status page of a ticket (what the ticket's QR code holds)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
@@ -61,7 +62,7 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
 ) -> APIRouter:
     """The rating tablet routes (API under /api/v1, and the pages /rate and /tablets)."""
     router = APIRouter()
-    tablets = Tablets(q)
+    tablets = Tablets(q.wiring)
     tablet_ratings = TabletRatings(q.wiring, desk.staff.accounts.names)
     cfg = q.config.ratings
     pair_limiter = RateLimiter(cfg.pair_max_per_window, cfg.pair_rate_window_s)
@@ -82,16 +83,16 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         response_model=TabletPairing,
         responses=error_responses(401, 403, 404, 422, 503),
     )
-    def pair(body: PairTabletRequest, request: Request) -> dict[str, Any]:
+    def pair(body: PairTabletRequest, request: Request) -> TabletPairing:
         """A supervisor pairs a tablet to a counter: a one-time code (shown once, valid
         `pair_code_ttl_min`) to type on the tablet's /rate page, and a QR code of that page."""
         actor = supervisor(request, manage).staff.staff_id
-        answer = tablets.pair(body.counter, body.label.strip(), actor)
-        url = f"{q.config.public_base_url.rstrip('/')}/rate?code={answer['pair_code']}"
-        return {**answer, "pair_url": url, "pair_qr": qr_data_uri(url)}
+        made = tablets.pair(body.counter, body.label.strip(), actor)
+        url = f"{q.config.public_base_url.rstrip('/')}/rate?code={made.pair_code}"
+        return TabletPairing(**asdict(made), pair_url=url, pair_qr=qr_data_uri(url))
 
     @router.get("/api/v1/tablets", response_model=list[TabletRow], responses=error_responses(401, 403, 503))
-    def listing(request: Request) -> list[dict[str, Any]]:
+    def listing(request: Request) -> list[TabletRow]:
         """Every tablet ever paired, with its state (supervisors)."""
         supervisor(request, manage)
         return tablets.listing()
@@ -101,14 +102,14 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         response_model=TabletRevoked,
         responses=error_responses(401, 403, 404, 503),
     )
-    def revoke(tablet_id: str, request: Request) -> dict[str, Any]:
+    def revoke(tablet_id: str, request: Request) -> TabletRevoked:
         """Revoke a tablet: its token (or unused code) is refused from now on (supervisors)."""
         return tablets.revoke(tablet_id, supervisor(request, manage).staff.staff_id)
 
     @router.post(
         "/api/v1/tablets/pair", response_model=TabletPaired, responses=error_responses(404, 422, 429, 503)
     )
-    def claim(body: ClaimTabletRequest, request: Request, response: Response) -> dict[str, Any]:
+    def claim(body: ClaimTabletRequest, request: Request, response: Response) -> TabletPaired:
         """The tablet trades its pairing code for its device token (answered once, and set as the
         `qtablet` cookie); limited per address."""
         client = request.client.host if request.client else "?"
@@ -119,7 +120,7 @@ def build_ratings_router(  # noqa: C901 - its route closures count toward it
         response.set_cookie(
             TABLET_COOKIE, token, httponly=True, samesite="strict", max_age=TABLET_COOKIE_DAYS * 86400
         )
-        return {"tablet_id": tablet.tablet_id, "counter": tablet.counter, "token": token}
+        return TabletPaired(tablet_id=tablet.tablet_id, counter=tablet.counter, token=token)
 
     @router.get("/api/v1/tablet", response_model=TabletState, responses=error_responses(401, 503))
     def tablet_state(request: Request) -> TabletState:

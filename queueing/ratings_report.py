@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from common.timestamps import iso_utc
 from contracts.ratings import RatingComment, RatingGroup, ReasonCount, SatisfactionReport, SatisfactionRow
 from queueing import ratings_repo, ticket_history_repo
-from queueing.core import iso_utc
 from queueing.ratings_config import RatingsConfig
 from queueing.store import Store
 

@@ -8,8 +8,8 @@ import hashlib
 import logging
 import secrets
 import sqlite3
-from datetime import UTC, datetime
 
+from common.timestamps import iso_utc
 from contracts.queueing_counter import CounterSignedIn
 from queueing import counters_repo, events_repo, staff_repo
 from queueing.config import CounterConfig
@@ -90,7 +90,7 @@ class StaffSessions(Part):
             staff_id=staff_id,
             name=staff.name,
             counter=counter,
-            expires_at=datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds"),
+            expires_at=iso_utc(expires),
             supervisor=staff.supervisor,
         )
 

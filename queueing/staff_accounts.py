@@ -14,7 +14,6 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from common.clock import Clock
 from common.config import DEFAULT_CONFIG, read_toml
@@ -43,6 +42,20 @@ class StaffAccount:
     staff_id: str
     name: str
     supervisor: bool
+
+
+@dataclass(frozen=True)
+class StaffListing:
+    """One account as `staff list` shows it (never its PIN hash)."""
+
+    staff_id: str
+    name: str
+    supervisor: bool
+    active: bool
+    demo: bool
+    failed_signins: int
+    locked_until: float | None
+    created_at: float
 
 
 def shipped_demo_pins() -> frozenset[str]:
@@ -114,11 +127,23 @@ class StaffAccounts:
                 staff_repo.delete_sessions_of(conn, staff_id)
             audit(conn, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
 
-    def listing(self) -> list[dict[str, Any]]:
+    def listing(self) -> list[StaffListing]:
         """Every account, without PIN hashes."""
         with self.store.read() as conn:
             rows = staff_repo.listing(conn)
-        return [dict(r) for r in rows]
+        return [
+            StaffListing(
+                staff_id=r["staff_id"],
+                name=r["name"],
+                supervisor=bool(r["supervisor"]),
+                active=bool(r["active"]),
+                demo=bool(r["demo"]),
+                failed_signins=int(r["failed_signins"]),
+                locked_until=None if r["locked_until"] is None else float(r["locked_until"]),
+                created_at=float(r["created_at"]),
+            )
+            for r in rows
+        ]
 
     def names(self) -> dict[str, str]:
         """staff_id -> name of every account (report labels)."""

@@ -30,23 +30,23 @@ def run(args: argparse.Namespace, cfg: QueueingConfig, store: Store) -> int:
     Refusals (`QueueError`) end the command in `queueing.admin_cli.main`, as for staff commands.
     """
     from common.clock import SystemClock
-    from queueing.service import QueueService
     from queueing.tablets import Tablets
+    from queueing.wiring import Wiring
 
-    tablets = Tablets(QueueService(cfg, store, SystemClock()))
+    tablets = Tablets(Wiring(cfg, store, SystemClock()))
     if args.cmd == "pair":
         made = tablets.pair(args.counter, args.label.strip(), "cli")
         base = cfg.public_base_url.rstrip("/") or "http://<this server>"
         print(
-            f"tablet {made['tablet_id']} for counter {made['counter']}: on the tablet open {base}/rate "
-            f"and type the code {made['pair_code']} before {made['code_expires_at']} (shown only now)"
+            f"tablet {made.tablet_id} for counter {made.counter}: on the tablet open {base}/rate "
+            f"and type the code {made.pair_code} before {made.code_expires_at} (shown only now)"
         )
     elif args.cmd == "revoke":
         tablets.revoke(args.tablet_id, "cli")
         print(f"{args.tablet_id}: revoked; its tablet asks to be paired again")
     else:
         for row in tablets.listing():
-            seen = row["last_seen_at"] or "-"
-            where = f"counter {row['counter']:<3} {row['state']:<8}"
-            print(f"{row['tablet_id']:<14} {where} seen {seen}  {row['label']}")
+            seen = row.last_seen_at or "-"
+            where = f"counter {row.counter:<3} {row.state:<8}"
+            print(f"{row.tablet_id:<14} {where} seen {seen}  {row.label}")
     return 0

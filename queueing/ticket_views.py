@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
+from common.timestamps import iso_utc
 from contracts.queueing_display import DisplayCall, DisplayService, DisplayState
 from contracts.queueing_tickets import ServiceOverview, TicketStatus
 from queueing import events_repo, tickets_repo
-from queueing.core import TicketStates, iso_utc
+from queueing.core import TicketStates
 from queueing.domain import TicketState
 from queueing.estimates import WaitEstimates
 from queueing.issuing import TicketIssuing

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
-import subprocess
 import sys
 import tempfile
 import wave
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.wav_clips import speak, write_wav
 from queueing.speech import ALL_CLIPS, ENGLISH_CLIPS
 
 log = logging.getLogger(__name__)
@@ -44,16 +44,6 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     if channels > 1:
         data = data.reshape(-1, channels).mean(axis=1)
     return data, rate
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int = RATE_HZ) -> None:
-    """Write mono float samples as 16-bit PCM WAV."""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
 
 
 def trim(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -89,11 +79,6 @@ def chime(rate: int = RATE_HZ) -> np.ndarray:
     return (np.concatenate(out) * 0.6).astype(np.float32)
 
 
-def speak(espeak: str, text: str, dest: Path, speed_wpm: int, voice: str = "vi") -> None:
-    """Say `text` with an espeak-ng voice (Vietnamese by default) into a WAV file."""
-    subprocess.run([espeak, "-v", voice, "-s", str(speed_wpm), "-w", str(dest), text], check=True)
-
-
 def generate(out_dir: Path, espeak: str, speed_wpm: int = 140) -> list[Path]:
     """Write every clip; returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -108,9 +93,9 @@ def generate(out_dir: Path, espeak: str, speed_wpm: int = 140) -> list[Path]:
             samples, rate = read_wav(raw)
             samples = resample(trim(samples, rate), rate)
             peak = float(np.max(np.abs(samples))) or 1.0
-            write_wav(out_dir / f"{name}.wav", samples * (0.9 / peak))
+            write_wav(out_dir / f"{name}.wav", samples * (0.9 / peak), RATE_HZ)
             written.append(out_dir / f"{name}.wav")
-    write_wav(out_dir / "chime.wav", chime())
+    write_wav(out_dir / "chime.wav", chime(), RATE_HZ)
     written.append(out_dir / "chime.wav")
     return written
 

@@ -82,10 +82,10 @@ def test_queue_writes_ticket_events_in_its_transactions(tmp_path: Path) -> None:
         queue.load()
         t = queue.issue("ho_tich", channel="kiosk", idempotency_key="k1", priority="elderly")
         assert read(store) == []  # pending (not printed yet) is not issued
-        queue.confirm(t["ticket_id"], "printed")
-        queue.confirm(t["ticket_id"], "printed")  # a retried confirm adds nothing
+        queue.confirm(t.ticket_id, "printed")
+        queue.confirm(t.ticket_id, "printed")  # a retried confirm adds nothing
         v = queue.issue("ho_tich", channel="kiosk", idempotency_key="k2")
-        queue.void(v["ticket_id"], "kiosk")
+        queue.void(v.ticket_id, "kiosk")
         with pytest.raises(QueueError):
             queue.void("no-such-ticket")
         events = read(store)
@@ -112,7 +112,7 @@ def test_queue_prunes_only_what_the_hub_holds_after_the_retention(tmp_path: Path
         queue.load()
         for i in range(4):
             t = queue.issue("ho_tich", channel="kiosk", idempotency_key=f"k{i}")
-            queue.confirm(t["ticket_id"], "printed")
+            queue.confirm(t.ticket_id, "printed")
         now = clock.now().timestamp()
         later = now + (outbox.KEEP_ACKED_DAYS + 1) * 86400
         queue.prune(later)

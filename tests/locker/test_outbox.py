@@ -11,6 +11,7 @@ from drivers.gateways.errors import GatewayError
 from locker import audit, outbox
 from locker.config import OutboxConfig
 from locker.store import Store
+from tests.harness import wait_until
 
 
 class FlakySms:
@@ -122,3 +123,21 @@ def test_one_round_is_recorded_in_one_transaction(tmp_path: Path) -> None:
         assert audit.verify(conn).ok
     assert states == {"d0:code:1": "sent", "d1:code:1": "failed", "d2:code:1": "sent"}
     assert len(alarms) == 1 and "number refused" in alarms[0][2]
+
+
+def test_the_thread_sends_at_start_goes_on_while_messages_are_due_and_wakes_on_a_kick(tmp_path: Path) -> None:
+    sms = FlakySms([])
+    store, clock, worker, _ = _setup(tmp_path, sms, poll_interval_s=3600)  # no poll in this test
+    with store.tx() as conn:
+        for i in range(25):  # more than one round's 20
+            outbox.enqueue(conn, clock.now(), outbox.SMS, f"d{i}:code:1", {"to": "+84900000001", "text": "x"})
+    worker.start()
+    try:
+        wait_until(lambda: len(sms.sent) == 25, 10, "the first round at start, the second at once")
+        with store.tx() as conn:
+            outbox.enqueue(conn, clock.now(), outbox.SMS, "late:code:1", {"to": "+84900000001", "text": "x"})
+        worker.kick()
+        wait_until(lambda: len(sms.sent) == 26, 10, "the kicked round")
+    finally:
+        worker.stop()
+        store.close()

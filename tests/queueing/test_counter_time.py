@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from common.clock import ManualClock
+from contracts.counter_time import CounterTimeRow
 from queueing.counter_time import CounterTimeTracker
 from queueing.counters import CounterDesk
 from queueing.service import QueueService
@@ -320,17 +321,17 @@ def test_a_database_from_before_pause_reasons_keeps_its_paused_counter(tmp_path:
     from queueing.counter_time_report import to_csv
 
     rows = [
-        {
-            "day": "2026-01-05",
-            "staff_id": "cb01",
-            "staff_name": "An",
-            "counter": 1,
-            "open_min": 10.0,
-            "paused_min": 4.0,
-            "paused_by_reason_min": {"unspecified": 4.0},
-            "idle_waiting_min": 0.0,
-            "idle_waiting_pct": 0.0,
-        }
+        CounterTimeRow(
+            day="2026-01-05",
+            staff_id="cb01",
+            staff_name="An",
+            counter=1,
+            open_min=10.0,
+            paused_min=4.0,
+            paused_by_reason_min={"unspecified": 4.0},
+            idle_waiting_min=0.0,
+            idle_waiting_pct=0.0,
+        )
     ]
     header = to_csv(rows, make_config().pause_reasons).splitlines()[0].split(",")
     assert header[-3:] == ["paused_unspecified_min", "idle_waiting_min", "idle_waiting_pct"]
@@ -369,9 +370,9 @@ def timed_fixture(tmp_path: Path) -> Iterator[TimedDesk]:
         queue = QueueService(cfg, store, ManualClock(MONDAY_9AM))
         queue.load()
         ensure_schema(store)
-        desk = CounterDesk(queue)
+        desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
         desk.staff.accounts.sync_demo(cfg.demo_staff)
-        tracker = CounterTimeTracker(queue)
+        tracker = CounterTimeTracker(queue.wiring)
         tracker.install()
         yield TimedDesk(store, queue, desk, tracker)
     finally:
@@ -385,16 +386,16 @@ def test_a_failing_record_never_undoes_the_change(
     store, queue, desk = timed.store, timed.queue, timed.desk
     session = desk.session(desk.sign_in("cb01", "1111", 4)[0])
     t = queue.issue("kinh_doanh", channel="kiosk", idempotency_key="k1")
-    queue.confirm(t["ticket_id"], "printed")
+    queue.confirm(t.ticket_id, "printed")
 
     def broken(tx: Any) -> Any:
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(timed.tracker, "_plan", broken)
-    assert desk.call_next(session).number == t["number"]
+    assert desk.call_next(session).number == t.number
     assert "this change is not timed" in caplog.text
     with store.read() as conn:
-        (state,) = conn.execute("SELECT state FROM tickets WHERE ticket_id = ?", (t["ticket_id"],)).fetchone()
+        (state,) = conn.execute("SELECT state FROM tickets WHERE ticket_id = ?", (t.ticket_id,)).fetchone()
         assert state == "called"
         (idle,) = conn.execute(
             "SELECT COUNT(*) FROM counter_spans WHERE kind = 'idle' AND ended_at IS NULL"
@@ -414,7 +415,7 @@ def test_the_record_adds_few_statements_to_a_confirm(timed: TimedDesk) -> None:
         seen: list[str] = []
         assert store.db._conn is not None
         store.db._conn.set_trace_callback(seen.append)
-        queue.confirm(t["ticket_id"], "printed")
+        queue.confirm(t.ticket_id, "printed")
         store.db._conn.set_trace_callback(None)
         return seen
 

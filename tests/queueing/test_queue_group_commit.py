@@ -46,15 +46,15 @@ def test_a_refused_request_undoes_only_itself(queue: QueueService) -> None:
             with queue.store.tx() as conn:
                 conn.execute("UPDATE numbering SET last_serial = 500")
                 raise QueueError(409, "test", "refused after a write")
-        queue.confirm(first["ticket_id"], "printed")
+        queue.confirm(first.ticket_id, "printed")
         again = queue.issue("ho_tich", channel="kiosk", idempotency_key="g1")  # same key, same batch
-        assert again["ticket_id"] == first["ticket_id"] and again["replayed"]
-        assert queue.status(first["ticket_id"]).state == "waiting"  # a read inside the batch
+        assert again.ticket_id == first.ticket_id and again.replayed
+        assert queue.status(first.ticket_id).state == "waiting"  # a read inside the batch
         assert _committed_numbers(queue.store.path) == []  # nothing durable before the COMMIT
         assert notified == []
     assert _committed_numbers(queue.store.path) == ["A001"]
     assert len(notified) == 1  # one wake-up for the boards, after the commit
-    assert queue.issue("ho_tich", channel="kiosk", idempotency_key="g3")["number"] == "A002"
+    assert queue.issue("ho_tich", channel="kiosk", idempotency_key="g3").number == "A002"
 
 
 def test_a_database_error_rolls_the_whole_batch_back(queue: QueueService) -> None:
@@ -64,7 +64,7 @@ def test_a_database_error_rolls_the_whole_batch_back(queue: QueueService) -> Non
             with queue.store.tx() as conn:
                 conn.execute("INSERT INTO no_such_table VALUES (1)")
     assert _committed_numbers(queue.store.path) == []
-    assert queue.issue("ho_tich", channel="kiosk", idempotency_key="b1")["number"] == "A001"
+    assert queue.issue("ho_tich", channel="kiosk", idempotency_key="b1").number == "A001"
 
 
 def test_every_ticket_a_kiosk_received_survives_a_crash(tmp_path: Path) -> None:

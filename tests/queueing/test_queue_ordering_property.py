@@ -83,11 +83,12 @@ class Center:
         """A kiosk ticket, printed: the model's ticket and the `ahead` the answer reported."""
         key = f"k{next(self.keys)}"
         answer = self.queue.issue(service, channel="kiosk", idempotency_key=key, priority=prio)
-        self.queue.confirm(answer["ticket_id"], "printed")
+        self.queue.confirm(answer.ticket_id, "printed")
         self.seq += 1
         weight = 0.0 if prio is None else WEIGHTS[prio]
-        ticket = QueuedTicket(answer["ticket_id"], self.seq, weight, self.clock.now().timestamp())
-        return ticket, int(answer["ahead"])
+        ticket = QueuedTicket(answer.ticket_id, self.seq, weight, self.clock.now().timestamp())
+        assert answer.ahead is not None  # a kiosk ticket always has a place
+        return ticket, answer.ahead
 
     def call(self) -> str:
         """Call next at the TARGET counter and start serving (the next call finishes it)."""

@@ -216,8 +216,8 @@ def test_demo_accounts_left_in_the_database_go_when_the_config_drops_them(tmp_pa
         accounts = StaffAccounts(store, ManualClock(MONDAY_9AM), make_config())
         accounts.sync_demo(make_config().demo_staff)
         accounts.add("nv01", "Real Person", "4821", supervisor=False)
-        assert {r["staff_id"] for r in accounts.listing()} == {"cb01", "cb02", "cb03", "nv01"}
+        assert {r.staff_id for r in accounts.listing()} == {"cb01", "cb02", "cb03", "nv01"}
         accounts.sync_demo([])
-        assert [r["staff_id"] for r in accounts.listing()] == ["nv01"]
+        assert [r.staff_id for r in accounts.listing()] == ["nv01"]
     finally:
         store.close()

@@ -26,7 +26,7 @@ def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
         ticket = queue.issue("ho_tich", channel="kiosk", idempotency_key="k1")
         issue_sql = list(seen)
         seen.clear()
-        assert queue.confirm(ticket["ticket_id"], "printed").state == "waiting"
+        assert queue.confirm(ticket.ticket_id, "printed").state == "waiting"
         confirm_sql = list(seen)
         store.db._conn.set_trace_callback(None)
         # BEGIN, idempotency lookup, next serial, one "ahead" count, ticket, key, COMMIT
@@ -35,7 +35,7 @@ def test_issue_and_confirm_take_few_statements(tmp_path: Path) -> None:
         # event, COMMIT
         assert len(confirm_sql) <= 6, confirm_sql
         # a confirm retried after success changes nothing and says so
-        assert queue.confirm(ticket["ticket_id"], "printed").state == "waiting"
+        assert queue.confirm(ticket.ticket_id, "printed").state == "waiting"
     finally:
         store.close()
 
@@ -49,9 +49,9 @@ def test_ahead_of_a_new_ticket_matches_its_status(tmp_path: Path) -> None:
         queue.load()
         for i, prio in enumerate([None, "elderly", None, None, "disabled", None, "elderly", None]):
             t = queue.issue("ho_tich", channel="kiosk", idempotency_key=f"k{i}", priority=prio)
-            queue.confirm(t["ticket_id"], "printed")
+            queue.confirm(t.ticket_id, "printed")
             # told at issue (one count, new ticket) == the status page's count (two counts)
-            assert queue.status(t["ticket_id"]).ahead == t["ahead"], (i, prio)
+            assert queue.status(t.ticket_id).ahead == t.ahead, (i, prio)
             clock.advance(30)
     finally:
         store.close()
@@ -68,7 +68,7 @@ def test_wal_checkpoints_run_off_the_request_path(tmp_path: Path) -> None:
         queue.load()
         for i in range(30):
             queue.confirm(
-                queue.issue("ho_tich", channel="kiosk", idempotency_key=f"w{i}")["ticket_id"], "printed"
+                queue.issue("ho_tich", channel="kiosk", idempotency_key=f"w{i}").ticket_id, "printed"
             )
         done = store.checkpoints
         wait_until(lambda: store.checkpoints >= done + 2, 10, "background checkpoints")
