@@ -8,8 +8,6 @@ hub's time zone as `YYYY-MM-DD HH:MM`; decimals with a point. A text cell starti
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -19,6 +17,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import Response
 
 from common.api_errors import error_responses
+from common.csv_text import csv_text, safe_cell
 from hub import texts
 from hub.alarms import FleetAlarm
 from hub.auth import AuthHeader
@@ -26,8 +25,6 @@ from hub.fleet import DeviceOut, OverviewOut
 from hub.pages import ALARM_COLUMNS, DEVICE_COLUMNS, OVERVIEW_COLUMNS
 from hub.trends import TREND_COLUMNS, Period, TrendsOut
 
-BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The overview file: the page's columns, the locker's share as its parts (a page shows
 #: "in use / in service (NN %)" in one cell; a spreadsheet wants numbers).
 OVERVIEW_CSV_COLUMNS = (*OVERVIEW_COLUMNS, "lockers_total", "lockers_out_of_service", "locker_occupancy")
@@ -54,22 +51,16 @@ def cell(value: Any, tz: tzinfo) -> str:
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, float):
         return f"{value:g}" if abs(value) < 1e15 else str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return safe_cell(value)
 
 
 def csv_response(
     headings: Iterable[str], rows: Iterable[Iterable[Any]], filename: str, tz: tzinfo
 ) -> Response:
     """A CSV download: BOM, one heading row, CRLF lines."""
-    buf = io.StringIO()
-    buf.write(BOM)
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([texts.both(h) for h in headings])
-    for row in rows:
-        writer.writerow([cell(v, tz) for v in row])
+    text = csv_text([texts.both(h) for h in headings], rows, cell=lambda v: cell(v, tz), crlf=True, bom=True)
     return Response(
-        buf.getvalue().encode("utf-8"),
+        text.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

@@ -7,15 +7,14 @@ as epoch seconds (`common.timestamps`) and hashed, shown and exported as its ISO
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from common.csv_text import csv_text
 from common.timestamps import epoch, iso
 
 GENESIS = "0" * 64
@@ -140,26 +139,13 @@ def query(
 CSV_COLUMNS = ["seq", "at", "actor", "action", "deposit_id", "compartment", "detail", "hash"]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula (= + - @, tab, CR) gets a
-    leading apostrophe, so an actor such as `=HYPERLINK(...)` is never run when opened."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def to_csv(records: list[dict[str, Any]]) -> str:
     """A handover record: one line per audit record, detail as JSON; every cell safe to open in a
-    spreadsheet (`csv_cell`)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    for rec in records:
-        writer.writerow(
-            csv_cell(cell)
-            for cell in (
+    spreadsheet (`common.csv_text.safe_cell`)."""
+    return csv_text(
+        CSV_COLUMNS,
+        (
+            (
                 rec["seq"],
                 rec["at"],
                 rec["actor"],
@@ -169,5 +155,7 @@ def to_csv(records: list[dict[str, Any]]) -> str:
                 json.dumps(rec["detail"], ensure_ascii=False, sort_keys=True),
                 rec["hash"],
             )
-        )
-    return buf.getvalue()
+            for rec in records
+        ),
+        crlf=True,
+    )

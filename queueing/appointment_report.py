@@ -3,11 +3,10 @@ rate, and punctuality (called within `punctual_within_min` of the slot's start);
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
+from common.csv_text import csv_text
 from contracts.appointment_sms import AppointmentReportRowWithSms
 from contracts.queueing_appointments import AppointmentReportRow
 from queueing import appointment_sms_repo
@@ -96,10 +95,4 @@ def with_sms_counts(
 def to_csv(rows: Sequence[AppointmentReportRow]) -> str:
     """The report as CSV (header first; empty cells for unknown values: the SMS columns without
     SMS)."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        values = row.model_dump()
-        writer.writerow({k: ("" if values.get(k) is None else values[k]) for k in COLUMNS})
-    return buf.getvalue()
+    return csv_text(COLUMNS, ([values.get(k) for k in COLUMNS] for values in (r.model_dump() for r in rows)))

@@ -3,13 +3,12 @@ citizens waited (the spans kept by `queueing.counter_time`); JSON rows or CSV.""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from common.csv_text import csv_text
 from contracts.counter_time import CounterTimeRow
 from queueing import counter_time_repo
 from queueing.config import PauseReasonConfig
@@ -117,11 +116,10 @@ def to_csv(rows: Sequence[CounterTimeRow], reasons: Sequence[PauseReasonConfig])
     codes += sorted({c for row in rows for c in row.paused_by_reason_min} - set(codes))
     columns = ["day", "staff_id", "staff_name", "counter", "open_min", "paused_min"]
     columns += [f"paused_{c}_min" for c in codes] + ["idle_waiting_min", "idle_waiting_pct"]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
+
+    def cells(row: CounterTimeRow) -> list[object]:
         flat: dict[str, object] = row.model_dump(exclude={"paused_by_reason_min"})
         flat.update({f"paused_{c}_min": row.paused_by_reason_min.get(c, 0.0) for c in codes})
-        writer.writerow({k: ("" if flat.get(k) is None else flat[k]) for k in columns})
-    return buf.getvalue()
+        return [flat.get(k) for k in columns]
+
+    return csv_text(columns, (cells(row) for row in rows))

@@ -8,13 +8,12 @@ service that served it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from common.csv_text import csv_text
 from common.timestamps import iso_utc
 from contracts.ratings import RatingComment, RatingGroup, ReasonCount, SatisfactionReport, SatisfactionRow
 from queueing import ratings_repo, ticket_history_repo
@@ -132,12 +131,10 @@ COLUMNS = [
 def to_csv(rows: Sequence[SatisfactionRow]) -> str:
     """The report as CSV (header first); `reasons` as "code:count" most often first. No comments:
     free text stays in the supervisors' JSON (a spreadsheet would run a comment starting with =)."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
+
+    def cells(row: SatisfactionRow) -> list[object]:
         values = row.model_dump()
-        cells = {k: ("" if values.get(k) is None else values[k]) for k in COLUMNS}
-        cells["reasons"] = " ".join(f"{r.code}:{r.count}" for r in row.reasons)
-        writer.writerow(cells)
-    return buf.getvalue()
+        values["reasons"] = " ".join(f"{r.code}:{r.count}" for r in row.reasons)
+        return [values.get(k) for k in COLUMNS]
+
+    return csv_text(COLUMNS, (cells(row) for row in rows))

@@ -3,12 +3,11 @@ satisfaction; grouped by service, counter or staff; JSON or CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from common.csv_text import csv_text
 from contracts.queueing import GroupBy as GroupBy  # the wire's vocabulary, defined once
 from contracts.queueing_reports import ReportRow
 from queueing import ticket_history_repo
@@ -113,10 +112,4 @@ COLUMNS = [
 
 def to_csv(rows: Sequence[ReportRow]) -> str:
     """The report as CSV text (header row first; empty cells for unknown values)."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        values = row.model_dump()
-        writer.writerow({k: ("" if values.get(k) is None else values[k]) for k in COLUMNS})
-    return buf.getvalue()
+    return csv_text(COLUMNS, ([values.get(k) for k in COLUMNS] for values in (r.model_dump() for r in rows)))
