@@ -93,6 +93,10 @@ class SimulatorHandle:
             if self._tcp_port is None:
                 master, slave = os.openpty()
                 tty.setraw(slave)
+                # never block on a write: the simulator keeps the slave open, so once the bus side
+                # has closed its end nobody reads what is written, and a full buffer would hold the
+                # write (and the lock that `close` needs) for ever
+                os.set_blocking(master, False)
                 self._master, self._slave = master, slave
                 link = Path(self.url)
                 tmp = link.with_suffix(".new")
@@ -266,7 +270,9 @@ class SimulatorHandle:
         with self._lock:
             try:
                 if self._master is not None:
-                    os.write(self._master, data)
+                    view = memoryview(data)
+                    while view:  # a full buffer raises BlockingIOError: the rest is lost, as on a line
+                        view = view[os.write(self._master, view) :]
                 elif self._client is not None:
                     self._client.sendall(data)
             except OSError as err:
@@ -361,9 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (OSError, ValueError) as err:
         return fail("simulator", f"cannot start: {err}")
-    print(handle.url, flush=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # clean up the pty link on `kill` too
+    print(handle.url, flush=True)  # after the handler: a `kill` as soon as the path is read still cleans up
     try:
         for line in sys.stdin:
             if line.strip() == "quit":
