@@ -63,8 +63,9 @@ def test_simulator_process_on_tcp(port: int) -> None:
         proc.wait(5)
 
 
-def test_simulator_pty_mode_prints_a_path() -> None:
-    proc = subprocess.Popen(
+def _kerong_on_a_pty() -> subprocess.Popen[str]:
+    """A Kerong simulator process on a pty; its first stdout line is the pty's path."""
+    return subprocess.Popen(
         [sys.executable, "-m", "drivers.lockboard.sim", "--protocol", "kerong-cu16", "--pty"],
         cwd=REPO_ROOT_DIR,
         stdin=subprocess.PIPE,
@@ -72,6 +73,10 @@ def test_simulator_pty_mode_prints_a_path() -> None:
         stderr=subprocess.DEVNULL,
         text=True,
     )
+
+
+def test_simulator_pty_mode_prints_a_path() -> None:
+    proc = _kerong_on_a_pty()
     try:
         assert proc.stdout is not None and proc.stdin is not None
         path = proc.stdout.readline().strip()
@@ -101,14 +106,7 @@ def test_simulator_stops_when_its_replies_were_never_read() -> None:
     # a bus that asked and went away without reading: the simulator keeps the pty's other end
     # open, so its replies pile up; once the buffer was full a reply's write blocked for ever,
     # holding the lock `close` needs, and the process never stopped (a CI run hung here)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "drivers.lockboard.sim", "--protocol", "kerong-cu16", "--pty"],
-        cwd=REPO_ROOT_DIR,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    proc = _kerong_on_a_pty()
     try:
         assert proc.stdout is not None and proc.stdin is not None
         fd = os.open(proc.stdout.readline().strip(), os.O_RDWR | os.O_NOCTTY)
