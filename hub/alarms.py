@@ -74,7 +74,18 @@ def note_heard(
     row = conn.execute(
         "SELECT GREATEST(last_heartbeat_at, last_event_at) FROM centers WHERE center_id = %s", (center_id,)
     ).fetchone()
-    seen = row[0] if row else None
+    note_silence(conn, center_id, row[0] if row else None, now, offline_after, listening_since)
+
+
+def note_silence(
+    conn: psycopg.Connection,
+    center_id: str,
+    seen: datetime | None,
+    now: datetime,
+    offline_after: timedelta,
+    listening_since: datetime,
+) -> None:
+    """`note_heard` for a caller that read when the center was last heard of (`seen`) itself."""
     if seen is not None and now - max(seen, listening_since) > offline_after:
         conn.execute(
             "INSERT INTO fleet_alarms(center_id, kind, started_at, ended_at) VALUES (%s, %s, %s, %s)",

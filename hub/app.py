@@ -123,7 +123,7 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         with pool.connection() as conn:
             who = authorize(conn, authorization, "center")  # a stranger's body is never parsed
             batch = parse_batch(body)  # validated from the bytes (422 naming the field)
-            if len(batch.events) > config.max_batch_events:
+            if batch.sent > config.max_batch_events:
                 raise HubError(
                     413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
                 )

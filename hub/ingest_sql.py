@@ -1,13 +1,14 @@
 """The one statement that stores a batch and keeps the rollups, run by PostgreSQL.
 
-The hub hands PostgreSQL the batch's events, validated and with their data cleaned
-(`common.outbox.clean_data`), as one JSON text (pydantic's own serialisation), and PostgreSQL
-does the per-event work in C: it unpacks the events (`jsonb_to_recordset`), keeps the last of a
-repeated seq and only seqs after the acknowledged one, inserts them, adds the stored ones to the
-`daily` rollups (`GROUP BY` day and service, one upsert per row of the rollup) and to the
-center's counters, and answers how many it stored, the highest seq reached from the ack by steps
-of one through them, and the few stored events the Python side still reads (appointments,
-ratings, calls of booked tickets: `hub.citizen_rollups`; alarms: `hub.alarms`).
+The hub hands PostgreSQL the batch's events, validated, cleaned (`common.outbox.clean_data`) and
+without a repeated seq, as one JSON text (pydantic's own serialisation), and PostgreSQL does the
+per-event work in C: it unpacks the events (`jsonb_to_recordset`), keeps the seqs after the
+acknowledged one, inserts them, adds the stored ones to the `daily` rollups and to the center's
+counters (from one `GROUP BY` day, service and kind of the stored rows: each row is looked at
+once), saves the stream's new ack, and answers how many it stored, the highest seq reached from
+the ack by steps of one through them, and — only when the hub says the batch holds any — the
+stored events the Python side still reads (appointments, ratings, calls of booked tickets:
+`hub.citizen_rollups`; alarms: `hub.alarms`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ COUNTED: dict[str, str] = {
 }
 
 #: Kinds whose stored events go back to Python (`hub.citizen_rollups`, `hub.alarms`): rare ones,
-#: and calls only when they carry `late_min` (a booked ticket's call).
+#: and calls only when they carry `late_min` (a booked ticket's call). The hub tells the statement
+#: whether a batch holds any (`%(back)s`); most hold none, and then no row is tested for it.
+BACK_KIND_PREFIXES = ("appointment.", "alarm.")
+BACK_KINDS = frozenset({"ticket.rated"})
 _BACK_TO_PYTHON = (
     "kind LIKE 'appointment.%%' OR kind LIKE 'alarm.%%' OR kind = 'ticket.rated' "
     "OR (kind = 'ticket.called' AND jsonb_typeof(data->'late_min') = 'number')"
@@ -42,66 +46,97 @@ _ROLLUP_COLS = [
 ]
 _RATED = "kind = 'ticket.rated' AND (data->>'rating')::numeric BETWEEN 1 AND 5"
 _WAITED = "kind = 'ticket.called' AND jsonb_typeof(data->'wait_s') = 'number'"
+#: The rollup columns from the batch's groups (`kinds`: one row per day, service and kind).
 _ROLLUP_SUMS = [
     *(
-        f"count(*) FILTER (WHERE kind = '{kind}')"
+        f"COALESCE(sum(n) FILTER (WHERE kind = '{kind}'), 0)"
         for col in sorted(set(COUNTED.values()))
         for kind in [k for k, c in COUNTED.items() if c == col]
     ),
-    f"COALESCE(sum((data->>'wait_s')::float8) FILTER (WHERE {_WAITED}), 0)",
-    f"count(*) FILTER (WHERE {_WAITED})",
-    f"count(*) FILTER (WHERE {_RATED})",
-    f"COALESCE(sum((data->>'rating')::numeric) FILTER (WHERE {_RATED}), 0)",
-    f"count(*) FILTER (WHERE {_WAITED} AND (data->>'wait_s')::float8 > %(wait_target_s)s::float8)",
+    "sum(wait_s_sum)",
+    "sum(wait_n)",
+    "sum(ratings_n)",
+    "sum(ratings_sum)",
+    "sum(waits_over_target)",
 ]
 assert len({c for c in COUNTED.values()}) == len(COUNTED)  # one kind per column: the list above lines up
 
 
+def _count(kind: str) -> str:
+    return f"COALESCE(sum(n) FILTER (WHERE kind = '{kind}'), 0)"
+
+
 def store_sql(skip_held: bool) -> str:
-    """The statement; `skip_held`: some events may be held already (`ON CONFLICT DO NOTHING`)."""
+    """The statement; `skip_held`: some events may be held already (`ON CONFLICT DO NOTHING`).
+
+    The batch comes as one JSON array (`hub.ingest.Batch.as_json`), without a repeated seq. Each stored
+    row is looked at once, to group it by day, service and kind with its waits and rating
+    (`kinds`); the rollups and the center's counters are taken from those few groups. When
+    nothing after the ack was held, the statement also saves the stream's new ack; otherwise
+    the hub works it out from what is stored (`hub.ingest._contiguous`) and saves it.
+    """
     counted = ", ".join(f"'{k}'" for k in COUNTED)
+    save_ack = (
+        ""
+        if skip_held
+        else """, saved AS (
+    INSERT INTO streams (center_id, stream, acked_seq) SELECT %(center_id)s, %(stream)s, seq FROM ack
+    ON CONFLICT (center_id, stream) DO UPDATE SET acked_seq = excluded.acked_seq
+    WHERE streams.acked_seq <> excluded.acked_seq
+)"""
+    )
     return f"""
-WITH src AS (
-    SELECT DISTINCT ON (seq) seq, at, day, kind, data
-    FROM ROWS FROM (
-        jsonb_to_recordset(%(events)s::jsonb) AS (seq bigint, at timestamptz, day date, kind text, data jsonb)
-    ) WITH ORDINALITY AS a(seq, at, day, kind, data, i)
-    WHERE seq > %(acked)s ORDER BY seq, i DESC
-), ins AS (
+WITH ins AS (
     INSERT INTO events (center_id, stream, seq, at, day, kind, service, data)
-    SELECT %(center_id)s, %(stream)s, seq, at, day, kind, COALESCE(data->>'service', ''), data FROM src
+    SELECT %(center_id)s, %(stream)s, seq, at, day, kind, COALESCE(data->>'service', ''), data
+    FROM jsonb_to_recordset(%(events)s::jsonb)
+         AS (seq bigint, at timestamptz, day date, kind text, data jsonb)
+    WHERE seq > %(acked)s
     {"ON CONFLICT DO NOTHING" if skip_held else ""}
     RETURNING seq, at, day, kind, service, data
+), kinds AS (
+    SELECT day, service, kind, count(*) AS n, max(seq) AS last_seq,
+           COALESCE(sum((data->>'wait_s')::float8) FILTER (WHERE {_WAITED}), 0) AS wait_s_sum,
+           count(*) FILTER (WHERE {_WAITED}) AS wait_n,
+           count(*) FILTER (WHERE {_RATED}) AS ratings_n,
+           COALESCE(sum((data->>'rating')::numeric) FILTER (WHERE {_RATED}), 0) AS ratings_sum,
+           count(*) FILTER (WHERE {_WAITED} AND (data->>'wait_s')::float8 > %(wait_target_s)s::float8)
+               AS waits_over_target
+    FROM ins GROUP BY day, service, kind
 ), rolled AS (
     INSERT INTO daily (center_id, day, service, {", ".join(_ROLLUP_COLS)})
     SELECT %(center_id)s, day, service, {", ".join(_ROLLUP_SUMS)}
-    FROM ins WHERE kind IN ({counted}) OR ({_RATED}) GROUP BY day, service
+    FROM kinds WHERE kind IN ({counted}) OR ratings_n > 0 GROUP BY day, service
     ON CONFLICT (center_id, day, service) DO UPDATE SET
     {", ".join(f"{c} = daily.{c} + excluded.{c}" for c in _ROLLUP_COLS)}
 ), n AS (
-    SELECT count(*) AS stored,
-           count(*) FILTER (WHERE kind = 'alarm.raised')
-               - count(*) FILTER (WHERE kind = 'alarm.cleared') AS alarms,
-           count(*) FILTER (WHERE kind = 'deposit.loaded')
-               - count(*) FILTER (WHERE kind = 'deposit.collected')
-               - count(*) FILTER (WHERE kind = 'deposit.withdrawn') AS in_use,
-           count(*) FILTER (WHERE kind = 'deposit.expired')
-               - count(*) FILTER (WHERE kind = 'deposit.withdrawn') AS expired
-    FROM ins
+    SELECT COALESCE(sum(n), 0) AS stored, max(last_seq) AS last_seq,
+           {_count("alarm.raised")} - {_count("alarm.cleared")} AS alarms,
+           {_count("deposit.loaded")} - {_count("deposit.collected")}
+               - {_count("deposit.withdrawn")} AS in_use,
+           {_count("deposit.expired")} - {_count("deposit.withdrawn")} AS expired
+    FROM kinds
 ), counters AS (
     UPDATE centers SET last_event_at = %(now)s, alarms_open = GREATEST(0, alarms_open + n.alarms),
            lockers_in_use = GREATEST(0, lockers_in_use + n.in_use),
            lockers_expired = GREATEST(0, lockers_expired + n.expired)
     FROM n WHERE center_id = %(center_id)s
-)
-SELECT n.stored,
-       (SELECT COALESCE(max(seq), %(acked)s) FROM (
-            SELECT seq, row_number() OVER (ORDER BY seq) AS r FROM ins) AS o
-        WHERE seq = %(acked)s + r),
-       (SELECT json_agg(json_build_object('seq', seq, 'at', at, 'day', day, 'kind', kind, 'data', data)
-                        ORDER BY seq)
-        FROM ins WHERE {_BACK_TO_PYTHON})
-FROM n
+), ack AS (  -- the highest seq reached from the old ack by steps of one through the stored seqs
+    SELECT CASE WHEN n.stored = 0 THEN %(acked)s
+                WHEN n.last_seq - %(acked)s = n.stored THEN n.last_seq
+                ELSE (SELECT COALESCE(max(seq), %(acked)s) FROM (
+                          SELECT seq, row_number() OVER (ORDER BY seq) AS r FROM ins) AS o
+                      WHERE seq = %(acked)s + r)
+           END AS seq
+    FROM n
+){save_ack}
+SELECT n.stored, ack.seq,
+       CASE WHEN %(back)s THEN
+           (SELECT json_agg(json_build_object('seq', seq, 'at', at, 'day', day, 'kind', kind, 'data', data)
+                            ORDER BY seq)
+            FROM ins WHERE {_BACK_TO_PYTHON})
+       END
+FROM n, ack
 """  # noqa: S608 - only our own names and constants are formatted in
 
 
