@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common.errors import ServiceError
+from common.http_guard import CRASH_HEADERS
 from contracts.common import ErrorBody
 
 __all__ = ["ErrorBody", "document_errors", "error_responses", "install_error_handlers"]
@@ -108,7 +109,7 @@ def install_error_handlers(
     async def _crash(request: Request, err: Exception) -> JSONResponse:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=err)
         body = {"error": "internal_error", "message": unexpected_message()}
-        return JSONResponse(body, status_code=500)
+        return JSONResponse(body, status_code=500, headers=CRASH_HEADERS)  # outside the guard
 
 
 def document_errors(app: FastAPI, error_model: type[BaseModel] = ErrorBody) -> None:

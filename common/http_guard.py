@@ -12,7 +12,9 @@ any route or other middleware reads its body. Per request it:
   scripts) are not browsers and pass; then refuses a body that is not `application/json` (415),
   which closes the "simple request" door (text/plain, forms) browsers open without a preflight;
 - adds the security headers to every answer (CSP, nosniff, frame denial, no referrer), leaving
-  any a route set itself, and marks cookies `Secure` when the request came over HTTPS.
+  any a route set itself, and marks cookies `Secure` when the request came over HTTPS. The one
+  answer it cannot see, the 500 of an unexpected error (Starlette sends it from outside every
+  app middleware), gets them from `common.api_errors` (`CRASH_HEADERS`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 )
+#: The same headers for the one answer the guard never sees: the 500 of an unexpected error, sent
+#: by Starlette's error middleware, which sits outside every middleware an app adds
+#: (`common.api_errors.install_error_handlers` puts these on it).
+CRASH_HEADERS: dict[str, str] = {
+    "content-security-policy": PAGE_CSP,
+    **{name.decode(): value.decode() for name, value in COMMON_HEADERS},
+}
 
 
 @dataclass(frozen=True)

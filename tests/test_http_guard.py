@@ -109,6 +109,26 @@ def test_every_locker_answer_has_the_security_headers(locker: Harness) -> None:
     assert page.headers["x-frame-options"] == "DENY"
 
 
+def test_an_unexpected_error_answers_with_the_security_headers(
+    queue: QueueingServer, locker: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 500 of a crash is sent by Starlette's outermost error middleware, outside the guard:
+    it carries the same headers all the same (it did not)."""
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(queue.app.state.queue, "services_overview", broken)
+    r = requests.get(f"{queue.url}/api/v1/services", timeout=10)
+    assert r.status_code == 500 and r.json()["error"] == "internal_error"
+    _has_security_headers(r)
+    monkeypatch.setattr(locker.svc.custody, "get", broken)
+    token = locker.sign_in("loader1")
+    r = locker.req("GET", "/api/v1/deposits/D-1", token)
+    assert r.status_code == 500 and r.json()["error"] == "internal_error"
+    _has_security_headers(r)
+
+
 # ------------------------------------------------------------------------- Origin and types
 
 
