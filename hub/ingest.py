@@ -33,8 +33,7 @@ from typing_extensions import TypedDict  # pydantic needs this one before Python
 from common.outbox import ALLOWED_DATA, MAX_ITEMS, MAX_TEXT, WORD_RE, clean_data
 from hub import alarms as fleet_alarms
 from hub import citizen_rollups
-from hub.auth import HubError
-from hub.ingest_sql import BACK_KIND_PREFIXES, BACK_KINDS, COUNTED, STORE_NEW, STORE_SKIPPING_HELD
+from hub.ingest_sql import COUNTED, STORE_NEW, STORE_SKIPPING_HELD, goes_back
 
 COLUMNS = sorted(set(COUNTED.values()))
 
@@ -47,13 +46,16 @@ _KIND = Field(pattern=KIND_PATTERN, description="e.g. ticket.issued, deposit.col
 _DATA = Field(description="Categories and counts only; other keys and values are dropped.")
 
 
-class EventIn(TypedDict):
-    """One event from a center's outbox."""
-
+class _EventFields(TypedDict):
     seq: Annotated[int, _SEQ]
     at: Annotated[datetime, _AT]
     day: Annotated[date, _DAY]
     kind: Annotated[str, _KIND]
+
+
+class EventIn(_EventFields):
+    """One event from a center's outbox."""
+
     data: NotRequired[Annotated[dict[str, Any], _DATA]]
 
 
@@ -82,11 +84,7 @@ _CleanData = TypedDict(  # type: ignore[misc]  # built from the allow-list, one 
 )
 
 
-class _CleanEventIn(TypedDict):
-    seq: Annotated[int, _SEQ]
-    at: Annotated[datetime, _AT]
-    day: Annotated[date, _DAY]
-    kind: Annotated[str, _KIND]
+class _CleanEventIn(_EventFields):
     data: NotRequired[_CleanData]
 
 
@@ -120,8 +118,8 @@ class Batch:
     events: list[dict[str, Any]]
     #: How many events it came with (repeats included).
     sent: int
-    #: Whether an event of it goes back to Python once stored (`hub.ingest_sql.BACK_KINDS`).
-    back: bool = False
+    #: Whether an event of it goes back to Python once stored (`hub.ingest_sql.goes_back`).
+    back: bool
 
     def as_json(self) -> str:
         """The events as the store statement takes them: one JSON array."""
@@ -174,13 +172,7 @@ def parse_batch(body: bytes) -> Batch:
             e["data"] = {}
         if e["at"].tzinfo is None:
             e["at"] = e["at"].astimezone()  # naive: the hub's local time
-        kind = e["kind"]
-        if not back and (
-            kind in BACK_KINDS
-            or kind.startswith(BACK_KIND_PREFIXES)
-            or (kind == "ticket.called" and "late_min" in e["data"])
-        ):
-            back = True
+        back = back or goes_back(e["kind"], e["data"])
     sent = len(events)
     if len({e["seq"] for e in events}) < sent:  # a seq repeated in the batch: its last event
         events = list({e["seq"]: e for e in events}.values())
@@ -207,8 +199,7 @@ def store_batch(
         # (its two streams, or a batch sent again while the first is still being stored) never
         # interleave; the statements after it see what the other one committed.
         center = conn.execute(_LOCK_CENTER, (center_id,)).fetchone()
-        if center is None:
-            raise HubError(403, "unknown_center", "This center is not registered at the hub; add it again.")
+        assert center is not None  # a center's token names its row (tokens.center_id references it)
         if offline_after is not None:
             fleet_alarms.note_silence(conn, center_id, center[0], now, offline_after, listening_since or now)
         stream = conn.execute(_STREAM_STATE, (center_id, batch.stream)).fetchone()

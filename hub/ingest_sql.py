@@ -29,13 +29,30 @@ COUNTED: dict[str, str] = {
 
 #: Kinds whose stored events go back to Python (`hub.citizen_rollups`, `hub.alarms`): rare ones,
 #: and calls only when they carry `late_min` (a booked ticket's call). The hub tells the statement
-#: whether a batch holds any (`%(back)s`); most hold none, and then no row is tested for it.
+#: whether a batch holds any (`%(back)s`, from `goes_back`); most hold none, and then no row is
+#: tested for it.
 BACK_KIND_PREFIXES = ("appointment.", "alarm.")
 BACK_KINDS = frozenset({"ticket.rated"})
-_BACK_TO_PYTHON = (
-    "kind LIKE 'appointment.%%' OR kind LIKE 'alarm.%%' OR kind = 'ticket.rated' "
-    "OR (kind = 'ticket.called' AND jsonb_typeof(data->'late_min') = 'number')"
+BACK_CALL_KEY = "late_min"
+_BACK_TO_PYTHON = " OR ".join(
+    [
+        *(f"kind LIKE '{prefix}%%'" for prefix in BACK_KIND_PREFIXES),
+        *(f"kind = '{kind}'" for kind in sorted(BACK_KINDS)),
+        f"(kind = 'ticket.called' AND jsonb_typeof(data->'{BACK_CALL_KEY}') = 'number')",
+    ]
 )
+
+
+def goes_back(kind: str, data: dict[str, object]) -> bool:
+    """Whether a stored event of `kind` with its cleaned `data` is one `_BACK_TO_PYTHON` selects
+    (a cleaned `late_min` is always a number)."""
+    return (
+        kind in BACK_KINDS
+        or kind.startswith(BACK_KIND_PREFIXES)
+        or (kind == "ticket.called" and BACK_CALL_KEY in data)
+    )
+
+
 _ROLLUP_COLS = [
     *sorted(set(COUNTED.values())),
     "wait_s_sum",
@@ -46,10 +63,17 @@ _ROLLUP_COLS = [
 ]
 _RATED = "kind = 'ticket.rated' AND (data->>'rating')::numeric BETWEEN 1 AND 5"
 _WAITED = "kind = 'ticket.called' AND jsonb_typeof(data->'wait_s') = 'number'"
+
+
+def _count(kind: str) -> str:
+    """How many stored events of `kind` the batch's groups (`kinds`) hold."""
+    return f"COALESCE(sum(n) FILTER (WHERE kind = '{kind}'), 0)"
+
+
 #: The rollup columns from the batch's groups (`kinds`: one row per day, service and kind).
 _ROLLUP_SUMS = [
     *(
-        f"COALESCE(sum(n) FILTER (WHERE kind = '{kind}'), 0)"
+        _count(kind)
         for col in sorted(set(COUNTED.values()))
         for kind in [k for k, c in COUNTED.items() if c == col]
     ),
@@ -60,10 +84,6 @@ _ROLLUP_SUMS = [
     "sum(waits_over_target)",
 ]
 assert len({c for c in COUNTED.values()}) == len(COUNTED)  # one kind per column: the list above lines up
-
-
-def _count(kind: str) -> str:
-    return f"COALESCE(sum(n) FILTER (WHERE kind = '{kind}'), 0)"
 
 
 def store_sql(skip_held: bool) -> str:
