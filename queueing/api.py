@@ -61,6 +61,8 @@ HEALTH_LOCK_WAIT_S = 0.5
 
 SESSION_COOKIE = "qsession"
 DEVICE_COOKIE = "qdevice"
+#: A browser where counter staff signed in (`queueing.staff_accounts.StaffAccounts.verify`).
+STAFF_DEVICE_COOKIE = "qstaffdevice"
 
 
 def session_token(request: Request) -> str | None:

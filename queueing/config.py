@@ -186,6 +186,7 @@ class QueueingConfig(HttpServing, _Strict):
     session_hours: float = Field(default=10, gt=0)
     signin_max_failures: int = Field(default=5, ge=1, le=100)
     signin_lockout_s: float = Field(default=300, gt=0, le=86_400)
+    signin_device_trust_days: float = Field(default=90, ge=0, le=3_650)
     display_recent_calls: int = Field(default=8, ge=1, le=30)
     display_voice: bool = True
     display_voice_english: bool = False

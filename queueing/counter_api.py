@@ -24,7 +24,7 @@ from contracts.queueing_counter import (
 )
 from contracts.queueing_reports import DayReport
 from queueing import reports
-from queueing.api import SESSION_COOKIE, session_token
+from queueing.api import SESSION_COOKIE, STAFF_DEVICE_COOKIE, session_token
 from queueing.api_models import CallNumberRequest, SignInRequest, TransferRequest
 from queueing.counters import CounterDesk
 from queueing.kiosk_help import KioskHelp, kiosk_name
@@ -46,16 +46,30 @@ def build_counter_router(queue: QueueService, desk: CounterDesk, kiosk_help: Kio
         response_model=CounterSignedIn,
         responses=error_responses(401, 404, 409, 422, 429, 503),
     )
-    def sign_in(body: SignInRequest, response: Response) -> CounterSignedIn:
+    def sign_in(body: SignInRequest, request: Request, response: Response) -> CounterSignedIn:
         """Counter staff sign-in with staff ID and PIN (sets the session cookie).
 
         A counter someone else is signed in to answers 409 `counter_taken`; a supervisor may
-        send `take_over: true` to take it over (recorded in the staff audit).
+        send `take_over: true` to take it over (recorded in the staff audit). It also sets the
+        browser's `qstaffdevice` cookie: wrong PINs sent later with it count against this browser
+        alone (`signin_device_trust_days`), not against the account, so other devices' wrong PINs
+        cannot lock the person out here.
         """
-        token, info = desk.sign_in(body.staff_id, body.pin, body.counter, body.take_over)
+        token, info, device = desk.sign_in(
+            body.staff_id, body.pin, body.counter, body.take_over, request.cookies.get(STAFF_DEVICE_COOKIE)
+        )
         response.set_cookie(
             SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=int(cfg.session_hours * 3600)
         )
+        if device is not None:
+            response.set_cookie(
+                STAFF_DEVICE_COOKIE,
+                device,
+                httponly=True,
+                samesite="strict",
+                max_age=int(cfg.signin_device_trust_days * 86_400),
+                path="/api/v1/counter/sessions",
+            )
         return info
 
     @api.delete(

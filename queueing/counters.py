@@ -46,10 +46,15 @@ class CounterDesk(Part):
         self.calls = Calls(wiring, states)
 
     def sign_in(
-        self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
-    ) -> tuple[str, CounterSignedIn]:
+        self,
+        staff_id: str,
+        pin: str,
+        counter: int | None,
+        take_over: bool = False,
+        device: str | None = None,
+    ) -> tuple[str, CounterSignedIn, str | None]:
         """Check the PIN; open the counter when one is given (see `StaffSessions.sign_in`)."""
-        return self.staff.sign_in(staff_id, pin, counter, take_over)
+        return self.staff.sign_in(staff_id, pin, counter, take_over, device)
 
     def session(self, token: str | None) -> Session:
         """The session of a token, or 401."""

@@ -55,9 +55,15 @@ class StaffSessions(Part):
         self.accounts = accounts or StaffAccounts(wiring.store, wiring.clock, wiring.config)
 
     def sign_in(
-        self, staff_id: str, pin: str, counter: int | None, take_over: bool = False
-    ) -> tuple[str, CounterSignedIn]:
-        """Check the PIN; open the counter when one is given. Returns (token, body).
+        self,
+        staff_id: str,
+        pin: str,
+        counter: int | None,
+        take_over: bool = False,
+        device: str | None = None,
+    ) -> tuple[str, CounterSignedIn, str | None]:
+        """Check the PIN; open the counter when one is given. Returns (token, body, the browser's
+        device cookie to set or None; `device` is the one it sent, see `StaffAccounts.verify`).
 
         A counter held by someone else (a live session there) answers 409 `counter_taken`,
         unless `take_over` is asked by a supervisor: then the holder's session ends and the
@@ -65,13 +71,13 @@ class StaffSessions(Part):
         """
         if counter is not None:
             self.counter_cfg(counter)
-        staff = self.accounts.verify(staff_id, pin)
+        staff = self.accounts.verify(staff_id, pin, device)
         token = secrets.token_urlsafe(24)
         now = self.w.now_ts()
         expires = now + self.config.session_hours * 3600
         holder: str | None = None
         with self.store.tx() as conn:
-            self.accounts.signed_in(conn, staff_id)
+            device = self.accounts.signed_in(conn, staff_id, device)
             staff_repo.delete_expired_sessions(conn, now)
             if counter is not None:
                 holder = staff_repo.counter_holder(conn, counter, staff_id, now)
@@ -85,7 +91,7 @@ class StaffSessions(Part):
             raise self._taken(counter, holder, staff)
         self.refresh_open()
         log.info("staff %s signed in%s", staff_id, f" at counter {counter}" if counter else "")
-        return token, CounterSignedIn(
+        body = CounterSignedIn(
             token=token,
             staff_id=staff_id,
             name=staff.name,
@@ -93,6 +99,7 @@ class StaffSessions(Part):
             expires_at=iso_utc(expires),
             supervisor=staff.supervisor,
         )
+        return token, body, device
 
     @staticmethod
     def _taken(counter: int | None, holder: str, staff: StaffAccount) -> QueueError:

@@ -9,8 +9,10 @@ known, disabled or locked, so the time of an answer does not tell which.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 PIN_CHECKS_AT_ONCE = 2
 _STAFF_ID = re.compile(STAFF_ID_PATTERN)
 _PIN = re.compile(r"^[0-9]{4,12}$")
+_DEVICE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+#: Browsers remembered per account (the most recent; an older one is an unknown browser again).
+TRUSTED_DEVICES_KEPT = 20
 CREATE_HINT = "python -m queueing staff add ID --name NAME [--supervisor] --pin-stdin"
 
 
@@ -115,6 +120,7 @@ class StaffAccounts:
             if not staff_repo.reset_pin(conn, staff_id, pin_hash):
                 raise ValueError(f"there is no staff account {staff_id!r}")
             staff_repo.delete_sessions_of(conn, staff_id)
+            staff_repo.forget_devices(conn, staff_id)  # a fresh start: no browser trusted yet
             audit(conn, now, actor, "staff_pin_reset", staff_id=staff_id)
 
     def set_active(self, staff_id: str, active: bool, actor: str = "cli") -> None:
@@ -125,6 +131,7 @@ class StaffAccounts:
                 raise ValueError(f"there is no staff account {staff_id!r}")
             if not active:
                 staff_repo.delete_sessions_of(conn, staff_id)
+                staff_repo.forget_devices(conn, staff_id)
             audit(conn, now, actor, "staff_enabled" if active else "staff_disabled", staff_id=staff_id)
 
     def listing(self) -> list[StaffListing]:
@@ -197,6 +204,7 @@ class StaffAccounts:
                 if row["demo"] and staff_id not in wanted:
                     staff_repo.delete_sessions_of(conn, staff_id)
                     staff_repo.delete(conn, staff_id)
+                    staff_repo.forget_devices(conn, staff_id)
                     audit(conn, now, "config", "demo_staff_removed", staff_id=staff_id)
             real = staff_repo.count_real_active(conn)
         if demo:
@@ -209,33 +217,39 @@ class StaffAccounts:
 
     # ------------------------------------------------------------------ sign-in
 
-    def verify(self, staff_id: str, pin: str) -> StaffAccount:
+    def verify(self, staff_id: str, pin: str, device: str | None = None) -> StaffAccount:
         """The account when `pin` is its PIN; 401 bad_credentials or 429 too_many_attempts.
 
         The attempt is recorded before the PIN is hashed, in the transaction that checks the
         lockout; the caller clears the count with `signed_in` once the sign-in is complete.
+        `device`: the browser's `qstaffdevice` cookie. From a browser where the account signed in
+        within `signin_device_trust_days`, wrong PINs count against that browser alone; from any
+        other, against the account's count for unknown browsers. So strangers' tries (a phone on
+        the LAN) lock out only unknown browsers, never the counter PCs the person works at.
         """
         now = self.clock.now().timestamp()
-        limit = self.config.signin_max_failures
-        locked = False
+        device_hash = self._trusted(device)
         with self.store.tx() as conn:
             row = staff_repo.by_id(conn, staff_id)
-            if row is not None:
-                fails, until = int(row["failed_signins"]), row["locked_until"]
-                if until is not None and until <= now:  # the last lockout ran out
-                    fails, until = 0, None
-                locked = until is not None
-                fails += 1
-                if not locked and fails >= limit:  # this is the last try allowed
-                    until = now + self.config.signin_lockout_s
-                    audit(conn, now, staff_id, "signin_locked", failures=fails, until=until)
+            counted = None
+            if row is not None and device_hash is not None:
+                counted = staff_repo.trusted_device(conn, device_hash, staff_id, self._trust_since(now))
+            locked, until = False, None
+            if counted is not None:
+                locked, fails, until = self._count_try(counted, now)
+                staff_repo.set_device_failures(conn, str(device_hash), staff_id, fails, until)
+            elif row is not None:
+                locked, fails, until = self._count_try(row, now)
                 staff_repo.set_failures(conn, staff_id, fails, until)
+            if row is not None and not locked and until is not None:  # this was the last try allowed
+                by_device = counted is not None
+                audit(conn, now, staff_id, "signin_locked", failures=fails, until=until, device=by_device)
         usable = row is not None and bool(row["active"])
         with self._pin_checks:
             pin_ok = check_pin(pin, row["pin_hash"] if usable and row is not None else None)
-        if locked and row is not None:
+        if locked and until is not None:
             log.warning("counter sign-in refused for staff %r: locked out", staff_id)
-            wait = int(float(row["locked_until"]) - now) + 1
+            wait = int(until - now) + 1
             raise QueueError(
                 429,
                 "too_many_attempts",
@@ -253,7 +267,44 @@ class StaffAccounts:
             )
         return StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
 
-    @staticmethod
-    def signed_in(conn: sqlite3.Connection, staff_id: str) -> None:
-        """A complete sign-in: the failure count starts again (in the sign-in's transaction)."""
-        staff_repo.clear_failures(conn, staff_id)
+    def _count_try(self, row: staff_repo.Row, now: float) -> tuple[bool, int, float | None]:
+        """One more try on a failure count (an account's or a trusted browser's `failed_signins`
+        and `locked_until`): (locked before it, the new count, the lockout's end or None)."""
+        fails, until = int(row["failed_signins"]), row["locked_until"]
+        if until is not None and until <= now:  # the last lockout ran out
+            fails, until = 0, None
+        locked = until is not None
+        fails += 1
+        if not locked and fails >= self.config.signin_max_failures:  # this is the last try allowed
+            until = now + self.config.signin_lockout_s
+        return locked, fails, None if until is None else float(until)
+
+    def _trust_since(self, now: float) -> float:
+        return now - self.config.signin_device_trust_days * 86_400
+
+    def _trusted(self, device: str | None) -> str | None:
+        """The hash a browser's device cookie is kept as, or None (no cookie, a malformed one, or
+        trust switched off)."""
+        if not device or not _DEVICE.fullmatch(device) or self.config.signin_device_trust_days <= 0:
+            return None
+        return hashlib.sha256(device.encode()).hexdigest()
+
+    def signed_in(self, conn: sqlite3.Connection, staff_id: str, device: str | None) -> str | None:
+        """A complete sign-in (in its transaction): the failure count of the way it came (the
+        browser's, else the account's) starts again, and the browser is trusted for the account
+        from now on. Returns the device cookie to set (the one it came with, or a new one), or
+        None when trust is switched off."""
+        if self.config.signin_device_trust_days <= 0:
+            staff_repo.clear_failures(conn, staff_id)
+            return None
+        now = self.clock.now().timestamp()
+        since = self._trust_since(now)
+        device_hash = self._trusted(device)
+        if device_hash is None or staff_repo.trusted_device(conn, device_hash, staff_id, since) is None:
+            staff_repo.clear_failures(conn, staff_id)  # it came as an unknown browser
+        if device is None or device_hash is None:
+            device = secrets.token_urlsafe(32)
+            device_hash = self._trusted(device)
+            assert device_hash is not None
+        staff_repo.remember_device(conn, device_hash, staff_id, now, since, TRUSTED_DEVICES_KEPT)
+        return device

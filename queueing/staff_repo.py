@@ -1,7 +1,7 @@
-"""Counter staff in SQL: the `staff`, `staff_audit` and `sessions` tables (the first two created
-by `queueing.staff_accounts.ensure_schema`, `sessions` by `queueing.schema`). Each function runs
-in the caller's open connection; the rules (PIN checks, lockout, one person per counter) are
-`queueing.staff_accounts`' and `queueing.staff`'s.
+"""Counter staff in SQL: the `staff`, `staff_devices`, `staff_audit` and `sessions` tables (the
+first three created by `queueing.staff_accounts.ensure_schema`, `sessions` by `queueing.schema`).
+Each function runs in the caller's open connection; the rules (PIN checks, lockout, one person per
+counter) are `queueing.staff_accounts`' and `queueing.staff`'s.
 """
 
 from __future__ import annotations
@@ -25,6 +25,17 @@ SCHEMA = (
         locked_until REAL,
         created_at REAL NOT NULL
     )""",
+    # Browsers where an account signed in before (a hash of the `qstaffdevice` cookie): their
+    # wrong PINs are counted here, not on the account, so a stranger's tries cannot lock them out.
+    """CREATE TABLE IF NOT EXISTS staff_devices (
+        token_hash TEXT NOT NULL,
+        staff_id TEXT NOT NULL,
+        failed_signins INTEGER NOT NULL DEFAULT 0,
+        locked_until REAL,
+        last_signin_at REAL NOT NULL,
+        PRIMARY KEY (token_hash, staff_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS staff_devices_staff ON staff_devices (staff_id, last_signin_at)",
     """CREATE TABLE IF NOT EXISTS staff_audit (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         at REAL NOT NULL,
@@ -158,6 +169,52 @@ def set_failures(conn: sqlite3.Connection, staff_id: str, failures: int, locked_
 def clear_failures(conn: sqlite3.Connection, staff_id: str) -> None:
     """The failed sign-in count starts again and no lockout holds."""
     conn.execute("UPDATE staff SET failed_signins = 0, locked_until = NULL WHERE staff_id = ?", (staff_id,))
+
+
+# ---------------------------------------------------------------------- staff_devices
+
+
+def trusted_device(conn: sqlite3.Connection, token_hash: str, staff_id: str, since: float) -> Row | None:
+    """The device row (failed_signins, locked_until) when the account signed in from this browser
+    at or after `since`, else None."""
+    return conn.execute(
+        "SELECT failed_signins, locked_until FROM staff_devices "
+        "WHERE token_hash = ? AND staff_id = ? AND last_signin_at >= ?",
+        (token_hash, staff_id, since),
+    ).fetchone()
+
+
+def set_device_failures(
+    conn: sqlite3.Connection, token_hash: str, staff_id: str, failures: int, locked_until: float | None
+) -> None:
+    """The device's failed sign-in count for the account and its lockout end (None: not locked)."""
+    conn.execute(
+        "UPDATE staff_devices SET failed_signins = ?, locked_until = ? WHERE token_hash = ? AND staff_id = ?",
+        (failures, locked_until, token_hash, staff_id),
+    )
+
+
+def remember_device(
+    conn: sqlite3.Connection, token_hash: str, staff_id: str, now: float, since: float, keep: int
+) -> None:
+    """The account signed in from this browser now (its count starts again); the account's devices
+    not used since `since`, and all but its `keep` most recent, are forgotten."""
+    conn.execute(
+        "INSERT INTO staff_devices(token_hash, staff_id, last_signin_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (token_hash, staff_id) DO UPDATE SET failed_signins = 0, locked_until = NULL, "
+        "last_signin_at = excluded.last_signin_at",
+        (token_hash, staff_id, now),
+    )
+    conn.execute(
+        "DELETE FROM staff_devices WHERE staff_id = ? AND (last_signin_at < ? OR token_hash NOT IN ("
+        "SELECT token_hash FROM staff_devices WHERE staff_id = ? ORDER BY last_signin_at DESC LIMIT ?))",
+        (staff_id, since, staff_id, keep),
+    )
+
+
+def forget_devices(conn: sqlite3.Connection, staff_id: str) -> None:
+    """No browser is trusted for the account any more."""
+    conn.execute("DELETE FROM staff_devices WHERE staff_id = ?", (staff_id,))
 
 
 # ---------------------------------------------------------------------- sessions

@@ -1,6 +1,7 @@
 """Counter staff accounts (issue 12): hashed PINs in the database, created by a command; a
-lockout that holds under concurrency and across restarts; one scrypt per sign-in whoever the id
-is; supervisors alone take over a held counter; demo PINs never on a LAN address."""
+lockout that holds under concurrency and across restarts, and that strangers' tries cannot turn
+against the browser the person works at; one scrypt per sign-in whoever the id is; supervisors
+alone take over a held counter; demo PINs never on a LAN address."""
 
 from __future__ import annotations
 
@@ -136,6 +137,98 @@ def test_concurrent_wrong_pins_lock_the_account_and_a_restart_keeps_it(tmp_path:
         clock.advance(301)  # signin_lockout_s
         assert _sign_in(srv.url, "cb02", "2222").status_code == 200
         assert _sign_in(srv.url, "cb02", "9999").status_code == 401  # a fresh count
+
+
+def test_strangers_wrong_pins_do_not_lock_out_the_browser_the_person_works_at(tmp_path: Path) -> None:
+    """A phone on the LAN that sends wrong PINs for an account locks only unknown browsers out of
+    it; the counter PC where the person signed in before (its `qstaffdevice` cookie) still signs
+    in, and its own wrong PINs lock that browser alone (32 at once count 32 there too)."""
+    clock = ManualClock(MONDAY_9AM)
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
+        counter_pc, other_pc = requests.Session(), requests.Session()
+        for browser in (counter_pc, other_pc):
+            first = browser.post(srv.url + SESSIONS, json={"staff_id": "cb02", "pin": "2222"}, timeout=30)
+            assert first.status_code == 200
+        cookie = next(c for c in counter_pc.cookies if c.name == "qstaffdevice")
+        assert cookie.path == SESSIONS and cookie.has_nonstandard_attr("HttpOnly")
+        assert re.search(r"qstaffdevice=[^;]+;.*Max-Age=7776000.*SameSite=strict", first.headers["set-cookie"])
+
+        with ThreadPoolExecutor(32) as pool:  # the stranger: no cookie
+            answers = list(pool.map(lambda _: _sign_in(srv.url, "cb02", "9999").status_code, range(32)))
+        assert Counter(answers) == {401: 5, 429: 27}
+        assert _sign_in(srv.url, "cb02", "2222").status_code == 429  # unknown browsers: locked
+        forged = requests.post(
+            srv.url + SESSIONS,
+            json={"staff_id": "cb02", "pin": "2222"},
+            cookies={"qstaffdevice": "A" * 43},  # well-formed, never issued
+            timeout=30,
+        )
+        assert forged.status_code == 429
+        again = counter_pc.post(srv.url + SESSIONS, json={"staff_id": "cb02", "pin": "2222"}, timeout=30)
+        assert again.status_code == 200  # the counter PC is not locked out
+
+        def wrong_at_counter_pc(_: int) -> int:
+            body = {"staff_id": "cb02", "pin": "9999"}
+            return counter_pc.post(srv.url + SESSIONS, json=body, timeout=30).status_code
+
+        with ThreadPoolExecutor(32) as pool:  # its own wrong PINs lock that browser
+            assert Counter(pool.map(wrong_at_counter_pc, range(32))) == {401: 5, 429: 27}
+        right = {"staff_id": "cb02", "pin": "2222"}
+        assert counter_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 429
+        assert other_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 200
+        # the cookie is trusted for the accounts that signed in with it, not for cb01
+        assert counter_pc.post(
+            srv.url + SESSIONS, json={"staff_id": "cb01", "pin": "1111"}, timeout=30
+        ).status_code == 200
+    with sqlite3.connect(tmp_path / "queue.sqlite3") as db:
+        rows = db.execute(
+            "SELECT staff_id, failed_signins, locked_until IS NOT NULL FROM staff_devices ORDER BY 1, 2"
+        ).fetchall()
+        assert rows == [("cb01", 0, 0), ("cb02", 0, 0), ("cb02", 33, 1)]
+        assert db.execute("SELECT failed_signins FROM staff WHERE staff_id = 'cb02'").fetchone()[0] == 34
+        audit = db.execute("SELECT data FROM staff_audit WHERE action = 'signin_locked'").fetchall()
+        assert sorted('"device": true' in data for (data,) in audit) == [False, True]
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:  # a restart keeps both
+        assert _sign_in(srv.url, "cb02", "2222").status_code == 429
+        assert other_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 200
+        clock.advance(91 * 86_400)  # signin_device_trust_days: the browser is unknown again
+        assert _sign_in(srv.url, "cb02", "9999").status_code == 401
+        assert other_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 200
+
+
+def test_with_device_trust_off_every_wrong_pin_counts_against_the_account(tmp_path: Path) -> None:
+    clock = ManualClock(MONDAY_9AM)
+    with QueueingServer(make_config(signin_device_trust_days=0), tmp_path, free_port(), clock) as srv:
+        counter_pc = requests.Session()
+        right = {"staff_id": "cb02", "pin": "2222"}
+        answer = counter_pc.post(srv.url + SESSIONS, json=right, timeout=30)
+        assert answer.status_code == 200 and "qstaffdevice" not in answer.headers["set-cookie"]
+        for _ in range(5):
+            assert _sign_in(srv.url, "cb02", "9999").status_code == 401
+        assert counter_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 429
+
+
+def test_a_pin_reset_forgets_the_trusted_browsers(tmp_path: Path) -> None:
+    store = Store(tmp_path / "q.sqlite3", checkpoint_every_s=0)
+    store.open()
+    try:
+        ensure_schema(store)
+        cfg = make_config()
+        accounts = StaffAccounts(store, ManualClock(MONDAY_9AM), cfg)
+        accounts.sync_demo(cfg.demo_staff)
+        accounts.add("an01", "Nguyễn Văn An", "482915", supervisor=False)
+
+        def trusted() -> int:
+            with store.read() as conn:
+                return int(conn.execute("SELECT count(*) FROM staff_devices WHERE staff_id = 'an01'").fetchone()[0])
+
+        with store.tx() as conn:
+            device = accounts.signed_in(conn, "an01", None)
+        assert device is not None and trusted() == 1
+        accounts.reset_pin("an01", "739164")
+        assert trusted() == 0
+    finally:
+        store.close()
 
 
 def test_every_sign_in_costs_one_scrypt_whoever_the_id_is(tmp_path: Path, monkeypatch: Any) -> None:
