@@ -32,6 +32,10 @@ from hub.tokens import lookup
 from queueing.catalogue_model import CatalogueOut, CatalogueStatusIn
 
 log = logging.getLogger(__name__)
+
+SIGN_IN_PATH = "/api/v1/supervisor/sign-in"
+#: A browser where a supervisor signed in (`hub.supervisors.sign_in`); sent only to the sign-in route.
+DEVICE_COOKIE = "hubdevice"
 HERE = Path(__file__).resolve().parent
 
 
@@ -182,14 +186,36 @@ def build_catalogue_router(pool: ConnectionPool, clock: Clock, config: HubConfig
         log.info("catalogue %s changed by %s (version %d)", scope, who.name, version)
         return SavedOut(scope=scope, version=version)
 
-    @router.post("/api/v1/supervisor/sign-in", response_model=SignInOut, responses=error_responses(401, 422))
-    def supervisor_sign_in(body: SignInIn) -> SignInOut:
-        """Name, PIN and authenticator code -> a session token (locked after repeated failures)."""
+    @router.post(SIGN_IN_PATH, response_model=SignInOut, responses=error_responses(401, 422))
+    def supervisor_sign_in(body: SignInIn, request: Request, response: Response) -> SignInOut:
+        """Name, PIN and authenticator code -> a session token (locked after repeated failures).
+
+        Also sets the browser's `hubdevice` cookie: failures sent later with it count against this
+        browser alone (`device_trust_days`), so other devices' tries cannot lock the person out here.
+        """
         with pool.connection() as conn:
             try:
-                token, who = sign_in(conn, box(), body.name, body.pin, body.totp, clock.now(), settings)
+                token, who, device = sign_in(
+                    conn,
+                    box(),
+                    body.name,
+                    body.pin,
+                    body.totp,
+                    clock.now(),
+                    settings,
+                    request.cookies.get(DEVICE_COOKIE),
+                )
             except SignInFailed as err:
                 raise HubError(401, "bad_credentials", str(err)) from err
+        if device is not None:
+            response.set_cookie(
+                DEVICE_COOKIE,
+                device,
+                httponly=True,
+                samesite="strict",
+                max_age=settings.device_trust_days * 86_400,
+                path=SIGN_IN_PATH,
+            )
         return SignInOut(token=token, name=who.name, expires_at=who.expires_at)
 
     @router.post("/api/v1/supervisor/sign-out", status_code=204, responses=error_responses(401))

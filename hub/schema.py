@@ -284,6 +284,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         FROM rewritten WHERE before IS DISTINCT FROM after;
         """,
     ),
+    (
+        11,
+        "browsers a supervisor signed in from count their own failed sign-ins",
+        """
+        -- a browser where the account signed in (the SHA-256 of its cookie): its failed sign-ins
+        -- are counted here, not on the account, so strangers' tries cannot lock the person out of it
+        CREATE TABLE supervisor_devices (
+            token_hash bytea NOT NULL,
+            name text NOT NULL REFERENCES supervisors(name),
+            failed_signins integer NOT NULL DEFAULT 0,
+            locked_until timestamptz,
+            last_signin_at timestamptz NOT NULL,
+            PRIMARY KEY (token_hash, name)
+        );
+        CREATE INDEX supervisor_devices_name ON supervisor_devices (name, last_signin_at);
+        """,
+    ),
 ]
 
 

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 ISSUER = "Province hub"
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+#: Browsers remembered per account (the most recent; an older one is an unknown browser again).
+DEVICES_KEPT = 20
 
 
 class SupervisorSettings(BaseModel):
@@ -43,6 +46,7 @@ class SupervisorSettings(BaseModel):
     lockout_min: int = Field(default=15, ge=1, le=24 * 60)
     pin_min_digits: int = Field(default=6, ge=4, le=12)
     key_file: str = ""  # empty: supervisor.key in [hub_server] data_dir
+    device_trust_days: int = Field(default=90, ge=0, le=3_650)
 
 
 class SupervisorError(ValueError):
@@ -123,6 +127,7 @@ def reset_supervisor(
         if not updated:
             raise SupervisorError(f"no supervisor {name!r}; create it with `supervisor add {name}`")
         conn.execute("DELETE FROM supervisor_sessions WHERE name = %s", (name,))
+        conn.execute("DELETE FROM supervisor_devices WHERE name = %s", (name,))  # no browser trusted yet
         audit(conn, name, "supervisor_reset", None, None, None, "")
     return pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=ISSUER)
 
@@ -136,6 +141,7 @@ def revoke_supervisor(conn: psycopg.Connection, name: str) -> None:
         if not updated:
             raise SupervisorError(f"no active supervisor {name!r}")
         conn.execute("DELETE FROM supervisor_sessions WHERE name = %s", (name,))
+        conn.execute("DELETE FROM supervisor_devices WHERE name = %s", (name,))
         audit(conn, name, "supervisor_revoked", None, None, None, "")
 
 
@@ -191,13 +197,25 @@ def sign_in(
     code: str,
     now: datetime,
     cfg: SupervisorSettings,
-) -> tuple[str, Supervisor]:
-    """Check PIN and TOTP; returns (session token, supervisor) or raises SignInFailed."""
+    device: str | None = None,
+) -> tuple[str, Supervisor, str | None]:
+    """Check PIN and TOTP; returns (session token, supervisor, the browser's device cookie to set
+    or None) or raises SignInFailed.
+
+    `device`: the cookie the browser sent. From a browser where the account signed in within
+    `device_trust_days`, failures count against that browser alone; from any other, against the
+    account's count for unknown browsers. So strangers' tries lock only unknown browsers out.
+    """
+    trusted = bool(device and DEVICE_RE.fullmatch(device) and cfg.device_trust_days)
+    device_hash = token_hash(str(device)) if trusted else None
+    since = now - timedelta(days=cfg.device_trust_days)
     row = conn.execute(
         "SELECT pin_hash, totp_secret, locked_until FROM supervisors WHERE name = %s AND revoked_at IS NULL",
         (name,),
     ).fetchone()
-    locked = row is not None and row[2] is not None and row[2] > now
+    known = _known_device(conn, device_hash, name, since, lock=False) if row is not None else None
+    locked_until = known[1] if known is not None else row[2] if row is not None else None
+    locked = locked_until is not None and locked_until > now
     usable = row if row is not None and not locked else None
     pin_ok = check_pin(pin, usable[0] if usable is not None else None)  # one scrypt on every path
     step = _step(box, name, usable[1], code, now) if usable is not None else None
@@ -210,14 +228,18 @@ def sign_in(
             "WHERE name = %s AND revoked_at IS NULL FOR UPDATE",
             (name,),
         ).fetchone()
+        by_device = _known_device(conn, device_hash, name, since, lock=True) if fresh is not None else None
+        failures, until = by_device if by_device is not None else (fresh[1], fresh[2]) if fresh else (0, None)
         actor = name[:32] or "?"
         if fresh is None:
             audit(conn, actor, "signin_failed", None, None, None, "unknown or revoked account")
-        elif usable is None or (fresh[2] is not None and fresh[2] > now):
+        elif usable is None or (until is not None and until > now):
             audit(conn, actor, "signin_failed", None, None, None, "locked out")
         elif pin_ok and step is not None and fresh[0] == usable[0] and step > int(fresh[3]):
             conn.execute(
-                "UPDATE supervisors SET failed_signins = 0, locked_until = NULL, last_totp_step = %s "
+                "UPDATE supervisors SET last_totp_step = %s WHERE name = %s"
+                if by_device is not None
+                else "UPDATE supervisors SET failed_signins = 0, locked_until = NULL, last_totp_step = %s "
                 "WHERE name = %s",
                 (step, name),
             )
@@ -225,22 +247,66 @@ def sign_in(
                 "INSERT INTO supervisor_sessions(token_hash, name, expires_at) VALUES (%s, %s, %s)",
                 (token_hash(token), name, expires),
             )
+            if cfg.device_trust_days:
+                device = device if device_hash is not None else secrets.token_urlsafe(32)
+                _remember_device(conn, token_hash(str(device)), name, now, since)
             audit(conn, name, "signed_in", None, None, None, "")
             ok = True
         else:
-            count = int(fresh[1]) + 1
+            count = int(failures) + 1
             until = now + timedelta(minutes=cfg.lockout_min) if count >= cfg.max_failed_signins else None
+            where = "this browser" if by_device is not None else "unknown browsers"
             conn.execute(
-                "UPDATE supervisors SET failed_signins = %s, locked_until = %s WHERE name = %s",
-                (0 if until else count, until, name),
+                "UPDATE supervisor_devices SET failed_signins = %s, locked_until = %s "
+                "WHERE name = %s AND token_hash = %s"
+                if by_device is not None
+                else "UPDATE supervisors SET failed_signins = %s, locked_until = %s WHERE name = %s",
+                (0 if until else count, until, name, *([device_hash] if by_device is not None else [])),
             )
-            audit(conn, name, "signin_failed", None, None, None, f"wrong PIN or code ({count} in a row)")
+            detail = f"wrong PIN or code ({count} in a row, {where})"
+            audit(conn, name, "signin_failed", None, None, None, detail)
             if until is not None:
-                audit(conn, name, "locked_out", None, None, None, f"until {until.isoformat()}")
-                log.warning("supervisor %s locked out after %d failed sign-ins", name, count)
+                audit(conn, name, "locked_out", None, None, None, f"{where} until {until.isoformat()}")
+                log.warning("supervisor %s locked out (%s) after %d failed sign-ins", name, where, count)
     if not ok:
         raise SignInFailed(SignInFailed.MESSAGE)
-    return token, Supervisor(name, expires)
+    return token, Supervisor(name, expires), device if cfg.device_trust_days else None
+
+
+_DEVICE = (
+    "SELECT failed_signins, locked_until FROM supervisor_devices "
+    "WHERE token_hash = %s AND name = %s AND last_signin_at >= %s"
+)
+_DEVICE_LOCKED = _DEVICE + " FOR UPDATE"
+
+
+def _known_device(
+    conn: psycopg.Connection, device_hash: bytes | None, name: str, since: datetime, lock: bool
+) -> tuple[int, datetime | None] | None:
+    """(failed sign-ins, locked until) of a browser where the account signed in at or after
+    `since`, or None (an unknown browser); `lock`: the row is locked until the commit."""
+    if device_hash is None:
+        return None
+    row = conn.execute(_DEVICE_LOCKED if lock else _DEVICE, (device_hash, name, since)).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
+def _remember_device(
+    conn: psycopg.Connection, device_hash: bytes, name: str, now: datetime, since: datetime
+) -> None:
+    """The account signed in from this browser now (its count starts again); the account's browsers
+    not used since `since`, and all but its `DEVICES_KEPT` most recent, are forgotten."""
+    conn.execute(
+        "INSERT INTO supervisor_devices(token_hash, name, last_signin_at) VALUES (%s, %s, %s) "
+        "ON CONFLICT (token_hash, name) DO UPDATE SET failed_signins = 0, locked_until = NULL, "
+        "last_signin_at = excluded.last_signin_at",
+        (device_hash, name, now),
+    )
+    conn.execute(
+        "DELETE FROM supervisor_devices WHERE name = %s AND (last_signin_at < %s OR token_hash NOT IN ("
+        "SELECT token_hash FROM supervisor_devices WHERE name = %s ORDER BY last_signin_at DESC LIMIT %s))",
+        (name, since, name, DEVICES_KEPT),
+    )
 
 
 def session(conn: psycopg.Connection, token: str, now: datetime) -> Supervisor | None:

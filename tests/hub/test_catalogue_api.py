@@ -16,7 +16,7 @@ import requests
 
 from common.clock import ManualClock
 from common.config import load_raw, section
-from hub.supervisors import add_supervisor, open_box
+from hub.supervisors import add_supervisor, open_box, revoke_supervisor
 from tests.conftest import REPO_ROOT
 from tests.harness import HubServer
 from tests.hub.conftest import bearer, tokens
@@ -214,6 +214,39 @@ def test_wrong_totp_locks_out_and_a_code_signs_in_once(
     with psycopg.connect(database_url) as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM catalogue_audit ORDER BY id")]
     assert actions.count("locked_out") == 1 and actions.count("signed_in") == 3
+
+
+def test_strangers_failures_do_not_lock_a_supervisor_out_of_the_browsers_they_use(
+    hub: HubServer, database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Wrong codes from an unknown browser lock only unknown browsers out of the account; a browser
+    where the supervisor signed in before (its `hubdevice` cookie) still signs in, and its own
+    failures lock that browser alone."""
+    secret = supervisor(database_url, tmp_path)
+    office, laptop = requests.Session(), requests.Session()
+
+    def attempt(browser: Any, totp: str | None = None) -> int:
+        code = totp or pyotp.TOTP(secret).at(clock.now())
+        body = {"name": "sv01", "pin": PIN, "totp": code}
+        status = int(browser.post(f"{hub.url}/api/v1/supervisor/sign-in", json=body, timeout=10).status_code)
+        clock.advance(30)  # a code signs in once: the next try gets the next one
+        return status
+
+    assert attempt(office) == 200 and attempt(laptop) == 200
+    cookie = next(c for c in office.cookies if c.name == "hubdevice")
+    assert cookie.path == "/api/v1/supervisor/sign-in" and cookie.has_nonstandard_attr("HttpOnly")
+    assert [attempt(requests, "000000") for _ in range(5)] == [401] * 5  # a stranger
+    assert attempt(requests) == 401  # unknown browsers: locked, even with the right code
+    assert attempt(office) == 200  # the office PC is not
+    assert [attempt(laptop, "000000") for _ in range(5)] == [401] * 5
+    assert attempt(laptop) == 401  # the laptop locked itself out...
+    assert attempt(office) == 200  # ...and only itself
+    with psycopg.connect(database_url) as conn:
+        details = [r[0] for r in conn.execute("SELECT detail FROM catalogue_audit WHERE action = 'locked_out'")]
+        assert [d.split(" until ")[0] for d in details] == ["unknown browsers", "this browser"]
+        assert conn.execute("SELECT count(*) FROM supervisor_devices").fetchone() == (2,)
+        revoke_supervisor(conn, "sv01")
+        assert conn.execute("SELECT count(*) FROM supervisor_devices").fetchone() == (0,)
 
 
 def test_cli_supervisor_add_reset_revoke(database_url: str, clock: ManualClock, tmp_path: Path) -> None:
