@@ -225,7 +225,7 @@ def simulate_day(seed: int = 7) -> dict[str, Any]:
     desk.staff.accounts.sync_demo(cfg.demo_staff)
     sessions = []
     for i in range(1, 4):
-        token, _ = desk.sign_in(f"s{i}", "1234", i)
+        token = desk.sign_in(f"s{i}", "1234", i)[0]
         sessions.append(desk.session(token))
     busy_until: list[float | None] = [None, None, None]
     shown: dict[str, tuple[float, int | None, int | None]] = {}  # ticket -> (issued, min, max)
