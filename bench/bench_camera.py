@@ -76,8 +76,11 @@ def degrade_real(frames: list[Frame]) -> list[Frame]:
         "dark+noise": dark,
         "inverted": lambda im: cv2.bitwise_not(im),
     }
-    return [(f"{name}:{kind}", change(image), text) for kind, change in kinds.items()
-            for name, image, text in frames]
+    return [
+        (f"{name}:{kind}", change(image), text)
+        for kind, change in kinds.items()
+        for name, image, text in frames
+    ]
 
 
 def load_generated(seed: int, count: int) -> list[Frame]:
@@ -100,8 +103,14 @@ def peers() -> dict[str, Reader]:
     out: dict[str, Reader] = {}
 
     def zxing(gray: np.ndarray) -> list[str]:
-        return [r.text for r in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormats(
-            zxingcpp.BarcodeFormat.QRCode), text_mode=zxingcpp.TextMode.Plain)]
+        return [
+            r.text
+            for r in zxingcpp.read_barcodes(
+                gray,
+                formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+                text_mode=zxingcpp.TextMode.Plain,
+            )
+        ]
 
     out["zxing-cpp"] = zxing
     detector = cv2.QRCodeDetector()
@@ -148,8 +157,9 @@ def peers() -> dict[str, Reader]:
     return out
 
 
-def measure(name: str, reader: Reader, frames: list[Frame],
-            stages: Counter[str] | None = None, repeat: int = 1) -> dict[str, Any]:
+def measure(
+    name: str, reader: Reader, frames: list[Frame], stages: Counter[str] | None = None, repeat: int = 1
+) -> dict[str, Any]:
     """Decode every frame; CPU ms per frame (the least of `repeat` runs, so other engineers'
     load on the shared machine counts less), split into frames with and without a QR."""
     with_qr: list[float] = []
@@ -175,13 +185,19 @@ def measure(name: str, reader: Reader, frames: list[Frame],
             missed.append(label)
     total = len(with_qr)
     return {
-        "decoder": name, "read": read, "frames": total, "rate_pct": 100 * read / total if total else 0.0,
-        "median_ms": percentile(with_qr, 50), "p95_ms": percentile(with_qr, 95),
+        "decoder": name,
+        "read": read,
+        "frames": total,
+        "rate_pct": 100 * read / total if total else 0.0,
+        "median_ms": percentile(with_qr, 50),
+        "p95_ms": percentile(with_qr, 95),
         "max_ms": max(with_qr, default=0),
         "mean_ms_all": sum(with_qr + without) / max(1, len(with_qr) + len(without)),
-        "noqr_frames": len(without), "noqr_median_ms": percentile(without, 50) if without else None,
+        "noqr_frames": len(without),
+        "noqr_median_ms": percentile(without, 50) if without else None,
         "noqr_p95_ms": percentile(without, 95) if without else None,
-        "noqr_max_ms": max(without) if without else None, "missed": missed,
+        "noqr_max_ms": max(without) if without else None,
+        "missed": missed,
         **({"stages": dict(stages)} if stages is not None else {}),
     }
 
@@ -196,15 +212,17 @@ def main() -> None:
     limit = int(os.environ.get("BENCH_CAMERA_LIMIT", "0")) or None
     repeat = max(1, int(os.environ.get("BENCH_CAMERA_REPEAT", "1")))
     real = load_real()[:limit]
-    sets = {"real photos (zxing blackbox)": real,
-            "real photos degraded (half size, 1.2 px blur, dark+noise, inverted)": degrade_real(real)}
+    sets = {
+        "real photos (zxing blackbox)": real,
+        "real photos degraded (half size, 1.2 px blur, dark+noise, inverted)": degrade_real(real),
+    }
     for label, (seed, count) in GEN_SETS.items():
         sets[f"generated ID-card frames, VGA, seed {seed} ({label})"] = load_generated(seed, count)[:limit]
     config = CameraConfig()  # the shipped defaults (roi_tiles, budget)
-    decoder = QrDecoder(timer=time.thread_time, budget_ms=config.decode_budget_ms,
-                        roi_tiles=config.roi_tiles)
-    thorough = QrDecoder(timer=time.thread_time, budget_ms=config.decode_budget_ms,
-                         roi_tiles=config.roi_tiles, thorough=True)
+    decoder = QrDecoder(timer=time.thread_time, budget_ms=config.decode_budget_ms, roi_tiles=config.roi_tiles)
+    thorough = QrDecoder(
+        timer=time.thread_time, budget_ms=config.decode_budget_ms, roi_tiles=config.roi_tiles, thorough=True
+    )
     others = peers()
     results: dict[str, list[dict[str, Any]]] = {}
     for set_name, frames in sets.items():
@@ -232,22 +250,41 @@ def main() -> None:
             f"{set_name}: {rows[0]['frames']} frames with a QR, {rows[0]['noqr_frames']} without "
             "(CPU ms per frame, one core)",
             ["decoder", "read", "rate %", "median", "p95", "max", "no-QR median", "no-QR p95", "no-QR max"],
-            [[r["decoder"], f"{r['read']}/{r['frames']}", round(r["rate_pct"], 1), r["median_ms"],
-              r["p95_ms"], r["max_ms"], _or_dash(r["noqr_median_ms"]), _or_dash(r["noqr_p95_ms"]),
-              _or_dash(r["noqr_max_ms"])]
-             for r in rows],
+            [
+                [
+                    r["decoder"],
+                    f"{r['read']}/{r['frames']}",
+                    round(r["rate_pct"], 1),
+                    r["median_ms"],
+                    r["p95_ms"],
+                    r["max_ms"],
+                    _or_dash(r["noqr_median_ms"]),
+                    _or_dash(r["noqr_p95_ms"]),
+                    _or_dash(r["noqr_max_ms"]),
+                ]
+                for r in rows
+            ],
         )
         print(f"  pipeline stages that read: {dict(stages)}")
         # The scanner runs every thorough_every_frames-th decoded frame thorough.
         every = max(1, config.thorough_every_frames)
         mean = (rows[0]["mean_ms_all"] * (every - 1) + rows[1]["mean_ms_all"]) / every
-        print(f"  a {CAMERA_FPS:.0f} fps camera showing frames like these (every {every}th decoded frame "
-              f"thorough): decoding every frame would cost {mean * CAMERA_FPS:.0f} ms CPU per second "
-              f"({mean * CAMERA_FPS / 10:.1f} % of a core); at decode_max_fps = {config.decode_max_fps:.0f}: "
-              f"{mean * config.decode_max_fps:.0f} ms ({mean * config.decode_max_fps / 10:.1f} %)")
-    write_results("camera", {"limit": limit, "repeat": repeat, "timer": "thread CPU time",
-                             "load_average": os.getloadavg(),
-                             "sets": results})
+        print(
+            f"  a {CAMERA_FPS:.0f} fps camera showing frames like these (every {every}th decoded frame "
+            f"thorough): decoding every frame would cost {mean * CAMERA_FPS:.0f} ms CPU per second "
+            f"({mean * CAMERA_FPS / 10:.1f} % of a core); at decode_max_fps = {config.decode_max_fps:.0f}: "
+            f"{mean * config.decode_max_fps:.0f} ms ({mean * config.decode_max_fps / 10:.1f} %)"
+        )
+    write_results(
+        "camera",
+        {
+            "limit": limit,
+            "repeat": repeat,
+            "timer": "thread CPU time",
+            "load_average": os.getloadavg(),
+            "sets": results,
+        },
+    )
 
 
 if __name__ == "__main__":

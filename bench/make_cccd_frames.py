@@ -58,8 +58,13 @@ class Person:
     def payload(self) -> str:
         """The QR text as on a card (11 fields for cards issued from July 2024)."""
         fields = [
-            self.id_number, self.old_id, self.name, self.birth.strftime("%d%m%Y"),
-            "Nữ" if self.female else "Nam", self.address, self.issue.strftime("%d%m%Y"),
+            self.id_number,
+            self.old_id,
+            self.name,
+            self.birth.strftime("%d%m%Y"),
+            "Nữ" if self.female else "Nam",
+            self.address,
+            self.issue.strftime("%d%m%Y"),
         ]
         if self.new_format:
             fields += ["", "", "", ""]
@@ -101,8 +106,13 @@ def card_image(person: Person | None, rng: random.Random) -> np.ndarray:
     draw.text((150, 14), "CĂN CƯỚC (MẪU THỬ – KHÔNG HỢP LỆ)", font=bold, fill=(255, 240, 200))
     draw.rectangle((40, 120, 250, 380), fill=(170, 180, 190))  # photo placeholder
     if person is not None:
-        lines = [f"Số: {person.id_number}", person.name.upper(), person.birth.strftime("%d/%m/%Y"),
-                 "Nữ" if person.female else "Nam", person.address[:34]]
+        lines = [
+            f"Số: {person.id_number}",
+            person.name.upper(),
+            person.birth.strftime("%d/%m/%Y"),
+            "Nữ" if person.female else "Nam",
+            person.address[:34],
+        ]
         for n, line in enumerate(lines):
             draw.text((280, 230 + 48 * n), line, font=font, fill=(30, 30, 40))
         qr = Image.fromarray(qr_image(person.payload(), 3)).convert("RGB")
@@ -134,8 +144,9 @@ class Frame:
     effects: list[str] = field(default_factory=list)
 
 
-def place_card(bg: np.ndarray, card: np.ndarray, rng: random.Random, small: bool, effects: list[str],
-               attempt: int = 0) -> np.ndarray:
+def place_card(
+    bg: np.ndarray, card: np.ndarray, rng: random.Random, small: bool, effects: list[str], attempt: int = 0
+) -> np.ndarray:
     """Warp the card onto the background: size, rotation, perspective; the QR stays in view."""
     width = rng.uniform(250, 330) if small else rng.uniform(340, 600)
     if small and attempt == 0:
@@ -146,20 +157,39 @@ def place_card(bg: np.ndarray, card: np.ndarray, rng: random.Random, small: bool
         effects.append("rotation")
     cx = rng.uniform(width / 2 - 10, W - width / 2 + 10)
     cy = rng.uniform(height / 2 - 10, H - height / 2 + 10)
-    corners = np.array([[-width / 2, -height / 2], [width / 2, -height / 2],
-                        [width / 2, height / 2], [-width / 2, height / 2]], dtype=np.float32)
+    corners = np.array(
+        [
+            [-width / 2, -height / 2],
+            [width / 2, -height / 2],
+            [width / 2, height / 2],
+            [-width / 2, height / 2],
+        ],
+        dtype=np.float32,
+    )
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], dtype=np.float32)
     dst = corners @ rot.T + np.array([cx, cy], dtype=np.float32)
     if rng.random() < 0.5:
         if attempt == 0:
             effects.append("perspective")
-        dst += np.array([[rng.uniform(-0.08, 0.08) * width, rng.uniform(-0.08, 0.08) * height]
-                         for _ in range(4)], dtype=np.float32)
-    src = np.array([[0, 0], [card.shape[1], 0], [card.shape[1], card.shape[0]], [0, card.shape[0]]],
-                   dtype=np.float32)
+        dst += np.array(
+            [[rng.uniform(-0.08, 0.08) * width, rng.uniform(-0.08, 0.08) * height] for _ in range(4)],
+            dtype=np.float32,
+        )
+    src = np.array(
+        [[0, 0], [card.shape[1], 0], [card.shape[1], card.shape[0]], [0, card.shape[0]]], dtype=np.float32
+    )
     m = cv2.getPerspectiveTransform(src, dst)
-    qr_box = np.array([[[card.shape[1] - 250, 80], [card.shape[1] - 20, 80], [card.shape[1] - 20, 310],
-                        [card.shape[1] - 250, 310]]], dtype=np.float32)
+    qr_box = np.array(
+        [
+            [
+                [card.shape[1] - 250, 80],
+                [card.shape[1] - 20, 80],
+                [card.shape[1] - 20, 310],
+                [card.shape[1] - 250, 310],
+            ]
+        ],
+        dtype=np.float32,
+    )
     qr_corners = cv2.perspectiveTransform(qr_box, m)[0]
     inside = (qr_corners >= 2).all() and (qr_corners[:, 0] < W - 2).all() and (qr_corners[:, 1] < H - 2).all()
     if not inside and attempt < 30:  # the kiosk's guide frame keeps the QR in view: place again
@@ -247,8 +277,12 @@ def receipt_image(code: str, appointment: date, rng: random.Random) -> np.ndarra
     font = ImageFont.truetype(str(FONT), 18)
     draw.text((30, 20), "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", font=bold, fill=(20, 20, 20))
     draw.text((30, 52), "(MẪU THỬ – KHÔNG CÓ GIÁ TRỊ)", font=font, fill=(90, 20, 20))
-    lines = [f"Mã hồ sơ: {code}", "Thủ tục: Cấp bản sao trích lục (mẫu)",
-             f"Hẹn trả: {appointment.strftime('%d/%m/%Y')}", "Người nộp: Nguyễn Văn Mẫu"]
+    lines = [
+        f"Mã hồ sơ: {code}",
+        "Thủ tục: Cấp bản sao trích lục (mẫu)",
+        f"Hẹn trả: {appointment.strftime('%d/%m/%Y')}",
+        "Người nộp: Nguyễn Văn Mẫu",
+    ]
     for n, line in enumerate(lines):
         draw.text((30, 110 + 40 * n), line, font=font, fill=(20, 20, 20))
     qr = Image.fromarray(qr_image(f"{code}|{appointment.strftime('%d/%m/%Y')}", 5)).convert("RGB")
@@ -284,14 +318,19 @@ def write_demo_samples(out: Path, seed: int = 2024) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: generate a frame set."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "cccd-frames")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-qr-share", type=float, default=0.2)
-    parser.add_argument("--demo-samples", type=Path, metavar="DIR",
-                        help="write the simulated camera's demo images (assets/camera-samples) instead")
+    parser.add_argument(
+        "--demo-samples",
+        type=Path,
+        metavar="DIR",
+        help="write the simulated camera's demo images (assets/camera-samples) instead",
+    )
     args = parser.parse_args(argv)
     if args.demo_samples:
         print("wrote", ", ".join(write_demo_samples(args.demo_samples)))

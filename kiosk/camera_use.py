@@ -21,8 +21,13 @@ log = logging.getLogger(__name__)
 class ScanSession:
     """Start/stop the scanner for one screen; `on_result`/`on_state` are called on the UI thread."""
 
-    def __init__(self, ctx: Any, on_result: Callable[[ScanResult], None],
-                 on_state: Callable[[CameraState], None] | None = None, where: str = "") -> None:
+    def __init__(
+        self,
+        ctx: Any,
+        on_result: Callable[[ScanResult], None],
+        on_state: Callable[[CameraState], None] | None = None,
+        where: str = "",
+    ) -> None:
         self._ctx = ctx
         self._on_result = on_result
         self._on_state = on_state

@@ -179,8 +179,12 @@ def test_the_queueing_service_refuses_a_newer_database_in_one_line(
     from queueing.__main__ import main
 
     _db_with(tmp_path / "queue.sqlite3", version=QUEUE_MIGRATIONS.version + 1)
-    assert main(  # refused before anything listens: the port is never bound
-        ["--data-dir", str(tmp_path), "--port", "18999"]) == 2
+    assert (
+        main(  # refused before anything listens: the port is never bound
+            ["--data-dir", str(tmp_path), "--port", "18999"]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert err.startswith("queueing: queue database") and "newer than this release" in err and "\n" not in err
 

@@ -36,16 +36,22 @@ def describe(result: ScanResult) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": result.kind}
     if result.cccd is not None:
         c = result.cccd
-        out["cccd"] = {"id_masked": c.id_masked, "full_name": c.full_name,
-                       "birth_date": c.birth_date.isoformat(), "gender": c.gender,
-                       "issue_date": c.issue_date.isoformat(),
-                       "old_id_present": c.old_id_present}
+        out["cccd"] = {
+            "id_masked": c.id_masked,
+            "full_name": c.full_name,
+            "birth_date": c.birth_date.isoformat(),
+            "gender": c.gender,
+            "issue_date": c.issue_date.isoformat(),
+            "old_id_present": c.old_id_present,
+        }
     if result.staff is not None:
         out["staff"] = {"staff_id": result.staff.staff_id}
     if result.dossier is not None:
         d = result.dossier
-        out["dossier"] = {"dossier_code": d.dossier_code,
-                          "appointment": d.appointment.isoformat() if d.appointment else None}
+        out["dossier"] = {
+            "dossier_code": d.dossier_code,
+            "appointment": d.appointment.isoformat() if d.appointment else None,
+        }
     if result.reason:
         out["reason"] = str(result.reason)
     return out
@@ -107,13 +113,21 @@ def live(config: CameraConfig, seconds: float | None, stats_every_s: float = 2.0
             if wait_s < stats_every_s:
                 break
             s = scanner.stats()
-            print(json.dumps({
-                "fps": round((s.frames - last_frames) / stats_every_s, 1),
-                "decoded_fps": round((s.decoded - last_decoded) / stats_every_s, 1),
-                "decode_ms_last": round(s.decode_ms_last, 2), "decode_ms_max": round(s.decode_ms_max, 2),
-                "brightness": round(s.brightness), "sharpness": round(s.sharpness),
-                "results": s.results, "source": s.source,
-            }), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "fps": round((s.frames - last_frames) / stats_every_s, 1),
+                        "decoded_fps": round((s.decoded - last_decoded) / stats_every_s, 1),
+                        "decode_ms_last": round(s.decode_ms_last, 2),
+                        "decode_ms_max": round(s.decode_ms_max, 2),
+                        "brightness": round(s.brightness),
+                        "sharpness": round(s.sharpness),
+                        "results": s.results,
+                        "source": s.source,
+                    }
+                ),
+                flush=True,
+            )
             last_frames, last_decoded = s.frames, s.decoded
     except KeyboardInterrupt:
         pass
@@ -125,18 +139,27 @@ def live(config: CameraConfig, seconds: float | None, stats_every_s: float = 2.0
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m drivers.camera.decode", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m drivers.camera.decode",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("images", nargs="*", type=Path, help="image files to decode")
     parser.add_argument("--cccd", action="store_true", help="also classify and parse each payload")
-    parser.add_argument("--device", help="camera source for --live (e.g. 0, /dev/video0, rtsp://..., "
-                                         "folder:DIR); default: [camera] source")
+    parser.add_argument(
+        "--device",
+        help="camera source for --live (e.g. 0, /dev/video0, rtsp://..., "
+        "folder:DIR); default: [camera] source",
+    )
     parser.add_argument("--live", action="store_true", help="scan from the camera until Ctrl-C")
     parser.add_argument("--seconds", type=float, help="with --live: stop after this many seconds")
     parser.add_argument("--zbar", action="store_true", help="enable the zbar stage")
-    parser.add_argument("--thorough", action="store_true",
-                        help="run the retries for defocused codes on every image/frame (a few "
-                             "more read, ~3 ms more per unreadable frame)")
+    parser.add_argument(
+        "--thorough",
+        action="store_true",
+        help="run the retries for defocused codes on every image/frame (a few "
+        "more read, ~3 ms more per unreadable frame)",
+    )
     args = parser.parse_args(argv)
 
     config = load_camera_config()

@@ -39,8 +39,11 @@ class SignalWatch:
         thumb = cv2.resize(gray, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
         self.brightness = float(thumb.mean())
         self.black = self.brightness < self._black_level
-        frozen = (not self.repeats_ok and self._last is not None
-                  and float(np.abs(thumb - self._last).mean()) < _FROZEN_DIFF)
+        frozen = (
+            not self.repeats_ok
+            and self._last is not None
+            and float(np.abs(thumb - self._last).mean()) < _FROZEN_DIFF
+        )
         self._last = thumb
         now = self._clock.monotonic()
         if not (self.black or frozen):

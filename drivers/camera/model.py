@@ -92,8 +92,12 @@ StateCallback = Callable[[CameraState], None]
 class QrScanner(Protocol):
     """Capture + decode in a worker thread."""
 
-    def start(self, on_result: ResultCallback, on_frame: FrameCallback | None = None,
-              on_state: StateCallback | None = None) -> None:
+    def start(
+        self,
+        on_result: ResultCallback,
+        on_frame: FrameCallback | None = None,
+        on_state: StateCallback | None = None,
+    ) -> None:
         """Begin capturing; callbacks run on the worker thread."""
         ...
 
@@ -102,5 +106,4 @@ class QrScanner(Protocol):
         ...
 
     @property
-    def state(self) -> CameraState:
-        ...
+    def state(self) -> CameraState: ...

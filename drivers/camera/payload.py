@@ -93,8 +93,12 @@ class PayloadClassifier:
     """Turns decoded QR payloads into `ScanResult`s (ID card, then dossier receipt, then staff card,
     then a booking's check-in QR)."""
 
-    def __init__(self, hasher: IdHasher, dossier_pattern: str = DEFAULT_DOSSIER_PATTERN,
-                 staff_card_pattern: str = DEFAULT_STAFF_CARD_PATTERN) -> None:
+    def __init__(
+        self,
+        hasher: IdHasher,
+        dossier_pattern: str = DEFAULT_DOSSIER_PATTERN,
+        staff_card_pattern: str = DEFAULT_STAFF_CARD_PATTERN,
+    ) -> None:
         self._hasher = hasher
         self._dossier = compile_dossier_pattern(dossier_pattern)
         self._staff = compile_staff_card_pattern(staff_card_pattern)

@@ -95,8 +95,9 @@ def zxing_read(gray: np.ndarray, stage: str, **options: Any) -> list[Decoded]:
 
 def zxing_locate(gray: np.ndarray, stage: str, **options: Any) -> tuple[list[Decoded], list[Box]]:
     """zxing-cpp as `zxing_read`, plus the boxes of codes it found but could not decode."""
-    found = zxingcpp.read_barcodes(gray, formats=_formats(), text_mode=zxingcpp.TextMode.Plain,
-                                   return_errors=True, **options)
+    found = zxingcpp.read_barcodes(
+        gray, formats=_formats(), text_mode=zxingcpp.TextMode.Plain, return_errors=True, **options
+    )
     decoded = [Decoded(r.text, bytes(r.bytes), stage) for r in found if r.valid]
     boxes: list[Box] = []
     if not decoded:
@@ -156,8 +157,9 @@ def _edge_map(gray: np.ndarray) -> np.ndarray:
     return edges
 
 
-def code_windows(gray: np.ndarray, count: int,
-                 side_px: int = SMALL_CODE_WINDOW_PX) -> tuple[list[Box], float]:
+def code_windows(
+    gray: np.ndarray, count: int, side_px: int = SMALL_CODE_WINDOW_PX
+) -> tuple[list[Box], float]:
     """Up to `count` square windows of `side_px`, centred where two-direction edges are densest,
     and the frame's mean edge score (near 0 on a blank or black frame)."""
     h, w = gray.shape
@@ -178,7 +180,7 @@ def code_windows(gray: np.ndarray, count: int,
         windows.append((x0, y0, x0 + side, y0 + side))
         # Suppress this peak's neighbourhood so the next window looks elsewhere.
         r = int(side / scale / 2)
-        density[max(0, py - r):py + r + 1, max(0, px - r):px + r + 1] = 0
+        density[max(0, py - r) : py + r + 1, max(0, px - r) : px + r + 1] = 0
     return windows, mean
 
 
@@ -190,9 +192,16 @@ def _unsharp(image: np.ndarray, amount: float, sigma: float = 1.5) -> np.ndarray
 class QrDecoder:
     """Decode QR codes in one frame with the staged pipeline; one instance per worker thread."""
 
-    def __init__(self, *, budget_ms: float = 35.0, roi_tiles: int = 1, use_zbar: bool = False,
-                 max_upscaled_px: int = 1100, thorough: bool = False,
-                 timer: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self,
+        *,
+        budget_ms: float = 35.0,
+        roi_tiles: int = 1,
+        use_zbar: bool = False,
+        max_upscaled_px: int = 1100,
+        thorough: bool = False,
+        timer: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self._budget_s = budget_ms / 1000.0
         self._roi_tiles = roi_tiles
         self._max_upscaled_px = max_upscaled_px
@@ -243,8 +252,14 @@ class QrDecoder:
 
         # Sensor noise and print texture: smoothed, with zxing's global-histogram binarizer.
         blurred = cv2.GaussianBlur(gray, (5, 5), 1.0)  # 5x5: half the cost of the 7x7 sigma 1 implies
-        found = zxing_read(blurred, "blur_global", binarizer=zxingcpp.Binarizer.GlobalHistogram,
-                           try_invert=False, try_downscale=big, try_rotate=False)
+        found = zxing_read(
+            blurred,
+            "blur_global",
+            binarizer=zxingcpp.Binarizer.GlobalHistogram,
+            try_invert=False,
+            try_downscale=big,
+            try_rotate=False,
+        )
         if found or spent():
             return found
         if self._thorough if thorough is None else thorough:
@@ -253,8 +268,9 @@ class QrDecoder:
                 return found
         return self._zbar(blurred) if self._zbar is not None else []
 
-    def _read_defocused(self, gray: np.ndarray, crops: list[np.ndarray], big: bool,
-                        spent: Callable[[], bool]) -> list[Decoded]:
+    def _read_defocused(
+        self, gray: np.ndarray, crops: list[np.ndarray], big: bool, spent: Callable[[], bool]
+    ) -> list[Decoded]:
         """Defocus that hides even the finder patterns: a strong unsharp mask on the small-code
         window (upscaled 2x), then a milder one on the whole frame. Each pass costs 1-3 ms,
         because zxing's finder search slows down on the noise a strong mask brings out."""
@@ -284,8 +300,9 @@ class QrDecoder:
         if found or spent():
             return found
         smooth = cv2.GaussianBlur(up, (0, 0), max(1.0, factor * 0.6))
-        return zxing_read(smooth, "located_blur_global", binarizer=zxingcpp.Binarizer.GlobalHistogram,
-                          **options)
+        return zxing_read(
+            smooth, "located_blur_global", binarizer=zxingcpp.Binarizer.GlobalHistogram, **options
+        )
 
     def _read_small(self, crop: np.ndarray, spent: Callable[[], bool]) -> list[Decoded]:
         """A window that may hold a far card's code, upscaled 3x (then sharpened if zxing finds it)."""
@@ -293,16 +310,21 @@ class QrDecoder:
         if factor < 1.5:
             return []
         up = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-        found, located = zxing_locate(up, "roi_upscale", try_downscale=False, try_invert=False,
-                                      try_rotate=False)
+        found, located = zxing_locate(
+            up, "roi_upscale", try_downscale=False, try_invert=False, try_rotate=False
+        )
         if found or spent() or not located:
             return found
-        return zxing_read(_unsharp(up, 1.0), "roi_sharpen", try_downscale=False, try_invert=False,
-                          try_rotate=False)
-
+        return zxing_read(
+            _unsharp(up, 1.0), "roi_sharpen", try_downscale=False, try_invert=False, try_rotate=False
+        )
 
 
 def decoder_for(config: CameraConfig) -> QrDecoder:
     """The decoder `[camera]` asks for."""
-    return QrDecoder(budget_ms=config.decode_budget_ms, roi_tiles=config.roi_tiles,
-                     thorough=config.thorough_every_frames == 1, use_zbar=config.use_zbar)
+    return QrDecoder(
+        budget_ms=config.decode_budget_ms,
+        roi_tiles=config.roi_tiles,
+        thorough=config.thorough_every_frames == 1,
+        use_zbar=config.use_zbar,
+    )

@@ -88,9 +88,15 @@ class _Session:
 class CameraScanner:
     """Implements `QrScanner`: one worker thread owns the source, the decoder and the callbacks."""
 
-    def __init__(self, config: CameraConfig, classifier: PayloadClassifier, *,
-                 source_factory: SourceFactory | None = None, decoder: QrDecoder | None = None,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: CameraConfig,
+        classifier: PayloadClassifier,
+        *,
+        source_factory: SourceFactory | None = None,
+        decoder: QrDecoder | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self._config = config
         self._classifier = classifier
         self._source_factory = source_factory or (lambda stop: make_source(config, stop))
@@ -119,8 +125,12 @@ class CameraScanner:
         with self._state_lock:
             return self._state
 
-    def start(self, on_result: ResultCallback, on_frame: FrameCallback | None = None,
-              on_state: StateCallback | None = None) -> None:
+    def start(
+        self,
+        on_result: ResultCallback,
+        on_frame: FrameCallback | None = None,
+        on_state: StateCallback | None = None,
+    ) -> None:
         """Begin capturing on a worker thread (a second call while running is ignored).
 
         A worker still finishing after `stop()` (a slow device read) is waited for on the new
@@ -134,8 +144,12 @@ class CameraScanner:
             self._stats = ScannerStats()
         self._stop = threading.Event()
         self._on_state = on_state
-        self._thread = threading.Thread(target=self._run, args=(on_result, on_frame, self._stop, previous),
-                                        name="camera-scanner", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(on_result, on_frame, self._stop, previous),
+            name="camera-scanner",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self, timeout_s: float = 1.0) -> None:
@@ -149,8 +163,9 @@ class CameraScanner:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
             if thread.is_alive():
-                log.warning("camera worker still in a device read after %.1f s; it will exit on return",
-                            timeout_s)
+                log.warning(
+                    "camera worker still in a device read after %.1f s; it will exit on return", timeout_s
+                )
         self._set_state(CameraState.STOPPED)
 
     def _set_state(self, new: CameraState, why: str = "", stop: threading.Event | None = None) -> None:
@@ -168,16 +183,32 @@ class CameraScanner:
             except Exception:
                 log.exception("camera state callback failed")
 
-    def _run(self, on_result: ResultCallback, on_frame: FrameCallback | None, stop: threading.Event,
-             previous: threading.Thread | None) -> None:
+    def _run(
+        self,
+        on_result: ResultCallback,
+        on_frame: FrameCallback | None,
+        stop: threading.Event,
+        previous: threading.Thread | None,
+    ) -> None:
         if previous is not None:
             previous.join()  # the last session's worker still holds the device
         cfg = self._config
         # One watch for the whole run: a reopen for lack of signal must not reset the bad streak.
-        watch = SignalWatch(self._clock, no_signal_after_s=cfg.no_signal_after_s,
-                            black_level=cfg.black_level, repeats_ok=False)
-        session = _Session(stop, on_result, on_frame, watch, backoff_s=cfg.reopen_min_s,
-                           preview=FramePacer(cfg.preview_max_fps), decoding=FramePacer(cfg.decode_max_fps))
+        watch = SignalWatch(
+            self._clock,
+            no_signal_after_s=cfg.no_signal_after_s,
+            black_level=cfg.black_level,
+            repeats_ok=False,
+        )
+        session = _Session(
+            stop,
+            on_result,
+            on_frame,
+            watch,
+            backoff_s=cfg.reopen_min_s,
+            preview=FramePacer(cfg.preview_max_fps),
+            decoding=FramePacer(cfg.decode_max_fps),
+        )
         try:
             while not stop.is_set():
                 try:
@@ -221,12 +252,16 @@ class CameraScanner:
         watch = session.watch
         healthy = watch.update(frame)
         self._count_frame(frame, watch.brightness, source.name)
-        self._set_state(CameraState.RUNNING if healthy else CameraState.NO_SIGNAL,
-                        "" if healthy else watch.reason, stop)
+        self._set_state(
+            CameraState.RUNNING if healthy else CameraState.NO_SIGNAL, "" if healthy else watch.reason, stop
+        )
         now = self._clock.monotonic()
         reopen_s = cfg.reopen_after_no_signal_s
-        if (reopen_s and watch.bad_for_s() >= cfg.no_signal_after_s + reopen_s
-                and now - session.last_reopen >= reopen_s):
+        if (
+            reopen_s
+            and watch.bad_for_s() >= cfg.no_signal_after_s + reopen_s
+            and now - session.last_reopen >= reopen_s
+        ):
             log.warning("%s: %s for too long; reopening it", source.name, watch.reason)
             session.last_reopen = now
             session.release()
@@ -246,22 +281,33 @@ class CameraScanner:
 
     def _count_frame(self, frame: np.ndarray, brightness: float, source_name: str) -> None:
         stats = self.stats()
-        changes: dict[str, object] = {"frames": stats.frames + 1, "brightness": brightness,
-                                      "source": source_name}
+        changes: dict[str, object] = {
+            "frames": stats.frames + 1,
+            "brightness": brightness,
+            "source": source_name,
+        }
         if stats.frames % SHARPNESS_EVERY_FRAMES == 0:
             changes["sharpness"] = sharpness_of(frame)
         self._update_stats(**changes)
 
-    def _decode(self, frame: np.ndarray, now: float, recent: dict[str, float],
-                on_result: ResultCallback, stop: threading.Event, thorough: bool = False) -> None:
+    def _decode(
+        self,
+        frame: np.ndarray,
+        now: float,
+        recent: dict[str, float],
+        on_result: ResultCallback,
+        stop: threading.Event,
+        thorough: bool = False,
+    ) -> None:
         started = time.perf_counter()  # diagnostics only: no decision depends on it
         # Defocus retries cost ~3 ms on a frame they cannot read: a card held still in front of
         # the camera gets them every few frames, which is soon enough at 15 decoded frames/s.
         decoded = self._decoder.decode(frame, thorough=True) if thorough else self._decoder.decode(frame)
         ms = (time.perf_counter() - started) * 1000
         stats = self.stats()
-        self._update_stats(decoded=stats.decoded + 1, decode_ms_last=ms,
-                           decode_ms_max=max(ms, stats.decode_ms_max))
+        self._update_stats(
+            decoded=stats.decoded + 1, decode_ms_last=ms, decode_ms_max=max(ms, stats.decode_ms_max)
+        )
         for found in decoded:
             # Remember payloads by digest only: the raw text is never kept.
             digest = hashlib.sha256(found.raw).hexdigest()
@@ -276,8 +322,12 @@ class CameraScanner:
             latest_today = (self._clock.now() + timedelta(hours=14)).date()
             result = self._classifier.classify(found.raw, today=latest_today)
             # Debug only: the home screen watches for staff cards, so reads repeat every few seconds.
-            log.debug("QR read (%s, stage %s)%s", result.kind, found.stage,
-                     f": {result.reason}" if result.reason else "")
+            log.debug(
+                "QR read (%s, stage %s)%s",
+                result.kind,
+                found.stage,
+                f": {result.reason}" if result.reason else "",
+            )
             if not stop.is_set():
                 self._update_stats(results=self.stats().results + 1)
                 self._call(on_result, result)
@@ -290,8 +340,13 @@ class CameraScanner:
             log.exception("camera callback failed")
 
 
-def open_scanner(config: CameraConfig, *, clock: Clock | None = None, hash_key: bytes | None = None,
-                 source_factory: SourceFactory | None = None) -> CameraScanner:
+def open_scanner(
+    config: CameraConfig,
+    *,
+    clock: Clock | None = None,
+    hash_key: bytes | None = None,
+    source_factory: SourceFactory | None = None,
+) -> CameraScanner:
     """The scanner for the kiosk. The ID hash key is `hash_key`, or read/created at `hash_key_file`."""
     key = hash_key if hash_key is not None else load_or_create_key(config.key_path())
     classifier = PayloadClassifier(IdHasher(key), config.dossier_pattern, config.staff_card_pattern)

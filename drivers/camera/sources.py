@@ -88,8 +88,12 @@ class OpenCvSource:
             if not cap.set(prop, value):  # a hint the driver ignores is not an error
                 log.debug("%s ignores property %s=%s", self.name, prop, value)
         self._cap = cap
-        log.info("%s opened at %.0fx%.0f", self.name, cap.get(cv2.CAP_PROP_FRAME_WIDTH),
-                 cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        log.info(
+            "%s opened at %.0fx%.0f",
+            self.name,
+            cap.get(cv2.CAP_PROP_FRAME_WIDTH),
+            cap.get(cv2.CAP_PROP_FRAME_HEIGHT),
+        )
 
     def read(self) -> np.ndarray:
         if self._cap is None:
@@ -114,8 +118,9 @@ class FolderSource:
 
     repeats_frames = True
 
-    def __init__(self, folder: Path, *, fps: float, hold_s: float,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, fps: float, hold_s: float, stop: threading.Event | None = None
+    ) -> None:
         self._folder = folder
         self._period_s = 1.0 / fps
         self._hold_frames = max(1, round(hold_s * fps))
@@ -206,12 +211,13 @@ def make_source(config: CameraConfig, stop: threading.Event | None = None) -> Fr
     """The source named by `[camera] source` (not opened yet)."""
     spec = config.source
     if spec.startswith("folder:"):
-        return FolderSource(resolve_path(spec[len("folder:"):]), fps=config.fps,
-                            hold_s=config.sim_image_hold_s, stop=stop)
+        return FolderSource(
+            resolve_path(spec[len("folder:") :]), fps=config.fps, hold_s=config.sim_image_hold_s, stop=stop
+        )
     if spec.startswith("video:"):
-        return VideoFileSource(resolve_path(spec[len("video:"):]), fps=config.fps, stop=stop)
+        return VideoFileSource(resolve_path(spec[len("video:") :]), fps=config.fps, stop=stop)
     if spec.startswith("device:"):
-        spec = spec[len("device:"):]
+        spec = spec[len("device:") :]
     if spec.isdigit():
         return OpenCvSource(int(spec), config)
     return OpenCvSource(spec, config)  # /dev/videoN, rtsp://, http(s)://

@@ -97,4 +97,3 @@ def read_messages(directory: Path) -> list[dict[str, str]]:
         head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
         out.append({"to": head.removeprefix("To: ").strip(), "text": body.strip(), "file": path.name})
     return out
-

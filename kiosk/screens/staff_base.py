@@ -46,7 +46,6 @@ class StaffScreen(KeyedMessage, KioskScreen):
 
     requires = ("locker",)
 
-
     def __init__(self, ctx: Any, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
 

@@ -153,11 +153,19 @@ def test_never_raises_on_field_lists(fields: list[str]) -> None:
     new_format=st.booleans(),
     female=st.booleans(),
 )
-def test_valid_cards_round_trip(province: str, rest: str, birth: date, issue_days: int, old: str,
-                                new_format: bool, female: bool) -> None:
+def test_valid_cards_round_trip(
+    province: str, rest: str, birth: date, issue_days: int, old: str, new_format: bool, female: bool
+) -> None:
     issue = min(TODAY, date.fromordinal(birth.toordinal() + issue_days))
-    fields = [province + rest, old, "Lê Thị Mẫu", birth.strftime("%d%m%Y"), "Nữ" if female else "Nam",
-              "Địa chỉ mẫu", issue.strftime("%d%m%Y")] + ([""] * 4 if new_format else [])
+    fields = [
+        province + rest,
+        old,
+        "Lê Thị Mẫu",
+        birth.strftime("%d%m%Y"),
+        "Nữ" if female else "Nam",
+        "Địa chỉ mẫu",
+        issue.strftime("%d%m%Y"),
+    ] + ([""] * 4 if new_format else [])
     info = ok("|".join(fields).encode("utf-8"))
     assert info.id_number == province + rest
     assert info.birth_date == birth and info.issue_date == issue

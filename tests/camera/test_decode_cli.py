@@ -53,9 +53,21 @@ def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_live_on_a_folder_as_a_subprocess(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "r.png"), qr_frame(RECEIPT))
     out = subprocess.run(
-        [sys.executable, "-m", "drivers.camera.decode", "--live", "--device", f"folder:{tmp_path}",
-         "--seconds", "2.5"],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-m",
+            "drivers.camera.decode",
+            "--live",
+            "--device",
+            f"folder:{tmp_path}",
+            "--seconds",
+            "2.5",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     lines = [json.loads(line) for line in out.splitlines()]
     assert {"state": "running"} in lines

@@ -31,8 +31,15 @@ class ClockedCamera:
     name = "clocked test camera"
     repeats_frames = True
 
-    def __init__(self, clock: ManualClock, stop: threading.Event, *, fps: float, frames: int,
-                 periods: list[float] | None = None) -> None:
+    def __init__(
+        self,
+        clock: ManualClock,
+        stop: threading.Event,
+        *,
+        fps: float,
+        frames: int,
+        periods: list[float] | None = None,
+    ) -> None:
         self.clock, self.stop = clock, stop
         self.periods = periods or [1.0 / fps] * frames
         self.reads = 0
@@ -70,8 +77,9 @@ class CountingDecoder(QrDecoder):
         return super().decode(frame, thorough=thorough)
 
 
-def run(config: CameraConfig, periods: list[float],
-        decoder: CountingDecoder | None = None) -> tuple[int, int, int]:
+def run(
+    config: CameraConfig, periods: list[float], decoder: CountingDecoder | None = None
+) -> tuple[int, int, int]:
     """Frames previewed, frames decoded, and results, for a camera delivering at `periods`."""
     clock = ManualClock()
     cameras: list[ClockedCamera] = []
@@ -81,8 +89,9 @@ def run(config: CameraConfig, periods: list[float],
         return cameras[-1]
 
     decoder = decoder or CountingDecoder()
-    scanner = CameraScanner(config, PayloadClassifier(IdHasher(KEY)), source_factory=factory,
-                            decoder=decoder, clock=clock)
+    scanner = CameraScanner(
+        config, PayloadClassifier(IdHasher(KEY)), source_factory=factory, decoder=decoder, clock=clock
+    )
     previews: list[int] = []
     results: list[str] = []
     scanner.start(lambda r: results.append(r.kind), lambda f: previews.append(1))
@@ -96,8 +105,10 @@ def run(config: CameraConfig, periods: list[float],
     return len(previews), decoder.calls, len(results)
 
 
-@pytest.mark.parametrize(("camera_fps", "cap_fps", "decoded"), [(30, 15, 30), (30, 10, 20), (30, 30, 60),
-                                                                  (10, 15, 20), (60, 15, 30)])
+@pytest.mark.parametrize(
+    ("camera_fps", "cap_fps", "decoded"),
+    [(30, 15, 30), (30, 10, 20), (30, 30, 60), (10, 15, 20), (60, 15, 30)],
+)
 def test_decoded_frames_capped_preview_at_full_rate(camera_fps: int, cap_fps: float, decoded: int) -> None:
     frames = 2 * camera_fps  # two seconds of video
     config = CameraConfig(decode_max_fps=cap_fps, preview_max_fps=60.0, repeat_result_after_s=0.0)

@@ -28,10 +28,16 @@ def test_card() -> None:
         ("000.00.12.H26-241122-0001|25/11/2024", "000.00.12.H26-241122-0001", date(2024, 11, 25)),
         ("000.00.12.H26-241122-0001|25112024", "000.00.12.H26-241122-0001", date(2024, 11, 25)),
         ("000.00.12.H26-241122-0001|2024-11-25", "000.00.12.H26-241122-0001", date(2024, 11, 25)),
-        ("https://dvc.example.vn/tra-cuu?maHoSo=000.00.12.H26-241122-0001",
-         "000.00.12.H26-241122-0001", None),
-        ("https://dvc.example.vn/x?a=1&ma_ho_so=000.00.12.H26-241122-0001",
-         "000.00.12.H26-241122-0001", None),
+        (
+            "https://dvc.example.vn/tra-cuu?maHoSo=000.00.12.H26-241122-0001",
+            "000.00.12.H26-241122-0001",
+            None,
+        ),
+        (
+            "https://dvc.example.vn/x?a=1&ma_ho_so=000.00.12.H26-241122-0001",
+            "000.00.12.H26-241122-0001",
+            None,
+        ),
         ("H26.22-240115-00012|15/02/2024", "H26.22-240115-00012", date(2024, 2, 15)),
     ],
 )
@@ -78,8 +84,13 @@ def test_other(payload: str | bytes, reason: RejectReason) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(max_size=3000), st.binary(max_size=3000),
-                 st.builds(lambda a, b: f"{a}?maHoSo={b}", st.text(max_size=50), st.text(max_size=50))))
+@given(
+    st.one_of(
+        st.text(max_size=3000),
+        st.binary(max_size=3000),
+        st.builds(lambda a, b: f"{a}?maHoSo={b}", st.text(max_size=50), st.text(max_size=50)),
+    )
+)
 def test_classify_never_raises(payload: str | bytes) -> None:
     result = CLASSIFY.classify(payload, today=date(2026, 11, 23))
     assert result.kind in ("cccd", "dossier", "other")

@@ -113,8 +113,9 @@ def test_frame_without_code_costs_a_few_cheap_passes(monkeypatch: pytest.MonkeyP
         passes.append((stage, gray.size))
         return real_read(gray, stage, **options)
 
-    def locate(gray: np.ndarray, stage: str,
-               **options: Any) -> tuple[list[pipeline.Decoded], list[pipeline.Box]]:
+    def locate(
+        gray: np.ndarray, stage: str, **options: Any
+    ) -> tuple[list[pipeline.Decoded], list[pipeline.Box]]:
         passes.append((stage, gray.size))
         return real_locate(gray, stage, **options)
 
@@ -142,8 +143,10 @@ def test_decoder_follows_the_config() -> None:
 @pytest.mark.parametrize("thorough", [False, True])
 def test_odd_frame_shapes_never_raise(shape: tuple[int, int], thorough: bool) -> None:
     rng = np.random.default_rng(sum(shape))
-    for frame in (rng.integers(0, 255, shape, dtype=np.uint8),
-                  (np.indices(shape).sum(0) // 2 % 2 * 255).astype(np.uint8)):
+    for frame in (
+        rng.integers(0, 255, shape, dtype=np.uint8),
+        (np.indices(shape).sum(0) // 2 % 2 * 255).astype(np.uint8),
+    ):
         assert DECODER.decode(frame, thorough=thorough) == []
 
 

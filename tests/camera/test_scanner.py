@@ -25,8 +25,13 @@ KEY = b"scanner-test-key-0123456789"
 
 def fast_config(folder: Path, **over: Any) -> CameraConfig:
     values: dict[str, Any] = {
-        "source": f"folder:{folder}", "fps": 60.0, "sim_image_hold_s": 0.05, "reopen_min_s": 0.02,
-        "reopen_max_s": 0.1, "repeat_result_after_s": 0.0, "preview_max_fps": 60.0,
+        "source": f"folder:{folder}",
+        "fps": 60.0,
+        "sim_image_hold_s": 0.05,
+        "reopen_min_s": 0.02,
+        "reopen_max_s": 0.1,
+        "repeat_result_after_s": 0.0,
+        "preview_max_fps": 60.0,
     }
     values.update(over)
     return CameraConfig(**values)
@@ -190,8 +195,12 @@ def test_a_camera_stuck_on_black_is_reopened_without_flapping_to_running() -> No
         assert wait_until(lambda: scanner.state == CameraState.RUNNING, 10)
     finally:
         scanner.stop()
-    assert rec.states == [CameraState.RUNNING, CameraState.NO_SIGNAL, CameraState.RUNNING,
-                          CameraState.STOPPED]
+    assert rec.states == [
+        CameraState.RUNNING,
+        CameraState.NO_SIGNAL,
+        CameraState.RUNNING,
+        CameraState.STOPPED,
+    ]
 
 
 def test_callback_errors_do_not_stop_the_worker() -> None:
@@ -270,8 +279,9 @@ class HangingSource(StaticSource):
 
 def test_stop_does_not_block_on_a_hung_read_and_restart_waits_for_the_old_worker() -> None:
     source = HangingSource()
-    scanner = open_scanner(CameraConfig(repeat_result_after_s=60.0), hash_key=KEY,
-                           source_factory=lambda stop: source)
+    scanner = open_scanner(
+        CameraConfig(repeat_result_after_s=60.0), hash_key=KEY, source_factory=lambda stop: source
+    )
     first, second = Recorder(), Recorder()
     scanner.start(first.on_result, None, first.on_state)
     assert source.read_event.wait(10)
@@ -307,8 +317,11 @@ class MjpegCamera:
                 self.send_response(200)
                 self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
                 self.end_headers()
-                part = (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
-                        % len(camera.jpeg) + camera.jpeg + b"\r\n")
+                part = (
+                    b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(camera.jpeg)
+                    + camera.jpeg
+                    + b"\r\n"
+                )
                 try:
                     while not camera.unplugged.wait(0.03):
                         self.wfile.write(part)
@@ -330,8 +343,13 @@ class MjpegCamera:
 def test_network_camera_unplugged_and_replugged(port: int) -> None:
     camera = MjpegCamera(port, qr_frame(RECEIPT))
     camera.plug()
-    config = CameraConfig(source=f"http://127.0.0.1:{port}/stream.mjpg", stream_timeout_ms=1000,
-                          reopen_min_s=0.05, reopen_max_s=0.2, repeat_result_after_s=0.0)
+    config = CameraConfig(
+        source=f"http://127.0.0.1:{port}/stream.mjpg",
+        stream_timeout_ms=1000,
+        reopen_min_s=0.05,
+        reopen_max_s=0.2,
+        repeat_result_after_s=0.0,
+    )
     scanner = open_scanner(config, hash_key=KEY)
     rec = Recorder()
     scanner.start(rec.on_result, rec.on_frame, rec.on_state)
@@ -403,8 +421,9 @@ def test_worker_survives_driver_and_decoder_surprises() -> None:
 
     source = FlakySource(qr_frame(RECEIPT), repeats_frames=True)
     config = CameraConfig(reopen_min_s=0.02, reopen_max_s=0.05, repeat_result_after_s=60.0)
-    scanner = CameraScanner(config, PayloadClassifier(IdHasher(KEY)), source_factory=lambda stop: source,
-                            decoder=FlakyDecoder())
+    scanner = CameraScanner(
+        config, PayloadClassifier(IdHasher(KEY)), source_factory=lambda stop: source, decoder=FlakyDecoder()
+    )
     rec = Recorder()
     scanner.start(rec.on_result, None, rec.on_state)
     try:

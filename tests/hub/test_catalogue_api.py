@@ -242,7 +242,9 @@ def test_strangers_failures_do_not_lock_a_supervisor_out_of_the_browsers_they_us
     assert attempt(laptop) == 401  # the laptop locked itself out...
     assert attempt(office) == 200  # ...and only itself
     with psycopg.connect(database_url) as conn:
-        details = [r[0] for r in conn.execute("SELECT detail FROM catalogue_audit WHERE action = 'locked_out'")]
+        details = [
+            r[0] for r in conn.execute("SELECT detail FROM catalogue_audit WHERE action = 'locked_out'")
+        ]
         assert [d.split(" until ")[0] for d in details] == ["unknown browsers", "this browser"]
         assert conn.execute("SELECT count(*) FROM supervisor_devices").fetchone() == (2,)
         revoke_supervisor(conn, "sv01")

@@ -50,4 +50,3 @@ def test_formula_cells_are_neutralised(h: Harness) -> None:
     assert "'" + evil in actors and "'+1-2" in actors and "'-1+2" in actors and "'@SUM(A1)" in actors
     for row in rows:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
-

@@ -151,7 +151,9 @@ def test_strangers_wrong_pins_do_not_lock_out_the_browser_the_person_works_at(tm
             assert first.status_code == 200
         cookie = next(c for c in counter_pc.cookies if c.name == "qstaffdevice")
         assert cookie.path == SESSIONS and cookie.has_nonstandard_attr("HttpOnly")
-        assert re.search(r"qstaffdevice=[^;]+;.*Max-Age=7776000.*SameSite=strict", first.headers["set-cookie"])
+        assert re.search(
+            r"qstaffdevice=[^;]+;.*Max-Age=7776000.*SameSite=strict", first.headers["set-cookie"]
+        )
 
         with ThreadPoolExecutor(32) as pool:  # the stranger: no cookie
             answers = list(pool.map(lambda _: _sign_in(srv.url, "cb02", "9999").status_code, range(32)))
@@ -177,9 +179,12 @@ def test_strangers_wrong_pins_do_not_lock_out_the_browser_the_person_works_at(tm
         assert counter_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 429
         assert other_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 200
         # the cookie is trusted for the accounts that signed in with it, not for cb01
-        assert counter_pc.post(
-            srv.url + SESSIONS, json={"staff_id": "cb01", "pin": "1111"}, timeout=30
-        ).status_code == 200
+        assert (
+            counter_pc.post(
+                srv.url + SESSIONS, json={"staff_id": "cb01", "pin": "1111"}, timeout=30
+            ).status_code
+            == 200
+        )
     with sqlite3.connect(tmp_path / "queue.sqlite3") as db:
         rows = db.execute(
             "SELECT staff_id, failed_signins, locked_until IS NOT NULL FROM staff_devices ORDER BY 1, 2"
@@ -220,7 +225,9 @@ def test_a_pin_reset_forgets_the_trusted_browsers(tmp_path: Path) -> None:
 
         def trusted() -> int:
             with store.read() as conn:
-                return int(conn.execute("SELECT count(*) FROM staff_devices WHERE staff_id = 'an01'").fetchone()[0])
+                return int(
+                    conn.execute("SELECT count(*) FROM staff_devices WHERE staff_id = 'an01'").fetchone()[0]
+                )
 
         with store.tx() as conn:
             device = accounts.signed_in(conn, "an01", None)
