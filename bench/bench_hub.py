@@ -6,7 +6,10 @@ JSON-encoded before the clock starts, as a real center encodes its outbox on its
 dir (loopback, `synchronous_commit` as shipped). Then the same rows go with `COPY` into an empty
 `events` table of a second database on the same cluster: the ceiling for storing those rows at
 all. Goal: the API stores at least half the COPY rate. Both figures come from the same run on
-the same machine (shared: the clients, the hub and PostgreSQL share its cores).
+the same machine (shared: the clients, the hub and PostgreSQL share its cores). Two references
+follow, not goals: the same bodies stored with the plainest SQL in one transaction, and the same
+again with a commit per batch from as many connections as the hub's pool (the shape any API whose
+answer means "stored" has), to show what PostgreSQL costs apart from the hub.
 
 `python -m bench hub` (env BENCH_HUB_CENTERS=N, BENCH_HUB_EVENTS=N per center, BENCH_HUB_BATCH=N).
 Then the catch-up storm: 1,000 centers, each holding a day offline (~2,000 events), reconnect at
@@ -30,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,10 +45,12 @@ import psycopg
 from bench.common import print_table, write_results
 from hub import schema
 from hub.cluster import PrivateCluster
+from hub.config import HubConfig
 from hub.tokens import add_center
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("ticket.issued", "ticket.called", "ticket.served")
+HUB_POOL_SIZE = HubConfig().pool_max_connections  # the hub's connections to PostgreSQL, as shipped
 
 
 def _free_port() -> int:
@@ -306,18 +312,22 @@ def _copy(url: str, centers: int, per_center: int) -> tuple[float, float]:
         return time.perf_counter() - t0, _cpu_s(backend) - cpu0
 
 
+#: The plainest SQL that stores a batch's events from its JSON body (the references below).
+_BARE_INSERT = (
+    "INSERT INTO events (center_id, stream, seq, at, day, kind, service, data) "
+    "SELECT %s, 'queueing', seq, to_timestamp(at), day, kind, COALESCE(data->>'service', ''), data "
+    "FROM jsonb_to_recordset(%s::jsonb -> 'events') "
+    "AS (seq bigint, at float8, day date, kind text, data jsonb)"
+)
+
+
 def _insert_from_json(url: str, bodies: list[dict[int, bytes]]) -> tuple[float, float]:
     """A reference, not a goal: the same batches' bodies stored with the plainest SQL from JSON
     (one `INSERT ... SELECT FROM jsonb_to_recordset` a batch, one transaction as the `COPY` has):
     no HTTP, no validation, no allow-list, no duplicate check, no rollups, no ack. What is left
     of the API's PostgreSQL work once everything the issue asks on top is taken away.
     Returns the seconds and the backend's CPU seconds."""
-    sql = (
-        "INSERT INTO events (center_id, stream, seq, at, day, kind, service, data) "
-        "SELECT %s, 'queueing', seq, to_timestamp(at), day, kind, COALESCE(data->>'service', ''), data "
-        "FROM jsonb_to_recordset(%s::jsonb -> 'events') "
-        "AS (seq bigint, at float8, day date, kind text, data jsonb)"
-    )
+    sql = _BARE_INSERT
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("TRUNCATE events")
         backend = conn.info.backend_pid
@@ -327,6 +337,37 @@ def _insert_from_json(url: str, bodies: list[dict[int, bytes]]) -> tuple[float, 
                 for body in batches.values():
                     conn.execute(sql, (f"C{idx:04d}", body.decode()))
         return time.perf_counter() - t0, _cpu_s(backend) - cpu0
+
+
+def _insert_per_batch(
+    url: str, cluster_dir: Path, bodies: list[dict[int, bytes]], connections: int
+) -> tuple[float, float]:
+    """A second reference, not a goal: the same plain SQL as `_insert_from_json`, but as an API whose
+    answer means "stored" must run it: each batch its own transaction and commit, from `connections`
+    connections at once (the hub's pool size). Still no HTTP, no validation, no allow-list, no
+    duplicate check, no rollups, no ack. Returns the seconds and the CPU seconds of the whole cluster
+    (as counted for the API)."""
+    sql = _BARE_INSERT
+    work = [(f"C{idx:04d}", body.decode()) for idx, batches in enumerate(bodies) for body in batches.values()]
+    conns = [psycopg.connect(url, autocommit=True) for _ in range(connections)]
+    try:
+        conns[0].execute("TRUNCATE events")
+
+        def one_connection(k: int) -> None:
+            for center_id, body in work[k::connections]:
+                with conns[k].transaction():
+                    conns[k].execute(sql, (center_id, body))
+
+        threads = [threading.Thread(target=one_connection, args=(k,)) for k in range(connections)]
+        cpu0, t0 = _postgres_cpu_s(cluster_dir), time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.perf_counter() - t0, _postgres_cpu_s(cluster_dir) - cpu0
+    finally:
+        for conn in conns:
+            conn.close()
 
 
 def _wait_up(url: str) -> None:
@@ -413,6 +454,7 @@ def main() -> None:
         assert stored == (total,) and counted == (total,), (stored, counted)
         copy_s, copy_pg_cpu_s = _copy(copy_url, centers, per_center)
         plain_s, plain_pg_cpu_s = _insert_from_json(copy_url, bodies)
+        per_batch_s, per_batch_pg_cpu_s = _insert_per_batch(copy_url, cluster.dir, bodies, HUB_POOL_SIZE)
         storm_centers = int(os.environ.get("BENCH_HUB_STORM_CENTERS", "1000"))
         storm_events = int(os.environ.get("BENCH_HUB_STORM_EVENTS", "2000"))
         storm: dict[str, Any] = {}
@@ -485,6 +527,12 @@ def main() -> None:
             ["HTTP API (dedup + rollups + ack)", total, api_s, api_rate],
             ["plain COPY", total, copy_s, copy_rate],
             ["reference: bare INSERT from the JSON, 1 transaction", total, plain_s, total / plain_s],
+            [
+                f"reference: the same, a commit per batch, {HUB_POOL_SIZE} connections",
+                total,
+                per_batch_s,
+                total / per_batch_s,
+            ],
         ],
     )
     print(f"API / COPY = {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
@@ -493,7 +541,9 @@ def main() -> None:
         f"(hub {hub_cpu_s / total * 1e6:.1f}, PostgreSQL {pg_cpu_s / total * 1e6:.1f}, clients "
         f"{client_cpu_s / total * 1e6:.1f}); COPY: PostgreSQL {copy_pg_cpu_s / total * 1e6:.1f} us; "
         f"bare INSERT from the JSON: PostgreSQL {plain_pg_cpu_s / total * 1e6:.1f} us "
-        f"({total / plain_s / copy_rate:.2f} of the COPY rate with nothing the issue asks on top)"
+        f"({total / plain_s / copy_rate:.2f} of the COPY rate with nothing the issue asks on top); "
+        f"the same with a commit per batch from {HUB_POOL_SIZE} connections: PostgreSQL "
+        f"{per_batch_pg_cpu_s / total * 1e6:.1f} us ({total / per_batch_s / copy_rate:.2f} of the COPY rate)"
     )
     print(
         f"CPU during the API run: hub process {hub_cpu_s:.1f} s, PostgreSQL {pg_cpu_s:.1f} s, the "
@@ -527,6 +577,9 @@ def main() -> None:
             "copy_postgres_cpu_s": round(copy_pg_cpu_s, 2),
             "bare_insert_from_json_events_per_s": round(total / plain_s),
             "bare_insert_from_json_postgres_cpu_s": round(plain_pg_cpu_s, 2),
+            "bare_insert_per_batch_events_per_s": round(total / per_batch_s),
+            "bare_insert_per_batch_postgres_cpu_s": round(per_batch_pg_cpu_s, 2),
+            "bare_insert_per_batch_connections": HUB_POOL_SIZE,
             "api_over_copy": round(ratio, 3),
             "hub_process_cpu_s": round(hub_cpu_s, 2),
             "client_cpu_s": round(client_cpu_s, 2),
