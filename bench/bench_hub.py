@@ -50,6 +50,7 @@ from hub.tokens import add_center
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("ticket.issued", "ticket.called", "ticket.served")
+BENCH_DAY = date(2026, 1, 5)  # the simulated centers' day
 HUB_POOL_SIZE = HubConfig().pool_max_connections  # the hub's connections to PostgreSQL, as shipped
 
 
@@ -63,14 +64,16 @@ def _free_port() -> int:
 
 def _events(center: int, n: int, first: int = 0) -> list[dict[str, Any]]:
     """Events `first+1` .. `first+n` of a simulated center's day."""
-    base = datetime(2026, 1, 5, 1, 0, tzinfo=UTC).timestamp()
+    base = datetime(BENCH_DAY.year, BENCH_DAY.month, BENCH_DAY.day, 1, 0, tzinfo=UTC).timestamp()
     out = []
     for i in range(first, first + n):
         kind = KINDS[i % 3]
         data: dict[str, Any] = {"service": f"S{(center + i) % 5}", "channel": "kiosk"}
         if kind == "ticket.called":
             data["wait_s"] = 60.0 + i % 600
-        out.append({"seq": i + 1, "at": base + i * 20, "day": "2026-01-05", "kind": kind, "data": data})
+        out.append(
+            {"seq": i + 1, "at": base + i * 20, "day": BENCH_DAY.isoformat(), "kind": kind, "data": data}
+        )
     return out
 
 
@@ -205,7 +208,7 @@ def _dashboards(
             (centers, days),
         )
         # the raw events a center page reads (its counter openings and hours come from them)
-        fill_events(conn, min(raw_centers, centers), raw_days, raw_per_day, date(2026, 1, 5))
+        fill_events(conn, min(raw_centers, centers), raw_days, raw_per_day, BENCH_DAY)
         conn.execute("ANALYZE")
         fill_s = time.perf_counter() - t0
         raw_rows = conn.execute("SELECT count(*) FROM events").fetchone()
@@ -291,7 +294,7 @@ def _copy(url: str, centers: int, per_center: int) -> tuple[float, float]:
                 "queueing",
                 str(e["seq"]),
                 at,
-                "2026-01-05",
+                BENCH_DAY.isoformat(),
                 e["kind"],
                 e["data"]["service"],
                 data,
@@ -418,11 +421,12 @@ def main() -> None:
             conn.execute("CREATE DATABASE bench_api")
             conn.execute("CREATE DATABASE bench_copy")
         api_url, copy_url = f"{base}/bench_api", f"{base}/bench_copy"
+        for url_db in (api_url, copy_url):  # the month's partition made before either clock starts
+            with psycopg.connect(url_db, autocommit=True) as conn:
+                schema.migrate(conn)
+                conn.execute("SELECT hub_event_month(%s)", (BENCH_DAY,))
         with psycopg.connect(api_url, autocommit=True) as conn:
-            schema.migrate(conn)
             tokens = [add_center(conn, f"C{i:04d}", f"Trung tâm {i}") for i in range(centers)]
-        with psycopg.connect(copy_url, autocommit=True) as conn:
-            schema.migrate(conn)
         port = _free_port()
         hub = subprocess.Popen(
             [
@@ -464,6 +468,7 @@ def main() -> None:
             storm_url = f"{base}/bench_storm"
             with psycopg.connect(storm_url, autocommit=True) as conn:
                 schema.migrate(conn)
+                conn.execute("SELECT hub_event_month(%s)", (BENCH_DAY,))
                 storm_tokens = [add_center(conn, f"S{i:04d}", f"Trung tâm {i}") for i in range(storm_centers)]
             hub.terminate()
             hub.wait(timeout=15)

@@ -31,6 +31,11 @@ LAST = date(2026, 1, 31)
 def fill_events(conn: psycopg.Connection, centers: int, days: int, per_day: int, last: date) -> None:
     """Raw events of centers D0001.. for the `days` days up to `last`, `per_day` a center and day:
     32 counter events (8 counters opened, paused, resumed and closed), the rest tickets."""
+    conn.execute(  # the months' partitions first, as the hub makes them with their first event
+        "SELECT hub_event_month(d::date) FROM generate_series("
+        "  date_trunc('month', %(last)s::date - %(days)s + 1), %(last)s::date, interval '1 month') d",
+        {"last": last, "days": days},
+    )
     conn.execute(
         "INSERT INTO events(center_id, stream, seq, at, day, kind, service, data) "
         "SELECT 'D' || lpad(i::text, 4, '0'), 'queueing', d * %(n)s + k + 1, "

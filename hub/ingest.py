@@ -32,7 +32,7 @@ from typing_extensions import TypedDict  # pydantic needs this one before Python
 
 from common.outbox import ALLOWED_DATA, MAX_ITEMS, MAX_TEXT, WORD_RE, clean_data
 from hub import alarms as fleet_alarms
-from hub import citizen_rollups
+from hub import citizen_rollups, partitions
 from hub.ingest_sql import COUNTED, STORE_NEW, STORE_SKIPPING_HELD, goes_back
 
 COLUMNS = sorted(set(COUNTED.values()))
@@ -194,6 +194,7 @@ def store_batch(
     written an ended `center_offline` alarm now;
     `wait_target_s`: calls after a longer wait count in `waits_over_target`.
     """
+    partitions.ensure_months(conn, {e["day"] for e in batch.events}, now.date())
     with conn.transaction():
         # The center's row first: it is locked until the commit, so two batches of one center
         # (its two streams, or a batch sent again while the first is still being stored) never
@@ -267,8 +268,8 @@ def _to_python_side(conn: psycopg.Connection, center_id: str, back: list[dict[st
 def _contiguous(conn: psycopg.Connection, center_id: str, stream: str, acked: int) -> int:
     """The highest seq such that every seq from 1 to it is stored (starting from `acked`)."""
     while True:
-        rows = conn.execute(
-            "SELECT seq FROM events WHERE center_id = %s AND stream = %s AND seq > %s "
+        rows = conn.execute(  # DISTINCT: the key is (center, stream, seq, day) since migration 12
+            "SELECT DISTINCT seq FROM events WHERE center_id = %s AND stream = %s AND seq > %s "
             "ORDER BY seq LIMIT 10000",
             (center_id, stream, acked),
         ).fetchall()

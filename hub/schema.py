@@ -301,6 +301,68 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX supervisor_devices_name ON supervisor_devices (name, last_signin_at);
         """,
     ),
+    (
+        12,
+        "events partitioned by month of their day",
+        """
+        -- One partition a month (events_YYYY_MM), made when the first event of that month comes
+        -- (hub.partitions; hub_event_month below); a day outside the months the hub makes (a
+        -- center's clock far off) lands in events_default. Old months can be detached and
+        -- archived whole (docs/scale.md). The key carries the day, as a partitioned table's key
+        -- must: a resent event carries the same day, so (center_id, stream, seq) stays unique.
+        ALTER TABLE events RENAME TO events_unpartitioned;
+        ALTER INDEX events_pkey RENAME TO events_unpartitioned_pkey;
+        ALTER INDEX events_day RENAME TO events_unpartitioned_day;
+        ALTER INDEX events_counters RENAME TO events_unpartitioned_counters;
+        CREATE TABLE events (
+            center_id text NOT NULL,
+            stream text NOT NULL,
+            seq bigint NOT NULL,
+            at timestamptz NOT NULL,
+            day date NOT NULL,
+            kind text NOT NULL,
+            service text NOT NULL DEFAULT '',
+            data jsonb NOT NULL DEFAULT '{}'::jsonb,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (center_id, stream, seq, day)
+        ) PARTITION BY RANGE (day);
+        CREATE INDEX events_day ON events (center_id, day);
+        CREATE INDEX events_counters ON events (center_id, day)
+            WHERE kind IN ('counter.opened', 'counter.closed');
+        CREATE TABLE events_default PARTITION OF events DEFAULT;
+        -- The month holding day m gets its partition, once (concurrent callers wait for the
+        -- first); rows of that month already in events_default move into it in the same step.
+        CREATE FUNCTION hub_event_month(m date) RETURNS void LANGUAGE plpgsql AS $fn$
+        DECLARE
+            first date := date_trunc('month', m)::date;
+            part text := 'events_' || to_char(date_trunc('month', m), 'YYYY_MM');
+        BEGIN
+            PERFORM pg_advisory_xact_lock(1752523314);
+            IF to_regclass(part) IS NOT NULL THEN
+                RETURN;
+            END IF;
+            CREATE TEMP TABLE hub_moved ON COMMIT DROP AS
+                WITH moved AS (
+                    DELETE FROM events_default
+                    WHERE day >= first AND day < (first + interval '1 month')::date RETURNING *
+                ) SELECT * FROM moved;
+            EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)',
+                           part, first, (first + interval '1 month')::date);
+            INSERT INTO events SELECT * FROM hub_moved;
+            DROP TABLE hub_moved;
+        END
+        $fn$;
+        -- the months the stored events fall in, within the hub's window (two years back, one
+        -- month ahead: hub.partitions), get their partitions; the rest goes to events_default
+        SELECT hub_event_month(m) FROM (
+            SELECT DISTINCT date_trunc('month', day)::date AS m FROM events_unpartitioned
+        ) months
+        WHERE m >= date_trunc('month', now() - interval '24 months')
+          AND m <= date_trunc('month', now() + interval '1 month');
+        INSERT INTO events SELECT * FROM events_unpartitioned;
+        DROP TABLE events_unpartitioned;
+        """,
+    ),
 ]
 
 
