@@ -92,7 +92,8 @@ def uvicorn_options(cfg: HttpServing) -> dict[str, Any]:
 def uvicorn_config(app: Any, cfg: HttpServing, host: str, port: int, **specifics: Any) -> uvicorn.Config:
     """How a service is served: quiet (warnings only, no access log: one line per kiosk request is
     noise, the app logs its errors), a 2-second graceful shutdown, and TLS and forwarded headers
-    from `cfg` (`uvicorn_options`). `specifics` are one service's own uvicorn options, which win
+    from `cfg` (`uvicorn_options`); over TLS, idle connections are dropped at shutdown
+    (`_tls_http_protocol`). `specifics` are one service's own uvicorn options, which win
     (the locker daemon runs without lifespan and lets requests in flight finish).
 
     uvicorn is imported here, not at the top, so a command that only reads config starts quickly.
@@ -105,8 +106,32 @@ def uvicorn_config(app: Any, cfg: HttpServing, host: str, port: int, **specifics
         "timeout_graceful_shutdown": 2,
         **uvicorn_options(cfg),
     }
+    if cfg.tls:
+        options["http"] = _tls_http_protocol()
     options.update(specifics)
     return uvicorn.Config(app, host=host, port=port, **options)
+
+
+def _tls_http_protocol() -> type[Any]:
+    """uvicorn's HTTP/1.1 protocol (httptools when installed, as uvicorn's "auto" picks), except
+    that at shutdown a TLS connection with no request in flight and nothing left to send is
+    dropped at once. Closed gracefully, TLS waits for the client's close_notify, which a kept-alive
+    client that is not reading (the kiosk's connection pool) never sends: the stop waited 30 s for
+    it (asyncio's TLS shutdown timeout). A request in flight still finishes and is answered."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base
+    except ImportError:  # no httptools: uvicorn's h11 protocol
+        from uvicorn.protocols.http.h11_impl import H11Protocol as Base  # type: ignore[assignment]
+
+    class QuickTlsShutdown(Base):  # type: ignore[misc, valid-type]
+        def shutdown(self) -> None:
+            idle = self.cycle is None or self.cycle.response_complete
+            if idle and self.transport.get_write_buffer_size() == 0:
+                self.transport.abort()
+            else:
+                super().shutdown()
+
+    return QuickTlsShutdown
 
 
 def is_loopback(host: str) -> bool:
