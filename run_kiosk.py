@@ -209,7 +209,12 @@ def _run_app(config: Any, args: argparse.Namespace, offscreen: bool) -> int:
         Clock.schedule_once(lambda _dt: app.stop())
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    app.run()
+    try:
+        app.run()
+    finally:
+        # Ctrl-C leaves Kivy's loop without the app's on_stop: the camera's worker (in OpenCV and
+        # zxing-cpp) must still stop before the interpreter ends, or their C++ threads abort it
+        services.close()
     return 0
 
 

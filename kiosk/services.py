@@ -31,6 +31,7 @@ class Services:
     printer_error: str = "printer not configured"
     scanner: QrScanner | None = None
     camera_error: str = "camera not configured"
+    closed: bool = False
 
     def health_targets(self) -> dict[str, Any]:
         """Clients with a `health()` method, by service name, for the health monitor."""
@@ -42,7 +43,11 @@ class Services:
         return out
 
     def close(self) -> None:
-        """Release devices and connections; errors are logged, never raised."""
+        """Release devices and connections, once (later calls do nothing); errors are logged, never
+        raised."""
+        if self.closed:
+            return
+        self.closed = True
         for name, obj, method in (
             ("scanner", self.scanner, "stop"),
             ("printer", self.printer, "close"),

@@ -94,7 +94,7 @@ hash_key_file = "{tmp_path}/camera.key"
         wait_until(lambda: _up(qurl), 60, "queueing answering again", interval_s=0.2)
         kids = list(_children(proc.pid))
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(60) == 0
+        assert proc.wait(60) == 0, "".join(lines)[-4000:]  # how it ended, if not cleanly
         wait_until(
             lambda: not any(Path(f"/proc/{k}").exists() for k in kids), 20, "children gone", interval_s=0.2
         )
