@@ -107,7 +107,9 @@ def test_nearly_full_alarm_at_the_threshold_once_and_to_the_hub(make_harness: Ca
     assert len(nearly_full()) == 1  # one open alarm until acknowledged
     with h.svc.store.read() as conn:
         events = conn.execute("SELECT kind, data FROM hub_events WHERE kind='alarm.raised'").fetchall()
-    assert [json.loads(e["data"]) for e in events] == [{"alarm": "locker_nearly_full"}]
+    raised = [json.loads(e["data"]) for e in events]
+    # once to the hub (a loaded test machine may add a bus alarm of its own: not this test's)
+    assert [a for a in raised if a["alarm"] == "locker_nearly_full"] == [{"alarm": "locker_nearly_full"}]
 
 
 def test_nearly_full_alarm_off_at_zero(make_harness: Callable[..., Harness]) -> None:
