@@ -109,6 +109,9 @@ def test_a_refused_batch_names_the_field_and_stores_nothing(hub: HubServer, data
     schema = requests.get(f"{hub.url}/openapi.json", timeout=10).json()
     body = schema["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["properties"]["events"]["items"]["properties"]["seq"]["minimum"] == 1
+    route = schema["paths"]["/api/v1/events"]["post"]
+    assert [p["name"] for p in route["parameters"] if p["in"] == "header"] == ["Authorization"]
+    assert route["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AckOut")
 
 
 def test_the_token_is_checked_before_the_body_is_read(hub: HubServer, database_url: str) -> None:
