@@ -32,6 +32,12 @@ class HttpServing(BaseModel):
     tls_cert_file: str = ""
     tls_key_file: str = ""
     trusted_proxies: list[str] = Field(default_factory=list)
+    #: A request must arrive whole (headers and body) this soon after its first byte, or after
+    #: the connection opened; a slower one is answered 408 and its connection closed.
+    request_timeout_s: float = Field(default=15.0, ge=1.0, le=600.0)
+    #: Connections one client address may hold open at once (loopback and trusted proxies: no
+    #: limit); more are closed as they open.
+    max_connections_per_address: int = Field(default=64, ge=4, le=100_000)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -92,8 +98,8 @@ def uvicorn_options(cfg: HttpServing) -> dict[str, Any]:
 def uvicorn_config(app: Any, cfg: HttpServing, host: str, port: int, **specifics: Any) -> uvicorn.Config:
     """How a service is served: quiet (warnings only, no access log: one line per kiosk request is
     noise, the app logs its errors), a 2-second graceful shutdown, and TLS and forwarded headers
-    from `cfg` (`uvicorn_options`); over TLS, idle connections are dropped at shutdown
-    (`_tls_http_protocol`). `specifics` are one service's own uvicorn options, which win
+    from `cfg` (`uvicorn_options`), and uvicorn's HTTP/1.1 protocol with the connection limits of
+    `_http_protocol`. `specifics` are one service's own uvicorn options, which win
     (the locker daemon runs without lifespan and lets requests in flight finish).
 
     uvicorn is imported here, not at the top, so a command that only reads config starts quickly.
@@ -106,32 +112,147 @@ def uvicorn_config(app: Any, cfg: HttpServing, host: str, port: int, **specifics
         "timeout_graceful_shutdown": 2,
         **uvicorn_options(cfg),
     }
-    if cfg.tls:
-        options["http"] = _tls_http_protocol()
+    options["http"] = _http_protocol(cfg)
     options.update(specifics)
     return uvicorn.Config(app, host=host, port=port, **options)
 
 
-def _tls_http_protocol() -> type[Any]:
-    """uvicorn's HTTP/1.1 protocol (httptools when installed, as uvicorn's "auto" picks), except
-    that at shutdown a TLS connection with no request in flight and nothing left to send is
-    dropped at once. Closed gracefully, TLS waits for the client's close_notify, which a kept-alive
-    client that is not reading (the kiosk's connection pool) never sends: the stop waited 30 s for
-    it (asyncio's TLS shutdown timeout). A request in flight still finishes and is answered."""
+_TIMEOUT_TEXT = b"The request did not arrive in time; send it again."
+_TIMEOUT_ANSWER = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+    b"content-length: %d\r\n\r\n%s" % (len(_TIMEOUT_TEXT), _TIMEOUT_TEXT)
+)
+
+
+class _Limits:
+    """One server's connection limits (`_http_protocol`) and its open connections per address."""
+
+    def __init__(self, cfg: HttpServing) -> None:
+        self.timeout_s = cfg.request_timeout_s
+        self.per_address = cfg.max_connections_per_address
+        self.tls = cfg.tls
+        self.proxies = [ipaddress.ip_network(p, strict=False) for p in cfg.trusted_proxies]
+        self.open: dict[str, int] = {}  # one event loop: no lock needed
+
+    def admit(self, host: str) -> str | None:
+        """The address to count the connection against, None if not counted; raises
+        `OverflowError` when the address holds its most already."""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:  # a Unix socket or an unknown peer: not one of the LAN's clients
+            return None
+        if address.is_loopback or any(address in net for net in self.proxies):
+            return None  # this machine's own clients; a trusted proxy carries everyone's
+        if self.open.get(host, 0) >= self.per_address:
+            raise OverflowError(host)
+        self.open[host] = self.open.get(host, 0) + 1
+        return host
+
+    def release(self, host: str) -> None:
+        left = self.open.pop(host) - 1
+        if left:
+            self.open[host] = left
+
+
+class _LimitedConnection:
+    """What `_http_protocol` adds to uvicorn's protocol class (which comes after it in the MRO)."""
+
+    limits: _Limits
+    _deadline: Any = None
+    _counted: str | None = None
+    # uvicorn's protocol's own (annotations only, for the type checker)
+    cycle: Any
+    transport: Any
+    client: tuple[str, int] | None
+    loop: Any
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        try:
+            self._counted = self.limits.admit(self.client[0] if self.client else "")
+        except OverflowError:
+            self.transport.abort()
+            return
+        self._arm(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        if self._counted is not None:
+            self.limits.release(self._counted)
+            self._counted = None
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        if self._deadline is None and (cycle is None or cycle.response_complete):
+            self._arm(cycle)  # the first bytes of the next request on a kept-alive connection
+        super().data_received(data)  # type: ignore[misc]
+
+    def on_response_complete(self) -> None:
+        self._disarm()  # until the next request starts, uvicorn's keep-alive timeout rules
+        super().on_response_complete()  # type: ignore[misc]
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            self._arm(None)  # a request sent behind the answered one (pipelined) is on its way
+
+    def shutdown(self) -> None:
+        cycle = self.cycle
+        idle = cycle is None or cycle.response_complete
+        if self.limits.tls and idle and self.transport.get_write_buffer_size() == 0:
+            self.transport.abort()
+        else:
+            super().shutdown()  # type: ignore[misc]
+
+    def _arm(self, answered: Any) -> None:
+        loop = self.loop
+        self._deadline = loop.call_later(self.limits.timeout_s, self._late, answered)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _late(self, answered: Any) -> None:
+        """`request_timeout_s` after `_arm`: unless a request other than `answered` has arrived
+        whole since, answer 408 and close."""
+        self._deadline = None
+        cycle, transport = self.cycle, self.transport
+        arrived = cycle is not None and cycle is not answered and not cycle.more_body
+        if arrived or transport.is_closing():
+            return
+        if cycle is None or cycle is answered or not cycle.response_started:
+            transport.write(_TIMEOUT_ANSWER)
+            transport.close()
+        else:  # the app answered before the body came: nothing more can be said
+            transport.abort()
+
+
+def _http_protocol(cfg: HttpServing) -> type[Any]:
+    """uvicorn's HTTP/1.1 protocol (httptools when installed, as uvicorn's "auto" picks) with what
+    a client on the LAN must not be able to hold:
+
+    - time: a request must arrive whole within `request_timeout_s` of its first byte (or of the
+      connection's opening); otherwise it is answered 408 and the connection closed. uvicorn
+      itself waits for ever for a connection that sends nothing or trickles its headers or body
+      (its keep-alive timeout starts only after an answer), so a phone could hold connections,
+      and the service's file descriptors, without end. The app's own time is not limited: the
+      clock stops when the request has arrived, and an answer that streams (the locker's event
+      stream) is not cut.
+    - number: at most `max_connections_per_address` open connections per client address (not
+      counting loopback, this machine's own clients, and `trusted_proxies`, which carry
+      everyone's); more are closed as they open.
+    - over TLS, at shutdown a connection with no request in flight and nothing left to send is
+      dropped at once: closed gracefully, TLS waits for the client's close_notify, which a
+      kept-alive client that is not reading (the kiosk's connection pool) never sends, and the
+      stop waited 30 s for it (asyncio's TLS shutdown timeout). A request in flight still
+      finishes and is answered.
+    """
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base
     except ImportError:  # no httptools: uvicorn's h11 protocol
         from uvicorn.protocols.http.h11_impl import H11Protocol as Base  # type: ignore[assignment]
 
-    class QuickTlsShutdown(Base):  # type: ignore[misc, valid-type]
-        def shutdown(self) -> None:
-            idle = self.cycle is None or self.cycle.response_complete
-            if idle and self.transport.get_write_buffer_size() == 0:
-                self.transport.abort()
-            else:
-                super().shutdown()
-
-    return QuickTlsShutdown
+    return type("LimitedHttp", (_LimitedConnection, Base), {"limits": _Limits(cfg)})
 
 
 def is_loopback(host: str) -> bool:

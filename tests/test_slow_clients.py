@@ -1,0 +1,210 @@
+"""Clients that hold connections: silent, trickling, too many from one address (common.serving).
+
+uvicorn alone keeps a connection that sends nothing, or sends its headers or body a byte at a
+time, open for ever; a phone on the LAN could hold the service's connections and file
+descriptors without end. Now a request must arrive whole within `request_timeout_s` (408 and
+closed) and one address holds at most `max_connections_per_address` connections.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.serving import HttpServing, _http_protocol, _Limits, uvicorn_config
+from tests.harness import QueueingProcess, free_port
+from tests.queueing.helpers import make_config
+
+pytestmark = pytest.mark.slow
+
+TIMEOUT_S = 1.0  # the services' request_timeout_s here (the shipped one is 15 s)
+HEALTH = b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\n"
+
+
+@pytest.fixture(scope="module")
+def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueueingProcess]:
+    config = make_config(request_timeout_s=TIMEOUT_S)
+    with QueueingProcess(config, tmp_path_factory.mktemp("queue"), free_port()) as srv:
+        yield srv
+
+
+def _connect(port: int) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
+
+
+def _until_closed(conn: socket.socket, trickle: list[bytes] | None = None, limit_s: float = 10) -> bytes:
+    """What the server sends until it closes the connection (sending one of `trickle` every 0.2 s
+    meanwhile); fails if it is still open after `limit_s`."""
+    got, end = b"", time.monotonic() + limit_s
+    conn.settimeout(0.2)
+    while time.monotonic() < end:
+        try:
+            data = conn.recv(4096)
+        except TimeoutError:
+            if trickle:
+                conn.sendall(trickle.pop(0))
+            continue
+        except ConnectionResetError:
+            return got
+        if not data:
+            return got
+        got += data
+    raise AssertionError(f"still open after {limit_s} s; got {got!r}")
+
+
+def _answer(conn: socket.socket) -> bytes:
+    """One whole answer (its headers and a Content-Length body)."""
+    conn.settimeout(10)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += conn.recv(4096)
+    return head
+
+
+def test_a_connection_that_sends_nothing_is_answered_408_and_closed(queue_server: QueueingProcess) -> None:
+    started = time.monotonic()
+    with _connect(queue_server.port) as conn:
+        got = _until_closed(conn)
+    assert got.startswith(b"HTTP/1.1 408 "), got
+    assert b"did not arrive in time" in got
+    assert time.monotonic() - started >= TIMEOUT_S * 0.9
+
+
+@pytest.mark.parametrize(
+    ("first", "trickle"),
+    [
+        (b"GET /api/v1/health HTTP/1.1\r\n", [b"X-Slow: %d\r\n" % i for i in range(60)]),
+        (
+            b"POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{",
+            [b" " for _ in range(60)],
+        ),
+    ],
+    ids=["headers", "body"],
+)
+def test_a_request_trickled_byte_by_byte_is_cut(
+    queue_server: QueueingProcess, first: bytes, trickle: list[bytes]
+) -> None:
+    """Sending a little every 0.2 s never completes the request: the connection is closed about
+    `request_timeout_s` after it began, whatever keeps coming."""
+    started = time.monotonic()
+    with _connect(queue_server.port) as conn:
+        conn.sendall(first)
+        got = _until_closed(conn, trickle)
+    assert time.monotonic() - started < TIMEOUT_S + 3
+    assert b" 200 " not in got.split(b"\r\n")[0], got
+    assert trickle, "the server read the whole trickle: it did not cut the request"
+
+
+def test_idle_time_between_requests_on_a_kept_alive_connection_is_not_counted(
+    queue_server: QueueingProcess,
+) -> None:
+    """A kiosk's pooled connection waits between requests: only a request on its way is timed."""
+    with _connect(queue_server.port) as conn:
+        conn.sendall(HEALTH)
+        assert _answer(conn).startswith(b"HTTP/1.1 200 ")
+        conn.settimeout(TIMEOUT_S * 1.5)
+        with pytest.raises(TimeoutError):  # longer than the request timeout: nothing comes
+            conn.recv(1)
+        conn.sendall(HEALTH)
+        assert _answer(conn).startswith(b"HTTP/1.1 200 ")
+
+
+def test_an_event_stream_outlives_the_request_timeout(queue_server: QueueingProcess) -> None:
+    """The app's own time is not limited: a display board's stream stays open."""
+    with _connect(queue_server.port) as conn:
+        conn.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n")
+        got = b""
+        while b"retry:" not in got:
+            got += conn.recv(4096)
+        assert got.startswith(b"HTTP/1.1 200 "), got
+        conn.settimeout(TIMEOUT_S * 2.5)
+        try:
+            more = conn.recv(4096)
+        except TimeoutError:
+            more = b"(quiet)"
+        assert more and b"408" not in more, more
+
+
+class _AsFromTheLan(_Limits):
+    """The limits as if every loopback client were a phone on the LAN (tests reach 127.0.0.1 only)."""
+
+    def admit(self, host: str) -> str | None:
+        return super().admit("192.0.2.7" if host == "127.0.0.1" else host)
+
+
+@pytest.fixture
+def tiny_server() -> Iterator[int]:
+    """uvicorn with the services' protocol, at most 4 connections per address, a one-line app."""
+    import uvicorn
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    cfg = HttpServing(max_connections_per_address=4, request_timeout_s=30)
+    protocol = _http_protocol(cfg)
+    lan = type("LanHttp", (protocol,), {"limits": _AsFromTheLan(cfg)})
+    port = free_port()
+    server = uvicorn.Server(uvicorn_config(app, cfg, "127.0.0.1", port, lifespan="off", http=lan))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    end = time.monotonic() + 10
+    while not server.started and time.monotonic() < end:
+        time.sleep(0.01)
+    assert server.started
+    yield port
+    server.should_exit = True
+    thread.join(10)
+
+
+def _served(conn: socket.socket) -> bool:
+    try:
+        conn.sendall(HEALTH)
+        return _answer(conn).startswith(b"HTTP/1.1 200 ")
+    except (ConnectionError, IndexError):
+        return False
+
+
+def test_one_address_holds_at_most_its_connections(tiny_server: int) -> None:
+    held = [_connect(tiny_server) for _ in range(4)]
+    assert all(_served(c) for c in held)
+    extra = _connect(tiny_server)
+    assert _until_closed(extra, limit_s=5) == b""  # closed as it opened, nothing answered
+    assert all(_served(c) for c in held)  # the four go on
+    held.pop().close()
+    again = _connect(tiny_server)
+    end = time.monotonic() + 5
+    while not _served(again):  # the server sees the close a moment later
+        again.close()
+        assert time.monotonic() < end, "a freed place was not given again"
+        again = _connect(tiny_server)
+    for c in [*held, extra, again]:
+        c.close()
+
+
+def test_loopback_and_trusted_proxies_are_not_counted(tmp_path: Path) -> None:
+    limits = _Limits(HttpServing(max_connections_per_address=4, trusted_proxies=["10.0.0.0/24"]))
+    assert limits.admit("127.0.0.1") is None and limits.admit("::1") is None
+    assert [limits.admit("10.0.0.9") for _ in range(10)] == [None] * 10
+    assert [limits.admit("192.0.2.7") for _ in range(4)] == ["192.0.2.7"] * 4
+    with pytest.raises(OverflowError):
+        limits.admit("192.0.2.7")
+    assert limits.admit("192.0.2.8") == "192.0.2.8"
+    limits.release("192.0.2.7")
+    assert limits.admit("192.0.2.7") == "192.0.2.7"
+    for _ in range(4):
+        limits.release("192.0.2.7")
+    limits.release("192.0.2.8")
+    assert limits.open == {}
