@@ -117,10 +117,21 @@ def uvicorn_config(app: Any, cfg: HttpServing, host: str, port: int, **specifics
     return uvicorn.Config(app, host=host, port=port, **options)
 
 
-_TIMEOUT_TEXT = b"The request did not arrive in time; send it again."
-_TIMEOUT_ANSWER = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
-    b"content-length: %d\r\n\r\n%s" % (len(_TIMEOUT_TEXT), _TIMEOUT_TEXT)
+#: Most bytes of a request's line and headers (cookies and tokens included, ours are small):
+#: uvicorn's httptools parser keeps a header it has not seen the end of, without limit.
+MAX_HEAD_BYTES = 64 * 1024
+
+
+def _plain_answer(status: bytes, text: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 %s\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+        b"content-length: %d\r\n\r\n%s" % (status, len(text), text)
+    )
+
+
+_TIMEOUT_ANSWER = _plain_answer(b"408 Request Timeout", b"The request did not arrive in time; send it again.")
+_HEAD_TOO_LARGE = _plain_answer(
+    b"431 Request Header Fields Too Large", b"The request's line and headers are too large (64 KiB at most)."
 )
 
 
@@ -160,6 +171,8 @@ class _LimitedConnection:
     limits: _Limits
     _deadline: Any = None
     _counted: str | None = None
+    _answered: Any = None  # the cycle answered before the request on its way (`_arm`)
+    _head_bytes = 0  # of that request, while its head is not whole
     # uvicorn's protocol's own (annotations only, for the type checker)
     cycle: Any
     transport: Any
@@ -187,6 +200,11 @@ class _LimitedConnection:
         if self._deadline is None and (cycle is None or cycle.response_complete):
             self._arm(cycle)  # the first bytes of the next request on a kept-alive connection
         super().data_received(data)  # type: ignore[misc]
+        if self._deadline is not None and self.cycle is self._answered:  # no whole head yet
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+                self._disarm()
+                self._refuse(_HEAD_TOO_LARGE)
 
     def on_response_complete(self) -> None:
         self._disarm()  # until the next request starts, uvicorn's keep-alive timeout rules
@@ -204,8 +222,8 @@ class _LimitedConnection:
             super().shutdown()  # type: ignore[misc]
 
     def _arm(self, answered: Any) -> None:
-        loop = self.loop
-        self._deadline = loop.call_later(self.limits.timeout_s, self._late, answered)
+        self._answered, self._head_bytes = answered, 0
+        self._deadline = self.loop.call_later(self.limits.timeout_s, self._late, answered)
 
     def _disarm(self) -> None:
         if self._deadline is not None:
@@ -221,10 +239,13 @@ class _LimitedConnection:
         if arrived or transport.is_closing():
             return
         if cycle is None or cycle is answered or not cycle.response_started:
-            transport.write(_TIMEOUT_ANSWER)
-            transport.close()
+            self._refuse(_TIMEOUT_ANSWER)
         else:  # the app answered before the body came: nothing more can be said
             transport.abort()
+
+    def _refuse(self, answer: bytes) -> None:
+        self.transport.write(answer)
+        self.transport.close()
 
 
 def _http_protocol(cfg: HttpServing) -> type[Any]:
@@ -238,6 +259,9 @@ def _http_protocol(cfg: HttpServing) -> type[Any]:
       and the service's file descriptors, without end. The app's own time is not limited: the
       clock stops when the request has arrived, and an answer that streams (the locker's event
       stream) is not cut.
+    - size: a request's line and headers are at most `MAX_HEAD_BYTES`; more is answered 431 and
+      the connection closed (httptools keeps a header whose end it has not seen, without limit:
+      100 MB sent in one header grew the process by 100 MB).
     - number: at most `max_connections_per_address` open connections per client address (not
       counting loopback, this machine's own clients, and `trusted_proxies`, which carry
       everyone's); more are closed as they open.

@@ -19,6 +19,7 @@ import pytest
 
 from common.serving import HttpServing, _http_protocol, _Limits, uvicorn_config
 from tests.harness import QueueingProcess, free_port
+from tests.http_probe import MB, rss_bytes
 from tests.queueing.helpers import make_config
 
 pytestmark = pytest.mark.slow
@@ -134,6 +135,32 @@ def test_an_event_stream_outlives_the_request_timeout(queue_server: QueueingProc
         except TimeoutError:
             more = b"(quiet)"
         assert more and b"408" not in more, more
+
+
+def test_a_header_without_end_is_refused_431_with_flat_memory(queue_server: QueueingProcess) -> None:
+    """uvicorn's parser keeps a header it has not seen the end of: 100 MB sent grew the process
+    by 100 MB. Now the request's line and headers stop at 64 KiB."""
+    assert queue_server.proc is not None
+    with _connect(queue_server.port) as conn:  # warm: the first answers allocate
+        conn.sendall(HEALTH)
+        _answer(conn)
+    before = rss_bytes(queue_server.proc.pid)
+    sent = 0
+    with _connect(queue_server.port) as conn:
+        conn.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nX-Big: ")
+        try:
+            while sent < 64 * MB:
+                conn.sendall(b"a" * MB)
+                sent += MB
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        got = _until_closed(conn)
+    assert got.startswith(b"HTTP/1.1 431 "), got
+    assert sent < 16 * MB, f"the server read {sent / MB:.0f} MB of one header"
+    assert rss_bytes(queue_server.proc.pid) - before < 16 * MB
+    with _connect(queue_server.port) as conn:  # a head of 60 KiB is still fine
+        conn.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 60 * 1024 + b"\r\n\r\n")
+        assert _answer(conn).startswith(b"HTTP/1.1 200 ")
 
 
 class _AsFromTheLan(_Limits):
