@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from common.cli_exit import fail
+from common.cli_exit import EXIT_FAILED, fail
 from common.config import ConfigError, ensure_writable_dir, resolve_path
 from common.logsetup import setup_logging
 
@@ -57,6 +57,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         cmd.add_argument("name")
         cmd.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
     supervisor.add_parser("revoke", help="the account signs in no more").add_argument("name")
+    archive = sub.add_parser(
+        "archive", help="move a month of raw events to a pg_dump file (the daily rollups stay)"
+    )
+    archive.add_argument("month", help="YYYY-MM, at least two whole months ago")
+    archive.add_argument("--to", required=True, help="directory for events_YYYY_MM.dump")
     return p.parse_args(argv)
 
 
@@ -104,6 +109,8 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     from hub.supervisors import revoke_supervisor as revoke
     from hub.tokens import TokenError, add_center, add_reader
 
+    if args.command == "archive":
+        return _archive(args, database_url, cfg)
     if args.command == "supervisor" and args.action != "revoke" and not args.pin_stdin:
         return fail("hub", "give the PIN on stdin with --pin-stdin (never on the command line)")
     try:
@@ -125,6 +132,30 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     except psycopg.OperationalError as err:
         return fail("hub", f"cannot reach the database: {err}")
     print(token, flush=True)
+    return 0
+
+
+def _archive(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
+    """`archive YYYY-MM --to DIR` (hub.archive): one line on stdout, or the reason on stderr."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import psycopg
+
+    from hub import schema
+    from hub.archive import ArchiveError, archive_month, parse_month
+
+    try:
+        month = parse_month(args.month)
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            schema.migrate(conn)
+        today = datetime.now(ZoneInfo(cfg.timezone)).date()
+        line = archive_month(database_url, month, Path(args.to).resolve(), today)
+    except ArchiveError as err:
+        return fail("hub", err, EXIT_FAILED)
+    except psycopg.OperationalError as err:
+        return fail("hub", f"cannot reach the database: {err}")
+    print(line, flush=True)
     return 0
 
 

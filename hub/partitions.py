@@ -22,7 +22,7 @@ _known: set[tuple[str, date]] = set()  # (database, first day of a month) with a
 _lock = threading.Lock()
 
 
-def _add_months(first: date, months: int) -> date:
+def add_months(first: date, months: int) -> date:
     index = first.year * 12 + first.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -30,7 +30,7 @@ def _add_months(first: date, months: int) -> date:
 def window(today: date) -> tuple[date, date]:
     """The first days of the oldest and the newest month that get a partition."""
     this_month = today.replace(day=1)
-    return _add_months(this_month, -MONTHS_BACK), _add_months(this_month, MONTHS_AHEAD)
+    return add_months(this_month, -MONTHS_BACK), add_months(this_month, MONTHS_AHEAD)
 
 
 def ensure_months(conn: psycopg.Connection, days: Iterable[date], today: date) -> None:
