@@ -37,7 +37,7 @@ class HttpServing(BaseModel):
     request_timeout_s: float = Field(default=15.0, ge=1.0, le=600.0)
     #: Connections one client address may hold open at once (loopback and trusted proxies: no
     #: limit); more are closed as they open.
-    max_connections_per_address: int = Field(default=64, ge=4, le=100_000)
+    max_connections_per_address: int = Field(default=256, ge=4, le=100_000)
 
     @field_validator("trusted_proxies")
     @classmethod
