@@ -122,16 +122,23 @@ def uvicorn_config(app: Any, cfg: HttpServing, host: str, port: int, **specifics
 MAX_HEAD_BYTES = 64 * 1024
 
 
-def _plain_answer(status: bytes, text: bytes) -> bytes:
+def _plain_answer(status: bytes, text: str) -> bytes:
+    body = text.encode()
     return (
         b"HTTP/1.1 %s\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
-        b"content-length: %d\r\n\r\n%s" % (status, len(text), text)
+        b"content-length: %d\r\n\r\n%s" % (status, len(body), body)
     )
 
 
-_TIMEOUT_ANSWER = _plain_answer(b"408 Request Timeout", b"The request did not arrive in time; send it again.")
+# Vietnamese first, English second, as every answer a citizen's phone may show
+_TIMEOUT_ANSWER = _plain_answer(
+    b"408 Request Timeout",
+    "Yêu cầu không đến kịp; xin gửi lại. / The request did not arrive in time; send it again.",
+)
 _HEAD_TOO_LARGE = _plain_answer(
-    b"431 Request Header Fields Too Large", b"The request's line and headers are too large (64 KiB at most)."
+    b"431 Request Header Fields Too Large",
+    "Dòng yêu cầu và các tiêu đề quá lớn (tối đa 64 KiB). / "
+    "The request's line and headers are too large (64 KiB at most).",
 )
 
 

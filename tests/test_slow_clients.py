@@ -78,6 +78,7 @@ def test_a_connection_that_sends_nothing_is_answered_408_and_closed(queue_server
         got = _until_closed(conn)
     assert got.startswith(b"HTTP/1.1 408 "), got
     assert b"did not arrive in time" in got
+    assert "Yêu cầu không đến kịp; xin gửi lại.".encode() in got  # Vietnamese first
     assert time.monotonic() - started >= TIMEOUT_S * 0.9
 
 
