@@ -210,7 +210,6 @@ class _LimitedConnection:
         if self._deadline is not None and self.cycle is self._answered:  # no whole head yet
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
-                self._disarm()
                 self._refuse(_HEAD_TOO_LARGE)
 
     def on_response_complete(self) -> None:
@@ -251,6 +250,7 @@ class _LimitedConnection:
             transport.abort()
 
     def _refuse(self, answer: bytes) -> None:
+        self._disarm()
         self.transport.write(answer)
         self.transport.close()
 

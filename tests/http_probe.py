@@ -79,11 +79,12 @@ def push(
         else:
             if content_length is None:
                 sock.sendall(b"0\r\n\r\n")
-        reply = _read_reply(sock, deadline)
+        reply = read_reply(sock, deadline)
     return _parse(reply, sent)
 
 
-def _read_reply(sock: socket.socket, deadline: float) -> bytes:
+def read_reply(sock: socket.socket, deadline: float) -> bytes:
+    """One answer: until its Content-Length body is whole, the server closes, or `deadline`."""
     data = b""
     while time.monotonic() < deadline:
         try:

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from common.serving import HttpServing, _http_protocol, _Limits, uvicorn_config
-from tests.harness import QueueingProcess, free_port
-from tests.http_probe import MB, rss_bytes
+from tests.harness import QueueingProcess, free_port, wait_until
+from tests.http_probe import MB, read_reply, rss_bytes
 from tests.queueing.helpers import make_config
 
 pytestmark = pytest.mark.slow
@@ -60,16 +60,9 @@ def _until_closed(conn: socket.socket, trickle: list[bytes] | None = None, limit
 
 
 def _answer(conn: socket.socket) -> bytes:
-    """One whole answer (its headers and a Content-Length body)."""
+    """One whole answer (`tests.http_probe.read_reply`, ten seconds at most)."""
     conn.settimeout(10)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += conn.recv(4096)
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-    while len(body) < length:
-        body += conn.recv(4096)
-    return head
+    return read_reply(conn, time.monotonic() + 10)
 
 
 def test_a_connection_that_sends_nothing_is_answered_408_and_closed(queue_server: QueueingProcess) -> None:
@@ -188,10 +181,7 @@ def tiny_server() -> Iterator[int]:
     server = uvicorn.Server(uvicorn_config(app, cfg, "127.0.0.1", port, lifespan="off", http=lan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    end = time.monotonic() + 10
-    while not server.started and time.monotonic() < end:
-        time.sleep(0.01)
-    assert server.started
+    wait_until(lambda: server.started, 10, "the test server to start")
     yield port
     server.should_exit = True
     thread.join(10)
@@ -201,8 +191,17 @@ def _served(conn: socket.socket) -> bool:
     try:
         conn.sendall(HEALTH)
         return _answer(conn).startswith(b"HTTP/1.1 200 ")
-    except (ConnectionError, IndexError):
+    except ConnectionError:
         return False
+
+
+def _served_anew(port: int) -> socket.socket | None:
+    """A new connection if the server serves it, else None (closed)."""
+    conn = _connect(port)
+    if _served(conn):
+        return conn
+    conn.close()
+    return None
 
 
 def test_one_address_holds_at_most_its_connections(tiny_server: int) -> None:
@@ -212,12 +211,8 @@ def test_one_address_holds_at_most_its_connections(tiny_server: int) -> None:
     assert _until_closed(extra, limit_s=5) == b""  # closed as it opened, nothing answered
     assert all(_served(c) for c in held)  # the four go on
     held.pop().close()
-    again = _connect(tiny_server)
-    end = time.monotonic() + 5
-    while not _served(again):  # the server sees the close a moment later
-        again.close()
-        assert time.monotonic() < end, "a freed place was not given again"
-        again = _connect(tiny_server)
+    # the server sees the close a moment later
+    again = wait_until(lambda: _served_anew(tiny_server), 5, "a freed place given again")
     for c in [*held, extra, again]:
         c.close()
 
