@@ -216,8 +216,12 @@ def test_bus_down_pickup_never_sent_code_still_good(h: Harness) -> None:
     r = h.pickup(code)
     assert r.status_code == 503 and r.json()["error"] == "locker_unavailable"
     assert h.pulses(dep["compartment"]) == pulses
-    alarms = h.req("GET", "/api/v1/alarms", token).json()
-    assert any(a["kind"] == "bus_down" for a in alarms)
+    # health reads the bus's state at once; the alarm is written by the monitor's event thread
+    wait_until(
+        lambda: any(a["kind"] == "bus_down" for a in h.req("GET", "/api/v1/alarms", token).json()),
+        10,
+        "the bus_down alarm",
+    )
     h.sim.replug()
     wait_until(lambda: h.req("GET", "/api/v1/health").json()["status"] == "ok", 20, "bus back")
     r = h.pickup(code)  # the frame never left, so the code was not used up
