@@ -56,10 +56,7 @@ def archive_month(database_url: str, month: date, to_dir: Path, today: date) -> 
     if target.exists():
         raise ArchiveError(f"{target} exists already: move it away or archive to another directory")
     try:
-        to_dir.mkdir(parents=True, exist_ok=True)
         dump, restore = pg_bin("pg_dump"), pg_bin("pg_restore")
-    except OSError as err:
-        raise ArchiveError(f"cannot write to {to_dir}: {err.strerror or err}") from err
     except ClusterError as err:
         raise ArchiveError(str(err)) from err
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -76,6 +73,10 @@ def archive_month(database_url: str, month: date, to_dir: Path, today: date) -> 
                 f"{table} is not attached to events (an archive stopped half-way?): dump it with pg_dump, "
                 "then drop it or attach it again (docs/hub.md)"
             )
+        try:  # only now: a refused month leaves no directory behind
+            to_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ArchiveError(f"cannot write to {to_dir}: {err.strerror or err}") from err
         name = sql.Identifier(table)
         (rows,) = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(name)).fetchone() or (0,)
         conn.execute(sql.SQL("ALTER TABLE events DETACH PARTITION {}").format(name))

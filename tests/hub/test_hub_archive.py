@@ -52,6 +52,7 @@ def test_a_month_is_archived_whole_and_can_be_restored(database_url: str, tmp_pa
         assert _where(conn)["events_default"] == 1 and _issued(conn) == (3, 6)
     with pytest.raises(ArchiveError, match="holds no events of 2026-01"):
         archive_month(database_url, date(2026, 1, 1), tmp_path / "again", TODAY)
+    assert not (tmp_path / "again").exists()  # a refused month leaves no directory behind
     # restored as docs/hub.md says (the late event moved aside first: the months may not overlap)
     restored = subprocess.run(
         [pg_bin("pg_restore"), f"--dbname={database_url}", str(dump)], capture_output=True, text=True
