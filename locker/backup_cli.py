@@ -53,7 +53,7 @@ def entries(config: str | None, data_dir: str | None, keys: bool = True) -> list
     from locker.config import load_locker_config
     from locker.daemon import data_paths
     from queueing.config import load_config
-    from queueing.kiosk_token import token_path
+    from queueing.kiosk_token import NAMED_FILE_NAME, token_path
 
     raw = load_raw(config)
     paths = data_paths(load_locker_config(config), data_dir)
@@ -69,6 +69,7 @@ def entries(config: str | None, data_dir: str | None, keys: bool = True) -> list
             Entry("keys/staff.key", paths.staff_key or paths.db.with_name("staff.key")),
             Entry("keys/locker-kiosk.token", paths.kiosk_token),
             Entry("keys/queueing-kiosk.token", token_path(qcfg, qdir)),
+            Entry("keys/queueing-kiosk-tokens", qdir / NAMED_FILE_NAME),  # named kiosks' hashes
             Entry("keys/id-hash.key", load_camera_config(raw).key_path()),
             Entry("keys/appointment-contact.key", qcfg.appointments.sms.key_path(qdir)),
         ]

@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("kiosk-token", help="the kiosks' token").add_subparsers(dest="cmd", required=True)
     leaves.append(token.add_parser("rotate", help="write a new token; the old one stops working at once"))
     leaves.append(token.add_parser("path", help="print where the token file is"))
+    named = token.add_parser("add", help="a token of its own for one kiosk PC (printed, or --to FILE)")
+    named.add_argument("name", help="the kiosk's name, e.g. sanh-1 (letters, digits, '-', '_')")
+    named.add_argument("--to", metavar="FILE", help="write the token to FILE (mode 600; never overwrites)")
+    revoke = token.add_parser("revoke", help="refuse one kiosk's own token at once")
+    revoke.add_argument("name")
+    leaves += [named, revoke, token.add_parser("list", help="the shared token's file and the named kiosks")]
     tablet_cli.add_parser(sub, leaves)
     accept_after_command(leaves)  # global options after the command words too
     return p
@@ -90,7 +96,7 @@ def main(argv: list[str]) -> int:
         return fail(PROGRAM, err)
     data_dir = Path(data_dir_flag).resolve() if data_dir_flag else resolve_path(cfg.data_dir)
     if args.group == "kiosk-token":
-        return _kiosk_token(args.cmd, cfg, data_dir, bool(data_dir_flag))
+        return _kiosk_token(args, cfg, data_dir, bool(data_dir_flag))
     if args.group == "staff" and args.cmd in ("add", "reset-pin") and not args.pin_stdin:
         return fail(PROGRAM, "give the PIN on stdin with --pin-stdin (never on the command line)")
     store = Store(data_dir / "queue.sqlite3", synchronous=cfg.sqlite_synchronous, checkpoint_every_s=0)
@@ -108,20 +114,50 @@ def main(argv: list[str]) -> int:
         store.close()
 
 
-def _kiosk_token(cmd: str, cfg: object, data_dir: Path, data_dir_flag: bool) -> int:
+def _kiosk_token(args: argparse.Namespace, cfg: object, data_dir: Path, data_dir_flag: bool) -> int:
     from queueing.config import QueueingConfig
-    from queueing.kiosk_token import TOKEN_FILE_NAME, rotate, token_path
+    from queueing.kiosk_token import NAMED_FILE_NAME, TOKEN_FILE_NAME, rotate, token_path
 
     assert isinstance(cfg, QueueingConfig)
     path = data_dir / TOKEN_FILE_NAME if data_dir_flag else token_path(cfg, data_dir)
-    if cmd == "path":
+    if args.cmd == "path":
         print(path)
         return 0
+    if args.cmd in ("add", "revoke", "list"):
+        return _named_kiosks(args, data_dir / NAMED_FILE_NAME, path)
     rotate(path)
     print(
         f"new kiosk token in {path}; the running service uses it at once. Copy the file (mode 600) to "
         "every kiosk PC that reads it from elsewhere ([queueing] kiosk_token_file)."
     )
+    return 0
+
+
+def _named_kiosks(args: argparse.Namespace, named_path: Path, shared_path: Path) -> int:
+    """`kiosk-token add NAME [--to FILE] | revoke NAME | list` (`queueing.kiosk_token`)."""
+    from datetime import UTC, datetime
+
+    from queueing.kiosk_token import KioskTokenError, add_named, read_named, revoke_named
+
+    try:
+        if args.cmd == "add":
+            to_file = Path(args.to).resolve() if args.to else None
+            token = add_named(named_path, args.name, datetime.now(UTC), to_file)
+            if to_file is None:
+                print(token)  # one line: the kiosk PC's [queueing] kiosk_token_file gets it
+            else:
+                print(f"kiosk {args.name}: token written to {to_file}; copy it (mode 600) to that kiosk PC")
+        elif args.cmd == "revoke":
+            revoke_named(named_path, args.name)
+            print(f"kiosk {args.name}: token revoked; the running service refuses it at once")
+        else:
+            print(f"shared token: {shared_path}")
+            for kiosk in read_named(named_path):
+                print(f"{kiosk.name}: own token since {kiosk.created}")
+    except KioskTokenError as err:
+        return fail(PROGRAM, err, EXIT_FAILED)
+    except OSError as err:
+        return fail(PROGRAM, f"cannot write {err.filename}: {err.strerror}")
     return 0
 
 

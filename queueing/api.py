@@ -45,7 +45,7 @@ from queueing.errors import QueueError
 from queueing.events import EventHub, EventStreamResponse, stream
 from queueing.issuing import refuse_kiosk_only_fields
 from queueing.kiosk_help import KioskHelp, kiosk_name
-from queueing.kiosk_token import KioskToken
+from queueing.kiosk_token import SHARED, KioskToken, is_kiosk
 from queueing.service import QueueService
 from queueing.staff import Session
 from queueing.store import StoreBusy
@@ -101,11 +101,13 @@ def build_router(  # noqa: C901 - its route closures count toward it
         return desk.session(session_token(request))
 
     def kiosk_or_staff(request: Request) -> str:
-        """'kiosk' for the kiosk token, 'staff:<id>' for a signed-in staff member, else 401."""
+        """'kiosk' for the shared kiosk token, 'kiosk:<name>' for a named kiosk's, 'staff:<id>'
+        for a signed-in staff member, else 401."""
         auth = request.headers.get("authorization", "")
         bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        if bearer and kiosk_token.matches(bearer):
-            return "kiosk"
+        kiosk = kiosk_token.caller(bearer)
+        if kiosk:
+            return kiosk
         token = bearer or request.cookies.get(SESSION_COOKIE)
         if token:
             try:
@@ -151,8 +153,8 @@ def build_router(  # noqa: C901 - its route closures count toward it
                 )
         else:
             caller = kiosk_or_staff(request)
-            if caller != "kiosk":
-                device = caller  # issued at a counter on a citizen's behalf: attributed
+            if caller != SHARED:
+                device = caller  # a named kiosk, or a counter on a citizen's behalf: attributed
         if not idempotency_key:
             if body.channel == "kiosk":
                 raise QueueError(
@@ -277,11 +279,13 @@ def build_router(  # noqa: C901 - its route closures count toward it
     ) -> KioskHelpAnswer:
         """A citizen at the kiosk `X-Kiosk-Id` pressed "Call staff" (`requested`) or cancelled it
         (`ok`): every counter console shows or drops a `kiosk_help` banner. Kiosk token only."""
-        if kiosk_or_staff(request) != "kiosk":
+        caller = kiosk_or_staff(request)
+        if not is_kiosk(caller):
             raise QueueError(
                 401, "not_kiosk", "Only a kiosk (Authorization: Bearer <kiosk token>) calls staff."
             )
-        return kiosk_help.set(kiosk_name(x_kiosk_id), body.screen, body.state)
+        named = caller.partition(":")[2]  # a named kiosk's token says which kiosk it is
+        return kiosk_help.set(named or kiosk_name(x_kiosk_id), body.screen, body.state)
 
     # ---------------------------------------------------------------- display
 

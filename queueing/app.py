@@ -36,7 +36,7 @@ from queueing.counter_time_api import build_counter_time_router
 from queueing.counters import CounterDesk
 from queueing.events import EventHub
 from queueing.kiosk_help import KioskHelp
-from queueing.kiosk_token import KioskToken, token_path
+from queueing.kiosk_token import NAMED_FILE_NAME, KioskToken, token_path
 from queueing.ratings_api import build_ratings_router
 from queueing.service import QueueService
 from queueing.staff_accounts import ensure_schema
@@ -192,7 +192,7 @@ def create_app(  # noqa: C901 - its route closures count toward it
     desk = CounterDesk(queue.wiring, queue.states, queue.estimates)
     appointment_sms = AppointmentSms(queue.wiring, data_dir, center_name_vi)
     appointment_sms.check()  # ConfigError when a template could take more than one SMS
-    kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir))
+    kiosk_token = KioskToken(kiosk_token_file or token_path(config, data_dir), data_dir / NAMED_FILE_NAME)
     hub = EventHub(config.events_max_streams_per_client, config.events_max_streams_total)
     store.on_commit_events.append(hub.notify)
     catalogue = LiveCatalogue(config, data_dir, clock.now)

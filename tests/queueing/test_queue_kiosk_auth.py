@@ -146,3 +146,88 @@ def test_the_rate_limiter_forgets_idle_keys_and_stays_bounded() -> None:
     now[0] += 61
     assert limiter.hit("device-y") is None
     assert len(limiter) == 1  # everything idle for a whole window was forgotten
+
+
+def _kiosk_token(data_dir: Path, *words: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "queueing", "kiosk-token", *words, "--data-dir", str(data_dir)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_kiosk_with_its_own_token_is_named_and_shut_out_alone(
+    server: QueueingServer, tmp_path: Path
+) -> None:
+    printed = _kiosk_token(server.data_dir, "add", "sanh-1")
+    assert printed.returncode == 0, printed.stderr
+    one = printed.stdout.strip()
+    assert len(one) == 64 and printed.stdout.count("\n") == 1
+    to_file = tmp_path / "pc2" / "kiosk.token"
+    written = _kiosk_token(server.data_dir, "add", "sanh-2", "--to", str(to_file))
+    assert written.returncode == 0 and str(to_file) in written.stdout, written.stderr
+    two = to_file.read_text().strip()
+    assert stat.S_IMODE(to_file.stat().st_mode) == 0o600 and len(two) == 64 and two != one
+    registry = server.data_dir / "kiosk-tokens"
+    assert stat.S_IMODE(registry.stat().st_mode) == 0o600
+    assert one not in registry.read_text() and two not in registry.read_text()  # hashes only
+
+    r = _post(server.url, {"service": "ho_tich", "priority": "disabled"}, {"Authorization": f"Bearer {one}"})
+    assert r.status_code == 201 and r.json()["priority"] == "disabled", r.text
+    with server.app.state.queue.store.read() as conn:
+        device = conn.execute("SELECT device FROM tickets WHERE ticket_id = ?", (r.json()["ticket_id"],))
+        assert device.fetchone()[0] == "kiosk:sanh-1"
+    # a named kiosk's "Call staff" banner shows its own name, whatever it claims
+    helped = requests.post(
+        f"{server.url}/api/v1/kiosk/help",
+        json={"screen": "home", "state": "requested"},
+        headers={"Authorization": f"Bearer {one}", "X-Kiosk-Id": "sanh-2"},
+        timeout=10,
+    )
+    assert helped.status_code == 200 and helped.json()["kiosk"] == "sanh-1", helped.text
+
+    revoked = _kiosk_token(server.data_dir, "revoke", "sanh-1")
+    assert revoked.returncode == 0, revoked.stderr
+    refused = _post(server.url, {"service": "ho_tich"}, {"Authorization": f"Bearer {one}"})
+    assert refused.status_code == 401 and refused.json()["error"] == "not_kiosk"
+    for others in ({"Authorization": f"Bearer {two}"}, server.kiosk_headers):
+        assert _post(server.url, {"service": "ho_tich"}, others).status_code == 201
+    listed = _kiosk_token(server.data_dir, "list")
+    assert "sanh-2: own token since" in listed.stdout and "sanh-1" not in listed.stdout
+    assert f"shared token: {server.data_dir / 'kiosk.token'}" in listed.stdout
+    # refusals: one line on stderr, exit 1, nothing changed
+    before = registry.read_text()
+    for words, reason in (
+        (("add", "sanh-2"), "has a token already"),
+        (("add", "../pc"), "is not a kiosk name"),
+        (("add", "kiosk"), "shared token's name"),
+        (("add", "sanh-3", "--to", str(to_file)), "exists already"),
+        (("revoke", "sanh-9"), "named kiosks: sanh-2"),
+    ):
+        done = _kiosk_token(server.data_dir, *words)
+        assert done.returncode == 1 and done.stdout == "" and reason in done.stderr, (words, done.stderr)
+        assert done.stderr.count("\n") == 1
+    assert registry.read_text() == before
+
+
+def test_a_damaged_line_refuses_only_its_kiosk(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from queueing.kiosk_token import KioskToken, add_named
+
+    token = KioskToken(tmp_path / "kiosk.token", tmp_path / "kiosk-tokens")
+    token.load()
+    good = add_named(token.named_path, "sanh-1", datetime(2026, 12, 7, tzinfo=UTC))
+    bad = add_named(token.named_path, "sanh-2", datetime(2026, 12, 7, tzinfo=UTC))
+    assert token.caller(good) == "kiosk:sanh-1" and token.caller(bad) == "kiosk:sanh-2"
+    comment, first, second = token.named_path.read_text().splitlines()
+    token.named_path.write_text(
+        f"{comment}\n{first}\n{second.rsplit(' ', 1)[0]}\n"
+    )  # read again when changed
+    assert token.caller(good) == "kiosk:sanh-1" and token.caller(bad) is None
+    token.named_path.unlink()  # no file: no named kiosk (deleting it never undoes a revocation)
+    assert token.caller(good) is None and token.caller("") is None
+    shared = (tmp_path / "kiosk.token").read_text().strip()
+    assert token.caller(shared) == "kiosk"
