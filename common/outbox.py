@@ -85,6 +85,9 @@ ALLOWED_DATA: dict[str, type | tuple[type, ...]] = {
 MAX_TEXT = 32
 #: At most this many items in a list value (a rating's reasons).
 MAX_ITEMS = 12
+#: Every number is finite and at most this far from zero (a count, seconds, minutes): a larger one
+#: is dropped, so no sum at the hub can overflow.
+MAX_NUMBER = 10**9
 #: Every text value is a code word (letters, digits, `_ . -`), never a sentence someone typed.
 WORD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: A center's id at the hub (in `[hub] center_id` and `python -m hub center add`).
@@ -111,6 +114,8 @@ def clean_data(data: dict[str, Any]) -> dict[str, Any]:
             continue  # bool is an int in Python; a flag is not a count
         if not isinstance(value, allowed):
             continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and not abs(value) <= MAX_NUMBER:
+            continue  # not a plausible count or duration (NaN fails the test too)
         if isinstance(value, list):
             # a list of code words only (reasons from config): anything else in it is dropped
             value = [v for v in value if isinstance(v, str) and len(v) <= MAX_TEXT and WORD_RE.match(v)]

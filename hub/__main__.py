@@ -38,14 +38,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--log-level", default=None)
     sub = p.add_subparsers(dest="command")
     center = sub.add_parser("center", help="centers").add_subparsers(dest="action", required=True)
-    add_center = center.add_parser("add", help="register a center; prints its token")
+    add_center = center.add_parser(
+        "add", help="register a center; prints its token (an existing center's earlier tokens are revoked)"
+    )
     add_center.add_argument("center_id")
     add_center.add_argument("--name", required=True)
+    center.add_parser("revoke", help="the center's token is refused from now on").add_argument("center_id")
     reader = sub.add_parser("reader", help="read-only API tokens").add_subparsers(
         dest="action", required=True
     )
     add_reader = reader.add_parser("add", help="prints a new read-only token")
     add_reader.add_argument("name")
+    reader.add_parser("revoke", help="every token of that reader is refused from now on").add_argument("name")
     supervisor = sub.add_parser("supervisor", help="catalogue supervisors (PIN + TOTP)").add_subparsers(
         dest="action", required=True
     )
@@ -108,6 +112,7 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     from hub.supervisors import SupervisorError, add_supervisor, key_path, open_box, reset_supervisor
     from hub.supervisors import revoke_supervisor as revoke
     from hub.tokens import TokenError, add_center, add_reader
+    from hub.tokens import revoke as revoke_token
 
     if args.command == "archive":
         return _archive(args, database_url, cfg)
@@ -116,7 +121,11 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             schema.migrate(conn)
-            if args.command == "center":
+            if args.action == "revoke" and args.command in ("center", "reader"):
+                who = args.center_id if args.command == "center" else args.name
+                count = revoke_token(conn, args.command, who)
+                token = f"{args.command} {who}: {count} token(s) revoked; refused from now on"
+            elif args.command == "center":
                 token = add_center(conn, args.center_id, args.name)
             elif args.command == "supervisor" and args.action == "revoke":
                 revoke(conn, args.name)

@@ -43,7 +43,7 @@ from hub.fleet import (
     overview,
     overview_json,
 )
-from hub.ingest import AckOut, batch_openapi, parse_batch, store_batch
+from hub.ingest import FIRST_DAY, LAST_DAY, AckOut, batch_openapi, parse_batch, store_batch
 from hub.trends import Period, TrendsOut, span, trends
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,17 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, err)
         body = {"error": "database_unavailable", "message": "The hub's database is unavailable; retry later."}
         return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(psycopg.DataError)
+    async def _unstorable(request: Request, err: psycopg.DataError) -> JSONResponse:
+        # a value PostgreSQL cannot take (a NUL character in a text, a number out of its range):
+        # the request's fault, nothing was stored
+        log.warning("refused on %s %s: %s", request.method, request.url.path, err)
+        message = (
+            "A value in this request cannot be stored (a NUL character in a text, or a number out "
+            "of range): fix it and send again."
+        )
+        return JSONResponse({"error": "invalid_request", "message": message}, status_code=422)
 
     install_error_handlers(
         app,
@@ -249,6 +260,9 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
     def read_trends(
         center_id: str, authorization: str | None, by: Period, first: date | None, last: date | None
     ) -> TrendsOut:
+        for day in (first, last):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                raise HubError(422, "bad_range", f"Give days from {FIRST_DAY} to {LAST_DAY} (YYYY-MM-DD).")
         try:
             start, end = span(by, first, last or clock.now().astimezone(tz).date())
         except ValueError as err:

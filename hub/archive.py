@@ -38,7 +38,7 @@ class ArchiveError(Exception):
 def parse_month(text: str) -> date:
     """`YYYY-MM` as the first day of that month, or ArchiveError."""
     found = _MONTH.match(text.strip())
-    if not found or not 1 <= int(found[2]) <= 12:
+    if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
         raise ArchiveError(f"{text!r} is not a month: write it as YYYY-MM, e.g. 2025-01")
     return date(int(found[1]), int(found[2]), 1)
 
@@ -67,7 +67,7 @@ def archive_month(database_url: str, month: date, to_dir: Path, today: date) -> 
             (table,),
         ).fetchone()
         if held is None:
-            raise ArchiveError(f"the hub holds no events of {month:%Y-%m} ({table} does not exist)")
+            raise ArchiveError(_absent(conn, month, table))
         if not held[0]:
             raise ArchiveError(
                 f"{table} is not attached to events (an archive stopped half-way?): dump it with pg_dump, "
@@ -87,10 +87,31 @@ def archive_month(database_url: str, month: date, to_dir: Path, today: date) -> 
             attach = "ALTER TABLE events ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})"
             conn.execute(sql.SQL(attach).format(name, month.isoformat(), add_months(month, 1).isoformat()))
             raise
-        conn.execute(sql.SQL("DROP TABLE {}").format(name))
+        with conn.transaction():  # a late event of the month now stays in events_default
+            conn.execute(
+                "INSERT INTO archived_months (month, file, events) VALUES (%s, %s, %s) "
+                "ON CONFLICT (month) DO UPDATE SET file = excluded.file, events = excluded.events, "
+                "archived_at = now()",
+                (month, str(target), rows),
+            )
+            conn.execute(sql.SQL("DROP TABLE {}").format(name))
     return (
         f"{table}: {rows} events archived to {target} ({target.stat().st_size} bytes); the table is dropped"
     )
+
+
+def _absent(conn: psycopg.Connection, month: date, table: str) -> str:
+    """Why a month with no partition cannot be archived."""
+    archived = conn.execute(
+        "SELECT archived_at, file FROM archived_months WHERE month = %s", (month,)
+    ).fetchone()
+    late = conn.execute(
+        "SELECT count(*) FROM events_default WHERE day >= %s AND day < %s", (month, add_months(month, 1))
+    ).fetchone()
+    stray = f"; {late[0]} of its events are in events_default (docs/hub.md)" if late and late[0] else ""
+    if archived is not None:
+        return f"{month:%Y-%m} was archived on {archived[0]:%Y-%m-%d} to {archived[1]}{stray}"
+    return f"the hub holds no partition of {month:%Y-%m} ({table} does not exist){stray}"
 
 
 def _dump(dump: str, restore: str, database_url: str, table: str, target: Path) -> None:

@@ -16,13 +16,12 @@ refuses a bad or partial catalogue and keeps its last good one.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from queueing.catalogue_model import Catalogue, dump
-from queueing.config import WEEKDAYS, OpeningHours, ServiceConfig
+from queueing.config import WEEKDAYS, Holiday, OpeningHours, ServiceConfig
 
 #: The keys an override may hold.
 OVERRIDE_KEYS = ("services", "hours", "holidays", "holidays_removed")
@@ -57,8 +56,8 @@ class CenterOverride(BaseModel):
 
     services: list[ServicePatch] | None = Field(default=None, max_length=200)
     hours: dict[str, list[str]] | None = None
-    holidays: list[date] | None = Field(default=None, max_length=400)
-    holidays_removed: list[date] | None = Field(default=None, max_length=400)
+    holidays: list[Holiday] | None = Field(default=None, max_length=400)
+    holidays_removed: list[Holiday] | None = Field(default=None, max_length=400)
 
     @field_validator("services")
     @classmethod

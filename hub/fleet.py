@@ -32,7 +32,9 @@ class HeartbeatIn(BaseModel):
     """What a center says every `heartbeat_interval_s` (no personal data: states and counts)."""
 
     version: str = Field(default="", max_length=40, description="Software version of the center.")
-    waiting_now: int | None = Field(default=None, ge=0, description="Tickets waiting right now.")
+    waiting_now: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Tickets waiting right now."
+    )
     devices: dict[str, str] = Field(
         default_factory=dict, description='Each device\'s state, e.g. {"printer": "ok", "board1": "down"}.'
     )
@@ -321,7 +323,7 @@ def overview_json(fleet: Fleet, conn: psycopg.Connection, day: date, now: dateti
         "  'center_id', c.center_id, 'name', c.name,"
         "  'status', CASE WHEN s.seen IS NULL THEN 'never_seen' WHEN s.seen < %(offline)s THEN 'offline'"
         "    ELSE 'online' END,"
-        "  'last_seen', s.seen, 'waiting_now', (c.heartbeat->>'waiting_now')::int,"
+        "  'last_seen', s.seen, 'waiting_now', (c.heartbeat->>'waiting_now')::bigint,"
         "  'tickets_issued', COALESCE(d.issued, 0), 'tickets_served', COALESCE(d.served, 0),"
         "  'mean_wait_s', CASE WHEN d.wn > 0 THEN round((d.wsum / d.wn)::numeric, 1) END,"
         "  'share_over_target', CASE WHEN d.wn > 0 THEN round(d.over::numeric / d.wn, 3) END,"

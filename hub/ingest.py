@@ -25,11 +25,11 @@ from typing import Annotated, Any, NotRequired, cast
 
 import psycopg
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 from pydantic.types import AllowInfNan, Strict
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
-from common.outbox import ALLOWED_DATA, MAX_ITEMS, MAX_TEXT, WORD_RE, clean_data
+from common.outbox import ALLOWED_DATA, MAX_ITEMS, MAX_NUMBER, MAX_TEXT, WORD_RE, clean_data
 from hub import alarms as fleet_alarms
 from hub import citizen_rollups, partitions
 from hub.ingest_sql import COUNTED, STORE_NEW, STORE_SKIPPING_HELD, goes_back
@@ -39,15 +39,28 @@ COLUMNS = sorted(set(COUNTED.values()))
 STREAM_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 KIND_PATTERN = r"^[a-z_]{1,24}\.[a-z_]{1,24}$"
 _SEQ = Field(ge=1, le=2**63 - 1, description="Per-stream sequence number, growing by one per event.")
-_AT = Field(description="When it happened (ISO 8601, or seconds since 1970 UTC).")
-_DAY = Field(description="The center's local day it counts for (YYYY-MM-DD).")
+#: The days an event may carry (and `at`'s years): a center's clock, even one reset to 1970, is
+#: inside; a date outside is refused (422) before PostgreSQL or Python's dates could overflow.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _plausible(at: datetime) -> datetime:
+    if not FIRST_DAY.year <= at.year <= LAST_DAY.year:
+        raise ValueError(f"a time from {FIRST_DAY.year} to {LAST_DAY.year} (is the center's clock right?)")
+    return at
+
+
+_AT = Field(
+    description=f"When it happened (ISO 8601, or seconds since 1970 UTC), {FIRST_DAY.year}-{LAST_DAY.year}."
+)
+_DAY = Field(ge=FIRST_DAY, le=LAST_DAY, description="The center's local day it counts for (YYYY-MM-DD).")
 _KIND = Field(pattern=KIND_PATTERN, description="e.g. ticket.issued, deposit.collected")
 _DATA = Field(description="Categories and counts only; other keys and values are dropped.")
 
 
 class _EventFields(TypedDict):
     seq: Annotated[int, _SEQ]
-    at: Annotated[datetime, _AT]
+    at: Annotated[datetime, _AT, AfterValidator(_plausible)]
     day: Annotated[date, _DAY]
     kind: Annotated[str, _KIND]
 
@@ -71,11 +84,12 @@ class BatchIn(BaseModel):
 # `BatchIn` and cleaned value by value (`clean_data`), which drops what the strict form refuses.
 # So both give what `clean_data` gives; the strict form only saves Python a pass over every value.
 _Word = Annotated[str, StringConstraints(strict=True, max_length=MAX_TEXT, pattern=WORD_RE.pattern)]
+_Int = Annotated[int, Strict(), Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
 _STRICT: dict[Any, Any] = {
     str: _Word,
     bool: Annotated[bool, Strict()],
-    int: Annotated[int, Strict()],
-    (int, float): Annotated[int, Strict()] | Annotated[float, Strict(), AllowInfNan(False)],
+    int: _Int,
+    (int, float): _Int | Annotated[float, Strict(), AllowInfNan(False), Field(ge=-MAX_NUMBER, le=MAX_NUMBER)],
     list: Annotated[list[_Word], Field(max_length=MAX_ITEMS), Strict()],
 }
 _CleanData = TypedDict(  # type: ignore[misc]  # built from the allow-list, one source of truth

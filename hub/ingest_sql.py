@@ -86,6 +86,13 @@ _ROLLUP_SUMS = [
 assert len({c for c in COUNTED.values()}) == len(COUNTED)  # one kind per column: the list above lines up
 
 
+#: A seq held already is skipped whatever day it carried (the key holds the day too, for the
+#: monthly partitions: without this, a seq sent again with another day would be stored twice).
+_NOT_HELD = """
+      AND NOT EXISTS (SELECT 1 FROM events h
+                      WHERE h.center_id = %(center_id)s AND h.stream = %(stream)s AND h.seq = r.seq)"""
+
+
 def store_sql(skip_held: bool) -> str:
     """The statement; `skip_held`: some events may be held already (`ON CONFLICT DO NOTHING`).
 
@@ -110,8 +117,8 @@ WITH ins AS (
     INSERT INTO events (center_id, stream, seq, at, day, kind, service, data)
     SELECT %(center_id)s, %(stream)s, seq, at, day, kind, COALESCE(data->>'service', ''), data
     FROM jsonb_to_recordset(%(events)s::jsonb)
-         AS (seq bigint, at timestamptz, day date, kind text, data jsonb)
-    WHERE seq > %(acked)s
+         AS r(seq bigint, at timestamptz, day date, kind text, data jsonb)
+    WHERE seq > %(acked)s{_NOT_HELD if skip_held else ""}
     {"ON CONFLICT DO NOTHING" if skip_held else ""}
     RETURNING seq, at, day, kind, service, data
 ), kinds AS (

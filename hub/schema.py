@@ -363,6 +363,42 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DROP TABLE events_unpartitioned;
         """,
     ),
+    (
+        13,
+        "archived months keep their late events in events_default",
+        """
+        -- `python -m hub archive` records each month it archived (hub.archive): a late event of
+        -- such a month stays in events_default, even after a restart, instead of making the
+        -- month's partition again (which would stand in the way of restoring the dump).
+        CREATE TABLE archived_months (
+            month date PRIMARY KEY CHECK (month = date_trunc('month', month)::date),
+            archived_at timestamptz NOT NULL DEFAULT now(),
+            file text NOT NULL,
+            events bigint NOT NULL
+        );
+        CREATE OR REPLACE FUNCTION hub_event_month(m date) RETURNS void LANGUAGE plpgsql AS $fn$
+        DECLARE
+            first date := date_trunc('month', m)::date;
+            part text := 'events_' || to_char(date_trunc('month', m), 'YYYY_MM');
+        BEGIN
+            PERFORM pg_advisory_xact_lock(1752523314);
+            IF to_regclass(part) IS NOT NULL
+               OR EXISTS (SELECT 1 FROM archived_months a WHERE a.month = first) THEN
+                RETURN;
+            END IF;
+            CREATE TEMP TABLE hub_moved ON COMMIT DROP AS
+                WITH moved AS (
+                    DELETE FROM events_default
+                    WHERE day >= first AND day < (first + interval '1 month')::date RETURNING *
+                ) SELECT * FROM moved;
+            EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)',
+                           part, first, (first + interval '1 month')::date);
+            INSERT INTO events SELECT * FROM hub_moved;
+            DROP TABLE hub_moved;
+        END
+        $fn$;
+        """,
+    ),
 ]
 
 

@@ -37,40 +37,78 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def add_center(conn: psycopg.Connection, center_id: str, name: str) -> str:
-    """Register a center (or give an existing one a new token); returns its token."""
+#: A center's or reader's name: shown on the province's pages and in its CSVs.
+NAME_MAX = 120
+
+
+def _name(name: str, what: str) -> str:
+    """`name` stripped, or TokenError: empty, too long, or holding a control character."""
+    name = name.strip()
+    if not name:
+        raise TokenError(f"{what} must not be empty")
+    if len(name) > NAME_MAX or not name.isprintable():
+        raise TokenError(f"{what}: at most {NAME_MAX} printable characters, on one line")
+    return name
+
+
+def _check_center_id(center_id: str) -> None:
     if not CENTER_ID_RE.match(center_id):
         raise TokenError(
             f"center id {center_id!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
             "letter or digit (e.g. HN-BADINH)"
         )
-    if not name.strip():
-        raise TokenError("--name must not be empty")
+
+
+def add_center(conn: psycopg.Connection, center_id: str, name: str) -> str:
+    """Register a center, or give an existing one a new token and revoke its earlier ones (a
+    leaked token is shut out by this alone); returns the token."""
+    _check_center_id(center_id)
+    name = _name(name, "--name")
     token = _new_token()
     with conn.transaction():
         conn.execute(
             "INSERT INTO centers(center_id, name) VALUES (%s, %s) "
             "ON CONFLICT (center_id) DO UPDATE SET name = excluded.name",
-            (center_id, name.strip()),
+            (center_id, name),
+        )
+        conn.execute(
+            "UPDATE tokens SET revoked_at = now() WHERE role = 'center' AND center_id = %s "
+            "AND revoked_at IS NULL",
+            (center_id,),
         )
         conn.execute(
             "INSERT INTO tokens(token_hash, role, center_id, name) VALUES (%s, 'center', %s, %s)",
-            (token_hash(token), center_id, name.strip()),
+            (token_hash(token), center_id, name),
         )
     return token
 
 
 def add_reader(conn: psycopg.Connection, name: str) -> str:
     """A read-only API token for `name` (a dashboard, an integrator); returns it."""
-    if not name.strip():
-        raise TokenError("the reader's NAME must not be empty")
+    name = _name(name, "the reader's NAME")
     token = _new_token()
     with conn.transaction():
         conn.execute(
             "INSERT INTO tokens(token_hash, role, name) VALUES (%s, 'reader', %s)",
-            (token_hash(token), name.strip()),
+            (token_hash(token), name),
         )
     return token
+
+
+def revoke(conn: psycopg.Connection, role: str, who: str) -> int:
+    """Revoke every live token of center `who` (role "center") or of reader `who` (role
+    "reader"); returns how many; TokenError when there was none."""
+    column = "center_id" if role == "center" else "name"
+    if role == "center":
+        _check_center_id(who)
+    revoked = conn.execute(
+        f"UPDATE tokens SET revoked_at = now() WHERE role = %s AND {column} = %s "  # noqa: S608 - our column name
+        "AND revoked_at IS NULL",
+        (role, who.strip() if role == "reader" else who),
+    ).rowcount
+    if not revoked:
+        raise TokenError(f"no live {role} token for {who!r}: nothing revoked")
+    return revoked
 
 
 def lookup(conn: psycopg.Connection, token: str) -> Caller | None:

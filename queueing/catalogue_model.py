@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from queueing.config import OpeningHours, ServiceConfig, unique_services
+from queueing.config import Holiday, OpeningHours, ServiceConfig, unique_services
 
 
 class Catalogue(BaseModel):
@@ -29,7 +28,7 @@ class Catalogue(BaseModel):
 
     services: list[ServiceConfig] = Field(min_length=1)
     hours: OpeningHours
-    holidays: list[date]
+    holidays: list[Holiday]
 
     @model_validator(mode="after")
     def _unique(self) -> Catalogue:

@@ -6,9 +6,17 @@ import re
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from common.config import DEFAULT_CONFIG, ConfigError, load_raw, read_toml, section, site_file, validate
 from common.serving import HttpServing
@@ -30,6 +38,20 @@ class OrderingPolicy(StrEnum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _one_line(value: str) -> str:
+    if not value.isprintable():
+        raise ValueError("one line of printable characters (no tab, newline or control character)")
+    return value
+
+
+#: A name shown to citizens (a service's, a priority's): not blank, one line, at most 120 characters.
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_one_line)
+]
+#: A public holiday: a day of this era (a typo like 0202-09-02 is refused, not silently useless).
+Holiday = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2199, 12, 31))]
 
 
 def parse_hhmm(value: str) -> time:
@@ -76,22 +98,22 @@ class ServiceConfig(_Strict):
     """One service (a queue): its names, ticket numbers, counters and limits."""
 
     code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-    name_vi: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    name_vi: DisplayName
+    name_en: DisplayName
     prefix: str = Field(pattern=r"^[A-Z]$")
     number_min: int = Field(default=1, ge=0, le=9999)
     number_max: int = Field(default=999, ge=1, le=9999)
     number_digits: int = Field(default=3, ge=1, le=4)
-    daily_cap_tickets: int = Field(default=0, ge=0)  # 0 = no cap
+    daily_cap_tickets: int = Field(default=0, ge=0, le=100_000)  # 0 = no cap
     policy: OrderingPolicy = OrderingPolicy.AGING
     # AGING: every minute waited adds this much weight (a priority of weight 3 is overtaken
     # by a normal ticket that waited 3 / aging_weight_per_min minutes longer).
-    aging_weight_per_min: float = Field(default=0.2, ge=0)
+    aging_weight_per_min: float = Field(default=0.2, ge=0, le=100)
     # ONE_PER_N: after N normal tickets, one priority ticket (if any waits).
-    one_per_n_normal: int = Field(default=3, ge=1)
+    one_per_n_normal: int = Field(default=3, ge=1, le=1000)
     hours: OpeningHours | None = None  # None: the center's [queueing.hours]
     # Minutes before closing after which no ticket is issued (work would run past closing).
-    last_ticket_before_close_min: int = Field(default=0, ge=0)
+    last_ticket_before_close_min: int = Field(default=0, ge=0, le=720)
 
     @model_validator(mode="after")
     def _range(self) -> ServiceConfig:
@@ -106,9 +128,9 @@ class PriorityConfig(_Strict):
     """A priority class offered on the kiosk (elderly, disabled, pregnant, ...)."""
 
     code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
-    name_vi: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
-    weight: float = Field(default=3.0, gt=0)
+    name_vi: DisplayName
+    name_en: DisplayName
+    weight: float = Field(default=3.0, gt=0, le=1000)
 
 
 class CounterConfig(_Strict):
@@ -170,7 +192,7 @@ class QueueingConfig(HttpServing, _Strict):
     # not set it gets false (see load_config), so a real center never inherits it by accident.
     open_all_hours: bool = False
     # Days the center is closed all day (public holidays): no tickets, and "opens next" skips them.
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[Holiday] = Field(default_factory=list)
     sqlite_synchronous: str = Field(default="NORMAL", pattern=r"^(OFF|NORMAL|FULL|EXTRA)$")
     elderly_priority: str = "elderly"
     elderly_age_years: int = Field(default=60, ge=1, le=120)  # Law on the Elderly 2009: 60+

@@ -110,11 +110,11 @@ def opening_at(
         return Opening(False, None)
     now_t = local.time().replace(tzinfo=None)
     next_start: time | None = None
+    wall = datetime.combine(local.date(), now_t)
     for start, end in hours.periods(local.weekday()):
-        cutoff = (
-            datetime.combine(local.date(), end) - timedelta(minutes=last_ticket_before_close_min)
-        ).time()
-        if start <= now_t < cutoff:
+        # a cut-off longer than the period leaves no time to issue in it (never wraps to a day before)
+        cutoff = datetime.combine(local.date(), end) - timedelta(minutes=last_ticket_before_close_min)
+        if start <= now_t and wall < cutoff:
             return Opening(True, None)
         if start > now_t and next_start is None:
             next_start = start

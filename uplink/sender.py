@@ -30,6 +30,10 @@ class UplinkError(Exception):
     """The hub could not be reached or refused; the message says which and why."""
 
 
+class Refused(UplinkError):
+    """The hub was reached and refused what was sent (a 4xx other than the token's or a limit's)."""
+
+
 class Uplink:
     """One center's sender (run in a loop by `run`, or step by step in tests)."""
 
@@ -77,7 +81,11 @@ class Uplink:
         while not stop.is_set():
             try:
                 if self._monotonic() >= self._next_heartbeat:
-                    self.heartbeat()
+                    try:
+                        self.heartbeat()
+                    except Refused as err:  # the events still go: a heartbeat must not hold them
+                        self._next_heartbeat = self._monotonic() + self.heartbeat_interval_s
+                        log.warning("the hub refused this center's heartbeat: %s", err)
                 if self.catalogue is not None and self.catalogue.due():
                     self.catalogue.step()
                 more = self.send_round()
@@ -177,7 +185,10 @@ class Uplink:
                 "center_id and token_file against `python -m hub center add`"
             )
         if resp.status_code != 200:
-            raise UplinkError(f"POST {url}: HTTP {resp.status_code}: {resp.text[:200]}")
+            refused = 400 <= resp.status_code < 500 and resp.status_code not in (408, 429)
+            raise (Refused if refused else UplinkError)(
+                f"POST {url}: HTTP {resp.status_code}: {resp.text[:200]}"
+            )
         try:
             data = resp.json()
         except ValueError as err:

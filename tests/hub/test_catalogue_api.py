@@ -151,6 +151,23 @@ def test_a_bad_catalogue_is_not_saved_and_says_why(
     assert r.status_code == 422 and "no center 'NOPE'" in r.json()["message"]
     r = requests.put(f"{hub.url}/api/v1/catalogue/centers/C1", json={"document": {}}, headers=sv)
     assert r.status_code == 422 and "at least one of" in r.json()["message"]
+    # values no center could run on (a cut-off past any day, a blank name, a holiday of year 1)
+    for field, value, where in (
+        ("last_ticket_before_close_min", 10**12, "services.0.last_ticket_before_close_min"),
+        ("daily_cap_tickets", 10**30, "services.0.daily_cap_tickets"),
+        ("name_vi", "   ", "services.0.name_vi"),
+        ("name_vi", "Hộ\u0000tịch", "services.0.name_vi"),
+    ):
+        odd = catalogue()
+        odd["services"][0][field] = value
+        r = requests.put(f"{hub.url}/api/v1/catalogue/all", json={"document": odd}, headers=sv)
+        assert r.status_code == 422 and where in r.json()["message"], (field, r.text)
+    for days in (["0001-01-01"], ["9999-12-31"]):
+        r = requests.put(
+            f"{hub.url}/api/v1/catalogue/all", json={"document": catalogue(holidays=days)}, headers=sv
+        )
+        assert r.status_code == 422 and "holidays.0" in r.json()["message"], r.text
+    assert requests.get(f"{hub.url}/api/v1/catalogue/all", headers=sv).json()["version"] == 0
 
 
 def test_center_and_reader_tokens_cannot_edit(

@@ -11,11 +11,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from hub import archive, schema
+from hub import archive, partitions, schema
 from hub.archive import ArchiveError, archive_month
 from hub.cluster import pg_bin
 from hub.ingest import store_batch
 from hub.tokens import add_center
+from tests.conftest import REPO_ROOT
 from tests.hub.test_hub_partitions import _batch, _where
 
 TODAY = date(2026, 12, 7)
@@ -47,24 +48,41 @@ def test_a_month_is_archived_whole_and_can_be_restored(database_url: str, tmp_pa
         assert _issued(conn) == (2, 5)  # the rollups keep the archived month's tickets
         gone = conn.execute("SELECT to_regclass('events_2026_01')").fetchone()
         assert gone == (None,)
-        # a late event of the archived month is stored (in the default partition) and counted
+        # a late event of the archived month is stored (in the default partition) and counted,
+        # also after a restart: the month's partition is not made again
+        partitions._known.clear()
         store_batch(conn, "C1", _batch((6, "2026-01-20")), NOW)
         assert _where(conn)["events_default"] == 1 and _issued(conn) == (3, 6)
-    with pytest.raises(ArchiveError, match="holds no events of 2026-01"):
+        assert conn.execute("SELECT to_regclass('events_2026_01')").fetchone() == (None,)
+    with pytest.raises(ArchiveError, match=f"2026-01 was archived on .* to {dump}; 1 of its events are in"):
         archive_month(database_url, date(2026, 1, 1), tmp_path / "again", TODAY)
     assert not (tmp_path / "again").exists()  # a refused month leaves no directory behind
-    # restored as docs/hub.md says (the late event moved aside first: the months may not overlap)
+    # restored exactly as docs/hub.md says, the late event moved into the month
     restored = subprocess.run(
         [pg_bin("pg_restore"), f"--dbname={database_url}", str(dump)], capture_output=True, text=True
     )
     assert restored.returncode == 0, restored.stderr
+    attach = _documented_attach().replace("2025-01", "2026-01").replace("2025_01", "2026_01")
+    attach = attach.replace("2025-02", "2026-02")
+    attached = subprocess.run(
+        [pg_bin("psql"), database_url, "-v", "ON_ERROR_STOP=1", "-1", "-f", "-"],
+        input=attach,
+        capture_output=True,
+        text=True,
+    )
+    assert attached.returncode == 0, attached.stderr
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("DELETE FROM events_default")
-        conn.execute(
-            "ALTER TABLE events ATTACH PARTITION events_2026_01 "
-            "FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')"
-        )
-        assert _where(conn) == {"events_2026_01": 3, "events_2026_09": 1, "events_2026_11": 1}
+        assert _where(conn) == {"events_2026_01": 4, "events_2026_09": 1, "events_2026_11": 1}
+        assert _issued(conn) == (6, 6) and conn.execute(
+            "SELECT count(*) FROM archived_months"
+        ).fetchone() == (0,)
+
+
+def _documented_attach() -> str:
+    """The SQL docs/hub.md gives for bringing an archived month back."""
+    text = (REPO_ROOT / "docs" / "hub.md").read_text(encoding="utf-8")
+    block = text.split("psql URL -1 -f - <<'SQL'\n", 1)[1].split("    SQL\n", 1)[0]
+    return "\n".join(line.removeprefix("    ") for line in block.splitlines()) + "\n"
 
 
 def test_recent_months_an_existing_file_and_a_bad_month_are_refused(
@@ -76,7 +94,7 @@ def test_recent_months_an_existing_file_and_a_bad_month_are_refused(
     (tmp_path / "events_2026_09.dump").write_bytes(b"older")
     with pytest.raises(ArchiveError, match="exists already"):
         archive_month(database_url, date(2026, 9, 1), tmp_path, TODAY)
-    for text in ("2026-13", "January", "2026-1"):
+    for text in ("2026-13", "January", "2026-1", "0000-01"):
         with pytest.raises(ArchiveError, match="YYYY-MM"):
             archive.parse_month(text)
     with psycopg.connect(database_url) as conn:

@@ -45,6 +45,9 @@ def test_opening_hours() -> None:
     assert domain.opening_at(hours, monday.replace(hour=17, minute=30)) == domain.Opening(False, None)
     # the last 15 minutes before closing give no tickets
     assert not domain.opening_at(hours, monday.replace(hour=11, minute=20), 15).open
+    # a cut-off longer than the morning leaves no morning tickets (it never wraps to the day before)
+    assert not domain.opening_at(hours, monday.replace(hour=8), 720).open
+    assert not domain.opening_at(hours, monday.replace(hour=15), 720).open
     assert not domain.opening_at(hours, datetime(2026, 1, 11, 9, 0)).open  # Sunday
 
 
