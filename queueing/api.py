@@ -5,7 +5,10 @@ Request bodies and error answers are in `queueing.api_models` (re-exported here)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from typing import Annotated
@@ -61,8 +64,17 @@ HEALTH_LOCK_WAIT_S = 0.5
 
 SESSION_COOKIE = "qsession"
 DEVICE_COOKIE = "qdevice"
+#: A phone's device id as the phone page's cookie holds it (`secrets.token_urlsafe(12)`); any
+#: other value (a 60 KB header, `staff:cb01`) is ignored and the phone counts by its address.
+PHONE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16}$")
 #: A browser where counter staff signed in (`queueing.staff_accounts.StaffAccounts.verify`).
 STAFF_DEVICE_COOKIE = "qstaffdevice"
+
+
+def phone_id(request: Request) -> str | None:
+    """The phone page's device id (cookie, or `X-Device-Id` for an app), when well formed."""
+    sent = request.cookies.get(DEVICE_COOKIE) or request.headers.get("x-device-id") or ""
+    return sent if PHONE_ID_RE.fullmatch(sent) else None
 
 
 def session_token(request: Request) -> str | None:
@@ -95,6 +107,13 @@ def build_router(  # noqa: C901 - its route closures count toward it
     remote_limiter = RateLimiter(
         cfg.remote_max_per_window, cfg.remote_rate_window_s, cfg.remote_rate_max_keys
     )
+
+    address_secret = secrets.token_bytes(32)  # this run's: addresses are kept only as keyed hashes
+
+    def address_key(client: str) -> str:
+        """A phone that sent no device id counts by its address, kept as a keyed hash (never the
+        address itself, which privacy.md promises not to keep; a restart starts a new key)."""
+        return "addr:" + hmac.new(address_secret, client.encode(), hashlib.sha256).hexdigest()[:24]
 
     def session_of(request: Request) -> Session:
         """The staff session of a request (cookie or bearer token), or 401."""
@@ -140,9 +159,8 @@ def build_router(  # noqa: C901 - its route closures count toward it
         if body.channel == "remote":
             if not cfg.remote_enabled:
                 raise QueueError(403, "remote_disabled", texts.say("remote_disabled"))
-            device = request.cookies.get(DEVICE_COOKIE) or request.headers.get("x-device-id")
             client = request.client.host if request.client else "?"
-            device = device or f"ip:{client}"
+            device = phone_id(request) or address_key(client)
             wait = remote_limiter.hit(device, f"ip:{client}")
             if wait is not None:
                 raise QueueError(

@@ -66,6 +66,11 @@ def build_counter_time_router(q: QueueService, desk: CounterDesk) -> APIRouter:
         desk.require_supervisor(desk.session(session_token(request)), ("xem báo cáo", "see reports"))
         first = day or q.local_now().date()
         last = to or first
+        for name, given in (("day", first), ("to", last)):
+            if not date(2000, 1, 1) <= given <= date(2199, 12, 31):
+                raise QueueError(
+                    422, "invalid_request", f"`{name}`: a day from 2000-01-01 to 2199-12-31.", field=name
+                )
         if last < first or (last - first).days >= counter_time_report.MAX_DAYS:
             raise QueueError(
                 422,

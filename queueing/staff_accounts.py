@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 #: How many PIN hashes run at once (each scrypt takes ~16 MiB and a core for ~50 ms); the rest
 #: wait their turn, so a burst of sign-ins can neither exhaust memory nor every core.
 PIN_CHECKS_AT_ONCE = 2
+#: Sign-ins in progress at once (hashing or waiting for a hash); one more is answered 429 at once
+#: rather than wait on a worker thread, so a flood of sign-ins cannot hold the threads every other
+#: route (the kiosk's tickets, the counters' calls) needs.
+SIGNINS_AT_ONCE = 8
+#: A lockout doubles each time it is reached again without a sign-in in between, up to this.
+LOCKOUT_MAX_S = 86_400
 _STAFF_ID = re.compile(STAFF_ID_PATTERN)
 _PIN = re.compile(r"^[0-9]{4,12}$")
 _DEVICE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
@@ -95,6 +101,7 @@ class StaffAccounts:
         self.clock = clock
         self.config = config
         self._pin_checks = threading.BoundedSemaphore(PIN_CHECKS_AT_ONCE)
+        self._signins = threading.BoundedSemaphore(SIGNINS_AT_ONCE)
 
     # ------------------------------------------------------------------ administration
 
@@ -226,7 +233,22 @@ class StaffAccounts:
         within `signin_device_trust_days`, wrong PINs count against that browser alone; from any
         other, against the account's count for unknown browsers. So strangers' tries (a phone on
         the LAN) lock out only unknown browsers, never the counter PCs the person works at.
+        More than `SIGNINS_AT_ONCE` at once: 429 `throttled` before anything is counted.
         """
+        if not self._signins.acquire(blocking=False):
+            raise QueueError(
+                429,
+                "throttled",
+                "Đang có nhiều lượt đăng nhập cùng lúc: thử lại sau vài giây. "
+                "Many sign-ins at this moment: try again in a few seconds.",
+                retry_after_s=2,
+            )
+        try:
+            return self._verify(staff_id, pin, device)
+        finally:
+            self._signins.release()
+
+    def _verify(self, staff_id: str, pin: str, device: str | None) -> StaffAccount:
         now = self.clock.now().timestamp()
         device_hash = self._trusted(device)
         with self.store.tx() as conn:
@@ -250,10 +272,11 @@ class StaffAccounts:
         if locked and until is not None:
             log.warning("counter sign-in refused for staff %r: locked out", staff_id)
             wait = int(until - now) + 1
+            later = f"{wait // 3600 + 1} giờ" if wait > 3600 else f"{wait // 60 + 1} phút"
             raise QueueError(
                 429,
                 "too_many_attempts",
-                f"Sai PIN quá nhiều lần: chờ {wait // 60 + 1} phút hoặc nhờ trưởng nhóm đặt lại PIN. "
+                f"Sai PIN quá nhiều lần: chờ {later} hoặc nhờ trưởng nhóm đặt lại PIN. "
                 "Too many wrong PINs: wait and try again, or ask a supervisor to reset the PIN.",
                 retry_after_s=wait,
             )
@@ -269,15 +292,23 @@ class StaffAccounts:
 
     def _count_try(self, row: staff_repo.Row, now: float) -> tuple[bool, int, float | None]:
         """One more try on a failure count (an account's or a trusted browser's `failed_signins`
-        and `locked_until`): (locked before it, the new count, the lockout's end or None)."""
+        and `locked_until`): (locked before it, the new count, the lockout's end or None).
+
+        A try while locked is refused and not counted: the count is of PINs judged. It goes on
+        after a lockout runs out (only a sign-in or a PIN reset clears it): each
+        `signin_max_failures` wrong PINs lock again, each time twice as long (up to a day), so a
+        guesser gets a few dozen tries in the first day and a handful a day after that."""
         fails, until = int(row["failed_signins"]), row["locked_until"]
         if until is not None and until <= now:  # the last lockout ran out
-            fails, until = 0, None
-        locked = until is not None
+            until = None
+        if until is not None:
+            return True, fails, float(until)
         fails += 1
-        if not locked and fails >= self.config.signin_max_failures:  # this is the last try allowed
-            until = now + self.config.signin_lockout_s
-        return locked, fails, None if until is None else float(until)
+        most = self.config.signin_max_failures
+        if fails % most == 0:  # the last try allowed before the next lockout
+            doubled = self.config.signin_lockout_s * 2 ** min(fails // most - 1, 20)
+            until = now + min(doubled, max(LOCKOUT_MAX_S, self.config.signin_lockout_s))
+        return False, fails, None if until is None else float(until)
 
     def _trust_since(self, now: float) -> float:
         return now - self.config.signin_device_trust_days * 86_400

@@ -296,7 +296,13 @@ def test_the_report_is_for_supervisors_and_bounded(server: QueueingServer) -> No
     refused = counter(url, 1).get(report)
     assert refused.status_code == 403 and refused.json()["error"] == "supervisor_required"
     boss = supervisor(url)
-    for query in ("day=2026-01-05&to=2026-01-04", "day=2026-01-01&to=2026-02-01", "day=05/01/2026"):
+    for query in (
+        "day=2026-01-05&to=2026-01-04",
+        "day=2026-01-01&to=2026-02-01",
+        "day=05/01/2026",
+        "day=9999-12-31",
+        "day=2026-01-01&to=9999-12-31",
+    ):
         r = boss.get(f"{report}?{query}")
         assert r.status_code == 422, query
         assert r.json()["error"] == "invalid_request"

@@ -5,6 +5,7 @@ limits, and the limiter itself stays bounded."""
 from __future__ import annotations
 
 import itertools
+import re
 import stat
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def test_a_ticket_flood_is_refused(tmp_path: Path, clock: ManualClock) -> None:
         kiosk = [_post(url, {"service": "dat_dai", "channel": "kiosk"}, http=http) for _ in range(200)]
         assert {r.status_code for r in kiosk} == {401}
         remote = [
-            _post(url, {"service": "dat_dai", "channel": "remote"}, {"X-Device-Id": f"phone-{i}"}, http)
+            _post(url, {"service": "dat_dai", "channel": "remote"}, {"X-Device-Id": f"phone{i:011d}"}, http)
             for i in range(200)
         ]
         ok = [r for r in remote if r.status_code == 201]
@@ -231,3 +232,25 @@ def test_a_damaged_line_refuses_only_its_kiosk(tmp_path: Path) -> None:
     assert token.caller(good) is None and token.caller("") is None
     shared = (tmp_path / "kiosk.token").read_text().strip()
     assert token.caller(shared) == "kiosk"
+
+
+def test_a_phones_device_id_is_the_pages_own_shape_and_an_address_is_never_kept(
+    server: QueueingServer,
+) -> None:
+    sent = {
+        "page": "AbCdEfGh12345678",  # what GET /remote sets (secrets.token_urlsafe(12))
+        "huge": "x" * 60_000,
+        "attributed": "staff:cb01",
+    }  # three tickets: remote_max_per_window from one address
+    stored = {}
+    for name, device in sent.items():
+        headers = {"X-Device-Id": device} if device else {}
+        r = _post(server.url, {"service": "ho_tich", "channel": "remote"}, headers)
+        assert r.status_code == 201, (name, r.text)
+        with server.app.state.queue.store.read() as conn:
+            row = conn.execute("SELECT device FROM tickets WHERE ticket_id = ?", (r.json()["ticket_id"],))
+            stored[name] = row.fetchone()[0]
+    assert stored["page"] == "AbCdEfGh12345678"
+    # anything else counts by the address, kept only as a keyed hash (one key per run)
+    assert stored["huge"] == stored["attributed"]
+    assert re.fullmatch(r"addr:[0-9a-f]{24}", stored["huge"])  # not the address itself

@@ -24,7 +24,7 @@ from common.clock import ManualClock
 from common.config import ConfigError
 from queueing.config import load_config
 from queueing.errors import QueueError
-from queueing.staff_accounts import StaffAccounts, demo_refusal, ensure_schema
+from queueing.staff_accounts import SIGNINS_AT_ONCE, StaffAccounts, demo_refusal, ensure_schema
 from queueing.store import Store
 from tests.conftest import REPO_ROOT
 from tests.harness import MONDAY_9AM, QueueingServer, free_port, queueing_site
@@ -118,25 +118,71 @@ def test_accounts_are_made_by_the_command_and_stored_hashed(tmp_path: Path, cloc
         assert _sign_in(srv.url, "nv08", "6042").status_code == 200
 
 
+def _tried(answers: list[requests.Response]) -> list[int]:
+    """The statuses of the sign-ins that were tried: past `SIGNINS_AT_ONCE` in flight a sign-in is
+    answered 429 `throttled` at once, counted nowhere."""
+    throttled = [a for a in answers if a.status_code == 429 and a.json()["error"] == "throttled"]
+    assert all(int(a.headers["Retry-After"]) > 0 for a in throttled)
+    return [a.status_code for a in answers if a not in throttled]
+
+
 def test_concurrent_wrong_pins_lock_the_account_and_a_restart_keeps_it(tmp_path: Path) -> None:
-    """32 wrong PINs at once count 32 (check and record in one transaction): 5 are tried, the
-    rest refused as locked; the lock is in the database, so a restart does not lift it."""
+    """32 wrong PINs at once: 5 are judged (check and record in one transaction), the rest refused
+    as locked; the lock is in the database, so a restart does not lift it."""
     clock = ManualClock(MONDAY_9AM)
     with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
         with ThreadPoolExecutor(32) as pool:
-            answers = list(pool.map(lambda _: _sign_in(srv.url, "cb02", "9999").status_code, range(32)))
-        assert Counter(answers) == {401: 5, 429: 27}
+            tried = _tried(list(pool.map(lambda _: _sign_in(srv.url, "cb02", "9999"), range(32))))
+        assert Counter(tried) == {401: 5, 429: len(tried) - 5}
         locked = _sign_in(srv.url, "cb02", "2222")
         assert locked.status_code == 429 and locked.json()["error"] == "too_many_attempts"
         assert int(locked.headers["Retry-After"]) > 0
     with sqlite3.connect(tmp_path / "queue.sqlite3") as db:
-        assert db.execute("SELECT failed_signins FROM staff WHERE staff_id = 'cb02'").fetchone()[0] == 33
+        failed = db.execute("SELECT failed_signins FROM staff WHERE staff_id = 'cb02'").fetchone()[0]
+        assert failed == 5  # tries refused as locked are not guesses: not counted
     with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
         assert _sign_in(srv.url, "cb02", "2222").status_code == 429
         assert _sign_in(srv.url, "cb01", "1111").status_code == 200  # only that account
         clock.advance(301)  # signin_lockout_s
         assert _sign_in(srv.url, "cb02", "2222").status_code == 200
         assert _sign_in(srv.url, "cb02", "9999").status_code == 401  # a fresh count
+
+
+def test_each_lockout_without_a_sign_in_between_is_twice_as_long(tmp_path: Path) -> None:
+    """A guesser waiting out each lockout gets 5 tries per lockout, the lockouts doubling (300 s,
+    600 s, 1,200 s, ... up to a day): not 1,440 tries a day. A sign-in starts the count again."""
+    clock = ManualClock(MONDAY_9AM)
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
+        for lockout in (300, 600, 1200, 2400):
+            answers = [_sign_in(srv.url, "cb02", "9999").status_code for _ in range(6)]
+            assert answers == [401] * 5 + [429], lockout
+            clock.advance(lockout - 5)
+            assert _sign_in(srv.url, "cb02", "2222").status_code == 429  # still locked
+            clock.advance(10)
+        assert _sign_in(srv.url, "cb02", "2222").status_code == 200
+        assert [_sign_in(srv.url, "cb02", "9999").status_code for _ in range(6)] == [401] * 5 + [429]
+        clock.advance(301)  # the first lockout's length again
+        assert _sign_in(srv.url, "cb02", "2222").status_code == 200
+
+
+def test_a_flood_of_sign_ins_is_turned_away_instead_of_holding_the_workers(tmp_path: Path) -> None:
+    """Past `SIGNINS_AT_ONCE` sign-ins in progress, one more is answered 429 `throttled` at once
+    (nothing counted), so waiting sign-ins never hold the threads the kiosk's tickets need."""
+    clock = ManualClock(MONDAY_9AM)
+    with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:
+        slots = srv.app.state.desk.staff.accounts._signins
+        for _ in range(SIGNINS_AT_ONCE):  # as if that many were hashing or waiting right now
+            assert slots.acquire(blocking=False)
+        try:
+            busy = _sign_in(srv.url, "cb01", "1111")
+            assert busy.status_code == 429 and busy.json()["error"] == "throttled", busy.text
+            assert "thử lại sau vài giây" in busy.json()["message"]
+        finally:
+            for _ in range(SIGNINS_AT_ONCE):
+                slots.release()
+        assert _sign_in(srv.url, "cb01", "1111").status_code == 200
+    with sqlite3.connect(tmp_path / "queue.sqlite3") as db:
+        assert db.execute("SELECT failed_signins FROM staff WHERE staff_id = 'cb01'").fetchone()[0] == 0
 
 
 def test_strangers_wrong_pins_do_not_lock_out_the_browser_the_person_works_at(tmp_path: Path) -> None:
@@ -156,8 +202,8 @@ def test_strangers_wrong_pins_do_not_lock_out_the_browser_the_person_works_at(tm
         )
 
         with ThreadPoolExecutor(32) as pool:  # the stranger: no cookie
-            answers = list(pool.map(lambda _: _sign_in(srv.url, "cb02", "9999").status_code, range(32)))
-        assert Counter(answers) == {401: 5, 429: 27}
+            stranger = _tried(list(pool.map(lambda _: _sign_in(srv.url, "cb02", "9999"), range(32))))
+        assert Counter(stranger) == {401: 5, 429: len(stranger) - 5}
         assert _sign_in(srv.url, "cb02", "2222").status_code == 429  # unknown browsers: locked
         forged = requests.post(
             srv.url + SESSIONS,
@@ -169,12 +215,13 @@ def test_strangers_wrong_pins_do_not_lock_out_the_browser_the_person_works_at(tm
         again = counter_pc.post(srv.url + SESSIONS, json={"staff_id": "cb02", "pin": "2222"}, timeout=30)
         assert again.status_code == 200  # the counter PC is not locked out
 
-        def wrong_at_counter_pc(_: int) -> int:
+        def wrong_at_counter_pc(_: int) -> requests.Response:
             body = {"staff_id": "cb02", "pin": "9999"}
-            return counter_pc.post(srv.url + SESSIONS, json=body, timeout=30).status_code
+            return counter_pc.post(srv.url + SESSIONS, json=body, timeout=30)
 
         with ThreadPoolExecutor(32) as pool:  # its own wrong PINs lock that browser
-            assert Counter(pool.map(wrong_at_counter_pc, range(32))) == {401: 5, 429: 27}
+            own = _tried(list(pool.map(wrong_at_counter_pc, range(32))))
+        assert Counter(own) == {401: 5, 429: len(own) - 5}
         right = {"staff_id": "cb02", "pin": "2222"}
         assert counter_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 429
         assert other_pc.post(srv.url + SESSIONS, json=right, timeout=30).status_code == 200
@@ -189,8 +236,8 @@ def test_strangers_wrong_pins_do_not_lock_out_the_browser_the_person_works_at(tm
         rows = db.execute(
             "SELECT staff_id, failed_signins, locked_until IS NOT NULL FROM staff_devices ORDER BY 1, 2"
         ).fetchall()
-        assert rows == [("cb01", 0, 0), ("cb02", 0, 0), ("cb02", 33, 1)]
-        assert db.execute("SELECT failed_signins FROM staff WHERE staff_id = 'cb02'").fetchone()[0] == 34
+        assert rows == [("cb01", 0, 0), ("cb02", 0, 0), ("cb02", 5, 1)]
+        assert db.execute("SELECT failed_signins FROM staff WHERE staff_id = 'cb02'").fetchone()[0] == 5
         audit = db.execute("SELECT data FROM staff_audit WHERE action = 'signin_locked'").fetchall()
         assert sorted('"device": true' in data for (data,) in audit) == [False, True]
     with QueueingServer(make_config(), tmp_path, free_port(), clock) as srv:  # a restart keeps both
