@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     if config.kiosk.start_services and not args.exit_after_first_frame:
         from kiosk.supervisor import Supervisor, already_listening
 
-        specs = service_specs(config, args.config)
+        try:
+            specs = service_specs(config, args.config)
+        except ConfigError as err:
+            return fail("run_kiosk.py", err)
         busy = already_listening(specs)
         for spec, where in busy:
             fail(

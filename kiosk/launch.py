@@ -7,9 +7,11 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from common.config import REPO_ROOT, ConfigError, resolve_path
+from common.config import REPO_ROOT, ConfigError, read_toml, resolve_path, site_file
+from common.serving import is_loopback
 from kiosk.config import AppConfig
 from kiosk.supervisor import ChildSpec
 
@@ -28,16 +30,45 @@ def _host_port(url: str, default_port: int) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or default_port
 
 
+def _reaches(url: str, default_port: int, served: Mapping[str, Any]) -> str | None:
+    """Why the kiosk's `url` does not reach a service bound as `served` says (its merged section),
+    or None when it does."""
+    host, port = _host_port(url, default_port)
+    bind = str(served.get("host", "127.0.0.1")).strip("[]")
+    want = int(served.get("port", default_port))
+    scheme = "https" if served.get("tls_cert_file") else "http"
+    if urlsplit(url).scheme != scheme or port != want:
+        return f"the service answers on {scheme}://…:{want}"
+    if bind not in ("0.0.0.0", "::") and host != bind and not (is_loopback(host) and is_loopback(bind)):
+        return f"the service listens on {bind} only"
+    return None
+
+
 def service_specs(config: AppConfig, config_path: str | None) -> list[ChildSpec]:
-    """The locker daemon and queueing service, on the host/port the kiosk's URLs name."""
+    """The locker daemon and queueing service, each on the host and port its own section sets in
+    the site file; a service whose section sets neither starts where the kiosk's URL names (the
+    simulated center, tests). ConfigError when a URL cannot reach its service."""
     log_dir = resolve_path(config.center.data_dir) / "log"
+    site = site_file(config_path)
+    site_raw = read_toml(site) if site is not None else {}
     specs = []
-    for name, module, url, port in (
-        ("locker", "locker", config.kiosk.locker_url, 8710),
-        ("queueing", "queueing", config.kiosk.queueing_url, 8720),
+    for name, module, key, url, port in (
+        ("locker", "locker", "locker_url", config.kiosk.locker_url, 8710),
+        ("queueing", "queueing", "queueing_url", config.kiosk.queueing_url, 8720),
     ):
-        host, p = _host_port(url, port)
-        argv = [sys.executable, "-m", module, "--host", host, "--port", str(p)]
+        argv = [sys.executable, "-m", module]
+        own = site_raw.get(name, {})
+        if "host" in own or "port" in own:  # the site binds the service itself: the URL must reach it
+            why = _reaches(url, port, config.raw.get(name, {}))
+            if why:
+                raise ConfigError(
+                    f"[kiosk] {key} = {url!r} cannot reach the {name} service ({why}, as [{name}] host, "
+                    f"port and tls_cert_file say): make them agree, e.g. a loopback URL with [{name}]'s "
+                    "port for a service on 0.0.0.0"
+                )
+        else:
+            host, p = _host_port(url, port)
+            argv += ["--host", host, "--port", str(p)]
         if config_path:
             argv += ["--config", str(Path(config_path).resolve())]
         specs.append(

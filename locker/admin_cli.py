@@ -71,15 +71,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def _open_store(args: argparse.Namespace) -> tuple[object, object, object]:
-    from locker.config import LockerConfig, load_locker_config
+    from locker.config import load_locker_config
     from locker.daemon import data_paths
     from locker.store import Store
 
     config, data_dir = config_and_data_dir(args)
-    try:
+    try:  # a broken or missing site file must not send an account to another database or key
         cfg = load_locker_config(config)
-    except ConfigError:
-        cfg = LockerConfig()
+    except ConfigError as err:
+        raise SystemExit(fail(PROGRAM, err)) from err
     paths = data_paths(cfg, data_dir)
     from locker.secrets_files import check_data_dir
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -153,3 +154,18 @@ def test_one_parser_runs_a_real_board_command(capsys: pytest.CaptureFixture[str]
         assert (sim.cabinet.pulses(1, 3), sim.cabinet.pulses(1, 4)) == (1, 1)
     out = capsys.readouterr().out
     assert "board 1 lock 3: door opened" in out and "board 1 lock 4: door opened" in out
+
+
+def test_a_broken_site_file_stops_staff_commands_before_any_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "site.toml"
+    broken.write_text("[locker\n", encoding="utf-8")
+    for config in (tmp_path / "nosuch.toml", broken):
+        data = tmp_path / "data"
+        with pytest.raises(SystemExit) as stopped:
+            main(["--config", str(config), "--data-dir", str(data), "staff", "list"])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and str(config.name) in err, err
+        assert not data.exists()  # no database, no staff key made anywhere
