@@ -115,7 +115,10 @@ def build_gateways(cfg: Any, under: Path | None = None) -> tuple[Any, Any]:
         try:
             return resolve_path(path).read_text().strip()
         except OSError as err:
-            raise ConfigError(f"locker: cannot read token file {path}: {err}") from err
+            raise ConfigError(
+                f"locker: cannot read token file {path}: {err.strerror or err}; put the provider's token "
+                "in it (one line, chmod 600, owned by the service's user)"
+            ) from err
 
     sms: Any
     if cfg.sms.type == "http":

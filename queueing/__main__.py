@@ -28,6 +28,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--port", type=int, help="TCP port (default from [queueing] port: 8720)")
     p.add_argument("--data-dir", help="directory of the SQLite database (default var/queueing)")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument(
+        "--start-fresh",
+        action="store_true",
+        help="accept an empty queue database where one existed before (a lost data directory)",
+    )
     return p.parse_args(argv)
 
 
@@ -63,17 +68,19 @@ def main(argv: list[str] | None = None) -> int:
     refusal = demo_refusal(cfg)
     if refusal:
         return fail(PROGRAM, refusal)
-    from queueing.store import Store, StoreError
-
-    try:  # migrate (backup first) before serving, so a refusal is one line, not a traceback
-        with Store(data_dir / "queue.sqlite3", checkpoint_every_s=0):
-            pass
-    except (MigrationError, StoreError) as err:
-        return fail(PROGRAM, err)
+    from queueing.data_guard import check_data_dir, remember
     from queueing.kiosk_token import TOKEN_FILE_NAME, token_path
+    from queueing.store import Store, StoreError
 
     # like the locker: with --data-dir, every file of the service goes under it
     token_file = data_dir / TOKEN_FILE_NAME if args.data_dir else token_path(cfg, data_dir)
+    try:  # never an empty queue in place of one that was lost; then migrate (backup first)
+        check_data_dir(data_dir / "queue.sqlite3", token_file, start_fresh=args.start_fresh)
+        with Store(data_dir / "queue.sqlite3", checkpoint_every_s=0):
+            pass
+        remember(data_dir)
+    except (ConfigError, MigrationError, StoreError) as err:
+        return fail(PROGRAM, err)
     try:  # a booking SMS template too long for one SMS is refused here, naming the key
         app = create_app(
             cfg,

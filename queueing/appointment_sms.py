@@ -61,7 +61,16 @@ def build_gateway(cfg: AppointmentSmsConfig, data_dir: Path) -> SmsGateway:
     if cfg.type == "http":
         if not cfg.url:
             raise ConfigError("[queueing.appointments.sms] type = 'http' needs url")
-        token = resolve_path(cfg.token_file).read_text(encoding="utf-8").strip() if cfg.token_file else ""
+        token = ""
+        if cfg.token_file:
+            path = resolve_path(cfg.token_file)
+            try:
+                token = path.read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise ConfigError(
+                    f"[queueing.appointments.sms] token_file {path}: {err.strerror or err}; put the SMS "
+                    "provider's token in it (one line, chmod 600, owned by the service's user)"
+                ) from err
         return HttpSmsGateway(cfg.url, token, cfg.timeout_s)
     return FileSmsGateway(resolve_path(cfg.outbox_dir) if cfg.outbox_dir else data_dir / "sms")
 

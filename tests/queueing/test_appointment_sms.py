@@ -325,3 +325,17 @@ def test_a_template_too_long_for_one_sms_stops_the_start(tmp_path: Path) -> None
     bad = bad.model_copy(update={"public_base_url": "http://127.0.0.1:8720"})
     with pytest.raises(ConfigError, match="confirm_template.*placeholder"):
         create_app(bad, tmp_path / "data", clock=ManualClock(MONDAY_9AM), run_sweeper=False)
+
+
+def test_a_missing_gateway_token_file_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    from queueing.appointment_sms import build_gateway
+    from queueing.appointments_config import AppointmentSmsConfig
+
+    missing = tmp_path / "sms.token"
+    cfg = AppointmentSmsConfig(type="http", url="https://sms.example/send", token_file=str(missing))
+    with pytest.raises(
+        ConfigError, match=r"\[queueing.appointments.sms\] token_file .*sms.token: No such file"
+    ):
+        build_gateway(cfg, tmp_path)
+    missing.write_text("secret-token\n", encoding="utf-8")
+    assert build_gateway(cfg, tmp_path).__class__.__name__ == "HttpSmsGateway"
