@@ -120,6 +120,15 @@ def _restore(args: argparse.Namespace, config: str | None, data_dir: str | None,
         if newest is None:
             raise BackupError(f"no backup under {source}")
         source = newest
+    running = _listening(config)
+    if running:
+        return fail(
+            PROGRAM,
+            f"{' and '.join(running)}: stop the services first (systemctl stop kiosk-locker-locker "
+            "kiosk-locker-queueing, or quit run_kiosk.py), then run restore again; a restore under "
+            "running services leaves them refusing every write until restarted",
+            EXIT_USAGE,
+        )
     todo = entries(config, data_dir)
     present = [e.path for e in todo if e.database and e.path.exists()]
     if present and not args.yes:
@@ -142,6 +151,26 @@ def _restore(args: argparse.Namespace, config: str | None, data_dir: str | None,
         return EXIT_FAILED
     print("restore done: start the services; the locker reconciles every door with its sensors first")
     return EXIT_OK
+
+
+def _listening(config: str | None) -> list[str]:
+    """Which of the locker and the queueing service answer on this machine, as the config binds
+    them (a wildcard bind is reached on loopback)."""
+    import socket
+
+    from locker.config import load_locker_config
+    from queueing.config import load_config
+
+    found = []
+    services = (("the locker", load_locker_config(config)), ("the queueing service", load_config(config)))
+    for name, cfg in services:
+        host = "127.0.0.1" if cfg.host in ("0.0.0.0", "::", "") else cfg.host
+        try:
+            with socket.create_connection((host, cfg.port), timeout=1):
+                found.append(f"{name} is running ({host}:{cfg.port})")
+        except OSError:
+            continue
+    return found
 
 
 def _audit_ok(db: Path) -> bool:

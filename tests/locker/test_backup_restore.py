@@ -7,6 +7,7 @@ and the restored locker reconciled its doors (an audit record) before it served 
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ import pytest
 from locker import backup
 from locker.cli import main
 from queueing.store import Store as QueueStore
+from tests.harness import free_port
 from tests.locker.conftest import Harness, make_config
 
 
@@ -30,10 +32,12 @@ class RestoredHarness(Harness):
             self.sim.cabinet.set_item(board, lock, True)
 
 
-def site(tmp: Path, name: str) -> Path:
+def site(tmp: Path, name: str, locker_port: int = 0) -> Path:
+    """A site file; the services' ports are free ones (restore refuses while something answers there)."""
     path = tmp / f"{name}.toml"
     path.write_text(
-        f'[queueing]\ndata_dir = "{tmp / name / "queueing"}"\n'
+        f'[queueing]\ndata_dir = "{tmp / name / "queueing"}"\nport = {free_port()}\n'
+        f"[locker]\nport = {locker_port or free_port()}\n"
         f'[camera]\nhash_key_file = "{tmp / name / "camera" / "id-hash.key"}"\n'
         f'[backup]\ndir = "{tmp / "backups"}"\nkeep_days = 7\n',
         encoding="utf-8",
@@ -96,6 +100,16 @@ def test_backup_while_running_then_restore_on_a_fresh_data_dir(
     assert "--yes" in capsys.readouterr().err
     assert main([*args, "--yes"]) == 0
     assert list((fresh / "data").glob("locker.db.before-restore-*"))
+
+    # never under a running service: it would refuse every write until restarted
+    with socket.create_server(("127.0.0.1", 0)) as running:
+        port = running.getsockname()[1]
+        busy = ["--config", str(site(tmp_path, "new", locker_port=port)), "--data-dir", str(fresh / "data")]
+        before = sorted(p.name for p in (fresh / "data").iterdir())
+        assert main([*busy, "restore", str(tmp_path / "backups"), "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert f"the locker is running (127.0.0.1:{port})" in err and "stop the services first" in err
+    assert sorted(p.name for p in (fresh / "data").iterdir()) == before  # nothing touched
 
 
 def test_a_damaged_backup_is_refused_before_anything_is_touched(tmp_path: Path) -> None:
