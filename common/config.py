@@ -65,13 +65,37 @@ def site_file(path: str | Path | None = None) -> Path | None:
     return None if site_path.resolve() == DEFAULT_CONFIG.resolve() else site_path
 
 
+#: Sections of a center whose own `timezone` follows the site's `[center] timezone` unless the
+#: site sets theirs (the hub's is the province's, not a center's).
+CENTER_TIMEZONE_SECTIONS = ("locker", "queueing", "printer")
+
+
 def load_raw(path: str | Path | None = None) -> dict[str, Any]:
-    """The default config with the site file (argument, or $KIOSK_CONFIG) merged over it."""
+    """The default config with the site file (argument, or $KIOSK_CONFIG) merged over it.
+
+    Two keys follow another the site sets, unless the site sets them too: each service's
+    `timezone` follows `[center] timezone`, and `[queueing.appointments] id_hash_key_file` follows
+    `[camera] hash_key_file` (they must be one key, so an ID card finds the booking made with it)."""
     data = read_toml(DEFAULT_CONFIG)
     site_path = site_file(path)
-    if site_path is not None:
-        data = _merge(data, read_toml(site_path))
+    if site_path is None:
+        return data
+    site = read_toml(site_path)
+    data = _merge(data, site)
+    zone = _table(site, "center").get("timezone")
+    for name in CENTER_TIMEZONE_SECTIONS:
+        if zone is not None and name in data and "timezone" not in _table(site, name):
+            _table(data, name)["timezone"] = zone
+    camera_key = _table(site, "camera").get("hash_key_file")
+    if camera_key is not None and "id_hash_key_file" not in _table(_table(site, "queueing"), "appointments"):
+        _table(_table(data, "queueing"), "appointments")["id_hash_key_file"] = camera_key
     return data
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """`data[key]` when it is a table, else an empty one (the section's own check reports it)."""
+    node = data.get(key)
+    return node if isinstance(node, dict) else {}
 
 
 def section(data: dict[str, Any], dotted: str) -> dict[str, Any]:

@@ -128,14 +128,15 @@ def _time_words(hours: int, minutes: int) -> str:
     return f"{number_text(hours)} giờ" + (f" {number_text(minutes)}" if minutes else "")
 
 
-_PHONE = re.compile(r"(?<![\d.,])\d{2,4}(?:[ .]\d{2,4})+(?![\d.,]?\d)")
+_PHONE = re.compile(r"(?<![\d.,])\d{2,4}(?:[ .\u00a0]\d{2,4})+(?![\d.,]?\d)")
 
 
 def read_numbers(text: str) -> str:
     """`text` with phone numbers digit by digit ("1900 0000" -> "một chín không không, …"), ticket
     numbers ("B012" -> "bê mười hai") and other numbers up to 9999 in words."""
+    groups = re.compile(r"[ .\u00a0]")  # a hotline may be kept on one line with no-break spaces
     text = _PHONE.sub(
-        lambda m: ", ".join(" ".join(_DIGIT_NAMES[int(d)] for d in g) for g in re.split(r"[ .]", m.group(0))),
+        lambda m: ", ".join(" ".join(_DIGIT_NAMES[int(d)] for d in g) for g in groups.split(m.group(0))),
         text,
     )
     text = _TIME.sub(lambda m: _time_words(int(m.group(1)), int(m.group(2))), text)

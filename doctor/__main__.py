@@ -27,6 +27,7 @@ def run_all(
     results += checks.check_public_urls(site)
     results += checks.check_demo_accounts(site)
     results += checks.check_tls(site)
+    results += checks.check_kiosk_urls(site)
     results += devices.check_serial_ports(site)
     results += devices.check_lock_boards(site, get)
     results += devices.check_printer(site)

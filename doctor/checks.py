@@ -156,6 +156,37 @@ def check_tls(site: Site) -> list[Result]:
     return out
 
 
+def check_kiosk_urls(site: Site) -> list[Result]:
+    """The kiosk's `queueing_url` and `locker_url` reach the services where they listen (their
+    own sections' host, port and TLS; `run_kiosk.py` starts a service at the URL only when it
+    starts the services and the site does not bind that one itself)."""
+    app = site.app
+    if app is None:
+        return [skip("kiosk URLs", "[kiosk] did not validate")]
+    from kiosk.launch import binds_itself, reaches
+
+    out: list[Result] = []
+    for name, key, url, port in (
+        ("locker", "locker_url", app.kiosk.locker_url, 8710),
+        ("queueing", "queueing_url", app.kiosk.queueing_url, 8720),
+    ):
+        if app.kiosk.start_services and not binds_itself(site.path, name):
+            out.append(ok(f"kiosk {key}", f"{url} (run_kiosk.py starts the {name} service there)"))
+            continue
+        why = reaches(url, port, site.raw.get(name, {}))
+        if why:
+            out.append(
+                fail(
+                    f"kiosk {key}",
+                    f"{url} cannot reach the {name} service: {why}",
+                    f"make [kiosk] {key} agree with [{name}] host, port and tls_cert_file",
+                )
+            )
+        else:
+            out.append(ok(f"kiosk {key}", f"{url} reaches the {name} service"))
+    return out
+
+
 def data_dirs(site: Site) -> dict[str, Path]:
     """Each configured data directory by the key that sets it."""
     dirs: dict[str, Path] = {}

@@ -16,15 +16,29 @@ Language = Literal["vi", "en"]
 
 
 class CenterConfig(BaseModel):
-    """The `[center]` section: what is shown and printed about the center."""
+    """The `[center]` section: what is shown and printed about the center (a mistyped key, e.g.
+    `hotlin`, stops the start naming it: citizens would be told the default's hotline)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
-    name_vi: str = "Trung tâm Phục vụ hành chính công"
-    name_en: str = "Public Administrative Service Center"
+    name_vi: str = Field("Trung tâm Phục vụ hành chính công", min_length=1)
+    name_en: str = Field("Public Administrative Service Center", min_length=1)
     hotline: str = "1900 0000"
     timezone: str = "Asia/Ho_Chi_Minh"
     data_dir: str = "var"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Asia/Ho_Chi_Minh"
+            ) from None
+        return value
 
     def name(self, lang: str) -> str:
         """The center's name in `lang`."""

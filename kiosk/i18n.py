@@ -76,6 +76,8 @@ class Translator:
                 log.warning("missing translation key %r", key)
             return key
         text = entry[1] if lang == "en" else entry[0]
+        if isinstance(fmt.get("hotline"), str):  # a phone number never breaks across lines
+            fmt = {**fmt, "hotline": str(fmt["hotline"]).replace(" ", "\u00a0")}
         if fmt:
             try:
                 return text.format(**fmt)

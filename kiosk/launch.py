@@ -30,7 +30,7 @@ def _host_port(url: str, default_port: int) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or default_port
 
 
-def _reaches(url: str, default_port: int, served: Mapping[str, Any]) -> str | None:
+def reaches(url: str, default_port: int, served: Mapping[str, Any]) -> str | None:
     """Why the kiosk's `url` does not reach a service bound as `served` says (its merged section),
     or None when it does."""
     host, port = _host_port(url, default_port)
@@ -44,22 +44,27 @@ def _reaches(url: str, default_port: int, served: Mapping[str, Any]) -> str | No
     return None
 
 
+def binds_itself(config_path: str | None, name: str) -> bool:
+    """Whether the site file sets `[name] host` or `port` (then the service starts there, not
+    where the kiosk's URL names)."""
+    site = site_file(config_path)
+    own = read_toml(site).get(name, {}) if site is not None else {}
+    return isinstance(own, dict) and ("host" in own or "port" in own)
+
+
 def service_specs(config: AppConfig, config_path: str | None) -> list[ChildSpec]:
     """The locker daemon and queueing service, each on the host and port its own section sets in
     the site file; a service whose section sets neither starts where the kiosk's URL names (the
     simulated center, tests). ConfigError when a URL cannot reach its service."""
     log_dir = resolve_path(config.center.data_dir) / "log"
-    site = site_file(config_path)
-    site_raw = read_toml(site) if site is not None else {}
     specs = []
     for name, module, key, url, port in (
         ("locker", "locker", "locker_url", config.kiosk.locker_url, 8710),
         ("queueing", "queueing", "queueing_url", config.kiosk.queueing_url, 8720),
     ):
         argv = [sys.executable, "-m", module]
-        own = site_raw.get(name, {})
-        if "host" in own or "port" in own:  # the site binds the service itself: the URL must reach it
-            why = _reaches(url, port, config.raw.get(name, {}))
+        if binds_itself(config_path, name):  # the site binds the service itself: the URL must reach it
+            why = reaches(url, port, config.raw.get(name, {}))
             if why:
                 raise ConfigError(
                     f"[kiosk] {key} = {url!r} cannot reach the {name} service ({why}, as [{name}] host, "

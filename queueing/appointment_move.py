@@ -59,6 +59,10 @@ class AppointmentMoves(Part):
             state = self.booking.state_now(row)
             if state != "booked":
                 raise QueueError(409, "cannot_move", texts.say("cannot_move"), state=state)
+            if int(row["moves"]) >= self.booking.cfg.moves_per_booking:
+                raise QueueError(
+                    409, "cannot_move", texts.say("moved_enough", n=row["moves"]), state="moved_enough"
+                )
             moved = appointments_repo.move_if_free(conn, row, start_ts, end_ts, day, now, cap)
             if not moved:
                 raise QueueError(409, "slot_full", texts.say("slot_full"), start=self.booking.iso(start_ts))

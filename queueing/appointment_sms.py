@@ -37,6 +37,8 @@ from drivers.gateways.errors import GatewayError
 from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
 from queueing import appointment_sms_repo
 from queueing.appointment_sms_texts import (
+    CONFIRM,
+    MOVED,
     REMIND_DAY,
     REMIND_HOUR,
     TEMPLATE_KEYS,
@@ -151,6 +153,16 @@ class AppointmentSms(Part):
         added, 0 when it was there already."""
         if not self.enabled:
             return 0
+        if kind in (CONFIRM, MOVED):  # anyone may type a number: it gets only so many a day
+            sent = appointment_sms_repo.confirmations_to_phone(conn, appointment_id, now - 86_400)
+            if sent >= self.w.config.appointments.sms_per_phone_per_day:
+                log.warning(
+                    "appointment %s: no %s SMS, its number had %d in 24 h (sms_per_phone_per_day)",
+                    appointment_id[:4],
+                    kind,
+                    sent,
+                )
+                return 0
         return appointment_sms_repo.add_sms(
             conn, appointment_id, kind, idem_key(appointment_id, kind, slot_start), day, now
         )

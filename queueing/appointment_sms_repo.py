@@ -113,6 +113,25 @@ def add_sms(
     ).rowcount
 
 
+#: v6: how often a booking was moved (each move sends an SMS: `moves_per_booking` caps them).
+APPOINTMENT_MOVES_SCHEMA = """
+ALTER TABLE appointments ADD COLUMN moves INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX appointment_sms_created ON appointment_sms(created_at);
+"""
+
+
+def confirmations_to_phone(conn: sqlite3.Connection, appointment_id: str, since: float) -> int:
+    """Booking and move messages queued since `since` for the phone number of `appointment_id`
+    (every booking made with that number)."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM appointment_sms m JOIN appointments a USING (appointment_id) "
+        "WHERE a.phone_hash = (SELECT phone_hash FROM appointments WHERE appointment_id = ?) "
+        "AND m.kind IN ('confirm', 'moved') AND m.created_at >= ?",
+        (appointment_id, since),
+    ).fetchone()
+    return int(row[0])
+
+
 def drop_pending_sms(conn: sqlite3.Connection, appointment_id: str) -> None:
     """The appointment's messages not yet sent will not be."""
     conn.execute(

@@ -99,6 +99,11 @@ class AppointmentsConfig(_Strict):
     # last no_show_block_days days cannot book (403 booking_blocked). 0: never blocked.
     no_shows_before_block: int = Field(default=2, ge=0, le=100)
     no_show_block_days: int = Field(default=30, ge=1, le=365)
+    # A booking may be moved this many times (each move sends an SMS); then 409 cannot_move.
+    moves_per_booking: int = Field(default=3, ge=0, le=100)
+    # Booking and move SMS to one phone number within 24 hours, whoever books with it (a number is
+    # not verified at booking): past this the booking still holds, its SMS is not sent.
+    sms_per_phone_per_day: int = Field(default=6, ge=1, le=1000)
     # Booking requests per phone number, and per client address (phones behind the center's
     # Wi-Fi share one), within booking_rate_window_s.
     booking_max_per_window: int = Field(default=5, ge=1, le=1000)

@@ -91,7 +91,7 @@ def move_if_free(
     """Move a `booked` row to the slot at `start_ts` unless that slot holds `capacity` places."""
     return bool(
         conn.execute(
-            "UPDATE appointments SET slot_start = ?, slot_end = ?, day = ?, moved_at = ? "
+            "UPDATE appointments SET slot_start = ?, slot_end = ?, day = ?, moved_at = ?, moves = moves + 1 "
             "WHERE appointment_id = ? AND state = 'booked' AND (SELECT COUNT(*) FROM appointments "
             "WHERE service = ? AND slot_start = ? AND state IN (?, ?)) < ?",
             (

@@ -16,6 +16,7 @@ from queueing import domain, texts, tickets_repo
 from queueing.config import OrderingPolicy
 from queueing.domain import TicketState
 from queueing.errors import QueueError
+from queueing.texts import state_vi
 from queueing.wiring import Part
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ class TicketStates(Part):
             raise QueueError(
                 409,
                 "wrong_state",
-                f"Ticket {row['number']} is {old.value}; it cannot become {new.value}.",
+                f"Số {row['number']} đang ở trạng thái {state_vi(old.value)}, không chuyển sang "
+                f"{state_vi(new.value)} được. "
+                f"/ Ticket {row['number']} is {old.value}; it cannot become {new.value}.",
                 state=old.value,
             )
         tickets_repo.update_state(conn, row["ticket_id"], new.value, fields)

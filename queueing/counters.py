@@ -30,7 +30,10 @@ from queueing.domain import CounterStatus, TicketState
 from queueing.errors import QueueError
 from queueing.estimates import WaitEstimates
 from queueing.staff import Session, StaffSessions
+from queueing.texts import state_vi
 from queueing.wiring import Part, Wiring
+
+NO_TICKET_HERE = "Không có số nào ở quầy này. / No ticket is at this counter."
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +103,21 @@ class CounterDesk(Part):
     def _at_counter(self, session: Session) -> CounterConfig:
         if session.counter is None:
             raise QueueError(
-                409, "no_counter", "You are signed in without a counter. Sign in again choosing one."
+                409,
+                "no_counter",
+                "Phiên làm việc chưa gắn với quầy nào: đăng nhập lại và chọn quầy. "
+                "/ You are signed in without a counter. Sign in again choosing one.",
             )
         return self._counter_cfg(session.counter)
 
     def _require_open(self, conn: sqlite3.Connection, counter: int) -> None:
         if counters_repo.status(conn, counter) == CounterStatus.PAUSED.value:
-            raise QueueError(409, "counter_paused", "This counter is paused. Resume it before calling.")
+            raise QueueError(
+                409,
+                "counter_paused",
+                "Quầy đang tạm dừng: bấm “Tiếp tục” trước khi gọi số. "
+                "/ This counter is paused. Resume it before calling.",
+            )
 
     def _finish_serving(self, conn: sqlite3.Connection, cur: Any, counter: int) -> str | None:
         """Before a new call: finish a ticket being served; refuse one only called."""
@@ -116,7 +127,8 @@ class CounterDesk(Part):
             raise QueueError(
                 409,
                 "current_not_started",
-                f"Ticket {cur['number']} was called but not started. "
+                f"Số {cur['number']} đã gọi nhưng chưa bắt đầu phục vụ: bấm Bắt đầu, Gọi lại "
+                f"hoặc Vắng mặt trước. / Ticket {cur['number']} was called but not started. "
                 "Start it, recall it or mark it no-show first.",
                 number=cur["number"],
             )
@@ -158,7 +170,10 @@ class CounterDesk(Part):
             row = self.calls.next_for(conn, cfg.services)
             if row is None:
                 raise QueueError(
-                    404, "queue_empty", "Nobody is waiting for this counter's services right now."
+                    404,
+                    "queue_empty",
+                    "Không có ai đang chờ các dịch vụ của quầy này. "
+                    "/ Nobody is waiting for this counter's services right now.",
                 )
             return self.calls.mark_called(conn, row, session.staff.staff_id, cfg.number)
 
@@ -168,7 +183,11 @@ class CounterDesk(Part):
         parsed = domain.parse_number(number)
         if parsed is None:
             raise QueueError(
-                422, "invalid_request", f"{number!r} is not a ticket number like B012.", field="number"
+                422,
+                "invalid_request",
+                f"{number!r} không phải số thứ tự (ví dụ B012). "
+                f"/ {number!r} is not a ticket number like B012.",
+                field="number",
             )
         with self.store.tx() as conn:
             self._require_open(conn, cfg.number)
@@ -181,19 +200,25 @@ class CounterDesk(Part):
                 (r for r in rows if r["state"] == TicketState.WAITING.value), rows[0] if rows else None
             )
             if row is None:
-                raise QueueError(404, "unknown_ticket", f"No ticket {number.upper()} was issued today.")
+                raise QueueError(
+                    404,
+                    "unknown_ticket",
+                    f"Hôm nay chưa cấp số {number.upper()}. / No ticket {number.upper()} was issued today.",
+                )
             if row["state"] != TicketState.WAITING.value:
                 raise QueueError(
                     409,
                     "not_waiting",
-                    f"Ticket {row['number']} is {row['state']}, not waiting.",
+                    f"Số {row['number']} không ở trạng thái chờ ({state_vi(row['state'])}). "
+                    f"/ Ticket {row['number']} is {row['state']}, not waiting.",
                     state=row["state"],
                 )
             if row["service"] not in cfg.services:
                 raise QueueError(
                     409,
                     "not_served_here",
-                    f"Ticket {row['number']} is for another service; transfer it or call it there.",
+                    f"Số {row['number']} thuộc dịch vụ khác: chuyển số hoặc gọi ở quầy của dịch vụ đó. "
+                    f"/ Ticket {row['number']} is for another service; transfer it or call it there.",
                 )
             self._finish_serving(conn, self.states.ticket_at_counter(conn, cfg.number), cfg.number)
             return self.calls.mark_called(conn, row, session.staff.staff_id, cfg.number)
@@ -206,7 +231,8 @@ class CounterDesk(Part):
                 conn,
                 cfg.number,
                 "nothing_to_recall",
-                "No called ticket is waiting to come to this counter.",
+                "Chưa có số nào được gọi đến quầy này. "
+                "/ No called ticket is waiting to come to this counter.",
                 True,
             )
             last = counters_repo.last_recall(conn, cfg.number)
@@ -225,7 +251,9 @@ class CounterDesk(Part):
         """The citizen arrived: service starts."""
         cfg = self._at_counter(session)
         with self.store.tx() as conn:
-            cur = self._current(conn, cfg.number, "nothing_to_start", "Call a ticket first.", True)
+            cur = self._current(
+                conn, cfg.number, "nothing_to_start", "Hãy gọi một số trước. / Call a ticket first.", True
+            )
             now = self.w.now_ts()
             self.states.set_state(conn, cur, TicketState.SERVING, started_at=now)
             events_repo.append(
@@ -237,7 +265,7 @@ class CounterDesk(Part):
         """Service done."""
         cfg = self._at_counter(session)
         with self.store.tx() as conn:
-            cur = self._current(conn, cfg.number, "nothing_to_finish", "No ticket is at this counter.")
+            cur = self._current(conn, cfg.number, "nothing_to_finish", NO_TICKET_HERE)
             self._done(conn, cur, cfg.number)
             return self.calls.ticket_view(conn, cur["ticket_id"])
 
@@ -249,7 +277,8 @@ class CounterDesk(Part):
                 conn,
                 cfg.number,
                 "nothing_called",
-                "Only a called ticket that has not started can be a no-show.",
+                "Chỉ số đã gọi mà chưa bắt đầu phục vụ mới đánh dấu vắng mặt được. "
+                "/ Only a called ticket that has not started can be a no-show.",
                 True,
             )
             self._leave(conn, cur, cfg.number, TicketState.NO_SHOW)
@@ -260,10 +289,13 @@ class CounterDesk(Part):
         cfg = self._at_counter(session)
         target = self.w.service_or_404(service)
         with self.store.tx() as conn:
-            cur = self._current(conn, cfg.number, "nothing_to_transfer", "No ticket is at this counter.")
+            cur = self._current(conn, cfg.number, "nothing_to_transfer", NO_TICKET_HERE)
             if cur["service"] == target.code:
                 raise QueueError(
-                    409, "same_service", "The ticket is already in that service. Choose another."
+                    409,
+                    "same_service",
+                    "Số này đã thuộc dịch vụ đó: chọn dịch vụ khác. "
+                    "/ The ticket is already in that service. Choose another.",
                 )
             now = self.w.now_ts()
             new_id = secrets.token_urlsafe(9)

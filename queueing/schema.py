@@ -10,7 +10,7 @@ from __future__ import annotations
 from common import outbox
 from common.migrations import Schema, Step
 from queueing import counter_time_repo
-from queueing.appointment_sms_repo import APPOINTMENT_HUB_SCHEMA
+from queueing.appointment_sms_repo import APPOINTMENT_HUB_SCHEMA, APPOINTMENT_MOVES_SCHEMA
 from queueing.ratings_schema import RATINGS_SCHEMA
 
 SCHEMA = """
@@ -150,6 +150,9 @@ MIGRATIONS = Schema(
         # v5: appointments' no-shows sent to the province hub once (queueing/appointment_hub.py,
         # its SQL in queueing/appointment_sms_repo.py)
         Step(5, "appointment no-shows sent to the hub", APPOINTMENT_HUB_SCHEMA),
+        # v6: moves per booking counted; SMS to a number found by their time (queueing/appointment_move.py,
+        # queueing/appointment_sms.py)
+        Step(6, "appointment moves counted", APPOINTMENT_MOVES_SCHEMA),
     ),
 )
 """The queue database's versions (`common.migrations`): a schema change is a new step at the end."""

@@ -138,13 +138,20 @@ class StaffSessions(Part):
     def session(self, token: str | None) -> Session:
         """The session of a token, or 401."""
         if not token:
-            raise QueueError(401, "not_signed_in", "Sign in with your staff ID and PIN first.")
+            raise QueueError(
+                401,
+                "not_signed_in",
+                "Hãy đăng nhập bằng mã cán bộ và PIN. / Sign in with your staff ID and PIN first.",
+            )
         th = _hash_token(token)
         with self.store.read() as conn:
             row = staff_repo.session_with_staff(conn, th)
         if row is None or row["expires_at"] < self.w.now_ts():
             raise QueueError(
-                401, "not_signed_in", "Your session ended. Sign in again with your staff ID and PIN."
+                401,
+                "not_signed_in",
+                "Phiên làm việc đã hết: đăng nhập lại bằng mã cán bộ và PIN. "
+                "/ Your session ended. Sign in again with your staff ID and PIN.",
             )
         staff = StaffAccount(row["staff_id"], row["name"], bool(row["supervisor"]))
         return Session(staff, row["counter"], th)
@@ -159,8 +166,9 @@ class StaffSessions(Part):
                     raise QueueError(
                         409,
                         "ticket_in_progress",
-                        f"Ticket {cur['number']} is still at this counter. Finish it, transfer it or mark it "
-                        "no-show before signing out.",
+                        f"Số {cur['number']} vẫn đang ở quầy: bấm Xong, Chuyển hoặc Vắng mặt trước "
+                        f"khi đăng xuất. / Ticket {cur['number']} is still at this counter. Finish it, "
+                        "transfer it or mark it no-show before signing out.",
                         number=cur["number"],
                     )
                 counters_repo.close(conn, session.counter)
@@ -182,5 +190,9 @@ class StaffSessions(Part):
         cfg = self.config.counter(number)
         if cfg is None:
             known = ", ".join(str(c.number) for c in self.config.counters)
-            raise QueueError(404, "unknown_counter", f"No counter {number}. Counters here: {known}.")
+            raise QueueError(
+                404,
+                "unknown_counter",
+                f"Không có quầy {number}; các quầy: {known}. / No counter {number}. Counters here: {known}.",
+            )
         return cfg

@@ -208,6 +208,10 @@ TABLE: dict[str, tuple[str, str]] = {
     "book_state_no_show": ("Đã quá giờ hẹn.", "The appointment time has passed."),
     "book_again": ("Đặt lịch khác", "Book another appointment"),
     # moving a booking from its manage page (queueing/appointment_move.py, static/booking.js)
+    "moved_enough": (
+        "Lịch hẹn này đã đổi giờ {n} lần. Muốn đổi nữa, xin huỷ lịch này rồi đặt lịch mới.",
+        "This appointment was moved {n} times already. To change it again, cancel it and book anew.",
+    ),
     "cannot_move": (
         "Lịch hẹn này không đổi giờ được nữa (đã huỷ, đã nhận số hoặc đã qua giờ hẹn).",
         "This appointment can no longer be moved (cancelled, checked in or past its time).",
@@ -228,6 +232,24 @@ TABLE: dict[str, tuple[str, str]] = {
 }
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+#: A ticket's state as a counter officer reads it (the console's errors).
+STATE_VI = {
+    "pending": "chưa in",
+    "waiting": "đang chờ",
+    "called": "đã gọi",
+    "serving": "đang phục vụ",
+    "done": "đã xong",
+    "no_show": "vắng mặt",
+    "void": "đã huỷ",
+    "transferred": "đã chuyển",
+}
+
+
+def state_vi(state: str) -> str:
+    """`state` in Vietnamese (the code itself when unknown)."""
+    return STATE_VI.get(state, state)
 
 
 def say(key: str, **fmt: object) -> str:

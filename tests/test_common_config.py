@@ -44,3 +44,34 @@ def test_invalid_value_names_the_key() -> None:
 def test_missing_site_file_is_clear(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_raw(tmp_path / "nope.toml")
+
+
+def test_the_centers_time_zone_and_id_key_reach_every_service(tmp_path: Path) -> None:
+    """A site sets `[center] timezone` once and `[camera] hash_key_file` once: the locker, the
+    queue and the printer keep the center's time, and the bookings' ID hash uses the camera's key
+    (a site that sets a service's own value keeps it)."""
+    from locker.config import load_locker_config
+    from queueing.config import load_config
+
+    site = tmp_path / "site.toml"
+    site.write_text(
+        '[center]\ntimezone = "Asia/Bangkok"\n[printer]\ntimezone = "Asia/Tokyo"\n'
+        f'[camera]\nhash_key_file = "{tmp_path / "keys" / "id-hash.key"}"\n',
+        encoding="utf-8",
+    )
+    data = load_raw(site)
+    assert data["locker"]["timezone"] == data["queueing"]["timezone"] == "Asia/Bangkok"
+    assert data["printer"]["timezone"] == "Asia/Tokyo"
+    assert load_locker_config(site).timezone == load_config(site).timezone == "Asia/Bangkok"
+    assert load_config(site).appointments.id_hash_key_file == str(tmp_path / "keys" / "id-hash.key")
+    assert load_raw()["queueing"]["appointments"]["id_hash_key_file"] == "var/camera/id-hash.key"
+
+
+def test_a_mistyped_center_key_or_zone_stops_the_kiosk(tmp_path: Path) -> None:
+    from kiosk.config import load_app_config
+
+    for text, named in (('hotlin = "1900 1234"', "center.hotlin"), ('timezone = "Asia/Hanoi"', "Asia/Hanoi")):
+        site = tmp_path / "site.toml"
+        site.write_text(f"[center]\n{text}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=named):
+            load_app_config(str(site))

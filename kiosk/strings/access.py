@@ -33,7 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "checkin.take_number": ("Lấy số thường", "Take a normal number"),
     "checkin.appointment": ("Lịch hẹn {time}", "Appointment {time}"),
-    "checkin.printing": ("Đang in vé…", "Printing your ticket…"),
+    "checkin.printing": ("Đang in phiếu…", "Printing your ticket…"),
     "checkin.printed": (
         "Mời quý khách nhận vé. Số của quý khách được gọi từ {time}.",
         "Please take your ticket. Your number is called from {time}.",
@@ -94,18 +94,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # spoken prompt of each citizen screen (what the screen asks)
     "speech.home": (
-        "Xin chào quý khách. Nút bên trái: lấy số thứ tự. Nút bên phải: nhận hồ sơ tại tủ 24 giờ. "
+        "Xin chào quý khách. Ba nút lớn giữa màn hình, từ trái sang phải: lấy số thứ tự, nhận hồ sơ "
+        "tại tủ 24 giờ, tra cứu hồ sơ. Nút dài bên dưới: nhận số theo lịch hẹn. "
         "Nút gọi nhân viên ở trên cùng bên phải.",
-        "Welcome. Left button: take a queue number. Right button: collect your result from the "
-        "24-hour locker. The call staff button is at the top right.",
+        "Welcome. Three large buttons across the middle, from left to right: take a queue number, "
+        "collect your result from the 24-hour locker, check a dossier. The long button below: "
+        "check in for an appointment. The call staff button is at the top right.",
     ),
     "speech.services": (
         "Mời quý khách chọn dịch vụ. Chạm vào một dịch vụ để nghe tên.",
         "Please choose a service. Touch a service to hear its name.",
     ),
     "speech.priority": (
-        "Quý khách có thuộc diện ưu tiên không? Nếu không, chọn nút Không ưu tiên.",
-        "Do you have priority? If not, choose the no priority button.",
+        "Quý khách có thuộc diện ưu tiên không? Nếu không, chọn nút Không, tôi xếp hàng bình thường, "
+        "ở góc dưới bên trái.",
+        "Do you have priority? If not, choose the button No, normal queue, at the bottom left.",
     ),
     "speech.scan_id": (
         "Mời quý khách đưa mã QR trên thẻ căn cước vào khung bên trái, hoặc bấm bỏ qua.",

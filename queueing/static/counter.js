@@ -76,7 +76,7 @@ async function act(path, body) {
   try { await api("POST", path, body); }
   catch (e) {
     if (e.status === 401) { showSignIn(e.message); busy = false; return; }
-    showError(e.code === "queue_empty" ? "Không có ai đang chờ. " + e.message : e.message);
+    showError(e.message);
   }
   busy = false;
   await refresh();

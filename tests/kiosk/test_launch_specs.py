@@ -44,5 +44,6 @@ def test_a_kiosk_url_that_cannot_reach_its_service_is_refused(tmp_path: Path) ->
         ),
     )
     for text, key, why in cases:
-        with pytest.raises(ConfigError, match=f"{key} = .* cannot reach the .* service \\(.*{re.escape(why)}"):
+        pattern = f"{key} = .* cannot reach the .* service \\(.*{re.escape(why)}"
+        with pytest.raises(ConfigError, match=pattern):
             _specs(tmp_path, text)

@@ -61,7 +61,7 @@ def test_locked_deposit_gives_the_hotline_and_a_supervisor_unblocks_it(make_harn
         messages.append(scr.ids.message.text)
         assert scr.step == "code" and scr.entry == ""
     assert "2 tries left" in messages[0] and "Only 1 try left" in messages[1], messages
-    assert "blocked" in messages[2] and "1900 1234" in messages[2], messages
+    assert "blocked" in messages[2] and "1900\u00a01234" in messages[2], messages
     # the right code no longer works until a supervisor unblocks
     scr.reset()
     type_digits(h, scr.ids.keypad, code)
@@ -69,7 +69,7 @@ def test_locked_deposit_gives_the_hotline_and_a_supervisor_unblocks_it(make_harn
     type_digits(h, scr.ids.keypad, "0022")
     h.tap(scr.ids.submit_btn)
     h.wait(lambda: not scr.busy and scr.message_kind == "error", timeout_s=20, what="locked refusal")
-    assert "blocked" in scr.ids.message.text and "1900 1234" in scr.ids.message.text
+    assert "blocked" in scr.ids.message.text and "1900\u00a01234" in scr.ids.message.text
     assert h.app.current == "pickup"
 
     # supervisor on the same kiosk: sign in, Reissue/unblock, Unblock

@@ -107,7 +107,7 @@ def test_jammed_twice_staff_are_alerted(make_harness, rig, tmp_path):
     opened = submit_code(h, scr, code)
     h.tap(opened.ids.retry_btn)
     h.wait(lambda: opened.door_view == "staff_alerted", timeout_s=20, what="staff alerted")
-    assert "Staff have been alerted" in opened.ids.detail.text and "1900 1234" in opened.ids.detail.text
+    assert "Staff have been alerted" in opened.ids.detail.text and "1900\u00a01234" in opened.ids.detail.text
     assert opened.ids.retry_btn.disabled
     alarms = rig.api("GET", "/api/v1/alarms", "setup")
     assert any(a["kind"] == "door_jammed" and a["compartment"] == dep["compartment"] for a in alarms)

@@ -190,3 +190,18 @@ def test_hub_is_asked_for_its_health_at_the_uplinks_url() -> None:
     assert asked == ["https://hub.province.example/api/v1/health"]
     assert check_hub(site, answers(503))[0].level is Level.WARN
     assert check_hub(site, no_daemon)[0].level is Level.WARN
+
+
+def test_a_kiosk_url_that_cannot_reach_its_service_fails(tmp_path: Path) -> None:
+    """Queueing on HTTPS and another port (TLS steps 1-5), the kiosk's URL left as shipped: the
+    kiosk would show "out of service" for ever, and the doctor said "ready to open"."""
+    site = tmp_path / "site.toml"
+    site.write_text(
+        f'[queueing]\nport = 28721\ntls_cert_file = "{tmp_path}/q.crt"\ntls_key_file = "{tmp_path}/q.key"\n'
+        "[kiosk]\nstart_services = false\n",
+        encoding="utf-8",
+    )
+    results = {r.check: r for r in run_all(str(site), get=no_daemon, run=synced)}
+    url = results["kiosk queueing_url"]
+    assert url.level is Level.FAIL and "https://…:28721" in url.found and "[kiosk] queueing_url" in url.todo
+    assert results["kiosk locker_url"].level is Level.OK

@@ -339,3 +339,37 @@ def test_a_missing_gateway_token_file_is_one_line_naming_the_key(tmp_path: Path)
         build_gateway(cfg, tmp_path)
     missing.write_text("secret-token\n", encoding="utf-8")
     assert build_gateway(cfg, tmp_path).__class__.__name__ == "HttpSmsGateway"
+
+
+def test_a_strangers_number_gets_only_so_many_messages_and_a_booking_so_many_moves(
+    srv: QueueingServer, clock: ManualClock
+) -> None:
+    """Anyone may type a phone number: moving a booking again and again (or booking, cancelling
+    and booking again) sent one SMS each time to that number. A booking moves at most
+    `moves_per_booking` times, and a number gets at most `sms_per_phone_per_day` booking
+    messages a day; the booking itself still holds."""
+    booking = book(srv, TUESDAY_10)
+    token = token_of(booking)
+    url = f"{srv.url}/api/v1/appointments/manage/{token}/move"
+    sms = sms_of(srv)
+    assert sms.run_once() == 1  # the confirmation
+    starts = ["2026-01-06T10:20+07:00", "2026-01-06T10:40+07:00", "2026-01-06T11:00+07:00"]
+    for start in starts:  # three moves: each sends its message
+        assert requests.post(url, json={"start": start}, timeout=10).status_code == 200
+        assert sms.run_once() == 1
+    fourth = requests.post(url, json={"start": TUESDAY_10}, timeout=10)
+    assert fourth.status_code == 409 and fourth.json()["error"] == "cannot_move", fourth.text
+    assert "đã đổi giờ 3 lần" in fourth.json()["message"]
+    # two more bookings with the same number reach the day's 6; a third booking holds, unsent
+    cancel = f"{srv.url}/api/v1/appointments/manage/{token}/cancel"
+    assert requests.post(cancel, timeout=10).status_code == 200
+    book(srv, "2026-01-07T10:00+07:00")
+    later = book(srv, "2026-01-07T10:20+07:00")
+    assert sms.run_once() == 2
+    requests.post(f"{srv.url}/api/v1/appointments/manage/{token_of(later)}/cancel", timeout=10)
+    held = book(srv, "2026-01-08T10:00+07:00")
+    assert held["code"] and sms.run_once() == 0
+    assert len(inbox(srv)) == 6
+    clock.advance(24 * HOUR + 60)  # the next day the number may be told again
+    book(srv, "2026-01-08T10:20+07:00", phone="0912345101")  # another number is never held back
+    assert sms.run_once() == 1
