@@ -47,7 +47,7 @@ async function loadSlots(day, keepErr) {
       $("#step-phone").classList.remove("hidden"); $("#phone").focus();
     });
     $("#step-slot").classList.remove("hidden");
-  } catch (e) { showErr(e.message); }
+  } catch (e) { showErr(said(e)); }
 }
 $("#step-phone").addEventListener("submit", async ev => {
   ev.preventDefault(); showErr("");
@@ -59,7 +59,7 @@ $("#step-phone").addEventListener("submit", async ev => {
     const booked = await api("POST", "/api/v1/appointments", body);
     location.href = new URL(booked.manage_url, location.href).pathname;
   } catch (e) {
-    showErr(e.message); btn.disabled = false;
+    showErr(said(e)); btn.disabled = false;
     if (e.code === "slot_full" || e.code === "not_a_slot") loadSlots(pick.day, true);  // the list without the slot just taken
   }
 });

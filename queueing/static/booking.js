@@ -7,7 +7,7 @@ if (cancelBtn) cancelBtn.onclick = async () => {
     await api("POST", `/api/v1/appointments/manage/${encodeURIComponent(pageData("booking-token"))}/cancel`);
     location.reload();
   } catch (e) {
-    $("#err").textContent = e.message; $("#err").classList.remove("hidden"); cancelBtn.disabled = false;
+    $("#err").textContent = said(e); $("#err").classList.remove("hidden"); cancelBtn.disabled = false;
   }
 };
 // Move to another free time: day -> free time -> confirm; the page comes back at the new time.
@@ -44,7 +44,7 @@ if (moveOpen) {
         $("#move-submit").classList.remove("hidden");
         $("#move-submit").scrollIntoView({ block: "center" });
       });
-    } catch (e) { showErr(e.message); }
+    } catch (e) { showErr(said(e)); }
   }
   moveOpen.onclick = () => {
     moveOpen.classList.add("hidden"); $("#move").classList.remove("hidden");
@@ -59,7 +59,7 @@ if (moveOpen) {
       await api("POST", `/api/v1/appointments/manage/${encodeURIComponent(token)}/move`, { start: target });
       location.href = `${location.pathname}?moved=1`;
     } catch (e) {
-      showErr(e.message); btn.disabled = false;
+      showErr(said(e)); btn.disabled = false;
       if (e.code === "slot_full" || e.code === "not_a_slot") loadSlots($("#move-days .primary").dataset.day, true);
     }
   };

@@ -16,6 +16,15 @@ async function api(method, path, body, headers) {
   }
   return data;
 }
+// What a citizen's page shows for an error: the service's own message for a refusal (bilingual,
+// says what to do), never a technical one: a server fault, a proxy's page or a lost connection
+// becomes one plain sentence that says where to go instead.
+const TROUBLE = "Hệ thống lấy số đang gặp sự cố. Xin quý khách lấy số tại máy ở sảnh hoặc hỏi cán bộ tại quầy. " +
+  "/ The queue system has a problem. Please take a number at the kiosk in the hall or ask at a counter.";
+function said(e) {
+  if (!e || e.code === "offline" || (e.status && e.status >= 500) || String(e.code || "").startsWith("http_")) return TROUBLE;
+  return e.message || TROUBLE;
+}
 function $(sel) { return document.querySelector(sel); }
 // Values a page template hands its script: a JSON data block (the CSP runs no inline script).
 function pageData(id) { return JSON.parse(document.getElementById(id).textContent); }

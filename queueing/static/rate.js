@@ -56,7 +56,7 @@ function buildReasons() {
 async function ask() {
   let st;
   try { st = await api("GET", "/api/v1/tablet"); }
-  catch (e) { if (e.status === 401) showPair(); else showErr(e.message); return; }
+  catch (e) { if (e.status === 401) showPair(); else showErr(said(e)); return; }
   tablet = st; showErr("");
   if (!st.pending) return;
   current = st.pending; score = null; lang = 0;
@@ -112,13 +112,13 @@ $("#pair-form").onsubmit = async ev => {
     await api("POST", "/api/v1/tablets/pair", { code: $("#code").value });
     history.replaceState(null, "", "/rate");
     showErr(""); start();
-  } catch (e) { showErr(e.message); }
+  } catch (e) { showErr(said(e)); }
 };
 async function start() {
   try { tablet = await api("GET", "/api/v1/tablet"); }
   catch (e) {
     if (e.status === 401) { showPair(); return; }
-    showErr(e.message); setTimeout(start, 5000); return;
+    showErr(said(e)); setTimeout(start, 5000); return;
   }
   buildReasons(); goIdle(); listen();
 }

@@ -24,7 +24,7 @@ async function load() {
              `${esc(s.prefix)} · ${esc(s.name_vi)}<span class="en">${esc(s.name_en)} — ${why}</span></button>`;
     }).join("");
     document.querySelectorAll("#services button").forEach(b => b.onclick = () => take(b.dataset.code, b));
-  } catch (e) { showErr(e.message); }
+  } catch (e) { showErr(said(e)); }
 }
 function showErr(t) { $("#err").textContent = t; $("#err").classList.toggle("hidden", !t); }
 async function take(code, btn) {
@@ -32,6 +32,6 @@ async function take(code, btn) {
   try {
     const t = await api("POST", "/api/v1/tickets", { service: code, channel: "remote" }, { "Idempotency-Key": newKey() });
     location.href = `/t/${t.ticket_id}`;
-  } catch (e) { showErr(e.message); btn.disabled = false; }
+  } catch (e) { showErr(said(e)); btn.disabled = false; }
 }
 load();

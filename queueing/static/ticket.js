@@ -37,13 +37,13 @@ async function load() {
     if (["done", "no_show", "void"].includes(t.state) && !t.can_rate) { clearInterval(timer); }
     document.title = `${t.number} – ${vi}`;
   } catch (e) {
-    $("#err").textContent = e.message; $("#err").classList.remove("hidden");
+    $("#err").textContent = said(e); $("#err").classList.remove("hidden");
     if (e.status === 404) clearInterval(timer);
   }
 }
 document.querySelectorAll("#rate button").forEach(b => b.onclick = async () => {
   try { await api("POST", `/api/v1/tickets/${encodeURIComponent(TICKET_ID)}/rating`, { score: Number(b.dataset.score) });
         $("#rate").innerHTML = "<p>Cảm ơn quý khách! <span class=\"en\">Thank you!</span></p>"; }
-  catch (e) { $("#err").textContent = e.message; $("#err").classList.remove("hidden"); }
+  catch (e) { $("#err").textContent = said(e); $("#err").classList.remove("hidden"); }
 });
 load(); timer = setInterval(load, 5000);

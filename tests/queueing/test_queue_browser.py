@@ -233,3 +233,28 @@ def test_a_kiosks_call_for_staff_is_a_banner_until_someone_goes(browser: Any, tm
             requests.get(f"{url}/api/v1/counter", cookies=cookies, timeout=10).json()["help_requests"] == []
         )
         page.close()
+
+
+def test_a_phone_is_never_shown_a_technical_error(browser: Any, tmp_path: Path) -> None:
+    """A refusal keeps the service's own bilingual message; a server fault or a lost connection
+    becomes one plain sentence saying where to go (the storage failure's text for IT staff, or
+    "HTTP 502" from a proxy, reached citizens' phones before)."""
+    srv = QueueingProcess(make_config(), tmp_path, free_port())
+    srv.start()
+    try:
+        phone = browser.new_page()
+        phone.goto(f"{srv.url}/remote")
+        phone.wait_for_selector("#services button.primary")
+        shown = phone.evaluate(
+            """() => [said({status: 409, code: "cap_reached", message: "Hết số hôm nay. / No tickets left."}),
+                     said({status: 503, code: "storage_failed", message: "restore the data directory"}),
+                     said({status: 502, code: "http_502", message: "HTTP 502"})]"""
+        )
+        assert shown[0] == "Hết số hôm nay. / No tickets left."
+        assert shown[1] == shown[2] and shown[1].startswith("Hệ thống lấy số đang gặp sự cố.")
+        srv.stop()  # the service goes away while the page is open
+        phone.click("#services button.primary")
+        phone.wait_for_selector("#err:not(.hidden)")
+        assert phone.inner_text("#err") == shown[1]
+    finally:
+        srv.stop()
