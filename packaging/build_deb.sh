@@ -57,6 +57,7 @@ done
 install -D -m 0644 "$PKG/debian/60-kiosk-locker.rules" "$STAGE/lib/udev/rules.d/60-kiosk-locker.rules"
 install -D -m 0755 "$PKG/debian/lockerctl" "$STAGE/usr/bin/lockerctl"
 install -D -m 0755 "$PKG/debian/kiosk-doctor" "$STAGE/usr/bin/kiosk-doctor"
+install -D -m 0755 "$PKG/debian/kiosk-queue" "$STAGE/usr/bin/kiosk-queue"
 DOC=$STAGE/usr/share/doc/kiosk-locker
 install -d "$DOC"
 cat > "$DOC/copyright" <<EOF

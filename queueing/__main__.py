@@ -22,7 +22,13 @@ PROGRAM = "queueing"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line flags; each overrides the same key of [queueing]."""
-    p = argparse.ArgumentParser(prog="python -m queueing", description="Queueing service of the center")
+    p = argparse.ArgumentParser(
+        prog="python -m queueing",
+        description="Queueing service of the center",
+        epilog="administration (the service may run meanwhile): python -m queueing [--config FILE] "
+        "staff add|list|disable|enable|reset-pin ..., kiosk-token path|rotate|add|list|revoke ..., "
+        "tablet pair|list|revoke ...; each with --help",
+    )
     p.add_argument("--config", help="site TOML merged over config/default.toml (or $KIOSK_CONFIG)")
     p.add_argument("--host", help="address to listen on (default from [queueing] host: 127.0.0.1)")
     p.add_argument("--port", type=int, help="TCP port (default from [queueing] port: 8720)")

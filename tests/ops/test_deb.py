@@ -51,6 +51,7 @@ def test_make_deb_builds_a_working_package(tmp_path: Path) -> None:
         "lib/udev/rules.d/60-kiosk-locker.rules",
         "usr/bin/lockerctl",
         "usr/bin/kiosk-doctor",
+        "usr/bin/kiosk-queue",
         "opt/kiosk-locker/app/config/default.toml",
         "opt/kiosk-locker/app/run_kiosk.py",
         "opt/kiosk-locker/venv/bin/python",
