@@ -41,6 +41,18 @@ def test_ticket_column_never_overlaps_and_done_is_centred(make_harness) -> None:
         assert ticket.ids.number.texture_size[1] <= ticket.ids.number.height + 0.5 or not ticket.number
 
 
+def test_with_large_text_a_failed_printers_number_stays_the_biggest_line(make_harness) -> None:
+    """Large text, printer out: the number is what the citizen must remember; it was squeezed to
+    a line smaller than "7 people ahead". The wait and priority lines give it their room."""
+    h = make_harness(Services(), default_language="vi")
+    h.app.toggle_large_text()
+    ticket = h.stage("ticket", "printer_failed")
+    number, ahead = ticket.ids.number, ticket.ids.ahead
+    assert number.font_size >= 1.5 * ahead.font_size, (number.font_size, ahead.font_size)
+    assert number.texture_size[1] <= number.height + 0.5  # and it fits its row
+    assert ticket.ids.priority.height == 0 and ticket.ids.message.text  # the printer message stays
+
+
 def test_home_tile_is_not_a_queue_service_name(make_harness) -> None:
     h = make_harness(Services(), default_language="vi")
     home = h.screen("home")
