@@ -286,6 +286,34 @@ def _http_protocol(cfg: HttpServing) -> type[Any]:
     return type("LimitedHttp", (_LimitedConnection, Base), {"limits": _Limits(cfg)})
 
 
+def ensure_port_free(host: str, port: int, section: str) -> None:
+    """ConfigError (one line: what to do) when this process could not listen on `host:port`: taken
+    by another program, or `host` not an address of this machine. Checked before the service opens
+    its database or its lock boards, so a second start says so at once instead of starting up,
+    saying "ready", and then dying on the bind."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise ConfigError(f"[{section}] host {host!r}: not an address of this machine ({err})") from err
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"{host}:{port} is already in use ([{section}] port): another copy of this service? "
+                    f"`ss -ltnp 'sport = :{port}'` shows which program; stop it or choose another port"
+                ) from err
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ([{section}] host, port): {err.strerror or err}"
+            ) from err
+
+
 def is_loopback(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost (a bind or Host name only this machine reaches)."""
     host = host.strip("[]").lower()

@@ -171,11 +171,15 @@ def _archive(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int
 def _serve(cfg: object, database_url: str) -> int:
     import uvicorn
 
-    from common.serving import uvicorn_config
+    from common.serving import ensure_port_free, uvicorn_config
     from hub.app import create_app
     from hub.config import HubConfig
 
     assert isinstance(cfg, HubConfig)
+    try:
+        ensure_port_free(cfg.host, cfg.port, "hub_server")
+    except ConfigError as err:
+        return fail("hub", err)
     app = create_app(cfg, database_url)
     log.info("province hub on %s://%s:%d", "https" if cfg.tls else "http", cfg.host, cfg.port)
     server = uvicorn.Server(uvicorn_config(app, cfg, cfg.host, cfg.port))

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from common.cli_exit import EXIT_OK, fail
 from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
 from common.migrations import MigrationError
-from common.serving import check_tls, is_loopback, uvicorn_config
+from common.serving import check_tls, ensure_port_free, is_loopback, uvicorn_config
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_tls(cfg, "locker")
         ensure_writable_dir(paths.data_dir, "[locker] data_dir or --data-dir")
+        ensure_port_free(args.host or cfg.host, args.port or cfg.port, "locker")
     except ConfigError as err:
         return fail(PROGRAM, err)
     from common.clock import SystemClock

@@ -13,7 +13,7 @@ from common.cli_exit import fail
 from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
 from common.logsetup import setup_logging
 from common.migrations import MigrationError
-from common.serving import check_tls, uvicorn_config
+from common.serving import check_tls, ensure_port_free, uvicorn_config
 
 log = logging.getLogger("queueing")
 
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         site = site_file(args.config) is not None  # not the shipped simulated center
         cfg = with_public_base_url(cfg, site=site)
         ensure_writable_dir(data_dir, "[queueing] data_dir or --data-dir")
+        ensure_port_free(cfg.host, cfg.port, "queueing")
     except ConfigError as err:
         return fail(PROGRAM, err)
     refusal = demo_refusal(cfg)

@@ -36,10 +36,17 @@ def run(args: argparse.Namespace, cfg: QueueingConfig, store: Store) -> int:
     tablets = Tablets(Wiring(cfg, store, SystemClock()))
     if args.cmd == "pair":
         made = tablets.pair(args.counter, args.label.strip(), "cli")
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
         base = cfg.public_base_url.rstrip("/") or "http://<this server>"
+        until = datetime.fromisoformat(made.code_expires_at.replace("Z", "+00:00")).astimezone(
+            ZoneInfo(cfg.timezone)
+        )
         print(
             f"tablet {made.tablet_id} for counter {made.counter}: on the tablet open {base}/rate "
-            f"and type the code {made.pair_code} before {made.code_expires_at} (shown only now)"
+            f"and type the code {made.pair_code} before {until:%H:%M} ({until:%Y-%m-%d}, {cfg.timezone}; "
+            "shown only now)"
         )
     elif args.cmd == "revoke":
         tablets.revoke(args.tablet_id, "cli")

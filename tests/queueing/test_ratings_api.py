@@ -302,6 +302,7 @@ def test_the_admin_cli_pairs_lists_and_revokes(server: QueueingServer) -> None:
     assert made.returncode == 0, made.stderr
     code = re.search(r"the code ([A-Z0-9]{4}-[A-Z0-9]{4})", made.stdout)
     assert code and "/rate" in made.stdout
+    assert re.search(r"before \d\d:\d\d \(\d{4}-\d\d-\d\d, Asia/Ho_Chi_Minh; shown only now\)", made.stdout)
     tablet = requests.Session()
     claimed = tablet.post(f"{server.url}/api/v1/tablets/pair", json={"code": code.group(1)}).json()
     assert claimed["counter"] == 3
