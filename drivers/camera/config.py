@@ -69,9 +69,14 @@ class CameraConfig(BaseModel):
     @field_validator("source")
     @classmethod
     def _source_not_empty(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("empty; use folder:DIR, video:FILE, device:N, /dev/videoN or a stream URL")
-        return value.strip()
+        forms = "folder:DIR, video:FILE, device:N, N, /dev/videoN or a stream URL (rtsp://, http://)"
+        value = value.strip()
+        if not value:
+            raise ValueError(f"empty; use {forms}")
+        known = ("folder:", "video:", "device:", "/dev/", "rtsp://", "rtsps://", "http://", "https://")
+        if not (value.startswith(known) or value.isdigit()):
+            raise ValueError(f"{value!r} is none of the forms: use {forms}")
+        return value
 
     @field_validator("dossier_pattern", "staff_card_pattern")
     @classmethod

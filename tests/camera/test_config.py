@@ -21,6 +21,7 @@ def test_default_config_loads() -> None:
         ({"dossier_pattern": "(?P<nocode>x)"}, "camera.dossier_pattern"),
         ({"dossier_pattern": "(unclosed"}, "camera.dossier_pattern"),
         ({"source": "  "}, "camera.source"),
+        ({"source": "sample"}, "camera.source"),
         ({"reopen_min_s": 10, "reopen_max_s": 1}, "camera.reopen_max_s"),
         ({"resolution": "640x480"}, "camera.resolution"),
     ],
