@@ -163,7 +163,7 @@ def check_kiosk_urls(site: Site) -> list[Result]:
     app = site.app
     if app is None:
         return [skip("kiosk URLs", "[kiosk] did not validate")]
-    from kiosk.launch import binds_itself, reaches
+    from kiosk.launch import binds_itself, names_this_machine, reaches
 
     out: list[Result] = []
     for name, key, url, port in (
@@ -172,6 +172,9 @@ def check_kiosk_urls(site: Site) -> list[Result]:
     ):
         if app.kiosk.start_services and not binds_itself(site.path, name):
             out.append(ok(f"kiosk {key}", f"{url} (run_kiosk.py starts the {name} service there)"))
+            continue
+        if not names_this_machine(url, site.raw.get(name, {})):
+            out.append(ok(f"kiosk {key}", f"{url}: another machine or a proxy (the kiosk checks its health)"))
             continue
         why = reaches(url, port, site.raw.get(name, {}))
         if why:

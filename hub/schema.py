@@ -376,6 +376,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             file text NOT NULL,
             events bigint NOT NULL
         );
+        -- months archived before this migration: counted in the rollups, within the window the
+        -- hub makes partitions for and old enough to archive, yet with no partition and nothing
+        -- in events_default (a month in the window always gets its partition at ingest)
+        INSERT INTO archived_months (month, file, events)
+        SELECT m, '(archived before migration 13)', 0 FROM (
+            SELECT DISTINCT date_trunc('month', day)::date AS m FROM daily
+        ) months
+        WHERE m >= date_trunc('month', now() - interval '24 months')
+          AND m < date_trunc('month', now() - interval '2 months')
+          AND to_regclass('events_' || to_char(m, 'YYYY_MM')) IS NULL
+          AND NOT EXISTS (SELECT 1 FROM events_default e
+                          WHERE e.day >= m AND e.day < (m + interval '1 month')::date);
         CREATE OR REPLACE FUNCTION hub_event_month(m date) RETURNS void LANGUAGE plpgsql AS $fn$
         DECLARE
             first date := date_trunc('month', m)::date;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 import psycopg
@@ -46,7 +47,7 @@ def _name(name: str, what: str) -> str:
     name = name.strip()
     if not name:
         raise TokenError(f"{what} must not be empty")
-    if len(name) > NAME_MAX or not name.isprintable():
+    if len(name) > NAME_MAX or any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
         raise TokenError(f"{what}: at most {NAME_MAX} printable characters, on one line")
     return name
 

@@ -30,16 +30,29 @@ def _host_port(url: str, default_port: int) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or default_port
 
 
+def names_this_machine(url: str, served: Mapping[str, Any]) -> bool:
+    """Whether `url` names this machine's service: a loopback address, or its bind address."""
+    host = (urlsplit(url).hostname or "127.0.0.1").strip("[]")
+    return is_loopback(host) or host == str(served.get("host", "127.0.0.1")).strip("[]")
+
+
 def reaches(url: str, default_port: int, served: Mapping[str, Any]) -> str | None:
-    """Why the kiosk's `url` does not reach a service bound as `served` says (its merged section),
-    or None when it does."""
-    host, port = _host_port(url, default_port)
+    """Why the kiosk's `url` does not reach a service bound on this machine as `served` says (its
+    merged section), or None when it does or when the URL goes elsewhere: only a URL naming this
+    service's own address (loopback, or the bind address itself) can be judged here; a DNS name,
+    a reverse proxy or another PC's address is left to the health check."""
+    if not names_this_machine(url, served):
+        return None  # elsewhere: another PC, a proxy, a name
+    parts = urlsplit(url)
+    host = (parts.hostname or "127.0.0.1").strip("[]")
     bind = str(served.get("host", "127.0.0.1")).strip("[]")
+    wildcard = bind in ("0.0.0.0", "::", "")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     want = int(served.get("port", default_port))
     scheme = "https" if served.get("tls_cert_file") else "http"
-    if urlsplit(url).scheme != scheme or port != want:
+    if parts.scheme != scheme or port != want:
         return f"the service answers on {scheme}://…:{want}"
-    if bind not in ("0.0.0.0", "::") and host != bind and not (is_loopback(host) and is_loopback(bind)):
+    if is_loopback(host) and not (wildcard or is_loopback(bind)):
         return f"the service listens on {bind} only"
     return None
 

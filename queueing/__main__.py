@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     # like the locker: with --data-dir, every file of the service goes under it
     token_file = data_dir / TOKEN_FILE_NAME if args.data_dir else token_path(cfg, data_dir)
     try:  # never an empty queue in place of one that was lost; then migrate (backup first)
-        check_data_dir(data_dir / "queue.sqlite3", token_file, start_fresh=args.start_fresh)
+        check_data_dir(data_dir / "queue.sqlite3", start_fresh=args.start_fresh)
         with Store(data_dir / "queue.sqlite3", checkpoint_every_s=0):
             pass
         remember(data_dir)

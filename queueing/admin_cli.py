@@ -100,11 +100,9 @@ def main(argv: list[str]) -> int:
     if args.group == "staff" and args.cmd in ("add", "reset-pin") and not args.pin_stdin:
         return fail(PROGRAM, "give the PIN on stdin with --pin-stdin (never on the command line)")
     from queueing.data_guard import check_data_dir
-    from queueing.kiosk_token import TOKEN_FILE_NAME, token_path
 
-    token_file = data_dir / TOKEN_FILE_NAME if data_dir_flag else token_path(cfg, data_dir)
     try:  # an account never goes into a new, empty database where the real one was lost
-        check_data_dir(data_dir / "queue.sqlite3", token_file, start_fresh=False)
+        check_data_dir(data_dir / "queue.sqlite3", start_fresh=False)
     except ConfigError as err:
         return fail(PROGRAM, err)
     store = Store(data_dir / "queue.sqlite3", synchronous=cfg.sqlite_synchronous, checkpoint_every_s=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
@@ -41,7 +42,7 @@ class _Strict(BaseModel):
 
 
 def _one_line(value: str) -> str:
-    if not value.isprintable():
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
         raise ValueError("one line of printable characters (no tab, newline or control character)")
     return value
 

@@ -3,11 +3,14 @@
 A deleted data directory, a data disk that did not mount at boot, or a `data_dir` mistyped in an
 edit would otherwise start a fresh queue: numbers from 001 again while citizens hold tickets with
 them, every counter account, paired tablet and the kiosk token gone. Once the service has run, it
-leaves a marker beside its data directory (`.NAME.queueing-ran` in the parent; best effort) and,
-when the kiosk token file lives elsewhere, that file is a witness too. A start that finds a
-witness but no database stops with what to do: restore the backup (`lockerctl restore`), or start
-once with `--start-fresh` to accept an empty queue. The locker has the same rule
-(`locker.secrets_files.check_data_dir`).
+leaves a marker beside its data directory (`.NAME.queueing-ran` in the parent; best effort). A
+start that finds the marker but no database stops with what to do: restore the backup (`lockerctl
+restore`), or start once with `--start-fresh` to accept an empty queue. The locker has the same
+rule (`locker.secrets_files.check_data_dir`).
+
+The marker sits on the same disk when the whole of the parent is one mount (the package's
+`/var/lib/kiosk-locker`): a data disk that did not mount is then caught by systemd instead, whose
+units start the services only with that path mounted (`RequiresMountsFor=`).
 """
 
 from __future__ import annotations
@@ -27,19 +30,16 @@ def marker(data_dir: Path) -> Path:
     return data_dir.parent / f".{data_dir.name}.queueing-ran"
 
 
-def check_data_dir(db: Path, token_file: Path, *, start_fresh: bool) -> None:
-    """ConfigError when `db` is missing but a witness says the service ran with it before."""
+def check_data_dir(db: Path, *, start_fresh: bool) -> None:
+    """ConfigError when `db` is missing but the marker says the service ran with it before."""
     data_dir = db.parent
     if db.exists():
         remember(data_dir)
         return
-    witnesses = [marker(data_dir)]
-    if data_dir not in token_file.parents:
-        witnesses.append(token_file)
-    found = [str(p) for p in witnesses if p.exists()]
+    found = marker(data_dir).exists()
     if found and not start_fresh:
         raise ConfigError(
-            f"the queue database {db} is missing but this service ran with it before ({', '.join(found)} "
+            f"the queue database {db} is missing but this service ran with it before ({marker(data_dir)} "
             "exists): was the data directory deleted, moved or its disk not mounted? Restore it from the "
             "backup (lockerctl restore) and start again, or start once with `python -m queueing "
             f"{START_FRESH_FLAG}` to begin an empty queue (numbers from the first again; counter accounts "

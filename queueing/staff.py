@@ -166,7 +166,7 @@ class StaffSessions(Part):
                     raise QueueError(
                         409,
                         "ticket_in_progress",
-                        f"Số {cur['number']} vẫn đang ở quầy: bấm Xong, Chuyển hoặc Vắng mặt trước "
+                        f"Số {cur['number']} vẫn đang ở quầy: bấm Hoàn thành, Chuyển hoặc Vắng mặt trước "
                         f"khi đăng xuất. / Ticket {cur['number']} is still at this counter. Finish it, "
                         "transfer it or mark it no-show before signing out.",
                         number=cur["number"],

@@ -36,6 +36,9 @@ PIN_CHECKS_AT_ONCE = 2
 #: rather than wait on a worker thread, so a flood of sign-ins cannot hold the threads every other
 #: route (the kiosk's tickets, the counters' calls) needs.
 SIGNINS_AT_ONCE = 8
+#: The same for browsers the account signed in from before (`qstaffdevice`): their own slots, so
+#: strangers keeping the others busy never turn the counter PCs away.
+TRUSTED_SIGNINS_AT_ONCE = 4
 #: A lockout doubles each time it is reached again without a sign-in in between, up to this.
 LOCKOUT_MAX_S = 86_400
 _STAFF_ID = re.compile(STAFF_ID_PATTERN)
@@ -102,6 +105,7 @@ class StaffAccounts:
         self.config = config
         self._pin_checks = threading.BoundedSemaphore(PIN_CHECKS_AT_ONCE)
         self._signins = threading.BoundedSemaphore(SIGNINS_AT_ONCE)
+        self._trusted_signins = threading.BoundedSemaphore(TRUSTED_SIGNINS_AT_ONCE)
 
     # ------------------------------------------------------------------ administration
 
@@ -233,9 +237,18 @@ class StaffAccounts:
         within `signin_device_trust_days`, wrong PINs count against that browser alone; from any
         other, against the account's count for unknown browsers. So strangers' tries (a phone on
         the LAN) lock out only unknown browsers, never the counter PCs the person works at.
-        More than `SIGNINS_AT_ONCE` at once: 429 `throttled` before anything is counted.
+        More than `SIGNINS_AT_ONCE` at once (`TRUSTED_SIGNINS_AT_ONCE` from the browsers the
+        account trusts, counted apart): 429 `throttled` before anything is counted.
         """
-        if not self._signins.acquire(blocking=False):
+        slots = self._signins
+        device_hash = self._trusted(device)
+        if device_hash is not None:
+            with self.store.read() as conn:
+                if staff_repo.trusted_device(
+                    conn, device_hash, staff_id, self._trust_since(self.clock.now().timestamp())
+                ):
+                    slots = self._trusted_signins
+        if not slots.acquire(blocking=False):
             raise QueueError(
                 429,
                 "throttled",
@@ -246,7 +259,7 @@ class StaffAccounts:
         try:
             return self._verify(staff_id, pin, device)
         finally:
-            self._signins.release()
+            slots.release()
 
     def _verify(self, staff_id: str, pin: str, device: str | None) -> StaffAccount:
         now = self.clock.now().timestamp()
@@ -272,7 +285,7 @@ class StaffAccounts:
         if locked and until is not None:
             log.warning("counter sign-in refused for staff %r: locked out", staff_id)
             wait = int(until - now) + 1
-            later = f"{wait // 3600 + 1} giờ" if wait > 3600 else f"{wait // 60 + 1} phút"
+            later = f"{-(-wait // 3600)} giờ" if wait > 3600 else f"{-(-wait // 60)} phút"
             raise QueueError(
                 429,
                 "too_many_attempts",

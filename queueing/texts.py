@@ -209,8 +209,9 @@ TABLE: dict[str, tuple[str, str]] = {
     "book_again": ("Đặt lịch khác", "Book another appointment"),
     # moving a booking from its manage page (queueing/appointment_move.py, static/booking.js)
     "moved_enough": (
-        "Lịch hẹn này đã đổi giờ {n} lần. Muốn đổi nữa, xin huỷ lịch này rồi đặt lịch mới.",
-        "This appointment was moved {n} times already. To change it again, cancel it and book anew.",
+        "Lịch hẹn này không đổi giờ thêm được nữa (đã đổi {n} lần). Muốn đổi, xin huỷ lịch này rồi "
+        "đặt lịch mới.",
+        "This appointment cannot be moved again (moved {n} times). To change it, cancel it and book anew.",
     ),
     "cannot_move": (
         "Lịch hẹn này không đổi giờ được nữa (đã huỷ, đã nhận số hoặc đã qua giờ hẹn).",

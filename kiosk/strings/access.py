@@ -35,7 +35,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "checkin.appointment": ("Lịch hẹn {time}", "Appointment {time}"),
     "checkin.printing": ("Đang in phiếu…", "Printing your ticket…"),
     "checkin.printed": (
-        "Mời quý khách nhận vé. Số của quý khách được gọi từ {time}.",
+        "Mời quý khách nhận phiếu. Số của quý khách được gọi từ {time}.",
         "Please take your ticket. Your number is called from {time}.",
     ),
     "checkin.print_failed": (

@@ -176,7 +176,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "weekday.6": ("Chủ nhật", "Sunday"),
     # ----- site-config warnings the services report in their health (staff screens) -----
     "warning.public_url_loopback": (
-        "Cấu hình: mã QR trên vé chỉ mở được trên máy này, điện thoại không mở được "
+        "Cấu hình: mã QR trên phiếu chỉ mở được trên máy này, điện thoại không mở được "
         "([queueing] public_base_url).",
         "Config: ticket QR codes open only on this computer, never on a phone ([queueing] public_base_url).",
     ),

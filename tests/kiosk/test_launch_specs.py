@@ -47,3 +47,13 @@ def test_a_kiosk_url_that_cannot_reach_its_service_is_refused(tmp_path: Path) ->
         pattern = f"{key} = .* cannot reach the .* service \\(.*{re.escape(why)}"
         with pytest.raises(ConfigError, match=pattern):
             _specs(tmp_path, text)
+
+
+def test_urls_that_go_elsewhere_or_use_the_schemes_port_are_accepted(tmp_path: Path) -> None:
+    tls = f'tls_cert_file = "{tmp_path}/q.crt"\ntls_key_file = "{tmp_path}/q.key"\n'
+    for text in (
+        f'[queueing]\nhost = "0.0.0.0"\nport = 443\n{tls}[kiosk]\nqueueing_url = "https://127.0.0.1"\n',
+        '[queueing]\nhost = "0.0.0.0"\n[kiosk]\nqueueing_url = "https://queue.center.example"\n',
+        '[queueing]\nport = 8721\n[kiosk]\nqueueing_url = "http://192.0.2.20:8720"\n',  # another PC's
+    ):
+        assert "--host" not in _specs(tmp_path, text)["queueing"]

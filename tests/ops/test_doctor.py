@@ -205,3 +205,19 @@ def test_a_kiosk_url_that_cannot_reach_its_service_fails(tmp_path: Path) -> None
     url = results["kiosk queueing_url"]
     assert url.level is Level.FAIL and "https://…:28721" in url.found and "[kiosk] queueing_url" in url.todo
     assert results["kiosk locker_url"].level is Level.OK
+
+
+def test_a_kiosk_pc_whose_queue_runs_elsewhere_is_not_failed(tmp_path: Path) -> None:
+    """A second kiosk PC reaches the queueing server on the LAN (or through a proxy, by name): its
+    own [queueing] section is not where that service runs, so nothing is compared."""
+    site = tmp_path / "site.toml"
+    site.write_text(
+        '[kiosk]\nstart_services = false\nqueueing_url = "https://queue.center.example"\n'
+        'locker_url = "http://127.0.0.1:8710"\n',
+        encoding="utf-8",
+    )
+    results = {r.check: r for r in run_all(str(site), get=no_daemon, run=synced)}
+    assert (
+        results["kiosk queueing_url"].level is Level.OK
+        and "another machine" in results["kiosk queueing_url"].found
+    )

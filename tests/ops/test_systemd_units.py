@@ -61,6 +61,8 @@ def test_long_running_services_restart_always_and_are_hardened(name: str) -> Non
     assert service["ProtectSystem"] == "strict" and "/var/lib/kiosk-locker" in service["ReadWritePaths"]
     assert service["PrivateTmp"] == "yes" and service["ProtectHome"] == "yes"
     assert service["User"] == "kiosk-locker"
+    # an unmounted data disk stops the start rather than an empty queue from 001 (data_guard)
+    assert parse(name)["Unit"]["RequiresMountsFor"] == "/var/lib/kiosk-locker"
     if "PAMName" not in service:  # not the compositors (GPU, input devices, a logind session)
         assert service["NoNewPrivileges"] == "yes" and service["CapabilityBoundingSet"] == ""
 

@@ -19,23 +19,16 @@ from tests.harness import free_port
 
 def test_a_lost_database_is_refused_until_a_fresh_start_is_asked_for(tmp_path: Path) -> None:
     data = tmp_path / "queueing"
-    db, token = data / "queue.sqlite3", data / "kiosk.token"
-    check_data_dir(db, token, start_fresh=False)  # nothing anywhere: a first start
+    db = data / "queue.sqlite3"
+    check_data_dir(db, start_fresh=False)  # nothing anywhere: a first start
     with Store(db, checkpoint_every_s=0):
         pass
-    check_data_dir(db, token, start_fresh=False)  # the database is there: it leaves its marker
+    check_data_dir(db, start_fresh=False)  # the database is there: it leaves its marker
     assert marker(data).exists()
     shutil.rmtree(data)  # the directory deleted (or its disk not mounted)
     with pytest.raises(ConfigError, match="queue database .* is missing .*--start-fresh"):
-        check_data_dir(db, token, start_fresh=False)
-    check_data_dir(db, token, start_fresh=True)
-    # a kiosk token kept outside the data directory is a witness too
-    marker(data).unlink()
-    outside = tmp_path / "keys" / "kiosk.token"
-    outside.parent.mkdir()
-    outside.write_text("x" * 64)
-    with pytest.raises(ConfigError, match=str(outside)):
-        check_data_dir(db, outside, start_fresh=False)
+        check_data_dir(db, start_fresh=False)
+    check_data_dir(db, start_fresh=True)
 
 
 def test_the_service_stops_with_one_line_on_a_lost_data_directory(tmp_path: Path) -> None:
