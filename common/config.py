@@ -129,6 +129,22 @@ def resolve_path(value: str | Path, base: Path = REPO_ROOT) -> Path:
     return p if p.is_absolute() else base / p
 
 
+#: What a gateway's token file must hold (the SMS provider's, the back office's).
+GATEWAY_TOKEN_HINT = "put the provider's token in it (one line, chmod 600, owned by the service's user)"
+
+
+def read_token_file(value: str, key: str, hint: str) -> str:
+    """The token in the file a config key names (one line, stripped; "" when the key is empty),
+    or ConfigError naming the key and the file, then `hint`: what to put there."""
+    if not value:
+        return ""
+    path = resolve_path(value)
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise ConfigError(f"{key} {path}: cannot read it ({err.strerror or err}); {hint}") from err
+
+
 def ensure_writable_dir(path: Path, key: str) -> None:
     """Create `path` if needed and prove it writable, or raise a one-line ConfigError naming `key`.
 

@@ -15,7 +15,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from common.cli_exit import EXIT_OK, fail
-from common.config import ConfigError, ensure_writable_dir, resolve_path, site_file
+from common.config import (
+    GATEWAY_TOKEN_HINT,
+    ConfigError,
+    ensure_writable_dir,
+    read_token_file,
+    resolve_path,
+    site_file,
+)
 from common.migrations import MigrationError
 from common.serving import check_tls, ensure_port_free, is_loopback, uvicorn_config
 
@@ -109,22 +116,16 @@ def build_gateways(cfg: Any, under: Path | None = None) -> tuple[Any, Any]:
     from drivers.gateways.backoffice import FileBackOffice, HttpBackOffice, NoBackOffice
     from drivers.gateways.sms import FileSmsGateway, HttpSmsGateway
 
-    def token(path: str) -> str:
-        if not path:
-            return ""
-        try:
-            return resolve_path(path).read_text().strip()
-        except OSError as err:
-            raise ConfigError(
-                f"locker: cannot read token file {path}: {err.strerror or err}; put the provider's token "
-                "in it (one line, chmod 600, owned by the service's user)"
-            ) from err
+    def token(path: str, key: str) -> str:
+        return read_token_file(path, key, GATEWAY_TOKEN_HINT)
 
     sms: Any
     if cfg.sms.type == "http":
         if not cfg.sms.url:
             raise ConfigError("invalid configuration in [locker.sms]: type = 'http' needs url")
-        sms = HttpSmsGateway(cfg.sms.url, token(cfg.sms.token_file), cfg.sms.timeout_s)
+        sms = HttpSmsGateway(
+            cfg.sms.url, token(cfg.sms.token_file, "[locker.sms] token_file"), cfg.sms.timeout_s
+        )
     else:
         sms = FileSmsGateway(under / "sms" if under else resolve_path(cfg.sms.outbox_dir))
     bo: Any
@@ -133,7 +134,7 @@ def build_gateways(cfg: Any, under: Path | None = None) -> tuple[Any, Any]:
             raise ConfigError("invalid configuration in [locker.backoffice]: type = 'http' needs url")
         bo = HttpBackOffice(
             cfg.backoffice.url,
-            token(cfg.backoffice.token_file),
+            token(cfg.backoffice.token_file, "[locker.backoffice] token_file"),
             cfg.backoffice.timeout_s,
             status_timeout_s=cfg.backoffice.status_timeout_s,
         )

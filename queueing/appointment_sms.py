@@ -29,7 +29,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from common.config import ConfigError, resolve_path
+from common.config import GATEWAY_TOKEN_HINT, ConfigError, read_token_file, resolve_path
 from common.outbox_retry import after_failure
 from common.periodic import AGAIN, Periodic, Wait
 from common.sealed import SealError, SecretBox, read_or_create_secret
@@ -63,16 +63,7 @@ def build_gateway(cfg: AppointmentSmsConfig, data_dir: Path) -> SmsGateway:
     if cfg.type == "http":
         if not cfg.url:
             raise ConfigError("[queueing.appointments.sms] type = 'http' needs url")
-        token = ""
-        if cfg.token_file:
-            path = resolve_path(cfg.token_file)
-            try:
-                token = path.read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise ConfigError(
-                    f"[queueing.appointments.sms] token_file {path}: {err.strerror or err}; put the SMS "
-                    "provider's token in it (one line, chmod 600, owned by the service's user)"
-                ) from err
+        token = read_token_file(cfg.token_file, "[queueing.appointments.sms] token_file", GATEWAY_TOKEN_HINT)
         return HttpSmsGateway(cfg.url, token, cfg.timeout_s)
     return FileSmsGateway(resolve_path(cfg.outbox_dir) if cfg.outbox_dir else data_dir / "sms")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from common.config import ConfigError, load_raw, resolve_path, section, validate
+from common.config import ConfigError, load_raw, read_token_file, resolve_path, section, validate
 from common.outbox import CENTER_ID_RE
 from queueing.config import QueueingConfig
 
@@ -73,13 +73,8 @@ def load_setup(path: str | Path | None) -> Setup:
             "[hub] url is empty: this center sends nothing to a hub (set url, center_id, token_file)"
         )
     token_path = resolve_path(hub.token_file)
-    try:
-        token = token_path.read_text(encoding="utf-8").strip()
-    except OSError as err:
-        raise ConfigError(
-            f"[hub] token_file {token_path}: cannot read it ({err.strerror or err}); put there the token "
-            "`python -m hub center add CENTER_ID --name NAME` printed at the hub"
-        ) from err
+    hint = "put there the token `python -m hub center add CENTER_ID --name NAME` printed at the hub"
+    token = read_token_file(hub.token_file, "[hub] token_file", hint)
     if not token:
         raise ConfigError(f"[hub] token_file {token_path} is empty; put the center's hub token in it")
     queue_dir = resolve_path(str(section(raw, "queueing").get("data_dir", "var/queueing")))

@@ -14,6 +14,7 @@ import psycopg
 from hub import partitions, schema
 from hub.ingest import parse_batch, store_batch
 from hub.tokens import add_center
+from tests.hub.test_hub_schema import migrate_to
 
 NOW = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 
@@ -73,12 +74,7 @@ def test_the_window_is_two_years_back_and_a_month_ahead() -> None:
 
 def test_an_unpartitioned_table_is_carried_over_whole(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
-        original = schema.MIGRATIONS
-        schema.MIGRATIONS = [m for m in original if m[0] <= 11]
-        try:
-            assert schema.migrate(conn) == 11
-        finally:
-            schema.MIGRATIONS = original
+        migrate_to(conn, 11)
         this_month = date.today().replace(day=1)
         conn.execute("INSERT INTO centers(center_id, name) VALUES ('C1', 'Một')")
         conn.execute(

@@ -7,15 +7,19 @@ import psycopg
 from hub import schema
 
 
+def migrate_to(conn: psycopg.Connection, version: int) -> None:
+    """The database as the release whose last migration was `version` left it."""
+    original = schema.MIGRATIONS
+    schema.MIGRATIONS = [m for m in original if m[0] <= version]
+    try:
+        assert schema.migrate(conn) == version
+    finally:
+        schema.MIGRATIONS = original
+
+
 def test_migrations_upgrade_a_database_in_place(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
-        first_two = [m for m in schema.MIGRATIONS if m[0] <= 2]
-        original = schema.MIGRATIONS
-        schema.MIGRATIONS = first_two
-        try:
-            assert schema.migrate(conn) == 2
-        finally:
-            schema.MIGRATIONS = original
+        migrate_to(conn, 2)
         conn.execute("INSERT INTO centers(center_id, name) VALUES ('C1', 'Một')")
         conn.execute(
             "INSERT INTO daily(center_id, day, alarms_raised, alarms_cleared) VALUES "
@@ -39,12 +43,7 @@ def test_months_archived_before_migration_13_are_recorded(database_url: str) -> 
     first = date.today().replace(day=1)
     gone, kept, recent = add_months(first, -5), add_months(first, -4), first
     with psycopg.connect(database_url, autocommit=True) as conn:
-        original = schema.MIGRATIONS
-        schema.MIGRATIONS = [m for m in original if m[0] <= 12]
-        try:
-            assert schema.migrate(conn) == 12
-        finally:
-            schema.MIGRATIONS = original
+        migrate_to(conn, 12)
         conn.execute("INSERT INTO centers(center_id, name) VALUES ('C1', 'Một')")
         for month in (gone, kept, recent):
             conn.execute("INSERT INTO daily(center_id, day, tickets_issued) VALUES ('C1', %s, 1)", (month,))

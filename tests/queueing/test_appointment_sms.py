@@ -334,7 +334,8 @@ def test_a_missing_gateway_token_file_is_one_line_naming_the_key(tmp_path: Path)
     missing = tmp_path / "sms.token"
     cfg = AppointmentSmsConfig(type="http", url="https://sms.example/send", token_file=str(missing))
     with pytest.raises(
-        ConfigError, match=r"\[queueing.appointments.sms\] token_file .*sms.token: No such file"
+        ConfigError,
+        match=r"\[queueing.appointments.sms\] token_file .*sms.token: cannot read it \(No such file",
     ):
         build_gateway(cfg, tmp_path)
     missing.write_text("secret-token\n", encoding="utf-8")
