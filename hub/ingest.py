@@ -25,7 +25,7 @@ from typing import Annotated, Any, NotRequired, cast
 
 import psycopg
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 from pydantic.types import AllowInfNan, Strict
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
@@ -42,12 +42,7 @@ _SEQ = Field(ge=1, le=2**63 - 1, description="Per-stream sequence number, growin
 #: The days an event may carry (and `at`'s years): a center's clock, even one reset to 1970, is
 #: inside; a date outside is refused (422) before PostgreSQL or Python's dates could overflow.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
-
-
-def _plausible(at: datetime) -> datetime:
-    if not FIRST_DAY.year <= at.year <= LAST_DAY.year:
-        raise ValueError(f"a time from {FIRST_DAY.year} to {LAST_DAY.year} (is the center's clock right?)")
-    return at
+_AT_RANGE = f"a time from {FIRST_DAY.year} to {LAST_DAY.year} (is the center's clock right?)"
 
 
 _AT = Field(
@@ -60,7 +55,7 @@ _DATA = Field(description="Categories and counts only; other keys and values are
 
 class _EventFields(TypedDict):
     seq: Annotated[int, _SEQ]
-    at: Annotated[datetime, _AT, AfterValidator(_plausible)]
+    at: Annotated[datetime, _AT]  # its years are checked in `parse_batch` (no call per event here)
     day: Annotated[date, _DAY]
     kind: Annotated[str, _KIND]
 
@@ -178,7 +173,18 @@ def parse_batch(body: bytes) -> Batch:
             ) from None
         stream, events, cleaned = slow.stream, cast(list[dict[str, Any]], slow.events), True
     back = False
-    for e in events:
+    for i, e in enumerate(events):
+        if not FIRST_DAY.year <= e["at"].year <= LAST_DAY.year:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("body", "events", i, "at"),
+                        "msg": _AT_RANGE,
+                        "input": e["at"].isoformat(),
+                    }
+                ]
+            )
         if cleaned:
             e["data"] = clean_data(e.get("data", {}))
         elif "data" not in e:
