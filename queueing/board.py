@@ -19,12 +19,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from common.config import ConfigError, resolve_path
+from common.config import ConfigError, load_raw, resolve_path, section
 
 #: Chromium executables tried in this order when --chromium is not given.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-#: The board's own browser profile (never a person's profile), relative to the repository.
-PROFILE_DIR = "var/board-chromium"
+#: The board's own browser profile (never a person's profile), under `[center] data_dir`.
+PROFILE_DIR = "board-chromium"
 
 #: Flags of a wall-screen board. The autoplay one is what lets announcements play with no tap.
 BOARD_FLAGS = (
@@ -76,7 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--config", help="site TOML (for [queueing] host/port when --url is not given)")
     p.add_argument("--url", help="base URL of the queueing service, e.g. http://192.168.1.10:8720")
     p.add_argument("--chromium", help=f"browser executable (default: first of {', '.join(CHROMIUM_NAMES)})")
-    p.add_argument("--profile-dir", default=PROFILE_DIR, help=f"the board's browser profile ({PROFILE_DIR})")
+    p.add_argument(
+        "--profile-dir", help=f"the board's browser profile (default: {PROFILE_DIR} in [center] data_dir)"
+    )
     p.add_argument("--print", action="store_true", help="print the command instead of running it")
     p.add_argument("extra", nargs="*", help="more Chromium flags (after --), e.g. --window-position=1920,0")
     return p.parse_args(argv)
@@ -103,8 +105,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    profile = Path(args.profile_dir)
-    profile = profile if profile.is_absolute() else resolve_path(str(profile))
+    if args.profile_dir:
+        profile = Path(args.profile_dir).resolve()
+    else:
+        try:
+            center = section(load_raw(args.config), "center")
+        except ConfigError as err:
+            print(f"queueing.board: {err}", file=sys.stderr)
+            return 2
+        profile = resolve_path(str(center.get("data_dir", "var"))) / PROFILE_DIR
     cmd = chromium_command(chromium, board_url(base), profile, args.extra)
     if args.print:
         print(" ".join(cmd))

@@ -33,6 +33,12 @@ def test_board_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert rc == 0 and AUTOPLAY in out and out.strip().endswith("--app=http://192.168.1.10:8720/display")
     assert all(flag in out for flag in BOARD_FLAGS)
     assert main(["--config", str(tmp_path / "missing.toml"), "--print"]) == 2
+    # the board's profile goes where the site keeps its data, not into the application directory
+    site = tmp_path / "site.toml"
+    site.write_text(f'[center]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--config", str(site), "--chromium", "/usr/bin/chromium", "--print"]) == 0
+    assert f"--user-data-dir={tmp_path / 'data' / 'board-chromium'}" in capsys.readouterr().out
 
 
 def test_board_command_without_a_browser_says_what_to_install(
