@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from common import outbox as hub_outbox
@@ -11,9 +12,9 @@ from contracts.locker_compartments import ForcedOpen
 from contracts.locker_deposits import CodeIssued, DepositUnblocked, DepositWithdrawn
 from drivers.lockboard.types import DOOR_SEEN_OPEN
 from locker import audit, deposits_repo, outbox, status_sms
-from locker.deposits import Deposits
+from locker.deposits import REISSUABLE, Deposits
 from locker.deposits_repo import deposit_row, set_state
-from locker.domain import ACTIVE, DepositState, UnlockPurpose, mask_phone
+from locker.domain import DepositState, UnlockPurpose, mask_phone
 from locker.errors import Conflict, InvalidInput, Unavailable
 from locker.staff import StaffSession, require_supervisor
 from locker.wiring import Part, Wiring
@@ -32,19 +33,32 @@ class Custody(Part):
         """Staff take an expired item back (supervisors: any item still in the cabinet)."""
         with self._store.read() as conn:
             row = deposit_row(conn, deposit_id)
-        state = DepositState(row["state"])
         allowed = {DepositState.EXPIRED}
         if sess.role.value == "supervisor":
             allowed |= {DepositState.CODE_SENT, DepositState.PICKUP_JAMMED, DepositState.PICKUP_UNKNOWN}
-        if state not in allowed:
-            raise Conflict(
-                "not_withdrawable",
-                f"a deposit in state {state.value} cannot be withdrawn"
-                + ("" if state in ACTIVE else "")
-                + "; only expired ones (supervisors: any loaded one)",
-            )
+
+        def withdrawable(state: str) -> None:
+            if DepositState(state) not in allowed:
+                raise Conflict(
+                    "not_withdrawable",
+                    f"a deposit in state {state} cannot be withdrawn; only expired ones "
+                    "(supervisors: any loaded one)",
+                )
+
+        def still_withdrawable(conn: sqlite3.Connection) -> None:
+            # in the unlock intent's transaction, before any frame: a citizen's pickup that began
+            # meanwhile wins (409 here), and from now on the code opens nothing, so no pickup can
+            # take the door while staff hold it open, nor after a crash before WITHDRAWN is written
+            withdrawable(deposit_row(conn, deposit_id)["state"])
+            deposits_repo.kill_code(conn, deposit_id)
+
+        withdrawable(row["state"])
         result = self._cabinet.pulse(
-            row["compartment"], UnlockPurpose.WITHDRAW, sess.staff_id, deposit_id=deposit_id
+            row["compartment"],
+            UnlockPurpose.WITHDRAW,
+            sess.staff_id,
+            deposit_id=deposit_id,
+            before=still_withdrawable,
         )
         if result.outcome is None:
             raise Unavailable(
@@ -91,12 +105,7 @@ class Custody(Part):
         """Supervisor: a new code (the old one dies), a new window, tries reset."""
         require_supervisor(sess)
         state = self._deposits.state_of(deposit_id)
-        if state not in (
-            DepositState.CODE_SENT,
-            DepositState.EXPIRED,
-            DepositState.PICKUP_JAMMED,
-            DepositState.PICKUP_UNKNOWN,
-        ):
+        if state not in REISSUABLE:
             raise Conflict("not_reissuable", f"a deposit in state {state.value} has no code to re-issue")
         return self._deposits.issue_code(sess.staff_id, deposit_id, reissue=True)
 

@@ -22,7 +22,7 @@ from contracts.locker_deposits import (
 )
 from drivers.gateways.backoffice import BackOffice
 from drivers.lockboard.types import DoorOutcome, DoorState
-from locker import audit, authorised, deposits_repo, outbox, status_sms
+from locker import audit, authorised, deposits_repo, outbox, pickups_repo, status_sms
 from locker.capacity import Capacity, full_error, resolve_phone
 from locker.codes import is_ascii_digits
 from locker.config import Size
@@ -38,6 +38,11 @@ from locker.staff import StaffSession
 from locker.wiring import Part, Wiring
 
 log = logging.getLogger(__name__)
+
+#: The states a supervisor may give a new code in (checked again in the code's own transaction).
+REISSUABLE = frozenset(
+    {DepositState.CODE_SENT, DepositState.EXPIRED, DepositState.PICKUP_JAMMED, DepositState.PICKUP_UNKNOWN}
+)
 
 
 class Deposits(Part):
@@ -207,6 +212,13 @@ class Deposits(Part):
                 row = deposit_row(conn, deposit_id)
                 if not reissue and DepositState(row["state"]) is not DepositState.LOADING:
                     raise Conflict("code_already_sent", "the code was already sent")
+                if reissue and DepositState(row["state"]) not in REISSUABLE:  # again, in the write:
+                    # a pickup that began since (pickup_opening) or ended must not get a new code
+                    raise Conflict(
+                        "not_reissuable", f"a deposit in state {row['state']} has no code to re-issue"
+                    )
+                if reissue:
+                    pickups_repo.forget_of_deposit(conn, deposit_id)  # a jammed pickup is over
                 set_state(
                     conn,
                     deposit_id,

@@ -96,6 +96,11 @@ def by_code_digest(conn: sqlite3.Connection, digest: str) -> sqlite3.Row | None:
     return row
 
 
+def kill_code(conn: sqlite3.Connection, deposit_id: str) -> None:
+    """The deposit's code opens nothing from now on (its state unchanged)."""
+    conn.execute("UPDATE deposits SET code_digest = NULL WHERE deposit_id = ?", (deposit_id,))
+
+
 def code_digest_taken(conn: sqlite3.Connection, digest: str) -> bool:
     """A live code already has this HMAC."""
     return conn.execute("SELECT 1 FROM deposits WHERE code_digest=?", (digest,)).fetchone() is not None

@@ -52,6 +52,12 @@ def delete(conn: sqlite3.Connection, pickup_id: str) -> None:
     conn.execute("DELETE FROM pickups WHERE pickup_id=?", (pickup_id,))
 
 
+def forget_of_deposit(conn: sqlite3.Connection, deposit_id: str) -> None:
+    """Close the deposit's earlier pickup (its door jammed or unknown) when a new code is issued:
+    one pickup record per deposit, the audit keeps what happened."""
+    conn.execute("DELETE FROM pickups WHERE deposit_id=?", (deposit_id,))
+
+
 def use_retry(conn: sqlite3.Connection, pickup_id: str) -> bool:
     """Spend the pickup's one second pulse; False when it was already spent."""
     cur = conn.execute(

@@ -80,7 +80,8 @@ class FileSmsGateway:
         safe_key = re.sub(r"[^A-Za-z0-9_-]", "_", idempotency_key)[:60]
         existing = list(self.directory.glob(f"*_{safe_key}.txt"))
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = existing[0] if existing else self.directory / f"{stamp}_{to.lstrip('+')}_{safe_key}.txt"
+        # never the number in the name: a file listing or this log line would show it
+        path = existing[0] if existing else self.directory / f"{stamp}_{safe_key}.txt"
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)  # a .tmp left by a crash may have had other permissions
