@@ -174,7 +174,7 @@ def write_acked(db_dir: Path, stream: str, seq: int) -> None:
     if data.get(stream) == seq:
         return
     data[stream] = seq
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two uplinks by mistake never share one
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, path)
 

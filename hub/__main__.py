@@ -61,6 +61,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         cmd.add_argument("name")
         cmd.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
     supervisor.add_parser("revoke", help="the account signs in no more").add_argument("name")
+    streams = sub.add_parser("stream", help="a center's event streams").add_subparsers(
+        dest="action", required=True
+    )
+    skip = streams.add_parser(
+        "skip", help="accept that a stream's events up to SEQ are gone (an older hub backup restored)"
+    )
+    skip.add_argument("center_id")
+    skip.add_argument("stream", help="queueing, locker, ...")
+    skip.add_argument("--to", type=int, required=True, metavar="SEQ", help="the last seq that is gone")
     archive = sub.add_parser(
         "archive", help="move a month of raw events to a pg_dump file (the daily rollups stay)"
     )
@@ -109,6 +118,7 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     import psycopg
 
     from hub import schema
+    from hub.ingest import skip_gap
     from hub.supervisors import SupervisorError, add_supervisor, key_path, open_box, reset_supervisor
     from hub.supervisors import revoke_supervisor as revoke
     from hub.tokens import TokenError, add_center, add_reader
@@ -121,7 +131,15 @@ def _admin(args: argparse.Namespace, database_url: str, cfg: HubConfig) -> int:
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             schema.migrate(conn)
-            if args.action == "revoke" and args.command in ("center", "reader"):
+            if args.command == "stream":
+                if args.to < 0:
+                    raise TokenError("--to must be a seq (0 or more)")
+                try:
+                    was, now = skip_gap(conn, args.center_id, args.stream, args.to)
+                except LookupError as err:
+                    raise TokenError(str(err)) from None
+                token = f"{args.center_id} {args.stream}: acknowledged up to {now} (was {was})"
+            elif args.action == "revoke" and args.command in ("center", "reader"):
                 who = args.center_id if args.command == "center" else args.name
                 count = revoke_token(conn, args.command, who)
                 token = f"{args.command} {who}: {count} token(s) revoked; refused from now on"

@@ -284,6 +284,27 @@ def _to_python_side(conn: psycopg.Connection, center_id: str, back: list[dict[st
         fleet_alarms.record_events(conn, center_id, alarm_rows)
 
 
+def skip_gap(conn: psycopg.Connection, center_id: str, stream: str, to_seq: int) -> tuple[int, int]:
+    """An operator's decision (`python -m hub stream skip`): the events of `stream` up to `to_seq`
+    that the hub lacks are gone for good (pruned at the center after an ack the hub then lost to
+    an older backup); the ack moves past them and on through what is held. Returns (old, new) ack;
+    LookupError for an unknown center."""
+    with conn.transaction():
+        if conn.execute(_LOCK_CENTER, (center_id,)).fetchone() is None:
+            raise LookupError(f"no center {center_id!r} at this hub (python -m hub center add)")
+        row = conn.execute(
+            "SELECT acked_seq FROM streams WHERE center_id = %s AND stream = %s", (center_id, stream)
+        ).fetchone()
+        old = int(row[0]) if row else 0
+        new = _contiguous(conn, center_id, stream, max(old, to_seq))
+        conn.execute(
+            "INSERT INTO streams (center_id, stream, acked_seq) VALUES (%s, %s, %s) "
+            "ON CONFLICT (center_id, stream) DO UPDATE SET acked_seq = excluded.acked_seq",
+            (center_id, stream, new),
+        )
+    return old, new
+
+
 def _contiguous(conn: psycopg.Connection, center_id: str, stream: str, acked: int) -> int:
     """The highest seq such that every seq from 1 to it is stored (starting from `acked`)."""
     while True:

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from common import outbox
+from common.config import ConfigError, read_token_file
 from uplink.catalogue import CataloguePuller
 from uplink.config import Setup, Source
 from uplink.devices import DeviceReader
@@ -32,6 +33,10 @@ class UplinkError(Exception):
 
 class Refused(UplinkError):
     """The hub was reached and refused what was sent (a 4xx other than the token's or a limit's)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Uplink:
@@ -56,6 +61,9 @@ class Uplink:
         self.heartbeat_interval_s = self.cfg.heartbeat_interval_s
         self.failures = 0
         self.sent = 0  # events the hub stored from this process (tests, log)
+        # per stream: the batch size now (halved after a 413), and what was last said about it
+        self.batch: dict[str, int] = {s.stream: self.cfg.batch_max_events for s in setup.sources}
+        self._said: dict[str, str] = {}
         self.devices = DeviceReader(self.cfg.health_timeout_s, setup.services_ca_file or True)
         queue_dirs = [s.db_path.parent for s in setup.sources if s.stream == "queueing"]
         self.catalogue = (
@@ -120,34 +128,78 @@ class Uplink:
     # ------------------------------------------------------------------ steps
 
     def send_round(self) -> bool:
-        """One batch per stream; True when some stream has more waiting (send again at once)."""
+        """One batch per stream; True when some stream has more waiting (send again at once).
+
+        A batch the hub refuses (4xx: a value it cannot take, too large) holds back its own stream
+        only, and is said once in the log as a refusal; a 413 halves that stream's batches."""
         more = False
         for source in self.setup.sources:
-            conn = self._conn(source)
-            if conn is None:
-                continue
-            acked = self.acked[source.stream]
-            if acked is None:
-                acked = self._post(source.stream, [])
-                last = self._last_seq(conn)
-                if acked > last:
-                    log.error(
-                        "the hub holds %s events up to seq %d but this center's outbox ends at %d: the "
-                        "database was replaced or restored; new events up to %d will be ignored by the hub",
-                        source.stream,
-                        acked,
-                        last,
-                        acked,
+            stream = source.stream
+            try:
+                more = self._send_stream(source) or more
+            except Refused as err:
+                if err.status == 413 and self.batch[stream] > 1:
+                    self.batch[stream] = max(1, self.batch[stream] // 2)
+                    log.warning(
+                        "the hub refused a %s batch as too large: now %d a batch", stream, self.batch[stream]
                     )
-            events = self._read(conn, acked)
-            if events:
-                new_acked = self._post(source.stream, events)
-                self.sent += max(0, new_acked - acked)
-                acked = new_acked
-                more = more or len(events) >= self.cfg.batch_max_events
-            if acked != self.acked[source.stream]:
-                self._record_acked(source, acked)
-            self.acked[source.stream] = acked
+                    more = True
+                    continue
+                self._say_once(
+                    stream,
+                    f"the hub refused a batch of {stream} ({err}); its later events wait until it is fixed",
+                )
+        return more
+
+    def _say_once(self, stream: str, message: str) -> None:
+        """Log `message` as an error when it is new for `stream` (a stuck stream is not a flood)."""
+        if self._said.get(stream) != message:
+            self._said[stream] = message
+            log.error("%s", message)
+
+    def _send_stream(self, source: Source) -> bool:
+        """One batch of one stream; True when it has more waiting."""
+        conn = self._conn(source)
+        if conn is None:
+            return False
+        acked = self.acked[source.stream]
+        if acked is None:
+            acked = self._post(source.stream, [])
+            last = self._last_seq(conn)
+            if acked > last:
+                log.error(
+                    "the hub holds %s events up to seq %d but this center's outbox ends at %d: the "
+                    "database was replaced or restored; new events up to %d will be ignored by the hub",
+                    source.stream,
+                    acked,
+                    last,
+                    acked,
+                )
+        events = self._read(conn, source.stream, acked)
+        if events and events[0]["seq"] > acked + 1:
+            # pruned here after an earlier ack, missing at the hub (its database restored from an
+            # older backup): they cannot be sent again, and the hub's ack waits at the gap
+            first = events[0]["seq"]
+            self._say_once(
+                source.stream,
+                f"the hub holds {source.stream} only up to seq {acked} but this center's outbox starts "
+                f"at {first}: events {acked + 1}-{first - 1} were pruned after the hub had them (was "
+                "its database restored from an older backup?). They cannot be sent again; the hub's "
+                f"operator lets the stream go on: `python -m hub stream skip CENTER_ID {source.stream} "
+                f"--to {first - 1}` (docs/hub.md)",
+            )
+        more = False
+        if events:
+            new_acked = self._post(source.stream, events)
+            self.sent += max(0, new_acked - acked)
+            # more at once only when this batch moved the ack (else wait: no tight loop)
+            more = len(events) >= self.batch[source.stream] and new_acked > acked
+            acked = new_acked
+            if new_acked >= events[-1]["seq"]:
+                self._said.pop(source.stream, None)  # all taken: a later refusal is news again
+        if acked != self.acked[source.stream]:
+            self._record_acked(source, acked)
+        self.acked[source.stream] = acked
         return more
 
     def heartbeat(self) -> None:
@@ -179,16 +231,18 @@ class Uplink:
             resp = self.http.post(url, json=body, timeout=self.cfg.request_timeout_s, verify=self.verify)
         except requests.RequestException as err:
             raise UplinkError(f"POST {url}: {err}") from err
+        if resp.status_code in (401, 403) and self._reread_token():
+            return self._call(path, body)  # the token was replaced at the hub and in token_file
         if resp.status_code in (401, 403):
             raise UplinkError(
                 f"POST {url}: the hub refused this center's token ({resp.status_code}); check [hub] "
                 "center_id and token_file against `python -m hub center add`"
             )
         if resp.status_code != 200:
-            refused = 400 <= resp.status_code < 500 and resp.status_code not in (408, 429)
-            raise (Refused if refused else UplinkError)(
-                f"POST {url}: HTTP {resp.status_code}: {resp.text[:200]}"
-            )
+            message = f"POST {url}: HTTP {resp.status_code}: {resp.text[:200]}"
+            if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
+                raise Refused(message, resp.status_code)
+            raise UplinkError(message)
         try:
             data = resp.json()
         except ValueError as err:
@@ -196,6 +250,19 @@ class Uplink:
         if not isinstance(data, dict):
             raise UplinkError(f"POST {url}: unexpected answer {data!r:.200}")
         return data
+
+    def _reread_token(self) -> bool:
+        """After a 401/403: take the token file's line when it changed (`center add` again at the
+        hub gave a new token and revoked the old one); True when it did."""
+        try:
+            token = read_token_file(self.cfg.token_file, "[hub] token_file", "")
+        except ConfigError:
+            return False
+        if not token or self.http.headers.get("Authorization") == f"Bearer {token}":
+            return False
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        log.info("[hub] token_file holds a new token: using it")
+        return True
 
     def _conn(self, source: Source) -> sqlite3.Connection | None:
         """The outbox's database, opened read/write but only read (never created here)."""
@@ -214,12 +281,15 @@ class Uplink:
         self._conns[source.stream] = conn
         return conn
 
-    def _read(self, conn: sqlite3.Connection, acked: int) -> list[dict[str, Any]]:
+    def _read(self, conn: sqlite3.Connection, stream: str, acked: int) -> list[dict[str, Any]]:
         try:
-            return outbox.read_after(conn, acked, self.cfg.batch_max_events)
+            return outbox.read_after(conn, acked, self.batch[stream])
         except sqlite3.OperationalError as err:
             if "no such table" in str(err):
                 return []  # a service that has not written its first event yet
+            if "locked" in str(err):  # its service holds the database a moment: the next round
+                log.info("the %s outbox is busy (%s); read again at the next round", stream, err)
+                return []
             raise UplinkError(f"cannot read the outbox: {err}") from err
 
     @staticmethod

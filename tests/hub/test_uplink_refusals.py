@@ -1,0 +1,142 @@
+"""The uplink when the hub refuses or has lost something (found by the failure review): a refused
+batch holds back its own stream only and is said once as a refusal; a 413 halves the batches; a
+token replaced at the hub is picked up from token_file; a hub restored from an older backup is
+named in the log and `python -m hub stream skip` lets the stream go on."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+from common import outbox
+from common.clock import ManualClock
+from tests.conftest import REPO_ROOT
+from tests.harness import MONDAY_9AM, HubServer
+from tests.hub.conftest import bearer, site_file, tokens
+from uplink.config import load_setup
+from uplink.sender import Uplink
+
+DAY = "2026-01-05"
+
+
+def _outbox(path: Path, n: int, day: str = DAY) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        outbox.ensure(conn)
+        for _ in range(n):
+            outbox.add(conn, MONDAY_9AM.timestamp(), day, "ticket.issued", service="HT")
+
+
+def _issued(hub: HubServer, reader: str) -> int:
+    url = f"{hub.url}/api/v1/centers/C1/summary?day={DAY}"
+    return int(requests.get(url, headers=bearer(reader), timeout=10).json()["tickets_issued"])
+
+
+def _rounds(uplink: Uplink, n: int = 6) -> None:
+    for _ in range(n):
+        if not uplink.send_round():
+            break
+
+
+def test_a_refused_batch_holds_its_own_stream_only_and_is_said_once(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = tokens(database_url, "C1")
+    queue_db, locker_db = tmp_path / "q" / "queue.sqlite3", tmp_path / "l" / "locker.db"
+    _outbox(queue_db, 2, day="1899-12-31")  # a day the hub refuses (422)
+    _outbox(locker_db, 3)
+    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
+        uplink = Uplink(
+            load_setup(site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, locker_db.parent))
+        )
+        try:
+            with caplog.at_level(logging.ERROR, logger="uplink.sender"):
+                for _ in range(3):
+                    uplink.send_round()
+            assert _issued(hub, t["reader"]) == 3  # the locker's events went
+        finally:
+            uplink.close()
+    refusals = [r for r in caplog.records if "refused a batch of queueing" in r.getMessage()]
+    assert len(refusals) == 1 and "422" in refusals[0].getMessage()
+
+
+def test_a_batch_too_large_for_the_hub_is_halved(database_url: str, tmp_path: Path) -> None:
+    t = tokens(database_url, "C1")
+    queue_db = tmp_path / "q" / "queue.sqlite3"
+    _outbox(queue_db, 40)
+    with HubServer(database_url, ManualClock(MONDAY_9AM), max_batch_events=16) as hub:
+        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=50)
+        uplink = Uplink(load_setup(site))
+        try:
+            _rounds(uplink, 12)
+            assert _issued(hub, t["reader"]) == 40 and uplink.batch["queueing"] <= 16
+        finally:
+            uplink.close()
+
+
+def _hub_cli(database_url: str, *words: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "--database", database_url, *words],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_token_replaced_at_the_hub_is_taken_from_token_file(database_url: str, tmp_path: Path) -> None:
+    t = tokens(database_url, "C1")
+    queue_db = tmp_path / "q" / "queue.sqlite3"
+    _outbox(queue_db, 2)
+    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
+        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent)
+        uplink = Uplink(load_setup(site))
+        try:
+            again = _hub_cli(database_url, "center", "add", "C1", "--name", "Trung tâm C1")
+            assert again.returncode == 0, again.stderr
+            (tmp_path / "hub.token").write_text(again.stdout, encoding="utf-8")  # the technician's step
+            _rounds(uplink)  # no restart of the uplink
+            assert _issued(hub, t["reader"]) == 2
+        finally:
+            uplink.close()
+
+
+def test_a_hub_restored_from_an_older_backup_is_named_and_skipped_by_its_operator(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = tokens(database_url, "C1")
+    queue_db = tmp_path / "q" / "queue.sqlite3"
+    _outbox(queue_db, 5)
+    with sqlite3.connect(queue_db) as conn:  # 1-3 were acknowledged and pruned long ago
+        conn.execute(f"DELETE FROM {outbox.TABLE} WHERE seq <= 3")
+    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:  # a hub that never had them
+        uplink = Uplink(load_setup(site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent)))
+        try:
+            with caplog.at_level(logging.ERROR, logger="uplink.sender"):
+                for _ in range(3):
+                    assert uplink.send_round() is False  # no tight loop on a stuck ack
+            said = [
+                r.getMessage() for r in caplog.records if "pruned after the hub had them" in r.getMessage()
+            ]
+            assert len(said) == 1 and "stream skip CENTER_ID queueing --to 3" in said[0]
+            assert uplink.acked["queueing"] == 0
+            skipped = _hub_cli(database_url, "stream", "skip", "C1", "queueing", "--to", "3")
+            assert skipped.returncode == 0 and "acknowledged up to 5 (was 0)" in skipped.stdout, (
+                skipped.stderr
+            )
+            uplink.acked["queueing"] = None  # the next round asks the hub again, as after a failure
+            _rounds(uplink)
+            assert uplink.acked["queueing"] == 5
+        finally:
+            uplink.close()
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (2,)
+    refused = _hub_cli(database_url, "stream", "skip", "C9", "queueing", "--to", "3")
+    assert refused.returncode == 2 and "no center 'C9'" in refused.stderr
