@@ -190,7 +190,11 @@ class Uplink:
             )
         more = False
         if events:
-            new_acked = self._post(source.stream, events)
+            try:
+                new_acked = self._post(source.stream, events)
+            except Refused as err:  # the hub's answer names an event by its place: give the seqs
+                span = f"the batch held seqs {events[0]['seq']}-{events[-1]['seq']}"
+                raise Refused(f"{err} ({span})", err.status) from err
             self.sent += max(0, new_acked - acked)
             # more at once only when this batch moved the ack (else wait: no tight loop)
             more = len(events) >= self.batch[source.stream] and new_acked > acked

@@ -91,6 +91,8 @@ def test_file_sms_is_readable_and_idempotent(tmp_path: Path) -> None:
     gw.send("+84900000001", "Hồ sơ HS-1: mã 123456", "d1:code:1")
     msgs = read_messages(tmp_path / "sms")
     assert len(msgs) == 1 and msgs[0]["to"] == "+84900000001" and "mã 123456" in msgs[0]["text"]
+    # the number is in the file (0600), never in its name: a listing or the log line would show it
+    assert "900000001" not in msgs[0]["file"]
 
 
 def test_http_backoffice_lookup_and_returned(rec: Recorder) -> None:

@@ -65,6 +65,7 @@ def test_a_refused_batch_holds_its_own_stream_only_and_is_said_once(
             uplink.close()
     refusals = [r for r in caplog.records if "refused a batch of queueing" in r.getMessage()]
     assert len(refusals) == 1 and "422" in refusals[0].getMessage()
+    assert "the batch held seqs 1-2" in refusals[0].getMessage()
 
 
 def test_a_batch_too_large_for_the_hub_is_halved(database_url: str, tmp_path: Path) -> None:
