@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pytest
 from common.clock import ManualClock
 from hub.cluster import PrivateCluster, pg_bin
 from hub.tokens import add_center, add_reader
+from tests.conftest import REPO_ROOT
 from tests.harness import MONDAY_9AM, HubServer, free_port
 
 DAY = "2026-01-05"
@@ -74,6 +76,17 @@ def tokens(database_url: str, *centers: str) -> dict[str, str]:
         out = {c: add_center(conn, c, f"Trung tâm {c}") for c in centers}
         out["reader"] = add_reader(conn, "dashboard")
     return out
+
+
+def hub_cli(database_url: str, *words: str) -> subprocess.CompletedProcess[str]:
+    """`python -m hub --database URL WORDS...` as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "--database", database_url, *words],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -4,8 +4,6 @@ once whatever day it is sent with, and a token can be taken back."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,9 +12,8 @@ import psycopg
 import requests
 
 from common.clock import ManualClock
-from tests.conftest import REPO_ROOT
 from tests.harness import MONDAY_9AM, HubServer, QueueingServer, free_port, wait_until
-from tests.hub.conftest import bearer, site_file, tokens
+from tests.hub.conftest import bearer, hub_cli, site_file, tokens
 from tests.queueing.helpers import make_config
 from tests.queueing.test_queue_api import issue
 from uplink.config import load_setup
@@ -131,28 +128,18 @@ def test_a_seq_sent_again_with_another_day_is_stored_once(hub: HubServer, databa
         assert conn.execute("SELECT sum(tickets_issued) FROM daily").fetchone() == (2,)
 
 
-def _hub_cli(database_url: str, *words: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", "--database", database_url, *words],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_tokens_can_be_taken_back(hub: HubServer, database_url: str) -> None:
     t = tokens(database_url, "C1")
-    again = _hub_cli(database_url, "center", "add", "C1", "--name", "Trung tâm C1")
+    again = hub_cli(database_url, "center", "add", "C1", "--name", "Trung tâm C1")
     assert again.returncode == 0 and again.stdout.count("\n") == 1, again.stderr
     new = again.stdout.strip()
     # a center added again has a new token; the earlier one (perhaps leaked) is refused
     assert _post(hub, "/api/v1/heartbeat", t["C1"], {}).status_code == 401
     assert _post(hub, "/api/v1/heartbeat", new, {}).status_code == 200
-    revoked = _hub_cli(database_url, "center", "revoke", "C1")
+    revoked = hub_cli(database_url, "center", "revoke", "C1")
     assert revoked.returncode == 0 and "1 token(s) revoked" in revoked.stdout, revoked.stderr
     assert _post(hub, "/api/v1/heartbeat", new, {}).status_code == 401
-    assert _hub_cli(database_url, "reader", "revoke", "dashboard").returncode == 0
+    assert hub_cli(database_url, "reader", "revoke", "dashboard").returncode == 0
     reader = requests.get(f"{hub.url}/api/v1/centers", headers=bearer(t["reader"]), timeout=10)
     assert reader.status_code == 401
     for words, reason in (
@@ -161,7 +148,7 @@ def test_tokens_can_be_taken_back(hub: HubServer, database_url: str) -> None:
         (("center", "add", "C2", "--name", "Một\u0001Hai"), "printable"),
         (("center", "add", "C2", "--name", "x" * 121), "at most 120"),
     ):
-        done = _hub_cli(database_url, *words)
+        done = hub_cli(database_url, *words)
         assert done.returncode != 0 and done.stdout == "" and reason in done.stderr, (words, done.stderr)
 
 

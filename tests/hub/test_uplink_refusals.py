@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
@@ -17,9 +15,8 @@ import requests
 
 from common import outbox
 from common.clock import ManualClock
-from tests.conftest import REPO_ROOT
 from tests.harness import MONDAY_9AM, HubServer
-from tests.hub.conftest import bearer, site_file, tokens
+from tests.hub.conftest import bearer, hub_cli, site_file, tokens
 from uplink.config import load_setup
 from uplink.sender import Uplink
 
@@ -82,16 +79,6 @@ def test_a_batch_too_large_for_the_hub_is_halved(database_url: str, tmp_path: Pa
             uplink.close()
 
 
-def _hub_cli(database_url: str, *words: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", "--database", database_url, *words],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_a_token_replaced_at_the_hub_is_taken_from_token_file(database_url: str, tmp_path: Path) -> None:
     t = tokens(database_url, "C1")
     queue_db = tmp_path / "q" / "queue.sqlite3"
@@ -100,7 +87,7 @@ def test_a_token_replaced_at_the_hub_is_taken_from_token_file(database_url: str,
         site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent)
         uplink = Uplink(load_setup(site))
         try:
-            again = _hub_cli(database_url, "center", "add", "C1", "--name", "Trung tâm C1")
+            again = hub_cli(database_url, "center", "add", "C1", "--name", "Trung tâm C1")
             assert again.returncode == 0, again.stderr
             (tmp_path / "hub.token").write_text(again.stdout, encoding="utf-8")  # the technician's step
             _rounds(uplink)  # no restart of the uplink
@@ -128,7 +115,7 @@ def test_a_hub_restored_from_an_older_backup_is_named_and_skipped_by_its_operato
             ]
             assert len(said) == 1 and "stream skip CENTER_ID queueing --to 3" in said[0]
             assert uplink.acked["queueing"] == 0
-            skipped = _hub_cli(database_url, "stream", "skip", "C1", "queueing", "--to", "3")
+            skipped = hub_cli(database_url, "stream", "skip", "C1", "queueing", "--to", "3")
             assert skipped.returncode == 0 and "acknowledged up to 5 (was 0)" in skipped.stdout, (
                 skipped.stderr
             )
@@ -139,5 +126,5 @@ def test_a_hub_restored_from_an_older_backup_is_named_and_skipped_by_its_operato
             uplink.close()
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (2,)
-    refused = _hub_cli(database_url, "stream", "skip", "C9", "queueing", "--to", "3")
+    refused = hub_cli(database_url, "stream", "skip", "C9", "queueing", "--to", "3")
     assert refused.returncode == 2 and "no center 'C9'" in refused.stderr
