@@ -39,26 +39,35 @@ def read_secret(path: Path) -> str | None:
     return text
 
 
+def write_private(path: Path, text: str, replace: bool = True) -> None:
+    """Write `text` to `path` with mode 0600 through a synced temporary file, so a reader sees the
+    old file or the new one; `replace=False` refuses an existing file (FileExistsError)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the file exists (another process won a race)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
     """Return the hex secret in `path`, creating it (mode 0600, atomically) if it is missing."""
     text = read_secret(path)
     if text:
         return text
-    path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(nbytes)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(value + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
     try:
-        # link() fails if another process won the race: then use theirs.
-        os.link(tmp, path)
-    except FileExistsError:
+        write_private(path, value + "\n", replace=False)
+    except FileExistsError:  # another process won the race: use theirs
         value = path.read_text().strip()
-    finally:
-        tmp.unlink(missing_ok=True)
     log.info("created secret file %s (mode 600)", path)
     return value
 

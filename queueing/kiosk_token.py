@@ -20,7 +20,6 @@ import fcntl
 import hashlib
 import hmac
 import logging
-import os
 import re
 import secrets
 import threading
@@ -31,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from common.config import resolve_path
-from common.sealed import read_or_create_secret, read_secret
+from common.sealed import read_or_create_secret, read_secret, write_private
 from queueing.config import QueueingConfig
 
 log = logging.getLogger(__name__)
@@ -91,26 +90,7 @@ def _write_named(path: Path, kiosks: list[NamedKiosk]) -> None:
     """Replace `path` with `kiosks` (0600, atomically: the service reads old or new)."""
     lines = ["# kiosks with a token of their own: name, SHA-256 of the token, created (kiosk-token add)"]
     lines += [f"{k.name} {k.sha256} {k.created}" for k in kiosks]
-    _write_private(path, "\n".join(lines) + "\n")
-
-
-def _write_private(path: Path, text: str, replace: bool = True) -> None:
-    """Write `text` to `path` with mode 0600 through a temporary file; `replace=False` refuses an
-    existing file (FileExistsError)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    try:
-        if replace:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # FileExistsError rather than overwrite
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_private(path, "\n".join(lines) + "\n")
 
 
 @contextmanager
@@ -136,7 +116,7 @@ def add_named(path: Path, name: str, now: datetime, to_file: Path | None = None)
             raise KioskTokenError(f"kiosk {name!r} has a token already: revoke it first for a new one")
         if to_file is not None:
             try:
-                _write_private(to_file, token + "\n", replace=False)
+                write_private(to_file, token + "\n", replace=False)
             except FileExistsError:
                 raise KioskTokenError(
                     f"{to_file} exists already: move it away or name another file"
@@ -166,7 +146,7 @@ def token_path(config: QueueingConfig, data_dir: Path) -> Path:
 
 def rotate(path: Path) -> None:
     """Write a new token to `path` (0600, replaced atomically: a reader sees old or new)."""
-    _write_private(path, secrets.token_hex(32) + "\n")
+    write_private(path, secrets.token_hex(32) + "\n")
     log.info("new kiosk token written to %s", path)
 
 
