@@ -43,7 +43,7 @@ from hub.fleet import (
     overview,
     overview_json,
 )
-from hub.ingest import FIRST_DAY, LAST_DAY, AckOut, batch_openapi, parse_batch, store_batch
+from hub.ingest import FIRST_DAY, LAST_DAY, AckOut, Batch, batch_openapi, parse_batch, store_batch
 from hub.trends import Period, TrendsOut, span, trends
 
 log = logging.getLogger(__name__)
@@ -134,15 +134,26 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
                     413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
                 )
             assert who.center_id is not None
-            ack = store_batch(
-                conn,
-                who.center_id,
-                batch,
-                clock.now(),
-                offline_after,
-                config.wait_target_min * 60,
-                listening_since,
-            )
+
+            def store(batch: Batch) -> AckOut:
+                return store_batch(
+                    conn,
+                    who.center_id or "",
+                    batch,
+                    clock.now(),
+                    offline_after,
+                    config.wait_target_min * 60,
+                    listening_since,
+                )
+
+            try:
+                ack = store(batch)
+            except psycopg.DataError:
+                if not batch.as_sent:
+                    raise  # 422 (`_unstorable`)
+                # PostgreSQL could not read a value as it came (a number too small for a float, a
+                # text it cannot hold): the batch as Python read and wrote it out, or the 422
+                ack = store(parse_batch(body, as_sent=False))
         return ack.model_dump_json().encode()
 
     @app.post(

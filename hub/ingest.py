@@ -10,22 +10,23 @@ added to the rollups, so a batch sent twice counts once. The answer is the highe
 which the hub holds every event of the stream: the uplink resends from there.
 
 The per-event work is PostgreSQL's, in one statement (`hub.ingest_sql`). The hub validates the
-request body with pydantic straight from its bytes (`parse_batch`): a batch whose data is
-already clean (what every center of this release sends) is taken as parsed, any other is
-cleaned value by value (`common.outbox.clean_data`), with the same result. PostgreSQL gets the
-events as one JSON text; Python touches only the few events the citizen rollups and the alarm
-episodes read.
+request body with pydantic straight from its bytes (`parse_batch`): a batch already in the
+strict form every center of this release sends goes to PostgreSQL as the request's bytes, any
+other is cleaned value by value (`common.outbox.clean_data`) and written out here, with the same
+result (a property test stores both ways and compares). Python keeps none of the parsed events
+while the statement runs, and reads back only the few the citizen rollups and the alarm episodes
+need.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, NotRequired, cast
 
 import psycopg
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from pydantic.types import AllowInfNan, Strict
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
@@ -73,11 +74,13 @@ class BatchIn(BaseModel):
     events: list[EventIn] = Field(default_factory=list, max_length=100_000)
 
 
-# What a center that runs this release sends: `data` exactly as `common.outbox.clean_data` keeps
-# it (each allowed key strictly of its type, text a short code word). A batch that fits is taken
-# as parsed, its unknown keys ignored by the parser; one that does not is parsed again as
-# `BatchIn` and cleaned value by value (`clean_data`), which drops what the strict form refuses.
-# So both give what `clean_data` gives; the strict form only saves Python a pass over every value.
+# What a center that runs this release sends (`common.outbox.pending`): `at` in seconds since
+# 1970, `data` exactly as `common.outbox.clean_data` keeps it (each allowed key strictly of its
+# type, text a short code word), no other key in `data`. A batch that fits this strict form goes
+# to PostgreSQL as it came, bytes for bytes: PostgreSQL reads from it what the parser read (the
+# same keys, the last of a repeated key, the same numbers and dates), and nothing else is in
+# `data`. Any other batch is parsed again as `BatchIn`, cleaned value by value (`clean_data`,
+# which drops what the strict form refuses) and written out for PostgreSQL by Python.
 _Word = Annotated[str, StringConstraints(strict=True, max_length=MAX_TEXT, pattern=WORD_RE.pattern)]
 _Int = Annotated[int, Strict(), Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
 _STRICT: dict[Any, Any] = {
@@ -90,9 +93,17 @@ _STRICT: dict[Any, Any] = {
 _CleanData = TypedDict(  # type: ignore[misc]  # built from the allow-list, one source of truth
     "_CleanData", {key: NotRequired[_STRICT[allowed]] for key, allowed in ALLOWED_DATA.items()}
 )
+_CleanData.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+#: `at` in seconds, inside the years an event may carry.
+_FIRST_AT = datetime(FIRST_DAY.year, 1, 1, tzinfo=UTC).timestamp()
+_AFTER_AT = datetime(LAST_DAY.year + 1, 1, 1, tzinfo=UTC).timestamp()
 
 
-class _CleanEventIn(_EventFields):
+class _CleanEventIn(TypedDict):
+    seq: Annotated[int, Strict(), _SEQ]
+    at: Annotated[float, Strict(), AllowInfNan(False), Field(ge=_FIRST_AT, lt=_AFTER_AT)]
+    day: Annotated[date, Strict(), _DAY]
+    kind: Annotated[str, _KIND]
     data: NotRequired[_CleanData]
 
 
@@ -102,7 +113,8 @@ class _CleanBatchIn(TypedDict):
 
 
 _CLEAN_BATCH = TypeAdapter(_CleanBatchIn)
-_EVENTS_JSON = TypeAdapter(list[dict[str, Any]])  # the cleaned events as JSON for PostgreSQL
+#: A batch written out for PostgreSQL by Python: `{"events": [...]}`, `at` in seconds.
+_EVENTS_JSON = TypeAdapter(dict[str, list[dict[str, Any]]])
 
 
 #: The calling center's row, locked, with when it was last heard of (`hub.alarms.note_silence`).
@@ -119,19 +131,21 @@ _STREAM_STATE = (
 
 @dataclass
 class Batch:
-    """A validated batch, its events' data cleaned (`parse_batch`)."""
+    """A validated batch, ready for the store statement (`parse_batch`)."""
 
     stream: str
-    #: Its events, the last one of a repeated seq only.
-    events: list[dict[str, Any]]
     #: How many events it came with (repeats included).
     sent: int
+    #: The days its events count for (their months get a partition first).
+    days: set[date]
     #: Whether an event of it goes back to Python once stored (`hub.ingest_sql.goes_back`).
     back: bool
-
-    def as_json(self) -> str:
-        """The events as the store statement takes them: one JSON array."""
-        return str(_EVENTS_JSON.dump_json(self.events), "utf-8")
+    #: Its events as the store statement reads them: `{"events": [...]}` with `at` in seconds and
+    #: `data` clean, the last event of a repeated seq only; the request body itself when it is
+    #: already that (`as_sent`).
+    events_json: str
+    #: Whether `events_json` is the request body as it came.
+    as_sent: bool
 
 
 class AckOut(BaseModel):
@@ -155,47 +169,68 @@ def batch_openapi() -> dict[str, Any]:
     }
 
 
-def parse_batch(body: bytes) -> Batch:
-    """The request body validated straight from its bytes (pydantic's JSON parser, no `json.loads`)
-    and its events' data cleaned (`common.outbox.clean_data`'s result); bad input raises the same
-    `RequestValidationError` FastAPI would (422 naming the field)."""
-    events: list[dict[str, Any]]
-    try:
-        fast = _CLEAN_BATCH.validate_json(body)
-        stream, events = fast.get("stream", "queueing"), cast(list[dict[str, Any]], fast.get("events", []))
-        cleaned = False
-    except ValidationError:
+def parse_batch(body: bytes, as_sent: bool = True) -> Batch:
+    """The request body validated straight from its bytes (pydantic's JSON parser, no `json.loads`);
+    bad input raises the same `RequestValidationError` FastAPI would (422 naming the field).
+
+    A batch in the strict form a center of this release sends is handed to PostgreSQL as it came
+    (unless `as_sent` is false: `store_events` asks again that way when PostgreSQL cannot read a
+    value of it, e.g. a number too small for a float); any other is cleaned and written out here.
+    The parsed events are not kept: a batch holds only its JSON text while it is stored.
+    """
+    if as_sent:
         try:
-            slow = BatchIn.model_validate_json(body)
-        except ValidationError as err:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in err.errors(include_url=False)]
-            ) from None
-        stream, events, cleaned = slow.stream, cast(list[dict[str, Any]], slow.events), True
-    back = False
-    for i, e in enumerate(events):
-        if not FIRST_DAY.year <= e["at"].year <= LAST_DAY.year:
+            fast = _CLEAN_BATCH.validate_json(body)
+            text = str(body, "utf-8")
+        except (ValidationError, UnicodeDecodeError):
+            pass
+        else:
+            events = cast(list[dict[str, Any]], fast.get("events", []))
+            seqs = {e["seq"] for e in events}
+            if len(seqs) == len(events):  # else: written out, the last event of each seq kept
+                return Batch(
+                    fast.get("stream", "queueing"),
+                    len(events),
+                    {e["day"] for e in events},
+                    any(goes_back(e["kind"], e.get("data", _NO_DATA)) for e in events),
+                    text,
+                    True,
+                )
+    try:
+        slow = BatchIn.model_validate_json(body)
+    except ValidationError as err:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in err.errors(include_url=False)]
+        ) from None
+    by_seq: dict[int, dict[str, Any]] = {}
+    for i, e in enumerate(cast(list[dict[str, Any]], slow.events)):
+        at: datetime = e["at"]
+        if not FIRST_DAY.year <= at.year <= LAST_DAY.year:
             raise RequestValidationError(
                 [
                     {
                         "type": "value_error",
                         "loc": ("body", "events", i, "at"),
                         "msg": _AT_RANGE,
-                        "input": e["at"].isoformat(),
+                        "input": at.isoformat(),
                     }
                 ]
             )
-        if cleaned:
-            e["data"] = clean_data(e.get("data", {}))
-        elif "data" not in e:
-            e["data"] = {}
-        if e["at"].tzinfo is None:
-            e["at"] = e["at"].astimezone()  # naive: the hub's local time
-        back = back or goes_back(e["kind"], e["data"])
-    sent = len(events)
-    if len({e["seq"] for e in events}) < sent:  # a seq repeated in the batch: its last event
-        events = list({e["seq"]: e for e in events}.values())
-    return Batch(stream, events, sent, back)
+        if at.tzinfo is None:
+            at = at.astimezone()  # naive: the hub's local time
+        by_seq[e["seq"]] = {**e, "at": at.timestamp(), "data": clean_data(e.get("data", {}))}
+    events = list(by_seq.values())
+    return Batch(
+        slow.stream,
+        len(slow.events),
+        {e["day"] for e in events},
+        any(goes_back(e["kind"], e["data"]) for e in events),
+        str(_EVENTS_JSON.dump_json({"events": events}), "utf-8"),
+        False,
+    )
+
+
+_NO_DATA: dict[str, Any] = {}
 
 
 def store_batch(
@@ -213,7 +248,7 @@ def store_batch(
     written an ended `center_offline` alarm now;
     `wait_target_s`: calls after a longer wait count in `waits_over_target`.
     """
-    partitions.ensure_months(conn, {e["day"] for e in batch.events}, now.date())
+    partitions.ensure_months(conn, batch.days, now.date())
     with conn.transaction():
         # The center's row first: it is locked until the commit, so two batches of one center
         # (its two streams, or a batch sent again while the first is still being stored) never
@@ -227,7 +262,7 @@ def store_batch(
         result = conn.execute(
             STORE_SKIPPING_HELD if held else STORE_NEW,
             {
-                "events": batch.as_json(),
+                "events": batch.events_json,
                 "acked": acked,
                 "center_id": center_id,
                 "stream": batch.stream,

@@ -1,7 +1,8 @@
 """The one statement that stores a batch and keeps the rollups, run by PostgreSQL.
 
-The hub hands PostgreSQL the batch's events, validated, cleaned (`common.outbox.clean_data`) and
-without a repeated seq, as one JSON text (pydantic's own serialisation), and PostgreSQL does the
+The hub hands PostgreSQL the batch's events, validated, clean (`common.outbox.clean_data`'s result)
+and without a repeated seq, as one JSON text (the request's body when it is already that, else
+pydantic's serialisation of the cleaned events; `at` in seconds), and PostgreSQL does the
 per-event work in C: it unpacks the events (`jsonb_to_recordset`), keeps the seqs after the
 acknowledged one, inserts them, adds the stored ones to the `daily` rollups and to the center's
 counters (from one `GROUP BY` day, service and kind of the stored rows: each row is looked at
@@ -96,7 +97,8 @@ _NOT_HELD = """
 def store_sql(skip_held: bool) -> str:
     """The statement; `skip_held`: some events may be held already (`ON CONFLICT DO NOTHING`).
 
-    The batch comes as one JSON array (`hub.ingest.Batch.as_json`), without a repeated seq. Each stored
+    The batch comes as one JSON text `{"events": [...]}` (`hub.ingest.Batch.events_json`: the request's
+    body itself, or the batch cleaned and written out by the hub), without a repeated seq. Each stored
     row is looked at once, to group it by day, service and kind with its waits and rating
     (`kinds`); the rollups and the center's counters are taken from those few groups. When
     nothing after the ack was held, the statement also saves the stream's new ack; otherwise
@@ -115,9 +117,10 @@ def store_sql(skip_held: bool) -> str:
     return f"""
 WITH ins AS (
     INSERT INTO events (center_id, stream, seq, at, day, kind, service, data)
-    SELECT %(center_id)s, %(stream)s, seq, at, day, kind, COALESCE(data->>'service', ''), data
-    FROM jsonb_to_recordset(%(events)s::jsonb)
-         AS r(seq bigint, at timestamptz, day date, kind text, data jsonb)
+    SELECT %(center_id)s, %(stream)s, seq, to_timestamp(at), day, kind, COALESCE(data->>'service', ''),
+           COALESCE(data, '{{}}')
+    FROM jsonb_to_recordset(%(events)s::jsonb->'events')
+         AS r(seq bigint, at float8, day date, kind text, data jsonb)
     WHERE seq > %(acked)s{_NOT_HELD if skip_held else ""}
     {"ON CONFLICT DO NOTHING" if skip_held else ""}
     RETURNING seq, at, day, kind, service, data

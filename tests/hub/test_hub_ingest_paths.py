@@ -172,4 +172,130 @@ def test_the_hub_keeps_of_any_data_exactly_what_clean_data_keeps(data: dict[str,
     batch give the same data: `common.outbox.clean_data`'s."""
     event = {"seq": 1, "at": 1767578400, "day": "2026-01-05", "kind": "x.y", "data": data}
     body = json.dumps({"events": [event]})
-    assert parse_batch(body.encode()).events[0]["data"] == clean_data(json.loads(body)["events"][0]["data"])
+    batch = parse_batch(body.encode())
+    assert json.loads(batch.events_json)["events"][0].get("data", {}) == clean_data(data)
+
+
+def _stored(database_url: str, center: str) -> tuple[list[Any], list[Any]]:
+    with psycopg.connect(database_url) as conn:
+        events = conn.execute(
+            "SELECT stream, seq, at, day, kind, service, data FROM events WHERE center_id = %s "
+            "ORDER BY stream, seq",
+            (center,),
+        ).fetchall()
+        daily = conn.execute(
+            "SELECT day, service, tickets_issued, tickets_called, wait_s_sum, wait_n, ratings_n, "
+            "ratings_sum, waits_over_target FROM daily WHERE center_id = %s ORDER BY day, service",
+            (center,),
+        ).fetchall()
+    return events, daily
+
+
+_CLEAN_VALUE = {  # values a center of this release sends, of each allowed type (some odd ones)
+    str: st.sampled_from(["HT", "kiosk", "door_forced", "a.b-c_d", "A" * 32]),
+    bool: st.booleans(),
+    int: st.integers(-(10**9), 10**9),
+    (int, float): st.one_of(
+        st.integers(-(10**9), 10**9),
+        st.floats(-1e9, 1e9, allow_nan=False),
+        st.sampled_from([1e-300, 5e-324, -0.0, 0.1, 1e2, 123456789.123456789]),
+    ),
+    list: st.lists(st.sampled_from(["slow", "rude", "x" * 32]), max_size=12),
+}
+_CLEAN_DATA = st.fixed_dictionaries(
+    {}, optional={key: _CLEAN_VALUE[allowed] for key, allowed in ALLOWED_DATA.items()}
+)
+_EVENT = st.fixed_dictionaries(
+    {
+        "seq": st.integers(1, 12),
+        "at": st.one_of(st.floats(1767500000, 1767700000), st.integers(1767500000, 1767700000)),
+        "day": st.sampled_from(["2026-01-05", "2026-01-06"]),
+        "kind": st.sampled_from(["ticket.issued", "ticket.called", "ticket.rated", "alarm.raised"]),
+    },
+    optional={
+        "data": st.one_of(
+            _CLEAN_DATA,
+            _CLEAN_DATA,
+            st.dictionaries(st.sampled_from([*ALLOWED_DATA, "phone"]), _VALUES, max_size=5),
+        )
+    },
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.lists(_EVENT, max_size=8, unique_by=lambda e: e["seq"]), st.lists(_EVENT, max_size=8)))
+def test_a_batch_stored_as_it_came_equals_the_batch_written_out_by_python(
+    pg_cluster: Any, events: list[dict[str, Any]]
+) -> None:
+    """A center's batch in the strict form goes to PostgreSQL as the request's bytes; any batch
+    stored that way gives the same rows and rollups as the same batch read by Python and written
+    out again (the path every other batch takes)."""
+    from datetime import UTC, datetime, timedelta
+
+    from hub import schema
+    from hub.ingest import store_batch
+    from hub.tokens import add_center
+
+    body = json.dumps({"stream": "queueing", "events": events}).encode()
+    try:
+        as_sent, written = parse_batch(body), parse_batch(body, as_sent=False)
+    except Exception as err:  # a refused batch is refused both ways
+        assert type(err).__name__ == "RequestValidationError"
+        return
+    assert not written.as_sent and (as_sent.days, as_sent.back, as_sent.sent) == (
+        written.days,
+        written.back,
+        written.sent,
+    )
+    url = pg_cluster.url.rsplit("/", 1)[0] + "/paths"
+    with psycopg.connect(pg_cluster.url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = 'paths'").fetchone() is None:
+            conn.execute("CREATE DATABASE paths")
+    with psycopg.connect(url, autocommit=True) as conn:
+        schema.migrate(conn)
+        conn.execute("TRUNCATE events, daily, streams, fleet_alarms, tokens, centers CASCADE")
+        add_center(conn, "A", "a")
+        add_center(conn, "B", "b")
+        now = datetime(2026, 1, 6, 12, tzinfo=UTC)
+        acks = []
+        for center, batch in (("A", as_sent), ("B", written)):
+            try:
+                acks.append(store_batch(conn, center, batch, now, None, 300.0).model_dump())
+            except psycopg.DataError:
+                acks.append({"refused": True})
+    a, b = _stored(url, "A"), _stored(url, "B")
+    assert acks[0] == acks[1] or acks[0] == {"refused": True}, acks
+    if acks[0] != {"refused": True}:
+        # `at` below a microsecond (JSON gives a float's every digit) may round either way
+        assert [(*r[:2], *r[3:]) for r in a[0]] == [(*r[:2], *r[3:]) for r in b[0]] and a[1] == b[1]
+        assert all(abs(ra[2] - rb[2]) <= timedelta(microseconds=1) for ra, rb in zip(a[0], b[0], strict=True))
+
+
+def test_a_value_postgresql_cannot_read_as_sent_is_stored_as_python_reads_it(
+    hub: HubServer, database_url: str
+) -> None:
+    """1e-400 is a valid JSON number and 0.0 to Python, but too small for PostgreSQL's float: the
+    batch is stored from Python's reading of it, not refused; a repeated key is read the same way
+    by both (the last one)."""
+    t = tokens(database_url, "C1")
+    body = (
+        b'{"stream": "queueing", "events": ['
+        b'{"seq": 1, "at": 1767578401, "day": "2026-01-05", "kind": "ticket.called",'
+        b' "data": {"service": "HT", "wait_s": 1e-400}},'
+        b'{"seq": 2, "at": 1767578402, "day": "2026-01-05", "kind": "ticket.issued",'
+        b' "data": {"service": "not a word", "service": "HT"}},'
+        b'{"seq": 3, "at": 1767578403, "day": "2026-01-05", "kind": "ticket.issued",'
+        b' "data": {"service": "HT", "service": "not a word"}}]}'
+    )
+    r = requests.post(
+        f"{hub.url}/api/v1/events",
+        data=body,
+        headers={**bearer(t["C1"]), "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert r.json() == {"stream": "queueing", "acked_seq": 3, "stored": 3, "duplicates": 0}, r.text
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT seq, service, data FROM events ORDER BY seq").fetchall()
+    assert rows == [(1, "HT", {"service": "HT", "wait_s": 0.0}), (2, "HT", {"service": "HT"}), (3, "", {})]
+    s = summary(hub, t["reader"])
+    assert (s["tickets_issued"], s["tickets_called"], s["mean_wait_s"]) == (2, 1, 0.0), s
