@@ -1,7 +1,8 @@
 """Province hub benchmark: ingest over the HTTP API next to a plain COPY of the same rows.
 
-200 simulated centers post their events concurrently (one kept-alive connection each, their batches
-JSON-encoded before the clock starts, as a real center encodes its outbox on its own machine) to
+200 simulated centers post a day's events each (2,000) concurrently, in batches of the uplink's
+`batch_max_events` as shipped (one kept-alive connection each, their batches JSON-encoded before
+the clock starts, as a real center encodes its outbox on its own machine) to
 `python -m hub` in its own process, on a private PostgreSQL 15 cluster started here in a temp
 dir (loopback, `synchronous_commit` as shipped). Then the same rows go with `COPY` into an empty
 `events` table of a second database on the same cluster: the ceiling for storing those rows at
@@ -47,6 +48,7 @@ from hub import schema
 from hub.cluster import PrivateCluster
 from hub.config import HubConfig
 from hub.tokens import add_center
+from uplink.config import UplinkConfig
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("ticket.issued", "ticket.called", "ticket.served")
@@ -392,6 +394,14 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _peak_rss_mb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
 def _postgres_cpu_s(cluster_dir: Path) -> float:
     """CPU seconds the cluster's postmaster and its children (backends, writers) used so far."""
     postmaster = int((cluster_dir / "postmaster.pid").read_text().split()[0])
@@ -408,8 +418,8 @@ def _postgres_cpu_s(cluster_dir: Path) -> float:
 
 def main() -> None:
     centers = int(os.environ.get("BENCH_HUB_CENTERS", "200"))
-    per_center = int(os.environ.get("BENCH_HUB_EVENTS", "500"))
-    batch = int(os.environ.get("BENCH_HUB_BATCH", "500"))
+    per_center = int(os.environ.get("BENCH_HUB_EVENTS", "2000"))
+    batch = int(os.environ.get("BENCH_HUB_BATCH", str(UplinkConfig().batch_max_events)))
     total = centers * per_center
     tmp = Path(tempfile.mkdtemp(prefix="bench-hub-"))
     cluster = PrivateCluster(tmp, _free_port())
@@ -449,6 +459,7 @@ def main() -> None:
         api_s = asyncio.run(_post_all(url, tokens, bodies, per_center, batch))
         client_cpu_s = time.process_time() - cpu0
         hub_cpu_s = _cpu_s(hub.pid) - hub_cpu0
+        api_peak_rss_mb = _peak_rss_mb(hub.pid)
         pg_cpu_s = _postgres_cpu_s(cluster.dir) - pg_cpu0
         with psycopg.connect(api_url) as conn:
             stored = conn.execute("SELECT count(*) FROM events").fetchone()
@@ -489,6 +500,7 @@ def main() -> None:
             _wait_up(url)
             bodies = [_bodies(i, storm_events, batch) for i in range(storm_centers)]  # before the clock
             storm_s, each = asyncio.run(_storm(url, storm_tokens, bodies, storm_events, batch))
+            storm_peak_rss_mb = _peak_rss_mb(hub.pid)
             del bodies
             with psycopg.connect(storm_url) as conn:
                 held = conn.execute("SELECT count(*) FROM events").fetchone()
@@ -501,6 +513,7 @@ def main() -> None:
                 "storm_first_center_done_s": round(each[0], 1),
                 "storm_median_center_done_s": round(each[len(each) // 2], 1),
                 "storm_events_per_s": round(storm_centers * storm_events / storm_s),
+                "storm_hub_peak_rss_mb": storm_peak_rss_mb,
                 "storm_goal_s": 120,
             }
         dash: dict[str, Any] = {}
@@ -558,7 +571,8 @@ def main() -> None:
         print(
             f"catch-up storm: {storm['storm_centers']} centers x {storm['storm_events_per_center']} events "
             f"reconnecting at once: all acknowledged after {storm['storm_seconds_all_acked']} s "
-            f"({storm['storm_events_per_s']} events/s; goal < 120 s)"
+            f"({storm['storm_events_per_s']} events/s; goal < 120 s); the hub process's peak memory "
+            f"{storm['storm_hub_peak_rss_mb']} MB"
         )
     if dash:
         print(
@@ -591,6 +605,7 @@ def main() -> None:
             "postgres_cpu_s": round(pg_cpu_s, 2),
             "bodies_pre_encoded": True,
             "api_seconds": round(api_s, 2),
+            "api_hub_peak_rss_mb": api_peak_rss_mb,
             "goal_api_over_copy": 0.5,
             "cores": os.cpu_count(),
             **storm,

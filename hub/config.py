@@ -28,7 +28,7 @@ class HubConfig(HttpServing):
     offline_alarm_after_min: int = Field(default=10, ge=1, le=10080)
     alarms_ended_shown_days: int = Field(default=7, ge=0, le=366)
     wait_target_min: float = Field(default=30.0, gt=0, le=1440)
-    max_batch_events: int = Field(default=1000, ge=1, le=100000)
+    max_batch_events: int = Field(default=5000, ge=1, le=100000)
     pool_max_connections: int = Field(default=10, ge=1, le=200)
     log_level: str = "INFO"
     catalogue: SupervisorSettings = SupervisorSettings()  # [hub_server.catalogue]

@@ -22,7 +22,7 @@ class UplinkConfig(BaseModel):
     center_id: str = ""
     token_file: str = "var/uplink/hub.token"
     send_interval_s: float = Field(default=2.0, gt=0, le=3600)
-    batch_max_events: int = Field(default=500, ge=1, le=100_000)
+    batch_max_events: int = Field(default=2000, ge=1, le=100_000)
     heartbeat_interval_s: float = Field(default=30.0, gt=0, le=3600)
     retry_min_s: float = Field(default=1.0, gt=0, le=3600)
     retry_max_s: float = Field(default=60.0, gt=0, le=86400)

@@ -39,6 +39,15 @@ class Refused(UplinkError):
         self.status = status
 
 
+class TooSlow(UplinkError):
+    """A batch did not reach the hub whole in time (the read timed out, or the hub answered 408):
+    the link is slower than the batch size assumes."""
+
+
+#: Batches stored in a row, after one was halved for being too slow, before the size doubles again.
+GROW_AFTER = 16
+
+
 class Uplink:
     """One center's sender (run in a loop by `run`, or step by step in tests)."""
 
@@ -61,8 +70,11 @@ class Uplink:
         self.heartbeat_interval_s = self.cfg.heartbeat_interval_s
         self.failures = 0
         self.sent = 0  # events the hub stored from this process (tests, log)
-        # per stream: the batch size now (halved after a 413), and what was last said about it
+        # per stream: the batch size now (halved after a 413 or a batch too slow to arrive), the
+        # batches stored since one was too slow (it grows back after GROW_AFTER), what was last said
         self.batch: dict[str, int] = {s.stream: self.cfg.batch_max_events for s in setup.sources}
+        self._since_slow: dict[str, int] = {}
+        self._grow_after: dict[str, int] = {}
         self._said: dict[str, str] = {}
         self.devices = DeviceReader(self.cfg.health_timeout_s, setup.services_ca_file or True)
         queue_dirs = [s.db_path.parent for s in setup.sources if s.stream == "queueing"]
@@ -137,6 +149,23 @@ class Uplink:
             stream = source.stream
             try:
                 more = self._send_stream(source) or more
+            except TooSlow as err:
+                if self.batch[stream] <= 1:
+                    raise
+                self.batch[stream] = max(1, self.batch[stream] // 2)
+                # too slow again before it grew all the way back: wait twice as long to grow
+                wait = self._grow_after.get(stream, GROW_AFTER // 2) * 2
+                self._grow_after[stream] = (
+                    min(wait, GROW_AFTER * 64) if stream in self._since_slow else GROW_AFTER
+                )
+                self._since_slow[stream] = 0
+                log.warning(
+                    "a %s batch did not reach the hub in time (%s): now %d a batch",
+                    stream,
+                    err,
+                    self.batch[stream],
+                )
+                more = True
             except Refused as err:
                 if err.status == 413 and self.batch[stream] > 1:
                     self.batch[stream] = max(1, self.batch[stream] // 2)
@@ -198,6 +227,7 @@ class Uplink:
             self.sent += max(0, new_acked - acked)
             # more at once only when this batch moved the ack (else wait: no tight loop)
             more = len(events) >= self.batch[source.stream] and new_acked > acked
+            self._grow_back(source.stream)
             acked = new_acked
             if new_acked >= events[-1]["seq"]:
                 self._said.pop(source.stream, None)  # all taken: a later refusal is news again
@@ -205,6 +235,21 @@ class Uplink:
             self._record_acked(source, acked)
         self.acked[source.stream] = acked
         return more
+
+    def _grow_back(self, stream: str) -> None:
+        """After GROW_AFTER batches stored in a row since one was too slow, double the size again
+        (up to `batch_max_events`): a slow hour of the link does not shrink batches for good. A
+        size that is too slow again doubles the wait (up to 64 times), so a link that stays slow
+        costs one time-out now and then, not every GROW_AFTER batches."""
+        if stream not in self._since_slow:
+            return
+        self._since_slow[stream] += 1
+        if self._since_slow[stream] >= self._grow_after.get(stream, GROW_AFTER):
+            self.batch[stream] = min(self.cfg.batch_max_events, self.batch[stream] * 2)
+            if self.batch[stream] >= self.cfg.batch_max_events:
+                del self._since_slow[stream], self._grow_after[stream]
+            else:
+                self._since_slow[stream] = 0
 
     def heartbeat(self) -> None:
         """Tell the hub this center is alive: software version, its devices' states (from the
@@ -223,7 +268,12 @@ class Uplink:
     # ------------------------------------------------------------------ helpers
 
     def _post(self, stream: str, events: list[dict[str, Any]]) -> int:
-        answer = self._call("/api/v1/events", {"stream": stream, "events": events})
+        try:
+            answer = self._call("/api/v1/events", {"stream": stream, "events": events})
+        except TooSlow:
+            if not events:  # nothing to make smaller: the hub or the link is just slow
+                raise UplinkError("the hub did not answer in time") from None
+            raise
         acked = answer.get("acked_seq")
         if not isinstance(acked, int):
             raise UplinkError(f"hub answered without acked_seq: {answer!r:.200}")
@@ -233,6 +283,8 @@ class Uplink:
         url = self.base + path
         try:
             resp = self.http.post(url, json=body, timeout=self.cfg.request_timeout_s, verify=self.verify)
+        except requests.ReadTimeout as err:
+            raise TooSlow(f"POST {url}: no answer within {self.cfg.request_timeout_s:g} s: {err}") from err
         except requests.RequestException as err:
             raise UplinkError(f"POST {url}: {err}") from err
         if resp.status_code in (401, 403) and self._reread_token():
@@ -244,6 +296,8 @@ class Uplink:
             )
         if resp.status_code != 200:
             message = f"POST {url}: HTTP {resp.status_code}: {resp.text[:200]}"
+            if resp.status_code == 408:  # the hub closed it: the request did not arrive whole in time
+                raise TooSlow(message)
             if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
                 raise Refused(message, resp.status_code)
             raise UplinkError(message)
