@@ -124,21 +124,26 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         """Up, with the schema version (no token needed)."""
         return HealthOut(ok=True, schema_version=state.get("schema_version", 0))
 
-    def store_events(body: bytes, authorization: str | None) -> bytes:
+    def sending_center(authorization: str | None) -> str:
+        """The center whose token the events route was called with (401/403 otherwise)."""
+        with pool.connection() as conn:
+            who = authorize(conn, authorization, "center")
+        assert who.center_id is not None
+        return who.center_id
+
+    def store_events(body: bytes, center_id: str) -> bytes:
         """`POST /api/v1/events` on a worker thread with one pooled connection: the answer's JSON."""
         with pool.connection() as conn:
-            who = authorize(conn, authorization, "center")  # a stranger's body is never parsed
             batch = parse_batch(body)  # validated from the bytes (422 naming the field)
             if batch.sent > config.max_batch_events:
                 raise HubError(
                     413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
                 )
-            assert who.center_id is not None
 
             def store(batch: Batch) -> AckOut:
                 return store_batch(
                     conn,
-                    who.center_id or "",
+                    center_id,
                     batch,
                     clock.now(),
                     offline_after,
@@ -167,8 +172,11 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         # The busiest route takes its body and header itself and answers the JSON its worker
         # thread made: FastAPI's parameters, its thread hand-off and its check of a returned model
         # cost as much CPU per batch as storing ~150 events (docs/performance.md, "Province hub").
+        # The token first: a stranger's body is never read (up to max_body_bytes, 2 MiB, held in
+        # memory for each of its connections), only refused.
+        center_id = await run_in_threadpool(sending_center, request.headers.get("authorization"))
         body = await request.body()
-        answer = await run_in_threadpool(store_events, body, request.headers.get("authorization"))
+        answer = await run_in_threadpool(store_events, body, center_id)
         return Response(answer, media_type="application/json")
 
     @app.post("/api/v1/heartbeat", response_model=HeartbeatOut, responses=error_responses(401, 403, 422))

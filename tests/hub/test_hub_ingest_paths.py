@@ -5,6 +5,7 @@ again); the allow-list PostgreSQL applies is `common.outbox.clean_data`'s, value
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -125,6 +126,25 @@ def test_the_token_is_checked_before_the_body_is_read(hub: HubServer, database_u
             timeout=10,
         )
         assert r.status_code == status, r.text
+
+
+def test_a_strangers_body_is_not_read_before_it_is_refused(hub: HubServer, database_url: str) -> None:
+    """A request without a center's token is answered 401 while most of its body has not been
+    sent: the hub never holds a stranger's 2 MiB in memory (it would, for each of a thousand
+    connections, if it read the body before the token)."""
+    tokens(database_url, "C1")
+    host, port = hub.url.removeprefix("http://").split(":")
+    for auth in (b"", b"Authorization: Bearer not-a-token\r\n"):
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /api/v1/events HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                + auth
+                + b"Content-Length: 60000\r\n\r\n"  # under this test hub's max_body_bytes
+                + b'{"events": ['
+                + b" " * 4000
+            )
+            answer = sock.recv(4096)  # before the other 56,000 bytes (10 s: none would come)
+        assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
 
 
 def test_batches_of_one_center_sent_at_once_each_count_once(hub: HubServer, database_url: str) -> None:
