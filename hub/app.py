@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from common.api_errors import document_errors, error_responses, install_error_handlers
 from common.clock import Clock, SystemClock
@@ -43,7 +44,7 @@ from hub.fleet import (
     overview,
     overview_json,
 )
-from hub.ingest import FIRST_DAY, LAST_DAY, AckOut, Batch, batch_openapi, parse_batch, store_batch
+from hub.ingest import FIRST_DAY, LAST_DAY, AckOut, batch_openapi, parse_batch, store_batch
 from hub.trends import Period, TrendsOut, span, trends
 
 log = logging.getLogger(__name__)
@@ -140,25 +141,15 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
                     413, "batch_too_large", f"At most {config.max_batch_events} events per batch; send fewer."
                 )
 
-            def store(batch: Batch) -> AckOut:
-                return store_batch(
-                    conn,
-                    center_id,
-                    batch,
-                    clock.now(),
-                    offline_after,
-                    config.wait_target_min * 60,
-                    listening_since,
-                )
-
-            try:
-                ack = store(batch)
-            except psycopg.DataError:
-                if not batch.as_sent:
-                    raise  # 422 (`_unstorable`)
-                # PostgreSQL could not read a value as it came (a number too small for a float, a
-                # text it cannot hold): the batch as Python read and wrote it out, or the 422
-                ack = store(parse_batch(body, as_sent=False))
+            ack = store_batch(
+                conn,
+                center_id,
+                batch,
+                clock.now(),
+                offline_after,
+                config.wait_target_min * 60,
+                listening_since,
+            )
         return ack.model_dump_json().encode()
 
     @app.post(
@@ -175,7 +166,11 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
         # The token first: a stranger's body is never read (up to max_body_bytes, 2 MiB, held in
         # memory for each of its connections), only refused.
         center_id = await run_in_threadpool(sending_center, request.headers.get("authorization"))
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # gone before the body came: the center, or the hub's 408 on a slow link
+            log.info("a batch from center %s did not arrive whole; its uplink sends it again", center_id)
+            return Response(status_code=408)
         answer = await run_in_threadpool(store_events, body, center_id)
         return Response(answer, media_type="application/json")
 

@@ -11,11 +11,11 @@ which the hub holds every event of the stream: the uplink resends from there.
 
 The per-event work is PostgreSQL's, in one statement (`hub.ingest_sql`). The hub validates the
 request body with pydantic straight from its bytes (`parse_batch`): a batch already in the
-strict form every center of this release sends goes to PostgreSQL as the request's bytes, any
-other is cleaned value by value (`common.outbox.clean_data`) and written out here, with the same
-result (a property test stores both ways and compares). Python keeps none of the parsed events
-while the statement runs, and reads back only the few the citizen rollups and the alarm episodes
-need.
+strict form every center of this release sends is taken as parsed, any other is cleaned value by
+value (`common.outbox.clean_data`), with the same result (a property test stores both ways and
+compares); either is written out for PostgreSQL as one JSON text. Python keeps none of the parsed
+events while the statement runs, and reads back only the few the citizen rollups and the alarm
+episodes need.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Annotated, Any, NotRequired, cast
 
 import psycopg
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 from pydantic.types import AllowInfNan, Strict
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
@@ -76,11 +76,12 @@ class BatchIn(BaseModel):
 
 # What a center that runs this release sends (`common.outbox.pending`): `at` in seconds since
 # 1970, `data` exactly as `common.outbox.clean_data` keeps it (each allowed key strictly of its
-# type, text a short code word), no other key in `data`. A batch that fits this strict form goes
-# to PostgreSQL as it came, bytes for bytes: PostgreSQL reads from it what the parser read (the
-# same keys, the last of a repeated key, the same numbers and dates), and nothing else is in
-# `data`. Any other batch is parsed again as `BatchIn`, cleaned value by value (`clean_data`,
-# which drops what the strict form refuses) and written out for PostgreSQL by Python.
+# type, text a short code word). A batch that fits is taken as parsed (keys not in the form are
+# dropped by the parser) and written out for PostgreSQL by the same typed schema; any other is
+# parsed again as `BatchIn`, cleaned value by value (`clean_data`, which drops what the strict form
+# refuses) and written out. Either way PostgreSQL reads only what Python validated and wrote: each
+# number a double, each text a checked one, no key outside the form (never the request's bytes:
+# jsonb would keep a number's every digit, and the server's log an unknown key's text).
 _Word = Annotated[str, StringConstraints(strict=True, max_length=MAX_TEXT, pattern=WORD_RE.pattern)]
 _Int = Annotated[int, Strict(), Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
 _STRICT: dict[Any, Any] = {
@@ -93,7 +94,6 @@ _STRICT: dict[Any, Any] = {
 _CleanData = TypedDict(  # type: ignore[misc]  # built from the allow-list, one source of truth
     "_CleanData", {key: NotRequired[_STRICT[allowed]] for key, allowed in ALLOWED_DATA.items()}
 )
-_CleanData.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
 #: `at` in seconds, inside the years an event may carry.
 _FIRST_AT = datetime(FIRST_DAY.year, 1, 1, tzinfo=UTC).timestamp()
 _AFTER_AT = datetime(LAST_DAY.year + 1, 1, 1, tzinfo=UTC).timestamp()
@@ -140,12 +140,9 @@ class Batch:
     days: set[date]
     #: Whether an event of it goes back to Python once stored (`hub.ingest_sql.goes_back`).
     back: bool
-    #: Its events as the store statement reads them: `{"events": [...]}` with `at` in seconds and
-    #: `data` clean, the last event of a repeated seq only; the request body itself when it is
-    #: already that (`as_sent`).
+    #: Its events as the store statement reads them, written out by Python: `{"events": [...]}`
+    #: with `at` in seconds and `data` clean, the last event of a repeated seq only.
     events_json: str
-    #: Whether `events_json` is the request body as it came.
-    as_sent: bool
 
 
 class AckOut(BaseModel):
@@ -169,33 +166,31 @@ def batch_openapi() -> dict[str, Any]:
     }
 
 
-def parse_batch(body: bytes, as_sent: bool = True) -> Batch:
+def parse_batch(body: bytes, strict_first: bool = True) -> Batch:
     """The request body validated straight from its bytes (pydantic's JSON parser, no `json.loads`);
     bad input raises the same `RequestValidationError` FastAPI would (422 naming the field).
 
-    A batch in the strict form a center of this release sends is handed to PostgreSQL as it came
-    (unless `as_sent` is false: `store_events` asks again that way when PostgreSQL cannot read a
-    value of it, e.g. a number too small for a float); any other is cleaned and written out here.
+    A batch in the strict form a center of this release sends is written out as parsed; any other
+    (or every one, `strict_first` false: the tests compare the two) is cleaned value by value first.
     The parsed events are not kept: a batch holds only its JSON text while it is stored.
     """
-    if as_sent:
+    if strict_first:
         try:
             fast = _CLEAN_BATCH.validate_json(body)
-            text = str(body, "utf-8")
-        except (ValidationError, UnicodeDecodeError):
+        except ValidationError:
             pass
         else:
             events = cast(list[dict[str, Any]], fast.get("events", []))
-            seqs = {e["seq"] for e in events}
-            if len(seqs) == len(events):  # else: written out, the last event of each seq kept
-                return Batch(
-                    fast.get("stream", "queueing"),
-                    len(events),
-                    {e["day"] for e in events},
-                    any(goes_back(e["kind"], e.get("data", _NO_DATA)) for e in events),
-                    text,
-                    True,
-                )
+            sent = len(events)
+            if len({e["seq"] for e in events}) < sent:  # a seq repeated in the batch: its last event
+                events = list({e["seq"]: e for e in events}.values())
+            return Batch(
+                fast.get("stream", "queueing"),
+                sent,
+                {e["day"] for e in events},
+                any(goes_back(e["kind"], e.get("data", _NO_DATA)) for e in events),
+                str(_CLEAN_BATCH.dump_json({"events": cast(Any, events)}), "utf-8"),
+            )
     try:
         slow = BatchIn.model_validate_json(body)
     except ValidationError as err:
@@ -226,7 +221,6 @@ def parse_batch(body: bytes, as_sent: bool = True) -> Batch:
         {e["day"] for e in events},
         any(goes_back(e["kind"], e["data"]) for e in events),
         str(_EVENTS_JSON.dump_json({"events": events}), "utf-8"),
-        False,
     )
 
 

@@ -1,8 +1,8 @@
 """The one statement that stores a batch and keeps the rollups, run by PostgreSQL.
 
 The hub hands PostgreSQL the batch's events, validated, clean (`common.outbox.clean_data`'s result)
-and without a repeated seq, as one JSON text (the request's body when it is already that, else
-pydantic's serialisation of the cleaned events; `at` in seconds), and PostgreSQL does the
+and without a repeated seq, as one JSON text written by pydantic (`at` in seconds), and PostgreSQL
+does the
 per-event work in C: it unpacks the events (`jsonb_to_recordset`), keeps the seqs after the
 acknowledged one, inserts them, adds the stored ones to the `daily` rollups and to the center's
 counters (from one `GROUP BY` day, service and kind of the stored rows: each row is looked at
@@ -97,8 +97,8 @@ _NOT_HELD = """
 def store_sql(skip_held: bool) -> str:
     """The statement; `skip_held`: some events may be held already (`ON CONFLICT DO NOTHING`).
 
-    The batch comes as one JSON text `{"events": [...]}` (`hub.ingest.Batch.events_json`: the request's
-    body itself, or the batch cleaned and written out by the hub), without a repeated seq. Each stored
+    The batch comes as one JSON text `{"events": [...]}` (`hub.ingest.Batch.events_json`), without a
+    repeated seq. Each stored
     row is looked at once, to group it by day, service and kind with its waits and rating
     (`kinds`); the rollups and the center's counters are taken from those few groups. When
     nothing after the ack was held, the statement also saves the stream's new ack; otherwise

@@ -40,8 +40,9 @@ class Refused(UplinkError):
 
 
 class TooSlow(UplinkError):
-    """A batch did not reach the hub whole in time (the read timed out, or the hub answered 408):
-    the link is slower than the batch size assumes."""
+    """A batch did not get through in time: the hub answered 408 (it did not arrive whole within
+    the hub's `request_timeout_s`), no answer came within ours, or the connection broke after
+    half of it (what a slow link does to a large body: the hub's 408 is often never read)."""
 
 
 #: Batches stored in a row, after one was halved for being too slow, before the size doubles again.
@@ -75,6 +76,7 @@ class Uplink:
         self.batch: dict[str, int] = {s.stream: self.cfg.batch_max_events for s in setup.sources}
         self._since_slow: dict[str, int] = {}
         self._grow_after: dict[str, int] = {}
+        self._regrown: set[str] = set()  # grew back since it was last too slow
         self._said: dict[str, str] = {}
         self.devices = DeviceReader(self.cfg.health_timeout_s, setup.services_ca_file or True)
         queue_dirs = [s.db_path.parent for s in setup.sources if s.stream == "queueing"]
@@ -153,11 +155,11 @@ class Uplink:
                 if self.batch[stream] <= 1:
                     raise
                 self.batch[stream] = max(1, self.batch[stream] // 2)
-                # too slow again before it grew all the way back: wait twice as long to grow
-                wait = self._grow_after.get(stream, GROW_AFTER // 2) * 2
-                self._grow_after[stream] = (
-                    min(wait, GROW_AFTER * 64) if stream in self._since_slow else GROW_AFTER
-                )
+                # a size it grew back to is too slow again: wait twice as long before the next try
+                # (halving on the way down does not: those sizes were never shown to pass)
+                wait = self._grow_after.get(stream, GROW_AFTER)
+                self._grow_after[stream] = min(wait * 2, GROW_AFTER * 64) if stream in self._regrown else wait
+                self._regrown.discard(stream)
                 self._since_slow[stream] = 0
                 log.warning(
                     "a %s batch did not reach the hub in time (%s): now %d a batch",
@@ -226,8 +228,10 @@ class Uplink:
                 raise Refused(f"{err} ({span})", err.status) from err
             self.sent += max(0, new_acked - acked)
             # more at once only when this batch moved the ack (else wait: no tight loop)
-            more = len(events) >= self.batch[source.stream] and new_acked > acked
-            self._grow_back(source.stream)
+            full = len(events) >= self.batch[source.stream]
+            more = full and new_acked > acked
+            if full:  # a few live events passing say nothing of a larger batch
+                self._grow_back(source.stream)
             acked = new_acked
             if new_acked >= events[-1]["seq"]:
                 self._said.pop(source.stream, None)  # all taken: a later refusal is news again
@@ -237,19 +241,20 @@ class Uplink:
         return more
 
     def _grow_back(self, stream: str) -> None:
-        """After GROW_AFTER batches stored in a row since one was too slow, double the size again
-        (up to `batch_max_events`): a slow hour of the link does not shrink batches for good. A
-        size that is too slow again doubles the wait (up to 64 times), so a link that stays slow
-        costs one time-out now and then, not every GROW_AFTER batches."""
+        """After GROW_AFTER full batches stored in a row since one was too slow, double the size
+        again (up to `batch_max_events`): a slow hour of the link does not shrink batches for good.
+        A size grown back to that is too slow again doubles the wait (up to 64 times), so a link
+        that stays slow costs one time-out now and then, not every GROW_AFTER batches."""
         if stream not in self._since_slow:
             return
         self._since_slow[stream] += 1
         if self._since_slow[stream] >= self._grow_after.get(stream, GROW_AFTER):
             self.batch[stream] = min(self.cfg.batch_max_events, self.batch[stream] * 2)
-            if self.batch[stream] >= self.cfg.batch_max_events:
+            self._regrown.add(stream)
+            self._since_slow[stream] = 0
+            if self.batch[stream] >= self.cfg.batch_max_events:  # whole again: a new start next time
                 del self._since_slow[stream], self._grow_after[stream]
-            else:
-                self._since_slow[stream] = 0
+                self._regrown.discard(stream)
 
     def heartbeat(self) -> None:
         """Tell the hub this center is alive: software version, its devices' states (from the
@@ -281,10 +286,18 @@ class Uplink:
 
     def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         url = self.base + path
+        started = self._monotonic()
         try:
             resp = self.http.post(url, json=body, timeout=self.cfg.request_timeout_s, verify=self.verify)
         except requests.ReadTimeout as err:
             raise TooSlow(f"POST {url}: no answer within {self.cfg.request_timeout_s:g} s: {err}") from err
+        except requests.ConnectTimeout as err:  # never reached: unreachable, not slow
+            raise UplinkError(f"POST {url}: {err}") from err
+        except requests.ConnectionError as err:
+            took = self._monotonic() - started
+            if took >= self.cfg.request_timeout_s / 2:  # not refused at once: it broke on the way
+                raise TooSlow(f"POST {url}: the connection broke after {took:.0f} s: {err}") from err
+            raise UplinkError(f"POST {url}: {err}") from err
         except requests.RequestException as err:
             raise UplinkError(f"POST {url}: {err}") from err
         if resp.status_code in (401, 403) and self._reread_token():

@@ -70,61 +70,90 @@ def test_a_refused_batch_holds_its_own_stream_only_and_is_said_once(
 
 class _SlowLink(requests.adapters.HTTPAdapter):
     """The center's link as the uplink meets it: a batch of more than `most` events does not get
-    its answer in time (what a slow mobile link does to a large body); `most` None: a good link."""
+    through (what a slow mobile link does to a large body), as `how` says: the hub's 408, no answer
+    in time, or the connection broken after `request_timeout_s` (the 408 never read); `most`
+    None: a good link. `clock` is the uplink's monotonic clock, moved on by the time it took."""
 
-    def __init__(self) -> None:
+    def __init__(self, how: str) -> None:
         super().__init__()
         self.most: int | None = 8
-        self.answer_408 = False
+        self.how = how
+        self.clock = 0.0
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         body = request.body or b""
         events = json.loads(body).get("events", []) if request.url and "/events" in request.url else []
         if self.most is not None and len(events) > self.most:
-            if self.answer_408:  # the hub's own word: the request was not whole in time
+            self.clock += 5.0  # the uplink's request_timeout_s in these tests
+            if self.how == "hub-408":  # the hub's own word: the request was not whole in time
                 resp = requests.Response()
                 resp.status_code, resp.url = 408, request.url or ""
                 resp._content = b'{"error": "request_timeout"}'
                 return resp
+            if self.how == "broken":
+                raise requests.ConnectionError("connection reset by peer (simulated slow link)")
             raise requests.ReadTimeout("read timed out (simulated slow link)", request=request)
         return super().send(request, *args, **kwargs)
 
 
-@pytest.mark.parametrize("answer_408", [False, True], ids=["read-timeout", "hub-408"])
+@pytest.mark.parametrize("how", ["read-timeout", "hub-408", "broken"])
 def test_a_batch_too_slow_for_the_link_is_halved_and_grows_back(
     database_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    answer_408: bool,
+    how: str,
 ) -> None:
-    """With batches of 2,000 events a slow link may not carry one within the time-out: the stream's
-    batches halve until they arrive (nothing lost, nothing stuck), and grow back once the link is
-    good again."""
+    """With batches of 2,000 events a slow link may not carry one in time: the stream's batches
+    halve until they get through (nothing lost, nothing stuck), a size grown back to that fails
+    again waits twice as long before the next try, and once the link is good again the batches
+    grow back to full size."""
     monkeypatch.setattr(sender, "GROW_AFTER", 2)
     t = tokens(database_url, "C1")
     queue_db = tmp_path / "q" / "queue.sqlite3"
     _outbox(queue_db, 40)
-    link = _SlowLink()
-    link.answer_408 = answer_408
+    link = _SlowLink(how)
     session = requests.Session()
     session.mount("http://", link)
     with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
         site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
-        uplink = Uplink(load_setup(site), session=session)
+        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: link.clock)
         try:
             with caplog.at_level(logging.WARNING, logger="uplink.sender"):
                 _rounds(uplink, 30)
-                assert _issued(hub, t["reader"]) == 40  # 32 and 16 too slow, then 8 a batch
-                _outbox(queue_db, 200)  # still slow: 16 is tried again after 2 batches, then 4, 8, 16
+                # 32 and 16 too slow, 8 passes; after 2 full batches 16 again: too slow (now 4)
+                assert _issued(hub, t["reader"]) == 40
+                _outbox(queue_db, 200)  # still slow: 16 tried after 4 full batches, then after 8
                 _rounds(uplink, 60)
                 assert _issued(hub, t["reader"]) == 240 and uplink.batch["queueing"] <= 16
             slow = [r for r in caplog.records if "did not reach the hub in time" in r.getMessage()]
-            assert 4 <= len(slow) <= 6, [r.getMessage() for r in slow]  # every 2nd batch: 12
-            link.most = None  # the link is good again: 16 and then 32 a batch, after as many batches
-            _outbox(queue_db, 600)  # stored in a row as it last waited (up to 16 here)
-            _rounds(uplink, 80)
-            assert _issued(hub, t["reader"]) == 840 and uplink.batch["queueing"] == 32
+            assert len(slow) == 5, [r.getMessage() for r in slow]  # 12 if the wait did not grow
+            link.most = None  # the link is good again: 16, then 32 a batch
+            _outbox(queue_db, 1000)
+            _rounds(uplink, 150)
+            assert _issued(hub, t["reader"]) == 1240 and uplink.batch["queueing"] == 32
+        finally:
+            uplink.close()
+
+
+def test_a_hub_that_refuses_the_connection_at_once_is_unreachable_not_slow(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A connection refused or reset at once (the hub down) does not shrink the batches."""
+    t = tokens(database_url, "C1")
+    queue_db = tmp_path / "q" / "queue.sqlite3"
+    _outbox(queue_db, 40)
+    link = _SlowLink("broken")
+    link.clock = 0.0
+    session = requests.Session()
+    session.mount("http://", link)
+    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
+        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
+        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: 0.0)  # no time passes
+        try:
+            with pytest.raises(sender.UplinkError) as err:  # its ack asked (an empty batch), then 32
+                uplink.send_round()
+            assert not isinstance(err.value, sender.TooSlow) and uplink.batch["queueing"] == 32
         finally:
             uplink.close()
 
