@@ -11,6 +11,7 @@ under the data dir (created at the first start; see hub.cluster).
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import sys
@@ -204,6 +205,12 @@ def _serve(cfg: object, database_url: str) -> int:
     # uvicorn re-raises the SIGTERM it handled once it has shut down; as an exception here (not
     # the default handler's instant death) it lets main() stop the private cluster it started
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # What is loaded by now (modules, the app, its schemas: most of the process's objects) lives
+    # as long as the process: kept out of the cyclic collector's full passes, which the batches'
+    # parsed events set off again and again (≈ 10 % of the hub's CPU per event stored,
+    # docs/performance.md). New objects are collected as before.
+    gc.collect()
+    gc.freeze()
     server.run()
     return 0
 
