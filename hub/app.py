@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -117,7 +118,10 @@ def create_app(config: HubConfig, database_url: str, clock: Clock | None = None)
     document_errors(app)
     app.add_middleware(
         HttpGuard,
-        policy=GuardPolicy.for_service(config.max_body_bytes, [], ["/api/docs", "/api/docs/oauth2-redirect"]),
+        policy=replace(
+            GuardPolicy.for_service(config.max_body_bytes, [], ["/api/docs", "/api/docs/oauth2-redirect"]),
+            length_required=("/api/v1/events",),  # its token is checked before its body is read
+        ),
     )
 
     @app.get("/api/v1/health", response_model=HealthOut)

@@ -44,9 +44,15 @@ class TooSlow(UplinkError):
     the hub's `request_timeout_s`), no answer came within ours, or the connection broke after
     half of it (what a slow link does to a large body: the hub's 408 is often never read)."""
 
+    #: How many events the batch held (set by `_post`).
+    events = 0
+
 
 #: Batches stored in a row, after one was halved for being too slow, before the size doubles again.
 GROW_AFTER = 16
+#: A batch smaller than this that does not get through in time is not halved: the hub or the link
+#: is slow or down (a few live events are ~150 bytes each), and it is retried as unreachable.
+SLOW_BATCH_MIN = 100
 
 
 class Uplink:
@@ -74,6 +80,8 @@ class Uplink:
         # per stream: the batch size now (halved after a 413 or a batch too slow to arrive), the
         # batches stored since one was too slow (it grows back after GROW_AFTER), what was last said
         self.batch: dict[str, int] = {s.stream: self.cfg.batch_max_events for s in setup.sources}
+        # the most a batch grows back to: batch_max_events, or below a size the hub refused (413)
+        self.ceiling: dict[str, int] = dict(self.batch)
         self._since_slow: dict[str, int] = {}
         self._grow_after: dict[str, int] = {}
         self._regrown: set[str] = set()  # grew back since it was last too slow
@@ -152,9 +160,8 @@ class Uplink:
             try:
                 more = self._send_stream(source) or more
             except TooSlow as err:
-                if self.batch[stream] <= 1:
-                    raise
-                self.batch[stream] = max(1, self.batch[stream] // 2)
+                # half of what did not get through (a batch shorter than the size: half of it)
+                self.batch[stream] = max(1, min(self.batch[stream], err.events or self.batch[stream]) // 2)
                 # a size it grew back to is too slow again: wait twice as long before the next try
                 # (halving on the way down does not: those sizes were never shown to pass)
                 wait = self._grow_after.get(stream, GROW_AFTER)
@@ -171,6 +178,7 @@ class Uplink:
             except Refused as err:
                 if err.status == 413 and self.batch[stream] > 1:
                     self.batch[stream] = max(1, self.batch[stream] // 2)
+                    self.ceiling[stream] = min(self.ceiling[stream], self.batch[stream])
                     log.warning(
                         "the hub refused a %s batch as too large: now %d a batch", stream, self.batch[stream]
                     )
@@ -242,19 +250,20 @@ class Uplink:
 
     def _grow_back(self, stream: str) -> None:
         """After GROW_AFTER full batches stored in a row since one was too slow, double the size
-        again (up to `batch_max_events`): a slow hour of the link does not shrink batches for good.
-        A size grown back to that is too slow again doubles the wait (up to 64 times), so a link
-        that stays slow costs one time-out now and then, not every GROW_AFTER batches."""
+        again (up to `ceiling`: `batch_max_events`, or below a size the hub refused as too large): a
+        slow hour of the link does not shrink batches for good. A size grown back to that is too
+        slow again, the full size included, doubles the wait (up to 64 times, and kept for the
+        process's life), so a link that stays slow costs one time-out now and then, not every
+        GROW_AFTER batches."""
         if stream not in self._since_slow:
             return
         self._since_slow[stream] += 1
         if self._since_slow[stream] >= self._grow_after.get(stream, GROW_AFTER):
-            self.batch[stream] = min(self.cfg.batch_max_events, self.batch[stream] * 2)
+            self.batch[stream] = min(self.ceiling[stream], self.batch[stream] * 2)
             self._regrown.add(stream)
             self._since_slow[stream] = 0
-            if self.batch[stream] >= self.cfg.batch_max_events:  # whole again: a new start next time
-                del self._since_slow[stream], self._grow_after[stream]
-                self._regrown.discard(stream)
+            if self.batch[stream] >= self.ceiling[stream]:  # whole again: nothing more to grow
+                del self._since_slow[stream]
 
     def heartbeat(self) -> None:
         """Tell the hub this center is alive: software version, its devices' states (from the
@@ -275,9 +284,10 @@ class Uplink:
     def _post(self, stream: str, events: list[dict[str, Any]]) -> int:
         try:
             answer = self._call("/api/v1/events", {"stream": stream, "events": events})
-        except TooSlow:
-            if not events:  # nothing to make smaller: the hub or the link is just slow
-                raise UplinkError("the hub did not answer in time") from None
+        except TooSlow as err:
+            if len(events) < SLOW_BATCH_MIN:  # ~15 KB: a link that cannot carry it is down, not slow
+                raise UplinkError(f"{err} (a batch of {len(events)}: the hub or the link is slow)") from None
+            err.events = len(events)
             raise
         acked = answer.get("acked_seq")
         if not isinstance(acked, int):
@@ -295,7 +305,8 @@ class Uplink:
             raise UplinkError(f"POST {url}: {err}") from err
         except requests.ConnectionError as err:
             took = self._monotonic() - started
-            if took >= self.cfg.request_timeout_s / 2:  # not refused at once: it broke on the way
+            # not refused at once: it broke on the way (the hub cuts a request off after 60 s)
+            if took >= min(self.cfg.request_timeout_s / 2, 30.0):
                 raise TooSlow(f"POST {url}: the connection broke after {took:.0f} s: {err}") from err
             raise UplinkError(f"POST {url}: {err}") from err
         except requests.RequestException as err:

@@ -147,6 +147,14 @@ def test_a_strangers_body_is_not_read_before_it_is_refused(hub: HubServer, datab
             )
             answer = sock.recv(4096)  # before the other 56,000 bytes (10 s: none would come)
         assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+    # a body without a length would be counted whole before the route could look at the token
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/v1/events HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n1000\r\n" + b" " * 4096
+        )
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 411"), answer[:200]
 
 
 def test_a_batch_cut_off_on_the_way_is_logged_as_such_not_as_a_fault(

@@ -109,6 +109,7 @@ def test_a_batch_too_slow_for_the_link_is_halved_and_grows_back(
     again waits twice as long before the next try, and once the link is good again the batches
     grow back to full size."""
     monkeypatch.setattr(sender, "GROW_AFTER", 2)
+    monkeypatch.setattr(sender, "SLOW_BATCH_MIN", 2)  # this test's batches are small
     t = tokens(database_url, "C1")
     queue_db = tmp_path / "q" / "queue.sqlite3"
     _outbox(queue_db, 40)
@@ -132,6 +133,58 @@ def test_a_batch_too_slow_for_the_link_is_halved_and_grows_back(
             _outbox(queue_db, 1000)
             _rounds(uplink, 150)
             assert _issued(hub, t["reader"]) == 1240 and uplink.batch["queueing"] == 32
+        finally:
+            uplink.close()
+
+
+def test_a_full_size_that_is_too_slow_again_waits_longer_too(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link that carries 16 but not 32 (the full size): growing back to 32 fails each time, and
+    each time the next try waits twice as long (it did not when the size was back to full)."""
+    monkeypatch.setattr(sender, "GROW_AFTER", 2)
+    monkeypatch.setattr(sender, "SLOW_BATCH_MIN", 2)
+    t = tokens(database_url, "C1")
+    queue_db = tmp_path / "q" / "queue.sqlite3"
+    _outbox(queue_db, 400)
+    link = _SlowLink("read-timeout")
+    link.most = 16
+    session = requests.Session()
+    session.mount("http://", link)
+    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
+        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
+        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: link.clock)
+        try:
+            with caplog.at_level(logging.WARNING, logger="uplink.sender"):
+                _rounds(uplink, 80)
+            assert _issued(hub, t["reader"]) == 400
+        finally:
+            uplink.close()
+    slow = [r for r in caplog.records if "did not reach the hub in time" in r.getMessage()]
+    assert len(slow) == 4, [r.getMessage() for r in slow]  # 32 at once, after 2, 4 and 8; else 12
+
+
+def test_a_few_events_too_slow_are_the_hub_or_link_being_slow_not_a_size(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Three live events that get no answer in time do not shrink the batches (eleven such rounds
+    took the size from 2,000 to 1): the uplink retries them as 'unreachable'."""
+    t = tokens(database_url, "C1")
+    queue_db = tmp_path / "q" / "queue.sqlite3"
+    _outbox(queue_db, 3)
+    link = _SlowLink("read-timeout")
+    link.most = 0
+    session = requests.Session()
+    session.mount("http://", link)
+    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
+        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
+        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: link.clock)
+        try:
+            for _ in range(3):
+                with pytest.raises(sender.UplinkError) as err:
+                    uplink.send_round()
+                assert not isinstance(err.value, sender.TooSlow)
+            assert uplink.batch["queueing"] == 32
         finally:
             uplink.close()
 
