@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,30 @@ class _SlowLink(requests.adapters.HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+@contextmanager
+def _over_a_slow_link(
+    database_url: str, tmp_path: Path, events: int, how: str, most: int | None = 8, clock: bool = True
+) -> Iterator[tuple[HubServer, Uplink, _SlowLink, str]]:
+    """A hub, `events` in a center's queue outbox and its uplink (32 a batch at most) over a
+    `_SlowLink` (`clock` false: no time passes on the uplink's clock); yields the reader token too."""
+    t = tokens(database_url, "C1")
+    queue_db = tmp_path / "q" / "queue.sqlite3"
+    _outbox(queue_db, events)
+    link = _SlowLink(how)
+    link.most = most
+    session = requests.Session()
+    session.mount("http://", link)
+    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
+        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
+        uplink = Uplink(
+            load_setup(site), session=session, monotonic=(lambda: link.clock) if clock else (lambda: 0.0)
+        )
+        try:
+            yield hub, uplink, link, t["reader"]
+        finally:
+            uplink.close()
+
+
 @pytest.mark.parametrize("how", ["read-timeout", "hub-408", "broken"])
 def test_a_batch_too_slow_for_the_link_is_halved_and_grows_back(
     database_url: str,
@@ -110,31 +136,21 @@ def test_a_batch_too_slow_for_the_link_is_halved_and_grows_back(
     grow back to full size."""
     monkeypatch.setattr(sender, "GROW_AFTER", 2)
     monkeypatch.setattr(sender, "SLOW_BATCH_MIN", 2)  # this test's batches are small
-    t = tokens(database_url, "C1")
     queue_db = tmp_path / "q" / "queue.sqlite3"
-    _outbox(queue_db, 40)
-    link = _SlowLink(how)
-    session = requests.Session()
-    session.mount("http://", link)
-    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
-        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
-        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: link.clock)
-        try:
-            with caplog.at_level(logging.WARNING, logger="uplink.sender"):
-                _rounds(uplink, 30)
-                # 32 and 16 too slow, 8 passes; after 2 full batches 16 again: too slow (now 4)
-                assert _issued(hub, t["reader"]) == 40
-                _outbox(queue_db, 200)  # still slow: 16 tried after 4 full batches, then after 8
-                _rounds(uplink, 60)
-                assert _issued(hub, t["reader"]) == 240 and uplink.batch["queueing"] <= 16
-            slow = [r for r in caplog.records if "did not reach the hub in time" in r.getMessage()]
-            assert len(slow) == 5, [r.getMessage() for r in slow]  # 12 if the wait did not grow
-            link.most = None  # the link is good again: 16, then 32 a batch
-            _outbox(queue_db, 1000)
-            _rounds(uplink, 150)
-            assert _issued(hub, t["reader"]) == 1240 and uplink.batch["queueing"] == 32
-        finally:
-            uplink.close()
+    with _over_a_slow_link(database_url, tmp_path, 40, how) as (hub, uplink, link, reader):
+        with caplog.at_level(logging.WARNING, logger="uplink.sender"):
+            _rounds(uplink, 30)
+            # 32 and 16 too slow, 8 passes; after 2 full batches 16 again: too slow (now 4)
+            assert _issued(hub, reader) == 40
+            _outbox(queue_db, 200)  # still slow: 16 tried after 4 full batches, then after 8
+            _rounds(uplink, 60)
+            assert _issued(hub, reader) == 240 and uplink.batch["queueing"] <= 16
+        slow = [r for r in caplog.records if "did not reach the hub in time" in r.getMessage()]
+        assert len(slow) == 5, [r.getMessage() for r in slow]  # 12 if the wait did not grow
+        link.most = None  # the link is good again: 16, then 32 a batch
+        _outbox(queue_db, 1000)
+        _rounds(uplink, 150)
+        assert _issued(hub, reader) == 1240 and uplink.batch["queueing"] == 32
 
 
 def test_a_full_size_that_is_too_slow_again_waits_longer_too(
@@ -144,22 +160,10 @@ def test_a_full_size_that_is_too_slow_again_waits_longer_too(
     each time the next try waits twice as long (it did not when the size was back to full)."""
     monkeypatch.setattr(sender, "GROW_AFTER", 2)
     monkeypatch.setattr(sender, "SLOW_BATCH_MIN", 2)
-    t = tokens(database_url, "C1")
-    queue_db = tmp_path / "q" / "queue.sqlite3"
-    _outbox(queue_db, 400)
-    link = _SlowLink("read-timeout")
-    link.most = 16
-    session = requests.Session()
-    session.mount("http://", link)
-    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
-        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
-        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: link.clock)
-        try:
-            with caplog.at_level(logging.WARNING, logger="uplink.sender"):
-                _rounds(uplink, 80)
-            assert _issued(hub, t["reader"]) == 400
-        finally:
-            uplink.close()
+    with _over_a_slow_link(database_url, tmp_path, 400, "read-timeout", most=16) as (hub, uplink, _, reader):
+        with caplog.at_level(logging.WARNING, logger="uplink.sender"):
+            _rounds(uplink, 80)
+        assert _issued(hub, reader) == 400
     slow = [r for r in caplog.records if "did not reach the hub in time" in r.getMessage()]
     assert len(slow) == 4, [r.getMessage() for r in slow]  # 32 at once, after 2, 4 and 8; else 12
 
@@ -169,46 +173,22 @@ def test_a_few_events_too_slow_are_the_hub_or_link_being_slow_not_a_size(
 ) -> None:
     """Three live events that get no answer in time do not shrink the batches (eleven such rounds
     took the size from 2,000 to 1): the uplink retries them as 'unreachable'."""
-    t = tokens(database_url, "C1")
-    queue_db = tmp_path / "q" / "queue.sqlite3"
-    _outbox(queue_db, 3)
-    link = _SlowLink("read-timeout")
-    link.most = 0
-    session = requests.Session()
-    session.mount("http://", link)
-    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
-        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
-        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: link.clock)
-        try:
-            for _ in range(3):
-                with pytest.raises(sender.UplinkError) as err:
-                    uplink.send_round()
-                assert not isinstance(err.value, sender.TooSlow)
-            assert uplink.batch["queueing"] == 32
-        finally:
-            uplink.close()
+    with _over_a_slow_link(database_url, tmp_path, 3, "read-timeout", most=0) as (_, uplink, _, _):
+        for _ in range(3):
+            with pytest.raises(sender.UplinkError) as err:
+                uplink.send_round()
+            assert not isinstance(err.value, sender.TooSlow)
+        assert uplink.batch["queueing"] == 32
 
 
 def test_a_hub_that_refuses_the_connection_at_once_is_unreachable_not_slow(
     database_url: str, tmp_path: Path
 ) -> None:
     """A connection refused or reset at once (the hub down) does not shrink the batches."""
-    t = tokens(database_url, "C1")
-    queue_db = tmp_path / "q" / "queue.sqlite3"
-    _outbox(queue_db, 40)
-    link = _SlowLink("broken")
-    link.clock = 0.0
-    session = requests.Session()
-    session.mount("http://", link)
-    with HubServer(database_url, ManualClock(MONDAY_9AM)) as hub:
-        site = site_file(tmp_path, hub.url, t["C1"], "C1", queue_db.parent, batch_max_events=32)
-        uplink = Uplink(load_setup(site), session=session, monotonic=lambda: 0.0)  # no time passes
-        try:
-            with pytest.raises(sender.UplinkError) as err:  # its ack asked (an empty batch), then 32
-                uplink.send_round()
-            assert not isinstance(err.value, sender.TooSlow) and uplink.batch["queueing"] == 32
-        finally:
-            uplink.close()
+    with _over_a_slow_link(database_url, tmp_path, 40, "broken", clock=False) as (_, uplink, _, _):
+        with pytest.raises(sender.UplinkError) as err:  # its ack asked (an empty batch), then 32
+            uplink.send_round()
+        assert not isinstance(err.value, sender.TooSlow) and uplink.batch["queueing"] == 32
 
 
 def test_a_batch_too_large_for_the_hub_is_halved(database_url: str, tmp_path: Path) -> None:
