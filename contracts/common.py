@@ -19,6 +19,7 @@ class CommonErrorCode(enum.StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415: a body that is not JSON
     BAD_CONTENT_LENGTH = "bad_content_length"  # 400
     BODY_TOO_LARGE = "body_too_large"  # 413 (`max_body_bytes`)
+    LENGTH_REQUIRED = "length_required"  # 411: a chunked body where a length is required (the hub's events)
 
 
 class ErrorBody(BaseModel):
