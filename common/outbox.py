@@ -118,12 +118,12 @@ def clean_data(data: dict[str, Any]) -> dict[str, Any]:
             continue  # not a plausible count or duration (NaN fails the test too)
         if isinstance(value, list):
             # a list of code words only (reasons from config): anything else in it is dropped
-            value = [v for v in value if isinstance(v, str) and len(v) <= MAX_TEXT and WORD_RE.match(v)]
+            value = [v for v in value if isinstance(v, str) and len(v) <= MAX_TEXT and WORD_RE.fullmatch(v)]
             out[key] = value[:MAX_ITEMS]
             continue
         if isinstance(value, str):
             value = value[:MAX_TEXT]
-            if not WORD_RE.match(value):
+            if not WORD_RE.fullmatch(value):
                 continue  # codes and categories only: a word like "HT", "kiosk" or "door_forced"
         out[key] = value
     return out

@@ -64,6 +64,8 @@ def test_only_categories_and_counts_are_kept() -> None:
         "wait_s": 61.0,
         "channel": "k" * outbox.MAX_TEXT,
     }
+    # a code word is the whole text: `$` alone let one end in a newline ("HT\n" was kept)
+    assert outbox.clean_data({"service": "HT\n", "reasons": ["slow\n", "rude"]}) == {"reasons": ["rude"]}
 
 
 def test_unknown_kind_is_refused(tmp_path: Path) -> None:
