@@ -322,7 +322,7 @@ class Uplink:
             message = f"POST {url}: HTTP {resp.status_code}: {resp.text[:200]}"
             if resp.status_code == 408:  # the hub closed it: the request did not arrive whole in time
                 raise TooSlow(message)
-            if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
+            if 400 <= resp.status_code < 500 and resp.status_code != 429:
                 raise Refused(message, resp.status_code)
             raise UplinkError(message)
         try:
